@@ -1,0 +1,354 @@
+"""Turn whatever a user points at into certificates and keys.
+
+Users hand us what they have at 2 a.m.: a PEM bundle with `openssl x509 -text`
+around it, DER, PKCS#12, a `kubectl get secret -o yaml` dump, the bare base64 that
+`-o jsonpath='{.data.ca\\.crt}'` prints, a file PowerShell wrote as UTF-16. Each is
+recognised by its content, not its name. Anything else is an `InputError` that says
+what was found instead and where; nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from mtls_tui.certs.keys import PrivateKey
+from mtls_tui.errors import InputError, PassphraseNeeded
+
+PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 #]+)-----\r?\n(.*?)-----END ([A-Z0-9 #]+)-----", re.S)
+PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 #]+)-----")
+BASE64_TEXT = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
+PKCS7_DATA_OID = bytes.fromhex("06092a864886f70d010701")
+KEY_BLOCKS = {b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY", b"DSA PRIVATE KEY", b"ENCRYPTED PRIVATE KEY", b"OPENSSH PRIVATE KEY"}
+CERT_BLOCKS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
+MAGIC = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "gzip-compressed data"),
+    (b"\x7fELF", "an executable (ELF)"),
+)
+MAX_DEPTH = 3  # base64 inside a Secret inside base64: deeper is not a real input
+
+
+@dataclass(frozen=True)
+class LoadedCert:
+    cert: x509.Certificate
+    origin: str
+    secret_key: str | None = None  # the Secret key it came from (`ca.crt`, `tls.crt`)
+    secret: str | None = None  # `namespace/name` of that Secret
+
+
+@dataclass(frozen=True)
+class LoadedKey:
+    key: PrivateKey = field(repr=False)
+    origin: str
+    secret_key: str | None = None
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class SecretEntry:
+    """One key of a Secret: its name, size and what it held (never its bytes)."""
+
+    name: str
+    size: int
+    holds: str
+
+
+@dataclass(frozen=True)
+class SecretInfo:
+    namespace: str
+    name: str
+    type: str
+    entries: tuple[SecretEntry, ...]
+    origin: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Material:
+    """Everything one input held, in the order it held it."""
+
+    origin: str
+    certs: tuple[LoadedCert, ...] = ()
+    keys: tuple[LoadedKey, ...] = ()
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+    secrets: tuple[SecretInfo, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __add__(self, other: "Material") -> "Material":
+        return Material(
+            origin=self.origin,
+            certs=self.certs + other.certs,
+            keys=self.keys + other.keys,
+            crls=self.crls + other.crls,
+            secrets=self.secrets + other.secrets,
+            notes=self.notes + other.notes,
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not (self.certs or self.keys or self.crls or self.secrets)
+
+    def describe(self) -> str:
+        parts = [f"{len(self.certs)} certificate(s)"] if self.certs else []
+        parts += [f"{len(self.keys)} private key(s)"] if self.keys else []
+        parts += [f"{len(self.crls)} CRL(s)"] if self.crls else []
+        return ", ".join(parts) or "nothing usable"
+
+
+def load_material(data: bytes, origin: str, password: bytes | None = None) -> Material:
+    """Recognise `data` by content. Raises only `InputError` (and its `PassphraseNeeded`)."""
+    try:
+        material = _load(data, origin, password, depth=0)
+    except InputError:
+        raise
+    except (ValueError, TypeError, UnsupportedAlgorithm, OverflowError, RecursionError) as exc:
+        raise InputError(origin, f"could not be read ({_first_line(exc)})") from None
+    if material.empty:
+        raise InputError(origin, "holds no certificate, key or CRL" + _notes_suffix(material.notes))
+    return material
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def _notes_suffix(notes: Iterable[str]) -> str:
+    notes = list(notes)
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+def _decode_text(data: bytes) -> bytes:
+    """UTF-16 with a BOM (PowerShell's `>`) and UTF-8 BOMs become plain bytes."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            return data
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:]
+    return data
+
+
+def _load(data: bytes, origin: str, password: bytes | None, depth: int) -> Material:
+    if depth > MAX_DEPTH:
+        raise InputError(origin, "nested too deeply (base64 inside base64)")
+    data = _decode_text(data)
+    if not data.strip():
+        raise InputError(origin, "is empty")
+    if PEM_BEGIN.search(data):
+        return _load_pem(data, origin, password)
+    stripped = data.lstrip()
+    if stripped[:1] in (b"{", b"[") or re.search(rb"(?m)^\s*(apiVersion|kind)\s*:", data):
+        return _load_manifest(data, origin, password, depth)
+    if BASE64_TEXT.match(data) and len(stripped) >= 16:
+        decoded = _b64(data, origin)
+        return _load(decoded, f"{origin} (base64)", password, depth + 1)
+    return _load_binary(data, origin, password)
+
+
+def _b64(data: bytes, where: str) -> bytes:
+    compact = re.sub(rb"\s+", b"", data)
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        raise InputError(where, "looks like base64 but does not decode") from None
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _load_pem(data: bytes, origin: str, password: bytes | None) -> Material:
+    certs: list[LoadedCert] = []
+    keys: list[LoadedKey] = []
+    crls: list[x509.CertificateRevocationList] = []
+    notes: list[str] = []
+    covered_until = 0
+    for match in PEM_BLOCK.finditer(data):
+        label, end_label = match.group(1), match.group(3)
+        line = _line_of(data, match.start())
+        where = f"{origin}:{line}"
+        unfinished = PEM_BEGIN.search(data, covered_until, match.start())
+        if unfinished:
+            raise InputError(f"{origin}:{_line_of(data, unfinished.start())}", f"'-----BEGIN {unfinished.group(1).decode()}-----' has no END line (truncated PEM?)")
+        covered_until = match.end()
+        if label != end_label:
+            raise InputError(where, f"BEGIN {label.decode()} ends with END {end_label.decode()} (truncated or pasted PEM?)")
+        block = match.group(0)
+        if label in CERT_BLOCKS:
+            if label == b"TRUSTED CERTIFICATE":
+                block = block.replace(b"TRUSTED CERTIFICATE", b"CERTIFICATE")
+                notes.append(f"line {line}: OpenSSL TRUSTED CERTIFICATE read without its trust settings")
+            try:
+                certs.append(LoadedCert(x509.load_pem_x509_certificate(block), where))
+            except ValueError as exc:
+                raise InputError(where, f"{label.decode()} block is damaged ({_first_line(exc)})") from None
+        elif label in KEY_BLOCKS:
+            keys.append(LoadedKey(_pem_key(block, where, password), where))
+        elif label == b"X509 CRL":
+            try:
+                crls.append(x509.load_pem_x509_crl(block))
+            except ValueError as exc:
+                raise InputError(where, f"X509 CRL block is damaged ({_first_line(exc)})") from None
+        else:
+            notes.append(f"line {line}: a {label.decode()} block, not used here")
+    unfinished = PEM_BEGIN.search(data, covered_until)
+    if unfinished:
+        raise InputError(f"{origin}:{_line_of(data, unfinished.start())}", f"'-----BEGIN {unfinished.group(1).decode()}-----' has no END line (truncated PEM?)")
+    return Material(origin, tuple(certs), tuple(keys), tuple(crls), (), tuple(notes))
+
+
+def _pem_key(block: bytes, where: str, password: bytes | None) -> PrivateKey:
+    if b"OPENSSH PRIVATE KEY" in block[:40]:
+        raise InputError(where, "an OpenSSH private key, not a TLS key (convert: ssh-keygen -p -m PEM -f FILE)")
+    try:
+        key = serialization.load_pem_private_key(block, password=password)
+    except TypeError:
+        if password is None:
+            raise PassphraseNeeded(where, "the private key is encrypted: give its pass phrase (--passphrase-env VAR or the prompt)") from None
+        raise InputError(where, "a pass phrase was given but the key is not encrypted") from None
+    except ValueError as exc:
+        if password is not None and "password" in str(exc).lower():
+            raise InputError(where, "wrong pass phrase for the encrypted private key") from None
+        raise InputError(where, f"private key block is damaged ({_first_line(exc)})") from None
+    except UnsupportedAlgorithm as exc:
+        raise InputError(where, f"unsupported private key ({_first_line(exc)})") from None
+    return key  # type: ignore[return-value]
+
+
+def _load_binary(data: bytes, origin: str, password: bytes | None) -> Material:
+    for magic, what in MAGIC:
+        if data.startswith(magic):
+            raise InputError(origin, f"is {what}, not a certificate, key, bundle or manifest")
+    if data[:1] == b"\x30":
+        try:
+            return Material(origin, certs=(LoadedCert(x509.load_der_x509_certificate(data), f"{origin} (DER)"),))
+        except ValueError:
+            pass
+        try:
+            key = serialization.load_der_private_key(data, password=password)
+            return Material(origin, keys=(LoadedKey(key, f"{origin} (DER)"),))  # type: ignore[arg-type]
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            pass
+        try:
+            return Material(origin, crls=(x509.load_der_x509_crl(data),))
+        except ValueError:
+            pass
+        if PKCS7_DATA_OID in data[:64]:
+            return _load_pkcs12(data, origin, password)
+    if _looks_textual(data):
+        first = data.strip().splitlines()[0][:60].decode("utf-8", "replace")
+        raise InputError(origin, f"is text, not a certificate, key, bundle or manifest (starts with {first!r})")
+    raise InputError(origin, f"is binary data, not a certificate, key, bundle or manifest (first bytes: {data[:8].hex(' ')})")
+
+
+def _looks_textual(data: bytes) -> bool:
+    try:
+        text = data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return sum(ch.isprintable() or ch in "\r\n\t" for ch in text) > 0.95 * len(text)
+
+
+def _load_pkcs12(data: bytes, origin: str, password: bytes | None) -> Material:
+    where = f"{origin} (PKCS#12)"
+    try:
+        p12 = pkcs12.load_pkcs12(data, password)
+    except ValueError:
+        if password is None:
+            raise PassphraseNeeded(where, "is password-protected: give --password or set MTLS_TUI_P12_PASSWORD") from None
+        raise InputError(where, "wrong PKCS#12 password (or the file is damaged)") from None
+    certs: list[LoadedCert] = []
+    if p12.cert is not None:
+        certs.append(LoadedCert(p12.cert.certificate, where))
+    certs += [LoadedCert(c.certificate, where) for c in p12.additional_certs]
+    keys = (LoadedKey(p12.key, where),) if p12.key is not None else ()  # type: ignore[arg-type]
+    return Material(origin, tuple(certs), keys)
+
+
+def _load_manifest(data: bytes, origin: str, password: bytes | None, depth: int) -> Material:
+    import yaml  # only manifests pay for it
+
+    try:
+        documents = [d for d in yaml.safe_load_all(data) if d is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{origin}:{mark.line + 1}" if mark else origin
+        problem = getattr(exc, "problem", None) or _first_line(exc)
+        raise InputError(where, f"is not valid YAML or JSON ({problem})") from None
+    material = Material(origin)
+    kinds: list[str] = []
+    for doc in documents:
+        for obj in _objects(doc):
+            kind = str(obj.get("kind", "?"))
+            if kind == "Secret":
+                material = material + _load_secret(obj, origin, password, depth)
+            else:
+                kinds.append(kind)
+    if not material.secrets:
+        found = ", ".join(sorted(set(kinds))) or "no Kubernetes object"
+        raise InputError(origin, f"is a manifest without a Secret (found {found})")
+    return material
+
+
+def _objects(doc: Any) -> list[dict[str, Any]]:
+    if not isinstance(doc, dict):
+        return []
+    if doc.get("kind") == "List" or (str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list)):
+        return [item for item in doc.get("items") or [] if isinstance(item, dict)]
+    return [doc]
+
+
+def _load_secret(obj: dict[str, Any], origin: str, password: bytes | None, depth: int) -> Material:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    name = str(meta.get("name", "?"))
+    namespace = str(meta.get("namespace", "default"))
+    label = f"{origin}: Secret {namespace}/{name}"
+    data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
+    string_data = obj.get("stringData") if isinstance(obj.get("stringData"), dict) else {}
+    if not data and not string_data:
+        raise InputError(label, "has no data or stringData")
+    values: dict[str, bytes] = {}
+    for key, value in data.items():
+        values[str(key)] = _b64(str(value or "").encode(), f"{label}, key {key}")
+    for key, value in string_data.items():
+        values[str(key)] = str(value or "").encode()
+    material = Material(origin)
+    entries: list[SecretEntry] = []
+    for key, value in values.items():
+        where = f"{label}, key {key}"
+        try:
+            part = _load(value, where, password, depth + 1) if value.strip() else Material(where)
+        except PassphraseNeeded:
+            raise
+        except InputError as exc:
+            entries.append(SecretEntry(key, len(value), f"unreadable: {exc.problem}"))
+            material = material + Material(origin, notes=(str(exc),))
+            continue
+        entries.append(SecretEntry(key, len(value), part.describe() if value.strip() else "empty"))
+        material = material + Material(
+            origin,
+            certs=tuple(replace(c, secret_key=key, secret=f"{namespace}/{name}") for c in part.certs),
+            keys=tuple(replace(k, secret_key=key, secret=f"{namespace}/{name}") for k in part.keys),
+            crls=part.crls,
+            notes=part.notes,
+        )
+    info = SecretInfo(namespace, name, str(obj.get("type", "Opaque")), tuple(entries), label)
+    return material + Material(origin, secrets=(info,))

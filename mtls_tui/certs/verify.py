@@ -1,0 +1,141 @@
+"""Would nginx accept this certificate chain? Asked of OpenSSL the way libssl asks it.
+
+libssl's `ssl_verify_cert_chain` builds an X509_STORE_CTX from the trusted store
+(`ssl_client_certificate`, i.e. the Secret's `ca.crt`) and the chain the peer sent,
+applies the purpose (`ssl_client` on a server), the verify depth and the security
+level, and installs the application's callback. nginx's callback accepts every
+error so the handshake completes; afterwards nginx reads the verify result (the last
+error) and answers 400 when it is not X509_V_OK. We do the same, without a socket.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from mtls_tui.certs import openssl_binding as ob
+from mtls_tui.certs.facts import name_to_str
+from mtls_tui.model import ChainVerdict, VerifyError
+
+X509_V_ERR_CERT_CHAIN_TOO_LONG = 22
+UNLIMITED_DEPTH = 100  # OpenSSL's default when nothing sets a depth
+PURPOSES = {"client": "ssl_client", "server": "ssl_server"}
+
+
+def _subject_of(ptr: int) -> str:
+    if not ptr:
+        return "?"
+    try:
+        return name_to_str(x509.load_der_x509_certificate(ob.x509_to_der(ptr)).subject)
+    except ValueError:
+        return "?"
+
+
+def _run(
+    trusted: Sequence[x509.Certificate],
+    leaf: x509.Certificate,
+    untrusted: Sequence[x509.Certificate],
+    depth: int,
+    purpose: str,
+    at: datetime | None,
+) -> tuple[int, int, list[VerifyError], list[str]]:
+    ossl = ob.lib()
+    owned: list[int] = []
+    store = ossl.X509_STORE_new()
+    stack = ossl.OPENSSL_sk_new_null()
+    ctx = ossl.X509_STORE_CTX_new()
+    errors: list[VerifyError] = []
+
+    def callback(ok: int, store_ctx: int) -> int:
+        if not ok:
+            code = ossl.X509_STORE_CTX_get_error(store_ctx)
+            errors.append(
+                VerifyError(
+                    code=code,
+                    reason=ob.error_string(code),
+                    depth=ossl.X509_STORE_CTX_get_error_depth(store_ctx),
+                    subject=_subject_of(ossl.X509_STORE_CTX_get_current_cert(store_ctx)),
+                )
+            )
+        return 1  # as nginx's ngx_ssl_verify_callback: decide after the handshake
+
+    c_callback = ob.VERIFY_CB(callback)
+    try:
+        for cert in trusted:
+            ptr = ob.x509_from_der(cert.public_bytes(Encoding.DER))
+            owned.append(ptr)
+            ossl.X509_STORE_add_cert(store, ptr)
+        leaf_ptr = ob.x509_from_der(leaf.public_bytes(Encoding.DER))
+        owned.append(leaf_ptr)
+        for cert in untrusted:
+            ptr = ob.x509_from_der(cert.public_bytes(Encoding.DER))
+            owned.append(ptr)
+            ossl.OPENSSL_sk_push(stack, ptr)
+        if not ossl.X509_STORE_CTX_init(ctx, store, leaf_ptr, stack):
+            raise RuntimeError("X509_STORE_CTX_init failed")
+        ossl.X509_STORE_CTX_set_default(ctx, PURPOSES[purpose].encode())
+        param = ossl.X509_STORE_CTX_get0_param(ctx)
+        ossl.X509_VERIFY_PARAM_set_depth(param, depth)
+        ossl.X509_VERIFY_PARAM_set_auth_level(param, ob.default_security_level())
+        if at is not None:
+            ossl.X509_STORE_CTX_set_time(ctx, 0, int(at.timestamp()))
+        ossl.X509_STORE_CTX_set_verify_cb(ctx, c_callback)
+        ossl.X509_verify_cert(ctx)
+        code = ossl.X509_STORE_CTX_get_error(ctx)
+        error_depth = ossl.X509_STORE_CTX_get_error_depth(ctx)
+        chain = ossl.X509_STORE_CTX_get0_chain(ctx)
+        subjects = [_subject_of(ossl.OPENSSL_sk_value(chain, i)) for i in range(ossl.OPENSSL_sk_num(chain))] if chain else []
+        return code, error_depth, errors, subjects
+    finally:
+        ossl.X509_STORE_CTX_free(ctx)
+        ossl.OPENSSL_sk_free(stack)
+        ossl.X509_STORE_free(store)
+        for ptr in owned:
+            ossl.X509_free(ptr)
+        ossl.ERR_clear_error()
+
+
+def nginx_verdict(
+    ca_bundle: Sequence[x509.Certificate],
+    chain: Sequence[x509.Certificate],
+    verify_depth: int = 1,
+    *,
+    purpose: str = "client",
+    at: datetime | None = None,
+) -> ChainVerdict:
+    """nginx's answer for `chain` (leaf first, then what the peer sends) at `verify_depth`.
+
+    `purpose="server"` gives a client's view of a server chain (curl, httpx).
+    """
+    if not chain:
+        raise ValueError("no certificate to verify")
+    leaf, untrusted = chain[0], list(chain[1:])
+    code, error_depth, errors, subjects = _run(ca_bundle, leaf, untrusted, verify_depth, purpose, at)
+    if code == 0:
+        return ChainVerdict(
+            accepted=True, verify_depth=verify_depth, purpose=purpose, chain_subjects=tuple(subjects),
+            verifies_with_more_depth=True, intermediates_used=max(len(subjects) - 2, 0),
+        )
+    more_depth = False
+    used: int | None = None
+    too_long = any(e.code == X509_V_ERR_CERT_CHAIN_TOO_LONG for e in errors)
+    if too_long and verify_depth < UNLIMITED_DEPTH:
+        deep_code, _, _, deep_subjects = _run(ca_bundle, leaf, untrusted, UNLIMITED_DEPTH, purpose, at)
+        more_depth = deep_code == 0
+        used = max(len(deep_subjects) - 2, 0) if more_depth else None
+    return ChainVerdict(
+        accepted=False,
+        verify_depth=verify_depth,
+        purpose=purpose,
+        error_code=code,
+        reason=ob.error_string(code),
+        error_depth=error_depth,
+        errors=tuple(errors),
+        chain_subjects=tuple(subjects),
+        verifies_with_more_depth=more_depth,
+        intermediates_used=used,
+    )
+

@@ -1,0 +1,59 @@
+"""`mtls-tui inspect`: read the files, run the certificate rules, print the report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timezone
+
+from rich.console import Console
+
+from mtls_tui.diagnose.inspect import Input, inspect_inputs
+from mtls_tui.report.console import print_inspect
+from mtls_tui.report.data import inspect_dict
+from mtls_tui.sources.files import CannotRun, passphrase, read_input
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "inspect",
+        help="facts and findings for certificates, keys, bundles and Secret manifests",
+        description="Facts for every file; with --ca and --cert, nginx's verdict on that client chain; "
+        "with --server-cert and --host, the server checks.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE", help="PEM, DER, PKCS#12, Secret manifest (YAML/JSON) or base64 PEM")
+    parser.add_argument("--ca", metavar="FILE", help="the CA bundle the server trusts (the Secret's ca.crt)")
+    parser.add_argument("--cert", metavar="FILE", help="the client certificate (and the intermediates the client sends)")
+    parser.add_argument("--key", metavar="FILE", help="the client's private key")
+    parser.add_argument("--server-cert", metavar="FILE", help="the server certificate (the Secret's tls.crt)")
+    parser.add_argument("--host", metavar="NAME", help="the host name clients use (checked against the server certificate)")
+    parser.add_argument("--verify-depth", type=_depth, default=1, metavar="N", help="auth-tls-verify-depth (default 1, as ingress-nginx)")
+    parser.add_argument("--pass", dest="passphrase", metavar="PHRASE", help="pass phrase for encrypted keys and PKCS#12 (or env MTLS_TUI_PASS; else a prompt)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
+    parser.set_defaults(run=run)
+
+
+def _depth(value: str) -> int:
+    try:
+        depth = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
+    if depth < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return depth
+
+
+def run(args: argparse.Namespace) -> int:
+    named = [(path, "file") for path in args.files]
+    named += [(getattr(args, attr), role) for attr, role in (("ca", "ca"), ("cert", "cert"), ("key", "key"), ("server_cert", "server-cert")) if getattr(args, attr)]
+    if not named:
+        raise CannotRun("nothing to inspect: name a FILE or use --ca/--cert/--key/--server-cert (see mtls-tui inspect --help)")
+    password = passphrase(args.passphrase)
+    inputs: list[Input] = [read_input(path, role, password) for path, role in named]
+    now = datetime.now(timezone.utc)
+    report = inspect_inputs(inputs, host=args.host, verify_depth=args.verify_depth, now=now)
+    if args.json:
+        print(json.dumps(inspect_dict(report), indent=2))
+    else:
+        print_inspect(Console(), report, now)
+    return 1 if report.has_error else 0

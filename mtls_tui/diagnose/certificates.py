@@ -1,0 +1,348 @@
+"""Rules on certificates, keys and chains: facts and verdicts in, findings out.
+
+Fixes name the user's own files (`Files`) so the command can be pasted as it is.
+The seed's openssl commands are the reference for how a certificate is re-issued.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import PurePath
+
+from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity
+
+SOON = timedelta(days=30)
+X509_V_ERR_CERT_HAS_EXPIRED = 10
+X509_V_ERR_CERT_NOT_YET_VALID = 9
+X509_V_ERR_INVALID_PURPOSE = 26
+ISSUER_NOT_FOUND = {2, 20, 21}
+WEAK_HASHES = {"sha1", "md5", "md2", "md4"}
+
+
+@dataclass(frozen=True)
+class Files:
+    """The user's file names, for fix commands. Defaults are the seed's names."""
+
+    ca: str = "ca.crt"
+    cert: str = "client.crt"
+    key: str = "client.key"
+    server_cert: str = "server.crt"
+
+    @property
+    def ca_key(self) -> str:
+        return _sibling(self.ca, ".key")
+
+    def csr_for(self, cert: str) -> str:
+        return _sibling(cert, ".csr")
+
+    def key_for(self, cert: str) -> str:
+        return self.key if cert == self.cert else _sibling(cert, ".key")
+
+
+@dataclass(frozen=True)
+class Where:
+    """Where a certificate lives: `label` for people, `file` for fix commands.
+
+    A certificate read from a Secret key has no file of its own; `file` is then the
+    seed's name for it (server.crt for tls.crt) and the fix also updates the Secret.
+    """
+
+    label: str
+    file: str
+    secret: str | None = None
+
+
+SECRET_KEY_FILES = {"ca.crt": "ca.crt", "tls.crt": "server.crt", "tls.key": "server.key"}
+
+
+def secret_update_command(secret: str) -> str:
+    namespace, _, name = secret.partition("/")
+    return (
+        f"kubectl create secret generic {name} -n {namespace} --from-file=tls.crt=server.crt "
+        "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -"
+    )
+
+
+def _sibling(path: str, suffix: str) -> str:
+    return str(PurePath(path).with_suffix(suffix)) if PurePath(path).suffix else path + suffix
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = abs(delta.total_seconds())
+    if seconds < 3600:
+        return f"{int(seconds // 60)} minutes"
+    if seconds < 2 * 86400:
+        return f"{int(seconds // 3600)} hours"
+    return f"{int(seconds // 86400)} days"
+
+
+def reissue_command(role: str, where: Where, files: Files, *, extensions: str | None = None, subject: str = "/CN=NAME") -> str:
+    """The seed's signing step for this certificate, optionally with an -extfile."""
+    if role == "ca":
+        command = (
+            f"openssl req -x509 -sha256 -newkey rsa:4096 -keyout {files.ca_key} -out {where.file} "
+            f"-days 356 -nodes -subj '{subject}'  # then re-sign every certificate it issued"
+        )
+    else:
+        ext = f" -extfile <(printf '{extensions}')" if extensions else ""
+        command = (
+            f"openssl x509 -req -sha256 -days 365 -in {files.csr_for(where.file)} -CA {files.ca} "
+            f"-CAkey {files.ca_key} -CAcreateserial -out {where.file}{ext}"
+        )
+    if where.secret:
+        command += " && " + secret_update_command(where.secret)
+    return command
+
+
+def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, now: datetime) -> list[Finding]:
+    subject = where.label
+    if facts.not_after < now:
+        return [Finding(
+            "cert-expired", Severity.ERROR,
+            f"{facts.subject} expired {_ago(now - facts.not_after)} ago",
+            f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC; OpenSSL (and so nginx) refuses it: "
+            "'certificate has expired'.",
+            reissue_command(role, where, files, subject=_subj(facts)), subject,
+            (f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC", f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC"),
+        )]
+    if facts.not_before > now:
+        return [Finding(
+            "cert-not-yet-valid", Severity.ERROR,
+            f"{facts.subject} is not valid for another {_ago(facts.not_before - now)}",
+            f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC is in the future: a clock is wrong on the "
+            "machine that issued it or on this one; OpenSSL refuses it: 'certificate is not yet valid'.",
+            "date -u  # compare with the notBefore; fix the clock (timedatectl) or re-issue: "
+            + reissue_command(role, where, files, subject=_subj(facts)),
+            subject, (f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC",),
+        )]
+    if facts.not_after - now < SOON:
+        return [Finding(
+            "cert-expires-soon", Severity.WARNING,
+            f"{facts.subject} expires in {_ago(facts.not_after - now)}",
+            f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC.",
+            reissue_command(role, where, files, subject=_subj(facts)), subject,
+        )]
+    return []
+
+
+def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files) -> list[Finding]:
+    """What nginx accepts but stricter peers (Go, browsers, `cryptography`) refuse."""
+    subject = where.label
+    cert_file = where.file
+    findings: list[Finding] = []
+    if facts.version == 1:
+        ext = {
+            "client": "basicConstraints=CA:FALSE\\nextendedKeyUsage=clientAuth",
+            "server": f"basicConstraints=CA:FALSE\\nsubjectAltName=DNS:{facts.subject_cn or 'HOST'}\\nextendedKeyUsage=serverAuth",
+        }.get(role)
+        findings.append(Finding(
+            "cert-v1", Severity.WARNING,
+            f"{facts.subject} is an X.509 v1 certificate",
+            "v1 certificates have no extensions (no SAN, no EKU, no basicConstraints). nginx accepts them; "
+            "strict verifiers (Go, browsers, Python's cryptography) refuse them. The seed's "
+            "`openssl x509 -req` commands make v1 certificates.",
+            reissue_command(role, where, files, extensions=ext, subject=_subj(facts)), subject,
+        ))
+    if facts.key_type in ("RSA", "DSA") and facts.key_bits is not None and facts.key_bits < 2048:
+        findings.append(Finding(
+            "weak-key", Severity.WARNING,
+            f"{facts.subject} has a {facts.key_bits}-bit {facts.key_type} key",
+            "OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
+            "2048 bits: 'EE/CA certificate key too weak'.",
+            f"openssl req -new -newkey rsa:4096 -nodes -keyout {files.key_for(cert_file)} "
+            f"-out {files.csr_for(cert_file)} -subj '/{_cn_part(facts)}'  # then re-sign",
+            subject,
+        ))
+    if facts.signature_hash in WEAK_HASHES and not facts.self_signed:
+        findings.append(Finding(
+            "weak-signature", Severity.WARNING,
+            f"{facts.subject} is signed with {facts.signature_hash.upper()}",
+            f"Signature algorithm {facts.signature_algorithm}: OpenSSL 3 refuses SHA-1 and MD5 "
+            "signatures at security level 1 and above ('ca md too weak').",
+            reissue_command(role, where, files, subject=_subj(facts)), subject,
+        ))
+    return findings
+
+
+def _subj(facts: CertFacts) -> str:
+    return "/" + _cn_part(facts)
+
+
+def _cn_part(facts: CertFacts) -> str:
+    return f"CN={facts.subject_cn}" if facts.subject_cn else "CN=NAME"
+
+
+def file_of(label: str) -> str:
+    """`client.crt:12` → `client.crt`, `bundle.der (DER)` → `bundle.der`."""
+    head = label.split(" (", 1)[0]
+    path, _, line = head.rpartition(":")
+    return path if path and line.isdigit() else head
+
+
+def key_mismatch_finding(cert_subject: str, cert_name: str, key_subject: str, cert_file: str, key_file: str) -> Finding:
+    return Finding(
+        "key-mismatch", Severity.ERROR,
+        f"the private key does not belong to {cert_name}",
+        f"The public key in {cert_subject} differs from the one derived from {key_subject}. A client "
+        "sending this pair fails the handshake (the server cannot check the signature); a server "
+        "(Secret tls.crt/tls.key) is not loaded by the controller.",
+        f"diff <(openssl x509 -noout -pubkey -in {cert_file}) <(openssl pkey -pubout -in {key_file})  "
+        "# find the key whose public key matches",
+        key_subject,
+        (f"certificate: {cert_subject}", f"key: {key_subject}"),
+    )
+
+
+def client_chain_findings(
+    verdict: ChainVerdict,
+    leaf: CertFacts,
+    ca_subjects: list[str],
+    where: Where,
+    files: Files,
+    ingress: str = "INGRESS",
+) -> list[Finding]:
+    """nginx's verdict on the client chain as findings; `client-cert-accepted` when it passes."""
+    subject = where.label
+    evidence = tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors)
+    chain = " → ".join(verdict.chain_subjects)
+    if verdict.accepted:
+        return [Finding(
+            "client-cert-accepted", Severity.INFO,
+            f"nginx accepts {leaf.subject} (verify depth {verdict.verify_depth})",
+            f"Chain {chain}: {verdict.intermediates_used} intermediate(s), within the verify depth.",
+            "", subject, (f"chain: {chain}",),
+        )]
+    nginx_line = f"nginx: client SSL certificate verify error: ({verdict.error_code}:{verdict.reason})"
+    if verdict.verifies_with_more_depth and verdict.intermediates_used is not None:
+        need = verdict.intermediates_used
+        return [Finding(
+            "chain-too-deep", Severity.ERROR,
+            f"{leaf.subject} needs verify depth {need}, the Ingress allows {verdict.verify_depth}",
+            f"The chain verifies through {need} intermediate(s), but ssl_verify_depth "
+            f"{verdict.verify_depth} allows {verdict.verify_depth}. nginx answers 400 "
+            "'The SSL certificate error'.",
+            f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-depth={need} --overwrite",
+            subject, (nginx_line, f"chain: {' → '.join(verdict.chain_subjects)}") + evidence,
+        )]
+    if verdict.error_code == X509_V_ERR_INVALID_PURPOSE or any(e.code == X509_V_ERR_INVALID_PURPOSE for e in verdict.errors):
+        usages = ", ".join(leaf.extended_key_usage) or "none"
+        return [Finding(
+            "client-cert-wrong-purpose", Severity.ERROR,
+            f"{leaf.subject} is not allowed for client authentication",
+            f"Its extended key usage ({usages}) lacks clientAuth; OpenSSL refuses it for the "
+            "ssl_client purpose and nginx answers 400 'The SSL certificate error'.",
+            reissue_command("client", where, files, extensions="extendedKeyUsage=clientAuth", subject=_subj(leaf)),
+            subject, (nginx_line,) + evidence,
+        )]
+    return [Finding(
+        "client-cert-untrusted", Severity.ERROR,
+        f"nginx rejects {leaf.subject}: {verdict.reason}",
+        _untrusted_detail(verdict, leaf, ca_subjects, files),
+        _untrusted_fix(verdict, leaf, ca_subjects, where, files),
+        subject, (nginx_line,) + evidence,
+    )]
+
+
+def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], files: Files) -> str:
+    held = "; ".join(ca_subjects) or "nothing"
+    if verdict.error_code in ISSUER_NOT_FOUND:
+        last = verdict.chain_subjects[-1] if verdict.chain_subjects else leaf.subject
+        return (
+            f"The chain stops at {last}: its issuer is neither sent by the client nor in {files.ca} "
+            f"(which holds {held}). nginx answers 400 'The SSL certificate error'."
+        )
+    return f"OpenSSL's reason: {verdict.reason}. {files.ca} holds {held}. nginx answers 400 'The SSL certificate error'."
+
+
+def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], where: Where, files: Files) -> str:
+    cert_file = where.file
+    if verdict.error_code in ISSUER_NOT_FOUND and len(verdict.chain_subjects) <= 1 and leaf.issuer not in ca_subjects:
+        return (
+            f"{reissue_command('client', where, files, subject=_subj(leaf))}  # sign with the CA the server trusts, or add "
+            f"the CA '{leaf.issuer}' to {files.ca} and update the Secret"
+        )
+    if verdict.error_code in ISSUER_NOT_FOUND:
+        return (
+            f"cat {cert_file} INTERMEDIATE.crt > client-chain.crt  # send the intermediate with the client "
+            f"certificate (curl --cert client-chain.crt), or append it to {files.ca} and update the Secret"
+        )
+    return f"openssl verify -show_chain -purpose sslclient -CAfile {files.ca} -untrusted {cert_file} {cert_file}"
+
+
+def _host_matches(pattern: str, host: str) -> bool:
+    """RFC 6125: a wildcard only as the whole leftmost label, matching exactly one label."""
+    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
+    if pattern == host:
+        return True
+    if not pattern.startswith("*.") or "." not in host:
+        return False
+    return host.split(".", 1)[1] == pattern[2:] and pattern.count(".") >= 2
+
+
+def host_covered(facts: CertFacts, host: str) -> tuple[bool, str]:
+    """(covered, how). Without SANs, OpenSSL/curl fall back to the CN; browsers and Go do not."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if facts.sans:
+        if address is not None:
+            return str(address) in facts.sans.ip, "subjectAltName IP"
+        return any(_host_matches(p, host) for p in facts.sans.dns), "subjectAltName DNS"
+    if facts.subject_cn and address is None:
+        return _host_matches(facts.subject_cn, host), "CN (no subjectAltName)"
+    return False, "nothing (no subjectAltName, no CN)"
+
+
+def server_findings(facts: CertFacts, host: str | None, where: Where, files: Files) -> list[Finding]:
+    findings: list[Finding] = []
+    subject = where.label
+    names = ", ".join(facts.sans.dns + facts.sans.ip) or f"CN={facts.subject_cn}"
+    target = host or facts.subject_cn or "HOST"
+    if not facts.sans:
+        findings.append(Finding(
+            "server-cert-no-san", Severity.WARNING,
+            f"the server certificate {facts.subject} has no subjectAltName",
+            "curl and nginx-era OpenSSL clients fall back to the CN, but browsers, Go (kubectl, "
+            "Prometheus) and Python's httpx/requests with hostname checks refuse a certificate without "
+            "SAN. The seed's openssl commands make such a certificate.",
+            reissue_command("server", where, files, extensions=f"subjectAltName=DNS:{target}\\nextendedKeyUsage=serverAuth"),
+            subject,
+        ))
+    if host:
+        covered, how = host_covered(facts, host)
+        if not covered:
+            findings.append(Finding(
+                "server-cert-hostname-mismatch", Severity.ERROR,
+                f"the server certificate does not cover {host}",
+                f"It names {names}; matched against {how}. Clients that check the name "
+                "(curl without -k, browsers) refuse the connection.",
+                reissue_command("server", where, files, extensions=f"subjectAltName=DNS:{host}"),
+                subject, (f"certificate names: {names}",),
+            ))
+    return findings
+
+
+def server_chain_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, files: Files) -> list[Finding]:
+    subject = where.label
+    if verdict.accepted:
+        return []
+    return [Finding(
+        "server-cert-untrusted", Severity.ERROR,
+        f"the server certificate {leaf.subject} does not verify against {files.ca}: {verdict.reason}",
+        f"A client given {files.ca} (curl --cacert {files.ca}) refuses the server; it works only with -k.",
+        f"openssl verify -show_chain -CAfile {files.ca} {where.file}",
+        subject,
+        tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors),
+    )]
+
+
+def unreadable_finding(where: str, problem: str) -> Finding:
+    return Finding(
+        "input-unreadable", Severity.ERROR, f"{where}: {problem}",
+        "This input is not a certificate, key, bundle or Secret manifest that could be read.",
+        f"openssl storeutl -noout -text {file_of(where)}  # see what the file holds",
+        where,
+    )

@@ -1,0 +1,175 @@
+"""`inspect`: what the user's files are, and what nginx and clients will make of them.
+
+Inputs arrive already read (a `Material` or the `InputError` that reading raised),
+so this module stays pure and the same report feeds the CLI, JSON and the TUI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mtls_tui.certs.facts import cert_facts
+from mtls_tui.certs.keys import key_matches
+from mtls_tui.certs.load import LoadedCert, LoadedKey, Material, SecretInfo
+from mtls_tui.certs.verify import nginx_verdict
+from mtls_tui.diagnose import certificates as rules
+from mtls_tui.errors import InputError
+from mtls_tui.model import CertFacts, ChainVerdict, Finding, sort_findings
+
+ROLE_BY_SECRET_KEY = {"ca.crt": "ca", "tls.crt": "server"}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing the user named: `role` is file, ca, cert, key or server-cert."""
+
+    name: str
+    role: str
+    material: Material | None = None
+    error: InputError | None = None
+
+
+@dataclass(frozen=True)
+class CertView:
+    origin: str
+    role: str
+    facts: CertFacts
+
+
+@dataclass(frozen=True)
+class InspectReport:
+    certs: tuple[CertView, ...]
+    secrets: tuple[SecretInfo, ...]
+    client_verdict: ChainVerdict | None
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def has_error(self) -> bool:
+        return any(f.severity.value == "error" for f in self.findings)
+
+
+def _role_of(loaded: LoadedCert, facts: CertFacts, input_role: str, index: int) -> str:
+    if input_role == "ca":
+        return "ca"
+    if input_role == "cert":
+        return "client" if index == 0 else "intermediate"
+    if input_role == "server-cert":
+        return "server" if index == 0 else "intermediate"
+    if loaded.secret_key in ROLE_BY_SECRET_KEY:
+        return ROLE_BY_SECRET_KEY[loaded.secret_key] if index == 0 or loaded.secret_key == "ca.crt" else "intermediate"
+    return "ca" if facts.is_ca else "certificate"
+
+
+def _where(loaded: LoadedCert) -> rules.Where:
+    if loaded.secret_key:
+        return rules.Where(loaded.origin, rules.SECRET_KEY_FILES.get(loaded.secret_key, loaded.secret_key), loaded.secret)
+    return rules.Where(loaded.origin, rules.file_of(loaded.origin))
+
+
+def _first(inputs: list[Input], role: str) -> Input | None:
+    return next((i for i in inputs if i.role == role and i.material is not None), None)
+
+
+def inspect_inputs(
+    inputs: list[Input],
+    *,
+    host: str | None = None,
+    verify_depth: int = 1,
+    now: datetime,
+) -> InspectReport:
+    files = rules.Files(
+        ca=_name(inputs, "ca", "ca.crt"),
+        cert=_name(inputs, "cert", "client.crt"),
+        key=_name(inputs, "key", "client.key"),
+        server_cert=_name(inputs, "server-cert", "server.crt"),
+    )
+    findings: list[Finding] = [rules.unreadable_finding(i.error.where, i.error.problem) for i in inputs if i.error]
+    views: list[CertView] = []
+    ca_certs: list[LoadedCert] = []
+    facts_by_id: dict[int, CertFacts] = {}
+    for item in inputs:
+        if item.material is None:
+            continue
+        for loaded in _per_secret_key_index(item.material.certs):
+            facts = cert_facts(loaded[1].cert)
+            facts_by_id[id(loaded[1])] = facts
+            role = _role_of(loaded[1], facts, item.role, loaded[0])
+            views.append(CertView(loaded[1].origin, role, facts))
+            if role == "ca":
+                ca_certs.append(loaded[1])
+            where = _where(loaded[1])
+            findings += rules.validity_findings(facts, where, role, files, now)
+            findings += rules.strictness_findings(facts, where, role, files)
+        findings += _pair_findings(item.material, facts_by_id, files)
+
+    client = _first(inputs, "cert")
+    verdict = None
+    if client is not None and client.material.certs:
+        leaf = client.material.certs[0]
+        leaf_facts = facts_by_id[id(leaf)]
+        key_input = _first(inputs, "key")
+        keys = (key_input.material.keys if key_input else ()) or client.material.keys
+        if keys and not key_matches(leaf.cert, keys[0].key):
+            findings.append(rules.key_mismatch_finding(leaf.origin, leaf_facts.subject, keys[0].origin, files.cert, rules.file_of(keys[0].origin)))
+        if ca_certs:
+            verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now)
+            ca_subjects = [facts_by_id[id(c)].subject for c in ca_certs]
+            findings += rules.client_chain_findings(verdict, leaf_facts, ca_subjects, _where(leaf), files)
+
+    server = _server_chain(inputs)
+    if server:
+        leaf_facts = facts_by_id[id(server[0])]
+        findings += rules.server_findings(leaf_facts, host, _where(server[0]), files)
+        if ca_certs and _first(inputs, "ca") is not None:
+            server_verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in server], 100, purpose="server", at=now)
+            findings += rules.server_chain_finding(server_verdict, leaf_facts, _where(server[0]), files)
+
+    secrets = tuple(s for i in inputs if i.material for s in i.material.secrets)
+    notes = tuple(n for i in inputs if i.material for n in i.material.notes)
+    return InspectReport(tuple(views), secrets, verdict, tuple(sort_findings(findings)), notes)
+
+
+def _name(inputs: list[Input], role: str, default: str) -> str:
+    return next((i.name for i in inputs if i.role == role), default)
+
+
+def _all_certs(inputs: list[Input]) -> list[LoadedCert]:
+    return [c for i in inputs if i.material for c in i.material.certs]
+
+
+def _per_secret_key_index(certs: tuple[LoadedCert, ...]) -> list[tuple[int, LoadedCert]]:
+    """Index of each certificate within its Secret key (or its file), for role guessing."""
+    seen: dict[str | None, int] = {}
+    out = []
+    for cert in certs:
+        index = seen.get(cert.secret_key, 0)
+        seen[cert.secret_key] = index + 1
+        out.append((index, cert))
+    return out
+
+
+def _pair_findings(material: Material, facts_by_id: dict[int, CertFacts], files: rules.Files) -> list[Finding]:
+    """A file (or Secret) holding both certificates and keys: each key must fit one of them."""
+    findings = []
+    for key in material.keys:
+        candidates = [c for c in material.certs if c.secret_key in (None, _cert_key_for(key))]
+        if candidates and not any(key_matches(c.cert, key.key) for c in candidates):
+            leaf = candidates[0]
+            findings.append(rules.key_mismatch_finding(
+                leaf.origin, facts_by_id[id(leaf)].subject, key.origin,
+                rules.file_of(leaf.origin), rules.file_of(key.origin),
+            ))
+    return findings
+
+
+def _cert_key_for(key: LoadedKey) -> str | None:
+    return "tls.crt" if key.secret_key == "tls.key" else key.secret_key
+
+
+def _server_chain(inputs: list[Input]) -> list[LoadedCert]:
+    server = _first(inputs, "server-cert")
+    if server is not None:
+        return list(server.material.certs)
+    return [c for c in _all_certs(inputs) if c.secret_key == "tls.crt"]

@@ -1,0 +1,64 @@
+"""The seed's PKI, issued in-process and written where an instructor or a test wants it.
+
+Private keys are written mode 0600 and never printed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mtls_tui.certs.issue import Issued, issue_ca, issue_leaf, new_key
+
+
+@dataclass(frozen=True)
+class SeedPki:
+    ca: Issued
+    server: Issued
+    client: Issued
+
+
+def seed_pki(key_bits: int = 2048) -> SeedPki:
+    """The seed's three certificates (CA v3; server and client v1, as `openssl x509 -req` makes them).
+
+    The seed uses 4096-bit keys; 2048 keeps the lab quick and is still accepted at
+    security level 2.
+    """
+    ca = issue_ca("Fern Cert Authority", key=new_key(bits=key_bits), days=356)
+    server = issue_leaf("meow.com", ca, serial=1, key=new_key(bits=key_bits))
+    client = issue_leaf("Fern", ca, serial=2, key=new_key(bits=key_bits))
+    return SeedPki(ca, server, client)
+
+
+def _write(path: Path, data: bytes, private: bool = False) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def secret_manifest(pki: SeedPki, name: str = "my-certs", namespace: str = "default") -> dict:
+    """`kubectl create secret generic my-certs --from-file=tls.crt=... --from-file=tls.key=... --from-file=ca.crt=...`"""
+    def b64(data: bytes) -> str:
+        return base64.b64encode(data).decode()
+
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace},
+        "type": "Opaque",
+        "data": {"ca.crt": b64(pki.ca.cert_pem()), "tls.crt": b64(pki.server.cert_pem()), "tls.key": b64(pki.server.key_pem())},
+    }
+
+
+def write_seed_pki(folder: Path, pki: SeedPki | None = None) -> SeedPki:
+    """ca.crt/key, server.crt/key, client.crt/key and my-certs.json (the Secret) in `folder`."""
+    pki = pki or seed_pki()
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, issued in (("ca", pki.ca), ("server", pki.server), ("client", pki.client)):
+        _write(folder / f"{stem}.crt", issued.cert_pem())
+        _write(folder / f"{stem}.key", issued.key_pem(), private=True)
+    _write(folder / "my-certs.json", json.dumps(secret_manifest(pki), indent=2).encode(), private=True)
+    return pki

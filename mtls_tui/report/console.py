@@ -1,0 +1,119 @@
+"""Reports for a terminal with Rich. Meaning is carried by words (ERROR, WARNING)
+as well as colour, so it survives `NO_COLOR`, a projector and a pasted ticket."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from mtls_tui.diagnose.inspect import CertView, InspectReport
+from mtls_tui.model import CertFacts, Finding, Severity
+
+STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+ROLE_TITLE = {"ca": "CA", "client": "client", "server": "server", "intermediate": "intermediate", "certificate": "certificate"}
+
+
+def _validity(facts: CertFacts, now: datetime) -> Text:
+    left = facts.not_after - now
+    span = f"{facts.not_before:%Y-%m-%d} → {facts.not_after:%Y-%m-%d}"
+    if facts.not_before > now:
+        return Text(f"{span}  NOT YET VALID", style="bold red")
+    if left.total_seconds() < 0:
+        return Text(f"{span}  EXPIRED {-left.days} days ago", style="bold red")
+    style = "yellow" if left.days < 30 else ""
+    return Text(f"{span}  ({left.days} days left)", style=style)
+
+
+def cert_table(facts: CertFacts, now: datetime) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    version = "v1 (no extensions)" if facts.version == 1 else "v3"
+    key = f"{facts.key_type} {facts.key_bits or ''}".strip() + (f" ({facts.key_curve})" if facts.key_curve else "")
+    rows: list[tuple[str, str | Text]] = [
+        ("Subject", facts.subject),
+        ("Issuer", facts.issuer + ("  (self-signed)" if facts.self_signed else "")),
+        ("Validity", _validity(facts, now)),
+        ("Version", version),
+        ("Serial", facts.serial),
+        ("Key", key),
+        ("Signature", facts.signature_algorithm),
+    ]
+    sans = [f"DNS:{n}" for n in facts.sans.dns] + [f"IP:{n}" for n in facts.sans.ip]
+    sans += [f"URI:{n}" for n in facts.sans.uri] + [f"email:{n}" for n in facts.sans.email]
+    rows.append(("SAN", ", ".join(sans) or "none"))
+    if facts.is_ca is not None:
+        rows.append(("CA", f"{facts.is_ca}" + (f", pathlen {facts.path_length}" if facts.path_length is not None else "")))
+    if facts.key_usage:
+        rows.append(("Key usage", ", ".join(facts.key_usage)))
+    if facts.extended_key_usage:
+        rows.append(("Ext. key usage", ", ".join(facts.extended_key_usage)))
+    if facts.subject_key_id:
+        rows.append(("Subject key ID", facts.subject_key_id))
+    if facts.authority_key_id:
+        rows.append(("Authority key ID", facts.authority_key_id))
+    for label, urls in (("CRL", facts.crl_urls), ("OCSP", facts.ocsp_urls)):
+        if urls:
+            rows.append((label, ", ".join(urls)))
+    rows.append(("SHA-256", facts.sha256))
+    for label, value in rows:
+        table.add_row(label, value if isinstance(value, Text) else Text(value))
+    return table
+
+
+def cert_panel(view: CertView, now: datetime) -> Panel:
+    title = Text.assemble((ROLE_TITLE.get(view.role, view.role), "bold"), f" · {view.origin}")
+    return Panel(cert_table(view.facts, now), title=title, title_align="left", expand=False)
+
+
+def finding_block(finding: Finding) -> Table:
+    """Severity word and code on the left; title, detail, evidence, where and fix indented."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=8, no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(
+        Text(finding.severity.value.upper(), style=STYLE[finding.severity]),
+        Text.assemble((finding.code, "bold"), "  ", finding.title),
+    )
+    grid.add_row("", Text(finding.detail))
+    for line in finding.evidence:
+        grid.add_row("", Text(f"evidence: {line}", style="dim"))
+    grid.add_row("", Text(f"where: {finding.subject}", style="dim"))
+    if finding.fix:
+        grid.add_row("", Text.assemble(("fix: ", "bold green"), finding.fix))
+    return grid
+
+
+def summary_line(findings: tuple[Finding, ...]) -> Text:
+    counts = {s: sum(f.severity is s for f in findings) for s in Severity}
+    if counts[Severity.ERROR]:
+        head = Text("BROKEN: ", style="bold red")
+    elif counts[Severity.WARNING]:
+        head = Text("WORKS, with warnings: ", style="bold yellow")
+    else:
+        head = Text("OK: ", style="bold green")
+    return head + Text(f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} note(s)")
+
+
+def print_inspect(console: Console, report: InspectReport, now: datetime) -> None:
+    for view in report.certs:
+        console.print(cert_panel(view, now))
+    for secret in report.secrets:
+        table = Table(title=Text(f"Secret {secret.ref} ({secret.type})"), title_justify="left", show_edge=False)
+        table.add_column("key")
+        table.add_column("bytes", justify="right")
+        table.add_column("holds")
+        for entry in secret.entries:
+            table.add_row(Text(entry.name), str(entry.size), Text(entry.holds))
+        console.print(table)
+    for note in report.notes:
+        console.print(Text(f"note: {note}", style="dim"))
+    console.print()
+    console.print(summary_line(report.findings))
+    for finding in report.findings:
+        console.print(finding_block(finding))
+        console.print()
