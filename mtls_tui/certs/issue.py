@@ -27,7 +27,7 @@ EKU_BY_NAME = {
     "emailProtection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
 }
 
-HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha1": hashes.SHA1}
+HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384}
 
 
 @dataclass(frozen=True)

@@ -152,23 +152,23 @@ def _load(data: bytes, origin: str, password: bytes | None, depth: int) -> Mater
     data = _decode_text(data)
     if not data.strip():
         raise InputError(origin, "is empty")
-    if PEM_BEGIN.search(data):
-        return _load_pem(data, origin, password)
     stripped = data.lstrip()
     if stripped[:1] in (b"{", b"[") or re.search(rb"(?m)^\s*(apiVersion|kind)\s*:", data):
         return _load_manifest(data, origin, password, depth)
+    if PEM_BEGIN.search(data):
+        return _load_pem(data, origin, password)
     if BASE64_TEXT.match(data) and len(stripped) >= 16:
         decoded = _b64(data, origin)
         return _load(decoded, f"{origin} (base64)", password, depth + 1)
     return _load_binary(data, origin, password)
 
 
-def _b64(data: bytes, where: str) -> bytes:
+def _b64(data: bytes, where: str, problem: str = "looks like base64 but does not decode") -> bytes:
     compact = re.sub(rb"\s+", b"", data)
     try:
         return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
-        raise InputError(where, "looks like base64 but does not decode") from None
+        raise InputError(where, problem) from None
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -198,15 +198,15 @@ def _load_pem(data: bytes, origin: str, password: bytes | None) -> Material:
                 notes.append(f"line {line}: OpenSSL TRUSTED CERTIFICATE read without its trust settings")
             try:
                 certs.append(LoadedCert(x509.load_pem_x509_certificate(block), where))
-            except ValueError as exc:
-                raise InputError(where, f"{label.decode()} block is damaged ({_first_line(exc)})") from None
+            except ValueError:
+                raise InputError(where, f"{label.decode()} block is damaged (its base64 or DER does not decode)") from None
         elif label in KEY_BLOCKS:
             keys.append(LoadedKey(_pem_key(block, where, password), where))
         elif label == b"X509 CRL":
             try:
                 crls.append(x509.load_pem_x509_crl(block))
-            except ValueError as exc:
-                raise InputError(where, f"X509 CRL block is damaged ({_first_line(exc)})") from None
+            except ValueError:
+                raise InputError(where, "X509 CRL block is damaged (its base64 or DER does not decode)") from None
         else:
             notes.append(f"line {line}: a {label.decode()} block, not used here")
     unfinished = PEM_BEGIN.search(data, covered_until)
@@ -227,7 +227,7 @@ def _pem_key(block: bytes, where: str, password: bytes | None) -> PrivateKey:
     except ValueError as exc:
         if password is not None and "password" in str(exc).lower():
             raise InputError(where, "wrong pass phrase for the encrypted private key") from None
-        raise InputError(where, f"private key block is damaged ({_first_line(exc)})") from None
+        raise InputError(where, "private key block is damaged (its base64 or DER does not decode)") from None
     except UnsupportedAlgorithm as exc:
         raise InputError(where, f"unsupported private key ({_first_line(exc)})") from None
     return key  # type: ignore[return-value]
@@ -327,7 +327,10 @@ def _load_secret(obj: dict[str, Any], origin: str, password: bytes | None, depth
         raise InputError(label, "has no data or stringData")
     values: dict[str, bytes] = {}
     for key, value in data.items():
-        values[str(key)] = _b64(str(value or "").encode(), f"{label}, key {key}")
+        values[str(key)] = _b64(
+            str(value or "").encode(), f"{label}, key {key}",
+            "data value is not valid base64 (plain text belongs in stringData)",
+        )
     for key, value in string_data.items():
         values[str(key)] = str(value or "").encode()
     material = Material(origin)

@@ -250,25 +250,30 @@ def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[
     if verdict.error_code in ISSUER_NOT_FOUND:
         last = verdict.chain_subjects[-1] if verdict.chain_subjects else leaf.subject
         return (
-            f"The chain stops at {last}: its issuer is neither sent by the client nor in {files.ca} "
-            f"(which holds {held}). nginx answers 400 'The SSL certificate error'."
+            f"The chain stops at {last}: its issuer ({_missing_issuer(verdict, leaf)}) is neither sent by the "
+            f"client nor in {files.ca} (which holds {held}). nginx answers 400 'The SSL certificate error'."
         )
     return f"OpenSSL's reason: {verdict.reason}. {files.ca} holds {held}. nginx answers 400 'The SSL certificate error'."
 
 
 def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], where: Where, files: Files) -> str:
     cert_file = where.file
-    if verdict.error_code in ISSUER_NOT_FOUND and len(verdict.chain_subjects) <= 1 and leaf.issuer not in ca_subjects:
-        return (
-            f"{reissue_command('client', where, files, subject=_subj(leaf))}  # sign with the CA the server trusts, or add "
-            f"the CA '{leaf.issuer}' to {files.ca} and update the Secret"
-        )
     if verdict.error_code in ISSUER_NOT_FOUND:
+        missing = _missing_issuer(verdict, leaf)
         return (
-            f"cat {cert_file} INTERMEDIATE.crt > client-chain.crt  # send the intermediate with the client "
-            f"certificate (curl --cert client-chain.crt), or append it to {files.ca} and update the Secret"
+            f"If '{missing}' is an intermediate of your CA: send it with the client certificate "
+            f"(cat {cert_file} INTERMEDIATE.crt > client-chain.crt; curl --cert client-chain.crt) or append it to "
+            f"{files.ca} and update the Secret. Otherwise sign the client certificate with the CA the server trusts: "
+            + reissue_command("client", where, files, subject=_subj(leaf))
         )
     return f"openssl verify -show_chain -purpose sslclient -CAfile {files.ca} -untrusted {cert_file} {cert_file}"
+
+
+def _missing_issuer(verdict: ChainVerdict, leaf: CertFacts) -> str:
+    """The issuer of the last certificate OpenSSL could place in the chain."""
+    if len(verdict.chain_subjects) > 1:
+        return f"the issuer of {verdict.chain_subjects[-1]}"
+    return leaf.issuer
 
 
 def _host_matches(pattern: str, host: str) -> bool:

@@ -86,6 +86,7 @@ def inspect_inputs(
         server_cert=_name(inputs, "server-cert", "server.crt"),
     )
     findings: list[Finding] = [rules.unreadable_finding(i.error.where, i.error.problem) for i in inputs if i.error]
+    findings += [_wrong_kind(i) for i in inputs if i.material is not None and _wrong_kind(i)]
     views: list[CertView] = []
     ca_certs: list[LoadedCert] = []
     facts_by_id: dict[int, CertFacts] = {}
@@ -129,6 +130,19 @@ def inspect_inputs(
     secrets = tuple(s for i in inputs if i.material for s in i.material.secrets)
     notes = tuple(n for i in inputs if i.material for n in i.material.notes)
     return InspectReport(tuple(views), secrets, verdict, tuple(sort_findings(findings)), notes)
+
+
+EXPECTED = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key"}
+
+
+def _wrong_kind(item: Input) -> Finding | None:
+    """A key given as --cert (or a certificate as --key): say so instead of judging nothing."""
+    want = EXPECTED.get(item.role)
+    has = item.material.keys if want == "private key" else item.material.certs
+    if want is None or has:
+        return None
+    flag = "--" + item.role
+    return rules.unreadable_finding(item.name, f"given as {flag} but holds {item.material.describe()}, no {want}")
 
 
 def _name(inputs: list[Input], role: str, default: str) -> str:

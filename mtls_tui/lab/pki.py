@@ -33,7 +33,7 @@ def seed_pki(key_bits: int = 2048) -> SeedPki:
     return SeedPki(ca, server, client)
 
 
-def _write(path: Path, data: bytes, private: bool = False) -> None:
+def write_file(path: Path, data: bytes, private: bool = False) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
@@ -58,7 +58,7 @@ def write_seed_pki(folder: Path, pki: SeedPki | None = None) -> SeedPki:
     pki = pki or seed_pki()
     folder.mkdir(parents=True, exist_ok=True)
     for stem, issued in (("ca", pki.ca), ("server", pki.server), ("client", pki.client)):
-        _write(folder / f"{stem}.crt", issued.cert_pem())
-        _write(folder / f"{stem}.key", issued.key_pem(), private=True)
-    _write(folder / "my-certs.json", json.dumps(secret_manifest(pki), indent=2).encode(), private=True)
+        write_file(folder / f"{stem}.crt", issued.cert_pem())
+        write_file(folder / f"{stem}.key", issued.key_pem(), private=True)
+    write_file(folder / "my-certs.json", json.dumps(secret_manifest(pki), indent=2).encode(), private=True)
     return pki

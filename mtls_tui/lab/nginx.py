@@ -1,0 +1,131 @@
+"""Run a real nginx as a child process, in a private temporary folder, on loopback.
+
+The lab's gateway and the tests that hold our verdicts to nginx's both need an
+nginx that starts fast, leaves nothing behind and says clearly when it is missing
+or refuses its configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
+
+
+class NginxError(RuntimeError):
+    """nginx is missing, refused its configuration or did not come up."""
+
+
+def find_nginx() -> str | None:
+    return shutil.which("nginx") or next((c for c in CANDIDATES if os.access(c, os.X_OK)), None)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise NginxError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f}s")
+
+
+def main_block(prefix: Path, http_body: str) -> str:
+    """The process-level frame around an `http {}` body: every path inside `prefix`."""
+    temp = {name: prefix / "tmp" / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return (
+        f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log info;\n"
+        "events { worker_connections 256; }\n"
+        "http {\n"
+        f"  access_log {prefix}/access.log;\n"
+        f"  client_body_temp_path {temp['client_body']};\n  proxy_temp_path {temp['proxy']};\n"
+        f"  fastcgi_temp_path {temp['fastcgi']};\n  uwsgi_temp_path {temp['uwsgi']};\n  scgi_temp_path {temp['scgi']};\n"
+        f"{http_body}\n}}\n"
+    )
+
+
+class Nginx:
+    """`with Nginx(http_body_for_prefix) as n:` writes the config, starts, waits, stops.
+
+    `http_body` receives the private folder (for certificate paths) and returns the
+    inside of `http {}`. `ports` are waited for before the block runs.
+    """
+
+    def __init__(self, http_body, ports: list[int], binary: str | None = None, start_timeout: float = 10.0) -> None:
+        self.binary = binary or find_nginx()
+        if self.binary is None:
+            raise NginxError("nginx is not installed (Debian/Ubuntu: apt-get install nginx-light)")
+        self.ports = ports
+        self.start_timeout = start_timeout
+        self._http_body = http_body
+        self.prefix: Path | None = None
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "Nginx":
+        self.prefix = Path(tempfile.mkdtemp(prefix="mtls-tui-nginx-"))
+        (self.prefix / "tmp").mkdir()
+        conf = self.prefix / "nginx.conf"
+        conf.write_text(main_block(self.prefix, self._http_body(self.prefix)))
+        self.process = subprocess.Popen(
+            [self.binary, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "error.log"), "-g", "daemon off;"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            for port in self.ports:
+                wait_for_port(port, self.start_timeout, self.process)
+            if self.process.poll() is not None:
+                raise NginxError(f"nginx refused to start: {self._last_error()}")
+        except NginxError:
+            self.stop()
+            raise
+        return self
+
+    def _last_error(self) -> str:
+        assert self.process is not None and self.prefix is not None
+        stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+        log = (self.prefix / "error.log").read_text(errors="replace") if (self.prefix / "error.log").exists() else ""
+        lines = [l for l in (stderr + log).splitlines() if "[emerg]" in l or "[alert]" in l] or (stderr + log).splitlines()
+        return lines[-1].strip() if lines else "no message"
+
+    def error_log(self) -> str:
+        path = self.prefix / "error.log" if self.prefix else None
+        return path.read_text(errors="replace") if path and path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self.process is not None and self.process.stderr:
+            self.process.stderr.close()
+        self.process = None
+        if self.prefix is not None:
+            shutil.rmtree(self.prefix, ignore_errors=True)
+            self.prefix = None
+
+    def __enter__(self) -> "Nginx":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

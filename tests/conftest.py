@@ -1,0 +1,63 @@
+"""Shared fixtures. Real parts only: a real nginx, the real openssl CLI, real handshakes.
+
+Where a real part is missing, a test is skipped on a developer's machine and fails
+in CI (`CI` set), so a green CI run always means nginx really answered.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from mtls_tui.certs.issue import Issued, issue_ca, issue_intermediate, issue_leaf, new_key
+from mtls_tui.lab.nginx import find_nginx
+from mtls_tui.lab.pki import SeedPki, seed_pki, write_seed_pki
+
+
+def require(tool: str, found: str | None) -> str:
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail(f"{tool} is required in CI but is not installed")
+    pytest.skip(f"{tool} is not installed")
+
+
+@pytest.fixture(scope="session")
+def nginx_binary() -> str:
+    return require("nginx", find_nginx())
+
+
+@pytest.fixture(scope="session")
+def openssl_binary() -> str:
+    return require("openssl", shutil.which("openssl"))
+
+
+@pytest.fixture(scope="session")
+def pki() -> SeedPki:
+    return seed_pki()
+
+
+@pytest.fixture()
+def pki_dir(tmp_path: Path, pki: SeedPki) -> Path:
+    write_seed_pki(tmp_path, pki)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def ec_ca() -> Issued:
+    """A quick CA (P-256) for tests that need many certificates."""
+    return issue_ca("Test Root", key=new_key("ec"))
+
+
+@pytest.fixture()
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def write(path: Path, *parts: bytes) -> str:
+    path.write_bytes(b"".join(parts))
+    return str(path)

@@ -1,0 +1,177 @@
+"""Our verdict on a client chain must be nginx's, in every case of the matrix.
+
+A real nginx serves `ssl_verify_client on` at `ssl_verify_depth` 0 to 3, with the CA
+file holding only the root or the root and the intermediates. Client chains have 0,
+1 and 2 intermediates, sent whole, partly or not at all. For each request we compare
+the status nginx answers (200 or 400) with `nginx_verdict`, and the reason nginx
+logs with the reason we give.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import ssl
+from pathlib import Path
+
+import pytest
+
+from mtls_tui.certs.issue import issue_ca, issue_intermediate, issue_leaf, new_key
+from mtls_tui.certs.verify import nginx_verdict
+from mtls_tui.lab.nginx import Nginx, free_port
+from mtls_tui.lab.pki import write_file
+
+DEPTHS = (0, 1, 2, 3)
+
+
+def https_get(port: int, cert: str, key: str) -> tuple[int, str]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.set_ciphers("DEFAULT:@SECLEVEL=0")  # let the client send weak keys: the server decides
+    context.load_cert_chain(cert, key)
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5)
+    try:
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory, nginx_binary: str):
+    folder = tmp_path_factory.mktemp("matrix")
+    root = issue_ca("Matrix Root", key=new_key("ec"))
+    i1 = issue_intermediate("Matrix Intermediate 1", root, key=new_key("ec"))
+    i2 = issue_intermediate("Matrix Intermediate 2", i1, key=new_key("ec"))
+    server = issue_leaf("matrix.test", root, key=new_key("ec"))
+    leaves = {
+        0: issue_leaf("Client 0", root, key=new_key("ec")),
+        1: issue_leaf("Client 1", i1, key=new_key("ec")),
+        2: issue_leaf("Client 2", i2, key=new_key("ec")),
+    }
+    intermediates_above = {0: [], 1: [i1], 2: [i2, i1]}
+    write_file(folder / "server.crt", server.cert_pem())
+    write_file(folder / "server.key", server.key_pem(), private=True)
+    ca_files = {
+        "root": [root],
+        "root+intermediates": [root, i1, i2],
+    }
+    for name, certs in ca_files.items():
+        write_file(folder / f"ca-{name}.pem", b"".join(c.cert_pem() for c in certs))
+
+    # (leaf depth, how many of its intermediates the client sends)
+    clients = {}
+    for n, leaf in leaves.items():
+        for sent in range(n + 1):
+            chain = [leaf] + intermediates_above[n][:sent]
+            stem = f"client-{n}-sends-{sent}"
+            write_file(folder / f"{stem}.crt", b"".join(c.cert_pem() for c in chain))
+            write_file(folder / f"{stem}.key", leaf.key_pem(), private=True)
+            clients[stem] = chain
+
+    servers = {}
+    for depth, ca_name in itertools.product(DEPTHS, ca_files):
+        servers[(depth, ca_name)] = free_port()
+
+    def body(prefix: Path) -> str:
+        blocks = []
+        for (depth, ca_name), port in servers.items():
+            blocks.append(
+                f"server {{ listen 127.0.0.1:{port} ssl; server_name _;\n"
+                f"  ssl_certificate {folder}/server.crt; ssl_certificate_key {folder}/server.key;\n"
+                f"  ssl_client_certificate {folder}/ca-{ca_name}.pem; ssl_verify_client on; ssl_verify_depth {depth};\n"
+                '  location / { return 200 "verify=$ssl_client_verify"; } }'
+            )
+        return "\n".join(blocks)
+
+    with Nginx(body, list(servers.values()), binary=nginx_binary) as nginx:
+        yield nginx, folder, servers, clients, ca_files
+
+
+def test_verdict_equals_nginx_in_every_case(matrix) -> None:
+    nginx, folder, servers, clients, ca_files = matrix
+    cases = 0
+    disagreements = []
+    for (depth, ca_name), port in servers.items():
+        for stem, chain in clients.items():
+            log_before = len(nginx.error_log())
+            status, body = https_get(port, str(folder / f"{stem}.crt"), str(folder / f"{stem}.key"))
+            log_after = nginx.error_log()[log_before:]
+            verdict = nginx_verdict([c.cert for c in ca_files[ca_name]], [c.cert for c in chain], depth)
+            cases += 1
+            nginx_accepts = status == 200
+            if nginx_accepts != verdict.accepted:
+                disagreements.append(f"depth {depth}, CA {ca_name}, {stem}: nginx {status}, tool accepted={verdict.accepted}")
+            elif not verdict.accepted:
+                assert status == 400 and "The SSL certificate error" in body
+                assert f"({verdict.error_code}:{verdict.reason})" in log_after, (stem, depth, ca_name, log_after)
+            else:
+                assert body == "verify=SUCCESS"
+    assert not disagreements, "\n".join(disagreements)
+    assert cases == len(DEPTHS) * 2 * 6
+
+
+def test_depth_rule_as_measured(matrix) -> None:
+    """DESIGN.md: depth N accepts up to N intermediates; the CA file does not shorten the path."""
+    _, _, _, clients, ca_files = matrix
+    for depth in DEPTHS:
+        for n in (0, 1, 2):
+            chain = clients[f"client-{n}-sends-{n}"]
+            for ca_name in ca_files:
+                verdict = nginx_verdict([c.cert for c in ca_files[ca_name]], [c.cert for c in chain], depth)
+                assert verdict.accepted == (n <= depth)
+                if not verdict.accepted:
+                    assert verdict.verifies_with_more_depth and verdict.intermediates_used == n
+
+
+def test_certificate_faults_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
+    """v1 accepted; expired, wrong CA and EKU without clientAuth refused, for OpenSSL's reason."""
+    from datetime import datetime, timedelta, timezone
+
+    root = issue_ca("Fern Cert Authority", key=new_key("ec"))
+    other = issue_ca("Other Authority", key=new_key("ec"))
+    long_ago = datetime.now(timezone.utc) - timedelta(days=400)
+    clients = {
+        "seed-v1": issue_leaf("Fern", root, key=new_key("ec")),
+        "v3-clientAuth": issue_leaf("Fern", root, key=new_key("ec"), v1=False, eku=["clientAuth"]),
+        "v3-serverAuth-only": issue_leaf("Fern", root, key=new_key("ec"), v1=False, eku=["serverAuth"]),
+        "expired": issue_leaf("Fern", root, key=new_key("ec"), not_before=long_ago, days=30),
+        "not-yet-valid": issue_leaf("Fern", root, key=new_key("ec"), not_before=datetime.now(timezone.utc) + timedelta(days=2)),
+        "other-ca": issue_leaf("Fern", other, key=new_key("ec")),
+        "weak-rsa-1024": issue_leaf("Fern", root, key=new_key("rsa", 1024)),
+    }
+    server = issue_leaf("meow.com", root, key=new_key("ec"))
+    write_file(tmp_path / "ca.crt", root.cert_pem())
+    write_file(tmp_path / "server.crt", server.cert_pem())
+    write_file(tmp_path / "server.key", server.key_pem(), private=True)
+    for name, issued in clients.items():
+        write_file(tmp_path / f"{name}.crt", issued.cert_pem())
+        write_file(tmp_path / f"{name}.key", issued.key_pem(), private=True)
+    port = free_port()
+
+    def body(prefix: Path) -> str:
+        return (
+            f"server {{ listen 127.0.0.1:{port} ssl; server_name _;\n"
+            f"  ssl_certificate {tmp_path}/server.crt; ssl_certificate_key {tmp_path}/server.key;\n"
+            f"  ssl_client_certificate {tmp_path}/ca.crt; ssl_verify_client on;\n"
+            '  location / { return 200 "verify=$ssl_client_verify"; } }'
+        )
+
+    outcomes = {}
+    with Nginx(body, [port], binary=nginx_binary) as nginx:
+        for name, issued in clients.items():
+            before = len(nginx.error_log())
+            status, _ = https_get(port, str(tmp_path / f"{name}.crt"), str(tmp_path / f"{name}.key"))
+            verdict = nginx_verdict([root.cert], [issued.cert], 1)
+            assert (status == 200) == verdict.accepted, name
+            if not verdict.accepted:
+                assert f"({verdict.error_code}:{verdict.reason})" in nginx.error_log()[before:], name
+            outcomes[name] = verdict.reason
+    assert outcomes["seed-v1"] is None and outcomes["v3-clientAuth"] is None
+    assert outcomes["expired"] == "certificate has expired"
+    assert outcomes["other-ca"] == "unable to verify the first certificate"
+    assert "purpose" in outcomes["v3-serverAuth-only"]
+    assert outcomes["not-yet-valid"] == "certificate is not yet valid"
+    assert outcomes["weak-rsa-1024"] is not None
