@@ -25,6 +25,11 @@ class CannotRun(Exception):
 
 
 def read_bytes(path: str) -> bytes:
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise InputError("standard input", f"is over {MAX_BYTES // 2**20} MiB: too large for a certificate, key or manifest")
+        return data
     target = Path(path)
     try:
         size = target.stat().st_size
