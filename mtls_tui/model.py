@@ -131,3 +131,101 @@ class ChainVerdict:
     chain_subjects: tuple[str, ...] = ()
     verifies_with_more_depth: bool = False
     intermediates_used: int | None = None
+
+
+VERIFY_MODES = ("on", "off", "optional", "optional_no_ca")
+
+
+@dataclass(frozen=True)
+class MtlsPolicy:
+    """What a controller is configured to do for one host, in one common shape.
+
+    ingress-nginx's six auth-tls annotations map onto it (policy/ingress_nginx.py);
+    the lab's gateway renders nginx directives from it.
+    """
+
+    host: str
+    secret: str | None = None  # `namespace/name` of the auth-tls Secret; None: no client certificates asked
+    verify_client: str = "on"
+    verify_depth: int = 1
+    error_page: str | None = None
+    pass_certificate: bool = False
+    match_cn: str | None = None  # `CN=<regex>`, matched against the whole subject DN
+
+    @property
+    def mtls(self) -> bool:
+        return self.secret is not None
+
+
+@dataclass(frozen=True)
+class ProbeTimings:
+    """Milliseconds from httpx's trace extension; None where a phase did not happen."""
+
+    connect: float | None = None
+    tls: float | None = None
+    first_byte: float | None = None
+    total: float | None = None
+
+
+@dataclass(frozen=True)
+class ProbeFailure:
+    """Why no HTTP answer came. `kind`: dns, refused, timeout, unreachable, tls-alert,
+    tls-error, closed, not-tls, server-cert-untrusted, server-cert-hostname-mismatch, local."""
+
+    kind: str
+    message: str
+    alert: str | None = None
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One request: what was sent, what the handshake showed, what came back."""
+
+    label: str
+    url: str
+    connect_to: str
+    sni: str | None
+    host_header: str
+    sent_client_cert: bool
+    user_agent: str
+    verified_server: bool
+    timings: ProbeTimings = ProbeTimings()
+    tls_version: str | None = None
+    cipher: str | None = None
+    alpn: str | None = None
+    http_version: str | None = None
+    server_cert: CertFacts | None = None
+    fake_certificate: bool = False
+    status: int | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    body: str = ""
+    body_truncated: bool = False
+    echo: tuple[tuple[str, str], ...] = ()
+    failure: ProbeFailure | None = None
+    server_verify_error: str | None = None
+    curl: str = ""
+    openssl: str = ""
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    def echoed(self, name: str) -> str | None:
+        return next((v for k, v in self.echo if k == name), None)
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """A probe as curl's options name it. File names, never key bytes."""
+
+    url: str
+    resolve: str | None = None  # HOST:PORT:ADDR
+    cacert: str | None = None
+    cert: str | None = None
+    key: str | None = None
+    passphrase: bytes | None = field(default=None, repr=False)
+    insecure: bool = False
+    timeout: float = 10.0
+    headers: tuple[tuple[str, str], ...] = ()
+    http2: bool = False
+    body_limit: int = 16 * 1024

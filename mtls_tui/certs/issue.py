@@ -179,3 +179,25 @@ def issue_leaf(
         raise RuntimeError("this cryptography release cannot write X.509 v1 certificates")
     return Issued(cert, key)
 
+
+
+FAKE_CERT_CN = "Kubernetes Ingress Controller Fake Certificate"
+
+
+def issue_fake_certificate() -> Issued:
+    """The certificate ingress-nginx serves for hosts without a usable `tls:` entry."""
+    key = new_key("ec")
+    name = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Acme Co"),
+        x509.NameAttribute(NameOID.COMMON_NAME, FAKE_CERT_CN),
+    ])
+    start, end = _window(365, None)
+    builder = (
+        x509.CertificateBuilder(
+            issuer_name=name, subject_name=name, public_key=key.public_key(),
+            serial_number=x509.random_serial_number(), not_valid_before=start, not_valid_after=end,
+        )
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("ingress.local")]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+    )
+    return Issued(builder.sign(key, hashes.SHA256()), key)

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mtls_tui.diagnose.inspect import CertView, InspectReport
-from mtls_tui.model import CertFacts, Finding, Severity
+from mtls_tui.model import CertFacts, Finding, ProbeResult, Severity, sort_findings
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ROLE_TITLE = {"ca": "CA", "client": "client", "server": "server", "intermediate": "intermediate", "certificate": "certificate"}
@@ -115,5 +115,71 @@ def print_inspect(console: Console, report: InspectReport, now: datetime) -> Non
     console.print()
     console.print(summary_line(report.findings))
     for finding in report.findings:
+        console.print(finding_block(finding))
+        console.print()
+
+
+def _bar(value: float | None, scale: float, width: int = 24) -> Text:
+    if value is None:
+        return Text("—", style="dim")
+    filled = max(1, round(width * value / scale)) if scale else 1
+    return Text("█" * filled, style="cyan") + Text(f" {value:.1f} ms")
+
+
+def probe_column(result: ProbeResult, scale: float) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    if result.failure:
+        grid.add_row("Result", Text(f"FAILED ({result.failure.kind}): {result.failure.message}", style="bold red"))
+    else:
+        style = "green" if result.status and result.status < 400 else "bold red"
+        location = result.header("location")
+        grid.add_row("Status", Text(f"HTTP {result.status}" + (f" → {location}" if location else ""), style=style))
+    grid.add_row("Sent", Text(f"SNI {result.sni or '(none)'}, Host {result.host_header}, to {result.connect_to}"))
+    timings = result.timings
+    for label, value in (("Connect", timings.connect), ("TLS", timings.tls), ("First byte", timings.first_byte), ("Total", timings.total)):
+        grid.add_row(label, _bar(value, scale))
+    if result.tls_version:
+        grid.add_row("TLS", Text(f"{result.tls_version}, {result.cipher}, ALPN {result.alpn or 'none'}"))
+    if result.server_cert:
+        fake = "  FAKE (controller default)" if result.fake_certificate else ""
+        grid.add_row("Server cert", Text(f"{result.server_cert.subject}{fake}", style="bold red" if fake else ""))
+    if result.server_verify_error:
+        grid.add_row("Server check", Text(result.server_verify_error, style="yellow"))
+    for name, value in result.echo:
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        grid.add_row(name, Text(shown))
+    snippet = body_summary(result.body)
+    if snippet:
+        grid.add_row("Body", Text(snippet))
+    return grid
+
+
+def body_summary(body: str) -> str:
+    """nginx's error pages say what happened in their second <center> line."""
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    centers = [l.replace("<center>", "").replace("</center>", "") for l in lines if l.startswith("<center>") and "nginx" not in l]
+    if centers:
+        return centers[-1].replace("<h1>", "").replace("</h1>", "")
+    return lines[0][:80] if lines else ""
+
+
+def print_probe(console: Console, results: list[ProbeResult], findings: list[Finding]) -> None:
+    totals = [r.timings.total or 0 for r in results] + [r.timings.first_byte or 0 for r in results]
+    scale = max(totals + [1.0])
+    table = Table(show_lines=False, expand=True)
+    for result in results:
+        table.add_column(Text(result.label, style="bold"), ratio=1)
+    table.add_row(*(probe_column(r, scale) for r in results))
+    console.print(table)
+    for result in results:
+        console.print(Text(f"Reproduce {result.label}:", style="bold"))
+        console.print(Text(f"  {result.curl}"), soft_wrap=True)
+        console.print(Text(f"  {result.openssl}"), soft_wrap=True)
+    console.print()
+    ordered = sort_findings(findings)
+    console.print(summary_line(tuple(ordered)))
+    for finding in ordered:
         console.print(finding_block(finding))
         console.print()

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from mtls_tui.diagnose.inspect import InspectReport
-from mtls_tui.model import ChainVerdict
+from mtls_tui.model import ChainVerdict, Finding, ProbeResult, sort_findings
 
 
 def verdict_dict(verdict: ChainVerdict | None) -> dict[str, Any] | None:
@@ -30,3 +30,14 @@ def inspect_dict(report: InspectReport) -> dict[str, Any]:
         "findings": [f.to_dict() for f in report.findings],
         "notes": list(report.notes),
     }
+
+
+def probe_dict(results: list[ProbeResult], findings: list[Finding]) -> dict[str, Any]:
+    def one(result: ProbeResult) -> dict[str, Any]:
+        data = asdict(result)
+        data["server_cert"] = result.server_cert.to_dict() if result.server_cert else None
+        data["headers"] = [list(h) for h in result.headers]
+        data["echo"] = dict(result.echo)
+        return data
+
+    return {"command": "probe", "results": [one(r) for r in results], "findings": [f.to_dict() for f in sort_findings(findings)]}

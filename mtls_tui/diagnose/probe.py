@@ -1,0 +1,231 @@
+"""What a probe's answers mean: results in, findings out.
+
+nginx does not abort the handshake for a missing or bad client certificate; it
+answers after it (400 or a 302 to the error page), so the HTTP answer is the
+evidence. The difference between the attempt without and the attempt with the
+client certificate is the diagnosis.
+"""
+
+from __future__ import annotations
+
+from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity
+
+NO_CERT_BODY = "No required SSL certificate was sent"
+BAD_CERT_BODY = "The SSL certificate error"
+CN_BODY = "client certificate unauthorized"
+
+
+def _evidence(result: ProbeResult) -> tuple[str, ...]:
+    lines = [f"{result.label}: {_answer(result)}", f"connected to {result.connect_to}, SNI {result.sni or '(none)'}, Host {result.host_header}"]
+    if result.server_cert:
+        lines.append(f"server certificate: {result.server_cert.subject}")
+    verify = result.echoed("ssl-client-verify")
+    if verify:
+        lines.append(f"upstream saw ssl-client-verify: {verify}")
+    return tuple(lines)
+
+
+def _answer(result: ProbeResult) -> str:
+    if result.failure:
+        return f"no HTTP answer ({result.failure.message})"
+    location = result.header("location")
+    snippet = _body_line(result)
+    return f"HTTP {result.status}" + (f" → {location}" if location else "") + (f" \"{snippet}\"" if snippet else "")
+
+
+def _body_line(result: ProbeResult) -> str:
+    for marker in (NO_CERT_BODY, BAD_CERT_BODY, CN_BODY):
+        if marker in result.body:
+            return marker
+    return ""
+
+
+def _finding(code: str, severity: Severity, title: str, detail: str, fix: str, result: ProbeResult, *extra: str) -> Finding:
+    return Finding(code, severity, title, detail, fix, result.url, _evidence(result) + extra + (f"reproduce: {result.curl}",))
+
+
+def failure_findings(result: ProbeResult) -> list[Finding]:
+    failure = result.failure
+    if failure is None:
+        return []
+    if failure.kind in ("dns", "refused", "timeout", "unreachable"):
+        fixes = {
+            "dns": f"getent hosts {result.host_header.split(':')[0]}  # or probe with --resolve HOST:PORT:ADDRESS",
+            "refused": f"kubectl get svc -A | grep -i ingress  # is the controller's Service exposed on {result.connect_to}?",
+            "timeout": f"nc -vz {result.connect_to.replace(':', ' ')}  # a firewall or a wrong address drops the packets",
+            "unreachable": "ip route get " + result.connect_to.rsplit(":", 1)[0],
+        }
+        return [_finding("probe-connect-failed", Severity.ERROR, f"cannot reach {result.connect_to}: {failure.kind}", failure.message, fixes[failure.kind], result)]
+    if failure.kind.startswith("server-cert-"):
+        return [_finding(failure.kind, Severity.ERROR, f"the server certificate was refused: {failure.message}", failure.message, "compare the CA given with --cacert to the Secret's ca.crt/tls.crt issuer", result)]
+    fix = result.openssl
+    if failure.kind == "not-tls":
+        fix = f"curl -v http://{result.connect_to}/  # this port speaks plain HTTP: use the controller's HTTPS port"
+    if failure.alert == "certificate_required":
+        fix = "the server requires a client certificate inside the handshake (not nginx's 400): probe with --cert/--key"
+    return [_finding("probe-handshake-failed", Severity.ERROR, f"TLS handshake with {result.connect_to} failed: {failure.kind}", failure.message, fix, result)]
+
+
+def server_findings(result: ProbeResult, host: str) -> list[Finding]:
+    findings: list[Finding] = []
+    if result.fake_certificate:
+        findings.append(_finding(
+            "probe-fake-certificate", Severity.ERROR,
+            f"{host} is served with the controller's fake certificate",
+            "The controller found no usable certificate for this name: the Ingress has no tls: entry for "
+            "the host, its tls Secret is missing or broken, or the SNI name matches no Ingress.",
+            f"kubectl get ingress -A -o wide | grep {host}  # add a tls: entry with hosts: [{host}] and secretName",
+            result,
+        ))
+    if result.server_verify_error:
+        code = "server-cert-hostname-mismatch" if "Hostname mismatch" in result.server_verify_error or "(62)" in result.server_verify_error else "server-cert-untrusted"
+        findings.append(_finding(
+            code, Severity.ERROR, f"curl would refuse the server: {result.server_verify_error}",
+            "We continued without verification (like -k) to see what the server answers.",
+            f"openssl s_client -connect {result.connect_to} -servername {host} -showcerts </dev/null  # see the chain the server sends",
+            result,
+        ))
+    return findings
+
+
+def _misdirected(result: ProbeResult) -> Finding:
+    sni = result.sni or "(no SNI: the URL is an IP address)"
+    return _finding(
+        "probe-misdirected", Severity.ERROR,
+        f"the TLS name selected another server block than Host {result.host_header}",
+        f"The handshake went to the server for SNI {sni}, which asks for no client certificate, while the "
+        "Host header selects the mTLS host; nginx 1.22 answers 400 'No required SSL certificate was sent', "
+        "newer nginx 421 Misdirected Request.",
+        f"probe with the host name in the URL (and --resolve {result.host_header.split(':')[0]}:PORT:ADDRESS), so SNI and Host agree",
+        result,
+    )
+
+
+def answer_findings(without: ProbeResult | None, with_cert: ProbeResult | None, policy: MtlsPolicy | None) -> list[Finding]:
+    findings: list[Finding] = []
+    if without and not without.failure:
+        findings += _without_cert_findings(without, with_cert, policy)
+    if with_cert and not with_cert.failure:
+        findings += _with_cert_findings(with_cert)
+    return findings
+
+
+def _sni_differs(result: ProbeResult) -> bool:
+    return bool(result.sni) and result.sni.lower() != result.host_header.split(":")[0].lower()
+
+
+def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, policy: MtlsPolicy | None) -> list[Finding]:
+    if without.status == 421 or (_sni_differs(without) and NO_CERT_BODY in without.body):
+        return [_misdirected(without)]
+    if without.status == 400 and NO_CERT_BODY in without.body:
+        fix = "" if with_cert else without.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)
+        return [_finding(
+            "probe-no-client-cert", Severity.INFO,
+            "without a client certificate nginx answers 400 'No required SSL certificate was sent'",
+            "The host requires a client certificate (auth-tls-verify-client on)." + ("" if with_cert else " Probe again with --cert and --key."),
+            fix, without,
+        )]
+    redirect = without.status in (301, 302, 303, 307, 308)
+    if redirect and (with_cert is None or with_cert.status != without.status):
+        return [_finding(
+            "probe-no-client-cert", Severity.INFO,
+            f"without a client certificate nginx redirects to {without.header('location')}",
+            "That is the auth-tls-error-page: nginx sends clients without a valid certificate there.",
+            "", without,
+        )]
+    unverified = without.echoed("ssl-client-verify") in (None, "NONE")
+    if without.status is not None and without.status < 400 and not redirect and unverified:
+        if policy is not None and not (policy.mtls and policy.verify_client == "on"):
+            return []  # optional or off: answering without a certificate is what was asked for
+        return [_finding(
+            "probe-mtls-not-enforced", Severity.ERROR if policy is not None else Severity.WARNING,
+            f"a request without a client certificate got HTTP {without.status}",
+            "The server did not insist on a client certificate: mTLS is off or optional here, or the Ingress "
+            "carrying the auth-tls annotations does not serve this host.",
+            "kubectl get ingress -A -o yaml | grep -n auth-tls  # auth-tls-verify-client must be \"on\"",
+            without,
+        )]
+    return []
+
+
+def _with_cert_findings(result: ProbeResult) -> list[Finding]:
+    verify = result.echoed("ssl-client-verify")
+    subject = result.echoed("ssl-client-subject-dn")
+    issuer = result.echoed("ssl-client-issuer-dn")
+    if result.status == 421 or (result.status == 400 and NO_CERT_BODY in result.body):
+        return [_misdirected(result)]
+    if result.status == 400 and BAD_CERT_BODY in result.body:
+        return [_finding(
+            "probe-cert-rejected", Severity.ERROR,
+            "nginx rejected the client certificate: 400 'The SSL certificate error'",
+            "The certificate was sent but did not verify against the Secret's ca.crt at the Ingress's verify "
+            "depth. `mtls-tui inspect --ca ca.crt --cert CERT` gives OpenSSL's reason; the controller logs "
+            "'client SSL certificate verify error: (N:reason)'.",
+            "mtls-tui inspect --ca ca.crt --cert client.crt --verify-depth 1", result,
+        )]
+    if result.status in (301, 302, 303, 307, 308):
+        return [_finding(
+            "probe-cert-rejected", Severity.ERROR,
+            f"nginx sent the client to the error page {result.header('location')} even with the certificate",
+            "auth-tls-error-page catches 495/496: the certificate did not verify.",
+            "mtls-tui inspect --ca ca.crt --cert client.crt --verify-depth 1", result,
+        )]
+    if result.status == 403 and CN_BODY in result.body:
+        return [_finding(
+            "probe-cn-rejected", Severity.ERROR,
+            "the certificate verified, but auth-tls-match-cn refused its subject: 403",
+            "nginx matches the whole subject DN ($ssl_client_s_dn) against the annotation's regex.",
+            "kubectl get ingress -A -o yaml | grep auth-tls-match-cn  # compare with: openssl x509 -noout -subject -nameopt RFC2253 -in client.crt",
+            result,
+        )]
+    if verify == "SUCCESS":
+        return [_finding(
+            "probe-ok", Severity.INFO,
+            f"mTLS works: the upstream saw ssl-client-verify SUCCESS for {subject}",
+            f"subject {subject}, issuer {issuer}, HTTP {result.status}.", "", result,
+        )]
+    if verify and verify.startswith("FAILED"):
+        return [_finding(
+            "probe-cert-unverified", Severity.WARNING,
+            f"nginx passed an unverified certificate on: ssl-client-verify {verify}",
+            "auth-tls-verify-client optional_no_ca forwards certificates that failed verification; the "
+            "upstream must check ssl-client-verify itself.", "", result,
+        )]
+    if result.status is not None and result.status < 400:
+        return [_finding(
+            "probe-unconfirmed", Severity.INFO,
+            f"HTTP {result.status} with the client certificate; the upstream does not echo ssl-client-verify",
+            "The request succeeded, but only an echoing upstream shows whether nginx verified the certificate.",
+            "", result,
+        )]
+    return [_finding(
+        "probe-unexpected-status", Severity.WARNING, f"HTTP {result.status} with the client certificate",
+        "Not an answer nginx gives for client certificates: it comes from the upstream or another proxy.",
+        "", result,
+    )]
+
+
+def probe_findings(results: list[ProbeResult], policy: MtlsPolicy | None = None) -> list[Finding]:
+    """All findings for one probe (one or two attempts)."""
+    without = next((r for r in results if not r.sent_client_cert), None)
+    with_cert = next((r for r in results if r.sent_client_cert), None)
+    host = results[0].host_header.split(":")[0] if results else ""
+    findings: list[Finding] = []
+    for result in results:
+        findings += failure_findings(result)
+    first_ok = next((r for r in results if not r.failure), None)
+    if first_ok:
+        findings += server_findings(first_ok, host)
+    findings += answer_findings(without, with_cert, policy)
+    return _dedupe(findings)
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for finding in findings:
+        key = (finding.code, finding.title)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out

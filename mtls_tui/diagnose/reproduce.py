@@ -1,0 +1,115 @@
+"""Where a probe connects, what it calls itself, and how to repeat it without this tool.
+
+Pure string work on a `ProbeSpec`: the probe source uses `Target` to connect, and
+every result carries the equivalent `curl` and `openssl s_client` commands so a
+user can reproduce what we saw (and paste it into a ticket).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from mtls_tui.errors import InputError
+from mtls_tui.model import ProbeSpec
+
+
+@dataclass(frozen=True)
+class Target:
+    host: str  # the name in the URL: SNI and Host header
+    port: int
+    address: str  # where the TCP connection goes
+    path: str
+    sni: str | None  # None for IP literals: TLS sends no SNI for them
+
+    @property
+    def host_header(self) -> str:
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        return name if self.port == 443 else f"{name}:{self.port}"
+
+    @property
+    def request_url(self) -> str:
+        address = f"[{self.address}]" if ":" in self.address else self.address
+        return f"https://{address}:{self.port}{self.path}"
+
+    @property
+    def connect_to(self) -> str:
+        return f"{self.address}:{self.port}"
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_target(spec: ProbeSpec) -> Target:
+    parts = urlsplit(spec.url)
+    if parts.scheme != "https":
+        raise InputError(spec.url, "the probe speaks HTTPS only: give an https:// URL")
+    host = parts.hostname
+    if not host:
+        raise InputError(spec.url, "has no host name")
+    try:
+        port = parts.port or 443
+    except ValueError:
+        raise InputError(spec.url, "has an invalid port") from None
+    path = parts.path or "/"
+    if parts.query:
+        path += "?" + parts.query
+    address = host
+    if spec.resolve:
+        r_host, r_port, r_addr = _parse_resolve(spec.resolve)
+        if (r_host.lower(), r_port) != (host.lower(), port):
+            raise InputError("--resolve", f"{spec.resolve} does not match the URL's {host}:{port} (curl would ignore it)")
+        address = r_addr
+    return Target(host, port, address, path, None if _is_ip(host) else host)
+
+
+def _parse_resolve(value: str) -> tuple[str, int, str]:
+    host, sep, rest = value.partition(":")
+    port_text, sep2, address = rest.partition(":")
+    if not (sep and sep2 and host and address and port_text.isdigit()):
+        raise InputError("--resolve", f"{value!r} is not HOST:PORT:ADDRESS (e.g. meow.com:443:127.0.0.1)")
+    address = address.strip("[]")
+    if not _is_ip(address):
+        raise InputError("--resolve", f"{address!r} is not an IP address")
+    return host, int(port_text), address
+
+
+def curl_command(spec: ProbeSpec, with_cert: bool) -> str:
+    args = ["curl", "-v"]
+    if spec.resolve:
+        args += ["--resolve", spec.resolve]
+    if spec.insecure:
+        args.append("-k")
+    elif spec.cacert:
+        args += ["--cacert", spec.cacert]
+    if with_cert and spec.cert:
+        args += ["--cert", spec.cert]
+        if spec.key:
+            args += ["--key", spec.key]
+    for name, value in spec.headers:
+        args += ["-H", f"{name}: {value}"]
+    if spec.http2:
+        args.append("--http2")
+    args.append(spec.url)
+    return shlex.join(args)
+
+
+def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
+    args = ["openssl", "s_client", "-quiet", "-connect", target.connect_to.replace(f"{target.address}:", f"[{target.address}]:") if ":" in target.address else target.connect_to]
+    if target.sni:
+        args += ["-servername", target.sni]
+    if not spec.insecure:
+        args += ["-verify_return_error"] + (["-CAfile", spec.cacert] if spec.cacert else [])
+        if target.sni:
+            args += ["-verify_hostname", target.sni]
+    if with_cert and spec.cert:
+        args += ["-cert", spec.cert] + (["-key", spec.key] if spec.key else [])
+    request = f"GET {target.path} HTTP/1.1\\r\\nHost: {target.host_header}\\r\\nConnection: close\\r\\n\\r\\n"
+    return f"printf {shlex.quote(request)} | {shlex.join(args)}"

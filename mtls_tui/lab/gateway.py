@@ -1,0 +1,119 @@
+"""A local mTLS gateway that behaves as ingress-nginx does: a real nginx, configured
+with the directives ingress-nginx renders, in front of an echo upstream.
+
+One TLS port serves every host by SNI; unknown names (and hosts without a `tls:`
+entry) get the controller's fake certificate from the default server, which answers
+404 as ingress-nginx's default backend does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mtls_tui.certs.issue import Issued, issue_fake_certificate
+from mtls_tui.lab.echo import EchoServer
+from mtls_tui.lab.nginx import Nginx, free_port
+from mtls_tui.lab.pki import write_file
+from mtls_tui.model import MtlsPolicy
+from mtls_tui.policy.nginx_directives import location_directives, server_directives
+
+
+@dataclass(frozen=True)
+class GatewayHost:
+    """One host as the controller would serve it. `tls=None`: no `tls:` entry."""
+
+    policy: MtlsPolicy
+    tls: Issued | None = field(default=None, repr=False)
+    ca_pem: bytes | None = None
+    crl_pem: bytes | None = None
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-." else "_" for c in name)
+
+
+def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: int, fake: Issued) -> str:
+    """Write each host's files into `folder` (keys 0600) and return the inside of `http {}`."""
+    write_file(folder / "fake.crt", fake.cert_pem())
+    write_file(folder / "fake.key", fake.key_pem(), private=True)
+    blocks = [
+        f"server {{\n  listen 127.0.0.1:{port} ssl http2 default_server;\n  server_name _;\n"
+        f"  ssl_certificate {folder}/fake.crt;\n  ssl_certificate_key {folder}/fake.key;\n"
+        '  location / { return 404 "default backend - 404\\n"; }\n}'
+    ]
+    for host in hosts:
+        stem = folder / _safe(host.policy.host)
+        cert, key = (f"{stem}.crt", f"{stem}.key") if host.tls else (f"{folder}/fake.crt", f"{folder}/fake.key")
+        if host.tls:
+            write_file(Path(cert), host.tls.cert_pem())
+            write_file(Path(key), host.tls.key_pem(), private=True)
+        mtls: list[str] = []
+        if host.policy.mtls and host.ca_pem:
+            write_file(Path(f"{stem}-ca.crt"), host.ca_pem)
+            crl = None
+            if host.crl_pem:
+                crl = f"{stem}-ca.crl"
+                write_file(Path(crl), host.crl_pem)
+            mtls = server_directives(host.policy, f"{stem}-ca.crt", crl)
+        proxy = location_directives(host.policy) if mtls else []
+        location = "\n".join(
+            ["    proxy_http_version 1.1;", "    proxy_set_header Host $host;"]
+            + [f"    {line}" for line in proxy]
+            + [f"    proxy_pass http://127.0.0.1:{echo_port};"]
+        )
+        body = "\n".join(f"  {line}" for line in mtls)
+        blocks.append(
+            f"server {{\n  listen 127.0.0.1:{port} ssl http2;\n  server_name {host.policy.host};\n"
+            f"  ssl_certificate {cert};\n  ssl_certificate_key {key};\n{body}\n"
+            f"  location / {{\n{location}\n  }}\n}}"
+        )
+    return "\n".join(blocks)
+
+
+class Gateway:
+    """`with Gateway(hosts) as gw:` — nginx on `gw.port`, the echo upstream behind it."""
+
+    def __init__(self, hosts: list[GatewayHost], port: int | None = None, nginx_binary: str | None = None) -> None:
+        self.hosts = hosts
+        self.port = port or free_port()
+        self._binary = nginx_binary
+        self._fake = issue_fake_certificate()
+        self._echo: EchoServer | None = None
+        self._nginx: Nginx | None = None
+
+    def start(self) -> "Gateway":
+        self._echo = EchoServer().start()
+        echo_port = self._echo.port
+        try:
+            self._nginx = Nginx(
+                lambda prefix: render_http(self.hosts, prefix, self.port, echo_port, self._fake),
+                [self.port], binary=self._binary,
+            ).start()
+        except Exception:
+            self._echo.stop()
+            raise
+        return self
+
+    def error_log(self) -> str:
+        return self._nginx.error_log() if self._nginx else ""
+
+    def url(self, host: str, path: str = "/") -> str:
+        return f"https://{host}:{self.port}{path}"
+
+    def resolve(self, host: str) -> str:
+        return f"{host}:{self.port}:127.0.0.1"
+
+    def stop(self) -> None:
+        if self._nginx:
+            self._nginx.stop()
+            self._nginx = None
+        if self._echo:
+            self._echo.stop()
+            self._echo = None
+
+    def __enter__(self) -> "Gateway":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

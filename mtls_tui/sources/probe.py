@@ -1,0 +1,289 @@
+"""The probe: a real HTTPS request with httpx, without and with the client certificate.
+
+One probe = one fresh httpx client: httpx pools connections by origin, and a pooled
+connection made for one SNI name would silently serve another. The whole probe has
+one deadline (`--timeout`); the two attempts run concurrently inside it.
+
+The server certificate is verified the way curl does (OpenSSL, CA file or the system
+store, host name with the CN fallback). When that fails we say so, then repeat the
+attempt without verification so the user still learns what the server answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import re
+import secrets
+import shutil
+import socket
+import ssl
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import httpx
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from mtls_tui import __version__
+from mtls_tui.certs.facts import cert_facts
+from mtls_tui.certs.load import Material
+from mtls_tui.diagnose.reproduce import Target, curl_command, openssl_command, parse_target
+from mtls_tui.errors import InputError
+from mtls_tui.model import ProbeFailure, ProbeResult, ProbeSpec, ProbeTimings
+from mtls_tui.sources.files import read_input
+
+from mtls_tui.certs.issue import FAKE_CERT_CN
+ECHO_LINE = re.compile(r"^\s*(ssl-client-[a-z-]+)=(.*?)\s*$", re.M)
+HOSTNAME_MISMATCH = 62  # X509_V_ERR_HOSTNAME_MISMATCH
+NOT_TLS_REASONS = {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL"}
+LABELS = {False: "without client certificate", True: "with client certificate"}
+
+
+@dataclass(frozen=True)
+class ClientIdentity:
+    """The client chain and key as PEM, loaded once through our own loaders."""
+
+    chain_pem: bytes
+    key_pem: bytes
+
+
+def load_identity(spec: ProbeSpec) -> ClientIdentity | None:
+    """Read --cert/--key in any format `inspect` reads. Raises InputError."""
+    if not spec.cert:
+        if spec.key:
+            raise InputError("--key", "given without --cert")
+        return None
+
+    cert_input = read_input(spec.cert, "cert", spec.passphrase)
+    if cert_input.error:
+        raise cert_input.error
+    material: Material = cert_input.material
+    keys = material.keys
+    if spec.key:
+        key_input = read_input(spec.key, "key", spec.passphrase)
+        if key_input.error:
+            raise key_input.error
+        keys = key_input.material.keys
+    if not material.certs:
+        raise InputError(spec.cert, "holds no certificate")
+    if not keys:
+        raise InputError(spec.key or spec.cert, "holds no private key (give --key)")
+    chain = b"".join(c.cert.public_bytes(serialization.Encoding.PEM) for c in material.certs)
+    key = keys[0].key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return ClientIdentity(chain, key)
+
+
+def _context(spec: ProbeSpec, identity: ClientIdentity | None, verify: bool) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if verify:
+        try:
+            if spec.cacert:
+                context.load_verify_locations(cafile=spec.cacert)
+            else:
+                context.load_default_certs()
+        except (ssl.SSLError, OSError) as exc:
+            raise InputError(spec.cacert or "system CA store", f"cannot be used as a CA file ({exc.strerror or exc})") from None
+        context.check_hostname = True
+        context.hostname_checks_common_name = True  # curl/OpenSSL fall back to the CN without SAN
+    else:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    if identity is not None:
+        _load_identity(context, identity, spec)
+    return context
+
+
+def _load_identity(context: ssl.SSLContext, identity: ClientIdentity, spec: ProbeSpec) -> None:
+    """ssl only loads files: a private folder, mode 0600, gone before the handshake."""
+    folder = Path(tempfile.mkdtemp(prefix="mtls-tui-probe-"))
+    try:
+        chain, key = folder / "chain.pem", folder / "key.pem"
+        for path, data in ((chain, identity.chain_pem), (key, identity.key_pem)):
+            with open(path, "wb", opener=lambda p, f: os.open(p, f, 0o600)) as handle:
+                handle.write(data)
+        context.load_cert_chain(chain, key)
+    except ssl.SSLError as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        if "KEY_VALUES_MISMATCH" in str(reason):
+            raise InputError(spec.key or spec.cert or "--key", f"the private key does not belong to {spec.cert}") from None
+        raise InputError(spec.cert or "--cert", f"OpenSSL refused the client certificate or key ({reason})") from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def classify_exception(exc: BaseException, target: Target, tls_done: bool) -> ProbeFailure:
+    """Name the failure the way a person would: DNS, refused, timeout, an alert, not TLS."""
+    chain = _exception_chain(exc)
+    for item in chain:
+        if isinstance(item, socket.gaierror):
+            return ProbeFailure("dns", f"cannot resolve {target.address}: {item.strerror or item}")
+        if isinstance(item, ssl.SSLCertVerificationError):
+            kind = "server-cert-hostname-mismatch" if item.verify_code == HOSTNAME_MISMATCH else "server-cert-untrusted"
+            return ProbeFailure(kind, f"server certificate verify failed: {item.verify_message} ({item.verify_code})")
+        if isinstance(item, ConnectionRefusedError):
+            return ProbeFailure("refused", f"connection refused by {target.connect_to} (nothing listens there)")
+        if isinstance(item, ssl.SSLError):
+            reason = getattr(item, "reason", None) or ""
+            if "ALERT_" in reason:
+                alert = reason.split("ALERT_", 1)[1].lower()
+                return ProbeFailure("tls-alert", f"the server sent TLS alert '{alert}' ({reason})", alert)
+            if reason in NOT_TLS_REASONS:
+                return ProbeFailure("not-tls", f"{target.connect_to} does not speak TLS ({reason.lower().replace('_', ' ')}): a plain HTTP port?")
+            if isinstance(item, ssl.SSLEOFError) or "EOF" in reason:
+                return ProbeFailure("closed", "the server closed the connection during the TLS handshake")
+            return ProbeFailure("tls-error", f"TLS handshake failed: {reason or item}")
+        if isinstance(item, (ConnectionResetError, BrokenPipeError)):
+            when = "after the handshake" if tls_done else "during the TLS handshake"
+            return ProbeFailure("closed", f"the server reset the connection {when}")
+        if isinstance(item, OSError) and item.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return ProbeFailure("unreachable", f"{target.connect_to} is unreachable ({item.strerror})")
+        if isinstance(item, httpx.RemoteProtocolError):
+            when = "after the handshake, without an HTTP answer" if tls_done else "during the TLS handshake"
+            return ProbeFailure("closed", f"the server closed the connection {when} ({item})")
+    return ProbeFailure("tls-error" if not tls_done else "closed", f"{type(exc).__name__}: {exc}")
+
+
+class _Marks:
+    """Trace events → timings. httpx calls `__call__` with names like
+    `connection.start_tls.complete` and `http11.receive_response_headers.started`."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.times: dict[str, float] = {}
+
+    async def __call__(self, name: str, info: dict) -> None:
+        phase = name.split(".", 1)[1] if "." in name else name
+        self.times.setdefault(phase, time.perf_counter())
+
+    def _ms(self, a: str, b: str) -> float | None:
+        if a in self.times and b in self.times:
+            return round((self.times[b] - self.times[a]) * 1000, 2)
+        return None
+
+    @property
+    def tls_done(self) -> bool:
+        return "start_tls.complete" in self.times
+
+    def timings(self, end: float | None) -> ProbeTimings:
+        first = self.times.get("receive_response_headers.complete")
+        return ProbeTimings(
+            connect=self._ms("connect_tcp.started", "connect_tcp.complete"),
+            tls=self._ms("start_tls.started", "start_tls.complete"),
+            first_byte=round((first - self.start) * 1000, 2) if first else None,
+            total=round((end - self.start) * 1000, 2) if end else None,
+        )
+
+
+def _base(spec: ProbeSpec, target: Target, with_cert: bool, agent: str, verify: bool) -> dict:
+    """What every result records, whatever happens next."""
+    return dict(
+        label=LABELS[with_cert], url=spec.url, connect_to=target.connect_to, sni=target.sni,
+        host_header=target.host_header, sent_client_cert=with_cert, user_agent=agent, verified_server=verify,
+        curl=curl_command(spec, with_cert), openssl=openssl_command(spec, target, with_cert),
+    )
+
+
+async def _attempt(spec: ProbeSpec, target: Target, identity: ClientIdentity | None, verify: bool, agent: str) -> ProbeResult:
+    base = _base(spec, target, identity is not None, agent, verify)
+    context = _context(spec, identity, verify)
+    marks = _Marks()
+    headers = {"Host": target.host_header, "User-Agent": agent, **dict(spec.headers)}
+    try:
+        async with httpx.AsyncClient(verify=context, http2=spec.http2, trust_env=False, timeout=spec.timeout) as client:
+            request = client.build_request(
+                "GET", target.request_url, headers=headers,
+                extensions={"sni_hostname": target.sni or target.address, "trace": marks},
+            )
+            response = await client.send(request, stream=True)
+            try:
+                body, truncated = await _read_body(response, spec.body_limit)
+                ssl_object = response.extensions["network_stream"].get_extra_info("ssl_object")
+            finally:
+                await response.aclose()
+            end = time.perf_counter()
+    except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+        if isinstance(exc, httpx.TimeoutException):
+            phase = "the TLS handshake" if "start_tls.started" in marks.times and not marks.tls_done else (
+                "the answer" if marks.tls_done else "the TCP connection")
+            failure = ProbeFailure("timeout", f"no progress within {spec.timeout:g}s while waiting for {phase}")
+        else:
+            failure = classify_exception(exc, target, marks.tls_done)
+        return ProbeResult(**base, timings=marks.timings(None), failure=failure)
+    peer = ssl_object.getpeercert(binary_form=True) if ssl_object else None
+    facts = cert_facts(x509.load_der_x509_certificate(peer)) if peer else None
+    cipher = ssl_object.cipher() if ssl_object else None
+    text = body.decode("utf-8", "replace")
+    return ProbeResult(
+        **base,
+        timings=marks.timings(end),
+        tls_version=ssl_object.version() if ssl_object else None,
+        cipher=cipher[0] if cipher else None,
+        alpn=ssl_object.selected_alpn_protocol() if ssl_object else None,
+        http_version=response.http_version,
+        server_cert=facts,
+        fake_certificate=bool(facts and facts.subject_cn == FAKE_CERT_CN),
+        status=response.status_code,
+        headers=tuple(response.headers.items()),
+        body=text,
+        body_truncated=truncated,
+        echo=tuple((m.group(1), m.group(2)) for m in ECHO_LINE.finditer(text)),
+    )
+
+
+async def _read_body(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
+
+
+async def _attempt_with_fallback(spec: ProbeSpec, target: Target, identity: ClientIdentity | None, agent: str) -> ProbeResult:
+    """Verify like curl; if the server certificate fails, say why and look further with -k."""
+    result = await _attempt(spec, target, identity, not spec.insecure, agent)
+    if result.failure and result.failure.kind.startswith("server-cert-"):
+        retry = await _attempt(spec, target, identity, False, agent)
+        return replace(retry, server_verify_error=result.failure.message)
+    return result
+
+
+async def _bounded(coro, spec: ProbeSpec, target: Target, identity: ClientIdentity | None, agent: str) -> ProbeResult:
+    try:
+        return await asyncio.wait_for(coro, spec.timeout)
+    except asyncio.TimeoutError:
+        return ProbeResult(
+            **_base(spec, target, identity is not None, agent, not spec.insecure),
+            failure=ProbeFailure("timeout", f"no answer within the probe's {spec.timeout:g}s"),
+        )
+
+
+async def probe(spec: ProbeSpec) -> list[ProbeResult]:
+    """Without the client certificate, and with it when one is given. Raises InputError."""
+    target = parse_target(spec)
+    identity = load_identity(spec)
+    probe_id = secrets.token_hex(4)
+    attempts = [(None, f"mtls-tui/{__version__} probe/{probe_id}-0")]
+    if identity is not None:
+        attempts.append((identity, f"mtls-tui/{__version__} probe/{probe_id}-1"))
+    return list(await asyncio.gather(*(
+        _bounded(_attempt_with_fallback(spec, target, ident, agent), spec, target, ident, agent) for ident, agent in attempts
+    )))
+
+
+def run_probe(spec: ProbeSpec) -> list[ProbeResult]:
+    return asyncio.run(probe(spec))
