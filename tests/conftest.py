@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -61,3 +62,22 @@ def now() -> datetime:
 def write(path: Path, *parts: bytes) -> str:
     path.write_bytes(b"".join(parts))
     return str(path)
+
+
+SEED_COMMANDS = [
+    "openssl req -x509 -sha256 -newkey rsa:4096 -keyout ca.key -out ca.crt -days 356 -nodes -subj '/CN=Fern Cert Authority'",
+    "openssl req -new -newkey rsa:4096 -keyout server.key -out server.csr -nodes -subj '/CN=meow.com'",
+    "openssl x509 -req -sha256 -days 365 -in server.csr -CA ca.crt -CAkey ca.key -set_serial 01 -out server.crt",
+    "openssl req -new -newkey rsa:4096 -keyout client.key -out client.csr -nodes -subj '/CN=Fern'",
+    "openssl x509 -req -sha256 -days 365 -in client.csr -CA ca.crt -CAkey ca.key -set_serial 02 -out client.crt",
+]
+
+
+@pytest.fixture(scope="session")
+def seed_dir(tmp_path_factory: pytest.TempPathFactory, openssl_binary: str) -> Path:
+    folder = tmp_path_factory.mktemp("seed")
+    for command in SEED_COMMANDS:
+        subprocess.run(command, shell=True, cwd=folder, check=True, capture_output=True)
+    return folder
+
+

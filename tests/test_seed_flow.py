@@ -11,23 +11,6 @@ import pytest
 
 from mtls_tui.cli import main
 
-SEED_COMMANDS = [
-    "openssl req -x509 -sha256 -newkey rsa:4096 -keyout ca.key -out ca.crt -days 356 -nodes -subj '/CN=Fern Cert Authority'",
-    "openssl req -new -newkey rsa:4096 -keyout server.key -out server.csr -nodes -subj '/CN=meow.com'",
-    "openssl x509 -req -sha256 -days 365 -in server.csr -CA ca.crt -CAkey ca.key -set_serial 01 -out server.crt",
-    "openssl req -new -newkey rsa:4096 -keyout client.key -out client.csr -nodes -subj '/CN=Fern'",
-    "openssl x509 -req -sha256 -days 365 -in client.csr -CA ca.crt -CAkey ca.key -set_serial 02 -out client.crt",
-]
-
-
-@pytest.fixture(scope="module")
-def seed_dir(tmp_path_factory: pytest.TempPathFactory, openssl_binary: str) -> Path:
-    folder = tmp_path_factory.mktemp("seed")
-    for command in SEED_COMMANDS:
-        subprocess.run(command, shell=True, cwd=folder, check=True, capture_output=True)
-    return folder
-
-
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
     code = main([*argv, "--json"])
     return code, json.loads(capsys.readouterr().out)

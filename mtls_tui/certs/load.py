@@ -38,6 +38,10 @@ MAGIC = (
     (b"\x1f\x8b", "gzip-compressed data"),
     (b"\x7fELF", "an executable (ELF)"),
 )
+# cryptography's RSA consistency check costs ~25 ms a key. OpenSSL checks the key
+# again when a handshake loads it, and key-mismatch compares public keys, so the
+# check would only slow every probe down.
+SKIP_RSA_CHECK = True
 MAX_DEPTH = 3  # base64 inside a Secret inside base64: deeper is not a real input
 
 
@@ -219,7 +223,7 @@ def _pem_key(block: bytes, where: str, password: bytes | None) -> PrivateKey:
     if b"OPENSSH PRIVATE KEY" in block[:40]:
         raise InputError(where, "an OpenSSH private key, not a TLS key (convert: ssh-keygen -p -m PEM -f FILE)")
     try:
-        key = serialization.load_pem_private_key(block, password=password)
+        key = serialization.load_pem_private_key(block, password=password, unsafe_skip_rsa_key_validation=SKIP_RSA_CHECK)
     except TypeError:
         if password is None:
             raise PassphraseNeeded(where, "the private key is encrypted: give its pass phrase (--passphrase-env VAR or the prompt)") from None
@@ -243,7 +247,7 @@ def _load_binary(data: bytes, origin: str, password: bytes | None) -> Material:
         except ValueError:
             pass
         try:
-            key = serialization.load_der_private_key(data, password=password)
+            key = serialization.load_der_private_key(data, password=password, unsafe_skip_rsa_key_validation=SKIP_RSA_CHECK)
             return Material(origin, keys=(LoadedKey(key, f"{origin} (DER)"),))  # type: ignore[arg-type]
         except (ValueError, TypeError, UnsupportedAlgorithm):
             pass

@@ -21,10 +21,14 @@ from mtls_tui.policy.nginx_directives import location_directives, server_directi
 
 @dataclass(frozen=True)
 class GatewayHost:
-    """One host as the controller would serve it. `tls=None`: no `tls:` entry."""
+    """One host as the controller would serve it. No `tls_cert_pem`: no `tls:` entry.
+
+    PEM bytes, as a Secret's `tls.crt`, `tls.key`, `ca.crt` and `ca.crl` hold them.
+    """
 
     policy: MtlsPolicy
-    tls: Issued | None = field(default=None, repr=False)
+    tls_cert_pem: bytes | None = None
+    tls_key_pem: bytes | None = field(default=None, repr=False)
     ca_pem: bytes | None = None
     crl_pem: bytes | None = None
 
@@ -38,16 +42,18 @@ def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: in
     write_file(folder / "fake.crt", fake.cert_pem())
     write_file(folder / "fake.key", fake.key_pem(), private=True)
     blocks = [
+        "ssl_protocols TLSv1.2 TLSv1.3;  # ingress-nginx's default ssl-protocols",
         f"server {{\n  listen 127.0.0.1:{port} ssl http2 default_server;\n  server_name _;\n"
         f"  ssl_certificate {folder}/fake.crt;\n  ssl_certificate_key {folder}/fake.key;\n"
         '  location / { return 404 "default backend - 404\\n"; }\n}'
     ]
     for host in hosts:
         stem = folder / _safe(host.policy.host)
-        cert, key = (f"{stem}.crt", f"{stem}.key") if host.tls else (f"{folder}/fake.crt", f"{folder}/fake.key")
-        if host.tls:
-            write_file(Path(cert), host.tls.cert_pem())
-            write_file(Path(key), host.tls.key_pem(), private=True)
+        has_tls = bool(host.tls_cert_pem and host.tls_key_pem)
+        cert, key = (f"{stem}.crt", f"{stem}.key") if has_tls else (f"{folder}/fake.crt", f"{folder}/fake.key")
+        if has_tls:
+            write_file(Path(cert), host.tls_cert_pem)
+            write_file(Path(key), host.tls_key_pem, private=True)
         mtls: list[str] = []
         if host.policy.mtls and host.ca_pem:
             write_file(Path(f"{stem}-ca.crt"), host.ca_pem)

@@ -2,7 +2,7 @@
 
 One probe = one fresh httpx client: httpx pools connections by origin, and a pooled
 connection made for one SNI name would silently serve another. The whole probe has
-one deadline (`--timeout`); the two attempts run concurrently inside it.
+one deadline (`--timeout`); the two attempts run one after the other inside it.
 
 The server certificate is verified the way curl does (OpenSSL, CA file or the system
 store, host name with the CN fallback). When that fails we say so, then repeat the
@@ -163,6 +163,9 @@ class _Marks:
         self.start = time.perf_counter()
         self.times: dict[str, float] = {}
 
+    def restart(self) -> None:
+        self.start = time.perf_counter()
+
     async def __call__(self, name: str, info: dict) -> None:
         phase = name.split(".", 1)[1] if "." in name else name
         self.times.setdefault(phase, time.perf_counter())
@@ -176,6 +179,14 @@ class _Marks:
     def tls_done(self) -> bool:
         return "start_tls.complete" in self.times
 
+    @property
+    def phase(self) -> str:
+        if "connect_tcp.complete" not in self.times:
+            return "the TCP connection"
+        if not self.tls_done:
+            return "the TLS handshake"
+        return "the answer"
+
     def timings(self, end: float | None) -> ProbeTimings:
         first = self.times.get("receive_response_headers.complete")
         return ProbeTimings(
@@ -188,39 +199,46 @@ class _Marks:
 
 def _base(spec: ProbeSpec, target: Target, with_cert: bool, agent: str, verify: bool) -> dict:
     """What every result records, whatever happens next."""
+    host_override = next((value for name, value in spec.headers if name.lower() == "host"), None)
     return dict(
         label=LABELS[with_cert], url=spec.url, connect_to=target.connect_to, sni=target.sni,
-        host_header=target.host_header, sent_client_cert=with_cert, user_agent=agent, verified_server=verify,
+        host_header=host_override or target.host_header, sent_client_cert=with_cert, user_agent=agent, verified_server=verify,
         curl=curl_command(spec, with_cert), openssl=openssl_command(spec, target, with_cert),
     )
 
 
-async def _attempt(spec: ProbeSpec, target: Target, identity: ClientIdentity | None, verify: bool, agent: str) -> ProbeResult:
+async def _attempt(
+    spec: ProbeSpec, target: Target, identity: ClientIdentity | None, verify: bool, agent: str, deadline: float
+) -> ProbeResult:
     base = _base(spec, target, identity is not None, agent, verify)
     context = _context(spec, identity, verify)
     marks = _Marks()
-    headers = {"Host": target.host_header, "User-Agent": agent, **dict(spec.headers)}
-    try:
-        async with httpx.AsyncClient(verify=context, http2=spec.http2, trust_env=False, timeout=spec.timeout) as client:
+    headers = {"Host": base["host_header"], "User-Agent": agent}
+    headers.update((name, value) for name, value in spec.headers if name.lower() != "host")
+    remaining = max(deadline - asyncio.get_running_loop().time(), 0.001)
+
+    async def exchange() -> tuple[httpx.Response, bytes, bool, object]:
+        async with httpx.AsyncClient(verify=context, http2=spec.http2, trust_env=False, timeout=remaining) as client:
             request = client.build_request(
                 "GET", target.request_url, headers=headers,
                 extensions={"sni_hostname": target.sni or target.address, "trace": marks},
             )
+            marks.restart()  # count from the request, as curl's time_total does, not from client set-up
             response = await client.send(request, stream=True)
             try:
                 body, truncated = await _read_body(response, spec.body_limit)
-                ssl_object = response.extensions["network_stream"].get_extra_info("ssl_object")
+                return response, body, truncated, response.extensions["network_stream"].get_extra_info("ssl_object")
             finally:
                 await response.aclose()
-            end = time.perf_counter()
+
+    try:
+        response, body, truncated, ssl_object = await asyncio.wait_for(exchange(), remaining)
+        end = time.perf_counter()
+    except (asyncio.TimeoutError, httpx.TimeoutException):
+        return ProbeResult(**base, timings=marks.timings(None), failure=ProbeFailure(
+            "timeout", f"no progress within the probe's {spec.timeout:g}s while waiting for {marks.phase}"))
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-        if isinstance(exc, httpx.TimeoutException):
-            phase = "the TLS handshake" if "start_tls.started" in marks.times and not marks.tls_done else (
-                "the answer" if marks.tls_done else "the TCP connection")
-            failure = ProbeFailure("timeout", f"no progress within {spec.timeout:g}s while waiting for {phase}")
-        else:
-            failure = classify_exception(exc, target, marks.tls_done)
-        return ProbeResult(**base, timings=marks.timings(None), failure=failure)
+        return ProbeResult(**base, timings=marks.timings(None), failure=classify_exception(exc, target, marks.tls_done))
     peer = ssl_object.getpeercert(binary_form=True) if ssl_object else None
     facts = cert_facts(x509.load_der_x509_certificate(peer)) if peer else None
     cipher = ssl_object.cipher() if ssl_object else None
@@ -253,23 +271,15 @@ async def _read_body(response: httpx.Response, limit: int) -> tuple[bytes, bool]
     return b"".join(chunks), False
 
 
-async def _attempt_with_fallback(spec: ProbeSpec, target: Target, identity: ClientIdentity | None, agent: str) -> ProbeResult:
+async def _attempt_with_fallback(
+    spec: ProbeSpec, target: Target, identity: ClientIdentity | None, agent: str, deadline: float
+) -> ProbeResult:
     """Verify like curl; if the server certificate fails, say why and look further with -k."""
-    result = await _attempt(spec, target, identity, not spec.insecure, agent)
+    result = await _attempt(spec, target, identity, not spec.insecure, agent, deadline)
     if result.failure and result.failure.kind.startswith("server-cert-"):
-        retry = await _attempt(spec, target, identity, False, agent)
+        retry = await _attempt(spec, target, identity, False, agent, deadline)
         return replace(retry, server_verify_error=result.failure.message)
     return result
-
-
-async def _bounded(coro, spec: ProbeSpec, target: Target, identity: ClientIdentity | None, agent: str) -> ProbeResult:
-    try:
-        return await asyncio.wait_for(coro, spec.timeout)
-    except asyncio.TimeoutError:
-        return ProbeResult(
-            **_base(spec, target, identity is not None, agent, not spec.insecure),
-            failure=ProbeFailure("timeout", f"no answer within the probe's {spec.timeout:g}s"),
-        )
 
 
 async def probe(spec: ProbeSpec) -> list[ProbeResult]:
@@ -277,12 +287,12 @@ async def probe(spec: ProbeSpec) -> list[ProbeResult]:
     target = parse_target(spec)
     identity = load_identity(spec)
     probe_id = secrets.token_hex(4)
+    deadline = asyncio.get_running_loop().time() + spec.timeout
     attempts = [(None, f"mtls-tui/{__version__} probe/{probe_id}-0")]
     if identity is not None:
         attempts.append((identity, f"mtls-tui/{__version__} probe/{probe_id}-1"))
-    return list(await asyncio.gather(*(
-        _bounded(_attempt_with_fallback(spec, target, ident, agent), spec, target, ident, agent) for ident, agent in attempts
-    )))
+    # One after the other: run together, each attempt's timings would carry the other's CPU time.
+    return [await _attempt_with_fallback(spec, target, ident, agent, deadline) for ident, agent in attempts]
 
 
 def run_probe(spec: ProbeSpec) -> list[ProbeResult]:
