@@ -229,3 +229,129 @@ class ProbeSpec:
     headers: tuple[tuple[str, str], ...] = ()
     http2: bool = False
     body_limit: int = 16 * 1024
+
+
+@dataclass(frozen=True)
+class IngressTLS:
+    hosts: tuple[str, ...]
+    secret_name: str | None
+
+
+@dataclass(frozen=True)
+class IngressObj:
+    """An Ingress as the controller reads it (any API version, already normalised)."""
+
+    namespace: str
+    name: str
+    api_version: str
+    annotations: tuple[tuple[str, str], ...]
+    ingress_class: str | None
+    class_source: str  # "spec.ingressClassName", "annotation" or "none"
+    hosts: tuple[str, ...]
+    tls: tuple[IngressTLS, ...]
+    created: str
+    uid: str = ""
+    addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def annotation(self, key: str) -> str | None:
+        return next((v for k, v in self.annotations if k == key), None)
+
+
+@dataclass(frozen=True)
+class SecretObj:
+    namespace: str
+    name: str
+    type: str
+    data: tuple[tuple[str, bytes], ...] = field(repr=False)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def get(self, key: str) -> bytes | None:
+        return next((v for k, v in self.data if k == key), None)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(k for k, _ in self.data)
+
+
+@dataclass(frozen=True)
+class SecretProblem:
+    """A referenced Secret we could not read: `not-found` or `forbidden` (with the API's message)."""
+
+    ref: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class IngressClassObj:
+    name: str
+    controller: str
+    is_default: bool
+
+
+@dataclass(frozen=True)
+class PodObj:
+    namespace: str
+    name: str
+    phase: str
+    ready: bool
+    containers: tuple[str, ...]
+    restarts: int
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ControllerObj:
+    """An ingress-nginx controller Deployment and the flags that change what it serves."""
+
+    namespace: str
+    name: str
+    ingress_class: str
+    controller_class: str
+    watch_without_class: bool
+    allow_cross_namespace: bool
+    image: str
+    pods: tuple[PodObj, ...] = ()
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class EventObj:
+    namespace: str
+    kind: str
+    name: str
+    type: str
+    reason: str
+    message: str
+    count: int
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class ClusterSnapshot:
+    """Everything `check` and the TUI need, read in one pass (one LIST per resource type)."""
+
+    source: str
+    ingresses: tuple[IngressObj, ...] = ()
+    ingress_classes: tuple[IngressClassObj, ...] = ()
+    controllers: tuple[ControllerObj, ...] = ()
+    secrets: tuple[SecretObj, ...] = ()
+    secret_problems: tuple[SecretProblem, ...] = ()
+    events: tuple[EventObj, ...] = ()
+    controllers_known: bool = True  # False for manifests: no controller to look for
+
+    def secret(self, ref: str) -> SecretObj | None:
+        return next((s for s in self.secrets if s.ref == ref), None)
+
+    def secret_problem(self, ref: str) -> SecretProblem | None:
+        return next((p for p in self.secret_problems if p.ref == ref), None)

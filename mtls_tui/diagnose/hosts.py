@@ -1,0 +1,152 @@
+"""One verdict per host: the controller's policy, the Secret's certificates, the
+client certificate the user brought, and what the probe saw, as one list of findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from mtls_tui.certs.facts import cert_facts
+from mtls_tui.certs.keys import key_matches
+from mtls_tui.certs.load import Material, load_material
+from mtls_tui.certs.verify import nginx_verdict
+from mtls_tui.diagnose import certificates as rules
+from mtls_tui.diagnose.probe import probe_findings
+from mtls_tui.errors import InputError
+from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity, sort_findings
+from mtls_tui.policy.ingress_nginx import HostPolicy
+
+
+@dataclass(frozen=True)
+class SecretCert:
+    """A certificate found in a Secret key, for the Certificates view."""
+
+    secret_key: str
+    role: str
+    facts: CertFacts
+
+
+@dataclass(frozen=True)
+class HostReport:
+    host: str
+    policy: HostPolicy
+    certs: tuple[SecretCert, ...]
+    probe: tuple[ProbeResult, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def state(self) -> str:
+        severities = {f.severity for f in self.findings}
+        if Severity.ERROR in severities:
+            return "broken"
+        if Severity.WARNING in severities:
+            return "warning"
+        return "works"
+
+    @property
+    def verdict(self) -> str:
+        """The one line a person reads first."""
+        first_error = next((f for f in self.findings if f.severity is Severity.ERROR), None)
+        if first_error:
+            return f"broken: {first_error.title}"
+        if self.policy.policy is None:
+            return f"{self.host} serves TLS without client certificates"
+        if any(f.code == "probe-ok" for f in self.findings):
+            return f"mTLS works for {self.host}"
+        return f"mTLS is configured for {self.host} (not yet probed with a client certificate)"
+
+
+def _load(secret: SecretObj, key: str) -> tuple[Material | None, Finding | None]:
+    data = secret.get(key)
+    if data is None:
+        return None, None
+    where = f"Secret {secret.ref}, key {key}"
+    try:
+        return load_material(data, where), None
+    except InputError as exc:
+        return None, rules.unreadable_finding(exc.where, exc.problem)
+
+
+def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime) -> tuple[list[SecretCert], list[Finding]]:
+    """The certificate rules on the keys of a Secret this host uses (ca.crt, tls.crt, tls.key)."""
+    certs: list[SecretCert] = []
+    findings: list[Finding] = []
+    files = rules.Files()
+    loaded = {key: _load(secret, key) for key in ("ca.crt", "tls.crt", "tls.key") if key in keys}
+    for key, (material, problem) in loaded.items():
+        if problem:
+            findings.append(problem)
+        if material is None or key == "tls.key":
+            continue
+        for index, cert in enumerate(material.certs):
+            facts = cert_facts(cert.cert)
+            role = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
+            certs.append(SecretCert(key, role, facts))
+            where = rules.Where(f"Secret {secret.ref}, key {key}", rules.SECRET_KEY_FILES[key], secret.ref)
+            findings += rules.validity_findings(facts, where, role, files, now)
+            findings += rules.strictness_findings(facts, where, role, files)
+            if role == "server":
+                findings += rules.server_findings(facts, host, where, files)
+    tls_cert, tls_key = loaded.get("tls.crt", (None,))[0], loaded.get("tls.key", (None,))[0]
+    if tls_cert and tls_key and tls_cert.certs and tls_key.keys and not key_matches(tls_cert.certs[0].cert, tls_key.keys[0].key):
+        findings.append(rules.key_mismatch_finding(
+            f"Secret {secret.ref}, key tls.crt", cert_facts(tls_cert.certs[0].cert).subject,
+            f"Secret {secret.ref}, key tls.key", "server.crt", "server.key",
+        ))
+    return certs, findings
+
+
+def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now: datetime) -> list[Finding]:
+    """nginx's verdict on the user's client certificate against this host's ca.crt and depth."""
+    if policy.policy is None or not client.certs:
+        return []
+    ca, _ = _load(secret, "ca.crt")
+    if ca is None or not ca.certs:
+        return []
+    verdict = nginx_verdict([c.cert for c in ca.certs], [c.cert for c in client.certs], policy.policy.verify_depth, at=now)
+    leaf = client.certs[0]
+    ingress = policy.mtls_from.name if policy.mtls_from else "INGRESS"
+    return rules.client_chain_findings(
+        verdict, cert_facts(leaf.cert), [cert_facts(c.cert).subject for c in ca.certs],
+        rules.Where(leaf.origin, rules.file_of(leaf.origin)), rules.Files(cert=rules.file_of(leaf.origin)), ingress=ingress,
+    )
+
+
+def host_report(
+    policy: HostPolicy,
+    snapshot: ClusterSnapshot,
+    now: datetime,
+    client: Material | None = None,
+    probe: list[ProbeResult] | None = None,
+) -> HostReport:
+    findings = list(policy.findings)
+    certs: list[SecretCert] = []
+    uses: dict[str, list[str]] = {}
+    if policy.policy:
+        uses[policy.policy.secret] = ["ca.crt"]
+    if policy.tls_secret:
+        uses.setdefault(policy.tls_secret, []).extend(["tls.crt", "tls.key"])
+    for ref, keys in uses.items():
+        secret = snapshot.secret(ref)
+        if secret is not None:
+            more_certs, more = secret_findings(policy.host, secret, keys, now)
+            certs += more_certs
+            findings += more
+    auth_secret = snapshot.secret(policy.policy.secret) if policy.policy else None
+    if client is not None and auth_secret is not None:
+        findings += client_findings(policy, auth_secret, client, now)
+    if probe:
+        findings += probe_findings(probe, policy.policy)
+    return HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(sort_findings(_unique(findings))))
+
+
+def _unique(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for finding in findings:
+        key = (finding.code, finding.title, finding.subject)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out

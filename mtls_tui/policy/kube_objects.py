@@ -1,0 +1,183 @@
+"""Kubernetes JSON (from the API or from manifest files) into model objects.
+
+Both sources hand us the same dict shapes, so one set of converters serves the
+cluster reader and `check --manifests`. Old Ingress API versions are normalised here
+(their backend fields differ; the parts the controller's mTLS logic reads do not).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from mtls_tui.model import (
+    ClusterSnapshot, ControllerObj, EventObj, IngressClassObj, IngressObj, IngressTLS, PodObj, SecretObj,
+)
+
+NGINX_CONTROLLER = "k8s.io/ingress-nginx"
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"
+DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+CONTROLLER_LABELS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
+
+
+def _meta(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def ingress_from(obj: dict[str, Any]) -> IngressObj:
+    meta, spec = _meta(obj), _dict(obj.get("spec"))
+    annotations = {str(k): str(v) for k, v in _dict(meta.get("annotations")).items()}
+    if spec.get("ingressClassName"):
+        ingress_class, source = str(spec["ingressClassName"]), "spec.ingressClassName"
+    elif CLASS_ANNOTATION in annotations:
+        ingress_class, source = annotations[CLASS_ANNOTATION], "annotation"
+    else:
+        ingress_class, source = None, "none"
+    hosts = tuple(dict.fromkeys(str(rule.get("host") or "*") for rule in _list(spec.get("rules")) if isinstance(rule, dict)))
+    tls = tuple(
+        IngressTLS(tuple(str(h) for h in _list(entry.get("hosts"))), entry.get("secretName"))
+        for entry in _list(spec.get("tls")) if isinstance(entry, dict)
+    )
+    lb = _list(_dict(_dict(obj.get("status")).get("loadBalancer")).get("ingress"))
+    addresses = tuple(str(a.get("ip") or a.get("hostname")) for a in lb if isinstance(a, dict) and (a.get("ip") or a.get("hostname")))
+    return IngressObj(
+        namespace=str(meta.get("namespace") or "default"),
+        name=str(meta.get("name") or "?"),
+        api_version=str(obj.get("apiVersion") or "networking.k8s.io/v1"),
+        annotations=tuple(sorted(annotations.items())),
+        ingress_class=ingress_class,
+        class_source=source,
+        hosts=hosts,
+        tls=tls,
+        created=str(meta.get("creationTimestamp") or ""),
+        uid=str(meta.get("uid") or ""),
+        addresses=addresses,
+    )
+
+
+def secret_from(obj: dict[str, Any]) -> SecretObj:
+    """`data` is base64 (undecodable values are kept as they are, for the rules to report);
+    `stringData` (manifests only) wins over `data`, as the API server merges it."""
+    meta = _meta(obj)
+    data: dict[str, bytes] = {}
+    for key, value in _dict(obj.get("data")).items():
+        raw = str(value or "").encode()
+        try:
+            data[str(key)] = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            data[str(key)] = raw
+    for key, value in _dict(obj.get("stringData")).items():
+        data[str(key)] = str(value or "").encode()
+    return SecretObj(str(meta.get("namespace") or "default"), str(meta.get("name") or "?"), str(obj.get("type") or "Opaque"), tuple(data.items()))
+
+
+def ingress_class_from(obj: dict[str, Any]) -> IngressClassObj:
+    meta = _meta(obj)
+    annotations = _dict(meta.get("annotations"))
+    return IngressClassObj(
+        name=str(meta.get("name") or "?"),
+        controller=str(_dict(obj.get("spec")).get("controller") or ""),
+        is_default=str(annotations.get(DEFAULT_CLASS_ANNOTATION, "")).lower() == "true",
+    )
+
+
+def pod_from(obj: dict[str, Any]) -> PodObj:
+    meta, status = _meta(obj), _dict(obj.get("status"))
+    statuses = [s for s in _list(status.get("containerStatuses")) if isinstance(s, dict)]
+    containers = tuple(str(c.get("name")) for c in _list(_dict(obj.get("spec")).get("containers")) if isinstance(c, dict))
+    return PodObj(
+        namespace=str(meta.get("namespace") or "default"),
+        name=str(meta.get("name") or "?"),
+        phase=str(status.get("phase") or "Unknown"),
+        ready=bool(statuses) and all(s.get("ready") for s in statuses),
+        containers=containers,
+        restarts=sum(int(s.get("restartCount") or 0) for s in statuses),
+        labels=tuple(sorted((str(k), str(v)) for k, v in _dict(meta.get("labels")).items())),
+    )
+
+
+def _flags(args: list[str]) -> dict[str, str]:
+    """`--ingress-class=nginx`, `--flag value` and bare `--flag` (true), as Go's pflag reads them."""
+    flags: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = str(args[i])
+        if arg.startswith("--"):
+            name, eq, value = arg[2:].partition("=")
+            if not eq and i + 1 < len(args) and not str(args[i + 1]).startswith("-"):
+                value, i = str(args[i + 1]), i + 1
+            flags[name] = value if (eq or value) else "true"
+        i += 1
+    return flags
+
+
+def is_controller(obj: dict[str, Any]) -> bool:
+    labels = _dict(_meta(obj).get("labels"))
+    return all(labels.get(k) == v for k, v in CONTROLLER_LABELS.items())
+
+
+def controller_from(deployment: dict[str, Any], pods: list[PodObj]) -> ControllerObj:
+    meta = _meta(deployment)
+    template = _dict(_dict(deployment.get("spec")).get("template"))
+    containers = [c for c in _list(_dict(template.get("spec")).get("containers")) if isinstance(c, dict)]
+    main = next((c for c in containers if c.get("name") == "controller"), containers[0] if containers else {})
+    flags = _flags([str(a) for a in _list(main.get("args"))])
+    return ControllerObj(
+        namespace=str(meta.get("namespace") or "default"),
+        name=str(meta.get("name") or "?"),
+        ingress_class=flags.get("ingress-class", "nginx"),
+        controller_class=flags.get("controller-class", NGINX_CONTROLLER),
+        watch_without_class=flags.get("watch-ingress-without-class", "false").lower() == "true",
+        allow_cross_namespace=flags.get("allow-cross-namespace-resources", "false").lower() == "true",
+        image=str(main.get("image") or ""),
+        pods=tuple(pods),
+    )
+
+
+def event_from(obj: dict[str, Any]) -> EventObj:
+    meta, involved = _meta(obj), _dict(obj.get("involvedObject"))
+    return EventObj(
+        namespace=str(meta.get("namespace") or "default"),
+        kind=str(involved.get("kind") or ""),
+        name=str(involved.get("name") or ""),
+        type=str(obj.get("type") or "Normal"),
+        reason=str(obj.get("reason") or ""),
+        message=str(obj.get("message") or ""),
+        count=int(obj.get("count") or 1),
+        last_seen=str(obj.get("lastTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp") or ""),
+    )
+
+
+def snapshot_from_objects(objects: list[dict[str, Any]], source: str, *, controllers_known: bool = True) -> ClusterSnapshot:
+    """A snapshot from plain objects: manifest files, or the lists the API returned."""
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for obj in objects:
+        if isinstance(obj, dict):
+            by_kind.setdefault(str(obj.get("kind")), []).append(obj)
+    pods = [pod_from(p) for p in by_kind.get("Pod", [])]
+    controllers = []
+    for deployment in by_kind.get("Deployment", []):
+        if is_controller(deployment):
+            namespace = str(_meta(deployment).get("namespace") or "default")
+            mine = [p for p in pods if p.namespace == namespace and dict(p.labels).get("app.kubernetes.io/component") == "controller"
+                    and dict(p.labels).get("app.kubernetes.io/name") == "ingress-nginx"]
+            controllers.append(controller_from(deployment, mine))
+    return ClusterSnapshot(
+        source=source,
+        ingresses=tuple(ingress_from(o) for o in by_kind.get("Ingress", [])),
+        ingress_classes=tuple(ingress_class_from(o) for o in by_kind.get("IngressClass", [])),
+        controllers=tuple(controllers),
+        secrets=tuple(secret_from(o) for o in by_kind.get("Secret", [])),
+        events=tuple(event_from(o) for o in by_kind.get("Event", [])),
+        controllers_known=controllers_known,
+    )

@@ -1,0 +1,138 @@
+"""ingress-nginx's annotation rules, per-host merging and the policy finding codes."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timezone
+
+import pytest
+
+from mtls_tui.diagnose.hosts import host_report
+from mtls_tui.lab.objects import controller_objects, meow_ingress, seed_objects
+from mtls_tui.lab.pki import SeedPki
+from mtls_tui.model import SecretProblem
+from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.kube_objects import snapshot_from_objects
+
+P = "nginx.ingress.kubernetes.io/"
+NOW = datetime.now(timezone.utc)
+
+
+def report(objects, host: str = "meow.com", **snapshot_changes):
+    snapshot = snapshot_from_objects(objects, "test")
+    if snapshot_changes:
+        from dataclasses import replace
+
+        snapshot = replace(snapshot, **snapshot_changes)
+    policy = next(p for p in host_policies(snapshot) if p.host == host)
+    return policy, host_report(policy, snapshot, NOW)
+
+
+def with_ingress(pki: SeedPki, *ingresses) -> list[dict]:
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"]
+    return objects + list(ingresses)
+
+
+def codes(result) -> dict[str, str]:
+    return {f.code: f.severity.value for f in result[1].findings}
+
+
+def test_seed_is_configured(pki: SeedPki) -> None:
+    policy, result = report(seed_objects(pki))
+    assert policy.policy.secret == "default/my-certs" and policy.policy.verify_depth == 1
+    assert "ssl_verify_client on;" in policy.directives
+    assert "ssl_client_certificate /etc/ingress-controller/ssl/default-my-certs.pem;" in policy.directives
+    assert result.state == "warning" and not [f for f in result.findings if f.severity.value == "error"]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "code", "expect"),
+    [
+        ({P + "auth-tls-secret": "my-certs"}, "annotation-secret-format", "error"),
+        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "yes"}, "annotation-invalid-value", "warning"),
+        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-depth": "two"}, "annotation-invalid-value", "warning"),
+        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-error-page": "not a url"}, "annotation-invalid-value", "error"),
+        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-pass-certificate-to-upstream": "yes"}, "annotation-invalid-value", "error"),
+        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-match-cn": "Fern"}, "annotation-invalid-value", "error"),
+        ({"nginx.org/ssl-client-certificate": "default/my-certs"}, "annotation-wrong-prefix", "error"),
+        ({"ingress.kubernetes.io/auth-tls-secret": "default/my-certs"}, "annotation-wrong-prefix", "error"),
+        ({P + "auth-tls-secrets": "default/my-certs"}, "annotation-wrong-prefix", "error"),
+        ({P + "auth-tls-secret": "other/my-certs"}, "annotation-cross-namespace", "error"),
+    ],
+)
+def test_annotation_rules(pki: SeedPki, annotations: dict, code: str, expect: str) -> None:
+    assert codes(report(with_ingress(pki, meow_ingress(annotations))))[code] == expect
+
+
+def test_silent_rewrites_become_the_controller_values(pki: SeedPki) -> None:
+    policy, _ = report(with_ingress(pki, meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "On", P + "auth-tls-verify-depth": "0"})))
+    assert policy.policy.verify_client == "on" and policy.policy.verify_depth == 1
+
+
+def test_cross_namespace_allowed_by_flag(pki: SeedPki) -> None:
+    objects = [o for o in with_ingress(pki, meow_ingress({P + "auth-tls-secret": "other/my-certs"})) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    objects += controller_objects(extra_args=("--allow-cross-namespace-resources",))
+    assert "annotation-cross-namespace" not in codes(report(objects))
+
+
+def test_first_ingress_wins_and_conflicts_are_named(pki: SeedPki) -> None:
+    first = meow_ingress(name="a-first")
+    first["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z"
+    second = meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-depth": "3"}, name="b-second")
+    second["metadata"]["creationTimestamp"] = "2026-02-01T00:00:00Z"
+    open_paths = meow_ingress({}, name="c-open")
+    open_paths["metadata"]["creationTimestamp"] = "2026-03-01T00:00:00Z"
+    policy, result = report(with_ingress(pki, second, first, open_paths))
+    assert policy.mtls_from.name == "a-first" and policy.policy.verify_depth == 1
+    titles = [f.title for f in result.findings if f.code == "mtls-host-conflict"]
+    assert any("default/b-second" in t and "default/a-first wins" in t for t in titles)
+    assert any("default/c-open" in t for t in titles)
+
+
+def test_missing_tls_section(pki: SeedPki) -> None:
+    assert codes(report(with_ingress(pki, meow_ingress(tls=False))))["tls-section-missing"] == "error"
+
+
+def test_secret_missing_ca_names_the_keys(pki: SeedPki) -> None:
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    del secret["data"]["ca.crt"]
+    _, result = report(objects)
+    finding = next(f for f in result.findings if f.code == "secret-missing-ca")
+    assert "tls.crt, tls.key" in finding.detail and finding.severity.value == "error"
+
+
+def test_secret_not_found_and_forbidden(pki: SeedPki) -> None:
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Secret"]
+    assert codes(report(objects))["secret-not-found"] == "error"
+    problem = SecretProblem("default/my-certs", "forbidden", 'secrets "my-certs" is forbidden: User "x" cannot get resource "secrets"')
+    found = codes(report(objects, secret_problems=(problem,)))
+    assert found["secret-forbidden"] == "warning" and "secret-not-found" not in found
+
+
+def test_controller_and_class(pki: SeedPki) -> None:
+    no_controller = [o for o in seed_objects(pki) if o["kind"] not in ("Deployment", "Pod") or "meow" in o["metadata"]["name"]]
+    assert codes(report(no_controller))["controller-not-found"] == "error"
+    other_class = meow_ingress()
+    other_class["spec"]["ingressClassName"] = "traefik"
+    assert codes(report(with_ingress(pki, other_class)))["ingress-class-mismatch"] == "error"
+
+
+def test_removed_api_version(pki: SeedPki) -> None:
+    old = copy.deepcopy(meow_ingress())
+    old["apiVersion"] = "extensions/v1beta1"
+    assert codes(report(with_ingress(pki, old)))["ingress-api-removed"] == "error"
+
+
+def test_secret_certificates_are_checked(pki: SeedPki) -> None:
+    from mtls_tui.certs.issue import issue_leaf
+
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    import base64
+
+    other = issue_leaf("meow.com", pki.ca)
+    secret["data"]["tls.key"] = base64.b64encode(other.key_pem()).decode()
+    _, result = report(objects)
+    assert codes((None, result))["key-mismatch"] == "error"
+    assert {c.secret_key for c in result.certs} == {"ca.crt", "tls.crt"}
