@@ -16,3 +16,13 @@ class InputError(Exception):
 
 class PassphraseNeeded(InputError):
     """An encrypted key or PKCS#12 file and no pass phrase: the edge may prompt and retry."""
+
+
+def yaml_input_error(exc: Exception, origin: str, what: str = "YAML") -> InputError:
+    """Point at the line where the broken construct starts (PyYAML's context mark),
+    which is where a person has to look, rather than where the parser gave up."""
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    where = f"{origin}:{mark.line + 1}" if mark else origin
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    return InputError(where, f"is not valid {what} ({context + ': ' if context else ''}{problem})")

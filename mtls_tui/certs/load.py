@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from mtls_tui.certs.keys import PrivateKey
-from mtls_tui.errors import InputError, PassphraseNeeded
+from mtls_tui.errors import InputError, PassphraseNeeded, yaml_input_error
 
 PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 #]+)-----\r?\n(.*?)-----END ([A-Z0-9 #]+)-----", re.S)
 PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 #]+)-----")
@@ -293,10 +293,7 @@ def _load_manifest(data: bytes, origin: str, password: bytes | None, depth: int)
     try:
         documents = [d for d in yaml.safe_load_all(data) if d is not None]
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{origin}:{mark.line + 1}" if mark else origin
-        problem = getattr(exc, "problem", None) or _first_line(exc)
-        raise InputError(where, f"is not valid YAML or JSON ({problem})") from None
+        raise yaml_input_error(exc, origin, "YAML or JSON") from None
     material = Material(origin)
     kinds: list[str] = []
     for doc in documents:

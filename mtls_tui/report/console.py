@@ -10,8 +10,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.inspect import CertView, InspectReport
-from mtls_tui.model import CertFacts, Finding, ProbeResult, Severity, sort_findings
+from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ROLE_TITLE = {"ca": "CA", "client": "client", "server": "server", "intermediate": "intermediate", "certificate": "certificate"}
@@ -183,3 +184,27 @@ def print_probe(console: Console, results: list[ProbeResult], findings: list[Fin
     for finding in ordered:
         console.print(finding_block(finding))
         console.print()
+
+
+STATE_STYLE = {"works": ("WORKS", "bold green"), "warning": ("WARNING", "bold yellow"), "broken": ("BROKEN", "bold red")}
+
+
+def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostReport]) -> None:
+    console.print(Text(f"Source: {snapshot.source}", style="dim"))
+    if not reports:
+        console.print("No Ingress serves a host with TLS or client certificates.")
+    for report in reports:
+        word, style = STATE_STYLE[report.state]
+        console.print()
+        console.print(Text.assemble((f"{word:9}", style), (report.host, "bold"), "  ", report.verdict))
+        policy = report.policy
+        if policy.policy:
+            p = policy.policy
+            extras = [f"error page {p.error_page}"] if p.error_page else []
+            extras += ["passes the certificate upstream"] if p.pass_certificate else []
+            extras += [f"match-CN {p.match_cn}"] if p.match_cn else []
+            console.print(Text(
+                f"         auth-tls-secret {p.secret}, verify-client {p.verify_client}, depth {p.verify_depth}"
+                + "".join(f", {e}" for e in extras) + f"  (from Ingress {policy.mtls_from.ref})", style="dim"))
+        for finding in report.findings:
+            console.print(finding_block(finding))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.inspect import InspectReport
-from mtls_tui.model import ChainVerdict, Finding, ProbeResult, sort_findings
+from mtls_tui.model import ChainVerdict, ClusterSnapshot, Finding, ProbeResult, sort_findings
 
 
 def verdict_dict(verdict: ChainVerdict | None) -> dict[str, Any] | None:
@@ -41,3 +42,30 @@ def probe_dict(results: list[ProbeResult], findings: list[Finding]) -> dict[str,
         return data
 
     return {"command": "probe", "results": [one(r) for r in results], "findings": [f.to_dict() for f in sort_findings(findings)]}
+
+
+def host_dict(report: HostReport) -> dict[str, Any]:
+    policy = report.policy
+    return {
+        "host": report.host,
+        "state": report.state,
+        "verdict": report.verdict,
+        "policy": asdict(policy.policy) if policy.policy else None,
+        "ingresses": [i.ref for i in policy.ingresses],
+        "mtls_from": policy.mtls_from.ref if policy.mtls_from else None,
+        "tls_secret": policy.tls_secret,
+        "controller": policy.controller.ref if policy.controller else None,
+        "directives": list(policy.directives),
+        "certificates": [{"secret_key": c.secret_key, "role": c.role, **c.facts.to_dict()} for c in report.certs],
+        "probe": probe_dict(list(report.probe), [])["results"] if report.probe else [],
+        "findings": [f.to_dict() for f in report.findings],
+    }
+
+
+def hosts_dict(snapshot: ClusterSnapshot, reports: list[HostReport]) -> dict[str, Any]:
+    return {
+        "command": "check",
+        "source": snapshot.source,
+        "hosts": [host_dict(r) for r in reports],
+        "findings": [f.to_dict() for r in reports for f in r.findings],
+    }

@@ -1,0 +1,107 @@
+"""`mtls-tui check`: every mTLS host of a cluster (or of manifest files), end to end."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timezone
+
+from rich.console import Console
+
+from mtls_tui.certs.load import Material
+from mtls_tui.diagnose.hosts import HostReport, host_report
+from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
+from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
+from mtls_tui.report.console import print_hosts
+from mtls_tui.report.data import hosts_dict
+from mtls_tui.sources.files import CannotRun, passphrase, read_input
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="every mTLS host: Ingress, Secret, certificates and a probe",
+        description="Read the cluster (or manifest files) as ingress-nginx does, check the Secrets' "
+        "certificates, probe each host without and with the client certificate, and give a verdict per host.",
+    )
+    parser.add_argument("--context", metavar="C", help="kubeconfig context (default: the current one)")
+    parser.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    parser.add_argument("-n", "--namespace", metavar="N", help="only Ingresses in this namespace")
+    parser.add_argument("--host", metavar="H", help="only this host")
+    parser.add_argument("--manifests", nargs="+", metavar="PATH", help="read YAML/JSON files or folders instead of a cluster")
+    parser.add_argument("--cert", metavar="FILE", help="a client certificate to judge against each host's ca.crt and to probe with")
+    parser.add_argument("--key", metavar="FILE", help="its private key (for the probe)")
+    parser.add_argument("--pass", dest="passphrase", metavar="PHRASE", help="pass phrase for the key (or env MTLS_TUI_PASS)")
+    parser.add_argument("--connect", metavar="ADDR:PORT", help="probe every host at this address (as curl --resolve HOST:PORT:ADDR)")
+    parser.add_argument("--no-probe", action="store_true", help="do not send any request")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per host probe (default 10)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
+    parser.set_defaults(run=run)
+
+
+def load_snapshot(args: argparse.Namespace) -> ClusterSnapshot:
+    if args.manifests:
+        from mtls_tui.policy.kube_objects import snapshot_from_objects
+        from mtls_tui.sources.manifests import read_manifests
+
+        objects = read_manifests(args.manifests)
+        has_controller = any(o.get("kind") == "Deployment" for o in objects)
+        return snapshot_from_objects(objects, "manifests " + " ".join(args.manifests), controllers_known=has_controller)
+    from mtls_tui.sources.kube import KubeSource
+
+    source = KubeSource(args.context, args.namespace, args.kubeconfig)
+    try:
+        return source.snapshot()
+    finally:
+        source.close()
+
+
+def probe_target(policy: HostPolicy, connect: str | None) -> tuple[str, str] | None:
+    """(url, resolve) for this host, from --connect or the Ingress's load-balancer address."""
+    if connect:
+        address, _, port = connect.rpartition(":")
+        if not address or not port.isdigit():
+            raise CannotRun(f"--connect {connect!r} is not ADDR:PORT")
+        return f"https://{policy.host}:{port}/", f"{policy.host}:{port}:{address.strip('[]')}"
+    address = next((a for i in policy.ingresses for a in i.addresses), None)
+    if address is None or policy.host == "*":
+        return None
+    return f"https://{policy.host}/", f"{policy.host}:443:{address}" if address[0].isdigit() or ":" in address else None
+
+
+def run_checks(snapshot: ClusterSnapshot, args: argparse.Namespace, client: Material | None) -> list[HostReport]:
+    from mtls_tui.sources.probe import run_probe
+
+    now = datetime.now(timezone.utc)
+    reports = []
+    for policy in host_policies(snapshot):
+        if args.host and policy.host != args.host:
+            continue
+        results: list[ProbeResult] | None = None
+        target = None if args.no_probe else probe_target(policy, args.connect)
+        if target:
+            url, resolve = target
+            spec = ProbeSpec(url, resolve=resolve, insecure=True, cert=args.cert, key=args.key,
+                             passphrase=passphrase(args.passphrase), timeout=args.timeout)
+            results = run_probe(spec)
+        reports.append(host_report(policy, snapshot, now, client=client, probe=results))
+    if args.host and not reports:
+        known = ", ".join(p.host for p in host_policies(snapshot)) or "none"
+        raise CannotRun(f"no Ingress serves host {args.host} with TLS (hosts: {known})")
+    return reports
+
+
+def run(args: argparse.Namespace) -> int:
+    client = None
+    if args.cert:
+        item = read_input(args.cert, "cert", passphrase(args.passphrase))
+        if item.error:
+            raise item.error
+        client = item.material
+    snapshot = load_snapshot(args)
+    reports = run_checks(snapshot, args, client)
+    if args.json:
+        print(json.dumps(hosts_dict(snapshot, reports), indent=2))
+    else:
+        print_hosts(Console(), snapshot, reports)
+    return 1 if any(r.state == "broken" for r in reports) else 0

@@ -1,0 +1,201 @@
+"""Read a cluster as ingress-nginx reads it: the only module that talks to the API server.
+
+The `kubernetes` client costs a noticeable part of a second to import, so it is
+imported inside functions, never at module load: the TUI paints first and imports
+it in a worker. Each source has its own `ApiClient` built from the kubeconfig; the
+process-global default configuration is never touched.
+
+Why the synchronous client: both it and `kubernetes.aio` (aiohttp) ship in the
+package; the TUI runs I/O in thread workers anyway, the CLI is sequential, and the
+synchronous client imports with no aiohttp. Lists are fetched raw
+(`_preload_content=False`) and decoded with `json`: the generated model classes
+cost more than the requests themselves.
+
+Reads: one LIST per resource type (Ingresses in pages, IngressClasses, controller
+Deployments and Pods by label, Events on Ingresses), and one GET per distinct Secret
+that an mTLS Ingress references — never a LIST of all Secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from mtls_tui.model import ClusterSnapshot, PodObj, SecretProblem
+from mtls_tui.policy.ingress_nginx import PREFIX
+from mtls_tui.policy.kube_objects import (
+    controller_from, event_from, ingress_class_from, ingress_from, pod_from, secret_from,
+)
+from mtls_tui.sources.files import CannotRun
+
+CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
+PAGE = 500
+
+
+@dataclass(frozen=True)
+class Contexts:
+    names: tuple[str, ...]
+    current: str | None
+
+
+def kubeconfig_path(explicit: str | None = None) -> str:
+    """--kubeconfig, then the first file of $KUBECONFIG, then ~/.kube/config (as kubectl)."""
+    if explicit:
+        return explicit
+    env = os.environ.get("KUBECONFIG")
+    if env:
+        return env.split(os.pathsep)[0]
+    return os.path.expanduser("~/.kube/config")
+
+
+def list_contexts(kubeconfig: str | None = None) -> Contexts:
+    from kubernetes import config
+
+    path = kubeconfig_path(kubeconfig)
+    try:
+        contexts, current = config.list_kube_config_contexts(config_file=path)
+    except (config.ConfigException, OSError) as exc:
+        raise CannotRun(f"cannot read kubeconfig {path}: {exc}") from None
+    return Contexts(tuple(c["name"] for c in contexts), current["name"] if current else None)
+
+
+class KubeSource:
+    """One cluster context. Methods block: call them from a worker thread."""
+
+    def __init__(self, context: str | None = None, namespace: str | None = None, kubeconfig: str | None = None) -> None:
+        from kubernetes import client, config
+
+        self.namespace = namespace
+        path = kubeconfig_path(kubeconfig)
+        if not os.path.exists(path) and os.environ.get("KUBERNETES_SERVICE_HOST"):
+            configuration = client.Configuration()
+            config.load_incluster_config(client_configuration=configuration)
+            self.api = client.ApiClient(configuration)
+            self.context = "in-cluster"
+            return
+        if not os.path.exists(path):
+            raise CannotRun(f"no kubeconfig at {path}: set KUBECONFIG, pass --context, or use --manifests")
+        try:
+            self.api = config.new_client_from_config(config_file=path, context=context, persist_config=False)
+        except config.ConfigException as exc:
+            names = ", ".join(list_contexts(path).names) or "none"
+            raise CannotRun(f"kubeconfig {path}: {exc} (contexts: {names})") from None
+        self.context = context or (list_contexts(path).current or "?")
+        self.server = self.api.configuration.host
+
+    def close(self) -> None:
+        self.api.close()
+
+    # --- raw requests -----------------------------------------------------------------
+
+    def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
+
+        try:
+            response = func(*args, _preload_content=False, _request_timeout=(5, 30), **kwargs)
+        except ApiException:
+            raise
+        except (HTTPError, OSError) as exc:
+            raise CannotRun(f"cannot reach the API server {self.api.configuration.host}: {_reason(exc)}") from None
+        return json.loads(response.data)
+
+    def _list(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        """All pages of a LIST (limit/continue), as plain dicts."""
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            page = self._call(func, *args, limit=PAGE, _continue=token, **kwargs) if token else self._call(func, *args, limit=PAGE, **kwargs)
+            items += page.get("items") or []
+            token = (page.get("metadata") or {}).get("continue")
+            if not token:
+                return items
+
+    def _scoped(self, namespaced: Callable[..., Any], cluster: Callable[..., Any], **kwargs: Any) -> list[dict[str, Any]]:
+        if self.namespace:
+            return self._list(namespaced, self.namespace, **kwargs)
+        return self._list(cluster, **kwargs)
+
+    # --- what check and the TUI read ------------------------------------------------------
+
+    def snapshot(self, on_progress: Callable[[str], None] | None = None) -> ClusterSnapshot:
+        from kubernetes import client
+        from kubernetes.client.exceptions import ApiException
+
+        progress = on_progress or (lambda step: None)
+        core, net, apps = client.CoreV1Api(self.api), client.NetworkingV1Api(self.api), client.AppsV1Api(self.api)
+        progress("Ingresses")
+        try:
+            ingress_dicts = self._scoped(net.list_namespaced_ingress, net.list_ingress_for_all_namespaces)
+        except ApiException as exc:
+            raise CannotRun(f"cannot list Ingresses: {_status_message(exc)}") from None
+        ingresses = [ingress_from(i) for i in ingress_dicts]
+        progress("IngressClasses and controllers")
+        controllers_known = True
+        try:
+            classes = [ingress_class_from(c) for c in self._list(net.list_ingress_class)]
+            deployments = self._list(apps.list_deployment_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
+            pods = [pod_from(p) for p in self._list(core.list_pod_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)]
+        except ApiException:
+            classes, deployments, pods, controllers_known = [], [], [], False
+        controllers = [controller_from(d, _pods_of(d, pods)) for d in deployments]
+        progress("Secrets")
+        secrets, problems = [], []
+        for ref in sorted(_referenced_secrets(ingresses)):
+            namespace, _, name = ref.partition("/")
+            try:
+                secrets.append(secret_from(self._call(core.read_namespaced_secret, name, namespace)))
+            except ApiException as exc:
+                status = {403: "forbidden", 404: "not-found"}.get(exc.status)
+                if status is None:
+                    raise CannotRun(f"cannot read Secret {ref}: {_status_message(exc)}") from None
+                problems.append(SecretProblem(ref, status, _status_message(exc)))
+        progress("Events")
+        try:
+            event_dicts = self._scoped(core.list_namespaced_event, core.list_event_for_all_namespaces, field_selector="involvedObject.kind=Ingress")
+        except ApiException:
+            event_dicts = []
+        names = {i.ref for i in ingresses}
+        events = [e for e in map(event_from, event_dicts) if f"{e.namespace}/{e.name}" in names]
+        return ClusterSnapshot(
+            source=f"context {self.context}", ingresses=tuple(ingresses), ingress_classes=tuple(classes),
+            controllers=tuple(controllers), secrets=tuple(secrets), secret_problems=tuple(problems),
+            events=tuple(events), controllers_known=controllers_known,
+        )
+
+
+def _pods_of(deployment: dict[str, Any], pods: list[PodObj]) -> list[PodObj]:
+    namespace = (deployment.get("metadata") or {}).get("namespace")
+    return [p for p in pods if p.namespace == namespace]
+
+
+def _referenced_secrets(ingresses: list) -> set[str]:
+    """auth-tls Secrets and the tls: Secrets of hosts that use mTLS."""
+    refs: set[str] = set()
+    for ingress in ingresses:
+        secret = ingress.annotation(PREFIX + "auth-tls-secret")
+        if secret is None:
+            continue
+        if secret.count("/") == 1 and all(secret.split("/")):
+            refs.add(secret)
+        refs.update(f"{ingress.namespace}/{t.secret_name}" for t in ingress.tls if t.secret_name)
+    mtls_hosts = {h for i in ingresses if i.annotation(PREFIX + "auth-tls-secret") for h in i.hosts}
+    for ingress in ingresses:
+        for tls in ingress.tls:
+            if tls.secret_name and mtls_hosts.intersection(tls.hosts):
+                refs.add(f"{ingress.namespace}/{tls.secret_name}")
+    return refs
+
+
+def _status_message(exc: Any) -> str:
+    try:
+        return json.loads(exc.body).get("message") or f"HTTP {exc.status}"
+    except (TypeError, ValueError, AttributeError):
+        return f"HTTP {exc.status} {exc.reason}"
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(getattr(exc, "reason", None) or exc)
+    return text.split(": ", 1)[-1] if "Max retries" in text or "object at 0x" in text else text

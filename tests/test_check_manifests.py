@@ -1,0 +1,69 @@
+"""`check --manifests`: the seed's own files, as the article writes them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mtls_tui.cli import main
+
+SEED_INGRESS = """
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  annotations:
+    nginx.ingress.kubernetes.io/auth-tls-verify-client: "on"
+    nginx.ingress.kubernetes.io/auth-tls-secret: "default/my-certs"
+  name: meow-ingress
+  namespace: default
+spec:
+  rules:
+  - host: meow.com
+    http:
+      paths:
+      - backend:
+          serviceName: meow-svc
+          servicePort: 80
+        path: /
+  tls:
+  - hosts:
+    - meow.com
+    secretName: my-certs
+"""
+
+
+def seed_secret(seed_dir: Path) -> dict:
+    """What `kubectl create secret generic my-certs --from-file=...` stores."""
+    files = {"tls.crt": "server.crt", "tls.key": "server.key", "ca.crt": "ca.crt"}
+    data = {key: base64.b64encode((seed_dir / name).read_bytes()).decode() for key, name in files.items()}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "my-certs", "namespace": "default"}, "type": "Opaque", "data": data}
+
+
+def test_seed_manifests_only_the_removed_api(seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "secret.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)))
+    (tmp_path / "ingress.yaml").write_text(SEED_INGRESS)
+    code = main(["check", "--manifests", str(tmp_path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    errors = [f["code"] for f in report["findings"] if f["severity"] == "error"]
+    assert errors == ["ingress-api-removed"] and code == 1
+    host = report["hosts"][0]
+    assert host["host"] == "meow.com" and host["policy"]["secret"] == "default/my-certs"
+    assert "ssl_verify_depth 1;" in host["directives"]
+
+
+def test_bad_manifest_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "broken.yaml").write_text("kind: Ingress\nmetadata: {name: [unclosed\n")
+    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path / "broken.yaml")], capture_output=True, text=True)
+    assert out.returncode == 2 and "broken.yaml:2" in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_unknown_host_is_one_line(seed_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)) + "---\n" + SEED_INGRESS)
+    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path), "--host", "purr.com"], capture_output=True, text=True)
+    assert out.returncode == 2 and "hosts: meow.com" in out.stderr
