@@ -21,6 +21,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Diagnose client-certificate (mutual TLS) authentication on Kubernetes ingress.",
     )
     parser.add_argument("--version", action="version", version=f"mtls-tui {__version__}")
+    screen = parser.add_argument_group("the interactive screen (no COMMAND)")
+    screen.add_argument("--context", metavar="C", help="kubeconfig context (default: the current one)")
+    screen.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+    screen.add_argument("-n", "--namespace", metavar="N", help="only Ingresses in this namespace")
+    screen.add_argument("--manifests", nargs="+", metavar="PATH", help="read YAML/JSON files or folders instead of a cluster")
+    screen.add_argument("--cert", metavar="FILE", help="client certificate to judge and probe with")
+    screen.add_argument("--key", metavar="FILE", help="its private key")
+    screen.add_argument("--connect", metavar="ADDR:PORT", help="probe hosts at this address (as curl --resolve)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect.add_parser(sub)
     probe.add_parser(sub)
@@ -33,8 +41,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        print("mtls-tui: the interactive screen is not built yet; use a command (mtls-tui --help)", file=sys.stderr)
-        return 2
+        from mtls_tui.tui.app import run_tui
+        from mtls_tui.tui.session import Session
+
+        return run_tui(Session(
+            context=args.context, kubeconfig=args.kubeconfig, namespace=args.namespace, manifests=args.manifests or [],
+            cert=args.cert, key=args.key, connect=args.connect,
+        ))
     try:
         return args.run(args)
     except (CannotRun, InputError) as exc:

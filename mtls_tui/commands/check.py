@@ -11,10 +11,12 @@ from rich.console import Console
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
-from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
+from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.report.console import print_hosts
 from mtls_tui.report.data import hosts_dict
+from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.sources.files import CannotRun, passphrase, read_input
+from mtls_tui.sources.snapshot import load_snapshot
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,36 +41,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def load_snapshot(args: argparse.Namespace) -> ClusterSnapshot:
-    if args.manifests:
-        from mtls_tui.policy.kube_objects import snapshot_from_objects
-        from mtls_tui.sources.manifests import read_manifests
-
-        objects = read_manifests(args.manifests)
-        has_controller = any(o.get("kind") == "Deployment" for o in objects)
-        return snapshot_from_objects(objects, "manifests " + " ".join(args.manifests), controllers_known=has_controller)
-    from mtls_tui.sources.kube import KubeSource
-
-    source = KubeSource(args.context, args.namespace, args.kubeconfig)
-    try:
-        return source.snapshot()
-    finally:
-        source.close()
-
-
-def probe_target(policy: HostPolicy, connect: str | None) -> tuple[str, str] | None:
-    """(url, resolve) for this host, from --connect or the Ingress's load-balancer address."""
-    if connect:
-        address, _, port = connect.rpartition(":")
-        if not address or not port.isdigit():
-            raise CannotRun(f"--connect {connect!r} is not ADDR:PORT")
-        return f"https://{policy.host}:{port}/", f"{policy.host}:{port}:{address.strip('[]')}"
-    address = next((a for i in policy.ingresses for a in i.addresses), None)
-    if address is None or policy.host == "*":
-        return None
-    return f"https://{policy.host}/", f"{policy.host}:443:{address}" if address[0].isdigit() or ":" in address else None
-
-
 def run_checks(snapshot: ClusterSnapshot, args: argparse.Namespace, client: Material | None) -> list[HostReport]:
     from mtls_tui.sources.probe import run_probe
 
@@ -78,7 +50,7 @@ def run_checks(snapshot: ClusterSnapshot, args: argparse.Namespace, client: Mate
         if args.host and policy.host != args.host:
             continue
         results: list[ProbeResult] | None = None
-        target = None if args.no_probe else probe_target(policy, args.connect)
+        target = None if args.no_probe else probe_target(policy.host, policy.ingresses, args.connect)
         if target:
             url, resolve = target
             spec = ProbeSpec(url, resolve=resolve, insecure=True, cert=args.cert, key=args.key,
@@ -98,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         if item.error:
             raise item.error
         client = item.material
-    snapshot = load_snapshot(args)
+    snapshot = load_snapshot(manifests=args.manifests, context=args.context, namespace=args.namespace, kubeconfig=args.kubeconfig)
     reports = run_checks(snapshot, args, client)
     if args.json:
         print(json.dumps(hosts_dict(snapshot, reports), indent=2))

@@ -113,3 +113,19 @@ def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
         args += ["-cert", spec.cert] + (["-key", spec.key] if spec.key else [])
     request = f"GET {target.path} HTTP/1.1\\r\\nHost: {target.host_header}\\r\\nConnection: close\\r\\n\\r\\n"
     return f"printf {shlex.quote(request)} | {shlex.join(args)}"
+
+
+def probe_target(host: str, ingresses: tuple, connect: str | None) -> tuple[str, str | None] | None:
+    """(url, resolve) for a host: at --connect ADDR:PORT, or at its Ingress's
+    load-balancer address, or None when there is nowhere to send a request."""
+    if host == "*":
+        return None
+    if connect:
+        address, _, port = connect.rpartition(":")
+        if not address or not port.isdigit():
+            raise InputError("--connect", f"{connect!r} is not ADDR:PORT")
+        return f"https://{host}:{port}/", f"{host}:{port}:{address.strip('[]')}"
+    address = next((a for i in ingresses for a in i.addresses), None)
+    if address is None:
+        return None
+    return f"https://{host}/", (f"{host}:443:{address}" if _is_ip(address) else None)

@@ -76,10 +76,9 @@ def finding_block(finding: Finding) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=8, no_wrap=True)
     grid.add_column(overflow="fold")
-    grid.add_row(
-        Text(finding.severity.value.upper(), style=STYLE[finding.severity]),
-        Text.assemble((finding.code, "bold"), "  ", finding.title),
-    )
+    head = Text(f"{finding.code}\u00a0·\u00a0{finding.title}")
+    head.stylize("bold", 0, len(finding.code))
+    grid.add_row(Text(finding.severity.value.upper(), style=STYLE[finding.severity]), head)
     grid.add_row("", Text(finding.detail))
     for line in finding.evidence:
         grid.add_row("", Text(f"evidence: {line}", style="dim"))
@@ -120,7 +119,7 @@ def print_inspect(console: Console, report: InspectReport, now: datetime) -> Non
         console.print()
 
 
-def _bar(value: float | None, scale: float, width: int = 24) -> Text:
+def _bar(value: float | None, scale: float, width: int = 14) -> Text:
     if value is None:
         return Text("—", style="dim")
     filled = max(1, round(width * value / scale)) if scale else 1
@@ -186,7 +185,7 @@ def print_probe(console: Console, results: list[ProbeResult], findings: list[Fin
         console.print()
 
 
-STATE_STYLE = {"works": ("WORKS", "bold green"), "warning": ("WARNING", "bold yellow"), "broken": ("BROKEN", "bold red")}
+STATE_STYLE = {"works": ("WORKS", "bold green"), "warning": ("WARNINGS", "bold yellow"), "broken": ("BROKEN", "bold red")}
 
 
 def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostReport]) -> None:

@@ -1,0 +1,25 @@
+"""A host's diagnosis as Markdown, to paste into a ticket."""
+
+from __future__ import annotations
+
+from mtls_tui.diagnose.hosts import HostReport
+
+
+def host_markdown(report: HostReport, source: str) -> str:
+    lines = [f"# mTLS diagnosis: {report.host}", "", f"**Verdict:** {report.verdict}", "", f"Source: {source}", ""]
+    policy = report.policy.policy
+    if policy:
+        lines += ["## Policy (as ingress-nginx reads it)", "",
+                  f"- auth-tls-secret: `{policy.secret}`", f"- verify-client: `{policy.verify_client}`",
+                  f"- verify-depth: `{policy.verify_depth}`"]
+        lines += [f"- error page: `{policy.error_page}`"] if policy.error_page else []
+        lines += [f"- match-CN: `{policy.match_cn}`"] if policy.match_cn else []
+        lines += ["", "```nginx", *report.policy.directives, "```", ""]
+    lines += ["## Findings", ""]
+    for finding in report.findings:
+        lines += [f"### {finding.severity.value.upper()} `{finding.code}`: {finding.title}", "", finding.detail, ""]
+        lines += [f"- evidence: {e}" for e in finding.evidence]
+        lines += [f"- where: {finding.subject}", ""]
+        if finding.fix:
+            lines += ["```sh", finding.fix, "```", ""]
+    return "\n".join(lines)

@@ -1,0 +1,83 @@
+"""The probe form (curl's fields) and the two answers side by side."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Label, Static
+
+from mtls_tui.model import ProbeResult, ProbeSpec
+from mtls_tui.report.console import probe_column
+
+FIELDS = (("url", "URL", "https://HOST:PORT/"), ("resolve", "--resolve", "HOST:PORT:ADDR"),
+          ("cert", "--cert", "client certificate file"), ("key", "--key", "client key file"),
+          ("cacert", "--cacert", "CA file for the server (empty: -k)"))
+
+
+class ProbePane(VerticalScroll):
+    class Run(Message):
+        """The user asked for a probe with these form values."""
+
+        def __init__(self, values: dict[str, str], insecure: bool) -> None:
+            super().__init__()
+            self.values = values
+            self.insecure = insecure
+
+    def compose(self):
+        with Grid(id="probe-form"):
+            for name, label, placeholder in FIELDS:
+                yield Label(label)
+                yield Input(placeholder=placeholder, id=f"probe-{name}", classes="probe-field")
+        with Horizontal(id="probe-actions"):
+            yield Checkbox("insecure (-k)", value=True, id="probe-insecure")
+            yield Button("Run probe (p)", id="probe-run", variant="primary")
+        yield Static("", id="probe-results")
+
+    def fill(self, spec: ProbeSpec | None) -> None:
+        """Prefill the form for the selected host; the user may edit every field."""
+        if spec is None:
+            return
+        for name, _, _ in FIELDS:
+            self.query_one(f"#probe-{name}", Input).value = getattr(spec, name) or ""
+        self.query_one("#probe-insecure", Checkbox).value = spec.insecure
+
+    def values(self) -> tuple[dict[str, str], bool]:
+        values = {name: self.query_one(f"#probe-{name}", Input).value.strip() for name, _, _ in FIELDS}
+        return values, self.query_one("#probe-insecure", Checkbox).value
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "probe-run":
+            event.stop()
+            self.post_message(self.Run(*self.values()))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Run(*self.values()))
+
+    def show_running(self, url: str) -> None:
+        self.query_one("#probe-results", Static).update(Text(f"Probing {url} without and with the client certificate…", style="italic"))
+
+    def show(self, results: list[ProbeResult] | None, error: str | None = None) -> None:
+        target = self.query_one("#probe-results", Static)
+        if error:
+            target.update(Text(error, style="bold red"))
+            return
+        if not results:
+            target.update(Text("Not probed yet: press p.", style="dim"))
+            return
+        scale = max([r.timings.total or 0 for r in results] + [1.0])
+        table = Table(expand=True)
+        if self.size.width >= 100:  # side by side where it fits, one above the other where it does not
+            for result in results:
+                table.add_column(Text(result.label, style="bold"), ratio=1)
+            table.add_row(*(probe_column(r, scale) for r in results))
+        else:
+            table.add_column(Text("result", style="bold"))
+            for result in results:
+                table.add_row(Text(result.label, style="bold reverse"))
+                table.add_row(probe_column(result, scale))
+        commands = [Text(f"{r.label}:\n  {r.curl}\n  {r.openssl}", style="dim") for r in results]
+        target.update(Group(table, Text("Reproduce", style="bold"), *commands))

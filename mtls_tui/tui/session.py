@@ -1,0 +1,66 @@
+"""What the app is looking at: a cluster context, manifest files or the lab, and
+the user's client certificate. Its methods block; the app calls them in workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from mtls_tui.certs.load import Material
+from mtls_tui.diagnose.hosts import HostReport, host_report
+from mtls_tui.diagnose.reproduce import probe_target
+from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
+from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
+from mtls_tui.sources.files import passphrase, read_input
+from mtls_tui.sources.snapshot import load_snapshot
+
+
+@dataclass
+class Session:
+    context: str | None = None
+    kubeconfig: str | None = None
+    namespace: str | None = None
+    manifests: list[str] = field(default_factory=list)
+    cert: str | None = None
+    key: str | None = None
+    cacert: str | None = None
+    connect: str | None = None  # ADDR:PORT where every host is probed (the lab's gateway)
+    passphrase: str | None = field(default=None, repr=False)
+    label: str = ""
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        if self.manifests:
+            return "manifests " + " ".join(self.manifests)
+        return f"context {self.context or '(current)'}"
+
+    def load(self, progress: Callable[[str], None] | None = None) -> ClusterSnapshot:
+        return load_snapshot(manifests=self.manifests or None, context=self.context, namespace=self.namespace,
+                             kubeconfig=self.kubeconfig, progress=progress)
+
+    def client(self) -> Material | None:
+        if not self.cert:
+            return None
+        item = read_input(self.cert, "cert", passphrase(self.passphrase))
+        if item.error:
+            raise item.error
+        return item.material
+
+    def probe_spec(self, policy: HostPolicy, *, url: str | None = None, resolve: str | None = None,
+                   cert: str | None = None, key: str | None = None, insecure: bool = True) -> ProbeSpec | None:
+        if url is None:
+            target = probe_target(policy.host, policy.ingresses, self.connect)
+            if target is None:
+                return None
+            url, resolve = target
+        return ProbeSpec(url, resolve=resolve, cert=cert if cert is not None else self.cert,
+                         key=key if key is not None else self.key, cacert=self.cacert, insecure=insecure,
+                         passphrase=passphrase(self.passphrase), timeout=10)
+
+
+def reports_for(snapshot: ClusterSnapshot, client: Material | None,
+                probes: dict[str, list[ProbeResult]]) -> list[HostReport]:
+    now = datetime.now(timezone.utc)
+    return [host_report(p, snapshot, now, client=client, probe=probes.get(p.host)) for p in host_policies(snapshot)]
