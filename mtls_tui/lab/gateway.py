@@ -33,6 +33,16 @@ class GatewayHost:
     crl_pem: bytes | None = None
 
 
+# ingress-nginx v1.x's default log-format-upstream, so the lab's controller logs read like a real one.
+ACCESS_LOG_FORMAT = (
+    "log_format upstreaminfo '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
+    "\"$http_referer\" \"$http_user_agent\" $request_length $request_time [$proxy_upstream_name] "
+    "[$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time "
+    "$upstream_status $request_id';"
+)
+UPSTREAM_NAME = "default-meow-svc-80"
+
+
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-." else "_" for c in name)
 
@@ -41,8 +51,13 @@ def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: in
     """Write each host's files into `folder` (keys 0600) and return the inside of `http {}`."""
     write_file(folder / "fake.crt", fake.cert_pem())
     write_file(folder / "fake.key", fake.key_pem(), private=True)
+    upstreams = "".join(f"    {h.policy.host} {UPSTREAM_NAME};\n" for h in hosts)
     blocks = [
         "ssl_protocols TLSv1.2 TLSv1.3;  # ingress-nginx's default ssl-protocols",
+        ACCESS_LOG_FORMAT,
+        f"map $host $proxy_upstream_name {{\n    default upstream-default-backend;\n{upstreams}}}",
+        'map $host $proxy_alternative_upstream_name { default ""; }',
+        f"access_log {folder}/access.log upstreaminfo;",
         f"server {{\n  listen 127.0.0.1:{port} ssl http2 default_server;\n  server_name _;\n"
         f"  ssl_certificate {folder}/fake.crt;\n  ssl_certificate_key {folder}/fake.key;\n"
         '  location / { return 404 "default backend - 404\\n"; }\n}'
@@ -103,6 +118,12 @@ class Gateway:
 
     def error_log(self) -> str:
         return self._nginx.error_log() if self._nginx else ""
+
+    def log_paths(self) -> tuple[Path, Path] | None:
+        """(access log, error log) of the running nginx, for the lab's controller pods."""
+        if not self._nginx or not self._nginx.prefix:
+            return None
+        return self._nginx.prefix / "access.log", self._nginx.prefix / "error.log"
 
     def url(self, host: str, path: str = "/") -> str:
         return f"https://{host}:{self.port}{path}"

@@ -54,7 +54,7 @@ def main_block(prefix: Path, http_body: str) -> str:
         f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log info;\n"
         "events { worker_connections 256; }\n"
         "http {\n"
-        f"  access_log {prefix}/access.log;\n"
+
         f"  client_body_temp_path {temp['client_body']};\n  proxy_temp_path {temp['proxy']};\n"
         f"  fastcgi_temp_path {temp['fastcgi']};\n  uwsgi_temp_path {temp['uwsgi']};\n  scgi_temp_path {temp['scgi']};\n"
         f"{http_body}\n}}\n"
@@ -81,6 +81,7 @@ class Nginx:
     def start(self) -> "Nginx":
         self.prefix = Path(tempfile.mkdtemp(prefix="mtls-tui-nginx-"))
         (self.prefix / "tmp").mkdir()
+        (self.prefix / "logs").mkdir()  # nginx's default access log, where a body sets none
         conf = self.prefix / "nginx.conf"
         conf.write_text(main_block(self.prefix, self._http_body(self.prefix)))
         self.process = subprocess.Popen(

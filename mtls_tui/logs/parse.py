@@ -1,0 +1,220 @@
+"""One controller log line in, one `LogRecord` out; never an exception.
+
+Followed controllers write thousands of lines a second, so the order of the checks
+is the cost model: the first character and one substring choose at most one or two
+precompiled regexes, each line is matched once, and timestamps written as text in
+the line are decoded once per distinct second (consecutive lines share them).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine
+
+_KLOG = re.compile(r"([IWEF])(\d{4}) (\d\d:\d\d:\d\d\.\d+) +(\d{1,10}) ([^\s\]]+)\] ?(.*)", re.DOTALL)
+# A quoted string, Go's (klog) or nginx's: nginx escapes `"` in logged variables as \x22,
+# yet a custom `escape=json` access format writes \".
+_QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
+_KLOG_MESSAGE = re.compile(_QUOTED, re.DOTALL)
+_KLOG_PAIR = re.compile(r'\s+([^\s="]+)=("[^"\\]*(?:\\.[^"\\]*)*"|\S*)', re.DOTALL)
+_GO_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
+_GO_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+_NGINX_ERROR = re.compile(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[([a-z]+)\] (\d{1,10})#(\d{1,10}): (?:\*(\d{1,20}) )?(.*)", re.DOTALL)
+_NGINX_CONTEXT = re.compile(r', (client|server|request|upstream|host|referrer|subrequest): ("[^"]*"|[^,]*)')
+_NGINX_LEVELS = {"debug": "I", "info": "I", "notice": "I", "warn": "W", "error": "E", "crit": "F", "alert": "F", "emerg": "F"}
+
+# One upstream field: `-`, one value, or the list nginx writes after retries (`, `) and
+# internal redirects (` : `). Elements never hold a space or a comma, so lists cannot blur.
+_UPSTREAM = r"([^\s,]+(?:(?:, | : )[^\s,]+)*)"
+_ACCESS_HEAD = _QUOTED + r" (\d{3}) (\d{1,20}|-) " + _QUOTED + " " + _QUOTED + r" (\d{1,20}|-) ([\d.]+|-) \[([^\]]*)\]"
+_ACCESS_TAIL = " ".join([_UPSTREAM] * 4)
+_ACCESS_V1 = re.compile(
+    r"(\S+) - (\S+) \[([^\]]*)\] " + _ACCESS_HEAD + r" \[([^\]]*)\] " + _ACCESS_TAIL + r" (\S+)\s*\Z"
+)
+_ACCESS_V0 = re.compile(
+    r"\S+ - \[(\S+)\] - (\S+) \[([^\]]*)\] " + _ACCESS_HEAD + r"(?: \[([^\]]*)\])? " + _ACCESS_TAIL + r"(?: (\S+))?\s*\Z"
+)
+_ACCESS_COMBINED = re.compile(
+    r"(\S+) \S+ (\S+) \[([^\]]*)\] " + _QUOTED + r" (\d{3}) (\d{1,20}|-)(?: " + _QUOTED + " " + _QUOTED + ")?"
+)
+_ACCESS_TIME = re.compile(r"(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
+_MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+
+_UTC = timezone.utc
+_KUBELET_PREFIX_MAX = 40  # `2026-11-28T21:45:34.090212345Z` is 30; offsets instead of Z are longer
+
+
+def parse_line(raw: str, pod: str = "", container: str = "", *, with_timestamp: bool = False) -> LogRecord:
+    """Classify and parse one line. With `with_timestamp`, a leading kubelet timestamp
+    (`kubectl logs --timestamps`) is the record's time; a line without one is kept whole."""
+    timestamp = None
+    start = 0
+    if with_timestamp:
+        space = raw.find(" ", 0, _KUBELET_PREFIX_MAX)
+        if space > 0:
+            timestamp = _kubelet_time(raw[:space])
+            if timestamp is not None:
+                start = space + 1
+    text = raw[start:] if start else raw
+    if text[-1:] in "\r\n":
+        text = text.rstrip("\r\n")
+    first = text[:1]
+    if first and first in "IWEF":
+        record = _klog_record(text, raw, pod, container, timestamp, start)
+        if record is not None:
+            return record
+    elif first.isdigit() and text[4:5] == "/":
+        record = _nginx_error_record(text, raw, pod, container, timestamp, start)
+        if record is not None:
+            return record
+    if '] "' in text:
+        record = _access_record(text, raw, pod, container, timestamp, start)
+        if record is not None:
+            return record
+    return LogRecord(pod, container, timestamp, raw, "other", None, None, start)
+
+
+def _kubelet_time(token: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(token)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
+
+
+def _klog_record(
+    text: str, raw: str, pod: str, container: str, timestamp: datetime | None, start: int
+) -> LogRecord | None:
+    match = _KLOG.match(text)
+    if match is None:
+        return None
+    severity, month_day, time, thread_id, source, rest = match.groups()
+    values: tuple[tuple[str, str], ...] = ()
+    message = rest
+    if rest[:1] == '"':
+        quoted = _KLOG_MESSAGE.match(rest)
+        if quoted is not None:
+            message = _go_unquote(quoted[1])
+            tail = rest[quoted.end():]
+            if tail:
+                values = tuple(
+                    (key, _go_unquote(value[1:-1]) if value[:1] == '"' else value)
+                    for key, value in _KLOG_PAIR.findall(tail)
+                )
+    parsed = KlogLine(severity, month_day, time, int(thread_id), source, message, values)
+    return LogRecord(pod, container, timestamp, raw, "klog", severity, parsed, start)
+
+
+def _go_unquote(body: str) -> str:
+    """Undo Go's strconv.Quote, which klog uses for messages and string values."""
+    return _GO_ESCAPE.sub(_go_escape, body) if "\\" in body else body
+
+
+def _go_escape(match: re.Match[str]) -> str:
+    escape = match[1]
+    if len(escape) == 1:
+        return _GO_SIMPLE_ESCAPES.get(escape, escape)
+    code = int(escape[1:], 16)
+    # Go writes \x only for bytes that are not UTF-8: the character is lost either way.
+    return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+
+def _nginx_error_record(
+    text: str, raw: str, pod: str, container: str, timestamp: datetime | None, start: int
+) -> LogRecord | None:
+    match = _NGINX_ERROR.match(text)
+    if match is None:
+        return None
+    time, level, pid, tid, connection, rest = match.groups()
+    context: dict[str, str] = {}
+    message = rest
+    context_start = rest.find(", client: ")
+    if context_start >= 0:
+        message = rest[:context_start]
+        for key, value in _NGINX_CONTEXT.findall(rest, context_start):
+            context.setdefault(key, value[1:-1] if value[:1] == '"' and len(value) > 1 else value)
+    parsed = NginxErrorLine(
+        time, level, int(pid), int(tid), int(connection) if connection else None, message,
+        context.get("client"), context.get("server"), context.get("request"), context.get("host"),
+    )
+    if timestamp is None:
+        timestamp = _nginx_error_time(time)
+    return LogRecord(pod, container, timestamp, raw, "nginx-error", _NGINX_LEVELS.get(level), parsed, start)
+
+
+@lru_cache(maxsize=256)
+def _nginx_error_time(text: str) -> datetime | None:
+    """nginx writes local time without a zone; the controller image runs in UTC."""
+    try:
+        return datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]),
+                        int(text[11:13]), int(text[14:16]), int(text[17:19]), tzinfo=_UTC)
+    except ValueError:
+        return None
+
+
+def _access_record(
+    text: str, raw: str, pod: str, container: str, timestamp: datetime | None, start: int
+) -> LogRecord | None:
+    match = _ACCESS_V1.match(text) or _ACCESS_V0.match(text)
+    if match is not None:
+        (remote_addr, user, time_local, request, status, body_bytes, referer, agent, request_length,
+         request_time, upstream_name, alternative, upstream_addr, response_length, response_time,
+         upstream_status, req_id) = match.groups()
+        extra = (
+            None if referer == "-" else referer,
+            None if agent == "-" else agent,
+            None if request_length == "-" else int(request_length),
+            _seconds(request_time),
+            upstream_name or None,
+            alternative or None,
+            None if upstream_addr == "-" else upstream_addr,
+            None if response_length == "-" else response_length,
+            None if response_time == "-" else response_time,
+            None if upstream_status == "-" else upstream_status,
+            None if req_id == "-" else req_id,
+        )
+    else:
+        match = _ACCESS_COMBINED.match(text)
+        if match is None:
+            return None
+        remote_addr, user, time_local, request, status, body_bytes, referer, agent = match.groups()
+        extra = (None if referer in (None, "-") else referer, None if agent in (None, "-") else agent)
+    parts = request.split(" ")
+    method, path, protocol = parts if len(parts) == 3 else (None, None, None)
+    code = int(status)
+    parsed = AccessLine(
+        remote_addr, None if user == "-" else user, time_local, request, method, path, protocol, code,
+        None if body_bytes == "-" else int(body_bytes), *extra,
+    )
+    if timestamp is None:
+        timestamp = _access_time(time_local)
+    severity = "E" if code >= 500 else "W" if code >= 400 else "I"
+    return LogRecord(pod, container, timestamp, raw, "access", severity, parsed, start)
+
+
+def _seconds(text: str) -> float | None:
+    if text == "-":
+        return None
+    try:
+        return float(text)
+    except ValueError:  # `[\d.]+` also admits "1.2.3"
+        return None
+
+
+@lru_cache(maxsize=256)
+def _access_time(text: str) -> datetime | None:
+    match = _ACCESS_TIME.fullmatch(text)
+    if match is None or match[2] not in _MONTHS:
+        return None
+    day, month, year, hour, minute, second, sign, offset_hours, offset_minutes = match.groups()
+    offset = timedelta(hours=int(offset_hours), minutes=int(offset_minutes))
+    try:
+        zone = timezone(-offset if sign == "-" else offset)
+        return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone)
+    except ValueError:
+        return None

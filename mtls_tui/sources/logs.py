@@ -1,0 +1,272 @@
+"""Follow the logs of every ingress-nginx controller pod at once.
+
+One thread per pod streams `follow=true&timestamps=true`; a pod watch notices pods
+that appear, restart or go away. A stream that drops is reopened with backoff from
+`sinceSeconds` just before the last line seen, and lines up to that line's kubelet
+timestamp are skipped, so a reconnect repeats nothing and loses nothing that the
+kubelet still holds (what can be lost: lines a pod wrote and rotated away while no
+stream was open; what can be repeated: nothing, unless two lines share one
+nanosecond timestamp and the stream broke between them, where the second is dropped).
+
+Lines from all pods are merged in time order through a short reorder window
+(`window` seconds): a line is released once no earlier line can still arrive.
+`stop()` shuts the sockets down, so every thread returns within a second.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from mtls_tui.logs.parse import parse_line
+from mtls_tui.logs.records import LogRecord
+from mtls_tui.sources.kube import CONTROLLER_SELECTOR, KubeSource
+
+BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+def _shutdown(response: Any) -> None:
+    """Unblock a thread reading `response` from another thread."""
+    conn = getattr(response, "connection", None)
+    sock = getattr(conn, "sock", None)
+    if isinstance(sock, socket.socket):
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+    try:
+        response.close()
+    except Exception:  # noqa: BLE001 - closing a broken stream may raise anything; it is gone either way
+        pass
+
+
+def _lines(response: Any):
+    """Complete lines from a chunked stream, as text."""
+    pending = b""
+    for chunk in response.stream(4096, decode_content=False):
+        pending += chunk
+        *complete, pending = pending.split(b"\n")
+        for line in complete:
+            yield line.decode("utf-8", "replace")
+    if pending:
+        yield pending.decode("utf-8", "replace")
+
+
+def _kubelet_time(line: str) -> str:
+    return line.split(" ", 1)[0]
+
+
+def _nanos(stamp: str) -> int:
+    """`2026-11-28T21:45:34.09021234Z` → nanoseconds since the epoch. RFC3339Nano trims
+    trailing zeros, so these strings do not sort as text; integers do."""
+    whole, _, fraction = stamp.rstrip("Z").partition(".")
+    try:
+        base = int(datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp())
+    except ValueError:
+        return time.time_ns()
+    return base * 1_000_000_000 + (int(fraction[:9].ljust(9, "0")) if fraction.isdigit() else 0)
+
+
+@dataclass
+class _Merger:
+    """Releases records in timestamp order once they are older than the window."""
+
+    emit: Callable[[LogRecord], None]
+    window: float
+    _heap: list = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _count: itertools.count = field(default_factory=itertools.count)
+
+    def add(self, record: LogRecord) -> None:
+        when = record.timestamp.timestamp() if record.timestamp else time.time()
+        with self._lock:
+            heapq.heappush(self._heap, (when, next(self._count), record))
+
+    def flush(self, everything: bool = False) -> None:
+        horizon = time.time() - self.window
+        ready = []
+        with self._lock:
+            while self._heap and (everything or self._heap[0][0] <= horizon):
+                ready.append(heapq.heappop(self._heap)[2])
+        for record in ready:
+            self.emit(record)
+
+
+class _PodStream(threading.Thread):
+    def __init__(self, follower: "ControllerLogs", namespace: str, pod: str, container: str) -> None:
+        super().__init__(name=f"logs-{pod}", daemon=True)
+        self.follower, self.namespace, self.pod, self.container = follower, namespace, pod, container
+        self.gone = threading.Event()
+        self.response: Any = None
+        self.last_stamp: int | None = None
+        self.connects = 0
+
+    def close(self) -> None:
+        self.gone.set()
+        if self.response is not None:
+            _shutdown(self.response)
+
+    def run(self) -> None:
+        attempt = 0
+        while not (self.gone.is_set() or self.follower.stopping.is_set()):
+            try:
+                self.response = self.follower.open_log(self.namespace, self.pod, self.container, self.last_stamp)
+                self.connects += 1
+                attempt = 0
+                for line in _lines(self.response):
+                    self._take(line)
+            except Exception as exc:  # noqa: BLE001 - a dropped stream is reopened whatever broke it
+                if self.follower.stopping.is_set() or self.gone.is_set():
+                    return
+                if getattr(exc, "status", None) == 404:
+                    return  # the pod is gone; the pod watch knows
+            finally:
+                if self.response is not None:
+                    _shutdown(self.response)
+                    self.response = None
+            if self.gone.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)]) or self.follower.stopping.is_set():
+                return
+            attempt += 1
+
+    def _take(self, line: str) -> None:
+        stamp = _nanos(_kubelet_time(line))
+        if self.last_stamp is not None and stamp <= self.last_stamp:
+            return  # already delivered before the reconnect
+        self.last_stamp = stamp
+        self.follower.merger.add(parse_line(line, self.pod, self.container, with_timestamp=True))
+
+
+class ControllerLogs:
+    """`run()` blocks (call it in a worker thread) until `stop()`."""
+
+    def __init__(
+        self,
+        source: KubeSource,
+        on_record: Callable[[LogRecord], None],
+        *,
+        tail: int | None = 100,
+        since_seconds: int | None = None,
+        window: float = 0.15,
+        selector: str = CONTROLLER_SELECTOR,
+    ) -> None:
+        from kubernetes import client
+
+        self.core = client.CoreV1Api(source.api)
+        self.tail, self.since_seconds, self.selector = tail, since_seconds, selector
+        self.merger = _Merger(on_record, window)
+        self.stopping = threading.Event()
+        self.streams: dict[tuple[str, str], _PodStream] = {}
+        self._watch_response: Any = None
+        self._lock = threading.Lock()
+
+    # --- what the pod threads call ------------------------------------------------------
+
+    def open_log(self, namespace: str, pod: str, container: str, last_stamp: int | None) -> Any:
+        kwargs: dict[str, Any] = {"follow": True, "timestamps": True, "container": container}
+        if last_stamp is not None:
+            kwargs["since_seconds"] = max(1, int(time.time() - last_stamp / 1e9) + 2)
+        elif self.since_seconds is not None:
+            kwargs["since_seconds"] = self.since_seconds
+        elif self.tail is not None:
+            kwargs["tail_lines"] = self.tail
+        return self.core.read_namespaced_pod_log(pod, namespace, _preload_content=False, _request_timeout=(5, None), **kwargs)
+
+    # --- pods -------------------------------------------------------------------------
+
+    def _follow(self, pod: dict[str, Any]) -> None:
+        meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+        key = (meta.get("namespace", "default"), meta.get("name", "?"))
+        containers = [c.get("name") for c in spec.get("containers") or []]
+        container = "controller" if "controller" in containers else (containers[0] if containers else "controller")
+        with self._lock:
+            if key in self.streams and self.streams[key].is_alive():
+                return
+            stream = _PodStream(self, key[0], key[1], container)
+            self.streams[key] = stream
+        stream.start()
+
+    def _forget(self, pod: dict[str, Any]) -> None:
+        meta = pod.get("metadata") or {}
+        with self._lock:
+            stream = self.streams.pop((meta.get("namespace", "default"), meta.get("name", "?")), None)
+        if stream:
+            stream.close()
+
+    def _list_pods(self) -> str:
+        data = json.loads(self.core.list_pod_for_all_namespaces(label_selector=self.selector, _preload_content=False).data)
+        for pod in data.get("items") or []:
+            self._follow(pod)
+        return (data.get("metadata") or {}).get("resourceVersion") or "0"
+
+    def _watch_pods(self, version: str) -> str | None:
+        """Follow pod changes; returns the last version seen, or None when it expired (410)."""
+        self._watch_response = self.core.list_pod_for_all_namespaces(
+            label_selector=self.selector, watch=True, resource_version=version, allow_watch_bookmarks=True,
+            timeout_seconds=60, _preload_content=False, _request_timeout=(5, None),
+        )
+        try:
+            for line in _lines(self._watch_response):
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                obj = event.get("object") or {}
+                if event.get("type") == "ERROR":
+                    return None if obj.get("code") == 410 else version
+                version = (obj.get("metadata") or {}).get("resourceVersion") or version
+                if event.get("type") == "DELETED":
+                    self._forget(obj)
+                elif event.get("type") in ("ADDED", "MODIFIED") and (obj.get("status") or {}).get("phase") in ("Running", None):
+                    self._follow(obj)
+        finally:
+            _shutdown(self._watch_response)
+            self._watch_response = None
+        return version
+
+    def _flusher(self) -> None:
+        while not self.stopping.wait(self.merger.window / 2):
+            self.merger.flush()
+        self.merger.flush(everything=True)
+
+    def run(self) -> None:
+        flusher = threading.Thread(target=self._flusher, name="logs-merge", daemon=True)
+        flusher.start()
+        attempt = 0
+        version: str | None = None
+        try:
+            while not self.stopping.is_set():
+                try:
+                    if version is None:
+                        version = self._list_pods()
+                    version = self._watch_pods(version)
+                    attempt = 0
+                except Exception:  # noqa: BLE001 - the API dropped us: list again after a pause
+                    if self.stopping.is_set():
+                        break
+                    version = None
+                    self.stopping.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)])
+                    attempt += 1
+        finally:
+            self.stopping.set()
+            with self._lock:
+                streams = list(self.streams.values())
+            for stream in streams:
+                stream.close()
+            for stream in streams:
+                stream.join(timeout=1)
+            flusher.join(timeout=1)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self._watch_response is not None:
+            _shutdown(self._watch_response)
+        with self._lock:
+            streams = list(self.streams.values())
+        for stream in streams:
+            stream.close()

@@ -1,0 +1,76 @@
+"""The app driven as a person would, against a real nginx gateway."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mtls_tui.lab.gateway import Gateway, GatewayHost
+from mtls_tui.lab.objects import seed_objects
+from mtls_tui.lab.pki import SeedPki, write_seed_pki
+from mtls_tui.model import MtlsPolicy
+from mtls_tui.tui.app import MtlsApp
+from mtls_tui.tui.panes.probe import ProbePane
+from mtls_tui.tui.session import Session
+
+
+@pytest.fixture()
+def gateway_session(tmp_path: Path, pki: SeedPki, nginx_binary: str):
+    write_seed_pki(tmp_path, pki)
+    (tmp_path / "lab.yaml").write_text(yaml.safe_dump_all(seed_objects(pki)))
+    host = GatewayHost(MtlsPolicy("meow.com", secret="default/my-certs"), pki.server.cert_pem(), pki.server.key_pem(), pki.ca.cert_pem())
+    with Gateway([host], nginx_binary=nginx_binary) as gateway:
+        yield Session(manifests=[str(tmp_path / "lab.yaml")], cert=str(tmp_path / "client.crt"),
+                      key=str(tmp_path / "client.key"), connect=f"127.0.0.1:{gateway.port}"), tmp_path
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause(0.2)
+    await app.workers.wait_for_complete()
+    await pilot.pause(0.2)
+
+
+async def test_meow_com_works_with_probe_ok(gateway_session) -> None:
+    session, _ = gateway_session
+    app = MtlsApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        report = app.reports[0]
+        assert report.host == "meow.com" and report.verdict == "mTLS works for meow.com"
+        assert "probe-ok" in {f.code for f in report.findings}
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert "probe-ok" in {f.code for f in app.reports[0].findings}
+
+
+async def test_probe_form_with_another_client(gateway_session, pki: SeedPki) -> None:
+    """Edit the form to send a certificate from another CA: the verdict turns to probe-cert-rejected."""
+    from mtls_tui.certs.issue import issue_ca, issue_leaf, new_key
+    from mtls_tui.lab.pki import write_file
+
+    session, folder = gateway_session
+    stranger = issue_leaf("Fern", issue_ca("Other CA", key=new_key("ec")), key=new_key("ec"))
+    write_file(folder / "stranger.crt", stranger.cert_pem())
+    write_file(folder / "stranger.key", stranger.key_pem(), private=True)
+    app = MtlsApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        pane = app.query_one(ProbePane)
+        pane.query_one("#probe-cert").value = str(folder / "stranger.crt")
+        pane.query_one("#probe-key").value = str(folder / "stranger.key")
+        await pilot.click("#probe-run")
+        await settle(app, pilot)
+        codes = {f.code for f in app.reports[0].findings}
+        assert "probe-cert-rejected" in codes and app.reports[0].state == "broken"
+
+
+async def test_bad_manifest_shows_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("kind: Ingress\nmetadata: {name: [x\n")
+    app = MtlsApp(Session(manifests=[str(tmp_path / "bad.yaml")]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        line = str(app.query_one("#verdict-line").render())
+        assert "bad.yaml:2" in line and "Could not read" in line
