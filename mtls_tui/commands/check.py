@@ -41,26 +41,45 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def run_checks(snapshot: ClusterSnapshot, args: argparse.Namespace, client: Material | None) -> list[HostReport]:
+def run_checks(
+    snapshot: ClusterSnapshot,
+    *,
+    client: Material | None = None,
+    host: str | None = None,
+    connect: str | None = None,
+    cert: str | None = None,
+    key: str | None = None,
+    passphrase_value: str | None = None,
+    timeout: float = 10.0,
+    probe: bool = True,
+) -> list[HostReport]:
     from mtls_tui.sources.probe import run_probe
 
     now = datetime.now(timezone.utc)
     reports = []
     for policy in host_policies(snapshot):
-        if args.host and policy.host != args.host:
+        if host and policy.host != host:
             continue
         results: list[ProbeResult] | None = None
-        target = None if args.no_probe else probe_target(policy.host, policy.ingresses, args.connect)
+        target = probe_target(policy.host, policy.ingresses, connect) if probe else None
         if target:
             url, resolve = target
-            spec = ProbeSpec(url, resolve=resolve, insecure=True, cert=args.cert, key=args.key,
-                             passphrase=passphrase(args.passphrase), timeout=args.timeout)
+            spec = ProbeSpec(url, resolve=resolve, insecure=True, cert=cert, key=key,
+                             passphrase=passphrase(passphrase_value), timeout=timeout)
             results = run_probe(spec)
         reports.append(host_report(policy, snapshot, now, client=client, probe=results))
-    if args.host and not reports:
+    if host and not reports:
         known = ", ".join(p.host for p in host_policies(snapshot)) or "none"
-        raise CannotRun(f"no Ingress serves host {args.host} with TLS (hosts: {known})")
+        raise CannotRun(f"no Ingress serves host {host} with TLS (hosts: {known})")
     return reports
+
+
+def print_report(snapshot: ClusterSnapshot, reports: list[HostReport], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(hosts_dict(snapshot, reports), indent=2))
+    else:
+        print_hosts(Console(), snapshot, reports)
+    return 1 if any(r.state == "broken" for r in reports) else 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,9 +90,8 @@ def run(args: argparse.Namespace) -> int:
             raise item.error
         client = item.material
     snapshot = load_snapshot(manifests=args.manifests, context=args.context, namespace=args.namespace, kubeconfig=args.kubeconfig)
-    reports = run_checks(snapshot, args, client)
-    if args.json:
-        print(json.dumps(hosts_dict(snapshot, reports), indent=2))
-    else:
-        print_hosts(Console(), snapshot, reports)
-    return 1 if any(r.state == "broken" for r in reports) else 0
+    reports = run_checks(
+        snapshot, client=client, host=args.host, connect=args.connect, cert=args.cert, key=args.key,
+        passphrase_value=args.passphrase, timeout=args.timeout, probe=not args.no_probe,
+    )
+    return print_report(snapshot, reports, args.json)

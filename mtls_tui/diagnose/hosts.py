@@ -106,11 +106,15 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
         return []
     verdict = nginx_verdict([c.cert for c in ca.certs], [c.cert for c in client.certs], policy.policy.verify_depth, at=now)
     leaf = client.certs[0]
+    facts = cert_facts(leaf.cert)
     ingress = policy.mtls_from.name if policy.mtls_from else "INGRESS"
-    return rules.client_chain_findings(
-        verdict, cert_facts(leaf.cert), [cert_facts(c.cert).subject for c in ca.certs],
-        rules.Where(leaf.origin, rules.file_of(leaf.origin)), rules.Files(cert=rules.file_of(leaf.origin)), ingress=ingress,
+    where = rules.Where(leaf.origin, rules.file_of(leaf.origin))
+    files = rules.Files(cert=where.file)
+    findings = rules.validity_findings(facts, where, "client", files, now)
+    findings += rules.client_chain_findings(
+        verdict, facts, [cert_facts(c.cert).subject for c in ca.certs], where, files, ingress=ingress,
     )
+    return findings
 
 
 def host_report(

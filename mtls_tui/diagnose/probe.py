@@ -114,7 +114,19 @@ def _sni_differs(result: ProbeResult) -> bool:
     return bool(result.sni) and result.sni.lower() != result.host_header.split(":")[0].lower()
 
 
+def _forbidden(result: ProbeResult) -> Finding:
+    return _finding(
+        "probe-forbidden", Severity.ERROR, "nginx answers 403 Forbidden for every request to this host",
+        "ingress-nginx denies the locations of an Ingress whose auth-tls annotations it could not use "
+        "(a malformed or cross-namespace auth-tls-secret, a Secret that is missing or has no ca.crt).",
+        "kubectl describe ingress -A | grep -A3 -i auth-tls  # and the controller's log: error reading CertificateAuth",
+        result,
+    )
+
+
 def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, policy: MtlsPolicy | None) -> list[Finding]:
+    if without.status == 403 and CN_BODY not in without.body:
+        return [_forbidden(without)]
     if without.status == 421 or (_sni_differs(without) and NO_CERT_BODY in without.body):
         return [_misdirected(without)]
     if without.status == 400 and NO_CERT_BODY in without.body:
@@ -135,8 +147,17 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
         )]
     unverified = without.echoed("ssl-client-verify") in (None, "NONE")
     if without.status is not None and without.status < 400 and not redirect and unverified:
-        if policy is not None and not (policy.mtls and policy.verify_client == "on"):
-            return []  # optional or off: answering without a certificate is what was asked for
+        if policy is not None and policy.mtls and policy.verify_client != "on":
+            return [_finding(
+                "probe-mtls-not-enforced", Severity.WARNING,
+                f"a request without a client certificate got HTTP {without.status}: verify-client is {policy.verify_client}",
+                f"auth-tls-verify-client {policy.verify_client} lets clients without a certificate through; only "
+                "'on' makes nginx require one.",
+                "kubectl annotate ingress INGRESS nginx.ingress.kubernetes.io/auth-tls-verify-client=on --overwrite",
+                without,
+            )]
+        if policy is not None and not policy.mtls:
+            return []  # TLS only: nothing was asked of the client
         return [_finding(
             "probe-mtls-not-enforced", Severity.ERROR if policy is not None else Severity.WARNING,
             f"a request without a client certificate got HTTP {without.status}",
@@ -154,6 +175,8 @@ def _with_cert_findings(result: ProbeResult) -> list[Finding]:
     issuer = result.echoed("ssl-client-issuer-dn")
     if result.status == 421 or (result.status == 400 and NO_CERT_BODY in result.body):
         return [_misdirected(result)]
+    if result.status == 403 and CN_BODY not in result.body:
+        return [_forbidden(result)]
     if result.status == 400 and BAD_CERT_BODY in result.body:
         return [_finding(
             "probe-cert-rejected", Severity.ERROR,

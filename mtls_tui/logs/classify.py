@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine
 from mtls_tui.model import Severity
 
-_PREFILTER = ("ertificate", "nnotation", "ecret", "mutual")
 _QUOTED_REF = re.compile(r"""["']([a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*)["']""")
 _NOT_FOUND_REF = re.compile(r"(?:local SSL certificate|[Ss]ecret) \"?([^\s\"]+/[^\s\"]+?)\"? was not found")
 _STORE_REF = re.compile(r'no object matching key "([^"]+)"')
@@ -47,7 +46,9 @@ def classify(record: LogRecord) -> Highlight | None:
     if isinstance(parsed, AccessLine):
         return _probe_request(parsed) if "mtls-tui/" in record.raw else None
     raw = record.raw
-    if not any(word in raw for word in _PREFILTER):
+    if parsed is None or not (
+        "ertificate" in raw or "nnotation" in raw or "ecret" in raw or "mutual" in raw
+    ):
         return None
     if isinstance(parsed, KlogLine):
         return _controller(parsed, raw)
@@ -73,9 +74,10 @@ def _controller(line: KlogLine, raw: str) -> Highlight | None:
     refs = _with(_refs(line, text), ingress)
     where = f"Ingress {ingress}: " if ingress else ""
     if "contains no keypair or CA certificate" in raw:
-        secret = _first(_QUOTED_REF, text) or "the Secret"
+        secret = _first(_QUOTED_REF, text)
+        named = f"Secret {secret}" if secret else "a Secret"
         return Highlight("secret-missing-ca", Severity.ERROR,
-                         f"{where}{secret} has none of ca.crt, tls.crt, tls.key: the controller cannot use it", refs)
+                         f"{where}{named} has none of ca.crt, tls.crt, tls.key: the controller cannot use it", refs)
     if "cross namespace secrets are not supported" in raw:
         return Highlight("annotation-cross-namespace", Severity.ERROR,
                          f"{where}auth-tls-secret in another namespace refused (cross namespace secrets are not supported)",
@@ -87,7 +89,7 @@ def _controller(line: KlogLine, raw: str) -> Highlight | None:
                          f"{where}auth-tls-secret {shown} is not namespace/name", refs)
     if "local SSL certificate" in raw and "was not found" in raw:
         secret = _first(_NOT_FOUND_REF, text) or "a referenced Secret"
-        fallback = ": the host gets the default (fake) certificate" if "default certificate" in text else ""
+        fallback = ": the host is served with the controller's fake certificate" if "default certificate" in text else ""
         return Highlight("secret-not-found", Severity.ERROR, f"{where}Secret {secret} not found{fallback}", refs)
     if "Error obtaining X.509 certificate" in raw:
         return _x509_error(text, refs)

@@ -41,6 +41,7 @@ _ACCESS_V0 = re.compile(
 _ACCESS_COMBINED = re.compile(
     r"(\S+) \S+ (\S+) \[([^\]]*)\] " + _QUOTED + r" (\d{3}) (\d{1,20}|-)(?: " + _QUOTED + " " + _QUOTED + ")?"
 )
+_COMBINED_MISSING = (None,) * 9  # combined ends with the user agent: no upstream fields
 _ACCESS_TIME = re.compile(r"(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
 _MONTHS = {name: number for number, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
@@ -60,20 +61,21 @@ def parse_line(raw: str, pod: str = "", container: str = "", *, with_timestamp: 
             timestamp = _kubelet_time(raw[:space])
             if timestamp is not None:
                 start = space + 1
-    text = raw[start:] if start else raw
-    if text[-1:] in "\r\n":
-        text = text.rstrip("\r\n")
-    first = text[:1]
+    # The line is read in place, between `start` and `end`: no copy of it is made.
+    end = len(raw)
+    if raw[-1:] in ("\n", "\r"):
+        end = len(raw.rstrip("\r\n"))
+    first = raw[start:start + 1]
     if first and first in "IWEF":
-        record = _klog_record(text, raw, pod, container, timestamp, start)
+        record = _klog_record(raw, start, end, pod, container, timestamp)
         if record is not None:
             return record
-    elif first.isdigit() and text[4:5] == "/":
-        record = _nginx_error_record(text, raw, pod, container, timestamp, start)
+    elif first.isdigit() and raw[start + 4:start + 5] == "/":
+        record = _nginx_error_record(raw, start, end, pod, container, timestamp)
         if record is not None:
             return record
-    if '] "' in text:
-        record = _access_record(text, raw, pod, container, timestamp, start)
+    if raw.find('] "', start, end) >= 0:
+        record = _access_record(raw, start, end, pod, container, timestamp)
         if record is not None:
             return record
     return LogRecord(pod, container, timestamp, raw, "other", None, None, start)
@@ -88,9 +90,9 @@ def _kubelet_time(token: str) -> datetime | None:
 
 
 def _klog_record(
-    text: str, raw: str, pod: str, container: str, timestamp: datetime | None, start: int
+    raw: str, start: int, end: int, pod: str, container: str, timestamp: datetime | None
 ) -> LogRecord | None:
-    match = _KLOG.match(text)
+    match = _KLOG.match(raw, start, end)
     if match is None:
         return None
     severity, month_day, time, thread_id, source, rest = match.groups()
@@ -125,9 +127,9 @@ def _go_escape(match: re.Match[str]) -> str:
 
 
 def _nginx_error_record(
-    text: str, raw: str, pod: str, container: str, timestamp: datetime | None, start: int
+    raw: str, start: int, end: int, pod: str, container: str, timestamp: datetime | None
 ) -> LogRecord | None:
-    match = _NGINX_ERROR.match(text)
+    match = _NGINX_ERROR.match(raw, start, end)
     if match is None:
         return None
     time, level, pid, tid, connection, rest = match.groups()
@@ -158,52 +160,21 @@ def _nginx_error_time(text: str) -> datetime | None:
 
 
 def _access_record(
-    text: str, raw: str, pod: str, container: str, timestamp: datetime | None, start: int
+    raw: str, start: int, end: int, pod: str, container: str, timestamp: datetime | None
 ) -> LogRecord | None:
-    match = _ACCESS_V1.match(text) or _ACCESS_V0.match(text)
+    match = _ACCESS_V1.match(raw, start, end) or _ACCESS_V0.match(raw, start, end)
     if match is not None:
-        (remote_addr, user, time_local, request, status, body_bytes, referer, agent, request_length,
-         request_time, upstream_name, alternative, upstream_addr, response_length, response_time,
-         upstream_status, req_id) = match.groups()
-        extra = (
-            None if referer == "-" else referer,
-            None if agent == "-" else agent,
-            None if request_length == "-" else int(request_length),
-            _seconds(request_time),
-            upstream_name or None,
-            alternative or None,
-            None if upstream_addr == "-" else upstream_addr,
-            None if response_length == "-" else response_length,
-            None if response_time == "-" else response_time,
-            None if upstream_status == "-" else upstream_status,
-            None if req_id == "-" else req_id,
-        )
+        fields = match.groups()
     else:
-        match = _ACCESS_COMBINED.match(text)
+        match = _ACCESS_COMBINED.match(raw, start, end)
         if match is None:
             return None
-        remote_addr, user, time_local, request, status, body_bytes, referer, agent = match.groups()
-        extra = (None if referer in (None, "-") else referer, None if agent in (None, "-") else agent)
-    parts = request.split(" ")
-    method, path, protocol = parts if len(parts) == 3 else (None, None, None)
-    code = int(status)
-    parsed = AccessLine(
-        remote_addr, None if user == "-" else user, time_local, request, method, path, protocol, code,
-        None if body_bytes == "-" else int(body_bytes), *extra,
-    )
+        fields = match.groups() + _COMBINED_MISSING
+    status = int(fields[4])
     if timestamp is None:
-        timestamp = _access_time(time_local)
-    severity = "E" if code >= 500 else "W" if code >= 400 else "I"
-    return LogRecord(pod, container, timestamp, raw, "access", severity, parsed, start)
-
-
-def _seconds(text: str) -> float | None:
-    if text == "-":
-        return None
-    try:
-        return float(text)
-    except ValueError:  # `[\d.]+` also admits "1.2.3"
-        return None
+        timestamp = _access_time(fields[2])
+    severity = "E" if status >= 500 else "W" if status >= 400 else "I"
+    return LogRecord(pod, container, timestamp, raw, "access", severity, AccessLine(fields), start)
 
 
 @lru_cache(maxsize=256)

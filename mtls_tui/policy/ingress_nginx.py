@@ -272,6 +272,7 @@ class HostPolicy:
     controller: ControllerObj | None
     findings: tuple[Finding, ...]
     directives: tuple[str, ...]
+    denied: bool = False  # an auth-tls annotation the controller could not use: its locations answer 403
 
 
 def _host_matches(pattern: str, host: str) -> bool:
@@ -362,7 +363,10 @@ def _host_policy(host, ingresses, parsed, per_ingress, controllers, snapshot) ->
         crl = secret_path(policy.secret).replace(".pem", "-crl.pem") if secret and secret.get("ca.crl") else None
         directives = tuple(server_directives(policy, secret_path(policy.secret), crl) + location_directives(policy))
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
-    return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives)
+    denied = any(parsed[i.ref].denied for i in served) or bool(
+        policy and (snapshot.secret(policy.secret) is None or snapshot.secret(policy.secret).get("ca.crt") is None)
+        and not snapshot.secret_problem(policy.secret))
+    return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives, denied)
 
 
 def _secret_name(fields: dict) -> str | None:

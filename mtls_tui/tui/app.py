@@ -63,9 +63,10 @@ class MtlsApp(App[None]):
         *(Binding(str(i + 1), f"tab('{tab}')", show=False) for i, tab in enumerate(TABS)),
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, lab=None) -> None:
         super().__init__()
         self.session = session
+        self.lab = lab  # the lab environment, when the app runs on it: scenarios can be switched
         self.snapshot = None
         self.client = None
         self.reports: list = []
@@ -257,6 +258,6 @@ class MtlsApp(App[None]):
         yield SystemCommand("Export report", "Write the diagnosis as Markdown and JSON", self.action_export)
 
 
-def run_tui(session: Session) -> int:
-    MtlsApp(session).run()
+def run_tui(session: Session, lab=None) -> int:
+    MtlsApp(session, lab=lab).run()
     return 0

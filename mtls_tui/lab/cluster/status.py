@@ -84,6 +84,12 @@ def method_not_allowed() -> ApiError:
     return ApiError(status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}))
 
 
+def unsupported_media_type() -> ApiError:
+    """Typed kubectl commands (`kubectl create configmap`) send protobuf, which the lab does not decode."""
+    message = "the body of the request was in an unknown format - accepted media types include: application/json"
+    return ApiError(status(415, "UnsupportedMediaType", message, {}))
+
+
 def too_large_version(requested: int, current: int) -> ApiError:
     details = {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
                "retryAfterSeconds": 1}

@@ -73,9 +73,10 @@ class Store:
     def put(self, obj: Obj, must_exist: bool | None = None) -> Obj:
         """Create (`must_exist=False`), replace (`True`) or either (`None`), as the server fills metadata."""
         resource = find(str(obj.get("kind", "")))
-        meta = dict(obj.get("metadata") or {})
+        meta = copy.deepcopy(obj.get("metadata") or {})
         if not meta.get("name"):
-            raise status.bad_request(f"{resource.kind}.{resource.api_version} \"\" is invalid: metadata.name: Required value: name or generateName is required")
+            message = f'{resource.kind} "" is invalid: metadata.name: Required value: name or generateName is required'
+            raise status.ApiError(status.status(422, "Invalid", message, {"kind": resource.kind}))
         if resource.namespaced:
             meta["namespace"] = meta.get("namespace") or "default"
         else:

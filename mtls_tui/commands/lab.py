@@ -1,0 +1,59 @@
+"""`mtls-tui lab`: the seed's whole flow on one machine, with mistakes to switch on."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mtls_tui.sources.files import CannotRun
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "lab",
+        help="a local cluster, gateway and PKI for the seed's flow (no cluster needed)",
+        description="Issue the seed's PKI into DIR, start a local Kubernetes API with the seed's objects and an "
+        "nginx gateway that behaves as ingress-nginx, and open the screen on it.",
+    )
+    parser.add_argument("--scenario", default="healthy", metavar="NAME", help="start with this mistake (see --list)")
+    parser.add_argument("--list", action="store_true", help="describe the scenarios and exit")
+    parser.add_argument("--dir", default="mtls-lab", metavar="DIR", help="where the PKI is written (default ./mtls-lab)")
+    parser.add_argument("--check", action="store_true", help="no screen: run check on the lab, print, stop")
+    parser.add_argument("--json", action="store_true", help="with --check: one JSON object")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mtls_tui.lab.scenarios import SCENARIOS
+
+    if args.list:
+        width = max(map(len, SCENARIOS))
+        for scenario in SCENARIOS.values():
+            print(f"{scenario.name:{width}}  {scenario.description}  [{scenario.expect}]")
+        return 0
+    if args.scenario not in SCENARIOS:
+        raise CannotRun(f"unknown scenario {args.scenario!r}; choose one of: {', '.join(SCENARIOS)}")
+    from mtls_tui.lab.environment import Lab
+    from mtls_tui.lab.nginx import NginxError
+
+    try:
+        lab = Lab(Path(args.dir), args.scenario).start()
+    except NginxError as exc:
+        raise CannotRun(str(exc)) from None
+    try:
+        if args.check:
+            return _check(lab, args.json)
+        from mtls_tui.tui.app import run_tui
+
+        return run_tui(lab.session(), lab=lab)
+    finally:
+        lab.stop()
+
+
+def _check(lab, as_json: bool) -> int:
+    from mtls_tui.commands.check import print_report, run_checks
+
+    session = lab.session()
+    snapshot = session.load()
+    reports = run_checks(snapshot, client=session.client(), connect=session.connect, cert=session.cert, key=session.key)
+    return print_report(snapshot, reports, as_json)

@@ -1,0 +1,194 @@
+"""The REST surface: kube-apiserver's paths, verbs, query parameters and answers.
+
+Kept apart from the transport so the request semantics read top to bottom without
+sockets, TLS or threads in the way.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any, Callable
+
+from mtls_tui.lab.cluster import resources, status
+from mtls_tui.lab.cluster.access import Access
+from mtls_tui.lab.cluster.logs import LogBook, LogOptions, container_for, since_cutoff
+from mtls_tui.lab.cluster.resources import Resource
+from mtls_tui.lab.cluster.responses import Reply, Request, Stream
+from mtls_tui.lab.cluster.selectors import Predicate, field_selector, label_selector
+from mtls_tui.lab.cluster.store import Store
+from mtls_tui.lab.cluster.tables import table
+from mtls_tui.lab.cluster.watch import WatchRequest, parse_version, watch_events
+
+TRUE = {"1", "t", "T", "true", "TRUE", "True"}
+
+
+def _json(code: int, body: Any) -> Reply:
+    return Reply(code, json.dumps(body, separators=(",", ":")).encode())
+
+
+def _not_found_page() -> Reply:
+    return Reply(404, b"404 page not found\n", "text/plain; charset=utf-8")
+
+
+def _item(obj: dict[str, Any]) -> dict[str, Any]:
+    """List items carry no kind/apiVersion: the list's own kind says it."""
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+
+
+def _int(query: dict[str, str], name: str) -> int | None:
+    if name not in query or query[name] == "":
+        return None
+    try:
+        return int(query[name])
+    except ValueError:
+        raise status.bad_request(f'strconv.ParseInt: parsing "{query[name]}": invalid syntax') from None
+
+
+class Api:
+    def __init__(self, store: Store, logs: LogBook, access: Access, server_address: Callable[[], str],
+                 bookmark_interval: float) -> None:
+        self.store, self.logs, self.access = store, logs, access
+        self._server_address = server_address
+        self._bookmark_interval = bookmark_interval
+
+    def handle(self, request: Request) -> Reply | Stream:
+        if request.user is None:
+            return _json(401, status.unauthorized())
+        try:
+            return self._route(request)
+        except status.ApiError as error:
+            return _json(error.code, error.status)
+
+    def _route(self, request: Request) -> Reply | Stream:
+        parts = [p for p in request.path.split("/") if p]
+        if request.path in ("/healthz", "/livez", "/readyz"):
+            return Reply(200, b"ok", "text/plain; charset=utf-8")
+        if parts == ["version"]:
+            return _json(200, resources.SERVER_VERSION)
+        if parts == ["api"]:
+            return _json(200, resources.api_versions(self._server_address()))
+        if parts == ["apis"]:
+            return _json(200, resources.api_group_list())
+        if len(parts) == 2 and parts[0] == "apis":
+            group = resources.api_group(parts[1])
+            return _json(200, group) if group else _not_found_page()
+        if parts[:2] == ["api", "v1"]:
+            group, version, rest = "", "v1", parts[2:]
+        elif len(parts) >= 3 and parts[0] == "apis":
+            group, version, rest = parts[1], parts[2], parts[3:]
+        else:
+            return _not_found_page()
+        if not rest:
+            document = resources.api_resource_list(group, version)
+            return _json(200, document) if document else _not_found_page()
+        return self._resource(request, group, version, rest)
+
+    def _resource(self, request: Request, group: str, version: str, rest: list[str]) -> Reply | Stream:
+        namespace = None
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            namespace, rest = rest[1], rest[2:]
+        resource = resources.by_path(group, version, rest[0])
+        if resource is None or len(rest) > 3 or (namespace is not None and not resource.namespaced):
+            raise status.no_route()
+        name = rest[1] if len(rest) > 1 else None
+        if name is not None and namespace is None and resource.namespaced:
+            raise status.no_route()
+        if len(rest) == 3:
+            if (resource.kind, rest[2], request.method) != ("Pod", "log", "GET"):
+                raise status.no_route()
+            return self._log(request, resource, namespace or "", name or "")
+        if request.method == "GET":
+            if name is not None:
+                return self._get(request, resource, namespace, name)
+            if request.query.get("watch") in TRUE:
+                return self._watch(request, resource, namespace)
+            return self._list(request, resource, namespace)
+        return self._write(request, resource, namespace, name)
+
+    def _authorize(self, request: Request, verb: str, resource: Resource, namespace: str | None, name: str | None,
+                   subresource: str | None = None) -> None:
+        target = resource.plural + (f"/{subresource}" if subresource else "")
+        if self.access.denied(verb, target, namespace):
+            raise status.forbidden(request.user or "", verb, resource, namespace, name, subresource)
+
+    def _found(self, resource: Resource, namespace: str | None, name: str) -> dict[str, Any]:
+        obj = self.store.get(resource, namespace, name)
+        if obj is None:
+            raise status.not_found(resource, name)
+        return obj
+
+    def _get(self, request: Request, resource: Resource, namespace: str | None, name: str) -> Reply:
+        self._authorize(request, "get", resource, namespace, name)
+        obj = self._found(resource, namespace, name)
+        if "as=Table" in request.accept:
+            meta = {"resourceVersion": obj["metadata"]["resourceVersion"]}
+            return _json(200, table(resource.kind, [obj], meta, request.query.get("includeObject", "Metadata")))
+        return _json(200, obj)
+
+    def _selectors(self, request: Request, resource: Resource) -> Predicate:
+        labels = label_selector(request.query.get("labelSelector"))
+        fields = field_selector(request.query.get("fieldSelector"), resource.field_labels)
+        return lambda obj: labels(obj) and fields(obj)
+
+    def _list(self, request: Request, resource: Resource, namespace: str | None) -> Reply:
+        self._authorize(request, "list", resource, namespace, None)
+        matches = self._selectors(request, resource)
+        asked = request.query.get("resourceVersion", "")
+        if asked not in ("", "0") and parse_version(asked) > self.store.version:
+            raise status.too_large_version(parse_version(asked), self.store.version)
+        page = self.store.page(resource, namespace, matches, _int(request.query, "limit") or 0, request.query.get("continue"))
+        meta: dict[str, Any] = {"resourceVersion": str(page.version)}
+        if page.token:
+            meta.update({"continue": page.token, "remainingItemCount": page.remaining})
+        if "as=Table" in request.accept:
+            return _json(200, table(resource.kind, page.items, meta, request.query.get("includeObject", "Metadata")))
+        return _json(200, {"kind": f"{resource.kind}List", "apiVersion": resource.api_version, "metadata": meta,
+                           "items": [_item(obj) for obj in page.items]})
+
+    def _watch(self, request: Request, resource: Resource, namespace: str | None) -> Stream:
+        self._authorize(request, "watch", resource, namespace, None)
+        timeout = _int(request.query, "timeoutSeconds")
+        watch = WatchRequest(resource, namespace, self._selectors(request, resource), request.query.get("resourceVersion", ""),
+                             request.query.get("allowWatchBookmarks") in TRUE, float(timeout) if timeout else None)
+        if "as=Table" in request.accept:
+            include = request.query.get("includeObject", "Metadata")
+            watch = replace(watch, render=lambda obj: table(resource.kind, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}, include))
+        return Stream("application/json", watch_events(self.store, watch, request.alive, self._bookmark_interval))
+
+    def _log(self, request: Request, resource: Resource, namespace: str, name: str) -> Stream:
+        self._authorize(request, "get", resource, namespace, name, "log")
+        pod = self._found(resource, namespace, name)
+        container = container_for(pod, request.query.get("container"))
+        options = LogOptions(follow=request.query.get("follow") in TRUE, tail_lines=_int(request.query, "tailLines"),
+                             since=since_cutoff(_int(request.query, "sinceSeconds"), request.query.get("sinceTime")),
+                             timestamps=request.query.get("timestamps") in TRUE)
+        return Stream("text/plain", self.logs.read(namespace, name, container, options, request.alive))
+
+    def _write(self, request: Request, resource: Resource, namespace: str | None, name: str | None) -> Reply:
+        """POST, PUT and DELETE, so `kubectl create`/`delete` work on the lab too."""
+        verb = {("POST", False): "create", ("PUT", True): "update", ("DELETE", True): "delete"}.get((request.method, name is not None))
+        if verb is None:
+            raise status.method_not_allowed()
+        self._authorize(request, verb, resource, namespace, name)
+        if verb == "delete":
+            gone = self.store.delete(resource, namespace, name or "")
+            if gone is None:
+                raise status.not_found(resource, name or "")
+            details = {"name": name, **({"group": resource.group} if resource.group else {}), "kind": resource.plural,
+                       "uid": gone["metadata"]["uid"]}
+            return _json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
+        if not request.content_type.startswith("application/json"):
+            raise status.unsupported_media_type()
+        try:
+            obj = json.loads(request.body or b"{}")
+        except ValueError as exc:
+            raise status.bad_request(f"the object provided is unrecognized: {exc}") from None
+        meta = obj.setdefault("metadata", {})
+        if namespace and meta.setdefault("namespace", namespace) != namespace:
+            raise status.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+        if name is not None and meta.get("name") != name:
+            raise status.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})")
+        obj["kind"] = resource.kind
+        stored = self.store.put(obj, must_exist=verb == "update")
+        return _json(201 if verb == "create" else 200, stored)

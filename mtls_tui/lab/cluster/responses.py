@@ -1,0 +1,37 @@
+"""What the API layer hands the HTTP transport, so routing never touches sockets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: dict[str, str]
+    accept: str
+    content_type: str
+    body: bytes
+    user: str | None  # the client certificate's CN; None when no certificate was sent
+    alive: Callable[[], bool]  # False once the client hung up or the server is stopping
+
+
+@dataclass(frozen=True)
+class Reply:
+    code: int
+    body: bytes
+    content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A chunked 200 response: watch events or log lines, written as they come."""
+
+    content_type: str
+    chunks: Iterator[bytes]
+
+
+class StreamCut(Exception):
+    """Raised by a stream's iterator to drop the connection without the closing chunk."""

@@ -1,0 +1,169 @@
+"""HTTPS transport: client certificates, HTTP/1.1 keep-alive and chunked streams.
+
+The TLS handshake runs in each connection's own thread, not in the accept loop, so
+a silent client cannot stall the others. Every live socket is tracked, so `stop()`
+can cut idle keep-alive connections and open streams at once instead of waiting
+for clients to hang up.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import select
+import socket
+import socketserver
+import ssl
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from mtls_tui.lab.cluster.api import Api
+from mtls_tui.lab.cluster.responses import Reply, Request, Stream, StreamCut
+from mtls_tui.lab.cluster.status import status
+
+log = logging.getLogger(__name__)
+HANDSHAKE_TIMEOUT = 10.0
+IDLE_TIMEOUT = 120.0
+
+
+class ApiServer(ThreadingHTTPServer):
+    def __init__(self, api: Api, context: ssl.SSLContext) -> None:
+        self.api = api
+        self.context = context
+        self.stopping = False
+        self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        super().__init__(("127.0.0.1", 0), _Handler)
+
+    def server_bind(self) -> None:
+        """Skip HTTPServer's reverse DNS lookup of the address: it can take seconds offline."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "localhost", self.server_address[1]
+
+    def _track(self, conn: socket.socket) -> bool:
+        with self._lock:
+            if self.stopping:
+                return False
+            self._connections.add(conn)
+            return True
+
+    def _untrack(self, conn: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(conn)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        if not self._track(request):
+            return
+        try:
+            request.settimeout(HANDSHAKE_TIMEOUT)
+            tls = self.context.wrap_socket(request, server_side=True)
+        except OSError:  # ssl.SSLError included: no certificate from our CA, or not TLS at all
+            return
+        finally:
+            self._untrack(request)
+        try:
+            if self._track(tls):
+                self.RequestHandlerClass(tls, client_address, self)
+        except OSError:
+            pass  # the client or stop() closed the connection mid-request
+        finally:
+            self._untrack(tls)
+            tls.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("lab API server: connection from %s failed", client_address, exc_info=True)
+
+    def stop(self) -> None:
+        """Stop accepting, cut every connection, and wait for their threads."""
+        self.shutdown()
+        with self._lock:
+            self.stopping = True
+            connections = list(self._connections)
+        for conn in connections:
+            try:
+                # socket.socket's own shutdown: SSLSocket's would drop its state under a reading thread.
+                socket.socket.shutdown(conn, socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT
+    disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms delayed-ACK stall between them
+    server: ApiServer
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    do_POST = do_PUT = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the lab runs under a TUI, where stderr output would garble the screen."""
+
+    def _user(self) -> str | None:
+        cert = self.connection.getpeercert()
+        for rdn in (cert or {}).get("subject", ()):
+            for key, value in rdn:
+                if key == "commonName":
+                    return value
+        return None
+
+    def _alive(self) -> bool:
+        """A streaming client sends nothing: anything readable means it hung up."""
+        if self.server.stopping:
+            return False
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        url = urlsplit(self.path)
+        query = {key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
+        request = Request(self.command, url.path, query, self.headers.get("Accept", ""),
+                          self.headers.get("Content-Type", ""), body, self._user(), self._alive)
+        try:
+            response = self.server.api.handle(request)
+        except Exception as exc:  # a lab bug must still answer as an API server would, not hang the client
+            log.debug("lab API server: %s %s failed", self.command, self.path, exc_info=True)
+            failure = status(500, "InternalError", f"Internal error occurred: {exc}")
+            response = Reply(500, json.dumps(failure).encode())
+        if isinstance(response, Stream):
+            self._stream(response)
+        else:
+            self._reply(response)
+
+    def _reply(self, reply: Reply) -> None:
+        self.send_response(reply.code)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Cache-Control", "no-cache, private")
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def _stream(self, stream: Stream) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", stream.content_type)
+        self.send_header("Cache-Control", "no-cache, private")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        try:
+            for chunk in stream.chunks:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        except StreamCut:
+            self.close_connection = True
+            socket.socket.shutdown(self.connection, socket.SHUT_RDWR)
+        except OSError:
+            self.close_connection = True
+        finally:
+            close = getattr(stream.chunks, "close", None)
+            if close:
+                close()

@@ -1,0 +1,196 @@
+"""The whole lab: the seed's PKI in a folder the user keeps, a local Kubernetes API
+holding the seed's objects, and a gateway built from those objects by the same
+policy code `check` uses — so what the gateway does is what the diagnosis predicts
+only if the diagnosis is right.
+
+The controller pods' logs are the gateway's real nginx logs (access log in
+ingress-nginx's format, error log as nginx writes it), spread over the two pods as
+a Service would spread requests, plus the klog lines the controller writes when it
+loads a configuration. Everything temporary lives in one private folder, removed on
+stop; the PKI folder stays.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from mtls_tui.lab.cluster import LabCluster
+from mtls_tui.lab.gateway import Gateway, GatewayHost
+from mtls_tui.lab.objects import CONTROLLER_NAMESPACE
+from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
+from mtls_tui.lab.scenarios import SCENARIOS, Client, secret_data_keys
+from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.tui.session import Session
+
+CONTEXT = "mtls-lab"
+
+
+def gateway_hosts(objects: list[dict]) -> list[GatewayHost]:
+    """What the controller would serve for these objects, host by host."""
+    snapshot = snapshot_from_objects(objects, "lab")
+    hosts = []
+    for policy in host_policies(snapshot):
+        if policy.host == "*":
+            continue
+        tls = secret_data_keys(objects, policy.tls_secret) if policy.tls_secret else {}
+        auth = secret_data_keys(objects, policy.policy.secret) if policy.policy else {}
+        hosts.append(GatewayHost(
+            policy.policy or _no_mtls(policy.host), tls.get("tls.crt"), tls.get("tls.key"),
+            auth.get("ca.crt"), auth.get("ca.crl"), denied=policy.denied,
+        ))
+    return hosts
+
+
+def _no_mtls(host: str):
+    from mtls_tui.model import MtlsPolicy
+
+    return MtlsPolicy(host)
+
+
+def _klog(severity: str, source: str, message: str, **values: str) -> str:
+    now = datetime.now(timezone.utc)
+    pairs = "".join(f' {k}="{v}"' for k, v in values.items())
+    return f'{severity}{now:%m%d %H:%M:%S.%f}       7 {source}] "{message}"{pairs}'
+
+
+class _LogFeeder(threading.Thread):
+    """Copies new nginx log lines into the controller pods' logs, round-robin."""
+
+    def __init__(self, lab: "Lab") -> None:
+        super().__init__(name="lab-logs", daemon=True)
+        self.lab = lab
+        self.stopping = threading.Event()
+        self.offsets: dict[Path, int] = {}
+        self.turn = 0
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.1):
+            self.pump()
+
+    def pump(self) -> None:
+        paths = self.lab.gateway.log_paths() if self.lab.gateway else None
+        for path in paths or ():
+            try:
+                with open(path, "rb") as handle:
+                    handle.seek(self.offsets.get(path, 0))
+                    data = handle.read()
+                    self.offsets[path] = handle.tell()
+            except OSError:
+                continue
+            for line in data.decode("utf-8", "replace").splitlines():
+                if "[notice]" in line or not line.strip():
+                    continue
+                self.lab.controller_log(line, pod_index=self.turn)
+                self.turn += 1
+
+
+class Lab:
+    def __init__(self, folder: Path, scenario: str = "healthy", nginx_binary: str | None = None) -> None:
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r} (mtls-tui lab --list)")
+        self.folder = Path(folder)
+        self.scenario = scenario
+        self.nginx_binary = nginx_binary
+        self.pki: SeedPki | None = None
+        self.cluster: LabCluster | None = None
+        self.gateway: Gateway | None = None
+        self.private: Path | None = None
+        self.kubeconfig: Path | None = None
+        self.client: Client = Client()
+        self._feeder: _LogFeeder | None = None
+        self._port: int | None = None
+
+    def start(self) -> "Lab":
+        try:
+            self.pki = write_seed_pki(self.folder, seed_pki())
+            self.private = Path(tempfile.mkdtemp(prefix="mtls-tui-lab-"))
+            objects, self.client = SCENARIOS[self.scenario].build(self.pki)
+            self.cluster = LabCluster(objects).start()
+            self.kubeconfig = self.cluster.write_kubeconfig(self.private / "kubeconfig", context=CONTEXT)
+            self._start_gateway(objects)
+            self._write_client()
+            self._feeder = _LogFeeder(self)
+            self._feeder.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _controller_pods(self) -> list[str]:
+        pods = self.cluster.objects("Pod") if self.cluster else []
+        return sorted(p["metadata"]["name"] for p in pods if p["metadata"].get("namespace") == CONTROLLER_NAMESPACE)
+
+    def controller_log(self, line: str, pod_index: int | None = None) -> None:
+        pods = self._controller_pods()
+        targets = pods if pod_index is None else pods[pod_index % len(pods):][:1] if pods else []
+        for pod in targets:
+            self.cluster.pod_log(CONTROLLER_NAMESPACE, pod, "controller").append(line)
+
+    def _start_gateway(self, objects: list[dict]) -> None:
+        if self.gateway:
+            self.gateway.stop()
+        self.gateway = Gateway(gateway_hosts(objects), port=self._port, nginx_binary=self.nginx_binary).start()
+        self._port = self.gateway.port
+        if self._feeder:
+            self._feeder.offsets.clear()
+        self.controller_log(_klog("I", "controller.go:214", "Backend successfully reloaded", scenario=self.scenario))
+
+    def _write_client(self) -> None:
+        """The scenario's client certificate, where the user (and the session) find it."""
+        for name in ("lab-client.crt", "lab-client.key"):
+            (self.folder / name).unlink(missing_ok=True)
+        if self.client.chain:
+            write_file(self.folder / "lab-client.crt", self.client.cert_pem)
+            write_file(self.folder / "lab-client.key", self.client.key_pem, private=True)
+
+    def switch(self, scenario: str) -> None:
+        """Change the lab live: objects in the API server, the gateway, the client files."""
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown scenario {scenario!r}")
+        objects, self.client = SCENARIOS[scenario].build(self.pki)
+        wanted = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects}
+        for kind in ("Ingress", "Secret", "Namespace"):
+            for current in self.cluster.objects(kind):
+                key = (kind, current["metadata"].get("namespace"), current["metadata"]["name"])
+                if key not in wanted:
+                    self.cluster.delete(kind, key[1], key[2])
+        for obj in objects:
+            self.cluster.apply(obj)
+        self.scenario = scenario
+        self._write_client()
+        self._start_gateway(objects)
+
+    def session(self) -> Session:
+        has_client = bool(self.client.chain)
+        return Session(
+            context=CONTEXT, kubeconfig=str(self.kubeconfig),
+            cert=str(self.folder / "lab-client.crt") if has_client else None,
+            key=str(self.folder / "lab-client.key") if has_client else None,
+            connect=f"127.0.0.1:{self.gateway.port}", label=f"lab · scenario {self.scenario}",
+        )
+
+    def stop(self) -> None:
+        if self._feeder:
+            self._feeder.stopping.set()
+            self._feeder.join(timeout=2)
+            self._feeder = None
+        if self.gateway:
+            self.gateway.stop()
+            self.gateway = None
+        if self.cluster:
+            self.cluster.stop()
+            self.cluster = None
+        if self.private:
+            shutil.rmtree(self.private, ignore_errors=True)
+            self.private = None
+
+    def __enter__(self) -> "Lab":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

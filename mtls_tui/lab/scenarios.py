@@ -1,0 +1,138 @@
+"""The lab's mistakes: each changes the objects (and the client's files) the way the
+real mistake would, and names the finding that must appear.
+
+A scenario is pure: seed PKI and objects in, objects and the client to probe with
+out. The lab applies it to its API server and rebuilds its gateway from the result.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from mtls_tui.certs.issue import Issued, issue_ca, issue_intermediate, issue_leaf
+from mtls_tui.lab.objects import meow_ingress, namespace, seed_objects
+from mtls_tui.lab.pki import SeedPki
+
+P = "nginx.ingress.kubernetes.io/"
+
+
+@dataclass(frozen=True)
+class Client:
+    """What the lab's user probes with: the chain (leaf first) and key, or nothing."""
+
+    chain: tuple[Issued, ...] = ()
+
+    @property
+    def cert_pem(self) -> bytes:
+        return b"".join(c.cert_pem() for c in self.chain)
+
+    @property
+    def key_pem(self) -> bytes:
+        return self.chain[0].key_pem()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    expect: str  # the finding code that names the mistake
+    build: Callable[[SeedPki], tuple[list[dict[str, Any]], Client]]
+
+
+def _replace_ingress(objects: list[dict[str, Any]], ingress: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] != "Ingress"] + [ingress]
+
+
+def _annotations(**extra: str) -> dict[str, str]:
+    base = {P + "auth-tls-verify-client": "on", P + "auth-tls-secret": "default/my-certs"}
+    base.update({P + k.replace("_", "-"): v for k, v in extra.items()})
+    return base
+
+
+def healthy(pki: SeedPki):
+    return seed_objects(pki), Client((pki.client,))
+
+
+def no_client_cert(pki: SeedPki):
+    return seed_objects(pki), Client()
+
+
+def wrong_ca(pki: SeedPki):
+    other = issue_ca("Other Cert Authority")
+    return seed_objects(pki), Client((issue_leaf("Fern", other, serial=2),))
+
+
+def expired_client(pki: SeedPki):
+    start = datetime.now(timezone.utc) - timedelta(days=400)
+    return seed_objects(pki), Client((issue_leaf("Fern", pki.ca, serial=2, not_before=start, days=365),))
+
+
+def missing_ca_key(pki: SeedPki):
+    objects = copy.deepcopy(seed_objects(pki))
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    del secret["data"]["ca.crt"]
+    return objects, Client((pki.client,))
+
+
+def depth_too_small(pki: SeedPki):
+    """Two intermediates between the client and the root; the Ingress allows one."""
+    first = issue_intermediate("Fern Issuing CA 1", pki.ca)
+    second = issue_intermediate("Fern Issuing CA 2", first)
+    leaf = issue_leaf("Fern", second, v1=False, eku=["clientAuth"])
+    ingress = meow_ingress(_annotations(auth_tls_verify_depth="1"))
+    return _replace_ingress(seed_objects(pki), ingress), Client((leaf, second, first))
+
+
+def bad_secret_ref(pki: SeedPki):
+    ingress = meow_ingress({P + "auth-tls-verify-client": "on", P + "auth-tls-secret": "my-certs"})
+    return _replace_ingress(seed_objects(pki), ingress), Client((pki.client,))
+
+
+def cross_namespace(pki: SeedPki):
+    objects = seed_objects(pki)
+    secret = copy.deepcopy(next(o for o in objects if o["kind"] == "Secret"))
+    secret["metadata"]["namespace"] = "certs"
+    ingress = meow_ingress({P + "auth-tls-verify-client": "on", P + "auth-tls-secret": "certs/my-certs"})
+    return _replace_ingress(objects + [namespace("certs"), secret], ingress), Client((pki.client,))
+
+
+def no_tls_section(pki: SeedPki):
+    return _replace_ingress(seed_objects(pki), meow_ingress(tls=False)), Client((pki.client,))
+
+
+def match_cn_mismatch(pki: SeedPki):
+    return _replace_ingress(seed_objects(pki), meow_ingress(_annotations(auth_tls_match_cn="CN=Fernando"))), Client((pki.client,))
+
+
+def verify_off(pki: SeedPki):
+    ingress = meow_ingress({P + "auth-tls-verify-client": "off", P + "auth-tls-secret": "default/my-certs"})
+    return _replace_ingress(seed_objects(pki), ingress), Client((pki.client,))
+
+
+SCENARIOS = {s.name: s for s in (
+    Scenario("healthy", "the seed's set-up as the article makes it: mTLS works", "probe-ok", healthy),
+    Scenario("no-client-cert", "the client forgets --cert/--key: nginx answers 400", "probe-no-client-cert", no_client_cert),
+    Scenario("wrong-ca", "the client certificate is signed by another CA", "client-cert-untrusted", wrong_ca),
+    Scenario("expired-client", "the client certificate expired a month ago", "cert-expired", expired_client),
+    Scenario("missing-ca-key", "the Secret has tls.crt and tls.key but no ca.crt", "secret-missing-ca", missing_ca_key),
+    Scenario("depth-too-small", "the client chain has two intermediates, the Ingress allows depth 1", "chain-too-deep", depth_too_small),
+    Scenario("bad-secret-ref", "auth-tls-secret is 'my-certs', without its namespace", "annotation-secret-format", bad_secret_ref),
+    Scenario("cross-namespace", "auth-tls-secret points at a Secret in another namespace", "annotation-cross-namespace", cross_namespace),
+    Scenario("no-tls-section", "the Ingress has no tls: entry: the controller's fake certificate", "tls-section-missing", no_tls_section),
+    Scenario("match-cn-mismatch", "auth-tls-match-cn wants CN=Fernando, the client is CN=Fern", "probe-cn-rejected", match_cn_mismatch),
+    Scenario("verify-off", "auth-tls-verify-client off: no client certificate is required", "probe-mtls-not-enforced", verify_off),
+)}
+
+
+def secret_data_keys(objects: list[dict[str, Any]], ref: str) -> dict[str, bytes]:
+    """A Secret's decoded data, for building the gateway."""
+    namespace_, _, name = ref.partition("/")
+    for obj in objects:
+        meta = obj.get("metadata", {})
+        if obj["kind"] == "Secret" and meta.get("name") == name and meta.get("namespace", "default") == namespace_:
+            return {k: base64.b64decode(v) for k, v in (obj.get("data") or {}).items()}
+    return {}

@@ -1,0 +1,74 @@
+"""Every lab scenario, on the real nginx gateway: the diagnosis names the mistake."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from mtls_tui.commands.check import run_checks
+from mtls_tui.lab.environment import Lab
+from mtls_tui.lab.scenarios import SCENARIOS
+
+
+def nginx_processes() -> list[str]:
+    """nginx processes still running with one of our private prefixes."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "nginx" in cmdline.split(" ")[0] and "mtls-tui-nginx-" in cmdline:
+            found.append(pid)
+    return found
+
+
+def diagnose(lab: Lab):
+    session = lab.session()
+    snapshot = session.load()
+    return run_checks(snapshot, client=session.client(), connect=session.connect, cert=session.cert, key=session.key, timeout=5)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_is_named(name: str, tmp_path: Path, nginx_binary: str) -> None:
+    with Lab(tmp_path / "pki", name, nginx_binary=nginx_binary) as lab:
+        [report] = diagnose(lab)
+    codes = {f.code for f in report.findings}
+    assert SCENARIOS[name].expect in codes, (name, sorted(codes))
+    if name == "healthy":
+        assert report.verdict == "mTLS works for meow.com" and report.state != "broken"
+    else:
+        assert report.state in ("broken", "warning")
+
+
+def test_switching_live(tmp_path: Path, nginx_binary: str) -> None:
+    with Lab(tmp_path / "pki", "healthy", nginx_binary=nginx_binary) as lab:
+        assert "probe-ok" in {f.code for f in diagnose(lab)[0].findings}
+        lab.switch("missing-ca-key")
+        codes = {f.code for f in diagnose(lab)[0].findings}
+        assert {"secret-missing-ca", "probe-forbidden"} <= codes
+        lab.switch("healthy")
+        assert "probe-ok" in {f.code for f in diagnose(lab)[0].findings}
+
+
+def test_twenty_starts_leave_nothing_behind(tmp_path: Path, nginx_binary: str) -> None:
+    def temp_folders() -> set[str]:
+        return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith("mtls-tui-")}
+
+    before_threads, before_temp = threading.active_count(), temp_folders()
+    for _ in range(20):
+        lab = Lab(tmp_path / "pki", nginx_binary=nginx_binary).start()
+        port = lab.gateway.port
+        lab.stop()
+    assert temp_folders() == before_temp
+    assert threading.active_count() <= before_threads + 1
+    import socket
+
+    with socket.socket() as sock:  # the gateway's port is free again
+        sock.bind(("127.0.0.1", port))
+    assert not nginx_processes()
+    assert (tmp_path / "pki" / "ca.crt").exists()  # the user's PKI stays
