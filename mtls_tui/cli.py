@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from mtls_tui import __version__
-from mtls_tui.commands import check, inspect, lab, pki, probe
+from mtls_tui.commands import check, inspect, lab, logs, pki, probe
 from mtls_tui.errors import InputError
 from mtls_tui.sources.files import CannotRun
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     probe.add_parser(sub)
     check.add_parser(sub)
     lab.add_parser(sub)
+    logs.add_parser(sub)
     pki.add_parser(sub)
     return parser
 

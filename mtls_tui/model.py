@@ -229,6 +229,7 @@ class ProbeSpec:
     headers: tuple[tuple[str, str], ...] = ()
     http2: bool = False
     body_limit: int = 16 * 1024
+    probe_id: str = ""  # sent in the User-Agent, to find the probe's own access-log lines; random when empty
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import re
+import time
+from collections import deque
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -317,6 +319,25 @@ def test_parse_line_never_raises_on_near_misses(head: str, tail: str, with_times
     classify(record)
 
 
+ACCESS_HEAD = '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" 400 237 "-" "c" 39 0.000 [a] [] '
+
+
+@pytest.mark.parametrize("raw", [
+    'I1128 21:45:34.090212 7 x.go:1] "m"' + " " * 20_000 + "x",
+    'I1128 21:45:34.090212 7 x.go:1] "m" k="' + "\\\\" * 10_000,
+    ACCESS_HEAD + "a : " * 10_000,
+    ACCESS_HEAD + "a, " * 10_000,
+    "E1128 21:45:34.090212 7 x.go:1] local SSL certificate " + "a/" * 10_000 + "a x was not found",
+    "I1128 21:45:34.090212 7 x.go:1] secret " + "a/" * 10_000 + "a x used in ingress annotations",
+    "2026/11/28 21:45:34 [info] 1#1: x, client: " + ", client: " * 5_000,
+])
+def test_hostile_lines_cost_linear_time(raw: str) -> None:
+    """A line is attacker-controlled text (a request path, a user agent): no regex may backtrack badly."""
+    started = time.perf_counter()
+    classify(parse_line(raw))
+    assert time.perf_counter() - started < 0.25
+
+
 # highlights ----------------------------------------------------------------------------------------
 
 
@@ -536,6 +557,8 @@ def test_buffer_filters_regex_inverted_severity_and_pods() -> None:
     assert numbers(buffer.snapshot()) == [2, 3]
     buffer.set_filter(pods={"ctl-b"})
     assert numbers(buffer.snapshot()) == [2, 11]
+    buffer.set_filter(pods="ctl-b")
+    assert numbers(buffer.snapshot()) == [2, 11]
     buffer.set_filter(pods={"ctl-a"}, min_severity="E")
     assert numbers(buffer.snapshot()) == [3]
     buffer.set_filter()
@@ -547,11 +570,14 @@ def test_buffer_filters_regex_inverted_severity_and_pods() -> None:
 def test_buffer_view_stays_equal_to_filtering_the_ring() -> None:
     rng = random.Random(5)
     buffer = LogBuffer(50)
+    ring: deque[LogRecord] = deque(maxlen=50)
     buffer.set_filter("line [0-9]*[05]\"", min_severity="W")
     for n in range(2000):
-        buffer.append(record(n, rng.choice(["a", "b"]), rng.choice("IWEF")))
+        item = record(n, rng.choice(["a", "b"]), rng.choice("IWEF"))
+        buffer.append(item)
+        ring.append(item)
         if n % 97 == 0:
-            expected = [r for r in list(buffer._ring) if r.severity != "I" and re.search("line [0-9]*[05]\"", r.raw)]
+            expected = [r for r in ring if r.severity != "I" and re.search("line [0-9]*[05]\"", r.raw)]
             assert buffer.snapshot() == expected
     assert buffer.dropped == 1950
 
@@ -587,4 +613,11 @@ def test_records_are_frozen() -> None:
         parsed.raw = "x"  # type: ignore[misc]
     assert parse_line(ACCESS_V1) == parsed
     assert hash(parse_line(ACCESS_V1)) == hash(parsed)
-    assert parsed.timestamp is not None and parsed.timestamp - timedelta(0) == parsed.timestamp
+
+
+def test_every_timestamp_is_aware_so_pods_merge_in_order() -> None:
+    lines = [(KUBELET + ACCESS_V1, True), (ACCESS_V1, False), (VERIFY_ERROR, False),
+             (ACCESS_V1.replace("+0000", "+0200"), False)]
+    stamps = [parse_line(raw, with_timestamp=flag).timestamp for raw, flag in lines]
+    assert all(stamp is not None and stamp.utcoffset() is not None for stamp in stamps)
+    assert stamps[3] == stamps[1] - timedelta(hours=2)

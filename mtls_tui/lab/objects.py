@@ -49,7 +49,10 @@ def controller_pod(name: str) -> dict[str, Any]:
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "namespace": CONTROLLER_NAMESPACE, "labels": dict(CONTROLLER_LABELS)},
         "spec": {"containers": [{"name": "controller", "image": CONTROLLER_IMAGE}], "nodeName": "lab-node"},
-        "status": {"phase": "Running", "containerStatuses": [{"name": "controller", "ready": True, "restartCount": 0}]},
+        "status": {"phase": "Running", "containerStatuses": [{
+            "name": "controller", "ready": True, "restartCount": 0, "image": CONTROLLER_IMAGE,
+            "imageID": CONTROLLER_IMAGE, "started": True, "state": {"running": {}},
+        }]},
     }
 
 

@@ -78,7 +78,7 @@ class LogBuffer:
         self._pattern = pattern
         self._invert = invert and self._pattern is not None
         self._min_rank = SEVERITY_RANK[min_severity]
-        self._pods = frozenset(pods) if pods else None
+        self._pods = frozenset([pods] if isinstance(pods, str) else pods) if pods else None
         self._visible = deque(record for record in self._ring if self._matches(record))
         self._frozen_view = None
 

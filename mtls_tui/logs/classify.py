@@ -17,13 +17,13 @@ from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLin
 from mtls_tui.model import Severity
 
 _QUOTED_REF = re.compile(r"""["']([a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*)["']""")
-_NOT_FOUND_REF = re.compile(r"(?:local SSL certificate|[Ss]ecret) \"?([^\s\"]+/[^\s\"]+?)\"? was not found")
+_NOT_FOUND_REF = re.compile(r"(?:local SSL certificate|[Ss]ecret) \"?([^\s\"/]+/[^\s\"]+?)\"? was not found")
 _STORE_REF = re.compile(r'no object matching key "([^"]+)"')
 _INVALID_FORMAT = re.compile(r"invalid format \(namespace/name\) found in '([^']*)'")
 _LEGACY_ANNOTATION = re.compile(r"error reading (\w+) annotation in Ingress (\S+?):")
 _SERVER = re.compile(r'Server "([^"]+)"')
 _FOR_INGRESS = re.compile(r'for Ingress "([^"]+)"')
-_SECRET_EVENT = re.compile(r"[Ss]ecret (\S+/\S+) was (?:added|updated)")
+_SECRET_EVENT = re.compile(r"[Ss]ecret ([^\s/]+/\S+) was (?:added|updated)")
 _ADDRESS = re.compile(r"[\d.]+|.*:.*")
 _VERIFY_ERROR = re.compile(r"verify error:\s*\((\d+):([^)]*)\)")
 _PROBE_AGENT = re.compile(r"mtls-tui/\S+ probe/([\w.-]+)")
@@ -42,9 +42,11 @@ class Highlight:
 
 
 def classify(record: LogRecord) -> Highlight | None:
+    """None for the lines that say nothing about client certificates: nearly all of them."""
     parsed = record.parsed
     if isinstance(parsed, AccessLine):
-        return _probe_request(parsed) if "mtls-tui/" in record.raw else None
+        request_id = probe_id(record) if "mtls-tui/" in record.raw else None
+        return _probe_request(parsed, request_id) if request_id else None
     raw = record.raw
     if parsed is None or not (
         "ertificate" in raw or "nnotation" in raw or "ecret" in raw or "mutual" in raw
@@ -153,17 +155,14 @@ def _nginx(line: NginxErrorLine) -> Highlight | None:
     return None
 
 
-def _probe_request(line: AccessLine) -> Highlight | None:
+def _probe_request(line: AccessLine, request_id: str) -> Highlight:
     """A plain 400 can mean no certificate or a refused one, and 403 can be match-CN or a
     broken annotation: only nginx-internal codes and 421 name a cause on their own."""
-    request_id = _PROBE_AGENT.match(line.user_agent or "")
-    if request_id is None:
-        return None
     status = line.status
     code = {495: "probe-cert-rejected", 496: "probe-no-client-cert", 421: "probe-misdirected"}.get(status, "probe-request")
     severity = Severity.ERROR if status >= 500 else Severity.WARNING if status >= 400 else Severity.INFO
     upstream = f" via {line.proxy_upstream_name}" if line.proxy_upstream_name else ""
-    return Highlight(code, severity, f"Probe {request_id[1]}: {line.request} answered {status}{upstream}")
+    return Highlight(code, severity, f"Probe {request_id}: {line.request} answered {status}{upstream}")
 
 
 def _refs(line: KlogLine, text: str) -> tuple[str, ...]:

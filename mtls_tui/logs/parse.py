@@ -1,9 +1,11 @@
 """One controller log line in, one `LogRecord` out; never an exception.
 
 Followed controllers write thousands of lines a second, so the order of the checks
-is the cost model: the first character and one substring choose at most one or two
-precompiled regexes, each line is matched once, and timestamps written as text in
-the line are decoded once per distinct second (consecutive lines share them).
+is the cost model: the first character and one substring choose the precompiled
+regex to try (the common formats first, so a line usually meets one), the line is
+read in place rather than copied, and timestamps written as text in the line are
+decoded once per distinct second (consecutive lines share them). Every regex runs
+in linear time: a request path or user agent is text anyone on the internet chooses.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ _KLOG = re.compile(r"([IWEF])(\d{4}) (\d\d:\d\d:\d\d\.\d+) +(\d{1,10}) ([^\s\]]+
 # yet a custom `escape=json` access format writes \".
 _QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
 _KLOG_MESSAGE = re.compile(_QUOTED, re.DOTALL)
-_KLOG_PAIR = re.compile(r'\s+([^\s="]+)=("[^"\\]*(?:\\.[^"\\]*)*"|\S*)', re.DOTALL)
+# Anchored after a non-space and possessive, so a long run of spaces costs one attempt, not one per space.
+_KLOG_PAIR = re.compile(r'(?<!\s)\s++([^\s="]++)=("[^"\\]*(?:\\.[^"\\]*)*"|\S*)', re.DOTALL)
 _GO_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
 _GO_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
@@ -28,8 +31,9 @@ _NGINX_CONTEXT = re.compile(r', (client|server|request|upstream|host|referrer|su
 _NGINX_LEVELS = {"debug": "I", "info": "I", "notice": "I", "warn": "W", "error": "E", "crit": "F", "alert": "F", "emerg": "F"}
 
 # One upstream field: `-`, one value, or the list nginx writes after retries (`, `) and
-# internal redirects (` : `). Elements never hold a space or a comma, so lists cannot blur.
-_UPSTREAM = r"([^\s,]+(?:(?:, | : )[^\s,]+)*)"
+# internal redirects (` : `). Elements hold no space or comma and never start with `:`,
+# so where a list ends is never ambiguous (ambiguity here meant exponential backtracking).
+_UPSTREAM = r"([^\s,:][^\s,]*(?:(?:, | : )[^\s,:][^\s,]*)*)"
 _ACCESS_HEAD = _QUOTED + r" (\d{3}) (\d{1,20}|-) " + _QUOTED + " " + _QUOTED + r" (\d{1,20}|-) ([\d.]+|-) \[([^\]]*)\]"
 _ACCESS_TAIL = " ".join([_UPSTREAM] * 4)
 _ACCESS_V1 = re.compile(

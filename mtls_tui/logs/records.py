@@ -19,8 +19,8 @@ from typing import Literal, Union
 LogKind = Literal["klog", "nginx-error", "access", "other"]
 SeverityLetter = Literal["I", "W", "E", "F"]
 
+# Lines without a severity rank with `I`: hiding them takes asking for warnings or worse.
 SEVERITY_RANK: dict[str | None, int] = {None: 0, "I": 0, "W": 1, "E": 2, "F": 3}
-"""Lines without a severity rank with `I`: hiding them takes asking for warnings or worse."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +69,10 @@ class AccessLine:
     """An access-log line in ingress-nginx's `log-format-upstream` (v1.x, or 0.x with no
     alternative upstream) or in nginx's `combined` (no fields after the user agent).
 
-    `fields` holds nginx's text in v1.x order; the named properties decode it when
-    read, because almost every access line is only ever shown as text and decoding
-    twenty fields up front would halve how many lines a second a follower keeps up
-    with. nginx's `-` reads as None; upstream fields stay as nginx wrote them, since
+    `fields` holds nginx's text in v1.x order (absent fields None); the named
+    properties decode it when read, because almost every access line is only ever
+    shown as text, and decoding twenty fields up front cost more than matching the
+    line. nginx's `-` reads as None; upstream fields stay as nginx wrote them, since
     after retries they are lists (`10.1.2.3:8080, 10.1.2.4:8080`).
     """
 

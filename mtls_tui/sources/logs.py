@@ -176,7 +176,7 @@ class ControllerLogs:
             kwargs["since_seconds"] = self.since_seconds
         elif self.tail is not None:
             kwargs["tail_lines"] = self.tail
-        return self.core.read_namespaced_pod_log(pod, namespace, _preload_content=False, _request_timeout=(5, None), **kwargs)
+        return self.core.read_namespaced_pod_log(pod, namespace, _preload_content=False, _request_timeout=(5, 3600), **kwargs)
 
     # --- pods -------------------------------------------------------------------------
 
@@ -209,7 +209,7 @@ class ControllerLogs:
         """Follow pod changes; returns the last version seen, or None when it expired (410)."""
         self._watch_response = self.core.list_pod_for_all_namespaces(
             label_selector=self.selector, watch=True, resource_version=version, allow_watch_bookmarks=True,
-            timeout_seconds=60, _preload_content=False, _request_timeout=(5, None),
+            timeout_seconds=60, _preload_content=False, _request_timeout=(5, 90),
         )
         try:
             for line in _lines(self._watch_response):
@@ -270,3 +270,25 @@ class ControllerLogs:
             streams = list(self.streams.values())
         for stream in streams:
             stream.close()
+
+
+def read_controller_logs(source: KubeSource, *, tail: int | None = 100, since_seconds: int | None = None,
+                         selector: str = CONTROLLER_SELECTOR) -> list[LogRecord]:
+    """The logs every controller pod holds now (no follow), merged in time order."""
+    from kubernetes import client
+
+    core = client.CoreV1Api(source.api)
+    pods = json.loads(core.list_pod_for_all_namespaces(label_selector=selector, _preload_content=False).data).get("items") or []
+    records: list[LogRecord] = []
+    for pod in pods:
+        meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
+        containers = [c.get("name") for c in spec.get("containers") or []]
+        container = "controller" if "controller" in containers else (containers[0] if containers else "controller")
+        kwargs: dict[str, Any] = {"timestamps": True, "container": container}
+        if since_seconds is not None:
+            kwargs["since_seconds"] = since_seconds
+        elif tail is not None:
+            kwargs["tail_lines"] = tail
+        response = core.read_namespaced_pod_log(meta.get("name"), meta.get("namespace"), _preload_content=False, **kwargs)
+        records += [parse_line(line, meta.get("name", ""), container, with_timestamp=True) for line in _lines(response) if line]
+    return sorted(records, key=lambda r: r.timestamp.timestamp() if r.timestamp else 0.0)

@@ -286,7 +286,7 @@ async def probe(spec: ProbeSpec) -> list[ProbeResult]:
     """Without the client certificate, and with it when one is given. Raises InputError."""
     target = parse_target(spec)
     identity = load_identity(spec)
-    probe_id = secrets.token_hex(4)
+    probe_id = spec.probe_id or secrets.token_hex(4)
     deadline = asyncio.get_running_loop().time() + spec.timeout
     attempts = [(None, f"mtls-tui/{__version__} probe/{probe_id}-0")]
     if identity is not None:

@@ -9,6 +9,9 @@ stream run in workers, so input never waits; a newer request replaces an older o
 from __future__ import annotations
 
 import json
+import queue
+import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
 
@@ -24,12 +27,14 @@ from textual.worker import get_current_worker
 from mtls_tui.tui.panes.certs import CertTree
 from mtls_tui.tui.panes.hosts import HostList
 from mtls_tui.tui.panes.ingress import IngressPane
+from mtls_tui.tui.panes.logs import LogsPane
 from mtls_tui.tui.panes.probe import ProbePane
 from mtls_tui.tui.panes.verdict import VerdictPane
-from mtls_tui.tui.screens import HelpScreen
+from mtls_tui.tui.screens import HelpScreen, ScenarioScreen
 from mtls_tui.tui.session import Session
 
-TABS = ("tab-verdict", "tab-certs", "tab-ingress", "tab-probe")
+TABS = ("tab-verdict", "tab-certs", "tab-ingress", "tab-probe", "tab-logs")
+LOG_BATCH = 2000  # records moved to the view per tick, so a flood cannot starve the keyboard
 
 
 class ClusterLoaded(Message):
@@ -60,6 +65,8 @@ class MtlsApp(App[None]):
         Binding("c", "copy_fix", "Copy fix"),
         Binding("e", "export", "Export"),
         Binding("question_mark", "help", "Help"),
+        Binding("l", "scenario", "Lab scenario", show=False),
+        Binding("slash", "filter_logs", "Filter logs", show=False),
         *(Binding(str(i + 1), f"tab('{tab}')", show=False) for i, tab in enumerate(TABS)),
     ]
 
@@ -72,6 +79,8 @@ class MtlsApp(App[None]):
         self.reports: list = []
         self.probes: dict[str, list] = {}
         self.selected: str | None = None
+        self.log_queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.follower = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -86,12 +95,19 @@ class MtlsApp(App[None]):
                     yield IngressPane(id="ingress")
                 with TabPane("Probe", id="tab-probe"):
                     yield ProbePane(id="probe")
+                with TabPane("Logs", id="tab-logs"):
+                    yield LogsPane(id="logs")
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = self.session.describe()
         self.query_one(HostList).focus()
+        self.set_interval(0.2, self.drain_logs)
         self.load_cluster()
+
+    def on_unmount(self) -> None:
+        if self.follower is not None:
+            self.follower.stop()
 
     # --- workers ----------------------------------------------------------------------
 
@@ -112,6 +128,52 @@ class MtlsApp(App[None]):
         if not worker.is_cancelled:
             self.post_message(ClusterLoaded(snapshot, client, reports_for(snapshot, client, self.probes)))
 
+    @work(thread=True, exclusive=True, group="logs")
+    def follow_logs(self) -> None:
+        """Stream every controller pod into a queue; `drain_logs` moves it to the pane."""
+        from mtls_tui.sources.files import CannotRun
+        from mtls_tui.sources.kube import KubeSource
+        from mtls_tui.sources.logs import ControllerLogs
+
+        try:
+            source = KubeSource(self.session.context, None, self.session.kubeconfig)
+        except CannotRun as exc:
+            self.call_from_thread(self._logs_note, str(exc))
+            return
+        self.follower = ControllerLogs(source, self.log_queue.put, tail=200)
+        self.call_from_thread(self._logs_note, f"following ingress-nginx controller pods ({self.session.describe()})")
+        try:
+            self.follower.run()
+        finally:
+            source.close()
+
+    def _logs_note(self, note: str) -> None:
+        pane = self.query_one(LogsPane)
+        pane.note = note
+        pane._status()
+
+    def drain_logs(self) -> None:
+        batch = []
+        while len(batch) < LOG_BATCH:
+            try:
+                batch.append(self.log_queue.get_nowait())
+            except queue.Empty:
+                break
+        if batch:
+            self.query_one(LogsPane).add(batch)
+
+    @work(thread=True, exclusive=True, group="lab")
+    def switch_scenario(self, name: str) -> None:
+        self.call_from_thread(self.notify, f"Lab: switching to {name}…", timeout=2)
+        self.lab.switch(name)
+        self.call_from_thread(self._lab_switched)
+
+    def _lab_switched(self) -> None:
+        self.session = self.lab.session()
+        self.sub_title = self.session.describe()
+        self.probes.clear()
+        self.load_cluster()
+
     @work(exclusive=True, group="probe")
     async def run_probe(self, host: str, spec) -> None:
         from mtls_tui.errors import InputError
@@ -131,7 +193,7 @@ class MtlsApp(App[None]):
         from mtls_tui.sources.probe import probe
 
         for report in list(self.reports):
-            spec = self.session.probe_spec(report.policy)
+            spec = self._tagged(self.session.probe_spec(report.policy))
             if spec is None:
                 continue
             try:
@@ -151,6 +213,10 @@ class MtlsApp(App[None]):
         self._show_selected()
         if self.session.connect or any(i.addresses for i in self.snapshot.ingresses):
             self.probe_all()
+        if not self.session.manifests and self.follower is None:
+            self.follow_logs()
+        elif self.session.manifests:
+            self._logs_note("logs need a cluster: these are manifest files")
 
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one(VerdictPane).query_one("#verdict-line").update(f"Could not read: {message.error}")
@@ -205,7 +271,16 @@ class MtlsApp(App[None]):
             probe.fill(self.session.probe_spec(report.policy))
             probe.show(self.probes.get(report.host))
 
+    def _tagged(self, spec):
+        """Give the probe an id the logs pane will recognise in the access log."""
+        if spec is None:
+            return None
+        spec = replace(spec, probe_id=secrets.token_hex(4))
+        self.query_one(LogsPane).my_probes.add(spec.probe_id)
+        return spec
+
     def _start_probe(self, host: str, spec) -> None:
+        spec = self._tagged(spec)
         if spec is None:
             self.notify("No address for this host: fill in URL and resolve on the Probe tab.", severity="warning")
             self.action_tab("tab-probe")
@@ -225,6 +300,22 @@ class MtlsApp(App[None]):
 
     def action_refresh(self) -> None:
         self.load_cluster()
+
+    def action_filter_logs(self) -> None:
+        self.action_tab("tab-logs")
+        self.query_one("#logs-filter").focus()
+
+    def action_scenario(self) -> None:
+        if self.lab is None:
+            self.notify("Scenarios exist in the lab only: mtls-tui lab", severity="warning")
+            return
+        from mtls_tui.lab.scenarios import SCENARIOS
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.switch_scenario(name)
+
+        self.push_screen(ScenarioScreen(SCENARIOS, self.lab.scenario), chosen)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -256,6 +347,11 @@ class MtlsApp(App[None]):
         yield SystemCommand("Refresh", "Read the cluster again", self.action_refresh)
         yield SystemCommand("Copy fix", "Copy the first fix command of the selected host", self.action_copy_fix)
         yield SystemCommand("Export report", "Write the diagnosis as Markdown and JSON", self.action_export)
+        if self.lab is not None:
+            from mtls_tui.lab.scenarios import SCENARIOS
+
+            for name, scenario in SCENARIOS.items():
+                yield SystemCommand(f"Lab scenario: {name}", scenario.description, lambda n=name: self.switch_scenario(n))
 
 
 def run_tui(session: Session, lab=None) -> int:

@@ -1,0 +1,86 @@
+"""Live controller logs: every pod merged, mTLS lines marked, the probe's own lines
+pointed out; a filter (regex, `!` to invert), pause and resume."""
+
+from __future__ import annotations
+
+import re
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, RichLog, Static
+
+from mtls_tui.logs.buffer import LogBuffer
+from mtls_tui.logs.classify import classify, probe_id
+from mtls_tui.logs.records import LogRecord
+
+SEVERITY_STYLE = {"E": "red", "F": "bold red", "W": "yellow"}
+SHOWN = 1000  # lines redrawn after a filter change; the buffer keeps 10,000
+
+
+class LogsPane(Vertical):
+    BINDINGS = [Binding("space", "toggle_pause", "Pause/resume", show=True)]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.buffer = LogBuffer()
+        self.my_probes: set[str] = set()
+        self.note = "waiting for the cluster…"
+
+    def compose(self):
+        with Horizontal(id="logs-bar"):
+            yield Input(placeholder="/ filter: regex, !regex to hide", id="logs-filter")
+            yield Static("", id="logs-status")
+        yield RichLog(id="logs-view", max_lines=SHOWN * 5, wrap=False, markup=False)
+
+    def format_record(self, record: LogRecord) -> Text:
+        """Time, pod, then the mark (so it is never cut off at the right edge), then the line."""
+        highlight = classify(record)
+        stamp = f"{record.timestamp:%H:%M:%S} " if record.timestamp else ""
+        line = Text(f"{stamp}{record.pod[-5:]} ", style="dim")
+        probe = probe_id(record)
+        if probe and probe.split("-")[0] in self.my_probes:
+            line.append("▶ your probe ", style="bold magenta reverse")
+        elif highlight:
+            line.append(f"▶ {highlight.code} ", style="bold magenta")
+        line.append(record.text, style=SEVERITY_STYLE.get(record.severity or "", ""))
+        return line
+
+    def add(self, records: list[LogRecord]) -> None:
+        view = self.query_one("#logs-view", RichLog)
+        was_paused = self.buffer.paused
+        for record in records:
+            self.buffer.append(record)
+            if not was_paused and self.buffer._matches(record):
+                view.write(self.format_record(record))
+        self._status()
+
+    def _status(self) -> None:
+        state = "PAUSED (space resumes)" if self.buffer.paused else "live"
+        self.query_one("#logs-status", Static).update(
+            f" {state} · {len(self.buffer)} lines · {self.buffer.dropped} dropped · {self.note}")
+
+    def redraw(self) -> None:
+        view = self.query_one("#logs-view", RichLog)
+        view.clear()
+        for record in self.buffer.snapshot()[-SHOWN:]:
+            view.write(self.format_record(record))
+        self._status()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        text = event.value
+        invert = text.startswith("!")
+        try:
+            pattern = re.compile(text[1:] if invert else text) if text.strip("!") else None
+        except re.error:
+            return  # half-typed: keep the last good filter
+        self.buffer.set_filter(pattern=pattern, invert=invert)
+        self.redraw()
+
+    def action_toggle_pause(self) -> None:
+        if self.buffer.paused:
+            self.buffer.resume()
+            self.redraw()
+        else:
+            self.buffer.pause()
+            self._status()
