@@ -1,0 +1,104 @@
+"""Reading the lab's API server with the real Kubernetes client: `check` end to end."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mtls_tui.cli import main
+from mtls_tui.lab.cluster import LabCluster
+from mtls_tui.lab.objects import meow_ingress, seed_objects
+from mtls_tui.lab.pki import SeedPki
+from mtls_tui.sources.kube import KubeSource, list_contexts
+
+
+@pytest.fixture()
+def cluster(pki: SeedPki, tmp_path: Path):
+    with LabCluster(seed_objects(pki)) as lab:
+        yield lab, str(lab.write_kubeconfig(tmp_path / "kubeconfig"))
+
+
+def check_json(capsys, kubeconfig: str, *extra: str) -> tuple[int, dict]:
+    code = main(["check", "--kubeconfig", kubeconfig, "--no-probe", "--json", *extra])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_seed_objects_in_v1_have_no_error(cluster, capsys) -> None:
+    _, kubeconfig = cluster
+    code, report = check_json(capsys, kubeconfig)
+    [host] = report["hosts"]
+    assert host["host"] == "meow.com" and host["controller"] == "ingress-nginx/ingress-nginx-controller"
+    assert [f for f in host["findings"] if f["severity"] == "error"] == [] and code == 0
+    assert report["source"] == "context mtls-lab"
+
+
+def test_snapshot_reads_only_referenced_secrets(cluster, pki: SeedPki) -> None:
+    lab, kubeconfig = cluster
+    lab.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "unrelated", "namespace": "default"},
+               "data": {"password": "c2VjcmV0"}})
+    source = KubeSource(kubeconfig=kubeconfig)
+    try:
+        snapshot = source.snapshot()
+    finally:
+        source.close()
+    assert [s.ref for s in snapshot.secrets] == ["default/my-certs"]
+    assert len(snapshot.controllers[0].pods) == 2
+    assert list_contexts(kubeconfig).names == ("mtls-lab",)
+
+
+def test_forbidden_secrets_still_report_the_rest(cluster, capsys) -> None:
+    lab, kubeconfig = cluster
+    lab.forbid("get", "secrets")
+    lab.apply(meow_ingress({"nginx.ingress.kubernetes.io/auth-tls-secret": "default/my-certs",
+                            "nginx.ingress.kubernetes.io/auth-tls-verify-client": "required"}))
+    _, report = check_json(capsys, kubeconfig)
+    findings = {f["code"]: f for f in report["findings"]}
+    assert "forbidden" in findings["secret-forbidden"]["detail"] and "namespace default" in findings["secret-forbidden"]["detail"]
+    assert "get secrets" in findings["secret-forbidden"]["detail"]
+    assert "becomes" in findings["annotation-invalid-value"]["title"] or "uses 'on'" in findings["annotation-invalid-value"]["title"]
+    assert report["hosts"][0]["policy"]["verify_client"] == "on"
+
+
+def test_unreachable_api_is_one_line(tmp_path: Path, cluster) -> None:
+    lab, kubeconfig = cluster
+    lab.stop()
+    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", kubeconfig, "--no-probe"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "cannot reach the API server" in out.stderr
+
+
+def test_unauthorized_is_one_line(tmp_path: Path, cluster) -> None:
+    import yaml
+
+    _, kubeconfig = cluster
+    config = yaml.safe_load(Path(kubeconfig).read_text())
+    del config["users"][0]["user"]["client-certificate-data"]
+    del config["users"][0]["user"]["client-key-data"]
+    (tmp_path / "anonymous").write_text(yaml.safe_dump(config))
+    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", str(tmp_path / "anonymous"), "--no-probe"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Unauthorized" in out.stderr, out.stderr
+
+
+def test_unknown_context_is_one_line(cluster) -> None:
+    _, kubeconfig = cluster
+    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", kubeconfig, "--context", "nope"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "contexts: mtls-lab" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_pages_not_one_request_per_ingress(pki: SeedPki, tmp_path: Path) -> None:
+    ingresses = [meow_ingress(name=f"ing-{i}", host=f"h{i}.example") for i in range(1200)]
+    with LabCluster(seed_objects(pki) + ingresses) as lab:
+        source = KubeSource(kubeconfig=str(lab.write_kubeconfig(tmp_path / "kubeconfig")))
+        calls = []
+        original = source._call
+        source._call = lambda *a, **k: calls.append(a[0].__name__) or original(*a, **k)
+        try:
+            snapshot = source.snapshot()
+        finally:
+            source.close()
+    assert len(snapshot.ingresses) == 1201
+    assert calls.count("list_ingress_for_all_namespaces") == 3  # 500 a page
+    assert calls.count("read_namespaced_secret") == 1
