@@ -1,11 +1,11 @@
-# Two commands on a fresh machine: `make demo` (the main job on the embedded
-# default) and `make test` (the test suite). Each sets itself up in .venv.
+# Two commands on a fresh machine: `make demo` (the lab: a local cluster, an nginx
+# gateway and the screen on it) and `make test` (the test suite). Each sets itself up in .venv.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO := demo
 
-.PHONY: demo test bench clean
+.PHONY: system demo test bench screenshots clean
 
 $(BIN)/mtls-tui: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,15 +13,20 @@ $(BIN)/mtls-tui: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-demo: $(BIN)/mtls-tui
-	$(BIN)/mtls-tui pki $(DEMO)
-	$(BIN)/mtls-tui inspect $(DEMO)/my-certs.json --cert $(DEMO)/client.crt --key $(DEMO)/client.key --host meow.com
+system:
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || sh scripts/install-system-packages.sh
 
-test: $(BIN)/mtls-tui
+demo: system $(BIN)/mtls-tui
+	$(BIN)/mtls-tui lab --dir $(DEMO)
+
+test: system $(BIN)/mtls-tui
 	$(BIN)/python -m pytest -q
 
 bench: $(BIN)/mtls-tui
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+screenshots: $(BIN)/mtls-tui
+	$(BIN)/python scripts/screenshots.py screenshots
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .hypothesis

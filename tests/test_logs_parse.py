@@ -539,6 +539,18 @@ def test_buffer_is_bounded_and_counts_what_it_drops() -> None:
     assert numbers(buffer.snapshot()) == [2, 3, 4]
 
 
+def test_buffer_says_which_records_joined_the_view() -> None:
+    buffer = LogBuffer(10)
+    buffer.set_filter(min_severity="W")
+    assert buffer.append(record(1, letter="E")) is True
+    assert buffer.append(record(2)) is False
+    assert buffer.extend([record(3, letter="W"), record(4), record(5, letter="F")]) == 2
+    buffer.pause()
+    assert buffer.append(record(6, letter="E")) is False  # kept, but the frozen view does not change
+    buffer.resume()
+    assert numbers(buffer.snapshot()) == [1, 3, 5, 6]
+
+
 def test_buffer_rejects_empty_capacity() -> None:
     with pytest.raises(ValueError):
         LogBuffer(0)

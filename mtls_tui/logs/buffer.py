@@ -44,7 +44,8 @@ class LogBuffer:
     def __len__(self) -> int:
         return len(self._ring)
 
-    def append(self, record: LogRecord) -> None:
+    def append(self, record: LogRecord) -> bool:
+        """Whether the view's snapshot gained the record, so a pane can draw just that line."""
         ring = self._ring
         if len(ring) == ring.maxlen:
             self.dropped += 1
@@ -53,14 +54,17 @@ class LogBuffer:
             if self._visible and self._visible[0] is ring[0]:
                 self._visible.popleft()
         ring.append(record)
-        if self._matches(record):
+        visible = self._matches(record)
+        if visible:
             self._visible.append(record)
         if self._frozen is not None:
             self.pending += 1
+            return False
+        return visible
 
-    def extend(self, records: Iterable[LogRecord]) -> None:
-        for record in records:
-            self.append(record)
+    def extend(self, records: Iterable[LogRecord]) -> int:
+        """How many of the records the view's snapshot gained."""
+        return sum(self.append(record) for record in records)
 
     def set_filter(
         self,

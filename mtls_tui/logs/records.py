@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Union
+from typing import Literal
 
 LogKind = Literal["klog", "nginx-error", "access", "other"]
 SeverityLetter = Literal["I", "W", "E", "F"]
@@ -176,7 +176,7 @@ def _integer(value: str | None) -> int | None:
     return None if value is None or value == "-" else int(value)
 
 
-ParsedLine = Union[KlogLine, NginxErrorLine, AccessLine]
+ParsedLine = KlogLine | NginxErrorLine | AccessLine
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,20 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.report.console import STATE_STYLE, finding_block
+from mtls_tui.report.console import STATE_STYLE, STYLE, finding_block
+
+
+def summary(report: HostReport) -> Group:
+    """One line per finding, so a small terminal shows the whole picture before the details."""
+    width = max((len(f.code) for f in report.findings), default=0)
+    lines = []
+    for finding in report.findings:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(f"{finding.severity.value.upper():8}", style=STYLE[finding.severity])
+        line.append(f"{finding.code:{width}}  ", style="bold")
+        line.append(finding.title)
+        lines.append(line)
+    return Group(*lines) if lines else Group(Text("No findings."))
 
 
 class VerdictPane(VerticalScroll):
@@ -24,5 +37,4 @@ class VerdictPane(VerticalScroll):
             return
         word, style = STATE_STYLE[report.state]
         line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (report.verdict, "bold")))
-        blocks = [finding_block(f) for f in report.findings] or [Text("No findings.")]
-        findings.update(Group(*[item for block in blocks for item in (block, Text(""))]))
+        findings.update(Group(summary(report), Text(""), *[item for f in report.findings for item in (finding_block(f), Text(""))]))
