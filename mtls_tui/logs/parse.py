@@ -86,6 +86,13 @@ def parse_line(raw: str, pod: str = "", container: str = "", *, with_timestamp: 
 
 
 def _kubelet_time(token: str) -> datetime | None:
+    """RFC3339Nano (`…34.090212345Z`). Python 3.10's fromisoformat takes neither the
+    `Z` nor nine fraction digits, so both are normalised first (microseconds kept)."""
+    if token.endswith("Z"):
+        token = token[:-1]
+        dot = token.find(".")
+        if dot >= 0:
+            token = token[:dot + 1] + token[dot + 1:dot + 7].ljust(6, "0")
     try:
         moment = datetime.fromisoformat(token)
     except ValueError:

@@ -48,10 +48,8 @@ class LogsPane(Vertical):
 
     def add(self, records: list[LogRecord]) -> None:
         view = self.query_one("#logs-view", RichLog)
-        was_paused = self.buffer.paused
         for record in records:
-            self.buffer.append(record)
-            if not was_paused and self.buffer._matches(record):
+            if self.buffer.append(record):  # True when the (unpaused) view gained it
                 view.write(self.format_record(record))
         self._status()
 
