@@ -56,7 +56,7 @@ class ProbeFinished(Message):
 
 
 class MtlsApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "mtls-tui"
     BINDINGS = [
         Binding("q", "quit", "Quit"),

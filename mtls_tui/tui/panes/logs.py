@@ -16,6 +16,7 @@ from mtls_tui.logs.records import LogRecord
 
 SEVERITY_STYLE = {"E": "red", "F": "bold red", "W": "yellow"}
 SHOWN = 1000  # lines redrawn after a filter change; the buffer keeps 10,000
+WRITES_PER_TICK = 150  # a flood shows its newest lines; every line stays in the buffer for filters
 
 
 class LogsPane(Vertical):
@@ -26,6 +27,7 @@ class LogsPane(Vertical):
         self.buffer = LogBuffer()
         self.my_probes: set[str] = set()
         self.note = "waiting for the cluster…"
+        self.stale = False  # records arrived while hidden: redraw when shown
 
     def compose(self):
         with Horizontal(id="logs-bar"):
@@ -47,10 +49,17 @@ class LogsPane(Vertical):
         return line
 
     def add(self, records: list[LogRecord]) -> None:
+        """Keep every record; draw only what a person can read, and only when visible."""
+        gained = [r for r in records if self.buffer.append(r)]  # True when the (unpaused) view gained it
+        if not self.display or not self.is_on_screen:
+            self.stale = self.stale or bool(gained)
+            return
+        if self.stale:
+            self.redraw()
+            return
         view = self.query_one("#logs-view", RichLog)
-        for record in records:
-            if self.buffer.append(record):  # True when the (unpaused) view gained it
-                view.write(self.format_record(record))
+        for record in gained[-WRITES_PER_TICK:]:
+            view.write(self.format_record(record))
         self._status()
 
     def _status(self) -> None:
@@ -59,6 +68,7 @@ class LogsPane(Vertical):
             f" {state} · {len(self.buffer)} lines · {self.buffer.dropped} dropped · {self.note}")
 
     def redraw(self) -> None:
+        self.stale = False
         view = self.query_one("#logs-view", RichLog)
         view.clear()
         for record in self.buffer.snapshot()[-SHOWN:]:
