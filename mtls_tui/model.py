@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 
@@ -38,10 +39,10 @@ class Finding:
     evidence: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["severity"] = self.severity.value
-        data["evidence"] = list(self.evidence)
-        return data
+        return {
+            "code": self.code, "severity": self.severity.value, "title": self.title, "detail": self.detail,
+            "fix": self.fix, "subject": self.subject, "evidence": list(self.evidence),
+        }
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -96,9 +97,12 @@ class CertFacts:
         return bool(self.extended_key_usage)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["sans"] = {"dns": list(self.sans.dns), "ip": list(self.sans.ip), "uri": list(self.sans.uri), "email": list(self.sans.email)}
         data["not_before"] = self.not_before.isoformat()
         data["not_after"] = self.not_after.isoformat()
+        for name in ("key_usage", "extended_key_usage", "crl_urls", "ocsp_urls"):
+            data[name] = list(data[name])
         return data
 
 
@@ -351,8 +355,16 @@ class ClusterSnapshot:
     events: tuple[EventObj, ...] = ()
     controllers_known: bool = True  # False for manifests: no controller to look for
 
+    @cached_property
+    def _secrets_by_ref(self) -> dict[str, SecretObj]:
+        return {s.ref: s for s in self.secrets}
+
+    @cached_property
+    def _problems_by_ref(self) -> dict[str, SecretProblem]:
+        return {p.ref: p for p in self.secret_problems}
+
     def secret(self, ref: str) -> SecretObj | None:
-        return next((s for s in self.secrets if s.ref == ref), None)
+        return self._secrets_by_ref.get(ref)
 
     def secret_problem(self, ref: str) -> SecretProblem | None:
-        return next((p for p in self.secret_problems if p.ref == ref), None)
+        return self._problems_by_ref.get(ref)

@@ -102,3 +102,29 @@ def test_pages_not_one_request_per_ingress(pki: SeedPki, tmp_path: Path) -> None
     assert len(snapshot.ingresses) == 1201
     assert calls.count("list_ingress_for_all_namespaces") == 3  # 500 a page
     assert calls.count("read_namespaced_secret") == 1
+
+
+def test_many_secrets_are_listed_in_pages_or_read_one_by_one(pki: SeedPki, tmp_path: Path) -> None:
+    from mtls_tui.lab.pki import secret_manifest
+
+    objects = seed_objects(pki)
+    for i in range(30):
+        objects.append(secret_manifest(pki, name=f"certs-{i}"))
+        objects.append(meow_ingress({"nginx.ingress.kubernetes.io/auth-tls-secret": f"default/certs-{i}"}, name=f"ing-{i}", host=f"h{i}.example"))
+    objects.append(meow_ingress({"nginx.ingress.kubernetes.io/auth-tls-secret": "default/gone"}, name="ing-gone", host="gone.example"))
+    with LabCluster(objects) as lab:
+        kubeconfig = str(lab.write_kubeconfig(tmp_path / "kubeconfig"))
+        for forbid_list, expected in ((False, {"list_secret_for_all_namespaces": 1}), (True, {"read_namespaced_secret": 32})):
+            if forbid_list:
+                lab.forbid("list", "secrets")
+            source = KubeSource(kubeconfig=kubeconfig)
+            calls = []
+            original = source._call
+            source._call = lambda *a, **k: calls.append(a[0].__name__) or original(*a, **k)
+            try:
+                snapshot = source.snapshot()
+            finally:
+                source.close()
+            name, count = next(iter(expected.items()))
+            assert calls.count(name) == count, calls
+            assert len(snapshot.secrets) == 31 and [p.ref for p in snapshot.secret_problems] == ["default/gone"]

@@ -6,6 +6,8 @@ cannot parse; such a value is left out rather than failing the whole view.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
@@ -124,7 +126,9 @@ def _is_self_signed(cert: x509.Certificate) -> bool:
     return True
 
 
+@lru_cache(maxsize=4096)
 def cert_facts(cert: x509.Certificate) -> CertFacts:
+    """Cached: clusters reuse one CA in many Secrets, and the TUI asks again on every refresh."""
     key_type, key_bits, curve = describe_public_key(cert.public_key())
     sig_name, sig_hash = _signature(cert)
     constraints = _ext(cert, x509.BasicConstraints)

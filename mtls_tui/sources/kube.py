@@ -32,6 +32,7 @@ from mtls_tui.sources.files import CannotRun
 
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
 PAGE = 500
+GET_LIMIT = 20  # referenced Secrets read one by one; more are listed in pages
 
 
 @dataclass(frozen=True)
@@ -142,16 +143,7 @@ class KubeSource:
             classes, deployments, pods, controllers_known = [], [], [], False
         controllers = [controller_from(d, _pods_of(d, pods)) for d in deployments]
         progress("Secrets")
-        secrets, problems = [], []
-        for ref in sorted(_referenced_secrets(ingresses)):
-            namespace, _, name = ref.partition("/")
-            try:
-                secrets.append(secret_from(self._call(core.read_namespaced_secret, name, namespace)))
-            except ApiException as exc:
-                status = {403: "forbidden", 404: "not-found"}.get(exc.status)
-                if status is None:
-                    raise CannotRun(f"cannot read Secret {ref}: {_status_message(exc)}") from None
-                problems.append(SecretProblem(ref, status, _status_message(exc)))
+        secrets, problems = self._read_secrets(core, sorted(_referenced_secrets(ingresses)))
         progress("Events")
         try:
             event_dicts = self._scoped(core.list_namespaced_event, core.list_event_for_all_namespaces, field_selector="involvedObject.kind=Ingress")
@@ -164,6 +156,41 @@ class KubeSource:
             controllers=tuple(controllers), secrets=tuple(secrets), secret_problems=tuple(problems),
             events=tuple(events), controllers_known=controllers_known,
         )
+
+
+    def _read_secrets(self, core: Any, refs: list[str]) -> tuple[list, list]:
+            """Few references: one GET each (least privilege). Many: LIST in pages and keep
+            only the referenced ones, so requests grow with pages, not with Ingresses; if
+            listing is forbidden, fall back to GETs."""
+            from kubernetes.client.exceptions import ApiException
+    
+            if len(refs) > GET_LIMIT:
+                try:
+                    listed = self._scoped(core.list_namespaced_secret, core.list_secret_for_all_namespaces)
+                except ApiException as exc:
+                    if exc.status != 403:
+                        raise CannotRun(f"cannot list Secrets: {_status_message(exc)}") from None
+                else:
+                    wanted = set(refs)
+                    found = [secret_from(s) for s in listed if _ref(s) in wanted]
+                    missing = wanted - {s.ref for s in found}
+                    return found, [SecretProblem(ref, "not-found", f'secrets "{ref.partition("/")[2]}" not found') for ref in sorted(missing)]
+            secrets, problems = [], []
+            for ref in refs:
+                namespace, _, name = ref.partition("/")
+                try:
+                    secrets.append(secret_from(self._call(core.read_namespaced_secret, name, namespace)))
+                except ApiException as exc:
+                    status = {403: "forbidden", 404: "not-found"}.get(exc.status)
+                    if status is None:
+                        raise CannotRun(f"cannot read Secret {ref}: {_status_message(exc)}") from None
+                    problems.append(SecretProblem(ref, status, _status_message(exc)))
+            return secrets, problems
+
+
+def _ref(obj: dict[str, Any]) -> str:
+    meta = obj.get("metadata") or {}
+    return f"{meta.get('namespace', 'default')}/{meta.get('name', '?')}"
 
 
 def _pods_of(deployment: dict[str, Any], pods: list[PodObj]) -> list[PodObj]:
