@@ -20,12 +20,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--dir", default="mtls-lab", metavar="DIR", help="where the PKI is written (default ./mtls-lab)")
     parser.add_argument("--check", action="store_true", help="no screen: run check on the lab, print, stop")
     parser.add_argument("--json", action="store_true", help="with --check: one JSON object")
+    parser.add_argument("--serve", action="store_true", help="serve the screen to browsers instead (a projector, a workshop)")
+    parser.add_argument("--host", default="127.0.0.1", help="with --serve: address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="with --serve: port to listen on (default 8000)")
+    parser.add_argument("--attach", metavar="FILE", help=argparse.SUPPRESS)  # one browser session of --serve
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from mtls_tui.lab.scenarios import SCENARIOS
 
+    if args.attach:
+        from mtls_tui.lab.serve import run_attached
+
+        return run_attached(Path(args.attach))
     if args.list:
         width = max(map(len, SCENARIOS))
         for scenario in SCENARIOS.values():
@@ -43,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.check:
             return _check(lab, args.json)
+        if args.serve:
+            from mtls_tui.lab.serve import serve
+
+            serve(lab, args.host, args.port)
+            return 0
         from mtls_tui.tui.app import run_tui
 
         return run_tui(lab.session(), lab=lab)

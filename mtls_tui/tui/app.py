@@ -118,7 +118,6 @@ class MtlsApp(App[None]):
         from mtls_tui.tui.session import reports_for
 
         worker = get_current_worker()
-        self.call_from_thread(self.notify, f"Reading {self.session.describe()}…", timeout=2)
         try:
             snapshot = self.session.load()
             client = self.session.client()
@@ -126,7 +125,7 @@ class MtlsApp(App[None]):
             self.post_message(LoadFailed(str(exc)))
             return
         if not worker.is_cancelled:
-            self.post_message(ClusterLoaded(snapshot, client, reports_for(snapshot, client, self.probes)))
+            self.post_message(ClusterLoaded(snapshot, client, reports_for(snapshot, client, self.probes, self.session.now())))
 
     @work(thread=True, exclusive=True, group="logs")
     def follow_logs(self) -> None:
@@ -254,7 +253,7 @@ class MtlsApp(App[None]):
     def _recompute(self, host: str) -> None:
         from mtls_tui.tui.session import reports_for
 
-        self.reports = reports_for(self.snapshot, self.client, self.probes)
+        self.reports = reports_for(self.snapshot, self.client, self.probes, self.session.now())
         self.query_one(HostList).show(self.reports, self.selected)
         if host == (self._report().host if self._report() else None):
             self._show_selected()
@@ -264,7 +263,7 @@ class MtlsApp(App[None]):
         if report is not None:
             self.selected = report.host
         self.query_one(VerdictPane).show(report)
-        self.query_one(CertTree).show(report)
+        self.query_one(CertTree).show(report, self.session.now())
         self.query_one(IngressPane).show(report, self.snapshot)
         probe = self.query_one(ProbePane)
         if report is not None:

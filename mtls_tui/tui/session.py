@@ -28,6 +28,10 @@ class Session:
     connect: str | None = None  # ADDR:PORT where every host is probed (the lab's gateway)
     passphrase: str | None = field(default=None, repr=False)
     label: str = ""
+    frozen_now: datetime | None = None  # a fixed clock, for screenshots that must not change with the date
+
+    def now(self) -> datetime:
+        return self.frozen_now or datetime.now(timezone.utc)
 
     def describe(self) -> str:
         if self.label:
@@ -61,6 +65,5 @@ class Session:
 
 
 def reports_for(snapshot: ClusterSnapshot, client: Material | None,
-                probes: dict[str, list[ProbeResult]]) -> list[HostReport]:
-    now = datetime.now(timezone.utc)
+                probes: dict[str, list[ProbeResult]], now: datetime) -> list[HostReport]:
     return [host_report(p, snapshot, now, client=client, probe=probes.get(p.host)) for p in host_policies(snapshot)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from rich.text import Text
 from textual.widgets import Tree
@@ -29,12 +29,11 @@ def _facts_lines(facts: CertFacts, now: datetime) -> list[str]:
 
 
 class CertTree(Tree):
-    def show(self, report: HostReport | None) -> None:
+    def show(self, report: HostReport | None, now: datetime) -> None:
         self.clear()
         self.root.expand()
         if report is None:
             return
-        now = datetime.now(timezone.utc)
         problems: dict[str, list[Finding]] = {}
         for finding in report.findings:
             problems.setdefault(finding.subject, []).append(finding)
