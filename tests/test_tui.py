@@ -74,3 +74,51 @@ async def test_bad_manifest_shows_one_line(tmp_path: Path) -> None:
         await settle(app, pilot)
         line = str(app.query_one("#verdict-line").render())
         assert "bad.yaml:2" in line and "Could not read" in line
+
+
+async def test_live_change_in_the_lab_changes_the_verdict(tmp_path: Path, nginx_binary: str) -> None:
+    """An object changed in the cluster (not through the app) reaches the verdict by watch."""
+    import copy
+
+    from mtls_tui.lab.environment import Lab
+
+    with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
+        app = MtlsApp(lab.session(), lab=lab)
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(100):
+                if app.reports and "probe-ok" in {f.code for f in app.reports[0].findings}:
+                    break
+                await pilot.pause(0.05)
+            assert app.reports[0].verdict == "mTLS works for meow.com"
+            secret = copy.deepcopy(lab.cluster.get("Secret", "default", "my-certs"))
+            del secret["data"]["ca.crt"]
+            lab.cluster.apply(secret)  # as `kubectl apply` would
+            for _ in range(100):
+                if app.reports and "secret-missing-ca" in {f.code for f in app.reports[0].findings}:
+                    break
+                await pilot.pause(0.05)
+            assert "secret-missing-ca" in {f.code for f in app.reports[0].findings}
+            assert app.reports[0].state == "broken"
+
+
+async def test_lab_scenario_switch_from_the_app(tmp_path: Path, nginx_binary: str) -> None:
+    from mtls_tui.lab.environment import Lab
+
+    with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
+        app = MtlsApp(lab.session(), lab=lab)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.5)
+            await pilot.press("l")
+            await pilot.pause(0.2)
+            from textual.widgets import OptionList
+
+            options = app.screen.query_one(OptionList)
+            options.highlighted = [o.id for o in options.options].index("wrong-ca")
+            await pilot.press("enter")
+            for _ in range(150):
+                codes = {f.code for f in app.reports[0].findings} if app.reports else set()
+                if {"client-cert-untrusted", "probe-cert-rejected"} <= codes:
+                    break
+                await pilot.pause(0.05)
+            assert {"client-cert-untrusted", "probe-cert-rejected"} <= codes
+            assert "wrong-ca" in app.sub_title

@@ -18,7 +18,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,35 +27,9 @@ from typing import Any, Callable
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.logs.records import LogRecord
 from mtls_tui.sources.kube import CONTROLLER_SELECTOR, KubeSource
+from mtls_tui.sources.streams import lines, shutdown
 
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
-
-
-def _shutdown(response: Any) -> None:
-    """Unblock a thread reading `response` from another thread."""
-    conn = getattr(response, "connection", None)
-    sock = getattr(conn, "sock", None)
-    if isinstance(sock, socket.socket):
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-    try:
-        response.close()
-    except Exception:  # noqa: BLE001 - closing a broken stream may raise anything; it is gone either way
-        pass
-
-
-def _lines(response: Any):
-    """Complete lines from a chunked stream, as text."""
-    pending = b""
-    for chunk in response.stream(4096, decode_content=False):
-        pending += chunk
-        *complete, pending = pending.split(b"\n")
-        for line in complete:
-            yield line.decode("utf-8", "replace")
-    if pending:
-        yield pending.decode("utf-8", "replace")
 
 
 def _kubelet_time(line: str) -> str:
@@ -111,7 +84,7 @@ class _PodStream(threading.Thread):
     def close(self) -> None:
         self.gone.set()
         if self.response is not None:
-            _shutdown(self.response)
+            shutdown(self.response)
 
     def run(self) -> None:
         attempt = 0
@@ -120,7 +93,7 @@ class _PodStream(threading.Thread):
                 self.response = self.follower.open_log(self.namespace, self.pod, self.container, self.last_stamp)
                 self.connects += 1
                 attempt = 0
-                for line in _lines(self.response):
+                for line in lines(self.response):
                     self._take(line)
             except Exception as exc:  # noqa: BLE001 - a dropped stream is reopened whatever broke it
                 if self.follower.stopping.is_set() or self.gone.is_set():
@@ -129,7 +102,7 @@ class _PodStream(threading.Thread):
                     return  # the pod is gone; the pod watch knows
             finally:
                 if self.response is not None:
-                    _shutdown(self.response)
+                    shutdown(self.response)
                     self.response = None
             if self.gone.wait(BACKOFF[min(attempt, len(BACKOFF) - 1)]) or self.follower.stopping.is_set():
                 return
@@ -212,7 +185,7 @@ class ControllerLogs:
             timeout_seconds=60, _preload_content=False, _request_timeout=(5, 90),
         )
         try:
-            for line in _lines(self._watch_response):
+            for line in lines(self._watch_response):
                 if not line.strip():
                     continue
                 event = json.loads(line)
@@ -225,7 +198,7 @@ class ControllerLogs:
                 elif event.get("type") in ("ADDED", "MODIFIED") and (obj.get("status") or {}).get("phase") in ("Running", None):
                     self._follow(obj)
         finally:
-            _shutdown(self._watch_response)
+            shutdown(self._watch_response)
             self._watch_response = None
         return version
 
@@ -265,7 +238,7 @@ class ControllerLogs:
     def stop(self) -> None:
         self.stopping.set()
         if self._watch_response is not None:
-            _shutdown(self._watch_response)
+            shutdown(self._watch_response)
         with self._lock:
             streams = list(self.streams.values())
         for stream in streams:
@@ -290,5 +263,5 @@ def read_controller_logs(source: KubeSource, *, tail: int | None = 100, since_se
         elif tail is not None:
             kwargs["tail_lines"] = tail
         response = core.read_namespaced_pod_log(meta.get("name"), meta.get("namespace"), _preload_content=False, **kwargs)
-        records += [parse_line(line, meta.get("name", ""), container, with_timestamp=True) for line in _lines(response) if line]
+        records += [parse_line(line, meta.get("name", ""), container, with_timestamp=True) for line in lines(response) if line]
     return sorted(records, key=lambda r: r.timestamp.timestamp() if r.timestamp else 0.0)

@@ -49,6 +49,12 @@ class LoadFailed(Message):
         self.error = error
 
 
+class ClusterChanged(Message):
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+
 class ProbeFinished(Message):
     def __init__(self, host: str, results: list, error: str | None = None) -> None:
         super().__init__()
@@ -81,6 +87,8 @@ class MtlsApp(App[None]):
         self.selected: str | None = None
         self.log_queue: queue.SimpleQueue = queue.SimpleQueue()
         self.follower = None
+        self.watcher = None
+        self._reload_timer = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -106,8 +114,9 @@ class MtlsApp(App[None]):
         self.load_cluster()
 
     def on_unmount(self) -> None:
-        if self.follower is not None:
-            self.follower.stop()
+        for stream in (self.follower, self.watcher):
+            if stream is not None:
+                stream.stop()
 
     # --- workers ----------------------------------------------------------------------
 
@@ -145,6 +154,35 @@ class MtlsApp(App[None]):
             self.follower.run()
         finally:
             source.close()
+
+    @work(thread=True, exclusive=True, group="watch")
+    def watch_cluster(self) -> None:
+        """Ingress and Secret changes reload the diagnosis, without a restart."""
+        from mtls_tui.sources.files import CannotRun
+        from mtls_tui.sources.kube import KubeSource
+        from mtls_tui.sources.watch import ClusterWatch
+
+        try:
+            source = KubeSource(self.session.context, self.session.namespace, self.session.kubeconfig)
+        except CannotRun:
+            return
+        self.watcher = ClusterWatch(source, lambda what: self.post_message(ClusterChanged(what)))
+        try:
+            self.watcher.run()
+        finally:
+            source.close()
+
+    def on_cluster_changed(self, message: ClusterChanged) -> None:
+        """Debounced: a kubectl apply of several objects reloads once."""
+        if self._reload_timer is not None:
+            self._reload_timer.stop()
+        self._reload_timer = self.set_timer(0.5, self._reload_after_change)
+        self.log(f"cluster changed: {message.what}")
+
+    def _reload_after_change(self) -> None:
+        self._reload_timer = None
+        self.probes.clear()
+        self.load_cluster()
 
     def _logs_note(self, note: str) -> None:
         pane = self.query_one(LogsPane)
@@ -214,6 +252,7 @@ class MtlsApp(App[None]):
             self.probe_all()
         if not self.session.manifests and self.follower is None:
             self.follow_logs()
+            self.watch_cluster()
         elif self.session.manifests:
             self._logs_note("logs need a cluster: these are manifest files")
 
