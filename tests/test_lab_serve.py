@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import aiohttp
 import pytest
 
 SESSION_TIMEOUT = 10.0
+STOP_TIMEOUT = 5.0
 
 
 def free_port() -> int:
@@ -62,13 +62,44 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def temp_folders() -> set[str]:
-    return {p for p in os.listdir(tempfile.gettempdir()) if p.startswith(("mtls-tui-", "mtls-lab-api-"))}
+def command_line(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+    except OSError:
+        return []
 
 
-async def browser_session(port: int) -> str:
-    """What textual.js does: the page, then the websocket with the terminal size, a
-    resize and a ping. Returns the terminal output seen until the app shows the lab."""
+def lab_folders(pids: set[int]) -> set[Path]:
+    """The lab's private folder (from the attach command) and nginx's prefix (-p)."""
+    folders = set()
+    for pid in pids:
+        words = command_line(pid)
+        for flag, to_folder in (("--attach", lambda p: p.parent), ("-p", lambda p: p)):
+            if flag in words[:-1]:
+                folders.add(to_folder(Path(words[words.index(flag) + 1])))
+    return folders
+
+
+async def terminal_output(ws: aiohttp.ClientWebSocketResponse) -> str:
+    """Terminal output until the app shows the healthy lab's host."""
+    seen = ""
+    async for message in ws:
+        if message.type == aiohttp.WSMsgType.BINARY:
+            seen += message.data.decode("utf-8", "replace")
+        if "meow.com" in seen and "scenario healthy" in seen:
+            return seen
+    pytest.fail(f"the session ended before the app showed the lab: {seen[-500:]!r}")
+
+
+async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
+    async for _ in ws:  # ends when the server closes the websocket
+        pass
+
+
+async def browser_then_ctrl_c(port: int, server: subprocess.Popen) -> set[int]:
+    """What textual.js does (the page, then the websocket with the terminal size, a
+    resize and a ping), then Ctrl+C while the tab is still open. Returns the processes
+    the server had started."""
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/") as page:
             assert page.status == 200
@@ -79,23 +110,18 @@ async def browser_session(port: int) -> str:
         async with http.ws_connect(f"ws://127.0.0.1:{port}/ws?width=120&height=40") as ws:
             await ws.send_json(["resize", {"width": 120, "height": 40}])
             await ws.send_json(["ping", "1"])
-            return await asyncio.wait_for(terminal_output(ws), SESSION_TIMEOUT)
-
-
-async def terminal_output(ws: aiohttp.ClientWebSocketResponse) -> str:
-    seen = ""
-    async for message in ws:
-        if message.type == aiohttp.WSMsgType.BINARY:
-            seen += message.data.decode("utf-8", "replace")
-        if "meow.com" in seen and "scenario healthy" in seen:
-            return seen
-    pytest.fail(f"the session ended before the app showed the lab: {seen[-500:]!r}")
+            seen = await asyncio.wait_for(terminal_output(ws), SESSION_TIMEOUT)
+            assert "mtls-tui" in seen
+            children = descendants(server.pid)
+            assert any("--attach" in command_line(pid) for pid in children), "the session runs no app"
+            server.send_signal(signal.SIGINT)
+            await asyncio.wait_for(drain(ws), STOP_TIMEOUT)  # the server closes the tab's session
+    return children
 
 
 @pytest.mark.nginx
 def test_browser_session_and_clean_stop(tmp_path: Path, nginx_binary: str) -> None:
     port = free_port()
-    before = temp_folders()
     env = {**os.environ, "PATH": f"{Path(nginx_binary).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     server = subprocess.Popen(
         [sys.executable, "-m", "mtls_tui", "lab", "--serve", "--port", str(port), "--dir", str(tmp_path / "pki")],
@@ -103,20 +129,17 @@ def test_browser_session_and_clean_stop(tmp_path: Path, nginx_binary: str) -> No
     )
     try:
         wait_for_port(port, server)
-        seen = asyncio.run(browser_session(port))
-        assert "mtls-tui" in seen
-        children = descendants(server.pid)
-        assert children, "the browser session runs no app"
-        server.send_signal(signal.SIGINT)
-        output, _ = server.communicate(timeout=5)
+        children = asyncio.run(browser_then_ctrl_c(port, server))
+        output, _ = server.communicate(timeout=STOP_TIMEOUT)
     finally:
         if server.poll() is None:
-            server.kill()
-            server.communicate()
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=30)
     assert server.returncode == 0, output
-    assert f"http://127.0.0.1:{port}" in output and "Traceback" not in output
+    assert f"served on http://127.0.0.1:{port}" in output and "Traceback" not in output
     assert not [pid for pid in children if alive(pid)]
-    assert temp_folders() <= before
+    folders = lab_folders(children)
+    assert len(folders) == 2 and not [folder for folder in folders if folder.exists()]
     socket.create_server(("127.0.0.1", port)).close()  # the port is free again
     assert (tmp_path / "pki" / "lab-client.key").read_text() not in output
 

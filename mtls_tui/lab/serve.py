@@ -21,6 +21,7 @@ import os
 import shlex
 import socket
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ CONTROL_SOCKET = "control.sock"
 SESSION_FIELDS = ("context", "kubeconfig", "cert", "key", "connect", "label")  # no passphrase, no key bytes
 SWITCH_TIMEOUT = 60.0  # a switch restarts nginx; nginx alone may take 10 s to come up
 WATCH_INTERVAL = 1.0
+EXIT_GRACE = 2.0  # seconds an attached screen's process may linger after the screen closed
 
 log = logging.getLogger("mtls-tui.serve")
 
@@ -93,15 +95,21 @@ class AttachedLab:
 
 
 class AttachedApp(MtlsApp):
-    """The screen on a served lab: also reloads when another browser switched the scenario."""
+    """The screen on a served lab: also reloads when another browser switched the
+    scenario, and leaves promptly when its browser goes."""
 
     def __init__(self, lab: AttachedLab) -> None:
         super().__init__(lab.session(), lab=lab)
         self.shown = lab.scenario
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # Textual also runs MtlsApp.on_mount: handlers run up the MRO
         self.set_interval(WATCH_INTERVAL, self._watch_lab)
+
+    def on_unmount(self) -> None:
+        """Python waits at exit for worker threads, and one may sit in a network read for
+        a minute; the server waits for this process before it can close the tab's session
+        or stop. By now the screen is closed, so nothing is lost by not waiting."""
+        threading.Timer(EXIT_GRACE, os._exit, (0,)).start()
 
     def _watch_lab(self) -> None:
         if self.lab.scenario != self.shown:
@@ -132,6 +140,7 @@ class LabServer(Server):
         super().__init__(command, host=host, port=port, title="mtls-tui lab")
         self._control: asyncio.AbstractServer | None = None
         self._switching = asyncio.Lock()
+        self._sessions: set[asyncio.Task] = set()
 
     async def on_startup(self, app: web.Application) -> None:
         self._control = await asyncio.start_unix_server(self._handle_switch, path=str(self.lab.private / CONTROL_SOCKET))
@@ -141,9 +150,22 @@ class LabServer(Server):
         self.console.print("Ctrl+C stops the server and the lab.", style="cyan")
 
     async def on_shutdown(self, app: web.Application) -> None:
+        """Close every browser session now: aiohttp would otherwise wait a minute for
+        open websockets. A cancelled session quits its app (textual-serve's handler)."""
         if self._control is not None:
             self._control.close()
             await self._control.wait_closed()
+        for session in self._sessions:
+            session.cancel()
+
+    async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        session = asyncio.current_task()
+        assert session is not None
+        self._sessions.add(session)
+        try:
+            return await super().handle_websocket(request)
+        finally:
+            self._sessions.discard(session)
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         """The page's websocket and static URLs as the browser reached us: with

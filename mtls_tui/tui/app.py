@@ -211,34 +211,33 @@ class MtlsApp(App[None]):
         self.probes.clear()
         self.load_cluster()
 
-    @work(exclusive=True, group="probe")
-    async def run_probe(self, host: str, spec) -> None:
+    @work(thread=True, exclusive=True, group="probe")
+    def run_probe(self, host: str, spec) -> None:
+        """In a thread with its own event loop, so the screen's work does not show in the timings."""
         from mtls_tui.errors import InputError
-        from mtls_tui.sources.probe import probe
+        from mtls_tui.sources.probe import run_probe
 
         try:
-            results = await probe(spec)
+            self.post_message(ProbeFinished(host, run_probe(spec)))
         except InputError as exc:
             self.post_message(ProbeFinished(host, [], str(exc)))
-            return
-        self.post_message(ProbeFinished(host, results))
 
-    @work(exclusive=True, group="probe")
-    async def probe_all(self) -> None:
+    @work(thread=True, exclusive=True, group="probe")
+    def probe_all(self) -> None:
         """After a load: probe every host the session knows how to reach."""
         from mtls_tui.errors import InputError
-        from mtls_tui.sources.probe import probe
+        from mtls_tui.sources.probe import run_probe
 
+        worker = get_current_worker()
         for report in list(self.reports):
-            spec = self._tagged(self.session.probe_spec(report.policy))
-            if spec is None:
+            spec = self.call_from_thread(self._tagged, self.session.probe_spec(report.policy))
+            if spec is None or worker.is_cancelled:
                 continue
             try:
-                results = await probe(spec)
+                self.post_message(ProbeFinished(report.host, run_probe(spec)))
             except InputError as exc:
                 self.post_message(ProbeFinished(report.host, [], str(exc)))
                 return
-            self.post_message(ProbeFinished(report.host, results))
 
     # --- messages up ------------------------------------------------------------------
 

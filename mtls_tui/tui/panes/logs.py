@@ -62,6 +62,10 @@ class LogsPane(Vertical):
             view.write(self.format_record(record))
         self._status()
 
+    def on_show(self) -> None:
+        if self.stale:
+            self.redraw()
+
     def _status(self) -> None:
         state = "PAUSED (space resumes)" if self.buffer.paused else "live"
         self.query_one("#logs-status", Static).update(

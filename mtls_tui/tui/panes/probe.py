@@ -26,6 +26,8 @@ class ProbePane(VerticalScroll):
             self.values = values
             self.insecure = insecure
 
+    _shown: tuple | None = None  # what show() last drew, to draw again at a new width
+
     def compose(self):
         with Grid(id="probe-form"):
             for name, label, placeholder in FIELDS:
@@ -60,7 +62,12 @@ class ProbePane(VerticalScroll):
     def show_running(self, url: str) -> None:
         self.query_one("#probe-results", Static).update(Text(f"Probing {url} without and with the client certificate…", style="italic"))
 
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
+
     def show(self, results: list[ProbeResult] | None, error: str | None = None) -> None:
+        self._shown = (results, error)
         target = self.query_one("#probe-results", Static)
         if error:
             target.update(Text(error, style="bold red"))
@@ -70,7 +77,7 @@ class ProbePane(VerticalScroll):
             return
         scale = max([r.timings.total or 0 for r in results] + [1.0])
         table = Table(expand=True)
-        if self.size.width >= 100:  # side by side where it fits, one above the other where it does not
+        if self.size.width >= 110:  # side by side where it fits, one above the other where it does not
             for result in results:
                 table.add_column(Text(result.label, style="bold"), ratio=1)
             table.add_row(*(probe_column(r, scale) for r in results))

@@ -36,5 +36,6 @@ class VerdictPane(VerticalScroll):
             findings.update("")
             return
         word, style = STATE_STYLE[report.state]
-        line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (report.verdict, "bold")))
+        verdict = report.verdict.removeprefix("broken: ")  # the badge already says it
+        line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (verdict, "bold")))
         findings.update(Group(summary(report), Text(""), *[item for f in report.findings for item in (finding_block(f), Text(""))]))
