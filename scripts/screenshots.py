@@ -11,7 +11,8 @@ from pathlib import Path
 from mtls_tui.lab.environment import Lab
 from mtls_tui.tui.app import MtlsApp
 
-TABS = (("1", "verdict"), ("2", "certificates"), ("3", "ingress-secret"), ("4", "probe"), ("5", "logs"))
+TABS = (("1", "verdict"), ("2", "certificates"), ("3", "ingress-secret"), ("4", "probe"), ("5", "logs"),
+        ("w", "walkthrough"))
 
 
 async def settle(app: MtlsApp, pilot, seconds: float = 0.4) -> None:

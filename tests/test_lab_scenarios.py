@@ -72,3 +72,18 @@ def test_twenty_starts_leave_nothing_behind(tmp_path: Path, nginx_binary: str) -
         sock.bind(("127.0.0.1", port))
     assert not nginx_processes(prefixes)
     assert (tmp_path / "pki" / "ca.crt").exists()  # the user's PKI stays
+
+
+@pytest.mark.parametrize(("scenario", "states"), [
+    ("healthy", ["done"] * 7),
+    ("missing-ca-key", ["done", "failed", "done", "failed", "failed", "failed", "failed"]),
+    ("no-client-cert", ["done", "done", "done", "done", "done", "pending", "done"]),
+])
+def test_walkthrough_states(scenario: str, states: list[str], tmp_path: Path, nginx_binary: str) -> None:
+    from mtls_tui.lab.walkthrough import walkthrough
+
+    with Lab(tmp_path / "pki", scenario, nginx_binary=nginx_binary) as lab:
+        [report] = diagnose(lab)
+        kinds = {(k, o["metadata"]["name"]) for k in ("Deployment", "Service") for o in lab.cluster.objects(k)}
+        steps = walkthrough(lab.folder, lab.session().load(), report, kinds)
+    assert [s.state for s in steps] == states, [(s.title, s.state, s.detail) for s in steps]

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterable
 
 import aiohttp
 import pytest
@@ -63,17 +64,17 @@ def alive(pid: int) -> bool:
 
 
 def command_line(pid: int) -> list[str]:
+    """Its words; nginx rewrites its own as one string, hence the split on spaces too."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().replace("\0", " ").split()
     except OSError:
         return []
 
 
-def lab_folders(pids: set[int]) -> set[Path]:
+def lab_folders(command_lines: Iterable[list[str]]) -> set[Path]:
     """The lab's private folder (from the attach command) and nginx's prefix (-p)."""
     folders = set()
-    for pid in pids:
-        words = command_line(pid)
+    for words in command_lines:
         for flag, to_folder in (("--attach", lambda p: p.parent), ("-p", lambda p: p)):
             if flag in words[:-1]:
                 folders.add(to_folder(Path(words[words.index(flag) + 1])))
@@ -96,10 +97,10 @@ async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
         pass
 
 
-async def browser_then_ctrl_c(port: int, server: subprocess.Popen) -> set[int]:
+async def browser_then_ctrl_c(port: int, server: subprocess.Popen) -> dict[int, list[str]]:
     """What textual.js does (the page, then the websocket with the terminal size, a
     resize and a ping), then Ctrl+C while the tab is still open. Returns the processes
-    the server had started."""
+    the server had started, with their command lines."""
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/") as page:
             assert page.status == 200
@@ -112,8 +113,8 @@ async def browser_then_ctrl_c(port: int, server: subprocess.Popen) -> set[int]:
             await ws.send_json(["ping", "1"])
             seen = await asyncio.wait_for(terminal_output(ws), SESSION_TIMEOUT)
             assert "mtls-tui" in seen
-            children = descendants(server.pid)
-            assert any("--attach" in command_line(pid) for pid in children), "the session runs no app"
+            children = {pid: command_line(pid) for pid in descendants(server.pid)}
+            assert any("--attach" in words for words in children.values()), "the session runs no app"
             server.send_signal(signal.SIGINT)
             await asyncio.wait_for(drain(ws), STOP_TIMEOUT)  # the server closes the tab's session
     return children
@@ -138,7 +139,7 @@ def test_browser_session_and_clean_stop(tmp_path: Path, nginx_binary: str) -> No
     assert server.returncode == 0, output
     assert f"served on http://127.0.0.1:{port}" in output and "Traceback" not in output
     assert not [pid for pid in children if alive(pid)]
-    folders = lab_folders(children)
+    folders = lab_folders(children.values())
     assert len(folders) == 2 and not [folder for folder in folders if folder.exists()]
     socket.create_server(("127.0.0.1", port)).close()  # the port is free again
     assert (tmp_path / "pki" / "lab-client.key").read_text() not in output

@@ -30,7 +30,7 @@ from mtls_tui.tui.panes.ingress import IngressPane
 from mtls_tui.tui.panes.logs import LogsPane
 from mtls_tui.tui.panes.probe import ProbePane
 from mtls_tui.tui.panes.verdict import VerdictPane
-from mtls_tui.tui.screens import HelpScreen, ScenarioScreen
+from mtls_tui.tui.screens import HelpScreen, ScenarioScreen, WalkthroughScreen
 from mtls_tui.tui.session import Session
 
 TABS = ("tab-verdict", "tab-certs", "tab-ingress", "tab-probe", "tab-logs")
@@ -72,6 +72,7 @@ class MtlsApp(App[None]):
         Binding("e", "export", "Export"),
         Binding("question_mark", "help", "Help"),
         Binding("l", "scenario", "Lab scenario", show=False),
+        Binding("w", "walkthrough", "Walkthrough", show=False),
         Binding("slash", "filter_logs", "Filter logs", show=False),
         *(Binding(str(i + 1), f"tab('{tab}')", show=False) for i, tab in enumerate(TABS)),
     ]
@@ -342,6 +343,19 @@ class MtlsApp(App[None]):
         self.action_tab("tab-logs")
         self.query_one("#logs-filter").focus()
 
+    def action_walkthrough(self) -> None:
+        if self.lab is None:
+            self.notify("The walkthrough follows the lab: mtls-tui lab", severity="warning")
+            return
+        from mtls_tui.lab.walkthrough import walkthrough
+
+        def steps():
+            report = next((r for r in self.reports if r.host == "meow.com"), None)
+            kinds = {(k, o["metadata"]["name"]) for k in ("Deployment", "Service") for o in self.lab.cluster.objects(k)}
+            return walkthrough(self.lab.folder, self.snapshot, report, kinds)
+
+        self.push_screen(WalkthroughScreen(steps))
+
     def action_scenario(self) -> None:
         if self.lab is None:
             self.notify("Scenarios exist in the lab only: mtls-tui lab", severity="warning")
@@ -387,6 +401,7 @@ class MtlsApp(App[None]):
         if self.lab is not None:
             from mtls_tui.lab.scenarios import SCENARIOS
 
+            yield SystemCommand("Lab walkthrough", "The article's steps as a checklist with live state", self.action_walkthrough)
             for name, scenario in SCENARIOS.items():
                 yield SystemCommand(f"Lab scenario: {name}", scenario.description, lambda n=name: self.switch_scenario(n))
 

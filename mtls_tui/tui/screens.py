@@ -1,4 +1,4 @@
-"""Modal screens: help, and the lab's scenario picker."""
+"""Modal screens: help, the lab's scenario picker and the workshop walkthrough."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, OptionList
+from textual.widgets import Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 HELP = """\
@@ -25,6 +25,7 @@ Pick a host on the left; the tabs show why its client-certificate set-up works o
 | e | export the diagnosis (Markdown and JSON) |
 | ctrl+p | command palette |
 | l | lab only: switch the scenario (a mistake to show) |
+| w | lab only: the article's steps as a checklist, with live state |
 | space | on the Logs tab: pause or resume |
 | q | quit |
 
@@ -56,3 +57,36 @@ class ScenarioScreen(ModalScreen[str | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+
+STATE_MARKS = {"done": ("✔ done", "green"), "failed": ("✖ failed", "bold red"), "pending": ("… pending", "yellow")}
+
+
+class WalkthroughScreen(ModalScreen[None]):
+    """The seed's steps with their commands and live state; `r` reads the state again."""
+
+    BINDINGS = [Binding("escape,q,w", "dismiss", "Close"), Binding("r", "refresh_steps", "Refresh")]
+
+    def __init__(self, steps_of) -> None:
+        super().__init__()
+        self.steps_of = steps_of  # a callable: the app computes the steps from its current state
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="walkthrough"):
+            yield Static(id="walkthrough-body")
+
+    def on_mount(self) -> None:
+        self.action_refresh_steps()
+
+    def action_refresh_steps(self) -> None:
+        from rich.console import Group
+        from rich.text import Text
+
+        parts = [Text("Workshop walkthrough: the article's steps in this lab (r refreshes, esc closes)", style="bold"), Text("")]
+        for number, step in enumerate(self.steps_of(), 1):
+            mark, style = STATE_MARKS[step.state]
+            parts.append(Text.assemble((f"{number}. {step.title}  ", "bold"), (mark, style)))
+            parts.append(Text(f"   {step.detail}", style="dim"))
+            parts += [Text(f"   $ {line}", style="cyan") for line in step.command.splitlines()]
+            parts.append(Text(""))
+        self.query_one("#walkthrough-body", Static).update(Group(*parts))
