@@ -17,6 +17,8 @@ from typing import Iterable
 import aiohttp
 import pytest
 
+from mtls_tui.lab.serve import AttachedLab
+
 SESSION_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
 
@@ -81,15 +83,15 @@ def lab_folders(command_lines: Iterable[list[str]]) -> set[Path]:
     return folders
 
 
-async def terminal_output(ws: aiohttp.ClientWebSocketResponse) -> str:
-    """Terminal output until the app shows the healthy lab's host."""
+async def terminal_output(ws: aiohttp.ClientWebSocketResponse, *wanted: str) -> str:
+    """Terminal output until every wanted text appeared."""
     seen = ""
     async for message in ws:
         if message.type == aiohttp.WSMsgType.BINARY:
             seen += message.data.decode("utf-8", "replace")
-        if "meow.com" in seen and "scenario healthy" in seen:
+        if all(text in seen for text in wanted):
             return seen
-    pytest.fail(f"the session ended before the app showed the lab: {seen[-500:]!r}")
+    pytest.fail(f"the session ended before the app showed {wanted}: {seen[-500:]!r}")
 
 
 async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
@@ -99,8 +101,9 @@ async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
 
 async def browser_then_ctrl_c(port: int, server: subprocess.Popen) -> dict[int, list[str]]:
     """What textual.js does (the page, then the websocket with the terminal size, a
-    resize and a ping), then Ctrl+C while the tab is still open. Returns the processes
-    the server had started, with their command lines."""
+    resize and a ping); a scenario switch from another browser, which this one follows;
+    then Ctrl+C while the tab is still open. Returns the processes the server had
+    started, with their command lines."""
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/") as page:
             assert page.status == 200
@@ -111,10 +114,13 @@ async def browser_then_ctrl_c(port: int, server: subprocess.Popen) -> dict[int, 
         async with http.ws_connect(f"ws://127.0.0.1:{port}/ws?width=120&height=40") as ws:
             await ws.send_json(["resize", {"width": 120, "height": 40}])
             await ws.send_json(["ping", "1"])
-            seen = await asyncio.wait_for(terminal_output(ws), SESSION_TIMEOUT)
-            assert "mtls-tui" in seen
+            await asyncio.wait_for(terminal_output(ws, "mtls-tui", "meow.com", "scenario healthy"), SESSION_TIMEOUT)
             children = {pid: command_line(pid) for pid in descendants(server.pid)}
-            assert any("--attach" in words for words in children.values()), "the session runs no app"
+            [session_file] = {words[words.index("--attach") + 1] for words in children.values() if "--attach" in words}
+            lab = AttachedLab(Path(session_file))
+            await asyncio.to_thread(lab.switch, "no-client-cert")
+            assert lab.scenario == "no-client-cert" and lab.session().cert is None
+            await asyncio.wait_for(terminal_output(ws, "scenario no-client-cert"), SESSION_TIMEOUT)
             server.send_signal(signal.SIGINT)
             await asyncio.wait_for(drain(ws), STOP_TIMEOUT)  # the server closes the tab's session
     return children

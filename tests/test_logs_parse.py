@@ -633,3 +633,12 @@ def test_every_timestamp_is_aware_so_pods_merge_in_order() -> None:
     stamps = [parse_line(raw, with_timestamp=flag).timestamp for raw, flag in lines]
     assert all(stamp is not None and stamp.utcoffset() is not None for stamp in stamps)
     assert stamps[3] == stamps[1] - timedelta(hours=2)
+
+
+def test_kubelet_time_without_python_311_parsing() -> None:
+    """The path Python 3.10 takes: `Z` and nine fraction digits normalised first."""
+    from mtls_tui.logs.parse import _normalised_time
+
+    assert _normalised_time("2026-11-28T21:45:34.090212345Z") == datetime(2026, 11, 28, 21, 45, 34, 90212, tzinfo=timezone.utc)
+    assert _normalised_time("2026-11-28T21:45:34.09Z") == datetime(2026, 11, 28, 21, 45, 34, 90000, tzinfo=timezone.utc)
+    assert _normalised_time("not a time") is None

@@ -15,6 +15,7 @@ and reloads, so all browsers keep showing the same lab.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -166,6 +167,10 @@ class LabServer(Server):
             return await super().handle_websocket(request)
         finally:
             self._sessions.discard(session)
+            # textual-serve keeps the app's process transport in reference cycles (a
+            # cancelled session's traceback) with stdin open; collected after the loop
+            # closed, it fails loudly on Ctrl+C. Collect it while the loop still runs.
+            gc.collect()
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         """The page's websocket and static URLs as the browser reached us: with

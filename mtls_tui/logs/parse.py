@@ -86,18 +86,29 @@ def parse_line(raw: str, pod: str = "", container: str = "", *, with_timestamp: 
 
 
 def _kubelet_time(token: str) -> datetime | None:
-    """RFC3339Nano (`…34.090212345Z`). Python 3.10's fromisoformat takes neither the
-    `Z` nor nine fraction digits, so both are normalised first (microseconds kept)."""
+    """RFC3339Nano (`…34.090212345Z`). Python 3.11 reads it as it is; 3.10's
+    fromisoformat takes neither the `Z` nor nine fraction digits, so only when the
+    fast path fails is the token normalised (microseconds kept)."""
+    try:
+        moment = datetime.fromisoformat(token)
+    except ValueError:
+        moment = _normalised_time(token)
+        if moment is None:
+            return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
+
+
+def _normalised_time(token: str) -> datetime | None:
     if token.endswith("Z"):
         token = token[:-1]
         dot = token.find(".")
         if dot >= 0:
             token = token[:dot + 1] + token[dot + 1:dot + 7].ljust(6, "0")
+        token += "+00:00"
     try:
-        moment = datetime.fromisoformat(token)
+        return datetime.fromisoformat(token)
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
 
 
 def _klog_record(
