@@ -92,13 +92,11 @@ def test_pages_not_one_request_per_ingress(pki: SeedPki, tmp_path: Path) -> None
     ingresses = [meow_ingress(name=f"ing-{i}", host=f"h{i}.example") for i in range(1200)]
     with LabCluster(seed_objects(pki) + ingresses) as lab:
         source = KubeSource(kubeconfig=str(lab.write_kubeconfig(tmp_path / "kubeconfig")))
-        calls = []
-        original = source._call
-        source._call = lambda *a, **k: calls.append(a[0].__name__) or original(*a, **k)
         try:
             snapshot = source.snapshot()
         finally:
             source.close()
+        calls = source.requests
     assert len(snapshot.ingresses) == 1201
     assert calls.count("list_ingress_for_all_namespaces") == 3  # 500 a page
     assert calls.count("read_namespaced_secret") == 1
@@ -118,13 +116,11 @@ def test_many_secrets_are_listed_in_pages_or_read_one_by_one(pki: SeedPki, tmp_p
             if forbid_list:
                 lab.forbid("list", "secrets")
             source = KubeSource(kubeconfig=kubeconfig)
-            calls = []
-            original = source._call
-            source._call = lambda *a, **k: calls.append(a[0].__name__) or original(*a, **k)
             try:
                 snapshot = source.snapshot()
             finally:
                 source.close()
+            calls = source.requests
             name, count = next(iter(expected.items()))
             assert calls.count(name) == count, calls
             assert len(snapshot.secrets) == 31 and [p.ref for p in snapshot.secret_problems] == ["default/gone"]

@@ -69,6 +69,7 @@ class KubeSource:
         from kubernetes import client, config
 
         self.namespace = namespace
+        self.requests: list[str] = []  # the API calls made, by client method: for tests and benchmarks
         path = kubeconfig_path(kubeconfig)
         if not os.path.exists(path) and os.environ.get("KUBERNETES_SERVICE_HOST"):
             configuration = client.Configuration()
@@ -95,6 +96,7 @@ class KubeSource:
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
+        self.requests.append(func.__name__)
         try:
             response = func(*args, _preload_content=False, _request_timeout=(5, 30), **kwargs)
         except ApiException:
