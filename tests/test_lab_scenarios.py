@@ -87,3 +87,11 @@ def test_walkthrough_states(scenario: str, states: list[str], tmp_path: Path, ng
         kinds = {(k, o["metadata"]["name"]) for k in ("Deployment", "Service") for o in lab.cluster.objects(k)}
         steps = walkthrough(lab.folder, lab.session().load(), report, kinds)
     assert [s.state for s in steps] == states, [(s.title, s.state, s.detail) for s in steps]
+
+
+def test_v3_pki_on_request(tmp_path: Path, nginx_binary: str) -> None:
+    with Lab(tmp_path / "pki", nginx_binary=nginx_binary, v3=True) as lab:
+        [report] = diagnose(lab)
+    codes = {f.code for f in report.findings}
+    assert "probe-ok" in codes and not codes & {"cert-v1", "server-cert-no-san"}
+    assert report.state == "works"

@@ -116,3 +116,24 @@ def test_probe_is_tied_to_its_access_log_line(tmp_path: Path, nginx_binary: str)
     lines = {probe_id(r): r for r in records if probe_id(r)}
     assert lines["cafe0001-0"].parsed.status == results[0].status == 400
     assert lines["cafe0001-1"].parsed.status == results[1].status == 200
+
+
+def test_logs_command_marks_mtls_lines(pki: SeedPki, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    with LabCluster(seed_objects(pki)) as lab:
+        kubeconfig = str(lab.write_kubeconfig(tmp_path / "kubeconfig"))
+        log = lab.pod_log(CONTROLLER_NAMESPACE, PODS[0], "controller")
+        log.append(klog(1))
+        log.append('2026/11/28 21:45:34 [info] 31#31: *5 client SSL certificate verify error: (20:unable to get local issuer certificate) '
+                   'while reading client request headers, client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"')
+        run = lambda *extra: subprocess.run([sys.executable, "-m", "mtls_tui", "logs", "--kubeconfig", kubeconfig, *extra],
+                                            capture_output=True, text=True, timeout=60, env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"})
+        out = run()
+        assert out.returncode == 0 and "line 1" in out.stdout
+        assert "◀ probe-cert-rejected" in out.stdout and "(20:unable to get local issuer certificate)" in out.stdout
+        grep = run("--grep", "verify error")
+        assert "line 1" not in grep.stdout and "verify error" in grep.stdout
+        bad = run("--since", "ten minutes")
+        assert bad.returncode == 2 and "is not a duration" in bad.stderr

@@ -170,3 +170,9 @@ def test_server_verification_like_curl(lab) -> None:
     results = run_probe(wrong)
     assert results[0].status == 400 and "certificate verify failed" in results[0].server_verify_error
     assert "server-cert-untrusted" in {f.code for f in probe_findings(results)}
+
+
+def test_http2_on_request(lab) -> None:
+    results, codes = probe(lab, "meow.com", http2=True)
+    assert [r.alpn for r in results] == ["h2", "h2"] and results[1].http_version == "HTTP/2"
+    assert statuses(results) == [400, 200] and "probe-ok" in codes

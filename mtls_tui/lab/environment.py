@@ -90,12 +90,13 @@ class _LogFeeder(threading.Thread):
 
 
 class Lab:
-    def __init__(self, folder: Path, scenario: str = "healthy", nginx_binary: str | None = None) -> None:
+    def __init__(self, folder: Path, scenario: str = "healthy", nginx_binary: str | None = None, v3: bool = False) -> None:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r} (mtls-tui lab --list)")
         self.folder = Path(folder)
         self.scenario = scenario
         self.nginx_binary = nginx_binary
+        self.v3 = v3
         self.pki: SeedPki | None = None
         self.cluster: LabCluster | None = None
         self.gateway: Gateway | None = None
@@ -107,7 +108,7 @@ class Lab:
 
     def start(self) -> "Lab":
         try:
-            self.pki = write_seed_pki(self.folder, seed_pki())
+            self.pki = write_seed_pki(self.folder, seed_pki(v3=self.v3))
             self.private = Path(tempfile.mkdtemp(prefix="mtls-tui-lab-"))
             objects, self.client = SCENARIOS[self.scenario].build(self.pki)
             self.cluster = LabCluster(objects).start()

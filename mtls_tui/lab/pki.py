@@ -21,15 +21,17 @@ class SeedPki:
     client: Issued
 
 
-def seed_pki(key_bits: int = 2048) -> SeedPki:
-    """The seed's three certificates (CA v3; server and client v1, as `openssl x509 -req` makes them).
+def seed_pki(key_bits: int = 2048, v3: bool = False) -> SeedPki:
+    """The seed's three certificates (CA v3; server and client v1, as `openssl x509 -req`
+    makes them), or with `v3` the form strict clients want: SAN and EKU.
 
     The seed uses 4096-bit keys; 2048 keeps the lab quick and is still accepted at
     security level 2.
     """
     ca = issue_ca("Fern Cert Authority", key=new_key(bits=key_bits), days=356)
-    server = issue_leaf("meow.com", ca, serial=1, key=new_key(bits=key_bits))
-    client = issue_leaf("Fern", ca, serial=2, key=new_key(bits=key_bits))
+    server = issue_leaf("meow.com", ca, serial=1, key=new_key(bits=key_bits), v1=not v3,
+                        sans=["meow.com"] if v3 else (), eku=["serverAuth"] if v3 else ())
+    client = issue_leaf("Fern", ca, serial=2, key=new_key(bits=key_bits), v1=not v3, eku=["clientAuth"] if v3 else ())
     return SeedPki(ca, server, client)
 
 
