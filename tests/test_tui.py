@@ -122,3 +122,29 @@ async def test_lab_scenario_switch_from_the_app(tmp_path: Path, nginx_binary: st
                 await pilot.pause(0.05)
             assert {"client-cert-untrusted", "probe-cert-rejected"} <= codes
             assert "wrong-ca" in app.sub_title
+
+
+async def test_open_a_client_certificate_file(gateway_session) -> None:
+    """`o` opens another client certificate; the verdict judges it against the host's CA."""
+    from mtls_tui.certs.issue import issue_ca, issue_leaf, new_key
+
+    session, folder = gateway_session
+    stranger = issue_leaf("Fern", issue_ca("Other CA", key=new_key("ec")), key=new_key("ec"))
+    (folder / "stranger.pem").write_bytes(stranger.cert_pem() + stranger.key_pem())
+    app = MtlsApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("o")
+        await pilot.pause(0.2)
+        app.screen.query_one("#open-path").value = str(folder / "stranger.pem")
+        await pilot.press("enter")
+        for _ in range(100):
+            codes = {f.code for f in app.reports[0].findings} if app.reports else set()
+            if "client-cert-untrusted" in codes and "probe-cert-rejected" in codes:
+                break
+            await pilot.pause(0.05)
+        assert {"client-cert-untrusted", "probe-cert-rejected"} <= codes
+        await pilot.press("2")
+        tree = app.query_one("#certs")
+        labels = [str(node.label) for node in tree.root.children]
+        assert any(label.startswith("client") and "client-cert-untrusted" in label for label in labels)

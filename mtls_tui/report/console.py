@@ -119,6 +119,9 @@ def print_inspect(console: Console, report: InspectReport, now: datetime) -> Non
         console.print()
 
 
+HEADERS_SHOWN = 8
+
+
 def _bar(value: float | None, scale: float, width: int = 14) -> Text:
     if value is None:
         return Text("—", style="dim")
@@ -153,6 +156,8 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
     snippet = body_summary(result.body)
     if snippet:
         grid.add_row("Body", Text(snippet))
+    for index, (name, value) in enumerate(result.headers[:HEADERS_SHOWN]):
+        grid.add_row("Headers" if index == 0 else "", Text(f"{name}: {value}", style="dim"))
     return grid
 
 

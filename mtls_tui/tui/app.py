@@ -30,7 +30,7 @@ from mtls_tui.tui.panes.ingress import IngressPane
 from mtls_tui.tui.panes.logs import LogsPane
 from mtls_tui.tui.panes.probe import ProbePane
 from mtls_tui.tui.panes.verdict import VerdictPane
-from mtls_tui.tui.screens import HelpScreen, ScenarioScreen, WalkthroughScreen
+from mtls_tui.tui.screens import HelpScreen, OpenFileScreen, ScenarioScreen, WalkthroughScreen
 from mtls_tui.tui.session import Session
 
 TABS = ("tab-verdict", "tab-certs", "tab-ingress", "tab-probe", "tab-logs")
@@ -73,6 +73,7 @@ class MtlsApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("l", "scenario", "Lab scenario", show=False),
         Binding("w", "walkthrough", "Walkthrough", show=False),
+        Binding("o", "open_client", "Open cert", show=False),
         Binding("slash", "filter_logs", "Filter logs", show=False),
         *(Binding(str(i + 1), f"tab('{tab}')", show=False) for i, tab in enumerate(TABS)),
     ]
@@ -128,8 +129,11 @@ class MtlsApp(App[None]):
         from mtls_tui.tui.session import reports_for
 
         worker = get_current_worker()
+        def progress(step: str) -> None:
+            self.call_from_thread(self.query_one(VerdictPane).loading, f"Reading {self.session.describe()}: {step}…")
+
         try:
-            snapshot = self.session.load()
+            snapshot = self.session.load(progress)
             client = self.session.client()
         except (CannotRun, InputError) as exc:
             self.post_message(LoadFailed(str(exc)))
@@ -302,7 +306,7 @@ class MtlsApp(App[None]):
         if report is not None:
             self.selected = report.host
         self.query_one(VerdictPane).show(report)
-        self.query_one(CertTree).show(report, self.session.now())
+        self.query_one(CertTree).show(report, self.session.now(), self.client)
         self.query_one(IngressPane).show(report, self.snapshot)
         probe = self.query_one(ProbePane)
         if report is not None:
@@ -342,6 +346,40 @@ class MtlsApp(App[None]):
     def action_filter_logs(self) -> None:
         self.action_tab("tab-logs")
         self.query_one("#logs-filter").focus()
+
+    def action_open_client(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self.session.cert, self.session.key = path, None
+                self.notify(f"Client certificate: {path} (its key, if separate, on the Probe tab)")
+                self.load_cluster()
+
+        self.push_screen(OpenFileScreen("Open a client certificate to judge against each host's ca.crt and to probe with"), chosen)
+
+    def switch_source(self, *, context: str | None = None, namespace: str | None = None) -> None:
+        """Another context or namespace: streams restart, probes are forgotten."""
+        for stream in (self.follower, self.watcher):
+            if stream is not None:
+                stream.stop()
+        self.follower = self.watcher = None
+        self.session.context = context if context is not None else self.session.context
+        self.session.namespace = namespace or None
+        self.session.label = ""
+        self.sub_title = self.session.describe() + (f" · namespace {namespace}" if namespace else "")
+        self.probes.clear()
+        self.load_cluster()
+
+    def _contexts(self) -> list[str]:
+        """Context names from the kubeconfig, read as YAML: the Kubernetes client stays unimported."""
+        import yaml
+
+        from mtls_tui.sources.kube import kubeconfig_path
+
+        try:
+            config = yaml.safe_load(Path(kubeconfig_path(self.session.kubeconfig)).read_text())
+        except (OSError, yaml.YAMLError):
+            return []
+        return [c.get("name") for c in (config or {}).get("contexts") or [] if isinstance(c, dict) and c.get("name")]
 
     def action_walkthrough(self) -> None:
         if self.lab is None:
@@ -398,6 +436,14 @@ class MtlsApp(App[None]):
         yield SystemCommand("Refresh", "Read the cluster again", self.action_refresh)
         yield SystemCommand("Copy fix", "Copy the first fix command of the selected host", self.action_copy_fix)
         yield SystemCommand("Export report", "Write the diagnosis as Markdown and JSON", self.action_export)
+        yield SystemCommand("Open client certificate", "Judge a certificate file against each host and probe with it", self.action_open_client)
+        if not self.session.manifests:
+            for name in self._contexts():
+                yield SystemCommand(f"Context: {name}", "Read this kubeconfig context instead", lambda n=name: self.switch_source(context=n))
+            namespaces = sorted({i.namespace for i in self.snapshot.ingresses}) if self.snapshot else []
+            yield SystemCommand("Namespace: all", "Ingresses of every namespace", lambda: self.switch_source(namespace=""))
+            for namespace in namespaces:
+                yield SystemCommand(f"Namespace: {namespace}", "Only this namespace's Ingresses", lambda n=namespace: self.switch_source(namespace=n))
         if self.lab is not None:
             from mtls_tui.lab.scenarios import SCENARIOS
 

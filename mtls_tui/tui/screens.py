@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, OptionList, Static
+from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
 HELP = """\
@@ -24,6 +24,7 @@ Pick a host on the left; the tabs show why its client-certificate set-up works o
 | c | copy the first fix command |
 | e | export the diagnosis (Markdown and JSON) |
 | ctrl+p | command palette |
+| o | open a client certificate file to judge and probe with |
 | l | lab only: switch the scenario (a mistake to show) |
 | w | lab only: the article's steps as a checklist, with live state |
 | space | on the Logs tab: pause or resume |
@@ -90,3 +91,22 @@ class WalkthroughScreen(ModalScreen[None]):
             parts += [Text(f"   $ {line}", style="cyan") for line in step.command.splitlines()]
             parts.append(Text(""))
         self.query_one("#walkthrough-body", Static).update(Group(*parts))
+
+
+class OpenFileScreen(ModalScreen[str | None]):
+    """Ask for a file name; dismisses with it (or None on escape)."""
+
+    AUTO_FOCUS = "Input"
+    BINDINGS = [Binding("escape", "dismiss", "Close")]
+
+    def __init__(self, prompt: str) -> None:
+        super().__init__()
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="open-file"):
+            yield Static(self.prompt)
+            yield Input(placeholder="path/to/client.crt (PEM, DER, PKCS#12 or a Secret manifest)", id="open-path")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)

@@ -7,6 +7,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Tree
 
+from mtls_tui.certs.facts import cert_facts
+from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.model import CertFacts, Finding
 
@@ -29,7 +31,7 @@ def _facts_lines(facts: CertFacts, now: datetime) -> list[str]:
 
 
 class CertTree(Tree):
-    def show(self, report: HostReport | None, now: datetime) -> None:
+    def show(self, report: HostReport | None, now: datetime, client: Material | None = None) -> None:
         self.clear()
         self.root.expand()
         if report is None:
@@ -50,6 +52,28 @@ class CertTree(Tree):
             node = parent.add(label, expand=True)
             for line in _facts_lines(cert.facts, now):
                 node.add_leaf(line)
+        self._client(report, client, now)
+        self._probe(report, now)
+
+    def _client(self, report: HostReport, client: Material | None, now: datetime) -> None:
+        """The user's client chain, marked with what nginx would say about it."""
+        if client is None or not client.certs:
+            return
+        marks = sorted({f.code for f in report.findings if f.subject == client.certs[0].origin})
+        label = Text.assemble(("client ", "bold"), client.origin)
+        problems = [m for m in marks if m != "client-cert-accepted"]
+        if problems:
+            label.append(f"  ✖ {', '.join(problems)}", style="red")
+        elif marks:
+            label.append("  ✔ nginx accepts it", style="green")
+        parent = self.root.add(label, expand=True)
+        for index, loaded in enumerate(client.certs):
+            facts = cert_facts(loaded.cert)
+            node = parent.add(Text(f"{'leaf' if index == 0 else 'sent intermediate'}: {facts.subject}"), expand=index == 0)
+            for line in _facts_lines(facts, now):
+                node.add_leaf(line)
+
+    def _probe(self, report: HostReport, now: datetime) -> None:
         for result in report.probe:
             if result.server_cert:
                 label = Text.assemble(("probe ", "bold"), f"server presented: {result.server_cert.subject}")

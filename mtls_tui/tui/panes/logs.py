@@ -28,10 +28,11 @@ class LogsPane(Vertical):
         self.my_probes: set[str] = set()
         self.note = "waiting for the cluster…"
         self.stale = False  # records arrived while hidden: redraw when shown
+        self.pods_seen: set[str] = set()
 
     def compose(self):
         with Horizontal(id="logs-bar"):
-            yield Input(placeholder="/ filter: regex, !regex to hide", id="logs-filter")
+            yield Input(placeholder="/ filter: regex, !regex, pod:x7k2m, sev:W", id="logs-filter")
             yield Static("", id="logs-status")
         yield RichLog(id="logs-view", max_lines=SHOWN * 5, wrap=False, markup=False)
 
@@ -50,6 +51,7 @@ class LogsPane(Vertical):
 
     def add(self, records: list[LogRecord]) -> None:
         """Keep every record; draw only what a person can read, and only when visible."""
+        self.pods_seen.update(r.pod for r in records)
         gained = [r for r in records if self.buffer.append(r)]  # True when the (unpaused) view gained it
         if not self.display or not self.is_on_screen:
             self.stale = self.stale or bool(gained)
@@ -80,13 +82,19 @@ class LogsPane(Vertical):
         self._status()
 
     def on_input_changed(self, event: Input.Changed) -> None:
-        text = event.value
+        """`regex`, `!regex` hides; `pod:NAME` (a suffix is enough) and `sev:W` (W and worse) narrow it."""
+        words = event.value.split()
+        pods = [w[4:] for w in words if w.startswith("pod:") and len(w) > 4]
+        severity = next((w[4:].upper() for w in words if w.startswith("sev:") and w[4:].upper() in ("I", "W", "E", "F")), None)
+        text = " ".join(w for w in words if not w.startswith(("pod:", "sev:")))
         invert = text.startswith("!")
         try:
             pattern = re.compile(text[1:] if invert else text) if text.strip("!") else None
         except re.error:
             return  # half-typed: keep the last good filter
-        self.buffer.set_filter(pattern=pattern, invert=invert)
+        known = {r.pod for r in self.buffer.snapshot()} | self.pods_seen
+        chosen = [p for p in known if any(p.endswith(want) or want in p for want in pods)] if pods else None
+        self.buffer.set_filter(pattern=pattern, invert=invert, min_severity=severity, pods=chosen or (["-"] if pods else None))
         self.redraw()
 
     def action_toggle_pause(self) -> None:
