@@ -4,6 +4,7 @@ and Ctrl+C leaves no process, port or folder behind."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import shutil
 import signal
@@ -11,34 +12,18 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import aiohttp
 import pytest
 
+from mtls_tui.lab.nginx import free_port, wait_for_port
 from mtls_tui.lab.serve import AttachedLab
 
 SESSION_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()[0]
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"nothing listens on {port}")
 
 
 def descendants(pid: int) -> set[int]:
@@ -99,11 +84,11 @@ async def drain(ws: aiohttp.ClientWebSocketResponse) -> None:
         pass
 
 
-async def browser_then_ctrl_c(port: int, server: subprocess.Popen) -> dict[int, list[str]]:
+async def browser_then_ctrl_c(port: int, server: subprocess.Popen, pki: Path) -> dict[int, list[str]]:
     """What textual.js does (the page, then the websocket with the terminal size, a
-    resize and a ping); a scenario switch from another browser, which this one follows;
-    then Ctrl+C while the tab is still open. Returns the processes the server had
-    started, with their command lines."""
+    resize and a ping; refused from another site's page); a scenario switch from
+    another browser, which this one follows; then Ctrl+C while the tab is still open.
+    Returns the processes the server had started, with their command lines."""
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://127.0.0.1:{port}/") as page:
             assert page.status == 200
@@ -111,37 +96,50 @@ async def browser_then_ctrl_c(port: int, server: subprocess.Popen) -> dict[int, 
         assert "js/textual.js" in html and f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in html
         async with http.get(f"http://127.0.0.1:{port}/static/js/textual.js") as script:
             assert script.status == 200
-        async with http.ws_connect(f"ws://127.0.0.1:{port}/ws?width=120&height=40") as ws:
+        with pytest.raises(aiohttp.WSServerHandshakeError, match="403"):
+            await http.ws_connect(f"ws://127.0.0.1:{port}/ws", origin="http://elsewhere.example")
+        async with http.ws_connect(f"ws://127.0.0.1:{port}/ws?width=120&height=40", origin=f"http://127.0.0.1:{port}") as ws:
             await ws.send_json(["resize", {"width": 120, "height": 40}])
             await ws.send_json(["ping", "1"])
-            await asyncio.wait_for(terminal_output(ws, "mtls-tui", "meow.com", "scenario healthy"), SESSION_TIMEOUT)
+            # the verdict after the first probe: no probe is running when the lab switches
+            await asyncio.wait_for(terminal_output(ws, "mtls-tui", "scenario healthy", "mTLS works for meow.com"),
+                                   SESSION_TIMEOUT)
             children = {pid: command_line(pid) for pid in descendants(server.pid)}
             [session_file] = {words[words.index("--attach") + 1] for words in children.values() if "--attach" in words}
             lab = AttachedLab(Path(session_file))
-            await asyncio.to_thread(lab.switch, "no-client-cert")
-            assert lab.scenario == "no-client-cert" and lab.session().cert is None
-            await asyncio.wait_for(terminal_output(ws, "scenario no-client-cert"), SESSION_TIMEOUT)
+            await asyncio.to_thread(lab.switch, "wrong-ca")
+            assert lab.scenario == "wrong-ca" and lab.session().label == "lab · scenario wrong-ca"
+            assert lab.session().key == str(pki / "lab-client.key")
+            await asyncio.wait_for(terminal_output(ws, "scenario wrong-ca"), SESSION_TIMEOUT)
             server.send_signal(signal.SIGINT)
             await asyncio.wait_for(drain(ws), STOP_TIMEOUT)  # the server closes the tab's session
     return children
 
 
-@pytest.mark.nginx
-def test_browser_session_and_clean_stop(tmp_path: Path, nginx_binary: str) -> None:
+@contextmanager
+def served_lab(folder: Path, nginx_binary: str) -> Iterator[tuple[int, subprocess.Popen]]:
+    """`mtls-tui lab --serve` on a free port; stopped with Ctrl+C if the test did not."""
     port = free_port()
     env = {**os.environ, "PATH": f"{Path(nginx_binary).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "mtls_tui", "lab", "--serve", "--port", str(port), "--dir", str(tmp_path / "pki")],
+        [sys.executable, "-m", "mtls_tui", "lab", "--serve", "--port", str(port), "--dir", str(folder)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     try:
-        wait_for_port(port, server)
-        children = asyncio.run(browser_then_ctrl_c(port, server))
-        output, _ = server.communicate(timeout=STOP_TIMEOUT)
+        wait_for_port(port, 15, server)
+        assert server.poll() is None, server.communicate()[0]
+        yield port, server
     finally:
         if server.poll() is None:
             server.send_signal(signal.SIGINT)
             server.communicate(timeout=30)
+
+
+@pytest.mark.nginx
+def test_browser_session_and_clean_stop(tmp_path: Path, nginx_binary: str) -> None:
+    with served_lab(tmp_path / "pki", nginx_binary) as (port, server):
+        children = asyncio.run(browser_then_ctrl_c(port, server, tmp_path / "pki"))
+        output, _ = server.communicate(timeout=STOP_TIMEOUT)
     assert server.returncode == 0, output
     assert f"served on http://127.0.0.1:{port}" in output and "Traceback" not in output
     assert not [pid for pid in children if alive(pid)]
@@ -160,7 +158,72 @@ def test_attach_without_a_served_lab(tmp_path: Path) -> None:
     assert result.returncode == 2 and "no served lab" in result.stderr and "Traceback" not in result.stderr
 
 
+@contextmanager
+def headless_chromium(profile: Path) -> Iterator[str]:
+    """Chromium without a screen; yields its DevTools address. Its own session, so
+    that no helper process outlives the test."""
+    browser = subprocess.Popen(
+        [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
+         f"--user-data-dir={profile}", "about:blank"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        active = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + SESSION_TIMEOUT
+        while not (active.exists() and active.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        yield f"127.0.0.1:{active.read_text().split()[0]}"
+    finally:
+        browser.terminate()  # the browser first, so that it reaps its helpers
+        browser.wait(timeout=10)
+        with suppress(ProcessLookupError):
+            os.killpg(browser.pid, signal.SIGKILL)  # any helper it left
+
+
+# The terminal draws on canvases, so the page's text is not in the DOM: keep a copy of
+# what the page's websocket receives, before the page's own script runs.
+RECORD_TERMINAL = """
+const NativeWebSocket = window.WebSocket;
+window.terminalBytes = "";
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (event) => {
+      if (typeof event.data !== "string") window.terminalBytes += new TextDecoder().decode(event.data);
+    });
+  }
+};
+"""
+SHOWS_THE_APP = ("document.body.classList.contains('-first-byte') && document.querySelector('.xterm canvas') !== null"
+                 " && window.terminalBytes.includes('mtls-tui') && window.terminalBytes.includes('meow.com')")
+
+
+async def page_shows_the_app(devtools: str, url: str) -> None:
+    """Open `url` in the browser's tab and wait until the terminal drew the app."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"http://{devtools}/json/list") as listing:
+            [tab] = [target for target in await listing.json() if target["type"] == "page"]
+        async with http.ws_connect(tab["webSocketDebuggerUrl"], max_msg_size=0) as cdp:
+            calls = itertools.count(1)
+
+            async def call(method: str, **params: object) -> dict:
+                number = next(calls)
+                await cdp.send_json({"id": number, "method": method, "params": params})
+                async for message in cdp:
+                    answer = message.json()
+                    if answer.get("id") == number:
+                        return answer.get("result", {})
+                raise AssertionError("DevTools closed the connection")
+
+            await call("Page.enable")  # else the script below is not run on the next page
+            await call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_TERMINAL)
+            await call("Page.navigate", url=url)
+            while not (await call("Runtime.evaluate", expression=SHOWS_THE_APP, returnByValue=True))["result"].get("value"):
+                await asyncio.sleep(0.2)
+
+
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 @pytest.mark.nginx
 def test_chromium_renders_the_app(tmp_path: Path, nginx_binary: str) -> None:
-    pytest.skip("todo")
+    with served_lab(tmp_path / "pki", nginx_binary) as (port, _), headless_chromium(tmp_path / "chromium") as devtools:
+        asyncio.run(asyncio.wait_for(page_shows_the_app(devtools, f"http://127.0.0.1:{port}/"), SESSION_TIMEOUT))

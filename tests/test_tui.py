@@ -148,3 +148,22 @@ async def test_open_a_client_certificate_file(gateway_session) -> None:
         tree = app.query_one("#certs")
         labels = [str(node.label) for node in tree.root.children]
         assert any(label.startswith("client") and "client-cert-untrusted" in label for label in labels)
+
+
+async def test_quitting_at_once_leaves_no_stream_running(tmp_path: Path, nginx_binary: str) -> None:
+    """q right after start, while the log and watch workers are still connecting."""
+    import threading
+    import time
+
+    from mtls_tui.lab.environment import Lab
+
+    with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
+        for delay in (0.0, 0.3, 0.8):
+            app = MtlsApp(lab.session(), lab=lab)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await pilot.pause(delay)
+                await pilot.press("q")
+            deadline = time.monotonic() + 3
+            while time.monotonic() < deadline and [t for t in threading.enumerate() if t.name.startswith(("logs", "watch-"))]:
+                time.sleep(0.05)
+            assert not [t.name for t in threading.enumerate() if t.name.startswith(("logs", "watch-"))], delay

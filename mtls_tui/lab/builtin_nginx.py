@@ -13,6 +13,7 @@ import ctypes
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from urllib.parse import quote
 
 from cryptography import x509
@@ -224,6 +225,7 @@ _DN_SIGNATURES = {
 }
 
 
+@lru_cache(maxsize=1)
 def _dn_functions() -> ctypes.CDLL:
     handle = ob.lib()
     for name, (restype, argtypes) in _DN_SIGNATURES.items():
@@ -285,6 +287,19 @@ class Answer:
 def bad_request(names: ServerNames, request: Request, server: str, message: str) -> Answer:
     """400 while reading the request: nginx closes the connection after it."""
     return Answer(400, server, request, names.upstream_name(server), page(400), keepalive=False, error=message)
+
+
+def framing_refusal(names: ServerNames, request: Request, server: str) -> Answer | None:
+    """ngx_http_process_request_header's checks of the body framing. The built-in
+    gateway reads Content-Length bodies only: chunked ones are refused with nginx's
+    answer to an unknown Transfer-Encoding (nginx would read them)."""
+    if request.header("transfer-encoding") is not None:
+        return Answer(501, server, request, names.upstream_name(server), page(501), keepalive=False,
+                      error='client sent unknown "Transfer-Encoding"')
+    length = request.header("content-length")
+    if length is not None and not length.isdigit():
+        return bad_request(names, request, server, 'client sent invalid "Content-Length" header')
+    return None
 
 
 def answer(names: ServerNames, conn: Connection, request: Request) -> Answer:

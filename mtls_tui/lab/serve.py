@@ -25,6 +25,7 @@ import sys
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from textual_serve.server import Server
@@ -37,6 +38,7 @@ from mtls_tui.tui.session import Session
 SESSION_FILE = "session.json"
 CONTROL_SOCKET = "control.sock"
 SESSION_FIELDS = ("context", "kubeconfig", "cert", "key", "connect", "label")  # no passphrase, no key bytes
+PATH_FIELDS = ("kubeconfig", "cert", "key")
 SWITCH_TIMEOUT = 60.0  # a switch restarts nginx; nginx alone may take 10 s to come up
 WATCH_INTERVAL = 1.0
 EXIT_GRACE = 2.0  # seconds an attached screen's process may linger after the screen closed
@@ -48,11 +50,10 @@ def describe(lab: Lab) -> Path:
     """Write (atomically: attached screens read it any time) what an attached screen needs."""
     assert lab.private is not None, "the lab is not running"
     session = lab.session()
-    data = {
-        "scenario": lab.scenario,
-        "control": str(lab.private / CONTROL_SOCKET),
-        "session": {name: getattr(session, name) for name in SESSION_FIELDS},
-    }
+    fields = {name: getattr(session, name) for name in SESSION_FIELDS}
+    for name in PATH_FIELDS:  # `--dir` may be relative; the attached process must not depend on its cwd
+        fields[name] = fields[name] and os.path.abspath(fields[name])
+    data = {"scenario": lab.scenario, "control": str(lab.private / CONTROL_SOCKET), "session": fields}
     path = lab.private / SESSION_FILE
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(data))
@@ -110,7 +111,9 @@ class AttachedApp(MtlsApp):
         """Python waits at exit for worker threads, and one may sit in a network read for
         a minute; the server waits for this process before it can close the tab's session
         or stop. By now the screen is closed, so nothing is lost by not waiting."""
-        threading.Timer(EXIT_GRACE, os._exit, (0,)).start()
+        timer = threading.Timer(EXIT_GRACE, os._exit, (0,))
+        timer.daemon = True  # a process with nothing left waiting exits at once
+        timer.start()
 
     def _watch_lab(self) -> None:
         if self.lab.scenario != self.shown:
@@ -160,6 +163,11 @@ class LabServer(Server):
             session.cancel()
 
     async def handle_websocket(self, request: web.Request) -> web.WebSocketResponse:
+        """Browsers let any web page open a websocket to any address, loopback included:
+        only the page this server served may drive the screen."""
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc != request.host:
+            raise web.HTTPForbidden(text="this lab's screen opens from its own page only")
         session = asyncio.current_task()
         assert session is not None
         self._sessions.add(session)
@@ -195,9 +203,21 @@ class LabServer(Server):
             writer.close()
 
 
+def check_address(host: str, port: int) -> None:
+    """Fail before the lab starts (seconds of work) when the address is taken or not ours."""
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                                  flags=socket.AI_PASSIVE):
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+                probe.bind(address)
+    except OSError as exc:
+        raise CannotRun(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
+
+
 def serve(lab: Lab, host: str, port: int) -> None:
     """Serve until SIGINT or SIGTERM; the caller stops the lab afterwards."""
     try:
         LabServer(lab, host, port).serve()
-    except OSError as exc:  # the address is taken or not ours
+    except OSError as exc:  # taken since `check_address`
         raise CannotRun(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None

@@ -91,6 +91,8 @@ class _PodStream(threading.Thread):
         while not (self.gone.is_set() or self.follower.stopping.is_set()):
             try:
                 self.response = self.follower.open_log(self.namespace, self.pod, self.container, self.last_stamp)
+                if self.gone.is_set() or self.follower.stopping.is_set():
+                    return  # stopped while connecting: close() found no response to shut
                 self.connects += 1
                 attempt = 0
                 for line in lines(self.response):
@@ -184,6 +186,9 @@ class ControllerLogs:
             label_selector=self.selector, watch=True, resource_version=version, allow_watch_bookmarks=True,
             timeout_seconds=60, _preload_content=False, _request_timeout=(5, 90),
         )
+        if self.stopping.is_set():  # stopped while connecting: stop() found no response to shut
+            shutdown(self._watch_response)
+            return version
         try:
             for line in lines(self._watch_response):
                 if not line.strip():

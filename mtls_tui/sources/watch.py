@@ -42,6 +42,9 @@ class ClusterWatch:
                 response = self.lists[kind](watch=True, resource_version=version, allow_watch_bookmarks=True,
                                             timeout_seconds=60, _preload_content=False, _request_timeout=(5, 90))
                 self._responses[kind] = response
+                if self.stopping.is_set():  # stopped while connecting
+                    shutdown(response)
+                    return
                 try:
                     for line in lines(response):
                         event = json.loads(line) if line.strip() else {}

@@ -90,6 +90,7 @@ class MtlsApp(App[None]):
         self.log_queue: queue.SimpleQueue = queue.SimpleQueue()
         self.follower = None
         self.watcher = None
+        self._closing = False  # set on unmount: a stream created after it is stopped at once
         self._reload_timer = None
 
     def compose(self) -> ComposeResult:
@@ -116,6 +117,7 @@ class MtlsApp(App[None]):
         self.load_cluster()
 
     def on_unmount(self) -> None:
+        self._closing = True
         for stream in (self.follower, self.watcher):
             if stream is not None:
                 stream.stop()
@@ -153,10 +155,13 @@ class MtlsApp(App[None]):
         except CannotRun as exc:
             self.call_from_thread(self._logs_note, str(exc))
             return
-        self.follower = ControllerLogs(source, self.log_queue.put, tail=200)
-        self.call_from_thread(self._logs_note, f"following ingress-nginx controller pods ({self.session.describe()})")
+        follower = self.follower = ControllerLogs(source, self.log_queue.put, tail=200)
+        if self._closing:
+            follower.stop()  # the app quit while this worker was connecting
+        else:
+            self.call_from_thread(self._logs_note, f"following ingress-nginx controller pods ({self.session.describe()})")
         try:
-            self.follower.run()
+            follower.run()
         finally:
             source.close()
 
@@ -171,9 +176,11 @@ class MtlsApp(App[None]):
             source = KubeSource(self.session.context, self.session.namespace, self.session.kubeconfig)
         except CannotRun:
             return
-        self.watcher = ClusterWatch(source, lambda what: self.post_message(ClusterChanged(what)))
+        watcher = self.watcher = ClusterWatch(source, lambda what: self.post_message(ClusterChanged(what)))
+        if self._closing:
+            watcher.stop()  # the app quit while this worker was connecting
         try:
-            self.watcher.run()
+            watcher.run()
         finally:
             source.close()
 
@@ -220,17 +227,19 @@ class MtlsApp(App[None]):
     def run_probe(self, host: str, spec) -> None:
         """In a thread with its own event loop, so the screen's work does not show in the timings."""
         from mtls_tui.errors import InputError
+        from mtls_tui.sources.files import CannotRun
         from mtls_tui.sources.probe import run_probe
 
         try:
             self.post_message(ProbeFinished(host, run_probe(spec)))
-        except InputError as exc:
+        except (InputError, CannotRun) as exc:
             self.post_message(ProbeFinished(host, [], str(exc)))
 
     @work(thread=True, exclusive=True, group="probe")
     def probe_all(self) -> None:
         """After a load: probe every host the session knows how to reach."""
         from mtls_tui.errors import InputError
+        from mtls_tui.sources.files import CannotRun
         from mtls_tui.sources.probe import run_probe
 
         worker = get_current_worker()
@@ -240,7 +249,7 @@ class MtlsApp(App[None]):
                 continue
             try:
                 self.post_message(ProbeFinished(report.host, run_probe(spec)))
-            except InputError as exc:
+            except (InputError, CannotRun) as exc:
                 self.post_message(ProbeFinished(report.host, [], str(exc)))
                 return
 
