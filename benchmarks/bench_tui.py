@@ -47,14 +47,15 @@ def first_frame(manifest: Path) -> None:
     print(f"goal: first frame under 500 ms -> {'met' if statistics.median(inner) < 500 else 'NOT met'}")
 
 
-async def lab_figures() -> None:
+async def lab_figures(gateway: str, latency: bool) -> None:
     from mtls_tui.lab.environment import Lab
     from mtls_tui.tui.app import MtlsApp
     from mtls_tui.tui.panes.logs import LogsPane
 
+    goal = 3 if gateway == "nginx" else 2
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        lab = Lab(Path(folder)).start()
+        lab = Lab(Path(folder), gateway=gateway).start()
         lab_up = time.perf_counter() - started
         try:
             app = MtlsApp(lab.session(), lab=lab)
@@ -62,10 +63,13 @@ async def lab_figures() -> None:
                 while not (app.reports and app.reports[0].probe):
                     await pilot.pause(0.02)
                 ready = time.perf_counter() - started
-                print(f"lab: cluster, gateway and PKI up:            {lab_up * 1000:7.0f} ms")
-                print(f"lab: `mtls-tui lab` to the first verdict with its probe: {ready * 1000:7.0f} ms "
-                      f"(goal under 3 s with nginx -> {'met' if ready < 3 else 'NOT met'})")
+                print(f"lab ({gateway} gateway): cluster, gateway and PKI up: {lab_up * 1000:7.0f} ms")
+                print(f"lab ({gateway} gateway): Lab() to the first verdict with its probe (in process; add the "
+                      f"first-frame figure for interpreter start and imports): {ready * 1000:7.0f} ms "
+                      f"(goal under {goal} s -> {'met' if ready < goal else 'NOT met'})")
                 print(f"     verdict: {app.reports[0].verdict}")
+                if not latency:
+                    return
                 latencies, fed = await keypress_latency(app, pilot, lab)
                 pane = app.query_one(LogsPane)
                 print(f"key-press latency while logs stream at 5,000 lines/s: median {statistics.median(latencies):.1f} ms, "
@@ -120,7 +124,11 @@ def main() -> None:
         manifest = Path(folder) / "lab.yaml"
         manifest.write_text(yaml.safe_dump_all(seed_objects(seed_pki())))
         first_frame(manifest)
-    asyncio.run(lab_figures())
+    from mtls_tui.lab.nginx import find_nginx
+
+    if find_nginx():
+        asyncio.run(lab_figures("nginx", latency=True))
+    asyncio.run(lab_figures("builtin", latency=not find_nginx()))
 
 
 if __name__ == "__main__":

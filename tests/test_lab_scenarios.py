@@ -32,9 +32,19 @@ def diagnose(lab: Lab):
     return run_checks(snapshot, client=session.client(), connect=session.connect, cert=session.cert, key=session.key, timeout=5)
 
 
+@pytest.fixture(params=["nginx", "builtin"])
+def gateway(request: pytest.FixtureRequest) -> tuple[str, str | None]:
+    """Each scenario on the real nginx and on the built-in gateway."""
+    if request.param == "nginx":
+        return "nginx", request.getfixturevalue("nginx_binary")
+    return "builtin", None
+
+
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_scenario_is_named(name: str, tmp_path: Path, nginx_binary: str) -> None:
-    with Lab(tmp_path / "pki", name, nginx_binary=nginx_binary) as lab:
+def test_scenario_is_named(name: str, tmp_path: Path, gateway: tuple[str, str | None]) -> None:
+    kind, binary = gateway
+    with Lab(tmp_path / "pki", name, nginx_binary=binary, gateway=kind) as lab:
+        assert lab.gateway_kind == kind
         [report] = diagnose(lab)
     codes = {f.code for f in report.findings}
     assert SCENARIOS[name].expect in codes, (name, sorted(codes))

@@ -18,6 +18,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--scenario", default="healthy", metavar="NAME", help="start with this mistake (see --list)")
     parser.add_argument("--list", action="store_true", help="describe the scenarios and exit")
     parser.add_argument("--dir", default="mtls-lab", metavar="DIR", help="where the PKI is written (default ./mtls-lab)")
+    parser.add_argument("--gateway", choices=("auto", "nginx", "builtin"), default="auto",
+                        help="nginx (real nginx, installed), builtin (no nginx needed) or auto (default: nginx when installed)")
     parser.add_argument("--v3", action="store_true", help="issue X.509 v3 certificates with SAN and EKU instead of the article's v1")
     parser.add_argument("--check", action="store_true", help="no screen: run check on the lab, print, stop")
     parser.add_argument("--json", action="store_true", help="with --check: one JSON object")
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
         check_address(args.host, args.port)
     try:
-        lab = Lab(Path(args.dir), args.scenario, v3=args.v3).start()
+        lab = Lab(Path(args.dir), args.scenario, v3=args.v3, gateway=args.gateway).start()
     except NginxError as exc:
         raise CannotRun(str(exc)) from None
     try:

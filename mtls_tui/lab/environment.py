@@ -3,10 +3,12 @@ holding the seed's objects, and a gateway built from those objects by the same
 policy code `check` uses — so what the gateway does is what the diagnosis predicts
 only if the diagnosis is right.
 
-The controller pods' logs are the gateway's real nginx logs (access log in
-ingress-nginx's format, error log as nginx writes it), spread over the two pods as
-a Service would spread requests, plus the klog lines the controller writes when it
-loads a configuration. Everything temporary lives in one private folder, removed on
+The gateway is a real nginx when one is installed, otherwise the built-in one
+(held to nginx's answers by tests/test_gateway_conformance.py). The controller pods'
+logs are the gateway's logs in nginx's formats (access log in ingress-nginx's
+format, error log as nginx writes it), spread over the two pods as a Service would
+spread requests, plus the klog lines the controller writes when it loads a
+configuration. Everything temporary lives in one private folder, removed on
 stop; the PKI folder stays.
 """
 
@@ -19,7 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from mtls_tui.lab.cluster import LabCluster
+from mtls_tui.lab.builtin_gateway import BuiltinGateway
 from mtls_tui.lab.gateway import Gateway, GatewayHost
+from mtls_tui.lab.nginx import NginxError, find_nginx
 from mtls_tui.lab.objects import CONTROLLER_NAMESPACE
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
 from mtls_tui.lab.scenarios import SCENARIOS, Client, secret_data_keys
@@ -89,17 +93,28 @@ class _LogFeeder(threading.Thread):
                 self.turn += 1
 
 
+GATEWAYS = ("auto", "nginx", "builtin")
+
+
 class Lab:
-    def __init__(self, folder: Path, scenario: str = "healthy", nginx_binary: str | None = None, v3: bool = False) -> None:
+    def __init__(self, folder: Path, scenario: str = "healthy", nginx_binary: str | None = None, v3: bool = False,
+                 gateway: str = "auto") -> None:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r} (mtls-tui lab --list)")
+        if gateway not in GATEWAYS:
+            raise ValueError(f"unknown gateway {gateway!r} (choose {', '.join(GATEWAYS)})")
+        if gateway == "auto":
+            gateway = "nginx" if (nginx_binary or find_nginx()) else "builtin"
+        if gateway == "nginx" and not (nginx_binary or find_nginx()):
+            raise NginxError("nginx is not installed (Debian/Ubuntu: apt-get install nginx-light), or use --gateway builtin")
+        self.gateway_kind = gateway
         self.folder = Path(folder)
         self.scenario = scenario
         self.nginx_binary = nginx_binary
         self.v3 = v3
         self.pki: SeedPki | None = None
         self.cluster: LabCluster | None = None
-        self.gateway: Gateway | None = None
+        self.gateway: Gateway | BuiltinGateway | None = None
         self.private: Path | None = None
         self.kubeconfig: Path | None = None
         self.client: Client = Client()
@@ -135,7 +150,8 @@ class Lab:
     def _start_gateway(self, objects: list[dict]) -> None:
         if self.gateway:
             self.gateway.stop()
-        self.gateway = Gateway(gateway_hosts(objects), port=self._port, nginx_binary=self.nginx_binary).start()
+        kind = Gateway if self.gateway_kind == "nginx" else BuiltinGateway
+        self.gateway = kind(gateway_hosts(objects), port=self._port, nginx_binary=self.nginx_binary).start()
         self._port = self.gateway.port
         if self._feeder:
             self._feeder.offsets.clear()
@@ -172,7 +188,7 @@ class Lab:
             context=CONTEXT, kubeconfig=str(self.kubeconfig),
             cert=str(self.folder / "lab-client.crt") if has_client else None,
             key=str(self.folder / "lab-client.key") if has_client else None,
-            connect=f"127.0.0.1:{self.gateway.port}", label=f"lab · scenario {self.scenario}",
+            connect=f"127.0.0.1:{self.gateway.port}", label=f"lab · scenario {self.scenario} · {self.gateway_kind} gateway",
         )
 
     def stop(self) -> None:
