@@ -12,6 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
+from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.keys import describe_public_key
 from mtls_tui.model import CertFacts, SubjectAltNames
 
@@ -37,7 +38,12 @@ KEY_USAGE_FLAGS = (
 
 
 def name_to_str(name: x509.Name) -> str:
-    """OpenSSL's `-nameopt RFC2253`, the form nginx puts in `$ssl_client_s_dn`."""
+    """The form nginx puts in `$ssl_client_s_dn` (and matches auth-tls-match-cn against),
+    printed by the same OpenSSL call; cryptography's RFC 4514 form if that fails."""
+    try:
+        return ob.name_rfc2253(name.public_bytes())
+    except (ValueError, ob.OpenSSLUnavailable):
+        pass
     try:
         return name.rfc4514_string()
     except ValueError:

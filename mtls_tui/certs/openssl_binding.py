@@ -51,7 +51,16 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "SSL_CTX_free": (None, [c_void_p]),
     "SSL_CTX_get_security_level": (c_int, [c_void_p]),
     "ERR_clear_error": (None, []),
+    "d2i_X509_NAME": (c_void_p, [c_void_p, ctypes.POINTER(c_void_p), c_long]),
+    "X509_NAME_free": (None, [c_void_p]),
+    "X509_NAME_print_ex": (c_int, [c_void_p, c_void_p, c_int, ctypes.c_ulong]),
+    "BIO_s_mem": (c_void_p, []),
+    "BIO_new": (c_void_p, [c_void_p]),
+    "BIO_free": (c_int, [c_void_p]),
+    "BIO_ctrl": (c_long, [c_void_p, c_int, c_long, c_void_p]),
 }
+XN_FLAG_RFC2253 = 0x1110317  # ASN1_STRFLGS_RFC2253 | SEP_COMMA_PLUS | DN_REV | FN_SN | DUMP_UNKNOWN_FIELDS
+BIO_CTRL_INFO = 3
 
 
 class OpenSSLUnavailable(RuntimeError):
@@ -107,3 +116,26 @@ def x509_to_der(ptr: int) -> bytes:
 def error_string(code: int) -> str:
     text = lib().X509_verify_cert_error_string(code)
     return text.decode() if text else f"X509 verify error {code}"
+
+
+def name_rfc2253(der: bytes) -> str:
+    """A DER X509_NAME as nginx prints `$ssl_client_s_dn`: X509_NAME_print_ex with
+    XN_FLAG_RFC2253. `cryptography`'s rfc4514_string differs in the order inside
+    multi-valued RDNs, the escaping of non-ASCII and the names of rarer attributes."""
+    ossl = lib()
+    buffer = ctypes.create_string_buffer(der, len(der))
+    cursor = c_void_p(ctypes.addressof(buffer))
+    parsed = ossl.d2i_X509_NAME(None, ctypes.byref(cursor), len(der))
+    bio = ossl.BIO_new(ossl.BIO_s_mem())
+    try:
+        if not parsed or not bio or ossl.X509_NAME_print_ex(bio, parsed, 0, XN_FLAG_RFC2253) < 0:
+            ossl.ERR_clear_error()
+            raise ValueError("OpenSSL could not print this name")
+        data = c_void_p()
+        size = ossl.BIO_ctrl(bio, BIO_CTRL_INFO, 0, ctypes.byref(data))
+        return ctypes.string_at(data, size).decode("utf-8", "replace")
+    finally:
+        if bio:
+            ossl.BIO_free(bio)
+        if parsed:
+            ossl.X509_NAME_free(parsed)

@@ -9,11 +9,9 @@ connection (`$ssl_client_verify` and friends), and which answer a request gets.
 
 from __future__ import annotations
 
-import ctypes
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
 from urllib.parse import quote
 
 from cryptography import x509
@@ -21,6 +19,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mtls_tui.certs import openssl_binding as ob
+from mtls_tui.certs.facts import name_to_str
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.lab.builtin_http import Request, page
 from mtls_tui.lab.gateway import UPSTREAM_NAME, GatewayHost
@@ -158,7 +157,7 @@ def client_tls(block: ServerBlock, chain: list[x509.Certificate], at: datetime |
     error = (verdict.error_code or 0) if not verdict.accepted else crl_error(chain, block.ca, block.crls, at)
     leaf = chain[0]
     return ClientTls(
-        True, error, ob.error_string(error) if error else "", openssl_dn(leaf.subject), openssl_dn(leaf.issuer),
+        True, error, ob.error_string(error) if error else "", name_to_str(leaf.subject), name_to_str(leaf.issuer),
         quote(leaf.public_bytes(Encoding.PEM).decode("ascii"), safe=""),  # $ssl_client_escaped_cert
     )
 
@@ -210,51 +209,6 @@ def crl_error(
             break
         cert = issuer
     return errors[-1] if errors else 0
-
-
-XN_FLAG_RFC2253 = 0x1110317  # ASN1_STRFLGS_RFC2253 | SEP_COMMA_PLUS | DN_REV | FN_SN | DUMP_UNKNOWN_FIELDS
-BIO_CTRL_INFO = 3
-_DN_SIGNATURES = {
-    "d2i_X509_NAME": (ctypes.c_void_p, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p), ctypes.c_long]),
-    "X509_NAME_free": (None, [ctypes.c_void_p]),
-    "BIO_s_mem": (ctypes.c_void_p, []),
-    "BIO_new": (ctypes.c_void_p, [ctypes.c_void_p]),
-    "BIO_free": (ctypes.c_int, [ctypes.c_void_p]),
-    "BIO_ctrl": (ctypes.c_long, [ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_void_p]),
-    "X509_NAME_print_ex": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_ulong]),
-}
-
-
-@lru_cache(maxsize=1)
-def _dn_functions() -> ctypes.CDLL:
-    handle = ob.lib()
-    for name, (restype, argtypes) in _DN_SIGNATURES.items():
-        func = getattr(handle, name)
-        func.restype, func.argtypes = restype, argtypes
-    return handle
-
-
-def openssl_dn(name: x509.Name) -> str:
-    """`$ssl_client_s_dn`: X509_NAME_print_ex(XN_FLAG_RFC2253), as nginx calls it.
-    `cryptography`'s rfc4514_string differs (order inside multi-valued RDNs,
-    escaping of non-ASCII, names of rarer attributes), and the upstream sees nginx's."""
-    ossl = _dn_functions()
-    der = name.public_bytes()
-    buffer = ctypes.create_string_buffer(der, len(der))
-    cursor = ctypes.c_void_p(ctypes.addressof(buffer))
-    parsed = ossl.d2i_X509_NAME(None, ctypes.byref(cursor), len(der))
-    bio = ossl.BIO_new(ossl.BIO_s_mem())
-    try:
-        if not parsed or not bio or ossl.X509_NAME_print_ex(bio, parsed, 0, XN_FLAG_RFC2253) < 0:
-            raise ValueError("OpenSSL could not print this name")
-        data = ctypes.c_void_p()
-        size = ossl.BIO_ctrl(bio, BIO_CTRL_INFO, 0, ctypes.byref(data))
-        return ctypes.string_at(data, size).decode("utf-8", "replace")
-    finally:
-        if bio:
-            ossl.BIO_free(bio)
-        if parsed:
-            ossl.X509_NAME_free(parsed)
 
 
 @dataclass(frozen=True)
