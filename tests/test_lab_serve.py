@@ -108,7 +108,7 @@ async def browser_then_ctrl_c(port: int, server: subprocess.Popen, pki: Path) ->
             [session_file] = {words[words.index("--attach") + 1] for words in children.values() if "--attach" in words}
             lab = AttachedLab(Path(session_file))
             await asyncio.to_thread(lab.switch, "wrong-ca")
-            assert lab.scenario == "wrong-ca" and lab.session().label == "lab · scenario wrong-ca"
+            assert lab.scenario == "wrong-ca" and lab.session().label.startswith("lab · scenario wrong-ca")
             assert lab.session().key == str(pki / "lab-client.key")
             await asyncio.wait_for(terminal_output(ws, "scenario wrong-ca"), SESSION_TIMEOUT)
             server.send_signal(signal.SIGINT)
