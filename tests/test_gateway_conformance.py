@@ -77,7 +77,7 @@ CASES = [
     Case("optional", "optional.com", "stranger", statuses=(200, 400), codes=frozenset({"probe-cert-rejected"})),
     Case("optional-no-ca", "optional-no-ca.com", "stranger", statuses=(200, 200), codes=frozenset({"probe-cert-unverified"})),
     Case("optional-no-ca-odd-dn", "optional-no-ca.com", "odd-dn", statuses=(200, 200)),
-    Case("denied", "denied.com", "seed", statuses=(400, 403)),
+    Case("denied", "denied.com", "seed", statuses=(503, 503), codes=frozenset({"probe-location-denied"})),
     Case("revoked", "revoked.com", "seed", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
     Case("crl-not-revoked", "crl-ok.com", "seed", statuses=(400, 200), codes=frozenset({"probe-ok"})),
     Case("depth-too-small", "depth1.com", "deep", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),

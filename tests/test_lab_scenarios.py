@@ -59,7 +59,7 @@ def test_switching_live(tmp_path: Path, nginx_binary: str) -> None:
         assert "probe-ok" in {f.code for f in diagnose(lab)[0].findings}
         lab.switch("missing-ca-key")
         codes = {f.code for f in diagnose(lab)[0].findings}
-        assert {"secret-missing-ca", "probe-forbidden"} <= codes
+        assert {"secret-missing-ca", "probe-location-denied"} <= codes
         lab.switch("healthy")
         assert "probe-ok" in {f.code for f in diagnose(lab)[0].findings}
 

@@ -114,19 +114,20 @@ def _sni_differs(result: ProbeResult) -> bool:
     return bool(result.sni) and result.sni.lower() != result.host_header.split(":")[0].lower()
 
 
-def _forbidden(result: ProbeResult) -> Finding:
+def _denied(result: ProbeResult) -> Finding:
     return _finding(
-        "probe-forbidden", Severity.ERROR, "nginx answers 403 Forbidden for every request to this host",
-        "ingress-nginx denies the locations of an Ingress whose auth-tls annotations it could not use "
-        "(a malformed or cross-namespace auth-tls-secret, a Secret that is missing or has no ca.crt).",
-        "kubectl describe ingress -A | grep -A3 -i auth-tls  # and the controller's log: error reading CertificateAuth",
+        "probe-location-denied", Severity.ERROR, "nginx answers 503 for every request to this host",
+        "ingress-nginx renders `return 503` (\"Location denied\") for the locations of an Ingress whose "
+        "auth-tls annotations it could not use: a malformed or cross-namespace auth-tls-secret, a Secret that "
+        "is missing or has no ca.crt. (A Service without endpoints also gives 503.)",
+        "kubectl get ingress -A -o yaml | grep -n auth-tls  # and the controller's log: error reading CertificateAuth",
         result,
     )
 
 
 def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, policy: MtlsPolicy | None) -> list[Finding]:
-    if without.status == 403 and CN_BODY not in without.body:
-        return [_forbidden(without)]
+    if without.status == 503:
+        return [_denied(without)]
     if without.status == 421 or (_sni_differs(without) and NO_CERT_BODY in without.body):
         return [_misdirected(without)]
     if without.status == 400 and NO_CERT_BODY in without.body:
@@ -175,8 +176,8 @@ def _with_cert_findings(result: ProbeResult) -> list[Finding]:
     issuer = result.echoed("ssl-client-issuer-dn")
     if result.status == 421 or (result.status == 400 and NO_CERT_BODY in result.body):
         return [_misdirected(result)]
-    if result.status == 403 and CN_BODY not in result.body:
-        return [_forbidden(result)]
+    if result.status == 503:
+        return [_denied(result)]
     if result.status == 400 and BAD_CERT_BODY in result.body:
         return [_finding(
             "probe-cert-rejected", Severity.ERROR,

@@ -15,7 +15,9 @@ from email.utils import format_datetime
 from http import HTTPStatus
 
 SERVER = "nginx/1.22.1"
-REASONS = {302: "Moved Temporarily", 413: "Request Entity Too Large"}  # nginx's status lines, where not HTTPStatus's
+REASONS = {  # nginx's status lines, where not HTTPStatus's
+    302: "Moved Temporarily", 413: "Request Entity Too Large", 503: "Service Temporarily Unavailable",
+}
 PAGE_TITLES = {302: "Found"}  # nginx's 302 page says "Found" although its status line does not
 REQUEST_LINE = re.compile(r"([A-Z]+) (\S+) (HTTP/1\.[01])")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -31,7 +31,7 @@ class GatewayHost:
     tls_key_pem: bytes | None = field(default=None, repr=False)
     ca_pem: bytes | None = None
     crl_pem: bytes | None = None
-    denied: bool = False  # the controller could not use the auth-tls annotations: 403 for every location
+    denied: bool = False  # the controller could not use the auth-tls annotations: 503 for every location
 
 
 # ingress-nginx v1.x's default log-format-upstream, so the lab's controller logs read like a real one.
@@ -71,7 +71,7 @@ def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: in
             write_file(Path(cert), host.tls_cert_pem)
             write_file(Path(key), host.tls_key_pem, private=True)
         mtls: list[str] = []
-        if host.policy.mtls and host.ca_pem:
+        if host.policy.mtls and host.ca_pem and not host.denied:
             write_file(Path(f"{stem}-ca.crt"), host.ca_pem)
             crl = None
             if host.crl_pem:
@@ -80,7 +80,7 @@ def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: in
             mtls = server_directives(host.policy, f"{stem}-ca.crt", crl)
         proxy = location_directives(host.policy) if mtls else []
         location = "\n".join(
-            ["    return 403;"] if host.denied else
+            ["    return 503;  # Location denied (ingress-nginx's template)"] if host.denied else
             ["    proxy_http_version 1.1;", "    proxy_set_header Host $host;"]
             + [f"    {line}" for line in proxy]
             + [f"    proxy_pass http://127.0.0.1:{echo_port};"]
