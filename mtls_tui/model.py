@@ -193,6 +193,7 @@ class ProbeResult:
     sent_client_cert: bool
     user_agent: str
     verified_server: bool
+    cert_file: str | None = None  # the client certificate file sent, for fix commands
     timings: ProbeTimings = ProbeTimings()
     tls_version: str | None = None
     cipher: str | None = None

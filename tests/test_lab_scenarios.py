@@ -105,3 +105,46 @@ def test_v3_pki_on_request(tmp_path: Path, nginx_binary: str) -> None:
     codes = {f.code for f in report.findings}
     assert "probe-ok" in codes and not codes & {"cert-v1", "server-cert-no-san"}
     assert report.state == "works"
+
+
+def test_pki_refuses_to_replace_a_ca(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    run = lambda *extra: subprocess.run([sys.executable, "-m", "mtls_tui", "pki", str(tmp_path), *extra], capture_output=True, text=True)
+    assert run().returncode == 0
+    key = (tmp_path / "ca.key").read_bytes()
+    again = run()
+    assert again.returncode == 2 and "already holds" in again.stderr and (tmp_path / "ca.key").read_bytes() == key
+    assert run("--force").returncode == 0 and (tmp_path / "ca.key").read_bytes() != key
+
+
+def test_closing_the_terminal_stops_the_lab(tmp_path: Path, nginx_binary: str) -> None:
+    """The screen in tmux; the session killed (SIGHUP), as closing a terminal window does."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    if not shutil.which("tmux"):
+        pytest.skip("tmux is not installed")
+    temp = Path(tempfile.gettempdir())
+    before = set(temp.glob("mtls-tui-*"))
+    session = f"mtls-hup-{os.getpid()}"
+    command = f"{sys.executable} -m mtls_tui lab --dir {tmp_path / 'pki'}"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not [p for p in set(temp.glob("mtls-tui-*")) - before if "nginx" in p.name]:
+            time.sleep(0.1)
+        ours = set(temp.glob("mtls-tui-*")) - before
+        assert any("nginx" in p.name for p in ours) and any("lab" in p.name for p in ours)
+        time.sleep(1.0)
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], check=False)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(p.exists() for p in ours):
+        time.sleep(0.1)
+    assert not [p for p in ours if p.exists()]
+    assert not nginx_processes([str(p) for p in ours])

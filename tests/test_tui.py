@@ -167,3 +167,18 @@ async def test_quitting_at_once_leaves_no_stream_running(tmp_path: Path, nginx_b
             while time.monotonic() < deadline and [t for t in threading.enumerate() if t.name.startswith(("logs", "watch-"))]:
                 time.sleep(0.05)
             assert not [t.name for t in threading.enumerate() if t.name.startswith(("logs", "watch-"))], delay
+
+
+async def test_logs_filter_gives_the_keys_back(gateway_session) -> None:
+    session, _ = gateway_session
+    app = MtlsApp(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("slash")
+        await pilot.press(*"nginx")
+        assert app.query_one("#logs-filter").value == "nginx"
+        await pilot.press("enter")
+        await pilot.press("1")
+        assert app.query_one("#tabs").active == "tab-verdict"
+        await pilot.press("5", "slash", "x", "escape", "2")
+        assert app.query_one("#tabs").active == "tab-certs" and app.query_one("#logs-filter").value == "x"  # focus selects the old filter

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         if item.error:
             raise item.error
         client = item.material
+        if not client.certs:
+            raise CannotRun(f"--cert {args.cert} holds {client.describe()}, no certificate (the key goes with --key)")
     snapshot = load_snapshot(manifests=args.manifests, context=args.context, namespace=args.namespace, kubeconfig=args.kubeconfig)
     reports = run_checks(
         snapshot, client=client, host=args.host, connect=args.connect, cert=args.cert, key=args.key,

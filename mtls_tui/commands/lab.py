@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         from mtls_tui.lab.serve import check_address
 
         check_address(args.host, args.port)
+    _stop_on_hangup()
     try:
         lab = Lab(Path(args.dir), args.scenario, v3=args.v3, gateway=args.gateway).start()
     except NginxError as exc:
@@ -68,6 +69,19 @@ def run(args: argparse.Namespace) -> int:
         return run_tui(lab.session(), lab=lab)
     finally:
         lab.stop()
+
+
+def _stop_on_hangup() -> None:
+    """A closed terminal (SIGHUP) or a kill (SIGTERM) unwinds like Ctrl+C, so the lab's
+    `finally` stops nginx and removes its folders instead of leaving them running."""
+    import signal
+
+    def unwind(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGHUP", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), unwind)
 
 
 def _check(lab, as_json: bool) -> int:

@@ -6,16 +6,22 @@ import argparse
 from pathlib import Path
 
 from mtls_tui.lab.pki import write_seed_pki
+from mtls_tui.sources.files import CannotRun
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("pki", help="issue the seed's PKI (CA, meow.com server, Fern client) into a folder")
     parser.add_argument("folder", metavar="DIR")
+    parser.add_argument("--force", action="store_true", help="replace a PKI already in DIR (its CA key is lost)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
+    existing = [name for name in ("ca.key", "ca.crt", "client.key", "server.key") if (folder / name).exists()]
+    if existing and not args.force:
+        raise CannotRun(f"{folder} already holds {', '.join(existing)}: a new CA would invalidate every certificate "
+                        "it signed; use another DIR or --force")
     write_seed_pki(folder)
     print(f"wrote ca.crt, server.crt, client.crt, their keys (mode 0600) and my-certs.json (the Secret) to {folder}/")
     return 0

@@ -29,16 +29,16 @@ class Files:
     cert: str = "client.crt"
     key: str = "client.key"
     server_cert: str = "server.crt"
+    host: str | None = None  # the name clients use, for subjectAltName in re-issue commands
 
     @property
     def ca_key(self) -> str:
         return _sibling(self.ca, ".key")
 
-    def csr_for(self, cert: str) -> str:
-        return _sibling(cert, ".csr")
-
     def key_for(self, cert: str) -> str:
-        return self.key if cert == self.cert else _sibling(cert, ".key")
+        if cert == self.cert:
+            return self.key
+        return SECRET_KEY_FILES["tls.key"] if cert == SECRET_KEY_FILES["tls.crt"] else _sibling(cert, ".key")
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,12 @@ def reissue_command(role: str, where: Where, files: Files, *, extensions: str | 
             f"-days 356 -nodes -subj '{subject}'  # then re-sign every certificate it issued"
         )
     else:
+        # A new request from the existing key, piped: no .csr file needs to exist.
         ext = f" -extfile <(printf '{extensions}')" if extensions else ""
         command = (
-            f"openssl x509 -req -sha256 -days 365 -in {files.csr_for(where.file)} -CA {files.ca} "
-            f"-CAkey {files.ca_key} -CAcreateserial -out {where.file}{ext}"
+            f"openssl req -new -key {files.key_for(where.file)} -subj '{subject}' | "
+            f"openssl x509 -req -sha256 -days 365 -CA {files.ca} -CAkey {files.ca_key} -CAcreateserial "
+            f"-out {where.file}{ext}"
         )
     if where.secret:
         command += " && " + secret_update_command(where.secret)
@@ -135,7 +137,7 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
     if facts.version == 1:
         ext = {
             "client": "basicConstraints=CA:FALSE\\nextendedKeyUsage=clientAuth",
-            "server": f"basicConstraints=CA:FALSE\\nsubjectAltName=DNS:{facts.subject_cn or 'HOST'}\\nextendedKeyUsage=serverAuth",
+            "server": f"basicConstraints=CA:FALSE\\nsubjectAltName=DNS:{files.host or facts.subject_cn or 'HOST'}\\nextendedKeyUsage=serverAuth",
         }.get(role)
         findings.append(Finding(
             "cert-v1", Severity.WARNING,
@@ -151,8 +153,8 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
             f"{facts.subject} has a {facts.key_bits}-bit {facts.key_type} key",
             "OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
             "2048 bits: 'EE/CA certificate key too weak'.",
-            f"openssl req -new -newkey rsa:4096 -nodes -keyout {files.key_for(cert_file)} "
-            f"-out {files.csr_for(cert_file)} -subj '/{_cn_part(facts)}'  # then re-sign",
+            f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {files.key_for(cert_file)} && "
+            + reissue_command(role, where, files, subject=_subj(facts)),
             subject,
         ))
     if facts.signature_hash in WEAK_HASHES and not facts.self_signed:
@@ -313,7 +315,7 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
             "curl and nginx-era OpenSSL clients fall back to the CN, but browsers, Go (kubectl, "
             "Prometheus) and Python's httpx/requests with hostname checks refuse a certificate without "
             "SAN. The seed's openssl commands make such a certificate.",
-            reissue_command("server", where, files, extensions=f"subjectAltName=DNS:{target}\\nextendedKeyUsage=serverAuth"),
+            reissue_command("server", where, files, extensions=f"subjectAltName=DNS:{target}\\nextendedKeyUsage=serverAuth", subject=_subj(facts)),
             subject,
         ))
     if host:
@@ -324,7 +326,7 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
                 f"the server certificate does not cover {host}",
                 f"It names {names}; matched against {how}. Clients that check the name "
                 "(curl without -k, browsers) refuse the connection.",
-                reissue_command("server", where, files, extensions=f"subjectAltName=DNS:{host}"),
+                reissue_command("server", where, files, extensions=f"subjectAltName=DNS:{host}", subject=_subj(facts)),
                 subject, (f"certificate names: {names}",),
             ))
     return findings
@@ -344,10 +346,11 @@ def server_chain_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, f
     )]
 
 
-def unreadable_finding(where: str, problem: str) -> Finding:
+def unreadable_finding(where: str, problem: str, fix: str | None = None, detail: str | None = None) -> Finding:
+    """`storeutl -noout` lists what a file holds without printing it: never a private key."""
     return Finding(
         "input-unreadable", Severity.ERROR, f"{where}: {problem}",
-        "This input is not a certificate, key, bundle or Secret manifest that could be read.",
-        f"openssl storeutl -noout -text {file_of(where)}  # see what the file holds",
+        detail or "This input is not a certificate, key, bundle or Secret manifest that could be read.",
+        fix or f"openssl storeutl -noout {file_of(where)}  # lists what the file holds, prints none of it",
         where,
     )

@@ -107,7 +107,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     verdict = nginx_verdict([c.cert for c in ca.certs], [c.cert for c in client.certs], policy.policy.verify_depth, at=now)
     leaf = client.certs[0]
     facts = cert_facts(leaf.cert)
-    ingress = policy.mtls_from.name if policy.mtls_from else "INGRESS"
+    ingress = _ingress_arg(policy)
     where = rules.Where(leaf.origin, rules.file_of(leaf.origin))
     files = rules.Files(cert=where.file)
     findings = rules.validity_findings(facts, where, "client", files, now)
@@ -115,6 +115,12 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
         verdict, facts, [cert_facts(c.cert).subject for c in ca.certs], where, files, ingress=ingress,
     )
     return findings
+
+
+def _ingress_arg(policy: HostPolicy) -> str:
+    """The Ingress as kubectl names it in a fix command."""
+    ingress = policy.mtls_from or (policy.ingresses[0] if policy.ingresses else None)
+    return f"{ingress.name} -n {ingress.namespace}" if ingress else "INGRESS"
 
 
 def host_report(
@@ -141,7 +147,7 @@ def host_report(
     if client is not None and auth_secret is not None:
         findings += client_findings(policy, auth_secret, client, now)
     if probe:
-        findings += probe_findings(probe, policy.policy)
+        findings += probe_findings(probe, policy.policy, _ingress_arg(policy))
     return HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(sort_findings(_unique(findings))))
 
 

@@ -7,6 +7,7 @@ so this module stays pure and the same report feeds the CLI, JSON and the TUI.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from datetime import datetime
 
 from mtls_tui.certs.facts import cert_facts
@@ -80,10 +81,11 @@ def inspect_inputs(
     now: datetime,
 ) -> InspectReport:
     files = rules.Files(
-        ca=_name(inputs, "ca", "ca.crt"),
-        cert=_name(inputs, "cert", "client.crt"),
-        key=_name(inputs, "key", "client.key"),
-        server_cert=_name(inputs, "server-cert", "server.crt"),
+        ca=_name(inputs, "ca", _beside(inputs, "ca.crt")),
+        cert=_name(inputs, "cert", _beside(inputs, "client.crt")),
+        key=_name(inputs, "key", _beside(inputs, "client.key")),
+        server_cert=_name(inputs, "server-cert", _beside(inputs, "server.crt")),
+        host=host,
     )
     findings: list[Finding] = [rules.unreadable_finding(i.error.where, i.error.problem) for i in inputs if i.error]
     findings += [_wrong_kind(i) for i in inputs if i.material is not None and _wrong_kind(i)]
@@ -142,7 +144,21 @@ def _wrong_kind(item: Input) -> Finding | None:
     if want is None or has:
         return None
     flag = "--" + item.role
-    return rules.unreadable_finding(item.name, f"given as {flag} but holds {item.material.describe()}, no {want}")
+    holds = item.material.describe()
+    if want == "certificate" and item.material.keys:
+        fix = f"mtls-tui inspect --cert CERTIFICATE --key {item.name}  # this file is the key; give the certificate with --cert"
+    elif want == "private key" and item.material.certs:
+        fix = f"mtls-tui inspect --cert {item.name} --key KEY  # this file is a certificate; give its key with --key"
+    else:
+        fix = None
+    return rules.unreadable_finding(item.name, f"given as {flag} but holds {holds}, no {want}", fix,
+                                    f"The file was read: it holds {holds}, not the {want} {flag} expects.")
+
+
+def _beside(inputs: list[Input], name: str) -> str:
+    """A file the user did not name is guessed next to the ones they did (the seed's layout)."""
+    folder = PurePath(inputs[0].name).parent if inputs and inputs[0].name != "-" else PurePath(".")
+    return str(folder / name)
 
 
 def _name(inputs: list[Input], role: str, default: str) -> str:

@@ -16,7 +16,7 @@ CN_BODY = "client certificate unauthorized"
 
 
 def _evidence(result: ProbeResult) -> tuple[str, ...]:
-    lines = [f"{result.label}: {_answer(result)}", f"connected to {result.connect_to}, SNI {result.sni or '(none)'}, Host {result.host_header}"]
+    lines = [f"{result.label}: {_answer(result)}", f"sent to {result.connect_to}, SNI {result.sni or '(none)'}, Host {result.host_header}"]
     if result.server_cert:
         lines.append(f"server certificate: {result.server_cert.subject}")
     verify = result.echoed("ssl-client-verify")
@@ -101,10 +101,11 @@ def _misdirected(result: ProbeResult) -> Finding:
     )
 
 
-def answer_findings(without: ProbeResult | None, with_cert: ProbeResult | None, policy: MtlsPolicy | None) -> list[Finding]:
+def answer_findings(without: ProbeResult | None, with_cert: ProbeResult | None, policy: MtlsPolicy | None,
+                    ingress: str = "INGRESS") -> list[Finding]:
     findings: list[Finding] = []
     if without and not without.failure:
-        findings += _without_cert_findings(without, with_cert, policy)
+        findings += _without_cert_findings(without, with_cert, policy, ingress)
     if with_cert and not with_cert.failure:
         findings += _with_cert_findings(with_cert)
     return findings
@@ -125,7 +126,8 @@ def _denied(result: ProbeResult) -> Finding:
     )
 
 
-def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, policy: MtlsPolicy | None) -> list[Finding]:
+def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, policy: MtlsPolicy | None,
+                           ingress: str) -> list[Finding]:
     if without.status == 503:
         return [_denied(without)]
     if without.status == 421 or (_sni_differs(without) and NO_CERT_BODY in without.body):
@@ -133,9 +135,10 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
     if without.status == 400 and NO_CERT_BODY in without.body:
         fix = "" if with_cert else without.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)
         return [_finding(
-            "probe-no-client-cert", Severity.INFO,
+            "probe-no-client-cert", Severity.INFO if with_cert else Severity.WARNING,
             "without a client certificate nginx answers 400 'No required SSL certificate was sent'",
-            "The host requires a client certificate (auth-tls-verify-client on)." + ("" if with_cert else " Probe again with --cert and --key."),
+            "The host requires a client certificate (auth-tls-verify-client on), as configured."
+            + ("" if with_cert else " No client certificate was given, so mTLS itself is untested: probe again with --cert and --key."),
             fix, without,
         )]
     redirect = without.status in (301, 302, 303, 307, 308)
@@ -154,7 +157,7 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
                 f"a request without a client certificate got HTTP {without.status}: verify-client is {policy.verify_client}",
                 f"auth-tls-verify-client {policy.verify_client} lets clients without a certificate through; only "
                 "'on' makes nginx require one.",
-                "kubectl annotate ingress INGRESS nginx.ingress.kubernetes.io/auth-tls-verify-client=on --overwrite",
+                f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-client=on --overwrite",
                 without,
             )]
         if policy is not None and not policy.mtls:
@@ -185,14 +188,14 @@ def _with_cert_findings(result: ProbeResult) -> list[Finding]:
             "The certificate was sent but did not verify against the Secret's ca.crt at the Ingress's verify "
             "depth. `mtls-tui inspect --ca ca.crt --cert CERT` gives OpenSSL's reason; the controller logs "
             "'client SSL certificate verify error: (N:reason)'.",
-            "mtls-tui inspect --ca ca.crt --cert client.crt --verify-depth 1", result,
+            f"mtls-tui inspect --ca ca.crt --cert {result.cert_file or 'client.crt'} --verify-depth 1  # ca.crt: the Secret's", result,
         )]
     if result.status in (301, 302, 303, 307, 308):
         return [_finding(
             "probe-cert-rejected", Severity.ERROR,
             f"nginx sent the client to the error page {result.header('location')} even with the certificate",
             "auth-tls-error-page catches 495/496: the certificate did not verify.",
-            "mtls-tui inspect --ca ca.crt --cert client.crt --verify-depth 1", result,
+            f"mtls-tui inspect --ca ca.crt --cert {result.cert_file or 'client.crt'} --verify-depth 1  # ca.crt: the Secret's", result,
         )]
     if result.status == 403 and CN_BODY in result.body:
         return [_finding(
@@ -229,8 +232,8 @@ def _with_cert_findings(result: ProbeResult) -> list[Finding]:
     )]
 
 
-def probe_findings(results: list[ProbeResult], policy: MtlsPolicy | None = None) -> list[Finding]:
-    """All findings for one probe (one or two attempts)."""
+def probe_findings(results: list[ProbeResult], policy: MtlsPolicy | None = None, ingress: str = "INGRESS") -> list[Finding]:
+    """All findings for one probe (one or two attempts). `ingress`: `NAME -n NAMESPACE` for fixes."""
     without = next((r for r in results if not r.sent_client_cert), None)
     with_cert = next((r for r in results if r.sent_client_cert), None)
     host = results[0].host_header.split(":")[0] if results else ""
@@ -240,7 +243,7 @@ def probe_findings(results: list[ProbeResult], policy: MtlsPolicy | None = None)
     first_ok = next((r for r in results if not r.failure), None)
     if first_ok:
         findings += server_findings(first_ok, host)
-    findings += answer_findings(without, with_cert, policy)
+    findings += answer_findings(without, with_cert, policy, ingress)
     return _dedupe(findings)
 
 

@@ -37,7 +37,8 @@ def walkthrough(folder: Path, snapshot: ClusterSnapshot | None, report: HostRepo
     files = [name for name in ("ca.crt", "server.crt", "client.crt") if (folder / name).exists()]
     steps = [Step(
         "Create the certificates", SEED_OPENSSL, "done" if len(files) == 3 else "pending",
-        f"{folder}/: {', '.join(files) or 'nothing yet'} (the lab issued them as the article's commands would: X.509 v1)",
+        f"{folder}/: {', '.join(files) or 'nothing yet'} (the lab issued them in the form these commands give, "
+        "X.509 v1, with 2048-bit keys to start fast)",
     )]
     secret = snapshot.secret("default/my-certs") if snapshot else None
     if secret is None:
@@ -63,12 +64,15 @@ def walkthrough(folder: Path, snapshot: ClusterSnapshot | None, report: HostRepo
     without = next((r for r in (report.probe if report else ()) if not r.sent_client_cert), None)
     with_cert = next((r for r in (report.probe if report else ()) if r.sent_client_cert), None)
     steps.append(Step(
-        "Test without a client certificate", "curl https://meow.com/ -k   # expect 400 No required SSL certificate was sent",
+        "Test without a client certificate",
+        (without.curl if without else "curl https://meow.com/ -k") + "   # expect 400 No required SSL certificate was sent",
         "pending" if without is None else ("done" if "probe-no-client-cert" in codes else "failed"),
         "not probed yet" if without is None else f"HTTP {without.status}" if without.status else without.failure.message,
     ))
     steps.append(Step(
-        "Test with the client certificate", "curl https://meow.com/ --cert client.crt --key client.key -k   # expect ssl-client-verify=SUCCESS",
+        "Test with the client certificate",
+        (with_cert.curl if with_cert else "curl https://meow.com/ --cert client.crt --key client.key -k")
+        + "   # expect ssl-client-verify=SUCCESS",
         "pending" if with_cert is None else ("done" if "probe-ok" in codes else "failed"),
         "not probed yet (the scenario's client has no certificate?)" if with_cert is None
         else f"HTTP {with_cert.status}, ssl-client-verify {with_cert.echoed('ssl-client-verify') or '—'}",

@@ -28,6 +28,7 @@ WRONG_PREFIXES = ("nginx.org/", "ingress.kubernetes.io/", "nginx.ingress.kuberne
 GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
             "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
 REMOVED_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
+DEFAULTS = {"auth-tls-verify-client": "on", "auth-tls-verify-depth": "1", "auth-tls-pass-certificate-to-upstream": "false"}
 SSL_DIR = "/etc/ingress-controller/ssl"
 
 
@@ -72,9 +73,12 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
             if name not in AUTH_TLS_KEYS and ("tls" in name or name.startswith("auth-")):
                 close = difflib.get_close_matches(name, AUTH_TLS_KEYS, n=1, cutoff=0.75)
                 if close:
+                    harmless = DEFAULTS.get(close[0]) == value.strip().lower()
                     findings.append(_f(
-                        "annotation-wrong-prefix", Severity.ERROR, f"{key} is misspelt: did you mean {PREFIX}{close[0]}?",
-                        "The controller ignores annotations it does not know, without a word.",
+                        "annotation-wrong-prefix", Severity.WARNING if harmless else Severity.ERROR,
+                        f"{key} is misspelt: did you mean {PREFIX}{close[0]}?",
+                        "The controller ignores annotations it does not know, without a word."
+                        + (f" Harmless here: '{value}' is the default anyway." if harmless else ""),
                         f"kubectl annotate ingress {ingress.name} -n {ingress.namespace} {key}- {PREFIX}{close[0]}={value}",
                         ingress, f"{key}: {value}",
                     ))

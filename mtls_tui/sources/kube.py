@@ -78,7 +78,7 @@ class KubeSource:
             self.context = "in-cluster"
             return
         if not os.path.exists(path):
-            raise CannotRun(f"no kubeconfig at {path}: set KUBECONFIG, pass --context, or use --manifests")
+            raise CannotRun(f"no kubeconfig at {path}: set KUBECONFIG or pass --kubeconfig FILE")
         try:
             self.api = config.new_client_from_config(config_file=path, context=context, persist_config=False)
         except config.ConfigException as exc:

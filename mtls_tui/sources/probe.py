@@ -203,6 +203,7 @@ def _base(spec: ProbeSpec, target: Target, with_cert: bool, agent: str, verify: 
     return dict(
         label=LABELS[with_cert], url=spec.url, connect_to=target.connect_to, sni=target.sni,
         host_header=host_override or target.host_header, sent_client_cert=with_cert, user_agent=agent, verified_server=verify,
+        cert_file=spec.cert if with_cert else None,
         curl=curl_command(spec, with_cert), openssl=openssl_command(spec, target, with_cert),
     )
 

@@ -220,6 +220,7 @@ class MtlsApp(App[None]):
     def _lab_switched(self) -> None:
         self.session = self.lab.session()
         self.sub_title = self.session.describe()
+        self._logs_note(f"following ingress-nginx controller pods ({self.session.describe()})")
         self.probes.clear()
         self.load_cluster()
 

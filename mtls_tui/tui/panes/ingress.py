@@ -27,11 +27,15 @@ def _describe(data: bytes, key: str) -> str:
 
 
 def annotations_table(report: HostReport) -> Table:
-    table = Table(title="Annotations (as the controller reads them)", title_justify="left", expand=True)
-    table.add_column("Ingress", no_wrap=True)
-    table.add_column("annotation")
-    table.add_column("value")
-    table.add_column("controller uses")
+    """The Ingress column only when several Ingresses share the host; cells fold, never cut."""
+    several = len(report.policy.ingresses) > 1
+    title = "Annotations (as the controller reads them)" + ("" if several else f" on Ingress {report.policy.ingresses[0].ref}")
+    table = Table(title=title, title_justify="left", expand=True)
+    if several:
+        table.add_column("Ingress", overflow="fold")
+    table.add_column("annotation", overflow="fold", ratio=3)
+    table.add_column("value", overflow="fold", ratio=2)
+    table.add_column("controller uses", overflow="fold", ratio=2)
     policy = report.policy.policy
     effective = {
         "auth-tls-secret": policy.secret if policy else None,
@@ -43,7 +47,8 @@ def annotations_table(report: HostReport) -> Table:
             short = key[len(PREFIX):] if key.startswith(PREFIX) else key
             used = effective.get(short, value) if report.policy.mtls_from and ingress.ref == report.policy.mtls_from.ref else "—"
             style = "yellow" if used not in (value, "—") else ""
-            table.add_row(Text(ingress.ref), Text(short if key.startswith(PREFIX) else key), Text(value), Text(str(used), style=style))
+            cells = [Text(short if key.startswith(PREFIX) else key), Text(value), Text(str(used), style=style)]
+            table.add_row(*([Text(ingress.ref)] if several else []), *cells)
     return table
 
 

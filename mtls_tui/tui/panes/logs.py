@@ -20,7 +20,8 @@ WRITES_PER_TICK = 150  # a flood shows its newest lines; every line stays in the
 
 
 class LogsPane(Vertical):
-    BINDINGS = [Binding("space", "toggle_pause", "Pause/resume", show=True)]
+    BINDINGS = [Binding("space", "toggle_pause", "Pause/resume", show=True),
+                Binding("escape", "leave_filter", "Leave the filter", show=False)]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -32,7 +33,7 @@ class LogsPane(Vertical):
 
     def compose(self):
         with Horizontal(id="logs-bar"):
-            yield Input(placeholder="/ filter: regex, !regex, pod:x7k2m, sev:W", id="logs-filter")
+            yield Input(placeholder="/ filter: regex, !regex, pod:x7k2m, sev:W (enter: done)", id="logs-filter")
             yield Static("", id="logs-status")
         yield RichLog(id="logs-view", max_lines=SHOWN * 5, wrap=False, markup=False)
 
@@ -70,8 +71,10 @@ class LogsPane(Vertical):
 
     def _status(self) -> None:
         state = "PAUSED (space resumes)" if self.buffer.paused else "live"
+        shown = len(self.buffer.snapshot())
+        matching = f" · {shown} match" if shown != len(self.buffer) else ""
         self.query_one("#logs-status", Static).update(
-            f" {state} · {len(self.buffer)} lines · {self.buffer.dropped} dropped · {self.note}")
+            f" {state} · {len(self.buffer)} lines{matching} · {self.buffer.dropped} dropped · {self.note}")
 
     def redraw(self) -> None:
         self.stale = False
@@ -96,6 +99,14 @@ class LogsPane(Vertical):
         chosen = [p for p in known if any(p.endswith(want) or want in p for want in pods)] if pods else None
         self.buffer.set_filter(pattern=pattern, invert=invert, min_severity=severity, pods=chosen or (["-"] if pods else None))
         self.redraw()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_leave_filter()
+
+    def action_leave_filter(self) -> None:
+        """Enter or escape in the filter hands the keys back to the app (tabs, q)."""
+        self.query_one("#logs-view", RichLog).focus()
 
     def action_toggle_pause(self) -> None:
         if self.buffer.paused:
