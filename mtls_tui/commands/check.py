@@ -6,13 +6,12 @@ import argparse
 import json
 from datetime import datetime, timezone
 
-from rich.console import Console
 
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
 from mtls_tui.policy.ingress_nginx import host_policies
-from mtls_tui.report.console import print_hosts
+from mtls_tui.report.console import print_hosts, terminal_console
 from mtls_tui.report.data import hosts_dict
 from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.sources.files import CannotRun, passphrase, read_input
@@ -78,7 +77,7 @@ def print_report(snapshot: ClusterSnapshot, reports: list[HostReport], as_json: 
     if as_json:
         print(json.dumps(hosts_dict(snapshot, reports), indent=2))
     else:
-        print_hosts(Console(), snapshot, reports)
+        print_hosts(terminal_console(), snapshot, reports)
     return 1 if any(r.state == "broken" for r in reports) else 0
 
 

@@ -6,10 +6,8 @@ import argparse
 import json
 from datetime import datetime, timezone
 
-from rich.console import Console
-
 from mtls_tui.diagnose.inspect import Input, inspect_inputs
-from mtls_tui.report.console import print_inspect
+from mtls_tui.report.console import print_inspect, terminal_console
 from mtls_tui.report.data import inspect_dict
 from mtls_tui.sources.files import CannotRun, passphrase, read_input
 
@@ -55,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(inspect_dict(report), indent=2))
     else:
-        print_inspect(Console(), report, now)
+        print_inspect(terminal_console(), report, now)
     return 1 if report.has_error else 0

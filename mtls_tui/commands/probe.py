@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
-
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.errors import InputError
 from mtls_tui.model import ProbeSpec, Severity
-from mtls_tui.report.console import print_probe
+from mtls_tui.report.console import print_probe, terminal_console
 from mtls_tui.report.data import probe_dict
 from mtls_tui.sources.files import passphrase
 from mtls_tui.sources.probe import run_probe
@@ -67,5 +65,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(probe_dict(results, findings), indent=2))
     else:
-        print_probe(Console(), results, findings)
+        print_probe(terminal_console(), results, findings)
     return 1 if any(f.severity is Severity.ERROR for f in findings) else 0

@@ -11,7 +11,7 @@ from pathlib import PurePath
 from datetime import datetime
 
 from mtls_tui.certs.facts import cert_facts
-from mtls_tui.certs.keys import key_matches
+from mtls_tui.certs.keys import describe_public_key, key_matches
 from mtls_tui.certs.load import LoadedCert, LoadedKey, Material, SecretInfo
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
@@ -39,12 +39,23 @@ class CertView:
 
 
 @dataclass(frozen=True)
+class KeyView:
+    """A private key's description: never its bytes."""
+
+    origin: str
+    key_type: str
+    bits: int | None
+    matches: str | None  # the subject of the certificate it belongs to, when one was given
+
+
+@dataclass(frozen=True)
 class InspectReport:
     certs: tuple[CertView, ...]
     secrets: tuple[SecretInfo, ...]
     client_verdict: ChainVerdict | None
     findings: tuple[Finding, ...]
     notes: tuple[str, ...]
+    keys: tuple[KeyView, ...] = ()
 
     @property
     def has_error(self) -> bool:
@@ -131,7 +142,17 @@ def inspect_inputs(
 
     secrets = tuple(s for i in inputs if i.material for s in i.material.secrets)
     notes = tuple(n for i in inputs if i.material for n in i.material.notes)
-    return InspectReport(tuple(views), secrets, verdict, tuple(sort_findings(findings)), notes)
+    return InspectReport(tuple(views), secrets, verdict, tuple(sort_findings(findings)), notes, _key_views(inputs))
+
+
+def _key_views(inputs: list[Input]) -> tuple[KeyView, ...]:
+    certs = _all_certs(inputs)
+    views = []
+    for key in (k for i in inputs if i.material for k in i.material.keys):
+        kind, bits, _ = describe_public_key(key.key.public_key())
+        owner = next((c for c in certs if key_matches(c.cert, key.key)), None)
+        views.append(KeyView(key.origin, kind, bits, cert_facts(owner.cert).subject if owner else None))
+    return tuple(views)
 
 
 EXPECTED = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key"}

@@ -99,9 +99,21 @@ def summary_line(findings: tuple[Finding, ...]) -> Text:
     return head + Text(f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} note(s)")
 
 
+def terminal_console() -> Console:
+    """Wide when piped: commands and side-by-side tables must not wrap at 80 columns in a file."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 160))
+    return console
+
+
 def print_inspect(console: Console, report: InspectReport, now: datetime) -> None:
     for view in report.certs:
         console.print(cert_panel(view, now))
+    for key in report.keys:
+        owner = f"belongs to {key.matches}" if key.matches else "no certificate given here matches it"
+        console.print(Panel(Text(f"{key.key_type} {key.bits or ''} · {owner} · contents not shown"),
+                            title=Text.assemble(("private key", "bold"), f" · {key.origin}"), title_align="left", expand=False))
     for secret in report.secrets:
         table = Table(title=Text(f"Secret {secret.ref} ({secret.type})"), title_justify="left", show_edge=False)
         table.add_column("key")

@@ -28,6 +28,7 @@ def inspect_dict(report: InspectReport) -> dict[str, Any]:
             for s in report.secrets
         ],
         "client_verdict": verdict_dict(report.client_verdict),
+        "keys": [asdict(k) for k in report.keys],
         "findings": [f.to_dict() for f in report.findings],
         "notes": list(report.notes),
     }
