@@ -182,3 +182,20 @@ async def test_logs_filter_gives_the_keys_back(gateway_session) -> None:
         assert app.query_one("#tabs").active == "tab-verdict"
         await pilot.press("5", "slash", "x", "escape", "2")
         assert app.query_one("#tabs").active == "tab-certs" and app.query_one("#logs-filter").value == "x"  # focus selects the old filter
+
+
+async def test_export_markdown_and_json(gateway_session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    session, _ = gateway_session
+    monkeypatch.chdir(tmp_path)
+    app = MtlsApp(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause(0.1)
+    markdown = (tmp_path / "mtls-tui-meow.com.md").read_text()
+    data = json.loads((tmp_path / "mtls-tui-meow.com.json").read_text())
+    assert "**Verdict:** mTLS works for meow.com" in markdown and "`probe-ok`" in markdown
+    assert data["host"] == "meow.com" and {f["code"] for f in data["findings"]} >= {"probe-ok", "cert-v1"}
+    assert "PRIVATE KEY" not in markdown + json.dumps(data)

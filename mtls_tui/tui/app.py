@@ -435,9 +435,9 @@ class MtlsApp(App[None]):
         report = self._report()
         if report is None:
             return
-        stem = Path(f"mtls-tui-{report.host.replace('*', 'wildcard')}")
-        stem.with_suffix(".md").write_text(host_markdown(report, self.session.describe()))
-        stem.with_suffix(".json").write_text(json.dumps(host_dict(report), indent=2))
+        stem = f"mtls-tui-{report.host.replace('*', 'wildcard')}"  # not Path.with_suffix: host names hold dots
+        Path(f"{stem}.md").write_text(host_markdown(report, self.session.describe()))
+        Path(f"{stem}.json").write_text(json.dumps(host_dict(report), indent=2))
         self.notify(f"Wrote {stem}.md and {stem}.json")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
