@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import queue
 import secrets
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable
@@ -91,6 +92,7 @@ class MtlsApp(App[None]):
         self.follower = None
         self.watcher = None
         self._closing = False  # set on unmount: a stream created after it is stopped at once
+        self._changes_ignored_until = 0.0  # a lab switch reloads by itself: its own watch events are not news
         self._reload_timer = None
 
     def compose(self) -> ComposeResult:
@@ -186,6 +188,8 @@ class MtlsApp(App[None]):
 
     def on_cluster_changed(self, message: ClusterChanged) -> None:
         """Debounced: a kubectl apply of several objects reloads once."""
+        if time.monotonic() < self._changes_ignored_until:
+            return
         if self._reload_timer is not None:
             self._reload_timer.stop()
         self._reload_timer = self.set_timer(0.5, self._reload_after_change)
@@ -218,6 +222,7 @@ class MtlsApp(App[None]):
         self.call_from_thread(self._lab_switched)
 
     def _lab_switched(self) -> None:
+        self._changes_ignored_until = time.monotonic() + 1.5
         self.session = self.lab.session()
         self.sub_title = self.session.describe()
         self._logs_note(f"following ingress-nginx controller pods ({self.session.describe()})")
