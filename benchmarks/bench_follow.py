@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import shutil
 import tempfile
 import threading
 import time
@@ -84,6 +85,7 @@ def main() -> None:
     done.set()
     server.join(30)
     source.close()
+    shutil.rmtree(folder, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{PODS} pods x {RATE:,} lines/s for {SECONDS} s = {PODS * RATE * SECONDS:,} lines written")
     print("  t(s)   lines received   rate(lines/s)   RSS(MB)")
