@@ -10,9 +10,10 @@ import threading
 from rich.console import Console
 from rich.text import Text
 
+from mtls_tui.report.console import log_prefix, log_text
+
 from mtls_tui.sources.files import CannotRun
 
-SEVERITY_STYLE = {"E": "red", "F": "bold red", "W": "yellow"}
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -38,9 +39,7 @@ def render(record) -> Text:
     from mtls_tui.logs.classify import classify
 
     highlight = classify(record)
-    stamp = f"{record.timestamp:%H:%M:%S} " if record.timestamp else ""
-    line = Text(f"{stamp}{record.pod[-5:]} ", style="dim")
-    line.append(record.text, style=SEVERITY_STYLE.get(record.severity or "", ""))
+    line = log_prefix(record) + log_text(record)
     if highlight:
         line.stylize("bold")
         line.append(f"  ◀ {highlight.code}: {highlight.title}", style="magenta")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
+from mtls_tui.certs.hostnames import name_matches
 from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity
 
 SOON = timedelta(days=30)
@@ -279,13 +280,8 @@ def _missing_issuer(verdict: ChainVerdict, leaf: CertFacts) -> str:
 
 
 def _host_matches(pattern: str, host: str) -> bool:
-    """RFC 6125: a wildcard only as the whole leftmost label, matching exactly one label."""
-    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
-    if pattern == host:
-        return True
-    if not pattern.startswith("*.") or "." not in host:
-        return False
-    return host.split(".", 1)[1] == pattern[2:] and pattern.count(".") >= 2
+    """RFC 6125, and no wildcard over a top-level domain alone (`*.com`)."""
+    return name_matches(pattern, host) and (not pattern.startswith("*.") or pattern.rstrip(".").count(".") >= 2)
 
 
 def host_covered(facts: CertFacts, host: str) -> tuple[bool, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import key_matches
@@ -61,7 +62,12 @@ def _load(secret: SecretObj, key: str) -> tuple[Material | None, Finding | None]
     data = secret.get(key)
     if data is None:
         return None, None
-    where = f"Secret {secret.ref}, key {key}"
+    return _parsed(data, f"Secret {secret.ref}, key {key}")
+
+
+@lru_cache(maxsize=256)
+def _parsed(data: bytes, where: str) -> tuple[Material | None, Finding | None]:
+    """Cached: the screen re-diagnoses every host after each probe, with the same Secrets."""
     try:
         return load_material(data, where), None
     except InputError as exc:

@@ -26,7 +26,8 @@ from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.nginx import NginxError, find_nginx
 from mtls_tui.lab.objects import CONTROLLER_NAMESPACE
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
-from mtls_tui.lab.scenarios import SCENARIOS, Client, secret_data_keys
+from mtls_tui.lab.scenarios import SCENARIOS, Client
+from mtls_tui.model import MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.tui.session import Session
@@ -41,19 +42,14 @@ def gateway_hosts(objects: list[dict]) -> list[GatewayHost]:
     for policy in host_policies(snapshot):
         if policy.host == "*":
             continue
-        tls = secret_data_keys(objects, policy.tls_secret) if policy.tls_secret else {}
-        auth = secret_data_keys(objects, policy.policy.secret) if policy.policy else {}
+        tls = snapshot.secret(policy.tls_secret) if policy.tls_secret else None
+        auth = snapshot.secret(policy.policy.secret) if policy.policy else None
         hosts.append(GatewayHost(
-            policy.policy or _no_mtls(policy.host), tls.get("tls.crt"), tls.get("tls.key"),
-            auth.get("ca.crt"), auth.get("ca.crl"), denied=policy.denied,
+            policy.policy or MtlsPolicy(policy.host),
+            tls.get("tls.crt") if tls else None, tls.get("tls.key") if tls else None,
+            auth.get("ca.crt") if auth else None, auth.get("ca.crl") if auth else None, denied=policy.denied,
         ))
     return hosts
-
-
-def _no_mtls(host: str):
-    from mtls_tui.model import MtlsPolicy
-
-    return MtlsPolicy(host)
 
 
 def _klog(severity: str, source: str, message: str, **values: str) -> str:

@@ -7,7 +7,6 @@ out. The lab applies it to its API server and rebuilds its gateway from the resu
 
 from __future__ import annotations
 
-import base64
 import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -126,13 +125,3 @@ SCENARIOS = {s.name: s for s in (
     Scenario("match-cn-mismatch", "auth-tls-match-cn wants CN=Fernando, the client is CN=Fern", "probe-cn-rejected", match_cn_mismatch),
     Scenario("verify-off", "auth-tls-verify-client off: no client certificate is required", "probe-mtls-not-enforced", verify_off),
 )}
-
-
-def secret_data_keys(objects: list[dict[str, Any]], ref: str) -> dict[str, bytes]:
-    """A Secret's decoded data, for building the gateway."""
-    namespace_, _, name = ref.partition("/")
-    for obj in objects:
-        meta = obj.get("metadata", {})
-        if obj["kind"] == "Secret" and meta.get("name") == name and meta.get("namespace", "default") == namespace_:
-            return {k: base64.b64decode(v) for k, v in (obj.get("data") or {}).items()}
-    return {}

@@ -13,6 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from mtls_tui.certs.hostnames import name_matches
 from mtls_tui.model import (
     VERIFY_MODES, ClusterSnapshot, ControllerObj, Finding, IngressObj, MtlsPolicy, Severity,
 )
@@ -159,51 +160,44 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None) -> Par
             ))
     fields["verify_depth"] = depth
     dropped = False
-    page = get("auth-tls-error-page")
-    if page is not None:
-        if re.match(r"^(https?://\S+|@[\w-]+)$", page):
-            fields["error_page"] = page
-        else:
-            dropped = True
-            findings.append(_f(
-                "annotation-invalid-value", Severity.ERROR, f"auth-tls-error-page '{page}' is not a URL or @location",
-                "The annotation fails validation and the controller drops the whole Ingress.",
-                _annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"), ingress,
-            ))
-    passing = get("auth-tls-pass-certificate-to-upstream")
-    if passing is not None:
-        if passing in GO_BOOLS:
-            fields["pass_certificate"] = GO_BOOLS[passing]
-        else:
-            dropped = True
-            findings.append(_f(
-                "annotation-invalid-value", Severity.ERROR,
-                f"auth-tls-pass-certificate-to-upstream '{passing}' is not a boolean",
-                "The annotation fails validation and the controller drops the whole Ingress.",
-                _annotate(ingress, "auth-tls-pass-certificate-to-upstream", '"true"'), ingress,
-            ))
-    match_cn = get("auth-tls-match-cn")
-    if match_cn is not None:
-        if _valid_match_cn(match_cn):
-            fields["match_cn"] = match_cn
-        else:
-            dropped = True
-            findings.append(_f(
-                "annotation-invalid-value", Severity.ERROR, f"auth-tls-match-cn '{match_cn}' is not CN=<regex>",
-                "The annotation fails validation and the controller drops the whole Ingress.",
-                _annotate(ingress, "auth-tls-match-cn", '"CN=NAME"'), ingress,
-            ))
+    for name, (field_name, parse, expected, example) in VALIDATED.items():
+        value = get(name)
+        if value is None:
+            continue
+        parsed = parse(value)
+        if parsed is not None:
+            fields[field_name] = parsed
+            continue
+        dropped = True
+        findings.append(_f(
+            "annotation-invalid-value", Severity.ERROR, f"{name} '{value}' is not {expected}",
+            "The annotation fails validation and the controller drops the whole Ingress.",
+            _annotate(ingress, name, example), ingress,
+        ))
     return ParsedAuthTls(ingress, fields, tuple(findings), dropped=dropped)
 
 
-def _valid_match_cn(value: str) -> bool:
+def _error_page(value: str) -> str | None:
+    return value if re.match(r"^(https?://\S+|@[\w-]+)$", value) else None
+
+
+def _match_cn(value: str) -> str | None:
     if not value.startswith("CN="):
-        return False
+        return None
     try:
         re.compile(value)
     except re.error:
-        return False
-    return True
+        return None
+    return value
+
+
+# Annotations whose bad values fail validation (the Ingress is dropped): the policy
+# field, the parser (None: invalid), what a valid value is, and an example for the fix.
+VALIDATED = {
+    "auth-tls-error-page": ("error_page", _error_page, "a URL or @location", "https://example.com/mtls-error"),
+    "auth-tls-pass-certificate-to-upstream": ("pass_certificate", GO_BOOLS.get, "a boolean", '"true"'),
+    "auth-tls-match-cn": ("match_cn", _match_cn, "CN=<regex>", '"CN=NAME"'),
+}
 
 
 def removed_api_finding(ingress: IngressObj) -> Finding | None:
@@ -279,12 +273,6 @@ class HostPolicy:
     denied: bool = False  # an auth-tls annotation the controller could not use: its locations answer 403
 
 
-def _host_matches(pattern: str, host: str) -> bool:
-    if pattern.startswith("*."):
-        return host.endswith(pattern[1:]) and host.count(".") == pattern.count(".")
-    return pattern == host
-
-
 def _order(ingress: IngressObj) -> tuple[str, str, str]:
     """The controller's order: oldest first, then namespace/name."""
     return (ingress.created, ingress.namespace, ingress.name)
@@ -320,7 +308,7 @@ def _host_policy(host, ingresses, parsed, per_ingress, controllers, snapshot) ->
     findings: list[Finding] = [f for i in ingresses for f in per_ingress[i.ref]]
     served = [i for i in ingresses if not parsed[i.ref].dropped and (controllers[i.ref] or not snapshot.controllers_known)]
     asking = [i for i in served if parsed[i.ref].policy_fields]
-    tls_entry = next(((i, t) for i in ingresses for t in i.tls if any(_host_matches(h, host) for h in t.hosts)), None)
+    tls_entry = next(((i, t) for i in ingresses for t in i.tls if any(name_matches(h, host) for h in t.hosts)), None)
     wants_mtls = any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in ingresses)
     if not asking and not tls_entry and not wants_mtls:
         return None

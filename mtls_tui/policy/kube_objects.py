@@ -144,6 +144,16 @@ def controller_from(deployment: dict[str, Any], pods: list[PodObj]) -> Controlle
     )
 
 
+def controllers_from(deployments: list[dict[str, Any]], pods: list[PodObj]) -> list[ControllerObj]:
+    """The ingress-nginx controller Deployments, each with its pods (same namespace, controller labels)."""
+    controllers = []
+    for deployment in filter(is_controller, deployments):
+        namespace = str(_meta(deployment).get("namespace") or "default")
+        mine = [p for p in pods if p.namespace == namespace and all(dict(p.labels).get(k) == v for k, v in CONTROLLER_LABELS.items())]
+        controllers.append(controller_from(deployment, mine))
+    return controllers
+
+
 def event_from(obj: dict[str, Any]) -> EventObj:
     meta, involved = _meta(obj), _dict(obj.get("involvedObject"))
     return EventObj(
@@ -164,14 +174,7 @@ def snapshot_from_objects(objects: list[dict[str, Any]], source: str, *, control
     for obj in objects:
         if isinstance(obj, dict):
             by_kind.setdefault(str(obj.get("kind")), []).append(obj)
-    pods = [pod_from(p) for p in by_kind.get("Pod", [])]
-    controllers = []
-    for deployment in by_kind.get("Deployment", []):
-        if is_controller(deployment):
-            namespace = str(_meta(deployment).get("namespace") or "default")
-            mine = [p for p in pods if p.namespace == namespace and dict(p.labels).get("app.kubernetes.io/component") == "controller"
-                    and dict(p.labels).get("app.kubernetes.io/name") == "ingress-nginx"]
-            controllers.append(controller_from(deployment, mine))
+    controllers = controllers_from(by_kind.get("Deployment", []), [pod_from(p) for p in by_kind.get("Pod", [])])
     return ClusterSnapshot(
         source=source,
         ingresses=tuple(ingress_from(o) for o in by_kind.get("Ingress", [])),

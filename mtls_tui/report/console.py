@@ -224,3 +224,16 @@ def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostR
                 + "".join(f", {e}" for e in extras) + f"  (from Ingress {policy.mtls_from.ref})", style="dim"))
         for finding in report.findings:
             console.print(finding_block(finding))
+
+
+LOG_SEVERITY_STYLE = {"E": "red", "F": "bold red", "W": "yellow"}
+
+
+def log_prefix(record) -> Text:
+    """Time and the pod's suffix (the replica set's hash is the same for every pod)."""
+    stamp = f"{record.timestamp:%H:%M:%S} " if record.timestamp else ""
+    return Text(f"{stamp}{record.pod[-5:]} ", style="dim")
+
+
+def log_text(record) -> Text:
+    return Text(record.text, style=LOG_SEVERITY_STYLE.get(record.severity or "", ""))

@@ -23,10 +23,10 @@ import os
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from mtls_tui.model import ClusterSnapshot, PodObj, SecretProblem
+from mtls_tui.model import ClusterSnapshot, SecretProblem
 from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
-    controller_from, event_from, ingress_class_from, ingress_from, pod_from, secret_from,
+    controllers_from, event_from, ingress_class_from, ingress_from, pod_from, secret_from,
 )
 from mtls_tui.sources.files import CannotRun
 
@@ -143,7 +143,7 @@ class KubeSource:
             pods = [pod_from(p) for p in self._list(core.list_pod_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)]
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
-        controllers = [controller_from(d, _pods_of(d, pods)) for d in deployments]
+        controllers = controllers_from(deployments, pods)
         progress("Secrets")
         secrets, problems = self._read_secrets(core, sorted(_referenced_secrets(ingresses)))
         progress("Events")
@@ -193,11 +193,6 @@ class KubeSource:
 def _ref(obj: dict[str, Any]) -> str:
     meta = obj.get("metadata") or {}
     return f"{meta.get('namespace', 'default')}/{meta.get('name', '?')}"
-
-
-def _pods_of(deployment: dict[str, Any], pods: list[PodObj]) -> list[PodObj]:
-    namespace = (deployment.get("metadata") or {}).get("namespace")
-    return [p for p in pods if p.namespace == namespace]
 
 
 def _referenced_secrets(ingresses: list) -> set[str]:

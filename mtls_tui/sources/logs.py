@@ -27,7 +27,7 @@ from typing import Any, Callable
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.logs.records import LogRecord
 from mtls_tui.sources.kube import CONTROLLER_SELECTOR, KubeSource
-from mtls_tui.sources.streams import lines, shutdown
+from mtls_tui.sources.streams import Watch, lines, shutdown
 
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
 
@@ -138,7 +138,7 @@ class ControllerLogs:
         self.merger = _Merger(on_record, window)
         self.stopping = threading.Event()
         self.streams: dict[tuple[str, str], _PodStream] = {}
-        self._watch_response: Any = None
+        self._watch: Watch | None = None
         self._lock = threading.Lock()
 
     # --- what the pod threads call ------------------------------------------------------
@@ -182,30 +182,19 @@ class ControllerLogs:
 
     def _watch_pods(self, version: str) -> str | None:
         """Follow pod changes; returns the last version seen, or None when it expired (410)."""
-        self._watch_response = self.core.list_pod_for_all_namespaces(
-            label_selector=self.selector, watch=True, resource_version=version, allow_watch_bookmarks=True,
-            timeout_seconds=60, _preload_content=False, _request_timeout=(5, 90),
-        )
-        if self.stopping.is_set():  # stopped while connecting: stop() found no response to shut
-            shutdown(self._watch_response)
-            return version
+        watch = self._watch = Watch(self.core.list_pod_for_all_namespaces, version, label_selector=self.selector)
         try:
-            for line in lines(self._watch_response):
-                if not line.strip():
-                    continue
-                event = json.loads(line)
-                obj = event.get("object") or {}
-                if event.get("type") == "ERROR":
-                    return None if obj.get("code") == 410 else version
-                version = (obj.get("metadata") or {}).get("resourceVersion") or version
-                if event.get("type") == "DELETED":
-                    self._forget(obj)
-                elif event.get("type") in ("ADDED", "MODIFIED") and (obj.get("status") or {}).get("phase") in ("Running", None):
-                    self._follow(obj)
+            if self.stopping.is_set():  # stopped while connecting: stop() found no watch to close
+                return version
+            for change, pod in watch:
+                if change == "DELETED":
+                    self._forget(pod)
+                elif (pod.get("status") or {}).get("phase") in ("Running", None):
+                    self._follow(pod)
         finally:
-            shutdown(self._watch_response)
-            self._watch_response = None
-        return version
+            watch.close()
+            self._watch = None
+        return None if watch.expired else watch.version
 
     def _flusher(self) -> None:
         while not self.stopping.wait(self.merger.window / 2):
@@ -242,8 +231,8 @@ class ControllerLogs:
 
     def stop(self) -> None:
         self.stopping.set()
-        if self._watch_response is not None:
-            shutdown(self._watch_response)
+        if self._watch is not None:
+            self._watch.close()
         with self._lock:
             streams = list(self.streams.values())
         for stream in streams:

@@ -4,6 +4,7 @@ where closing the response alone may wait for the next chunk."""
 
 from __future__ import annotations
 
+import json
 import socket
 from typing import Any
 
@@ -33,3 +34,33 @@ def lines(response: Any):
             yield line.decode("utf-8", "replace")
     if pending:
         yield pending.decode("utf-8", "replace")
+
+
+class Watch:
+    """One watch request from `version`: iterating it yields (type, object) for each
+    change; BOOKMARKs only move `version`. An ERROR event ends it, and `expired` says
+    whether that was 410 (the version is too old: list again)."""
+
+    OPTIONS = dict(watch=True, allow_watch_bookmarks=True, timeout_seconds=60,
+                   _preload_content=False, _request_timeout=(5, 90))
+
+    def __init__(self, list_func: Any, version: str, **selectors: Any) -> None:
+        self.version = version
+        self.expired = False
+        self.response = list_func(resource_version=version, **self.OPTIONS, **selectors)
+
+    def __iter__(self):
+        for line in lines(self.response):
+            if not line.strip():
+                continue
+            event = json.loads(line)
+            obj = event.get("object") or {}
+            if event.get("type") == "ERROR":
+                self.expired = obj.get("code") == 410
+                return
+            self.version = (obj.get("metadata") or {}).get("resourceVersion") or self.version
+            if event.get("type") in ("ADDED", "MODIFIED", "DELETED"):
+                yield event["type"], obj
+
+    def close(self) -> None:
+        shutdown(self.response)

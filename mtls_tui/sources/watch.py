@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any, Callable
+from typing import Callable
 
 from mtls_tui.sources.kube import KubeSource
-from mtls_tui.sources.streams import lines, shutdown
+from mtls_tui.sources.streams import Watch
 
 BACKOFF = (0.5, 1.0, 2.0, 5.0)
 
@@ -26,7 +26,7 @@ class ClusterWatch:
         self.lists = {"Ingress": net.list_ingress_for_all_namespaces, "Secret": core.list_secret_for_all_namespaces}
         self.on_change = on_change
         self.stopping = threading.Event()
-        self._responses: dict[str, Any] = {}
+        self._watches: dict[str, Watch] = {}
         self.watching: set[str] = set()
 
     def _version(self, kind: str) -> str:
@@ -39,25 +39,16 @@ class ClusterWatch:
             try:
                 version = version or self._version(kind)
                 self.watching.add(kind)
-                response = self.lists[kind](watch=True, resource_version=version, allow_watch_bookmarks=True,
-                                            timeout_seconds=60, _preload_content=False, _request_timeout=(5, 90))
-                self._responses[kind] = response
-                if self.stopping.is_set():  # stopped while connecting
-                    shutdown(response)
-                    return
+                watch = self._watches[kind] = Watch(self.lists[kind], version)
                 try:
-                    for line in lines(response):
-                        event = json.loads(line) if line.strip() else {}
-                        obj = event.get("object") or {}
-                        if event.get("type") == "ERROR":
-                            version = None if obj.get("code") == 410 else version
-                            break
-                        version = (obj.get("metadata") or {}).get("resourceVersion") or version
-                        if event.get("type") in ("ADDED", "MODIFIED", "DELETED"):
-                            meta = obj.get("metadata") or {}
-                            self.on_change(f"{kind} {meta.get('namespace')}/{meta.get('name')} {event['type'].lower()}")
+                    if self.stopping.is_set():  # stopped while connecting
+                        return
+                    for change, obj in watch:
+                        meta = obj.get("metadata") or {}
+                        self.on_change(f"{kind} {meta.get('namespace')}/{meta.get('name')} {change.lower()}")
                 finally:
-                    shutdown(response)
+                    watch.close()
+                version = None if watch.expired else watch.version
                 attempt = 0
             except Exception as exc:  # noqa: BLE001 - a dropped watch is reopened whatever broke it
                 if getattr(exc, "status", None) == 403:
@@ -76,5 +67,5 @@ class ClusterWatch:
 
     def stop(self) -> None:
         self.stopping.set()
-        for response in list(self._responses.values()):
-            shutdown(response)
+        for watch in list(self._watches.values()):
+            watch.close()

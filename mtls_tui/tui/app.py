@@ -229,9 +229,9 @@ class MtlsApp(App[None]):
         self.probes.clear()
         self.load_cluster()
 
-    @work(thread=True, exclusive=True, group="probe")
-    def run_probe(self, host: str, spec) -> None:
-        """In a thread with its own event loop, so the screen's work does not show in the timings."""
+    def _probe_and_post(self, host: str, spec) -> bool:
+        """Run one probe in this worker thread (its own event loop, so the screen's work does
+        not show in the timings) and post the outcome; False when it could not run."""
         from mtls_tui.errors import InputError
         from mtls_tui.sources.files import CannotRun
         from mtls_tui.sources.probe import run_probe
@@ -240,23 +240,22 @@ class MtlsApp(App[None]):
             self.post_message(ProbeFinished(host, run_probe(spec)))
         except (InputError, CannotRun) as exc:
             self.post_message(ProbeFinished(host, [], str(exc)))
+            return False
+        return True
+
+    @work(thread=True, exclusive=True, group="probe")
+    def run_probe(self, host: str, spec) -> None:
+        self._probe_and_post(host, spec)
 
     @work(thread=True, exclusive=True, group="probe")
     def probe_all(self) -> None:
         """After a load: probe every host the session knows how to reach."""
-        from mtls_tui.errors import InputError
-        from mtls_tui.sources.files import CannotRun
-        from mtls_tui.sources.probe import run_probe
-
         worker = get_current_worker()
         for report in list(self.reports):
             spec = self.call_from_thread(self._tagged, self.session.probe_spec(report.policy))
             if spec is None or worker.is_cancelled:
                 continue
-            try:
-                self.post_message(ProbeFinished(report.host, run_probe(spec)))
-            except (InputError, CannotRun) as exc:
-                self.post_message(ProbeFinished(report.host, [], str(exc)))
+            if not self._probe_and_post(report.host, spec):
                 return
 
     # --- messages up ------------------------------------------------------------------

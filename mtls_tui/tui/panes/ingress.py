@@ -15,15 +15,15 @@ from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.ingress_nginx import PREFIX
 
 
-def _describe(data: bytes, key: str) -> str:
-    text = data[:64]
+def _describe(data: bytes) -> str:
+    """What a Secret value holds, by its PEM markers: no key is ever parsed or shown here."""
     if b"PRIVATE KEY" in data:
         return "private key (not shown)"
     if b"BEGIN CERTIFICATE" in data:
         return f"{data.count(b'BEGIN CERTIFICATE')} certificate(s)"
     if b"X509 CRL" in data:
         return "CRL"
-    return "other data" if text else "empty"
+    return "other data" if data else "empty"
 
 
 def annotations_table(report: HostReport) -> Table:
@@ -72,7 +72,7 @@ class IngressPane(VerticalScroll):
             table.add_column("holds")
             if secret:
                 for key, data in secret.data:
-                    table.add_row(Text(key), str(len(data)), _describe(data, key))
+                    table.add_row(Text(key), str(len(data)), _describe(data))
             else:
                 table.add_row("—", "", Text(problem.message if problem else "not found", style="red"))
             parts.append(table)

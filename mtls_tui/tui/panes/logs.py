@@ -13,8 +13,8 @@ from textual.widgets import Input, RichLog, Static
 from mtls_tui.logs.buffer import LogBuffer
 from mtls_tui.logs.classify import classify, probe_id
 from mtls_tui.logs.records import LogRecord
+from mtls_tui.report.console import log_prefix, log_text
 
-SEVERITY_STYLE = {"E": "red", "F": "bold red", "W": "yellow"}
 SHOWN = 1000  # lines redrawn after a filter change; the buffer keeps 10,000
 WRITES_PER_TICK = 150  # a flood shows its newest lines; every line stays in the buffer for filters
 
@@ -40,15 +40,13 @@ class LogsPane(Vertical):
     def format_record(self, record: LogRecord) -> Text:
         """Time, pod, then the mark (so it is never cut off at the right edge), then the line."""
         highlight = classify(record)
-        stamp = f"{record.timestamp:%H:%M:%S} " if record.timestamp else ""
-        line = Text(f"{stamp}{record.pod[-5:]} ", style="dim")
+        line = log_prefix(record)
         probe = probe_id(record)
         if probe and probe.split("-")[0] in self.my_probes:
             line.append("▶ your probe ", style="bold magenta reverse")
         elif highlight:
             line.append(f"▶ {highlight.code} ", style="bold magenta")
-        line.append(record.text, style=SEVERITY_STYLE.get(record.severity or "", ""))
-        return line
+        return line + log_text(record)
 
     def add(self, records: list[LogRecord]) -> None:
         """Keep every record; draw only what a person can read, and only when visible."""
@@ -95,8 +93,7 @@ class LogsPane(Vertical):
             pattern = re.compile(text[1:] if invert else text) if text.strip("!") else None
         except re.error:
             return  # half-typed: keep the last good filter
-        known = {r.pod for r in self.buffer.snapshot()} | self.pods_seen
-        chosen = [p for p in known if any(p.endswith(want) or want in p for want in pods)] if pods else None
+        chosen = [p for p in self.pods_seen if any(p.endswith(want) or want in p for want in pods)] if pods else None
         self.buffer.set_filter(pattern=pattern, invert=invert, min_severity=severity, pods=chosen or (["-"] if pods else None))
         self.redraw()
 
