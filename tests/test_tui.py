@@ -199,3 +199,30 @@ async def test_export_markdown_and_json(gateway_session, tmp_path: Path, monkeyp
     assert "**Verdict:** mTLS works for meow.com" in markdown and "`probe-ok`" in markdown
     assert data["host"] == "meow.com" and {f["code"] for f in data["findings"]} >= {"probe-ok", "cert-v1"}
     assert "PRIVATE KEY" not in markdown + json.dumps(data)
+
+
+async def test_worker_messages_during_shutdown_are_dropped(gateway_session) -> None:
+    """A worker thread may post its result while the app quits (CI once saw a probe land
+    after the screens were pruned): the app must drop it, not crash on a missing pane."""
+    from textual.widgets import Static
+
+    from mtls_tui.logs.parse import parse_line
+    from mtls_tui.tui.app import ClusterChanged, LoadFailed, ProbeFinished
+
+    session, _ = gateway_session
+    app = MtlsApp(session)
+
+    class LateNews(Static):
+        """Unmounted with the screen: posts what a slow worker would post at that moment."""
+
+        def on_unmount(self) -> None:
+            for message in (ProbeFinished("meow.com", []), LoadFailed("late"), ClusterChanged("late")):
+                app.post_message(message)
+            app.log_queue.put(parse_line("I1128 21:45:34.090212       7 nginx.go:271] late", "controller-0"))
+            app.drain_logs()
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.reports and app.reports[0].host == "meow.com"
+        await app.screen.mount(LateNews())
+    # leaving the block shuts the app down; run_test re-raises any error the app met

@@ -8,13 +8,14 @@ stream run in workers, so input never waits; a newer request replaces an older o
 
 from __future__ import annotations
 
+import functools
 import json
 import queue
 import secrets
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, TypeVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -36,6 +37,21 @@ from mtls_tui.tui.session import Session
 
 TABS = ("tab-verdict", "tab-certs", "tab-ingress", "tab-probe", "tab-logs")
 LOG_BATCH = 2000  # records moved to the view per tick, so a flood cannot starve the keyboard
+
+
+Handler = TypeVar("Handler", bound=Callable[..., None])
+
+
+def while_running(handler: Handler) -> Handler:
+    """Worker threads post until they notice the app quit; what lands after shutdown began
+    (the panes already pruned) is dropped instead of crashing on a missing pane."""
+
+    @functools.wraps(handler)
+    def guarded(app: "MtlsApp", *args, **kwargs) -> None:
+        if app.is_running:
+            handler(app, *args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
 
 
 class ClusterLoaded(Message):
@@ -91,7 +107,6 @@ class MtlsApp(App[None]):
         self.log_queue: queue.SimpleQueue = queue.SimpleQueue()
         self.follower = None
         self.watcher = None
-        self._closing = False  # set on unmount: a stream created after it is stopped at once
         self._changes_ignored_until = 0.0  # a lab switch reloads by itself: its own watch events are not news
         self._reload_timer = None
 
@@ -119,7 +134,6 @@ class MtlsApp(App[None]):
         self.load_cluster()
 
     def on_unmount(self) -> None:
-        self._closing = True
         for stream in (self.follower, self.watcher):
             if stream is not None:
                 stream.stop()
@@ -134,7 +148,7 @@ class MtlsApp(App[None]):
 
         worker = get_current_worker()
         def progress(step: str) -> None:
-            self.call_from_thread(self.query_one(VerdictPane).loading, f"Reading {self.session.describe()}: {step}…")
+            self.call_from_thread(self._loading, f"Reading {self.session.describe()}: {step}…")
 
         try:
             snapshot = self.session.load(progress)
@@ -158,7 +172,7 @@ class MtlsApp(App[None]):
             self.call_from_thread(self._logs_note, str(exc))
             return
         follower = self.follower = ControllerLogs(source, self.log_queue.put, tail=200)
-        if self._closing:
+        if not self.is_running:
             follower.stop()  # the app quit while this worker was connecting
         else:
             self.call_from_thread(self._logs_note, f"following ingress-nginx controller pods ({self.session.describe()})")
@@ -179,13 +193,14 @@ class MtlsApp(App[None]):
         except CannotRun:
             return
         watcher = self.watcher = ClusterWatch(source, lambda what: self.post_message(ClusterChanged(what)))
-        if self._closing:
+        if not self.is_running:
             watcher.stop()  # the app quit while this worker was connecting
         try:
             watcher.run()
         finally:
             source.close()
 
+    @while_running
     def on_cluster_changed(self, message: ClusterChanged) -> None:
         """Debounced: a kubectl apply of several objects reloads once."""
         if time.monotonic() < self._changes_ignored_until:
@@ -195,16 +210,23 @@ class MtlsApp(App[None]):
         self._reload_timer = self.set_timer(0.5, self._reload_after_change)
         self.log(f"cluster changed: {message.what}")
 
+    @while_running
     def _reload_after_change(self) -> None:
         self._reload_timer = None
         self.probes.clear()
         self.load_cluster()
 
+    @while_running
+    def _loading(self, text: str) -> None:
+        self.query_one(VerdictPane).loading(text)
+
+    @while_running
     def _logs_note(self, note: str) -> None:
         pane = self.query_one(LogsPane)
         pane.note = note
         pane._status()
 
+    @while_running
     def drain_logs(self) -> None:
         batch = []
         while len(batch) < LOG_BATCH:
@@ -221,6 +243,7 @@ class MtlsApp(App[None]):
         self.lab.switch(name)
         self.call_from_thread(self._lab_switched)
 
+    @while_running
     def _lab_switched(self) -> None:
         self._changes_ignored_until = time.monotonic() + 1.5
         self.session = self.lab.session()
@@ -260,6 +283,7 @@ class MtlsApp(App[None]):
 
     # --- messages up ------------------------------------------------------------------
 
+    @while_running
     def on_cluster_loaded(self, message: ClusterLoaded) -> None:
         self.snapshot, self.client, self.reports = message.snapshot, message.client, message.reports
         if not self.reports:
@@ -274,10 +298,12 @@ class MtlsApp(App[None]):
         elif self.session.manifests:
             self._logs_note("logs need a cluster: these are manifest files")
 
+    @while_running
     def on_load_failed(self, message: LoadFailed) -> None:
         self.query_one(VerdictPane).query_one("#verdict-line").update(f"Could not read: {message.error}")
         self.notify(message.error, severity="error", timeout=10)
 
+    @while_running
     def on_probe_finished(self, message: ProbeFinished) -> None:
         if message.error:
             if message.host == self.selected:
