@@ -38,6 +38,11 @@ def openssl_binary() -> str:
 
 
 @pytest.fixture(scope="session")
+def curl_binary() -> str:
+    return require("curl", shutil.which("curl"))
+
+
+@pytest.fixture(scope="session")
 def pki() -> SeedPki:
     return seed_pki()
 

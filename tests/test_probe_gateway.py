@@ -4,6 +4,8 @@ renders it, each probed and classified. One gateway serves every case by SNI."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,27 @@ def test_http2_on_request(lab) -> None:
     results, codes = probe(lab, "meow.com", http2=True)
     assert [r.alpn for r in results] == ["h2", "h2"] and results[1].http_version == "HTTP/2"
     assert statuses(results) == [400, 200] and "probe-ok" in codes
+
+
+def _status_line(output: str) -> int | None:
+    """The status of the first HTTP answer in what curl -v (stderr) or s_client (stdout) printed."""
+    match = re.search(r"^(?:< )?HTTP/(?:1\.[01]|2) (\d{3})", output, re.MULTILINE)
+    return int(match.group(1)) if match else None
+
+
+@pytest.mark.parametrize("host, client, headers", [
+    ("meow.com", "seed", ()),
+    ("meow.com", "stranger", ()),
+    ("cn-no.com", "seed", ()),
+    ("plain.com", "seed", "misdirected"),
+])
+def test_printed_commands_reproduce_the_probe(lab, curl_binary: str, openssl_binary: str, host: str, client: str, headers) -> None:
+    """The curl and openssl commands every result carries, run as printed, get the probe's own answer."""
+    gateway = lab[0]
+    if headers == "misdirected":
+        headers = (("Host", f"meow.com:{gateway.port}"),)
+    results, _ = probe(lab, host, client=client, headers=headers)
+    for result in results:
+        curl = subprocess.run(result.curl, shell=True, capture_output=True, text=True, timeout=10)
+        s_client = subprocess.run(result.openssl, shell=True, capture_output=True, text=True, timeout=10)
+        assert (_status_line(curl.stderr), _status_line(s_client.stdout)) == (result.status, result.status), (result.label, result.curl, result.openssl)

@@ -65,6 +65,27 @@ async def test_probe_form_with_another_client(gateway_session, pki: SeedPki) -> 
         await settle(app, pilot)
         codes = {f.code for f in app.reports[0].findings}
         assert "probe-cert-rejected" in codes and app.reports[0].state == "broken"
+        assert pane.query_one("#probe-cert").value == str(folder / "stranger.crt")  # the edit outlives its probe
+
+
+async def test_p_probes_what_the_form_says(gateway_session) -> None:
+    """`p` runs the form as edited: a CA to verify the server with, and a Host header of its own."""
+    session, folder = gateway_session
+    app = MtlsApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        pane = app.query_one(ProbePane)
+        assert app.probes["meow.com"][1].verified_server is False  # the lab's default: -k
+        pane.query_one("#probe-cacert").value = str(folder / "ca.crt")
+        pane.query_one("#probe-insecure").value = False
+        pane.query_one("#probe-host").value = "meow.com"
+        app.query_one("#hosts").focus()
+        await pilot.press("p")
+        await settle(app, pilot)
+        with_cert = app.probes["meow.com"][1]
+        assert with_cert.verified_server is True and with_cert.host_header == "meow.com" and with_cert.status == 200
+        assert "-CAfile" in with_cert.openssl and "Host: meow.com\\r" in with_cert.openssl
 
 
 async def test_bad_manifest_shows_one_line(tmp_path: Path) -> None:

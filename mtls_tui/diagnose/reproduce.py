@@ -39,6 +39,11 @@ class Target:
         return f"{self.address}:{self.port}"
 
 
+def sent_host(spec: ProbeSpec, target: Target) -> str:
+    """The Host header the request carries: a `-H Host:` of the user's wins over the URL's."""
+    return next((value for name, value in spec.headers if name.lower() == "host"), target.host_header)
+
+
 def _is_ip(name: str) -> bool:
     try:
         ipaddress.ip_address(name)
@@ -111,7 +116,7 @@ def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
             args += ["-verify_hostname", target.sni]
     if with_cert and spec.cert:
         args += ["-cert", spec.cert] + (["-key", spec.key] if spec.key else [])
-    request = f"GET {target.path} HTTP/1.1\\r\\nHost: {target.host_header}\\r\\nConnection: close\\r\\n\\r\\n"
+    request = f"GET {target.path} HTTP/1.1\\r\\nHost: {sent_host(spec, target)}\\r\\nConnection: close\\r\\n\\r\\n"
     return f"printf {shlex.quote(request)} | {shlex.join(args)}"
 
 

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from mtls_tui import __version__
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.load import Material
-from mtls_tui.diagnose.reproduce import Target, curl_command, openssl_command, parse_target
+from mtls_tui.diagnose.reproduce import Target, curl_command, openssl_command, parse_target, sent_host
 from mtls_tui.errors import InputError
 from mtls_tui.model import ProbeFailure, ProbeResult, ProbeSpec, ProbeTimings
 from mtls_tui.sources.files import read_input
@@ -199,10 +199,9 @@ class _Marks:
 
 def _base(spec: ProbeSpec, target: Target, with_cert: bool, agent: str, verify: bool) -> dict:
     """What every result records, whatever happens next."""
-    host_override = next((value for name, value in spec.headers if name.lower() == "host"), None)
     return dict(
         label=LABELS[with_cert], url=spec.url, connect_to=target.connect_to, sni=target.sni,
-        host_header=host_override or target.host_header, sent_client_cert=with_cert, user_agent=agent, verified_server=verify,
+        host_header=sent_host(spec, target), sent_client_cert=with_cert, user_agent=agent, verified_server=verify,
         cert_file=spec.cert if with_cert else None,
         curl=curl_command(spec, with_cert), openssl=openssl_command(spec, target, with_cert),
     )

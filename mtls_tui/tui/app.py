@@ -323,8 +323,9 @@ class MtlsApp(App[None]):
             return
         values = message.values
         spec = self.session.probe_spec(
-            report.policy, url=values["url"] or None, resolve=values["resolve"] or None,
-            cert=values["cert"], key=values["key"], insecure=message.insecure or not values["cacert"],
+            report.policy, url=values["url"] or None, resolve=values["resolve"] or None, host=values["host"] or None,
+            cert=values["cert"], key=values["key"], cacert=values["cacert"] or None,
+            insecure=message.insecure or not values["cacert"],
         )
         self._start_probe(report.host, spec)
 
@@ -350,7 +351,7 @@ class MtlsApp(App[None]):
         self.query_one(IngressPane).show(report, self.snapshot)
         probe = self.query_one(ProbePane)
         if report is not None:
-            probe.fill(self.session.probe_spec(report.policy))
+            probe.fill(self.session.probe_spec(report.policy), (report.host, self.session.describe(), self.session.cert))
             probe.show(self.probes.get(report.host))
 
     def _tagged(self, spec):
@@ -376,9 +377,7 @@ class MtlsApp(App[None]):
         self.query_one(TabbedContent).active = tab
 
     def action_probe(self) -> None:
-        report = self._report()
-        if report is not None:
-            self._start_probe(report.host, self.session.probe_spec(report.policy))
+        self.query_one(ProbePane).run()
 
     def action_refresh(self) -> None:
         self.load_cluster()

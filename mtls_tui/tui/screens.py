@@ -18,7 +18,7 @@ Pick a host on the left; the tabs show why its client-certificate set-up works o
 |---|---|
 | ↑ ↓ | choose a host |
 | 1–5 | Verdict, Certificates, Ingress & Secret, Probe, Logs |
-| p | probe the host without and with the client certificate |
+| p | probe what the Probe tab's form says, without and with the client certificate |
 | r | read the cluster again |
 | / | filter the logs |
 | c | copy the first fix command |

@@ -53,14 +53,18 @@ class Session:
         return item.material
 
     def probe_spec(self, policy: HostPolicy, *, url: str | None = None, resolve: str | None = None,
-                   cert: str | None = None, key: str | None = None, insecure: bool = True) -> ProbeSpec | None:
+                   host: str | None = None, cert: str | None = None, key: str | None = None,
+                   cacert: str | None = None, insecure: bool = True) -> ProbeSpec | None:
+        """The probe of a host: at its own address unless `url` says otherwise; `host` is a
+        Host header other than the URL's host (SNI and Host disagree, as with curl -H)."""
         if url is None:
             target = probe_target(policy.host, policy.ingresses, self.connect)
             if target is None:
                 return None
             url, resolve = target
         return ProbeSpec(url, resolve=resolve, cert=cert if cert is not None else self.cert,
-                         key=key if key is not None else self.key, cacert=self.cacert, insecure=insecure,
+                         key=key if key is not None else self.key, cacert=cacert if cacert is not None else self.cacert,
+                         insecure=insecure, headers=(("Host", host),) if host else (),
                          passphrase=passphrase(self.passphrase), timeout=10)
 
 

@@ -12,9 +12,16 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from mtls_tui.model import ProbeResult, ProbeSpec
 from mtls_tui.report.console import probe_column
 
-FIELDS = (("url", "URL", "https://HOST:PORT/"), ("resolve", "--resolve", "HOST:PORT:ADDR"),
+FIELDS = (("url", "URL", "https://HOST:PORT/ (its host is the SNI)"), ("resolve", "--resolve", "HOST:PORT:ADDR"),
+          ("host", "-H Host", "Host header, when it is not the URL's host"),
           ("cert", "--cert", "client certificate file"), ("key", "--key", "client key file"),
           ("cacert", "--cacert", "CA file for the server (empty: -k)"))
+
+
+def _form_value(spec: ProbeSpec, name: str) -> str:
+    if name == "host":
+        return next((value for header, value in spec.headers if header.lower() == "host"), "")
+    return getattr(spec, name) or ""
 
 
 class ProbePane(VerticalScroll):
@@ -27,6 +34,7 @@ class ProbePane(VerticalScroll):
             self.insecure = insecure
 
     _shown: tuple | None = None  # what show() last drew, to draw again at a new width
+    _filled_for: object = None  # what the form was filled for: the user's edits survive until that changes
 
     def compose(self):
         with Grid(id="probe-form"):
@@ -38,26 +46,32 @@ class ProbePane(VerticalScroll):
             yield Button("Run probe (p)", id="probe-run", variant="primary")
         yield Static("", id="probe-results")
 
-    def fill(self, spec: ProbeSpec | None) -> None:
-        """Prefill the form for the selected host; the user may edit every field."""
-        if spec is None:
+    def fill(self, spec: ProbeSpec | None, source: object) -> None:
+        """Prefill the form for `source` (the selected host, as the session sees it); the user
+        may edit every field, and the edits stay through later probes of the same source."""
+        if spec is None or source == self._filled_for:
             return
+        self._filled_for = source
         for name, _, _ in FIELDS:
-            self.query_one(f"#probe-{name}", Input).value = getattr(spec, name) or ""
+            self.query_one(f"#probe-{name}", Input).value = _form_value(spec, name)
         self.query_one("#probe-insecure", Checkbox).value = spec.insecure
 
     def values(self) -> tuple[dict[str, str], bool]:
         values = {name: self.query_one(f"#probe-{name}", Input).value.strip() for name, _, _ in FIELDS}
         return values, self.query_one("#probe-insecure", Checkbox).value
 
+    def run(self) -> None:
+        """Ask for a probe of what the form says (the `p` key, the button, Enter in a field)."""
+        self.post_message(self.Run(*self.values()))
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "probe-run":
             event.stop()
-            self.post_message(self.Run(*self.values()))
+            self.run()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.post_message(self.Run(*self.values()))
+        self.run()
 
     def show_running(self, url: str) -> None:
         self.query_one("#probe-results", Static).update(Text(f"Probing {url} without and with the client certificate…", style="italic"))
