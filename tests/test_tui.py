@@ -66,6 +66,8 @@ async def test_probe_form_with_another_client(gateway_session, pki: SeedPki) -> 
         codes = {f.code for f in app.reports[0].findings}
         assert "probe-cert-rejected" in codes and app.reports[0].state == "broken"
         assert pane.query_one("#probe-cert").value == str(folder / "stranger.crt")  # the edit outlives its probe
+        await pilot.click("#probe-defaults")
+        assert pane.query_one("#probe-cert").value == session.cert
 
 
 async def test_p_probes_what_the_form_says(gateway_session) -> None:

@@ -13,7 +13,7 @@ from mtls_tui.model import ProbeResult, ProbeSpec
 from mtls_tui.report.console import probe_column
 
 FIELDS = (("url", "URL", "https://HOST:PORT/ (its host is the SNI)"), ("resolve", "--resolve", "HOST:PORT:ADDR"),
-          ("host", "-H Host", "Host header, when it is not the URL's host"),
+          ("host", "-H Host", "Host header if not the URL's host"),
           ("cert", "--cert", "client certificate file"), ("key", "--key", "client key file"),
           ("cacert", "--cacert", "CA file for the server (empty: -k)"))
 
@@ -35,6 +35,7 @@ class ProbePane(VerticalScroll):
 
     _shown: tuple | None = None  # what show() last drew, to draw again at a new width
     _filled_for: object = None  # what the form was filled for: the user's edits survive until that changes
+    _defaults: ProbeSpec | None = None
 
     def compose(self):
         with Grid(id="probe-form"):
@@ -44,14 +45,21 @@ class ProbePane(VerticalScroll):
         with Horizontal(id="probe-actions"):
             yield Checkbox("insecure (-k)", value=True, id="probe-insecure")
             yield Button("Run probe (p)", id="probe-run", variant="primary")
+            yield Button("Defaults", id="probe-defaults")
         yield Static("", id="probe-results")
 
     def fill(self, spec: ProbeSpec | None, source: object) -> None:
         """Prefill the form for `source` (the selected host, as the session sees it); the user
-        may edit every field, and the edits stay through later probes of the same source."""
-        if spec is None or source == self._filled_for:
+        may edit every field, and the edits stay through later probes of the same source
+        until "Defaults" puts this spec back."""
+        if spec is None:
             return
-        self._filled_for = source
+        self._defaults = spec
+        if source != self._filled_for:
+            self._filled_for = source
+            self._apply(spec)
+
+    def _apply(self, spec: ProbeSpec) -> None:
         for name, _, _ in FIELDS:
             self.query_one(f"#probe-{name}", Input).value = _form_value(spec, name)
         self.query_one("#probe-insecure", Checkbox).value = spec.insecure
@@ -65,9 +73,11 @@ class ProbePane(VerticalScroll):
         self.post_message(self.Run(*self.values()))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
         if event.button.id == "probe-run":
-            event.stop()
             self.run()
+        elif event.button.id == "probe-defaults" and self._defaults is not None:
+            self._apply(self._defaults)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
