@@ -100,13 +100,14 @@ class ProbePane(VerticalScroll):
             target.update(Text("Not probed yet: press p.", style="dim"))
             return
         scale = max([r.timings.total or 0 for r in results] + [1.0])
-        table = Table(expand=True)
-        if self.size.width >= 110:  # side by side where it fits, one above the other where it does not
+        side_by_side = self.size.width >= 110  # one above the other where two columns do not fit
+        table = Table(expand=True, show_header=side_by_side)
+        if side_by_side:
             for result in results:
                 table.add_column(Text(result.label, style="bold"), ratio=1)
             table.add_row(*(probe_column(r, scale) for r in results))
         else:
-            table.add_column(Text("result", style="bold"))
+            table.add_column()
             for result in results:
                 table.add_row(Text(result.label, style="bold reverse"))
                 table.add_row(probe_column(result, scale))
