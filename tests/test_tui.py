@@ -230,6 +230,7 @@ async def test_worker_messages_during_shutdown_are_dropped(gateway_session) -> N
     from textual.widgets import Static
 
     from mtls_tui.logs.parse import parse_line
+    from mtls_tui.model import ProbeSpec
     from mtls_tui.tui.app import ClusterChanged, LoadFailed, ProbeFinished
 
     session, _ = gateway_session
@@ -243,9 +244,25 @@ async def test_worker_messages_during_shutdown_are_dropped(gateway_session) -> N
                 app.post_message(message)
             app.log_queue.put(parse_line("I1128 21:45:34.090212       7 nginx.go:271] late", "controller-0"))
             app.drain_logs()
+            assert app._tagged(ProbeSpec("https://meow.com/")) is None  # probe_all starts no probe now
 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         assert app.reports and app.reports[0].host == "meow.com"
         await app.screen.mount(LateNews())
     # leaving the block shuts the app down; run_test re-raises any error the app met
+
+
+async def test_path_fields_complete_file_names(gateway_session) -> None:
+    session, folder = gateway_session
+    app = MtlsApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        field = app.query_one("#probe-cacert")
+        field.focus()
+        for key in f"{folder}/ca.c":
+            await pilot.press(key)
+        await pilot.pause(0.2)  # the folder is listed in a thread
+        await pilot.press("right")
+        assert field.value == f"{folder}/ca.crt"

@@ -15,7 +15,7 @@ import secrets
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -39,17 +39,17 @@ TABS = ("tab-verdict", "tab-certs", "tab-ingress", "tab-probe", "tab-logs")
 LOG_BATCH = 2000  # records moved to the view per tick, so a flood cannot starve the keyboard
 
 
-Handler = TypeVar("Handler", bound=Callable[..., None])
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def while_running(handler: Handler) -> Handler:
     """Worker threads post until they notice the app quit; what lands after shutdown began
-    (the panes already pruned) is dropped instead of crashing on a missing pane."""
+    (the panes already pruned) is dropped, and answers None, instead of crashing on a
+    missing pane."""
 
     @functools.wraps(handler)
-    def guarded(app: "MtlsApp", *args, **kwargs) -> None:
-        if app.is_running:
-            handler(app, *args, **kwargs)
+    def guarded(app: "MtlsApp", *args, **kwargs) -> Any:
+        return handler(app, *args, **kwargs) if app.is_running else None
 
     return guarded  # type: ignore[return-value]
 
@@ -354,8 +354,9 @@ class MtlsApp(App[None]):
             probe.fill(self.session.probe_spec(report.policy), (report.host, self.session.describe(), self.session.cert))
             probe.show(self.probes.get(report.host))
 
+    @while_running
     def _tagged(self, spec):
-        """Give the probe an id the logs pane will recognise in the access log."""
+        """Give the probe an id the logs pane will recognise in the access log (None: no probe)."""
         if spec is None:
             return None
         spec = replace(spec, probe_id=secrets.token_hex(4))

@@ -9,6 +9,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mtls_tui.tui.path_suggester import PathSuggester
+
 HELP = """\
 # mtls-tui
 
@@ -25,6 +27,7 @@ Pick a host on the left; the tabs show why its client-certificate set-up works o
 | e | export the diagnosis (Markdown and JSON) |
 | ctrl+p | command palette |
 | o | open a client certificate file to judge and probe with |
+| → | in a file field: complete the name, as a shell's Tab does |
 | l | lab only: switch the scenario (a mistake to show) |
 | w | lab only: the article's steps as a checklist, with live state |
 | space | on the Logs tab: pause or resume |
@@ -106,7 +109,8 @@ class OpenFileScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="open-file"):
             yield Static(self.prompt)
-            yield Input(placeholder="path/to/client.crt (PEM, DER, PKCS#12 or a Secret manifest)", id="open-path")
+            yield Input(placeholder="path/to/client.crt (PEM, DER, PKCS#12 or a Secret manifest; → completes)",
+                        id="open-path", suggester=PathSuggester())
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -11,7 +11,9 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from mtls_tui.model import ProbeResult, ProbeSpec
 from mtls_tui.report.console import probe_column
+from mtls_tui.tui.path_suggester import PathSuggester
 
+PATH_FIELDS = {"cert", "key", "cacert"}
 FIELDS = (("url", "URL", "https://HOST:PORT/ (its host is the SNI)"), ("resolve", "--resolve", "HOST:PORT:ADDR"),
           ("host", "-H Host", "Host header if not the URL's host"),
           ("cert", "--cert", "client certificate file"), ("key", "--key", "client key file"),
@@ -41,7 +43,8 @@ class ProbePane(VerticalScroll):
         with Grid(id="probe-form"):
             for name, label, placeholder in FIELDS:
                 yield Label(label)
-                yield Input(placeholder=placeholder, id=f"probe-{name}", classes="probe-field")
+                yield Input(placeholder=placeholder, id=f"probe-{name}", classes="probe-field",
+                            suggester=PathSuggester() if name in PATH_FIELDS else None)
         with Horizontal(id="probe-actions"):
             yield Checkbox("insecure (-k)", value=True, id="probe-insecure")
             yield Button("Run probe (p)", id="probe-run", variant="primary")
