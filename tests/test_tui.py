@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,16 @@ async def settle(app, pilot) -> None:
     await pilot.pause(0.2)
 
 
+@contextlib.asynccontextmanager
+async def on_probe_tab(session: Session):
+    """The app on its session, settled, with the Probe tab open."""
+    app = MtlsApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("4")
+        yield app, pilot
+
+
 async def test_meow_com_works_with_probe_ok(gateway_session) -> None:
     session, _ = gateway_session
     app = MtlsApp(session)
@@ -54,10 +65,7 @@ async def test_probe_form_with_another_client(gateway_session, pki: SeedPki) -> 
     stranger = issue_leaf("Fern", issue_ca("Other CA", key=new_key("ec")), key=new_key("ec"))
     write_file(folder / "stranger.crt", stranger.cert_pem())
     write_file(folder / "stranger.key", stranger.key_pem(), private=True)
-    app = MtlsApp(session)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("4")
+    async with on_probe_tab(session) as (app, pilot):
         pane = app.query_one(ProbePane)
         pane.query_one("#probe-cert").value = str(folder / "stranger.crt")
         pane.query_one("#probe-key").value = str(folder / "stranger.key")
@@ -73,10 +81,7 @@ async def test_probe_form_with_another_client(gateway_session, pki: SeedPki) -> 
 async def test_p_probes_what_the_form_says(gateway_session) -> None:
     """`p` runs the form as edited: a CA to verify the server with, and a Host header of its own."""
     session, folder = gateway_session
-    app = MtlsApp(session)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("4")
+    async with on_probe_tab(session) as (app, pilot):
         pane = app.query_one(ProbePane)
         assert app.probes["meow.com"][1].verified_server is False  # the lab's default: -k
         pane.query_one("#probe-cacert").value = str(folder / "ca.crt")
@@ -255,10 +260,7 @@ async def test_worker_messages_during_shutdown_are_dropped(gateway_session) -> N
 
 async def test_path_fields_complete_file_names(gateway_session) -> None:
     session, folder = gateway_session
-    app = MtlsApp(session)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(app, pilot)
-        await pilot.press("4")
+    async with on_probe_tab(session) as (app, pilot):
         field = app.query_one("#probe-cacert")
         field.focus()
         for key in f"{folder}/ca.c":
