@@ -44,6 +44,7 @@ POLICIES = {p.host: p for p in (
     MtlsPolicy("denied.com", secret=SECRET),
     MtlsPolicy("revoked.com", secret=SECRET),
     MtlsPolicy("crl-ok.com", secret=SECRET),
+    MtlsPolicy("crl-expired.com", secret=SECRET),
     MtlsPolicy("depth1.com", secret=SECRET),
     MtlsPolicy("depth2.com", secret=SECRET, verify_depth=2),
 )}
@@ -80,16 +81,17 @@ CASES = [
     Case("denied", "denied.com", "seed", statuses=(503, 503), codes=frozenset({"probe-location-denied"})),
     Case("revoked", "revoked.com", "seed", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
     Case("crl-not-revoked", "crl-ok.com", "seed", statuses=(400, 200), codes=frozenset({"probe-ok"})),
+    Case("crl-expired", "crl-expired.com", "seed", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
     Case("depth-too-small", "depth1.com", "deep", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
     Case("depth-enough", "depth2.com", "deep", statuses=(400, 200), codes=frozenset({"probe-ok"})),
     Case("expired", "depth2.com", "expired", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
 ]
 
 
-def _crl(issuer: Issued, revoked_serials: list[int]) -> bytes:
+def _crl(issuer: Issued, revoked_serials: list[int], next_update_days: int = 30) -> bytes:
     now = datetime.now(timezone.utc)
     builder = x509.CertificateRevocationListBuilder().issuer_name(issuer.cert.subject)
-    builder = builder.last_update(now - timedelta(days=1)).next_update(now + timedelta(days=30))
+    builder = builder.last_update(now - timedelta(days=10)).next_update(now + timedelta(days=next_update_days))
     for serial in revoked_serials:
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now - timedelta(hours=1)).build()
@@ -152,6 +154,7 @@ def lab(seed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Lab:
         "denied.com": dict(denied=True),
         "revoked.com": dict(crl_pem=_crl(seed_ca, [2])),  # the seed's client has serial 02
         "crl-ok.com": dict(crl_pem=_crl(seed_ca, [99])),
+        "crl-expired.com": dict(crl_pem=_crl(seed_ca, [], next_update_days=-1)),
         "depth1.com": dict(ca_pem=deep_root.cert_pem()),
         "depth2.com": dict(ca_pem=deep_root.cert_pem()),
     }

@@ -175,3 +175,77 @@ def test_certificate_faults_equal_nginx(tmp_path: Path, nginx_binary: str) -> No
     assert "purpose" in outcomes["v3-serverAuth-only"]
     assert outcomes["not-yet-valid"] == "certificate is not yet valid"
     assert outcomes["weak-rsa-1024"] is not None
+
+
+def _crl(issuer, revoked=(), *, updated_days_ago: float = 1, valid_days: float = 30, signer=None) -> "x509.CertificateRevocationList":
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    now = datetime.now(timezone.utc)
+    builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer.cert.subject)
+               .last_update(now - timedelta(days=updated_days_ago)).next_update(now - timedelta(days=updated_days_ago) + timedelta(days=valid_days)))
+    for cert in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(cert.cert.serial_number).revocation_date(now - timedelta(hours=1)).build())
+    return builder.sign((signer or issuer).key, hashes.SHA256())
+
+
+def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
+    """`ssl_crl`: revoked, expired, not yet valid, badly signed, and a CRL missing for
+    an issuer of the path. nginx's status and logged reason equal our verdict's."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    root = issue_ca("CRL Root", key=new_key("ec"))
+    middle = issue_intermediate("CRL Intermediate", root, key=new_key("ec"))
+    clients = {
+        "kept": [issue_leaf("Kept", root, key=new_key("ec"))],
+        "revoked": [issue_leaf("Revoked", root, key=new_key("ec"))],
+        "below-intermediate": [issue_leaf("Below", middle, key=new_key("ec")), middle],
+    }
+    revoked = clients["revoked"][0]
+    crl_files = {
+        "revokes-one": [_crl(root, [revoked])],
+        "root-and-intermediate": [_crl(root, [revoked]), _crl(middle)],
+        "expired": [_crl(root, updated_days_ago=10, valid_days=5)],
+        "not-yet-valid": [_crl(root, updated_days_ago=-2)],
+        "forged": [_crl(root, signer=issue_ca("CRL Root", key=new_key("ec")))],
+    }
+    server = issue_leaf("crl.test", root, key=new_key("ec"))
+    write_file(tmp_path / "ca.crt", root.cert_pem())
+    write_file(tmp_path / "server.crt", server.cert_pem())
+    write_file(tmp_path / "server.key", server.key_pem(), private=True)
+    for name, chain in clients.items():
+        write_file(tmp_path / f"{name}.crt", b"".join(c.cert_pem() for c in chain))
+        write_file(tmp_path / f"{name}.key", chain[0].key_pem(), private=True)
+    for name, crls in crl_files.items():
+        write_file(tmp_path / f"{name}.crl", b"".join(c.public_bytes(Encoding.PEM) for c in crls))
+    ports = {name: free_port() for name in crl_files}
+
+    def body(prefix: Path) -> str:
+        return "\n".join(
+            f"server {{ listen 127.0.0.1:{port} ssl; server_name _;\n"
+            f"  ssl_certificate {tmp_path}/server.crt; ssl_certificate_key {tmp_path}/server.key;\n"
+            f"  ssl_client_certificate {tmp_path}/ca.crt; ssl_verify_client on; ssl_verify_depth 2; ssl_crl {tmp_path}/{name}.crl;\n"
+            '  location / { return 200 "verify=$ssl_client_verify"; } }'
+            for name, port in ports.items()
+        )
+
+    reasons = {}
+    with Nginx(body, list(ports.values()), binary=nginx_binary) as nginx:
+        for (crl_name, port), (client, chain) in itertools.product(ports.items(), clients.items()):
+            before = len(nginx.error_log())
+            status, _ = https_get(port, str(tmp_path / f"{client}.crt"), str(tmp_path / f"{client}.key"))
+            verdict = nginx_verdict([root.cert], [c.cert for c in chain], 2, crls=crl_files[crl_name])
+            assert (status == 200) == verdict.accepted, (crl_name, client, status, verdict.reason)
+            if not verdict.accepted:
+                assert f"({verdict.error_code}:{verdict.reason})" in nginx.error_log()[before:], (crl_name, client)
+            reasons[crl_name, client] = verdict.reason
+    assert reasons["revokes-one", "kept"] is None
+    assert reasons["revokes-one", "revoked"] == "certificate revoked"
+    assert reasons["revokes-one", "below-intermediate"] == "unable to get certificate CRL"
+    assert reasons["root-and-intermediate", "below-intermediate"] is None
+    assert reasons["expired", "kept"] == "CRL has expired"
+    assert reasons["not-yet-valid", "kept"] == "CRL is not yet valid"
+    assert reasons["forged", "kept"] == "CRL signature failure"

@@ -26,6 +26,10 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "X509_STORE_new": (c_void_p, []),
     "X509_STORE_free": (None, [c_void_p]),
     "X509_STORE_add_cert": (c_int, [c_void_p, c_void_p]),
+    "X509_STORE_add_crl": (c_int, [c_void_p, c_void_p]),
+    "X509_STORE_set_flags": (c_int, [c_void_p, ctypes.c_ulong]),
+    "d2i_X509_CRL": (c_void_p, [c_void_p, ctypes.POINTER(c_void_p), c_long]),
+    "X509_CRL_free": (None, [c_void_p]),
     "OPENSSL_sk_new_null": (c_void_p, []),
     "OPENSSL_sk_push": (c_int, [c_void_p, c_void_p]),
     "OPENSSL_sk_num": (c_int, [c_void_p]),
@@ -59,6 +63,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "BIO_free": (c_int, [c_void_p]),
     "BIO_ctrl": (c_long, [c_void_p, c_int, c_long, c_void_p]),
 }
+X509_V_FLAG_CRL_CHECK, X509_V_FLAG_CRL_CHECK_ALL = 0x4, 0x8
 XN_FLAG_RFC2253 = 0x1110317  # ASN1_STRFLGS_RFC2253 | SEP_COMMA_PLUS | DN_REV | FN_SN | DUMP_UNKNOWN_FIELDS
 BIO_CTRL_INFO = 3
 
@@ -101,6 +106,18 @@ def x509_from_der(der: bytes) -> int:
     if not ptr:
         ossl.ERR_clear_error()
         raise ValueError("OpenSSL could not parse this certificate")
+    return ptr
+
+
+def crl_from_der(der: bytes) -> int:
+    """A new X509_CRL* (caller frees) or ValueError."""
+    ossl = lib()
+    buf = ctypes.create_string_buffer(der, len(der))
+    cursor = c_void_p(ctypes.addressof(buf))
+    ptr = ossl.d2i_X509_CRL(None, ctypes.byref(cursor), len(der))
+    if not ptr:
+        ossl.ERR_clear_error()
+        raise ValueError("OpenSSL could not parse this CRL")
     return ptr
 
 

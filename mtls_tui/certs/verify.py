@@ -6,6 +6,9 @@ applies the purpose (`ssl_client` on a server), the verify depth and the securit
 level, and installs the application's callback. nginx's callback accepts every
 error so the handshake completes; afterwards nginx reads the verify result (the last
 error) and answers 400 when it is not X509_V_OK. We do the same, without a socket.
+With `ssl_crl` (the Secret's `ca.crl`) nginx adds the CRLs to that store and sets
+X509_V_FLAG_CRL_CHECK|X509_V_FLAG_CRL_CHECK_ALL: every certificate of the path, the
+root included, then needs a current CRL from its issuer. So do we.
 """
 
 from __future__ import annotations
@@ -41,9 +44,11 @@ def _run(
     depth: int,
     purpose: str,
     at: datetime | None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> tuple[int, int, list[VerifyError], list[str]]:
     ossl = ob.lib()
     owned: list[int] = []
+    owned_crls: list[int] = []
     store = ossl.X509_STORE_new()
     stack = ossl.OPENSSL_sk_new_null()
     ctx = ossl.X509_STORE_CTX_new()
@@ -68,6 +73,12 @@ def _run(
             ptr = ob.x509_from_der(cert.public_bytes(Encoding.DER))
             owned.append(ptr)
             ossl.X509_STORE_add_cert(store, ptr)
+        for crl in crls:
+            ptr = ob.crl_from_der(crl.public_bytes(Encoding.DER))
+            owned_crls.append(ptr)
+            ossl.X509_STORE_add_crl(store, ptr)
+        if crls:
+            ossl.X509_STORE_set_flags(store, ob.X509_V_FLAG_CRL_CHECK | ob.X509_V_FLAG_CRL_CHECK_ALL)
         leaf_ptr = ob.x509_from_der(leaf.public_bytes(Encoding.DER))
         owned.append(leaf_ptr)
         for cert in untrusted:
@@ -95,6 +106,8 @@ def _run(
         ossl.X509_STORE_free(store)
         for ptr in owned:
             ossl.X509_free(ptr)
+        for ptr in owned_crls:
+            ossl.X509_CRL_free(ptr)
         ossl.ERR_clear_error()
 
 
@@ -105,15 +118,17 @@ def nginx_verdict(
     *,
     purpose: str = "client",
     at: datetime | None = None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
 ) -> ChainVerdict:
-    """nginx's answer for `chain` (leaf first, then what the peer sends) at `verify_depth`.
+    """nginx's answer for `chain` (leaf first, then what the peer sends) at `verify_depth`,
+    with `crls` as `ssl_crl` loads them.
 
     `purpose="server"` gives a client's view of a server chain (curl, httpx).
     """
     if not chain:
         raise ValueError("no certificate to verify")
     leaf, untrusted = chain[0], list(chain[1:])
-    code, error_depth, errors, subjects = _run(ca_bundle, leaf, untrusted, verify_depth, purpose, at)
+    code, error_depth, errors, subjects = _run(ca_bundle, leaf, untrusted, verify_depth, purpose, at, crls)
     if code == 0:
         return ChainVerdict(
             accepted=True, verify_depth=verify_depth, purpose=purpose, chain_subjects=tuple(subjects),
@@ -123,7 +138,7 @@ def nginx_verdict(
     used: int | None = None
     too_long = any(e.code == X509_V_ERR_CERT_CHAIN_TOO_LONG for e in errors)
     if too_long and verify_depth < UNLIMITED_DEPTH:
-        deep_code, _, _, deep_subjects = _run(ca_bundle, leaf, untrusted, UNLIMITED_DEPTH, purpose, at)
+        deep_code, _, _, deep_subjects = _run(ca_bundle, leaf, untrusted, UNLIMITED_DEPTH, purpose, at, crls)
         more_depth = deep_code == 0
         used = max(len(deep_subjects) - 2, 0) if more_depth else None
     return ChainVerdict(

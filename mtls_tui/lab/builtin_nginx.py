@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import quote
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mtls_tui.certs import openssl_binding as ob
+from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.lab.builtin_http import Request, page
@@ -32,11 +32,9 @@ BAD_CERT = "The SSL certificate error"
 CN_REFUSED = b"client certificate unauthorized"
 # X509_V_ERR_* that `ssl_verify_client optional_no_ca` lets through (ngx_ssl_verify_error_optional).
 OPTIONAL_NO_CA_ERRORS = frozenset({2, 18, 19, 20, 21})
-UNABLE_TO_GET_CRL, CRL_SIGNATURE_FAILURE, CRL_NOT_YET_VALID, CRL_HAS_EXPIRED, CERT_REVOKED = 3, 8, 11, 12, 23
 # Headers nginx's proxy module never passes on as the client sent them (ngx_http_proxy_headers).
 NOT_PROXIED = frozenset({"host", "connection", "keep-alive", "te", "expect", "upgrade", "transfer-encoding", "content-length"})
 VALID_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")  # ignore_invalid_headers on, underscores_in_headers off
-CRL_BLOCK = re.compile(rb"-----BEGIN X509 CRL-----.+?-----END X509 CRL-----", re.S)
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,7 @@ class ServerBlock:
         """Parse what nginx parses at start; raises ValueError where nginx would refuse its configuration."""
         if not (host.policy.mtls and host.ca_pem) or host.denied:
             return cls(host)  # a denied auth-tls annotation configures no client certificates
-        crls = tuple(x509.load_pem_x509_crl(block) for block in CRL_BLOCK.findall(host.crl_pem or b""))
+        crls = load_crls(host.crl_pem or b"")
         if host.crl_pem and not crls:
             raise ValueError(f"{host.policy.host}: ca.crl holds no PEM CRL")
         try:
@@ -149,66 +147,17 @@ class ClientTls:
 
 def client_tls(block: ServerBlock, chain: list[x509.Certificate], at: datetime | None = None) -> ClientTls:
     """nginx accepts every certificate in the handshake (its verify callback returns 1)
-    and keeps OpenSSL's last error; `nginx_verdict` is that verification, and
-    `ssl_crl` adds the revocation checks it does not make."""
+    and keeps OpenSSL's last error; `nginx_verdict`, with the `ssl_crl` CRLs, is that
+    verification."""
     if not chain:
         return ClientTls()
-    verdict = nginx_verdict(block.ca, chain, block.host.policy.verify_depth, at=at)
-    error = (verdict.error_code or 0) if not verdict.accepted else crl_error(chain, block.ca, block.crls, at)
+    verdict = nginx_verdict(block.ca, chain, block.host.policy.verify_depth, at=at, crls=block.crls)
+    error = 0 if verdict.accepted else (verdict.error_code or 0)
     leaf = chain[0]
     return ClientTls(
         True, error, ob.error_string(error) if error else "", name_to_str(leaf.subject), name_to_str(leaf.issuer),
         quote(leaf.public_bytes(Encoding.PEM).decode("ascii"), safe=""),  # $ssl_client_escaped_cert
     )
-
-
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
-
-
-def _crl_errors(cert: x509.Certificate, issuer: x509.Certificate, crls: tuple[x509.CertificateRevocationList, ...], now: datetime) -> list[int]:
-    """OpenSSL's check_crl then cert_crl for one certificate, in their order."""
-    crl = next((c for c in crls if c.issuer == cert.issuer), None)
-    if crl is None:
-        return [UNABLE_TO_GET_CRL]
-    errors = []
-    if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
-        errors.append(CRL_SIGNATURE_FAILURE)
-    if crl.last_update_utc > now:
-        errors.append(CRL_NOT_YET_VALID)
-    if crl.next_update_utc is not None and crl.next_update_utc < now:
-        errors.append(CRL_HAS_EXPIRED)
-    if crl.get_revoked_certificate_by_serial_number(cert.serial_number) is not None:
-        errors.append(CERT_REVOKED)
-    return errors
-
-
-def crl_error(
-    chain: list[x509.Certificate], ca: tuple[x509.Certificate, ...],
-    crls: tuple[x509.CertificateRevocationList, ...], at: datetime | None = None,
-) -> int:
-    """`ssl_crl` sets X509_V_FLAG_CRL_CHECK|CRL_CHECK_ALL: every certificate of the path,
-    the root included, needs a valid CRL from its issuer. Called on paths OpenSSL
-    accepted (on others nginx measurably keeps the path error); the last error wins."""
-    if not crls:
-        return 0
-    now = at or datetime.now(timezone.utc)
-    pool = list(chain[1:]) + list(ca)
-    errors: list[int] = []
-    cert = chain[0]
-    for _ in range(len(pool) + 1):
-        issuer = next((c for c in pool if _issued_by(cert, c)), None)
-        if issuer is None:
-            break
-        errors += _crl_errors(cert, issuer, crls, now)
-        if issuer == cert:
-            break
-        cert = issuer
-    return errors[-1] if errors else 0
 
 
 @dataclass(frozen=True)
