@@ -97,28 +97,25 @@ def default_security_level() -> int:
         ossl.SSL_CTX_free(ctx)
 
 
-def x509_from_der(der: bytes) -> int:
-    """A new X509* (caller frees) or ValueError."""
+def _from_der(decoder: str, der: bytes, what: str) -> int:
     ossl = lib()
     buf = ctypes.create_string_buffer(der, len(der))
     cursor = c_void_p(ctypes.addressof(buf))
-    ptr = ossl.d2i_X509(None, ctypes.byref(cursor), len(der))
+    ptr = getattr(ossl, decoder)(None, ctypes.byref(cursor), len(der))
     if not ptr:
         ossl.ERR_clear_error()
-        raise ValueError("OpenSSL could not parse this certificate")
+        raise ValueError(f"OpenSSL could not parse this {what}")
     return ptr
+
+
+def x509_from_der(der: bytes) -> int:
+    """A new X509* (caller frees) or ValueError."""
+    return _from_der("d2i_X509", der, "certificate")
 
 
 def crl_from_der(der: bytes) -> int:
     """A new X509_CRL* (caller frees) or ValueError."""
-    ossl = lib()
-    buf = ctypes.create_string_buffer(der, len(der))
-    cursor = c_void_p(ctypes.addressof(buf))
-    ptr = ossl.d2i_X509_CRL(None, ctypes.byref(cursor), len(der))
-    if not ptr:
-        ossl.ERR_clear_error()
-        raise ValueError("OpenSSL could not parse this CRL")
-    return ptr
+    return _from_der("d2i_X509_CRL", der, "CRL")
 
 
 def x509_to_der(ptr: int) -> bytes:
