@@ -211,6 +211,7 @@ def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
         "expired": [_crl(root, updated_days_ago=10, valid_days=5)],
         "not-yet-valid": [_crl(root, updated_days_ago=-2)],
         "forged": [_crl(root, signer=issue_ca("CRL Root", key=new_key("ec")))],
+        "intermediate-only": [_crl(middle)],
     }
     server = issue_leaf("crl.test", root, key=new_key("ec"))
     write_file(tmp_path / "ca.crt", root.cert_pem())
@@ -249,3 +250,5 @@ def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
     assert reasons["expired", "kept"] == "CRL has expired"
     assert reasons["not-yet-valid", "kept"] == "CRL is not yet valid"
     assert reasons["forged", "kept"] == "CRL signature failure"
+    assert reasons["intermediate-only", "below-intermediate"] == "unable to get certificate CRL"  # the root needs one too
+    assert reasons["intermediate-only", "kept"] == "unable to get certificate CRL"

@@ -18,7 +18,9 @@ SOON = timedelta(days=30)
 X509_V_ERR_CERT_HAS_EXPIRED = 10
 X509_V_ERR_CERT_NOT_YET_VALID = 9
 X509_V_ERR_INVALID_PURPOSE = 26
+X509_V_ERR_CERT_REVOKED = 23
 ISSUER_NOT_FOUND = {2, 20, 21}
+CRL_PROBLEMS = {3, 8, 11, 12}  # unable to get, signature failure, not yet valid, expired
 WEAK_HASHES = {"sha1", "md5", "md2", "md4"}
 
 
@@ -34,12 +36,12 @@ class Files:
 
     @property
     def ca_key(self) -> str:
-        return _sibling(self.ca, ".key")
+        return sibling_file(self.ca, ".key")
 
     def key_for(self, cert: str) -> str:
         if cert == self.cert:
             return self.key
-        return SECRET_KEY_FILES["tls.key"] if cert == SECRET_KEY_FILES["tls.crt"] else _sibling(cert, ".key")
+        return SECRET_KEY_FILES["tls.key"] if cert == SECRET_KEY_FILES["tls.crt"] else sibling_file(cert, ".key")
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,17 @@ class Where:
 SECRET_KEY_FILES = {"ca.crt": "ca.crt", "tls.crt": "server.crt", "tls.key": "server.key"}
 
 
-def secret_update_command(secret: str) -> str:
+def secret_update_command(secret: str, *, crl: bool = False) -> str:
     namespace, _, name = secret.partition("/")
     return (
         f"kubectl create secret generic {name} -n {namespace} --from-file=tls.crt=server.crt "
-        "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -"
+        "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt "
+        + ("--from-file=ca.crl=ca.crl " if crl else "")
+        + "--dry-run=client -o yaml | kubectl apply -f -"
     )
 
 
-def _sibling(path: str, suffix: str) -> str:
+def sibling_file(path: str, suffix: str) -> str:
     return str(PurePath(path).with_suffix(suffix)) if PurePath(path).suffix else path + suffix
 
 
@@ -79,8 +83,10 @@ def _ago(delta: timedelta) -> str:
     return f"{int(seconds // 86400)} days"
 
 
-def reissue_command(role: str, where: Where, files: Files, *, extensions: str | None = None, subject: str = "/CN=NAME") -> str:
-    """The seed's signing step for this certificate, optionally with an -extfile."""
+def reissue_command(role: str, where: Where, files: Files, *, extensions: str | None = None, subject: str = "/CN=NAME",
+                    new_key: bool = False) -> str:
+    """The seed's signing step for this certificate, optionally with an -extfile; with
+    `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
     if role == "ca":
         command = (
             f"openssl req -x509 -sha256 -newkey rsa:4096 -keyout {files.ca_key} -out {where.file} "
@@ -89,8 +95,9 @@ def reissue_command(role: str, where: Where, files: Files, *, extensions: str | 
     else:
         # A new request from the existing key, piped: no .csr file needs to exist.
         ext = f" -extfile <(printf '{extensions}')" if extensions else ""
+        key = f"-newkey rsa:4096 -nodes -keyout {files.key_for(where.file)}" if new_key else f"-key {files.key_for(where.file)}"
         command = (
-            f"openssl req -new -key {files.key_for(where.file)} -subj '{subject}' | "
+            f"openssl req -new {key} -subj '{subject}' | "
             f"openssl x509 -req -sha256 -days 365 -CA {files.ca} -CAkey {files.ca_key} -CAcreateserial "
             f"-out {where.file}{ext}"
         )
@@ -239,6 +246,15 @@ def client_chain_findings(
             reissue_command("client", where, files, extensions="extendedKeyUsage=clientAuth", subject=_subj(leaf)),
             subject, (nginx_line,) + evidence,
         )]
+    if verdict.error_code == X509_V_ERR_CERT_REVOKED:
+        return [Finding(
+            "client-cert-revoked", Severity.ERROR,
+            f"{leaf.subject} is revoked by the Secret's ca.crl",
+            f"Serial {leaf.serial} is on the CRL of {leaf.issuer}; nginx (ssl_crl) answers 400 "
+            "'The SSL certificate error'. A revoked certificate stays revoked: issue a new one, with a new key.",
+            reissue_command("client", where, files, subject=_subj(leaf), new_key=True),
+            subject, (nginx_line,) + evidence,
+        )]
     return [Finding(
         "client-cert-untrusted", Severity.ERROR,
         f"nginx rejects {leaf.subject}: {verdict.reason}",
@@ -256,6 +272,11 @@ def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[
             f"The chain stops at {last}: its issuer ({_missing_issuer(verdict, leaf)}) is neither sent by the "
             f"client nor in {files.ca} (which holds {held}). nginx answers 400 'The SSL certificate error'."
         )
+    if verdict.error_code in CRL_PROBLEMS:
+        return (
+            f"OpenSSL's reason: {verdict.reason}. With ssl_crl (the Secret's ca.crl) nginx checks every certificate "
+            "of the path, the root included, against a current CRL from its issuer. nginx answers 400 'The SSL certificate error'."
+        )
     return f"OpenSSL's reason: {verdict.reason}. {files.ca} holds {held}. nginx answers 400 'The SSL certificate error'."
 
 
@@ -269,7 +290,8 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
             f"{files.ca} and update the Secret. Otherwise sign the client certificate with the CA the server trusts: "
             + reissue_command("client", where, files, subject=_subj(leaf))
         )
-    return f"openssl verify -show_chain -purpose sslclient -CAfile {files.ca} -untrusted {cert_file} {cert_file}"
+    crl = " -crl_check_all -CRLfile ca.crl" if verdict.error_code in CRL_PROBLEMS else ""
+    return f"openssl verify -show_chain -purpose sslclient{crl} -CAfile {files.ca} -untrusted {cert_file} {cert_file}"
 
 
 def _missing_issuer(verdict: ChainVerdict, leaf: CertFacts) -> str:

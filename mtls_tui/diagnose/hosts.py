@@ -14,6 +14,7 @@ from mtls_tui.certs.load import Material, load_material
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.diagnose.probe import probe_findings
+from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
 from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity, sort_findings
 from mtls_tui.policy.ingress_nginx import HostPolicy
@@ -110,12 +111,14 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     ca, _ = _load(secret, "ca.crt")
     if ca is None or not ca.certs:
         return []
-    verdict = nginx_verdict([c.cert for c in ca.certs], [c.cert for c in client.certs], policy.policy.verify_depth, at=now)
+    crls = secret_crls(secret.get("ca.crl") or b"")
+    verdict = nginx_verdict([c.cert for c in ca.certs], [c.cert for c in client.certs], policy.policy.verify_depth, at=now, crls=crls)
     leaf = client.certs[0]
     facts = cert_facts(leaf.cert)
     ingress = _ingress_arg(policy)
     where = rules.Where(leaf.origin, rules.file_of(leaf.origin))
-    files = rules.Files(cert=where.file)
+    key_file = rules.file_of(client.keys[0].origin) if client.keys else rules.sibling_file(where.file, ".key")
+    files = rules.Files(cert=where.file, key=key_file)
     findings = rules.validity_findings(facts, where, "client", files, now)
     findings += rules.client_chain_findings(
         verdict, facts, [cert_facts(c.cert).subject for c in ca.certs], where, files, ingress=ingress,
@@ -150,6 +153,9 @@ def host_report(
             certs += more_certs
             findings += more
     auth_secret = snapshot.secret(policy.policy.secret) if policy.policy else None
+    if auth_secret is not None:
+        ca, _ = _load(auth_secret, "ca.crt")
+        findings += crl_findings(auth_secret, [c.cert for c in ca.certs] if ca else [], now)
     if client is not None and auth_secret is not None:
         findings += client_findings(policy, auth_secret, client, now)
     if probe:

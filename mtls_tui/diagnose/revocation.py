@@ -1,0 +1,76 @@
+"""The Secret's `ca.crl`, without a client certificate in hand: a file the controller
+refuses, and CRLs that make nginx refuse every client certificate under a CA.
+
+With `ssl_crl` nginx sets X509_V_FLAG_CRL_CHECK_ALL: each certificate of the path,
+the root included, needs a current CRL from its issuer (measured against nginx in
+tests/test_nginx_verdict_matrix.py). So one stale or missing CRL refuses everyone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+
+from cryptography import x509
+
+from mtls_tui.certs.crl import controller_refusal, load_crls
+from mtls_tui.certs.facts import name_to_str
+from mtls_tui.diagnose.certificates import secret_update_command
+from mtls_tui.model import Finding, SecretObj, Severity
+
+NEW_CRL = "openssl ca -gencrl -config CA.cnf -out ca.crl"  # CA.cnf: the configuration of the CA that keeps the list
+
+
+@lru_cache(maxsize=64)
+def secret_crls(data: bytes) -> tuple[x509.CertificateRevocationList, ...]:
+    """The CRLs nginx loads from `ca.crl`; none when the controller refuses the file."""
+    return () if controller_refusal(data) else load_crls(data)
+
+
+def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datetime) -> list[Finding]:
+    data = secret.get("ca.crl")
+    if data is None:
+        return []
+    where = f"Secret {secret.ref}, key ca.crl"
+    update = secret_update_command(secret.ref, crl=True)
+    refusal = controller_refusal(data)
+    if refusal:
+        return [Finding(
+            "crl-invalid", Severity.ERROR, f"the controller refuses Secret {secret.ref}: ca.crl {refusal}",
+            "ingress-nginx reads ca.crl with the Secret and refuses the whole Secret unless its first PEM block is "
+            "an X509 CRL it can parse; client certificates are then not checked as this Secret says.",
+            f"openssl crl -in ca.crl -noout -text  # a DER file: openssl crl -inform DER -in ca.crl -out ca.crl; then {update}",
+            where,
+        )]
+    findings: list[Finding] = []
+    crls = secret_crls(data)
+    for crl in crls:
+        issuer = name_to_str(crl.issuer)
+        if crl.next_update_utc is not None and crl.next_update_utc < now:
+            findings.append(Finding(
+                "crl-expired", Severity.ERROR, f"the CRL of {issuer} in ca.crl expired on {crl.next_update_utc:%Y-%m-%d}",
+                f"nextUpdate {crl.next_update_utc:%Y-%m-%d %H:%M} UTC. nginx refuses every client certificate "
+                f"whose path runs through {issuer}: 'CRL has expired', 400 'The SSL certificate error'.",
+                f"{NEW_CRL} && {update}", where,
+            ))
+        elif crl.last_update_utc > now:
+            findings.append(Finding(
+                "crl-not-yet-valid", Severity.ERROR, f"the CRL of {issuer} in ca.crl is not valid before {crl.last_update_utc:%Y-%m-%d %H:%M} UTC",
+                f"lastUpdate is in the future: a clock is wrong. nginx refuses every client certificate whose path "
+                f"runs through {issuer}: 'CRL is not yet valid'.",
+                f"date -u  # compare; fix the clock, or issue the CRL again: {NEW_CRL} && {update}", where,
+            ))
+    covered = {crl.issuer for crl in crls}
+    for ca in ca_certs:
+        if ca.subject not in covered:
+            subject = name_to_str(ca.subject)
+            findings.append(Finding(
+                "crl-missing", Severity.ERROR, f"ca.crl has no CRL of {subject}",
+                f"With ssl_crl nginx needs a current CRL from the issuer of every certificate of the path, the root "
+                f"included; every client certificate whose path runs through {subject} is refused: "
+                "'unable to get certificate CRL'.",
+                f"openssl ca -gencrl -config CA.cnf -out more.crl && cat more.crl >> ca.crl && {update}"
+                f"  # CA.cnf: {subject}'s configuration",
+                where,
+            ))
+    return findings

@@ -1,0 +1,116 @@
+"""The Secret's ca.crl, made by `openssl ca` as a CA operator makes it, read by `check`."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
+from mtls_tui.certs.issue import issue_ca, new_key
+from mtls_tui.cli import main
+from tests.test_check_manifests import SEED_INGRESS, seed_secret
+
+CA_CNF = """[ ca ]
+default_ca = CA_default
+[ CA_default ]
+database = index.txt
+crlnumber = crlnumber
+certificate = ca.crt
+private_key = ca.key
+default_md = sha256
+default_crl_days = 30
+"""
+
+
+@pytest.fixture()
+def ca_dir(seed_dir: Path, tmp_path: Path) -> Path:
+    """The seed's PKI with the little an `openssl ca` needs to keep a revocation list."""
+    for name in ("ca.crt", "ca.key", "server.crt", "server.key", "client.crt", "client.key"):
+        shutil.copy(seed_dir / name, tmp_path / name)
+    (tmp_path / "CA.cnf").write_text(CA_CNF)
+    (tmp_path / "index.txt").write_text("")
+    (tmp_path / "crlnumber").write_text("01\n")
+    return tmp_path
+
+
+def openssl(folder: Path, command: str) -> None:
+    subprocess.run(command, shell=True, cwd=folder, check=True, capture_output=True)
+
+
+def check(folder: Path, crl: bytes, capsys: pytest.CaptureFixture[str], client: bool = True) -> tuple[int, dict]:
+    secret = seed_secret(folder)
+    secret["data"]["ca.crl"] = base64.b64encode(crl).decode()
+    (folder / "all.yaml").write_text(yaml.safe_dump(secret) + "---\n" + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1"))
+    args = ["check", "--manifests", str(folder / "all.yaml"), "--json"]
+    if client:
+        args += ["--cert", str(folder / "client.crt"), "--key", str(folder / "client.key")]
+    code = main(args)
+    return code, json.loads(capsys.readouterr().out)
+
+
+def codes(report: dict) -> set[str]:
+    return {f["code"] for f in report["findings"]}
+
+
+def test_revoked_client(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    openssl(ca_dir, "openssl ca -config CA.cnf -gencrl -out ca.crl")
+    code, report = check(ca_dir, (ca_dir / "ca.crl").read_bytes(), capsys)
+    assert "client-cert-accepted" in codes(report) and not {c for c in codes(report) if "crl" in c}
+    assert "ssl_crl" in " ".join(report["hosts"][0]["directives"])
+    openssl(ca_dir, "openssl ca -config CA.cnf -revoke client.crt && openssl ca -config CA.cnf -gencrl -out ca.crl")
+    code, report = check(ca_dir, (ca_dir / "ca.crl").read_bytes(), capsys)
+    revoked = next(f for f in report["findings"] if f["code"] == "client-cert-revoked")
+    assert code == 1 and revoked["severity"] == "error" and "(23:certificate revoked)" in revoked["evidence"][0]
+    old_key = (ca_dir / "client.key").read_bytes()
+    subprocess.run(revoked["fix"], shell=True, executable="/bin/bash", cwd=ca_dir, check=True, capture_output=True)
+    assert (ca_dir / "client.key").read_bytes() != old_key  # a revoked certificate's key is not reused
+    code, report = check(ca_dir, (ca_dir / "ca.crl").read_bytes(), capsys)
+    assert "client-cert-accepted" in codes(report) and code == 0
+
+
+def test_expired_crl_refuses_everyone_and_the_fix_renews_it(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ca_key = serialization.load_pem_private_key((ca_dir / "ca.key").read_bytes(), None)
+    ca_cert = x509.load_pem_x509_certificate((ca_dir / "ca.crt").read_bytes())
+    now = datetime.now(timezone.utc)
+    stale = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
+             .last_update(now - timedelta(days=40)).next_update(now - timedelta(days=10))
+             .sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    code, report = check(ca_dir, stale, capsys, client=False)  # no client needed to see it
+    expired = next(f for f in report["findings"] if f["code"] == "crl-expired")
+    assert code == 1 and "CN=Fern Cert Authority" in expired["title"]
+    code, report = check(ca_dir, stale, capsys)
+    assert "client-cert-untrusted" in codes(report)
+    untrusted = next(f for f in report["findings"] if f["code"] == "client-cert-untrusted")
+    assert "CRL has expired" in untrusted["title"] and "-crl_check_all -CRLfile ca.crl" in untrusted["fix"]
+    openssl(ca_dir, expired["fix"].split(" && ")[0])  # the fix's openssl step, as printed
+    code, report = check(ca_dir, (ca_dir / "ca.crl").read_bytes(), capsys)
+    assert "client-cert-accepted" in codes(report) and "crl-expired" not in codes(report)
+
+
+def test_crl_of_another_ca_only(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = issue_ca("Other Authority", key=new_key("ec"))
+    now = datetime.now(timezone.utc)
+    foreign = (x509.CertificateRevocationListBuilder().issuer_name(other.cert.subject)
+               .last_update(now - timedelta(days=1)).next_update(now + timedelta(days=30))
+               .sign(other.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    code, report = check(ca_dir, foreign, capsys)
+    missing = next(f for f in report["findings"] if f["code"] == "crl-missing")
+    assert missing["title"] == "ca.crl has no CRL of CN=Fern Cert Authority"
+    untrusted = next(f for f in report["findings"] if f["code"] == "client-cert-untrusted")
+    assert "unable to get certificate CRL" in untrusted["title"]
+
+
+def test_der_crl_is_refused_by_the_controller(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    openssl(ca_dir, "openssl ca -config CA.cnf -gencrl -out ca.crl && openssl crl -in ca.crl -outform DER -out ca.der")
+    code, report = check(ca_dir, (ca_dir / "ca.der").read_bytes(), capsys)
+    invalid = next(f for f in report["findings"] if f["code"] == "crl-invalid")
+    assert "holds no PEM block" in invalid["title"] and code == 1
+    assert "client-cert-accepted" in codes(report)  # nginx is never given this CRL
