@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mtls_tui.certs.issue import Issued, issue_ca, issue_intermediate, issue_leaf, new_key
+from mtls_tui.certs.issue import Issued, issue_ca, new_key
 from mtls_tui.lab.nginx import find_nginx
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_seed_pki
 

@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
-from mtls_tui.certs.issue import Issued, issue_ca, issue_intermediate, issue_leaf, new_key
+from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, issue_intermediate, issue_leaf, new_key
 from mtls_tui.diagnose.probe import BAD_CERT_BODY, CN_BODY, NO_CERT_BODY, probe_findings
 from mtls_tui.lab.builtin_gateway import BuiltinGateway
 from mtls_tui.lab.gateway import Gateway, GatewayHost
@@ -88,17 +88,6 @@ CASES = [
 ]
 
 
-def _crl(issuer: Issued, revoked_serials: list[int], next_update_days: int = 30) -> bytes:
-    now = datetime.now(timezone.utc)
-    builder = x509.CertificateRevocationListBuilder().issuer_name(issuer.cert.subject)
-    builder = builder.last_update(now - timedelta(days=10)).next_update(now + timedelta(days=next_update_days))
-    for serial in revoked_serials:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now - timedelta(hours=1)).build()
-        )
-    return builder.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-
-
 def _odd_dn_leaf(issuer: Issued) -> Issued:
     """A subject whose RFC 2253 form differs between OpenSSL and `cryptography`:
     a multi-valued RDN, characters to escape, UTF-8 and emailAddress."""
@@ -132,6 +121,7 @@ def lab(seed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Lab:
     """The seed's openssl-made PKI behind most hosts; quick EC CAs for the rest."""
     folder = tmp_path_factory.mktemp("conformance")
     read = lambda name: (seed_dir / name).read_bytes()  # noqa: E731
+    seed_client = x509.load_pem_x509_certificate(read("client.crt"))
     seed_ca = Issued(x509.load_pem_x509_certificate(read("ca.crt")), serialization.load_pem_private_key(read("ca.key"), None))
     other = issue_ca("Other Authority", key=new_key("ec"))
     deep_root = issue_ca("Deep Root", key=new_key("ec"))
@@ -152,9 +142,9 @@ def lab(seed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Lab:
     server = read("server.crt"), read("server.key")
     special = {
         "denied.com": dict(denied=True),
-        "revoked.com": dict(crl_pem=_crl(seed_ca, [2])),  # the seed's client has serial 02
-        "crl-ok.com": dict(crl_pem=_crl(seed_ca, [99])),
-        "crl-expired.com": dict(crl_pem=_crl(seed_ca, [], next_update_days=-1)),
+        "revoked.com": dict(crl_pem=issue_crl(seed_ca, [seed_client])),
+        "crl-ok.com": dict(crl_pem=issue_crl(seed_ca, [issue_leaf("Someone Else", seed_ca).cert])),
+        "crl-expired.com": dict(crl_pem=issue_crl(seed_ca, last_update=datetime.now(timezone.utc) - timedelta(days=10), days=9)),
         "depth1.com": dict(ca_pem=deep_root.cert_pem()),
         "depth2.com": dict(ca_pem=deep_root.cert_pem()),
     }

@@ -177,26 +177,15 @@ def test_certificate_faults_equal_nginx(tmp_path: Path, nginx_binary: str) -> No
     assert outcomes["weak-rsa-1024"] is not None
 
 
-def _crl(issuer, revoked=(), *, updated_days_ago: float = 1, valid_days: float = 30, signer=None) -> "x509.CertificateRevocationList":
-    from datetime import datetime, timedelta, timezone
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-
-    now = datetime.now(timezone.utc)
-    builder = (x509.CertificateRevocationListBuilder().issuer_name(issuer.cert.subject)
-               .last_update(now - timedelta(days=updated_days_ago)).next_update(now - timedelta(days=updated_days_ago) + timedelta(days=valid_days)))
-    for cert in revoked:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(cert.cert.serial_number).revocation_date(now - timedelta(hours=1)).build())
-    return builder.sign((signer or issuer).key, hashes.SHA256())
-
-
 def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
     """`ssl_crl`: revoked, expired, not yet valid, badly signed, and a CRL missing for
     an issuer of the path. nginx's status and logged reason equal our verdict's."""
-    from cryptography.hazmat.primitives.serialization import Encoding
+    from datetime import datetime, timedelta, timezone
 
+    from mtls_tui.certs.crl import load_crls
+    from mtls_tui.certs.issue import issue_crl
+
+    days_ago = lambda days: datetime.now(timezone.utc) - timedelta(days=days)  # noqa: E731
     root = issue_ca("CRL Root", key=new_key("ec"))
     middle = issue_intermediate("CRL Intermediate", root, key=new_key("ec"))
     clients = {
@@ -206,12 +195,12 @@ def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
     }
     revoked = clients["revoked"][0]
     crl_files = {
-        "revokes-one": [_crl(root, [revoked])],
-        "root-and-intermediate": [_crl(root, [revoked]), _crl(middle)],
-        "expired": [_crl(root, updated_days_ago=10, valid_days=5)],
-        "not-yet-valid": [_crl(root, updated_days_ago=-2)],
-        "forged": [_crl(root, signer=issue_ca("CRL Root", key=new_key("ec")))],
-        "intermediate-only": [_crl(middle)],
+        "revokes-one": [issue_crl(root, [revoked.cert])],
+        "root-and-intermediate": [issue_crl(root, [revoked.cert]), issue_crl(middle)],
+        "expired": [issue_crl(root, last_update=days_ago(10), days=5)],
+        "not-yet-valid": [issue_crl(root, last_update=days_ago(-2))],
+        "forged": [issue_crl(root, signer=issue_ca("CRL Root", key=new_key("ec")))],
+        "intermediate-only": [issue_crl(middle)],
     }
     server = issue_leaf("crl.test", root, key=new_key("ec"))
     write_file(tmp_path / "ca.crt", root.cert_pem())
@@ -221,7 +210,7 @@ def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
         write_file(tmp_path / f"{name}.crt", b"".join(c.cert_pem() for c in chain))
         write_file(tmp_path / f"{name}.key", chain[0].key_pem(), private=True)
     for name, crls in crl_files.items():
-        write_file(tmp_path / f"{name}.crl", b"".join(c.public_bytes(Encoding.PEM) for c in crls))
+        write_file(tmp_path / f"{name}.crl", b"".join(crls))
     ports = {name: free_port() for name in crl_files}
 
     def body(prefix: Path) -> str:
@@ -238,7 +227,7 @@ def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
         for (crl_name, port), (client, chain) in itertools.product(ports.items(), clients.items()):
             before = len(nginx.error_log())
             status, _ = https_get(port, str(tmp_path / f"{client}.crt"), str(tmp_path / f"{client}.key"))
-            verdict = nginx_verdict([root.cert], [c.cert for c in chain], 2, crls=crl_files[crl_name])
+            verdict = nginx_verdict([root.cert], [c.cert for c in chain], 2, crls=load_crls(b"".join(crl_files[crl_name])))
             assert (status == 200) == verdict.accepted, (crl_name, client, status, verdict.reason)
             if not verdict.accepted:
                 assert f"({verdict.error_code}:{verdict.reason})" in nginx.error_log()[before:], (crl_name, client)

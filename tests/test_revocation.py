@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 
-from mtls_tui.certs.issue import issue_ca, new_key
+from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, new_key
 from mtls_tui.cli import main
 from tests.test_check_manifests import SEED_INGRESS, seed_secret
 
@@ -77,12 +77,9 @@ def test_revoked_client(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_expired_crl_refuses_everyone_and_the_fix_renews_it(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    ca_key = serialization.load_pem_private_key((ca_dir / "ca.key").read_bytes(), None)
-    ca_cert = x509.load_pem_x509_certificate((ca_dir / "ca.crt").read_bytes())
-    now = datetime.now(timezone.utc)
-    stale = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
-             .last_update(now - timedelta(days=40)).next_update(now - timedelta(days=10))
-             .sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
+    ca = Issued(x509.load_pem_x509_certificate((ca_dir / "ca.crt").read_bytes()),
+                serialization.load_pem_private_key((ca_dir / "ca.key").read_bytes(), None))
+    stale = issue_crl(ca, last_update=datetime.now(timezone.utc) - timedelta(days=40), days=30)
     code, report = check(ca_dir, stale, capsys, client=False)  # no client needed to see it
     expired = next(f for f in report["findings"] if f["code"] == "crl-expired")
     assert code == 1 and "CN=Fern Cert Authority" in expired["title"]
@@ -96,12 +93,7 @@ def test_expired_crl_refuses_everyone_and_the_fix_renews_it(ca_dir: Path, capsys
 
 
 def test_crl_of_another_ca_only(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    other = issue_ca("Other Authority", key=new_key("ec"))
-    now = datetime.now(timezone.utc)
-    foreign = (x509.CertificateRevocationListBuilder().issuer_name(other.cert.subject)
-               .last_update(now - timedelta(days=1)).next_update(now + timedelta(days=30))
-               .sign(other.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM))
-    code, report = check(ca_dir, foreign, capsys)
+    code, report = check(ca_dir, issue_crl(issue_ca("Other Authority", key=new_key("ec"))), capsys)
     missing = next(f for f in report["findings"] if f["code"] == "crl-missing")
     assert missing["title"] == "ca.crl has no CRL of CN=Fern Cert Authority"
     untrusted = next(f for f in report["findings"] if f["code"] == "client-cert-untrusted")
@@ -114,3 +106,15 @@ def test_der_crl_is_refused_by_the_controller(ca_dir: Path, capsys: pytest.Captu
     invalid = next(f for f in report["findings"] if f["code"] == "crl-invalid")
     assert "holds no PEM block" in invalid["title"] and code == 1
     assert "client-cert-accepted" in codes(report)  # nginx is never given this CRL
+
+
+def test_inspect_with_the_secrets_crl(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The probe's fix for a rejected certificate names `inspect --crl`: it must see the revocation."""
+    openssl(ca_dir, "openssl ca -config CA.cnf -revoke client.crt && openssl ca -config CA.cnf -gencrl -out ca.crl")
+    args = ["inspect", "--ca", str(ca_dir / "ca.crt"), "--cert", str(ca_dir / "client.crt"), "--json"]
+    assert main(args) == 0 and "client-cert-accepted" in codes(json.loads(capsys.readouterr().out))
+    assert main(args + ["--crl", str(ca_dir / "ca.crl")]) == 1
+    assert "client-cert-revoked" in codes(json.loads(capsys.readouterr().out))
+    main(args + ["--crl", str(ca_dir / "ca.crt")])
+    wrong = next(f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "input-unreadable")
+    assert "given as --crl but holds" in wrong["title"] and "no CRL" in wrong["title"]

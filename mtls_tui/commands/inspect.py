@@ -23,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--ca", metavar="FILE", help="the CA bundle the server trusts (the Secret's ca.crt)")
     parser.add_argument("--cert", metavar="FILE", help="the client certificate (and the intermediates the client sends)")
     parser.add_argument("--key", metavar="FILE", help="the client's private key")
+    parser.add_argument("--crl", metavar="FILE", help="the CRLs nginx checks the client against (the Secret's ca.crl)")
     parser.add_argument("--server-cert", metavar="FILE", help="the server certificate (the Secret's tls.crt)")
     parser.add_argument("--host", metavar="NAME", help="the host name clients use (checked against the server certificate)")
     parser.add_argument("--verify-depth", type=_depth, default=1, metavar="N", help="auth-tls-verify-depth (default 1, as ingress-nginx)")
@@ -43,7 +44,7 @@ def _depth(value: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     named = [(path, "file") for path in args.files]
-    named += [(getattr(args, attr), role) for attr, role in (("ca", "ca"), ("cert", "cert"), ("key", "key"), ("server_cert", "server-cert")) if getattr(args, attr)]
+    named += [(getattr(args, attr), role) for attr, role in (("ca", "ca"), ("cert", "cert"), ("key", "key"), ("crl", "crl"), ("server_cert", "server-cert")) if getattr(args, attr)]
     if not named:
         raise CannotRun("nothing to inspect: name a FILE or use --ca/--cert/--key/--server-cert (see mtls-tui inspect --help)")
     password = passphrase(args.passphrase)

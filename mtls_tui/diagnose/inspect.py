@@ -128,7 +128,8 @@ def inspect_inputs(
         if keys and not key_matches(leaf.cert, keys[0].key):
             findings.append(rules.key_mismatch_finding(leaf.origin, leaf_facts.subject, keys[0].origin, files.cert, rules.file_of(keys[0].origin)))
         if ca_certs:
-            verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now)
+            crls = [crl for i in inputs if i.material for crl in i.material.crls]  # as ssl_crl loads the Secret's ca.crl
+            verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now, crls=crls)
             ca_subjects = [facts_by_id[id(c)].subject for c in ca_certs]
             findings += rules.client_chain_findings(verdict, leaf_facts, ca_subjects, _where(leaf), files)
 
@@ -155,13 +156,13 @@ def _key_views(inputs: list[Input]) -> tuple[KeyView, ...]:
     return tuple(views)
 
 
-EXPECTED = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key"}
+EXPECTED = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key", "crl": "CRL"}
 
 
 def _wrong_kind(item: Input) -> Finding | None:
     """A key given as --cert (or a certificate as --key): say so instead of judging nothing."""
     want = EXPECTED.get(item.role)
-    has = item.material.keys if want == "private key" else item.material.certs
+    has = {"private key": item.material.keys, "CRL": item.material.crls}.get(want or "", item.material.certs)
     if want is None or has:
         return None
     flag = "--" + item.role

@@ -107,7 +107,7 @@ def answer_findings(without: ProbeResult | None, with_cert: ProbeResult | None, 
     if without and not without.failure:
         findings += _without_cert_findings(without, with_cert, policy, ingress)
     if with_cert and not with_cert.failure:
-        findings += _with_cert_findings(with_cert)
+        findings += _with_cert_findings(with_cert, policy)
     return findings
 
 
@@ -173,7 +173,13 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
     return []
 
 
-def _with_cert_findings(result: ProbeResult) -> list[Finding]:
+def _inspect_command(result: ProbeResult, policy: MtlsPolicy | None) -> str:
+    depth = policy.verify_depth if policy is not None else 1
+    return (f"mtls-tui inspect --ca ca.crt --crl ca.crl --cert {result.cert_file or 'client.crt'} --verify-depth {depth}"
+            "  # ca.crt, ca.crl: the Secret's (leave out --crl when it has none)")
+
+
+def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None) -> list[Finding]:
     verify = result.echoed("ssl-client-verify")
     subject = result.echoed("ssl-client-subject-dn")
     issuer = result.echoed("ssl-client-issuer-dn")
@@ -186,16 +192,16 @@ def _with_cert_findings(result: ProbeResult) -> list[Finding]:
             "probe-cert-rejected", Severity.ERROR,
             "nginx rejected the client certificate: 400 'The SSL certificate error'",
             "The certificate was sent but did not verify against the Secret's ca.crt at the Ingress's verify "
-            "depth. `mtls-tui inspect --ca ca.crt --cert CERT` gives OpenSSL's reason; the controller logs "
+            "depth, or its ca.crl revokes it. `mtls-tui inspect` gives OpenSSL's reason; the controller logs "
             "'client SSL certificate verify error: (N:reason)'.",
-            f"mtls-tui inspect --ca ca.crt --cert {result.cert_file or 'client.crt'} --verify-depth 1  # ca.crt: the Secret's", result,
+            _inspect_command(result, policy), result,
         )]
     if result.status in (301, 302, 303, 307, 308):
         return [_finding(
             "probe-cert-rejected", Severity.ERROR,
             f"nginx sent the client to the error page {result.header('location')} even with the certificate",
             "auth-tls-error-page catches 495/496: the certificate did not verify.",
-            f"mtls-tui inspect --ca ca.crt --cert {result.cert_file or 'client.crt'} --verify-depth 1  # ca.crt: the Secret's", result,
+            _inspect_command(result, policy), result,
         )]
     if result.status == 403 and CN_BODY in result.body:
         return [_finding(

@@ -7,12 +7,13 @@ out. The lab applies it to its API server and rebuilds its gateway from the resu
 
 from __future__ import annotations
 
+import base64
 import copy
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
-from mtls_tui.certs.issue import Issued, issue_ca, issue_intermediate, issue_leaf
+from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, issue_intermediate, issue_leaf
 from mtls_tui.lab.objects import meow_ingress, namespace, seed_objects
 from mtls_tui.lab.pki import SeedPki
 
@@ -77,6 +78,14 @@ def missing_ca_key(pki: SeedPki):
     return objects, Client((pki.client,))
 
 
+def revoked_client(pki: SeedPki):
+    """The CA revoked Fern's certificate and the Secret carries the CRL (ca.crl → ssl_crl)."""
+    objects = copy.deepcopy(seed_objects(pki))
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"]["ca.crl"] = base64.b64encode(issue_crl(pki.ca, [pki.client.cert])).decode()
+    return objects, Client((pki.client,))
+
+
 def depth_too_small(pki: SeedPki):
     """Two intermediates between the client and the root; the Ingress allows one."""
     first = issue_intermediate("Fern Issuing CA 1", pki.ca)
@@ -117,6 +126,7 @@ SCENARIOS = {s.name: s for s in (
     Scenario("no-client-cert", "the client forgets --cert/--key: nginx answers 400", "probe-no-client-cert", no_client_cert),
     Scenario("wrong-ca", "the client certificate is signed by another CA", "client-cert-untrusted", wrong_ca),
     Scenario("expired-client", "the client certificate expired a month ago", "cert-expired", expired_client),
+    Scenario("revoked-client", "the Secret's ca.crl revokes the client certificate", "client-cert-revoked", revoked_client),
     Scenario("missing-ca-key", "the Secret has tls.crt and tls.key but no ca.crt", "secret-missing-ca", missing_ca_key),
     Scenario("depth-too-small", "the client chain has two intermediates, the Ingress allows depth 1", "chain-too-deep", depth_too_small),
     Scenario("bad-secret-ref", "auth-tls-secret is 'my-certs', without its namespace", "annotation-secret-format", bad_secret_ref),

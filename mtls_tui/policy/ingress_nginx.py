@@ -95,7 +95,7 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None) -> Par
         if others:
             findings.append(_f(
                 "annotation-invalid-value", Severity.WARNING,
-                f"auth-tls annotations without auth-tls-secret: no client certificates asked",
+                "auth-tls annotations without auth-tls-secret: no client certificates asked",
                 f"{', '.join(others)} take effect only with {PREFIX}auth-tls-secret.",
                 _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"), ingress,
             ))
