@@ -64,7 +64,7 @@ def test_revoked_client(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     openssl(ca_dir, "openssl ca -config CA.cnf -gencrl -out ca.crl")
     code, report = check(ca_dir, (ca_dir / "ca.crl").read_bytes(), capsys)
     assert "client-cert-accepted" in codes(report) and not {c for c in codes(report) if "crl" in c}
-    assert "ssl_crl" in " ".join(report["hosts"][0]["directives"])
+    assert "ssl_crl /etc/ingress-controller/ssl/crl-default-my-certs.pem;" in report["hosts"][0]["directives"]  # ssl.ConfigureCRL's name
     openssl(ca_dir, "openssl ca -config CA.cnf -revoke client.crt && openssl ca -config CA.cnf -gencrl -out ca.crl")
     code, report = check(ca_dir, (ca_dir / "ca.crl").read_bytes(), capsys)
     revoked = next(f for f in report["findings"] if f["code"] == "client-cert-revoked")

@@ -258,6 +258,12 @@ def secret_path(ref: str) -> str:
     return f"{SSL_DIR}/{namespace}-{name}.pem"
 
 
+def crl_path(ref: str) -> str:
+    """Where ingress-nginx's ssl.ConfigureCRL writes the Secret's ca.crl."""
+    namespace, _, name = ref.partition("/")
+    return f"{SSL_DIR}/crl-{namespace}-{name}.pem"
+
+
 @dataclass(frozen=True)
 class HostPolicy:
     """One host (nginx `server`) as the controller configures it."""
@@ -352,7 +358,7 @@ def _host_policy(host, ingresses, parsed, per_ingress, controllers, snapshot) ->
     directives: tuple[str, ...] = ()
     if policy:
         secret = snapshot.secret(policy.secret)
-        crl = secret_path(policy.secret).replace(".pem", "-crl.pem") if secret and secret.get("ca.crl") else None
+        crl = crl_path(policy.secret) if secret and secret.get("ca.crl") else None
         directives = tuple(server_directives(policy, secret_path(policy.secret), crl) + location_directives(policy))
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
     denied = any(parsed[i.ref].denied for i in served) or bool(

@@ -10,19 +10,25 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from mtls_tui.certs.crl import load_crls
+from mtls_tui.certs.facts import name_to_str
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.ingress_nginx import PREFIX
 
 
 def _describe(data: bytes) -> str:
-    """What a Secret value holds, by its PEM markers: no key is ever parsed or shown here."""
+    """What a Secret value holds, by its PEM markers: no key is ever parsed or shown here
+    (a CRL is public: its issuer, size and next update are read)."""
     if b"PRIVATE KEY" in data:
         return "private key (not shown)"
     if b"BEGIN CERTIFICATE" in data:
         return f"{data.count(b'BEGIN CERTIFICATE')} certificate(s)"
     if b"X509 CRL" in data:
-        return "CRL"
+        crls = load_crls(data)
+        return "; ".join(f"CRL of {name_to_str(c.issuer)}: {len(c)} revoked, next update "
+                         f"{c.next_update_utc:%Y-%m-%d}" if c.next_update_utc else f"CRL of {name_to_str(c.issuer)}"
+                         for c in crls) or "CRL (does not parse)"
     return "other data" if data else "empty"
 
 
