@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -55,9 +56,17 @@ class ScenarioScreen(ModalScreen[str | None]):
         self.scenarios, self.current = scenarios, current
 
     def compose(self) -> ComposeResult:
-        options = [Option(f"{'●' if name == self.current else ' '} {name:18} {s.description}", id=name)
-                   for name, s in self.scenarios.items()]
+        options = [Option(self._row(name, s.description), id=name) for name, s in self.scenarios.items()]
         yield OptionList(*options, id="scenarios")
+
+    def _row(self, name: str, description: str) -> Table:
+        """Name, then the description wrapping in its own column: readable at 80 columns."""
+        row = Table.grid(padding=(0, 1))
+        row.add_column(width=1)
+        row.add_column(width=17, no_wrap=True)
+        row.add_column(ratio=1)
+        row.add_row("●" if name == self.current else " ", name, description)
+        return row
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
