@@ -50,6 +50,8 @@ def test_scenario_is_named(name: str, tmp_path: Path, gateway: tuple[str, str | 
     assert SCENARIOS[name].expect in codes, (name, sorted(codes))
     if name == "healthy":
         assert report.verdict == "mTLS works for meow.com" and report.state != "broken"
+    elif name in ("verify-off", "missing-ca-key"):  # the headline says the door is open
+        assert "turns mTLS off" in report.verdict or report.verdict.startswith("mTLS is not enforced"), report.verdict
     else:
         assert report.state in ("broken", "warning")
 
@@ -59,7 +61,7 @@ def test_switching_live(tmp_path: Path, nginx_binary: str) -> None:
         assert "probe-ok" in {f.code for f in diagnose(lab)[0].findings}
         lab.switch("missing-ca-key")
         codes = {f.code for f in diagnose(lab)[0].findings}
-        assert {"secret-missing-ca", "probe-location-denied"} <= codes
+        assert {"secret-missing-ca", "probe-mtls-not-enforced"} <= codes  # no ca.crt beside a keypair: mTLS off
         lab.switch("healthy")
         assert "probe-ok" in {f.code for f in diagnose(lab)[0].findings}
 

@@ -97,9 +97,36 @@ def test_secret_missing_ca_names_the_keys(pki: SeedPki) -> None:
     objects = seed_objects(pki)
     secret = next(o for o in objects if o["kind"] == "Secret")
     del secret["data"]["ca.crt"]
-    _, result = report(objects)
+    policy, result = report(objects)
     finding = next(f for f in result.findings if f.code == "secret-missing-ca")
     assert "tls.crt, tls.key" in finding.detail and finding.severity.value == "error"
+    # a keypair without ca.crt: the controller keeps the Secret and quietly checks no client certificates
+    assert "turns mTLS off" in finding.title and not policy.denied and policy.directives == ()
+
+
+def test_secret_with_neither_keypair_nor_ca_denies_the_locations(pki: SeedPki) -> None:
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"] = {"notes.txt": "aGVsbG8="}
+    policy, result = report(objects)
+    finding = next(f for f in result.findings if f.code == "secret-missing-ca")
+    assert policy.denied and "(503)" in finding.detail and "contains no keypair or CA certificate" in finding.detail
+
+
+@pytest.mark.parametrize(("key", "expect"), [
+    ("nginx.org/ssl-services", None),  # F5's own business: not judged
+    ("nginx.org/ssl-client-certificate", "error"),  # meant as mTLS, no confident match: no guessed key
+    ("ingress.kubernetes.io/auth-tls-secret", "error"),
+])
+def test_foreign_prefixes(pki: SeedPki, key: str, expect: str | None) -> None:
+    _, result = report(with_ingress(pki, meow_ingress({key: "default/my-certs"})))
+    found = [f for f in result.findings if f.code == "annotation-wrong-prefix"]
+    assert [f.severity.value for f in found] == ([expect] if expect else [])
+    assert all("*" not in f.fix for f in found)
+    _, result = report(with_ingress(pki, meow_ingress({key: "default/my-certs", P + "auth-tls-secret": "default/my-certs"})))
+    leftovers = [f for f in result.findings if f.code == "annotation-wrong-prefix"]
+    if key.endswith("auth-tls-secret"):  # the right one is set too: a leftover, not a break
+        assert [f.severity.value for f in leftovers] == ["warning"]
 
 
 def test_secret_not_found_and_forbidden(pki: SeedPki) -> None:

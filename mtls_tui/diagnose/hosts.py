@@ -56,6 +56,13 @@ class HostReport:
             return f"{self.host} serves TLS without client certificates"
         if any(f.code == "probe-ok" for f in self.findings):
             return f"mTLS works for {self.host}"
+        lax = next((f for f in self.findings if f.code == "probe-mtls-not-enforced"), None)
+        if lax:
+            return f"mTLS is not enforced for {self.host}: {lax.title}"
+        if self.policy.policy.verify_client == "off":
+            return f"{self.host} asks no client certificate: auth-tls-verify-client is off"
+        if any(r.sent_client_cert for r in self.probe):
+            return f"mTLS is configured for {self.host}; the probe could not confirm it (see the findings)"
         return f"mTLS is configured for {self.host} (not yet probed with a client certificate)"
 
 

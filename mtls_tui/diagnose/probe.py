@@ -120,7 +120,7 @@ def _denied(result: ProbeResult) -> Finding:
         "probe-location-denied", Severity.ERROR, "nginx answers 503 for every request to this host",
         "ingress-nginx renders `return 503` (\"Location denied\") for the locations of an Ingress whose "
         "auth-tls annotations it could not use: a malformed or cross-namespace auth-tls-secret, a Secret that "
-        "is missing or has no ca.crt. (A Service without endpoints also gives 503.)",
+        "is missing or holds neither ca.crt nor a keypair. (A Service without endpoints also gives 503.)",
         "kubectl get ingress -A -o yaml | grep -n auth-tls  # and the controller's log: error reading CertificateAuth",
         result,
     )
@@ -223,6 +223,14 @@ def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None) -> list[
             f"nginx passed an unverified certificate on: ssl-client-verify {verify}",
             "auth-tls-verify-client optional_no_ca forwards certificates that failed verification; the "
             "upstream must check ssl-client-verify itself.", "", result,
+        )]
+    if result.status is not None and result.status < 400 and verify == "NONE":
+        return [_finding(
+            "probe-unconfirmed", Severity.INFO,
+            f"HTTP {result.status} with the client certificate, but nginx did not check it: ssl-client-verify NONE",
+            "nginx asked for no certificate on this connection (auth-tls-verify-client off, or no usable ca.crt), "
+            "so the certificate the client holds was never judged.",
+            "", result,
         )]
     if result.status is not None and result.status < 400:
         return [_finding(

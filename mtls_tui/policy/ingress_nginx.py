@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from mtls_tui.certs.hostnames import name_matches
 from mtls_tui.model import (
-    VERIFY_MODES, ClusterSnapshot, ControllerObj, Finding, IngressObj, MtlsPolicy, Severity,
+    VERIFY_MODES, ClusterSnapshot, ControllerObj, Finding, IngressObj, MtlsPolicy, SecretObj, Severity,
 )
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
@@ -41,7 +41,7 @@ class ParsedAuthTls:
     policy_fields: dict = field(default_factory=dict)  # secret, verify_client, ...; empty: no mTLS
     findings: tuple[Finding, ...] = ()
     dropped: bool = False  # a validation error: the controller ignores this Ingress entirely
-    denied: bool = False  # a parsing error: the controller answers 403 for its locations
+    denied: bool = False  # a parsing error: the controller answers 503 for its locations
 
 
 def _f(code: str, severity: Severity, title: str, detail: str, fix: str, ingress: IngressObj, *evidence: str) -> Finding:
@@ -59,14 +59,18 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
         for prefix in WRONG_PREFIXES:
             if key.startswith(prefix):
                 suffix = key[len(prefix):]
-        if suffix is not None and ("tls" in suffix or "auth" in suffix or "ssl" in suffix):
-            target = difflib.get_close_matches(suffix, AUTH_TLS_KEYS, n=1, cutoff=0.5)
-            better = f"{PREFIX}{target[0]}" if target else f"{PREFIX}auth-tls-*"
+        target = difflib.get_close_matches(suffix, AUTH_TLS_KEYS, n=1, cutoff=0.6) if suffix is not None else []
+        meant_mtls = suffix is not None and any(word in suffix for word in ("auth-tls", "client", "verify"))
+        if target or meant_mtls:  # others (nginx.org/ssl-services…) are not ours to judge
+            present = bool(target) and ingress.annotation(PREFIX + target[0]) is not None
+            remove = f"kubectl annotate ingress {ingress.name} -n {ingress.namespace} {key}-"
             findings.append(_f(
-                "annotation-wrong-prefix", Severity.ERROR, f"{key} is not read by ingress-nginx",
+                "annotation-wrong-prefix", Severity.WARNING if present else Severity.ERROR,
+                f"{key} is not read by ingress-nginx" + (f"; {PREFIX}{target[0]} is set too" if present else ""),
                 f"ingress-nginx reads only annotations starting with {PREFIX}; '{key.split('/')[0]}/' belongs to "
-                "another controller (nginx.org/ is F5's NGINX Ingress Controller) and is ignored.",
-                f"kubectl annotate ingress {ingress.name} -n {ingress.namespace} {key}- {better}={value}",
+                "another controller (nginx.org/ is F5's NGINX Ingress Controller) or an old prefix, and is ignored.",
+                remove if present else f"{remove} {PREFIX}{target[0]}={value}" if target
+                else f"{remove}  # then set what you meant: {', '.join(PREFIX + k for k in AUTH_TLS_KEYS)}",
                 ingress, f"{key}: {value}",
             ))
         elif key.startswith(PREFIX):
@@ -105,7 +109,7 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None) -> Par
         findings.append(_f(
             "annotation-secret-format", Severity.ERROR, f"auth-tls-secret '{secret}' is not namespace/name",
             "The controller cannot parse it (invalid format (namespace/name)), records an "
-            "AnnotationParsingFailed event, and answers 403 for this Ingress's locations.",
+            "AnnotationParsingFailed event, and answers 503 for this Ingress's locations.",
             _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/{parts[-1] or 'SECRET'}"), ingress,
             f"{PREFIX}auth-tls-secret: {secret}",
         ))
@@ -115,7 +119,7 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None) -> Par
             "annotation-cross-namespace", Severity.ERROR,
             f"auth-tls-secret {secret} is in another namespace than the Ingress ({ingress.namespace})",
             "Since v1.12 the controller refuses it (cross namespace secrets are not supported) unless it runs "
-            "with --allow-cross-namespace-resources; the Ingress's locations answer 403.",
+            "with --allow-cross-namespace-resources; the Ingress's locations answer 503.",
             f"kubectl get secret {parts[1]} -n {parts[0]} -o yaml | sed 's/namespace: {parts[0]}/namespace: {ingress.namespace}/' "
             f"| kubectl apply -f - && {_annotate(ingress, 'auth-tls-secret', ingress.namespace + '/' + parts[1])}",
             ingress, f"{PREFIX}auth-tls-secret: {secret}",
@@ -276,7 +280,7 @@ class HostPolicy:
     controller: ControllerObj | None
     findings: tuple[Finding, ...]
     directives: tuple[str, ...]
-    denied: bool = False  # an auth-tls annotation the controller could not use: its locations answer 403
+    denied: bool = False  # an auth-tls annotation the controller could not use: its locations answer 503
 
 
 def _order(ingress: IngressObj) -> tuple[str, str, str]:
@@ -347,24 +351,45 @@ def _host_policy(host, ingresses, parsed, per_ingress, controllers, snapshot) ->
         findings += _secret_access(policy.secret, "auth-tls", winner, snapshot)
         secret = snapshot.secret(policy.secret)
         if secret is not None and secret.get("ca.crt") is None:
-            findings.append(_f(
-                "secret-missing-ca", Severity.ERROR, f"Secret {policy.secret} has no ca.crt key",
-                f"It holds {', '.join(secret.keys) or 'no keys'}. The controller needs ca.crt to check client "
-                "certificates; it logs an error and cannot configure mTLS for this host.",
-                f"kubectl create secret generic {secret.name} -n {secret.namespace} --from-file=ca.crt=ca.crt "
-                "--from-file=tls.crt=server.crt --from-file=tls.key=server.key --dry-run=client -o yaml | kubectl apply -f -",
-                winner, f"keys: {', '.join(secret.keys)}",
-            ))
+            findings.append(_missing_ca(host, secret, winner))
+    auth = snapshot.secret(policy.secret) if policy else None
     directives: tuple[str, ...] = ()
-    if policy:
-        secret = snapshot.secret(policy.secret)
-        crl = crl_path(policy.secret) if secret and secret.get("ca.crl") else None
+    if policy and (auth is None or auth.get("ca.crt") is not None):  # no ca.crt: the template renders no client checks
+        crl = crl_path(policy.secret) if auth and auth.get("ca.crl") else None
         directives = tuple(server_directives(policy, secret_path(policy.secret), crl) + location_directives(policy))
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
+    unusable = auth is None or (auth.get("ca.crt") is None and not _keypair(auth))  # the controller keeps no copy of it
     denied = any(parsed[i.ref].denied for i in served) or bool(
-        policy and (snapshot.secret(policy.secret) is None or snapshot.secret(policy.secret).get("ca.crt") is None)
-        and not snapshot.secret_problem(policy.secret))
+        policy and unusable and not snapshot.secret_problem(policy.secret))
     return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives, denied)
+
+
+def _keypair(secret: SecretObj) -> bool:
+    return bool(secret.get("tls.crt") and secret.get("tls.key"))
+
+
+def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
+    """ingress-nginx keeps a Secret that holds a keypair even without ca.crt; the server
+    then gets no CA file and the template renders no client checks: mTLS is off, quietly.
+    With neither, it refuses the Secret and the locations are denied."""
+    fix = (f"kubectl create secret generic {secret.name} -n {secret.namespace} --from-file=ca.crt=ca.crt "
+           "--from-file=tls.crt=server.crt --from-file=tls.key=server.key --dry-run=client -o yaml | kubectl apply -f -")
+    held = ", ".join(secret.keys) or "no keys"
+    if _keypair(secret):
+        return _f(
+            "secret-missing-ca", Severity.ERROR,
+            f"Secret {secret.ref} has no ca.crt key: the controller turns mTLS off for {host}",
+            f"It holds {held}. ingress-nginx keeps the Secret as a keypair, configures no client-certificate check "
+            "for this host, and says so only at log level -v=3 (\"Secret has no 'ca.crt' key, mutual authentication "
+            "disabled\"): requests without a certificate get through.",
+            fix, ingress, f"keys: {held}",
+        )
+    return _f(
+        "secret-missing-ca", Severity.ERROR, f"Secret {secret.ref} has no ca.crt key",
+        f"It holds {held}: no keypair and no CA. The controller logs 'Error obtaining X.509 certificate: ... contains "
+        "no keypair or CA certificate' and denies the host's locations (503).",
+        fix, ingress, f"keys: {held}",
+    )
 
 
 def _secret_name(fields: dict) -> str | None:
@@ -412,7 +437,7 @@ def _secret_access(ref: str, role: str, ingress: IngressObj, snapshot: ClusterSn
         )]
     if (problem and problem.status == "not-found") or (snapshot.secret(ref) is None and snapshot.controllers_known):
         consequence = ("the host gets the controller's fake certificate" if role == "TLS"
-                       else "the controller logs it and denies the host's locations (403)")
+                       else "the controller logs it and denies the host's locations (503)")
         return [_f(
             "secret-not-found", Severity.ERROR, f"the {role} Secret {ref} does not exist",
             f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",
