@@ -176,6 +176,15 @@ async def test_open_a_client_certificate_file(gateway_session) -> None:
         tree = app.query_one("#certs")
         labels = [str(node.label) for node in tree.root.children]
         assert any(label.startswith("client") and "client-cert-untrusted" in label for label in labels)
+        notices: list[str] = []
+        app.notify = lambda message, **kw: notices.append(message)  # type: ignore[method-assign]
+        await pilot.press("o")  # a key file is not a client certificate: the open one stays
+        await pilot.pause(0.2)
+        app.screen.query_one("#open-path").value = str(folder / "client.key")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert session.cert == str(folder / "stranger.pem")
+        assert any(n.startswith("Not opened:") and "no certificate" in n for n in notices), notices
 
 
 async def test_quitting_at_once_leaves_no_stream_running(tmp_path: Path, nginx_binary: str) -> None:
@@ -268,3 +277,20 @@ async def test_path_fields_complete_file_names(gateway_session) -> None:
         await pilot.pause(0.2)  # the folder is listed in a thread
         await pilot.press("right")
         assert field.value == f"{folder}/ca.crt"
+
+
+async def test_keys_work_after_the_form(gateway_session) -> None:
+    """Esc leaves a field; 1-5 switch tabs even when focus sits in the Probe form."""
+    from textual.widgets import Input
+
+    session, _ = gateway_session
+    async with on_probe_tab(session) as (app, pilot):
+        app.query_one("#probe-insecure").focus()
+        await pilot.press("2")
+        assert app.query_one("#tabs").active == "tab-certs"
+        await pilot.press("4")
+        app.query_one("#probe-url").focus()
+        await pilot.press("escape")
+        assert not isinstance(app.focused, Input)
+        await pilot.press("1")
+        assert app.query_one("#tabs").active == "tab-verdict"

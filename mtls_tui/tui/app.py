@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from mtls_tui.tui.panes.certs import CertTree
@@ -92,6 +92,7 @@ class MtlsApp(App[None]):
         Binding("w", "walkthrough", "Walkthrough", show=False),
         Binding("o", "open_client", "Open cert", show=False),
         Binding("slash", "filter_logs", "Filter logs", show=False),
+        Binding("escape", "leave_field", "Leave the field", show=False),
         *(Binding(str(i + 1), f"tab('{tab}')", show=False) for i, tab in enumerate(TABS)),
     ]
 
@@ -375,10 +376,20 @@ class MtlsApp(App[None]):
     # --- actions ----------------------------------------------------------------------
 
     def action_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        tabs = self.query_one(TabbedContent)
+        if self.focused is not None and tabs in self.focused.ancestors:
+            # Focus left inside the old pane would move to its next widget, and TabbedContent
+            # follows focus back to that pane: the switch would not happen.
+            self.query_one(HostList).focus()
+        tabs.active = tab
 
     def action_probe(self) -> None:
         self.query_one(ProbePane).run()
+
+    def action_leave_field(self) -> None:
+        """Esc in a text field gives the keys back to the app (tabs, p, q) by focusing the hosts."""
+        if isinstance(self.focused, Input):
+            self.query_one(HostList).focus()
 
     def action_refresh(self) -> None:
         self.load_cluster()
@@ -390,11 +401,29 @@ class MtlsApp(App[None]):
     def action_open_client(self) -> None:
         def chosen(path: str | None) -> None:
             if path:
-                self.session.cert, self.session.key = path, None
-                self.notify(f"Client certificate: {path} (its key, if separate, on the Probe tab)")
-                self.load_cluster()
+                self.open_client(path)
 
         self.push_screen(OpenFileScreen("Open a client certificate to judge against each host's ca.crt and to probe with"), chosen)
+
+    @work(thread=True, exclusive=True, group="open")
+    def open_client(self, path: str) -> None:
+        """Read the file before it replaces the client certificate: a key or a typo keeps the old one."""
+        from mtls_tui.errors import InputError
+        from mtls_tui.sources.files import CannotRun
+
+        trial = replace(self.session, cert=path, key=None)
+        try:
+            trial.client()
+        except (InputError, CannotRun) as exc:
+            self.call_from_thread(self.notify, f"Not opened: {exc}", severity="error", timeout=8)
+            return
+        self.call_from_thread(self._client_opened, path)
+
+    @while_running
+    def _client_opened(self, path: str) -> None:
+        self.session.cert, self.session.key = path, None
+        self.notify(f"Client certificate: {path} (its key, if separate, on the Probe tab)")
+        self.load_cluster()
 
     def switch_source(self, *, context: str | None = None, namespace: str | None = None) -> None:
         """Another context or namespace: streams restart, probes are forgotten."""

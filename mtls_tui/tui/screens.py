@@ -29,6 +29,7 @@ Pick a host on the left; the tabs show why its client-certificate set-up works o
 | ctrl+p | command palette |
 | o | open a client certificate file to judge and probe with |
 | → | in a file field: complete the name, as a shell's Tab does |
+| esc | in a text field: give the keys back to the app (tabs, p, q) |
 | l | lab only: switch the scenario (a mistake to show) |
 | w | lab only: the article's steps as a checklist, with live state |
 | space | on the Logs tab: pause or resume |

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable
 
-from mtls_tui.certs.load import Material
+from mtls_tui.certs.load import Material, load_material
+from mtls_tui.errors import InputError
 from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
 from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
-from mtls_tui.sources.files import passphrase, read_input
+from mtls_tui.sources.files import passphrase, read_bytes
 from mtls_tui.sources.snapshot import load_snapshot
 
 
@@ -45,12 +46,15 @@ class Session:
                              kubeconfig=self.kubeconfig, progress=progress)
 
     def client(self) -> Material | None:
+        """The user's client certificate. Never prompts for a pass phrase: a screen owns the
+        terminal (give it with --pass or MTLS_TUI_PASS)."""
         if not self.cert:
             return None
-        item = read_input(self.cert, "cert", passphrase(self.passphrase))
-        if item.error:
-            raise item.error
-        return item.material
+        material = load_material(read_bytes(self.cert), self.cert, passphrase(self.passphrase))
+        if not material.certs:
+            raise InputError(self.cert, f"holds {material.describe()}, no certificate: open the client certificate "
+                                        "(its key goes in the Probe tab's --key field)")
+        return material
 
     def probe_spec(self, policy: HostPolicy, *, url: str | None = None, resolve: str | None = None,
                    host: str | None = None, cert: str | None = None, key: str | None = None,
