@@ -12,11 +12,26 @@ from textual.widgets import Input, RichLog, Static
 
 from mtls_tui.logs.buffer import LogBuffer
 from mtls_tui.logs.classify import classify, probe_id
-from mtls_tui.logs.records import LogRecord
+from mtls_tui.logs.records import AccessLine, LogRecord, NginxErrorLine
 from mtls_tui.report.console import log_prefix, log_text
 
 SHOWN = 1000  # lines redrawn after a filter change; the buffer keeps 10,000
 WRITES_PER_TICK = 150  # a flood shows its newest lines; every line stays in the buffer for filters
+
+
+def _readable(record: LogRecord) -> Text:
+    """What matters first: an access line's status and request, an error line's reason
+    without nginx's date and connection numbers. `mtls-tui logs` prints lines whole."""
+    parsed = record.parsed
+    if isinstance(parsed, AccessLine):
+        style = "bold red" if parsed.status >= 400 else "green"
+        upstream = f" → {parsed.proxy_upstream_name} {parsed.upstream_status or '-'}" if parsed.proxy_upstream_name else ""
+        return Text.assemble((f"{parsed.status} ", style), f"{parsed.request} from {parsed.remote_addr}",
+                             (f" · {parsed.user_agent or '-'} · {parsed.request_time}s{upstream}", "dim"))
+    if isinstance(parsed, NginxErrorLine):
+        where = f" · host {parsed.host}" if parsed.host else ""
+        return Text.assemble((f"[{parsed.level}] ", "yellow"), parsed.message, (where, "dim"))
+    return log_text(record)
 
 
 class LogsPane(Vertical):
@@ -35,7 +50,7 @@ class LogsPane(Vertical):
         with Horizontal(id="logs-bar"):
             yield Input(placeholder="/ filter: regex, !regex, pod:x7k2m, sev:W (enter: done)", id="logs-filter")
             yield Static("", id="logs-status")
-        yield RichLog(id="logs-view", max_lines=SHOWN * 5, wrap=False, markup=False)
+        yield RichLog(id="logs-view", max_lines=SHOWN * 5, wrap=True, markup=False)
 
     def format_record(self, record: LogRecord) -> Text:
         """Time, pod, then the mark (so it is never cut off at the right edge), then the line."""
@@ -46,7 +61,7 @@ class LogsPane(Vertical):
             line.append("▶ your probe ", style="bold magenta reverse")
         elif highlight:
             line.append(f"▶ {highlight.code} ", style="bold magenta")
-        return line + log_text(record)
+        return line + _readable(record)
 
     def add(self, records: list[LogRecord]) -> None:
         """Keep every record; draw only what a person can read, and only when visible."""
