@@ -150,3 +150,34 @@ def test_closing_the_terminal_stops_the_lab(tmp_path: Path, nginx_binary: str) -
         time.sleep(0.1)
     assert not [p for p in ours if p.exists()]
     assert not nginx_processes([str(p) for p in ours])
+
+
+def test_a_killed_lab_is_cleaned_up_by_the_next(tmp_path: Path, nginx_binary: str) -> None:
+    """kill -9 leaves nginx running and the private folders (with keys) behind; the next lab removes them."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from mtls_tui.lab.environment import Lab\n"
+        f"lab = Lab(Path({str(tmp_path / 'killed')!r}), nginx_binary={nginx_binary!r}).start()\n"
+        "print(lab.private, lab.gateway.log_paths()[0].parent, flush=True)\n"
+        "time.sleep(60)\n"
+    )], stdout=subprocess.PIPE, text=True)
+    try:
+        folders = [Path(p) for p in child.stdout.readline().split()]
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    assert len(folders) == 2 and all(f.exists() for f in folders)
+    assert nginx_processes([str(folders[1])])  # orphaned, still serving
+    with Lab(tmp_path / "pki", nginx_binary=nginx_binary):
+        pass
+    for _ in range(50):
+        if not nginx_processes([str(folders[1])]):
+            break
+        time.sleep(0.05)
+    assert not nginx_processes([str(folders[1])]) and not any(f.exists() for f in folders)

@@ -21,7 +21,6 @@ import selectors
 import shutil
 import socket
 import struct
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -42,6 +41,7 @@ from mtls_tui.lab.builtin_nginx import (
 )
 from mtls_tui.lab.echo import EchoServer
 from mtls_tui.lab.gateway import GatewayHost
+from mtls_tui.lab.leftovers import private_folder
 from mtls_tui.lab.nginx import free_port
 
 HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -194,7 +194,7 @@ class BuiltinGateway:
         try:
             self._names = ServerNames(self.hosts)
             self._build_contexts(self._names)
-            self._folder = Path(tempfile.mkdtemp(prefix="mtls-tui-gateway-"))
+            self._folder = private_folder("mtls-tui-gateway-")
             self._logs = _Logs(self._folder)
             self._echo = EchoServer().start()
             self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

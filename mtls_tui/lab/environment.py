@@ -15,14 +15,14 @@ stop; the PKI folder stays.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
-from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.builtin_gateway import BuiltinGateway
+from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.gateway import Gateway, GatewayHost
+from mtls_tui.lab.leftovers import private_folder, reap
 from mtls_tui.lab.nginx import NginxError, find_nginx
 from mtls_tui.lab.objects import CONTROLLER_NAMESPACE
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
@@ -118,9 +118,10 @@ class Lab:
         self._port: int | None = None
 
     def start(self) -> "Lab":
+        reap()  # what a lab killed with SIGKILL left: its nginx and its private folders
         try:
             self.pki = write_seed_pki(self.folder, seed_pki(v3=self.v3))
-            self.private = Path(tempfile.mkdtemp(prefix="mtls-tui-lab-"))
+            self.private = private_folder("mtls-tui-lab-")
             objects, self.client = SCENARIOS[self.scenario].build(self.pki)
             self.cluster = LabCluster(objects).start()
             self.kubeconfig = self.cluster.write_kubeconfig(self.private / "kubeconfig", context=CONTEXT)

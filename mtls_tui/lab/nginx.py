@@ -12,9 +12,10 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
+
+from mtls_tui.lab.leftovers import private_folder
 
 CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
 
@@ -79,7 +80,7 @@ class Nginx:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Nginx":
-        self.prefix = Path(tempfile.mkdtemp(prefix="mtls-tui-nginx-"))
+        self.prefix = private_folder("mtls-tui-nginx-")
         (self.prefix / "tmp").mkdir()
         (self.prefix / "logs").mkdir()  # nginx's default access log, where a body sets none
         conf = self.prefix / "nginx.conf"

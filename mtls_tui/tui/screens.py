@@ -58,7 +58,9 @@ class ScenarioScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         options = [Option(self._row(name, s.description), id=name) for name, s in self.scenarios.items()]
-        yield OptionList(*options, id="scenarios")
+        picker = OptionList(*options, id="scenarios")
+        picker.highlighted = list(self.scenarios).index(self.current) if self.current in self.scenarios else 0
+        yield picker
 
     def _row(self, name: str, description: str) -> Table:
         """Name, then the description wrapping in its own column: readable at 80 columns."""

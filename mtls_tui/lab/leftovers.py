@@ -1,0 +1,63 @@
+"""A lab killed with SIGKILL cannot clean up after itself: its nginx keeps running and
+its private folders keep the lab's keys. Each folder therefore records its owner's
+pid, and the next lab removes what a dead owner left behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
+
+OWNER = "owner.pid"
+PREFIXES = ("mtls-tui-lab-", "mtls-tui-nginx-", "mtls-tui-gateway-")
+
+
+def private_folder(prefix: str) -> Path:
+    """A new folder only this user can read (mkdtemp makes it 0700), marked with our pid."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    (folder / OWNER).write_text(str(os.getpid()))
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stop_nginx(folder: Path) -> None:
+    """The nginx master whose pid file is in `folder`, if its command line names `folder`
+    (a recycled pid belongs to someone else and is left alone)."""
+    try:
+        pid = int((folder / "nginx.pid").read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError):
+        return
+    if str(folder) in cmdline:
+        try:
+            os.killpg(pid, signal.SIGKILL)  # started in its own session: the workers go with it
+        except OSError:
+            pass
+
+
+def reap() -> list[Path]:
+    """Remove the folders (and stop the nginx) of labs whose process is gone."""
+    reaped = []
+    for prefix in PREFIXES:
+        for folder in Path(tempfile.gettempdir()).glob(prefix + "*"):
+            try:
+                owner = int((folder / OWNER).read_text().strip())
+            except (OSError, ValueError):
+                continue  # not ours to judge: no owner recorded
+            if _alive(owner):
+                continue
+            _stop_nginx(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            reaped.append(folder)
+    return reaped
