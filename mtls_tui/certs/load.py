@@ -219,6 +219,17 @@ def _load_pem(data: bytes, origin: str, password: bytes | None) -> Material:
     return Material(origin, tuple(certs), tuple(keys), tuple(crls), (), tuple(notes))
 
 
+# The options every command that reads keys has (sources/files.py: --pass, PASS_ENV and a prompt on a terminal).
+GIVE_PASS = "give its pass phrase with --pass PHRASE or the environment variable MTLS_TUI_PASS"
+
+
+def passphrase_detail(error: PassphraseNeeded) -> str:
+    """The finding's detail for an input that is readable once its pass phrase is known."""
+    what = "a PKCS#12 file protected by a password" if "(PKCS#12)" in error.where else "a private key encrypted with a pass phrase"
+    return (f"This input is {what}; it can be read with the pass phrase: --pass PHRASE, the environment variable "
+            "MTLS_TUI_PASS, or the prompt when standard input is a terminal.")
+
+
 def _pem_key(block: bytes, where: str, password: bytes | None) -> PrivateKey:
     if b"OPENSSH PRIVATE KEY" in block[:40]:
         raise InputError(where, "an OpenSSH private key, not a TLS key (convert: ssh-keygen -p -m PEM -f FILE)")
@@ -226,7 +237,7 @@ def _pem_key(block: bytes, where: str, password: bytes | None) -> PrivateKey:
         key = serialization.load_pem_private_key(block, password=password, unsafe_skip_rsa_key_validation=SKIP_RSA_CHECK)
     except TypeError:
         if password is None:
-            raise PassphraseNeeded(where, "the private key is encrypted: give its pass phrase (--passphrase-env VAR or the prompt)") from None
+            raise PassphraseNeeded(where, f"the private key is encrypted: {GIVE_PASS}") from None
         raise InputError(where, "a pass phrase was given but the key is not encrypted") from None
     except ValueError as exc:
         if password is not None and "password" in str(exc).lower():
@@ -277,7 +288,7 @@ def _load_pkcs12(data: bytes, origin: str, password: bytes | None) -> Material:
         p12 = pkcs12.load_pkcs12(data, password)
     except ValueError:
         if password is None:
-            raise PassphraseNeeded(where, "is password-protected: give --password or set MTLS_TUI_P12_PASSWORD") from None
+            raise PassphraseNeeded(where, f"is password-protected: {GIVE_PASS}") from None
         raise InputError(where, "wrong PKCS#12 password (or the file is damaged)") from None
     certs: list[LoadedCert] = []
     if p12.cert is not None:

@@ -44,8 +44,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.scenario not in SCENARIOS:
         raise CannotRun(f"unknown scenario {args.scenario!r}; choose one of: {', '.join(SCENARIOS)}")
+    if args.json and not args.check:
+        raise CannotRun("--json needs --check (mtls-tui lab --check --json); the screen has no JSON output")
     from mtls_tui.lab.environment import Lab
     from mtls_tui.lab.nginx import NginxError
+    from mtls_tui.lab.pki import prepare_folder
 
     if args.serve:
         from mtls_tui.lab.serve import check_address
@@ -53,7 +56,12 @@ def run(args: argparse.Namespace) -> int:
         check_address(args.host, args.port)
     _stop_on_hangup()
     try:
-        lab = Lab(Path(args.dir), args.scenario, v3=args.v3, gateway=args.gateway).start()
+        lab = Lab(Path(args.dir), args.scenario, v3=args.v3, gateway=args.gateway)
+    except NginxError as exc:
+        raise CannotRun(str(exc)) from None
+    prepare_folder(Path(args.dir), f"--dir {args.dir}")
+    try:
+        lab.start()
     except NginxError as exc:
         raise CannotRun(str(exc)) from None
     try:

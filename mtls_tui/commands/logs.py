@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     except re.error as exc:
         raise CannotRun(f"--grep {args.grep!r}: {exc}") from None
     from mtls_tui.sources.kube import KubeSource
-    from mtls_tui.sources.logs import ControllerLogs, read_controller_logs
+    from mtls_tui.sources.logs import ControllerLogs, controller_pods, read_controller_logs
 
     console = Console(highlight=False)
     source = KubeSource(args.context, None, args.kubeconfig)
@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
             for record in read_controller_logs(source, tail=args.tail, since_seconds=args.since):
                 show(record)
             return 0
+        controller_pods(source)  # an API server that cannot be reached or refuses: one line now, not silent retries
         follower = ControllerLogs(source, show, tail=args.tail, since_seconds=args.since)
         runner = threading.Thread(target=follower.run, name="logs", daemon=True)
         runner.start()

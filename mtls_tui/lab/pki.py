@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_leaf, new_key
+from mtls_tui.sources.files import CannotRun
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,24 @@ def seed_pki(key_bits: int = 2048, v3: bool = False) -> SeedPki:
     return SeedPki(ca, server, client)
 
 
+def prepare_folder(folder: Path, label: str | None = None) -> None:
+    """Create `folder` (and its parents) or raise CannotRun naming it as the user did (`label`)."""
+    label = label or str(folder)
+    if folder.exists() and not folder.is_dir():
+        raise CannotRun(f"{label} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CannotRun(f"cannot create {label}: {exc.strerror or exc}") from None
+
+
 def write_file(path: Path, data: bytes, private: bool = False) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+    except OSError as exc:
+        raise CannotRun(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def secret_manifest(pki: SeedPki, name: str = "my-certs", namespace: str = "default") -> dict:
@@ -57,8 +72,8 @@ def secret_manifest(pki: SeedPki, name: str = "my-certs", namespace: str = "defa
 
 def write_seed_pki(folder: Path, pki: SeedPki | None = None) -> SeedPki:
     """ca.crt/key, server.crt/key, client.crt/key and my-certs.json (the Secret) in `folder`."""
+    prepare_folder(folder)
     pki = pki or seed_pki()
-    folder.mkdir(parents=True, exist_ok=True)
     for stem, issued in (("ca", pki.ca), ("server", pki.server), ("client", pki.client)):
         write_file(folder / f"{stem}.crt", issued.cert_pem())
         write_file(folder / f"{stem}.key", issued.key_pem(), private=True)

@@ -18,11 +18,15 @@ that an mTLS Ingress references — never a LIST of all Secrets.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from mtls_tui.errors import yaml_input_error
 from mtls_tui.model import ClusterSnapshot, SecretProblem
 from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
@@ -51,10 +55,79 @@ def kubeconfig_path(explicit: str | None = None) -> str:
     return os.path.expanduser("~/.kube/config")
 
 
+# The base64 fields the Kubernetes client decodes itself (with a traceback when they are broken).
+DATA_FIELDS = (("clusters", "cluster", ("certificate-authority-data",)),
+               ("users", "user", ("client-certificate-data", "client-key-data")))
+
+
+def check_kubeconfig(path: str, context: str | None = None) -> None:
+    """Raise CannotRun, with the file and line, for what the Kubernetes client would
+    only answer with a traceback: a file that is not YAML or not a mapping, and base64
+    fields of the chosen context's cluster and user that do not decode (as kubectl,
+    the entries the context does not use are not judged)."""
+    import yaml
+
+    try:
+        with open(path, "rb") as handle:
+            root = yaml.compose(handle, Loader=yaml.SafeLoader)
+    except OSError as exc:
+        raise CannotRun(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise CannotRun(str(yaml_input_error(exc, f"kubeconfig {path}"))) from None
+    if root is None:
+        raise CannotRun(f"kubeconfig {path}: is empty")
+    if not isinstance(root, yaml.MappingNode):
+        raise CannotRun(f"kubeconfig {path}:{root.start_mark.line + 1}: is not a kubeconfig (a YAML mapping with clusters, users and contexts)")
+    name = context or _scalar(_child(root, "current-context"))
+    chosen = _child(_named(root, "contexts", name), "context") if name else None
+    for section, kind, fields in DATA_FIELDS:
+        entry_name = _scalar(_child(chosen, kind))
+        entry = _child(_named(root, section, entry_name), kind) if entry_name else None
+        for field in fields:
+            node = _child(entry, field)
+            if node is None:
+                continue
+            where = f"kubeconfig {path}:{node.start_mark.line + 1}"
+            if not isinstance(node, yaml.ScalarNode):
+                raise CannotRun(f"{where}: {field} of {kind} {entry_name} is not a base64 string")
+            try:
+                base64.b64decode(re.sub(r"\s+", "", node.value), validate=True)
+            except (binascii.Error, ValueError) as exc:
+                raise CannotRun(f"{where}: {field} of {kind} {entry_name} is not valid base64 ({exc})") from None
+
+
+def _child(node: Any, key: str) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
+
+
+def _scalar(node: Any) -> str | None:
+    import yaml
+
+    return node.value if isinstance(node, yaml.ScalarNode) and node.value else None
+
+
+def _named(root: Any, section: str, name: str | None) -> Any:
+    import yaml
+
+    entries = _child(root, section)
+    if isinstance(entries, yaml.SequenceNode):
+        for item in entries.value:
+            if _scalar(_child(item, "name")) == name:
+                return item
+    return None
+
+
 def list_contexts(kubeconfig: str | None = None) -> Contexts:
     from kubernetes import config
 
     path = kubeconfig_path(kubeconfig)
+    check_kubeconfig(path)
     try:
         contexts, current = config.list_kube_config_contexts(config_file=path)
     except (config.ConfigException, OSError) as exc:
@@ -79,6 +152,7 @@ class KubeSource:
             return
         if not os.path.exists(path):
             raise CannotRun(f"no kubeconfig at {path}: set KUBECONFIG or pass --kubeconfig FILE")
+        check_kubeconfig(path, context)
         try:
             self.api = config.new_client_from_config(config_file=path, context=context, persist_config=False)
         except config.ConfigException as exc:
@@ -92,18 +166,23 @@ class KubeSource:
 
     # --- raw requests -----------------------------------------------------------------
 
-    def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def request(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """One API call, its raw response (`.data`, or stream it). A server that cannot
+        be reached is CannotRun; an answer with an error status stays an ApiException."""
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
         self.requests.append(func.__name__)
+        kwargs.setdefault("_request_timeout", (5, 30))
         try:
-            response = func(*args, _preload_content=False, _request_timeout=(5, 30), **kwargs)
+            return func(*args, _preload_content=False, **kwargs)
         except ApiException:
             raise
         except (HTTPError, OSError) as exc:
             raise CannotRun(f"cannot reach the API server {self.api.configuration.host}: {_reason(exc)}") from None
-        return json.loads(response.data)
+
+    def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return json.loads(self.request(func, *args, **kwargs).data)
 
     def _list(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
         """All pages of a LIST (limit/continue), as plain dicts."""

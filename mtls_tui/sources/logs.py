@@ -26,7 +26,8 @@ from typing import Any, Callable
 
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.logs.records import LogRecord
-from mtls_tui.sources.kube import CONTROLLER_SELECTOR, KubeSource
+from mtls_tui.sources.files import CannotRun
+from mtls_tui.sources.kube import CONTROLLER_SELECTOR, KubeSource, _reason, _status_message
 from mtls_tui.sources.streams import Watch, lines, shutdown
 
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -239,15 +240,29 @@ class ControllerLogs:
             stream.close()
 
 
+def controller_pods(source: KubeSource, selector: str = CONTROLLER_SELECTOR) -> list[dict[str, Any]]:
+    """The controller pods now. CannotRun when the API server cannot be reached or refuses."""
+    from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+
+    core = client.CoreV1Api(source.api)
+    try:
+        response = source.request(core.list_pod_for_all_namespaces, label_selector=selector)
+    except ApiException as exc:
+        raise CannotRun(f"cannot list the controller pods ({selector}): {_status_message(exc)}") from None
+    return json.loads(response.data).get("items") or []
+
+
 def read_controller_logs(source: KubeSource, *, tail: int | None = 100, since_seconds: int | None = None,
                          selector: str = CONTROLLER_SELECTOR) -> list[LogRecord]:
     """The logs every controller pod holds now (no follow), merged in time order."""
     from kubernetes import client
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
 
     core = client.CoreV1Api(source.api)
-    pods = json.loads(core.list_pod_for_all_namespaces(label_selector=selector, _preload_content=False).data).get("items") or []
     records: list[LogRecord] = []
-    for pod in pods:
+    for pod in controller_pods(source, selector):
         meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
         containers = [c.get("name") for c in spec.get("containers") or []]
         container = "controller" if "controller" in containers else (containers[0] if containers else "controller")
@@ -256,6 +271,12 @@ def read_controller_logs(source: KubeSource, *, tail: int | None = 100, since_se
             kwargs["since_seconds"] = since_seconds
         elif tail is not None:
             kwargs["tail_lines"] = tail
-        response = core.read_namespaced_pod_log(meta.get("name"), meta.get("namespace"), _preload_content=False, **kwargs)
-        records += [parse_line(line, meta.get("name", ""), container, with_timestamp=True) for line in lines(response) if line]
+        pod_ref = f"{meta.get('namespace')}/{meta.get('name')}"
+        try:
+            response = source.request(core.read_namespaced_pod_log, meta.get("name"), meta.get("namespace"), **kwargs)
+            records += [parse_line(line, meta.get("name", ""), container, with_timestamp=True) for line in lines(response) if line]
+        except ApiException as exc:
+            raise CannotRun(f"cannot read the log of pod {pod_ref}: {_status_message(exc)}") from None
+        except (HTTPError, OSError) as exc:
+            raise CannotRun(f"the log of pod {pod_ref} broke off: {_reason(exc)}") from None
     return sorted(records, key=lambda r: r.timestamp.timestamp() if r.timestamp else 0.0)

@@ -77,16 +77,26 @@ def load_identity(spec: ProbeSpec) -> ClientIdentity | None:
     return ClientIdentity(chain, key)
 
 
+def _load_ca(context: ssl.SSLContext, spec: ProbeSpec) -> None:
+    try:
+        if spec.cacert:
+            context.load_verify_locations(cafile=spec.cacert)
+        else:
+            context.load_default_certs()
+    except (ssl.SSLError, OSError) as exc:
+        raise InputError(spec.cacert or "system CA store", f"cannot be used as a CA file ({exc.strerror or exc})") from None
+
+
+def check_cacert(spec: ProbeSpec) -> None:
+    """A --cacert that cannot be read is an error even with -k (curl: error 77). Raises InputError."""
+    if spec.cacert:
+        _load_ca(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), spec)
+
+
 def _context(spec: ProbeSpec, identity: ClientIdentity | None, verify: bool) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if verify:
-        try:
-            if spec.cacert:
-                context.load_verify_locations(cafile=spec.cacert)
-            else:
-                context.load_default_certs()
-        except (ssl.SSLError, OSError) as exc:
-            raise InputError(spec.cacert or "system CA store", f"cannot be used as a CA file ({exc.strerror or exc})") from None
+        _load_ca(context, spec)
         context.check_hostname = True
         context.hostname_checks_common_name = True  # curl/OpenSSL fall back to the CN without SAN
     else:
@@ -285,6 +295,7 @@ async def _attempt_with_fallback(
 async def probe(spec: ProbeSpec) -> list[ProbeResult]:
     """Without the client certificate, and with it when one is given. Raises InputError."""
     target = parse_target(spec)
+    check_cacert(spec)
     identity = load_identity(spec)
     probe_id = spec.probe_id or secrets.token_hex(4)
     deadline = asyncio.get_running_loop().time() + spec.timeout

@@ -1,0 +1,190 @@
+"""Bad input is one line on stderr, exit status 2, never a traceback (DESIGN.md's contract).
+
+Every test runs the real command in a fresh interpreter, as a user would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from mtls_tui.lab.pki import SeedPki
+
+
+def run(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "MTLS_TUI_PASS", "KUBERNETES_SERVICE_HOST")}
+    return subprocess.run([sys.executable, "-m", "mtls_tui", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=timeout)
+
+
+def one_line(out: subprocess.CompletedProcess, *words: str) -> str:
+    """Exit 2, exactly one line on stderr, no traceback, and the words that say what and where."""
+    assert out.returncode == 2, (out.returncode, out.stderr)
+    assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1 and out.stderr.endswith("\n"), out.stderr
+    for word in words:
+        assert word in out.stderr, (word, out.stderr)
+    return out.stderr
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed when the block ends: nothing listens there
+
+
+def kubeconfig(cluster: dict, user: dict | None = None) -> dict:
+    return {
+        "apiVersion": "v1", "kind": "Config", "current-context": "x",
+        "clusters": [{"name": "c", "cluster": cluster}],
+        "users": [{"name": "u", "user": user or {"token": "abc"}}],
+        "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
+    }
+
+
+def write_kubeconfig(path: Path, config: dict) -> Path:
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def line_of(path: Path, key: str) -> int:
+    return next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text.strip().startswith(key + ":"))
+
+
+# --- 1. logs against an API server that does not answer ------------------------------------------
+
+
+@pytest.mark.parametrize("follow", [[], ["--follow"]])
+def test_logs_unreachable_api_server_is_one_line(tmp_path: Path, follow: list[str]) -> None:
+    port = closed_port()
+    write_kubeconfig(tmp_path / "k", kubeconfig({"server": f"https://127.0.0.1:{port}", "insecure-skip-tls-verify": True}))
+    out = run(tmp_path, "logs", "--kubeconfig", "k", *follow)
+    one_line(out, "mtls-tui logs:", "cannot reach the API server", f"127.0.0.1:{port}", "refused")
+
+
+# --- 2. a kubeconfig that is not YAML ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["check", "--no-probe"], ["logs"]])
+def test_kubeconfig_not_yaml_names_file_and_line(tmp_path: Path, command: list[str]) -> None:
+    (tmp_path / "bad.yaml").write_text("garbage: [")
+    one_line(run(tmp_path, *command, "--kubeconfig", "bad.yaml"), "kubeconfig bad.yaml:", "is not valid YAML")
+    (tmp_path / "indent.yaml").write_text("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n   cluster: x\nusers: []\n")
+    one_line(run(tmp_path, *command, "--kubeconfig", "indent.yaml"), "kubeconfig indent.yaml:5:", "is not valid YAML")
+
+
+def test_kubeconfig_not_a_mapping(tmp_path: Path) -> None:
+    (tmp_path / "list.yaml").write_text("- one\n- two\n")
+    one_line(run(tmp_path, "check", "--no-probe", "--kubeconfig", "list.yaml"), "kubeconfig list.yaml", "is not a kubeconfig")
+
+
+# --- 3. base64 fields that do not decode ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["check", "--no-probe"], ["logs"]])
+def test_kubeconfig_bad_certificate_authority_data(tmp_path: Path, command: list[str]) -> None:
+    config = kubeconfig({"server": f"https://127.0.0.1:{closed_port()}", "certificate-authority-data": "!!!notbase64"})
+    line = line_of(write_kubeconfig(tmp_path / "k.yaml", config), "certificate-authority-data")
+    one_line(run(tmp_path, *command, "--kubeconfig", "k.yaml"),
+             f"kubeconfig k.yaml:{line}:", "certificate-authority-data", "cluster c", "not valid base64")
+
+
+@pytest.mark.parametrize("field", ["client-certificate-data", "client-key-data"])
+def test_kubeconfig_bad_client_data(tmp_path: Path, field: str) -> None:
+    user = {"client-certificate-data": "aGVsbG8=", "client-key-data": "aGVsbG8="}
+    user[field] = "aGVsbG8"  # one padding character short
+    config = kubeconfig({"server": f"https://127.0.0.1:{closed_port()}", "insecure-skip-tls-verify": True}, user)
+    line = line_of(write_kubeconfig(tmp_path / "k.yaml", config), field)
+    for command in (["check", "--no-probe"], ["logs"]):
+        one_line(run(tmp_path, *command, "--kubeconfig", "k.yaml"), f"kubeconfig k.yaml:{line}:", field, "user u", "not valid base64")
+
+
+# --- 4. folders that are files or cannot be made ----------------------------------------------------------
+
+
+def test_pki_into_a_file(tmp_path: Path) -> None:
+    (tmp_path / "somefile").write_text("mine\n")
+    one_line(run(tmp_path, "pki", "somefile"), "mtls-tui pki:", "somefile is a file, not a folder")
+    assert (tmp_path / "somefile").read_text() == "mine\n"
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs /proc (Linux)")
+def test_pki_where_no_folder_can_be_made(tmp_path: Path) -> None:
+    one_line(run(tmp_path, "pki", "/proc/nope"), "mtls-tui pki:", "cannot create /proc/nope:")
+
+
+def test_lab_dir_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "somefile").write_text("mine\n")
+    one_line(run(tmp_path, "lab", "--dir", "somefile", "--check", "--gateway", "builtin"),
+             "mtls-tui lab:", "--dir somefile is a file, not a folder")
+    assert (tmp_path / "somefile").read_text() == "mine\n"
+
+
+# --- 5. probe: a CA file that cannot be read, even with -k ---------------------------------------------
+
+
+@pytest.mark.parametrize("insecure", [["-k"], []])
+def test_probe_unreadable_cacert(tmp_path: Path, insecure: list[str]) -> None:
+    url = f"https://127.0.0.1:{closed_port()}/"
+    one_line(run(tmp_path, "probe", url, "--cacert", "/nope", *insecure, "--timeout", "5"),
+             "mtls-tui probe:", "/nope", "cannot be used as a CA file", "No such file")
+    (tmp_path / "junk.pem").write_text("not a certificate\n")
+    one_line(run(tmp_path, "probe", url, "--cacert", "junk.pem", *insecure, "--timeout", "5"),
+             "junk.pem", "cannot be used as a CA file")
+
+
+# --- 6. lab --json without --check -------------------------------------------------------------------
+
+
+def test_lab_json_needs_check(tmp_path: Path) -> None:
+    one_line(run(tmp_path, "lab", "--json", "--dir", "lab", timeout=30), "mtls-tui lab:", "--json needs --check")
+    assert not (tmp_path / "lab").exists()  # nothing started, nothing written
+
+
+# --- 7. pass phrases: the options that exist ----------------------------------------------------------
+
+
+@pytest.fixture()
+def protected(tmp_path: Path, pki: SeedPki) -> Path:
+    client = pki.client
+    (tmp_path / "c.crt").write_bytes(client.cert_pem())
+    (tmp_path / "enc.key").write_bytes(client.key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"secret")))
+    (tmp_path / "c.p12").write_bytes(pkcs12.serialize_key_and_certificates(
+        b"fern", client.key, client.cert, None, serialization.BestAvailableEncryption(b"secret")))
+    return tmp_path
+
+
+def assert_real_options(text: str) -> None:
+    assert "--pass PHRASE" in text and "MTLS_TUI_PASS" in text, text
+    assert "--passphrase-env" not in text and "--password" not in text and "MTLS_TUI_P12_PASSWORD" not in text, text
+
+
+@pytest.mark.parametrize("args", [["--cert", "c.crt", "--key", "enc.key"], ["--cert", "c.p12"]])
+def test_probe_passphrase_hint_names_real_options(protected: Path, args: list[str]) -> None:
+    out = run(protected, "probe", f"https://127.0.0.1:{closed_port()}/", *args, "--timeout", "5")
+    assert_real_options(one_line(out, "mtls-tui probe:", args[-1]))
+
+
+@pytest.mark.parametrize("args, what", [(["--key", "enc.key"], "encrypted"), (["c.p12"], "PKCS#12")])
+def test_inspect_passphrase_finding(protected: Path, args: list[str], what: str) -> None:
+    out = run(protected, "inspect", *args, "--json")
+    assert out.returncode == 1 and out.stderr == "", out.stderr
+    finding, = [f for f in json.loads(out.stdout)["findings"] if f["code"] == "input-unreadable"]
+    assert_real_options(finding["title"])
+    assert_real_options(finding["detail"])
+    assert what in finding["detail"] and "not a certificate" not in finding["detail"], finding["detail"]
+
+
+def test_inspect_with_the_passphrase_reads_the_key(protected: Path) -> None:
+    out = run(protected, "inspect", "--key", "enc.key", "--pass", "secret", "--json")
+    assert out.returncode == 0, out.stdout
+    assert not [f for f in json.loads(out.stdout)["findings"] if f["code"] == "input-unreadable"]
