@@ -181,3 +181,40 @@ def test_a_killed_lab_is_cleaned_up_by_the_next(tmp_path: Path, nginx_binary: st
             break
         time.sleep(0.05)
     assert not nginx_processes([str(folders[1])]) and not any(f.exists() for f in folders)
+
+
+def test_printed_fixes_work_on_the_lab_with_kubectl(tmp_path: Path, nginx_binary: str) -> None:
+    """A workshop applies the tool's own fix with kubectl; the lab reloads as the controller would."""
+    import shutil
+    import subprocess
+    import time
+
+    from tests.conftest import require
+
+    binary = require("kubectl", shutil.which("kubectl"))
+    with Lab(tmp_path / "pki", "missing-ca-key", nginx_binary=nginx_binary) as lab:
+        def kubectl(command: str) -> None:
+            done = subprocess.run(command.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 2), shell=True,
+                                  cwd=lab.folder, env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
+                                  capture_output=True, text=True, timeout=30)
+            assert done.returncode == 0, (command, done.stderr)
+
+        def codes_after_reload(wanted: str) -> set[str]:
+            """The lab notices within 0.1 s and restarts its gateway; a loaded machine takes longer."""
+            for _ in range(40):
+                codes = {f.code for f in diagnose(lab)[0].findings}
+                if wanted in codes:
+                    break
+                time.sleep(0.25)
+            return codes
+
+        [report] = diagnose(lab)
+        fix = next(f.fix for f in report.findings if f.code == "secret-missing-ca")
+        kubectl(fix)  # kubectl create secret … --dry-run=client -o yaml | kubectl apply -f -
+        codes = codes_after_reload("probe-ok")
+        assert "probe-ok" in codes and "secret-missing-ca" not in codes
+        kubectl("kubectl annotate ingress meow-ingress nginx.ingress.kubernetes.io/auth-tls-verify-client=off --overwrite")
+        assert "probe-mtls-not-enforced" in codes_after_reload("probe-mtls-not-enforced")
+        kubectl("kubectl patch ingress meow-ingress --type json -p "
+                "'[{\"op\":\"remove\",\"path\":\"/metadata/annotations/nginx.ingress.kubernetes.io~1auth-tls-verify-client\"}]'")
+        assert "probe-ok" in codes_after_reload("probe-ok")  # verify-client defaults to on

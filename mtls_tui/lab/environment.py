@@ -71,6 +71,7 @@ class _LogFeeder(threading.Thread):
     def run(self) -> None:
         while not self.stopping.wait(0.1):
             self.pump()
+            self.lab.reload_if_edited()
 
     def pump(self) -> None:
         paths = self.lab.gateway.log_paths() if self.lab.gateway else None
@@ -116,6 +117,10 @@ class Lab:
         self.client: Client = Client()
         self._feeder: _LogFeeder | None = None
         self._port: int | None = None
+        self._switching = False
+        self._edited = threading.Event()
+        self._gateway_lock = threading.Lock()
+        self._served: list[dict] = []
 
     def start(self) -> "Lab":
         reap()  # what a lab killed with SIGKILL left: its nginx and its private folders
@@ -124,6 +129,7 @@ class Lab:
             self.private = private_folder("mtls-tui-lab-")
             objects, self.client = SCENARIOS[self.scenario].build(self.pki)
             self.cluster = LabCluster(objects).start()
+            self.cluster.on_change(self._noticed)
             self.kubeconfig = self.cluster.write_kubeconfig(self.private / "kubeconfig", context=CONTEXT)
             self._start_gateway(objects)
             self._write_client()
@@ -144,15 +150,18 @@ class Lab:
         for pod in targets:
             self.cluster.pod_log(CONTROLLER_NAMESPACE, pod, "controller").append(line)
 
-    def _start_gateway(self, objects: list[dict]) -> None:
-        if self.gateway:
-            self.gateway.stop()
-        kind = Gateway if self.gateway_kind == "nginx" else BuiltinGateway
-        self.gateway = kind(gateway_hosts(objects), port=self._port, nginx_binary=self.nginx_binary).start()
-        self._port = self.gateway.port
-        if self._feeder:
-            self._feeder.offsets.clear()
-        self.controller_log(_klog("I", "controller.go:214", "Backend successfully reloaded", scenario=self.scenario))
+    def _start_gateway(self, objects: list[dict], why: str = "") -> None:
+        with self._gateway_lock:  # a switch (a TUI worker) and a kubectl edit (the feeder) may meet
+            if self.gateway:
+                self.gateway.stop()
+            kind = Gateway if self.gateway_kind == "nginx" else BuiltinGateway
+            self.gateway = kind(gateway_hosts(objects), port=self._port, nginx_binary=self.nginx_binary).start()
+            self._port = self.gateway.port
+            self._served = objects
+            if self._feeder:
+                self._feeder.offsets.clear()
+            self.controller_log(_klog("I", "controller.go:214", "Backend successfully reloaded", scenario=self.scenario,
+                                      **({"reason": why} if why else {})))
 
     def _write_client(self) -> None:
         """The scenario's client certificate, where the user (and the session) find it."""
@@ -162,10 +171,34 @@ class Lab:
             write_file(self.folder / "lab-client.crt", self.client.cert_pem)
             write_file(self.folder / "lab-client.key", self.client.key_pem, private=True)
 
+    def _noticed(self, kind: str) -> None:
+        """An Ingress or Secret changed: by kubectl, the controller reloads; by a switch, it rebuilds anyway."""
+        if kind in ("Ingress", "Secret") and not self._switching:
+            self._edited.set()
+
+    def reload_if_edited(self) -> None:
+        """What `kubectl apply`/`annotate`/`patch` changed reaches the gateway, as the controller's
+        reload would: the printed fixes can be tried on the lab."""
+        if not self._edited.is_set():
+            return
+        self._edited.clear()
+        try:
+            self._start_gateway(self.cluster.all_objects(), why="objects edited")
+        except (NginxError, ValueError, OSError) as exc:  # as the controller, keep serving what worked
+            self.controller_log(_klog("E", "controller.go:228", "Unexpected failure reloading the backend", err=str(exc)))
+            self._start_gateway(self._served, why="kept the last good configuration")
+
     def switch(self, scenario: str) -> None:
         """Change the lab live: objects in the API server, the gateway, the client files."""
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r}")
+        self._switching = True
+        try:
+            self._switch(scenario)
+        finally:
+            self._switching = False
+
+    def _switch(self, scenario: str) -> None:
         objects, self.client = SCENARIOS[scenario].build(self.pki)
         wanted = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects}
         for kind in ("Ingress", "Secret", "Namespace"):

@@ -461,7 +461,9 @@ class MtlsApp(App[None]):
             kinds = {(k, o["metadata"]["name"]) for k in ("Deployment", "Service") for o in self.lab.cluster.objects(k)}
             return walkthrough(self.lab.folder, self.snapshot, report, kinds)
 
-        self.push_screen(WalkthroughScreen(steps))
+        hint = (f"kubectl on this lab, in another terminal: export KUBECONFIG={self.lab.kubeconfig}; cd {self.lab.folder}"
+                "  (the fixes on the Verdict tab can be run there; the lab reloads as the controller would)")
+        self.push_screen(WalkthroughScreen(steps, hint))
 
     def action_scenario(self) -> None:
         if self.lab is None:

@@ -83,9 +83,10 @@ class WalkthroughScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,w", "dismiss", "Close"), Binding("r", "refresh_steps", "Refresh")]
 
-    def __init__(self, steps_of) -> None:
+    def __init__(self, steps_of, kubectl_hint: str = "") -> None:
         super().__init__()
         self.steps_of = steps_of  # a callable: the app computes the steps from its current state
+        self.kubectl_hint = kubectl_hint
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="walkthrough"):
@@ -98,7 +99,10 @@ class WalkthroughScreen(ModalScreen[None]):
         from rich.console import Group
         from rich.text import Text
 
-        parts = [Text("Workshop walkthrough: the article's steps in this lab (r refreshes, esc closes)", style="bold"), Text("")]
+        parts = [Text("Workshop walkthrough: the article's steps in this lab (r refreshes, esc closes)", style="bold")]
+        if self.kubectl_hint:
+            parts.append(Text(self.kubectl_hint, style="cyan"))
+        parts.append(Text(""))
         for number, step in enumerate(self.steps_of(), 1):
             mark, style = STATE_MARKS[step.state]
             parts.append(Text.assemble((f"{number}. {step.title}  ", "bold"), (mark, style)))

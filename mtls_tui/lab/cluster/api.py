@@ -13,6 +13,7 @@ from typing import Any, Callable
 from mtls_tui.lab.cluster import resources, status
 from mtls_tui.lab.cluster.access import Access
 from mtls_tui.lab.cluster.logs import LogBook, LogOptions, container_for, since_cutoff
+from mtls_tui.lab.cluster.patch import JSON_PATCH, MERGE_TYPES, json_patch, merge_patch
 from mtls_tui.lab.cluster.resources import Resource
 from mtls_tui.lab.cluster.responses import Reply, Request, Stream
 from mtls_tui.lab.cluster.selectors import Predicate, field_selector, label_selector
@@ -68,6 +69,9 @@ class Api:
             return _json(200, resources.SERVER_VERSION)
         if parts == ["api"]:
             return _json(200, resources.api_versions(self._server_address()))
+        if parts[:2] == ["openapi", "v3"]:
+            document = resources.openapi_group_version("/".join(parts[2:])) if parts[2:] else resources.openapi_root()
+            return _json(200, document) if document else _not_found_page()
         if parts == ["apis"]:
             return _json(200, resources.api_group_list())
         if len(parts) == 2 and parts[0] == "apis":
@@ -166,11 +170,15 @@ class Api:
         return Stream("text/plain", self.logs.read(namespace, name, container, options, request.alive))
 
     def _write(self, request: Request, resource: Resource, namespace: str | None, name: str | None) -> Reply:
-        """POST, PUT and DELETE, so `kubectl create`/`delete` work on the lab too."""
-        verb = {("POST", False): "create", ("PUT", True): "update", ("DELETE", True): "delete"}.get((request.method, name is not None))
+        """POST, PUT, PATCH and DELETE, so `kubectl create`, `apply`, `annotate`, `patch` and
+        `delete` work on the lab too (the printed fixes can be tried on it)."""
+        verb = {("POST", False): "create", ("PUT", True): "update", ("PATCH", True): "patch",
+                ("DELETE", True): "delete"}.get((request.method, name is not None))
         if verb is None:
             raise status.method_not_allowed()
         self._authorize(request, verb, resource, namespace, name)
+        if verb == "patch":
+            return self._patch(request, resource, namespace, name or "")
         if verb == "delete":
             gone = self.store.delete(resource, namespace, name or "")
             if gone is None:
@@ -192,3 +200,20 @@ class Api:
         obj["kind"] = resource.kind
         stored = self.store.put(obj, must_exist=verb == "update")
         return _json(201 if verb == "create" else 200, stored)
+
+    def _patch(self, request: Request, resource: Resource, namespace: str | None, name: str) -> Reply:
+        kind = request.content_type.split(";")[0].strip()
+        if kind not in MERGE_TYPES + (JSON_PATCH,):
+            raise status.unsupported_media_type()
+        try:
+            body = json.loads(request.body or b"null")
+        except ValueError as exc:
+            raise status.bad_request(f"the patch is not JSON: {exc}") from None
+        current = self._found(resource, namespace, name)
+        patched = json_patch(current, body) if kind == JSON_PATCH else merge_patch(current, body)
+        if not isinstance(patched, dict):
+            raise status.bad_request("the patch does not leave an object")
+        meta = patched.setdefault("metadata", {})
+        meta.update(name=name, **({"namespace": namespace} if namespace else {}))
+        patched["kind"] = resource.kind
+        return _json(200, self.store.put(patched, must_exist=True))

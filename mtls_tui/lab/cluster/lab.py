@@ -15,7 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import yaml
 
@@ -141,6 +141,14 @@ class LabCluster:
 
     def objects(self, kind: str) -> list[dict[str, Any]]:
         return copy.deepcopy(self._store.select(resources.find(kind), None, lambda obj: True))
+
+    def all_objects(self) -> list[dict[str, Any]]:
+        return [obj for resource in resources.RESOURCES if resource.kind != "Event" for obj in self.objects(resource.kind)]
+
+    def on_change(self, callback: Callable[[str], None]) -> None:
+        """`callback(kind)` after every change, from whoever made it (kubectl included).
+        It runs under the store's lock: it must only take note, not read the store."""
+        self._store.subscribe(lambda change: callback(change.resource.kind))
 
     def compact_history(self) -> None:
         self._store.compact()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-VERBS = ("create", "delete", "get", "list", "update", "watch")
+VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 SERVER_VERSION = {
     "major": "1", "minor": "32", "gitVersion": "v1.32.4", "gitCommit": "0000000000000000000000000000000000000000",
     "gitTreeState": "clean", "buildDate": "2025-04-22T00:00:00Z", "goVersion": "go1.23.6", "compiler": "gc",
@@ -113,3 +113,32 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
             entries.append({"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]})
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}" if group else version,
             "resources": entries}
+
+
+def _gv_path(group: str, version: str) -> str:
+    return f"apis/{group}/{version}" if group else f"api/{version}"
+
+
+def openapi_root() -> dict[str, Any]:
+    """`/openapi/v3`: where each group-version's document is. kubectl reads it before
+    `apply` or `create -f` to learn whether the server validates fields itself."""
+    paths = {_gv_path(r.group, r.version) for r in RESOURCES}
+    return {"paths": {path: {"serverRelativeURL": f"/openapi/v3/{path}"} for path in sorted(paths)}}
+
+
+def openapi_group_version(path: str) -> dict[str, Any] | None:
+    """Each kind's PATCH operation with the `fieldValidation` parameter, which is what
+    kubectl looks for (then it leaves validation to the server and sends no schema
+    questions). The lab accepts the parameter and, like a lenient server, ignores it."""
+    kinds = [r for r in RESOURCES if _gv_path(r.group, r.version) == path]
+    if not kinds:
+        return None
+    operations = {}
+    for r in kinds:
+        scope = "/namespaces/{namespace}" if r.namespaced else ""
+        operations[f"/{path}{scope}/{r.plural}/{{name}}"] = {"patch": {
+            "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind},
+            "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "OK"}},
+        }}
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]}, "paths": operations}

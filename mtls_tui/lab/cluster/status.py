@@ -76,6 +76,10 @@ def bad_request(message: str) -> ApiError:
     return ApiError(status(400, "BadRequest", message))
 
 
+def unprocessable(message: str) -> ApiError:
+    return ApiError(status(422, "Invalid", message))
+
+
 def no_route() -> ApiError:
     return ApiError(status(404, "NotFound", "the server could not find the requested resource", {}))
 
