@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from datetime import datetime, timezone
 
-from mtls_tui.certs.load import passphrase_detail
-from mtls_tui.diagnose.inspect import Input, InspectReport, inspect_inputs
-from mtls_tui.errors import PassphraseNeeded
+from mtls_tui.diagnose.inspect import Input, inspect_inputs
 from mtls_tui.report.console import print_inspect, terminal_console
 from mtls_tui.report.data import inspect_dict
 from mtls_tui.sources.files import CannotRun, passphrase, read_input
@@ -53,20 +50,10 @@ def run(args: argparse.Namespace) -> int:
     password = passphrase(args.passphrase)
     inputs: list[Input] = [read_input(path, role, password) for path, role in named]
     now = datetime.now(timezone.utc)
-    report = _explain_passphrases(inspect_inputs(inputs, host=args.host, verify_depth=args.verify_depth, now=now), inputs)
+    report = inspect_inputs(inputs, host=args.host, verify_depth=args.verify_depth, now=now)
     if args.json:
         print(json.dumps(inspect_dict(report), indent=2))
     else:
         print_inspect(terminal_console(), report, now)
     return 1 if report.has_error else 0
 
-
-def _explain_passphrases(report: InspectReport, inputs: list[Input]) -> InspectReport:
-    """An encrypted key is a key, not an unreadable file: its finding says how to give the pass phrase."""
-    needs = {i.error.where: i.error for i in inputs if isinstance(i.error, PassphraseNeeded)}
-    if not needs:
-        return report
-    return replace(report, findings=tuple(
-        replace(f, detail=passphrase_detail(needs[f.subject])) if f.code == "input-unreadable" and f.subject in needs else f
-        for f in report.findings
-    ))

@@ -12,10 +12,10 @@ from datetime import datetime
 
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import describe_public_key, key_matches
-from mtls_tui.certs.load import LoadedCert, LoadedKey, Material, SecretInfo
+from mtls_tui.certs.load import LoadedCert, LoadedKey, Material, SecretInfo, passphrase_detail
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
-from mtls_tui.errors import InputError
+from mtls_tui.errors import InputError, PassphraseNeeded
 from mtls_tui.model import CertFacts, ChainVerdict, Finding, sort_findings
 
 ROLE_BY_SECRET_KEY = {"ca.crt": "ca", "tls.crt": "server"}
@@ -98,7 +98,11 @@ def inspect_inputs(
         server_cert=_name(inputs, "server-cert", _beside(inputs, "server.crt")),
         host=host,
     )
-    findings: list[Finding] = [rules.unreadable_finding(i.error.where, i.error.problem) for i in inputs if i.error]
+    findings: list[Finding] = [
+        rules.unreadable_finding(i.error.where, i.error.problem,
+                                 detail=passphrase_detail(i.error) if isinstance(i.error, PassphraseNeeded) else None)
+        for i in inputs if i.error
+    ]
     findings += [_wrong_kind(i) for i in inputs if i.material is not None and _wrong_kind(i)]
     views: list[CertView] = []
     ca_certs: list[LoadedCert] = []
