@@ -124,3 +124,11 @@ def test_many_secrets_are_listed_in_pages_or_read_one_by_one(pki: SeedPki, tmp_p
             name, count = next(iter(expected.items()))
             assert calls.count(name) == count, calls
             assert len(snapshot.secrets) == 31 and [p.ref for p in snapshot.secret_problems] == ["default/gone"]
+
+
+def test_an_empty_namespace_says_which(cluster, capsys) -> None:
+    """`-n typo` finds nothing: say where we looked, so a misspelt namespace is not read as 'all fine'."""
+    _, kubeconfig = cluster
+    code = main(["check", "--kubeconfig", kubeconfig, "--no-probe", "-n", "typo"])
+    out = capsys.readouterr().out
+    assert code == 0 and "namespace typo" in out and "misspelt" in out

@@ -208,7 +208,8 @@ STATE_STYLE = {"works": ("WORKS", "bold green"), "warning": ("WARNINGS", "bold y
 def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostReport]) -> None:
     console.print(Text(f"Source: {snapshot.source}", style="dim"))
     if not reports:
-        console.print("No Ingress serves a host with TLS or client certificates.")
+        console.print(f"No Ingress serves a host with TLS or client certificates ({snapshot.source}; "
+                      "a namespace with no Ingress, or a misspelt one, looks the same: kubectl get ingress -A).")
     for report in reports:
         word, style = STATE_STYLE[report.state]
         console.print()

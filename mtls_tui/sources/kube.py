@@ -233,7 +233,7 @@ class KubeSource:
         names = {i.ref for i in ingresses}
         events = [e for e in map(event_from, event_dicts) if f"{e.namespace}/{e.name}" in names]
         return ClusterSnapshot(
-            source=f"context {self.context}", ingresses=tuple(ingresses), ingress_classes=tuple(classes),
+            source=f"context {self.context}" + (f", namespace {self.namespace}" if self.namespace else ""), ingresses=tuple(ingresses), ingress_classes=tuple(classes),
             controllers=tuple(controllers), secrets=tuple(secrets), secret_problems=tuple(problems),
             events=tuple(events), controllers_known=controllers_known,
         )

@@ -486,8 +486,8 @@ class MtlsApp(App[None]):
         if fix is None:
             self.notify("Nothing to fix for this host.")
             return
-        self.copy_to_clipboard(fix)
-        self.notify(f"Copied: {fix[:70]}…" if len(fix) > 70 else f"Copied: {fix}")
+        self.copy_to_clipboard(fix)  # OSC 52: some terminals (and tmux without set-clipboard) ignore it
+        self.notify(f"Sent to the terminal's clipboard (OSC 52): {fix}", timeout=10)
 
     def action_export(self) -> None:
         from mtls_tui.report.data import host_dict
@@ -496,10 +496,10 @@ class MtlsApp(App[None]):
         report = self._report()
         if report is None:
             return
-        stem = f"mtls-tui-{report.host.replace('*', 'wildcard')}"  # not Path.with_suffix: host names hold dots
+        stem = Path.cwd() / f"mtls-tui-{report.host.replace('*', 'wildcard')}"  # not with_suffix: host names hold dots
         Path(f"{stem}.md").write_text(host_markdown(report, self.session.describe()))
         Path(f"{stem}.json").write_text(json.dumps(host_dict(report), indent=2))
-        self.notify(f"Wrote {stem}.md and {stem}.json")
+        self.notify(f"Wrote {stem}.md and {stem}.json", timeout=8)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
