@@ -156,3 +156,16 @@ def test_facts_of_a_v3_certificate(root: Issued) -> None:
     root_facts = cert_facts(root.cert)
     assert root_facts.self_signed and root_facts.is_ca and not facts.self_signed
     assert len(facts.sha256.split(":")) == 32
+
+
+def test_the_seeds_ca_ends_before_its_leaves(seed_dir, capsys) -> None:
+    """The article makes the CA for 356 days and the leaves for 365: nine days of refusals nobody expects."""
+    import json
+
+    from mtls_tui.cli import main
+
+    main(["inspect", "--ca", str(seed_dir / "ca.crt"), "--cert", str(seed_dir / "client.crt"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    outlives = [f for f in report["findings"] if f["code"] == "cert-outlives-issuer"]
+    assert [f["title"] for f in outlives] == ["CN=Fern outlives its CA CN=Fern Cert Authority by 9 days"]
+    assert outlives[0]["severity"] == "warning"

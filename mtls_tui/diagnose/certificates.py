@@ -191,6 +191,26 @@ def file_of(label: str) -> str:
     return path if path and line.isdigit() else head
 
 
+def outlives_issuer_findings(leaf: CertFacts, issuers: list[CertFacts], where: Where, files: Files, now: datetime) -> list[Finding]:
+    """The seed's own commands make a CA for 356 days and leaves for 365: the leaves look
+    valid for nine days after every handshake has started failing. Warn while there is time."""
+    issuer = next((i for i in issuers if i.subject == leaf.issuer), None)
+    if issuer is None or leaf.not_after - issuer.not_after < timedelta(hours=1) or issuer.not_after < now:
+        return []  # (certificates issued together end within seconds of each other)
+    gap = leaf.not_after - issuer.not_after
+    return [Finding(
+        "cert-outlives-issuer", Severity.WARNING,
+        f"{leaf.subject} outlives its CA {issuer.subject} by {_ago(gap)}",
+        f"The CA expires {issuer.not_after:%Y-%m-%d} (in {_ago(issuer.not_after - now)}), the certificate "
+        f"{leaf.not_after:%Y-%m-%d}. From the CA's end nginx refuses the certificate ('certificate has expired' "
+        "at depth 1) although the certificate itself still looks valid: renew the CA before then, or issue "
+        "certificates that end with it.",
+        f"openssl x509 -noout -enddate -in {files.ca}  # renew the CA before this date; re-sign: "
+        + reissue_command("client" if where.file == files.cert else "server", where, files, subject=_subj(leaf)),
+        where.label, (f"CA notAfter {issuer.not_after:%Y-%m-%d %H:%M} UTC", f"certificate notAfter {leaf.not_after:%Y-%m-%d %H:%M} UTC"),
+    )]
+
+
 def key_mismatch_finding(cert_subject: str, cert_name: str, key_subject: str, cert_file: str, key_file: str) -> Finding:
     return Finding(
         "key-mismatch", Severity.ERROR,

@@ -102,6 +102,8 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
             findings += rules.strictness_findings(facts, where, role, files)
             if role == "server":
                 findings += rules.server_findings(facts, host, where, files)
+                ca = loaded.get("ca.crt", (None,))[0]
+                findings += rules.outlives_issuer_findings(facts, [cert_facts(c.cert) for c in ca.certs] if ca else [], where, files, now)
     tls_cert, tls_key = loaded.get("tls.crt", (None,))[0], loaded.get("tls.key", (None,))[0]
     if tls_cert and tls_key and tls_cert.certs and tls_key.keys and not key_matches(tls_cert.certs[0].cert, tls_key.keys[0].key):
         findings.append(rules.key_mismatch_finding(
@@ -127,6 +129,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     key_file = rules.file_of(client.keys[0].origin) if client.keys else rules.sibling_file(where.file, ".key")
     files = rules.Files(cert=where.file, key=key_file)
     findings = rules.validity_findings(facts, where, "client", files, now)
+    findings += rules.outlives_issuer_findings(facts, [cert_facts(c.cert) for c in ca.certs], where, files, now)
     findings += rules.client_chain_findings(
         verdict, facts, [cert_facts(c.cert).subject for c in ca.certs], where, files, ingress=ingress,
     )

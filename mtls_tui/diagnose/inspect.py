@@ -136,6 +136,7 @@ def inspect_inputs(
             verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now, crls=crls)
             ca_subjects = [facts_by_id[id(c)].subject for c in ca_certs]
             findings += rules.client_chain_findings(verdict, leaf_facts, ca_subjects, _where(leaf), files)
+            findings += rules.outlives_issuer_findings(leaf_facts, [facts_by_id[id(c)] for c in ca_certs], _where(leaf), files, now)
 
     server = _server_chain(inputs)
     if server:

@@ -30,9 +30,10 @@ def seed_pki(key_bits: int = 2048, v3: bool = False) -> SeedPki:
     security level 2.
     """
     ca = issue_ca("Fern Cert Authority", key=new_key(bits=key_bits), days=356)
-    server = issue_leaf("meow.com", ca, serial=1, key=new_key(bits=key_bits), v1=not v3,
+    days = 356 if v3 else 365  # the seed's leaves outlive its CA by 9 days; the v3 form ends with it
+    server = issue_leaf("meow.com", ca, serial=1, key=new_key(bits=key_bits), v1=not v3, days=days,
                         sans=["meow.com"] if v3 else (), eku=["serverAuth"] if v3 else ())
-    client = issue_leaf("Fern", ca, serial=2, key=new_key(bits=key_bits), v1=not v3, eku=["clientAuth"] if v3 else ())
+    client = issue_leaf("Fern", ca, serial=2, key=new_key(bits=key_bits), v1=not v3, days=days, eku=["clientAuth"] if v3 else ())
     return SeedPki(ca, server, client)
 
 
