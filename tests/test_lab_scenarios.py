@@ -151,6 +151,23 @@ def test_closing_the_terminal_stops_the_lab(tmp_path: Path, nginx_binary: str) -
     assert not [p for p in ours if p.exists()]
     assert not nginx_processes([str(p) for p in ours])
 
+    def lab_processes() -> list[str]:  # the lab's own python, not only its nginx: nothing may linger
+        found = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                state = Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+            except (OSError, IndexError):
+                continue
+            if str(tmp_path / "pki") in cmdline and state != "Z":
+                found.append(pid)
+        return found
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and lab_processes():
+        time.sleep(0.1)
+    assert not lab_processes()
+
 
 def test_a_killed_lab_is_cleaned_up_by_the_next(tmp_path: Path, nginx_binary: str) -> None:
     """kill -9 leaves nginx running and the private folders (with keys) behind; the next lab removes them."""

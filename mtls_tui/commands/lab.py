@@ -77,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
         return run_tui(lab.session(), lab=lab)
     finally:
         lab.stop()
+        if _hung_up:
+            _exit_at_once(128 + _hung_up[0])
+
+
+_hung_up: list[int] = []  # the signal that ended the lab, if one did
 
 
 def _stop_on_hangup() -> None:
@@ -85,11 +90,26 @@ def _stop_on_hangup() -> None:
     import signal
 
     def unwind(signum: int, frame: object) -> None:
+        _hung_up.append(signum)
         raise SystemExit(128 + signum)
 
     for name in ("SIGHUP", "SIGTERM"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), unwind)
+
+
+def _exit_at_once(code: int) -> None:
+    """After the lab is stopped: the screen's input and output threads wait on a terminal
+    that is gone (the input one spinning on it), and would keep the process alive."""
+    import os
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _check(lab, as_json: bool) -> int:
