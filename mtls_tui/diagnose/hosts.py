@@ -163,7 +163,7 @@ def host_report(
             certs += more_certs
             findings += more
     auth_secret = snapshot.secret(policy.policy.secret) if policy.policy else None
-    if auth_secret is not None:
+    if auth_secret is not None and auth_secret.get("ca.crl") is not None:  # most Secrets have none: parse nothing more
         ca, _ = _load(auth_secret, "ca.crt")
         findings += crl_findings(auth_secret, [c.cert for c in ca.certs] if ca else [], now)
     if client is not None and auth_secret is not None:
