@@ -504,3 +504,22 @@ def test_kubectl_annotate_patch_and_apply(kubectl: Any, lab: LabCluster, tmp_pat
     assert applied.returncode == 0, applied.stderr
     assert lab.get("Secret", "default", "my-certs")["data"]["extra"] == "eA=="
     lab.apply(secret)  # the module's other tests see the seed's Secret
+
+
+def test_dry_runs_change_nothing(kubectl: Any, lab: LabCluster, tmp_path: Path) -> None:
+    """kubectl diff and --dry-run=server preview on a real API server: the lab must not apply them."""
+    before = lab.get("Ingress", "default", "meow-ingress")
+    changed = {**before, "metadata": {**before["metadata"], "annotations": {
+        **before["metadata"]["annotations"], "nginx.ingress.kubernetes.io/auth-tls-verify-client": "off"}}}
+    for key in ("resourceVersion", "uid", "creationTimestamp"):
+        changed["metadata"].pop(key, None)
+    manifest = tmp_path / "ingress.json"
+    manifest.write_text(json.dumps(changed))
+    diff = kubectl("diff", "-f", str(manifest))
+    assert diff.returncode == 1 and "auth-tls-verify-client: \"off\"" in diff.stdout, diff.stderr  # 1: differences found
+    applied = kubectl("apply", "--dry-run=server", "-f", str(manifest))
+    assert applied.returncode == 0 and "server dry run" in applied.stdout, applied.stderr
+    deleted = kubectl("delete", "secret", "my-certs", "--dry-run=server")
+    assert deleted.returncode == 0 and "server dry run" in deleted.stdout, deleted.stderr
+    assert lab.get("Ingress", "default", "meow-ingress") == before
+    assert lab.get("Secret", "default", "my-certs") is not None

@@ -46,6 +46,17 @@ def _int(query: dict[str, str], name: str) -> int | None:
         raise status.bad_request(f'strconv.ParseInt: parsing "{query[name]}": invalid syntax') from None
 
 
+def _delete_options_dry(request: Request) -> bool:
+    """A DELETE carries its dryRun in the DeleteOptions body."""
+    if request.method != "DELETE" or not request.body:
+        return False
+    try:
+        options = json.loads(request.body)
+    except ValueError:
+        return False
+    return isinstance(options, dict) and "All" in (options.get("dryRun") or [])
+
+
 class Api:
     def __init__(self, store: Store, logs: LogBook, access: Access, server_address: Callable[[], str],
                  bookmark_interval: float) -> None:
@@ -177,10 +188,11 @@ class Api:
         if verb is None:
             raise status.method_not_allowed()
         self._authorize(request, verb, resource, namespace, name)
+        dry_run = request.query.get("dryRun") == "All" or _delete_options_dry(request)  # kubectl diff, --dry-run=server
         if verb == "patch":
-            return self._patch(request, resource, namespace, name or "")
+            return self._patch(request, resource, namespace, name or "", dry_run)
         if verb == "delete":
-            gone = self.store.delete(resource, namespace, name or "")
+            gone = self._found(resource, namespace, name or "") if dry_run else self.store.delete(resource, namespace, name or "")
             if gone is None:
                 raise status.not_found(resource, name or "")
             details = {"name": name, **({"group": resource.group} if resource.group else {}), "kind": resource.plural,
@@ -198,10 +210,10 @@ class Api:
         if name is not None and meta.get("name") != name:
             raise status.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})")
         obj["kind"] = resource.kind
-        stored = self.store.put(obj, must_exist=verb == "update")
+        stored = self.store.put(obj, must_exist=verb == "update", dry_run=dry_run)
         return _json(201 if verb == "create" else 200, stored)
 
-    def _patch(self, request: Request, resource: Resource, namespace: str | None, name: str) -> Reply:
+    def _patch(self, request: Request, resource: Resource, namespace: str | None, name: str, dry_run: bool) -> Reply:
         kind = request.content_type.split(";")[0].strip()
         if kind not in MERGE_TYPES + (JSON_PATCH,):
             raise status.unsupported_media_type()
@@ -216,4 +228,4 @@ class Api:
         meta = patched.setdefault("metadata", {})
         meta.update(name=name, **({"namespace": namespace} if namespace else {}))
         patched["kind"] = resource.kind
-        return _json(200, self.store.put(patched, must_exist=True))
+        return _json(200, self.store.put(patched, must_exist=True, dry_run=dry_run))

@@ -70,8 +70,9 @@ class Store:
 
     # --- writes -------------------------------------------------------------------------
 
-    def put(self, obj: Obj, must_exist: bool | None = None) -> Obj:
-        """Create (`must_exist=False`), replace (`True`) or either (`None`), as the server fills metadata."""
+    def put(self, obj: Obj, must_exist: bool | None = None, dry_run: bool = False) -> Obj:
+        """Create (`must_exist=False`), replace (`True`) or either (`None`), as the server fills metadata;
+        with `dry_run` (kubectl diff, --dry-run=server) the answer only: nothing is stored."""
         resource = find(str(obj.get("kind", "")))
         meta = copy.deepcopy(obj.get("metadata") or {})
         if not meta.get("name"):
@@ -90,13 +91,15 @@ class Store:
                 raise status.already_exists(resource, meta["name"])
             if old is None and must_exist:
                 raise status.not_found(resource, meta["name"])
-            self.version += 1
             meta["uid"] = old["metadata"]["uid"] if old else str(uuid.uuid4())
             meta["creationTimestamp"] = old["metadata"]["creationTimestamp"] if old else now_rfc3339()
-            meta["resourceVersion"] = str(self.version)
+            meta["resourceVersion"] = str(self.version + (0 if dry_run else 1))
             if resource.kind == "Namespace":
                 body.setdefault("status", {"phase": "Active"})
             stored = {"kind": resource.kind, "apiVersion": resource.api_version, "metadata": meta, **body}
+            if dry_run:
+                return copy.deepcopy(stored)
+            self.version += 1
             table[key] = stored
             self._record(Change(self.version, "MODIFIED" if old else "ADDED", resource, stored, old))
             return copy.deepcopy(stored)
