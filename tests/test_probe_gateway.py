@@ -135,6 +135,20 @@ def test_sni_and_host_disagree(lab) -> None:
     assert "probe-misdirected" in codes
 
 
+def test_host_header_naming_no_server(lab) -> None:
+    """SNI of the mTLS host, Host of no server: the default server answers 404, the host is never reached."""
+    results, codes = probe(lab, "meow.com", headers=(("Host", "nowhere.example"),))
+    assert [r.status for r in results] == [404, 404] and "default backend" in results[1].body
+    assert "probe-misdirected" in codes and not codes & {"probe-ok", "probe-unexpected-status"}
+
+
+def test_fake_certificate_for_another_sni_blames_the_sni(lab) -> None:
+    gateway = lab[0]
+    results, _ = probe(lab, "unknown.example", headers=(("Host", f"meow.com:{gateway.port}"),))
+    fake = next(f for f in probe_findings(results, POLICIES["meow.com"]) if f.code == "probe-fake-certificate")
+    assert fake.title == "the TLS name unknown.example got the controller's fake certificate"
+
+
 def test_optional_modes(lab) -> None:
     results, codes = probe(lab, "optional.com", client="stranger")
     assert statuses(results) == [200, 400] and "probe-cert-rejected" in codes

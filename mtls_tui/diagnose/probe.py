@@ -68,7 +68,16 @@ def failure_findings(result: ProbeResult) -> list[Finding]:
 
 def server_findings(result: ProbeResult, host: str) -> list[Finding]:
     findings: list[Finding] = []
-    if result.fake_certificate:
+    if result.fake_certificate and result.sni and result.sni.lower() != host.lower():
+        findings.append(_finding(
+            "probe-fake-certificate", Severity.ERROR,
+            f"the TLS name {result.sni} got the controller's fake certificate",
+            f"The probe sent SNI {result.sni}, not {host}: no Ingress serves that name with a certificate, so the "
+            f"controller answered with its fake one. It says nothing about the certificate of {host}.",
+            f"probe with {host} in the URL (and --resolve {host}:PORT:ADDRESS), so the SNI names the host",
+            result,
+        ))
+    elif result.fake_certificate:
         findings.append(_finding(
             "probe-fake-certificate", Severity.ERROR,
             f"{host} is served with the controller's fake certificate",
@@ -90,12 +99,18 @@ def server_findings(result: ProbeResult, host: str) -> list[Finding]:
 
 def _misdirected(result: ProbeResult) -> Finding:
     sni = result.sni or "(no SNI: the URL is an IP address)"
+    if result.status == 404:
+        why = (f"The handshake went to the server for SNI {sni}, but nginx picks the server for the request by "
+               f"the Host header, {result.host_header}, which names no server: the default server answered "
+               "(404 from the default backend) and the host behind the TLS name was never reached.")
+    else:
+        why = (f"The handshake went to the server for SNI {sni}, which asks for no client certificate, while the "
+               "Host header selects the mTLS host; nginx 1.22 answers 400 'No required SSL certificate was sent', "
+               "newer nginx 421 Misdirected Request.")
     return _finding(
         "probe-misdirected", Severity.ERROR,
-        f"the TLS name selected another server block than Host {result.host_header}",
-        f"The handshake went to the server for SNI {sni}, which asks for no client certificate, while the "
-        "Host header selects the mTLS host; nginx 1.22 answers 400 'No required SSL certificate was sent', "
-        "newer nginx 421 Misdirected Request.",
+        f"the TLS name {sni} and the Host header {result.host_header} select different server blocks",
+        why,
         f"probe with the host name in the URL (and --resolve {result.host_header.split(':')[0]}:PORT:ADDRESS), so SNI and Host agree",
         result,
     )
@@ -115,6 +130,12 @@ def _sni_differs(result: ProbeResult) -> bool:
     return bool(result.sni) and result.sni.lower() != result.host_header.split(":")[0].lower()
 
 
+def _misdirected_answer(result: ProbeResult) -> bool:
+    """421; or SNI and Host apart and an answer from another server: the no-certificate 400 of
+    an mTLS server the handshake did not ask for, or the default server's 404."""
+    return result.status == 421 or (_sni_differs(result) and (NO_CERT_BODY in result.body or result.status == 404))
+
+
 def _denied(result: ProbeResult) -> Finding:
     return _finding(
         "probe-location-denied", Severity.ERROR, "nginx answers 503 for every request to this host",
@@ -130,7 +151,7 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
                            ingress: str) -> list[Finding]:
     if without.status == 503:
         return [_denied(without)]
-    if without.status == 421 or (_sni_differs(without) and NO_CERT_BODY in without.body):
+    if _misdirected_answer(without):
         return [_misdirected(without)]
     if without.status == 400 and NO_CERT_BODY in without.body:
         fix = "" if with_cert else without.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)
@@ -180,6 +201,8 @@ def _inspect_command(result: ProbeResult, policy: MtlsPolicy | None) -> str:
 
 
 def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None) -> list[Finding]:
+    if _misdirected_answer(result):
+        return [_misdirected(result)]
     verify = result.echoed("ssl-client-verify")
     subject = result.echoed("ssl-client-subject-dn")
     issuer = result.echoed("ssl-client-issuer-dn")

@@ -48,7 +48,8 @@ def walkthrough(folder: Path, snapshot: ClusterSnapshot | None, report: HostRepo
         state = "failed" if missing else "done"
         detail = f"keys: {', '.join(secret.keys)}" + (f"; missing {', '.join(missing)}" if missing else "")
     steps.append(Step("Create the Secret",
-                      "kubectl create secret generic my-certs --from-file=tls.crt=server.crt --from-file=tls.key=server.key --from-file=ca.crt=ca.crt",
+                      "kubectl create secret generic my-certs --from-file=tls.crt=server.crt --from-file=tls.key=server.key --from-file=ca.crt=ca.crt\n"
+                      "# on this lab, whose API server reads JSON only: add --dry-run=client -o yaml | kubectl apply -f -",
                       state, detail))
     deployed = {("Deployment", "meow"), ("Service", "meow-svc")} <= kinds
     steps.append(Step("Deploy the application", "kubectl apply -f meow-deployment.yaml -f meow-service.yaml",

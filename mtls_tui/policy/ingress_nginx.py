@@ -442,7 +442,7 @@ def _secret_access(ref: str, role: str, ingress: IngressObj, snapshot: ClusterSn
             "secret-not-found", Severity.ERROR, f"the {role} Secret {ref} does not exist",
             f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",
             f"kubectl create secret generic {name} -n {namespace} --from-file=tls.crt=server.crt "
-            "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt",
+            "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -",
             ingress, problem.message if problem else f"secrets \"{name}\" not found",
         )]
     return []
