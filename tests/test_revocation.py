@@ -105,7 +105,12 @@ def test_der_crl_is_refused_by_the_controller(ca_dir: Path, capsys: pytest.Captu
     code, report = check(ca_dir, (ca_dir / "ca.der").read_bytes(), capsys)
     invalid = next(f for f in report["findings"] if f["code"] == "crl-invalid")
     assert "holds no PEM block" in invalid["title"] and code == 1
-    assert "client-cert-accepted" in codes(report)  # nginx is never given this CRL
+    # the controller keeps no copy of the Secret: the locations are denied, no certificate is judged
+    assert report["hosts"][0]["denied"] is True and "client-cert-accepted" not in codes(report)
+    main(["inspect", "--ca", str(ca_dir / "ca.crt"), "--crl", str(ca_dir / "ca.der"), "--cert", str(ca_dir / "client.crt"), "--json"])
+    inspected = json.loads(capsys.readouterr().out)
+    der = next(f for f in inspected["findings"] if f["code"] == "crl-invalid")
+    assert "DER CRL" in der["title"] and der["fix"].startswith("openssl crl -inform DER")
 
 
 def test_inspect_with_the_secrets_crl(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

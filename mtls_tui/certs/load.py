@@ -248,6 +248,9 @@ def _pem_key(block: bytes, where: str, password: bytes | None) -> PrivateKey:
     return key  # type: ignore[return-value]
 
 
+DER_CRL_NOTE = "a DER CRL: nginx's ssl_crl and ingress-nginx read PEM only (openssl crl -inform DER -in FILE -out FILE.pem)"
+
+
 def _load_binary(data: bytes, origin: str, password: bytes | None) -> Material:
     for magic, what in MAGIC:
         if data.startswith(magic):
@@ -263,7 +266,7 @@ def _load_binary(data: bytes, origin: str, password: bytes | None) -> Material:
         except (ValueError, TypeError, UnsupportedAlgorithm):
             pass
         try:
-            return Material(origin, crls=(x509.load_der_x509_crl(data),))
+            return Material(origin, crls=(x509.load_der_x509_crl(data),), notes=(DER_CRL_NOTE,))
         except ValueError:
             pass
         if PKCS7_DATA_OID in data[:64]:

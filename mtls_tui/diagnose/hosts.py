@@ -166,7 +166,7 @@ def host_report(
     if auth_secret is not None and auth_secret.get("ca.crl") is not None:  # most Secrets have none: parse nothing more
         ca, _ = _load(auth_secret, "ca.crt")
         findings += crl_findings(auth_secret, [c.cert for c in ca.certs] if ca else [], now)
-    if client is not None and auth_secret is not None:
+    if client is not None and auth_secret is not None and not policy.denied:  # denied: no certificate is judged
         findings += client_findings(policy, auth_secret, client, now)
     if probe:
         findings += probe_findings(probe, policy.policy, _ingress_arg(policy))

@@ -12,11 +12,11 @@ from datetime import datetime
 
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import describe_public_key, key_matches
-from mtls_tui.certs.load import LoadedCert, LoadedKey, Material, SecretInfo, passphrase_detail
+from mtls_tui.certs.load import DER_CRL_NOTE, LoadedCert, LoadedKey, Material, SecretInfo, passphrase_detail
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.errors import InputError, PassphraseNeeded
-from mtls_tui.model import CertFacts, ChainVerdict, Finding, sort_findings
+from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity, sort_findings
 
 ROLE_BY_SECRET_KEY = {"ca.crt": "ca", "tls.crt": "server"}
 
@@ -104,6 +104,7 @@ def inspect_inputs(
         for i in inputs if i.error
     ]
     findings += [_wrong_kind(i) for i in inputs if i.material is not None and _wrong_kind(i)]
+    findings += [_der_crl(i) for i in inputs if i.material is not None and DER_CRL_NOTE in i.material.notes]
     views: list[CertView] = []
     ca_certs: list[LoadedCert] = []
     facts_by_id: dict[int, CertFacts] = {}
@@ -132,7 +133,8 @@ def inspect_inputs(
         if keys and not key_matches(leaf.cert, keys[0].key):
             findings.append(rules.key_mismatch_finding(leaf.origin, leaf_facts.subject, keys[0].origin, files.cert, rules.file_of(keys[0].origin)))
         if ca_certs:
-            crls = [crl for i in inputs if i.material for crl in i.material.crls]  # as ssl_crl loads the Secret's ca.crl
+            crls = [crl for i in inputs if i.material and DER_CRL_NOTE not in i.material.notes
+                    for crl in i.material.crls]  # as ssl_crl loads the Secret's ca.crl: PEM only
             verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now, crls=crls)
             ca_subjects = [facts_by_id[id(c)].subject for c in ca_certs]
             findings += rules.client_chain_findings(verdict, leaf_facts, ca_subjects, _where(leaf), files)
@@ -162,6 +164,15 @@ def _key_views(inputs: list[Input]) -> tuple[KeyView, ...]:
 
 
 EXPECTED = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key", "crl": "CRL"}
+
+
+def _der_crl(item: Input) -> Finding:
+    return Finding(
+        "crl-invalid", Severity.ERROR, f"{item.name} is a DER CRL: nginx and ingress-nginx read PEM only",
+        "nginx's ssl_crl refuses to start with it (X509_LOOKUP_load_file: no certificate or crl found) and "
+        "ingress-nginx refuses the Secret; it is not applied to the verdict here either.",
+        f"openssl crl -inform DER -in {item.name} -out {item.name}.pem", item.name,
+    )
 
 
 def _wrong_kind(item: Input) -> Finding | None:

@@ -36,9 +36,10 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
     refusal = controller_refusal(data)
     if refusal:
         return [Finding(
-            "crl-invalid", Severity.ERROR, f"the controller refuses Secret {secret.ref}: ca.crl {refusal}",
-            "ingress-nginx reads ca.crl with the Secret and refuses the whole Secret unless its first PEM block is "
-            "an X509 CRL it can parse; client certificates are then not checked as this Secret says.",
+            "crl-invalid", Severity.ERROR, f"the controller refuses Secret {secret.ref}: its ca.crl {refusal}",
+            "ingress-nginx reads ca.crl with the Secret and refuses the whole Secret ('Error obtaining X.509 "
+            "certificate') unless its first PEM block is an X509 CRL it can parse: the Ingress's locations then "
+            "answer 503, and a tls: entry naming this Secret gets the fake certificate.",
             f"openssl crl -in ca.crl -noout -text  # a DER file: openssl crl -inform DER -in ca.crl -out ca.crl; then {update}",
             where,
         )]

@@ -13,6 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
+from mtls_tui.certs.crl import controller_refusal
 from mtls_tui.certs.hostnames import name_matches
 from mtls_tui.model import (
     VERIFY_MODES, ClusterSnapshot, ControllerObj, Finding, IngressObj, MtlsPolicy, SecretObj, Severity,
@@ -358,7 +359,8 @@ def _host_policy(host, ingresses, parsed, per_ingress, controllers, snapshot) ->
         crl = crl_path(policy.secret) if auth and auth.get("ca.crl") else None
         directives = tuple(server_directives(policy, secret_path(policy.secret), crl) + location_directives(policy))
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
-    unusable = auth is None or (auth.get("ca.crt") is None and not _keypair(auth))  # the controller keeps no copy of it
+    unusable = auth is None or (auth.get("ca.crt") is None and not _keypair(auth)) or bool(
+        auth.get("ca.crl") is not None and controller_refusal(auth.get("ca.crl") or b""))  # the controller keeps no copy of it
     denied = any(parsed[i.ref].denied for i in served) or bool(
         policy and unusable and not snapshot.secret_problem(policy.secret))
     return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives, denied)

@@ -57,6 +57,7 @@ def host_dict(report: HostReport) -> dict[str, Any]:
         "tls_secret": policy.tls_secret,
         "controller": policy.controller.ref if policy.controller else None,
         "directives": list(policy.directives),
+        "denied": policy.denied,  # the controller answers 503 for the host's locations
         "certificates": [{"secret_key": c.secret_key, "role": c.role, **c.facts.to_dict()} for c in report.certs],
         "probe": probe_dict(list(report.probe), [])["results"] if report.probe else [],
         "findings": [f.to_dict() for f in report.findings],
