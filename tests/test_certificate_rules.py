@@ -158,9 +158,11 @@ def test_facts_of_a_v3_certificate(root: Issued) -> None:
     assert len(facts.sha256.split(":")) == 32
 
 
-def test_the_seeds_ca_ends_before_its_leaves(seed_dir, capsys) -> None:
+def test_the_seeds_ca_ends_before_its_leaves(seed_dir, capsys, tmp_path) -> None:
     """The article makes the CA for 356 days and the leaves for 365: nine days of refusals nobody expects."""
     import json
+    import shutil
+    import subprocess
 
     from mtls_tui.cli import main
 
@@ -169,3 +171,10 @@ def test_the_seeds_ca_ends_before_its_leaves(seed_dir, capsys) -> None:
     outlives = [f for f in report["findings"] if f["code"] == "cert-outlives-issuer"]
     assert [f["title"] for f in outlives] == ["CN=Fern outlives its CA CN=Fern Cert Authority by 9 days"]
     assert outlives[0]["severity"] == "warning"
+    work = tmp_path / "seed"
+    shutil.copytree(seed_dir, work)
+    fix = outlives[0]["fix"].replace(str(seed_dir), str(work))
+    subprocess.run(fix, shell=True, executable="/bin/bash", cwd=work, check=True, capture_output=True)
+    main(["inspect", "--ca", str(work / "ca.crt"), "--cert", str(work / "client.crt"), "--key", str(work / "client.key"), "--json"])
+    after = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
+    assert "cert-outlives-issuer" not in after and "key-mismatch" not in after and "client-cert-accepted" in after

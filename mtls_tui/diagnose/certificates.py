@@ -32,6 +32,7 @@ class Files:
     cert: str = "client.crt"
     key: str = "client.key"
     server_cert: str = "server.crt"
+    crl: str = "ca.crl"
     host: str | None = None  # the name clients use, for subjectAltName in re-issue commands
 
     @property
@@ -84,7 +85,7 @@ def _ago(delta: timedelta) -> str:
 
 
 def reissue_command(role: str, where: Where, files: Files, *, extensions: str | None = None, subject: str = "/CN=NAME",
-                    new_key: bool = False) -> str:
+                    new_key: bool = False, days: int = 365) -> str:
     """The seed's signing step for this certificate, optionally with an -extfile; with
     `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
     if role == "ca":
@@ -98,7 +99,7 @@ def reissue_command(role: str, where: Where, files: Files, *, extensions: str | 
         key = f"-newkey rsa:4096 -nodes -keyout {files.key_for(where.file)}" if new_key else f"-key {files.key_for(where.file)}"
         command = (
             f"openssl req -new {key} -subj '{subject}' | "
-            f"openssl x509 -req -sha256 -days 365 -CA {files.ca} -CAkey {files.ca_key} -CAcreateserial "
+            f"openssl x509 -req -sha256 -days {days} -CA {files.ca} -CAkey {files.ca_key} -CAcreateserial "
             f"-out {where.file}{ext}"
         )
     if where.secret:
@@ -203,10 +204,10 @@ def outlives_issuer_findings(leaf: CertFacts, issuers: list[CertFacts], where: W
         f"{leaf.subject} outlives its CA {issuer.subject} by {_ago(gap)}",
         f"The CA expires {issuer.not_after:%Y-%m-%d} (in {_ago(issuer.not_after - now)}), the certificate "
         f"{leaf.not_after:%Y-%m-%d}. From the CA's end nginx refuses the certificate ('certificate has expired' "
-        "at depth 1) although the certificate itself still looks valid: renew the CA before then, or issue "
-        "certificates that end with it.",
-        f"openssl x509 -noout -enddate -in {files.ca}  # renew the CA before this date; re-sign: "
-        + reissue_command("client" if where.file == files.cert else "server", where, files, subject=_subj(leaf)),
+        "at depth 1) although the certificate itself still looks valid. The fix signs it again to end with "
+        "the CA; renewing the CA (and re-signing everything it issued) is the lasting one.",
+        reissue_command("client" if where.file == files.cert else "server", where, files, subject=_subj(leaf),
+                        days=max((issuer.not_after - now).days, 1)),
         where.label, (f"CA notAfter {issuer.not_after:%Y-%m-%d %H:%M} UTC", f"certificate notAfter {leaf.not_after:%Y-%m-%d %H:%M} UTC"),
     )]
 
@@ -310,7 +311,7 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
             f"{files.ca} and update the Secret. Otherwise sign the client certificate with the CA the server trusts: "
             + reissue_command("client", where, files, subject=_subj(leaf))
         )
-    crl = " -crl_check_all -CRLfile ca.crl" if verdict.error_code in CRL_PROBLEMS else ""
+    crl = f" -crl_check_all -CRLfile {files.crl}" if verdict.error_code in CRL_PROBLEMS else ""
     return f"openssl verify -show_chain -purpose sslclient{crl} -CAfile {files.ca} -untrusted {cert_file} {cert_file}"
 
 

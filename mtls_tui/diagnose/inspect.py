@@ -96,6 +96,7 @@ def inspect_inputs(
         cert=_name(inputs, "cert", _beside(inputs, "client.crt")),
         key=_name(inputs, "key", _beside(inputs, "client.key")),
         server_cert=_name(inputs, "server-cert", _beside(inputs, "server.crt")),
+        crl=_name(inputs, "crl", _beside(inputs, "ca.crl")),
         host=host,
     )
     findings: list[Finding] = [

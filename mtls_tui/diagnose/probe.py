@@ -183,8 +183,17 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
             )]
         if policy is not None and not policy.mtls:
             return []  # TLS only: nothing was asked of the client
+        if policy is not None:  # the annotations ask for certificates: the Secret or the Ingress order let it down
+            namespace, _, name = (policy.secret or "/").partition("/")
+            return [_finding(
+                "probe-mtls-not-enforced", Severity.ERROR, f"a request without a client certificate got HTTP {without.status}",
+                "The annotations ask for client certificates (auth-tls-verify-client on), yet nginx did not: a Secret "
+                "without ca.crt makes the controller turn mTLS off quietly, and only the first Ingress for a host sets it.",
+                f"kubectl get secret {name} -n {namespace} -o jsonpath='{{.data}}' | grep -c ca.crt  # 0: add ca.crt to the Secret",
+                without,
+            )]
         return [_finding(
-            "probe-mtls-not-enforced", Severity.ERROR if policy is not None else Severity.WARNING,
+            "probe-mtls-not-enforced", Severity.WARNING,
             f"a request without a client certificate got HTTP {without.status}",
             "The server did not insist on a client certificate: mTLS is off or optional here, or the Ingress "
             "carrying the auth-tls annotations does not serve this host.",
