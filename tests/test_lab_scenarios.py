@@ -235,3 +235,22 @@ def test_printed_fixes_work_on_the_lab_with_kubectl(tmp_path: Path, nginx_binary
         kubectl("kubectl patch ingress meow-ingress --type json -p "
                 "'[{\"op\":\"remove\",\"path\":\"/metadata/annotations/nginx.ingress.kubernetes.io~1auth-tls-verify-client\"}]'")
         assert "probe-ok" in codes_after_reload("probe-ok")  # verify-client defaults to on
+
+
+def test_a_dropped_ingress_is_not_served_by_the_lab(tmp_path: Path, nginx_binary: str) -> None:
+    """An invalid auth-tls-match-cn makes the controller drop the Ingress: no server for the host,
+    so the fake certificate and the default backend's 404, as the finding says."""
+    import copy
+    import time
+
+    with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
+        ingress = copy.deepcopy(lab.cluster.get("Ingress", "default", "meow-ingress"))
+        ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/auth-tls-match-cn"] = "CN=("
+        lab.cluster.apply(ingress)
+        for _ in range(40):
+            [report] = diagnose(lab)
+            codes = {f.code for f in report.findings}
+            if "probe-fake-certificate" in codes:
+                break
+            time.sleep(0.25)
+    assert {"annotation-invalid-value", "probe-fake-certificate"} <= codes and "probe-mtls-not-enforced" not in codes

@@ -40,7 +40,7 @@ def gateway_hosts(objects: list[dict]) -> list[GatewayHost]:
     snapshot = snapshot_from_objects(objects, "lab")
     hosts = []
     for policy in host_policies(snapshot):
-        if policy.host == "*":
+        if policy.host == "*" or not policy.served:  # a dropped Ingress gives nginx no server for its host
             continue
         tls = snapshot.secret(policy.tls_secret) if policy.tls_secret else None
         auth = snapshot.secret(policy.policy.secret) if policy.policy else None

@@ -282,6 +282,7 @@ class HostPolicy:
     findings: tuple[Finding, ...]
     directives: tuple[str, ...]
     denied: bool = False  # an auth-tls annotation the controller could not use: its locations answer 503
+    served: bool = True  # False when every Ingress for the host was dropped (or serves another class): no server block
 
 
 def _order(ingress: IngressObj) -> tuple[str, str, str]:
@@ -363,7 +364,8 @@ def _host_policy(host, ingresses, parsed, per_ingress, controllers, snapshot) ->
         auth.get("ca.crl") is not None and controller_refusal(auth.get("ca.crl") or b""))  # the controller keeps no copy of it
     denied = any(parsed[i.ref].denied for i in served) or bool(
         policy and unusable and not snapshot.secret_problem(policy.secret))
-    return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives, denied)
+    return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives, denied,
+                      served=bool(served))
 
 
 def _keypair(secret: SecretObj) -> bool:
