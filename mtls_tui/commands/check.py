@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime, timezone
 
-
 from mtls_tui.certs.load import Material
+from mtls_tui.commands import print_json
 from mtls_tui.diagnose.hosts import HostReport, host_report
+from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.report.console import print_hosts, terminal_console
 from mtls_tui.report.data import hosts_dict
-from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.sources.files import CannotRun, passphrase, read_input
 from mtls_tui.sources.snapshot import load_snapshot
 
@@ -75,7 +74,7 @@ def run_checks(
 
 def print_report(snapshot: ClusterSnapshot, reports: list[HostReport], as_json: bool) -> int:
     if as_json:
-        print(json.dumps(hosts_dict(snapshot, reports), indent=2))
+        print_json(hosts_dict(snapshot, reports))
     else:
         print_hosts(terminal_console(), snapshot, reports)
     return 1 if any(r.state == "broken" for r in reports) else 0

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime, timezone
 
+from mtls_tui.commands import print_json
 from mtls_tui.diagnose.inspect import Input, inspect_inputs
 from mtls_tui.report.console import print_inspect, terminal_console
 from mtls_tui.report.data import inspect_dict
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     now = datetime.now(timezone.utc)
     report = inspect_inputs(inputs, host=args.host, verify_depth=args.verify_depth, now=now)
     if args.json:
-        print(json.dumps(inspect_dict(report), indent=2))
+        print_json(inspect_dict(report))
     else:
         print_inspect(terminal_console(), report, now)
     return 1 if report.has_error else 0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
 
+from mtls_tui.commands import print_json
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.errors import InputError
 from mtls_tui.model import ProbeSpec, Severity
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     results = run_probe(spec)
     findings = probe_findings(results)
     if args.json:
-        print(json.dumps(probe_dict(results, findings), indent=2))
+        print_json(probe_dict(results, findings))
     else:
         print_probe(terminal_console(), results, findings)
     return 1 if any(f.severity is Severity.ERROR for f in findings) else 0
