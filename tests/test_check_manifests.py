@@ -67,3 +67,14 @@ def test_unknown_host_is_one_line(seed_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "all.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)) + "---\n" + SEED_INGRESS)
     out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path), "--host", "purr.com"], capture_output=True, text=True)
     assert out.returncode == 2 and "hosts: meow.com" in out.stderr
+
+
+def test_re_sign_fixes_end_with_the_ca(seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A printed re-sign must not make a certificate that outlives its CA (the seed's CA has 356 days)."""
+    import re
+
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)) + "---\n" + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1"))
+    main(["check", "--manifests", str(tmp_path / "all.yaml"), "--cert", str(seed_dir / "client.crt"), "--key", str(seed_dir / "client.key"), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    days = [int(d) for f in report["findings"] for d in re.findall(r"-days (\d+) -CA", f["fix"])]
+    assert days and max(days) <= 356  # the CA was made with -days 356 moments ago

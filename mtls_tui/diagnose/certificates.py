@@ -33,7 +33,8 @@ class Files:
     key: str = "client.key"
     server_cert: str = "server.crt"
     crl: str = "ca.crl"
-    host: str | None = None  # the name clients use, for subjectAltName in re-issue commands
+    host: str | None = None
+    ca_days_left: int | None = None  # re-signed certificates end with the CA, not after it  # the name clients use, for subjectAltName in re-issue commands
 
     @property
     def ca_key(self) -> str:
@@ -96,12 +97,20 @@ def reissue_command(role: str, where: Where, files: Files, *, extensions: str | 
     else:
         # A new request from the existing key, piped: no .csr file needs to exist.
         ext = f" -extfile <(printf '{extensions}')" if extensions else ""
-        key = f"-newkey rsa:4096 -nodes -keyout {files.key_for(where.file)}" if new_key else f"-key {files.key_for(where.file)}"
-        command = (
-            f"openssl req -new {key} -subj '{subject}' | "
-            f"openssl x509 -req -sha256 -days {days} -CA {files.ca} -CAkey {files.ca_key} -CAcreateserial "
-            f"-out {where.file}{ext}"
-        )
+        key_file = files.key_for(where.file)
+        days = min(days, files.ca_days_left) if files.ca_days_left else days
+        if new_key:  # written beside, moved over the old pair only once signing succeeded
+            command = (
+                f"openssl req -new -newkey rsa:4096 -nodes -keyout {key_file}.new -subj '{subject}' | "
+                f"openssl x509 -req -sha256 -days {days} -CA {files.ca} -CAkey {files.ca_key} -CAcreateserial "
+                f"-out {where.file}.new{ext} && mv {key_file}.new {key_file} && mv {where.file}.new {where.file}"
+            )
+        else:
+            command = (
+                f"openssl req -new -key {key_file} -subj '{subject}' | "
+                f"openssl x509 -req -sha256 -days {days} -CA {files.ca} -CAkey {files.ca_key} -CAcreateserial "
+                f"-out {where.file}{ext}"
+            )
     if where.secret:
         command += " && " + secret_update_command(where.secret)
     return command
@@ -192,6 +201,12 @@ def file_of(label: str) -> str:
     return path if path and line.isdigit() else head
 
 
+def issuer_days_left(leaf: CertFacts, issuers: list[CertFacts], now: datetime) -> int | None:
+    """Whole days the leaf's CA (among `issuers`) has left, for re-sign commands."""
+    issuer = next((i for i in issuers if i.subject == leaf.issuer), None)
+    return max((issuer.not_after - now).days, 1) if issuer is not None and issuer.not_after > now else None
+
+
 def outlives_issuer_findings(leaf: CertFacts, issuers: list[CertFacts], where: Where, files: Files, now: datetime) -> list[Finding]:
     """The seed's own commands make a CA for 356 days and leaves for 365: the leaves look
     valid for nine days after every handshake has started failing. Warn while there is time."""
@@ -207,7 +222,7 @@ def outlives_issuer_findings(leaf: CertFacts, issuers: list[CertFacts], where: W
         "at depth 1) although the certificate itself still looks valid. The fix signs it again to end with "
         "the CA; renewing the CA (and re-signing everything it issued) is the lasting one.",
         reissue_command("client" if where.file == files.cert else "server", where, files, subject=_subj(leaf),
-                        days=max((issuer.not_after - now).days, 1)),
+                        days=issuer_days_left(leaf, issuers, now) or 1),
         where.label, (f"CA notAfter {issuer.not_after:%Y-%m-%d %H:%M} UTC", f"certificate notAfter {leaf.not_after:%Y-%m-%d %H:%M} UTC"),
     )]
 

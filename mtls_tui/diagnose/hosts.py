@@ -86,7 +86,6 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
     """The certificate rules on the keys of a Secret this host uses (ca.crt, tls.crt, tls.key)."""
     certs: list[SecretCert] = []
     findings: list[Finding] = []
-    files = rules.Files()
     loaded = {key: _load(secret, key) for key in ("ca.crt", "tls.crt", "tls.key") if key in keys}
     for key, (material, problem) in loaded.items():
         if problem:
@@ -98,12 +97,14 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
             role = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
             certs.append(SecretCert(key, role, facts))
             where = rules.Where(f"Secret {secret.ref}, key {key}", rules.SECRET_KEY_FILES[key], secret.ref)
+            ca = loaded.get("ca.crt", (None,))[0]
+            ca_facts = [cert_facts(c.cert) for c in ca.certs] if ca and role == "server" else []
+            files = rules.Files(ca_days_left=rules.issuer_days_left(facts, ca_facts, now))
             findings += rules.validity_findings(facts, where, role, files, now)
             findings += rules.strictness_findings(facts, where, role, files)
             if role == "server":
                 findings += rules.server_findings(facts, host, where, files)
-                ca = loaded.get("ca.crt", (None,))[0]
-                findings += rules.outlives_issuer_findings(facts, [cert_facts(c.cert) for c in ca.certs] if ca else [], where, files, now)
+                findings += rules.outlives_issuer_findings(facts, ca_facts, where, files, now)
     tls_cert, tls_key = loaded.get("tls.crt", (None,))[0], loaded.get("tls.key", (None,))[0]
     if tls_cert and tls_key and tls_cert.certs and tls_key.keys and not key_matches(tls_cert.certs[0].cert, tls_key.keys[0].key):
         findings.append(rules.key_mismatch_finding(
@@ -127,9 +128,10 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     ingress = _ingress_arg(policy)
     where = rules.Where(leaf.origin, rules.file_of(leaf.origin))
     key_file = rules.file_of(client.keys[0].origin) if client.keys else rules.sibling_file(where.file, ".key")
-    files = rules.Files(cert=where.file, key=key_file)
+    ca_facts = [cert_facts(c.cert) for c in ca.certs]
+    files = rules.Files(cert=where.file, key=key_file, ca_days_left=rules.issuer_days_left(facts, ca_facts, now))
     findings = rules.validity_findings(facts, where, "client", files, now)
-    findings += rules.outlives_issuer_findings(facts, [cert_facts(c.cert) for c in ca.certs], where, files, now)
+    findings += rules.outlives_issuer_findings(facts, ca_facts, where, files, now)
     findings += rules.client_chain_findings(
         verdict, facts, [cert_facts(c.cert).subject for c in ca.certs], where, files, ingress=ingress,
     )

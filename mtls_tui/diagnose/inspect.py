@@ -6,7 +6,7 @@ so this module stays pure and the same report feeds the CLI, JSON and the TUI.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from datetime import datetime
 
@@ -137,9 +137,10 @@ def inspect_inputs(
             crls = [crl for i in inputs if i.material and DER_CRL_NOTE not in i.material.notes
                     for crl in i.material.crls]  # as ssl_crl loads the Secret's ca.crl: PEM only
             verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now, crls=crls)
-            ca_subjects = [facts_by_id[id(c)].subject for c in ca_certs]
-            findings += rules.client_chain_findings(verdict, leaf_facts, ca_subjects, _where(leaf), files)
-            findings += rules.outlives_issuer_findings(leaf_facts, [facts_by_id[id(c)] for c in ca_certs], _where(leaf), files, now)
+            ca_facts = [facts_by_id[id(c)] for c in ca_certs]
+            files = replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now))
+            findings += rules.client_chain_findings(verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf), files)
+            findings += rules.outlives_issuer_findings(leaf_facts, ca_facts, _where(leaf), files, now)
 
     server = _server_chain(inputs)
     if server:
