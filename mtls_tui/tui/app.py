@@ -208,7 +208,8 @@ class MtlsApp(App[None]):
             return
         if self._reload_timer is not None:
             self._reload_timer.stop()
-        self._reload_timer = self.set_timer(0.5, self._reload_after_change)
+        # On the lab a kubectl edit also restarts the gateway: let it come up before the probes.
+        self._reload_timer = self.set_timer(1.0 if self.lab is not None else 0.5, self._reload_after_change)
         self.log(f"cluster changed: {message.what}")
 
     @while_running
