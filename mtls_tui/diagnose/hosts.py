@@ -87,6 +87,8 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
     certs: list[SecretCert] = []
     findings: list[Finding] = []
     loaded = {key: _load(secret, key) for key in ("ca.crt", "tls.crt", "tls.key") if key in keys}
+    ca = loaded.get("ca.crt", (None,))[0]
+    ca_facts = [cert_facts(c.cert) for c in ca.certs] if ca else []
     for key, (material, problem) in loaded.items():
         if problem:
             findings.append(problem)
@@ -97,14 +99,13 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
             role = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
             certs.append(SecretCert(key, role, facts))
             where = rules.Where(f"Secret {secret.ref}, key {key}", rules.SECRET_KEY_FILES[key], secret.ref)
-            ca = loaded.get("ca.crt", (None,))[0]
-            ca_facts = [cert_facts(c.cert) for c in ca.certs] if ca and role == "server" else []
-            files = rules.Files(ca_days_left=rules.issuer_days_left(facts, ca_facts, now))
+            issuers = ca_facts if role == "server" else []  # a server certificate signed by the Secret's own CA
+            files = rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now))
             findings += rules.validity_findings(facts, where, role, files, now)
             findings += rules.strictness_findings(facts, where, role, files)
             if role == "server":
                 findings += rules.server_findings(facts, host, where, files)
-                findings += rules.outlives_issuer_findings(facts, ca_facts, where, files, now)
+                findings += rules.outlives_issuer_findings(facts, issuers, where, files, now)
     tls_cert, tls_key = loaded.get("tls.crt", (None,))[0], loaded.get("tls.key", (None,))[0]
     if tls_cert and tls_key and tls_cert.certs and tls_key.keys and not key_matches(tls_cert.certs[0].cert, tls_key.keys[0].key):
         findings.append(rules.key_mismatch_finding(
@@ -133,7 +134,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     findings = rules.validity_findings(facts, where, "client", files, now)
     findings += rules.outlives_issuer_findings(facts, ca_facts, where, files, now)
     findings += rules.client_chain_findings(
-        verdict, facts, [cert_facts(c.cert).subject for c in ca.certs], where, files, ingress=ingress,
+        verdict, facts, [f.subject for f in ca_facts], where, files, ingress=ingress,
     )
     return findings
 

@@ -179,7 +179,7 @@ class KubeSource:
         except ApiException:
             raise
         except (HTTPError, OSError) as exc:
-            raise CannotRun(f"cannot reach the API server {self.api.configuration.host}: {_reason(exc)}") from None
+            raise CannotRun(f"cannot reach the API server {self.api.configuration.host}: {reason_of(exc)}") from None
 
     def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
         return json.loads(self.request(func, *args, **kwargs).data)
@@ -212,7 +212,7 @@ class KubeSource:
         try:
             ingress_dicts = self._scoped(net.list_namespaced_ingress, net.list_ingress_for_all_namespaces)
         except ApiException as exc:
-            raise CannotRun(f"cannot list Ingresses: {_status_message(exc)}") from None
+            raise CannotRun(f"cannot list Ingresses: {status_message(exc)}") from None
         ingresses = [ingress_from(i) for i in ingress_dicts]
         progress("IngressClasses and controllers")
         controllers_known = True
@@ -250,7 +250,7 @@ class KubeSource:
                     listed = self._scoped(core.list_namespaced_secret, core.list_secret_for_all_namespaces)
                 except ApiException as exc:
                     if exc.status != 403:
-                        raise CannotRun(f"cannot list Secrets: {_status_message(exc)}") from None
+                        raise CannotRun(f"cannot list Secrets: {status_message(exc)}") from None
                 else:
                     wanted = set(refs)
                     found = [secret_from(s) for s in listed if _ref(s) in wanted]
@@ -264,8 +264,8 @@ class KubeSource:
                 except ApiException as exc:
                     status = {403: "forbidden", 404: "not-found"}.get(exc.status)
                     if status is None:
-                        raise CannotRun(f"cannot read Secret {ref}: {_status_message(exc)}") from None
-                    problems.append(SecretProblem(ref, status, _status_message(exc)))
+                        raise CannotRun(f"cannot read Secret {ref}: {status_message(exc)}") from None
+                    problems.append(SecretProblem(ref, status, status_message(exc)))
             return secrets, problems
 
 
@@ -292,13 +292,15 @@ def _referenced_secrets(ingresses: list) -> set[str]:
     return refs
 
 
-def _status_message(exc: Any) -> str:
+def status_message(exc: Any) -> str:
+    """The API server's own words for an ApiException (its Status message), for one-line errors."""
     try:
         return json.loads(exc.body).get("message") or f"HTTP {exc.status}"
     except (TypeError, ValueError, AttributeError):
         return f"HTTP {exc.status} {exc.reason}"
 
 
-def _reason(exc: BaseException) -> str:
+def reason_of(exc: BaseException) -> str:
+    """Why a connection failed, without urllib3's retry wrapping and object addresses."""
     text = str(getattr(exc, "reason", None) or exc)
     return text.split(": ", 1)[-1] if "Max retries" in text or "object at 0x" in text else text

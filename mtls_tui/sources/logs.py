@@ -27,7 +27,7 @@ from typing import Any, Callable
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.logs.records import LogRecord
 from mtls_tui.sources.files import CannotRun
-from mtls_tui.sources.kube import CONTROLLER_SELECTOR, KubeSource, _reason, _status_message
+from mtls_tui.sources.kube import CONTROLLER_SELECTOR, KubeSource, reason_of, status_message
 from mtls_tui.sources.streams import Watch, lines, shutdown
 
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
@@ -249,7 +249,7 @@ def controller_pods(source: KubeSource, selector: str = CONTROLLER_SELECTOR) -> 
     try:
         response = source.request(core.list_pod_for_all_namespaces, label_selector=selector)
     except ApiException as exc:
-        raise CannotRun(f"cannot list the controller pods ({selector}): {_status_message(exc)}") from None
+        raise CannotRun(f"cannot list the controller pods ({selector}): {status_message(exc)}") from None
     return json.loads(response.data).get("items") or []
 
 
@@ -276,7 +276,7 @@ def read_controller_logs(source: KubeSource, *, tail: int | None = 100, since_se
             response = source.request(core.read_namespaced_pod_log, meta.get("name"), meta.get("namespace"), **kwargs)
             records += [parse_line(line, meta.get("name", ""), container, with_timestamp=True) for line in lines(response) if line]
         except ApiException as exc:
-            raise CannotRun(f"cannot read the log of pod {pod_ref}: {_status_message(exc)}") from None
+            raise CannotRun(f"cannot read the log of pod {pod_ref}: {status_message(exc)}") from None
         except (HTTPError, OSError) as exc:
-            raise CannotRun(f"the log of pod {pod_ref} broke off: {_reason(exc)}") from None
+            raise CannotRun(f"the log of pod {pod_ref} broke off: {reason_of(exc)}") from None
     return sorted(records, key=lambda r: r.timestamp.timestamp() if r.timestamp else 0.0)
