@@ -78,7 +78,7 @@ CASES = [
     Case("optional", "optional.com", "stranger", statuses=(200, 400), codes=frozenset({"probe-cert-rejected"})),
     Case("optional-no-ca", "optional-no-ca.com", "stranger", statuses=(200, 200), codes=frozenset({"probe-cert-unverified"})),
     Case("optional-no-ca-odd-dn", "optional-no-ca.com", "odd-dn", statuses=(200, 200)),
-    Case("denied", "denied.com", "seed", statuses=(503, 503), codes=frozenset({"probe-location-denied"})),
+    Case("denied", "denied.com", "seed", statuses=(403, 403), codes=frozenset({"probe-location-denied"})),
     Case("revoked", "revoked.com", "seed", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
     Case("crl-not-revoked", "crl-ok.com", "seed", statuses=(400, 200), codes=frozenset({"probe-ok"})),
     Case("crl-expired", "crl-expired.com", "seed", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
@@ -141,7 +141,8 @@ def lab(seed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Lab:
         clients[name] = (str(folder / f"{name}.crt"), str(folder / f"{name}.key"))
     server = read("server.crt"), read("server.key")
     special = {
-        "denied.com": dict(denied=True),
+        # nginx.tmpl (template "SERVER"): an AuthTLSError renders `return 403;` at server level
+        "denied.com": dict(denial="error obtaining certificate: local SSL certificate default/gone was not found"),
         "revoked.com": dict(crl_pem=issue_crl(seed_ca, [seed_client])),
         "crl-ok.com": dict(crl_pem=issue_crl(seed_ca, [issue_leaf("Someone Else", seed_ca).cert])),
         "crl-expired.com": dict(crl_pem=issue_crl(seed_ca, last_update=datetime.now(timezone.utc) - timedelta(days=10), days=9)),

@@ -5,6 +5,7 @@ client certificate the user brought, and what the probe saw, as one list of find
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 from datetime import datetime
 from functools import lru_cache
 
@@ -18,6 +19,9 @@ from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
 from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity, sort_findings
 from mtls_tui.policy.ingress_nginx import HostPolicy
+
+
+HostState = Literal["works", "broken", "not enforced", "unverified"]
 
 
 @dataclass(frozen=True)
@@ -38,29 +42,50 @@ class HostReport:
     findings: tuple[Finding, ...]
 
     @property
-    def state(self) -> str:
-        severities = {f.severity for f in self.findings}
-        if Severity.ERROR in severities:
+    def not_enforced(self) -> str | None:
+        """Why requests without a client certificate get in although the Ingress asks for
+        certificates, or None. The probe's evidence first, then the controller's reading."""
+        lax = next((f for f in self.findings if f.code == "probe-mtls-not-enforced"), None)
+        if lax:
+            return lax.title
+        policy = self.policy
+        if policy.denied or not policy.served or not policy.asks_mtls:
+            return None
+        if policy.policy is None:
+            return "auth-tls-secret is empty: the controller configures no client checks"
+        if not policy.client_checks and not policy.unseen:
+            return f"Secret {policy.policy.secret} has no ca.crt: the controller renders no client checks"
+        if policy.policy.verify_client != "on":
+            return f"auth-tls-verify-client is {policy.policy.verify_client}: requests without a certificate get in"
+        return None
+
+    @property
+    def state(self) -> HostState:
+        """DESIGN's host states: `works` only when a probe with the client certificate reached the
+        upstream verified, or every input the verdict depends on was read and nothing is wrong."""
+        if self.not_enforced:
+            return "not enforced"
+        if any(f.severity is Severity.ERROR for f in self.findings):
             return "broken"
-        if Severity.WARNING in severities:
-            return "warning"
+        if self.policy.unseen and not any(f.code == "probe-ok" for f in self.findings):
+            return "unverified"
         return "works"
 
     @property
     def verdict(self) -> str:
         """The one line a person reads first."""
+        state = self.state
+        if state == "not enforced":
+            return f"mTLS is not enforced for {self.host}: {self.not_enforced}"
         first_error = next((f for f in self.findings if f.severity is Severity.ERROR), None)
         if first_error:
             return f"broken: {first_error.title}"
+        if state == "unverified":
+            return f"unverified: {', '.join(self.policy.unseen)} not read; the verdict depends on it"
         if self.policy.policy is None:
             return f"{self.host} serves TLS without client certificates"
         if any(f.code == "probe-ok" for f in self.findings):
             return f"mTLS works for {self.host}"
-        lax = next((f for f in self.findings if f.code == "probe-mtls-not-enforced"), None)
-        if lax:
-            return f"mTLS is not enforced for {self.host}: {lax.title}"
-        if self.policy.policy.verify_client == "off":
-            return f"{self.host} asks no client certificate: auth-tls-verify-client is off"
         if any(r.sent_client_cert for r in self.probe):
             return f"mTLS is configured for {self.host}; the probe could not confirm it (see the findings)"
         return f"mTLS is configured for {self.host} (not yet probed with a client certificate)"
@@ -157,6 +182,8 @@ def host_report(
     uses: dict[str, list[str]] = {}
     if policy.policy:
         uses[policy.policy.secret] = ["ca.crt"]
+    if policy.denied_secret:  # what the controller refused is what the user must see
+        uses[policy.denied_secret] = ["ca.crt", "tls.crt", "tls.key"]
     if policy.tls_secret:
         uses.setdefault(policy.tls_secret, []).extend(["tls.crt", "tls.key"])
     for ref, keys in uses.items():
@@ -165,11 +192,12 @@ def host_report(
             more_certs, more = secret_findings(policy.host, secret, keys, now)
             certs += more_certs
             findings += more
-    auth_secret = snapshot.secret(policy.policy.secret) if policy.policy else None
+    auth_ref = policy.policy.secret if policy.policy else policy.denied_secret
+    auth_secret = snapshot.secret(auth_ref) if auth_ref else None
     if auth_secret is not None and auth_secret.get("ca.crl") is not None:  # most Secrets have none: parse nothing more
         ca, _ = _load(auth_secret, "ca.crt")
         findings += crl_findings(auth_secret, [c.cert for c in ca.certs] if ca else [], now)
-    if client is not None and auth_secret is not None and not policy.denied:  # denied: no certificate is judged
+    if client is not None and auth_secret is not None and policy.client_checks:  # no client checks: nothing is judged
         findings += client_findings(policy, auth_secret, client, now)
     if probe:
         findings += probe_findings(probe, policy.policy, _ingress_arg(policy))

@@ -136,20 +136,27 @@ def _misdirected_answer(result: ProbeResult) -> bool:
     return result.status == 421 or (_sni_differs(result) and (NO_CERT_BODY in result.body or result.status == 404))
 
 
+def _denied_answer(result: ProbeResult) -> bool:
+    """nginx's own 403 page, not match-CN's text: the server-level `return 403;` that
+    nginx.tmpl renders for a host whose auth-tls annotations failed (AuthTLSError)."""
+    return result.status == 403 and CN_BODY not in result.body
+
+
 def _denied(result: ProbeResult) -> Finding:
     return _finding(
-        "probe-location-denied", Severity.ERROR, "nginx answers 503 for every request to this host",
-        "ingress-nginx renders `return 503` (\"Location denied\") for the locations of an Ingress whose "
-        "auth-tls annotations it could not use: a malformed or cross-namespace auth-tls-secret, a Secret that "
-        "is missing or holds neither ca.crt nor a keypair. (A Service without endpoints also gives 503.)",
-        "kubectl get ingress -A -o yaml | grep -n auth-tls  # and the controller's log: error reading CertificateAuth",
+        "probe-location-denied", Severity.ERROR, "nginx answers 403 for every request to this host",
+        "ingress-nginx renders `return 403;` at server level when an Ingress for the host has auth-tls "
+        "annotations it cannot use (annotations.go Extract sets AuthTLSError; nginx.tmpl): a malformed or "
+        "cross-namespace auth-tls-secret, a Secret that is missing or that the controller refuses. Every path "
+        "answers 403, with or without a client certificate, other Ingresses' paths on the host included.",
+        "kubectl get ingress -A -o yaml | grep -n auth-tls  # and the controller's log: error reading Ingress annotation",
         result,
     )
 
 
 def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, policy: MtlsPolicy | None,
                            ingress: str) -> list[Finding]:
-    if without.status == 503:
+    if _denied_answer(without):
         return [_denied(without)]
     if _misdirected_answer(without):
         return [_misdirected(without)]
@@ -217,7 +224,7 @@ def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None) -> list[
     issuer = result.echoed("ssl-client-issuer-dn")
     if result.status == 421 or (result.status == 400 and NO_CERT_BODY in result.body):
         return [_misdirected(result)]
-    if result.status == 503:
+    if _denied_answer(result):
         return [_denied(result)]
     if result.status == 400 and BAD_CERT_BODY in result.body:
         return [_finding(

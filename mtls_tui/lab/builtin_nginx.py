@@ -50,8 +50,8 @@ class ServerBlock:
     @classmethod
     def of(cls, host: GatewayHost) -> "ServerBlock":
         """Parse what nginx parses at start; raises ValueError where nginx would refuse its configuration."""
-        if not (host.policy.mtls and host.ca_pem) or host.denied:
-            return cls(host)  # a denied auth-tls annotation configures no client certificates
+        if not (host.policy.mtls and host.ca_pem) or host.denial:
+            return cls(host)  # an AuthTLSError renders no client-certificate directives
         crls = load_crls(host.crl_pem or b"")
         if host.crl_pem and not crls:
             raise ValueError(f"{host.policy.host}: ca.crl holds no PEM CRL")
@@ -207,7 +207,7 @@ def framing_refusal(names: ServerNames, request: Request, server: str) -> Answer
 
 def answer(names: ServerNames, conn: Connection, request: Request) -> Answer:
     """ngx_http_process_request_headers, ngx_http_process_request, then the server's
-    rewrite phase (match-CN) and the location (503 when denied, 404 or proxy)."""
+    rewrite phase (match-CN, then the AuthTLSError's `return 403;`) and the location (404 or proxy)."""
     current = conn.block.name if conn.block else DEFAULT_SERVER
     raw_host = request.header("host")
     host = validate_host(raw_host) if raw_host is not None else None
@@ -232,8 +232,8 @@ def answer(names: ServerNames, conn: Connection, request: Request) -> Answer:
             return refusal
     if block is not None and block.match_cn and not block.match_cn.search(conn.client.subject_dn):
         return Answer(403, server, request, upstream_name, CN_REFUSED, "text/plain")
-    if block is not None and block.host.denied:
-        return Answer(503, server, request, upstream_name, page(503))
+    if block is not None and block.host.denial:
+        return Answer(403, server, request, upstream_name, page(403))
     if block is None:
         return Answer(404, server, request, upstream_name, b"default backend - 404\n", "text/plain")
     return Answer(200, server, request, upstream_name, upstream=upstream_headers(block, conn.client, request, host))

@@ -29,6 +29,7 @@ from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
 from mtls_tui.lab.scenarios import SCENARIOS, Client
 from mtls_tui.model import MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.tui.session import Session
 
@@ -43,11 +44,11 @@ def gateway_hosts(objects: list[dict]) -> list[GatewayHost]:
         if policy.host == "*" or not policy.served:  # a dropped Ingress gives nginx no server for its host
             continue
         tls = snapshot.secret(policy.tls_secret) if policy.tls_secret else None
-        auth = snapshot.secret(policy.policy.secret) if policy.policy else None
+        auth = snapshot.secret(policy.policy.secret) if policy.policy and policy.client_checks else None
         hosts.append(GatewayHost(
             policy.policy or MtlsPolicy(policy.host),
             tls.get("tls.crt") if tls else None, tls.get("tls.key") if tls else None,
-            auth.get("ca.crt") if auth else None, auth.get("ca.crl") if auth else None, denied=policy.denied,
+            client_ca_file(auth) if auth else None, auth.get("ca.crl") if auth else None, denial=policy.denial,
         ))
     return hosts
 

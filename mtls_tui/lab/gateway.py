@@ -23,7 +23,8 @@ from mtls_tui.policy.nginx_directives import location_directives, server_directi
 class GatewayHost:
     """One host as the controller would serve it. No `tls_cert_pem`: no `tls:` entry.
 
-    PEM bytes, as a Secret's `tls.crt`, `tls.key`, `ca.crt` and `ca.crl` hold them.
+    PEM bytes, as a Secret's `tls.crt`, `tls.key`, `ca.crt` and `ca.crl` hold them; `ca_pem`
+    is the file the controller names in `ssl_client_certificate` (None: no client checks).
     """
 
     policy: MtlsPolicy
@@ -31,7 +32,7 @@ class GatewayHost:
     tls_key_pem: bytes | None = field(default=None, repr=False)
     ca_pem: bytes | None = None
     crl_pem: bytes | None = None
-    denied: bool = False  # the controller could not use the auth-tls annotations: 503 for every location
+    denial: str | None = None  # the server's AuthTLSError: `return 403;` for every request (nginx.tmpl)
 
 
 # ingress-nginx v1.x's default log-format-upstream, so the lab's controller logs read like a real one.
@@ -46,6 +47,10 @@ UPSTREAM_NAME = "default-meow-svc-80"
 
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-." else "_" for c in name)
+
+
+def _comment(text: str) -> str:
+    return " ".join(text.split())
 
 
 def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: int, fake: Issued) -> str:
@@ -71,7 +76,7 @@ def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: in
             write_file(Path(cert), host.tls_cert_pem)
             write_file(Path(key), host.tls_key_pem, private=True)
         mtls: list[str] = []
-        if host.policy.mtls and host.ca_pem and not host.denied:
+        if host.policy.mtls and host.ca_pem and not host.denial:
             write_file(Path(f"{stem}-ca.crt"), host.ca_pem)
             crl = None
             if host.crl_pem:
@@ -79,8 +84,9 @@ def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: in
                 write_file(Path(crl), host.crl_pem)
             mtls = server_directives(host.policy, f"{stem}-ca.crt", crl)
         proxy = location_directives(host.policy) if mtls else []
+        if host.denial:  # nginx.tmpl, template "SERVER": `# {{ AuthTLSError }}` and `return 403;` before any location
+            mtls = [f"# {_comment(host.denial)}", "return 403;"]
         location = "\n".join(
-            ["    return 503;  # Location denied (ingress-nginx's template)"] if host.denied else
             ["    proxy_http_version 1.1;", "    proxy_set_header Host $host;"]
             + [f"    {line}" for line in proxy]
             + [f"    proxy_pass http://127.0.0.1:{echo_port};"]

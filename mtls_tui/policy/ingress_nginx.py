@@ -13,13 +13,14 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from mtls_tui.certs.crl import controller_refusal
-from mtls_tui.certs.hostnames import name_matches
+from mtls_tui.certs.hostnames import certificate_covers
 from mtls_tui.model import (
     VERIFY_MODES, ClusterSnapshot, ControllerObj, Finding, IngressObj, MtlsPolicy, SecretObj, Severity,
 )
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
+from mtls_tui.policy.re2_syntax import re2_error
+from mtls_tui.policy.secret_store import StoredSecret, stored_secret
 
 PREFIX = "nginx.ingress.kubernetes.io/"
 AUTH_TLS_KEYS = (
@@ -32,17 +33,29 @@ GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True":
 REMOVED_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
 DEFAULTS = {"auth-tls-verify-client": "on", "auth-tls-verify-depth": "1", "auth-tls-pass-certificate-to-upstream": "false"}
 SSL_DIR = "/etc/ingress-controller/ssl"
+# parser/validators.go: BasicCharsRegex = "^[/" + alphaNumericChars + "]*$"
+BASIC_CHARS = re.compile(r"[/\-._~a-zA-Z0-9/:]*", re.ASCII)
+# authtls/main.go: redirectRegex
+REDIRECT = re.compile(r"(@[A-Za-z0-9_-]+|((https?://)?[A-Za-z0-9\-.]+(:\d+)?)?(/[A-Za-z0-9\-_.]+)*/?)", re.ASCII)
+GO_ATOI = re.compile(r"[+-]?[0-9]+", re.ASCII)
 
 
 @dataclass(frozen=True)
 class ParsedAuthTls:
-    """One Ingress's auth-tls annotations after the controller's parsing."""
+    """One Ingress's auth-tls annotations after the controller's parsing (`authtls.Parse`)."""
 
     ingress: IngressObj
     policy_fields: dict = field(default_factory=dict)  # secret, verify_client, ...; empty: no mTLS
     findings: tuple[Finding, ...] = ()
     dropped: bool = False  # a validation error: the controller ignores this Ingress entirely
-    denied: bool = False  # a parsing error: the controller answers 503 for its locations
+    denial: str | None = None  # `AuthTLSError`: the host's server answers 403 to every request
+    ca: bool = False  # the Secret gives a CA file: this Ingress can turn the client checks on
+    secret_unseen: bool = False  # the Secret could not be read here (manifests without it, RBAC)
+    stored: StoredSecret | None = None
+
+    @property
+    def denied(self) -> bool:
+        return self.denial is not None
 
 
 def _f(code: str, severity: Severity, title: str, detail: str, fix: str, ingress: IngressObj, *evidence: str) -> Finding:
@@ -91,13 +104,45 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
     return findings
 
 
-def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None) -> ParsedAuthTls:
+def _dropped(ingress: IngressObj, name: str, value: str, expected: str, example: str, why: str = "") -> Finding:
+    """`parser.checkAnnotation` failed: Extract returns the validation error and the store
+    keeps nothing of the Ingress (`annotations.go` Extract, `IsValidationError`)."""
+    return _f(
+        "annotation-invalid-value", Severity.ERROR, f"{name} '{value}' is not {expected}: the Ingress is ignored",
+        f"The annotation fails the controller's validation{why}; the controller logs 'validation error on ingress "
+        f"{ingress.ref}: annotation {name} contains invalid value' and drops the whole Ingress: no server, no "
+        "paths, no certificate for its hosts.",
+        _annotate(ingress, name, example), ingress, f"{PREFIX}{name}: {value}",
+    )
+
+
+def _denied(ingress: IngressObj, code: str, title: str, reason: str, detail: str, fix: str, value: str) -> Finding:
+    return _f(
+        code, Severity.ERROR, title,
+        f"{detail} The controller logs 'error reading Ingress annotation' ({reason}), and the host's server gets "
+        "`return 403;` before any location: every path of the host answers 403, with or without a client "
+        "certificate, the paths of other Ingresses on the host included.",
+        fix, ingress, f"{PREFIX}auth-tls-secret: {value}",
+    )
+
+
+def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
+                   snapshot: ClusterSnapshot | None = None) -> ParsedAuthTls:
+    """`authtls.Parse`, step by step and in its order: a denial returns before the later
+    annotations are validated, so a denied Ingress is never dropped for them."""
     get = lambda name: ingress.annotation(PREFIX + name)  # noqa: E731
     secret = get("auth-tls-secret")
     others = [k for k in AUTH_TLS_KEYS[1:] if get(k) is not None]
     findings: list[Finding] = []
-    if secret is None:
-        if others:
+    if secret is None or not secret.strip():
+        if secret is not None:  # parseString: empty content is skipped, as if absent
+            findings.append(_f(
+                "annotation-invalid-value", Severity.ERROR, "auth-tls-secret is empty: no client certificates asked",
+                "The controller skips an empty annotation value (InvalidAnnotationContent) and configures no mTLS "
+                "for this Ingress: requests without a certificate get in.",
+                _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"), ingress,
+            ))
+        elif others:
             findings.append(_f(
                 "annotation-invalid-value", Severity.WARNING,
                 "auth-tls annotations without auth-tls-secret: no client certificates asked",
@@ -105,27 +150,35 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None) -> Par
                 _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"), ingress,
             ))
         return ParsedAuthTls(ingress, {}, tuple(findings))
+    if not BASIC_CHARS.fullmatch(secret.replace(" ", "")) or "\r" in secret or "\n" in secret:
+        findings.append(_dropped(ingress, "auth-tls-secret", secret, "namespace/name in plain characters",
+                                 f"{ingress.namespace}/SECRET", " (BasicCharsRegex: letters, digits, - . _ ~ / :)"))
+        return ParsedAuthTls(ingress, {}, tuple(findings), dropped=True)
     parts = secret.split("/")
-    if len(parts) != 2 or not all(parts):
-        findings.append(_f(
-            "annotation-secret-format", Severity.ERROR, f"auth-tls-secret '{secret}' is not namespace/name",
-            "The controller cannot parse it (invalid format (namespace/name)), records an "
-            "AnnotationParsingFailed event, and answers 503 for this Ingress's locations.",
-            _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/{parts[-1] or 'SECRET'}"), ingress,
-            f"{PREFIX}auth-tls-secret: {secret}",
+    if len(parts) != 2:
+        findings.append(_denied(
+            ingress, "annotation-secret-format", f"auth-tls-secret '{secret}' is not namespace/name: the host answers 403",
+            f"invalid format (namespace/name) found in '{secret}'", "k8s.ParseNameNS needs exactly one '/'.",
+            _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/{parts[-1] or 'SECRET'}"), secret,
         ))
-        return ParsedAuthTls(ingress, {}, tuple(findings), denied=True)
-    if parts[0] != ingress.namespace and not (controller and controller.allow_cross_namespace):
-        findings.append(_f(
-            "annotation-cross-namespace", Severity.ERROR,
-            f"auth-tls-secret {secret} is in another namespace than the Ingress ({ingress.namespace})",
-            "Since v1.12 the controller refuses it (cross namespace secrets are not supported) unless it runs "
-            "with --allow-cross-namespace-resources; the Ingress's locations answer 503.",
+        return ParsedAuthTls(ingress, {}, tuple(findings), denial=f"invalid format (namespace/name) found in '{secret}'")
+    namespace = parts[0] or ingress.namespace
+    if namespace != ingress.namespace and not (controller and controller.allow_cross_namespace):
+        reason = "cross namespace secrets are not supported"
+        findings.append(_denied(
+            ingress, "annotation-cross-namespace",
+            f"auth-tls-secret {secret} is in another namespace than the Ingress ({ingress.namespace}): the host answers 403",
+            reason, "Since v1.12 the controller refuses it unless it runs with --allow-cross-namespace-resources.",
             f"kubectl get secret {parts[1]} -n {parts[0]} -o yaml | sed 's/namespace: {parts[0]}/namespace: {ingress.namespace}/' "
             f"| kubectl apply -f - && {_annotate(ingress, 'auth-tls-secret', ingress.namespace + '/' + parts[1])}",
-            ingress, f"{PREFIX}auth-tls-secret: {secret}",
+            secret,
         ))
-        return ParsedAuthTls(ingress, {}, tuple(findings), denied=True)
+        return ParsedAuthTls(ingress, {}, tuple(findings), denial=reason)
+    stored, unseen, denial = None, False, None
+    if snapshot is not None:
+        stored, unseen, denial = _auth_certificate(secret, snapshot)
+    if denial:
+        return ParsedAuthTls(ingress, {}, tuple(findings), denial=denial, stored=stored)
 
     fields: dict = {"secret": secret}
     verify = get("auth-tls-verify-client")
@@ -138,22 +191,19 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None) -> Par
         findings.append(_f(
             "annotation-invalid-value", Severity.WARNING,
             f"auth-tls-verify-client '{verify}' is not a mode: the controller uses 'on'",
-            f"Valid values: {', '.join(VERIFY_MODES)}. Anything else silently becomes on.",
+            f"Valid values: {', '.join(VERIFY_MODES)} (case-sensitive). Anything else silently becomes on.",
             _annotate(ingress, "auth-tls-verify-client", "on"), ingress,
         ))
     depth_text = get("auth-tls-verify-depth")
     depth = 1
     if depth_text is not None:
-        try:
-            depth = int(depth_text.strip())
-        except ValueError:
-            depth = 0
+        depth = int(depth_text) if GO_ATOI.fullmatch(depth_text) else 0  # strconv.Atoi: no spaces, no '_'
         if depth == 0:
             depth = 1
             findings.append(_f(
                 "annotation-invalid-value", Severity.WARNING,
                 f"auth-tls-verify-depth '{depth_text}' becomes 1",
-                "A value that is not a whole number, or 0, silently becomes the default depth 1.",
+                "A value that is not a whole number (Go's strconv.Atoi), or 0, silently becomes the default depth 1.",
                 _annotate(ingress, "auth-tls-verify-depth", "1"), ingress,
             ))
         elif depth < 0:
@@ -164,44 +214,72 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None) -> Par
                 _annotate(ingress, "auth-tls-verify-depth", "1"), ingress,
             ))
     fields["verify_depth"] = depth
-    dropped = False
-    for name, (field_name, parse, expected, example) in VALIDATED.items():
+    for name, (field_name, parse, expected, example, why) in VALIDATED.items():
         value = get(name)
-        if value is None:
+        if value is None or value == "":  # checkAnnotation: empty values are not validated, parseString skips them
             continue
         parsed = parse(value)
         if parsed is not None:
             fields[field_name] = parsed
             continue
-        dropped = True
+        findings.append(_dropped(ingress, name, value, expected, example, why(value) if callable(why) else why))
+        return ParsedAuthTls(ingress, {}, tuple(findings), dropped=True)
+    if any(c.isspace() for c in fields.get("error_page", "")):
         findings.append(_f(
-            "annotation-invalid-value", Severity.ERROR, f"{name} '{value}' is not {expected}",
-            "The annotation fails validation and the controller drops the whole Ingress.",
-            _annotate(ingress, name, example), ingress,
+            "annotation-invalid-value", Severity.ERROR,
+            f"auth-tls-error-page '{fields['error_page']}' has spaces: nginx refuses the configuration",
+            "The validator removes spaces before it checks the value, but the template writes it as given "
+            "(error_page 495 496 = …;), and nginx's configuration test fails: the controller keeps its last "
+            "good configuration and applies no change until the value is fixed.",
+            _annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"), ingress,
         ))
-    return ParsedAuthTls(ingress, fields, tuple(findings), dropped=dropped)
+    return ParsedAuthTls(ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored)
+
+
+def _auth_certificate(ref: str, snapshot: ClusterSnapshot) -> tuple[StoredSecret | None, bool, str | None]:
+    """`store.GetAuthCertificate`: (what the controller keeps, whether we could not see the
+    Secret, the denial when the controller cannot use it)."""
+    secret = snapshot.secret(ref)
+    if secret is None:
+        problem = snapshot.secret_problem(ref)
+        if (problem and problem.status == "forbidden") or not snapshot.controllers_known:
+            return None, True, None
+        return None, False, f"error obtaining certificate: local SSL certificate {ref} was not found"
+    stored = stored_secret(secret)
+    if stored.error:
+        return stored, False, f"error obtaining certificate: {stored.error}"
+    return stored, False, None
 
 
 def _error_page(value: str) -> str | None:
-    return value if re.match(r"^(https?://\S+|@[\w-]+)$", value) else None
+    """`redirectRegex` (authtls/main.go), matched after the validator removes spaces."""
+    compact = value.replace(" ", "")
+    return value.strip() if REDIRECT.fullmatch(compact) and "\n" not in value and "\r" not in value else None
 
 
 def _match_cn(value: str) -> str | None:
+    """`parser.CommonNameAnnotationValidator`: the prefix CN=, then Go's regexp (RE2 syntax)
+    must compile what follows it. nginx later matches the whole value with PCRE."""
     if not value.startswith("CN="):
         return None
-    try:
-        re.compile(value)
-    except re.error:
-        return None
-    return value
+    return value if re2_error(value[3:]) is None else None
 
 
-# Annotations whose bad values fail validation (the Ingress is dropped): the policy
-# field, the parser (None: invalid), what a valid value is, and an example for the fix.
+def _match_cn_why(value: str) -> str:
+    if not value.startswith("CN="):
+        return " (CommonNameAnnotationValidator: missing prefix 'CN=')"
+    return f" (Go's regexp refuses it: {re2_error(value[3:])})"
+
+
+# Annotations whose bad values fail validation (the Ingress is dropped), in the order
+# authtls.Parse reads them: the policy field, the parser (None: invalid), what a valid
+# value is, an example for the fix, and why a value fails.
 VALIDATED = {
-    "auth-tls-error-page": ("error_page", _error_page, "a URL or @location", "https://example.com/mtls-error"),
-    "auth-tls-pass-certificate-to-upstream": ("pass_certificate", GO_BOOLS.get, "a boolean", '"true"'),
-    "auth-tls-match-cn": ("match_cn", _match_cn, "CN=<regex>", '"CN=NAME"'),
+    "auth-tls-error-page": ("error_page", _error_page, "a URL or @location", "https://example.com/mtls-error",
+                            " (redirectRegex: no '?', '=' or '&')"),
+    "auth-tls-pass-certificate-to-upstream": ("pass_certificate", GO_BOOLS.get, "a boolean", '"true"',
+                                              " (Go's strconv.ParseBool)"),
+    "auth-tls-match-cn": ("match_cn", _match_cn, "CN=<regex>", '"CN=NAME"', _match_cn_why),
 }
 
 
@@ -219,9 +297,23 @@ def removed_api_finding(ingress: IngressObj) -> Finding | None:
 
 
 def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[ControllerObj | None, Finding | None]:
-    """Which ingress-nginx controller serves this Ingress, or the finding that says none does."""
+    """Which ingress-nginx controller serves this Ingress, or the finding that says none does.
+    Manifests hold no controller: an IngressClass among them that names another
+    controller still tells that ingress-nginx ignores the Ingress."""
     if not snapshot.controllers_known:
-        return None, None
+        klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
+        if klass is None or klass.controller == NGINX_CONTROLLER:
+            return None, None
+        return None, _f(
+            "ingress-class-mismatch", Severity.ERROR,
+            f"IngressClass {klass.name} belongs to {klass.controller}: ingress-nginx ignores this Ingress",
+            f"The Ingress asks for class {klass.name} via {ingress.class_source}, and that IngressClass names the "
+            f"controller {klass.controller}, not {NGINX_CONTROLLER}. ingress-nginx serves none of its hosts and "
+            "reads none of its nginx.ingress.kubernetes.io/ annotations.",
+            f"kubectl patch ingress {ingress.name} -n {ingress.namespace} --type merge -p "
+            f"'{{\"spec\":{{\"ingressClassName\":\"{_nginx_class(snapshot)}\"}}}}'",
+            ingress, f"IngressClass {klass.name}: spec.controller {klass.controller}",
+        )
     if not snapshot.controllers:
         return None, _f(
             "controller-not-found", Severity.ERROR, "no ingress-nginx controller found in the cluster",
@@ -258,9 +350,12 @@ def _nginx_class(snapshot: ClusterSnapshot) -> str:
     return next((c.name for c in snapshot.ingress_classes if c.controller == NGINX_CONTROLLER), "nginx")
 
 
-def secret_path(ref: str) -> str:
+def secret_path(ref: str, keypair: bool = True) -> str:
+    """The file `ssl_client_certificate` names: with a keypair the controller writes
+    tls.crt, tls.key and ca.crt into one `NS-NAME.pem` (ConfigureCACertWithCertAndKey);
+    a CA alone goes to `ca-NS-NAME.pem` (ConfigureCACert)."""
     namespace, _, name = ref.partition("/")
-    return f"{SSL_DIR}/{namespace}-{name}.pem"
+    return f"{SSL_DIR}/{namespace}-{name}.pem" if keypair else f"{SSL_DIR}/ca-{namespace}-{name}.pem"
 
 
 def crl_path(ref: str) -> str:
@@ -274,30 +369,45 @@ class HostPolicy:
     """One host (nginx `server`) as the controller configures it."""
 
     host: str
-    policy: MtlsPolicy | None  # None: TLS without client certificates
+    policy: MtlsPolicy | None  # the winning auth-tls annotations; None: no served Ingress asks
     ingresses: tuple[IngressObj, ...]
     mtls_from: IngressObj | None
-    tls_secret: str | None
+    tls_secret: str | None  # the Secret whose certificate the server presents; None: the fake certificate
     controller: ControllerObj | None
     findings: tuple[Finding, ...]
     directives: tuple[str, ...]
-    denied: bool = False  # an auth-tls annotation the controller could not use: its locations answer 503
+    denial: str | None = None  # the server's AuthTLSError: `return 403;` before any location
     served: bool = True  # False when every Ingress for the host was dropped (or serves another class): no server block
+    client_checks: bool = False  # ssl_verify_client is rendered: the winning Secret gave a CA file
+    unseen: tuple[str, ...] = ()  # inputs the verdict depends on that could not be read
+    denied_secret: str | None = None  # the auth-tls Secret the controller refused, when that is the denial
+    asks_mtls: bool = False  # a served Ingress for the host names an auth-tls Secret
+    controller_unseen: bool = False  # manifests: the controller is not among them; ingress-nginx is assumed
+
+    @property
+    def denied(self) -> bool:
+        return self.denial is not None
 
 
-def _order(ingress: IngressObj) -> tuple[str, str, str]:
-    """The controller's order: oldest first, then namespace/name."""
-    return (ingress.created, ingress.namespace, ingress.name)
+def _order(ingresses: list[IngressObj]) -> list[IngressObj]:
+    """`store.sortIngressSlice`: oldest creationTimestamp first; on equal timestamps the
+    greater `namespace/name` first (`return in > jn`)."""
+    by_name = sorted(ingresses, key=lambda i: f"{i.namespace}/{i.name}", reverse=True)
+    return sorted(by_name, key=lambda i: i.created)  # stable: ties keep the name order
 
 
 def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
     parsed: dict[str, ParsedAuthTls] = {}
     per_ingress: dict[str, list[Finding]] = {}
     controllers: dict[str, ControllerObj | None] = {}
-    for ingress in sorted(snapshot.ingresses, key=_order):
+    ignored: set[str] = set()
+    ordered = _order(list(snapshot.ingresses))
+    for ingress in ordered:
         controller, class_finding = serving_controller(ingress, snapshot)
         controllers[ingress.ref] = controller
-        result = parse_auth_tls(ingress, controller)
+        if class_finding is not None:
+            ignored.add(ingress.ref)
+        result = parse_auth_tls(ingress, controller, snapshot)
         parsed[ingress.ref] = result
         findings = wrong_prefix_findings(ingress) + list(result.findings)
         removed = removed_api_finding(ingress)
@@ -305,67 +415,206 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         per_ingress[ingress.ref] = findings
 
     hosts: dict[str, list[IngressObj]] = {}
-    for ingress in sorted(snapshot.ingresses, key=_order):
+    for ingress in ordered:
         for host in ingress.hosts:
             hosts.setdefault(host, []).append(ingress)
     reports = []
     for host, ingresses in hosts.items():
-        report = _host_policy(host, ingresses, parsed, per_ingress, controllers, snapshot)
+        served = [i for i in ingresses if not parsed[i.ref].dropped and i.ref not in ignored]
+        report = _host_policy(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
         if report is not None:
             reports.append(report)
     return reports
 
 
-def _host_policy(host, ingresses, parsed, per_ingress, controllers, snapshot) -> HostPolicy | None:
+def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj], parsed: dict[str, ParsedAuthTls],
+                 per_ingress: dict[str, list[Finding]], controllers: dict[str, ControllerObj | None],
+                 snapshot: ClusterSnapshot) -> HostPolicy | None:
+    """`getBackendServers` for one host: the first served Ingress with an auth-tls error sets the
+    server's AuthTLSError; the first whose Secret gives a CA file sets its client checks; the
+    first with a `tls:` section picks its certificate (`createServers`)."""
     findings: list[Finding] = [f for i in ingresses for f in per_ingress[i.ref]]
-    served = [i for i in ingresses if not parsed[i.ref].dropped and (controllers[i.ref] or not snapshot.controllers_known)]
     asking = [i for i in served if parsed[i.ref].policy_fields]
-    tls_entry = next(((i, t) for i in ingresses for t in i.tls if any(name_matches(h, host) for h in t.hosts)), None)
+    with_ca = [i for i in asking if parsed[i.ref].ca or parsed[i.ref].secret_unseen]
+    denied_by = next((i for i in served if parsed[i.ref].denied), None)
     wants_mtls = any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in ingresses)
-    if not asking and not tls_entry and not wants_mtls:
+    tls_from = next((i for i in served if i.tls), None) or next((i for i in ingresses if i.tls), None)
+    if not asking and not tls_from and not wants_mtls:
         return None
-    winner = asking[0] if asking else None
+    winner = with_ca[0] if with_ca else (asking[0] if asking else None)
     fields = parsed[winner.ref].policy_fields if winner else {}
     policy = MtlsPolicy(host, **fields) if winner else None
+    client_checks = bool(with_ca)
+    unseen: list[str] = []
     if winner:
         findings += _conflicts(host, winner, served, parsed)
-    tls_secret = f"{tls_entry[0].namespace}/{tls_entry[1].secret_name}" if tls_entry and tls_entry[1].secret_name else None
-    subject_ingress = winner or ingresses[0]
-    if tls_entry is None:
+    if denied_by is not None and len(served) > 1:
+        others = [i.ref for i in served if i.ref != denied_by.ref]
         findings.append(_f(
-            "tls-section-missing", Severity.ERROR if winner else Severity.WARNING,
-            f"{host} has no tls: entry: clients get the controller's fake certificate",
-            "Without a tls: entry naming this host the controller serves its default certificate "
-            "(CN 'Kubernetes Ingress Controller Fake Certificate'); clients that verify the server refuse it.",
-            f"kubectl patch ingress {subject_ingress.name} -n {subject_ingress.namespace} --type merge -p "
-            f"'{{\"spec\":{{\"tls\":[{{\"hosts\":[\"{host}\"],\"secretName\":\"{_secret_name(fields) or 'TLS-SECRET'}\"}}]}}}}'",
-            subject_ingress,
+            "mtls-host-conflict", Severity.ERROR,
+            f"{denied_by.ref}'s auth-tls error makes all of {host} answer 403, {', '.join(others)} included",
+            "The first Ingress for a host whose auth-tls annotations fail sets the server's AuthTLSError "
+            "(controller.go getBackendServers), and the template renders `return 403;` at server level: "
+            "every path of the host is refused, whatever the other Ingresses configure.",
+            f"kubectl annotate ingress {denied_by.name} -n {denied_by.namespace} {PREFIX}auth-tls-secret-  "
+            "# or fix the value, as its own finding says",
+            denied_by, f"denied: {parsed[denied_by.ref].denial}",
         ))
-    elif tls_secret is None:
-        findings.append(_f(
-            "tls-section-missing", Severity.WARNING, f"the tls: entry for {host} names no secretName",
-            "The controller serves its default (fake) certificate for this host.",
-            "add secretName to the tls: entry", tls_entry[0],
-        ))
+    tls_secret, tls_findings, tls_unseen = _tls_certificate(host, served, snapshot, bool(winner))
+    findings += tls_findings
+    unseen += tls_unseen
     if tls_secret:
-        findings += _secret_access(tls_secret, "TLS", subject_ingress, snapshot)
-    if policy:
+        findings += _secret_access(tls_secret, "TLS", tls_from or ingresses[0], snapshot)
+    if winner and policy is not None:
         findings += _secret_access(policy.secret, "auth-tls", winner, snapshot)
+        if parsed[winner.ref].secret_unseen:
+            unseen.append(f"Secret {policy.secret}")
+            if not snapshot.controllers_known and snapshot.secret_problem(policy.secret) is None:
+                findings.append(_not_in_manifests(policy.secret, winner))
         secret = snapshot.secret(policy.secret)
-        if secret is not None and secret.get("ca.crt") is None:
+        if secret is not None and not client_checks:
             findings.append(_missing_ca(host, secret, winner))
-    auth = snapshot.secret(policy.secret) if policy else None
+    for ingress in served:
+        result = parsed[ingress.ref]
+        if result.stored is not None and result.stored.error:
+            findings += _denied_secret_findings(host, ingress, result, snapshot)
+        elif result.denial and "was not found" in result.denial:
+            findings += _secret_access(ingress.annotation(PREFIX + "auth-tls-secret") or "", "auth-tls", ingress, snapshot)
+    denial = parsed[denied_by.ref].denial if denied_by else None
     directives: tuple[str, ...] = ()
-    if policy and (auth is None or auth.get("ca.crt") is not None):  # no ca.crt: the template renders no client checks
-        crl = crl_path(policy.secret) if auth and auth.get("ca.crl") else None
-        directives = tuple(server_directives(policy, secret_path(policy.secret), crl) + location_directives(policy))
+    if denial:
+        directives = (f"# {denial}", "return 403;")
+    elif policy and client_checks:
+        stored = parsed[winner.ref].stored if winner else None
+        keypair = stored.keypair if stored else True
+        crl = crl_path(policy.secret) if stored is None or stored.crl else None
+        if stored is None:  # unseen Secret: the keypair form, without a CRL we cannot know of
+            crl = None
+        directives = tuple(server_directives(policy, secret_path(policy.secret, keypair), crl) + location_directives(policy))
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
-    unusable = auth is None or (auth.get("ca.crt") is None and not _keypair(auth)) or bool(
-        auth.get("ca.crl") is not None and controller_refusal(auth.get("ca.crl") or b""))  # the controller keeps no copy of it
-    denied = any(parsed[i.ref].denied for i in served) or bool(
-        policy and unusable and not snapshot.secret_problem(policy.secret))
-    return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives, denied,
-                      served=bool(served))
+    return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives,
+                      denial=denial, served=bool(served), client_checks=client_checks and not denial,
+                      unseen=tuple(dict.fromkeys(unseen)),
+                      denied_secret=denied_by.annotation(PREFIX + "auth-tls-secret") if denied_by and parsed[denied_by.ref].stored else None,
+                      asks_mtls=any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in served),
+                      controller_unseen=not snapshot.controllers_known and bool(served))
+
+
+def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnapshot,
+                     mtls: bool) -> tuple[str | None, list[Finding], list[str]]:
+    """`createServers` and `extractTLSSecretName`: the first served Ingress for the host with a
+    `tls:` section decides. An entry whose `hosts` lists the host (case-insensitive, no
+    wildcards) names the Secret; failing that, any entry whose Secret's certificate covers the
+    host (Go's VerifyHostname: SANs only). That Secret must hold a usable keypair whose
+    certificate covers the host (SAN, then CN); otherwise the default (fake) certificate."""
+    owner = next((i for i in served if i.tls), None)
+    fake = Severity.ERROR if mtls else Severity.WARNING
+    if owner is None:
+        subject = served[0] if served else None
+        if subject is None:
+            return None, [], []
+        return None, [_f(
+            "tls-section-missing", fake, f"{host} has no tls: entry: clients get the controller's fake certificate",
+            "Without a tls: section the controller serves its default certificate (CN 'Kubernetes Ingress "
+            "Controller Fake Certificate'); clients that verify the server refuse it.",
+            f"kubectl patch ingress {subject.name} -n {subject.namespace} --type merge -p "
+            f"'{{\"spec\":{{\"tls\":[{{\"hosts\":[\"{host}\"],\"secretName\":\"TLS-SECRET\"}}]}}}}'",
+            subject,
+        )], []
+    exact = next((t for t in owner.tls for h in t.hosts if h.lower() == host.lower()), None)
+    unseen: list[str] = []
+    if exact is not None:
+        name = exact.secret_name
+    else:
+        name = None
+        for entry in owner.tls:
+            if not entry.secret_name:
+                continue
+            ref = f"{owner.namespace}/{entry.secret_name}"
+            cover = _keypair_covers(snapshot, ref, host, san_only=True)
+            if cover is None:
+                unseen.append(f"Secret {ref}")
+            if cover:
+                name = entry.secret_name
+                break
+    if not name:
+        listed = ", ".join(h for t in owner.tls for h in t.hosts) or "no hosts"
+        why = ("its tls: entry for the host names no secretName" if exact is not None else
+               f"its tls: entries list {listed}, not {host}, and no entry's certificate has {host} in its SANs")
+        if unseen and exact is None:
+            return None, [], unseen
+        return None, [_f(
+            "tls-section-missing", fake, f"{host} is served with the controller's fake certificate: {owner.ref} {why}",
+            f"The first Ingress for {host} with a tls: section ({owner.ref}) decides the certificate, and {why}. "
+            "Later Ingresses' tls: entries for the host are not consulted.",
+            f"kubectl patch ingress {owner.name} -n {owner.namespace} --type json -p "
+            f"'[{{\"op\":\"add\",\"path\":\"/spec/tls/-\",\"value\":{{\"hosts\":[\"{host}\"],\"secretName\":\"TLS-SECRET\"}}}}]'",
+            owner, f"tls: {[(list(t.hosts), t.secret_name) for t in owner.tls]}",
+        )], []
+    ref = f"{owner.namespace}/{name}"
+    cover = _keypair_covers(snapshot, ref, host, san_only=False)
+    if cover is False:
+        secret = snapshot.secret(ref)
+        stored = stored_secret(secret) if secret is not None else None
+        why = (stored.error if stored and stored.error else "it holds no keypair (tls.crt and tls.key)"
+               if stored and not stored.keypair else f"its certificate does not name {host} (SAN or CN)")
+        return None, [_f(
+            "tls-secret-unusable", fake, f"{host} is served with the controller's fake certificate: Secret {ref} cannot serve it",
+            f"The tls: entry names Secret {ref}, but {why}; the controller logs it and uses its default certificate.",
+            f"kubectl create secret tls {name} -n {owner.namespace} --cert=server.crt --key=server.key "
+            "--dry-run=client -o yaml | kubectl apply -f -",
+            owner, why,
+        )], []
+    return ref, [], ([f"Secret {ref}"] if cover is None and snapshot.secret(ref) is None and not snapshot.controllers_known else [])
+
+
+def _keypair_covers(snapshot: ClusterSnapshot, ref: str, host: str, san_only: bool) -> bool | None:
+    """Whether the Secret's keypair serves `host`; None when the Secret was not seen (or is
+    missing in a cluster, where `_secret_access` reports it)."""
+    secret = snapshot.secret(ref)
+    if secret is None:
+        return None
+    stored = stored_secret(secret)
+    if not stored.keypair:
+        return False
+    return certificate_covers(secret.get("tls.crt") or b"", host, san_only)
+
+
+def _not_in_manifests(ref: str, ingress: IngressObj) -> Finding:
+    namespace, _, name = ref.partition("/")
+    return _f(
+        "secret-not-in-manifests", Severity.WARNING, f"not checked: the auth-tls Secret {ref} is not among the files",
+        "Its ca.crt decides who gets in, and it was not read. If the cluster lacks it too, the controller logs "
+        f"'local SSL certificate {ref} was not found' and every path of the host answers 403; without a ca.crt "
+        "key, mTLS is quietly off.",
+        f"kubectl get secret {name} -n {namespace} -o yaml > {name}-secret.yaml  # then add it to --manifests",
+        ingress,
+    )
+
+
+def _denied_secret_findings(host: str, ingress: IngressObj, parsed: ParsedAuthTls, snapshot: ClusterSnapshot) -> list[Finding]:
+    """The auth-tls Secret exists but the controller refuses it (or it is missing: `_secret_access` says so)."""
+    ref = ingress.annotation(PREFIX + "auth-tls-secret") or ""
+    secret = snapshot.secret(ref)
+    stored = parsed.stored
+    if secret is None or stored is None or stored.error is None:
+        return []
+    if "contains no keypair or CA certificate" in stored.error:
+        return [_missing_ca(host, secret, ingress)]
+    if "CRL" in stored.error or stored.error.startswith("its first"):
+        return []  # crl-invalid (diagnose/revocation.py) names it
+    namespace, _, name = ref.partition("/")
+    return [_f(
+        "secret-unusable", Severity.ERROR, f"the controller refuses the auth-tls Secret {ref}: {host} answers 403",
+        f"store/backend_ssl.go getPEMCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
+        "no private key), and a tls.crt/tls.key beside it must be a matching pair. The Secret is unusable, so the "
+        "Ingress's auth-tls is denied and every path of the host answers 403.",
+        add_ca_command(ref) if "CA certificate" in stored.error or "creating SSL Cert: x509" in stored.error and not
+        secret.get("tls.crt") else
+        f"kubectl create secret generic {name} -n {namespace} --from-file=tls.crt=server.crt --from-file=tls.key=server.key "
+        "--from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -",
+        ingress, stored.error,
+    )]
 
 
 def _keypair(secret: SecretObj) -> bool:
@@ -375,9 +624,8 @@ def _keypair(secret: SecretObj) -> bool:
 def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
     """ingress-nginx keeps a Secret that holds a keypair even without ca.crt; the server
     then gets no CA file and the template renders no client checks: mTLS is off, quietly.
-    With neither, it refuses the Secret and the locations are denied."""
-    fix = (f"kubectl create secret generic {secret.name} -n {secret.namespace} --from-file=ca.crt=ca.crt "
-           "--from-file=tls.crt=server.crt --from-file=tls.key=server.key --dry-run=client -o yaml | kubectl apply -f -")
+    With neither, it refuses the Secret and the host answers 403."""
+    fix = add_ca_command(secret.ref)
     held = ", ".join(secret.keys) or "no keys"
     if _keypair(secret):
         return _f(
@@ -390,15 +638,17 @@ def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
         )
     return _f(
         "secret-missing-ca", Severity.ERROR, f"Secret {secret.ref} has no ca.crt key",
-        f"It holds {held}: no keypair and no CA. The controller logs 'Error obtaining X.509 certificate: ... contains "
-        "no keypair or CA certificate' and denies the host's locations (503).",
+        f"It holds {held}: no keypair and no CA. The controller logs 'error obtaining certificate: secret ... contains "
+        "no keypair or CA certificate', and every path of the host answers 403.",
         fix, ingress, f"keys: {held}",
     )
 
 
-def _secret_name(fields: dict) -> str | None:
-    secret = fields.get("secret")
-    return secret.split("/", 1)[1] if secret else None
+def add_ca_command(ref: str, ca_file: str = "ca.crt") -> str:
+    """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files."""
+    namespace, _, name = ref.partition("/")
+    return (f"kubectl patch secret {name} -n {namespace} --type merge -p "
+            f"\"{{\\\"data\\\":{{\\\"ca.crt\\\":\\\"$(base64 -w0 {ca_file})\\\"}}}}\"")
 
 
 def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: dict[str, ParsedAuthTls]) -> list[Finding]:
@@ -409,10 +659,12 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
             continue
         theirs = parsed[other.ref].policy_fields
         if theirs and theirs != mine:
+            changes_who = any(theirs.get(k) != mine.get(k) for k in ("secret", "verify_client", "verify_depth", "match_cn"))
             findings.append(_f(
-                "mtls-host-conflict", Severity.WARNING,
+                "mtls-host-conflict", Severity.ERROR if changes_who else Severity.WARNING,
                 f"{other.ref} sets different mTLS for {host}; {winner.ref} wins",
-                "mTLS is configured per host (nginx server), and the oldest Ingress that sets it wins; the "
+                "mTLS is configured per host (nginx server), and the first Ingress (oldest; on a tie, the greater "
+                "namespace/name) whose Secret gives a CA wins; the "
                 f"controller logs 'Server \"{host}\" is already configured for mutual authentication'.",
                 f"kubectl annotate ingress {other.name} -n {other.namespace} {PREFIX}auth-tls-secret- "
                 f"{PREFIX}auth-tls-verify-client- {PREFIX}auth-tls-verify-depth-  # keep one source of truth",
@@ -441,7 +693,7 @@ def _secret_access(ref: str, role: str, ingress: IngressObj, snapshot: ClusterSn
         )]
     if (problem and problem.status == "not-found") or (snapshot.secret(ref) is None and snapshot.controllers_known):
         consequence = ("the host gets the controller's fake certificate" if role == "TLS"
-                       else "the controller logs it and denies the host's locations (503)")
+                       else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403")
         return [_f(
             "secret-not-found", Severity.ERROR, f"the {role} Secret {ref} does not exist",
             f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",

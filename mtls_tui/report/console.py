@@ -202,7 +202,8 @@ def print_probe(console: Console, results: list[ProbeResult], findings: list[Fin
         console.print()
 
 
-STATE_STYLE = {"works": ("WORKS", "bold green"), "warning": ("WARNINGS", "bold yellow"), "broken": ("BROKEN", "bold red")}
+STATE_STYLE = {"works": ("WORKS", "bold green"), "broken": ("BROKEN", "bold red"),
+               "not enforced": ("NOT ENFORCED", "bold magenta"), "unverified": ("UNVERIFIED", "bold yellow")}
 
 
 def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostReport]) -> None:
@@ -213,7 +214,12 @@ def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostR
     for report in reports:
         word, style = STATE_STYLE[report.state]
         console.print()
-        console.print(Text.assemble((f"{word:9}", style), (report.host, "bold"), "  ", report.verdict))
+        warnings = sum(f.severity is Severity.WARNING for f in report.findings)
+        console.print(Text.assemble((f"{word} ", style), (report.host, "bold"), "  ", report.verdict,
+                                    (f"  ({warnings} warning{'s' * (warnings != 1)})" if warnings else "", "yellow")))
+        if policy_unchecked := [*report.policy.unseen] + (["the controller (not among the files: ingress-nginx assumed)"]
+                                                          if report.policy.controller_unseen else []):
+            console.print(Text(f"         not checked: {', '.join(policy_unchecked)}", style="dim"))
         policy = report.policy
         if policy.policy:
             p = policy.policy

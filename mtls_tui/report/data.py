@@ -57,7 +57,9 @@ def host_dict(report: HostReport) -> dict[str, Any]:
         "tls_secret": policy.tls_secret,
         "controller": policy.controller.ref if policy.controller else None,
         "directives": list(policy.directives),
-        "denied": policy.denied,  # the controller answers 503 for the host's locations
+        "denied": policy.denied,  # AuthTLSError: the host answers 403 to every request
+        "denial": policy.denial,
+        "unchecked": list(policy.unseen) + (["the controller (not among the files: ingress-nginx assumed)"] if policy.controller_unseen else []),
         "certificates": [{"secret_key": c.secret_key, "role": c.role, **c.facts.to_dict()} for c in report.certs],
         "probe": probe_dict(list(report.probe), [])["results"] if report.probe else [],
         "findings": [f.to_dict() for f in report.findings],

@@ -9,7 +9,8 @@ from textual.widgets.option_list import Option
 
 from mtls_tui.diagnose.hosts import HostReport
 
-MARKS = {"works": ("✔", "green", "works"), "warning": ("▲", "yellow", "works, warnings"), "broken": ("✖", "red", "broken")}
+MARKS = {"works": ("✔", "green", "works"), "broken": ("✖", "red", "broken"),
+         "not enforced": ("!", "magenta", "not enforced"), "unverified": ("?", "yellow", "unverified")}
 
 
 class HostList(OptionList):
@@ -24,6 +25,8 @@ class HostList(OptionList):
         self.clear_options()
         for report in reports:
             mark, style, word = MARKS[report.state]
+            warnings = sum(f.severity.value == "warning" for f in report.findings)
+            word += f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
             mtls = "" if report.policy.policy else " (TLS only)"
             label = Text.assemble((f"{mark} ", style), (report.host, "bold"), f"{mtls}\n  ", (word, style))
             self.add_option(Option(label, id=report.host))

@@ -1,0 +1,26 @@
+"""Whether Go's `regexp` would compile a pattern, judged by a real RE2.
+
+ingress-nginx validates `auth-tls-match-cn` with Go's `regexp.Compile`, which speaks
+RE2 syntax: no look-around, no back-references, repetition counts up to 1000. A
+hand-written check would drift; the RE2 library is the reference Go's package follows.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import re2
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False  # RE2 would print every refusal on stderr, over the screen
+
+
+@lru_cache(maxsize=512)
+def re2_error(pattern: str) -> str | None:
+    """RE2's reason for refusing `pattern`, or None when it compiles."""
+    try:
+        re2.compile(pattern, _OPTIONS)
+    except re2.error as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+    return None

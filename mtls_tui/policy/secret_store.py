@@ -1,0 +1,115 @@
+"""What ingress-nginx keeps of a Secret, and why it refuses one.
+
+The controller reads a Secret once (`store/backend_ssl.go`, `getPEMCertificate`) and
+every Ingress that names it sees the result: a keypair, a CA file, a CRL file, or an
+error. An auth-tls Secret that errors denies the host (403 for every path); a
+Secret that is kept without a CA file turns client checks off without a word. Both
+decisions live here, so the policy, the lab's gateway and the findings agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from mtls_tui.certs.crl import PEM_BLOCK, controller_refusal
+from mtls_tui.certs.keys import key_matches
+from mtls_tui.model import SecretObj
+
+KEY_BLOCK_TYPES = (b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY")
+
+
+@dataclass(frozen=True)
+class StoredSecret:
+    """The controller's copy of one Secret (`ingress.SSLCert`). `error`: the Secret is
+    refused, in the words the controller logs; then nothing else is kept."""
+
+    keypair: bool = False
+    ca: bool = False  # CAFileName is set: the template renders the client checks
+    crl: bool = False
+    error: str | None = None
+
+
+def _blocks(data: bytes) -> list[tuple[bytes, bytes]]:
+    return [(m.group(1), m.group(0)) for m in PEM_BLOCK.finditer(data)]
+
+
+def ca_refusal(ca: bytes) -> str | None:
+    """`ssl.CheckCACert`: every PEM block must parse as a certificate, and there must be one.
+    A DER file holds no PEM block; a private key pasted beside the CA fails to parse."""
+    blocks = _blocks(ca)
+    if not blocks:
+        return "error decoding CA certificate/s"
+    for kind, block in blocks:
+        try:
+            x509.load_pem_x509_certificate(block)
+        except ValueError:
+            return f"x509: malformed certificate (a {kind.decode()} block in ca.crt)"
+    return None
+
+
+def keypair_refusal(cert: bytes, key: bytes) -> str | None:
+    """`ssl.CreateSSLCert`: the first PEM block of tls.crt must be a certificate, and
+    `tls.X509KeyPair` must find a private key whose public key is the certificate's."""
+    blocks = _blocks(cert + b"\n" + key)
+    if not blocks:
+        return "no valid PEM formatted block found"
+    if blocks[0][0] != b"CERTIFICATE":
+        return "no certificate PEM data found, make sure certificate content starts with 'BEGIN CERTIFICATE'"
+    try:
+        leaf = x509.load_pem_x509_certificate(blocks[0][1])
+    except ValueError as exc:
+        return f"x509: {exc}"
+    key_block = next((b for kind, b in _blocks(key) if kind in KEY_BLOCK_TYPES), None)
+    if key_block is None:
+        return "certificate and private key does not have a matching public key: tls: failed to find any PEM data in key input"
+    try:
+        private = serialization.load_pem_private_key(key_block, None, unsafe_skip_rsa_key_validation=True)
+    except (ValueError, TypeError):
+        return "certificate and private key does not have a matching public key: tls: failed to parse private key"
+    if not key_matches(leaf, private):  # type: ignore[arg-type]
+        return "certificate and private key does not have a matching public key: tls: private key does not match public key"
+    return None
+
+
+def stored_secret(secret: SecretObj) -> StoredSecret:
+    """`getPEMCertificate`, branch by branch: a keypair (with or without ca.crt), a CA alone, or neither."""
+    cert, key, ca, crl = (secret.get(k) for k in ("tls.crt", "tls.key", "ca.crt", "ca.crl"))
+    if cert is not None and key is not None:
+        problem = keypair_refusal(cert, key)
+        if problem:
+            return StoredSecret(error=f"unexpected error creating SSL Cert: {problem}")
+        if not ca:  # `len(ca) > 0`: an empty ca.crt is no ca.crt
+            return StoredSecret(keypair=True)
+        problem = ca_refusal(ca)
+        if problem:
+            return StoredSecret(error=f"parsing CA certificate: {problem}")
+        problem = controller_refusal(crl) if crl else None
+        if problem:
+            return StoredSecret(error=f"error configuring CRL certificate: {problem}")
+        return StoredSecret(keypair=True, ca=True, crl=bool(crl))
+    if ca:
+        problem = ca_refusal(ca)
+        if problem:
+            return StoredSecret(error=f"unexpected error creating SSL Cert: {problem}")
+        problem = controller_refusal(crl) if crl else None
+        if problem:
+            return StoredSecret(error=problem)
+        return StoredSecret(ca=True, crl=bool(crl))
+    if secret.get("auth") is not None:
+        return StoredSecret(error="secret is used for authentication")
+    return StoredSecret(error=f"secret \"{secret.ref}\" contains no keypair or CA certificate")
+
+
+def client_ca_file(secret: SecretObj) -> bytes | None:
+    """The certificates in the file `ssl_client_certificate` names, None when the controller
+    writes none. With a keypair, `ConfigureCACertWithCertAndKey` writes tls.crt (and tls.key)
+    before ca.crt into that one file, so nginx trusts the server's certificates for clients
+    too; the key is left out here: nginx reads only the certificates of that file."""
+    stored = stored_secret(secret)
+    if not stored.ca:
+        return None
+    ca = secret.get("ca.crt") or b""
+    return (secret.get("tls.crt") or b"") + b"\n" + ca if stored.keypair else ca
