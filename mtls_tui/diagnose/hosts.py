@@ -4,14 +4,17 @@ client certificate the user brought, and what the probe saw, as one list of find
 
 from __future__ import annotations
 
+import re
+import shlex
 from dataclasses import dataclass
-from typing import Literal
 from datetime import datetime
 from functools import lru_cache
+from typing import Literal
 
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import key_matches
 from mtls_tui.certs.load import Material, load_material
+from mtls_tui.certs.openssl_binding import name_rfc2253
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.diagnose.probe import probe_findings
@@ -45,12 +48,12 @@ class HostReport:
     def not_enforced(self) -> str | None:
         """Why requests without a client certificate get in although the Ingress asks for
         certificates, or None. The probe's evidence first, then the controller's reading."""
-        lax = next((f for f in self.findings if f.code == "probe-mtls-not-enforced"), None)
-        if lax:
-            return lax.title
         policy = self.policy
         if policy.denied or not policy.served or not policy.asks_mtls:
             return None
+        lax = next((f for f in self.findings if f.code == "probe-mtls-not-enforced"), None)
+        if lax:
+            return lax.title
         if policy.policy is None:
             return "auth-tls-secret is empty: the controller configures no client checks"
         if not policy.client_checks and not policy.unseen:
@@ -161,7 +164,31 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     findings += rules.client_chain_findings(
         verdict, facts, [f.subject for f in ca_facts], where, files, ingress=ingress,
     )
+    if verdict.accepted and policy.policy.match_cn:
+        findings += match_cn_findings(policy.policy.match_cn, leaf.cert, where, ingress)
     return findings
+
+
+def match_cn_findings(match_cn: str, cert, where: "rules.Where", ingress: str) -> list[Finding]:
+    """nginx.tmpl's server-level `if ($ssl_client_s_dn !~ "<match-cn>") { return 403 ... }`, offline:
+    the whole subject DN as nginx prints it (RFC 2253), matched unanchored. nginx uses PCRE; Python's
+    `re` agrees on the RE2 subset the controller lets through."""
+    dn = name_rfc2253(cert.subject.public_bytes())
+    try:
+        matched = re.search(match_cn, dn) is not None
+    except re.error:
+        return []
+    if matched:
+        return []
+    cn = next((part[3:] for part in dn.split(",") if part.startswith("CN=")), "NAME")
+    return [Finding(
+        "client-cert-cn-rejected", Severity.ERROR,
+        f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
+        "The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
+        "against the annotation's regex, unanchored, and answers 403 'client certificate unauthorized'.",
+        f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-match-cn={shlex.quote('CN=' + cn)} --overwrite",
+        where.label, (f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
+    )]
 
 
 def _ingress_arg(policy: HostPolicy) -> str:
@@ -200,7 +227,10 @@ def host_report(
     if client is not None and auth_secret is not None and policy.client_checks:  # no client checks: nothing is judged
         findings += client_findings(policy, auth_secret, client, now)
     if probe:
-        findings += probe_findings(probe, policy.policy, _ingress_arg(policy))
+        answers = probe_findings(probe, policy.policy, _ingress_arg(policy))
+        if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
+            answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
+        findings += answers
     return HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(sort_findings(_unique(findings))))
 
 

@@ -130,7 +130,7 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
                    snapshot: ClusterSnapshot | None = None) -> ParsedAuthTls:
     """`authtls.Parse`, step by step and in its order: a denial returns before the later
     annotations are validated, so a denied Ingress is never dropped for them."""
-    get = lambda name: ingress.annotation(PREFIX + name)  # noqa: E731
+    get = lambda name: _normalized(ingress.annotation(PREFIX + name))  # noqa: E731
     secret = get("auth-tls-secret")
     others = [k for k in AUTH_TLS_KEYS[1:] if get(k) is not None]
     findings: list[Finding] = []
@@ -194,7 +194,7 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
             f"Valid values: {', '.join(VERIFY_MODES)} (case-sensitive). Anything else silently becomes on.",
             _annotate(ingress, "auth-tls-verify-client", "on"), ingress,
         ))
-    depth_text = get("auth-tls-verify-depth")
+    depth_text = ingress.annotation(PREFIX + "auth-tls-verify-depth")  # parseInt: strconv.Atoi on the raw value
     depth = 1
     if depth_text is not None:
         depth = int(depth_text) if GO_ATOI.fullmatch(depth_text) else 0  # strconv.Atoi: no spaces, no '_'
@@ -215,12 +215,13 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
             ))
     fields["verify_depth"] = depth
     for name, (field_name, parse, expected, example, why) in VALIDATED.items():
-        value = get(name)
+        value = ingress.annotation(PREFIX + name)  # checkAnnotation validates the raw value
         if value is None or value == "":  # checkAnnotation: empty values are not validated, parseString skips them
             continue
         parsed = parse(value)
         if parsed is not None:
-            fields[field_name] = parsed
+            if parsed != "":  # parseString: a value empty once trimmed is skipped
+                fields[field_name] = _normalized(parsed) if isinstance(parsed, str) else parsed
             continue
         findings.append(_dropped(ingress, name, value, expected, example, why(value) if callable(why) else why))
         return ParsedAuthTls(ingress, {}, tuple(findings), dropped=True)
@@ -234,6 +235,11 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
             _annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"), ingress,
         ))
     return ParsedAuthTls(ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored)
+
+
+def _normalized(value: str | None) -> str | None:
+    """`parser.normalizeString`: every line of a string annotation is trimmed."""
+    return None if value is None else "\n".join(line.strip() for line in value.split("\n"))
 
 
 def _auth_certificate(ref: str, snapshot: ClusterSnapshot) -> tuple[StoredSecret | None, bool, str | None]:
