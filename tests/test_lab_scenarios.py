@@ -140,7 +140,11 @@ def test_closing_the_terminal_stops_the_lab(tmp_path: Path, nginx_binary: str) -
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True)
     try:
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not [p for p in set(temp.glob("mtls-tui-*")) - before if "nginx" in p.name]:
+        def both_made() -> bool:  # the lab's folder and its nginx's, in whichever order they appear
+            names = [p.name for p in set(temp.glob("mtls-tui-*")) - before]
+            return any("nginx" in n for n in names) and any("lab" in n for n in names)
+
+        while time.monotonic() < deadline and not both_made():
             time.sleep(0.1)
         ours = set(temp.glob("mtls-tui-*")) - before
         assert any("nginx" in p.name for p in ours) and any("lab" in p.name for p in ours)

@@ -77,6 +77,7 @@ class SecretInfo:
     type: str
     entries: tuple[SecretEntry, ...]
     origin: str
+    values: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)  # for the controller's reading; never shown
 
     @property
     def ref(self) -> str:
@@ -368,5 +369,5 @@ def _load_secret(obj: dict[str, Any], origin: str, password: bytes | None, depth
             crls=part.crls,
             notes=part.notes,
         )
-    info = SecretInfo(namespace, name, str(obj.get("type", "Opaque")), tuple(entries), label)
+    info = SecretInfo(namespace, name, str(obj.get("type", "Opaque")), tuple(entries), label, tuple(values.items()))
     return material + Material(origin, secrets=(info,))

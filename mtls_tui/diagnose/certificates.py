@@ -6,13 +6,15 @@ The seed's openssl commands are the reference for how a certificate is re-issued
 
 from __future__ import annotations
 
+import re
+
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from mtls_tui.certs.hostnames import name_matches
-from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity
+from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity, VerifyError
 
 SOON = timedelta(days=30)
 X509_V_ERR_CERT_HAS_EXPIRED = 10
@@ -194,6 +196,29 @@ def _cn_part(facts: CertFacts) -> str:
     return f"CN={facts.subject_cn}" if facts.subject_cn else "CN=NAME"
 
 
+def _intermediate_purpose_finding(error: VerifyError, leaf: CertFacts, files: Files, subject: str,
+                                  evidence: tuple[str, ...]) -> Finding:
+    """OpenSSL's check_chain_purposes tests every CA of the path for the ssl_client purpose: an
+    intermediate whose extendedKeyUsage lacks clientAuth fails with error 26 at its own depth.
+    The leaf is fine; the intermediate is re-issued (same key, same subject), and it signs."""
+    cn = next((part[3:] for part in error.subject.replace("/", ",").split(",") if part.strip().startswith("CN=")), "intermediate")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", cn.strip()).strip("-").lower() or "intermediate"
+    ext = "basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,cRLSign\\nextendedKeyUsage=clientAuth,serverAuth"
+    return Finding(
+        "client-cert-wrong-purpose", Severity.ERROR,
+        f"the intermediate {error.subject} is not allowed for client authentication",
+        f"OpenSSL checks the purpose of every CA in the chain: {error.subject} (depth {error.depth}) has an "
+        "extendedKeyUsage without clientAuth, so nginx refuses every client certificate it signed with (26:unsupported "
+        f"certificate purpose) and answers 400. The client certificate {leaf.subject} itself is fine. Re-issue the "
+        f"intermediate with clientAuth in its EKU (or with no EKU), signed by its issuer, with its own key "
+        f"({stem}.key) and the issuer's ({files.ca_key}); then put it where it was (the client's chain file or ca.crt).",
+        f"openssl x509 -x509toreq -in {stem}.crt -signkey {stem}.key | openssl x509 -req -sha256 -days 365 "
+        f"-CA {files.ca} -CAkey {files.ca_key} -CAcreateserial -extfile <(printf '{ext}') -out {stem}.crt.new "
+        f"&& mv {stem}.crt.new {stem}.crt",
+        subject, evidence,
+    )
+
+
 def file_of(label: str) -> str:
     """`client.crt:12` → `client.crt`, `bundle.der (DER)` → `bundle.der`."""
     head = label.split(" (", 1)[0]
@@ -272,7 +297,10 @@ def client_chain_findings(
             f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-depth={need} --overwrite",
             subject, (nginx_line, f"chain: {' → '.join(verdict.chain_subjects)}") + evidence,
         )]
-    if verdict.error_code == X509_V_ERR_INVALID_PURPOSE or any(e.code == X509_V_ERR_INVALID_PURPOSE for e in verdict.errors):
+    purpose_error = next((e for e in verdict.errors if e.code == X509_V_ERR_INVALID_PURPOSE), None)
+    if purpose_error is not None and purpose_error.depth > 0:
+        return [_intermediate_purpose_finding(purpose_error, leaf, files, subject, (nginx_line,) + evidence)]
+    if verdict.error_code == X509_V_ERR_INVALID_PURPOSE or purpose_error is not None:
         usages = ", ".join(leaf.extended_key_usage) or "none"
         return [Finding(
             "client-cert-wrong-purpose", Severity.ERROR,

@@ -16,7 +16,9 @@ from mtls_tui.certs.load import DER_CRL_NOTE, LoadedCert, LoadedKey, Material, S
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.errors import InputError, PassphraseNeeded
-from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity, sort_findings
+from mtls_tui.model import CertFacts, ChainVerdict, Finding, SecretObj, Severity, sort_findings
+from mtls_tui.policy.ingress_nginx import add_ca_command
+from mtls_tui.policy.secret_store import stored_secret
 
 ROLE_BY_SECRET_KEY = {"ca.crt": "ca", "tls.crt": "server"}
 
@@ -151,8 +153,34 @@ def inspect_inputs(
             findings += rules.server_chain_finding(server_verdict, leaf_facts, _where(server[0]), files)
 
     secrets = tuple(s for i in inputs if i.material for s in i.material.secrets)
+    findings += [f for s in secrets for f in auth_tls_secret_findings(s)]
     notes = tuple(n for i in inputs if i.material for n in i.material.notes)
     return InspectReport(tuple(views), secrets, verdict, tuple(sort_findings(findings)), notes, _key_views(inputs))
+
+
+def auth_tls_secret_findings(info: SecretInfo) -> list[Finding]:
+    """A Secret read on its own is most often the auth-tls Secret someone is debugging: say what
+    ingress-nginx makes of it as one (store/backend_ssl.go getPEMCertificate)."""
+    stored = stored_secret(SecretObj(info.namespace, info.name, info.type, info.values))
+    held = ", ".join(k for k, _ in info.values) or "no keys"
+    if stored.error:
+        code = "secret-missing-ca" if "no keypair or CA" in stored.error else "secret-unusable"
+        return [Finding(
+            code, Severity.ERROR, f"as an auth-tls Secret, ingress-nginx refuses {info.ref}: the host would answer 403",
+            f"getPEMCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
+            "every path of its host answers 403.",
+            add_ca_command(info.ref), info.origin, (f"keys: {held}",),
+        )]
+    if not stored.ca:
+        tls_typed = info.type == "kubernetes.io/tls"  # most often a plain TLS Secret, not meant for auth-tls
+        return [Finding(
+            "secret-missing-ca", Severity.WARNING if tls_typed else Severity.ERROR,
+            f"{info.ref} has no ca.crt: as an auth-tls Secret it turns mTLS off",
+            f"It holds {held}. ingress-nginx keeps the keypair, renders no client-certificate checks, and says so "
+            "only at -v=3 ('has no 'ca.crt' key, mutual authentication disabled'): clients without a certificate get in.",
+            add_ca_command(info.ref), info.origin, (f"keys: {held}",),
+        )]
+    return []
 
 
 def _key_views(inputs: list[Input]) -> tuple[KeyView, ...]:

@@ -1,0 +1,73 @@
+"""Blame the certificate that is wrong: an intermediate CA whose extendedKeyUsage lacks
+clientAuth fails OpenSSL's purpose check at its own depth (error 26 at depth 1), not at
+the client certificate's. The finding names the intermediate, its fix re-issues the
+intermediate (not the leaf), and the fix, run as printed, makes a real nginx accept.
+
+Source of the behaviour: OpenSSL crypto/x509/x509_vfy.c check_chain_purposes (every CA of
+the path is checked for the ssl_client purpose; X509_V_ERR_INVALID_PURPOSE at its depth).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from mtls_tui.cli import main
+from mtls_tui.lab.gateway import Gateway, GatewayHost
+from mtls_tui.model import MtlsPolicy, ProbeSpec
+from mtls_tui.sources.probe import run_probe
+
+MAKE = """
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 30 -subj '/CN=Blame Root' \
+  -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout issuing-ca.key -subj '/CN=Issuing CA' \
+  | openssl x509 -req -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 -out issuing-ca.crt \
+    -extfile <(printf 'basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,cRLSign\\nextendedKeyUsage=serverAuth')
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client.key -subj '/CN=blame-client' \
+  | openssl x509 -req -CA issuing-ca.crt -CAkey issuing-ca.key -CAcreateserial -days 20 -out leaf.crt \
+    -extfile <(printf 'extendedKeyUsage=clientAuth')
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -subj '/CN=blame.test' \
+  | openssl x509 -req -CA ca.crt -CAkey ca.key -CAcreateserial -days 20 -out server.crt \
+    -extfile <(printf 'subjectAltName=DNS:blame.test')
+cat leaf.crt issuing-ca.crt > client.crt
+"""
+
+
+def bash(folder: Path, command: str) -> None:
+    subprocess.run(["bash", "-c", command], cwd=folder, check=True, capture_output=True)
+
+
+def inspect(folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
+    code = main(["inspect", "--ca", str(folder / "ca.crt"), "--cert", str(folder / "client.crt"),
+                 "--key", str(folder / "client.key"), "--verify-depth", "2", "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def nginx_status(folder: Path, nginx_binary: str) -> int | None:
+    host = GatewayHost(MtlsPolicy("blame.test", secret="default/ca", verify_depth=2),
+                       (folder / "server.crt").read_bytes(), (folder / "server.key").read_bytes(),
+                       (folder / "ca.crt").read_bytes())
+    with Gateway([host], nginx_binary=nginx_binary) as gateway:
+        results = run_probe(ProbeSpec(gateway.url("blame.test"), resolve=gateway.resolve("blame.test"), insecure=True,
+                                      timeout=5, cert=str(folder / "client.crt"), key=str(folder / "client.key")))
+    return results[1].status
+
+
+@pytest.mark.nginx
+def test_an_intermediate_without_client_auth_is_blamed_and_its_fix_works(
+        tmp_path: Path, openssl_binary: str, nginx_binary: str, capsys: pytest.CaptureFixture[str]) -> None:
+    bash(tmp_path, MAKE)
+    assert nginx_status(tmp_path, nginx_binary) == 400  # the real nginx refuses the chain
+    code, report = inspect(tmp_path, capsys)
+    finding = next(f for f in report["findings"] if f["code"] == "client-cert-wrong-purpose")
+    assert code == 1 and "intermediate" in finding["title"] and "Issuing CA" in finding["title"]
+    assert "client.key" not in finding["fix"] and "issuing-ca.key" in finding["fix"]  # the leaf is not re-signed
+
+    bash(tmp_path, finding["fix"])  # exactly as printed
+    bash(tmp_path, "cat leaf.crt issuing-ca.crt > client.crt")  # the client sends the re-issued intermediate
+    code, report = inspect(tmp_path, capsys)
+    assert code == 0 and "client-cert-accepted" in {f["code"] for f in report["findings"]}
+    assert nginx_status(tmp_path, nginx_binary) == 200
