@@ -208,6 +208,8 @@ class ProbeResult:
     echo: tuple[tuple[str, str], ...] = ()
     failure: ProbeFailure | None = None
     server_verify_error: str | None = None
+    cert_requested: bool | None = None  # the server sent a CertificateRequest; None: not seen (no handshake)
+    acceptable_cas: tuple[str, ...] = ()  # the CA names in it (RFC 2253), as nginx takes them from ssl_client_certificate
     curl: str = ""
     openssl: str = ""
 
@@ -230,6 +232,7 @@ class ProbeSpec:
     key: str | None = None
     passphrase: bytes | None = field(default=None, repr=False)
     insecure: bool = False
+    no_sni: bool = False  # as `openssl s_client -noservername`: the handshake names no server
     timeout: float = 10.0
     headers: tuple[tuple[str, str], ...] = ()
     http2: bool = False
@@ -354,7 +357,8 @@ class ClusterSnapshot:
     secrets: tuple[SecretObj, ...] = ()
     secret_problems: tuple[SecretProblem, ...] = ()
     events: tuple[EventObj, ...] = ()
-    controllers_known: bool = True  # False for manifests: no controller to look for
+    controllers_known: bool = True  # False for manifests without the controller's Deployment
+    complete: bool = True  # a cluster (or the lab): what is not here does not exist; False for manifest files
 
     @cached_property
     def _secrets_by_ref(self) -> dict[str, SecretObj]:

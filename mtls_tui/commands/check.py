@@ -9,7 +9,7 @@ from mtls_tui.certs.load import Material
 from mtls_tui.commands import print_json
 from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.diagnose.reproduce import probe_target
-from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
+from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec, Severity
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.report.console import print_hosts, terminal_console
 from mtls_tui.report.data import hosts_dict
@@ -77,7 +77,7 @@ def print_report(snapshot: ClusterSnapshot, reports: list[HostReport], as_json: 
         print_json(hosts_dict(snapshot, reports))
     else:
         print_hosts(terminal_console(), snapshot, reports)
-    return 1 if any(r.state == "broken" for r in reports) else 0
+    return 1 if any(f.severity is Severity.ERROR for r in reports for f in r.findings) else 0
 
 
 def run(args: argparse.Namespace) -> int:

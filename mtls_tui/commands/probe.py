@@ -29,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=_seconds, default=10.0, metavar="SECONDS", help="for the whole probe (default 10)")
     parser.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'", help="extra request header")
     parser.add_argument("--http2", action="store_true", help="offer HTTP/2 (ALPN h2)")
+    parser.add_argument("--no-sni", action="store_true",
+                        help="send no TLS server name, as clients that connect by address do (openssl s_client -noservername)")
     parser.add_argument("--pass", dest="passphrase", metavar="PHRASE", help="pass phrase for the key or PKCS#12 (or env MTLS_TUI_PASS)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
     parser.set_defaults(run=run)
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     spec = ProbeSpec(
         url=args.url, resolve=args.resolve, cacert=args.cacert, cert=args.cert, key=args.key,
         passphrase=passphrase(args.passphrase), insecure=args.insecure, timeout=args.timeout,
-        headers=_headers(args.header), http2=args.http2,
+        headers=_headers(args.header), http2=args.http2, no_sni=args.no_sni,
     )
     results = run_probe(spec)
     findings = probe_findings(results)

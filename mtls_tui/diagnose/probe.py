@@ -8,6 +8,7 @@ client certificate is the diagnosis.
 
 from __future__ import annotations
 
+from mtls_tui.diagnose.reproduce import with_sni
 from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity
 
 NO_CERT_BODY = "No required SSL certificate was sent"
@@ -22,6 +23,10 @@ def _evidence(result: ProbeResult) -> tuple[str, ...]:
     verify = result.echoed("ssl-client-verify")
     if verify:
         lines.append(f"upstream saw ssl-client-verify: {verify}")
+    if result.cert_requested:
+        lines.append("the server asked for a client certificate from: " + ("; ".join(result.acceptable_cas) or "any CA (no names sent)"))
+    elif result.cert_requested is False:
+        lines.append("the server asked for no client certificate in the handshake")
     return tuple(lines)
 
 
@@ -122,7 +127,7 @@ def answer_findings(without: ProbeResult | None, with_cert: ProbeResult | None, 
     if without and not without.failure:
         findings += _without_cert_findings(without, with_cert, policy, ingress)
     if with_cert and not with_cert.failure:
-        findings += _with_cert_findings(with_cert, policy)
+        findings += _with_cert_findings(with_cert, policy, ingress)
     return findings
 
 
@@ -134,6 +139,36 @@ def _misdirected_answer(result: ProbeResult) -> bool:
     """421; or SNI and Host apart and an answer from another server: the no-certificate 400 of
     an mTLS server the handshake did not ask for, or the default server's 404."""
     return result.status == 421 or (_sni_differs(result) and (NO_CERT_BODY in result.body or result.status == 404))
+
+
+def _no_sni(result: ProbeResult) -> Finding:
+    host = result.host_header.split(":")[0]
+    return _finding(
+        "probe-no-sni", Severity.ERROR,
+        "the client sent no TLS server name (SNI): nginx never asked for the certificate",
+        "Without SNI nginx finishes the handshake in its default server, which asks for no client certificate; "
+        f"the Host header then picks {host}'s server, whose ssl_verify_client finds none and answers 400 'No required "
+        "SSL certificate was sent' (newer nginx: 421). The certificate is fine; the client must name the host in the "
+        "handshake (connect by name, not by address, or set the TLS server name).",
+        with_sni(result.curl, result.host_header, result.connect_to),
+        result,
+    )
+
+
+def _cert_not_forwarded(result: ProbeResult) -> Finding:
+    asked = {True: "it asked for a client certificate", False: "it never asked for a client certificate",
+             None: "whether it asked is unknown"}[result.cert_requested]
+    return _finding(
+        "probe-cert-not-forwarded", Severity.ERROR,
+        "the client certificate was sent, but nginx says none arrived: TLS ends before ingress-nginx",
+        f"SNI and Host agree, yet nginx answered 'No required SSL certificate was sent'. The server that finished our "
+        f"handshake is not the one that judged the request ({asked}): a load balancer or proxy in front of the "
+        "controller terminates TLS and opens its own connection without the client's certificate. Pass TCP through "
+        "to the controller (no TLS listener or certificate on the load balancer), or terminate mTLS at the load "
+        "balancer instead.",
+        "kubectl get svc -A -o wide | grep -i ingress  # the Service (and its load balancer) must pass TCP 443 through, not terminate TLS",
+        result,
+    )
 
 
 def _denied_answer(result: ProbeResult) -> bool:
@@ -216,13 +251,33 @@ def _inspect_command(result: ProbeResult, policy: MtlsPolicy | None) -> str:
             "  # ca.crt, ca.crl: the Secret's (leave out --crl when it has none)")
 
 
-def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None) -> list[Finding]:
+def _upstream_failed(result: ProbeResult, ingress: str) -> Finding:
+    """502 comes from nginx when the upstream leg fails: after the client's certificate was accepted."""
+    namespace = ingress.split(" -n ")[-1] if " -n " in ingress else "NAMESPACE"
+    return _finding(
+        "probe-upstream-failed", Severity.ERROR,
+        "HTTP 502: the client got through, the connection from nginx to the upstream failed",
+        "mTLS at the ingress passed; the upstream leg broke. When the application itself speaks HTTPS and asks for "
+        "a client certificate, nginx presents none unless the Ingress names one with proxy-ssl-secret, and the "
+        "controller's log says 'SSL_do_handshake() failed ... certificate required' (or 'handshake failure') "
+        "'while SSL handshaking to upstream'. Otherwise the log names the refused or timed-out upstream.",
+        f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/proxy-ssl-secret={namespace}/upstream-client "
+        "--overwrite  # upstream-client: a Secret with tls.crt, tls.key (and ca.crt) the upstream trusts",
+        result,
+    )
+
+
+def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None, ingress: str = "INGRESS") -> list[Finding]:
     if _misdirected_answer(result):
         return [_misdirected(result)]
     verify = result.echoed("ssl-client-verify")
     subject = result.echoed("ssl-client-subject-dn")
     issuer = result.echoed("ssl-client-issuer-dn")
-    if result.status == 421 or (result.status == 400 and NO_CERT_BODY in result.body):
+    if result.status == 400 and NO_CERT_BODY in result.body and result.sni is None:
+        return [_no_sni(result)]
+    if result.status == 400 and NO_CERT_BODY in result.body and result.status != 421:
+        return [_cert_not_forwarded(result)]
+    if result.status == 421:
         return [_misdirected(result)]
     if _denied_answer(result):
         return [_denied(result)]
@@ -278,6 +333,8 @@ def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None) -> list[
             "The request succeeded, but only an echoing upstream shows whether nginx verified the certificate.",
             "", result,
         )]
+    if result.status == 502:
+        return [_upstream_failed(result, ingress)]
     return [_finding(
         "probe-unexpected-status", Severity.WARNING, f"HTTP {result.status} with the client certificate",
         "Not an answer nginx gives for client certificates: it comes from the upstream or another proxy.",

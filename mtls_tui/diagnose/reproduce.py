@@ -72,7 +72,7 @@ def parse_target(spec: ProbeSpec) -> Target:
         if (r_host.lower(), r_port) != (host.lower(), port):
             raise InputError("--resolve", f"{spec.resolve} does not match the URL's {host}:{port} (curl would ignore it)")
         address = r_addr
-    return Target(host, port, address, path, None if _is_ip(host) else host)
+    return Target(host, port, address, path, None if _is_ip(host) or spec.no_sni else host)
 
 
 def _parse_resolve(value: str) -> tuple[str, int, str]:
@@ -86,9 +86,12 @@ def _parse_resolve(value: str) -> tuple[str, int, str]:
     return host, int(port_text), address
 
 
-def curl_command(spec: ProbeSpec, with_cert: bool) -> str:
+def curl_command(spec: ProbeSpec, with_cert: bool, target: Target | None = None) -> str:
+    """curl's own flags for the same request. curl has no switch to leave SNI out: without SNI
+    (`--no-sni`) it is sent to the address, with the Host header set, as such clients do."""
     args = ["curl", "-v"]
-    if spec.resolve:
+    no_sni = spec.no_sni and target is not None
+    if spec.resolve and not no_sni:
         args += ["--resolve", spec.resolve]
     if spec.insecure:
         args.append("-k")
@@ -98,18 +101,44 @@ def curl_command(spec: ProbeSpec, with_cert: bool) -> str:
         args += ["--cert", spec.cert]
         if spec.key:
             args += ["--key", spec.key]
-    for name, value in spec.headers:
+    headers = list(spec.headers)
+    if no_sni and not any(name.lower() == "host" for name, _ in headers):
+        headers.append(("Host", target.host_header))
+    for name, value in headers:
         args += ["-H", f"{name}: {value}"]
     if spec.http2:
         args.append("--http2")
-    args.append(spec.url)
+    args.append(target.request_url if no_sni else spec.url)
     return shlex.join(args)
+
+
+def with_sni(curl: str, result_host: str, connect_to: str) -> str:
+    """The same curl command, sent by name so that the handshake carries SNI: the address
+    URL and its Host header become the host's URL and a --resolve to that address."""
+    args = shlex.split(curl)
+    out: list[str] = []
+    skip = False
+    for index, arg in enumerate(args):
+        if skip:
+            skip = False
+            continue
+        if arg == "-H" and index + 1 < len(args) and args[index + 1].lower().startswith("host:"):
+            skip = True
+            continue
+        out.append(arg)
+    address, _, port = connect_to.rpartition(":")
+    name = result_host.rsplit(":", 1)[0] if result_host.count(":") == 1 else result_host
+    url = urlsplit(out[-1])
+    out[-1] = f"https://{name}:{port}{url.path or '/'}" + (f"?{url.query}" if url.query else "")
+    return shlex.join(out[:2] + ["--resolve", f"{name}:{port}:{address.strip('[]')}"] + out[2:])
 
 
 def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
     args = ["openssl", "s_client", "-quiet", "-connect", target.connect_to.replace(f"{target.address}:", f"[{target.address}]:") if ":" in target.address else target.connect_to]
     if target.sni:
         args += ["-servername", target.sni]
+    elif spec.no_sni:
+        args.append("-noservername")
     if not spec.insecure:
         args += ["-verify_return_error"] + (["-CAfile", spec.cacert] if spec.cacert else [])
         if target.sni:

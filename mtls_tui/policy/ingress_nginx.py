@@ -248,7 +248,7 @@ def _auth_certificate(ref: str, snapshot: ClusterSnapshot) -> tuple[StoredSecret
     secret = snapshot.secret(ref)
     if secret is None:
         problem = snapshot.secret_problem(ref)
-        if (problem and problem.status == "forbidden") or not snapshot.controllers_known:
+        if (problem and problem.status == "forbidden") or not snapshot.complete:
             return None, True, None
         return None, False, f"error obtaining certificate: local SSL certificate {ref} was not found"
     stored = stored_secret(secret)
@@ -475,7 +475,7 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
         findings += _secret_access(policy.secret, "auth-tls", winner, snapshot)
         if parsed[winner.ref].secret_unseen:
             unseen.append(f"Secret {policy.secret}")
-            if not snapshot.controllers_known and snapshot.secret_problem(policy.secret) is None:
+            if not snapshot.complete and snapshot.secret_problem(policy.secret) is None:
                 findings.append(_not_in_manifests(policy.secret, winner))
         secret = snapshot.secret(policy.secret)
         if secret is not None and not client_checks:
@@ -571,7 +571,7 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
             "--dry-run=client -o yaml | kubectl apply -f -",
             owner, why,
         )], []
-    return ref, [], ([f"Secret {ref}"] if cover is None and snapshot.secret(ref) is None and not snapshot.controllers_known else [])
+    return ref, [], ([f"Secret {ref}"] if cover is None and snapshot.secret(ref) is None and not snapshot.complete else [])
 
 
 def _keypair_covers(snapshot: ClusterSnapshot, ref: str, host: str, san_only: bool) -> bool | None:
@@ -697,7 +697,7 @@ def _secret_access(ref: str, role: str, ingress: IngressObj, snapshot: ClusterSn
             f"kubectl auth can-i get secrets -n {namespace}  # ask for get on secrets, or run check --manifests with the Secret",
             ingress, problem.message,
         )]
-    if (problem and problem.status == "not-found") or (snapshot.secret(ref) is None and snapshot.controllers_known):
+    if (problem and problem.status == "not-found") or (snapshot.secret(ref) is None and snapshot.complete):
         consequence = ("the host gets the controller's fake certificate" if role == "TLS"
                        else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403")
         return [_f(

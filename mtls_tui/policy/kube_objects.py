@@ -168,8 +168,10 @@ def event_from(obj: dict[str, Any]) -> EventObj:
     )
 
 
-def snapshot_from_objects(objects: list[dict[str, Any]], source: str, *, controllers_known: bool = True) -> ClusterSnapshot:
-    """A snapshot from plain objects: manifest files, or the lists the API returned."""
+def snapshot_from_objects(objects: list[dict[str, Any]], source: str, *, complete: bool = True) -> ClusterSnapshot:
+    """A snapshot from plain objects: manifest files (`complete` False: an object missing from
+    them may still exist, and the controller is known only when its Deployment is among them),
+    or the lists the API returned."""
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for obj in objects:
         if isinstance(obj, dict):
@@ -182,5 +184,6 @@ def snapshot_from_objects(objects: list[dict[str, Any]], source: str, *, control
         controllers=tuple(controllers),
         secrets=tuple(secret_from(o) for o in by_kind.get("Secret", [])),
         events=tuple(event_from(o) for o in by_kind.get("Event", [])),
-        controllers_known=controllers_known,
+        controllers_known=complete or bool(controllers),
+        complete=complete,
     )

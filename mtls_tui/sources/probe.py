@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
 import os
 import re
 import secrets
@@ -29,7 +30,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from mtls_tui import __version__
+from mtls_tui.certs.certificate_request import CERTIFICATE_REQUEST, acceptable_ca_names
 from mtls_tui.certs.facts import cert_facts
+from mtls_tui.certs.openssl_binding import name_rfc2253
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.reproduce import Target, curl_command, openssl_command, parse_target, sent_host
 from mtls_tui.errors import InputError
@@ -97,7 +100,7 @@ def _context(spec: ProbeSpec, identity: ClientIdentity | None, verify: bool) -> 
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if verify:
         _load_ca(context, spec)
-        context.check_hostname = True
+        context.check_hostname = not spec.no_sni  # without SNI only the chain is checked, not the name
         context.hostname_checks_common_name = True  # curl/OpenSSL fall back to the CN without SAN
     else:
         context.check_hostname = False
@@ -213,7 +216,7 @@ def _base(spec: ProbeSpec, target: Target, with_cert: bool, agent: str, verify: 
         label=LABELS[with_cert], url=spec.url, connect_to=target.connect_to, sni=target.sni,
         host_header=sent_host(spec, target), sent_client_cert=with_cert, user_agent=agent, verified_server=verify,
         cert_file=spec.cert if with_cert else None,
-        curl=curl_command(spec, with_cert), openssl=openssl_command(spec, target, with_cert),
+        curl=curl_command(spec, with_cert, target), openssl=openssl_command(spec, target, with_cert),
     )
 
 
@@ -222,6 +225,7 @@ async def _attempt(
 ) -> ProbeResult:
     base = _base(spec, target, identity is not None, agent, verify)
     context = _context(spec, identity, verify)
+    requests = _watch_certificate_requests(context)
     marks = _Marks()
     headers = {"Host": base["host_header"], "User-Agent": agent}
     headers.update((name, value) for name, value in spec.headers if name.lower() != "host")
@@ -246,9 +250,11 @@ async def _attempt(
         end = time.perf_counter()
     except (asyncio.TimeoutError, httpx.TimeoutException):
         return ProbeResult(**base, timings=marks.timings(None), failure=ProbeFailure(
-            "timeout", f"no progress within the probe's {spec.timeout:g}s while waiting for {marks.phase}"))
+            "timeout", f"no progress within the probe's {spec.timeout:g}s while waiting for {marks.phase}"),
+            **requests.evidence(marks.tls_done))
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-        return ProbeResult(**base, timings=marks.timings(None), failure=classify_exception(exc, target, marks.tls_done))
+        return ProbeResult(**base, timings=marks.timings(None), failure=classify_exception(exc, target, marks.tls_done),
+                           **requests.evidence(marks.tls_done))
     peer = ssl_object.getpeercert(binary_form=True) if ssl_object else None
     facts = cert_facts(x509.load_der_x509_certificate(peer)) if peer else None
     cipher = ssl_object.cipher() if ssl_object else None
@@ -267,7 +273,41 @@ async def _attempt(
         body=text,
         body_truncated=truncated,
         echo=tuple((m.group(1), m.group(2)) for m in ECHO_LINE.finditer(text)),
+        **requests.evidence(True),
     )
+
+
+class _CertificateRequests:
+    """The CertificateRequest messages of one handshake, seen through CPython's TLS message
+    callback (`SSLContext._msg_callback`, the hook behind `openssl s_client -msg`)."""
+
+    def __init__(self, available: bool) -> None:
+        self.available = available
+        self.names: list[tuple[bytes, ...]] = []
+
+    def __call__(self, conn: object, direction: str, version: object, content_type: object, msg_type: object,
+                 data: bytes) -> None:
+        if direction == "read" and msg_type == CERTIFICATE_REQUEST and content_type == ssl._TLSContentType.HANDSHAKE:
+            self.names.append(acceptable_ca_names(bytes(data), version == ssl.TLSVersion.TLSv1_3))
+
+    def evidence(self, handshake_done: bool) -> dict:
+        if self.names:
+            return {"cert_requested": True, "acceptable_cas": tuple(_dn(n) for n in self.names[0])}
+        return {"cert_requested": False if handshake_done and self.available else None}
+
+
+def _dn(der: bytes) -> str:
+    try:
+        return name_rfc2253(der)
+    except ValueError:
+        return "(a name OpenSSL cannot print)"
+
+
+def _watch_certificate_requests(context: ssl.SSLContext) -> _CertificateRequests:
+    watcher = _CertificateRequests(available=hasattr(ssl, "_TLSContentType"))
+    if watcher.available:
+        context._msg_callback = watcher  # type: ignore[attr-defined]
+    return watcher
 
 
 async def _read_body(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
@@ -292,9 +332,26 @@ async def _attempt_with_fallback(
     return result
 
 
+async def _by_address(target: Target) -> Target:
+    """Without SNI the handshake must go to an address: Python's TLS names no server for an IP
+    literal. A name that does not resolve is left for the attempt to report (dns)."""
+    try:
+        ipaddress.ip_address(target.address)
+        return target
+    except ValueError:
+        pass
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(target.address, target.port, type=socket.SOCK_STREAM)
+    except OSError:
+        return target
+    return replace(target, address=str(infos[0][4][0])) if infos else target
+
+
 async def probe(spec: ProbeSpec) -> list[ProbeResult]:
     """Without the client certificate, and with it when one is given. Raises InputError."""
     target = parse_target(spec)
+    if spec.no_sni:
+        target = await _by_address(target)
     check_cacert(spec)
     identity = load_identity(spec)
     probe_id = spec.probe_id or secrets.token_hex(4)

@@ -20,8 +20,7 @@ def load_snapshot(
         from mtls_tui.sources.manifests import read_manifests
 
         objects = read_manifests(manifests)
-        has_controller = any(o.get("kind") == "Deployment" for o in objects)
-        return snapshot_from_objects(objects, "manifests " + " ".join(manifests), controllers_known=has_controller)
+        return snapshot_from_objects(objects, "manifests " + " ".join(manifests), complete=False)
     from mtls_tui.sources.kube import KubeSource  # the Kubernetes client: only now
 
     source = KubeSource(context, namespace, kubeconfig)
