@@ -162,6 +162,9 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
         grid.add_row("Server cert", Text(f"{result.server_cert.subject}{fake}", style="bold red" if fake else ""))
     if result.server_verify_error:
         grid.add_row("Server check", Text(result.server_verify_error, style="yellow"))
+    if result.cert_requested is not None:
+        asked = ("yes, from " + ("; ".join(result.acceptable_cas) or "any CA")) if result.cert_requested else "no"
+        grid.add_row("Asked for cert", Text(asked, style="" if result.cert_requested else "yellow"))
     for name, value in result.echo:
         shown = value if len(value) <= 80 else value[:77] + "..."
         grid.add_row(name, Text(shown))
