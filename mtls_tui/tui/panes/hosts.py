@@ -26,9 +26,11 @@ class HostList(OptionList):
         for report in reports:
             mark, style, word = MARKS[report.state]
             warnings = sum(f.severity.value == "warning" for f in report.findings)
-            word += f", {warnings} warning{'s' * (warnings != 1)}" if warnings else ""
-            mtls = "" if report.policy.policy else " (TLS only)"
+            mtls = "" if report.policy.policy or report.policy.asks_mtls else " (TLS only)"
             label = Text.assemble((f"{mark} ", style), (report.host, "bold"), f"{mtls}\n  ", (word, style))
+            if warnings:
+                label.append("\n  ")
+                label.append(f"{warnings} warning{'s' * (warnings != 1)}", "yellow")
             self.add_option(Option(label, id=report.host))
         hosts = [r.host for r in reports]
         if hosts:
