@@ -26,6 +26,9 @@ class Severity(str, enum.Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
+FIX_PROGRAMS = frozenset({"kubectl", "openssl", "curl", "mtls-tui", "getent", "nc", "ip", "printf", "cat", "base64", "diff"})
+
+
 @dataclass(frozen=True)
 class Finding:
     """One diagnosis. `code` is a stable public identifier (see DESIGN.md)."""
@@ -37,6 +40,12 @@ class Finding:
     fix: str
     subject: str
     evidence: tuple[str, ...] = ()
+
+    @property
+    def is_command(self) -> bool:
+        """The fix is a shell command (what `c` copies), not prose: it starts with a program
+        the fixes use. A test holds every fix to this."""
+        return self.fix.split(" ", 1)[0] in FIX_PROGRAMS
 
     def to_dict(self) -> dict[str, Any]:
         return {

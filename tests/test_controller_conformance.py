@@ -324,6 +324,8 @@ def test_controller_rule(case: Case, pki: Pki, served) -> None:
     assert report.state == case.state, (case.cite, report.verdict, sorted(codes))
     if case.code:
         assert case.code in codes, (case.cite, report.verdict, sorted(codes))
+    prose = [f.fix for f in report.findings if f.fix and not f.is_command]
+    assert not prose, "a fix is a command that runs, never prose"
     if "depth" in case.extra:
         assert policy.policy.verify_depth == case.extra["depth"]
     if "pass_certificate" in case.extra:

@@ -349,10 +349,9 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
     if verdict.error_code in ISSUER_NOT_FOUND:
         missing = _missing_issuer(verdict, leaf)
         return (
-            f"If '{missing}' is an intermediate of your CA: send it with the client certificate "
-            f"(cat {cert_file} INTERMEDIATE.crt > client-chain.crt; curl --cert client-chain.crt) or append it to "
-            f"{files.ca} and update the Secret. Otherwise sign the client certificate with the CA the server trusts: "
-            + reissue_command("client", where, files, subject=_subj(leaf))
+            reissue_command("client", where, files, subject=_subj(leaf))
+            + f"  # signs it with the CA the server trusts; or, if '{missing}' is an intermediate of that CA, send it "
+            f"with the certificate (cat {cert_file} INTERMEDIATE.crt > client-chain.crt) or append it to {files.ca}"
         )
     crl = f" -crl_check_all -CRLfile {files.crl}" if verdict.error_code in CRL_PROBLEMS else ""
     return f"openssl verify -show_chain -purpose sslclient{crl} -CAfile {files.ca} -untrusted {cert_file} {cert_file}"

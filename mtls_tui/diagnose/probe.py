@@ -8,7 +8,7 @@ client certificate is the diagnosis.
 
 from __future__ import annotations
 
-from mtls_tui.diagnose.reproduce import with_sni
+from mtls_tui.diagnose.reproduce import curl_by_name
 from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity
 
 NO_CERT_BODY = "No required SSL certificate was sent"
@@ -62,12 +62,13 @@ def failure_findings(result: ProbeResult) -> list[Finding]:
         }
         return [_finding("probe-connect-failed", Severity.ERROR, f"cannot reach {result.connect_to}: {failure.kind}", failure.message, fixes[failure.kind], result)]
     if failure.kind.startswith("server-cert-"):
-        return [_finding(failure.kind, Severity.ERROR, f"the server certificate was refused: {failure.message}", failure.message, "compare the CA given with --cacert to the Secret's ca.crt/tls.crt issuer", result)]
+        return [_finding(failure.kind, Severity.ERROR, f"the server certificate was refused: {failure.message}", failure.message, f"openssl s_client -connect {result.connect_to} -servername {result.host_header.split(':')[0]} -showcerts </dev/null"
+                         "  # compare the chain's issuer with the CA given to --cacert", result)]
     fix = result.openssl
     if failure.kind == "not-tls":
         fix = f"curl -v http://{result.connect_to}/  # this port speaks plain HTTP: use the controller's HTTPS port"
     if failure.alert == "certificate_required":
-        fix = "the server requires a client certificate inside the handshake (not nginx's 400): probe with --cert/--key"
+        fix = result.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)  # asked in the handshake
     return [_finding("probe-handshake-failed", Severity.ERROR, f"TLS handshake with {result.connect_to} failed: {failure.kind}", failure.message, fix, result)]
 
 
@@ -79,7 +80,7 @@ def server_findings(result: ProbeResult, host: str) -> list[Finding]:
             f"the TLS name {result.sni} got the controller's fake certificate",
             f"The probe sent SNI {result.sni}, not {host}: no Ingress serves that name with a certificate, so the "
             f"controller answered with its fake one. It says nothing about the certificate of {host}.",
-            f"probe with {host} in the URL (and --resolve {host}:PORT:ADDRESS), so the SNI names the host",
+            curl_by_name(result.curl, host, result.connect_to),
             result,
         ))
     elif result.fake_certificate:
@@ -116,7 +117,7 @@ def _misdirected(result: ProbeResult) -> Finding:
         "probe-misdirected", Severity.ERROR,
         f"the TLS name {sni} and the Host header {result.host_header} select different server blocks",
         why,
-        f"probe with the host name in the URL (and --resolve {result.host_header.split(':')[0]}:PORT:ADDRESS), so SNI and Host agree",
+        curl_by_name(result.curl, result.host_header, result.connect_to),
         result,
     )
 
@@ -150,7 +151,7 @@ def _no_sni(result: ProbeResult) -> Finding:
         f"the Host header then picks {host}'s server, whose ssl_verify_client finds none and answers 400 'No required "
         "SSL certificate was sent' (newer nginx: 421). The certificate is fine; the client must name the host in the "
         "handshake (connect by name, not by address, or set the TLS server name).",
-        with_sni(result.curl, result.host_header, result.connect_to),
+        curl_by_name(result.curl, result.host_header, result.connect_to),
         result,
     )
 

@@ -112,9 +112,10 @@ def curl_command(spec: ProbeSpec, with_cert: bool, target: Target | None = None)
     return shlex.join(args)
 
 
-def with_sni(curl: str, result_host: str, connect_to: str) -> str:
-    """The same curl command, sent by name so that the handshake carries SNI: the address
-    URL and its Host header become the host's URL and a --resolve to that address."""
+def curl_by_name(curl: str, host: str, connect_to: str) -> str:
+    """The same curl command sent to `host` by name, so that SNI and Host both name it: the URL
+    becomes the host's, a --resolve points it at the address the probe used, and the old
+    --resolve and Host header go."""
     args = shlex.split(curl)
     out: list[str] = []
     skip = False
@@ -122,12 +123,13 @@ def with_sni(curl: str, result_host: str, connect_to: str) -> str:
         if skip:
             skip = False
             continue
-        if arg == "-H" and index + 1 < len(args) and args[index + 1].lower().startswith("host:"):
+        nxt = args[index + 1] if index + 1 < len(args) else ""
+        if arg == "--resolve" or (arg == "-H" and nxt.lower().startswith("host:")):
             skip = True
             continue
         out.append(arg)
     address, _, port = connect_to.rpartition(":")
-    name = result_host.rsplit(":", 1)[0] if result_host.count(":") == 1 else result_host
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     url = urlsplit(out[-1])
     out[-1] = f"https://{name}:{port}{url.path or '/'}" + (f"?{url.query}" if url.query else "")
     return shlex.join(out[:2] + ["--resolve", f"{name}:{port}:{address.strip('[]')}"] + out[2:])

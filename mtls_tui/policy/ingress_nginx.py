@@ -296,8 +296,8 @@ def removed_api_finding(ingress: IngressObj) -> Finding | None:
         "ingress-api-removed", Severity.ERROR, f"{ingress.api_version} Ingress is no longer served (removed in Kubernetes 1.22)",
         "Use apiVersion networking.k8s.io/v1: spec.ingressClassName, and backends as "
         "service: {name: meow-svc, port: {number: 80}} with pathType: Prefix.",
-        "kubectl convert is gone; edit the manifest: apiVersion: networking.k8s.io/v1, "
-        "backend.serviceName/servicePort -> backend.service.name/port.number, add pathType: Prefix",
+        f"kubectl get ingress {ingress.name} -n {ingress.namespace} -o yaml > {ingress.name}.yaml  # then edit: apiVersion "
+        "networking.k8s.io/v1, backend.serviceName/servicePort -> backend.service.name/port.number, pathType: Prefix",
         ingress,
     )
 
@@ -681,7 +681,9 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
                 "mtls-host-conflict", Severity.WARNING,
                 f"{other.ref} has no auth-tls annotations, but its paths on {host} require client certificates too",
                 f"mTLS is per host, not per path: {winner.ref} turns it on for every location of {host}.",
-                "move the paths that must stay open to another host name", other,
+                f"kubectl get ingress {other.name} -n {other.namespace} -o jsonpath='{{.spec.rules[*].http.paths[*].path}}'"
+                "  # these paths need a client certificate too: move those that must stay open to another host name",
+                other,
             ))
     return findings
 

@@ -483,7 +483,7 @@ class MtlsApp(App[None]):
 
     def action_copy_fix(self) -> None:
         report = self._report()
-        fix = next((f.fix for f in (report.findings if report else ()) if f.fix), None)
+        fix = next((f.fix for f in (report.findings if report else ()) if f.is_command), None)
         if fix is None:
             self.notify("Nothing to fix for this host.")
             return
