@@ -26,7 +26,7 @@ class Severity(str, enum.Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-FIX_PROGRAMS = frozenset({"kubectl", "openssl", "curl", "mtls-tui", "getent", "nc", "ip", "printf", "cat", "base64", "diff"})
+FIX_PROGRAMS = frozenset({"kubectl", "openssl", "curl", "mtls-tui", "getent", "nc", "ip", "printf", "cat", "base64", "diff", "date"})
 
 
 @dataclass(frozen=True)

@@ -113,3 +113,16 @@ def test_a_ca_only_secret_fix_needs_no_server_files(seed, capsys: pytest.Capture
     finding = next(f for f in report["hosts"][0]["findings"] if f["code"] == "secret-missing-ca")
     assert "server.crt" not in finding["fix"] and "tls.key" not in finding["fix"] and "ca.crt" in finding["fix"]
     assert report["hosts"][0]["denied"] is True and code == 1
+
+
+def test_another_controllers_class_is_named_in_manifests_mode(seed, capsys: pytest.CaptureFixture[str]) -> None:
+    """store.go: an Ingress whose IngressClass names another controller is not listed by ingress-nginx;
+    the IngressClass among the files says so even without the controller."""
+    folder, pki = seed
+    ingress = meow_ingress()
+    ingress["spec"]["ingressClassName"] = "traefik"
+    klass = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "traefik"},
+             "spec": {"controller": "traefik.io/ingress-controller"}}
+    code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), klass, ingress]))
+    finding = next(f for f in report["hosts"][0]["findings"] if f["code"] == "ingress-class-mismatch")
+    assert "traefik.io/ingress-controller" in finding["title"] and code == 1

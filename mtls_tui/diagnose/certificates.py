@@ -22,6 +22,7 @@ X509_V_ERR_CERT_NOT_YET_VALID = 9
 X509_V_ERR_INVALID_PURPOSE = 26
 X509_V_ERR_CERT_REVOKED = 23
 ISSUER_NOT_FOUND = {2, 20, 21}
+SELF_SIGNED = {18, 19}  # a self-signed client certificate, or a chain ending in a root the server does not trust
 CRL_PROBLEMS = {3, 8, 11, 12}  # unable to get, signature failure, not yet valid, expired
 WEAK_HASHES = {"sha1", "md5", "md2", "md4"}
 
@@ -346,7 +347,7 @@ def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[
 
 def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], where: Where, files: Files) -> str:
     cert_file = where.file
-    if verdict.error_code in ISSUER_NOT_FOUND:
+    if verdict.error_code in ISSUER_NOT_FOUND | SELF_SIGNED:
         missing = _missing_issuer(verdict, leaf)
         return (
             reissue_command("client", where, files, subject=_subj(leaf))

@@ -8,12 +8,15 @@ client certificate is the diagnosis.
 
 from __future__ import annotations
 
+import ipaddress
+
 from mtls_tui.diagnose.reproduce import curl_by_name
 from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity
 
 NO_CERT_BODY = "No required SSL certificate was sent"
 BAD_CERT_BODY = "The SSL certificate error"
 CN_BODY = "client certificate unauthorized"
+PLAIN_HTTP_BODY = "The plain HTTP request was sent to HTTPS port"  # nginx's 497, answered as 400
 
 
 def _evidence(result: ProbeResult) -> tuple[str, ...]:
@@ -39,7 +42,7 @@ def _answer(result: ProbeResult) -> str:
 
 
 def _body_line(result: ProbeResult) -> str:
-    for marker in (NO_CERT_BODY, BAD_CERT_BODY, CN_BODY):
+    for marker in (NO_CERT_BODY, BAD_CERT_BODY, CN_BODY, PLAIN_HTTP_BODY):
         if marker in result.body:
             return marker
     return ""
@@ -74,7 +77,9 @@ def failure_findings(result: ProbeResult) -> list[Finding]:
 
 def server_findings(result: ProbeResult, host: str) -> list[Finding]:
     findings: list[Finding] = []
-    if result.fake_certificate and result.sni and result.sni.lower() != host.lower():
+    if result.fake_certificate and result.sni is None and not _is_address(host):
+        findings.append(_no_sni(result))  # the default server answered the handshake: the cause is the missing name
+    elif result.fake_certificate and result.sni and result.sni.lower() != host.lower():
         findings.append(_finding(
             "probe-fake-certificate", Severity.ERROR,
             f"the TLS name {result.sni} got the controller's fake certificate",
@@ -142,6 +147,14 @@ def _misdirected_answer(result: ProbeResult) -> bool:
     return result.status == 421 or (_sni_differs(result) and (NO_CERT_BODY in result.body or result.status == 404))
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
 def _no_sni(result: ProbeResult) -> Finding:
     host = result.host_header.split(":")[0]
     return _finding(
@@ -156,13 +169,16 @@ def _no_sni(result: ProbeResult) -> Finding:
     )
 
 
-def _cert_not_forwarded(result: ProbeResult) -> Finding:
+def _cert_not_forwarded(result: ProbeResult, plain_http: bool = False) -> Finding:
     asked = {True: "it asked for a client certificate", False: "it never asked for a client certificate",
              None: "whether it asked is unknown"}[result.cert_requested]
+    said = ("'The plain HTTP request was sent to HTTPS port': something in front decrypted our request and "
+            "forwarded it as plain HTTP to the controller's HTTPS port" if plain_http else
+            "'No required SSL certificate was sent'")
     return _finding(
         "probe-cert-not-forwarded", Severity.ERROR,
         "the client certificate was sent, but nginx says none arrived: TLS ends before ingress-nginx",
-        f"SNI and Host agree, yet nginx answered 'No required SSL certificate was sent'. The server that finished our "
+        f"SNI and Host agree, yet nginx answered {said}. The server that finished our "
         f"handshake is not the one that judged the request ({asked}): a load balancer or proxy in front of the "
         "controller terminates TLS and opens its own connection without the client's certificate. Pass TCP through "
         "to the controller (no TLS listener or certificate on the load balancer), or terminate mTLS at the load "
@@ -194,6 +210,8 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
                            ingress: str) -> list[Finding]:
     if _denied_answer(without):
         return [_denied(without)]
+    if without.status == 400 and PLAIN_HTTP_BODY in without.body:
+        return [_cert_not_forwarded(without, plain_http=True)]
     if _misdirected_answer(without):
         return [_misdirected(without)]
     if without.status == 400 and NO_CERT_BODY in without.body:
@@ -274,6 +292,8 @@ def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None, ingress:
     verify = result.echoed("ssl-client-verify")
     subject = result.echoed("ssl-client-subject-dn")
     issuer = result.echoed("ssl-client-issuer-dn")
+    if result.status == 400 and PLAIN_HTTP_BODY in result.body:
+        return [_cert_not_forwarded(result, plain_http=True)]
     if result.status == 400 and NO_CERT_BODY in result.body and result.sni is None:
         return [_no_sni(result)]
     if result.status == 400 and NO_CERT_BODY in result.body and result.status != 421:

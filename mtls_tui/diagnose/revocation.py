@@ -18,7 +18,11 @@ from mtls_tui.certs.facts import name_to_str
 from mtls_tui.diagnose.certificates import secret_update_command
 from mtls_tui.model import Finding, SecretObj, Severity
 
-NEW_CRL = "openssl ca -gencrl -config CA.cnf -out ca.crl"  # CA.cnf: the configuration of the CA that keeps the list
+# CA.cnf: the configuration of the CA that keeps the list. The new CRL goes first (ingress-nginx reads the
+# first block) and the others stay: ca.crl holds one CRL per CA of the path, and OpenSSL prefers the
+# current CRL of an issuer over a stale one beside it (x509_vfy.c get_crl_sk, CRL_SCORE_TIME).
+NEW_CRL = ("openssl ca -gencrl -config CA.cnf -out new.crl && (cat new.crl; cat ca.crl 2>/dev/null || true) > ca.crl.new "
+           "&& mv ca.crl.new ca.crl")
 
 
 @lru_cache(maxsize=64)
@@ -38,15 +42,18 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
         return [Finding(
             "crl-invalid", Severity.ERROR, f"the controller refuses Secret {secret.ref}: its ca.crl {refusal}",
             "ingress-nginx reads ca.crl with the Secret and refuses the whole Secret ('Error obtaining X.509 "
-            "certificate') unless its first PEM block is an X509 CRL it can parse: the Ingress's locations then "
-            "answer 503, and a tls: entry naming this Secret gets the fake certificate.",
+            "certificate') unless its first PEM block is an X509 CRL it can parse: every path of the host then "
+            "answers 403, and a tls: entry naming this Secret gets the fake certificate.",
             f"openssl crl -in ca.crl -noout -text  # a DER file: openssl crl -inform DER -in ca.crl -out ca.crl; then {update}",
             where,
         )]
     findings: list[Finding] = []
     crls = secret_crls(data)
+    current = {crl.issuer for crl in crls if crl.last_update_utc <= now and (crl.next_update_utc is None or crl.next_update_utc >= now)}
     for crl in crls:
         issuer = name_to_str(crl.issuer)
+        if crl.issuer in current:
+            continue  # OpenSSL takes that issuer's current CRL (get_crl_sk scores validity time first)
         if crl.next_update_utc is not None and crl.next_update_utc < now:
             findings.append(Finding(
                 "crl-expired", Severity.ERROR, f"the CRL of {issuer} in ca.crl expired on {crl.next_update_utc:%Y-%m-%d}",

@@ -316,9 +316,7 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
             f"The Ingress asks for class {klass.name} via {ingress.class_source}, and that IngressClass names the "
             f"controller {klass.controller}, not {NGINX_CONTROLLER}. ingress-nginx serves none of its hosts and "
             "reads none of its nginx.ingress.kubernetes.io/ annotations.",
-            f"kubectl patch ingress {ingress.name} -n {ingress.namespace} --type merge -p "
-            f"'{{\"spec\":{{\"ingressClassName\":\"{_nginx_class(snapshot)}\"}}}}'",
-            ingress, f"IngressClass {klass.name}: spec.controller {klass.controller}",
+            _class_fix(ingress, snapshot), ingress, f"IngressClass {klass.name}: spec.controller {klass.controller}",
         )
     if not snapshot.controllers:
         return None, _f(
@@ -346,14 +344,22 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         "ingress-class-mismatch", Severity.ERROR, f"no ingress-nginx controller serves class {wanted}",
         f"The Ingress asks for {wanted} via {ingress.class_source}; IngressClasses: {known}. ingress-nginx "
         f"controllers: {', '.join(c.ref + ' (' + c.controller_class + ')' for c in snapshot.controllers)}.",
-        f"kubectl patch ingress {ingress.name} -n {ingress.namespace} --type merge -p "
-        f"'{{\"spec\":{{\"ingressClassName\":\"{_nginx_class(snapshot)}\"}}}}'",
-        ingress,
+        _class_fix(ingress, snapshot), ingress,
     )
 
 
-def _nginx_class(snapshot: ClusterSnapshot) -> str:
-    return next((c.name for c in snapshot.ingress_classes if c.controller == NGINX_CONTROLLER), "nginx")
+def _class_fix(ingress: IngressObj, snapshot: ClusterSnapshot) -> str:
+    """Point the Ingress at an IngressClass of ingress-nginx; when none exists, make one first
+    (a class named after another controller's would change nothing)."""
+    def patch(name: str) -> str:
+        return (f"kubectl patch ingress {ingress.name} -n {ingress.namespace} --type merge -p "
+                f"'{{\"spec\":{{\"ingressClassName\":\"{name}\"}}}}'")
+    ours = next((c.name for c in snapshot.ingress_classes if c.controller == NGINX_CONTROLLER), None)
+    if ours:
+        return patch(ours)
+    name = "ingress-nginx-2" if any(c.name == "ingress-nginx" for c in snapshot.ingress_classes) else "ingress-nginx"
+    return (f"printf 'apiVersion: networking.k8s.io/v1\\nkind: IngressClass\\nmetadata:\\n  name: {name}\\nspec:\\n"
+            f"  controller: {NGINX_CONTROLLER}\\n' | kubectl apply -f - && {patch(name)}")
 
 
 def secret_path(ref: str, keypair: bool = True) -> str:
@@ -524,7 +530,7 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
             "Without a tls: section the controller serves its default certificate (CN 'Kubernetes Ingress "
             "Controller Fake Certificate'); clients that verify the server refuse it.",
             f"kubectl patch ingress {subject.name} -n {subject.namespace} --type merge -p "
-            f"'{{\"spec\":{{\"tls\":[{{\"hosts\":[\"{host}\"],\"secretName\":\"TLS-SECRET\"}}]}}}}'",
+            f"'{{\"spec\":{{\"tls\":[{{\"hosts\":[\"{host}\"],\"secretName\":\"{_serving_secret(snapshot, subject.namespace, host)}\"}}]}}}}'",
             subject,
         )], []
     exact = next((t for t in owner.tls for h in t.hosts if h.lower() == host.lower()), None)
@@ -544,6 +550,13 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
                 name = entry.secret_name
                 break
     if not name:
+        guess = _serving_secret(snapshot, owner.namespace, host)
+        if exact is not None:  # extractTLSSecretName returns this entry's empty name: give it one
+            fix = (f"kubectl patch ingress {owner.name} -n {owner.namespace} --type json -p "
+                   f"'[{{\"op\":\"add\",\"path\":\"/spec/tls/{owner.tls.index(exact)}/secretName\",\"value\":\"{guess}\"}}]'")
+        else:
+            fix = (f"kubectl patch ingress {owner.name} -n {owner.namespace} --type json -p "
+                   f"'[{{\"op\":\"add\",\"path\":\"/spec/tls/-\",\"value\":{{\"hosts\":[\"{host}\"],\"secretName\":\"{guess}\"}}}}]'")
         listed = ", ".join(h for t in owner.tls for h in t.hosts) or "no hosts"
         why = ("its tls: entry for the host names no secretName" if exact is not None else
                f"its tls: entries list {listed}, not {host}, and no entry's certificate has {host} in its SANs")
@@ -553,9 +566,7 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
             "tls-section-missing", fake, f"{host} is served with the controller's fake certificate: {owner.ref} {why}",
             f"The first Ingress for {host} with a tls: section ({owner.ref}) decides the certificate, and {why}. "
             "Later Ingresses' tls: entries for the host are not consulted.",
-            f"kubectl patch ingress {owner.name} -n {owner.namespace} --type json -p "
-            f"'[{{\"op\":\"add\",\"path\":\"/spec/tls/-\",\"value\":{{\"hosts\":[\"{host}\"],\"secretName\":\"TLS-SECRET\"}}}}]'",
-            owner, f"tls: {[(list(t.hosts), t.secret_name) for t in owner.tls]}",
+            fix, owner, f"tls: {[(list(t.hosts), t.secret_name) for t in owner.tls]}",
         )], []
     ref = f"{owner.namespace}/{name}"
     cover = _keypair_covers(snapshot, ref, host, san_only=False)
@@ -572,6 +583,15 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
             owner, why,
         )], []
     return ref, [], ([f"Secret {ref}"] if cover is None and snapshot.secret(ref) is None and not snapshot.complete else [])
+
+
+def _serving_secret(snapshot: ClusterSnapshot, namespace: str, host: str) -> str:
+    """A Secret of the namespace whose keypair serves `host`, for fixes; TLS-SECRET when none does."""
+    for secret in snapshot.secrets:
+        if secret.namespace == namespace and stored_secret(secret).keypair and certificate_covers(
+                secret.get("tls.crt") or b"", host, san_only=False):
+            return secret.name
+    return "TLS-SECRET"
 
 
 def _keypair_covers(snapshot: ClusterSnapshot, ref: str, host: str, san_only: bool) -> bool | None:
@@ -631,8 +651,11 @@ def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
     """ingress-nginx keeps a Secret that holds a keypair even without ca.crt; the server
     then gets no CA file and the template renders no client checks: mTLS is off, quietly.
     With neither, it refuses the Secret and the host answers 403."""
-    fix = add_ca_command(secret.ref)
+    misnamed = ca_under_another_key(secret)
+    fix = add_ca_command(secret.ref, from_key=misnamed)
     held = ", ".join(secret.keys) or "no keys"
+    if misnamed:
+        held += f" (the CA is under {misnamed}; the controller reads only the exact key ca.crt)"
     if _keypair(secret):
         return _f(
             "secret-missing-ca", Severity.ERROR,
@@ -650,11 +673,24 @@ def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
     )
 
 
-def add_ca_command(ref: str, ca_file: str = "ca.crt") -> str:
-    """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files."""
+def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = None) -> str:
+    """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files. With
+    `from_key`, the CA the Secret already holds under another name (CA.crt, ca.pem, …) is copied."""
     namespace, _, name = ref.partition("/")
+    source = (f"$(kubectl get secret {name} -n {namespace} -o jsonpath='{{.data.{from_key.replace('.', chr(92) + '.')}}}')"
+              if from_key else f"$(base64 -w0 {ca_file})")
     return (f"kubectl patch secret {name} -n {namespace} --type merge -p "
-            f"\"{{\\\"data\\\":{{\\\"ca.crt\\\":\\\"$(base64 -w0 {ca_file})\\\"}}}}\"")
+            f"\"{{\\\"data\\\":{{\\\"ca.crt\\\":\\\"{source}\\\"}}}}\"")
+
+
+def ca_under_another_key(secret: SecretObj) -> str | None:
+    """A key that holds the CA under a name the controller does not read (CA.crt, ca.pem, tls.ca…)."""
+    for key, value in secret.data:
+        if key == "ca.crt" or key in ("tls.crt", "tls.key"):
+            continue
+        if "ca" in key.lower() and b"-----BEGIN CERTIFICATE-----" in value:
+            return key
+    return None
 
 
 def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: dict[str, ParsedAuthTls]) -> list[Finding]:
@@ -672,8 +708,7 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
                 "mTLS is configured per host (nginx server), and the first Ingress (oldest; on a tie, the greater "
                 "namespace/name) whose Secret gives a CA wins; the "
                 f"controller logs 'Server \"{host}\" is already configured for mutual authentication'.",
-                f"kubectl annotate ingress {other.name} -n {other.namespace} {PREFIX}auth-tls-secret- "
-                f"{PREFIX}auth-tls-verify-client- {PREFIX}auth-tls-verify-depth-  # keep one source of truth",
+                _conflict_fix(other, mine, theirs),
                 other, f"wins: {winner.ref} {mine}", f"ignored: {other.ref} {theirs}",
             ))
         elif not theirs:
@@ -686,6 +721,22 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
                 other,
             ))
     return findings
+
+
+def _conflict_fix(other: IngressObj, mine: dict, theirs: dict) -> str:
+    """One source of truth for the host. When the ignored Ingress names another CA, its clients
+    keep working only if the winning Secret's ca.crt holds both CAs: bundle them first."""
+    drop = (f"kubectl annotate ingress {other.name} -n {other.namespace} {PREFIX}auth-tls-secret- "
+            f"{PREFIX}auth-tls-verify-client- {PREFIX}auth-tls-verify-depth-")
+    if theirs.get("secret") == mine.get("secret"):
+        return drop + "  # keep one source of truth"
+
+    def ca_of(ref: str) -> str:
+        namespace, _, name = ref.partition("/")
+        return f"kubectl get secret {name} -n {namespace} -o jsonpath='{{.data.ca\\.crt}}' | base64 -d"
+    bundle = (f"{ca_of(mine['secret'])} > ca-bundle.crt && echo >> ca-bundle.crt && {ca_of(theirs['secret'])} >> ca-bundle.crt"
+              f" && {add_ca_command(mine['secret'], 'ca-bundle.crt')}")
+    return f"{bundle} && {drop}  # both CAs in the winning Secret, then one source of truth"
 
 
 def _secret_access(ref: str, role: str, ingress: IngressObj, snapshot: ClusterSnapshot) -> list[Finding]:
