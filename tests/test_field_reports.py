@@ -1336,9 +1336,6 @@ SNI_MISTAKES = {  # the URL the user probed (its TLS name), with `-H "Host: <the
 }
 
 
-@pytest.mark.xfail(strict=True, reason="the SNI fixes (probe-no-sni, probe-misdirected, probe-fake-certificate) are the "
-                   "curl of the attempt without the certificate (the with-certificate finding is deduplicated away): "
-                   "no --cert/--key, so run as printed nginx answers 400 'No required SSL certificate was sent'")
 @pytest.mark.parametrize("mistake", sorted(SNI_MISTAKES))
 def test_l1_l2_printed_sni_fix_reaches_the_host(field: Field, tmp_path: Path, capsys, mistake: str) -> None:
     """https://github.com/nginx/nginx.org/pull/302 and https://github.com/nginx/kubernetes-ingress/issues/2608

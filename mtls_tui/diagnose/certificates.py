@@ -60,19 +60,20 @@ class Where:
     label: str
     file: str
     secret: str | None = None
+    secret_keys: tuple[str, ...] = ("ca.crt", "tls.crt", "tls.key")  # what the Secret holds, for the update
 
 
-SECRET_KEY_FILES = {"ca.crt": "ca.crt", "tls.crt": "server.crt", "tls.key": "server.key"}
+SECRET_KEY_FILES = {"ca.crt": "ca.crt", "tls.crt": "server.crt", "tls.key": "server.key", "ca.crl": "ca.crl"}
 
 
-def secret_update_command(secret: str, *, crl: bool = False) -> str:
+def secret_update_command(secret: str, *, keys: tuple[str, ...] = ("ca.crt", "tls.crt", "tls.key"), crl: bool = False) -> str:
+    """Writes the Secret again from the local files, with exactly the keys it holds: a CA-only
+    Secret must not gain tls.crt (the controller would then trust the server's certificate for
+    clients too: ConfigureCACertWithCertAndKey writes it into the CA file)."""
     namespace, _, name = secret.partition("/")
-    return (
-        f"kubectl create secret generic {name} -n {namespace} --from-file=tls.crt=server.crt "
-        "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt "
-        + ("--from-file=ca.crl=ca.crl " if crl else "")
-        + "--dry-run=client -o yaml | kubectl apply -f -"
-    )
+    wanted = [k for k in ("tls.crt", "tls.key", "ca.crt") if k in keys] + (["ca.crl"] if crl or "ca.crl" in keys else [])
+    files = " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted)
+    return f"kubectl create secret generic {name} -n {namespace} {files} --dry-run=client -o yaml | kubectl apply -f -"
 
 
 def sibling_file(path: str, suffix: str) -> str:
@@ -115,7 +116,7 @@ def reissue_command(role: str, where: Where, files: Files, *, extensions: str | 
                 f"-out {where.file}{ext}"
             )
     if where.secret:
-        command += " && " + secret_update_command(where.secret)
+        command += " && " + secret_update_command(where.secret, keys=where.secret_keys)
     return command
 
 

@@ -21,7 +21,7 @@ from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
 from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx import HostPolicy
+from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy
 
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
@@ -55,7 +55,9 @@ class HostReport:
         if lax:
             return lax.title
         if policy.policy is None:
-            return "auth-tls-secret is empty: the controller configures no client checks"
+            if any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in policy.ingresses):
+                return "auth-tls-secret is empty: the controller configures no client checks"
+            return "the auth-tls annotations carry a prefix ingress-nginx does not read: no client checks"
         if not policy.client_checks and not policy.unseen:
             return f"Secret {policy.policy.secret} has no ca.crt: the controller renders no client checks"
         if policy.policy.verify_client != "on":
@@ -126,7 +128,7 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
             facts = cert_facts(cert.cert)
             role = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
             certs.append(SecretCert(key, role, facts))
-            where = rules.Where(f"Secret {secret.ref}, key {key}", rules.SECRET_KEY_FILES[key], secret.ref)
+            where = rules.Where(f"Secret {secret.ref}, key {key}", rules.SECRET_KEY_FILES[key], secret.ref, secret.keys)
             issuers = ca_facts if role == "server" else []  # a server certificate signed by the Secret's own CA
             files = rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now))
             findings += rules.validity_findings(facts, where, role, files, now)

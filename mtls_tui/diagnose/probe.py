@@ -212,8 +212,8 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
         return [_denied(without)]
     if without.status == 400 and PLAIN_HTTP_BODY in without.body:
         return [_cert_not_forwarded(without, plain_http=True)]
-    if _misdirected_answer(without):
-        return [_misdirected(without)]
+    if _misdirected_answer(without):  # the fix is the curl with the certificate, when there is one
+        return [_misdirected(with_cert if with_cert and not with_cert.failure else without)]
     if without.status == 400 and NO_CERT_BODY in without.body:
         fix = "" if with_cert else without.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)
         return [_finding(
@@ -371,9 +371,9 @@ def probe_findings(results: list[ProbeResult], policy: MtlsPolicy | None = None,
     findings: list[Finding] = []
     for result in results:
         findings += failure_findings(result)
-    first_ok = next((r for r in results if not r.failure), None)
-    if first_ok:
-        findings += server_findings(first_ok, host)
+    answered = next((r for r in reversed(results) if not r.failure), None)  # with the certificate first: its curl is the fix
+    if answered:
+        findings += server_findings(answered, host)
     findings += answer_findings(without, with_cert, policy, ingress)
     return _dedupe(findings)
 

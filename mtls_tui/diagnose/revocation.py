@@ -36,7 +36,7 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
     if data is None:
         return []
     where = f"Secret {secret.ref}, key ca.crl"
-    update = secret_update_command(secret.ref, crl=True)
+    update = secret_update_command(secret.ref, keys=secret.keys, crl=True)
     refusal = controller_refusal(data)
     if refusal:
         return [Finding(

@@ -508,7 +508,7 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
                       denial=denial, served=bool(served), client_checks=client_checks and not denial,
                       unseen=tuple(dict.fromkeys(unseen)),
                       denied_secret=denied_by.annotation(PREFIX + "auth-tls-secret") if denied_by and parsed[denied_by.ref].stored else None,
-                      asks_mtls=any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in served),
+                      asks_mtls=any(key.endswith("auth-tls-secret") for i in served for key, _ in i.annotations),
                       controller_unseen=not snapshot.controllers_known and bool(served))
 
 
