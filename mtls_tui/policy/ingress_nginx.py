@@ -247,8 +247,7 @@ def _auth_certificate(ref: str, snapshot: ClusterSnapshot) -> tuple[StoredSecret
     Secret, the denial when the controller cannot use it)."""
     secret = snapshot.secret(ref)
     if secret is None:
-        problem = snapshot.secret_problem(ref)
-        if (problem and problem.status == "forbidden") or not snapshot.complete:
+        if _unseen(snapshot, ref):
             return None, True, None
         return None, False, f"error obtaining certificate: local SSL certificate {ref} was not found"
     stored = stored_secret(secret)
@@ -499,9 +498,7 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
     elif policy and client_checks:
         stored = parsed[winner.ref].stored if winner else None
         keypair = stored.keypair if stored else True
-        crl = crl_path(policy.secret) if stored is None or stored.crl else None
-        if stored is None:  # unseen Secret: the keypair form, without a CRL we cannot know of
-            crl = None
+        crl = crl_path(policy.secret) if stored is not None and stored.crl else None  # unseen: no CRL we know of
         directives = tuple(server_directives(policy, secret_path(policy.secret, keypair), crl) + location_directives(policy))
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
     return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives,
@@ -544,7 +541,7 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
                 continue
             ref = f"{owner.namespace}/{entry.secret_name}"
             cover = _keypair_covers(snapshot, ref, host, san_only=True)
-            if cover is None:
+            if cover is None and _unseen(snapshot, ref):  # in a cluster a missing Secret is skipped, as GetLocalSSLCert fails
                 unseen.append(f"Secret {ref}")
             if cover:
                 name = entry.secret_name
@@ -582,7 +579,13 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
             "--dry-run=client -o yaml | kubectl apply -f -",
             owner, why,
         )], []
-    return ref, [], ([f"Secret {ref}"] if cover is None and snapshot.secret(ref) is None and not snapshot.complete else [])
+    return ref, [], ([f"Secret {ref}"] if cover is None and _unseen(snapshot, ref) else [])
+
+
+def _unseen(snapshot: ClusterSnapshot, ref: str) -> bool:
+    """The Secret could not be read here: not among manifest files, or RBAC forbids it."""
+    problem = snapshot.secret_problem(ref)
+    return snapshot.secret(ref) is None and (not snapshot.complete or bool(problem and problem.status == "forbidden"))
 
 
 def _serving_secret(snapshot: ClusterSnapshot, namespace: str, host: str) -> str:
