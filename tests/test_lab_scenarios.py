@@ -131,8 +131,9 @@ def test_closing_the_terminal_stops_the_lab(tmp_path: Path, nginx_binary: str) -
     import tempfile
     import time
 
-    if not shutil.which("tmux"):
-        pytest.skip("tmux is not installed")
+    from tests.conftest import require
+
+    require("tmux", shutil.which("tmux"))
     temp = Path(tempfile.gettempdir())
     before = set(temp.glob("mtls-tui-*"))
     session = f"mtls-hup-{os.getpid()}"

@@ -222,8 +222,10 @@ async def page_shows_the_app(devtools: str, url: str) -> None:
                 await asyncio.sleep(0.2)
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="chromium is not installed")
 @pytest.mark.nginx
 def test_chromium_renders_the_app(tmp_path: Path, nginx_binary: str) -> None:
+    from tests.conftest import require
+
+    require("chromium", shutil.which("chromium"))  # a skip on a laptop, a failure in CI
     with served_lab(tmp_path / "pki", nginx_binary) as (port, _), headless_chromium(tmp_path / "chromium") as devtools:
         asyncio.run(asyncio.wait_for(page_shows_the_app(devtools, f"http://127.0.0.1:{port}/"), SESSION_TIMEOUT))
