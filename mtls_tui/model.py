@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from mtls_tui.safe_text import multi_line, one_line
+
 
 class Severity(str, enum.Enum):
     """`error` breaks mTLS; `warning` works here but breaks elsewhere or soon."""
@@ -40,6 +42,14 @@ class Finding:
     fix: str
     subject: str
     evidence: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Findings quote certificates, Ingresses and servers: their control characters are
+        shown, never sent to a terminal (safe_text), whichever view prints them."""
+        for name in ("title", "fix", "subject"):
+            object.__setattr__(self, name, one_line(getattr(self, name)))
+        object.__setattr__(self, "detail", multi_line(self.detail))
+        object.__setattr__(self, "evidence", tuple(one_line(e) for e in self.evidence))
 
     @property
     def is_command(self) -> bool:
@@ -97,6 +107,16 @@ class CertFacts:
     self_signed: bool
     crl_urls: tuple[str, ...]
     ocsp_urls: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        """A certificate's names are attacker-chosen text: shown, never interpreted."""
+        object.__setattr__(self, "subject", one_line(self.subject))
+        object.__setattr__(self, "issuer", one_line(self.issuer))
+        if self.subject_cn is not None:
+            object.__setattr__(self, "subject_cn", one_line(self.subject_cn))
+        sans = self.sans
+        object.__setattr__(self, "sans", SubjectAltNames(*(tuple(one_line(v) for v in values) for values in (
+            sans.dns, sans.ip, sans.uri, sans.email))))
 
     def time_left(self, now: datetime) -> timedelta:
         return self.not_after - now
@@ -221,6 +241,14 @@ class ProbeResult:
     acceptable_cas: tuple[str, ...] = ()  # the CA names in it (RFC 2253), as nginx takes them from ssl_client_certificate
     curl: str = ""
     openssl: str = ""
+
+    def __post_init__(self) -> None:
+        """What a server sent is shown with its control characters made visible."""
+        object.__setattr__(self, "body", multi_line(self.body))
+        object.__setattr__(self, "headers", tuple((one_line(k), one_line(v)) for k, v in self.headers))
+        object.__setattr__(self, "echo", tuple((one_line(k), one_line(v)) for k, v in self.echo))
+        if self.server_verify_error:
+            object.__setattr__(self, "server_verify_error", one_line(self.server_verify_error))
 
     def header(self, name: str) -> str | None:
         name = name.lower()

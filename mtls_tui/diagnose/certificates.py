@@ -15,6 +15,7 @@ from pathlib import PurePath
 
 from mtls_tui.certs.hostnames import name_matches
 from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity, VerifyError
+from mtls_tui.shell import arg, comment, subject_arg
 
 SOON = timedelta(days=30)
 X509_V_ERR_CERT_HAS_EXPIRED = 10
@@ -73,7 +74,7 @@ def secret_update_command(secret: str, *, keys: tuple[str, ...] = ("ca.crt", "tl
     namespace, _, name = secret.partition("/")
     wanted = [k for k in ("tls.crt", "tls.key", "ca.crt") if k in keys] + (["ca.crl"] if crl or "ca.crl" in keys else [])
     files = " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted)
-    return f"kubectl create secret generic {name} -n {namespace} {files} --dry-run=client -o yaml | kubectl apply -f -"
+    return f"kubectl create secret generic {arg(name)} -n {arg(namespace)} {files} --dry-run=client -o yaml | kubectl apply -f -"
 
 
 def sibling_file(path: str, suffix: str) -> str:
@@ -89,31 +90,40 @@ def _ago(delta: timedelta) -> str:
     return f"{int(seconds // 86400)} days"
 
 
-def reissue_command(role: str, where: Where, files: Files, *, extensions: str | None = None, subject: str = "/CN=NAME",
+def extfile(lines: list[str]) -> str:
+    """`-extfile` from lines that may carry outside values (a host in subjectAltName): printf
+    prints each quoted word as it is, so nothing in them is a format or a command."""
+    return " -extfile <(printf '%s\\n' " + " ".join(arg(line) for line in lines) + ")"
+
+
+def reissue_command(role: str, where: Where, files: Files, *, extensions: list[str] | None = None, cn: str | None = None,
                     new_key: bool = False, days: int = 365) -> str:
     """The seed's signing step for this certificate, optionally with an -extfile; with
     `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
+    subject = subject_arg(cn)
+    ca, ca_key, cert = arg(files.ca), arg(files.ca_key), arg(where.file)
     if role == "ca":
         command = (
-            f"openssl req -x509 -sha256 -newkey rsa:4096 -keyout {files.ca_key} -out {where.file} "
-            f"-days 356 -nodes -subj '{subject}'  # then re-sign every certificate it issued"
+            f"openssl req -x509 -sha256 -newkey rsa:4096 -keyout {ca_key} -out {cert} "
+            f"-days 356 -nodes -subj {subject}  # then re-sign every certificate it issued"
         )
     else:
         # A new request from the existing key, piped: no .csr file needs to exist.
-        ext = f" -extfile <(printf '{extensions}')" if extensions else ""
+        ext = extfile(extensions) if extensions else ""
         key_file = files.key_for(where.file)
+        key, new_key_file, new_cert = arg(key_file), arg(key_file + ".new"), arg(where.file + ".new")
         days = min(days, files.ca_days_left) if files.ca_days_left else days
         if new_key:  # written beside, moved over the old pair only once signing succeeded
             command = (
-                f"openssl req -new -newkey rsa:4096 -nodes -keyout {key_file}.new -subj '{subject}' | "
-                f"openssl x509 -req -sha256 -days {days} -CA {files.ca} -CAkey {files.ca_key} -CAcreateserial "
-                f"-out {where.file}.new{ext} && mv {key_file}.new {key_file} && mv {where.file}.new {where.file}"
+                f"openssl req -new -newkey rsa:4096 -nodes -keyout {new_key_file} -subj {subject} | "
+                f"openssl x509 -req -sha256 -days {days} -CA {ca} -CAkey {ca_key} -CAcreateserial "
+                f"-out {new_cert}{ext} && mv {new_key_file} {key} && mv {new_cert} {cert}"
             )
         else:
             command = (
-                f"openssl req -new -key {key_file} -subj '{subject}' | "
-                f"openssl x509 -req -sha256 -days {days} -CA {files.ca} -CAkey {files.ca_key} -CAcreateserial "
-                f"-out {where.file}{ext}"
+                f"openssl req -new -key {key} -subj {subject} | "
+                f"openssl x509 -req -sha256 -days {days} -CA {ca} -CAkey {ca_key} -CAcreateserial "
+                f"-out {cert}{ext}"
             )
     if where.secret:
         command += " && " + secret_update_command(where.secret, keys=where.secret_keys)
@@ -128,7 +138,7 @@ def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, n
             f"{facts.subject} expired {_ago(now - facts.not_after)} ago",
             f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC; OpenSSL (and so nginx) refuses it: "
             "'certificate has expired'.",
-            reissue_command(role, where, files, subject=_subj(facts)), subject,
+            reissue_command(role, where, files, cn=facts.subject_cn), subject,
             (f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC", f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC"),
         )]
     if facts.not_before > now:
@@ -138,7 +148,7 @@ def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, n
             f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC is in the future: a clock is wrong on the "
             "machine that issued it or on this one; OpenSSL refuses it: 'certificate is not yet valid'.",
             "date -u  # compare with the notBefore; fix the clock (timedatectl) or re-issue: "
-            + reissue_command(role, where, files, subject=_subj(facts)),
+            + reissue_command(role, where, files, cn=facts.subject_cn),
             subject, (f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC",),
         )]
     if facts.not_after - now < SOON:
@@ -146,7 +156,7 @@ def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, n
             "cert-expires-soon", Severity.WARNING,
             f"{facts.subject} expires in {_ago(facts.not_after - now)}",
             f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC.",
-            reissue_command(role, where, files, subject=_subj(facts)), subject,
+            reissue_command(role, where, files, cn=facts.subject_cn), subject,
         )]
     return []
 
@@ -158,8 +168,9 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
     findings: list[Finding] = []
     if facts.version == 1:
         ext = {
-            "client": "basicConstraints=CA:FALSE\\nextendedKeyUsage=clientAuth",
-            "server": f"basicConstraints=CA:FALSE\\nsubjectAltName=DNS:{files.host or facts.subject_cn or 'HOST'}\\nextendedKeyUsage=serverAuth",
+            "client": ["basicConstraints=CA:FALSE", "extendedKeyUsage=clientAuth"],
+            "server": ["basicConstraints=CA:FALSE", f"subjectAltName=DNS:{files.host or facts.subject_cn or 'HOST'}",
+                       "extendedKeyUsage=serverAuth"],
         }.get(role)
         findings.append(Finding(
             "cert-v1", Severity.WARNING,
@@ -167,7 +178,7 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
             "v1 certificates have no extensions (no SAN, no EKU, no basicConstraints). nginx accepts them; "
             "strict verifiers (Go, browsers, Python's cryptography) refuse them. The seed's "
             "`openssl x509 -req` commands make v1 certificates.",
-            reissue_command(role, where, files, extensions=ext, subject=_subj(facts)), subject,
+            reissue_command(role, where, files, extensions=ext, cn=facts.subject_cn), subject,
         ))
     if facts.key_type in ("RSA", "DSA") and facts.key_bits is not None and facts.key_bits < 2048:
         findings.append(Finding(
@@ -175,8 +186,8 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
             f"{facts.subject} has a {facts.key_bits}-bit {facts.key_type} key",
             "OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
             "2048 bits: 'EE/CA certificate key too weak'.",
-            f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {files.key_for(cert_file)} && "
-            + reissue_command(role, where, files, subject=_subj(facts)),
+            f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {arg(files.key_for(cert_file))} && "
+            + reissue_command(role, where, files, cn=facts.subject_cn),
             subject,
         ))
     if facts.signature_hash in WEAK_HASHES and not facts.self_signed:
@@ -185,17 +196,11 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
             f"{facts.subject} is signed with {facts.signature_hash.upper()}",
             f"Signature algorithm {facts.signature_algorithm}: OpenSSL 3 refuses SHA-1 and MD5 "
             "signatures at security level 1 and above ('ca md too weak').",
-            reissue_command(role, where, files, subject=_subj(facts)), subject,
+            reissue_command(role, where, files, cn=facts.subject_cn), subject,
         ))
     return findings
 
 
-def _subj(facts: CertFacts) -> str:
-    return "/" + _cn_part(facts)
-
-
-def _cn_part(facts: CertFacts) -> str:
-    return f"CN={facts.subject_cn}" if facts.subject_cn else "CN=NAME"
 
 
 def _intermediate_purpose_finding(error: VerifyError, leaf: CertFacts, files: Files, subject: str,
@@ -205,7 +210,7 @@ def _intermediate_purpose_finding(error: VerifyError, leaf: CertFacts, files: Fi
     The leaf is fine; the intermediate is re-issued (same key, same subject), and it signs."""
     cn = next((part[3:] for part in error.subject.replace("/", ",").split(",") if part.strip().startswith("CN=")), "intermediate")
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", cn.strip()).strip("-").lower() or "intermediate"
-    ext = "basicConstraints=critical,CA:TRUE\\nkeyUsage=critical,keyCertSign,cRLSign\\nextendedKeyUsage=clientAuth,serverAuth"
+    ext = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign", "extendedKeyUsage=clientAuth,serverAuth"]
     return Finding(
         "client-cert-wrong-purpose", Severity.ERROR,
         f"the intermediate {error.subject} is not allowed for client authentication",
@@ -215,7 +220,7 @@ def _intermediate_purpose_finding(error: VerifyError, leaf: CertFacts, files: Fi
         f"intermediate with clientAuth in its EKU (or with no EKU), signed by its issuer, with its own key "
         f"({stem}.key) and the issuer's ({files.ca_key}); then put it where it was (the client's chain file or ca.crt).",
         f"openssl x509 -x509toreq -in {stem}.crt -signkey {stem}.key | openssl x509 -req -sha256 -days 365 "
-        f"-CA {files.ca} -CAkey {files.ca_key} -CAcreateserial -extfile <(printf '{ext}') -out {stem}.crt.new "
+        f"-CA {arg(files.ca)} -CAkey {arg(files.ca_key)} -CAcreateserial{extfile(ext)} -out {stem}.crt.new "
         f"&& mv {stem}.crt.new {stem}.crt",
         subject, evidence,
     )
@@ -248,7 +253,7 @@ def outlives_issuer_findings(leaf: CertFacts, issuers: list[CertFacts], where: W
         f"{leaf.not_after:%Y-%m-%d}. From the CA's end nginx refuses the certificate ('certificate has expired' "
         "at depth 1) although the certificate itself still looks valid. The fix signs it again to end with "
         "the CA; renewing the CA (and re-signing everything it issued) is the lasting one.",
-        reissue_command("client" if where.file == files.cert else "server", where, files, subject=_subj(leaf),
+        reissue_command("client" if where.file == files.cert else "server", where, files, cn=leaf.subject_cn,
                         days=issuer_days_left(leaf, issuers, now) or 1),
         where.label, (f"CA notAfter {issuer.not_after:%Y-%m-%d %H:%M} UTC", f"certificate notAfter {leaf.not_after:%Y-%m-%d %H:%M} UTC"),
     )]
@@ -261,7 +266,7 @@ def key_mismatch_finding(cert_subject: str, cert_name: str, key_subject: str, ce
         f"The public key in {cert_subject} differs from the one derived from {key_subject}. A client "
         "sending this pair fails the handshake (the server cannot check the signature); a server "
         "(Secret tls.crt/tls.key) is not loaded by the controller.",
-        f"diff <(openssl x509 -noout -pubkey -in {cert_file}) <(openssl pkey -pubout -in {key_file})  "
+        f"diff <(openssl x509 -noout -pubkey -in {arg(cert_file)}) <(openssl pkey -pubout -in {arg(key_file)})  "
         "# find the key whose public key matches",
         key_subject,
         (f"certificate: {cert_subject}", f"key: {key_subject}"),
@@ -309,7 +314,7 @@ def client_chain_findings(
             f"{leaf.subject} is not allowed for client authentication",
             f"Its extended key usage ({usages}) lacks clientAuth; OpenSSL refuses it for the "
             "ssl_client purpose and nginx answers 400 'The SSL certificate error'.",
-            reissue_command("client", where, files, extensions="extendedKeyUsage=clientAuth", subject=_subj(leaf)),
+            reissue_command("client", where, files, extensions=["extendedKeyUsage=clientAuth"], cn=leaf.subject_cn),
             subject, (nginx_line,) + evidence,
         )]
     if verdict.error_code == X509_V_ERR_CERT_REVOKED:
@@ -318,7 +323,7 @@ def client_chain_findings(
             f"{leaf.subject} is revoked by the Secret's ca.crl",
             f"Serial {leaf.serial} is on the CRL of {leaf.issuer}; nginx (ssl_crl) answers 400 "
             "'The SSL certificate error'. A revoked certificate stays revoked: issue a new one, with a new key.",
-            reissue_command("client", where, files, subject=_subj(leaf), new_key=True),
+            reissue_command("client", where, files, cn=leaf.subject_cn, new_key=True),
             subject, (nginx_line,) + evidence,
         )]
     return [Finding(
@@ -351,12 +356,12 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
     if verdict.error_code in ISSUER_NOT_FOUND | SELF_SIGNED:
         missing = _missing_issuer(verdict, leaf)
         return (
-            reissue_command("client", where, files, subject=_subj(leaf))
-            + f"  # signs it with the CA the server trusts; or, if '{missing}' is an intermediate of that CA, send it "
+            reissue_command("client", where, files, cn=leaf.subject_cn)
+            + f"  # signs it with the CA the server trusts; or, if '{comment(missing)}' is an intermediate of that CA, send it "
             f"with the certificate (cat {cert_file} INTERMEDIATE.crt > client-chain.crt) or append it to {files.ca}"
         )
     crl = f" -crl_check_all -CRLfile {files.crl}" if verdict.error_code in CRL_PROBLEMS else ""
-    return f"openssl verify -show_chain -purpose sslclient{crl} -CAfile {files.ca} -untrusted {cert_file} {cert_file}"
+    return f"openssl verify -show_chain -purpose sslclient{crl} -CAfile {arg(files.ca)} -untrusted {arg(cert_file)} {arg(cert_file)}"
 
 
 def _missing_issuer(verdict: ChainVerdict, leaf: CertFacts) -> str:
@@ -398,7 +403,7 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
             "curl and nginx-era OpenSSL clients fall back to the CN, but browsers, Go (kubectl, "
             "Prometheus) and Python's httpx/requests with hostname checks refuse a certificate without "
             "SAN. The seed's openssl commands make such a certificate.",
-            reissue_command("server", where, files, extensions=f"subjectAltName=DNS:{target}\\nextendedKeyUsage=serverAuth", subject=_subj(facts)),
+            reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"], cn=facts.subject_cn),
             subject,
         ))
     if host:
@@ -409,7 +414,7 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
                 f"the server certificate does not cover {host}",
                 f"It names {names}; matched against {how}. Clients that check the name "
                 "(curl without -k, browsers) refuse the connection.",
-                reissue_command("server", where, files, extensions=f"subjectAltName=DNS:{host}", subject=_subj(facts)),
+                reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{host}"], cn=facts.subject_cn),
                 subject, (f"certificate names: {names}",),
             ))
     return findings
@@ -423,7 +428,7 @@ def server_chain_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, f
         "server-cert-untrusted", Severity.ERROR,
         f"the server certificate {leaf.subject} does not verify against {files.ca}: {verdict.reason}",
         f"A client given {files.ca} (curl --cacert {files.ca}) refuses the server; it works only with -k.",
-        f"openssl verify -show_chain -CAfile {files.ca} {where.file}",
+        f"openssl verify -show_chain -CAfile {arg(files.ca)} {arg(where.file)}",
         subject,
         tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors),
     )]
@@ -434,6 +439,6 @@ def unreadable_finding(where: str, problem: str, fix: str | None = None, detail:
     return Finding(
         "input-unreadable", Severity.ERROR, f"{where}: {problem}",
         detail or "This input is not a certificate, key, bundle or Secret manifest that could be read.",
-        fix or f"openssl storeutl -noout {file_of(where)}  # lists what the file holds, prints none of it",
+        fix or f"openssl storeutl -noout {arg(file_of(where))}  # lists what the file holds, prints none of it",
         where,
     )

@@ -21,7 +21,7 @@ from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
 from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy
+from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words
 
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
@@ -196,7 +196,7 @@ def match_cn_findings(match_cn: str, cert, where: "rules.Where", ingress: str) -
 def _ingress_arg(policy: HostPolicy) -> str:
     """The Ingress as kubectl names it in a fix command."""
     ingress = policy.mtls_from or (policy.ingresses[0] if policy.ingresses else None)
-    return f"{ingress.name} -n {ingress.namespace}" if ingress else "INGRESS"
+    return ingress_words(ingress) if ingress else "INGRESS"
 
 
 def host_report(

@@ -19,6 +19,7 @@ from mtls_tui.errors import InputError, PassphraseNeeded
 from mtls_tui.model import CertFacts, ChainVerdict, Finding, SecretObj, Severity, sort_findings
 from mtls_tui.policy.ingress_nginx import add_ca_command
 from mtls_tui.policy.secret_store import stored_secret
+from mtls_tui.shell import arg
 
 ROLE_BY_SECRET_KEY = {"ca.crt": "ca", "tls.crt": "server"}
 
@@ -201,7 +202,7 @@ def _der_crl(item: Input) -> Finding:
         "crl-invalid", Severity.ERROR, f"{item.name} is a DER CRL: nginx and ingress-nginx read PEM only",
         "nginx's ssl_crl refuses to start with it (X509_LOOKUP_load_file: no certificate or crl found) and "
         "ingress-nginx refuses the Secret; it is not applied to the verdict here either.",
-        f"openssl crl -inform DER -in {item.name} -out {item.name}.pem", item.name,
+        f"openssl crl -inform DER -in {arg(item.name)} -out {arg(item.name + '.pem')}", item.name,
     )
 
 
@@ -214,9 +215,9 @@ def _wrong_kind(item: Input) -> Finding | None:
     flag = "--" + item.role
     holds = item.material.describe()
     if want == "certificate" and item.material.keys:
-        fix = f"mtls-tui inspect --cert CERTIFICATE --key {item.name}  # this file is the key; give the certificate with --cert"
+        fix = f"mtls-tui inspect --cert CERTIFICATE --key {arg(item.name)}  # this file is the key; give the certificate with --cert"
     elif want == "private key" and item.material.certs:
-        fix = f"mtls-tui inspect --cert {item.name} --key KEY  # this file is a certificate; give its key with --key"
+        fix = f"mtls-tui inspect --cert {arg(item.name)} --key KEY  # this file is a certificate; give its key with --key"
     else:
         fix = None
     return rules.unreadable_finding(item.name, f"given as {flag} but holds {holds}, no {want}", fix,

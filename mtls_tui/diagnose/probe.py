@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 
 from mtls_tui.diagnose.reproduce import curl_by_name
+from mtls_tui.shell import arg, comment, join
 from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity
 
 NO_CERT_BODY = "No required SSL certificate was sent"
@@ -58,18 +59,18 @@ def failure_findings(result: ProbeResult) -> list[Finding]:
         return []
     if failure.kind in ("dns", "refused", "timeout", "unreachable"):
         fixes = {
-            "dns": f"getent hosts {result.host_header.split(':')[0]}  # or probe with --resolve HOST:PORT:ADDRESS",
-            "refused": f"kubectl get svc -A | grep -i ingress  # is the controller's Service exposed on {result.connect_to}?",
-            "timeout": f"nc -vz {result.connect_to.replace(':', ' ')}  # a firewall or a wrong address drops the packets",
-            "unreachable": "ip route get " + result.connect_to.rsplit(":", 1)[0],
+            "dns": f"getent hosts {arg(result.host_header.split(':')[0])}  # or probe with --resolve HOST:PORT:ADDRESS",
+            "refused": f"kubectl get svc -A | grep -i ingress  # is the controller's Service exposed on {comment(result.connect_to)}?",
+            "timeout": f"nc -vz {join(*result.connect_to.strip('[]').rsplit(':', 1))}  # a firewall or a wrong address drops the packets",
+            "unreachable": "ip route get " + arg(result.connect_to.rsplit(":", 1)[0].strip("[]")),
         }
         return [_finding("probe-connect-failed", Severity.ERROR, f"cannot reach {result.connect_to}: {failure.kind}", failure.message, fixes[failure.kind], result)]
     if failure.kind.startswith("server-cert-"):
-        return [_finding(failure.kind, Severity.ERROR, f"the server certificate was refused: {failure.message}", failure.message, f"openssl s_client -connect {result.connect_to} -servername {result.host_header.split(':')[0]} -showcerts </dev/null"
+        return [_finding(failure.kind, Severity.ERROR, f"the server certificate was refused: {failure.message}", failure.message, f"openssl s_client -connect {arg(result.connect_to)} -servername {arg(result.host_header.split(':')[0])} -showcerts </dev/null"
                          "  # compare the chain's issuer with the CA given to --cacert", result)]
     fix = result.openssl
     if failure.kind == "not-tls":
-        fix = f"curl -v http://{result.connect_to}/  # this port speaks plain HTTP: use the controller's HTTPS port"
+        fix = f"curl -v {arg('http://' + result.connect_to + '/')}  # this port speaks plain HTTP: use the controller's HTTPS port"
     if failure.alert == "certificate_required":
         fix = result.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)  # asked in the handshake
     return [_finding("probe-handshake-failed", Severity.ERROR, f"TLS handshake with {result.connect_to} failed: {failure.kind}", failure.message, fix, result)]
@@ -94,7 +95,7 @@ def server_findings(result: ProbeResult, host: str) -> list[Finding]:
             f"{host} is served with the controller's fake certificate",
             "The controller found no usable certificate for this name: the Ingress has no tls: entry for "
             "the host, its tls Secret is missing or broken, or the SNI name matches no Ingress.",
-            f"kubectl get ingress -A -o wide | grep {host}  # add a tls: entry with hosts: [{host}] and secretName",
+            f"kubectl get ingress -A -o wide | grep -F {arg(host)}  # add a tls: entry with hosts: [{comment(host)}] and secretName",
             result,
         ))
     if result.server_verify_error:
@@ -102,7 +103,7 @@ def server_findings(result: ProbeResult, host: str) -> list[Finding]:
         findings.append(_finding(
             code, Severity.ERROR, f"curl would refuse the server: {result.server_verify_error}",
             "We continued without verification (like -k) to see what the server answers.",
-            f"openssl s_client -connect {result.connect_to} -servername {host} -showcerts </dev/null  # see the chain the server sends",
+            f"openssl s_client -connect {arg(result.connect_to)} -servername {arg(host)} -showcerts </dev/null  # see the chain the server sends",
             result,
         ))
     return findings
@@ -250,7 +251,7 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
                 "probe-mtls-not-enforced", Severity.ERROR, f"a request without a client certificate got HTTP {without.status}",
                 "The annotations ask for client certificates (auth-tls-verify-client on), yet nginx did not: a Secret "
                 "without ca.crt makes the controller turn mTLS off quietly, and only the first Ingress for a host sets it.",
-                f"kubectl get secret {name} -n {namespace} -o jsonpath='{{.data}}' | grep -c ca.crt  # 0: add ca.crt to the Secret",
+                f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath='{{.data}}' | grep -c ca.crt  # 0: add ca.crt to the Secret",
                 without,
             )]
         return [_finding(

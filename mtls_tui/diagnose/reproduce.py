@@ -135,6 +135,11 @@ def curl_by_name(curl: str, host: str, connect_to: str) -> str:
     return shlex.join(out[:2] + ["--resolve", f"{name}:{port}:{address.strip('[]')}"] + out[2:])
 
 
+def _printf_literal(text: str) -> str:
+    """Text inside printf's format: `%` and `\\` stand for themselves."""
+    return text.replace("\\", "\\\\").replace("%", "%%")
+
+
 def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
     args = ["openssl", "s_client", "-quiet", "-connect", target.connect_to.replace(f"{target.address}:", f"[{target.address}]:") if ":" in target.address else target.connect_to]
     if target.sni:
@@ -147,7 +152,8 @@ def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
             args += ["-verify_hostname", target.sni]
     if with_cert and spec.cert:
         args += ["-cert", spec.cert] + (["-key", spec.key] if spec.key else [])
-    request = f"GET {target.path} HTTP/1.1\\r\\nHost: {sent_host(spec, target)}\\r\\nConnection: close\\r\\n\\r\\n"
+    request = (f"GET {_printf_literal(target.path)} HTTP/1.1\\r\\nHost: {_printf_literal(sent_host(spec, target))}"
+               "\\r\\nConnection: close\\r\\n\\r\\n")
     return f"printf {shlex.quote(request)} | {shlex.join(args)}"
 
 

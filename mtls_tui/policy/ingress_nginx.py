@@ -21,6 +21,7 @@ from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error
 from mtls_tui.policy.secret_store import StoredSecret, stored_secret
+from mtls_tui.shell import arg, comment, json_arg
 
 PREFIX = "nginx.ingress.kubernetes.io/"
 AUTH_TLS_KEYS = (
@@ -62,8 +63,13 @@ def _f(code: str, severity: Severity, title: str, detail: str, fix: str, ingress
     return Finding(code, severity, title, detail, fix, f"Ingress {ingress.ref}", tuple(evidence))
 
 
+def ingress_words(ingress: IngressObj) -> str:
+    """`NAME -n NAMESPACE` for kubectl, quoted."""
+    return f"{arg(ingress.name)} -n {arg(ingress.namespace)}"
+
+
 def _annotate(ingress: IngressObj, key: str, value: str) -> str:
-    return f"kubectl annotate ingress {ingress.name} -n {ingress.namespace} {PREFIX}{key}={value} --overwrite"
+    return f"kubectl annotate ingress {ingress_words(ingress)} {arg(PREFIX + key + '=' + value)} --overwrite"
 
 
 def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
@@ -77,13 +83,13 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
         meant_mtls = suffix is not None and any(word in suffix for word in ("auth-tls", "client", "verify"))
         if target or meant_mtls:  # others (nginx.org/ssl-services…) are not ours to judge
             present = bool(target) and ingress.annotation(PREFIX + target[0]) is not None
-            remove = f"kubectl annotate ingress {ingress.name} -n {ingress.namespace} {key}-"
+            remove = f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')}"
             findings.append(_f(
                 "annotation-wrong-prefix", Severity.WARNING if present else Severity.ERROR,
                 f"{key} is not read by ingress-nginx" + (f"; {PREFIX}{target[0]} is set too" if present else ""),
                 f"ingress-nginx reads only annotations starting with {PREFIX}; '{key.split('/')[0]}/' belongs to "
                 "another controller (nginx.org/ is F5's NGINX Ingress Controller) or an old prefix, and is ignored.",
-                remove if present else f"{remove} {PREFIX}{target[0]}={value}" if target
+                remove if present else f"{remove} {arg(PREFIX + target[0] + '=' + value)}" if target
                 else f"{remove}  # then set what you meant: {', '.join(PREFIX + k for k in AUTH_TLS_KEYS)}",
                 ingress, f"{key}: {value}",
             ))
@@ -98,7 +104,7 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
                         f"{key} is misspelt: did you mean {PREFIX}{close[0]}?",
                         "The controller ignores annotations it does not know, without a word."
                         + (f" Harmless here: '{value}' is the default anyway." if harmless else ""),
-                        f"kubectl annotate ingress {ingress.name} -n {ingress.namespace} {key}- {PREFIX}{close[0]}={value}",
+                        f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')} {arg(PREFIX + close[0] + '=' + value)}",
                         ingress, f"{key}: {value}",
                     ))
     return findings
@@ -169,8 +175,9 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
             ingress, "annotation-cross-namespace",
             f"auth-tls-secret {secret} is in another namespace than the Ingress ({ingress.namespace}): the host answers 403",
             reason, "Since v1.12 the controller refuses it unless it runs with --allow-cross-namespace-resources.",
-            f"kubectl get secret {parts[1]} -n {parts[0]} -o yaml | sed 's/namespace: {parts[0]}/namespace: {ingress.namespace}/' "
-            f"| kubectl apply -f - && {_annotate(ingress, 'auth-tls-secret', ingress.namespace + '/' + parts[1])}",
+            f"kubectl get secret {arg(parts[1])} -n {arg(parts[0])} -o yaml | "
+            f"sed {arg('s/namespace: ' + parts[0] + '/namespace: ' + ingress.namespace + '/')} | kubectl apply -f - "
+            f"&& {_annotate(ingress, 'auth-tls-secret', ingress.namespace + '/' + parts[1])}",
             secret,
         ))
         return ParsedAuthTls(ingress, {}, tuple(findings), denial=reason)
@@ -295,7 +302,7 @@ def removed_api_finding(ingress: IngressObj) -> Finding | None:
         "ingress-api-removed", Severity.ERROR, f"{ingress.api_version} Ingress is no longer served (removed in Kubernetes 1.22)",
         "Use apiVersion networking.k8s.io/v1: spec.ingressClassName, and backends as "
         "service: {name: meow-svc, port: {number: 80}} with pathType: Prefix.",
-        f"kubectl get ingress {ingress.name} -n {ingress.namespace} -o yaml > {ingress.name}.yaml  # then edit: apiVersion "
+        f"kubectl get ingress {ingress_words(ingress)} -o yaml > {arg(ingress.name + '.yaml')}  # then edit: apiVersion "
         "networking.k8s.io/v1, backend.serviceName/servicePort -> backend.service.name/port.number, pathType: Prefix",
         ingress,
     )
@@ -351,8 +358,7 @@ def _class_fix(ingress: IngressObj, snapshot: ClusterSnapshot) -> str:
     """Point the Ingress at an IngressClass of ingress-nginx; when none exists, make one first
     (a class named after another controller's would change nothing)."""
     def patch(name: str) -> str:
-        return (f"kubectl patch ingress {ingress.name} -n {ingress.namespace} --type merge -p "
-                f"'{{\"spec\":{{\"ingressClassName\":\"{name}\"}}}}'")
+        return f"kubectl patch ingress {ingress_words(ingress)} --type merge -p {json_arg({'spec': {'ingressClassName': name}})}"
     ours = next((c.name for c in snapshot.ingress_classes if c.controller == NGINX_CONTROLLER), None)
     if ours:
         return patch(ours)
@@ -467,7 +473,7 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
             "The first Ingress for a host whose auth-tls annotations fail sets the server's AuthTLSError "
             "(controller.go getBackendServers), and the template renders `return 403;` at server level: "
             "every path of the host is refused, whatever the other Ingresses configure.",
-            f"kubectl annotate ingress {denied_by.name} -n {denied_by.namespace} {PREFIX}auth-tls-secret-  "
+            f"kubectl annotate ingress {ingress_words(denied_by)} {PREFIX}auth-tls-secret-  "
             "# or fix the value, as its own finding says",
             denied_by, f"denied: {parsed[denied_by.ref].denial}",
         ))
@@ -494,7 +500,7 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
     denial = parsed[denied_by.ref].denial if denied_by else None
     directives: tuple[str, ...] = ()
     if denial:
-        directives = (f"# {denial}", "return 403;")
+        directives = (f"# {comment(denial)}", "return 403;")
     elif policy and client_checks:
         stored = parsed[winner.ref].stored if winner else None
         keypair = stored.keypair if stored else True
@@ -526,8 +532,8 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
             "tls-section-missing", fake, f"{host} has no tls: entry: clients get the controller's fake certificate",
             "Without a tls: section the controller serves its default certificate (CN 'Kubernetes Ingress "
             "Controller Fake Certificate'); clients that verify the server refuse it.",
-            f"kubectl patch ingress {subject.name} -n {subject.namespace} --type merge -p "
-            f"'{{\"spec\":{{\"tls\":[{{\"hosts\":[\"{host}\"],\"secretName\":\"{_serving_secret(snapshot, subject.namespace, host)}\"}}]}}}}'",
+            f"kubectl patch ingress {ingress_words(subject)} --type merge -p "
+            + json_arg({"spec": {"tls": [{"hosts": [host], "secretName": _serving_secret(snapshot, subject.namespace, host)}]}}),
             subject,
         )], []
     exact = next((t for t in owner.tls for h in t.hosts if h.lower() == host.lower()), None)
@@ -549,11 +555,11 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
     if not name:
         guess = _serving_secret(snapshot, owner.namespace, host)
         if exact is not None:  # extractTLSSecretName returns this entry's empty name: give it one
-            fix = (f"kubectl patch ingress {owner.name} -n {owner.namespace} --type json -p "
-                   f"'[{{\"op\":\"add\",\"path\":\"/spec/tls/{owner.tls.index(exact)}/secretName\",\"value\":\"{guess}\"}}]'")
+            fix = f"kubectl patch ingress {ingress_words(owner)} --type json -p " + json_arg(
+                [{"op": "add", "path": f"/spec/tls/{owner.tls.index(exact)}/secretName", "value": guess}])
         else:
-            fix = (f"kubectl patch ingress {owner.name} -n {owner.namespace} --type json -p "
-                   f"'[{{\"op\":\"add\",\"path\":\"/spec/tls/-\",\"value\":{{\"hosts\":[\"{host}\"],\"secretName\":\"{guess}\"}}}}]'")
+            fix = f"kubectl patch ingress {ingress_words(owner)} --type json -p " + json_arg(
+                [{"op": "add", "path": "/spec/tls/-", "value": {"hosts": [host], "secretName": guess}}])
         listed = ", ".join(h for t in owner.tls for h in t.hosts) or "no hosts"
         why = ("its tls: entry for the host names no secretName" if exact is not None else
                f"its tls: entries list {listed}, not {host}, and no entry's certificate has {host} in its SANs")
@@ -575,7 +581,7 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
         return None, [_f(
             "tls-secret-unusable", fake, f"{host} is served with the controller's fake certificate: Secret {ref} cannot serve it",
             f"The tls: entry names Secret {ref}, but {why}; the controller logs it and uses its default certificate.",
-            f"kubectl create secret tls {name} -n {owner.namespace} --cert=server.crt --key=server.key "
+            f"kubectl create secret tls {arg(name)} -n {arg(owner.namespace)} --cert=server.crt --key=server.key "
             "--dry-run=client -o yaml | kubectl apply -f -",
             owner, why,
         )], []
@@ -616,7 +622,7 @@ def _not_in_manifests(ref: str, ingress: IngressObj) -> Finding:
         "Its ca.crt decides who gets in, and it was not read. If the cluster lacks it too, the controller logs "
         f"'local SSL certificate {ref} was not found' and every path of the host answers 403; without a ca.crt "
         "key, mTLS is quietly off.",
-        f"kubectl get secret {name} -n {namespace} -o yaml > {name}-secret.yaml  # then add it to --manifests",
+        f"kubectl get secret {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-secret.yaml')}  # then add it to --manifests",
         ingress,
     )
 
@@ -640,7 +646,7 @@ def _denied_secret_findings(host: str, ingress: IngressObj, parsed: ParsedAuthTl
         "Ingress's auth-tls is denied and every path of the host answers 403.",
         add_ca_command(ref) if "CA certificate" in stored.error or "creating SSL Cert: x509" in stored.error and not
         secret.get("tls.crt") else
-        f"kubectl create secret generic {name} -n {namespace} --from-file=tls.crt=server.crt --from-file=tls.key=server.key "
+        f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=server.crt --from-file=tls.key=server.key "
         "--from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -",
         ingress, stored.error,
     )]
@@ -680,10 +686,15 @@ def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = Non
     """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files. With
     `from_key`, the CA the Secret already holds under another name (CA.crt, ca.pem, …) is copied."""
     namespace, _, name = ref.partition("/")
-    source = (f"$(kubectl get secret {name} -n {namespace} -o jsonpath='{{.data.{from_key.replace('.', chr(92) + '.')}}}')"
-              if from_key else f"$(base64 -w0 {ca_file})")
-    return (f"kubectl patch secret {name} -n {namespace} --type merge -p "
+    source = (f"$(kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))})"
+              if from_key else f"$(base64 -w0 {arg(ca_file)})")
+    return (f"kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
             f"\"{{\\\"data\\\":{{\\\"ca.crt\\\":\\\"{source}\\\"}}}}\"")
+
+
+def jsonpath_data(key: str) -> str:
+    """kubectl's JSONPath to a Secret's key: dots escaped."""
+    return "{.data." + key.replace(".", "\\.") + "}"
 
 
 def ca_under_another_key(secret: SecretObj) -> str | None:
@@ -719,7 +730,7 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
                 "mtls-host-conflict", Severity.WARNING,
                 f"{other.ref} has no auth-tls annotations, but its paths on {host} require client certificates too",
                 f"mTLS is per host, not per path: {winner.ref} turns it on for every location of {host}.",
-                f"kubectl get ingress {other.name} -n {other.namespace} -o jsonpath='{{.spec.rules[*].http.paths[*].path}}'"
+                f"kubectl get ingress {ingress_words(other)} -o jsonpath='{{.spec.rules[*].http.paths[*].path}}'"
                 "  # these paths need a client certificate too: move those that must stay open to another host name",
                 other,
             ))
@@ -729,14 +740,14 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
 def _conflict_fix(other: IngressObj, mine: dict, theirs: dict) -> str:
     """One source of truth for the host. When the ignored Ingress names another CA, its clients
     keep working only if the winning Secret's ca.crt holds both CAs: bundle them first."""
-    drop = (f"kubectl annotate ingress {other.name} -n {other.namespace} {PREFIX}auth-tls-secret- "
+    drop = (f"kubectl annotate ingress {ingress_words(other)} {PREFIX}auth-tls-secret- "
             f"{PREFIX}auth-tls-verify-client- {PREFIX}auth-tls-verify-depth-")
     if theirs.get("secret") == mine.get("secret"):
         return drop + "  # keep one source of truth"
 
     def ca_of(ref: str) -> str:
         namespace, _, name = ref.partition("/")
-        return f"kubectl get secret {name} -n {namespace} -o jsonpath='{{.data.ca\\.crt}}' | base64 -d"
+        return f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data('ca.crt'))} | base64 -d"
     bundle = (f"{ca_of(mine['secret'])} > ca-bundle.crt && echo >> ca-bundle.crt && {ca_of(theirs['secret'])} >> ca-bundle.crt"
               f" && {add_ca_command(mine['secret'], 'ca-bundle.crt')}")
     return f"{bundle} && {drop}  # both CAs in the winning Secret, then one source of truth"
@@ -750,7 +761,7 @@ def _secret_access(ref: str, role: str, ingress: IngressObj, snapshot: ClusterSn
             "secret-forbidden", Severity.WARNING, f"not allowed to read the {role} Secret {ref}",
             f"Our credentials lack 'get secrets' in namespace {namespace} ({problem.message}); the controller "
             "has its own permissions, so this does not break mTLS, but the certificates cannot be checked.",
-            f"kubectl auth can-i get secrets -n {namespace}  # ask for get on secrets, or run check --manifests with the Secret",
+            f"kubectl auth can-i get secrets -n {arg(namespace)}  # ask for get on secrets, or run check --manifests with the Secret",
             ingress, problem.message,
         )]
     if (problem and problem.status == "not-found") or (snapshot.secret(ref) is None and snapshot.complete):
@@ -759,7 +770,7 @@ def _secret_access(ref: str, role: str, ingress: IngressObj, snapshot: ClusterSn
         return [_f(
             "secret-not-found", Severity.ERROR, f"the {role} Secret {ref} does not exist",
             f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",
-            f"kubectl create secret generic {name} -n {namespace} --from-file=tls.crt=server.crt "
+            f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=server.crt "
             "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -",
             ingress, problem.message if problem else f"secrets \"{name}\" not found",
         )]

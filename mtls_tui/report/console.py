@@ -13,6 +13,7 @@ from rich.text import Text
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
+from mtls_tui.safe_text import one_line
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ROLE_TITLE = {"ca": "CA", "client": "client", "server": "server", "intermediate": "intermediate", "certificate": "certificate"}
@@ -115,15 +116,15 @@ def print_inspect(console: Console, report: InspectReport, now: datetime) -> Non
         console.print(Panel(Text(f"{key.key_type} {key.bits or ''} · {owner} · contents not shown"),
                             title=Text.assemble(("private key", "bold"), f" · {key.origin}"), title_align="left", expand=False))
     for secret in report.secrets:
-        table = Table(title=Text(f"Secret {secret.ref} ({secret.type})"), title_justify="left", show_edge=False)
+        table = Table(title=Text(one_line(f"Secret {secret.ref} ({secret.type})")), title_justify="left", show_edge=False)
         table.add_column("key")
         table.add_column("bytes", justify="right")
         table.add_column("holds")
         for entry in secret.entries:
-            table.add_row(Text(entry.name), str(entry.size), Text(entry.holds))
+            table.add_row(Text(one_line(entry.name)), str(entry.size), Text(one_line(entry.holds)))
         console.print(table)
     for note in report.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(Text(one_line(f"note: {note}"), style="dim"))
     console.print()
     console.print(summary_line(report.findings))
     for finding in report.findings:
@@ -242,8 +243,8 @@ LOG_SEVERITY_STYLE = {"E": "red", "F": "bold red", "W": "yellow"}
 def log_prefix(record) -> Text:
     """Time and the pod's suffix (the replica set's hash is the same for every pod)."""
     stamp = f"{record.timestamp:%H:%M:%S} " if record.timestamp else ""
-    return Text(f"{stamp}{record.pod[-5:]} ", style="dim")
+    return Text(f"{stamp}{one_line(record.pod[-5:])} ", style="dim")
 
 
 def log_text(record) -> Text:
-    return Text(record.text, style=LOG_SEVERITY_STYLE.get(record.severity or "", ""))
+    return Text(one_line(record.text), style=LOG_SEVERITY_STYLE.get(record.severity or "", ""))

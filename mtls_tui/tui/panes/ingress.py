@@ -15,6 +15,7 @@ from mtls_tui.certs.facts import name_to_str
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.ingress_nginx import PREFIX
+from mtls_tui.safe_text import one_line
 
 
 def _describe(data: bytes) -> str:
@@ -53,7 +54,8 @@ def annotations_table(report: HostReport) -> Table:
             short = key[len(PREFIX):] if key.startswith(PREFIX) else key
             used = effective.get(short, value) if report.policy.mtls_from and ingress.ref == report.policy.mtls_from.ref else "—"
             style = "yellow" if used not in (value, "—") else ""
-            cells = [Text(short if key.startswith(PREFIX) else key), Text(value), Text(str(used), style=style)]
+            cells = [Text(one_line(short if key.startswith(PREFIX) else key)), Text(one_line(value)),
+                     Text(one_line(str(used)), style=style)]
             table.add_row(*([Text(ingress.ref)] if several else []), *cells)
     return table
 
@@ -78,16 +80,16 @@ class IngressPane(VerticalScroll):
             table.add_column("holds")
             if secret:
                 for key, data in secret.data:
-                    table.add_row(Text(key), str(len(data)), _describe(data))
+                    table.add_row(Text(one_line(key)), str(len(data)), _describe(data))
             else:
-                table.add_row("—", "", Text(problem.message if problem else "not found", style="red"))
+                table.add_row("—", "", Text(one_line(problem.message) if problem else "not found", style="red"))
             parts.append(table)
         controller = report.policy.controller
         parts.append(Text.assemble(("Controller: ", "bold"), f"{controller.ref} ({controller.image}), {len(controller.pods)} pod(s)" if controller else "none found"))
         events = [e for e in snapshot.events if any(f"{e.namespace}/{e.name}" == i.ref for i in report.policy.ingresses)]
         if events:
             parts.append(Text("Events", style="bold"))
-            parts += [Text(f"  {e.type:8} {e.reason:24} {e.message}") for e in events[-10:]]
+            parts += [Text(one_line(f"  {e.type:8} {e.reason:24} {e.message}")) for e in events[-10:]]
         if report.policy.directives:
             parts.append(Text("nginx directives the controller renders for this host", style="bold"))
             parts += [Text(f"  {line}", style="cyan") for line in report.policy.directives]

@@ -14,6 +14,7 @@ from mtls_tui.logs.buffer import LogBuffer
 from mtls_tui.logs.classify import classify, probe_id
 from mtls_tui.logs.records import AccessLine, LogRecord, NginxErrorLine
 from mtls_tui.report.console import log_prefix, log_text
+from mtls_tui.safe_text import one_line
 
 SHOWN = 1000  # lines redrawn after a filter change; the buffer keeps 10,000
 WRITES_PER_TICK = 150  # a flood shows its newest lines; every line stays in the buffer for filters
@@ -26,11 +27,11 @@ def _readable(record: LogRecord) -> Text:
     if isinstance(parsed, AccessLine):
         style = "bold red" if parsed.status >= 400 else "green"
         upstream = f" → {parsed.proxy_upstream_name} {parsed.upstream_status or '-'}" if parsed.proxy_upstream_name else ""
-        return Text.assemble((f"{parsed.status} ", style), f"{parsed.request} from {parsed.remote_addr}",
-                             (f" · {parsed.user_agent or '-'} · {parsed.request_time}s{upstream}", "dim"))
+        return Text.assemble((f"{parsed.status} ", style), one_line(f"{parsed.request} from {parsed.remote_addr}"),
+                             (one_line(f" · {parsed.user_agent or '-'} · {parsed.request_time}s{upstream}"), "dim"))
     if isinstance(parsed, NginxErrorLine):
         where = f" · host {parsed.host}" if parsed.host else ""
-        return Text.assemble((f"[{parsed.level}] ", "yellow"), parsed.message, (where, "dim"))
+        return Text.assemble((f"[{parsed.level}] ", "yellow"), one_line(parsed.message), (one_line(where), "dim"))
     return log_text(record)
 
 

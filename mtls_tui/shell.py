@@ -1,0 +1,42 @@
+"""Printed commands are pasted into a shell: every value in them that came from outside
+(a certificate's subject, an Ingress's name or annotation, a host, a file name, what a
+server answered) goes through here, so that pasting runs the intended command and nothing
+else. One home for quoting; the findings build commands with these and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from typing import Any
+
+from mtls_tui.safe_text import one_line
+
+
+def arg(value: object) -> str:
+    """One shell word, whatever `value` holds (quotes, `$( )`, backticks, newlines)."""
+    return shlex.quote(str(value))
+
+
+def json_arg(value: Any) -> str:
+    """A JSON document as one shell word (kubectl patch -p)."""
+    return shlex.quote(json.dumps(value, separators=(",", ":")))
+
+
+def comment(text: str) -> str:
+    """Free text after `#`: a newline would end the comment and start a command, so control
+    characters are shown, never kept."""
+    return one_line(text)
+
+
+def subject_arg(cn: str | None) -> str:
+    """openssl's `-subj /CN=…` as one shell word: `/`, `+`, `=` and `\\` in the value are
+    escaped with a backslash, as openssl's parse_name reads them."""
+    value = re.sub(r"([\\/+=])", r"\\\1", cn or "NAME")
+    return shlex.quote(f"/CN={value}")
+
+
+def join(*words: object) -> str:
+    """A command from words that are each one argument (shlex.join for any objects)."""
+    return " ".join(arg(w) for w in words)

@@ -1,0 +1,131 @@
+"""Printed commands with hostile values: pasted into bash, they run the intended programs and
+nothing else; and what came from outside never reaches the terminal as control characters.
+
+Hostile values go where an attacker (or an accident) puts them: a certificate's CN, an
+Ingress's host, name and annotations, a Secret's keys. Every fix the tool prints for them is
+run in bash with the programs it names replaced by recorders (the subject here is what the
+shell does with the words, not what kubectl or openssl would), and `touch` left real: an
+injected command would leave a file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mtls_tui.certs.issue import issue_ca, issue_leaf, new_key
+from mtls_tui.cli import main
+from mtls_tui.lab.pki import write_file
+from mtls_tui.model import FIX_PROGRAMS
+
+P = "nginx.ingress.kubernetes.io/"
+HOSTILE = [
+    "x'; touch PWNED1; echo '",
+    "$(touch PWNED2)",
+    "`touch PWNED3`",
+    'a"; touch PWNED4; echo "',
+    "n\ntouch PWNED5\n",
+    "%n%s%x",
+    "a/b+c=d\\e",
+    "\x1b]0;owned\x07\x1b[2J",
+]
+RECORDED = sorted(FIX_PROGRAMS | {"mv", "sed", "grep", "base64", "tee", "echo"})
+
+
+@pytest.fixture(scope="module")
+def recorders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A PATH of recorders for every program a fix may name, plus the real `touch`."""
+    folder = tmp_path_factory.mktemp("bin")
+    for name in RECORDED:
+        script = folder / name
+        script.write_text('#!/bin/sh\nprintf "%s\\n" "$(basename "$0")" >> "$CALLS"\nexit 0\n')
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    os.symlink("/usr/bin/touch", folder / "touch")
+    return folder
+
+
+def run_fix(command: str, folder: Path, recorders: Path) -> list[str]:
+    calls = folder / "calls.log"
+    calls.unlink(missing_ok=True)
+    subprocess.run(["/bin/bash", "-c", command], cwd=folder, timeout=20, capture_output=True,
+                   env={"PATH": str(recorders), "CALLS": str(calls), "HOME": str(folder)})
+    return calls.read_text().split() if calls.exists() else []
+
+
+def hostile_world(folder: Path, value: str) -> tuple[Path, Path]:
+    """A certificate and objects that carry `value` in every place a fix quotes."""
+    ca = issue_ca("Test CA", key=new_key("ec"))
+    client = issue_leaf(value, ca, key=new_key("ec"), days=30, v1=True)
+    server = issue_leaf(value, ca, key=new_key("ec"), v1=True)
+    write_file(folder / "ca.crt", ca.cert_pem())
+    write_file(folder / "client.crt", client.cert_pem())
+    write_file(folder / "client.key", client.key_pem(), private=True)
+    host = "evil.example" if "\n" in value or "\x1b" in value else f"evil{value}.example"
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": f"app{value}", "namespace": "default", "annotations": {
+            P + "auth-tls-secret": f"default/{value}",
+            P + "auth-tls-verify-clent": value,  # misspelt: the fix carries the value
+            "ingress.kubernetes.io/auth-tls-verify-depth": value,  # old prefix: the fix carries it too
+        }},
+        "spec": {"rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix",
+                 "backend": {"service": {"name": "s", "port": {"number": 80}}}}]}}],
+                 "tls": [{"hosts": ["other.example"], "secretName": value}]},
+    }
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": value, "namespace": "default"},
+              "stringData": {f"CA{value}": ca.cert_pem().decode(), "tls.crt": server.cert_pem().decode(),
+                             "tls.key": server.key_pem().decode()}}
+    manifest = folder / "objects.yaml"
+    manifest.write_text(yaml.safe_dump_all([ingress, secret]))
+    return manifest, folder / "client.crt"
+
+
+def fixes_for(folder: Path, value: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
+    manifest, client = hostile_world(folder, value)
+    main(["check", "--manifests", str(manifest), "--cert", str(client), "--key", str(folder / "client.key"), "--json"])
+    checked = json.loads(capsys.readouterr().out)
+    main(["inspect", "--ca", str(folder / "ca.crt"), "--cert", str(client), "--server-cert", str(client),
+          "--host", "evil.example", "--json"])
+    inspected = json.loads(capsys.readouterr().out)
+    findings = [f for h in checked["hosts"] for f in h["findings"]] + inspected["findings"]
+    return [f["fix"] for f in findings if f["fix"]]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=[f"v{i}" for i in range(len(HOSTILE))])
+def test_pasted_fixes_run_only_what_they_name(value: str, tmp_path: Path, recorders: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    fixes = fixes_for(tmp_path, value, capsys)
+    assert len(fixes) >= 5, fixes  # the hostile values reach several kinds of fix
+    for fix in fixes:
+        assert "\n" not in fix and "\x1b" not in fix, fix
+        programs = run_fix(fix, tmp_path, recorders)
+        assert not list(tmp_path.glob("PWNED*")), f"injected by: {fix}"
+        assert set(programs) <= set(RECORDED), (fix, programs)
+
+
+def test_the_subject_reaches_openssl_as_one_escaped_word(tmp_path: Path) -> None:
+    """`-subj` gets /CN= and the value with openssl's own escapes, as a single argument."""
+    from mtls_tui.shell import subject_arg
+
+    words = subprocess.run(["/bin/bash", "-c", f"printf '%s\\n' {subject_arg('a/b+c=d')}"], capture_output=True, text=True).stdout
+    assert words == "/CN=a\\/b\\+c\\=d\n"
+    done = subprocess.run(["/bin/bash", "-c", f"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+                           f"-keyout k.pem -subj {subject_arg('a/b+c=d')} | openssl req -noout -subject -nameopt RFC2253"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert done.stdout.strip() == "subject=CN=a/b\\+c=d", done.stderr  # one CN: the / and + stayed in the value
+
+
+def test_no_control_character_from_outside_reaches_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    value = "\x1b]0;owned\x07\x1b[2Jx"
+    manifest, client = hostile_world(tmp_path, value)
+    main(["inspect", "--ca", str(tmp_path / "ca.crt"), "--cert", str(client), "--key", str(tmp_path / "client.key")])
+    main(["check", "--manifests", str(manifest), "--cert", str(client), "--key", str(tmp_path / "client.key")])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b]0;owned\\x07" in out  # shown, not swallowed
