@@ -71,3 +71,31 @@ def test_an_intermediate_without_client_auth_is_blamed_and_its_fix_works(
     code, report = inspect(tmp_path, capsys)
     assert code == 0 and "client-cert-accepted" in {f["code"] for f in report["findings"]}
     assert nginx_status(tmp_path, nginx_binary) == 200
+
+
+def test_a_leaf_of_an_intermediate_is_re_signed_by_the_intermediate(
+        tmp_path: Path, openssl_binary: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The expired client's fix signs with its own issuer, the intermediate in the CA bundle
+    (issuing-ca.crt and .key, named after its CN), not with a key named after the bundle."""
+    from datetime import datetime, timedelta, timezone
+
+    from mtls_tui.certs.issue import issue_ca, issue_intermediate, issue_leaf, new_key
+    from mtls_tui.lab.pki import write_file
+
+    root = issue_ca("Blame Root", key=new_key("ec"))
+    issuing = issue_intermediate("Issuing CA", root, key=new_key("ec"))
+    expired = issue_leaf("blame-client", issuing, key=new_key("ec"), v1=False, eku=["clientAuth"],
+                         not_before=datetime.now(timezone.utc) - timedelta(days=40), days=30)
+    write_file(tmp_path / "ca-bundle.crt", root.cert_pem() + issuing.cert_pem())
+    write_file(tmp_path / "issuing-ca.crt", issuing.cert_pem())
+    write_file(tmp_path / "issuing-ca.key", issuing.key_pem(), private=True)
+    write_file(tmp_path / "client.crt", expired.cert_pem())
+    write_file(tmp_path / "client.key", expired.key_pem(), private=True)
+    args = ["inspect", "--ca", str(tmp_path / "ca-bundle.crt"), "--cert", str(tmp_path / "client.crt"),
+            "--key", str(tmp_path / "client.key"), "--verify-depth", "2", "--json"]
+    assert main(args) == 1
+    fix = next(f["fix"] for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "cert-expired")
+    assert "-CA issuing-ca.crt -CAkey issuing-ca.key" in fix and "ca-bundle.key" not in fix
+    bash(tmp_path, fix)
+    assert main(args) == 0
+    assert "client-cert-accepted" in {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}

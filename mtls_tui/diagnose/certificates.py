@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
@@ -37,12 +37,19 @@ class Files:
     key: str = "client.key"
     server_cert: str = "server.crt"
     crl: str = "ca.crl"
-    host: str | None = None
-    ca_days_left: int | None = None  # re-signed certificates end with the CA, not after it  # the name clients use, for subjectAltName in re-issue commands
+    host: str | None = None  # the name clients use, for subjectAltName in re-issue commands
+    ca_days_left: int | None = None  # re-signed certificates end with the CA, not after it
+    signer: str | None = None  # the issuer's file when it is an intermediate of the CA bundle (signing_files)
 
     @property
     def ca_key(self) -> str:
         return sibling_file(self.ca, ".key")
+
+    @property
+    def signer_files(self) -> tuple[str, str]:
+        """(certificate, key) that sign a re-issued certificate: its issuer's."""
+        signer = self.signer or self.ca
+        return signer, sibling_file(signer, ".key")
 
     def key_for(self, cert: str) -> str:
         if cert == self.cert:
@@ -101,7 +108,8 @@ def reissue_command(role: str, where: Where, files: Files, *, extensions: list[s
     """The seed's signing step for this certificate, optionally with an -extfile; with
     `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
     subject = subject_arg(cn)
-    ca, ca_key, cert = arg(files.ca), arg(files.ca_key), arg(where.file)
+    ca, ca_key = (arg(name) for name in files.signer_files)
+    cert = arg(where.file)
     if role == "ca":
         command = (
             f"openssl req -x509 -sha256 -newkey rsa:4096 -keyout {ca_key} -out {cert} "
@@ -209,7 +217,7 @@ def _intermediate_purpose_finding(error: VerifyError, leaf: CertFacts, files: Fi
     intermediate whose extendedKeyUsage lacks clientAuth fails with error 26 at its own depth.
     The leaf is fine; the intermediate is re-issued (same key, same subject), and it signs."""
     cn = next((part[3:] for part in error.subject.replace("/", ",").split(",") if part.strip().startswith("CN=")), "intermediate")
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", cn.strip()).strip("-").lower() or "intermediate"
+    stem = cn_stem(cn)
     ext = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign", "extendedKeyUsage=clientAuth,serverAuth"]
     return Finding(
         "client-cert-wrong-purpose", Severity.ERROR,
@@ -231,6 +239,21 @@ def file_of(label: str) -> str:
     head = label.split(" (", 1)[0]
     path, _, line = head.rpartition(":")
     return path if path and line.isdigit() else head
+
+
+def signing_files(files: Files, leaf: CertFacts, issuers: list[CertFacts]) -> Files:
+    """Who signs a re-issued certificate: its own issuer. When that is an intermediate of the
+    CA bundle (not its self-signed root), its files are named after its CN (`issuing-ca.crt`,
+    `issuing-ca.key`), as the intermediate's own fix names them, never `<bundle>.key`."""
+    issuer = next((i for i in issuers if i.subject == leaf.issuer), None)
+    if issuer is None or issuer.self_signed:
+        return files
+    return replace(files, signer=f"{cn_stem(issuer.subject_cn or 'intermediate')}.crt")
+
+
+def cn_stem(cn: str) -> str:
+    """A file name from a CN: what the fixes call an intermediate's files."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", cn.strip()).strip("-").lower() or "intermediate"
 
 
 def issuer_days_left(leaf: CertFacts, issuers: list[CertFacts], now: datetime) -> int | None:

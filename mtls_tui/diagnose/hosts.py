@@ -130,7 +130,7 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
             certs.append(SecretCert(key, role, facts))
             where = rules.Where(f"Secret {secret.ref}, key {key}", rules.SECRET_KEY_FILES[key], secret.ref, secret.keys)
             issuers = ca_facts if role == "server" else []  # a server certificate signed by the Secret's own CA
-            files = rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now))
+            files = rules.signing_files(rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now)), facts, issuers)
             findings += rules.validity_findings(facts, where, role, files, now)
             findings += rules.strictness_findings(facts, where, role, files)
             if role == "server":
@@ -160,7 +160,8 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     where = rules.Where(leaf.origin, rules.file_of(leaf.origin))
     key_file = rules.file_of(client.keys[0].origin) if client.keys else rules.sibling_file(where.file, ".key")
     ca_facts = [cert_facts(c.cert) for c in ca.certs]
-    files = rules.Files(cert=where.file, key=key_file, ca_days_left=rules.issuer_days_left(facts, ca_facts, now))
+    files = rules.signing_files(rules.Files(cert=where.file, key=key_file, ca_days_left=rules.issuer_days_left(facts, ca_facts, now)),
+                                facts, ca_facts)
     findings = rules.validity_findings(facts, where, "client", files, now)
     findings += rules.outlives_issuer_findings(facts, ca_facts, where, files, now)
     findings += rules.client_chain_findings(

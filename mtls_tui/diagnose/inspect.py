@@ -109,6 +109,7 @@ def inspect_inputs(
     ]
     findings += [_wrong_kind(i) for i in inputs if i.material is not None and _wrong_kind(i)]
     findings += [_der_crl(i) for i in inputs if i.material is not None and DER_CRL_NOTE in i.material.notes]
+    bundle = [cert_facts(c.cert) for i in inputs if i.role == "ca" and i.material for c in i.material.certs]  # who signs
     views: list[CertView] = []
     ca_certs: list[LoadedCert] = []
     facts_by_id: dict[int, CertFacts] = {}
@@ -123,8 +124,9 @@ def inspect_inputs(
             if role == "ca":
                 ca_certs.append(loaded[1])
             where = _where(loaded[1])
-            findings += rules.validity_findings(facts, where, role, files, now)
-            findings += rules.strictness_findings(facts, where, role, files)
+            signed = rules.signing_files(files, facts, bundle) if role in ("client", "server") else files
+            findings += rules.validity_findings(facts, where, role, signed, now)
+            findings += rules.strictness_findings(facts, where, role, signed)
         findings += _pair_findings(item.material, facts_by_id, files)
 
     client = _first(inputs, "cert")
@@ -141,7 +143,8 @@ def inspect_inputs(
                     for crl in i.material.crls]  # as ssl_crl loads the Secret's ca.crl: PEM only
             verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now, crls=crls)
             ca_facts = [facts_by_id[id(c)] for c in ca_certs]
-            files = replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now))
+            files = rules.signing_files(replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now)),
+                                        leaf_facts, ca_facts)
             findings += rules.client_chain_findings(verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf), files)
             findings += rules.outlives_issuer_findings(leaf_facts, ca_facts, _where(leaf), files, now)
 
