@@ -294,3 +294,23 @@ async def test_keys_work_after_the_form(gateway_session) -> None:
         assert not isinstance(app.focused, Input)
         await pilot.press("1")
         assert app.query_one("#tabs").active == "tab-verdict"
+
+
+async def test_export_of_a_hostile_host_name_stays_in_the_folder(tmp_path: Path, pki: SeedPki,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host from a manifest is any string: `e` writes its two files in the working folder only."""
+    from mtls_tui.lab.objects import meow_ingress, secret_manifest
+
+    work = tmp_path / "work"
+    work.mkdir()
+    host = "../../escaped/x"
+    (tmp_path / "objects.yaml").write_text(yaml.safe_dump_all([secret_manifest(pki), meow_ingress(host=host)]))
+    monkeypatch.chdir(work)
+    app = MtlsApp(Session(manifests=[str(tmp_path / "objects.yaml")]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause(0.1)
+    written = sorted(p.name for p in work.iterdir())
+    assert written == ["mtls-tui-_.._escaped_x.json", "mtls-tui-_.._escaped_x.md"]
+    assert not (tmp_path / "escaped").exists()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import queue
+import re
 import secrets
 import time
 from dataclasses import replace
@@ -497,7 +498,8 @@ class MtlsApp(App[None]):
         report = self._report()
         if report is None:
             return
-        stem = Path.cwd() / f"mtls-tui-{report.host.replace('*', 'wildcard')}"  # not with_suffix: host names hold dots
+        # not with_suffix: host names hold dots; and a host from a manifest may hold '/' or '..': one name, here
+        stem = Path.cwd() / ("mtls-tui-" + re.sub(r"[^A-Za-z0-9.-]", "_", report.host.replace("*", "wildcard")).lstrip("."))
         Path(f"{stem}.md").write_text(host_markdown(report, self.session.describe()))
         Path(f"{stem}.json").write_text(json.dumps(host_dict(report), indent=2))
         self.notify(f"Wrote {stem}.md and {stem}.json", timeout=8)
