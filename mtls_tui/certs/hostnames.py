@@ -4,6 +4,7 @@ and the controller's choice of a `tls:` entry, which compare names the same way.
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -20,6 +21,7 @@ def name_matches(pattern: str, host: str) -> bool:
     return host.split(".", 1)[1] == pattern[2:]
 
 
+@lru_cache(maxsize=8192)
 def certificate_covers(pem: bytes, host: str, san_only: bool) -> bool:
     """Whether the first certificate of `pem` names `host`, as ingress-nginx asks: Go's
     `x509.Certificate.VerifyHostname` (SANs only) when `san_only`, else the controller's own

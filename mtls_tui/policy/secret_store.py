@@ -10,6 +10,7 @@ decisions live here, so the policy, the lab's gateway and the findings agree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -74,8 +75,10 @@ def keypair_refusal(cert: bytes, key: bytes) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def stored_secret(secret: SecretObj) -> StoredSecret:
-    """`getPEMCertificate`, branch by branch: a keypair (with or without ca.crt), a CA alone, or neither."""
+    """`getPEMCertificate`, branch by branch: a keypair (with or without ca.crt), a CA alone, or neither.
+    Cached: every Ingress and every host that names the Secret asks again, as the controller's store does not."""
     cert, key, ca, crl = (secret.get(k) for k in ("tls.crt", "tls.key", "ca.crt", "ca.crl"))
     if cert is not None and key is not None:
         problem = keypair_refusal(cert, key)
