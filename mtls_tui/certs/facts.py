@@ -1,12 +1,16 @@
 """Decode a certificate into `CertFacts`, tolerating every malformed extension.
 
 A certificate that OpenSSL accepts may still carry an extension `cryptography`
-cannot parse; such a value is left out rather than failing the whole view.
+cannot parse; such a value is left out rather than failing the whole view, and a
+part cryptography cannot decode at all (a name with invalid UTF-8, duplicate
+extensions, an unknown key algorithm) reads "(could not be read)".
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import lru_cache
+from typing import Callable, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -35,6 +39,7 @@ KEY_USAGE_FLAGS = (
     ("key_cert_sign", "keyCertSign"),
     ("crl_sign", "cRLSign"),
 )
+T = TypeVar("T")
 
 
 def name_to_str(name: x509.Name) -> str:
@@ -61,7 +66,7 @@ def common_name(name: x509.Name) -> str | None:
 def _ext(cert: x509.Certificate, kind: type) -> object | None:
     try:
         return cert.extensions.get_extension_for_class(kind).value
-    except (x509.ExtensionNotFound, ValueError):
+    except Exception:  # noqa: BLE001 - not there, malformed (ValueError) or duplicated (DuplicateExtension)
         return None
 
 
@@ -132,24 +137,54 @@ def _is_self_signed(cert: x509.Certificate) -> bool:
     return True
 
 
+UNREADABLE = "(could not be read)"
+
+
+def _read(read: Callable[[], T], fallback: T) -> T:
+    """One part of a certificate, or `fallback` when cryptography cannot decode it: a server's
+    certificate (the probe's) reaches us without the loader's check, and one unreadable part
+    must not hide the others."""
+    try:
+        return read()
+    except Exception:  # noqa: BLE001 - cryptography raises its own types (DuplicateExtension, UnsupportedAlgorithm, ...)
+        return fallback
+
+
+def _key(cert: x509.Certificate) -> tuple[str, int | None, str | None]:
+    try:
+        public_key = cert.public_key()
+    except Exception as exc:  # noqa: BLE001 - an unknown key algorithm: UnsupportedAlgorithm or ValueError
+        return f"{UNREADABLE[:-1]}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__})", None, None
+    return describe_public_key(public_key)
+
+
+def _version(cert: x509.Certificate) -> int:
+    try:
+        return 1 if cert.version is x509.Version.v1 else 3
+    except Exception:  # noqa: BLE001 - x509.InvalidVersion
+        return 0
+
+
 @lru_cache(maxsize=4096)
 def cert_facts(cert: x509.Certificate) -> CertFacts:
-    """Cached: clusters reuse one CA in many Secrets, and the TUI asks again on every refresh."""
-    key_type, key_bits, curve = describe_public_key(cert.public_key())
-    sig_name, sig_hash = _signature(cert)
+    """Cached: clusters reuse one CA in many Secrets, and the TUI asks again on every refresh.
+    A part that cannot be decoded reads "(could not be read)" (or is left empty); the rest stands."""
+    key_type, key_bits, curve = _key(cert)
+    sig_name, sig_hash = _read(lambda: _signature(cert), (UNREADABLE, None))
     constraints = _ext(cert, x509.BasicConstraints)
     ski = _ext(cert, x509.SubjectKeyIdentifier)
     aki = _ext(cert, x509.AuthorityKeyIdentifier)
-    crl, ocsp = _urls(cert)
+    crl, ocsp = _read(lambda: _urls(cert), ((), ()))
+    epoch = datetime.fromtimestamp(0, timezone.utc)
     return CertFacts(
-        subject=name_to_str(cert.subject),
-        subject_cn=common_name(cert.subject),
-        issuer=name_to_str(cert.issuer),
-        serial=format(cert.serial_number, "X"),
-        version=1 if cert.version is x509.Version.v1 else 3,
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
-        sans=_sans(cert),
+        subject=_read(lambda: name_to_str(cert.subject), UNREADABLE),
+        subject_cn=_read(lambda: common_name(cert.subject), None),
+        issuer=_read(lambda: name_to_str(cert.issuer), UNREADABLE),
+        serial=_read(lambda: format(cert.serial_number, "X"), UNREADABLE),
+        version=_version(cert),
+        not_before=_read(lambda: cert.not_valid_before_utc, epoch),
+        not_after=_read(lambda: cert.not_valid_after_utc, epoch),
+        sans=_read(lambda: _sans(cert), SubjectAltNames()),
         key_type=key_type,
         key_bits=key_bits,
         key_curve=curve,
@@ -157,8 +192,8 @@ def cert_facts(cert: x509.Certificate) -> CertFacts:
         signature_hash=sig_hash,
         is_ca=constraints.ca if isinstance(constraints, x509.BasicConstraints) else None,
         path_length=constraints.path_length if isinstance(constraints, x509.BasicConstraints) else None,
-        key_usage=_key_usage(cert),
-        extended_key_usage=_eku(cert),
+        key_usage=_read(lambda: _key_usage(cert), ()),
+        extended_key_usage=_read(lambda: _eku(cert), ()),
         subject_key_id=ski.digest.hex(":") if isinstance(ski, x509.SubjectKeyIdentifier) else None,
         authority_key_id=(
             aki.key_identifier.hex(":")
@@ -166,7 +201,7 @@ def cert_facts(cert: x509.Certificate) -> CertFacts:
             else None
         ),
         sha256=cert.fingerprint(hashes.SHA256()).hex(":").upper(),
-        self_signed=_is_self_signed(cert),
+        self_signed=_read(lambda: _is_self_signed(cert), False),
         crl_urls=crl,
         ocsp_urls=ocsp,
     )

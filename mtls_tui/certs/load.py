@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -21,10 +22,15 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from mtls_tui.certs.keys import PrivateKey
-from mtls_tui.errors import InputError, PassphraseNeeded, yaml_input_error
+from mtls_tui.errors import InputError, PassphraseNeeded, yaml_documents
 
+# What a PEM block is (kept for reference and callers); `_pem_blocks` finds the same blocks
+# in linear time: this expression scans from every BEGIN line to its END line, which made
+# 10,000 BEGIN lines without END lines (280 KB) take 25 s.
 PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 #]+)-----\r?\n(.*?)-----END ([A-Z0-9 #]+)-----", re.S)
 PEM_BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 #]+)-----")
+_PEM_MARKER = re.compile(rb"(?=-----(BEGIN|END) ([A-Z0-9 #]+)-----)")  # every BEGIN/END line, overlapping ones too
+MANIFEST_KEY = re.compile(rb"(?m)^[ \t]*(apiVersion|kind)[ \t]*:")  # [ \t], not \s: \s spans lines (quadratic)
 BASE64_TEXT = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
 PKCS7_DATA_OID = bytes.fromhex("06092a864886f70d010701")
 KEY_BLOCKS = {b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY", b"DSA PRIVATE KEY", b"ENCRYPTED PRIVATE KEY", b"OPENSSH PRIVATE KEY"}
@@ -43,6 +49,11 @@ MAGIC = (
 # check would only slow every probe down.
 SKIP_RSA_CHECK = True
 MAX_DEPTH = 3  # base64 inside a Secret inside base64: deeper is not a real input
+# Key derivation rounds a PKCS#12 file or an encrypted key may ask for, summed over the file
+# (its MAC and each encrypted part): OpenSSL makes 2,048 a part, Java 10,000 to 50,000, and
+# 10,000,000 take under 2 s. Each round is paid before the pass phrase can be judged, so a
+# file asking for 2**31 would hang for many minutes.
+MAX_KDF_ROUNDS = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -122,7 +133,9 @@ def load_material(data: bytes, origin: str, password: bytes | None = None) -> Ma
         material = _load(data, origin, password, depth=0)
     except InputError:
         raise
-    except (ValueError, TypeError, UnsupportedAlgorithm, OverflowError, RecursionError) as exc:
+    except RecursionError:
+        raise InputError(origin, "could not be read (nested too deeply)") from None
+    except Exception as exc:  # noqa: BLE001 - the contract: hostile input never escapes as a traceback
         raise InputError(origin, f"could not be read ({_first_line(exc)})") from None
     if material.empty:
         raise InputError(origin, "holds no certificate, key or CRL" + _notes_suffix(material.notes))
@@ -158,7 +171,7 @@ def _load(data: bytes, origin: str, password: bytes | None, depth: int) -> Mater
     if not data.strip():
         raise InputError(origin, "is empty")
     stripped = data.lstrip()
-    if stripped[:1] in (b"{", b"[") or re.search(rb"(?m)^\s*(apiVersion|kind)\s*:", data):
+    if stripped[:1] in (b"{", b"[") or MANIFEST_KEY.search(data):
         return _load_manifest(data, origin, password, depth)
     if PEM_BEGIN.search(data):
         return _load_pem(data, origin, password)
@@ -180,31 +193,85 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+class _Lines:
+    """Line numbers of increasing offsets, counting each newline once (not from the top each time)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data, self.offset, self.line = data, 0, 1
+
+    def __call__(self, offset: int) -> int:
+        if offset < self.offset:
+            return _line_of(self.data, offset)
+        self.line += self.data.count(b"\n", self.offset, offset)
+        self.offset = offset
+        return self.line
+
+
+@dataclass(frozen=True)
+class _Block:
+    start: int
+    end: int
+    label: bytes
+    end_label: bytes
+
+
+def _pem_blocks(data: bytes) -> Iterator[_Block | tuple[int, bytes]]:
+    """What `PEM_BLOCK.finditer` and the BEGIN lines between its matches give, in order and in
+    linear time: a `_Block` for each block, and (offset, label) for a BEGIN line that starts
+    no block (no line break after it, or no END line after it). A block runs from a BEGIN line
+    to the first END line after it, whatever its label, as the expression has it."""
+    begins: list[tuple[int, bytes]] = []
+    end_starts: list[int] = []
+    end_labels: list[bytes] = []
+    for marker in _PEM_MARKER.finditer(data):
+        if marker.group(1) == b"BEGIN":
+            begins.append((marker.start(), marker.group(2)))
+        else:
+            end_starts.append(marker.start())
+            end_labels.append(marker.group(2))
+    covered = 0
+    for start, label in begins:
+        if start < covered:
+            continue
+        header_end = start + 16 + len(label)
+        body = header_end + 1 if data[header_end:header_end + 1] == b"\n" else header_end + 2 if data[header_end:header_end + 2] == b"\r\n" else -1
+        index = bisect.bisect_left(end_starts, body) if body >= 0 else len(end_starts)
+        if index == len(end_starts):
+            yield start, label  # starts no block
+            continue
+        covered = end_starts[index] + 14 + len(end_labels[index])
+        yield _Block(start, covered, label, end_labels[index])
+
+
 def _load_pem(data: bytes, origin: str, password: bytes | None) -> Material:
     certs: list[LoadedCert] = []
     keys: list[LoadedKey] = []
     crls: list[x509.CertificateRevocationList] = []
     notes: list[str] = []
-    covered_until = 0
-    for match in PEM_BLOCK.finditer(data):
-        label, end_label = match.group(1), match.group(3)
-        line = _line_of(data, match.start())
+    line_of = _Lines(data)
+
+    def unfinished(offset: int, label: bytes) -> InputError:
+        return InputError(f"{origin}:{line_of(offset)}", f"'-----BEGIN {label.decode()}-----' has no END line (truncated PEM?)")
+
+    pending: tuple[int, bytes] | None = None  # the first BEGIN line since the last block that starts none
+    for found in _pem_blocks(data):
+        if not isinstance(found, _Block):
+            pending = pending or found
+            continue
+        if pending and pending[0] + 16 + len(pending[1]) <= found.start:
+            raise unfinished(*pending)
+        pending = None
+        label, end_label = found.label, found.end_label
+        line = line_of(found.start)
         where = f"{origin}:{line}"
-        unfinished = PEM_BEGIN.search(data, covered_until, match.start())
-        if unfinished:
-            raise InputError(f"{origin}:{_line_of(data, unfinished.start())}", f"'-----BEGIN {unfinished.group(1).decode()}-----' has no END line (truncated PEM?)")
-        covered_until = match.end()
         if label != end_label:
             raise InputError(where, f"BEGIN {label.decode()} ends with END {end_label.decode()} (truncated or pasted PEM?)")
-        block = match.group(0)
+        block = data[found.start:found.end]
         if label in CERT_BLOCKS:
             if label == b"TRUSTED CERTIFICATE":
                 block = block.replace(b"TRUSTED CERTIFICATE", b"CERTIFICATE")
                 notes.append(f"line {line}: OpenSSL TRUSTED CERTIFICATE read without its trust settings")
-            try:
-                certs.append(LoadedCert(x509.load_pem_x509_certificate(block), where))
-            except ValueError:
-                raise InputError(where, f"{label.decode()} block is damaged (its base64 or DER does not decode)") from None
+            certs.append(LoadedCert(read_certificate(x509.load_pem_x509_certificate, block, where, label.decode()), where))
         elif label in KEY_BLOCKS:
             keys.append(LoadedKey(_pem_key(block, where, password), where))
         elif label == b"X509 CRL":
@@ -214,11 +281,71 @@ def _load_pem(data: bytes, origin: str, password: bytes | None) -> Material:
                 raise InputError(where, "X509 CRL block is damaged (its base64 or DER does not decode)") from None
         else:
             notes.append(f"line {line}: a {label.decode()} block, not used here")
-    unfinished = PEM_BEGIN.search(data, covered_until)
-    if unfinished:
-        raise InputError(f"{origin}:{_line_of(data, unfinished.start())}", f"'-----BEGIN {unfinished.group(1).decode()}-----' has no END line (truncated PEM?)")
+    if pending:
+        raise unfinished(*pending)
     return Material(origin, tuple(certs), tuple(keys), tuple(crls), (), tuple(notes))
 
+
+# --- certificates cryptography reads lazily ---------------------------------------------
+
+_PARSE_ERROR = re.compile(r"ParseError \{ kind: (\w+)(?:.*?location: \[(.*?)\])?")
+
+
+def _reason(exc: BaseException) -> str:
+    """cryptography's words, with its Rust parser's debug form made readable."""
+    text = _first_line(exc)
+    parsed = _PARSE_ERROR.search(text)
+    if parsed:
+        kind = re.sub(r"(?<!^)(?=[A-Z])", " ", parsed.group(1)).lower()
+        where = " / ".join(part.strip().strip('"') for part in (parsed.group(2) or "").split(",") if part.strip())
+        return f"{kind} in {where}" if where else kind
+    return text
+
+
+def unreadable_part(cert: x509.Certificate) -> str | None:
+    """The first part of `cert` that cryptography cannot decode, and why; None when every
+    part reads. The DER parses at load, but names, extensions and the key are decoded on
+    first access, and a hostile certificate raises there (duplicate extensions, invalid
+    UTF-8 in a name, a malformed extension value, an unknown key algorithm)."""
+    checks: tuple[tuple[str, Callable[[], object]], ...] = (
+        ("its version", lambda: cert.version),
+        ("its serial number", lambda: cert.serial_number),
+        ("its subject", lambda: cert.subject.rfc4514_string()),
+        ("its issuer", lambda: cert.issuer.rfc4514_string()),
+        ("its validity dates", lambda: (cert.not_valid_before_utc, cert.not_valid_after_utc)),
+        ("its extensions", lambda: [ext.value for ext in cert.extensions]),
+        ("its public key", cert.public_key),
+        ("its signature algorithm", lambda: cert.signature_algorithm_oid),
+    )
+    for part, read in checks:
+        try:
+            read()
+        except Exception as exc:  # noqa: BLE001 - each of cryptography's own types (DuplicateExtension, InvalidVersion, ...)
+            return f"{part} could not be read ({_reason(exc)})"
+    return None
+
+
+def fully_read(cert: x509.Certificate, where: str) -> x509.Certificate:
+    """`cert`, once every part of it decodes; else an InputError (an `input-unreadable`
+    finding) here rather than a traceback wherever the part is first used."""
+    problem = unreadable_part(cert)
+    if problem:
+        raise InputError(where, f"the certificate cannot be fully read: {problem}")
+    return cert
+
+
+def read_certificate(load: Callable[[bytes], x509.Certificate], data: bytes, where: str, what: str = "CERTIFICATE") -> x509.Certificate:
+    """Load a certificate (PEM or DER, by `load`) and decode every part of it now."""
+    try:
+        cert = load(data)
+    except x509.InvalidVersion as exc:
+        raise InputError(where, f"the certificate has an invalid X.509 version ({exc})") from None
+    except ValueError:
+        raise InputError(where, f"{what} block is damaged (its base64 or DER does not decode)") from None
+    return fully_read(cert, where)
+
+
+# --- keys and PKCS#12 ---------------------------------------------------------------------
 
 # The options every command that reads keys has (sources/files.py: --pass, PASS_ENV and a prompt on a terminal).
 GIVE_PASS = "give its pass phrase with --pass PHRASE or the environment variable MTLS_TUI_PASS"
@@ -231,9 +358,70 @@ def passphrase_detail(error: PassphraseNeeded) -> str:
             "MTLS_TUI_PASS, or the prompt when standard input is a terminal.")
 
 
+def _der_items(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
+    """(tag, content start, content end) of each DER item in data[start:end]; stops at the first malformed one."""
+    pos = start
+    while pos + 2 <= end:
+        tag = data[pos]
+        if tag & 0x1F == 0x1F:
+            return  # high tag numbers do not occur in what we look into
+        length, pos = data[pos + 1], pos + 2
+        if length & 0x80:
+            count = length & 0x7F
+            if count == 0 or count > 4 or pos + count > end:
+                return
+            length, pos = int.from_bytes(data[pos:pos + count], "big"), pos + count
+        if pos + length > end:
+            return
+        yield tag, pos, pos + length
+        pos += length
+
+
+def kdf_rounds(data: bytes, max_depth: int = 64) -> int:
+    """The key derivation rounds a DER structure asks for, summed: every INTEGER that follows
+    an OCTET STRING in a SEQUENCE (PKCS#12 MacData and PBE parameters, PBKDF2 and scrypt
+    parameters: salt, then the count), looking into OCTET STRINGs that hold DER, as PKCS#12
+    nests its parts. Linear in the data for each level of nesting, and the levels are bounded."""
+    total = 0
+    stack = [(0, len(data), 0, False)]  # (start, end, depth, a SEQUENCE's contents)
+    while stack:
+        start, end, depth, in_sequence = stack.pop()
+        previous = None
+        for tag, begin, finish in _der_items(data, start, end):
+            if in_sequence and tag == 0x02 and previous == 0x04 and finish - begin <= 9:
+                total += max(0, int.from_bytes(data[begin:finish], "big", signed=True))
+            if depth < max_depth:
+                if tag & 0x20:
+                    stack.append((begin, finish, depth + 1, tag == 0x30))
+                elif tag == 0x04 and finish > begin and data[begin] == 0x30:
+                    stack.append((begin, finish, depth + 1, False))
+            previous = tag
+    return total
+
+
+def _check_rounds(der: bytes, where: str) -> None:
+    rounds = kdf_rounds(der)
+    if rounds > MAX_KDF_ROUNDS:
+        raise InputError(where, f"asks for {rounds:,} key derivation rounds (limit {MAX_KDF_ROUNDS:,}): refused, "
+                                "reading it would take minutes or more")
+
+
+def _pem_der(block: bytes) -> bytes:
+    """The DER inside a PEM block (headers such as Proc-Type have no DER to look into)."""
+    lines = block.splitlines()[1:-1]
+    if any(b":" in line for line in lines):
+        return b""
+    try:
+        return base64.b64decode(b"".join(lines), validate=False)
+    except (binascii.Error, ValueError):
+        return b""
+
+
 def _pem_key(block: bytes, where: str, password: bytes | None) -> PrivateKey:
     if b"OPENSSH PRIVATE KEY" in block[:40]:
         raise InputError(where, "an OpenSSH private key, not a TLS key (convert: ssh-keygen -p -m PEM -f FILE)")
+    if password is not None and b"ENCRYPTED PRIVATE KEY" in block[:40]:
+        _check_rounds(_pem_der(block), where)
     try:
         key = serialization.load_pem_private_key(block, password=password, unsafe_skip_rsa_key_validation=SKIP_RSA_CHECK)
     except TypeError:
@@ -257,13 +445,20 @@ def _load_binary(data: bytes, origin: str, password: bytes | None) -> Material:
         if data.startswith(magic):
             raise InputError(origin, f"is {what}, not a certificate, key, bundle or manifest")
     if data[:1] == b"\x30":
+        where = f"{origin} (DER)"
         try:
-            return Material(origin, certs=(LoadedCert(x509.load_der_x509_certificate(data), f"{origin} (DER)"),))
+            cert = x509.load_der_x509_certificate(data)
+        except x509.InvalidVersion as exc:
+            raise InputError(where, f"the certificate has an invalid X.509 version ({exc})") from None
         except ValueError:
             pass
+        else:
+            return Material(origin, certs=(LoadedCert(fully_read(cert, where), where),))
+        if password is not None:
+            _check_rounds(data, origin)
         try:
             key = serialization.load_der_private_key(data, password=password, unsafe_skip_rsa_key_validation=SKIP_RSA_CHECK)
-            return Material(origin, keys=(LoadedKey(key, f"{origin} (DER)"),))  # type: ignore[arg-type]
+            return Material(origin, keys=(LoadedKey(key, where),))  # type: ignore[arg-type]
         except (ValueError, TypeError, UnsupportedAlgorithm):
             pass
         try:
@@ -288,6 +483,7 @@ def _looks_textual(data: bytes) -> bool:
 
 def _load_pkcs12(data: bytes, origin: str, password: bytes | None) -> Material:
     where = f"{origin} (PKCS#12)"
+    _check_rounds(data, where)
     try:
         p12 = pkcs12.load_pkcs12(data, password)
     except ValueError:
@@ -296,19 +492,14 @@ def _load_pkcs12(data: bytes, origin: str, password: bytes | None) -> Material:
         raise InputError(where, "wrong PKCS#12 password (or the file is damaged)") from None
     certs: list[LoadedCert] = []
     if p12.cert is not None:
-        certs.append(LoadedCert(p12.cert.certificate, where))
-    certs += [LoadedCert(c.certificate, where) for c in p12.additional_certs]
+        certs.append(LoadedCert(fully_read(p12.cert.certificate, where), where))
+    certs += [LoadedCert(fully_read(c.certificate, where), where) for c in p12.additional_certs]
     keys = (LoadedKey(p12.key, where),) if p12.key is not None else ()  # type: ignore[arg-type]
     return Material(origin, tuple(certs), keys)
 
 
 def _load_manifest(data: bytes, origin: str, password: bytes | None, depth: int) -> Material:
-    import yaml  # only manifests pay for it
-
-    try:
-        documents = [d for d in yaml.safe_load_all(data) if d is not None]
-    except yaml.YAMLError as exc:
-        raise yaml_input_error(exc, origin, "YAML or JSON") from None
+    documents = [d for d in yaml_documents(data, origin, "YAML or JSON") if d is not None]
     material = Material(origin)
     kinds: list[str] = []
     for doc in documents:
