@@ -53,11 +53,34 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except (CannotRun, InputError) as exc:
-        print(f"mtls-tui {args.command}: {exc}", file=sys.stderr)
+        print(f"mtls-tui {args.command}: {visible(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"mtls-tui {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def visible(text: str) -> str:
+    """One line with control characters shown as escapes: a path or a value from a hostile
+    file must not move the cursor, recolour the terminal or add lines to the message."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
+def _reader_gone() -> int:
+    """The output's reader went away (`mtls-tui check --json | head`): stop quietly, as a
+    command killed by SIGPIPE does, without Python's traceback or its flush error at exit."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return 141
 
 
 if __name__ == "__main__":

@@ -9,41 +9,110 @@ from __future__ import annotations
 
 import getpass
 import os
+import select
+import stat
 import sys
-from pathlib import Path
+import time
 
 from mtls_tui.certs.load import load_material
 from mtls_tui.diagnose.inspect import Input
 from mtls_tui.errors import InputError, PassphraseNeeded
 
-MAX_BYTES = 10 * 1024 * 1024  # a 1,000-certificate bundle is ~1.5 MB
+MAX_BYTES = 10 * 1024 * 1024  # one certificate, key or bundle: a 1,000-certificate bundle is ~1.5 MB
 PASS_ENV = "MTLS_TUI_PASS"
+PIPE_WAIT = 30.0  # seconds a named pipe (or `<(kubectl ...)`) may take to deliver what it holds
+CHUNK = 1 << 20
 
 
 class CannotRun(Exception):
     """The command cannot run at all: exit status 2, one line on stderr."""
 
 
-def read_bytes(path: str) -> bytes:
-    if path == "-":
-        data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        if len(data) > MAX_BYTES:
-            raise InputError("standard input", f"is over {MAX_BYTES // 2**20} MiB: too large for a certificate, key or manifest")
-        return data
-    target = Path(path)
+def _too_large(where: str, limit: int) -> InputError:
+    return InputError(where, f"is over {limit // 2**20} MiB: too large for a certificate, key or bundle")
+
+
+def _special(mode: int) -> str | None:
+    """What a path is when it is neither a regular file nor a pipe."""
+    for test, what in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return what
+    return None if stat.S_ISREG(mode) or stat.S_ISFIFO(mode) else "a special file"
+
+
+def _read_stdin(limit: int | None) -> bytes:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise CannotRun("standard input is closed: nothing to read for '-' (pipe a file in: ... | mtls-tui inspect -)")
     try:
-        size = target.stat().st_size
-        if target.is_dir():
-            raise CannotRun(f"{path} is a directory, not a file")
-        if size > MAX_BYTES:
-            raise InputError(path, f"is {size / 1e6:.1f} MB: too large for a certificate, key or manifest (limit {MAX_BYTES // 2**20} MiB)")
-        return target.read_bytes()
+        data = stream.read(limit + 1) if limit is not None else stream.read()
+    except (OSError, ValueError) as exc:
+        raise CannotRun(f"standard input cannot be read: {getattr(exc, 'strerror', None) or exc}") from None
+    if limit is not None and len(data) > limit:
+        raise _too_large("standard input", limit)
+    return data
+
+
+def _read_pipe(fd: int, path: str, limit: int | None) -> bytes:
+    """A named pipe, opened without waiting for a writer: none at all is one line at once,
+    and a writer gets PIPE_WAIT seconds (a `kubectl` behind `<(...)` included)."""
+    chunks: list[bytes] = []
+    size, deadline, started = 0, time.monotonic() + PIPE_WAIT, False
+    while True:
+        try:
+            chunk = os.read(fd, CHUNK)
+        except BlockingIOError:  # a writer is there, nothing written yet
+            started = True
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise CannotRun(f"{path}: a named pipe that delivered nothing more within {PIPE_WAIT:.0f} s") from None
+            continue
+        if not chunk:
+            if not chunks and not started:
+                raise CannotRun(f"{path}: a named pipe with no writer: nothing to read (write to it first, or give a file)")
+            return b"".join(chunks)
+        started = True
+        chunks.append(chunk)
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise _too_large(path, limit)
+
+
+def read_bytes(path: str, limit: int | None = MAX_BYTES) -> bytes:
+    """The bytes of `path` (`-`: standard input). Bounded by the bytes read, not by what
+    stat says (a file may grow, /proc files say 0); `limit` None for a manifest set, which
+    may be large. Devices, sockets and folders are refused with one line, and a named pipe
+    never blocks without end."""
+    if path == "-":
+        return _read_stdin(limit)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise CannotRun(f"{path}: no such file") from None
     except PermissionError:
         raise CannotRun(f"{path}: permission denied") from None
     except OSError as exc:
         raise CannotRun(f"{path}: {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        special = _special(mode)
+        if special == "a directory":
+            raise CannotRun(f"{path} is a directory, not a file")
+        if special:
+            raise CannotRun(f"{path} is {special}, not a file")
+        if stat.S_ISFIFO(mode):
+            return _read_pipe(fd, path, limit)
+        os.set_blocking(fd, True)
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = handle.read(limit + 1) if limit is not None else handle.read()
+        if limit is not None and len(data) > limit:
+            raise _too_large(path, limit)
+        return data
+    except OSError as exc:
+        raise CannotRun(f"{path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
 
 
 def passphrase(flag_value: str | None) -> bytes | None:
