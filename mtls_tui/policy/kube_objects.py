@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from mtls_tui.model import (
@@ -32,6 +33,20 @@ def _dict(value: Any) -> dict[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _count(value: Any, default: int = 0) -> int:
+    """A count from the API or a file (`count`, `restartCount`): a number, or `default` when it
+    is missing or not a whole number (a hand-written manifest may say "3", "many" or 1e400)."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*[+-]?[0-9]{1,18}\s*", value):
+        return int(value)
+    return default
 
 
 def ingress_from(obj: dict[str, Any]) -> IngressObj:
@@ -101,7 +116,7 @@ def pod_from(obj: dict[str, Any]) -> PodObj:
         phase=str(status.get("phase") or "Unknown"),
         ready=bool(statuses) and all(s.get("ready") for s in statuses),
         containers=containers,
-        restarts=sum(int(s.get("restartCount") or 0) for s in statuses),
+        restarts=sum(_count(s.get("restartCount")) for s in statuses),
         labels=tuple(sorted((str(k), str(v)) for k, v in _dict(meta.get("labels")).items())),
     )
 
@@ -163,7 +178,7 @@ def event_from(obj: dict[str, Any]) -> EventObj:
         type=str(obj.get("type") or "Normal"),
         reason=str(obj.get("reason") or ""),
         message=str(obj.get("message") or ""),
-        count=int(obj.get("count") or 1),
+        count=_count(obj.get("count"), 1) or 1,
         last_seen=str(obj.get("lastTimestamp") or obj.get("eventTime") or meta.get("creationTimestamp") or ""),
     )
 

@@ -23,10 +23,12 @@ import binascii
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
-from mtls_tui.errors import yaml_input_error
+from mtls_tui.errors import Refused, check_aliases, yaml_input_error
 from mtls_tui.model import ClusterSnapshot, SecretProblem
 from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
@@ -68,18 +70,34 @@ def check_kubeconfig(path: str, context: str | None = None) -> None:
     import yaml
 
     try:
+        kind_of_file = os.stat(path).st_mode
+        if not stat.S_ISREG(kind_of_file):
+            what = "a folder" if stat.S_ISDIR(kind_of_file) else "a named pipe" if stat.S_ISFIFO(kind_of_file) else "a device or socket"
+            raise CannotRun(f"kubeconfig {path} is {what}, not a file")
         with open(path, "rb") as handle:
-            root = yaml.compose(handle, Loader=yaml.SafeLoader)
+            root = yaml.compose(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        if root is not None:
+            check_aliases(root)
     except OSError as exc:
         raise CannotRun(f"cannot read kubeconfig {path}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise CannotRun(str(yaml_input_error(exc, f"kubeconfig {path}"))) from None
+    except RecursionError:
+        raise CannotRun(f"kubeconfig {path}: is nested too deeply to be a kubeconfig") from None
+    except Refused as refused:
+        raise CannotRun(f"kubeconfig {path}:{refused.node.start_mark.line + 1}: {refused.problem}") from None
     if root is None:
         raise CannotRun(f"kubeconfig {path}: is empty")
     if not isinstance(root, yaml.MappingNode):
         raise CannotRun(f"kubeconfig {path}:{root.start_mark.line + 1}: is not a kubeconfig (a YAML mapping with clusters, users and contexts)")
     name = context or _scalar(_child(root, "current-context"))
     chosen = _child(_named(root, "contexts", name), "context") if name else None
+    cluster_name = _scalar(_child(chosen, "cluster"))
+    server = _child(_child(_named(root, "clusters", cluster_name), "cluster"), "server") if cluster_name else None
+    if server is not None:
+        problem = server_problem(server.value if isinstance(server, yaml.ScalarNode) else None)
+        if problem:
+            raise CannotRun(f"kubeconfig {path}:{server.start_mark.line + 1}: server of cluster {cluster_name} {problem}")
     for section, kind, fields in DATA_FIELDS:
         entry_name = _scalar(_child(chosen, kind))
         entry = _child(_named(root, section, entry_name), kind) if entry_name else None
@@ -94,6 +112,27 @@ def check_kubeconfig(path: str, context: str | None = None) -> None:
                 base64.b64decode(re.sub(r"\s+", "", node.value), validate=True)
             except (binascii.Error, ValueError) as exc:
                 raise CannotRun(f"{where}: {field} of {kind} {entry_name} is not valid base64 ({exc})") from None
+
+
+def server_problem(server: str | None) -> str | None:
+    """Why a kubeconfig's `server` is not a URL the client can use, or None. The client only
+    finds out with a traceback (`https://[::1` raises ValueError deep in urllib3)."""
+    if not isinstance(server, str):
+        return "is not a string (a URL such as https://127.0.0.1:6443)"
+    if not server.strip():
+        return "is empty (a URL such as https://127.0.0.1:6443)"
+    try:
+        parts = urlsplit(server if "://" in server else f"https://{server}")
+        port = parts.port  # raises ValueError when out of range or not a number
+    except ValueError as exc:
+        return f"is not a URL: {server!r} ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return f"is not an http(s) URL: {server!r}"
+    if any(ch.isspace() or not ch.isprintable() for ch in server):
+        return f"is not a URL: {server!r} (it holds spaces or control characters)"
+    if not parts.hostname or port == 0:
+        return f"is not a URL: {server!r} (no host{' or port' if port == 0 else ''})"
+    return None
 
 
 def _child(node: Any, key: str) -> Any:
