@@ -1,5 +1,40 @@
 """The sub-commands: each reads its inputs, asks the core, and prints (Rich, or JSON with --json)."""
 
+from __future__ import annotations
+
+MAX_SECONDS = 600
+
+
+def seconds(value: str) -> float:
+    """A --timeout: a finite number of seconds above 0 and up to 600 (inf, nan and 1e308 would
+    never return, or raise deep inside the network code)."""
+    import argparse
+    import math
+
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, not {value!r}") from None
+    if not math.isfinite(number) or not 0 < number <= MAX_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_SECONDS} seconds")
+    return number
+
+
+def bounded_int(low: int, high: int, what: str = "a whole number"):
+    """An argparse type: a whole number from `low` to `high`."""
+    import argparse
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what}, not {value!r}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
+        return number
+
+    return parse
+
 
 def print_json(document: object) -> None:
     """Indented for a person at a terminal; compact when piped, where a script or jq reads it

@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime, timezone
 
 from mtls_tui.certs.load import Material
-from mtls_tui.commands import print_json
+from mtls_tui.commands import print_json, seconds
 from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec, Severity
@@ -34,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--pass", dest="passphrase", metavar="PHRASE", help="pass phrase for the key (or env MTLS_TUI_PASS)")
     parser.add_argument("--connect", metavar="ADDR:PORT", help="probe every host at this address (as curl --resolve HOST:PORT:ADDR)")
     parser.add_argument("--no-probe", action="store_true", help="do not send any request")
-    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per host probe (default 10)")
+    parser.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per host probe (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
     parser.set_defaults(run=run)
 

@@ -32,13 +32,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
+MAX_DEPTH = 2**31 - 1  # OpenSSL's verify depth is a C int: more would wrap around
+
+
 def _depth(value: str) -> int:
     try:
         depth = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number, not {value!r}") from None
-    if depth < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+    if not 0 <= depth <= MAX_DEPTH:
+        raise argparse.ArgumentTypeError(f"must be from 0 to {MAX_DEPTH}")
     return depth
 
 

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from mtls_tui.report.console import log_prefix, log_text
 
+from mtls_tui.commands import bounded_int
 from mtls_tui.sources.files import CannotRun
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -24,12 +25,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-f", "--follow", action="store_true", help="keep streaming until Ctrl+C")
     parser.add_argument("--grep", metavar="RE", help="only lines matching this regular expression")
     parser.add_argument("--since", type=_duration, metavar="DURATION", help="lines newer than this (30s, 5m, 2h)")
-    parser.add_argument("--tail", type=int, default=100, metavar="N", help="lines per pod to start with (default 100)")
+    parser.add_argument("--tail", type=bounded_int(0, 10**9), default=100, metavar="N", help="lines per pod to start with (default 100)")
     parser.set_defaults(run=run)
 
 
 def _duration(value: str) -> int:
-    match = re.fullmatch(r"(\d+)([smhd]?)", value.strip())
+    match = re.fullmatch(r"(\d{1,12})([smhd]?)", value.strip())
     if not match:
         raise argparse.ArgumentTypeError(f"{value!r} is not a duration like 30s, 5m or 2h")
     return int(match.group(1)) * UNITS[match.group(2) or "s"]
