@@ -25,5 +25,7 @@ def one_line(text: str) -> str:
 
 
 def multi_line(text: str) -> str:
-    """Control characters shown, newlines and tabs kept: for bodies and details."""
+    """Control characters shown, newlines and tabs kept (CRLF read as a newline): for bodies and details."""
+    if "\r\n" in text:
+        text = text.replace("\r\n", "\n")
     return _TEXT.sub(_shown, text) if _TEXT.search(text) else text

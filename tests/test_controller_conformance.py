@@ -10,7 +10,7 @@ file and function its expectation comes from. Paths are in that repository:
 - VALID    internal/ingress/annotations/parser/validators.go (BasicCharsRegex, ValidateRegex, ValidateBool,
            ValidateInt, CommonNameAnnotationValidator)
 - NAMENS   internal/k8s/main.go, ParseNameNS
-- PEM      internal/ingress/controller/store/backend_ssl.go, getPEMCertificate
+- PEM      internal/ingress/controller/store/backend_ssl.go, getPemCertificate
 - SSL      internal/net/ssl/ssl.go, CreateSSLCert / CheckCACert / ConfigureCRL
 - SORT     internal/ingress/controller/store/store.go, sortIngressSlice
 - SERVERS  internal/ingress/controller/controller.go, getBackendServers (AuthTLSError, CertificateAuth)

@@ -112,7 +112,7 @@ def test_secret_with_neither_keypair_nor_ca_denies_the_locations(pki: SeedPki) -
     secret["data"] = {"notes.txt": "aGVsbG8="}
     policy, result = report(objects)
     finding = next(f for f in result.findings if f.code == "secret-missing-ca")
-    # store/backend_ssl.go getPEMCertificate (default branch) → authtls.Parse LocationDenied → nginx.tmpl `return 403;`
+    # store/backend_ssl.go getPemCertificate (default branch) → authtls.Parse LocationDenied → nginx.tmpl `return 403;`
     assert policy.denied and "answers 403" in finding.detail and "contains no keypair or CA certificate" in finding.detail
 
 

@@ -3,7 +3,7 @@
 Each case is a set-up that an earlier version called works (or exit 0) while the
 controller would let clients in without a certificate, refuse everyone, or could not
 be judged from what was given. Rules cited: kubernetes/ingress-nginx v1.15.1,
-store/backend_ssl.go getPEMCertificate (a keypair without ca.crt is kept without a CA
+store/backend_ssl.go getPemCertificate (a keypair without ca.crt is kept without a CA
 file), controller.go getBackendServers ("mutual authentication disabled"), nginx.tmpl
 (ssl_verify_client only with a CA file; the match-CN `if`).
 """
@@ -93,7 +93,8 @@ def test_match_cn_is_applied_offline(seed, capsys: pytest.CaptureFixture[str]) -
     host = report["hosts"][0]
     finding = next(f for f in host["findings"] if f["code"] == "client-cert-cn-rejected")
     assert host["state"] == "broken" and code == 1 and "CN=Fern" in finding["title"]
-    assert finding["fix"].endswith("auth-tls-match-cn=CN=Fern --overwrite")
+    # the fix admits CN=Fern and not CN=Fernando (unanchored matching): the CN, then the end of the RDN
+    assert finding["fix"].endswith("'nginx.ingress.kubernetes.io/auth-tls-match-cn=CN=Fern(,|$)' --overwrite")
 
 
 def test_an_empty_auth_tls_secret_is_not_enforced(seed, capsys: pytest.CaptureFixture[str]) -> None:
@@ -126,3 +127,33 @@ def test_another_controllers_class_is_named_in_manifests_mode(seed, capsys: pyte
     code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), klass, ingress]))
     finding = next(f for f in report["hosts"][0]["findings"] if f["code"] == "ingress-class-mismatch")
     assert "traefik.io/ingress-controller" in finding["title"] and code == 1
+
+
+@pytest.mark.nginx
+def test_the_printed_match_cn_value_works_on_nginx(tmp_path: Path, nginx_binary: str) -> None:
+    """nginx.tmpl renders the value Go-quoted into `if ($ssl_client_s_dn !~ "…")`; the value the fix
+    prints admits its own client (a comma in the CN included) and not a longer CN."""
+    from mtls_tui.certs.issue import issue_ca, issue_leaf, new_key
+    from mtls_tui.certs.openssl_binding import name_rfc2253
+    from mtls_tui.lab.gateway import Gateway, GatewayHost
+    from mtls_tui.lab.pki import write_file
+    from mtls_tui.model import MtlsPolicy, ProbeSpec
+    from mtls_tui.policy.ingress_nginx import match_cn_for
+    from mtls_tui.sources.probe import run_probe
+
+    ca = issue_ca("Match CA", key=new_key("ec"))
+    server = issue_leaf("match.test", ca, key=new_key("ec"), v1=False, sans=["match.test"])
+    clients = {cn: issue_leaf(cn, ca, key=new_key("ec"), v1=False, eku=["clientAuth"]) for cn in ("Doe, John", "Fern", "Fernando")}
+    for cn, issued in clients.items():
+        write_file(tmp_path / f"{cn}.crt", issued.cert_pem())
+        write_file(tmp_path / f"{cn}.key", issued.key_pem(), private=True)
+    policies = {f"h{i}.test": match_cn_for(name_rfc2253(clients[cn].cert.subject.public_bytes())) for i, cn in enumerate(("Doe, John", "Fern"))}
+    hosts = [GatewayHost(MtlsPolicy(h, secret="default/ca", match_cn=value), server.cert_pem(), server.key_pem(), ca.cert_pem())
+             for h, value in policies.items()]
+    with Gateway(hosts, nginx_binary=nginx_binary) as gateway:
+        def status(host: str, cn: str) -> int | None:
+            spec = ProbeSpec(gateway.url(host), resolve=gateway.resolve(host), insecure=True, timeout=5,
+                             cert=str(tmp_path / f"{cn}.crt"), key=str(tmp_path / f"{cn}.key"))
+            return run_probe(spec)[1].status
+        assert status("h0.test", "Doe, John") == 200
+        assert status("h1.test", "Fern") == 200 and status("h1.test", "Fernando") == 403

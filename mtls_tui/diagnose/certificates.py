@@ -22,7 +22,8 @@ X509_V_ERR_CERT_HAS_EXPIRED = 10
 X509_V_ERR_CERT_NOT_YET_VALID = 9
 X509_V_ERR_INVALID_PURPOSE = 26
 X509_V_ERR_CERT_REVOKED = 23
-ISSUER_NOT_FOUND = {2, 20, 21}
+X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT = 2
+ISSUER_NOT_FOUND = {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, 20, 21}
 SELF_SIGNED = {18, 19}  # a self-signed client certificate, or a chain ending in a root the server does not trust
 CRL_PROBLEMS = {3, 8, 11, 12}  # unable to get, signature failure, not yet valid, expired
 WEAK_HASHES = {"sha1", "md5", "md2", "md4"}
@@ -257,8 +258,9 @@ def cn_stem(cn: str) -> str:
 
 
 def issuer_days_left(leaf: CertFacts, issuers: list[CertFacts], now: datetime) -> int | None:
-    """Whole days the leaf's CA (among `issuers`) has left, for re-sign commands."""
-    issuer = next((i for i in issuers if i.subject == leaf.issuer), None)
+    """Whole days the CA that re-signs the leaf has left, for re-sign commands: its own issuer
+    when the bundle holds it, else the bundle's first CA (the one `-CA` takes)."""
+    issuer = next((i for i in issuers if i.subject == leaf.issuer), issuers[0] if issuers else None)
     return max((issuer.not_after - now).days, 1) if issuer is not None and issuer.not_after > now else None
 
 
@@ -376,12 +378,16 @@ def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[
 
 def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], where: Where, files: Files) -> str:
     cert_file = where.file
+    if verdict.error_code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT and verdict.chain_subjects[-1:] and \
+            verdict.chain_subjects[-1] in ca_subjects:  # the CA file ends at an intermediate: no partial chains in nginx
+        return (f"openssl x509 -noout -issuer -in {arg(files.ca)}  # that issuer (the root) is missing: append it to "
+                f"{comment(arg(files.ca))}, then update the Secret; nginx accepts no chain that ends at an intermediate")
     if verdict.error_code in ISSUER_NOT_FOUND | SELF_SIGNED:
-        missing = _missing_issuer(verdict, leaf)
         return (
             reissue_command("client", where, files, cn=leaf.subject_cn)
-            + f"  # signs it with the CA the server trusts; or, if '{comment(missing)}' is an intermediate of that CA, send it "
-            f"with the certificate (cat {cert_file} INTERMEDIATE.crt > client-chain.crt) or append it to {files.ca}"
+            + "  # signs it with the CA the server trusts; or, if the missing issuer is an intermediate of that CA, send it "
+            f"with the certificate (cat {comment(arg(cert_file))} INTERMEDIATE.crt > client-chain.crt) or append it to "
+            f"{comment(arg(files.ca))}"
         )
     crl = f" -crl_check_all -CRLfile {files.crl}" if verdict.error_code in CRL_PROBLEMS else ""
     return f"openssl verify -show_chain -purpose sslclient{crl} -CAfile {arg(files.ca)} -untrusted {arg(cert_file)} {arg(cert_file)}"

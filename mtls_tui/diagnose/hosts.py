@@ -5,7 +5,6 @@ client certificate the user brought, and what the probe saw, as one list of find
 from __future__ import annotations
 
 import re
-import shlex
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -21,10 +20,14 @@ from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
 from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words
+from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, match_cn_for
+from mtls_tui.shell import arg
 
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
+# Certificate hygiene: true and worth fixing, but rarely why the host fails today; after the
+# findings that explain the state, within a severity.
+HYGIENE = frozenset({"cert-v1", "server-cert-no-san", "cert-outlives-issuer", "cert-expires-soon", "weak-key", "weak-signature"})
 
 
 @dataclass(frozen=True)
@@ -183,13 +186,12 @@ def match_cn_findings(match_cn: str, cert, where: "rules.Where", ingress: str) -
         return []
     if matched:
         return []
-    cn = next((part[3:] for part in dn.split(",") if part.startswith("CN=")), "NAME")
     return [Finding(
         "client-cert-cn-rejected", Severity.ERROR,
         f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
         "The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
         "against the annotation's regex, unanchored, and answers 403 'client certificate unauthorized'.",
-        f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-match-cn={shlex.quote('CN=' + cn)} --overwrite",
+        f"kubectl annotate ingress {ingress} {arg('nginx.ingress.kubernetes.io/auth-tls-match-cn=' + match_cn_for(dn))} --overwrite",
         where.label, (f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
     )]
 
@@ -234,7 +236,8 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
-    return HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(sort_findings(_unique(findings))))
+    ordered = sorted(sort_findings(_unique(findings)), key=lambda f: (f.severity.rank, f.code in HYGIENE))
+    return HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(ordered))
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -124,7 +124,9 @@ def inspect_inputs(
             if role == "ca":
                 ca_certs.append(loaded[1])
             where = _where(loaded[1])
-            signed = rules.signing_files(files, facts, bundle) if role in ("client", "server") else files
+            signed = files
+            if role in ("client", "server"):
+                signed = rules.signing_files(replace(files, ca_days_left=rules.issuer_days_left(facts, bundle, now)), facts, bundle)
             findings += rules.validity_findings(facts, where, role, signed, now)
             findings += rules.strictness_findings(facts, where, role, signed)
         findings += _pair_findings(item.material, facts_by_id, files)
@@ -164,14 +166,14 @@ def inspect_inputs(
 
 def auth_tls_secret_findings(info: SecretInfo) -> list[Finding]:
     """A Secret read on its own is most often the auth-tls Secret someone is debugging: say what
-    ingress-nginx makes of it as one (store/backend_ssl.go getPEMCertificate)."""
+    ingress-nginx makes of it as one (store/backend_ssl.go getPemCertificate)."""
     stored = stored_secret(SecretObj(info.namespace, info.name, info.type, info.values))
     held = ", ".join(k for k, _ in info.values) or "no keys"
     if stored.error:
         code = "secret-missing-ca" if "no keypair or CA" in stored.error else "secret-unusable"
         return [Finding(
             code, Severity.ERROR, f"as an auth-tls Secret, ingress-nginx refuses {info.ref}: the host would answer 403",
-            f"getPEMCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
+            f"getPemCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
             "every path of its host answers 403.",
             add_ca_command(info.ref), info.origin, (f"keys: {held}",),
         )]

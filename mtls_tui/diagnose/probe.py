@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 
 from mtls_tui.diagnose.reproduce import curl_by_name
-from mtls_tui.shell import arg, comment, join
+from mtls_tui.shell import arg, join
 from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity
 
 NO_CERT_BODY = "No required SSL certificate was sent"
@@ -60,7 +60,7 @@ def failure_findings(result: ProbeResult) -> list[Finding]:
     if failure.kind in ("dns", "refused", "timeout", "unreachable"):
         fixes = {
             "dns": f"getent hosts {arg(result.host_header.split(':')[0])}  # or probe with --resolve HOST:PORT:ADDRESS",
-            "refused": f"kubectl get svc -A | grep -i ingress  # is the controller's Service exposed on {comment(result.connect_to)}?",
+            "refused": "kubectl get svc -A | grep -i ingress  # is the controller's Service exposed on the probed address?",
             "timeout": f"nc -vz {join(*result.connect_to.strip('[]').rsplit(':', 1))}  # a firewall or a wrong address drops the packets",
             "unreachable": "ip route get " + arg(result.connect_to.rsplit(":", 1)[0].strip("[]")),
         }
@@ -95,7 +95,7 @@ def server_findings(result: ProbeResult, host: str) -> list[Finding]:
             f"{host} is served with the controller's fake certificate",
             "The controller found no usable certificate for this name: the Ingress has no tls: entry for "
             "the host, its tls Secret is missing or broken, or the SNI name matches no Ingress.",
-            f"kubectl get ingress -A -o wide | grep -F {arg(host)}  # add a tls: entry with hosts: [{comment(host)}] and secretName",
+            f"kubectl get ingress -A -o wide | grep -F {arg(host)}  # add a tls: entry for the host, with a secretName",
             result,
         ))
     if result.server_verify_error:

@@ -17,7 +17,6 @@ from mtls_tui.certs.crl import controller_refusal, load_crls
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.diagnose.certificates import secret_update_command
 from mtls_tui.model import Finding, SecretObj, Severity
-from mtls_tui.shell import comment
 
 # CA.cnf: the configuration of the CA that keeps the list. The new CRL goes first (ingress-nginx reads the
 # first block) and the others stay: ca.crl holds one CRL per CA of the path, and OpenSSL prefers the
@@ -79,7 +78,7 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
                 f"included; every client certificate whose path runs through {subject} is refused: "
                 "'unable to get certificate CRL'.",
                 f"openssl ca -gencrl -config CA.cnf -out more.crl && cat more.crl >> ca.crl && {update}"
-                f"  # CA.cnf: {comment(subject)}'s configuration",
+                "  # CA.cnf: the configuration of the CA this CRL is missing for",
                 where,
             ))
     return findings

@@ -174,7 +174,8 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
         findings.append(_denied(
             ingress, "annotation-cross-namespace",
             f"auth-tls-secret {secret} is in another namespace than the Ingress ({ingress.namespace}): the host answers 403",
-            reason, "Since v1.12 the controller refuses it unless it runs with --allow-cross-namespace-resources.",
+            reason, "Since v1.12 the controller refuses it unless its ConfigMap sets allow-cross-namespace-resources: "
+            "\"true\" (config.go AllowCrossNamespaceResources, default false).",
             f"kubectl get secret {arg(parts[1])} -n {arg(parts[0])} -o yaml | "
             f"sed {arg('s/namespace: ' + parts[0] + '/namespace: ' + ingress.namespace + '/')} | kubectl apply -f - "
             f"&& {_annotate(ingress, 'auth-tls-secret', ingress.namespace + '/' + parts[1])}",
@@ -193,6 +194,15 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
         fields["verify_client"] = "on"
     elif verify in VERIFY_MODES:
         fields["verify_client"] = verify
+        if verify != "on":
+            findings.append(_f(
+                "mtls-not-enforced", Severity.WARNING,
+                f"auth-tls-verify-client is {verify}: requests without a client certificate get in",
+                "Only 'on' makes nginx require a certificate (ssl_verify_client on). With optional, optional_no_ca "
+                "or off, nginx lets requests without one through to the upstream, which must then check "
+                "ssl-client-verify itself.",
+                _annotate(ingress, "auth-tls-verify-client", "on"), ingress, f"{PREFIX}auth-tls-verify-client: {verify}",
+            ))
     else:
         fields["verify_client"] = "on"
         findings.append(_f(
@@ -277,6 +287,25 @@ def _match_cn(value: str) -> str | None:
     return value if re2_error(value[3:]) is None else None
 
 
+def match_cn_for(dn: str) -> str:
+    """An auth-tls-match-cn value that admits this subject DN (RFC 2253, as nginx's
+    $ssl_client_s_dn prints it) and no CN that merely starts the same: the CN as printed, its
+    regex characters escaped, then the end of the RDN. Valid for Go's regexp and for PCRE."""
+    parts, current, escaped = [], "", False
+    for char in dn:  # RDNs split on the commas RFC 2253 did not escape
+        if char == "," and not escaped:
+            parts.append(current)
+            current = ""
+            continue
+        escaped = char == "\\" and not escaped
+        current += char
+    parts.append(current)
+    value = next((p[3:] for p in parts if p.startswith("CN=")), None)
+    if value is None:
+        return "CN="
+    return "CN=" + re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", value) + "(,|$)"
+
+
 def _match_cn_why(value: str) -> str:
     if not value.startswith("CN="):
         return " (CommonNameAnnotationValidator: missing prefix 'CN=')"
@@ -289,9 +318,9 @@ def _match_cn_why(value: str) -> str:
 VALIDATED = {
     "auth-tls-error-page": ("error_page", _error_page, "a URL or @location", "https://example.com/mtls-error",
                             " (redirectRegex: no '?', '=' or '&')"),
-    "auth-tls-pass-certificate-to-upstream": ("pass_certificate", GO_BOOLS.get, "a boolean", '"true"',
+    "auth-tls-pass-certificate-to-upstream": ("pass_certificate", GO_BOOLS.get, "a boolean", "true",
                                               " (Go's strconv.ParseBool)"),
-    "auth-tls-match-cn": ("match_cn", _match_cn, "CN=<regex>", '"CN=NAME"', _match_cn_why),
+    "auth-tls-match-cn": ("match_cn", _match_cn, "CN=<regex>", "CN=NAME", _match_cn_why),
 }
 
 
@@ -641,7 +670,7 @@ def _denied_secret_findings(host: str, ingress: IngressObj, parsed: ParsedAuthTl
     namespace, _, name = ref.partition("/")
     return [_f(
         "secret-unusable", Severity.ERROR, f"the controller refuses the auth-tls Secret {ref}: {host} answers 403",
-        f"store/backend_ssl.go getPEMCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
+        f"store/backend_ssl.go getPemCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
         "no private key), and a tls.crt/tls.key beside it must be a matching pair. The Secret is unusable, so the "
         "Ingress's auth-tls is denied and every path of the host answers 403.",
         add_ca_command(ref) if "CA certificate" in stored.error or "creating SSL Cert: x509" in stored.error and not

@@ -1,6 +1,6 @@
 """What ingress-nginx keeps of a Secret, and why it refuses one.
 
-The controller reads a Secret once (`store/backend_ssl.go`, `getPEMCertificate`) and
+The controller reads a Secret once (`store/backend_ssl.go`, `getPemCertificate`) and
 every Ingress that names it sees the result: a keypair, a CA file, a CRL file, or an
 error. An auth-tls Secret that errors denies the host (403 for every path); a
 Secret that is kept without a CA file turns client checks off without a word. Both
@@ -77,7 +77,7 @@ def keypair_refusal(cert: bytes, key: bytes) -> str | None:
 
 @lru_cache(maxsize=8192)
 def stored_secret(secret: SecretObj) -> StoredSecret:
-    """`getPEMCertificate`, branch by branch: a keypair (with or without ca.crt), a CA alone, or neither.
+    """`getPemCertificate`, branch by branch: a keypair (with or without ca.crt), a CA alone, or neither.
     Cached: every Ingress and every host that names the Secret asks again, as the controller's store does not."""
     cert, key, ca, crl = (secret.get(k) for k in ("tls.crt", "tls.key", "ca.crt", "ca.crl"))
     if cert is not None and key is not None:

@@ -72,7 +72,15 @@ def cert_panel(view: CertView, now: datetime) -> Panel:
     return Panel(cert_table(view.facts, now), title=title, title_align="left", expand=False)
 
 
-def finding_block(finding: Finding) -> Table:
+def print_finding(console: Console, finding: Finding) -> None:
+    """The block, then the fix on one physical line: a fix folded over lines, pasted, would run
+    its second line on its own. The terminal may show it wrapped; a copy keeps it whole."""
+    console.print(finding_block(finding, with_fix=False))
+    if finding.fix:
+        console.print(Text.assemble(" " * 9, ("fix: ", "bold green"), finding.fix), soft_wrap=True)
+
+
+def finding_block(finding: Finding, with_fix: bool = True) -> Table:
     """Severity word and code on the left; title, detail, evidence, where and fix indented."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=8, no_wrap=True)
@@ -84,7 +92,7 @@ def finding_block(finding: Finding) -> Table:
     for line in finding.evidence:
         grid.add_row("", Text(f"evidence: {line}", style="dim"))
     grid.add_row("", Text(f"where: {finding.subject}", style="dim"))
-    if finding.fix:
+    if finding.fix and with_fix:
         grid.add_row("", Text.assemble(("fix: ", "bold green"), finding.fix))
     return grid
 
@@ -128,7 +136,7 @@ def print_inspect(console: Console, report: InspectReport, now: datetime) -> Non
     console.print()
     console.print(summary_line(report.findings))
     for finding in report.findings:
-        console.print(finding_block(finding))
+        print_finding(console, finding)
         console.print()
 
 
@@ -202,7 +210,7 @@ def print_probe(console: Console, results: list[ProbeResult], findings: list[Fin
     ordered = sort_findings(findings)
     console.print(summary_line(tuple(ordered)))
     for finding in ordered:
-        console.print(finding_block(finding))
+        print_finding(console, finding)
         console.print()
 
 
@@ -234,7 +242,7 @@ def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostR
                 f"         auth-tls-secret {p.secret}, verify-client {p.verify_client}, depth {p.verify_depth}"
                 + "".join(f", {e}" for e in extras) + f"  (from Ingress {policy.mtls_from.ref})", style="dim"))
         for finding in report.findings:
-            console.print(finding_block(finding))
+            print_finding(console, finding)
 
 
 LOG_SEVERITY_STYLE = {"E": "red", "F": "bold red", "W": "yellow"}
