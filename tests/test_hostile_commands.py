@@ -129,3 +129,19 @@ def test_no_control_character_from_outside_reaches_the_terminal(tmp_path: Path, 
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b]0;owned\\x07" in out  # shown, not swallowed
+
+
+def test_text_output_prints_each_fix_on_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A fix folded over two lines and pasted runs its second line as a command of its own
+    (seen with a long hostile issuer name): the text output keeps every fix on one physical line."""
+    ca = issue_ca("Padding " * 12 + "x' $(touch PWNED) '", key=new_key("ec"))
+    trusted = issue_ca("Trusted", key=new_key("ec"))
+    client = issue_leaf("client " * 10, ca, key=new_key("ec"), v1=True)
+    write_file(tmp_path / "ca.crt", trusted.cert_pem())
+    write_file(tmp_path / "client.crt", client.cert_pem())
+    args = ["inspect", "--ca", str(tmp_path / "ca.crt"), "--cert", str(tmp_path / "client.crt")]
+    main(args + ["--json"])
+    fixes = [f["fix"] for f in json.loads(capsys.readouterr().out)["findings"] if f["fix"]]
+    main(args)
+    lines = capsys.readouterr().out.splitlines()
+    assert fixes and all(any(line.strip() == f"fix: {fix}" for line in lines) for fix in fixes)
