@@ -134,9 +134,9 @@ def test_no_control_character_from_outside_reaches_the_terminal(tmp_path: Path, 
 def test_text_output_prints_each_fix_on_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A fix folded over two lines and pasted runs its second line as a command of its own
     (seen with a long hostile issuer name): the text output keeps every fix on one physical line."""
-    ca = issue_ca("Padding " * 12 + "x' $(touch PWNED) '", key=new_key("ec"))
+    ca = issue_ca("Pad " * 6 + "x' $(touch PWNED) '", key=new_key("ec"))
     trusted = issue_ca("Trusted", key=new_key("ec"))
-    client = issue_leaf("client " * 10, ca, key=new_key("ec"), v1=True)
+    client = issue_leaf("client " * 8, ca, key=new_key("ec"), v1=True)
     write_file(tmp_path / "ca.crt", trusted.cert_pem())
     write_file(tmp_path / "client.crt", client.cert_pem())
     args = ["inspect", "--ca", str(tmp_path / "ca.crt"), "--cert", str(tmp_path / "client.crt")]
