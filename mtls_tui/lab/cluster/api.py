@@ -46,14 +46,39 @@ def _int(query: dict[str, str], name: str) -> int | None:
         raise status.bad_request(f'strconv.ParseInt: parsing "{query[name]}": invalid syntax') from None
 
 
+MAX_NESTING = 100  # Kubernetes objects are a few levels deep; deeper ones would only exhaust Python's recursion later
+
+
+def _nesting(value: Any) -> int:
+    """How deep `value` nests (dicts and lists), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_NESTING:
+                break
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _json_body(body: bytes, what: str, empty: bytes) -> Any:
+    """The body as JSON, or the 400 Status kube-apiserver answers: not JSON, or nested too deeply."""
+    try:
+        value = json.loads(body or empty)
+    except (ValueError, RecursionError) as exc:
+        problem = "it is nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise status.bad_request(f"{what}: {problem}") from None
+    if _nesting(value) > MAX_NESTING:
+        raise status.bad_request(f"{what}: it is nested more than {MAX_NESTING} levels deep")
+    return value
+
+
 def _delete_options_dry(request: Request) -> bool:
     """A DELETE carries its dryRun in the DeleteOptions body."""
     if request.method != "DELETE" or not request.body:
         return False
-    try:
-        options = json.loads(request.body)
-    except ValueError:
-        return False
+    options = _json_body(request.body, "the DeleteOptions are not JSON", b"{}")
     return isinstance(options, dict) and "All" in (options.get("dryRun") or [])
 
 
@@ -200,11 +225,12 @@ class Api:
             return _json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
         if not request.content_type.startswith("application/json"):
             raise status.unsupported_media_type()
-        try:
-            obj = json.loads(request.body or b"{}")
-        except ValueError as exc:
-            raise status.bad_request(f"the object provided is unrecognized: {exc}") from None
+        obj = _json_body(request.body, "the object provided is unrecognized", b"{}")
+        if not isinstance(obj, dict):
+            raise status.bad_request("the object provided is unrecognized: not a JSON object")
         meta = obj.setdefault("metadata", {})
+        if not isinstance(meta, dict):
+            raise status.bad_request("the object provided is unrecognized: metadata is not an object")
         if namespace and meta.setdefault("namespace", namespace) != namespace:
             raise status.bad_request("the namespace of the provided object does not match the namespace sent on the request")
         if name is not None and meta.get("name") != name:
@@ -217,10 +243,7 @@ class Api:
         kind = request.content_type.split(";")[0].strip()
         if kind not in MERGE_TYPES + (JSON_PATCH,):
             raise status.unsupported_media_type()
-        try:
-            body = json.loads(request.body or b"null")
-        except ValueError as exc:
-            raise status.bad_request(f"the patch is not JSON: {exc}") from None
+        body = _json_body(request.body, "the patch is not JSON", b"null")
         current = self._found(resource, namespace, name)
         patched = json_patch(current, body) if kind == JSON_PATCH else merge_patch(current, body)
         if not isinstance(patched, dict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import select
 import socket
 import socketserver
@@ -19,13 +20,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from mtls_tui.lab.cluster import status
 from mtls_tui.lab.cluster.api import Api
 from mtls_tui.lab.cluster.responses import Reply, Request, Stream, StreamCut
-from mtls_tui.lab.cluster.status import status
 
 log = logging.getLogger(__name__)
 HANDSHAKE_TIMEOUT = 10.0
 IDLE_TIMEOUT = 120.0
+MAX_BODY = 3 * 1024 * 1024  # kube-apiserver's own limit for a request body
+MAX_CHUNK_LINE = 1024
+_DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 class ApiServer(ThreadingHTTPServer):
@@ -122,18 +126,72 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return not readable
 
+    def _refuse(self, reply: Reply) -> None:
+        """Answer without reading the body: the connection cannot be reused after that."""
+        self.close_connection = True
+        self._reply(reply)
+
+    def _body(self) -> bytes:
+        """The request body, bounded, as kube-apiserver reads it: Content-Length (digits only,
+        one value) or chunked, never both; more than MAX_BODY is refused before it is read."""
+        lengths = self.headers.get_all("Content-Length") or []
+        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        if chunked and lengths:
+            raise status.bad_request("a request may not carry both Content-Length and Transfer-Encoding")
+        if chunked:
+            return self._chunked_body()
+        if not lengths:
+            return b""
+        if len(set(value.strip() for value in lengths)) != 1 or not _DIGITS.fullmatch(lengths[0].strip()):
+            raise status.bad_request(f"invalid Content-Length {', '.join(lengths)!r}: want one whole number of bytes")
+        length = int(lengths[0])
+        if length > MAX_BODY:
+            raise status.too_large(length, MAX_BODY)
+        body = self.rfile.read(length)
+        if len(body) != length:
+            raise status.bad_request(f"the body ended after {len(body)} of {length} bytes")
+        return body
+
+    def _chunked_body(self) -> bytes:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(MAX_CHUNK_LINE + 1)
+            size_text = line.split(b";", 1)[0].strip()
+            if len(line) > MAX_CHUNK_LINE or not re.fullmatch(rb"[0-9A-Fa-f]{1,8}", size_text):
+                raise status.bad_request("malformed chunked body")
+            size = int(size_text, 16)
+            if size == 0:
+                while self.rfile.readline(MAX_CHUNK_LINE + 1) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers: read and dropped
+                return b"".join(parts)
+            total += size
+            if total > MAX_BODY:
+                raise status.too_large(total, MAX_BODY)
+            chunk = self.rfile.read(size)
+            if len(chunk) != size or self.rfile.readline(MAX_CHUNK_LINE + 1) not in (b"\r\n", b"\n"):
+                raise status.bad_request("malformed chunked body")
+            parts.append(chunk)
+
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        user = self._user()
+        if user is None:  # authenticate first: nothing of an anonymous request's body is read
+            self._refuse(Reply(401, json.dumps(status.unauthorized()).encode()))
+            return
+        try:
+            body = self._body()
+        except status.ApiError as error:
+            self._refuse(Reply(error.code, json.dumps(error.status).encode()))
+            return
         url = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
         request = Request(self.command, url.path, query, self.headers.get("Accept", ""),
-                          self.headers.get("Content-Type", ""), body, self._user(), self._alive)
+                          self.headers.get("Content-Type", ""), body, user, self._alive)
         try:
             response = self.server.api.handle(request)
         except Exception as exc:  # a lab bug must still answer as an API server would, not hang the client
             log.debug("lab API server: %s %s failed", self.command, self.path, exc_info=True)
-            failure = status(500, "InternalError", f"Internal error occurred: {exc}")
+            failure = status.status(500, "InternalError", f"Internal error occurred: {exc}")
             response = Reply(500, json.dumps(failure).encode())
         if isinstance(response, Stream):
             self._stream(response)

@@ -76,6 +76,10 @@ def bad_request(message: str) -> ApiError:
     return ApiError(status(400, "BadRequest", message))
 
 
+def too_large(size: int, limit: int) -> ApiError:
+    return ApiError(status(413, "RequestEntityTooLarge", f"the request body of {size} bytes is larger than {limit} bytes"))
+
+
 def unprocessable(message: str) -> ApiError:
     return ApiError(status(422, "Invalid", message))
 
