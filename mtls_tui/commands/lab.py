@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from mtls_tui.commands import bounded_int
 from mtls_tui.sources.files import CannotRun
 
 
@@ -21,11 +22,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--gateway", choices=("auto", "nginx", "builtin"), default="auto",
                         help="nginx (real nginx, installed), builtin (no nginx needed) or auto (default: nginx when installed)")
     parser.add_argument("--v3", action="store_true", help="issue X.509 v3 certificates with SAN and EKU instead of the article's v1")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a CA key already in DIR (by default the lab reuses its own PKI there and refuses any other)")
     parser.add_argument("--check", action="store_true", help="no screen: run check on the lab, print, stop")
     parser.add_argument("--json", action="store_true", help="with --check: one JSON object")
     parser.add_argument("--serve", action="store_true", help="serve the screen to browsers instead (a projector, a workshop)")
     parser.add_argument("--host", default="127.0.0.1", help="with --serve: address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="with --serve: port to listen on (default 8000)")
+    parser.add_argument("--port", type=bounded_int(1, 65535, "a port number"), default=8000, help="with --serve: port to listen on (default 8000)")
     parser.add_argument("--attach", metavar="FILE", help=argparse.SUPPRESS)  # one browser session of --serve
     parser.set_defaults(run=run)
 
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         raise CannotRun("--json needs --check (mtls-tui lab --check --json); the screen has no JSON output")
     from mtls_tui.lab.environment import Lab
     from mtls_tui.lab.nginx import NginxError
-    from mtls_tui.lab.pki import prepare_folder
+    from mtls_tui.lab.pki import folder_lock, prepare_folder, seed_pki, write_seed_pki
 
     if args.serve:
         from mtls_tui.lab.serve import check_address
@@ -60,6 +63,15 @@ def run(args: argparse.Namespace) -> int:
     except NginxError as exc:
         raise CannotRun(str(exc)) from None
     prepare_folder(Path(args.dir), f"--dir {args.dir}")
+    with folder_lock(Path(args.dir), f"--dir {args.dir}"):  # one lab a folder: another would rewrite its certificates
+        if args.force:
+            write_seed_pki(Path(args.dir), seed_pki(v3=args.v3), replace=True)
+        return _run(lab, args)
+
+
+def _run(lab, args: argparse.Namespace) -> int:
+    from mtls_tui.lab.nginx import NginxError
+
     try:
         lab.start()
     except NginxError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mtls_tui.lab.pki import write_seed_pki
+from mtls_tui.lab.pki import folder_lock, prepare_folder, write_seed_pki
 from mtls_tui.sources.files import CannotRun
 
 
@@ -22,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
     if existing and not args.force:
         raise CannotRun(f"{folder} already holds {', '.join(existing)}: a new CA would invalidate every certificate "
                         "it signed; use another DIR or --force")
-    write_seed_pki(folder)
+    prepare_folder(folder)
+    with folder_lock(folder):  # not under a lab that serves this folder's certificates
+        write_seed_pki(folder, replace=True)
     print(f"wrote ca.crt, server.crt, client.crt, their keys (mode 0600) and my-certs.json (the Secret) to {folder}/")
     return 0

@@ -1,6 +1,7 @@
 """The seed's PKI, issued in-process and written where an instructor or a test wants it.
 
-Private keys are written mode 0600 and never printed.
+Private keys are written mode 0600 (a new file, renamed into place) and never printed;
+a CA key already in the folder is never replaced without being asked to (`replace`).
 """
 
 from __future__ import annotations
@@ -8,8 +9,13 @@ from __future__ import annotations
 import base64
 import json
 import os
+import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
+
+from cryptography import x509
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_leaf, new_key
 from mtls_tui.sources.files import CannotRun
@@ -49,12 +55,94 @@ def prepare_folder(folder: Path, label: str | None = None) -> None:
 
 
 def write_file(path: Path, data: bytes, private: bool = False) -> None:
+    """Write `data` to a new file beside `path` and rename it into place: a private one is
+    created 0600 (a key that was 0644 ends up 0600, not rewritten in place at its old mode),
+    a reader never sees half a file, and a symlink at `path` is replaced, not followed."""
+    mode = 0o600 if private else 0o644
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o644)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        os.replace(temporary, path)
     except OSError as exc:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
         raise CannotRun(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+LOCK = ".mtls-tui.lock"
+
+
+@contextmanager
+def folder_lock(folder: Path, label: str | None = None) -> Iterator[None]:
+    """Hold the folder for one lab (or one `pki`) at a time: a second one sharing it would
+    rewrite the certificates the first one serves and judges. The lock is the kernel's
+    (flock), so a lab killed with SIGKILL leaves no stale lock behind."""
+    import fcntl
+
+    label = label or str(folder)
+    try:
+        fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as exc:
+        raise CannotRun(f"cannot lock {label}: {exc.strerror or exc}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            raise CannotRun(f"{label} is in use by another lab (pid {holder}): stop it, or give this one another folder") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+SEED_NAMES = {"ca": "Fern Cert Authority", "server": "meow.com", "client": "Fern"}
+
+
+def read_seed_pki(folder: Path) -> SeedPki:
+    """The seed PKI already in `folder` (a lab's, or `mtls-tui pki`'s), or CannotRun saying why
+    it cannot serve the lab: a file missing or unreadable, a key that does not belong to its
+    certificate, names that are not the seed's, a leaf its CA did not sign, a date out of range."""
+    from datetime import datetime, timezone
+
+    from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+    from mtls_tui.certs.keys import key_matches
+    from mtls_tui.certs.load import load_material
+    from mtls_tui.errors import InputError
+    from mtls_tui.sources.files import read_bytes
+
+    issued: dict[str, Issued] = {}
+    now = datetime.now(timezone.utc)
+    for stem, name in SEED_NAMES.items():
+        try:
+            cert = load_material(read_bytes(str(folder / f"{stem}.crt")), f"{stem}.crt").certs
+            key = load_material(read_bytes(str(folder / f"{stem}.key")), f"{stem}.key").keys
+        except (InputError, CannotRun) as exc:
+            raise CannotRun(str(exc).replace(f"{folder}{os.sep}", "")) from None
+        if len(cert) != 1 or len(key) != 1:
+            raise CannotRun(f"{stem}.crt and {stem}.key must hold one certificate and one key each")
+        if not isinstance(key[0].key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)) \
+                or not key_matches(cert[0].cert, key[0].key):
+            raise CannotRun(f"{stem}.key is not the key of {stem}.crt")
+        cn = cert[0].cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        if [a.value for a in cn] != [name]:
+            raise CannotRun(f"{stem}.crt is not the seed's {stem} certificate (CN={name})")
+        if not cert[0].cert.not_valid_before_utc <= now < cert[0].cert.not_valid_after_utc:
+            raise CannotRun(f"{stem}.crt is not valid now (valid {cert[0].cert.not_valid_before_utc:%Y-%m-%d} to "
+                            f"{cert[0].cert.not_valid_after_utc:%Y-%m-%d})")
+        issued[stem] = Issued(cert[0].cert, key[0].key)
+    for stem in ("server", "client"):
+        try:
+            issued[stem].cert.verify_directly_issued_by(issued["ca"].cert)
+        except Exception:  # noqa: BLE001 - wrong issuer name, bad signature, unsupported algorithm
+            raise CannotRun(f"{stem}.crt was not signed by ca.crt") from None
+    return SeedPki(issued["ca"], issued["server"], issued["client"])
 
 
 def secret_manifest(pki: SeedPki, name: str = "my-certs", namespace: str = "default") -> dict:
@@ -71,12 +159,29 @@ def secret_manifest(pki: SeedPki, name: str = "my-certs", namespace: str = "defa
     }
 
 
-def write_seed_pki(folder: Path, pki: SeedPki | None = None) -> SeedPki:
-    """ca.crt/key, server.crt/key, client.crt/key and my-certs.json (the Secret) in `folder`."""
+def write_seed_pki(folder: Path, pki: SeedPki | None = None, *, replace: bool = False) -> SeedPki:
+    """ca.crt/key, server.crt/key, client.crt/key and my-certs.json (the Secret) in `folder`.
+
+    A CA key already there is never replaced unless `replace`: when the folder holds the seed
+    PKI (the lab's from an earlier run, or `mtls-tui pki`'s) in the form asked for, that PKI is
+    returned and used instead of `pki`; anything else in ca.key is CannotRun. Keys are written
+    to new files created 0600 and renamed into place."""
     prepare_folder(folder)
     pki = pki or seed_pki()
+    if not replace and (folder / "ca.key").exists():
+        try:
+            existing = read_seed_pki(folder)
+        except CannotRun as why:
+            raise CannotRun(f"{folder} holds a ca.key that is not the lab's PKI ({why}); the lab never replaces a CA key "
+                            "unasked: give it another --dir, or --force to replace it") from None
+        if existing.client.cert.version != pki.client.cert.version:
+            form = "v3 (SAN and EKU)" if existing.client.cert.version is x509.Version.v3 else "the article's v1"
+            raise CannotRun(f"{folder} holds {form} certificates under its ca.key, not the form asked for "
+                            "(--v3): give the lab another --dir, or --force to replace them")
+        write_file(folder / "my-certs.json", json.dumps(secret_manifest(existing), indent=2).encode(), private=True)
+        return existing
     for stem, issued in (("ca", pki.ca), ("server", pki.server), ("client", pki.client)):
-        write_file(folder / f"{stem}.crt", issued.cert_pem())
         write_file(folder / f"{stem}.key", issued.key_pem(), private=True)
+        write_file(folder / f"{stem}.crt", issued.cert_pem())
     write_file(folder / "my-certs.json", json.dumps(secret_manifest(pki), indent=2).encode(), private=True)
     return pki
