@@ -11,7 +11,8 @@ import tempfile
 from pathlib import Path
 
 OWNER = "owner.pid"
-PREFIXES = ("mtls-tui-lab-", "mtls-tui-nginx-", "mtls-tui-gateway-")
+API_FOLDER_PREFIX = "mtls-lab-api-"  # the lab API server's serving key
+PREFIXES = ("mtls-tui-lab-", "mtls-tui-nginx-", "mtls-tui-gateway-", API_FOLDER_PREFIX)
 
 
 def private_folder(prefix: str) -> Path:

@@ -11,7 +11,6 @@ import base64
 import copy
 import shutil
 import ssl
-import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +26,7 @@ from mtls_tui.lab.cluster.logs import LogBook, PodLog, container_for
 from mtls_tui.lab.cluster.server import ApiServer
 from mtls_tui.lab.cluster.status import not_found
 from mtls_tui.lab.cluster.store import Store
+from mtls_tui.lab.leftovers import API_FOLDER_PREFIX, private_folder
 from mtls_tui.lab.pki import write_file
 
 USER = "mtls-lab-admin"
@@ -60,7 +60,9 @@ class LabCluster:
     def start(self) -> LabCluster:
         if self._server is not None or self._store.closed:
             raise RuntimeError("a LabCluster starts once")
-        self._folder = Path(tempfile.mkdtemp(prefix="mtls-lab-api-"))
+        # A private folder marked with our pid, as the lab's others: one killed with SIGKILL
+        # has it (and the serving key in it) reaped by the next lab (leftovers.reap).
+        self._folder = private_folder(API_FOLDER_PREFIX)
         try:
             cert, key = self._folder / "apiserver.crt", self._folder / "apiserver.key"
             write_file(cert, self._serving.cert_pem())
