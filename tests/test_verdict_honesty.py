@@ -157,3 +157,16 @@ def test_the_printed_match_cn_value_works_on_nginx(tmp_path: Path, nginx_binary:
             return run_probe(spec)[1].status
         assert status("h0.test", "Doe, John") == 200
         assert status("h1.test", "Fern") == 200 and status("h1.test", "Fernando") == 403
+
+
+def test_fixes_name_the_key_file_given(seed, capsys: pytest.CaptureFixture[str]) -> None:
+    """check --cert a.crt --key b.key: a re-sign fix uses b.key, not a guessed a.key."""
+    import shutil
+
+    folder, pki = seed
+    shutil.copy(folder / "client.crt", folder / "h-trusted.crt")
+    shutil.copy(folder / "client.key", folder / "h.key")
+    code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), meow_ingress()]),
+                         "--cert", str(folder / "h-trusted.crt"), "--key", str(folder / "h.key"))
+    fixes = [f["fix"] for f in report["hosts"][0]["findings"] if "h-trusted.crt" in f["fix"]]
+    assert fixes and all(f"-key {folder / 'h.key'}" in fix and "h-trusted.key" not in fix for fix in fixes)

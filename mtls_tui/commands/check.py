@@ -89,6 +89,11 @@ def run(args: argparse.Namespace) -> int:
         client = item.material
         if not client.certs:
             raise CannotRun(f"--cert {args.cert} holds {client.describe()}, no certificate (the key goes with --key)")
+        if args.key and not client.keys:  # the key's own file name goes into fixes (its bytes nowhere)
+            key = read_input(args.key, "key", passphrase(args.passphrase))
+            if key.error:
+                raise key.error
+            client = client + key.material
     snapshot = load_snapshot(manifests=args.manifests, context=args.context, namespace=args.namespace, kubeconfig=args.kubeconfig)
     reports = run_checks(
         snapshot, client=client, host=args.host, connect=args.connect, cert=args.cert, key=args.key,

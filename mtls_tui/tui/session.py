@@ -54,6 +54,8 @@ class Session:
         if not material.certs:
             raise InputError(self.cert, f"holds {material.describe()}, no certificate: open the client certificate "
                                         "(its key goes in the Probe tab's --key field)")
+        if self.key and not material.keys:  # the key's own file name goes into fixes (never its bytes anywhere)
+            material = material + load_material(read_bytes(self.key), self.key, passphrase(self.passphrase))
         return material
 
     def probe_spec(self, policy: HostPolicy, *, url: str | None = None, resolve: str | None = None,
