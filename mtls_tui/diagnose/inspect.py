@@ -17,7 +17,7 @@ from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.errors import InputError, PassphraseNeeded
 from mtls_tui.model import CertFacts, ChainVerdict, Finding, SecretObj, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx import add_ca_command
+from mtls_tui.policy.ingress_nginx import add_ca_command, unusable_fix
 from mtls_tui.policy.secret_store import stored_secret
 from mtls_tui.shell import arg
 
@@ -140,7 +140,9 @@ def inspect_inputs(
         keys = (key_input.material.keys if key_input else ()) or client.material.keys
         if keys and not key_matches(leaf.cert, keys[0].key):
             findings.append(rules.key_mismatch_finding(leaf.origin, leaf_facts.subject, keys[0].origin, files.cert, rules.file_of(keys[0].origin)))
-        if ca_certs:
+        refused = any(stored_secret(SecretObj(s.namespace, s.name, s.type, s.values)).error
+                      for i in inputs if i.role == "ca" and i.material for s in i.material.secrets)
+        if ca_certs and not refused:  # a CA Secret the controller refuses answers 403 to everyone: no verdict to give
             crls = [crl for i in inputs if i.material and DER_CRL_NOTE not in i.material.notes
                     for crl in i.material.crls]  # as ssl_crl loads the Secret's ca.crl: PEM only
             verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now, crls=crls)
@@ -167,7 +169,8 @@ def inspect_inputs(
 def auth_tls_secret_findings(info: SecretInfo) -> list[Finding]:
     """A Secret read on its own is most often the auth-tls Secret someone is debugging: say what
     ingress-nginx makes of it as one (store/backend_ssl.go getPemCertificate)."""
-    stored = stored_secret(SecretObj(info.namespace, info.name, info.type, info.values))
+    secret = SecretObj(info.namespace, info.name, info.type, info.values)
+    stored = stored_secret(secret)
     held = ", ".join(k for k, _ in info.values) or "no keys"
     if stored.error:
         code = "secret-missing-ca" if "no keypair or CA" in stored.error else "secret-unusable"
@@ -175,7 +178,7 @@ def auth_tls_secret_findings(info: SecretInfo) -> list[Finding]:
             code, Severity.ERROR, f"as an auth-tls Secret, ingress-nginx refuses {info.ref}: the host would answer 403",
             f"getPemCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
             "every path of its host answers 403.",
-            add_ca_command(info.ref), info.origin, (f"keys: {held}",),
+            unusable_fix(secret) if code == "secret-unusable" else add_ca_command(info.ref), info.origin, (f"keys: {held}",),
         )]
     if not stored.ca:
         tls_typed = info.type == "kubernetes.io/tls"  # most often a plain TLS Secret, not meant for auth-tls

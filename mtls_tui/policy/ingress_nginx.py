@@ -20,7 +20,7 @@ from mtls_tui.model import (
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error
-from mtls_tui.policy.secret_store import StoredSecret, stored_secret
+from mtls_tui.policy.secret_store import StoredSecret, ca_refusal, stored_secret
 from mtls_tui.shell import arg, comment, json_arg
 
 PREFIX = "nginx.ingress.kubernetes.io/"
@@ -673,12 +673,22 @@ def _denied_secret_findings(host: str, ingress: IngressObj, parsed: ParsedAuthTl
         f"store/backend_ssl.go getPemCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
         "no private key), and a tls.crt/tls.key beside it must be a matching pair. The Secret is unusable, so the "
         "Ingress's auth-tls is denied and every path of the host answers 403.",
-        add_ca_command(ref) if "CA certificate" in stored.error or "creating SSL Cert: x509" in stored.error and not
-        secret.get("tls.crt") else
-        f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=server.crt --from-file=tls.key=server.key "
-        "--from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -",
-        ingress, stored.error,
+        unusable_fix(secret), ingress, stored.error,
     )]
+
+
+def unusable_fix(secret: SecretObj) -> str:
+    """Repairs what the controller refused, from the Secret's own bytes where they are the
+    problem: a DER ca.crt converted to PEM, a ca.crt with a key in it cut to its certificates."""
+    namespace, name = secret.namespace, secret.name
+    ca = secret.get("ca.crt")
+    if ca and ca_refusal(ca):
+        read = f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data('ca.crt'))} | base64 -d"
+        repair = ("openssl x509 -inform DER -out ca.crt" if b"-----BEGIN" not in ca else
+                  "sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' > ca.crt")
+        return f"{read} | {repair} && {add_ca_command(secret.ref)}"
+    return (f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=server.crt "
+            "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -")
 
 
 def _keypair(secret: SecretObj) -> bool:
