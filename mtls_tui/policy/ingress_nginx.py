@@ -760,7 +760,9 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
                 f"{other.ref} sets different mTLS for {host}; {winner.ref} wins",
                 "mTLS is configured per host (nginx server), and the first Ingress (oldest; on a tie, the greater "
                 "namespace/name) whose Secret gives a CA wins; the "
-                f"controller logs 'Server \"{host}\" is already configured for mutual authentication'.",
+                f"controller logs 'Server \"{host}\" is already configured for mutual authentication'."
+                + (" These objects carry no creation time (manifest files): in the cluster the older one wins, "
+                   "which the files cannot tell; here the tie-break decides." if not winner.created else ""),
                 _conflict_fix(other, mine, theirs),
                 other, f"wins: {winner.ref} {mine}", f"ignored: {other.ref} {theirs}",
             ))
