@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 
 from mtls_tui import __version__
 from mtls_tui.commands import check, inspect, lab, logs, pki, probe
@@ -51,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
             cert=args.cert, key=args.key, connect=args.connect,
         ))
     try:
-        return args.run(args)
+        with warnings.catch_warnings():  # a library's warning would be a second line on stderr
+            warnings.simplefilter("ignore")
+            return args.run(args)
     except (CannotRun, InputError) as exc:
         print(f"mtls-tui {args.command}: {visible(str(exc))}", file=sys.stderr)
         return 2

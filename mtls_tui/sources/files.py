@@ -21,6 +21,7 @@ from mtls_tui.errors import InputError, PassphraseNeeded
 MAX_BYTES = 10 * 1024 * 1024  # one certificate, key or bundle: a 1,000-certificate bundle is ~1.5 MB
 PASS_ENV = "MTLS_TUI_PASS"
 PIPE_WAIT = 30.0  # seconds a named pipe (or `<(kubectl ...)`) may take to deliver what it holds
+WRITER_WAIT = 2.0  # seconds a named pipe may wait for its writer to open it
 CHUNK = 1 << 20
 
 
@@ -55,28 +56,35 @@ def _read_stdin(limit: int | None) -> bytes:
 
 
 def _read_pipe(fd: int, path: str, limit: int | None) -> bytes:
-    """A named pipe, opened without waiting for a writer: none at all is one line at once,
-    and a writer gets PIPE_WAIT seconds (a `kubectl` behind `<(...)` included)."""
+    """A named pipe, opened without waiting for a writer: one that has none is refused after
+    WRITER_WAIT seconds, and a writer gets PIPE_WAIT seconds (a `kubectl` behind it included)."""
     chunks: list[bytes] = []
-    size, deadline, started = 0, time.monotonic() + PIPE_WAIT, False
+    size, writer = 0, False
+    started = time.monotonic()
     while True:
         try:
             chunk = os.read(fd, CHUNK)
         except BlockingIOError:  # a writer is there, nothing written yet
-            started = True
-            left = deadline - time.monotonic()
+            writer = True
+            left = started + PIPE_WAIT - time.monotonic()
             if left <= 0 or not select.select([fd], [], [], left)[0]:
                 raise CannotRun(f"{path}: a named pipe that delivered nothing more within {PIPE_WAIT:.0f} s") from None
             continue
-        if not chunk:
-            if not chunks and not started:
-                raise CannotRun(f"{path}: a named pipe with no writer: nothing to read (write to it first, or give a file)")
+        if chunk:
+            writer = True
+            chunks.append(chunk)
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise _too_large(path, limit)
+            continue
+        if writer:
             return b"".join(chunks)
-        started = True
-        chunks.append(chunk)
-        size += len(chunk)
-        if limit is not None and size > limit:
-            raise _too_large(path, limit)
+        # End of file before any writer: none has opened it yet. Linux reports the pipe readable
+        # once one has (and written, or gone again), so wait a moment for one to come.
+        left = started + WRITER_WAIT - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise CannotRun(f"{path}: a named pipe with no writer: nothing to read (write to it first, or give a file)")
+        writer = True
 
 
 def read_bytes(path: str, limit: int | None = MAX_BYTES) -> bytes:
