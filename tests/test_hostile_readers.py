@@ -7,6 +7,7 @@ its peak RSS from wait4), with bounds generous enough for a shared 2-core machin
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import subprocess
@@ -94,6 +95,16 @@ def test_shared_pem_block_keeps_its_behaviour(pieces: list[bytes], pos: int, end
 def test_blank_lines_before_a_manifest_key_are_linear() -> None:
     """`^\\s*kind:` spanned lines: 60 KB of blank lines took 13 s."""
     assert timed(load_material, b"\n \n" * 20_000 + b"x", "blank.txt") < 1.0
+
+
+def test_a_secret_with_many_keys_and_a_list_of_many_secrets_are_linear() -> None:
+    """Adding each key's part to the Material so far copied all of it: 64,000 keys took 8 s."""
+    many_keys = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"},
+                 "stringData": {f"k{n}": "junk-not-a-cert" for n in range(64_000)}}
+    assert timed(load_material, json.dumps(many_keys).encode(), "keys.json") < 3.0
+    many_secrets = {"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"s{n}"}, "stringData": {"a": "junk"}} for n in range(20_000)]}
+    assert timed(load_material, json.dumps(many_secrets).encode(), "list.json") < 3.0
 
 
 # --- YAML -------------------------------------------------------------------------------------
