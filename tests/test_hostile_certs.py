@@ -78,7 +78,11 @@ def hostile_certificates() -> dict[str, bytes]:
     # after the OID: BOOLEAN critical (3 bytes), OCTET STRING header (2 bytes), then the BIT STRING's tag
     assert usage_der[at:at + 6] == b"\x01\x01\xff\x04\x04\x03"
     plain = _certificate()
+    point = x509.load_der_x509_certificate(plain).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    off_curve = point[:1] + bytes([point[1] ^ 1]) + point[2:]  # no longer a point of P-256
     return {
+        "invalid-public-key": _patch(plain, point, off_curve),
         "duplicate-extension": _patch(_certificate(extensions=(unknown, other)), der_oid("1.2.3.4.6"), der_oid("1.2.3.4.5")),
         "duplicate-basic-constraints": _patch(_certificate(extensions=(constraints, (KEY_USAGE, True))),
                                               der_oid("2.5.29.15"), der_oid("2.5.29.19")),
