@@ -13,17 +13,14 @@ import json
 import random
 import re
 import time
-import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-import pytest
 import yaml
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from hypothesis import HealthCheck, given, settings
@@ -237,23 +234,6 @@ def mutate(pick: Chooser, corpus: list[Seed]) -> tuple[Seed, bytes]:
 # --- the pipeline ------------------------------------------------------------------------------------
 
 
-# Escapes from code outside this work's files, reported to its owners and pinned by the strict
-# xfail tests at the end of this file: policy/secret_store.py reads a Secret's certificates with
-# `except ValueError` (x509.InvalidVersion is not one) and compares keys with certs/keys.py's
-# key_matches, which raises when cryptography cannot decode the certificate's public key (an
-# unknown algorithm: UnsupportedAlgorithm; a point off its curve: ValueError).
-# When they are fixed, those tests XPASS (a failure) and this list goes.
-KNOWN_ELSEWHERE = {("InvalidVersion", "mtls_tui/policy/secret_store.py"),
-                   ("UnsupportedAlgorithm", "mtls_tui/policy/secret_store.py"),
-                   ("ValueError", "mtls_tui/policy/secret_store.py")}
-known_seen: list[str] = []
-
-
-def _known_elsewhere(exc: BaseException) -> bool:
-    files = {frame.filename.split("/mtls_tui/", 1)[-1] for frame in traceback.extract_tb(exc.__traceback__)}
-    return any(type(exc).__name__ == kind and path.split("mtls_tui/", 1)[1] in files for kind, path in KNOWN_ELSEWHERE)
-
-
 def run_pipeline(seed: Seed, data: bytes, folder: Path) -> list[str]:
     """Everything one input goes through; returns what went wrong (empty: nothing)."""
     problems = []
@@ -268,13 +248,7 @@ def run_pipeline(seed: Seed, data: bytes, folder: Path) -> list[str]:
     if seed.manifest:
         commands.append(["check", "--manifests", str(path), "--json", "--no-probe"])
     for argv in commands:
-        try:
-            code, out, err = run_main(*argv)
-        except Exception as exc:
-            if not _known_elsewhere(exc):
-                raise
-            known_seen.append(f"{argv[0]}: {type(exc).__name__}")
-            continue
+        code, out, err = run_main(*argv)
         if code not in (0, 1, 2):
             problems.append(f"{argv[0]}: exit {code}")
         if code in (0, 1):
@@ -307,7 +281,7 @@ def seeds_of(pki: SeedPki) -> list[Seed]:
     return _SEEDS.setdefault(id(pki), seeds(pki))
 
 
-# --- known elsewhere (see KNOWN_ELSEWHERE) ---------------------------------------------------------
+# --- a Secret's certificates as the controller reads them (policy/secret_store.py) ------------------
 
 
 def _secret_set(pki: SeedPki, **replaced: bytes) -> bytes:
@@ -317,26 +291,20 @@ def _secret_set(pki: SeedPki, **replaced: bytes) -> bytes:
     return yaml.safe_dump_all([secret, _ingress()]).encode()
 
 
-@pytest.mark.xfail(strict=True, raises=x509.InvalidVersion,
-                   reason="policy/secret_store.py ca_refusal catches ValueError only (not this work's files)")
-def test_known_elsewhere_a_ca_crt_with_an_invalid_version(pki: SeedPki, tmp_path: Path) -> None:
+def test_a_ca_crt_with_an_invalid_version_is_refused_not_raised(pki: SeedPki, tmp_path: Path) -> None:
     path = tmp_path / "set.yaml"
     path.write_bytes(_secret_set(pki, **{"ca.crt": pem(hostile_certificates()["invalid-version"])}))
     assert run_main("inspect", str(path), "--json")[0] in (0, 1)
     assert run_main("check", "--manifests", str(path), "--json", "--no-probe")[0] in (0, 1)
 
 
-@pytest.mark.xfail(strict=True, raises=UnsupportedAlgorithm,
-                   reason="policy/secret_store.py keypair_refusal -> certs/keys.py key_matches (not this work's files)")
-def test_known_elsewhere_a_tls_crt_with_an_unknown_key_algorithm(pki: SeedPki, tmp_path: Path) -> None:
+def test_a_tls_crt_with_an_unknown_key_algorithm_is_refused_not_raised(pki: SeedPki, tmp_path: Path) -> None:
     path = tmp_path / "set.yaml"
     path.write_bytes(_secret_set(pki, **{"tls.crt": pem(hostile_certificates()["unknown-key-algorithm"])}))
     assert run_main("check", "--manifests", str(path), "--json", "--no-probe")[0] in (0, 1)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="policy/secret_store.py keypair_refusal -> certs/keys.py key_matches (not this work's files)")
-def test_known_elsewhere_a_tls_crt_whose_key_is_off_its_curve(pki: SeedPki, tmp_path: Path) -> None:
+def test_a_tls_crt_whose_key_is_off_its_curve_is_refused_not_raised(pki: SeedPki, tmp_path: Path) -> None:
     path = tmp_path / "set.yaml"
     path.write_bytes(_secret_set(pki, **{"tls.crt": pem(hostile_certificates()["invalid-public-key"])}))
     assert run_main("inspect", str(path), "--json")[0] in (0, 1)

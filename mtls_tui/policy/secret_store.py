@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from mtls_tui.certs.crl import PEM_BLOCK, controller_refusal
@@ -46,7 +47,7 @@ def ca_refusal(ca: bytes) -> str | None:
     for kind, block in blocks:
         try:
             x509.load_pem_x509_certificate(block)
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):  # Go's x509.ParseCertificate refuses both
             return f"x509: malformed certificate (a {kind.decode()} block in ca.crt)"
     return None
 
@@ -61,7 +62,7 @@ def keypair_refusal(cert: bytes, key: bytes) -> str | None:
         return "no certificate PEM data found, make sure certificate content starts with 'BEGIN CERTIFICATE'"
     try:
         leaf = x509.load_pem_x509_certificate(blocks[0][1])
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         return f"x509: {exc}"
     key_block = next((b for kind, b in _blocks(key) if kind in KEY_BLOCK_TYPES), None)
     if key_block is None:
@@ -70,7 +71,11 @@ def keypair_refusal(cert: bytes, key: bytes) -> str | None:
         private = serialization.load_pem_private_key(key_block, None, unsafe_skip_rsa_key_validation=True)
     except (ValueError, TypeError):
         return "certificate and private key does not have a matching public key: tls: failed to parse private key"
-    if not key_matches(leaf, private):  # type: ignore[arg-type]
+    try:
+        matches = key_matches(leaf, private)  # type: ignore[arg-type]
+    except (ValueError, UnsupportedAlgorithm):  # a public key cryptography cannot decode: Go's X509KeyPair fails too
+        matches = False
+    if not matches:
         return "certificate and private key does not have a matching public key: tls: private key does not match public key"
     return None
 
