@@ -26,7 +26,8 @@ class HostList(OptionList):
         for report in reports:
             mark, style, word = MARKS[report.state]
             warnings = sum(f.severity.value == "warning" for f in report.findings)
-            mtls = "" if report.policy.policy or report.policy.asks_mtls else " (TLS only)"
+            mtls = (" (not served)" if not report.policy.served else
+                    "" if report.policy.policy or report.policy.asks_mtls else " (TLS only)")
             label = Text.assemble((f"{mark} ", style), (report.host, "bold"), f"{mtls}\n  ", (word, style))
             if warnings:
                 label.append("\n  ")
