@@ -195,6 +195,11 @@ def yaml_documents(data: bytes, origin: str, what: str = "YAML") -> list[Any]:
         raise yaml_input_error(exc, origin, what) from None
     except RecursionError:
         raise InputError(origin, f"is nested too deeply to be read as {what}") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a scalar PyYAML cannot build: a 5,000-digit number, month 13
+        text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        if "integer string conversion" in text:
+            text = "a number of more than 4,300 digits"
+        raise InputError(origin, f"is not valid {what} ({text})") from None
     except UnicodeDecodeError as exc:
         raise InputError(origin, f"is not valid {what} (not UTF-8 or UTF-16 text: {exc.reason} at byte {exc.start})") from None
     finally:
