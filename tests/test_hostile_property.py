@@ -19,8 +19,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
+import pytest
 import yaml
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from hypothesis import HealthCheck, given, settings
@@ -190,10 +192,19 @@ def _set(document: Any, path: tuple, value: Any) -> Any:
 
 
 def structure_mutation(pick: Chooser, data: bytes) -> bytes | None:
+    """A value somewhere in a manifest replaced by a hostile one (or a Secret value's DER mutated);
+    None when an earlier mutation left nothing this can walk (then the bytes are mutated instead)."""
+    try:
+        return _structure_mutation(pick, data)
+    except (RecursionError, ValueError, TypeError, KeyError, IndexError):
+        return None
+
+
+def _structure_mutation(pick: Chooser, data: bytes) -> bytes | None:
     """A value somewhere in a manifest replaced by a hostile one (or a Secret value's DER mutated)."""
     try:
         documents = list(yaml.safe_load_all(data))
-    except (yaml.YAMLError, RecursionError):
+    except Exception:  # noqa: BLE001 - not YAML PyYAML can build (an earlier mutation): mutate the bytes instead
         return None
     if not documents:
         return None
@@ -221,11 +232,31 @@ def structure_mutation(pick: Chooser, data: bytes) -> bytes | None:
         return None
 
 
+RAW_YAML = (
+    b"count: " + b"1" * 5000, b"when: 2026-13-45", b"loop: &loop [*loop]", b"bin: !!binary '%%%'", b"? [a, b]: c",
+    b"obj: !!python/object/apply:os.system ['true']", b"ref: *nowhere", b"deep: " + b"[" * 300 + b"]" * 300,
+    b"merge: {<<: [1, 2]}", b"set: !!set {a, b}", b"tab:\t- x", b"nul: \x00", b"big: 1e999", b"neg: -0x1",
+    b"--- !!str", b"...", b"%YAML 1.3", b"bom: \xef\xbb\xbf", b"kind: " + b"Secret" * 1000,
+)
+
+
+def raw_yaml_mutation(pick: Chooser, data: bytes) -> bytes:
+    """A line of YAML PyYAML parses but may not build (or a directive, or a stray marker), at a line start."""
+    lines = data.split(b"\n")
+    at = pick.integer(0, len(lines))
+    indent = re.match(rb"[ ]*", lines[at] if at < len(lines) else b"").group(0)
+    lines.insert(at, indent + pick.choice(RAW_YAML))
+    return b"\n".join(lines)
+
+
 def mutate(pick: Chooser, corpus: list[Seed]) -> tuple[Seed, bytes]:
     seed = pick.choice(corpus)
     data = seed.data
     for _ in range(pick.integer(1, 3)):
-        kind = pick.choice(["bytes", "der", "structure"] if seed.manifest else ["bytes", "der"])
+        kind = pick.choice(["bytes", "der", "structure", "raw"] if seed.manifest else ["bytes", "der"])
+        if kind == "raw":
+            data = raw_yaml_mutation(pick, data)[:MAX_SIZE]
+            continue
         changed = der_mutation(pick, data) if kind == "der" else structure_mutation(pick, data) if kind == "structure" else None
         data = (changed if changed is not None else byte_mutation(pick, data))[:MAX_SIZE]
     return seed, data
@@ -308,3 +339,30 @@ def test_a_tls_crt_whose_key_is_off_its_curve_is_refused_not_raised(pki: SeedPki
     path = tmp_path / "set.yaml"
     path.write_bytes(_secret_set(pki, **{"tls.crt": pem(hostile_certificates()["invalid-public-key"])}))
     assert run_main("inspect", str(path), "--json")[0] in (0, 1)
+
+
+def _unknown_algorithm_key() -> bytes:
+    """A PKCS#8 key whose algorithm OID no library knows (id-ecPublicKey's last arc changed)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from tests.test_hostile_certs import der_oid
+
+    der = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return pem(der.replace(der_oid("1.2.840.10045.2.1"), der_oid("1.2.840.10045.2.9")), "PRIVATE KEY")
+
+
+def test_a_key_with_an_unknown_algorithm_is_one_finding(tmp_path: Path) -> None:
+    path = tmp_path / "unknown.key"
+    path.write_bytes(_unknown_algorithm_key())
+    code, out, _ = run_main("inspect", str(path), "--json")
+    assert code == 1 and "unsupported private key" in json.loads(out)["findings"][0]["title"]
+
+
+@pytest.mark.xfail(strict=True, raises=UnsupportedAlgorithm,
+                   reason="found by benchmarks/fuzz_inputs.py: policy/secret_store.py keypair_refusal catches ValueError "
+                          "and TypeError from load_pem_private_key, not UnsupportedAlgorithm (not this work's files)")
+def test_a_tls_key_with_an_unknown_algorithm_is_refused_not_raised(pki: SeedPki, tmp_path: Path) -> None:
+    path = tmp_path / "set.yaml"
+    path.write_bytes(_secret_set(pki, **{"tls.key": _unknown_algorithm_key()}))
+    assert run_main("check", "--manifests", str(path), "--json", "--no-probe")[0] in (0, 1)
