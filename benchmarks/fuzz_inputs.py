@@ -19,6 +19,7 @@ import multiprocessing
 import os
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -41,7 +42,7 @@ def _where(exc: BaseException) -> str:
     return f"{Path(frame.filename).relative_to(ROOT) if str(ROOT) in frame.filename else frame.filename}:{frame.lineno}"
 
 
-def worker(seed: int, connection, current: str) -> None:
+def worker(seed: int, connection, current: str, folder: Path) -> None:
     """Generate and run inputs forever; report each result; `current` holds the input running now."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     from mtls_tui.lab.pki import seed_pki
@@ -49,7 +50,6 @@ def worker(seed: int, connection, current: str) -> None:
 
     rng = random.Random(seed)
     corpus = seeds(seed_pki())
-    folder = Path(tempfile.mkdtemp(prefix="mtls-fuzz-"))
     pick = Chooser(rng=rng)
     while True:
         case, data = mutate(pick, corpus)
@@ -75,6 +75,7 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     context = multiprocessing.get_context("fork")
+    scratch = Path(tempfile.mkdtemp(prefix="mtls-fuzz-"))  # the workers' input files, removed at the end
     current = str(args.out / ".current")
     deadline = time.monotonic() + args.minutes * 60
     runs, by_seed = 0, Counter()
@@ -93,7 +94,7 @@ def main() -> int:
 
     while time.monotonic() < deadline:
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=worker, args=(args.seed + restarts, sender, current), daemon=True)
+        process = context.Process(target=worker, args=(args.seed + restarts, sender, current, scratch), daemon=True)
         process.start()
         sender.close()
         while time.monotonic() < deadline:
@@ -118,6 +119,7 @@ def main() -> int:
         process.join()
         restarts += 1
 
+    shutil.rmtree(scratch, ignore_errors=True)
     print(f"fuzz_inputs: {runs:,} inputs in {args.minutes:g} min (seed {args.seed}, {restarts} worker(s)); "
           f"peak RSS of a worker {peak} MB")
     print("  by seed: " + ", ".join(f"{name} {count}" for name, count in sorted(by_seed.items())))
