@@ -19,10 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
-import pytest
 import yaml
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from hypothesis import HealthCheck, given, settings
@@ -359,9 +357,6 @@ def test_a_key_with_an_unknown_algorithm_is_one_finding(tmp_path: Path) -> None:
     assert code == 1 and "unsupported private key" in json.loads(out)["findings"][0]["title"]
 
 
-@pytest.mark.xfail(strict=True, raises=UnsupportedAlgorithm,
-                   reason="found by benchmarks/fuzz_inputs.py: policy/secret_store.py keypair_refusal catches ValueError "
-                          "and TypeError from load_pem_private_key, not UnsupportedAlgorithm (not this work's files)")
 def test_a_tls_key_with_an_unknown_algorithm_is_refused_not_raised(pki: SeedPki, tmp_path: Path) -> None:
     path = tmp_path / "set.yaml"
     path.write_bytes(_secret_set(pki, **{"tls.key": _unknown_algorithm_key()}))

@@ -69,7 +69,7 @@ def keypair_refusal(cert: bytes, key: bytes) -> str | None:
         return "certificate and private key does not have a matching public key: tls: failed to find any PEM data in key input"
     try:
         private = serialization.load_pem_private_key(key_block, None, unsafe_skip_rsa_key_validation=True)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         return "certificate and private key does not have a matching public key: tls: failed to parse private key"
     try:
         matches = key_matches(leaf, private)  # type: ignore[arg-type]
