@@ -170,3 +170,23 @@ def test_fixes_name_the_key_file_given(seed, capsys: pytest.CaptureFixture[str])
                          "--cert", str(folder / "h-trusted.crt"), "--key", str(folder / "h.key"))
     fixes = [f["fix"] for f in report["hosts"][0]["findings"] if "h-trusted.crt" in f["fix"]]
     assert fixes and all(f"-key {folder / 'h.key'}" in fix and "h-trusted.key" not in fix for fix in fixes)
+
+
+def test_a_backtracking_match_cn_is_judged_in_linear_time(seed, capsys: pytest.CaptureFixture[str]) -> None:
+    """`CN=(x+x+)+y` is valid RE2 (the controller takes it); Python's re backtracks for tens of seconds
+    on a subject of x's. The offline match-CN runs on RE2: the whole check stays well under a second."""
+    import time
+
+    from mtls_tui.certs.issue import issue_leaf, new_key
+    from mtls_tui.lab.pki import write_file
+
+    folder, pki = seed
+    client = issue_leaf("x" * 40, pki.ca, key=new_key("ec"))
+    write_file(folder / "xs.crt", client.cert_pem())
+    write_file(folder / "xs.key", client.key_pem(), private=True)
+    ingress = meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-match-cn": "CN=(x+x+)+y"})
+    started = time.perf_counter()
+    code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), ingress]),
+                         "--cert", str(folder / "xs.crt"), "--key", str(folder / "xs.key"))
+    assert time.perf_counter() - started < 5
+    assert "client-cert-cn-rejected" in {f["code"] for f in report["hosts"][0]["findings"]} and code == 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
+import re2
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -24,6 +25,7 @@ from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.lab.builtin_http import Request, page
 from mtls_tui.lab.gateway import UPSTREAM_NAME, GatewayHost
 from mtls_tui.policy.nginx_directives import UPSTREAM_HEADERS
+from mtls_tui.policy.re2_syntax import compile_re2
 
 DEFAULT_BACKEND = "upstream-default-backend"
 DEFAULT_SERVER = "_"
@@ -45,7 +47,7 @@ class ServerBlock:
     host: GatewayHost
     ca: tuple[x509.Certificate, ...] = ()
     crls: tuple[x509.CertificateRevocationList, ...] = ()
-    match_cn: re.Pattern[str] | None = None
+    match_cn: object | None = None  # a compiled RE2 pattern
 
     @classmethod
     def of(cls, host: GatewayHost) -> "ServerBlock":
@@ -55,9 +57,9 @@ class ServerBlock:
         crls = load_crls(host.crl_pem or b"")
         if host.crl_pem and not crls:
             raise ValueError(f"{host.policy.host}: ca.crl holds no PEM CRL")
-        try:
-            match_cn = re.compile(host.policy.match_cn) if host.policy.match_cn else None
-        except re.error as exc:
+        try:  # linear-time matching: a backtracking pattern must not stall the lab (nginx's PCRE has match limits)
+            match_cn = compile_re2(host.policy.match_cn) if host.policy.match_cn else None
+        except re2.error as exc:
             raise ValueError(f"{host.policy.host}: auth-tls-match-cn is not a regular expression ({exc})") from None
         return cls(host, tuple(x509.load_pem_x509_certificates(host.ca_pem)), crls, match_cn)
 

@@ -24,3 +24,18 @@ def re2_error(pattern: str) -> str | None:
         message = exc.args[0] if exc.args else str(exc)
         return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
     return None
+
+
+@lru_cache(maxsize=512)
+def compile_re2(pattern: str):
+    """A compiled RE2 pattern (raises re2.error on bad syntax), for matching many subjects."""
+    return re2.compile(pattern, _OPTIONS)
+
+
+def re2_search(pattern: str, text: str) -> bool | None:
+    """Whether `pattern` matches anywhere in `text`, in linear time (None: not RE2 syntax).
+    For a pattern the controller accepted, the answer is PCRE's too; Python's `re` could
+    backtrack for minutes on `(x+x+)+y` against a hostile subject."""
+    if re2_error(pattern) is not None:
+        return None
+    return compile_re2(pattern).search(text) is not None
