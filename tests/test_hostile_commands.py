@@ -86,15 +86,58 @@ def hostile_world(folder: Path, value: str) -> tuple[Path, Path]:
     return manifest, folder / "client.crt"
 
 
+def second_world(folder: Path, value: str) -> Path:
+    """Valid Secret references, so that the controller gets further: hostile Ingress names, a CA
+    under a hostile key, a losing Ingress, another controller's class, an old API, optional mode."""
+    ca = issue_ca("Test CA", key=new_key("ec"))
+    other = issue_ca("Other CA", key=new_key("ec"))
+    server = issue_leaf("server", ca, key=new_key("ec"), v1=False, sans=["ok.example"])
+
+    def ingress(name: str, annotations: dict, created: str, **spec) -> dict:
+        return {"apiVersion": spec.pop("api", "networking.k8s.io/v1"), "kind": "Ingress",
+                "metadata": {"name": name, "namespace": "default", "creationTimestamp": created,
+                             "annotations": {P + k: v for k, v in annotations.items()}},
+                "spec": {"ingressClassName": spec.pop("klass", "nginx"),
+                         "rules": [{"host": spec.pop("host", "ok.example"), "http": {"paths": [{"path": "/", "pathType": "Prefix",
+                                    "backend": {"service": {"name": "s", "port": {"number": 80}}}}]}}],
+                         "tls": [{"hosts": ["ok.example"], "secretName": "pair"}]}}
+    objects = [
+        {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "other"},
+         "spec": {"controller": "example.com/other"}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "pair", "namespace": "default"},
+         "stringData": {"tls.crt": server.cert_pem().decode(), "tls.key": server.key_pem().decode()}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "misnamed", "namespace": "default"},
+         "stringData": {f"ca{value}": ca.cert_pem().decode(), "tls.crt": server.cert_pem().decode(),
+                        "tls.key": server.key_pem().decode()}},
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "other", "namespace": "default"},
+         "stringData": {"ca.crt": other.cert_pem().decode()}},
+        ingress(f"first{value}", {"auth-tls-secret": "default/other", "auth-tls-verify-client": "optional"}, "2026-01-01T00:00:00Z"),
+        ingress(f"second{value}", {"auth-tls-secret": "default/misnamed"}, "2026-01-02T00:00:00Z"),
+        ingress(f"third{value}", {"auth-tls-secret": "default/other"}, "2026-01-03T00:00:00Z", klass="other"),
+        ingress(f"fourth{value}", {"auth-tls-secret": "default/nothere"}, "2026-01-04T00:00:00Z", host="b.example",
+                api="networking.k8s.io/v1beta1"),
+        ingress(f"fifth{value}", {"auth-tls-secret": "default/misnamed"}, "2026-01-05T00:00:00Z", host="c.example"),
+    ]
+    path = folder / "second.yaml"
+    path.write_text(yaml.safe_dump_all(objects))
+    return path
+
+
 def fixes_for(folder: Path, value: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
     manifest, client = hostile_world(folder, value)
-    main(["check", "--manifests", str(manifest), "--cert", str(client), "--key", str(folder / "client.key"), "--json"])
-    checked = json.loads(capsys.readouterr().out)
-    main(["inspect", "--ca", str(folder / "ca.crt"), "--cert", str(client), "--server-cert", str(client),
-          "--host", "evil.example", "--json"])
-    inspected = json.loads(capsys.readouterr().out)
-    findings = [f for h in checked["hosts"] for f in h["findings"]] + inspected["findings"]
-    return [f["fix"] for f in findings if f["fix"]]
+    found = []
+    for args in (["check", "--manifests", str(manifest), "--cert", str(client), "--key", str(folder / "client.key")],
+                 ["check", "--manifests", str(second_world(folder, value)), "--cert", str(client)],
+                 ["inspect", "--ca", str(folder / "ca.crt"), "--cert", str(client), "--server-cert", str(client),
+                  "--host", "evil.example"]):
+        main([*args, "--json"])
+        data = json.loads(capsys.readouterr().out)
+        found += [f for h in data.get("hosts", []) for f in h["findings"]] + data.get("findings", [])
+    CODES_SEEN.update(f["code"] for f in found if f["fix"])
+    return [f["fix"] for f in found if f["fix"]]
+
+
+CODES_SEEN: set[str] = set()
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=[f"v{i}" for i in range(len(HOSTILE))])
@@ -107,6 +150,15 @@ def test_pasted_fixes_run_only_what_they_name(value: str, tmp_path: Path, record
         programs = run_fix(fix, tmp_path, recorders)
         assert not list(tmp_path.glob("PWNED*")), f"injected by: {fix}"
         assert set(programs) <= set(RECORDED), (fix, programs)
+
+
+def test_the_hostile_values_reach_many_kinds_of_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The worlds above put hostile values into the fixes of these codes (the test above pastes them all)."""
+    fixes_for(tmp_path, HOSTILE[0], capsys)
+    wanted = {"annotation-invalid-value", "annotation-wrong-prefix", "cert-v1", "server-cert-no-san",
+              "server-cert-hostname-mismatch", "mtls-not-enforced", "mtls-host-conflict", "secret-missing-ca",
+              "ingress-class-mismatch", "ingress-api-removed", "client-cert-untrusted", "tls-section-missing"}
+    assert wanted <= CODES_SEEN, sorted(wanted - CODES_SEEN)
 
 
 def test_the_subject_reaches_openssl_as_one_escaped_word(tmp_path: Path) -> None:
