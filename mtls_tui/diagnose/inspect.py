@@ -239,7 +239,12 @@ def _beside(inputs: list[Input], name: str) -> str:
 
 
 def _name(inputs: list[Input], role: str, default: str) -> str:
-    return next((i.name for i in inputs if i.role == role), default)
+    """The file given for `role`; a Secret manifest given as the CA is no certificate file for
+    openssl's -CA: its ca.crt is then named as the seed names it, beside it."""
+    given = next((i for i in inputs if i.role == role), None)
+    if given is None or (given.material is not None and given.material.secrets):
+        return default
+    return given.name
 
 
 def _all_certs(inputs: list[Input]) -> list[LoadedCert]:
