@@ -162,14 +162,11 @@ def test_in_a_secret_the_key_that_holds_it_is_unreadable(tmp_path: Path, pki: Se
         assert holds["ca.crt"].startswith("unreadable:") and holds["tls.crt"] == "1 certificate(s)", (name, holds)
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", [c for c in CASES if c != "invalid-version"])  # that one cryptography cannot load at all
 def test_facts_of_a_certificate_no_loader_checked(name: str) -> None:
     """The probe's server certificate reaches cert_facts straight from the handshake: each
     part that cannot be decoded reads "(could not be read)" or is left empty; the rest stands."""
-    try:
-        cert = x509.load_der_x509_certificate(hostile_certificates()[name])
-    except x509.InvalidVersion:
-        pytest.skip("not even loadable: the probe never gets this far")
+    cert = x509.load_der_x509_certificate(hostile_certificates()[name])
     facts = cert_facts(cert)
     assert facts.sha256 and facts.serial == "1234"
     if name == "invalid-utf8-subject":
