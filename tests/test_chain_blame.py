@@ -99,3 +99,22 @@ def test_a_leaf_of_an_intermediate_is_re_signed_by_the_intermediate(
     bash(tmp_path, fix)
     assert main(args) == 0
     assert "client-cert-accepted" in {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
+
+
+def test_a_re_signed_certificate_keeps_its_whole_subject(tmp_path: Path, openssl_binary: str,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The re-sign fix carries O= and a comma in the CN: after it runs, the subject is the same DN
+    (match-CN rules and applications read the whole name)."""
+    bash(tmp_path, """
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 30 -subj '/CN=Name CA'
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client.key -subj '/O=Acme/CN=Doe, John' \
+  | openssl x509 -req -CA ca.crt -CAkey ca.key -CAcreateserial -days 20 -out client.crt
+""")
+    before = subprocess.run(["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", "client.crt"],
+                            cwd=tmp_path, capture_output=True, text=True).stdout
+    main(["inspect", "--ca", str(tmp_path / "ca.crt"), "--cert", str(tmp_path / "client.crt"), "--json"])
+    fix = next(f["fix"] for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "cert-v1")
+    bash(tmp_path, fix)
+    after = subprocess.run(["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", "client.crt"],
+                           cwd=tmp_path, capture_output=True, text=True).stdout
+    assert before == after == "subject=CN=Doe\\, John,O=Acme\n"

@@ -6,14 +6,14 @@ The seed's openssl commands are the reference for how a certificate is re-issued
 
 from __future__ import annotations
 
-import re
-
 import ipaddress
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from mtls_tui.certs.hostnames import name_matches
+from mtls_tui.certs.subject import openssl_subject
 from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity, VerifyError
 from mtls_tui.shell import arg, comment, subject_arg
 
@@ -105,10 +105,11 @@ def extfile(lines: list[str]) -> str:
 
 
 def reissue_command(role: str, where: Where, files: Files, *, extensions: list[str] | None = None, cn: str | None = None,
-                    new_key: bool = False, days: int = 365) -> str:
+                    dn: str | None = None, new_key: bool = False, days: int = 365) -> str:
     """The seed's signing step for this certificate, optionally with an -extfile; with
     `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
-    subject = subject_arg(cn)
+    whole = openssl_subject(dn) if dn else None  # the whole name, so O=, OU= survive; else the CN
+    subject = arg(whole) if whole else subject_arg(cn)
     ca, ca_key = (arg(name) for name in files.signer_files)
     cert = arg(where.file)
     if role == "ca":
@@ -147,7 +148,7 @@ def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, n
             f"{facts.subject} expired {_ago(now - facts.not_after)} ago",
             f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC; OpenSSL (and so nginx) refuses it: "
             "'certificate has expired'.",
-            reissue_command(role, where, files, cn=facts.subject_cn), subject,
+            reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject,
             (f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC", f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC"),
         )]
     if facts.not_before > now:
@@ -157,7 +158,7 @@ def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, n
             f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC is in the future: a clock is wrong on the "
             "machine that issued it or on this one; OpenSSL refuses it: 'certificate is not yet valid'.",
             "date -u  # compare with the notBefore; fix the clock (timedatectl) or re-issue: "
-            + reissue_command(role, where, files, cn=facts.subject_cn),
+            + reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
             subject, (f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC",),
         )]
     if facts.not_after - now < SOON:
@@ -165,7 +166,7 @@ def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, n
             "cert-expires-soon", Severity.WARNING,
             f"{facts.subject} expires in {_ago(facts.not_after - now)}",
             f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC.",
-            reissue_command(role, where, files, cn=facts.subject_cn), subject,
+            reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject,
         )]
     return []
 
@@ -187,7 +188,7 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
             "v1 certificates have no extensions (no SAN, no EKU, no basicConstraints). nginx accepts them; "
             "strict verifiers (Go, browsers, Python's cryptography) refuse them. The seed's "
             "`openssl x509 -req` commands make v1 certificates.",
-            reissue_command(role, where, files, extensions=ext, cn=facts.subject_cn), subject,
+            reissue_command(role, where, files, extensions=ext, cn=facts.subject_cn, dn=facts.subject), subject,
         ))
     if facts.key_type in ("RSA", "DSA") and facts.key_bits is not None and facts.key_bits < 2048:
         findings.append(Finding(
@@ -196,7 +197,7 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
             "OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
             "2048 bits: 'EE/CA certificate key too weak'.",
             f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {arg(files.key_for(cert_file))} && "
-            + reissue_command(role, where, files, cn=facts.subject_cn),
+            + reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
             subject,
         ))
     if facts.signature_hash in WEAK_HASHES and not facts.self_signed:
@@ -205,7 +206,7 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
             f"{facts.subject} is signed with {facts.signature_hash.upper()}",
             f"Signature algorithm {facts.signature_algorithm}: OpenSSL 3 refuses SHA-1 and MD5 "
             "signatures at security level 1 and above ('ca md too weak').",
-            reissue_command(role, where, files, cn=facts.subject_cn), subject,
+            reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject,
         ))
     return findings
 
@@ -278,7 +279,7 @@ def outlives_issuer_findings(leaf: CertFacts, issuers: list[CertFacts], where: W
         f"{leaf.not_after:%Y-%m-%d}. From the CA's end nginx refuses the certificate ('certificate has expired' "
         "at depth 1) although the certificate itself still looks valid. The fix signs it again to end with "
         "the CA; renewing the CA (and re-signing everything it issued) is the lasting one.",
-        reissue_command("client" if where.file == files.cert else "server", where, files, cn=leaf.subject_cn,
+        reissue_command("client" if where.file == files.cert else "server", where, files, cn=leaf.subject_cn, dn=leaf.subject,
                         days=issuer_days_left(leaf, issuers, now) or 1),
         where.label, (f"CA notAfter {issuer.not_after:%Y-%m-%d %H:%M} UTC", f"certificate notAfter {leaf.not_after:%Y-%m-%d %H:%M} UTC"),
     )]
@@ -339,7 +340,7 @@ def client_chain_findings(
             f"{leaf.subject} is not allowed for client authentication",
             f"Its extended key usage ({usages}) lacks clientAuth; OpenSSL refuses it for the "
             "ssl_client purpose and nginx answers 400 'The SSL certificate error'.",
-            reissue_command("client", where, files, extensions=["extendedKeyUsage=clientAuth"], cn=leaf.subject_cn),
+            reissue_command("client", where, files, extensions=["extendedKeyUsage=clientAuth"], cn=leaf.subject_cn, dn=leaf.subject),
             subject, (nginx_line,) + evidence,
         )]
     if verdict.error_code == X509_V_ERR_CERT_REVOKED:
@@ -348,7 +349,7 @@ def client_chain_findings(
             f"{leaf.subject} is revoked by the Secret's ca.crl",
             f"Serial {leaf.serial} is on the CRL of {leaf.issuer}; nginx (ssl_crl) answers 400 "
             "'The SSL certificate error'. A revoked certificate stays revoked: issue a new one, with a new key.",
-            reissue_command("client", where, files, cn=leaf.subject_cn, new_key=True),
+            reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject, new_key=True),
             subject, (nginx_line,) + evidence,
         )]
     return [Finding(
@@ -384,7 +385,7 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
                 f"{comment(arg(files.ca))}, then update the Secret; nginx accepts no chain that ends at an intermediate")
     if verdict.error_code in ISSUER_NOT_FOUND | SELF_SIGNED:
         return (
-            reissue_command("client", where, files, cn=leaf.subject_cn)
+            reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject)
             + "  # signs it with the CA the server trusts; or, if the missing issuer is an intermediate of that CA, send it "
             f"with the certificate (cat {comment(arg(cert_file))} INTERMEDIATE.crt > client-chain.crt) or append it to "
             f"{comment(arg(files.ca))}"
@@ -432,7 +433,7 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
             "curl and nginx-era OpenSSL clients fall back to the CN, but browsers, Go (kubectl, "
             "Prometheus) and Python's httpx/requests with hostname checks refuse a certificate without "
             "SAN. The seed's openssl commands make such a certificate.",
-            reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"], cn=facts.subject_cn),
+            reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"], cn=facts.subject_cn, dn=facts.subject),
             subject,
         ))
     if host:
@@ -443,7 +444,7 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
                 f"the server certificate does not cover {host}",
                 f"It names {names}; matched against {how}. Clients that check the name "
                 "(curl without -k, browsers) refuse the connection.",
-                reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{host}"], cn=facts.subject_cn),
+                reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{host}"], cn=facts.subject_cn, dn=facts.subject),
                 subject, (f"certificate names: {names}",),
             ))
     return findings
