@@ -18,7 +18,7 @@ from mtls_tui.diagnose import certificates as rules
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
-from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity, sort_findings
+from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity
 from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, match_cn_for
 from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.shell import arg
@@ -232,7 +232,7 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
-    ordered = sorted(sort_findings(_unique(findings)), key=lambda f: (f.severity.rank, f.code in HYGIENE))
+    ordered = sorted(_unique(findings), key=lambda f: (f.severity.rank, f.code in HYGIENE))  # stable: rule order kept
     return HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(ordered))
 
 
