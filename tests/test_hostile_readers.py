@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -42,20 +43,36 @@ def timed(call, *args):
     return time.perf_counter() - start
 
 
+# The child's own high-water mark: wait4's ru_maxrss would include the parent's (a forked or
+# vforked child inherits pytest's peak RSS at exec), so the figure would grow with the suite.
+_PEAK_REPORTING_MAIN = """
+import os, runpy, sys
+try:
+    runpy.run_module("mtls_tui", run_name="__main__", alter_sys=True)
+finally:
+    with open("/proc/self/status") as status, open(os.environ["MTLS_TEST_PEAK_FILE"], "w") as out:
+        out.write(next(line for line in status if line.startswith("VmHWM:")).split()[1])
+"""
+
+
 def run_measured(argv: list[str], timeout: float = 30, **kwargs) -> tuple[int, float, int, str]:
     """(exit status, seconds, peak RSS in MB, stderr) of `mtls-tui ARGV` in a fresh interpreter;
-    killed after `timeout` seconds (status -9)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "MTLS_TUI_PASS")}
-    start = time.monotonic()
-    child = subprocess.Popen([sys.executable, "-m", "mtls_tui", *argv], env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, stdin=kwargs.pop("stdin", subprocess.DEVNULL), **kwargs)
-    timer = threading.Timer(timeout, child.kill)
-    timer.start()
-    stderr = child.stderr.read().decode(errors="replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    timer.cancel()
-    child.returncode = os.waitstatus_to_exitcode(status)
-    return child.returncode, time.monotonic() - start, usage.ru_maxrss // 1024, stderr
+    killed after `timeout` seconds (status -9; its peak then counts as unknown, 0)."""
+    with tempfile.TemporaryDirectory() as folder:
+        peak_file = Path(folder, "peak")
+        env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "MTLS_TUI_PASS")}
+        env["MTLS_TEST_PEAK_FILE"] = str(peak_file)
+        start = time.monotonic()
+        child = subprocess.Popen([sys.executable, "-c", _PEAK_REPORTING_MAIN, *argv], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 stdin=kwargs.pop("stdin", subprocess.DEVNULL), **kwargs)
+        timer = threading.Timer(timeout, child.kill)
+        timer.start()
+        stderr = child.stderr.read().decode(errors="replace")
+        code = child.wait()
+        timer.cancel()
+        peak_kb = int(peak_file.read_text() or 0) if peak_file.exists() else 0
+        return code, time.monotonic() - start, peak_kb // 1024, stderr
 
 
 # --- PEM ------------------------------------------------------------------------------------
