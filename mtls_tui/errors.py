@@ -1,4 +1,4 @@
-"""The project's own error type for input it cannot use, and the one YAML reader.
+"""The project's error types (one hierarchy) and the one YAML reader.
 
 Everything that reads user input raises `InputError` and nothing else, so every
 edge can turn it into one clear line (`where: problem`) instead of a traceback.
@@ -19,7 +19,19 @@ ALIAS_EXPANSION_LIMIT = 100_000
 MAX_NESTING = 200
 
 
-class InputError(Exception):
+class MtlsTuiError(Exception):
+    """Everything the project raises on purpose: an edge catches this one type and prints
+    one line (exit status 2), so a new error kind cannot turn into a traceback."""
+
+
+class CannotRun(MtlsTuiError):
+    """The command cannot run at all (no cluster, no nginx, a bad flag value): exit status 2,
+    one line on stderr."""
+
+
+class InputError(MtlsTuiError):
+    """Input it cannot use: `where` is the file, key or line, `problem` what is wrong there."""
+
     def __init__(self, where: str, problem: str) -> None:
         super().__init__(f"{where}: {problem}")
         self.where = where

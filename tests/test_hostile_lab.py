@@ -22,7 +22,7 @@ from typing import Iterator
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from mtls_tui.certs.issue import issue_ca, new_key
+from mtls_tui.certs.issue import new_key
 from mtls_tui.lab.cluster import LabCluster
 from tests.test_hostile_certs import one_line, run_cli
 

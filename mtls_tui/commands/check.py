@@ -13,7 +13,8 @@ from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec, Severity
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.report.console import print_hosts, terminal_console
 from mtls_tui.report.data import hosts_dict
-from mtls_tui.sources.files import CannotRun, passphrase, read_input
+from mtls_tui.errors import CannotRun
+from mtls_tui.sources.files import passphrase, read_input
 from mtls_tui.sources.snapshot import load_snapshot
 
 

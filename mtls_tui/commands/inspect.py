@@ -9,7 +9,8 @@ from mtls_tui.commands import print_json
 from mtls_tui.diagnose.inspect import Input, inspect_inputs
 from mtls_tui.report.console import print_inspect, terminal_console
 from mtls_tui.report.data import inspect_dict
-from mtls_tui.sources.files import CannotRun, passphrase, read_input
+from mtls_tui.errors import CannotRun
+from mtls_tui.sources.files import passphrase, read_input
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

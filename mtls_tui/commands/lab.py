@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from mtls_tui.commands import bounded_int
-from mtls_tui.sources.files import CannotRun
+from mtls_tui.errors import CannotRun
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -13,7 +13,7 @@ from rich.text import Text
 from mtls_tui.report.console import log_prefix, log_text
 
 from mtls_tui.commands import bounded_int
-from mtls_tui.sources.files import CannotRun
+from mtls_tui.errors import CannotRun
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

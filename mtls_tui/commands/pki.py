@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from mtls_tui.lab.pki import folder_lock, prepare_folder, write_seed_pki
-from mtls_tui.sources.files import CannotRun
+from mtls_tui.errors import CannotRun
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

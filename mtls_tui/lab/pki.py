@@ -18,7 +18,7 @@ from typing import Iterator
 from cryptography import x509
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_leaf, new_key
-from mtls_tui.sources.files import CannotRun
+from mtls_tui.errors import CannotRun
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from aiohttp import web
 from textual_serve.server import Server
 
 from mtls_tui.lab.environment import Lab
-from mtls_tui.sources.files import CannotRun
+from mtls_tui.errors import CannotRun
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.session import Session
 

@@ -16,17 +16,13 @@ import time
 
 from mtls_tui.certs.load import load_material
 from mtls_tui.diagnose.inspect import Input
-from mtls_tui.errors import InputError, PassphraseNeeded
+from mtls_tui.errors import CannotRun, InputError, PassphraseNeeded
 
 MAX_BYTES = 10 * 1024 * 1024  # one certificate, key or bundle: a 1,000-certificate bundle is ~1.5 MB
 PASS_ENV = "MTLS_TUI_PASS"
 PIPE_WAIT = 30.0  # seconds a named pipe (or `<(kubectl ...)`) may take to deliver what it holds
 WRITER_WAIT = 2.0  # seconds a named pipe may wait for its writer to open it
 CHUNK = 1 << 20
-
-
-class CannotRun(Exception):
-    """The command cannot run at all: exit status 2, one line on stderr."""
 
 
 def _too_large(where: str, limit: int) -> InputError:

@@ -34,7 +34,7 @@ from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
     controllers_from, event_from, ingress_class_from, ingress_from, pod_from, secret_from,
 )
-from mtls_tui.sources.files import CannotRun
+from mtls_tui.errors import CannotRun
 
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
 PAGE = 500

@@ -26,7 +26,7 @@ from typing import Any, Callable
 
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.logs.records import LogRecord
-from mtls_tui.sources.files import CannotRun
+from mtls_tui.errors import CannotRun
 from mtls_tui.sources.kube import CONTROLLER_SELECTOR, KubeSource, reason_of, status_message
 from mtls_tui.sources.streams import Watch, lines, shutdown
 

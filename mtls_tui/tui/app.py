@@ -145,7 +145,7 @@ class MtlsApp(App[None]):
     @work(thread=True, exclusive=True, group="cluster")
     def load_cluster(self) -> None:
         from mtls_tui.errors import InputError
-        from mtls_tui.sources.files import CannotRun
+        from mtls_tui.errors import CannotRun
         from mtls_tui.tui.session import reports_for
 
         worker = get_current_worker()
@@ -164,7 +164,7 @@ class MtlsApp(App[None]):
     @work(thread=True, exclusive=True, group="logs")
     def follow_logs(self) -> None:
         """Stream every controller pod into a queue; `drain_logs` moves it to the pane."""
-        from mtls_tui.sources.files import CannotRun
+        from mtls_tui.errors import CannotRun
         from mtls_tui.sources.kube import KubeSource
         from mtls_tui.sources.logs import ControllerLogs
 
@@ -186,7 +186,7 @@ class MtlsApp(App[None]):
     @work(thread=True, exclusive=True, group="watch")
     def watch_cluster(self) -> None:
         """Ingress and Secret changes reload the diagnosis, without a restart."""
-        from mtls_tui.sources.files import CannotRun
+        from mtls_tui.errors import CannotRun
         from mtls_tui.sources.kube import KubeSource
         from mtls_tui.sources.watch import ClusterWatch
 
@@ -259,7 +259,7 @@ class MtlsApp(App[None]):
         """Run one probe in this worker thread (its own event loop, so the screen's work does
         not show in the timings) and post the outcome; False when it could not run."""
         from mtls_tui.errors import InputError
-        from mtls_tui.sources.files import CannotRun
+        from mtls_tui.errors import CannotRun
         from mtls_tui.sources.probe import run_probe
 
         try:
@@ -411,7 +411,7 @@ class MtlsApp(App[None]):
     def open_client(self, path: str) -> None:
         """Read the file before it replaces the client certificate: a key or a typo keeps the old one."""
         from mtls_tui.errors import InputError
-        from mtls_tui.sources.files import CannotRun
+        from mtls_tui.errors import CannotRun
 
         trial = replace(self.session, cert=path, key=None)
         try:
