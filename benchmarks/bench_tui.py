@@ -60,14 +60,14 @@ async def lab_figures(gateway: str, latency: bool) -> None:
         try:
             app = MtlsApp(lab.session(), lab=lab)
             async with app.run_test(size=(120, 40)) as pilot:
-                while not (app.reports and app.reports[0].probe):
+                while not (app.controller.reports and app.controller.reports[0].probe):
                     await pilot.pause(0.02)
                 ready = time.perf_counter() - started
                 print(f"lab ({gateway} gateway): cluster, gateway and PKI up: {lab_up * 1000:7.0f} ms")
                 print(f"lab ({gateway} gateway): Lab() to the first verdict with its probe (in process; add the "
                       f"first-frame figure for interpreter start and imports): {ready * 1000:7.0f} ms "
                       f"(goal under {goal} s -> {'met' if ready < goal else 'NOT met'})")
-                print(f"     verdict: {app.reports[0].verdict}")
+                print(f"     verdict: {app.controller.reports[0].verdict}")
                 if not latency:
                     return
                 latencies, fed = await keypress_latency(app, pilot, lab)

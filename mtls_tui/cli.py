@@ -44,12 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        from mtls_tui.service.session import Session
+        from mtls_tui.sources.files import passphrase_setting
         from mtls_tui.tui.app import run_tui
-        from mtls_tui.tui.session import Session
 
         return run_tui(Session(
             context=args.context, kubeconfig=args.kubeconfig, namespace=args.namespace, manifests=args.manifests or [],
-            cert=args.cert, key=args.key, connect=args.connect,
+            cert=args.cert, key=args.key, connect=args.connect, passphrase=passphrase_setting(None),
         ))
     try:
         with warnings.catch_warnings():  # a library's warning would be a second line on stderr

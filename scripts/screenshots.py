@@ -18,7 +18,7 @@ TABS = (("1", "verdict"), ("2", "certificates"), ("3", "ingress-secret"), ("4", 
 async def settle(app: MtlsApp, pilot, seconds: float = 0.4) -> None:
     await pilot.pause(seconds)
     for _ in range(50):  # the probe and the cluster read run in workers
-        if app.reports and all(r.probe for r in app.reports):
+        if app.controller.reports and all(r.probe for r in app.controller.reports):
             break
         await pilot.pause(0.1)
     await pilot.pause(seconds)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mtls_tui.commands.check import run_checks
+from mtls_tui.commands.check import check_session
 from mtls_tui.lab.environment import Lab
 from mtls_tui.lab.scenarios import SCENARIOS
 
@@ -27,9 +27,7 @@ def nginx_processes(prefixes: list[str]) -> list[str]:
 
 
 def diagnose(lab: Lab):
-    session = lab.session()
-    snapshot = session.load()
-    return run_checks(snapshot, client=session.client(), connect=session.connect, cert=session.cert, key=session.key, timeout=5)
+    return check_session(lab.session(), prompt=False, timeout=5).reports
 
 
 @pytest.fixture(params=["nginx", "builtin"])
@@ -94,12 +92,11 @@ def test_twenty_starts_leave_nothing_behind(tmp_path: Path, nginx_binary: str) -
     ("no-client-cert", ["done", "done", "done", "done", "done", "pending", "done"]),
 ])
 def test_walkthrough_states(scenario: str, states: list[str], tmp_path: Path, nginx_binary: str) -> None:
-    from mtls_tui.lab.walkthrough import walkthrough
+    from mtls_tui.sources.snapshot import source_for
 
     with Lab(tmp_path / "pki", scenario, nginx_binary=nginx_binary) as lab:
-        [report] = diagnose(lab)
-        kinds = {(k, o["metadata"]["name"]) for k in ("Deployment", "Service") for o in lab.cluster.objects(k)}
-        steps = walkthrough(lab.folder, lab.session().load(), report, kinds)
+        reports = diagnose(lab)
+        steps = lab.walkthrough(source_for(lab.session()).load(), reports)
     assert [s.state for s in steps] == states, [(s.title, s.state, s.detail) for s in steps]
 
 

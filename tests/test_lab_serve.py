@@ -20,7 +20,7 @@ import aiohttp
 import pytest
 
 from mtls_tui.lab.nginx import free_port, wait_for_port
-from mtls_tui.lab.serve import AttachedLab
+from mtls_tui.lab.attached import AttachedLab
 
 SESSION_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0

@@ -98,6 +98,7 @@ def test_probe_is_tied_to_its_access_log_line(tmp_path: Path, nginx_binary: str)
     from mtls_tui.logs.classify import probe_id
     from mtls_tui.policy.ingress_nginx import host_policies
     from mtls_tui.sources.probe import run_probe
+    from mtls_tui.sources.snapshot import source_for
     from dataclasses import replace
 
     with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
@@ -107,7 +108,7 @@ def test_probe_is_tied_to_its_access_log_line(tmp_path: Path, nginx_binary: str)
         follower = ControllerLogs(source, records.append, tail=0, window=0.05)
         runner = threading.Thread(target=follower.run, daemon=True)
         runner.start()
-        spec = replace(session.probe_spec(host_policies(session.load())[0]), probe_id="cafe0001")
+        spec = replace(session.probe_spec(host_policies(source_for(session).load())[0]), probe_id="cafe0001")
         results = run_probe(spec)
         assert wait_for(lambda: {probe_id(r) for r in records} >= {"cafe0001-0", "cafe0001-1"})
         follower.stop()

@@ -14,7 +14,7 @@ from mtls_tui.lab.pki import SeedPki, write_seed_pki
 from mtls_tui.model import MtlsPolicy
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.panes.probe import ProbePane
-from mtls_tui.tui.session import Session
+from mtls_tui.service.session import Session
 
 
 @pytest.fixture()
@@ -48,12 +48,12 @@ async def test_meow_com_works_with_probe_ok(gateway_session) -> None:
     app = MtlsApp(session)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        report = app.reports[0]
+        report = app.controller.reports[0]
         assert report.host == "meow.com" and report.verdict == "mTLS works for meow.com"
         assert "probe-ok" in {f.code for f in report.findings}
         await pilot.press("p")
         await settle(app, pilot)
-        assert "probe-ok" in {f.code for f in app.reports[0].findings}
+        assert "probe-ok" in {f.code for f in app.controller.reports[0].findings}
 
 
 async def test_probe_form_with_another_client(gateway_session, pki: SeedPki) -> None:
@@ -71,8 +71,8 @@ async def test_probe_form_with_another_client(gateway_session, pki: SeedPki) -> 
         pane.query_one("#probe-key").value = str(folder / "stranger.key")
         await pilot.click("#probe-run")
         await settle(app, pilot)
-        codes = {f.code for f in app.reports[0].findings}
-        assert "probe-cert-rejected" in codes and app.reports[0].state == "broken"
+        codes = {f.code for f in app.controller.reports[0].findings}
+        assert "probe-cert-rejected" in codes and app.controller.reports[0].state == "broken"
         assert pane.query_one("#probe-cert").value == str(folder / "stranger.crt")  # the edit outlives its probe
         await pilot.click("#probe-defaults")
         assert pane.query_one("#probe-cert").value == session.cert
@@ -83,14 +83,14 @@ async def test_p_probes_what_the_form_says(gateway_session) -> None:
     session, folder = gateway_session
     async with on_probe_tab(session) as (app, pilot):
         pane = app.query_one(ProbePane)
-        assert app.probes["meow.com"][1].verified_server is False  # the lab's default: -k
+        assert app.controller.probes["meow.com"][1].verified_server is False  # the lab's default: -k
         pane.query_one("#probe-cacert").value = str(folder / "ca.crt")
         pane.query_one("#probe-insecure").value = False
         pane.query_one("#probe-host").value = "meow.com"
         app.query_one("#hosts").focus()
         await pilot.press("p")
         await settle(app, pilot)
-        with_cert = app.probes["meow.com"][1]
+        with_cert = app.controller.probes["meow.com"][1]
         assert with_cert.verified_server is True and with_cert.host_header == "meow.com" and with_cert.status == 200
         assert "-CAfile" in with_cert.openssl and "Host: meow.com\\r" in with_cert.openssl
 
@@ -114,19 +114,19 @@ async def test_live_change_in_the_lab_changes_the_verdict(tmp_path: Path, nginx_
         app = MtlsApp(lab.session(), lab=lab)
         async with app.run_test(size=(120, 40)) as pilot:
             for _ in range(100):
-                if app.reports and "probe-ok" in {f.code for f in app.reports[0].findings}:
+                if app.controller.reports and "probe-ok" in {f.code for f in app.controller.reports[0].findings}:
                     break
                 await pilot.pause(0.05)
-            assert app.reports[0].verdict == "mTLS works for meow.com"
+            assert app.controller.reports[0].verdict == "mTLS works for meow.com"
             secret = copy.deepcopy(lab.cluster.get("Secret", "default", "my-certs"))
             del secret["data"]["ca.crt"]
             lab.cluster.apply(secret)  # as `kubectl apply` would
             for _ in range(100):
-                if app.reports and "secret-missing-ca" in {f.code for f in app.reports[0].findings}:
+                if app.controller.reports and "secret-missing-ca" in {f.code for f in app.controller.reports[0].findings}:
                     break
                 await pilot.pause(0.05)
-            assert "secret-missing-ca" in {f.code for f in app.reports[0].findings}
-            assert app.reports[0].state == "not enforced" and app.reports[0].verdict.startswith("mTLS is not enforced")
+            assert "secret-missing-ca" in {f.code for f in app.controller.reports[0].findings}
+            assert app.controller.reports[0].state == "not enforced" and app.controller.reports[0].verdict.startswith("mTLS is not enforced")
 
 
 async def test_lab_scenario_switch_from_the_app(tmp_path: Path, nginx_binary: str) -> None:
@@ -144,7 +144,7 @@ async def test_lab_scenario_switch_from_the_app(tmp_path: Path, nginx_binary: st
             options.highlighted = [o.id for o in options.options].index("wrong-ca")
             await pilot.press("enter")
             for _ in range(150):
-                codes = {f.code for f in app.reports[0].findings} if app.reports else set()
+                codes = {f.code for f in app.controller.reports[0].findings} if app.controller.reports else set()
                 if {"client-cert-untrusted", "probe-cert-rejected"} <= codes:
                     break
                 await pilot.pause(0.05)
@@ -167,7 +167,7 @@ async def test_open_a_client_certificate_file(gateway_session) -> None:
         app.screen.query_one("#open-path").value = str(folder / "stranger.pem")
         await pilot.press("enter")
         for _ in range(100):
-            codes = {f.code for f in app.reports[0].findings} if app.reports else set()
+            codes = {f.code for f in app.controller.reports[0].findings} if app.controller.reports else set()
             if "client-cert-untrusted" in codes and "probe-cert-rejected" in codes:
                 break
             await pilot.pause(0.05)
@@ -183,7 +183,7 @@ async def test_open_a_client_certificate_file(gateway_session) -> None:
         app.screen.query_one("#open-path").value = str(folder / "client.key")
         await pilot.press("enter")
         await settle(app, pilot)
-        assert session.cert == str(folder / "stranger.pem")
+        assert app.controller.session.cert == str(folder / "stranger.pem")
         assert any(n.startswith("Not opened:") and "no certificate" in n for n in notices), notices
 
 
@@ -245,7 +245,7 @@ async def test_worker_messages_during_shutdown_are_dropped(gateway_session) -> N
 
     from mtls_tui.logs.parse import parse_line
     from mtls_tui.model import ProbeSpec
-    from mtls_tui.tui.app import ClusterChanged, LoadFailed, ProbeFinished
+    from mtls_tui.tui import messages
 
     session, _ = gateway_session
     app = MtlsApp(session)
@@ -254,15 +254,18 @@ async def test_worker_messages_during_shutdown_are_dropped(gateway_session) -> N
         """Unmounted with the screen: posts what a slow worker would post at that moment."""
 
         def on_unmount(self) -> None:
-            for message in (ProbeFinished("meow.com", []), LoadFailed("late"), ClusterChanged("late")):
+            late_probe = ProbeSpec("https://meow.com/", probe_id="cafe0002")
+            for message in (messages.ProbeStarted("meow.com", late_probe), messages.ProbeDone("meow.com", []),
+                            messages.ProbeFailed("meow.com", "late"), messages.LoadFailed("late"),
+                            messages.Loading("late"), messages.Diagnosed(fresh=True), messages.LogsNote("late"),
+                            messages.ClusterChanged("late"), messages.Notice("late")):
                 app.post_message(message)
-            app.log_queue.put(parse_line("I1128 21:45:34.090212       7 nginx.go:271] late", "controller-0"))
-            app.drain_logs()
-            assert app._tagged(ProbeSpec("https://meow.com/")) is None  # probe_all starts no probe now
+            app.controller.log_queue.put(parse_line("I1128 21:45:34.090212       7 nginx.go:271] late", "controller-0"))
+            app._drain_logs()
 
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert app.reports and app.reports[0].host == "meow.com"
+        assert app.controller.reports and app.controller.reports[0].host == "meow.com"
         await app.screen.mount(LateNews())
     # leaving the block shuts the app down; run_test re-raises any error the app met
 

@@ -18,7 +18,8 @@ from mtls_tui.logs.parse import parse_line
 from mtls_tui.model import ProbeResult, ProbeTimings
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.panes.logs import LogsPane
-from mtls_tui.tui.session import Session
+from mtls_tui.service.session import Session
+from mtls_tui.tui.messages import ProbeDone
 
 DATA = Path(__file__).parent / "data" / "snapshot"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -75,8 +76,7 @@ async def loaded(pilot) -> None:
 def with_probe(tab: str):
     async def run_before(pilot) -> None:
         await loaded(pilot)
-        pilot.app.probes["meow.com"] = recorded_probe()
-        pilot.app._recompute("meow.com")
+        pilot.app.post_message(ProbeDone("meow.com", recorded_probe()))
         await pilot.press(tab)
         await pilot.pause(0.3)
     return run_before

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
 
-from mtls_tui.certs.load import Material
 from mtls_tui.commands import print_json, seconds
-from mtls_tui.diagnose.hosts import HostReport, host_report
-from mtls_tui.diagnose.reproduce import probe_target
-from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec, Severity
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.model import Severity
 from mtls_tui.report.console import print_hosts, terminal_console
 from mtls_tui.report.data import hosts_dict
-from mtls_tui.errors import CannotRun
-from mtls_tui.sources.files import passphrase, read_input
-from mtls_tui.sources.snapshot import load_snapshot
+from mtls_tui.service.pipeline import Diagnosis, check
+from mtls_tui.service.session import Session
+from mtls_tui.sources.files import passphrase, passphrase_setting, read_client
+from mtls_tui.sources.snapshot import source_for
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -40,64 +36,27 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(run=run)
 
 
-def run_checks(
-    snapshot: ClusterSnapshot,
-    *,
-    client: Material | None = None,
-    host: str | None = None,
-    connect: str | None = None,
-    cert: str | None = None,
-    key: str | None = None,
-    passphrase_value: str | None = None,
-    timeout: float = 10.0,
-    probe: bool = True,
-) -> list[HostReport]:
+def check_session(session: Session, *, host: str | None = None, probe: bool = True, timeout: float = 10.0,
+                  prompt: bool = True) -> Diagnosis:
+    """Read, judge and probe what `session` names (the lab's `--check` runs this too)."""
     from mtls_tui.sources.probe import run_probe
 
-    now = datetime.now(timezone.utc)
-    reports = []
-    for policy in host_policies(snapshot):
-        if host and policy.host != host:
-            continue
-        results: list[ProbeResult] | None = None
-        target = probe_target(policy.host, policy.ingresses, connect) if probe else None
-        if target:
-            url, resolve = target
-            spec = ProbeSpec(url, resolve=resolve, insecure=True, cert=cert, key=key,
-                             passphrase=passphrase(passphrase_value), timeout=timeout)
-            results = run_probe(spec)
-        reports.append(host_report(policy, snapshot, now, client=client, probe=results))
-    if host and not reports:
-        known = ", ".join(p.host for p in host_policies(snapshot)) or "none"
-        raise CannotRun(f"no Ingress serves host {host} with TLS (hosts: {known})")
-    return reports
+    client = read_client(session.cert, session.key, passphrase(session.passphrase), prompt=prompt, key_hint="with --key")
+    snapshot = source_for(session).load()
+    return check(session, snapshot, client, run_probe if probe else None, host=host, timeout=timeout)
 
 
-def print_report(snapshot: ClusterSnapshot, reports: list[HostReport], as_json: bool) -> int:
+def print_report(diagnosis: Diagnosis, as_json: bool) -> int:
     if as_json:
-        print_json(hosts_dict(snapshot, reports))
+        print_json(hosts_dict(diagnosis.snapshot, diagnosis.reports))
     else:
-        print_hosts(terminal_console(), snapshot, reports)
-    return 1 if any(f.severity is Severity.ERROR for r in reports for f in r.findings) else 0
+        print_hosts(terminal_console(), diagnosis.snapshot, diagnosis.reports)
+    return 1 if any(f.severity is Severity.ERROR for r in diagnosis.reports for f in r.findings) else 0
 
 
 def run(args: argparse.Namespace) -> int:
-    client = None
-    if args.cert:
-        item = read_input(args.cert, "cert", passphrase(args.passphrase))
-        if item.error:
-            raise item.error
-        client = item.material
-        if not client.certs:
-            raise CannotRun(f"--cert {args.cert} holds {client.describe()}, no certificate (the key goes with --key)")
-        if args.key and not client.keys:  # the key's own file name goes into fixes (its bytes nowhere)
-            key = read_input(args.key, "key", passphrase(args.passphrase))
-            if key.error:
-                raise key.error
-            client = client + key.material
-    snapshot = load_snapshot(manifests=args.manifests, context=args.context, namespace=args.namespace, kubeconfig=args.kubeconfig)
-    reports = run_checks(
-        snapshot, client=client, host=args.host, connect=args.connect, cert=args.cert, key=args.key,
-        passphrase_value=args.passphrase, timeout=args.timeout, probe=not args.no_probe,
-    )
-    return print_report(snapshot, reports, args.json)
+    session = Session(context=args.context, kubeconfig=args.kubeconfig, namespace=args.namespace,
+                      manifests=args.manifests or [], cert=args.cert, key=args.key, connect=args.connect,
+                      passphrase=passphrase_setting(args.passphrase))
+    diagnosis = check_session(session, host=args.host, probe=not args.no_probe, timeout=args.timeout)
+    return print_report(diagnosis, args.json)

@@ -37,9 +37,10 @@ def run(args: argparse.Namespace) -> int:
     from mtls_tui.lab.scenarios import SCENARIOS
 
     if args.attach:
-        from mtls_tui.lab.serve import run_attached
+        from mtls_tui.lab.attached import AttachedLab
+        from mtls_tui.tui.browser import run_attached
 
-        return run_attached(Path(args.attach))
+        return run_attached(AttachedLab(Path(args.attach)))
     if args.list:
         width = max(map(len, SCENARIOS))
         for scenario in SCENARIOS.values():
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from mtls_tui.lab.pki import folder_lock, prepare_folder, seed_pki, write_seed_pki
 
     if args.serve:
-        from mtls_tui.lab.serve import check_address
+        from mtls_tui.tui.browser import check_address
 
         check_address(args.host, args.port)
     _stop_on_hangup()
@@ -80,9 +81,10 @@ def _run(lab, args: argparse.Namespace) -> int:
         if args.check:
             return _check(lab, args.json)
         if args.serve:
-            from mtls_tui.lab.serve import serve
+            from mtls_tui.lab.attached import answer, control_socket, describe
+            from mtls_tui.tui.browser import serve
 
-            serve(lab, args.host, args.port)
+            serve(lab, describe(lab), control_socket(lab), lambda request: answer(lab, request), args.host, args.port)
             return 0
         from mtls_tui.tui.app import run_tui
 
@@ -125,9 +127,6 @@ def _exit_at_once(code: int) -> None:
 
 
 def _check(lab, as_json: bool) -> int:
-    from mtls_tui.commands.check import print_report, run_checks
+    from mtls_tui.commands.check import check_session, print_report
 
-    session = lab.session()
-    snapshot = session.load()
-    reports = run_checks(snapshot, client=session.client(), connect=session.connect, cert=session.cert, key=session.key)
-    return print_report(snapshot, reports, as_json)
+    return print_report(check_session(lab.session(), prompt=False), as_json)

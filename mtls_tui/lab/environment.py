@@ -17,6 +17,7 @@ from __future__ import annotations
 import shutil
 import threading
 from datetime import datetime, timezone
+from collections.abc import Sequence
 from pathlib import Path
 
 from mtls_tui.lab.builtin_gateway import BuiltinGateway
@@ -27,11 +28,13 @@ from mtls_tui.lab.nginx import NginxError, find_nginx
 from mtls_tui.lab.objects import CONTROLLER_NAMESPACE
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
 from mtls_tui.lab.scenarios import SCENARIOS, Client
-from mtls_tui.model import MtlsPolicy
+from mtls_tui.lab.walkthrough import WALKTHROUGH_OBJECTS, Step, seed_report, walkthrough
+from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.model import ClusterSnapshot, MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.policy.kube_objects import snapshot_from_objects
-from mtls_tui.tui.session import Session
+from mtls_tui.service.session import Session
 
 CONTEXT = "mtls-lab"
 
@@ -212,6 +215,22 @@ class Lab:
         self.scenario = scenario
         self._write_client()
         self._start_gateway(objects)
+
+    def scenarios(self) -> dict[str, str]:
+        return {name: scenario.description for name, scenario in SCENARIOS.items()}
+
+    def object_names(self) -> set[tuple[str, str]]:
+        """(kind, name) of the objects the walkthrough checks for, as the API server holds them now."""
+        assert self.cluster is not None, "the lab is not running"
+        return {(kind, o["metadata"]["name"]) for kind in WALKTHROUGH_OBJECTS for o in self.cluster.objects(kind)}
+
+    def walkthrough(self, snapshot: ClusterSnapshot | None, reports: Sequence[HostReport]) -> list[Step]:
+        return walkthrough(self.folder, snapshot, seed_report(reports), self.object_names())
+
+    @property
+    def walkthrough_hint(self) -> str:
+        return (f"kubectl on this lab, in another terminal: export KUBECONFIG={self.kubeconfig}; cd {self.folder}"
+                "  (the fixes on the Verdict tab can be run there; the lab reloads as the controller would)")
 
     def session(self) -> Session:
         has_client = bool(self.client.chain)

@@ -5,6 +5,7 @@ snapshot and objects in, steps out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from mtls_tui.diagnose.hosts import HostReport
@@ -19,12 +20,21 @@ SEED_OPENSSL = (
 )
 
 
+SEED_HOST = "meow.com"
+WALKTHROUGH_OBJECTS = ("Deployment", "Service")  # the objects the steps check besides Ingresses and Secrets
+
+
 @dataclass(frozen=True)
 class Step:
     title: str
     command: str
     state: str  # done, failed, pending
     detail: str
+
+
+def seed_report(reports: Sequence[HostReport]) -> HostReport | None:
+    """The article's host: the walkthrough follows it, whatever else the lab serves."""
+    return next((r for r in reports if r.host == SEED_HOST), None)
 
 
 def _codes(report: HostReport | None) -> dict[str, Severity]:

@@ -14,7 +14,7 @@ import stat
 import sys
 import time
 
-from mtls_tui.certs.load import load_material
+from mtls_tui.certs.load import Material, load_material
 from mtls_tui.diagnose.inspect import Input
 from mtls_tui.errors import CannotRun, InputError, PassphraseNeeded
 
@@ -119,8 +119,13 @@ def read_bytes(path: str, limit: int | None = MAX_BYTES) -> bytes:
         os.close(fd)
 
 
+def passphrase_setting(flag_value: str | None) -> str | None:
+    """--pass, else $MTLS_TUI_PASS: on the command line a pass phrase shows in `ps`."""
+    return flag_value if flag_value is not None else os.environ.get(PASS_ENV)
+
+
 def passphrase(flag_value: str | None) -> bytes | None:
-    value = flag_value if flag_value is not None else os.environ.get(PASS_ENV)
+    value = passphrase_setting(flag_value)
     return value.encode() if value is not None else None
 
 
@@ -137,3 +142,29 @@ def read_input(path: str, role: str, password: bytes | None) -> Input:
             return Input(path, role, material=load_material(data, path, typed))
     except InputError as exc:
         return Input(path, role, error=exc)
+
+
+def read_client(cert: str | None, key: str | None, password: bytes | None, *, prompt: bool,
+                key_hint: str) -> Material | None:
+    """The user's client certificate, with its key merged in when the key is a file of its
+    own: the key's file name goes into fixes, its bytes nowhere. `prompt`: ask for a pass
+    phrase on the terminal (the CLI may; a screen owns the terminal and must not).
+    `key_hint` says where the key goes, for someone who opened the key as the certificate."""
+    if not cert:
+        return None
+    client = _read(cert, "cert", password, prompt)
+    if not client.certs:
+        raise InputError(cert, f"holds {client.describe()}, no certificate (its key goes {key_hint})")
+    if key and not client.keys:
+        client = client + _read(key, "key", password, prompt)
+    return client
+
+
+def _read(path: str, role: str, password: bytes | None, prompt: bool) -> Material:
+    if prompt:
+        item = read_input(path, role, password)
+        if item.error:
+            raise item.error
+        assert item.material is not None
+        return item.material
+    return load_material(read_bytes(path), path, password)

@@ -162,6 +162,22 @@ def _named(root: Any, section: str, name: str | None) -> Any:
     return None
 
 
+def context_names(kubeconfig: str | None = None) -> list[str]:
+    """The kubeconfig's context names for the command palette, read as YAML after the same
+    checks as a connection: the Kubernetes client stays unimported until one is chosen."""
+    import yaml
+
+    path = kubeconfig_path(kubeconfig)
+    try:
+        check_kubeconfig(path)
+        with open(path, "rb") as handle:
+            config = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (CannotRun, OSError, yaml.YAMLError):
+        return []
+    contexts = config.get("contexts") if isinstance(config, dict) else None
+    return [c["name"] for c in contexts or [] if isinstance(c, dict) and isinstance(c.get("name"), str)]
+
+
 def list_contexts(kubeconfig: str | None = None) -> Contexts:
     from kubernetes import config
 

@@ -1,30 +1,104 @@
-"""Where a snapshot comes from: manifest files or a cluster context. Blocking."""
+"""Where a snapshot comes from: manifest files or a cluster context (the lab is a cluster
+with its own kubeconfig). Each implements `service.ports.SnapshotSource`. Blocking."""
 
 from __future__ import annotations
 
-from typing import Callable
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from mtls_tui.errors import CannotRun
 from mtls_tui.model import ClusterSnapshot
+from mtls_tui.service.ports import Progress, SnapshotSource, Stream
+from mtls_tui.service.session import Session
+
+if TYPE_CHECKING:
+    from mtls_tui.sources.kube import KubeSource
+
+LOG_TAIL = 200  # lines per controller pod shown when the logs start
 
 
-def load_snapshot(
-    *,
-    manifests: list[str] | None = None,
-    context: str | None = None,
-    namespace: str | None = None,
-    kubeconfig: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> ClusterSnapshot:
-    if manifests:
+class ManifestSource:
+    """YAML/JSON files or folders, read as the API server would hand them to the controller."""
+
+    live = False
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+
+    def load(self, progress: Progress | None = None) -> ClusterSnapshot:
         from mtls_tui.policy.kube_objects import snapshot_from_objects
         from mtls_tui.sources.manifests import read_manifests
 
-        objects = read_manifests(manifests)
-        return snapshot_from_objects(objects, "manifests " + " ".join(manifests), complete=False)
-    from mtls_tui.sources.kube import KubeSource  # the Kubernetes client: only now
+        return snapshot_from_objects(read_manifests(self.paths), "manifests " + " ".join(self.paths), complete=False)
 
-    source = KubeSource(context, namespace, kubeconfig)
-    try:
-        return source.snapshot(progress)
-    finally:
-        source.close()
+    def follow_logs(self, sink: Callable[[object], None]) -> Stream:
+        raise CannotRun("logs need a cluster: these are manifest files")
+
+    def watch(self, on_change: Callable[[str], None]) -> Stream:
+        raise CannotRun("manifest files are read once: press r to read them again")
+
+
+class ClusterSource:
+    """A kubeconfig context, read with the Kubernetes client (imported only when used)."""
+
+    live = True
+
+    def __init__(self, context: str | None, namespace: str | None, kubeconfig: str | None) -> None:
+        self.context, self.namespace, self.kubeconfig = context, namespace, kubeconfig
+
+    def _connect(self, namespace: str | None) -> KubeSource:
+        from mtls_tui.sources.kube import KubeSource
+
+        return KubeSource(self.context, namespace, self.kubeconfig)
+
+    def load(self, progress: Progress | None = None) -> ClusterSnapshot:
+        source = self._connect(self.namespace)
+        try:
+            return source.snapshot(progress)
+        finally:
+            source.close()
+
+    def follow_logs(self, sink: Callable[[object], None]) -> Stream:
+        """Every ingress-nginx controller pod, whatever namespace the Ingresses are read from."""
+        from mtls_tui.sources.logs import ControllerLogs
+
+        return _Connected(lambda: self._connect(None), lambda source: ControllerLogs(source, sink, tail=LOG_TAIL))
+
+    def watch(self, on_change: Callable[[str], None]) -> Stream:
+        from mtls_tui.sources.watch import ClusterWatch
+
+        return _Connected(lambda: self._connect(self.namespace), lambda source: ClusterWatch(source, on_change))
+
+
+class _Connected:
+    """A stream that connects when run, and can be stopped before, during or after."""
+
+    def __init__(self, connect: Callable[[], KubeSource], make: Callable[[KubeSource], Any]) -> None:
+        self._connect, self._make = connect, make
+        self._lock = threading.Lock()
+        self._stream: Any = None
+        self._stopped = False
+
+    def run(self) -> None:
+        source = self._connect()  # CannotRun: no cluster to follow
+        try:
+            with self._lock:
+                if self._stopped:
+                    return
+                self._stream = self._make(source)
+            self._stream.run()
+        finally:
+            source.close()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._stream is not None:
+                self._stream.stop()
+
+
+def source_for(session: Session) -> SnapshotSource:
+    if session.manifests:
+        return ManifestSource(session.manifests)
+    return ClusterSource(session.context, session.namespace, session.kubeconfig)

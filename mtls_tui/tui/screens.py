@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -52,12 +54,12 @@ class ScenarioScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape,q", "dismiss", "Close")]
 
-    def __init__(self, scenarios: dict, current: str) -> None:
+    def __init__(self, scenarios: Mapping[str, str], current: str) -> None:
         super().__init__()
         self.scenarios, self.current = scenarios, current
 
     def compose(self) -> ComposeResult:
-        options = [Option(self._row(name, s.description), id=name) for name, s in self.scenarios.items()]
+        options = [Option(self._row(name, description), id=name) for name, description in self.scenarios.items()]
         picker = OptionList(*options, id="scenarios")
         picker.highlighted = list(self.scenarios).index(self.current) if self.current in self.scenarios else 0
         yield picker

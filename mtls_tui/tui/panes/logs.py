@@ -83,6 +83,15 @@ class LogsPane(Vertical):
         if self.stale:
             self.redraw()
 
+    def set_note(self, note: str) -> None:
+        """What the pane follows, or why it follows nothing."""
+        self.note = note
+        self._status()
+
+    def mark_probe(self, probe_id: str) -> None:
+        """This screen's own probe: its access-log lines get marked as yours."""
+        self.my_probes.add(probe_id)
+
     def _status(self) -> None:
         state = "PAUSED (space resumes)" if self.buffer.paused else "live"
         shown = len(self.buffer.snapshot())

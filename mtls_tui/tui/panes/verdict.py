@@ -29,8 +29,11 @@ class VerdictPane(VerticalScroll):
         yield Static("Reading the cluster…", id="verdict-line")
         yield Static("", id="findings")
 
-    def loading(self, step: str) -> None:
+    def show_loading(self, step: str) -> None:
         self.query_one("#verdict-line", Static).update(Text(step, style="italic"))
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#verdict-line", Static).update(Text(text, style="bold red"))
 
     def show(self, report: HostReport | None) -> None:
         line, findings = self.query_one("#verdict-line", Static), self.query_one("#findings", Static)

@@ -1,108 +1,43 @@
 """`mtls-tui lab --serve`: the lab's screen in a browser, for a projector or a workshop.
 
 textual-serve runs a command per browser session, so the lab cannot live in the app
-process: the serving process starts it once and describes it in a small file in the
-lab's private folder (paths and an address, never key bytes). Each browser session
-runs `mtls-tui lab --attach FILE`, which opens the screen on that lab without
-starting or stopping it.
-
-A scenario switch from any browser goes back to the serving process over a Unix
-socket beside that file (private folder, so only this user can reach it), which
-switches the one lab and rewrites the file. Every attached screen watches the file
-and reloads, so all browsers keep showing the same lab.
+process: the serving process starts it once, and each browser session runs
+`mtls-tui lab --attach FILE`, a screen on that lab (`lab.attached.AttachedLab`) that
+neither starts nor stops it. This module is the web side: the server, its control
+socket, and the attached screen's extra duties.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
-import json
-import logging
 import os
 import shlex
 import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from textual_serve.server import Server
 
-from mtls_tui.lab.environment import Lab
 from mtls_tui.errors import CannotRun
+from mtls_tui.service.ports import LabControl
 from mtls_tui.tui.app import MtlsApp
-from mtls_tui.tui.session import Session
 
-SESSION_FILE = "session.json"
-CONTROL_SOCKET = "control.sock"
-SESSION_FIELDS = ("context", "kubeconfig", "cert", "key", "connect", "label")  # no passphrase, no key bytes
-PATH_FIELDS = ("kubeconfig", "cert", "key")
-SWITCH_TIMEOUT = 60.0  # a switch restarts nginx; nginx alone may take 10 s to come up
 WATCH_INTERVAL = 1.0
 EXIT_GRACE = 2.0  # seconds an attached screen's process may linger after the screen closed
-
-log = logging.getLogger("mtls-tui.serve")
-
-
-def describe(lab: Lab) -> Path:
-    """Write (atomically: attached screens read it any time) what an attached screen needs."""
-    assert lab.private is not None, "the lab is not running"
-    session = lab.session()
-    fields = {name: getattr(session, name) for name in SESSION_FIELDS}
-    for name in PATH_FIELDS:  # `--dir` may be relative; the attached process must not depend on its cwd
-        fields[name] = fields[name] and os.path.abspath(fields[name])
-    data = {"scenario": lab.scenario, "control": str(lab.private / CONTROL_SOCKET), "session": fields}
-    path = lab.private / SESSION_FILE
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data))
-    os.replace(partial, path)
-    return path
-
-
-# --- the attached side: one per browser session ------------------------------------------
-
-
-class AttachedLab:
-    """What `MtlsApp` uses of a `Lab` (`scenario`, `session()`, `switch()`), for a lab
-    running in the serving process."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._read()  # fail now, on the command line, rather than inside the app
-
-    def _read(self) -> dict[str, Any]:
-        try:
-            return json.loads(self.path.read_text())
-        except (OSError, ValueError) as exc:
-            raise CannotRun(f"no served lab at {self.path} ({exc})") from None
-
-    @property
-    def scenario(self) -> str:
-        return self._read()["scenario"]
-
-    def session(self) -> Session:
-        return Session(**self._read()["session"])
-
-    def switch(self, scenario: str) -> None:
-        """Ask the serving process to switch; returns once the lab runs the new scenario."""
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
-            control.settimeout(SWITCH_TIMEOUT)
-            control.connect(self._read()["control"])
-            control.sendall(scenario.encode() + b"\n")
-            reply = control.makefile().readline().strip()
-        if reply != "ok":
-            raise RuntimeError(f"the serving process could not switch to {scenario}: {reply or 'no answer'}")
 
 
 class AttachedApp(MtlsApp):
     """The screen on a served lab: also reloads when another browser switched the
     scenario, and leaves promptly when its browser goes."""
 
-    def __init__(self, lab: AttachedLab) -> None:
+    def __init__(self, lab: LabControl) -> None:
         super().__init__(lab.session(), lab=lab)
-        self.shown = lab.scenario
+        self.lab = lab
 
     def on_mount(self) -> None:  # Textual also runs MtlsApp.on_mount: handlers run up the MRO
         self.set_interval(WATCH_INTERVAL, self._watch_lab)
@@ -116,38 +51,35 @@ class AttachedApp(MtlsApp):
         timer.start()
 
     def _watch_lab(self) -> None:
-        if self.lab.scenario != self.shown:
-            self.notify(f"Lab: another screen switched to {self.lab.scenario}", timeout=3)
-            self._lab_switched()
-
-    def _lab_switched(self) -> None:
-        self.shown = self.lab.scenario
-        super()._lab_switched()
+        scenario = self.lab.scenario
+        if scenario != self.controller.shown_scenario:
+            self.notify(f"Lab: another screen switched to {scenario}", timeout=3)
+            self.controller.lab_switched()
 
 
-def run_attached(path: Path) -> int:
-    AttachedApp(AttachedLab(path)).run()
+def run_attached(lab: LabControl) -> int:
+    AttachedApp(lab).run()
     return 0
 
 
-# --- the serving side: the lab, the web server and the switch socket ---------------------
+# --- the serving side: the web server and the lab's control socket ----------------------
 
 
 class LabServer(Server):
     """textual-serve's server, plus the lab's control socket and page URLs that work
     from other machines."""
 
-    def __init__(self, lab: Lab, host: str, port: int) -> None:
-        self.lab = lab
-        self.session_file = describe(lab)
-        command = f"{shlex.quote(sys.executable)} -m mtls_tui lab --attach {shlex.quote(str(self.session_file))}"
+    def __init__(self, lab: LabControl, session_file: Path, control: Path, answer: Callable[[str], str],
+                 host: str, port: int) -> None:
+        self.lab, self.control_path, self.answer = lab, control, answer
+        command = f"{shlex.quote(sys.executable)} -m mtls_tui lab --attach {shlex.quote(str(session_file))}"
         super().__init__(command, host=host, port=port, title="mtls-tui lab")
         self._control: asyncio.AbstractServer | None = None
         self._switching = asyncio.Lock()
         self._sessions: set[asyncio.Task] = set()
 
     async def on_startup(self, app: web.Application) -> None:
-        self._control = await asyncio.start_unix_server(self._handle_switch, path=str(self.lab.private / CONTROL_SOCKET))
+        self._control = await asyncio.start_unix_server(self._handle_control, path=str(self.control_path))
         self.console.print(f"mtls-tui lab (scenario {self.lab.scenario}) served on [bold]{self.public_url}[/]", highlight=False)
         if self.host in ("0.0.0.0", "::", ""):
             self.console.print("Listening on every interface: open this machine's address on that port.")
@@ -186,17 +118,12 @@ class LabServer(Server):
         self.public_url = f"{request.scheme}://{request.host}"
         return await super().handle_index(request)
 
-    async def _handle_switch(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _handle_control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """One request a connection, answered by the lab (one at a time: a switch restarts nginx)."""
         try:
-            scenario = (await reader.readline()).decode(errors="replace").strip()
+            request = (await reader.readline()).decode(errors="replace")
             async with self._switching:
-                try:
-                    await asyncio.get_running_loop().run_in_executor(None, self.lab.switch, scenario)
-                    describe(self.lab)
-                    reply = "ok"
-                except Exception as exc:  # any failure goes back to the browser that asked
-                    log.error("switching to %r failed: %s", scenario, exc)
-                    reply = str(exc).replace("\n", " ") or type(exc).__name__
+                reply = await asyncio.get_running_loop().run_in_executor(None, self.answer, request)
             writer.write(reply.encode() + b"\n")
             await writer.drain()
         finally:
@@ -215,9 +142,10 @@ def check_address(host: str, port: int) -> None:
         raise CannotRun(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def serve(lab: Lab, host: str, port: int) -> None:
+def serve(lab: LabControl, session_file: Path, control: Path, answer: Callable[[str], str],
+          host: str, port: int) -> None:
     """Serve until SIGINT or SIGTERM; the caller stops the lab afterwards."""
     try:
-        LabServer(lab, host, port).serve()
+        LabServer(lab, session_file, control, answer, host, port).serve()
     except OSError as exc:  # taken since `check_address`
         raise CannotRun(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None

@@ -1,0 +1,71 @@
+"""What the pipeline needs from the outside world, as protocols the edges implement.
+
+`sources/` implements `SnapshotSource` for manifest files and for a cluster (the lab is
+a cluster with its own kubeconfig); the probe is any callable from a spec to results
+(`sources.probe.run_probe`). The screen talks to the lab through `LabControl` only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Literal, Protocol
+
+from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
+from mtls_tui.service.session import Session
+
+Progress = Callable[[str], None]
+Prober = Callable[[ProbeSpec], list[ProbeResult]]
+
+
+class Stream(Protocol):
+    """A blocking follower (logs, watch) that another thread can stop."""
+
+    def run(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class SnapshotSource(Protocol):
+    """Where the Ingresses and Secrets come from."""
+
+    live: bool  # a cluster: its controller's logs can be followed and its objects watched
+
+    def load(self, progress: Progress | None = None) -> ClusterSnapshot: ...
+
+    def follow_logs(self, sink: Callable[[object], None]) -> Stream: ...
+
+    def watch(self, on_change: Callable[[str], None]) -> Stream: ...
+
+
+StepState = Literal["done", "failed", "pending"]
+
+
+class WalkthroughStep(Protocol):
+    """One of the seed article's steps as the lab sees it now."""
+
+    title: str
+    command: str
+    state: StepState
+    detail: str
+
+
+class LabControl(Protocol):
+    """What the screen may do with a lab, in this process or in the one serving browsers."""
+
+    @property
+    def scenario(self) -> str: ...
+
+    def scenarios(self) -> Mapping[str, str]:
+        """Scenario names and what mistake each plants, in the order to offer them."""
+        ...
+
+    def switch(self, scenario: str) -> None: ...
+
+    def session(self) -> Session: ...
+
+    def walkthrough(self, snapshot: ClusterSnapshot | None, reports: Sequence[HostReport]) -> Sequence[WalkthroughStep]: ...
+
+    @property
+    def walkthrough_hint(self) -> str: ...
+

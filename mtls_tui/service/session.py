@@ -1,0 +1,59 @@
+"""What a diagnosis looks at: a cluster context or manifest files (or the lab, a
+cluster), the user's client certificate files, and where to probe.
+
+Plain settings: the edges read what they name (`sources.snapshot.source_for`,
+`sources.files.read_client`), so the same Session drives the CLI, the screen and a
+browser session attached to a served lab (which receives it as JSON).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from mtls_tui.diagnose.reproduce import probe_target
+from mtls_tui.model import ProbeSpec
+from mtls_tui.policy.ingress_nginx import HostPolicy
+
+PROBE_TIMEOUT = 10.0  # seconds a host's probe may take, as `check --timeout` defaults
+
+
+@dataclass
+class Session:
+    context: str | None = None
+    kubeconfig: str | None = None
+    namespace: str | None = None
+    manifests: list[str] = field(default_factory=list)
+    cert: str | None = None
+    key: str | None = None
+    cacert: str | None = None
+    connect: str | None = None  # ADDR:PORT where every host is probed (the lab's gateway)
+    passphrase: str | None = field(default=None, repr=False)
+    label: str = ""
+    frozen_now: datetime | None = None  # a fixed clock, for screenshots that must not change with the date
+
+    def now(self) -> datetime:
+        return self.frozen_now or datetime.now(timezone.utc)
+
+    def describe(self) -> str:
+        if self.label:
+            return self.label
+        if self.manifests:
+            return "manifests " + " ".join(self.manifests)
+        return f"context {self.context or '(current)'}"
+
+    def probe_spec(self, policy: HostPolicy, *, url: str | None = None, resolve: str | None = None,
+                   host: str | None = None, cert: str | None = None, key: str | None = None,
+                   cacert: str | None = None, insecure: bool = True, timeout: float = PROBE_TIMEOUT) -> ProbeSpec | None:
+        """The probe of a host: at its own address (or `connect`) unless `url` says otherwise;
+        `host` is a Host header other than the URL's host (SNI and Host disagree, as with
+        curl -H). None: the host has no address to probe."""
+        if url is None:
+            target = probe_target(policy.host, policy.ingresses, self.connect)
+            if target is None:
+                return None
+            url, resolve = target
+        return ProbeSpec(url, resolve=resolve, cert=cert if cert is not None else self.cert,
+                         key=key if key is not None else self.key, cacert=cacert if cacert is not None else self.cacert,
+                         insecure=insecure, headers=(("Host", host),) if host else (),
+                         passphrase=self.passphrase.encode() if self.passphrase is not None else None, timeout=timeout)

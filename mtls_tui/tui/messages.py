@@ -1,0 +1,85 @@
+"""What the controller tells the app, as typed messages (posted from worker threads;
+Textual delivers them on the app's loop). The app turns each into pane updates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from textual.message import Message
+
+from mtls_tui.logs.records import LogRecord
+from mtls_tui.model import ProbeResult, ProbeSpec
+
+
+class Loading(Message):
+    """A read of the source is under way; `step` says which part."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__()
+        self.step = step
+
+
+class LoadFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class Diagnosed(Message):
+    """New reports: after a read (`fresh`: the host list may have changed) or after a probe of `host`."""
+
+    def __init__(self, fresh: bool, host: str | None = None) -> None:
+        super().__init__()
+        self.fresh, self.host = fresh, host
+
+
+class ClusterChanged(Message):
+    """The watch saw an Ingress or Secret change."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
+
+
+class ProbeStarted(Message):
+    def __init__(self, host: str, spec: ProbeSpec) -> None:
+        super().__init__()
+        self.host, self.spec = host, spec
+
+
+class ProbeFailed(Message):
+    """The probe could not run at all (a file it names, an address): no results."""
+
+    def __init__(self, host: str, error: str) -> None:
+        super().__init__()
+        self.host, self.error = host, error
+
+
+class ProbeDone(Message):
+    def __init__(self, host: str, results: Sequence[ProbeResult]) -> None:
+        super().__init__()
+        self.host, self.results = host, results
+
+
+class LogsNote(Message):
+    """What the Logs tab is following, or why it follows nothing."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__()
+        self.note = note
+
+
+class LogsArrived(Message):
+    def __init__(self, records: list[LogRecord]) -> None:
+        super().__init__()
+        self.records = records
+
+
+class Notice(Message):
+    """Something the user should see once, whichever tab is showing."""
+
+    def __init__(self, text: str, severity: Literal["information", "warning", "error"] = "information",
+                 timeout: float = 5) -> None:
+        super().__init__()
+        self.text, self.severity, self.timeout = text, severity, timeout
