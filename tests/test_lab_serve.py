@@ -198,8 +198,10 @@ SHOWS_THE_APP = ("document.body.classList.contains('-first-byte') && document.qu
                  " && window.terminalBytes.includes('mtls-tui') && window.terminalBytes.includes('meow.com')")
 
 
-async def page_shows_the_app(devtools: str, url: str) -> None:
-    """Open `url` in the browser's tab and wait until the terminal drew the app."""
+async def page_shows_the_app(devtools: str, url: str) -> list[str]:
+    """Open `url` in the browser's tab and wait until the terminal drew the app; the URLs
+    of every request the page made (the browser's own record, DevTools' Network domain)."""
+    requested: list[str] = []
     async with aiohttp.ClientSession() as http:
         async with http.get(f"http://{devtools}/json/list") as listing:
             [tab] = [target for target in await listing.json() if target["type"] == "page"]
@@ -211,15 +213,19 @@ async def page_shows_the_app(devtools: str, url: str) -> None:
                 await cdp.send_json({"id": number, "method": method, "params": params})
                 async for message in cdp:
                     answer = message.json()
+                    if answer.get("method") == "Network.requestWillBeSent":
+                        requested.append(answer["params"]["request"]["url"])
                     if answer.get("id") == number:
                         return answer.get("result", {})
                 raise AssertionError("DevTools closed the connection")
 
+            await call("Network.enable")
             await call("Page.enable")  # else the script below is not run on the next page
             await call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_TERMINAL)
             await call("Page.navigate", url=url)
             while not (await call("Runtime.evaluate", expression=SHOWS_THE_APP, returnByValue=True))["result"].get("value"):
                 await asyncio.sleep(0.2)
+    return requested
 
 
 @pytest.mark.nginx
@@ -227,5 +233,13 @@ def test_chromium_renders_the_app(tmp_path: Path, nginx_binary: str) -> None:
     from tests.conftest import require
 
     require("chromium", shutil.which("chromium"))  # a skip on a laptop, a failure in CI
-    with served_lab(tmp_path / "pki", nginx_binary) as (port, _), headless_chromium(tmp_path / "chromium") as devtools:
-        asyncio.run(asyncio.wait_for(page_shows_the_app(devtools, f"http://127.0.0.1:{port}/"), SESSION_TIMEOUT))
+    """...and loads nothing from elsewhere: a projector in a workshop room may have no internet
+    (textual-serve's page asks fonts.googleapis.com for its font)."""
+    with served_lab(tmp_path / "pki", nginx_binary) as (port, server), headless_chromium(tmp_path / "chromium") as devtools:
+        origin = f"http://127.0.0.1:{port}/"
+        requested = asyncio.run(asyncio.wait_for(page_shows_the_app(devtools, origin), SESSION_TIMEOUT))
+        server.send_signal(signal.SIGINT)
+        output, _ = server.communicate(timeout=30)
+    elsewhere = [url for url in requested if not url.startswith((origin, f"ws://127.0.0.1:{port}/", "data:"))]
+    assert requested and not elsewhere, requested
+    assert "GET /static/" not in output, output  # no access log line per request by default

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import os
+import re
 import shlex
 import socket
 import sys
@@ -28,6 +30,11 @@ from mtls_tui.service.ports import LabControl
 from mtls_tui.tui.app import MtlsApp
 
 WATCH_INTERVAL = 1.0
+# A <link> or <script> that names an absolute URL (the page's own static files do too).
+ABSOLUTE_RESOURCE = re.compile(r"<(?:link|script)\b[^>]*\b(?:href|src)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]*)[^>]*>"
+                               r"(?:\s*</script>)?", re.IGNORECASE)
+SAME_ORIGIN_ONLY = ("default-src 'self'; connect-src 'self' ws: wss:; script-src 'self' 'unsafe-inline'; "
+                    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:")
 EXIT_GRACE = 2.0  # seconds an attached screen's process may linger after the screen closed
 
 
@@ -78,6 +85,12 @@ class LabServer(Server):
         self._switching = asyncio.Lock()
         self._sessions: set[asyncio.Task] = set()
 
+    def initialize_logging(self) -> None:
+        """textual-serve's log, without a line per HTTP request: the terminal that serves a
+        workshop shows who connected and what failed, not every static file."""
+        super().initialize_logging()
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
     async def on_startup(self, app: web.Application) -> None:
         self._control = await asyncio.start_unix_server(self._handle_control, path=str(self.control_path))
         self.console.print(f"mtls-tui lab (scenario {self.lab.scenario}) served on [bold]{self.public_url}[/]", highlight=False)
@@ -114,9 +127,16 @@ class LabServer(Server):
 
     async def handle_index(self, request: web.Request) -> web.StreamResponse:
         """The page's websocket and static URLs as the browser reached us: with
-        `--host 0.0.0.0` a fixed URL would name 0.0.0.0, which other machines cannot reach."""
+        `--host 0.0.0.0` a fixed URL would name 0.0.0.0, which other machines cannot reach.
+        A projector in a workshop room may have no internet: the page loads nothing from
+        elsewhere (textual-serve's page asks a web font service; it falls back to the
+        browser's monospace font), and the policy header has the browser hold to that."""
         self.public_url = f"{request.scheme}://{request.host}"
-        return await super().handle_index(request)
+        page = await super().handle_index(request)
+        if isinstance(page, web.Response) and page.text is not None:
+            page.text = same_origin_only(page.text, request.host)
+        page.headers["Content-Security-Policy"] = SAME_ORIGIN_ONLY
+        return page
 
     async def _handle_control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """One request a connection, answered by the lab (one at a time: a switch restarts nginx)."""
@@ -128,6 +148,11 @@ class LabServer(Server):
             await writer.drain()
         finally:
             writer.close()
+
+
+def same_origin_only(page: str, host: str) -> str:
+    """The page without the stylesheets and scripts it would fetch from another host."""
+    return ABSOLUTE_RESOURCE.sub(lambda tag: tag[0] if urlsplit(tag[1]).netloc == host else "", page)
 
 
 def check_address(host: str, port: int) -> None:
