@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -122,23 +123,26 @@ class Lab:
         self._edited = threading.Event()
         self._gateway_lock = threading.Lock()
         self._served: list[dict] = []
+        self._resources: ExitStack | None = None
 
     def start(self) -> "Lab":
         reap()  # what a lab killed with SIGKILL left: its nginx and its private folders
-        try:
+        with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
             self.pki = write_seed_pki(self.folder, seed_pki(v3=self.v3))
             self.private = private_folder("mtls-tui-lab-")
+            stack.callback(self._remove_private)
             objects, self.client = SCENARIOS[self.scenario].build(self.pki)
             self.cluster = LabCluster(objects).start()
+            stack.callback(self._stop_cluster)
             self.cluster.on_change(self._noticed)
             self.kubeconfig = self.cluster.write_kubeconfig(self.private / "kubeconfig", context=CONTEXT)
             self._start_gateway(objects)
+            stack.callback(self._stop_gateway)
             self._write_client()
             self._feeder = _LogFeeder(self)
             self._feeder.start()
-        except BaseException:
-            self.stop()
-            raise
+            stack.callback(self._stop_feeder)
+            self._resources = stack.pop_all()
         return self
 
     def _controller_pods(self) -> list[str]:
@@ -223,19 +227,34 @@ class Lab:
         )
 
     def stop(self) -> None:
-        if self._feeder:
-            self._feeder.stopping.set()
-            self._feeder.join(timeout=2)
-            self._feeder = None
-        if self.gateway:
-            self.gateway.stop()
-            self.gateway = None
-        if self.cluster:
-            self.cluster.stop()
-            self.cluster = None
-        if self.private:
-            shutil.rmtree(self.private, ignore_errors=True)
-            self.private = None
+        """Release what `start` took, in reverse: the log feeder, the gateway, the API
+        server, the private folder. The PKI folder stays. Safe to call twice."""
+        resources, self._resources = self._resources, None
+        if resources is not None:
+            resources.close()
+
+    def _stop_feeder(self) -> None:
+        assert self._feeder is not None
+        self._feeder.stopping.set()
+        self._feeder.join(timeout=2)
+        self._feeder = None
+
+    def _stop_gateway(self) -> None:
+        """Whichever gateway serves now: a reload replaces the one `start` began with."""
+        with self._gateway_lock:
+            if self.gateway:
+                self.gateway.stop()
+                self.gateway = None
+
+    def _stop_cluster(self) -> None:
+        assert self.cluster is not None
+        self.cluster.stop()
+        self.cluster = None
+
+    def _remove_private(self) -> None:
+        assert self.private is not None
+        shutil.rmtree(self.private, ignore_errors=True)
+        self.private = None
 
     def __enter__(self) -> "Lab":
         return self.start()
