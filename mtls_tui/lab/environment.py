@@ -24,7 +24,7 @@ from mtls_tui.lab.builtin_gateway import BuiltinGateway
 from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.leftovers import private_folder, reap
-from mtls_tui.lab.nginx import NginxError, find_nginx
+from mtls_tui.lab.nginx import NginxError, check_port, find_nginx
 from mtls_tui.lab.objects import CONTROLLER_NAMESPACE
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
 from mtls_tui.lab.scenarios import SCENARIOS, Client
@@ -97,7 +97,9 @@ GATEWAYS = ("auto", "nginx", "builtin")
 
 class Lab:
     def __init__(self, folder: Path, scenario: str = "healthy", nginx_binary: str | None = None, v3: bool = False,
-                 gateway: str = "auto") -> None:
+                 gateway: str = "auto", port: int | None = None) -> None:
+        """`folder` keeps the PKI; `port` fixes the gateway's port on 127.0.0.1 (None: a free
+        one), so that addresses on slides stay right between runs."""
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r} (mtls-tui lab --list)")
         if gateway not in GATEWAYS:
@@ -118,7 +120,7 @@ class Lab:
         self.kubeconfig: Path | None = None
         self.client: Client = Client()
         self._feeder: _LogFeeder | None = None
-        self._port: int | None = None
+        self._port = port
         self._switching = False
         self._edited = threading.Event()
         self._gateway_lock = threading.Lock()
@@ -126,7 +128,9 @@ class Lab:
         self._resources: ExitStack | None = None
 
     def start(self) -> "Lab":
-        reap()  # what a lab killed with SIGKILL left: its nginx and its private folders
+        reap()  # what a lab killed with SIGKILL left: its nginx and its private folders (and their ports)
+        if self._port is not None:
+            check_port(self._port)  # before seconds of work, and before a wait could take another listener for ours
         with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
             self.pki = write_seed_pki(self.folder, seed_pki(v3=self.v3))
             self.private = private_folder("mtls-tui-lab-")

@@ -7,6 +7,7 @@ or refuses its configuration.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from mtls_tui.errors import CannotRun
 from mtls_tui.lab.leftovers import private_folder
 
 CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
@@ -33,6 +35,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def check_port(port: int) -> None:
+    """CannotRun, in one line, when a fixed port on 127.0.0.1 cannot be the gateway's: taken
+    by another program (a wait for nginx would take that listener for nginx's), or not this
+    user's to bind. Bound as nginx binds it (SO_REUSEADDR), so a port the last run closed a
+    moment ago still counts as free."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CannotRun(f"port {port} on 127.0.0.1 is in use: choose another --port, or leave --port out "
+                                "for a free one") from None
+            below = " (ports under 1024 need root)" if exc.errno == errno.EACCES and port < 1024 else ""
+            raise CannotRun(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}{below}") from None
 
 
 def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None) -> None:
