@@ -122,12 +122,9 @@ def test_a_start_that_fails_half_way_leaves_nothing_behind(tmp_path: Path) -> No
     ("no-client-cert", ["done", "done", "done", "done", "done", "pending", "done"]),
 ])
 def test_walkthrough_states(scenario: str, states: list[str], tmp_path: Path, nginx_binary: str) -> None:
-    from mtls_tui.lab.walkthrough import walkthrough
-
     with Lab(tmp_path / "pki", scenario, nginx_binary=nginx_binary) as lab:
-        [report] = diagnose(lab)
-        kinds = {(k, o["metadata"]["name"]) for k in ("Deployment", "Service") for o in lab.cluster.objects(k)}
-        steps = walkthrough(lab.folder, lab.session().load(), report, kinds)
+        reports = diagnose(lab)
+        steps = lab.walkthrough(reports)
     assert [s.state for s in steps] == states, [(s.title, s.state, s.detail) for s in steps]
 
 

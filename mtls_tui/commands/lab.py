@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--scenario", default="healthy", metavar="NAME", help="start with this mistake (see --list)")
     parser.add_argument("--list", action="store_true", help="describe the scenarios and exit")
     parser.add_argument("--dir", default="mtls-lab", metavar="DIR",
-                        help="where the PKI is written and kept between runs (default ./mtls-lab)")
+                        help="where the PKI (kept between runs) and the walkthrough's object files are written (default ./mtls-lab)")
     parser.add_argument("--gateway", choices=("auto", "nginx", "builtin"), default="auto",
                         help="nginx (real nginx, installed), builtin (no nginx needed) or auto (default: nginx when installed)")
     parser.add_argument("--v3", action="store_true", help="issue X.509 v3 certificates with SAN and EKU instead of the article's v1")

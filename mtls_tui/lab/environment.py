@@ -14,20 +14,29 @@ stop; the PKI folder stays.
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
+import sys
+import sysconfig
 import threading
 from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
+import yaml
+
+from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.lab.builtin_gateway import BuiltinGateway
 from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.leftovers import private_folder, reap
 from mtls_tui.lab.nginx import NginxError, check_port, find_nginx
-from mtls_tui.lab.objects import CONTROLLER_NAMESPACE
+from mtls_tui.lab.objects import CONTROLLER_NAMESPACE, app_objects, meow_ingress
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
 from mtls_tui.lab.scenarios import SCENARIOS, Client
+from mtls_tui.lab.walkthrough import CERTIFICATES, HOST, OBJECT_FILES, SECRET, Place, Step, hint, walkthrough
 from mtls_tui.model import MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.secret_store import client_ca_file
@@ -94,12 +103,27 @@ class _LogFeeder(threading.Thread):
 
 GATEWAYS = ("auto", "nginx", "builtin")
 
+OBJECT_FILE_NOTE = ("# The seed article's {kind}, as the mtls-tui lab serves it ({api}; the article's extensions/v1beta1\n"
+                    "# is gone from Kubernetes). mtls-tui lab writes this file again at every start.\n")
+
+
+def mtls_tui_command() -> tuple[str, Path | None]:
+    """How a new terminal runs this very mtls-tui, and the activate script of the virtual
+    environment it runs in (None: none). A new terminal has neither that environment active
+    nor, often, its PATH: the console script beside this interpreter (a venv's bin/), named
+    by its absolute path, or else this interpreter with `-m`."""
+    scripts = Path(sysconfig.get_path("scripts"))
+    script = scripts / "mtls-tui"
+    command = shlex.quote(str(script)) if os.access(script, os.X_OK) else f"{shlex.quote(sys.executable)} -m mtls_tui"
+    activate = scripts / "activate"
+    return command, activate if sys.prefix != sys.base_prefix and activate.is_file() else None
+
 
 class Lab:
     def __init__(self, folder: Path, scenario: str = "healthy", nginx_binary: str | None = None, v3: bool = False,
                  gateway: str = "auto", port: int | None = None) -> None:
-        """`folder` keeps the PKI; `port` fixes the gateway's port on 127.0.0.1 (None: a free
-        one), so that addresses on slides stay right between runs."""
+        """`folder` keeps the PKI (and the walkthrough's files); `port` fixes the gateway's port
+        on 127.0.0.1 (None: a free one), so that addresses on slides stay right between runs."""
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r} (mtls-tui lab --list)")
         if gateway not in GATEWAYS:
@@ -109,7 +133,7 @@ class Lab:
         if gateway == "nginx" and not (nginx_binary or find_nginx()):
             raise NginxError("nginx is not installed (Debian/Ubuntu: apt-get install nginx-light), or use --gateway builtin")
         self.gateway_kind = gateway
-        self.folder = Path(folder)
+        self.folder = Path(folder).absolute()  # printed commands run from any folder
         self.scenario = scenario
         self.nginx_binary = nginx_binary
         self.v3 = v3
@@ -133,6 +157,7 @@ class Lab:
             check_port(self._port)  # before seconds of work, and before a wait could take another listener for ours
         with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
             self.pki = write_seed_pki(self.folder, seed_pki(v3=self.v3))
+            self._write_object_files()
             self.private = private_folder("mtls-tui-lab-")
             stack.callback(self._remove_private)
             objects, self.client = SCENARIOS[self.scenario].build(self.pki)
@@ -179,6 +204,14 @@ class Lab:
         if self.client.chain:
             write_file(self.folder / "lab-client.crt", self.client.cert_pem)
             write_file(self.folder / "lab-client.key", self.client.key_pem, private=True)
+
+    def _write_object_files(self) -> None:
+        """The article's Deployment, Service and Ingress as the lab serves them, beside the PKI:
+        the walkthrough's `kubectl apply -f meow-ingress.yaml` needs them there."""
+        deployment, service = app_objects()
+        for name, obj in zip(OBJECT_FILES, (deployment, service, meow_ingress())):
+            note = OBJECT_FILE_NOTE.format(kind=obj["kind"], api=obj["apiVersion"])
+            write_file(self.folder / name, (note + yaml.safe_dump(obj, sort_keys=False)).encode())
 
     def _noticed(self, kind: str) -> None:
         """An Ingress or Secret changed: by kubectl, the controller reloads; by a switch, it rebuilds anyway."""
@@ -229,6 +262,31 @@ class Lab:
             key=str(self.folder / "lab-client.key") if has_client else None,
             connect=f"127.0.0.1:{self.gateway.port}", label=f"lab · scenario {self.scenario} · {self.gateway_kind} gateway",
         )
+
+    def _place(self) -> Place:
+        assert self.kubeconfig is not None and self._port is not None, "the lab is not running"
+        client = ("lab-client.crt", "lab-client.key") if self.client.chain else ("client.crt", "client.key")
+        command, activate = mtls_tui_command()
+        return Place(self.folder, self.kubeconfig, f"127.0.0.1:{self._port}", (self.folder / client[0], self.folder / client[1]),
+                     command, activate)
+
+    def walkthrough(self, reports: Sequence[HostReport]) -> list[Step]:
+        """The article's steps with their live state: `reports`, the screen's last diagnosis of
+        every host (meow.com's is taken), and the objects and files the lab holds now. Each
+        step's commands run as printed in a new terminal."""
+        assert self.cluster is not None, "the lab is not running"
+        report = next((r for r in reports if r.host == HOST), None)
+        namespace, _, secret_name = SECRET.partition("/")
+        secret = self.cluster.get("Secret", namespace, secret_name)
+        secret_keys = tuple(sorted({**(secret.get("data") or {}), **(secret.get("stringData") or {})})) if secret else None
+        kinds = {(kind, o["metadata"]["name"]) for kind in ("Deployment", "Service") for o in self.cluster.objects(kind)}
+        certificates = {name for name in CERTIFICATES if (self.folder / name).is_file()}
+        return walkthrough(self._place(), report, secret_keys, kinds, certificates)
+
+    @property
+    def walkthrough_hint(self) -> str:
+        """How another terminal reaches this lab: KUBECONFIG, the folder, mtls-tui, the gateway."""
+        return hint(self._place())
 
     def stop(self) -> None:
         """Release what `start` took, in reverse: the log feeder, the gateway, the API
