@@ -92,12 +92,13 @@ def test_lab_reuses_its_own_pki_and_force_replaces_it(tmp_path: Path) -> None:
     assert (folder / "ca.key").read_bytes() != key and mode(folder / "ca.key") == 0o600
 
 
-def test_lab_refuses_another_form_of_its_pki_without_force(tmp_path: Path) -> None:
+def test_lab_refuses_another_form_of_its_pki_without_fresh(tmp_path: Path) -> None:
     folder = tmp_path / "pki"
     assert run_cli("pki", str(folder)).returncode == 0  # the article's v1 leaves
     key = (folder / "ca.key").read_bytes()
-    one_line(lab_check(folder, "--v3"), "v1", "--force")
+    one_line(lab_check(folder, "--v3"), "v1", "--fresh")
     assert (folder / "ca.key").read_bytes() == key
+    assert lab_check(folder, "--v3", "--fresh").returncode == 0 and (folder / "ca.key").read_bytes() != key
 
 
 # --- class 6: the lab's API server -----------------------------------------------------------------

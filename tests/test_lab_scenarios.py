@@ -86,17 +86,43 @@ def test_twenty_starts_leave_nothing_behind(tmp_path: Path, nginx_binary: str) -
     assert (tmp_path / "pki" / "ca.crt").exists()  # the user's PKI stays
 
 
+def test_a_start_that_fails_half_way_leaves_nothing_behind(tmp_path: Path) -> None:
+    """An nginx that exits at once (/bin/false) fails the start after the PKI, the private
+    folder and the API server were made: each is released, in reverse, before the error
+    reaches the caller."""
+    import tempfile
+
+    from mtls_tui.lab.nginx import NginxError
+
+    def ours() -> set[Path]:
+        found = set()
+        for folder in Path(tempfile.gettempdir()).iterdir():
+            try:
+                if folder.name.startswith(("mtls-tui-", "mtls-lab-api-")) and (folder / "owner.pid").read_text() == str(os.getpid()):
+                    found.add(folder)
+            except OSError:
+                continue
+        return found
+
+    before_threads, before_folders = threading.active_count(), ours()
+    lab = Lab(tmp_path / "pki", nginx_binary="/bin/false", gateway="nginx")
+    with pytest.raises(NginxError, match="nginx refused to start"):
+        lab.start()
+    assert ours() == before_folders
+    assert lab.private is None and lab.cluster is None and lab.gateway is None
+    assert threading.active_count() <= before_threads
+    assert (tmp_path / "pki" / "ca.crt").exists()  # the user's PKI stays
+
+
 @pytest.mark.parametrize(("scenario", "states"), [
     ("healthy", ["done"] * 7),
     ("missing-ca-key", ["done", "failed", "done", "failed", "failed", "failed", "failed"]),
     ("no-client-cert", ["done", "done", "done", "done", "done", "pending", "done"]),
 ])
 def test_walkthrough_states(scenario: str, states: list[str], tmp_path: Path, nginx_binary: str) -> None:
-    from mtls_tui.sources.snapshot import source_for
-
     with Lab(tmp_path / "pki", scenario, nginx_binary=nginx_binary) as lab:
         reports = diagnose(lab)
-        steps = lab.walkthrough(source_for(lab.session()).load(), reports)
+        steps = lab.walkthrough(reports)
     assert [s.state for s in steps] == states, [(s.title, s.state, s.detail) for s in steps]
 
 

@@ -122,7 +122,7 @@ def served_lab(folder: Path, nginx_binary: str) -> Iterator[tuple[int, subproces
     port = free_port()
     env = {**os.environ, "PATH": f"{Path(nginx_binary).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "mtls_tui", "lab", "--serve", "--port", str(port), "--dir", str(folder)],
+        [sys.executable, "-m", "mtls_tui", "lab", "--serve", "--serve-port", str(port), "--dir", str(folder)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from mtls_tui.commands import bounded_int
@@ -14,21 +15,31 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "lab",
         help="a local cluster, gateway and PKI for the seed's flow (no cluster needed)",
         description="Issue the seed's PKI into DIR, start a local Kubernetes API with the seed's objects and an "
-        "nginx gateway that behaves as ingress-nginx, and open the screen on it.",
+        "nginx gateway that behaves as ingress-nginx, and open the screen on it. The PKI is kept in DIR between "
+        "runs (the same CA, certificates and fingerprints) unless --fresh is given; a kept PKI that is out of date "
+        "stops the lab with one line naming --fresh, and one that ends within 30 days gets a note on stderr.",
     )
     parser.add_argument("--scenario", default="healthy", metavar="NAME", help="start with this mistake (see --list)")
     parser.add_argument("--list", action="store_true", help="describe the scenarios and exit")
-    parser.add_argument("--dir", default="mtls-lab", metavar="DIR", help="where the PKI is written (default ./mtls-lab)")
+    parser.add_argument("--dir", default="mtls-lab", metavar="DIR",
+                        help="where the PKI (kept between runs) and the walkthrough's object files are written (default ./mtls-lab)")
     parser.add_argument("--gateway", choices=("auto", "nginx", "builtin"), default="auto",
                         help="nginx (real nginx, installed), builtin (no nginx needed) or auto (default: nginx when installed)")
     parser.add_argument("--v3", action="store_true", help="issue X.509 v3 certificates with SAN and EKU instead of the article's v1")
+    parser.add_argument("--port", type=bounded_int(1, 65535, "a port number"), metavar="N",
+                        help="the gateway's port on 127.0.0.1 (default: a free one); the same N every run keeps "
+                        "https://meow.com:N/ on slides right")
+    parser.add_argument("--fresh", action="store_true",
+                        help="issue a new PKI into DIR, replacing the seed PKI kept there (a CA key the lab did not "
+                        "write still needs --force)")
     parser.add_argument("--force", action="store_true",
-                        help="replace a CA key already in DIR (by default the lab reuses its own PKI there and refuses any other)")
+                        help="replace any CA key already in DIR (by default the lab keeps its own PKI there and refuses any other)")
     parser.add_argument("--check", action="store_true", help="no screen: run check on the lab, print, stop")
     parser.add_argument("--json", action="store_true", help="with --check: one JSON object")
     parser.add_argument("--serve", action="store_true", help="serve the screen to browsers instead (a projector, a workshop)")
     parser.add_argument("--host", default="127.0.0.1", help="with --serve: address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=bounded_int(1, 65535, "a port number"), default=8000, help="with --serve: port to listen on (default 8000)")
+    parser.add_argument("--serve-port", type=bounded_int(1, 65535, "a port number"), default=8000, metavar="N",
+                        help="with --serve: the browsers' port (default 8000)")
     parser.add_argument("--attach", metavar="FILE", help=argparse.SUPPRESS)  # one browser session of --serve
     parser.set_defaults(run=run)
 
@@ -57,34 +68,41 @@ def run(args: argparse.Namespace) -> int:
     if args.serve:
         from mtls_tui.tui.browser import check_address
 
-        check_address(args.host, args.port)
+        if args.port == args.serve_port:
+            raise CannotRun(f"--port and --serve-port are both {args.port}: the gateway and the browsers' page need a port each")
+        check_address(args.host, args.serve_port)
     _stop_on_hangup()
     try:
-        lab = Lab(Path(args.dir), args.scenario, v3=args.v3, gateway=args.gateway)
+        lab = Lab(Path(args.dir), args.scenario, v3=args.v3, gateway=args.gateway, port=args.port)
     except NginxError as exc:
         raise CannotRun(str(exc)) from None
     prepare_folder(Path(args.dir), f"--dir {args.dir}")
     with folder_lock(Path(args.dir), f"--dir {args.dir}"):  # one lab a folder: another would rewrite its certificates
-        if args.force:
-            write_seed_pki(Path(args.dir), seed_pki(v3=args.v3), replace=True)
+        if args.force or args.fresh:
+            write_seed_pki(Path(args.dir), seed_pki(v3=args.v3), replace=args.force, fresh=True)
         return _run(lab, args)
 
 
 def _run(lab, args: argparse.Namespace) -> int:
     from mtls_tui.lab.nginx import NginxError
+    from mtls_tui.lab.pki import ends_soon
 
     try:
         lab.start()
     except NginxError as exc:
         raise CannotRun(str(exc)) from None
     try:
+        soon = ends_soon(lab.pki) if lab.pki else None
+        if soon:
+            print(f"mtls-tui lab: note: in {args.dir}, {soon}; --fresh issues a new PKI there", file=sys.stderr)
         if args.check:
             return _check(lab, args.json)
         if args.serve:
             from mtls_tui.lab.attached import answer, control_socket, describe
             from mtls_tui.tui.browser import serve
 
-            serve(lab, describe(lab), control_socket(lab), lambda request: answer(lab, request), args.host, args.port)
+            serve(lab, describe(lab), control_socket(lab), lambda request: answer(lab, request), args.host,
+                  args.serve_port)
             return 0
         from mtls_tui.tui.app import run_tui
 
@@ -116,7 +134,6 @@ def _exit_at_once(code: int) -> None:
     """After the lab is stopped: the screen's input and output threads wait on a terminal
     that is gone (the input one spinning on it), and would keep the process alive."""
     import os
-    import sys
 
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -5,7 +5,7 @@ The serving process describes the lab in a small file in the lab's private folde
 (paths and an address, never key bytes) and answers requests on a Unix socket beside it
 (private folder: only this user can reach it): a scenario switch, which rewrites the
 file (every attached screen watches it and reloads, so all browsers show the same lab),
-and the objects the walkthrough needs to know about.
+and the lab's state for the walkthrough.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from typing import Any
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.errors import CannotRun
 from mtls_tui.lab.environment import Lab
-from mtls_tui.lab.walkthrough import Step, seed_report, walkthrough
-from mtls_tui.model import ClusterSnapshot
+from mtls_tui.lab.walkthrough import LabState, Step, steps
 from mtls_tui.service.session import Session
 
 SESSION_FILE = "session.json"
@@ -41,8 +40,8 @@ def describe(lab: Lab) -> Path:
     fields = {name: getattr(session, name) for name in SESSION_FIELDS}
     for name in PATH_FIELDS:  # `--dir` may be relative; the attached process must not depend on its cwd
         fields[name] = fields[name] and os.path.abspath(fields[name])
-    data = {"scenario": lab.scenario, "scenarios": dict(lab.scenarios()), "folder": str(lab.folder.resolve()),
-            "hint": lab.walkthrough_hint, "control": str(control_socket(lab)), "session": fields}
+    data = {"scenario": lab.scenario, "scenarios": lab.scenarios(), "hint": lab.walkthrough_hint,
+            "control": str(control_socket(lab)), "session": fields}
     path = lab.private / SESSION_FILE
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(data))
@@ -56,10 +55,11 @@ def control_socket(lab: Lab) -> Path:
 
 
 def answer(lab: Lab, request: str) -> str:
-    """The serving process's side: `switch NAME` (then "ok") or `objects` (JSON)."""
+    """The serving process's side: `switch NAME` (then "ok") or `walkthrough` (the lab's
+    state for the walkthrough, as JSON)."""
     verb, _, argument = request.strip().partition(" ")
-    if verb == "objects":
-        return json.dumps(sorted(lab.object_names()))
+    if verb == "walkthrough":
+        return lab.walkthrough_state().to_json()
     if verb != "switch":
         return f"unknown request {verb!r}"
     try:
@@ -110,9 +110,8 @@ class AttachedLab:
         if reply != "ok":
             raise RuntimeError(f"the serving process could not switch to {scenario}: {reply or 'no answer'}")
 
-    def walkthrough(self, snapshot: ClusterSnapshot | None, reports: Sequence[HostReport]) -> list[Step]:
-        names = {(kind, name) for kind, name in json.loads(self._ask("objects") or "[]")}
-        return walkthrough(Path(self._read()["folder"]), snapshot, seed_report(reports), names)
+    def walkthrough(self, reports: Sequence[HostReport]) -> list[Step]:
+        return steps(LabState.from_json(self._ask("walkthrough")), reports)
 
     @property
     def walkthrough_hint(self) -> str:

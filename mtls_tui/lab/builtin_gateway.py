@@ -23,6 +23,7 @@ import socket
 import struct
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -189,25 +190,30 @@ class BuiltinGateway:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._numbers = itertools.count(1)
+        self._resources: ExitStack | None = None
 
     def start(self) -> "BuiltinGateway":
-        try:
+        with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
             self._names = ServerNames(self.hosts)
             self._build_contexts(self._names)
             self._folder = private_folder("mtls-tui-gateway-")
+            stack.callback(self._remove_folder)
             self._logs = _Logs(self._folder)
+            stack.callback(self._close_logs)
             self._echo = EchoServer().start()
+            stack.callback(self._stop_echo)
+            self._wake = socket.socketpair()
+            stack.callback(self._close_wake)
             self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            stack.callback(self._close_listener)
             self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             self._listener.bind(("127.0.0.1", self.port))
             self._listener.listen(128)
-            self._wake = socket.socketpair()
             self._stopping.clear()
             self._acceptor = threading.Thread(target=self._accept_loop, name="mtls-tui-gateway", daemon=True)
             self._acceptor.start()
-        except BaseException:
-            self.stop()
-            raise
+            stack.callback(self._stop_accepting)
+            self._resources = stack.pop_all()
         return self
 
     def _build_contexts(self, names: ServerNames) -> None:
@@ -376,16 +382,18 @@ class BuiltinGateway:
 
     def stop(self) -> None:
         """Stop accepting, end open connections (a blocked read returns at once), stop
-        the echo upstream, remove the logs: no thread, socket or file stays."""
+        the echo upstream, remove the logs: no thread, socket or file stays. Safe to call twice."""
+        resources, self._resources = self._resources, None
+        if resources is not None:
+            resources.close()
+
+    def _stop_accepting(self) -> None:
+        """The accept loop, then every connection it handed to a thread."""
+        assert self._wake is not None and self._acceptor is not None
         self._stopping.set()
-        if self._wake:
-            self._wake[1].send(b"\0")
-        if self._acceptor:
-            self._acceptor.join(timeout=5)
-            self._acceptor = None
-        if self._listener:
-            self._listener.close()
-            self._listener = None
+        self._wake[1].send(b"\0")
+        self._acceptor.join(timeout=5)
+        self._acceptor = None
         with self._lock:
             still_open = list(self._open.items())
         for _, sock in still_open:
@@ -395,19 +403,32 @@ class BuiltinGateway:
                 pass
         for thread, _ in still_open:
             thread.join(timeout=5)
-        if self._wake:
-            for end in self._wake:
-                end.close()
-            self._wake = None
-        if self._echo:
-            self._echo.stop()
-            self._echo = None
-        if self._logs:
-            self._logs.close()
-            self._logs = None
-        if self._folder:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
+
+    def _close_listener(self) -> None:
+        assert self._listener is not None
+        self._listener.close()
+        self._listener = None
+
+    def _close_wake(self) -> None:
+        assert self._wake is not None
+        for end in self._wake:
+            end.close()
+        self._wake = None
+
+    def _stop_echo(self) -> None:
+        assert self._echo is not None
+        self._echo.stop()
+        self._echo = None
+
+    def _close_logs(self) -> None:
+        assert self._logs is not None
+        self._logs.close()
+        self._logs = None
+
+    def _remove_folder(self) -> None:
+        assert self._folder is not None
+        shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder = None
 
     def __enter__(self) -> "BuiltinGateway":
         return self.start()

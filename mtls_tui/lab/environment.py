@@ -14,23 +14,31 @@ stop; the PKI folder stays.
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
+import sys
+import sysconfig
 import threading
-from datetime import datetime, timezone
+from contextlib import ExitStack
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
+
+import yaml
+
+from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.lab.builtin_gateway import BuiltinGateway
 from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.leftovers import private_folder, reap
-from mtls_tui.lab.nginx import NginxError, find_nginx
-from mtls_tui.lab.objects import CONTROLLER_NAMESPACE
+from mtls_tui.lab.nginx import NginxError, check_port, find_nginx
+from mtls_tui.lab.objects import CONTROLLER_NAMESPACE, app_objects, meow_ingress
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
 from mtls_tui.lab.scenarios import SCENARIOS, Client
-from mtls_tui.lab.walkthrough import WALKTHROUGH_OBJECTS, Step, seed_report, walkthrough
-from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.model import ClusterSnapshot, MtlsPolicy
+from mtls_tui.lab.walkthrough import CERTIFICATES, OBJECT_FILES, SECRET, LabState, Place, Step, hint, steps
+from mtls_tui.model import MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.policy.kube_objects import snapshot_from_objects
@@ -96,10 +104,27 @@ class _LogFeeder(threading.Thread):
 
 GATEWAYS = ("auto", "nginx", "builtin")
 
+OBJECT_FILE_NOTE = ("# The seed article's {kind}, as the mtls-tui lab serves it ({api}; the article's extensions/v1beta1\n"
+                    "# is gone from Kubernetes). mtls-tui lab writes this file again at every start.\n")
+
+
+def mtls_tui_command() -> tuple[str, Path | None]:
+    """How a new terminal runs this very mtls-tui, and the activate script of the virtual
+    environment it runs in (None: none). A new terminal has neither that environment active
+    nor, often, its PATH: the console script beside this interpreter (a venv's bin/), named
+    by its absolute path, or else this interpreter with `-m`."""
+    scripts = Path(sysconfig.get_path("scripts"))
+    script = scripts / "mtls-tui"
+    command = shlex.quote(str(script)) if os.access(script, os.X_OK) else f"{shlex.quote(sys.executable)} -m mtls_tui"
+    activate = scripts / "activate"
+    return command, activate if sys.prefix != sys.base_prefix and activate.is_file() else None
+
 
 class Lab:
     def __init__(self, folder: Path, scenario: str = "healthy", nginx_binary: str | None = None, v3: bool = False,
-                 gateway: str = "auto") -> None:
+                 gateway: str = "auto", port: int | None = None) -> None:
+        """`folder` keeps the PKI (and the walkthrough's files); `port` fixes the gateway's port
+        on 127.0.0.1 (None: a free one), so that addresses on slides stay right between runs."""
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown scenario {scenario!r} (mtls-tui lab --list)")
         if gateway not in GATEWAYS:
@@ -109,7 +134,7 @@ class Lab:
         if gateway == "nginx" and not (nginx_binary or find_nginx()):
             raise NginxError("nginx is not installed (Debian/Ubuntu: apt-get install nginx-light), or use --gateway builtin")
         self.gateway_kind = gateway
-        self.folder = Path(folder)
+        self.folder = Path(folder).absolute()  # printed commands run from any folder
         self.scenario = scenario
         self.nginx_binary = nginx_binary
         self.v3 = v3
@@ -120,28 +145,34 @@ class Lab:
         self.kubeconfig: Path | None = None
         self.client: Client = Client()
         self._feeder: _LogFeeder | None = None
-        self._port: int | None = None
+        self._port = port
         self._switching = False
         self._edited = threading.Event()
         self._gateway_lock = threading.Lock()
         self._served: list[dict] = []
+        self._resources: ExitStack | None = None
 
     def start(self) -> "Lab":
-        reap()  # what a lab killed with SIGKILL left: its nginx and its private folders
-        try:
+        reap()  # what a lab killed with SIGKILL left: its nginx and its private folders (and their ports)
+        if self._port is not None:
+            check_port(self._port)  # before seconds of work, and before a wait could take another listener for ours
+        with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
             self.pki = write_seed_pki(self.folder, seed_pki(v3=self.v3))
+            self._write_object_files()
             self.private = private_folder("mtls-tui-lab-")
+            stack.callback(self._remove_private)
             objects, self.client = SCENARIOS[self.scenario].build(self.pki)
             self.cluster = LabCluster(objects).start()
+            stack.callback(self._stop_cluster)
             self.cluster.on_change(self._noticed)
             self.kubeconfig = self.cluster.write_kubeconfig(self.private / "kubeconfig", context=CONTEXT)
             self._start_gateway(objects)
+            stack.callback(self._stop_gateway)
             self._write_client()
             self._feeder = _LogFeeder(self)
             self._feeder.start()
-        except BaseException:
-            self.stop()
-            raise
+            stack.callback(self._stop_feeder)
+            self._resources = stack.pop_all()
         return self
 
     def _controller_pods(self) -> list[str]:
@@ -174,6 +205,14 @@ class Lab:
         if self.client.chain:
             write_file(self.folder / "lab-client.crt", self.client.cert_pem)
             write_file(self.folder / "lab-client.key", self.client.key_pem, private=True)
+
+    def _write_object_files(self) -> None:
+        """The article's Deployment, Service and Ingress as the lab serves them, beside the PKI:
+        the walkthrough's `kubectl apply -f meow-ingress.yaml` needs them there."""
+        deployment, service = app_objects()
+        for name, obj in zip(OBJECT_FILES, (deployment, service, meow_ingress())):
+            note = OBJECT_FILE_NOTE.format(kind=obj["kind"], api=obj["apiVersion"])
+            write_file(self.folder / name, (note + yaml.safe_dump(obj, sort_keys=False)).encode())
 
     def _noticed(self, kind: str) -> None:
         """An Ingress or Secret changed: by kubectl, the controller reloads; by a switch, it rebuilds anyway."""
@@ -216,22 +255,6 @@ class Lab:
         self._write_client()
         self._start_gateway(objects)
 
-    def scenarios(self) -> dict[str, str]:
-        return {name: scenario.description for name, scenario in SCENARIOS.items()}
-
-    def object_names(self) -> set[tuple[str, str]]:
-        """(kind, name) of the objects the walkthrough checks for, as the API server holds them now."""
-        assert self.cluster is not None, "the lab is not running"
-        return {(kind, o["metadata"]["name"]) for kind in WALKTHROUGH_OBJECTS for o in self.cluster.objects(kind)}
-
-    def walkthrough(self, snapshot: ClusterSnapshot | None, reports: Sequence[HostReport]) -> list[Step]:
-        return walkthrough(self.folder, snapshot, seed_report(reports), self.object_names())
-
-    @property
-    def walkthrough_hint(self) -> str:
-        return (f"kubectl on this lab, in another terminal: export KUBECONFIG={self.kubeconfig}; cd {self.folder}"
-                "  (the fixes on the Verdict tab can be run there; the lab reloads as the controller would)")
-
     def session(self) -> Session:
         has_client = bool(self.client.chain)
         return Session(
@@ -241,20 +264,67 @@ class Lab:
             connect=f"127.0.0.1:{self.gateway.port}", label=f"lab · scenario {self.scenario} · {self.gateway_kind} gateway",
         )
 
+    def _place(self) -> Place:
+        assert self.kubeconfig is not None and self._port is not None, "the lab is not running"
+        client = ("lab-client.crt", "lab-client.key") if self.client.chain else ("client.crt", "client.key")
+        command, activate = mtls_tui_command()
+        return Place(self.folder, self.kubeconfig, f"127.0.0.1:{self._port}", (self.folder / client[0], self.folder / client[1]),
+                     command, activate)
+
+    def walkthrough_state(self) -> LabState:
+        """What the lab holds now for the walkthrough: the Secret and the objects from the API
+        server (a diagnosis reads only Secrets an Ingress names, and the Secret step comes
+        before the Ingress), the certificate files from the folder."""
+        assert self.cluster is not None, "the lab is not running"
+        namespace, _, secret_name = SECRET.partition("/")
+        secret = self.cluster.get("Secret", namespace, secret_name)
+        secret_keys = tuple(sorted({**(secret.get("data") or {}), **(secret.get("stringData") or {})})) if secret else None
+        kinds = frozenset((kind, o["metadata"]["name"]) for kind in ("Deployment", "Service") for o in self.cluster.objects(kind))
+        certificates = frozenset(name for name in CERTIFICATES if (self.folder / name).is_file())
+        return LabState(self._place(), secret_keys, kinds, certificates)
+
+    def walkthrough(self, reports: Sequence[HostReport]) -> list[Step]:
+        """The article's steps with their live state for the screen's last diagnosis; each
+        step's commands run as printed in a new terminal."""
+        return steps(self.walkthrough_state(), reports)
+
+    def scenarios(self) -> dict[str, str]:
+        return {name: scenario.description for name, scenario in SCENARIOS.items()}
+
+    @property
+    def walkthrough_hint(self) -> str:
+        """How another terminal reaches this lab: KUBECONFIG, the folder, mtls-tui, the gateway."""
+        return hint(self._place())
+
     def stop(self) -> None:
-        if self._feeder:
-            self._feeder.stopping.set()
-            self._feeder.join(timeout=2)
-            self._feeder = None
-        if self.gateway:
-            self.gateway.stop()
-            self.gateway = None
-        if self.cluster:
-            self.cluster.stop()
-            self.cluster = None
-        if self.private:
-            shutil.rmtree(self.private, ignore_errors=True)
-            self.private = None
+        """Release what `start` took, in reverse: the log feeder, the gateway, the API
+        server, the private folder. The PKI folder stays. Safe to call twice."""
+        resources, self._resources = self._resources, None
+        if resources is not None:
+            resources.close()
+
+    def _stop_feeder(self) -> None:
+        assert self._feeder is not None
+        self._feeder.stopping.set()
+        self._feeder.join(timeout=2)
+        self._feeder = None
+
+    def _stop_gateway(self) -> None:
+        """Whichever gateway serves now: a reload replaces the one `start` began with."""
+        with self._gateway_lock:
+            if self.gateway:
+                self.gateway.stop()
+                self.gateway = None
+
+    def _stop_cluster(self) -> None:
+        assert self.cluster is not None
+        self.cluster.stop()
+        self.cluster = None
+
+    def _remove_private(self) -> None:
+        assert self.private is not None
+        shutil.rmtree(self.private, ignore_errors=True)
+        self.private = None
 
     def __enter__(self) -> "Lab":
         return self.start()

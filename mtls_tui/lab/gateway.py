@@ -8,6 +8,7 @@ entry) get the controller's fake certificate from the default server, which answ
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,18 +111,17 @@ class Gateway:
         self._fake = issue_fake_certificate()
         self._echo: EchoServer | None = None
         self._nginx: Nginx | None = None
+        self._resources: ExitStack | None = None
 
     def start(self) -> "Gateway":
-        self._echo = EchoServer().start()
-        echo_port = self._echo.port
-        try:
-            self._nginx = Nginx(
-                lambda prefix: render_http(self.hosts, prefix, self.port, echo_port, self._fake),
+        with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
+            echo = stack.enter_context(EchoServer())
+            nginx = stack.enter_context(Nginx(
+                lambda prefix: render_http(self.hosts, prefix, self.port, echo.port, self._fake),
                 [self.port], binary=self._binary,
-            ).start()
-        except Exception:
-            self._echo.stop()
-            raise
+            ))
+            self._echo, self._nginx = echo, nginx
+            self._resources = stack.pop_all()
         return self
 
     def error_log(self) -> str:
@@ -140,12 +140,11 @@ class Gateway:
         return f"{host}:{self.port}:127.0.0.1"
 
     def stop(self) -> None:
-        if self._nginx:
-            self._nginx.stop()
-            self._nginx = None
-        if self._echo:
-            self._echo.stop()
-            self._echo = None
+        """nginx, then its upstream; safe to call twice."""
+        resources, self._resources = self._resources, None
+        if resources is not None:
+            resources.close()
+        self._nginx = self._echo = None
 
     def __enter__(self) -> "Gateway":
         return self.start()

@@ -7,14 +7,17 @@ or refuses its configuration.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+from mtls_tui.errors import CannotRun
 from mtls_tui.lab.leftovers import private_folder
 
 CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
@@ -32,6 +35,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def check_port(port: int) -> None:
+    """CannotRun, in one line, when a fixed port on 127.0.0.1 cannot be the gateway's: taken
+    by another program (a wait for nginx would take that listener for nginx's), or not this
+    user's to bind. Bound as nginx binds it (SO_REUSEADDR), so a port the last run closed a
+    moment ago still counts as free."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CannotRun(f"port {port} on 127.0.0.1 is in use: choose another --port, or leave --port out "
+                                "for a free one") from None
+            below = " (ports under 1024 need root)" if exc.errno == errno.EACCES and port < 1024 else ""
+            raise CannotRun(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}{below}") from None
 
 
 def wait_for_port(port: int, timeout: float, process: subprocess.Popen | None = None) -> None:
@@ -78,26 +98,27 @@ class Nginx:
         self._http_body = http_body
         self.prefix: Path | None = None
         self.process: subprocess.Popen | None = None
+        self._resources: ExitStack | None = None
 
     def start(self) -> "Nginx":
-        self.prefix = private_folder("mtls-tui-nginx-")
-        (self.prefix / "tmp").mkdir()
-        (self.prefix / "logs").mkdir()  # nginx's default access log, where a body sets none
-        conf = self.prefix / "nginx.conf"
-        conf.write_text(main_block(self.prefix, self._http_body(self.prefix)))
-        self.process = subprocess.Popen(
-            [self.binary, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "error.log"), "-g", "daemon off;"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-        try:
+        with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
+            self.prefix = private_folder("mtls-tui-nginx-")
+            stack.callback(self._remove_prefix)
+            (self.prefix / "tmp").mkdir()
+            (self.prefix / "logs").mkdir()  # nginx's default access log, where a body sets none
+            conf = self.prefix / "nginx.conf"
+            conf.write_text(main_block(self.prefix, self._http_body(self.prefix)))
+            self.process = subprocess.Popen(
+                [self.binary, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "error.log"), "-g", "daemon off;"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
+            stack.callback(self._end_process)
             for port in self.ports:
                 wait_for_port(port, self.start_timeout, self.process)
             if self.process.poll() is not None:
                 raise NginxError(f"nginx refused to start: {self._last_error()}")
-        except NginxError:
-            self.stop()
-            raise
+            self._resources = stack.pop_all()
         return self
 
     def _last_error(self) -> str:
@@ -111,20 +132,30 @@ class Nginx:
         path = self.prefix / "error.log" if self.prefix else None
         return path.read_text(errors="replace") if path and path.exists() else ""
 
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+    def _end_process(self) -> None:
+        """SIGQUIT (nginx's graceful stop), SIGKILL to the whole group if it lingers."""
+        assert self.process is not None
+        if self.process.poll() is None:
             self.process.send_signal(signal.SIGQUIT)
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
-        if self.process is not None and self.process.stderr:
+        if self.process.stderr:
             self.process.stderr.close()
         self.process = None
-        if self.prefix is not None:
-            shutil.rmtree(self.prefix, ignore_errors=True)
-            self.prefix = None
+
+    def _remove_prefix(self) -> None:
+        assert self.prefix is not None
+        shutil.rmtree(self.prefix, ignore_errors=True)
+        self.prefix = None
+
+    def stop(self) -> None:
+        """Release what `start` took, in reverse; safe to call twice."""
+        resources, self._resources = self._resources, None
+        if resources is not None:
+            resources.close()
 
     def __enter__(self) -> "Nginx":
         return self.start()

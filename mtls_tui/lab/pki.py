@@ -1,7 +1,8 @@
 """The seed's PKI, issued in-process and written where an instructor or a test wants it.
 
 Private keys are written mode 0600 (a new file, renamed into place) and never printed;
-a CA key already in the folder is never replaced without being asked to (`replace`).
+a CA key already in the folder is never replaced without being asked to (`replace`), and
+the seed PKI found there is kept between runs unless a fresh one is asked for (`fresh`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import secrets
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -106,10 +108,9 @@ SEED_NAMES = {"ca": "Fern Cert Authority", "server": "meow.com", "client": "Fern
 
 def read_seed_pki(folder: Path) -> SeedPki:
     """The seed PKI already in `folder` (a lab's, or `mtls-tui pki`'s), or CannotRun saying why
-    it cannot serve the lab: a file missing or unreadable, a key that does not belong to its
-    certificate, names that are not the seed's, a leaf its CA did not sign, a date out of range."""
-    from datetime import datetime, timezone
-
+    it is not the seed's: a file missing or unreadable, a key that does not belong to its
+    certificate, names that are not the seed's, a leaf its CA did not sign. Dates are not
+    judged here (`out_of_date`): an expired lab PKI is still the lab's, which `fresh` may replace."""
     from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
     from mtls_tui.certs.keys import key_matches
@@ -118,7 +119,6 @@ def read_seed_pki(folder: Path) -> SeedPki:
     from mtls_tui.sources.files import read_bytes
 
     issued: dict[str, Issued] = {}
-    now = datetime.now(timezone.utc)
     for stem, name in SEED_NAMES.items():
         try:
             cert = load_material(read_bytes(str(folder / f"{stem}.crt")), f"{stem}.crt").certs
@@ -133,9 +133,6 @@ def read_seed_pki(folder: Path) -> SeedPki:
         cn = cert[0].cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         if [a.value for a in cn] != [name]:
             raise CannotRun(f"{stem}.crt is not the seed's {stem} certificate (CN={name})")
-        if not cert[0].cert.not_valid_before_utc <= now < cert[0].cert.not_valid_after_utc:
-            raise CannotRun(f"{stem}.crt is not valid now (valid {cert[0].cert.not_valid_before_utc:%Y-%m-%d} to "
-                            f"{cert[0].cert.not_valid_after_utc:%Y-%m-%d})")
         issued[stem] = Issued(cert[0].cert, key[0].key)
     for stem in ("server", "client"):
         try:
@@ -159,13 +156,44 @@ def secret_manifest(pki: SeedPki, name: str = "my-certs", namespace: str = "defa
     }
 
 
-def write_seed_pki(folder: Path, pki: SeedPki | None = None, *, replace: bool = False) -> SeedPki:
+def _certificates(pki: SeedPki) -> list[tuple[str, x509.Certificate]]:
+    return [("ca.crt", pki.ca.cert), ("server.crt", pki.server.cert), ("client.crt", pki.client.cert)]
+
+
+def out_of_date(pki: SeedPki, now: datetime | None = None) -> str | None:
+    """Why a kept PKI cannot serve the lab today (a certificate expired, or not valid yet
+    because the clock was set back), or None."""
+    now = now or datetime.now(timezone.utc)
+    for name, cert in _certificates(pki):
+        if now >= cert.not_valid_after_utc:
+            return f"{name} expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+        if now < cert.not_valid_before_utc:
+            return f"{name} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+def ends_soon(pki: SeedPki, now: datetime | None = None) -> str | None:
+    """The certificate that ends first, when it ends within the span `check` warns about
+    (cert-expires-soon): a presenter learns it before the workshop, not during it."""
+    from mtls_tui.diagnose.certificates import SOON
+
+    now = now or datetime.now(timezone.utc)
+    name, cert = min(_certificates(pki), key=lambda pair: pair[1].not_valid_after_utc)
+    left = cert.not_valid_after_utc - now
+    if left >= SOON:
+        return None
+    return f"{name} expires on {cert.not_valid_after_utc:%Y-%m-%d} (in {left.days} days)"
+
+
+def write_seed_pki(folder: Path, pki: SeedPki | None = None, *, replace: bool = False, fresh: bool = False) -> SeedPki:
     """ca.crt/key, server.crt/key, client.crt/key and my-certs.json (the Secret) in `folder`.
 
-    A CA key already there is never replaced unless `replace`: when the folder holds the seed
-    PKI (the lab's from an earlier run, or `mtls-tui pki`'s) in the form asked for, that PKI is
-    returned and used instead of `pki`; anything else in ca.key is CannotRun. Keys are written
-    to new files created 0600 and renamed into place."""
+    The seed PKI already there (the lab's from an earlier run, or `mtls-tui pki`'s) is kept,
+    so that addresses, fingerprints and certificates handed out stay the same between runs:
+    it is returned and used instead of `pki`. It is replaced by `pki` with `fresh`, or when
+    `replace`. Any other CA key is never replaced unless `replace`. A kept PKI must serve
+    today: out of date, or in another form than asked for (`--v3`), it is CannotRun naming
+    `--fresh`. Keys are written to new files created 0600 and renamed into place."""
     prepare_folder(folder)
     pki = pki or seed_pki()
     if not replace and (folder / "ca.key").exists():
@@ -174,12 +202,16 @@ def write_seed_pki(folder: Path, pki: SeedPki | None = None, *, replace: bool = 
         except CannotRun as why:
             raise CannotRun(f"{folder} holds a ca.key that is not the lab's PKI ({why}); the lab never replaces a CA key "
                             "unasked: give it another --dir, or --force to replace it") from None
-        if existing.client.cert.version != pki.client.cert.version:
-            form = "v3 (SAN and EKU)" if existing.client.cert.version is x509.Version.v3 else "the article's v1"
-            raise CannotRun(f"{folder} holds {form} certificates under its ca.key, not the form asked for "
-                            "(--v3): give the lab another --dir, or --force to replace them")
-        write_file(folder / "my-certs.json", json.dumps(secret_manifest(existing), indent=2).encode(), private=True)
-        return existing
+        if not fresh:
+            if existing.client.cert.version != pki.client.cert.version:
+                form = "v3 (SAN and EKU)" if existing.client.cert.version is x509.Version.v3 else "the article's v1"
+                raise CannotRun(f"{folder} holds {form} certificates under its ca.key, not the form asked for "
+                                "(--v3): --fresh issues them anew (a new CA), or give the lab another --dir")
+            problem = out_of_date(existing)
+            if problem:
+                raise CannotRun(f"{folder} holds the lab's PKI, but its {problem}: --fresh issues a new one (a new CA)")
+            write_file(folder / "my-certs.json", json.dumps(secret_manifest(existing), indent=2).encode(), private=True)
+            return existing
     for stem, issued in (("ca", pki.ca), ("server", pki.server), ("client", pki.client)):
         write_file(folder / f"{stem}.key", issued.key_pem(), private=True)
         write_file(folder / f"{stem}.crt", issued.cert_pem())

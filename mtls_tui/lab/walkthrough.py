@@ -1,15 +1,32 @@
-"""The seed article's steps as a checklist, each with its command and its live state
-in the lab: what an instructor walks a room through. Pure: the lab's current report,
-snapshot and objects in, steps out."""
+"""The seed article's steps as a checklist, each with its commands and its live state in
+the lab: what an instructor walks a room through. Pure: where the lab is, its last report
+and what it holds now in, steps out.
+
+Every step's commands run as printed, pasted into a new terminal (tests/test_lab_walkthrough.py
+runs them, each step in a fresh `bash -lc`): paths are absolute, a step that uses kubectl
+first exports the lab's KUBECONFIG and changes into the lab's folder, and the kubectl form
+the lab's API server accepts comes before the article's own.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from mtls_tui.diagnose.certificates import secret_update_command
 from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.model import ClusterSnapshot, Severity
+from mtls_tui.diagnose.reproduce import curl_command
+from mtls_tui.model import ProbeSpec, Severity
+from mtls_tui.shell import arg
+
+HOST = "meow.com"
+SECRET = "default/my-certs"
+CERTIFICATES = ("ca.crt", "server.crt", "client.crt")
+ARTICLE_FOLDER = "article"  # where step 1's openssl commands write, so that the lab's own PKI stays
+OBJECT_FILES = ("meow-deployment.yaml", "meow-service.yaml", "meow-ingress.yaml")
 
 SEED_OPENSSL = (
     "openssl req -x509 -sha256 -newkey rsa:4096 -keyout ca.key -out ca.crt -days 356 -nodes -subj '/CN=Fern Cert Authority'\n"
@@ -19,80 +36,172 @@ SEED_OPENSSL = (
     "openssl x509 -req -sha256 -days 365 -in client.csr -CA ca.crt -CAkey ca.key -set_serial 02 -out client.crt"
 )
 
-
-SEED_HOST = "meow.com"
-WALKTHROUGH_OBJECTS = ("Deployment", "Service")  # the objects the steps check besides Ingresses and Secrets
+State = Literal["done", "failed", "pending"]
 
 
 @dataclass(frozen=True)
 class Step:
     title: str
-    command: str
-    state: str  # done, failed, pending
+    command: str  # lines for a new terminal, run as they stand
+    state: State
     detail: str
 
 
-def seed_report(reports: Sequence[HostReport]) -> HostReport | None:
-    """The article's host: the walkthrough follows it, whatever else the lab serves."""
-    return next((r for r in reports if r.host == SEED_HOST), None)
+@dataclass(frozen=True)
+class Place:
+    """Where the lab is, as a new terminal reaches it: every path absolute, since that
+    terminal starts in another folder, without the lab's KUBECONFIG and often without
+    this mtls-tui on its PATH."""
+
+    folder: Path  # the PKI folder, where the object files are written too
+    kubeconfig: Path
+    gateway: str  # ADDR:PORT where the gateway serves every host
+    client: tuple[Path, Path]  # a client certificate and its key to send
+    mtls_tui: str  # a command line that runs this mtls-tui
+    activate: Path | None = None  # the virtual environment's activate script, when it runs in one
+
+
+@dataclass(frozen=True)
+class LabState:
+    """What the steps' states depend on besides the diagnosis, read from the running lab.
+    As JSON it reaches a browser session's screen, which runs in another process."""
+
+    place: Place
+    secret_keys: tuple[str, ...] | None  # the keys of Secret default/my-certs (None: there is none)
+    kinds: frozenset[tuple[str, str]]  # (kind, name) of the Deployments and Services
+    certificates: frozenset[str]  # which of CERTIFICATES the folder holds
+
+    def to_json(self) -> str:
+        place = self.place
+        return json.dumps({
+            "place": {"folder": str(place.folder), "kubeconfig": str(place.kubeconfig), "gateway": place.gateway,
+                      "client": [str(path) for path in place.client], "mtls_tui": place.mtls_tui,
+                      "activate": str(place.activate) if place.activate else None},
+            "secret_keys": self.secret_keys, "kinds": sorted(self.kinds), "certificates": sorted(self.certificates),
+        })
+
+    @classmethod
+    def from_json(cls, text: str) -> LabState:
+        data = json.loads(text)
+        place = data["place"]
+        return cls(
+            Place(Path(place["folder"]), Path(place["kubeconfig"]), place["gateway"],
+                  (Path(place["client"][0]), Path(place["client"][1])), place["mtls_tui"],
+                  Path(place["activate"]) if place["activate"] else None),
+            tuple(data["secret_keys"]) if data["secret_keys"] is not None else None,
+            frozenset((kind, name) for kind, name in data["kinds"]), frozenset(data["certificates"]),
+        )
+
+
+def steps(state: LabState, reports: Sequence[HostReport]) -> list[Step]:
+    """The steps for the screen's last diagnosis of every host (the article's host is taken)."""
+    report = next((r for r in reports if r.host == HOST), None)
+    return walkthrough(state.place, report, state.secret_keys, set(state.kinds), set(state.certificates))
 
 
 def _codes(report: HostReport | None) -> dict[str, Severity]:
     return {f.code: f.severity for f in report.findings} if report else {}
 
 
-def walkthrough(folder: Path, snapshot: ClusterSnapshot | None, report: HostReport | None, kinds: set[tuple[str, str]]) -> list[Step]:
-    """`kinds`: (kind, name) of the objects the lab's API server holds now."""
+def _kubectl_lines(place: Place) -> list[str]:
+    """What a kubectl step starts with: the lab's API server, and the folder its files are in."""
+    return [f"export KUBECONFIG={arg(place.kubeconfig)}", f"cd {arg(place.folder)}"]
+
+
+def _probe(place: Place, with_cert: bool) -> ProbeSpec:
+    address, _, port = place.gateway.rpartition(":")
+    cert, key = place.client
+    return ProbeSpec(f"https://{HOST}:{port}/", resolve=f"{HOST}:{port}:{address}", insecure=True,
+                     cert=str(cert) if with_cert else None, key=str(key) if with_cert else None)
+
+
+def hint(place: Place) -> str:
+    """One paragraph for the top of the walkthrough: how another terminal reaches the lab."""
+    address, _, port = place.gateway.rpartition(":")
+    activate = f" (or `. {arg(place.activate)}` to have it on PATH)" if place.activate else ""
+    return (
+        f"In another terminal, kubectl reaches this lab after: export KUBECONFIG={arg(place.kubeconfig)}; "
+        f"cd {arg(place.folder)}. mtls-tui there: {place.mtls_tui}{activate}. The gateway serves {HOST} at "
+        f"{place.gateway} (curl --resolve {HOST}:{port}:{address} stands in for the article's /etc/hosts line). "
+        "Each step's commands run as printed in a new terminal; the fixes on the Verdict tab run after the export "
+        "and cd, and the lab reloads as the controller would."
+    )
+
+
+def walkthrough(place: Place, report: HostReport | None, secret_keys: tuple[str, ...] | None,
+                kinds: set[tuple[str, str]], certificates: set[str]) -> list[Step]:
+    """`report`: the last diagnosis of meow.com (None: nothing serves it). What the lab holds
+    now: `secret_keys`, the keys of Secret default/my-certs (None: there is none; read from the
+    API server, since a diagnosis reads only Secrets an Ingress names, and the Secret comes
+    before the Ingress); `kinds`, (kind, name) of its objects; `certificates`, which of
+    CERTIFICATES its folder holds."""
     codes = _codes(report)
-    files = [name for name in ("ca.crt", "server.crt", "client.crt") if (folder / name).exists()]
+    kubectl = _kubectl_lines(place)
+    present = [name for name in CERTIFICATES if name in certificates]
+    article = arg(place.folder / ARTICLE_FOLDER)
     steps = [Step(
-        "Create the certificates", SEED_OPENSSL, "done" if len(files) == 3 else "pending",
-        f"{folder}/: {', '.join(files) or 'nothing yet'} (the lab issued them in the form these commands give, "
-        "X.509 v1, with 2048-bit keys to start fast)",
+        "Create the certificates",
+        f"mkdir -p {article} && cd {article}\n{SEED_OPENSSL}",
+        "done" if len(present) == len(CERTIFICATES) else "pending",
+        f"{place.folder}/: {', '.join(present) or 'nothing yet'} (the lab issued them as these commands do, X.509 v1, "
+        f"with 2048-bit keys to start fast). Run, these commands make the article's own in {ARTICLE_FOLDER}/; the lab's stay as they are",
     )]
-    secret = snapshot.secret("default/my-certs") if snapshot else None
-    if secret is None:
-        state, detail = "failed", "no Secret default/my-certs"
+    if secret_keys is None:
+        state: State = "failed"
+        detail = f"no Secret {SECRET}"
     else:
-        missing = [k for k in ("tls.crt", "tls.key", "ca.crt") if secret.get(k) is None]
+        missing = [k for k in ("tls.crt", "tls.key", "ca.crt") if k not in secret_keys]
         state = "failed" if missing else "done"
-        detail = f"keys: {', '.join(secret.keys)}" + (f"; missing {', '.join(missing)}" if missing else "")
-    steps.append(Step("Create the Secret",
-                      "kubectl create secret generic my-certs --from-file=tls.crt=server.crt --from-file=tls.key=server.key --from-file=ca.crt=ca.crt\n"
-                      "# on this lab, whose API server reads JSON only: add --dry-run=client -o yaml | kubectl apply -f -",
-                      state, detail))
+        detail = f"keys: {', '.join(secret_keys) or 'none'}" + (f"; missing {', '.join(missing)}" if missing else "")
+    steps.append(Step("Create the Secret", "\n".join(kubectl + [
+        secret_update_command(SECRET),
+        "kubectl get secret my-certs",
+        "# the article's form, without --dry-run: sends protobuf, which this lab's API server does not read, "
+        "and fails once the Secret exists",
+    ]), state, detail))
     deployed = {("Deployment", "meow"), ("Service", "meow-svc")} <= kinds
-    steps.append(Step("Deploy the application", "kubectl apply -f meow-deployment.yaml -f meow-service.yaml",
-                      "done" if deployed else "pending", "Deployment meow and Service meow-svc" + ("" if deployed else ": missing")))
+    steps.append(Step(
+        "Deploy the application",
+        "\n".join(kubectl + ["kubectl apply -f meow-deployment.yaml -f meow-service.yaml",
+                             "kubectl get deployment meow", "kubectl get service meow-svc"]),
+        "done" if deployed else "pending",
+        "Deployment meow and Service meow-svc" + ("" if deployed else ": missing") + f" (from {place.folder}/meow-*.yaml)",
+    ))
     annotation_errors = [c for c in codes if c.startswith("annotation-") or c in ("tls-section-missing", "secret-not-found", "secret-missing-ca")]
     has_ingress = bool(report and report.policy.ingresses)
     steps.append(Step(
         "Add the Ingress with the auth-tls annotations",
-        "kubectl apply -f meow-ingress.yaml  # auth-tls-verify-client: \"on\", auth-tls-secret: \"default/my-certs\"",
+        "\n".join(kubectl + ['kubectl apply -f meow-ingress.yaml  # auth-tls-verify-client: "on", auth-tls-secret: default/my-certs',
+                             "kubectl get ingress meow-ingress"]),
         "failed" if annotation_errors else ("done" if has_ingress else "pending"),
-        ", ".join(annotation_errors) or (f"{report.policy.mtls_from.ref} sets mTLS for meow.com" if report and report.policy.mtls_from else "no mTLS Ingress"),
+        ", ".join(annotation_errors) or (f"{report.policy.mtls_from.ref} sets mTLS for {HOST}" if report and report.policy.mtls_from
+                                         else "no mTLS Ingress"),
     ))
     without = next((r for r in (report.probe if report else ()) if not r.sent_client_cert), None)
     with_cert = next((r for r in (report.probe if report else ()) if r.sent_client_cert), None)
     steps.append(Step(
         "Test without a client certificate",
-        (without.curl if without else "curl https://meow.com/ -k") + "   # expect 400 No required SSL certificate was sent",
+        curl_command(_probe(place, False), False) + "  # expect 400: No required SSL certificate was sent",
         "pending" if without is None else ("done" if "probe-no-client-cert" in codes else "failed"),
         "not probed yet" if without is None else f"HTTP {without.status}" if without.status else without.failure.message,
     ))
     steps.append(Step(
         "Test with the client certificate",
-        (with_cert.curl if with_cert else "curl https://meow.com/ --cert client.crt --key client.key -k")
-        + "   # expect ssl-client-verify=SUCCESS",
+        curl_command(_probe(place, True), True) + "  # expect ssl-client-verify=SUCCESS",
         "pending" if with_cert is None else ("done" if "probe-ok" in codes else "failed"),
         "not probed yet (the scenario's client has no certificate?)" if with_cert is None
         else f"HTTP {with_cert.status}, ssl-client-verify {with_cert.echoed('ssl-client-verify') or '—'}",
     ))
     errors = [f for f in (report.findings if report else ()) if f.severity is Severity.ERROR]
+    cert, key = place.client
     steps.append(Step(
         "Troubleshoot",
-        "kubectl logs -n ingress-nginx -l app.kubernetes.io/component=controller | grep -i ssl\nmtls-tui check",
-        "failed" if errors else "done",
-        errors[0].title if errors else (report.verdict if report else "no diagnosis yet"),
+        "\n".join(kubectl[:1] + [
+            "kubectl get pods -n ingress-nginx",
+            "kubectl logs -n ingress-nginx -l app.kubernetes.io/component=controller --tail=20",
+            f"{place.mtls_tui} check --connect {arg(place.gateway)} --cert {arg(cert)} --key {arg(key)}",
+        ]),
+        "pending" if report is None else "failed" if errors else "done",
+        errors[0].title if errors else (report.verdict if report else f"no diagnosis of {HOST} yet"),
     ))
     return steps

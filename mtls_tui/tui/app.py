@@ -209,7 +209,7 @@ class MtlsApp(App[None]):
             self.notify("The walkthrough follows the lab: mtls-tui lab", severity="warning")
             return
         def steps() -> Sequence[WalkthroughStep]:  # read again on `r`: the lab changes under the screen
-            return lab.walkthrough(controller.diagnosis.snapshot if controller.diagnosis else None, controller.reports)
+            return lab.walkthrough(controller.reports)
 
         self.push_screen(WalkthroughScreen(steps, lab.walkthrough_hint))
 

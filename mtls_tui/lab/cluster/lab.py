@@ -12,6 +12,7 @@ import copy
 import shutil
 import ssl
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Callable, Iterable
@@ -52,6 +53,7 @@ class LabCluster:
         self._server: ApiServer | None = None
         self._thread: threading.Thread | None = None
         self._folder: Path | None = None
+        self._resources: ExitStack | None = None
         for obj in objects:
             self.apply(obj)
 
@@ -60,10 +62,11 @@ class LabCluster:
     def start(self) -> LabCluster:
         if self._server is not None or self._store.closed:
             raise RuntimeError("a LabCluster starts once")
-        # A private folder marked with our pid, as the lab's others: one killed with SIGKILL
-        # has it (and the serving key in it) reaped by the next lab (leftovers.reap).
-        self._folder = private_folder(API_FOLDER_PREFIX)
-        try:
+        with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
+            # A private folder marked with our pid, as the lab's others: one killed with SIGKILL
+            # has it (and the serving key in it) reaped by the next lab (leftovers.reap).
+            self._folder = private_folder(API_FOLDER_PREFIX)
+            stack.callback(self._remove_folder)
             cert, key = self._folder / "apiserver.crt", self._folder / "apiserver.key"
             write_file(cert, self._serving.cert_pem())
             write_file(key, self._serving.key_pem(), private=True)
@@ -74,24 +77,37 @@ class LabCluster:
             context.verify_mode = ssl.CERT_OPTIONAL  # no certificate: a 401 Status rather than a failed handshake
             context.set_alpn_protocols(["http/1.1"])
             self._server = ApiServer(self._api, context)
-        except BaseException:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            raise
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="mtls-lab-apiserver", daemon=True)
-        self._thread.start()
+            stack.callback(self._close_server)
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="mtls-lab-apiserver", daemon=True)
+            self._thread.start()
+            stack.callback(self._stop_serving)
+            self._resources = stack.pop_all()
         return self
 
     def stop(self) -> None:
-        """End every stream and connection, then remove the key files; safe to call twice."""
-        self._store.close()
-        if self._server is not None:
-            self._server.stop()
-        if self._thread is not None:
-            self._thread.join()
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-        self._server = self._thread = self._folder = None
+        """End every stream, then every connection, then remove the key files; safe to call twice."""
+        self._store.close()  # first, and also when never started: a later start() is refused
+        resources, self._resources = self._resources, None
+        if resources is not None:
+            resources.close()
+
+    def _stop_serving(self) -> None:
+        """Stop accepting, cut every connection and wait for the serving thread."""
+        assert self._server is not None and self._thread is not None
+        self._server.stop()
+        self._thread.join()
+        self._thread = None
+
+    def _close_server(self) -> None:
+        assert self._server is not None
+        self._server.server_close()
+        self._server = None
+
+    def _remove_folder(self) -> None:
+        assert self._folder is not None
+        shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder = None
 
     def __enter__(self) -> LabCluster:
         return self.start()
