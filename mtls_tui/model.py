@@ -31,9 +31,10 @@ class Severity(str, enum.Enum):
 FIX_PROGRAMS = frozenset({"kubectl", "openssl", "curl", "mtls-tui", "getent", "nc", "ip", "printf", "cat", "base64", "diff", "date"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Finding:
-    """One diagnosis. `code` is a stable public identifier (see DESIGN.md)."""
+    """One diagnosis. `code` is a stable public identifier (see DESIGN.md). Keyword-only:
+    five of its fields are strings, and a title passed where the detail belongs would not fail."""
 
     code: str
     severity: Severity

@@ -183,12 +183,12 @@ def match_cn_findings(match_cn: str, cert, where: "rules.Where", ingress: str) -
     if re2_search(match_cn, dn) is not False:  # matched, or not a pattern the controller takes
         return []
     return [Finding(
-        "client-cert-cn-rejected", Severity.ERROR,
-        f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
-        "The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
+        code="client-cert-cn-rejected", severity=Severity.ERROR,
+        title=f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
+        detail="The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
         "against the annotation's regex, unanchored, and answers 403 'client certificate unauthorized'.",
-        f"kubectl annotate ingress {ingress} {arg('nginx.ingress.kubernetes.io/auth-tls-match-cn=' + match_cn_for(dn))} --overwrite",
-        where.label, (f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
+        fix=f"kubectl annotate ingress {ingress} {arg('nginx.ingress.kubernetes.io/auth-tls-match-cn=' + match_cn_for(dn))} --overwrite",
+        subject=where.label, evidence=(f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
     )]
 
 

@@ -175,19 +175,19 @@ def auth_tls_secret_findings(info: SecretInfo) -> list[Finding]:
     if stored.error:
         code = "secret-missing-ca" if "no keypair or CA" in stored.error else "secret-unusable"
         return [Finding(
-            code, Severity.ERROR, f"as an auth-tls Secret, ingress-nginx refuses {info.ref}: the host would answer 403",
-            f"getPemCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
+            code=code, severity=Severity.ERROR, title=f"as an auth-tls Secret, ingress-nginx refuses {info.ref}: the host would answer 403",
+            detail=f"getPemCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
             "every path of its host answers 403.",
-            unusable_fix(secret) if code == "secret-unusable" else add_ca_command(info.ref), info.origin, (f"keys: {held}",),
+            fix=unusable_fix(secret) if code == "secret-unusable" else add_ca_command(info.ref), subject=info.origin, evidence=(f"keys: {held}",),
         )]
     if not stored.ca:
         tls_typed = info.type == "kubernetes.io/tls"  # most often a plain TLS Secret, not meant for auth-tls
         return [Finding(
-            "secret-missing-ca", Severity.WARNING if tls_typed else Severity.ERROR,
-            f"{info.ref} has no ca.crt: as an auth-tls Secret it turns mTLS off",
-            f"It holds {held}. ingress-nginx keeps the keypair, renders no client-certificate checks, and says so "
+            code="secret-missing-ca", severity=Severity.WARNING if tls_typed else Severity.ERROR,
+            title=f"{info.ref} has no ca.crt: as an auth-tls Secret it turns mTLS off",
+            detail=f"It holds {held}. ingress-nginx keeps the keypair, renders no client-certificate checks, and says so "
             "only at -v=3 ('has no 'ca.crt' key, mutual authentication disabled'): clients without a certificate get in.",
-            add_ca_command(info.ref), info.origin, (f"keys: {held}",),
+            fix=add_ca_command(info.ref), subject=info.origin, evidence=(f"keys: {held}",),
         )]
     return []
 
@@ -207,10 +207,10 @@ EXPECTED = {"ca": "certificate", "cert": "certificate", "server-cert": "certific
 
 def _der_crl(item: Input) -> Finding:
     return Finding(
-        "crl-invalid", Severity.ERROR, f"{item.name} is a DER CRL: nginx and ingress-nginx read PEM only",
-        "nginx's ssl_crl refuses to start with it (X509_LOOKUP_load_file: no certificate or crl found) and "
+        code="crl-invalid", severity=Severity.ERROR, title=f"{item.name} is a DER CRL: nginx and ingress-nginx read PEM only",
+        detail="nginx's ssl_crl refuses to start with it (X509_LOOKUP_load_file: no certificate or crl found) and "
         "ingress-nginx refuses the Secret; it is not applied to the verdict here either.",
-        f"openssl crl -inform DER -in {arg(item.name)} -out {arg(item.name + '.pem')}", item.name,
+        fix=f"openssl crl -inform DER -in {arg(item.name)} -out {arg(item.name + '.pem')}", subject=item.name,
     )
 
 
