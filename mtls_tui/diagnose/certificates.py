@@ -13,19 +13,31 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from mtls_tui.certs.hostnames import name_matches
+from mtls_tui.certs.openssl_binding import (
+    X509_V_ERR_CERT_REVOKED,
+    X509_V_ERR_CRL_HAS_EXPIRED,
+    X509_V_ERR_CRL_NOT_YET_VALID,
+    X509_V_ERR_CRL_SIGNATURE_FAILURE,
+    X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+    X509_V_ERR_INVALID_PURPOSE,
+    X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+    X509_V_ERR_UNABLE_TO_GET_CRL,
+    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+    X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+)
 from mtls_tui.certs.subject import openssl_subject
-from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity, VerifyError
+from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, Severity, VerifyError
 from mtls_tui.shell import arg, comment, subject_arg
 
 SOON = timedelta(days=30)
-X509_V_ERR_CERT_HAS_EXPIRED = 10
-X509_V_ERR_CERT_NOT_YET_VALID = 9
-X509_V_ERR_INVALID_PURPOSE = 26
-X509_V_ERR_CERT_REVOKED = 23
-X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT = 2
-ISSUER_NOT_FOUND = {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, 20, 21}
-SELF_SIGNED = {18, 19}  # a self-signed client certificate, or a chain ending in a root the server does not trust
-CRL_PROBLEMS = {3, 8, 11, 12}  # unable to get, signature failure, not yet valid, expired
+ISSUER_NOT_FOUND = {
+    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+}
+# a self-signed client certificate, or a chain ending in a root the server does not trust
+SELF_SIGNED = {X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN}
+CRL_PROBLEMS = {X509_V_ERR_UNABLE_TO_GET_CRL, X509_V_ERR_CRL_SIGNATURE_FAILURE, X509_V_ERR_CRL_NOT_YET_VALID,
+                X509_V_ERR_CRL_HAS_EXPIRED}
 WEAK_HASHES = {"sha1", "md5", "md2", "md4"}
 
 
@@ -104,7 +116,7 @@ def extfile(lines: list[str]) -> str:
     return " -extfile <(printf '%s\\n' " + " ".join(arg(line) for line in lines) + ")"
 
 
-def reissue_command(role: str, where: Where, files: Files, *, extensions: list[str] | None = None, cn: str | None = None,
+def reissue_command(role: CertRole, where: Where, files: Files, *, extensions: list[str] | None = None, cn: str | None = None,
                     dn: str | None = None, new_key: bool = False, days: int = 365) -> str:
     """The seed's signing step for this certificate, optionally with an -extfile; with
     `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
@@ -140,7 +152,7 @@ def reissue_command(role: str, where: Where, files: Files, *, extensions: list[s
     return command
 
 
-def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, now: datetime) -> list[Finding]:
+def validity_findings(facts: CertFacts, where: Where, role: CertRole, files: Files, now: datetime) -> list[Finding]:
     subject = where.label
     if facts.not_after < now:
         return [Finding(
@@ -171,7 +183,7 @@ def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, n
     return []
 
 
-def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files) -> list[Finding]:
+def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: Files) -> list[Finding]:
     """What nginx accepts but stricter peers (Go, browsers, `cryptography`) refuse."""
     subject = where.label
     cert_file = where.file

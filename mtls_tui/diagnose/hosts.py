@@ -18,7 +18,7 @@ from mtls_tui.diagnose import certificates as rules
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
-from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity
+from mtls_tui.model import CertFacts, CertRole, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity
 from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, match_cn_for
 from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.shell import arg
@@ -35,7 +35,7 @@ class SecretCert:
     """A certificate found in a Secret key, for the Certificates view."""
 
     secret_key: str
-    role: str
+    role: CertRole
     facts: CertFacts
 
 
@@ -129,7 +129,7 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
             continue
         for index, cert in enumerate(material.certs):
             facts = cert_facts(cert.cert)
-            role = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
+            role: CertRole = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
             certs.append(SecretCert(key, role, facts))
             where = rules.Where(f"Secret {secret.ref}, key {key}", rules.SECRET_KEY_FILES[key], secret.ref, secret.keys)
             issuers = ca_facts if role == "server" else []  # a server certificate signed by the Secret's own CA

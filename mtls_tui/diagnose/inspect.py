@@ -7,29 +7,33 @@ so this module stays pure and the same report feeds the CLI, JSON and the TUI.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import PurePath
 from datetime import datetime
+from pathlib import PurePath
+from typing import Literal
 
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import describe_public_key, key_matches
 from mtls_tui.certs.load import DER_CRL_NOTE, LoadedCert, LoadedKey, Material, SecretInfo, passphrase_detail
+from mtls_tui.certs.openssl_binding import UNLIMITED_DEPTH
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.errors import InputError, PassphraseNeeded
-from mtls_tui.model import CertFacts, ChainVerdict, Finding, SecretObj, Severity, sort_findings
+from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, SecretObj, Severity, sort_findings
 from mtls_tui.policy.ingress_nginx import add_ca_command, unusable_fix
 from mtls_tui.policy.secret_store import stored_secret
 from mtls_tui.shell import arg
 
-ROLE_BY_SECRET_KEY = {"ca.crt": "ca", "tls.crt": "server"}
+# What the user named a file as: the command-line flag (--ca, --cert, …) or a plain FILE argument.
+InputRole = Literal["file", "ca", "cert", "key", "crl", "server-cert"]
+ROLE_BY_SECRET_KEY: dict[str, CertRole] = {"ca.crt": "ca", "tls.crt": "server"}
 
 
 @dataclass(frozen=True)
 class Input:
-    """One thing the user named: `role` is file, ca, cert, key or server-cert."""
+    """One thing the user named, and as what."""
 
     name: str
-    role: str
+    role: InputRole
     material: Material | None = None
     error: InputError | None = None
 
@@ -37,7 +41,7 @@ class Input:
 @dataclass(frozen=True)
 class CertView:
     origin: str
-    role: str
+    role: CertRole
     facts: CertFacts
 
 
@@ -65,7 +69,7 @@ class InspectReport:
         return any(f.severity.value == "error" for f in self.findings)
 
 
-def _role_of(loaded: LoadedCert, facts: CertFacts, input_role: str, index: int) -> str:
+def _role_of(loaded: LoadedCert, facts: CertFacts, input_role: InputRole, index: int) -> CertRole:
     if input_role == "ca":
         return "ca"
     if input_role == "cert":
@@ -83,7 +87,7 @@ def _where(loaded: LoadedCert) -> rules.Where:
     return rules.Where(loaded.origin, rules.file_of(loaded.origin))
 
 
-def _first(inputs: list[Input], role: str) -> Input | None:
+def _first(inputs: list[Input], role: InputRole) -> Input | None:
     return next((i for i in inputs if i.role == role and i.material is not None), None)
 
 
@@ -157,7 +161,7 @@ def inspect_inputs(
         leaf_facts = facts_by_id[id(server[0])]
         findings += rules.server_findings(leaf_facts, host, _where(server[0]), files)
         if ca_certs and _first(inputs, "ca") is not None:
-            server_verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in server], 100, purpose="server", at=now)
+            server_verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in server], UNLIMITED_DEPTH, purpose="server", at=now)
             findings += rules.server_chain_finding(server_verdict, leaf_facts, _where(server[0]), files)
 
     secrets = tuple(s for i in inputs if i.material for s in i.material.secrets)
@@ -202,7 +206,7 @@ def _key_views(inputs: list[Input]) -> tuple[KeyView, ...]:
     return tuple(views)
 
 
-EXPECTED = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key", "crl": "CRL"}
+EXPECTED: dict[InputRole, str] = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key", "crl": "CRL"}
 
 
 def _der_crl(item: Input) -> Finding:
@@ -238,7 +242,7 @@ def _beside(inputs: list[Input], name: str) -> str:
     return str(folder / name)
 
 
-def _name(inputs: list[Input], role: str, default: str) -> str:
+def _name(inputs: list[Input], role: InputRole, default: str) -> str:
     """The file given for `role`; a Secret manifest given as the CA is no certificate file for
     openssl's -CA: its ca.crt is then named as the seed names it, beside it."""
     given = next((i for i in inputs if i.role == role), None)

@@ -102,7 +102,7 @@ def server_findings(result: ProbeResult, host: str) -> list[Finding]:
             result=result,
         ))
     if result.server_verify_error:
-        code = "server-cert-hostname-mismatch" if "Hostname mismatch" in result.server_verify_error or "(62)" in result.server_verify_error else "server-cert-untrusted"
+        code = result.server_verify_kind or "server-cert-untrusted"
         findings.append(_finding(
             code=code, severity=Severity.ERROR, title=f"curl would refuse the server: {result.server_verify_error}",
             detail="We continued without verification (like -k) to see what the server answers.",

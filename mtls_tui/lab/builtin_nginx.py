@@ -33,7 +33,10 @@ NO_CERT = "No required SSL certificate was sent"
 BAD_CERT = "The SSL certificate error"
 CN_REFUSED = b"client certificate unauthorized"
 # X509_V_ERR_* that `ssl_verify_client optional_no_ca` lets through (ngx_ssl_verify_error_optional).
-OPTIONAL_NO_CA_ERRORS = frozenset({2, 18, 19, 20, 21})
+OPTIONAL_NO_CA_ERRORS = frozenset({
+    ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, ob.X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, ob.X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+    ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+})
 # Headers nginx's proxy module never passes on as the client sent them (ngx_http_proxy_headers).
 NOT_PROXIED = frozenset({"host", "connection", "keep-alive", "te", "expect", "upgrade", "transfer-encoding", "content-length"})
 VALID_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")  # ignore_invalid_headers on, underscores_in_headers off

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from mtls_tui.certs.hostnames import certificate_covers
 from mtls_tui.model import (
@@ -39,6 +40,7 @@ BASIC_CHARS = re.compile(r"[/\-._~a-zA-Z0-9/:]*", re.ASCII)
 # authtls/main.go: redirectRegex
 REDIRECT = re.compile(r"(@[A-Za-z0-9_-]+|((https?://)?[A-Za-z0-9\-.]+(:\d+)?)?(/[A-Za-z0-9\-_.]+)*/?)", re.ASCII)
 GO_ATOI = re.compile(r"[+-]?[0-9]+", re.ASCII)
+SecretRole = Literal["TLS", "auth-tls"]  # what a host uses a Secret for: its certificate, or the client checks
 
 
 @dataclass(frozen=True)
@@ -797,7 +799,7 @@ def _conflict_fix(other: IngressObj, mine: dict, theirs: dict) -> str:
     return f"{bundle} && {drop}  # both CAs in the winning Secret, then one source of truth"
 
 
-def _secret_access(ref: str, role: str, ingress: IngressObj, snapshot: ClusterSnapshot) -> list[Finding]:
+def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: ClusterSnapshot) -> list[Finding]:
     namespace, _, name = ref.partition("/")
     problem = snapshot.secret_problem(ref)
     if problem and problem.status == "forbidden":

@@ -12,13 +12,10 @@ from rich.text import Text
 
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.inspect import CertView, InspectReport
-from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
+from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.safe_text import one_line
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-ROLE_TITLE = {"ca": "CA", "client": "client", "server": "server", "intermediate": "intermediate", "certificate": "certificate"}
-
-
 def _validity(facts: CertFacts, now: datetime) -> Text:
     left = facts.not_after - now
     span = f"{facts.not_before:%Y-%m-%d} → {facts.not_after:%Y-%m-%d}"
@@ -68,7 +65,7 @@ def cert_table(facts: CertFacts, now: datetime) -> Table:
 
 
 def cert_panel(view: CertView, now: datetime) -> Panel:
-    title = Text.assemble((ROLE_TITLE.get(view.role, view.role), "bold"), f" · {view.origin}")
+    title = Text.assemble((ROLE_TITLES[view.role], "bold"), f" · {view.origin}")
     return Panel(cert_table(view.facts, now), title=title, title_align="left", expand=False)
 
 

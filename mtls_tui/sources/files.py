@@ -15,7 +15,7 @@ import sys
 import time
 
 from mtls_tui.certs.load import load_material
-from mtls_tui.diagnose.inspect import Input
+from mtls_tui.diagnose.inspect import Input, InputRole
 from mtls_tui.errors import CannotRun, InputError, PassphraseNeeded
 
 MAX_BYTES = 10 * 1024 * 1024  # one certificate, key or bundle: a 1,000-certificate bundle is ~1.5 MB
@@ -124,7 +124,7 @@ def passphrase(flag_value: str | None) -> bytes | None:
     return value.encode() if value is not None else None
 
 
-def read_input(path: str, role: str, password: bytes | None) -> Input:
+def read_input(path: str, role: InputRole, password: bytes | None) -> Input:
     """Load `path`; prompt once (on a terminal) when a key or PKCS#12 needs a pass phrase."""
     try:
         data = read_bytes(path)

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from mtls_tui import __version__
 from mtls_tui.certs.certificate_request import CERTIFICATE_REQUEST, acceptable_ca_names
 from mtls_tui.certs.facts import cert_facts
-from mtls_tui.certs.openssl_binding import name_rfc2253
+from mtls_tui.certs.openssl_binding import X509_V_ERR_HOSTNAME_MISMATCH, name_rfc2253
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.reproduce import Target, curl_command, openssl_command, parse_target, sent_host
 from mtls_tui.errors import InputError
@@ -41,7 +41,6 @@ from mtls_tui.sources.files import read_input
 
 from mtls_tui.certs.issue import FAKE_CERT_CN
 ECHO_LINE = re.compile(r"^\s*(ssl-client-[a-z-]+)=(.*?)\s*$", re.M)
-HOSTNAME_MISMATCH = 62  # X509_V_ERR_HOSTNAME_MISMATCH
 NOT_TLS_REASONS = {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL"}
 LABELS = {False: "without client certificate", True: "with client certificate"}
 
@@ -143,7 +142,7 @@ def classify_exception(exc: BaseException, target: Target, tls_done: bool) -> Pr
         if isinstance(item, socket.gaierror):
             return ProbeFailure("dns", f"cannot resolve {target.address}: {item.strerror or item}")
         if isinstance(item, ssl.SSLCertVerificationError):
-            kind = "server-cert-hostname-mismatch" if item.verify_code == HOSTNAME_MISMATCH else "server-cert-untrusted"
+            kind = "server-cert-hostname-mismatch" if item.verify_code == X509_V_ERR_HOSTNAME_MISMATCH else "server-cert-untrusted"
             return ProbeFailure(kind, f"server certificate verify failed: {item.verify_message} ({item.verify_code})")
         if isinstance(item, ConnectionRefusedError):
             return ProbeFailure("refused", f"connection refused by {target.connect_to} (nothing listens there)")
@@ -328,7 +327,7 @@ async def _attempt_with_fallback(
     result = await _attempt(spec, target, identity, not spec.insecure, agent, deadline)
     if result.failure and result.failure.kind.startswith("server-cert-"):
         retry = await _attempt(spec, target, identity, False, agent, deadline)
-        return replace(retry, server_verify_error=result.failure.message)
+        return replace(retry, server_verify_error=result.failure.message, server_verify_kind=result.failure.kind)
     return result
 
 
