@@ -16,6 +16,7 @@ from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.load import load_material
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.model import ProbeResult, ProbeTimings
+from mtls_tui.policy.nginx_answers import NO_CERT, page
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.panes.logs import LogsPane
 from mtls_tui.tui.session import Session
@@ -43,9 +44,7 @@ def recorded_probe() -> list[ProbeResult]:
                   tls_version="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", alpn="http/1.1", http_version="HTTP/1.1",
                   server_cert=server, curl="curl -v --resolve meow.com:8443:127.0.0.1 -k https://meow.com:8443/",
                   openssl="openssl s_client -quiet -connect 127.0.0.1:8443 -servername meow.com")
-    body_400 = ("<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n"
-                "<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n"
-                "<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n")
+    body_400 = page(400, NO_CERT).decode()
     return [
         ProbeResult(label="without client certificate", sent_client_cert=False, user_agent="mtls-tui/0.1.0 probe/0000-0",
                     timings=ProbeTimings(0.4, 2.1, 3.2, 3.5), status=400, body=body_400, **common),

@@ -28,6 +28,7 @@ from mtls_tui.certs.openssl_binding import (
 )
 from mtls_tui.certs.subject import openssl_subject
 from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, Severity, VerifyError
+from mtls_tui.policy.nginx_answers import CERT_ERROR
 from mtls_tui.shell import arg, comment, subject_arg
 
 SOON = timedelta(days=30)
@@ -338,7 +339,7 @@ def client_chain_findings(
             title=f"{leaf.subject} needs verify depth {need}, the Ingress allows {verdict.verify_depth}",
             detail=f"The chain verifies through {need} intermediate(s), but ssl_verify_depth "
             f"{verdict.verify_depth} allows {verdict.verify_depth}. nginx answers 400 "
-            "'The SSL certificate error'.",
+            f"'{CERT_ERROR}'.",
             fix=f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-depth={need} --overwrite",
             subject=subject, evidence=(nginx_line, f"chain: {' → '.join(verdict.chain_subjects)}") + evidence,
         )]
@@ -351,7 +352,7 @@ def client_chain_findings(
             code="client-cert-wrong-purpose", severity=Severity.ERROR,
             title=f"{leaf.subject} is not allowed for client authentication",
             detail=f"Its extended key usage ({usages}) lacks clientAuth; OpenSSL refuses it for the "
-            "ssl_client purpose and nginx answers 400 'The SSL certificate error'.",
+            f"ssl_client purpose and nginx answers 400 '{CERT_ERROR}'.",
             fix=reissue_command("client", where, files, extensions=["extendedKeyUsage=clientAuth"], cn=leaf.subject_cn, dn=leaf.subject),
             subject=subject, evidence=(nginx_line,) + evidence,
         )]
@@ -360,7 +361,7 @@ def client_chain_findings(
             code="client-cert-revoked", severity=Severity.ERROR,
             title=f"{leaf.subject} is revoked by the Secret's ca.crl",
             detail=f"Serial {leaf.serial} is on the CRL of {leaf.issuer}; nginx (ssl_crl) answers 400 "
-            "'The SSL certificate error'. A revoked certificate stays revoked: issue a new one, with a new key.",
+            f"'{CERT_ERROR}'. A revoked certificate stays revoked: issue a new one, with a new key.",
             fix=reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject, new_key=True),
             subject=subject, evidence=(nginx_line,) + evidence,
         )]
@@ -379,14 +380,14 @@ def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[
         last = verdict.chain_subjects[-1] if verdict.chain_subjects else leaf.subject
         return (
             f"The chain stops at {last}: its issuer ({_missing_issuer(verdict, leaf)}) is neither sent by the "
-            f"client nor in {files.ca} (which holds {held}). nginx answers 400 'The SSL certificate error'."
+            f"client nor in {files.ca} (which holds {held}). nginx answers 400 '{CERT_ERROR}'."
         )
     if verdict.error_code in CRL_PROBLEMS:
         return (
             f"OpenSSL's reason: {verdict.reason}. With ssl_crl (the Secret's ca.crl) nginx checks every certificate "
-            "of the path, the root included, against a current CRL from its issuer. nginx answers 400 'The SSL certificate error'."
+            f"of the path, the root included, against a current CRL from its issuer. nginx answers 400 '{CERT_ERROR}'."
         )
-    return f"OpenSSL's reason: {verdict.reason}. {files.ca} holds {held}. nginx answers 400 'The SSL certificate error'."
+    return f"OpenSSL's reason: {verdict.reason}. {files.ca} holds {held}. nginx answers 400 '{CERT_ERROR}'."
 
 
 def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], where: Where, files: Files) -> str:

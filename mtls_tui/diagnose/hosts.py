@@ -20,9 +20,9 @@ from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
 from mtls_tui.model import CertFacts, CertRole, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity
 from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, match_cn_for
+from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.shell import arg
-
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
 # Certificate hygiene: true and worth fixing, but rarely why the host fails today; after the
@@ -186,7 +186,7 @@ def match_cn_findings(match_cn: str, cert, where: "rules.Where", ingress: str) -
         code="client-cert-cn-rejected", severity=Severity.ERROR,
         title=f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
         detail="The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
-        "against the annotation's regex, unanchored, and answers 403 'client certificate unauthorized'.",
+        f"against the annotation's regex, unanchored, and answers 403 '{CN_REFUSED}'.",
         fix=f"kubectl annotate ingress {ingress} {arg('nginx.ingress.kubernetes.io/auth-tls-match-cn=' + match_cn_for(dn))} --overwrite",
         subject=where.label, evidence=(f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
     )]

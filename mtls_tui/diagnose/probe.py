@@ -11,13 +11,9 @@ from __future__ import annotations
 import ipaddress
 
 from mtls_tui.diagnose.reproduce import curl_by_name
-from mtls_tui.shell import arg, join
 from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity
-
-NO_CERT_BODY = "No required SSL certificate was sent"
-BAD_CERT_BODY = "The SSL certificate error"
-CN_BODY = "client certificate unauthorized"
-PLAIN_HTTP_BODY = "The plain HTTP request was sent to HTTPS port"  # nginx's 497, answered as 400
+from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, PLAIN_HTTP
+from mtls_tui.shell import arg, join
 
 
 def _evidence(result: ProbeResult) -> tuple[str, ...]:
@@ -43,7 +39,7 @@ def _answer(result: ProbeResult) -> str:
 
 
 def _body_line(result: ProbeResult) -> str:
-    for marker in (NO_CERT_BODY, BAD_CERT_BODY, CN_BODY, PLAIN_HTTP_BODY):
+    for marker in (NO_CERT, CERT_ERROR, CN_REFUSED, PLAIN_HTTP):
         if marker in result.body:
             return marker
     return ""
@@ -120,7 +116,7 @@ def _misdirected(result: ProbeResult) -> Finding:
                "(404 from the default backend) and the host behind the TLS name was never reached.")
     else:
         why = (f"The handshake went to the server for SNI {sni}, which asks for no client certificate, while the "
-               "Host header selects the mTLS host; nginx 1.22 answers 400 'No required SSL certificate was sent', "
+               f"Host header selects the mTLS host; nginx 1.22 answers 400 '{NO_CERT}', "
                "newer nginx 421 Misdirected Request.")
     return _finding(
         code="probe-misdirected", severity=Severity.ERROR,
@@ -148,7 +144,7 @@ def _sni_differs(result: ProbeResult) -> bool:
 def _misdirected_answer(result: ProbeResult) -> bool:
     """421; or SNI and Host apart and an answer from another server: the no-certificate 400 of
     an mTLS server the handshake did not ask for, or the default server's 404."""
-    return result.status == 421 or (_sni_differs(result) and (NO_CERT_BODY in result.body or result.status == 404))
+    return result.status == 421 or (_sni_differs(result) and (NO_CERT in result.body or result.status == 404))
 
 
 def _is_address(host: str) -> bool:
@@ -165,8 +161,8 @@ def _no_sni(result: ProbeResult) -> Finding:
         code="probe-no-sni", severity=Severity.ERROR,
         title="the client sent no TLS server name (SNI): nginx never asked for the certificate",
         detail="Without SNI nginx finishes the handshake in its default server, which asks for no client certificate; "
-        f"the Host header then picks {host}'s server, whose ssl_verify_client finds none and answers 400 'No required "
-        "SSL certificate was sent' (newer nginx: 421). The certificate is fine; the client must name the host in the "
+        f"the Host header then picks {host}'s server, whose ssl_verify_client finds none and answers 400 '{NO_CERT}' "
+        "(newer nginx: 421). The certificate is fine; the client must name the host in the "
         "handshake (connect by name, not by address, or set the TLS server name).",
         fix=curl_by_name(result.curl, result.host_header, result.connect_to),
         result=result,
@@ -176,9 +172,9 @@ def _no_sni(result: ProbeResult) -> Finding:
 def _cert_not_forwarded(result: ProbeResult, plain_http: bool = False) -> Finding:
     asked = {True: "it asked for a client certificate", False: "it never asked for a client certificate",
              None: "whether it asked is unknown"}[result.cert_requested]
-    said = ("'The plain HTTP request was sent to HTTPS port': something in front decrypted our request and "
+    said = (f"'{PLAIN_HTTP}': something in front decrypted our request and "
             "forwarded it as plain HTTP to the controller's HTTPS port" if plain_http else
-            "'No required SSL certificate was sent'")
+            f"'{NO_CERT}'")
     return _finding(
         code="probe-cert-not-forwarded", severity=Severity.ERROR,
         title="the client certificate was sent, but nginx says none arrived: TLS ends before ingress-nginx",
@@ -195,7 +191,7 @@ def _cert_not_forwarded(result: ProbeResult, plain_http: bool = False) -> Findin
 def _denied_answer(result: ProbeResult) -> bool:
     """nginx's own 403 page, not match-CN's text: the server-level `return 403;` that
     nginx.tmpl renders for a host whose auth-tls annotations failed (AuthTLSError)."""
-    return result.status == 403 and CN_BODY not in result.body
+    return result.status == 403 and CN_REFUSED not in result.body
 
 
 def _denied(result: ProbeResult) -> Finding:
@@ -214,15 +210,15 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
                            ingress: str) -> list[Finding]:
     if _denied_answer(without):
         return [_denied(without)]
-    if without.status == 400 and PLAIN_HTTP_BODY in without.body:
+    if without.status == 400 and PLAIN_HTTP in without.body:
         return [_cert_not_forwarded(without, plain_http=True)]
     if _misdirected_answer(without):  # the fix is the curl with the certificate, when there is one
         return [_misdirected(with_cert if with_cert and not with_cert.failure else without)]
-    if without.status == 400 and NO_CERT_BODY in without.body:
+    if without.status == 400 and NO_CERT in without.body:
         fix = "" if with_cert else without.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)
         return [_finding(
             code="probe-no-client-cert", severity=Severity.INFO if with_cert else Severity.WARNING,
-            title="without a client certificate nginx answers 400 'No required SSL certificate was sent'",
+            title=f"without a client certificate nginx answers 400 '{NO_CERT}'",
             detail="The host requires a client certificate (auth-tls-verify-client on), as configured."
             + ("" if with_cert else " No client certificate was given, so mTLS itself is untested: probe again with --cert and --key."),
             fix=fix, result=without,
@@ -296,20 +292,20 @@ def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None, ingress:
     verify = result.echoed("ssl-client-verify")
     subject = result.echoed("ssl-client-subject-dn")
     issuer = result.echoed("ssl-client-issuer-dn")
-    if result.status == 400 and PLAIN_HTTP_BODY in result.body:
+    if result.status == 400 and PLAIN_HTTP in result.body:
         return [_cert_not_forwarded(result, plain_http=True)]
-    if result.status == 400 and NO_CERT_BODY in result.body and result.sni is None:
+    if result.status == 400 and NO_CERT in result.body and result.sni is None:
         return [_no_sni(result)]
-    if result.status == 400 and NO_CERT_BODY in result.body and result.status != 421:
+    if result.status == 400 and NO_CERT in result.body and result.status != 421:
         return [_cert_not_forwarded(result)]
     if result.status == 421:
         return [_misdirected(result)]
     if _denied_answer(result):
         return [_denied(result)]
-    if result.status == 400 and BAD_CERT_BODY in result.body:
+    if result.status == 400 and CERT_ERROR in result.body:
         return [_finding(
             code="probe-cert-rejected", severity=Severity.ERROR,
-            title="nginx rejected the client certificate: 400 'The SSL certificate error'",
+            title=f"nginx rejected the client certificate: 400 '{CERT_ERROR}'",
             detail="The certificate was sent but did not verify against the Secret's ca.crt at the Ingress's verify "
             "depth, or its ca.crl revokes it. `mtls-tui inspect` gives OpenSSL's reason; the controller logs "
             "'client SSL certificate verify error: (N:reason)'.",
@@ -322,7 +318,7 @@ def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None, ingress:
             detail="auth-tls-error-page catches 495/496: the certificate did not verify.",
             fix=_inspect_command(result, policy), result=result,
         )]
-    if result.status == 403 and CN_BODY in result.body:
+    if result.status == 403 and CN_REFUSED in result.body:
         return [_finding(
             code="probe-cn-rejected", severity=Severity.ERROR,
             title="the certificate verified, but auth-tls-match-cn refused its subject: 403",

@@ -17,6 +17,7 @@ from mtls_tui.certs.crl import controller_refusal, load_crls
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.diagnose.certificates import secret_update_command
 from mtls_tui.model import Finding, SecretObj, Severity
+from mtls_tui.policy.nginx_answers import CERT_ERROR
 
 # CA.cnf: the configuration of the CA that keeps the list. The new CRL goes first (ingress-nginx reads the
 # first block) and the others stay: ca.crl holds one CRL per CA of the path, and OpenSSL prefers the
@@ -58,7 +59,7 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
             findings.append(Finding(
                 code="crl-expired", severity=Severity.ERROR, title=f"the CRL of {issuer} in ca.crl expired on {crl.next_update_utc:%Y-%m-%d}",
                 detail=f"nextUpdate {crl.next_update_utc:%Y-%m-%d %H:%M} UTC. nginx refuses every client certificate "
-                f"whose path runs through {issuer}: 'CRL has expired', 400 'The SSL certificate error'.",
+                f"whose path runs through {issuer}: 'CRL has expired', 400 '{CERT_ERROR}'.",
                 fix=f"{NEW_CRL} && {update}", subject=where,
             ))
         elif crl.last_update_utc > now:

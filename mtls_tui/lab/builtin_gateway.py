@@ -32,9 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from OpenSSL import SSL
 
 from mtls_tui.certs.issue import issue_fake_certificate
-from mtls_tui.lab.builtin_http import (
-    Request, UpstreamLog, access_line, error_line, page, parse_head, reason, response_head, unparsed,
-)
+from mtls_tui.lab.builtin_http import Request, UpstreamLog, access_line, error_line, parse_head, response_head, unparsed
 from mtls_tui.lab.builtin_nginx import (
     DEFAULT_SERVER, Answer, ClientTls, Connection, ServerBlock, ServerNames, answer, bad_request, client_tls,
     framing_refusal, validate_host,
@@ -43,6 +41,7 @@ from mtls_tui.lab.echo import EchoServer
 from mtls_tui.lab.gateway import GatewayHost
 from mtls_tui.lab.leftovers import private_folder
 from mtls_tui.lab.nginx import free_port
+from mtls_tui.policy.nginx_answers import page, reason
 
 HEAD_END = re.compile(rb"\r?\n\r?\n")
 MAX_HEAD = 32 * 1024  # nginx's large_client_header_buffers 4 8k

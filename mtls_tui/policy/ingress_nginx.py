@@ -16,7 +16,14 @@ from typing import Literal
 
 from mtls_tui.certs.hostnames import certificate_covers
 from mtls_tui.model import (
-    VERIFY_MODES, ClusterSnapshot, ControllerObj, Finding, IngressObj, MtlsPolicy, SecretObj, Severity,
+    VERIFY_MODES,
+    ClusterSnapshot,
+    ControllerObj,
+    Finding,
+    IngressObj,
+    MtlsPolicy,
+    SecretObj,
+    Severity,
 )
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.nginx_directives import location_directives, server_directives

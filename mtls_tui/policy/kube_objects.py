@@ -13,7 +13,14 @@ import re
 from typing import Any
 
 from mtls_tui.model import (
-    ClusterSnapshot, ControllerObj, EventObj, IngressClassObj, IngressObj, IngressTLS, PodObj, SecretObj,
+    ClusterSnapshot,
+    ControllerObj,
+    EventObj,
+    IngressClassObj,
+    IngressObj,
+    IngressTLS,
+    PodObj,
+    SecretObj,
 )
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"
