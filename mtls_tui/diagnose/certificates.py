@@ -29,6 +29,7 @@ from mtls_tui.certs.openssl_binding import (
 from mtls_tui.certs.subject import openssl_subject
 from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, Severity, VerifyError
 from mtls_tui.policy.nginx_answers import CERT_ERROR
+from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, SEED_SECRET_KEYS, secret_update_command
 from mtls_tui.shell import arg, comment, subject_arg
 
 SOON = timedelta(days=30)
@@ -82,20 +83,7 @@ class Where:
     label: str
     file: str
     secret: str | None = None
-    secret_keys: tuple[str, ...] = ("ca.crt", "tls.crt", "tls.key")  # what the Secret holds, for the update
-
-
-SECRET_KEY_FILES = {"ca.crt": "ca.crt", "tls.crt": "server.crt", "tls.key": "server.key", "ca.crl": "ca.crl"}
-
-
-def secret_update_command(secret: str, *, keys: tuple[str, ...] = ("ca.crt", "tls.crt", "tls.key"), crl: bool = False) -> str:
-    """Writes the Secret again from the local files, with exactly the keys it holds: a CA-only
-    Secret must not gain tls.crt (the controller would then trust the server's certificate for
-    clients too: ConfigureCACertWithCertAndKey writes it into the CA file)."""
-    namespace, _, name = secret.partition("/")
-    wanted = [k for k in ("tls.crt", "tls.key", "ca.crt") if k in keys] + (["ca.crl"] if crl or "ca.crl" in keys else [])
-    files = " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted)
-    return f"kubectl create secret generic {arg(name)} -n {arg(namespace)} {files} --dry-run=client -o yaml | kubectl apply -f -"
+    secret_keys: tuple[str, ...] = SEED_SECRET_KEYS  # what the Secret holds, for the update
 
 
 def sibling_file(path: str, suffix: str) -> str:

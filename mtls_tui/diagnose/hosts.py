@@ -22,6 +22,7 @@ from mtls_tui.model import CertFacts, CertRole, ClusterSnapshot, Finding, ProbeR
 from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, match_cn_for
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
+from mtls_tui.policy.secret_commands import SECRET_KEY_FILES
 from mtls_tui.shell import arg
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
@@ -131,7 +132,7 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
             facts = cert_facts(cert.cert)
             role: CertRole = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
             certs.append(SecretCert(key, role, facts))
-            where = rules.Where(f"Secret {secret.ref}, key {key}", rules.SECRET_KEY_FILES[key], secret.ref, secret.keys)
+            where = rules.Where(f"Secret {secret.ref}, key {key}", SECRET_KEY_FILES[key], secret.ref, secret.keys)
             issuers = ca_facts if role == "server" else []  # a server certificate signed by the Secret's own CA
             files = rules.signing_files(rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now)), facts, issuers)
             findings += rules.validity_findings(facts, where, role, files, now)

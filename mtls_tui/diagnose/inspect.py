@@ -19,7 +19,8 @@ from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.errors import InputError, PassphraseNeeded
 from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, SecretObj, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx import add_ca_command, unusable_fix
+from mtls_tui.policy.ingress_nginx import unusable_fix
+from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, add_ca_command
 from mtls_tui.policy.secret_store import stored_secret
 from mtls_tui.shell import arg
 
@@ -83,7 +84,7 @@ def _role_of(loaded: LoadedCert, facts: CertFacts, input_role: InputRole, index:
 
 def _where(loaded: LoadedCert) -> rules.Where:
     if loaded.secret_key:
-        return rules.Where(loaded.origin, rules.SECRET_KEY_FILES.get(loaded.secret_key, loaded.secret_key), loaded.secret)
+        return rules.Where(loaded.origin, SECRET_KEY_FILES.get(loaded.secret_key, loaded.secret_key), loaded.secret)
     return rules.Where(loaded.origin, rules.file_of(loaded.origin))
 
 

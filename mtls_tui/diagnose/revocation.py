@@ -15,9 +15,9 @@ from cryptography import x509
 
 from mtls_tui.certs.crl import controller_refusal, load_crls
 from mtls_tui.certs.facts import name_to_str
-from mtls_tui.diagnose.certificates import secret_update_command
 from mtls_tui.model import Finding, SecretObj, Severity
 from mtls_tui.policy.nginx_answers import CERT_ERROR
+from mtls_tui.policy.secret_commands import secret_update_command
 
 # CA.cnf: the configuration of the CA that keeps the list. The new CRL goes first (ingress-nginx reads the
 # first block) and the others stay: ca.crl holds one CRL per CA of the path, and OpenSSL prefers the

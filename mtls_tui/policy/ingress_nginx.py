@@ -28,6 +28,7 @@ from mtls_tui.model import (
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error
+from mtls_tui.policy.secret_commands import add_ca_command, read_key_command, secret_update_command, tls_secret_command
 from mtls_tui.policy.secret_store import StoredSecret, ca_refusal, stored_secret
 from mtls_tui.shell import arg, comment, json_arg
 
@@ -622,8 +623,7 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
         return None, [_f(
             code="tls-secret-unusable", severity=fake, title=f"{host} is served with the controller's fake certificate: Secret {ref} cannot serve it",
             detail=f"The tls: entry names Secret {ref}, but {why}; the controller logs it and uses its default certificate.",
-            fix=f"kubectl create secret tls {arg(name)} -n {arg(owner.namespace)} --cert=server.crt --key=server.key "
-            "--dry-run=client -o yaml | kubectl apply -f -",
+            fix=tls_secret_command(ref),
             ingress=owner, evidence=(why,),
         )], []
     return ref, [], ([f"Secret {ref}"] if cover is None and _unseen(snapshot, ref) else [])
@@ -692,15 +692,13 @@ def _denied_secret_findings(host: str, ingress: IngressObj, parsed: ParsedAuthTl
 def unusable_fix(secret: SecretObj) -> str:
     """Repairs what the controller refused, from the Secret's own bytes where they are the
     problem: a DER ca.crt converted to PEM, a ca.crt with a key in it cut to its certificates."""
-    namespace, name = secret.namespace, secret.name
     ca = secret.get("ca.crt")
     if ca and ca_refusal(ca):
-        read = f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data('ca.crt'))} | base64 -d"
+        read = read_key_command(secret.ref, "ca.crt")
         repair = ("openssl x509 -inform DER -out ca.crt" if b"-----BEGIN" not in ca else
                   "sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' > ca.crt")
         return f"{read} | {repair} && {add_ca_command(secret.ref)}"
-    return (f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=server.crt "
-            "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -")
+    return secret_update_command(secret.ref)
 
 
 def _keypair(secret: SecretObj) -> bool:
@@ -731,21 +729,6 @@ def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
         "no keypair or CA certificate', and every path of the host answers 403.",
         fix=fix, ingress=ingress, evidence=(f"keys: {held}",),
     )
-
-
-def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = None) -> str:
-    """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files. With
-    `from_key`, the CA the Secret already holds under another name (CA.crt, ca.pem, …) is copied."""
-    namespace, _, name = ref.partition("/")
-    source = (f"$(kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))})"
-              if from_key else f"$(base64 -w0 {arg(ca_file)})")
-    return (f"kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
-            f"\"{{\\\"data\\\":{{\\\"ca.crt\\\":\\\"{source}\\\"}}}}\"")
-
-
-def jsonpath_data(key: str) -> str:
-    """kubectl's JSONPath to a Secret's key: dots escaped."""
-    return "{.data." + key.replace(".", "\\.") + "}"
 
 
 def ca_under_another_key(secret: SecretObj) -> str | None:
@@ -797,11 +780,8 @@ def _conflict_fix(other: IngressObj, mine: dict, theirs: dict) -> str:
             f"{PREFIX}auth-tls-verify-client- {PREFIX}auth-tls-verify-depth-")
     if theirs.get("secret") == mine.get("secret"):
         return drop + "  # keep one source of truth"
-
-    def ca_of(ref: str) -> str:
-        namespace, _, name = ref.partition("/")
-        return f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data('ca.crt'))} | base64 -d"
-    bundle = (f"{ca_of(mine['secret'])} > ca-bundle.crt && echo >> ca-bundle.crt && {ca_of(theirs['secret'])} >> ca-bundle.crt"
+    bundle = (f"{read_key_command(mine['secret'], 'ca.crt')} > ca-bundle.crt && echo >> ca-bundle.crt && "
+              f"{read_key_command(theirs['secret'], 'ca.crt')} >> ca-bundle.crt"
               f" && {add_ca_command(mine['secret'], 'ca-bundle.crt')}")
     return f"{bundle} && {drop}  # both CAs in the winning Secret, then one source of truth"
 
@@ -823,8 +803,7 @@ def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: Cl
         return [_f(
             code="secret-not-found", severity=Severity.ERROR, title=f"the {role} Secret {ref} does not exist",
             detail=f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",
-            fix=f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=server.crt "
-            "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -",
+            fix=secret_update_command(ref),
             ingress=ingress, evidence=(problem.message if problem else f"secrets \"{name}\" not found",),
         )]
     return []
