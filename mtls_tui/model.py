@@ -70,6 +70,19 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: f.severity.rank)
 
 
+def unique_findings(findings: list[Finding]) -> list[Finding]:
+    """The first of each finding that says the same thing about the same subject (code, title,
+    subject): two rules, or two probe attempts, that reach one conclusion show it once."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for finding in findings:
+        key = (finding.code, finding.title, finding.subject)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
 # What a certificate is to the verdict: a CA of the bundle, the leaf a server or client presents,
 # an intermediate between them, or (a file given without saying) just a certificate.
 CertRole = Literal["ca", "server", "client", "intermediate", "certificate"]

@@ -18,7 +18,16 @@ from mtls_tui.diagnose import certificates as rules
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
-from mtls_tui.model import CertFacts, CertRole, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity
+from mtls_tui.model import (
+    CertFacts,
+    CertRole,
+    ClusterSnapshot,
+    Finding,
+    ProbeResult,
+    SecretObj,
+    Severity,
+    unique_findings,
+)
 from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, match_cn_for
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
@@ -233,16 +242,5 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
-    ordered = sorted(_unique(findings), key=lambda f: (f.severity.rank, f.code in HYGIENE))  # stable: rule order kept
+    ordered = sorted(unique_findings(findings), key=lambda f: (f.severity.rank, f.code in HYGIENE))  # stable: rule order kept
     return HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(ordered))
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for finding in findings:
-        key = (finding.code, finding.title, finding.subject)
-        if key not in seen:
-            seen.add(key)
-            out.append(finding)
-    return out

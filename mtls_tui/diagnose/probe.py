@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 
 from mtls_tui.diagnose.reproduce import curl_by_name
-from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity
+from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity, unique_findings
 from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, PLAIN_HTTP
 from mtls_tui.shell import arg, join
 
@@ -375,15 +375,4 @@ def probe_findings(results: list[ProbeResult], policy: MtlsPolicy | None = None,
     if answered:
         findings += server_findings(answered, host)
     findings += answer_findings(without, with_cert, policy, ingress)
-    return _dedupe(findings)
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for finding in findings:
-        key = (finding.code, finding.title)
-        if key not in seen:
-            seen.add(key)
-            out.append(finding)
-    return out
+    return unique_findings(findings)
