@@ -107,6 +107,25 @@ def test_kubeconfig_bad_client_data(tmp_path: Path, field: str) -> None:
         one_line(run(tmp_path, *command, "--kubeconfig", "k.yaml"), f"kubeconfig k.yaml:{line}:", field, "user u", "not valid base64")
 
 
+@pytest.mark.parametrize("value", [
+    "!!!notbase64",
+    "aGVsbG8",  # one padding character short
+    "aGVs bG8=",  # a space: what YAML makes of a plain scalar's line break
+])
+def test_secret_data_the_api_server_refuses(tmp_path: Path, value: str) -> None:
+    """The API server refuses such a Secret (illegal base64 data), so no verdict on it is true
+    (secret_data.py): `check` stops with the key named; `inspect` reports the file unreadable."""
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default"},
+              "data": {"ca.crt": value}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(secret))
+    words = ("Secret default/s, key ca.crt", "not valid base64", "the API server refuses")
+    one_line(run(tmp_path, "check", "--no-probe", "--manifests", "s.yaml"), *words)
+    inspected = run(tmp_path, "inspect", "s.yaml", "--json")
+    [finding] = json.loads(inspected.stdout)["findings"]
+    assert inspected.returncode == 1 and finding["code"] == "input-unreadable"
+    assert all(word in finding["title"] for word in words)
+
+
 # --- 4. folders that are files or cannot be made ----------------------------------------------------------
 
 
