@@ -207,3 +207,23 @@ def test_inspect_with_the_passphrase_reads_the_key(protected: Path) -> None:
     out = run(protected, "inspect", "--key", "enc.key", "--pass", "secret", "--json")
     assert out.returncode == 0, out.stdout
     assert not [f for f in json.loads(out.stdout)["findings"] if f["code"] == "input-unreadable"]
+
+
+# --- 8. a Python whose ssl module gives no way to OpenSSL's verifier ----------------------------------------
+
+
+@pytest.mark.parametrize("breakage", [
+    # an OpenSSL without one of the functions nginx's verdict calls
+    "import mtls_tui.certs.openssl_binding as ob; ob._SIGNATURES['X509_no_such_function'] = (None, [])",
+    # no _ssl file to open (a static build, another TLS library)
+    "import ctypes\ndef refuse(*args, **kwargs): raise OSError('cannot open shared object file')\nctypes.CDLL = refuse",
+])
+def test_python_without_the_openssl_symbols(tmp_path: Path, pki: SeedPki, breakage: str) -> None:
+    """certs/openssl_binding.py reaches libssl through `ssl._ssl`: where that fails the verdict
+    cannot be given, and the command says so in one line (CannotRun), without a traceback."""
+    (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())
+    (tmp_path / "client.crt").write_bytes(pki.client.cert_pem())
+    script = f"{breakage}\nimport sys\nfrom mtls_tui.cli import main\nsys.exit(main(['inspect', '--ca', 'ca.crt', '--cert', 'client.crt']))\n"
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=60)
+    one_line(out, "mtls-tui inspect:", "OpenSSL")

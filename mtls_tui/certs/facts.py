@@ -18,6 +18,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.keys import describe_public_key
+from mtls_tui.errors import OpenSSLUnavailable
 from mtls_tui.model import CertFacts, SubjectAltNames
 
 EKU_NAMES = {
@@ -47,7 +48,7 @@ def name_to_str(name: x509.Name) -> str:
     printed by the same OpenSSL call; cryptography's RFC 4514 form if that fails."""
     try:
         return ob.name_rfc2253(name.public_bytes())
-    except (ValueError, ob.OpenSSLUnavailable):
+    except (ValueError, OpenSSLUnavailable):
         pass
     try:
         return name.rfc4514_string()

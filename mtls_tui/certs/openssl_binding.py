@@ -15,6 +15,8 @@ import ctypes
 import ssl
 from functools import lru_cache
 
+from mtls_tui.errors import OpenSSLUnavailable
+
 c_void_p, c_int, c_long, c_char_p = ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_char_p
 
 VERIFY_CB = ctypes.CFUNCTYPE(c_int, c_int, c_void_p)
@@ -85,19 +87,22 @@ XN_FLAG_RFC2253 = 0x1110317  # ASN1_STRFLGS_RFC2253 | SEP_COMMA_PLUS | DN_REV | 
 BIO_CTRL_INFO = 3
 
 
-class OpenSSLUnavailable(RuntimeError):
-    """Python's ssl module is not linked with a usable OpenSSL 1.1+/3.x."""
-
-
 @lru_cache(maxsize=1)
 def lib() -> ctypes.CDLL:
-    # dlsym on the _ssl extension's handle also searches the libraries it links.
-    handle = ctypes.CDLL(ssl._ssl.__file__)  # type: ignore[attr-defined]
+    """The OpenSSL functions above, typed. Reached through the private `ssl._ssl`: dlsym on the
+    _ssl extension's handle also searches the libraries it links, which is the only way to the
+    very OpenSSL Python's ssl uses. An interpreter where that fails (no _ssl file, a static or
+    other TLS library, symbols missing) raises OpenSSLUnavailable, a CannotRun: one line, exit 2."""
+    try:
+        handle = ctypes.CDLL(ssl._ssl.__file__)
+    except (AttributeError, OSError) as exc:
+        raise OpenSSLUnavailable(f"cannot reach the OpenSSL that Python's ssl module uses ({exc})") from None
     for name, (restype, argtypes) in _SIGNATURES.items():
         try:
             func = getattr(handle, name)
-        except AttributeError as exc:
-            raise OpenSSLUnavailable(f"{ssl.OPENSSL_VERSION} lacks {name}") from exc
+        except AttributeError:
+            raise OpenSSLUnavailable(f"Python's OpenSSL ({ssl.OPENSSL_VERSION}) lacks {name}, "
+                                     "which nginx's verdict needs") from None
         func.restype = restype
         func.argtypes = argtypes
     return handle
