@@ -8,9 +8,10 @@ extensions, an unknown key algorithm) reads "(could not be read)".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -171,11 +172,13 @@ def cert_facts(cert: x509.Certificate) -> CertFacts:
     """Cached: clusters reuse one CA in many Secrets, and the TUI asks again on every refresh.
     A part that cannot be decoded reads "(could not be read)" (or is left empty); the rest stands."""
     key_type, key_bits, curve = _key(cert)
-    sig_name, sig_hash = _read(lambda: _signature(cert), (UNREADABLE, None))
+    unread_signature: tuple[str, str | None] = (UNREADABLE, None)
+    sig_name, sig_hash = _read(lambda: _signature(cert), unread_signature)
     constraints = _ext(cert, x509.BasicConstraints)
     ski = _ext(cert, x509.SubjectKeyIdentifier)
     aki = _ext(cert, x509.AuthorityKeyIdentifier)
-    crl, ocsp = _read(lambda: _urls(cert), ((), ()))
+    no_urls: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    crl, ocsp = _read(lambda: _urls(cert), no_urls)
     epoch = datetime.fromtimestamp(0, timezone.utc)
     return CertFacts(
         subject=_read(lambda: name_to_str(cert.subject), UNREADABLE),

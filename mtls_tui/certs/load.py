@@ -14,8 +14,9 @@ import binascii
 import bisect
 import re
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -108,7 +109,7 @@ class Material:
     secrets: tuple[SecretInfo, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def __add__(self, other: "Material") -> "Material":
+    def __add__(self, other: Material) -> Material:
         return Material(
             origin=self.origin,
             certs=self.certs + other.certs,
@@ -533,7 +534,8 @@ def _objects(doc: Any) -> list[dict[str, Any]]:
 
 
 def _load_secret(obj: dict[str, Any], origin: str, password: bytes | None, depth: int) -> Material:
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    metadata = obj.get("metadata")
+    meta = metadata if isinstance(metadata, dict) else {}
     name = str(meta.get("name", "?"))
     namespace = str(meta.get("namespace", "default"))
     label = f"{origin}: Secret {namespace}/{name}"

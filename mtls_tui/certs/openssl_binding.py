@@ -94,7 +94,7 @@ def lib() -> ctypes.CDLL:
     very OpenSSL Python's ssl uses. An interpreter where that fails (no _ssl file, a static or
     other TLS library, symbols missing) raises OpenSSLUnavailable, a CannotRun: one line, exit 2."""
     try:
-        handle = ctypes.CDLL(ssl._ssl.__file__)
+        handle = ctypes.CDLL(ssl._ssl.__file__)  # type: ignore[attr-defined]
     except (AttributeError, OSError) as exc:
         raise OpenSSLUnavailable(f"cannot reach the OpenSSL that Python's ssl module uses ({exc})") from None
     for name, (restype, argtypes) in _SIGNATURES.items():
@@ -123,7 +123,7 @@ def _from_der(decoder: str, der: bytes, what: str) -> int:
     ossl = lib()
     buf = ctypes.create_string_buffer(der, len(der))
     cursor = c_void_p(ctypes.addressof(buf))
-    ptr = getattr(ossl, decoder)(None, ctypes.byref(cursor), len(der))
+    ptr: int | None = getattr(ossl, decoder)(None, ctypes.byref(cursor), len(der))
     if not ptr:
         ossl.ERR_clear_error()
         raise ValueError(f"OpenSSL could not parse this {what}")

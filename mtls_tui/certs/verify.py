@@ -13,8 +13,8 @@ root included, then needs a current CRL from its issuer. So do we.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding

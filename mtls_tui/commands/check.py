@@ -9,12 +9,12 @@ from mtls_tui.certs.load import Material
 from mtls_tui.commands import print_json, seconds
 from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.diagnose.reproduce import probe_target
+from mtls_tui.errors import CannotRun
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec, Severity
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.report.console import print_hosts, terminal_console
 from mtls_tui.report.data import hosts_dict
-from mtls_tui.errors import CannotRun
-from mtls_tui.sources.files import passphrase, read_input
+from mtls_tui.sources.files import passphrase, read_material
 from mtls_tui.sources.snapshot import load_snapshot
 
 
@@ -84,17 +84,11 @@ def print_report(snapshot: ClusterSnapshot, reports: list[HostReport], as_json: 
 def run(args: argparse.Namespace) -> int:
     client = None
     if args.cert:
-        item = read_input(args.cert, "cert", passphrase(args.passphrase))
-        if item.error:
-            raise item.error
-        client = item.material
+        client = read_material(args.cert, "cert", passphrase(args.passphrase))
         if not client.certs:
             raise CannotRun(f"--cert {args.cert} holds {client.describe()}, no certificate (the key goes with --key)")
         if args.key and not client.keys:  # the key's own file name goes into fixes (its bytes nowhere)
-            key = read_input(args.key, "key", passphrase(args.passphrase))
-            if key.error:
-                raise key.error
-            client = client + key.material
+            client = client + read_material(args.key, "key", passphrase(args.passphrase))
     snapshot = load_snapshot(manifests=args.manifests, context=args.context, namespace=args.namespace, kubeconfig=args.kubeconfig)
     reports = run_checks(
         snapshot, client=client, host=args.host, connect=args.connect, cert=args.cert, key=args.key,

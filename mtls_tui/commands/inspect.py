@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 from mtls_tui.commands import print_json
 from mtls_tui.diagnose.inspect import Input, InputRole, inspect_inputs
+from mtls_tui.errors import CannotRun
 from mtls_tui.report.console import print_inspect, terminal_console
 from mtls_tui.report.data import inspect_dict
-from mtls_tui.errors import CannotRun
 from mtls_tui.sources.files import passphrase, read_input
 
 

@@ -434,7 +434,8 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
             detail="curl and nginx-era OpenSSL clients fall back to the CN, but browsers, Go (kubectl, "
             "Prometheus) and Python's httpx/requests with hostname checks refuse a certificate without "
             "SAN. The seed's openssl commands make such a certificate.",
-            fix=reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"], cn=facts.subject_cn, dn=facts.subject),
+            fix=reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"],
+                                cn=facts.subject_cn, dn=facts.subject),
             subject=subject,
         ))
     if host:

@@ -9,6 +9,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
+from cryptography import x509
+
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import key_matches
 from mtls_tui.certs.load import Material, load_material
@@ -185,7 +187,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     return findings
 
 
-def match_cn_findings(match_cn: str, cert, where: "rules.Where", ingress: str) -> list[Finding]:
+def match_cn_findings(match_cn: str, cert: x509.Certificate, where: rules.Where, ingress: str) -> list[Finding]:
     """nginx.tmpl's server-level `if ($ssl_client_s_dn !~ "<match-cn>") { return 403 ... }`, offline:
     the whole subject DN as nginx prints it (RFC 2253), matched unanchored. nginx uses PCRE; RE2
     agrees on the patterns the controller lets through, in linear time."""
@@ -218,7 +220,7 @@ def host_report(
     findings = list(policy.findings)
     certs: list[SecretCert] = []
     uses: dict[str, list[str]] = {}
-    if policy.policy:
+    if policy.policy and policy.policy.secret:
         uses[policy.policy.secret] = ["ca.crt"]
     if policy.denied_secret:  # what the controller refused is what the user must see
         uses[policy.denied_secret] = ["ca.crt", "tls.crt", "tls.key"]

@@ -88,8 +88,9 @@ def _where(loaded: LoadedCert) -> rules.Where:
     return rules.Where(loaded.origin, rules.file_of(loaded.origin))
 
 
-def _first(inputs: list[Input], role: InputRole) -> Input | None:
-    return next((i for i in inputs if i.role == role and i.material is not None), None)
+def _first(inputs: list[Input], role: InputRole) -> Material | None:
+    """What the first input given as `role` holds, when it could be read."""
+    return next((i.material for i in inputs if i.role == role and i.material is not None), None)
 
 
 def inspect_inputs(
@@ -112,7 +113,7 @@ def inspect_inputs(
                                  detail=passphrase_detail(i.error) if isinstance(i.error, PassphraseNeeded) else None)
         for i in inputs if i.error
     ]
-    findings += [_wrong_kind(i) for i in inputs if i.material is not None and _wrong_kind(i)]
+    findings += [wrong for i in inputs if i.material is not None and (wrong := _wrong_kind(i, i.material))]
     findings += [_der_crl(i) for i in inputs if i.material is not None and DER_CRL_NOTE in i.material.notes]
     bundle = [cert_facts(c.cert) for i in inputs if i.role == "ca" and i.material for c in i.material.certs]  # who signs
     views: list[CertView] = []
@@ -138,11 +139,11 @@ def inspect_inputs(
 
     client = _first(inputs, "cert")
     verdict = None
-    if client is not None and client.material.certs:
-        leaf = client.material.certs[0]
+    if client is not None and client.certs:
+        leaf = client.certs[0]
         leaf_facts = facts_by_id[id(leaf)]
         key_input = _first(inputs, "key")
-        keys = (key_input.material.keys if key_input else ()) or client.material.keys
+        keys = (key_input.keys if key_input else ()) or client.keys
         if keys and not key_matches(leaf.cert, keys[0].key):
             findings.append(rules.key_mismatch_finding(leaf.origin, leaf_facts.subject, keys[0].origin, files.cert, rules.file_of(keys[0].origin)))
         refused = any(stored_secret(SecretObj(s.namespace, s.name, s.type, s.values)).error
@@ -150,7 +151,7 @@ def inspect_inputs(
         if ca_certs and not refused:  # a CA Secret the controller refuses answers 403 to everyone: no verdict to give
             crls = [crl for i in inputs if i.material and DER_CRL_NOTE not in i.material.notes
                     for crl in i.material.crls]  # as ssl_crl loads the Secret's ca.crl: PEM only
-            verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now, crls=crls)
+            verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.certs], verify_depth, at=now, crls=crls)
             ca_facts = [facts_by_id[id(c)] for c in ca_certs]
             files = rules.signing_files(replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now)),
                                         leaf_facts, ca_facts)
@@ -219,17 +220,17 @@ def _der_crl(item: Input) -> Finding:
     )
 
 
-def _wrong_kind(item: Input) -> Finding | None:
+def _wrong_kind(item: Input, material: Material) -> Finding | None:
     """A key given as --cert (or a certificate as --key): say so instead of judging nothing."""
     want = EXPECTED.get(item.role)
-    has = {"private key": item.material.keys, "CRL": item.material.crls}.get(want or "", item.material.certs)
+    has = {"private key": material.keys, "CRL": material.crls}.get(want or "", material.certs)
     if want is None or has:
         return None
     flag = "--" + item.role
-    holds = item.material.describe()
-    if want == "certificate" and item.material.keys:
+    holds = material.describe()
+    if want == "certificate" and material.keys:
         fix = f"mtls-tui inspect --cert CERTIFICATE --key {arg(item.name)}  # this file is the key; give the certificate with --cert"
-    elif want == "private key" and item.material.certs:
+    elif want == "private key" and material.certs:
         fix = f"mtls-tui inspect --cert {arg(item.name)} --key KEY  # this file is a certificate; give its key with --key"
     else:
         fix = None
@@ -288,5 +289,5 @@ def _cert_key_for(key: LoadedKey) -> str | None:
 def _server_chain(inputs: list[Input]) -> list[LoadedCert]:
     server = _first(inputs, "server-cert")
     if server is not None:
-        return list(server.material.certs)
+        return list(server.certs)
     return [c for c in _all_certs(inputs) if c.secret_key == "tls.crt"]

@@ -63,16 +63,23 @@ def failure_findings(result: ProbeResult) -> list[Finding]:
             "timeout": f"nc -vz {join(*result.connect_to.strip('[]').rsplit(':', 1))}  # a firewall or a wrong address drops the packets",
             "unreachable": "ip route get " + arg(result.connect_to.rsplit(":", 1)[0].strip("[]")),
         }
-        return [_finding(code="probe-connect-failed", severity=Severity.ERROR, title=f"cannot reach {result.connect_to}: {failure.kind}", detail=failure.message, fix=fixes[failure.kind], result=result)]
+        return [_finding(code="probe-connect-failed", severity=Severity.ERROR,
+                         title=f"cannot reach {result.connect_to}: {failure.kind}", detail=failure.message,
+                         fix=fixes[failure.kind], result=result)]
     if failure.kind.startswith("server-cert-"):
-        return [_finding(code=failure.kind, severity=Severity.ERROR, title=f"the server certificate was refused: {failure.message}", detail=failure.message, fix=f"openssl s_client -connect {arg(result.connect_to)} -servername {arg(result.host_header.split(':')[0])} -showcerts </dev/null"
+        return [_finding(code=failure.kind, severity=Severity.ERROR,
+                         title=f"the server certificate was refused: {failure.message}", detail=failure.message,
+                         fix=f"openssl s_client -connect {arg(result.connect_to)} -servername "
+                         f"{arg(result.host_header.split(':')[0])} -showcerts </dev/null"
                          "  # compare the chain's issuer with the CA given to --cacert", result=result)]
     fix = result.openssl
     if failure.kind == "not-tls":
         fix = f"curl -v {arg('http://' + result.connect_to + '/')}  # this port speaks plain HTTP: use the controller's HTTPS port"
     if failure.alert == "certificate_required":
         fix = result.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)  # asked in the handshake
-    return [_finding(code="probe-handshake-failed", severity=Severity.ERROR, title=f"TLS handshake with {result.connect_to} failed: {failure.kind}", detail=failure.message, fix=fix, result=result)]
+    return [_finding(code="probe-handshake-failed", severity=Severity.ERROR,
+                     title=f"TLS handshake with {result.connect_to} failed: {failure.kind}", detail=failure.message,
+                     fix=fix, result=result)]
 
 
 def server_findings(result: ProbeResult, host: str) -> list[Finding]:
@@ -138,7 +145,7 @@ def answer_findings(without: ProbeResult | None, with_cert: ProbeResult | None, 
 
 
 def _sni_differs(result: ProbeResult) -> bool:
-    return bool(result.sni) and result.sni.lower() != result.host_header.split(":")[0].lower()
+    return bool(result.sni and result.sni.lower() != result.host_header.split(":")[0].lower())
 
 
 def _misdirected_answer(result: ProbeResult) -> bool:

@@ -64,7 +64,8 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
             ))
         elif crl.last_update_utc > now:
             findings.append(Finding(
-                code="crl-not-yet-valid", severity=Severity.ERROR, title=f"the CRL of {issuer} in ca.crl is not valid before {crl.last_update_utc:%Y-%m-%d %H:%M} UTC",
+                code="crl-not-yet-valid", severity=Severity.ERROR,
+                title=f"the CRL of {issuer} in ca.crl is not valid before {crl.last_update_utc:%Y-%m-%d %H:%M} UTC",
                 detail=f"lastUpdate is in the future: a clock is wrong. nginx refuses every client certificate whose path "
                 f"runs through {issuer}: 'CRL is not yet valid'.",
                 fix=f"date -u  # compare; fix the clock, or issue the CRL again: {NEW_CRL} && {update}", subject=where,

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from mtls_tui.certs.hostnames import certificate_covers
 from mtls_tui.model import (
@@ -56,7 +57,7 @@ class ParsedAuthTls:
     """One Ingress's auth-tls annotations after the controller's parsing (`authtls.Parse`)."""
 
     ingress: IngressObj
-    policy_fields: dict = field(default_factory=dict)  # secret, verify_client, ...; empty: no mTLS
+    policy_fields: dict[str, Any] = field(default_factory=dict)  # MtlsPolicy's: secret, verify_client, ...; empty: no mTLS
     findings: tuple[Finding, ...] = ()
     dropped: bool = False  # a validation error: the controller ignores this Ingress entirely
     denial: str | None = None  # `AuthTLSError`: the host's server answers 403 to every request
@@ -149,7 +150,9 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
                    snapshot: ClusterSnapshot | None = None) -> ParsedAuthTls:
     """`authtls.Parse`, step by step and in its order: a denial returns before the later
     annotations are validated, so a denied Ingress is never dropped for them."""
-    get = lambda name: _normalized(ingress.annotation(PREFIX + name))  # noqa: E731
+    def get(name: str) -> str | None:
+        return _normalized(ingress.annotation(PREFIX + name))
+
     secret = get("auth-tls-secret")
     others = [k for k in AUTH_TLS_KEYS[1:] if get(k) is not None]
     findings: list[Finding] = []
@@ -201,7 +204,7 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
     if denial:
         return ParsedAuthTls(ingress, {}, tuple(findings), denial=denial, stored=stored)
 
-    fields: dict = {"secret": secret}
+    fields: dict[str, Any] = {"secret": secret}
     verify = get("auth-tls-verify-client")
     if verify is None:
         fields["verify_client"] = "on"
@@ -328,7 +331,7 @@ def _match_cn_why(value: str) -> str:
 # Annotations whose bad values fail validation (the Ingress is dropped), in the order
 # authtls.Parse reads them: the policy field, the parser (None: invalid), what a valid
 # value is, an example for the fix, and why a value fails.
-VALIDATED = {
+VALIDATED: dict[str, tuple[str, Callable[[str], object], str, str, str | Callable[[str], str]]] = {
     "auth-tls-error-page": ("error_page", _error_page, "a URL or @location", "https://example.com/mtls-error",
                             " (redirectRegex: no '?', '=' or '&')"),
     "auth-tls-pass-certificate-to-upstream": ("pass_certificate", GO_BOOLS.get, "a boolean", "true",
@@ -524,13 +527,14 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
     unseen += tls_unseen
     if tls_secret:
         findings += _secret_access(tls_secret, "TLS", tls_from or ingresses[0], snapshot)
-    if winner and policy is not None:
-        findings += _secret_access(policy.secret, "auth-tls", winner, snapshot)
+    auth_ref = policy.secret if policy is not None else None  # always set: a winner's fields name its Secret
+    if winner and auth_ref is not None:
+        findings += _secret_access(auth_ref, "auth-tls", winner, snapshot)
         if parsed[winner.ref].secret_unseen:
-            unseen.append(f"Secret {policy.secret}")
-            if not snapshot.complete and snapshot.secret_problem(policy.secret) is None:
-                findings.append(_not_in_manifests(policy.secret, winner))
-        secret = snapshot.secret(policy.secret)
+            unseen.append(f"Secret {auth_ref}")
+            if not snapshot.complete and snapshot.secret_problem(auth_ref) is None:
+                findings.append(_not_in_manifests(auth_ref, winner))
+        secret = snapshot.secret(auth_ref)
         if secret is not None and not client_checks:
             findings.append(_missing_ca(host, secret, winner))
     for ingress in served:
@@ -543,11 +547,11 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
     directives: tuple[str, ...] = ()
     if denial:
         directives = (f"# {comment(denial)}", "return 403;")
-    elif policy and client_checks:
+    elif policy and auth_ref is not None and client_checks:
         stored = parsed[winner.ref].stored if winner else None
         keypair = stored.keypair if stored else True
-        crl = crl_path(policy.secret) if stored is not None and stored.crl else None  # unseen: no CRL we know of
-        directives = tuple(server_directives(policy, secret_path(policy.secret, keypair), crl) + location_directives(policy))
+        crl = crl_path(auth_ref) if stored is not None and stored.crl else None  # unseen: no CRL we know of
+        directives = tuple(server_directives(policy, secret_path(auth_ref, keypair), crl) + location_directives(policy))
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
     return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives,
                       denial=denial, served=bool(served), client_checks=client_checks and not denial,
@@ -773,7 +777,7 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
     return findings
 
 
-def _conflict_fix(other: IngressObj, mine: dict, theirs: dict) -> str:
+def _conflict_fix(other: IngressObj, mine: dict[str, Any], theirs: dict[str, Any]) -> str:
     """One source of truth for the host. When the ignored Ingress names another CA, its clients
     keep working only if the winning Secret's ca.crt holds both CAs: bundle them first."""
     drop = (f"kubectl annotate ingress {ingress_words(other)} {PREFIX}auth-tls-secret- "

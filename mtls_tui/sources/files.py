@@ -14,7 +14,7 @@ import stat
 import sys
 import time
 
-from mtls_tui.certs.load import load_material
+from mtls_tui.certs.load import Material, load_material
 from mtls_tui.diagnose.inspect import Input, InputRole
 from mtls_tui.errors import CannotRun, InputError, PassphraseNeeded
 
@@ -122,6 +122,15 @@ def read_bytes(path: str, limit: int | None = MAX_BYTES) -> bytes:
 def passphrase(flag_value: str | None) -> bytes | None:
     value = flag_value if flag_value is not None else os.environ.get(PASS_ENV)
     return value.encode() if value is not None else None
+
+
+def read_material(path: str, role: InputRole, password: bytes | None) -> Material:
+    """`read_input` for a command that cannot go on without the file: what it could not read is raised."""
+    item = read_input(path, role, password)
+    if item.error is not None:
+        raise item.error
+    assert item.material is not None  # read_input gives one of them
+    return item.material
 
 
 def read_input(path: str, role: InputRole, password: bytes | None) -> Input:
