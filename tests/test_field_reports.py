@@ -779,7 +779,8 @@ def test_a8_verify_depth_zero_refuses_one_intermediate(field: Field, tmp_path: P
 
 def test_a4_client_must_send_its_intermediate(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/kubernetes/ingress-nginx/issues/5501
-    Cause: ca.crt needs only the root; "The certificate passed into the client should contain the client's certificate, plus any intermediate certificates" — it sent the leaf alone."""
+    Cause: ca.crt needs only the root; "The certificate passed into the client should contain the client's
+    certificate, plus any intermediate certificates" — it sent the leaf alone."""
     folder = field.folder(tmp_path, "a4")
     report = field.check(capsys, folder, "a4")
     top = first_error(report)
@@ -954,7 +955,8 @@ def test_c4_tls_crt_and_tls_key_do_not_match(field: Field, tmp_path: Path, capsy
 
 def test_d1_auth_tls_secret_in_another_namespace(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/kubernetes/ingress-nginx/issues/2375
-    Cause: the auth-tls Secret lives in another namespace (ingress/client-cert for an Ingress in coffee-system); workaround: keep it in the Ingress's namespace."""
+    Cause: the auth-tls Secret lives in another namespace (ingress/client-cert for an Ingress in coffee-system);
+    workaround: keep it in the Ingress's namespace."""
     folder = field.folder(tmp_path, "d1")
     report = field.check(capsys, folder, "d1")
     top = first_error(report)
@@ -1126,7 +1128,8 @@ def test_h1_no_client_certificate_is_a_400_by_design(field: Field, tmp_path: Pat
 
 def test_h2_proxy_in_front_without_authenticated_origin_pulls(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/EngineScript/EngineScript/issues/1
-    Cause: the proxy in front (Cloudflare) opens its own TLS connection to the origin and presents no client certificate: "Set Authenticated Origin Pulls to On"."""
+    Cause: the proxy in front (Cloudflare) opens its own TLS connection to the origin and presents no client
+    certificate: "Set Authenticated Origin Pulls to On"."""
     folder = field.folder(tmp_path, "h2")
     host = fqdn("h2")
     front, port = front_proxy(field.gateway, host, field.world.server, field.nginx_binary)

@@ -238,7 +238,8 @@ def run_table(gateway: Gateway | BuiltinGateway, lab: Lab) -> dict[str, Outcome]
             key_lines=tuple(key_line(r.body) for r in results),
             bodies=tuple(_normal(r.body) for r in results),
             headers=tuple(tuple(sorted((k, _normal(v)) for k, v in r.headers if k not in ("date", "server"))) for r in results),
-            tls=tuple((r.failure, r.fake_certificate, r.server_cert.subject if r.server_cert else None, r.tls_version, r.cipher, r.alpn, r.http_version) for r in results),
+            tls=tuple((r.failure, r.fake_certificate, r.server_cert.subject if r.server_cert else None, r.tls_version, r.cipher,
+                       r.alpn, r.http_version) for r in results),
             error_log=tuple(_error_message(line) for line in new_errors if _about_the_request(line)),
             access_log=tuple(_access_fields(line) for line in new_access),
         )

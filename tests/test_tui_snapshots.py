@@ -58,10 +58,14 @@ def recorded_probe() -> list[ProbeResult]:
 
 LOG_LINES = [
     '2026-06-01T11:59:58.100000000Z I0601 11:59:58.100000       7 controller.go:214] "Backend successfully reloaded"',
-    '2026-06-01T11:59:59.200000000Z 2026/06/01 11:59:59 [info] 31#31: *7 client sent no required SSL certificate while reading client request headers, client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"',
-    '2026-06-01T11:59:59.300000000Z 10.0.0.1 - - [01/Jun/2026:11:59:59 +0000] "GET / HTTP/1.1" 400 237 "-" "curl/8.5.0" 78 0.000 [default-meow-svc-80] [] - - - - 5a1b',
-    '2026-06-01T12:00:00.400000000Z E0601 12:00:00.400000       7 store.go:613] "Error obtaining X.509 certificate" err="secret default/other-certs contains no keypair or CA certificate" secretName="default/other-certs"',
-    '2026-06-01T12:00:00.500000000Z 10.0.0.1 - - [01/Jun/2026:12:00:00 +0000] "GET / HTTP/1.1" 200 400 "-" "mtls-tui/0.1.0 probe/0000-1" 154 0.002 [default-meow-svc-80] [] 10.1.2.3:8080 400 0.002 200 7c2d',
+    '2026-06-01T11:59:59.200000000Z 2026/06/01 11:59:59 [info] 31#31: *7 client sent no required SSL certificate '
+    'while reading client request headers, client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"',
+    '2026-06-01T11:59:59.300000000Z 10.0.0.1 - - [01/Jun/2026:11:59:59 +0000] "GET / HTTP/1.1" 400 237 "-" "curl/8.5.0" '
+    '78 0.000 [default-meow-svc-80] [] - - - - 5a1b',
+    '2026-06-01T12:00:00.400000000Z E0601 12:00:00.400000       7 store.go:613] "Error obtaining X.509 certificate" '
+    'err="secret default/other-certs contains no keypair or CA certificate" secretName="default/other-certs"',
+    '2026-06-01T12:00:00.500000000Z 10.0.0.1 - - [01/Jun/2026:12:00:00 +0000] "GET / HTTP/1.1" 200 400 "-" '
+    '"mtls-tui/0.1.0 probe/0000-1" 154 0.002 [default-meow-svc-80] [] 10.1.2.3:8080 400 0.002 200 7c2d',
 ]
 
 

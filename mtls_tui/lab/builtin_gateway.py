@@ -34,8 +34,17 @@ from OpenSSL import SSL
 from mtls_tui.certs.issue import issue_fake_certificate
 from mtls_tui.lab.builtin_http import Request, UpstreamLog, access_line, error_line, parse_head, response_head, unparsed
 from mtls_tui.lab.builtin_nginx import (
-    DEFAULT_SERVER, Answer, ClientTls, Connection, ServerBlock, ServerNames, answer, bad_request, client_tls,
-    framing_refusal, validate_host,
+    DEFAULT_SERVER,
+    Answer,
+    ClientTls,
+    Connection,
+    ServerBlock,
+    ServerNames,
+    answer,
+    bad_request,
+    client_tls,
+    framing_refusal,
+    validate_host,
 )
 from mtls_tui.lab.echo import EchoServer
 from mtls_tui.lab.gateway import GatewayHost
@@ -101,7 +110,7 @@ class _Reply:
     error: str | None = None
 
     @classmethod
-    def local(cls, outcome: Answer) -> "_Reply":
+    def local(cls, outcome: Answer) -> _Reply:
         return cls(outcome.status, reason(outcome.status), outcome.content_type, outcome.extra, outcome.body, error=outcome.error)
 
 
@@ -189,7 +198,7 @@ class BuiltinGateway:
         self._stopping = threading.Event()
         self._numbers = itertools.count(1)
 
-    def start(self) -> "BuiltinGateway":
+    def start(self) -> BuiltinGateway:
         try:
             self._names = ServerNames(self.hosts)
             self._build_contexts(self._names)
@@ -408,7 +417,7 @@ class BuiltinGateway:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
 
-    def __enter__(self) -> "BuiltinGateway":
+    def __enter__(self) -> BuiltinGateway:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

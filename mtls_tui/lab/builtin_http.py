@@ -43,7 +43,7 @@ class Request:
         rest = 2 + len(self.body) if self.complete else 0
         return len(self.line) + 2 + sum(self.header_sizes) + rest
 
-    def through_host(self) -> "Request":
+    def through_host(self) -> Request:
         """What nginx had read when ngx_http_process_host answered."""
         end = next((i + 1 for i, (key, _) in enumerate(self.headers) if key.lower() == "host"), len(self.headers))
         return replace(self, headers=self.headers[:end], header_sizes=self.header_sizes[:end], body=b"", complete=False)

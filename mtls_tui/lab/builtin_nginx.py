@@ -51,7 +51,7 @@ class ServerBlock:
     match_cn: object | None = None  # a compiled RE2 pattern
 
     @classmethod
-    def of(cls, host: GatewayHost) -> "ServerBlock":
+    def of(cls, host: GatewayHost) -> ServerBlock:
         """Parse what nginx parses at start; raises ValueError where nginx would refuse its configuration."""
         if not (host.policy.mtls and host.ca_pem) or host.denial:
             return cls(host)  # an AuthTLSError renders no client-certificate directives

@@ -29,8 +29,8 @@ from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
 from mtls_tui.lab.scenarios import SCENARIOS, Client
 from mtls_tui.model import MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
-from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.tui.session import Session
 
 CONTEXT = "mtls-lab"
@@ -62,7 +62,7 @@ def _klog(severity: str, source: str, message: str, **values: str) -> str:
 class _LogFeeder(threading.Thread):
     """Copies new nginx log lines into the controller pods' logs, round-robin."""
 
-    def __init__(self, lab: "Lab") -> None:
+    def __init__(self, lab: Lab) -> None:
         super().__init__(name="lab-logs", daemon=True)
         self.lab = lab
         self.stopping = threading.Event()
@@ -123,7 +123,7 @@ class Lab:
         self._gateway_lock = threading.Lock()
         self._served: list[dict] = []
 
-    def start(self) -> "Lab":
+    def start(self) -> Lab:
         reap()  # what a lab killed with SIGKILL left: its nginx and its private folders
         try:
             self.pki = write_seed_pki(self.folder, seed_pki(v3=self.v3))
@@ -237,7 +237,7 @@ class Lab:
             shutil.rmtree(self.private, ignore_errors=True)
             self.private = None
 
-    def __enter__(self) -> "Lab":
+    def __enter__(self) -> Lab:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

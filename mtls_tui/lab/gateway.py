@@ -111,7 +111,7 @@ class Gateway:
         self._echo: EchoServer | None = None
         self._nginx: Nginx | None = None
 
-    def start(self) -> "Gateway":
+    def start(self) -> Gateway:
         self._echo = EchoServer().start()
         echo_port = self._echo.port
         try:
@@ -147,7 +147,7 @@ class Gateway:
             self._echo.stop()
             self._echo = None
 
-    def __enter__(self) -> "Gateway":
+    def __enter__(self) -> Gateway:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -79,7 +79,7 @@ class Nginx:
         self.prefix: Path | None = None
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Nginx":
+    def start(self) -> Nginx:
         self.prefix = private_folder("mtls-tui-nginx-")
         (self.prefix / "tmp").mkdir()
         (self.prefix / "logs").mkdir()  # nginx's default access log, where a body sets none
@@ -104,7 +104,7 @@ class Nginx:
         assert self.process is not None and self.prefix is not None
         stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
         log = (self.prefix / "error.log").read_text(errors="replace") if (self.prefix / "error.log").exists() else ""
-        lines = [l for l in (stderr + log).splitlines() if "[emerg]" in l or "[alert]" in l] or (stderr + log).splitlines()
+        lines = [line for line in (stderr + log).splitlines() if "[emerg]" in line or "[alert]" in line] or (stderr + log).splitlines()
         return lines[-1].strip() if lines else "no message"
 
     def error_log(self) -> str:
@@ -126,7 +126,7 @@ class Nginx:
             shutil.rmtree(self.prefix, ignore_errors=True)
             self.prefix = None
 
-    def __enter__(self) -> "Nginx":
+    def __enter__(self) -> Nginx:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

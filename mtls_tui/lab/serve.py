@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from textual_serve.server import Server
 
-from mtls_tui.lab.environment import Lab
 from mtls_tui.errors import CannotRun
+from mtls_tui.lab.environment import Lab
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.session import Session
 

@@ -14,9 +14,10 @@ import queue
 import re
 import secrets
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -49,7 +50,7 @@ def while_running(handler: Handler) -> Handler:
     missing pane."""
 
     @functools.wraps(handler)
-    def guarded(app: "MtlsApp", *args, **kwargs) -> Any:
+    def guarded(app: MtlsApp, *args, **kwargs) -> Any:
         return handler(app, *args, **kwargs) if app.is_running else None
 
     return guarded  # type: ignore[return-value]
@@ -144,8 +145,7 @@ class MtlsApp(App[None]):
 
     @work(thread=True, exclusive=True, group="cluster")
     def load_cluster(self) -> None:
-        from mtls_tui.errors import InputError
-        from mtls_tui.errors import CannotRun
+        from mtls_tui.errors import CannotRun, InputError
         from mtls_tui.tui.session import reports_for
 
         worker = get_current_worker()
@@ -258,8 +258,7 @@ class MtlsApp(App[None]):
     def _probe_and_post(self, host: str, spec) -> bool:
         """Run one probe in this worker thread (its own event loop, so the screen's work does
         not show in the timings) and post the outcome; False when it could not run."""
-        from mtls_tui.errors import InputError
-        from mtls_tui.errors import CannotRun
+        from mtls_tui.errors import CannotRun, InputError
         from mtls_tui.sources.probe import run_probe
 
         try:
@@ -410,8 +409,7 @@ class MtlsApp(App[None]):
     @work(thread=True, exclusive=True, group="open")
     def open_client(self, path: str) -> None:
         """Read the file before it replaces the client certificate: a key or a typo keeps the old one."""
-        from mtls_tui.errors import InputError
-        from mtls_tui.errors import CannotRun
+        from mtls_tui.errors import CannotRun, InputError
 
         trial = replace(self.session, cert=path, key=None)
         try:

@@ -3,14 +3,14 @@ the user's client certificate. Its methods block; the app calls them in workers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
 
 from mtls_tui.certs.load import Material, load_material
-from mtls_tui.errors import InputError
 from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.diagnose.reproduce import probe_target
+from mtls_tui.errors import InputError
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
 from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
 from mtls_tui.sources.files import passphrase, read_bytes

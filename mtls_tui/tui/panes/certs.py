@@ -12,6 +12,7 @@ from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.model import ROLE_TITLES, CertFacts, Finding
 
+
 def _facts_lines(facts: CertFacts, now: datetime) -> list[str]:
     left = (facts.not_after - now).days
     sans = ", ".join(facts.sans.dns + facts.sans.ip) or "none"
