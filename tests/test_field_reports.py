@@ -38,7 +38,7 @@ from mtls_tui.lab.nginx import Nginx, NginxError, free_port
 from mtls_tui.lab.objects import controller_objects, meow_ingress, namespace
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import MtlsPolicy, ProbeSpec
-from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT
+from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT, PLAIN_HTTP
 from mtls_tui.sources.probe import run_probe
 from tests.conftest import require
 
@@ -1160,7 +1160,7 @@ def test_k2_load_balancer_tls_listener_sends_plain_http_to_the_https_port(field:
         _, report = cli_json(capsys, "probe", f"https://{host}:{port}/", "--resolve", f"{host}:{port}:127.0.0.1", "-k",
                              "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
     answer = report["results"][1]
-    assert answer["status"] == 400 and "The plain HTTP request was sent to HTTPS port" in answer["body"]
+    assert answer["status"] == 400 and PLAIN_HTTP in answer["body"]
     top = first_error(report)
     assert top is not None and top["code"] == "probe-cert-not-forwarded", report["findings"]
 

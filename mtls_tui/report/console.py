@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.hosts import HostReport, HostState
 from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.safe_text import one_line
@@ -213,8 +213,8 @@ def print_probe(console: Console, results: list[ProbeResult], findings: list[Fin
         console.print()
 
 
-STATE_STYLE = {"works": ("WORKS", "bold green"), "broken": ("BROKEN", "bold red"),
-               "not enforced": ("NOT ENFORCED", "bold magenta"), "unverified": ("UNVERIFIED", "bold yellow")}
+STATE_STYLE: dict[HostState, tuple[str, str]] = {"works": ("WORKS", "bold green"), "broken": ("BROKEN", "bold red"),
+                                              "not enforced": ("NOT ENFORCED", "bold magenta"), "unverified": ("UNVERIFIED", "bold yellow")}
 
 
 def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostReport]) -> None:
