@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO := demo
 
-.PHONY: system demo test bench screenshots clean
+.PHONY: system demo test lint bench screenshots clean
 
 $(BIN)/mtls-tui: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ demo: system $(BIN)/mtls-tui
 
 test: system $(BIN)/mtls-tui
 	$(BIN)/python -m pytest -q
+
+# ruff's rules and mypy (strict on the pure core), as pyproject.toml configures them.
+lint: $(BIN)/mtls-tui
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(BIN)/mtls-tui
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.objects import controller_objects, meow_ingress, namespace
-from mtls_tui.lab.pki import seed_pki, secret_manifest
+from mtls_tui.lab.pki import secret_manifest, seed_pki
 from mtls_tui.sources.kube import KubeSource
 
 INGRESSES, NAMESPACES, RUNS = 5000, 200, 3

@@ -89,7 +89,8 @@ async def keypress_latency(app, pilot, lab) -> tuple[list[float], int]:
     fed = [0]
 
     def feed() -> None:
-        line = '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" 200 512 "-" "curl/8.5.0" 39 0.001 [default-meow-svc-80] [] 10.1.2.3:8080 512 0.001 200 3f1c1b9e'
+        line = ('10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" 200 512 "-" "curl/8.5.0" 39 0.001 '
+                '[default-meow-svc-80] [] 10.1.2.3:8080 512 0.001 200 3f1c1b9e')
         pods = lab._controller_pods()
         logs = [lab.cluster.pod_log("ingress-nginx", p, "controller") for p in pods]
         while not stop.is_set():

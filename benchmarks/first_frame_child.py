@@ -6,8 +6,8 @@ START = time.perf_counter()
 
 import sys  # noqa: E402
 
-from mtls_tui.tui.app import MtlsApp  # noqa: E402
 from mtls_tui.service.session import Session  # noqa: E402
+from mtls_tui.tui.app import MtlsApp  # noqa: E402
 
 
 class FirstFrame(MtlsApp):

@@ -12,8 +12,7 @@ import warnings
 
 from mtls_tui import __version__
 from mtls_tui.commands import check, inspect, lab, logs, pki, probe
-from mtls_tui.errors import InputError
-from mtls_tui.errors import CannotRun
+from mtls_tui.errors import CannotRun, InputError
 
 
 def build_parser() -> argparse.ArgumentParser:

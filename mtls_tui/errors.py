@@ -29,6 +29,11 @@ class CannotRun(MtlsTuiError):
     one line on stderr."""
 
 
+class OpenSSLUnavailable(CannotRun):
+    """Python's ssl module is not linked with an OpenSSL that has the symbols nginx's verdict
+    needs (certs/openssl_binding.py): without them there is no verdict to give."""
+
+
 class InputError(MtlsTuiError):
     """Input it cannot use: `where` is the file, key or line, `problem` what is wrong there."""
 

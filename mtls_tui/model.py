@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal, get_args
 
 from mtls_tui.safe_text import multi_line, one_line
 
@@ -31,9 +31,10 @@ class Severity(str, enum.Enum):
 FIX_PROGRAMS = frozenset({"kubectl", "openssl", "curl", "mtls-tui", "getent", "nc", "ip", "printf", "cat", "base64", "diff", "date"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Finding:
-    """One diagnosis. `code` is a stable public identifier (see DESIGN.md)."""
+    """One diagnosis. `code` is a stable public identifier (see DESIGN.md). Keyword-only:
+    five of its fields are strings, and a title passed where the detail belongs would not fail."""
 
     code: str
     severity: Severity
@@ -67,6 +68,27 @@ class Finding:
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Errors first; the order of rules is kept within a severity."""
     return sorted(findings, key=lambda f: f.severity.rank)
+
+
+def unique_findings(findings: list[Finding]) -> list[Finding]:
+    """The first of each finding that says the same thing about the same subject (code, title,
+    subject): two rules, or two probe attempts, that reach one conclusion show it once."""
+    seen: set[tuple[str, str, str]] = set()
+    out = []
+    for finding in findings:
+        key = (finding.code, finding.title, finding.subject)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
+# What a certificate is to the verdict: a CA of the bundle, the leaf a server or client presents,
+# an intermediate between them, or (a file given without saying) just a certificate.
+CertRole = Literal["ca", "server", "client", "intermediate", "certificate"]
+ROLE_TITLES: dict[CertRole, str] = {
+    "ca": "CA", "server": "server", "client": "client", "intermediate": "intermediate", "certificate": "certificate",
+}
 
 
 @dataclass(frozen=True)
@@ -166,7 +188,9 @@ class ChainVerdict:
     intermediates_used: int | None = None
 
 
-VERIFY_MODES = ("on", "off", "optional", "optional_no_ca")
+# auth-tls-verify-client, as ingress-nginx accepts it (case-sensitive) and nginx's ssl_verify_client takes it.
+VerifyMode = Literal["on", "off", "optional", "optional_no_ca"]
+VERIFY_MODES: tuple[VerifyMode, ...] = get_args(VerifyMode)
 
 
 @dataclass(frozen=True)
@@ -179,7 +203,7 @@ class MtlsPolicy:
 
     host: str
     secret: str | None = None  # `namespace/name` of the auth-tls Secret; None: no client certificates asked
-    verify_client: str = "on"
+    verify_client: VerifyMode = "on"
     verify_depth: int = 1
     error_page: str | None = None
     pass_certificate: bool = False
@@ -200,12 +224,19 @@ class ProbeTimings:
     total: float | None = None
 
 
+# Why a probe got no HTTP answer. The two `server-cert-` kinds are finding codes too: the probe
+# refused the server as curl would.
+ProbeFailureKind = Literal[
+    "dns", "refused", "timeout", "unreachable", "tls-alert", "tls-error", "closed", "not-tls",
+    "server-cert-untrusted", "server-cert-hostname-mismatch",
+]
+
+
 @dataclass(frozen=True)
 class ProbeFailure:
-    """Why no HTTP answer came. `kind`: dns, refused, timeout, unreachable, tls-alert,
-    tls-error, closed, not-tls, server-cert-untrusted, server-cert-hostname-mismatch, local."""
+    """Why no HTTP answer came; `alert` names the TLS alert for `tls-alert`."""
 
-    kind: str
+    kind: ProbeFailureKind
     message: str
     alert: str | None = None
 
@@ -236,7 +267,8 @@ class ProbeResult:
     body_truncated: bool = False
     echo: tuple[tuple[str, str], ...] = ()
     failure: ProbeFailure | None = None
-    server_verify_error: str | None = None
+    server_verify_error: str | None = None  # why curl would refuse the server; the answer is from a retry as -k
+    server_verify_kind: ProbeFailureKind | None = None  # server-cert-untrusted or server-cert-hostname-mismatch
     cert_requested: bool | None = None  # the server sent a CertificateRequest; None: not seen (no handshake)
     acceptable_cas: tuple[str, ...] = ()  # the CA names in it (RFC 2253), as nginx takes them from ssl_client_certificate
     curl: str = ""

@@ -107,6 +107,25 @@ def test_kubeconfig_bad_client_data(tmp_path: Path, field: str) -> None:
         one_line(run(tmp_path, *command, "--kubeconfig", "k.yaml"), f"kubeconfig k.yaml:{line}:", field, "user u", "not valid base64")
 
 
+@pytest.mark.parametrize("value", [
+    "!!!notbase64",
+    "aGVsbG8",  # one padding character short
+    "aGVs bG8=",  # a space: what YAML makes of a plain scalar's line break
+])
+def test_secret_data_the_api_server_refuses(tmp_path: Path, value: str) -> None:
+    """The API server refuses such a Secret (illegal base64 data), so no verdict on it is true
+    (secret_data.py): `check` stops with the key named; `inspect` reports the file unreadable."""
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default"},
+              "data": {"ca.crt": value}}
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(secret))
+    words = ("Secret default/s, key ca.crt", "not valid base64", "the API server refuses")
+    one_line(run(tmp_path, "check", "--no-probe", "--manifests", "s.yaml"), *words)
+    inspected = run(tmp_path, "inspect", "s.yaml", "--json")
+    [finding] = json.loads(inspected.stdout)["findings"]
+    assert inspected.returncode == 1 and finding["code"] == "input-unreadable"
+    assert all(word in finding["title"] for word in words)
+
+
 # --- 4. folders that are files or cannot be made ----------------------------------------------------------
 
 
@@ -188,3 +207,23 @@ def test_inspect_with_the_passphrase_reads_the_key(protected: Path) -> None:
     out = run(protected, "inspect", "--key", "enc.key", "--pass", "secret", "--json")
     assert out.returncode == 0, out.stdout
     assert not [f for f in json.loads(out.stdout)["findings"] if f["code"] == "input-unreadable"]
+
+
+# --- 8. a Python whose ssl module gives no way to OpenSSL's verifier ----------------------------------------
+
+
+@pytest.mark.parametrize("breakage", [
+    # an OpenSSL without one of the functions nginx's verdict calls
+    "import mtls_tui.certs.openssl_binding as ob; ob._SIGNATURES['X509_no_such_function'] = (None, [])",
+    # no _ssl file to open (a static build, another TLS library)
+    "import ctypes\ndef refuse(*args, **kwargs): raise OSError('cannot open shared object file')\nctypes.CDLL = refuse",
+])
+def test_python_without_the_openssl_symbols(tmp_path: Path, pki: SeedPki, breakage: str) -> None:
+    """certs/openssl_binding.py reaches libssl through `ssl._ssl`: where that fails the verdict
+    cannot be given, and the command says so in one line (CannotRun), without a traceback."""
+    (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())
+    (tmp_path / "client.crt").write_bytes(pki.client.cert_pem())
+    script = f"{breakage}\nimport sys\nfrom mtls_tui.cli import main\nsys.exit(main(['inspect', '--ca', 'ca.crt', '--cert', 'client.crt']))\n"
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL, timeout=60)
+    one_line(out, "mtls-tui inspect:", "OpenSSL")

@@ -57,7 +57,8 @@ def test_chain_too_deep_names_the_depth_to_set(root: Issued) -> None:
     finding = found["chain-too-deep"]
     assert "needs verify depth 2" in finding.title and "auth-tls-verify-depth=2" in finding.fix
     assert "client-cert-untrusted" not in found
-    assert "client-cert-accepted" in run(Input("ca.crt", "ca", material("ca.crt", root)), Input("deep.pem", "cert", material("deep.pem", leaf, i2, i1)), depth=2)
+    assert "client-cert-accepted" in run(Input("ca.crt", "ca", material("ca.crt", root)),
+                                         Input("deep.pem", "cert", material("deep.pem", leaf, i2, i1)), depth=2)
 
 
 def test_missing_intermediate_is_untrusted_with_a_chain_fix(root: Issued) -> None:

@@ -57,6 +57,25 @@ def test_seed_manifests_only_the_removed_api(seed_dir: Path, tmp_path: Path, cap
     assert "ssl_verify_depth 1;" in host["directives"]
 
 
+def test_secret_data_broken_over_lines(seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Base64 in a block scalar, 76 characters a line (`base64` and editors write it so): the API
+    server skips the line breaks, and so does the verdict, for check and inspect alike."""
+    secret = seed_secret(seed_dir)
+    lines = "".join(f"    {key}: |\n" + "".join(f"      {line}\n" for line in
+                    base64.encodebytes(base64.b64decode(value)).decode().splitlines())
+                    for key, value in secret["data"].items())
+    (tmp_path / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: my-certs, namespace: default}\n"
+                                          "type: Opaque\ndata:\n" + lines)
+    (tmp_path / "ingress.yaml").write_text(SEED_INGRESS)
+    code = main(["check", "--manifests", str(tmp_path), "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert [f["code"] for f in report["findings"] if f["severity"] == "error"] == ["ingress-api-removed"] and code == 1
+    assert {c["secret_key"] for c in report["hosts"][0]["certificates"]} == {"ca.crt", "tls.crt"}
+    main(["inspect", str(tmp_path / "secret.yaml"), "--json"])
+    inspected = json.loads(capsys.readouterr().out)
+    assert {k["name"]: k["size"] for k in inspected["secrets"][0]["keys"]}["ca.crt"] == len((seed_dir / "ca.crt").read_bytes())
+
+
 def test_bad_manifest_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("kind: Ingress\nmetadata: {name: [unclosed\n")
     out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path / "broken.yaml")], capture_output=True, text=True)

@@ -28,9 +28,10 @@ from the controller makes nginx answer differently, and the case fails.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding

@@ -38,6 +38,7 @@ from mtls_tui.lab.nginx import Nginx, NginxError, free_port
 from mtls_tui.lab.objects import controller_objects, meow_ingress, namespace
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import MtlsPolicy, ProbeSpec
+from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT, PLAIN_HTTP
 from mtls_tui.sources.probe import run_probe
 from tests.conftest import require
 
@@ -46,8 +47,6 @@ pytestmark = [pytest.mark.nginx, pytest.mark.openssl_cli]
 P = "nginx.ingress.kubernetes.io/"
 DOMAIN = "field.test"
 NOW = datetime.now(timezone.utc)
-NO_CERT = "No required SSL certificate was sent"
-BAD_CERT = "The SSL certificate error"
 
 
 def fqdn(name: str) -> str:
@@ -732,7 +731,7 @@ def test_a1_default_verify_depth_refuses_intermediate_signed_clients(field: Fiel
     assert top["code"] == "chain-too-deep" and "needs verify depth 2" in top["title"]
     assert report["state"] == "broken" and report["exit"] == 1
     answer = attempt(report, True)
-    assert answer["status"] == 400 and BAD_CERT in answer["body"]
+    assert answer["status"] == 400 and CERT_ERROR in answer["body"]
     assert any("(20:unable to get local issuer certificate)" in line for line in field.nginx_log(fqdn("a1")))
 
     fixed = field.fix_objects(top["fix"], folder, field.cases["a1"].objects)
@@ -753,7 +752,7 @@ def test_a2_plain_nginx_default_depth_with_two_intermediates(field: Field, tmp_p
     assert report["client_verdict"]["accepted"] is False and report["client_verdict"]["intermediates_used"] == 2
     assert "auth-tls-verify-depth=2" in top["fix"]
     refused = probe(field.gateway, fqdn("a2"), folder, "leaf_chain.crt", "leaf.key")
-    assert refused[1].status == 400 and BAD_CERT in refused[1].body
+    assert refused[1].status == 400 and CERT_ERROR in refused[1].body
     # the fix, in plain nginx: ssl_verify_depth 2
     code, after = cli_json(capsys, "inspect", "--ca", str(folder / "root.crt"), "--cert", str(folder / "leaf_chain.crt"),
                            "--key", str(folder / "leaf.key"), "--verify-depth", "2")
@@ -771,7 +770,7 @@ def test_a8_verify_depth_zero_refuses_one_intermediate(field: Field, tmp_path: P
     top = first_error(report)
     assert code == 1 and top["code"] == "chain-too-deep" and "needs verify depth 1" in top["title"]
     refused = probe(field.gateway, fqdn("a8"), folder, "leaf1_chain.crt", "leaf1.key")[1]
-    assert refused.status == 400 and BAD_CERT in refused.body
+    assert refused.status == 400 and CERT_ERROR in refused.body
     assert any("(20:unable to get local issuer certificate)" in line for line in field.nginx_log(fqdn("a8")))
     # the fix: a larger depth (1 suffices with OpenSSL >= 1.1)
     answer = probe(field.gateway, fqdn("a8-depth1"), folder, "leaf1_chain.crt", "leaf1.key")[1]
@@ -780,7 +779,8 @@ def test_a8_verify_depth_zero_refuses_one_intermediate(field: Field, tmp_path: P
 
 def test_a4_client_must_send_its_intermediate(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/kubernetes/ingress-nginx/issues/5501
-    Cause: ca.crt needs only the root; "The certificate passed into the client should contain the client's certificate, plus any intermediate certificates" — it sent the leaf alone."""
+    Cause: ca.crt needs only the root; "The certificate passed into the client should contain the client's
+    certificate, plus any intermediate certificates" — it sent the leaf alone."""
     folder = field.folder(tmp_path, "a4")
     report = field.check(capsys, folder, "a4")
     top = first_error(report)
@@ -845,7 +845,7 @@ def test_b1_client_certificate_not_issued_by_the_trusted_ca(field: Field, tmp_pa
     assert top["code"] == "client-cert-untrusted" and report["state"] == "broken"
     assert any("(18:self-signed certificate)" in e for e in top["evidence"])
     answer = attempt(report, True)
-    assert answer["status"] == 400 and BAD_CERT in answer["body"]
+    assert answer["status"] == 400 and CERT_ERROR in answer["body"]
     assert any("(18:self-signed certificate)" in line for line in field.nginx_log(fqdn("b1")))
 
 
@@ -955,7 +955,8 @@ def test_c4_tls_crt_and_tls_key_do_not_match(field: Field, tmp_path: Path, capsy
 
 def test_d1_auth_tls_secret_in_another_namespace(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/kubernetes/ingress-nginx/issues/2375
-    Cause: the auth-tls Secret lives in another namespace (ingress/client-cert for an Ingress in coffee-system); workaround: keep it in the Ingress's namespace."""
+    Cause: the auth-tls Secret lives in another namespace (ingress/client-cert for an Ingress in coffee-system);
+    workaround: keep it in the Ingress's namespace."""
     folder = field.folder(tmp_path, "d1")
     report = field.check(capsys, folder, "d1")
     top = first_error(report)
@@ -1079,7 +1080,7 @@ def test_g2_second_ingress_on_the_host_with_another_ca(field: Field, tmp_path: P
     assert top["code"] == "mtls-host-conflict" and "default/g2-qa" in top["title"]
     assert report["mtls_from"] == "default/g2-prod" and report["state"] == "broken"  # the first Ingress wins
     answer = attempt(report, True)
-    assert answer["status"] == 400 and BAD_CERT in answer["body"]
+    assert answer["status"] == 400 and CERT_ERROR in answer["body"]
     prod = probe(field.gateway, fqdn("g2"), folder, "prod.crt", "prod.key")[1]
     assert prod.status == 200 and prod.echoed("ssl-client-verify") == "SUCCESS"
 
@@ -1127,7 +1128,8 @@ def test_h1_no_client_certificate_is_a_400_by_design(field: Field, tmp_path: Pat
 
 def test_h2_proxy_in_front_without_authenticated_origin_pulls(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/EngineScript/EngineScript/issues/1
-    Cause: the proxy in front (Cloudflare) opens its own TLS connection to the origin and presents no client certificate: "Set Authenticated Origin Pulls to On"."""
+    Cause: the proxy in front (Cloudflare) opens its own TLS connection to the origin and presents no client
+    certificate: "Set Authenticated Origin Pulls to On"."""
     folder = field.folder(tmp_path, "h2")
     host = fqdn("h2")
     front, port = front_proxy(field.gateway, host, field.world.server, field.nginx_binary)
@@ -1158,7 +1160,7 @@ def test_k2_load_balancer_tls_listener_sends_plain_http_to_the_https_port(field:
         _, report = cli_json(capsys, "probe", f"https://{host}:{port}/", "--resolve", f"{host}:{port}:127.0.0.1", "-k",
                              "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
     answer = report["results"][1]
-    assert answer["status"] == 400 and "The plain HTTP request was sent to HTTPS port" in answer["body"]
+    assert answer["status"] == 400 and PLAIN_HTTP in answer["body"]
     top = first_error(report)
     assert top is not None and top["code"] == "probe-cert-not-forwarded", report["findings"]
 
@@ -1189,7 +1191,7 @@ def test_i2_expired_certificate_refused_even_with_optional_no_ca(field: Field, t
     top = first_error(report)
     assert top["code"] == "cert-expired" and report["state"] != "works"
     answer = attempt(report, True)
-    assert answer["status"] == 400 and BAD_CERT in answer["body"]
+    assert answer["status"] == 400 and CERT_ERROR in answer["body"]
     assert any("(10:certificate has expired)" in line for line in field.nginx_log(fqdn("i2")))
 
     sh(folder, top["fix"])

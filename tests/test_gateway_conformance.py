@@ -22,11 +22,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, issue_intermediate, issue_leaf, new_key
-from mtls_tui.diagnose.probe import BAD_CERT_BODY, CN_BODY, NO_CERT_BODY, probe_findings
+from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.lab.builtin_gateway import BuiltinGateway
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import MtlsPolicy, ProbeResult, ProbeSpec
+from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT
 from mtls_tui.sources.probe import run_probe
 
 SECRET = "default/my-certs"
@@ -172,7 +173,7 @@ class Outcome:
 
 
 def key_line(body: str) -> str:
-    for marker in (NO_CERT_BODY, BAD_CERT_BODY, CN_BODY):
+    for marker in (NO_CERT, CERT_ERROR, CN_REFUSED):
         if marker in body:
             return marker
     title = re.search(r"<title>(.*?)</title>", body)
@@ -237,7 +238,8 @@ def run_table(gateway: Gateway | BuiltinGateway, lab: Lab) -> dict[str, Outcome]
             key_lines=tuple(key_line(r.body) for r in results),
             bodies=tuple(_normal(r.body) for r in results),
             headers=tuple(tuple(sorted((k, _normal(v)) for k, v in r.headers if k not in ("date", "server"))) for r in results),
-            tls=tuple((r.failure, r.fake_certificate, r.server_cert.subject if r.server_cert else None, r.tls_version, r.cipher, r.alpn, r.http_version) for r in results),
+            tls=tuple((r.failure, r.fake_certificate, r.server_cert.subject if r.server_cert else None, r.tls_version, r.cipher,
+                       r.alpn, r.http_version) for r in results),
             error_log=tuple(_error_message(line) for line in new_errors if _about_the_request(line)),
             access_log=tuple(_access_fields(line) for line in new_access),
         )
@@ -266,7 +268,7 @@ def test_the_table(gateway: str, request: pytest.FixtureRequest) -> None:
             assert outcome.statuses == case.statuses, case.name
         assert case.codes <= set(outcome.codes), case.name
     assert outcomes["sni-host-disagree"].statuses[1] in (400, 421)  # nginx 1.22 with SNI set: 421
-    assert outcomes["other-ca"].key_lines[1] == BAD_CERT_BODY
+    assert outcomes["other-ca"].key_lines[1] == CERT_ERROR
     assert outcomes["secret-only"].echoed[1][1] == ("ssl-client-subject-dn", "CN=Fern")
     assert dict(outcomes["pass-certificate"].echoed[1])["ssl-client-cert"].startswith("-----BEGIN%20CERTIFICATE-----%0A")
     assert dict(outcomes["optional-no-ca"].echoed[1])["ssl-client-verify"].startswith("FAILED:")

@@ -16,8 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -175,7 +175,7 @@ def test_content_length_and_chunked_together_get_a_400(cluster: LabCluster, iden
 
 def test_a_chunked_body_is_read(cluster: LabCluster, identity: tuple[str, str]) -> None:
     obj = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "chunked"}, "data": {"a": "b"}}).encode()
-    head = "POST {} HTTP/1.1\nHost: x\nContent-Type: application/json\nTransfer-Encoding: chunked\n".format(CONFIGMAPS)
+    head = f"POST {CONFIGMAPS} HTTP/1.1\nHost: x\nContent-Type: application/json\nTransfer-Encoding: chunked\n"
     body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(obj), obj)
     status, stored = exchange(cluster, identity, head, body)
     assert status == 201 and stored["metadata"]["name"] == "chunked"

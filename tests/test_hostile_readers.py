@@ -277,7 +277,7 @@ def with_rounds(der: bytes, rounds: int) -> bytes:
     count = rounds.to_bytes((rounds.bit_length() + 8) // 8, "big")
 
     def patch(items: list) -> None:
-        for before, item in zip([None, *items], items):
+        for before, item in zip([None, *items], items, strict=False):  # each item with the one before it
             if item[0] == 0x02 and before is not None and before[0] == 0x04:
                 item[1] = count
             if item[0] & 0x20:

@@ -78,13 +78,15 @@ def test_unauthorized_is_one_line(tmp_path: Path, cluster) -> None:
     del config["users"][0]["user"]["client-certificate-data"]
     del config["users"][0]["user"]["client-key-data"]
     (tmp_path / "anonymous").write_text(yaml.safe_dump(config))
-    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", str(tmp_path / "anonymous"), "--no-probe"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", str(tmp_path / "anonymous"), "--no-probe"],
+                         capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Unauthorized" in out.stderr, out.stderr
 
 
 def test_unknown_context_is_one_line(cluster) -> None:
     _, kubeconfig = cluster
-    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", kubeconfig, "--context", "nope"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", kubeconfig, "--context", "nope"],
+                         capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "contexts: mtls-lab" in out.stderr and "Traceback" not in out.stderr
 
 

@@ -138,7 +138,9 @@ def test_pki_refuses_to_replace_a_ca(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    run = lambda *extra: subprocess.run([sys.executable, "-m", "mtls_tui", "pki", str(tmp_path), *extra], capture_output=True, text=True)
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "mtls_tui", "pki", str(tmp_path), *extra], capture_output=True, text=True)
+
     assert run().returncode == 0
     key = (tmp_path / "ca.key").read_bytes()
     again = run()

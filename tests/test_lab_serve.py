@@ -12,15 +12,15 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import aiohttp
 import pytest
 
-from mtls_tui.lab.nginx import free_port, wait_for_port
 from mtls_tui.lab.attached import AttachedLab
+from mtls_tui.lab.nginx import free_port, wait_for_port
 
 SESSION_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0

@@ -94,12 +94,13 @@ def test_stop_returns_within_a_second(following) -> None:
 
 
 def test_probe_is_tied_to_its_access_log_line(tmp_path: Path, nginx_binary: str) -> None:
+    from dataclasses import replace
+
     from mtls_tui.lab.environment import Lab
     from mtls_tui.logs.classify import probe_id
     from mtls_tui.policy.ingress_nginx import host_policies
     from mtls_tui.sources.probe import run_probe
     from mtls_tui.sources.snapshot import source_for
-    from dataclasses import replace
 
     with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
         session = lab.session()
@@ -129,8 +130,10 @@ def test_logs_command_marks_mtls_lines(pki: SeedPki, tmp_path: Path) -> None:
         log.append(klog(1))
         log.append('2026/11/28 21:45:34 [info] 31#31: *5 client SSL certificate verify error: (20:unable to get local issuer certificate) '
                    'while reading client request headers, client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"')
-        run = lambda *extra: subprocess.run([sys.executable, "-m", "mtls_tui", "logs", "--kubeconfig", kubeconfig, *extra],
-                                            capture_output=True, text=True, timeout=60, env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"})
+        def run(*extra: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run([sys.executable, "-m", "mtls_tui", "logs", "--kubeconfig", kubeconfig, *extra],
+                                  capture_output=True, text=True, timeout=60, env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"})
+
         out = run()
         assert out.returncode == 0 and "line 1" in out.stdout
         assert "◀ probe-cert-rejected" in out.stdout and "(20:unable to get local issuer certificate)" in out.stdout

@@ -20,6 +20,7 @@ from mtls_tui.certs.issue import issue_ca, issue_intermediate, issue_leaf, new_k
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.lab.nginx import Nginx, free_port
 from mtls_tui.lab.pki import write_file
+from mtls_tui.policy.nginx_answers import CERT_ERROR
 
 DEPTHS = (0, 1, 2, 3)
 
@@ -105,7 +106,7 @@ def test_verdict_equals_nginx_in_every_case(matrix) -> None:
             if nginx_accepts != verdict.accepted:
                 disagreements.append(f"depth {depth}, CA {ca_name}, {stem}: nginx {status}, tool accepted={verdict.accepted}")
             elif not verdict.accepted:
-                assert status == 400 and "The SSL certificate error" in body
+                assert status == 400 and CERT_ERROR in body
                 assert f"({verdict.error_code}:{verdict.reason})" in log_after, (stem, depth, ca_name, log_after)
             else:
                 assert body == "verify=SUCCESS"

@@ -67,7 +67,9 @@ def test_annotation_rules(pki: SeedPki, annotations: dict, code: str, expect: st
 
 
 def test_silent_rewrites_become_the_controller_values(pki: SeedPki) -> None:
-    policy, _ = report(with_ingress(pki, meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "On", P + "auth-tls-verify-depth": "0"})))
+    policy, _ = report(with_ingress(pki, meow_ingress({
+        P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "On", P + "auth-tls-verify-depth": "0",
+    })))
     assert policy.policy.verify_client == "on" and policy.policy.verify_depth == 1
 
 

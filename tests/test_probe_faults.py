@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import http.server
 import socket
+import ssl
 import subprocess
 import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from mtls_tui.certs.issue import issue_ca, issue_leaf
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.lab.echo import EchoServer
 from mtls_tui.lab.nginx import free_port
-from mtls_tui.model import ProbeSpec
+from mtls_tui.lab.pki import write_file
+from mtls_tui.model import ProbeFailure, ProbeResult, ProbeSpec, unique_findings
 from mtls_tui.sources.probe import run_probe
 
 TIMEOUT = 1.5
@@ -86,6 +92,61 @@ def test_plain_http_port() -> None:
     with EchoServer() as echo:
         results, codes, _ = probe_codes(f"https://127.0.0.1:{echo.port}/")
     assert results[0].failure.kind == "not-tls" and "probe-handshake-failed" in codes
+
+
+@contextmanager
+def https_server(folder: Path, cert_pem: bytes, key_pem: bytes):
+    """An HTTPS server that answers 200 to every GET, with the given certificate."""
+    write_file(folder / "server.crt", cert_pem)
+    write_file(folder / "server.key", key_pem, private=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "server.crt", folder / "server.key")
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_server_certificate_for_another_name(tmp_path: Path) -> None:
+    """OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH is told from an untrusted chain: the finding names
+    the mismatch, and the probe still shows the answer it got without verification (-k)."""
+    ca = issue_ca("Probe Test CA")
+    leaf = issue_leaf("other.test", ca, v1=False, sans=["other.test"])
+    write_file(tmp_path / "ca.crt", ca.cert_pem())
+    with https_server(tmp_path, leaf.cert_pem(), leaf.key_pem()) as port:
+        results = run_probe(ProbeSpec(f"https://meow.test:{port}/", resolve=f"meow.test:{port}:127.0.0.1",
+                                      cacert=str(tmp_path / "ca.crt"), timeout=5))
+    assert results[0].status == 200 and results[0].server_verify_kind == "server-cert-hostname-mismatch"
+    codes = {f.code for f in probe_findings(results)}
+    assert "server-cert-hostname-mismatch" in codes and "server-cert-untrusted" not in codes
+
+
+def test_both_attempts_refused_is_one_finding() -> None:
+    """Without and with the certificate, the same refusal: said once (unique_findings), while the
+    same finding about another subject stays."""
+    refused = ProbeFailure("refused", "connection refused by 127.0.0.1:1 (nothing listens there)")
+    attempt = ProbeResult(label="without client certificate", url="https://meow.com/", connect_to="127.0.0.1:1",
+                          sni="meow.com", host_header="meow.com", sent_client_cert=False, user_agent="t",
+                          verified_server=True, failure=refused)
+    findings = probe_findings([attempt, replace(attempt, label="with client certificate", sent_client_cert=True)])
+    assert [f.code for f in findings] == ["probe-connect-failed"]
+    other = replace(findings[0], subject="https://purr.com/")
+    assert unique_findings([findings[0], other, findings[0]]) == [findings[0], other]
 
 
 def test_unresolvable_name() -> None:

@@ -16,6 +16,7 @@ from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import MtlsPolicy, ProbeResult, ProbeSpec
+from mtls_tui.policy.nginx_answers import CERT_ERROR
 from mtls_tui.sources.probe import run_probe
 
 SECRET = "default/my-certs"
@@ -117,7 +118,7 @@ def test_match_cn(lab) -> None:
 def test_client_from_another_ca(lab) -> None:
     results, codes = probe(lab, "meow.com", client="stranger")
     assert statuses(results) == [400, 400]
-    assert "The SSL certificate error" in results[1].body and "probe-cert-rejected" in codes
+    assert CERT_ERROR in results[1].body and "probe-cert-rejected" in codes
     assert "client SSL certificate verify error" in lab[0].error_log()
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from mtls_tui.cli import main
 
+
 def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
     code = main([*argv, "--json"])
     return code, json.loads(capsys.readouterr().out)

@@ -12,9 +12,9 @@ from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.objects import seed_objects
 from mtls_tui.lab.pki import SeedPki, write_seed_pki
 from mtls_tui.model import MtlsPolicy
+from mtls_tui.service.session import Session
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.panes.probe import ProbePane
-from mtls_tui.service.session import Session
 
 
 @pytest.fixture()

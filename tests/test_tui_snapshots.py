@@ -16,10 +16,11 @@ from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.load import load_material
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.model import ProbeResult, ProbeTimings
-from mtls_tui.tui.app import MtlsApp
-from mtls_tui.tui.panes.logs import LogsPane
+from mtls_tui.policy.nginx_answers import NO_CERT, page
 from mtls_tui.service.session import Session
+from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.messages import ProbeDone
+from mtls_tui.tui.panes.logs import LogsPane
 
 DATA = Path(__file__).parent / "data" / "snapshot"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -44,9 +45,7 @@ def recorded_probe() -> list[ProbeResult]:
                   tls_version="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", alpn="http/1.1", http_version="HTTP/1.1",
                   server_cert=server, curl="curl -v --resolve meow.com:8443:127.0.0.1 -k https://meow.com:8443/",
                   openssl="openssl s_client -quiet -connect 127.0.0.1:8443 -servername meow.com")
-    body_400 = ("<html>\r\n<head><title>400 No required SSL certificate was sent</title></head>\r\n<body>\r\n"
-                "<center><h1>400 Bad Request</h1></center>\r\n<center>No required SSL certificate was sent</center>\r\n"
-                "<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n")
+    body_400 = page(400, NO_CERT).decode()
     return [
         ProbeResult(label="without client certificate", sent_client_cert=False, user_agent="mtls-tui/0.1.0 probe/0000-0",
                     timings=ProbeTimings(0.4, 2.1, 3.2, 3.5), status=400, body=body_400, **common),
@@ -60,10 +59,14 @@ def recorded_probe() -> list[ProbeResult]:
 
 LOG_LINES = [
     '2026-06-01T11:59:58.100000000Z I0601 11:59:58.100000       7 controller.go:214] "Backend successfully reloaded"',
-    '2026-06-01T11:59:59.200000000Z 2026/06/01 11:59:59 [info] 31#31: *7 client sent no required SSL certificate while reading client request headers, client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"',
-    '2026-06-01T11:59:59.300000000Z 10.0.0.1 - - [01/Jun/2026:11:59:59 +0000] "GET / HTTP/1.1" 400 237 "-" "curl/8.5.0" 78 0.000 [default-meow-svc-80] [] - - - - 5a1b',
-    '2026-06-01T12:00:00.400000000Z E0601 12:00:00.400000       7 store.go:613] "Error obtaining X.509 certificate" err="secret default/other-certs contains no keypair or CA certificate" secretName="default/other-certs"',
-    '2026-06-01T12:00:00.500000000Z 10.0.0.1 - - [01/Jun/2026:12:00:00 +0000] "GET / HTTP/1.1" 200 400 "-" "mtls-tui/0.1.0 probe/0000-1" 154 0.002 [default-meow-svc-80] [] 10.1.2.3:8080 400 0.002 200 7c2d',
+    '2026-06-01T11:59:59.200000000Z 2026/06/01 11:59:59 [info] 31#31: *7 client sent no required SSL certificate '
+    'while reading client request headers, client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"',
+    '2026-06-01T11:59:59.300000000Z 10.0.0.1 - - [01/Jun/2026:11:59:59 +0000] "GET / HTTP/1.1" 400 237 "-" "curl/8.5.0" '
+    '78 0.000 [default-meow-svc-80] [] - - - - 5a1b',
+    '2026-06-01T12:00:00.400000000Z E0601 12:00:00.400000       7 store.go:613] "Error obtaining X.509 certificate" '
+    'err="secret default/other-certs contains no keypair or CA certificate" secretName="default/other-certs"',
+    '2026-06-01T12:00:00.500000000Z 10.0.0.1 - - [01/Jun/2026:12:00:00 +0000] "GET / HTTP/1.1" 200 400 "-" '
+    '"mtls-tui/0.1.0 probe/0000-1" 154 0.002 [default-meow-svc-80] [] 10.1.2.3:8080 400 0.002 200 7c2d',
 ]
 
 

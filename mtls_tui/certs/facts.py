@@ -8,9 +8,10 @@ extensions, an unknown key algorithm) reads "(could not be read)".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -18,6 +19,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 
 from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.keys import describe_public_key
+from mtls_tui.errors import OpenSSLUnavailable
 from mtls_tui.model import CertFacts, SubjectAltNames
 
 EKU_NAMES = {
@@ -47,7 +49,7 @@ def name_to_str(name: x509.Name) -> str:
     printed by the same OpenSSL call; cryptography's RFC 4514 form if that fails."""
     try:
         return ob.name_rfc2253(name.public_bytes())
-    except (ValueError, ob.OpenSSLUnavailable):
+    except (ValueError, OpenSSLUnavailable):
         pass
     try:
         return name.rfc4514_string()
@@ -170,11 +172,13 @@ def cert_facts(cert: x509.Certificate) -> CertFacts:
     """Cached: clusters reuse one CA in many Secrets, and the TUI asks again on every refresh.
     A part that cannot be decoded reads "(could not be read)" (or is left empty); the rest stands."""
     key_type, key_bits, curve = _key(cert)
-    sig_name, sig_hash = _read(lambda: _signature(cert), (UNREADABLE, None))
+    unread_signature: tuple[str, str | None] = (UNREADABLE, None)
+    sig_name, sig_hash = _read(lambda: _signature(cert), unread_signature)
     constraints = _ext(cert, x509.BasicConstraints)
     ski = _ext(cert, x509.SubjectKeyIdentifier)
     aki = _ext(cert, x509.AuthorityKeyIdentifier)
-    crl, ocsp = _read(lambda: _urls(cert), ((), ()))
+    no_urls: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+    crl, ocsp = _read(lambda: _urls(cert), no_urls)
     epoch = datetime.fromtimestamp(0, timezone.utc)
     return CertFacts(
         subject=_read(lambda: name_to_str(cert.subject), UNREADABLE),

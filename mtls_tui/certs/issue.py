@@ -9,9 +9,9 @@ certificates, another CA.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Iterable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -27,7 +27,7 @@ EKU_BY_NAME = {
     "emailProtection": ExtendedKeyUsageOID.EMAIL_PROTECTION,
 }
 
-HASHES = {"sha256": hashes.SHA256, "sha384": hashes.SHA384}
+HASHES: dict[str, type[hashes.SHA256 | hashes.SHA384]] = {"sha256": hashes.SHA256, "sha384": hashes.SHA384}
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ import binascii
 import bisect
 import re
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -23,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from mtls_tui.certs.keys import PrivateKey
+from mtls_tui.certs.secret_data import secret_values
 from mtls_tui.errors import InputError, PassphraseNeeded, yaml_documents
 
 # What a PEM block is (kept for reference and callers); `_pem_blocks` finds the same blocks
@@ -107,7 +109,7 @@ class Material:
     secrets: tuple[SecretInfo, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def __add__(self, other: "Material") -> "Material":
+    def __add__(self, other: Material) -> Material:
         return Material(
             origin=self.origin,
             certs=self.certs + other.certs,
@@ -186,12 +188,14 @@ def _load(data: bytes, origin: str, password: bytes | None, depth: int) -> Mater
     return _load_binary(data, origin, password)
 
 
-def _b64(data: bytes, where: str, problem: str = "looks like base64 but does not decode") -> bytes:
+def _b64(data: bytes, where: str) -> bytes:
+    """Bare base64, as `kubectl get secret -o jsonpath='{.data.ca\\.crt}'` prints it: white space
+    a terminal or an editor added is dropped (a Secret's `data` is stricter: secret_data.py)."""
     compact = re.sub(rb"\s+", b"", data)
     try:
         return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
-        raise InputError(where, problem) from None
+        raise InputError(where, "looks like base64 but does not decode") from None
 
 
 def _line_of(data: bytes, offset: int) -> int:
@@ -530,22 +534,14 @@ def _objects(doc: Any) -> list[dict[str, Any]]:
 
 
 def _load_secret(obj: dict[str, Any], origin: str, password: bytes | None, depth: int) -> Material:
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    metadata = obj.get("metadata")
+    meta = metadata if isinstance(metadata, dict) else {}
     name = str(meta.get("name", "?"))
     namespace = str(meta.get("namespace", "default"))
     label = f"{origin}: Secret {namespace}/{name}"
-    data = obj.get("data") if isinstance(obj.get("data"), dict) else {}
-    string_data = obj.get("stringData") if isinstance(obj.get("stringData"), dict) else {}
-    if not data and not string_data:
+    if not any(isinstance(obj.get(field), dict) and obj.get(field) for field in ("data", "stringData")):
         raise InputError(label, "has no data or stringData")
-    values: dict[str, bytes] = {}
-    for key, value in data.items():
-        values[str(key)] = _b64(
-            str(value or "").encode(), f"{label}, key {key}",
-            "data value is not valid base64 (plain text belongs in stringData)",
-        )
-    for key, value in string_data.items():
-        values[str(key)] = str(value or "").encode()
+    values = secret_values(obj, label)
     parts: list[Material] = []
     entries: list[SecretEntry] = []
     for key, value in values.items():

@@ -15,6 +15,8 @@ import ctypes
 import ssl
 from functools import lru_cache
 
+from mtls_tui.errors import OpenSSLUnavailable
+
 c_void_p, c_int, c_long, c_char_p = ctypes.c_void_p, ctypes.c_int, ctypes.c_long, ctypes.c_char_p
 
 VERIFY_CB = ctypes.CFUNCTYPE(c_int, c_int, c_void_p)
@@ -64,23 +66,43 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "BIO_ctrl": (c_long, [c_void_p, c_int, c_long, c_void_p]),
 }
 X509_V_FLAG_CRL_CHECK, X509_V_FLAG_CRL_CHECK_ALL = 0x4, 0x8
+# The verify results this project reads (OpenSSL's x509_vfy.h): nginx logs them as `(N:reason)`,
+# so rules compare numbers; the names say which number means what.
+X509_V_OK = 0
+X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT = 2
+X509_V_ERR_UNABLE_TO_GET_CRL = 3
+X509_V_ERR_CRL_SIGNATURE_FAILURE = 8
+X509_V_ERR_CRL_NOT_YET_VALID = 11
+X509_V_ERR_CRL_HAS_EXPIRED = 12
+X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT = 18
+X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN = 19
+X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY = 20
+X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE = 21
+X509_V_ERR_CERT_CHAIN_TOO_LONG = 22
+X509_V_ERR_CERT_REVOKED = 23
+X509_V_ERR_INVALID_PURPOSE = 26
+X509_V_ERR_HOSTNAME_MISMATCH = 62
+UNLIMITED_DEPTH = 100  # X509_VERIFY_PARAM's depth when nothing sets one
 XN_FLAG_RFC2253 = 0x1110317  # ASN1_STRFLGS_RFC2253 | SEP_COMMA_PLUS | DN_REV | FN_SN | DUMP_UNKNOWN_FIELDS
 BIO_CTRL_INFO = 3
 
 
-class OpenSSLUnavailable(RuntimeError):
-    """Python's ssl module is not linked with a usable OpenSSL 1.1+/3.x."""
-
-
 @lru_cache(maxsize=1)
 def lib() -> ctypes.CDLL:
-    # dlsym on the _ssl extension's handle also searches the libraries it links.
-    handle = ctypes.CDLL(ssl._ssl.__file__)  # type: ignore[attr-defined]
+    """The OpenSSL functions above, typed. Reached through the private `ssl._ssl`: dlsym on the
+    _ssl extension's handle also searches the libraries it links, which is the only way to the
+    very OpenSSL Python's ssl uses. An interpreter where that fails (no _ssl file, a static or
+    other TLS library, symbols missing) raises OpenSSLUnavailable, a CannotRun: one line, exit 2."""
+    try:
+        handle = ctypes.CDLL(ssl._ssl.__file__)  # type: ignore[attr-defined]
+    except (AttributeError, OSError) as exc:
+        raise OpenSSLUnavailable(f"cannot reach the OpenSSL that Python's ssl module uses ({exc})") from None
     for name, (restype, argtypes) in _SIGNATURES.items():
         try:
             func = getattr(handle, name)
-        except AttributeError as exc:
-            raise OpenSSLUnavailable(f"{ssl.OPENSSL_VERSION} lacks {name}") from exc
+        except AttributeError:
+            raise OpenSSLUnavailable(f"Python's OpenSSL ({ssl.OPENSSL_VERSION}) lacks {name}, "
+                                     "which nginx's verdict needs") from None
         func.restype = restype
         func.argtypes = argtypes
     return handle
@@ -101,7 +123,7 @@ def _from_der(decoder: str, der: bytes, what: str) -> int:
     ossl = lib()
     buf = ctypes.create_string_buffer(der, len(der))
     cursor = c_void_p(ctypes.addressof(buf))
-    ptr = getattr(ossl, decoder)(None, ctypes.byref(cursor), len(der))
+    ptr: int | None = getattr(ossl, decoder)(None, ctypes.byref(cursor), len(der))
     if not ptr:
         ossl.ERR_clear_error()
         raise ValueError(f"OpenSSL could not parse this {what}")

@@ -13,8 +13,8 @@ root included, then needs a current CRL from its issuer. So do we.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -23,8 +23,6 @@ from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.model import ChainVerdict, VerifyError
 
-X509_V_ERR_CERT_CHAIN_TOO_LONG = 22
-UNLIMITED_DEPTH = 100  # OpenSSL's default when nothing sets a depth
 PURPOSES = {"client": "ssl_client", "server": "ssl_server"}
 
 
@@ -129,16 +127,16 @@ def nginx_verdict(
         raise ValueError("no certificate to verify")
     leaf, untrusted = chain[0], list(chain[1:])
     code, error_depth, errors, subjects = _run(ca_bundle, leaf, untrusted, verify_depth, purpose, at, crls)
-    if code == 0:
+    if code == ob.X509_V_OK:
         return ChainVerdict(
             accepted=True, verify_depth=verify_depth, purpose=purpose, chain_subjects=tuple(subjects),
             verifies_with_more_depth=True, intermediates_used=max(len(subjects) - 2, 0),
         )
     more_depth = False
     used: int | None = None
-    too_long = any(e.code == X509_V_ERR_CERT_CHAIN_TOO_LONG for e in errors)
-    if too_long and verify_depth < UNLIMITED_DEPTH:
-        deep_code, _, _, deep_subjects = _run(ca_bundle, leaf, untrusted, UNLIMITED_DEPTH, purpose, at, crls)
+    too_long = any(e.code == ob.X509_V_ERR_CERT_CHAIN_TOO_LONG for e in errors)
+    if too_long and verify_depth < ob.UNLIMITED_DEPTH:
+        deep_code, _, _, deep_subjects = _run(ca_bundle, leaf, untrusted, ob.UNLIMITED_DEPTH, purpose, at, crls)
         more_depth = deep_code == 0
         used = max(len(deep_subjects) - 2, 0) if more_depth else None
     return ChainVerdict(

@@ -6,10 +6,10 @@ import argparse
 from datetime import datetime, timezone
 
 from mtls_tui.commands import print_json
-from mtls_tui.diagnose.inspect import Input, inspect_inputs
+from mtls_tui.diagnose.inspect import Input, InputRole, inspect_inputs
+from mtls_tui.errors import CannotRun
 from mtls_tui.report.console import print_inspect, terminal_console
 from mtls_tui.report.data import inspect_dict
-from mtls_tui.errors import CannotRun
 from mtls_tui.sources.files import passphrase, read_input
 
 
@@ -34,6 +34,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 MAX_DEPTH = 2**31 - 1  # OpenSSL's verify depth is a C int: more would wrap around
+# The flags that name a file, with what they name it as (argparse's attribute, the input's role).
+FLAG_ROLES: tuple[tuple[str, InputRole], ...] = (
+    ("ca", "ca"), ("cert", "cert"), ("key", "key"), ("crl", "crl"), ("server_cert", "server-cert"),
+)
 
 
 def _depth(value: str) -> int:
@@ -47,8 +51,8 @@ def _depth(value: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    named = [(path, "file") for path in args.files]
-    named += [(getattr(args, attr), role) for attr, role in (("ca", "ca"), ("cert", "cert"), ("key", "key"), ("crl", "crl"), ("server_cert", "server-cert")) if getattr(args, attr)]
+    named: list[tuple[str, InputRole]] = [(path, "file") for path in args.files]
+    named += [(getattr(args, attr), role) for attr, role in FLAG_ROLES if getattr(args, attr)]
     if not named:
         raise CannotRun("nothing to inspect: name a FILE or use --ca/--cert/--key/--server-cert (see mtls-tui inspect --help)")
     password = passphrase(args.passphrase)

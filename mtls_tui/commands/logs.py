@@ -10,10 +10,9 @@ import threading
 from rich.console import Console
 from rich.text import Text
 
-from mtls_tui.report.console import log_prefix, log_text
-
 from mtls_tui.commands import bounded_int
 from mtls_tui.errors import CannotRun
+from mtls_tui.report.console import log_prefix, log_text
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

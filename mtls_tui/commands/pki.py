@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from mtls_tui.lab.pki import folder_lock, prepare_folder, write_seed_pki
 from mtls_tui.errors import CannotRun
+from mtls_tui.lab.pki import folder_lock, prepare_folder, write_seed_pki
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -13,19 +13,33 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from mtls_tui.certs.hostnames import name_matches
+from mtls_tui.certs.openssl_binding import (
+    X509_V_ERR_CERT_REVOKED,
+    X509_V_ERR_CRL_HAS_EXPIRED,
+    X509_V_ERR_CRL_NOT_YET_VALID,
+    X509_V_ERR_CRL_SIGNATURE_FAILURE,
+    X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+    X509_V_ERR_INVALID_PURPOSE,
+    X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+    X509_V_ERR_UNABLE_TO_GET_CRL,
+    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+    X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+)
 from mtls_tui.certs.subject import openssl_subject
-from mtls_tui.model import CertFacts, ChainVerdict, Finding, Severity, VerifyError
+from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, Severity, VerifyError
+from mtls_tui.policy.nginx_answers import CERT_ERROR
+from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, SEED_SECRET_KEYS, secret_update_command
 from mtls_tui.shell import arg, comment, subject_arg
 
 SOON = timedelta(days=30)
-X509_V_ERR_CERT_HAS_EXPIRED = 10
-X509_V_ERR_CERT_NOT_YET_VALID = 9
-X509_V_ERR_INVALID_PURPOSE = 26
-X509_V_ERR_CERT_REVOKED = 23
-X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT = 2
-ISSUER_NOT_FOUND = {X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, 20, 21}
-SELF_SIGNED = {18, 19}  # a self-signed client certificate, or a chain ending in a root the server does not trust
-CRL_PROBLEMS = {3, 8, 11, 12}  # unable to get, signature failure, not yet valid, expired
+ISSUER_NOT_FOUND = {
+    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+}
+# a self-signed client certificate, or a chain ending in a root the server does not trust
+SELF_SIGNED = {X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN}
+CRL_PROBLEMS = {X509_V_ERR_UNABLE_TO_GET_CRL, X509_V_ERR_CRL_SIGNATURE_FAILURE, X509_V_ERR_CRL_NOT_YET_VALID,
+                X509_V_ERR_CRL_HAS_EXPIRED}
 WEAK_HASHES = {"sha1", "md5", "md2", "md4"}
 
 
@@ -69,20 +83,7 @@ class Where:
     label: str
     file: str
     secret: str | None = None
-    secret_keys: tuple[str, ...] = ("ca.crt", "tls.crt", "tls.key")  # what the Secret holds, for the update
-
-
-SECRET_KEY_FILES = {"ca.crt": "ca.crt", "tls.crt": "server.crt", "tls.key": "server.key", "ca.crl": "ca.crl"}
-
-
-def secret_update_command(secret: str, *, keys: tuple[str, ...] = ("ca.crt", "tls.crt", "tls.key"), crl: bool = False) -> str:
-    """Writes the Secret again from the local files, with exactly the keys it holds: a CA-only
-    Secret must not gain tls.crt (the controller would then trust the server's certificate for
-    clients too: ConfigureCACertWithCertAndKey writes it into the CA file)."""
-    namespace, _, name = secret.partition("/")
-    wanted = [k for k in ("tls.crt", "tls.key", "ca.crt") if k in keys] + (["ca.crl"] if crl or "ca.crl" in keys else [])
-    files = " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted)
-    return f"kubectl create secret generic {arg(name)} -n {arg(namespace)} {files} --dry-run=client -o yaml | kubectl apply -f -"
+    secret_keys: tuple[str, ...] = SEED_SECRET_KEYS  # what the Secret holds, for the update
 
 
 def sibling_file(path: str, suffix: str) -> str:
@@ -104,7 +105,7 @@ def extfile(lines: list[str]) -> str:
     return " -extfile <(printf '%s\\n' " + " ".join(arg(line) for line in lines) + ")"
 
 
-def reissue_command(role: str, where: Where, files: Files, *, extensions: list[str] | None = None, cn: str | None = None,
+def reissue_command(role: CertRole, where: Where, files: Files, *, extensions: list[str] | None = None, cn: str | None = None,
                     dn: str | None = None, new_key: bool = False, days: int = 365) -> str:
     """The seed's signing step for this certificate, optionally with an -extfile; with
     `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
@@ -140,38 +141,38 @@ def reissue_command(role: str, where: Where, files: Files, *, extensions: list[s
     return command
 
 
-def validity_findings(facts: CertFacts, where: Where, role: str, files: Files, now: datetime) -> list[Finding]:
+def validity_findings(facts: CertFacts, where: Where, role: CertRole, files: Files, now: datetime) -> list[Finding]:
     subject = where.label
     if facts.not_after < now:
         return [Finding(
-            "cert-expired", Severity.ERROR,
-            f"{facts.subject} expired {_ago(now - facts.not_after)} ago",
-            f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC; OpenSSL (and so nginx) refuses it: "
+            code="cert-expired", severity=Severity.ERROR,
+            title=f"{facts.subject} expired {_ago(now - facts.not_after)} ago",
+            detail=f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC; OpenSSL (and so nginx) refuses it: "
             "'certificate has expired'.",
-            reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject,
-            (f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC", f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC"),
+            fix=reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject=subject,
+            evidence=(f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC", f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC"),
         )]
     if facts.not_before > now:
         return [Finding(
-            "cert-not-yet-valid", Severity.ERROR,
-            f"{facts.subject} is not valid for another {_ago(facts.not_before - now)}",
-            f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC is in the future: a clock is wrong on the "
+            code="cert-not-yet-valid", severity=Severity.ERROR,
+            title=f"{facts.subject} is not valid for another {_ago(facts.not_before - now)}",
+            detail=f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC is in the future: a clock is wrong on the "
             "machine that issued it or on this one; OpenSSL refuses it: 'certificate is not yet valid'.",
-            "date -u  # compare with the notBefore; fix the clock (timedatectl) or re-issue: "
+            fix="date -u  # compare with the notBefore; fix the clock (timedatectl) or re-issue: "
             + reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
-            subject, (f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC",),
+            subject=subject, evidence=(f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC",),
         )]
     if facts.not_after - now < SOON:
         return [Finding(
-            "cert-expires-soon", Severity.WARNING,
-            f"{facts.subject} expires in {_ago(facts.not_after - now)}",
-            f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC.",
-            reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject,
+            code="cert-expires-soon", severity=Severity.WARNING,
+            title=f"{facts.subject} expires in {_ago(facts.not_after - now)}",
+            detail=f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC.",
+            fix=reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject=subject,
         )]
     return []
 
 
-def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files) -> list[Finding]:
+def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: Files) -> list[Finding]:
     """What nginx accepts but stricter peers (Go, browsers, `cryptography`) refuse."""
     subject = where.label
     cert_file = where.file
@@ -183,30 +184,30 @@ def strictness_findings(facts: CertFacts, where: Where, role: str, files: Files)
                        "extendedKeyUsage=serverAuth"],
         }.get(role)
         findings.append(Finding(
-            "cert-v1", Severity.WARNING,
-            f"{facts.subject} is an X.509 v1 certificate",
-            "v1 certificates have no extensions (no SAN, no EKU, no basicConstraints). nginx accepts them; "
+            code="cert-v1", severity=Severity.WARNING,
+            title=f"{facts.subject} is an X.509 v1 certificate",
+            detail="v1 certificates have no extensions (no SAN, no EKU, no basicConstraints). nginx accepts them; "
             "strict verifiers (Go, browsers, Python's cryptography) refuse them. The seed's "
             "`openssl x509 -req` commands make v1 certificates.",
-            reissue_command(role, where, files, extensions=ext, cn=facts.subject_cn, dn=facts.subject), subject,
+            fix=reissue_command(role, where, files, extensions=ext, cn=facts.subject_cn, dn=facts.subject), subject=subject,
         ))
     if facts.key_type in ("RSA", "DSA") and facts.key_bits is not None and facts.key_bits < 2048:
         findings.append(Finding(
-            "weak-key", Severity.WARNING,
-            f"{facts.subject} has a {facts.key_bits}-bit {facts.key_type} key",
-            "OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
+            code="weak-key", severity=Severity.WARNING,
+            title=f"{facts.subject} has a {facts.key_bits}-bit {facts.key_type} key",
+            detail="OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
             "2048 bits: 'EE/CA certificate key too weak'.",
-            f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {arg(files.key_for(cert_file))} && "
+            fix=f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {arg(files.key_for(cert_file))} && "
             + reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
-            subject,
+            subject=subject,
         ))
     if facts.signature_hash in WEAK_HASHES and not facts.self_signed:
         findings.append(Finding(
-            "weak-signature", Severity.WARNING,
-            f"{facts.subject} is signed with {facts.signature_hash.upper()}",
-            f"Signature algorithm {facts.signature_algorithm}: OpenSSL 3 refuses SHA-1 and MD5 "
+            code="weak-signature", severity=Severity.WARNING,
+            title=f"{facts.subject} is signed with {facts.signature_hash.upper()}",
+            detail=f"Signature algorithm {facts.signature_algorithm}: OpenSSL 3 refuses SHA-1 and MD5 "
             "signatures at security level 1 and above ('ca md too weak').",
-            reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject,
+            fix=reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject=subject,
         ))
     return findings
 
@@ -222,17 +223,17 @@ def _intermediate_purpose_finding(error: VerifyError, leaf: CertFacts, files: Fi
     stem = cn_stem(cn)
     ext = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign", "extendedKeyUsage=clientAuth,serverAuth"]
     return Finding(
-        "client-cert-wrong-purpose", Severity.ERROR,
-        f"the intermediate {error.subject} is not allowed for client authentication",
-        f"OpenSSL checks the purpose of every CA in the chain: {error.subject} (depth {error.depth}) has an "
+        code="client-cert-wrong-purpose", severity=Severity.ERROR,
+        title=f"the intermediate {error.subject} is not allowed for client authentication",
+        detail=f"OpenSSL checks the purpose of every CA in the chain: {error.subject} (depth {error.depth}) has an "
         "extendedKeyUsage without clientAuth, so nginx refuses every client certificate it signed with (26:unsupported "
         f"certificate purpose) and answers 400. The client certificate {leaf.subject} itself is fine. Re-issue the "
         f"intermediate with clientAuth in its EKU (or with no EKU), signed by its issuer, with its own key "
         f"({stem}.key) and the issuer's ({files.ca_key}); then put it where it was (the client's chain file or ca.crt).",
-        f"openssl x509 -x509toreq -in {stem}.crt -signkey {stem}.key | openssl x509 -req -sha256 -days 365 "
+        fix=f"openssl x509 -x509toreq -in {stem}.crt -signkey {stem}.key | openssl x509 -req -sha256 -days 365 "
         f"-CA {arg(files.ca)} -CAkey {arg(files.ca_key)} -CAcreateserial{extfile(ext)} -out {stem}.crt.new "
         f"&& mv {stem}.crt.new {stem}.crt",
-        subject, evidence,
+        subject=subject, evidence=evidence,
     )
 
 
@@ -273,29 +274,29 @@ def outlives_issuer_findings(leaf: CertFacts, issuers: list[CertFacts], where: W
         return []  # (certificates issued together end within seconds of each other)
     gap = leaf.not_after - issuer.not_after
     return [Finding(
-        "cert-outlives-issuer", Severity.WARNING,
-        f"{leaf.subject} outlives its CA {issuer.subject} by {_ago(gap)}",
-        f"The CA expires {issuer.not_after:%Y-%m-%d} (in {_ago(issuer.not_after - now)}), the certificate "
+        code="cert-outlives-issuer", severity=Severity.WARNING,
+        title=f"{leaf.subject} outlives its CA {issuer.subject} by {_ago(gap)}",
+        detail=f"The CA expires {issuer.not_after:%Y-%m-%d} (in {_ago(issuer.not_after - now)}), the certificate "
         f"{leaf.not_after:%Y-%m-%d}. From the CA's end nginx refuses the certificate ('certificate has expired' "
         "at depth 1) although the certificate itself still looks valid. The fix signs it again to end with "
         "the CA; renewing the CA (and re-signing everything it issued) is the lasting one.",
-        reissue_command("client" if where.file == files.cert else "server", where, files, cn=leaf.subject_cn, dn=leaf.subject,
+        fix=reissue_command("client" if where.file == files.cert else "server", where, files, cn=leaf.subject_cn, dn=leaf.subject,
                         days=issuer_days_left(leaf, issuers, now) or 1),
-        where.label, (f"CA notAfter {issuer.not_after:%Y-%m-%d %H:%M} UTC", f"certificate notAfter {leaf.not_after:%Y-%m-%d %H:%M} UTC"),
+        subject=where.label, evidence=(f"CA notAfter {issuer.not_after:%Y-%m-%d %H:%M} UTC", f"certificate notAfter {leaf.not_after:%Y-%m-%d %H:%M} UTC"),
     )]
 
 
 def key_mismatch_finding(cert_subject: str, cert_name: str, key_subject: str, cert_file: str, key_file: str) -> Finding:
     return Finding(
-        "key-mismatch", Severity.ERROR,
-        f"the private key does not belong to {cert_name}",
-        f"The public key in {cert_subject} differs from the one derived from {key_subject}. A client "
+        code="key-mismatch", severity=Severity.ERROR,
+        title=f"the private key does not belong to {cert_name}",
+        detail=f"The public key in {cert_subject} differs from the one derived from {key_subject}. A client "
         "sending this pair fails the handshake (the server cannot check the signature); a server "
         "(Secret tls.crt/tls.key) is not loaded by the controller.",
-        f"diff <(openssl x509 -noout -pubkey -in {arg(cert_file)}) <(openssl pkey -pubout -in {arg(key_file)})  "
+        fix=f"diff <(openssl x509 -noout -pubkey -in {arg(cert_file)}) <(openssl pkey -pubout -in {arg(key_file)})  "
         "# find the key whose public key matches",
-        key_subject,
-        (f"certificate: {cert_subject}", f"key: {key_subject}"),
+        subject=key_subject,
+        evidence=(f"certificate: {cert_subject}", f"key: {key_subject}"),
     )
 
 
@@ -313,22 +314,22 @@ def client_chain_findings(
     chain = " → ".join(verdict.chain_subjects)
     if verdict.accepted:
         return [Finding(
-            "client-cert-accepted", Severity.INFO,
-            f"nginx accepts {leaf.subject} (verify depth {verdict.verify_depth})",
-            f"Chain {chain}: {verdict.intermediates_used} intermediate(s), within the verify depth.",
-            "", subject, (f"chain: {chain}",),
+            code="client-cert-accepted", severity=Severity.INFO,
+            title=f"nginx accepts {leaf.subject} (verify depth {verdict.verify_depth})",
+            detail=f"Chain {chain}: {verdict.intermediates_used} intermediate(s), within the verify depth.",
+            fix="", subject=subject, evidence=(f"chain: {chain}",),
         )]
     nginx_line = f"nginx: client SSL certificate verify error: ({verdict.error_code}:{verdict.reason})"
     if verdict.verifies_with_more_depth and verdict.intermediates_used is not None:
         need = verdict.intermediates_used
         return [Finding(
-            "chain-too-deep", Severity.ERROR,
-            f"{leaf.subject} needs verify depth {need}, the Ingress allows {verdict.verify_depth}",
-            f"The chain verifies through {need} intermediate(s), but ssl_verify_depth "
+            code="chain-too-deep", severity=Severity.ERROR,
+            title=f"{leaf.subject} needs verify depth {need}, the Ingress allows {verdict.verify_depth}",
+            detail=f"The chain verifies through {need} intermediate(s), but ssl_verify_depth "
             f"{verdict.verify_depth} allows {verdict.verify_depth}. nginx answers 400 "
-            "'The SSL certificate error'.",
-            f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-depth={need} --overwrite",
-            subject, (nginx_line, f"chain: {' → '.join(verdict.chain_subjects)}") + evidence,
+            f"'{CERT_ERROR}'.",
+            fix=f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-depth={need} --overwrite",
+            subject=subject, evidence=(nginx_line, f"chain: {' → '.join(verdict.chain_subjects)}") + evidence,
         )]
     purpose_error = next((e for e in verdict.errors if e.code == X509_V_ERR_INVALID_PURPOSE), None)
     if purpose_error is not None and purpose_error.depth > 0:
@@ -336,28 +337,28 @@ def client_chain_findings(
     if verdict.error_code == X509_V_ERR_INVALID_PURPOSE or purpose_error is not None:
         usages = ", ".join(leaf.extended_key_usage) or "none"
         return [Finding(
-            "client-cert-wrong-purpose", Severity.ERROR,
-            f"{leaf.subject} is not allowed for client authentication",
-            f"Its extended key usage ({usages}) lacks clientAuth; OpenSSL refuses it for the "
-            "ssl_client purpose and nginx answers 400 'The SSL certificate error'.",
-            reissue_command("client", where, files, extensions=["extendedKeyUsage=clientAuth"], cn=leaf.subject_cn, dn=leaf.subject),
-            subject, (nginx_line,) + evidence,
+            code="client-cert-wrong-purpose", severity=Severity.ERROR,
+            title=f"{leaf.subject} is not allowed for client authentication",
+            detail=f"Its extended key usage ({usages}) lacks clientAuth; OpenSSL refuses it for the "
+            f"ssl_client purpose and nginx answers 400 '{CERT_ERROR}'.",
+            fix=reissue_command("client", where, files, extensions=["extendedKeyUsage=clientAuth"], cn=leaf.subject_cn, dn=leaf.subject),
+            subject=subject, evidence=(nginx_line,) + evidence,
         )]
     if verdict.error_code == X509_V_ERR_CERT_REVOKED:
         return [Finding(
-            "client-cert-revoked", Severity.ERROR,
-            f"{leaf.subject} is revoked by the Secret's ca.crl",
-            f"Serial {leaf.serial} is on the CRL of {leaf.issuer}; nginx (ssl_crl) answers 400 "
-            "'The SSL certificate error'. A revoked certificate stays revoked: issue a new one, with a new key.",
-            reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject, new_key=True),
-            subject, (nginx_line,) + evidence,
+            code="client-cert-revoked", severity=Severity.ERROR,
+            title=f"{leaf.subject} is revoked by the Secret's ca.crl",
+            detail=f"Serial {leaf.serial} is on the CRL of {leaf.issuer}; nginx (ssl_crl) answers 400 "
+            f"'{CERT_ERROR}'. A revoked certificate stays revoked: issue a new one, with a new key.",
+            fix=reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject, new_key=True),
+            subject=subject, evidence=(nginx_line,) + evidence,
         )]
     return [Finding(
-        "client-cert-untrusted", Severity.ERROR,
-        f"nginx rejects {leaf.subject}: {verdict.reason}",
-        _untrusted_detail(verdict, leaf, ca_subjects, files),
-        _untrusted_fix(verdict, leaf, ca_subjects, where, files),
-        subject, (nginx_line,) + evidence,
+        code="client-cert-untrusted", severity=Severity.ERROR,
+        title=f"nginx rejects {leaf.subject}: {verdict.reason}",
+        detail=_untrusted_detail(verdict, leaf, ca_subjects, files),
+        fix=_untrusted_fix(verdict, leaf, ca_subjects, where, files),
+        subject=subject, evidence=(nginx_line,) + evidence,
     )]
 
 
@@ -367,14 +368,14 @@ def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[
         last = verdict.chain_subjects[-1] if verdict.chain_subjects else leaf.subject
         return (
             f"The chain stops at {last}: its issuer ({_missing_issuer(verdict, leaf)}) is neither sent by the "
-            f"client nor in {files.ca} (which holds {held}). nginx answers 400 'The SSL certificate error'."
+            f"client nor in {files.ca} (which holds {held}). nginx answers 400 '{CERT_ERROR}'."
         )
     if verdict.error_code in CRL_PROBLEMS:
         return (
             f"OpenSSL's reason: {verdict.reason}. With ssl_crl (the Secret's ca.crl) nginx checks every certificate "
-            "of the path, the root included, against a current CRL from its issuer. nginx answers 400 'The SSL certificate error'."
+            f"of the path, the root included, against a current CRL from its issuer. nginx answers 400 '{CERT_ERROR}'."
         )
-    return f"OpenSSL's reason: {verdict.reason}. {files.ca} holds {held}. nginx answers 400 'The SSL certificate error'."
+    return f"OpenSSL's reason: {verdict.reason}. {files.ca} holds {held}. nginx answers 400 '{CERT_ERROR}'."
 
 
 def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], where: Where, files: Files) -> str:
@@ -428,24 +429,25 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
     target = host or facts.subject_cn or "HOST"
     if not facts.sans:
         findings.append(Finding(
-            "server-cert-no-san", Severity.WARNING,
-            f"the server certificate {facts.subject} has no subjectAltName",
-            "curl and nginx-era OpenSSL clients fall back to the CN, but browsers, Go (kubectl, "
+            code="server-cert-no-san", severity=Severity.WARNING,
+            title=f"the server certificate {facts.subject} has no subjectAltName",
+            detail="curl and nginx-era OpenSSL clients fall back to the CN, but browsers, Go (kubectl, "
             "Prometheus) and Python's httpx/requests with hostname checks refuse a certificate without "
             "SAN. The seed's openssl commands make such a certificate.",
-            reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"], cn=facts.subject_cn, dn=facts.subject),
-            subject,
+            fix=reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"],
+                                cn=facts.subject_cn, dn=facts.subject),
+            subject=subject,
         ))
     if host:
         covered, how = host_covered(facts, host)
         if not covered:
             findings.append(Finding(
-                "server-cert-hostname-mismatch", Severity.ERROR,
-                f"the server certificate does not cover {host}",
-                f"It names {names}; matched against {how}. Clients that check the name "
+                code="server-cert-hostname-mismatch", severity=Severity.ERROR,
+                title=f"the server certificate does not cover {host}",
+                detail=f"It names {names}; matched against {how}. Clients that check the name "
                 "(curl without -k, browsers) refuse the connection.",
-                reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{host}"], cn=facts.subject_cn, dn=facts.subject),
-                subject, (f"certificate names: {names}",),
+                fix=reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{host}"], cn=facts.subject_cn, dn=facts.subject),
+                subject=subject, evidence=(f"certificate names: {names}",),
             ))
     return findings
 
@@ -455,20 +457,20 @@ def server_chain_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, f
     if verdict.accepted:
         return []
     return [Finding(
-        "server-cert-untrusted", Severity.ERROR,
-        f"the server certificate {leaf.subject} does not verify against {files.ca}: {verdict.reason}",
-        f"A client given {files.ca} (curl --cacert {files.ca}) refuses the server; it works only with -k.",
-        f"openssl verify -show_chain -CAfile {arg(files.ca)} {arg(where.file)}",
-        subject,
-        tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors),
+        code="server-cert-untrusted", severity=Severity.ERROR,
+        title=f"the server certificate {leaf.subject} does not verify against {files.ca}: {verdict.reason}",
+        detail=f"A client given {files.ca} (curl --cacert {files.ca}) refuses the server; it works only with -k.",
+        fix=f"openssl verify -show_chain -CAfile {arg(files.ca)} {arg(where.file)}",
+        subject=subject,
+        evidence=tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors),
     )]
 
 
 def unreadable_finding(where: str, problem: str, fix: str | None = None, detail: str | None = None) -> Finding:
     """`storeutl -noout` lists what a file holds without printing it: never a private key."""
     return Finding(
-        "input-unreadable", Severity.ERROR, f"{where}: {problem}",
-        detail or "This input is not a certificate, key, bundle or Secret manifest that could be read.",
-        fix or f"openssl storeutl -noout {arg(file_of(where))}  # lists what the file holds, prints none of it",
-        where,
+        code="input-unreadable", severity=Severity.ERROR, title=f"{where}: {problem}",
+        detail=detail or "This input is not a certificate, key, bundle or Secret manifest that could be read.",
+        fix=fix or f"openssl storeutl -noout {arg(file_of(where))}  # lists what the file holds, prints none of it",
+        subject=where,
     )

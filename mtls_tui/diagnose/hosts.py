@@ -9,6 +9,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
+from cryptography import x509
+
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import key_matches
 from mtls_tui.certs.load import Material, load_material
@@ -18,11 +20,21 @@ from mtls_tui.diagnose import certificates as rules
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
-from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, SecretObj, Severity
+from mtls_tui.model import (
+    CertFacts,
+    CertRole,
+    ClusterSnapshot,
+    Finding,
+    ProbeResult,
+    SecretObj,
+    Severity,
+    unique_findings,
+)
 from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, match_cn_for
+from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
+from mtls_tui.policy.secret_commands import SECRET_KEY_FILES
 from mtls_tui.shell import arg
-
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
 # Certificate hygiene: true and worth fixing, but rarely why the host fails today; after the
@@ -35,7 +47,7 @@ class SecretCert:
     """A certificate found in a Secret key, for the Certificates view."""
 
     secret_key: str
-    role: str
+    role: CertRole
     facts: CertFacts
 
 
@@ -129,9 +141,9 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
             continue
         for index, cert in enumerate(material.certs):
             facts = cert_facts(cert.cert)
-            role = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
+            role: CertRole = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
             certs.append(SecretCert(key, role, facts))
-            where = rules.Where(f"Secret {secret.ref}, key {key}", rules.SECRET_KEY_FILES[key], secret.ref, secret.keys)
+            where = rules.Where(f"Secret {secret.ref}, key {key}", SECRET_KEY_FILES[key], secret.ref, secret.keys)
             issuers = ca_facts if role == "server" else []  # a server certificate signed by the Secret's own CA
             files = rules.signing_files(rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now)), facts, issuers)
             findings += rules.validity_findings(facts, where, role, files, now)
@@ -175,7 +187,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     return findings
 
 
-def match_cn_findings(match_cn: str, cert, where: "rules.Where", ingress: str) -> list[Finding]:
+def match_cn_findings(match_cn: str, cert: x509.Certificate, where: rules.Where, ingress: str) -> list[Finding]:
     """nginx.tmpl's server-level `if ($ssl_client_s_dn !~ "<match-cn>") { return 403 ... }`, offline:
     the whole subject DN as nginx prints it (RFC 2253), matched unanchored. nginx uses PCRE; RE2
     agrees on the patterns the controller lets through, in linear time."""
@@ -183,12 +195,12 @@ def match_cn_findings(match_cn: str, cert, where: "rules.Where", ingress: str) -
     if re2_search(match_cn, dn) is not False:  # matched, or not a pattern the controller takes
         return []
     return [Finding(
-        "client-cert-cn-rejected", Severity.ERROR,
-        f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
-        "The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
-        "against the annotation's regex, unanchored, and answers 403 'client certificate unauthorized'.",
-        f"kubectl annotate ingress {ingress} {arg('nginx.ingress.kubernetes.io/auth-tls-match-cn=' + match_cn_for(dn))} --overwrite",
-        where.label, (f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
+        code="client-cert-cn-rejected", severity=Severity.ERROR,
+        title=f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
+        detail="The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
+        f"against the annotation's regex, unanchored, and answers 403 '{CN_REFUSED}'.",
+        fix=f"kubectl annotate ingress {ingress} {arg('nginx.ingress.kubernetes.io/auth-tls-match-cn=' + match_cn_for(dn))} --overwrite",
+        subject=where.label, evidence=(f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
     )]
 
 
@@ -208,7 +220,7 @@ def host_report(
     findings = list(policy.findings)
     certs: list[SecretCert] = []
     uses: dict[str, list[str]] = {}
-    if policy.policy:
+    if policy.policy and policy.policy.secret:
         uses[policy.policy.secret] = ["ca.crt"]
     if policy.denied_secret:  # what the controller refused is what the user must see
         uses[policy.denied_secret] = ["ca.crt", "tls.crt", "tls.key"]
@@ -232,16 +244,5 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
-    ordered = sorted(_unique(findings), key=lambda f: (f.severity.rank, f.code in HYGIENE))  # stable: rule order kept
+    ordered = sorted(unique_findings(findings), key=lambda f: (f.severity.rank, f.code in HYGIENE))  # stable: rule order kept
     return HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(ordered))
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str, str]] = set()
-    out = []
-    for finding in findings:
-        key = (finding.code, finding.title, finding.subject)
-        if key not in seen:
-            seen.add(key)
-            out.append(finding)
-    return out

@@ -7,29 +7,34 @@ so this module stays pure and the same report feeds the CLI, JSON and the TUI.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from pathlib import PurePath
 from datetime import datetime
+from pathlib import PurePath
+from typing import Literal
 
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import describe_public_key, key_matches
 from mtls_tui.certs.load import DER_CRL_NOTE, LoadedCert, LoadedKey, Material, SecretInfo, passphrase_detail
+from mtls_tui.certs.openssl_binding import UNLIMITED_DEPTH
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.errors import InputError, PassphraseNeeded
-from mtls_tui.model import CertFacts, ChainVerdict, Finding, SecretObj, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx import add_ca_command, unusable_fix
+from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, SecretObj, Severity, sort_findings
+from mtls_tui.policy.ingress_nginx import unusable_fix
+from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, add_ca_command
 from mtls_tui.policy.secret_store import stored_secret
 from mtls_tui.shell import arg
 
-ROLE_BY_SECRET_KEY = {"ca.crt": "ca", "tls.crt": "server"}
+# What the user named a file as: the command-line flag (--ca, --cert, …) or a plain FILE argument.
+InputRole = Literal["file", "ca", "cert", "key", "crl", "server-cert"]
+ROLE_BY_SECRET_KEY: dict[str, CertRole] = {"ca.crt": "ca", "tls.crt": "server"}
 
 
 @dataclass(frozen=True)
 class Input:
-    """One thing the user named: `role` is file, ca, cert, key or server-cert."""
+    """One thing the user named, and as what."""
 
     name: str
-    role: str
+    role: InputRole
     material: Material | None = None
     error: InputError | None = None
 
@@ -37,7 +42,7 @@ class Input:
 @dataclass(frozen=True)
 class CertView:
     origin: str
-    role: str
+    role: CertRole
     facts: CertFacts
 
 
@@ -65,7 +70,7 @@ class InspectReport:
         return any(f.severity.value == "error" for f in self.findings)
 
 
-def _role_of(loaded: LoadedCert, facts: CertFacts, input_role: str, index: int) -> str:
+def _role_of(loaded: LoadedCert, facts: CertFacts, input_role: InputRole, index: int) -> CertRole:
     if input_role == "ca":
         return "ca"
     if input_role == "cert":
@@ -79,12 +84,13 @@ def _role_of(loaded: LoadedCert, facts: CertFacts, input_role: str, index: int) 
 
 def _where(loaded: LoadedCert) -> rules.Where:
     if loaded.secret_key:
-        return rules.Where(loaded.origin, rules.SECRET_KEY_FILES.get(loaded.secret_key, loaded.secret_key), loaded.secret)
+        return rules.Where(loaded.origin, SECRET_KEY_FILES.get(loaded.secret_key, loaded.secret_key), loaded.secret)
     return rules.Where(loaded.origin, rules.file_of(loaded.origin))
 
 
-def _first(inputs: list[Input], role: str) -> Input | None:
-    return next((i for i in inputs if i.role == role and i.material is not None), None)
+def _first(inputs: list[Input], role: InputRole) -> Material | None:
+    """What the first input given as `role` holds, when it could be read."""
+    return next((i.material for i in inputs if i.role == role and i.material is not None), None)
 
 
 def inspect_inputs(
@@ -107,7 +113,7 @@ def inspect_inputs(
                                  detail=passphrase_detail(i.error) if isinstance(i.error, PassphraseNeeded) else None)
         for i in inputs if i.error
     ]
-    findings += [_wrong_kind(i) for i in inputs if i.material is not None and _wrong_kind(i)]
+    findings += [wrong for i in inputs if i.material is not None and (wrong := _wrong_kind(i, i.material))]
     findings += [_der_crl(i) for i in inputs if i.material is not None and DER_CRL_NOTE in i.material.notes]
     bundle = [cert_facts(c.cert) for i in inputs if i.role == "ca" and i.material for c in i.material.certs]  # who signs
     views: list[CertView] = []
@@ -133,11 +139,11 @@ def inspect_inputs(
 
     client = _first(inputs, "cert")
     verdict = None
-    if client is not None and client.material.certs:
-        leaf = client.material.certs[0]
+    if client is not None and client.certs:
+        leaf = client.certs[0]
         leaf_facts = facts_by_id[id(leaf)]
         key_input = _first(inputs, "key")
-        keys = (key_input.material.keys if key_input else ()) or client.material.keys
+        keys = (key_input.keys if key_input else ()) or client.keys
         if keys and not key_matches(leaf.cert, keys[0].key):
             findings.append(rules.key_mismatch_finding(leaf.origin, leaf_facts.subject, keys[0].origin, files.cert, rules.file_of(keys[0].origin)))
         refused = any(stored_secret(SecretObj(s.namespace, s.name, s.type, s.values)).error
@@ -145,7 +151,7 @@ def inspect_inputs(
         if ca_certs and not refused:  # a CA Secret the controller refuses answers 403 to everyone: no verdict to give
             crls = [crl for i in inputs if i.material and DER_CRL_NOTE not in i.material.notes
                     for crl in i.material.crls]  # as ssl_crl loads the Secret's ca.crl: PEM only
-            verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.material.certs], verify_depth, at=now, crls=crls)
+            verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.certs], verify_depth, at=now, crls=crls)
             ca_facts = [facts_by_id[id(c)] for c in ca_certs]
             files = rules.signing_files(replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now)),
                                         leaf_facts, ca_facts)
@@ -157,7 +163,7 @@ def inspect_inputs(
         leaf_facts = facts_by_id[id(server[0])]
         findings += rules.server_findings(leaf_facts, host, _where(server[0]), files)
         if ca_certs and _first(inputs, "ca") is not None:
-            server_verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in server], 100, purpose="server", at=now)
+            server_verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in server], UNLIMITED_DEPTH, purpose="server", at=now)
             findings += rules.server_chain_finding(server_verdict, leaf_facts, _where(server[0]), files)
 
     secrets = tuple(s for i in inputs if i.material for s in i.material.secrets)
@@ -175,19 +181,19 @@ def auth_tls_secret_findings(info: SecretInfo) -> list[Finding]:
     if stored.error:
         code = "secret-missing-ca" if "no keypair or CA" in stored.error else "secret-unusable"
         return [Finding(
-            code, Severity.ERROR, f"as an auth-tls Secret, ingress-nginx refuses {info.ref}: the host would answer 403",
-            f"getPemCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
+            code=code, severity=Severity.ERROR, title=f"as an auth-tls Secret, ingress-nginx refuses {info.ref}: the host would answer 403",
+            detail=f"getPemCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
             "every path of its host answers 403.",
-            unusable_fix(secret) if code == "secret-unusable" else add_ca_command(info.ref), info.origin, (f"keys: {held}",),
+            fix=unusable_fix(secret) if code == "secret-unusable" else add_ca_command(info.ref), subject=info.origin, evidence=(f"keys: {held}",),
         )]
     if not stored.ca:
         tls_typed = info.type == "kubernetes.io/tls"  # most often a plain TLS Secret, not meant for auth-tls
         return [Finding(
-            "secret-missing-ca", Severity.WARNING if tls_typed else Severity.ERROR,
-            f"{info.ref} has no ca.crt: as an auth-tls Secret it turns mTLS off",
-            f"It holds {held}. ingress-nginx keeps the keypair, renders no client-certificate checks, and says so "
+            code="secret-missing-ca", severity=Severity.WARNING if tls_typed else Severity.ERROR,
+            title=f"{info.ref} has no ca.crt: as an auth-tls Secret it turns mTLS off",
+            detail=f"It holds {held}. ingress-nginx keeps the keypair, renders no client-certificate checks, and says so "
             "only at -v=3 ('has no 'ca.crt' key, mutual authentication disabled'): clients without a certificate get in.",
-            add_ca_command(info.ref), info.origin, (f"keys: {held}",),
+            fix=add_ca_command(info.ref), subject=info.origin, evidence=(f"keys: {held}",),
         )]
     return []
 
@@ -202,29 +208,29 @@ def _key_views(inputs: list[Input]) -> tuple[KeyView, ...]:
     return tuple(views)
 
 
-EXPECTED = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key", "crl": "CRL"}
+EXPECTED: dict[InputRole, str] = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key", "crl": "CRL"}
 
 
 def _der_crl(item: Input) -> Finding:
     return Finding(
-        "crl-invalid", Severity.ERROR, f"{item.name} is a DER CRL: nginx and ingress-nginx read PEM only",
-        "nginx's ssl_crl refuses to start with it (X509_LOOKUP_load_file: no certificate or crl found) and "
+        code="crl-invalid", severity=Severity.ERROR, title=f"{item.name} is a DER CRL: nginx and ingress-nginx read PEM only",
+        detail="nginx's ssl_crl refuses to start with it (X509_LOOKUP_load_file: no certificate or crl found) and "
         "ingress-nginx refuses the Secret; it is not applied to the verdict here either.",
-        f"openssl crl -inform DER -in {arg(item.name)} -out {arg(item.name + '.pem')}", item.name,
+        fix=f"openssl crl -inform DER -in {arg(item.name)} -out {arg(item.name + '.pem')}", subject=item.name,
     )
 
 
-def _wrong_kind(item: Input) -> Finding | None:
+def _wrong_kind(item: Input, material: Material) -> Finding | None:
     """A key given as --cert (or a certificate as --key): say so instead of judging nothing."""
     want = EXPECTED.get(item.role)
-    has = {"private key": item.material.keys, "CRL": item.material.crls}.get(want or "", item.material.certs)
+    has = {"private key": material.keys, "CRL": material.crls}.get(want or "", material.certs)
     if want is None or has:
         return None
     flag = "--" + item.role
-    holds = item.material.describe()
-    if want == "certificate" and item.material.keys:
+    holds = material.describe()
+    if want == "certificate" and material.keys:
         fix = f"mtls-tui inspect --cert CERTIFICATE --key {arg(item.name)}  # this file is the key; give the certificate with --cert"
-    elif want == "private key" and item.material.certs:
+    elif want == "private key" and material.certs:
         fix = f"mtls-tui inspect --cert {arg(item.name)} --key KEY  # this file is a certificate; give its key with --key"
     else:
         fix = None
@@ -238,7 +244,7 @@ def _beside(inputs: list[Input], name: str) -> str:
     return str(folder / name)
 
 
-def _name(inputs: list[Input], role: str, default: str) -> str:
+def _name(inputs: list[Input], role: InputRole, default: str) -> str:
     """The file given for `role`; a Secret manifest given as the CA is no certificate file for
     openssl's -CA: its ca.crt is then named as the seed names it, beside it."""
     given = next((i for i in inputs if i.role == role), None)
@@ -283,5 +289,5 @@ def _cert_key_for(key: LoadedKey) -> str | None:
 def _server_chain(inputs: list[Input]) -> list[LoadedCert]:
     server = _first(inputs, "server-cert")
     if server is not None:
-        return list(server.material.certs)
+        return list(server.certs)
     return [c for c in _all_certs(inputs) if c.secret_key == "tls.crt"]

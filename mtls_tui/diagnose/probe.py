@@ -11,13 +11,9 @@ from __future__ import annotations
 import ipaddress
 
 from mtls_tui.diagnose.reproduce import curl_by_name
+from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity, unique_findings
+from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, PLAIN_HTTP
 from mtls_tui.shell import arg, join
-from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity
-
-NO_CERT_BODY = "No required SSL certificate was sent"
-BAD_CERT_BODY = "The SSL certificate error"
-CN_BODY = "client certificate unauthorized"
-PLAIN_HTTP_BODY = "The plain HTTP request was sent to HTTPS port"  # nginx's 497, answered as 400
 
 
 def _evidence(result: ProbeResult) -> tuple[str, ...]:
@@ -43,14 +39,17 @@ def _answer(result: ProbeResult) -> str:
 
 
 def _body_line(result: ProbeResult) -> str:
-    for marker in (NO_CERT_BODY, BAD_CERT_BODY, CN_BODY, PLAIN_HTTP_BODY):
+    for marker in (NO_CERT, CERT_ERROR, CN_REFUSED, PLAIN_HTTP):
         if marker in result.body:
             return marker
     return ""
 
 
-def _finding(code: str, severity: Severity, title: str, detail: str, fix: str, result: ProbeResult, *extra: str) -> Finding:
-    return Finding(code, severity, title, detail, fix, result.url, _evidence(result) + extra + (f"reproduce: {result.curl}",))
+def _finding(*, code: str, severity: Severity, title: str, detail: str, fix: str, result: ProbeResult,
+             evidence: tuple[str, ...] = ()) -> Finding:
+    """A finding about one probe attempt: its URL is the subject, what it saw the evidence, its curl the way to see it again."""
+    return Finding(code=code, severity=severity, title=title, detail=detail, fix=fix, subject=result.url,
+                   evidence=_evidence(result) + evidence + (f"reproduce: {result.curl}",))
 
 
 def failure_findings(result: ProbeResult) -> list[Finding]:
@@ -64,16 +63,23 @@ def failure_findings(result: ProbeResult) -> list[Finding]:
             "timeout": f"nc -vz {join(*result.connect_to.strip('[]').rsplit(':', 1))}  # a firewall or a wrong address drops the packets",
             "unreachable": "ip route get " + arg(result.connect_to.rsplit(":", 1)[0].strip("[]")),
         }
-        return [_finding("probe-connect-failed", Severity.ERROR, f"cannot reach {result.connect_to}: {failure.kind}", failure.message, fixes[failure.kind], result)]
+        return [_finding(code="probe-connect-failed", severity=Severity.ERROR,
+                         title=f"cannot reach {result.connect_to}: {failure.kind}", detail=failure.message,
+                         fix=fixes[failure.kind], result=result)]
     if failure.kind.startswith("server-cert-"):
-        return [_finding(failure.kind, Severity.ERROR, f"the server certificate was refused: {failure.message}", failure.message, f"openssl s_client -connect {arg(result.connect_to)} -servername {arg(result.host_header.split(':')[0])} -showcerts </dev/null"
-                         "  # compare the chain's issuer with the CA given to --cacert", result)]
+        return [_finding(code=failure.kind, severity=Severity.ERROR,
+                         title=f"the server certificate was refused: {failure.message}", detail=failure.message,
+                         fix=f"openssl s_client -connect {arg(result.connect_to)} -servername "
+                         f"{arg(result.host_header.split(':')[0])} -showcerts </dev/null"
+                         "  # compare the chain's issuer with the CA given to --cacert", result=result)]
     fix = result.openssl
     if failure.kind == "not-tls":
         fix = f"curl -v {arg('http://' + result.connect_to + '/')}  # this port speaks plain HTTP: use the controller's HTTPS port"
     if failure.alert == "certificate_required":
         fix = result.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)  # asked in the handshake
-    return [_finding("probe-handshake-failed", Severity.ERROR, f"TLS handshake with {result.connect_to} failed: {failure.kind}", failure.message, fix, result)]
+    return [_finding(code="probe-handshake-failed", severity=Severity.ERROR,
+                     title=f"TLS handshake with {result.connect_to} failed: {failure.kind}", detail=failure.message,
+                     fix=fix, result=result)]
 
 
 def server_findings(result: ProbeResult, host: str) -> list[Finding]:
@@ -82,29 +88,29 @@ def server_findings(result: ProbeResult, host: str) -> list[Finding]:
         findings.append(_no_sni(result))  # the default server answered the handshake: the cause is the missing name
     elif result.fake_certificate and result.sni and result.sni.lower() != host.lower():
         findings.append(_finding(
-            "probe-fake-certificate", Severity.ERROR,
-            f"the TLS name {result.sni} got the controller's fake certificate",
-            f"The probe sent SNI {result.sni}, not {host}: no Ingress serves that name with a certificate, so the "
+            code="probe-fake-certificate", severity=Severity.ERROR,
+            title=f"the TLS name {result.sni} got the controller's fake certificate",
+            detail=f"The probe sent SNI {result.sni}, not {host}: no Ingress serves that name with a certificate, so the "
             f"controller answered with its fake one. It says nothing about the certificate of {host}.",
-            curl_by_name(result.curl, host, result.connect_to),
-            result,
+            fix=curl_by_name(result.curl, host, result.connect_to),
+            result=result,
         ))
     elif result.fake_certificate:
         findings.append(_finding(
-            "probe-fake-certificate", Severity.ERROR,
-            f"{host} is served with the controller's fake certificate",
-            "The controller found no usable certificate for this name: the Ingress has no tls: entry for "
+            code="probe-fake-certificate", severity=Severity.ERROR,
+            title=f"{host} is served with the controller's fake certificate",
+            detail="The controller found no usable certificate for this name: the Ingress has no tls: entry for "
             "the host, its tls Secret is missing or broken, or the SNI name matches no Ingress.",
-            f"kubectl get ingress -A -o wide | grep -F {arg(host)}  # add a tls: entry for the host, with a secretName",
-            result,
+            fix=f"kubectl get ingress -A -o wide | grep -F {arg(host)}  # add a tls: entry for the host, with a secretName",
+            result=result,
         ))
     if result.server_verify_error:
-        code = "server-cert-hostname-mismatch" if "Hostname mismatch" in result.server_verify_error or "(62)" in result.server_verify_error else "server-cert-untrusted"
+        code = result.server_verify_kind or "server-cert-untrusted"
         findings.append(_finding(
-            code, Severity.ERROR, f"curl would refuse the server: {result.server_verify_error}",
-            "We continued without verification (like -k) to see what the server answers.",
-            f"openssl s_client -connect {arg(result.connect_to)} -servername {arg(host)} -showcerts </dev/null  # see the chain the server sends",
-            result,
+            code=code, severity=Severity.ERROR, title=f"curl would refuse the server: {result.server_verify_error}",
+            detail="We continued without verification (like -k) to see what the server answers.",
+            fix=f"openssl s_client -connect {arg(result.connect_to)} -servername {arg(host)} -showcerts </dev/null  # see the chain the server sends",
+            result=result,
         ))
     return findings
 
@@ -117,14 +123,14 @@ def _misdirected(result: ProbeResult) -> Finding:
                "(404 from the default backend) and the host behind the TLS name was never reached.")
     else:
         why = (f"The handshake went to the server for SNI {sni}, which asks for no client certificate, while the "
-               "Host header selects the mTLS host; nginx 1.22 answers 400 'No required SSL certificate was sent', "
+               f"Host header selects the mTLS host; nginx 1.22 answers 400 '{NO_CERT}', "
                "newer nginx 421 Misdirected Request.")
     return _finding(
-        "probe-misdirected", Severity.ERROR,
-        f"the TLS name {sni} and the Host header {result.host_header} select different server blocks",
-        why,
-        curl_by_name(result.curl, result.host_header, result.connect_to),
-        result,
+        code="probe-misdirected", severity=Severity.ERROR,
+        title=f"the TLS name {sni} and the Host header {result.host_header} select different server blocks",
+        detail=why,
+        fix=curl_by_name(result.curl, result.host_header, result.connect_to),
+        result=result,
     )
 
 
@@ -139,13 +145,13 @@ def answer_findings(without: ProbeResult | None, with_cert: ProbeResult | None, 
 
 
 def _sni_differs(result: ProbeResult) -> bool:
-    return bool(result.sni) and result.sni.lower() != result.host_header.split(":")[0].lower()
+    return bool(result.sni and result.sni.lower() != result.host_header.split(":")[0].lower())
 
 
 def _misdirected_answer(result: ProbeResult) -> bool:
     """421; or SNI and Host apart and an answer from another server: the no-certificate 400 of
     an mTLS server the handshake did not ask for, or the default server's 404."""
-    return result.status == 421 or (_sni_differs(result) and (NO_CERT_BODY in result.body or result.status == 404))
+    return result.status == 421 or (_sni_differs(result) and (NO_CERT in result.body or result.status == 404))
 
 
 def _is_address(host: str) -> bool:
@@ -159,51 +165,51 @@ def _is_address(host: str) -> bool:
 def _no_sni(result: ProbeResult) -> Finding:
     host = result.host_header.split(":")[0]
     return _finding(
-        "probe-no-sni", Severity.ERROR,
-        "the client sent no TLS server name (SNI): nginx never asked for the certificate",
-        "Without SNI nginx finishes the handshake in its default server, which asks for no client certificate; "
-        f"the Host header then picks {host}'s server, whose ssl_verify_client finds none and answers 400 'No required "
-        "SSL certificate was sent' (newer nginx: 421). The certificate is fine; the client must name the host in the "
+        code="probe-no-sni", severity=Severity.ERROR,
+        title="the client sent no TLS server name (SNI): nginx never asked for the certificate",
+        detail="Without SNI nginx finishes the handshake in its default server, which asks for no client certificate; "
+        f"the Host header then picks {host}'s server, whose ssl_verify_client finds none and answers 400 '{NO_CERT}' "
+        "(newer nginx: 421). The certificate is fine; the client must name the host in the "
         "handshake (connect by name, not by address, or set the TLS server name).",
-        curl_by_name(result.curl, result.host_header, result.connect_to),
-        result,
+        fix=curl_by_name(result.curl, result.host_header, result.connect_to),
+        result=result,
     )
 
 
 def _cert_not_forwarded(result: ProbeResult, plain_http: bool = False) -> Finding:
     asked = {True: "it asked for a client certificate", False: "it never asked for a client certificate",
              None: "whether it asked is unknown"}[result.cert_requested]
-    said = ("'The plain HTTP request was sent to HTTPS port': something in front decrypted our request and "
+    said = (f"'{PLAIN_HTTP}': something in front decrypted our request and "
             "forwarded it as plain HTTP to the controller's HTTPS port" if plain_http else
-            "'No required SSL certificate was sent'")
+            f"'{NO_CERT}'")
     return _finding(
-        "probe-cert-not-forwarded", Severity.ERROR,
-        "the client certificate was sent, but nginx says none arrived: TLS ends before ingress-nginx",
-        f"SNI and Host agree, yet nginx answered {said}. The server that finished our "
+        code="probe-cert-not-forwarded", severity=Severity.ERROR,
+        title="the client certificate was sent, but nginx says none arrived: TLS ends before ingress-nginx",
+        detail=f"SNI and Host agree, yet nginx answered {said}. The server that finished our "
         f"handshake is not the one that judged the request ({asked}): a load balancer or proxy in front of the "
         "controller terminates TLS and opens its own connection without the client's certificate. Pass TCP through "
         "to the controller (no TLS listener or certificate on the load balancer), or terminate mTLS at the load "
         "balancer instead.",
-        "kubectl get svc -A -o wide | grep -i ingress  # the Service (and its load balancer) must pass TCP 443 through, not terminate TLS",
-        result,
+        fix="kubectl get svc -A -o wide | grep -i ingress  # the Service (and its load balancer) must pass TCP 443 through, not terminate TLS",
+        result=result,
     )
 
 
 def _denied_answer(result: ProbeResult) -> bool:
     """nginx's own 403 page, not match-CN's text: the server-level `return 403;` that
     nginx.tmpl renders for a host whose auth-tls annotations failed (AuthTLSError)."""
-    return result.status == 403 and CN_BODY not in result.body
+    return result.status == 403 and CN_REFUSED not in result.body
 
 
 def _denied(result: ProbeResult) -> Finding:
     return _finding(
-        "probe-location-denied", Severity.ERROR, "nginx answers 403 for every request to this host",
-        "ingress-nginx renders `return 403;` at server level when an Ingress for the host has auth-tls "
+        code="probe-location-denied", severity=Severity.ERROR, title="nginx answers 403 for every request to this host",
+        detail="ingress-nginx renders `return 403;` at server level when an Ingress for the host has auth-tls "
         "annotations it cannot use (annotations.go Extract sets AuthTLSError; nginx.tmpl): a malformed or "
         "cross-namespace auth-tls-secret, a Secret that is missing or that the controller refuses. Every path "
         "answers 403, with or without a client certificate, other Ingresses' paths on the host included.",
-        "kubectl get ingress -A -o yaml | grep -n auth-tls  # and the controller's log: error reading Ingress annotation",
-        result,
+        fix="kubectl get ingress -A -o yaml | grep -n auth-tls  # and the controller's log: error reading Ingress annotation",
+        result=result,
     )
 
 
@@ -211,56 +217,56 @@ def _without_cert_findings(without: ProbeResult, with_cert: ProbeResult | None, 
                            ingress: str) -> list[Finding]:
     if _denied_answer(without):
         return [_denied(without)]
-    if without.status == 400 and PLAIN_HTTP_BODY in without.body:
+    if without.status == 400 and PLAIN_HTTP in without.body:
         return [_cert_not_forwarded(without, plain_http=True)]
     if _misdirected_answer(without):  # the fix is the curl with the certificate, when there is one
         return [_misdirected(with_cert if with_cert and not with_cert.failure else without)]
-    if without.status == 400 and NO_CERT_BODY in without.body:
+    if without.status == 400 and NO_CERT in without.body:
         fix = "" if with_cert else without.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)
         return [_finding(
-            "probe-no-client-cert", Severity.INFO if with_cert else Severity.WARNING,
-            "without a client certificate nginx answers 400 'No required SSL certificate was sent'",
-            "The host requires a client certificate (auth-tls-verify-client on), as configured."
+            code="probe-no-client-cert", severity=Severity.INFO if with_cert else Severity.WARNING,
+            title=f"without a client certificate nginx answers 400 '{NO_CERT}'",
+            detail="The host requires a client certificate (auth-tls-verify-client on), as configured."
             + ("" if with_cert else " No client certificate was given, so mTLS itself is untested: probe again with --cert and --key."),
-            fix, without,
+            fix=fix, result=without,
         )]
     redirect = without.status in (301, 302, 303, 307, 308)
     if redirect and (with_cert is None or with_cert.status != without.status):
         return [_finding(
-            "probe-no-client-cert", Severity.INFO,
-            f"without a client certificate nginx redirects to {without.header('location')}",
-            "That is the auth-tls-error-page: nginx sends clients without a valid certificate there.",
-            "", without,
+            code="probe-no-client-cert", severity=Severity.INFO,
+            title=f"without a client certificate nginx redirects to {without.header('location')}",
+            detail="That is the auth-tls-error-page: nginx sends clients without a valid certificate there.",
+            fix="", result=without,
         )]
     unverified = without.echoed("ssl-client-verify") in (None, "NONE")
     if without.status is not None and without.status < 400 and not redirect and unverified:
         if policy is not None and policy.mtls and policy.verify_client != "on":
             return [_finding(
-                "probe-mtls-not-enforced", Severity.WARNING,
-                f"a request without a client certificate got HTTP {without.status}: verify-client is {policy.verify_client}",
-                f"auth-tls-verify-client {policy.verify_client} lets clients without a certificate through; only "
+                code="probe-mtls-not-enforced", severity=Severity.WARNING,
+                title=f"a request without a client certificate got HTTP {without.status}: verify-client is {policy.verify_client}",
+                detail=f"auth-tls-verify-client {policy.verify_client} lets clients without a certificate through; only "
                 "'on' makes nginx require one.",
-                f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-client=on --overwrite",
-                without,
+                fix=f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-client=on --overwrite",
+                result=without,
             )]
         if policy is not None and not policy.mtls:
             return []  # TLS only: nothing was asked of the client
         if policy is not None:  # the annotations ask for certificates: the Secret or the Ingress order let it down
             namespace, _, name = (policy.secret or "/").partition("/")
             return [_finding(
-                "probe-mtls-not-enforced", Severity.ERROR, f"a request without a client certificate got HTTP {without.status}",
-                "The annotations ask for client certificates (auth-tls-verify-client on), yet nginx did not: a Secret "
+                code="probe-mtls-not-enforced", severity=Severity.ERROR, title=f"a request without a client certificate got HTTP {without.status}",
+                detail="The annotations ask for client certificates (auth-tls-verify-client on), yet nginx did not: a Secret "
                 "without ca.crt makes the controller turn mTLS off quietly, and only the first Ingress for a host sets it.",
-                f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath='{{.data}}' | grep -c ca.crt  # 0: add ca.crt to the Secret",
-                without,
+                fix=f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath='{{.data}}' | grep -c ca.crt  # 0: add ca.crt to the Secret",
+                result=without,
             )]
         return [_finding(
-            "probe-mtls-not-enforced", Severity.WARNING,
-            f"a request without a client certificate got HTTP {without.status}",
-            "The server did not insist on a client certificate: mTLS is off or optional here, or the Ingress "
+            code="probe-mtls-not-enforced", severity=Severity.WARNING,
+            title=f"a request without a client certificate got HTTP {without.status}",
+            detail="The server did not insist on a client certificate: mTLS is off or optional here, or the Ingress "
             "carrying the auth-tls annotations does not serve this host.",
-            "kubectl get ingress -A -o yaml | grep -n auth-tls  # auth-tls-verify-client must be \"on\"",
-            without,
+            fix="kubectl get ingress -A -o yaml | grep -n auth-tls  # auth-tls-verify-client must be \"on\"",
+            result=without,
         )]
     return []
 
@@ -275,15 +281,15 @@ def _upstream_failed(result: ProbeResult, ingress: str) -> Finding:
     """502 comes from nginx when the upstream leg fails: after the client's certificate was accepted."""
     namespace = ingress.split(" -n ")[-1] if " -n " in ingress else "NAMESPACE"
     return _finding(
-        "probe-upstream-failed", Severity.ERROR,
-        "HTTP 502: the client got through, the connection from nginx to the upstream failed",
-        "mTLS at the ingress passed; the upstream leg broke. When the application itself speaks HTTPS and asks for "
+        code="probe-upstream-failed", severity=Severity.ERROR,
+        title="HTTP 502: the client got through, the connection from nginx to the upstream failed",
+        detail="mTLS at the ingress passed; the upstream leg broke. When the application itself speaks HTTPS and asks for "
         "a client certificate, nginx presents none unless the Ingress names one with proxy-ssl-secret, and the "
         "controller's log says 'SSL_do_handshake() failed ... certificate required' (or 'handshake failure') "
         "'while SSL handshaking to upstream'. Otherwise the log names the refused or timed-out upstream.",
-        f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/proxy-ssl-secret={namespace}/upstream-client "
+        fix=f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/proxy-ssl-secret={namespace}/upstream-client "
         "--overwrite  # upstream-client: a Secret with tls.crt, tls.key (and ca.crt) the upstream trusts",
-        result,
+        result=result,
     )
 
 
@@ -293,74 +299,74 @@ def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None, ingress:
     verify = result.echoed("ssl-client-verify")
     subject = result.echoed("ssl-client-subject-dn")
     issuer = result.echoed("ssl-client-issuer-dn")
-    if result.status == 400 and PLAIN_HTTP_BODY in result.body:
+    if result.status == 400 and PLAIN_HTTP in result.body:
         return [_cert_not_forwarded(result, plain_http=True)]
-    if result.status == 400 and NO_CERT_BODY in result.body and result.sni is None:
+    if result.status == 400 and NO_CERT in result.body and result.sni is None:
         return [_no_sni(result)]
-    if result.status == 400 and NO_CERT_BODY in result.body and result.status != 421:
+    if result.status == 400 and NO_CERT in result.body and result.status != 421:
         return [_cert_not_forwarded(result)]
     if result.status == 421:
         return [_misdirected(result)]
     if _denied_answer(result):
         return [_denied(result)]
-    if result.status == 400 and BAD_CERT_BODY in result.body:
+    if result.status == 400 and CERT_ERROR in result.body:
         return [_finding(
-            "probe-cert-rejected", Severity.ERROR,
-            "nginx rejected the client certificate: 400 'The SSL certificate error'",
-            "The certificate was sent but did not verify against the Secret's ca.crt at the Ingress's verify "
+            code="probe-cert-rejected", severity=Severity.ERROR,
+            title=f"nginx rejected the client certificate: 400 '{CERT_ERROR}'",
+            detail="The certificate was sent but did not verify against the Secret's ca.crt at the Ingress's verify "
             "depth, or its ca.crl revokes it. `mtls-tui inspect` gives OpenSSL's reason; the controller logs "
             "'client SSL certificate verify error: (N:reason)'.",
-            _inspect_command(result, policy), result,
+            fix=_inspect_command(result, policy), result=result,
         )]
     if result.status in (301, 302, 303, 307, 308):
         return [_finding(
-            "probe-cert-rejected", Severity.ERROR,
-            f"nginx sent the client to the error page {result.header('location')} even with the certificate",
-            "auth-tls-error-page catches 495/496: the certificate did not verify.",
-            _inspect_command(result, policy), result,
+            code="probe-cert-rejected", severity=Severity.ERROR,
+            title=f"nginx sent the client to the error page {result.header('location')} even with the certificate",
+            detail="auth-tls-error-page catches 495/496: the certificate did not verify.",
+            fix=_inspect_command(result, policy), result=result,
         )]
-    if result.status == 403 and CN_BODY in result.body:
+    if result.status == 403 and CN_REFUSED in result.body:
         return [_finding(
-            "probe-cn-rejected", Severity.ERROR,
-            "the certificate verified, but auth-tls-match-cn refused its subject: 403",
-            "nginx matches the whole subject DN ($ssl_client_s_dn) against the annotation's regex.",
-            "kubectl get ingress -A -o yaml | grep auth-tls-match-cn  # compare with: openssl x509 -noout -subject -nameopt RFC2253 -in client.crt",
-            result,
+            code="probe-cn-rejected", severity=Severity.ERROR,
+            title="the certificate verified, but auth-tls-match-cn refused its subject: 403",
+            detail="nginx matches the whole subject DN ($ssl_client_s_dn) against the annotation's regex.",
+            fix="kubectl get ingress -A -o yaml | grep auth-tls-match-cn  # compare with: openssl x509 -noout -subject -nameopt RFC2253 -in client.crt",
+            result=result,
         )]
     if verify == "SUCCESS":
         return [_finding(
-            "probe-ok", Severity.INFO,
-            f"mTLS works: the upstream saw ssl-client-verify SUCCESS for {subject}",
-            f"subject {subject}, issuer {issuer}, HTTP {result.status}.", "", result,
+            code="probe-ok", severity=Severity.INFO,
+            title=f"mTLS works: the upstream saw ssl-client-verify SUCCESS for {subject}",
+            detail=f"subject {subject}, issuer {issuer}, HTTP {result.status}.", fix="", result=result,
         )]
     if verify and verify.startswith("FAILED"):
         return [_finding(
-            "probe-cert-unverified", Severity.WARNING,
-            f"nginx passed an unverified certificate on: ssl-client-verify {verify}",
-            "auth-tls-verify-client optional_no_ca forwards certificates that failed verification; the "
-            "upstream must check ssl-client-verify itself.", "", result,
+            code="probe-cert-unverified", severity=Severity.WARNING,
+            title=f"nginx passed an unverified certificate on: ssl-client-verify {verify}",
+            detail="auth-tls-verify-client optional_no_ca forwards certificates that failed verification; the "
+            "upstream must check ssl-client-verify itself.", fix="", result=result,
         )]
     if result.status is not None and result.status < 400 and verify == "NONE":
         return [_finding(
-            "probe-unconfirmed", Severity.INFO,
-            f"HTTP {result.status} with the client certificate, but nginx did not check it: ssl-client-verify NONE",
-            "nginx asked for no certificate on this connection (auth-tls-verify-client off, or no usable ca.crt), "
+            code="probe-unconfirmed", severity=Severity.INFO,
+            title=f"HTTP {result.status} with the client certificate, but nginx did not check it: ssl-client-verify NONE",
+            detail="nginx asked for no certificate on this connection (auth-tls-verify-client off, or no usable ca.crt), "
             "so the certificate the client holds was never judged.",
-            "", result,
+            fix="", result=result,
         )]
     if result.status is not None and result.status < 400:
         return [_finding(
-            "probe-unconfirmed", Severity.INFO,
-            f"HTTP {result.status} with the client certificate; the upstream does not echo ssl-client-verify",
-            "The request succeeded, but only an echoing upstream shows whether nginx verified the certificate.",
-            "", result,
+            code="probe-unconfirmed", severity=Severity.INFO,
+            title=f"HTTP {result.status} with the client certificate; the upstream does not echo ssl-client-verify",
+            detail="The request succeeded, but only an echoing upstream shows whether nginx verified the certificate.",
+            fix="", result=result,
         )]
     if result.status == 502:
         return [_upstream_failed(result, ingress)]
     return [_finding(
-        "probe-unexpected-status", Severity.WARNING, f"HTTP {result.status} with the client certificate",
-        "Not an answer nginx gives for client certificates: it comes from the upstream or another proxy.",
-        "", result,
+        code="probe-unexpected-status", severity=Severity.WARNING, title=f"HTTP {result.status} with the client certificate",
+        detail="Not an answer nginx gives for client certificates: it comes from the upstream or another proxy.",
+        fix="", result=result,
     )]
 
 
@@ -376,15 +382,4 @@ def probe_findings(results: list[ProbeResult], policy: MtlsPolicy | None = None,
     if answered:
         findings += server_findings(answered, host)
     findings += answer_findings(without, with_cert, policy, ingress)
-    return _dedupe(findings)
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for finding in findings:
-        key = (finding.code, finding.title)
-        if key not in seen:
-            seen.add(key)
-            out.append(finding)
-    return out
+    return unique_findings(findings)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from mtls_tui.errors import InputError
-from mtls_tui.model import ProbeSpec
+from mtls_tui.model import IngressObj, ProbeSpec
 
 
 @dataclass(frozen=True)
@@ -90,8 +90,8 @@ def curl_command(spec: ProbeSpec, with_cert: bool, target: Target | None = None)
     """curl's own flags for the same request. curl has no switch to leave SNI out: without SNI
     (`--no-sni`) it is sent to the address, with the Host header set, as such clients do."""
     args = ["curl", "-v"]
-    no_sni = spec.no_sni and target is not None
-    if spec.resolve and not no_sni:
+    by_address = target if spec.no_sni else None  # no SNI: the request goes to the address
+    if spec.resolve and by_address is None:
         args += ["--resolve", spec.resolve]
     if spec.insecure:
         args.append("-k")
@@ -102,13 +102,13 @@ def curl_command(spec: ProbeSpec, with_cert: bool, target: Target | None = None)
         if spec.key:
             args += ["--key", spec.key]
     headers = list(spec.headers)
-    if no_sni and not any(name.lower() == "host" for name, _ in headers):
-        headers.append(("Host", target.host_header))
+    if by_address is not None and not any(name.lower() == "host" for name, _ in headers):
+        headers.append(("Host", by_address.host_header))
     for name, value in headers:
         args += ["-H", f"{name}: {value}"]
     if spec.http2:
         args.append("--http2")
-    args.append(target.request_url if no_sni else spec.url)
+    args.append(by_address.request_url if by_address is not None else spec.url)
     return shlex.join(args)
 
 
@@ -141,7 +141,8 @@ def _printf_literal(text: str) -> str:
 
 
 def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
-    args = ["openssl", "s_client", "-quiet", "-connect", target.connect_to.replace(f"{target.address}:", f"[{target.address}]:") if ":" in target.address else target.connect_to]
+    connect = target.connect_to.replace(f"{target.address}:", f"[{target.address}]:") if ":" in target.address else target.connect_to
+    args = ["openssl", "s_client", "-quiet", "-connect", connect]
     if target.sni:
         args += ["-servername", target.sni]
     elif spec.no_sni:
@@ -157,7 +158,7 @@ def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
     return f"printf {shlex.quote(request)} | {shlex.join(args)}"
 
 
-def probe_target(host: str, ingresses: tuple, connect: str | None) -> tuple[str, str | None] | None:
+def probe_target(host: str, ingresses: tuple[IngressObj, ...], connect: str | None) -> tuple[str, str | None] | None:
     """(url, resolve) for a host: at --connect ADDR:PORT, or at its Ingress's
     load-balancer address, or None when there is nowhere to send a request."""
     if host == "*":
@@ -167,7 +168,7 @@ def probe_target(host: str, ingresses: tuple, connect: str | None) -> tuple[str,
         if not address or not port.isdigit():
             raise InputError("--connect", f"{connect!r} is not ADDR:PORT")
         return f"https://{host}:{port}/", f"{host}:{port}:{address.strip('[]')}"
-    address = next((a for i in ingresses for a in i.addresses), None)
-    if address is None:
+    balancer = next((a for i in ingresses for a in i.addresses), None)
+    if balancer is None:
         return None
-    return f"https://{host}/", (f"{host}:443:{address}" if _is_ip(address) else None)
+    return f"https://{host}/", (f"{host}:443:{balancer}" if _is_ip(balancer) else None)

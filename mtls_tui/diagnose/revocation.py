@@ -15,8 +15,9 @@ from cryptography import x509
 
 from mtls_tui.certs.crl import controller_refusal, load_crls
 from mtls_tui.certs.facts import name_to_str
-from mtls_tui.diagnose.certificates import secret_update_command
 from mtls_tui.model import Finding, SecretObj, Severity
+from mtls_tui.policy.nginx_answers import CERT_ERROR
+from mtls_tui.policy.secret_commands import secret_update_command
 
 # CA.cnf: the configuration of the CA that keeps the list. The new CRL goes first (ingress-nginx reads the
 # first block) and the others stay: ca.crl holds one CRL per CA of the path, and OpenSSL prefers the
@@ -40,12 +41,12 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
     refusal = controller_refusal(data)
     if refusal:
         return [Finding(
-            "crl-invalid", Severity.ERROR, f"the controller refuses Secret {secret.ref}: its ca.crl {refusal}",
-            "ingress-nginx reads ca.crl with the Secret and refuses the whole Secret ('Error obtaining X.509 "
+            code="crl-invalid", severity=Severity.ERROR, title=f"the controller refuses Secret {secret.ref}: its ca.crl {refusal}",
+            detail="ingress-nginx reads ca.crl with the Secret and refuses the whole Secret ('Error obtaining X.509 "
             "certificate') unless its first PEM block is an X509 CRL it can parse: every path of the host then "
             "answers 403, and a tls: entry naming this Secret gets the fake certificate.",
-            f"openssl crl -in ca.crl -noout -text  # a DER file: openssl crl -inform DER -in ca.crl -out ca.crl; then {update}",
-            where,
+            fix=f"openssl crl -in ca.crl -noout -text  # a DER file: openssl crl -inform DER -in ca.crl -out ca.crl; then {update}",
+            subject=where,
         )]
     findings: list[Finding] = []
     crls = secret_crls(data)
@@ -56,29 +57,30 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
             continue  # OpenSSL takes that issuer's current CRL (get_crl_sk scores validity time first)
         if crl.next_update_utc is not None and crl.next_update_utc < now:
             findings.append(Finding(
-                "crl-expired", Severity.ERROR, f"the CRL of {issuer} in ca.crl expired on {crl.next_update_utc:%Y-%m-%d}",
-                f"nextUpdate {crl.next_update_utc:%Y-%m-%d %H:%M} UTC. nginx refuses every client certificate "
-                f"whose path runs through {issuer}: 'CRL has expired', 400 'The SSL certificate error'.",
-                f"{NEW_CRL} && {update}", where,
+                code="crl-expired", severity=Severity.ERROR, title=f"the CRL of {issuer} in ca.crl expired on {crl.next_update_utc:%Y-%m-%d}",
+                detail=f"nextUpdate {crl.next_update_utc:%Y-%m-%d %H:%M} UTC. nginx refuses every client certificate "
+                f"whose path runs through {issuer}: 'CRL has expired', 400 '{CERT_ERROR}'.",
+                fix=f"{NEW_CRL} && {update}", subject=where,
             ))
         elif crl.last_update_utc > now:
             findings.append(Finding(
-                "crl-not-yet-valid", Severity.ERROR, f"the CRL of {issuer} in ca.crl is not valid before {crl.last_update_utc:%Y-%m-%d %H:%M} UTC",
-                f"lastUpdate is in the future: a clock is wrong. nginx refuses every client certificate whose path "
+                code="crl-not-yet-valid", severity=Severity.ERROR,
+                title=f"the CRL of {issuer} in ca.crl is not valid before {crl.last_update_utc:%Y-%m-%d %H:%M} UTC",
+                detail=f"lastUpdate is in the future: a clock is wrong. nginx refuses every client certificate whose path "
                 f"runs through {issuer}: 'CRL is not yet valid'.",
-                f"date -u  # compare; fix the clock, or issue the CRL again: {NEW_CRL} && {update}", where,
+                fix=f"date -u  # compare; fix the clock, or issue the CRL again: {NEW_CRL} && {update}", subject=where,
             ))
     covered = {crl.issuer for crl in crls}
     for ca in ca_certs:
         if ca.subject not in covered:
             subject = name_to_str(ca.subject)
             findings.append(Finding(
-                "crl-missing", Severity.ERROR, f"ca.crl has no CRL of {subject}",
-                f"With ssl_crl nginx needs a current CRL from the issuer of every certificate of the path, the root "
+                code="crl-missing", severity=Severity.ERROR, title=f"ca.crl has no CRL of {subject}",
+                detail=f"With ssl_crl nginx needs a current CRL from the issuer of every certificate of the path, the root "
                 f"included; every client certificate whose path runs through {subject} is refused: "
                 "'unable to get certificate CRL'.",
-                f"openssl ca -gencrl -config CA.cnf -out more.crl && cat more.crl >> ca.crl && {update}"
+                fix=f"openssl ca -gencrl -config CA.cnf -out more.crl && cat more.crl >> ca.crl && {update}"
                 "  # CA.cnf: the configuration of the CA this CRL is missing for",
-                where,
+                subject=where,
             ))
     return findings

@@ -33,17 +33,25 @@ from cryptography.hazmat.primitives import serialization
 from OpenSSL import SSL
 
 from mtls_tui.certs.issue import issue_fake_certificate
-from mtls_tui.lab.builtin_http import (
-    Request, UpstreamLog, access_line, error_line, page, parse_head, reason, response_head, unparsed,
-)
+from mtls_tui.lab.builtin_http import Request, UpstreamLog, access_line, error_line, parse_head, response_head, unparsed
 from mtls_tui.lab.builtin_nginx import (
-    DEFAULT_SERVER, Answer, ClientTls, Connection, ServerBlock, ServerNames, answer, bad_request, client_tls,
-    framing_refusal, validate_host,
+    DEFAULT_SERVER,
+    Answer,
+    ClientTls,
+    Connection,
+    ServerBlock,
+    ServerNames,
+    answer,
+    bad_request,
+    client_tls,
+    framing_refusal,
+    validate_host,
 )
 from mtls_tui.lab.echo import EchoServer
 from mtls_tui.lab.gateway import GatewayHost
 from mtls_tui.lab.leftovers import private_folder
 from mtls_tui.lab.nginx import free_port
+from mtls_tui.policy.nginx_answers import page, reason
 
 HEAD_END = re.compile(rb"\r?\n\r?\n")
 MAX_HEAD = 32 * 1024  # nginx's large_client_header_buffers 4 8k
@@ -103,7 +111,7 @@ class _Reply:
     error: str | None = None
 
     @classmethod
-    def local(cls, outcome: Answer) -> "_Reply":
+    def local(cls, outcome: Answer) -> _Reply:
         return cls(outcome.status, reason(outcome.status), outcome.content_type, outcome.extra, outcome.body, error=outcome.error)
 
 
@@ -192,7 +200,7 @@ class BuiltinGateway:
         self._numbers = itertools.count(1)
         self._resources: ExitStack | None = None
 
-    def start(self) -> "BuiltinGateway":
+    def start(self) -> BuiltinGateway:
         with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
             self._names = ServerNames(self.hosts)
             self._build_contexts(self._names)
@@ -430,7 +438,7 @@ class BuiltinGateway:
         shutil.rmtree(self._folder, ignore_errors=True)
         self._folder = None
 
-    def __enter__(self) -> "BuiltinGateway":
+    def __enter__(self) -> BuiltinGateway:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

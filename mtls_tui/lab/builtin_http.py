@@ -2,8 +2,8 @@
 read, nginx's own pages and response heads written, access and error log lines
 formatted. Pure: no sockets, so each rule is checked against a captured nginx answer.
 
-The pages, reason phrases and header order are nginx 1.22.1's (Debian bookworm, the
-release DESIGN.md measured), captured from the nginx gateway.
+The header order is nginx 1.22.1's (Debian bookworm, the release DESIGN.md measured),
+captured from the nginx gateway; its pages and reason phrases are policy/nginx_answers.py's.
 """
 
 from __future__ import annotations
@@ -12,13 +12,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.utils import format_datetime
-from http import HTTPStatus
 
-SERVER = "nginx/1.22.1"
-REASONS = {  # nginx's status lines, where not HTTPStatus's
-    302: "Moved Temporarily", 413: "Request Entity Too Large", 503: "Service Temporarily Unavailable",
-}
-PAGE_TITLES = {302: "Found"}  # nginx's 302 page says "Found" although its status line does not
+from mtls_tui.policy.nginx_answers import SERVER
+
 REQUEST_LINE = re.compile(r"([A-Z]+) (\S+) (HTTP/1\.[01])")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -47,7 +43,7 @@ class Request:
         rest = 2 + len(self.body) if self.complete else 0
         return len(self.line) + 2 + sum(self.header_sizes) + rest
 
-    def through_host(self) -> "Request":
+    def through_host(self) -> Request:
         """What nginx had read when ngx_http_process_host answered."""
         end = next((i + 1 for i, (key, _) in enumerate(self.headers) if key.lower() == "host"), len(self.headers))
         return replace(self, headers=self.headers[:end], header_sizes=self.header_sizes[:end], body=b"", complete=False)
@@ -85,25 +81,6 @@ def parse_head(head: bytes) -> Request:
 def unparsed(first_line: bytes) -> Request:
     """A request nginx could not parse, as its access log still records it."""
     return Request(first_line.split(b"\n")[0].rstrip(b"\r").decode("latin-1"), "", "", "HTTP/1.0", complete=False)
-
-
-def reason(status: int) -> str:
-    if status in REASONS:
-        return REASONS[status]
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
-
-
-def page(status: int, detail: str | None = None) -> bytes:
-    """nginx's built-in error page; `detail` is the line nginx adds for 495/496."""
-    heading = f"{status} {PAGE_TITLES.get(status, reason(status))}"
-    lines = ["<html>", f"<head><title>{f'{status} {detail}' if detail else heading}</title></head>", "<body>", f"<center><h1>{heading}</h1></center>"]
-    if detail:
-        lines.append(f"<center>{detail}</center>")
-    lines += [f"<hr><center>{SERVER}</center>", "</body>", "</html>", ""]
-    return "\r\n".join(lines).encode()
 
 
 def response_head(

@@ -22,18 +22,19 @@ from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.certs.verify import nginx_verdict
-from mtls_tui.lab.builtin_http import Request, page
+from mtls_tui.lab.builtin_http import Request
 from mtls_tui.lab.gateway import UPSTREAM_NAME, GatewayHost
+from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, page
 from mtls_tui.policy.nginx_directives import UPSTREAM_HEADERS
 from mtls_tui.policy.re2_syntax import compile_re2
 
 DEFAULT_BACKEND = "upstream-default-backend"
 DEFAULT_SERVER = "_"
-NO_CERT = "No required SSL certificate was sent"
-BAD_CERT = "The SSL certificate error"
-CN_REFUSED = b"client certificate unauthorized"
 # X509_V_ERR_* that `ssl_verify_client optional_no_ca` lets through (ngx_ssl_verify_error_optional).
-OPTIONAL_NO_CA_ERRORS = frozenset({2, 18, 19, 20, 21})
+OPTIONAL_NO_CA_ERRORS = frozenset({
+    ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, ob.X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, ob.X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+    ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+})
 # Headers nginx's proxy module never passes on as the client sent them (ngx_http_proxy_headers).
 NOT_PROXIED = frozenset({"host", "connection", "keep-alive", "te", "expect", "upgrade", "transfer-encoding", "content-length"})
 VALID_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")  # ignore_invalid_headers on, underscores_in_headers off
@@ -50,7 +51,7 @@ class ServerBlock:
     match_cn: object | None = None  # a compiled RE2 pattern
 
     @classmethod
-    def of(cls, host: GatewayHost) -> "ServerBlock":
+    def of(cls, host: GatewayHost) -> ServerBlock:
         """Parse what nginx parses at start; raises ValueError where nginx would refuse its configuration."""
         if not (host.policy.mtls and host.ca_pem) or host.denial:
             return cls(host)  # an AuthTLSError renders no client-certificate directives
@@ -233,7 +234,7 @@ def answer(names: ServerNames, conn: Connection, request: Request) -> Answer:
         if refusal:
             return refusal
     if block is not None and block.match_cn and not block.match_cn.search(conn.client.subject_dn):
-        return Answer(403, server, request, upstream_name, CN_REFUSED, "text/plain")
+        return Answer(403, server, request, upstream_name, CN_REFUSED.encode(), "text/plain")
     if block is not None and block.host.denial:
         return Answer(403, server, request, upstream_name, page(403))
     if block is None:
@@ -244,7 +245,7 @@ def answer(names: ServerNames, conn: Connection, request: Request) -> Answer:
 def _certificate_refusal(block: ServerBlock, client: ClientTls, request: Request, upstream_name: str) -> Answer | None:
     """495 and 496 (both 400 to the client), or the error page's 302 in their place."""
     if client.error and not (block.verify == "optional_no_ca" and client.error in OPTIONAL_NO_CA_ERRORS):
-        detail, message = BAD_CERT, f"client SSL certificate verify error: ({client.error}:{client.reason})"
+        detail, message = CERT_ERROR, f"client SSL certificate verify error: ({client.error}:{client.reason})"
     elif block.verify == "on" and not client.sent:
         detail, message = NO_CERT, "client sent no required SSL certificate"
     else:

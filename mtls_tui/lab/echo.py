@@ -43,7 +43,7 @@ class EchoServer:
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, name="mtls-tui-echo", daemon=True)
 
-    def start(self) -> "EchoServer":
+    def start(self) -> EchoServer:
         self._thread.start()
         return self
 
@@ -52,7 +52,7 @@ class EchoServer:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "EchoServer":
+    def __enter__(self) -> EchoServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -20,11 +20,10 @@ import shutil
 import sys
 import sysconfig
 import threading
-from contextlib import ExitStack
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
-
 
 import yaml
 
@@ -40,8 +39,8 @@ from mtls_tui.lab.scenarios import SCENARIOS, Client
 from mtls_tui.lab.walkthrough import CERTIFICATES, OBJECT_FILES, SECRET, LabState, Place, Step, hint, steps
 from mtls_tui.model import MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
-from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.service.session import Session
 
 CONTEXT = "mtls-lab"
@@ -73,7 +72,7 @@ def _klog(severity: str, source: str, message: str, **values: str) -> str:
 class _LogFeeder(threading.Thread):
     """Copies new nginx log lines into the controller pods' logs, round-robin."""
 
-    def __init__(self, lab: "Lab") -> None:
+    def __init__(self, lab: Lab) -> None:
         super().__init__(name="lab-logs", daemon=True)
         self.lab = lab
         self.stopping = threading.Event()
@@ -152,7 +151,7 @@ class Lab:
         self._served: list[dict] = []
         self._resources: ExitStack | None = None
 
-    def start(self) -> "Lab":
+    def start(self) -> Lab:
         reap()  # what a lab killed with SIGKILL left: its nginx and its private folders (and their ports)
         if self._port is not None:
             check_port(self._port)  # before seconds of work, and before a wait could take another listener for ours
@@ -210,7 +209,7 @@ class Lab:
         """The article's Deployment, Service and Ingress as the lab serves them, beside the PKI:
         the walkthrough's `kubectl apply -f meow-ingress.yaml` needs them there."""
         deployment, service = app_objects()
-        for name, obj in zip(OBJECT_FILES, (deployment, service, meow_ingress())):
+        for name, obj in zip(OBJECT_FILES, (deployment, service, meow_ingress()), strict=True):
             note = OBJECT_FILE_NOTE.format(kind=obj["kind"], api=obj["apiVersion"])
             write_file(self.folder / name, (note + yaml.safe_dump(obj, sort_keys=False)).encode())
 
@@ -326,7 +325,7 @@ class Lab:
         shutil.rmtree(self.private, ignore_errors=True)
         self.private = None
 
-    def __enter__(self) -> "Lab":
+    def __enter__(self) -> Lab:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -113,7 +113,7 @@ class Gateway:
         self._nginx: Nginx | None = None
         self._resources: ExitStack | None = None
 
-    def start(self) -> "Gateway":
+    def start(self) -> Gateway:
         with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
             echo = stack.enter_context(EchoServer())
             nginx = stack.enter_context(Nginx(
@@ -146,7 +146,7 @@ class Gateway:
             resources.close()
         self._nginx = self._echo = None
 
-    def __enter__(self) -> "Gateway":
+    def __enter__(self) -> Gateway:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

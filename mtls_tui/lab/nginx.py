@@ -100,7 +100,7 @@ class Nginx:
         self.process: subprocess.Popen | None = None
         self._resources: ExitStack | None = None
 
-    def start(self) -> "Nginx":
+    def start(self) -> Nginx:
         with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
             self.prefix = private_folder("mtls-tui-nginx-")
             stack.callback(self._remove_prefix)
@@ -125,7 +125,7 @@ class Nginx:
         assert self.process is not None and self.prefix is not None
         stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
         log = (self.prefix / "error.log").read_text(errors="replace") if (self.prefix / "error.log").exists() else ""
-        lines = [l for l in (stderr + log).splitlines() if "[emerg]" in l or "[alert]" in l] or (stderr + log).splitlines()
+        lines = [line for line in (stderr + log).splitlines() if "[emerg]" in line or "[alert]" in line] or (stderr + log).splitlines()
         return lines[-1].strip() if lines else "no message"
 
     def error_log(self) -> str:
@@ -157,7 +157,7 @@ class Nginx:
         if resources is not None:
             resources.close()
 
-    def __enter__(self) -> "Nginx":
+    def __enter__(self) -> Nginx:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

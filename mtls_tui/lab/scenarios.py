@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import base64
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, issue_intermediate, issue_leaf
 from mtls_tui.lab.objects import meow_ingress, namespace, seed_objects

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from mtls_tui.diagnose.certificates import secret_update_command
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.reproduce import curl_command
 from mtls_tui.model import ProbeSpec, Severity
+from mtls_tui.policy.nginx_answers import NO_CERT
+from mtls_tui.policy.secret_commands import secret_update_command
 from mtls_tui.shell import arg
 
 HOST = "meow.com"
@@ -181,7 +182,7 @@ def walkthrough(place: Place, report: HostReport | None, secret_keys: tuple[str,
     with_cert = next((r for r in (report.probe if report else ()) if r.sent_client_cert), None)
     steps.append(Step(
         "Test without a client certificate",
-        curl_command(_probe(place, False), False) + "  # expect 400: No required SSL certificate was sent",
+        curl_command(_probe(place, False), False) + f"  # expect 400: {NO_CERT}",
         "pending" if without is None else ("done" if "probe-no-client-cert" in codes else "failed"),
         "not probed yet" if without is None else f"HTTP {without.status}" if without.status else without.failure.message,
     ))

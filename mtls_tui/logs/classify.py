@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine
 from mtls_tui.model import Severity
+from mtls_tui.policy.nginx_answers import NGX_HTTPS_CERT_ERROR, NGX_HTTPS_NO_CERT, NO_CERT
 
 _QUOTED_REF = re.compile(r"""["']([a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*)["']""")
 _NOT_FOUND_REF = re.compile(r"(?:local SSL certificate|[Ss]ecret) \"?([^\s\"/]+/[^\s\"]+?)\"? was not found")
@@ -150,7 +151,7 @@ def _nginx(line: NginxErrorLine) -> Highlight | None:
     if "client sent no required SSL certificate" in message:
         client = f" {line.client}" if line.client else ""
         return Highlight("probe-no-client-cert", Severity.WARNING,
-                         f"Client{client} sent no certificate{on}: nginx answers 400 No required SSL certificate was sent",
+                         f"Client{client} sent no certificate{on}: nginx answers 400 {NO_CERT}",
                          refs)
     return None
 
@@ -159,7 +160,8 @@ def _probe_request(line: AccessLine, request_id: str) -> Highlight:
     """A plain 400 can mean no certificate or a refused one, and 403 can be match-CN or a
     broken annotation: only nginx-internal codes and 421 name a cause on their own."""
     status = line.status
-    code = {495: "probe-cert-rejected", 496: "probe-no-client-cert", 421: "probe-misdirected"}.get(status, "probe-request")
+    code = {NGX_HTTPS_CERT_ERROR: "probe-cert-rejected", NGX_HTTPS_NO_CERT: "probe-no-client-cert", 421: "probe-misdirected"}.get(
+        status, "probe-request")
     severity = Severity.ERROR if status >= 500 else Severity.WARNING if status >= 400 else Severity.INFO
     upstream = f" via {line.proxy_upstream_name}" if line.proxy_upstream_name else ""
     return Highlight(code, severity, f"Probe {request_id}: {line.request} answered {status}{upstream}")

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from typing import cast
 
-from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine
+from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine, SeverityLetter
 
 _KLOG = re.compile(r"([IWEF])(\d{4}) (\d\d:\d\d:\d\d\.\d+) +(\d{1,10}) ([^\s\]]+)\] ?(.*)", re.DOTALL)
 # A quoted string, Go's (klog) or nginx's: nginx escapes `"` in logged variables as \x22,
@@ -28,7 +29,7 @@ _GO_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t"
 
 _NGINX_ERROR = re.compile(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[([a-z]+)\] (\d{1,10})#(\d{1,10}): (?:\*(\d{1,20}) )?(.*)", re.DOTALL)
 _NGINX_CONTEXT = re.compile(r', (client|server|request|upstream|host|referrer|subrequest): ("[^"]*"|[^,]*)')
-_NGINX_LEVELS = {"debug": "I", "info": "I", "notice": "I", "warn": "W", "error": "E", "crit": "F", "alert": "F", "emerg": "F"}
+_NGINX_LEVELS: dict[str, SeverityLetter] = {"debug": "I", "info": "I", "notice": "I", "warn": "W", "error": "E", "crit": "F", "alert": "F", "emerg": "F"}
 
 # One upstream field: `-`, one value, or the list nginx writes after retries (`, `) and
 # internal redirects (` : `). Elements hold no space or comma and never start with `:`,
@@ -90,11 +91,11 @@ def _kubelet_time(token: str) -> datetime | None:
     fromisoformat takes neither the `Z` nor nine fraction digits, so only when the
     fast path fails is the token normalised (microseconds kept)."""
     try:
-        moment = datetime.fromisoformat(token)
+        moment: datetime | None = datetime.fromisoformat(token)
     except ValueError:
         moment = _normalised_time(token)
-        if moment is None:
-            return None
+    if moment is None:
+        return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
 
 
@@ -117,7 +118,8 @@ def _klog_record(
     match = _KLOG.match(raw, start, end)
     if match is None:
         return None
-    severity, month_day, time, thread_id, source, rest = match.groups()
+    letter, month_day, time, thread_id, source, rest = match.groups()
+    severity = cast("SeverityLetter", letter)  # the pattern admits I, W, E and F only
     values: tuple[tuple[str, str], ...] = ()
     message = rest
     if rest[:1] == '"':
@@ -195,7 +197,7 @@ def _access_record(
     status = int(fields[4])
     if timestamp is None:
         timestamp = _access_time(fields[2])
-    severity = "E" if status >= 500 else "W" if status >= 400 else "I"
+    severity: SeverityLetter = "E" if status >= 500 else "W" if status >= 400 else "I"
     return LogRecord(pod, container, timestamp, raw, "access", severity, AccessLine(fields), start)
 
 

@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from mtls_tui.certs.hostnames import certificate_covers
 from mtls_tui.model import (
-    VERIFY_MODES, ClusterSnapshot, ControllerObj, Finding, IngressObj, MtlsPolicy, SecretObj, Severity,
+    VERIFY_MODES,
+    ClusterSnapshot,
+    ControllerObj,
+    Finding,
+    IngressObj,
+    MtlsPolicy,
+    SecretObj,
+    Severity,
 )
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error
+from mtls_tui.policy.secret_commands import add_ca_command, read_key_command, secret_update_command, tls_secret_command
 from mtls_tui.policy.secret_store import StoredSecret, ca_refusal, stored_secret
 from mtls_tui.shell import arg, comment, json_arg
 
@@ -39,6 +49,7 @@ BASIC_CHARS = re.compile(r"[/\-._~a-zA-Z0-9/:]*", re.ASCII)
 # authtls/main.go: redirectRegex
 REDIRECT = re.compile(r"(@[A-Za-z0-9_-]+|((https?://)?[A-Za-z0-9\-.]+(:\d+)?)?(/[A-Za-z0-9\-_.]+)*/?)", re.ASCII)
 GO_ATOI = re.compile(r"[+-]?[0-9]+", re.ASCII)
+SecretRole = Literal["TLS", "auth-tls"]  # what a host uses a Secret for: its certificate, or the client checks
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ class ParsedAuthTls:
     """One Ingress's auth-tls annotations after the controller's parsing (`authtls.Parse`)."""
 
     ingress: IngressObj
-    policy_fields: dict = field(default_factory=dict)  # secret, verify_client, ...; empty: no mTLS
+    policy_fields: dict[str, Any] = field(default_factory=dict)  # MtlsPolicy's: secret, verify_client, ...; empty: no mTLS
     findings: tuple[Finding, ...] = ()
     dropped: bool = False  # a validation error: the controller ignores this Ingress entirely
     denial: str | None = None  # `AuthTLSError`: the host's server answers 403 to every request
@@ -59,8 +70,11 @@ class ParsedAuthTls:
         return self.denial is not None
 
 
-def _f(code: str, severity: Severity, title: str, detail: str, fix: str, ingress: IngressObj, *evidence: str) -> Finding:
-    return Finding(code, severity, title, detail, fix, f"Ingress {ingress.ref}", tuple(evidence))
+def _f(*, code: str, severity: Severity, title: str, detail: str, fix: str, ingress: IngressObj,
+       evidence: tuple[str, ...] = ()) -> Finding:
+    """A finding about an Ingress: its subject names the Ingress."""
+    return Finding(code=code, severity=severity, title=title, detail=detail, fix=fix, subject=f"Ingress {ingress.ref}",
+                   evidence=evidence)
 
 
 def ingress_words(ingress: IngressObj) -> str:
@@ -85,13 +99,13 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
             present = bool(target) and ingress.annotation(PREFIX + target[0]) is not None
             remove = f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')}"
             findings.append(_f(
-                "annotation-wrong-prefix", Severity.WARNING if present else Severity.ERROR,
-                f"{key} is not read by ingress-nginx" + (f"; {PREFIX}{target[0]} is set too" if present else ""),
-                f"ingress-nginx reads only annotations starting with {PREFIX}; '{key.split('/')[0]}/' belongs to "
+                code="annotation-wrong-prefix", severity=Severity.WARNING if present else Severity.ERROR,
+                title=f"{key} is not read by ingress-nginx" + (f"; {PREFIX}{target[0]} is set too" if present else ""),
+                detail=f"ingress-nginx reads only annotations starting with {PREFIX}; '{key.split('/')[0]}/' belongs to "
                 "another controller (nginx.org/ is F5's NGINX Ingress Controller) or an old prefix, and is ignored.",
-                remove if present else f"{remove} {arg(PREFIX + target[0] + '=' + value)}" if target
+                fix=remove if present else f"{remove} {arg(PREFIX + target[0] + '=' + value)}" if target
                 else f"{remove}  # then set what you meant: {', '.join(PREFIX + k for k in AUTH_TLS_KEYS)}",
-                ingress, f"{key}: {value}",
+                ingress=ingress, evidence=(f"{key}: {value}",),
             ))
         elif key.startswith(PREFIX):
             name = key[len(PREFIX):]
@@ -100,12 +114,12 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
                 if close:
                     harmless = DEFAULTS.get(close[0]) == value.strip().lower()
                     findings.append(_f(
-                        "annotation-wrong-prefix", Severity.WARNING if harmless else Severity.ERROR,
-                        f"{key} is misspelt: did you mean {PREFIX}{close[0]}?",
-                        "The controller ignores annotations it does not know, without a word."
+                        code="annotation-wrong-prefix", severity=Severity.WARNING if harmless else Severity.ERROR,
+                        title=f"{key} is misspelt: did you mean {PREFIX}{close[0]}?",
+                        detail="The controller ignores annotations it does not know, without a word."
                         + (f" Harmless here: '{value}' is the default anyway." if harmless else ""),
-                        f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')} {arg(PREFIX + close[0] + '=' + value)}",
-                        ingress, f"{key}: {value}",
+                        fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')} {arg(PREFIX + close[0] + '=' + value)}",
+                        ingress=ingress, evidence=(f"{key}: {value}",),
                     ))
     return findings
 
@@ -114,21 +128,21 @@ def _dropped(ingress: IngressObj, name: str, value: str, expected: str, example:
     """`parser.checkAnnotation` failed: Extract returns the validation error and the store
     keeps nothing of the Ingress (`annotations.go` Extract, `IsValidationError`)."""
     return _f(
-        "annotation-invalid-value", Severity.ERROR, f"{name} '{value}' is not {expected}: the Ingress is ignored",
-        f"The annotation fails the controller's validation{why}; the controller logs 'validation error on ingress "
+        code="annotation-invalid-value", severity=Severity.ERROR, title=f"{name} '{value}' is not {expected}: the Ingress is ignored",
+        detail=f"The annotation fails the controller's validation{why}; the controller logs 'validation error on ingress "
         f"{ingress.ref}: annotation {name} contains invalid value' and drops the whole Ingress: no server, no "
         "paths, no certificate for its hosts.",
-        _annotate(ingress, name, example), ingress, f"{PREFIX}{name}: {value}",
+        fix=_annotate(ingress, name, example), ingress=ingress, evidence=(f"{PREFIX}{name}: {value}",),
     )
 
 
 def _denied(ingress: IngressObj, code: str, title: str, reason: str, detail: str, fix: str, value: str) -> Finding:
     return _f(
-        code, Severity.ERROR, title,
-        f"{detail} The controller logs 'error reading Ingress annotation' ({reason}), and the host's server gets "
+        code=code, severity=Severity.ERROR, title=title,
+        detail=f"{detail} The controller logs 'error reading Ingress annotation' ({reason}), and the host's server gets "
         "`return 403;` before any location: every path of the host answers 403, with or without a client "
         "certificate, the paths of other Ingresses on the host included.",
-        fix, ingress, f"{PREFIX}auth-tls-secret: {value}",
+        fix=fix, ingress=ingress, evidence=(f"{PREFIX}auth-tls-secret: {value}",),
     )
 
 
@@ -136,24 +150,26 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
                    snapshot: ClusterSnapshot | None = None) -> ParsedAuthTls:
     """`authtls.Parse`, step by step and in its order: a denial returns before the later
     annotations are validated, so a denied Ingress is never dropped for them."""
-    get = lambda name: _normalized(ingress.annotation(PREFIX + name))  # noqa: E731
+    def get(name: str) -> str | None:
+        return _normalized(ingress.annotation(PREFIX + name))
+
     secret = get("auth-tls-secret")
     others = [k for k in AUTH_TLS_KEYS[1:] if get(k) is not None]
     findings: list[Finding] = []
     if secret is None or not secret.strip():
         if secret is not None:  # parseString: empty content is skipped, as if absent
             findings.append(_f(
-                "annotation-invalid-value", Severity.ERROR, "auth-tls-secret is empty: no client certificates asked",
-                "The controller skips an empty annotation value (InvalidAnnotationContent) and configures no mTLS "
+                code="annotation-invalid-value", severity=Severity.ERROR, title="auth-tls-secret is empty: no client certificates asked",
+                detail="The controller skips an empty annotation value (InvalidAnnotationContent) and configures no mTLS "
                 "for this Ingress: requests without a certificate get in.",
-                _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"), ingress,
+                fix=_annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"), ingress=ingress,
             ))
         elif others:
             findings.append(_f(
-                "annotation-invalid-value", Severity.WARNING,
-                "auth-tls annotations without auth-tls-secret: no client certificates asked",
-                f"{', '.join(others)} take effect only with {PREFIX}auth-tls-secret.",
-                _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"), ingress,
+                code="annotation-invalid-value", severity=Severity.WARNING,
+                title="auth-tls annotations without auth-tls-secret: no client certificates asked",
+                detail=f"{', '.join(others)} take effect only with {PREFIX}auth-tls-secret.",
+                fix=_annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"), ingress=ingress,
             ))
         return ParsedAuthTls(ingress, {}, tuple(findings))
     if not BASIC_CHARS.fullmatch(secret.replace(" ", "")) or "\r" in secret or "\n" in secret:
@@ -188,7 +204,7 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
     if denial:
         return ParsedAuthTls(ingress, {}, tuple(findings), denial=denial, stored=stored)
 
-    fields: dict = {"secret": secret}
+    fields: dict[str, Any] = {"secret": secret}
     verify = get("auth-tls-verify-client")
     if verify is None:
         fields["verify_client"] = "on"
@@ -196,20 +212,20 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
         fields["verify_client"] = verify
         if verify != "on":
             findings.append(_f(
-                "mtls-not-enforced", Severity.WARNING,
-                f"auth-tls-verify-client is {verify}: requests without a client certificate get in",
-                "Only 'on' makes nginx require a certificate (ssl_verify_client on). With optional, optional_no_ca "
+                code="mtls-not-enforced", severity=Severity.WARNING,
+                title=f"auth-tls-verify-client is {verify}: requests without a client certificate get in",
+                detail="Only 'on' makes nginx require a certificate (ssl_verify_client on). With optional, optional_no_ca "
                 "or off, nginx lets requests without one through to the upstream, which must then check "
                 "ssl-client-verify itself.",
-                _annotate(ingress, "auth-tls-verify-client", "on"), ingress, f"{PREFIX}auth-tls-verify-client: {verify}",
+                fix=_annotate(ingress, "auth-tls-verify-client", "on"), ingress=ingress, evidence=(f"{PREFIX}auth-tls-verify-client: {verify}",),
             ))
     else:
         fields["verify_client"] = "on"
         findings.append(_f(
-            "annotation-invalid-value", Severity.WARNING,
-            f"auth-tls-verify-client '{verify}' is not a mode: the controller uses 'on'",
-            f"Valid values: {', '.join(VERIFY_MODES)} (case-sensitive). Anything else silently becomes on.",
-            _annotate(ingress, "auth-tls-verify-client", "on"), ingress,
+            code="annotation-invalid-value", severity=Severity.WARNING,
+            title=f"auth-tls-verify-client '{verify}' is not a mode: the controller uses 'on'",
+            detail=f"Valid values: {', '.join(VERIFY_MODES)} (case-sensitive). Anything else silently becomes on.",
+            fix=_annotate(ingress, "auth-tls-verify-client", "on"), ingress=ingress,
         ))
     depth_text = ingress.annotation(PREFIX + "auth-tls-verify-depth")  # parseInt: strconv.Atoi on the raw value
     depth = 1
@@ -218,17 +234,17 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
         if depth == 0:
             depth = 1
             findings.append(_f(
-                "annotation-invalid-value", Severity.WARNING,
-                f"auth-tls-verify-depth '{depth_text}' becomes 1",
-                "A value that is not a whole number (Go's strconv.Atoi), or 0, silently becomes the default depth 1.",
-                _annotate(ingress, "auth-tls-verify-depth", "1"), ingress,
+                code="annotation-invalid-value", severity=Severity.WARNING,
+                title=f"auth-tls-verify-depth '{depth_text}' becomes 1",
+                detail="A value that is not a whole number (Go's strconv.Atoi), or 0, silently becomes the default depth 1.",
+                fix=_annotate(ingress, "auth-tls-verify-depth", "1"), ingress=ingress,
             ))
         elif depth < 0:
             findings.append(_f(
-                "annotation-invalid-value", Severity.ERROR,
-                f"auth-tls-verify-depth {depth} is negative: nginx refuses the configuration",
-                "The controller renders ssl_verify_depth as given and nginx rejects the reload.",
-                _annotate(ingress, "auth-tls-verify-depth", "1"), ingress,
+                code="annotation-invalid-value", severity=Severity.ERROR,
+                title=f"auth-tls-verify-depth {depth} is negative: nginx refuses the configuration",
+                detail="The controller renders ssl_verify_depth as given and nginx rejects the reload.",
+                fix=_annotate(ingress, "auth-tls-verify-depth", "1"), ingress=ingress,
             ))
     fields["verify_depth"] = depth
     for name, (field_name, parse, expected, example, why) in VALIDATED.items():
@@ -244,12 +260,12 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
         return ParsedAuthTls(ingress, {}, tuple(findings), dropped=True)
     if any(c.isspace() for c in fields.get("error_page", "")):
         findings.append(_f(
-            "annotation-invalid-value", Severity.ERROR,
-            f"auth-tls-error-page '{fields['error_page']}' has spaces: nginx refuses the configuration",
-            "The validator removes spaces before it checks the value, but the template writes it as given "
+            code="annotation-invalid-value", severity=Severity.ERROR,
+            title=f"auth-tls-error-page '{fields['error_page']}' has spaces: nginx refuses the configuration",
+            detail="The validator removes spaces before it checks the value, but the template writes it as given "
             "(error_page 495 496 = …;), and nginx's configuration test fails: the controller keeps its last "
             "good configuration and applies no change until the value is fixed.",
-            _annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"), ingress,
+            fix=_annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"), ingress=ingress,
         ))
     return ParsedAuthTls(ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored)
 
@@ -315,7 +331,7 @@ def _match_cn_why(value: str) -> str:
 # Annotations whose bad values fail validation (the Ingress is dropped), in the order
 # authtls.Parse reads them: the policy field, the parser (None: invalid), what a valid
 # value is, an example for the fix, and why a value fails.
-VALIDATED = {
+VALIDATED: dict[str, tuple[str, Callable[[str], object], str, str, str | Callable[[str], str]]] = {
     "auth-tls-error-page": ("error_page", _error_page, "a URL or @location", "https://example.com/mtls-error",
                             " (redirectRegex: no '?', '=' or '&')"),
     "auth-tls-pass-certificate-to-upstream": ("pass_certificate", GO_BOOLS.get, "a boolean", "true",
@@ -328,12 +344,12 @@ def removed_api_finding(ingress: IngressObj) -> Finding | None:
     if ingress.api_version not in REMOVED_APIS:
         return None
     return _f(
-        "ingress-api-removed", Severity.ERROR, f"{ingress.api_version} Ingress is no longer served (removed in Kubernetes 1.22)",
-        "Use apiVersion networking.k8s.io/v1: spec.ingressClassName, and backends as "
+        code="ingress-api-removed", severity=Severity.ERROR, title=f"{ingress.api_version} Ingress is no longer served (removed in Kubernetes 1.22)",
+        detail="Use apiVersion networking.k8s.io/v1: spec.ingressClassName, and backends as "
         "service: {name: meow-svc, port: {number: 80}} with pathType: Prefix.",
-        f"kubectl get ingress {ingress_words(ingress)} -o yaml > {arg(ingress.name + '.yaml')}  # then edit: apiVersion "
+        fix=f"kubectl get ingress {ingress_words(ingress)} -o yaml > {arg(ingress.name + '.yaml')}  # then edit: apiVersion "
         "networking.k8s.io/v1, backend.serviceName/servicePort -> backend.service.name/port.number, pathType: Prefix",
-        ingress,
+        ingress=ingress,
     )
 
 
@@ -346,19 +362,19 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         if klass is None or klass.controller == NGINX_CONTROLLER:
             return None, None
         return None, _f(
-            "ingress-class-mismatch", Severity.ERROR,
-            f"IngressClass {klass.name} belongs to {klass.controller}: ingress-nginx ignores this Ingress",
-            f"The Ingress asks for class {klass.name} via {ingress.class_source}, and that IngressClass names the "
+            code="ingress-class-mismatch", severity=Severity.ERROR,
+            title=f"IngressClass {klass.name} belongs to {klass.controller}: ingress-nginx ignores this Ingress",
+            detail=f"The Ingress asks for class {klass.name} via {ingress.class_source}, and that IngressClass names the "
             f"controller {klass.controller}, not {NGINX_CONTROLLER}. ingress-nginx serves none of its hosts and "
             "reads none of its nginx.ingress.kubernetes.io/ annotations.",
-            _class_fix(ingress, snapshot), ingress, f"IngressClass {klass.name}: spec.controller {klass.controller}",
+            fix=_class_fix(ingress, snapshot), ingress=ingress, evidence=(f"IngressClass {klass.name}: spec.controller {klass.controller}",),
         )
     if not snapshot.controllers:
         return None, _f(
-            "controller-not-found", Severity.ERROR, "no ingress-nginx controller found in the cluster",
-            "No Deployment labelled app.kubernetes.io/name=ingress-nginx, app.kubernetes.io/component=controller. "
+            code="controller-not-found", severity=Severity.ERROR, title="no ingress-nginx controller found in the cluster",
+            detail="No Deployment labelled app.kubernetes.io/name=ingress-nginx, app.kubernetes.io/component=controller. "
             "Without it no Ingress is served (another controller may serve this one, with other annotations).",
-            "kubectl get pods -A -l app.kubernetes.io/name=ingress-nginx", ingress,
+            fix="kubectl get pods -A -l app.kubernetes.io/name=ingress-nginx", ingress=ingress,
         )
     classes = {c.name: c for c in snapshot.ingress_classes}
     for controller in snapshot.controllers:
@@ -376,10 +392,10 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
     known = ", ".join(f"{c.name} ({c.controller})" for c in snapshot.ingress_classes) or "none"
     wanted = ingress.ingress_class or "(no class)"
     return None, _f(
-        "ingress-class-mismatch", Severity.ERROR, f"no ingress-nginx controller serves class {wanted}",
-        f"The Ingress asks for {wanted} via {ingress.class_source}; IngressClasses: {known}. ingress-nginx "
+        code="ingress-class-mismatch", severity=Severity.ERROR, title=f"no ingress-nginx controller serves class {wanted}",
+        detail=f"The Ingress asks for {wanted} via {ingress.class_source}; IngressClasses: {known}. ingress-nginx "
         f"controllers: {', '.join(c.ref + ' (' + c.controller_class + ')' for c in snapshot.controllers)}.",
-        _class_fix(ingress, snapshot), ingress,
+        fix=_class_fix(ingress, snapshot), ingress=ingress,
     )
 
 
@@ -497,27 +513,28 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
     if denied_by is not None and len(served) > 1:
         others = [i.ref for i in served if i.ref != denied_by.ref]
         findings.append(_f(
-            "mtls-host-conflict", Severity.ERROR,
-            f"{denied_by.ref}'s auth-tls error makes all of {host} answer 403, {', '.join(others)} included",
-            "The first Ingress for a host whose auth-tls annotations fail sets the server's AuthTLSError "
+            code="mtls-host-conflict", severity=Severity.ERROR,
+            title=f"{denied_by.ref}'s auth-tls error makes all of {host} answer 403, {', '.join(others)} included",
+            detail="The first Ingress for a host whose auth-tls annotations fail sets the server's AuthTLSError "
             "(controller.go getBackendServers), and the template renders `return 403;` at server level: "
             "every path of the host is refused, whatever the other Ingresses configure.",
-            f"kubectl annotate ingress {ingress_words(denied_by)} {PREFIX}auth-tls-secret-  "
+            fix=f"kubectl annotate ingress {ingress_words(denied_by)} {PREFIX}auth-tls-secret-  "
             "# or fix the value, as its own finding says",
-            denied_by, f"denied: {parsed[denied_by.ref].denial}",
+            ingress=denied_by, evidence=(f"denied: {parsed[denied_by.ref].denial}",),
         ))
     tls_secret, tls_findings, tls_unseen = _tls_certificate(host, served, snapshot, bool(winner))
     findings += tls_findings
     unseen += tls_unseen
     if tls_secret:
         findings += _secret_access(tls_secret, "TLS", tls_from or ingresses[0], snapshot)
-    if winner and policy is not None:
-        findings += _secret_access(policy.secret, "auth-tls", winner, snapshot)
+    auth_ref = policy.secret if policy is not None else None  # always set: a winner's fields name its Secret
+    if winner and auth_ref is not None:
+        findings += _secret_access(auth_ref, "auth-tls", winner, snapshot)
         if parsed[winner.ref].secret_unseen:
-            unseen.append(f"Secret {policy.secret}")
-            if not snapshot.complete and snapshot.secret_problem(policy.secret) is None:
-                findings.append(_not_in_manifests(policy.secret, winner))
-        secret = snapshot.secret(policy.secret)
+            unseen.append(f"Secret {auth_ref}")
+            if not snapshot.complete and snapshot.secret_problem(auth_ref) is None:
+                findings.append(_not_in_manifests(auth_ref, winner))
+        secret = snapshot.secret(auth_ref)
         if secret is not None and not client_checks:
             findings.append(_missing_ca(host, secret, winner))
     for ingress in served:
@@ -530,11 +547,11 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
     directives: tuple[str, ...] = ()
     if denial:
         directives = (f"# {comment(denial)}", "return 403;")
-    elif policy and client_checks:
+    elif policy and auth_ref is not None and client_checks:
         stored = parsed[winner.ref].stored if winner else None
         keypair = stored.keypair if stored else True
-        crl = crl_path(policy.secret) if stored is not None and stored.crl else None  # unseen: no CRL we know of
-        directives = tuple(server_directives(policy, secret_path(policy.secret, keypair), crl) + location_directives(policy))
+        crl = crl_path(auth_ref) if stored is not None and stored.crl else None  # unseen: no CRL we know of
+        directives = tuple(server_directives(policy, secret_path(auth_ref, keypair), crl) + location_directives(policy))
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
     return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives,
                       denial=denial, served=bool(served), client_checks=client_checks and not denial,
@@ -558,12 +575,12 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
         if subject is None:
             return None, [], []
         return None, [_f(
-            "tls-section-missing", fake, f"{host} has no tls: entry: clients get the controller's fake certificate",
-            "Without a tls: section the controller serves its default certificate (CN 'Kubernetes Ingress "
+            code="tls-section-missing", severity=fake, title=f"{host} has no tls: entry: clients get the controller's fake certificate",
+            detail="Without a tls: section the controller serves its default certificate (CN 'Kubernetes Ingress "
             "Controller Fake Certificate'); clients that verify the server refuse it.",
-            f"kubectl patch ingress {ingress_words(subject)} --type merge -p "
+            fix=f"kubectl patch ingress {ingress_words(subject)} --type merge -p "
             + json_arg({"spec": {"tls": [{"hosts": [host], "secretName": _serving_secret(snapshot, subject.namespace, host)}]}}),
-            subject,
+            ingress=subject,
         )], []
     exact = next((t for t in owner.tls for h in t.hosts if h.lower() == host.lower()), None)
     unseen: list[str] = []
@@ -595,10 +612,10 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
         if unseen and exact is None:
             return None, [], unseen
         return None, [_f(
-            "tls-section-missing", fake, f"{host} is served with the controller's fake certificate: {owner.ref} {why}",
-            f"The first Ingress for {host} with a tls: section ({owner.ref}) decides the certificate, and {why}. "
+            code="tls-section-missing", severity=fake, title=f"{host} is served with the controller's fake certificate: {owner.ref} {why}",
+            detail=f"The first Ingress for {host} with a tls: section ({owner.ref}) decides the certificate, and {why}. "
             "Later Ingresses' tls: entries for the host are not consulted.",
-            fix, owner, f"tls: {[(list(t.hosts), t.secret_name) for t in owner.tls]}",
+            fix=fix, ingress=owner, evidence=(f"tls: {[(list(t.hosts), t.secret_name) for t in owner.tls]}",),
         )], []
     ref = f"{owner.namespace}/{name}"
     cover = _keypair_covers(snapshot, ref, host, san_only=False)
@@ -608,11 +625,10 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
         why = (stored.error if stored and stored.error else "it holds no keypair (tls.crt and tls.key)"
                if stored and not stored.keypair else f"its certificate does not name {host} (SAN or CN)")
         return None, [_f(
-            "tls-secret-unusable", fake, f"{host} is served with the controller's fake certificate: Secret {ref} cannot serve it",
-            f"The tls: entry names Secret {ref}, but {why}; the controller logs it and uses its default certificate.",
-            f"kubectl create secret tls {arg(name)} -n {arg(owner.namespace)} --cert=server.crt --key=server.key "
-            "--dry-run=client -o yaml | kubectl apply -f -",
-            owner, why,
+            code="tls-secret-unusable", severity=fake, title=f"{host} is served with the controller's fake certificate: Secret {ref} cannot serve it",
+            detail=f"The tls: entry names Secret {ref}, but {why}; the controller logs it and uses its default certificate.",
+            fix=tls_secret_command(ref),
+            ingress=owner, evidence=(why,),
         )], []
     return ref, [], ([f"Secret {ref}"] if cover is None and _unseen(snapshot, ref) else [])
 
@@ -647,12 +663,12 @@ def _keypair_covers(snapshot: ClusterSnapshot, ref: str, host: str, san_only: bo
 def _not_in_manifests(ref: str, ingress: IngressObj) -> Finding:
     namespace, _, name = ref.partition("/")
     return _f(
-        "secret-not-in-manifests", Severity.WARNING, f"not checked: the auth-tls Secret {ref} is not among the files",
-        "Its ca.crt decides who gets in, and it was not read. If the cluster lacks it too, the controller logs "
+        code="secret-not-in-manifests", severity=Severity.WARNING, title=f"not checked: the auth-tls Secret {ref} is not among the files",
+        detail="Its ca.crt decides who gets in, and it was not read. If the cluster lacks it too, the controller logs "
         f"'local SSL certificate {ref} was not found' and every path of the host answers 403; without a ca.crt "
         "key, mTLS is quietly off.",
-        f"kubectl get secret {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-secret.yaml')}  # then add it to --manifests",
-        ingress,
+        fix=f"kubectl get secret {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-secret.yaml')}  # then add it to --manifests",
+        ingress=ingress,
     )
 
 
@@ -669,26 +685,24 @@ def _denied_secret_findings(host: str, ingress: IngressObj, parsed: ParsedAuthTl
         return []  # crl-invalid (diagnose/revocation.py) names it
     namespace, _, name = ref.partition("/")
     return [_f(
-        "secret-unusable", Severity.ERROR, f"the controller refuses the auth-tls Secret {ref}: {host} answers 403",
-        f"store/backend_ssl.go getPemCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
+        code="secret-unusable", severity=Severity.ERROR, title=f"the controller refuses the auth-tls Secret {ref}: {host} answers 403",
+        detail=f"store/backend_ssl.go getPemCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
         "no private key), and a tls.crt/tls.key beside it must be a matching pair. The Secret is unusable, so the "
         "Ingress's auth-tls is denied and every path of the host answers 403.",
-        unusable_fix(secret), ingress, stored.error,
+        fix=unusable_fix(secret), ingress=ingress, evidence=(stored.error,),
     )]
 
 
 def unusable_fix(secret: SecretObj) -> str:
     """Repairs what the controller refused, from the Secret's own bytes where they are the
     problem: a DER ca.crt converted to PEM, a ca.crt with a key in it cut to its certificates."""
-    namespace, name = secret.namespace, secret.name
     ca = secret.get("ca.crt")
     if ca and ca_refusal(ca):
-        read = f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data('ca.crt'))} | base64 -d"
+        read = read_key_command(secret.ref, "ca.crt")
         repair = ("openssl x509 -inform DER -out ca.crt" if b"-----BEGIN" not in ca else
                   "sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' > ca.crt")
         return f"{read} | {repair} && {add_ca_command(secret.ref)}"
-    return (f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=server.crt "
-            "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -")
+    return secret_update_command(secret.ref)
 
 
 def _keypair(secret: SecretObj) -> bool:
@@ -706,34 +720,19 @@ def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
         held += f" (the CA is under {misnamed}; the controller reads only the exact key ca.crt)"
     if _keypair(secret):
         return _f(
-            "secret-missing-ca", Severity.ERROR,
-            f"Secret {secret.ref} has no ca.crt key: the controller turns mTLS off for {host}",
-            f"It holds {held}. ingress-nginx keeps the Secret as a keypair, configures no client-certificate check "
+            code="secret-missing-ca", severity=Severity.ERROR,
+            title=f"Secret {secret.ref} has no ca.crt key: the controller turns mTLS off for {host}",
+            detail=f"It holds {held}. ingress-nginx keeps the Secret as a keypair, configures no client-certificate check "
             "for this host, and says so only at log level -v=3 (\"Secret has no 'ca.crt' key, mutual authentication "
             "disabled\"): requests without a certificate get through.",
-            fix, ingress, f"keys: {held}",
+            fix=fix, ingress=ingress, evidence=(f"keys: {held}",),
         )
     return _f(
-        "secret-missing-ca", Severity.ERROR, f"Secret {secret.ref} has no ca.crt key",
-        f"It holds {held}: no keypair and no CA. The controller logs 'error obtaining certificate: secret ... contains "
+        code="secret-missing-ca", severity=Severity.ERROR, title=f"Secret {secret.ref} has no ca.crt key",
+        detail=f"It holds {held}: no keypair and no CA. The controller logs 'error obtaining certificate: secret ... contains "
         "no keypair or CA certificate', and every path of the host answers 403.",
-        fix, ingress, f"keys: {held}",
+        fix=fix, ingress=ingress, evidence=(f"keys: {held}",),
     )
-
-
-def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = None) -> str:
-    """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files. With
-    `from_key`, the CA the Secret already holds under another name (CA.crt, ca.pem, …) is copied."""
-    namespace, _, name = ref.partition("/")
-    source = (f"$(kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))})"
-              if from_key else f"$(base64 -w0 {arg(ca_file)})")
-    return (f"kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
-            f"\"{{\\\"data\\\":{{\\\"ca.crt\\\":\\\"{source}\\\"}}}}\"")
-
-
-def jsonpath_data(key: str) -> str:
-    """kubectl's JSONPath to a Secret's key: dots escaped."""
-    return "{.data." + key.replace(".", "\\.") + "}"
 
 
 def ca_under_another_key(secret: SecretObj) -> str | None:
@@ -756,63 +755,59 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
         if theirs and theirs != mine:
             changes_who = any(theirs.get(k) != mine.get(k) for k in ("secret", "verify_client", "verify_depth", "match_cn"))
             findings.append(_f(
-                "mtls-host-conflict", Severity.ERROR if changes_who else Severity.WARNING,
-                f"{other.ref} sets different mTLS for {host}; {winner.ref} wins",
-                "mTLS is configured per host (nginx server), and the first Ingress (oldest; on a tie, the greater "
+                code="mtls-host-conflict", severity=Severity.ERROR if changes_who else Severity.WARNING,
+                title=f"{other.ref} sets different mTLS for {host}; {winner.ref} wins",
+                detail="mTLS is configured per host (nginx server), and the first Ingress (oldest; on a tie, the greater "
                 "namespace/name) whose Secret gives a CA wins; the "
                 f"controller logs 'Server \"{host}\" is already configured for mutual authentication'."
                 + (" These objects carry no creation time (manifest files): in the cluster the older one wins, "
                    "which the files cannot tell; here the tie-break decides." if not winner.created else ""),
-                _conflict_fix(other, mine, theirs),
-                other, f"wins: {winner.ref} {mine}", f"ignored: {other.ref} {theirs}",
+                fix=_conflict_fix(other, mine, theirs),
+                ingress=other, evidence=(f"wins: {winner.ref} {mine}", f"ignored: {other.ref} {theirs}"),
             ))
         elif not theirs:
             findings.append(_f(
-                "mtls-host-conflict", Severity.WARNING,
-                f"{other.ref} has no auth-tls annotations, but its paths on {host} require client certificates too",
-                f"mTLS is per host, not per path: {winner.ref} turns it on for every location of {host}.",
-                f"kubectl get ingress {ingress_words(other)} -o jsonpath='{{.spec.rules[*].http.paths[*].path}}'"
+                code="mtls-host-conflict", severity=Severity.WARNING,
+                title=f"{other.ref} has no auth-tls annotations, but its paths on {host} require client certificates too",
+                detail=f"mTLS is per host, not per path: {winner.ref} turns it on for every location of {host}.",
+                fix=f"kubectl get ingress {ingress_words(other)} -o jsonpath='{{.spec.rules[*].http.paths[*].path}}'"
                 "  # these paths need a client certificate too: move those that must stay open to another host name",
-                other,
+                ingress=other,
             ))
     return findings
 
 
-def _conflict_fix(other: IngressObj, mine: dict, theirs: dict) -> str:
+def _conflict_fix(other: IngressObj, mine: dict[str, Any], theirs: dict[str, Any]) -> str:
     """One source of truth for the host. When the ignored Ingress names another CA, its clients
     keep working only if the winning Secret's ca.crt holds both CAs: bundle them first."""
     drop = (f"kubectl annotate ingress {ingress_words(other)} {PREFIX}auth-tls-secret- "
             f"{PREFIX}auth-tls-verify-client- {PREFIX}auth-tls-verify-depth-")
     if theirs.get("secret") == mine.get("secret"):
         return drop + "  # keep one source of truth"
-
-    def ca_of(ref: str) -> str:
-        namespace, _, name = ref.partition("/")
-        return f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data('ca.crt'))} | base64 -d"
-    bundle = (f"{ca_of(mine['secret'])} > ca-bundle.crt && echo >> ca-bundle.crt && {ca_of(theirs['secret'])} >> ca-bundle.crt"
+    bundle = (f"{read_key_command(mine['secret'], 'ca.crt')} > ca-bundle.crt && echo >> ca-bundle.crt && "
+              f"{read_key_command(theirs['secret'], 'ca.crt')} >> ca-bundle.crt"
               f" && {add_ca_command(mine['secret'], 'ca-bundle.crt')}")
     return f"{bundle} && {drop}  # both CAs in the winning Secret, then one source of truth"
 
 
-def _secret_access(ref: str, role: str, ingress: IngressObj, snapshot: ClusterSnapshot) -> list[Finding]:
+def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: ClusterSnapshot) -> list[Finding]:
     namespace, _, name = ref.partition("/")
     problem = snapshot.secret_problem(ref)
     if problem and problem.status == "forbidden":
         return [_f(
-            "secret-forbidden", Severity.WARNING, f"not allowed to read the {role} Secret {ref}",
-            f"Our credentials lack 'get secrets' in namespace {namespace} ({problem.message}); the controller "
+            code="secret-forbidden", severity=Severity.WARNING, title=f"not allowed to read the {role} Secret {ref}",
+            detail=f"Our credentials lack 'get secrets' in namespace {namespace} ({problem.message}); the controller "
             "has its own permissions, so this does not break mTLS, but the certificates cannot be checked.",
-            f"kubectl auth can-i get secrets -n {arg(namespace)}  # ask for get on secrets, or run check --manifests with the Secret",
-            ingress, problem.message,
+            fix=f"kubectl auth can-i get secrets -n {arg(namespace)}  # ask for get on secrets, or run check --manifests with the Secret",
+            ingress=ingress, evidence=(problem.message,),
         )]
     if (problem and problem.status == "not-found") or (snapshot.secret(ref) is None and snapshot.complete):
         consequence = ("the host gets the controller's fake certificate" if role == "TLS"
                        else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403")
         return [_f(
-            "secret-not-found", Severity.ERROR, f"the {role} Secret {ref} does not exist",
-            f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",
-            f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=server.crt "
-            "--from-file=tls.key=server.key --from-file=ca.crt=ca.crt --dry-run=client -o yaml | kubectl apply -f -",
-            ingress, problem.message if problem else f"secrets \"{name}\" not found",
+            code="secret-not-found", severity=Severity.ERROR, title=f"the {role} Secret {ref} does not exist",
+            detail=f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",
+            fix=secret_update_command(ref),
+            ingress=ingress, evidence=(problem.message if problem else f"secrets \"{name}\" not found",),
         )]
     return []

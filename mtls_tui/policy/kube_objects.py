@@ -7,13 +7,19 @@ cluster reader and `check --manifests`. Old Ingress API versions are normalised 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from typing import Any
 
+from mtls_tui.certs.secret_data import secret_values
 from mtls_tui.model import (
-    ClusterSnapshot, ControllerObj, EventObj, IngressClassObj, IngressObj, IngressTLS, PodObj, SecretObj,
+    ClusterSnapshot,
+    ControllerObj,
+    EventObj,
+    IngressClassObj,
+    IngressObj,
+    IngressTLS,
+    PodObj,
+    SecretObj,
 )
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"
@@ -81,19 +87,12 @@ def ingress_from(obj: dict[str, Any]) -> IngressObj:
 
 
 def secret_from(obj: dict[str, Any]) -> SecretObj:
-    """`data` is base64 (undecodable values are kept as they are, for the rules to report);
-    `stringData` (manifests only) wins over `data`, as the API server merges it."""
+    """The Secret's values as the API server stores them (`secret_values`: InputError for a `data`
+    value it refuses, which only a manifest file can hold)."""
     meta = _meta(obj)
-    data: dict[str, bytes] = {}
-    for key, value in _dict(obj.get("data")).items():
-        raw = str(value or "").encode()
-        try:
-            data[str(key)] = base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            data[str(key)] = raw
-    for key, value in _dict(obj.get("stringData")).items():
-        data[str(key)] = str(value or "").encode()
-    return SecretObj(str(meta.get("namespace") or "default"), str(meta.get("name") or "?"), str(obj.get("type") or "Opaque"), tuple(data.items()))
+    namespace, name = str(meta.get("namespace") or "default"), str(meta.get("name") or "?")
+    data = secret_values(obj, f"Secret {namespace}/{name}")
+    return SecretObj(namespace, name, str(obj.get("type") or "Opaque"), tuple(data.items()))
 
 
 def ingress_class_from(obj: dict[str, Any]) -> IngressClassObj:

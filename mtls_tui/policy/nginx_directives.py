@@ -8,6 +8,7 @@ template facts (ingress-nginx v1.15.1).
 from __future__ import annotations
 
 from mtls_tui.model import MtlsPolicy
+from mtls_tui.policy.nginx_answers import CN_REFUSED, NGX_HTTPS_CERT_ERROR, NGX_HTTPS_NO_CERT
 
 UPSTREAM_HEADERS = (
     ("ssl-client-verify", "$ssl_client_verify"),
@@ -32,11 +33,11 @@ def server_directives(policy: MtlsPolicy, ca_path: str, crl_path: str | None = N
     if crl_path:
         lines.append(f"ssl_crl {crl_path};")
     if policy.error_page:
-        lines.append(f"error_page 495 496 = {policy.error_page};")
+        lines.append(f"error_page {NGX_HTTPS_CERT_ERROR} {NGX_HTTPS_NO_CERT} = {policy.error_page};")
     if policy.match_cn:
         lines += [
             f"if ( $ssl_client_s_dn !~ {_quote(policy.match_cn)} ) {{",
-            '    return 403 "client certificate unauthorized";',
+            f'    return 403 "{CN_REFUSED}";',
             "}",
         ]
     return lines

@@ -8,6 +8,7 @@ hand-written check would drift; the RE2 library is the reference Go's package fo
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 import re2
 
@@ -27,7 +28,7 @@ def re2_error(pattern: str) -> str | None:
 
 
 @lru_cache(maxsize=512)
-def compile_re2(pattern: str):
+def compile_re2(pattern: str) -> Any:  # re2 publishes no types: a compiled pattern with .search()
     """A compiled RE2 pattern (raises re2.error on bad syntax), for matching many subjects."""
     return re2.compile(pattern, _OPTIONS)
 

@@ -10,15 +10,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.hosts import HostReport, HostState
 from mtls_tui.diagnose.inspect import CertView, InspectReport
-from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
+from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.safe_text import one_line
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-ROLE_TITLE = {"ca": "CA", "client": "client", "server": "server", "intermediate": "intermediate", "certificate": "certificate"}
-
-
 def _validity(facts: CertFacts, now: datetime) -> Text:
     left = facts.not_after - now
     span = f"{facts.not_before:%Y-%m-%d} → {facts.not_after:%Y-%m-%d}"
@@ -68,7 +65,7 @@ def cert_table(facts: CertFacts, now: datetime) -> Table:
 
 
 def cert_panel(view: CertView, now: datetime) -> Panel:
-    title = Text.assemble((ROLE_TITLE.get(view.role, view.role), "bold"), f" · {view.origin}")
+    title = Text.assemble((ROLE_TITLES[view.role], "bold"), f" · {view.origin}")
     return Panel(cert_table(view.facts, now), title=title, title_align="left", expand=False)
 
 
@@ -162,8 +159,9 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
         grid.add_row("Status", Text(f"HTTP {result.status}" + (f" → {location}" if location else ""), style=style))
     grid.add_row("Sent", Text(f"SNI {result.sni or '(none)'}, Host {result.host_header}, to {result.connect_to}"))
     timings = result.timings
-    for label, value in (("Connect", timings.connect), ("TLS", timings.tls), ("First byte", timings.first_byte), ("Total", timings.total)):
-        grid.add_row(label, _bar(value, scale))
+    phases = (("Connect", timings.connect), ("TLS", timings.tls), ("First byte", timings.first_byte), ("Total", timings.total))
+    for label, milliseconds in phases:
+        grid.add_row(label, _bar(milliseconds, scale))
     if result.tls_version:
         grid.add_row("TLS", Text(f"{result.tls_version}, {result.cipher}, ALPN {result.alpn or 'none'}"))
     if result.server_cert:
@@ -188,7 +186,8 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
 def body_summary(body: str) -> str:
     """nginx's error pages say what happened in their second <center> line."""
     lines = [line.strip() for line in body.splitlines() if line.strip()]
-    centers = [l.replace("<center>", "").replace("</center>", "") for l in lines if l.startswith("<center>") and "nginx" not in l]
+    centers = [line.replace("<center>", "").replace("</center>", "") for line in lines
+               if line.startswith("<center>") and "nginx" not in line]
     if centers:
         return centers[-1].replace("<h1>", "").replace("</h1>", "")
     return lines[0][:80] if lines else ""
@@ -214,8 +213,8 @@ def print_probe(console: Console, results: list[ProbeResult], findings: list[Fin
         console.print()
 
 
-STATE_STYLE = {"works": ("WORKS", "bold green"), "broken": ("BROKEN", "bold red"),
-               "not enforced": ("NOT ENFORCED", "bold magenta"), "unverified": ("UNVERIFIED", "bold yellow")}
+STATE_STYLE: dict[HostState, tuple[str, str]] = {"works": ("WORKS", "bold green"), "broken": ("BROKEN", "bold red"),
+                                              "not enforced": ("NOT ENFORCED", "bold magenta"), "unverified": ("UNVERIFIED", "bold yellow")}
 
 
 def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostReport]) -> None:
@@ -240,7 +239,8 @@ def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostR
             extras += [f"match-CN {p.match_cn}"] if p.match_cn else []
             console.print(Text(
                 f"         auth-tls-secret {p.secret}, verify-client {p.verify_client}, depth {p.verify_depth}"
-                + "".join(f", {e}" for e in extras) + f"  (from Ingress {policy.mtls_from.ref})", style="dim"))
+                + "".join(f", {e}" for e in extras) + (f"  (from Ingress {policy.mtls_from.ref})" if policy.mtls_from else ""),
+                style="dim"))
         for finding in report.findings:
             print_finding(console, finding)
 

@@ -42,12 +42,19 @@ StepState = Literal["done", "failed", "pending"]
 
 
 class WalkthroughStep(Protocol):
-    """One of the seed article's steps as the lab sees it now."""
+    """One of the seed article's steps as the lab sees it now (read-only: a frozen dataclass fits)."""
 
-    title: str
-    command: str
-    state: StepState
-    detail: str
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def command(self) -> str: ...
+
+    @property
+    def state(self) -> StepState: ...
+
+    @property
+    def detail(self) -> str: ...
 
 
 class LabControl(Protocol):

@@ -15,7 +15,7 @@ import sys
 import time
 
 from mtls_tui.certs.load import Material, load_material
-from mtls_tui.diagnose.inspect import Input
+from mtls_tui.diagnose.inspect import Input, InputRole
 from mtls_tui.errors import CannotRun, InputError, PassphraseNeeded
 
 MAX_BYTES = 10 * 1024 * 1024  # one certificate, key or bundle: a 1,000-certificate bundle is ~1.5 MB
@@ -129,7 +129,16 @@ def passphrase(flag_value: str | None) -> bytes | None:
     return value.encode() if value is not None else None
 
 
-def read_input(path: str, role: str, password: bytes | None) -> Input:
+def read_material(path: str, role: InputRole, password: bytes | None) -> Material:
+    """`read_input` for a command that cannot go on without the file: what it could not read is raised."""
+    item = read_input(path, role, password)
+    if item.error is not None:
+        raise item.error
+    assert item.material is not None  # read_input gives one of them
+    return item.material
+
+
+def read_input(path: str, role: InputRole, password: bytes | None) -> Input:
     """Load `path`; prompt once (on a terminal) when a key or PKCS#12 needs a pass phrase."""
     try:
         data = read_bytes(path)
@@ -160,11 +169,5 @@ def read_client(cert: str | None, key: str | None, password: bytes | None, *, pr
     return client
 
 
-def _read(path: str, role: str, password: bytes | None, prompt: bool) -> Material:
-    if prompt:
-        item = read_input(path, role, password)
-        if item.error:
-            raise item.error
-        assert item.material is not None
-        return item.material
-    return load_material(read_bytes(path), path, password)
+def _read(path: str, role: InputRole, password: bytes | None, prompt: bool) -> Material:
+    return read_material(path, role, password) if prompt else load_material(read_bytes(path), path, password)

@@ -24,17 +24,22 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
-from mtls_tui.errors import Refused, check_aliases, yaml_input_error
+from mtls_tui.errors import CannotRun, Refused, check_aliases, yaml_input_error
 from mtls_tui.model import ClusterSnapshot, SecretProblem
 from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
-    controllers_from, event_from, ingress_class_from, ingress_from, pod_from, secret_from,
+    controllers_from,
+    event_from,
+    ingress_class_from,
+    ingress_from,
+    pod_from,
+    secret_from,
 )
-from mtls_tui.errors import CannotRun
 
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
 PAGE = 500
@@ -288,7 +293,8 @@ class KubeSource:
         names = {i.ref for i in ingresses}
         events = [e for e in map(event_from, event_dicts) if f"{e.namespace}/{e.name}" in names]
         return ClusterSnapshot(
-            source=f"context {self.context}" + (f", namespace {self.namespace}" if self.namespace else ""), ingresses=tuple(ingresses), ingress_classes=tuple(classes),
+            source=f"context {self.context}" + (f", namespace {self.namespace}" if self.namespace else ""),
+            ingresses=tuple(ingresses), ingress_classes=tuple(classes),
             controllers=tuple(controllers), secrets=tuple(secrets), secret_problems=tuple(problems),
             events=tuple(events), controllers_known=controllers_known,
         )
@@ -299,7 +305,7 @@ class KubeSource:
             only the referenced ones, so requests grow with pages, not with Ingresses; if
             listing is forbidden, fall back to GETs."""
             from kubernetes.client.exceptions import ApiException
-    
+
             if len(refs) > GET_LIMIT:
                 try:
                     listed = self._scoped(core.list_namespaced_secret, core.list_secret_for_all_namespaces)

@@ -20,13 +20,14 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
+from mtls_tui.errors import CannotRun
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.logs.records import LogRecord
-from mtls_tui.errors import CannotRun
 from mtls_tui.sources.kube import CONTROLLER_SELECTOR, KubeSource, reason_of, status_message
 from mtls_tui.sources.streams import Watch, lines, shutdown
 
@@ -74,7 +75,7 @@ class _Merger:
 
 
 class _PodStream(threading.Thread):
-    def __init__(self, follower: "ControllerLogs", namespace: str, pod: str, container: str) -> None:
+    def __init__(self, follower: ControllerLogs, namespace: str, pod: str, container: str) -> None:
         super().__init__(name=f"logs-{pod}", daemon=True)
         self.follower, self.namespace, self.pod, self.container = follower, namespace, pod, container
         self.gone = threading.Event()
@@ -176,7 +177,9 @@ class ControllerLogs:
             stream.close()
 
     def _list_pods(self) -> str:
-        data = json.loads(self.core.list_pod_for_all_namespaces(label_selector=self.selector, _preload_content=False).data)
+        # _preload_content=False: the raw urllib3 response, not the model the client's annotations promise
+        pods = self.core.list_pod_for_all_namespaces(label_selector=self.selector, _preload_content=False)
+        data = json.loads(pods.data)  # type: ignore[attr-defined]
         for pod in data.get("items") or []:
             self._follow(pod)
         return (data.get("metadata") or {}).get("resourceVersion") or "0"

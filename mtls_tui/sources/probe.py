@@ -24,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 from cryptography import x509
@@ -32,16 +33,14 @@ from cryptography.hazmat.primitives import serialization
 from mtls_tui import __version__
 from mtls_tui.certs.certificate_request import CERTIFICATE_REQUEST, acceptable_ca_names
 from mtls_tui.certs.facts import cert_facts
-from mtls_tui.certs.openssl_binding import name_rfc2253
-from mtls_tui.certs.load import Material
+from mtls_tui.certs.issue import FAKE_CERT_CN
+from mtls_tui.certs.openssl_binding import X509_V_ERR_HOSTNAME_MISMATCH, name_rfc2253
 from mtls_tui.diagnose.reproduce import Target, curl_command, openssl_command, parse_target, sent_host
 from mtls_tui.errors import InputError
-from mtls_tui.model import ProbeFailure, ProbeResult, ProbeSpec, ProbeTimings
-from mtls_tui.sources.files import read_input
+from mtls_tui.model import ProbeFailure, ProbeFailureKind, ProbeResult, ProbeSpec, ProbeTimings
+from mtls_tui.sources.files import read_material
 
-from mtls_tui.certs.issue import FAKE_CERT_CN
 ECHO_LINE = re.compile(r"^\s*(ssl-client-[a-z-]+)=(.*?)\s*$", re.M)
-HOSTNAME_MISMATCH = 62  # X509_V_ERR_HOSTNAME_MISMATCH
 NOT_TLS_REASONS = {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL"}
 LABELS = {False: "without client certificate", True: "with client certificate"}
 
@@ -61,16 +60,10 @@ def load_identity(spec: ProbeSpec) -> ClientIdentity | None:
             raise InputError("--key", "given without --cert")
         return None
 
-    cert_input = read_input(spec.cert, "cert", spec.passphrase)
-    if cert_input.error:
-        raise cert_input.error
-    material: Material = cert_input.material
+    material = read_material(spec.cert, "cert", spec.passphrase)
     keys = material.keys
     if spec.key:
-        key_input = read_input(spec.key, "key", spec.passphrase)
-        if key_input.error:
-            raise key_input.error
-        keys = key_input.material.keys
+        keys = read_material(spec.key, "key", spec.passphrase).keys
     if not material.certs:
         raise InputError(spec.cert, "holds no certificate")
     if not keys:
@@ -130,9 +123,10 @@ def _load_identity(context: ssl.SSLContext, identity: ClientIdentity, spec: Prob
 
 def _exception_chain(exc: BaseException) -> list[BaseException]:
     seen: list[BaseException] = []
-    while exc is not None and exc not in seen:
-        seen.append(exc)
-        exc = exc.__cause__ or exc.__context__
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
     return seen
 
 
@@ -143,7 +137,7 @@ def classify_exception(exc: BaseException, target: Target, tls_done: bool) -> Pr
         if isinstance(item, socket.gaierror):
             return ProbeFailure("dns", f"cannot resolve {target.address}: {item.strerror or item}")
         if isinstance(item, ssl.SSLCertVerificationError):
-            kind = "server-cert-hostname-mismatch" if item.verify_code == HOSTNAME_MISMATCH else "server-cert-untrusted"
+            kind: ProbeFailureKind = "server-cert-hostname-mismatch" if item.verify_code == X509_V_ERR_HOSTNAME_MISMATCH else "server-cert-untrusted"
             return ProbeFailure(kind, f"server certificate verify failed: {item.verify_message} ({item.verify_code})")
         if isinstance(item, ConnectionRefusedError):
             return ProbeFailure("refused", f"connection refused by {target.connect_to} (nothing listens there)")
@@ -179,7 +173,7 @@ class _Marks:
     def restart(self) -> None:
         self.start = time.perf_counter()
 
-    async def __call__(self, name: str, info: dict) -> None:
+    async def __call__(self, name: str, info: dict[str, Any]) -> None:
         phase = name.split(".", 1)[1] if "." in name else name
         self.times.setdefault(phase, time.perf_counter())
 
@@ -210,7 +204,7 @@ class _Marks:
         )
 
 
-def _base(spec: ProbeSpec, target: Target, with_cert: bool, agent: str, verify: bool) -> dict:
+def _base(spec: ProbeSpec, target: Target, with_cert: bool, agent: str, verify: bool) -> dict[str, Any]:
     """What every result records, whatever happens next."""
     return dict(
         label=LABELS[with_cert], url=spec.url, connect_to=target.connect_to, sni=target.sni,
@@ -231,7 +225,7 @@ async def _attempt(
     headers.update((name, value) for name, value in spec.headers if name.lower() != "host")
     remaining = max(deadline - asyncio.get_running_loop().time(), 0.001)
 
-    async def exchange() -> tuple[httpx.Response, bytes, bool, object]:
+    async def exchange() -> tuple[httpx.Response, bytes, bool, ssl.SSLObject | None]:
         async with httpx.AsyncClient(verify=context, http2=spec.http2, trust_env=False, timeout=remaining) as client:
             request = client.build_request(
                 "GET", target.request_url, headers=headers,
@@ -287,10 +281,11 @@ class _CertificateRequests:
 
     def __call__(self, conn: object, direction: str, version: object, content_type: object, msg_type: object,
                  data: bytes) -> None:
-        if direction == "read" and msg_type == CERTIFICATE_REQUEST and content_type == ssl._TLSContentType.HANDSHAKE:
+        handshake = ssl._TLSContentType.HANDSHAKE  # type: ignore[attr-defined]  # private: what _msg_callback reports
+        if direction == "read" and msg_type == CERTIFICATE_REQUEST and content_type == handshake:
             self.names.append(acceptable_ca_names(bytes(data), version == ssl.TLSVersion.TLSv1_3))
 
-    def evidence(self, handshake_done: bool) -> dict:
+    def evidence(self, handshake_done: bool) -> dict[str, Any]:
         if self.names:
             return {"cert_requested": True, "acceptable_cas": tuple(_dn(n) for n in self.names[0])}
         return {"cert_requested": False if handshake_done and self.available else None}
@@ -328,7 +323,7 @@ async def _attempt_with_fallback(
     result = await _attempt(spec, target, identity, not spec.insecure, agent, deadline)
     if result.failure and result.failure.kind.startswith("server-cert-"):
         retry = await _attempt(spec, target, identity, False, agent, deadline)
-        return replace(retry, server_verify_error=result.failure.message)
+        return replace(retry, server_verify_error=result.failure.message, server_verify_kind=result.failure.kind)
     return result
 
 
@@ -356,7 +351,7 @@ async def probe(spec: ProbeSpec) -> list[ProbeResult]:
     identity = load_identity(spec)
     probe_id = spec.probe_id or secrets.token_hex(4)
     deadline = asyncio.get_running_loop().time() + spec.timeout
-    attempts = [(None, f"mtls-tui/{__version__} probe/{probe_id}-0")]
+    attempts: list[tuple[ClientIdentity | None, str]] = [(None, f"mtls-tui/{__version__} probe/{probe_id}-0")]
     if identity is not None:
         attempts.append((identity, f"mtls-tui/{__version__} probe/{probe_id}-1"))
     # One after the other: run together, each attempt's timings would carry the other's CPU time.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from mtls_tui.sources.kube import KubeSource
 from mtls_tui.sources.streams import Watch
@@ -30,7 +30,8 @@ class ClusterWatch:
         self.watching: set[str] = set()
 
     def _version(self, kind: str) -> str:
-        data = json.loads(self.lists[kind](limit=1, _preload_content=False).data)
+        # _preload_content=False: the raw urllib3 response, not the model the client's annotations promise
+        data = json.loads(self.lists[kind](limit=1, _preload_content=False).data)  # type: ignore[attr-defined]
         return (data.get("metadata") or {}).get("resourceVersion") or "0"
 
     def _watch(self, kind: str) -> None:

@@ -7,8 +7,9 @@ sockets, TLS or threads in the way.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any
 
 from mtls_tui.lab.cluster import resources, status
 from mtls_tui.lab.cluster.access import Access

@@ -12,10 +12,11 @@ import copy
 import shutil
 import ssl
 import threading
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import yaml
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import itertools
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from mtls_tui.lab.cluster.responses import StreamCut
 from mtls_tui.lab.cluster.status import bad_request

@@ -7,8 +7,9 @@ The tool narrows its reads with selectors (controller pods by label, Events by
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from mtls_tui.lab.cluster.status import bad_request
 

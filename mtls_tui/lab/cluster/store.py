@@ -15,9 +15,10 @@ import json
 import threading
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from mtls_tui.lab.cluster import status
 from mtls_tui.lab.cluster.resources import Resource, find

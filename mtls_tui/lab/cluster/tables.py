@@ -5,8 +5,9 @@ Only the columns a workshop looks at are served; every kind has at least Name an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 Obj = dict[str, Any]
 Column = tuple[str, str, Callable[[Obj], Any]]  # name, type, cell

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from mtls_tui.lab.cluster.resources import Resource
 from mtls_tui.lab.cluster.selectors import Predicate

@@ -10,9 +10,7 @@ from textual.widgets import Tree
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.model import CertFacts, Finding
-
-ROLE = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}
+from mtls_tui.model import ROLE_TITLES, CertFacts, Finding
 
 
 def _facts_lines(facts: CertFacts, now: datetime) -> list[str]:
@@ -46,7 +44,7 @@ class CertTree(Tree):
             by_secret[ref] = parent
             subject = f"Secret {ref}, key {cert.secret_key}"
             marks = problems.get(subject, [])
-            label = Text.assemble((f"{cert.secret_key} ", "bold"), f"{ROLE.get(cert.role, cert.role)}: {cert.facts.subject}")
+            label = Text.assemble((f"{cert.secret_key} ", "bold"), f"{ROLE_TITLES[cert.role]}: {cert.facts.subject}")
             if marks:
                 label.append(f"  ✖ {', '.join(sorted({m.code for m in marks}))}", style="red")
             node = parent.add(label, expand=True)

@@ -85,7 +85,8 @@ class IngressPane(VerticalScroll):
                 table.add_row("—", "", Text(one_line(problem.message) if problem else "not found", style="red"))
             parts.append(table)
         controller = report.policy.controller
-        parts.append(Text.assemble(("Controller: ", "bold"), f"{controller.ref} ({controller.image}), {len(controller.pods)} pod(s)" if controller else "none found"))
+        parts.append(Text.assemble(("Controller: ", "bold"),
+                                   f"{controller.ref} ({controller.image}), {len(controller.pods)} pod(s)" if controller else "none found"))
         events = [e for e in snapshot.events if any(f"{e.namespace}/{e.name}" == i.ref for i in report.policy.ingresses)]
         if events:
             parts.append(Text("Events", style="bold"))

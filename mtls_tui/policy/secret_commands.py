@@ -1,0 +1,54 @@
+"""The kubectl commands that read a Secret's key and write a Secret again, for fixes.
+
+Every fix that touches a Secret builds its command here, so they all quote names the
+same way, write the same file names (the seed's), and pass through `--dry-run=client -o
+yaml | kubectl apply -f -`: that form creates the Secret or replaces it, where `kubectl
+create secret` alone fails on an existing one.
+"""
+
+from __future__ import annotations
+
+from mtls_tui.shell import arg
+
+# The seed's file for each Secret key: what `--from-file` reads when the Secret is written again.
+SECRET_KEY_FILES = {"ca.crt": "ca.crt", "tls.crt": "server.crt", "tls.key": "server.key", "ca.crl": "ca.crl"}
+SEED_SECRET_KEYS = ("ca.crt", "tls.crt", "tls.key")  # the seed's Secret: the server's keypair and the CA
+
+
+def jsonpath_data(key: str) -> str:
+    """kubectl's JSONPath to a Secret's key: dots escaped."""
+    return "{.data." + key.replace(".", "\\.") + "}"
+
+
+def read_key_command(ref: str, key: str) -> str:
+    """Prints one key of the Secret `namespace/name`, decoded."""
+    namespace, _, name = ref.partition("/")
+    return f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(key))} | base64 -d"
+
+
+def _apply(ref: str, kind: str, options: str) -> str:
+    namespace, _, name = ref.partition("/")
+    return f"kubectl create secret {kind} {arg(name)} -n {arg(namespace)} {options} --dry-run=client -o yaml | kubectl apply -f -"
+
+
+def secret_update_command(ref: str, *, keys: tuple[str, ...] = SEED_SECRET_KEYS, crl: bool = False) -> str:
+    """Writes the Secret again from the local files, with exactly the keys it holds: a CA-only
+    Secret must not gain tls.crt (the controller would then trust the server's certificate for
+    clients too: ConfigureCACertWithCertAndKey writes it into the CA file)."""
+    wanted = [k for k in ("tls.crt", "tls.key", "ca.crt") if k in keys] + (["ca.crl"] if crl or "ca.crl" in keys else [])
+    return _apply(ref, "generic", " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted))
+
+
+def tls_secret_command(ref: str) -> str:
+    """Writes a `tls:` Secret (type kubernetes.io/tls) from the server's keypair."""
+    return _apply(ref, "tls", f"--cert={SECRET_KEY_FILES['tls.crt']} --key={SECRET_KEY_FILES['tls.key']}")
+
+
+def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = None) -> str:
+    """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files. With
+    `from_key`, the CA the Secret already holds under another name (CA.crt, ca.pem, …) is copied."""
+    namespace, _, name = ref.partition("/")
+    source = (f"$(kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))})"
+              if from_key else f"$(base64 -w0 {arg(ca_file)})")
+    return (f"kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
+            f"\"{{\\\"data\\\":{{\\\"ca.crt\\\":\\\"{source}\\\"}}}}\"")
