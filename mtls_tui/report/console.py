@@ -14,6 +14,7 @@ from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.model import CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.safe_text import one_line
+from mtls_tui.shell import arg
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 ROLE_TITLE = {"ca": "CA", "client": "client", "server": "server", "intermediate": "intermediate", "certificate": "certificate"}
@@ -80,21 +81,36 @@ def print_finding(console: Console, finding: Finding) -> None:
         console.print(Text.assemble(" " * 9, ("fix: ", "bold green"), finding.fix), soft_wrap=True)
 
 
-def finding_block(finding: Finding, with_fix: bool = True) -> Table:
-    """Severity word and code on the left; title, detail, evidence, where and fix indented."""
+def finding_block(finding: Finding, with_fix: bool = True, fix_first: bool = False) -> Table:
+    """Severity word and code on the left; title, detail, evidence, where and fix indented.
+    `fix_first`: the fix right under the title, where a small screen still shows it."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=8, no_wrap=True)
     grid.add_column(overflow="fold")
     head = Text(f"{finding.code}\u00a0·\u00a0{finding.title}")
     head.stylize("bold", 0, len(finding.code))
     grid.add_row(Text(finding.severity.value.upper(), style=STYLE[finding.severity]), head)
+    fix = Text.assemble(("fix: ", "bold green"), finding.fix) if finding.fix and with_fix else None
+    if fix is not None and fix_first:
+        grid.add_row("", fix)
     grid.add_row("", Text(finding.detail))
     for line in finding.evidence:
         grid.add_row("", Text(f"evidence: {line}", style="dim"))
     grid.add_row("", Text(f"where: {finding.subject}", style="dim"))
-    if finding.fix and with_fix:
-        grid.add_row("", Text.assemble(("fix: ", "bold green"), finding.fix))
+    if fix is not None and not fix_first:
+        grid.add_row("", fix)
     return grid
+
+
+def next_step(report: HostReport, probe: str) -> Text | None:
+    """The "try:" line under a host's headline, decided once for the CLI and the screen: the fix
+    of the finding that explains the headline, else a probe (`probe` says how this view sends one:
+    a key on the screen, a command in the CLI), else nothing."""
+    if report.next_command:
+        return Text.assemble(("try: ", "bold green"), report.next_command)
+    if report.needs_probe:
+        return Text.assemble(("try: ", "bold green"), probe)
+    return None
 
 
 def summary_line(findings: tuple[Finding, ...]) -> Text:
@@ -229,6 +245,9 @@ def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostR
         warnings = sum(f.severity is Severity.WARNING for f in report.findings)
         console.print(Text.assemble((f"{word} ", style), (report.host, "bold"), "  ", report.verdict,
                                     (f"  ({warnings} warning{'s' * (warnings != 1)})" if warnings else "", "yellow")))
+        probe = f"mtls-tui probe {arg('https://' + report.host + '/')} --cert client.crt --key client.key"
+        if (step := next_step(report, probe)) is not None:
+            console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
         if policy_unchecked := [*report.policy.unseen] + (["the controller (not among the files: ingress-nginx assumed)"]
                                                           if report.policy.controller_unseen else []):
             console.print(Text(f"         not checked: {', '.join(policy_unchecked)}", style="dim"))
