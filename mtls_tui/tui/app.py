@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, OptionList, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from mtls_tui.tui.panes.certs import CertTree
@@ -221,7 +221,7 @@ class MtlsApp(App[None]):
 
     @while_running
     def _loading(self, text: str) -> None:
-        self.query_one(VerdictPane).loading(text)
+        self.query_one(VerdictPane).show_loading(text)
 
     @while_running
     def _logs_note(self, note: str) -> None:
@@ -303,7 +303,7 @@ class MtlsApp(App[None]):
 
     @while_running
     def on_load_failed(self, message: LoadFailed) -> None:
-        self.query_one(VerdictPane).query_one("#verdict-line").update(f"Could not read: {message.error}")
+        self.query_one(VerdictPane).show_error(message.error)
         self.notify(message.error, severity="error", timeout=10)
 
     @while_running
@@ -319,6 +319,12 @@ class MtlsApp(App[None]):
         if message.host != self.selected:
             self.selected = message.host
             self._show_selected()
+
+    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+        """Enter on a host opens its findings: the Verdict tab, with ↑↓ on the findings."""
+        if isinstance(message.option_list, HostList):
+            self.action_tab("tab-verdict")
+            self.query_one(VerdictPane).focus_findings()
 
     def on_probe_pane_run(self, message: ProbePane.Run) -> None:
         report = self._report()
