@@ -321,9 +321,8 @@ class MtlsApp(App[None]):
             self._show_selected()
 
     def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
-        """Enter on a host opens its findings: the Verdict tab, with ↑↓ on the findings."""
-        if isinstance(message.option_list, HostList):
-            self.action_tab("tab-verdict")
+        """Enter on a host, on the Verdict tab, moves ↑↓ to its findings (a click on another tab stays there)."""
+        if isinstance(message.option_list, HostList) and self.query_one(TabbedContent).active == "tab-verdict":
             self.query_one(VerdictPane).focus_findings()
 
     def on_probe_pane_run(self, message: ProbePane.Run) -> None:

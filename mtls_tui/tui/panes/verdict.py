@@ -66,6 +66,7 @@ class FindingList(OptionList):
         self.rows = [finding for finding, _, _ in rows]
         self.set_options(Option(line, id=option_id) for _, line, option_id in rows)
         self.highlighted = highlight if rows else None
+        self.display = bool(rows)
 
     @property
     def highlighted_finding(self) -> Finding | None:
@@ -99,9 +100,12 @@ class VerdictPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Reading the cluster…", id="verdict-line")
-        yield Static("", id="verdict-try")
-        yield FindingList(id="findings")
-        with VerticalScroll(id="finding-detail"):
+        try_line, findings = Static("", id="verdict-try"), FindingList(id="findings")
+        try_line.display = findings.display = False  # until a report comes
+        yield try_line
+        yield findings
+        with VerticalScroll(id="finding-detail") as detail:
+            detail.display = False
             yield Static("", id="finding-block")
 
     # --- what the app calls -----------------------------------------------------------
@@ -213,7 +217,9 @@ class VerdictPane(Vertical):
         self._detail_of = shown
         block = finding_block(shown, fix_first=True) if isinstance(shown, Finding) else shown or ""
         self.query_one("#finding-block", Static).update(block)
-        self.query_one("#finding-detail", VerticalScroll).scroll_home(animate=False)
+        detail = self.query_one("#finding-detail", VerticalScroll)
+        detail.display = shown is not None
+        detail.scroll_home(animate=False)
 
     def _fill(self, keep: Finding | None, to_fold: bool = False) -> None:
         """The findings that explain the state (the lead first), then the hygiene fold. `keep`
