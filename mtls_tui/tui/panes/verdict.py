@@ -28,7 +28,7 @@ STANDING = "standing"  # the row that folds and unfolds the certificate hygiene
 PROBE_KEY = "p to probe it without and with the client certificate"
 Row = tuple[Finding | None, Table, str]  # what an option stands for (None: the fold, a note), its line, its id
 HYGIENE_NOTE = ("Certificate hygiene: true of these certificates whatever the state, worth fixing, and "
-                "rarely why a host fails today. h (or enter) shows them in the list.")
+                "rarely why a host fails today. h (or enter on this line) unfolds and folds them.")
 
 
 def _one_row(text: Text, mark: Text | None = None) -> Table:
