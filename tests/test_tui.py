@@ -126,7 +126,7 @@ async def test_live_change_in_the_lab_changes_the_verdict(tmp_path: Path, nginx_
                     break
                 await pilot.pause(0.05)
             assert "secret-missing-ca" in {f.code for f in app.controller.reports[0].findings}
-            assert app.controller.reports[0].state == "not enforced" and app.controller.reports[0].verdict.startswith("mTLS is not enforced")
+            assert app.controller.reports[0].state == "not enforced" and app.controller.reports[0].verdict.startswith("mTLS not enforced")
 
 
 async def test_lab_scenario_switch_from_the_app(tmp_path: Path, nginx_binary: str) -> None:

@@ -59,7 +59,7 @@ def test_an_app_deployment_is_not_a_controller(seed, capsys: pytest.CaptureFixtu
     host = report["hosts"][0]
     codes = {f["code"] for f in host["findings"]}
     assert "controller-not-found" not in codes and "secret-missing-ca" in codes
-    assert host["state"] == "not enforced" and host["verdict"].startswith("mTLS is not enforced")
+    assert host["state"] == "not enforced" and host["verdict"].startswith("mTLS not enforced")
     assert any("controller" in item for item in host["unchecked"]) and code == 1
 
 
@@ -79,8 +79,49 @@ def test_modes_that_let_clients_in_say_not_enforced(seed, mode: str, capsys: pyt
     ingress = meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": mode})
     code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), ingress]))
     host = report["hosts"][0]
-    assert host["state"] == "not enforced" and host["verdict"] == (
-        f"mTLS is not enforced for meow.com: auth-tls-verify-client is {mode}: requests without a certificate get in")
+    assert host["state"] == "not enforced" and host["verdict"] == f"mTLS not enforced for meow.com: auth-tls-verify-client is {mode}"
+
+
+def _without_ca(pki: SeedPki) -> list[dict]:
+    secret = secret_manifest(pki)
+    del secret["data"]["ca.crt"]
+    return [secret, meow_ingress()]
+
+
+NOT_ENFORCED_CAUSES = {
+    # cause: (objects, the finding that names it, the headline's reason)
+    "verify-client off": (lambda pki: [secret_manifest(pki), meow_ingress({P + "auth-tls-secret": "default/my-certs",
+                                                                          P + "auth-tls-verify-client": "off"})],
+                          "mtls-not-enforced", "auth-tls-verify-client is off"),
+    "verify-client optional": (lambda pki: [secret_manifest(pki), meow_ingress({P + "auth-tls-secret": "default/my-certs",
+                                                                               P + "auth-tls-verify-client": "optional"})],
+                               "mtls-not-enforced", "auth-tls-verify-client is optional"),
+    "verify-client optional_no_ca": (lambda pki: [secret_manifest(pki), meow_ingress({P + "auth-tls-secret": "default/my-certs",
+                                                                                      P + "auth-tls-verify-client": "optional_no_ca"})],
+                                     "mtls-not-enforced", "auth-tls-verify-client is optional_no_ca"),
+    "Secret without ca.crt": (_without_ca, "secret-missing-ca", "Secret default/my-certs has no ca.crt"),
+    "empty auth-tls-secret": (lambda pki: [secret_manifest(pki), meow_ingress({P + "auth-tls-secret": ""})],
+                              "annotation-invalid-value", "auth-tls-secret is empty"),
+    "another controller's prefix": (lambda pki: [secret_manifest(pki), meow_ingress({"nginx.org/auth-tls-secret": "default/my-certs"})],
+                                    "annotation-wrong-prefix", "the auth-tls annotations carry a prefix ingress-nginx does not read"),
+}
+
+
+@pytest.mark.parametrize("cause", sorted(NOT_ENFORCED_CAUSES))
+def test_every_way_in_without_a_certificate_reads_mtls_not_enforced(seed, cause: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """One headline for every cause, in the JSON and the text alike, the finding that names the cause
+    first, and a "try:" line with its fix: the command to run next."""
+    folder, pki = seed
+    build, code, reason = NOT_ENFORCED_CAUSES[cause]
+    manifests = write_objects(folder, build(pki))
+    _, report = check(capsys, "--manifests", manifests)
+    host = report["hosts"][0]
+    lead = host["findings"][0]
+    assert host["state"] == "not enforced" and host["verdict"] == f"mTLS not enforced for meow.com: {reason}"
+    assert lead["code"] == code and lead["fix"].startswith("kubectl ")
+    main(["check", "--manifests", manifests])
+    text = capsys.readouterr().out
+    assert f"NOT ENFORCED meow.com  {host['verdict']}" in text and f"try: {lead['fix']}\n" in text
 
 
 def test_match_cn_is_applied_offline(seed, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,7 +4,7 @@ client certificate the user brought, and what the probe saw, as one list of find
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Literal
@@ -37,8 +37,9 @@ from mtls_tui.policy.secret_commands import SECRET_KEY_FILES
 from mtls_tui.shell import arg
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
-# Certificate hygiene: true and worth fixing, but rarely why the host fails today; after the
-# findings that explain the state, within a severity.
+NOT_ENFORCED = "mTLS not enforced"  # every way in without a certificate reads the same, whatever the cause
+# Certificate hygiene: true and worth fixing, but rarely why the host fails today; listed after
+# every other finding (one that is an error stays with the errors).
 HYGIENE = frozenset({"cert-v1", "server-cert-no-san", "cert-outlives-issuer", "cert-expires-soon", "weak-key", "weak-signature"})
 
 
@@ -62,22 +63,69 @@ class HostReport:
     @property
     def not_enforced(self) -> str | None:
         """Why requests without a client certificate get in although the Ingress asks for
-        certificates, or None. The probe's evidence first, then the controller's reading."""
+        certificates, or None."""
+        door = self._open_door()
+        return door[0] if door else None
+
+    def _open_door(self) -> tuple[str, Finding | None] | None:
+        """The reason requests without a client certificate get in, and the finding that names it.
+        The controller's reading first: it says what to change; the probe's answer proves it, and
+        is the reason only when nothing in the configuration explains it."""
         policy = self.policy
         if policy.denied or not policy.served or not policy.asks_mtls:
             return None
-        lax = next((f for f in self.findings if f.code == "probe-mtls-not-enforced"), None)
-        if lax:
-            return lax.title
+        lax = self._first("probe-mtls-not-enforced")
+        proof = ""
+        if lax is not None:
+            without = next((r for r in self.probe if not r.sent_client_cert and r.status is not None), None)
+            proof = f"; a request without a certificate got HTTP {without.status}" if without else ""
         if policy.policy is None:
             if any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in policy.ingresses):
-                return "auth-tls-secret is empty: the controller configures no client checks"
-            return "the auth-tls annotations carry a prefix ingress-nginx does not read: no client checks"
+                cause = self._first("annotation-invalid-value", "auth-tls-secret")
+                return "auth-tls-secret is empty" + proof, cause or lax
+            cause = self._first("annotation-wrong-prefix")
+            return "the auth-tls annotations carry a prefix ingress-nginx does not read" + proof, cause or lax
         if not policy.client_checks and not policy.unseen:
-            return f"Secret {policy.policy.secret} has no ca.crt: the controller renders no client checks"
+            cause = self._first("secret-missing-ca")
+            return f"Secret {policy.policy.secret} has no ca.crt" + proof, cause or lax
         if policy.policy.verify_client != "on":
-            return f"auth-tls-verify-client is {policy.policy.verify_client}: requests without a certificate get in"
+            return f"auth-tls-verify-client is {policy.policy.verify_client}" + proof, self._first("mtls-not-enforced") or lax
+        if lax is not None:
+            return lax.title, lax
         return None
+
+    def _first(self, code: str, in_title: str = "") -> Finding | None:
+        return next((f for f in self.findings if f.code == code and in_title in f.title), None)
+
+    @property
+    def lead(self) -> Finding | None:
+        """The finding that explains the headline: listed first, selected on the screen, and its fix
+        is the "try:" line. The cause of an open door; else the first error; else the first warning
+        to act on (certificate hygiene is not why a host works or fails today); else the probe that
+        proved mTLS works."""
+        door = self._open_door()
+        if door is not None and door[1] is not None:
+            return door[1]
+        return (next((f for f in self.findings if f.severity is Severity.ERROR), None)
+                or next((f for f in self.findings if f.severity is Severity.WARNING and f.code not in HYGIENE), None)
+                or self._first("probe-ok"))
+
+    @property
+    def standing(self) -> tuple[Finding, ...]:
+        """Certificate hygiene that is true whatever the state (the article's v1 certificates, no
+        SAN, a leaf outliving its CA): the screen keeps it folded below the findings that matter."""
+        return tuple(f for f in self.findings if _standing(f) and f is not self.lead)
+
+    @property
+    def next_command(self) -> str | None:
+        """The command to try next: the lead's fix, when it is a command."""
+        lead = self.lead
+        return lead.fix if lead is not None and lead.is_command else None
+
+    @property
+    def needs_probe(self) -> bool:
+        """Nothing has been sent to the host yet, and its verdict would gain from a probe."""
+        return not self.probe and self.policy.served and not self.policy.denied
 
     @property
     def state(self) -> HostState:
@@ -93,10 +141,10 @@ class HostReport:
 
     @property
     def verdict(self) -> str:
-        """The one line a person reads first."""
+        """The one line a person reads first: the CLI, the JSON, the Markdown and the screen print it."""
         state = self.state
         if state == "not enforced":
-            return f"mTLS is not enforced for {self.host}: {self.not_enforced}"
+            return f"{NOT_ENFORCED} for {self.host}: {self.not_enforced}"
         first_error = next((f for f in self.findings if f.severity is Severity.ERROR), None)
         if first_error:
             return f"broken: {first_error.title}"
@@ -109,6 +157,10 @@ class HostReport:
         if any(r.sent_client_cert for r in self.probe):
             return f"mTLS is configured for {self.host}; the probe could not confirm it (see the findings)"
         return f"mTLS is configured for {self.host} (not yet probed with a client certificate)"
+
+
+def _standing(finding: Finding) -> bool:
+    return finding.code in HYGIENE and finding.severity is not Severity.ERROR
 
 
 def _load(secret: SecretObj, key: str) -> tuple[Material | None, Finding | None]:
@@ -244,5 +296,10 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
-    ordered = sorted(unique_findings(findings), key=lambda f: (f.severity.rank, f.code in HYGIENE))  # stable: rule order kept
-    return HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(ordered))
+    ordered = sorted(unique_findings(findings), key=lambda f: (_standing(f), f.severity.rank))  # stable: rule order kept
+    report = HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(ordered))
+    lead = report.lead
+    if lead is None:
+        return report
+    return replace(report, findings=(lead, *(f for f in ordered if f is not lead)))
+

@@ -40,7 +40,7 @@ class Client:
 class Scenario:
     name: str
     description: str
-    expect: str  # the finding code that names the mistake
+    expect: str  # the finding code that names the mistake and carries its fix: the screen lists it first
     build: Callable[[SeedPki], tuple[list[dict[str, Any]], Client]]
 
 
@@ -133,6 +133,6 @@ SCENARIOS = {s.name: s for s in (
     Scenario("bad-secret-ref", "auth-tls-secret is 'my-certs', without its namespace", "annotation-secret-format", bad_secret_ref),
     Scenario("cross-namespace", "auth-tls-secret points at a Secret in another namespace", "annotation-cross-namespace", cross_namespace),
     Scenario("no-tls-section", "the Ingress has no tls: entry: the controller's fake certificate", "tls-section-missing", no_tls_section),
-    Scenario("match-cn-mismatch", "auth-tls-match-cn wants CN=Fernando, the client is CN=Fern", "probe-cn-rejected", match_cn_mismatch),
-    Scenario("verify-off", "auth-tls-verify-client off: no client certificate is required", "probe-mtls-not-enforced", verify_off),
+    Scenario("match-cn-mismatch", "auth-tls-match-cn wants CN=Fernando, the client is CN=Fern", "client-cert-cn-rejected", match_cn_mismatch),
+    Scenario("verify-off", "auth-tls-verify-client off: no client certificate is required", "mtls-not-enforced", verify_off),
 )}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -14,6 +14,7 @@ from mtls_tui.diagnose.hosts import HostReport, HostState
 from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.safe_text import one_line
+from mtls_tui.shell import arg
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 def _validity(facts: CertFacts, now: datetime) -> Text:
@@ -82,16 +83,48 @@ def finding_block(finding: Finding, with_fix: bool = True) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(width=8, no_wrap=True)
     grid.add_column(overflow="fold")
-    head = Text(f"{finding.code}\u00a0·\u00a0{finding.title}")
-    head.stylize("bold", 0, len(finding.code))
-    grid.add_row(Text(finding.severity.value.upper(), style=STYLE[finding.severity]), head)
+    grid.add_row(Text(finding.severity.value.upper(), style=STYLE[finding.severity]), _finding_head(finding))
     grid.add_row("", Text(finding.detail))
     for line in finding.evidence:
         grid.add_row("", Text(f"evidence: {line}", style="dim"))
     grid.add_row("", Text(f"where: {finding.subject}", style="dim"))
     if finding.fix and with_fix:
-        grid.add_row("", Text.assemble(("fix: ", "bold green"), finding.fix))
+        grid.add_row("", _fix(finding))
     return grid
+
+
+def finding_detail(finding: Finding) -> Group:
+    """One finding for a narrow pane: every line at the full width, the fix right under the
+    title, where a small screen (a projector at 80x24) still shows all of it."""
+    head = Text.assemble((finding.severity.value.upper(), STYLE[finding.severity]), " ", _finding_head(finding))
+    lines: list[Text] = [head]
+    if finding.fix:
+        lines.append(_fix(finding))
+    lines.append(Text(finding.detail))
+    lines += [Text(f"evidence: {line}", style="dim") for line in finding.evidence]
+    lines.append(Text(f"where: {finding.subject}", style="dim"))
+    return Group(*lines)
+
+
+def _finding_head(finding: Finding) -> Text:
+    head = Text(f"{finding.code}\u00a0·\u00a0{finding.title}")
+    head.stylize("bold", 0, len(finding.code))
+    return head
+
+
+def _fix(finding: Finding) -> Text:
+    return Text.assemble(("fix: ", "bold green"), finding.fix)
+
+
+def next_step(report: HostReport, probe: str) -> Text | None:
+    """The "try:" line under a host's headline, decided once for the CLI and the screen: the fix
+    of the finding that explains the headline, else a probe (`probe` says how this view sends one:
+    a key on the screen, a command in the CLI), else nothing."""
+    if report.next_command:
+        return Text.assemble(("try: ", "bold green"), report.next_command)
+    if report.needs_probe:
+        return Text.assemble(("try: ", "bold green"), probe)
+    return None
 
 
 def summary_line(findings: tuple[Finding, ...]) -> Text:
@@ -228,6 +261,9 @@ def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostR
         warnings = sum(f.severity is Severity.WARNING for f in report.findings)
         console.print(Text.assemble((f"{word} ", style), (report.host, "bold"), "  ", report.verdict,
                                     (f"  ({warnings} warning{'s' * (warnings != 1)})" if warnings else "", "yellow")))
+        probe = f"mtls-tui probe {arg('https://' + report.host + '/')} --cert client.crt --key client.key"
+        if (step := next_step(report, probe)) is not None:
+            console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
         if policy_unchecked := [*report.policy.unseen] + (["the controller (not among the files: ingress-nginx assumed)"]
                                                           if report.policy.controller_unseen else []):
             console.print(Text(f"         not checked: {', '.join(policy_unchecked)}", style="dim"))

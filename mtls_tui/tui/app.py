@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, OptionList, TabbedContent, TabPane
 
 from mtls_tui.service.ports import LabControl, WalkthroughStep
 from mtls_tui.service.session import Session
@@ -89,7 +89,7 @@ class MtlsApp(App[None]):
 
     @while_running
     def on_load_failed(self, message: messages.LoadFailed) -> None:
-        self.query_one(VerdictPane).show_error(f"Could not read: {message.error}")
+        self.query_one(VerdictPane).show_error(message.error)
         self.notify(message.error, severity="error", timeout=10)
 
     @while_running
@@ -153,6 +153,11 @@ class MtlsApp(App[None]):
     def on_host_list_chosen(self, message: HostList.Chosen) -> None:
         if self.controller.select(message.host):
             self._show_selected()
+
+    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+        """Enter on a host, on the Verdict tab, moves ↑↓ to its findings (a click on another tab stays there)."""
+        if isinstance(message.option_list, HostList) and self.query_one(TabbedContent).active == "tab-verdict":
+            self.query_one(VerdictPane).focus_findings()
 
     def on_probe_pane_run(self, message: ProbePane.Run) -> None:
         report = self.controller.report()

@@ -21,12 +21,15 @@ Pick a host on the left; the tabs show why its client-certificate set-up works o
 
 | key | does |
 |---|---|
-| ↑ ↓ | choose a host |
+| ↑ ↓ | choose a host; on the Verdict tab's findings: choose a finding (its fix and evidence show below) |
+| enter | on a host: its findings; on a finding: read its detail (esc: back to the list) |
+| h | Verdict tab: fold or unfold the certificate hygiene (v1, no SAN, outlives its CA) |
+| pgup pgdn home end | Verdict tab: scroll the detail; end: the last line |
 | 1–5 | Verdict, Certificates, Ingress & Secret, Probe, Logs |
 | p | probe what the Probe tab's form says, without and with the client certificate |
 | r | read the cluster again |
 | / | filter the logs |
-| c | copy the first fix command |
+| c | copy the fix of the finding chosen on the Verdict tab (from elsewhere: the first fix) |
 | e | export the diagnosis (Markdown and JSON) |
 | ctrl+p | command palette |
 | o | open a client certificate file to judge and probe with |

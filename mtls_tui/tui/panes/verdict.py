@@ -1,47 +1,241 @@
-"""The verdict first, one line; then the findings by severity with evidence and fix."""
+"""The verdict first: the host's state and headline, the command to try next; then the findings,
+one line each, to move through with ↑↓; below them the highlighted finding in full, its fix first.
+The list stays whole on a projector at 80x24 and the detail scrolls under it. Certificate hygiene
+(the article's own v1 certificates, no SAN, a leaf outliving its CA) stays folded at the end of
+the list, behind `h`.
+
+The pane renders what the report says: which finding leads, which are hygiene and what to try
+next are decided in `diagnose/hosts.py`, once for the CLI and the screen.
+"""
 
 from __future__ import annotations
 
-from rich.console import Group
+from collections import Counter
+
+from rich.table import Table
 from rich.text import Text
-from textual.containers import VerticalScroll
-from textual.widgets import Static
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
 
 from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.report.console import STATE_STYLE, STYLE, finding_block
+from mtls_tui.model import Finding
+from mtls_tui.report.console import STATE_STYLE, STYLE, finding_detail, next_step
+
+STANDING = "standing"  # the row that folds and unfolds the certificate hygiene
+PROBE_KEY = "p to probe it without and with the client certificate"
+Row = tuple[Finding | None, Table, str]  # what an option stands for (None: the fold, a note), its line, its id
+HYGIENE_NOTE = ("Certificate hygiene: true of these certificates whatever the state, worth fixing, and "
+                "rarely why a host fails today. h (or enter on this line) unfolds and folds them.")
 
 
-def summary(report: HostReport) -> Group:
-    """One line per finding, so a small terminal shows the whole picture before the details."""
-    width = max((len(f.code) for f in report.findings), default=0)
-    lines = []
-    for finding in report.findings:
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f"{finding.severity.value.upper():8}", style=STYLE[finding.severity])
-        line.append(f"{finding.code:{width}}  ", style="bold")
-        line.append(finding.title)
-        lines.append(line)
-    return Group(*lines) if lines else Group(Text("No findings."))
+def _one_row(text: Text, mark: Text | None = None) -> Table:
+    """One line cut at the edge with an ellipsis (the option list and Static wrap plain text);
+    `mark` in an 8-column gutter, as the detail puts the severity."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    if mark is not None:
+        grid.add_column(width=8, no_wrap=True)
+    grid.add_column(no_wrap=True, overflow="ellipsis", ratio=1)
+    grid.add_row(*([mark] if mark is not None else []), text)
+    return grid
 
 
-class VerdictPane(VerticalScroll):
-    def compose(self):
+def _row(finding: Finding) -> Table:
+    return _one_row(Text.assemble((finding.code, "bold"), f"\u00a0·\u00a0{finding.title}"),
+                    Text(finding.severity.value.upper(), style=STYLE[finding.severity]))
+
+
+def _standing_row(standing: tuple[Finding, ...], shown: bool) -> Table:
+    codes = Counter(finding.code for finding in standing)
+    named = ", ".join(code + (f" ×{count}" if count > 1 else "") for code, count in codes.items())
+    return _one_row(Text.assemble((f"{'▾' if shown else '▸'} certificate hygiene, {len(standing)} more: ", "bold"),
+                                  (f"h {'hides' if shown else 'shows'} them", "bold green"), (f"  ({named})", "dim")))
+
+
+class FindingList(OptionList):
+    """The findings, one line each; `rows[i]` is the finding option i stands for."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[Finding | None] = []
+
+    def fill(self, rows: list[Row], highlight: int) -> None:
+        """Replace the options (what each stands for, its line, its id) and highlight one."""
+        self.rows = [finding for finding, _, _ in rows]
+        self.set_options(Option(line, id=option_id) for _, line, option_id in rows)
+        self.highlighted = highlight if rows else None
+        self.display = bool(rows)
+
+    @property
+    def highlighted_finding(self) -> Finding | None:
+        if self.highlighted is None or self.highlighted >= len(self.rows):
+            return None
+        return self.rows[self.highlighted]
+
+
+class VerdictPane(Vertical):
+    """Renders one `HostReport` (`show`), or a line while reading (`show_loading`) or when the
+    read failed (`show_error`). Keys on the findings: ↑↓ move, page keys scroll the detail, home
+    and end go to the first and the last line, enter reads the detail (esc comes back) or unfolds
+    the hygiene, h folds or unfolds the hygiene, c copies the highlighted finding's fix."""
+
+    BINDINGS = [
+        Binding("h", "toggle_standing", "Hygiene"),
+        Binding("c", "copy_fix", "Copy this fix"),
+        Binding("escape", "back_to_list", "Back to the list", show=False),
+        # Over the list's own: the list is short, the detail is what is long.
+        Binding("pagedown", "detail_page(1)", "Page down", show=False, priority=True),
+        Binding("pageup", "detail_page(-1)", "Page up", show=False, priority=True),
+        Binding("end", "last_line", "Last line", show=False, priority=True),
+        Binding("home", "first_line", "First line", show=False, priority=True),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.report: HostReport | None = None
+        self.standing_shown = False
+        self._detail_of: Finding | Text | None = None  # what the detail shows
+
+    def compose(self) -> ComposeResult:
         yield Static("Reading the cluster…", id="verdict-line")
-        yield Static("", id="findings")
+        try_line, findings = Static("", id="verdict-try"), FindingList(id="findings")
+        try_line.display = findings.display = False  # until a report comes
+        yield try_line
+        yield findings
+        with VerticalScroll(id="finding-detail") as detail:
+            detail.display = False
+            yield Static("", id="finding-block")
 
-    def show_loading(self, step: str) -> None:
-        self.query_one("#verdict-line", Static).update(Text(step, style="italic"))
+    # --- what the app calls -----------------------------------------------------------
+
+    def show_loading(self, text: str) -> None:
+        """A step of reading the cluster; the findings of the last read stay until the next."""
+        self.query_one("#verdict-line", Static).update(Text(text, style="italic"))
 
     def show_error(self, text: str) -> None:
-        self.query_one("#verdict-line", Static).update(Text(text, style="bold red"))
+        """The read failed: say why, and show no findings from an earlier read as if current."""
+        self.report = None
+        self.query_one("#verdict-line", Static).update(Text.assemble(("Could not read: ", "bold red"), text))
+        self._set_try(None)
+        self.query_one(FindingList).fill([], 0)
+        self._show_detail(None)
 
     def show(self, report: HostReport | None) -> None:
-        line, findings = self.query_one("#verdict-line", Static), self.query_one("#findings", Static)
+        """Render the report. A new report of the same host (after a probe) keeps the finding the
+        user moved to; on the lead, the new report's lead is selected."""
+        findings = self.query_one(FindingList)
+        moved = findings.highlighted not in (None, 0)
+        same_host = self.report is not None and report is not None and self.report.host == report.host
+        kept = findings.highlighted_finding if moved and same_host else None
+        self.report = report
+        line = self.query_one("#verdict-line", Static)
         if report is None:
             line.update("No host selected.")
-            findings.update("")
+            self._set_try(None)
+            findings.fill([], 0)
+            self._show_detail(None)
             return
         word, style = STATE_STYLE[report.state]
-        verdict = report.verdict.removeprefix("broken: ")  # the badge already says it
-        line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (verdict, "bold")))
-        findings.update(Group(summary(report), Text(""), *[item for f in report.findings for item in (finding_block(f), Text(""))]))
+        headline = report.verdict.removeprefix("broken: ")  # the badge already says it
+        line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (headline, "bold")))
+        self._set_try(next_step(report, PROBE_KEY))
+        self._fill(kept)
+
+    def focus_findings(self) -> None:
+        self.query_one(FindingList).focus()
+
+    # --- keys and messages ----------------------------------------------------------------
+
+    def action_toggle_standing(self) -> None:
+        if self.report is None or not self.report.standing:
+            return
+        self.standing_shown = not self.standing_shown
+        self._fill(self.query_one(FindingList).highlighted_finding, to_fold=True)
+
+    def action_copy_fix(self) -> None:
+        finding = self.query_one(FindingList).highlighted_finding
+        if finding is None or not finding.is_command:
+            self.notify("This finding has no fix command: ↑↓ to another one.")
+            return
+        self.app.copy_to_clipboard(finding.fix)  # OSC 52: some terminals (and tmux without set-clipboard) ignore it
+        self.notify(f"Sent to the terminal's clipboard (OSC 52): {finding.fix}", timeout=10)
+
+    def action_back_to_list(self) -> None:
+        self.focus_findings()
+
+    def action_detail_page(self, direction: int) -> None:
+        detail = self.query_one("#finding-detail", VerticalScroll)
+        (detail.scroll_page_down if direction > 0 else detail.scroll_page_up)(animate=False)
+
+    def action_last_line(self) -> None:
+        """The last finding (unless reading the detail), its detail scrolled to the end: the tab's last line."""
+        findings = self.query_one(FindingList)
+        if findings.has_focus:
+            findings.action_last()
+            self._show_highlighted()
+        self.call_after_refresh(self.query_one("#finding-detail", VerticalScroll).scroll_end, animate=False)
+
+    def action_first_line(self) -> None:
+        findings = self.query_one(FindingList)
+        if findings.has_focus:
+            findings.action_first()
+            self._show_highlighted()
+        self.call_after_refresh(self.query_one("#finding-detail", VerticalScroll).scroll_home, animate=False)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self._show_highlighted()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id == STANDING:
+            self.action_toggle_standing()
+        elif self.query_one(FindingList).highlighted_finding is not None:
+            self.query_one("#finding-detail", VerticalScroll).focus()
+
+    # --- rendering ------------------------------------------------------------------------
+
+    def _set_try(self, step: Text | None) -> None:
+        """One line, cut at the edge: the whole command is the first line of the detail below."""
+        widget = self.query_one("#verdict-try", Static)
+        widget.display = step is not None
+        if step is not None:
+            widget.update(_one_row(step))
+
+    def _show_highlighted(self) -> None:
+        findings = self.query_one(FindingList)
+        on_fold = findings.highlighted is not None and findings.get_option_at_index(findings.highlighted).id == STANDING
+        self._show_detail(Text(HYGIENE_NOTE) if on_fold else findings.highlighted_finding)
+
+    def _show_detail(self, shown: Finding | Text | None) -> None:
+        """The detail, from its top; the same finding again (a probe re-diagnosed the host) keeps
+        its scroll position."""
+        if shown == self._detail_of and shown is not None:
+            return
+        self._detail_of = shown
+        block = finding_detail(shown) if isinstance(shown, Finding) else shown or ""
+        self.query_one("#finding-block", Static).update(block)
+        detail = self.query_one("#finding-detail", VerticalScroll)
+        detail.display = shown is not None
+        detail.scroll_home(animate=False)
+
+    def _fill(self, keep: Finding | None, to_fold: bool = False) -> None:
+        """The findings that explain the state (the lead first), then the hygiene fold. `keep`
+        stays highlighted while it is listed; else the fold row when it was just used, else the lead."""
+        report = self.report
+        assert report is not None
+        standing = report.standing
+        rows: list[Row] = [(f, _row(f), f"finding-{i}") for i, f in enumerate(report.findings) if f not in standing]
+        if standing:
+            rows.append((None, _standing_row(standing, self.standing_shown), STANDING))
+            if self.standing_shown:
+                rows += [(f, _row(f), f"standing-{i}") for i, f in enumerate(standing)]
+        if not report.findings:
+            rows.append((None, _one_row(Text("No findings.")), "none"))
+        ids = [option_id for _, _, option_id in rows]
+        kept = [i for i, (f, _, _) in enumerate(rows) if f is not None and f == keep]
+        highlight = kept[0] if kept else ids.index(STANDING) if to_fold and STANDING in ids else 0
+        self.query_one(FindingList).fill(rows, highlight)
+        self._show_highlighted()
