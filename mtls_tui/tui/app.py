@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from mtls_tui.diagnose.views import certificates_view, ingress_view
 from mtls_tui.tui.panes.certs import CertTree
 from mtls_tui.tui.panes.hosts import HostList
 from mtls_tui.tui.panes.ingress import IngressPane
@@ -350,8 +351,8 @@ class MtlsApp(App[None]):
         if report is not None:
             self.selected = report.host
         self.query_one(VerdictPane).show(report)
-        self.query_one(CertTree).show(report, self.session.now(), self.client)
-        self.query_one(IngressPane).show(report, self.snapshot)
+        self.query_one(CertTree).show(certificates_view(report, self.client, self.session.now()) if report else None)
+        self.query_one(IngressPane).show(ingress_view(report, self.snapshot) if report and self.snapshot else None)
         probe = self.query_one(ProbePane)
         if report is not None:
             probe.fill(self.session.probe_spec(report.policy), (report.host, self.session.describe(), self.session.cert))

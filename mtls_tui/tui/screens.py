@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -10,9 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mtls_tui.tui.marks import STEP, legend
 from mtls_tui.tui.path_suggester import PathSuggester
 
-HELP = """\
+HELP = f"""\
 # mtls-tui
 
 Pick a host on the left; the tabs show why its client-certificate set-up works or not.
@@ -35,7 +38,11 @@ Pick a host on the left; the tabs show why its client-certificate set-up works o
 | space | on the Logs tab: pause or resume |
 | q | quit |
 
-States: ✔ works · ▲ works with warnings · ✖ broken. Finding codes are stable: grep them.
+## Marks
+
+{legend()}
+
+Finding codes are stable: grep them.
 """
 
 
@@ -75,9 +82,6 @@ class ScenarioScreen(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
 
-STATE_MARKS = {"done": ("✔ done", "green"), "failed": ("✖ failed", "bold red"), "pending": ("… pending", "yellow")}
-
-
 class WalkthroughScreen(ModalScreen[None]):
     """The seed's steps with their commands and live state; `r` reads the state again."""
 
@@ -96,16 +100,13 @@ class WalkthroughScreen(ModalScreen[None]):
         self.action_refresh_steps()
 
     def action_refresh_steps(self) -> None:
-        from rich.console import Group
-        from rich.text import Text
-
         parts = [Text("Workshop walkthrough: the article's steps in this lab (r refreshes, esc closes)", style="bold")]
         if self.kubectl_hint:
             parts.append(Text(self.kubectl_hint, style="cyan"))
         parts.append(Text(""))
         for number, step in enumerate(self.steps_of(), 1):
-            mark, style = STATE_MARKS[step.state]
-            parts.append(Text.assemble((f"{number}. {step.title}  ", "bold"), (mark, style)))
+            mark = STEP[step.state]
+            parts.append(Text.assemble((f"{number}. {step.title}  ", "bold"), (f"{mark.symbol} {step.state}", mark.style)))
             parts.append(Text(f"   {step.detail}", style="dim"))
             parts += [Text(f"   $ {line}", style="cyan") for line in step.command.splitlines()]
             parts.append(Text(""))
