@@ -1,5 +1,6 @@
-"""The panes at 80x24, a projector's size, read off the screen as a person would: certificate
-lines cut with an ellipsis and never past the edge, annotation names whole."""
+"""The panes at 80x24, a projector's size, read off the screen as a person would: every word
+of a log line on screen, certificate lines cut with an ellipsis and never past the edge,
+annotation names whole."""
 
 from __future__ import annotations
 
@@ -12,17 +13,32 @@ import yaml
 from rich.console import Console
 from textual.widget import Widget
 
+from mtls_tui.lab.environment import Lab
 from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki, write_seed_pki
+from mtls_tui.logs.parse import parse_line
 from mtls_tui.model import Severity
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.marks import SEVERITY
 from mtls_tui.tui.panes.certs import CertTree
 from mtls_tui.tui.panes.ingress import IngressPane
+from mtls_tui.tui.panes.logs import LogsPane
 from mtls_tui.tui.screens import HELP
 from mtls_tui.tui.session import Session
 
 P = "nginx.ingress.kubernetes.io/"
+POD = "ingress-nginx-controller-5984b97644-qbwtv"
+# Real controller lines, as field reports quote them (tests/test_logs_parse.py), with the kubelet's timestamp.
+LONG_LINES = [
+    '2026-06-01T12:00:00.400000000Z E0601 12:00:00.400000       7 store.go:613] "Error obtaining X.509 certificate" '
+    'err="unexpected error creating SSL Cert: no valid PEM formatted block found" secretName="tenant-1/pki-tls"',
+    "2026-06-01T12:00:01.200000000Z 2026/06/01 12:00:01 [info] 31#31: *7 client SSL certificate verify error: "
+    "(20:unable to get local issuer certificate) while reading client request headers, client: 10.244.0.1, "
+    'server: meow.com, request: "GET /api/v1/namespaces/tenant-1/widgets?watch=true HTTP/1.1", host: "meow.com"',
+    '2026-06-01T12:00:01.300000000Z 10.244.0.1 - - [01/Jun/2026:12:00:01 +0000] "GET /api/v1/namespaces/tenant-1/widgets?'
+    'watch=true HTTP/1.1" 400 237 "-" "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) '
+    'Chrome/124.0.0.0 Safari/537.36" 512 0.000 [tenant-1-widgets-80] [] - - - - 5a1b9c',
+]
 
 
 def screen_rows(app: MtlsApp) -> list[str]:
@@ -38,6 +54,11 @@ def text_of(app: MtlsApp, widget: Widget) -> list[str]:
     region = widget.scrollable_content_region
     rows = screen_rows(app)
     return [rows[y][region.x:region.right] for y in range(region.y, region.bottom)]
+
+
+def squeezed(text: str) -> str:
+    """Without whitespace: a word wrapped or folded across rows still reads whole."""
+    return re.sub(r"\s+", "", text)
 
 
 def manifests_app(folder: Path, pki: SeedPki, objects: list[dict] | None = None) -> MtlsApp:
@@ -62,6 +83,61 @@ async def at_80x24(folder: Path, pki: SeedPki, tab: str, objects: list[dict] | N
         await pilot.press(tab)
         await pilot.pause(0.2)
         yield app, pilot
+
+
+def assert_every_word_shown(app: MtlsApp, pane: LogsPane, records: list) -> None:
+    view = pane.query_one("#logs-view")
+    shown = squeezed("".join(text_of(app, view)))
+    for record in records:
+        assert squeezed(pane.format_record(record).plain) in shown, pane.format_record(record).plain
+    assert view.virtual_size.width <= view.scrollable_content_region.width  # nothing past the right edge
+
+
+async def test_long_log_lines_wrap_at_80_columns_and_lose_no_word(tmp_path: Path, pki: SeedPki) -> None:
+    records = [parse_line(line, POD, "controller", with_timestamp=True) for line in LONG_LINES]
+    async with at_80x24(tmp_path, pki, "5") as (app, pilot):
+        pane = app.query_one(LogsPane)
+        pane.add(records[:2])
+        await pilot.pause(0.2)
+        assert_every_word_shown(app, pane, records[:2])
+        await pilot.resize_terminal(200, 50)  # wider: a line that arrives now is wrapped at this width...
+        await pilot.pause(0.3)
+        pane.add(records[2:])
+        await pilot.pause(0.2)
+        assert_every_word_shown(app, pane, records)
+        await pilot.resize_terminal(80, 24)  # ...and wrapped again when the screen narrows
+        await pilot.pause(0.3)
+        assert_every_word_shown(app, pane, records)
+        shown = squeezed("".join(text_of(app, pane.query_one("#logs-view"))))
+        for words in ("(20:unable to get local issuer certificate)", "Error obtaining X.509 certificate",
+                      "secretName=tenant-1/pki-tls", "Chrome/124.0.0.0 Safari/537.36"):
+            assert squeezed(words) in shown  # what matters in the raw line survives the pane's reading of it
+
+
+async def test_the_lab_s_own_log_lines_at_80_columns(tmp_path: Path, nginx_binary: str) -> None:
+    """The lab's real nginx refusing a client from another CA, and a long controller line sent
+    down the lab's log stream: every word of the newest lines on screen."""
+    with Lab(tmp_path / "pki", scenario="wrong-ca", nginx_binary=nginx_binary) as lab:
+        app = MtlsApp(lab.session(), lab=lab)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("5")
+            pane = app.query_one(LogsPane)
+            refusal = None
+            for _ in range(200):
+                refusal = next((r for r in pane.buffer.snapshot() if "verify error" in r.text), None)
+                if refusal is not None:
+                    break
+                await pilot.pause(0.05)
+            assert refusal is not None, "nginx logged no verify error"
+            lab.controller_log(LONG_LINES[0].split(" ", 1)[1])
+            for _ in range(100):
+                if "pki-tls" in pane.buffer.snapshot()[-1].text:
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause(0.3)
+            newest = pane.buffer.snapshot()[-1]
+            assert "pki-tls" in newest.text
+            assert_every_word_shown(app, pane, [newest])
 
 
 async def test_certificate_lines_end_in_an_ellipsis_not_past_the_edge(tmp_path: Path, pki: SeedPki) -> None:
