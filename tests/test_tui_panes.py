@@ -1,6 +1,6 @@
 """The panes at 80x24, a projector's size, read off the screen as a person would: every word
 of a log line on screen, certificate lines cut with an ellipsis and never past the edge,
-annotation names whole."""
+annotation names whole, and toasts that leave the screen readable."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from rich.console import Console
 from textual.widget import Widget
@@ -178,3 +179,22 @@ async def test_annotation_names_are_never_split_at_80_columns(tmp_path: Path, pk
         for key in annotations:
             name = key.removeprefix(P)
             assert any(re.search(rf"(^|[\s│]){re.escape(name)}([\s│]|$)", row) for row in rows), f"{name} split or cut"
+
+
+async def test_toasts_at_80x24_stay_small_and_show_both_export_paths(tmp_path: Path, pki: SeedPki,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both paths whole, though pytest's folder makes them longer (near 90 characters) than a
+    workshop folder's; at most six rows and four fifths of the width."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    app = manifests_app(tmp_path, pki)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("e")
+        await pilot.pause(0.3)
+        (toast,) = app.screen.query("Toast")
+        assert toast.region.height <= 6 and toast.region.width <= 64  # most of the screen stays readable
+        shown = squeezed("".join(text_of(app, toast)))
+        for path in (folder / "mtls-tui-meow.com.md", folder / "mtls-tui-meow.com.json"):
+            assert path.exists() and squeezed(str(path)) in shown
