@@ -1,6 +1,7 @@
 """The panes at 80x24, a projector's size, read off the screen as a person would: every word
 of a log line on screen, certificate lines cut with an ellipsis and never past the edge,
-annotation names whole, and toasts that leave the screen readable."""
+annotation names whole, commands that wrap under their label, and toasts that leave the
+screen readable."""
 
 from __future__ import annotations
 
@@ -18,12 +19,13 @@ from mtls_tui.lab.environment import Lab
 from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki, write_seed_pki
 from mtls_tui.logs.parse import parse_line
-from mtls_tui.model import Severity
+from mtls_tui.model import ProbeResult, Severity
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.marks import SEVERITY
 from mtls_tui.tui.panes.certs import CertTree
 from mtls_tui.tui.panes.ingress import IngressPane
 from mtls_tui.tui.panes.logs import LogsPane
+from mtls_tui.tui.panes.probe import ProbePane
 from mtls_tui.tui.screens import HELP
 from mtls_tui.tui.session import Session
 
@@ -198,3 +200,26 @@ async def test_toasts_at_80x24_stay_small_and_show_both_export_paths(tmp_path: P
         shown = squeezed("".join(text_of(app, toast)))
         for path in (folder / "mtls-tui-meow.com.md", folder / "mtls-tui-meow.com.json"):
             assert path.exists() and squeezed(str(path)) in shown
+
+
+async def test_reproduce_commands_stay_indented_under_their_label_when_they_wrap(tmp_path: Path, pki: SeedPki) -> None:
+    folder = "/home/fern/workshops/2026-06-meow/lab"
+    answer = ProbeResult(
+        label="with client certificate", url="https://meow.com:8443/", connect_to="127.0.0.1:8443", sni="meow.com",
+        host_header="meow.com:8443", sent_client_cert=True, user_agent="mtls-tui", verified_server=False, status=200,
+        curl=f"curl -v --resolve meow.com:8443:127.0.0.1 -k --cert {folder}/client.crt --key {folder}/client.key "
+             "https://meow.com:8443/",
+        openssl="printf 'GET / HTTP/1.1\\r\\nHost: meow.com:8443\\r\\n\\r\\n' | openssl s_client -quiet -connect "
+                f"127.0.0.1:8443 -servername meow.com -cert {folder}/client.crt -key {folder}/client.key")
+    async with at_80x24(tmp_path, pki, "4") as (app, pilot):
+        pane = app.query_one(ProbePane)
+        pane.show([answer])
+        await pilot.pause(0.3)  # laid out at its new height first, then to its end
+        pane.scroll_end(animate=False)
+        await pilot.pause(0.3)
+        rows = text_of(app, pane)
+        label = next(i for i, row in enumerate(rows) if row.strip() == "with client certificate:")
+        commands = [row for row in rows[label + 1:] if row.strip()]
+        indent = len(rows[label]) - len(rows[label].lstrip()) + 2
+        assert len(commands) > 2 and all(len(row) - len(row.lstrip()) == indent for row in commands)
+        assert squeezed(answer.curl + answer.openssl) == squeezed("".join(commands))
