@@ -32,7 +32,11 @@ from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 
 P = "nginx.ingress.kubernetes.io/"
-NOW = datetime.now(timezone.utc)
+
+
+def now() -> datetime:
+    """Read at each use: the scenarios issue their certificates when a test runs, minutes after import."""
+    return datetime.now(timezone.utc)
 
 
 def diagnosed(objects: list[dict], client: Material | None = None, probe: list[ProbeResult] | None = None,
@@ -43,7 +47,7 @@ def diagnosed(objects: list[dict], client: Material | None = None, probe: list[P
 
         snapshot = replace(snapshot, **snapshot_changes)
     policy = next(p for p in host_policies(snapshot) if p.host == "meow.com")
-    return host_report(policy, snapshot, NOW, client=client, probe=probe), snapshot
+    return host_report(policy, snapshot, now(), client=client, probe=probe), snapshot
 
 
 def client_file(client: Client, name: str = "lab-client.crt") -> Material:
@@ -59,7 +63,7 @@ def scenario(name: str, pki: SeedPki) -> tuple[HostReport, ClusterSnapshot, Mate
 
 def test_the_seed_secret_s_certificates_with_their_marks(pki: SeedPki, openssl_binary: str, tmp_path: Path) -> None:
     report, _, client = scenario("healthy", pki)
-    view = certificates_view(report, client, NOW)
+    view = certificates_view(report, client, now())
     secret = view.groups[0]
     assert (secret.kind, secret.title) == ("secret", "Secret default/my-certs")
     ca, server = secret.certificates
@@ -80,7 +84,7 @@ def test_the_seed_secret_s_certificates_with_their_marks(pki: SeedPki, openssl_b
 
 def test_the_client_chain_nginx_accepts(pki: SeedPki) -> None:
     report, _, client = scenario("healthy", pki)
-    group = certificates_view(report, client, NOW).groups[1]
+    group = certificates_view(report, client, now()).groups[1]
     assert (group.kind, group.title, group.accepted) == ("client", "lab-client.crt", True)
     assert group.facts == (Fact("File", "/workshop/fern/lab-client.crt"),)
     assert "client-cert-accepted" not in {p.code for p in group.problems}  # a verdict, not a problem
@@ -89,7 +93,7 @@ def test_the_client_chain_nginx_accepts(pki: SeedPki) -> None:
 
 def test_a_client_from_another_ca_is_marked_with_nginx_s_refusal(pki: SeedPki) -> None:
     report, _, client = scenario("wrong-ca", pki)
-    group = certificates_view(report, client, NOW).groups[1]
+    group = certificates_view(report, client, now()).groups[1]
     assert not group.accepted and group.worst is Severity.ERROR
     assert group.problems[0] == Problem("client-cert-untrusted", Severity.ERROR)
     assert group.certificates[0].expanded
@@ -97,26 +101,26 @@ def test_a_client_from_another_ca_is_marked_with_nginx_s_refusal(pki: SeedPki) -
 
 def test_a_sent_intermediate_is_shown_under_the_leaf(pki: SeedPki) -> None:
     report, _, client = scenario("depth-too-small", pki)
-    names = [(c.name, c.role) for c in certificates_view(report, client, NOW).groups[1].certificates]
+    names = [(c.name, c.role) for c in certificates_view(report, client, now()).groups[1].certificates]
     assert names[0] == ("leaf", "client") and names[1:] and set(names[1:]) == {("sent", "intermediate")}
 
 
 def test_validity_in_words_and_an_expired_certificate_as_an_alarm(pki: SeedPki) -> None:
     report, _, client = scenario("expired-client", pki)
-    leaf = certificates_view(report, client, NOW).groups[1].certificates[0]
+    leaf = certificates_view(report, client, now()).groups[1].certificates[0]
     valid = next(f for f in leaf.facts if f.label == "Valid")
     assert valid.alarm and re.fullmatch(r"EXPIRED 3[45] days ago \(\d{4}-\d\d-\d\d\)", valid.value)  # 400 days ago, for 365
-    assert "cert-expired" in {p.code for p in certificates_view(report, client, NOW).groups[1].problems}
-    future = issue_leaf("Fern", pki.ca, not_before=NOW + timedelta(days=3), days=30)
-    early = next(f for f in certificate_facts(cert_facts(future.cert), NOW) if f.label == "Valid")
+    assert "cert-expired" in {p.code for p in certificates_view(report, client, now()).groups[1].problems}
+    future = issue_leaf("Fern", pki.ca, not_before=now() + timedelta(days=3), days=30)
+    early = next(f for f in certificate_facts(cert_facts(future.cert), now()) if f.label == "Valid")
     assert early.alarm and early.value.startswith("not before") and "(3 days from now)" in early.value
-    fresh = next(f for f in certificate_facts(cert_facts(pki.server.cert), NOW) if f.label == "Valid")
+    fresh = next(f for f in certificate_facts(cert_facts(pki.server.cert), now()) if f.label == "Valid")
     assert not fresh.alarm and fresh.value.endswith("days left)")
 
 
 def test_an_ec_key_is_named_with_its_curve(pki: SeedPki) -> None:
     ec = issue_leaf("meow.com", pki.ca, key=new_key("ec"))
-    assert Fact("Key", "EC 256 secp256r1") in certificate_facts(cert_facts(ec.cert), NOW)
+    assert Fact("Key", "EC 256 secp256r1") in certificate_facts(cert_facts(ec.cert), now())
 
 
 def test_what_the_server_presented_to_the_probe(pki: SeedPki) -> None:
@@ -124,7 +128,7 @@ def test_what_the_server_presented_to_the_probe(pki: SeedPki) -> None:
                          sni="meow.com", host_header="meow.com:8443", sent_client_cert=True, user_agent="mtls-tui",
                          verified_server=False, server_cert=cert_facts(pki.server.cert), status=200)
     report, _ = diagnosed(seed_objects(pki), probe=[answer])
-    probe = certificates_view(report, None, NOW).groups[-1]
+    probe = certificates_view(report, None, now()).groups[-1]
     assert probe.kind == "probe" and probe.facts == (Fact("URL", "https://meow.com:8443/"), Fact("SNI", "meow.com"))
     assert [(c.name, c.subject, c.problems, c.expanded) for c in probe.certificates] == [("presented", "CN=meow.com", (), False)]
 
@@ -140,7 +144,7 @@ def test_a_certificate_is_grouped_under_the_secret_it_came_from(pki: SeedPki) ->
         {P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "on"})]
     objects[-1]["spec"]["tls"][0]["secretName"] = "meow-tls"
     report, _ = diagnosed(objects)
-    groups = {g.title: [c.name for c in g.certificates] for g in certificates_view(report, None, NOW).groups}
+    groups = {g.title: [c.name for c in g.certificates] for g in certificates_view(report, None, now()).groups}
     assert groups == {"Secret default/my-certs": ["ca.crt"], "Secret default/meow-tls": ["tls.crt"]}
 
 
@@ -156,7 +160,7 @@ def test_the_refused_secret_s_certificate_sits_under_the_refused_secret(pki: See
         {P + "auth-tls-secret": "default/bad-certs", P + "auth-tls-verify-client": "on"})]
     report, snapshot = diagnosed(objects)
     assert report.policy.denied_secret == "default/bad-certs" and report.policy.policy is None
-    groups = {g.title: [c.name for c in g.certificates] for g in certificates_view(report, None, NOW).groups}
+    groups = {g.title: [c.name for c in g.certificates] for g in certificates_view(report, None, now()).groups}
     assert groups == {"Secret default/bad-certs": ["ca.crt"], "Secret default/my-certs": ["tls.crt"]}
     assert [(s.ref, s.roles) for s in ingress_view(report, snapshot).secrets] == [
         ("default/bad-certs", ("refused auth-tls",)), ("default/my-certs", ("TLS",))]
