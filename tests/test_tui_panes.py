@@ -223,3 +223,23 @@ async def test_reproduce_commands_stay_indented_under_their_label_when_they_wrap
         indent = len(rows[label]) - len(rows[label].lstrip()) + 2
         assert len(commands) > 2 and all(len(row) - len(row.lstrip()) == indent for row in commands)
         assert squeezed(answer.curl + answer.openssl) == squeezed("".join(commands))
+
+
+async def test_walkthrough_lines_wrap_under_their_step_at_80x24(tmp_path: Path, nginx_binary: str) -> None:
+    """A step's detail and commands that wrap stay indented under the step, a command's under
+    the command rather than under its `$`: the steps stay apart on a projector."""
+    with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
+        app = MtlsApp(lab.session(), lab=lab)
+        async with app.run_test(size=(80, 24)) as pilot:
+            for _ in range(100):
+                if app.reports:
+                    break
+                await pilot.pause(0.05)
+            await pilot.press("w")
+            await pilot.pause(0.3)
+            rows = [row.rstrip() for row in text_of(app, app.screen.query_one("#walkthrough"))]
+            first = next(i for i, row in enumerate(rows) if row.startswith("1. "))
+            steps = [row for row in rows[first:] if row]
+            assert all(re.match(r"\d+\. ", row) or row.startswith("   ") for row in steps), "\n".join(steps)
+            assert any(row.startswith("   $ ") for row in steps)
+            assert any(re.match(r" {5}\S", row) for row in steps)  # a wrapped command, under the command

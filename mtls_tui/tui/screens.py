@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -82,6 +83,18 @@ class ScenarioScreen(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
 
+STEP_INDENT = (0, 0, 0, 3)  # a step's lines sit under its title, wrapped ones too
+
+
+def _command(line: str) -> Padding:
+    """`$ command`, a wrapped command continuing under the command, not under the `$`."""
+    row = Table.grid(padding=(0, 1))
+    row.add_column(width=1)
+    row.add_column(ratio=1)
+    row.add_row("$", Text(line, style="cyan"))
+    return Padding(row, STEP_INDENT)
+
+
 class WalkthroughScreen(ModalScreen[None]):
     """The seed's steps with their commands and live state; `r` reads the state again."""
 
@@ -100,15 +113,16 @@ class WalkthroughScreen(ModalScreen[None]):
         self.action_refresh_steps()
 
     def action_refresh_steps(self) -> None:
-        parts = [Text("Workshop walkthrough: the article's steps in this lab (r refreshes, esc closes)", style="bold")]
+        title = "Workshop walkthrough: the article's steps in this lab (r refreshes, esc closes)"
+        parts: list[RenderableType] = [Text(title, style="bold")]
         if self.kubectl_hint:
             parts.append(Text(self.kubectl_hint, style="cyan"))
         parts.append(Text(""))
         for number, step in enumerate(self.steps_of(), 1):
             mark = STEP[step.state]
             parts.append(Text.assemble((f"{number}. {step.title}  ", "bold"), (f"{mark.symbol} {step.state}", mark.style)))
-            parts.append(Text(f"   {step.detail}", style="dim"))
-            parts += [Text(f"   $ {line}", style="cyan") for line in step.command.splitlines()]
+            parts.append(Padding(Text(step.detail, style="dim"), STEP_INDENT))
+            parts += [_command(line) for line in step.command.splitlines()]
             parts.append(Text(""))
         self.query_one("#walkthrough-body", Static).update(Group(*parts))
 
