@@ -243,3 +243,17 @@ async def test_walkthrough_lines_wrap_under_their_step_at_80x24(tmp_path: Path, 
             assert all(re.match(r"\d+\. ", row) or row.startswith("   ") for row in steps), "\n".join(steps)
             assert any(row.startswith("   $ ") for row in steps)
             assert any(re.match(r" {5}\S", row) for row in steps)  # a wrapped command, under the command
+
+
+async def test_the_severity_filter_keeps_warnings_and_worse(tmp_path: Path, pki: SeedPki) -> None:
+    records = [parse_line(line, POD, "controller", with_timestamp=True) for line in (
+        '2026-06-01T11:59:58.100000000Z I0601 11:59:58.100000       7 controller.go:214] "Backend successfully reloaded"',
+        LONG_LINES[0])]
+    async with at_80x24(tmp_path, pki, "5") as (app, pilot):
+        pane = app.query_one(LogsPane)
+        pane.add(records)
+        await pilot.press("slash", *"sev:w")
+        await pilot.pause(0.3)
+        assert [r.severity for r in pane.buffer.snapshot()] == ["E"]
+        shown = squeezed("".join(text_of(app, pane.query_one("#logs-view"))))
+        assert squeezed("Error obtaining X.509 certificate") in shown and "Backend" not in shown

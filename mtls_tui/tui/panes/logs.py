@@ -17,11 +17,12 @@ from textual.widgets import Input, RichLog, Static
 
 from mtls_tui.logs.buffer import LogBuffer
 from mtls_tui.logs.classify import classify, probe_id
-from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine
+from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine, SeverityLetter
 from mtls_tui.report.console import LOG_SEVERITY_STYLE, log_prefix, log_text
 from mtls_tui.safe_text import one_line
 
 SHOWN = 1000  # lines redrawn after a filter change; the buffer keeps 10,000
+SEVERITY_LETTERS: tuple[SeverityLetter, ...] = ("I", "W", "E", "F")
 WRITES_PER_TICK = 150  # a flood shows its newest lines; every line stays in the buffer for filters
 
 
@@ -128,7 +129,8 @@ class LogsPane(Vertical):
         """`regex`, `!regex` hides; `pod:NAME` (a suffix is enough) and `sev:W` (W and worse) narrow it."""
         words = event.value.split()
         pods = [w[4:] for w in words if w.startswith("pod:") and len(w) > 4]
-        severity = next((w[4:].upper() for w in words if w.startswith("sev:") and w[4:].upper() in ("I", "W", "E", "F")), None)
+        severity = next((letter for w in words if w.startswith("sev:") for letter in SEVERITY_LETTERS
+                         if w[4:].upper() == letter), None)
         text = " ".join(w for w in words if not w.startswith(("pod:", "sev:")))
         invert = text.startswith("!")
         try:
