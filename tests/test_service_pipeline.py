@@ -5,6 +5,7 @@ lab (real API server, real nginx, real probes)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -36,14 +37,23 @@ async def test_screen_and_command_line_agree(scenario: str, tmp_path: Path, ngin
     assert any(state != "works" for _, state, _ in screen)  # the scenario's mistake is in both
 
 
+def settled_size(log: Path) -> int:
+    """nginx writes a request's access line after its answer: wait until the size holds still."""
+    size = -1
+    while size != log.stat().st_size:
+        size = log.stat().st_size
+        time.sleep(0.3)
+    return size
+
+
 @pytest.mark.nginx
 def test_an_unknown_host_fails_before_any_probe(tmp_path: Path, nginx_binary: str) -> None:
     """`check --host` with a host nobody serves names the hosts there are, and sends nothing."""
     with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
         access_log, _ = lab.gateway.log_paths()
         check_session(lab.session(), host="meow.com", prompt=False, timeout=5)  # a known host is probed...
-        served = access_log.stat().st_size
+        served = settled_size(access_log)
         assert served > 0
         with pytest.raises(CannotRun, match=r"no Ingress serves host nope\.example with TLS \(hosts: meow\.com\)"):
             check_session(lab.session(), host="nope.example", prompt=False, timeout=5)
-        assert access_log.stat().st_size == served  # ...an unknown one is not
+        assert settled_size(access_log) == served  # ...an unknown one is not

@@ -47,6 +47,7 @@ HYGIENE = frozenset({"cert-v1", "server-cert-no-san", "cert-outlives-issuer", "c
 class SecretCert:
     """A certificate found in a Secret key, for the Certificates view."""
 
+    secret: str  # `namespace/name`: a host reads up to three Secrets (auth-tls, a refused one, TLS)
     secret_key: str
     role: CertRole
     facts: CertFacts
@@ -194,7 +195,7 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
         for index, cert in enumerate(material.certs):
             facts = cert_facts(cert.cert)
             role: CertRole = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
-            certs.append(SecretCert(key, role, facts))
+            certs.append(SecretCert(secret.ref, key, role, facts))
             where = rules.Where(f"Secret {secret.ref}, key {key}", SECRET_KEY_FILES[key], secret.ref, secret.keys)
             issuers = ca_facts if role == "server" else []  # a server certificate signed by the Secret's own CA
             files = rules.signing_files(rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now)), facts, issuers)

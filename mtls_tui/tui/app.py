@@ -139,10 +139,9 @@ class MtlsApp(App[None]):
 
     def _show_selected(self) -> None:
         report, controller = self.controller.report(), self.controller
-        now = controller.session.now()
         self.query_one(VerdictPane).show(report)
-        self.query_one(CertTree).show(report, now, controller.diagnosis.client if controller.diagnosis else None)
-        self.query_one(IngressPane).show(report, controller.diagnosis.snapshot if controller.diagnosis else None)
+        self.query_one(CertTree).show(controller.certificates_view())
+        self.query_one(IngressPane).show(controller.ingress_view())
         if report is not None:
             probe = self.query_one(ProbePane)
             probe.fill(controller.probe_spec(report), (report.host, controller.session.describe(), controller.session.cert))

@@ -22,6 +22,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.views import CertificatesView, IngressView, certificates_view, ingress_view
 from mtls_tui.errors import MtlsTuiError
 from mtls_tui.logs.records import LogRecord
 from mtls_tui.model import ProbeResult, ProbeSpec
@@ -76,6 +77,16 @@ class Controller:
 
     def report(self) -> HostReport | None:
         return self.diagnosis.report(self.selected) if self.diagnosis else None
+
+    def certificates_view(self) -> CertificatesView | None:
+        report = self.report()
+        if report is None or self.diagnosis is None:
+            return None
+        return certificates_view(report, self.diagnosis.client, self.session.now())
+
+    def ingress_view(self) -> IngressView | None:
+        report = self.report()
+        return ingress_view(report, self.diagnosis.snapshot) if report and self.diagnosis else None
 
     def probe_spec(self, report: HostReport) -> ProbeSpec | None:
         return self.session.probe_spec(report.policy)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -12,9 +15,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mtls_tui.tui.marks import STEP, legend
 from mtls_tui.tui.path_suggester import PathSuggester
 
-HELP = """\
+HELP = f"""\
 # mtls-tui
 
 Pick a host on the left; the tabs show why its client-certificate set-up works or not.
@@ -40,7 +44,11 @@ Pick a host on the left; the tabs show why its client-certificate set-up works o
 | space | on the Logs tab: pause or resume |
 | q | quit |
 
-States: ✔ works · ▲ works with warnings · ✖ broken. Finding codes are stable: grep them.
+## Marks
+
+{legend()}
+
+Finding codes are stable: grep them.
 """
 
 
@@ -80,7 +88,16 @@ class ScenarioScreen(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
 
-STATE_MARKS = {"done": ("✔ done", "green"), "failed": ("✖ failed", "bold red"), "pending": ("… pending", "yellow")}
+STEP_INDENT = (0, 0, 0, 3)  # a step's lines sit under its title, wrapped ones too
+
+
+def _command(line: str) -> Padding:
+    """`$ command`, a wrapped command continuing under the command, not under the `$`."""
+    row = Table.grid(padding=(0, 1))
+    row.add_column(width=1)
+    row.add_column(ratio=1)
+    row.add_row("$", Text(line, style="cyan"))
+    return Padding(row, STEP_INDENT)
 
 
 class WalkthroughScreen(ModalScreen[None]):
@@ -101,18 +118,16 @@ class WalkthroughScreen(ModalScreen[None]):
         self.action_refresh_steps()
 
     def action_refresh_steps(self) -> None:
-        from rich.console import Group
-        from rich.text import Text
-
-        parts = [Text("Workshop walkthrough: the article's steps in this lab (r refreshes, esc closes)", style="bold")]
+        title = "Workshop walkthrough: the article's steps in this lab (r refreshes, esc closes)"
+        parts: list[RenderableType] = [Text(title, style="bold")]
         if self.kubectl_hint:
             parts.append(Text(self.kubectl_hint, style="cyan"))
         parts.append(Text(""))
         for number, step in enumerate(self.steps_of(), 1):
-            mark, style = STATE_MARKS[step.state]
-            parts.append(Text.assemble((f"{number}. {step.title}  ", "bold"), (mark, style)))
-            parts.append(Text(f"   {step.detail}", style="dim"))
-            parts += [Text(f"   $ {line}", style="cyan") for line in step.command.splitlines()]
+            mark = STEP[step.state]
+            parts.append(Text.assemble((f"{number}. {step.title}  ", "bold"), (f"{mark.symbol} {step.state}", mark.style)))
+            parts.append(Padding(Text(step.detail, style="dim"), STEP_INDENT))
+            parts += [_command(line) for line in step.command.splitlines()]
             parts.append(Text(""))
         self.query_one("#walkthrough-body", Static).update(Group(*parts))
 

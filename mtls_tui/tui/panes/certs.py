@@ -1,83 +1,80 @@
-"""Certificates as a tree: where each came from, its facts, and the problems marked on it."""
+"""Certificates as a tree: where each came from, its facts, and the problems marked on it.
+
+Every line fits the pane: what does not fit ends in an ellipsis instead of running past
+the edge (a tree has no wrapped lines), and the mark comes first so it is never the part cut.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
 
-from mtls_tui.certs.facts import cert_facts
-from mtls_tui.certs.load import Material
-from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.model import ROLE_TITLES, CertFacts, Finding
+from mtls_tui.diagnose.views import CertificateGroup, CertificatesView, CertificateView, Fact, Problem
+from mtls_tui.model import Severity
+from mtls_tui.tui.marks import ACCEPTED, SEVERITY
 
-
-def _facts_lines(facts: CertFacts, now: datetime) -> list[str]:
-    left = (facts.not_after - now).days
-    sans = ", ".join(facts.sans.dns + facts.sans.ip) or "none"
-    return [
-        f"Issuer: {facts.issuer}" + ("  (self-signed)" if facts.self_signed else ""),
-        f"Valid: {facts.not_before:%Y-%m-%d} → {facts.not_after:%Y-%m-%d} ({left} days left)" if left >= 0
-        else f"Valid: EXPIRED {-left} days ago ({facts.not_after:%Y-%m-%d})",
-        f"Version: v{facts.version}" + (" (no extensions)" if facts.version == 1 else ""),
-        f"Key: {facts.key_type} {facts.key_bits or ''}  Signature: {facts.signature_algorithm}",
-        f"SAN: {sans}",
-        f"EKU: {', '.join(facts.extended_key_usage) or 'none'}",
-        f"SHA-256: {facts.sha256[:47]}…",
-    ]
+FACT_WIDTH = 10  # "Signature " : the values line up
 
 
-class CertTree(Tree):
-    def show(self, report: HostReport | None, now: datetime, client: Material | None = None) -> None:
+def _marked(severity: Severity | None, *parts: Text | str | tuple[str, str]) -> Text:
+    """A label led by the mark of its worst problem, if it has one."""
+    mark = SEVERITY[severity] if severity else None
+    return Text.assemble((f"{mark.symbol} ", mark.style) if mark else "", *parts)
+
+
+def _problem_line(problem: Problem) -> Text:
+    mark = SEVERITY[problem.severity]
+    return Text(f"{mark.symbol} {problem.code}", style=mark.style)
+
+
+def _fact_line(fact: Fact) -> Text:
+    return Text.assemble((f"{fact.label:{FACT_WIDTH}}", "dim"), (fact.value, "bold red" if fact.alarm else ""))
+
+
+class CertTree(Tree[None]):
+    """Renders a `CertificatesView`; labels are cut to the visible width with an ellipsis."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.show_root = False  # the tab says what this is: the root's line and indentation are width for facts
+        self.guide_depth = 3
+
+    def show(self, view: CertificatesView | None) -> None:
         self.clear()
-        self.root.expand()
-        if report is None:
-            return
-        problems: dict[str, list[Finding]] = {}
-        for finding in report.findings:
-            problems.setdefault(finding.subject, []).append(finding)
-        by_secret: dict[str, object] = {}
-        for cert in report.certs:
-            ref = report.policy.policy.secret if report.policy.policy and cert.secret_key == "ca.crt" else report.policy.tls_secret
-            parent = by_secret.get(ref) or self.root.add(Text(f"Secret {ref}", style="bold"), expand=True)
-            by_secret[ref] = parent
-            subject = f"Secret {ref}, key {cert.secret_key}"
-            marks = problems.get(subject, [])
-            label = Text.assemble((f"{cert.secret_key} ", "bold"), f"{ROLE_TITLES[cert.role]}: {cert.facts.subject}")
-            if marks:
-                label.append(f"  ✖ {', '.join(sorted({m.code for m in marks}))}", style="red")
-            node = parent.add(label, expand=True)
-            for line in _facts_lines(cert.facts, now):
-                node.add_leaf(line)
-        self._client(report, client, now)
-        self._probe(report, now)
+        for group in view.groups if view else ():
+            self._group(group)
 
-    def _client(self, report: HostReport, client: Material | None, now: datetime) -> None:
-        """The user's client chain, marked with what nginx would say about it."""
-        if client is None or not client.certs:
-            return
-        marks = sorted({f.code for f in report.findings if f.subject == client.certs[0].origin})
-        label = Text.assemble(("client ", "bold"), client.origin)
-        problems = [m for m in marks if m != "client-cert-accepted"]
-        if problems:
-            label.append(f"  ✖ {', '.join(problems)}", style="red")
-        elif marks:
-            label.append("  ✔ nginx accepts it", style="green")
-        parent = self.root.add(label, expand=True)
-        for index, loaded in enumerate(client.certs):
-            facts = cert_facts(loaded.cert)
-            node = parent.add(Text(f"{'leaf' if index == 0 else 'sent intermediate'}: {facts.subject}"), expand=index == 0)
-            for line in _facts_lines(facts, now):
-                node.add_leaf(line)
+    def _group(self, group: CertificateGroup) -> None:
+        title = {"secret": Text(group.title, style="bold"),
+                 "client": Text.assemble(("client ", "bold"), group.title),
+                 "probe": Text.assemble(("probe ", "bold"), group.title)}[group.kind]
+        parent = self.root.add(_marked(group.worst, title), expand=True)
+        if group.accepted:
+            parent.add_leaf(Text(f"{ACCEPTED.symbol} {ACCEPTED.meaning}", style=ACCEPTED.style))
+        for problem in group.problems:
+            parent.add_leaf(_problem_line(problem))
+        for fact in group.facts:
+            parent.add_leaf(_fact_line(fact))
+        for certificate in group.certificates:
+            self._certificate(parent, certificate)
 
-    def _probe(self, report: HostReport, now: datetime) -> None:
-        for result in report.probe:
-            if result.server_cert:
-                label = Text.assemble(("probe ", "bold"), f"server presented: {result.server_cert.subject}")
-                if result.fake_certificate:
-                    label.append("  ✖ probe-fake-certificate", style="red")
-                node = self.root.add(label)
-                for line in _facts_lines(result.server_cert, now):
-                    node.add_leaf(line)
-                break
+    def _certificate(self, parent: TreeNode[None], cert: CertificateView) -> None:
+        node = parent.add(_marked(cert.worst, (cert.name, "bold"), f" ({cert.role}): {cert.subject}"),
+                          expand=cert.expanded)
+        for problem in cert.problems:
+            node.add_leaf(_problem_line(problem))
+        for fact in cert.facts:
+            node.add_leaf(_fact_line(fact))
+
+    def render_label(self, node: TreeNode[None], base_style: Style, style: Style) -> Text:
+        """The label cut to what is left of the visible width after the node's guides."""
+        label = super().render_label(node, base_style, style)
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:  # the root is not shown: its children have no guides
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if room > 0 and label.cell_len > room:
+            label.truncate(room, overflow="ellipsis")
+        return label

@@ -8,9 +8,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from mtls_tui.diagnose.hosts import HostReport
-
-MARKS = {"works": ("✔", "green", "works"), "broken": ("✖", "red", "broken"),
-         "not enforced": ("!", "magenta", "not enforced"), "unverified": ("?", "yellow", "unverified")}
+from mtls_tui.model import Severity
+from mtls_tui.tui.marks import HOST_STATE, SEVERITY
 
 
 class HostList(OptionList):
@@ -24,14 +23,15 @@ class HostList(OptionList):
     def show(self, reports: list[HostReport], selected: str | None) -> None:
         self.clear_options()
         for report in reports:
-            mark, style, word = MARKS[report.state]
-            warnings = sum(f.severity.value == "warning" for f in report.findings)
+            mark = HOST_STATE[report.state]
+            warnings = sum(f.severity is Severity.WARNING for f in report.findings)
             mtls = (" (not served)" if not report.policy.served else
                     "" if report.policy.policy or report.policy.asks_mtls else " (TLS only)")
-            label = Text.assemble((f"{mark} ", style), (report.host, "bold"), f"{mtls}\n  ", (word, style))
+            label = Text.assemble((f"{mark.symbol} ", mark.style), (report.host, "bold"), f"{mtls}\n  ",
+                                  (report.state, mark.style))
             if warnings:
-                label.append("\n  ")
-                label.append(f"{warnings} warning{'s' * (warnings != 1)}", "yellow")
+                warning = SEVERITY[Severity.WARNING]
+                label.append(f"\n  {warning.symbol} {warnings} warning{'s' * (warnings != 1)}", warning.style)
             self.add_option(Option(label, id=report.host))
         hosts = [r.host for r in reports]
         if hosts:

@@ -1,62 +1,62 @@
-"""The Ingress and Secret as the controller reads them: annotations with their
-effective values (silent rewrites shown), the Secret's keys (sizes and contents,
-never key bytes), Events, the controller, and the nginx directives it renders."""
+"""The Ingress and Secret as the controller reads them: annotations with the value the
+controller really uses (silent rewrites shown), the Secrets' keys (sizes and contents, never
+key bytes), Events, the controller, and the nginx directives it renders.
+
+An annotation's name is never split across lines: it is what a person greps and types.
+"""
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from mtls_tui.certs.crl import load_crls
-from mtls_tui.certs.facts import name_to_str
-from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.model import ClusterSnapshot
-from mtls_tui.policy.ingress_nginx import PREFIX
+from mtls_tui.diagnose.views import AnnotationRow, IngressAnnotations, IngressView, SecretView
 from mtls_tui.safe_text import one_line
 
-
-def _describe(data: bytes) -> str:
-    """What a Secret value holds, by its PEM markers: no key is ever parsed or shown here
-    (a CRL is public: its issuer, size and next update are read)."""
-    if b"PRIVATE KEY" in data:
-        return "private key (not shown)"
-    if b"BEGIN CERTIFICATE" in data:
-        return f"{data.count(b'BEGIN CERTIFICATE')} certificate(s)"
-    if b"X509 CRL" in data:
-        crls = load_crls(data)
-        return "; ".join(f"CRL of {name_to_str(c.issuer)}: {len(c)} revoked, next update "
-                         f"{c.next_update_utc:%Y-%m-%d}" if c.next_update_utc else f"CRL of {name_to_str(c.issuer)}"
-                         for c in crls) or "CRL (does not parse)"
-    return "other data" if data else "empty"
+NAME_WIDTH_MAX = 40  # wider names (another controller's, a typo's) end in an ellipsis rather than squeeze the values
 
 
-def annotations_table(report: HostReport) -> Table:
-    """The Ingress column only when several Ingresses share the host; cells fold, never cut."""
-    several = len(report.policy.ingresses) > 1
-    title = "Annotations (as the controller reads them)" + ("" if several else f" on Ingress {report.policy.ingresses[0].ref}")
-    table = Table(title=title, title_justify="left", expand=True)
-    if several:
-        table.add_column("Ingress", overflow="fold")
-    table.add_column("annotation", overflow="fold", ratio=3)
-    table.add_column("value", overflow="fold", ratio=2)
-    table.add_column("controller uses", overflow="fold", ratio=2)
-    policy = report.policy.policy
-    effective = {
-        "auth-tls-secret": policy.secret if policy else None,
-        "auth-tls-verify-client": policy.verify_client if policy else None,
-        "auth-tls-verify-depth": str(policy.verify_depth) if policy else None,
-    }
-    for ingress in report.policy.ingresses:
-        for key, value in ingress.annotations:
-            short = key[len(PREFIX):] if key.startswith(PREFIX) else key
-            used = effective.get(short, value) if report.policy.mtls_from and ingress.ref == report.policy.mtls_from.ref else "—"
-            style = "yellow" if used not in (value, "—") else ""
-            cells = [Text(one_line(short if key.startswith(PREFIX) else key)), Text(one_line(value)),
-                     Text(one_line(str(used)), style=style)]
-            table.add_row(*([Text(ingress.ref)] if several else []), *cells)
+def _value(row: AnnotationRow) -> Text:
+    """The value as written, then what the controller does with it when that is not simply using it."""
+    text = Text(row.value)
+    if row.use == "rewritten":
+        text.append(f" → the controller uses {row.used}", style="yellow")
+    elif row.use == "unused":
+        text.append(" (not in effect for this host)", style="dim")
+    elif row.use == "not-read":
+        text.append(" (not read by ingress-nginx)", style="dim")
+    return text
+
+
+def annotations_table(view: IngressView, ingress: IngressAnnotations) -> Table:
+    """Two columns: the name whole on one line, the value folding beside it."""
+    title = f"Annotations of Ingress {ingress.ingress}, as the controller reads them"
+    if len(view.annotations) > 1:
+        title += " (its auth-tls settings configure the host)" if ingress.configures_mtls else ""
+    table = Table(title=title, title_justify="left", title_style="bold", expand=True)
+    longest = max((len(row.name) for row in ingress.rows), default=10)
+    table.add_column("annotation", no_wrap=True, overflow="ellipsis", min_width=min(longest, NAME_WIDTH_MAX))
+    table.add_column("value", overflow="fold", ratio=1)
+    for row in ingress.rows:
+        table.add_row(row.name, _value(row))
+    if not ingress.rows:
+        table.add_row(Text("none", style="dim"), "")
+    return table
+
+
+def secret_table(secret: SecretView) -> Table:
+    table = Table(title=f"Secret {secret.ref} ({', '.join(secret.roles)})", title_justify="left", title_style="bold",
+                  expand=True)
+    table.add_column("key", no_wrap=True)
+    table.add_column("bytes", justify="right", no_wrap=True)
+    table.add_column("holds", overflow="fold", ratio=1)
+    for row in secret.keys:
+        table.add_row(row.key, str(row.size), row.holds)
+    if secret.problem is not None:
+        table.add_row("—", "", Text(secret.problem, style="red"))
     return table
 
 
@@ -64,34 +64,20 @@ class IngressPane(VerticalScroll):
     def compose(self):
         yield Static("", id="ingress-body")
 
-    def show(self, report: HostReport | None, snapshot: ClusterSnapshot | None) -> None:
+    def show(self, view: IngressView | None) -> None:
         body = self.query_one("#ingress-body", Static)
-        if report is None or snapshot is None:
+        if view is None:
             body.update("")
             return
-        parts: list = [annotations_table(report)]
-        refs = [r for r in dict.fromkeys([report.policy.policy.secret if report.policy.policy else None, report.policy.tls_secret]) if r]
-        for ref in refs:
-            secret = snapshot.secret(ref)
-            problem = snapshot.secret_problem(ref)
-            table = Table(title=f"Secret {ref}", title_justify="left", expand=True)
-            table.add_column("key")
-            table.add_column("bytes", justify="right")
-            table.add_column("holds")
-            if secret:
-                for key, data in secret.data:
-                    table.add_row(Text(one_line(key)), str(len(data)), _describe(data))
-            else:
-                table.add_row("—", "", Text(one_line(problem.message) if problem else "not found", style="red"))
-            parts.append(table)
-        controller = report.policy.controller
-        parts.append(Text.assemble(("Controller: ", "bold"),
-                                   f"{controller.ref} ({controller.image}), {len(controller.pods)} pod(s)" if controller else "none found"))
-        events = [e for e in snapshot.events if any(f"{e.namespace}/{e.name}" == i.ref for i in report.policy.ingresses)]
-        if events:
+        parts: list[RenderableType] = [annotations_table(view, ingress) for ingress in view.annotations]
+        parts += [secret_table(secret) for secret in view.secrets]
+        controller = view.controller
+        parts.append(Text.assemble(("Controller: ", "bold"), one_line(
+            f"{controller.ref} ({controller.image}), {len(controller.pods)} pod(s)" if controller else "none found")))
+        if view.events:
             parts.append(Text("Events", style="bold"))
-            parts += [Text(one_line(f"  {e.type:8} {e.reason:24} {e.message}")) for e in events[-10:]]
-        if report.policy.directives:
-            parts.append(Text("nginx directives the controller renders for this host", style="bold"))
-            parts += [Text(f"  {line}", style="cyan") for line in report.policy.directives]
+            parts += [Text(one_line(f"  {e.type:8} {e.reason:24} {e.message}")) for e in view.events]
+        if view.directives:
+            parts.append(Text(f"nginx directives the controller renders for {view.host}", style="bold"))
+            parts += [Text(f"  {line}", style="cyan") for line in view.directives]
         body.update(Group(*parts))

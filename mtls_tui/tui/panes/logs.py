@@ -1,5 +1,10 @@
 """Live controller logs: every pod merged, mTLS lines marked, the probe's own lines
-pointed out; a filter (regex, `!` to invert), pause and resume."""
+pointed out; a filter (regex, `!` to invert), pause and resume.
+
+Lines wrap at the visible width, never past it: at 80 columns a presenter's audience must
+read every word. The view is redrawn from the buffer when its width changes, since a
+written line keeps the width it was wrapped at.
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,19 @@ from textual.widgets import Input, RichLog, Static
 
 from mtls_tui.logs.buffer import LogBuffer
 from mtls_tui.logs.classify import classify, probe_id
-from mtls_tui.logs.records import AccessLine, LogRecord, NginxErrorLine
-from mtls_tui.report.console import log_prefix, log_text
+from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine, SeverityLetter
+from mtls_tui.report.console import LOG_SEVERITY_STYLE, log_prefix, log_text
 from mtls_tui.safe_text import one_line
 
 SHOWN = 1000  # lines redrawn after a filter change; the buffer keeps 10,000
+SEVERITY_LETTERS: tuple[SeverityLetter, ...] = ("I", "W", "E", "F")
 WRITES_PER_TICK = 150  # a flood shows its newest lines; every line stays in the buffer for filters
 
 
 def _readable(record: LogRecord) -> Text:
     """What matters first: an access line's status and request, an error line's reason
-    without nginx's date and connection numbers. `mtls-tui logs` prints lines whole."""
+    without nginx's date and connection numbers, a controller line's message before its
+    source file (the prefix already has the time). `mtls-tui logs` prints lines whole."""
     parsed = record.parsed
     if isinstance(parsed, AccessLine):
         style = "bold red" if parsed.status >= 400 else "green"
@@ -32,6 +39,11 @@ def _readable(record: LogRecord) -> Text:
     if isinstance(parsed, NginxErrorLine):
         where = f" · host {parsed.host}" if parsed.host else ""
         return Text.assemble((f"[{parsed.level}] ", "yellow"), one_line(parsed.message), (one_line(where), "dim"))
+    if isinstance(parsed, KlogLine):
+        style = LOG_SEVERITY_STYLE.get(parsed.severity, "")
+        values = "".join(f" {key}={value}" for key, value in parsed.values)
+        return Text.assemble((f"[{parsed.severity}] ", style or "dim"), (one_line(parsed.message), style),
+                             one_line(values), (one_line(f" · {parsed.source}"), "dim"))
     return log_text(record)
 
 
@@ -46,12 +58,14 @@ class LogsPane(Vertical):
         self.note = "waiting for the cluster…"
         self.stale = False  # records arrived while hidden: redraw when shown
         self.pods_seen: set[str] = set()
+        self._drawn_width = 0  # the width the view's lines were wrapped at
 
     def compose(self):
         with Horizontal(id="logs-bar"):
-            yield Input(placeholder="/ filter: regex, !regex, pod:x7k2m, sev:W (enter: done)", id="logs-filter")
+            yield Input(placeholder="/ filter: regex !regex pod:x7k2m sev:W", id="logs-filter")
             yield Static("", id="logs-status")
-        yield RichLog(id="logs-view", max_lines=SHOWN * 5, wrap=True, markup=False)
+        yield Static("", id="logs-note")
+        yield RichLog(id="logs-view", max_lines=SHOWN * 5, wrap=True, markup=False, min_width=1)
 
     def format_record(self, record: LogRecord) -> Text:
         """Time, pod, then the mark (so it is never cut off at the right edge), then the line."""
@@ -71,7 +85,7 @@ class LogsPane(Vertical):
         if not self.display or not self.is_on_screen:
             self.stale = self.stale or bool(gained)
             return
-        if self.stale:
+        if self.stale or self._drawn_width != self._width():
             self.redraw()
             return
         view = self.query_one("#logs-view", RichLog)
@@ -80,7 +94,7 @@ class LogsPane(Vertical):
         self._status()
 
     def on_show(self) -> None:
-        if self.stale:
+        if self.stale or self._drawn_width != self._width():
             self.redraw()
 
     def set_note(self, note: str) -> None:
@@ -91,17 +105,29 @@ class LogsPane(Vertical):
     def mark_probe(self, probe_id: str) -> None:
         """This screen's own probe: its access-log lines get marked as yours."""
         self.my_probes.add(probe_id)
+    def on_resize(self) -> None:
+        """After the layout settles, so the view's new width is known."""
+        self.call_after_refresh(self._rewrap)
+
+    def _rewrap(self) -> None:
+        if self.display and self.is_on_screen and self._drawn_width != self._width():
+            self.redraw()
+
+    def _width(self) -> int:
+        return self.query_one("#logs-view", RichLog).scrollable_content_region.width
 
     def _status(self) -> None:
         state = "PAUSED (space resumes)" if self.buffer.paused else "live"
         shown = len(self.buffer.snapshot())
         matching = f" · {shown} match" if shown != len(self.buffer) else ""
-        self.query_one("#logs-status", Static).update(
-            f" {state} · {len(self.buffer)} lines{matching} · {self.buffer.dropped} dropped · {self.note}")
+        dropped = f" · {self.buffer.dropped} dropped" if self.buffer.dropped else ""
+        self.query_one("#logs-status", Static).update(f" {state} · {len(self.buffer)} lines{matching}{dropped}")
+        self.query_one("#logs-note", Static).update(self.note)
 
     def redraw(self) -> None:
         self.stale = False
         view = self.query_one("#logs-view", RichLog)
+        self._drawn_width = self._width()
         view.clear()
         for record in self.buffer.snapshot()[-SHOWN:]:
             view.write(self.format_record(record))
@@ -111,7 +137,8 @@ class LogsPane(Vertical):
         """`regex`, `!regex` hides; `pod:NAME` (a suffix is enough) and `sev:W` (W and worse) narrow it."""
         words = event.value.split()
         pods = [w[4:] for w in words if w.startswith("pod:") and len(w) > 4]
-        severity = next((w[4:].upper() for w in words if w.startswith("sev:") and w[4:].upper() in ("I", "W", "E", "F")), None)
+        severity = next((letter for w in words if w.startswith("sev:") for letter in SEVERITY_LETTERS
+                         if w[4:].upper() == letter), None)
         text = " ".join(w for w in words if not w.startswith(("pod:", "sev:")))
         invert = text.startswith("!")
         try:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.containers import Grid, Horizontal, VerticalScroll
@@ -114,5 +115,8 @@ class ProbePane(VerticalScroll):
             for result in results:
                 table.add_row(Text(result.label, style="bold reverse"))
                 table.add_row(probe_column(result, scale))
-        commands = [Text(f"{r.label}:\n  {r.curl}\n  {r.openssl}", style="dim") for r in results]
+        commands: list[RenderableType] = []
+        for result in results:  # indented as a whole: a command that wraps stays under its label
+            commands += [Text(f"{result.label}:", style="dim"),
+                         *(Padding(Text(command, style="dim"), (0, 0, 0, 2)) for command in (result.curl, result.openssl))]
         target.update(Group(table, Text("Reproduce", style="bold"), *commands))

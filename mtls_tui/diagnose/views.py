@@ -1,0 +1,281 @@
+"""What the Certificates and the Ingress & Secret tabs show, computed from a host's report.
+
+The screen's panes turn these into widgets and compute nothing: certificates and CRLs are
+decoded here, findings are matched to the certificate they are about here, and the value
+the controller really uses for each annotation is decided here, so the same reading can be
+tested without a screen and no pane needs `cryptography` or the policy's rules. Pure: no
+I/O; text that came from a cluster or a file is made safe to show (safe_text) here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePath
+from typing import Literal
+
+from mtls_tui.certs.crl import load_crls
+from mtls_tui.certs.facts import cert_facts, name_to_str
+from mtls_tui.certs.load import Material
+from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.model import CertFacts, ClusterSnapshot, ControllerObj, EventObj, Finding, MtlsPolicy, Severity
+from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX
+from mtls_tui.safe_text import one_line
+
+ROLE_WORDS = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}
+CLASS_ANNOTATION = "kubernetes.io/ingress.class"  # read by the controller although outside its prefix
+EVENTS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A finding marked on what it is about: its code (grep it on the Verdict tab) and severity."""
+
+    code: str
+    severity: Severity
+
+
+def _worst(problems: tuple[Problem, ...]) -> Severity | None:
+    return min((p.severity for p in problems), key=lambda s: s.rank, default=None)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One line of a certificate's facts; `alarm` when the fact itself is a problem (expired)."""
+
+    label: str
+    value: str
+    alarm: bool = False
+
+
+@dataclass(frozen=True)
+class CertificateView:
+    """One certificate: where it sits (`ca.crt`, `leaf`, …), its role, subject and facts;
+    `expanded` when it has problems, so a small screen opens on what is wrong."""
+
+    name: str
+    role: str
+    subject: str
+    facts: tuple[Fact, ...]
+    problems: tuple[Problem, ...] = ()
+    expanded: bool = False
+
+    @property
+    def worst(self) -> Severity | None:
+        return _worst(self.problems)
+
+
+GroupKind = Literal["secret", "client", "probe"]
+
+
+@dataclass(frozen=True)
+class CertificateGroup:
+    """Certificates that arrived together: a Secret's keys, the user's client file, or what
+    the server presented to the probe. `accepted`: nginx's verdict on a client chain is yes."""
+
+    kind: GroupKind
+    title: str
+    certificates: tuple[CertificateView, ...]
+    problems: tuple[Problem, ...] = ()
+    accepted: bool = False
+    facts: tuple[Fact, ...] = ()  # where the certificates were read: a file, a URL
+
+    @property
+    def worst(self) -> Severity | None:
+        return _worst(self.problems)
+
+
+@dataclass(frozen=True)
+class CertificatesView:
+    groups: tuple[CertificateGroup, ...]
+
+
+def certificate_facts(facts: CertFacts, now: datetime) -> tuple[Fact, ...]:
+    """What a person checks first, in words; the validity counted from `now`."""
+    if now < facts.not_before:
+        valid = Fact("Valid", f"not before {facts.not_before:%Y-%m-%d} ({(facts.not_before - now).days + 1} days "
+                              f"from now), until {facts.not_after:%Y-%m-%d}", alarm=True)
+    elif facts.not_after < now:
+        valid = Fact("Valid", f"EXPIRED {(now - facts.not_after).days} days ago ({facts.not_after:%Y-%m-%d})", alarm=True)
+    else:
+        valid = Fact("Valid", f"{facts.not_before:%Y-%m-%d} → {facts.not_after:%Y-%m-%d} "
+                              f"({(facts.not_after - now).days} days left)")
+    sans = facts.sans.dns + facts.sans.ip + facts.sans.uri + facts.sans.email
+    key = " ".join(str(part) for part in (facts.key_type, facts.key_bits, facts.key_curve) if part)
+    return (
+        Fact("Issuer", facts.issuer + ("  (self-signed)" if facts.self_signed else "")),
+        valid,
+        Fact("Version", f"v{facts.version}" + (" (no extensions)" if facts.version == 1 else "")),
+        Fact("Key", key),
+        Fact("Signature", facts.signature_algorithm),
+        Fact("SAN", ", ".join(sans) or "none"),
+        Fact("EKU", ", ".join(facts.extended_key_usage) or "none"),
+        Fact("SHA-256", facts.sha256),
+    )
+
+
+def _problems(findings: list[Finding]) -> tuple[Problem, ...]:
+    """One mark per code, the worst first (the report's findings are ordered so)."""
+    marks: dict[str, Problem] = {}
+    for finding in findings:
+        marks.setdefault(finding.code, Problem(finding.code, finding.severity))
+    return tuple(marks.values())
+
+
+def certificates_view(report: HostReport, client: Material | None, now: datetime) -> CertificatesView:
+    """The Secrets' certificates, the user's client chain and what the probe was shown, each
+    marked with the findings about it (a finding names what it is about in `subject`)."""
+    groups = _secret_groups(report, now)
+    if client is not None and client.certs:
+        groups.append(_client_group(report, client, now))
+    answer = next((r for r in report.probe if r.server_cert), None)
+    if answer is not None and answer.server_cert is not None:
+        problems = _problems([f for f in report.findings if f.code == "probe-fake-certificate"])
+        presented = CertificateView("presented", "server", answer.server_cert.subject,
+                                    certificate_facts(answer.server_cert, now), problems, expanded=bool(problems))
+        groups.append(CertificateGroup("probe", "what the server presented", (presented,),
+                                       facts=(Fact("URL", answer.url), Fact("SNI", answer.sni or "none sent"))))
+    return CertificatesView(tuple(groups))
+
+
+def _secret_groups(report: HostReport, now: datetime) -> list[CertificateGroup]:
+    by_secret: dict[str, list[CertificateView]] = {}
+    for cert in report.certs:
+        subject = f"Secret {cert.secret}, key {cert.secret_key}"
+        problems = _problems([f for f in report.findings if f.subject == subject])
+        by_secret.setdefault(cert.secret, []).append(CertificateView(
+            cert.secret_key, ROLE_WORDS.get(cert.role, cert.role), cert.facts.subject, certificate_facts(cert.facts, now),
+            problems, expanded=bool(problems)))
+    return [CertificateGroup("secret", f"Secret {ref}", tuple(certs)) for ref, certs in by_secret.items()]
+
+
+def _client_group(report: HostReport, client: Material, now: datetime) -> CertificateGroup:
+    """nginx's verdict on the chain is a yes/no beside its problems: `client-cert-accepted` is no problem."""
+    about = [f for f in report.findings if f.subject == client.certs[0].origin]
+    problems = _problems([f for f in about if f.code != "client-cert-accepted"])
+    chain = []
+    for index, loaded in enumerate(client.certs):
+        facts = cert_facts(loaded.cert)
+        chain.append(CertificateView("leaf" if index == 0 else "sent", "client" if index == 0 else "intermediate",
+                                     facts.subject, certificate_facts(facts, now), expanded=index == 0 and bool(problems)))
+    origin = one_line(client.origin)
+    return CertificateGroup("client", PurePath(origin).name, tuple(chain), problems,
+                            accepted=any(f.code == "client-cert-accepted" for f in about), facts=(Fact("File", origin),))
+
+
+AnnotationUse = Literal["as-written", "rewritten", "unused", "not-read"]
+
+
+@dataclass(frozen=True)
+class AnnotationRow:
+    """One annotation and what the controller does with it: uses it `as-written`, uses
+    `used` instead (`rewritten`: a value it silently replaces), leaves it `unused` (auth-tls
+    settings of an Ingress that does not configure the host's mTLS), or has `not-read` it
+    (another controller's prefix). `name` drops ingress-nginx's own prefix."""
+
+    name: str
+    value: str
+    use: AnnotationUse
+    used: str
+
+
+@dataclass(frozen=True)
+class IngressAnnotations:
+    ingress: str
+    configures_mtls: bool  # its auth-tls annotations are the ones the host's server uses
+    rows: tuple[AnnotationRow, ...]
+
+
+@dataclass(frozen=True)
+class SecretKeyRow:
+    """A Secret key: its size and what it holds, never a key's bytes."""
+
+    key: str
+    size: int
+    holds: str
+
+
+SecretRole = Literal["auth-tls", "refused auth-tls", "TLS"]
+
+
+@dataclass(frozen=True)
+class SecretView:
+    """A Secret the controller reads for the host, and for what (`roles`): the refused auth-tls
+    Secret is shown too, since what the controller refused is what the user must fix."""
+
+    ref: str
+    roles: tuple[SecretRole, ...]
+    keys: tuple[SecretKeyRow, ...]
+    problem: str | None = None  # why it could not be read: not found, forbidden
+
+
+@dataclass(frozen=True)
+class IngressView:
+    """The Ingress & Secret tab: each Ingress for the host, the Secrets, the controller, the
+    Events about the Ingresses (the newest few) and the nginx directives it renders."""
+
+    host: str
+    annotations: tuple[IngressAnnotations, ...]
+    secrets: tuple[SecretView, ...]
+    controller: ControllerObj | None
+    events: tuple[EventObj, ...]
+    directives: tuple[str, ...]
+
+
+def describe_secret_value(data: bytes) -> str:
+    """What a Secret value holds, by its PEM markers: no key is ever parsed or shown (a CRL is
+    public: its issuer, size and next update are read)."""
+    if b"PRIVATE KEY" in data:
+        return "private key (not shown)"
+    if b"BEGIN CERTIFICATE" in data:
+        count = data.count(b"BEGIN CERTIFICATE")
+        return f"{count} certificate{'s' * (count != 1)}"
+    if b"X509 CRL" in data:
+        return "; ".join(
+            f"CRL of {one_line(name_to_str(crl.issuer))}: {len(crl)} revoked"
+            + (f", next update {crl.next_update_utc:%Y-%m-%d}" if crl.next_update_utc else "")
+            for crl in load_crls(data)) or "CRL (does not parse)"
+    return "other data" if data else "empty"
+
+
+def _annotation_rows(annotations: tuple[tuple[str, str], ...], policy: MtlsPolicy | None) -> tuple[AnnotationRow, ...]:
+    """`policy`: the host's auth-tls settings when these annotations are where they come from."""
+    effective = {"auth-tls-secret": policy.secret, "auth-tls-verify-client": policy.verify_client,
+                 "auth-tls-verify-depth": str(policy.verify_depth)} if policy else {}
+    rows = []
+    for key, value in annotations:
+        name, value = one_line(key.removeprefix(PREFIX)), one_line(value)
+        if not key.startswith(PREFIX) and key != CLASS_ANNOTATION:
+            rows.append(AnnotationRow(name, value, "not-read", "—"))
+        elif name in AUTH_TLS_KEYS and policy is None:
+            rows.append(AnnotationRow(name, value, "unused", "—"))
+        else:
+            used = one_line(effective.get(name) or value)
+            rows.append(AnnotationRow(name, value, "as-written" if used == value else "rewritten", used))
+    return tuple(rows)
+
+
+def ingress_view(report: HostReport, snapshot: ClusterSnapshot) -> IngressView:
+    """The host's Ingresses with what the controller makes of their annotations, the Secrets it
+    reads for the host (the refused one too), Events about the Ingresses, and the directives."""
+    policy = report.policy
+    winner = policy.mtls_from.ref if policy.mtls_from and policy.policy else None
+    annotations = tuple(IngressAnnotations(i.ref, i.ref == winner,
+                                           _annotation_rows(i.annotations, policy.policy if i.ref == winner else None))
+                        for i in policy.ingresses)
+    read: tuple[tuple[str | None, SecretRole], ...] = (
+        (policy.policy.secret if policy.policy else None, "auth-tls"), (policy.denied_secret, "refused auth-tls"),
+        (policy.tls_secret, "TLS"))
+    roles: dict[str, list[SecretRole]] = {}
+    for ref, role in read:
+        if ref:
+            roles.setdefault(ref, []).append(role)
+    secrets = []
+    for ref, uses in roles.items():
+        secret, problem = snapshot.secret(ref), snapshot.secret_problem(ref)
+        keys = tuple(SecretKeyRow(one_line(k), len(v), describe_secret_value(v)) for k, v in secret.data) if secret else ()
+        secrets.append(SecretView(ref, tuple(dict.fromkeys(uses)), keys,
+                                  None if secret else one_line(problem.message) if problem else "not found"))
+    refs = {i.ref for i in policy.ingresses}
+    events = tuple(e for e in snapshot.events if f"{e.namespace}/{e.name}" in refs)[-EVENTS_SHOWN:]
+    return IngressView(report.host, annotations, tuple(secrets), policy.controller, events, policy.directives)
