@@ -187,6 +187,8 @@ class Controller:
         except MtlsTuiError as exc:
             self.app.post_message(messages.LoadFailed(str(exc)))
             return
+        for finding in snapshot.unreadable:  # a manifest document that could not be read: the others are shown
+            self.app.post_message(messages.Notice(finding.title, "error", 15))
         if not worker.is_cancelled:
             self.app.call_from_thread(self._loaded, diagnosis)
 
