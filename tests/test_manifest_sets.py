@@ -191,3 +191,13 @@ def test_each_document_of_a_stream_is_read_on_its_own() -> None:
     read = list(documents(text, "s.yaml"))
     assert [d.value for d in read] == [{"a": 1}, None, {"c": 3}, {"d": 4}]
     assert read[1].error is not None and read[1].error.where == "s.yaml:3" and read[1].lines == (2, 3)
+
+
+def test_compact_json_is_the_text_of_one_dumps(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--json` piped is written a list item at a time; a script must get json.dumps's text."""
+    from mtls_tui.commands import print_json
+
+    document = {"command": "check", "source": "manifests a\u00e9\u2028.yaml", "hosts": [{"host": "x", "findings": [1, {"a": None}]}, {}],
+                "findings": [], "notes": ["\x1b[31m"], "count": 2, "nested": {"list": [1, 2]}}
+    print_json(document)
+    assert capsys.readouterr().out == json.dumps(document) + "\n"
