@@ -18,7 +18,9 @@ same errors for what it refuses (an unknown tag, an unhashable key, a duplicate 
 
 A stream of several documents is cut at its `---` lines, as kubectl cuts a file, and each
 part is parsed on its own: a broken document is one error with its file and line, and the
-documents after it are still read. JSON (`kubectl get -o json`) is read by the json module.
+documents after it are still read. The objects of a List (`kubectl get -A -o yaml` writes one
+List of them all) may be handed out one at a time as they are read, so that a reader can
+free each before the next is built. JSON (`kubectl get -o json`) is read by the json module.
 """
 
 from __future__ import annotations
@@ -52,11 +54,13 @@ _MERGE, _VALUE, _STR = "tag:yaml.org,2002:merge", "tag:yaml.org,2002:value", "ta
 @dataclass(frozen=True)
 class Document:
     """One document of a file: its value, or why it could not be read; `lines` are the first and
-    last line of the part of the file it came from (a person looks there)."""
+    last line of the part of the file it came from (a person looks there). `item`: one element
+    of a List's `items`, handed out on its own (`documents(items=True)`)."""
 
     lines: tuple[int, int]
     value: Any = None
     error: InputError | None = None
+    item: bool = False
 
 
 _OPEN = object()  # an anchor whose collection is still being read: an alias to it would be recursive
@@ -64,9 +68,12 @@ _NO_KEY = object()  # a mapping waits for its next key
 _MERGE_KEY = object()  # a `<<` key: the mapping (or list of mappings) after it is merged into this one
 
 
-def documents(data: bytes, origin: str, what: str = "YAML") -> Iterator[Document]:
+def documents(data: bytes, origin: str, what: str = "YAML", items: bool = False) -> Iterator[Document]:
     """Every document in `data`, in order; one that cannot be read comes as a Document with its
-    `error` (`origin:line: problem`), and the reading goes on with the next part of the stream."""
+    `error` (`origin:line: problem`), and the reading goes on with the next part of the stream.
+    `items`: the elements of a YAML document's top-level `items` list come one at a time as they
+    are read (`item` True; its document follows, its `items` empty), as kubectl reads a List:
+    by that field, whatever the kind (apimachinery's unstructuredJSONScheme.decode)."""
     if _JSON_START.match(data) and (text := _json_text(data)) is not None:
         del data  # parsed from the text on: the bytes are not held beside it (a 20 MB dump is 20 MB less at the peak)
         value = _json_value(text)
@@ -82,8 +89,8 @@ def documents(data: bytes, origin: str, what: str = "YAML") -> Iterator[Document
         newlines = data.count(b"\n", start, end)
         lines = (line, max(line, line + newlines - (data[end - 1:end] == b"\n")))
         try:
-            for value in _build(data if (start, end) == (0, len(data)) else _Part(data, start, end), plain):
-                yield Document(lines, value)
+            for value, item in _build(data if (start, end) == (0, len(data)) else _Part(data, start, end), plain, items):
+                yield Document(lines, value, item=item)
         except _Refused as refused:
             yield Document(lines, error=InputError(f"{origin}:{min(line + refused.mark.line, lines[1])}", refused.problem))
         except yaml.YAMLError as exc:
@@ -306,11 +313,13 @@ def _tagged(container: Any, tag: str, mark: Any) -> Any:
     return container
 
 
-def _build(stream: Any, plain: dict[str, Any]) -> Iterator[Any]:
+def _build(stream: Any, plain: dict[str, Any], items: bool) -> Iterator[tuple[Any, bool]]:
     """The documents of one part of the input, built from libyaml's events as `safe_load` builds
     them, with the bounds counted on the way: `extra` counts the nodes aliases added to this
     document, `deepest` the deepest collection level reached (aliases' expansions included),
-    `written` the nodes written (for the expanded size of each anchored collection)."""
+    `written` the nodes written (for the expanded size of each anchored collection). Each comes
+    as (value, False); with `items`, each element of a top-level `items` list (untagged, with
+    no anchor) comes as (element, True) when it is read, and is not kept in the list."""
     parser = _parser(stream)
     get_event = parser.get_event
     stack: list[tuple[Any, Any, Any, Any]] = []  # (container, pending key, extras, mark) of the collections above
@@ -321,6 +330,7 @@ def _build(stream: Any, plain: dict[str, Any]) -> Iterator[Any]:
     ended: Any = None  # where the collection that ended last started
     anchors: dict[str, Any] = {}  # name -> (value, expanded size, collection levels), or _OPEN while it is read
     root: Any = None
+    handed_out: Any = None  # the `items` list whose elements are handed out instead of kept
     written = extra = deepest = 0
     try:
         while True:
@@ -353,6 +363,9 @@ def _build(stream: Any, plain: dict[str, Any]) -> Iterator[Any]:
                     if event.anchor is not None:
                         _anchor(anchors, event, _OPEN)
                 container = {} if cls is MappingStartEvent else []
+                if items and len(stack) == 2 and extras is None and stack[1][1] == "items" and stack[1][2] is None \
+                        and container.__class__ is list:
+                    handed_out = container
                 key = _NO_KEY
                 mark = event.start_mark
                 continue
@@ -383,10 +396,10 @@ def _build(stream: Any, plain: dict[str, Any]) -> Iterator[Any]:
                     raise _Refused(event.start_mark, _TOO_DEEP)
                 deepest = max(deepest, len(stack) + levels)
             elif cls is DocumentStartEvent:
-                anchors, root, written, extra, deepest = {}, None, 0, 0, 0
+                anchors, root, handed_out, written, extra, deepest = {}, None, None, 0, 0, 0
                 continue
             elif cls is DocumentEndEvent:
-                yield root
+                yield root, False
                 continue
             elif event is None:
                 return
@@ -395,7 +408,10 @@ def _build(stream: Any, plain: dict[str, Any]) -> Iterator[Any]:
             if container is None:
                 root = value
             elif container.__class__ is list:
-                container.append(value)
+                if container is handed_out:
+                    yield value, True
+                else:
+                    container.append(value)
             elif key is not _NO_KEY:
                 if key is _MERGE_KEY:
                     if extras is None:

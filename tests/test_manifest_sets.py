@@ -201,3 +201,23 @@ def test_compact_json_is_the_text_of_one_dumps(capsys: pytest.CaptureFixture[str
                 "findings": [], "notes": ["\x1b[31m"], "count": 2, "nested": {"list": [1, 2]}}
     print_json(document)
     assert capsys.readouterr().out == json.dumps(document) + "\n"
+
+
+def test_a_lists_objects_are_handed_out_as_they_are_read() -> None:
+    """`kubectl get -A -o yaml` is one List: its objects come one at a time, so each can be
+    freed before the next is built; anything else about the document stays as it was."""
+    text = (b"apiVersion: v1\nitems:\n- {kind: Secret, n: 1}\n- {kind: Ingress, n: 2, items: [x]}\nkind: List\n"
+            b"---\nkind: ConfigMap\ndata: {items: [a, b]}\n---\nitems: &shared [c]\nalso: *shared\n")
+    read = [(d.item, d.value) for d in documents(text, "l.yaml", items=True)]
+    assert read == [(True, {"kind": "Secret", "n": 1}), (True, {"kind": "Ingress", "n": 2, "items": ["x"]}),
+                    (False, {"apiVersion": "v1", "items": [], "kind": "List"}),
+                    (False, {"kind": "ConfigMap", "data": {"items": ["a", "b"]}}),
+                    (False, {"items": ["c"], "also": ["c"]})]
+    assert [d.value for d in documents(text, "l.yaml")] == list(yaml.safe_load_all(text))
+
+
+def test_a_document_with_an_items_list_is_a_list_whatever_its_kind(tmp_path: Path, pki: SeedPki) -> None:
+    """As kubectl decodes it: by the `items` field, not by the kind."""
+    path = tmp_path / "wrapped.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "Wrapper", "items": estate(pki)}))
+    assert states(check_json(path)[1]) == EXPECTED

@@ -3,8 +3,9 @@
 No size limit: a cluster's worth of manifests (`kubectl get ingress,secret -A -o yaml`, a
 `helm template` of the estate) is large and legitimate. What is bounded is the work per
 byte (`documents.py`: aliases, nesting) and what may be opened (`read_bytes`: devices,
-pipes without a writer). Documents are read one at a time and handed on as objects, so a
-broken one is reported with its file and line while the others are still judged.
+pipes without a writer). Documents, and a YAML List's objects, are read one at a time and
+handed on as objects, so a broken document is reported with its file and line while the
+others are still judged, and the whole estate never stands in memory as dicts.
 """
 
 from __future__ import annotations
@@ -48,11 +49,11 @@ class ManifestSet:
         raises CannotRun (`read_bytes`)."""
         count = 0
         for path in manifest_files(self.paths):
-            for document in documents(read_bytes(str(path), limit=None), str(path)):
+            for document in documents(read_bytes(str(path), limit=None), str(path), items=True):
                 if document.error is not None:
                     self._unreadable(str(path), document)
                     continue
-                objects = _objects(document.value)
+                objects = [document.value] if document.item else _objects(document.value)
                 objects.reverse()
                 while objects:  # taken out one at a time: each dict is freed once it is turned into the model's objects
                     obj = objects.pop()
@@ -80,10 +81,11 @@ class ManifestSet:
 
 def _objects(document: Any) -> list[Any]:
     """The objects a document holds: a List's own `items` (not a copy, so that taking them out
-    frees them), or the document itself when it has a kind."""
+    frees them), or the document itself when it has a kind. A List is a document with an `items`
+    list, whatever its kind, as kubectl decodes it (apimachinery's unstructuredJSONScheme)."""
     if not isinstance(document, dict):
         return []
     items = document.get("items")
-    if isinstance(items, list) and str(document.get("kind", "")).endswith("List"):
+    if isinstance(items, list):
         return items
     return [document] if document.get("kind") else []
