@@ -135,16 +135,17 @@ def _json_value(text: str) -> Any:
 
 def _too_deep(value: Any, limit: int = MAX_NESTING) -> bool:
     """Whether dicts and lists nest deeper than `limit`: one level at a time, no recursion, and
-    scalars are never looked at (json's own recursion bound stops far deeper values first)."""
-    level, depth = [value], 0
+    only collections are kept (json's own recursion bound stops far deeper values first)."""
+    level, depth = ([value] if value.__class__ is dict or value.__class__ is list else []), 0
     while level:
         depth += 1
         if depth > limit:
             return True
         below = []
         for item in level:
-            children = item.values() if item.__class__ is dict else item if item.__class__ is list else ()
-            below += [child for child in children if child.__class__ is dict or child.__class__ is list]
+            for child in item.values() if item.__class__ is dict else item:
+                if child.__class__ is dict or child.__class__ is list:
+                    below.append(child)
         level = below
     return False
 
