@@ -221,3 +221,19 @@ def test_a_document_with_an_items_list_is_a_list_whatever_its_kind(tmp_path: Pat
     path = tmp_path / "wrapped.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "Wrapper", "items": estate(pki)}))
     assert states(check_json(path)[1]) == EXPECTED
+
+
+async def test_the_screen_says_which_document_it_could_not_read_and_shows_the_rest(tmp_path: Path, pki: SeedPki) -> None:
+    from mtls_tui.service.session import Session
+    from mtls_tui.tui.app import MtlsApp
+
+    path = tmp_path / "set.yaml"
+    path.write_text("kind: Secret\nmetadata: {name: [purr-certs\n---\n" + yaml.safe_dump_all(estate(pki)))
+    app = MtlsApp(Session(manifests=[str(path)]))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.2)
+        assert sorted(r.host for r in app.controller.reports) == ["meow.com", "purr.com"]
+        assert [n.message for n in app._notifications] == [f"{path}:2: is not valid YAML (while parsing a flow sequence: "
+                                                           "did not find expected ',' or ']')"]

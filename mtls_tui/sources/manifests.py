@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mtls_tui.diagnose.certificates import unreadable_finding
-from mtls_tui.documents import Document, documents
+from mtls_tui.documents import documents
 from mtls_tui.errors import InputError
 from mtls_tui.model import Finding
 from mtls_tui.shell import arg
@@ -42,7 +42,7 @@ class ManifestSet:
     def __init__(self, paths: list[str]) -> None:
         self.paths = paths
         self.unreadable: list[Finding] = []
-        self.errors: list[InputError] = []
+        self._errors: list[InputError] = []
 
     def objects(self) -> Iterator[dict[str, Any]]:
         """Every object in the files, in order, Lists unpacked; a file that cannot be opened
@@ -51,7 +51,7 @@ class ManifestSet:
         for path in manifest_files(self.paths):
             for document in documents(read_bytes(str(path), limit=None), str(path), items=True):
                 if document.error is not None:
-                    self._unreadable(str(path), document)
+                    self._unreadable(str(path), document.error, document.lines)
                     continue
                 objects = [document.value] if document.item else _objects(document.value)
                 objects.reverse()
@@ -60,20 +60,17 @@ class ManifestSet:
                     if isinstance(obj, dict):
                         count += 1
                         yield obj
+        if not count and self._errors:
+            first, more = self._errors[0], len(self._errors) - 1
+            raise InputError(first.where, first.problem + (f" (and {more} more unreadable document{'s' * (more > 1)})" if more else ""))
         if not count:
-            if self.errors:
-                more = len(self.errors) - 1
-                raise InputError(self.errors[0].where, self.errors[0].problem + (f" (and {more} more unreadable document{'s' * (more > 1)})" if more else ""))
             raise InputError(", ".join(self.paths), "holds no Kubernetes objects")
 
-    def _unreadable(self, path: str, document: Document) -> None:
-        error = document.error
-        assert error is not None
-        first, last = document.lines
-        self.errors.append(error)
+    def _unreadable(self, path: str, error: InputError, lines: tuple[int, int]) -> None:
+        self._errors.append(error)
         self.unreadable.append(unreadable_finding(
             error.where, error.problem,
-            fix=f"sed -n '{first},{last}p' {arg(path)}  # the document that could not be read",
+            fix=f"sed -n '{lines[0]},{lines[1]}p' {arg(path)}  # the document that could not be read",
             detail="This document could not be read; the other documents were read and judged. An Ingress or "
                    "Secret in it was not seen: a host that needs it shows it as not among the files.",
         ))

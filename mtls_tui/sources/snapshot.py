@@ -4,8 +4,8 @@ with its own kubeconfig). Each implements `service.ports.SnapshotSource`. Blocki
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mtls_tui.errors import CannotRun
