@@ -25,12 +25,13 @@ from mtls_tui.sources.kube import KubeSource
 INGRESSES, NAMESPACES, RUNS = 5000, 200, 3
 
 
-def objects() -> list[dict]:
+def objects(ingresses: int = INGRESSES) -> list[dict]:
+    """The estate: every other Ingress with mTLS and its own Secret (bench_manifests.py writes it to files)."""
     pki = seed_pki()
     out = [namespace("ingress-nginx"), *controller_objects()]
     for n in range(NAMESPACES):
         out.append(namespace(f"team-{n}"))
-    for i in range(INGRESSES):
+    for i in range(ingresses):
         ns = f"team-{i % NAMESPACES}"
         if i % 2 == 0:
             out.append(secret_manifest(pki, name=f"certs-{i}", namespace=ns))

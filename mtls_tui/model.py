@@ -426,6 +426,7 @@ class ClusterSnapshot:
     secrets: tuple[SecretObj, ...] = ()
     secret_problems: tuple[SecretProblem, ...] = ()
     events: tuple[EventObj, ...] = ()
+    unreadable: tuple[Finding, ...] = ()  # manifest documents that could not be read (input-unreadable): the rest is judged
     controllers_known: bool = True  # False for manifests without the controller's Deployment
     complete: bool = True  # a cluster (or the lab): what is not here does not exist; False for manifest files
 

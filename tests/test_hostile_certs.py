@@ -278,13 +278,14 @@ def test_a_tolerated_oddity_prints_no_warning(tmp_path: Path) -> None:
     assert out.returncode in (0, 1) and out.stderr == "", out.stderr
 
 
-@pytest.mark.parametrize(("name", "text", "words"), [
-    ("bigint.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ncount: " + "1" * 5000 + "\n", "4,300 digits"),
-    ("bigint.json", '{"apiVersion": "v1", "kind": "ConfigMap", "count": ' + "1" * 5000 + "}", "4,300 digits"),
-    ("month13.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, creationTimestamp: 2026-13-45}\n", "month"),
+@pytest.mark.parametrize(("name", "text", "line", "words"), [
+    ("bigint.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ncount: " + "1" * 5000 + "\n", 4, "4,300 digits"),
+    ("bigint.json", '{"apiVersion": "v1", "kind": "ConfigMap", "count": ' + "1" * 5000 + "}", 1, "4,300 digits"),
+    ("month13.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, creationTimestamp: 2026-13-45}\n", 3, "month"),
 ])
-def test_a_scalar_yaml_cannot_build_is_one_line(tmp_path: Path, name: str, text: str, words: str) -> None:
+def test_a_scalar_yaml_cannot_build_is_one_line(tmp_path: Path, name: str, text: str, line: int, words: str) -> None:
+    """With the line of the scalar: the reader builds each scalar where it reads it."""
     (tmp_path / name).write_text(text)
-    one_line(run_cli("check", "--manifests", str(tmp_path / name), "--no-probe"), f"{name}: is not valid YAML", words)
+    one_line(run_cli("check", "--manifests", str(tmp_path / name), "--no-probe"), f"{name}:{line}: is not valid YAML", words)
     code, out, _ = run_main("inspect", str(tmp_path / name), "--json")
     assert code == 1 and json.loads(out)["findings"][0]["code"] == "input-unreadable"

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from mtls_tui.service.session import Session
 from rich.console import Console
 from textual.widget import Widget
 
@@ -21,6 +20,7 @@ from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki, write_seed_pki
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.model import ProbeResult, Severity
+from mtls_tui.service.session import Session
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.marks import SEVERITY
 from mtls_tui.tui.panes.certs import CertTree

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from mtls_tui.certs.keys import PrivateKey
 from mtls_tui.certs.secret_data import secret_values
-from mtls_tui.errors import InputError, PassphraseNeeded, yaml_documents
+from mtls_tui.errors import InputError, PassphraseNeeded
 
 # What a PEM block is (kept for reference and callers); `_pem_blocks` finds the same blocks
 # in linear time: this expression scans from every BEGIN line to its END line, which made
@@ -508,6 +508,8 @@ def _load_pkcs12(data: bytes, origin: str, password: bytes | None) -> Material:
 
 
 def _load_manifest(data: bytes, origin: str, password: bytes | None, depth: int) -> Material:
+    from mtls_tui.documents import yaml_documents  # PyYAML when a manifest is read, not at the screen's first frame
+
     documents = [d for d in yaml_documents(data, origin, "YAML or JSON") if d is not None]
     parts: list[Material] = []
     kinds: list[str] = []

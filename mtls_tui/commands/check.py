@@ -51,7 +51,8 @@ def print_report(diagnosis: Diagnosis, as_json: bool) -> int:
         print_json(hosts_dict(diagnosis.snapshot, diagnosis.reports))
     else:
         print_hosts(terminal_console(), diagnosis.snapshot, diagnosis.reports)
-    return 1 if any(f.severity is Severity.ERROR for r in diagnosis.reports for f in r.findings) else 0
+    findings = [*diagnosis.snapshot.unreadable, *(f for r in diagnosis.reports for f in r.findings)]
+    return 1 if any(f.severity is Severity.ERROR for f in findings) else 0
 
 
 def run(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ cluster reader and `check --manifests`. Old Ingress API versions are normalised 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from mtls_tui.certs.secret_data import secret_values
@@ -182,22 +183,36 @@ def event_from(obj: dict[str, Any]) -> EventObj:
     )
 
 
-def snapshot_from_objects(objects: list[dict[str, Any]], source: str, *, complete: bool = True) -> ClusterSnapshot:
+def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, complete: bool = True) -> ClusterSnapshot:
     """A snapshot from plain objects: manifest files (`complete` False: an object missing from
     them may still exist, and the controller is known only when its Deployment is among them),
-    or the lists the API returned."""
-    by_kind: dict[str, list[dict[str, Any]]] = {}
+    or the lists the API returned. Each object is turned into the model's as it comes (only
+    Deployments wait for their pods), so a reader may hand them over one at a time and free each."""
+    ingresses: list[IngressObj] = []
+    classes: list[IngressClassObj] = []
+    secrets: list[SecretObj] = []
+    events: list[EventObj] = []
+    pods: list[PodObj] = []
+    deployments: list[dict[str, Any]] = []
+    converters: dict[str, tuple[list[Any], Callable[[dict[str, Any]], Any]]] = {
+        "Ingress": (ingresses, ingress_from), "IngressClass": (classes, ingress_class_from), "Secret": (secrets, secret_from),
+        "Event": (events, event_from), "Pod": (pods, pod_from),
+    }
     for obj in objects:
-        if isinstance(obj, dict):
-            by_kind.setdefault(str(obj.get("kind")), []).append(obj)
-    controllers = controllers_from(by_kind.get("Deployment", []), [pod_from(p) for p in by_kind.get("Pod", [])])
+        kind = obj.get("kind") if isinstance(obj, dict) else None
+        if kind == "Deployment":
+            deployments.append(obj)
+        elif isinstance(kind, str) and kind in converters:
+            made, convert = converters[kind]
+            made.append(convert(obj))
+    controllers = controllers_from(deployments, pods)
     return ClusterSnapshot(
         source=source,
-        ingresses=tuple(ingress_from(o) for o in by_kind.get("Ingress", [])),
-        ingress_classes=tuple(ingress_class_from(o) for o in by_kind.get("IngressClass", [])),
+        ingresses=tuple(ingresses),
+        ingress_classes=tuple(classes),
         controllers=tuple(controllers),
-        secrets=tuple(secret_from(o) for o in by_kind.get("Secret", [])),
-        events=tuple(event_from(o) for o in by_kind.get("Event", [])),
+        secrets=tuple(secrets),
+        events=tuple(events),
         controllers_known=complete or bool(controllers),
         complete=complete,
     )

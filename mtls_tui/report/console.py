@@ -252,6 +252,8 @@ STATE_STYLE: dict[HostState, tuple[str, str]] = {"works": ("WORKS", "bold green"
 
 def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostReport]) -> None:
     console.print(Text(f"Source: {snapshot.source}", style="dim"))
+    for finding in snapshot.unreadable:
+        print_finding(console, finding)
     if not reports:
         console.print(f"No Ingress serves a host with TLS or client certificates ({snapshot.source}; "
                       "a namespace with no Ingress, or a misspelt one, looks the same: kubectl get ingress -A).")

@@ -71,5 +71,6 @@ def hosts_dict(snapshot: ClusterSnapshot, reports: list[HostReport]) -> dict[str
         "command": "check",
         "source": snapshot.source,
         "hosts": [host_dict(r) for r in reports],
-        "findings": [f.to_dict() for r in reports for f in r.findings],
+        # Documents that could not be read come first: what was judged is judged without them.
+        "findings": [f.to_dict() for f in snapshot.unreadable] + [f.to_dict() for r in reports for f in r.findings],
     }

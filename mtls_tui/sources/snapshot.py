@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mtls_tui.errors import CannotRun
@@ -27,10 +28,14 @@ class ManifestSource:
         self.paths = paths
 
     def load(self, progress: Progress | None = None) -> ClusterSnapshot:
+        """Objects are turned into the model's as they are read; documents that could not be read
+        come with the snapshot as `input-unreadable` findings (none read at all: InputError)."""
         from mtls_tui.policy.kube_objects import snapshot_from_objects
-        from mtls_tui.sources.manifests import read_manifests
+        from mtls_tui.sources.manifests import ManifestSet
 
-        return snapshot_from_objects(read_manifests(self.paths), "manifests " + " ".join(self.paths), complete=False)
+        manifests = ManifestSet(self.paths)
+        snapshot = snapshot_from_objects(manifests.objects(), "manifests " + " ".join(self.paths), complete=False)
+        return replace(snapshot, unreadable=tuple(manifests.unreadable))
 
     def follow_logs(self, sink: Callable[[object], None]) -> Stream:
         raise CannotRun("logs need a cluster: these are manifest files")

@@ -198,6 +198,9 @@ class Controller:
         except MtlsTuiError as exc:
             self.app.post_message(messages.LoadFailed(str(exc)))
             return
+        if snapshot.unreadable:  # manifest documents that could not be read: the others are shown
+            more = len(snapshot.unreadable) - 1
+            self.app.post_message(messages.Notice(snapshot.unreadable[0].title + (f" (and {more} more)" if more else ""), "error", 15))
         if not worker.is_cancelled:
             self.app.call_from_thread(self._loaded, diagnosis)
 
