@@ -8,6 +8,7 @@
 #   expired.crt/.key       client cert from ca, validity 2020-01-01..2020-01-02
 #   wrongca.crt/.key       client cert signed by other-ca
 #   noeku.crt/.key         client cert from ca whose EKU is serverAuth only
+#   expired-ca.crt/.key    a self-signed CA that expired on 2020-01-01
 set -euo pipefail
 out=${1:?usage: make_pki.sh OUTDIR}
 mkdir -p "$out"; cd "$out"
@@ -64,6 +65,16 @@ leaf client ca client client
 leaf expired ca client expired-client 20200101000000Z 20200102000000Z
 leaf wrongca other-ca client wrongca-client
 leaf noeku ca noeku noeku-client
-for c in client expired wrongca noeku server; do
+# an expired self-signed CA (Envoy Gateway drops expired CAs from a bundle: tls.go filterValidCACertificates)
+openssl req -new -newkey rsa:2048 -nodes -keyout expired-ca.key -out expired-ca.csr -subj "$(subj "expired CA")" 2>/dev/null
+cat >> ca.cnf <<CNF
+[ v3ca ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+CNF
+openssl ca -batch -selfsign -config ca.cnf -keyfile expired-ca.key -extensions v3ca \
+  -startdate 20190101000000Z -enddate 20200101000000Z -in expired-ca.csr -out expired-ca.crt -notext 2>/dev/null
+rm -f expired-ca.csr
+for c in client expired wrongca noeku server expired-ca; do
   printf '%-8s ' "$c"; openssl x509 -in "$c.crt" -noout -subject -issuer -enddate | tr '\n' ' '; echo
 done
