@@ -9,6 +9,7 @@
 #   wrongca.crt/.key       client cert signed by other-ca
 #   noeku.crt/.key         client cert from ca whose EKU is serverAuth only
 #   expired-ca.crt/.key    a self-signed CA that expired on 2020-01-01
+#   deep.crt/.key          client cert two intermediates below ca (chain leaf+int2+int1 in deep.crt)
 set -euo pipefail
 out=${1:?usage: make_pki.sh OUTDIR}
 mkdir -p "$out"; cd "$out"
@@ -65,6 +66,19 @@ leaf client ca client client
 leaf expired ca client expired-client 20200101000000Z 20200102000000Z
 leaf wrongca other-ca client wrongca-client
 leaf noeku ca noeku noeku-client
+# a client two intermediates below ca (depth 2): deep.crt holds leaf + int2 + int1, as a client sends it
+cat >> ca.cnf <<CNF
+[ v3int ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+CNF
+openssl req -new -newkey rsa:2048 -nodes -keyout int1.key -out int1.csr -subj "$(subj "meow intermediate 1")" 2>/dev/null
+openssl ca -batch -config ca.cnf -cert ca.crt -keyfile ca.key -extensions v3int -days 825 -in int1.csr -out int1.crt -notext 2>/dev/null
+openssl req -new -newkey rsa:2048 -nodes -keyout int2.key -out int2.csr -subj "$(subj "meow intermediate 2")" 2>/dev/null
+openssl ca -batch -config ca.cnf -cert int1.crt -keyfile int1.key -extensions v3int -days 825 -in int2.csr -out int2.crt -notext 2>/dev/null
+leaf deep-leaf int2 client deep-client
+cat deep-leaf.crt int2.crt int1.crt > deep.crt; cp deep-leaf.key deep.key
+rm -f int1.csr int2.csr int1.key int2.key deep-leaf.key
 # an expired self-signed CA (Envoy Gateway drops expired CAs from a bundle: tls.go filterValidCACertificates)
 openssl req -new -newkey rsa:2048 -nodes -keyout expired-ca.key -out expired-ca.csr -subj "$(subj "expired CA")" 2>/dev/null
 cat >> ca.cnf <<CNF

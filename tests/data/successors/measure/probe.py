@@ -31,7 +31,7 @@ ALERTS = {
     "TLSV13_ALERT_CERTIFICATE_REQUIRED": (116, "certificate_required"),
     "TLSV1_ALERT_NO_APPLICATION_PROTOCOL": (120, "no_application_protocol"),
 }
-CASES = ["none", "valid", "wrongca", "expired", "noeku"]
+CASES = ["none", "valid", "wrongca", "expired", "noeku", "deep"]
 
 
 def describe(exc):
@@ -50,7 +50,7 @@ def describe(exc):
     return {"kind": type(exc).__name__, "detail": str(exc)}
 
 
-def probe(host, port, pki, case, version, sni="meow.com", first_read=0.5):
+def probe(host, port, pki, case, version, sni="meow.com", first_read=0.5, write_first=False):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(f"{pki}/ca.crt")
     v = ssl.TLSVersion.TLSv1_2 if version == "1.2" else ssl.TLSVersion.TLSv1_3
@@ -70,6 +70,24 @@ def probe(host, port, pki, case, version, sni="meow.com", first_read=0.5):
         out["handshake"] = describe(e)
         out["verdict_at"] = "handshake"
         out["ms"] = round((time.monotonic() - t0) * 1000)
+        s.close()
+        return out
+    if write_first:  # what a naive client does: write at once, then read
+        out["first_read"] = {"kind": "skipped", "detail": "--write-first"}
+        s.settimeout(3)
+        try:
+            s.sendall(f"GET / HTTP/1.1\r\nHost: {sni}\r\nConnection: close\r\n\r\n".encode())
+        except Exception as e:  # noqa: BLE001
+            out["write"] = describe(e)
+            out["verdict_at"] = "write"
+            return out
+        try:
+            data = s.recv(65536)
+            out["http"] = {"status_line": data.split(b"\r\n", 1)[0].decode("latin-1")} if data else {"kind": "eof"}
+            out["verdict_at"] = "read-after-write"
+        except Exception as e:  # noqa: BLE001
+            out["http"] = describe(e)
+            out["verdict_at"] = "read-after-write"
         s.close()
         return out
     # read before writing: a TLS 1.3 server's verdict on our certificate comes now
@@ -108,9 +126,9 @@ def probe(host, port, pki, case, version, sni="meow.com", first_read=0.5):
 
 
 def summary(r):
-    for k in ("handshake", "first_read", "http"):
+    for k in ("handshake", "first_read", "write", "http"):
         d = r.get(k)
-        if d and d.get("kind") not in ("ok", "nothing"):
+        if d and d.get("kind") not in ("ok", "nothing", "skipped"):
             if d.get("kind") == "alert":
                 return f"alert {d['alert']} {d['alert_name']} ({r['verdict_at']})"
             if "status_line" in d:
@@ -127,10 +145,11 @@ def main():
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--cases", default=",".join(CASES))
     ap.add_argument("--versions", default="1.2,1.3")
+    ap.add_argument("--write-first", action="store_true", help="write the request right after the handshake, then read")
     a = ap.parse_args()
     for version in a.versions.split(","):
         for case in a.cases.split(","):
-            r = probe(a.host, a.port, a.pki, case, version)
+            r = probe(a.host, a.port, a.pki, case, version, write_first=a.write_first)
             r["summary"] = summary(r)
             print(json.dumps(r) if a.json else f"TLS {version}  {case:8s} {r['summary']}")
             sys.stdout.flush()

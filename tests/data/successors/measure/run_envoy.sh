@@ -30,9 +30,11 @@ for _ in $(seq 50); do curl -s "http://127.0.0.1:$ADMIN/ready" 2>/dev/null | gre
 set +e  # the measurements below are expected to fail in many ways
 echo "== python ssl probe (require_client_certificate=$require trust_chain_verification=$trust)"
 python3 "$here/probe.py" --pki "$work/pki" --port "$PORT" ${JSON:+--json}
+echo "== python ssl probe, writing first (TLS 1.3: where does a client that writes at once see the verdict?)"
+for i in 1 2 3; do python3 "$here/probe.py" --pki "$work/pki" --port "$PORT" --versions 1.3 --cases none,wrongca,valid --write-first; done
 echo "== curl (TLS 1.2 and 1.3)"
 for v in 1.2 1.3; do
-  for c in none client wrongca expired noeku; do
+  for c in none client wrongca expired noeku deep; do
     certargs=(); [ "$c" != none ] && certargs=(--cert "$work/pki/$c.crt" --key "$work/pki/$c.key")
     printf 'curl tls%s %-8s ' "$v" "$c"
     curl -sS -o /dev/null -w '%{http_code}\n' --tlsv$v --tls-max $v --cacert "$work/pki/ca.crt" \
@@ -41,7 +43,7 @@ for v in 1.2 1.3; do
 done
 echo "== openssl s_client alerts (TLS 1.2 / 1.3)"
 for v in tls1_2 tls1_3; do
-  for c in none client wrongca expired noeku; do
+  for c in none client wrongca expired noeku deep; do
     certargs=(); [ "$c" != none ] && certargs=(-cert "$work/pki/$c.crt" -key "$work/pki/$c.key")
     printf 's_client %s %-8s ' "$v" "$c"
     printf 'GET /direct HTTP/1.1\r\nHost: meow.com\r\nConnection: close\r\n\r\n' | timeout 5 openssl s_client -$v -connect 127.0.0.1:$PORT \

@@ -20,9 +20,11 @@ for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; s
 set +e
 echo "== python ssl probe (Go crypto/tls, ClientAuth=$mode)"
 python3 "$here/probe.py" --pki "$work/pki" --port "$PORT" ${JSON:+--json}
+echo "== python ssl probe, writing first (TLS 1.3: where does a client that writes at once see the verdict?)"
+for i in 1 2 3; do python3 "$here/probe.py" --pki "$work/pki" --port "$PORT" --versions 1.3 --cases none,wrongca,valid --write-first; done
 echo "== openssl s_client alerts (TLS 1.2 / 1.3)"
 for v in tls1_2 tls1_3; do
-  for c in none client wrongca expired noeku; do
+  for c in none client wrongca expired noeku deep; do
     certargs=(); [ "$c" != none ] && certargs=(-cert "$work/pki/$c.crt" -key "$work/pki/$c.key")
     printf 's_client %s %-8s ' "$v" "$c"
     printf 'GET / HTTP/1.1\r\nHost: meow.com\r\nConnection: close\r\n\r\n' | timeout 5 openssl s_client -$v -connect 127.0.0.1:$PORT \
