@@ -13,6 +13,10 @@ mkdir -p "$work/logs"; rm -f "$work"/logs/*
 [ -f "$work/pki/ca.crt" ] || "$here/make_pki.sh" "$work/pki" >/dev/null
 tc=""
 [ "$trust" != VERIFY_TRUST_CHAIN ] && tc="              trust_chain_verification: $trust"
+# EXTRA: more validation_context fields, e.g. a SAN matcher or certificate hash (Envoy Gateway's
+# subjectAltNames / certificateHashes / spkiHashes), one YAML line with literal \n for newlines
+[ -n "${EXTRA:-}" ] && tc="$tc
+$(printf '%b' "$EXTRA" | sed 's/^/              /')"
 python3 - "$here/envoy.yaml.in" "$work/envoy.yaml" <<PY
 import sys
 t = open(sys.argv[1]).read()
