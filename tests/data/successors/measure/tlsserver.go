@@ -1,0 +1,57 @@
+// tlsserver: a standard-library crypto/tls HTTPS server that asks for client
+// certificates the way Traefik does (Traefik's pkg/tls/tlsmanager.go buildTLSConfig
+// sets tls.Config.ClientAuth and ClientCAs; no other verification hook).
+// Build with the standard library only:  GOTOOLCHAIN=local GOPROXY=off go build -o tlsserver tlsserver.go
+package main
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"runtime"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:18444", "listen address")
+	certFile := flag.String("cert", "server.crt", "server certificate")
+	keyFile := flag.String("key", "server.key", "server key")
+	caFile := flag.String("ca", "ca.crt", "client CA bundle (Traefik: clientAuth.secretNames / caFiles)")
+	mode := flag.String("clientauth", "RequireAndVerifyClientCert", "NoClientCert|RequestClientCert|RequireAnyClientCert|VerifyClientCertIfGiven|RequireAndVerifyClientCert")
+	flag.Parse()
+
+	modes := map[string]tls.ClientAuthType{
+		"NoClientCert":               tls.NoClientCert,
+		"RequestClientCert":          tls.RequestClientCert,
+		"RequireAnyClientCert":       tls.RequireAnyClientCert,
+		"VerifyClientCertIfGiven":    tls.VerifyClientCertIfGiven,
+		"RequireAndVerifyClientCert": tls.RequireAndVerifyClientCert,
+	}
+	ca, ok := modes[*mode]
+	if !ok {
+		log.Fatalf("unknown client auth type %q", *mode)
+	}
+	pem, err := os.ReadFile(*caFile)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		log.Fatal("invalid certificate(s) content")
+	}
+	cfg := &tls.Config{ClientCAs: pool, ClientAuth: ca, NextProtos: []string{"h2", "http/1.1"}}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		subj := "-"
+		if len(r.TLS.PeerCertificates) > 0 {
+			subj = r.TLS.PeerCertificates[0].Subject.String()
+		}
+		log.Printf("request %s %s %s tls=%x peer=%q", r.Method, r.Host, r.URL.Path, r.TLS.Version, subj)
+		fmt.Fprintf(w, "ok peer=%s\n", subj)
+	})
+	srv := &http.Server{Addr: *addr, Handler: h, TLSConfig: cfg, ErrorLog: log.New(os.Stderr, "", log.LstdFlags)}
+	log.Printf("%s listening on %s clientauth=%s", runtime.Version(), *addr, *mode)
+	log.Fatal(srv.ListenAndServeTLS(*certFile, *keyFile))
+}
