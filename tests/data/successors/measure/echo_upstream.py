@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Plain-HTTP echo upstream: answers 200 with the request headers it got (to see XFCC)."""
-import http.server, sys
+import http.server
+import sys
+
 
 class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):

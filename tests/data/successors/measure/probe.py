@@ -10,7 +10,12 @@ Prints one JSON object per probe (--json) or a table.
 
 Usage: probe.py --pki DIR --port N [--host 127.0.0.1] [--json] [--cases a,b] [--versions 1.2,1.3]
 """
-import argparse, json, socket, ssl, sys, time
+import argparse
+import json
+import socket
+import ssl
+import sys
+import time
 
 # OpenSSL reason names -> (alert number, RFC 8446 name)
 ALERTS = {
@@ -95,7 +100,7 @@ def probe(host, port, pki, case, version, sni="meow.com", first_read=0.5, write_
     try:
         data = s.recv(1)
         out["first_read"] = {"kind": "eof"} if data == b"" else {"kind": "data", "detail": repr(data)}
-    except socket.timeout:
+    except TimeoutError:
         out["first_read"] = {"kind": "nothing", "detail": f"no byte within {first_read}s"}
     except Exception as e:  # noqa: BLE001
         out["first_read"] = describe(e)
