@@ -21,6 +21,10 @@ from mtls_tui.certs.keys import key_matches
 from mtls_tui.model import SecretObj
 
 KEY_BLOCK_TYPES = (b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY")
+# Parses are cached by content, not by Secret: a platform's thousands of Secrets often carry
+# the same ca.crt (one client CA for every team), and each distinct one is parsed once.
+# Bounded, so re-reading a changing cluster does not keep old bytes forever.
+CONTENT_CACHE = 8192
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ def _blocks(data: bytes) -> list[tuple[bytes, bytes]]:
     return [(m.group(1), m.group(0)) for m in PEM_BLOCK.finditer(data)]
 
 
+@lru_cache(maxsize=CONTENT_CACHE)
 def ca_refusal(ca: bytes) -> str | None:
     """`ssl.CheckCACert`: every PEM block must parse as a certificate, and there must be one.
     A DER file holds no PEM block; a private key pasted beside the CA fails to parse."""
@@ -52,6 +57,7 @@ def ca_refusal(ca: bytes) -> str | None:
     return None
 
 
+@lru_cache(maxsize=CONTENT_CACHE)
 def keypair_refusal(cert: bytes, key: bytes) -> str | None:
     """`ssl.CreateSSLCert`: the first PEM block of tls.crt must be a certificate, and
     `tls.X509KeyPair` must find a private key whose public key is the certificate's."""
