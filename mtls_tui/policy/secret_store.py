@@ -9,8 +9,10 @@ decisions live here, so the policy, the lab's gateway and the findings agree.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -86,10 +88,25 @@ def keypair_refusal(cert: bytes, key: bytes) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8192)
 def stored_secret(secret: SecretObj) -> StoredSecret:
     """`getPemCertificate`, branch by branch: a keypair (with or without ca.crt), a CA alone, or neither.
-    Cached: every Ingress and every host that names the Secret asks again, as the controller's store does not."""
+    Cached while the Secret object lives: every Ingress and every host that names the Secret asks
+    again, as the controller's store does not. (A cache of a fixed size missed every time once a
+    cluster held more Secrets than it, as the hosts ask in the same order the Ingresses did.)"""
+    with _STORED_LOCK:
+        stored = _STORED.get(secret)
+    if stored is None:
+        stored = _stored_secret(secret)
+        with _STORED_LOCK:
+            _STORED[secret] = stored
+    return stored
+
+
+_STORED: WeakKeyDictionary[SecretObj, StoredSecret] = WeakKeyDictionary()
+_STORED_LOCK = threading.Lock()
+
+
+def _stored_secret(secret: SecretObj) -> StoredSecret:
     cert, key, ca, crl = (secret.get(k) for k in ("tls.crt", "tls.key", "ca.crt", "ca.crl"))
     if cert is not None and key is not None:
         problem = keypair_refusal(cert, key)
