@@ -7,6 +7,8 @@ sockets, TLS or threads in the way.
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
 from dataclasses import replace
 from typing import Any, Callable
 
@@ -105,10 +107,19 @@ class Api:
                  bookmark_interval: float) -> None:
         self.store, self.logs, self.access = store, logs, access
         self._items = _ItemCache(store)
+        self._served: Counter[str] = Counter()  # "GET /api/v1/secrets": how many, for tests and benchmarks
+        self._served_lock = threading.Lock()
         self._server_address = server_address
         self._bookmark_interval = bookmark_interval
 
+    @property
+    def served(self) -> Counter[str]:
+        with self._served_lock:
+            return Counter(self._served)
+
     def handle(self, request: Request) -> Reply | Stream:
+        with self._served_lock:
+            self._served[f"{request.method} {request.path}"] += 1
         if request.user is None:
             return _json(401, status.unauthorized())
         try:
