@@ -11,7 +11,7 @@ away before any rule looks closer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine
 from mtls_tui.model import Severity
@@ -30,8 +30,7 @@ _PROBE_AGENT = re.compile(r"mtls-tui/\S+ probe/([\w.-]+)")
 _REF_KEYS = ("secret", "secretName", "ingress")
 
 
-@dataclass(frozen=True, slots=True)
-class Highlight:
+class Highlight(NamedTuple):
     """A line worth a person's eye. `code` is a DESIGN.md finding code where the
     line is evidence for one, else a log-only tag (`secret-updated`, `probe-request`)."""
 

@@ -7,8 +7,8 @@ its text and nothing else, so that nothing a person might need is ever hidden.
 
 The classes are frozen (a record is shared by the buffer, the panes and the rules
 at once), and a follower holds ten thousand records and builds hundreds of thousands
-a second. So a record is a named tuple (a frozen dataclass sets each field through
-`object.__setattr__`, which cost more than reading the line), and its `parsed` fields
+a second. So they are named tuples (a frozen dataclass sets each field through
+`object.__setattr__`, which cost more than reading the line), and a record's `parsed` fields
 are read from the line only when first asked for: the parser makes sure of the line's
 kind, severity and time, and almost every line is then only filtered, counted and
 shown as text.
@@ -27,8 +27,7 @@ SeverityLetter = Literal["I", "W", "E", "F"]
 SEVERITY_RANK: dict[str | None, int] = {None: 0, "I": 0, "W": 1, "E": 2, "F": 3}
 
 
-@dataclass(frozen=True, slots=True)
-class KlogLine:
+class KlogLine(NamedTuple):
     """A controller line: `I1128 21:45:34.090212       7 nginx.go:271] "msg" key="value"`.
 
     klog writes no year, so `month_day` and `time` stay text; the record's timestamp
@@ -48,8 +47,7 @@ class KlogLine:
         return next((v for k, v in self.values if k == key), None)
 
 
-@dataclass(frozen=True, slots=True)
-class NginxErrorLine:
+class NginxErrorLine(NamedTuple):
     """nginx's error log: `2026/11/28 21:45:34 [info] 31#31: *5 message, client: …, host: "…"`.
 
     The client-certificate errors nginx logs at `info` are the only place the
