@@ -13,7 +13,9 @@ cost more than the requests themselves.
 
 Reads: one LIST per resource type (Ingresses in pages, IngressClasses, controller
 Deployments and Pods by label, Events on Ingresses), and one GET per distinct Secret
-that an mTLS Ingress references — never a LIST of all Secrets.
+that an mTLS Ingress references, or, past GET_LIMIT of them, the Secrets in pages:
+requests grow with pages, never with Ingresses. A thread fetches the next page of a
+LIST while the current one becomes objects.
 """
 
 from __future__ import annotations
