@@ -60,8 +60,11 @@ class Pki:
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return client_pki(tmp_path_factory.mktemp("envoy-pki"))
+
+
+def client_pki(folder: Path) -> Pki:
     """make_pki.sh's cases, issued in Python: valid (clientAuth), wrongca, expired, noeku (serverAuth only)."""
-    folder = tmp_path_factory.mktemp("envoy-pki")
     ca = issue_ca("meow CA", key=new_key("ec"))
     other = issue_ca("other CA", key=new_key("ec"))
     past = datetime.now(timezone.utc) - timedelta(days=400)
@@ -173,8 +176,12 @@ def envoy(request: pytest.FixtureRequest, pki: Pki, tmp_path_factory: pytest.Tem
 
 
 def probe(envoy: Envoy, pki: Pki, host: str, cert: str | None):
+    return probe_port(envoy.port, pki, host, cert)
+
+
+def probe_port(port: int, pki: Pki, host: str, cert: str | None):
     spec = ProbeSpec(
-        f"https://{host}:{envoy.port}/", resolve=f"{host}:{envoy.port}:127.0.0.1", cacert=pki.path("ca", "crt"),
+        f"https://{host}:{port}/", resolve=f"{host}:{port}:127.0.0.1", cacert=pki.path("ca", "crt"),
         cert=pki.path(cert, "crt") if cert else None, key=pki.path(cert, "key") if cert else None, timeout=10.0,
     )
     results = run_probe(spec)
