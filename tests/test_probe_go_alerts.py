@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import require
-from mtls_tui.lab.nginx import free_port
 from test_probe_envoy_alerts import Pki, client_pki, probe_port
+
+from mtls_tui.lab.nginx import free_port
 
 HERE = Path(__file__).parent
 SERVER_SOURCE = HERE / "data" / "successors" / "measure" / "tlsserver.go"
