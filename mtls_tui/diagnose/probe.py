@@ -105,7 +105,7 @@ def _alert_finding(result: ProbeResult, failure: ProbeFailure, other_attempt: bo
         detail += (" It came on the probe's first read after the handshake, which the probe does before it writes: "
                    "a client that writes at once may see only a closed connection.")
     evidence: tuple[str, ...] = (f"alert: {found.number if found.number >= 0 else '?'} {found.name}", f"TLS version: {version}",
-                f"when: {_WHEN[when]}", f"server said: {failure.message}")
+                f"when: {_WHEN[when]}")
     if result.first_read:
         evidence += (f"first read: {result.first_read}",)
     return _finding(
@@ -130,7 +130,7 @@ def _closed_finding(result: ProbeResult, failure: ProbeFailure, other_attempt: b
         title=f"{'without' if without else 'with'} a client certificate the server closed the connection "
               f"({version}, {_SHORT_WHEN[when]}), no alert, no answer",
         detail=detail, fix=result.openssl, result=result,
-        evidence=(f"TLS version: {version}", f"when: {_WHEN[when]}", f"server did: {failure.message}")
+        evidence=(f"TLS version: {version}", f"when: {_WHEN[when]}")
         + ((f"first read: {result.first_read}",) if result.first_read else ()),
     )
 
