@@ -105,7 +105,8 @@ def material(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @contextmanager
 def closing_server(folder: Path, version: ssl.TLSVersion, behaviour: str, tickets: int = 2):
     """Asks for a client certificate (optional, as nginx does), finishes the handshake, then
-    `close`: closes at once; `read-close`: reads the request and closes with no answer (NGF's 444)."""
+    `close`: closes at once; `read-close`: reads the request and closes with no answer (NGF's 444);
+    `speak-first`: answers before the request comes."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(folder / "server.crt", folder / "server.key")
     context.load_verify_locations(folder / "ca.crt")
@@ -128,6 +129,9 @@ def closing_server(folder: Path, version: ssl.TLSVersion, behaviour: str, ticket
             try:
                 conn = context.wrap_socket(raw, server_side=True)
                 if behaviour == "read-close":
+                    conn.recv(65536)
+                if behaviour == "speak-first":  # bytes before the request: the probe's first read must keep them
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfirst\n")
                     conn.recv(65536)
                 conn.close()
             except OSError:
@@ -177,3 +181,13 @@ def test_tls13_closed_on_the_first_read(material: Path) -> None:
     assert failure is not None and failure.kind == "closed" and failure.when == "first read", failure
     finding = next(f for f in findings if f.code == "probe-connection-closed" and f.severity is Severity.ERROR)
     assert "on the first read after the handshake" in finding.title and "TLS 1.3" in finding.title
+
+
+def test_tls13_bytes_on_the_first_read_are_kept(material: Path) -> None:
+    """What the first read gets that is not a verdict (an HTTP/2 server's SETTINGS, say) is the
+    answer's first bytes: httpx reads them as if the probe had never looked."""
+    with closing_server(material, ssl.TLSVersion.TLSv1_3, "speak-first", tickets=0) as port:
+        results, _ = _probe(material, port)
+    for result in results:
+        assert result.failure is None and result.status == 200 and result.body == "first\n", result
+        assert "kept for the answer" in (result.first_read or "")

@@ -225,13 +225,15 @@ class _Marks:
             return "the TLS handshake"
         return "the answer"
 
-    def timings(self, end: float | None) -> ProbeTimings:
+    def timings(self, end: float | None, idle: float = 0.0) -> ProbeTimings:
+        """`idle`: the probe's own wait for a TLS 1.3 verdict before it wrote (curl does not wait:
+        left out of first byte and total, so they time the server, as curl's do)."""
         first = self.times.get("receive_response_headers.complete")
         return ProbeTimings(
             connect=self._ms("connect_tcp.started", "connect_tcp.complete"),
             tls=self._ms("start_tls.started", "start_tls.complete"),
-            first_byte=round((first - self.start) * 1000, 2) if first else None,
-            total=round((end - self.start) * 1000, 2) if end else None,
+            first_byte=round((first - self.start - idle) * 1000, 2) if first else None,
+            total=round((end - self.start - idle) * 1000, 2) if end else None,
         )
 
 
@@ -293,7 +295,7 @@ async def _attempt(
     text = body.decode("utf-8", "replace")
     return ProbeResult(
         **base,
-        timings=marks.timings(end),
+        timings=marks.timings(end, first.idle),
         tls_version=ssl_object.version() if ssl_object else None,
         cipher=cipher[0] if cipher else None,
         alpn=ssl_object.selected_alpn_protocol() if ssl_object else None,
@@ -361,6 +363,7 @@ class _FirstRead:
         self.outcome: str | None = None  # what the first read saw, for the result
         self.error: BaseException | None = None  # the first read's failure: the server's verdict
         self.eof = False
+        self.idle = 0.0  # seconds the first read waited with nothing from the server
 
     def wanted(self, ssl_object: ssl.SSLObject | None) -> bool:
         """Only where a verdict on a client certificate can come: TLS 1.3, and the server asked for one."""
@@ -415,7 +418,9 @@ class _ReadFirstStream(httpcore.AsyncNetworkStream):
         try:
             data = read.result()
         except httpcore.ReadTimeout:
-            self._state.outcome = f"nothing within {wait * 1000:.0f} ms of the handshake: no verdict before the request"
+            self._state.idle = time.perf_counter() - started
+            self._state.outcome = (f"nothing within {wait * 1000:.0f} ms of the handshake: no verdict before the request "
+                                   "(that wait is left out of first byte and total)")
             return
         except (httpcore.ReadError, ssl.SSLError, OSError) as exc:
             self._state.error = exc
