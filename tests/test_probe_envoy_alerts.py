@@ -9,6 +9,15 @@ docs/successors.md section 7 ("Who gets in — measured"); Envoy's own log reaso
 same section (PEER_DID_NOT_RETURN_A_CERTIFICATE, unable_to_get_local_issuer_certificate,
 certificate_has_expired, unsupported_certificate_purpose, SAN matcher, cert_hash_and_spki).
 
+Envoy's source (envoyproxy/envoy, source/common/tls/cert_validator/default_validator.cc at
+0ce4e8aad338) says where each alert comes from: `addClientValidationContext` sets
+SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT for require_client_certificate (BoringSSL then
+sends 40 in TLS 1.2, 116 in TLS 1.3); `doVerifyCertChain` sends
+`SSL_alert_from_verify_result(X509_STORE_CTX_get_error(...))` when X509_verify_cert fails with
+purpose "ssl_client" (48 unknown issuer, 45 expired, 43 wrong purpose), `SSL_AD_CERTIFICATE_UNKNOWN`
+(46) when a SAN matcher fails, and `verifyCertificate` `SSL_AD_BAD_CERTIFICATE_HASH_VALUE` (114) when
+neither verify_certificate_hash nor verify_certificate_spki matches.
+
 TLS 1.2: the alert ends the handshake. TLS 1.3: the client's handshake is done first, the alert
 comes on the first read; the probe reads before it writes, so it sees the alert every time
 (a client that writes first loses it in about half the runs against Envoy, measured).
