@@ -44,8 +44,13 @@ class Diagnosis:
         return next((r for r in self.reports if r.host == host), self.reports[0] if self.reports else None)
 
 
-def reports(snapshot: ClusterSnapshot, client: Material | None, probes: Mapping[str, list[ProbeResult]],
-            now: datetime, host: str | None = None) -> list[HostReport]:
+def reports(
+    snapshot: ClusterSnapshot,
+    client: Material | None,
+    probes: Mapping[str, list[ProbeResult]],
+    now: datetime,
+    host: str | None = None,
+) -> list[HostReport]:
     """Every TLS host's report (or `host`'s only), with whatever probes have come back."""
     policies = [p for p in host_policies(snapshot) if host is None or p.host == host]
     if host is not None and not policies:
@@ -54,7 +59,9 @@ def reports(snapshot: ClusterSnapshot, client: Material | None, probes: Mapping[
     return [host_report(p, snapshot, now, client=client, probe=probes.get(p.host)) for p in policies]
 
 
-def probe_plan(session: Session, policies: list[HostPolicy], timeout: float = PROBE_TIMEOUT) -> Iterator[tuple[str, ProbeSpec]]:
+def probe_plan(
+    session: Session, policies: list[HostPolicy], timeout: float = PROBE_TIMEOUT
+) -> Iterator[tuple[str, ProbeSpec]]:
     """The probe of each host that has an address (or `session.connect`), in report order."""
     for policy in policies:
         spec = session.probe_spec(policy, timeout=timeout)
@@ -62,8 +69,14 @@ def probe_plan(session: Session, policies: list[HostPolicy], timeout: float = PR
             yield policy.host, spec
 
 
-def check(session: Session, snapshot: ClusterSnapshot, client: Material | None, prober: Prober | None,
-          host: str | None = None, timeout: float = PROBE_TIMEOUT) -> Diagnosis:
+def check(
+    session: Session,
+    snapshot: ClusterSnapshot,
+    client: Material | None,
+    prober: Prober | None,
+    host: str | None = None,
+    timeout: float = PROBE_TIMEOUT,
+) -> Diagnosis:
     """All steps at once, probing host after host (`prober` None: no request is sent)."""
     diagnosis = Diagnosis(snapshot, client, session.now(), host)  # an unknown host fails before any probe
     if prober is not None:

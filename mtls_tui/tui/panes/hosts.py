@@ -25,10 +25,16 @@ class HostList(OptionList):
         for report in reports:
             mark = HOST_STATE[report.state]
             warnings = sum(f.severity is Severity.WARNING for f in report.findings)
-            mtls = (" (not served)" if not report.policy.served else
-                    "" if report.policy.policy or report.policy.asks_mtls else " (TLS only)")
-            label = Text.assemble((f"{mark.symbol} ", mark.style), (report.host, "bold"), f"{mtls}\n  ",
-                                  (report.state, mark.style))
+            mtls = (
+                " (not served)"
+                if not report.policy.served
+                else ""
+                if report.policy.policy or report.policy.asks_mtls
+                else " (TLS only)"
+            )
+            label = Text.assemble(
+                (f"{mark.symbol} ", mark.style), (report.host, "bold"), f"{mtls}\n  ", (report.state, mark.style)
+            )
             if warnings:
                 warning = SEVERITY[Severity.WARNING]
                 label.append(f"\n  {warning.symbol} {warnings} warning{'s' * (warnings != 1)}", warning.style)
