@@ -29,13 +29,13 @@ def row_lines(row: HostRow) -> list[Text]:
     """The row's lines: the mark and host, its state, its warnings when it has some."""
     if row.state is None:
         return [Text.assemble((f"{PENDING.symbol} ", PENDING.style), (row.label, "bold"), row.served),
-                Text("  judging…", style=PENDING.style)]
+                Text.assemble(("  judging…", PENDING.style))]
     mark = HOST_STATE[row.state]
     lines = [Text.assemble((f"{mark.symbol} ", mark.style), (row.label, "bold"), row.served),
              Text.assemble("  ", (row.state, mark.style))]
     if row.warnings:
         warning = SEVERITY[Severity.WARNING]
-        lines.append(Text(f"  {warning.symbol} {row.warnings} warning{'s' * (row.warnings != 1)}", style=warning.style))
+        lines.append(Text.assemble(("  ", ""), (f"{warning.symbol} {row.warnings} warning{'s' * (row.warnings != 1)}", warning.style)))
     return lines
 
 
