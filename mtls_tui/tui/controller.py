@@ -194,8 +194,15 @@ class Controller:
         if diagnosis.policy(self.selected) is None:
             self.selected = diagnosis.policies[0].host if diagnosis.policies else None
         self._wanted = None
+        # The host list is painted first: what follows competes with it for the interpreter.
+        self.app.call_after_refresh(self._after_listed, diagnosis, self.reading)
+
+    @while_running
+    def _after_listed(self, diagnosis: Diagnosis, reading: int) -> None:
+        if reading != self.reading:
+            return
         if not diagnosis.complete:
-            self.app.run_worker(functools.partial(self._judge, diagnosis, self.reading), thread=True,
+            self.app.run_worker(functools.partial(self._judge, diagnosis, reading), thread=True,
                                 exclusive=True, group="judge")
         self._probe_all()
         if not self.streams:
