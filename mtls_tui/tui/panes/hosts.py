@@ -48,8 +48,8 @@ class HostList(ScrollView, can_focus=True):
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"host-list--row", "host-list--highlighted"}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False),
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
         Binding("home", "move(-1000000000)", "First", show=False),
@@ -152,9 +152,11 @@ class HostList(ScrollView, can_focus=True):
         return strip.apply_meta({"host-row": at})
 
     def _set_title(self) -> None:
+        """`N hosts` (`M of N` filtered) on the top border, `K judging…` on the bottom one while reports come."""
         waiting = sum(row.state is None for row in self.rows)
-        title = f"{len(self.shown)} of {len(self.rows)} hosts /{self.query}" if self.query else f"{len(self.rows)} hosts"
-        self.border_title = title + (f" · {waiting} judging" if waiting else "") if len(self.rows) > 1 or self.query else ""
+        self.border_title = f"{len(self.shown)} of {len(self.rows)}" if self.query else (
+            f"{len(self.rows)} hosts" if len(self.rows) > 1 else "")
+        self.border_subtitle = f"{waiting} judging…" if waiting else ""
 
     def _refilter(self, keep: str | None, *, announce: bool) -> None:
         before = self.highlighted_host
