@@ -10,12 +10,15 @@ only: workers post what they found, and the app calls back into `record_*`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import queue
 import secrets
+import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -43,6 +46,32 @@ LAB_RELOAD_DELAY = 1.0  # on the lab a kubectl edit also restarts the gateway: l
 OWN_CHANGES_QUIET = 1.5  # a lab switch reloads by itself: its own watch events are not news
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+_building = 0  # workers inside `collector_paused`
+_building_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's full collections stop every thread for as long as they take to walk the heap:
+    up to 150 ms each, six or seven of them while 5,000 Ingresses are read and judged
+    (bench_screen.py), so the keyboard stalled. They are paused while a reading is built, and
+    what was built is then frozen (`gc.freeze`): later collections skip it. Each new reading
+    unfreezes first, so what an older one left in reference cycles is still collected."""
+    global _building
+    with _building_lock:
+        if _building == 0:
+            gc.unfreeze()
+            gc.disable()
+        _building += 1
+    try:
+        yield
+    finally:
+        with _building_lock:
+            _building -= 1
+            if _building == 0:
+                gc.enable()
+                gc.freeze()
 
 
 def while_running(handler: Handler) -> Handler:
@@ -227,9 +256,6 @@ class Controller:
     # --- workers ----------------------------------------------------------------------
 
     def _load(self) -> None:
-        from mtls_tui.sources.files import passphrase, read_client
-        from mtls_tui.sources.snapshot import source_for
-
         worker = get_current_worker()
         described = self.session.describe()
 
@@ -237,19 +263,28 @@ class Controller:
             self.app.post_message(messages.Loading(f"Reading {described}: {step}…"))
 
         try:
-            snapshot = source_for(self.session).load(progress)
-            # Never prompts for a pass phrase: the screen owns the terminal (--pass or MTLS_TUI_PASS).
-            client = read_client(self.session.cert, self.session.key, passphrase(self.session.passphrase),
-                                 prompt=False, key_hint="in the Probe tab's --key field")
-            diagnosis = Diagnosis(snapshot, client, self.session.now(), probes=dict(self.probes), lazy=True)
+            with collector_paused():
+                diagnosis = self._read(progress)
         except MtlsTuiError as exc:
             self.app.post_message(messages.LoadFailed(str(exc)))
             return
-        if snapshot.unreadable:  # manifest documents that could not be read: the others are shown
-            more = len(snapshot.unreadable) - 1
-            self.app.post_message(messages.Notice(snapshot.unreadable[0].title + (f" (and {more} more)" if more else ""), "error", 15))
+        unreadable = diagnosis.snapshot.unreadable
+        if unreadable:  # manifest documents that could not be read: the others are shown
+            more = len(unreadable) - 1
+            self.app.post_message(messages.Notice(unreadable[0].title + (f" (and {more} more)" if more else ""), "error", 15))
         if not worker.is_cancelled:
             self.app.call_from_thread(self._loaded, diagnosis)
+
+    def _read(self, progress: Callable[[str], None]) -> Diagnosis:
+        """The source and the client certificate read, the host policies decided (no report yet)."""
+        from mtls_tui.sources.files import passphrase, read_client
+        from mtls_tui.sources.snapshot import source_for
+
+        snapshot = source_for(self.session).load(progress)
+        # Never prompts for a pass phrase: the screen owns the terminal (--pass or MTLS_TUI_PASS).
+        client = read_client(self.session.cert, self.session.key, passphrase(self.session.passphrase),
+                             prompt=False, key_hint="in the Probe tab's --key field")
+        return Diagnosis(snapshot, client, self.session.now(), probes=dict(self.probes), lazy=True)
 
     @while_running
     def _loaded(self, diagnosis: Diagnosis) -> None:
@@ -272,20 +307,21 @@ class Controller:
                 self.app.post_message(messages.Judged(reading, batch, len(waiting)))
             batch, since = [], time.monotonic()
 
-        while waiting:
-            if worker.is_cancelled:
-                return
-            wanted, self._wanted = self._wanted, None
-            policy = diagnosis.policy(wanted) if wanted is not None else None
-            if policy is None:
-                policy = waiting.popleft()
-            if policy.host in done or policy.host in diagnosis.judged:
-                continue
-            done.add(policy.host)
-            batch += diagnosis.judge([policy])
-            if wanted is not None or len(batch) >= JUDGE_BATCH_MAX or time.monotonic() - since >= JUDGE_BATCH_SECONDS:
-                hand_over()
-        hand_over()
+        with collector_paused():
+            while waiting:
+                if worker.is_cancelled:
+                    return
+                wanted, self._wanted = self._wanted, None
+                policy = diagnosis.policy(wanted) if wanted is not None else None
+                if policy is None:
+                    policy = waiting.popleft()
+                if policy.host in done or policy.host in diagnosis.judged:
+                    continue
+                done.add(policy.host)
+                batch += diagnosis.judge([policy])
+                if wanted is not None or len(batch) >= JUDGE_BATCH_MAX or time.monotonic() - since >= JUDGE_BATCH_SECONDS:
+                    hand_over()
+            hand_over()
 
     def _probe_all(self) -> None:
         assert self.diagnosis is not None
