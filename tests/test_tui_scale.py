@@ -120,3 +120,20 @@ async def test_reports_arrive_progressively_in_batches(tmp_path: Path, pki: Seed
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: len(app.controller.reports) == 400)
         assert len(seen) >= 8 and seen[-1] == 0 and any(left > 0 for left in seen)
+
+
+def test_a_long_host_name_wraps_and_the_row_height_counts_it() -> None:
+    from mtls_tui.diagnose.views import HostRow
+    from mtls_tui.tui.panes.hosts import _height
+
+    for label in ("meow.com", "payments-api.prod.eu-west-1.corp.example.com", "a" * 14, "a" * 15, "a" * 30):
+        for served in ("", " (TLS only)"):
+            for width in (16, 30, 0):
+                for state, warnings in ((None, 0), ("broken", 2)):
+                    row = HostRow(label, label, served, state, warnings)
+                    lines = row_lines(row, width)
+                    assert len(lines) == _height(row, width)
+                    assert width == 0 or all(len(line) <= width for line in lines)
+    lines = row_lines(HostRow("h", "payments-api.prod.eu-west-1.corp.example.com", " (TLS only)", "works", 1), 16)
+    assert [line.plain for line in lines] == ["✔ payments-api.p", "  rod.eu-west-1.", "  corp.example.c", "  om (TLS only)",
+                                              "  works", "  ▲ 1 warning"]

@@ -24,23 +24,38 @@ from mtls_tui.diagnose.views import HostRow
 from mtls_tui.model import Severity
 from mtls_tui.tui.marks import HOST_STATE, PENDING, SEVERITY
 
+INDENT = 2  # a long host name continues under its first letter
 
-def row_lines(row: HostRow) -> list[Text]:
-    """The row's lines: the mark and host, its state, its warnings when it has some."""
+
+def row_lines(row: HostRow, width: int = 0) -> list[Text]:
+    """The row's lines: the mark and host (cut into `width`-cell lines when given, as a long
+    name wraps), its state, its warnings when it has some."""
     if row.state is None:
-        return [Text.assemble((f"{PENDING.symbol} ", PENDING.style), (row.label, "bold"), row.served),
-                Text.assemble(("  judging…", PENDING.style))]
-    mark = HOST_STATE[row.state]
-    lines = [Text.assemble((f"{mark.symbol} ", mark.style), (row.label, "bold"), row.served),
-             Text.assemble("  ", (row.state, mark.style))]
-    if row.warnings:
+        mark, state = PENDING, Text.assemble(("  judging…", PENDING.style))
+    else:
+        mark = HOST_STATE[row.state]
+        state = Text.assemble("  ", (row.state, mark.style))
+    lines = _wrapped(Text.assemble((f"{mark.symbol} ", mark.style), (row.label, "bold"), row.served), width)
+    lines.append(state)
+    if row.state is not None and row.warnings:
         warning = SEVERITY[Severity.WARNING]
         lines.append(Text.assemble(("  ", ""), (f"{warning.symbol} {row.warnings} warning{'s' * (row.warnings != 1)}", warning.style)))
     return lines
 
 
-def _height(row: HostRow) -> int:
-    return 3 if row.state is not None and row.warnings else 2
+def _wrapped(first: Text, width: int) -> list[Text]:
+    if width <= INDENT or len(first) <= width:
+        return [first]
+    cuts = list(range(width, len(first), width - INDENT))
+    parts = list(first.divide(cuts))
+    return [parts[0], *(Text(" " * INDENT) + part for part in parts[1:])]
+
+
+def _height(row: HostRow, width: int = 0) -> int:
+    """`len(row_lines(row, width))`, counted without building them."""
+    long = 2 + len(row.label) + len(row.served)
+    wrapped = -(-(long - width) // (width - INDENT)) if width > INDENT and long > width else 0
+    return 2 + wrapped + (row.state is not None and row.warnings > 0)
 
 
 class HostList(ScrollView, can_focus=True):
@@ -95,6 +110,7 @@ class HostList(ScrollView, can_focus=True):
         self.shown: list[int] = []  # positions in rows that pass the filter, in order
         self._tops: list[int] = []  # first line of each shown row
         self._lines = 0
+        self._laid = 0  # the width the rows' heights were counted at
         self.cursor = 0  # position in shown
 
     # --- what the app calls ---------------------------------------------------------------
@@ -121,7 +137,7 @@ class HostList(ScrollView, can_focus=True):
             position = self._index.get(row.host)
             if position is None:
                 continue
-            grew |= _height(row) != _height(self.rows[position])
+            grew |= _height(row, self._width) != _height(self.rows[position], self._width)
             self.rows[position] = row
         if grew or self.query:  # heights moved, or the state words the filter matches changed
             self._refilter(self.highlighted_host, announce=True)
@@ -142,11 +158,11 @@ class HostList(ScrollView, can_focus=True):
         if line >= self._lines or not self.shown:
             return Strip.blank(width, base)
         at = bisect_right(self._tops, line) - 1
-        lines = row_lines(self.rows[self.shown[at]])
+        lines = row_lines(self.rows[self.shown[at]], self._width)
         offset = line - self._tops[at]
         style = self.get_component_rich_style("host-list--highlighted") if at == self.cursor else base
         text = lines[offset] if offset < len(lines) else Text("")
-        text.truncate(width, overflow="ellipsis")
+        text.truncate(width, overflow="ellipsis")  # a wide character may still overflow
         segments = list(text.render(self.app.console))
         strip = Strip(segments).apply_style(style).extend_cell_length(width, style).crop(0, width)
         return strip.apply_meta({"host-row": at})
@@ -166,10 +182,10 @@ class HostList(ScrollView, can_focus=True):
                           if query in row.host.lower() or (row.state is not None and query in row.state)]
         else:
             self.shown = list(range(len(self.rows)))
-        self._tops, top = [], 0
+        self._tops, top, self._laid = [], 0, self._width
         for i in self.shown:
             self._tops.append(top)
-            top += _height(self.rows[i])
+            top += _height(self.rows[i], self._width)
         self._lines = top
         position = self._index.get(keep) if keep is not None else None
         try:
@@ -185,7 +201,7 @@ class HostList(ScrollView, can_focus=True):
         self.cursor = max(0, min(cursor, len(self.shown) - 1)) if self.shown else 0
         if self.shown:
             top = self._tops[self.cursor]
-            height = _height(self.rows[self.shown[self.cursor]])
+            height = _height(self.rows[self.shown[self.cursor]], self._width)
             self.scroll_to_region(Region(0, top, 1, height), animate=False, immediate=True)
         self.refresh()
         host = self.highlighted_host
@@ -216,4 +232,12 @@ class HostList(ScrollView, can_focus=True):
             self.action_enter()
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self._lines)
+        """Rows are as high as their host name needs at this width."""
+        if self._laid != self._width:
+            self._refilter(self.highlighted_host, announce=False)
+        else:
+            self.virtual_size = Size(self._width, self._lines)
+
+    @property
+    def _width(self) -> int:
+        return self.scrollable_content_region.width
