@@ -77,6 +77,7 @@ class HostList(ScrollView, can_focus=True):
         overflow-x: hidden;
         padding: 0 1;
         background: $surface;
+        scrollbar-size-vertical: 1;
         & > .host-list--highlighted {
             color: $foreground;
             background: $block-cursor-blurred-background;
@@ -158,7 +159,9 @@ class HostList(ScrollView, can_focus=True):
         if line >= self._lines or not self.shown:
             return Strip.blank(width, base)
         at = bisect_right(self._tops, line) - 1
-        lines = row_lines(self.rows[self.shown[at]], self._width)
+        if self._laid != width:  # the scrollbar came or went: heights are counted again after this frame
+            self.call_later(self._relayout)
+        lines = row_lines(self.rows[self.shown[at]], self._laid)
         offset = line - self._tops[at]
         style = self.get_component_rich_style("host-list--highlighted") if at == self.cursor else base
         text = lines[offset] if offset < len(lines) else Text("")
@@ -233,6 +236,9 @@ class HostList(ScrollView, can_focus=True):
 
     def on_resize(self) -> None:
         """Rows are as high as their host name needs at this width."""
+        self._relayout()
+
+    def _relayout(self) -> None:
         if self._laid != self._width:
             self._refilter(self.highlighted_host, announce=False)
         else:
