@@ -120,6 +120,11 @@ async def test_reports_arrive_progressively_in_batches(tmp_path: Path, pki: Seed
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: len(app.controller.reports) == 400)
         assert len(seen) >= 8 and seen[-1] == 0 and any(left > 0 for left in seen)
+        hosts = app.query_one(HostList)
+        await pilot.click("#hosts", offset=(4, 1 + len(row_lines(hosts.rows[0]))))  # under the border and the first row
+        await pilot.pause(0.1)
+        assert hosts.highlighted_host == hosts.rows[1].host == app.controller.selected
+        assert app.focused is app.query_one("#findings")  # a click is enter: the Verdict tab's findings
 
 
 def test_a_long_host_name_wraps_and_the_row_height_counts_it() -> None:
