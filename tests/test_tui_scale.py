@@ -95,6 +95,8 @@ async def test_the_list_comes_before_the_reports_and_the_selected_host_first(tmp
         await pilot.press("end")  # a host far down, not judged yet
         assert app.controller.selected == last
         assert f"Judging {last}" in str(app.query_one("#verdict-line").render())
+        await pilot.press("c")  # no fix of another host meanwhile: it says the host is being judged
+        assert any(f"Judging {last}" in n.message for n in app._notifications)
         opened.set()
         await wait_for(pilot, lambda: len(app.controller.reports) == 200)
         assert last in judged[:2]  # judged next (the worker had begun with the first host)

@@ -190,9 +190,16 @@ class MtlsApp(App[None]):
         if message.widget is field and not field.value:
             field.add_class("-hidden")
 
+    def _still_judging(self) -> bool:
+        """The selected host's report is being computed (next in line): say so rather than act on another's."""
+        judging = self.controller.judging()
+        if judging is not None:
+            self.notify(f"Judging {judging}: its verdict comes in a moment.", timeout=2)
+        return judging is not None
+
     def on_probe_pane_run(self, message: ProbePane.Run) -> None:
         report = self.controller.report()
-        if report is None:
+        if self._still_judging() or report is None:
             return
         values = message.values
         spec = self.controller.session.probe_spec(
@@ -273,6 +280,8 @@ class MtlsApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_copy_fix(self) -> None:
+        if self._still_judging():
+            return
         report = self.controller.report()
         fix = next((f.fix for f in (report.findings if report else ()) if f.is_command), None)
         if fix is None:
@@ -285,7 +294,7 @@ class MtlsApp(App[None]):
         from mtls_tui.report.files import write_exports
 
         report = self.controller.report()
-        if report is None:
+        if self._still_judging() or report is None:
             return
         try:
             written = write_exports(report, self.controller.session.describe(), Path.cwd())
