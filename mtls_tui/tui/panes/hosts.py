@@ -138,7 +138,7 @@ class HostList(ScrollView, can_focus=True):
             position = self._index.get(row.host)
             if position is None:
                 continue
-            grew |= _height(row, self._width) != _height(self.rows[position], self._width)
+            grew |= _height(row, self._laid) != _height(self.rows[position], self._laid)
             self.rows[position] = row
         if grew or self.query:  # heights moved, or the state words the filter matches changed
             self._refilter(self.highlighted_host, announce=True)
@@ -204,7 +204,7 @@ class HostList(ScrollView, can_focus=True):
         self.cursor = max(0, min(cursor, len(self.shown) - 1)) if self.shown else 0
         if self.shown:
             top = self._tops[self.cursor]
-            height = _height(self.rows[self.shown[self.cursor]], self._width)
+            height = _height(self.rows[self.shown[self.cursor]], self._laid)
             self.scroll_to_region(Region(0, top, 1, height), animate=False, immediate=True)
         self.refresh()
         host = self.highlighted_host
