@@ -64,6 +64,8 @@ async def test_the_host_filter_on_5000_hosts(tmp_path: Path, pki: SeedPki) -> No
         await wait_for(pilot, lambda: len(app.controller.reports) == 5000)
         await pilot.press("slash", *"works")  # the state words filter too
         await wait_for(pilot, lambda: hosts.option_count == 2500)  # the TLS-only half works; the mTLS half's server certificate is meow.com's
+        await pilot.press("escape", "slash", *"team")  # and the Ingresses' namespace
+        await wait_for(pilot, lambda: hosts.option_count == 5000)
 
 
 @pytest.fixture()

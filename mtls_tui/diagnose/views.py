@@ -291,12 +291,14 @@ class HostRow:
     served: str  # "" (mTLS asked), " (TLS only)" or " (not served)"
     state: HostState | None = None
     warnings: int = 0
+    namespaces: str = ""  # of its Ingresses, space-separated: the filter matches them too
 
 
 def host_row(policy: HostPolicy, report: HostReport | None) -> HostRow:
     served = (" (not served)" if not policy.served else
               "" if policy.policy or policy.asks_mtls else " (TLS only)")
+    namespaces = " ".join(sorted({i.namespace for i in policy.ingresses}))
     if report is None:
-        return HostRow(policy.host, one_line(policy.host), served)
+        return HostRow(policy.host, one_line(policy.host), served, namespaces=namespaces)
     warnings = sum(f.severity is Severity.WARNING for f in report.findings)
-    return HostRow(policy.host, one_line(policy.host), served, report.state, warnings)
+    return HostRow(policy.host, one_line(policy.host), served, report.state, warnings, namespaces)

@@ -59,7 +59,7 @@ class MtlsApp(App[None]):
         yield Header()
         with Horizontal(id="main"):
             with Vertical(id="host-column"):
-                yield Input(placeholder="filter hosts: name or state", id="hosts-filter", classes="-hidden")
+                yield Input(placeholder="filter hosts: name, namespace, state", id="hosts-filter", classes="-hidden")
                 yield HostList(id="hosts")
             with TabbedContent(id="tabs", initial="tab-verdict"):
                 with TabPane("Verdict", id="tab-verdict"):

@@ -34,7 +34,7 @@ On a big cluster the list comes first, each host marked … until its report is 
 | 1–5 | Verdict, Certificates, Ingress & Secret, Probe, Logs |
 | p | probe what the Probe tab's form says, without and with the client certificate |
 | r | read the cluster again |
-| / | filter the hosts as you type (a name or a state: broken, works…); enter keeps it, esc clears it; on the Logs tab: the logs |
+| / | filter the hosts as you type (a name, namespace or state: broken, works…); enter keeps it, esc clears it; on the Logs tab: the logs |
 | c | copy the fix of the finding chosen on the Verdict tab (from elsewhere: the first fix) |
 | e | export the diagnosis (Markdown and JSON) |
 | ctrl+p | command palette |

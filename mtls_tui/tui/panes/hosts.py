@@ -2,7 +2,7 @@
 
 Thousands of hosts: only the rows on screen are drawn (Textual's line API), a row's state
 is replaced in place as its report arrives, and the filter (`/`) keeps the rows whose host
-or state contains what is typed. Rows are view models (`diagnose.views.HostRow`).
+, its Ingresses' namespace or its state contains what is typed. Rows are view models (`diagnose.views.HostRow`).
 """
 
 from __future__ import annotations
@@ -182,7 +182,8 @@ class HostList(ScrollView, can_focus=True):
         query = self.query
         if query:
             self.shown = [i for i, row in enumerate(self.rows)
-                          if query in row.host.lower() or (row.state is not None and query in row.state)]
+                          if query in row.host.lower() or query in row.namespaces
+                          or (row.state is not None and query in row.state)]
         else:
             self.shown = list(range(len(self.rows)))
         self._tops, top, self._laid = [], 0, self._width
