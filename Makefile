@@ -32,7 +32,7 @@ bench: $(BIN)/mtls-tui
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 screenshots: $(BIN)/mtls-tui
-	$(BIN)/python scripts/screenshots.py screenshots
+	$(BIN)/python scripts/screenshots.py screenshots $(DEMO)
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .hypothesis

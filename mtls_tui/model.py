@@ -230,15 +230,21 @@ ProbeFailureKind = Literal[
     "dns", "refused", "timeout", "unreachable", "tls-alert", "tls-error", "closed", "not-tls",
     "server-cert-untrusted", "server-cert-hostname-mismatch",
 ]
+# When the server's verdict came: in the handshake; on the first read after it, before the probe
+# wrote (TLS 1.3 sends the verdict on the client certificate there); or after the request was sent.
+ProbeFailureWhen = Literal["handshake", "first read", "after the request"]
 
 
 @dataclass(frozen=True)
 class ProbeFailure:
-    """Why no HTTP answer came; `alert` names the TLS alert for `tls-alert`."""
+    """Why no HTTP answer came; `alert` names the TLS alert for `tls-alert` (RFC 8446's name),
+    `alert_number` its number; `when` says when it came."""
 
     kind: ProbeFailureKind
     message: str
     alert: str | None = None
+    alert_number: int | None = None
+    when: ProbeFailureWhen | None = None
 
 
 @dataclass(frozen=True)
@@ -271,6 +277,7 @@ class ProbeResult:
     server_verify_kind: ProbeFailureKind | None = None  # server-cert-untrusted or server-cert-hostname-mismatch
     cert_requested: bool | None = None  # the server sent a CertificateRequest; None: not seen (no handshake)
     acceptable_cas: tuple[str, ...] = ()  # the CA names in it (RFC 2253), as nginx takes them from ssl_client_certificate
+    first_read: str | None = None  # TLS 1.3: what the read before the request saw (the server's verdict comes there)
     curl: str = ""
     openssl: str = ""
 

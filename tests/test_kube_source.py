@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,35 @@ def test_an_empty_namespace_says_which(cluster, capsys) -> None:
     code = main(["check", "--kubeconfig", kubeconfig, "--no-probe", "-n", "typo"])
     out = capsys.readouterr().out
     assert code == 0 and "namespace typo" in out and "misspelt" in out
+
+
+def test_api_server_requests_grow_with_pages_only(pki: SeedPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted by the API server itself: a snapshot costs a fixed set of requests plus one per
+    page of Ingresses and one per page of Secrets, however many objects the pages hold."""
+    from mtls_tui.lab.pki import secret_manifest
+    from mtls_tui.sources import kube
+
+    monkeypatch.setattr(kube, "PAGE", 10)
+    served, pages = {}, {}
+    for mtls in (25, 75):  # more than GET_LIMIT referenced Secrets: they are listed, not read one by one
+        objects = seed_objects(pki)
+        for i in range(mtls):
+            objects.append(secret_manifest(pki, name=f"certs-{i}"))
+            objects.append(meow_ingress({"nginx.ingress.kubernetes.io/auth-tls-secret": f"default/certs-{i}"},
+                                        name=f"ing-{i}", host=f"h{i}.example"))
+        with LabCluster(objects) as lab:
+            before = lab.requests
+            source = KubeSource(kubeconfig=str(lab.write_kubeconfig(tmp_path / f"kubeconfig-{mtls}")))
+            try:
+                snapshot = source.snapshot()
+            finally:
+                source.close()
+            served[mtls] = lab.requests - before
+            pages[mtls] = {"GET /apis/networking.k8s.io/v1/ingresses": -(-len(lab.objects("Ingress")) // 10),
+                           "GET /api/v1/secrets": -(-len(lab.objects("Secret")) // 10)}
+        assert len(snapshot.secrets) == mtls + 1
+        for path, count in pages[mtls].items():
+            assert served[mtls][path] == count, (path, served[mtls])
+    assert pages[75] != pages[25]
+    fixed = {size: served[size] - Counter(pages[size]) for size in served}
+    assert fixed[25] == fixed[75] and sum(fixed[25].values()) == 4, fixed  # IngressClasses, Deployments, Pods, Events

@@ -109,7 +109,11 @@ async def browser_then_ctrl_c(port: int, server: subprocess.Popen, pki: Path) ->
             lab = AttachedLab(Path(session_file))
             await asyncio.to_thread(lab.switch, "wrong-ca")
             assert lab.scenario == "wrong-ca" and lab.session().label.startswith("lab · scenario wrong-ca")
-            assert lab.session().key == str(pki / "lab-client.key")
+            assert lab.session().key == str(pki.resolve() / "lab-client.key")
+            # the walkthrough of a browser session: the lab's state comes over the control socket
+            steps = await asyncio.to_thread(lab.walkthrough, [])
+            assert [s.title for s in steps][:2] == ["Create the certificates", "Create the Secret"]
+            assert steps[1].state == "done" and "KUBECONFIG=" in lab.walkthrough_hint
             await asyncio.wait_for(terminal_output(ws, "scenario wrong-ca"), SESSION_TIMEOUT)
             server.send_signal(signal.SIGINT)
             await asyncio.wait_for(drain(ws), STOP_TIMEOUT)  # the server closes the tab's session

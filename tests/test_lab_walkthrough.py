@@ -24,6 +24,7 @@ from mtls_tui.commands.check import check_session
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.lab.environment import Lab
 from mtls_tui.model import ClusterSnapshot
+from mtls_tui.shell import arg
 from tests.conftest import require
 
 Seen = tuple[ClusterSnapshot, list[HostReport]]
@@ -89,7 +90,7 @@ def test_every_step_runs_as_printed_in_order(tmp_path: Path, nginx_binary: str, 
         ]
         assert states(lab, seen) == ["done", "failed", "pending", "pending", "pending", "pending", "pending"]
         hint = lab.walkthrough_hint
-        assert f"export KUBECONFIG={lab.kubeconfig}" in hint and str(folder) in hint
+        assert f"export KUBECONFIG={arg(str(lab.kubeconfig))}" in hint and str(folder) in hint
         mtls_tui = steps[6].command.splitlines()[-1].split(" check ")[0]
         assert f"mtls-tui there: {mtls_tui}" in hint  # the one step 7 runs, in a shell without the venv on PATH
         lab_ca_key = (folder / "ca.key").read_bytes()

@@ -319,6 +319,43 @@ def test_parse_line_never_raises_on_near_misses(head: str, tail: str, with_times
     classify(record)
 
 
+SHAPE_HEADS = st.sampled_from([
+    "I1128 21:45:34.090212       7 x.go:1] ", "W0101 00:00:00.1 1 [s] ", "2026/11/28 21:45:34 [info] 1#1: *3 ",
+    "10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] ", 'a b c [d] "e" 200 ', 'h - [a] - u [t] "r" 404 - "x" "y" 1 0.1 [u] ',
+    '"GET / HTTP/1.1" 503 ', KUBELET, "2026-13-99T99:99:99Z ", " ", "\t", "\\", '"', "]", "-", "\r\n", "\n",
+])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(SHAPE_HEADS, max_size=5).map("".join),
+       st.text(alphabet=st.sampled_from(list('ab "\\=[]-,:/ 0123\n\r\t.#*'))) | st.text(), st.booleans())
+def test_what_the_parser_settles_first_agrees_with_the_whole_line(head: str, tail: str, with_timestamp: bool) -> None:
+    """parse_line settles a line's kind, severity and time from as much of it as they need, and
+    reads its fields only when asked: both readings must agree, as the whole-line formats say."""
+    from mtls_tui.logs import parse
+
+    record = parse_line(head + tail, "pod", "c", with_timestamp=with_timestamp)
+    text = record.raw[record.text_start:].rstrip("\r\n")
+    whole = {"klog": parse._KLOG.fullmatch(text), "nginx-error": parse._NGINX_ERROR.fullmatch(text),
+             "access": parse._ACCESS_V1.match(text) or parse._ACCESS_V0.match(text) or parse._ACCESS_COMBINED.match(text)}
+    parsed = record.parsed
+    assert parsed is record.parsed  # read once
+    if record.kind == "other":
+        assert parsed is None and not any(whole.values())
+        return
+    assert whole[record.kind] is not None
+    assert record == LogRecord("pod", "c", record.timestamp, record.raw, record.kind, record.severity, parsed, record.text_start)
+    own_time = record.text_start == 0  # no kubelet prefix taken: the time is the line's own
+    if isinstance(parsed, AccessLine):
+        assert record.kind == "access" and record.severity == ("E" if parsed.status >= 500 else "W" if parsed.status >= 400 else "I")
+        assert not own_time or record.timestamp == parse._access_time(parsed.time_local)
+    elif isinstance(parsed, KlogLine):
+        assert (record.kind, record.severity) == ("klog", parsed.severity)
+    else:
+        assert isinstance(parsed, NginxErrorLine) and record.kind == "nginx-error"
+        assert not own_time or record.timestamp == parse._nginx_error_time(parsed.time)
+
+
 ACCESS_HEAD = '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" 400 237 "-" "c" 39 0.000 [a] [] '
 
 

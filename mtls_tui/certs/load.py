@@ -16,6 +16,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -344,7 +345,12 @@ def fully_read(cert: x509.Certificate, where: str) -> x509.Certificate:
 
 
 def read_certificate(load: Callable[[bytes], x509.Certificate], data: bytes, where: str, what: str = "CERTIFICATE") -> x509.Certificate:
-    """Load a certificate (PEM or DER, by `load`) and decode every part of it now."""
+    """Load a certificate (PEM or DER, by `load`) and decode every part of it now. The same
+    bytes give the same (immutable) certificate: a CA that thousands of Secrets hold is
+    read once, and its facts, cached by certificate, are worked out once."""
+    cert = _read_whole(load, data)
+    if cert is not None:
+        return cert
     try:
         cert = load(data)
     except x509.InvalidVersion as exc:
@@ -352,6 +358,17 @@ def read_certificate(load: Callable[[bytes], x509.Certificate], data: bytes, whe
     except ValueError:
         raise InputError(where, f"{what} block is damaged (its base64 or DER does not decode)") from None
     return fully_read(cert, where)
+
+
+@lru_cache(maxsize=4096)
+def _read_whole(load: Callable[[bytes], x509.Certificate], data: bytes) -> x509.Certificate | None:
+    """The certificate when every part of it decodes, else None: `read_certificate` then
+    reads it again to say where and why."""
+    try:
+        cert = load(data)
+    except Exception:  # noqa: BLE001 - any failure takes the path that names it
+        return None
+    return cert if unreadable_part(cert) is None else None
 
 
 # --- keys and PKCS#12 ---------------------------------------------------------------------

@@ -2,16 +2,18 @@
 
 nginx does not abort the handshake for a missing or bad client certificate; it
 answers after it (400 or a 302 to the error page), so the HTTP answer is the
-evidence. The difference between the attempt without and the attempt with the
-client certificate is the diagnosis.
+evidence. Envoy and Go refuse it with a TLS alert instead (diagnose/alerts.py), in
+the handshake (TLS 1.2) or on the first read after it (TLS 1.3). The difference between
+the attempt without and the attempt with the client certificate is the diagnosis.
 """
 
 from __future__ import annotations
 
 import ipaddress
 
+from mtls_tui.diagnose.alerts import Alert, alert, alert_from_reason, tls_version_label
 from mtls_tui.diagnose.reproduce import curl_by_name
-from mtls_tui.model import Finding, MtlsPolicy, ProbeResult, Severity, unique_findings
+from mtls_tui.model import Finding, MtlsPolicy, ProbeFailure, ProbeResult, Severity, unique_findings
 from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, PLAIN_HTTP
 from mtls_tui.shell import arg, join
 
@@ -52,10 +54,96 @@ def _finding(*, code: str, severity: Severity, title: str, detail: str, fix: str
                    evidence=_evidence(result) + evidence + (f"reproduce: {result.curl}",))
 
 
-def failure_findings(result: ProbeResult) -> list[Finding]:
+_WHEN = {
+    "handshake": "in the TLS handshake",
+    "first read": "on the first read after the TLS handshake, before the request was sent (TLS 1.3: the server "
+                  "judges the client certificate after the client's handshake is done)",
+    "after the request": "after the request was sent, without an HTTP answer",
+}
+_SHORT_WHEN = {"handshake": "in the handshake", "first read": "on the first read after the handshake",
+               "after the request": "after the request"}
+_NO_CERT_ALERTS = (40, 116)  # handshake_failure (TLS 1.2), certificate_required (TLS 1.3): none sent, one required
+
+
+def _failure_alert(failure: ProbeFailure) -> Alert:
+    if failure.alert_number is not None:
+        return alert(failure.alert_number)
+    return alert_from_reason(f"SSL_ALERT_{(failure.alert or 'unknown').upper()}") or alert(-1)
+
+
+def _alert_fix(found: Alert, result: ProbeResult) -> str:
+    cert = result.cert_file or "client.crt"
+    if not result.sent_client_cert and found.number in _NO_CERT_ALERTS:
+        return result.curl.replace("curl -v", "curl -v --cert client.crt --key client.key", 1)
+    fixes = {
+        42: f"openssl x509 -noout -ext extendedKeyUsage -in {arg(cert)}  # Go needs 'TLS Web Client Authentication' "
+            "(clientAuth); then: openssl verify -CAfile ca.crt -purpose sslclient " + arg(cert),
+        43: f"openssl x509 -noout -ext extendedKeyUsage -in {arg(cert)}  # must list 'TLS Web Client Authentication' (clientAuth)",
+        44: f"openssl crl -in ca.crl -noout -text | grep -A1 \"$(openssl x509 -noout -serial -in {arg(cert)} | cut -d= -f2)\"",
+        45: f"openssl x509 -noout -dates -in {arg(cert)}  # and of every certificate of the chain it sends",
+        46: f"openssl x509 -noout -ext subjectAltName -in {arg(cert)}  # compare with the policy's subjectAltNames matchers",
+        48: f"openssl verify -CAfile ca.crt -untrusted {arg(cert)} {arg(cert)}  # ca.crt: the CA the server's policy names",
+        114: f"openssl x509 -in {arg(cert)} -outform DER | sha256sum  # compare with the policy's certificateHashes / spkiHashes",
+    }
+    return fixes.get(found.number, result.openssl)
+
+
+def _alert_finding(result: ProbeResult, failure: ProbeFailure, other_attempt: bool) -> Finding:
+    found = _failure_alert(failure)
+    when = failure.when or "handshake"
+    version = tls_version_label(result.tls_version)
+    enforced = not result.sent_client_cert and found.number in _NO_CERT_ALERTS
+    severity = (Severity.INFO if other_attempt else Severity.WARNING) if enforced else Severity.ERROR
+    who = "with" if result.sent_client_cert else "without"
+    detail = f"{found.label}: {found.meaning}."
+    if enforced:
+        detail += " The server requires a client certificate, as mTLS should." + (
+            "" if other_attempt else " No client certificate was given, so mTLS itself is untested: probe again with --cert and --key.")
+    elif result.sent_client_cert and found.about_client_cert:
+        detail += " Envoy (Envoy Gateway, Istio) and Go (Traefik) refuse a client certificate with an alert, not an HTTP status."
+    if when == "first read":
+        detail += (" It came on the probe's first read after the handshake, which the probe does before it writes: "
+                   "a client that writes at once may see only a closed connection.")
+    evidence: tuple[str, ...] = (f"alert: {found.number if found.number >= 0 else '?'} {found.name}", f"TLS version: {version}",
+                f"when: {_WHEN[when]}")
+    if result.first_read:
+        evidence += (f"first read: {result.first_read}",)
+    return _finding(
+        code="probe-tls-alert", severity=severity,
+        title=f"{who} a client certificate the server sent TLS {found.label} ({version}, {_SHORT_WHEN[when]})",
+        detail=detail, fix=_alert_fix(found, result), result=result, evidence=evidence,
+    )
+
+
+def _closed_finding(result: ProbeResult, failure: ProbeFailure, other_attempt: bool) -> Finding:
+    when = failure.when or "after the request"
+    version = tls_version_label(result.tls_version)
+    without = not result.sent_client_cert
+    severity = (Severity.INFO if other_attempt else Severity.WARNING) if without else Severity.ERROR
+    detail = ("The TLS handshake completed, then the server closed the connection with no TLS alert and no HTTP answer. "
+              "NGINX Gateway Fabric does that for a missing or refused client certificate (error_page 495 496 → "
+              "return 444); so does a listener that was not built. ")
+    if without and other_attempt:
+        detail += "The attempt with the client certificate shows whether it gets in."
+    return _finding(
+        code="probe-connection-closed", severity=severity,
+        title=f"{'without' if without else 'with'} a client certificate the server closed the connection "
+              f"({version}, {_SHORT_WHEN[when]}), no alert, no answer",
+        detail=detail, fix=result.openssl, result=result,
+        evidence=(f"TLS version: {version}", f"when: {_WHEN[when]}")
+        + ((f"first read: {result.first_read}",) if result.first_read else ()),
+    )
+
+
+def failure_findings(result: ProbeResult, other_attempt: bool = False) -> list[Finding]:
+    """`other_attempt`: the probe also ran the other attempt (with the certificate, for the one without)."""
     failure = result.failure
     if failure is None:
         return []
+    if failure.kind == "tls-alert":
+        return [_alert_finding(result, failure, other_attempt)]
+    if failure.kind == "closed" and failure.when in ("first read", "after the request"):
+        return [_closed_finding(result, failure, other_attempt)]
     if failure.kind in ("dns", "refused", "timeout", "unreachable"):
         fixes = {
             "dns": f"getent hosts {arg(result.host_header.split(':')[0])}  # or probe with --resolve HOST:PORT:ADDRESS",
@@ -377,7 +465,7 @@ def probe_findings(results: list[ProbeResult], policy: MtlsPolicy | None = None,
     host = results[0].host_header.split(":")[0] if results else ""
     findings: list[Finding] = []
     for result in results:
-        findings += failure_findings(result)
+        findings += failure_findings(result, other_attempt=len(results) > 1)
     answered = next((r for r in reversed(results) if not r.failure), None)  # with the certificate first: its curl is the fix
     if answered:
         findings += server_findings(answered, host)

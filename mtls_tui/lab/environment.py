@@ -44,6 +44,7 @@ from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.service.session import Session
 
 CONTEXT = "mtls-lab"
+KUBECONFIG_FILE = "kubeconfig"  # in the lab's folder, mode 0600, removed when the lab stops
 
 
 def gateway_hosts(objects: list[dict]) -> list[GatewayHost]:
@@ -164,7 +165,10 @@ class Lab:
             self.cluster = LabCluster(objects).start()
             stack.callback(self._stop_cluster)
             self.cluster.on_change(self._noticed)
-            self.kubeconfig = self.cluster.write_kubeconfig(self.private / "kubeconfig", context=CONTEXT)
+            # Beside the PKI, at a path that stays the same from run to run (slides, a second
+            # terminal's `export KUBECONFIG=`); its key is this run's, so it goes when the lab stops.
+            self.kubeconfig = self.cluster.write_kubeconfig(self.folder / KUBECONFIG_FILE, context=CONTEXT)
+            stack.callback(self.kubeconfig.unlink, missing_ok=True)
             self._start_gateway(objects)
             stack.callback(self._stop_gateway)
             self._write_client()

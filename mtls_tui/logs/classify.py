@@ -11,7 +11,7 @@ away before any rule looks closer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine
 from mtls_tui.model import Severity
@@ -31,8 +31,7 @@ _PROBE_AGENT = re.compile(r"mtls-tui/\S+ probe/([\w.-]+)")
 _REF_KEYS = ("secret", "secretName", "ingress")
 
 
-@dataclass(frozen=True, slots=True)
-class Highlight:
+class Highlight(NamedTuple):
     """A line worth a person's eye. `code` is a DESIGN.md finding code where the
     line is evidence for one, else a log-only tag (`secret-updated`, `probe-request`)."""
 
@@ -43,16 +42,20 @@ class Highlight:
 
 
 def classify(record: LogRecord) -> Highlight | None:
-    """None for the lines that say nothing about client certificates: nearly all of them."""
-    parsed = record.parsed
-    if isinstance(parsed, AccessLine):
-        request_id = probe_id(record) if "mtls-tui/" in record.raw else None
-        return _probe_request(parsed, request_id) if request_id else None
+    """None for the lines that say nothing about client certificates: nearly all of them.
+    The kind and a few substring tests turn them away before the line's fields are read."""
+    kind = record.kind
     raw = record.raw
-    if parsed is None or not (
+    if kind == "access":
+        if "mtls-tui/" not in raw:
+            return None
+        request_id, parsed = probe_id(record), record.parsed
+        return _probe_request(parsed, request_id) if request_id and isinstance(parsed, AccessLine) else None
+    if kind not in ("klog", "nginx-error") or not (
         "ertificate" in raw or "nnotation" in raw or "ecret" in raw or "mutual" in raw
     ):
         return None
+    parsed = record.parsed
     if isinstance(parsed, KlogLine):
         return _controller(parsed, raw)
     if isinstance(parsed, NginxErrorLine):
@@ -63,6 +66,8 @@ def classify(record: LogRecord) -> Highlight | None:
 def probe_id(record: LogRecord) -> str | None:
     """The id the probe put in its User-Agent (`mtls-tui/<version> probe/<id>`), which
     ties an access line to the probe attempt that caused it."""
+    if record.kind != "access" or "probe/" not in record.raw:  # the user agent is part of the line
+        return None
     parsed = record.parsed
     if not isinstance(parsed, AccessLine) or not parsed.user_agent or "probe/" not in parsed.user_agent:
         return None

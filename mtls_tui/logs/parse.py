@@ -1,11 +1,13 @@
 """One controller log line in, one `LogRecord` out; never an exception.
 
 Followed controllers write thousands of lines a second, so the order of the checks
-is the cost model: the first character and one substring choose the precompiled
-regex to try (the common formats first, so a line usually meets one), the line is
-read in place rather than copied, and timestamps written as text in the line are
-decoded once per distinct second (consecutive lines share them). Every regex runs
-in linear time: a request path or user agent is text anyone on the internet chooses.
+is the cost model: the first character chooses the precompiled regex to try (the
+common formats first, so a line usually meets one), the line is read in place rather
+than copied, and timestamps written as text in the line are decoded once per distinct
+second (consecutive lines share them). A line is read only as far as its kind,
+severity and time need: its fields (`LogRecord.parsed`) are read by the `_read_*`
+functions when first asked for, which for most lines is never. Every regex runs in
+linear time: a request path or user agent is text anyone on the internet chooses.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import cast
 
-from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine, SeverityLetter
+from mtls_tui.logs.records import READERS, UNREAD, AccessLine, KlogLine, LogRecord, NginxErrorLine, SeverityLetter
 
 _KLOG = re.compile(r"([IWEF])(\d{4}) (\d\d:\d\d:\d\d\.\d+) +(\d{1,10}) ([^\s\]]+)\] ?(.*)", re.DOTALL)
+_KLOG_START = re.compile(r"[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+ +\d{1,10} [^\s\]]+\]")  # matches where _KLOG does
 # A quoted string, Go's (klog) or nginx's: nginx escapes `"` in logged variables as \x22,
 # yet a custom `escape=json` access format writes \".
 _QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
@@ -28,8 +31,9 @@ _GO_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)"
 _GO_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
 _NGINX_ERROR = re.compile(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[([a-z]+)\] (\d{1,10})#(\d{1,10}): (?:\*(\d{1,20}) )?(.*)", re.DOTALL)
+_NGINX_ERROR_START = re.compile(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[([a-z]+)\] \d{1,10}#\d{1,10}: ")  # matches where _NGINX_ERROR does
 _NGINX_CONTEXT = re.compile(r', (client|server|request|upstream|host|referrer|subrequest): ("[^"]*"|[^,]*)')
-_NGINX_LEVELS: dict[str, SeverityLetter] = {"debug": "I", "info": "I", "notice": "I", "warn": "W", "error": "E", "crit": "F", "alert": "F", "emerg": "F"}
+_NGINX_LEVELS = {"debug": "I", "info": "I", "notice": "I", "warn": "W", "error": "E", "crit": "F", "alert": "F", "emerg": "F"}
 
 # One upstream field: `-`, one value, or the list nginx writes after retries (`, `) and
 # internal redirects (` : `). Elements hold no space or comma and never start with `:`,
@@ -47,11 +51,18 @@ _ACCESS_COMBINED = re.compile(
     r"(\S+) \S+ (\S+) \[([^\]]*)\] " + _QUOTED + r" (\d{3}) (\d{1,20}|-)(?: " + _QUOTED + " " + _QUOTED + ")?"
 )
 _COMBINED_MISSING = (None,) * 9  # combined ends with the user agent: no upstream fields
+# Where an access line shows itself: combined's start up to the body size, with the time and
+# status. A line that ingress-nginx's v1.x format matches starts so too, with the same time and
+# status, and combined's tail is optional; the 0.x format starts otherwise (`host - [addr] -`).
+_ACCESS_START = re.compile(r'\S++ \S++ \S++ \[([^\]]*+)\] "[^"\\]*+(?:\\.[^"\\]*+)*+" (\d{3}) [\d-]')
 _ACCESS_TIME = re.compile(r"(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
 _MONTHS = {name: number for number, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
 
 _UTC = timezone.utc
+_record = tuple.__new__  # a LogRecord from all its fields at once, without the call to its generated __new__
+_KLOG_LETTERS = frozenset("IWEF")
+_DIGITS = frozenset("0123456789")
 _KUBELET_PREFIX_MAX = 40  # `2026-11-28T21:45:34.090212345Z` is 30; offsets instead of Z are longer
 
 
@@ -66,36 +77,58 @@ def parse_line(raw: str, pod: str = "", container: str = "", *, with_timestamp: 
             timestamp = _kubelet_time(raw[:space])
             if timestamp is not None:
                 start = space + 1
-    # The line is read in place, between `start` and `end`: no copy of it is made.
-    end = len(raw)
-    if raw[-1:] in ("\n", "\r"):
-        end = len(raw.rstrip("\r\n"))
+    # The line is read in place: no copy of it is made. The checks below need not stop before a
+    # closing line break: each ends on a character that is none, so a match cannot reach one.
     first = raw[start:start + 1]
-    if first and first in "IWEF":
-        record = _klog_record(raw, start, end, pod, container, timestamp)
-        if record is not None:
-            return record
-    elif first.isdigit() and raw[start + 4:start + 5] == "/":
-        record = _nginx_error_record(raw, start, end, pod, container, timestamp)
-        if record is not None:
-            return record
-    if raw.find('] "', start, end) >= 0:
-        record = _access_record(raw, start, end, pod, container, timestamp)
-        if record is not None:
-            return record
-    return LogRecord(pod, container, timestamp, raw, "other", None, None, start)
+    if first in _KLOG_LETTERS and _KLOG_START.match(raw, start) is not None:
+        return _record(LogRecord, (pod, container, timestamp, raw, "klog", first, UNREAD, start))
+    # Most lines are access lines: their check comes next and fails within a few characters on
+    # anything else. No line is both an access line and an nginx error line: the order of the
+    # two checks does not matter.
+    access = _ACCESS_START.match(raw, start)
+    if access is not None:
+        time_local, status = access.groups()
+    else:
+        access = _ACCESS_V0.match(raw, start)  # its `\s*\Z` takes a closing line break
+        if access is not None:
+            time_local, status = access[3], access[5]
+    if access is not None:
+        severity = _STATUS_SEVERITY.get(status) or _severity(int(status))
+        if timestamp is None:
+            timestamp = _access_time(time_local)
+        return _record(LogRecord, (pod, container, timestamp, raw, "access", severity, UNREAD, start))
+    if first in _DIGITS and raw[start + 4:start + 5] == "/":
+        error = _NGINX_ERROR_START.match(raw, start)
+        if error is not None:
+            if timestamp is None:
+                timestamp = _nginx_error_time(error[1])
+            return _record(LogRecord, (pod, container, timestamp, raw, "nginx-error", _NGINX_LEVELS.get(error[2]), UNREAD, start))
+    return _record(LogRecord, (pod, container, timestamp, raw, "other", None, None, start))
+
+
+def _severity(status: int) -> SeverityLetter:
+    return "E" if status >= 500 else "W" if status >= 400 else "I"
+
+
+_STATUS_SEVERITY = {f"{status:03d}": _severity(status) for status in range(1000)}  # `\d` also takes other scripts' digits
+
+
+def _span(raw: str, start: int) -> tuple[str, int, int]:
+    """The line between `start` and its end, without the line break, for a reader."""
+    return raw, start, len(raw.rstrip("\r\n")) if raw[-1:] in ("\n", "\r") else len(raw)
 
 
 def _kubelet_time(token: str) -> datetime | None:
     """RFC3339Nano (`…34.090212345Z`). Python 3.11 reads it as it is; 3.10's
     fromisoformat takes neither the `Z` nor nine fraction digits, so only when the
     fast path fails is the token normalised (microseconds kept)."""
+    moment: datetime | None
     try:
-        moment: datetime | None = datetime.fromisoformat(token)
+        moment = datetime.fromisoformat(token)
     except ValueError:
         moment = _normalised_time(token)
-    if moment is None:
-        return None
+        if moment is None:
+            return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
 
 
@@ -112,14 +145,10 @@ def _normalised_time(token: str) -> datetime | None:
         return None
 
 
-def _klog_record(
-    raw: str, start: int, end: int, pod: str, container: str, timestamp: datetime | None
-) -> LogRecord | None:
-    match = _KLOG.match(raw, start, end)
-    if match is None:
-        return None
-    letter, month_day, time, thread_id, source, rest = match.groups()
-    severity = cast("SeverityLetter", letter)  # the pattern admits I, W, E and F only
+def _read_klog(raw: str, start: int) -> KlogLine:
+    match = _KLOG.match(*_span(raw, start))
+    assert match is not None  # parse_line saw _KLOG_START match here
+    severity, month_day, time, thread_id, source, rest = match.groups()
     values: tuple[tuple[str, str], ...] = ()
     message = rest
     if rest[:1] == '"':
@@ -132,8 +161,8 @@ def _klog_record(
                     (key, _go_unquote(value[1:-1]) if value[:1] == '"' else value)
                     for key, value in _KLOG_PAIR.findall(tail)
                 )
-    parsed = KlogLine(severity, month_day, time, int(thread_id), source, message, values)
-    return LogRecord(pod, container, timestamp, raw, "klog", severity, parsed, start)
+    # the pattern admits I, W, E and F only
+    return KlogLine(cast(SeverityLetter, severity), month_day, time, int(thread_id), source, message, values)
 
 
 def _go_unquote(body: str) -> str:
@@ -150,12 +179,9 @@ def _go_escape(match: re.Match[str]) -> str:
     return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
 
-def _nginx_error_record(
-    raw: str, start: int, end: int, pod: str, container: str, timestamp: datetime | None
-) -> LogRecord | None:
-    match = _NGINX_ERROR.match(raw, start, end)
-    if match is None:
-        return None
+def _read_nginx_error(raw: str, start: int) -> NginxErrorLine:
+    match = _NGINX_ERROR.match(*_span(raw, start))
+    assert match is not None  # parse_line saw _NGINX_ERROR_START match here
     time, level, pid, tid, connection, rest = match.groups()
     context: dict[str, str] = {}
     message = rest
@@ -164,13 +190,10 @@ def _nginx_error_record(
         message = rest[:context_start]
         for key, value in _NGINX_CONTEXT.findall(rest, context_start):
             context.setdefault(key, value[1:-1] if value[:1] == '"' and len(value) > 1 else value)
-    parsed = NginxErrorLine(
+    return NginxErrorLine(
         time, level, int(pid), int(tid), int(connection) if connection else None, message,
         context.get("client"), context.get("server"), context.get("request"), context.get("host"),
     )
-    if timestamp is None:
-        timestamp = _nginx_error_time(time)
-    return LogRecord(pod, container, timestamp, raw, "nginx-error", _NGINX_LEVELS.get(level), parsed, start)
 
 
 @lru_cache(maxsize=256)
@@ -183,22 +206,17 @@ def _nginx_error_time(text: str) -> datetime | None:
         return None
 
 
-def _access_record(
-    raw: str, start: int, end: int, pod: str, container: str, timestamp: datetime | None
-) -> LogRecord | None:
-    match = _ACCESS_V1.match(raw, start, end) or _ACCESS_V0.match(raw, start, end)
+def _read_access(raw: str, start: int) -> AccessLine:
+    span = _span(raw, start)
+    match = _ACCESS_V1.match(*span) or _ACCESS_V0.match(*span)
     if match is not None:
-        fields = match.groups()
-    else:
-        match = _ACCESS_COMBINED.match(raw, start, end)
-        if match is None:
-            return None
-        fields = match.groups() + _COMBINED_MISSING
-    status = int(fields[4])
-    if timestamp is None:
-        timestamp = _access_time(fields[2])
-    severity: SeverityLetter = "E" if status >= 500 else "W" if status >= 400 else "I"
-    return LogRecord(pod, container, timestamp, raw, "access", severity, AccessLine(fields), start)
+        return AccessLine(match.groups())
+    combined = _ACCESS_COMBINED.match(*span)
+    assert combined is not None  # parse_line saw _ACCESS_START match here, and combined's tail is optional
+    return AccessLine(combined.groups() + _COMBINED_MISSING)
+
+
+READERS.update({"klog": _read_klog, "nginx-error": _read_nginx_error, "access": _read_access})
 
 
 @lru_cache(maxsize=256)

@@ -6,15 +6,20 @@ so that rules and panes read fields, not text; a line we do not understand keeps
 its text and nothing else, so that nothing a person might need is ever hidden.
 
 The classes are frozen (a record is shared by the buffer, the panes and the rules
-at once) and slotted: a follower holds ten thousand of them and builds hundreds of
-thousands a second.
+at once), and a follower holds ten thousand records and builds hundreds of thousands
+a second. So they are named tuples (a frozen dataclass sets each field through
+`object.__setattr__`, which cost more than reading the line), and a record's `parsed` fields
+are read from the line only when first asked for: the parser makes sure of the line's
+kind, severity and time, and almost every line is then only filtered, counted and
+shown as text.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, NamedTuple
 
 LogKind = Literal["klog", "nginx-error", "access", "other"]
 SeverityLetter = Literal["I", "W", "E", "F"]
@@ -23,8 +28,7 @@ SeverityLetter = Literal["I", "W", "E", "F"]
 SEVERITY_RANK: dict[str | None, int] = {None: 0, "I": 0, "W": 1, "E": 2, "F": 3}
 
 
-@dataclass(frozen=True, slots=True)
-class KlogLine:
+class KlogLine(NamedTuple):
     """A controller line: `I1128 21:45:34.090212       7 nginx.go:271] "msg" key="value"`.
 
     klog writes no year, so `month_day` and `time` stay text; the record's timestamp
@@ -44,8 +48,7 @@ class KlogLine:
         return next((v for k, v in self.values if k == key), None)
 
 
-@dataclass(frozen=True, slots=True)
-class NginxErrorLine:
+class NginxErrorLine(NamedTuple):
     """nginx's error log: `2026/11/28 21:45:34 [info] 31#31: *5 message, client: …, host: "…"`.
 
     The client-certificate errors nginx logs at `info` are the only place the
@@ -179,21 +182,53 @@ def _integer(value: str | None) -> int | None:
 ParsedLine = KlogLine | NginxErrorLine | AccessLine
 
 
-@dataclass(frozen=True, slots=True)
-class LogRecord:
-    """One line from one container. `raw` is the line exactly as received;
-    `text_start` is where it begins after the kubelet's timestamp prefix."""
+# The parser's promise that `parsed` can be read from the line when asked for, and how.
+UNREAD = object()
+READERS: dict[str, Callable[[str, int], ParsedLine]] = {}  # kind -> reader of `raw` from `text_start`: filled by the parser
 
+
+class _Fields(NamedTuple):
     pod: str
     container: str
     timestamp: datetime | None
     raw: str
     kind: LogKind
     severity: SeverityLetter | None
-    parsed: ParsedLine | None = None
+    parsed: Any = None  # a ParsedLine, None, or UNREAD: see LogRecord.parsed
     text_start: int = 0
+
+
+class LogRecord(_Fields):
+    """One line from one container. `raw` is the line exactly as received;
+    `text_start` is where it begins after the kubelet's timestamp prefix."""
+
+    @property  # type: ignore[override]
+    def parsed(self) -> ParsedLine | None:
+        """The line's fields; read from the line the first time they are asked for."""
+        value = tuple.__getitem__(self, 6)
+        if value is not UNREAD:
+            return value
+        cache = self.__dict__
+        if "parsed" not in cache:
+            cache["parsed"] = READERS[self.kind](self.raw, self.text_start)
+        return cache["parsed"]
 
     @property
     def text(self) -> str:
         """The line as the container wrote it, for panes that show the timestamp apart."""
         return self.raw[self.text_start:].rstrip("\r\n")
+
+    def _resolved(self) -> tuple[Any, ...]:
+        return (*self[:6], self.parsed, self.text_start)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LogRecord) and self._resolved() == other._resolved()
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self._resolved())
+
+    def __repr__(self) -> str:
+        return "LogRecord(" + ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self._resolved(), strict=True)) + ")"

@@ -9,8 +9,10 @@ decisions live here, so the policy, the lab's gateway and the findings agree.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -21,6 +23,10 @@ from mtls_tui.certs.keys import key_matches
 from mtls_tui.model import SecretObj
 
 KEY_BLOCK_TYPES = (b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY")
+# Parses are cached by content, not by Secret: a platform's thousands of Secrets often carry
+# the same ca.crt (one client CA for every team), and each distinct one is parsed once.
+# Bounded, so re-reading a changing cluster does not keep old bytes forever.
+CONTENT_CACHE = 8192
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ def _blocks(data: bytes) -> list[tuple[bytes, bytes]]:
     return [(m.group(1), m.group(0)) for m in PEM_BLOCK.finditer(data)]
 
 
+@lru_cache(maxsize=CONTENT_CACHE)
 def ca_refusal(ca: bytes) -> str | None:
     """`ssl.CheckCACert`: every PEM block must parse as a certificate, and there must be one.
     A DER file holds no PEM block; a private key pasted beside the CA fails to parse."""
@@ -52,6 +59,7 @@ def ca_refusal(ca: bytes) -> str | None:
     return None
 
 
+@lru_cache(maxsize=CONTENT_CACHE)
 def keypair_refusal(cert: bytes, key: bytes) -> str | None:
     """`ssl.CreateSSLCert`: the first PEM block of tls.crt must be a certificate, and
     `tls.X509KeyPair` must find a private key whose public key is the certificate's."""
@@ -80,10 +88,25 @@ def keypair_refusal(cert: bytes, key: bytes) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8192)
 def stored_secret(secret: SecretObj) -> StoredSecret:
     """`getPemCertificate`, branch by branch: a keypair (with or without ca.crt), a CA alone, or neither.
-    Cached: every Ingress and every host that names the Secret asks again, as the controller's store does not."""
+    Cached while the Secret object lives: every Ingress and every host that names the Secret asks
+    again, as the controller's store does not. (A cache of a fixed size missed every time once a
+    cluster held more Secrets than it, as the hosts ask in the same order the Ingresses did.)"""
+    with _STORED_LOCK:
+        stored = _STORED.get(secret)
+    if stored is None:
+        stored = _stored_secret(secret)
+        with _STORED_LOCK:
+            _STORED[secret] = stored
+    return stored
+
+
+_STORED: WeakKeyDictionary[SecretObj, StoredSecret] = WeakKeyDictionary()
+_STORED_LOCK = threading.Lock()
+
+
+def _stored_secret(secret: SecretObj) -> StoredSecret:
     cert, key, ca, crl = (secret.get(k) for k in ("tls.crt", "tls.key", "ca.crt", "ca.crl"))
     if cert is not None and key is not None:
         problem = keypair_refusal(cert, key)

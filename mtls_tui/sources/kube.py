@@ -13,7 +13,9 @@ cost more than the requests themselves.
 
 Reads: one LIST per resource type (Ingresses in pages, IngressClasses, controller
 Deployments and Pods by label, Events on Ingresses), and one GET per distinct Secret
-that an mTLS Ingress references — never a LIST of all Secrets.
+that an mTLS Ingress references, or, past GET_LIMIT of them, the Secrets in pages:
+requests grow with pages, never with Ingresses. A thread fetches the next page of a
+LIST while the current one becomes objects.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import base64
 import binascii
 import json
 import os
+import queue
 import re
 import stat
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,6 +48,8 @@ from mtls_tui.policy.kube_objects import (
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
 PAGE = 500
 GET_LIMIT = 20  # referenced Secrets read one by one; more are listed in pages
+PREFETCH = 2  # pages of a LIST decoded ahead of the reader
+_END = object()  # the last page has been handed over
 
 
 @dataclass(frozen=True)
@@ -244,21 +250,53 @@ class KubeSource:
     def _call(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
         return json.loads(self.request(func, *args, **kwargs).data)
 
+    def _pages(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> Iterator[list[dict[str, Any]]]:
+        """The items of each page of a LIST (limit/continue), in order. A thread requests and
+        decodes the next page while the caller turns this one into objects, so the server's
+        time and ours overlap; at most PREFETCH decoded pages wait. The first request is on
+        its way when this returns; errors (ApiException, CannotRun) arise where a page is read."""
+        pages: queue.Queue[Any] = queue.Queue(PREFETCH)
+        stop = threading.Event()
+
+        def fetch() -> None:
+            token = None
+            try:
+                while not stop.is_set():
+                    more: dict[str, str] = {"_continue": token} if token else {}
+                    page = self._call(func, *args, limit=PAGE, **more, **kwargs)
+                    token = (page.get("metadata") or {}).get("continue")
+                    _offer(pages, stop, page.get("items") or [])
+                    if not token:
+                        break
+                _offer(pages, stop, _END)
+            except BaseException as exc:  # noqa: BLE001 - handed to the reader, raised there
+                _offer(pages, stop, exc)
+
+        threading.Thread(target=fetch, name=f"list-{func.__name__}", daemon=True).start()
+
+        def read() -> Iterator[list[dict[str, Any]]]:
+            try:
+                while (page := pages.get()) is not _END:
+                    if isinstance(page, BaseException):
+                        raise page
+                    yield page
+            finally:
+                stop.set()  # a reader that stops early frees the thread
+
+        return read()
+
     def _list(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
-        """All pages of a LIST (limit/continue), as plain dicts."""
-        items: list[dict[str, Any]] = []
-        token = None
-        while True:
-            page = self._call(func, *args, limit=PAGE, _continue=token, **kwargs) if token else self._call(func, *args, limit=PAGE, **kwargs)
-            items += page.get("items") or []
-            token = (page.get("metadata") or {}).get("continue")
-            if not token:
-                return items
+        """All pages of a LIST, as plain dicts."""
+        return [item for page in self._pages(func, *args, **kwargs) for item in page]
+
+    def _scoped_pages(self, namespaced: Callable[..., Any], cluster: Callable[..., Any],
+                      **kwargs: Any) -> Iterator[list[dict[str, Any]]]:
+        if self.namespace:
+            return self._pages(namespaced, self.namespace, **kwargs)
+        return self._pages(cluster, **kwargs)
 
     def _scoped(self, namespaced: Callable[..., Any], cluster: Callable[..., Any], **kwargs: Any) -> list[dict[str, Any]]:
-        if self.namespace:
-            return self._list(namespaced, self.namespace, **kwargs)
-        return self._list(cluster, **kwargs)
+        return [item for page in self._scoped_pages(namespaced, cluster, **kwargs) for item in page]
 
     # --- what check and the TUI read ------------------------------------------------------
 
@@ -267,13 +305,16 @@ class KubeSource:
         from kubernetes.client.exceptions import ApiException
 
         progress = on_progress or (lambda step: None)
-        core, net, apps = client.CoreV1Api(self.api), client.NetworkingV1Api(self.api), client.AppsV1Api(self.api)
+        net = client.NetworkingV1Api(self.api)
         progress("Ingresses")
         try:
-            ingress_dicts = self._scoped(net.list_namespaced_ingress, net.list_ingress_for_all_namespaces)
+            pages = self._scoped_pages(net.list_namespaced_ingress, net.list_ingress_for_all_namespaces)
+            # The other API groups' classes take a good part of a second to import: done while
+            # the first page is on its way.
+            core, apps = client.CoreV1Api(self.api), client.AppsV1Api(self.api)
+            ingresses = [ingress_from(i) for page in pages for i in page]
         except ApiException as exc:
             raise CannotRun(f"cannot list Ingresses: {status_message(exc)}") from None
-        ingresses = [ingress_from(i) for i in ingress_dicts]
         progress("IngressClasses and controllers")
         controllers_known = True
         try:
@@ -307,14 +348,14 @@ class KubeSource:
             from kubernetes.client.exceptions import ApiException
 
             if len(refs) > GET_LIMIT:
+                wanted = set(refs)
                 try:
-                    listed = self._scoped(core.list_namespaced_secret, core.list_secret_for_all_namespaces)
+                    pages = self._scoped_pages(core.list_namespaced_secret, core.list_secret_for_all_namespaces)
+                    found = [secret_from(s) for page in pages for s in page if _ref(s) in wanted]
                 except ApiException as exc:
                     if exc.status != 403:
                         raise CannotRun(f"cannot list Secrets: {status_message(exc)}") from None
                 else:
-                    wanted = set(refs)
-                    found = [secret_from(s) for s in listed if _ref(s) in wanted]
                     missing = wanted - {s.ref for s in found}
                     return found, [SecretProblem(ref, "not-found", f'secrets "{ref.partition("/")[2]}" not found') for ref in sorted(missing)]
             secrets, problems = [], []
@@ -328,6 +369,16 @@ class KubeSource:
                         raise CannotRun(f"cannot read Secret {ref}: {status_message(exc)}") from None
                     problems.append(SecretProblem(ref, status, status_message(exc)))
             return secrets, problems
+
+
+def _offer(pages: queue.Queue[Any], stop: threading.Event, item: Any) -> None:
+    """Hand `item` to the reader, unless it stopped reading."""
+    while not stop.is_set():
+        try:
+            pages.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
 
 
 def _ref(obj: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -35,14 +36,20 @@ from mtls_tui.certs.certificate_request import CERTIFICATE_REQUEST, acceptable_c
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.issue import FAKE_CERT_CN
 from mtls_tui.certs.openssl_binding import X509_V_ERR_HOSTNAME_MISMATCH, name_rfc2253
+from mtls_tui.diagnose.alerts import Alert, alert, alert_from_reason, tls_version_label
 from mtls_tui.diagnose.reproduce import Target, curl_command, openssl_command, parse_target, sent_host
 from mtls_tui.errors import InputError
-from mtls_tui.model import ProbeFailure, ProbeFailureKind, ProbeResult, ProbeSpec, ProbeTimings
+from mtls_tui.model import ProbeFailure, ProbeFailureKind, ProbeFailureWhen, ProbeResult, ProbeSpec, ProbeTimings
 from mtls_tui.sources.files import read_material
 
 ECHO_LINE = re.compile(r"^\s*(ssl-client-[a-z-]+)=(.*?)\s*$", re.M)
 NOT_TLS_REASONS = {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL"}
 LABELS = {False: "without client certificate", True: "with client certificate"}
+# TLS 1.3: how long the probe reads for the server's verdict before it writes, at most: three
+# handshakes' time (the verdict is one round trip after the client's Finished), within these bounds.
+# A server that accepted the certificate says so sooner, with a NewSessionTicket.
+FIRST_READ_FLOOR, FIRST_READ_CAP = 0.25, 2.0
+NEW_SESSION_TICKET = 4  # HandshakeType new_session_ticket (RFC 8446 §4.6.1)
 
 
 @dataclass(frozen=True)
@@ -130,8 +137,21 @@ def _exception_chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def classify_exception(exc: BaseException, target: Target, tls_done: bool) -> ProbeFailure:
-    """Name the failure the way a person would: DNS, refused, timeout, an alert, not TLS."""
+def _alert_failure(found: Alert, reason: str, when: ProbeFailureWhen, version: str | None) -> ProbeFailure:
+    number = f"{found.number} " if found.number >= 0 else ""
+    where = {"handshake": "in the TLS handshake", "first read": "on the first read after the TLS handshake, before the request",
+             "after the request": "after the request was sent"}[when]
+    return ProbeFailure(
+        "tls-alert", f"the server sent TLS alert {number}{found.name} {where} ({tls_version_label(version)}; {reason})",
+        found.name, found.number if found.number >= 0 else None, when)
+
+
+def classify_exception(exc: BaseException, target: Target, tls_done: bool, alert_seen: int | None = None,
+                       when: ProbeFailureWhen | None = None, version: str | None = None) -> ProbeFailure:
+    """Name the failure the way a person would: DNS, refused, timeout, an alert, not TLS.
+    `alert_seen`: the alert number read off the wire (the TLS message callback), when it saw one;
+    `when`: when the failure came, when the caller knows better than `tls_done`."""
+    when = when or ("after the request" if tls_done else "handshake")
     chain = _exception_chain(exc)
     for item in chain:
         if isinstance(item, socket.gaierror):
@@ -143,23 +163,34 @@ def classify_exception(exc: BaseException, target: Target, tls_done: bool) -> Pr
             return ProbeFailure("refused", f"connection refused by {target.connect_to} (nothing listens there)")
         if isinstance(item, ssl.SSLError):
             reason = getattr(item, "reason", None) or ""
-            if "ALERT_" in reason:
-                alert = reason.split("ALERT_", 1)[1].lower()
-                return ProbeFailure("tls-alert", f"the server sent TLS alert '{alert}' ({reason})", alert)
+            found = alert(alert_seen) if alert_seen is not None else alert_from_reason(reason)
+            if found is not None:
+                return _alert_failure(found, reason or str(item), when, version)
             if reason in NOT_TLS_REASONS:
                 return ProbeFailure("not-tls", f"{target.connect_to} does not speak TLS ({reason.lower().replace('_', ' ')}): a plain HTTP port?")
             if isinstance(item, ssl.SSLEOFError) or "EOF" in reason:
-                return ProbeFailure("closed", "the server closed the connection during the TLS handshake")
-            return ProbeFailure("tls-error", f"TLS handshake failed: {reason or item}")
+                return ProbeFailure("closed", f"the server closed the connection {_WHEN_TEXT[when]}, with no TLS alert", when=when)
+            return ProbeFailure("tls-error", f"TLS handshake failed: {reason or item}", when=when)
         if isinstance(item, (ConnectionResetError, BrokenPipeError)):
-            when = "after the handshake" if tls_done else "during the TLS handshake"
-            return ProbeFailure("closed", f"the server reset the connection {when}")
+            return ProbeFailure("closed", f"the server reset the connection {_WHEN_TEXT[when]}", when=when)
         if isinstance(item, OSError) and item.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
             return ProbeFailure("unreachable", f"{target.connect_to} is unreachable ({item.strerror})")
-        if isinstance(item, httpx.RemoteProtocolError):
-            when = "after the handshake, without an HTTP answer" if tls_done else "during the TLS handshake"
-            return ProbeFailure("closed", f"the server closed the connection {when} ({item})")
-    return ProbeFailure("tls-error" if not tls_done else "closed", f"{type(exc).__name__}: {exc}")
+        if isinstance(item, (httpx.RemoteProtocolError, httpcore.RemoteProtocolError)):
+            if alert_seen is not None:  # the alert was read, OpenSSL's error is gone: the wire says which
+                return _alert_failure(alert(alert_seen), "read off the wire", when, version)
+            detail = "without an HTTP answer" if tls_done else ""
+            return ProbeFailure("closed", f"the server closed the connection {_WHEN_TEXT[when]}{', ' + detail if detail else ''} ({item})",
+                                when=when)
+    if alert_seen is not None:
+        return _alert_failure(alert(alert_seen), f"{type(exc).__name__}: {exc}", when, version)
+    return ProbeFailure("tls-error" if not tls_done else "closed", f"{type(exc).__name__}: {exc}", when=when)
+
+
+_WHEN_TEXT: dict[ProbeFailureWhen, str] = {
+    "handshake": "during the TLS handshake",
+    "first read": "on the first read after the TLS handshake, before the request",
+    "after the request": "after the handshake",
+}
 
 
 class _Marks:
@@ -194,13 +225,15 @@ class _Marks:
             return "the TLS handshake"
         return "the answer"
 
-    def timings(self, end: float | None) -> ProbeTimings:
+    def timings(self, end: float | None, idle: float = 0.0) -> ProbeTimings:
+        """`idle`: the probe's own wait for a TLS 1.3 verdict before it wrote (curl does not wait:
+        left out of first byte and total, so they time the server, as curl's do)."""
         first = self.times.get("receive_response_headers.complete")
         return ProbeTimings(
             connect=self._ms("connect_tcp.started", "connect_tcp.complete"),
             tls=self._ms("start_tls.started", "start_tls.complete"),
-            first_byte=round((first - self.start) * 1000, 2) if first else None,
-            total=round((end - self.start) * 1000, 2) if end else None,
+            first_byte=round((first - self.start - idle) * 1000, 2) if first else None,
+            total=round((end - self.start - idle) * 1000, 2) if end else None,
         )
 
 
@@ -220,13 +253,14 @@ async def _attempt(
     base = _base(spec, target, identity is not None, agent, verify)
     context = _context(spec, identity, verify)
     requests = _watch_certificate_requests(context)
+    first = _FirstRead(requests, deadline)
     marks = _Marks()
     headers = {"Host": base["host_header"], "User-Agent": agent}
     headers.update((name, value) for name, value in spec.headers if name.lower() != "host")
     remaining = max(deadline - asyncio.get_running_loop().time(), 0.001)
 
     async def exchange() -> tuple[httpx.Response, bytes, bool, ssl.SSLObject | None]:
-        async with httpx.AsyncClient(verify=context, http2=spec.http2, trust_env=False, timeout=remaining) as client:
+        async with _client(context, spec, remaining, first) as client:
             request = client.build_request(
                 "GET", target.request_url, headers=headers,
                 extensions={"sni_hostname": target.sni or target.address, "trace": marks},
@@ -245,17 +279,23 @@ async def _attempt(
     except (asyncio.TimeoutError, httpx.TimeoutException):
         return ProbeResult(**base, timings=marks.timings(None), failure=ProbeFailure(
             "timeout", f"no progress within the probe's {spec.timeout:g}s while waiting for {marks.phase}"),
-            **requests.evidence(marks.tls_done))
+            tls_version=requests.version, first_read=first.outcome, **requests.evidence(marks.tls_done))
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-        return ProbeResult(**base, timings=marks.timings(None), failure=classify_exception(exc, target, marks.tls_done),
-                           **requests.evidence(marks.tls_done))
+        when: ProbeFailureWhen = "first read" if first.error is not None or first.eof else \
+            "after the request" if marks.tls_done else "handshake"
+        failure = classify_exception(first.error or exc, target, marks.tls_done, requests.alert, when, requests.version)
+        if first.eof and failure.kind != "tls-alert":
+            failure = ProbeFailure("closed", "the server closed the connection on the first read after the TLS handshake, "
+                                   "before the request, with no TLS alert", when="first read")
+        return ProbeResult(**base, timings=marks.timings(None), failure=failure, tls_version=requests.version,
+                           first_read=first.outcome, **requests.evidence(marks.tls_done))
     peer = ssl_object.getpeercert(binary_form=True) if ssl_object else None
     facts = cert_facts(x509.load_der_x509_certificate(peer)) if peer else None
     cipher = ssl_object.cipher() if ssl_object else None
     text = body.decode("utf-8", "replace")
     return ProbeResult(
         **base,
-        timings=marks.timings(end),
+        timings=marks.timings(end, first.idle),
         tls_version=ssl_object.version() if ssl_object else None,
         cipher=cipher[0] if cipher else None,
         alpn=ssl_object.selected_alpn_protocol() if ssl_object else None,
@@ -267,28 +307,165 @@ async def _attempt(
         body=text,
         body_truncated=truncated,
         echo=tuple((m.group(1), m.group(2)) for m in ECHO_LINE.finditer(text)),
+        first_read=first.outcome,
         **requests.evidence(True),
     )
 
 
 class _CertificateRequests:
-    """The CertificateRequest messages of one handshake, seen through CPython's TLS message
-    callback (`SSLContext._msg_callback`, the hook behind `openssl s_client -msg`)."""
+    """What one handshake showed, seen through CPython's TLS message callback
+    (`SSLContext._msg_callback`, the hook behind `openssl s_client -msg`): the
+    CertificateRequest messages, the TLS version of the server's messages, the alerts it sent."""
 
     def __init__(self, available: bool) -> None:
         self.available = available
         self.names: list[tuple[bytes, ...]] = []
+        self.version: str | None = None
+        self.alerts: list[int] = []
+        self.ticket = asyncio.Event()  # TLS 1.3: the server finished its side of the handshake
 
     def __call__(self, conn: object, direction: str, version: object, content_type: object, msg_type: object,
                  data: bytes) -> None:
         handshake = ssl._TLSContentType.HANDSHAKE  # type: ignore[attr-defined]  # private: what _msg_callback reports
-        if direction == "read" and msg_type == CERTIFICATE_REQUEST and content_type == handshake:
-            self.names.append(acceptable_ca_names(bytes(data), version == ssl.TLSVersion.TLSv1_3))
+        if direction != "read":
+            return
+        if content_type == handshake:
+            if isinstance(version, ssl.TLSVersion) and version >= ssl.TLSVersion.TLSv1_2:
+                self.version = "TLSv1.3" if version == ssl.TLSVersion.TLSv1_3 else "TLSv1.2"
+            if msg_type == CERTIFICATE_REQUEST:
+                self.names.append(acceptable_ca_names(bytes(data), version == ssl.TLSVersion.TLSv1_3))
+            elif msg_type == NEW_SESSION_TICKET:
+                self.ticket.set()
+        elif content_type == ssl._TLSContentType.ALERT and len(data) >= 2:  # type: ignore[attr-defined]
+            self.alerts.append(data[1])  # level, description
+
+    @property
+    def alert(self) -> int | None:
+        """The first alert the server sent that is not close_notify (0)."""
+        return next((number for number in self.alerts if number != 0), None)
 
     def evidence(self, handshake_done: bool) -> dict[str, Any]:
         if self.names:
             return {"cert_requested": True, "acceptable_cas": tuple(_dn(n) for n in self.names[0])}
         return {"cert_requested": False if handshake_done and self.available else None}
+
+
+class _FirstRead:
+    """TLS 1.3 sends the server's verdict on the client certificate after the client's handshake is
+    done: an alert (116, 48, 45, 43, 42 …) or a closed connection. A client that writes at once races
+    it (Envoy: the write fails with EOF in about half the runs and the alert is lost; measured,
+    docs/successors.md section 7), so the probe reads first, a short while, before its first write."""
+
+    def __init__(self, watcher: _CertificateRequests, deadline: float) -> None:
+        self.watcher = watcher
+        self.deadline = deadline
+        self.handshake_seconds = 0.0
+        self.outcome: str | None = None  # what the first read saw, for the result
+        self.error: BaseException | None = None  # the first read's failure: the server's verdict
+        self.eof = False
+        self.idle = 0.0  # seconds the first read waited with nothing from the server
+
+    def wanted(self, ssl_object: ssl.SSLObject | None) -> bool:
+        """Only where a verdict on a client certificate can come: TLS 1.3, and the server asked for one."""
+        if ssl_object is None or ssl_object.version() != "TLSv1.3":
+            return False
+        return bool(self.watcher.names) or not self.watcher.available
+
+    def wait(self) -> float:
+        remaining = self.deadline - asyncio.get_running_loop().time()
+        return max(min(max(FIRST_READ_FLOOR, 3 * self.handshake_seconds), FIRST_READ_CAP, remaining - 0.05), 0.001)
+
+
+class _ReadFirstStream(httpcore.AsyncNetworkStream):
+    """httpcore's stream, with the first read before the first write (TLS 1.3, see _FirstRead);
+    what that read returns (an HTTP/2 server's SETTINGS) is kept for httpcore's first read."""
+
+    def __init__(self, inner: httpcore.AsyncNetworkStream, state: _FirstRead, tls: bool = False) -> None:
+        self._inner = inner
+        self._state = state
+        self._checked = not tls
+        self._pending = b""
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._pending:
+            data, self._pending = self._pending[:max_bytes], self._pending[max_bytes:]
+            return data
+        return await self._inner.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not self._checked:
+            self._checked = True
+            await self._read_first()
+        await self._inner.write(buffer, timeout)
+
+    async def _read_first(self) -> None:
+        if not self._state.wanted(self._inner.get_extra_info("ssl_object")):
+            return
+        wait = self._state.wait()
+        started = time.perf_counter()
+        read = asyncio.ensure_future(self._inner.read(65536, wait))
+        ticket = asyncio.ensure_future(self._state.watcher.ticket.wait())
+        try:
+            await asyncio.wait((read, ticket), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ticket.cancel()
+        if not read.done():  # the server sent a session ticket: it accepted the handshake, certificate and all
+            read.cancel()
+            await asyncio.gather(read, return_exceptions=True)
+            self._state.outcome = (f"a session ticket after {(time.perf_counter() - started) * 1000:.0f} ms: "
+                                   "the server accepted the handshake")
+            return
+        try:
+            data = read.result()
+        except httpcore.ReadTimeout:
+            self._state.idle = time.perf_counter() - started
+            self._state.outcome = (f"nothing within {wait * 1000:.0f} ms of the handshake: no verdict before the request "
+                                   "(that wait is left out of first byte and total)")
+            return
+        except (httpcore.ReadError, ssl.SSLError, OSError) as exc:
+            self._state.error = exc
+            self._state.outcome = f"the server's verdict: {type(exc).__name__} {exc}"
+            raise httpcore.ReadError("the server refused the connection on the first read after the TLS handshake") from exc
+        if not data:
+            self._state.eof = True
+            self._state.outcome = "the server closed the connection (EOF) before the request"
+            raise httpcore.ReadError("the server closed the connection on the first read after the TLS handshake")
+        self._pending = data
+        self._state.outcome = f"{len(data)} bytes before the request (kept for the answer)"
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+        started = time.perf_counter()
+        inner = await self._inner.start_tls(ssl_context, server_hostname, timeout)
+        self._state.handshake_seconds = time.perf_counter() - started
+        return _ReadFirstStream(inner, self._state, tls=True)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _ReadFirstBackend(httpcore.AsyncNetworkBackend):
+    def __init__(self, state: _FirstRead) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._state = state
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                          socket_options: Any = None) -> httpcore.AsyncNetworkStream:
+        stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        return _ReadFirstStream(stream, self._state)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _client(context: ssl.SSLContext, spec: ProbeSpec, timeout: float, state: _FirstRead) -> httpx.AsyncClient:
+    """httpx's client with the read-first stream under it (httpx names no network backend: set on its pool)."""
+    transport = httpx.AsyncHTTPTransport(verify=context, http2=spec.http2, trust_env=False)
+    transport._pool._network_backend = _ReadFirstBackend(state)
+    return httpx.AsyncClient(transport=transport, trust_env=False, timeout=timeout)
 
 
 def _dn(der: bytes) -> str:

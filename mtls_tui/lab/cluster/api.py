@@ -7,6 +7,8 @@ sockets, TLS or threads in the way.
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -18,7 +20,7 @@ from mtls_tui.lab.cluster.patch import JSON_PATCH, MERGE_TYPES, json_patch, merg
 from mtls_tui.lab.cluster.resources import Resource
 from mtls_tui.lab.cluster.responses import Reply, Request, Stream
 from mtls_tui.lab.cluster.selectors import Predicate, field_selector, label_selector
-from mtls_tui.lab.cluster.store import Store
+from mtls_tui.lab.cluster.store import Store, key_of
 from mtls_tui.lab.cluster.tables import table
 from mtls_tui.lab.cluster.watch import WatchRequest, parse_version, watch_events
 
@@ -83,14 +85,42 @@ def _delete_options_dry(request: Request) -> bool:
     return isinstance(options, dict) and "All" in (options.get("dryRun") or [])
 
 
+class _ItemCache:
+    """Each object's JSON as a list item, made once: a LIST of thousands of objects spent
+    most of its time encoding the same unchanged objects again for every client. Stored
+    objects are never mutated, so an entry is good while it holds the very object listed;
+    a change or deletion drops it."""
+
+    def __init__(self, store: Store) -> None:
+        self._entries: dict[tuple[str, str], tuple[dict[str, Any], bytes]] = {}
+        store.subscribe(lambda change: self._entries.pop((change.resource.kind, key_of(change.obj)), None))
+
+    def encoded(self, resource: Resource, obj: dict[str, Any]) -> bytes:
+        key = (resource.kind, key_of(obj))
+        entry = self._entries.get(key)
+        if entry is None or entry[0] is not obj:
+            entry = self._entries[key] = (obj, json.dumps(_item(obj), separators=(",", ":")).encode())
+        return entry[1]
+
+
 class Api:
     def __init__(self, store: Store, logs: LogBook, access: Access, server_address: Callable[[], str],
                  bookmark_interval: float) -> None:
         self.store, self.logs, self.access = store, logs, access
+        self._items = _ItemCache(store)
+        self._served: Counter[str] = Counter()  # "GET /api/v1/secrets": how many, for tests and benchmarks
+        self._served_lock = threading.Lock()
         self._server_address = server_address
         self._bookmark_interval = bookmark_interval
 
+    @property
+    def served(self) -> Counter[str]:
+        with self._served_lock:
+            return Counter(self._served)
+
     def handle(self, request: Request) -> Reply | Stream:
+        with self._served_lock:
+            self._served[f"{request.method} {request.path}"] += 1
         if request.user is None:
             return _json(401, status.unauthorized())
         try:
@@ -174,7 +204,8 @@ class Api:
 
     def _list(self, request: Request, resource: Resource, namespace: str | None) -> Reply:
         self._authorize(request, "list", resource, namespace, None)
-        matches = self._selectors(request, resource)
+        selected = any((request.query.get(name) or "").strip() for name in ("labelSelector", "fieldSelector"))
+        matches = self._selectors(request, resource) if selected else None
         asked = request.query.get("resourceVersion", "")
         if asked not in ("", "0") and parse_version(asked) > self.store.version:
             raise status.too_large_version(parse_version(asked), self.store.version)
@@ -184,8 +215,10 @@ class Api:
             meta.update({"continue": page.token, "remainingItemCount": page.remaining})
         if "as=Table" in request.accept:
             return _json(200, table(resource.kind, page.items, meta, request.query.get("includeObject", "Metadata")))
-        return _json(200, {"kind": f"{resource.kind}List", "apiVersion": resource.api_version, "metadata": meta,
-                           "items": [_item(obj) for obj in page.items]})
+        head = json.dumps({"kind": f"{resource.kind}List", "apiVersion": resource.api_version, "metadata": meta},
+                          separators=(",", ":")).encode()
+        items = b",".join(self._items.encoded(resource, obj) for obj in page.items)
+        return Reply(200, head[:-1] + b',"items":[' + items + b"]}")
 
     def _watch(self, request: Request, resource: Resource, namespace: str | None) -> Stream:
         self._authorize(request, "watch", resource, namespace, None)

