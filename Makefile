@@ -25,6 +25,7 @@ test: system $(BIN)/mtls-tui
 # ruff's rules and mypy (strict on the pure core), as pyproject.toml configures them.
 lint: $(BIN)/mtls-tui
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

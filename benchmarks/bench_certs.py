@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.issue import issue_ca, new_key
@@ -35,7 +35,7 @@ def main() -> None:
     bundle = b"".join(issue_ca(f"Bundle CA {i}", key=key).cert_pem() for i in range(999))
     pki = seed_pki()
     bundle += pki.ca.cert_pem()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     print(f"bundle: 1,000 certificates, {len(bundle) / 1e6:.2f} MB PEM")
 
     best_of("load 1,000-certificate bundle (parse only)", lambda: load_material(bundle, "bundle.pem"))

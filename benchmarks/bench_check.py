@@ -73,15 +73,21 @@ def measure(size: int, kubectl: str, folder: Path) -> dict[str, float]:
     with LabCluster(objects(size)) as cluster:
         kubeconfig = str(cluster.write_kubeconfig(folder / f"kubeconfig-{size}"))
         check = [sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", kubeconfig, "--no-probe", "--json"]
-        floor = [[kubectl, "--kubeconfig", kubeconfig, "get", kind, "-A", "-o", "json"] for kind in ("ingress", "secret")]
-        print(f"\n{size:,} Ingresses ({size // 2:,} with mTLS and their Secrets) in {NAMESPACES} namespaces "
-              f"(lab built in {time.perf_counter() - started:.0f} s)")
+        floor = [
+            [kubectl, "--kubeconfig", kubeconfig, "get", kind, "-A", "-o", "json"] for kind in ("ingress", "secret")
+        ]
+        print(
+            f"\n{size:,} Ingresses ({size // 2:,} with mTLS and their Secrets) in {NAMESPACES} namespaces "
+            f"(lab built in {time.perf_counter() - started:.0f} s)"
+        )
         # Untimed first runs, counted: they fill kubectl's discovery cache and the server's item cache, for both.
         ours = served(cluster, lambda: timed(check))
         theirs = served(cluster, lambda: [timed(argv) for argv in floor])
         pages = {path: count for path, count in ours.items() if count > 1}
-        print(f"requests served: check {sum(ours.values())} ({', '.join(f'{n} pages of {p}' for p, n in pages.items())}; "
-              f"{sum(ours.values()) - sum(pages.values())} others), kubectl {sum(theirs.values())} (its discovery included)")
+        print(
+            f"requests served: check {sum(ours.values())} ({', '.join(f'{n} pages of {p}' for p, n in pages.items())}; "
+            f"{sum(ours.values()) - sum(pages.values())} others), kubectl {sum(theirs.values())} (its discovery included)"
+        )
         check_times, floor_times = [], []
         for _ in range(RUNS):
             check_times.append(timed(check))
@@ -90,8 +96,11 @@ def measure(size: int, kubectl: str, folder: Path) -> dict[str, float]:
         print(f"mtls-tui check --no-probe --json:                    {spread(check_times)}")
         print(f"floor: kubectl get ingress + get secret -A -o json:  {spread(floor_times)}")
         print(f"ratio check/floor: {ratio:.2f}x (goal <= {GOAL_RATIO}x: {'met' if ratio <= GOAL_RATIO else 'NOT met'})")
-    return {"check": statistics.median(check_times), "floor": statistics.median(floor_times),
-            "requests": sum(ours.values())}
+    return {
+        "check": statistics.median(check_times),
+        "floor": statistics.median(floor_times),
+        "requests": sum(ours.values()),
+    }
 
 
 def main() -> None:
@@ -105,9 +114,11 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     growth = large["check"] / small["check"]
-    print(f"\ngrowth {SIZES[0]:,} -> {SIZES[1]:,} Ingresses: check {growth:.2f}x "
-          f"(goal <= {GOAL_GROWTH}x: {'met' if growth <= GOAL_GROWTH else 'NOT met'}), "
-          f"floor {large['floor'] / small['floor']:.2f}x, requests {small['requests']} -> {large['requests']}")
+    print(
+        f"\ngrowth {SIZES[0]:,} -> {SIZES[1]:,} Ingresses: check {growth:.2f}x "
+        f"(goal <= {GOAL_GROWTH}x: {'met' if growth <= GOAL_GROWTH else 'NOT met'}), "
+        f"floor {large['floor'] / small['floor']:.2f}x, requests {small['requests']} -> {large['requests']}"
+    )
     print(f"load average at end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

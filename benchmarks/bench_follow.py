@@ -17,8 +17,10 @@ import time
 from pathlib import Path
 
 PODS, RATE, SECONDS = 3, 20_000, 10
-LINE = ('10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET /api/v1/items HTTP/2.0" 200 512 "-" "curl/8.5.0" 39 0.001 '
-        '[default-meow-svc-80] [] 10.1.2.3:8080 512 0.001 200 3f1c1b9e7a0b4c5d8e9f')
+LINE = (
+    '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET /api/v1/items HTTP/2.0" 200 512 "-" "curl/8.5.0" 39 0.001 '
+    "[default-meow-svc-80] [] 10.1.2.3:8080 512 0.001 200 3f1c1b9e7a0b4c5d8e9f"
+)
 
 
 def serve(folder: str, ready, go, done) -> None:
@@ -93,9 +95,13 @@ def main() -> None:
     for t, n, rss in samples:
         print(f"  {t:4.1f}   {n:14,}   {int((n - last_n) / (t - last_t)):13,}   {rss:7.1f}")
         last_t, last_n = t, n
-    print(f"received {received[0]:,} lines ({received[0] / (PODS * RATE * SECONDS):.0%}); buffer holds {len(buffer):,}, dropped {buffer.dropped:,}")
-    print(f"memory: {base:.1f} MB before the flood, peak RSS {peak:.1f} MB "
-          f"(goal flat and under 150 MB -> {'met' if peak < 150 else 'NOT met'})")
+    print(
+        f"received {received[0]:,} lines ({received[0] / (PODS * RATE * SECONDS):.0%}); buffer holds {len(buffer):,}, dropped {buffer.dropped:,}"
+    )
+    print(
+        f"memory: {base:.1f} MB before the flood, peak RSS {peak:.1f} MB "
+        f"(goal flat and under 150 MB -> {'met' if peak < 150 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from mtls_tui.logs.buffer import LogBuffer
 from mtls_tui.logs.classify import classify
@@ -52,17 +52,32 @@ KLOG = (
     ('I{md} {t}       7 main.go:107] "successfully validated configuration, accepting" ingress="default/meow"', 30),
     ('I{md} {t}       7 controller.go:190] "Configuration changes detected, backend reload required"', 10),
     ('I{md} {t}       7 controller.go:210] "Backend successfully reloaded"', 10),
-    ('I{md} {t}       7 event.go:377] Event(v1.ObjectReference{{Kind:"Pod", Namespace:"ingress-nginx", '
-     'Name:"ingress-nginx-controller-7d9f", APIVersion:"v1"}}): type: \'Normal\' reason: \'RELOAD\' '
-     "NGINX reload triggered", 10),
-    ('W{md} {t}       7 controller.go:1109] Error obtaining Endpoints for Service "default/meow-svc": '
-     'no object matching key "default/meow-svc" in local store', 20),
-    ('E{md} {t}       7 annotations.go:216] "error reading Ingress annotation" err="location denied, reason: '
-     'cross namespace secrets are not supported" name="CertificateAuth" ingress="default/meow"', 5),
-    ('W{md} {t}       7 backend_ssl.go:47] Error obtaining X.509 certificate: secret "default/my-certs" '
-     "contains no keypair or CA certificate", 5),
-    ('I{md} {t}       7 store.go:619] "secret was updated and it is used in ingress annotations. Parsing" '
-     'secret="default/my-certs"', 2),
+    (
+        'I{md} {t}       7 event.go:377] Event(v1.ObjectReference{{Kind:"Pod", Namespace:"ingress-nginx", '
+        "Name:\"ingress-nginx-controller-7d9f\", APIVersion:\"v1\"}}): type: 'Normal' reason: 'RELOAD' "
+        "NGINX reload triggered",
+        10,
+    ),
+    (
+        'W{md} {t}       7 controller.go:1109] Error obtaining Endpoints for Service "default/meow-svc": '
+        'no object matching key "default/meow-svc" in local store',
+        20,
+    ),
+    (
+        'E{md} {t}       7 annotations.go:216] "error reading Ingress annotation" err="location denied, reason: '
+        'cross namespace secrets are not supported" name="CertificateAuth" ingress="default/meow"',
+        5,
+    ),
+    (
+        'W{md} {t}       7 backend_ssl.go:47] Error obtaining X.509 certificate: secret "default/my-certs" '
+        "contains no keypair or CA certificate",
+        5,
+    ),
+    (
+        'I{md} {t}       7 store.go:619] "secret was updated and it is used in ingress annotations. Parsing" '
+        'secret="default/my-certs"',
+        2,
+    ),
 )
 NGINX_ERRORS = (
     "{d} [info] 31#31: *{c} client SSL certificate verify error: (20:unable to get local issuer certificate) "
@@ -85,7 +100,7 @@ def make_stream(count: int, seed: int = 7) -> list[str]:
     """Kubelet-prefixed lines, as the log source reads them (`timestamps=true`)."""
     rng = random.Random(seed)
     kinds = rng.choices([kind for kind, _ in MIX], weights=[weight for _, weight in MIX], k=count)
-    start = datetime(2026, 11, 28, 21, 45, 34, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 28, 21, 45, 34, tzinfo=UTC)
     lines = []
     for index, kind in enumerate(kinds):
         moment = start + timedelta(microseconds=index * 250)
@@ -121,14 +136,14 @@ class _Delivered:
         self.data = data
 
     def stream(self, amount: int, decode_content: bool = False) -> Iterator[bytes]:
-        return (self.data[at:at + amount] for at in range(0, len(self.data), amount))
+        return (self.data[at : at + amount] for at in range(0, len(self.data), amount))
 
 
 def floor(data: bytes) -> int:
     """Split into lines and timestamps, and nothing more."""
     count = 0
     for line in stream_lines(_Delivered(data)):
-        _kubelet_time(line[:line.find(" ", 0, 40)])
+        _kubelet_time(line[: line.find(" ", 0, 40)])
         count += 1
     return count
 
@@ -158,18 +173,22 @@ def throughput(lines: list[str]) -> None:
     count = len(lines)
     floor_rate, rate = count / min(floors), count / min(figures)
     share = rate / floor_rate
-    print(f"{count:>9,} lines: parse + classify {rate:9,.0f} lines/s ({highlights:,} highlights), "
-          f"floor {floor_rate:11,.0f} lines/s; {share:.2f} of the floor "
-          f"(goals >={GOAL:,}: {'met' if rate >= GOAL else 'NOT met'}, "
-          f">={GOAL_FLOOR_SHARE:.2f}: {'met' if share >= GOAL_FLOOR_SHARE else 'NOT met'})")
+    print(
+        f"{count:>9,} lines: parse + classify {rate:9,.0f} lines/s ({highlights:,} highlights), "
+        f"floor {floor_rate:11,.0f} lines/s; {share:.2f} of the floor "
+        f"(goals >={GOAL:,}: {'met' if rate >= GOAL else 'NOT met'}, "
+        f">={GOAL_FLOOR_SHARE:.2f}: {'met' if share >= GOAL_FLOOR_SHARE else 'NOT met'})"
+    )
 
 
 def main() -> None:
     print(f"load average at start: {', '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")
     lines = make_stream(LINES)
     mix = Counter(parse_line(line, with_timestamp=True).kind for line in lines[:100_000])
-    print(f"stream: {LINES:,} lines, {sum(map(len, lines)) / 1e6:.0f} MB; mix of the first 100,000: "
-          + ", ".join(f"{kind} {count / 1000:.1f}%" for kind, count in mix.most_common()))
+    print(
+        f"stream: {LINES:,} lines, {sum(map(len, lines)) / 1e6:.0f} MB; mix of the first 100,000: "
+        + ", ".join(f"{kind} {count / 1000:.1f}%" for kind, count in mix.most_common())
+    )
     print(f"best of {PASSES} passes, floor and figure alternately, the stream delivered in {CHUNK:,}-byte chunks:")
     for size in SIZES:
         throughput(lines[:size])
@@ -178,8 +197,10 @@ def main() -> None:
     started = time.perf_counter()
     for line in bare:
         classify(parse_line(line, POD, CONTAINER))
-    print(f"parse + classify of the same lines without kubelet timestamps (times from the lines): "
-          f"{LINES / (time.perf_counter() - started):,.0f} lines/s")
+    print(
+        f"parse + classify of the same lines without kubelet timestamps (times from the lines): "
+        f"{LINES / (time.perf_counter() - started):,.0f} lines/s"
+    )
     del bare
 
     # Bytes, as a log stream delivers them: decoding inside the traced loop counts each
@@ -194,9 +215,11 @@ def main() -> None:
         view.append(parse_line(data.decode(), POD, CONTAINER, with_timestamp=True))
         if count in checkpoints:
             current, peak = tracemalloc.get_traced_memory()
-            print(f"{VIEW_CAPACITY:,}-record view (filter: W and worse) after {count:>9,} lines: "
-                  f"current {current / 1e6:5.1f} MB, peak {peak / 1e6:5.1f} MB, dropped {view.dropped:,}, "
-                  f"visible {len(view.snapshot()):,}")
+            print(
+                f"{VIEW_CAPACITY:,}-record view (filter: W and worse) after {count:>9,} lines: "
+                f"current {current / 1e6:5.1f} MB, peak {peak / 1e6:5.1f} MB, dropped {view.dropped:,}, "
+                f"visible {len(view.snapshot()):,}"
+            )
     tracemalloc.stop()
     print(f"load average at end: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 

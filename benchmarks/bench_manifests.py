@@ -101,8 +101,12 @@ def pipeline(path: str) -> dict[str, tuple[float, float]]:
     with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
         print_report(diagnosis, True)
     done = clock()
-    return {"read + objects": loaded, "rules": tuple(j - r for j, r in zip(judged, loaded, strict=True)),
-            "report": tuple(d - j for d, j in zip(done, judged, strict=True)), "check": done}
+    return {
+        "read + objects": loaded,
+        "rules": tuple(j - r for j, r in zip(judged, loaded, strict=True)),
+        "report": tuple(d - j for d, j in zip(done, judged, strict=True)),
+        "check": done,
+    }
 
 
 CHILDREN = {"floor-yaml": floor_yaml, "floor-json": floor_json, "read": read, "pipeline": pipeline}
@@ -118,7 +122,10 @@ def child(kind: str, path: str) -> dict[str, tuple[float, float]]:
 
 def medians(kind: str, path: str) -> dict[str, tuple[float, float]]:
     runs = [child(kind, path) for _ in range(RUNS)]
-    return {name: (statistics.median(r[name][0] for r in runs), statistics.median(r[name][1] for r in runs)) for name in runs[0]}
+    return {
+        name: (statistics.median(r[name][0] for r in runs), statistics.median(r[name][1] for r in runs))
+        for name in runs[0]
+    }
 
 
 def process(path: str) -> tuple[float, int]:
@@ -127,7 +134,9 @@ def process(path: str) -> tuple[float, int]:
 
     runs = []
     for _ in range(RUNS):
-        code, seconds, peak_mb, stderr = run_measured(["check", "--manifests", path, "--no-probe", "--json"], timeout=300)
+        code, seconds, peak_mb, stderr = run_measured(
+            ["check", "--manifests", path, "--no-probe", "--json"], timeout=300
+        )
         if code not in (0, 1):
             raise SystemExit(f"check failed on {path}: {stderr.strip()}")
         runs.append((seconds, peak_mb))
@@ -157,9 +166,13 @@ def main() -> None:
         empty = folder / "empty.yaml"
         empty.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
         base_peak = process(str(empty))[1]
-        print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {RUNS} runs, medians; "
-              f"ratios are to the fastest floor, by wall time (CPU time in brackets)")
-        print(f"peak RSS of `check` on a one-object file (interpreter and imports): {base_peak} MB; memory below is the peak above it")
+        print(
+            f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {RUNS} runs, medians; "
+            f"ratios are to the fastest floor, by wall time (CPU time in brackets)"
+        )
+        print(
+            f"peak RSS of `check` on a one-object file (interpreter and imports): {base_peak} MB; memory below is the peak above it"
+        )
         growth: dict[str, list[float]] = {}
         for ingresses in SIZES:
             paths = write_estate(folder, ingresses)
@@ -176,16 +189,27 @@ def main() -> None:
                     print(f"    floor {name:29} {seconds(pair)}")
                 for name in ("read", "read + objects", "rules", "report", "check"):
                     ratio = ours[name][0] / fastest[0]
-                    print(f"    {'check in-process' if name == 'check' else name:35} {seconds(ours[name])}  "
-                          f"{ratio:5.2f}x the floor ({ours[name][1] / fastest[1]:.2f}x)")
+                    print(
+                        f"    {'check in-process' if name == 'check' else name:35} {seconds(ours[name])}  "
+                        f"{ratio:5.2f}x the floor ({ours[name][1] / fastest[1]:.2f}x)"
+                    )
                 verdict = "met" if ours["check"][0] <= 2 * fastest[0] else "NOT met"
-                print(f"    check, whole process                {whole:6.2f} s             {whole / fastest[0]:5.2f}x the floor  "
-                      f"(goal, in-process: <= 2x {fastest_name}: {verdict})")
+                print(
+                    f"    check, whole process                {whole:6.2f} s             {whole / fastest[0]:5.2f}x the floor  "
+                    f"(goal, in-process: <= 2x {fastest_name}: {verdict})"
+                )
                 memory = peak - base_peak
-                print(f"    peak memory                         {memory:4d} MB above the imports = {memory / size_mb:.2f}x the file "
-                      f"(goal < 3x: {'met' if memory < 3 * size_mb else 'NOT met'}; whole process {peak} MB)")
-                for name, value in (("floor", fastest[0]), ("read", ours["read"][0]), ("check", ours["check"][0]),
-                                    ("memory", memory), ("size", size_mb)):
+                print(
+                    f"    peak memory                         {memory:4d} MB above the imports = {memory / size_mb:.2f}x the file "
+                    f"(goal < 3x: {'met' if memory < 3 * size_mb else 'NOT met'}; whole process {peak} MB)"
+                )
+                for name, value in (
+                    ("floor", fastest[0]),
+                    ("read", ours["read"][0]),
+                    ("check", ours["check"][0]),
+                    ("memory", memory),
+                    ("size", size_mb),
+                ):
                     growth.setdefault(f"{form} {name}", []).append(value)
         print(f"\ngrowth from {SIZES[0]:,} to {SIZES[1]:,} Ingresses ({SIZES[1] / SIZES[0]:.0f}x the objects):")
         for name, (small, large) in growth.items():

@@ -26,9 +26,24 @@ RUNS = 40
 
 def curl_once(url: str, resolve: str, folder: Path) -> tuple[float, float, float]:
     out = subprocess.run(
-        ["curl", "-sk", "-o", "/dev/null", "--resolve", resolve, "--cert", str(folder / "client.crt"),
-         "--key", str(folder / "client.key"), "-w", "%{time_connect} %{time_appconnect} %{time_total}", url],
-        capture_output=True, text=True, check=True,
+        [
+            "curl",
+            "-sk",
+            "-o",
+            "/dev/null",
+            "--resolve",
+            resolve,
+            "--cert",
+            str(folder / "client.crt"),
+            "--key",
+            str(folder / "client.key"),
+            "-w",
+            "%{time_connect} %{time_appconnect} %{time_total}",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     connect, appconnect, total = (float(v) * 1000 for v in out)
     return connect, appconnect - connect, total
@@ -60,7 +75,9 @@ def main() -> None:
     try:
         port = ports.get(timeout=30)
         url, resolve = f"https://meow.com:{port}/", f"meow.com:{port}:127.0.0.1"
-        spec = ProbeSpec(url, resolve=resolve, insecure=True, cert=str(folder / "client.crt"), key=str(folder / "client.key"))
+        spec = ProbeSpec(
+            url, resolve=resolve, insecure=True, cert=str(folder / "client.crt"), key=str(folder / "client.key")
+        )
         asyncio.run(probe(spec))  # warm imports and the page cache
         curl_once(url, resolve, folder)
         curl_totals, curl_tls, probe_totals, probe_tls, probe_walls = [], [], [], [], []
@@ -81,8 +98,12 @@ def main() -> None:
         shutil.rmtree(folder, ignore_errors=True)
     med = statistics.median
     print(f"seed chain (RSA 2048), real nginx on loopback, {RUNS} runs, medians")
-    print(f"curl, one request with the client certificate:      total {med(curl_totals):7.2f} ms   TLS handshake {med(curl_tls):6.2f} ms")
-    print(f"probe, the same request (httpx, recorded total):    total {med(probe_totals):7.2f} ms   TLS handshake {med(probe_tls):6.2f} ms")
+    print(
+        f"curl, one request with the client certificate:      total {med(curl_totals):7.2f} ms   TLS handshake {med(curl_tls):6.2f} ms"
+    )
+    print(
+        f"probe, the same request (httpx, recorded total):    total {med(probe_totals):7.2f} ms   TLS handshake {med(probe_tls):6.2f} ms"
+    )
     print(f"probe, both attempts end to end (wall, in process): total {med(probe_walls):7.2f} ms")
     ratio = med(probe_totals) / med(curl_totals)
     print(f"ratio probe/curl (request total): {ratio:.2f}x  (goal <= 1.3x: {'met' if ratio <= 1.3 else 'NOT met'})")

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -55,7 +56,7 @@ def serve(ingresses: int, kubeconfig: str) -> None:
 
 def floor(kubeconfig: str) -> dict:
     """Child: what any screen must do before it can list the hosts, and the reports, timed."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from mtls_tui.diagnose.hosts import host_report
     from mtls_tui.policy.ingress_nginx import host_policies
@@ -72,13 +73,19 @@ def floor(kubeconfig: str) -> dict:
     start = time.perf_counter()
     policies = host_policies(snapshot)
     policy_time = time.perf_counter() - start
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start = time.perf_counter()
     for policy in policies:
         host_report(policy, snapshot, now)
     reports = time.perf_counter() - start
-    return {"read": read, "policies": policy_time, "reports": reports, "hosts": len(policies),
-            "imported_mb": imported, "peak_mb": rss_mb()}
+    return {
+        "read": read,
+        "policies": policy_time,
+        "reports": reports,
+        "hosts": len(policies),
+        "imported_mb": imported,
+        "peak_mb": rss_mb(),
+    }
 
 
 def app_figures(kubeconfig: str) -> dict:
@@ -133,7 +140,9 @@ def app_figures(kubeconfig: str) -> dict:
                     await asyncio.sleep(0.01)
                     continue
                 tab = 1 - tab
-                reading_keys.append(await press(app, str(tab + 1), lambda t=tab: tabs.active == ("tab-certs" if t else "tab-verdict")))
+                reading_keys.append(
+                    await press(app, str(tab + 1), lambda t=tab: tabs.active == ("tab-certs" if t else "tab-verdict"))
+                )
                 await asyncio.sleep(TAB_INTERVAL)
             if tabs.active != "tab-verdict":
                 await press(app, "1", lambda: tabs.active == "tab-verdict")
@@ -161,10 +170,20 @@ def app_figures(kubeconfig: str) -> dict:
                 typed += char
                 filter_keys.append(await press(app, char, lambda t=typed: hosts.query == t))
             shown = hosts.option_count
-        return {"frame": marks["frame"] - started, "list": marks["list"] - marks["frame"],
-                "all": marks["all"] - marks["frame"], "selected": selected, "selected_unjudged": before,
-                "reading_keys": reading_keys, "judging_keys": judging_keys, "filter_keys": filter_keys,
-                "filtered": shown, "hosts": len(hosts.rows), "imported_mb": imported, "peak_mb": rss_mb()}
+        return {
+            "frame": marks["frame"] - started,
+            "list": marks["list"] - marks["frame"],
+            "all": marks["all"] - marks["frame"],
+            "selected": selected,
+            "selected_unjudged": before,
+            "reading_keys": reading_keys,
+            "judging_keys": judging_keys,
+            "filter_keys": filter_keys,
+            "filtered": shown,
+            "hosts": len(hosts.rows),
+            "imported_mb": imported,
+            "peak_mb": rss_mb(),
+        }
 
     return asyncio.run(run())
 
@@ -183,33 +202,53 @@ def ms(values: list[float]) -> str:
 def bench(ingresses: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         kubeconfig = str(Path(folder) / "kubeconfig")
-        server = subprocess.Popen([sys.executable, __file__, "--serve", str(ingresses), kubeconfig],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        server = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(ingresses), kubeconfig],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert server.stdout is not None and server.stdout.readline().strip() == "ready"
             load = os.getloadavg()
-            print(f"\n{ingresses} Ingresses in 200 namespaces ({ingresses // 2} TLS hosts, every one with mTLS), "
-                  f"{RUNS} runs, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+            print(
+                f"\n{ingresses} Ingresses in 200 namespaces ({ingresses // 2} TLS hosts, every one with mTLS), "
+                f"{RUNS} runs, load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+            )
             for run in range(1, RUNS + 1):
                 low = child("--floor", kubeconfig)
                 app = child("--app", kubeconfig)
-                print(f" run {run}: {app['hosts']} hosts; first frame {app['frame'] * 1000:5.0f} ms after the app began")
-                print(f"   host list after the first frame:  {app['list']:5.2f} s  "
-                      f"(floor: read {low['read']:.2f} s + host policies {low['policies']:.2f} s = "
-                      f"{low['read'] + low['policies']:.2f} s; goal 1 s: "
-                      f"{'met' if app['list'] < 1 else 'NOT met'}, {app['list'] - low['read'] - low['policies']:+.2f} s over the floor)")
-                print(f"   every state after the first frame: {app['all']:5.2f} s  "
-                      f"(floor: + every report {low['reports']:.2f} s = {low['read'] + low['policies'] + low['reports']:.2f} s)")
-                print(f"   verdict of the last host ({'not judged yet' if app['selected_unjudged'] else 'already judged'}) "
-                      f"after `end`: {app['selected'] * 1000:5.0f} ms (goal 1 s: {'met' if app['selected'] < 1 else 'NOT met'})")
+                print(
+                    f" run {run}: {app['hosts']} hosts; first frame {app['frame'] * 1000:5.0f} ms after the app began"
+                )
+                print(
+                    f"   host list after the first frame:  {app['list']:5.2f} s  "
+                    f"(floor: read {low['read']:.2f} s + host policies {low['policies']:.2f} s = "
+                    f"{low['read'] + low['policies']:.2f} s; goal 1 s: "
+                    f"{'met' if app['list'] < 1 else 'NOT met'}, {app['list'] - low['read'] - low['policies']:+.2f} s over the floor)"
+                )
+                print(
+                    f"   every state after the first frame: {app['all']:5.2f} s  "
+                    f"(floor: + every report {low['reports']:.2f} s = {low['read'] + low['policies'] + low['reports']:.2f} s)"
+                )
+                print(
+                    f"   verdict of the last host ({'not judged yet' if app['selected_unjudged'] else 'already judged'}) "
+                    f"after `end`: {app['selected'] * 1000:5.0f} ms (goal 1 s: {'met' if app['selected'] < 1 else 'NOT met'})"
+                )
                 worst = max(app["judging_keys"], default=0.0)
                 print(f"   keys while reading the cluster: {ms(app['reading_keys'])}")
-                print(f"   keys while judging the hosts:   {ms(app['judging_keys'])} "
-                      f"(goal 50 ms: {'met' if worst < 50 else 'NOT met'})")
-                print(f"   filter, per key typed after `/`: {ms(app['filter_keys'])} ('app-12' leaves {app['filtered']})")
-                print(f"   peak memory {app['peak_mb']:5.0f} MB (floor: the app's imports {app['imported_mb']:.0f} MB; "
-                      f"the bare read + policies + reports peak at {low['peak_mb']:.0f} MB; goal 300 MB: "
-                      f"{'met' if app['peak_mb'] < 300 else 'NOT met'})")
+                print(
+                    f"   keys while judging the hosts:   {ms(app['judging_keys'])} "
+                    f"(goal 50 ms: {'met' if worst < 50 else 'NOT met'})"
+                )
+                print(
+                    f"   filter, per key typed after `/`: {ms(app['filter_keys'])} ('app-12' leaves {app['filtered']})"
+                )
+                print(
+                    f"   peak memory {app['peak_mb']:5.0f} MB (floor: the app's imports {app['imported_mb']:.0f} MB; "
+                    f"the bare read + policies + reports peak at {low['peak_mb']:.0f} MB; goal 300 MB: "
+                    f"{'met' if app['peak_mb'] < 300 else 'NOT met'})"
+                )
         finally:
             server.stdin.close()  # type: ignore[union-attr]
             server.wait(30)

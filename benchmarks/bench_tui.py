@@ -30,8 +30,12 @@ def first_frame(manifest: Path) -> None:
     inner, outer, heavy = [], [], set()
     for _ in range(RUNS):
         start = time.perf_counter()
-        out = subprocess.run([sys.executable, str(HERE / "first_frame_child.py"), str(manifest)],
-                             capture_output=True, text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, str(HERE / "first_frame_child.py"), str(manifest)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         outer.append((time.perf_counter() - start) * 1000)
         inner.append(float(out[0]))
         heavy.add(out[1])
@@ -41,8 +45,10 @@ def first_frame(manifest: Path) -> None:
         subprocess.run([sys.executable, "-c", "pass"], check=True)
         python.append((time.perf_counter() - start) * 1000)
     print(f"first frame, from the app's first line:      median {statistics.median(inner):7.1f} ms")
-    print(f"first frame, process start to exit (wall):   median {statistics.median(outer):7.1f} ms "
-          f"(bare python start: {statistics.median(python):.0f} ms)")
+    print(
+        f"first frame, process start to exit (wall):   median {statistics.median(outer):7.1f} ms "
+        f"(bare python start: {statistics.median(python):.0f} ms)"
+    )
     print(f"Kubernetes client imported before the first frame: {'yes' if '1' in heavy else 'no'}")
     print(f"goal: first frame under 500 ms -> {'met' if statistics.median(inner) < 500 else 'NOT met'}")
 
@@ -64,17 +70,21 @@ async def lab_figures(gateway: str, latency: bool) -> None:
                     await pilot.pause(0.02)
                 ready = time.perf_counter() - started
                 print(f"lab ({gateway} gateway): cluster, gateway and PKI up: {lab_up * 1000:7.0f} ms")
-                print(f"lab ({gateway} gateway): Lab() to the first verdict with its probe (in process; add the "
-                      f"first-frame figure for interpreter start and imports): {ready * 1000:7.0f} ms "
-                      f"(goal under {goal} s -> {'met' if ready < goal else 'NOT met'})")
+                print(
+                    f"lab ({gateway} gateway): Lab() to the first verdict with its probe (in process; add the "
+                    f"first-frame figure for interpreter start and imports): {ready * 1000:7.0f} ms "
+                    f"(goal under {goal} s -> {'met' if ready < goal else 'NOT met'})"
+                )
                 print(f"     verdict: {app.controller.reports[0].verdict}")
                 if not latency:
                     return
                 latencies, fed = await keypress_latency(app, pilot, lab)
                 pane = app.query_one(LogsPane)
-                print(f"key-press latency while logs stream at 5,000 lines/s: median {statistics.median(latencies):.1f} ms, "
-                      f"worst {max(latencies):.1f} ms over {len(latencies)} presses "
-                      f"(goal under 100 ms -> {'met' if statistics.median(latencies) < 100 else 'NOT met'})")
+                print(
+                    f"key-press latency while logs stream at 5,000 lines/s: median {statistics.median(latencies):.1f} ms, "
+                    f"worst {max(latencies):.1f} ms over {len(latencies)} presses "
+                    f"(goal under 100 ms -> {'met' if statistics.median(latencies) < 100 else 'NOT met'})"
+                )
                 print(f"     {fed} lines fed, {len(pane.buffer) + pane.buffer.dropped} reached the pane")
         finally:
             lab.stop()
@@ -89,8 +99,10 @@ async def keypress_latency(app, pilot, lab) -> tuple[list[float], int]:
     fed = [0]
 
     def feed() -> None:
-        line = ('10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" 200 512 "-" "curl/8.5.0" 39 0.001 '
-                '[default-meow-svc-80] [] 10.1.2.3:8080 512 0.001 200 3f1c1b9e')
+        line = (
+            '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" 200 512 "-" "curl/8.5.0" 39 0.001 '
+            "[default-meow-svc-80] [] 10.1.2.3:8080 512 0.001 200 3f1c1b9e"
+        )
         pods = lab._controller_pods()
         logs = [lab.cluster.pod_log("ingress-nginx", p, "controller") for p in pods]
         while not stop.is_set():

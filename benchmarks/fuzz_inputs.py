@@ -60,8 +60,11 @@ def worker(seed: int, connection, current: str, folder: Path) -> None:
         except BaseException as exc:  # noqa: BLE001 - what escaped is the finding
             if isinstance(exc, KeyboardInterrupt):
                 return
-            outcome = ("exception", f"{type(exc).__module__}.{type(exc).__qualname__} at {_where(exc)}: "
-                                    f"{str(exc).splitlines()[0][:160] if str(exc) else ''}")
+            outcome = (
+                "exception",
+                f"{type(exc).__module__}.{type(exc).__qualname__} at {_where(exc)}: "
+                f"{str(exc).splitlines()[0][:160] if str(exc) else ''}",
+            )
         usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         connection.send((case.name, outcome, time.perf_counter() - started, usage, data if outcome[0] != "ok" else b""))
 
@@ -119,8 +122,10 @@ def main() -> int:
         restarts += 1
 
     shutil.rmtree(scratch, ignore_errors=True)
-    print(f"fuzz_inputs: {runs:,} inputs in {args.minutes:g} min (seed {args.seed}, {restarts} worker(s)); "
-          f"peak RSS of a worker {peak} MB")
+    print(
+        f"fuzz_inputs: {runs:,} inputs in {args.minutes:g} min (seed {args.seed}, {restarts} worker(s)); "
+        f"peak RSS of a worker {peak} MB"
+    )
     print("  by seed: " + ", ".join(f"{name} {count}" for name, count in sorted(by_seed.items())))
     print("  slowest: " + ", ".join(f"{seconds:.2f} s ({name}, {kind})" for seconds, name, kind in slowest))
     if not found:

@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--context", metavar="C", help="kubeconfig context (default: the current one)")
     screen.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     screen.add_argument("-n", "--namespace", metavar="N", help="only Ingresses in this namespace")
-    screen.add_argument("--manifests", nargs="+", metavar="PATH", help="read YAML/JSON files or folders instead of a cluster")
+    screen.add_argument(
+        "--manifests", nargs="+", metavar="PATH", help="read YAML/JSON files or folders instead of a cluster"
+    )
     screen.add_argument("--cert", metavar="FILE", help="client certificate to judge and probe with")
     screen.add_argument("--key", metavar="FILE", help="its private key")
     screen.add_argument("--connect", metavar="ADDR:PORT", help="probe hosts at this address (as curl --resolve)")
@@ -47,10 +49,18 @@ def main(argv: list[str] | None = None) -> int:
         from mtls_tui.sources.files import passphrase_setting
         from mtls_tui.tui.app import run_tui
 
-        return run_tui(Session(
-            context=args.context, kubeconfig=args.kubeconfig, namespace=args.namespace, manifests=args.manifests or [],
-            cert=args.cert, key=args.key, connect=args.connect, passphrase=passphrase_setting(None),
-        ))
+        return run_tui(
+            Session(
+                context=args.context,
+                kubeconfig=args.kubeconfig,
+                namespace=args.namespace,
+                manifests=args.manifests or [],
+                cert=args.cert,
+                key=args.key,
+                connect=args.connect,
+                passphrase=passphrase_setting(None),
+            )
+        )
     try:
         with warnings.catch_warnings():  # a library's warning would be a second line on stderr
             warnings.simplefilter("ignore")

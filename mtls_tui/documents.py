@@ -93,12 +93,16 @@ def documents(data: bytes, origin: str, what: str = "YAML", items: bool = False)
     line = 1
     for start, end in _parts(data):
         newlines = data.count(b"\n", start, end)
-        lines = (line, max(line, line + newlines - (data[end - 1:end] == b"\n")))
+        lines = (line, max(line, line + newlines - (data[end - 1 : end] == b"\n")))
         try:
-            for value, item in _build(data if (start, end) == (0, len(data)) else _Part(data, start, end), plain, items):
+            for value, item in _build(
+                data if (start, end) == (0, len(data)) else _Part(data, start, end), plain, items
+            ):
                 yield Document(lines, value, item=item)
         except _Refused as refused:
-            yield Document(lines, error=InputError(f"{origin}:{min(line + refused.mark.line, lines[1])}", refused.problem))
+            yield Document(
+                lines, error=InputError(f"{origin}:{min(line + refused.mark.line, lines[1])}", refused.problem)
+            )
         except yaml.YAMLError as exc:
             yield Document(lines, error=yaml_input_error(exc, origin, what, first_line=line, last_line=lines[1]))
         except _ScalarError as exc:
@@ -167,7 +171,7 @@ def _parts(data: bytes) -> Iterator[tuple[int, int]]:
     start, found = 0, data.find(b"\n---")
     while found >= 0:
         line = found + 1
-        if data[line + 3:line + 4] in _AFTER_MARKER:
+        if data[line + 3 : line + 4] in _AFTER_MARKER:
             cut = _directives_before(data, line)
             if cut > start:
                 yield start, cut
@@ -184,7 +188,7 @@ def _directives_before(data: bytes, line: int) -> int:
     cut = begin = line
     while begin > 0:
         begin = data.rfind(b"\n", 0, begin - 1) + 1
-        text = data[begin:data.index(b"\n", begin)]
+        text = data[begin : data.index(b"\n", begin)]
         if text.startswith(b"%"):
             cut = begin
         elif text.strip() and not text.lstrip().startswith(b"#"):
@@ -199,7 +203,7 @@ class _Part:
         self.data, self.position, self.end = data, start, end
 
     def read(self, size: int) -> bytes:
-        piece = self.data[self.position:min(self.position + max(size, _PART_READ), self.end)]
+        piece = self.data[self.position : min(self.position + max(size, _PART_READ), self.end)]
         self.position += len(piece)
         return piece
 
@@ -252,11 +256,15 @@ def _scalar(event: ScalarEvent, tag: str) -> Any:
         return event.value
     mark: Any = event.start_mark  # libyaml's or PyYAML's Mark: the same attributes
     if tag in _COLLECTION_TAGS:
-        raise yaml.constructor.ConstructorError(None, None, f"expected a {_COLLECTION_TAGS[tag]} node, but found scalar", mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a {_COLLECTION_TAGS[tag]} node, but found scalar", mark
+        )
     if tag not in _CONSTRUCTORS:  # `!foo`, `!!python/object`, `!!merge`
         raise _unknown_tag(tag, mark)
     try:
-        return _CONSTRUCTORS[tag](_CONSTRUCTOR, ScalarNode(tag, event.value, mark, cast(Any, event.end_mark), event.style))
+        return _CONSTRUCTORS[tag](
+            _CONSTRUCTOR, ScalarNode(tag, event.value, mark, cast(Any, event.end_mark), event.style)
+        )
     except (ValueError, TypeError, OverflowError) as exc:
         text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         if "integer string conversion" in text:
@@ -288,14 +296,22 @@ def _merged(container: dict[Any, Any], merges: list[tuple[Any, Any]]) -> dict[An
         if value.__class__ is list:
             for source in value:
                 if source.__class__ is not dict:
-                    raise yaml.constructor.ConstructorError("while constructing a mapping", None,
-                                                            f"expected a mapping for merging, but found {_kind(source)}", value_mark)
+                    raise yaml.constructor.ConstructorError(
+                        "while constructing a mapping",
+                        None,
+                        f"expected a mapping for merging, but found {_kind(source)}",
+                        value_mark,
+                    )
             sources = reversed(value)
         elif value.__class__ is dict:
             sources = [value]
         else:
-            raise yaml.constructor.ConstructorError("while constructing a mapping", None,
-                                                    f"expected a mapping or list of mappings for merging, but found {_kind(value)}", value_mark)
+            raise yaml.constructor.ConstructorError(
+                "while constructing a mapping",
+                None,
+                f"expected a mapping or list of mappings for merging, but found {_kind(value)}",
+                value_mark,
+            )
         for source in sources:
             merged.update(source)
     merged.update(container)
@@ -311,16 +327,22 @@ def _tagged(container: Any, tag: str, mark: Any) -> Any:
         what = "while constructing an ordered map" if tag == _OMAP else "while constructing pairs"
         raise yaml.constructor.ConstructorError(what, mark, f"expected a sequence, but found {kind}", mark)
     if _COLLECTION_TAGS.get(tag) != kind:
-        raise yaml.constructor.ConstructorError(None, None, f"expected a {_COLLECTION_TAGS.get(tag, 'scalar')} node, but found {kind}", mark)
+        raise yaml.constructor.ConstructorError(
+            None, None, f"expected a {_COLLECTION_TAGS.get(tag, 'scalar')} node, but found {kind}", mark
+        )
     if tag == _SET:
         return set(container)
     if tag in (_OMAP, _PAIRS):
         what = "while constructing an ordered map" if tag == _OMAP else "while constructing pairs"
         for item in container:
             if item.__class__ is not dict:
-                raise yaml.constructor.ConstructorError(what, mark, f"expected a mapping of length 1, but found {_kind(item)}", mark)
+                raise yaml.constructor.ConstructorError(
+                    what, mark, f"expected a mapping of length 1, but found {_kind(item)}", mark
+                )
             if len(item) != 1:
-                raise yaml.constructor.ConstructorError(what, mark, f"expected a single mapping item, but found {len(item)} items", mark)
+                raise yaml.constructor.ConstructorError(
+                    what, mark, f"expected a single mapping item, but found {len(item)} items", mark
+                )
         return [next(iter(item.items())) for item in container]
     return container
 
@@ -375,8 +397,14 @@ def _build(stream: Any, plain: dict[str, Any], items: bool) -> Iterator[tuple[An
                     if event.anchor is not None:
                         _anchor(anchors, event, _OPEN)
                 container = {} if cls is MappingStartEvent else []
-                if items and len(stack) == 2 and extras is None and stack[1][1] == "items" and stack[1][2] is None \
-                        and container.__class__ is list:
+                if (
+                    items
+                    and len(stack) == 2
+                    and extras is None
+                    and stack[1][1] == "items"
+                    and stack[1][2] is None
+                    and container.__class__ is list
+                ):
                     handed_out = container
                 key = _NO_KEY
                 mark = event.start_mark
@@ -390,20 +418,32 @@ def _build(stream: Any, plain: dict[str, Any], items: bool) -> Iterator[tuple[An
                     if tag is not None and tag != "!":
                         value = _tagged(value, tag, mark)
                     if anchor is not None:
-                        anchors[anchor] = (value, written - written_before + extra - extra_before, deepest - len(stack) + 1)
+                        anchors[anchor] = (
+                            value,
+                            written - written_before + extra - extra_before,
+                            deepest - len(stack) + 1,
+                        )
                     deepest = max(deepest, deepest_before)
                 container, key, extras, mark = stack.pop()
             elif cls is AliasEvent:
                 target = anchors.get(event.anchor)
                 if target is None:
-                    raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}", event.start_mark)
+                    raise yaml.composer.ComposerError(
+                        None, None, f"found undefined alias {event.anchor!r}", event.start_mark
+                    )
                 if target is _OPEN:
-                    raise _Refused(event.start_mark, "a YAML alias refers to a node that contains it (a recursive structure): refused")
+                    raise _Refused(
+                        event.start_mark,
+                        "a YAML alias refers to a node that contains it (a recursive structure): refused",
+                    )
                 value, size, levels = target
                 extra += size
                 if extra > ALIAS_EXPANSION_LIMIT:
-                    raise _Refused(event.start_mark, f"YAML aliases expand it by more than {ALIAS_EXPANSION_LIMIT:,} nodes: "
-                                   "refused, as a 'billion laughs' would be")
+                    raise _Refused(
+                        event.start_mark,
+                        f"YAML aliases expand it by more than {ALIAS_EXPANSION_LIMIT:,} nodes: "
+                        "refused, as a 'billion laughs' would be",
+                    )
                 if len(stack) + levels > MAX_NESTING:
                     raise _Refused(event.start_mark, _TOO_DEEP)
                 deepest = max(deepest, len(stack) + levels)
@@ -433,7 +473,9 @@ def _build(stream: Any, plain: dict[str, Any], items: bool) -> Iterator[tuple[An
                     container[key] = value
                 key = _NO_KEY
             elif value.__class__ is dict or value.__class__ is list or value.__class__ is set:
-                raise yaml.constructor.ConstructorError("while constructing a mapping", None, "found unhashable key", _start(event, ended))
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", None, "found unhashable key", _start(event, ended)
+                )
             else:
                 key = value
     finally:
@@ -448,5 +490,7 @@ def _start(event: Any, ended: Any) -> Any:
 
 def _anchor(anchors: dict[str, Any], event: Any, value: Any) -> None:
     if event.anchor in anchors:
-        raise yaml.composer.ComposerError("found duplicate anchor; first occurrence", None, "second occurrence", event.start_mark)
+        raise yaml.composer.ComposerError(
+            "found duplicate anchor; first occurrence", None, "second occurrence", event.start_mark
+        )
     anchors[event.anchor] = value

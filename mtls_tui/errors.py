@@ -46,8 +46,9 @@ class PassphraseNeeded(InputError):
     """An encrypted key or PKCS#12 file and no pass phrase: the edge may prompt and retry."""
 
 
-def yaml_input_error(exc: Exception, origin: str, what: str = "YAML", first_line: int = 1,
-                     last_line: int | None = None) -> InputError:
+def yaml_input_error(
+    exc: Exception, origin: str, what: str = "YAML", first_line: int = 1, last_line: int | None = None
+) -> InputError:
     """Point at the line where the broken construct starts (PyYAML's context mark),
     which is where a person has to look, rather than where the parser gave up.
     `first_line`, `last_line`: the file's lines the parsed text spans (a document cut from a
@@ -108,4 +109,7 @@ def check_aliases(root: Any, limit: int = ALIAS_EXPANSION_LIMIT, depth_limit: in
         stack.extend((child, False) for child in children if id(child) not in size)
     extra = size[id(root)] - len(size)
     if extra > limit:
-        raise Refused(root, f"YAML aliases expand it by {extra:,} nodes (limit {limit:,}): refused, as a 'billion laughs' would be")
+        raise Refused(
+            root,
+            f"YAML aliases expand it by {extra:,} nodes (limit {limit:,}): refused, as a 'billion laughs' would be",
+        )

@@ -28,7 +28,9 @@ class Severity(str, enum.Enum):
         return {"error": 0, "warning": 1, "info": 2}[self.value]
 
 
-FIX_PROGRAMS = frozenset({"kubectl", "openssl", "curl", "mtls-tui", "getent", "nc", "ip", "printf", "cat", "base64", "diff", "date"})
+FIX_PROGRAMS = frozenset(
+    {"kubectl", "openssl", "curl", "mtls-tui", "getent", "nc", "ip", "printf", "cat", "base64", "diff", "date"}
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,8 +62,13 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "code": self.code, "severity": self.severity.value, "title": self.title, "detail": self.detail,
-            "fix": self.fix, "subject": self.subject, "evidence": list(self.evidence),
+            "code": self.code,
+            "severity": self.severity.value,
+            "title": self.title,
+            "detail": self.detail,
+            "fix": self.fix,
+            "subject": self.subject,
+            "evidence": list(self.evidence),
         }
 
 
@@ -87,7 +94,11 @@ def unique_findings(findings: list[Finding]) -> list[Finding]:
 # an intermediate between them, or (a file given without saying) just a certificate.
 CertRole = Literal["ca", "server", "client", "intermediate", "certificate"]
 ROLE_TITLES: dict[CertRole, str] = {
-    "ca": "CA", "server": "server", "client": "client", "intermediate": "intermediate", "certificate": "certificate",
+    "ca": "CA",
+    "server": "server",
+    "client": "client",
+    "intermediate": "intermediate",
+    "certificate": "certificate",
 }
 
 
@@ -137,8 +148,13 @@ class CertFacts:
         if self.subject_cn is not None:
             object.__setattr__(self, "subject_cn", one_line(self.subject_cn))
         sans = self.sans
-        object.__setattr__(self, "sans", SubjectAltNames(*(tuple(one_line(v) for v in values) for values in (
-            sans.dns, sans.ip, sans.uri, sans.email))))
+        object.__setattr__(
+            self,
+            "sans",
+            SubjectAltNames(
+                *(tuple(one_line(v) for v in values) for values in (sans.dns, sans.ip, sans.uri, sans.email))
+            ),
+        )
 
     def time_left(self, now: datetime) -> timedelta:
         return self.not_after - now
@@ -149,7 +165,12 @@ class CertFacts:
 
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
-        data["sans"] = {"dns": list(self.sans.dns), "ip": list(self.sans.ip), "uri": list(self.sans.uri), "email": list(self.sans.email)}
+        data["sans"] = {
+            "dns": list(self.sans.dns),
+            "ip": list(self.sans.ip),
+            "uri": list(self.sans.uri),
+            "email": list(self.sans.email),
+        }
         data["not_before"] = self.not_before.isoformat()
         data["not_after"] = self.not_after.isoformat()
         for name in ("key_usage", "extended_key_usage", "crl_urls", "ocsp_urls"):
@@ -227,8 +248,16 @@ class ProbeTimings:
 # Why a probe got no HTTP answer. The two `server-cert-` kinds are finding codes too: the probe
 # refused the server as curl would.
 ProbeFailureKind = Literal[
-    "dns", "refused", "timeout", "unreachable", "tls-alert", "tls-error", "closed", "not-tls",
-    "server-cert-untrusted", "server-cert-hostname-mismatch",
+    "dns",
+    "refused",
+    "timeout",
+    "unreachable",
+    "tls-alert",
+    "tls-error",
+    "closed",
+    "not-tls",
+    "server-cert-untrusted",
+    "server-cert-hostname-mismatch",
 ]
 # When the server's verdict came: in the handshake; on the first read after it, before the probe
 # wrote (TLS 1.3 sends the verdict on the client certificate there); or after the request was sent.
@@ -276,7 +305,9 @@ class ProbeResult:
     server_verify_error: str | None = None  # why curl would refuse the server; the answer is from a retry as -k
     server_verify_kind: ProbeFailureKind | None = None  # server-cert-untrusted or server-cert-hostname-mismatch
     cert_requested: bool | None = None  # the server sent a CertificateRequest; None: not seen (no handshake)
-    acceptable_cas: tuple[str, ...] = ()  # the CA names in it (RFC 2253), as nginx takes them from ssl_client_certificate
+    acceptable_cas: tuple[
+        str, ...
+    ] = ()  # the CA names in it (RFC 2253), as nginx takes them from ssl_client_certificate
     first_read: str | None = None  # TLS 1.3: what the read before the request saw (the server's verdict comes there)
     curl: str = ""
     openssl: str = ""
@@ -433,7 +464,9 @@ class ClusterSnapshot:
     secrets: tuple[SecretObj, ...] = ()
     secret_problems: tuple[SecretProblem, ...] = ()
     events: tuple[EventObj, ...] = ()
-    unreadable: tuple[Finding, ...] = ()  # manifest documents that could not be read (input-unreadable): the rest is judged
+    unreadable: tuple[
+        Finding, ...
+    ] = ()  # manifest documents that could not be read (input-unreadable): the rest is judged
     controllers_known: bool = True  # False for manifests without the controller's Deployment
     complete: bool = True  # a cluster (or the lab): what is not here does not exist; False for manifest files
 

@@ -13,8 +13,14 @@ from pathlib import Path
 from mtls_tui.lab.environment import Lab
 from mtls_tui.tui.app import MtlsApp
 
-TABS = (("1", "verdict"), ("2", "certificates"), ("3", "ingress-secret"), ("4", "probe"), ("5", "logs"),
-        ("w", "walkthrough"))
+TABS = (
+    ("1", "verdict"),
+    ("2", "certificates"),
+    ("3", "ingress-secret"),
+    ("4", "probe"),
+    ("5", "logs"),
+    ("w", "walkthrough"),
+)
 
 
 async def settle(app: MtlsApp, pilot, seconds: float = 0.4) -> None:
@@ -50,5 +56,9 @@ async def main(out: Path, folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots"),
-                     Path(sys.argv[2] if len(sys.argv) > 2 else "demo")))
+    asyncio.run(
+        main(
+            Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots"),
+            Path(sys.argv[2] if len(sys.argv) > 2 else "demo"),
+        )
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -61,7 +61,7 @@ def ec_ca() -> Issued:
 
 @pytest.fixture()
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def write(path: Path, *parts: bytes) -> str:
@@ -84,5 +84,3 @@ def seed_dir(tmp_path_factory: pytest.TempPathFactory, openssl_binary: str) -> P
     for command in SEED_COMMANDS:
         subprocess.run(command, shell=True, cwd=folder, check=True, capture_output=True)
     return folder
-
-

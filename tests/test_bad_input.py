@@ -22,8 +22,15 @@ from mtls_tui.lab.pki import SeedPki
 
 def run(cwd: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "MTLS_TUI_PASS", "KUBERNETES_SERVICE_HOST")}
-    return subprocess.run([sys.executable, "-m", "mtls_tui", *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "mtls_tui", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
 
 
 def one_line(out: subprocess.CompletedProcess, *words: str) -> str:
@@ -43,7 +50,9 @@ def closed_port() -> int:
 
 def kubeconfig(cluster: dict, user: dict | None = None) -> dict:
     return {
-        "apiVersion": "v1", "kind": "Config", "current-context": "x",
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": "x",
         "clusters": [{"name": "c", "cluster": cluster}],
         "users": [{"name": "u", "user": user or {"token": "abc"}}],
         "contexts": [{"name": "x", "context": {"cluster": "c", "user": "u"}}],
@@ -65,7 +74,9 @@ def line_of(path: Path, key: str) -> int:
 @pytest.mark.parametrize("follow", [[], ["--follow"]])
 def test_logs_unreachable_api_server_is_one_line(tmp_path: Path, follow: list[str]) -> None:
     port = closed_port()
-    write_kubeconfig(tmp_path / "k", kubeconfig({"server": f"https://127.0.0.1:{port}", "insecure-skip-tls-verify": True}))
+    write_kubeconfig(
+        tmp_path / "k", kubeconfig({"server": f"https://127.0.0.1:{port}", "insecure-skip-tls-verify": True})
+    )
     out = run(tmp_path, "logs", "--kubeconfig", "k", *follow)
     one_line(out, "mtls-tui logs:", "cannot reach the API server", f"127.0.0.1:{port}", "refused")
 
@@ -77,13 +88,17 @@ def test_logs_unreachable_api_server_is_one_line(tmp_path: Path, follow: list[st
 def test_kubeconfig_not_yaml_names_file_and_line(tmp_path: Path, command: list[str]) -> None:
     (tmp_path / "bad.yaml").write_text("garbage: [")
     one_line(run(tmp_path, *command, "--kubeconfig", "bad.yaml"), "kubeconfig bad.yaml:", "is not valid YAML")
-    (tmp_path / "indent.yaml").write_text("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n   cluster: x\nusers: []\n")
+    (tmp_path / "indent.yaml").write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n   cluster: x\nusers: []\n"
+    )
     one_line(run(tmp_path, *command, "--kubeconfig", "indent.yaml"), "kubeconfig indent.yaml:5:", "is not valid YAML")
 
 
 def test_kubeconfig_not_a_mapping(tmp_path: Path) -> None:
     (tmp_path / "list.yaml").write_text("- one\n- two\n")
-    one_line(run(tmp_path, "check", "--no-probe", "--kubeconfig", "list.yaml"), "kubeconfig list.yaml", "is not a kubeconfig")
+    one_line(
+        run(tmp_path, "check", "--no-probe", "--kubeconfig", "list.yaml"), "kubeconfig list.yaml", "is not a kubeconfig"
+    )
 
 
 # --- 3. base64 fields that do not decode ---------------------------------------------------------------
@@ -93,8 +108,13 @@ def test_kubeconfig_not_a_mapping(tmp_path: Path) -> None:
 def test_kubeconfig_bad_certificate_authority_data(tmp_path: Path, command: list[str]) -> None:
     config = kubeconfig({"server": f"https://127.0.0.1:{closed_port()}", "certificate-authority-data": "!!!notbase64"})
     line = line_of(write_kubeconfig(tmp_path / "k.yaml", config), "certificate-authority-data")
-    one_line(run(tmp_path, *command, "--kubeconfig", "k.yaml"),
-             f"kubeconfig k.yaml:{line}:", "certificate-authority-data", "cluster c", "not valid base64")
+    one_line(
+        run(tmp_path, *command, "--kubeconfig", "k.yaml"),
+        f"kubeconfig k.yaml:{line}:",
+        "certificate-authority-data",
+        "cluster c",
+        "not valid base64",
+    )
 
 
 @pytest.mark.parametrize("field", ["client-certificate-data", "client-key-data"])
@@ -104,19 +124,32 @@ def test_kubeconfig_bad_client_data(tmp_path: Path, field: str) -> None:
     config = kubeconfig({"server": f"https://127.0.0.1:{closed_port()}", "insecure-skip-tls-verify": True}, user)
     line = line_of(write_kubeconfig(tmp_path / "k.yaml", config), field)
     for command in (["check", "--no-probe"], ["logs"]):
-        one_line(run(tmp_path, *command, "--kubeconfig", "k.yaml"), f"kubeconfig k.yaml:{line}:", field, "user u", "not valid base64")
+        one_line(
+            run(tmp_path, *command, "--kubeconfig", "k.yaml"),
+            f"kubeconfig k.yaml:{line}:",
+            field,
+            "user u",
+            "not valid base64",
+        )
 
 
-@pytest.mark.parametrize("value", [
-    "!!!notbase64",
-    "aGVsbG8",  # one padding character short
-    "aGVs bG8=",  # a space: what YAML makes of a plain scalar's line break
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "!!!notbase64",
+        "aGVsbG8",  # one padding character short
+        "aGVs bG8=",  # a space: what YAML makes of a plain scalar's line break
+    ],
+)
 def test_secret_data_the_api_server_refuses(tmp_path: Path, value: str) -> None:
     """The API server refuses such a Secret (illegal base64 data), so no verdict on it is true
     (secret_data.py): `check` stops with the key named; `inspect` reports the file unreadable."""
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s", "namespace": "default"},
-              "data": {"ca.crt": value}}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s", "namespace": "default"},
+        "data": {"ca.crt": value},
+    }
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(secret))
     words = ("Secret default/s, key ca.crt", "not valid base64", "the API server refuses")
     one_line(run(tmp_path, "check", "--no-probe", "--manifests", "s.yaml"), *words)
@@ -142,8 +175,11 @@ def test_pki_where_no_folder_can_be_made(tmp_path: Path) -> None:
 
 def test_lab_dir_is_a_file(tmp_path: Path) -> None:
     (tmp_path / "somefile").write_text("mine\n")
-    one_line(run(tmp_path, "lab", "--dir", "somefile", "--check", "--gateway", "builtin"),
-             "mtls-tui lab:", "--dir somefile is a file, not a folder")
+    one_line(
+        run(tmp_path, "lab", "--dir", "somefile", "--check", "--gateway", "builtin"),
+        "mtls-tui lab:",
+        "--dir somefile is a file, not a folder",
+    )
     assert (tmp_path / "somefile").read_text() == "mine\n"
 
 
@@ -153,11 +189,19 @@ def test_lab_dir_is_a_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("insecure", [["-k"], []])
 def test_probe_unreadable_cacert(tmp_path: Path, insecure: list[str]) -> None:
     url = f"https://127.0.0.1:{closed_port()}/"
-    one_line(run(tmp_path, "probe", url, "--cacert", "/nope", *insecure, "--timeout", "5"),
-             "mtls-tui probe:", "/nope", "cannot be used as a CA file", "No such file")
+    one_line(
+        run(tmp_path, "probe", url, "--cacert", "/nope", *insecure, "--timeout", "5"),
+        "mtls-tui probe:",
+        "/nope",
+        "cannot be used as a CA file",
+        "No such file",
+    )
     (tmp_path / "junk.pem").write_text("not a certificate\n")
-    one_line(run(tmp_path, "probe", url, "--cacert", "junk.pem", *insecure, "--timeout", "5"),
-             "junk.pem", "cannot be used as a CA file")
+    one_line(
+        run(tmp_path, "probe", url, "--cacert", "junk.pem", *insecure, "--timeout", "5"),
+        "junk.pem",
+        "cannot be used as a CA file",
+    )
 
 
 # --- 6. lab --json without --check -------------------------------------------------------------------
@@ -175,10 +219,18 @@ def test_lab_json_needs_check(tmp_path: Path) -> None:
 def protected(tmp_path: Path, pki: SeedPki) -> Path:
     client = pki.client
     (tmp_path / "c.crt").write_bytes(client.cert_pem())
-    (tmp_path / "enc.key").write_bytes(client.key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"secret")))
-    (tmp_path / "c.p12").write_bytes(pkcs12.serialize_key_and_certificates(
-        b"fern", client.key, client.cert, None, serialization.BestAvailableEncryption(b"secret")))
+    (tmp_path / "enc.key").write_bytes(
+        client.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"secret"),
+        )
+    )
+    (tmp_path / "c.p12").write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"fern", client.key, client.cert, None, serialization.BestAvailableEncryption(b"secret")
+        )
+    )
     return tmp_path
 
 
@@ -197,7 +249,7 @@ def test_probe_passphrase_hint_names_real_options(protected: Path, args: list[st
 def test_inspect_passphrase_finding(protected: Path, args: list[str], what: str) -> None:
     out = run(protected, "inspect", *args, "--json")
     assert out.returncode == 1 and out.stderr == "", out.stderr
-    finding, = [f for f in json.loads(out.stdout)["findings"] if f["code"] == "input-unreadable"]
+    (finding,) = [f for f in json.loads(out.stdout)["findings"] if f["code"] == "input-unreadable"]
     assert_real_options(finding["title"])
     assert_real_options(finding["detail"])
     assert what in finding["detail"] and "not a certificate" not in finding["detail"], finding["detail"]
@@ -212,18 +264,27 @@ def test_inspect_with_the_passphrase_reads_the_key(protected: Path) -> None:
 # --- 8. a Python whose ssl module gives no way to OpenSSL's verifier ----------------------------------------
 
 
-@pytest.mark.parametrize("breakage", [
-    # an OpenSSL without one of the functions nginx's verdict calls
-    "import mtls_tui.certs.openssl_binding as ob; ob._SIGNATURES['X509_no_such_function'] = (None, [])",
-    # no _ssl file to open (a static build, another TLS library)
-    "import ctypes\ndef refuse(*args, **kwargs): raise OSError('cannot open shared object file')\nctypes.CDLL = refuse",
-])
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        # an OpenSSL without one of the functions nginx's verdict calls
+        "import mtls_tui.certs.openssl_binding as ob; ob._SIGNATURES['X509_no_such_function'] = (None, [])",
+        # no _ssl file to open (a static build, another TLS library)
+        "import ctypes\ndef refuse(*args, **kwargs): raise OSError('cannot open shared object file')\nctypes.CDLL = refuse",
+    ],
+)
 def test_python_without_the_openssl_symbols(tmp_path: Path, pki: SeedPki, breakage: str) -> None:
     """certs/openssl_binding.py reaches libssl through `ssl._ssl`: where that fails the verdict
     cannot be given, and the command says so in one line (CannotRun), without a traceback."""
     (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())
     (tmp_path / "client.crt").write_bytes(pki.client.cert_pem())
     script = f"{breakage}\nimport sys\nfrom mtls_tui.cli import main\nsys.exit(main(['inspect', '--ca', 'ca.crt', '--cert', 'client.crt']))\n"
-    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                         stdin=subprocess.DEVNULL, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     one_line(out, "mtls-tui inspect:", "OpenSSL")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from mtls_tui.diagnose.certificates import host_covered
 from mtls_tui.diagnose.inspect import Input, inspect_inputs
 from mtls_tui.model import Finding
 
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def material(name: str, *parts: Issued, with_key: bool = False):
@@ -53,12 +53,19 @@ def test_chain_too_deep_names_the_depth_to_set(root: Issued) -> None:
     i1 = issue_intermediate("I1", root, key=new_key("ec"))
     i2 = issue_intermediate("I2", i1, key=new_key("ec"))
     leaf = issue_leaf("deep", i2, key=new_key("ec"))
-    found = run(Input("ca.crt", "ca", material("ca.crt", root)), Input("deep.pem", "cert", material("deep.pem", leaf, i2, i1)), depth=1)
+    found = run(
+        Input("ca.crt", "ca", material("ca.crt", root)),
+        Input("deep.pem", "cert", material("deep.pem", leaf, i2, i1)),
+        depth=1,
+    )
     finding = found["chain-too-deep"]
     assert "needs verify depth 2" in finding.title and "auth-tls-verify-depth=2" in finding.fix
     assert "client-cert-untrusted" not in found
-    assert "client-cert-accepted" in run(Input("ca.crt", "ca", material("ca.crt", root)),
-                                         Input("deep.pem", "cert", material("deep.pem", leaf, i2, i1)), depth=2)
+    assert "client-cert-accepted" in run(
+        Input("ca.crt", "ca", material("ca.crt", root)),
+        Input("deep.pem", "cert", material("deep.pem", leaf, i2, i1)),
+        depth=2,
+    )
 
 
 def test_missing_intermediate_is_untrusted_with_a_chain_fix(root: Issued) -> None:
@@ -73,7 +80,9 @@ def test_missing_intermediate_is_untrusted_with_a_chain_fix(root: Issued) -> Non
 
 def test_wrong_purpose(root: Issued) -> None:
     server_only = issue_leaf("svc", root, key=new_key("ec"), v1=False, eku=["serverAuth"])
-    found = run(Input("ca.crt", "ca", material("ca.crt", root)), Input("svc.crt", "cert", material("svc.crt", server_only)))
+    found = run(
+        Input("ca.crt", "ca", material("ca.crt", root)), Input("svc.crt", "cert", material("svc.crt", server_only))
+    )
     assert "serverAuth" in found["client-cert-wrong-purpose"].detail
     assert "extendedKeyUsage=clientAuth" in found["client-cert-wrong-purpose"].fix
 
@@ -142,13 +151,19 @@ def test_cn_fallback_only_without_san(root: Issued) -> None:
 def test_server_chain_untrusted(root: Issued) -> None:
     other = issue_ca("Other", key=new_key("ec"))
     server = issue_leaf("meow.com", other, key=new_key("ec"), v1=False, sans=["meow.com"])
-    found = run(Input("ca.crt", "ca", material("ca.crt", root)), Input("server.crt", "server-cert", material("server.crt", server)), host="meow.com")
+    found = run(
+        Input("ca.crt", "ca", material("ca.crt", root)),
+        Input("server.crt", "server-cert", material("server.crt", server)),
+        host="meow.com",
+    )
     assert "server-cert-untrusted" in found and "server-cert-no-san" not in found
     assert "server-cert-hostname-mismatch" not in found
 
 
 def test_facts_of_a_v3_certificate(root: Issued) -> None:
-    leaf = issue_leaf("svc", root, key=new_key("ec"), v1=False, sans=["meow.com", "10.0.0.1"], eku=["clientAuth", "serverAuth"])
+    leaf = issue_leaf(
+        "svc", root, key=new_key("ec"), v1=False, sans=["meow.com", "10.0.0.1"], eku=["clientAuth", "serverAuth"]
+    )
     facts = cert_facts(leaf.cert)
     assert facts.version == 3 and facts.sans.dns == ("meow.com",) and facts.sans.ip == ("10.0.0.1",)
     assert facts.extended_key_usage == ("clientAuth", "serverAuth")
@@ -176,6 +191,17 @@ def test_the_seeds_ca_ends_before_its_leaves(seed_dir, capsys, tmp_path) -> None
     shutil.copytree(seed_dir, work)
     fix = outlives[0]["fix"].replace(str(seed_dir), str(work))
     subprocess.run(fix, shell=True, executable="/bin/bash", cwd=work, check=True, capture_output=True)
-    main(["inspect", "--ca", str(work / "ca.crt"), "--cert", str(work / "client.crt"), "--key", str(work / "client.key"), "--json"])
+    main(
+        [
+            "inspect",
+            "--ca",
+            str(work / "ca.crt"),
+            "--cert",
+            str(work / "client.crt"),
+            "--key",
+            str(work / "client.key"),
+            "--json",
+        ]
+    )
     after = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
     assert "cert-outlives-issuer" not in after and "key-mismatch" not in after and "client-cert-accepted" in after

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -41,24 +42,48 @@ def bash(folder: Path, command: str) -> None:
 
 
 def inspect(folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
-    code = main(["inspect", "--ca", str(folder / "ca.crt"), "--cert", str(folder / "client.crt"),
-                 "--key", str(folder / "client.key"), "--verify-depth", "2", "--json"])
+    code = main(
+        [
+            "inspect",
+            "--ca",
+            str(folder / "ca.crt"),
+            "--cert",
+            str(folder / "client.crt"),
+            "--key",
+            str(folder / "client.key"),
+            "--verify-depth",
+            "2",
+            "--json",
+        ]
+    )
     return code, json.loads(capsys.readouterr().out)
 
 
 def nginx_status(folder: Path, nginx_binary: str) -> int | None:
-    host = GatewayHost(MtlsPolicy("blame.test", secret="default/ca", verify_depth=2),
-                       (folder / "server.crt").read_bytes(), (folder / "server.key").read_bytes(),
-                       (folder / "ca.crt").read_bytes())
+    host = GatewayHost(
+        MtlsPolicy("blame.test", secret="default/ca", verify_depth=2),
+        (folder / "server.crt").read_bytes(),
+        (folder / "server.key").read_bytes(),
+        (folder / "ca.crt").read_bytes(),
+    )
     with Gateway([host], nginx_binary=nginx_binary) as gateway:
-        results = run_probe(ProbeSpec(gateway.url("blame.test"), resolve=gateway.resolve("blame.test"), insecure=True,
-                                      timeout=5, cert=str(folder / "client.crt"), key=str(folder / "client.key")))
+        results = run_probe(
+            ProbeSpec(
+                gateway.url("blame.test"),
+                resolve=gateway.resolve("blame.test"),
+                insecure=True,
+                timeout=5,
+                cert=str(folder / "client.crt"),
+                key=str(folder / "client.key"),
+            )
+        )
     return results[1].status
 
 
 @pytest.mark.nginx
 def test_an_intermediate_without_client_auth_is_blamed_and_its_fix_works(
-        tmp_path: Path, openssl_binary: str, nginx_binary: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, openssl_binary: str, nginx_binary: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     bash(tmp_path, MAKE)
     assert nginx_status(tmp_path, nginx_binary) == 400  # the real nginx refuses the chain
     code, report = inspect(tmp_path, capsys)
@@ -74,25 +99,43 @@ def test_an_intermediate_without_client_auth_is_blamed_and_its_fix_works(
 
 
 def test_a_leaf_of_an_intermediate_is_re_signed_by_the_intermediate(
-        tmp_path: Path, openssl_binary: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, openssl_binary: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The expired client's fix signs with its own issuer, the intermediate in the CA bundle
     (issuing-ca.crt and .key, named after its CN), not with a key named after the bundle."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from mtls_tui.certs.issue import issue_ca, issue_intermediate, issue_leaf, new_key
     from mtls_tui.lab.pki import write_file
 
     root = issue_ca("Blame Root", key=new_key("ec"))
     issuing = issue_intermediate("Issuing CA", root, key=new_key("ec"))
-    expired = issue_leaf("blame-client", issuing, key=new_key("ec"), v1=False, eku=["clientAuth"],
-                         not_before=datetime.now(timezone.utc) - timedelta(days=40), days=30)
+    expired = issue_leaf(
+        "blame-client",
+        issuing,
+        key=new_key("ec"),
+        v1=False,
+        eku=["clientAuth"],
+        not_before=datetime.now(UTC) - timedelta(days=40),
+        days=30,
+    )
     write_file(tmp_path / "ca-bundle.crt", root.cert_pem() + issuing.cert_pem())
     write_file(tmp_path / "issuing-ca.crt", issuing.cert_pem())
     write_file(tmp_path / "issuing-ca.key", issuing.key_pem(), private=True)
     write_file(tmp_path / "client.crt", expired.cert_pem())
     write_file(tmp_path / "client.key", expired.key_pem(), private=True)
-    args = ["inspect", "--ca", str(tmp_path / "ca-bundle.crt"), "--cert", str(tmp_path / "client.crt"),
-            "--key", str(tmp_path / "client.key"), "--verify-depth", "2", "--json"]
+    args = [
+        "inspect",
+        "--ca",
+        str(tmp_path / "ca-bundle.crt"),
+        "--cert",
+        str(tmp_path / "client.crt"),
+        "--key",
+        str(tmp_path / "client.key"),
+        "--verify-depth",
+        "2",
+        "--json",
+    ]
     assert main(args) == 1
     fix = next(f["fix"] for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "cert-expired")
     assert "-CA issuing-ca.crt -CAkey issuing-ca.key" in fix and "ca-bundle.key" not in fix
@@ -101,20 +144,32 @@ def test_a_leaf_of_an_intermediate_is_re_signed_by_the_intermediate(
     assert "client-cert-accepted" in {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
 
 
-def test_a_re_signed_certificate_keeps_its_whole_subject(tmp_path: Path, openssl_binary: str,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_re_signed_certificate_keeps_its_whole_subject(
+    tmp_path: Path, openssl_binary: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The re-sign fix carries O= and a comma in the CN: after it runs, the subject is the same DN
     (match-CN rules and applications read the whole name)."""
-    bash(tmp_path, """
+    bash(
+        tmp_path,
+        """
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 30 -subj '/CN=Name CA'
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client.key -subj '/O=Acme/CN=Doe, John' \
   | openssl x509 -req -CA ca.crt -CAkey ca.key -CAcreateserial -days 20 -out client.crt
-""")
-    before = subprocess.run(["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", "client.crt"],
-                            cwd=tmp_path, capture_output=True, text=True).stdout
+""",
+    )
+    before = subprocess.run(
+        ["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", "client.crt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    ).stdout
     main(["inspect", "--ca", str(tmp_path / "ca.crt"), "--cert", str(tmp_path / "client.crt"), "--json"])
     fix = next(f["fix"] for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "cert-v1")
     bash(tmp_path, fix)
-    after = subprocess.run(["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", "client.crt"],
-                           cwd=tmp_path, capture_output=True, text=True).stdout
+    after = subprocess.run(
+        ["openssl", "x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", "client.crt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert before == after == "subject=CN=Doe\\, John,O=Acme\n"

@@ -42,10 +42,18 @@ def seed_secret(seed_dir: Path) -> dict:
     """What `kubectl create secret generic my-certs --from-file=...` stores."""
     files = {"tls.crt": "server.crt", "tls.key": "server.key", "ca.crt": "ca.crt"}
     data = {key: base64.b64encode((seed_dir / name).read_bytes()).decode() for key, name in files.items()}
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "my-certs", "namespace": "default"}, "type": "Opaque", "data": data}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "my-certs", "namespace": "default"},
+        "type": "Opaque",
+        "data": data,
+    }
 
 
-def test_seed_manifests_only_the_removed_api(seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_seed_manifests_only_the_removed_api(
+    seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     (tmp_path / "secret.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)))
     (tmp_path / "ingress.yaml").write_text(SEED_INGRESS)
     code = main(["check", "--manifests", str(tmp_path), "--json"])
@@ -61,11 +69,14 @@ def test_secret_data_broken_over_lines(seed_dir: Path, tmp_path: Path, capsys: p
     """Base64 in a block scalar, 76 characters a line (`base64` and editors write it so): the API
     server skips the line breaks, and so does the verdict, for check and inspect alike."""
     secret = seed_secret(seed_dir)
-    lines = "".join(f"    {key}: |\n" + "".join(f"      {line}\n" for line in
-                    base64.encodebytes(base64.b64decode(value)).decode().splitlines())
-                    for key, value in secret["data"].items())
-    (tmp_path / "secret.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: my-certs, namespace: default}\n"
-                                          "type: Opaque\ndata:\n" + lines)
+    lines = "".join(
+        f"    {key}: |\n"
+        + "".join(f"      {line}\n" for line in base64.encodebytes(base64.b64decode(value)).decode().splitlines())
+        for key, value in secret["data"].items()
+    )
+    (tmp_path / "secret.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: my-certs, namespace: default}\ntype: Opaque\ndata:\n" + lines
+    )
     (tmp_path / "ingress.yaml").write_text(SEED_INGRESS)
     code = main(["check", "--manifests", str(tmp_path), "--json"])
     report = json.loads(capsys.readouterr().out)
@@ -73,18 +84,28 @@ def test_secret_data_broken_over_lines(seed_dir: Path, tmp_path: Path, capsys: p
     assert {c["secret_key"] for c in report["hosts"][0]["certificates"]} == {"ca.crt", "tls.crt"}
     main(["inspect", str(tmp_path / "secret.yaml"), "--json"])
     inspected = json.loads(capsys.readouterr().out)
-    assert {k["name"]: k["size"] for k in inspected["secrets"][0]["keys"]}["ca.crt"] == len((seed_dir / "ca.crt").read_bytes())
+    assert {k["name"]: k["size"] for k in inspected["secrets"][0]["keys"]}["ca.crt"] == len(
+        (seed_dir / "ca.crt").read_bytes()
+    )
 
 
 def test_bad_manifest_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("kind: Ingress\nmetadata: {name: [unclosed\n")
-    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path / "broken.yaml")], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path / "broken.yaml")],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2 and "broken.yaml:2" in out.stderr and out.stderr.count("\n") == 1
 
 
 def test_unknown_host_is_one_line(seed_dir: Path, tmp_path: Path) -> None:
     (tmp_path / "all.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)) + "---\n" + SEED_INGRESS)
-    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path), "--host", "purr.com"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path), "--host", "purr.com"],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2 and "hosts: meow.com" in out.stderr
 
 
@@ -92,8 +113,23 @@ def test_re_sign_fixes_end_with_the_ca(seed_dir: Path, tmp_path: Path, capsys: p
     """A printed re-sign must not make a certificate that outlives its CA (the seed's CA has 356 days)."""
     import re
 
-    (tmp_path / "all.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)) + "---\n" + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1"))
-    main(["check", "--manifests", str(tmp_path / "all.yaml"), "--cert", str(seed_dir / "client.crt"), "--key", str(seed_dir / "client.key"), "--json"])
+    (tmp_path / "all.yaml").write_text(
+        yaml.safe_dump(seed_secret(seed_dir))
+        + "---\n"
+        + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1")
+    )
+    main(
+        [
+            "check",
+            "--manifests",
+            str(tmp_path / "all.yaml"),
+            "--cert",
+            str(seed_dir / "client.crt"),
+            "--key",
+            str(seed_dir / "client.key"),
+            "--json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     days = [int(d) for f in report["findings"] for d in re.findall(r"-days (\d+) -CA", f["fix"])]
     assert days and max(days) <= 356  # the CA was made with -days 356 moments ago

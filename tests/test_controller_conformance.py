@@ -30,7 +30,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -50,7 +50,7 @@ from mtls_tui.sources.probe import run_probe
 
 P = "nginx.ingress.kubernetes.io/"
 DOMAIN = "conf.test"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -75,30 +75,67 @@ def b64(data: bytes) -> str:
 
 
 def secret(name: str, data: dict[str, bytes], ns: str = "default") -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns}, "type": "Opaque",
-            "data": {k: b64(v) for k, v in data.items()}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": ns},
+        "type": "Opaque",
+        "data": {k: b64(v) for k, v in data.items()},
+    }
 
 
-def ingress(host: str, annotations: dict[str, str] | None = None, *, name: str | None = None, tls: list | None = None,
-            created: str = "2026-01-01T00:00:00Z", klass: str = "nginx") -> dict[str, Any]:
+def ingress(
+    host: str,
+    annotations: dict[str, str] | None = None,
+    *,
+    name: str | None = None,
+    tls: list | None = None,
+    created: str = "2026-01-01T00:00:00Z",
+    klass: str = "nginx",
+) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "ingressClassName": klass,
-        "rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix",
-                   "backend": {"service": {"name": "app", "port": {"number": 80}}}}]}}],
+        "rules": [
+            {
+                "host": host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": "app", "port": {"number": 80}}},
+                        }
+                    ]
+                },
+            }
+        ],
         "tls": [{"hosts": [host], "secretName": "tls"}] if tls is None else tls,
     }
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": {"name": name or host.split(".")[0], "namespace": "default", "creationTimestamp": created,
-                         "annotations": {P + k: v for k, v in (annotations or {}).items()}},
-            "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": name or host.split(".")[0],
+            "namespace": "default",
+            "creationTimestamp": created,
+            "annotations": {P + k: v for k, v in (annotations or {}).items()},
+        },
+        "spec": spec,
+    }
 
 
 def base(pki: Pki) -> list[dict[str, Any]]:
     keypair = {"tls.crt": pki.server.cert_pem(), "tls.key": pki.server.key_pem()}
     return [
-        namespace("default"), namespace("other"), *controller_objects(),
-        {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "traefik"},
-         "spec": {"controller": "traefik.io/ingress-controller"}},
+        namespace("default"),
+        namespace("other"),
+        *controller_objects(),
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": {"name": "traefik"},
+            "spec": {"controller": "traefik.io/ingress-controller"},
+        },
         secret("tls", keypair),
         secret("ca", {"ca.crt": pki.ca.cert_pem()}),
         secret("ca-pair", {**keypair, "ca.crt": pki.ca.cert_pem()}),
@@ -135,18 +172,25 @@ def with_secret(name: str, data: Callable[[Pki], dict[str, bytes]], annotations:
     def build(pki: Pki, host: str) -> list[dict[str, Any]]:
         ref = f"{name}-{host.split('.')[0]}"
         return [secret(ref, data(pki)), ingress(host, {"auth-tls-secret": f"default/{ref}", **(annotations or {})})]
+
     return build
 
 
 def two(first: dict[str, str], second: dict[str, str], same_second: bool = False, names=("a", "b")):
     """Two Ingresses for one host; the first is older unless `same_second` (then the names decide)."""
+
     def build(pki: Pki, host: str) -> list[dict[str, Any]]:
         stem = host.split(".")[0]
         return [
             ingress(host, first, name=f"{stem}-{names[0]}", created="2026-01-01T00:00:00Z"),
-            ingress(host, second, name=f"{stem}-{names[1]}",
-                    created="2026-01-01T00:00:00Z" if same_second else "2026-01-02T00:00:00Z"),
+            ingress(
+                host,
+                second,
+                name=f"{stem}-{names[1]}",
+                created="2026-01-01T00:00:00Z" if same_second else "2026-01-02T00:00:00Z",
+            ),
         ]
+
     return build
 
 
@@ -155,138 +199,452 @@ KEYPAIR = lambda pki: {"tls.crt": pki.server.cert_pem(), "tls.key": pki.server.k
 
 CASES = [
     # --- annotations (AUTHTLS, CHECK, VALID, EXTRACT) -------------------------------------------------
-    Case("C01", "AUTHTLS Parse: no auth-tls-secret, no mTLS (E2E 'should set valid auth-tls-secret' first phase)",
-         one({}), (200, 200), "works"),
-    Case("C02", "E2E 'should set sslClientCertificate, sslVerifyClient and sslVerifyDepth with auth-tls-secret': "
-         "no certificate 400, valid certificate 200", one(CA), (400, 200), "works", "probe-ok"),
-    Case("C03", "CHECK parseString: an empty value is InvalidAnnotationContent, which EXTRACT skips: no mTLS",
-         one({"auth-tls-secret": ""}), (200, 200), "not enforced", "annotation-invalid-value"),
-    Case("C04", "CHECK: spaces pass ValidateRegex (removeSpace), normalizeString trims to '': skipped, no mTLS",
-         one({"auth-tls-secret": "   "}), (200, 200), "not enforced", "annotation-invalid-value"),
-    Case("C05", "NAMENS ParseNameNS: no '/' is LocationDenied; SERVERS AuthTLSError; TMPL server-level return 403",
-         one({"auth-tls-secret": "ca"}), (403, 403), "broken", "annotation-secret-format"),
-    Case("C06", "AUTHTLS: '/ca' gives namespace '' (the Ingress's), but GetAuthCertificate looks up '/ca': not found, 403",
-         one({"auth-tls-secret": "/ca"}), (403, 403), "broken", "secret-not-found"),
-    Case("C07", "NAMENS: 'a/b/c' has two '/': invalid format, 403",
-         one({"auth-tls-secret": "default/ca/x"}), (403, 403), "broken", "annotation-secret-format"),
-    Case("C08", "AUTHTLS: another namespace without AllowCrossNamespaceResources: 'cross namespace secrets are not supported', 403",
-         one({"auth-tls-secret": "other/ca"}), (403, 403), "broken", "annotation-cross-namespace"),
-    Case("C10", "AUTHTLS GetAuthCertificate: 'local SSL certificate default/missing was not found' is LocationDenied, 403",
-         one({"auth-tls-secret": "default/missing"}), (403, 403), "broken", "secret-not-found"),
-    Case("C11", "VALID BasicCharsRegex refuses '$': ValidationError, EXTRACT returns it and the Ingress is dropped "
-         "(no server: the default server's 404)", one({"auth-tls-secret": "default/ca$"}), (404, 404), "broken",
-         "annotation-invalid-value", fake_certificate=True),
-    Case("C12", "CHECK normalizeString trims ' default/ca ' before ParseNameNS: plain mTLS",
-         one({"auth-tls-secret": " default/ca "}), (400, 200), "works", "probe-ok"),
-    Case("C13", "VALID removes spaces before matching, the lookup keeps them: 'default/ c a' is not found, 403",
-         one({"auth-tls-secret": "default/ c a"}), (403, 403), "broken", "secret-not-found"),
-    Case("C26", "AUTHTLS authVerifyClientRegex: off is kept; E2E 'should set valid auth-tls-secret, sslVerify to off'",
-         one({**CA, "auth-tls-verify-client": "off"}), (200, 200), "not enforced"),
-    Case("C27", "AUTHTLS: optional is kept: a request without a certificate passes",
-         one({**CA, "auth-tls-verify-client": "optional"}), (200, 200), "not enforced"),
-    Case("C28", "AUTHTLS: optional_no_ca is kept", one({**CA, "auth-tls-verify-client": "optional_no_ca"}),
-         (200, 200), "not enforced"),
-    Case("C29", "AUTHTLS: the regex is case-sensitive: OFF silently becomes on",
-         one({**CA, "auth-tls-verify-client": "OFF"}), (400, 200), "works", "annotation-invalid-value"),
-    Case("C30", "CHECK normalizeString trims ' off ' to off before the regex", one({**CA, "auth-tls-verify-client": " off "}),
-         (200, 200), "not enforced"),
-    Case("C32", "AUTHTLS: depth 0 becomes defaultAuthTLSDepth 1", one({**CA, "auth-tls-verify-depth": "0"}),
-         (400, 200), "works", "annotation-invalid-value"),
-    Case("C34", "CHECK parseInt: strconv.Atoi on the raw ' 2' fails: depth 1", one({**CA, "auth-tls-verify-depth": " 2"}),
-         (400, 200), "works", "annotation-invalid-value"),
-    Case("C35", "CHECK parseInt: strconv.Atoi accepts '+2'", one({**CA, "auth-tls-verify-depth": "+2"}),
-         (400, 200), "works", "probe-ok", extra={"depth": 2}),
-    Case("C38", "E2E 'should 302 redirect to error page instead of 400 when auth-tls-error-page is set'",
-         one({**CA, "auth-tls-error-page": "http://errors.example/mtls.html"}), (302, 200), "works", "probe-ok"),
-    Case("C40", "AUTHTLS redirectRegex has no '?' or '=': ValidationError, the Ingress is dropped",
-         one({**CA, "auth-tls-error-page": "http://errors.example/x?from=mtls"}), (404, 404), "broken",
-         "annotation-invalid-value", fake_certificate=True),
-    Case("C41", "AUTHTLS redirectRegex: the scheme must be lower-case http(s): dropped",
-         one({**CA, "auth-tls-error-page": "HTTPS://errors.example/x"}), (404, 404), "broken",
-         "annotation-invalid-value", fake_certificate=True),
-    Case("C43", "VALID ValidateBool / strconv.ParseBool accepts 'T'; E2E 'should pass the client certificate upstream'",
-         one({**CA, "auth-tls-pass-certificate-to-upstream": "T"}), (400, 200), "works", "probe-ok",
-         extra={"pass_certificate": True}),
-    Case("C44", "VALID ValidateBool: 'yes' is not a Go bool: ValidationError, dropped",
-         one({**CA, "auth-tls-pass-certificate-to-upstream": "yes"}), (404, 404), "broken",
-         "annotation-invalid-value", fake_certificate=True),
-    Case("C48", "E2E 'should return 403 using auth-tls-match-cn with no matching CN from client'; TMPL match-cn if",
-         one({**CA, "auth-tls-match-cn": "CN=notgonnamatch"}), (400, 403), "broken", "probe-cn-rejected"),
-    Case("C49", "E2E 'should return 200 using auth-tls-match-cn with matching CN from client': unanchored match",
-         one({**CA, "auth-tls-match-cn": "CN=conformance"}), (400, 200), "works", "probe-ok"),
-    Case("C50", "E2E 'should return 200 using auth-tls-match-cn where atleast one of the regex options matches'",
-         one({**CA, "auth-tls-match-cn": "CN=(x|y|conformance-client)"}), (400, 200), "works", "probe-ok"),
-    Case("C51", "VALID CommonNameAnnotationValidator: the prefix must be 'CN=' (case-sensitive): dropped",
-         one({**CA, "auth-tls-match-cn": "cn=conformance"}), (404, 404), "broken", "annotation-invalid-value",
-         fake_certificate=True),
-    Case("C51b", "VALID CommonNameAnnotationValidator: Go's regexp.Compile refuses look-ahead: dropped",
-         one({**CA, "auth-tls-match-cn": "CN=conf(?=ormance)"}), (404, 404), "broken", "annotation-invalid-value",
-         fake_certificate=True),
-    Case("C51c", "VALID: Go's regexp refuses back-references: dropped",
-         one({**CA, "auth-tls-match-cn": "CN=(c)\\1"}), (404, 404), "broken", "annotation-invalid-value",
-         fake_certificate=True),
-    Case("C53", "VALID: 'CN=' compiles (empty regex); TMPL matches the whole DN unanchored: every certificate passes",
-         one({**CA, "auth-tls-match-cn": "CN="}), (400, 200), "works", "probe-ok"),
-    Case("C56", "AUTHTLS: without auth-tls-secret nothing else is parsed or validated: the Ingress is kept, no mTLS",
-         one({"auth-tls-verify-client": "bogus", "auth-tls-match-cn": "nope"}), (200, 200), "works",
-         "annotation-invalid-value"),
+    Case(
+        "C01",
+        "AUTHTLS Parse: no auth-tls-secret, no mTLS (E2E 'should set valid auth-tls-secret' first phase)",
+        one({}),
+        (200, 200),
+        "works",
+    ),
+    Case(
+        "C02",
+        "E2E 'should set sslClientCertificate, sslVerifyClient and sslVerifyDepth with auth-tls-secret': "
+        "no certificate 400, valid certificate 200",
+        one(CA),
+        (400, 200),
+        "works",
+        "probe-ok",
+    ),
+    Case(
+        "C03",
+        "CHECK parseString: an empty value is InvalidAnnotationContent, which EXTRACT skips: no mTLS",
+        one({"auth-tls-secret": ""}),
+        (200, 200),
+        "not enforced",
+        "annotation-invalid-value",
+    ),
+    Case(
+        "C04",
+        "CHECK: spaces pass ValidateRegex (removeSpace), normalizeString trims to '': skipped, no mTLS",
+        one({"auth-tls-secret": "   "}),
+        (200, 200),
+        "not enforced",
+        "annotation-invalid-value",
+    ),
+    Case(
+        "C05",
+        "NAMENS ParseNameNS: no '/' is LocationDenied; SERVERS AuthTLSError; TMPL server-level return 403",
+        one({"auth-tls-secret": "ca"}),
+        (403, 403),
+        "broken",
+        "annotation-secret-format",
+    ),
+    Case(
+        "C06",
+        "AUTHTLS: '/ca' gives namespace '' (the Ingress's), but GetAuthCertificate looks up '/ca': not found, 403",
+        one({"auth-tls-secret": "/ca"}),
+        (403, 403),
+        "broken",
+        "secret-not-found",
+    ),
+    Case(
+        "C07",
+        "NAMENS: 'a/b/c' has two '/': invalid format, 403",
+        one({"auth-tls-secret": "default/ca/x"}),
+        (403, 403),
+        "broken",
+        "annotation-secret-format",
+    ),
+    Case(
+        "C08",
+        "AUTHTLS: another namespace without AllowCrossNamespaceResources: 'cross namespace secrets are not supported', 403",
+        one({"auth-tls-secret": "other/ca"}),
+        (403, 403),
+        "broken",
+        "annotation-cross-namespace",
+    ),
+    Case(
+        "C10",
+        "AUTHTLS GetAuthCertificate: 'local SSL certificate default/missing was not found' is LocationDenied, 403",
+        one({"auth-tls-secret": "default/missing"}),
+        (403, 403),
+        "broken",
+        "secret-not-found",
+    ),
+    Case(
+        "C11",
+        "VALID BasicCharsRegex refuses '$': ValidationError, EXTRACT returns it and the Ingress is dropped "
+        "(no server: the default server's 404)",
+        one({"auth-tls-secret": "default/ca$"}),
+        (404, 404),
+        "broken",
+        "annotation-invalid-value",
+        fake_certificate=True,
+    ),
+    Case(
+        "C12",
+        "CHECK normalizeString trims ' default/ca ' before ParseNameNS: plain mTLS",
+        one({"auth-tls-secret": " default/ca "}),
+        (400, 200),
+        "works",
+        "probe-ok",
+    ),
+    Case(
+        "C13",
+        "VALID removes spaces before matching, the lookup keeps them: 'default/ c a' is not found, 403",
+        one({"auth-tls-secret": "default/ c a"}),
+        (403, 403),
+        "broken",
+        "secret-not-found",
+    ),
+    Case(
+        "C26",
+        "AUTHTLS authVerifyClientRegex: off is kept; E2E 'should set valid auth-tls-secret, sslVerify to off'",
+        one({**CA, "auth-tls-verify-client": "off"}),
+        (200, 200),
+        "not enforced",
+    ),
+    Case(
+        "C27",
+        "AUTHTLS: optional is kept: a request without a certificate passes",
+        one({**CA, "auth-tls-verify-client": "optional"}),
+        (200, 200),
+        "not enforced",
+    ),
+    Case(
+        "C28",
+        "AUTHTLS: optional_no_ca is kept",
+        one({**CA, "auth-tls-verify-client": "optional_no_ca"}),
+        (200, 200),
+        "not enforced",
+    ),
+    Case(
+        "C29",
+        "AUTHTLS: the regex is case-sensitive: OFF silently becomes on",
+        one({**CA, "auth-tls-verify-client": "OFF"}),
+        (400, 200),
+        "works",
+        "annotation-invalid-value",
+    ),
+    Case(
+        "C30",
+        "CHECK normalizeString trims ' off ' to off before the regex",
+        one({**CA, "auth-tls-verify-client": " off "}),
+        (200, 200),
+        "not enforced",
+    ),
+    Case(
+        "C32",
+        "AUTHTLS: depth 0 becomes defaultAuthTLSDepth 1",
+        one({**CA, "auth-tls-verify-depth": "0"}),
+        (400, 200),
+        "works",
+        "annotation-invalid-value",
+    ),
+    Case(
+        "C34",
+        "CHECK parseInt: strconv.Atoi on the raw ' 2' fails: depth 1",
+        one({**CA, "auth-tls-verify-depth": " 2"}),
+        (400, 200),
+        "works",
+        "annotation-invalid-value",
+    ),
+    Case(
+        "C35",
+        "CHECK parseInt: strconv.Atoi accepts '+2'",
+        one({**CA, "auth-tls-verify-depth": "+2"}),
+        (400, 200),
+        "works",
+        "probe-ok",
+        extra={"depth": 2},
+    ),
+    Case(
+        "C38",
+        "E2E 'should 302 redirect to error page instead of 400 when auth-tls-error-page is set'",
+        one({**CA, "auth-tls-error-page": "http://errors.example/mtls.html"}),
+        (302, 200),
+        "works",
+        "probe-ok",
+    ),
+    Case(
+        "C40",
+        "AUTHTLS redirectRegex has no '?' or '=': ValidationError, the Ingress is dropped",
+        one({**CA, "auth-tls-error-page": "http://errors.example/x?from=mtls"}),
+        (404, 404),
+        "broken",
+        "annotation-invalid-value",
+        fake_certificate=True,
+    ),
+    Case(
+        "C41",
+        "AUTHTLS redirectRegex: the scheme must be lower-case http(s): dropped",
+        one({**CA, "auth-tls-error-page": "HTTPS://errors.example/x"}),
+        (404, 404),
+        "broken",
+        "annotation-invalid-value",
+        fake_certificate=True,
+    ),
+    Case(
+        "C43",
+        "VALID ValidateBool / strconv.ParseBool accepts 'T'; E2E 'should pass the client certificate upstream'",
+        one({**CA, "auth-tls-pass-certificate-to-upstream": "T"}),
+        (400, 200),
+        "works",
+        "probe-ok",
+        extra={"pass_certificate": True},
+    ),
+    Case(
+        "C44",
+        "VALID ValidateBool: 'yes' is not a Go bool: ValidationError, dropped",
+        one({**CA, "auth-tls-pass-certificate-to-upstream": "yes"}),
+        (404, 404),
+        "broken",
+        "annotation-invalid-value",
+        fake_certificate=True,
+    ),
+    Case(
+        "C48",
+        "E2E 'should return 403 using auth-tls-match-cn with no matching CN from client'; TMPL match-cn if",
+        one({**CA, "auth-tls-match-cn": "CN=notgonnamatch"}),
+        (400, 403),
+        "broken",
+        "probe-cn-rejected",
+    ),
+    Case(
+        "C49",
+        "E2E 'should return 200 using auth-tls-match-cn with matching CN from client': unanchored match",
+        one({**CA, "auth-tls-match-cn": "CN=conformance"}),
+        (400, 200),
+        "works",
+        "probe-ok",
+    ),
+    Case(
+        "C50",
+        "E2E 'should return 200 using auth-tls-match-cn where atleast one of the regex options matches'",
+        one({**CA, "auth-tls-match-cn": "CN=(x|y|conformance-client)"}),
+        (400, 200),
+        "works",
+        "probe-ok",
+    ),
+    Case(
+        "C51",
+        "VALID CommonNameAnnotationValidator: the prefix must be 'CN=' (case-sensitive): dropped",
+        one({**CA, "auth-tls-match-cn": "cn=conformance"}),
+        (404, 404),
+        "broken",
+        "annotation-invalid-value",
+        fake_certificate=True,
+    ),
+    Case(
+        "C51b",
+        "VALID CommonNameAnnotationValidator: Go's regexp.Compile refuses look-ahead: dropped",
+        one({**CA, "auth-tls-match-cn": "CN=conf(?=ormance)"}),
+        (404, 404),
+        "broken",
+        "annotation-invalid-value",
+        fake_certificate=True,
+    ),
+    Case(
+        "C51c",
+        "VALID: Go's regexp refuses back-references: dropped",
+        one({**CA, "auth-tls-match-cn": "CN=(c)\\1"}),
+        (404, 404),
+        "broken",
+        "annotation-invalid-value",
+        fake_certificate=True,
+    ),
+    Case(
+        "C53",
+        "VALID: 'CN=' compiles (empty regex); TMPL matches the whole DN unanchored: every certificate passes",
+        one({**CA, "auth-tls-match-cn": "CN="}),
+        (400, 200),
+        "works",
+        "probe-ok",
+    ),
+    Case(
+        "C56",
+        "AUTHTLS: without auth-tls-secret nothing else is parsed or validated: the Ingress is kept, no mTLS",
+        one({"auth-tls-verify-client": "bogus", "auth-tls-match-cn": "nope"}),
+        (200, 200),
+        "works",
+        "annotation-invalid-value",
+    ),
     # --- the Secret (PEM, SSL) ---------------------------------------------------------------------
-    Case("C16", "PEM: a keypair without ca.crt is kept without CAFileName; SERVERS logs 'mutual authentication "
-         "disabled'; TMPL renders no ssl_verify_client", with_secret("pair", KEYPAIR), (200, 200), "not enforced",
-         "secret-missing-ca"),
-    Case("C18", "PEM/SSL ConfigureCACertWithCertAndKey: keypair and ca.crt in one file; E2E secret shape",
-         lambda pki, host: [ingress(host, {"auth-tls-secret": "default/ca-pair"})], (400, 200), "works", "probe-ok"),
-    Case("C19", "SSL CheckCACert: a DER ca.crt holds no PEM block: 'error decoding CA certificate/s', Secret refused, 403",
-         with_secret("der", lambda pki: {"ca.crt": pki.ca.cert.public_bytes(Encoding.DER)}),
-         (403, 403), "broken", "secret-unusable"),
-    Case("C20", "SSL CheckCACert: every PEM block goes through x509.ParseCertificate: a private key in ca.crt fails, 403",
-         with_secret("withkey", lambda pki: {"ca.crt": pki.ca.cert_pem() + pki.ca.key_pem()}),
-         (403, 403), "broken", "secret-unusable"),
-    Case("C21", "PEM: keypair plus a ca.crt that is not PEM: 'parsing CA certificate', Secret refused, 403",
-         with_secret("badca", lambda pki: {**KEYPAIR(pki), "ca.crt": b"not a certificate"}),
-         (403, 403), "broken", "secret-unusable"),
-    Case("C21b", "SSL CreateSSLCert: tls.X509KeyPair refuses a key of another certificate, the Secret is refused, 403",
-         with_secret("mismatch", lambda pki: {"tls.crt": pki.server.cert_pem(), "tls.key": pki.client.key_pem(),
-                                              "ca.crt": pki.ca.cert_pem()}),
-         (403, 403), "broken", "secret-unusable"),
-    Case("C23", "SSL ConfigureCRL: the first PEM block must be an X509 CRL: Secret refused, 403",
-         with_secret("badcrl", lambda pki: {"ca.crt": pki.ca.cert_pem(), "ca.crl": pki.ca.cert_pem()}),
-         (403, 403), "broken", "crl-invalid"),
-    Case("C24", "PEM default branch: only ca.crl is 'no keypair or CA certificate', 403",
-         with_secret("crlonly", lambda pki: {"ca.crl": b"-----BEGIN X509 CRL-----\n-----END X509 CRL-----\n"}),
-         (403, 403), "broken", "secret-missing-ca"),
-    Case("C25", "PEM default branch: a basic-auth Secret ('auth' key) is ErrSecretForAuth, 403",
-         with_secret("basic", lambda pki: {"auth": b"user:$apr1$x$y"}), (403, 403), "broken", "secret-unusable"),
+    Case(
+        "C16",
+        "PEM: a keypair without ca.crt is kept without CAFileName; SERVERS logs 'mutual authentication "
+        "disabled'; TMPL renders no ssl_verify_client",
+        with_secret("pair", KEYPAIR),
+        (200, 200),
+        "not enforced",
+        "secret-missing-ca",
+    ),
+    Case(
+        "C18",
+        "PEM/SSL ConfigureCACertWithCertAndKey: keypair and ca.crt in one file; E2E secret shape",
+        lambda pki, host: [ingress(host, {"auth-tls-secret": "default/ca-pair"})],
+        (400, 200),
+        "works",
+        "probe-ok",
+    ),
+    Case(
+        "C19",
+        "SSL CheckCACert: a DER ca.crt holds no PEM block: 'error decoding CA certificate/s', Secret refused, 403",
+        with_secret("der", lambda pki: {"ca.crt": pki.ca.cert.public_bytes(Encoding.DER)}),
+        (403, 403),
+        "broken",
+        "secret-unusable",
+    ),
+    Case(
+        "C20",
+        "SSL CheckCACert: every PEM block goes through x509.ParseCertificate: a private key in ca.crt fails, 403",
+        with_secret("withkey", lambda pki: {"ca.crt": pki.ca.cert_pem() + pki.ca.key_pem()}),
+        (403, 403),
+        "broken",
+        "secret-unusable",
+    ),
+    Case(
+        "C21",
+        "PEM: keypair plus a ca.crt that is not PEM: 'parsing CA certificate', Secret refused, 403",
+        with_secret("badca", lambda pki: {**KEYPAIR(pki), "ca.crt": b"not a certificate"}),
+        (403, 403),
+        "broken",
+        "secret-unusable",
+    ),
+    Case(
+        "C21b",
+        "SSL CreateSSLCert: tls.X509KeyPair refuses a key of another certificate, the Secret is refused, 403",
+        with_secret(
+            "mismatch",
+            lambda pki: {
+                "tls.crt": pki.server.cert_pem(),
+                "tls.key": pki.client.key_pem(),
+                "ca.crt": pki.ca.cert_pem(),
+            },
+        ),
+        (403, 403),
+        "broken",
+        "secret-unusable",
+    ),
+    Case(
+        "C23",
+        "SSL ConfigureCRL: the first PEM block must be an X509 CRL: Secret refused, 403",
+        with_secret("badcrl", lambda pki: {"ca.crt": pki.ca.cert_pem(), "ca.crl": pki.ca.cert_pem()}),
+        (403, 403),
+        "broken",
+        "crl-invalid",
+    ),
+    Case(
+        "C24",
+        "PEM default branch: only ca.crl is 'no keypair or CA certificate', 403",
+        with_secret("crlonly", lambda pki: {"ca.crl": b"-----BEGIN X509 CRL-----\n-----END X509 CRL-----\n"}),
+        (403, 403),
+        "broken",
+        "secret-missing-ca",
+    ),
+    Case(
+        "C25",
+        "PEM default branch: a basic-auth Secret ('auth' key) is ErrSecretForAuth, 403",
+        with_secret("basic", lambda pki: {"auth": b"user:$apr1$x$y"}),
+        (403, 403),
+        "broken",
+        "secret-unusable",
+    ),
     # --- several Ingresses for one host (SORT, SERVERS) ----------------------------------------------
-    Case("C60", "SORT oldest first; SERVERS: the first Ingress with a CA file sets the host's checks (another CA here)",
-         two({"auth-tls-secret": "default/other-ca"}, CA), (400, 400), "broken", "mtls-host-conflict"),
-    Case("C61", "SORT: on equal timestamps the greater namespace/name comes first ('zeta' before 'alpha')",
-         two({"auth-tls-secret": "default/other-ca"}, CA, same_second=True, names=("alpha", "zeta")),
-         (400, 200), "broken", "mtls-host-conflict"),  # the client gets in; the other CA's clients would not
-    Case("C62", "SERVERS: mTLS is per server: an older Ingress without auth-tls on the host is covered too",
-         two({}, CA), (400, 200), "works", "mtls-host-conflict"),
-    Case("C63", "SERVERS: any Ingress's AuthTLSError on the host: server-level return 403, the good Ingress's paths too",
-         two(CA, {"auth-tls-secret": "default/missing"}), (403, 403), "broken", "probe-location-denied"),
-    Case("C64", "SERVERS: an older Ingress whose Secret has no ca.crt does not win (CAFileName empty)",
-         lambda pki, host: [secret(f"pair-{host.split('.')[0]}", KEYPAIR(pki)),
-                            *two({"auth-tls-secret": f"default/pair-{host.split('.')[0]}"}, CA)(pki, host)],
-         (400, 200), "broken", "mtls-host-conflict"),  # the client gets in; the older Ingress's Secret is ignored
+    Case(
+        "C60",
+        "SORT oldest first; SERVERS: the first Ingress with a CA file sets the host's checks (another CA here)",
+        two({"auth-tls-secret": "default/other-ca"}, CA),
+        (400, 400),
+        "broken",
+        "mtls-host-conflict",
+    ),
+    Case(
+        "C61",
+        "SORT: on equal timestamps the greater namespace/name comes first ('zeta' before 'alpha')",
+        two({"auth-tls-secret": "default/other-ca"}, CA, same_second=True, names=("alpha", "zeta")),
+        (400, 200),
+        "broken",
+        "mtls-host-conflict",
+    ),  # the client gets in; the other CA's clients would not
+    Case(
+        "C62",
+        "SERVERS: mTLS is per server: an older Ingress without auth-tls on the host is covered too",
+        two({}, CA),
+        (400, 200),
+        "works",
+        "mtls-host-conflict",
+    ),
+    Case(
+        "C63",
+        "SERVERS: any Ingress's AuthTLSError on the host: server-level return 403, the good Ingress's paths too",
+        two(CA, {"auth-tls-secret": "default/missing"}),
+        (403, 403),
+        "broken",
+        "probe-location-denied",
+    ),
+    Case(
+        "C64",
+        "SERVERS: an older Ingress whose Secret has no ca.crt does not win (CAFileName empty)",
+        lambda pki, host: [
+            secret(f"pair-{host.split('.')[0]}", KEYPAIR(pki)),
+            *two({"auth-tls-secret": f"default/pair-{host.split('.')[0]}"}, CA)(pki, host),
+        ],
+        (400, 200),
+        "broken",
+        "mtls-host-conflict",
+    ),  # the client gets in; the older Ingress's Secret is ignored
     # --- the certificate the host is served with (TLSNAME) -------------------------------------------
-    Case("C67", "TLSNAME extractTLSSecretName: no entry lists the host, an entry whose certificate covers it by SAN is used",
-         one(CA, tls=[{"secretName": "tls"}]), (400, 200), "works", "probe-ok"),
-    Case("C69", "TLSNAME: the first Ingress with a tls: section decides; an entry for another host whose certificate "
-         "does not cover this one: default certificate",
-         lambda pki, host: [secret(f"narrow-{host.split('.')[0]}", {
-             "tls.crt": (narrow := issue_leaf("elsewhere.example", pki.ca, key=new_key("ec"), v1=False,
-                                              sans=["elsewhere.example"])).cert_pem(), "tls.key": narrow.key_pem()}),
-             ingress(host, CA, tls=[{"hosts": ["elsewhere.example"], "secretName": f"narrow-{host.split('.')[0]}"}])],
-         (400, 200), "broken", "tls-section-missing", fake_certificate=True),
-    Case("C70", "TLSNAME createServers: a CA-only Secret has no Certificate: default certificate",
-         lambda pki, host: [ingress(host, CA, tls=[{"hosts": [host], "secretName": "ca"}])], (400, 200), "broken",
-         "tls-secret-unusable", fake_certificate=True),
+    Case(
+        "C67",
+        "TLSNAME extractTLSSecretName: no entry lists the host, an entry whose certificate covers it by SAN is used",
+        one(CA, tls=[{"secretName": "tls"}]),
+        (400, 200),
+        "works",
+        "probe-ok",
+    ),
+    Case(
+        "C69",
+        "TLSNAME: the first Ingress with a tls: section decides; an entry for another host whose certificate "
+        "does not cover this one: default certificate",
+        lambda pki, host: [
+            secret(
+                f"narrow-{host.split('.')[0]}",
+                {
+                    "tls.crt": (
+                        narrow := issue_leaf(
+                            "elsewhere.example", pki.ca, key=new_key("ec"), v1=False, sans=["elsewhere.example"]
+                        )
+                    ).cert_pem(),
+                    "tls.key": narrow.key_pem(),
+                },
+            ),
+            ingress(host, CA, tls=[{"hosts": ["elsewhere.example"], "secretName": f"narrow-{host.split('.')[0]}"}]),
+        ],
+        (400, 200),
+        "broken",
+        "tls-section-missing",
+        fake_certificate=True,
+    ),
+    Case(
+        "C70",
+        "TLSNAME createServers: a CA-only Secret has no Certificate: default certificate",
+        lambda pki, host: [ingress(host, CA, tls=[{"hosts": [host], "secretName": "ca"}])],
+        (400, 200),
+        "broken",
+        "tls-secret-unusable",
+        fake_certificate=True,
+    ),
     # --- which controller (store class filter) -------------------------------------------------------
-    Case("C78", "store: an IngressClass whose spec.controller is not k8s.io/ingress-nginx is not listed: ignored",
-         one(CA, klass="traefik"), (404, 404), "broken", "ingress-class-mismatch", fake_certificate=True),
+    Case(
+        "C78",
+        "store: an IngressClass whose spec.controller is not k8s.io/ingress-nginx is not listed: ignored",
+        one(CA, klass="traefik"),
+        (404, 404),
+        "broken",
+        "ingress-class-mismatch",
+        fake_certificate=True,
+    ),
 ]
 
 
@@ -311,10 +669,16 @@ def served(pki: Pki, nginx_binary: str, tmp_path_factory: pytest.TempPathFactory
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_controller_rule(case: Case, pki: Pki, served) -> None:
     gateway, folder = served
-    results = run_probe(ProbeSpec(
-        gateway.url(case.host), resolve=gateway.resolve(case.host), insecure=True, timeout=5,
-        cert=str(folder / "client.crt"), key=str(folder / "client.key"),
-    ))
+    results = run_probe(
+        ProbeSpec(
+            gateway.url(case.host),
+            resolve=gateway.resolve(case.host),
+            insecure=True,
+            timeout=5,
+            cert=str(folder / "client.crt"),
+            key=str(folder / "client.key"),
+        )
+    )
     assert tuple(r.status for r in results) == case.statuses, (case.cite, [r.body[:80] for r in results])
     assert results[1].fake_certificate == case.fake_certificate, case.cite
     snapshot = snapshot_from_objects(objects_for(case, pki), "conformance")

@@ -23,7 +23,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ pytestmark = [pytest.mark.nginx, pytest.mark.openssl_cli]
 
 P = "nginx.ingress.kubernetes.io/"
 DOMAIN = "field.test"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def fqdn(name: str) -> str:
@@ -65,9 +65,13 @@ def pem(*issued: Issued) -> bytes:
     return b"".join(i.cert_pem() for i in issued)
 
 
-def sh(folder: Path, command: str, env: dict[str, str] | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def sh(
+    folder: Path, command: str, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     """A command as a user types it, in bash, in `folder`."""
-    done = subprocess.run(["bash", "-c", command], check=False, cwd=folder, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["bash", "-c", command], check=False, cwd=folder, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0 or not check, f"{command}\n{done.stderr}"
     return done
 
@@ -77,12 +81,24 @@ def sh(folder: Path, command: str, env: dict[str, str] | None = None, check: boo
 
 def mtls(secret: str, **extra: str) -> dict[str, str]:
     """The auth-tls annotations as the reports write them (`verify_depth="2"` → auth-tls-verify-depth)."""
-    return {P + "auth-tls-verify-client": "on", P + "auth-tls-secret": secret,
-            **{P + "auth-tls-" + k.replace("_", "-"): v for k, v in extra.items()}}
+    return {
+        P + "auth-tls-verify-client": "on",
+        P + "auth-tls-secret": secret,
+        **{P + "auth-tls-" + k.replace("_", "-"): v for k, v in extra.items()},
+    }
 
 
-def ingress(name: str, annotations: dict[str, str], *, host: str | None = None, ns: str = "default",
-            tls: bool = True, secret_name: str = "field-tls", path: str = "/", created: str | None = None) -> dict:
+def ingress(
+    name: str,
+    annotations: dict[str, str],
+    *,
+    host: str | None = None,
+    ns: str = "default",
+    tls: bool = True,
+    secret_name: str = "field-tls",
+    path: str = "/",
+    created: str | None = None,
+) -> dict:
     obj = meow_ingress(annotations, tls=tls, name=name, host=host or fqdn(name), namespace_=ns)
     if tls:
         obj["spec"]["tls"][0]["secretName"] = secret_name
@@ -93,8 +109,13 @@ def ingress(name: str, annotations: dict[str, str], *, host: str | None = None, 
 
 
 def secret(name: str, data: dict[str, bytes], ns: str = "default", type_: str = "Opaque") -> dict:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": ns}, "type": type_,
-            "data": {k: b64(v) for k, v in data.items()}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": ns},
+        "type": type_,
+        "data": {k: b64(v) for k, v in data.items()},
+    }
 
 
 # --- the PKIs -----------------------------------------------------------------------------
@@ -114,13 +135,19 @@ class World:
         return cls(folder, server)
 
     def tls_secret(self, ns: str = "default", name: str = "field-tls") -> dict:
-        return secret(name, {"tls.crt": self.server.cert_pem(), "tls.key": self.server.key_pem()}, ns, "kubernetes.io/tls")
+        return secret(
+            name, {"tls.crt": self.server.cert_pem(), "tls.key": self.server.key_pem()}, ns, "kubernetes.io/tls"
+        )
 
     def cluster(self, *namespaces: str) -> list[dict]:
         """A cluster with ingress-nginx (two pods, IngressClass nginx) and the TLS Secret in each namespace."""
         spaces = ["default", *namespaces]
-        return [namespace("ingress-nginx"), *controller_objects(),
-                *(namespace(ns) for ns in spaces), *(self.tls_secret(ns) for ns in spaces)]
+        return [
+            namespace("ingress-nginx"),
+            *controller_objects(),
+            *(namespace(ns) for ns in spaces),
+            *(self.tls_secret(ns) for ns in spaces),
+        ]
 
     def server_files(self) -> dict[str, bytes]:
         return {"server.crt": self.server.cert_pem(), "server.key": self.server.key_pem()}
@@ -171,14 +198,20 @@ def openssl_ca(folder: Path, stem: str, config: str) -> tuple[str, ...]:
 
 
 def openssl_root(folder: Path, stem: str, cn: str) -> None:
-    sh(folder, f"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout {stem}.key -out {stem}.crt "
-               f"-days 400 -subj '/CN={cn}' -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign")
+    sh(
+        folder,
+        f"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout {stem}.key -out {stem}.crt "
+        f"-days 400 -subj '/CN={cn}' -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign",
+    )
 
 
 def openssl_issue(folder: Path, stem: str, cn: str, issuer: str, ext: str) -> None:
-    sh(folder, f"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout {stem}.key -subj '/CN={cn}' | "
-               f"openssl x509 -req -sha256 -days 300 -CA {issuer}.crt -CAkey {issuer}.key -CAcreateserial -out {stem}.crt "
-               f"-extfile <(printf '{ext}')")
+    sh(
+        folder,
+        f"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout {stem}.key -subj '/CN={cn}' | "
+        f"openssl x509 -req -sha256 -days 300 -CA {issuer}.crt -CAkey {issuer}.key -CAcreateserial -out {stem}.crt "
+        f"-extfile <(printf '{ext}')",
+    )
 
 
 CA_EXT = "basicConstraints=critical,CA:true\\nkeyUsage=critical,keyCertSign,cRLSign\\n"
@@ -192,7 +225,9 @@ CLIENT_EXT = "basicConstraints=CA:false\\nkeyUsage=critical,digitalSignature\\ne
 class Case:
     name: str
     objects: list[dict]  # everything `check --manifests` reads for this case
-    files: dict[str, bytes] = dataclasses.field(default_factory=dict)  # the user's folder: client.crt, client.key, ca.crt…
+    files: dict[str, bytes] = dataclasses.field(
+        default_factory=dict
+    )  # the user's folder: client.crt, client.key, ca.crt…
     serve: list[GatewayHost] | None = None  # what nginx serves; None: what the controller renders for `objects`
 
     @property
@@ -207,6 +242,7 @@ def builds(name: str) -> Callable[[Callable[[World, str], Case]], Callable[[Worl
     def register(build: Callable[[World, str], Case]) -> Callable[[World, str], Case]:
         BUILDERS[name] = lambda world: build(world, name)
         return build
+
     return register
 
 
@@ -219,7 +255,9 @@ def client(cn: str, issuer: Issued, **options: Any) -> Issued:
     return issue_leaf(cn, issuer, **{"v1": False, "eku": ["clientAuth"], "key": ec(), "days": 300, **options})
 
 
-def client_chain(name: str, intermediates: int, *, cn: str = "client", **leaf: Any) -> tuple[Issued, list[Issued], Issued]:
+def client_chain(
+    name: str, intermediates: int, *, cn: str = "client", **leaf: Any
+) -> tuple[Issued, list[Issued], Issued]:
     """root → intermediates → leaf (v3, clientAuth), P-256 keys."""
     root = ca(f"{name} Root CA")
     chain = [root]
@@ -239,10 +277,15 @@ def user_files(leaf: Issued, *sent: Issued, authority: Issued | None = None) -> 
 @builds("a1")
 def _a1(world: World, name: str) -> Case:
     root, (int1, int2), leaf = client_chain("A1", 2)
-    return Case(name, world.cluster() + [
-        secret("ca-a1", {"ca.crt": root.cert_pem()}),
-        ingress(name, mtls("default/ca-a1", verify_depth="1")),
-    ], user_files(leaf, int2, int1))
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-a1", {"ca.crt": root.cert_pem()}),
+            ingress(name, mtls("default/ca-a1", verify_depth="1")),
+        ],
+        user_files(leaf, int2, int1),
+    )
 
 
 @builds("a2")
@@ -257,8 +300,15 @@ def _a2(world: World, name: str) -> Case:
     sh(folder, "cat leaf.crt int2.crt int1.crt > leaf_chain.crt && cat leaf1.crt int1.crt > leaf1_chain.crt")
     files = files_of(folder, "root.crt", "leaf.key", "leaf_chain.crt", "leaf1.key", "leaf1_chain.crt")
     server = world.server
-    nginx = [GatewayHost(MtlsPolicy(fqdn(host), secret="plain/nginx", verify_depth=depth), server.cert_pem(), server.key_pem(),
-                         files["root.crt"]) for host, depth in (("a2", 1), ("a2-depth2", 2), ("a8", 0), ("a8-depth1", 1))]
+    nginx = [
+        GatewayHost(
+            MtlsPolicy(fqdn(host), secret="plain/nginx", verify_depth=depth),
+            server.cert_pem(),
+            server.key_pem(),
+            files["root.crt"],
+        )
+        for host, depth in (("a2", 1), ("a2-depth2", 2), ("a8", 0), ("a8-depth1", 1))
+    ]
     return Case(name, [], files, serve=nginx)
 
 
@@ -267,10 +317,15 @@ def _a4(world: World, name: str) -> Case:
     root, (intermediate,), leaf = client_chain("A4", 1)
     files = user_files(leaf)  # the client sends its certificate alone
     files["INTERMEDIATE.crt"] = intermediate.cert_pem()
-    return Case(name, world.cluster() + [
-        secret("ca-secret", {"ca.crt": root.cert_pem()}),
-        ingress(name, mtls("default/ca-secret", verify_depth="2")),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-secret", {"ca.crt": root.cert_pem()}),
+            ingress(name, mtls("default/ca-secret", verify_depth="2")),
+        ],
+        files,
+    )
 
 
 @builds("a5")
@@ -278,10 +333,15 @@ def _a5(world: World, name: str) -> Case:
     root, (intermediate,), leaf = client_chain("A5", 1)
     files = user_files(leaf)  # a browser sends the leaf only
     files.update({"ca.crt": root.cert_pem(), "INTERMEDIATE.crt": intermediate.cert_pem()})
-    return Case(name, world.cluster() + [
-        secret("ca-a5", {"ca.crt": root.cert_pem()}),
-        ingress(name, mtls("default/ca-a5")),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-a5", {"ca.crt": root.cert_pem()}),
+            ingress(name, mtls("default/ca-a5")),
+        ],
+        files,
+    )
 
 
 @builds("a7")
@@ -289,10 +349,15 @@ def _a7(world: World, name: str) -> Case:
     root, (intermediate,), leaf = client_chain("A7", 1)
     files = user_files(leaf, intermediate)
     files.update({"ca.crt": intermediate.cert_pem(), "root.crt": root.cert_pem()})
-    return Case(name, world.cluster() + [
-        secret("ca-a7", {"ca.crt": intermediate.cert_pem()}),
-        ingress(name, mtls("default/ca-a7")),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-a7", {"ca.crt": intermediate.cert_pem()}),
+            ingress(name, mtls("default/ca-a7")),
+        ],
+        files,
+    )
 
 
 @builds("b1")
@@ -300,13 +365,21 @@ def _b1(world: World, name: str) -> Case:
     """The tutorial's openssl-made client CA, and a client certificate it did not issue (self-signed)."""
     folder = world.workshop(name)
     openssl_root(folder, "ca", "Client CA")
-    sh(folder, "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client.key -out client.crt "
-               "-days 300 -subj '/CN=client'")
+    sh(
+        folder,
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout client.key -out client.crt "
+        "-days 300 -subj '/CN=client'",
+    )
     files = files_of(folder, "ca.crt", "ca.key", "client.crt", "client.key")
-    return Case(name, world.cluster() + [
-        secret("client-ca", {"ca.crt": files["ca.crt"]}),
-        ingress(name, mtls("default/client-ca")),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("client-ca", {"ca.crt": files["ca.crt"]}),
+            ingress(name, mtls("default/client-ca")),
+        ],
+        files,
+    )
 
 
 @builds("c1")
@@ -316,10 +389,15 @@ def _c1(world: World, name: str) -> Case:
     leaf = client("client", authority)
     files = user_files(leaf)
     files["CA.crt"] = authority.cert_pem()
-    return Case(name, world.cluster() + [
-        secret("ca-cert", {"CA.crt": authority.cert_pem()}),
-        ingress(name, mtls("default/ca-cert")),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-cert", {"CA.crt": authority.cert_pem()}),
+            ingress(name, mtls("default/ca-cert")),
+        ],
+        files,
+    )
 
 
 @builds("c2")
@@ -327,10 +405,19 @@ def _c2(world: World, name: str) -> Case:
     """A cert-manager style kubernetes.io/tls Secret holding the CA in tls.crt (and its key)."""
     authority = ca("C2 Client CA")
     leaf = client("client", authority)
-    return Case(name, world.cluster() + [
-        secret("ca-key-pair", {"tls.crt": authority.cert_pem(), "tls.key": authority.key_pem()}, type_="kubernetes.io/tls"),
-        ingress(name, mtls("default/ca-key-pair")),
-    ], {**user_files(leaf), "ca.crt": authority.cert_pem()})
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret(
+                "ca-key-pair",
+                {"tls.crt": authority.cert_pem(), "tls.key": authority.key_pem()},
+                type_="kubernetes.io/tls",
+            ),
+            ingress(name, mtls("default/ca-key-pair")),
+        ],
+        {**user_files(leaf), "ca.crt": authority.cert_pem()},
+    )
 
 
 @builds("c3")
@@ -341,10 +428,15 @@ def _c3(world: World, name: str) -> Case:
     openssl_issue(folder, "client", "client", "ca", CLIENT_EXT)
     sh(folder, "openssl x509 -in ca.crt -outform DER -out ca.der")
     files = files_of(folder, "ca.crt", "ca.der", "client.crt", "client.key")
-    return Case(name, world.cluster() + [
-        secret("mutual-tls-secret", {"ca.crt": files["ca.der"]}),
-        ingress(name, mtls("default/mutual-tls-secret")),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("mutual-tls-secret", {"ca.crt": files["ca.der"]}),
+            ingress(name, mtls("default/mutual-tls-secret")),
+        ],
+        files,
+    )
 
 
 @builds("c4")
@@ -352,23 +444,37 @@ def _c4(world: World, name: str) -> Case:
     authority = ca("C4 Client CA")
     leaf = client("client", authority)
     other = ec()
-    mismatched = secret("tls-baremetal", {"tls.crt": world.server.cert_pem(), "tls.key": Issued(world.server.cert, other).key_pem()},
-                        type_="kubernetes.io/tls")
+    mismatched = secret(
+        "tls-baremetal",
+        {"tls.crt": world.server.cert_pem(), "tls.key": Issued(world.server.cert, other).key_pem()},
+        type_="kubernetes.io/tls",
+    )
     files = {**user_files(leaf), **world.server_files(), "other.key": Issued(leaf.cert, other).key_pem()}
-    return Case(name, world.cluster() + [
-        mismatched, secret("ca-c4", {"ca.crt": authority.cert_pem()}),
-        ingress(name, mtls("default/ca-c4"), secret_name="tls-baremetal"),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            mismatched,
+            secret("ca-c4", {"ca.crt": authority.cert_pem()}),
+            ingress(name, mtls("default/ca-c4"), secret_name="tls-baremetal"),
+        ],
+        files,
+    )
 
 
 @builds("d1")
 def _d1(world: World, name: str) -> Case:
     authority = ca("D1 Client CA")
     leaf = client("client", authority)
-    return Case(name, world.cluster("coffee-system", "ingress") + [
-        secret("client-cert", {"ca.crt": authority.cert_pem()}, ns="ingress"),
-        ingress(name, mtls("ingress/client-cert"), ns="coffee-system"),
-    ], user_files(leaf))
+    return Case(
+        name,
+        world.cluster("coffee-system", "ingress")
+        + [
+            secret("client-cert", {"ca.crt": authority.cert_pem()}, ns="ingress"),
+            ingress(name, mtls("ingress/client-cert"), ns="coffee-system"),
+        ],
+        user_files(leaf),
+    )
 
 
 NGINX_INC_LABELS = {"app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "nginx-ingress"}
@@ -377,15 +483,36 @@ NGINX_INC_LABELS = {"app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.i
 def nginx_inc_objects() -> list[dict]:
     """helm chart nginx-ingress-0.15.1 (NGINX Inc, app 2.4.1): its Deployment and IngressClass."""
     deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "nginx-ingress-nginx-ingress", "namespace": "nginx-ingress", "labels": dict(NGINX_INC_LABELS)},
-        "spec": {"replicas": 1, "selector": {"matchLabels": dict(NGINX_INC_LABELS)}, "template": {
-            "metadata": {"labels": dict(NGINX_INC_LABELS)},
-            "spec": {"containers": [{"name": "nginx-ingress", "image": "nginx/nginx-ingress:2.4.1",
-                                     "args": ["-nginx-configmaps=$(POD_NAMESPACE)/nginx-ingress", "-ingress-class=nginx"]}]}}},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "nginx-ingress-nginx-ingress",
+            "namespace": "nginx-ingress",
+            "labels": dict(NGINX_INC_LABELS),
+        },
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": dict(NGINX_INC_LABELS)},
+            "template": {
+                "metadata": {"labels": dict(NGINX_INC_LABELS)},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "nginx-ingress",
+                            "image": "nginx/nginx-ingress:2.4.1",
+                            "args": ["-nginx-configmaps=$(POD_NAMESPACE)/nginx-ingress", "-ingress-class=nginx"],
+                        }
+                    ]
+                },
+            },
+        },
     }
-    ingress_class = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "nginx"},
-                     "spec": {"controller": "nginx.org/ingress-controller"}}
+    ingress_class = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "nginx"},
+        "spec": {"controller": "nginx.org/ingress-controller"},
+    }
     return [namespace("nginx-ingress"), deployment, ingress_class]
 
 
@@ -393,9 +520,13 @@ def nginx_inc_objects() -> list[dict]:
 def _e1(world: World, name: str) -> Case:
     authority = ca("E1 Client CA")
     leaf = client("client", authority)
-    objects = [namespace("default"), world.tls_secret(), *nginx_inc_objects(),
-               secret("cert-secret", {"ca.crt": authority.cert_pem()}),
-               ingress(name, mtls("default/cert-secret"))]
+    objects = [
+        namespace("default"),
+        world.tls_secret(),
+        *nginx_inc_objects(),
+        secret("cert-secret", {"ca.crt": authority.cert_pem()}),
+        ingress(name, mtls("default/cert-secret")),
+    ]
     # NGINX Inc's controller serves the host with its TLS certificate and ignores nginx.ingress.kubernetes.io/*
     nginx_inc = GatewayHost(MtlsPolicy(fqdn(name)), world.server.cert_pem(), world.server.key_pem())
     return Case(name, objects, user_files(leaf), serve=[nginx_inc])
@@ -406,10 +537,15 @@ def _e3(world: World, name: str) -> Case:
     authority = ca("E3 Client CA")
     leaf = client("client", authority)
     annotations = {"ingress.kubernetes.io/auth-tls-secret": "default/caingress", P + "auth-tls-verify-client": "on"}
-    return Case(name, world.cluster() + [
-        secret("caingress", {"ca.crt": authority.cert_pem()}),
-        ingress(name, annotations),
-    ], user_files(leaf))
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("caingress", {"ca.crt": authority.cert_pem()}),
+            ingress(name, annotations),
+        ],
+        user_files(leaf),
+    )
 
 
 @builds("f1")
@@ -425,11 +561,16 @@ def _f1(world: World, name: str) -> Case:
 def _g1(world: World, name: str) -> Case:
     authority = ca("G1 Client CA")
     leaf = client("client", authority)
-    return Case(name, world.cluster() + [
-        secret("ca-g1", {"ca.crt": authority.cert_pem()}),
-        ingress("g1-a", mtls("default/ca-g1"), host=fqdn(name), path="/a", created="2026-01-01T00:00:00Z"),
-        ingress("g1-b", {}, host=fqdn(name), path="/b", created="2026-02-01T00:00:00Z"),
-    ], user_files(leaf))
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-g1", {"ca.crt": authority.cert_pem()}),
+            ingress("g1-a", mtls("default/ca-g1"), host=fqdn(name), path="/a", created="2026-01-01T00:00:00Z"),
+            ingress("g1-b", {}, host=fqdn(name), path="/b", created="2026-02-01T00:00:00Z"),
+        ],
+        user_files(leaf),
+    )
 
 
 @builds("g2")
@@ -437,32 +578,53 @@ def _g2(world: World, name: str) -> Case:
     ca_prod, ca_qa = ca("G2 Prod CA"), ca("G2 QA CA")
     prod = client("prod-client", ca_prod)
     qa = client("qa-client", ca_qa)
-    files = {**user_files(qa), "prod.crt": prod.cert_pem(), "prod.key": prod.key_pem(),
-             "ca-prod.crt": ca_prod.cert_pem(), "ca-qa.crt": ca_qa.cert_pem()}
-    return Case(name, world.cluster() + [
-        secret("ca-prod", {"ca.crt": ca_prod.cert_pem()}), secret("ca-qa", {"ca.crt": ca_qa.cert_pem()}),
-        ingress("g2-prod", mtls("default/ca-prod"), host=fqdn(name), path="/prod", created="2026-01-01T00:00:00Z"),
-        ingress("g2-qa", mtls("default/ca-qa"), host=fqdn(name), path="/qa", created="2026-02-01T00:00:00Z"),
-    ], files)
+    files = {
+        **user_files(qa),
+        "prod.crt": prod.cert_pem(),
+        "prod.key": prod.key_pem(),
+        "ca-prod.crt": ca_prod.cert_pem(),
+        "ca-qa.crt": ca_qa.cert_pem(),
+    }
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-prod", {"ca.crt": ca_prod.cert_pem()}),
+            secret("ca-qa", {"ca.crt": ca_qa.cert_pem()}),
+            ingress("g2-prod", mtls("default/ca-prod"), host=fqdn(name), path="/prod", created="2026-01-01T00:00:00Z"),
+            ingress("g2-qa", mtls("default/ca-qa"), host=fqdn(name), path="/qa", created="2026-02-01T00:00:00Z"),
+        ],
+        files,
+    )
 
 
 @builds("h1")
 def _h1(world: World, name: str) -> Case:
     authority = ca("H1 Clients CA")
     leaf = client("client", authority)
-    return Case(name, world.cluster() + [
-        secret("clients-ca", {"ca.crt": authority.cert_pem()}),
-        ingress(name, mtls("default/clients-ca")),
-    ], user_files(leaf))
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("clients-ca", {"ca.crt": authority.cert_pem()}),
+            ingress(name, mtls("default/clients-ca")),
+        ],
+        user_files(leaf),
+    )
 
 
 def expired_case(world: World, name: str, verify_client: str) -> Case:
     authority = ca(f"{name.upper()} Client Root Certificate Authority")
     leaf = client("BadSSL Client Certificate", authority, not_before=NOW - timedelta(days=400), days=365)
-    return Case(name, world.cluster() + [
-        secret(f"ca-{name}", {"ca.crt": authority.cert_pem()}),
-        ingress(name, {**mtls(f"default/ca-{name}"), P + "auth-tls-verify-client": verify_client}),
-    ], user_files(leaf, authority=authority))
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret(f"ca-{name}", {"ca.crt": authority.cert_pem()}),
+            ingress(name, {**mtls(f"default/ca-{name}"), P + "auth-tls-verify-client": verify_client}),
+        ],
+        user_files(leaf, authority=authority),
+    )
 
 
 BUILDERS["i1"] = lambda world: expired_case(world, "i1", "on")
@@ -480,9 +642,26 @@ def _i3(world: World, name: str) -> Case:
     ca_files = openssl_ca(folder, "ca", "CA.cnf")
     int_files = openssl_ca(folder, "int", "int.cnf")
     sh(folder, "openssl ca -gencrl -config int.cnf -out ca.crl")
-    files = files_of(folder, "ca.crt", "ca.key", "int.crt", "int.key", "client.crt", "client.key", "ca.crl",
-                     "server.crt", "server.key", *ca_files, *int_files)
-    data = {"tls.crt": files["server.crt"], "tls.key": files["server.key"], "ca.crt": files["ca.crt"], "ca.crl": files["ca.crl"]}
+    files = files_of(
+        folder,
+        "ca.crt",
+        "ca.key",
+        "int.crt",
+        "int.key",
+        "client.crt",
+        "client.key",
+        "ca.crl",
+        "server.crt",
+        "server.key",
+        *ca_files,
+        *int_files,
+    )
+    data = {
+        "tls.crt": files["server.crt"],
+        "tls.key": files["server.key"],
+        "ca.crt": files["ca.crt"],
+        "ca.crl": files["ca.crl"],
+    }
     return Case(name, world.cluster() + [secret("vault-mtls", data), ingress(name, mtls("default/vault-mtls"))], files)
 
 
@@ -493,9 +672,19 @@ def _i4(world: World, name: str) -> Case:
     openssl_root(folder, "ca", "Easy-RSA CA")
     openssl_issue(folder, "client", "client", "ca", CLIENT_EXT)
     ca_files = openssl_ca(folder, "ca", "CA.cnf")
-    sh(folder, "openssl ca -gencrl -config CA.cnf -crl_lastupdate 20250102000000Z -crl_nextupdate 20250702000000Z -out ca.crl")
-    files = files_of(folder, "ca.crt", "ca.key", "client.crt", "client.key", "ca.crl", "server.crt", "server.key", *ca_files)
-    data = {"tls.crt": files["server.crt"], "tls.key": files["server.key"], "ca.crt": files["ca.crt"], "ca.crl": files["ca.crl"]}
+    sh(
+        folder,
+        "openssl ca -gencrl -config CA.cnf -crl_lastupdate 20250102000000Z -crl_nextupdate 20250702000000Z -out ca.crl",
+    )
+    files = files_of(
+        folder, "ca.crt", "ca.key", "client.crt", "client.key", "ca.crl", "server.crt", "server.key", *ca_files
+    )
+    data = {
+        "tls.crt": files["server.crt"],
+        "tls.key": files["server.key"],
+        "ca.crt": files["ca.crt"],
+        "ca.crl": files["ca.crl"],
+    }
     return Case(name, world.cluster() + [secret("mtls-crl", data), ingress(name, mtls("default/mtls-crl"))], files)
 
 
@@ -510,11 +699,31 @@ def _i4b(world: World, name: str) -> Case:
     root_files = openssl_ca(folder, "ca", "root.cnf")
     int_files = openssl_ca(folder, "int", "CA.cnf")  # the CA whose list expired: the one the fix's CA.cnf names
     sh(folder, "openssl ca -gencrl -config root.cnf -out root.crl")
-    sh(folder, "openssl ca -gencrl -config CA.cnf -crl_lastupdate 20250102000000Z -crl_nextupdate 20250702000000Z -out int.crl")
+    sh(
+        folder,
+        "openssl ca -gencrl -config CA.cnf -crl_lastupdate 20250102000000Z -crl_nextupdate 20250702000000Z -out int.crl",
+    )
     sh(folder, "cat root.crl int.crl > ca.crl")
-    files = files_of(folder, "ca.crt", "ca.key", "int.crt", "int.key", "client.crt", "client.key", "ca.crl",
-                     "server.crt", "server.key", *root_files, *int_files)
-    data = {"tls.crt": files["server.crt"], "tls.key": files["server.key"], "ca.crt": files["ca.crt"], "ca.crl": files["ca.crl"]}
+    files = files_of(
+        folder,
+        "ca.crt",
+        "ca.key",
+        "int.crt",
+        "int.key",
+        "client.crt",
+        "client.key",
+        "ca.crl",
+        "server.crt",
+        "server.key",
+        *root_files,
+        *int_files,
+    )
+    data = {
+        "tls.crt": files["server.crt"],
+        "tls.key": files["server.key"],
+        "ca.crt": files["ca.crt"],
+        "ca.crl": files["ca.crl"],
+    }
     return Case(name, world.cluster() + [secret("chain-crl", data), ingress(name, mtls("default/chain-crl"))], files)
 
 
@@ -524,16 +733,24 @@ def _j1(world: World, name: str) -> Case:
     folder = world.workshop(name)
     openssl_root(folder, "ca", "Grid CA")
     openssl_issue(folder, "user", "grid user", "ca", CLIENT_EXT)
-    sh(folder, "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout proxy.key "
-               "-subj '/CN=grid user/CN=12345' | openssl x509 -req -sha256 -days 1 -CA user.crt -CAkey user.key "
-               "-set_serial 12345 -out proxy.crt "
-               "-extfile <(printf 'keyUsage=critical,digitalSignature\\nproxyCertInfo=critical,language:id-ppl-inheritAll\\n')")
+    sh(
+        folder,
+        "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout proxy.key "
+        "-subj '/CN=grid user/CN=12345' | openssl x509 -req -sha256 -days 1 -CA user.crt -CAkey user.key "
+        "-set_serial 12345 -out proxy.crt "
+        "-extfile <(printf 'keyUsage=critical,digitalSignature\\nproxyCertInfo=critical,language:id-ppl-inheritAll\\n')",
+    )
     sh(folder, "cat proxy.crt user.crt > x509up.pem")
     files = files_of(folder, "ca.crt", "user.crt", "user.key", "proxy.key", "x509up.pem")
-    return Case(name, world.cluster() + [
-        secret("grid-ca", {"ca.crt": files["ca.crt"]}),
-        ingress(name, mtls("default/grid-ca")),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("grid-ca", {"ca.crt": files["ca.crt"]}),
+            ingress(name, mtls("default/grid-ca")),
+        ],
+        files,
+    )
 
 
 @builds("h2")
@@ -543,19 +760,29 @@ def _h2(world: World, name: str) -> Case:
     pull = client("origin-pull.proxy.example", authority)
     visitor = client("visitor", ca("Some Visitor CA"))
     files = {**user_files(visitor), "origin-pull.crt": pull.cert_pem(), "origin-pull.key": pull.key_pem()}
-    return Case(name, world.cluster() + [
-        secret("origin-pull-ca", {"ca.crt": authority.cert_pem()}),
-        ingress(name, mtls("default/origin-pull-ca")),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("origin-pull-ca", {"ca.crt": authority.cert_pem()}),
+            ingress(name, mtls("default/origin-pull-ca")),
+        ],
+        files,
+    )
 
 
 @builds("k2")
 def _k2(world: World, name: str) -> Case:
     authority = ca("K2 Client CA")
-    return Case(name, world.cluster() + [
-        secret("ca-k2", {"ca.crt": authority.cert_pem()}),
-        ingress(name, mtls("default/ca-k2")),
-    ], user_files(client("client", authority)))
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-k2", {"ca.crt": authority.cert_pem()}),
+            ingress(name, mtls("default/ca-k2")),
+        ],
+        user_files(client("client", authority)),
+    )
 
 
 @builds("j2")
@@ -567,31 +794,46 @@ def _j2(world: World, name: str) -> Case:
     openssl_issue(folder, "leaf", "leaf_viasrv", "intsrv", CLIENT_EXT)
     sh(folder, "cat leaf.crt intsrv.crt > client.crt && cp leaf.key client.key")
     files = files_of(folder, "ca.crt", "ca.key", "intsrv.crt", "intsrv.key", "leaf.crt", "client.crt", "client.key")
-    return Case(name, world.cluster() + [
-        secret("ca-j2", {"ca.crt": files["ca.crt"]}),
-        ingress(name, mtls("default/ca-j2")),
-    ], files)
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-j2", {"ca.crt": files["ca.crt"]}),
+            ingress(name, mtls("default/ca-j2")),
+        ],
+        files,
+    )
 
 
 @builds("l1")
 def _l1(world: World, name: str) -> Case:
     authority = ca("L1 Client CA")
     leaf = client("client", authority)
-    return Case(name, world.cluster() + [
-        secret("ca-l1", {"ca.crt": authority.cert_pem()}),
-        ingress(name, mtls("default/ca-l1")),
-        ingress("l1-default", {}),  # another server on the same address, without client certificates
-    ], user_files(leaf))
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-l1", {"ca.crt": authority.cert_pem()}),
+            ingress(name, mtls("default/ca-l1")),
+            ingress("l1-default", {}),  # another server on the same address, without client certificates
+        ],
+        user_files(leaf),
+    )
 
 
 @builds("l2")
 def _l2(world: World, name: str) -> Case:
     authority = ca("L2 Client CA")
     leaf = client("client", authority)
-    return Case(name, world.cluster() + [
-        secret("ca-l2", {"ca.crt": authority.cert_pem()}),
-        ingress(name, mtls("default/ca-l2")),
-    ], user_files(leaf))
+    return Case(
+        name,
+        world.cluster()
+        + [
+            secret("ca-l2", {"ca.crt": authority.cert_pem()}),
+            ingress(name, mtls("default/ca-l2")),
+        ],
+        user_files(leaf),
+    )
 
 
 # --- running the tool, nginx and the fixes -------------------------------------------------
@@ -611,9 +853,18 @@ class Field:
             write_file(tmp_path / file, data, private=file.endswith(".key"))
         return tmp_path
 
-    def check(self, capsys: pytest.CaptureFixture[str], folder: Path, name: str, *, objects: list[dict] | None = None,
-              gateway: Gateway | None = None, cert: str | None = "client.crt", key: str | None = "client.key",
-              probe: bool = True) -> dict:
+    def check(
+        self,
+        capsys: pytest.CaptureFixture[str],
+        folder: Path,
+        name: str,
+        *,
+        objects: list[dict] | None = None,
+        gateway: Gateway | None = None,
+        cert: str | None = "client.crt",
+        key: str | None = "client.key",
+        probe: bool = True,
+    ) -> dict:
         """`mtls-tui check --manifests cluster.json --host H --cert --key --connect 127.0.0.1:PORT --json`: the host's report."""
         case = self.cases[name]
         self.runs += 1
@@ -678,8 +929,16 @@ def accepted(report: dict) -> bool:
 
 
 def probe(gateway: Gateway, host: str, folder: Path, cert: str = "client.crt", key: str = "client.key") -> list:
-    return run_probe(ProbeSpec(gateway.url(host), resolve=gateway.resolve(host), insecure=True, timeout=5,
-                               cert=str(folder / cert), key=str(folder / key)))
+    return run_probe(
+        ProbeSpec(
+            gateway.url(host),
+            resolve=gateway.resolve(host),
+            insecure=True,
+            timeout=5,
+            cert=str(folder / cert),
+            key=str(folder / key),
+        )
+    )
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:
@@ -687,8 +946,15 @@ def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]
     return code, json.loads(capsys.readouterr().out)
 
 
-def front_proxy(gateway: Gateway, host: str, server: Issued, binary: str, *, scheme: str = "https",
-                client_pem: tuple[bytes, bytes] | None = None) -> tuple[Nginx, int]:
+def front_proxy(
+    gateway: Gateway,
+    host: str,
+    server: Issued,
+    binary: str,
+    *,
+    scheme: str = "https",
+    client_pem: tuple[bytes, bytes] | None = None,
+) -> tuple[Nginx, int]:
     """A proxy in front of the controller that ends the client's TLS itself, as Cloudflare's proxy or a load
     balancer with a TLS listener does, then opens its own connection (TLS or, `scheme="http"`, plain)."""
     port = free_port()
@@ -704,9 +970,12 @@ def front_proxy(gateway: Gateway, host: str, server: Issued, binary: str, *, sch
             write_file(prefix / "pull.key", client_pem[1], private=True)
             inner += [f"proxy_ssl_certificate {prefix}/pull.crt;", f"proxy_ssl_certificate_key {prefix}/pull.key;"]
         location = "\n".join(f"    {line}" for line in inner)
-        return (f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name {host};\n"
-                f"  ssl_certificate {prefix}/lb.crt;\n  ssl_certificate_key {prefix}/lb.key;\n"
-                f"  location / {{\n{location}\n  }}\n}}")
+        return (
+            f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name {host};\n"
+            f"  ssl_certificate {prefix}/lb.crt;\n  ssl_certificate_key {prefix}/lb.key;\n"
+            f"  location / {{\n{location}\n  }}\n}}"
+        )
+
     return Nginx(body, [port], binary=binary), port
 
 
@@ -714,7 +983,9 @@ def front_proxy(gateway: Gateway, host: str, server: Issued, binary: str, *, sch
 def field(nginx_binary: str, openssl_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Field]:
     world = World.make(tmp_path_factory.mktemp("field"))
     cases = {name: build(world) for name, build in BUILDERS.items()}
-    hosts = [h for case in cases.values() for h in (case.serve if case.serve is not None else gateway_hosts(case.objects))]
+    hosts = [
+        h for case in cases.values() for h in (case.serve if case.serve is not None else gateway_hosts(case.objects))
+    ]
     with Gateway(hosts, nginx_binary=nginx_binary) as gateway:
         yield Field(world, cases, gateway, nginx_binary)
 
@@ -745,8 +1016,16 @@ def test_a2_plain_nginx_default_depth_with_two_intermediates(field: Field, tmp_p
     Cause: the default `ssl_verify_depth 1` is too small for the intermediate chain; "Proper fix … `ssl_verify_depth 2;`".
     With OpenSSL 3 depth 1 admits one intermediate, so the failing chain has two (the report's own caveat)."""
     folder = field.folder(tmp_path, "a2")
-    code, report = cli_json(capsys, "inspect", "--ca", str(folder / "root.crt"), "--cert", str(folder / "leaf_chain.crt"),
-                            "--key", str(folder / "leaf.key"))
+    code, report = cli_json(
+        capsys,
+        "inspect",
+        "--ca",
+        str(folder / "root.crt"),
+        "--cert",
+        str(folder / "leaf_chain.crt"),
+        "--key",
+        str(folder / "leaf.key"),
+    )
     top = first_error(report)
     assert code == 1 and top["code"] == "chain-too-deep"
     assert report["client_verdict"]["accepted"] is False and report["client_verdict"]["intermediates_used"] == 2
@@ -754,8 +1033,18 @@ def test_a2_plain_nginx_default_depth_with_two_intermediates(field: Field, tmp_p
     refused = probe(field.gateway, fqdn("a2"), folder, "leaf_chain.crt", "leaf.key")
     assert refused[1].status == 400 and CERT_ERROR in refused[1].body
     # the fix, in plain nginx: ssl_verify_depth 2
-    code, after = cli_json(capsys, "inspect", "--ca", str(folder / "root.crt"), "--cert", str(folder / "leaf_chain.crt"),
-                           "--key", str(folder / "leaf.key"), "--verify-depth", "2")
+    code, after = cli_json(
+        capsys,
+        "inspect",
+        "--ca",
+        str(folder / "root.crt"),
+        "--cert",
+        str(folder / "leaf_chain.crt"),
+        "--key",
+        str(folder / "leaf.key"),
+        "--verify-depth",
+        "2",
+    )
     assert code == 0 and after["client_verdict"]["accepted"] is True
     answer = probe(field.gateway, fqdn("a2-depth2"), folder, "leaf_chain.crt", "leaf.key")[1]
     assert answer.status == 200 and answer.echoed("ssl-client-verify") == "SUCCESS"
@@ -765,8 +1054,18 @@ def test_a8_verify_depth_zero_refuses_one_intermediate(field: Field, tmp_path: P
     """https://stackoverflow.com/questions/8431528/nginx-ssl-certificate-authentication-signed-by-intermediate-ca-chain
     Cause: the verify depth (`ssl_verify_depth 0`, also tried) is too small for a client certificate signed by an intermediate."""
     folder = field.folder(tmp_path, "a2")  # the same openssl-made root; here root → int1 → leaf, sent with int1
-    code, report = cli_json(capsys, "inspect", "--ca", str(folder / "root.crt"), "--cert", str(folder / "leaf1_chain.crt"),
-                            "--key", str(folder / "leaf1.key"), "--verify-depth", "0")
+    code, report = cli_json(
+        capsys,
+        "inspect",
+        "--ca",
+        str(folder / "root.crt"),
+        "--cert",
+        str(folder / "leaf1_chain.crt"),
+        "--key",
+        str(folder / "leaf1.key"),
+        "--verify-depth",
+        "0",
+    )
     top = first_error(report)
     assert code == 1 and top["code"] == "chain-too-deep" and "needs verify depth 1" in top["title"]
     refused = probe(field.gateway, fqdn("a8"), folder, "leaf1_chain.crt", "leaf1.key")[1]
@@ -789,7 +1088,9 @@ def test_a4_client_must_send_its_intermediate(field: Field, tmp_path: Path, caps
     assert attempt(report, True)["status"] == 400
     assert any("(21:unable to verify the first certificate)" in line for line in field.nginx_log(fqdn("a4")))
 
-    command = re.search(r"cat \S+ INTERMEDIATE\.crt > client-chain\.crt", top["fix"])  # the fix's way for an intermediate
+    command = re.search(
+        r"cat \S+ INTERMEDIATE\.crt > client-chain\.crt", top["fix"]
+    )  # the fix's way for an intermediate
     assert command, top["fix"]
     sh(folder, command.group(0))
     after = field.check(capsys, folder, "a4", cert="client-chain.crt")
@@ -807,8 +1108,12 @@ def test_a5_server_ca_file_lacks_the_intermediate_for_browsers(field: Field, tmp
     assert attempt(report, True)["status"] == 400
 
     sh(folder, "cat INTERMEDIATE.crt >> ca.crt")  # the fix's second way, then the Secret updated from ca.crt
-    fixed = field.fix_objects("kubectl create secret generic ca-a5 -n default --from-file=ca.crt=ca.crt "
-                              "--dry-run=client -o yaml | kubectl apply -f -", folder, field.cases["a5"].objects)
+    fixed = field.fix_objects(
+        "kubectl create secret generic ca-a5 -n default --from-file=ca.crt=ca.crt "
+        "--dry-run=client -o yaml | kubectl apply -f -",
+        folder,
+        field.cases["a5"].objects,
+    )
     with field.gateway_for(fixed) as gateway:
         after = field.check(capsys, folder, "a5", objects=fixed, gateway=gateway)
     assert after["state"] == "works" and accepted(after)
@@ -826,8 +1131,12 @@ def test_a7_intermediate_alone_is_no_trust_anchor(field: Field, tmp_path: Path, 
     assert any("(2:unable to get issuer certificate)" in line for line in field.nginx_log(fqdn("a7")))
 
     sh(folder, "cat root.crt >> ca.crt")
-    fixed = field.fix_objects("kubectl create secret generic ca-a7 -n default --from-file=ca.crt=ca.crt "
-                              "--dry-run=client -o yaml | kubectl apply -f -", folder, field.cases["a7"].objects)
+    fixed = field.fix_objects(
+        "kubectl create secret generic ca-a7 -n default --from-file=ca.crt=ca.crt "
+        "--dry-run=client -o yaml | kubectl apply -f -",
+        folder,
+        field.cases["a7"].objects,
+    )
     with field.gateway_for(fixed) as gateway:
         after = field.check(capsys, folder, "a7", objects=fixed, gateway=gateway)
     assert after["state"] == "works" and accepted(after)
@@ -873,8 +1182,12 @@ def test_c1_ca_under_another_key_than_ca_crt(field: Field, tmp_path: Path, capsy
     assert [r["status"] for r in report["probe"]] == [403, 403]  # "403 in the browser"
 
     # the report's fix: kubectl create secret generic ca-cert --from-file=ca.crt=./CA.crt
-    fixed = field.fix_objects("kubectl create secret generic ca-cert -n default --from-file=ca.crt=./CA.crt "
-                              "--dry-run=client -o yaml | kubectl apply -f -", folder, field.cases["c1"].objects)
+    fixed = field.fix_objects(
+        "kubectl create secret generic ca-cert -n default --from-file=ca.crt=./CA.crt "
+        "--dry-run=client -o yaml | kubectl apply -f -",
+        folder,
+        field.cases["c1"].objects,
+    )
     with field.gateway_for(fixed) as gateway:
         after = field.check(capsys, folder, "c1", objects=fixed, gateway=gateway)
     assert after["state"] == "works" and accepted(after)
@@ -915,14 +1228,23 @@ def test_c3_der_ca_file_in_the_secret(field: Field, tmp_path: Path, capsys) -> N
     report = field.check(capsys, folder, "c3")
     top = first_error(report)
     assert top["code"] == "secret-unusable"
-    assert "error decoding CA certificate" in " ".join([top["title"], top["detail"], *top["evidence"]])  # the controller's words
+    assert "error decoding CA certificate" in " ".join(
+        [top["title"], top["detail"], *top["evidence"]]
+    )  # the controller's words
     assert report["state"] == "broken" and report["denied"]
     assert [r["status"] for r in report["probe"]] == [403, 403]
     # what the controller's check prevents: plain nginx refuses the DER file as the report's nginx did
     case = field.cases["c3"]
-    raw = GatewayHost(MtlsPolicy(case.host, secret="default/mutual-tls-secret"), field.world.server.cert_pem(),
-                      field.world.server.key_pem(), case.files["ca.der"])
-    with pytest.raises(NginxError, match="no certificate or crl found"), Gateway([raw], nginx_binary=field.nginx_binary):
+    raw = GatewayHost(
+        MtlsPolicy(case.host, secret="default/mutual-tls-secret"),
+        field.world.server.cert_pem(),
+        field.world.server.key_pem(),
+        case.files["ca.der"],
+    )
+    with (
+        pytest.raises(NginxError, match="no certificate or crl found"),
+        Gateway([raw], nginx_binary=field.nginx_binary),
+    ):
         pass
 
     fixed = field.fix_objects(top["fix"], folder, case.objects)
@@ -941,7 +1263,9 @@ def test_c4_tls_crt_and_tls_key_do_not_match(field: Field, tmp_path: Path, capsy
     assert "match" in top["title"] + top["detail"]
     assert attempt(report, False)["fake_certificate"]
     # the client-side form: curl --cert leaf --key other.key
-    code, inspected = cli_json(capsys, "inspect", "--cert", str(folder / "client.crt"), "--key", str(folder / "other.key"))
+    code, inspected = cli_json(
+        capsys, "inspect", "--cert", str(folder / "client.crt"), "--key", str(folder / "other.key")
+    )
     assert code == 1 and first_error(inspected)["code"] == "key-mismatch"
 
     fixed = field.fix_objects(top["fix"], folder, field.cases["c4"].objects)
@@ -983,7 +1307,9 @@ def test_e1_nginx_inc_controller_ignores_community_annotations(field: Field, tmp
     assert attempt(report, False)["status"] == 200  # "I can still access the app without providing a certificate"
 
     # the report's fix: install kubernetes/ingress-nginx (registry.k8s.io/ingress-nginx/controller) in its place
-    fixed = [o for o in field.cases["e1"].objects if o["kind"] not in ("Deployment", "IngressClass")] + controller_objects()
+    fixed = [
+        o for o in field.cases["e1"].objects if o["kind"] not in ("Deployment", "IngressClass")
+    ] + controller_objects()
     with field.gateway_for(fixed) as gateway:
         after = field.check(capsys, folder, "e1", objects=fixed, gateway=gateway)
     assert after["state"] == "works" and accepted(after)
@@ -1006,7 +1332,9 @@ def test_e3_old_annotation_prefix_is_ignored(field: Field, tmp_path: Path, capsy
     report = field.check(capsys, folder, "e3")
     top = first_error(report)
     assert top["code"] == "annotation-wrong-prefix" and "ingress.kubernetes.io/auth-tls-secret" in top["title"]
-    assert report["state"] in ("broken", "not enforced") and attempt(report, False)["status"] == 200  # "it's allow access"
+    assert (
+        report["state"] in ("broken", "not enforced") and attempt(report, False)["status"] == 200
+    )  # "it's allow access"
 
     fixed = field.fix_objects(top["fix"], folder, field.cases["e3"].objects)
     with field.gateway_for(fixed) as gateway:
@@ -1028,9 +1356,12 @@ def test_f1_tls_entry_without_secret_name(field: Field, tmp_path: Path, capsys) 
     assert report["state"] == "broken" and attempt(report, False)["fake_certificate"]
 
     # the report's fix: add secretName to the host's tls: entry
-    fixed = field.fix_objects("kubectl patch ingress f1 -n default --type json -p "
-                              "'[{\"op\":\"add\",\"path\":\"/spec/tls/0/secretName\",\"value\":\"field-tls\"}]'",
-                              folder, field.cases["f1"].objects)
+    fixed = field.fix_objects(
+        "kubectl patch ingress f1 -n default --type json -p "
+        '\'[{"op":"add","path":"/spec/tls/0/secretName","value":"field-tls"}]\'',
+        folder,
+        field.cases["f1"].objects,
+    )
     with field.gateway_for(fixed) as gateway:
         after = field.check(capsys, folder, "f1", objects=fixed, gateway=gateway)
     assert after["state"] == "works" and accepted(after) and not attempt(after, True)["fake_certificate"]
@@ -1066,7 +1397,9 @@ def test_g1_mtls_of_one_ingress_applies_to_every_path_of_the_host(field: Field, 
     fixed.append(ingress("g1-b", {}, host=fqdn("g1-open"), path="/b"))
     with field.gateway_for(fixed) as gateway:
         after = field.check(capsys, folder, "g1", objects=fixed, gateway=gateway)
-        _, opened = cli_json(capsys, "probe", gateway.url(fqdn("g1-open"), "/b"), "--resolve", gateway.resolve(fqdn("g1-open")), "-k")
+        _, opened = cli_json(
+            capsys, "probe", gateway.url(fqdn("g1-open"), "/b"), "--resolve", gateway.resolve(fqdn("g1-open")), "-k"
+        )
     assert "mtls-host-conflict" not in codes(after) and after["state"] == "works" and accepted(after)
     assert opened["results"][0]["status"] == 200
 
@@ -1089,7 +1422,9 @@ def test_g2_second_ingress_on_the_host_with_another_ca(field: Field, tmp_path: P
     fixed = field.fix_objects(
         "kubectl create secret generic ca-prod -n default --from-file=ca.crt=ca-both.crt --dry-run=client -o yaml | kubectl apply -f - && "
         "kubectl annotate ingress g2-qa -n default nginx.ingress.kubernetes.io/auth-tls-secret=default/ca-prod --overwrite",
-        folder, field.cases["g2"].objects)
+        folder,
+        field.cases["g2"].objects,
+    )
     with field.gateway_for(fixed) as gateway:
         after = field.check(capsys, folder, "g2", objects=fixed, gateway=gateway)
     assert after["state"] == "works" and accepted(after)
@@ -1134,9 +1469,22 @@ def test_h2_proxy_in_front_without_authenticated_origin_pulls(field: Field, tmp_
     host = fqdn("h2")
     front, port = front_proxy(field.gateway, host, field.world.server, field.nginx_binary)
     with front:
-        code, report = cli_json(capsys, "probe", f"https://{host}:{port}/", "--resolve", f"{host}:{port}:127.0.0.1", "-k",
-                                "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
-    assert [r["status"] for r in report["results"]] == [400, 400]  # every visitor: 'No required SSL certificate was sent'
+        code, report = cli_json(
+            capsys,
+            "probe",
+            f"https://{host}:{port}/",
+            "--resolve",
+            f"{host}:{port}:127.0.0.1",
+            "-k",
+            "--cert",
+            str(folder / "client.crt"),
+            "--key",
+            str(folder / "client.key"),
+        )
+    assert [r["status"] for r in report["results"]] == [
+        400,
+        400,
+    ]  # every visitor: 'No required SSL certificate was sent'
     assert NO_CERT in report["results"][1]["body"]
     top = first_error(report)
     assert top["code"] == "probe-cert-not-forwarded" and code == 1
@@ -1145,7 +1493,9 @@ def test_h2_proxy_in_front_without_authenticated_origin_pulls(field: Field, tmp_
     pull = (field.cases["h2"].files["origin-pull.crt"], field.cases["h2"].files["origin-pull.key"])
     front, port = front_proxy(field.gateway, host, field.world.server, field.nginx_binary, client_pem=pull)
     with front:
-        answer = run_probe(ProbeSpec(f"https://{host}:{port}/", resolve=f"{host}:{port}:127.0.0.1", insecure=True, timeout=5))[0]
+        answer = run_probe(
+            ProbeSpec(f"https://{host}:{port}/", resolve=f"{host}:{port}:127.0.0.1", insecure=True, timeout=5)
+        )[0]
     assert answer.status == 200 and answer.echoed("ssl-client-verify") == "SUCCESS"
     assert answer.echoed("ssl-client-subject-dn") == "CN=origin-pull.proxy.example"
 
@@ -1157,8 +1507,18 @@ def test_k2_load_balancer_tls_listener_sends_plain_http_to_the_https_port(field:
     host = fqdn("k2")
     front, port = front_proxy(field.gateway, host, field.world.server, field.nginx_binary, scheme="http")
     with front:
-        _, report = cli_json(capsys, "probe", f"https://{host}:{port}/", "--resolve", f"{host}:{port}:127.0.0.1", "-k",
-                             "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
+        _, report = cli_json(
+            capsys,
+            "probe",
+            f"https://{host}:{port}/",
+            "--resolve",
+            f"{host}:{port}:127.0.0.1",
+            "-k",
+            "--cert",
+            str(folder / "client.crt"),
+            "--key",
+            str(folder / "client.key"),
+        )
     answer = report["results"][1]
     assert answer["status"] == 400 and PLAIN_HTTP in answer["body"]
     top = first_error(report)
@@ -1209,7 +1569,9 @@ def test_i3_ssl_crl_without_the_roots_crl(field: Field, tmp_path: Path, capsys) 
     assert attempt(report, True)["status"] == 400
     assert any("(3:unable to get certificate CRL)" in line for line in field.nginx_log(fqdn("i3")))
 
-    fixed = field.fix_objects(top["fix"], folder, field.cases["i3"].objects)  # CA.cnf: the root's openssl ca configuration
+    fixed = field.fix_objects(
+        top["fix"], folder, field.cases["i3"].objects
+    )  # CA.cnf: the root's openssl ca configuration
     with field.gateway_for(fixed) as gateway:
         after = field.check(capsys, folder, "i3", objects=fixed, gateway=gateway)
     assert after["state"] == "works" and accepted(after)
@@ -1256,8 +1618,10 @@ def test_j1_rfc3820_proxy_certificate(field: Field, tmp_path: Path, capsys) -> N
     assert top["code"] == "client-cert-untrusted" and report["state"] == "broken"
     assert "proxy certificates not allowed" in " ".join([top["title"], *top["evidence"]])
     assert attempt(report, True)["status"] == 400
-    assert any("(40:proxy certificates not allowed, please set the appropriate flag)" in line
-               for line in field.nginx_log(fqdn("j1")))
+    assert any(
+        "(40:proxy certificates not allowed, please set the appropriate flag)" in line
+        for line in field.nginx_log(fqdn("j1"))
+    )
 
     # no nginx setting allows it: the end-entity certificate is the way in
     after = field.check(capsys, folder, "j1", cert="user.crt", key="user.key")
@@ -1272,8 +1636,10 @@ def test_j2_intermediate_with_server_auth_eku(field: Field, tmp_path: Path, caps
     top = first_error(report)
     assert top["code"] == "client-cert-wrong-purpose" and "CN=intsrv" in top["title"] and report["state"] == "broken"
     assert attempt(report, True)["status"] == 400
-    assert any("(26:unsuitable certificate purpose)" in line or "(26:unsupported certificate purpose)" in line
-               for line in field.nginx_log(fqdn("j2")))
+    assert any(
+        "(26:unsuitable certificate purpose)" in line or "(26:unsupported certificate purpose)" in line
+        for line in field.nginx_log(fqdn("j2"))
+    )
 
     sh(folder, top["fix"])  # re-issues intsrv.crt with clientAuth, signed by ca.crt with ca.key
     sh(folder, "cat leaf.crt intsrv.crt > client.crt")  # "then put it where it was (the client's chain file)"
@@ -1289,15 +1655,37 @@ def test_l1_sni_of_another_server_than_the_host_header(field: Field, tmp_path: P
     Cause: "nginx enforces Host == SNI in servers with enabled verification of client certificates"; the TLS name selected another server."""
     folder = field.folder(tmp_path, "l1")
     gateway, other, mtls_host = field.gateway, fqdn("l1-default"), fqdn("l1")
-    code, report = cli_json(capsys, "probe", gateway.url(other), "--resolve", gateway.resolve(other), "-k",
-                            "-H", f"Host: {mtls_host}", "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
+    code, report = cli_json(
+        capsys,
+        "probe",
+        gateway.url(other),
+        "--resolve",
+        gateway.resolve(other),
+        "-k",
+        "-H",
+        f"Host: {mtls_host}",
+        "--cert",
+        str(folder / "client.crt"),
+        "--key",
+        str(folder / "client.key"),
+    )
     top = first_error(report)
     assert top["code"] == "probe-misdirected" and code == 1
     assert report["results"][1]["status"] in (400, 421)
 
     assert "--resolve" in top["fix"]  # the fix: the host in the URL, so SNI and Host agree
-    code, after = cli_json(capsys, "probe", gateway.url(mtls_host), "--resolve", gateway.resolve(mtls_host), "-k",
-                           "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
+    code, after = cli_json(
+        capsys,
+        "probe",
+        gateway.url(mtls_host),
+        "--resolve",
+        gateway.resolve(mtls_host),
+        "-k",
+        "--cert",
+        str(folder / "client.crt"),
+        "--key",
+        str(folder / "client.key"),
+    )
     assert code == 0 and "probe-ok" in [f["code"] for f in after["findings"]]
     assert after["results"][1]["echo"]["ssl-client-verify"] == "SUCCESS"
 
@@ -1307,8 +1695,18 @@ def test_l1_no_sni_lands_on_the_default_server(field: Field, tmp_path: Path, cap
     Cause: without SNI the default server's client-auth settings apply: the handshake asked for no certificate."""
     folder = field.folder(tmp_path, "l1")
     gateway = field.gateway
-    _, report = cli_json(capsys, "probe", f"https://127.0.0.1:{gateway.port}/", "-k", "-H", f"Host: {fqdn('l1')}",
-                         "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
+    _, report = cli_json(
+        capsys,
+        "probe",
+        f"https://127.0.0.1:{gateway.port}/",
+        "-k",
+        "-H",
+        f"Host: {fqdn('l1')}",
+        "--cert",
+        str(folder / "client.crt"),
+        "--key",
+        str(folder / "client.key"),
+    )
     assert report["results"][1]["status"] == 400 and NO_CERT in report["results"][1]["body"]
     top = first_error(report)
     assert top["code"] in ("probe-no-sni", "probe-misdirected"), top["title"]
@@ -1319,15 +1717,37 @@ def test_l2_curl_to_the_load_balancer_name_with_a_host_header(field: Field, tmp_
     Cause: curl sends the NLB's hostname as SNI, so the handshake lands on the default server, which asks for no certificate."""
     folder = field.folder(tmp_path, "l2")
     gateway, nlb, mtls_host = field.gateway, "a1b2c3d4-1234.elb.us-east-1.amazonaws.com", fqdn("l2")
-    code, report = cli_json(capsys, "probe", gateway.url(nlb), "--resolve", gateway.resolve(nlb), "-k",
-                            "-H", f"Host: {mtls_host}", "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
+    code, report = cli_json(
+        capsys,
+        "probe",
+        gateway.url(nlb),
+        "--resolve",
+        gateway.resolve(nlb),
+        "-k",
+        "-H",
+        f"Host: {mtls_host}",
+        "--cert",
+        str(folder / "client.crt"),
+        "--key",
+        str(folder / "client.key"),
+    )
     assert report["results"][1]["status"] == 400 and NO_CERT in report["results"][1]["body"]
     top = first_error(report)
     assert top["code"] in ("probe-misdirected", "probe-fake-certificate") and nlb in top["title"]
     assert f"--resolve {mtls_host}" in top["fix"]
 
-    code, after = cli_json(capsys, "probe", gateway.url(mtls_host), "--resolve", gateway.resolve(mtls_host), "-k",
-                           "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
+    code, after = cli_json(
+        capsys,
+        "probe",
+        gateway.url(mtls_host),
+        "--resolve",
+        gateway.resolve(mtls_host),
+        "-k",
+        "--cert",
+        str(folder / "client.crt"),
+        "--key",
+        str(folder / "client.key"),
+    )
     assert code == 0 and after["results"][1]["echo"]["ssl-client-verify"] == "SUCCESS"
 
 
@@ -1345,8 +1765,19 @@ def test_l1_l2_printed_sni_fix_reaches_the_host(field: Field, tmp_path: Path, ca
     folder = field.folder(tmp_path, "l1")
     url = SNI_MISTAKES[mistake](field.gateway)
     resolve = [] if mistake == "no-sni" else ["--resolve", f"{url.split('/')[2]}:127.0.0.1"]
-    _, report = cli_json(capsys, "probe", url, *resolve, "-k", "-H", f"Host: {fqdn('l1')}",
-                         "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
+    _, report = cli_json(
+        capsys,
+        "probe",
+        url,
+        *resolve,
+        "-k",
+        "-H",
+        f"Host: {fqdn('l1')}",
+        "--cert",
+        str(folder / "client.crt"),
+        "--key",
+        str(folder / "client.key"),
+    )
     top = first_error(report)
     assert report["results"][1]["status"] in (400, 421) and top["fix"].startswith("curl ")
     require("curl", shutil.which("curl"))

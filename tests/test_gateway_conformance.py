@@ -13,7 +13,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,24 +31,27 @@ from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT
 from mtls_tui.sources.probe import run_probe
 
 SECRET = "default/my-certs"
-POLICIES = {p.host: p for p in (
-    MtlsPolicy("plain.com"),
-    MtlsPolicy("meow.com", secret=SECRET),
-    MtlsPolicy("off.com", secret=SECRET, verify_client="off", verify_depth=2),
-    MtlsPolicy("errpage.com", secret=SECRET, error_page="https://errors.example/mtls"),
-    MtlsPolicy("passcert.com", secret=SECRET, pass_certificate=True),
-    MtlsPolicy("cn-no.com", secret=SECRET, match_cn="CN=Nobody"),
-    MtlsPolicy("cn-yes.com", secret=SECRET, match_cn="CN=Fern"),
-    MtlsPolicy("cn-alt.com", secret=SECRET, match_cn="CN=(Other|Fern)"),
-    MtlsPolicy("optional.com", secret=SECRET, verify_client="optional"),
-    MtlsPolicy("optional-no-ca.com", secret=SECRET, verify_client="optional_no_ca"),
-    MtlsPolicy("denied.com", secret=SECRET),
-    MtlsPolicy("revoked.com", secret=SECRET),
-    MtlsPolicy("crl-ok.com", secret=SECRET),
-    MtlsPolicy("crl-expired.com", secret=SECRET),
-    MtlsPolicy("depth1.com", secret=SECRET),
-    MtlsPolicy("depth2.com", secret=SECRET, verify_depth=2),
-)}
+POLICIES = {
+    p.host: p
+    for p in (
+        MtlsPolicy("plain.com"),
+        MtlsPolicy("meow.com", secret=SECRET),
+        MtlsPolicy("off.com", secret=SECRET, verify_client="off", verify_depth=2),
+        MtlsPolicy("errpage.com", secret=SECRET, error_page="https://errors.example/mtls"),
+        MtlsPolicy("passcert.com", secret=SECRET, pass_certificate=True),
+        MtlsPolicy("cn-no.com", secret=SECRET, match_cn="CN=Nobody"),
+        MtlsPolicy("cn-yes.com", secret=SECRET, match_cn="CN=Fern"),
+        MtlsPolicy("cn-alt.com", secret=SECRET, match_cn="CN=(Other|Fern)"),
+        MtlsPolicy("optional.com", secret=SECRET, verify_client="optional"),
+        MtlsPolicy("optional-no-ca.com", secret=SECRET, verify_client="optional_no_ca"),
+        MtlsPolicy("denied.com", secret=SECRET),
+        MtlsPolicy("revoked.com", secret=SECRET),
+        MtlsPolicy("crl-ok.com", secret=SECRET),
+        MtlsPolicy("crl-expired.com", secret=SECRET),
+        MtlsPolicy("depth1.com", secret=SECRET),
+        MtlsPolicy("depth2.com", secret=SECRET, verify_depth=2),
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,12 @@ CASES = [
     Case("secret-only", "meow.com", "seed", statuses=(400, 200), codes=frozenset({"probe-no-client-cert", "probe-ok"})),
     Case("verify-off", "off.com", None, statuses=(200,), codes=frozenset({"probe-mtls-not-enforced"})),
     Case("verify-off-with-cert", "off.com", "seed", statuses=(200, 200)),
-    Case("error-page", "errpage.com", "seed", statuses=(302, 200), codes=frozenset({"probe-no-client-cert", "probe-ok"})),
-    Case("error-page-other-ca", "errpage.com", "stranger", statuses=(302, 302), codes=frozenset({"probe-cert-rejected"})),
+    Case(
+        "error-page", "errpage.com", "seed", statuses=(302, 200), codes=frozenset({"probe-no-client-cert", "probe-ok"})
+    ),
+    Case(
+        "error-page-other-ca", "errpage.com", "stranger", statuses=(302, 302), codes=frozenset({"probe-cert-rejected"})
+    ),
     Case("pass-certificate", "passcert.com", "seed", statuses=(400, 200), codes=frozenset({"probe-ok"})),
     Case("match-cn-refused", "cn-no.com", "seed", statuses=(400, 403), codes=frozenset({"probe-cn-rejected"})),
     Case("match-cn", "cn-yes.com", "seed", statuses=(400, 200), codes=frozenset({"probe-ok"})),
@@ -77,7 +84,13 @@ CASES = [
     Case("sni-host-disagree", "plain.com", "seed", "misdirected", codes=frozenset({"probe-misdirected"})),
     Case("no-sni", "meow.com", "seed", "no-sni", statuses=(400, 400), codes=frozenset({"probe-no-client-cert"})),
     Case("optional", "optional.com", "stranger", statuses=(200, 400), codes=frozenset({"probe-cert-rejected"})),
-    Case("optional-no-ca", "optional-no-ca.com", "stranger", statuses=(200, 200), codes=frozenset({"probe-cert-unverified"})),
+    Case(
+        "optional-no-ca",
+        "optional-no-ca.com",
+        "stranger",
+        statuses=(200, 200),
+        codes=frozenset({"probe-cert-unverified"}),
+    ),
     Case("optional-no-ca-odd-dn", "optional-no-ca.com", "odd-dn", statuses=(200, 200)),
     Case("denied", "denied.com", "seed", statuses=(403, 403), codes=frozenset({"probe-location-denied"})),
     Case("revoked", "revoked.com", "seed", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
@@ -93,19 +106,28 @@ def _odd_dn_leaf(issuer: Issued) -> Issued:
     """A subject whose RFC 2253 form differs between OpenSSL and `cryptography`:
     a multi-valued RDN, characters to escape, UTF-8 and emailAddress."""
     key = new_key("ec")
-    subject = x509.Name([
-        x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.COUNTRY_NAME, "NL")]),
-        x509.RelativeDistinguishedName([
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Zoo, Inc."),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "ops+dev"),
-        ]),
-        x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.EMAIL_ADDRESS, "fern@example.com")]),
-        x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.COMMON_NAME, 'Férn "Jr" #1')]),
-    ])
-    now = datetime.now(timezone.utc)
+    subject = x509.Name(
+        [
+            x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.COUNTRY_NAME, "NL")]),
+            x509.RelativeDistinguishedName(
+                [
+                    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Zoo, Inc."),
+                    x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "ops+dev"),
+                ]
+            ),
+            x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.EMAIL_ADDRESS, "fern@example.com")]),
+            x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.COMMON_NAME, 'Férn "Jr" #1')]),
+        ]
+    )
+    now = datetime.now(UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(subject).issuer_name(issuer.cert.subject).public_key(key.public_key())
-        .serial_number(7).not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=30))
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=30))
         .sign(issuer.key, hashes.SHA256())
     )
     return Issued(cert, key)
@@ -123,12 +145,14 @@ def lab(seed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Lab:
     folder = tmp_path_factory.mktemp("conformance")
     read = lambda name: (seed_dir / name).read_bytes()  # noqa: E731
     seed_client = x509.load_pem_x509_certificate(read("client.crt"))
-    seed_ca = Issued(x509.load_pem_x509_certificate(read("ca.crt")), serialization.load_pem_private_key(read("ca.key"), None))
+    seed_ca = Issued(
+        x509.load_pem_x509_certificate(read("ca.crt")), serialization.load_pem_private_key(read("ca.key"), None)
+    )
     other = issue_ca("Other Authority", key=new_key("ec"))
     deep_root = issue_ca("Deep Root", key=new_key("ec"))
     first = issue_intermediate("Deep Issuing CA 1", deep_root, key=new_key("ec"))
     second = issue_intermediate("Deep Issuing CA 2", first, key=new_key("ec"))
-    long_ago = datetime.now(timezone.utc) - timedelta(days=40)
+    long_ago = datetime.now(UTC) - timedelta(days=40)
     chains = {
         "stranger": (issue_leaf("Fern", other, key=new_key("ec")),),
         "odd-dn": (_odd_dn_leaf(other),),
@@ -146,12 +170,20 @@ def lab(seed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Lab:
         "denied.com": dict(denial="error obtaining certificate: local SSL certificate default/gone was not found"),
         "revoked.com": dict(crl_pem=issue_crl(seed_ca, [seed_client])),
         "crl-ok.com": dict(crl_pem=issue_crl(seed_ca, [issue_leaf("Someone Else", seed_ca).cert])),
-        "crl-expired.com": dict(crl_pem=issue_crl(seed_ca, last_update=datetime.now(timezone.utc) - timedelta(days=10), days=9)),
+        "crl-expired.com": dict(crl_pem=issue_crl(seed_ca, last_update=datetime.now(UTC) - timedelta(days=10), days=9)),
         "depth1.com": dict(ca_pem=deep_root.cert_pem()),
         "depth2.com": dict(ca_pem=deep_root.cert_pem()),
     }
     hosts = [
-        GatewayHost(**{"policy": policy, "tls_cert_pem": server[0], "tls_key_pem": server[1], "ca_pem": read("ca.crt"), **special.get(name, {})})
+        GatewayHost(
+            **{
+                "policy": policy,
+                "tls_cert_pem": server[0],
+                "tls_key_pem": server[1],
+                "ca_pem": read("ca.crt"),
+                **special.get(name, {}),
+            }
+        )
         for name, policy in POLICIES.items()
     ]
     return Lab(hosts, clients)
@@ -207,7 +239,10 @@ def _normal(text: str) -> str:
 
 
 def _access_fields(line: str) -> str:
-    match = re.match(r'(\S+) - - \[.*?\] ("[^"]*") (\d+) (\d+) ("[^"]*") ("[^"]*") (\d+) [\d.]+ (\[.*?\] \[.*?\]) (\S+) (\S+) \S+ (\S+) \w+$', line)
+    match = re.match(
+        r'(\S+) - - \[.*?\] ("[^"]*") (\d+) (\d+) ("[^"]*") ("[^"]*") (\d+) [\d.]+ (\[.*?\] \[.*?\]) (\S+) (\S+) \S+ (\S+) \w+$',
+        line,
+    )
     assert match, line
     addr = "upstream" if match.group(9) != "-" else "-"
     return _normal(" ".join(match.group(1, 2, 3, 4, 5, 6, 7, 8)) + f" {addr} {match.group(10)} {match.group(11)}")
@@ -237,9 +272,21 @@ def run_table(gateway: Gateway | BuiltinGateway, lab: Lab) -> dict[str, Outcome]
             echoed=tuple(tuple((k, v) for k, v in r.echo if k.startswith("ssl-client-")) for r in results),
             key_lines=tuple(key_line(r.body) for r in results),
             bodies=tuple(_normal(r.body) for r in results),
-            headers=tuple(tuple(sorted((k, _normal(v)) for k, v in r.headers if k not in ("date", "server"))) for r in results),
-            tls=tuple((r.failure, r.fake_certificate, r.server_cert.subject if r.server_cert else None, r.tls_version, r.cipher,
-                       r.alpn, r.http_version) for r in results),
+            headers=tuple(
+                tuple(sorted((k, _normal(v)) for k, v in r.headers if k not in ("date", "server"))) for r in results
+            ),
+            tls=tuple(
+                (
+                    r.failure,
+                    r.fake_certificate,
+                    r.server_cert.subject if r.server_cert else None,
+                    r.tls_version,
+                    r.cipher,
+                    r.alpn,
+                    r.http_version,
+                )
+                for r in results
+            ),
             error_log=tuple(_error_message(line) for line in new_errors if _about_the_request(line)),
             access_log=tuple(_access_fields(line) for line in new_access),
         )
@@ -270,16 +317,20 @@ def test_the_table(gateway: str, request: pytest.FixtureRequest) -> None:
     assert outcomes["sni-host-disagree"].statuses[1] in (400, 421)  # nginx 1.22 with SNI set: 421
     assert outcomes["other-ca"].key_lines[1] == CERT_ERROR
     assert outcomes["secret-only"].echoed[1][1] == ("ssl-client-subject-dn", "CN=Fern")
-    assert dict(outcomes["pass-certificate"].echoed[1])["ssl-client-cert"].startswith("-----BEGIN%20CERTIFICATE-----%0A")
+    assert dict(outcomes["pass-certificate"].echoed[1])["ssl-client-cert"].startswith(
+        "-----BEGIN%20CERTIFICATE-----%0A"
+    )
     assert dict(outcomes["optional-no-ca"].echoed[1])["ssl-client-verify"].startswith("FAILED:")
     assert dict(outcomes["optional-no-ca-odd-dn"].echoed[1])["ssl-client-subject-dn"] == (
-        "CN=F\\C3\\A9rn \\\"Jr\\\" #1,emailAddress=fern@example.com,O=Zoo\\, Inc.+OU=ops\\+dev,C=NL"
+        'CN=F\\C3\\A9rn \\"Jr\\" #1,emailAddress=fern@example.com,O=Zoo\\, Inc.+OU=ops\\+dev,C=NL'
     )
     assert "(23:certificate revoked)" in outcomes["revoked"].error_log[-1]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
-def test_builtin_answers_as_nginx(case: Case, nginx_outcomes: dict[str, Outcome], builtin_outcomes: dict[str, Outcome]) -> None:
+def test_builtin_answers_as_nginx(
+    case: Case, nginx_outcomes: dict[str, Outcome], builtin_outcomes: dict[str, Outcome]
+) -> None:
     nginx, builtin = nginx_outcomes[case.name], builtin_outcomes[case.name]
     assert builtin.statuses == nginx.statuses
     assert builtin.codes == nginx.codes
@@ -311,5 +362,7 @@ def test_builtin_stops_cleanly_and_restarts_on_its_port(lab: Lab) -> None:
     assert idle.recv(1) == b"" and silent.recv(1) == b""
     idle.close(), silent.close()
     with BuiltinGateway(lab.hosts, port=gateway.port) as again:
-        results = run_probe(ProbeSpec(again.url("plain.com"), resolve=again.resolve("plain.com"), insecure=True, timeout=5))
+        results = run_probe(
+            ProbeSpec(again.url("plain.com"), resolve=again.resolve("plain.com"), insecure=True, timeout=5)
+        )
         assert results[0].status == 200

@@ -44,15 +44,24 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SeedPki]:
 @pytest.fixture(scope="module")
 def gateway(seed, nginx_binary: str):
     folder, pki = seed
-    hosts = [GatewayHost(MTLS, pki.server.cert_pem(), pki.server.key_pem(), pki.ca.cert_pem()),
-             GatewayHost(MtlsPolicy("plain.com"), pki.server.cert_pem(), pki.server.key_pem())]
+    hosts = [
+        GatewayHost(MTLS, pki.server.cert_pem(), pki.server.key_pem(), pki.ca.cert_pem()),
+        GatewayHost(MtlsPolicy("plain.com"), pki.server.cert_pem(), pki.server.key_pem()),
+    ]
     with Gateway(hosts, nginx_binary=nginx_binary) as gw:
         yield gw
 
 
 def probe(gateway: Gateway, folder: Path, host: str = "meow.com", **extra):
-    spec = ProbeSpec(gateway.url(host), resolve=gateway.resolve(host), insecure=True, timeout=5,
-                     cert=str(folder / "client.crt"), key=str(folder / "client.key"), **extra)
+    spec = ProbeSpec(
+        gateway.url(host),
+        resolve=gateway.resolve(host),
+        insecure=True,
+        timeout=5,
+        cert=str(folder / "client.crt"),
+        key=str(folder / "client.key"),
+        **extra,
+    )
     return run_probe(spec)
 
 
@@ -75,8 +84,12 @@ def test_certificate_request_parsing_in_tls_1_2(seed, gateway) -> None:
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
     context.maximum_version = ssl.TLSVersion.TLSv1_2
     context._msg_callback = lambda conn, direction, version, kind, msg_type, data: (  # type: ignore[attr-defined]
-        messages.append(bytes(data)) if direction == "read" and msg_type == 13 else None)
-    with socket.create_connection(("127.0.0.1", gateway.port)) as raw, context.wrap_socket(raw, server_hostname="meow.com"):
+        messages.append(bytes(data)) if direction == "read" and msg_type == 13 else None
+    )
+    with (
+        socket.create_connection(("127.0.0.1", gateway.port)) as raw,
+        context.wrap_socket(raw, server_hostname="meow.com"),
+    ):
         pass
     names = acceptable_ca_names(messages[0], tls13=False)
     assert [name_rfc2253(n) for n in names] == ["CN=Fern Cert Authority"]
@@ -111,8 +124,16 @@ def test_a_tls_terminating_proxy_in_front_is_named(seed, gateway, nginx_binary: 
     folder, pki = seed
     port = free_port()
     with Nginx(lambda prefix: _tls_terminating_proxy(prefix, port, gateway, pki), [port], binary=nginx_binary):
-        results = run_probe(ProbeSpec(f"https://meow.com:{port}/", resolve=f"meow.com:{port}:127.0.0.1", insecure=True,
-                                      timeout=5, cert=str(folder / "client.crt"), key=str(folder / "client.key")))
+        results = run_probe(
+            ProbeSpec(
+                f"https://meow.com:{port}/",
+                resolve=f"meow.com:{port}:127.0.0.1",
+                insecure=True,
+                timeout=5,
+                cert=str(folder / "client.crt"),
+                key=str(folder / "client.key"),
+            )
+        )
     assert [r.status for r in results] == [400, 400]  # the controller's 'No required SSL certificate was sent'
     codes = {f.code: f for f in probe_findings(results, MTLS)}
     assert "probe-cert-not-forwarded" in codes and "probe-misdirected" not in codes
@@ -157,17 +178,27 @@ def test_an_upstream_that_wants_a_certificate_gives_502_with_a_fix(seed, nginx_b
         f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name meow.com;\n"
         f"  ssl_certificate {folder}/server.crt;\n  ssl_certificate_key {folder}/server.key;\n"
         f"  ssl_client_certificate {folder}/ca.crt;\n  ssl_verify_client on;\n"
-        f"  location / {{ proxy_pass https://127.0.0.1:{upstream.port}; }}\n}}")
+        f"  location / {{ proxy_pass https://127.0.0.1:{upstream.port}; }}\n}}"
+    )
     try:
         with Nginx(body, [port], binary=nginx_binary) as nginx:
-            results = run_probe(ProbeSpec(f"https://meow.com:{port}/", resolve=f"meow.com:{port}:127.0.0.1",
-                                          insecure=True, timeout=5, cert=str(folder / "client.crt"),
-                                          key=str(folder / "client.key")))
+            results = run_probe(
+                ProbeSpec(
+                    f"https://meow.com:{port}/",
+                    resolve=f"meow.com:{port}:127.0.0.1",
+                    insecure=True,
+                    timeout=5,
+                    cert=str(folder / "client.crt"),
+                    key=str(folder / "client.key"),
+                )
+            )
             log = (nginx.prefix / "error.log").read_text()
     finally:
         upstream.close()
     assert [r.status for r in results] == [400, 502]
-    finding = next(f for f in probe_findings(results, MTLS, "meow-ingress -n default") if f.code == "probe-upstream-failed")
+    finding = next(
+        f for f in probe_findings(results, MTLS, "meow-ingress -n default") if f.code == "probe-upstream-failed"
+    )
     assert finding.severity.value == "error" and "proxy-ssl-secret=default/upstream-client" in finding.fix
     assert "while SSL handshaking to upstream" in log  # what the finding tells the user to look for
 
@@ -181,13 +212,27 @@ def test_the_upstream_fix_runs_on_the_lab(tmp_path: Path, nginx_binary: str) -> 
 
     binary = require("kubectl", shutil.which("kubectl"))
     with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
-        [without] = run_probe(ProbeSpec(lab.gateway.url("meow.com"), resolve=lab.gateway.resolve("meow.com"),
-                                        insecure=True, timeout=5))
+        [without] = run_probe(
+            ProbeSpec(lab.gateway.url("meow.com"), resolve=lab.gateway.resolve("meow.com"), insecure=True, timeout=5)
+        )
         answered = [without, replace(without, status=502, sent_client_cert=True, label="with client certificate")]
-        fix = next(f.fix for f in probe_findings(answered, MTLS, "meow-ingress -n default") if f.code == "probe-upstream-failed")
-        done = subprocess.run(fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1), shell=True,
-                              cwd=lab.folder, env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
-                              capture_output=True, text=True, timeout=30)
+        fix = next(
+            f.fix
+            for f in probe_findings(answered, MTLS, "meow-ingress -n default")
+            if f.code == "probe-upstream-failed"
+        )
+        done = subprocess.run(
+            fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
+            shell=True,
+            cwd=lab.folder,
+            env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert done.returncode == 0, done.stderr
         ingress = lab.cluster.get("Ingress", "default", "meow-ingress")
-        assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-ssl-secret"] == "default/upstream-client"
+        assert (
+            ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-ssl-secret"]
+            == "default/upstream-client"
+        )

@@ -53,8 +53,13 @@ def recorders(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_fix(command: str, folder: Path, recorders: Path) -> list[str]:
     calls = folder / "calls.log"
     calls.unlink(missing_ok=True)
-    subprocess.run(["/bin/bash", "-c", command], cwd=folder, timeout=20, capture_output=True,
-                   env={"PATH": str(recorders), "CALLS": str(calls), "HOME": str(folder)})
+    subprocess.run(
+        ["/bin/bash", "-c", command],
+        cwd=folder,
+        timeout=20,
+        capture_output=True,
+        env={"PATH": str(recorders), "CALLS": str(calls), "HOME": str(folder)},
+    )
     return calls.read_text().split() if calls.exists() else []
 
 
@@ -68,19 +73,45 @@ def hostile_world(folder: Path, value: str) -> tuple[Path, Path]:
     write_file(folder / "client.key", client.key_pem(), private=True)
     host = "evil.example" if "\n" in value or "\x1b" in value else f"evil{value}.example"
     ingress = {
-        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-        "metadata": {"name": f"app{value}", "namespace": "default", "annotations": {
-            P + "auth-tls-secret": f"default/{value}",
-            P + "auth-tls-verify-clent": value,  # misspelt: the fix carries the value
-            "ingress.kubernetes.io/auth-tls-verify-depth": value,  # old prefix: the fix carries it too
-        }},
-        "spec": {"rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix",
-                 "backend": {"service": {"name": "s", "port": {"number": 80}}}}]}}],
-                 "tls": [{"hosts": ["other.example"], "secretName": value}]},
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": f"app{value}",
+            "namespace": "default",
+            "annotations": {
+                P + "auth-tls-secret": f"default/{value}",
+                P + "auth-tls-verify-clent": value,  # misspelt: the fix carries the value
+                "ingress.kubernetes.io/auth-tls-verify-depth": value,  # old prefix: the fix carries it too
+            },
+        },
+        "spec": {
+            "rules": [
+                {
+                    "host": host,
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "s", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+            "tls": [{"hosts": ["other.example"], "secretName": value}],
+        },
     }
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": value, "namespace": "default"},
-              "stringData": {f"CA{value}": ca.cert_pem().decode(), "tls.crt": server.cert_pem().decode(),
-                             "tls.key": server.key_pem().decode()}}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": value, "namespace": "default"},
+        "stringData": {
+            f"CA{value}": ca.cert_pem().decode(),
+            "tls.crt": server.cert_pem().decode(),
+            "tls.key": server.key_pem().decode(),
+        },
+    }
     manifest = folder / "objects.yaml"
     manifest.write_text(yaml.safe_dump_all([ingress, secret]))
     return manifest, folder / "client.crt"
@@ -94,28 +125,78 @@ def second_world(folder: Path, value: str) -> Path:
     server = issue_leaf("server", ca, key=new_key("ec"), v1=False, sans=["ok.example"])
 
     def ingress(name: str, annotations: dict, created: str, **spec) -> dict:
-        return {"apiVersion": spec.pop("api", "networking.k8s.io/v1"), "kind": "Ingress",
-                "metadata": {"name": name, "namespace": "default", "creationTimestamp": created,
-                             "annotations": {P + k: v for k, v in annotations.items()}},
-                "spec": {"ingressClassName": spec.pop("klass", "nginx"),
-                         "rules": [{"host": spec.pop("host", "ok.example"), "http": {"paths": [{"path": "/", "pathType": "Prefix",
-                                    "backend": {"service": {"name": "s", "port": {"number": 80}}}}]}}],
-                         "tls": [{"hosts": ["ok.example"], "secretName": "pair"}]}}
+        return {
+            "apiVersion": spec.pop("api", "networking.k8s.io/v1"),
+            "kind": "Ingress",
+            "metadata": {
+                "name": name,
+                "namespace": "default",
+                "creationTimestamp": created,
+                "annotations": {P + k: v for k, v in annotations.items()},
+            },
+            "spec": {
+                "ingressClassName": spec.pop("klass", "nginx"),
+                "rules": [
+                    {
+                        "host": spec.pop("host", "ok.example"),
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/",
+                                    "pathType": "Prefix",
+                                    "backend": {"service": {"name": "s", "port": {"number": 80}}},
+                                }
+                            ]
+                        },
+                    }
+                ],
+                "tls": [{"hosts": ["ok.example"], "secretName": "pair"}],
+            },
+        }
+
     objects = [
-        {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "other"},
-         "spec": {"controller": "example.com/other"}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "pair", "namespace": "default"},
-         "stringData": {"tls.crt": server.cert_pem().decode(), "tls.key": server.key_pem().decode()}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "misnamed", "namespace": "default"},
-         "stringData": {f"ca{value}": ca.cert_pem().decode(), "tls.crt": server.cert_pem().decode(),
-                        "tls.key": server.key_pem().decode()}},
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "other", "namespace": "default"},
-         "stringData": {"ca.crt": other.cert_pem().decode()}},
-        ingress(f"first{value}", {"auth-tls-secret": "default/other", "auth-tls-verify-client": "optional"}, "2026-01-01T00:00:00Z"),
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "IngressClass",
+            "metadata": {"name": "other"},
+            "spec": {"controller": "example.com/other"},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "pair", "namespace": "default"},
+            "stringData": {"tls.crt": server.cert_pem().decode(), "tls.key": server.key_pem().decode()},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "misnamed", "namespace": "default"},
+            "stringData": {
+                f"ca{value}": ca.cert_pem().decode(),
+                "tls.crt": server.cert_pem().decode(),
+                "tls.key": server.key_pem().decode(),
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "other", "namespace": "default"},
+            "stringData": {"ca.crt": other.cert_pem().decode()},
+        },
+        ingress(
+            f"first{value}",
+            {"auth-tls-secret": "default/other", "auth-tls-verify-client": "optional"},
+            "2026-01-01T00:00:00Z",
+        ),
         ingress(f"second{value}", {"auth-tls-secret": "default/misnamed"}, "2026-01-02T00:00:00Z"),
         ingress(f"third{value}", {"auth-tls-secret": "default/other"}, "2026-01-03T00:00:00Z", klass="other"),
-        ingress(f"fourth{value}", {"auth-tls-secret": "default/nothere"}, "2026-01-04T00:00:00Z", host="b.example",
-                api="networking.k8s.io/v1beta1"),
+        ingress(
+            f"fourth{value}",
+            {"auth-tls-secret": "default/nothere"},
+            "2026-01-04T00:00:00Z",
+            host="b.example",
+            api="networking.k8s.io/v1beta1",
+        ),
         ingress(f"fifth{value}", {"auth-tls-secret": "default/misnamed"}, "2026-01-05T00:00:00Z", host="c.example"),
     ]
     path = folder / "second.yaml"
@@ -126,10 +207,21 @@ def second_world(folder: Path, value: str) -> Path:
 def fixes_for(folder: Path, value: str, capsys: pytest.CaptureFixture[str]) -> list[str]:
     manifest, client = hostile_world(folder, value)
     found = []
-    for args in (["check", "--manifests", str(manifest), "--cert", str(client), "--key", str(folder / "client.key")],
-                 ["check", "--manifests", str(second_world(folder, value)), "--cert", str(client)],
-                 ["inspect", "--ca", str(folder / "ca.crt"), "--cert", str(client), "--server-cert", str(client),
-                  "--host", "evil.example"]):
+    for args in (
+        ["check", "--manifests", str(manifest), "--cert", str(client), "--key", str(folder / "client.key")],
+        ["check", "--manifests", str(second_world(folder, value)), "--cert", str(client)],
+        [
+            "inspect",
+            "--ca",
+            str(folder / "ca.crt"),
+            "--cert",
+            str(client),
+            "--server-cert",
+            str(client),
+            "--host",
+            "evil.example",
+        ],
+    ):
         main([*args, "--json"])
         data = json.loads(capsys.readouterr().out)
         found += [f for h in data.get("hosts", []) for f in h["findings"]] + data.get("findings", [])
@@ -141,8 +233,9 @@ CODES_SEEN: set[str] = set()
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=[f"v{i}" for i in range(len(HOSTILE))])
-def test_pasted_fixes_run_only_what_they_name(value: str, tmp_path: Path, recorders: Path,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_pasted_fixes_run_only_what_they_name(
+    value: str, tmp_path: Path, recorders: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     fixes = fixes_for(tmp_path, value, capsys)
     assert len(fixes) >= 5, fixes  # the hostile values reach several kinds of fix
     for fix in fixes:
@@ -155,9 +248,20 @@ def test_pasted_fixes_run_only_what_they_name(value: str, tmp_path: Path, record
 def test_the_hostile_values_reach_many_kinds_of_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The worlds above put hostile values into the fixes of these codes (the test above pastes them all)."""
     fixes_for(tmp_path, HOSTILE[0], capsys)
-    wanted = {"annotation-invalid-value", "annotation-wrong-prefix", "cert-v1", "server-cert-no-san",
-              "server-cert-hostname-mismatch", "mtls-not-enforced", "mtls-host-conflict", "secret-missing-ca",
-              "ingress-class-mismatch", "ingress-api-removed", "client-cert-untrusted", "tls-section-missing"}
+    wanted = {
+        "annotation-invalid-value",
+        "annotation-wrong-prefix",
+        "cert-v1",
+        "server-cert-no-san",
+        "server-cert-hostname-mismatch",
+        "mtls-not-enforced",
+        "mtls-host-conflict",
+        "secret-missing-ca",
+        "ingress-class-mismatch",
+        "ingress-api-removed",
+        "client-cert-untrusted",
+        "tls-section-missing",
+    }
     assert wanted <= CODES_SEEN, sorted(wanted - CODES_SEEN)
 
 
@@ -165,15 +269,27 @@ def test_the_subject_reaches_openssl_as_one_escaped_word(tmp_path: Path) -> None
     """`-subj` gets /CN= and the value with openssl's own escapes, as a single argument."""
     from mtls_tui.shell import subject_arg
 
-    words = subprocess.run(["/bin/bash", "-c", f"printf '%s\\n' {subject_arg('a/b+c=d')}"], capture_output=True, text=True).stdout
+    words = subprocess.run(
+        ["/bin/bash", "-c", f"printf '%s\\n' {subject_arg('a/b+c=d')}"], capture_output=True, text=True
+    ).stdout
     assert words == "/CN=a\\/b\\+c\\=d\n"
-    done = subprocess.run(["/bin/bash", "-c", f"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
-                           f"-keyout k.pem -subj {subject_arg('a/b+c=d')} | openssl req -noout -subject -nameopt RFC2253"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "/bin/bash",
+            "-c",
+            f"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+            f"-keyout k.pem -subj {subject_arg('a/b+c=d')} | openssl req -noout -subject -nameopt RFC2253",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert done.stdout.strip() == "subject=CN=a/b\\+c=d", done.stderr  # one CN: the / and + stayed in the value
 
 
-def test_no_control_character_from_outside_reaches_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_control_character_from_outside_reaches_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     value = "\x1b]0;owned\x07\x1b[2Jx"
     manifest, client = hostile_world(tmp_path, value)
     main(["inspect", "--ca", str(tmp_path / "ca.crt"), "--cert", str(client), "--key", str(tmp_path / "client.key")])

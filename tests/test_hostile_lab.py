@@ -67,8 +67,9 @@ def test_lab_never_replaces_a_ca_key_it_did_not_write(tmp_path: Path) -> None:
     """A CA key of the user's own in --dir: one line, and the key as it was (bytes and mode)."""
     folder = tmp_path / "mine"
     folder.mkdir()
-    key = new_key("ec").private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
+    key = new_key("ec").private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     (folder / "ca.key").write_bytes(key)
     (folder / "ca.key").chmod(0o640)
     out = lab_check(folder)
@@ -137,8 +138,7 @@ def exchange(cluster: LabCluster, identity: tuple[str, str] | None, head: str, b
 
 
 def post(path: str, length: str, extra: str = "") -> str:
-    return (f"POST {path} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/json\n"
-            f"Content-Length: {length}\n{extra}")
+    return f"POST {path} HTTP/1.1\nHost: 127.0.0.1\nContent-Type: application/json\nContent-Length: {length}\n{extra}"
 
 
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
@@ -148,7 +148,12 @@ def assert_status(answer: tuple[int, dict], code: int, reason: str) -> None:
     status, body = answer
     assert status == code, answer
     assert {k: body[k] for k in ("kind", "apiVersion", "status", "reason", "code")} == {
-        "kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": reason, "code": code}, body
+        "kind": "Status",
+        "apiVersion": "v1",
+        "status": "Failure",
+        "reason": reason,
+        "code": code,
+    }, body
     assert body["message"]
 
 
@@ -164,7 +169,9 @@ def test_a_body_over_the_limit_is_refused_unread(cluster: LabCluster, identity: 
 
 
 @pytest.mark.parametrize("length", ["-1", "abc", "1e3", "12, 13", " "])
-def test_a_malformed_content_length_gets_a_400_status(cluster: LabCluster, identity: tuple[str, str], length: str) -> None:
+def test_a_malformed_content_length_gets_a_400_status(
+    cluster: LabCluster, identity: tuple[str, str], length: str
+) -> None:
     assert_status(exchange(cluster, identity, post(CONFIGMAPS, length)), 400, "BadRequest")
 
 
@@ -174,7 +181,9 @@ def test_content_length_and_chunked_together_get_a_400(cluster: LabCluster, iden
 
 
 def test_a_chunked_body_is_read(cluster: LabCluster, identity: tuple[str, str]) -> None:
-    obj = json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "chunked"}, "data": {"a": "b"}}).encode()
+    obj = json.dumps(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "chunked"}, "data": {"a": "b"}}
+    ).encode()
     head = f"POST {CONFIGMAPS} HTTP/1.1\nHost: x\nContent-Type: application/json\nTransfer-Encoding: chunked\n"
     body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(obj), obj)
     status, stored = exchange(cluster, identity, head, body)
@@ -204,14 +213,22 @@ def test_the_server_still_serves_after_all_that(cluster: LabCluster, identity: t
 
 def test_a_killed_labs_api_server_folder_is_reaped(tmp_path: Path) -> None:
     """kill -9 leaves the API server's private folder (its key in it); the next lab removes it."""
-    child = subprocess.Popen([sys.executable, "-c", (
-        "import time\n"
-        "from pathlib import Path\n"
-        "from mtls_tui.lab.environment import Lab\n"
-        f"lab = Lab(Path({str(tmp_path / 'killed')!r}), gateway='builtin').start()\n"
-        "print(lab.cluster._folder, flush=True)\n"
-        "time.sleep(60)\n"
-    )], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import time\n"
+                "from pathlib import Path\n"
+                "from mtls_tui.lab.environment import Lab\n"
+                f"lab = Lab(Path({str(tmp_path / 'killed')!r}), gateway='builtin').start()\n"
+                "print(lab.cluster._folder, flush=True)\n"
+                "time.sleep(60)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         folder = Path(child.stdout.readline().strip())
     finally:
@@ -233,7 +250,9 @@ def test_labs_sharing_a_folder_work_or_refuse_with_one_line(tmp_path: Path) -> N
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "MTLS_TUI_PASS")}
     argv = [sys.executable, "-m", "mtls_tui", "lab", "--check", "--json", "--gateway", "builtin", "--dir", str(folder)]
     for _ in range(2):
-        runs = [subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        runs = [
+            subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)
+        ]
         results = [(run.wait(120), *run.communicate()) for run in runs]
         assert any(code == 0 for code, _, _ in results), results
         for code, out, err in results:
@@ -246,16 +265,24 @@ def test_labs_sharing_a_folder_work_or_refuse_with_one_line(tmp_path: Path) -> N
 def test_a_running_lab_holds_its_folder(tmp_path: Path) -> None:
     """While a lab runs on a folder, another lab and `pki --force` on it refuse with one line."""
     folder = tmp_path / "held"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time\n"
-        "from pathlib import Path\n"
-        "from mtls_tui.lab.pki import folder_lock, prepare_folder\n"
-        f"folder = Path({str(folder)!r})\n"
-        "prepare_folder(folder)\n"
-        "with folder_lock(folder):\n"
-        "    print('held', flush=True)\n"
-        "    time.sleep(60)\n"
-    )], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\n"
+                "from pathlib import Path\n"
+                "from mtls_tui.lab.pki import folder_lock, prepare_folder\n"
+                f"folder = Path({str(folder)!r})\n"
+                "prepare_folder(folder)\n"
+                "with folder_lock(folder):\n"
+                "    print('held', flush=True)\n"
+                "    time.sleep(60)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         one_line(lab_check(folder), "is in use by another lab", f"pid {holder.pid}")

@@ -15,7 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -44,41 +44,95 @@ class Seed:
 
 
 def _crl(pki: SeedPki) -> bytes:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     revoked = x509.RevokedCertificateBuilder().serial_number(2).revocation_date(now).build()
-    builder = (x509.CertificateRevocationListBuilder().issuer_name(pki.ca.cert.subject)
-               .last_update(now).next_update(now + timedelta(days=7)).add_revoked_certificate(revoked))
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.ca.cert.subject)
+        .last_update(now)
+        .next_update(now + timedelta(days=7))
+        .add_revoked_certificate(revoked)
+    )
     return builder.sign(pki.ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 
 
 def _ingress(secret: str = "default/my-certs") -> dict[str, Any]:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": {"name": "meow-ingress", "namespace": "default",
-                         "annotations": {"nginx.ingress.kubernetes.io/auth-tls-secret": secret,
-                                         "nginx.ingress.kubernetes.io/auth-tls-verify-client": "on",
-                                         "nginx.ingress.kubernetes.io/auth-tls-verify-depth": "1"}},
-            "spec": {"ingressClassName": "nginx", "tls": [{"hosts": ["meow.com"], "secretName": "my-certs"}],
-                     "rules": [{"host": "meow.com", "http": {"paths": [{"path": "/", "pathType": "Prefix",
-                                "backend": {"service": {"name": "meow", "port": {"number": 80}}}}]}}]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "meow-ingress",
+            "namespace": "default",
+            "annotations": {
+                "nginx.ingress.kubernetes.io/auth-tls-secret": secret,
+                "nginx.ingress.kubernetes.io/auth-tls-verify-client": "on",
+                "nginx.ingress.kubernetes.io/auth-tls-verify-depth": "1",
+            },
+        },
+        "spec": {
+            "ingressClassName": "nginx",
+            "tls": [{"hosts": ["meow.com"], "secretName": "my-certs"}],
+            "rules": [
+                {
+                    "host": "meow.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "meow", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ],
+        },
+    }
 
 
 def seeds(pki: SeedPki) -> list[Seed]:
     """What users hand the tool, well formed: every shape the loader recognises, and manifests."""
     secret = secret_manifest(pki)
     secret["data"]["ca.crl"] = base64.b64encode(_crl(pki)).decode()
-    key_der = pki.client.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption())
-    p12 = pkcs12.serialize_key_and_certificates(b"fern", pki.client.key, pki.client.cert, [pki.ca.cert],
-                                                serialization.NoEncryption())
+    key_der = pki.client.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    p12 = pkcs12.serialize_key_and_certificates(
+        b"fern", pki.client.key, pki.client.cert, [pki.ca.cert], serialization.NoEncryption()
+    )
     events_pods = [
-        {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "e", "namespace": "default"}, "count": 3,
-         "involvedObject": {"kind": "Ingress", "name": "meow-ingress"}, "reason": "Sync", "message": "synced"},
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx",
-         "labels": {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}},
-         "spec": {"template": {"spec": {"containers": [{"name": "controller", "args": ["--ingress-class=nginx"]}]}}}},
-        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ingress-nginx-controller-1", "namespace": "ingress-nginx",
-         "labels": {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}},
-         "status": {"phase": "Running", "containerStatuses": [{"name": "controller", "ready": True, "restartCount": 0}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": "e", "namespace": "default"},
+            "count": 3,
+            "involvedObject": {"kind": "Ingress", "name": "meow-ingress"},
+            "reason": "Sync",
+            "message": "synced",
+        },
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {
+                "name": "ingress-nginx-controller",
+                "namespace": "ingress-nginx",
+                "labels": {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+            },
+            "spec": {"template": {"spec": {"containers": [{"name": "controller", "args": ["--ingress-class=nginx"]}]}}},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                "name": "ingress-nginx-controller-1",
+                "namespace": "ingress-nginx",
+                "labels": {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"},
+            },
+            "status": {
+                "phase": "Running",
+                "containerStatuses": [{"name": "controller", "ready": True, "restartCount": 0}],
+            },
+        },
     ]
     hostile = hostile_certificates()
     return [
@@ -94,16 +148,41 @@ def seeds(pki: SeedPki) -> list[Seed]:
         Seed("hostile.der", hostile["duplicate-basic-constraints"]),
         Seed("secret.yaml", yaml.safe_dump(secret).encode(), manifest=True),
         Seed("secret.json", json.dumps(secret).encode(), manifest=True),
-        Seed("list.json", json.dumps({"apiVersion": "v1", "kind": "List", "items": [secret, _ingress()]}).encode(), manifest=True),
+        Seed(
+            "list.json",
+            json.dumps({"apiVersion": "v1", "kind": "List", "items": [secret, _ingress()]}).encode(),
+            manifest=True,
+        ),
         Seed("set.yaml", yaml.safe_dump_all([secret, _ingress(), *events_pods]).encode(), manifest=True),
     ]
 
 
 @lru_cache(maxsize=1)
 def _hostile_values() -> tuple[Any, ...]:
-    return (None, True, -1, 10**40, 1e308, float("nan"), "", "x" * 5000, "\x1b[31m\x00\n'\"$(touch pwned)",
-            [], {}, [[[[[]]]]], {"a": {"b": {"c": {}}}}, "*.example.com", "default/", "/x", "a" * 300 + "/b",
-            "CN=(", "(" * 50, "9" * 30, "-----BEGIN CERTIFICATE-----\n", base64.b64encode(b"\x30\x80" * 20).decode())
+    return (
+        None,
+        True,
+        -1,
+        10**40,
+        1e308,
+        float("nan"),
+        "",
+        "x" * 5000,
+        "\x1b[31m\x00\n'\"$(touch pwned)",
+        [],
+        {},
+        [[[[[]]]]],
+        {"a": {"b": {"c": {}}}},
+        "*.example.com",
+        "default/",
+        "/x",
+        "a" * 300 + "/b",
+        "CN=(",
+        "(" * 50,
+        "9" * 30,
+        "-----BEGIN CERTIFICATE-----\n",
+        base64.b64encode(b"\x30\x80" * 20).decode(),
+    )
 
 
 # --- mutations -----------------------------------------------------------------------------------
@@ -132,20 +211,20 @@ def byte_mutation(pick: Chooser, data: bytes) -> bytes:
     at = pick.integer(0, max(size - 1, 0))
     kind = pick.choice(["flip", "set", "insert", "delete", "duplicate", "truncate", "repeat"])
     if kind == "flip" and size:
-        return data[:at] + bytes([data[at] ^ (1 << pick.integer(0, 7))]) + data[at + 1:]
+        return data[:at] + bytes([data[at] ^ (1 << pick.integer(0, 7))]) + data[at + 1 :]
     if kind == "set" and size:
-        return data[:at] + bytes([pick.choice([0x00, 0x30, 0x80, 0x82, 0xFF, 0x06, 0x02, 0x0A, 0x2D])]) + data[at + 1:]
+        return data[:at] + bytes([pick.choice([0x00, 0x30, 0x80, 0x82, 0xFF, 0x06, 0x02, 0x0A, 0x2D])]) + data[at + 1 :]
     if kind == "insert":
         return data[:at] + pick.binary(1, 16) + data[at:]
     if kind == "delete":
-        return data[:at] + data[at + pick.integer(1, 64):]
+        return data[:at] + data[at + pick.integer(1, 64) :]
     if kind == "duplicate":
         length = pick.integer(1, 200)
-        return data[:at] + data[at:at + length] * 2 + data[at + length:]
+        return data[:at] + data[at : at + length] * 2 + data[at + length :]
     if kind == "repeat":  # a line many times over (up to MAX_SIZE): the quadratic cases lived here
         start = data.rfind(b"\n", 0, at) + 1
         end = data.find(b"\n", at)
-        line = data[start:end + 1 if end >= 0 else size][:4096] or b"\n"
+        line = data[start : end + 1 if end >= 0 else size][:4096] or b"\n"
         times = min(pick.integer(2, 5000), max(2, (MAX_SIZE - size) // len(line)))
         return data[:start] + line * times + data[start:]
     return data[:at]
@@ -166,7 +245,7 @@ def der_mutation(pick: Chooser, data: bytes) -> bytes | None:
         return None
     for _ in range(pick.integer(1, 3)):
         der = byte_mutation(pick, der)
-    return data[:block.start(2)] + base64.encodebytes(der) + data[block.end(2):]
+    return data[: block.start(2)] + base64.encodebytes(der) + data[block.end(2) :]
 
 
 def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
@@ -211,7 +290,12 @@ def _structure_mutation(pick: Chooser, data: bytes) -> bytes | None:
     document = documents[index]
     paths = _paths(document)
     path = paths[pick.integer(0, len(paths) - 1)]
-    if pick.choice([True, False]) and path and path[-1] in ("ca.crt", "tls.crt", "tls.key", "ca.crl") and "data" in path:
+    if (
+        pick.choice([True, False])
+        and path
+        and path[-1] in ("ca.crt", "tls.crt", "tls.key", "ca.crl")
+        and "data" in path
+    ):
         holder = document
         for step in path[:-1]:
             holder = holder[step]
@@ -232,10 +316,25 @@ def _structure_mutation(pick: Chooser, data: bytes) -> bytes | None:
 
 
 RAW_YAML = (
-    b"count: " + b"1" * 5000, b"when: 2026-13-45", b"loop: &loop [*loop]", b"bin: !!binary '%%%'", b"? [a, b]: c",
-    b"obj: !!python/object/apply:os.system ['true']", b"ref: *nowhere", b"deep: " + b"[" * 300 + b"]" * 300,
-    b"merge: {<<: [1, 2]}", b"set: !!set {a, b}", b"tab:\t- x", b"nul: \x00", b"big: 1e999", b"neg: -0x1",
-    b"--- !!str", b"...", b"%YAML 1.3", b"bom: \xef\xbb\xbf", b"kind: " + b"Secret" * 1000,
+    b"count: " + b"1" * 5000,
+    b"when: 2026-13-45",
+    b"loop: &loop [*loop]",
+    b"bin: !!binary '%%%'",
+    b"? [a, b]: c",
+    b"obj: !!python/object/apply:os.system ['true']",
+    b"ref: *nowhere",
+    b"deep: " + b"[" * 300 + b"]" * 300,
+    b"merge: {<<: [1, 2]}",
+    b"set: !!set {a, b}",
+    b"tab:\t- x",
+    b"nul: \x00",
+    b"big: 1e999",
+    b"neg: -0x1",
+    b"--- !!str",
+    b"...",
+    b"%YAML 1.3",
+    b"bom: \xef\xbb\xbf",
+    b"kind: " + b"Secret" * 1000,
 )
 
 
@@ -256,7 +355,13 @@ def mutate(pick: Chooser, corpus: list[Seed]) -> tuple[Seed, bytes]:
         if kind == "raw":
             data = raw_yaml_mutation(pick, data)[:MAX_SIZE]
             continue
-        changed = der_mutation(pick, data) if kind == "der" else structure_mutation(pick, data) if kind == "structure" else None
+        changed = (
+            der_mutation(pick, data)
+            if kind == "der"
+            else structure_mutation(pick, data)
+            if kind == "structure"
+            else None
+        )
         data = (changed if changed is not None else byte_mutation(pick, data))[:MAX_SIZE]
     return seed, data
 
@@ -296,8 +401,11 @@ def test_the_seeds_are_read(pki: SeedPki, tmp_path: Path) -> None:
         assert not run_pipeline(seed, seed.data, tmp_path), seed.name
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                                                   HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=600,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
+)
 @given(data=st.data())
 def test_mutated_inputs_end_as_findings_or_one_line(data: st.DataObject, pki: SeedPki, tmp_path: Path) -> None:
     seed, mutated_bytes = mutate(Chooser(data.draw), seeds_of(pki))
@@ -316,8 +424,12 @@ def seeds_of(pki: SeedPki) -> list[Seed]:
 
 def _secret_set(pki: SeedPki, **replaced: bytes) -> bytes:
     data = {"ca.crt": pki.ca.cert_pem(), "tls.crt": pki.server.cert_pem(), "tls.key": pki.server.key_pem(), **replaced}
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "my-certs", "namespace": "default"},
-              "data": {k.replace("_", "."): base64.b64encode(v).decode() for k, v in data.items()}}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "my-certs", "namespace": "default"},
+        "data": {k.replace("_", "."): base64.b64encode(v).decode() for k, v in data.items()},
+    }
     return yaml.safe_dump_all([secret, _ingress()]).encode()
 
 
@@ -347,7 +459,8 @@ def _unknown_algorithm_key() -> bytes:
     from tests.test_hostile_certs import der_oid
 
     der = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return pem(der.replace(der_oid("1.2.840.10045.2.1"), der_oid("1.2.840.10045.2.9")), "PRIVATE KEY")
 
 

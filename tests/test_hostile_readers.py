@@ -63,9 +63,14 @@ def run_measured(argv: list[str], timeout: float = 30, **kwargs) -> tuple[int, f
         env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "MTLS_TUI_PASS")}
         env["MTLS_TEST_PEAK_FILE"] = str(peak_file)
         start = time.monotonic()
-        child = subprocess.Popen([sys.executable, "-c", _PEAK_REPORTING_MAIN, *argv], env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                 stdin=kwargs.pop("stdin", subprocess.DEVNULL), **kwargs)
+        child = subprocess.Popen(
+            [sys.executable, "-c", _PEAK_REPORTING_MAIN, *argv],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=kwargs.pop("stdin", subprocess.DEVNULL),
+            **kwargs,
+        )
         timer = threading.Timer(timeout, child.kill)
         timer.start()
         stderr = child.stderr.read().decode(errors="replace")
@@ -95,7 +100,20 @@ def test_shared_pem_block_is_linear() -> None:
 
 # The expression PEM_BLOCK stood for, kept here as the oracle of its behaviour.
 ORIGINAL_PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----.+?-----END \1-----", re.S)
-PIECES = [b"-----BEGIN ", b"-----END ", b"X509 CRL", b"CERTIFICATE", b"A", b"-----", b"\n", b"x", b"-", b" ", b"END ", b"BEGIN "]
+PIECES = [
+    b"-----BEGIN ",
+    b"-----END ",
+    b"X509 CRL",
+    b"CERTIFICATE",
+    b"A",
+    b"-----",
+    b"\n",
+    b"x",
+    b"-",
+    b" ",
+    b"END ",
+    b"BEGIN ",
+]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -116,11 +134,21 @@ def test_blank_lines_before_a_manifest_key_are_linear() -> None:
 
 def test_a_secret_with_many_keys_and_a_list_of_many_secrets_are_linear() -> None:
     """Adding each key's part to the Material so far copied all of it: 64,000 keys took 8 s."""
-    many_keys = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "x"},
-                 "stringData": {f"k{n}": "junk-not-a-cert" for n in range(64_000)}}
+    many_keys = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "x"},
+        "stringData": {f"k{n}": "junk-not-a-cert" for n in range(64_000)},
+    }
     assert timed(load_material, json.dumps(many_keys).encode(), "keys.json") < 3.0
-    many_secrets = {"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"s{n}"}, "stringData": {"a": "junk"}} for n in range(20_000)]}
+    many_secrets = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"s{n}"}, "stringData": {"a": "junk"}}
+            for n in range(20_000)
+        ],
+    }
     assert timed(load_material, json.dumps(many_secrets).encode(), "list.json") < 3.0
 
 
@@ -176,14 +204,29 @@ def test_a_manifest_set_over_10_mib_is_read(tmp_path: Path) -> None:
     """The size limit is for one certificate, key or bundle; a cluster's manifests may be large.
     Read with libyaml when PyYAML has it: 12 MB in a few seconds at most."""
     blob = "x" * 10_000
-    objects = [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{n}", "namespace": "default"},
-                "data": {"blob": blob}} for n in range(1200)]
-    objects.append({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i", "namespace": "default"},
-                    "spec": {"rules": [{"host": "meow.com"}]}})
+    objects = [
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": f"c{n}", "namespace": "default"},
+            "data": {"blob": blob},
+        }
+        for n in range(1200)
+    ]
+    objects.append(
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "i", "namespace": "default"},
+            "spec": {"rules": [{"host": "meow.com"}]},
+        }
+    )
     path = tmp_path / "big.yaml"
     path.write_text(yaml.safe_dump_all(objects))
     assert path.stat().st_size > 12_000_000
-    code, seconds, peak_mb, stderr = run_measured(["check", "--manifests", str(path), "--no-probe", "--json"], timeout=60)
+    code, seconds, peak_mb, stderr = run_measured(
+        ["check", "--manifests", str(path), "--no-probe", "--json"], timeout=60
+    )
     assert code in (0, 1), stderr
     assert seconds < 20 and peak_mb < 400, (seconds, peak_mb)
 
@@ -260,8 +303,8 @@ def _tree(der: bytes) -> list:
         tag, length, pos = der[pos], der[pos + 1], pos + 2
         if length & 0x80:
             count = length & 0x7F
-            length, pos = int.from_bytes(der[pos:pos + count], "big"), pos + count
-        content = der[pos:pos + length]
+            length, pos = int.from_bytes(der[pos : pos + count], "big"), pos + count
+        content = der[pos : pos + length]
         items.append([tag, _tree(content) if tag & 0x20 else content])
         pos += length
     return items
@@ -289,8 +332,9 @@ def with_rounds(der: bytes, rounds: int) -> bytes:
 
 
 def test_a_pkcs12_asking_for_billions_of_rounds_is_refused(tmp_path: Path, pki: SeedPki) -> None:
-    blob = pkcs12.serialize_key_and_certificates(b"fern", pki.client.key, pki.client.cert, None,
-                                                 serialization.BestAvailableEncryption(b"pw"))
+    blob = pkcs12.serialize_key_and_certificates(
+        b"fern", pki.client.key, pki.client.cert, None, serialization.BestAvailableEncryption(b"pw")
+    )
     assert len(load_material(blob, "ok.p12", b"pw").keys) == 1
     path = tmp_path / "bomb.p12"
     path.write_bytes(with_rounds(blob, 2**31 - 1))
@@ -302,10 +346,13 @@ def test_a_pkcs12_asking_for_billions_of_rounds_is_refused(tmp_path: Path, pki: 
 
 
 def test_an_encrypted_key_asking_for_billions_of_rounds_is_refused(pki: SeedPki) -> None:
-    key = pki.client.key.private_bytes(serialization.Encoding.PEM, PrivateFormat.PKCS8,
-                                       serialization.BestAvailableEncryption(b"pw"))
+    key = pki.client.key.private_bytes(
+        serialization.Encoding.PEM, PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw")
+    )
     bomb = with_rounds(base64.b64decode(b"".join(key.splitlines()[1:-1])), 2**31 - 1)
-    pem = b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + base64.encodebytes(bomb) + b"-----END ENCRYPTED PRIVATE KEY-----\n"
+    pem = (
+        b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + base64.encodebytes(bomb) + b"-----END ENCRYPTED PRIVATE KEY-----\n"
+    )
     start = time.perf_counter()
     with pytest.raises(InputError, match="key derivation rounds"):
         load_material(pem, "bomb.key", b"pw")
@@ -318,7 +365,14 @@ def test_an_encrypted_key_asking_for_billions_of_rounds_is_refused(pki: SeedPki)
 def test_legitimate_pkcs12_round_counts_still_load(pki: SeedPki) -> None:
     """OpenSSL's 2,048, Java's 50,000, and a cautious 600,000 a part."""
     for rounds in (2048, 50_000, 600_000):
-        encryption = (PrivateFormat.PKCS12.encryption_builder().kdf_rounds(rounds)
-                      .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC).hmac_hash(hashes.SHA256()).build(b"pw"))
-        blob = pkcs12.serialize_key_and_certificates(b"fern", pki.client.key, pki.client.cert, [pki.ca.cert], encryption)
+        encryption = (
+            PrivateFormat.PKCS12.encryption_builder()
+            .kdf_rounds(rounds)
+            .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+            .hmac_hash(hashes.SHA256())
+            .build(b"pw")
+        )
+        blob = pkcs12.serialize_key_and_certificates(
+            b"fern", pki.client.key, pki.client.cert, [pki.ca.cert], encryption
+        )
         assert len(load_material(blob, "ok.p12", b"pw").certs) == 2

@@ -39,8 +39,14 @@ def test_seed_objects_in_v1_have_no_error(cluster, capsys) -> None:
 
 def test_snapshot_reads_only_referenced_secrets(cluster, pki: SeedPki) -> None:
     lab, kubeconfig = cluster
-    lab.apply({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "unrelated", "namespace": "default"},
-               "data": {"password": "c2VjcmV0"}})
+    lab.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "unrelated", "namespace": "default"},
+            "data": {"password": "c2VjcmV0"},
+        }
+    )
     source = KubeSource(kubeconfig=kubeconfig)
     try:
         snapshot = source.snapshot()
@@ -54,20 +60,37 @@ def test_snapshot_reads_only_referenced_secrets(cluster, pki: SeedPki) -> None:
 def test_forbidden_secrets_still_report_the_rest(cluster, capsys) -> None:
     lab, kubeconfig = cluster
     lab.forbid("get", "secrets")
-    lab.apply(meow_ingress({"nginx.ingress.kubernetes.io/auth-tls-secret": "default/my-certs",
-                            "nginx.ingress.kubernetes.io/auth-tls-verify-client": "required"}))
+    lab.apply(
+        meow_ingress(
+            {
+                "nginx.ingress.kubernetes.io/auth-tls-secret": "default/my-certs",
+                "nginx.ingress.kubernetes.io/auth-tls-verify-client": "required",
+            }
+        )
+    )
     _, report = check_json(capsys, kubeconfig)
     findings = {f["code"]: f for f in report["findings"]}
-    assert "forbidden" in findings["secret-forbidden"]["detail"] and "namespace default" in findings["secret-forbidden"]["detail"]
+    assert (
+        "forbidden" in findings["secret-forbidden"]["detail"]
+        and "namespace default" in findings["secret-forbidden"]["detail"]
+    )
     assert "get secrets" in findings["secret-forbidden"]["detail"]
-    assert "becomes" in findings["annotation-invalid-value"]["title"] or "uses 'on'" in findings["annotation-invalid-value"]["title"]
+    assert (
+        "becomes" in findings["annotation-invalid-value"]["title"]
+        or "uses 'on'" in findings["annotation-invalid-value"]["title"]
+    )
     assert report["hosts"][0]["policy"]["verify_client"] == "on"
 
 
 def test_unreachable_api_is_one_line(tmp_path: Path, cluster) -> None:
     lab, kubeconfig = cluster
     lab.stop()
-    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", kubeconfig, "--no-probe"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", kubeconfig, "--no-probe"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "cannot reach the API server" in out.stderr
 
 
@@ -79,15 +102,23 @@ def test_unauthorized_is_one_line(tmp_path: Path, cluster) -> None:
     del config["users"][0]["user"]["client-certificate-data"]
     del config["users"][0]["user"]["client-key-data"]
     (tmp_path / "anonymous").write_text(yaml.safe_dump(config))
-    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", str(tmp_path / "anonymous"), "--no-probe"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", str(tmp_path / "anonymous"), "--no-probe"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "Unauthorized" in out.stderr, out.stderr
 
 
 def test_unknown_context_is_one_line(cluster) -> None:
     _, kubeconfig = cluster
-    out = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", kubeconfig, "--context", "nope"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--kubeconfig", kubeconfig, "--context", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and "contexts: mtls-lab" in out.stderr and "Traceback" not in out.stderr
 
 
@@ -111,11 +142,24 @@ def test_many_secrets_are_listed_in_pages_or_read_one_by_one(pki: SeedPki, tmp_p
     objects = seed_objects(pki)
     for i in range(30):
         objects.append(secret_manifest(pki, name=f"certs-{i}"))
-        objects.append(meow_ingress({"nginx.ingress.kubernetes.io/auth-tls-secret": f"default/certs-{i}"}, name=f"ing-{i}", host=f"h{i}.example"))
-    objects.append(meow_ingress({"nginx.ingress.kubernetes.io/auth-tls-secret": "default/gone"}, name="ing-gone", host="gone.example"))
+        objects.append(
+            meow_ingress(
+                {"nginx.ingress.kubernetes.io/auth-tls-secret": f"default/certs-{i}"},
+                name=f"ing-{i}",
+                host=f"h{i}.example",
+            )
+        )
+    objects.append(
+        meow_ingress(
+            {"nginx.ingress.kubernetes.io/auth-tls-secret": "default/gone"}, name="ing-gone", host="gone.example"
+        )
+    )
     with LabCluster(objects) as lab:
         kubeconfig = str(lab.write_kubeconfig(tmp_path / "kubeconfig"))
-        for forbid_list, expected in ((False, {"list_secret_for_all_namespaces": 1}), (True, {"read_namespaced_secret": 32})):
+        for forbid_list, expected in (
+            (False, {"list_secret_for_all_namespaces": 1}),
+            (True, {"read_namespaced_secret": 32}),
+        ):
             if forbid_list:
                 lab.forbid("list", "secrets")
             source = KubeSource(kubeconfig=kubeconfig)
@@ -137,7 +181,9 @@ def test_an_empty_namespace_says_which(cluster, capsys) -> None:
     assert code == 0 and "namespace typo" in out and "misspelt" in out
 
 
-def test_api_server_requests_grow_with_pages_only(pki: SeedPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_api_server_requests_grow_with_pages_only(
+    pki: SeedPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Counted by the API server itself: a snapshot costs a fixed set of requests plus one per
     page of Ingresses and one per page of Secrets, however many objects the pages hold."""
     from mtls_tui.lab.pki import secret_manifest
@@ -149,8 +195,13 @@ def test_api_server_requests_grow_with_pages_only(pki: SeedPki, tmp_path: Path, 
         objects = seed_objects(pki)
         for i in range(mtls):
             objects.append(secret_manifest(pki, name=f"certs-{i}"))
-            objects.append(meow_ingress({"nginx.ingress.kubernetes.io/auth-tls-secret": f"default/certs-{i}"},
-                                        name=f"ing-{i}", host=f"h{i}.example"))
+            objects.append(
+                meow_ingress(
+                    {"nginx.ingress.kubernetes.io/auth-tls-secret": f"default/certs-{i}"},
+                    name=f"ing-{i}",
+                    host=f"h{i}.example",
+                )
+            )
         with LabCluster(objects) as lab:
             before = lab.requests
             source = KubeSource(kubeconfig=str(lab.write_kubeconfig(tmp_path / f"kubeconfig-{mtls}")))
@@ -159,8 +210,10 @@ def test_api_server_requests_grow_with_pages_only(pki: SeedPki, tmp_path: Path, 
             finally:
                 source.close()
             served[mtls] = lab.requests - before
-            pages[mtls] = {"GET /apis/networking.k8s.io/v1/ingresses": -(-len(lab.objects("Ingress")) // 10),
-                           "GET /api/v1/secrets": -(-len(lab.objects("Secret")) // 10)}
+            pages[mtls] = {
+                "GET /apis/networking.k8s.io/v1/ingresses": -(-len(lab.objects("Ingress")) // 10),
+                "GET /api/v1/secrets": -(-len(lab.objects("Secret")) // 10),
+            }
         assert len(snapshot.secrets) == mtls + 1
         for path, count in pages[mtls].items():
             assert served[mtls][path] == count, (path, served[mtls])

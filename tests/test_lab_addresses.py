@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -57,7 +57,9 @@ def test_port_fixes_the_gateways_address_run_after_run(tmp_path: Path, gateway: 
 def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        out = run_cli("lab", "--check", "--gateway", "builtin", "--dir", str(tmp_path / "lab"), "--port", str(port), timeout=120)
+        out = run_cli(
+            "lab", "--check", "--gateway", "builtin", "--dir", str(tmp_path / "lab"), "--port", str(port), timeout=120
+        )
     one_line(out, f"port {port} on 127.0.0.1 is in use", "--port")
 
 
@@ -90,8 +92,9 @@ def test_fresh_never_replaces_a_ca_key_the_lab_did_not_write(tmp_path: Path) -> 
 
     folder = tmp_path / "mine"
     folder.mkdir()
-    key = new_key("ec").private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
+    key = new_key("ec").private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     (folder / "ca.key").write_bytes(key)
     out = run_cli("lab", "--check", "--gateway", "builtin", "--dir", str(folder), "--fresh", timeout=120)
     one_line(out, "not the lab's PKI", "--force")
@@ -108,7 +111,7 @@ def dated_pki(ca_started: datetime) -> SeedPki:
 
 def test_an_expired_pki_is_one_line_naming_fresh_and_fresh_replaces_it(tmp_path: Path) -> None:
     folder = tmp_path / "last-year"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     write_seed_pki(folder, dated_pki(now - timedelta(days=360)), replace=True)  # the CA ended 4 days ago
     key = (folder / "ca.key").read_bytes()
     out = run_cli("lab", "--check", "--gateway", "builtin", "--dir", str(folder), timeout=120)
@@ -122,13 +125,15 @@ def test_an_expired_pki_is_one_line_naming_fresh_and_fresh_replaces_it(tmp_path:
 
 def test_a_pki_that_ends_soon_is_kept_with_a_note(tmp_path: Path) -> None:
     folder = tmp_path / "ends-soon"
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     write_seed_pki(folder, dated_pki(now - timedelta(days=350)), replace=True)  # the CA ends in 6 days
     key = (folder / "ca.key").read_bytes()
     code, report, err = lab_check(folder)
     assert code == 0 and report["hosts"][0]["state"] == "works", err
     [note] = err.splitlines()
     ends = (now + timedelta(days=6)).strftime("%Y-%m-%d")
-    assert note.startswith("mtls-tui lab: note:") and f"ca.crt expires on {ends} (in 5 days)" in note and "--fresh" in note
+    assert (
+        note.startswith("mtls-tui lab: note:") and f"ca.crt expires on {ends} (in 5 days)" in note and "--fresh" in note
+    )
     assert (folder / "ca.key").read_bytes() == key
     assert "cert-expires-soon" in {f["code"] for f in report["hosts"][0]["findings"]}  # the verdict says so too

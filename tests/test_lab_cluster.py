@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,29 +37,54 @@ TIERS = ["a", "b", "c", "a", "b", "c", "a", "b", "c", "a"]
 
 
 def secret(name: str, namespace: str, labels: dict[str, str] | None = None) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
-            "type": "Opaque", "data": {}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels or {}},
+        "type": "Opaque",
+        "data": {},
+    }
 
 
 def pod(name: str, namespace: str, containers: tuple[str, ...] = ("app",), phase: str = "Running") -> dict[str, Any]:
     return {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"app": name}},
         "spec": {"nodeName": "lab-node", "containers": [{"name": c, "image": "busybox"} for c in containers]},
-        "status": {"phase": phase, "containerStatuses": [
-            {"name": c, "image": "busybox", "imageID": "busybox@sha256:00", "ready": True, "restartCount": 0} for c in containers]},
+        "status": {
+            "phase": phase,
+            "containerStatuses": [
+                {"name": c, "image": "busybox", "imageID": "busybox@sha256:00", "ready": True, "restartCount": 0}
+                for c in containers
+            ],
+        },
     }
 
 
 def event(name: str, kind: str, target: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Event", "metadata": {"name": name, "namespace": "default"},
-            "involvedObject": {"kind": kind, "name": target, "namespace": "default"}, "reason": "Sync", "type": "Normal",
-            "message": f"{kind} {target} synced", "lastTimestamp": "2026-01-01T00:00:00Z"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": name, "namespace": "default"},
+        "involvedObject": {"kind": kind, "name": target, "namespace": "default"},
+        "reason": "Sync",
+        "type": "Normal",
+        "message": f"{kind} {target} synced",
+        "lastTimestamp": "2026-01-01T00:00:00Z",
+    }
 
 
 def lab_objects(pki: SeedPki) -> list[dict[str, Any]]:
-    selected = [secret(f"s-{i}", "sel", {"tier": tier, **({"team": "x"} if i % 2 else {})}) for i, tier in enumerate(TIERS)]
+    selected = [
+        secret(f"s-{i}", "sel", {"tier": tier, **({"team": "x"} if i % 2 else {})}) for i, tier in enumerate(TIERS)
+    ]
     pods = [pod("web", "logs"), pod("multi", "logs", ("app", "sidecar")), pod("idle", "logs", phase="Pending")]
-    events = [event("e1", "Ingress", "meow-ingress"), event("e2", "Ingress", "other"), event("e3", "Pod", "meow-ingress")]
+    events = [
+        event("e1", "Ingress", "meow-ingress"),
+        event("e2", "Ingress", "other"),
+        event("e3", "Pod", "meow-ingress"),
+    ]
     return [*seed_objects(pki), *selected, *pods, *events]
 
 
@@ -133,17 +158,20 @@ def test_list_shape_as_the_real_server(core: client.CoreV1Api, lab: LabCluster) 
     assert {"my-certs", "s-0"} <= {s.metadata.name for s in typed.items}
 
 
-@pytest.mark.parametrize("selector, expected", [
-    ("tier=a", lambda i, t: t == "a"),
-    ("tier==b", lambda i, t: t == "b"),
-    ("tier!=a", lambda i, t: t != "a"),
-    ("tier in (a, c)", lambda i, t: t in "ac"),
-    ("tier notin (a)", lambda i, t: t != "a"),
-    ("team", lambda i, t: i % 2 == 1),
-    ("!team", lambda i, t: i % 2 == 0),
-    ("tier in (a,b),team=x", lambda i, t: t in "ab" and i % 2 == 1),
-    ("tier=a,!team", lambda i, t: t == "a" and i % 2 == 0),
-])
+@pytest.mark.parametrize(
+    "selector, expected",
+    [
+        ("tier=a", lambda i, t: t == "a"),
+        ("tier==b", lambda i, t: t == "b"),
+        ("tier!=a", lambda i, t: t != "a"),
+        ("tier in (a, c)", lambda i, t: t in "ac"),
+        ("tier notin (a)", lambda i, t: t != "a"),
+        ("team", lambda i, t: i % 2 == 1),
+        ("!team", lambda i, t: i % 2 == 0),
+        ("tier in (a,b),team=x", lambda i, t: t in "ab" and i % 2 == 1),
+        ("tier=a,!team", lambda i, t: t == "a" and i % 2 == 0),
+    ],
+)
 def test_label_selectors(core: client.CoreV1Api, selector: str, expected: Any) -> None:
     names = {s.metadata.name for s in core.list_namespaced_secret("sel", label_selector=selector).items}
     assert names == {f"s-{i}" for i, tier in enumerate(TIERS) if expected(i, tier)}
@@ -159,7 +187,9 @@ def test_field_selectors(core: client.CoreV1Api) -> None:
     def names(func: Any, *args: Any, selector: str) -> set[str]:
         return {o["metadata"]["name"] for o in raw(func, *args, field_selector=selector)["items"]}
 
-    assert names(core.list_namespaced_event, "default", selector="involvedObject.kind=Ingress,involvedObject.name=meow-ingress") == {"e1"}
+    assert names(
+        core.list_namespaced_event, "default", selector="involvedObject.kind=Ingress,involvedObject.name=meow-ingress"
+    ) == {"e1"}
     assert names(core.list_event_for_all_namespaces, selector="involvedObject.name=meow-ingress") == {"e1", "e3"}
     assert names(core.list_namespaced_pod, "logs", selector="status.phase=Running") == {"web", "multi"}
     assert names(core.list_namespaced_pod, "logs", selector="status.phase!=Running,spec.nodeName=lab-node") == {"idle"}
@@ -195,9 +225,16 @@ def test_pages_with_limit_and_continue(lab: LabCluster, core: client.CoreV1Api) 
 def test_not_found_status(core: client.CoreV1Api, api: client.ApiClient) -> None:
     with pytest.raises(ApiException) as exc:
         core.read_namespaced_secret("nope", "default")
-    assert failure(exc) == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                            "message": 'secrets "nope" not found', "reason": "NotFound",
-                            "details": {"name": "nope", "kind": "secrets"}, "code": 404}
+    assert failure(exc) == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'secrets "nope" not found',
+        "reason": "NotFound",
+        "details": {"name": "nope", "kind": "secrets"},
+        "code": 404,
+    }
     with pytest.raises(ApiException) as exc:
         client.NetworkingV1Api(api).read_namespaced_ingress("nope", "default")
     assert failure(exc)["message"] == 'ingresses.networking.k8s.io "nope" not found'
@@ -212,18 +249,30 @@ def test_forbid_and_allow(lab: LabCluster, core: client.CoreV1Api) -> None:
     try:
         with pytest.raises(ApiException) as exc:
             core.read_namespaced_pod_log("web", "logs")
-        assert failure(exc)["message"] == f'pods "web" is forbidden: {user} cannot get resource "pods/log" in API group "" in the namespace "logs"'
+        assert (
+            failure(exc)["message"]
+            == f'pods "web" is forbidden: {user} cannot get resource "pods/log" in API group "" in the namespace "logs"'
+        )
 
         with pytest.raises(ApiException) as exc:
             core.list_namespaced_secret("default")
         assert exc.value.status == 403 and failure(exc)["reason"] == "Forbidden"
-        assert failure(exc)["message"] == f'secrets is forbidden: {user} cannot list resource "secrets" in API group "" in the namespace "default"'
+        assert (
+            failure(exc)["message"]
+            == f'secrets is forbidden: {user} cannot list resource "secrets" in API group "" in the namespace "default"'
+        )
         with pytest.raises(ApiException) as exc:
             core.list_secret_for_all_namespaces()
-        assert failure(exc)["message"] == f'secrets is forbidden: {user} cannot list resource "secrets" in API group "" at the cluster scope'
+        assert (
+            failure(exc)["message"]
+            == f'secrets is forbidden: {user} cannot list resource "secrets" in API group "" at the cluster scope'
+        )
         with pytest.raises(ApiException) as exc:
             core.read_namespaced_secret("my-certs", "default")
-        assert failure(exc)["message"] == f'secrets "my-certs" is forbidden: {user} cannot get resource "secrets" in API group "" in the namespace "default"'
+        assert (
+            failure(exc)["message"]
+            == f'secrets "my-certs" is forbidden: {user} cannot get resource "secrets" in API group "" in the namespace "default"'
+        )
         assert failure(exc)["details"] == {"name": "my-certs", "kind": "secrets"}
         assert core.list_namespaced_secret("sel").items  # only the default namespace is denied
         assert core.list_namespaced_config_map("default") is not None
@@ -242,19 +291,32 @@ def test_unauthorized_without_client_certificate(lab: LabCluster) -> None:
     with httpx.Client(verify=trust) as anonymous:
         response = anonymous.get(f"{lab.url}/api/v1/namespaces/default/secrets/my-certs")
     assert response.status_code == 401
-    assert response.json() == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                               "message": "Unauthorized", "reason": "Unauthorized", "code": 401}
+    assert response.json() == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "Unauthorized",
+        "reason": "Unauthorized",
+        "code": 401,
+    }
 
 
 def test_discovery_and_unknown_paths(https: httpx.Client) -> None:
     assert https.get("/version").json()["gitVersion"].startswith("v1.")
     assert {g["name"] for g in https.get("/apis").json()["groups"]} == {"apps", "networking.k8s.io", "discovery.k8s.io"}
-    assert {"secrets", "pods", "pods/log", "events", "namespaces"} <= {r["name"] for r in https.get("/api/v1").json()["resources"]}
+    assert {"secrets", "pods", "pods/log", "events", "namespaces"} <= {
+        r["name"] for r in https.get("/api/v1").json()["resources"]
+    }
     assert https.get("/openapi/v2").text == "404 page not found\n"
     unknown = https.get("/api/v1/widgets")
-    assert unknown.status_code == 404 and unknown.json()["message"] == "the server could not find the requested resource"
+    assert (
+        unknown.status_code == 404 and unknown.json()["message"] == "the server could not find the requested resource"
+    )
     too_new = https.get("/api/v1/secrets", params={"resourceVersion": "999999"})
-    assert too_new.status_code == 504 and too_new.json()["message"].startswith("Too large resource version: 999999, current: ")
+    assert too_new.status_code == 504 and too_new.json()["message"].startswith(
+        "Too large resource version: 999999, current: "
+    )
 
 
 # --- watches -----------------------------------------------------------------------------
@@ -266,6 +328,7 @@ def collect(stream: Iterator[dict[str, Any]], count: int, into: list[dict[str, A
             into.append(item)
             if len(into) == count:
                 return
+
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
@@ -282,9 +345,22 @@ def test_watch_sees_live_apply_and_delete(lab: LabCluster, core: client.CoreV1Ap
     start = lab.resource_version
     watcher = watch.Watch()
     events: list[dict[str, Any]] = []
-    thread = collect(watcher.stream(core.list_namespaced_config_map, "live", resource_version=start, timeout_seconds=5,
-                                    label_selector="watched=yes"), 4, events)
-    base = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "w", "namespace": "live", "labels": {"watched": "yes"}}}
+    thread = collect(
+        watcher.stream(
+            core.list_namespaced_config_map,
+            "live",
+            resource_version=start,
+            timeout_seconds=5,
+            label_selector="watched=yes",
+        ),
+        4,
+        events,
+    )
+    base = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "w", "namespace": "live", "labels": {"watched": "yes"}},
+    }
     lab.apply({**base, "data": {"v": "1"}})
     lab.apply({**base, "data": {"v": "2"}})
     lab.apply({**base, "metadata": {**base["metadata"], "labels": {"watched": "no"}}})  # leaves the selector
@@ -292,11 +368,20 @@ def test_watch_sees_live_apply_and_delete(lab: LabCluster, core: client.CoreV1Ap
     thread.join(5)
     watcher.stop()
     assert [(e["type"], e["object"].data) for e in events] == [
-        ("ADDED", {"v": "1"}), ("MODIFIED", {"v": "2"}), ("DELETED", None), ("ADDED", {"v": "3"})]
+        ("ADDED", {"v": "1"}),
+        ("MODIFIED", {"v": "2"}),
+        ("DELETED", None),
+        ("ADDED", {"v": "3"}),
+    ]
     events.clear()
     watcher = watch.Watch()
-    thread = collect(watcher.stream(core.list_namespaced_config_map, "live", resource_version=lab.resource_version,
-                                    timeout_seconds=5), 1, events)
+    thread = collect(
+        watcher.stream(
+            core.list_namespaced_config_map, "live", resource_version=lab.resource_version, timeout_seconds=5
+        ),
+        1,
+        events,
+    )
     assert lab.delete("ConfigMap", "live", "w") is not None
     thread.join(5)
     watcher.stop()
@@ -305,8 +390,9 @@ def test_watch_sees_live_apply_and_delete(lab: LabCluster, core: client.CoreV1Ap
 
 
 def test_watch_from_zero_lists_first_then_bookmarks(core: client.CoreV1Api) -> None:
-    response = core.list_namespaced_secret("sel", watch=True, resource_version="0", allow_watch_bookmarks=True,
-                                           timeout_seconds=1, _preload_content=False)
+    response = core.list_namespaced_secret(
+        "sel", watch=True, resource_version="0", allow_watch_bookmarks=True, timeout_seconds=1, _preload_content=False
+    )
     events = [json.loads(line) for line in response.read().splitlines()]
     added = [e for e in events if e["type"] == "ADDED"]
     assert [e["object"]["metadata"]["name"] for e in added] == [f"s-{i}" for i in range(10)]
@@ -320,13 +406,25 @@ def test_watch_from_compacted_version_is_expired(lab: LabCluster, core: client.C
     old = int(lab.resource_version)
     lab.apply(secret("bump", "expired"))
     lab.compact_history()
-    response = core.list_namespaced_secret("expired", watch=True, resource_version=str(old), timeout_seconds=5,
-                                           _preload_content=False)
+    response = core.list_namespaced_secret(
+        "expired", watch=True, resource_version=str(old), timeout_seconds=5, _preload_content=False
+    )
     assert response.status == 200
     events = [json.loads(line) for line in response.read().splitlines()]
-    assert events == [{"type": "ERROR", "object": {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": f"too old resource version: {old} ({lab.resource_version})", "reason": "Expired", "code": 410}}]
+    assert events == [
+        {
+            "type": "ERROR",
+            "object": {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": f"too old resource version: {old} ({lab.resource_version})",
+                "reason": "Expired",
+                "code": 410,
+            },
+        }
+    ]
     with pytest.raises(ApiException) as exc:  # the client's Watch turns it into 410 Gone
         list(watch.Watch().stream(core.list_namespaced_secret, "expired", resource_version=str(old), timeout_seconds=5))
     assert exc.value.status == 410
@@ -337,7 +435,7 @@ def test_watch_from_compacted_version_is_expired(lab: LabCluster, core: client.C
 
 def test_logs_tail_since_and_timestamps(lab: LabCluster, core: client.CoreV1Api, https: httpx.Client) -> None:
     log = lab.pod_log("logs", "web")
-    when = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
     log.extend(["", "boot"])
     for n in range(5):
         log.append(f"old {n}", when=when - timedelta(hours=1))
@@ -346,7 +444,9 @@ def test_logs_tail_since_and_timestamps(lab: LabCluster, core: client.CoreV1Api,
     stamped = core.read_namespaced_pod_log("web", "logs", tail_lines=2, timestamps=True)
     assert stamped == "2026-01-02T02:04:05.123456000Z old 4\n2999-01-02T03:04:05.123456000Z recent\n"
     assert core.read_namespaced_pod_log("web", "logs", since_seconds=60) == "\nboot\nrecent\n"
-    since_time = https.get("/api/v1/namespaces/logs/pods/web/log", params={"sinceTime": "2026-01-02T02:04:06Z", "tailLines": 2})
+    since_time = https.get(
+        "/api/v1/namespaces/logs/pods/web/log", params={"sinceTime": "2026-01-02T02:04:06Z", "tailLines": 2}
+    )
     assert since_time.text == "boot\nrecent\n"  # the Python client has no since_time; kubectl --since-time sends it
 
 
@@ -417,11 +517,16 @@ def test_stop_closes_open_streams_promptly(tmp_path: Path) -> None:
     threads = set(threading.enumerate())
     cluster = LabCluster([pod("web", "default")]).start()
     served = ssl.get_server_certificate(("127.0.0.1", cluster.port)).strip()
-    folder = next(f for f in glob.glob(os.path.join(tempfile.gettempdir(), "mtls-lab-api-*"))  # other labs may run too
-                  if _read_or_empty(Path(f, "apiserver.crt")) == served)
+    folder = next(
+        f
+        for f in glob.glob(os.path.join(tempfile.gettempdir(), "mtls-lab-api-*"))  # other labs may run too
+        if _read_or_empty(Path(f, "apiserver.crt")) == served
+    )
     assert os.stat(folder).st_mode & 0o777 == 0o700
     assert os.stat(os.path.join(folder, "apiserver.key")).st_mode & 0o777 == 0o600
-    api_client = config.new_client_from_config(config_file=str(cluster.write_kubeconfig(tmp_path / "config")), context="mtls-lab")
+    api_client = config.new_client_from_config(
+        config_file=str(cluster.write_kubeconfig(tmp_path / "config")), context="mtls-lab"
+    )
     core = client.CoreV1Api(api_client)
     cluster.pod_log("default", "web").append("hello")
     log_stream = core.read_namespaced_pod_log("web", "default", follow=True, _preload_content=False)
@@ -451,8 +556,13 @@ def kubectl(kubeconfig: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     cache = tmp_path_factory.mktemp("kubectl-cache")
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([binary, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache), *args],
-                              capture_output=True, text=True, timeout=30)
+        return subprocess.run(
+            [binary, "--kubeconfig", str(kubeconfig), "--cache-dir", str(cache), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
     return run
 
 
@@ -465,7 +575,10 @@ def test_kubectl_get(kubectl: Any, lab: LabCluster) -> None:
     pods = kubectl("get", "pods", "-n", "ingress-nginx")
     assert pods.returncode == 0, pods.stderr
     assert [line.split()[:3] for line in pods.stdout.splitlines()[1:]] == [
-        [p["metadata"]["name"], "1/1", "Running"] for p in lab.objects("Pod") if p["metadata"]["namespace"] == "ingress-nginx"]
+        [p["metadata"]["name"], "1/1", "Running"]
+        for p in lab.objects("Pod")
+        if p["metadata"]["namespace"] == "ingress-nginx"
+    ]
     missing = kubectl("get", "secret", "nope")
     assert missing.returncode == 1 and 'Error from server (NotFound): secrets "nope" not found' in missing.stderr
 
@@ -481,12 +594,13 @@ def test_kubectl_get_yaml_without_openapi_schemas(kubectl: Any, lab: LabCluster)
     assert yaml.safe_load(shown.stdout)["data"] == lab.get("Secret", "default", "my-certs")["data"]
 
 
-
 def test_kubectl_create_and_delete(kubectl: Any, lab: LabCluster, tmp_path: Path) -> None:
     """Dynamic (JSON) writes work, validated as kubectl does it against a server that says it
     validates fields itself (the PATCH operations of /openapi/v3)."""
     manifest = tmp_path / "cm.json"
-    manifest.write_text(json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-kubectl"}, "data": {"a": "b"}}))
+    manifest.write_text(
+        json.dumps({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "from-kubectl"}, "data": {"a": "b"}})
+    )
     created = kubectl("create", "-f", str(manifest))
     assert created.returncode == 0, created.stderr
     assert lab.get("ConfigMap", "default", "from-kubectl")["data"] == {"a": "b"}
@@ -500,15 +614,39 @@ def test_kubectl_annotate_patch_and_apply(kubectl: Any, lab: LabCluster, tmp_pat
     annotated = kubectl("annotate", "ingress", "meow-ingress", "example/x=1", "--overwrite")
     assert annotated.returncode == 0, annotated.stderr
     assert lab.get("Ingress", "default", "meow-ingress")["metadata"]["annotations"]["example/x"] == "1"
-    removed = kubectl("patch", "ingress", "meow-ingress", "--type", "json", "-p", '[{"op":"remove","path":"/metadata/annotations/example~1x"}]')
+    removed = kubectl(
+        "patch",
+        "ingress",
+        "meow-ingress",
+        "--type",
+        "json",
+        "-p",
+        '[{"op":"remove","path":"/metadata/annotations/example~1x"}]',
+    )
     assert removed.returncode == 0, removed.stderr
     assert "example/x" not in lab.get("Ingress", "default", "meow-ingress")["metadata"]["annotations"]
-    missing = kubectl("patch", "ingress", "meow-ingress", "--type", "json", "-p", '[{"op":"replace","path":"/metadata/annotations/nope","value":"1"}]')
+    missing = kubectl(
+        "patch",
+        "ingress",
+        "meow-ingress",
+        "--type",
+        "json",
+        "-p",
+        '[{"op":"replace","path":"/metadata/annotations/nope","value":"1"}]',
+    )
     assert missing.returncode == 1 and "missing key" in missing.stderr
     secret = lab.get("Secret", "default", "my-certs")
     manifest = tmp_path / "secret.json"
-    manifest.write_text(json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "my-certs", "namespace": "default"},
-                                    "data": {**secret["data"], "extra": "eA=="}}))
+    manifest.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": "my-certs", "namespace": "default"},
+                "data": {**secret["data"], "extra": "eA=="},
+            }
+        )
+    )
     applied = kubectl("apply", "-f", str(manifest))
     assert applied.returncode == 0, applied.stderr
     assert lab.get("Secret", "default", "my-certs")["data"]["extra"] == "eA=="
@@ -518,14 +656,22 @@ def test_kubectl_annotate_patch_and_apply(kubectl: Any, lab: LabCluster, tmp_pat
 def test_dry_runs_change_nothing(kubectl: Any, lab: LabCluster, tmp_path: Path) -> None:
     """kubectl diff and --dry-run=server preview on a real API server: the lab must not apply them."""
     before = lab.get("Ingress", "default", "meow-ingress")
-    changed = {**before, "metadata": {**before["metadata"], "annotations": {
-        **before["metadata"]["annotations"], "nginx.ingress.kubernetes.io/auth-tls-verify-client": "off"}}}
+    changed = {
+        **before,
+        "metadata": {
+            **before["metadata"],
+            "annotations": {
+                **before["metadata"]["annotations"],
+                "nginx.ingress.kubernetes.io/auth-tls-verify-client": "off",
+            },
+        },
+    }
     for key in ("resourceVersion", "uid", "creationTimestamp"):
         changed["metadata"].pop(key, None)
     manifest = tmp_path / "ingress.json"
     manifest.write_text(json.dumps(changed))
     diff = kubectl("diff", "-f", str(manifest))
-    assert diff.returncode == 1 and "auth-tls-verify-client: \"off\"" in diff.stdout, diff.stderr  # 1: differences found
+    assert diff.returncode == 1 and 'auth-tls-verify-client: "off"' in diff.stdout, diff.stderr  # 1: differences found
     applied = kubectl("apply", "--dry-run=server", "-f", str(manifest))
     assert applied.returncode == 0 and "server dry run" in applied.stdout, applied.stderr
     deleted = kubectl("delete", "secret", "my-certs", "--dry-run=server")

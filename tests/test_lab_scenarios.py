@@ -49,7 +49,9 @@ def test_scenario_is_named(name: str, tmp_path: Path, gateway: tuple[str, str | 
     if name == "healthy":
         assert report.verdict == "mTLS works for meow.com" and report.state != "broken"
     elif name in ("verify-off", "missing-ca-key"):  # the headline says the door is open, and the probe proves it
-        assert report.verdict.startswith("mTLS not enforced for meow.com: ") and "probe-mtls-not-enforced" in codes, report.verdict
+        assert report.verdict.startswith("mTLS not enforced for meow.com: ") and "probe-mtls-not-enforced" in codes, (
+            report.verdict
+        )
     elif name == "match-cn-mismatch":  # judged offline, and nginx agrees
         assert report.state == "broken" and "probe-cn-rejected" in codes
     elif name == "no-client-cert":  # the host is right; the probe's warning says the certificate was not sent
@@ -100,7 +102,9 @@ def test_a_start_that_fails_half_way_leaves_nothing_behind(tmp_path: Path) -> No
         found = set()
         for folder in Path(tempfile.gettempdir()).iterdir():
             try:
-                if folder.name.startswith(("mtls-tui-", "mtls-lab-api-")) and (folder / "owner.pid").read_text() == str(os.getpid()):
+                if folder.name.startswith(("mtls-tui-", "mtls-lab-api-")) and (folder / "owner.pid").read_text() == str(
+                    os.getpid()
+                ):
                     found.add(folder)
             except OSError:
                 continue
@@ -116,11 +120,14 @@ def test_a_start_that_fails_half_way_leaves_nothing_behind(tmp_path: Path) -> No
     assert (tmp_path / "pki" / "ca.crt").exists()  # the user's PKI stays
 
 
-@pytest.mark.parametrize(("scenario", "states"), [
-    ("healthy", ["done"] * 7),
-    ("missing-ca-key", ["done", "failed", "done", "failed", "failed", "failed", "failed"]),
-    ("no-client-cert", ["done", "done", "done", "done", "done", "pending", "done"]),
-])
+@pytest.mark.parametrize(
+    ("scenario", "states"),
+    [
+        ("healthy", ["done"] * 7),
+        ("missing-ca-key", ["done", "failed", "done", "failed", "failed", "failed", "failed"]),
+        ("no-client-cert", ["done", "done", "done", "done", "done", "pending", "done"]),
+    ],
+)
 def test_walkthrough_states(scenario: str, states: list[str], tmp_path: Path, nginx_binary: str) -> None:
     with Lab(tmp_path / "pki", scenario, nginx_binary=nginx_binary) as lab:
         reports = diagnose(lab)
@@ -141,7 +148,9 @@ def test_pki_refuses_to_replace_a_ca(tmp_path: Path) -> None:
     import sys
 
     def run(*extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "mtls_tui", "pki", str(tmp_path), *extra], capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, "-m", "mtls_tui", "pki", str(tmp_path), *extra], capture_output=True, text=True
+        )
 
     assert run().returncode == 0
     key = (tmp_path / "ca.key").read_bytes()
@@ -168,6 +177,7 @@ def test_closing_the_terminal_stops_the_lab(tmp_path: Path, nginx_binary: str) -
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True)
     try:
         deadline = time.monotonic() + 20
+
         def both_made() -> bool:  # the lab's folder and its nginx's, in whichever order they appear
             names = [p.name for p in set(temp.glob("mtls-tui-*")) - before]
             return any("nginx" in n for n in names) and any("lab" in n for n in names)
@@ -210,14 +220,22 @@ def test_a_killed_lab_is_cleaned_up_by_the_next(tmp_path: Path, nginx_binary: st
     import sys
     import time
 
-    child = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time\n"
-        "from pathlib import Path\n"
-        "from mtls_tui.lab.environment import Lab\n"
-        f"lab = Lab(Path({str(tmp_path / 'killed')!r}), nginx_binary={nginx_binary!r}).start()\n"
-        "print(lab.private, lab.gateway.log_paths()[0].parent, flush=True)\n"
-        "time.sleep(60)\n"
-    )], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\n"
+                "from pathlib import Path\n"
+                "from mtls_tui.lab.environment import Lab\n"
+                f"lab = Lab(Path({str(tmp_path / 'killed')!r}), nginx_binary={nginx_binary!r}).start()\n"
+                "print(lab.private, lab.gateway.log_paths()[0].parent, flush=True)\n"
+                "time.sleep(60)\n"
+            ),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         folders = [Path(p) for p in child.stdout.readline().split()]
     finally:
@@ -244,10 +262,17 @@ def test_printed_fixes_work_on_the_lab_with_kubectl(tmp_path: Path, nginx_binary
 
     binary = require("kubectl", shutil.which("kubectl"))
     with Lab(tmp_path / "pki", "missing-ca-key", nginx_binary=nginx_binary) as lab:
+
         def kubectl(command: str) -> None:
-            done = subprocess.run(command.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 2), shell=True,
-                                  cwd=lab.folder, env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
-                                  capture_output=True, text=True, timeout=30)
+            done = subprocess.run(
+                command.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 2),
+                shell=True,
+                cwd=lab.folder,
+                env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
             assert done.returncode == 0, (command, done.stderr)
 
         def codes_after_reload(wanted: str) -> set[str]:
@@ -264,10 +289,14 @@ def test_printed_fixes_work_on_the_lab_with_kubectl(tmp_path: Path, nginx_binary
         kubectl(fix)  # kubectl create secret … --dry-run=client -o yaml | kubectl apply -f -
         codes = codes_after_reload("probe-ok")
         assert "probe-ok" in codes and "secret-missing-ca" not in codes
-        kubectl("kubectl annotate ingress meow-ingress nginx.ingress.kubernetes.io/auth-tls-verify-client=off --overwrite")
+        kubectl(
+            "kubectl annotate ingress meow-ingress nginx.ingress.kubernetes.io/auth-tls-verify-client=off --overwrite"
+        )
         assert "probe-mtls-not-enforced" in codes_after_reload("probe-mtls-not-enforced")
-        kubectl("kubectl patch ingress meow-ingress --type json -p "
-                "'[{\"op\":\"remove\",\"path\":\"/metadata/annotations/nginx.ingress.kubernetes.io~1auth-tls-verify-client\"}]'")
+        kubectl(
+            "kubectl patch ingress meow-ingress --type json -p "
+            '\'[{"op":"remove","path":"/metadata/annotations/nginx.ingress.kubernetes.io~1auth-tls-verify-client"}]\''
+        )
         assert "probe-ok" in codes_after_reload("probe-ok")  # verify-client defaults to on
 
 
@@ -309,21 +338,34 @@ def test_a_refused_ca_is_repaired_by_its_printed_fix(damage: str, tmp_path: Path
     with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
         secret = copy.deepcopy(lab.cluster.get("Secret", "default", "my-certs"))
         pem = base64.b64decode(secret["data"]["ca.crt"])
-        bad = (x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER) if damage == "der"
-               else pem + (lab.folder / "ca.key").read_bytes())
+        bad = (
+            x509.load_pem_x509_certificate(pem).public_bytes(Encoding.DER)
+            if damage == "der"
+            else pem + (lab.folder / "ca.key").read_bytes()
+        )
         secret["data"]["ca.crt"] = base64.b64encode(bad).decode()
         lab.cluster.apply(secret)
         for _ in range(40):
             [report] = diagnose(lab)
-            if "secret-unusable" in {f.code for f in report.findings} and [r.status for r in report.probe] == [403, 403]:
+            if "secret-unusable" in {f.code for f in report.findings} and [r.status for r in report.probe] == [
+                403,
+                403,
+            ]:
                 break  # the lab's gateway restarts as the controller reloads: a moment later than the policy
             time.sleep(0.25)
         assert [r.status for r in report.probe] == [403, 403]
         fix = next(f.fix for f in report.findings if f.code == "secret-unusable")
         assert "PRIVATE KEY" not in fix
-        done = subprocess.run(fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} "), shell=True,
-                              executable="/bin/bash", cwd=tmp_path, env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
-                              capture_output=True, text=True, timeout=30)
+        done = subprocess.run(
+            fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} "),
+            shell=True,
+            executable="/bin/bash",
+            cwd=tmp_path,
+            env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert done.returncode == 0, (fix, done.stderr)
         for _ in range(40):
             codes = {f.code for f in diagnose(lab)[0].findings}

@@ -98,12 +98,15 @@ async def browser_then_ctrl_c(port: int, server: subprocess.Popen, pki: Path) ->
             assert script.status == 200
         with pytest.raises(aiohttp.WSServerHandshakeError, match="403"):
             await http.ws_connect(f"ws://127.0.0.1:{port}/ws", origin="http://elsewhere.example")
-        async with http.ws_connect(f"ws://127.0.0.1:{port}/ws?width=120&height=40", origin=f"http://127.0.0.1:{port}") as ws:
+        async with http.ws_connect(
+            f"ws://127.0.0.1:{port}/ws?width=120&height=40", origin=f"http://127.0.0.1:{port}"
+        ) as ws:
             await ws.send_json(["resize", {"width": 120, "height": 40}])
             await ws.send_json(["ping", "1"])
             # the verdict after the first probe: no probe is running when the lab switches
-            await asyncio.wait_for(terminal_output(ws, "mtls-tui", "scenario healthy", "mTLS works for meow.com"),
-                                   SESSION_TIMEOUT)
+            await asyncio.wait_for(
+                terminal_output(ws, "mtls-tui", "scenario healthy", "mTLS works for meow.com"), SESSION_TIMEOUT
+            )
             children = {pid: command_line(pid) for pid in descendants(server.pid)}
             [session_file] = {words[words.index("--attach") + 1] for words in children.values() if "--attach" in words}
             lab = AttachedLab(Path(session_file))
@@ -127,7 +130,10 @@ def served_lab(folder: Path, nginx_binary: str) -> Iterator[tuple[int, subproces
     env = {**os.environ, "PATH": f"{Path(nginx_binary).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     server = subprocess.Popen(
         [sys.executable, "-m", "mtls_tui", "lab", "--serve", "--serve-port", str(port), "--dir", str(folder)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
     )
     try:
         wait_for_port(port, 15, server)
@@ -157,7 +163,9 @@ def test_attach_without_a_served_lab(tmp_path: Path) -> None:
     """The hidden option fails in one line, not inside the app."""
     result = subprocess.run(
         [sys.executable, "-m", "mtls_tui", "lab", "--attach", str(tmp_path / "session.json")],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2 and "no served lab" in result.stderr and "Traceback" not in result.stderr
 
@@ -167,9 +175,18 @@ def headless_chromium(profile: Path) -> Iterator[str]:
     """Chromium without a screen; yields its DevTools address. Its own session, so
     that no helper process outlives the test."""
     browser = subprocess.Popen(
-        [shutil.which("chromium"), "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=0",
-         f"--user-data-dir={profile}", "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            shutil.which("chromium"),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--remote-debugging-port=0",
+            f"--user-data-dir={profile}",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         active = profile / "DevToolsActivePort"
@@ -198,8 +215,10 @@ window.WebSocket = class extends NativeWebSocket {
   }
 };
 """
-SHOWS_THE_APP = ("document.body.classList.contains('-first-byte') && document.querySelector('.xterm canvas') !== null"
-                 " && window.terminalBytes.includes('mtls-tui') && window.terminalBytes.includes('meow.com')")
+SHOWS_THE_APP = (
+    "document.body.classList.contains('-first-byte') && document.querySelector('.xterm canvas') !== null"
+    " && window.terminalBytes.includes('mtls-tui') && window.terminalBytes.includes('meow.com')"
+)
 
 
 async def page_shows_the_app(devtools: str, url: str) -> list[str]:
@@ -227,7 +246,9 @@ async def page_shows_the_app(devtools: str, url: str) -> list[str]:
             await call("Page.enable")  # else the script below is not run on the next page
             await call("Page.addScriptToEvaluateOnNewDocument", source=RECORD_TERMINAL)
             await call("Page.navigate", url=url)
-            while not (await call("Runtime.evaluate", expression=SHOWS_THE_APP, returnByValue=True))["result"].get("value"):
+            while not (await call("Runtime.evaluate", expression=SHOWS_THE_APP, returnByValue=True))["result"].get(
+                "value"
+            ):
                 await asyncio.sleep(0.2)
     return requested
 
@@ -239,7 +260,10 @@ def test_chromium_renders_the_app(tmp_path: Path, nginx_binary: str) -> None:
     require("chromium", shutil.which("chromium"))  # a skip on a laptop, a failure in CI
     """...and loads nothing from elsewhere: a projector in a workshop room may have no internet
     (textual-serve's page asks fonts.googleapis.com for its font)."""
-    with served_lab(tmp_path / "pki", nginx_binary) as (port, server), headless_chromium(tmp_path / "chromium") as devtools:
+    with (
+        served_lab(tmp_path / "pki", nginx_binary) as (port, server),
+        headless_chromium(tmp_path / "chromium") as devtools,
+    ):
         origin = f"http://127.0.0.1:{port}/"
         requested = asyncio.run(asyncio.wait_for(page_shows_the_app(devtools, origin), SESSION_TIMEOUT))
         server.send_signal(signal.SIGINT)

@@ -65,13 +65,21 @@ def terminal_env(home: Path) -> dict[str, str]:
 def run_step(command: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
     """The step's lines as printed, in a fresh login shell; -e and pipefail make any line that
     fails (a command not found, kubectl refused, a pipe's first half) fail the step."""
-    return subprocess.run(["/bin/bash", "-e", "-o", "pipefail", "-lc", command], cwd=cwd, env=env,
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        ["/bin/bash", "-e", "-o", "pipefail", "-lc", command],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 @pytest.mark.nginx
-def test_every_step_runs_as_printed_in_order(tmp_path: Path, nginx_binary: str, openssl_binary: str,
-                                             curl_binary: str) -> None:
+def test_every_step_runs_as_printed_in_order(
+    tmp_path: Path, nginx_binary: str, openssl_binary: str, curl_binary: str
+) -> None:
     require("kubectl", shutil.which("kubectl"))
     home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
     home.mkdir()
@@ -84,9 +92,13 @@ def test_every_step_runs_as_printed_in_order(tmp_path: Path, nginx_binary: str, 
         seen = settle(lab, lambda seen: meow(seen) is None)
         steps = lab.walkthrough(seen[1])
         assert [s.title for s in steps] == [
-            "Create the certificates", "Create the Secret", "Deploy the application",
-            "Add the Ingress with the auth-tls annotations", "Test without a client certificate",
-            "Test with the client certificate", "Troubleshoot",
+            "Create the certificates",
+            "Create the Secret",
+            "Deploy the application",
+            "Add the Ingress with the auth-tls annotations",
+            "Test without a client certificate",
+            "Test with the client certificate",
+            "Troubleshoot",
         ]
         assert states(lab, seen) == ["done", "failed", "pending", "pending", "pending", "pending", "pending"]
         hint = lab.walkthrough_hint
@@ -111,7 +123,9 @@ def test_every_step_runs_as_printed_in_order(tmp_path: Path, nginx_binary: str, 
         after(1)  # the Secret, in the form the lab's API server takes
         secret = lab.cluster.get("Secret", "default", "my-certs")  # the snapshot reads only Secrets an Ingress names
         assert sorted(secret["data"]) == ["ca.crt", "tls.crt", "tls.key"]
-        assert base64.b64decode(secret["data"]["ca.crt"]) == (folder / "ca.crt").read_bytes()  # the lab's, not article/'s
+        assert (
+            base64.b64decode(secret["data"]["ca.crt"]) == (folder / "ca.crt").read_bytes()
+        )  # the lab's, not article/'s
         seen = observe(lab)
         assert meow(seen) is None  # no Ingress yet: nothing serves meow.com
         assert states(lab, seen) == ["done", "done", "pending", "pending", "pending", "pending", "pending"]
@@ -125,7 +139,10 @@ def test_every_step_runs_as_printed_in_order(tmp_path: Path, nginx_binary: str, 
         after(3)  # meow-ingress.yaml: now the host is served, with mTLS
         seen = settle(lab, lambda seen: bool(meow(seen)) and "probe-ok" in {f.code for f in meow(seen).findings})
         report = meow(seen)
-        assert report is not None and report.state == "works", report and (report.verdict, [f.code for f in report.findings])
+        assert report is not None and report.state == "works", report and (
+            report.verdict,
+            [f.code for f in report.findings],
+        )
         assert states(lab, seen) == ["done"] * 7  # the lab's own probes: 400 without, SUCCESS with the certificate
 
         without = after(4)
@@ -135,12 +152,16 @@ def test_every_step_runs_as_printed_in_order(tmp_path: Path, nginx_binary: str, 
 
         troubleshoot = after(6)  # kubectl get pods/logs and mtls-tui check, mtls-tui by the path the step names
         assert "ingress-nginx-controller-" in troubleshoot.stdout  # kubectl get pods
-        assert '"GET / HTTP/1.1" 400' in troubleshoot.stdout and '"curl/' in troubleshoot.stdout  # step 5's curl, in the logs
+        assert (
+            '"GET / HTTP/1.1" 400' in troubleshoot.stdout and '"curl/' in troubleshoot.stdout
+        )  # step 5's curl, in the logs
         assert "mTLS works for meow.com" in troubleshoot.stdout, troubleshoot.stdout
 
         final = observe(lab)
         assert meow(final).state == "works" and states(lab, final) == ["done"] * 7
-        assert [s.command for s in lab.walkthrough(final[1])] == [s.command for s in steps]  # what was run is what shows now
+        assert [s.command for s in lab.walkthrough(final[1])] == [
+            s.command for s in steps
+        ]  # what was run is what shows now
 
 
 @pytest.mark.nginx
@@ -154,7 +175,9 @@ def test_a_line_that_fails_mid_step_fails_the_step(tmp_path: Path, nginx_binary:
         step = lab.walkthrough(observe(lab)[1])[2]
         assert step.title == "Deploy the application" and step.command.endswith("kubectl get service meow-svc")
         assert run_step(step.command, terminal_env(home), tmp_path).returncode == 0
-        misspelt = run_step(step.command.replace("meow-deployment.yaml", "meow-deployment.yml"), terminal_env(home), tmp_path)
+        misspelt = run_step(
+            step.command.replace("meow-deployment.yaml", "meow-deployment.yml"), terminal_env(home), tmp_path
+        )
     assert misspelt.returncode != 0 and "meow-deployment.yml" in misspelt.stderr
 
 
@@ -164,8 +187,11 @@ def test_the_object_files_are_the_ones_the_lab_serves(tmp_path: Path) -> None:
     import yaml
 
     with Lab(tmp_path / "lab", gateway="builtin") as lab:
-        for name, kind, object_name in (("meow-deployment.yaml", "Deployment", "meow"), ("meow-service.yaml", "Service", "meow-svc"),
-                                        ("meow-ingress.yaml", "Ingress", "meow-ingress")):
+        for name, kind, object_name in (
+            ("meow-deployment.yaml", "Deployment", "meow"),
+            ("meow-service.yaml", "Service", "meow-svc"),
+            ("meow-ingress.yaml", "Ingress", "meow-ingress"),
+        ):
             written = yaml.safe_load((lab.folder / name).read_text())
             served = lab.cluster.get(kind, "default", object_name)
             assert written["apiVersion"] == served["apiVersion"] and written["spec"] == served["spec"], name

@@ -32,7 +32,9 @@ def test_pem_bundle_with_keys_in_order(pki: SeedPki) -> None:
 def test_der_certificate_and_key(pki: SeedPki) -> None:
     der = pki.client.cert.public_bytes(serialization.Encoding.DER)
     assert load_material(der, "c.der").certs[0].cert == pki.client.cert
-    key_der = pki.client.key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key_der = pki.client.key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     assert len(load_material(key_der, "k.der").keys) == 1
 
 
@@ -50,7 +52,9 @@ def test_pkcs12_with_password(pki: SeedPki) -> None:
 
 def test_encrypted_key_needs_passphrase_and_never_echoes_it(pki: SeedPki) -> None:
     encrypted = pki.client.key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"hunter22")
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"hunter22"),
     )
     assert len(load_material(encrypted, "client.key", b"hunter22").keys) == 1
     with pytest.raises(PassphraseNeeded, match="encrypted"):
@@ -71,8 +75,12 @@ def test_secret_manifest_yaml_and_json(pki: SeedPki, dump) -> None:
 
 def test_kubectl_list_and_string_data(pki: SeedPki) -> None:
     secret = secret_manifest(pki, name="a")
-    plain = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "b", "namespace": "web"},
-             "stringData": {"ca.crt": pki.ca.cert_pem().decode(), "auth": "fern:$apr1$x"}}
+    plain = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "b", "namespace": "web"},
+        "stringData": {"ca.crt": pki.ca.cert_pem().decode(), "auth": "fern:$apr1$x"},
+    }
     listing = {"apiVersion": "v1", "kind": "List", "items": [secret, plain]}
     material = load_material(yaml.safe_dump(listing).encode(), "secrets.yaml")
     assert [s.ref for s in material.secrets] == ["default/a", "web/b"]
@@ -100,7 +108,10 @@ BAD_INPUTS = {
     "broken-yaml": (b"apiVersion: v1\nkind: Secret\ndata: {ca.crt: [unclosed\n", "not valid YAML"),
     "secret-without-data": (b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n", "has no data"),
     "manifest-without-secret": (b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n", "without a Secret"),
-    "bad-base64-in-secret": (b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {ca.crt: '!!!notbase64'}\n", "not valid base64"),
+    "bad-base64-in-secret": (
+        b"apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {ca.crt: '!!!notbase64'}\n",
+        "not valid base64",
+    ),
 }
 
 
@@ -181,7 +192,9 @@ def test_cli_bad_inputs_never_traceback(tmp_path: Path, pki: SeedPki) -> None:
     for name in files:
         role = "--cert" if name == "key-as-cert.crt" else None
         argv = [role, str(tmp_path / name)] if role else [str(tmp_path / name)]
-        out = subprocess.run([sys.executable, "-m", "mtls_tui", "inspect", *argv, "--json"], capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-m", "mtls_tui", "inspect", *argv, "--json"], capture_output=True, text=True
+        )
         assert "Traceback" not in out.stderr + out.stdout, name
         assert out.returncode == 1, (name, out.stderr)
         finding = json.loads(out.stdout)["findings"][0]
@@ -189,10 +202,14 @@ def test_cli_bad_inputs_never_traceback(tmp_path: Path, pki: SeedPki) -> None:
 
 
 def test_cli_missing_file_exits_2(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "mtls_tui", "inspect", str(tmp_path / "nope.crt")], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "inspect", str(tmp_path / "nope.crt")], capture_output=True, text=True
+    )
     assert out.returncode == 2 and out.stderr.count("\n") == 1 and "no such file" in out.stderr
 
 
 def test_cli_bad_depth_exits_2() -> None:
-    out = subprocess.run([sys.executable, "-m", "mtls_tui", "inspect", "--verify-depth", "two", "x"], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "inspect", "--verify-depth", "two", "x"], capture_output=True, text=True
+    )
     assert out.returncode == 2 and "must be a whole number" in out.stderr

@@ -128,11 +128,19 @@ def test_logs_command_marks_mtls_lines(pki: SeedPki, tmp_path: Path) -> None:
         kubeconfig = str(lab.write_kubeconfig(tmp_path / "kubeconfig"))
         log = lab.pod_log(CONTROLLER_NAMESPACE, PODS[0], "controller")
         log.append(klog(1))
-        log.append('2026/11/28 21:45:34 [info] 31#31: *5 client SSL certificate verify error: (20:unable to get local issuer certificate) '
-                   'while reading client request headers, client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"')
+        log.append(
+            "2026/11/28 21:45:34 [info] 31#31: *5 client SSL certificate verify error: (20:unable to get local issuer certificate) "
+            'while reading client request headers, client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"'
+        )
+
         def run(*extra: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run([sys.executable, "-m", "mtls_tui", "logs", "--kubeconfig", kubeconfig, *extra],
-                                  capture_output=True, text=True, timeout=60, env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"})
+            return subprocess.run(
+                [sys.executable, "-m", "mtls_tui", "logs", "--kubeconfig", kubeconfig, *extra],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env={"COLUMNS": "300", "PATH": "/usr/bin:/bin"},
+            )
 
         out = run()
         assert out.returncode == 0 and "line 1" in out.stdout

@@ -6,7 +6,7 @@ import random
 import re
 import time
 from collections import deque
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -18,16 +18,22 @@ from mtls_tui.logs.parse import parse_line
 from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine
 from mtls_tui.model import Severity
 
-UTC = timezone.utc
+UTC = UTC
 KUBELET = "2026-11-28T21:45:34.090212345Z "
 
-ACCESS_V1 = ('10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" 400 237 "-" "curl/8.5.0" 39 0.000 '
-             "[default-meow-svc-80] [] - - - - 3f1c1b9e7a0b4c5d8e9f")
-VERIFY_ERROR = ("2026/11/28 21:45:34 [info] 31#31: *5 client SSL certificate verify error: "
-                "(20:unable to get local issuer certificate) while reading client request headers, "
-                'client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"')
-NO_CERT = ("2026/11/28 21:45:35 [info] 31#31: *7 client sent no required SSL certificate while reading client "
-           'request headers, client: 10.0.0.2, server: meow.com, request: "GET / HTTP/2.0", host: "meow.com:443"')
+ACCESS_V1 = (
+    '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" 400 237 "-" "curl/8.5.0" 39 0.000 '
+    "[default-meow-svc-80] [] - - - - 3f1c1b9e7a0b4c5d8e9f"
+)
+VERIFY_ERROR = (
+    "2026/11/28 21:45:34 [info] 31#31: *5 client SSL certificate verify error: "
+    "(20:unable to get local issuer certificate) while reading client request headers, "
+    'client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"'
+)
+NO_CERT = (
+    "2026/11/28 21:45:35 [info] 31#31: *7 client sent no required SSL certificate while reading client "
+    'request headers, client: 10.0.0.2, server: meow.com, request: "GET / HTTP/2.0", host: "meow.com:443"'
+)
 
 
 def klog(line: str) -> KlogLine:
@@ -61,8 +67,10 @@ def test_klog_structured_message() -> None:
 
 
 def test_klog_values_unquoted_with_spaces_and_escaped_quotes() -> None:
-    line = klog('E1128 21:45:34.090212       7 store.go:123] "Error obtaining X.509 certificate" '
-                'err="secret \\"default/my-certs\\" contains no keypair or CA certificate" secretName="default/my-certs"')
+    line = klog(
+        'E1128 21:45:34.090212       7 store.go:123] "Error obtaining X.509 certificate" '
+        'err="secret \\"default/my-certs\\" contains no keypair or CA certificate" secretName="default/my-certs"'
+    )
     assert line.message == "Error obtaining X.509 certificate"
     assert line.values == (
         ("err", 'secret "default/my-certs" contains no keypair or CA certificate'),
@@ -73,18 +81,28 @@ def test_klog_values_unquoted_with_spaces_and_escaped_quotes() -> None:
 
 
 def test_klog_bare_values_escapes_and_repeated_keys() -> None:
-    line = klog('I0102 03:04:05.000006 1234567 status.go:299] "say \\"hi\\"\\tthen\\nbye \\u00e9\\x41" '
-                'count=3 ratio=0.5 empty="" key=<nil> count=4 path="C:\\\\dir"')
+    line = klog(
+        'I0102 03:04:05.000006 1234567 status.go:299] "say \\"hi\\"\\tthen\\nbye \\u00e9\\x41" '
+        'count=3 ratio=0.5 empty="" key=<nil> count=4 path="C:\\\\dir"'
+    )
     assert line.thread_id == 1234567
     assert line.message == 'say "hi"\tthen\nbye \u00e9A'
-    assert line.values == (("count", "3"), ("ratio", "0.5"), ("empty", ""), ("key", "<nil>"), ("count", "4"),
-                           ("path", "C:\\dir"))
+    assert line.values == (
+        ("count", "3"),
+        ("ratio", "0.5"),
+        ("empty", ""),
+        ("key", "<nil>"),
+        ("count", "4"),
+        ("path", "C:\\dir"),
+    )
     assert line.value("count") == "3"
 
 
 def test_klog_unstructured_keeps_message_as_written() -> None:
-    line = klog("W0831 10:18:30.928989       7 backend_ssl.go:46] Error obtaining X.509 certificate: unexpected error "
-                "creating SSL Cert: no valid PEM formatted block found")
+    line = klog(
+        "W0831 10:18:30.928989       7 backend_ssl.go:46] Error obtaining X.509 certificate: unexpected error "
+        "creating SSL Cert: no valid PEM formatted block found"
+    )
     assert line.severity == "W"
     assert line.source == "backend_ssl.go:46"
     assert line.message.endswith("no valid PEM formatted block found")
@@ -150,10 +168,17 @@ def test_nginx_verify_error_line() -> None:
     assert (record.kind, record.severity) == ("nginx-error", "I")
     assert record.timestamp == datetime(2026, 11, 28, 21, 45, 34, tzinfo=UTC)
     assert record.parsed == NginxErrorLine(
-        "2026/11/28 21:45:34", "info", 31, 31, 5,
+        "2026/11/28 21:45:34",
+        "info",
+        31,
+        31,
+        5,
         "client SSL certificate verify error: (20:unable to get local issuer certificate) while reading client "
         "request headers",
-        "10.0.0.1", "meow.com", "GET / HTTP/1.1", "meow.com",
+        "10.0.0.1",
+        "meow.com",
+        "GET / HTTP/1.1",
+        "meow.com",
     )
 
 
@@ -166,17 +191,21 @@ def test_nginx_line_without_connection_or_context() -> None:
 
 
 def test_nginx_upstream_context_and_ipv6_client() -> None:
-    record = parse_line('2026/11/28 21:45:34 [error] 32#32: *9 upstream timed out (110: Operation timed out) while '
-                        'connecting to upstream, client: 2001:db8::1, server: meow.com, request: "GET /api HTTP/1.1", '
-                        'upstream: "http://10.1.2.3:8080/api", host: "meow.com"')
+    record = parse_line(
+        "2026/11/28 21:45:34 [error] 32#32: *9 upstream timed out (110: Operation timed out) while "
+        'connecting to upstream, client: 2001:db8::1, server: meow.com, request: "GET /api HTTP/1.1", '
+        'upstream: "http://10.1.2.3:8080/api", host: "meow.com"'
+    )
     assert record.severity == "E"
     assert isinstance(record.parsed, NginxErrorLine)
     assert record.parsed.client == "2001:db8::1"
     assert record.parsed.host == "meow.com"
 
 
-@pytest.mark.parametrize(("level", "letter"), [("debug", "I"), ("notice", "I"), ("warn", "W"), ("error", "E"),
-                                               ("crit", "F"), ("alert", "F"), ("emerg", "F")])
+@pytest.mark.parametrize(
+    ("level", "letter"),
+    [("debug", "I"), ("notice", "I"), ("warn", "W"), ("error", "E"), ("crit", "F"), ("alert", "F"), ("emerg", "F")],
+)
 def test_nginx_levels(level: str, letter: str) -> None:
     assert parse_line(f"2026/11/28 21:45:34 [{level}] 1#1: something").severity == letter
 
@@ -199,8 +228,12 @@ def test_access_v1_default_format() -> None:
     assert (line.status, line.body_bytes, line.referer, line.user_agent) == (400, 237, None, "curl/8.5.0")
     assert (line.request_length, line.request_time) == (39, 0.0)
     assert (line.proxy_upstream_name, line.proxy_alternative_upstream_name) == ("default-meow-svc-80", None)
-    assert (line.upstream_addr, line.upstream_response_length, line.upstream_response_time,
-            line.upstream_status) == (None, None, None, None)
+    assert (line.upstream_addr, line.upstream_response_length, line.upstream_response_time, line.upstream_status) == (
+        None,
+        None,
+        None,
+        None,
+    )
     assert line.req_id == "3f1c1b9e7a0b4c5d8e9f"
 
 
@@ -208,7 +241,8 @@ def test_access_v1_upstream_lists_ipv6_user_and_offset() -> None:
     record = parse_line(
         '2001:db8::1 - bob [28/Nov/2026:21:45:34 -0130] "POST /x?y=1 HTTP/1.1" 502 150 "https://a.example/" '
         '"Mozilla/5.0 (X11; Linux x86_64)" 400 1.503 [default-meow-svc-80] [default-canary-80] '
-        "10.1.2.3:8080, 10.1.2.4:8080 : 10.1.2.5:8080 0, 0 : 0 0.750, 0.751 : 0.002 502, 502 : 502 abc123")
+        "10.1.2.3:8080, 10.1.2.4:8080 : 10.1.2.5:8080 0, 0 : 0 0.750, 0.751 : 0.002 502, 502 : 502 abc123"
+    )
     line = record.parsed
     assert isinstance(line, AccessLine)
     assert record.severity == "E"
@@ -225,17 +259,23 @@ def test_access_v1_upstream_lists_ipv6_user_and_offset() -> None:
 
 
 def test_access_escaped_quotes_in_agent() -> None:
-    json_escaped = access('10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/1.1" 200 5 "-" "say \\"hi\\"" 10 0.001 '
-                          "[default-meow-svc-80] [] 10.1.2.3:8080 5 0.001 200 id1")
+    json_escaped = access(
+        '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/1.1" 200 5 "-" "say \\"hi\\"" 10 0.001 '
+        "[default-meow-svc-80] [] 10.1.2.3:8080 5 0.001 200 id1"
+    )
     assert json_escaped.user_agent == 'say \\"hi\\"'
-    nginx_escaped = access('10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/1.1" 200 5 "-" "say \\x22hi\\x22" '
-                           "10 0.001 [default-meow-svc-80] [] 10.1.2.3:8080 5 0.001 200 id1")
+    nginx_escaped = access(
+        '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/1.1" 200 5 "-" "say \\x22hi\\x22" '
+        "10 0.001 [default-meow-svc-80] [] 10.1.2.3:8080 5 0.001 200 id1"
+    )
     assert nginx_escaped.user_agent == "say \\x22hi\\x22"
 
 
 def test_access_malformed_request_and_dash_fields() -> None:
-    line = access('10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "\\x16\\x03\\x01\\x02\\x00" 400 150 "-" "-" 0 0.001 '
-                  "[] [] - - - - 9c4e")
+    line = access(
+        '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "\\x16\\x03\\x01\\x02\\x00" 400 150 "-" "-" 0 0.001 '
+        "[] [] - - - - 9c4e"
+    )
     assert (line.method, line.path, line.protocol) == (None, None, None)
     assert line.request == "\\x16\\x03\\x01\\x02\\x00"
     assert (line.user_agent, line.proxy_upstream_name) == (None, None)
@@ -249,19 +289,30 @@ def test_access_severity_from_status(status: int, letter: str) -> None:
 
 
 def test_access_0x_format_with_and_without_trailing_fields() -> None:
-    line = access('meow.com - [10.0.0.1] - - [28/Nov/2018:21:45:34 +0000] "GET / HTTP/1.1" 200 612 "-" '
-                  '"curl/7.58.0" 77 0.001 [default-meow-80] 10.1.2.3:80 612 0.001 200')
+    line = access(
+        'meow.com - [10.0.0.1] - - [28/Nov/2018:21:45:34 +0000] "GET / HTTP/1.1" 200 612 "-" '
+        '"curl/7.58.0" 77 0.001 [default-meow-80] 10.1.2.3:80 612 0.001 200'
+    )
     assert (line.remote_addr, line.status, line.proxy_upstream_name) == ("10.0.0.1", 200, "default-meow-80")
     assert (line.proxy_alternative_upstream_name, line.upstream_addr, line.req_id) == (None, "10.1.2.3:80", None)
-    later = access('meow.com - [10.0.0.1] - alice [28/Nov/2019:21:45:34 +0000] "GET / HTTP/1.1" 200 612 "-" '
-                   '"curl/7.58.0" 77 0.001 [default-meow-80] [] 10.1.2.3:80 612 0.001 200 5d41402abc4b2a76')
+    later = access(
+        'meow.com - [10.0.0.1] - alice [28/Nov/2019:21:45:34 +0000] "GET / HTTP/1.1" 200 612 "-" '
+        '"curl/7.58.0" 77 0.001 [default-meow-80] [] 10.1.2.3:80 612 0.001 200 5d41402abc4b2a76'
+    )
     assert (later.remote_user, later.req_id) == ("alice", "5d41402abc4b2a76")
 
 
 def test_access_combined_fallback() -> None:
-    line = access('192.168.1.9 - frank [10/Oct/2026:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326 '
-                  '"http://example.com/start.html" "Mozilla/4.08"')
-    assert (line.remote_user, line.status, line.body_bytes, line.referer) == ("frank", 200, 2326, "http://example.com/start.html")
+    line = access(
+        '192.168.1.9 - frank [10/Oct/2026:13:55:36 -0700] "GET /a.gif HTTP/1.0" 200 2326 '
+        '"http://example.com/start.html" "Mozilla/4.08"'
+    )
+    assert (line.remote_user, line.status, line.body_bytes, line.referer) == (
+        "frank",
+        200,
+        2326,
+        "http://example.com/start.html",
+    )
     assert (line.request_length, line.request_time, line.upstream_addr, line.req_id) == (None, None, None, None)
     custom = access('10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/1.1" 200 - "-" "curl/8" extra fields here')
     assert (custom.body_bytes, custom.user_agent) == (None, "curl/8")
@@ -272,18 +323,21 @@ def test_access_combined_fallback() -> None:
 # lines we do not understand --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", [
-    "",
-    "   ",
-    "-------------------------------------------------------------------------------",
-    "NGINX Ingress controller",
-    "\tgoroutine 1 [running]:",
-    "I1128 not a klog line",
-    "Fatal: nothing here",
-    "2026/11/28 21:45:34 no level",
-    '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/1.1',
-    '{"level":"info","msg":"Patched hook(s)","time":"2023-05-14T07:51:58Z"}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "-------------------------------------------------------------------------------",
+        "NGINX Ingress controller",
+        "\tgoroutine 1 [running]:",
+        "I1128 not a klog line",
+        "Fatal: nothing here",
+        "2026/11/28 21:45:34 no level",
+        '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/1.1',
+        '{"level":"info","msg":"Patched hook(s)","time":"2023-05-14T07:51:58Z"}',
+    ],
+)
 def test_unknown_lines_pass_through(raw: str) -> None:
     record = parse_line(raw, "pod", "c")
     assert record == LogRecord("pod", "c", None, raw, "other", None, None, 0)
@@ -299,55 +353,96 @@ def test_parse_line_never_raises_and_keeps_raw(raw: str, with_timestamp: bool) -
     probe_id(record)
 
 
-LINE_HEADS = st.sampled_from([
-    "I1128 21:45:34.090212       7 x.go:1] ", 'E1128 21:45:34.090212 7 x.go:1] "m" ', "2026/11/28 21:45:34 [info] 1#1: *3 ",
-    "10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] ", '1.2.3.4 - [1.2.3.4] - - [x] "GET / HTTP/1.1" 200 1 "-" "',
-    KUBELET, "2026-13-99T99:99:99Z ",
-])
+LINE_HEADS = st.sampled_from(
+    [
+        "I1128 21:45:34.090212       7 x.go:1] ",
+        'E1128 21:45:34.090212 7 x.go:1] "m" ',
+        "2026/11/28 21:45:34 [info] 1#1: *3 ",
+        "10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] ",
+        '1.2.3.4 - [1.2.3.4] - - [x] "GET / HTTP/1.1" 200 1 "-" "',
+        KUBELET,
+        "2026-13-99T99:99:99Z ",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(LINE_HEADS, max_size=3).map("".join),
-       st.text(alphabet=st.sampled_from(list('ab "\\=[]-,:/ 0123\n'))) | st.text(), st.booleans())
+@given(
+    st.lists(LINE_HEADS, max_size=3).map("".join),
+    st.text(alphabet=st.sampled_from(list('ab "\\=[]-,:/ 0123\n'))) | st.text(),
+    st.booleans(),
+)
 def test_parse_line_never_raises_on_near_misses(head: str, tail: str, with_timestamp: bool) -> None:
     raw = head + tail
     record = parse_line(raw, with_timestamp=with_timestamp)
     assert record.raw == raw
     if isinstance(record.parsed, AccessLine):
         line = record.parsed
-        _ = (line.status, line.body_bytes, line.request_length, line.request_time, line.method)  # decoding must not raise
+        _ = (
+            line.status,
+            line.body_bytes,
+            line.request_length,
+            line.request_time,
+            line.method,
+        )  # decoding must not raise
     classify(record)
 
 
-SHAPE_HEADS = st.sampled_from([
-    "I1128 21:45:34.090212       7 x.go:1] ", "W0101 00:00:00.1 1 [s] ", "2026/11/28 21:45:34 [info] 1#1: *3 ",
-    "10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] ", 'a b c [d] "e" 200 ', 'h - [a] - u [t] "r" 404 - "x" "y" 1 0.1 [u] ',
-    '"GET / HTTP/1.1" 503 ', KUBELET, "2026-13-99T99:99:99Z ", " ", "\t", "\\", '"', "]", "-", "\r\n", "\n",
-])
+SHAPE_HEADS = st.sampled_from(
+    [
+        "I1128 21:45:34.090212       7 x.go:1] ",
+        "W0101 00:00:00.1 1 [s] ",
+        "2026/11/28 21:45:34 [info] 1#1: *3 ",
+        "10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] ",
+        'a b c [d] "e" 200 ',
+        'h - [a] - u [t] "r" 404 - "x" "y" 1 0.1 [u] ',
+        '"GET / HTTP/1.1" 503 ',
+        KUBELET,
+        "2026-13-99T99:99:99Z ",
+        " ",
+        "\t",
+        "\\",
+        '"',
+        "]",
+        "-",
+        "\r\n",
+        "\n",
+    ]
+)
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.lists(SHAPE_HEADS, max_size=5).map("".join),
-       st.text(alphabet=st.sampled_from(list('ab "\\=[]-,:/ 0123\n\r\t.#*'))) | st.text(), st.booleans())
+@given(
+    st.lists(SHAPE_HEADS, max_size=5).map("".join),
+    st.text(alphabet=st.sampled_from(list('ab "\\=[]-,:/ 0123\n\r\t.#*'))) | st.text(),
+    st.booleans(),
+)
 def test_what_the_parser_settles_first_agrees_with_the_whole_line(head: str, tail: str, with_timestamp: bool) -> None:
     """parse_line settles a line's kind, severity and time from as much of it as they need, and
     reads its fields only when asked: both readings must agree, as the whole-line formats say."""
     from mtls_tui.logs import parse
 
     record = parse_line(head + tail, "pod", "c", with_timestamp=with_timestamp)
-    text = record.raw[record.text_start:].rstrip("\r\n")
-    whole = {"klog": parse._KLOG.fullmatch(text), "nginx-error": parse._NGINX_ERROR.fullmatch(text),
-             "access": parse._ACCESS_V1.match(text) or parse._ACCESS_V0.match(text) or parse._ACCESS_COMBINED.match(text)}
+    text = record.raw[record.text_start :].rstrip("\r\n")
+    whole = {
+        "klog": parse._KLOG.fullmatch(text),
+        "nginx-error": parse._NGINX_ERROR.fullmatch(text),
+        "access": parse._ACCESS_V1.match(text) or parse._ACCESS_V0.match(text) or parse._ACCESS_COMBINED.match(text),
+    }
     parsed = record.parsed
     assert parsed is record.parsed  # read once
     if record.kind == "other":
         assert parsed is None and not any(whole.values())
         return
     assert whole[record.kind] is not None
-    assert record == LogRecord("pod", "c", record.timestamp, record.raw, record.kind, record.severity, parsed, record.text_start)
+    assert record == LogRecord(
+        "pod", "c", record.timestamp, record.raw, record.kind, record.severity, parsed, record.text_start
+    )
     own_time = record.text_start == 0  # no kubelet prefix taken: the time is the line's own
     if isinstance(parsed, AccessLine):
-        assert record.kind == "access" and record.severity == ("E" if parsed.status >= 500 else "W" if parsed.status >= 400 else "I")
+        assert record.kind == "access" and record.severity == (
+            "E" if parsed.status >= 500 else "W" if parsed.status >= 400 else "I"
+        )
         assert not own_time or record.timestamp == parse._access_time(parsed.time_local)
     elif isinstance(parsed, KlogLine):
         assert (record.kind, record.severity) == ("klog", parsed.severity)
@@ -359,15 +454,18 @@ def test_what_the_parser_settles_first_agrees_with_the_whole_line(head: str, tai
 ACCESS_HEAD = '10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" 400 237 "-" "c" 39 0.000 [a] [] '
 
 
-@pytest.mark.parametrize("raw", [
-    'I1128 21:45:34.090212 7 x.go:1] "m"' + " " * 20_000 + "x",
-    'I1128 21:45:34.090212 7 x.go:1] "m" k="' + "\\\\" * 10_000,
-    ACCESS_HEAD + "a : " * 10_000,
-    ACCESS_HEAD + "a, " * 10_000,
-    "E1128 21:45:34.090212 7 x.go:1] local SSL certificate " + "a/" * 10_000 + "a x was not found",
-    "I1128 21:45:34.090212 7 x.go:1] secret " + "a/" * 10_000 + "a x used in ingress annotations",
-    "2026/11/28 21:45:34 [info] 1#1: x, client: " + ", client: " * 5_000,
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        'I1128 21:45:34.090212 7 x.go:1] "m"' + " " * 20_000 + "x",
+        'I1128 21:45:34.090212 7 x.go:1] "m" k="' + "\\\\" * 10_000,
+        ACCESS_HEAD + "a : " * 10_000,
+        ACCESS_HEAD + "a, " * 10_000,
+        "E1128 21:45:34.090212 7 x.go:1] local SSL certificate " + "a/" * 10_000 + "a x was not found",
+        "I1128 21:45:34.090212 7 x.go:1] secret " + "a/" * 10_000 + "a x used in ingress annotations",
+        "2026/11/28 21:45:34 [info] 1#1: x, client: " + ", client: " * 5_000,
+    ],
+)
 def test_hostile_lines_cost_linear_time(raw: str) -> None:
     """A line is attacker-controlled text (a request path, a user agent): no regex may backtrack badly."""
     started = time.perf_counter()
@@ -379,117 +477,171 @@ def test_hostile_lines_cost_linear_time(raw: str) -> None:
 
 
 def test_secret_without_keypair_or_ca_structured() -> None:
-    found = highlight('E1128 21:45:34.090212       7 store.go:123] "Error obtaining X.509 certificate" '
-                      'err="secret \\"default/my-certs\\" contains no keypair or CA certificate" secretName="default/my-certs"')
+    found = highlight(
+        'E1128 21:45:34.090212       7 store.go:123] "Error obtaining X.509 certificate" '
+        'err="secret \\"default/my-certs\\" contains no keypair or CA certificate" secretName="default/my-certs"'
+    )
     assert (found.code, found.severity) == ("secret-missing-ca", Severity.ERROR)
     assert "default/my-certs" in found.title
     assert found.refs == ("default/my-certs",)
 
 
 def test_secret_without_keypair_or_ca_unstructured() -> None:
-    found = highlight('W1128 21:45:34.090212       7 backend_ssl.go:47] Error obtaining X.509 certificate: '
-                      'secret "default/my-certs" contains no keypair or CA certificate')
+    found = highlight(
+        "W1128 21:45:34.090212       7 backend_ssl.go:47] Error obtaining X.509 certificate: "
+        'secret "default/my-certs" contains no keypair or CA certificate'
+    )
     assert (found.code, found.refs) == ("secret-missing-ca", ("default/my-certs",))
 
 
 def test_unreadable_certificate() -> None:
-    found = highlight("W0831 10:18:30.928989       7 backend_ssl.go:46] Error obtaining X.509 certificate: unexpected "
-                      "error creating SSL Cert: no valid PEM formatted block found")
+    found = highlight(
+        "W0831 10:18:30.928989       7 backend_ssl.go:46] Error obtaining X.509 certificate: unexpected "
+        "error creating SSL Cert: no valid PEM formatted block found"
+    )
     assert (found.code, found.severity) == ("input-unreadable", Severity.ERROR)
     assert "no valid PEM formatted block found" in found.title
 
 
 def test_key_mismatch() -> None:
-    found = highlight("W0510 06:12:12.613491       7 backend_ssl.go:47] Error obtaining X.509 certificate: unexpected "
-                      "error creating SSL Cert: certificate and private key do not have a matching public key: tls: "
-                      "private key does not match public key")
+    found = highlight(
+        "W0510 06:12:12.613491       7 backend_ssl.go:47] Error obtaining X.509 certificate: unexpected "
+        "error creating SSL Cert: certificate and private key do not have a matching public key: tls: "
+        "private key does not match public key"
+    )
     assert found.code == "key-mismatch"
 
 
 def test_secret_missing_from_store() -> None:
-    found = highlight('W0416 19:13:29.088408       7 backend_ssl.go:47] Error obtaining X.509 certificate: no object '
-                      'matching key "gitea/tls-secret" in local store')
+    found = highlight(
+        "W0416 19:13:29.088408       7 backend_ssl.go:47] Error obtaining X.509 certificate: no object "
+        'matching key "gitea/tls-secret" in local store'
+    )
     assert (found.code, found.refs) == ("secret-not-found", ("gitea/tls-secret",))
 
 
 def test_tls_secret_not_found_falls_back_to_fake_certificate() -> None:
-    found = highlight('W0416 19:13:29.051149       7 controller.go:1372] Error getting SSL certificate "gitea/tls-secret": '
-                      "local SSL certificate gitea/tls-secret was not found. Using default certificate")
+    found = highlight(
+        'W0416 19:13:29.051149       7 controller.go:1372] Error getting SSL certificate "gitea/tls-secret": '
+        "local SSL certificate gitea/tls-secret was not found. Using default certificate"
+    )
     assert (found.code, found.refs) == ("secret-not-found", ("gitea/tls-secret",))
     assert "fake certificate" in found.title
 
 
 def test_auth_secret_not_found_in_annotation_error() -> None:
-    found = highlight('E1128 21:45:34.090212       7 annotations.go:216] "error reading Ingress annotation" '
-                      'err="location denied, reason: error obtaining certificate: local SSL certificate default/my-certs '
-                      'was not found" name="CertificateAuth" ingress="default/meow"')
+    found = highlight(
+        'E1128 21:45:34.090212       7 annotations.go:216] "error reading Ingress annotation" '
+        'err="location denied, reason: error obtaining certificate: local SSL certificate default/my-certs '
+        'was not found" name="CertificateAuth" ingress="default/meow"'
+    )
     assert (found.code, found.severity) == ("secret-not-found", Severity.ERROR)
     assert found.title == "Ingress default/meow: Secret default/my-certs not found"
     assert set(found.refs) == {"default/meow", "default/my-certs"}
 
 
 def test_cross_namespace_secret() -> None:
-    found = highlight('E0330 16:50:27.053129       9 annotations.go:216] "error reading Ingress annotation" '
-                      'err="location denied, reason: cross namespace secrets are not supported" name="CertificateAuth" '
-                      'ingress="default/eumesmo"')
+    found = highlight(
+        'E0330 16:50:27.053129       9 annotations.go:216] "error reading Ingress annotation" '
+        'err="location denied, reason: cross namespace secrets are not supported" name="CertificateAuth" '
+        'ingress="default/eumesmo"'
+    )
     assert (found.code, found.refs) == ("annotation-cross-namespace", ("default/eumesmo",))
     assert found.title.startswith("Ingress default/eumesmo:")
 
 
 def test_secret_not_namespace_slash_name() -> None:
-    found = highlight('E1128 21:45:34.090212       7 annotations.go:216] "error reading Ingress annotation" '
-                      "err=\"location denied, reason: invalid format (namespace/name) found in 'my-certs'\" "
-                      'name="CertificateAuth" ingress="default/meow"')
+    found = highlight(
+        'E1128 21:45:34.090212       7 annotations.go:216] "error reading Ingress annotation" '
+        "err=\"location denied, reason: invalid format (namespace/name) found in 'my-certs'\" "
+        'name="CertificateAuth" ingress="default/meow"'
+    )
     assert (found.code, found.refs) == ("annotation-secret-format", ("default/meow",))
     assert "'my-certs'" in found.title
 
 
 def test_other_certificate_auth_error_legacy_wording() -> None:
-    found = highlight("E1128 21:45:34.090212       7 annotations.go:160] error reading CertificateAuth annotation in "
-                      "Ingress default/meow: location denied, reason: an empty string is not a valid secret name")
+    found = highlight(
+        "E1128 21:45:34.090212       7 annotations.go:160] error reading CertificateAuth annotation in "
+        "Ingress default/meow: location denied, reason: an empty string is not a valid secret name"
+    )
     assert (found.code, found.refs) == ("annotation-invalid-value", ("default/meow",))
-    assert found.title == "Ingress default/meow: auth-tls annotations refused: an empty string is not a valid secret name"
+    assert (
+        found.title == "Ingress default/meow: auth-tls annotations refused: an empty string is not a valid secret name"
+    )
 
 
 def test_annotation_errors_of_other_features_are_not_mtls() -> None:
-    assert classify(parse_line('E1128 21:45:34.090212       7 annotations.go:216] "error reading Ingress annotation" '
-                               'err="location denied, reason: bad url" name="ExternalAuth" ingress="default/meow"')) is None
+    assert (
+        classify(
+            parse_line(
+                'E1128 21:45:34.090212       7 annotations.go:216] "error reading Ingress annotation" '
+                'err="location denied, reason: bad url" name="ExternalAuth" ingress="default/meow"'
+            )
+        )
+        is None
+    )
 
 
 def test_host_already_configured_for_mutual_authentication() -> None:
-    found = highlight('I1128 21:45:34.090212       7 controller.go:1290] Server "meow.com" is already configured for '
-                      'mutual authentication (Ingress "default/meow-two")')
+    found = highlight(
+        'I1128 21:45:34.090212       7 controller.go:1290] Server "meow.com" is already configured for '
+        'mutual authentication (Ingress "default/meow-two")'
+    )
     assert (found.code, found.severity) == ("mtls-host-conflict", Severity.WARNING)
     assert found.refs == ("default/meow-two", "meow.com")
     assert "meow.com" in found.title and "default/meow-two" in found.title
 
 
 def test_host_conflict_structured_release_logs_the_key_as_value() -> None:
-    found = highlight('I1128 21:45:34.090212       7 controller.go:1290] "Server already configured for mutual '
-                      'authentication" hostname="hostname" ingress="default/meow-two"')
+    found = highlight(
+        'I1128 21:45:34.090212       7 controller.go:1290] "Server already configured for mutual '
+        'authentication" hostname="hostname" ingress="default/meow-two"'
+    )
     assert found.code == "mtls-host-conflict"
     assert found.refs == ("default/meow-two",)
 
 
 def test_secret_without_ca_crt_key() -> None:
-    found = highlight('I1128 21:45:34.090212       7 controller.go:1285] Secret "default/my-certs" has no \'ca.crt\' key, '
-                      'mutual authentication disabled for Ingress "default/meow"')
+    found = highlight(
+        "I1128 21:45:34.090212       7 controller.go:1285] Secret \"default/my-certs\" has no 'ca.crt' key, "
+        'mutual authentication disabled for Ingress "default/meow"'
+    )
     assert (found.code, found.severity) == ("secret-missing-ca", Severity.ERROR)
     assert found.refs == ("default/my-certs", "default/meow")
-    assert found.title == "Secret default/my-certs has no ca.crt key: mutual authentication disabled for Ingress default/meow"
+    assert (
+        found.title
+        == "Secret default/my-certs has no ca.crt key: mutual authentication disabled for Ingress default/meow"
+    )
 
 
 def test_proxy_ssl_secret_without_ca_is_not_client_mtls() -> None:
-    assert classify(parse_line('I1128 21:45:34.090212       7 controller.go:1300] Secret "default/up" has no \'ca.crt\' '
-                               'key, client cert authentication disabled for Ingress "default/meow"')) is None
+    assert (
+        classify(
+            parse_line(
+                "I1128 21:45:34.090212       7 controller.go:1300] Secret \"default/up\" has no 'ca.crt' "
+                'key, client cert authentication disabled for Ingress "default/meow"'
+            )
+        )
+        is None
+    )
 
 
-@pytest.mark.parametrize(("line", "verb"), [
-    ('I0514 08:19:30.110926       9 store.go:619] "secret was updated and it is used in ingress annotations. Parsing" '
-     'secret="tenant-1/pki-tls"', "updated"),
-    ("I0514 08:19:30.110926       9 store.go:600] secret tenant-1/pki-tls was added and it is used in ingress "
-     "annotations. Parsing...", "added"),
-])
+@pytest.mark.parametrize(
+    ("line", "verb"),
+    [
+        (
+            'I0514 08:19:30.110926       9 store.go:619] "secret was updated and it is used in ingress annotations. Parsing" '
+            'secret="tenant-1/pki-tls"',
+            "updated",
+        ),
+        (
+            "I0514 08:19:30.110926       9 store.go:600] secret tenant-1/pki-tls was added and it is used in ingress "
+            "annotations. Parsing...",
+            "added",
+        ),
+    ],
+)
 def test_secret_update_is_information(line: str, verb: str) -> None:
     found = highlight(line)
     assert (found.code, found.severity, found.refs) == ("secret-updated", Severity.INFO, ("tenant-1/pki-tls",))
@@ -509,17 +661,20 @@ def test_nginx_no_client_certificate() -> None:
 
 
 def test_nginx_addresses_are_not_host_names() -> None:
-    found = highlight(VERIFY_ERROR.replace("server: meow.com", "server: 0.0.0.0:443").replace('host: "meow.com"',
-                                                                                              'host: "10.0.0.9"'))
+    found = highlight(
+        VERIFY_ERROR.replace("server: meow.com", "server: 0.0.0.0:443").replace('host: "meow.com"', 'host: "10.0.0.9"')
+    )
     assert found.refs == ()
 
 
 def test_routine_lines_are_not_highlighted() -> None:
-    for line in ('I1128 21:45:34.090212       7 main.go:107] "successfully validated configuration, accepting" '
-                 'ingress="default/meow"',
-                 'I0514 08:19:30.113988       9 backend_ssl.go:59] "Updating secret in local store" name="tenant-1/pki-tls"',
-                 "2026/11/28 21:45:34 [notice] 27#27: signal process started",
-                 ACCESS_V1):
+    for line in (
+        'I1128 21:45:34.090212       7 main.go:107] "successfully validated configuration, accepting" '
+        'ingress="default/meow"',
+        'I0514 08:19:30.113988       9 backend_ssl.go:59] "Updating secret in local store" name="tenant-1/pki-tls"',
+        "2026/11/28 21:45:34 [notice] 27#27: signal process started",
+        ACCESS_V1,
+    ):
         assert classify(parse_line(line)) is None, line
 
 
@@ -527,8 +682,10 @@ def test_routine_lines_are_not_highlighted() -> None:
 
 
 def probe_access(status: int, agent: str = "mtls-tui/0.1.0 probe/ab12cd34-1") -> LogRecord:
-    return parse_line(f'10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" {status} 237 "-" "{agent}" 39 '
-                      "0.000 [default-meow-svc-80] [] - - - - 3f1c1b9e7a0b4c5d8e9f")
+    return parse_line(
+        f'10.0.0.1 - - [28/Nov/2026:21:45:34 +0000] "GET / HTTP/2.0" {status} 237 "-" "{agent}" 39 '
+        "0.000 [default-meow-svc-80] [] - - - - 3f1c1b9e7a0b4c5d8e9f"
+    )
 
 
 def test_probe_id_from_user_agent() -> None:
@@ -538,14 +695,17 @@ def test_probe_id_from_user_agent() -> None:
     assert probe_id(parse_line('I1128 21:45:34.090212       7 x.go:1] "mtls-tui/0.1.0 probe/ab12cd34-1"')) is None
 
 
-@pytest.mark.parametrize(("status", "code", "severity"), [
-    (400, "probe-request", Severity.WARNING),
-    (495, "probe-cert-rejected", Severity.WARNING),
-    (496, "probe-no-client-cert", Severity.WARNING),
-    (421, "probe-misdirected", Severity.WARNING),
-    (200, "probe-request", Severity.INFO),
-    (502, "probe-request", Severity.ERROR),
-])
+@pytest.mark.parametrize(
+    ("status", "code", "severity"),
+    [
+        (400, "probe-request", Severity.WARNING),
+        (495, "probe-cert-rejected", Severity.WARNING),
+        (496, "probe-no-client-cert", Severity.WARNING),
+        (421, "probe-misdirected", Severity.WARNING),
+        (200, "probe-request", Severity.INFO),
+        (502, "probe-request", Severity.ERROR),
+    ],
+)
 def test_probe_access_lines(status: int, code: str, severity: Severity) -> None:
     found = classify(probe_access(status))
     assert found is not None
@@ -595,8 +755,9 @@ def test_buffer_rejects_empty_capacity() -> None:
 
 def test_buffer_filters_regex_inverted_severity_and_pods() -> None:
     buffer = LogBuffer(100)
-    buffer.extend([record(1), record(2, "ctl-b", "W"), record(3, letter="E"), parse_line("banner", "ctl-a"),
-                   record(11, "ctl-b")])
+    buffer.extend(
+        [record(1), record(2, "ctl-b", "W"), record(3, letter="E"), parse_line("banner", "ctl-a"), record(11, "ctl-b")]
+    )
     buffer.set_filter(r"line 1\b|line 11")
     assert numbers(buffer.snapshot()) == [1, 11]
     buffer.set_filter(re.compile("line 1"), invert=True)
@@ -620,13 +781,13 @@ def test_buffer_view_stays_equal_to_filtering_the_ring() -> None:
     rng = random.Random(5)
     buffer = LogBuffer(50)
     ring: deque[LogRecord] = deque(maxlen=50)
-    buffer.set_filter("line [0-9]*[05]\"", min_severity="W")
+    buffer.set_filter('line [0-9]*[05]"', min_severity="W")
     for n in range(2000):
         item = record(n, rng.choice(["a", "b"]), rng.choice("IWEF"))
         buffer.append(item)
         ring.append(item)
         if n % 97 == 0:
-            expected = [r for r in ring if r.severity != "I" and re.search("line [0-9]*[05]\"", r.raw)]
+            expected = [r for r in ring if r.severity != "I" and re.search('line [0-9]*[05]"', r.raw)]
             assert buffer.snapshot() == expected
     assert buffer.dropped == 1950
 
@@ -665,8 +826,12 @@ def test_records_are_frozen() -> None:
 
 
 def test_every_timestamp_is_aware_so_pods_merge_in_order() -> None:
-    lines = [(KUBELET + ACCESS_V1, True), (ACCESS_V1, False), (VERIFY_ERROR, False),
-             (ACCESS_V1.replace("+0000", "+0200"), False)]
+    lines = [
+        (KUBELET + ACCESS_V1, True),
+        (ACCESS_V1, False),
+        (VERIFY_ERROR, False),
+        (ACCESS_V1.replace("+0000", "+0200"), False),
+    ]
     stamps = [parse_line(raw, with_timestamp=flag).timestamp for raw, flag in lines]
     assert all(stamp is not None and stamp.utcoffset() is not None for stamp in stamps)
     assert stamps[3] == stamps[1] - timedelta(hours=2)
@@ -676,6 +841,8 @@ def test_kubelet_time_without_python_311_parsing() -> None:
     """The path Python 3.10 takes: `Z` and nine fraction digits normalised first."""
     from mtls_tui.logs.parse import _normalised_time
 
-    assert _normalised_time("2026-11-28T21:45:34.090212345Z") == datetime(2026, 11, 28, 21, 45, 34, 90212, tzinfo=timezone.utc)
+    assert _normalised_time("2026-11-28T21:45:34.090212345Z") == datetime(
+        2026, 11, 28, 21, 45, 34, 90212, tzinfo=timezone.utc
+    )
     assert _normalised_time("2026-11-28T21:45:34.09Z") == datetime(2026, 11, 28, 21, 45, 34, 90000, tzinfo=timezone.utc)
     assert _normalised_time("not a time") is None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import http.client
 import itertools
 import ssl
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,9 @@ def test_verdict_equals_nginx_in_every_case(matrix) -> None:
             cases += 1
             nginx_accepts = status == 200
             if nginx_accepts != verdict.accepted:
-                disagreements.append(f"depth {depth}, CA {ca_name}, {stem}: nginx {status}, tool accepted={verdict.accepted}")
+                disagreements.append(
+                    f"depth {depth}, CA {ca_name}, {stem}: nginx {status}, tool accepted={verdict.accepted}"
+                )
             elif not verdict.accepted:
                 assert status == 400 and CERT_ERROR in body
                 assert f"({verdict.error_code}:{verdict.reason})" in log_after, (stem, depth, ca_name, log_after)
@@ -129,17 +132,17 @@ def test_depth_rule_as_measured(matrix) -> None:
 
 def test_certificate_faults_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
     """v1 accepted; expired, wrong CA and EKU without clientAuth refused, for OpenSSL's reason."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     root = issue_ca("Fern Cert Authority", key=new_key("ec"))
     other = issue_ca("Other Authority", key=new_key("ec"))
-    long_ago = datetime.now(timezone.utc) - timedelta(days=400)
+    long_ago = datetime.now(UTC) - timedelta(days=400)
     clients = {
         "seed-v1": issue_leaf("Fern", root, key=new_key("ec")),
         "v3-clientAuth": issue_leaf("Fern", root, key=new_key("ec"), v1=False, eku=["clientAuth"]),
         "v3-serverAuth-only": issue_leaf("Fern", root, key=new_key("ec"), v1=False, eku=["serverAuth"]),
         "expired": issue_leaf("Fern", root, key=new_key("ec"), not_before=long_ago, days=30),
-        "not-yet-valid": issue_leaf("Fern", root, key=new_key("ec"), not_before=datetime.now(timezone.utc) + timedelta(days=2)),
+        "not-yet-valid": issue_leaf("Fern", root, key=new_key("ec"), not_before=datetime.now(UTC) + timedelta(days=2)),
         "other-ca": issue_leaf("Fern", other, key=new_key("ec")),
         "weak-rsa-1024": issue_leaf("Fern", root, key=new_key("rsa", 1024)),
     }
@@ -181,12 +184,12 @@ def test_certificate_faults_equal_nginx(tmp_path: Path, nginx_binary: str) -> No
 def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
     """`ssl_crl`: revoked, expired, not yet valid, badly signed, and a CRL missing for
     an issuer of the path. nginx's status and logged reason equal our verdict's."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from mtls_tui.certs.crl import load_crls
     from mtls_tui.certs.issue import issue_crl
 
-    days_ago = lambda days: datetime.now(timezone.utc) - timedelta(days=days)  # noqa: E731
+    days_ago = lambda days: datetime.now(UTC) - timedelta(days=days)  # noqa: E731
     root = issue_ca("CRL Root", key=new_key("ec"))
     middle = issue_intermediate("CRL Intermediate", root, key=new_key("ec"))
     clients = {
@@ -228,7 +231,9 @@ def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
         for (crl_name, port), (client, chain) in itertools.product(ports.items(), clients.items()):
             before = len(nginx.error_log())
             status, _ = https_get(port, str(tmp_path / f"{client}.crt"), str(tmp_path / f"{client}.key"))
-            verdict = nginx_verdict([root.cert], [c.cert for c in chain], 2, crls=load_crls(b"".join(crl_files[crl_name])))
+            verdict = nginx_verdict(
+                [root.cert], [c.cert for c in chain], 2, crls=load_crls(b"".join(crl_files[crl_name]))
+            )
             assert (status == 200) == verdict.accepted, (crl_name, client, status, verdict.reason)
             if not verdict.accepted:
                 assert f"({verdict.error_code}:{verdict.reason})" in nginx.error_log()[before:], (crl_name, client)
@@ -240,5 +245,7 @@ def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
     assert reasons["expired", "kept"] == "CRL has expired"
     assert reasons["not-yet-valid", "kept"] == "CRL is not yet valid"
     assert reasons["forged", "kept"] == "CRL signature failure"
-    assert reasons["intermediate-only", "below-intermediate"] == "unable to get certificate CRL"  # the root needs one too
+    assert (
+        reasons["intermediate-only", "below-intermediate"] == "unable to get certificate CRL"
+    )  # the root needs one too
     assert reasons["intermediate-only", "kept"] == "unable to get certificate CRL"

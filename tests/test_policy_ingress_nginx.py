@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -15,7 +15,7 @@ from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 
 P = "nginx.ingress.kubernetes.io/"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 def report(objects, host: str = "meow.com", **snapshot_changes):
@@ -50,12 +50,36 @@ def test_seed_is_configured(pki: SeedPki) -> None:
     ("annotations", "code", "expect"),
     [
         ({P + "auth-tls-secret": "my-certs"}, "annotation-secret-format", "error"),
-        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "yes"}, "annotation-invalid-value", "warning"),
-        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-depth": "two"}, "annotation-invalid-value", "warning"),
-        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-error-page": "https://errors.example/?from=mtls"}, "annotation-invalid-value", "error"),
-            ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-error-page": "not a url"}, "annotation-invalid-value", "error"),
-        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-pass-certificate-to-upstream": "yes"}, "annotation-invalid-value", "error"),
-        ({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-match-cn": "Fern"}, "annotation-invalid-value", "error"),
+        (
+            {P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "yes"},
+            "annotation-invalid-value",
+            "warning",
+        ),
+        (
+            {P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-depth": "two"},
+            "annotation-invalid-value",
+            "warning",
+        ),
+        (
+            {P + "auth-tls-secret": "default/my-certs", P + "auth-tls-error-page": "https://errors.example/?from=mtls"},
+            "annotation-invalid-value",
+            "error",
+        ),
+        (
+            {P + "auth-tls-secret": "default/my-certs", P + "auth-tls-error-page": "not a url"},
+            "annotation-invalid-value",
+            "error",
+        ),
+        (
+            {P + "auth-tls-secret": "default/my-certs", P + "auth-tls-pass-certificate-to-upstream": "yes"},
+            "annotation-invalid-value",
+            "error",
+        ),
+        (
+            {P + "auth-tls-secret": "default/my-certs", P + "auth-tls-match-cn": "Fern"},
+            "annotation-invalid-value",
+            "error",
+        ),
         ({"nginx.org/ssl-client-certificate": "default/my-certs"}, "annotation-wrong-prefix", "error"),
         ({"ingress.kubernetes.io/auth-tls-secret": "default/my-certs"}, "annotation-wrong-prefix", "error"),
         ({P + "auth-tls-secrets": "default/my-certs"}, "annotation-wrong-prefix", "error"),
@@ -67,14 +91,27 @@ def test_annotation_rules(pki: SeedPki, annotations: dict, code: str, expect: st
 
 
 def test_silent_rewrites_become_the_controller_values(pki: SeedPki) -> None:
-    policy, _ = report(with_ingress(pki, meow_ingress({
-        P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "On", P + "auth-tls-verify-depth": "0",
-    })))
+    policy, _ = report(
+        with_ingress(
+            pki,
+            meow_ingress(
+                {
+                    P + "auth-tls-secret": "default/my-certs",
+                    P + "auth-tls-verify-client": "On",
+                    P + "auth-tls-verify-depth": "0",
+                }
+            ),
+        )
+    )
     assert policy.policy.verify_client == "on" and policy.policy.verify_depth == 1
 
 
 def test_cross_namespace_allowed_by_flag(pki: SeedPki) -> None:
-    objects = [o for o in with_ingress(pki, meow_ingress({P + "auth-tls-secret": "other/my-certs"})) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    objects = [
+        o
+        for o in with_ingress(pki, meow_ingress({P + "auth-tls-secret": "other/my-certs"}))
+        if o["kind"] not in ("Deployment", "Pod", "IngressClass")
+    ]
     objects += controller_objects(extra_args=("--allow-cross-namespace-resources",))
     assert "annotation-cross-namespace" not in codes(report(objects))
 
@@ -82,7 +119,9 @@ def test_cross_namespace_allowed_by_flag(pki: SeedPki) -> None:
 def test_first_ingress_wins_and_conflicts_are_named(pki: SeedPki) -> None:
     first = meow_ingress(name="a-first")
     first["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z"
-    second = meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-depth": "3"}, name="b-second")
+    second = meow_ingress(
+        {P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-depth": "3"}, name="b-second"
+    )
     second["metadata"]["creationTimestamp"] = "2026-02-01T00:00:00Z"
     open_paths = meow_ingress({}, name="c-open")
     open_paths["metadata"]["creationTimestamp"] = "2026-03-01T00:00:00Z"
@@ -115,20 +154,27 @@ def test_secret_with_neither_keypair_nor_ca_denies_the_locations(pki: SeedPki) -
     policy, result = report(objects)
     finding = next(f for f in result.findings if f.code == "secret-missing-ca")
     # store/backend_ssl.go getPemCertificate (default branch) → authtls.Parse LocationDenied → nginx.tmpl `return 403;`
-    assert policy.denied and "answers 403" in finding.detail and "contains no keypair or CA certificate" in finding.detail
+    assert (
+        policy.denied and "answers 403" in finding.detail and "contains no keypair or CA certificate" in finding.detail
+    )
 
 
-@pytest.mark.parametrize(("key", "expect"), [
-    ("nginx.org/ssl-services", None),  # F5's own business: not judged
-    ("nginx.org/ssl-client-certificate", "error"),  # meant as mTLS, no confident match: no guessed key
-    ("ingress.kubernetes.io/auth-tls-secret", "error"),
-])
+@pytest.mark.parametrize(
+    ("key", "expect"),
+    [
+        ("nginx.org/ssl-services", None),  # F5's own business: not judged
+        ("nginx.org/ssl-client-certificate", "error"),  # meant as mTLS, no confident match: no guessed key
+        ("ingress.kubernetes.io/auth-tls-secret", "error"),
+    ],
+)
 def test_foreign_prefixes(pki: SeedPki, key: str, expect: str | None) -> None:
     _, result = report(with_ingress(pki, meow_ingress({key: "default/my-certs"})))
     found = [f for f in result.findings if f.code == "annotation-wrong-prefix"]
     assert [f.severity.value for f in found] == ([expect] if expect else [])
     assert all("*" not in f.fix for f in found)
-    _, result = report(with_ingress(pki, meow_ingress({key: "default/my-certs", P + "auth-tls-secret": "default/my-certs"})))
+    _, result = report(
+        with_ingress(pki, meow_ingress({key: "default/my-certs", P + "auth-tls-secret": "default/my-certs"}))
+    )
     leftovers = [f for f in result.findings if f.code == "annotation-wrong-prefix"]
     if key.endswith("auth-tls-secret"):  # the right one is set too: a leftover, not a break
         assert [f.severity.value for f in leftovers] == ["warning"]
@@ -137,13 +183,17 @@ def test_foreign_prefixes(pki: SeedPki, key: str, expect: str | None) -> None:
 def test_secret_not_found_and_forbidden(pki: SeedPki) -> None:
     objects = [o for o in seed_objects(pki) if o["kind"] != "Secret"]
     assert codes(report(objects))["secret-not-found"] == "error"
-    problem = SecretProblem("default/my-certs", "forbidden", 'secrets "my-certs" is forbidden: User "x" cannot get resource "secrets"')
+    problem = SecretProblem(
+        "default/my-certs", "forbidden", 'secrets "my-certs" is forbidden: User "x" cannot get resource "secrets"'
+    )
     found = codes(report(objects, secret_problems=(problem,)))
     assert found["secret-forbidden"] == "warning" and "secret-not-found" not in found
 
 
 def test_controller_and_class(pki: SeedPki) -> None:
-    no_controller = [o for o in seed_objects(pki) if o["kind"] not in ("Deployment", "Pod") or "meow" in o["metadata"]["name"]]
+    no_controller = [
+        o for o in seed_objects(pki) if o["kind"] not in ("Deployment", "Pod") or "meow" in o["metadata"]["name"]
+    ]
     assert codes(report(no_controller))["controller-not-found"] == "error"
     other_class = meow_ingress()
     other_class["spec"]["ingressClassName"] = "traefik"

@@ -53,10 +53,21 @@ def test_unknown_alerts_are_named_by_number() -> None:
 
 
 def _result(sent: bool, failure: ProbeFailure, version: str = "TLSv1.3") -> ProbeResult:
-    return ProbeResult(label="with client certificate" if sent else "without client certificate", url="https://meow.com/",
-                       connect_to="127.0.0.1:443", sni="meow.com", host_header="meow.com", sent_client_cert=sent,
-                       user_agent="t", verified_server=True, cert_file="client.crt" if sent else None,
-                       tls_version=version, failure=failure, curl="curl -v https://meow.com/", openssl="openssl s_client")
+    return ProbeResult(
+        label="with client certificate" if sent else "without client certificate",
+        url="https://meow.com/",
+        connect_to="127.0.0.1:443",
+        sni="meow.com",
+        host_header="meow.com",
+        sent_client_cert=sent,
+        user_agent="t",
+        verified_server=True,
+        cert_file="client.crt" if sent else None,
+        tls_version=version,
+        failure=failure,
+        curl="curl -v https://meow.com/",
+        openssl="openssl s_client",
+    )
 
 
 def _alert(number: int, when: str) -> ProbeFailure:
@@ -76,8 +87,17 @@ def test_no_certificate_alert_is_info_beside_an_attempt_with_one() -> None:
     assert alone[0].severity is Severity.WARNING and "--cert client.crt" in alone[0].fix
 
 
-@pytest.mark.parametrize(("number", "fix"), [(45, "-dates"), (43, "extendedKeyUsage"), (42, "extendedKeyUsage"),
-                                             (46, "subjectAltName"), (114, "sha256sum"), (48, "openssl verify")])
+@pytest.mark.parametrize(
+    ("number", "fix"),
+    [
+        (45, "-dates"),
+        (43, "extendedKeyUsage"),
+        (42, "extendedKeyUsage"),
+        (46, "subjectAltName"),
+        (114, "sha256sum"),
+        (48, "openssl verify"),
+    ],
+)
 def test_alert_fix_names_what_to_check(number: int, fix: str) -> None:
     finding = probe_findings([_result(True, _alert(number, "handshake"), "TLSv1.2")])[0]
     assert finding.code == "probe-tls-alert" and fix in finding.fix
@@ -148,8 +168,14 @@ def closing_server(folder: Path, version: ssl.TLSVersion, behaviour: str, ticket
 
 
 def _probe(folder: Path, port: int):
-    spec = ProbeSpec(f"https://meow.com:{port}/", resolve=f"meow.com:{port}:127.0.0.1", cacert=str(folder / "ca.crt"),
-                     cert=str(folder / "client.crt"), key=str(folder / "client.key"), timeout=5.0)
+    spec = ProbeSpec(
+        f"https://meow.com:{port}/",
+        resolve=f"meow.com:{port}:127.0.0.1",
+        cacert=str(folder / "ca.crt"),
+        cert=str(folder / "client.crt"),
+        key=str(folder / "client.key"),
+        timeout=5.0,
+    )
     results = run_probe(spec)
     return results, probe_findings(results)
 

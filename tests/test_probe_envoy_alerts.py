@@ -32,7 +32,7 @@ import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -76,13 +76,25 @@ def client_pki(folder: Path) -> Pki:
     """make_pki.sh's cases, issued in Python: valid (clientAuth), wrongca, expired, noeku (serverAuth only)."""
     ca = issue_ca("meow CA", key=new_key("ec"))
     other = issue_ca("other CA", key=new_key("ec"))
-    past = datetime.now(timezone.utc) - timedelta(days=400)
+    past = datetime.now(UTC) - timedelta(days=400)
     certs = {
-        "server": issue_leaf("meow.com", ca, v1=False, sans=["meow.com", "*.meow.com"], eku=["serverAuth"], key=new_key("ec")),
+        "server": issue_leaf(
+            "meow.com", ca, v1=False, sans=["meow.com", "*.meow.com"], eku=["serverAuth"], key=new_key("ec")
+        ),
         "valid": issue_leaf("client", ca, v1=False, sans=["client.meow.com"], eku=["clientAuth"], key=new_key("ec")),
-        "wrongca": issue_leaf("client", other, v1=False, sans=["client.meow.com"], eku=["clientAuth"], key=new_key("ec")),
-        "expired": issue_leaf("client", ca, v1=False, sans=["client.meow.com"], eku=["clientAuth"], days=1, not_before=past,
-                              key=new_key("ec")),
+        "wrongca": issue_leaf(
+            "client", other, v1=False, sans=["client.meow.com"], eku=["clientAuth"], key=new_key("ec")
+        ),
+        "expired": issue_leaf(
+            "client",
+            ca,
+            v1=False,
+            sans=["client.meow.com"],
+            eku=["clientAuth"],
+            days=1,
+            not_before=past,
+            key=new_key("ec"),
+        ),
         "noeku": issue_leaf("client", ca, v1=False, sans=["client.meow.com"], eku=["serverAuth"], key=new_key("ec")),
     }
     write_file(folder / "ca.crt", ca.cert_pem())
@@ -92,31 +104,66 @@ def client_pki(folder: Path) -> Pki:
     return Pki(folder, ca, certs)
 
 
-def _chain(name: str, pki: Pki, require_cert: bool, tls: str, extra: dict[str, object] | None = None) -> dict[str, object]:
+def _chain(
+    name: str, pki: Pki, require_cert: bool, tls: str, extra: dict[str, object] | None = None
+) -> dict[str, object]:
     validation: dict[str, object] = {"trusted_ca": {"filename": pki.path("ca", "crt")}, **(extra or {})}
     return {
         "filter_chain_match": {"server_names": [name]},
-        "transport_socket": {"name": "envoy.transport_sockets.tls", "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
-            "require_client_certificate": require_cert,
-            "common_tls_context": {
-                "alpn_protocols": ["h2", "http/1.1"],
-                "tls_params": {"tls_minimum_protocol_version": VERSIONS[tls], "tls_maximum_protocol_version": VERSIONS[tls]},
-                "tls_certificates": [{"certificate_chain": {"filename": pki.path("server", "crt")},
-                                      "private_key": {"filename": pki.path("server", "key")}}],
-                "validation_context": validation,
+        "transport_socket": {
+            "name": "envoy.transport_sockets.tls",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+                "require_client_certificate": require_cert,
+                "common_tls_context": {
+                    "alpn_protocols": ["h2", "http/1.1"],
+                    "tls_params": {
+                        "tls_minimum_protocol_version": VERSIONS[tls],
+                        "tls_maximum_protocol_version": VERSIONS[tls],
+                    },
+                    "tls_certificates": [
+                        {
+                            "certificate_chain": {"filename": pki.path("server", "crt")},
+                            "private_key": {"filename": pki.path("server", "key")},
+                        }
+                    ],
+                    "validation_context": validation,
+                },
             },
-        }},
-        "filters": [{"name": "envoy.filters.network.http_connection_manager", "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-            "stat_prefix": name.replace(".", "_"),
-            "forward_client_cert_details": "SANITIZE_SET",
-            "set_current_client_cert_details": {"subject": True, "dns": True},
-            "route_config": {"virtual_hosts": [{"name": "all", "domains": ["*"], "routes": [
-                {"match": {"prefix": "/"}, "direct_response": {"status": 200, "body": {"inline_string": "direct ok\n"}}}]}]},
-            "http_filters": [{"name": "envoy.filters.http.router", "typed_config": {
-                "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}],
-        }}],
+        },
+        "filters": [
+            {
+                "name": "envoy.filters.network.http_connection_manager",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                    "stat_prefix": name.replace(".", "_"),
+                    "forward_client_cert_details": "SANITIZE_SET",
+                    "set_current_client_cert_details": {"subject": True, "dns": True},
+                    "route_config": {
+                        "virtual_hosts": [
+                            {
+                                "name": "all",
+                                "domains": ["*"],
+                                "routes": [
+                                    {
+                                        "match": {"prefix": "/"},
+                                        "direct_response": {"status": 200, "body": {"inline_string": "direct ok\n"}},
+                                    }
+                                ],
+                            }
+                        ]
+                    },
+                    "http_filters": [
+                        {
+                            "name": "envoy.filters.http.router",
+                            "typed_config": {
+                                "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"
+                            },
+                        }
+                    ],
+                },
+            }
+        ],
     }
 
 
@@ -128,21 +175,36 @@ def bootstrap(pki: Pki, tls: str, port: int, admin: int) -> dict[str, object]:
     other_hash = hashlib.sha256(b"not the client certificate").hexdigest()
     chains = [
         _chain("meow.com", pki, True, tls),
-        _chain("san.meow.com", pki, True, tls, {"match_typed_subject_alt_names": [
-            {"san_type": "DNS", "matcher": {"exact": "someone-else.meow.com"}}]}),
+        _chain(
+            "san.meow.com",
+            pki,
+            True,
+            tls,
+            {"match_typed_subject_alt_names": [{"san_type": "DNS", "matcher": {"exact": "someone-else.meow.com"}}]},
+        ),
         _chain("hash.meow.com", pki, True, tls, {"verify_certificate_hash": [other_hash]}),
         _chain("optional.meow.com", pki, False, tls),
     ]
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
-        "static_resources": {"listeners": [{
-            "name": "https",
-            "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}},
-            # without tls_inspector no SNI chain matches and Envoy closes every connection (measured)
-            "listener_filters": [{"name": "envoy.filters.listener.tls_inspector", "typed_config": {
-                "@type": "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"}}],
-            "filter_chains": chains,
-        }]},
+        "static_resources": {
+            "listeners": [
+                {
+                    "name": "https",
+                    "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}},
+                    # without tls_inspector no SNI chain matches and Envoy closes every connection (measured)
+                    "listener_filters": [
+                        {
+                            "name": "envoy.filters.listener.tls_inspector",
+                            "typed_config": {
+                                "@type": "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
+                            },
+                        }
+                    ],
+                    "filter_chains": chains,
+                }
+            ]
+        },
     }
 
 
@@ -163,9 +225,21 @@ def envoy(request: pytest.FixtureRequest, pki: Pki, tmp_path_factory: pytest.Tem
     config.write_text(json.dumps(bootstrap(pki, tls, port, admin)))
     log = folder / "envoy.log"
     process = subprocess.Popen(
-        [binary, "-c", str(config), "--disable-hot-restart", "--log-level", "warn",
-         "--component-log-level", "connection:debug", "--log-path", str(log)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            binary,
+            "-c",
+            str(config),
+            "--disable-hot-restart",
+            "--log-level",
+            "warn",
+            "--component-log-level",
+            "connection:debug",
+            "--log-path",
+            str(log),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -190,8 +264,12 @@ def probe(envoy: Envoy, pki: Pki, host: str, cert: str | None):
 
 def probe_port(port: int, pki: Pki, host: str, cert: str | None):
     spec = ProbeSpec(
-        f"https://{host}:{port}/", resolve=f"{host}:{port}:127.0.0.1", cacert=pki.path("ca", "crt"),
-        cert=pki.path(cert, "crt") if cert else None, key=pki.path(cert, "key") if cert else None, timeout=10.0,
+        f"https://{host}:{port}/",
+        resolve=f"{host}:{port}:127.0.0.1",
+        cacert=pki.path("ca", "crt"),
+        cert=pki.path(cert, "crt") if cert else None,
+        key=pki.path(cert, "key") if cert else None,
+        timeout=10.0,
     )
     results = run_probe(spec)
     return results, probe_findings(results)
@@ -226,8 +304,12 @@ def test_require_and_verify(envoy: Envoy, pki: Pki, case: str) -> None:
     assert result.tls_version == f"TLSv{envoy.tls}"
     finding = codes["probe-tls-alert"]
     assert f"alert {number} {failure.alert}" in finding.title
-    assert any(f"alert {number} {failure.alert}" in line and f"TLS {envoy.tls}" in line for line in finding.evidence), finding.evidence
-    assert any(("in the TLS handshake" if envoy.tls == "1.2" else "on the first read") in line for line in finding.evidence)
+    assert any(f"alert {number} {failure.alert}" in line and f"TLS {envoy.tls}" in line for line in finding.evidence), (
+        finding.evidence
+    )
+    assert any(
+        ("in the TLS handshake" if envoy.tls == "1.2" else "on the first read") in line for line in finding.evidence
+    )
     # no certificate and no attempt with one: enforced, but mTLS untested (as probe-no-client-cert for nginx)
     assert finding.severity.value == ("warning" if case == "none" else "error")
 
@@ -249,7 +331,9 @@ def test_matchers(envoy: Envoy, pki: Pki, host: str, number: int) -> None:
     failure = results[-1].failure
     assert failure is not None and failure.alert_number == number, failure
     assert failure.when == ("handshake" if envoy.tls == "1.2" else "first read")
-    assert any(f.code == "probe-tls-alert" and f"alert {number}" in f.title and f.severity.value == "error" for f in findings)
+    assert any(
+        f.code == "probe-tls-alert" and f"alert {number}" in f.title and f.severity.value == "error" for f in findings
+    )
 
 
 def test_verify_if_given_lets_no_certificate_in(envoy: Envoy, pki: Pki) -> None:

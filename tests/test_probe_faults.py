@@ -129,8 +129,14 @@ def test_server_certificate_for_another_name(tmp_path: Path) -> None:
     leaf = issue_leaf("other.test", ca, v1=False, sans=["other.test"])
     write_file(tmp_path / "ca.crt", ca.cert_pem())
     with https_server(tmp_path, leaf.cert_pem(), leaf.key_pem()) as port:
-        results = run_probe(ProbeSpec(f"https://meow.test:{port}/", resolve=f"meow.test:{port}:127.0.0.1",
-                                      cacert=str(tmp_path / "ca.crt"), timeout=5))
+        results = run_probe(
+            ProbeSpec(
+                f"https://meow.test:{port}/",
+                resolve=f"meow.test:{port}:127.0.0.1",
+                cacert=str(tmp_path / "ca.crt"),
+                timeout=5,
+            )
+        )
     assert results[0].status == 200 and results[0].server_verify_kind == "server-cert-hostname-mismatch"
     codes = {f.code for f in probe_findings(results)}
     assert "server-cert-hostname-mismatch" in codes and "server-cert-untrusted" not in codes
@@ -140,9 +146,17 @@ def test_both_attempts_refused_is_one_finding() -> None:
     """Without and with the certificate, the same refusal: said once (unique_findings), while the
     same finding about another subject stays."""
     refused = ProbeFailure("refused", "connection refused by 127.0.0.1:1 (nothing listens there)")
-    attempt = ProbeResult(label="without client certificate", url="https://meow.com/", connect_to="127.0.0.1:1",
-                          sni="meow.com", host_header="meow.com", sent_client_cert=False, user_agent="t",
-                          verified_server=True, failure=refused)
+    attempt = ProbeResult(
+        label="without client certificate",
+        url="https://meow.com/",
+        connect_to="127.0.0.1:1",
+        sni="meow.com",
+        host_header="meow.com",
+        sent_client_cert=False,
+        user_agent="t",
+        verified_server=True,
+        failure=refused,
+    )
     findings = probe_findings([attempt, replace(attempt, label="with client certificate", sent_client_cert=True)])
     assert [f.code for f in findings] == ["probe-connect-failed"]
     other = replace(findings[0], subject="https://purr.com/")

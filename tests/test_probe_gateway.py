@@ -51,10 +51,18 @@ def lab(seed_dir: Path, nginx_binary: str, tmp_path_factory: pytest.TempPathFact
 
 def probe(lab, host: str, client: str | None = "seed", **extra) -> tuple[list[ProbeResult], set[str]]:
     gateway, seed_dir, folder = lab
-    cert = {"seed": (seed_dir / "client.crt", seed_dir / "client.key"), "stranger": (folder / "stranger.crt", folder / "stranger.key")}.get(client)
+    cert = {
+        "seed": (seed_dir / "client.crt", seed_dir / "client.key"),
+        "stranger": (folder / "stranger.crt", folder / "stranger.key"),
+    }.get(client)
     spec = ProbeSpec(
-        gateway.url(host), resolve=gateway.resolve(host), insecure=True, timeout=5,
-        cert=str(cert[0]) if cert else None, key=str(cert[1]) if cert else None, **extra,
+        gateway.url(host),
+        resolve=gateway.resolve(host),
+        insecure=True,
+        timeout=5,
+        cert=str(cert[0]) if cert else None,
+        key=str(cert[1]) if cert else None,
+        **extra,
     )
     results = run_probe(spec)
     return results, {f.code for f in probe_findings(results, POLICIES.get(host))}
@@ -166,7 +174,20 @@ def test_seed_flow_on_the_command_line(lab, capsys: pytest.CaptureFixture[str]) 
     code = main(["probe", url, "--resolve", resolve, "-k", "--json"])
     report = json.loads(capsys.readouterr().out)
     assert [f["code"] for f in report["findings"]] == ["probe-no-client-cert"] and code == 0
-    code = main(["probe", url, "--resolve", resolve, "-k", "--cert", str(seed_dir / "client.crt"), "--key", str(seed_dir / "client.key"), "--json"])
+    code = main(
+        [
+            "probe",
+            url,
+            "--resolve",
+            resolve,
+            "-k",
+            "--cert",
+            str(seed_dir / "client.crt"),
+            "--key",
+            str(seed_dir / "client.key"),
+            "--json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     ok = next(f for f in report["findings"] if f["code"] == "probe-ok")
     assert "CN=Fern" in ok["title"] and "issuer CN=Fern Cert Authority" in ok["detail"] and code == 0
@@ -181,9 +202,13 @@ def test_server_verification_like_curl(lab) -> None:
     """With --cacert the seed's CN-only server certificate passes (curl's CN fallback);
     against another CA it fails, is reported, and the probe still shows the answer."""
     gateway, seed_dir, folder = lab
-    spec = ProbeSpec(gateway.url("meow.com"), resolve=gateway.resolve("meow.com"), cacert=str(seed_dir / "ca.crt"), timeout=5)
+    spec = ProbeSpec(
+        gateway.url("meow.com"), resolve=gateway.resolve("meow.com"), cacert=str(seed_dir / "ca.crt"), timeout=5
+    )
     assert run_probe(spec)[0].server_verify_error is None
-    wrong = ProbeSpec(gateway.url("meow.com"), resolve=gateway.resolve("meow.com"), cacert=str(folder / "stranger.crt"), timeout=5)
+    wrong = ProbeSpec(
+        gateway.url("meow.com"), resolve=gateway.resolve("meow.com"), cacert=str(folder / "stranger.crt"), timeout=5
+    )
     results = run_probe(wrong)
     assert results[0].status == 400 and "certificate verify failed" in results[0].server_verify_error
     assert "server-cert-untrusted" in {f.code for f in probe_findings(results)}
@@ -201,13 +226,18 @@ def _status_line(output: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-@pytest.mark.parametrize("host, client, headers", [
-    ("meow.com", "seed", ()),
-    ("meow.com", "stranger", ()),
-    ("cn-no.com", "seed", ()),
-    ("plain.com", "seed", "misdirected"),
-])
-def test_printed_commands_reproduce_the_probe(lab, curl_binary: str, openssl_binary: str, host: str, client: str, headers) -> None:
+@pytest.mark.parametrize(
+    "host, client, headers",
+    [
+        ("meow.com", "seed", ()),
+        ("meow.com", "stranger", ()),
+        ("cn-no.com", "seed", ()),
+        ("plain.com", "seed", "misdirected"),
+    ],
+)
+def test_printed_commands_reproduce_the_probe(
+    lab, curl_binary: str, openssl_binary: str, host: str, client: str, headers
+) -> None:
     """The curl and openssl commands every result carries, run as printed, get the probe's own answer."""
     gateway = lab[0]
     if headers == "misdirected":
@@ -216,4 +246,8 @@ def test_printed_commands_reproduce_the_probe(lab, curl_binary: str, openssl_bin
     for result in results:
         curl = subprocess.run(result.curl, shell=True, capture_output=True, text=True, timeout=10)
         s_client = subprocess.run(result.openssl, shell=True, capture_output=True, text=True, timeout=10)
-        assert (_status_line(curl.stderr), _status_line(s_client.stdout)) == (result.status, result.status), (result.label, result.curl, result.openssl)
+        assert (_status_line(curl.stderr), _status_line(s_client.stdout)) == (result.status, result.status), (
+            result.label,
+            result.curl,
+            result.openssl,
+        )

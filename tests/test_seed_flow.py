@@ -22,7 +22,16 @@ def codes(report: dict) -> dict[str, str]:
 
 
 def test_seed_client_chain_is_accepted(seed_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, report = run_json(capsys, "inspect", "--ca", str(seed_dir / "ca.crt"), "--cert", str(seed_dir / "client.crt"), "--key", str(seed_dir / "client.key"))
+    code, report = run_json(
+        capsys,
+        "inspect",
+        "--ca",
+        str(seed_dir / "ca.crt"),
+        "--cert",
+        str(seed_dir / "client.crt"),
+        "--key",
+        str(seed_dir / "client.key"),
+    )
     assert code == 0
     assert not [f for f in report["findings"] if f["severity"] == "error"]
     assert report["client_verdict"]["accepted"] is True
@@ -46,9 +55,14 @@ def test_seed_server_cert_against_another_host(seed_dir: Path, capsys: pytest.Ca
 def test_seed_client_against_another_ca(seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     subprocess.run(
         "openssl req -x509 -sha256 -newkey rsa:2048 -keyout other.key -out other.crt -days 30 -nodes -subj '/CN=Other CA'",
-        shell=True, cwd=tmp_path, check=True, capture_output=True,
+        shell=True,
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
     )
-    code, report = run_json(capsys, "inspect", "--ca", str(tmp_path / "other.crt"), "--cert", str(seed_dir / "client.crt"))
+    code, report = run_json(
+        capsys, "inspect", "--ca", str(tmp_path / "other.crt"), "--cert", str(seed_dir / "client.crt")
+    )
     assert code == 1
     finding = next(f for f in report["findings"] if f["code"] == "client-cert-untrusted")
     assert "unable to verify the first certificate" in finding["title"]
@@ -57,7 +71,9 @@ def test_seed_client_against_another_ca(seed_dir: Path, tmp_path: Path, capsys: 
 
 def test_openssl_text_output_and_mixed_pem(seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`openssl x509 -text` output (text around the block) plus the key, in one file."""
-    text = subprocess.run(["openssl", "x509", "-in", str(seed_dir / "client.crt"), "-text"], check=True, capture_output=True).stdout
+    text = subprocess.run(
+        ["openssl", "x509", "-in", str(seed_dir / "client.crt"), "-text"], check=True, capture_output=True
+    ).stdout
     bundle = tmp_path / "client-with-text.pem"
     bundle.write_bytes(text + (seed_dir / "client.key").read_bytes())
     code, report = run_json(capsys, "inspect", str(bundle))
@@ -67,7 +83,16 @@ def test_openssl_text_output_and_mixed_pem(seed_dir: Path, tmp_path: Path, capsy
 
 
 def test_key_mismatch_between_files(seed_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, report = run_json(capsys, "inspect", "--ca", str(seed_dir / "ca.crt"), "--cert", str(seed_dir / "client.crt"), "--key", str(seed_dir / "server.key"))
+    code, report = run_json(
+        capsys,
+        "inspect",
+        "--ca",
+        str(seed_dir / "ca.crt"),
+        "--cert",
+        str(seed_dir / "client.crt"),
+        "--key",
+        str(seed_dir / "server.key"),
+    )
     assert code == 1
     finding = next(f for f in report["findings"] if f["code"] == "key-mismatch")
     assert str(seed_dir / "server.key") in finding["fix"] and str(seed_dir / "client.crt") in finding["fix"]
@@ -75,8 +100,19 @@ def test_key_mismatch_between_files(seed_dir: Path, capsys: pytest.CaptureFixtur
 
 def test_console_output_carries_words(seed_dir: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "mtls_tui", "inspect", "--server-cert", str(seed_dir / "server.crt"), "--host", "purr.com"],
-        capture_output=True, text=True, env={"NO_COLOR": "1", "COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+        [
+            sys.executable,
+            "-m",
+            "mtls_tui",
+            "inspect",
+            "--server-cert",
+            str(seed_dir / "server.crt"),
+            "--host",
+            "purr.com",
+        ],
+        capture_output=True,
+        text=True,
+        env={"NO_COLOR": "1", "COLUMNS": "100", "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 1
     assert "ERROR" in out.stdout and "server-cert-hostname-mismatch" in out.stdout and "BROKEN" in out.stdout

@@ -21,10 +21,22 @@ from mtls_tui.tui.panes.probe import ProbePane
 def gateway_session(tmp_path: Path, pki: SeedPki, nginx_binary: str):
     write_seed_pki(tmp_path, pki)
     (tmp_path / "lab.yaml").write_text(yaml.safe_dump_all(seed_objects(pki)))
-    host = GatewayHost(MtlsPolicy("meow.com", secret="default/my-certs"), pki.server.cert_pem(), pki.server.key_pem(), pki.ca.cert_pem())
+    host = GatewayHost(
+        MtlsPolicy("meow.com", secret="default/my-certs"),
+        pki.server.cert_pem(),
+        pki.server.key_pem(),
+        pki.ca.cert_pem(),
+    )
     with Gateway([host], nginx_binary=nginx_binary) as gateway:
-        yield Session(manifests=[str(tmp_path / "lab.yaml")], cert=str(tmp_path / "client.crt"),
-                      key=str(tmp_path / "client.key"), connect=f"127.0.0.1:{gateway.port}"), tmp_path
+        yield (
+            Session(
+                manifests=[str(tmp_path / "lab.yaml")],
+                cert=str(tmp_path / "client.crt"),
+                key=str(tmp_path / "client.key"),
+                connect=f"127.0.0.1:{gateway.port}",
+            ),
+            tmp_path,
+        )
 
 
 async def settle(app, pilot) -> None:
@@ -122,11 +134,15 @@ async def test_live_change_in_the_lab_changes_the_verdict(tmp_path: Path, nginx_
             del secret["data"]["ca.crt"]
             lab.cluster.apply(secret)  # as `kubectl apply` would
             for _ in range(100):
-                if app.controller.reports and "secret-missing-ca" in {f.code for f in app.controller.reports[0].findings}:
+                if app.controller.reports and "secret-missing-ca" in {
+                    f.code for f in app.controller.reports[0].findings
+                }:
                     break
                 await pilot.pause(0.05)
             assert "secret-missing-ca" in {f.code for f in app.controller.reports[0].findings}
-            assert app.controller.reports[0].state == "not enforced" and app.controller.reports[0].verdict.startswith("mTLS not enforced")
+            assert app.controller.reports[0].state == "not enforced" and app.controller.reports[0].verdict.startswith(
+                "mTLS not enforced"
+            )
 
 
 async def test_lab_scenario_switch_from_the_app(tmp_path: Path, nginx_binary: str) -> None:
@@ -201,7 +217,9 @@ async def test_quitting_at_once_leaves_no_stream_running(tmp_path: Path, nginx_b
                 await pilot.pause(delay)
                 await pilot.press("q")
             deadline = time.monotonic() + 3
-            while time.monotonic() < deadline and [t for t in threading.enumerate() if t.name.startswith(("logs", "watch-"))]:
+            while time.monotonic() < deadline and [
+                t for t in threading.enumerate() if t.name.startswith(("logs", "watch-"))
+            ]:
                 time.sleep(0.05)
             assert not [t.name for t in threading.enumerate() if t.name.startswith(("logs", "watch-"))], delay
 
@@ -218,7 +236,9 @@ async def test_logs_filter_gives_the_keys_back(gateway_session) -> None:
         await pilot.press("1")
         assert app.query_one("#tabs").active == "tab-verdict"
         await pilot.press("5", "slash", "x", "escape", "2")
-        assert app.query_one("#tabs").active == "tab-certs" and app.query_one("#logs-filter").value == "x"  # focus selects the old filter
+        assert (
+            app.query_one("#tabs").active == "tab-certs" and app.query_one("#logs-filter").value == "x"
+        )  # focus selects the old filter
 
 
 async def test_export_markdown_and_json(gateway_session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -255,10 +275,17 @@ async def test_worker_messages_during_shutdown_are_dropped(gateway_session) -> N
 
         def on_unmount(self) -> None:
             late_probe = ProbeSpec("https://meow.com/", probe_id="cafe0002")
-            for message in (messages.ProbeStarted("meow.com", late_probe), messages.ProbeDone("meow.com", []),
-                            messages.ProbeFailed("meow.com", "late"), messages.LoadFailed("late"),
-                            messages.Loading("late"), messages.Diagnosed(fresh=True), messages.LogsNote("late"),
-                            messages.ClusterChanged("late"), messages.Notice("late")):
+            for message in (
+                messages.ProbeStarted("meow.com", late_probe),
+                messages.ProbeDone("meow.com", []),
+                messages.ProbeFailed("meow.com", "late"),
+                messages.LoadFailed("late"),
+                messages.Loading("late"),
+                messages.Diagnosed(fresh=True),
+                messages.LogsNote("late"),
+                messages.ClusterChanged("late"),
+                messages.Notice("late"),
+            ):
                 app.post_message(message)
             app.controller.log_queue.put(parse_line("I1128 21:45:34.090212       7 nginx.go:271] late", "controller-0"))
             app._drain_logs()
@@ -299,8 +326,9 @@ async def test_keys_work_after_the_form(gateway_session) -> None:
         assert app.query_one("#tabs").active == "tab-verdict"
 
 
-async def test_export_of_a_hostile_host_name_stays_in_the_folder(tmp_path: Path, pki: SeedPki,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_export_of_a_hostile_host_name_stays_in_the_folder(
+    tmp_path: Path, pki: SeedPki, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A host from a manifest is any string: `e` writes its two files in the working folder only."""
     from mtls_tui.lab.objects import meow_ingress, secret_manifest
 

@@ -46,8 +46,15 @@ LONG_LINES = [
 
 def screen_rows(app: MtlsApp) -> list[str]:
     """The screen's text, row by row, as the terminal shows it (what `export_screenshot` renders)."""
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(), record=True,
-                      force_terminal=True, color_system=None, legacy_windows=False)
+    console = Console(
+        width=app.size.width,
+        height=app.size.height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system=None,
+        legacy_windows=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text().splitlines()
 
@@ -56,7 +63,7 @@ def text_of(app: MtlsApp, widget: Widget) -> list[str]:
     """The rows of the screen inside the widget's content, scrollbars left out."""
     region = widget.scrollable_content_region
     rows = screen_rows(app)
-    return [rows[y][region.x:region.right] for y in range(region.y, region.bottom)]
+    return [rows[y][region.x : region.right] for y in range(region.y, region.bottom)]
 
 
 def squeezed(text: str) -> str:
@@ -67,8 +74,9 @@ def squeezed(text: str) -> str:
 def manifests_app(folder: Path, pki: SeedPki, objects: list[dict] | None = None) -> MtlsApp:
     write_seed_pki(folder, pki)
     (folder / "lab.yaml").write_text(yaml.safe_dump_all(objects or seed_objects(pki)))
-    return MtlsApp(Session(manifests=[str(folder / "lab.yaml")], cert=str(folder / "client.crt"),
-                           key=str(folder / "client.key")))
+    return MtlsApp(
+        Session(manifests=[str(folder / "lab.yaml")], cert=str(folder / "client.crt"), key=str(folder / "client.key"))
+    )
 
 
 async def settle(app: MtlsApp, pilot) -> None:
@@ -112,8 +120,12 @@ async def test_long_log_lines_wrap_at_80_columns_and_lose_no_word(tmp_path: Path
         await pilot.pause(0.3)
         assert_every_word_shown(app, pane, records)
         shown = squeezed("".join(text_of(app, pane.query_one("#logs-view"))))
-        for words in ("(20:unable to get local issuer certificate)", "Error obtaining X.509 certificate",
-                      "secretName=tenant-1/pki-tls", "Chrome/124.0.0.0 Safari/537.36"):
+        for words in (
+            "(20:unable to get local issuer certificate)",
+            "Error obtaining X.509 certificate",
+            "secretName=tenant-1/pki-tls",
+            "Chrome/124.0.0.0 Safari/537.36",
+        ):
             assert squeezed(words) in shown  # what matters in the raw line survives the pane's reading of it
 
 
@@ -171,10 +183,15 @@ async def test_the_certificates_tree_uses_the_help_s_marks(tmp_path: Path, pki: 
 
 
 async def test_annotation_names_are_never_split_at_80_columns(tmp_path: Path, pki: SeedPki) -> None:
-    annotations = {P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "on",
-                   P + "auth-tls-verify-depth": "2", P + "auth-tls-pass-certificate-to-upstream": "true",
-                   P + "auth-tls-error-page": "https://errors.example.com/mtls-failed",
-                   P + "auth-tls-match-cn": "CN=Fern", "nginx.org/ssl-verify-client": "on"}
+    annotations = {
+        P + "auth-tls-secret": "default/my-certs",
+        P + "auth-tls-verify-client": "on",
+        P + "auth-tls-verify-depth": "2",
+        P + "auth-tls-pass-certificate-to-upstream": "true",
+        P + "auth-tls-error-page": "https://errors.example.com/mtls-failed",
+        P + "auth-tls-match-cn": "CN=Fern",
+        "nginx.org/ssl-verify-client": "on",
+    }
     objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [meow_ingress(annotations)]
     async with at_80x24(tmp_path, pki, "3", objects) as (app, _):
         rows = text_of(app, app.query_one(IngressPane))
@@ -183,8 +200,9 @@ async def test_annotation_names_are_never_split_at_80_columns(tmp_path: Path, pk
             assert any(re.search(rf"(^|[\s│]){re.escape(name)}([\s│]|$)", row) for row in rows), f"{name} split or cut"
 
 
-async def test_toasts_at_80x24_stay_small_and_show_both_export_paths(tmp_path: Path, pki: SeedPki,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_toasts_at_80x24_stay_small_and_show_both_export_paths(
+    tmp_path: Path, pki: SeedPki, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Both paths whole, though pytest's folder makes them longer (near 90 characters) than a
     workshop folder's; at most six rows and four fifths of the width."""
     folder = tmp_path / "exports"
@@ -205,12 +223,20 @@ async def test_toasts_at_80x24_stay_small_and_show_both_export_paths(tmp_path: P
 async def test_reproduce_commands_stay_indented_under_their_label_when_they_wrap(tmp_path: Path, pki: SeedPki) -> None:
     folder = "/home/fern/workshops/2026-06-meow/lab"
     answer = ProbeResult(
-        label="with client certificate", url="https://meow.com:8443/", connect_to="127.0.0.1:8443", sni="meow.com",
-        host_header="meow.com:8443", sent_client_cert=True, user_agent="mtls-tui", verified_server=False, status=200,
+        label="with client certificate",
+        url="https://meow.com:8443/",
+        connect_to="127.0.0.1:8443",
+        sni="meow.com",
+        host_header="meow.com:8443",
+        sent_client_cert=True,
+        user_agent="mtls-tui",
+        verified_server=False,
+        status=200,
         curl=f"curl -v --resolve meow.com:8443:127.0.0.1 -k --cert {folder}/client.crt --key {folder}/client.key "
-             "https://meow.com:8443/",
+        "https://meow.com:8443/",
         openssl="printf 'GET / HTTP/1.1\\r\\nHost: meow.com:8443\\r\\n\\r\\n' | openssl s_client -quiet -connect "
-                f"127.0.0.1:8443 -servername meow.com -cert {folder}/client.crt -key {folder}/client.key")
+        f"127.0.0.1:8443 -servername meow.com -cert {folder}/client.crt -key {folder}/client.key",
+    )
     async with at_80x24(tmp_path, pki, "4") as (app, pilot):
         pane = app.query_one(ProbePane)
         pane.show([answer])
@@ -219,7 +245,7 @@ async def test_reproduce_commands_stay_indented_under_their_label_when_they_wrap
         await pilot.pause(0.3)
         rows = text_of(app, pane)
         label = next(i for i, row in enumerate(rows) if row.strip() == "with client certificate:")
-        commands = [row for row in rows[label + 1:] if row.strip()]
+        commands = [row for row in rows[label + 1 :] if row.strip()]
         indent = len(rows[label]) - len(rows[label].lstrip()) + 2
         assert len(commands) > 2 and all(len(row) - len(row.lstrip()) == indent for row in commands)
         assert squeezed(answer.curl + answer.openssl) == squeezed("".join(commands))
@@ -246,9 +272,13 @@ async def test_walkthrough_lines_wrap_under_their_step_at_80x24(tmp_path: Path, 
 
 
 async def test_the_severity_filter_keeps_warnings_and_worse(tmp_path: Path, pki: SeedPki) -> None:
-    records = [parse_line(line, POD, "controller", with_timestamp=True) for line in (
-        '2026-06-01T11:59:58.100000000Z I0601 11:59:58.100000       7 controller.go:214] "Backend successfully reloaded"',
-        LONG_LINES[0])]
+    records = [
+        parse_line(line, POD, "controller", with_timestamp=True)
+        for line in (
+            '2026-06-01T11:59:58.100000000Z I0601 11:59:58.100000       7 controller.go:214] "Backend successfully reloaded"',
+            LONG_LINES[0],
+        )
+    ]
     async with at_80x24(tmp_path, pki, "5") as (app, pilot):
         pane = app.query_one(LogsPane)
         pane.add(records)

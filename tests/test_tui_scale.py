@@ -53,9 +53,16 @@ async def test_the_host_filter_on_5000_hosts(tmp_path: Path, pki: SeedPki) -> No
         assert hosts.highlighted_host == "app-4999.example" and app.controller.selected == "app-4999.example"
         await pilot.press("enter")  # keeps the filter, back on the list
         assert app.focused is hosts and hosts.option_count == 1 and str(hosts.border_title) == "1 of 5000"
-        await wait_for(pilot, lambda: app.controller.report() is not None and app.controller.report().host == "app-4999.example")
-        await wait_for(pilot, lambda: app.query_one(VerdictPane).report is not None
-                       and app.query_one(VerdictPane).report.host == "app-4999.example")
+        await wait_for(
+            pilot, lambda: app.controller.report() is not None and app.controller.report().host == "app-4999.example"
+        )
+        await wait_for(
+            pilot,
+            lambda: (
+                app.query_one(VerdictPane).report is not None
+                and app.query_one(VerdictPane).report.host == "app-4999.example"
+            ),
+        )
         await pilot.press("slash", "ctrl+u", *"app-12")  # app-12, app-120…129, app-1200…1299
         await wait_for(pilot, lambda: hosts.option_count == 111)
         await pilot.press("escape")  # esc clears the filter, as in k9s
@@ -63,7 +70,9 @@ async def test_the_host_filter_on_5000_hosts(tmp_path: Path, pki: SeedPki) -> No
         assert app.focused is hosts and not app.query_one("#hosts-filter").value
         await wait_for(pilot, lambda: len(app.controller.reports) == 5000)
         await pilot.press("slash", *"works")  # the state words filter too
-        await wait_for(pilot, lambda: hosts.option_count == 2500)  # the TLS-only half works; the mTLS half's server certificate is meow.com's
+        await wait_for(
+            pilot, lambda: hosts.option_count == 2500
+        )  # the TLS-only half works; the mTLS half's server certificate is meow.com's
         await pilot.press("escape", "slash", *"team")  # and the Ingresses' namespace
         await wait_for(pilot, lambda: hosts.option_count == 5000)
 
@@ -84,7 +93,9 @@ def gate(monkeypatch: pytest.MonkeyPatch):
     return opened, judged
 
 
-async def test_the_list_comes_before_the_reports_and_the_selected_host_first(tmp_path: Path, pki: SeedPki, gate) -> None:
+async def test_the_list_comes_before_the_reports_and_the_selected_host_first(
+    tmp_path: Path, pki: SeedPki, gate
+) -> None:
     opened, judged = gate
     app = MtlsApp(estate(tmp_path, pki, 200))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -107,7 +118,9 @@ async def test_the_list_comes_before_the_reports_and_the_selected_host_first(tmp
         assert app.query_one(VerdictPane).report.host == last
 
 
-async def test_reports_arrive_progressively_in_batches(tmp_path: Path, pki: SeedPki, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_reports_arrive_progressively_in_batches(
+    tmp_path: Path, pki: SeedPki, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without the gate: the screen receives several batches, and sees hosts judged while others wait."""
     from mtls_tui.tui import controller, messages
 
@@ -144,5 +157,11 @@ def test_a_long_host_name_wraps_and_the_row_height_counts_it() -> None:
                     assert len(lines) == _height(row, width)
                     assert width == 0 or all(len(line) <= width for line in lines)
     lines = row_lines(HostRow("h", "payments-api.prod.eu-west-1.corp.example.com", " (TLS only)", "works", 1), 16)
-    assert [line.plain for line in lines] == ["✔ payments-api.p", "  rod.eu-west-1.", "  corp.example.c", "  om (TLS only)",
-                                              "  works", "  ▲ 1 warning"]
+    assert [line.plain for line in lines] == [
+        "✔ payments-api.p",
+        "  rod.eu-west-1.",
+        "  corp.example.c",
+        "  om (TLS only)",
+        "  works",
+        "  ▲ 1 warning",
+    ]

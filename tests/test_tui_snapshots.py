@@ -7,7 +7,7 @@ the pictures change only when the rendering does. Update with --snapshot-update.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from mtls_tui.tui.messages import ProbeDone
 from mtls_tui.tui.panes.logs import LogsPane
 
 DATA = Path(__file__).parent / "data" / "snapshot"
-NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 URL = "https://meow.com:8443/"
 
 
@@ -34,35 +34,62 @@ def in_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def app() -> MtlsApp:
-    return MtlsApp(Session(manifests=["lab.yaml"], cert="client.crt", key="client.key", frozen_now=NOW,
-                           label="snapshot fixtures"))
+    return MtlsApp(
+        Session(manifests=["lab.yaml"], cert="client.crt", key="client.key", frozen_now=NOW, label="snapshot fixtures")
+    )
 
 
 def recorded_probe() -> list[ProbeResult]:
     """What the lab's nginx answered for the seed's flow, recorded."""
     server = cert_facts(load_material(Path("server.crt").read_bytes(), "server.crt").certs[0].cert)
-    common = dict(url=URL, connect_to="127.0.0.1:8443", sni="meow.com", host_header="meow.com:8443", verified_server=False,
-                  tls_version="TLSv1.3", cipher="TLS_AES_256_GCM_SHA384", alpn="http/1.1", http_version="HTTP/1.1",
-                  server_cert=server, curl="curl -v --resolve meow.com:8443:127.0.0.1 -k https://meow.com:8443/",
-                  openssl="openssl s_client -quiet -connect 127.0.0.1:8443 -servername meow.com")
+    common = dict(
+        url=URL,
+        connect_to="127.0.0.1:8443",
+        sni="meow.com",
+        host_header="meow.com:8443",
+        verified_server=False,
+        tls_version="TLSv1.3",
+        cipher="TLS_AES_256_GCM_SHA384",
+        alpn="http/1.1",
+        http_version="HTTP/1.1",
+        server_cert=server,
+        curl="curl -v --resolve meow.com:8443:127.0.0.1 -k https://meow.com:8443/",
+        openssl="openssl s_client -quiet -connect 127.0.0.1:8443 -servername meow.com",
+    )
     body_400 = page(400, NO_CERT).decode()
     return [
-        ProbeResult(label="without client certificate", sent_client_cert=False, user_agent="mtls-tui/0.1.0 probe/0000-0",
-                    timings=ProbeTimings(0.4, 2.1, 3.2, 3.5), status=400, body=body_400, **common),
-        ProbeResult(label="with client certificate", sent_client_cert=True, user_agent="mtls-tui/0.1.0 probe/0000-1",
-                    timings=ProbeTimings(0.4, 2.6, 5.0, 5.4), status=200, body="",
-                    echo=(("ssl-client-verify", "SUCCESS"), ("ssl-client-subject-dn", "CN=Fern"),
-                          ("ssl-client-issuer-dn", "CN=Fern Cert Authority")),
-                    **{**common, "curl": common["curl"].replace("-k", "-k --cert client.crt --key client.key")}),
+        ProbeResult(
+            label="without client certificate",
+            sent_client_cert=False,
+            user_agent="mtls-tui/0.1.0 probe/0000-0",
+            timings=ProbeTimings(0.4, 2.1, 3.2, 3.5),
+            status=400,
+            body=body_400,
+            **common,
+        ),
+        ProbeResult(
+            label="with client certificate",
+            sent_client_cert=True,
+            user_agent="mtls-tui/0.1.0 probe/0000-1",
+            timings=ProbeTimings(0.4, 2.6, 5.0, 5.4),
+            status=200,
+            body="",
+            echo=(
+                ("ssl-client-verify", "SUCCESS"),
+                ("ssl-client-subject-dn", "CN=Fern"),
+                ("ssl-client-issuer-dn", "CN=Fern Cert Authority"),
+            ),
+            **{**common, "curl": common["curl"].replace("-k", "-k --cert client.crt --key client.key")},
+        ),
     ]
 
 
 LOG_LINES = [
     '2026-06-01T11:59:58.100000000Z I0601 11:59:58.100000       7 controller.go:214] "Backend successfully reloaded"',
-    '2026-06-01T11:59:59.200000000Z 2026/06/01 11:59:59 [info] 31#31: *7 client sent no required SSL certificate '
+    "2026-06-01T11:59:59.200000000Z 2026/06/01 11:59:59 [info] 31#31: *7 client sent no required SSL certificate "
     'while reading client request headers, client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"',
     '2026-06-01T11:59:59.300000000Z 10.0.0.1 - - [01/Jun/2026:11:59:59 +0000] "GET / HTTP/1.1" 400 237 "-" "curl/8.5.0" '
-    '78 0.000 [default-meow-svc-80] [] - - - - 5a1b',
+    "78 0.000 [default-meow-svc-80] [] - - - - 5a1b",
     '2026-06-01T12:00:00.400000000Z E0601 12:00:00.400000       7 store.go:613] "Error obtaining X.509 certificate" '
     'err="secret default/other-certs contains no keypair or CA certificate" secretName="default/other-certs"',
     '2026-06-01T12:00:00.500000000Z 10.0.0.1 - - [01/Jun/2026:12:00:00 +0000] "GET / HTTP/1.1" 200 400 "-" '
@@ -82,6 +109,7 @@ def with_probe(tab: str):
         pilot.app.post_message(ProbeDone("meow.com", recorded_probe()))
         await pilot.press(tab)
         await pilot.pause(0.3)
+
     return run_before
 
 
@@ -92,7 +120,12 @@ async def with_logs(pilot) -> None:
     pilot.app.action_tab("tab-logs")
     await pilot.pause(0.2)
     pane.note = "recorded lines"
-    pane.add([parse_line(line, "ingress-nginx-controller-5984b97644-qbwtv", "controller", with_timestamp=True) for line in LOG_LINES])
+    pane.add(
+        [
+            parse_line(line, "ingress-nginx-controller-5984b97644-qbwtv", "controller", with_timestamp=True)
+            for line in LOG_LINES
+        ]
+    )
     await pilot.pause(0.3)
 
 

@@ -79,7 +79,10 @@ def test_modes_that_let_clients_in_say_not_enforced(seed, mode: str, capsys: pyt
     ingress = meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": mode})
     code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), ingress]))
     host = report["hosts"][0]
-    assert host["state"] == "not enforced" and host["verdict"] == f"mTLS not enforced for meow.com: auth-tls-verify-client is {mode}"
+    assert (
+        host["state"] == "not enforced"
+        and host["verdict"] == f"mTLS not enforced for meow.com: auth-tls-verify-client is {mode}"
+    )
 
 
 def _without_ca(pki: SeedPki) -> list[dict]:
@@ -90,25 +93,48 @@ def _without_ca(pki: SeedPki) -> list[dict]:
 
 NOT_ENFORCED_CAUSES = {
     # cause: (objects, the finding that names it, the headline's reason)
-    "verify-client off": (lambda pki: [secret_manifest(pki), meow_ingress({P + "auth-tls-secret": "default/my-certs",
-                                                                          P + "auth-tls-verify-client": "off"})],
-                          "mtls-not-enforced", "auth-tls-verify-client is off"),
-    "verify-client optional": (lambda pki: [secret_manifest(pki), meow_ingress({P + "auth-tls-secret": "default/my-certs",
-                                                                               P + "auth-tls-verify-client": "optional"})],
-                               "mtls-not-enforced", "auth-tls-verify-client is optional"),
-    "verify-client optional_no_ca": (lambda pki: [secret_manifest(pki), meow_ingress({P + "auth-tls-secret": "default/my-certs",
-                                                                                      P + "auth-tls-verify-client": "optional_no_ca"})],
-                                     "mtls-not-enforced", "auth-tls-verify-client is optional_no_ca"),
+    "verify-client off": (
+        lambda pki: [
+            secret_manifest(pki),
+            meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "off"}),
+        ],
+        "mtls-not-enforced",
+        "auth-tls-verify-client is off",
+    ),
+    "verify-client optional": (
+        lambda pki: [
+            secret_manifest(pki),
+            meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "optional"}),
+        ],
+        "mtls-not-enforced",
+        "auth-tls-verify-client is optional",
+    ),
+    "verify-client optional_no_ca": (
+        lambda pki: [
+            secret_manifest(pki),
+            meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-verify-client": "optional_no_ca"}),
+        ],
+        "mtls-not-enforced",
+        "auth-tls-verify-client is optional_no_ca",
+    ),
     "Secret without ca.crt": (_without_ca, "secret-missing-ca", "Secret default/my-certs has no ca.crt"),
-    "empty auth-tls-secret": (lambda pki: [secret_manifest(pki), meow_ingress({P + "auth-tls-secret": ""})],
-                              "annotation-invalid-value", "auth-tls-secret is empty"),
-    "another controller's prefix": (lambda pki: [secret_manifest(pki), meow_ingress({"nginx.org/auth-tls-secret": "default/my-certs"})],
-                                    "annotation-wrong-prefix", "the auth-tls annotations carry a prefix ingress-nginx does not read"),
+    "empty auth-tls-secret": (
+        lambda pki: [secret_manifest(pki), meow_ingress({P + "auth-tls-secret": ""})],
+        "annotation-invalid-value",
+        "auth-tls-secret is empty",
+    ),
+    "another controller's prefix": (
+        lambda pki: [secret_manifest(pki), meow_ingress({"nginx.org/auth-tls-secret": "default/my-certs"})],
+        "annotation-wrong-prefix",
+        "the auth-tls annotations carry a prefix ingress-nginx does not read",
+    ),
 }
 
 
 @pytest.mark.parametrize("cause", sorted(NOT_ENFORCED_CAUSES))
-def test_every_way_in_without_a_certificate_reads_mtls_not_enforced(seed, cause: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_way_in_without_a_certificate_reads_mtls_not_enforced(
+    seed, cause: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """One headline for every cause, in the JSON and the text alike, the finding that names the cause
     first, and a "try:" line with its fix: the command to run next."""
     folder, pki = seed
@@ -129,8 +155,15 @@ def test_match_cn_is_applied_offline(seed, capsys: pytest.CaptureFixture[str]) -
     (unanchored: 'CN=Fernando' is not in 'CN=Fern'); nginx would answer 403."""
     folder, pki = seed
     ingress = meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-match-cn": "CN=Fernando"})
-    code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), ingress]),
-                         "--cert", str(folder / "client.crt"), "--key", str(folder / "client.key"))
+    code, report = check(
+        capsys,
+        "--manifests",
+        write_objects(folder, [secret_manifest(pki), ingress]),
+        "--cert",
+        str(folder / "client.crt"),
+        "--key",
+        str(folder / "client.key"),
+    )
     host = report["hosts"][0]
     finding = next(f for f in host["findings"] if f["code"] == "client-cert-cn-rejected")
     assert host["state"] == "broken" and code == 1 and "CN=Fern" in finding["title"]
@@ -163,8 +196,12 @@ def test_another_controllers_class_is_named_in_manifests_mode(seed, capsys: pyte
     folder, pki = seed
     ingress = meow_ingress()
     ingress["spec"]["ingressClassName"] = "traefik"
-    klass = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "traefik"},
-             "spec": {"controller": "traefik.io/ingress-controller"}}
+    klass = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "traefik"},
+        "spec": {"controller": "traefik.io/ingress-controller"},
+    }
     code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), klass, ingress]))
     finding = next(f for f in report["hosts"][0]["findings"] if f["code"] == "ingress-class-mismatch")
     assert "traefik.io/ingress-controller" in finding["title"] and code == 1
@@ -184,18 +221,36 @@ def test_the_printed_match_cn_value_works_on_nginx(tmp_path: Path, nginx_binary:
 
     ca = issue_ca("Match CA", key=new_key("ec"))
     server = issue_leaf("match.test", ca, key=new_key("ec"), v1=False, sans=["match.test"])
-    clients = {cn: issue_leaf(cn, ca, key=new_key("ec"), v1=False, eku=["clientAuth"]) for cn in ("Doe, John", "Fern", "Fernando")}
+    clients = {
+        cn: issue_leaf(cn, ca, key=new_key("ec"), v1=False, eku=["clientAuth"])
+        for cn in ("Doe, John", "Fern", "Fernando")
+    }
     for cn, issued in clients.items():
         write_file(tmp_path / f"{cn}.crt", issued.cert_pem())
         write_file(tmp_path / f"{cn}.key", issued.key_pem(), private=True)
-    policies = {f"h{i}.test": match_cn_for(name_rfc2253(clients[cn].cert.subject.public_bytes())) for i, cn in enumerate(("Doe, John", "Fern"))}
-    hosts = [GatewayHost(MtlsPolicy(h, secret="default/ca", match_cn=value), server.cert_pem(), server.key_pem(), ca.cert_pem())
-             for h, value in policies.items()]
+    policies = {
+        f"h{i}.test": match_cn_for(name_rfc2253(clients[cn].cert.subject.public_bytes()))
+        for i, cn in enumerate(("Doe, John", "Fern"))
+    }
+    hosts = [
+        GatewayHost(
+            MtlsPolicy(h, secret="default/ca", match_cn=value), server.cert_pem(), server.key_pem(), ca.cert_pem()
+        )
+        for h, value in policies.items()
+    ]
     with Gateway(hosts, nginx_binary=nginx_binary) as gateway:
+
         def status(host: str, cn: str) -> int | None:
-            spec = ProbeSpec(gateway.url(host), resolve=gateway.resolve(host), insecure=True, timeout=5,
-                             cert=str(tmp_path / f"{cn}.crt"), key=str(tmp_path / f"{cn}.key"))
+            spec = ProbeSpec(
+                gateway.url(host),
+                resolve=gateway.resolve(host),
+                insecure=True,
+                timeout=5,
+                cert=str(tmp_path / f"{cn}.crt"),
+                key=str(tmp_path / f"{cn}.key"),
+            )
             return run_probe(spec)[1].status
+
         assert status("h0.test", "Doe, John") == 200
         assert status("h1.test", "Fern") == 200 and status("h1.test", "Fernando") == 403
 
@@ -207,8 +262,15 @@ def test_fixes_name_the_key_file_given(seed, capsys: pytest.CaptureFixture[str])
     folder, pki = seed
     shutil.copy(folder / "client.crt", folder / "h-trusted.crt")
     shutil.copy(folder / "client.key", folder / "h.key")
-    code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), meow_ingress()]),
-                         "--cert", str(folder / "h-trusted.crt"), "--key", str(folder / "h.key"))
+    code, report = check(
+        capsys,
+        "--manifests",
+        write_objects(folder, [secret_manifest(pki), meow_ingress()]),
+        "--cert",
+        str(folder / "h-trusted.crt"),
+        "--key",
+        str(folder / "h.key"),
+    )
     fixes = [f["fix"] for f in report["hosts"][0]["findings"] if "h-trusted.crt" in f["fix"]]
     assert fixes and all(f"-key {folder / 'h.key'}" in fix and "h-trusted.key" not in fix for fix in fixes)
 
@@ -227,7 +289,14 @@ def test_a_backtracking_match_cn_is_judged_in_linear_time(seed, capsys: pytest.C
     write_file(folder / "xs.key", client.key_pem(), private=True)
     ingress = meow_ingress({P + "auth-tls-secret": "default/my-certs", P + "auth-tls-match-cn": "CN=(x+x+)+y"})
     started = time.perf_counter()
-    code, report = check(capsys, "--manifests", write_objects(folder, [secret_manifest(pki), ingress]),
-                         "--cert", str(folder / "xs.crt"), "--key", str(folder / "xs.key"))
+    code, report = check(
+        capsys,
+        "--manifests",
+        write_objects(folder, [secret_manifest(pki), ingress]),
+        "--cert",
+        str(folder / "xs.crt"),
+        "--key",
+        str(folder / "xs.key"),
+    )
     assert time.perf_counter() - started < 5
     assert "client-cert-cn-rejected" in {f["code"] for f in report["hosts"][0]["findings"]} and code == 1

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,7 @@ from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.panes.verdict import FindingList, VerdictPane
 
 FIXED_PKI = Path(__file__).parent / "data" / "snapshot"
-FROZEN = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)  # the fixed PKI's snapshots use the same instant
+FROZEN = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # the fixed PKI's snapshots use the same instant
 PORT = 28443
 
 
@@ -105,7 +105,7 @@ async def into_findings(pilot) -> None:
 def screen_lines(app: MtlsApp, region: Region) -> list[str]:
     """The characters on screen inside `region`, line by line."""
     strips = app.screen._compositor.render_strips()
-    return [strips[y].text[region.x:region.right] for y in range(region.y, region.bottom)]
+    return [strips[y].text[region.x : region.right] for y in range(region.y, region.bottom)]
 
 
 def detail_text(app: MtlsApp) -> str:

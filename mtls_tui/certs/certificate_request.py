@@ -15,7 +15,7 @@ CERTIFICATE_AUTHORITIES = 47  # the TLS 1.3 extension that carries the names (RF
 def _u16(data: bytes, pos: int) -> int:
     if pos + 2 > len(data):
         raise IndexError(pos)
-    return int.from_bytes(data[pos:pos + 2], "big")
+    return int.from_bytes(data[pos : pos + 2], "big")
 
 
 def _names(data: bytes) -> tuple[bytes, ...]:
@@ -26,7 +26,7 @@ def _names(data: bytes) -> tuple[bytes, ...]:
         size = _u16(data, pos)
         if pos + 2 + size > end:
             break
-        names.append(data[pos + 2:pos + 2 + size])
+        names.append(data[pos + 2 : pos + 2 + size])
         pos += 2 + size
     return tuple(names)
 
@@ -36,7 +36,7 @@ def acceptable_ca_names(message: bytes, tls13: bool) -> tuple[bytes, ...]:
     try:
         if not message or message[0] != CERTIFICATE_REQUEST:
             return ()
-        body = message[4:4 + int.from_bytes(message[1:4], "big")]
+        body = message[4 : 4 + int.from_bytes(message[1:4], "big")]
         if tls13:  # certificate_request_context, then extensions
             pos = 1 + body[0]
             end = pos + 2 + _u16(body, pos)
@@ -44,7 +44,7 @@ def acceptable_ca_names(message: bytes, tls13: bool) -> tuple[bytes, ...]:
             while pos + 4 <= end:
                 kind, size = _u16(body, pos), _u16(body, pos + 2)
                 if kind == CERTIFICATE_AUTHORITIES:
-                    return _names(body[pos + 4:pos + 4 + size])
+                    return _names(body[pos + 4 : pos + 4 + size])
                 pos += 4 + size
             return ()
         pos = 1 + body[0]  # certificate_types

@@ -9,7 +9,7 @@ extensions, an unknown key algorithm) reads "(could not be read)".
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TypeVar
 
@@ -90,7 +90,11 @@ def _key_usage(cert: x509.Certificate) -> tuple[str, ...]:
         return ()
     names = [label for attr, label in KEY_USAGE_FLAGS if getattr(usage, attr)]
     if usage.key_agreement:
-        names += [label for attr, label in (("encipher_only", "encipherOnly"), ("decipher_only", "decipherOnly")) if getattr(usage, attr)]
+        names += [
+            label
+            for attr, label in (("encipher_only", "encipherOnly"), ("decipher_only", "decipherOnly"))
+            if getattr(usage, attr)
+        ]
     return tuple(names)
 
 
@@ -179,7 +183,7 @@ def cert_facts(cert: x509.Certificate) -> CertFacts:
     aki = _ext(cert, x509.AuthorityKeyIdentifier)
     no_urls: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
     crl, ocsp = _read(lambda: _urls(cert), no_urls)
-    epoch = datetime.fromtimestamp(0, timezone.utc)
+    epoch = datetime.fromtimestamp(0, UTC)
     return CertFacts(
         subject=_read(lambda: name_to_str(cert.subject), UNREADABLE),
         subject_cn=_read(lambda: common_name(cert.subject), None),
@@ -200,9 +204,7 @@ def cert_facts(cert: x509.Certificate) -> CertFacts:
         extended_key_usage=_read(lambda: _eku(cert), ()),
         subject_key_id=ski.digest.hex(":") if isinstance(ski, x509.SubjectKeyIdentifier) else None,
         authority_key_id=(
-            aki.key_identifier.hex(":")
-            if isinstance(aki, x509.AuthorityKeyIdentifier) and aki.key_identifier
-            else None
+            aki.key_identifier.hex(":") if isinstance(aki, x509.AuthorityKeyIdentifier) and aki.key_identifier else None
         ),
         sha256=cert.fingerprint(hashes.SHA256()).hex(":").upper(),
         self_signed=_read(lambda: _is_self_signed(cert), False),

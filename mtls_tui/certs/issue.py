@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -62,7 +62,7 @@ def _name(cn: str) -> x509.Name:
 
 
 def _window(days: int, not_before: datetime | None) -> tuple[datetime, datetime]:
-    start = not_before or datetime.now(timezone.utc) - timedelta(minutes=5)
+    start = not_before or datetime.now(UTC) - timedelta(minutes=5)
     return start, start + timedelta(days=days)
 
 
@@ -80,8 +80,12 @@ def issue_ca(
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     builder = (
         x509.CertificateBuilder(
-            issuer_name=_name(cn), subject_name=_name(cn), public_key=key.public_key(),
-            serial_number=x509.random_serial_number(), not_valid_before=start, not_valid_after=end,
+            issuer_name=_name(cn),
+            subject_name=_name(cn),
+            public_key=key.public_key(),
+            serial_number=x509.random_serial_number(),
+            not_valid_before=start,
+            not_valid_after=end,
         )
         .add_extension(ski, critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
@@ -103,19 +107,27 @@ def issue_intermediate(
     start, end = _window(days, not_before)
     builder = (
         x509.CertificateBuilder(
-            issuer_name=issuer.cert.subject, subject_name=_name(cn), public_key=key.public_key(),
-            serial_number=x509.random_serial_number(), not_valid_before=start, not_valid_after=end,
+            issuer_name=issuer.cert.subject,
+            subject_name=_name(cn),
+            public_key=key.public_key(),
+            serial_number=x509.random_serial_number(),
+            not_valid_before=start,
+            not_valid_after=end,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -156,8 +168,12 @@ def issue_leaf(
     start, end = _window(days, not_before)
     sans, eku = tuple(sans), tuple(eku)
     builder = x509.CertificateBuilder(
-        issuer_name=issuer.cert.subject, subject_name=_name(cn), public_key=key.public_key(),
-        serial_number=serial or x509.random_serial_number(), not_valid_before=start, not_valid_after=end,
+        issuer_name=issuer.cert.subject,
+        subject_name=_name(cn),
+        public_key=key.public_key(),
+        serial_number=serial or x509.random_serial_number(),
+        not_valid_before=start,
+        not_valid_after=end,
     )
     if v1:
         if sans or eku:
@@ -167,9 +183,7 @@ def issue_leaf(
     else:
         builder = builder.add_extension(
             x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
-        ).add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False
-        )
+        ).add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
         if sans:
             builder = builder.add_extension(_san(sans), critical=False)
         if eku:
@@ -180,11 +194,17 @@ def issue_leaf(
     return Issued(cert, key)
 
 
-def issue_crl(issuer: Issued, revoked: Iterable[x509.Certificate] = (), *, last_update: datetime | None = None,
-              days: float = 30, signer: Issued | None = None) -> bytes:
+def issue_crl(
+    issuer: Issued,
+    revoked: Iterable[x509.Certificate] = (),
+    *,
+    last_update: datetime | None = None,
+    days: float = 30,
+    signer: Issued | None = None,
+) -> bytes:
     """A PEM CRL of `issuer` listing `revoked`; a past `last_update` with few `days` makes a
     stale one, another `signer` a forged one."""
-    start = last_update or datetime.now(timezone.utc) - timedelta(hours=1)
+    start = last_update or datetime.now(UTC) - timedelta(hours=1)
     builder = x509.CertificateRevocationListBuilder().issuer_name(issuer.cert.subject)
     builder = builder.last_update(start).next_update(start + timedelta(days=days))
     for cert in revoked:
@@ -200,15 +220,21 @@ FAKE_CERT_CN = "Kubernetes Ingress Controller Fake Certificate"
 def issue_fake_certificate() -> Issued:
     """The certificate ingress-nginx serves for hosts without a usable `tls:` entry."""
     key = new_key("ec")
-    name = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Acme Co"),
-        x509.NameAttribute(NameOID.COMMON_NAME, FAKE_CERT_CN),
-    ])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Acme Co"),
+            x509.NameAttribute(NameOID.COMMON_NAME, FAKE_CERT_CN),
+        ]
+    )
     start, end = _window(365, None)
     builder = (
         x509.CertificateBuilder(
-            issuer_name=name, subject_name=name, public_key=key.public_key(),
-            serial_number=x509.random_serial_number(), not_valid_before=start, not_valid_after=end,
+            issuer_name=name,
+            subject_name=name,
+            public_key=key.public_key(),
+            serial_number=x509.random_serial_number(),
+            not_valid_before=start,
+            not_valid_after=end,
         )
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("ingress.local")]), critical=False)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)

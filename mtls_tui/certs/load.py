@@ -37,7 +37,14 @@ _PEM_MARKER = re.compile(rb"(?=-----(BEGIN|END) ([A-Z0-9 #]+)-----)")  # every B
 MANIFEST_KEY = re.compile(rb"(?m)^[ \t]*(apiVersion|kind)[ \t]*:")  # [ \t], not \s: \s spans lines (quadratic)
 BASE64_TEXT = re.compile(rb"^[A-Za-z0-9+/=\s]+$")
 PKCS7_DATA_OID = bytes.fromhex("06092a864886f70d010701")
-KEY_BLOCKS = {b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY", b"DSA PRIVATE KEY", b"ENCRYPTED PRIVATE KEY", b"OPENSSH PRIVATE KEY"}
+KEY_BLOCKS = {
+    b"PRIVATE KEY",
+    b"RSA PRIVATE KEY",
+    b"EC PRIVATE KEY",
+    b"DSA PRIVATE KEY",
+    b"ENCRYPTED PRIVATE KEY",
+    b"OPENSSH PRIVATE KEY",
+}
 CERT_BLOCKS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
 MAGIC = (
     (b"\x89PNG", "a PNG image"),
@@ -244,7 +251,13 @@ def _pem_blocks(data: bytes) -> Iterator[_Block | tuple[int, bytes]]:
         if start < covered:
             continue
         header_end = start + 16 + len(label)
-        body = header_end + 1 if data[header_end:header_end + 1] == b"\n" else header_end + 2 if data[header_end:header_end + 2] == b"\r\n" else -1
+        body = (
+            header_end + 1
+            if data[header_end : header_end + 1] == b"\n"
+            else header_end + 2
+            if data[header_end : header_end + 2] == b"\r\n"
+            else -1
+        )
         index = bisect.bisect_left(end_starts, body) if body >= 0 else len(end_starts)
         if index == len(end_starts):
             yield start, label  # starts no block
@@ -261,7 +274,9 @@ def _load_pem(data: bytes, origin: str, password: bytes | None) -> Material:
     line_of = _Lines(data)
 
     def unfinished(offset: int, label: bytes) -> InputError:
-        return InputError(f"{origin}:{line_of(offset)}", f"'-----BEGIN {label.decode()}-----' has no END line (truncated PEM?)")
+        return InputError(
+            f"{origin}:{line_of(offset)}", f"'-----BEGIN {label.decode()}-----' has no END line (truncated PEM?)"
+        )
 
     pending: tuple[int, bytes] | None = None  # the first BEGIN line since the last block that starts none
     for found in _pem_blocks(data):
@@ -275,13 +290,17 @@ def _load_pem(data: bytes, origin: str, password: bytes | None) -> Material:
         line = line_of(found.start)
         where = f"{origin}:{line}"
         if label != end_label:
-            raise InputError(where, f"BEGIN {label.decode()} ends with END {end_label.decode()} (truncated or pasted PEM?)")
-        block = data[found.start:found.end]
+            raise InputError(
+                where, f"BEGIN {label.decode()} ends with END {end_label.decode()} (truncated or pasted PEM?)"
+            )
+        block = data[found.start : found.end]
         if label in CERT_BLOCKS:
             if label == b"TRUSTED CERTIFICATE":
                 block = block.replace(b"TRUSTED CERTIFICATE", b"CERTIFICATE")
                 notes.append(f"line {line}: OpenSSL TRUSTED CERTIFICATE read without its trust settings")
-            certs.append(LoadedCert(read_certificate(x509.load_pem_x509_certificate, block, where, label.decode()), where))
+            certs.append(
+                LoadedCert(read_certificate(x509.load_pem_x509_certificate, block, where, label.decode()), where)
+            )
         elif label in KEY_BLOCKS:
             keys.append(LoadedKey(_pem_key(block, where, password), where))
         elif label == b"X509 CRL":
@@ -344,7 +363,9 @@ def fully_read(cert: x509.Certificate, where: str) -> x509.Certificate:
     return cert
 
 
-def read_certificate(load: Callable[[bytes], x509.Certificate], data: bytes, where: str, what: str = "CERTIFICATE") -> x509.Certificate:
+def read_certificate(
+    load: Callable[[bytes], x509.Certificate], data: bytes, where: str, what: str = "CERTIFICATE"
+) -> x509.Certificate:
     """Load a certificate (PEM or DER, by `load`) and decode every part of it now. The same
     bytes give the same (immutable) certificate: a CA that thousands of Secrets hold is
     read once, and its facts, cached by certificate, are worked out once."""
@@ -379,9 +400,15 @@ GIVE_PASS = "give its pass phrase with --pass PHRASE or the environment variable
 
 def passphrase_detail(error: PassphraseNeeded) -> str:
     """The finding's detail for an input that is readable once its pass phrase is known."""
-    what = "a PKCS#12 file protected by a password" if "(PKCS#12)" in error.where else "a private key encrypted with a pass phrase"
-    return (f"This input is {what}; it can be read with the pass phrase: --pass PHRASE, the environment variable "
-            "MTLS_TUI_PASS, or the prompt when standard input is a terminal.")
+    what = (
+        "a PKCS#12 file protected by a password"
+        if "(PKCS#12)" in error.where
+        else "a private key encrypted with a pass phrase"
+    )
+    return (
+        f"This input is {what}; it can be read with the pass phrase: --pass PHRASE, the environment variable "
+        "MTLS_TUI_PASS, or the prompt when standard input is a terminal."
+    )
 
 
 def _der_items(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, int]]:
@@ -396,7 +423,7 @@ def _der_items(data: bytes, start: int, end: int) -> Iterator[tuple[int, int, in
             count = length & 0x7F
             if count == 0 or count > 4 or pos + count > end:
                 return
-            length, pos = int.from_bytes(data[pos:pos + count], "big"), pos + count
+            length, pos = int.from_bytes(data[pos : pos + count], "big"), pos + count
         if pos + length > end:
             return
         yield tag, pos, pos + length
@@ -428,8 +455,11 @@ def kdf_rounds(data: bytes, max_depth: int = 64) -> int:
 def _check_rounds(der: bytes, where: str) -> None:
     rounds = kdf_rounds(der)
     if rounds > MAX_KDF_ROUNDS:
-        raise InputError(where, f"asks for {rounds:,} key derivation rounds (limit {MAX_KDF_ROUNDS:,}): refused, "
-                                "reading it would take minutes or more")
+        raise InputError(
+            where,
+            f"asks for {rounds:,} key derivation rounds (limit {MAX_KDF_ROUNDS:,}): refused, "
+            "reading it would take minutes or more",
+        )
 
 
 def _pem_der(block: bytes) -> bytes:
@@ -449,7 +479,9 @@ def _pem_key(block: bytes, where: str, password: bytes | None) -> PrivateKey:
     if password is not None and b"ENCRYPTED PRIVATE KEY" in block[:40]:
         _check_rounds(_pem_der(block), where)
     try:
-        key = serialization.load_pem_private_key(block, password=password, unsafe_skip_rsa_key_validation=SKIP_RSA_CHECK)
+        key = serialization.load_pem_private_key(
+            block, password=password, unsafe_skip_rsa_key_validation=SKIP_RSA_CHECK
+        )
     except TypeError:
         if password is None:
             raise PassphraseNeeded(where, f"the private key is encrypted: {GIVE_PASS}") from None
@@ -463,7 +495,9 @@ def _pem_key(block: bytes, where: str, password: bytes | None) -> PrivateKey:
     return key  # type: ignore[return-value]
 
 
-DER_CRL_NOTE = "a DER CRL: nginx's ssl_crl and ingress-nginx read PEM only (openssl crl -inform DER -in FILE -out FILE.pem)"
+DER_CRL_NOTE = (
+    "a DER CRL: nginx's ssl_crl and ingress-nginx read PEM only (openssl crl -inform DER -in FILE -out FILE.pem)"
+)
 
 
 def _load_binary(data: bytes, origin: str, password: bytes | None) -> Material:
@@ -483,7 +517,9 @@ def _load_binary(data: bytes, origin: str, password: bytes | None) -> Material:
         if password is not None:
             _check_rounds(data, origin)
         try:
-            key = serialization.load_der_private_key(data, password=password, unsafe_skip_rsa_key_validation=SKIP_RSA_CHECK)
+            key = serialization.load_der_private_key(
+                data, password=password, unsafe_skip_rsa_key_validation=SKIP_RSA_CHECK
+            )
             return Material(origin, keys=(LoadedKey(key, where),))  # type: ignore[arg-type]
         except (ValueError, TypeError, UnsupportedAlgorithm):
             pass
@@ -496,7 +532,9 @@ def _load_binary(data: bytes, origin: str, password: bytes | None) -> Material:
     if _looks_textual(data):
         first = data.strip().splitlines()[0][:60].decode("utf-8", "replace")
         raise InputError(origin, f"is text, not a certificate, key, bundle or manifest (starts with {first!r})")
-    raise InputError(origin, f"is binary data, not a certificate, key, bundle or manifest (first bytes: {data[:8].hex(' ')})")
+    raise InputError(
+        origin, f"is binary data, not a certificate, key, bundle or manifest (first bytes: {data[:8].hex(' ')})"
+    )
 
 
 def _looks_textual(data: bytes) -> bool:
@@ -574,13 +612,15 @@ def _load_secret(obj: dict[str, Any], origin: str, password: bytes | None, depth
             parts.append(Material(origin, notes=(str(exc),)))
             continue
         entries.append(SecretEntry(key, len(value), part.describe() if value.strip() else "empty"))
-        parts.append(Material(
-            origin,
-            certs=tuple(replace(c, secret_key=key, secret=f"{namespace}/{name}") for c in part.certs),
-            keys=tuple(replace(k, secret_key=key, secret=f"{namespace}/{name}") for k in part.keys),
-            crls=part.crls,
-            notes=part.notes,
-        ))
+        parts.append(
+            Material(
+                origin,
+                certs=tuple(replace(c, secret_key=key, secret=f"{namespace}/{name}") for c in part.certs),
+                keys=tuple(replace(k, secret_key=key, secret=f"{namespace}/{name}") for k in part.keys),
+                crls=part.crls,
+                notes=part.notes,
+            )
+        )
     info = SecretInfo(namespace, name, str(obj.get("type", "Opaque")), tuple(entries), label, tuple(values.items()))
     parts.append(Material(origin, secrets=(info,)))
     return _joined(origin, parts)

@@ -101,8 +101,9 @@ def lib() -> ctypes.CDLL:
         try:
             func = getattr(handle, name)
         except AttributeError:
-            raise OpenSSLUnavailable(f"Python's OpenSSL ({ssl.OPENSSL_VERSION}) lacks {name}, "
-                                     "which nginx's verdict needs") from None
+            raise OpenSSLUnavailable(
+                f"Python's OpenSSL ({ssl.OPENSSL_VERSION}) lacks {name}, which nginx's verdict needs"
+            ) from None
         func.restype = restype
         func.argtypes = argtypes
     return handle

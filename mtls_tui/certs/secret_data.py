@@ -24,8 +24,10 @@ def _decoded(value: object, where: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        raise InputError(where, "data value is not valid base64: the API server refuses the Secret "
-                                "(plain text belongs in stringData)") from None
+        raise InputError(
+            where,
+            "data value is not valid base64: the API server refuses the Secret (plain text belongs in stringData)",
+        ) from None
 
 
 def secret_values(obj: Mapping[str, object], label: str) -> dict[str, bytes]:
@@ -34,8 +36,8 @@ def secret_values(obj: Mapping[str, object], label: str) -> dict[str, bytes]:
     data = obj.get("data")
     string_data = obj.get("stringData")
     values: dict[str, bytes] = {}
-    for key, value in (data.items() if isinstance(data, Mapping) else ()):
+    for key, value in data.items() if isinstance(data, Mapping) else ():
         values[str(key)] = _decoded(value, f"{label}, key {key}")
-    for key, value in (string_data.items() if isinstance(string_data, Mapping) else ()):
+    for key, value in string_data.items() if isinstance(string_data, Mapping) else ():
         values[str(key)] = str(value or "").encode()
     return values

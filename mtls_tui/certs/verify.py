@@ -96,7 +96,9 @@ def _run(
         code = ossl.X509_STORE_CTX_get_error(ctx)
         error_depth = ossl.X509_STORE_CTX_get_error_depth(ctx)
         chain = ossl.X509_STORE_CTX_get0_chain(ctx)
-        subjects = [_subject_of(ossl.OPENSSL_sk_value(chain, i)) for i in range(ossl.OPENSSL_sk_num(chain))] if chain else []
+        subjects = (
+            [_subject_of(ossl.OPENSSL_sk_value(chain, i)) for i in range(ossl.OPENSSL_sk_num(chain))] if chain else []
+        )
         return code, error_depth, errors, subjects
     finally:
         ossl.X509_STORE_CTX_free(ctx)
@@ -129,8 +131,12 @@ def nginx_verdict(
     code, error_depth, errors, subjects = _run(ca_bundle, leaf, untrusted, verify_depth, purpose, at, crls)
     if code == ob.X509_V_OK:
         return ChainVerdict(
-            accepted=True, verify_depth=verify_depth, purpose=purpose, chain_subjects=tuple(subjects),
-            verifies_with_more_depth=True, intermediates_used=max(len(subjects) - 2, 0),
+            accepted=True,
+            verify_depth=verify_depth,
+            purpose=purpose,
+            chain_subjects=tuple(subjects),
+            verifies_with_more_depth=True,
+            intermediates_used=max(len(subjects) - 2, 0),
         )
     more_depth = False
     used: int | None = None
@@ -151,4 +157,3 @@ def nginx_verdict(
         verifies_with_more_depth=more_depth,
         intermediates_used=used,
     )
-

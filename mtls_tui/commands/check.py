@@ -26,23 +26,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
     parser.add_argument("-n", "--namespace", metavar="N", help="only Ingresses in this namespace")
     parser.add_argument("--host", metavar="H", help="only this host")
-    parser.add_argument("--manifests", nargs="+", metavar="PATH", help="read YAML/JSON files or folders instead of a cluster")
-    parser.add_argument("--cert", metavar="FILE", help="a client certificate to judge against each host's ca.crt and to probe with")
+    parser.add_argument(
+        "--manifests", nargs="+", metavar="PATH", help="read YAML/JSON files or folders instead of a cluster"
+    )
+    parser.add_argument(
+        "--cert", metavar="FILE", help="a client certificate to judge against each host's ca.crt and to probe with"
+    )
     parser.add_argument("--key", metavar="FILE", help="its private key (for the probe)")
-    parser.add_argument("--pass", dest="passphrase", metavar="PHRASE", help="pass phrase for the key (or env MTLS_TUI_PASS)")
-    parser.add_argument("--connect", metavar="ADDR:PORT", help="probe every host at this address (as curl --resolve HOST:PORT:ADDR)")
+    parser.add_argument(
+        "--pass", dest="passphrase", metavar="PHRASE", help="pass phrase for the key (or env MTLS_TUI_PASS)"
+    )
+    parser.add_argument(
+        "--connect", metavar="ADDR:PORT", help="probe every host at this address (as curl --resolve HOST:PORT:ADDR)"
+    )
     parser.add_argument("--no-probe", action="store_true", help="do not send any request")
     parser.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per host probe (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
     parser.set_defaults(run=run)
 
 
-def check_session(session: Session, *, host: str | None = None, probe: bool = True, timeout: float = 10.0,
-                  prompt: bool = True) -> Diagnosis:
+def check_session(
+    session: Session, *, host: str | None = None, probe: bool = True, timeout: float = 10.0, prompt: bool = True
+) -> Diagnosis:
     """Read, judge and probe what `session` names (the lab's `--check` runs this too)."""
     from mtls_tui.sources.probe import run_probe
 
-    client = read_client(session.cert, session.key, passphrase(session.passphrase), prompt=prompt, key_hint="with --key")
+    client = read_client(
+        session.cert, session.key, passphrase(session.passphrase), prompt=prompt, key_hint="with --key"
+    )
     snapshot = source_for(session).load()
     return check(session, snapshot, client, run_probe if probe else None, host=host, timeout=timeout)
 
@@ -61,8 +72,15 @@ def run(args: argparse.Namespace) -> int:
     # collector, walking all of them on every full collection, found nothing to free in
     # them yet took a quarter of the CPU at 20,000 Ingresses.
     gc.disable()
-    session = Session(context=args.context, kubeconfig=args.kubeconfig, namespace=args.namespace,
-                      manifests=args.manifests or [], cert=args.cert, key=args.key, connect=args.connect,
-                      passphrase=passphrase_setting(args.passphrase))
+    session = Session(
+        context=args.context,
+        kubeconfig=args.kubeconfig,
+        namespace=args.namespace,
+        manifests=args.manifests or [],
+        cert=args.cert,
+        key=args.key,
+        connect=args.connect,
+        passphrase=passphrase_setting(args.passphrase),
+    )
     diagnosis = check_session(session, host=args.host, probe=not args.no_probe, timeout=args.timeout)
     return print_report(diagnosis, args.json)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mtls_tui.commands import print_json
 from mtls_tui.diagnose.inspect import Input, InputRole, inspect_inputs
@@ -20,15 +20,32 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Facts for every file; with --ca and --cert, nginx's verdict on that client chain; "
         "with --server-cert and --host, the server checks.",
     )
-    parser.add_argument("files", nargs="*", metavar="FILE", help="PEM, DER, PKCS#12, Secret manifest (YAML/JSON) or base64 PEM")
+    parser.add_argument(
+        "files", nargs="*", metavar="FILE", help="PEM, DER, PKCS#12, Secret manifest (YAML/JSON) or base64 PEM"
+    )
     parser.add_argument("--ca", metavar="FILE", help="the CA bundle the server trusts (the Secret's ca.crt)")
-    parser.add_argument("--cert", metavar="FILE", help="the client certificate (and the intermediates the client sends)")
+    parser.add_argument(
+        "--cert", metavar="FILE", help="the client certificate (and the intermediates the client sends)"
+    )
     parser.add_argument("--key", metavar="FILE", help="the client's private key")
     parser.add_argument("--crl", metavar="FILE", help="the CRLs nginx checks the client against (the Secret's ca.crl)")
     parser.add_argument("--server-cert", metavar="FILE", help="the server certificate (the Secret's tls.crt)")
-    parser.add_argument("--host", metavar="NAME", help="the host name clients use (checked against the server certificate)")
-    parser.add_argument("--verify-depth", type=_depth, default=1, metavar="N", help="auth-tls-verify-depth (default 1, as ingress-nginx)")
-    parser.add_argument("--pass", dest="passphrase", metavar="PHRASE", help="pass phrase for encrypted keys and PKCS#12 (or env MTLS_TUI_PASS; else a prompt)")
+    parser.add_argument(
+        "--host", metavar="NAME", help="the host name clients use (checked against the server certificate)"
+    )
+    parser.add_argument(
+        "--verify-depth",
+        type=_depth,
+        default=1,
+        metavar="N",
+        help="auth-tls-verify-depth (default 1, as ingress-nginx)",
+    )
+    parser.add_argument(
+        "--pass",
+        dest="passphrase",
+        metavar="PHRASE",
+        help="pass phrase for encrypted keys and PKCS#12 (or env MTLS_TUI_PASS; else a prompt)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
     parser.set_defaults(run=run)
 
@@ -36,7 +53,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 MAX_DEPTH = 2**31 - 1  # OpenSSL's verify depth is a C int: more would wrap around
 # The flags that name a file, with what they name it as (argparse's attribute, the input's role).
 FLAG_ROLES: tuple[tuple[str, InputRole], ...] = (
-    ("ca", "ca"), ("cert", "cert"), ("key", "key"), ("crl", "crl"), ("server_cert", "server-cert"),
+    ("ca", "ca"),
+    ("cert", "cert"),
+    ("key", "key"),
+    ("crl", "crl"),
+    ("server_cert", "server-cert"),
 )
 
 
@@ -54,14 +75,15 @@ def run(args: argparse.Namespace) -> int:
     named: list[tuple[str, InputRole]] = [(path, "file") for path in args.files]
     named += [(getattr(args, attr), role) for attr, role in FLAG_ROLES if getattr(args, attr)]
     if not named:
-        raise CannotRun("nothing to inspect: name a FILE or use --ca/--cert/--key/--server-cert (see mtls-tui inspect --help)")
+        raise CannotRun(
+            "nothing to inspect: name a FILE or use --ca/--cert/--key/--server-cert (see mtls-tui inspect --help)"
+        )
     password = passphrase(args.passphrase)
     inputs: list[Input] = [read_input(path, role, password) for path, role in named]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     report = inspect_inputs(inputs, host=args.host, verify_depth=args.verify_depth, now=now)
     if args.json:
         print_json(inspect_dict(report))
     else:
         print_inspect(terminal_console(), report, now)
     return 1 if report.has_error else 0
-

@@ -21,25 +21,52 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--scenario", default="healthy", metavar="NAME", help="start with this mistake (see --list)")
     parser.add_argument("--list", action="store_true", help="describe the scenarios and exit")
-    parser.add_argument("--dir", default="mtls-lab", metavar="DIR",
-                        help="where the PKI (kept between runs) and the walkthrough's object files are written (default ./mtls-lab)")
-    parser.add_argument("--gateway", choices=("auto", "nginx", "builtin"), default="auto",
-                        help="nginx (real nginx, installed), builtin (no nginx needed) or auto (default: nginx when installed)")
-    parser.add_argument("--v3", action="store_true", help="issue X.509 v3 certificates with SAN and EKU instead of the article's v1")
-    parser.add_argument("--port", type=bounded_int(1, 65535, "a port number"), metavar="N",
-                        help="the gateway's port on 127.0.0.1 (default: a free one); the same N every run keeps "
-                        "https://meow.com:N/ on slides right")
-    parser.add_argument("--fresh", action="store_true",
-                        help="issue a new PKI into DIR, replacing the seed PKI kept there (a CA key the lab did not "
-                        "write still needs --force)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace any CA key already in DIR (by default the lab keeps its own PKI there and refuses any other)")
+    parser.add_argument(
+        "--dir",
+        default="mtls-lab",
+        metavar="DIR",
+        help="where the PKI (kept between runs) and the walkthrough's object files are written (default ./mtls-lab)",
+    )
+    parser.add_argument(
+        "--gateway",
+        choices=("auto", "nginx", "builtin"),
+        default="auto",
+        help="nginx (real nginx, installed), builtin (no nginx needed) or auto (default: nginx when installed)",
+    )
+    parser.add_argument(
+        "--v3", action="store_true", help="issue X.509 v3 certificates with SAN and EKU instead of the article's v1"
+    )
+    parser.add_argument(
+        "--port",
+        type=bounded_int(1, 65535, "a port number"),
+        metavar="N",
+        help="the gateway's port on 127.0.0.1 (default: a free one); the same N every run keeps "
+        "https://meow.com:N/ on slides right",
+    )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="issue a new PKI into DIR, replacing the seed PKI kept there (a CA key the lab did not "
+        "write still needs --force)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace any CA key already in DIR (by default the lab keeps its own PKI there and refuses any other)",
+    )
     parser.add_argument("--check", action="store_true", help="no screen: run check on the lab, print, stop")
     parser.add_argument("--json", action="store_true", help="with --check: one JSON object")
-    parser.add_argument("--serve", action="store_true", help="serve the screen to browsers instead (a projector, a workshop)")
+    parser.add_argument(
+        "--serve", action="store_true", help="serve the screen to browsers instead (a projector, a workshop)"
+    )
     parser.add_argument("--host", default="127.0.0.1", help="with --serve: address to listen on (default 127.0.0.1)")
-    parser.add_argument("--serve-port", type=bounded_int(1, 65535, "a port number"), default=8000, metavar="N",
-                        help="with --serve: the browsers' port (default 8000)")
+    parser.add_argument(
+        "--serve-port",
+        type=bounded_int(1, 65535, "a port number"),
+        default=8000,
+        metavar="N",
+        help="with --serve: the browsers' port (default 8000)",
+    )
     parser.add_argument("--attach", metavar="FILE", help=argparse.SUPPRESS)  # one browser session of --serve
     parser.set_defaults(run=run)
 
@@ -69,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
         from mtls_tui.tui.browser import check_address
 
         if args.port == args.serve_port:
-            raise CannotRun(f"--port and --serve-port are both {args.port}: the gateway and the browsers' page need a port each")
+            raise CannotRun(
+                f"--port and --serve-port are both {args.port}: the gateway and the browsers' page need a port each"
+            )
         check_address(args.host, args.serve_port)
     _stop_on_hangup()
     try:
@@ -101,8 +130,14 @@ def _run(lab, args: argparse.Namespace) -> int:
             from mtls_tui.lab.attached import answer, control_socket, describe
             from mtls_tui.tui.browser import serve
 
-            serve(lab, describe(lab), control_socket(lab), lambda request: answer(lab, request), args.host,
-                  args.serve_port)
+            serve(
+                lab,
+                describe(lab),
+                control_socket(lab),
+                lambda request: answer(lab, request),
+                args.host,
+                args.serve_port,
+            )
             return 0
         from mtls_tui.tui.app import run_tui
 

@@ -24,7 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-f", "--follow", action="store_true", help="keep streaming until Ctrl+C")
     parser.add_argument("--grep", metavar="RE", help="only lines matching this regular expression")
     parser.add_argument("--since", type=_duration, metavar="DURATION", help="lines newer than this (30s, 5m, 2h)")
-    parser.add_argument("--tail", type=bounded_int(0, 10**9), default=100, metavar="N", help="lines per pod to start with (default 100)")
+    parser.add_argument(
+        "--tail", type=bounded_int(0, 10**9), default=100, metavar="N", help="lines per pod to start with (default 100)"
+    )
     parser.set_defaults(run=run)
 
 

@@ -20,8 +20,10 @@ def run(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
     existing = [name for name in ("ca.key", "ca.crt", "client.key", "server.key") if (folder / name).exists()]
     if existing and not args.force:
-        raise CannotRun(f"{folder} already holds {', '.join(existing)}: a new CA would invalidate every certificate "
-                        "it signed; use another DIR or --force")
+        raise CannotRun(
+            f"{folder} already holds {', '.join(existing)}: a new CA would invalidate every certificate "
+            "it signed; use another DIR or --force"
+        )
     prepare_folder(folder)
     with folder_lock(folder):  # not under a lab that serves this folder's certificates
         write_seed_pki(folder, replace=True)

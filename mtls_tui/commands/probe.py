@@ -22,17 +22,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Probe URL twice, without and with the client certificate, and explain the difference.",
     )
     parser.add_argument("url", metavar="URL")
-    parser.add_argument("--resolve", metavar="HOST:PORT:ADDR", help="connect to ADDR, send SNI and Host of HOST (as curl)")
-    parser.add_argument("--cert", metavar="FILE", help="client certificate (PEM, DER, PKCS#12; may hold the chain and key)")
+    parser.add_argument(
+        "--resolve", metavar="HOST:PORT:ADDR", help="connect to ADDR, send SNI and Host of HOST (as curl)"
+    )
+    parser.add_argument(
+        "--cert", metavar="FILE", help="client certificate (PEM, DER, PKCS#12; may hold the chain and key)"
+    )
     parser.add_argument("--key", metavar="FILE", help="client private key")
     parser.add_argument("--cacert", metavar="FILE", help="CA to verify the server with (default: the system store)")
     parser.add_argument("-k", "--insecure", action="store_true", help="do not verify the server certificate")
-    parser.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="for the whole probe (default 10)")
-    parser.add_argument("-H", "--header", action="append", default=[], metavar="'NAME: VALUE'", help="extra request header")
+    parser.add_argument(
+        "--timeout", type=seconds, default=10.0, metavar="SECONDS", help="for the whole probe (default 10)"
+    )
+    parser.add_argument(
+        "-H", "--header", action="append", default=[], metavar="'NAME: VALUE'", help="extra request header"
+    )
     parser.add_argument("--http2", action="store_true", help="offer HTTP/2 (ALPN h2)")
-    parser.add_argument("--no-sni", action="store_true",
-                        help="send no TLS server name, as clients that connect by address do (openssl s_client -noservername)")
-    parser.add_argument("--pass", dest="passphrase", metavar="PHRASE", help="pass phrase for the key or PKCS#12 (or env MTLS_TUI_PASS)")
+    parser.add_argument(
+        "--no-sni",
+        action="store_true",
+        help="send no TLS server name, as clients that connect by address do (openssl s_client -noservername)",
+    )
+    parser.add_argument(
+        "--pass", dest="passphrase", metavar="PHRASE", help="pass phrase for the key or PKCS#12 (or env MTLS_TUI_PASS)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
     parser.set_defaults(run=run)
 
@@ -64,9 +77,17 @@ def _headers(values: list[str]) -> tuple[tuple[str, str], ...]:
 def run(args: argparse.Namespace) -> int:
     check_url(args.url)
     spec = ProbeSpec(
-        url=args.url, resolve=args.resolve, cacert=args.cacert, cert=args.cert, key=args.key,
-        passphrase=passphrase(args.passphrase), insecure=args.insecure, timeout=args.timeout,
-        headers=_headers(args.header), http2=args.http2, no_sni=args.no_sni,
+        url=args.url,
+        resolve=args.resolve,
+        cacert=args.cacert,
+        cert=args.cert,
+        key=args.key,
+        passphrase=passphrase(args.passphrase),
+        insecure=args.insecure,
+        timeout=args.timeout,
+        headers=_headers(args.header),
+        http2=args.http2,
+        no_sni=args.no_sni,
     )
     results = run_probe(spec)
     findings = probe_findings(results)

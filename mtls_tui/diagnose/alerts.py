@@ -32,28 +32,54 @@ _TABLE: tuple[Alert, ...] = (
     Alert(10, "unexpected_message", "the server received a message it did not expect at that point", False),
     Alert(20, "bad_record_mac", "a record failed to decrypt or verify", False),
     Alert(22, "record_overflow", "a record was too long", False),
-    Alert(40, "handshake_failure",
-          "TLS 1.2: the server requires a client certificate and none was sent (Envoy, Go); "
-          "otherwise no acceptable set of parameters (cipher, curve, signature algorithm)", True),
-    Alert(42, "bad_certificate",
-          "the client certificate was refused: Go's crypto/tls (Traefik) sends it for a certificate without the "
-          "clientAuth extended key usage, and for verify errors it has no closer alert for", True),
-    Alert(43, "unsupported_certificate",
-          "the client certificate is of an unsupported type or purpose: Envoy (BoringSSL) and OpenSSL send it "
-          "for a certificate without the clientAuth extended key usage", True),
+    Alert(
+        40,
+        "handshake_failure",
+        "TLS 1.2: the server requires a client certificate and none was sent (Envoy, Go); "
+        "otherwise no acceptable set of parameters (cipher, curve, signature algorithm)",
+        True,
+    ),
+    Alert(
+        42,
+        "bad_certificate",
+        "the client certificate was refused: Go's crypto/tls (Traefik) sends it for a certificate without the "
+        "clientAuth extended key usage, and for verify errors it has no closer alert for",
+        True,
+    ),
+    Alert(
+        43,
+        "unsupported_certificate",
+        "the client certificate is of an unsupported type or purpose: Envoy (BoringSSL) and OpenSSL send it "
+        "for a certificate without the clientAuth extended key usage",
+        True,
+    ),
     Alert(44, "certificate_revoked", "the client certificate is revoked by a CRL the server holds", True),
-    Alert(45, "certificate_expired", "the client certificate (or one in its chain) has expired or is not yet valid", True),
-    Alert(46, "certificate_unknown",
-          "the client certificate was refused for another reason: Envoy sends it when a SAN matcher "
-          "(Envoy Gateway or Istio subjectAltNames) does not match", True),
+    Alert(
+        45, "certificate_expired", "the client certificate (or one in its chain) has expired or is not yet valid", True
+    ),
+    Alert(
+        46,
+        "certificate_unknown",
+        "the client certificate was refused for another reason: Envoy sends it when a SAN matcher "
+        "(Envoy Gateway or Istio subjectAltNames) does not match",
+        True,
+    ),
     Alert(47, "illegal_parameter", "a handshake field was out of range or inconsistent", False),
-    Alert(48, "unknown_ca",
-          "the client certificate does not chain to a CA the server trusts (from another CA, or an "
-          "intermediate missing from what the client sent)", True),
+    Alert(
+        48,
+        "unknown_ca",
+        "the client certificate does not chain to a CA the server trusts (from another CA, or an "
+        "intermediate missing from what the client sent)",
+        True,
+    ),
     Alert(49, "access_denied", "the certificate was valid, but access control refused the connection", True),
     Alert(50, "decode_error", "a message could not be decoded", False),
-    Alert(51, "decrypt_error",
-          "a signature or Finished check failed: with a client certificate, the key may not belong to it", True),
+    Alert(
+        51,
+        "decrypt_error",
+        "a signature or Finished check failed: with a client certificate, the key may not belong to it",
+        True,
+    ),
     Alert(70, "protocol_version", "the server does not accept the TLS version the client offered", False),
     Alert(71, "insufficient_security", "the server wants stronger ciphers than the client offered", False),
     Alert(80, "internal_error", "the server failed internally (not the client's fault)", False),
@@ -63,13 +89,16 @@ _TABLE: tuple[Alert, ...] = (
     Alert(110, "unsupported_extension", "the client sent an extension the server did not expect", False),
     Alert(112, "unrecognized_name", "the server knows no host for the TLS server name (SNI) the client sent", False),
     Alert(113, "bad_certificate_status_response", "an OCSP status response was invalid", True),
-    Alert(114, "bad_certificate_hash_value",
-          "the client certificate's hash or public key is not one the server pins: Envoy sends it when "
-          "verify_certificate_hash / verify_certificate_spki (Envoy Gateway certificateHashes, spkiHashes; "
-          "Istio verifyCertificateHash, verifyCertificateSpki) do not match", True),
+    Alert(
+        114,
+        "bad_certificate_hash_value",
+        "the client certificate's hash or public key is not one the server pins: Envoy sends it when "
+        "verify_certificate_hash / verify_certificate_spki (Envoy Gateway certificateHashes, spkiHashes; "
+        "Istio verifyCertificateHash, verifyCertificateSpki) do not match",
+        True,
+    ),
     Alert(115, "unknown_psk_identity", "a pre-shared key identity is unknown", False),
-    Alert(116, "certificate_required",
-          "TLS 1.3: the server requires a client certificate and none was sent", True),
+    Alert(116, "certificate_required", "TLS 1.3: the server requires a client certificate and none was sent", True),
     Alert(120, "no_application_protocol", "no ALPN protocol in common (h2, http/1.1)", False),
 )
 

@@ -34,12 +34,18 @@ from mtls_tui.shell import arg, comment, subject_arg
 
 SOON = timedelta(days=30)
 ISSUER_NOT_FOUND = {
-    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+    X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+    X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
 }
 # a self-signed client certificate, or a chain ending in a root the server does not trust
 SELF_SIGNED = {X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN}
-CRL_PROBLEMS = {X509_V_ERR_UNABLE_TO_GET_CRL, X509_V_ERR_CRL_SIGNATURE_FAILURE, X509_V_ERR_CRL_NOT_YET_VALID,
-                X509_V_ERR_CRL_HAS_EXPIRED}
+CRL_PROBLEMS = {
+    X509_V_ERR_UNABLE_TO_GET_CRL,
+    X509_V_ERR_CRL_SIGNATURE_FAILURE,
+    X509_V_ERR_CRL_NOT_YET_VALID,
+    X509_V_ERR_CRL_HAS_EXPIRED,
+}
 WEAK_HASHES = {"sha1", "md5", "md2", "md4"}
 
 
@@ -105,8 +111,17 @@ def extfile(lines: list[str]) -> str:
     return " -extfile <(printf '%s\\n' " + " ".join(arg(line) for line in lines) + ")"
 
 
-def reissue_command(role: CertRole, where: Where, files: Files, *, extensions: list[str] | None = None, cn: str | None = None,
-                    dn: str | None = None, new_key: bool = False, days: int = 365) -> str:
+def reissue_command(
+    role: CertRole,
+    where: Where,
+    files: Files,
+    *,
+    extensions: list[str] | None = None,
+    cn: str | None = None,
+    dn: str | None = None,
+    new_key: bool = False,
+    days: int = 365,
+) -> str:
     """The seed's signing step for this certificate, optionally with an -extfile; with
     `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
     whole = openssl_subject(dn) if dn else None  # the whole name, so O=, OU= survive; else the CN
@@ -144,31 +159,46 @@ def reissue_command(role: CertRole, where: Where, files: Files, *, extensions: l
 def validity_findings(facts: CertFacts, where: Where, role: CertRole, files: Files, now: datetime) -> list[Finding]:
     subject = where.label
     if facts.not_after < now:
-        return [Finding(
-            code="cert-expired", severity=Severity.ERROR,
-            title=f"{facts.subject} expired {_ago(now - facts.not_after)} ago",
-            detail=f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC; OpenSSL (and so nginx) refuses it: "
-            "'certificate has expired'.",
-            fix=reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject=subject,
-            evidence=(f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC", f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC"),
-        )]
+        return [
+            Finding(
+                code="cert-expired",
+                severity=Severity.ERROR,
+                title=f"{facts.subject} expired {_ago(now - facts.not_after)} ago",
+                detail=f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC; OpenSSL (and so nginx) refuses it: "
+                "'certificate has expired'.",
+                fix=reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
+                subject=subject,
+                evidence=(
+                    f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC",
+                    f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC",
+                ),
+            )
+        ]
     if facts.not_before > now:
-        return [Finding(
-            code="cert-not-yet-valid", severity=Severity.ERROR,
-            title=f"{facts.subject} is not valid for another {_ago(facts.not_before - now)}",
-            detail=f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC is in the future: a clock is wrong on the "
-            "machine that issued it or on this one; OpenSSL refuses it: 'certificate is not yet valid'.",
-            fix="date -u  # compare with the notBefore; fix the clock (timedatectl) or re-issue: "
-            + reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
-            subject=subject, evidence=(f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC",),
-        )]
+        return [
+            Finding(
+                code="cert-not-yet-valid",
+                severity=Severity.ERROR,
+                title=f"{facts.subject} is not valid for another {_ago(facts.not_before - now)}",
+                detail=f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC is in the future: a clock is wrong on the "
+                "machine that issued it or on this one; OpenSSL refuses it: 'certificate is not yet valid'.",
+                fix="date -u  # compare with the notBefore; fix the clock (timedatectl) or re-issue: "
+                + reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
+                subject=subject,
+                evidence=(f"notBefore {facts.not_before:%Y-%m-%d %H:%M} UTC",),
+            )
+        ]
     if facts.not_after - now < SOON:
-        return [Finding(
-            code="cert-expires-soon", severity=Severity.WARNING,
-            title=f"{facts.subject} expires in {_ago(facts.not_after - now)}",
-            detail=f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC.",
-            fix=reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject=subject,
-        )]
+        return [
+            Finding(
+                code="cert-expires-soon",
+                severity=Severity.WARNING,
+                title=f"{facts.subject} expires in {_ago(facts.not_after - now)}",
+                detail=f"notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC.",
+                fix=reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
+                subject=subject,
+            )
+        ]
     return []
 
 
@@ -180,50 +210,71 @@ def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: F
     if facts.version == 1:
         ext = {
             "client": ["basicConstraints=CA:FALSE", "extendedKeyUsage=clientAuth"],
-            "server": ["basicConstraints=CA:FALSE", f"subjectAltName=DNS:{files.host or facts.subject_cn or 'HOST'}",
-                       "extendedKeyUsage=serverAuth"],
+            "server": [
+                "basicConstraints=CA:FALSE",
+                f"subjectAltName=DNS:{files.host or facts.subject_cn or 'HOST'}",
+                "extendedKeyUsage=serverAuth",
+            ],
         }.get(role)
-        findings.append(Finding(
-            code="cert-v1", severity=Severity.WARNING,
-            title=f"{facts.subject} is an X.509 v1 certificate",
-            detail="v1 certificates have no extensions (no SAN, no EKU, no basicConstraints). nginx accepts them; "
-            "strict verifiers (Go, browsers, Python's cryptography) refuse them. The seed's "
-            "`openssl x509 -req` commands make v1 certificates.",
-            fix=reissue_command(role, where, files, extensions=ext, cn=facts.subject_cn, dn=facts.subject), subject=subject,
-        ))
+        findings.append(
+            Finding(
+                code="cert-v1",
+                severity=Severity.WARNING,
+                title=f"{facts.subject} is an X.509 v1 certificate",
+                detail="v1 certificates have no extensions (no SAN, no EKU, no basicConstraints). nginx accepts them; "
+                "strict verifiers (Go, browsers, Python's cryptography) refuse them. The seed's "
+                "`openssl x509 -req` commands make v1 certificates.",
+                fix=reissue_command(role, where, files, extensions=ext, cn=facts.subject_cn, dn=facts.subject),
+                subject=subject,
+            )
+        )
     if facts.key_type in ("RSA", "DSA") and facts.key_bits is not None and facts.key_bits < 2048:
-        findings.append(Finding(
-            code="weak-key", severity=Severity.WARNING,
-            title=f"{facts.subject} has a {facts.key_bits}-bit {facts.key_type} key",
-            detail="OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
-            "2048 bits: 'EE/CA certificate key too weak'.",
-            fix=f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {arg(files.key_for(cert_file))} && "
-            + reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
-            subject=subject,
-        ))
+        findings.append(
+            Finding(
+                code="weak-key",
+                severity=Severity.WARNING,
+                title=f"{facts.subject} has a {facts.key_bits}-bit {facts.key_type} key",
+                detail="OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
+                "2048 bits: 'EE/CA certificate key too weak'.",
+                fix=f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {arg(files.key_for(cert_file))} && "
+                + reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
+                subject=subject,
+            )
+        )
     if facts.signature_hash in WEAK_HASHES and not facts.self_signed:
-        findings.append(Finding(
-            code="weak-signature", severity=Severity.WARNING,
-            title=f"{facts.subject} is signed with {facts.signature_hash.upper()}",
-            detail=f"Signature algorithm {facts.signature_algorithm}: OpenSSL 3 refuses SHA-1 and MD5 "
-            "signatures at security level 1 and above ('ca md too weak').",
-            fix=reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject), subject=subject,
-        ))
+        findings.append(
+            Finding(
+                code="weak-signature",
+                severity=Severity.WARNING,
+                title=f"{facts.subject} is signed with {facts.signature_hash.upper()}",
+                detail=f"Signature algorithm {facts.signature_algorithm}: OpenSSL 3 refuses SHA-1 and MD5 "
+                "signatures at security level 1 and above ('ca md too weak').",
+                fix=reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
+                subject=subject,
+            )
+        )
     return findings
 
 
-
-
-def _intermediate_purpose_finding(error: VerifyError, leaf: CertFacts, files: Files, subject: str,
-                                  evidence: tuple[str, ...]) -> Finding:
+def _intermediate_purpose_finding(
+    error: VerifyError, leaf: CertFacts, files: Files, subject: str, evidence: tuple[str, ...]
+) -> Finding:
     """OpenSSL's check_chain_purposes tests every CA of the path for the ssl_client purpose: an
     intermediate whose extendedKeyUsage lacks clientAuth fails with error 26 at its own depth.
     The leaf is fine; the intermediate is re-issued (same key, same subject), and it signs."""
-    cn = next((part[3:] for part in error.subject.replace("/", ",").split(",") if part.strip().startswith("CN=")), "intermediate")
+    cn = next(
+        (part[3:] for part in error.subject.replace("/", ",").split(",") if part.strip().startswith("CN=")),
+        "intermediate",
+    )
     stem = cn_stem(cn)
-    ext = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign", "extendedKeyUsage=clientAuth,serverAuth"]
+    ext = [
+        "basicConstraints=critical,CA:TRUE",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        "extendedKeyUsage=clientAuth,serverAuth",
+    ]
     return Finding(
-        code="client-cert-wrong-purpose", severity=Severity.ERROR,
+        code="client-cert-wrong-purpose",
+        severity=Severity.ERROR,
         title=f"the intermediate {error.subject} is not allowed for client authentication",
         detail=f"OpenSSL checks the purpose of every CA in the chain: {error.subject} (depth {error.depth}) has an "
         "extendedKeyUsage without clientAuth, so nginx refuses every client certificate it signed with (26:unsupported "
@@ -233,7 +284,8 @@ def _intermediate_purpose_finding(error: VerifyError, leaf: CertFacts, files: Fi
         fix=f"openssl x509 -x509toreq -in {stem}.crt -signkey {stem}.key | openssl x509 -req -sha256 -days 365 "
         f"-CA {arg(files.ca)} -CAkey {arg(files.ca_key)} -CAcreateserial{extfile(ext)} -out {stem}.crt.new "
         f"&& mv {stem}.crt.new {stem}.crt",
-        subject=subject, evidence=evidence,
+        subject=subject,
+        evidence=evidence,
     )
 
 
@@ -266,29 +318,45 @@ def issuer_days_left(leaf: CertFacts, issuers: list[CertFacts], now: datetime) -
     return max((issuer.not_after - now).days, 1) if issuer is not None and issuer.not_after > now else None
 
 
-def outlives_issuer_findings(leaf: CertFacts, issuers: list[CertFacts], where: Where, files: Files, now: datetime) -> list[Finding]:
+def outlives_issuer_findings(
+    leaf: CertFacts, issuers: list[CertFacts], where: Where, files: Files, now: datetime
+) -> list[Finding]:
     """The seed's own commands make a CA for 356 days and leaves for 365: the leaves look
     valid for nine days after every handshake has started failing. Warn while there is time."""
     issuer = next((i for i in issuers if i.subject == leaf.issuer), None)
     if issuer is None or leaf.not_after - issuer.not_after < timedelta(hours=1) or issuer.not_after < now:
         return []  # (certificates issued together end within seconds of each other)
     gap = leaf.not_after - issuer.not_after
-    return [Finding(
-        code="cert-outlives-issuer", severity=Severity.WARNING,
-        title=f"{leaf.subject} outlives its CA {issuer.subject} by {_ago(gap)}",
-        detail=f"The CA expires {issuer.not_after:%Y-%m-%d} (in {_ago(issuer.not_after - now)}), the certificate "
-        f"{leaf.not_after:%Y-%m-%d}. From the CA's end nginx refuses the certificate ('certificate has expired' "
-        "at depth 1) although the certificate itself still looks valid. The fix signs it again to end with "
-        "the CA; renewing the CA (and re-signing everything it issued) is the lasting one.",
-        fix=reissue_command("client" if where.file == files.cert else "server", where, files, cn=leaf.subject_cn, dn=leaf.subject,
-                        days=issuer_days_left(leaf, issuers, now) or 1),
-        subject=where.label, evidence=(f"CA notAfter {issuer.not_after:%Y-%m-%d %H:%M} UTC", f"certificate notAfter {leaf.not_after:%Y-%m-%d %H:%M} UTC"),
-    )]
+    return [
+        Finding(
+            code="cert-outlives-issuer",
+            severity=Severity.WARNING,
+            title=f"{leaf.subject} outlives its CA {issuer.subject} by {_ago(gap)}",
+            detail=f"The CA expires {issuer.not_after:%Y-%m-%d} (in {_ago(issuer.not_after - now)}), the certificate "
+            f"{leaf.not_after:%Y-%m-%d}. From the CA's end nginx refuses the certificate ('certificate has expired' "
+            "at depth 1) although the certificate itself still looks valid. The fix signs it again to end with "
+            "the CA; renewing the CA (and re-signing everything it issued) is the lasting one.",
+            fix=reissue_command(
+                "client" if where.file == files.cert else "server",
+                where,
+                files,
+                cn=leaf.subject_cn,
+                dn=leaf.subject,
+                days=issuer_days_left(leaf, issuers, now) or 1,
+            ),
+            subject=where.label,
+            evidence=(
+                f"CA notAfter {issuer.not_after:%Y-%m-%d %H:%M} UTC",
+                f"certificate notAfter {leaf.not_after:%Y-%m-%d %H:%M} UTC",
+            ),
+        )
+    ]
 
 
 def key_mismatch_finding(cert_subject: str, cert_name: str, key_subject: str, cert_file: str, key_file: str) -> Finding:
     return Finding(
-        code="key-mismatch", severity=Severity.ERROR,
+        code="key-mismatch",
+        severity=Severity.ERROR,
         title=f"the private key does not belong to {cert_name}",
         detail=f"The public key in {cert_subject} differs from the one derived from {key_subject}. A client "
         "sending this pair fails the handshake (the server cannot check the signature); a server "
@@ -313,53 +381,81 @@ def client_chain_findings(
     evidence = tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors)
     chain = " → ".join(verdict.chain_subjects)
     if verdict.accepted:
-        return [Finding(
-            code="client-cert-accepted", severity=Severity.INFO,
-            title=f"nginx accepts {leaf.subject} (verify depth {verdict.verify_depth})",
-            detail=f"Chain {chain}: {verdict.intermediates_used} intermediate(s), within the verify depth.",
-            fix="", subject=subject, evidence=(f"chain: {chain}",),
-        )]
+        return [
+            Finding(
+                code="client-cert-accepted",
+                severity=Severity.INFO,
+                title=f"nginx accepts {leaf.subject} (verify depth {verdict.verify_depth})",
+                detail=f"Chain {chain}: {verdict.intermediates_used} intermediate(s), within the verify depth.",
+                fix="",
+                subject=subject,
+                evidence=(f"chain: {chain}",),
+            )
+        ]
     nginx_line = f"nginx: client SSL certificate verify error: ({verdict.error_code}:{verdict.reason})"
     if verdict.verifies_with_more_depth and verdict.intermediates_used is not None:
         need = verdict.intermediates_used
-        return [Finding(
-            code="chain-too-deep", severity=Severity.ERROR,
-            title=f"{leaf.subject} needs verify depth {need}, the Ingress allows {verdict.verify_depth}",
-            detail=f"The chain verifies through {need} intermediate(s), but ssl_verify_depth "
-            f"{verdict.verify_depth} allows {verdict.verify_depth}. nginx answers 400 "
-            f"'{CERT_ERROR}'.",
-            fix=f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-depth={need} --overwrite",
-            subject=subject, evidence=(nginx_line, f"chain: {' → '.join(verdict.chain_subjects)}") + evidence,
-        )]
+        return [
+            Finding(
+                code="chain-too-deep",
+                severity=Severity.ERROR,
+                title=f"{leaf.subject} needs verify depth {need}, the Ingress allows {verdict.verify_depth}",
+                detail=f"The chain verifies through {need} intermediate(s), but ssl_verify_depth "
+                f"{verdict.verify_depth} allows {verdict.verify_depth}. nginx answers 400 "
+                f"'{CERT_ERROR}'.",
+                fix=f"kubectl annotate ingress {ingress} nginx.ingress.kubernetes.io/auth-tls-verify-depth={need} --overwrite",
+                subject=subject,
+                evidence=(nginx_line, f"chain: {' → '.join(verdict.chain_subjects)}") + evidence,
+            )
+        ]
     purpose_error = next((e for e in verdict.errors if e.code == X509_V_ERR_INVALID_PURPOSE), None)
     if purpose_error is not None and purpose_error.depth > 0:
         return [_intermediate_purpose_finding(purpose_error, leaf, files, subject, (nginx_line,) + evidence)]
     if verdict.error_code == X509_V_ERR_INVALID_PURPOSE or purpose_error is not None:
         usages = ", ".join(leaf.extended_key_usage) or "none"
-        return [Finding(
-            code="client-cert-wrong-purpose", severity=Severity.ERROR,
-            title=f"{leaf.subject} is not allowed for client authentication",
-            detail=f"Its extended key usage ({usages}) lacks clientAuth; OpenSSL refuses it for the "
-            f"ssl_client purpose and nginx answers 400 '{CERT_ERROR}'.",
-            fix=reissue_command("client", where, files, extensions=["extendedKeyUsage=clientAuth"], cn=leaf.subject_cn, dn=leaf.subject),
-            subject=subject, evidence=(nginx_line,) + evidence,
-        )]
+        return [
+            Finding(
+                code="client-cert-wrong-purpose",
+                severity=Severity.ERROR,
+                title=f"{leaf.subject} is not allowed for client authentication",
+                detail=f"Its extended key usage ({usages}) lacks clientAuth; OpenSSL refuses it for the "
+                f"ssl_client purpose and nginx answers 400 '{CERT_ERROR}'.",
+                fix=reissue_command(
+                    "client",
+                    where,
+                    files,
+                    extensions=["extendedKeyUsage=clientAuth"],
+                    cn=leaf.subject_cn,
+                    dn=leaf.subject,
+                ),
+                subject=subject,
+                evidence=(nginx_line,) + evidence,
+            )
+        ]
     if verdict.error_code == X509_V_ERR_CERT_REVOKED:
-        return [Finding(
-            code="client-cert-revoked", severity=Severity.ERROR,
-            title=f"{leaf.subject} is revoked by the Secret's ca.crl",
-            detail=f"Serial {leaf.serial} is on the CRL of {leaf.issuer}; nginx (ssl_crl) answers 400 "
-            f"'{CERT_ERROR}'. A revoked certificate stays revoked: issue a new one, with a new key.",
-            fix=reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject, new_key=True),
-            subject=subject, evidence=(nginx_line,) + evidence,
-        )]
-    return [Finding(
-        code="client-cert-untrusted", severity=Severity.ERROR,
-        title=f"nginx rejects {leaf.subject}: {verdict.reason}",
-        detail=_untrusted_detail(verdict, leaf, ca_subjects, files),
-        fix=_untrusted_fix(verdict, leaf, ca_subjects, where, files),
-        subject=subject, evidence=(nginx_line,) + evidence,
-    )]
+        return [
+            Finding(
+                code="client-cert-revoked",
+                severity=Severity.ERROR,
+                title=f"{leaf.subject} is revoked by the Secret's ca.crl",
+                detail=f"Serial {leaf.serial} is on the CRL of {leaf.issuer}; nginx (ssl_crl) answers 400 "
+                f"'{CERT_ERROR}'. A revoked certificate stays revoked: issue a new one, with a new key.",
+                fix=reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject, new_key=True),
+                subject=subject,
+                evidence=(nginx_line,) + evidence,
+            )
+        ]
+    return [
+        Finding(
+            code="client-cert-untrusted",
+            severity=Severity.ERROR,
+            title=f"nginx rejects {leaf.subject}: {verdict.reason}",
+            detail=_untrusted_detail(verdict, leaf, ca_subjects, files),
+            fix=_untrusted_fix(verdict, leaf, ca_subjects, where, files),
+            subject=subject,
+            evidence=(nginx_line,) + evidence,
+        )
+    ]
 
 
 def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], files: Files) -> str:
@@ -380,10 +476,15 @@ def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[
 
 def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], where: Where, files: Files) -> str:
     cert_file = where.file
-    if verdict.error_code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT and verdict.chain_subjects[-1:] and \
-            verdict.chain_subjects[-1] in ca_subjects:  # the CA file ends at an intermediate: no partial chains in nginx
-        return (f"openssl x509 -noout -issuer -in {arg(files.ca)}  # that issuer (the root) is missing: append it to "
-                f"{comment(arg(files.ca))}, then update the Secret; nginx accepts no chain that ends at an intermediate")
+    if (
+        verdict.error_code == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT
+        and verdict.chain_subjects[-1:]
+        and verdict.chain_subjects[-1] in ca_subjects
+    ):  # the CA file ends at an intermediate: no partial chains in nginx
+        return (
+            f"openssl x509 -noout -issuer -in {arg(files.ca)}  # that issuer (the root) is missing: append it to "
+            f"{comment(arg(files.ca))}, then update the Secret; nginx accepts no chain that ends at an intermediate"
+        )
     if verdict.error_code in ISSUER_NOT_FOUND | SELF_SIGNED:
         return (
             reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject)
@@ -428,27 +529,47 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
     names = ", ".join(facts.sans.dns + facts.sans.ip) or f"CN={facts.subject_cn}"
     target = host or facts.subject_cn or "HOST"
     if not facts.sans:
-        findings.append(Finding(
-            code="server-cert-no-san", severity=Severity.WARNING,
-            title=f"the server certificate {facts.subject} has no subjectAltName",
-            detail="curl and nginx-era OpenSSL clients fall back to the CN, but browsers, Go (kubectl, "
-            "Prometheus) and Python's httpx/requests with hostname checks refuse a certificate without "
-            "SAN. The seed's openssl commands make such a certificate.",
-            fix=reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"],
-                                cn=facts.subject_cn, dn=facts.subject),
-            subject=subject,
-        ))
+        findings.append(
+            Finding(
+                code="server-cert-no-san",
+                severity=Severity.WARNING,
+                title=f"the server certificate {facts.subject} has no subjectAltName",
+                detail="curl and nginx-era OpenSSL clients fall back to the CN, but browsers, Go (kubectl, "
+                "Prometheus) and Python's httpx/requests with hostname checks refuse a certificate without "
+                "SAN. The seed's openssl commands make such a certificate.",
+                fix=reissue_command(
+                    "server",
+                    where,
+                    files,
+                    extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"],
+                    cn=facts.subject_cn,
+                    dn=facts.subject,
+                ),
+                subject=subject,
+            )
+        )
     if host:
         covered, how = host_covered(facts, host)
         if not covered:
-            findings.append(Finding(
-                code="server-cert-hostname-mismatch", severity=Severity.ERROR,
-                title=f"the server certificate does not cover {host}",
-                detail=f"It names {names}; matched against {how}. Clients that check the name "
-                "(curl without -k, browsers) refuse the connection.",
-                fix=reissue_command("server", where, files, extensions=[f"subjectAltName=DNS:{host}"], cn=facts.subject_cn, dn=facts.subject),
-                subject=subject, evidence=(f"certificate names: {names}",),
-            ))
+            findings.append(
+                Finding(
+                    code="server-cert-hostname-mismatch",
+                    severity=Severity.ERROR,
+                    title=f"the server certificate does not cover {host}",
+                    detail=f"It names {names}; matched against {how}. Clients that check the name "
+                    "(curl without -k, browsers) refuse the connection.",
+                    fix=reissue_command(
+                        "server",
+                        where,
+                        files,
+                        extensions=[f"subjectAltName=DNS:{host}"],
+                        cn=facts.subject_cn,
+                        dn=facts.subject,
+                    ),
+                    subject=subject,
+                    evidence=(f"certificate names: {names}",),
+                )
+            )
     return findings
 
 
@@ -456,20 +577,25 @@ def server_chain_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, f
     subject = where.label
     if verdict.accepted:
         return []
-    return [Finding(
-        code="server-cert-untrusted", severity=Severity.ERROR,
-        title=f"the server certificate {leaf.subject} does not verify against {files.ca}: {verdict.reason}",
-        detail=f"A client given {files.ca} (curl --cacert {files.ca}) refuses the server; it works only with -k.",
-        fix=f"openssl verify -show_chain -CAfile {arg(files.ca)} {arg(where.file)}",
-        subject=subject,
-        evidence=tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors),
-    )]
+    return [
+        Finding(
+            code="server-cert-untrusted",
+            severity=Severity.ERROR,
+            title=f"the server certificate {leaf.subject} does not verify against {files.ca}: {verdict.reason}",
+            detail=f"A client given {files.ca} (curl --cacert {files.ca}) refuses the server; it works only with -k.",
+            fix=f"openssl verify -show_chain -CAfile {arg(files.ca)} {arg(where.file)}",
+            subject=subject,
+            evidence=tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors),
+        )
+    ]
 
 
 def unreadable_finding(where: str, problem: str, fix: str | None = None, detail: str | None = None) -> Finding:
     """`storeutl -noout` lists what a file holds without printing it: never a private key."""
     return Finding(
-        code="input-unreadable", severity=Severity.ERROR, title=f"{where}: {problem}",
+        code="input-unreadable",
+        severity=Severity.ERROR,
+        title=f"{where}: {problem}",
         detail=detail or "This input is not a certificate, key, bundle or Secret manifest that could be read.",
         fix=fix or f"openssl storeutl -noout {arg(file_of(where))}  # lists what the file holds, prints none of it",
         subject=where,

@@ -40,7 +40,9 @@ HostState = Literal["works", "broken", "not enforced", "unverified"]
 NOT_ENFORCED = "mTLS not enforced"  # every way in without a certificate reads the same, whatever the cause
 # Certificate hygiene: true and worth fixing, but rarely why the host fails today; listed after
 # every other finding (one that is an error stays with the errors).
-HYGIENE = frozenset({"cert-v1", "server-cert-no-san", "cert-outlives-issuer", "cert-expires-soon", "weak-key", "weak-signature"})
+HYGIENE = frozenset(
+    {"cert-v1", "server-cert-no-san", "cert-outlives-issuer", "cert-expires-soon", "weak-key", "weak-signature"}
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,9 @@ class HostReport:
             cause = self._first("secret-missing-ca")
             return f"Secret {policy.policy.secret} has no ca.crt" + proof, cause or lax
         if policy.policy.verify_client != "on":
-            return f"auth-tls-verify-client is {policy.policy.verify_client}" + proof, self._first("mtls-not-enforced") or lax
+            return f"auth-tls-verify-client is {policy.policy.verify_client}" + proof, self._first(
+                "mtls-not-enforced"
+            ) or lax
         if lax is not None:
             return lax.title, lax
         return None
@@ -107,9 +111,11 @@ class HostReport:
         door = self._open_door()
         if door is not None and door[1] is not None:
             return door[1]
-        return (next((f for f in self.findings if f.severity is Severity.ERROR), None)
-                or next((f for f in self.findings if f.severity is Severity.WARNING and f.code not in HYGIENE), None)
-                or self._first("probe-ok"))
+        return (
+            next((f for f in self.findings if f.severity is Severity.ERROR), None)
+            or next((f for f in self.findings if f.severity is Severity.WARNING and f.code not in HYGIENE), None)
+            or self._first("probe-ok")
+        )
 
     @property
     def standing(self) -> tuple[Finding, ...]:
@@ -180,7 +186,9 @@ def _parsed(data: bytes, where: str) -> tuple[Material | None, Finding | None]:
         return None, rules.unreadable_finding(exc.where, exc.problem)
 
 
-def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime) -> tuple[list[SecretCert], list[Finding]]:
+def secret_findings(
+    host: str, secret: SecretObj, keys: list[str], now: datetime
+) -> tuple[list[SecretCert], list[Finding]]:
     """The certificate rules on the keys of a Secret this host uses (ca.crt, tls.crt, tls.key)."""
     certs: list[SecretCert] = []
     findings: list[Finding] = []
@@ -198,18 +206,31 @@ def secret_findings(host: str, secret: SecretObj, keys: list[str], now: datetime
             certs.append(SecretCert(secret.ref, key, role, facts))
             where = rules.Where(f"Secret {secret.ref}, key {key}", SECRET_KEY_FILES[key], secret.ref, secret.keys)
             issuers = ca_facts if role == "server" else []  # a server certificate signed by the Secret's own CA
-            files = rules.signing_files(rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now)), facts, issuers)
+            files = rules.signing_files(
+                rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now)), facts, issuers
+            )
             findings += rules.validity_findings(facts, where, role, files, now)
             findings += rules.strictness_findings(facts, where, role, files)
             if role == "server":
                 findings += rules.server_findings(facts, host, where, files)
                 findings += rules.outlives_issuer_findings(facts, issuers, where, files, now)
     tls_cert, tls_key = loaded.get("tls.crt", (None,))[0], loaded.get("tls.key", (None,))[0]
-    if tls_cert and tls_key and tls_cert.certs and tls_key.keys and not key_matches(tls_cert.certs[0].cert, tls_key.keys[0].key):
-        findings.append(rules.key_mismatch_finding(
-            f"Secret {secret.ref}, key tls.crt", cert_facts(tls_cert.certs[0].cert).subject,
-            f"Secret {secret.ref}, key tls.key", "server.crt", "server.key",
-        ))
+    if (
+        tls_cert
+        and tls_key
+        and tls_cert.certs
+        and tls_key.keys
+        and not key_matches(tls_cert.certs[0].cert, tls_key.keys[0].key)
+    ):
+        findings.append(
+            rules.key_mismatch_finding(
+                f"Secret {secret.ref}, key tls.crt",
+                cert_facts(tls_cert.certs[0].cert).subject,
+                f"Secret {secret.ref}, key tls.key",
+                "server.crt",
+                "server.key",
+            )
+        )
     return certs, findings
 
 
@@ -221,19 +242,29 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     if ca is None or not ca.certs:
         return []
     crls = secret_crls(secret.get("ca.crl") or b"")
-    verdict = nginx_verdict([c.cert for c in ca.certs], [c.cert for c in client.certs], policy.policy.verify_depth, at=now, crls=crls)
+    verdict = nginx_verdict(
+        [c.cert for c in ca.certs], [c.cert for c in client.certs], policy.policy.verify_depth, at=now, crls=crls
+    )
     leaf = client.certs[0]
     facts = cert_facts(leaf.cert)
     ingress = _ingress_arg(policy)
     where = rules.Where(leaf.origin, rules.file_of(leaf.origin))
     key_file = rules.file_of(client.keys[0].origin) if client.keys else rules.sibling_file(where.file, ".key")
     ca_facts = [cert_facts(c.cert) for c in ca.certs]
-    files = rules.signing_files(rules.Files(cert=where.file, key=key_file, ca_days_left=rules.issuer_days_left(facts, ca_facts, now)),
-                                facts, ca_facts)
+    files = rules.signing_files(
+        rules.Files(cert=where.file, key=key_file, ca_days_left=rules.issuer_days_left(facts, ca_facts, now)),
+        facts,
+        ca_facts,
+    )
     findings = rules.validity_findings(facts, where, "client", files, now)
     findings += rules.outlives_issuer_findings(facts, ca_facts, where, files, now)
     findings += rules.client_chain_findings(
-        verdict, facts, [f.subject for f in ca_facts], where, files, ingress=ingress,
+        verdict,
+        facts,
+        [f.subject for f in ca_facts],
+        where,
+        files,
+        ingress=ingress,
     )
     if verdict.accepted and policy.policy.match_cn:
         findings += match_cn_findings(policy.policy.match_cn, leaf.cert, where, ingress)
@@ -247,14 +278,18 @@ def match_cn_findings(match_cn: str, cert: x509.Certificate, where: rules.Where,
     dn = name_rfc2253(cert.subject.public_bytes())
     if re2_search(match_cn, dn) is not False:  # matched, or not a pattern the controller takes
         return []
-    return [Finding(
-        code="client-cert-cn-rejected", severity=Severity.ERROR,
-        title=f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
-        detail="The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
-        f"against the annotation's regex, unanchored, and answers 403 '{CN_REFUSED}'.",
-        fix=f"kubectl annotate ingress {ingress} {arg('nginx.ingress.kubernetes.io/auth-tls-match-cn=' + match_cn_for(dn))} --overwrite",
-        subject=where.label, evidence=(f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
-    )]
+    return [
+        Finding(
+            code="client-cert-cn-rejected",
+            severity=Severity.ERROR,
+            title=f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
+            detail="The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
+            f"against the annotation's regex, unanchored, and answers 403 '{CN_REFUSED}'.",
+            fix=f"kubectl annotate ingress {ingress} {arg('nginx.ingress.kubernetes.io/auth-tls-match-cn=' + match_cn_for(dn))} --overwrite",
+            subject=where.label,
+            evidence=(f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
+        )
+    ]
 
 
 def _ingress_arg(policy: HostPolicy) -> str:
@@ -297,10 +332,11 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
-    ordered = sorted(unique_findings(findings), key=lambda f: (_standing(f), f.severity.rank))  # stable: rule order kept
+    ordered = sorted(
+        unique_findings(findings), key=lambda f: (_standing(f), f.severity.rank)
+    )  # stable: rule order kept
     report = HostReport(policy.host, policy, tuple(certs), tuple(probe or ()), tuple(ordered))
     lead = report.lead
     if lead is None:
         return report
     return replace(report, findings=(lead, *(f for f in ordered if f is not lead)))
-

@@ -109,13 +109,19 @@ def inspect_inputs(
         host=host,
     )
     findings: list[Finding] = [
-        rules.unreadable_finding(i.error.where, i.error.problem,
-                                 detail=passphrase_detail(i.error) if isinstance(i.error, PassphraseNeeded) else None)
-        for i in inputs if i.error
+        rules.unreadable_finding(
+            i.error.where,
+            i.error.problem,
+            detail=passphrase_detail(i.error) if isinstance(i.error, PassphraseNeeded) else None,
+        )
+        for i in inputs
+        if i.error
     ]
     findings += [wrong for i in inputs if i.material is not None and (wrong := _wrong_kind(i, i.material))]
     findings += [_der_crl(i) for i in inputs if i.material is not None and DER_CRL_NOTE in i.material.notes]
-    bundle = [cert_facts(c.cert) for i in inputs if i.role == "ca" and i.material for c in i.material.certs]  # who signs
+    bundle = [
+        cert_facts(c.cert) for i in inputs if i.role == "ca" and i.material for c in i.material.certs
+    ]  # who signs
     views: list[CertView] = []
     ca_certs: list[LoadedCert] = []
     facts_by_id: dict[int, CertFacts] = {}
@@ -132,7 +138,9 @@ def inspect_inputs(
             where = _where(loaded[1])
             signed = files
             if role in ("client", "server"):
-                signed = rules.signing_files(replace(files, ca_days_left=rules.issuer_days_left(facts, bundle, now)), facts, bundle)
+                signed = rules.signing_files(
+                    replace(files, ca_days_left=rules.issuer_days_left(facts, bundle, now)), facts, bundle
+                )
             findings += rules.validity_findings(facts, where, role, signed, now)
             findings += rules.strictness_findings(facts, where, role, signed)
         findings += _pair_findings(item.material, facts_by_id, files)
@@ -145,17 +153,31 @@ def inspect_inputs(
         key_input = _first(inputs, "key")
         keys = (key_input.keys if key_input else ()) or client.keys
         if keys and not key_matches(leaf.cert, keys[0].key):
-            findings.append(rules.key_mismatch_finding(leaf.origin, leaf_facts.subject, keys[0].origin, files.cert, rules.file_of(keys[0].origin)))
-        refused = any(stored_secret(SecretObj(s.namespace, s.name, s.type, s.values)).error
-                      for i in inputs if i.role == "ca" and i.material for s in i.material.secrets)
+            findings.append(
+                rules.key_mismatch_finding(
+                    leaf.origin, leaf_facts.subject, keys[0].origin, files.cert, rules.file_of(keys[0].origin)
+                )
+            )
+        refused = any(
+            stored_secret(SecretObj(s.namespace, s.name, s.type, s.values)).error
+            for i in inputs
+            if i.role == "ca" and i.material
+            for s in i.material.secrets
+        )
         if ca_certs and not refused:  # a CA Secret the controller refuses answers 403 to everyone: no verdict to give
-            crls = [crl for i in inputs if i.material and DER_CRL_NOTE not in i.material.notes
-                    for crl in i.material.crls]  # as ssl_crl loads the Secret's ca.crl: PEM only
-            verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in client.certs], verify_depth, at=now, crls=crls)
+            crls = [
+                crl for i in inputs if i.material and DER_CRL_NOTE not in i.material.notes for crl in i.material.crls
+            ]  # as ssl_crl loads the Secret's ca.crl: PEM only
+            verdict = nginx_verdict(
+                [c.cert for c in ca_certs], [c.cert for c in client.certs], verify_depth, at=now, crls=crls
+            )
             ca_facts = [facts_by_id[id(c)] for c in ca_certs]
-            files = rules.signing_files(replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now)),
-                                        leaf_facts, ca_facts)
-            findings += rules.client_chain_findings(verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf), files)
+            files = rules.signing_files(
+                replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now)), leaf_facts, ca_facts
+            )
+            findings += rules.client_chain_findings(
+                verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf), files
+            )
             findings += rules.outlives_issuer_findings(leaf_facts, ca_facts, _where(leaf), files, now)
 
     server = _server_chain(inputs)
@@ -163,7 +185,9 @@ def inspect_inputs(
         leaf_facts = facts_by_id[id(server[0])]
         findings += rules.server_findings(leaf_facts, host, _where(server[0]), files)
         if ca_certs and _first(inputs, "ca") is not None:
-            server_verdict = nginx_verdict([c.cert for c in ca_certs], [c.cert for c in server], UNLIMITED_DEPTH, purpose="server", at=now)
+            server_verdict = nginx_verdict(
+                [c.cert for c in ca_certs], [c.cert for c in server], UNLIMITED_DEPTH, purpose="server", at=now
+            )
             findings += rules.server_chain_finding(server_verdict, leaf_facts, _where(server[0]), files)
 
     secrets = tuple(s for i in inputs if i.material for s in i.material.secrets)
@@ -180,21 +204,32 @@ def auth_tls_secret_findings(info: SecretInfo) -> list[Finding]:
     held = ", ".join(k for k, _ in info.values) or "no keys"
     if stored.error:
         code = "secret-missing-ca" if "no keypair or CA" in stored.error else "secret-unusable"
-        return [Finding(
-            code=code, severity=Severity.ERROR, title=f"as an auth-tls Secret, ingress-nginx refuses {info.ref}: the host would answer 403",
-            detail=f"getPemCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
-            "every path of its host answers 403.",
-            fix=unusable_fix(secret) if code == "secret-unusable" else add_ca_command(info.ref), subject=info.origin, evidence=(f"keys: {held}",),
-        )]
+        return [
+            Finding(
+                code=code,
+                severity=Severity.ERROR,
+                title=f"as an auth-tls Secret, ingress-nginx refuses {info.ref}: the host would answer 403",
+                detail=f"getPemCertificate: {stored.error}. It holds {held}. An Ingress naming it in auth-tls-secret is denied: "
+                "every path of its host answers 403.",
+                fix=unusable_fix(secret) if code == "secret-unusable" else add_ca_command(info.ref),
+                subject=info.origin,
+                evidence=(f"keys: {held}",),
+            )
+        ]
     if not stored.ca:
         tls_typed = info.type == "kubernetes.io/tls"  # most often a plain TLS Secret, not meant for auth-tls
-        return [Finding(
-            code="secret-missing-ca", severity=Severity.WARNING if tls_typed else Severity.ERROR,
-            title=f"{info.ref} has no ca.crt: as an auth-tls Secret it turns mTLS off",
-            detail=f"It holds {held}. ingress-nginx keeps the keypair, renders no client-certificate checks, and says so "
-            "only at -v=3 ('has no 'ca.crt' key, mutual authentication disabled'): clients without a certificate get in.",
-            fix=add_ca_command(info.ref), subject=info.origin, evidence=(f"keys: {held}",),
-        )]
+        return [
+            Finding(
+                code="secret-missing-ca",
+                severity=Severity.WARNING if tls_typed else Severity.ERROR,
+                title=f"{info.ref} has no ca.crt: as an auth-tls Secret it turns mTLS off",
+                detail=f"It holds {held}. ingress-nginx keeps the keypair, renders no client-certificate checks, and says so "
+                "only at -v=3 ('has no 'ca.crt' key, mutual authentication disabled'): clients without a certificate get in.",
+                fix=add_ca_command(info.ref),
+                subject=info.origin,
+                evidence=(f"keys: {held}",),
+            )
+        ]
     return []
 
 
@@ -208,15 +243,24 @@ def _key_views(inputs: list[Input]) -> tuple[KeyView, ...]:
     return tuple(views)
 
 
-EXPECTED: dict[InputRole, str] = {"ca": "certificate", "cert": "certificate", "server-cert": "certificate", "key": "private key", "crl": "CRL"}
+EXPECTED: dict[InputRole, str] = {
+    "ca": "certificate",
+    "cert": "certificate",
+    "server-cert": "certificate",
+    "key": "private key",
+    "crl": "CRL",
+}
 
 
 def _der_crl(item: Input) -> Finding:
     return Finding(
-        code="crl-invalid", severity=Severity.ERROR, title=f"{item.name} is a DER CRL: nginx and ingress-nginx read PEM only",
+        code="crl-invalid",
+        severity=Severity.ERROR,
+        title=f"{item.name} is a DER CRL: nginx and ingress-nginx read PEM only",
         detail="nginx's ssl_crl refuses to start with it (X509_LOOKUP_load_file: no certificate or crl found) and "
         "ingress-nginx refuses the Secret; it is not applied to the verdict here either.",
-        fix=f"openssl crl -inform DER -in {arg(item.name)} -out {arg(item.name + '.pem')}", subject=item.name,
+        fix=f"openssl crl -inform DER -in {arg(item.name)} -out {arg(item.name + '.pem')}",
+        subject=item.name,
     )
 
 
@@ -231,11 +275,17 @@ def _wrong_kind(item: Input, material: Material) -> Finding | None:
     if want == "certificate" and material.keys:
         fix = f"mtls-tui inspect --cert CERTIFICATE --key {arg(item.name)}  # this file is the key; give the certificate with --cert"
     elif want == "private key" and material.certs:
-        fix = f"mtls-tui inspect --cert {arg(item.name)} --key KEY  # this file is a certificate; give its key with --key"
+        fix = (
+            f"mtls-tui inspect --cert {arg(item.name)} --key KEY  # this file is a certificate; give its key with --key"
+        )
     else:
         fix = None
-    return rules.unreadable_finding(item.name, f"given as {flag} but holds {holds}, no {want}", fix,
-                                    f"The file was read: it holds {holds}, not the {want} {flag} expects.")
+    return rules.unreadable_finding(
+        item.name,
+        f"given as {flag} but holds {holds}, no {want}",
+        fix,
+        f"The file was read: it holds {holds}, not the {want} {flag} expects.",
+    )
 
 
 def _beside(inputs: list[Input], name: str) -> str:
@@ -275,10 +325,15 @@ def _pair_findings(material: Material, facts_by_id: dict[int, CertFacts], files:
         candidates = [c for c in material.certs if c.secret_key in (None, _cert_key_for(key))]
         if candidates and not any(key_matches(c.cert, key.key) for c in candidates):
             leaf = candidates[0]
-            findings.append(rules.key_mismatch_finding(
-                leaf.origin, facts_by_id[id(leaf)].subject, key.origin,
-                rules.file_of(leaf.origin), rules.file_of(key.origin),
-            ))
+            findings.append(
+                rules.key_mismatch_finding(
+                    leaf.origin,
+                    facts_by_id[id(leaf)].subject,
+                    key.origin,
+                    rules.file_of(leaf.origin),
+                    rules.file_of(key.origin),
+                )
+            )
     return findings
 
 

@@ -70,7 +70,9 @@ def parse_target(spec: ProbeSpec) -> Target:
     if spec.resolve:
         r_host, r_port, r_addr = _parse_resolve(spec.resolve)
         if (r_host.lower(), r_port) != (host.lower(), port):
-            raise InputError("--resolve", f"{spec.resolve} does not match the URL's {host}:{port} (curl would ignore it)")
+            raise InputError(
+                "--resolve", f"{spec.resolve} does not match the URL's {host}:{port} (curl would ignore it)"
+            )
         address = r_addr
     return Target(host, port, address, path, None if _is_ip(host) or spec.no_sni else host)
 
@@ -141,7 +143,11 @@ def _printf_literal(text: str) -> str:
 
 
 def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
-    connect = target.connect_to.replace(f"{target.address}:", f"[{target.address}]:") if ":" in target.address else target.connect_to
+    connect = (
+        target.connect_to.replace(f"{target.address}:", f"[{target.address}]:")
+        if ":" in target.address
+        else target.connect_to
+    )
     args = ["openssl", "s_client", "-quiet", "-connect", connect]
     if target.sni:
         args += ["-servername", target.sni]
@@ -153,8 +159,10 @@ def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
             args += ["-verify_hostname", target.sni]
     if with_cert and spec.cert:
         args += ["-cert", spec.cert] + (["-key", spec.key] if spec.key else [])
-    request = (f"GET {_printf_literal(target.path)} HTTP/1.1\\r\\nHost: {_printf_literal(sent_host(spec, target))}"
-               "\\r\\nConnection: close\\r\\n\\r\\n")
+    request = (
+        f"GET {_printf_literal(target.path)} HTTP/1.1\\r\\nHost: {_printf_literal(sent_host(spec, target))}"
+        "\\r\\nConnection: close\\r\\n\\r\\n"
+    )
     return f"printf {shlex.quote(request)} | {shlex.join(args)}"
 
 

@@ -22,8 +22,10 @@ from mtls_tui.policy.secret_commands import secret_update_command
 # CA.cnf: the configuration of the CA that keeps the list. The new CRL goes first (ingress-nginx reads the
 # first block) and the others stay: ca.crl holds one CRL per CA of the path, and OpenSSL prefers the
 # current CRL of an issuer over a stale one beside it (x509_vfy.c get_crl_sk, CRL_SCORE_TIME).
-NEW_CRL = ("openssl ca -gencrl -config CA.cnf -out new.crl && (cat new.crl; cat ca.crl 2>/dev/null || true) > ca.crl.new "
-           "&& mv ca.crl.new ca.crl")
+NEW_CRL = (
+    "openssl ca -gencrl -config CA.cnf -out new.crl && (cat new.crl; cat ca.crl 2>/dev/null || true) > ca.crl.new "
+    "&& mv ca.crl.new ca.crl"
+)
 
 
 @lru_cache(maxsize=64)
@@ -40,47 +42,68 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
     update = secret_update_command(secret.ref, keys=secret.keys, crl=True)
     refusal = controller_refusal(data)
     if refusal:
-        return [Finding(
-            code="crl-invalid", severity=Severity.ERROR, title=f"the controller refuses Secret {secret.ref}: its ca.crl {refusal}",
-            detail="ingress-nginx reads ca.crl with the Secret and refuses the whole Secret ('Error obtaining X.509 "
-            "certificate') unless its first PEM block is an X509 CRL it can parse: every path of the host then "
-            "answers 403, and a tls: entry naming this Secret gets the fake certificate.",
-            fix=f"openssl crl -in ca.crl -noout -text  # a DER file: openssl crl -inform DER -in ca.crl -out ca.crl; then {update}",
-            subject=where,
-        )]
+        return [
+            Finding(
+                code="crl-invalid",
+                severity=Severity.ERROR,
+                title=f"the controller refuses Secret {secret.ref}: its ca.crl {refusal}",
+                detail="ingress-nginx reads ca.crl with the Secret and refuses the whole Secret ('Error obtaining X.509 "
+                "certificate') unless its first PEM block is an X509 CRL it can parse: every path of the host then "
+                "answers 403, and a tls: entry naming this Secret gets the fake certificate.",
+                fix=f"openssl crl -in ca.crl -noout -text  # a DER file: openssl crl -inform DER -in ca.crl -out ca.crl; then {update}",
+                subject=where,
+            )
+        ]
     findings: list[Finding] = []
     crls = secret_crls(data)
-    current = {crl.issuer for crl in crls if crl.last_update_utc <= now and (crl.next_update_utc is None or crl.next_update_utc >= now)}
+    current = {
+        crl.issuer
+        for crl in crls
+        if crl.last_update_utc <= now and (crl.next_update_utc is None or crl.next_update_utc >= now)
+    }
     for crl in crls:
         issuer = name_to_str(crl.issuer)
         if crl.issuer in current:
             continue  # OpenSSL takes that issuer's current CRL (get_crl_sk scores validity time first)
         if crl.next_update_utc is not None and crl.next_update_utc < now:
-            findings.append(Finding(
-                code="crl-expired", severity=Severity.ERROR, title=f"the CRL of {issuer} in ca.crl expired on {crl.next_update_utc:%Y-%m-%d}",
-                detail=f"nextUpdate {crl.next_update_utc:%Y-%m-%d %H:%M} UTC. nginx refuses every client certificate "
-                f"whose path runs through {issuer}: 'CRL has expired', 400 '{CERT_ERROR}'.",
-                fix=f"{NEW_CRL} && {update}", subject=where,
-            ))
+            findings.append(
+                Finding(
+                    code="crl-expired",
+                    severity=Severity.ERROR,
+                    title=f"the CRL of {issuer} in ca.crl expired on {crl.next_update_utc:%Y-%m-%d}",
+                    detail=f"nextUpdate {crl.next_update_utc:%Y-%m-%d %H:%M} UTC. nginx refuses every client certificate "
+                    f"whose path runs through {issuer}: 'CRL has expired', 400 '{CERT_ERROR}'.",
+                    fix=f"{NEW_CRL} && {update}",
+                    subject=where,
+                )
+            )
         elif crl.last_update_utc > now:
-            findings.append(Finding(
-                code="crl-not-yet-valid", severity=Severity.ERROR,
-                title=f"the CRL of {issuer} in ca.crl is not valid before {crl.last_update_utc:%Y-%m-%d %H:%M} UTC",
-                detail=f"lastUpdate is in the future: a clock is wrong. nginx refuses every client certificate whose path "
-                f"runs through {issuer}: 'CRL is not yet valid'.",
-                fix=f"date -u  # compare; fix the clock, or issue the CRL again: {NEW_CRL} && {update}", subject=where,
-            ))
+            findings.append(
+                Finding(
+                    code="crl-not-yet-valid",
+                    severity=Severity.ERROR,
+                    title=f"the CRL of {issuer} in ca.crl is not valid before {crl.last_update_utc:%Y-%m-%d %H:%M} UTC",
+                    detail=f"lastUpdate is in the future: a clock is wrong. nginx refuses every client certificate whose path "
+                    f"runs through {issuer}: 'CRL is not yet valid'.",
+                    fix=f"date -u  # compare; fix the clock, or issue the CRL again: {NEW_CRL} && {update}",
+                    subject=where,
+                )
+            )
     covered = {crl.issuer for crl in crls}
     for ca in ca_certs:
         if ca.subject not in covered:
             subject = name_to_str(ca.subject)
-            findings.append(Finding(
-                code="crl-missing", severity=Severity.ERROR, title=f"ca.crl has no CRL of {subject}",
-                detail=f"With ssl_crl nginx needs a current CRL from the issuer of every certificate of the path, the root "
-                f"included; every client certificate whose path runs through {subject} is refused: "
-                "'unable to get certificate CRL'.",
-                fix=f"openssl ca -gencrl -config CA.cnf -out more.crl && cat more.crl >> ca.crl && {update}"
-                "  # CA.cnf: the configuration of the CA this CRL is missing for",
-                subject=where,
-            ))
+            findings.append(
+                Finding(
+                    code="crl-missing",
+                    severity=Severity.ERROR,
+                    title=f"ca.crl has no CRL of {subject}",
+                    detail=f"With ssl_crl nginx needs a current CRL from the issuer of every certificate of the path, the root "
+                    f"included; every client certificate whose path runs through {subject} is refused: "
+                    "'unable to get certificate CRL'.",
+                    fix=f"openssl ca -gencrl -config CA.cnf -out more.crl && cat more.crl >> ca.crl && {update}"
+                    "  # CA.cnf: the configuration of the CA this CRL is missing for",
+                    subject=where,
+                )
+            )
     return findings

@@ -93,13 +93,21 @@ class CertificatesView:
 def certificate_facts(facts: CertFacts, now: datetime) -> tuple[Fact, ...]:
     """What a person checks first, in words; the validity counted from `now`."""
     if now < facts.not_before:
-        valid = Fact("Valid", f"not before {facts.not_before:%Y-%m-%d} ({(facts.not_before - now).days + 1} days "
-                              f"from now), until {facts.not_after:%Y-%m-%d}", alarm=True)
+        valid = Fact(
+            "Valid",
+            f"not before {facts.not_before:%Y-%m-%d} ({(facts.not_before - now).days + 1} days "
+            f"from now), until {facts.not_after:%Y-%m-%d}",
+            alarm=True,
+        )
     elif facts.not_after < now:
-        valid = Fact("Valid", f"EXPIRED {(now - facts.not_after).days} days ago ({facts.not_after:%Y-%m-%d})", alarm=True)
+        valid = Fact(
+            "Valid", f"EXPIRED {(now - facts.not_after).days} days ago ({facts.not_after:%Y-%m-%d})", alarm=True
+        )
     else:
-        valid = Fact("Valid", f"{facts.not_before:%Y-%m-%d} → {facts.not_after:%Y-%m-%d} "
-                              f"({(facts.not_after - now).days} days left)")
+        valid = Fact(
+            "Valid",
+            f"{facts.not_before:%Y-%m-%d} → {facts.not_after:%Y-%m-%d} ({(facts.not_after - now).days} days left)",
+        )
     sans = facts.sans.dns + facts.sans.ip + facts.sans.uri + facts.sans.email
     key = " ".join(str(part) for part in (facts.key_type, facts.key_bits, facts.key_curve) if part)
     return (
@@ -131,10 +139,22 @@ def certificates_view(report: HostReport, client: Material | None, now: datetime
     answer = next((r for r in report.probe if r.server_cert), None)
     if answer is not None and answer.server_cert is not None:
         problems = _problems([f for f in report.findings if f.code == "probe-fake-certificate"])
-        presented = CertificateView("presented", "server", answer.server_cert.subject,
-                                    certificate_facts(answer.server_cert, now), problems, expanded=bool(problems))
-        groups.append(CertificateGroup("probe", "what the server presented", (presented,),
-                                       facts=(Fact("URL", answer.url), Fact("SNI", answer.sni or "none sent"))))
+        presented = CertificateView(
+            "presented",
+            "server",
+            answer.server_cert.subject,
+            certificate_facts(answer.server_cert, now),
+            problems,
+            expanded=bool(problems),
+        )
+        groups.append(
+            CertificateGroup(
+                "probe",
+                "what the server presented",
+                (presented,),
+                facts=(Fact("URL", answer.url), Fact("SNI", answer.sni or "none sent")),
+            )
+        )
     return CertificatesView(tuple(groups))
 
 
@@ -143,9 +163,16 @@ def _secret_groups(report: HostReport, now: datetime) -> list[CertificateGroup]:
     for cert in report.certs:
         subject = f"Secret {cert.secret}, key {cert.secret_key}"
         problems = _problems([f for f in report.findings if f.subject == subject])
-        by_secret.setdefault(cert.secret, []).append(CertificateView(
-            cert.secret_key, ROLE_WORDS.get(cert.role, cert.role), cert.facts.subject, certificate_facts(cert.facts, now),
-            problems, expanded=bool(problems)))
+        by_secret.setdefault(cert.secret, []).append(
+            CertificateView(
+                cert.secret_key,
+                ROLE_WORDS.get(cert.role, cert.role),
+                cert.facts.subject,
+                certificate_facts(cert.facts, now),
+                problems,
+                expanded=bool(problems),
+            )
+        )
     return [CertificateGroup("secret", f"Secret {ref}", tuple(certs)) for ref, certs in by_secret.items()]
 
 
@@ -156,11 +183,24 @@ def _client_group(report: HostReport, client: Material, now: datetime) -> Certif
     chain = []
     for index, loaded in enumerate(client.certs):
         facts = cert_facts(loaded.cert)
-        chain.append(CertificateView("leaf" if index == 0 else "sent", "client" if index == 0 else "intermediate",
-                                     facts.subject, certificate_facts(facts, now), expanded=index == 0 and bool(problems)))
+        chain.append(
+            CertificateView(
+                "leaf" if index == 0 else "sent",
+                "client" if index == 0 else "intermediate",
+                facts.subject,
+                certificate_facts(facts, now),
+                expanded=index == 0 and bool(problems),
+            )
+        )
     origin = one_line(client.origin)
-    return CertificateGroup("client", PurePath(origin).name, tuple(chain), problems,
-                            accepted=any(f.code == "client-cert-accepted" for f in about), facts=(Fact("File", origin),))
+    return CertificateGroup(
+        "client",
+        PurePath(origin).name,
+        tuple(chain),
+        problems,
+        accepted=any(f.code == "client-cert-accepted" for f in about),
+        facts=(Fact("File", origin),),
+    )
 
 
 AnnotationUse = Literal["as-written", "rewritten", "unused", "not-read"]
@@ -231,17 +271,28 @@ def describe_secret_value(data: bytes) -> str:
         count = data.count(b"BEGIN CERTIFICATE")
         return f"{count} certificate{'s' * (count != 1)}"
     if b"X509 CRL" in data:
-        return "; ".join(
-            f"CRL of {one_line(name_to_str(crl.issuer))}: {len(crl)} revoked"
-            + (f", next update {crl.next_update_utc:%Y-%m-%d}" if crl.next_update_utc else "")
-            for crl in load_crls(data)) or "CRL (does not parse)"
+        return (
+            "; ".join(
+                f"CRL of {one_line(name_to_str(crl.issuer))}: {len(crl)} revoked"
+                + (f", next update {crl.next_update_utc:%Y-%m-%d}" if crl.next_update_utc else "")
+                for crl in load_crls(data)
+            )
+            or "CRL (does not parse)"
+        )
     return "other data" if data else "empty"
 
 
 def _annotation_rows(annotations: tuple[tuple[str, str], ...], policy: MtlsPolicy | None) -> tuple[AnnotationRow, ...]:
     """`policy`: the host's auth-tls settings when these annotations are where they come from."""
-    effective = {"auth-tls-secret": policy.secret, "auth-tls-verify-client": policy.verify_client,
-                 "auth-tls-verify-depth": str(policy.verify_depth)} if policy else {}
+    effective = (
+        {
+            "auth-tls-secret": policy.secret,
+            "auth-tls-verify-client": policy.verify_client,
+            "auth-tls-verify-depth": str(policy.verify_depth),
+        }
+        if policy
+        else {}
+    )
     rows = []
     for key, value in annotations:
         name, value = one_line(key.removeprefix(PREFIX)), one_line(value)
@@ -260,12 +311,17 @@ def ingress_view(report: HostReport, snapshot: ClusterSnapshot) -> IngressView:
     reads for the host (the refused one too), Events about the Ingresses, and the directives."""
     policy = report.policy
     winner = policy.mtls_from.ref if policy.mtls_from and policy.policy else None
-    annotations = tuple(IngressAnnotations(i.ref, i.ref == winner,
-                                           _annotation_rows(i.annotations, policy.policy if i.ref == winner else None))
-                        for i in policy.ingresses)
+    annotations = tuple(
+        IngressAnnotations(
+            i.ref, i.ref == winner, _annotation_rows(i.annotations, policy.policy if i.ref == winner else None)
+        )
+        for i in policy.ingresses
+    )
     read: tuple[tuple[str | None, SecretRole], ...] = (
-        (policy.policy.secret if policy.policy else None, "auth-tls"), (policy.denied_secret, "refused auth-tls"),
-        (policy.tls_secret, "TLS"))
+        (policy.policy.secret if policy.policy else None, "auth-tls"),
+        (policy.denied_secret, "refused auth-tls"),
+        (policy.tls_secret, "TLS"),
+    )
     roles: dict[str, list[SecretRole]] = {}
     for ref, role in read:
         if ref:
@@ -273,9 +329,17 @@ def ingress_view(report: HostReport, snapshot: ClusterSnapshot) -> IngressView:
     secrets = []
     for ref, uses in roles.items():
         secret, problem = snapshot.secret(ref), snapshot.secret_problem(ref)
-        keys = tuple(SecretKeyRow(one_line(k), len(v), describe_secret_value(v)) for k, v in secret.data) if secret else ()
-        secrets.append(SecretView(ref, tuple(dict.fromkeys(uses)), keys,
-                                  None if secret else one_line(problem.message) if problem else "not found"))
+        keys = (
+            tuple(SecretKeyRow(one_line(k), len(v), describe_secret_value(v)) for k, v in secret.data) if secret else ()
+        )
+        secrets.append(
+            SecretView(
+                ref,
+                tuple(dict.fromkeys(uses)),
+                keys,
+                None if secret else one_line(problem.message) if problem else "not found",
+            )
+        )
     refs = {i.ref for i in policy.ingresses}
     events = tuple(e for e in snapshot.events if f"{e.namespace}/{e.name}" in refs)[-EVENTS_SHOWN:]
     return IngressView(report.host, annotations, tuple(secrets), policy.controller, events, policy.directives)
@@ -295,8 +359,7 @@ class HostRow:
 
 
 def host_row(policy: HostPolicy, report: HostReport | None) -> HostRow:
-    served = (" (not served)" if not policy.served else
-              "" if policy.policy or policy.asks_mtls else " (TLS only)")
+    served = " (not served)" if not policy.served else "" if policy.policy or policy.asks_mtls else " (TLS only)"
     namespaces = " ".join(sorted({i.namespace for i in policy.ingresses}))
     if report is None:
         return HostRow(policy.host, one_line(policy.host), served, namespaces=namespaces)

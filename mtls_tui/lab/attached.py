@@ -40,8 +40,13 @@ def describe(lab: Lab) -> Path:
     fields = {name: getattr(session, name) for name in SESSION_FIELDS}
     for name in PATH_FIELDS:  # `--dir` may be relative; the attached process must not depend on its cwd
         fields[name] = fields[name] and os.path.abspath(fields[name])
-    data = {"scenario": lab.scenario, "scenarios": lab.scenarios(), "hint": lab.walkthrough_hint,
-            "control": str(control_socket(lab)), "session": fields}
+    data = {
+        "scenario": lab.scenario,
+        "scenarios": lab.scenarios(),
+        "hint": lab.walkthrough_hint,
+        "control": str(control_socket(lab)),
+        "session": fields,
+    }
     path = lab.private / SESSION_FILE
     partial = path.with_suffix(".partial")
     partial.write_text(json.dumps(data))
@@ -116,4 +121,3 @@ class AttachedLab:
     @property
     def walkthrough_hint(self) -> str:
         return str(self._read()["hint"])
-

@@ -57,7 +57,9 @@ HEAD_END = re.compile(rb"\r?\n\r?\n")
 MAX_HEAD = 32 * 1024  # nginx's large_client_header_buffers 4 8k
 CLIENT_TIMEOUT = 60  # seconds, nginx's client_header_timeout; also ends idle keep-alive connections
 UPSTREAM_TIMEOUT = 60  # nginx's proxy_read_timeout
-NOT_RELAYED = frozenset({"server", "date", "connection", "keep-alive", "transfer-encoding", "content-length", "content-type", "x-pad"})
+NOT_RELAYED = frozenset(
+    {"server", "date", "connection", "keep-alive", "transfer-encoding", "content-length", "content-type", "x-pad"}
+)
 
 
 def _accept_any(*_: object) -> bool:
@@ -112,7 +114,14 @@ class _Reply:
 
     @classmethod
     def local(cls, outcome: Answer) -> _Reply:
-        return cls(outcome.status, reason(outcome.status), outcome.content_type, outcome.extra, outcome.body, error=outcome.error)
+        return cls(
+            outcome.status,
+            reason(outcome.status),
+            outcome.content_type,
+            outcome.extra,
+            outcome.body,
+            error=outcome.error,
+        )
 
 
 class _Reader:
@@ -138,7 +147,7 @@ class _Reader:
                 raise ValueError("client sent too long header line")
             if not self._fill():
                 return None
-        head, self.buffer = self.buffer[: end.end()], self.buffer[end.end():]
+        head, self.buffer = self.buffer[: end.end()], self.buffer[end.end() :]
         return head
 
     def exactly(self, size: int) -> bytes | None:
@@ -171,7 +180,9 @@ def _handshake_error(exc: Exception) -> str:
         return "client timed out (110: Connection timed out)"
     if isinstance(exc, (SSL.ZeroReturnError, SSL.SysCallError, OSError)):
         return "client closed connection"
-    reasons = "; ".join(f"{lib}::{why}" for lib, _, why in (exc.args[0] if exc.args and isinstance(exc.args[0], list) else []))
+    reasons = "; ".join(
+        f"{lib}::{why}" for lib, _, why in (exc.args[0] if exc.args and isinstance(exc.args[0], list) else [])
+    )
     return f"SSL_do_handshake() failed (SSL: {reasons or exc})"
 
 
@@ -261,7 +272,9 @@ class BuiltinGateway:
                             continue  # the client gave up between select and accept
 
     def _spawn(self, sock: socket.socket, address: tuple[str, int]) -> None:
-        thread = threading.Thread(target=self._serve, args=(sock, address[0], next(self._numbers)), name="mtls-tui-gateway-conn", daemon=True)
+        thread = threading.Thread(
+            target=self._serve, args=(sock, address[0], next(self._numbers)), name="mtls-tui-gateway-conn", daemon=True
+        )
         with self._lock:
             self._open[thread] = sock
         thread.start()
@@ -330,7 +343,13 @@ class BuiltinGateway:
         reply = self._proxy(outcome) if outcome.upstream is not None else _Reply.local(outcome)
         keepalive = outcome.keepalive and request.keepalive
         head = response_head(
-            reply.status, reply.status_text, reply.content_type, len(reply.body), keepalive, reply.extra, datetime.now().astimezone()
+            reply.status,
+            reply.status_text,
+            reply.content_type,
+            len(reply.body),
+            keepalive,
+            reply.extra,
+            datetime.now().astimezone(),
         )
         sent = b"" if request.method == "HEAD" else reply.body
         if reply.error:
@@ -340,17 +359,29 @@ class BuiltinGateway:
         except (SSL.Error, OSError):
             keepalive = False
         if self._logs:
-            self._logs.write(0, access_line(
-                client, datetime.now().astimezone(), request, reply.status, len(sent), time.perf_counter() - started,
-                outcome.upstream_name, reply.upstream, secrets.token_hex(16),
-            ))
+            self._logs.write(
+                0,
+                access_line(
+                    client,
+                    datetime.now().astimezone(),
+                    request,
+                    reply.status,
+                    len(sent),
+                    time.perf_counter() - started,
+                    outcome.upstream_name,
+                    reply.upstream,
+                    secrets.token_hex(16),
+                ),
+            )
         return keepalive
 
     def _proxy(self, outcome: Answer) -> _Reply:
         """proxy_pass to the echo upstream: HTTP/1.1, `Connection: close`, nginx's headers."""
         assert self._echo is not None and outcome.upstream is not None
         request = outcome.seen
-        lines = [f"{request.method} {request.target} HTTP/1.1"] + [f"{name}: {value}" for name, value in outcome.upstream]
+        lines = [f"{request.method} {request.target} HTTP/1.1"] + [
+            f"{name}: {value}" for name, value in outcome.upstream
+        ]
         data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + request.body
         address = f"127.0.0.1:{self._echo.port}"
         started = time.perf_counter()
@@ -361,18 +392,35 @@ class BuiltinGateway:
                 response.begin()
                 body = response.read()
         except (OSError, http.client.HTTPException) as exc:
-            return _Reply(502, reason(502), "text/html", (), page(502), UpstreamLog(address, 0, time.perf_counter() - started, 502),
-                          f"upstream failed ({exc}) while reading response header from upstream")
-        extra = tuple((n, v) for n, v in response.getheaders() if n.lower() not in NOT_RELAYED and not n.lower().startswith("x-accel-"))
+            return _Reply(
+                502,
+                reason(502),
+                "text/html",
+                (),
+                page(502),
+                UpstreamLog(address, 0, time.perf_counter() - started, 502),
+                f"upstream failed ({exc}) while reading response header from upstream",
+            )
+        extra = tuple(
+            (n, v)
+            for n, v in response.getheaders()
+            if n.lower() not in NOT_RELAYED and not n.lower().startswith("x-accel-")
+        )
         return _Reply(
-            response.status, response.reason, response.getheader("content-type"), extra, body,
+            response.status,
+            response.reason,
+            response.getheader("content-type"),
+            extra,
+            body,
             UpstreamLog(address, len(body), time.perf_counter() - started, response.status),
         )
 
     def _error(self, number: int, message: str, client: str, server: str, request: Request | None = None) -> None:
         if self._logs:
             process = f"{os.getpid()}#{threading.get_native_id()}"
-            self._logs.write(1, error_line(datetime.now().astimezone(), process, number, message, client, server, request))
+            self._logs.write(
+                1, error_line(datetime.now().astimezone(), process, number, message, client, server, request)
+            )
 
     def error_log(self) -> str:
         paths = self.log_paths()

@@ -84,8 +84,13 @@ def unparsed(first_line: bytes) -> Request:
 
 
 def response_head(
-    status: int, status_text: str, content_type: str | None, length: int, keepalive: bool,
-    extra: tuple[tuple[str, str], ...], now: datetime,
+    status: int,
+    status_text: str,
+    content_type: str | None,
+    length: int,
+    keepalive: bool,
+    extra: tuple[tuple[str, str], ...],
+    now: datetime,
 ) -> bytes:
     """Status line and headers in ngx_http_header_filter's order."""
     lines = [f"HTTP/1.1 {status} {status_text}", f"Server: {SERVER}", f"Date: {format_datetime(now, usegmt=True)}"]
@@ -114,8 +119,15 @@ class UpstreamLog:
 
 
 def access_line(
-    client: str, when: datetime, request: Request, status: int, body_bytes: int, seconds: float,
-    upstream_name: str, upstream: UpstreamLog | None, request_id: str,
+    client: str,
+    when: datetime,
+    request: Request,
+    status: int,
+    body_bytes: int,
+    seconds: float,
+    upstream_name: str,
+    upstream: UpstreamLog | None,
+    request_id: str,
 ) -> str:
     """One line in ingress-nginx's `log-format-upstream` (gateway.ACCESS_LOG_FORMAT)."""
     local = f"{when:%d}/{MONTHS[when.month - 1]}/{when:%Y:%H:%M:%S %z}"
@@ -127,13 +139,18 @@ def access_line(
 
 
 def error_line(
-    when: datetime, process: str, number: int, message: str, client: str, server: str,
+    when: datetime,
+    process: str,
+    number: int,
+    message: str,
+    client: str,
+    server: str,
     request: Request | None = None,
 ) -> str:
     """An `[info]` line as nginx writes it, with the context it appends."""
     context = f"client: {client}, server: {server}"
     if request is not None:
-        context = f"while reading client request headers, {context}, request: \"{request.line}\""
+        context = f'while reading client request headers, {context}, request: "{request.line}"'
         host = request.header("host")
         context += f', host: "{host}"' if host is not None else ""
     else:

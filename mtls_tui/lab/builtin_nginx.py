@@ -31,12 +31,19 @@ from mtls_tui.policy.re2_syntax import compile_re2
 DEFAULT_BACKEND = "upstream-default-backend"
 DEFAULT_SERVER = "_"
 # X509_V_ERR_* that `ssl_verify_client optional_no_ca` lets through (ngx_ssl_verify_error_optional).
-OPTIONAL_NO_CA_ERRORS = frozenset({
-    ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT, ob.X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT, ob.X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
-    ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
-})
+OPTIONAL_NO_CA_ERRORS = frozenset(
+    {
+        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+        ob.X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+        ob.X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+        ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+    }
+)
 # Headers nginx's proxy module never passes on as the client sent them (ngx_http_proxy_headers).
-NOT_PROXIED = frozenset({"host", "connection", "keep-alive", "te", "expect", "upgrade", "transfer-encoding", "content-length"})
+NOT_PROXIED = frozenset(
+    {"host", "connection", "keep-alive", "te", "expect", "upgrade", "transfer-encoding", "content-length"}
+)
 VALID_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")  # ignore_invalid_headers on, underscores_in_headers off
 
 
@@ -93,7 +100,9 @@ class ServerNames:
             if host.policy.host.lower() not in self.blocks:
                 block = ServerBlock.of(host)
                 self.blocks[block.name] = block
-        self._wildcards = sorted((b for b in self.blocks.values() if b.name.startswith("*.")), key=lambda b: -len(b.name))
+        self._wildcards = sorted(
+            (b for b in self.blocks.values() if b.name.startswith("*.")), key=lambda b: -len(b.name)
+        )
         self._mapped = {host.policy.host for host in hosts}
 
     def find(self, name: str) -> ServerBlock | None:
@@ -158,7 +167,11 @@ def client_tls(block: ServerBlock, chain: list[x509.Certificate], at: datetime |
     error = 0 if verdict.accepted else (verdict.error_code or 0)
     leaf = chain[0]
     return ClientTls(
-        True, error, ob.error_string(error) if error else "", name_to_str(leaf.subject), name_to_str(leaf.issuer),
+        True,
+        error,
+        ob.error_string(error) if error else "",
+        name_to_str(leaf.subject),
+        name_to_str(leaf.issuer),
         quote(leaf.public_bytes(Encoding.PEM).decode("ascii"), safe=""),  # $ssl_client_escaped_cert
     )
 
@@ -200,8 +213,15 @@ def framing_refusal(names: ServerNames, request: Request, server: str) -> Answer
     gateway reads Content-Length bodies only: chunked ones are refused with nginx's
     answer to an unknown Transfer-Encoding (nginx would read them)."""
     if request.header("transfer-encoding") is not None:
-        return Answer(501, server, request, names.upstream_name(server), page(501), keepalive=False,
-                      error='client sent unknown "Transfer-Encoding"')
+        return Answer(
+            501,
+            server,
+            request,
+            names.upstream_name(server),
+            page(501),
+            keepalive=False,
+            error='client sent unknown "Transfer-Encoding"',
+        )
     length = request.header("content-length")
     if length is not None and not length.isdigit():
         return bad_request(names, request, server, 'client sent invalid "Content-Length" header')
@@ -223,7 +243,12 @@ def answer(names: ServerNames, conn: Connection, request: Request) -> Answer:
         block = names.find(host)
         if conn.servername and block is not None and block.asks_certificate:
             return Answer(
-                421, current, request.through_host(), names.upstream_name(host), page(421), keepalive=False,
+                421,
+                current,
+                request.through_host(),
+                names.upstream_name(host),
+                page(421),
+                keepalive=False,
                 error="client attempted to request the server name different from the one that was negotiated",
             )
     host = host or (block.name if block else DEFAULT_SERVER)
@@ -252,7 +277,16 @@ def _certificate_refusal(block: ServerBlock, client: ClientTls, request: Request
         return None
     error_page = block.host.policy.error_page
     if error_page:
-        return Answer(302, block.name, request, upstream_name, page(302), extra=(("Location", error_page),), keepalive=False, error=message)
+        return Answer(
+            302,
+            block.name,
+            request,
+            upstream_name,
+            page(302),
+            extra=(("Location", error_page),),
+            keepalive=False,
+            error=message,
+        )
     return Answer(400, block.name, request, upstream_name, page(400, detail), keepalive=False, error=message)
 
 
@@ -260,7 +294,11 @@ def upstream_headers(block: ServerBlock, client: ClientTls, request: Request, ho
     """The proxied request's headers in nginx's order: `proxy_set_header`s (empty ones
     dropped), `Connection: close`, then the client's own, minus those a
     `proxy_set_header` names — a client cannot forge `ssl-client-verify`."""
-    values = {"$ssl_client_verify": client.verify, "$ssl_client_s_dn": client.subject_dn, "$ssl_client_i_dn": client.issuer_dn}
+    values = {
+        "$ssl_client_verify": client.verify,
+        "$ssl_client_s_dn": client.subject_dn,
+        "$ssl_client_i_dn": client.issuer_dn,
+    }
     wanted = [("Host", host)]
     if block.mtls:
         wanted += [(name, values[variable]) for name, variable in UPSTREAM_HEADERS]

@@ -22,7 +22,7 @@ import sysconfig
 import threading
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -56,16 +56,21 @@ def gateway_hosts(objects: list[dict]) -> list[GatewayHost]:
             continue
         tls = snapshot.secret(policy.tls_secret) if policy.tls_secret else None
         auth = snapshot.secret(policy.policy.secret) if policy.policy and policy.client_checks else None
-        hosts.append(GatewayHost(
-            policy.policy or MtlsPolicy(policy.host),
-            tls.get("tls.crt") if tls else None, tls.get("tls.key") if tls else None,
-            client_ca_file(auth) if auth else None, auth.get("ca.crl") if auth else None, denial=policy.denial,
-        ))
+        hosts.append(
+            GatewayHost(
+                policy.policy or MtlsPolicy(policy.host),
+                tls.get("tls.crt") if tls else None,
+                tls.get("tls.key") if tls else None,
+                client_ca_file(auth) if auth else None,
+                auth.get("ca.crl") if auth else None,
+                denial=policy.denial,
+            )
+        )
     return hosts
 
 
 def _klog(severity: str, source: str, message: str, **values: str) -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     pairs = "".join(f' {k}="{v}"' for k, v in values.items())
     return f'{severity}{now:%m%d %H:%M:%S.%f}       7 {source}] "{message}"{pairs}'
 
@@ -104,8 +109,10 @@ class _LogFeeder(threading.Thread):
 
 GATEWAYS = ("auto", "nginx", "builtin")
 
-OBJECT_FILE_NOTE = ("# The seed article's {kind}, as the mtls-tui lab serves it ({api}; the article's extensions/v1beta1\n"
-                    "# is gone from Kubernetes). mtls-tui lab writes this file again at every start.\n")
+OBJECT_FILE_NOTE = (
+    "# The seed article's {kind}, as the mtls-tui lab serves it ({api}; the article's extensions/v1beta1\n"
+    "# is gone from Kubernetes). mtls-tui lab writes this file again at every start.\n"
+)
 
 
 def mtls_tui_command() -> tuple[str, Path | None]:
@@ -121,8 +128,15 @@ def mtls_tui_command() -> tuple[str, Path | None]:
 
 
 class Lab:
-    def __init__(self, folder: Path, scenario: str = "healthy", nginx_binary: str | None = None, v3: bool = False,
-                 gateway: str = "auto", port: int | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        scenario: str = "healthy",
+        nginx_binary: str | None = None,
+        v3: bool = False,
+        gateway: str = "auto",
+        port: int | None = None,
+    ) -> None:
         """`folder` keeps the PKI (and the walkthrough's files); `port` fixes the gateway's port
         on 127.0.0.1 (None: a free one), so that addresses on slides stay right between runs."""
         if scenario not in SCENARIOS:
@@ -132,7 +146,9 @@ class Lab:
         if gateway == "auto":
             gateway = "nginx" if (nginx_binary or find_nginx()) else "builtin"
         if gateway == "nginx" and not (nginx_binary or find_nginx()):
-            raise NginxError("nginx is not installed (Debian/Ubuntu: apt-get install nginx-light), or use --gateway builtin")
+            raise NginxError(
+                "nginx is not installed (Debian/Ubuntu: apt-get install nginx-light), or use --gateway builtin"
+            )
         self.gateway_kind = gateway
         self.folder = Path(folder).absolute()  # printed commands run from any folder
         self.scenario = scenario
@@ -184,7 +200,7 @@ class Lab:
 
     def controller_log(self, line: str, pod_index: int | None = None) -> None:
         pods = self._controller_pods()
-        targets = pods if pod_index is None else pods[pod_index % len(pods):][:1] if pods else []
+        targets = pods if pod_index is None else pods[pod_index % len(pods) :][:1] if pods else []
         for pod in targets:
             self.cluster.pod_log(CONTROLLER_NAMESPACE, pod, "controller").append(line)
 
@@ -198,8 +214,15 @@ class Lab:
             self._served = objects
             if self._feeder:
                 self._feeder.offsets.clear()
-            self.controller_log(_klog("I", "controller.go:214", "Backend successfully reloaded", scenario=self.scenario,
-                                      **({"reason": why} if why else {})))
+            self.controller_log(
+                _klog(
+                    "I",
+                    "controller.go:214",
+                    "Backend successfully reloaded",
+                    scenario=self.scenario,
+                    **({"reason": why} if why else {}),
+                )
+            )
 
     def _write_client(self) -> None:
         """The scenario's client certificate, where the user (and the session) find it."""
@@ -231,7 +254,9 @@ class Lab:
         try:
             self._start_gateway(self.cluster.all_objects(), why="objects edited")
         except (NginxError, ValueError, OSError) as exc:  # as the controller, keep serving what worked
-            self.controller_log(_klog("E", "controller.go:228", "Unexpected failure reloading the backend", err=str(exc)))
+            self.controller_log(
+                _klog("E", "controller.go:228", "Unexpected failure reloading the backend", err=str(exc))
+            )
             self._start_gateway(self._served, why="kept the last good configuration")
 
     def switch(self, scenario: str) -> None:
@@ -261,18 +286,26 @@ class Lab:
     def session(self) -> Session:
         has_client = bool(self.client.chain)
         return Session(
-            context=CONTEXT, kubeconfig=str(self.kubeconfig),
+            context=CONTEXT,
+            kubeconfig=str(self.kubeconfig),
             cert=str(self.folder / "lab-client.crt") if has_client else None,
             key=str(self.folder / "lab-client.key") if has_client else None,
-            connect=f"127.0.0.1:{self.gateway.port}", label=f"lab · scenario {self.scenario} · {self.gateway_kind} gateway",
+            connect=f"127.0.0.1:{self.gateway.port}",
+            label=f"lab · scenario {self.scenario} · {self.gateway_kind} gateway",
         )
 
     def _place(self) -> Place:
         assert self.kubeconfig is not None and self._port is not None, "the lab is not running"
         client = ("lab-client.crt", "lab-client.key") if self.client.chain else ("client.crt", "client.key")
         command, activate = mtls_tui_command()
-        return Place(self.folder, self.kubeconfig, f"127.0.0.1:{self._port}", (self.folder / client[0], self.folder / client[1]),
-                     command, activate)
+        return Place(
+            self.folder,
+            self.kubeconfig,
+            f"127.0.0.1:{self._port}",
+            (self.folder / client[0], self.folder / client[1]),
+            command,
+            activate,
+        )
 
     def walkthrough_state(self) -> LabState:
         """What the lab holds now for the walkthrough: the Secret and the objects from the API
@@ -281,8 +314,12 @@ class Lab:
         assert self.cluster is not None, "the lab is not running"
         namespace, _, secret_name = SECRET.partition("/")
         secret = self.cluster.get("Secret", namespace, secret_name)
-        secret_keys = tuple(sorted({**(secret.get("data") or {}), **(secret.get("stringData") or {})})) if secret else None
-        kinds = frozenset((kind, o["metadata"]["name"]) for kind in ("Deployment", "Service") for o in self.cluster.objects(kind))
+        secret_keys = (
+            tuple(sorted({**(secret.get("data") or {}), **(secret.get("stringData") or {})})) if secret else None
+        )
+        kinds = frozenset(
+            (kind, o["metadata"]["name"]) for kind in ("Deployment", "Service") for o in self.cluster.objects(kind)
+        )
         certificates = frozenset(name for name in CERTIFICATES if (self.folder / name).is_file())
         return LabState(self._place(), secret_keys, kinds, certificates)
 

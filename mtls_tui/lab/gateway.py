@@ -38,8 +38,8 @@ class GatewayHost:
 
 # ingress-nginx v1.x's default log-format-upstream, so the lab's controller logs read like a real one.
 ACCESS_LOG_FORMAT = (
-    "log_format upstreaminfo '$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent "
-    "\"$http_referer\" \"$http_user_agent\" $request_length $request_time [$proxy_upstream_name] "
+    'log_format upstreaminfo \'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent '
+    '"$http_referer" "$http_user_agent" $request_length $request_time [$proxy_upstream_name] '
     "[$proxy_alternative_upstream_name] $upstream_addr $upstream_response_length $upstream_response_time "
     "$upstream_status $request_id';"
 )
@@ -67,7 +67,7 @@ def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: in
         f"access_log {folder}/access.log upstreaminfo;",
         f"server {{\n  listen 127.0.0.1:{port} ssl http2 default_server;\n  server_name _;\n"
         f"  ssl_certificate {folder}/fake.crt;\n  ssl_certificate_key {folder}/fake.key;\n"
-        '  location / { return 404 "default backend - 404\\n"; }\n}'
+        '  location / { return 404 "default backend - 404\\n"; }\n}',
     ]
     for host in hosts:
         stem = folder / _safe(host.policy.host)
@@ -116,10 +116,13 @@ class Gateway:
     def start(self) -> Gateway:
         with ExitStack() as stack:  # a start that fails half way releases what it took, in reverse
             echo = stack.enter_context(EchoServer())
-            nginx = stack.enter_context(Nginx(
-                lambda prefix: render_http(self.hosts, prefix, self.port, echo.port, self._fake),
-                [self.port], binary=self._binary,
-            ))
+            nginx = stack.enter_context(
+                Nginx(
+                    lambda prefix: render_http(self.hosts, prefix, self.port, echo.port, self._fake),
+                    [self.port],
+                    binary=self._binary,
+                )
+            )
             self._echo, self._nginx = echo, nginx
             self._resources = stack.pop_all()
         return self

@@ -48,8 +48,9 @@ def check_port(port: int) -> None:
             sock.bind(("127.0.0.1", port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise CannotRun(f"port {port} on 127.0.0.1 is in use: choose another --port, or leave --port out "
-                                "for a free one") from None
+                raise CannotRun(
+                    f"port {port} on 127.0.0.1 is in use: choose another --port, or leave --port out for a free one"
+                ) from None
             below = " (ports under 1024 need root)" if exc.errno == errno.EACCES and port < 1024 else ""
             raise CannotRun(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}{below}") from None
 
@@ -75,7 +76,6 @@ def main_block(prefix: Path, http_body: str) -> str:
         f"{user}worker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log info;\n"
         "events { worker_connections 256; }\n"
         "http {\n"
-
         f"  client_body_temp_path {temp['client_body']};\n  proxy_temp_path {temp['proxy']};\n"
         f"  fastcgi_temp_path {temp['fastcgi']};\n  uwsgi_temp_path {temp['uwsgi']};\n  scgi_temp_path {temp['scgi']};\n"
         f"{http_body}\n}}\n"
@@ -109,8 +109,20 @@ class Nginx:
             conf = self.prefix / "nginx.conf"
             conf.write_text(main_block(self.prefix, self._http_body(self.prefix)))
             self.process = subprocess.Popen(
-                [self.binary, "-p", str(self.prefix), "-c", str(conf), "-e", str(self.prefix / "error.log"), "-g", "daemon off;"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                [
+                    self.binary,
+                    "-p",
+                    str(self.prefix),
+                    "-c",
+                    str(conf),
+                    "-e",
+                    str(self.prefix / "error.log"),
+                    "-g",
+                    "daemon off;",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
                 start_new_session=True,
             )
             stack.callback(self._end_process)
@@ -125,7 +137,9 @@ class Nginx:
         assert self.process is not None and self.prefix is not None
         stderr = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
         log = (self.prefix / "error.log").read_text(errors="replace") if (self.prefix / "error.log").exists() else ""
-        lines = [line for line in (stderr + log).splitlines() if "[emerg]" in line or "[alert]" in line] or (stderr + log).splitlines()
+        lines = [line for line in (stderr + log).splitlines() if "[emerg]" in line or "[alert]" in line] or (
+            stderr + log
+        ).splitlines()
         return lines[-1].strip() if lines else "no message"
 
     def error_log(self) -> str:

@@ -11,7 +11,11 @@ from typing import Any
 from mtls_tui.lab.pki import SeedPki, secret_manifest
 
 CONTROLLER_NAMESPACE = "ingress-nginx"
-CONTROLLER_LABELS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller", "app.kubernetes.io/instance": "ingress-nginx"}
+CONTROLLER_LABELS = {
+    "app.kubernetes.io/name": "ingress-nginx",
+    "app.kubernetes.io/component": "controller",
+    "app.kubernetes.io/instance": "ingress-nginx",
+}
 CONTROLLER_IMAGE = "registry.k8s.io/ingress-nginx/controller:v1.15.1"
 
 
@@ -21,11 +25,22 @@ def namespace(name: str) -> dict[str, Any]:
 
 def controller_objects(replicas: int = 2, extra_args: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The controller Deployment, its pods and the `nginx` IngressClass, as the Helm chart makes them."""
-    args = ["/nginx-ingress-controller", "--election-id=ingress-nginx-leader", "--controller-class=k8s.io/ingress-nginx",
-            "--ingress-class=nginx", "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller", *extra_args]
+    args = [
+        "/nginx-ingress-controller",
+        "--election-id=ingress-nginx-leader",
+        "--controller-class=k8s.io/ingress-nginx",
+        "--ingress-class=nginx",
+        "--configmap=$(POD_NAMESPACE)/ingress-nginx-controller",
+        *extra_args,
+    ]
     deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "ingress-nginx-controller", "namespace": CONTROLLER_NAMESPACE, "labels": dict(CONTROLLER_LABELS)},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "ingress-nginx-controller",
+            "namespace": CONTROLLER_NAMESPACE,
+            "labels": dict(CONTROLLER_LABELS),
+        },
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": dict(CONTROLLER_LABELS)},
@@ -35,9 +50,13 @@ def controller_objects(replicas: int = 2, extra_args: tuple[str, ...] = ()) -> l
             },
         },
     }
-    pods = [controller_pod(f"ingress-nginx-controller-5984b97644-{suffix}") for suffix in ("qbwtv", "x7k2m", "p9d4s")[:replicas]]
+    pods = [
+        controller_pod(f"ingress-nginx-controller-5984b97644-{suffix}")
+        for suffix in ("qbwtv", "x7k2m", "p9d4s")[:replicas]
+    ]
     ingress_class = {
-        "apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
         "metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
         "spec": {"controller": "k8s.io/ingress-nginx"},
     }
@@ -46,18 +65,34 @@ def controller_objects(replicas: int = 2, extra_args: tuple[str, ...] = ()) -> l
 
 def controller_pod(name: str) -> dict[str, Any]:
     return {
-        "apiVersion": "v1", "kind": "Pod",
+        "apiVersion": "v1",
+        "kind": "Pod",
         "metadata": {"name": name, "namespace": CONTROLLER_NAMESPACE, "labels": dict(CONTROLLER_LABELS)},
         "spec": {"containers": [{"name": "controller", "image": CONTROLLER_IMAGE}], "nodeName": "lab-node"},
-        "status": {"phase": "Running", "containerStatuses": [{
-            "name": "controller", "ready": True, "restartCount": 0, "image": CONTROLLER_IMAGE,
-            "imageID": CONTROLLER_IMAGE, "started": True, "state": {"running": {}},
-        }]},
+        "status": {
+            "phase": "Running",
+            "containerStatuses": [
+                {
+                    "name": "controller",
+                    "ready": True,
+                    "restartCount": 0,
+                    "image": CONTROLLER_IMAGE,
+                    "imageID": CONTROLLER_IMAGE,
+                    "started": True,
+                    "state": {"running": {}},
+                }
+            ],
+        },
     }
 
 
-def meow_ingress(annotations: dict[str, str] | None = None, tls: bool = True, name: str = "meow-ingress",
-                 host: str = "meow.com", namespace_: str = "default") -> dict[str, Any]:
+def meow_ingress(
+    annotations: dict[str, str] | None = None,
+    tls: bool = True,
+    name: str = "meow-ingress",
+    host: str = "meow.com",
+    namespace_: str = "default",
+) -> dict[str, Any]:
     """The seed's Ingress in networking.k8s.io/v1 form."""
     if annotations is None:
         annotations = {
@@ -66,30 +101,71 @@ def meow_ingress(annotations: dict[str, str] | None = None, tls: bool = True, na
         }
     spec: dict[str, Any] = {
         "ingressClassName": "nginx",
-        "rules": [{"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix",
-                   "backend": {"service": {"name": "meow-svc", "port": {"number": 80}}}}]}}],
+        "rules": [
+            {
+                "host": host,
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": "meow-svc", "port": {"number": 80}}},
+                        }
+                    ]
+                },
+            }
+        ],
     }
     if tls:
         spec["tls"] = [{"hosts": [host], "secretName": "my-certs"}]
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": {"name": name, "namespace": namespace_, "annotations": annotations}, "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": name, "namespace": namespace_, "annotations": annotations},
+        "spec": spec,
+    }
 
 
 def app_objects() -> list[dict[str, Any]]:
     labels = {"app": "meow"}
     return [
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "meow", "namespace": "default"},
-         "spec": {"replicas": 2, "selector": {"matchLabels": labels}, "template": {"metadata": {"labels": labels},
-                  "spec": {"containers": [{"name": "meow", "image": "gcr.io/kubernetes-e2e-test-images/echoserver:2.1",
-                                           "ports": [{"containerPort": 8080}]}]}}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "meow-svc", "namespace": "default"},
-         "spec": {"selector": labels, "ports": [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}]}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": "meow", "namespace": "default"},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "meow",
+                                "image": "gcr.io/kubernetes-e2e-test-images/echoserver:2.1",
+                                "ports": [{"containerPort": 8080}],
+                            }
+                        ]
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "meow-svc", "namespace": "default"},
+            "spec": {
+                "selector": labels,
+                "ports": [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}],
+            },
+        },
     ]
 
 
 def seed_objects(pki: SeedPki) -> list[dict[str, Any]]:
     return [
-        namespace("default"), namespace(CONTROLLER_NAMESPACE),
+        namespace("default"),
+        namespace(CONTROLLER_NAMESPACE),
         *controller_objects(),
         secret_manifest(pki),
         *app_objects(),

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -39,9 +39,19 @@ def seed_pki(key_bits: int = 2048, v3: bool = False) -> SeedPki:
     """
     ca = issue_ca("Fern Cert Authority", key=new_key(bits=key_bits), days=356)
     days = 356 if v3 else 365  # the seed's leaves outlive its CA by 9 days; the v3 form ends with it
-    server = issue_leaf("meow.com", ca, serial=1, key=new_key(bits=key_bits), v1=not v3, days=days,
-                        sans=["meow.com"] if v3 else (), eku=["serverAuth"] if v3 else ())
-    client = issue_leaf("Fern", ca, serial=2, key=new_key(bits=key_bits), v1=not v3, days=days, eku=["clientAuth"] if v3 else ())
+    server = issue_leaf(
+        "meow.com",
+        ca,
+        serial=1,
+        key=new_key(bits=key_bits),
+        v1=not v3,
+        days=days,
+        sans=["meow.com"] if v3 else (),
+        eku=["serverAuth"] if v3 else (),
+    )
+    client = issue_leaf(
+        "Fern", ca, serial=2, key=new_key(bits=key_bits), v1=not v3, days=days, eku=["clientAuth"] if v3 else ()
+    )
     return SeedPki(ca, server, client)
 
 
@@ -63,7 +73,11 @@ def write_file(path: Path, data: bytes, private: bool = False) -> None:
     mode = 0o600 if private else 0o644
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0), mode)
+        fd = os.open(
+            temporary,
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+            mode,
+        )
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(temporary, path)
@@ -95,7 +109,9 @@ def folder_lock(folder: Path, label: str | None = None) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            raise CannotRun(f"{label} is in use by another lab (pid {holder}): stop it, or give this one another folder") from None
+            raise CannotRun(
+                f"{label} is in use by another lab (pid {holder}): stop it, or give this one another folder"
+            ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, str(os.getpid()).encode(), 0)
         yield
@@ -127,8 +143,10 @@ def read_seed_pki(folder: Path) -> SeedPki:
             raise CannotRun(str(exc).replace(f"{folder}{os.sep}", "")) from None
         if len(cert) != 1 or len(key) != 1:
             raise CannotRun(f"{stem}.crt and {stem}.key must hold one certificate and one key each")
-        if not isinstance(key[0].key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey)) \
-                or not key_matches(cert[0].cert, key[0].key):
+        if not isinstance(
+            key[0].key,
+            (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey),
+        ) or not key_matches(cert[0].cert, key[0].key):
             raise CannotRun(f"{stem}.key is not the key of {stem}.crt")
         cn = cert[0].cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         if [a.value for a in cn] != [name]:
@@ -144,6 +162,7 @@ def read_seed_pki(folder: Path) -> SeedPki:
 
 def secret_manifest(pki: SeedPki, name: str = "my-certs", namespace: str = "default") -> dict:
     """`kubectl create secret generic my-certs --from-file=tls.crt=... --from-file=tls.key=... --from-file=ca.crt=...`"""
+
     def b64(data: bytes) -> str:
         return base64.b64encode(data).decode()
 
@@ -152,7 +171,11 @@ def secret_manifest(pki: SeedPki, name: str = "my-certs", namespace: str = "defa
         "kind": "Secret",
         "metadata": {"name": name, "namespace": namespace},
         "type": "Opaque",
-        "data": {"ca.crt": b64(pki.ca.cert_pem()), "tls.crt": b64(pki.server.cert_pem()), "tls.key": b64(pki.server.key_pem())},
+        "data": {
+            "ca.crt": b64(pki.ca.cert_pem()),
+            "tls.crt": b64(pki.server.cert_pem()),
+            "tls.key": b64(pki.server.key_pem()),
+        },
     }
 
 
@@ -163,7 +186,7 @@ def _certificates(pki: SeedPki) -> list[tuple[str, x509.Certificate]]:
 def out_of_date(pki: SeedPki, now: datetime | None = None) -> str | None:
     """Why a kept PKI cannot serve the lab today (a certificate expired, or not valid yet
     because the clock was set back), or None."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     for name, cert in _certificates(pki):
         if now >= cert.not_valid_after_utc:
             return f"{name} expired on {cert.not_valid_after_utc:%Y-%m-%d}"
@@ -177,7 +200,7 @@ def ends_soon(pki: SeedPki, now: datetime | None = None) -> str | None:
     (cert-expires-soon): a presenter learns it before the workshop, not during it."""
     from mtls_tui.diagnose.certificates import SOON
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     name, cert = min(_certificates(pki), key=lambda pair: pair[1].not_valid_after_utc)
     left = cert.not_valid_after_utc - now
     if left >= SOON:
@@ -200,13 +223,17 @@ def write_seed_pki(folder: Path, pki: SeedPki | None = None, *, replace: bool = 
         try:
             existing = read_seed_pki(folder)
         except CannotRun as why:
-            raise CannotRun(f"{folder} holds a ca.key that is not the lab's PKI ({why}); the lab never replaces a CA key "
-                            "unasked: give it another --dir, or --force to replace it") from None
+            raise CannotRun(
+                f"{folder} holds a ca.key that is not the lab's PKI ({why}); the lab never replaces a CA key "
+                "unasked: give it another --dir, or --force to replace it"
+            ) from None
         if not fresh:
             if existing.client.cert.version != pki.client.cert.version:
                 form = "v3 (SAN and EKU)" if existing.client.cert.version is x509.Version.v3 else "the article's v1"
-                raise CannotRun(f"{folder} holds {form} certificates under its ca.key, not the form asked for "
-                                "(--v3): --fresh issues them anew (a new CA), or give the lab another --dir")
+                raise CannotRun(
+                    f"{folder} holds {form} certificates under its ca.key, not the form asked for "
+                    "(--v3): --fresh issues them anew (a new CA), or give the lab another --dir"
+                )
             problem = out_of_date(existing)
             if problem:
                 raise CannotRun(f"{folder} holds the lab's PKI, but its {problem}: --fresh issues a new one (a new CA)")

@@ -11,7 +11,7 @@ import base64
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, issue_intermediate, issue_leaf
@@ -68,7 +68,7 @@ def wrong_ca(pki: SeedPki):
 
 
 def expired_client(pki: SeedPki):
-    start = datetime.now(timezone.utc) - timedelta(days=400)
+    start = datetime.now(UTC) - timedelta(days=400)
     return seed_objects(pki), Client((issue_leaf("Fern", pki.ca, serial=2, not_before=start, days=365),))
 
 
@@ -114,7 +114,9 @@ def no_tls_section(pki: SeedPki):
 
 
 def match_cn_mismatch(pki: SeedPki):
-    return _replace_ingress(seed_objects(pki), meow_ingress(_annotations(auth_tls_match_cn="CN=Fernando"))), Client((pki.client,))
+    return _replace_ingress(seed_objects(pki), meow_ingress(_annotations(auth_tls_match_cn="CN=Fernando"))), Client(
+        (pki.client,)
+    )
 
 
 def verify_off(pki: SeedPki):
@@ -122,17 +124,62 @@ def verify_off(pki: SeedPki):
     return _replace_ingress(seed_objects(pki), ingress), Client((pki.client,))
 
 
-SCENARIOS = {s.name: s for s in (
-    Scenario("healthy", "the seed's set-up as the article makes it: mTLS works", "probe-ok", healthy),
-    Scenario("no-client-cert", "the client forgets --cert/--key: nginx answers 400", "probe-no-client-cert", no_client_cert),
-    Scenario("wrong-ca", "the client certificate is signed by another CA", "client-cert-untrusted", wrong_ca),
-    Scenario("expired-client", "the client certificate expired a month ago", "cert-expired", expired_client),
-    Scenario("revoked-client", "the Secret's ca.crl revokes the client certificate", "client-cert-revoked", revoked_client),
-    Scenario("missing-ca-key", "the Secret has tls.crt and tls.key but no ca.crt", "secret-missing-ca", missing_ca_key),
-    Scenario("depth-too-small", "the client chain has two intermediates, the Ingress allows depth 1", "chain-too-deep", depth_too_small),
-    Scenario("bad-secret-ref", "auth-tls-secret is 'my-certs', without its namespace", "annotation-secret-format", bad_secret_ref),
-    Scenario("cross-namespace", "auth-tls-secret points at a Secret in another namespace", "annotation-cross-namespace", cross_namespace),
-    Scenario("no-tls-section", "the Ingress has no tls: entry: the controller's fake certificate", "tls-section-missing", no_tls_section),
-    Scenario("match-cn-mismatch", "auth-tls-match-cn wants CN=Fernando, the client is CN=Fern", "client-cert-cn-rejected", match_cn_mismatch),
-    Scenario("verify-off", "auth-tls-verify-client off: no client certificate is required", "mtls-not-enforced", verify_off),
-)}
+SCENARIOS = {
+    s.name: s
+    for s in (
+        Scenario("healthy", "the seed's set-up as the article makes it: mTLS works", "probe-ok", healthy),
+        Scenario(
+            "no-client-cert",
+            "the client forgets --cert/--key: nginx answers 400",
+            "probe-no-client-cert",
+            no_client_cert,
+        ),
+        Scenario("wrong-ca", "the client certificate is signed by another CA", "client-cert-untrusted", wrong_ca),
+        Scenario("expired-client", "the client certificate expired a month ago", "cert-expired", expired_client),
+        Scenario(
+            "revoked-client",
+            "the Secret's ca.crl revokes the client certificate",
+            "client-cert-revoked",
+            revoked_client,
+        ),
+        Scenario(
+            "missing-ca-key", "the Secret has tls.crt and tls.key but no ca.crt", "secret-missing-ca", missing_ca_key
+        ),
+        Scenario(
+            "depth-too-small",
+            "the client chain has two intermediates, the Ingress allows depth 1",
+            "chain-too-deep",
+            depth_too_small,
+        ),
+        Scenario(
+            "bad-secret-ref",
+            "auth-tls-secret is 'my-certs', without its namespace",
+            "annotation-secret-format",
+            bad_secret_ref,
+        ),
+        Scenario(
+            "cross-namespace",
+            "auth-tls-secret points at a Secret in another namespace",
+            "annotation-cross-namespace",
+            cross_namespace,
+        ),
+        Scenario(
+            "no-tls-section",
+            "the Ingress has no tls: entry: the controller's fake certificate",
+            "tls-section-missing",
+            no_tls_section,
+        ),
+        Scenario(
+            "match-cn-mismatch",
+            "auth-tls-match-cn wants CN=Fernando, the client is CN=Fern",
+            "client-cert-cn-rejected",
+            match_cn_mismatch,
+        ),
+        Scenario(
+            "verify-off",
+            "auth-tls-verify-client off: no client certificate is required",
+            "mtls-not-enforced",
+            verify_off,
+        ),
+    )
+}

@@ -74,23 +74,38 @@ class LabState:
 
     def to_json(self) -> str:
         place = self.place
-        return json.dumps({
-            "place": {"folder": str(place.folder), "kubeconfig": str(place.kubeconfig), "gateway": place.gateway,
-                      "client": [str(path) for path in place.client], "mtls_tui": place.mtls_tui,
-                      "activate": str(place.activate) if place.activate else None},
-            "secret_keys": self.secret_keys, "kinds": sorted(self.kinds), "certificates": sorted(self.certificates),
-        })
+        return json.dumps(
+            {
+                "place": {
+                    "folder": str(place.folder),
+                    "kubeconfig": str(place.kubeconfig),
+                    "gateway": place.gateway,
+                    "client": [str(path) for path in place.client],
+                    "mtls_tui": place.mtls_tui,
+                    "activate": str(place.activate) if place.activate else None,
+                },
+                "secret_keys": self.secret_keys,
+                "kinds": sorted(self.kinds),
+                "certificates": sorted(self.certificates),
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> LabState:
         data = json.loads(text)
         place = data["place"]
         return cls(
-            Place(Path(place["folder"]), Path(place["kubeconfig"]), place["gateway"],
-                  (Path(place["client"][0]), Path(place["client"][1])), place["mtls_tui"],
-                  Path(place["activate"]) if place["activate"] else None),
+            Place(
+                Path(place["folder"]),
+                Path(place["kubeconfig"]),
+                place["gateway"],
+                (Path(place["client"][0]), Path(place["client"][1])),
+                place["mtls_tui"],
+                Path(place["activate"]) if place["activate"] else None,
+            ),
             tuple(data["secret_keys"]) if data["secret_keys"] is not None else None,
-            frozenset((kind, name) for kind, name in data["kinds"]), frozenset(data["certificates"]),
+            frozenset((kind, name) for kind, name in data["kinds"]),
+            frozenset(data["certificates"]),
         )
 
 
@@ -112,8 +127,13 @@ def _kubectl_lines(place: Place) -> list[str]:
 def _probe(place: Place, with_cert: bool) -> ProbeSpec:
     address, _, port = place.gateway.rpartition(":")
     cert, key = place.client
-    return ProbeSpec(f"https://{HOST}:{port}/", resolve=f"{HOST}:{port}:{address}", insecure=True,
-                     cert=str(cert) if with_cert else None, key=str(key) if with_cert else None)
+    return ProbeSpec(
+        f"https://{HOST}:{port}/",
+        resolve=f"{HOST}:{port}:{address}",
+        insecure=True,
+        cert=str(cert) if with_cert else None,
+        key=str(key) if with_cert else None,
+    )
 
 
 def hint(place: Place) -> str:
@@ -129,8 +149,13 @@ def hint(place: Place) -> str:
     )
 
 
-def walkthrough(place: Place, report: HostReport | None, secret_keys: tuple[str, ...] | None,
-                kinds: set[tuple[str, str]], certificates: set[str]) -> list[Step]:
+def walkthrough(
+    place: Place,
+    report: HostReport | None,
+    secret_keys: tuple[str, ...] | None,
+    kinds: set[tuple[str, str]],
+    certificates: set[str],
+) -> list[Step]:
     """`report`: the last diagnosis of meow.com (None: nothing serves it). What the lab holds
     now: `secret_keys`, the keys of Secret default/my-certs (None: there is none; read from the
     API server, since a diagnosis reads only Secrets an Ingress names, and the Secret comes
@@ -140,13 +165,15 @@ def walkthrough(place: Place, report: HostReport | None, secret_keys: tuple[str,
     kubectl = _kubectl_lines(place)
     present = [name for name in CERTIFICATES if name in certificates]
     article = arg(place.folder / ARTICLE_FOLDER)
-    steps = [Step(
-        "Create the certificates",
-        f"mkdir -p {article} && cd {article}\n{SEED_OPENSSL}",
-        "done" if len(present) == len(CERTIFICATES) else "pending",
-        f"{place.folder}/: {', '.join(present) or 'nothing yet'} (the lab issued them as these commands do, X.509 v1, "
-        f"with 2048-bit keys to start fast). Run, these commands make the article's own in {ARTICLE_FOLDER}/; the lab's stay as they are",
-    )]
+    steps = [
+        Step(
+            "Create the certificates",
+            f"mkdir -p {article} && cd {article}\n{SEED_OPENSSL}",
+            "done" if len(present) == len(CERTIFICATES) else "pending",
+            f"{place.folder}/: {', '.join(present) or 'nothing yet'} (the lab issued them as these commands do, X.509 v1, "
+            f"with 2048-bit keys to start fast). Run, these commands make the article's own in {ARTICLE_FOLDER}/; the lab's stay as they are",
+        )
+    ]
     if secret_keys is None:
         state: State = "failed"
         detail = f"no Secret {SECRET}"
@@ -154,55 +181,104 @@ def walkthrough(place: Place, report: HostReport | None, secret_keys: tuple[str,
         missing = [k for k in ("tls.crt", "tls.key", "ca.crt") if k not in secret_keys]
         state = "failed" if missing else "done"
         detail = f"keys: {', '.join(secret_keys) or 'none'}" + (f"; missing {', '.join(missing)}" if missing else "")
-    steps.append(Step("Create the Secret", "\n".join(kubectl + [
-        secret_update_command(SECRET),
-        "kubectl get secret my-certs",
-        "# the article's form, without --dry-run: sends protobuf, which this lab's API server does not read, "
-        "and fails once the Secret exists",
-    ]), state, detail))
+    steps.append(
+        Step(
+            "Create the Secret",
+            "\n".join(
+                kubectl
+                + [
+                    secret_update_command(SECRET),
+                    "kubectl get secret my-certs",
+                    "# the article's form, without --dry-run: sends protobuf, which this lab's API server does not read, "
+                    "and fails once the Secret exists",
+                ]
+            ),
+            state,
+            detail,
+        )
+    )
     deployed = {("Deployment", "meow"), ("Service", "meow-svc")} <= kinds
-    steps.append(Step(
-        "Deploy the application",
-        "\n".join(kubectl + ["kubectl apply -f meow-deployment.yaml -f meow-service.yaml",
-                             "kubectl get deployment meow", "kubectl get service meow-svc"]),
-        "done" if deployed else "pending",
-        "Deployment meow and Service meow-svc" + ("" if deployed else ": missing") + f" (from {place.folder}/meow-*.yaml)",
-    ))
-    annotation_errors = [c for c in codes if c.startswith("annotation-") or c in ("tls-section-missing", "secret-not-found", "secret-missing-ca")]
+    steps.append(
+        Step(
+            "Deploy the application",
+            "\n".join(
+                kubectl
+                + [
+                    "kubectl apply -f meow-deployment.yaml -f meow-service.yaml",
+                    "kubectl get deployment meow",
+                    "kubectl get service meow-svc",
+                ]
+            ),
+            "done" if deployed else "pending",
+            "Deployment meow and Service meow-svc"
+            + ("" if deployed else ": missing")
+            + f" (from {place.folder}/meow-*.yaml)",
+        )
+    )
+    annotation_errors = [
+        c
+        for c in codes
+        if c.startswith("annotation-") or c in ("tls-section-missing", "secret-not-found", "secret-missing-ca")
+    ]
     has_ingress = bool(report and report.policy.ingresses)
-    steps.append(Step(
-        "Add the Ingress with the auth-tls annotations",
-        "\n".join(kubectl + ['kubectl apply -f meow-ingress.yaml  # auth-tls-verify-client: "on", auth-tls-secret: default/my-certs',
-                             "kubectl get ingress meow-ingress"]),
-        "failed" if annotation_errors else ("done" if has_ingress else "pending"),
-        ", ".join(annotation_errors) or (f"{report.policy.mtls_from.ref} sets mTLS for {HOST}" if report and report.policy.mtls_from
-                                         else "no mTLS Ingress"),
-    ))
+    steps.append(
+        Step(
+            "Add the Ingress with the auth-tls annotations",
+            "\n".join(
+                kubectl
+                + [
+                    'kubectl apply -f meow-ingress.yaml  # auth-tls-verify-client: "on", auth-tls-secret: default/my-certs',
+                    "kubectl get ingress meow-ingress",
+                ]
+            ),
+            "failed" if annotation_errors else ("done" if has_ingress else "pending"),
+            ", ".join(annotation_errors)
+            or (
+                f"{report.policy.mtls_from.ref} sets mTLS for {HOST}"
+                if report and report.policy.mtls_from
+                else "no mTLS Ingress"
+            ),
+        )
+    )
     without = next((r for r in (report.probe if report else ()) if not r.sent_client_cert), None)
     with_cert = next((r for r in (report.probe if report else ()) if r.sent_client_cert), None)
-    steps.append(Step(
-        "Test without a client certificate",
-        curl_command(_probe(place, False), False) + f"  # expect 400: {NO_CERT}",
-        "pending" if without is None else ("done" if "probe-no-client-cert" in codes else "failed"),
-        "not probed yet" if without is None else f"HTTP {without.status}" if without.status else without.failure.message,
-    ))
-    steps.append(Step(
-        "Test with the client certificate",
-        curl_command(_probe(place, True), True) + "  # expect ssl-client-verify=SUCCESS",
-        "pending" if with_cert is None else ("done" if "probe-ok" in codes else "failed"),
-        "not probed yet (the scenario's client has no certificate?)" if with_cert is None
-        else f"HTTP {with_cert.status}, ssl-client-verify {with_cert.echoed('ssl-client-verify') or '—'}",
-    ))
+    steps.append(
+        Step(
+            "Test without a client certificate",
+            curl_command(_probe(place, False), False) + f"  # expect 400: {NO_CERT}",
+            "pending" if without is None else ("done" if "probe-no-client-cert" in codes else "failed"),
+            "not probed yet"
+            if without is None
+            else f"HTTP {without.status}"
+            if without.status
+            else without.failure.message,
+        )
+    )
+    steps.append(
+        Step(
+            "Test with the client certificate",
+            curl_command(_probe(place, True), True) + "  # expect ssl-client-verify=SUCCESS",
+            "pending" if with_cert is None else ("done" if "probe-ok" in codes else "failed"),
+            "not probed yet (the scenario's client has no certificate?)"
+            if with_cert is None
+            else f"HTTP {with_cert.status}, ssl-client-verify {with_cert.echoed('ssl-client-verify') or '—'}",
+        )
+    )
     errors = [f for f in (report.findings if report else ()) if f.severity is Severity.ERROR]
     cert, key = place.client
-    steps.append(Step(
-        "Troubleshoot",
-        "\n".join(kubectl[:1] + [
-            "kubectl get pods -n ingress-nginx",
-            "kubectl logs -n ingress-nginx -l app.kubernetes.io/component=controller --tail=20",
-            f"{place.mtls_tui} check --connect {arg(place.gateway)} --cert {arg(cert)} --key {arg(key)}",
-        ]),
-        "pending" if report is None else "failed" if errors else "done",
-        errors[0].title if errors else (report.verdict if report else f"no diagnosis of {HOST} yet"),
-    ))
+    steps.append(
+        Step(
+            "Troubleshoot",
+            "\n".join(
+                kubectl[:1]
+                + [
+                    "kubectl get pods -n ingress-nginx",
+                    "kubectl logs -n ingress-nginx -l app.kubernetes.io/component=controller --tail=20",
+                    f"{place.mtls_tui} check --connect {arg(place.gateway)} --cert {arg(cert)} --key {arg(key)}",
+                ]
+            ),
+            "pending" if report is None else "failed" if errors else "done",
+            errors[0].title if errors else (report.verdict if report else f"no diagnosis of {HOST} yet"),
+        )
+    )
     return steps

@@ -84,20 +84,30 @@ def _controller(line: KlogLine, raw: str) -> Highlight | None:
     if "contains no keypair or CA certificate" in raw:
         secret = _first(_QUOTED_REF, text)
         named = f"Secret {secret}" if secret else "a Secret"
-        return Highlight("secret-missing-ca", Severity.ERROR,
-                         f"{where}{named} has none of ca.crt, tls.crt, tls.key: the controller cannot use it", refs)
+        return Highlight(
+            "secret-missing-ca",
+            Severity.ERROR,
+            f"{where}{named} has none of ca.crt, tls.crt, tls.key: the controller cannot use it",
+            refs,
+        )
     if "cross namespace secrets are not supported" in raw:
-        return Highlight("annotation-cross-namespace", Severity.ERROR,
-                         f"{where}auth-tls-secret in another namespace refused (cross namespace secrets are not supported)",
-                         refs)
+        return Highlight(
+            "annotation-cross-namespace",
+            Severity.ERROR,
+            f"{where}auth-tls-secret in another namespace refused (cross namespace secrets are not supported)",
+            refs,
+        )
     if "invalid format (namespace/name)" in raw:
         value = _first(_INVALID_FORMAT, text)
         shown = f"'{value}'" if value is not None else "the value"
-        return Highlight("annotation-secret-format", Severity.ERROR,
-                         f"{where}auth-tls-secret {shown} is not namespace/name", refs)
+        return Highlight(
+            "annotation-secret-format", Severity.ERROR, f"{where}auth-tls-secret {shown} is not namespace/name", refs
+        )
     if "local SSL certificate" in raw and "was not found" in raw:
         secret = _first(_NOT_FOUND_REF, text) or "a referenced Secret"
-        fallback = ": the host is served with the controller's fake certificate" if "default certificate" in text else ""
+        fallback = (
+            ": the host is served with the controller's fake certificate" if "default certificate" in text else ""
+        )
         return Highlight("secret-not-found", Severity.ERROR, f"{where}Secret {secret} not found{fallback}", refs)
     if "Error obtaining X.509 certificate" in raw:
         return _x509_error(text, refs)
@@ -107,29 +117,43 @@ def _controller(line: KlogLine, raw: str) -> Highlight | None:
         secret = _first(_QUOTED_REF, text) or line.value("hostname") or "the auth-tls Secret"
         ingress = ingress or _first(_FOR_INGRESS, text)
         disabled = f" for Ingress {ingress}" if ingress else ""
-        return Highlight("secret-missing-ca", Severity.ERROR,
-                         f"Secret {secret} has no ca.crt key: mutual authentication disabled{disabled}",
-                         _with(refs, secret))
+        return Highlight(
+            "secret-missing-ca",
+            Severity.ERROR,
+            f"Secret {secret} has no ca.crt key: mutual authentication disabled{disabled}",
+            _with(refs, secret),
+        )
     if "error reading" in raw and "CertificateAuth" in raw:
         reason = (line.value("err") or text.split(": ", 1)[-1]).removeprefix("location denied, reason: ")
-        return Highlight("annotation-invalid-value", Severity.ERROR, f"{where}auth-tls annotations refused: {reason}", refs)
+        return Highlight(
+            "annotation-invalid-value", Severity.ERROR, f"{where}auth-tls annotations refused: {reason}", refs
+        )
     if "used in ingress annotations" in raw:
         secret = line.value("secret") or _first(_SECRET_EVENT, text) or "a Secret"
         verb = "added" if "was added" in raw else "updated"
-        return Highlight("secret-updated", Severity.INFO,
-                         f"Secret {secret} {verb}: the controller re-reads the Ingresses that use it", _with(refs, secret))
+        return Highlight(
+            "secret-updated",
+            Severity.INFO,
+            f"Secret {secret} {verb}: the controller re-reads the Ingresses that use it",
+            _with(refs, secret),
+        )
     return None
 
 
 def _x509_error(text: str, refs: tuple[str, ...]) -> Highlight:
     reason = text.split("Error obtaining X.509 certificate", 1)[1].lstrip(": ")
     if "matching public key" in reason or "does not match public key" in reason:
-        return Highlight("key-mismatch", Severity.ERROR, f"A Secret's tls.key does not belong to its tls.crt: {reason}", refs)
+        return Highlight(
+            "key-mismatch", Severity.ERROR, f"A Secret's tls.key does not belong to its tls.crt: {reason}", refs
+        )
     missing = _first(_STORE_REF, reason) or _first(_NOT_FOUND_REF, reason)
     if missing:
-        return Highlight("secret-not-found", Severity.ERROR, f"Secret {missing} not found by the controller",
-                         _with(refs, missing))
-    return Highlight("input-unreadable", Severity.ERROR, f"The controller could not load a Secret's certificate: {reason}", refs)
+        return Highlight(
+            "secret-not-found", Severity.ERROR, f"Secret {missing} not found by the controller", _with(refs, missing)
+        )
+    return Highlight(
+        "input-unreadable", Severity.ERROR, f"The controller could not load a Secret's certificate: {reason}", refs
+    )
 
 
 def _host_conflict(line: KlogLine, text: str, refs: tuple[str, ...]) -> Highlight:
@@ -140,8 +164,12 @@ def _host_conflict(line: KlogLine, text: str, refs: tuple[str, ...]) -> Highligh
     ingress = line.value("ingress") or _first(_QUOTED_REF, text)
     subject = f"Host {host}" if host else "A host"
     ignored = f"; Ingress {ingress}'s auth-tls annotations are ignored" if ingress else ""
-    return Highlight("mtls-host-conflict", Severity.WARNING,
-                     f"{subject} already has mTLS from an earlier Ingress{ignored}", _with(refs, host))
+    return Highlight(
+        "mtls-host-conflict",
+        Severity.WARNING,
+        f"{subject} already has mTLS from an earlier Ingress{ignored}",
+        _with(refs, host),
+    )
 
 
 def _nginx(line: NginxErrorLine) -> Highlight | None:
@@ -152,12 +180,17 @@ def _nginx(line: NginxErrorLine) -> Highlight | None:
     if "client SSL certificate verify error" in message:
         match = _VERIFY_ERROR.search(message)
         reason = f"({match[1]}:{match[2]})" if match else message
-        return Highlight("probe-cert-rejected", Severity.ERROR, f"nginx refused a client certificate{on}: {reason}", refs)
+        return Highlight(
+            "probe-cert-rejected", Severity.ERROR, f"nginx refused a client certificate{on}: {reason}", refs
+        )
     if "client sent no required SSL certificate" in message:
         client = f" {line.client}" if line.client else ""
-        return Highlight("probe-no-client-cert", Severity.WARNING,
-                         f"Client{client} sent no certificate{on}: nginx answers 400 {NO_CERT}",
-                         refs)
+        return Highlight(
+            "probe-no-client-cert",
+            Severity.WARNING,
+            f"Client{client} sent no certificate{on}: nginx answers 400 {NO_CERT}",
+            refs,
+        )
     return None
 
 
@@ -165,8 +198,11 @@ def _probe_request(line: AccessLine, request_id: str) -> Highlight:
     """A plain 400 can mean no certificate or a refused one, and 403 can be match-CN or a
     broken annotation: only nginx-internal codes and 421 name a cause on their own."""
     status = line.status
-    code = {NGX_HTTPS_CERT_ERROR: "probe-cert-rejected", NGX_HTTPS_NO_CERT: "probe-no-client-cert", 421: "probe-misdirected"}.get(
-        status, "probe-request")
+    code = {
+        NGX_HTTPS_CERT_ERROR: "probe-cert-rejected",
+        NGX_HTTPS_NO_CERT: "probe-no-client-cert",
+        421: "probe-misdirected",
+    }.get(status, "probe-request")
     severity = Severity.ERROR if status >= 500 else Severity.WARNING if status >= 400 else Severity.INFO
     upstream = f" via {line.proxy_upstream_name}" if line.proxy_upstream_name else ""
     return Highlight(code, severity, f"Probe {request_id}: {line.request} answered {status}{upstream}")

@@ -13,7 +13,7 @@ linear time: a request path or user agent is text anyone on the internet chooses
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from typing import cast
 
@@ -30,10 +30,23 @@ _KLOG_PAIR = re.compile(r'(?<!\s)\s++([^\s="]++)=("[^"\\]*(?:\\.[^"\\]*)*"|\S*)'
 _GO_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", re.DOTALL)
 _GO_SIMPLE_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
-_NGINX_ERROR = re.compile(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[([a-z]+)\] (\d{1,10})#(\d{1,10}): (?:\*(\d{1,20}) )?(.*)", re.DOTALL)
-_NGINX_ERROR_START = re.compile(r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[([a-z]+)\] \d{1,10}#\d{1,10}: ")  # matches where _NGINX_ERROR does
+_NGINX_ERROR = re.compile(
+    r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[([a-z]+)\] (\d{1,10})#(\d{1,10}): (?:\*(\d{1,20}) )?(.*)", re.DOTALL
+)
+_NGINX_ERROR_START = re.compile(
+    r"(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d) \[([a-z]+)\] \d{1,10}#\d{1,10}: "
+)  # matches where _NGINX_ERROR does
 _NGINX_CONTEXT = re.compile(r', (client|server|request|upstream|host|referrer|subrequest): ("[^"]*"|[^,]*)')
-_NGINX_LEVELS = {"debug": "I", "info": "I", "notice": "I", "warn": "W", "error": "E", "crit": "F", "alert": "F", "emerg": "F"}
+_NGINX_LEVELS = {
+    "debug": "I",
+    "info": "I",
+    "notice": "I",
+    "warn": "W",
+    "error": "E",
+    "crit": "F",
+    "alert": "F",
+    "emerg": "F",
+}
 
 # One upstream field: `-`, one value, or the list nginx writes after retries (`, `) and
 # internal redirects (` : `). Elements hold no space or comma and never start with `:`,
@@ -45,7 +58,11 @@ _ACCESS_V1 = re.compile(
     r"(\S+) - (\S+) \[([^\]]*)\] " + _ACCESS_HEAD + r" \[([^\]]*)\] " + _ACCESS_TAIL + r" (\S+)\s*\Z"
 )
 _ACCESS_V0 = re.compile(
-    r"\S+ - \[(\S+)\] - (\S+) \[([^\]]*)\] " + _ACCESS_HEAD + r"(?: \[([^\]]*)\])? " + _ACCESS_TAIL + r"(?: (\S+))?\s*\Z"
+    r"\S+ - \[(\S+)\] - (\S+) \[([^\]]*)\] "
+    + _ACCESS_HEAD
+    + r"(?: \[([^\]]*)\])? "
+    + _ACCESS_TAIL
+    + r"(?: (\S+))?\s*\Z"
 )
 _ACCESS_COMBINED = re.compile(
     r"(\S+) \S+ (\S+) \[([^\]]*)\] " + _QUOTED + r" (\d{3}) (\d{1,20}|-)(?: " + _QUOTED + " " + _QUOTED + ")?"
@@ -56,10 +73,14 @@ _COMBINED_MISSING = (None,) * 9  # combined ends with the user agent: no upstrea
 # status, and combined's tail is optional; the 0.x format starts otherwise (`host - [addr] -`).
 _ACCESS_START = re.compile(r'\S++ \S++ \S++ \[([^\]]*+)\] "[^"\\]*+(?:\\.[^"\\]*+)*+" (\d{3}) [\d-]')
 _ACCESS_TIME = re.compile(r"(\d\d)/([A-Z][a-z]{2})/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-])(\d\d)(\d\d)")
-_MONTHS = {name: number for number, name in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1
+    )
+}
 
-_UTC = timezone.utc
+_UTC = UTC
 _record = tuple.__new__  # a LogRecord from all its fields at once, without the call to its generated __new__
 _KLOG_LETTERS = frozenset("IWEF")
 _DIGITS = frozenset("0123456789")
@@ -79,7 +100,7 @@ def parse_line(raw: str, pod: str = "", container: str = "", *, with_timestamp: 
                 start = space + 1
     # The line is read in place: no copy of it is made. The checks below need not stop before a
     # closing line break: each ends on a character that is none, so a match cannot reach one.
-    first = raw[start:start + 1]
+    first = raw[start : start + 1]
     if first in _KLOG_LETTERS and _KLOG_START.match(raw, start) is not None:
         return _record(LogRecord, (pod, container, timestamp, raw, "klog", first, UNREAD, start))
     # Most lines are access lines: their check comes next and fails within a few characters on
@@ -97,12 +118,14 @@ def parse_line(raw: str, pod: str = "", container: str = "", *, with_timestamp: 
         if timestamp is None:
             timestamp = _access_time(time_local)
         return _record(LogRecord, (pod, container, timestamp, raw, "access", severity, UNREAD, start))
-    if first in _DIGITS and raw[start + 4:start + 5] == "/":
+    if first in _DIGITS and raw[start + 4 : start + 5] == "/":
         error = _NGINX_ERROR_START.match(raw, start)
         if error is not None:
             if timestamp is None:
                 timestamp = _nginx_error_time(error[1])
-            return _record(LogRecord, (pod, container, timestamp, raw, "nginx-error", _NGINX_LEVELS.get(error[2]), UNREAD, start))
+            return _record(
+                LogRecord, (pod, container, timestamp, raw, "nginx-error", _NGINX_LEVELS.get(error[2]), UNREAD, start)
+            )
     return _record(LogRecord, (pod, container, timestamp, raw, "other", None, None, start))
 
 
@@ -110,7 +133,9 @@ def _severity(status: int) -> SeverityLetter:
     return "E" if status >= 500 else "W" if status >= 400 else "I"
 
 
-_STATUS_SEVERITY = {f"{status:03d}": _severity(status) for status in range(1000)}  # `\d` also takes other scripts' digits
+_STATUS_SEVERITY = {
+    f"{status:03d}": _severity(status) for status in range(1000)
+}  # `\d` also takes other scripts' digits
 
 
 def _span(raw: str, start: int) -> tuple[str, int, int]:
@@ -137,7 +162,7 @@ def _normalised_time(token: str) -> datetime | None:
         token = token[:-1]
         dot = token.find(".")
         if dot >= 0:
-            token = token[:dot + 1] + token[dot + 1:dot + 7].ljust(6, "0")
+            token = token[: dot + 1] + token[dot + 1 : dot + 7].ljust(6, "0")
         token += "+00:00"
     try:
         return datetime.fromisoformat(token)
@@ -155,7 +180,7 @@ def _read_klog(raw: str, start: int) -> KlogLine:
         quoted = _KLOG_MESSAGE.match(rest)
         if quoted is not None:
             message = _go_unquote(quoted[1])
-            tail = rest[quoted.end():]
+            tail = rest[quoted.end() :]
             if tail:
                 values = tuple(
                     (key, _go_unquote(value[1:-1]) if value[:1] == '"' else value)
@@ -191,8 +216,16 @@ def _read_nginx_error(raw: str, start: int) -> NginxErrorLine:
         for key, value in _NGINX_CONTEXT.findall(rest, context_start):
             context.setdefault(key, value[1:-1] if value[:1] == '"' and len(value) > 1 else value)
     return NginxErrorLine(
-        time, level, int(pid), int(tid), int(connection) if connection else None, message,
-        context.get("client"), context.get("server"), context.get("request"), context.get("host"),
+        time,
+        level,
+        int(pid),
+        int(tid),
+        int(connection) if connection else None,
+        message,
+        context.get("client"),
+        context.get("server"),
+        context.get("request"),
+        context.get("host"),
     )
 
 
@@ -200,8 +233,15 @@ def _read_nginx_error(raw: str, start: int) -> NginxErrorLine:
 def _nginx_error_time(text: str) -> datetime | None:
     """nginx writes local time without a zone; the controller image runs in UTC."""
     try:
-        return datetime(int(text[0:4]), int(text[5:7]), int(text[8:10]),
-                        int(text[11:13]), int(text[14:16]), int(text[17:19]), tzinfo=_UTC)
+        return datetime(
+            int(text[0:4]),
+            int(text[5:7]),
+            int(text[8:10]),
+            int(text[11:13]),
+            int(text[14:16]),
+            int(text[17:19]),
+            tzinfo=_UTC,
+        )
     except ValueError:
         return None
 

@@ -184,7 +184,9 @@ ParsedLine = KlogLine | NginxErrorLine | AccessLine
 
 # The parser's promise that `parsed` can be read from the line when asked for, and how.
 UNREAD = object()
-READERS: dict[str, Callable[[str, int], ParsedLine]] = {}  # kind -> reader of `raw` from `text_start`: filled by the parser
+READERS: dict[
+    str, Callable[[str, int], ParsedLine]
+] = {}  # kind -> reader of `raw` from `text_start`: filled by the parser
 
 
 class _Fields(NamedTuple):
@@ -216,7 +218,7 @@ class LogRecord(_Fields):
     @property
     def text(self) -> str:
         """The line as the container wrote it, for panes that show the timestamp apart."""
-        return self.raw[self.text_start:].rstrip("\r\n")
+        return self.raw[self.text_start :].rstrip("\r\n")
 
     def _resolved(self) -> tuple[Any, ...]:
         return (*self[:6], self.parsed, self.text_start)
@@ -231,4 +233,8 @@ class LogRecord(_Fields):
         return hash(self._resolved())
 
     def __repr__(self) -> str:
-        return "LogRecord(" + ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self._resolved(), strict=True)) + ")"
+        return (
+            "LogRecord("
+            + ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self._resolved(), strict=True))
+            + ")"
+        )

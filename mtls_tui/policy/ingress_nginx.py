@@ -35,14 +35,34 @@ from mtls_tui.shell import arg, comment, json_arg
 
 PREFIX = "nginx.ingress.kubernetes.io/"
 AUTH_TLS_KEYS = (
-    "auth-tls-secret", "auth-tls-verify-client", "auth-tls-verify-depth",
-    "auth-tls-error-page", "auth-tls-pass-certificate-to-upstream", "auth-tls-match-cn",
+    "auth-tls-secret",
+    "auth-tls-verify-client",
+    "auth-tls-verify-depth",
+    "auth-tls-error-page",
+    "auth-tls-pass-certificate-to-upstream",
+    "auth-tls-match-cn",
 )
 WRONG_PREFIXES = ("nginx.org/", "ingress.kubernetes.io/", "nginx.ingress.kubernetes.io.")
-GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True,
-            "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
+GO_BOOLS = {
+    "1": True,
+    "t": True,
+    "T": True,
+    "TRUE": True,
+    "true": True,
+    "True": True,
+    "0": False,
+    "f": False,
+    "F": False,
+    "FALSE": False,
+    "false": False,
+    "False": False,
+}
 REMOVED_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
-DEFAULTS = {"auth-tls-verify-client": "on", "auth-tls-verify-depth": "1", "auth-tls-pass-certificate-to-upstream": "false"}
+DEFAULTS = {
+    "auth-tls-verify-client": "on",
+    "auth-tls-verify-depth": "1",
+    "auth-tls-pass-certificate-to-upstream": "false",
+}
 SSL_DIR = "/etc/ingress-controller/ssl"
 # parser/validators.go: BasicCharsRegex = "^[/" + alphaNumericChars + "]*$"
 BASIC_CHARS = re.compile(r"[/\-._~a-zA-Z0-9/:]*", re.ASCII)
@@ -57,7 +77,9 @@ class ParsedAuthTls:
     """One Ingress's auth-tls annotations after the controller's parsing (`authtls.Parse`)."""
 
     ingress: IngressObj
-    policy_fields: dict[str, Any] = field(default_factory=dict)  # MtlsPolicy's: secret, verify_client, ...; empty: no mTLS
+    policy_fields: dict[str, Any] = field(
+        default_factory=dict
+    )  # MtlsPolicy's: secret, verify_client, ...; empty: no mTLS
     findings: tuple[Finding, ...] = ()
     dropped: bool = False  # a validation error: the controller ignores this Ingress entirely
     denial: str | None = None  # `AuthTLSError`: the host's server answers 403 to every request
@@ -70,11 +92,26 @@ class ParsedAuthTls:
         return self.denial is not None
 
 
-def _f(*, code: str, severity: Severity, title: str, detail: str, fix: str, ingress: IngressObj,
-       evidence: tuple[str, ...] = ()) -> Finding:
+def _f(
+    *,
+    code: str,
+    severity: Severity,
+    title: str,
+    detail: str,
+    fix: str,
+    ingress: IngressObj,
+    evidence: tuple[str, ...] = (),
+) -> Finding:
     """A finding about an Ingress: its subject names the Ingress."""
-    return Finding(code=code, severity=severity, title=title, detail=detail, fix=fix, subject=f"Ingress {ingress.ref}",
-                   evidence=evidence)
+    return Finding(
+        code=code,
+        severity=severity,
+        title=title,
+        detail=detail,
+        fix=fix,
+        subject=f"Ingress {ingress.ref}",
+        evidence=evidence,
+    )
 
 
 def ingress_words(ingress: IngressObj) -> str:
@@ -92,35 +129,47 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
         suffix = None
         for prefix in WRONG_PREFIXES:
             if key.startswith(prefix):
-                suffix = key[len(prefix):]
+                suffix = key[len(prefix) :]
         target = difflib.get_close_matches(suffix, AUTH_TLS_KEYS, n=1, cutoff=0.6) if suffix is not None else []
         meant_mtls = suffix is not None and any(word in suffix for word in ("auth-tls", "client", "verify"))
         if target or meant_mtls:  # others (nginx.org/ssl-services…) are not ours to judge
             present = bool(target) and ingress.annotation(PREFIX + target[0]) is not None
             remove = f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')}"
-            findings.append(_f(
-                code="annotation-wrong-prefix", severity=Severity.WARNING if present else Severity.ERROR,
-                title=f"{key} is not read by ingress-nginx" + (f"; {PREFIX}{target[0]} is set too" if present else ""),
-                detail=f"ingress-nginx reads only annotations starting with {PREFIX}; '{key.split('/')[0]}/' belongs to "
-                "another controller (nginx.org/ is F5's NGINX Ingress Controller) or an old prefix, and is ignored.",
-                fix=remove if present else f"{remove} {arg(PREFIX + target[0] + '=' + value)}" if target
-                else f"{remove}  # then set what you meant: {', '.join(PREFIX + k for k in AUTH_TLS_KEYS)}",
-                ingress=ingress, evidence=(f"{key}: {value}",),
-            ))
+            findings.append(
+                _f(
+                    code="annotation-wrong-prefix",
+                    severity=Severity.WARNING if present else Severity.ERROR,
+                    title=f"{key} is not read by ingress-nginx"
+                    + (f"; {PREFIX}{target[0]} is set too" if present else ""),
+                    detail=f"ingress-nginx reads only annotations starting with {PREFIX}; '{key.split('/')[0]}/' belongs to "
+                    "another controller (nginx.org/ is F5's NGINX Ingress Controller) or an old prefix, and is ignored.",
+                    fix=remove
+                    if present
+                    else f"{remove} {arg(PREFIX + target[0] + '=' + value)}"
+                    if target
+                    else f"{remove}  # then set what you meant: {', '.join(PREFIX + k for k in AUTH_TLS_KEYS)}",
+                    ingress=ingress,
+                    evidence=(f"{key}: {value}",),
+                )
+            )
         elif key.startswith(PREFIX):
-            name = key[len(PREFIX):]
+            name = key[len(PREFIX) :]
             if name not in AUTH_TLS_KEYS and ("tls" in name or name.startswith("auth-")):
                 close = difflib.get_close_matches(name, AUTH_TLS_KEYS, n=1, cutoff=0.75)
                 if close:
                     harmless = DEFAULTS.get(close[0]) == value.strip().lower()
-                    findings.append(_f(
-                        code="annotation-wrong-prefix", severity=Severity.WARNING if harmless else Severity.ERROR,
-                        title=f"{key} is misspelt: did you mean {PREFIX}{close[0]}?",
-                        detail="The controller ignores annotations it does not know, without a word."
-                        + (f" Harmless here: '{value}' is the default anyway." if harmless else ""),
-                        fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')} {arg(PREFIX + close[0] + '=' + value)}",
-                        ingress=ingress, evidence=(f"{key}: {value}",),
-                    ))
+                    findings.append(
+                        _f(
+                            code="annotation-wrong-prefix",
+                            severity=Severity.WARNING if harmless else Severity.ERROR,
+                            title=f"{key} is misspelt: did you mean {PREFIX}{close[0]}?",
+                            detail="The controller ignores annotations it does not know, without a word."
+                            + (f" Harmless here: '{value}' is the default anyway." if harmless else ""),
+                            fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')} {arg(PREFIX + close[0] + '=' + value)}",
+                            ingress=ingress,
+                            evidence=(f"{key}: {value}",),
+                        )
+                    )
     return findings
 
 
@@ -128,28 +177,38 @@ def _dropped(ingress: IngressObj, name: str, value: str, expected: str, example:
     """`parser.checkAnnotation` failed: Extract returns the validation error and the store
     keeps nothing of the Ingress (`annotations.go` Extract, `IsValidationError`)."""
     return _f(
-        code="annotation-invalid-value", severity=Severity.ERROR, title=f"{name} '{value}' is not {expected}: the Ingress is ignored",
+        code="annotation-invalid-value",
+        severity=Severity.ERROR,
+        title=f"{name} '{value}' is not {expected}: the Ingress is ignored",
         detail=f"The annotation fails the controller's validation{why}; the controller logs 'validation error on ingress "
         f"{ingress.ref}: annotation {name} contains invalid value' and drops the whole Ingress: no server, no "
         "paths, no certificate for its hosts.",
-        fix=_annotate(ingress, name, example), ingress=ingress, evidence=(f"{PREFIX}{name}: {value}",),
+        fix=_annotate(ingress, name, example),
+        ingress=ingress,
+        evidence=(f"{PREFIX}{name}: {value}",),
     )
 
 
 def _denied(ingress: IngressObj, code: str, title: str, reason: str, detail: str, fix: str, value: str) -> Finding:
     return _f(
-        code=code, severity=Severity.ERROR, title=title,
+        code=code,
+        severity=Severity.ERROR,
+        title=title,
         detail=f"{detail} The controller logs 'error reading Ingress annotation' ({reason}), and the host's server gets "
         "`return 403;` before any location: every path of the host answers 403, with or without a client "
         "certificate, the paths of other Ingresses on the host included.",
-        fix=fix, ingress=ingress, evidence=(f"{PREFIX}auth-tls-secret: {value}",),
+        fix=fix,
+        ingress=ingress,
+        evidence=(f"{PREFIX}auth-tls-secret: {value}",),
     )
 
 
-def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
-                   snapshot: ClusterSnapshot | None = None) -> ParsedAuthTls:
+def parse_auth_tls(
+    ingress: IngressObj, controller: ControllerObj | None, snapshot: ClusterSnapshot | None = None
+) -> ParsedAuthTls:
     """`authtls.Parse`, step by step and in its order: a denial returns before the later
     annotations are validated, so a denied Ingress is never dropped for them."""
+
     def get(name: str) -> str | None:
         return _normalized(ingress.annotation(PREFIX + name))
 
@@ -158,45 +217,74 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
     findings: list[Finding] = []
     if secret is None or not secret.strip():
         if secret is not None:  # parseString: empty content is skipped, as if absent
-            findings.append(_f(
-                code="annotation-invalid-value", severity=Severity.ERROR, title="auth-tls-secret is empty: no client certificates asked",
-                detail="The controller skips an empty annotation value (InvalidAnnotationContent) and configures no mTLS "
-                "for this Ingress: requests without a certificate get in.",
-                fix=_annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"), ingress=ingress,
-            ))
+            findings.append(
+                _f(
+                    code="annotation-invalid-value",
+                    severity=Severity.ERROR,
+                    title="auth-tls-secret is empty: no client certificates asked",
+                    detail="The controller skips an empty annotation value (InvalidAnnotationContent) and configures no mTLS "
+                    "for this Ingress: requests without a certificate get in.",
+                    fix=_annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"),
+                    ingress=ingress,
+                )
+            )
         elif others:
-            findings.append(_f(
-                code="annotation-invalid-value", severity=Severity.WARNING,
-                title="auth-tls annotations without auth-tls-secret: no client certificates asked",
-                detail=f"{', '.join(others)} take effect only with {PREFIX}auth-tls-secret.",
-                fix=_annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"), ingress=ingress,
-            ))
+            findings.append(
+                _f(
+                    code="annotation-invalid-value",
+                    severity=Severity.WARNING,
+                    title="auth-tls annotations without auth-tls-secret: no client certificates asked",
+                    detail=f"{', '.join(others)} take effect only with {PREFIX}auth-tls-secret.",
+                    fix=_annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"),
+                    ingress=ingress,
+                )
+            )
         return ParsedAuthTls(ingress, {}, tuple(findings))
     if not BASIC_CHARS.fullmatch(secret.replace(" ", "")) or "\r" in secret or "\n" in secret:
-        findings.append(_dropped(ingress, "auth-tls-secret", secret, "namespace/name in plain characters",
-                                 f"{ingress.namespace}/SECRET", " (BasicCharsRegex: letters, digits, - . _ ~ / :)"))
+        findings.append(
+            _dropped(
+                ingress,
+                "auth-tls-secret",
+                secret,
+                "namespace/name in plain characters",
+                f"{ingress.namespace}/SECRET",
+                " (BasicCharsRegex: letters, digits, - . _ ~ / :)",
+            )
+        )
         return ParsedAuthTls(ingress, {}, tuple(findings), dropped=True)
     parts = secret.split("/")
     if len(parts) != 2:
-        findings.append(_denied(
-            ingress, "annotation-secret-format", f"auth-tls-secret '{secret}' is not namespace/name: the host answers 403",
-            f"invalid format (namespace/name) found in '{secret}'", "k8s.ParseNameNS needs exactly one '/'.",
-            _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/{parts[-1] or 'SECRET'}"), secret,
-        ))
-        return ParsedAuthTls(ingress, {}, tuple(findings), denial=f"invalid format (namespace/name) found in '{secret}'")
+        findings.append(
+            _denied(
+                ingress,
+                "annotation-secret-format",
+                f"auth-tls-secret '{secret}' is not namespace/name: the host answers 403",
+                f"invalid format (namespace/name) found in '{secret}'",
+                "k8s.ParseNameNS needs exactly one '/'.",
+                _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/{parts[-1] or 'SECRET'}"),
+                secret,
+            )
+        )
+        return ParsedAuthTls(
+            ingress, {}, tuple(findings), denial=f"invalid format (namespace/name) found in '{secret}'"
+        )
     namespace = parts[0] or ingress.namespace
     if namespace != ingress.namespace and not (controller and controller.allow_cross_namespace):
         reason = "cross namespace secrets are not supported"
-        findings.append(_denied(
-            ingress, "annotation-cross-namespace",
-            f"auth-tls-secret {secret} is in another namespace than the Ingress ({ingress.namespace}): the host answers 403",
-            reason, "Since v1.12 the controller refuses it unless its ConfigMap sets allow-cross-namespace-resources: "
-            "\"true\" (config.go AllowCrossNamespaceResources, default false).",
-            f"kubectl get secret {arg(parts[1])} -n {arg(parts[0])} -o yaml | "
-            f"sed {arg('s/namespace: ' + parts[0] + '/namespace: ' + ingress.namespace + '/')} | kubectl apply -f - "
-            f"&& {_annotate(ingress, 'auth-tls-secret', ingress.namespace + '/' + parts[1])}",
-            secret,
-        ))
+        findings.append(
+            _denied(
+                ingress,
+                "annotation-cross-namespace",
+                f"auth-tls-secret {secret} is in another namespace than the Ingress ({ingress.namespace}): the host answers 403",
+                reason,
+                "Since v1.12 the controller refuses it unless its ConfigMap sets allow-cross-namespace-resources: "
+                '"true" (config.go AllowCrossNamespaceResources, default false).',
+                f"kubectl get secret {arg(parts[1])} -n {arg(parts[0])} -o yaml | "
+                f"sed {arg('s/namespace: ' + parts[0] + '/namespace: ' + ingress.namespace + '/')} | kubectl apply -f - "
+                f"&& {_annotate(ingress, 'auth-tls-secret', ingress.namespace + '/' + parts[1])}",
+                secret,
+            )
+        )
         return ParsedAuthTls(ingress, {}, tuple(findings), denial=reason)
     stored, unseen, denial = None, False, None
     if snapshot is not None:
@@ -211,41 +299,58 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
     elif verify in VERIFY_MODES:
         fields["verify_client"] = verify
         if verify != "on":
-            findings.append(_f(
-                code="mtls-not-enforced", severity=Severity.WARNING,
-                title=f"auth-tls-verify-client is {verify}: requests without a client certificate get in",
-                detail="Only 'on' makes nginx require a certificate (ssl_verify_client on). With optional, optional_no_ca "
-                "or off, nginx lets requests without one through to the upstream, which must then check "
-                "ssl-client-verify itself.",
-                fix=_annotate(ingress, "auth-tls-verify-client", "on"), ingress=ingress, evidence=(f"{PREFIX}auth-tls-verify-client: {verify}",),
-            ))
+            findings.append(
+                _f(
+                    code="mtls-not-enforced",
+                    severity=Severity.WARNING,
+                    title=f"auth-tls-verify-client is {verify}: requests without a client certificate get in",
+                    detail="Only 'on' makes nginx require a certificate (ssl_verify_client on). With optional, optional_no_ca "
+                    "or off, nginx lets requests without one through to the upstream, which must then check "
+                    "ssl-client-verify itself.",
+                    fix=_annotate(ingress, "auth-tls-verify-client", "on"),
+                    ingress=ingress,
+                    evidence=(f"{PREFIX}auth-tls-verify-client: {verify}",),
+                )
+            )
     else:
         fields["verify_client"] = "on"
-        findings.append(_f(
-            code="annotation-invalid-value", severity=Severity.WARNING,
-            title=f"auth-tls-verify-client '{verify}' is not a mode: the controller uses 'on'",
-            detail=f"Valid values: {', '.join(VERIFY_MODES)} (case-sensitive). Anything else silently becomes on.",
-            fix=_annotate(ingress, "auth-tls-verify-client", "on"), ingress=ingress,
-        ))
+        findings.append(
+            _f(
+                code="annotation-invalid-value",
+                severity=Severity.WARNING,
+                title=f"auth-tls-verify-client '{verify}' is not a mode: the controller uses 'on'",
+                detail=f"Valid values: {', '.join(VERIFY_MODES)} (case-sensitive). Anything else silently becomes on.",
+                fix=_annotate(ingress, "auth-tls-verify-client", "on"),
+                ingress=ingress,
+            )
+        )
     depth_text = ingress.annotation(PREFIX + "auth-tls-verify-depth")  # parseInt: strconv.Atoi on the raw value
     depth = 1
     if depth_text is not None:
         depth = int(depth_text) if GO_ATOI.fullmatch(depth_text) else 0  # strconv.Atoi: no spaces, no '_'
         if depth == 0:
             depth = 1
-            findings.append(_f(
-                code="annotation-invalid-value", severity=Severity.WARNING,
-                title=f"auth-tls-verify-depth '{depth_text}' becomes 1",
-                detail="A value that is not a whole number (Go's strconv.Atoi), or 0, silently becomes the default depth 1.",
-                fix=_annotate(ingress, "auth-tls-verify-depth", "1"), ingress=ingress,
-            ))
+            findings.append(
+                _f(
+                    code="annotation-invalid-value",
+                    severity=Severity.WARNING,
+                    title=f"auth-tls-verify-depth '{depth_text}' becomes 1",
+                    detail="A value that is not a whole number (Go's strconv.Atoi), or 0, silently becomes the default depth 1.",
+                    fix=_annotate(ingress, "auth-tls-verify-depth", "1"),
+                    ingress=ingress,
+                )
+            )
         elif depth < 0:
-            findings.append(_f(
-                code="annotation-invalid-value", severity=Severity.ERROR,
-                title=f"auth-tls-verify-depth {depth} is negative: nginx refuses the configuration",
-                detail="The controller renders ssl_verify_depth as given and nginx rejects the reload.",
-                fix=_annotate(ingress, "auth-tls-verify-depth", "1"), ingress=ingress,
-            ))
+            findings.append(
+                _f(
+                    code="annotation-invalid-value",
+                    severity=Severity.ERROR,
+                    title=f"auth-tls-verify-depth {depth} is negative: nginx refuses the configuration",
+                    detail="The controller renders ssl_verify_depth as given and nginx rejects the reload.",
+                    fix=_annotate(ingress, "auth-tls-verify-depth", "1"),
+                    ingress=ingress,
+                )
+            )
     fields["verify_depth"] = depth
     for name, (field_name, parse, expected, example, why) in VALIDATED.items():
         value = ingress.annotation(PREFIX + name)  # checkAnnotation validates the raw value
@@ -259,15 +364,21 @@ def parse_auth_tls(ingress: IngressObj, controller: ControllerObj | None,
         findings.append(_dropped(ingress, name, value, expected, example, why(value) if callable(why) else why))
         return ParsedAuthTls(ingress, {}, tuple(findings), dropped=True)
     if any(c.isspace() for c in fields.get("error_page", "")):
-        findings.append(_f(
-            code="annotation-invalid-value", severity=Severity.ERROR,
-            title=f"auth-tls-error-page '{fields['error_page']}' has spaces: nginx refuses the configuration",
-            detail="The validator removes spaces before it checks the value, but the template writes it as given "
-            "(error_page 495 496 = …;), and nginx's configuration test fails: the controller keeps its last "
-            "good configuration and applies no change until the value is fixed.",
-            fix=_annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"), ingress=ingress,
-        ))
-    return ParsedAuthTls(ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored)
+        findings.append(
+            _f(
+                code="annotation-invalid-value",
+                severity=Severity.ERROR,
+                title=f"auth-tls-error-page '{fields['error_page']}' has spaces: nginx refuses the configuration",
+                detail="The validator removes spaces before it checks the value, but the template writes it as given "
+                "(error_page 495 496 = …;), and nginx's configuration test fails: the controller keeps its last "
+                "good configuration and applies no change until the value is fixed.",
+                fix=_annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"),
+                ingress=ingress,
+            )
+        )
+    return ParsedAuthTls(
+        ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored
+    )
 
 
 def _normalized(value: str | None) -> str | None:
@@ -332,10 +443,20 @@ def _match_cn_why(value: str) -> str:
 # authtls.Parse reads them: the policy field, the parser (None: invalid), what a valid
 # value is, an example for the fix, and why a value fails.
 VALIDATED: dict[str, tuple[str, Callable[[str], object], str, str, str | Callable[[str], str]]] = {
-    "auth-tls-error-page": ("error_page", _error_page, "a URL or @location", "https://example.com/mtls-error",
-                            " (redirectRegex: no '?', '=' or '&')"),
-    "auth-tls-pass-certificate-to-upstream": ("pass_certificate", GO_BOOLS.get, "a boolean", "true",
-                                              " (Go's strconv.ParseBool)"),
+    "auth-tls-error-page": (
+        "error_page",
+        _error_page,
+        "a URL or @location",
+        "https://example.com/mtls-error",
+        " (redirectRegex: no '?', '=' or '&')",
+    ),
+    "auth-tls-pass-certificate-to-upstream": (
+        "pass_certificate",
+        GO_BOOLS.get,
+        "a boolean",
+        "true",
+        " (Go's strconv.ParseBool)",
+    ),
     "auth-tls-match-cn": ("match_cn", _match_cn, "CN=<regex>", "CN=NAME", _match_cn_why),
 }
 
@@ -344,7 +465,9 @@ def removed_api_finding(ingress: IngressObj) -> Finding | None:
     if ingress.api_version not in REMOVED_APIS:
         return None
     return _f(
-        code="ingress-api-removed", severity=Severity.ERROR, title=f"{ingress.api_version} Ingress is no longer served (removed in Kubernetes 1.22)",
+        code="ingress-api-removed",
+        severity=Severity.ERROR,
+        title=f"{ingress.api_version} Ingress is no longer served (removed in Kubernetes 1.22)",
         detail="Use apiVersion networking.k8s.io/v1: spec.ingressClassName, and backends as "
         "service: {name: meow-svc, port: {number: 80}} with pathType: Prefix.",
         fix=f"kubectl get ingress {ingress_words(ingress)} -o yaml > {arg(ingress.name + '.yaml')}  # then edit: apiVersion "
@@ -362,25 +485,34 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         if klass is None or klass.controller == NGINX_CONTROLLER:
             return None, None
         return None, _f(
-            code="ingress-class-mismatch", severity=Severity.ERROR,
+            code="ingress-class-mismatch",
+            severity=Severity.ERROR,
             title=f"IngressClass {klass.name} belongs to {klass.controller}: ingress-nginx ignores this Ingress",
             detail=f"The Ingress asks for class {klass.name} via {ingress.class_source}, and that IngressClass names the "
             f"controller {klass.controller}, not {NGINX_CONTROLLER}. ingress-nginx serves none of its hosts and "
             "reads none of its nginx.ingress.kubernetes.io/ annotations.",
-            fix=_class_fix(ingress, snapshot), ingress=ingress, evidence=(f"IngressClass {klass.name}: spec.controller {klass.controller}",),
+            fix=_class_fix(ingress, snapshot),
+            ingress=ingress,
+            evidence=(f"IngressClass {klass.name}: spec.controller {klass.controller}",),
         )
     if not snapshot.controllers:
         return None, _f(
-            code="controller-not-found", severity=Severity.ERROR, title="no ingress-nginx controller found in the cluster",
+            code="controller-not-found",
+            severity=Severity.ERROR,
+            title="no ingress-nginx controller found in the cluster",
             detail="No Deployment labelled app.kubernetes.io/name=ingress-nginx, app.kubernetes.io/component=controller. "
             "Without it no Ingress is served (another controller may serve this one, with other annotations).",
-            fix="kubectl get pods -A -l app.kubernetes.io/name=ingress-nginx", ingress=ingress,
+            fix="kubectl get pods -A -l app.kubernetes.io/name=ingress-nginx",
+            ingress=ingress,
         )
     classes = {c.name: c for c in snapshot.ingress_classes}
     for controller in snapshot.controllers:
         name = ingress.ingress_class
         if name is None:
-            default = next((c for c in snapshot.ingress_classes if c.is_default and c.controller == controller.controller_class), None)
+            default = next(
+                (c for c in snapshot.ingress_classes if c.is_default and c.controller == controller.controller_class),
+                None,
+            )
             if controller.watch_without_class or default:
                 return controller, None
             continue
@@ -392,24 +524,31 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
     known = ", ".join(f"{c.name} ({c.controller})" for c in snapshot.ingress_classes) or "none"
     wanted = ingress.ingress_class or "(no class)"
     return None, _f(
-        code="ingress-class-mismatch", severity=Severity.ERROR, title=f"no ingress-nginx controller serves class {wanted}",
+        code="ingress-class-mismatch",
+        severity=Severity.ERROR,
+        title=f"no ingress-nginx controller serves class {wanted}",
         detail=f"The Ingress asks for {wanted} via {ingress.class_source}; IngressClasses: {known}. ingress-nginx "
         f"controllers: {', '.join(c.ref + ' (' + c.controller_class + ')' for c in snapshot.controllers)}.",
-        fix=_class_fix(ingress, snapshot), ingress=ingress,
+        fix=_class_fix(ingress, snapshot),
+        ingress=ingress,
     )
 
 
 def _class_fix(ingress: IngressObj, snapshot: ClusterSnapshot) -> str:
     """Point the Ingress at an IngressClass of ingress-nginx; when none exists, make one first
     (a class named after another controller's would change nothing)."""
+
     def patch(name: str) -> str:
         return f"kubectl patch ingress {ingress_words(ingress)} --type merge -p {json_arg({'spec': {'ingressClassName': name}})}"
+
     ours = next((c.name for c in snapshot.ingress_classes if c.controller == NGINX_CONTROLLER), None)
     if ours:
         return patch(ours)
     name = "ingress-nginx-2" if any(c.name == "ingress-nginx" for c in snapshot.ingress_classes) else "ingress-nginx"
-    return (f"printf 'apiVersion: networking.k8s.io/v1\\nkind: IngressClass\\nmetadata:\\n  name: {name}\\nspec:\\n"
-            f"  controller: {NGINX_CONTROLLER}\\n' | kubectl apply -f - && {patch(name)}")
+    return (
+        f"printf 'apiVersion: networking.k8s.io/v1\\nkind: IngressClass\\nmetadata:\\n  name: {name}\\nspec:\\n"
+        f"  controller: {NGINX_CONTROLLER}\\n' | kubectl apply -f - && {patch(name)}"
+    )
 
 
 def secret_path(ref: str, keypair: bool = True) -> str:
@@ -489,9 +628,15 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
     return reports
 
 
-def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj], parsed: dict[str, ParsedAuthTls],
-                 per_ingress: dict[str, list[Finding]], controllers: dict[str, ControllerObj | None],
-                 snapshot: ClusterSnapshot) -> HostPolicy | None:
+def _host_policy(
+    host: str,
+    ingresses: list[IngressObj],
+    served: list[IngressObj],
+    parsed: dict[str, ParsedAuthTls],
+    per_ingress: dict[str, list[Finding]],
+    controllers: dict[str, ControllerObj | None],
+    snapshot: ClusterSnapshot,
+) -> HostPolicy | None:
     """`getBackendServers` for one host: the first served Ingress with an auth-tls error sets the
     server's AuthTLSError; the first whose Secret gives a CA file sets its client checks; the
     first with a `tls:` section picks its certificate (`createServers`)."""
@@ -512,16 +657,20 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
         findings += _conflicts(host, winner, served, parsed)
     if denied_by is not None and len(served) > 1:
         others = [i.ref for i in served if i.ref != denied_by.ref]
-        findings.append(_f(
-            code="mtls-host-conflict", severity=Severity.ERROR,
-            title=f"{denied_by.ref}'s auth-tls error makes all of {host} answer 403, {', '.join(others)} included",
-            detail="The first Ingress for a host whose auth-tls annotations fail sets the server's AuthTLSError "
-            "(controller.go getBackendServers), and the template renders `return 403;` at server level: "
-            "every path of the host is refused, whatever the other Ingresses configure.",
-            fix=f"kubectl annotate ingress {ingress_words(denied_by)} {PREFIX}auth-tls-secret-  "
-            "# or fix the value, as its own finding says",
-            ingress=denied_by, evidence=(f"denied: {parsed[denied_by.ref].denial}",),
-        ))
+        findings.append(
+            _f(
+                code="mtls-host-conflict",
+                severity=Severity.ERROR,
+                title=f"{denied_by.ref}'s auth-tls error makes all of {host} answer 403, {', '.join(others)} included",
+                detail="The first Ingress for a host whose auth-tls annotations fail sets the server's AuthTLSError "
+                "(controller.go getBackendServers), and the template renders `return 403;` at server level: "
+                "every path of the host is refused, whatever the other Ingresses configure.",
+                fix=f"kubectl annotate ingress {ingress_words(denied_by)} {PREFIX}auth-tls-secret-  "
+                "# or fix the value, as its own finding says",
+                ingress=denied_by,
+                evidence=(f"denied: {parsed[denied_by.ref].denial}",),
+            )
+        )
     tls_secret, tls_findings, tls_unseen = _tls_certificate(host, served, snapshot, bool(winner))
     findings += tls_findings
     unseen += tls_unseen
@@ -542,7 +691,9 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
         if result.stored is not None and result.stored.error:
             findings += _denied_secret_findings(host, ingress, result, snapshot)
         elif result.denial and "was not found" in result.denial:
-            findings += _secret_access(ingress.annotation(PREFIX + "auth-tls-secret") or "", "auth-tls", ingress, snapshot)
+            findings += _secret_access(
+                ingress.annotation(PREFIX + "auth-tls-secret") or "", "auth-tls", ingress, snapshot
+            )
     denial = parsed[denied_by.ref].denial if denied_by else None
     directives: tuple[str, ...] = ()
     if denial:
@@ -553,16 +704,30 @@ def _host_policy(host: str, ingresses: list[IngressObj], served: list[IngressObj
         crl = crl_path(auth_ref) if stored is not None and stored.crl else None  # unseen: no CRL we know of
         directives = tuple(server_directives(policy, secret_path(auth_ref, keypair), crl) + location_directives(policy))
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
-    return HostPolicy(host, policy, tuple(ingresses), winner, tls_secret, controller, tuple(findings), directives,
-                      denial=denial, served=bool(served), client_checks=client_checks and not denial,
-                      unseen=tuple(dict.fromkeys(unseen)),
-                      denied_secret=denied_by.annotation(PREFIX + "auth-tls-secret") if denied_by and parsed[denied_by.ref].stored else None,
-                      asks_mtls=any(key.endswith("auth-tls-secret") for i in served for key, _ in i.annotations),
-                      controller_unseen=not snapshot.controllers_known and bool(served))
+    return HostPolicy(
+        host,
+        policy,
+        tuple(ingresses),
+        winner,
+        tls_secret,
+        controller,
+        tuple(findings),
+        directives,
+        denial=denial,
+        served=bool(served),
+        client_checks=client_checks and not denial,
+        unseen=tuple(dict.fromkeys(unseen)),
+        denied_secret=denied_by.annotation(PREFIX + "auth-tls-secret")
+        if denied_by and parsed[denied_by.ref].stored
+        else None,
+        asks_mtls=any(key.endswith("auth-tls-secret") for i in served for key, _ in i.annotations),
+        controller_unseen=not snapshot.controllers_known and bool(served),
+    )
 
 
-def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnapshot,
-                     mtls: bool) -> tuple[str | None, list[Finding], list[str]]:
+def _tls_certificate(
+    host: str, served: list[IngressObj], snapshot: ClusterSnapshot, mtls: bool
+) -> tuple[str | None, list[Finding], list[str]]:
     """`createServers` and `extractTLSSecretName`: the first served Ingress for the host with a
     `tls:` section decides. An entry whose `hosts` lists the host (case-insensitive, no
     wildcards) names the Secret; failing that, any entry whose Secret's certificate covers the
@@ -574,14 +739,30 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
         subject = served[0] if served else None
         if subject is None:
             return None, [], []
-        return None, [_f(
-            code="tls-section-missing", severity=fake, title=f"{host} has no tls: entry: clients get the controller's fake certificate",
-            detail="Without a tls: section the controller serves its default certificate (CN 'Kubernetes Ingress "
-            "Controller Fake Certificate'); clients that verify the server refuse it.",
-            fix=f"kubectl patch ingress {ingress_words(subject)} --type merge -p "
-            + json_arg({"spec": {"tls": [{"hosts": [host], "secretName": _serving_secret(snapshot, subject.namespace, host)}]}}),
-            ingress=subject,
-        )], []
+        return (
+            None,
+            [
+                _f(
+                    code="tls-section-missing",
+                    severity=fake,
+                    title=f"{host} has no tls: entry: clients get the controller's fake certificate",
+                    detail="Without a tls: section the controller serves its default certificate (CN 'Kubernetes Ingress "
+                    "Controller Fake Certificate'); clients that verify the server refuse it.",
+                    fix=f"kubectl patch ingress {ingress_words(subject)} --type merge -p "
+                    + json_arg(
+                        {
+                            "spec": {
+                                "tls": [
+                                    {"hosts": [host], "secretName": _serving_secret(snapshot, subject.namespace, host)}
+                                ]
+                            }
+                        }
+                    ),
+                    ingress=subject,
+                )
+            ],
+            [],
+        )
     exact = next((t for t in owner.tls for h in t.hosts if h.lower() == host.lower()), None)
     unseen: list[str] = []
     if exact is not None:
@@ -593,7 +774,9 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
                 continue
             ref = f"{owner.namespace}/{entry.secret_name}"
             cover = _keypair_covers(snapshot, ref, host, san_only=True)
-            if cover is None and _unseen(snapshot, ref):  # in a cluster a missing Secret is skipped, as GetLocalSSLCert fails
+            if cover is None and _unseen(
+                snapshot, ref
+            ):  # in a cluster a missing Secret is skipped, as GetLocalSSLCert fails
                 unseen.append(f"Secret {ref}")
             if cover:
                 name = entry.secret_name
@@ -602,34 +785,63 @@ def _tls_certificate(host: str, served: list[IngressObj], snapshot: ClusterSnaps
         guess = _serving_secret(snapshot, owner.namespace, host)
         if exact is not None:  # extractTLSSecretName returns this entry's empty name: give it one
             fix = f"kubectl patch ingress {ingress_words(owner)} --type json -p " + json_arg(
-                [{"op": "add", "path": f"/spec/tls/{owner.tls.index(exact)}/secretName", "value": guess}])
+                [{"op": "add", "path": f"/spec/tls/{owner.tls.index(exact)}/secretName", "value": guess}]
+            )
         else:
             fix = f"kubectl patch ingress {ingress_words(owner)} --type json -p " + json_arg(
-                [{"op": "add", "path": "/spec/tls/-", "value": {"hosts": [host], "secretName": guess}}])
+                [{"op": "add", "path": "/spec/tls/-", "value": {"hosts": [host], "secretName": guess}}]
+            )
         listed = ", ".join(h for t in owner.tls for h in t.hosts) or "no hosts"
-        why = ("its tls: entry for the host names no secretName" if exact is not None else
-               f"its tls: entries list {listed}, not {host}, and no entry's certificate has {host} in its SANs")
+        why = (
+            "its tls: entry for the host names no secretName"
+            if exact is not None
+            else f"its tls: entries list {listed}, not {host}, and no entry's certificate has {host} in its SANs"
+        )
         if unseen and exact is None:
             return None, [], unseen
-        return None, [_f(
-            code="tls-section-missing", severity=fake, title=f"{host} is served with the controller's fake certificate: {owner.ref} {why}",
-            detail=f"The first Ingress for {host} with a tls: section ({owner.ref}) decides the certificate, and {why}. "
-            "Later Ingresses' tls: entries for the host are not consulted.",
-            fix=fix, ingress=owner, evidence=(f"tls: {[(list(t.hosts), t.secret_name) for t in owner.tls]}",),
-        )], []
+        return (
+            None,
+            [
+                _f(
+                    code="tls-section-missing",
+                    severity=fake,
+                    title=f"{host} is served with the controller's fake certificate: {owner.ref} {why}",
+                    detail=f"The first Ingress for {host} with a tls: section ({owner.ref}) decides the certificate, and {why}. "
+                    "Later Ingresses' tls: entries for the host are not consulted.",
+                    fix=fix,
+                    ingress=owner,
+                    evidence=(f"tls: {[(list(t.hosts), t.secret_name) for t in owner.tls]}",),
+                )
+            ],
+            [],
+        )
     ref = f"{owner.namespace}/{name}"
     cover = _keypair_covers(snapshot, ref, host, san_only=False)
     if cover is False:
         secret = snapshot.secret(ref)
         stored = stored_secret(secret) if secret is not None else None
-        why = (stored.error if stored and stored.error else "it holds no keypair (tls.crt and tls.key)"
-               if stored and not stored.keypair else f"its certificate does not name {host} (SAN or CN)")
-        return None, [_f(
-            code="tls-secret-unusable", severity=fake, title=f"{host} is served with the controller's fake certificate: Secret {ref} cannot serve it",
-            detail=f"The tls: entry names Secret {ref}, but {why}; the controller logs it and uses its default certificate.",
-            fix=tls_secret_command(ref),
-            ingress=owner, evidence=(why,),
-        )], []
+        why = (
+            stored.error
+            if stored and stored.error
+            else "it holds no keypair (tls.crt and tls.key)"
+            if stored and not stored.keypair
+            else f"its certificate does not name {host} (SAN or CN)"
+        )
+        return (
+            None,
+            [
+                _f(
+                    code="tls-secret-unusable",
+                    severity=fake,
+                    title=f"{host} is served with the controller's fake certificate: Secret {ref} cannot serve it",
+                    detail=f"The tls: entry names Secret {ref}, but {why}; the controller logs it and uses its default certificate.",
+                    fix=tls_secret_command(ref),
+                    ingress=owner,
+                    evidence=(why,),
+                )
+            ],
+            [],
+        )
     return ref, [], ([f"Secret {ref}"] if cover is None and _unseen(snapshot, ref) else [])
 
 
@@ -642,8 +854,11 @@ def _unseen(snapshot: ClusterSnapshot, ref: str) -> bool:
 def _serving_secret(snapshot: ClusterSnapshot, namespace: str, host: str) -> str:
     """A Secret of the namespace whose keypair serves `host`, for fixes; TLS-SECRET when none does."""
     for secret in snapshot.secrets:
-        if secret.namespace == namespace and stored_secret(secret).keypair and certificate_covers(
-                secret.get("tls.crt") or b"", host, san_only=False):
+        if (
+            secret.namespace == namespace
+            and stored_secret(secret).keypair
+            and certificate_covers(secret.get("tls.crt") or b"", host, san_only=False)
+        ):
             return secret.name
     return "TLS-SECRET"
 
@@ -663,7 +878,9 @@ def _keypair_covers(snapshot: ClusterSnapshot, ref: str, host: str, san_only: bo
 def _not_in_manifests(ref: str, ingress: IngressObj) -> Finding:
     namespace, _, name = ref.partition("/")
     return _f(
-        code="secret-not-in-manifests", severity=Severity.WARNING, title=f"not checked: the auth-tls Secret {ref} is not among the files",
+        code="secret-not-in-manifests",
+        severity=Severity.WARNING,
+        title=f"not checked: the auth-tls Secret {ref} is not among the files",
         detail="Its ca.crt decides who gets in, and it was not read. If the cluster lacks it too, the controller logs "
         f"'local SSL certificate {ref} was not found' and every path of the host answers 403; without a ca.crt "
         "key, mTLS is quietly off.",
@@ -672,7 +889,9 @@ def _not_in_manifests(ref: str, ingress: IngressObj) -> Finding:
     )
 
 
-def _denied_secret_findings(host: str, ingress: IngressObj, parsed: ParsedAuthTls, snapshot: ClusterSnapshot) -> list[Finding]:
+def _denied_secret_findings(
+    host: str, ingress: IngressObj, parsed: ParsedAuthTls, snapshot: ClusterSnapshot
+) -> list[Finding]:
     """The auth-tls Secret exists but the controller refuses it (or it is missing: `_secret_access` says so)."""
     ref = ingress.annotation(PREFIX + "auth-tls-secret") or ""
     secret = snapshot.secret(ref)
@@ -684,13 +903,19 @@ def _denied_secret_findings(host: str, ingress: IngressObj, parsed: ParsedAuthTl
     if "CRL" in stored.error or stored.error.startswith("its first"):
         return []  # crl-invalid (diagnose/revocation.py) names it
     namespace, _, name = ref.partition("/")
-    return [_f(
-        code="secret-unusable", severity=Severity.ERROR, title=f"the controller refuses the auth-tls Secret {ref}: {host} answers 403",
-        detail=f"store/backend_ssl.go getPemCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
-        "no private key), and a tls.crt/tls.key beside it must be a matching pair. The Secret is unusable, so the "
-        "Ingress's auth-tls is denied and every path of the host answers 403.",
-        fix=unusable_fix(secret), ingress=ingress, evidence=(stored.error,),
-    )]
+    return [
+        _f(
+            code="secret-unusable",
+            severity=Severity.ERROR,
+            title=f"the controller refuses the auth-tls Secret {ref}: {host} answers 403",
+            detail=f"store/backend_ssl.go getPemCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
+            "no private key), and a tls.crt/tls.key beside it must be a matching pair. The Secret is unusable, so the "
+            "Ingress's auth-tls is denied and every path of the host answers 403.",
+            fix=unusable_fix(secret),
+            ingress=ingress,
+            evidence=(stored.error,),
+        )
+    ]
 
 
 def unusable_fix(secret: SecretObj) -> str:
@@ -699,8 +924,11 @@ def unusable_fix(secret: SecretObj) -> str:
     ca = secret.get("ca.crt")
     if ca and ca_refusal(ca):
         read = read_key_command(secret.ref, "ca.crt")
-        repair = ("openssl x509 -inform DER -out ca.crt" if b"-----BEGIN" not in ca else
-                  "sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' > ca.crt")
+        repair = (
+            "openssl x509 -inform DER -out ca.crt"
+            if b"-----BEGIN" not in ca
+            else "sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' > ca.crt"
+        )
         return f"{read} | {repair} && {add_ca_command(secret.ref)}"
     return secret_update_command(secret.ref)
 
@@ -720,18 +948,25 @@ def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
         held += f" (the CA is under {misnamed}; the controller reads only the exact key ca.crt)"
     if _keypair(secret):
         return _f(
-            code="secret-missing-ca", severity=Severity.ERROR,
+            code="secret-missing-ca",
+            severity=Severity.ERROR,
             title=f"Secret {secret.ref} has no ca.crt key: the controller turns mTLS off for {host}",
             detail=f"It holds {held}. ingress-nginx keeps the Secret as a keypair, configures no client-certificate check "
             "for this host, and says so only at log level -v=3 (\"Secret has no 'ca.crt' key, mutual authentication "
-            "disabled\"): requests without a certificate get through.",
-            fix=fix, ingress=ingress, evidence=(f"keys: {held}",),
+            'disabled"): requests without a certificate get through.',
+            fix=fix,
+            ingress=ingress,
+            evidence=(f"keys: {held}",),
         )
     return _f(
-        code="secret-missing-ca", severity=Severity.ERROR, title=f"Secret {secret.ref} has no ca.crt key",
+        code="secret-missing-ca",
+        severity=Severity.ERROR,
+        title=f"Secret {secret.ref} has no ca.crt key",
         detail=f"It holds {held}: no keypair and no CA. The controller logs 'error obtaining certificate: secret ... contains "
         "no keypair or CA certificate', and every path of the host answers 403.",
-        fix=fix, ingress=ingress, evidence=(f"keys: {held}",),
+        fix=fix,
+        ingress=ingress,
+        evidence=(f"keys: {held}",),
     )
 
 
@@ -745,7 +980,9 @@ def ca_under_another_key(secret: SecretObj) -> str | None:
     return None
 
 
-def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: dict[str, ParsedAuthTls]) -> list[Finding]:
+def _conflicts(
+    host: str, winner: IngressObj, served: list[IngressObj], parsed: dict[str, ParsedAuthTls]
+) -> list[Finding]:
     findings = []
     mine = parsed[winner.ref].policy_fields
     for other in served:
@@ -753,40 +990,57 @@ def _conflicts(host: str, winner: IngressObj, served: list[IngressObj], parsed: 
             continue
         theirs = parsed[other.ref].policy_fields
         if theirs and theirs != mine:
-            changes_who = any(theirs.get(k) != mine.get(k) for k in ("secret", "verify_client", "verify_depth", "match_cn"))
-            findings.append(_f(
-                code="mtls-host-conflict", severity=Severity.ERROR if changes_who else Severity.WARNING,
-                title=f"{other.ref} sets different mTLS for {host}; {winner.ref} wins",
-                detail="mTLS is configured per host (nginx server), and the first Ingress (oldest; on a tie, the greater "
-                "namespace/name) whose Secret gives a CA wins; the "
-                f"controller logs 'Server \"{host}\" is already configured for mutual authentication'."
-                + (" These objects carry no creation time (manifest files): in the cluster the older one wins, "
-                   "which the files cannot tell; here the tie-break decides." if not winner.created else ""),
-                fix=_conflict_fix(other, mine, theirs),
-                ingress=other, evidence=(f"wins: {winner.ref} {mine}", f"ignored: {other.ref} {theirs}"),
-            ))
+            changes_who = any(
+                theirs.get(k) != mine.get(k) for k in ("secret", "verify_client", "verify_depth", "match_cn")
+            )
+            findings.append(
+                _f(
+                    code="mtls-host-conflict",
+                    severity=Severity.ERROR if changes_who else Severity.WARNING,
+                    title=f"{other.ref} sets different mTLS for {host}; {winner.ref} wins",
+                    detail="mTLS is configured per host (nginx server), and the first Ingress (oldest; on a tie, the greater "
+                    "namespace/name) whose Secret gives a CA wins; the "
+                    f"controller logs 'Server \"{host}\" is already configured for mutual authentication'."
+                    + (
+                        " These objects carry no creation time (manifest files): in the cluster the older one wins, "
+                        "which the files cannot tell; here the tie-break decides."
+                        if not winner.created
+                        else ""
+                    ),
+                    fix=_conflict_fix(other, mine, theirs),
+                    ingress=other,
+                    evidence=(f"wins: {winner.ref} {mine}", f"ignored: {other.ref} {theirs}"),
+                )
+            )
         elif not theirs:
-            findings.append(_f(
-                code="mtls-host-conflict", severity=Severity.WARNING,
-                title=f"{other.ref} has no auth-tls annotations, but its paths on {host} require client certificates too",
-                detail=f"mTLS is per host, not per path: {winner.ref} turns it on for every location of {host}.",
-                fix=f"kubectl get ingress {ingress_words(other)} -o jsonpath='{{.spec.rules[*].http.paths[*].path}}'"
-                "  # these paths need a client certificate too: move those that must stay open to another host name",
-                ingress=other,
-            ))
+            findings.append(
+                _f(
+                    code="mtls-host-conflict",
+                    severity=Severity.WARNING,
+                    title=f"{other.ref} has no auth-tls annotations, but its paths on {host} require client certificates too",
+                    detail=f"mTLS is per host, not per path: {winner.ref} turns it on for every location of {host}.",
+                    fix=f"kubectl get ingress {ingress_words(other)} -o jsonpath='{{.spec.rules[*].http.paths[*].path}}'"
+                    "  # these paths need a client certificate too: move those that must stay open to another host name",
+                    ingress=other,
+                )
+            )
     return findings
 
 
 def _conflict_fix(other: IngressObj, mine: dict[str, Any], theirs: dict[str, Any]) -> str:
     """One source of truth for the host. When the ignored Ingress names another CA, its clients
     keep working only if the winning Secret's ca.crt holds both CAs: bundle them first."""
-    drop = (f"kubectl annotate ingress {ingress_words(other)} {PREFIX}auth-tls-secret- "
-            f"{PREFIX}auth-tls-verify-client- {PREFIX}auth-tls-verify-depth-")
+    drop = (
+        f"kubectl annotate ingress {ingress_words(other)} {PREFIX}auth-tls-secret- "
+        f"{PREFIX}auth-tls-verify-client- {PREFIX}auth-tls-verify-depth-"
+    )
     if theirs.get("secret") == mine.get("secret"):
         return drop + "  # keep one source of truth"
-    bundle = (f"{read_key_command(mine['secret'], 'ca.crt')} > ca-bundle.crt && echo >> ca-bundle.crt && "
-              f"{read_key_command(theirs['secret'], 'ca.crt')} >> ca-bundle.crt"
-              f" && {add_ca_command(mine['secret'], 'ca-bundle.crt')}")
+    bundle = (
+        f"{read_key_command(mine['secret'], 'ca.crt')} > ca-bundle.crt && echo >> ca-bundle.crt && "
+        f"{read_key_command(theirs['secret'], 'ca.crt')} >> ca-bundle.crt"
+        f" && {add_ca_command(mine['secret'], 'ca-bundle.crt')}"
+    )
     return f"{bundle} && {drop}  # both CAs in the winning Secret, then one source of truth"
 
 
@@ -794,20 +1048,33 @@ def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: Cl
     namespace, _, name = ref.partition("/")
     problem = snapshot.secret_problem(ref)
     if problem and problem.status == "forbidden":
-        return [_f(
-            code="secret-forbidden", severity=Severity.WARNING, title=f"not allowed to read the {role} Secret {ref}",
-            detail=f"Our credentials lack 'get secrets' in namespace {namespace} ({problem.message}); the controller "
-            "has its own permissions, so this does not break mTLS, but the certificates cannot be checked.",
-            fix=f"kubectl auth can-i get secrets -n {arg(namespace)}  # ask for get on secrets, or run check --manifests with the Secret",
-            ingress=ingress, evidence=(problem.message,),
-        )]
+        return [
+            _f(
+                code="secret-forbidden",
+                severity=Severity.WARNING,
+                title=f"not allowed to read the {role} Secret {ref}",
+                detail=f"Our credentials lack 'get secrets' in namespace {namespace} ({problem.message}); the controller "
+                "has its own permissions, so this does not break mTLS, but the certificates cannot be checked.",
+                fix=f"kubectl auth can-i get secrets -n {arg(namespace)}  # ask for get on secrets, or run check --manifests with the Secret",
+                ingress=ingress,
+                evidence=(problem.message,),
+            )
+        ]
     if (problem and problem.status == "not-found") or (snapshot.secret(ref) is None and snapshot.complete):
-        consequence = ("the host gets the controller's fake certificate" if role == "TLS"
-                       else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403")
-        return [_f(
-            code="secret-not-found", severity=Severity.ERROR, title=f"the {role} Secret {ref} does not exist",
-            detail=f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",
-            fix=secret_update_command(ref),
-            ingress=ingress, evidence=(problem.message if problem else f"secrets \"{name}\" not found",),
-        )]
+        consequence = (
+            "the host gets the controller's fake certificate"
+            if role == "TLS"
+            else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403"
+        )
+        return [
+            _f(
+                code="secret-not-found",
+                severity=Severity.ERROR,
+                title=f"the {role} Secret {ref} does not exist",
+                detail=f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",
+                fix=secret_update_command(ref),
+                ingress=ingress,
+                evidence=(problem.message if problem else f'secrets "{name}" not found',),
+            )
+        ]
     return []

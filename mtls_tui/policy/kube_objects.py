@@ -65,13 +65,18 @@ def ingress_from(obj: dict[str, Any]) -> IngressObj:
         ingress_class, source = annotations[CLASS_ANNOTATION], "annotation"
     else:
         ingress_class, source = None, "none"
-    hosts = tuple(dict.fromkeys(str(rule.get("host") or "*") for rule in _list(spec.get("rules")) if isinstance(rule, dict)))
+    hosts = tuple(
+        dict.fromkeys(str(rule.get("host") or "*") for rule in _list(spec.get("rules")) if isinstance(rule, dict))
+    )
     tls = tuple(
         IngressTLS(tuple(str(h) for h in _list(entry.get("hosts"))), entry.get("secretName"))
-        for entry in _list(spec.get("tls")) if isinstance(entry, dict)
+        for entry in _list(spec.get("tls"))
+        if isinstance(entry, dict)
     )
     lb = _list(_dict(_dict(obj.get("status")).get("loadBalancer")).get("ingress"))
-    addresses = tuple(str(a.get("ip") or a.get("hostname")) for a in lb if isinstance(a, dict) and (a.get("ip") or a.get("hostname")))
+    addresses = tuple(
+        str(a.get("ip") or a.get("hostname")) for a in lb if isinstance(a, dict) and (a.get("ip") or a.get("hostname"))
+    )
     return IngressObj(
         namespace=str(meta.get("namespace") or "default"),
         name=str(meta.get("name") or "?"),
@@ -109,7 +114,9 @@ def ingress_class_from(obj: dict[str, Any]) -> IngressClassObj:
 def pod_from(obj: dict[str, Any]) -> PodObj:
     meta, status = _meta(obj), _dict(obj.get("status"))
     statuses = [s for s in _list(status.get("containerStatuses")) if isinstance(s, dict)]
-    containers = tuple(str(c.get("name")) for c in _list(_dict(obj.get("spec")).get("containers")) if isinstance(c, dict))
+    containers = tuple(
+        str(c.get("name")) for c in _list(_dict(obj.get("spec")).get("containers")) if isinstance(c, dict)
+    )
     return PodObj(
         namespace=str(meta.get("namespace") or "default"),
         name=str(meta.get("name") or "?"),
@@ -164,7 +171,11 @@ def controllers_from(deployments: list[dict[str, Any]], pods: list[PodObj]) -> l
     controllers = []
     for deployment in filter(is_controller, deployments):
         namespace = str(_meta(deployment).get("namespace") or "default")
-        mine = [p for p in pods if p.namespace == namespace and all(dict(p.labels).get(k) == v for k, v in CONTROLLER_LABELS.items())]
+        mine = [
+            p
+            for p in pods
+            if p.namespace == namespace and all(dict(p.labels).get(k) == v for k, v in CONTROLLER_LABELS.items())
+        ]
         controllers.append(controller_from(deployment, mine))
     return controllers
 
@@ -195,8 +206,11 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
     pods: list[PodObj] = []
     deployments: list[dict[str, Any]] = []
     converters: dict[str, tuple[list[Any], Callable[[dict[str, Any]], Any]]] = {
-        "Ingress": (ingresses, ingress_from), "IngressClass": (classes, ingress_class_from), "Secret": (secrets, secret_from),
-        "Event": (events, event_from), "Pod": (pods, pod_from),
+        "Ingress": (ingresses, ingress_from),
+        "IngressClass": (classes, ingress_class_from),
+        "Secret": (secrets, secret_from),
+        "Event": (events, event_from),
+        "Pod": (pods, pod_from),
     }
     for obj in objects:
         kind = obj.get("kind") if isinstance(obj, dict) else None

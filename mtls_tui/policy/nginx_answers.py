@@ -24,7 +24,9 @@ PLAIN_HTTP = "The plain HTTP request was sent to HTTPS port"  # 497's line: plai
 CN_REFUSED = "client certificate unauthorized"
 
 REASONS = {  # nginx's status lines, where not HTTPStatus's
-    302: "Moved Temporarily", 413: "Request Entity Too Large", 503: "Service Temporarily Unavailable",
+    302: "Moved Temporarily",
+    413: "Request Entity Too Large",
+    503: "Service Temporarily Unavailable",
 }
 PAGE_TITLES = {302: "Found"}  # nginx's 302 page says "Found" although its status line does not
 
@@ -43,8 +45,12 @@ def page(status: int, detail: str | None = None) -> bytes:
     """nginx's built-in error page; `detail` is the line nginx adds for 495, 496 and 497
     (CERT_ERROR, NO_CERT, PLAIN_HTTP), which also becomes the page's title."""
     heading = f"{status} {PAGE_TITLES.get(status, reason(status))}"
-    lines = ["<html>", f"<head><title>{f'{status} {detail}' if detail else heading}</title></head>", "<body>",
-             f"<center><h1>{heading}</h1></center>"]
+    lines = [
+        "<html>",
+        f"<head><title>{f'{status} {detail}' if detail else heading}</title></head>",
+        "<body>",
+        f"<center><h1>{heading}</h1></center>",
+    ]
     if detail:
         lines.append(f"<center>{detail}</center>")
     lines += [f"<hr><center>{SERVER}</center>", "</body>", "</html>", ""]

@@ -35,7 +35,9 @@ def secret_update_command(ref: str, *, keys: tuple[str, ...] = SEED_SECRET_KEYS,
     """Writes the Secret again from the local files, with exactly the keys it holds: a CA-only
     Secret must not gain tls.crt (the controller would then trust the server's certificate for
     clients too: ConfigureCACertWithCertAndKey writes it into the CA file)."""
-    wanted = [k for k in ("tls.crt", "tls.key", "ca.crt") if k in keys] + (["ca.crl"] if crl or "ca.crl" in keys else [])
+    wanted = [k for k in ("tls.crt", "tls.key", "ca.crt") if k in keys] + (
+        ["ca.crl"] if crl or "ca.crl" in keys else []
+    )
     return _apply(ref, "generic", " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted))
 
 
@@ -48,7 +50,12 @@ def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = Non
     """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files. With
     `from_key`, the CA the Secret already holds under another name (CA.crt, ca.pem, …) is copied."""
     namespace, _, name = ref.partition("/")
-    source = (f"$(kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))})"
-              if from_key else f"$(base64 -w0 {arg(ca_file)})")
-    return (f"kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
-            f"\"{{\\\"data\\\":{{\\\"ca.crt\\\":\\\"{source}\\\"}}}}\"")
+    source = (
+        f"$(kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))})"
+        if from_key
+        else f"$(base64 -w0 {arg(ca_file)})"
+    )
+    return (
+        f"kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
+        f'"{{\\"data\\":{{\\"ca.crt\\":\\"{source}\\"}}}}"'
+    )

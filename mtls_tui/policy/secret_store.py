@@ -131,7 +131,7 @@ def _stored_secret(secret: SecretObj) -> StoredSecret:
         return StoredSecret(ca=True, crl=bool(crl))
     if secret.get("auth") is not None:
         return StoredSecret(error="secret is used for authentication")
-    return StoredSecret(error=f"secret \"{secret.ref}\" contains no keypair or CA certificate")
+    return StoredSecret(error=f'secret "{secret.ref}" contains no keypair or CA certificate')
 
 
 def client_ca_file(secret: SecretObj) -> bytes | None:

@@ -17,6 +17,8 @@ from mtls_tui.safe_text import one_line
 from mtls_tui.shell import arg
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
 def _validity(facts: CertFacts, now: datetime) -> Text:
     left = facts.not_after - now
     span = f"{facts.not_before:%Y-%m-%d} → {facts.not_after:%Y-%m-%d}"
@@ -47,7 +49,9 @@ def cert_table(facts: CertFacts, now: datetime) -> Table:
     sans += [f"URI:{n}" for n in facts.sans.uri] + [f"email:{n}" for n in facts.sans.email]
     rows.append(("SAN", ", ".join(sans) or "none"))
     if facts.is_ca is not None:
-        rows.append(("CA", f"{facts.is_ca}" + (f", pathlen {facts.path_length}" if facts.path_length is not None else "")))
+        rows.append(
+            ("CA", f"{facts.is_ca}" + (f", pathlen {facts.path_length}" if facts.path_length is not None else ""))
+        )
     if facts.key_usage:
         rows.append(("Key usage", ", ".join(facts.key_usage)))
     if facts.extended_key_usage:
@@ -135,7 +139,9 @@ def summary_line(findings: tuple[Finding, ...]) -> Text:
         head = Text("WORKS, with warnings: ", style="bold yellow")
     else:
         head = Text("OK: ", style="bold green")
-    return head + Text(f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} note(s)")
+    return head + Text(
+        f"{counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} warning(s), {counts[Severity.INFO]} note(s)"
+    )
 
 
 def terminal_console() -> Console:
@@ -151,10 +157,18 @@ def print_inspect(console: Console, report: InspectReport, now: datetime) -> Non
         console.print(cert_panel(view, now))
     for key in report.keys:
         owner = f"belongs to {key.matches}" if key.matches else "no certificate given here matches it"
-        console.print(Panel(Text(f"{key.key_type} {key.bits or ''} · {owner} · contents not shown"),
-                            title=Text.assemble(("private key", "bold"), f" · {key.origin}"), title_align="left", expand=False))
+        console.print(
+            Panel(
+                Text(f"{key.key_type} {key.bits or ''} · {owner} · contents not shown"),
+                title=Text.assemble(("private key", "bold"), f" · {key.origin}"),
+                title_align="left",
+                expand=False,
+            )
+        )
     for secret in report.secrets:
-        table = Table(title=Text(one_line(f"Secret {secret.ref} ({secret.type})")), title_justify="left", show_edge=False)
+        table = Table(
+            title=Text(one_line(f"Secret {secret.ref} ({secret.type})")), title_justify="left", show_edge=False
+        )
         table.add_column("key")
         table.add_column("bytes", justify="right")
         table.add_column("holds")
@@ -192,7 +206,12 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
         grid.add_row("Status", Text(f"HTTP {result.status}" + (f" → {location}" if location else ""), style=style))
     grid.add_row("Sent", Text(f"SNI {result.sni or '(none)'}, Host {result.host_header}, to {result.connect_to}"))
     timings = result.timings
-    phases = (("Connect", timings.connect), ("TLS", timings.tls), ("First byte", timings.first_byte), ("Total", timings.total))
+    phases = (
+        ("Connect", timings.connect),
+        ("TLS", timings.tls),
+        ("First byte", timings.first_byte),
+        ("Total", timings.total),
+    )
     for label, milliseconds in phases:
         grid.add_row(label, _bar(milliseconds, scale))
     if result.tls_version:
@@ -219,8 +238,11 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
 def body_summary(body: str) -> str:
     """nginx's error pages say what happened in their second <center> line."""
     lines = [line.strip() for line in body.splitlines() if line.strip()]
-    centers = [line.replace("<center>", "").replace("</center>", "") for line in lines
-               if line.startswith("<center>") and "nginx" not in line]
+    centers = [
+        line.replace("<center>", "").replace("</center>", "")
+        for line in lines
+        if line.startswith("<center>") and "nginx" not in line
+    ]
     if centers:
         return centers[-1].replace("<h1>", "").replace("</h1>", "")
     return lines[0][:80] if lines else ""
@@ -246,8 +268,12 @@ def print_probe(console: Console, results: list[ProbeResult], findings: list[Fin
         console.print()
 
 
-STATE_STYLE: dict[HostState, tuple[str, str]] = {"works": ("WORKS", "bold green"), "broken": ("BROKEN", "bold red"),
-                                              "not enforced": ("NOT ENFORCED", "bold magenta"), "unverified": ("UNVERIFIED", "bold yellow")}
+STATE_STYLE: dict[HostState, tuple[str, str]] = {
+    "works": ("WORKS", "bold green"),
+    "broken": ("BROKEN", "bold red"),
+    "not enforced": ("NOT ENFORCED", "bold magenta"),
+    "unverified": ("UNVERIFIED", "bold yellow"),
+}
 
 
 def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostReport]) -> None:
@@ -255,19 +281,29 @@ def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostR
     for finding in snapshot.unreadable:
         print_finding(console, finding)
     if not reports:
-        console.print(f"No Ingress serves a host with TLS or client certificates ({snapshot.source}; "
-                      "a namespace with no Ingress, or a misspelt one, looks the same: kubectl get ingress -A).")
+        console.print(
+            f"No Ingress serves a host with TLS or client certificates ({snapshot.source}; "
+            "a namespace with no Ingress, or a misspelt one, looks the same: kubectl get ingress -A)."
+        )
     for report in reports:
         word, style = STATE_STYLE[report.state]
         console.print()
         warnings = sum(f.severity is Severity.WARNING for f in report.findings)
-        console.print(Text.assemble((f"{word} ", style), (report.host, "bold"), "  ", report.verdict,
-                                    (f"  ({warnings} warning{'s' * (warnings != 1)})" if warnings else "", "yellow")))
+        console.print(
+            Text.assemble(
+                (f"{word} ", style),
+                (report.host, "bold"),
+                "  ",
+                report.verdict,
+                (f"  ({warnings} warning{'s' * (warnings != 1)})" if warnings else "", "yellow"),
+            )
+        )
         probe = f"mtls-tui probe {arg('https://' + report.host + '/')} --cert client.crt --key client.key"
         if (step := next_step(report, probe)) is not None:
             console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
-        if policy_unchecked := [*report.policy.unseen] + (["the controller (not among the files: ingress-nginx assumed)"]
-                                                          if report.policy.controller_unseen else []):
+        if policy_unchecked := [*report.policy.unseen] + (
+            ["the controller (not among the files: ingress-nginx assumed)"] if report.policy.controller_unseen else []
+        ):
             console.print(Text(f"         not checked: {', '.join(policy_unchecked)}", style="dim"))
         policy = report.policy
         if policy.policy:
@@ -275,10 +311,14 @@ def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostR
             extras = [f"error page {p.error_page}"] if p.error_page else []
             extras += ["passes the certificate upstream"] if p.pass_certificate else []
             extras += [f"match-CN {p.match_cn}"] if p.match_cn else []
-            console.print(Text(
-                f"         auth-tls-secret {p.secret}, verify-client {p.verify_client}, depth {p.verify_depth}"
-                + "".join(f", {e}" for e in extras) + (f"  (from Ingress {policy.mtls_from.ref})" if policy.mtls_from else ""),
-                style="dim"))
+            console.print(
+                Text(
+                    f"         auth-tls-secret {p.secret}, verify-client {p.verify_client}, depth {p.verify_depth}"
+                    + "".join(f", {e}" for e in extras)
+                    + (f"  (from Ingress {policy.mtls_from.ref})" if policy.mtls_from else ""),
+                    style="dim",
+                )
+            )
         for finding in report.findings:
             print_finding(console, finding)
 

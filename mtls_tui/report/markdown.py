@@ -9,9 +9,13 @@ def host_markdown(report: HostReport, source: str) -> str:
     lines = [f"# mTLS diagnosis: {report.host}", "", f"**Verdict:** {report.verdict}", "", f"Source: {source}", ""]
     policy = report.policy.policy
     if policy:
-        lines += ["## Policy (as ingress-nginx reads it)", "",
-                  f"- auth-tls-secret: `{policy.secret}`", f"- verify-client: `{policy.verify_client}`",
-                  f"- verify-depth: `{policy.verify_depth}`"]
+        lines += [
+            "## Policy (as ingress-nginx reads it)",
+            "",
+            f"- auth-tls-secret: `{policy.secret}`",
+            f"- verify-client: `{policy.verify_client}`",
+            f"- verify-depth: `{policy.verify_depth}`",
+        ]
         lines += [f"- error page: `{policy.error_page}`"] if policy.error_page else []
         lines += [f"- match-CN: `{policy.match_cn}`"] if policy.match_cn else []
         lines += ["", "```nginx", *report.policy.directives, "```", ""]

@@ -62,7 +62,9 @@ class Diagnosis:
 
     def judge(self, policies: Iterable[HostPolicy]) -> list[HostReport]:
         """These hosts' reports with the probes known now; pure, so a worker thread may call it."""
-        return [host_report(p, self.snapshot, self.now, client=self.client, probe=self.probes.get(p.host)) for p in policies]
+        return [
+            host_report(p, self.snapshot, self.now, client=self.client, probe=self.probes.get(p.host)) for p in policies
+        ]
 
     def record(self, reports: Iterable[HostReport], *, replace: bool = True) -> list[HostReport]:
         """Keep these reports; with `replace` False a host already judged keeps its report (a
@@ -105,13 +107,20 @@ def selected_policies(snapshot: ClusterSnapshot, host: str | None = None) -> lis
     return policies
 
 
-def reports(snapshot: ClusterSnapshot, client: Material | None, probes: Mapping[str, list[ProbeResult]],
-            now: datetime, host: str | None = None) -> list[HostReport]:
+def reports(
+    snapshot: ClusterSnapshot,
+    client: Material | None,
+    probes: Mapping[str, list[ProbeResult]],
+    now: datetime,
+    host: str | None = None,
+) -> list[HostReport]:
     """Every TLS host's report (or `host`'s only), with whatever probes have come back."""
     return Diagnosis(snapshot, client, now, host, dict(probes)).reports
 
 
-def probe_plan(session: Session, policies: list[HostPolicy], timeout: float = PROBE_TIMEOUT) -> Iterator[tuple[str, ProbeSpec]]:
+def probe_plan(
+    session: Session, policies: list[HostPolicy], timeout: float = PROBE_TIMEOUT
+) -> Iterator[tuple[str, ProbeSpec]]:
     """The probe of each host that has an address (or `session.connect`), in report order."""
     for policy in policies:
         spec = session.probe_spec(policy, timeout=timeout)
@@ -119,8 +128,14 @@ def probe_plan(session: Session, policies: list[HostPolicy], timeout: float = PR
             yield policy.host, spec
 
 
-def check(session: Session, snapshot: ClusterSnapshot, client: Material | None, prober: Prober | None,
-          host: str | None = None, timeout: float = PROBE_TIMEOUT) -> Diagnosis:
+def check(
+    session: Session,
+    snapshot: ClusterSnapshot,
+    client: Material | None,
+    prober: Prober | None,
+    host: str | None = None,
+    timeout: float = PROBE_TIMEOUT,
+) -> Diagnosis:
     """All steps at once, probing host after host (`prober` None: no request is sent)."""
     diagnosis = Diagnosis(snapshot, client, session.now(), host)  # an unknown host fails before any probe
     if prober is not None:

@@ -77,4 +77,3 @@ class LabControl(Protocol):
 
     @property
     def walkthrough_hint(self) -> str: ...
-

@@ -9,7 +9,7 @@ browser session attached to a served lab (which receives it as JSON).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.model import ProbeSpec
@@ -33,7 +33,7 @@ class Session:
     frozen_now: datetime | None = None  # a fixed clock, for screenshots that must not change with the date
 
     def now(self) -> datetime:
-        return self.frozen_now or datetime.now(timezone.utc)
+        return self.frozen_now or datetime.now(UTC)
 
     def describe(self) -> str:
         if self.label:
@@ -42,9 +42,19 @@ class Session:
             return "manifests " + " ".join(self.manifests)
         return f"context {self.context or '(current)'}"
 
-    def probe_spec(self, policy: HostPolicy, *, url: str | None = None, resolve: str | None = None,
-                   host: str | None = None, cert: str | None = None, key: str | None = None,
-                   cacert: str | None = None, insecure: bool = True, timeout: float = PROBE_TIMEOUT) -> ProbeSpec | None:
+    def probe_spec(
+        self,
+        policy: HostPolicy,
+        *,
+        url: str | None = None,
+        resolve: str | None = None,
+        host: str | None = None,
+        cert: str | None = None,
+        key: str | None = None,
+        cacert: str | None = None,
+        insecure: bool = True,
+        timeout: float = PROBE_TIMEOUT,
+    ) -> ProbeSpec | None:
         """The probe of a host: at its own address (or `connect`) unless `url` says otherwise;
         `host` is a Host header other than the URL's host (SNI and Host disagree, as with
         curl -H). None: the host has no address to probe."""
@@ -53,7 +63,14 @@ class Session:
             if target is None:
                 return None
             url, resolve = target
-        return ProbeSpec(url, resolve=resolve, cert=cert if cert is not None else self.cert,
-                         key=key if key is not None else self.key, cacert=cacert if cacert is not None else self.cacert,
-                         insecure=insecure, headers=(("Host", host),) if host else (),
-                         passphrase=self.passphrase.encode() if self.passphrase is not None else None, timeout=timeout)
+        return ProbeSpec(
+            url,
+            resolve=resolve,
+            cert=cert if cert is not None else self.cert,
+            key=key if key is not None else self.key,
+            cacert=cacert if cacert is not None else self.cacert,
+            insecure=insecure,
+            headers=(("Host", host),) if host else (),
+            passphrase=self.passphrase.encode() if self.passphrase is not None else None,
+            timeout=timeout,
+        )

@@ -31,8 +31,12 @@ def _too_large(where: str, limit: int) -> InputError:
 
 def _special(mode: int) -> str | None:
     """What a path is when it is neither a regular file nor a pipe."""
-    for test, what in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISDIR, "a directory")):
+    for test, what in (
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    ):
         if test(mode):
             return what
     return None if stat.S_ISREG(mode) or stat.S_ISFIFO(mode) else "a special file"
@@ -153,8 +157,9 @@ def read_input(path: str, role: InputRole, password: bytes | None) -> Input:
         return Input(path, role, error=exc)
 
 
-def read_client(cert: str | None, key: str | None, password: bytes | None, *, prompt: bool,
-                key_hint: str) -> Material | None:
+def read_client(
+    cert: str | None, key: str | None, password: bytes | None, *, prompt: bool, key_hint: str
+) -> Material | None:
     """The user's client certificate, with its key merged in when the key is a file of its
     own: the key's file name goes into fixes, its bytes nowhere. `prompt`: ask for a pass
     phrase on the terminal (the CLI may; a screen owns the terminal and must not).

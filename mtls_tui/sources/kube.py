@@ -69,8 +69,10 @@ def kubeconfig_path(explicit: str | None = None) -> str:
 
 
 # The base64 fields the Kubernetes client decodes itself (with a traceback when they are broken).
-DATA_FIELDS = (("clusters", "cluster", ("certificate-authority-data",)),
-               ("users", "user", ("client-certificate-data", "client-key-data")))
+DATA_FIELDS = (
+    ("clusters", "cluster", ("certificate-authority-data",)),
+    ("users", "user", ("client-certificate-data", "client-key-data")),
+)
 
 
 def check_kubeconfig(path: str, context: str | None = None) -> None:
@@ -83,7 +85,13 @@ def check_kubeconfig(path: str, context: str | None = None) -> None:
     try:
         kind_of_file = os.stat(path).st_mode
         if not stat.S_ISREG(kind_of_file):
-            what = "a folder" if stat.S_ISDIR(kind_of_file) else "a named pipe" if stat.S_ISFIFO(kind_of_file) else "a device or socket"
+            what = (
+                "a folder"
+                if stat.S_ISDIR(kind_of_file)
+                else "a named pipe"
+                if stat.S_ISFIFO(kind_of_file)
+                else "a device or socket"
+            )
             raise CannotRun(f"kubeconfig {path} is {what}, not a file")
         with open(path, "rb") as handle:
             root = yaml.compose(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -100,7 +108,9 @@ def check_kubeconfig(path: str, context: str | None = None) -> None:
     if root is None:
         raise CannotRun(f"kubeconfig {path}: is empty")
     if not isinstance(root, yaml.MappingNode):
-        raise CannotRun(f"kubeconfig {path}:{root.start_mark.line + 1}: is not a kubeconfig (a YAML mapping with clusters, users and contexts)")
+        raise CannotRun(
+            f"kubeconfig {path}:{root.start_mark.line + 1}: is not a kubeconfig (a YAML mapping with clusters, users and contexts)"
+        )
     name = context or _scalar(_child(root, "current-context"))
     chosen = _child(_named(root, "contexts", name), "context") if name else None
     cluster_name = _scalar(_child(chosen, "cluster"))
@@ -108,7 +118,9 @@ def check_kubeconfig(path: str, context: str | None = None) -> None:
     if server is not None:
         problem = server_problem(server.value if isinstance(server, yaml.ScalarNode) else None)
         if problem:
-            raise CannotRun(f"kubeconfig {path}:{server.start_mark.line + 1}: server of cluster {cluster_name} {problem}")
+            raise CannotRun(
+                f"kubeconfig {path}:{server.start_mark.line + 1}: server of cluster {cluster_name} {problem}"
+            )
     for section, kind, fields in DATA_FIELDS:
         entry_name = _scalar(_child(chosen, kind))
         entry = _child(_named(root, section, entry_name), kind) if entry_name else None
@@ -289,13 +301,16 @@ class KubeSource:
         """All pages of a LIST, as plain dicts."""
         return [item for page in self._pages(func, *args, **kwargs) for item in page]
 
-    def _scoped_pages(self, namespaced: Callable[..., Any], cluster: Callable[..., Any],
-                      **kwargs: Any) -> Iterator[list[dict[str, Any]]]:
+    def _scoped_pages(
+        self, namespaced: Callable[..., Any], cluster: Callable[..., Any], **kwargs: Any
+    ) -> Iterator[list[dict[str, Any]]]:
         if self.namespace:
             return self._pages(namespaced, self.namespace, **kwargs)
         return self._pages(cluster, **kwargs)
 
-    def _scoped(self, namespaced: Callable[..., Any], cluster: Callable[..., Any], **kwargs: Any) -> list[dict[str, Any]]:
+    def _scoped(
+        self, namespaced: Callable[..., Any], cluster: Callable[..., Any], **kwargs: Any
+    ) -> list[dict[str, Any]]:
         return [item for page in self._scoped_pages(namespaced, cluster, **kwargs) for item in page]
 
     # --- what check and the TUI read ------------------------------------------------------
@@ -320,7 +335,9 @@ class KubeSource:
         try:
             classes = [ingress_class_from(c) for c in self._list(net.list_ingress_class)]
             deployments = self._list(apps.list_deployment_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
-            pods = [pod_from(p) for p in self._list(core.list_pod_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)]
+            pods = [
+                pod_from(p) for p in self._list(core.list_pod_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
+            ]
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
         controllers = controllers_from(deployments, pods)
@@ -328,47 +345,57 @@ class KubeSource:
         secrets, problems = self._read_secrets(core, sorted(_referenced_secrets(ingresses)))
         progress("Events")
         try:
-            event_dicts = self._scoped(core.list_namespaced_event, core.list_event_for_all_namespaces, field_selector="involvedObject.kind=Ingress")
+            event_dicts = self._scoped(
+                core.list_namespaced_event,
+                core.list_event_for_all_namespaces,
+                field_selector="involvedObject.kind=Ingress",
+            )
         except ApiException:
             event_dicts = []
         names = {i.ref for i in ingresses}
         events = [e for e in map(event_from, event_dicts) if f"{e.namespace}/{e.name}" in names]
         return ClusterSnapshot(
             source=f"context {self.context}" + (f", namespace {self.namespace}" if self.namespace else ""),
-            ingresses=tuple(ingresses), ingress_classes=tuple(classes),
-            controllers=tuple(controllers), secrets=tuple(secrets), secret_problems=tuple(problems),
-            events=tuple(events), controllers_known=controllers_known,
+            ingresses=tuple(ingresses),
+            ingress_classes=tuple(classes),
+            controllers=tuple(controllers),
+            secrets=tuple(secrets),
+            secret_problems=tuple(problems),
+            events=tuple(events),
+            controllers_known=controllers_known,
         )
 
-
     def _read_secrets(self, core: Any, refs: list[str]) -> tuple[list, list]:
-            """Few references: one GET each (least privilege). Many: LIST in pages and keep
-            only the referenced ones, so requests grow with pages, not with Ingresses; if
-            listing is forbidden, fall back to GETs."""
-            from kubernetes.client.exceptions import ApiException
+        """Few references: one GET each (least privilege). Many: LIST in pages and keep
+        only the referenced ones, so requests grow with pages, not with Ingresses; if
+        listing is forbidden, fall back to GETs."""
+        from kubernetes.client.exceptions import ApiException
 
-            if len(refs) > GET_LIMIT:
-                wanted = set(refs)
-                try:
-                    pages = self._scoped_pages(core.list_namespaced_secret, core.list_secret_for_all_namespaces)
-                    found = [secret_from(s) for page in pages for s in page if _ref(s) in wanted]
-                except ApiException as exc:
-                    if exc.status != 403:
-                        raise CannotRun(f"cannot list Secrets: {status_message(exc)}") from None
-                else:
-                    missing = wanted - {s.ref for s in found}
-                    return found, [SecretProblem(ref, "not-found", f'secrets "{ref.partition("/")[2]}" not found') for ref in sorted(missing)]
-            secrets, problems = [], []
-            for ref in refs:
-                namespace, _, name = ref.partition("/")
-                try:
-                    secrets.append(secret_from(self._call(core.read_namespaced_secret, name, namespace)))
-                except ApiException as exc:
-                    status = {403: "forbidden", 404: "not-found"}.get(exc.status)
-                    if status is None:
-                        raise CannotRun(f"cannot read Secret {ref}: {status_message(exc)}") from None
-                    problems.append(SecretProblem(ref, status, status_message(exc)))
-            return secrets, problems
+        if len(refs) > GET_LIMIT:
+            wanted = set(refs)
+            try:
+                pages = self._scoped_pages(core.list_namespaced_secret, core.list_secret_for_all_namespaces)
+                found = [secret_from(s) for page in pages for s in page if _ref(s) in wanted]
+            except ApiException as exc:
+                if exc.status != 403:
+                    raise CannotRun(f"cannot list Secrets: {status_message(exc)}") from None
+            else:
+                missing = wanted - {s.ref for s in found}
+                return found, [
+                    SecretProblem(ref, "not-found", f'secrets "{ref.partition("/")[2]}" not found')
+                    for ref in sorted(missing)
+                ]
+        secrets, problems = [], []
+        for ref in refs:
+            namespace, _, name = ref.partition("/")
+            try:
+                secrets.append(secret_from(self._call(core.read_namespaced_secret, name, namespace)))
+            except ApiException as exc:
+                status = {403: "forbidden", 404: "not-found"}.get(exc.status)
+                if status is None:
+                    raise CannotRun(f"cannot read Secret {ref}: {status_message(exc)}") from None
+                problems.append(SecretProblem(ref, status, status_message(exc)))
+        return secrets, problems
 
 
 def _offer(pages: queue.Queue[Any], stop: threading.Event, item: Any) -> None:

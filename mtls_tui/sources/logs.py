@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mtls_tui.errors import CannotRun
@@ -43,7 +43,7 @@ def _nanos(stamp: str) -> int:
     trailing zeros, so these strings do not sort as text; integers do."""
     whole, _, fraction = stamp.rstrip("Z").partition(".")
     try:
-        base = int(datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc).timestamp())
+        base = int(datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp())
     except ValueError:
         return time.time_ns()
     return base * 1_000_000_000 + (int(fraction[:9].ljust(9, "0")) if fraction.isdigit() else 0)
@@ -153,7 +153,9 @@ class ControllerLogs:
             kwargs["since_seconds"] = self.since_seconds
         elif self.tail is not None:
             kwargs["tail_lines"] = self.tail
-        return self.core.read_namespaced_pod_log(pod, namespace, _preload_content=False, _request_timeout=(5, 3600), **kwargs)
+        return self.core.read_namespaced_pod_log(
+            pod, namespace, _preload_content=False, _request_timeout=(5, 3600), **kwargs
+        )
 
     # --- pods -------------------------------------------------------------------------
 
@@ -256,8 +258,9 @@ def controller_pods(source: KubeSource, selector: str = CONTROLLER_SELECTOR) -> 
     return json.loads(response.data).get("items") or []
 
 
-def read_controller_logs(source: KubeSource, *, tail: int | None = 100, since_seconds: int | None = None,
-                         selector: str = CONTROLLER_SELECTOR) -> list[LogRecord]:
+def read_controller_logs(
+    source: KubeSource, *, tail: int | None = 100, since_seconds: int | None = None, selector: str = CONTROLLER_SELECTOR
+) -> list[LogRecord]:
     """The logs every controller pod holds now (no follow), merged in time order."""
     from kubernetes import client
     from kubernetes.client.exceptions import ApiException
@@ -277,7 +280,11 @@ def read_controller_logs(source: KubeSource, *, tail: int | None = 100, since_se
         pod_ref = f"{meta.get('namespace')}/{meta.get('name')}"
         try:
             response = source.request(core.read_namespaced_pod_log, meta.get("name"), meta.get("namespace"), **kwargs)
-            records += [parse_line(line, meta.get("name", ""), container, with_timestamp=True) for line in lines(response) if line]
+            records += [
+                parse_line(line, meta.get("name", ""), container, with_timestamp=True)
+                for line in lines(response)
+                if line
+            ]
         except ApiException as exc:
             raise CannotRun(f"cannot read the log of pod {pod_ref}: {status_message(exc)}") from None
         except (HTTPError, OSError) as exc:

@@ -62,18 +62,24 @@ class ManifestSet:
                         yield obj
         if not count and self._errors:
             first, more = self._errors[0], len(self._errors) - 1
-            raise InputError(first.where, first.problem + (f" (and {more} more unreadable document{'s' * (more > 1)})" if more else ""))
+            raise InputError(
+                first.where,
+                first.problem + (f" (and {more} more unreadable document{'s' * (more > 1)})" if more else ""),
+            )
         if not count:
             raise InputError(", ".join(self.paths), "holds no Kubernetes objects")
 
     def _unreadable(self, path: str, error: InputError, lines: tuple[int, int]) -> None:
         self._errors.append(error)
-        self.unreadable.append(unreadable_finding(
-            error.where, error.problem,
-            fix=f"sed -n '{lines[0]},{lines[1]}p' {arg(path)}  # the document that could not be read",
-            detail="This document could not be read; the other documents were read and judged. An Ingress or "
-                   "Secret in it was not seen: a host that needs it shows it as not among the files.",
-        ))
+        self.unreadable.append(
+            unreadable_finding(
+                error.where,
+                error.problem,
+                fix=f"sed -n '{lines[0]},{lines[1]}p' {arg(path)}  # the document that could not be read",
+                detail="This document could not be read; the other documents were read and judged. An Ingress or "
+                "Secret in it was not seen: a host that needs it shows it as not among the files.",
+            )
+        )
 
 
 def _objects(document: Any) -> list[Any]:

@@ -43,7 +43,13 @@ from mtls_tui.model import ProbeFailure, ProbeFailureKind, ProbeFailureWhen, Pro
 from mtls_tui.sources.files import read_material
 
 ECHO_LINE = re.compile(r"^\s*(ssl-client-[a-z-]+)=(.*?)\s*$", re.M)
-NOT_TLS_REASONS = {"WRONG_VERSION_NUMBER", "PACKET_LENGTH_TOO_LONG", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL"}
+NOT_TLS_REASONS = {
+    "WRONG_VERSION_NUMBER",
+    "PACKET_LENGTH_TOO_LONG",
+    "RECORD_LAYER_FAILURE",
+    "HTTP_REQUEST",
+    "UNKNOWN_PROTOCOL",
+}
 LABELS = {False: "without client certificate", True: "with client certificate"}
 # TLS 1.3: how long the probe reads for the server's verdict before it writes, at most: three
 # handshakes' time (the verdict is one round trip after the client's Finished), within these bounds.
@@ -76,7 +82,9 @@ def load_identity(spec: ProbeSpec) -> ClientIdentity | None:
     if not keys:
         raise InputError(spec.key or spec.cert, "holds no private key (give --key)")
     chain = b"".join(c.cert.public_bytes(serialization.Encoding.PEM) for c in material.certs)
-    key = keys[0].key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    key = keys[0].key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return ClientIdentity(chain, key)
 
 
@@ -87,7 +95,9 @@ def _load_ca(context: ssl.SSLContext, spec: ProbeSpec) -> None:
         else:
             context.load_default_certs()
     except (ssl.SSLError, OSError) as exc:
-        raise InputError(spec.cacert or "system CA store", f"cannot be used as a CA file ({exc.strerror or exc})") from None
+        raise InputError(
+            spec.cacert or "system CA store", f"cannot be used as a CA file ({exc.strerror or exc})"
+        ) from None
 
 
 def check_cacert(spec: ProbeSpec) -> None:
@@ -122,7 +132,9 @@ def _load_identity(context: ssl.SSLContext, identity: ClientIdentity, spec: Prob
     except ssl.SSLError as exc:
         reason = getattr(exc, "reason", None) or str(exc)
         if "KEY_VALUES_MISMATCH" in str(reason):
-            raise InputError(spec.key or spec.cert or "--key", f"the private key does not belong to {spec.cert}") from None
+            raise InputError(
+                spec.key or spec.cert or "--key", f"the private key does not belong to {spec.cert}"
+            ) from None
         raise InputError(spec.cert or "--cert", f"OpenSSL refused the client certificate or key ({reason})") from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -139,15 +151,28 @@ def _exception_chain(exc: BaseException) -> list[BaseException]:
 
 def _alert_failure(found: Alert, reason: str, when: ProbeFailureWhen, version: str | None) -> ProbeFailure:
     number = f"{found.number} " if found.number >= 0 else ""
-    where = {"handshake": "in the TLS handshake", "first read": "on the first read after the TLS handshake, before the request",
-             "after the request": "after the request was sent"}[when]
+    where = {
+        "handshake": "in the TLS handshake",
+        "first read": "on the first read after the TLS handshake, before the request",
+        "after the request": "after the request was sent",
+    }[when]
     return ProbeFailure(
-        "tls-alert", f"the server sent TLS alert {number}{found.name} {where} ({tls_version_label(version)}; {reason})",
-        found.name, found.number if found.number >= 0 else None, when)
+        "tls-alert",
+        f"the server sent TLS alert {number}{found.name} {where} ({tls_version_label(version)}; {reason})",
+        found.name,
+        found.number if found.number >= 0 else None,
+        when,
+    )
 
 
-def classify_exception(exc: BaseException, target: Target, tls_done: bool, alert_seen: int | None = None,
-                       when: ProbeFailureWhen | None = None, version: str | None = None) -> ProbeFailure:
+def classify_exception(
+    exc: BaseException,
+    target: Target,
+    tls_done: bool,
+    alert_seen: int | None = None,
+    when: ProbeFailureWhen | None = None,
+    version: str | None = None,
+) -> ProbeFailure:
     """Name the failure the way a person would: DNS, refused, timeout, an alert, not TLS.
     `alert_seen`: the alert number read off the wire (the TLS message callback), when it saw one;
     `when`: when the failure came, when the caller knows better than `tls_done`."""
@@ -157,7 +182,11 @@ def classify_exception(exc: BaseException, target: Target, tls_done: bool, alert
         if isinstance(item, socket.gaierror):
             return ProbeFailure("dns", f"cannot resolve {target.address}: {item.strerror or item}")
         if isinstance(item, ssl.SSLCertVerificationError):
-            kind: ProbeFailureKind = "server-cert-hostname-mismatch" if item.verify_code == X509_V_ERR_HOSTNAME_MISMATCH else "server-cert-untrusted"
+            kind: ProbeFailureKind = (
+                "server-cert-hostname-mismatch"
+                if item.verify_code == X509_V_ERR_HOSTNAME_MISMATCH
+                else "server-cert-untrusted"
+            )
             return ProbeFailure(kind, f"server certificate verify failed: {item.verify_message} ({item.verify_code})")
         if isinstance(item, ConnectionRefusedError):
             return ProbeFailure("refused", f"connection refused by {target.connect_to} (nothing listens there)")
@@ -167,9 +196,14 @@ def classify_exception(exc: BaseException, target: Target, tls_done: bool, alert
             if found is not None:
                 return _alert_failure(found, reason or str(item), when, version)
             if reason in NOT_TLS_REASONS:
-                return ProbeFailure("not-tls", f"{target.connect_to} does not speak TLS ({reason.lower().replace('_', ' ')}): a plain HTTP port?")
+                return ProbeFailure(
+                    "not-tls",
+                    f"{target.connect_to} does not speak TLS ({reason.lower().replace('_', ' ')}): a plain HTTP port?",
+                )
             if isinstance(item, ssl.SSLEOFError) or "EOF" in reason:
-                return ProbeFailure("closed", f"the server closed the connection {_WHEN_TEXT[when]}, with no TLS alert", when=when)
+                return ProbeFailure(
+                    "closed", f"the server closed the connection {_WHEN_TEXT[when]}, with no TLS alert", when=when
+                )
             return ProbeFailure("tls-error", f"TLS handshake failed: {reason or item}", when=when)
         if isinstance(item, (ConnectionResetError, BrokenPipeError)):
             return ProbeFailure("closed", f"the server reset the connection {_WHEN_TEXT[when]}", when=when)
@@ -179,8 +213,11 @@ def classify_exception(exc: BaseException, target: Target, tls_done: bool, alert
             if alert_seen is not None:  # the alert was read, OpenSSL's error is gone: the wire says which
                 return _alert_failure(alert(alert_seen), "read off the wire", when, version)
             detail = "without an HTTP answer" if tls_done else ""
-            return ProbeFailure("closed", f"the server closed the connection {_WHEN_TEXT[when]}{', ' + detail if detail else ''} ({item})",
-                                when=when)
+            return ProbeFailure(
+                "closed",
+                f"the server closed the connection {_WHEN_TEXT[when]}{', ' + detail if detail else ''} ({item})",
+                when=when,
+            )
     if alert_seen is not None:
         return _alert_failure(alert(alert_seen), f"{type(exc).__name__}: {exc}", when, version)
     return ProbeFailure("tls-error" if not tls_done else "closed", f"{type(exc).__name__}: {exc}", when=when)
@@ -240,10 +277,17 @@ class _Marks:
 def _base(spec: ProbeSpec, target: Target, with_cert: bool, agent: str, verify: bool) -> dict[str, Any]:
     """What every result records, whatever happens next."""
     return dict(
-        label=LABELS[with_cert], url=spec.url, connect_to=target.connect_to, sni=target.sni,
-        host_header=sent_host(spec, target), sent_client_cert=with_cert, user_agent=agent, verified_server=verify,
+        label=LABELS[with_cert],
+        url=spec.url,
+        connect_to=target.connect_to,
+        sni=target.sni,
+        host_header=sent_host(spec, target),
+        sent_client_cert=with_cert,
+        user_agent=agent,
+        verified_server=verify,
         cert_file=spec.cert if with_cert else None,
-        curl=curl_command(spec, with_cert, target), openssl=openssl_command(spec, target, with_cert),
+        curl=curl_command(spec, with_cert, target),
+        openssl=openssl_command(spec, target, with_cert),
     )
 
 
@@ -262,7 +306,9 @@ async def _attempt(
     async def exchange() -> tuple[httpx.Response, bytes, bool, ssl.SSLObject | None]:
         async with _client(context, spec, remaining, first) as client:
             request = client.build_request(
-                "GET", target.request_url, headers=headers,
+                "GET",
+                target.request_url,
+                headers=headers,
                 extensions={"sni_hostname": target.sni or target.address, "trace": marks},
             )
             marks.restart()  # count from the request, as curl's time_total does, not from client set-up
@@ -276,19 +322,41 @@ async def _attempt(
     try:
         response, body, truncated, ssl_object = await asyncio.wait_for(exchange(), remaining)
         end = time.perf_counter()
-    except (asyncio.TimeoutError, httpx.TimeoutException):
-        return ProbeResult(**base, timings=marks.timings(None), failure=ProbeFailure(
-            "timeout", f"no progress within the probe's {spec.timeout:g}s while waiting for {marks.phase}"),
-            tls_version=requests.version, first_read=first.outcome, **requests.evidence(marks.tls_done))
+    except (TimeoutError, httpx.TimeoutException):
+        return ProbeResult(
+            **base,
+            timings=marks.timings(None),
+            failure=ProbeFailure(
+                "timeout", f"no progress within the probe's {spec.timeout:g}s while waiting for {marks.phase}"
+            ),
+            tls_version=requests.version,
+            first_read=first.outcome,
+            **requests.evidence(marks.tls_done),
+        )
     except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
-        when: ProbeFailureWhen = "first read" if first.error is not None or first.eof else \
-            "after the request" if marks.tls_done else "handshake"
+        when: ProbeFailureWhen = (
+            "first read"
+            if first.error is not None or first.eof
+            else "after the request"
+            if marks.tls_done
+            else "handshake"
+        )
         failure = classify_exception(first.error or exc, target, marks.tls_done, requests.alert, when, requests.version)
         if first.eof and failure.kind != "tls-alert":
-            failure = ProbeFailure("closed", "the server closed the connection on the first read after the TLS handshake, "
-                                   "before the request, with no TLS alert", when="first read")
-        return ProbeResult(**base, timings=marks.timings(None), failure=failure, tls_version=requests.version,
-                           first_read=first.outcome, **requests.evidence(marks.tls_done))
+            failure = ProbeFailure(
+                "closed",
+                "the server closed the connection on the first read after the TLS handshake, "
+                "before the request, with no TLS alert",
+                when="first read",
+            )
+        return ProbeResult(
+            **base,
+            timings=marks.timings(None),
+            failure=failure,
+            tls_version=requests.version,
+            first_read=first.outcome,
+            **requests.evidence(marks.tls_done),
+        )
     peer = ssl_object.getpeercert(binary_form=True) if ssl_object else None
     facts = cert_facts(x509.load_der_x509_certificate(peer)) if peer else None
     cipher = ssl_object.cipher() if ssl_object else None
@@ -324,8 +392,9 @@ class _CertificateRequests:
         self.alerts: list[int] = []
         self.ticket = asyncio.Event()  # TLS 1.3: the server finished its side of the handshake
 
-    def __call__(self, conn: object, direction: str, version: object, content_type: object, msg_type: object,
-                 data: bytes) -> None:
+    def __call__(
+        self, conn: object, direction: str, version: object, content_type: object, msg_type: object, data: bytes
+    ) -> None:
         handshake = ssl._TLSContentType.HANDSHAKE  # type: ignore[attr-defined]  # private: what _msg_callback reports
         if direction != "read":
             return
@@ -412,20 +481,26 @@ class _ReadFirstStream(httpcore.AsyncNetworkStream):
         if not read.done():  # the server sent a session ticket: it accepted the handshake, certificate and all
             read.cancel()
             await asyncio.gather(read, return_exceptions=True)
-            self._state.outcome = (f"a session ticket after {(time.perf_counter() - started) * 1000:.0f} ms: "
-                                   "the server accepted the handshake")
+            self._state.outcome = (
+                f"a session ticket after {(time.perf_counter() - started) * 1000:.0f} ms: "
+                "the server accepted the handshake"
+            )
             return
         try:
             data = read.result()
         except httpcore.ReadTimeout:
             self._state.idle = time.perf_counter() - started
-            self._state.outcome = (f"nothing within {wait * 1000:.0f} ms of the handshake: no verdict before the request "
-                                   "(that wait is left out of first byte and total)")
+            self._state.outcome = (
+                f"nothing within {wait * 1000:.0f} ms of the handshake: no verdict before the request "
+                "(that wait is left out of first byte and total)"
+            )
             return
         except (httpcore.ReadError, ssl.SSLError, OSError) as exc:
             self._state.error = exc
             self._state.outcome = f"the server's verdict: {type(exc).__name__} {exc}"
-            raise httpcore.ReadError("the server refused the connection on the first read after the TLS handshake") from exc
+            raise httpcore.ReadError(
+                "the server refused the connection on the first read after the TLS handshake"
+            ) from exc
         if not data:
             self._state.eof = True
             self._state.outcome = "the server closed the connection (EOF) before the request"
@@ -436,8 +511,9 @@ class _ReadFirstStream(httpcore.AsyncNetworkStream):
     async def aclose(self) -> None:
         await self._inner.aclose()
 
-    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                        timeout: float | None = None) -> httpcore.AsyncNetworkStream:
+    async def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.AsyncNetworkStream:
         started = time.perf_counter()
         inner = await self._inner.start_tls(ssl_context, server_hostname, timeout)
         self._state.handshake_seconds = time.perf_counter() - started
@@ -452,8 +528,14 @@ class _ReadFirstBackend(httpcore.AsyncNetworkBackend):
         self._inner = httpcore.AnyIOBackend()
         self._state = state
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: Any = None) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.AsyncNetworkStream:
         stream = await self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
         return _ReadFirstStream(stream, self._state)
 

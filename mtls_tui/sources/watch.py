@@ -60,7 +60,9 @@ class ClusterWatch:
                 attempt, version = attempt + 1, None
 
     def run(self) -> None:
-        threads = [threading.Thread(target=self._watch, args=(kind,), name=f"watch-{kind}", daemon=True) for kind in self.lists]
+        threads = [
+            threading.Thread(target=self._watch, args=(kind,), name=f"watch-{kind}", daemon=True) for kind in self.lists
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -163,7 +163,9 @@ class MtlsApp(App[None]):
         self.query_one(IngressPane).show(controller.ingress_view())
         if report is not None:
             probe = self.query_one(ProbePane)
-            probe.fill(controller.probe_spec(report), (report.host, controller.session.describe(), controller.session.cert))
+            probe.fill(
+                controller.probe_spec(report), (report.host, controller.session.describe(), controller.session.cert)
+            )
             probe.show(controller.probes.get(report.host))
 
     # --- the panes' messages: requests up ---------------------------------------------
@@ -203,8 +205,13 @@ class MtlsApp(App[None]):
             return
         values = message.values
         spec = self.controller.session.probe_spec(
-            report.policy, url=values["url"] or None, resolve=values["resolve"] or None, host=values["host"] or None,
-            cert=values["cert"], key=values["key"], cacert=values["cacert"] or None,
+            report.policy,
+            url=values["url"] or None,
+            resolve=values["resolve"] or None,
+            host=values["host"] or None,
+            cert=values["cert"],
+            key=values["key"],
+            cacert=values["cacert"] or None,
             insecure=message.insecure or not values["cacert"],
         )
         if spec is None:
@@ -252,13 +259,16 @@ class MtlsApp(App[None]):
             if path:
                 self.controller.open_client(path)
 
-        self.push_screen(OpenFileScreen("Open a client certificate to judge against each host's ca.crt and to probe with"), chosen)
+        self.push_screen(
+            OpenFileScreen("Open a client certificate to judge against each host's ca.crt and to probe with"), chosen
+        )
 
     def action_walkthrough(self) -> None:
         lab, controller = self.controller.lab, self.controller
         if lab is None:
             self.notify("The walkthrough follows the lab: mtls-tui lab", severity="warning")
             return
+
         def steps() -> Sequence[WalkthroughStep]:  # read again on `r`: the lab changes under the screen
             return lab.walkthrough(controller.reports)
 

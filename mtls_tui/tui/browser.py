@@ -31,10 +31,15 @@ from mtls_tui.tui.app import MtlsApp
 
 WATCH_INTERVAL = 1.0
 # A <link> or <script> that names an absolute URL (the page's own static files do too).
-ABSOLUTE_RESOURCE = re.compile(r"<(?:link|script)\b[^>]*\b(?:href|src)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]*)[^>]*>"
-                               r"(?:\s*</script>)?", re.IGNORECASE)
-SAME_ORIGIN_ONLY = ("default-src 'self'; connect-src 'self' ws: wss:; script-src 'self' 'unsafe-inline'; "
-                    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:")
+ABSOLUTE_RESOURCE = re.compile(
+    r"<(?:link|script)\b[^>]*\b(?:href|src)\s*=\s*[\"']?((?:https?:)?//[^\"'\s>]*)[^>]*>"
+    r"(?:\s*</script>)?",
+    re.IGNORECASE,
+)
+SAME_ORIGIN_ONLY = (
+    "default-src 'self'; connect-src 'self' ws: wss:; script-src 'self' 'unsafe-inline'; "
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:"
+)
 EXIT_GRACE = 2.0  # seconds an attached screen's process may linger after the screen closed
 
 
@@ -76,8 +81,9 @@ class LabServer(Server):
     """textual-serve's server, plus the lab's control socket and page URLs that work
     from other machines."""
 
-    def __init__(self, lab: LabControl, session_file: Path, control: Path, answer: Callable[[str], str],
-                 host: str, port: int) -> None:
+    def __init__(
+        self, lab: LabControl, session_file: Path, control: Path, answer: Callable[[str], str], host: str, port: int
+    ) -> None:
         self.lab, self.control_path, self.answer = lab, control, answer
         command = f"{shlex.quote(sys.executable)} -m mtls_tui lab --attach {shlex.quote(str(session_file))}"
         super().__init__(command, host=host, port=port, title="mtls-tui lab")
@@ -93,7 +99,9 @@ class LabServer(Server):
 
     async def on_startup(self, app: web.Application) -> None:
         self._control = await asyncio.start_unix_server(self._handle_control, path=str(self.control_path))
-        self.console.print(f"mtls-tui lab (scenario {self.lab.scenario}) served on [bold]{self.public_url}[/]", highlight=False)
+        self.console.print(
+            f"mtls-tui lab (scenario {self.lab.scenario}) served on [bold]{self.public_url}[/]", highlight=False
+        )
         if self.host in ("0.0.0.0", "::", ""):
             self.console.print("Listening on every interface: open this machine's address on that port.")
         self.console.print("Ctrl+C stops the server and the lab.", style="cyan")
@@ -158,8 +166,9 @@ def same_origin_only(page: str, host: str) -> str:
 def check_address(host: str, port: int) -> None:
     """Fail before the lab starts (seconds of work) when the address is taken or not ours."""
     try:
-        for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                                  flags=socket.AI_PASSIVE):
+        for family, kind, proto, _, address in socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        ):
             with socket.socket(family, kind, proto) as probe:
                 probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
                 probe.bind(address)
@@ -167,8 +176,9 @@ def check_address(host: str, port: int) -> None:
         raise CannotRun(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def serve(lab: LabControl, session_file: Path, control: Path, answer: Callable[[str], str],
-          host: str, port: int) -> None:
+def serve(
+    lab: LabControl, session_file: Path, control: Path, answer: Callable[[str], str], host: str, port: int
+) -> None:
     """Serve until SIGINT or SIGTERM; the caller stops the lab afterwards."""
     try:
         LabServer(lab, session_file, control, answer, host, port).serve()

@@ -173,16 +173,21 @@ class Controller:
 
     def probe(self, host: str, spec: ProbeSpec | None) -> None:
         if spec is None:
-            self.app.post_message(messages.Notice(
-                "No address for this host: fill in URL and resolve on the Probe tab.", "warning"))
+            self.app.post_message(
+                messages.Notice("No address for this host: fill in URL and resolve on the Probe tab.", "warning")
+            )
             return
         self.app.run_worker(functools.partial(self._probe_one, host, spec), thread=True, exclusive=True, group="probe")
 
     def switch_source(self, *, context: str | None = None, namespace: str | None = None) -> None:
         """Another context or namespace: streams restart, probes are forgotten."""
         self.stop_streams()
-        self.session = replace(self.session, context=context if context is not None else self.session.context,
-                               namespace=namespace or None, label="")
+        self.session = replace(
+            self.session,
+            context=context if context is not None else self.session.context,
+            namespace=namespace or None,
+            label="",
+        )
         self.reload()
 
     def switch_scenario(self, name: str) -> None:
@@ -231,8 +236,9 @@ class Controller:
         if reading != self.reading:
             return
         if not diagnosis.complete:
-            self.app.run_worker(functools.partial(self._judge, diagnosis, reading), thread=True,
-                                exclusive=True, group="judge")
+            self.app.run_worker(
+                functools.partial(self._judge, diagnosis, reading), thread=True, exclusive=True, group="judge"
+            )
         self._probe_all()
         if not self.streams:
             self._start_streams()
@@ -271,7 +277,9 @@ class Controller:
         unreadable = diagnosis.snapshot.unreadable
         if unreadable:  # manifest documents that could not be read: the others are shown
             more = len(unreadable) - 1
-            self.app.post_message(messages.Notice(unreadable[0].title + (f" (and {more} more)" if more else ""), "error", 15))
+            self.app.post_message(
+                messages.Notice(unreadable[0].title + (f" (and {more} more)" if more else ""), "error", 15)
+            )
         if not worker.is_cancelled:
             self.app.call_from_thread(self._loaded, diagnosis)
 
@@ -282,8 +290,13 @@ class Controller:
 
         snapshot = source_for(self.session).load(progress)
         # Never prompts for a pass phrase: the screen owns the terminal (--pass or MTLS_TUI_PASS).
-        client = read_client(self.session.cert, self.session.key, passphrase(self.session.passphrase),
-                             prompt=False, key_hint="in the Probe tab's --key field")
+        client = read_client(
+            self.session.cert,
+            self.session.key,
+            passphrase(self.session.passphrase),
+            prompt=False,
+            key_hint="in the Probe tab's --key field",
+        )
         return Diagnosis(snapshot, client, self.session.now(), probes=dict(self.probes), lazy=True)
 
     @while_running
@@ -319,7 +332,11 @@ class Controller:
                     continue
                 done.add(policy.host)
                 batch += diagnosis.judge([policy])
-                if wanted is not None or len(batch) >= JUDGE_BATCH_MAX or time.monotonic() - since >= JUDGE_BATCH_SECONDS:
+                if (
+                    wanted is not None
+                    or len(batch) >= JUDGE_BATCH_MAX
+                    or time.monotonic() - since >= JUDGE_BATCH_SECONDS
+                ):
                     hand_over()
             hand_over()
 
@@ -404,8 +421,9 @@ class Controller:
         from mtls_tui.sources.files import passphrase, read_client
 
         try:
-            read_client(path, None, passphrase(self.session.passphrase), prompt=False,
-                        key_hint="in the Probe tab's --key field")
+            read_client(
+                path, None, passphrase(self.session.passphrase), prompt=False, key_hint="in the Probe tab's --key field"
+            )
         except MtlsTuiError as exc:
             self.app.post_message(messages.Notice(f"Not opened: {exc}", "error", 8))
             return

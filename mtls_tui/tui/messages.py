@@ -89,7 +89,8 @@ class LogsArrived(Message):
 class Notice(Message):
     """Something the user should see once, whichever tab is showing."""
 
-    def __init__(self, text: str, severity: Literal["information", "warning", "error"] = "information",
-                 timeout: float = 5) -> None:
+    def __init__(
+        self, text: str, severity: Literal["information", "warning", "error"] = "information", timeout: float = 5
+    ) -> None:
         super().__init__()
         self.text, self.severity, self.timeout = text, severity, timeout

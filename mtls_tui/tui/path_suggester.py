@@ -16,12 +16,15 @@ def complete_path(value: str) -> str | None:
     folder, slash, stem = value.rpartition("/")
     base = os.path.expanduser(folder + slash) if slash else "."
     try:
-        names = sorted(entry.name + ("/" if entry.is_dir() else "") for entry in os.scandir(base)
-                       if entry.name.startswith(stem) and (stem.startswith(".") or not entry.name.startswith(".")))
+        names = sorted(
+            entry.name + ("/" if entry.is_dir() else "")
+            for entry in os.scandir(base)
+            if entry.name.startswith(stem) and (stem.startswith(".") or not entry.name.startswith("."))
+        )
     except OSError:
         return None
     longer = [name for name in names if len(name) > len(stem)]
-    return value + longer[0][len(stem):] if longer else None
+    return value + longer[0][len(stem) :] if longer else None
 
 
 class PathSuggester(Suggester):

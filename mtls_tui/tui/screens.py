@@ -127,7 +127,9 @@ class WalkthroughScreen(ModalScreen[None]):
         parts.append(Text(""))
         for number, step in enumerate(self.steps_of(), 1):
             mark = STEP[step.state]
-            parts.append(Text.assemble((f"{number}. {step.title}  ", "bold"), (f"{mark.symbol} {step.state}", mark.style)))
+            parts.append(
+                Text.assemble((f"{number}. {step.title}  ", "bold"), (f"{mark.symbol} {step.state}", mark.style))
+            )
             parts.append(Padding(Text(step.detail, style="dim"), STEP_INDENT))
             parts += [_command(line) for line in step.command.splitlines()]
             parts.append(Text(""))
@@ -147,8 +149,11 @@ class OpenFileScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="open-file"):
             yield Static(self.prompt)
-            yield Input(placeholder="path/to/client.crt (PEM, DER, PKCS#12 or a Secret manifest; → completes)",
-                        id="open-path", suggester=PathSuggester())
+            yield Input(
+                placeholder="path/to/client.crt (PEM, DER, PKCS#12 or a Secret manifest; → completes)",
+                id="open-path",
+                suggester=PathSuggester(),
+            )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -104,8 +104,9 @@ class _ItemCache:
 
 
 class Api:
-    def __init__(self, store: Store, logs: LogBook, access: Access, server_address: Callable[[], str],
-                 bookmark_interval: float) -> None:
+    def __init__(
+        self, store: Store, logs: LogBook, access: Access, server_address: Callable[[], str], bookmark_interval: float
+    ) -> None:
         self.store, self.logs, self.access = store, logs, access
         self._items = _ItemCache(store)
         self._served: Counter[str] = Counter()  # "GET /api/v1/secrets": how many, for tests and benchmarks
@@ -177,8 +178,15 @@ class Api:
             return self._list(request, resource, namespace)
         return self._write(request, resource, namespace, name)
 
-    def _authorize(self, request: Request, verb: str, resource: Resource, namespace: str | None, name: str | None,
-                   subresource: str | None = None) -> None:
+    def _authorize(
+        self,
+        request: Request,
+        verb: str,
+        resource: Resource,
+        namespace: str | None,
+        name: str | None,
+        subresource: str | None = None,
+    ) -> None:
         target = resource.plural + (f"/{subresource}" if subresource else "")
         if self.access.denied(verb, target, namespace):
             raise status.forbidden(request.user or "", verb, resource, namespace, name, subresource)
@@ -209,41 +217,63 @@ class Api:
         asked = request.query.get("resourceVersion", "")
         if asked not in ("", "0") and parse_version(asked) > self.store.version:
             raise status.too_large_version(parse_version(asked), self.store.version)
-        page = self.store.page(resource, namespace, matches, _int(request.query, "limit") or 0, request.query.get("continue"))
+        page = self.store.page(
+            resource, namespace, matches, _int(request.query, "limit") or 0, request.query.get("continue")
+        )
         meta: dict[str, Any] = {"resourceVersion": str(page.version)}
         if page.token:
             meta.update({"continue": page.token, "remainingItemCount": page.remaining})
         if "as=Table" in request.accept:
             return _json(200, table(resource.kind, page.items, meta, request.query.get("includeObject", "Metadata")))
-        head = json.dumps({"kind": f"{resource.kind}List", "apiVersion": resource.api_version, "metadata": meta},
-                          separators=(",", ":")).encode()
+        head = json.dumps(
+            {"kind": f"{resource.kind}List", "apiVersion": resource.api_version, "metadata": meta},
+            separators=(",", ":"),
+        ).encode()
         items = b",".join(self._items.encoded(resource, obj) for obj in page.items)
         return Reply(200, head[:-1] + b',"items":[' + items + b"]}")
 
     def _watch(self, request: Request, resource: Resource, namespace: str | None) -> Stream:
         self._authorize(request, "watch", resource, namespace, None)
         timeout = _int(request.query, "timeoutSeconds")
-        watch = WatchRequest(resource, namespace, self._selectors(request, resource), request.query.get("resourceVersion", ""),
-                             request.query.get("allowWatchBookmarks") in TRUE, float(timeout) if timeout else None)
+        watch = WatchRequest(
+            resource,
+            namespace,
+            self._selectors(request, resource),
+            request.query.get("resourceVersion", ""),
+            request.query.get("allowWatchBookmarks") in TRUE,
+            float(timeout) if timeout else None,
+        )
         if "as=Table" in request.accept:
             include = request.query.get("includeObject", "Metadata")
-            watch = replace(watch, render=lambda obj: table(resource.kind, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}, include))
+            watch = replace(
+                watch,
+                render=lambda obj: table(
+                    resource.kind, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]}, include
+                ),
+            )
         return Stream("application/json", watch_events(self.store, watch, request.alive, self._bookmark_interval))
 
     def _log(self, request: Request, resource: Resource, namespace: str, name: str) -> Stream:
         self._authorize(request, "get", resource, namespace, name, "log")
         pod = self._found(resource, namespace, name)
         container = container_for(pod, request.query.get("container"))
-        options = LogOptions(follow=request.query.get("follow") in TRUE, tail_lines=_int(request.query, "tailLines"),
-                             since=since_cutoff(_int(request.query, "sinceSeconds"), request.query.get("sinceTime")),
-                             timestamps=request.query.get("timestamps") in TRUE)
+        options = LogOptions(
+            follow=request.query.get("follow") in TRUE,
+            tail_lines=_int(request.query, "tailLines"),
+            since=since_cutoff(_int(request.query, "sinceSeconds"), request.query.get("sinceTime")),
+            timestamps=request.query.get("timestamps") in TRUE,
+        )
         return Stream("text/plain", self.logs.read(namespace, name, container, options, request.alive))
 
     def _write(self, request: Request, resource: Resource, namespace: str | None, name: str | None) -> Reply:
         """POST, PUT, PATCH and DELETE, so `kubectl create`, `apply`, `annotate`, `patch` and
         `delete` work on the lab too (the printed fixes can be tried on it)."""
-        verb = {("POST", False): "create", ("PUT", True): "update", ("PATCH", True): "patch",
-                ("DELETE", True): "delete"}.get((request.method, name is not None))
+        verb = {
+            ("POST", False): "create",
+            ("PUT", True): "update",
+            ("PATCH", True): "patch",
+            ("DELETE", True): "delete",
+        }.get((request.method, name is not None))
         if verb is None:
             raise status.method_not_allowed()
         self._authorize(request, verb, resource, namespace, name)
@@ -251,12 +281,22 @@ class Api:
         if verb == "patch":
             return self._patch(request, resource, namespace, name or "", dry_run)
         if verb == "delete":
-            gone = self._found(resource, namespace, name or "") if dry_run else self.store.delete(resource, namespace, name or "")
+            gone = (
+                self._found(resource, namespace, name or "")
+                if dry_run
+                else self.store.delete(resource, namespace, name or "")
+            )
             if gone is None:
                 raise status.not_found(resource, name or "")
-            details = {"name": name, **({"group": resource.group} if resource.group else {}), "kind": resource.plural,
-                       "uid": gone["metadata"]["uid"]}
-            return _json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
+            details = {
+                "name": name,
+                **({"group": resource.group} if resource.group else {}),
+                "kind": resource.plural,
+                "uid": gone["metadata"]["uid"],
+            }
+            return _json(
+                200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
+            )
         if not request.content_type.startswith("application/json"):
             raise status.unsupported_media_type()
         obj = _json_body(request.body, "the object provided is unrecognized", b"{}")
@@ -266,9 +306,13 @@ class Api:
         if not isinstance(meta, dict):
             raise status.bad_request("the object provided is unrecognized: metadata is not an object")
         if namespace and meta.setdefault("namespace", namespace) != namespace:
-            raise status.bad_request("the namespace of the provided object does not match the namespace sent on the request")
+            raise status.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
         if name is not None and meta.get("name") != name:
-            raise status.bad_request(f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})")
+            raise status.bad_request(
+                f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+            )
         obj["kind"] = resource.kind
         stored = self.store.put(obj, must_exist=verb == "update", dry_run=dry_run)
         return _json(201 if verb == "create" else 200, stored)

@@ -42,11 +42,23 @@ def _b64(data: bytes) -> str:
 class LabCluster:
     """Single use: `start()` once, `stop()` once (or use it as a context manager)."""
 
-    def __init__(self, objects: Iterable[dict[str, Any]] = (), *, history: int = 1000,
-                 log_lines: int = 100_000, bookmark_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        objects: Iterable[dict[str, Any]] = (),
+        *,
+        history: int = 1000,
+        log_lines: int = 100_000,
+        bookmark_interval: float = 1.0,
+    ) -> None:
         self.ca = issue_ca("mtls-lab-apiserver-ca", key=new_key("ec"))
-        self._serving = issue_leaf("mtls-lab-apiserver", self.ca, key=new_key("ec"), v1=False,
-                                   sans=["127.0.0.1", "localhost"], eku=["serverAuth"])
+        self._serving = issue_leaf(
+            "mtls-lab-apiserver",
+            self.ca,
+            key=new_key("ec"),
+            v1=False,
+            sans=["127.0.0.1", "localhost"],
+            eku=["serverAuth"],
+        )
         self.client: Issued = issue_leaf(USER, self.ca, key=new_key("ec"), v1=False, eku=["clientAuth"])
         self._store = Store(history)
         self._logs = LogBook(self._store, log_lines)
@@ -80,8 +92,12 @@ class LabCluster:
             context.set_alpn_protocols(["http/1.1"])
             self._server = ApiServer(self._api, context)
             stack.callback(self._close_server)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="mtls-lab-apiserver", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="mtls-lab-apiserver",
+                daemon=True,
+            )
             self._thread.start()
             stack.callback(self._stop_serving)
             self._resources = stack.pop_all()
@@ -114,7 +130,9 @@ class LabCluster:
     def __enter__(self) -> LabCluster:
         return self.start()
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property
@@ -140,11 +158,27 @@ class LabCluster:
     def write_kubeconfig(self, path: str | Path, context: str = "mtls-lab", namespace: str = "default") -> Path:
         """A kubeconfig with everything inline, so it works wherever it is copied (mode 0600: it holds a key)."""
         config = {
-            "apiVersion": "v1", "kind": "Config", "preferences": {},
-            "clusters": [{"name": context, "cluster": {"server": self.url, "certificate-authority-data": _b64(self.ca.cert_pem())}}],
-            "users": [{"name": f"{context}-{USER}", "user": {"client-certificate-data": _b64(self.client.cert_pem()),
-                                                             "client-key-data": _b64(self.client.key_pem())}}],
-            "contexts": [{"name": context, "context": {"cluster": context, "user": f"{context}-{USER}", "namespace": namespace}}],
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
+            "clusters": [
+                {
+                    "name": context,
+                    "cluster": {"server": self.url, "certificate-authority-data": _b64(self.ca.cert_pem())},
+                }
+            ],
+            "users": [
+                {
+                    "name": f"{context}-{USER}",
+                    "user": {
+                        "client-certificate-data": _b64(self.client.cert_pem()),
+                        "client-key-data": _b64(self.client.key_pem()),
+                    },
+                }
+            ],
+            "contexts": [
+                {"name": context, "context": {"cluster": context, "user": f"{context}-{USER}", "namespace": namespace}}
+            ],
             "current-context": context,
         }
         path = Path(path)
@@ -169,7 +203,9 @@ class LabCluster:
         return copy.deepcopy(self._store.select(resources.find(kind), None, lambda obj: True))
 
     def all_objects(self) -> list[dict[str, Any]]:
-        return [obj for resource in resources.RESOURCES if resource.kind != "Event" for obj in self.objects(resource.kind)]
+        return [
+            obj for resource in resources.RESOURCES if resource.kind != "Event" for obj in self.objects(resource.kind)
+        ]
 
     def on_change(self, callback: Callable[[str], None]) -> None:
         """`callback(kind)` after every change, from whoever made it (kubectl included).

@@ -12,20 +12,20 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mtls_tui.lab.cluster.responses import StreamCut
 from mtls_tui.lab.cluster.status import bad_request
 from mtls_tui.lab.cluster.store import Change, Store
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _nanoseconds(when: datetime | None) -> int:
     if when is None:
         return time.time_ns()
-    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
     delta = when - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
 
@@ -142,7 +142,11 @@ class LogBook:
 
     def _end(self, namespace: str | None, pod: str | None, reason: str) -> int:
         with self._store.changed:
-            chosen = [f for f in self._followers if f.ended is None and namespace in (None, f.namespace) and pod in (None, f.pod)]
+            chosen = [
+                f
+                for f in self._followers
+                if f.ended is None and namespace in (None, f.namespace) and pod in (None, f.pod)
+            ]
             for follower in chosen:
                 follower.ended = reason
             self._store.changed.notify_all()
@@ -151,18 +155,28 @@ class LogBook:
     def cut(self, namespace: str | None = None, pod: str | None = None) -> int:
         return self._end(namespace, pod, "cut")
 
-    def read(self, namespace: str, pod: str, container: str, options: LogOptions, alive: Callable[[], bool]) -> Iterator[bytes]:
+    def read(
+        self, namespace: str, pod: str, container: str, options: LogOptions, alive: Callable[[], bool]
+    ) -> Iterator[bytes]:
         """The response body; with `follow` it ends only when the pod goes, the stream is cut or the client leaves."""
         log = self.log(namespace, pod, container)
         lines, position = log.snapshot()
         if options.since is not None:
             lines = [line for line in lines if line[0] >= options.since]
         if options.tail_lines is not None:
-            lines = lines[-options.tail_lines:] if options.tail_lines > 0 else []
+            lines = lines[-options.tail_lines :] if options.tail_lines > 0 else []
         return self._stream(log, lines, position, namespace, pod, options, alive)
 
-    def _stream(self, log: PodLog, lines: list[tuple[int, str]], position: int, namespace: str, pod: str,
-                options: LogOptions, alive: Callable[[], bool]) -> Iterator[bytes]:
+    def _stream(
+        self,
+        log: PodLog,
+        lines: list[tuple[int, str]],
+        position: int,
+        namespace: str,
+        pod: str,
+        options: LogOptions,
+        alive: Callable[[], bool],
+    ) -> Iterator[bytes]:
         if lines:
             yield _format(lines, options.timestamps)
         if not options.follow:

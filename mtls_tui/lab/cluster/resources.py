@@ -12,8 +12,14 @@ from typing import Any
 
 VERBS = ("create", "delete", "get", "list", "patch", "update", "watch")
 SERVER_VERSION = {
-    "major": "1", "minor": "32", "gitVersion": "v1.32.4", "gitCommit": "0000000000000000000000000000000000000000",
-    "gitTreeState": "clean", "buildDate": "2025-04-22T00:00:00Z", "goVersion": "go1.23.6", "compiler": "gc",
+    "major": "1",
+    "minor": "32",
+    "gitVersion": "v1.32.4",
+    "gitCommit": "0000000000000000000000000000000000000000",
+    "gitTreeState": "clean",
+    "buildDate": "2025-04-22T00:00:00Z",
+    "goVersion": "go1.23.6",
+    "compiler": "gc",
     "platform": "linux/amd64",
 }
 
@@ -42,9 +48,17 @@ class Resource:
         return ("metadata.name", "metadata.namespace", *self.fields)
 
 
-EVENT_FIELDS = tuple(f"involvedObject.{f}" for f in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")) + (
-    "reason", "reportingComponent", "type")
-POD_FIELDS = ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.phase", "status.podIP")
+EVENT_FIELDS = tuple(
+    f"involvedObject.{f}" for f in ("kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath")
+) + ("reason", "reportingComponent", "type")
+POD_FIELDS = (
+    "spec.nodeName",
+    "spec.restartPolicy",
+    "spec.schedulerName",
+    "spec.serviceAccountName",
+    "status.phase",
+    "status.podIP",
+)
 
 RESOURCES = (
     Resource("Namespace", "namespaces", "", "v1", False, ("ns",), ("status.phase",)),
@@ -77,8 +91,11 @@ def by_path(group: str, version: str, plural: str) -> Resource | None:
 
 
 def api_versions(server_address: str) -> dict[str, Any]:
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
 
 
 def _group(name: str) -> dict[str, Any]:
@@ -104,15 +121,26 @@ def api_resource_list(group: str, version: str) -> dict[str, Any] | None:
     for r in RESOURCES:
         if (r.group, r.version) != (group, version):
             continue
-        entry = {"name": r.plural, "singularName": r.kind.lower(), "namespaced": r.namespaced, "kind": r.kind,
-                 "verbs": list(VERBS)}
+        entry = {
+            "name": r.plural,
+            "singularName": r.kind.lower(),
+            "namespaced": r.namespaced,
+            "kind": r.kind,
+            "verbs": list(VERBS),
+        }
         if r.short_names:
             entry["shortNames"] = list(r.short_names)
         entries.append(entry)
         if r.kind == "Pod":
-            entries.append({"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]})
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}" if group else version,
-            "resources": entries}
+            entries.append(
+                {"name": "pods/log", "singularName": "", "namespaced": True, "kind": "Pod", "verbs": ["get"]}
+            )
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": f"{group}/{version}" if group else version,
+        "resources": entries,
+    }
 
 
 def _gv_path(group: str, version: str) -> str:
@@ -136,9 +164,15 @@ def openapi_group_version(path: str) -> dict[str, Any] | None:
     operations = {}
     for r in kinds:
         scope = "/namespaces/{namespace}" if r.namespaced else ""
-        operations[f"/{path}{scope}/{r.plural}/{{name}}"] = {"patch": {
-            "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind},
-            "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "OK"}},
-        }}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]}, "paths": operations}
+        operations[f"/{path}{scope}/{r.plural}/{{name}}"] = {
+            "patch": {
+                "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind},
+                "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "OK"}},
+            }
+        }
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": SERVER_VERSION["gitVersion"]},
+        "paths": operations,
+    }

@@ -60,6 +60,7 @@ def label_selector(text: str | None) -> Predicate:
     def matches(obj: dict[str, Any]) -> bool:
         labels = obj.get("metadata", {}).get("labels") or {}
         return all(requirement(labels) for requirement in requirements)
+
     return matches
 
 

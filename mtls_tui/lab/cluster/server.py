@@ -185,8 +185,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         url = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
-        request = Request(self.command, url.path, query, self.headers.get("Accept", ""),
-                          self.headers.get("Content-Type", ""), body, user, self._alive)
+        request = Request(
+            self.command,
+            url.path,
+            query,
+            self.headers.get("Accept", ""),
+            self.headers.get("Content-Type", ""),
+            body,
+            user,
+            self._alive,
+        )
         try:
             response = self.server.api.handle(request)
         except Exception as exc:  # a lab bug must still answer as an API server would, not hang the client

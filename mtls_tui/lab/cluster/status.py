@@ -31,8 +31,14 @@ class ApiError(Exception):
 
 
 def status(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                            "message": message, "reason": reason}
+    body: dict[str, Any] = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+    }
     if details is not None:
         body["details"] = details
     body["code"] = code
@@ -52,11 +58,14 @@ def not_found(resource: Resource, name: str) -> ApiError:
 
 
 def already_exists(resource: Resource, name: str) -> ApiError:
-    return ApiError(status(409, "AlreadyExists", f'{resource.qualified} "{name}" already exists', _details(resource, name)))
+    return ApiError(
+        status(409, "AlreadyExists", f'{resource.qualified} "{name}" already exists', _details(resource, name))
+    )
 
 
-def forbidden(user: str, verb: str, resource: Resource, namespace: str | None, name: str | None,
-              subresource: str | None = None) -> ApiError:
+def forbidden(
+    user: str, verb: str, resource: Resource, namespace: str | None, name: str | None, subresource: str | None = None
+) -> ApiError:
     target = resource.plural + (f"/{subresource}" if subresource else "")
     subject = f'{resource.qualified} "{name}"' if name else resource.qualified
     scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
@@ -77,7 +86,9 @@ def bad_request(message: str) -> ApiError:
 
 
 def too_large(size: int, limit: int) -> ApiError:
-    return ApiError(status(413, "RequestEntityTooLarge", f"the request body of {size} bytes is larger than {limit} bytes"))
+    return ApiError(
+        status(413, "RequestEntityTooLarge", f"the request body of {size} bytes is larger than {limit} bytes")
+    )
 
 
 def unprocessable(message: str) -> ApiError:
@@ -89,7 +100,9 @@ def no_route() -> ApiError:
 
 
 def method_not_allowed() -> ApiError:
-    return ApiError(status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {}))
+    return ApiError(
+        status(405, "MethodNotAllowed", "the server does not allow this method on the requested resource", {})
+    )
 
 
 def unsupported_media_type() -> ApiError:
@@ -99,6 +112,8 @@ def unsupported_media_type() -> ApiError:
 
 
 def too_large_version(requested: int, current: int) -> ApiError:
-    details = {"causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
-               "retryAfterSeconds": 1}
+    details = {
+        "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+        "retryAfterSeconds": 1,
+    }
     return ApiError(status(504, "Timeout", f"Too large resource version: {requested}, current: {current}", details))

@@ -18,7 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from mtls_tui.lab.cluster import status
@@ -52,7 +52,7 @@ def key_of(obj: Obj) -> str:
 
 
 def now_rfc3339() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Store:
@@ -157,8 +157,9 @@ class Store:
             objects = [table[key] for key in keys[low:high]]
         return objects if matches is None else [obj for obj in objects if matches(obj)]
 
-    def page(self, resource: Resource, namespace: str | None, matches: Predicate | None, limit: int,
-             token: str | None) -> Page:
+    def page(
+        self, resource: Resource, namespace: str | None, matches: Predicate | None, limit: int, token: str | None
+    ) -> Page:
         """One page of a LIST. Continuation pages show the current state after the token's key.
         Without a selector (`matches` None) the page and the count of what remains are
         found by position, so a page costs the same wherever it starts."""

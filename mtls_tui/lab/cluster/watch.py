@@ -59,14 +59,17 @@ def _translate(change: Change, request: WatchRequest) -> tuple[str, dict[str, An
     return ("MODIFIED" if now else "DELETED", change.obj)
 
 
-def watch_events(store: Store, request: WatchRequest, alive: Callable[[], bool], bookmark_interval: float) -> Iterator[bytes]:
+def watch_events(
+    store: Store, request: WatchRequest, alive: Callable[[], bool], bookmark_interval: float
+) -> Iterator[bytes]:
     """Validate now (bad versions answer 400 before the stream starts), then stream."""
     start = None if request.version in ("", "0") else parse_version(request.version)
     return _events(store, request, start, alive, bookmark_interval)
 
 
-def _events(store: Store, request: WatchRequest, start: int | None, alive: Callable[[], bool],
-            bookmark_interval: float) -> Iterator[bytes]:
+def _events(
+    store: Store, request: WatchRequest, start: int | None, alive: Callable[[], bool], bookmark_interval: float
+) -> Iterator[bytes]:
     deadline = time.monotonic() + request.timeout if request.timeout else None
     if start is None:
         with store.changed:
@@ -101,7 +104,10 @@ def _events(store: Store, request: WatchRequest, start: int | None, alive: Calla
             return
         if time.monotonic() >= next_bookmark:
             if request.bookmarks:
-                mark = {"kind": request.resource.kind, "apiVersion": request.resource.api_version,
-                        "metadata": {"resourceVersion": str(cursor)}}
+                mark = {
+                    "kind": request.resource.kind,
+                    "apiVersion": request.resource.api_version,
+                    "metadata": {"resourceVersion": str(cursor)},
+                }
                 yield _line("BOOKMARK", mark)
             next_bookmark = time.monotonic() + bookmark_interval

@@ -47,9 +47,11 @@ class CertTree(Tree[None]):
             self._group(group)
 
     def _group(self, group: CertificateGroup) -> None:
-        title = {"secret": Text(group.title, style="bold"),
-                 "client": Text.assemble(("client ", "bold"), group.title),
-                 "probe": Text.assemble(("probe ", "bold"), group.title)}[group.kind]
+        title = {
+            "secret": Text(group.title, style="bold"),
+            "client": Text.assemble(("client ", "bold"), group.title),
+            "probe": Text.assemble(("probe ", "bold"), group.title),
+        }[group.kind]
         parent = self.root.add(_marked(group.worst, title), expand=True)
         if group.accepted:
             parent.add_leaf(Text(f"{ACCEPTED.symbol} {ACCEPTED.meaning}", style=ACCEPTED.style))
@@ -61,8 +63,9 @@ class CertTree(Tree[None]):
             self._certificate(parent, certificate)
 
     def _certificate(self, parent: TreeNode[None], cert: CertificateView) -> None:
-        node = parent.add(_marked(cert.worst, (cert.name, "bold"), f" ({cert.role}): {cert.subject}"),
-                          expand=cert.expanded)
+        node = parent.add(
+            _marked(cert.worst, (cert.name, "bold"), f" ({cert.role}): {cert.subject}"), expand=cert.expanded
+        )
         for problem in cert.problems:
             node.add_leaf(_problem_line(problem))
         for fact in cert.facts:

@@ -39,7 +39,11 @@ def row_lines(row: HostRow, width: int = 0) -> list[Text]:
     lines.append(state)
     if row.state is not None and row.warnings:
         warning = SEVERITY[Severity.WARNING]
-        lines.append(Text.assemble(("  ", ""), (f"{warning.symbol} {row.warnings} warning{'s' * (row.warnings != 1)}", warning.style)))
+        lines.append(
+            Text.assemble(
+                ("  ", ""), (f"{warning.symbol} {row.warnings} warning{'s' * (row.warnings != 1)}", warning.style)
+            )
+        )
     return lines
 
 
@@ -173,17 +177,24 @@ class HostList(ScrollView, can_focus=True):
     def _set_title(self) -> None:
         """`N hosts` (`M of N` filtered) on the top border, `K judging…` on the bottom one while reports come."""
         waiting = sum(row.state is None for row in self.rows)
-        self.border_title = f"{len(self.shown)} of {len(self.rows)}" if self.query else (
-            f"{len(self.rows)} hosts" if len(self.rows) > 1 else "")
+        self.border_title = (
+            f"{len(self.shown)} of {len(self.rows)}"
+            if self.query
+            else (f"{len(self.rows)} hosts" if len(self.rows) > 1 else "")
+        )
         self.border_subtitle = f"{waiting} judging…" if waiting else ""
 
     def _refilter(self, keep: str | None, *, announce: bool) -> None:
         before = self.highlighted_host
         query = self.query
         if query:
-            self.shown = [i for i, row in enumerate(self.rows)
-                          if query in row.host.lower() or query in row.namespaces
-                          or (row.state is not None and query in row.state)]
+            self.shown = [
+                i
+                for i, row in enumerate(self.rows)
+                if query in row.host.lower()
+                or query in row.namespaces
+                or (row.state is not None and query in row.state)
+            ]
         else:
             self.shown = list(range(len(self.rows)))
         self._tops, top, self._laid = [], 0, self._width

@@ -48,8 +48,9 @@ def annotations_table(view: IngressView, ingress: IngressAnnotations) -> Table:
 
 
 def secret_table(secret: SecretView) -> Table:
-    table = Table(title=f"Secret {secret.ref} ({', '.join(secret.roles)})", title_justify="left", title_style="bold",
-                  expand=True)
+    table = Table(
+        title=f"Secret {secret.ref} ({', '.join(secret.roles)})", title_justify="left", title_style="bold", expand=True
+    )
     table.add_column("key", no_wrap=True)
     table.add_column("bytes", justify="right", no_wrap=True)
     table.add_column("holds", overflow="fold", ratio=1)
@@ -72,8 +73,16 @@ class IngressPane(VerticalScroll):
         parts: list[RenderableType] = [annotations_table(view, ingress) for ingress in view.annotations]
         parts += [secret_table(secret) for secret in view.secrets]
         controller = view.controller
-        parts.append(Text.assemble(("Controller: ", "bold"), one_line(
-            f"{controller.ref} ({controller.image}), {len(controller.pods)} pod(s)" if controller else "none found")))
+        parts.append(
+            Text.assemble(
+                ("Controller: ", "bold"),
+                one_line(
+                    f"{controller.ref} ({controller.image}), {len(controller.pods)} pod(s)"
+                    if controller
+                    else "none found"
+                ),
+            )
+        )
         if view.events:
             parts.append(Text("Events", style="bold"))
             parts += [Text(one_line(f"  {e.type:8} {e.reason:24} {e.message}")) for e in view.events]

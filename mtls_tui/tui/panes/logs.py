@@ -33,23 +33,34 @@ def _readable(record: LogRecord) -> Text:
     parsed = record.parsed
     if isinstance(parsed, AccessLine):
         style = "bold red" if parsed.status >= 400 else "green"
-        upstream = f" → {parsed.proxy_upstream_name} {parsed.upstream_status or '-'}" if parsed.proxy_upstream_name else ""
-        return Text.assemble((f"{parsed.status} ", style), one_line(f"{parsed.request} from {parsed.remote_addr}"),
-                             (one_line(f" · {parsed.user_agent or '-'} · {parsed.request_time}s{upstream}"), "dim"))
+        upstream = (
+            f" → {parsed.proxy_upstream_name} {parsed.upstream_status or '-'}" if parsed.proxy_upstream_name else ""
+        )
+        return Text.assemble(
+            (f"{parsed.status} ", style),
+            one_line(f"{parsed.request} from {parsed.remote_addr}"),
+            (one_line(f" · {parsed.user_agent or '-'} · {parsed.request_time}s{upstream}"), "dim"),
+        )
     if isinstance(parsed, NginxErrorLine):
         where = f" · host {parsed.host}" if parsed.host else ""
         return Text.assemble((f"[{parsed.level}] ", "yellow"), one_line(parsed.message), (one_line(where), "dim"))
     if isinstance(parsed, KlogLine):
         style = LOG_SEVERITY_STYLE.get(parsed.severity, "")
         values = "".join(f" {key}={value}" for key, value in parsed.values)
-        return Text.assemble((f"[{parsed.severity}] ", style or "dim"), (one_line(parsed.message), style),
-                             one_line(values), (one_line(f" · {parsed.source}"), "dim"))
+        return Text.assemble(
+            (f"[{parsed.severity}] ", style or "dim"),
+            (one_line(parsed.message), style),
+            one_line(values),
+            (one_line(f" · {parsed.source}"), "dim"),
+        )
     return log_text(record)
 
 
 class LogsPane(Vertical):
-    BINDINGS = [Binding("space", "toggle_pause", "Pause/resume", show=True),
-                Binding("escape", "leave_filter", "Leave the filter", show=False)]
+    BINDINGS = [
+        Binding("space", "toggle_pause", "Pause/resume", show=True),
+        Binding("escape", "leave_filter", "Leave the filter", show=False),
+    ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -105,6 +116,7 @@ class LogsPane(Vertical):
     def mark_probe(self, probe_id: str) -> None:
         """This screen's own probe: its access-log lines get marked as yours."""
         self.my_probes.add(probe_id)
+
     def on_resize(self) -> None:
         """After the layout settles, so the view's new width is known."""
         self.call_after_refresh(self._rewrap)
@@ -137,8 +149,10 @@ class LogsPane(Vertical):
         """`regex`, `!regex` hides; `pod:NAME` (a suffix is enough) and `sev:W` (W and worse) narrow it."""
         words = event.value.split()
         pods = [w[4:] for w in words if w.startswith("pod:") and len(w) > 4]
-        severity = next((letter for w in words if w.startswith("sev:") for letter in SEVERITY_LETTERS
-                         if w[4:].upper() == letter), None)
+        severity = next(
+            (letter for w in words if w.startswith("sev:") for letter in SEVERITY_LETTERS if w[4:].upper() == letter),
+            None,
+        )
         text = " ".join(w for w in words if not w.startswith(("pod:", "sev:")))
         invert = text.startswith("!")
         try:
@@ -146,7 +160,9 @@ class LogsPane(Vertical):
         except re.error:
             return  # half-typed: keep the last good filter
         chosen = [p for p in self.pods_seen if any(p.endswith(want) or want in p for want in pods)] if pods else None
-        self.buffer.set_filter(pattern=pattern, invert=invert, min_severity=severity, pods=chosen or (["-"] if pods else None))
+        self.buffer.set_filter(
+            pattern=pattern, invert=invert, min_severity=severity, pods=chosen or (["-"] if pods else None)
+        )
         self.redraw()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -15,10 +15,14 @@ from mtls_tui.report.console import probe_column
 from mtls_tui.tui.path_suggester import PathSuggester
 
 PATH_FIELDS = {"cert", "key", "cacert"}
-FIELDS = (("url", "URL", "https://HOST:PORT/ (its host is the SNI)"), ("resolve", "--resolve", "HOST:PORT:ADDR"),
-          ("host", "-H Host", "Host header if not the URL's host"),
-          ("cert", "--cert", "client certificate file"), ("key", "--key", "client key file"),
-          ("cacert", "--cacert", "CA file for the server (empty: -k)"))
+FIELDS = (
+    ("url", "URL", "https://HOST:PORT/ (its host is the SNI)"),
+    ("resolve", "--resolve", "HOST:PORT:ADDR"),
+    ("host", "-H Host", "Host header if not the URL's host"),
+    ("cert", "--cert", "client certificate file"),
+    ("key", "--key", "client key file"),
+    ("cacert", "--cacert", "CA file for the server (empty: -k)"),
+)
 
 
 def _form_value(spec: ProbeSpec, name: str) -> str:
@@ -44,8 +48,12 @@ class ProbePane(VerticalScroll):
         with Grid(id="probe-form"):
             for name, label, placeholder in FIELDS:
                 yield Label(label)
-                yield Input(placeholder=placeholder, id=f"probe-{name}", classes="probe-field",
-                            suggester=PathSuggester() if name in PATH_FIELDS else None)
+                yield Input(
+                    placeholder=placeholder,
+                    id=f"probe-{name}",
+                    classes="probe-field",
+                    suggester=PathSuggester() if name in PATH_FIELDS else None,
+                )
         with Horizontal(id="probe-actions"):
             yield Checkbox("insecure (-k)", value=True, id="probe-insecure")
             yield Button("Run probe (p)", id="probe-run", variant="primary")
@@ -88,7 +96,9 @@ class ProbePane(VerticalScroll):
         self.run()
 
     def show_running(self, url: str) -> None:
-        self.query_one("#probe-results", Static).update(Text(f"Probing {url} without and with the client certificate…", style="italic"))
+        self.query_one("#probe-results", Static).update(
+            Text(f"Probing {url} without and with the client certificate…", style="italic")
+        )
 
     def on_resize(self) -> None:
         if self._shown is not None:
@@ -117,6 +127,8 @@ class ProbePane(VerticalScroll):
                 table.add_row(probe_column(result, scale))
         commands: list[RenderableType] = []
         for result in results:  # indented as a whole: a command that wraps stays under its label
-            commands += [Text(f"{result.label}:", style="dim"),
-                         *(Padding(Text(command, style="dim"), (0, 0, 0, 2)) for command in (result.curl, result.openssl))]
+            commands += [
+                Text(f"{result.label}:", style="dim"),
+                *(Padding(Text(command, style="dim"), (0, 0, 0, 2)) for command in (result.curl, result.openssl)),
+            ]
         target.update(Group(table, Text("Reproduce", style="bold"), *commands))

@@ -27,8 +27,10 @@ from mtls_tui.report.console import STATE_STYLE, STYLE, finding_detail, next_ste
 STANDING = "standing"  # the row that folds and unfolds the certificate hygiene
 PROBE_KEY = "p to probe it without and with the client certificate"
 Row = tuple[Finding | None, Table, str]  # what an option stands for (None: the fold, a note), its line, its id
-HYGIENE_NOTE = ("Certificate hygiene: true of these certificates whatever the state, worth fixing, and "
-                "rarely why a host fails today. h (or enter on this line) unfolds and folds them.")
+HYGIENE_NOTE = (
+    "Certificate hygiene: true of these certificates whatever the state, worth fixing, and "
+    "rarely why a host fails today. h (or enter on this line) unfolds and folds them."
+)
 
 
 def _one_row(text: Text, mark: Text | None = None) -> Table:
@@ -43,15 +45,22 @@ def _one_row(text: Text, mark: Text | None = None) -> Table:
 
 
 def _row(finding: Finding) -> Table:
-    return _one_row(Text.assemble((finding.code, "bold"), f"\u00a0·\u00a0{finding.title}"),
-                    Text(finding.severity.value.upper(), style=STYLE[finding.severity]))
+    return _one_row(
+        Text.assemble((finding.code, "bold"), f"\u00a0·\u00a0{finding.title}"),
+        Text(finding.severity.value.upper(), style=STYLE[finding.severity]),
+    )
 
 
 def _standing_row(standing: tuple[Finding, ...], shown: bool) -> Table:
     codes = Counter(finding.code for finding in standing)
     named = ", ".join(code + (f" ×{count}" if count > 1 else "") for code, count in codes.items())
-    return _one_row(Text.assemble((f"{'▾' if shown else '▸'} certificate hygiene, {len(standing)} more: ", "bold"),
-                                  (f"h {'hides' if shown else 'shows'} them", "bold green"), (f"  ({named})", "dim")))
+    return _one_row(
+        Text.assemble(
+            (f"{'▾' if shown else '▸'} certificate hygiene, {len(standing)} more: ", "bold"),
+            (f"h {'hides' if shown else 'shows'} them", "bold green"),
+            (f"  ({named})", "dim"),
+        )
+    )
 
 
 class FindingList(OptionList):

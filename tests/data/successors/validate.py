@@ -18,6 +18,7 @@ Exit 0 when every document passes. Usage:
     python3 validate.py [--mirror /work/.mirror] [--cel]
 Needs PyYAML and jsonschema (pip install pyyaml jsonschema).
 """
+
 import argparse
 import base64
 import pathlib
@@ -37,13 +38,18 @@ F5 = ("nginx+kubernetes-ingress", "0eb3072d14f04931824bb74c99a6566d8c108f3c")
 ISTIO = ("istio+istio", "86c9f01fd735fb01d8192f5bcaf0d424afb7f14c")
 
 CRDS = {
-    ("gateway.networking.k8s.io", "GatewayClass"): GWAPI + ("config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml",),
+    ("gateway.networking.k8s.io", "GatewayClass"): GWAPI
+    + ("config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml",),
     ("gateway.networking.k8s.io", "Gateway"): GWAPI + ("config/crd/standard/gateway.networking.k8s.io_gateways.yaml",),
-    ("gateway.networking.k8s.io", "HTTPRoute"): GWAPI + ("config/crd/standard/gateway.networking.k8s.io_httproutes.yaml",),
-    ("gateway.networking.k8s.io", "ReferenceGrant"): GWAPI + ("config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml",),
-    ("gateway.envoyproxy.io", "ClientTrafficPolicy"): EG + ("charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_clienttrafficpolicies.yaml",),
+    ("gateway.networking.k8s.io", "HTTPRoute"): GWAPI
+    + ("config/crd/standard/gateway.networking.k8s.io_httproutes.yaml",),
+    ("gateway.networking.k8s.io", "ReferenceGrant"): GWAPI
+    + ("config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml",),
+    ("gateway.envoyproxy.io", "ClientTrafficPolicy"): EG
+    + ("charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_clienttrafficpolicies.yaml",),
     ("traefik.io", "TLSOption"): TRAEFIK + ("docs/content/reference/dynamic-configuration/traefik.io_tlsoptions.yaml",),
-    ("traefik.io", "IngressRoute"): TRAEFIK + ("docs/content/reference/dynamic-configuration/traefik.io_ingressroutes.yaml",),
+    ("traefik.io", "IngressRoute"): TRAEFIK
+    + ("docs/content/reference/dynamic-configuration/traefik.io_ingressroutes.yaml",),
     ("k8s.nginx.org", "Policy"): F5 + ("config/crd/bases/k8s.nginx.org_policies.yaml",),
     ("k8s.nginx.org", "VirtualServer"): F5 + ("config/crd/bases/k8s.nginx.org_virtualservers.yaml",),
     ("networking.istio.io", "Gateway"): ISTIO + ("manifests/charts/base/files/crd-all.gen.yaml",),
@@ -51,7 +57,8 @@ CRDS = {
 }
 # files whose Gateway is the older experimental form: checked against v1.3.0's experimental CRD
 OVERRIDES = {
-    ("experimental-frontendvalidation-v1.3.yaml", "Gateway"): GWAPI_13 + ("config/crd/experimental/gateway.networking.k8s.io_gateways.yaml",),
+    ("experimental-frontendvalidation-v1.3.yaml", "Gateway"): GWAPI_13
+    + ("config/crd/experimental/gateway.networking.k8s.io_gateways.yaml",),
 }
 
 _cache = {}
@@ -60,8 +67,12 @@ _cache = {}
 def crd_docs(mirror, repo, ref, path):
     key = (repo, ref, path)
     if key not in _cache:
-        out = subprocess.run(["git", f"--git-dir={mirror}/{repo}/repo", "show", f"{ref}:{path}"],
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["git", f"--git-dir={mirror}/{repo}/repo", "show", f"{ref}:{path}"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         _cache[key] = [d for d in yaml.safe_load_all(out) if d]
     return _cache[key]
 

@@ -10,6 +10,7 @@ Prints one JSON object per probe (--json) or a table.
 
 Usage: probe.py --pki DIR --port N [--host 127.0.0.1] [--json] [--cases a,b] [--versions 1.2,1.3]
 """
+
 import argparse
 import json
 import socket
