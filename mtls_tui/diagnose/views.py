@@ -1,4 +1,4 @@
-"""What the Certificates and the Ingress & Secret tabs show, computed from a host's report.
+"""What the host list, the Certificates and the Ingress & Secret tabs show, computed from a host's report.
 
 The screen's panes turn these into widgets and compute nothing: certificates and CRLs are
 decoded here, findings are matched to the certificate they are about here, and the value
@@ -17,9 +17,9 @@ from typing import Literal
 from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.facts import cert_facts, name_to_str
 from mtls_tui.certs.load import Material
-from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.hosts import HostReport, HostState
 from mtls_tui.model import CertFacts, ClusterSnapshot, ControllerObj, EventObj, Finding, MtlsPolicy, Severity
-from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX
+from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX, HostPolicy
 from mtls_tui.safe_text import one_line
 
 ROLE_WORDS = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}
@@ -343,3 +343,25 @@ def ingress_view(report: HostReport, snapshot: ClusterSnapshot) -> IngressView:
     refs = {i.ref for i in policy.ingresses}
     events = tuple(e for e in snapshot.events if f"{e.namespace}/{e.name}" in refs)[-EVENTS_SHOWN:]
     return IngressView(report.host, annotations, tuple(secrets), policy.controller, events, policy.directives)
+
+
+@dataclass(frozen=True)
+class HostRow:
+    """One line of the host list: the host, how it is served, and its state once judged
+    (`state` None while its report is being computed)."""
+
+    host: str  # as the cluster names it: the row's identity
+    label: str  # as shown (control characters made visible)
+    served: str  # "" (mTLS asked), " (TLS only)" or " (not served)"
+    state: HostState | None = None
+    warnings: int = 0
+    namespaces: str = ""  # of its Ingresses, space-separated: the filter matches them too
+
+
+def host_row(policy: HostPolicy, report: HostReport | None) -> HostRow:
+    served = " (not served)" if not policy.served else "" if policy.policy or policy.asks_mtls else " (TLS only)"
+    namespaces = " ".join(sorted({i.namespace for i in policy.ingresses}))
+    if report is None:
+        return HostRow(policy.host, one_line(policy.host), served, namespaces=namespaces)
+    warnings = sum(f.severity is Severity.WARNING for f in report.findings)
+    return HostRow(policy.host, one_line(policy.host), served, report.state, warnings, namespaces)

@@ -1,20 +1,21 @@
 """The diagnosis, step by step: snapshot → host policies → probe specs → probes → reports.
 
-The CLI runs the steps in one go (`check`); the screen runs them in workers and
-re-runs the last step as each probe comes back (`reports`). Both go through here, so a
+The CLI runs the steps in one go (`check`); the screen runs them in workers: the host
+policies first (its host list), then the reports in batches, and re-runs the last step for
+a host as its probe comes back (`Diagnosis.add_probes`). Both go through here, so a
 host is judged the same way wherever it is shown.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.errors import CannotRun
-from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
+from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec, Severity
 from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
 from mtls_tui.service.ports import Prober
 from mtls_tui.service.session import PROBE_TIMEOUT, Session
@@ -23,25 +24,87 @@ from mtls_tui.service.session import PROBE_TIMEOUT, Session
 @dataclass
 class Diagnosis:
     """One reading of the source and what was concluded from it; `probes` grows as
-    probes come back, `reports` is recomputed from all of it."""
+    probes come back.
+
+    The CLI judges every host at once (`lazy` False: `reports` is complete when built).
+    The screen builds it `lazy`: `policies` at once (the host list), then `judge` computes
+    hosts' reports in a worker, in the order `judging_order` gives, and `record` keeps them
+    on the screen's thread; `reports` holds those judged so far, in host order."""
 
     snapshot: ClusterSnapshot
     client: Material | None
     now: datetime
     host: str | None = None  # only this host (an unknown one raises CannotRun)
     probes: dict[str, list[ProbeResult]] = field(default_factory=dict)
-    reports: list[HostReport] = field(default_factory=list)
+    lazy: bool = False
+    policies: list[HostPolicy] = field(default_factory=list, init=False)
+    judged: dict[str, HostReport] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        self.reports = reports(self.snapshot, self.client, self.probes, self.now, self.host)
+        self.policies = selected_policies(self.snapshot, self.host)
+        self._by_host = {p.host: p for p in self.policies}
+        if not self.lazy:
+            self.record(self.judge(self.policies))
+
+    @property
+    def reports(self) -> list[HostReport]:
+        """The reports judged so far, in host order (all of them unless `lazy`)."""
+        if len(self.judged) == len(self.policies):
+            return [self.judged[p.host] for p in self.policies]
+        return [self.judged[p.host] for p in self.policies if p.host in self.judged]
+
+    @property
+    def complete(self) -> bool:
+        return len(self.judged) == len(self.policies)
+
+    def policy(self, host: str | None) -> HostPolicy | None:
+        return self._by_host.get(host) if host is not None else None
+
+    def judge(self, policies: Iterable[HostPolicy]) -> list[HostReport]:
+        """These hosts' reports with the probes known now; pure, so a worker thread may call it."""
+        return [
+            host_report(p, self.snapshot, self.now, client=self.client, probe=self.probes.get(p.host)) for p in policies
+        ]
+
+    def record(self, reports: Iterable[HostReport], *, replace: bool = True) -> list[HostReport]:
+        """Keep these reports; with `replace` False a host already judged keeps its report (a
+        worker's batch must not undo a probe recorded meanwhile). Returns those kept."""
+        kept = [r for r in reports if r.host in self._by_host and (replace or r.host not in self.judged)]
+        self.judged.update((r.host, r) for r in kept)
+        return kept
+
+    def judging_order(self, first: str | None = None) -> list[HostPolicy]:
+        """The hosts not judged yet: `first` (the one the user is looking at), then those whose
+        policy already carries an error (denied, annotations refused), then the rest in host order."""
+        waiting = [p for p in self.policies if p.host not in self.judged]
+        return sorted(waiting, key=lambda p: (p.host != first, not _erring(p)))  # stable: host order kept
 
     def add_probes(self, results: Mapping[str, list[ProbeResult]]) -> None:
+        """Probes came back: these hosts are judged again (the others keep their reports)."""
         self.probes.update(results)
-        self.reports = reports(self.snapshot, self.client, self.probes, self.now, self.host)
+        self.record(self.judge(p for host in results if (p := self._by_host.get(host)) is not None))
 
     def report(self, host: str | None) -> HostReport | None:
-        """The host's report; the first one when `host` is unknown (a host that left the cluster)."""
-        return next((r for r in self.reports if r.host == host), self.reports[0] if self.reports else None)
+        """The host's report; the first host's when `host` is unknown (a host that left the
+        cluster); None while that host is not judged yet."""
+        policy = self._by_host.get(host) if host is not None else None
+        if policy is None:
+            policy = self.policies[0] if self.policies else None
+        return self.judged.get(policy.host) if policy is not None else None
+
+
+def _erring(policy: HostPolicy) -> bool:
+    return policy.denied or any(f.severity is Severity.ERROR for f in policy.findings)
+
+
+def selected_policies(snapshot: ClusterSnapshot, host: str | None = None) -> list[HostPolicy]:
+    """Every TLS host's policy (or `host`'s only: an unknown host raises CannotRun)."""
+    every = host_policies(snapshot)
+    policies = [p for p in every if host is None or p.host == host]
+    if host is not None and not policies:
+        known = ", ".join(p.host for p in every) or "none"
+        raise CannotRun(f"no Ingress serves host {host} with TLS (hosts: {known})")
+    return policies
 
 
 def reports(
@@ -52,11 +115,7 @@ def reports(
     host: str | None = None,
 ) -> list[HostReport]:
     """Every TLS host's report (or `host`'s only), with whatever probes have come back."""
-    policies = [p for p in host_policies(snapshot) if host is None or p.host == host]
-    if host is not None and not policies:
-        known = ", ".join(p.host for p in host_policies(snapshot)) or "none"
-        raise CannotRun(f"no Ingress serves host {host} with TLS (hosts: {known})")
-    return [host_report(p, snapshot, now, client=client, probe=probes.get(p.host)) for p in policies]
+    return Diagnosis(snapshot, client, now, host, dict(probes)).reports
 
 
 def probe_plan(
@@ -80,6 +139,6 @@ def check(
     """All steps at once, probing host after host (`prober` None: no request is sent)."""
     diagnosis = Diagnosis(snapshot, client, session.now(), host)  # an unknown host fails before any probe
     if prober is not None:
-        plan = probe_plan(session, [r.policy for r in diagnosis.reports], timeout)
+        plan = probe_plan(session, diagnosis.policies, timeout)
         diagnosis.add_probes({name: prober(spec) for name, spec in plan})
     return diagnosis

@@ -13,9 +13,9 @@ from typing import Any
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, OptionList, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
 from mtls_tui.service.ports import LabControl, WalkthroughStep
 from mtls_tui.service.session import Session
@@ -46,7 +46,7 @@ class MtlsApp(App[None]):
         Binding("l", "scenario", "Lab scenario", show=False),
         Binding("w", "walkthrough", "Walkthrough", show=False),
         Binding("o", "open_client", "Open cert", show=False),
-        Binding("slash", "filter_logs", "Filter logs", show=False),
+        Binding("slash", "filter", "Filter", show=False),
         Binding("escape", "leave_field", "Leave the field", show=False),
         *(Binding(str(i + 1), f"tab('{tab}')", show=False) for i, tab in enumerate(TABS)),
     ]
@@ -58,7 +58,9 @@ class MtlsApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            yield HostList(id="hosts")
+            with Vertical(id="host-column"):
+                yield Input(placeholder="filter hosts: name, namespace, state", id="hosts-filter", classes="-hidden")
+                yield HostList(id="hosts")
             with TabbedContent(id="tabs", initial="tab-verdict"):
                 with TabPane("Verdict", id="tab-verdict"):
                     yield VerdictPane(id="verdict")
@@ -96,10 +98,23 @@ class MtlsApp(App[None]):
     def on_diagnosed(self, message: messages.Diagnosed) -> None:
         session = self.controller.session
         self.sub_title = session.describe() + (f" · namespace {session.namespace}" if session.namespace else "")
-        if message.fresh and not self.controller.reports:
+        if message.fresh and not self.controller.hosts:
             self.notify("No Ingress serves a host with TLS or client certificates.", severity="warning")
-        self.query_one(HostList).show(self.controller.reports, self.controller.selected)
+        hosts = self.query_one(HostList)
+        if message.fresh:
+            hosts.show(self.controller.rows(), self.controller.selected)
+        elif message.host is not None:
+            hosts.update_rows(self.controller.rows([message.host]))
         if message.fresh or message.host == self.controller.selected:
+            self._show_selected()
+
+    @while_running
+    def on_judged(self, message: messages.Judged) -> None:
+        kept = self.controller.record_judged(message.reading, list(message.reports))
+        if not kept:
+            return
+        self.query_one(HostList).update_rows(self.controller.rows([r.host for r in kept]))
+        if any(r.host == self.controller.selected for r in kept):
             self._show_selected()
 
     @while_running
@@ -139,6 +154,10 @@ class MtlsApp(App[None]):
 
     def _show_selected(self) -> None:
         report, controller = self.controller.report(), self.controller
+        judging = controller.judging()
+        if judging is not None:  # its report is next in the judging worker
+            self.query_one(VerdictPane).show_loading(f"Judging {judging}…")
+            return
         self.query_one(VerdictPane).show(report)
         self.query_one(CertTree).show(controller.certificates_view())
         self.query_one(IngressPane).show(controller.ingress_view())
@@ -155,14 +174,34 @@ class MtlsApp(App[None]):
         if self.controller.select(message.host):
             self._show_selected()
 
-    def on_option_list_option_selected(self, message: OptionList.OptionSelected) -> None:
+    def on_host_list_entered(self, message: HostList.Entered) -> None:
         """Enter on a host, on the Verdict tab, moves ↑↓ to its findings (a click on another tab stays there)."""
-        if isinstance(message.option_list, HostList) and self.query_one(TabbedContent).active == "tab-verdict":
+        if self.query_one(TabbedContent).active == "tab-verdict":
             self.query_one(VerdictPane).focus_findings()
+
+    def on_input_changed(self, message: Input.Changed) -> None:
+        if message.input.id == "hosts-filter":
+            self.query_one(HostList).filter(message.value)
+
+    def on_input_submitted(self, message: Input.Submitted) -> None:
+        if message.input.id == "hosts-filter":  # enter keeps the filter and goes back to the list, as in k9s
+            self.query_one(HostList).focus()
+
+    def on_descendant_blur(self, message: Any) -> None:
+        field = self.query_one("#hosts-filter", Input)
+        if message.widget is field and not field.value:
+            field.add_class("-hidden")
+
+    def _still_judging(self) -> bool:
+        """The selected host's report is being computed (next in line): say so rather than act on another's."""
+        judging = self.controller.judging()
+        if judging is not None:
+            self.notify(f"Judging {judging}: its verdict comes in a moment.", timeout=2)
+        return judging is not None
 
     def on_probe_pane_run(self, message: ProbePane.Run) -> None:
         report = self.controller.report()
-        if report is None:
+        if self._still_judging() or report is None:
             return
         values = message.values
         spec = self.controller.session.probe_spec(
@@ -195,17 +234,25 @@ class MtlsApp(App[None]):
         self.query_one(ProbePane).run()
 
     def action_leave_field(self) -> None:
-        """Esc in a text field gives the keys back to the app (tabs, p, q) by focusing the hosts."""
+        """Esc in a text field gives the keys back to the app (tabs, p, q) by focusing the hosts;
+        in the host filter it also clears the filter (k9s's esc)."""
         if isinstance(self.focused, Input):
+            if self.focused.id == "hosts-filter":
+                self.focused.value = ""
             self.query_one(HostList).focus()
 
     def action_refresh(self) -> None:
         self.notify(f"Reading {self.controller.session.describe()} again…", timeout=2)
         self.controller.load()
 
-    def action_filter_logs(self) -> None:
-        self.action_tab("tab-logs")
-        self.query_one("#logs-filter").focus()
+    def action_filter(self) -> None:
+        """`/` filters what is in view, as in k9s: the logs on the Logs tab, the host list elsewhere."""
+        if self.query_one(TabbedContent).active == "tab-logs":
+            self.query_one("#logs-filter").focus()
+            return
+        field = self.query_one("#hosts-filter", Input)
+        field.remove_class("-hidden")
+        field.focus()
 
     def action_open_client(self) -> None:
         def chosen(path: str | None) -> None:
@@ -243,6 +290,8 @@ class MtlsApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_copy_fix(self) -> None:
+        if self._still_judging():
+            return
         report = self.controller.report()
         fix = next((f.fix for f in (report.findings if report else ()) if f.is_command), None)
         if fix is None:
@@ -255,7 +304,7 @@ class MtlsApp(App[None]):
         from mtls_tui.report.files import write_exports
 
         report = self.controller.report()
-        if report is None:
+        if self._still_judging() or report is None:
             return
         try:
             written = write_exports(report, self.controller.session.describe(), Path.cwd())

@@ -2,19 +2,23 @@
 probes and the live streams. The app listens (typed messages from `messages.py`) and
 hands the panes what they show; the panes never see this object.
 
-Everything that waits (reading the cluster, probing, following logs, a lab switch)
-runs in a thread worker, so a key press never waits; a newer request of the same kind
+Everything that waits (reading the cluster, judging thousands of hosts, probing,
+following logs, a lab switch) runs in a thread worker, so a key press never waits; a newer request of the same kind
 replaces an older one (`exclusive=True`, per group). State changes on the app's thread
 only: workers post what they found, and the app calls back into `record_*`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import queue
 import secrets
+import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -22,7 +26,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.diagnose.views import CertificatesView, IngressView, certificates_view, ingress_view
+from mtls_tui.diagnose.views import CertificatesView, HostRow, IngressView, certificates_view, host_row, ingress_view
 from mtls_tui.errors import MtlsTuiError
 from mtls_tui.logs.records import LogRecord
 from mtls_tui.model import ProbeResult, ProbeSpec
@@ -34,12 +38,40 @@ from mtls_tui.tui import messages
 if TYPE_CHECKING:
     from textual.app import App
 
+JUDGE_BATCH_SECONDS = 0.1  # reports handed to the screen at most this often: one list update each
+JUDGE_BATCH_MAX = 500
 LOG_BATCH = 2000  # records moved to the view per tick, so a flood cannot starve the keyboard
 RELOAD_DELAY = 0.5  # a kubectl apply of several objects reloads once
 LAB_RELOAD_DELAY = 1.0  # on the lab a kubectl edit also restarts the gateway: let it come up first
 OWN_CHANGES_QUIET = 1.5  # a lab switch reloads by itself: its own watch events are not news
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+_building = 0  # workers inside `collector_paused`
+_building_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's full collections stop every thread for as long as they take to walk the heap:
+    up to 150 ms each, six or seven of them while 5,000 Ingresses are read and judged
+    (bench_screen.py), so the keyboard stalled. They are paused while a reading is built, and
+    what was built is then frozen (`gc.freeze`): later collections skip it. Each new reading
+    unfreezes first, so what an older one left in reference cycles is still collected."""
+    global _building
+    with _building_lock:
+        if _building == 0:
+            gc.unfreeze()
+            gc.disable()
+        _building += 1
+    try:
+        yield
+    finally:
+        with _building_lock:
+            _building -= 1
+            if _building == 0:
+                gc.enable()
+                gc.freeze()
 
 
 def while_running(handler: Handler) -> Handler:
@@ -64,6 +96,8 @@ class Controller:
         self.diagnosis: Diagnosis | None = None
         self.probes: dict[str, list[ProbeResult]] = {}  # kept across reads until the source changes
         self.selected: str | None = None
+        self.reading = 0  # which diagnosis the judging worker's batches belong to
+        self._wanted: str | None = None  # the host the user looks at, not judged yet: the worker's next
         self.log_queue: queue.SimpleQueue[LogRecord] = queue.SimpleQueue()
         self.streams: list[Stream] = []
         self._changes_ignored_until = 0.0
@@ -73,7 +107,27 @@ class Controller:
 
     @property
     def reports(self) -> list[HostReport]:
+        """The reports judged so far, in host order."""
         return self.diagnosis.reports if self.diagnosis else []
+
+    @property
+    def hosts(self) -> int:
+        return len(self.diagnosis.policies) if self.diagnosis else 0
+
+    def rows(self, hosts: list[str] | None = None) -> list[HostRow]:
+        """The host list's rows (only `hosts`' when given); a host not judged yet has no state."""
+        if self.diagnosis is None:
+            return []
+        judged = self.diagnosis.judged
+        if hosts is None:
+            return [host_row(p, judged.get(p.host)) for p in self.diagnosis.policies]
+        return [host_row(p, judged.get(p.host)) for h in hosts if (p := self.diagnosis.policy(h)) is not None]
+
+    def judging(self) -> str | None:
+        """The selected host while its report is being computed."""
+        if self.diagnosis is None or self.selected is None or self.diagnosis.report(self.selected) is not None:
+            return None
+        return self.selected
 
     def report(self) -> HostReport | None:
         return self.diagnosis.report(self.selected) if self.diagnosis else None
@@ -105,6 +159,8 @@ class Controller:
     def select(self, host: str) -> bool:
         """True when the selection changed."""
         changed, self.selected = host != self.selected, host
+        if self.diagnosis is not None and host not in self.diagnosis.judged:
+            self._wanted = host  # the judging worker computes it next
         return changed
 
     def load(self) -> None:
@@ -166,12 +222,33 @@ class Controller:
     # --- what workers found, applied on the app's thread ------------------------------
 
     def record_diagnosis(self, diagnosis: Diagnosis) -> None:
+        """A new reading: its host list now, its reports from the judging worker."""
         self.diagnosis = diagnosis
-        report = diagnosis.report(self.selected)
-        self.selected = report.host if report else None
+        self.reading += 1
+        if diagnosis.policy(self.selected) is None:
+            self.selected = diagnosis.policies[0].host if diagnosis.policies else None
+        self._wanted = None
+        # The host list is painted first: what follows competes with it for the interpreter.
+        self.app.call_after_refresh(self._after_listed, diagnosis, self.reading)
+
+    @while_running
+    def _after_listed(self, diagnosis: Diagnosis, reading: int) -> None:
+        if reading != self.reading:
+            return
+        if not diagnosis.complete:
+            self.app.run_worker(
+                functools.partial(self._judge, diagnosis, reading), thread=True, exclusive=True, group="judge"
+            )
         self._probe_all()
         if not self.streams:
             self._start_streams()
+
+    def record_judged(self, reading: int, reports: list[HostReport]) -> list[HostReport]:
+        """A batch from the judging worker; those kept (none from an older reading, none a
+        probe already re-judged)."""
+        if reading != self.reading or self.diagnosis is None:
+            return []
+        return self.diagnosis.record(reports, replace=False)
 
     def record_probe(self, host: str, results: list[ProbeResult]) -> None:
         self.probes[host] = results
@@ -185,9 +262,6 @@ class Controller:
     # --- workers ----------------------------------------------------------------------
 
     def _load(self) -> None:
-        from mtls_tui.sources.files import passphrase, read_client
-        from mtls_tui.sources.snapshot import source_for
-
         worker = get_current_worker()
         described = self.session.describe()
 
@@ -195,35 +269,80 @@ class Controller:
             self.app.post_message(messages.Loading(f"Reading {described}: {step}…"))
 
         try:
-            snapshot = source_for(self.session).load(progress)
-            # Never prompts for a pass phrase: the screen owns the terminal (--pass or MTLS_TUI_PASS).
-            client = read_client(
-                self.session.cert,
-                self.session.key,
-                passphrase(self.session.passphrase),
-                prompt=False,
-                key_hint="in the Probe tab's --key field",
-            )
-            diagnosis = Diagnosis(snapshot, client, self.session.now(), probes=dict(self.probes))
+            with collector_paused():
+                diagnosis = self._read(progress)
         except MtlsTuiError as exc:
             self.app.post_message(messages.LoadFailed(str(exc)))
             return
-        if snapshot.unreadable:  # manifest documents that could not be read: the others are shown
-            more = len(snapshot.unreadable) - 1
+        unreadable = diagnosis.snapshot.unreadable
+        if unreadable:  # manifest documents that could not be read: the others are shown
+            more = len(unreadable) - 1
             self.app.post_message(
-                messages.Notice(snapshot.unreadable[0].title + (f" (and {more} more)" if more else ""), "error", 15)
+                messages.Notice(unreadable[0].title + (f" (and {more} more)" if more else ""), "error", 15)
             )
         if not worker.is_cancelled:
             self.app.call_from_thread(self._loaded, diagnosis)
+
+    def _read(self, progress: Callable[[str], None]) -> Diagnosis:
+        """The source and the client certificate read, the host policies decided (no report yet)."""
+        from mtls_tui.sources.files import passphrase, read_client
+        from mtls_tui.sources.snapshot import source_for
+
+        snapshot = source_for(self.session).load(progress)
+        # Never prompts for a pass phrase: the screen owns the terminal (--pass or MTLS_TUI_PASS).
+        client = read_client(
+            self.session.cert,
+            self.session.key,
+            passphrase(self.session.passphrase),
+            prompt=False,
+            key_hint="in the Probe tab's --key field",
+        )
+        return Diagnosis(snapshot, client, self.session.now(), probes=dict(self.probes), lazy=True)
 
     @while_running
     def _loaded(self, diagnosis: Diagnosis) -> None:
         self.record_diagnosis(diagnosis)
         self.app.post_message(messages.Diagnosed(fresh=True))
 
+    def _judge(self, diagnosis: Diagnosis, reading: int) -> None:
+        """Every host's report, in this worker thread: the host the user selects first, then
+        hosts whose policy already errs, then the rest; handed over in batches (one list update
+        each) so the screen's thread does little."""
+        worker = get_current_worker()
+        waiting = deque(diagnosis.judging_order(self.selected))
+        batch: list[HostReport] = []
+        done: set[str] = set()
+        since = time.monotonic()
+
+        def hand_over() -> None:
+            nonlocal batch, since
+            if batch:
+                self.app.post_message(messages.Judged(reading, batch, len(waiting)))
+            batch, since = [], time.monotonic()
+
+        with collector_paused():
+            while waiting:
+                if worker.is_cancelled:
+                    return
+                wanted, self._wanted = self._wanted, None
+                policy = diagnosis.policy(wanted) if wanted is not None else None
+                if policy is None:
+                    policy = waiting.popleft()
+                if policy.host in done or policy.host in diagnosis.judged:
+                    continue
+                done.add(policy.host)
+                batch += diagnosis.judge([policy])
+                if (
+                    wanted is not None
+                    or len(batch) >= JUDGE_BATCH_MAX
+                    or time.monotonic() - since >= JUDGE_BATCH_SECONDS
+                ):
+                    hand_over()
+            hand_over()
+
     def _probe_all(self) -> None:
         assert self.diagnosis is not None
-        policies = [r.policy for r in self.diagnosis.reports]
+        policies = self.diagnosis.policies
         self.app.run_worker(functools.partial(self._probe_each, policies), thread=True, exclusive=True, group="probe")
 
     def _probe_each(self, policies: list[Any]) -> None:

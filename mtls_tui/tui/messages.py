@@ -8,6 +8,7 @@ from typing import Literal
 
 from textual.message import Message
 
+from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.logs.records import LogRecord
 from mtls_tui.model import ProbeResult, ProbeSpec
 
@@ -32,6 +33,15 @@ class Diagnosed(Message):
     def __init__(self, fresh: bool, host: str | None = None) -> None:
         super().__init__()
         self.fresh, self.host = fresh, host
+
+
+class Judged(Message):
+    """A batch of host reports computed by the judging worker for the diagnosis `reading`
+    (a newer read makes the batch stale); `left` hosts are still waiting."""
+
+    def __init__(self, reading: int, reports: Sequence[HostReport], left: int) -> None:
+        super().__init__()
+        self.reading, self.reports, self.left = reading, reports, left
 
 
 class ClusterChanged(Message):

@@ -22,17 +22,19 @@ HELP = f"""\
 # mtls-tui
 
 Pick a host on the left; the tabs show why its client-certificate set-up works or not.
+On a big cluster the list comes first, each host marked … until its report is computed
+(the host you pick is computed next); the list's border counts the hosts and those still being judged.
 
 | key | does |
 |---|---|
-| ↑ ↓ | choose a host; on the Verdict tab's findings: choose a finding (its fix and evidence show below) |
+| ↑ ↓ (j k) | choose a host (home end, page keys: ends, pages); on the Verdict tab's findings: a finding (its fix and evidence below) |
 | enter | on a host: its findings; on a finding: read its detail (esc: back to the list) |
 | h | Verdict tab: fold or unfold the certificate hygiene (v1, no SAN, outlives its CA) |
 | pgup pgdn home end | Verdict tab: scroll the detail; end: the last line |
 | 1–5 | Verdict, Certificates, Ingress & Secret, Probe, Logs |
 | p | probe what the Probe tab's form says, without and with the client certificate |
 | r | read the cluster again |
-| / | filter the logs |
+| / | filter the hosts as you type (a name, namespace or state: broken, works…); enter keeps it, esc clears it; on the Logs tab: the logs |
 | c | copy the fix of the finding chosen on the Verdict tab (from elsewhere: the first fix) |
 | e | export the diagnosis (Markdown and JSON) |
 | ctrl+p | command palette |
