@@ -53,3 +53,10 @@ def test_the_screen_imports_no_parser_client_or_http_library(module: Path) -> No
 def test_panes_render_what_they_are_given(module: Path) -> None:
     computing = sorted(n for n in imported(module.read_text()) if under(n, COMPUTING))
     assert not computing, f"{module.name} imports {computing}: compute it in diagnose/views.py and pass it in"
+
+
+def test_the_app_stays_thin() -> None:
+    """Issue 12: `tui/app.py` composes, binds keys and routes; state and workers live in the
+    controller. Under 300 lines keeps the next pane from growing it again."""
+    app = Path(__file__).parent.parent / "mtls_tui" / "tui" / "app.py"
+    assert len(app.read_text().splitlines()) < 300

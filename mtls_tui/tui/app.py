@@ -192,28 +192,11 @@ class MtlsApp(App[None]):
         if message.widget is field and not field.value:
             field.add_class("-hidden")
 
-    def _still_judging(self) -> bool:
-        """The selected host's report is being computed (next in line): say so rather than act on another's."""
-        judging = self.controller.judging()
-        if judging is not None:
-            self.notify(f"Judging {judging}: its verdict comes in a moment.", timeout=2)
-        return judging is not None
-
     def on_probe_pane_run(self, message: ProbePane.Run) -> None:
         report = self.controller.report()
-        if self._still_judging() or report is None:
+        if self.controller.still_judging() or report is None:
             return
-        values = message.values
-        spec = self.controller.session.probe_spec(
-            report.policy,
-            url=values["url"] or None,
-            resolve=values["resolve"] or None,
-            host=values["host"] or None,
-            cert=values["cert"],
-            key=values["key"],
-            cacert=values["cacert"] or None,
-            insecure=message.insecure or not values["cacert"],
-        )
+        spec = self.controller.form_probe_spec(report, message.values, message.insecure)
         if spec is None:
             self.action_tab("tab-probe")
         elif self.query_one(TabbedContent).active != "tab-probe":
@@ -266,8 +249,7 @@ class MtlsApp(App[None]):
     def action_walkthrough(self) -> None:
         lab, controller = self.controller.lab, self.controller
         if lab is None:
-            self.notify("The walkthrough follows the lab: mtls-tui lab", severity="warning")
-            return
+            return self.notify("The walkthrough follows the lab: mtls-tui lab", severity="warning")
 
         def steps() -> Sequence[WalkthroughStep]:  # read again on `r`: the lab changes under the screen
             return lab.walkthrough(controller.reports)
@@ -277,8 +259,7 @@ class MtlsApp(App[None]):
     def action_scenario(self) -> None:
         lab = self.controller.lab
         if lab is None:
-            self.notify("Scenarios exist in the lab only: mtls-tui lab", severity="warning")
-            return
+            return self.notify("Scenarios exist in the lab only: mtls-tui lab", severity="warning")
 
         def chosen(name: str | None) -> None:
             if name:
@@ -290,7 +271,7 @@ class MtlsApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_copy_fix(self) -> None:
-        if self._still_judging():
+        if self.controller.still_judging():
             return
         report = self.controller.report()
         fix = next((f.fix for f in (report.findings if report else ()) if f.is_command), None)
@@ -301,17 +282,8 @@ class MtlsApp(App[None]):
         self.notify(f"Sent to the terminal's clipboard (OSC 52): {fix}", timeout=10)
 
     def action_export(self) -> None:
-        from mtls_tui.report.files import write_exports
-
-        report = self.controller.report()
-        if self._still_judging() or report is None:
-            return
-        try:
-            written = write_exports(report, self.controller.session.describe(), Path.cwd())
-        except OSError as exc:
-            self.notify(f"Not exported: {exc.strerror or exc}", severity="error", timeout=8)
-            return
-        self.notify("Wrote\n" + "\n".join(str(path) for path in written), timeout=8)
+        if not self.controller.still_judging():
+            self.controller.export(Path.cwd())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         from mtls_tui.tui.palette import palette_commands

@@ -18,8 +18,9 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.timer import Timer
@@ -141,6 +142,41 @@ class Controller:
     def ingress_view(self) -> IngressView | None:
         report = self.report()
         return ingress_view(report, self.diagnosis.snapshot) if report and self.diagnosis else None
+
+    def still_judging(self) -> bool:
+        """The selected host's report is being computed (next in line): say so rather than act on another's."""
+        judging = self.judging()
+        if judging is not None:
+            self.app.post_message(messages.Notice(f"Judging {judging}: its verdict comes in a moment.", timeout=2))
+        return judging is not None
+
+    def export(self, folder: Path) -> None:
+        """The selected host's diagnosis as Markdown and JSON files in `folder`; a notice says where."""
+        from mtls_tui.report.files import write_exports
+
+        report = self.report()
+        if report is None:
+            return
+        try:
+            written = write_exports(report, self.session.describe(), folder)
+        except OSError as exc:
+            self.app.post_message(messages.Notice(f"Not exported: {exc.strerror or exc}", "error", 8))
+            return
+        self.app.post_message(messages.Notice("Wrote\n" + "\n".join(str(path) for path in written), timeout=8))
+
+    def form_probe_spec(self, report: HostReport, values: Mapping[str, str], insecure: bool) -> ProbeSpec | None:
+        """The Probe tab's form as curl would read it: empty fields take the session's values;
+        no --cacert means -k."""
+        return self.session.probe_spec(
+            report.policy,
+            url=values["url"] or None,
+            resolve=values["resolve"] or None,
+            host=values["host"] or None,
+            cert=values["cert"],
+            key=values["key"],
+            cacert=values["cacert"] or None,
+            insecure=insecure or not values["cacert"],
+        )
 
     def probe_spec(self, report: HostReport) -> ProbeSpec | None:
         return self.session.probe_spec(report.policy)
