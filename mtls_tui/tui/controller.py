@@ -39,6 +39,8 @@ from mtls_tui.tui import messages
 if TYPE_CHECKING:
     from textual.app import App
 
+    from mtls_tui.certs.load import Material
+
 JUDGE_BATCH_SECONDS = 0.1  # reports handed to the screen at most this often: one list update each
 JUDGE_BATCH_MAX = 500
 LOG_BATCH = 2000  # records moved to the view per tick, so a flood cannot starve the keyboard
@@ -321,18 +323,10 @@ class Controller:
 
     def _read(self, progress: Callable[[str], None]) -> Diagnosis:
         """The source and the client certificate read, the host policies decided (no report yet)."""
-        from mtls_tui.sources.files import passphrase, read_client
         from mtls_tui.sources.snapshot import source_for
 
         snapshot = source_for(self.session).load(progress)
-        # Never prompts for a pass phrase: the screen owns the terminal (--pass or MTLS_TUI_PASS).
-        client = read_client(
-            self.session.cert,
-            self.session.key,
-            passphrase(self.session.passphrase),
-            prompt=False,
-            key_hint="in the Probe tab's --key field",
-        )
+        client = self._read_client(self.session.cert, self.session.key)
         return Diagnosis(snapshot, client, self.session.now(), probes=dict(self.probes), lazy=True)
 
     @while_running
@@ -452,14 +446,19 @@ class Controller:
         self.lab_switched()
         self.app.post_message(messages.Notice(f"Lab: scenario {self.lab.scenario if self.lab else ''}", timeout=2))
 
-    def _open_client(self, path: str) -> None:
-        """Read the file before it replaces the client certificate: a key or a typo keeps the old one."""
+    def _read_client(self, cert: str | None, key: str | None) -> Material | None:
+        """The screen's way to read a client certificate: never a pass phrase prompt (the screen
+        owns the terminal: --pass or MTLS_TUI_PASS), and the key goes in the Probe tab."""
         from mtls_tui.sources.files import passphrase, read_client
 
+        return read_client(
+            cert, key, passphrase(self.session.passphrase), prompt=False, key_hint="in the Probe tab's --key field"
+        )
+
+    def _open_client(self, path: str) -> None:
+        """Read the file before it replaces the client certificate: a key or a typo keeps the old one."""
         try:
-            read_client(
-                path, None, passphrase(self.session.passphrase), prompt=False, key_hint="in the Probe tab's --key field"
-            )
+            self._read_client(path, None)
         except MtlsTuiError as exc:
             self.app.post_message(messages.Notice(f"Not opened: {exc}", "error", 8))
             return
