@@ -453,6 +453,27 @@ class EventObj:
     last_seen: str
 
 
+@dataclass(frozen=True, eq=False)
+class KubeResource:
+    """An object the ingress-nginx model does not type (Gateway API, Envoy Gateway, Traefik,
+    F5 NGINX and Istio objects, ConfigMaps, ReferenceGrants), kept as the API gave it so each
+    successor's reader in policy/successors/ reads the fields its controller reads."""
+
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    body: dict[str, Any] = field(repr=False)
+
+    @property
+    def group(self) -> str:
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+
 @dataclass(frozen=True)
 class ClusterSnapshot:
     """Everything `check` and the TUI need, read in one pass (one LIST per resource type)."""
@@ -464,6 +485,7 @@ class ClusterSnapshot:
     secrets: tuple[SecretObj, ...] = ()
     secret_problems: tuple[SecretProblem, ...] = ()
     events: tuple[EventObj, ...] = ()
+    resources: tuple[KubeResource, ...] = ()  # successors' objects and ConfigMaps (policy/successors/)
     unreadable: tuple[
         Finding, ...
     ] = ()  # manifest documents that could not be read (input-unreadable): the rest is judged
@@ -483,3 +505,15 @@ class ClusterSnapshot:
 
     def secret_problem(self, ref: str) -> SecretProblem | None:
         return self._problems_by_ref.get(ref)
+
+    @cached_property
+    def _resources_by_kind(self) -> dict[str, tuple[KubeResource, ...]]:
+        kinds: dict[str, list[KubeResource]] = {}
+        for resource in self.resources:
+            kinds.setdefault(resource.kind, []).append(resource)
+        return {kind: tuple(found) for kind, found in kinds.items()}
+
+    def of_kind(self, kind: str, group: str | None = None) -> tuple[KubeResource, ...]:
+        """The resources of one kind (and API group, when given), in the order read."""
+        found = self._resources_by_kind.get(kind, ())
+        return found if group is None else tuple(r for r in found if r.group == group)

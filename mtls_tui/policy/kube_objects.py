@@ -19,6 +19,7 @@ from mtls_tui.model import (
     IngressClassObj,
     IngressObj,
     IngressTLS,
+    KubeResource,
     PodObj,
     SecretObj,
 )
@@ -194,6 +195,32 @@ def event_from(obj: dict[str, Any]) -> EventObj:
     )
 
 
+# The API groups whose objects the successors' readers (policy/successors/) read, and the
+# core kinds they need beside Secrets: a CA in a ConfigMap (Gateway API Core support).
+SUCCESSOR_GROUPS = frozenset(
+    {
+        "gateway.networking.k8s.io",
+        "gateway.envoyproxy.io",
+        "traefik.io",
+        "traefik.containo.us",
+        "k8s.nginx.org",
+        "networking.istio.io",
+    }
+)
+SUCCESSOR_CORE_KINDS = frozenset({"ConfigMap"})
+
+
+def resource_from(obj: dict[str, Any]) -> KubeResource | None:
+    """The object as a `KubeResource` when a successor's reader needs it; None otherwise."""
+    api_version = str(obj.get("apiVersion") or "")
+    kind = str(obj.get("kind") or "")
+    group = api_version.rpartition("/")[0]
+    if group not in SUCCESSOR_GROUPS and not (group == "" and kind in SUCCESSOR_CORE_KINDS):
+        return None
+    meta = _meta(obj)
+    return KubeResource(api_version, kind, str(meta.get("namespace") or ""), str(meta.get("name") or ""), obj)
+
+
 def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, complete: bool = True) -> ClusterSnapshot:
     """A snapshot from plain objects: manifest files (`complete` False: an object missing from
     them may still exist, and the controller is known only when its Deployment is among them),
@@ -205,6 +232,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
     events: list[EventObj] = []
     pods: list[PodObj] = []
     deployments: list[dict[str, Any]] = []
+    resources: list[KubeResource] = []
     converters: dict[str, tuple[list[Any], Callable[[dict[str, Any]], Any]]] = {
         "Ingress": (ingresses, ingress_from),
         "IngressClass": (classes, ingress_class_from),
@@ -219,6 +247,8 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         elif isinstance(kind, str) and kind in converters:
             made, convert = converters[kind]
             made.append(convert(obj))
+        elif isinstance(kind, str) and (resource := resource_from(obj)) is not None:
+            resources.append(resource)
     controllers = controllers_from(deployments, pods)
     return ClusterSnapshot(
         source=source,
@@ -227,6 +257,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         controllers=tuple(controllers),
         secrets=tuple(secrets),
         events=tuple(events),
+        resources=tuple(resources),
         controllers_known=complete or bool(controllers),
         complete=complete,
     )

@@ -1,0 +1,26 @@
+"""Readers for ingress-nginx's successors: each turns its controller's objects into the common
+`ClientValidation` (common.py), citing the controller's source for every rule.
+
+`client_validations(snapshot)` is the one entry the pipeline calls; each reader adds itself to
+`READERS`. A reader returns nothing when its objects are absent (the API group is optional in a
+cluster: "not installed" is not an error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from mtls_tui.model import ClusterSnapshot
+from mtls_tui.policy.successors.common import ClientValidation
+
+Reader = Callable[[ClusterSnapshot], list[ClientValidation]]
+
+READERS: tuple[Reader, ...] = ()
+
+
+def client_validations(snapshot: ClusterSnapshot) -> list[ClientValidation]:
+    """Every successor's client validation found in the snapshot, reader by reader."""
+    found: list[ClientValidation] = []
+    for read in READERS:
+        found += read(snapshot)
+    return found

@@ -1,0 +1,130 @@
+"""The common policy for client certificates on ingress-nginx's successors, and what each
+data plane answers a given client.
+
+ingress-nginx decides per host and answers in HTTP (400/403, policy/nginx_answers.py). Its
+successors decide per port, per listener or per host, and most answer inside the TLS handshake.
+`ClientValidation` says, for one host on one port, what the data plane was configured to do and
+which objects decided it; `predict` turns that into the answer a client gets, from the
+measurements in docs/successors.md section 7 (Envoy 1.40, Go 1.27, nginx 1.22 on this machine).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from mtls_tui.model import Finding
+
+# Who reads the objects. "gateway-api" is the core API read by the spec; the implementations
+# that read it differently (Envoy Gateway, Istio, NGINX Gateway Fabric) are named themselves.
+Implementation = Literal[
+    "gateway-api", "envoy-gateway", "traefik", "f5-nginx", "istio", "nginx-gateway-fabric", "ingress-nginx"
+]
+IMPLEMENTATIONS: tuple[Implementation, ...] = get_args(Implementation)
+
+# The data plane that answers the client, which decides the shape of a refusal.
+DataPlane = Literal["envoy", "go", "nginx"]
+
+# What the data plane does with a client certificate, in the four-way split every successor
+# maps onto (Envoy Gateway's names: helpers.go convertClientValidationModeType).
+ClientCertMode = Literal["require-and-verify", "verify-if-given", "require-any", "request", "none"]
+
+# Where the setting applies: one host, every host of a listener, every HTTPS listener on a port.
+Scope = Literal["host", "listener", "port"]
+
+# A configuration the controller could not use: what the data plane does instead.
+Breakage = Literal[
+    "http-500",  # Envoy Gateway / F5: the routes answer 500 (TLS still terminates, no client check)
+    "listener-refused",  # Gateway API NoValidCACertificate: HTTPS on that port refused (fail closed)
+    "connection-closed",  # Traefik closing route; NGINX Gateway Fabric `return 444`
+    "not-served",  # the host has no route at all (404 or no server for the name)
+]
+
+# The client certificates the predictions and the lab's measurements cover.
+ClientKind = Literal["none", "trusted", "other-ca", "expired", "no-client-auth-eku"]
+CLIENT_KINDS: tuple[ClientKind, ...] = get_args(ClientKind)
+
+# The answer a client gets.
+AnswerKind = Literal["admitted", "http-status", "tls-alert", "connection-closed"]
+
+
+@dataclass(frozen=True)
+class WireAnswer:
+    kind: AnswerKind
+    status: int | None = None  # HTTP status (admitted: the backend's 200)
+    alert: int | None = None  # TLS alert number
+    after_handshake: bool = False  # TLS 1.3: the alert arrives on the client's first read
+
+    def __str__(self) -> str:
+        if self.kind == "tls-alert":
+            when = " after the handshake" if self.after_handshake else ""
+            return f"TLS alert {self.alert}{when}"
+        if self.kind == "connection-closed":
+            return "connection closed"
+        return f"HTTP {self.status}"
+
+
+@dataclass(frozen=True)
+class ClientValidation:
+    """Client validation for one host on one port, as one successor configures it."""
+
+    implementation: Implementation
+    data_plane: DataPlane
+    host: str  # the hostname ("*" for a listener without one)
+    port: int
+    scope: Scope
+    shared_with: tuple[str, ...]  # other hosts the same setting applies to (same port or listener)
+    mode: ClientCertMode
+    ca_refs: tuple[str, ...]  # as the objects name them: `Kind namespace/name` (key when named)
+    ca_pem: bytes | None  # the CA bundle the data plane loads; None: none usable
+    decided_by: tuple[str, ...]  # the objects that decided, `Kind namespace/name[ section]`
+    findings: tuple[Finding, ...] = ()
+    breakage: Breakage | None = None
+    verify_depth: int | None = None  # None: the implementation sets none (Envoy, Go: unlimited)
+    crl: bool = False
+    conditions: tuple[str, ...] = ()  # status conditions the controller wrote, as evidence
+
+    @property
+    def enforced(self) -> bool:
+        """A client without a trusted certificate is kept out."""
+        return self.breakage is not None or self.mode == "require-and-verify"
+
+
+# The alert a data plane sends for each refused client (docs/successors.md section 7, measured:
+# tests/data/successors/measure/results/). No certificate: 40 in the TLS 1.2 handshake, 116 on
+# the first read in TLS 1.3; the rest are the same in both versions.
+_REFUSAL_ALERT: dict[DataPlane, dict[ClientKind, int]] = {
+    "envoy": {"other-ca": 48, "expired": 45, "no-client-auth-eku": 43},
+    "go": {"other-ca": 48, "expired": 45, "no-client-auth-eku": 42},
+}
+_NO_CERTIFICATE_ALERT = {"1.2": 40, "1.3": 116}
+TlsVersion = Literal["1.2", "1.3"]
+
+
+def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = "1.3") -> WireAnswer:
+    """What `client` gets from the data plane `validation` describes (the measured table in
+    docs/successors.md section 7; each row is re-measured by the tests on a real Envoy, Go
+    server and nginx). Depth, SAN and hash matchers are not modelled here: their findings say so."""
+    if validation.breakage == "http-500":
+        return WireAnswer("http-status", status=500)
+    if validation.breakage in ("listener-refused", "connection-closed"):
+        return WireAnswer("connection-closed")
+    if validation.breakage == "not-served":
+        return WireAnswer("http-status", status=404)
+    refused = _refused(validation.mode, client)
+    if not refused:
+        return WireAnswer("admitted", status=200)
+    if validation.data_plane == "nginx":
+        if validation.implementation == "nginx-gateway-fabric":
+            return WireAnswer("connection-closed")  # `return 444` for 495/496 (servers_template.go)
+        return WireAnswer("http-status", status=400)
+    alert = _NO_CERTIFICATE_ALERT[tls] if client == "none" else _REFUSAL_ALERT[validation.data_plane][client]
+    return WireAnswer("tls-alert", alert=alert, after_handshake=tls == "1.3")
+
+
+def _refused(mode: ClientCertMode, client: ClientKind) -> bool:
+    if client == "trusted" or mode in ("none", "request"):
+        return False
+    if client == "none":
+        return mode in ("require-and-verify", "require-any")
+    return mode in ("require-and-verify", "verify-if-given")
