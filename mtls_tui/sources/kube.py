@@ -7,9 +7,9 @@ process-global default configuration is never touched.
 
 Why the synchronous client: both it and `kubernetes.aio` (aiohttp) ship in the
 package; the TUI runs I/O in thread workers anyway, the CLI is sequential, and the
-synchronous client imports with no aiohttp. Lists are fetched raw
-(`_preload_content=False`) and decoded with `json`: the generated model classes
-cost more than the requests themselves.
+synchronous client imports with no aiohttp. Requests go by path through its
+`ApiClient` (`kube_api.py`), raw, and are decoded with `json`: the generated API and
+model classes cost more than the requests themselves.
 
 Reads: one LIST per resource type (Ingresses in pages, IngressClasses, controller
 Deployments and Pods by label, Events on Ingresses), and one GET per distinct Secret
@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mtls_tui.errors import CannotRun, Refused, check_aliases, yaml_input_error
-from mtls_tui.model import ClusterSnapshot, SecretProblem
+from mtls_tui.model import ClusterSnapshot, IngressObj, SecretProblem
 from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
     controllers_from,
@@ -44,6 +44,7 @@ from mtls_tui.policy.kube_objects import (
     pod_from,
     secret_from,
 )
+from mtls_tui.sources.kube_api import KubeApi
 
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
 PAGE = 500
@@ -227,6 +228,7 @@ class KubeSource:
             config.load_incluster_config(client_configuration=configuration)
             self.api = client.ApiClient(configuration)
             self.context = "in-cluster"
+            self.get = KubeApi(self.api)
             return
         if not os.path.exists(path):
             raise CannotRun(f"no kubeconfig at {path}: set KUBECONFIG or pass --kubeconfig FILE")
@@ -238,6 +240,7 @@ class KubeSource:
             raise CannotRun(f"kubeconfig {path}: {exc} (contexts: {names})") from None
         self.context = context or (list_contexts(path).current or "?")
         self.server = self.api.configuration.host
+        self.get = KubeApi(self.api)
 
     def close(self) -> None:
         self.api.close()
@@ -253,7 +256,7 @@ class KubeSource:
         self.requests.append(func.__name__)
         kwargs.setdefault("_request_timeout", (5, 30))
         try:
-            return func(*args, _preload_content=False, **kwargs)
+            return func(*args, **kwargs)
         except ApiException:
             raise
         except (HTTPError, OSError) as exc:
@@ -315,39 +318,44 @@ class KubeSource:
 
     # --- what check and the TUI read ------------------------------------------------------
 
-    def snapshot(self, on_progress: Callable[[str], None] | None = None) -> ClusterSnapshot:
-        from kubernetes import client
+    def snapshot(
+        self,
+        on_progress: Callable[[str], None] | None = None,
+        on_ingresses: Callable[[list[IngressObj]], None] | None = None,
+    ) -> ClusterSnapshot:
         from kubernetes.client.exceptions import ApiException
 
         progress = on_progress or (lambda step: None)
-        net = client.NetworkingV1Api(self.api)
+        get = self.get
         progress("Ingresses")
         try:
-            pages = self._scoped_pages(net.list_namespaced_ingress, net.list_ingress_for_all_namespaces)
-            # The other API groups' classes take a good part of a second to import: done while
-            # the first page is on its way.
-            core, apps = client.CoreV1Api(self.api), client.AppsV1Api(self.api)
-            ingresses = [ingress_from(i) for page in pages for i in page]
+            pages = self._scoped_pages(get.list_namespaced_ingress, get.list_ingress_for_all_namespaces)
+            ingresses = []
+            for page in pages:
+                read = [ingress_from(i) for i in page]
+                ingresses += read
+                if on_ingresses is not None:
+                    on_ingresses(read)
         except ApiException as exc:
             raise CannotRun(f"cannot list Ingresses: {status_message(exc)}") from None
         progress("IngressClasses and controllers")
         controllers_known = True
         try:
-            classes = [ingress_class_from(c) for c in self._list(net.list_ingress_class)]
-            deployments = self._list(apps.list_deployment_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
+            classes = [ingress_class_from(c) for c in self._list(get.list_ingress_class)]
+            deployments = self._list(get.list_deployment_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
             pods = [
-                pod_from(p) for p in self._list(core.list_pod_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
+                pod_from(p) for p in self._list(get.list_pod_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
             ]
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
         controllers = controllers_from(deployments, pods)
         progress("Secrets")
-        secrets, problems = self._read_secrets(core, sorted(_referenced_secrets(ingresses)))
+        secrets, problems = self._read_secrets(sorted(_referenced_secrets(ingresses)))
         progress("Events")
         try:
             event_dicts = self._scoped(
-                core.list_namespaced_event,
-                core.list_event_for_all_namespaces,
+                get.list_namespaced_event,
+                get.list_event_for_all_namespaces,
                 field_selector="involvedObject.kind=Ingress",
             )
         except ApiException:
@@ -365,7 +373,7 @@ class KubeSource:
             controllers_known=controllers_known,
         )
 
-    def _read_secrets(self, core: Any, refs: list[str]) -> tuple[list, list]:
+    def _read_secrets(self, refs: list[str]) -> tuple[list, list]:
         """Few references: one GET each (least privilege). Many: LIST in pages and keep
         only the referenced ones, so requests grow with pages, not with Ingresses; if
         listing is forbidden, fall back to GETs."""
@@ -374,7 +382,7 @@ class KubeSource:
         if len(refs) > GET_LIMIT:
             wanted = set(refs)
             try:
-                pages = self._scoped_pages(core.list_namespaced_secret, core.list_secret_for_all_namespaces)
+                pages = self._scoped_pages(self.get.list_namespaced_secret, self.get.list_secret_for_all_namespaces)
                 found = [secret_from(s) for page in pages for s in page if _ref(s) in wanted]
             except ApiException as exc:
                 if exc.status != 403:
@@ -389,7 +397,7 @@ class KubeSource:
         for ref in refs:
             namespace, _, name = ref.partition("/")
             try:
-                secrets.append(secret_from(self._call(core.read_namespaced_secret, name, namespace)))
+                secrets.append(secret_from(self._call(self.get.read_namespaced_secret, name, namespace)))
             except ApiException as exc:
                 status = {403: "forbidden", 404: "not-found"}.get(exc.status)
                 if status is None:
