@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mtls_tui.errors import CannotRun, Refused, check_aliases, yaml_input_error
-from mtls_tui.model import ClusterSnapshot, IngressObj, SecretProblem
+from mtls_tui.model import ClusterSnapshot, IngressObj, KubeResource, SecretProblem
 from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
     controllers_from,
@@ -42,8 +42,10 @@ from mtls_tui.policy.kube_objects import (
     ingress_class_from,
     ingress_from,
     pod_from,
+    resource_from,
     secret_from,
 )
+from mtls_tui.policy.successors.kinds import Refusal, not_permitted_finding, referenced_objects, served_kinds
 from mtls_tui.sources.kube_api import KubeApi
 
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
@@ -349,8 +351,16 @@ class KubeSource:
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
         controllers = controllers_from(deployments, pods)
+        progress("other controllers")
+        resources, refused = self._read_successors()
+        named = referenced_objects(resources)
+        config_maps, refused_maps = self._read_config_maps(
+            sorted((ns, n) for kind, ns, n in named if kind == "ConfigMap")
+        )
+        resources += config_maps
         progress("Secrets")
-        secrets, problems = self._read_secrets(sorted(_referenced_secrets(ingresses)))
+        wanted = _referenced_secrets(ingresses) | {f"{ns}/{name}" for kind, ns, name in named if kind == "Secret"}
+        secrets, problems = self._read_secrets(sorted(wanted))
         progress("Events")
         try:
             event_dicts = self._scoped(
@@ -370,8 +380,64 @@ class KubeSource:
             secrets=tuple(secrets),
             secret_problems=tuple(problems),
             events=tuple(events),
+            resources=tuple(resources),
+            unreadable=(not_permitted_finding(refused + refused_maps),) if refused or refused_maps else (),
             controllers_known=controllers_known,
         )
+
+    def _read_successors(self) -> tuple[list[KubeResource], list[Refusal]]:
+        """The successors' objects the cluster serves (their CRDs may not be installed: then
+        nothing is asked), and what we may not list."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            groups = self._call(self.get.get_api_groups)
+        except ApiException:
+            return [], []  # no discovery: as with no CRDs
+        resources: list[KubeResource] = []
+        refused: list[Refusal] = []
+        for kind, versions in served_kinds(groups):
+            namespace = self.namespace if kind.namespaced else None
+            for version in versions:
+                try:
+                    items = self._list(self.get.listing(kind.group, version, kind.plural, namespace))
+                except ApiException as exc:
+                    if exc.status == 404:
+                        continue  # not at this version (or not installed): the next one
+                    if exc.status != 403:
+                        raise CannotRun(f"cannot list {kind.plural}.{kind.group}: {status_message(exc)}") from None
+                    refused.append(("list", f"{kind.plural}.{kind.group}", namespace, ""))
+                    break
+                for item in items:
+                    item.setdefault("apiVersion", f"{kind.group}/{version}")
+                    item.setdefault("kind", kind.kind)
+                    if (resource := resource_from(item)) is not None:
+                        resources.append(resource)
+                break
+        return resources, refused
+
+    def _read_config_maps(self, refs: list[tuple[str, str]]) -> tuple[list[KubeResource], list[Refusal]]:
+        """The ConfigMaps successor objects name as a CA, one GET each: a missing one is absent
+        (the reader says what that means for its controller); a forbidden one is named."""
+        from kubernetes.client.exceptions import ApiException
+
+        found: list[KubeResource] = []
+        refused: list[Refusal] = []
+        for namespace, name in refs:
+            try:
+                obj = self._call(self.get.read_namespaced_config_map, name, namespace)
+            except ApiException as exc:
+                if exc.status == 404:
+                    continue
+                if exc.status != 403:
+                    raise CannotRun(f"cannot read ConfigMap {namespace}/{name}: {status_message(exc)}") from None
+                refused.append(("get", "configmaps", namespace, name))
+                continue
+            obj.setdefault("apiVersion", "v1")
+            obj.setdefault("kind", "ConfigMap")
+            if (resource := resource_from(obj)) is not None:
+                found.append(resource)
+        return found, refused
 
     def _read_secrets(self, refs: list[str]) -> tuple[list, list]:
         """Few references: one GET each (least privilege). Many: LIST in pages and keep

@@ -4,13 +4,15 @@
 Why not the generated classes (`CoreV1Api`, `NetworkingV1Api`, `AppsV1Api`): importing them
 takes 0.5–0.8 s (measured: `python -X importtime`; core_v1_api alone 0.38 s) and each call is
 validated by pydantic. That half second came before the first Ingress on every screen and every
-`check`. The reads here need eleven paths and a handful of query parameters, named as the
-generated methods name them (tests and benchmarks count requests by these names).
+`check`. The reads here need a dozen paths and a handful of query parameters, named as the
+generated methods name them (tests and benchmarks count requests by these names), and the
+lists of the successors' custom resources (`listing`).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 # name -> (path, positional path parameters in the generated method's order, Accept)
 _JSON = "application/json"
@@ -25,6 +27,8 @@ ENDPOINTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "list_secret_for_all_namespaces": ("/api/v1/secrets", (), _JSON),
     "list_namespaced_secret": ("/api/v1/namespaces/{namespace}/secrets", ("namespace",), _JSON),
     "read_namespaced_secret": ("/api/v1/namespaces/{namespace}/secrets/{name}", ("name", "namespace"), _JSON),
+    "read_namespaced_config_map": ("/api/v1/namespaces/{namespace}/configmaps/{name}", ("name", "namespace"), _JSON),
+    "get_api_groups": ("/apis", (), _JSON),
     "read_namespaced_pod_log": ("/api/v1/namespaces/{namespace}/pods/{name}/log", ("name", "namespace"), "text/plain"),
 }
 
@@ -44,9 +48,9 @@ class Get:
     query parameters by keyword. Returns the raw urllib3 response (`.data`, `.stream()`);
     an answer outside 2xx raises the client's `ApiException`, as the generated methods do."""
 
-    def __init__(self, api: Any, name: str) -> None:
+    def __init__(self, api: Any, name: str, endpoint: tuple[str, tuple[str, ...], str] | None = None) -> None:
         self.api, self.__name__ = api, name
-        self.path, self.path_names, self.accept = ENDPOINTS[name]
+        self.path, self.path_names, self.accept = endpoint or ENDPOINTS[name]
 
     def __call__(self, *names: str, _request_timeout: Any = None, **query: Any) -> Any:
         from kubernetes.client.exceptions import ApiException
@@ -70,8 +74,14 @@ class KubeApi:
     """The endpoints of one `ApiClient`, as attributes: `KubeApi(api).list_pod_for_all_namespaces(...)`."""
 
     def __init__(self, api: Any) -> None:
+        self.api = api
         for name in ENDPOINTS:
             setattr(self, name, Get(api, name))
+
+    def listing(self, group: str, version: str, plural: str, namespace: str | None = None) -> Get:
+        """LIST of a custom resource, in one namespace or all (`list_<plural>.<group>` in `requests`)."""
+        scope = f"/namespaces/{quote(namespace, safe='')}" if namespace else ""
+        return Get(self.api, f"list_{plural}.{group}", (f"/apis/{group}/{version}{scope}/{plural}", (), _JSON))
 
     def __getattr__(self, name: str) -> Get:  # for the type checker: every endpoint is set in __init__
         raise AttributeError(name)
