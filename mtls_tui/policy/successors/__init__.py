@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.successors.common import ClientValidation
+from mtls_tui.policy.successors.f5_nginx import read_f5_nginx
 from mtls_tui.policy.successors.traefik import read_traefik
 from mtls_tui.policy.successors.traefik_ingress_nginx import read_traefik_ingress_nginx
 
@@ -20,6 +21,7 @@ Reader = Callable[[ClusterSnapshot], list[ClientValidation]]
 READERS: tuple[Reader, ...] = (
     read_traefik,
     read_traefik_ingress_nginx,
+    read_f5_nginx,
 )
 
 
