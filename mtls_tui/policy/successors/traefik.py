@@ -624,7 +624,8 @@ def _fallback(host: str, option: BuiltOption, mode: ClientCertMode, routes: list
     return _f(
         code="mtls-fail-open" if missing_ca else "mtls-fallback-mode",
         severity=Severity.ERROR,
-        title=f"{host}: {option.ref} {what}" + (" because its CA could not be loaded" if missing_ca else ""),
+        title=f"{host}: {option.ref} {what}"
+        + (f" because its CA ({', '.join(option.ca_refs)}) could not be loaded" if missing_ca else ""),
         detail=f"Go's crypto/tls runs with ClientAuth {_go_name(mode)} (tlsmanager.go buildTLSConfig): "
         + (
             "clients without a trusted certificate get in."
@@ -633,7 +634,7 @@ def _fallback(host: str, option: BuiltOption, mode: ClientCertMode, routes: list
         ),
         fix=fix,
         subject=option.ref if option.resource is not None else routes[0].source,
-        evidence=(f"mode: {_go_name(mode)}",),
+        evidence=(f"mode: {_go_name(mode)}", *option.ca_refs),
     )
 
 
