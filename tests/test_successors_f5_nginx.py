@@ -208,3 +208,15 @@ def test_a_ca_secret_without_ca_crt_answers_500() -> None:
     validation = only(client_validations(snapshot_from_objects(objects, "x", complete=True)))
     assert validation.breakage == "http-500"
     assert {f.code for f in validation.findings} == {"ca-ref-no-ca-key"}
+
+
+def test_a_ca_crt_that_is_not_pem_answers_500() -> None:
+    """ValidateCASecret: the first PEM block of ca.crt must be a CERTIFICATE that parses."""
+    objects = list(ManifestSet([str(FOLDER / "healthy-virtualserver.yaml")]).objects())
+    for obj in objects:
+        if obj.get("kind") == "Secret" and obj["metadata"]["name"] == "meow-ca":
+            obj["data"] = {"ca.crt": "bm90IGEgY2VydGlmaWNhdGU="}  # "not a certificate"
+    validation = only(client_validations(snapshot_from_objects(objects, "x", complete=True)))
+    assert validation.breakage == "http-500" and answers(validation) == HTTP_500
+    finding = only(validation.findings)
+    assert finding.code == "policy-invalid-http-500" and "--type=nginx.org/ca" in finding.fix

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, SecretObj, Severity
 from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
 from mtls_tui.policy.secret_commands import read_key_command, retype_secret_command, typed_secret_command
@@ -267,8 +268,8 @@ def _secret_refusal(secret: SecretObj) -> str | None:
     ca = secret.get("ca.crt")
     if ca is None:
         return f"CA secret must have the data field ca.crt (it holds {', '.join(secret.keys) or 'no keys'})"
-    first = ca.split(b"-----END", 1)[0] + b"-----END CERTIFICATE-----\n" if b"-----BEGIN CERTIFICATE-----" in ca else ca
-    if not ca.lstrip().startswith(b"-----BEGIN CERTIFICATE-----") or ca_refusal(first) is not None:
+    first = PEM_BLOCK.search(ca)  # Go's pem.Decode: the first PEM block, wherever it starts
+    if first is None or first.group(1) != b"CERTIFICATE" or ca_refusal(first.group(0)) is not None:
         return "the data field ca.crt must hold a valid CERTIFICATE PEM block"
     return None
 

@@ -164,7 +164,7 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
         refs.append(f"Secret {ref}")
         secret = snapshot.secret(ref)
         if secret is None:
-            if snapshot.complete and snapshot.secret_problem(ref) is None or _not_found(snapshot, ref):
+            if _missing(snapshot, ref):
                 findings.append(_ca_not_found(resource, ref, wanted))
             else:
                 unseen.append(f"Secret {ref}")
@@ -190,9 +190,13 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
     return BuiltOption(option_id, resource, mode, pem, tuple(refs), None, tuple(findings), tuple(unseen), configured)
 
 
-def _not_found(snapshot: ClusterSnapshot, ref: str) -> bool:
+def _missing(snapshot: ClusterSnapshot, ref: str) -> bool:
+    """The Secret does not exist: the API said so, or a complete snapshot (a cluster) lacks it.
+    Manifest files without it, or a Secret we may not read, leave it unseen instead."""
     problem = snapshot.secret_problem(ref)
-    return problem is not None and problem.status == "not-found"
+    if problem is not None:
+        return problem.status == "not-found"
+    return snapshot.complete
 
 
 def _config_error(cas: list[bytes], wanted: str) -> str | None:
@@ -229,7 +233,7 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
     `tls.options` is resolved by `resolveReference`: the namespace defaults to the IngressRoute's;
     another namespace is refused while `allowCrossNamespace` is off (its default), and the router
     is then not built at all (kubernetes_http.go: `continue`) -- those routes are dropped here and
-    reported by `_cross_namespace`."""
+    reported by `_not_served`."""
     routes = []
     for resource in _resources(snapshot, "IngressRoute"):
         spec = _dict(resource.body.get("spec"))
