@@ -155,7 +155,7 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
     client_auth = _dict(_dict(resource.body.get("spec")).get("clientAuth"))
     names = [str(n) for n in _list(client_auth.get("secretNames"))]
     wanted = str(client_auth.get("clientAuthType") or "")
-    findings: list[Finding] = []
+    findings: list[Finding] = [_old_group(resource)] if resource.group == OLD_GROUP else []
     unseen: list[str] = []
     cas: list[bytes] = []
     refs = []
@@ -175,7 +175,9 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
             findings.append(_ca_no_key(resource, ref, secret.keys, wanted))
             continue
         cas.append(secret.get(key) or b"")
-    if unseen and not cas:  # the verdict depends on what was not read: assume it is there and usable
+    if (
+        unseen and not cas and (not wanted or wanted in MODES)
+    ):  # the verdict depends on what was not read: assume it is there and usable
         mode = MODES.get(wanted or "RequireAndVerifyClientCert")
         return BuiltOption(option_id, resource, mode, None, tuple(refs), None, tuple(findings), tuple(unseen))
     error = _config_error(cas, wanted)
@@ -184,8 +186,6 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
         return BuiltOption(option_id, resource, None, None, tuple(refs), error, tuple(findings), tuple(unseen))
     mode = MODES[wanted] if wanted else ("require-and-verify" if cas else "none")
     configured = bool(names or wanted)
-    if resource.group == OLD_GROUP:
-        findings.append(_old_group(resource))
     pem = b"\n".join(cas) if cas else None
     return BuiltOption(option_id, resource, mode, pem, tuple(refs), None, tuple(findings), tuple(unseen), configured)
 
