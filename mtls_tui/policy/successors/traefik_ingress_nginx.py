@@ -22,7 +22,7 @@ serves it (`serving_controller`).
 from __future__ import annotations
 
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, Severity
-from mtls_tui.policy.ingress_nginx import GO_BOOLS, PREFIX, ingress_words, serving_controller
+from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words, serving_controller
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.secret_commands import add_ca_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
@@ -102,12 +102,6 @@ def ingress_validations(ingress: IngressObj, snapshot: ClusterSnapshot) -> list[
 def _mode(ingress: IngressObj) -> tuple[str, ClientCertMode]:
     verify = ingress.annotation(PREFIX + "auth-tls-verify-client")
     return VERIFY_CLIENT.get(verify.strip() if verify else "", REQUIRE)
-
-
-def pass_certificate(ingress: IngressObj) -> bool:
-    """`auth-tls-pass-certificate-to-upstream` (Go's ParseBool, as ingress-nginx): the
-    middleware then sets Ssl-Client-Cert, Ssl-Client-Verify, Ssl-Client-Subject-Dn, -Issuer-Dn."""
-    return GO_BOOLS.get((ingress.annotation(PREFIX + "auth-tls-pass-certificate-to-upstream") or "").strip(), False)
 
 
 def _secret(
