@@ -325,3 +325,18 @@ def test_two_default_tls_options_fail_like_an_unknown_name() -> None:
     ]
     validation = only(client_validations(snapshot_from_objects([*objects, *defaults], "x", complete=True)))
     assert validation.breakage == "connection-closed" and answers(validation) == CLOSED
+
+
+def test_fixes_quote_hostile_names() -> None:
+    """Names come from the cluster: a Secret name with shell syntax stays one word in the fix."""
+    import shlex
+
+    hostile = "ca$(touch /tmp/pwned)`id`"
+    objects = list(ManifestSet([str(FOLDER / "ca-secret-missing-no-type.yaml")]).objects())
+    for obj in objects:
+        if obj.get("kind") == "TLSOption":
+            obj["spec"]["clientAuth"]["secretNames"] = [hostile]
+    validation = only(client_validations(snapshot_from_objects(objects, "x", complete=True)))
+    for finding in validation.findings:
+        words = shlex.split(finding.fix)
+        assert hostile in words, finding.fix
