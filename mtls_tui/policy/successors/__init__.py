@@ -12,10 +12,17 @@ from collections.abc import Callable
 
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.successors.common import ClientValidation
+from mtls_tui.policy.successors.f5_nginx import read_f5_nginx
+from mtls_tui.policy.successors.traefik import read_traefik
+from mtls_tui.policy.successors.traefik_ingress_nginx import read_traefik_ingress_nginx
 
 Reader = Callable[[ClusterSnapshot], list[ClientValidation]]
 
-READERS: tuple[Reader, ...] = ()
+READERS: tuple[Reader, ...] = (
+    read_traefik,
+    read_traefik_ingress_nginx,
+    read_f5_nginx,
+)
 
 
 def client_validations(snapshot: ClusterSnapshot) -> list[ClientValidation]:
