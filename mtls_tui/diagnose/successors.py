@@ -39,16 +39,16 @@ class SuccessorReport:
 def successor_report(validation: ClientValidation) -> SuccessorReport:
     answers = tuple((client, predict(validation, client)) for client in CLIENT_KINDS)
     findings = tuple(sort_findings(list(validation.findings)))
-    where = f"{validation.host}:{validation.port} ({validation.implementation})"
+    who = validation.implementation
     admitted = [CLIENT_WORDS[c] for c, answer in answers if answer.kind == "admitted" and c != "trusted"]
     if validation.breakage is not None or (any(f.severity is Severity.ERROR for f in findings) and not admitted):
         state: HostState = "broken"
         trusted = dict(answers)["trusted"]
-        verdict = f"{where}: the configuration is broken; a trusted client gets {trusted}"
+        verdict = f"the {who} configuration is broken: a trusted client gets {trusted}"
     elif admitted:
         state = "not enforced"
-        verdict = f"{NOT_ENFORCED} on {where}: {', '.join(admitted)} get in"
+        verdict = f"{NOT_ENFORCED} ({who}): {', '.join(admitted)} get in"
     else:
         state = "unverified"
-        verdict = f"{where} requires a certificate from its CA (predicted from the objects; not probed)"
+        verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"
     return SuccessorReport(validation, state, verdict, answers, findings)

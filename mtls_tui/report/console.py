@@ -341,8 +341,12 @@ def _print_successors(console: Console, successors: Sequence[SuccessorReport]) -
         )
         if v.decided_by:
             console.print(Text(f"         from {'; '.join(v.decided_by)}", style="dim"))
-        answers = " · ".join(f"{CLIENT_WORDS[client]} → {answer}" for client, answer in report.answers)
-        console.print(Text(f"         who gets in (predicted, TLS 1.3): {answers}", style="dim"))
+        console.print(
+            Text("         who gets in (predicted from the objects and measured data planes, TLS 1.3):", style="dim")
+        )
+        width = max(len(word) for word in CLIENT_WORDS.values())
+        for client, answer in report.answers:
+            console.print(Text(f"           {CLIENT_WORDS[client]:<{width}}  {answer}", style="dim"))
         for finding in report.findings:
             print_finding(console, finding)
 
