@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
-from mtls_tui.model import Finding, Severity, sort_findings
+from mtls_tui.model import Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.policy.successors.common import CLIENT_KINDS, ClientKind, ClientValidation, WireAnswer, predict
 
 CLIENT_WORDS: dict[ClientKind, str] = {
@@ -52,3 +52,22 @@ def successor_report(validation: ClientValidation) -> SuccessorReport:
         state = "unverified"
         verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"
     return SuccessorReport(validation, state, verdict, answers, findings)
+
+
+def observed_answer(result: ProbeResult) -> WireAnswer | None:
+    """What the probe saw, in the prediction's terms (None: it never reached the server, or saw
+    something no prediction names: a DNS failure, a refused port, the server's certificate)."""
+    failure = result.failure
+    if failure is None:
+        if result.status is None:
+            return None
+        return (
+            WireAnswer("admitted", status=result.status)
+            if result.status < 400
+            else WireAnswer("http-status", status=result.status)
+        )
+    if failure.kind == "tls-alert":
+        return WireAnswer("tls-alert", alert=failure.alert_number, after_handshake=failure.when != "handshake")
+    if failure.kind == "closed":
+        return WireAnswer("connection-closed")
+    return None
