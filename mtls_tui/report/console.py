@@ -13,7 +13,7 @@ from rich.text import Text
 
 from mtls_tui.diagnose.hosts import HostReport, HostState
 from mtls_tui.diagnose.inspect import CertView, InspectReport
-from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport
+from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.safe_text import one_line
 from mtls_tui.shell import arg
@@ -347,6 +347,11 @@ def _print_successors(console: Console, successors: Sequence[SuccessorReport]) -
         width = max(len(word) for word in CLIENT_WORDS.values())
         for client, answer in report.answers:
             console.print(Text(f"           {CLIENT_WORDS[client]:<{width}}  {answer}", style="dim"))
+        for result in report.probe:
+            seen = observed_answer(result)
+            sent = "with your certificate" if result.sent_client_cert else "without a certificate"
+            what = str(seen) if seen else (result.failure.message if result.failure else "no answer")
+            console.print(Text(f"         probed {sent}: {what}", style="dim"))
         for finding in report.findings:
             print_finding(console, finding)
 

@@ -92,6 +92,7 @@ def successor_dict(report: SuccessorReport) -> dict[str, Any]:
         "conditions": list(v.conditions),
         # predicted from the objects and the measured behaviour of the data plane; not probed
         "predicted": {client: str(answer) for client, answer in report.answers},
+        "probe": probe_dict(list(report.probe), [])["results"] if report.probe else [],
         "findings": [f.to_dict() for f in report.findings],
     }
 

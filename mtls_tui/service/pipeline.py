@@ -90,6 +90,13 @@ class Diagnosis:
         self.probes.update(results)
         self.record(self.judge(p for host in results if (p := self._by_host.get(host)) is not None))
 
+    def add_successor_probes(self, results: Mapping[str, list[ProbeResult]]) -> None:
+        """Probes of other controllers' hosts came back: compared with what their objects predict."""
+        self.successors = [
+            successor_report(s.validation, results[s.host], self.client, self.now) if s.host in results else s
+            for s in self.successors
+        ]
+
     def report(self, host: str | None) -> HostReport | None:
         """The host's report; the first host's when `host` is unknown (a host that left the
         cluster); None while that host is not judged yet."""
@@ -149,4 +156,6 @@ def check(
     if prober is not None:
         plan = probe_plan(session, diagnosis.policies, timeout)
         diagnosis.add_probes({name: prober(spec) for name, spec in plan})
+        others = {s.host: spec for s in diagnosis.successors if (spec := session.probe_spec(s.host, timeout=timeout))}
+        diagnosis.add_successor_probes({host: prober(spec) for host, spec in others.items()})
     return diagnosis
