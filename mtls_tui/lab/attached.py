@@ -26,7 +26,15 @@ from mtls_tui.service.session import Session
 
 SESSION_FILE = "session.json"
 CONTROL_SOCKET = "control.sock"
-SESSION_FIELDS = ("context", "kubeconfig", "cert", "key", "connect", "label")  # no passphrase, no key bytes
+SESSION_FIELDS = (
+    "context",
+    "kubeconfig",
+    "cert",
+    "key",
+    "connect",
+    "label",
+    "controller",
+)  # no passphrase, no key bytes
 PATH_FIELDS = ("kubeconfig", "cert", "key")
 SWITCH_TIMEOUT = 60.0  # a switch restarts nginx; nginx alone may take 10 s to come up
 

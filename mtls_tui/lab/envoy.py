@@ -30,6 +30,8 @@ from mtls_tui.errors import CannotRun
 from mtls_tui.lab.echo import EchoServer
 from mtls_tui.lab.nginx import free_port
 from mtls_tui.lab.pki import write_file
+from mtls_tui.model import ClusterSnapshot
+from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
 
 READY_TIMEOUT = 30.0
@@ -264,3 +266,33 @@ class EnvoyGateway:
         stack, self._stack = self._stack, None
         if stack is not None:
             stack.close()
+
+
+ENVOY_IMPLEMENTATIONS = ("envoy-gateway", "gateway-api")  # what Envoy Gateway serves: its own and plain Gateway API
+
+
+def envoy_hosts(snapshot: ClusterSnapshot) -> list[EnvoyHost]:
+    """What Envoy Gateway would serve for these objects: each host's client validation (the
+    successors' readers) with the certificate its listener names (`tls.certificateRefs`)."""
+    hosts = []
+    for validation in client_validations(snapshot):
+        if validation.implementation not in ENVOY_IMPLEMENTATIONS or validation.port != 443:
+            continue
+        keypair = _listener_keypair(snapshot, validation.host)
+        if keypair is not None:
+            hosts.append(EnvoyHost(validation, *keypair))
+    return hosts
+
+
+def _listener_keypair(snapshot: ClusterSnapshot, host: str) -> tuple[bytes, bytes] | None:
+    """The Secret of the first HTTPS listener whose hostname is `host` (or that has none)."""
+    for gateway in snapshot.of_kind("Gateway", "gateway.networking.k8s.io"):
+        for listener in (gateway.body.get("spec") or {}).get("listeners") or []:
+            if listener.get("protocol") != "HTTPS" or listener.get("hostname") not in (host, None):
+                continue
+            for ref in (listener.get("tls") or {}).get("certificateRefs") or []:
+                secret = snapshot.secret(f"{ref.get('namespace') or gateway.namespace}/{ref.get('name')}")
+                cert, key = (secret.get("tls.crt"), secret.get("tls.key")) if secret else (None, None)
+                if cert and key:
+                    return cert, key
+    return None

@@ -30,6 +30,7 @@ class Session:
     connect: str | None = None  # ADDR:PORT where every host is probed (the lab's gateway)
     passphrase: str | None = field(default=None, repr=False)
     label: str = ""
+    controller: str | None = None  # whose data plane's logs the screen follows (None: ingress-nginx)
     frozen_now: datetime | None = None  # a fixed clock, for screenshots that must not change with the date
 
     def now(self) -> datetime:

@@ -49,6 +49,17 @@ from mtls_tui.policy.successors.kinds import Refusal, not_permitted_finding, ref
 from mtls_tui.sources.kube_api import KubeApi
 
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
+# Envoy Gateway's proxy pods (envoyproxy/gateway internal/infrastructure/kubernetes/proxy/resource.go
+# EnvoyAppLabel): their container `envoy` writes Envoy's access and connection logs.
+ENVOY_PROXY_LABELS = {
+    "app.kubernetes.io/name": "envoy",
+    "app.kubernetes.io/component": "proxy",
+    "app.kubernetes.io/managed-by": "envoy-gateway",
+}
+LOG_SELECTORS = {
+    "ingress-nginx": CONTROLLER_SELECTOR,
+    "envoy-gateway": ",".join(f"{k}={v}" for k, v in ENVOY_PROXY_LABELS.items()),
+}
 PAGE = 500
 GET_LIMIT = 20  # referenced Secrets read one by one; more are listed in pages
 PREFETCH = 2  # pages of a LIST decoded ahead of the reader

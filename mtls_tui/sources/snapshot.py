@@ -49,8 +49,11 @@ class ClusterSource:
 
     live = True
 
-    def __init__(self, context: str | None, namespace: str | None, kubeconfig: str | None) -> None:
+    def __init__(
+        self, context: str | None, namespace: str | None, kubeconfig: str | None, controller: str | None = None
+    ) -> None:
         self.context, self.namespace, self.kubeconfig = context, namespace, kubeconfig
+        self.controller = controller or "ingress-nginx"  # whose pods' logs are followed
 
     def _connect(self, namespace: str | None) -> KubeSource:
         from mtls_tui.sources.kube import KubeSource
@@ -66,9 +69,13 @@ class ClusterSource:
 
     def follow_logs(self, sink: Callable[[object], None]) -> Stream:
         """Every ingress-nginx controller pod, whatever namespace the Ingresses are read from."""
+        from mtls_tui.sources.kube import LOG_SELECTORS
         from mtls_tui.sources.logs import ControllerLogs
 
-        return _Connected(lambda: self._connect(None), lambda source: ControllerLogs(source, sink, tail=LOG_TAIL))
+        selector = LOG_SELECTORS[self.controller]
+        return _Connected(
+            lambda: self._connect(None), lambda source: ControllerLogs(source, sink, tail=LOG_TAIL, selector=selector)
+        )
 
     def watch(self, on_change: Callable[[str], None]) -> Stream:
         from mtls_tui.sources.watch import ClusterWatch
@@ -106,4 +113,4 @@ class _Connected:
 def source_for(session: Session) -> SnapshotSource:
     if session.manifests:
         return ManifestSource(session.manifests)
-    return ClusterSource(session.context, session.namespace, session.kubeconfig)
+    return ClusterSource(session.context, session.namespace, session.kubeconfig, session.controller)
