@@ -11,11 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mtls_tui.model import ClusterSnapshot
+from mtls_tui.policy.successors import envoy_gateway, gateway_api, istio
 from mtls_tui.policy.successors.common import ClientValidation
 
 Reader = Callable[[ClusterSnapshot], list[ClientValidation]]
 
-READERS: tuple[Reader, ...] = ()
+# Each Gateway API Gateway is read once: Envoy Gateway's by envoy_gateway (frontend and
+# ClientTrafficPolicies), every other implementation's by gateway_api.
+READERS: tuple[Reader, ...] = (gateway_api.read, envoy_gateway.read, istio.read)
 
 
 def client_validations(snapshot: ClusterSnapshot) -> list[ClientValidation]:
