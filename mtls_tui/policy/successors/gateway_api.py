@@ -619,13 +619,19 @@ def _port_scope(gateway: Gateway, results: list[tuple[Listener, ListenerResult]]
                 "reused for another name of the same port and certificate; Envoy Gateway forces http/1.1 when "
                 "certificates overlap unless alpnProtocols is set (listener.go checkOverlappingCertificates). "
                 "Keep hosts that need client certificates on their own port.",
-                fix="edit the Gateway: move the listeners without client validation to another port, e.g. "
-                "spec.listeners[N].port: 8443, and give that port its own spec.tls.frontend.perPort entry",
+                fix=_scope_fix(gateway, on_port),
                 subject=gateway.label,
                 evidence=lines,
             ),
         )
     return out
+
+
+def _scope_fix(gateway: Gateway, on_port: list[tuple[Listener, ListenerResult]]) -> str:
+    """The edit: the listeners that do not enforce move to a port of their own."""
+    weak = [listener for listener, result in on_port if result.mode != "require-and-verify" or result.breakage]
+    moves = ", ".join(f"spec.listeners[{listener.index}].port: 8443 ({listener.name})" for listener in weak)
+    return f"edit {gateway.label}: {moves}; then give port 8443 its own spec.tls.frontend.perPort entry if it needs one"
 
 
 def read(snapshot: ClusterSnapshot, now: datetime | None = None) -> list[ClientValidation]:
