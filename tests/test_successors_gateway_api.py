@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.successor_gateways import (
     DATA,
@@ -211,8 +212,6 @@ def test_unknown_controller_keeps_the_v13_field_with_a_warning(tmp_path: Path) -
 def test_status_conditions_are_evidence(tmp_path: Path) -> None:
     """Conditions the controller wrote (a Gateway read back from a cluster) are kept as evidence:
     the listener's Accepted=False NoValidCACertificate appears in `conditions` and in the finding."""
-    import yaml
-
     documents = [d for d in yaml.safe_load_all((FOLDER / "ca-configmap-missing.yaml").read_text()) if d]
     gateway = next(d for d in documents if d["kind"] == "Gateway")
     gateway["status"] = {
@@ -234,3 +233,41 @@ def test_status_conditions_are_evidence(tmp_path: Path) -> None:
     assert "Gateway meow/meow ResolvedRefs=False InvalidParameters" in validation.conditions
     refused = next(f for f in validation.findings if f.code == "ca-all-refs-invalid")
     assert "listener https Programmed=False Invalid" in refused.evidence
+
+
+def _with_old_ingress(path: Path, folder: Path, depth: str | None) -> Path:
+    """The manifest plus the seed article's ingress-nginx Ingress for meow.com (a migration that
+    left it in place): its auth-tls annotations are what the user expected."""
+    annotations = {"nginx.ingress.kubernetes.io/auth-tls-secret": "meow/meow-ca"}
+    if depth is not None:
+        annotations["nginx.ingress.kubernetes.io/auth-tls-verify-depth"] = depth
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "meow-old", "namespace": "meow", "annotations": annotations},
+        "spec": {"ingressClassName": "nginx", "rules": [{"host": "meow.com"}]},
+    }
+    documents = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    out = folder / ("old-ingress-" + path.name)
+    out.write_text(yaml.safe_dump_all([*documents, ingress]))
+    return out
+
+
+def test_ingress_nginx_depth_is_not_carried_to_envoy(tmp_path: Path) -> None:
+    """verify-depth-ignored: ingress-nginx verified to depth 1 (its default); Envoy Gateway sets no
+    max_verify_depth (translator/listener.go setTLSValidationContext; measured depth 2 accepted)."""
+    validation = one(_with_old_ingress(FOLDER / "healthy.yaml", tmp_path, None))
+    finding = next(f for f in validation.findings if f.code == "verify-depth-ignored")
+    assert finding.severity.value == "warning" and "depth 1" in finding.title and "no limit" in finding.title
+    assert "now accepted" in finding.detail and finding.subject == "Gateway meow/meow"
+    assert answers(validation) == ENFORCED  # the CA and mode prediction is unchanged
+
+
+def test_ingress_nginx_depth_above_four_is_refused_by_ngf(tmp_path: Path) -> None:
+    """NGF fixes ssl_verify_depth 4 (servers_template.go): an Ingress that allowed 6 loses chains."""
+    path = with_controller(_with_old_ingress(FOLDER / "healthy.yaml", tmp_path, "6"), NGF, tmp_path)
+    finding = next(f for f in one(path).findings if f.code == "verify-depth-ignored")
+    assert "depth 6" in finding.title and "depth 4" in finding.title and "now refused" in finding.detail
+    (tmp_path / "four").mkdir()
+    same = with_controller(_with_old_ingress(FOLDER / "healthy.yaml", tmp_path / "four", "4"), NGF, tmp_path / "four")
+    assert "verify-depth-ignored" not in {f.code for f in one(same).findings}

@@ -12,7 +12,10 @@ expired one, TLS 1.3 (`alert N+`: on the first read).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from tests.successor_gateways import DATA, Expect, check, manifests, one, readme_expected
 
@@ -96,3 +99,28 @@ def test_fallback_fixes_patch_the_server() -> None:
     assert '"path":"/spec/servers/0/tls/mode","value":"MUTUAL"' in optional.fix
     no_ca = one(FOLDER / "secret-no-ca.yaml").findings[0]
     assert no_ca.fix == "kubectl create secret generic meow-credential-cacert -n istio-system --from-file=cacert=ca.crt"
+
+
+def test_ingress_nginx_depth_is_not_carried(tmp_path: Path) -> None:
+    """verify-depth-ignored: an ingress-nginx Ingress for meow.com with auth-tls-verify-depth 2; Istio
+    sets no depth (authentication.go ApplyCredentialSDSToServerCommonTLSContext: no max_verify_depth)."""
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "meow-old",
+            "namespace": "meow",
+            "annotations": {
+                "nginx.ingress.kubernetes.io/auth-tls-secret": "meow/meow-ca",
+                "nginx.ingress.kubernetes.io/auth-tls-verify-depth": "2",
+            },
+        },
+        "spec": {"rules": [{"host": "meow.com"}]},
+    }
+    documents = [d for d in yaml.safe_load_all((FOLDER / "healthy.yaml").read_text()) if d]
+    path = tmp_path / "with-ingress.yaml"
+    path.write_text(yaml.safe_dump_all([*documents, ingress]))
+    validation = one(path)
+    finding = next(f for f in validation.findings if f.code == "verify-depth-ignored")
+    assert "depth 2" in finding.title and finding.subject == "Gateway.networking.istio.io meow/meow"
+    assert any("auth-tls-verify-depth=2" in line for line in finding.evidence)

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
+from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import ClientCertMode, ClientValidation, DataPlane, Implementation, Scope
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
@@ -577,7 +578,12 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     ca_refs=result.ca_refs,
                     ca_pem=result.ca_pem,
                     decided_by=result.decided_by,
-                    findings=(*extra, *result.findings, *scope_findings.get(listener.port, ())),
+                    findings=(
+                        *extra,
+                        *result.findings,
+                        *scope_findings.get(listener.port, ()),
+                        *_depth(snapshot, gateway, host, result),
+                    ),
                     breakage=result.breakage,
                     verify_depth=result.verify_depth,
                     crl=result.crl,
@@ -585,6 +591,19 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                 )
             )
     return out
+
+
+def _depth(snapshot: ClusterSnapshot, gateway: Gateway, host: str, result: ListenerResult) -> tuple[Finding, ...]:
+    found = verify_depth_ignored(
+        snapshot,
+        host=host,
+        implementation=gateway.implementation,
+        data_plane=DATA_PLANES.get(gateway.implementation, "unknown"),
+        mode=result.mode,
+        verify_depth=result.verify_depth,
+        subject=gateway.label,
+    )
+    return (found,) if found else ()
 
 
 def _shared_hosts(gateway: Gateway, listener: Listener, scope: Scope, host: str) -> tuple[str, ...]:

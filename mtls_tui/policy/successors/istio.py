@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
+from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.references import absent, as_dict, as_list, conditions, pick_key, text
 from mtls_tui.shell import arg, json_arg
@@ -237,24 +238,48 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
         findings.append(extra)
     crl = False
     return [
-        ClientValidation(
-            implementation="istio",
-            data_plane="envoy",
-            host=host,
-            port=server.port,
-            scope="listener",
-            shared_with=tuple(h for h in server.hosts if h != host),
-            mode=mode,
-            ca_refs=ca_refs,
-            ca_pem=ca_pem,
-            decided_by=(*decided, _assumption(server)),
-            findings=tuple(findings),
-            breakage=breakage,
-            crl=crl,
-            conditions=conditions(server.gateway.body, server.label),
-        )
+        _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, crl)
         for host in server.hosts
     ]
+
+
+def _validation(
+    server: Server,
+    snapshot: ClusterSnapshot,
+    host: str,
+    mode: ClientCertMode,
+    ca_refs: tuple[str, ...],
+    ca_pem: bytes | None,
+    decided: tuple[str, ...],
+    findings: tuple[Finding, ...],
+    breakage: Breakage | None,
+    crl: bool,
+) -> ClientValidation:
+    depth = verify_depth_ignored(
+        snapshot,
+        host=host,
+        implementation="istio",
+        data_plane="envoy",
+        mode=mode,
+        verify_depth=None,
+        subject=server.label,
+    )
+    return ClientValidation(
+        implementation="istio",
+        data_plane="envoy",
+        host=host,
+        port=server.port,
+        scope="listener",
+        shared_with=tuple(h for h in server.hosts if h != host),
+        mode=mode,
+        ca_refs=ca_refs,
+        ca_pem=ca_pem,
+        decided_by=(*decided, _assumption(server)),
+        findings=(*findings, *((depth,) if depth else ())),
+        breakage=breakage,
+        crl=crl,
+        conditions=conditions(server.gateway.body, server.label),
+    )
 
 
 def read(snapshot: ClusterSnapshot) -> list[ClientValidation]:
