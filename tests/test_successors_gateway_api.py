@@ -271,3 +271,20 @@ def test_ingress_nginx_depth_above_four_is_refused_by_ngf(tmp_path: Path) -> Non
     (tmp_path / "four").mkdir()
     same = with_controller(_with_old_ingress(FOLDER / "healthy.yaml", tmp_path / "four", "4"), NGF, tmp_path / "four")
     assert "verify-depth-ignored" not in {f.code for f in one(same).findings}
+
+
+def test_a_listener_without_hostname_serves_its_routes_hosts(tmp_path: Path) -> None:
+    """Without `hostname` the listener serves the hostnames of the HTTPRoutes attached to it
+    (parentRefs name + sectionName): one ClientValidation per host, all on the same port setting."""
+    documents = [d for d in yaml.safe_load_all((FOLDER / "healthy.yaml").read_text()) if d]
+    gateway = next(d for d in documents if d["kind"] == "Gateway")
+    del gateway["spec"]["listeners"][0]["hostname"]
+    route = next(d for d in documents if d["kind"] == "HTTPRoute")
+    route["spec"]["hostnames"] = ["meow.com", "purr.meow.com"]
+    elsewhere = dict(route, metadata={"name": "other", "namespace": "meow"})
+    elsewhere["spec"] = dict(route["spec"], parentRefs=[{"name": "meow", "sectionName": "http"}], hostnames=["x.com"])
+    path = tmp_path / "no-hostname.yaml"
+    path.write_text(yaml.safe_dump_all([*documents, elsewhere]))
+    found = {v.host: v for v in read(path)}
+    assert sorted(found) == ["meow.com", "purr.meow.com"]  # x.com is attached to another section
+    assert found["purr.meow.com"].shared_with == ("meow.com",) and answers(found["purr.meow.com"]) == ENFORCED

@@ -276,7 +276,7 @@ def resolve_refs(
     supported = [o for o in outcomes if o.problem != "wrong-kind"]
     if rules.skip_unsupported and supported:
         outcomes = supported  # backendtlspolicy.go: an unsupported kind beside a supported one is skipped
-    good = [o for o in outcomes if o.problem is None and o.pem]
+    good = [o for o in outcomes if o.problem is None]
     bad = [o for o in outcomes if o.problem is not None]
     if not good or (rules.all_or_nothing and bad):
         return _refused(gateway, listener, source, path, parsed, bad, snapshot)
@@ -286,7 +286,7 @@ def resolve_refs(
         source,
         path,
         ca_refs=tuple(o.label for o in good),
-        ca_pem=b"\n".join(o.pem.strip() for o in good if o.pem) + b"\n",
+        ca_pem=b"".join(o.pem.strip() + b"\n" for o in good if o.pem) or None,
         findings=findings,
         raw_refs=refs,
     )
@@ -298,6 +298,8 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
         return RefOutcome(ref, problem="not-permitted", detail="listener ResolvedRefs=False RefNotPermitted")
     if ref.kind not in rules.kinds or (ref.group not in ("", "core") and ref.kind != "ClusterTrustBundle"):
         return RefOutcome(ref, problem="wrong-kind", detail="listener ResolvedRefs=False InvalidCACertificateKind")
+    if ref.kind == "ClusterTrustBundle":  # cluster-scoped, not in a snapshot: taken as usable, content unknown
+        return RefOutcome(ref, key="spec.trustBundle", detail="not read by this tool")
     data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
     if data is None:
         return RefOutcome(ref, problem="not-found", detail="listener ResolvedRefs=False InvalidCACertificateRef")
