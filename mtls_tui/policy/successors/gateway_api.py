@@ -13,8 +13,7 @@ envoy_gateway.py, which adds its ClientTrafficPolicies on top of the same fronte
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
@@ -50,8 +49,6 @@ DATA_PLANES: dict[Implementation, DataPlane] = {
     "istio": "envoy",
     "nginx-gateway-fabric": "nginx",
 }
-
-FrontendMode = Literal["AllowValidOnly", "AllowInsecureFallback"]
 
 
 @dataclass(frozen=True)
@@ -133,7 +130,6 @@ class Frontend:
     refused: bool = False  # no usable CA: listener not accepted (fail closed)
     findings: tuple[Finding, ...] = ()
     verify_depth: int | None = None
-    raw_refs: tuple[Any, ...] = field(default=())
 
 
 # --- which Gateways, which listeners ----------------------------------------------------------
@@ -288,7 +284,6 @@ def resolve_refs(
         ca_refs=tuple(o.label for o in good),
         ca_pem=b"".join(o.pem.strip() + b"\n" for o in good if o.pem) or None,
         findings=findings,
-        raw_refs=refs,
     )
 
 
@@ -655,15 +650,11 @@ def _scope_fix(gateway: Gateway, on_port: list[tuple[Listener, ListenerResult]])
     return f"edit {gateway.label}: {moves}; then give port 8443 its own spec.tls.frontend.perPort entry if it needs one"
 
 
-def read(snapshot: ClusterSnapshot, now: datetime | None = None) -> list[ClientValidation]:
-    """Gateways served by anything but Envoy Gateway (envoy_gateway.py reads those)."""
-    del now  # the frontend path checks no validity dates (only Envoy Gateway's policy does: E3)
+def read(snapshot: ClusterSnapshot) -> list[ClientValidation]:
+    """Gateways served by anything but Envoy Gateway (envoy_gateway.py reads those). The
+    frontend path checks no validity dates (only Envoy Gateway's ClientTrafficPolicy does: E3)."""
     found: list[ClientValidation] = []
     for gateway in gateways(snapshot):
         if gateway.implementation != "envoy-gateway":
             found += validations(gateway, snapshot)
     return found
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
