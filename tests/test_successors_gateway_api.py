@@ -288,3 +288,29 @@ def test_a_listener_without_hostname_serves_its_routes_hosts(tmp_path: Path) -> 
     found = {v.host: v for v in read(path)}
     assert sorted(found) == ["meow.com", "purr.meow.com"]  # x.com is attached to another section
     assert found["purr.meow.com"].shared_with == ("meow.com",) and answers(found["purr.meow.com"]) == ENFORCED
+
+
+@pytest.mark.parametrize(
+    ("option", "mode", "expected", "codes"),
+    [
+        ("MUTUAL", "require-and-verify", ENFORCED, frozenset()),
+        (
+            "OPTIONAL_MUTUAL",
+            "verify-if-given",
+            ("200", "200", "alert 48+", "alert 45+"),
+            frozenset({"mtls-fallback-mode"}),
+        ),
+    ],
+)
+def test_istio_listener_option_forces_the_mode(
+    tmp_path: Path, option: str, mode: str, expected: tuple[str, str, str, str], codes: frozenset[str]
+) -> None:
+    """conversion.go buildTLS: tls.options gateway.istio.io/tls-terminate-mode (gateway_utils.go
+    GatewayTLSTerminateModeKey) MUTUAL / OPTIONAL_MUTUAL replaces the frontend mode, with verification
+    (insecureSkipVerify false) — here over AllowInsecureFallback."""
+    documents = [d for d in yaml.safe_load_all((FOLDER / "insecure-fallback.yaml").read_text()) if d]
+    gateway = next(d for d in documents if d["kind"] == "Gateway")
+    gateway["spec"]["listeners"][0]["tls"]["options"] = {"gateway.istio.io/tls-terminate-mode": option}
+    path = tmp_path / "option.yaml"
+    path.write_text(yaml.safe_dump_all(documents))
+    check(one(with_controller(path, ISTIO, tmp_path)), Expect(mode, expected, codes, implementation="istio"))

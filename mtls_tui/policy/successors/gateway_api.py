@@ -44,6 +44,11 @@ CONTROLLERS: dict[str, Implementation] = {
     "istio.io/gateway-controller": "istio",
     "gateway.nginx.org/nginx-gateway-controller": "nginx-gateway-fabric",
 }
+# istio pilot/pkg/config/kube/gatewaycommon/gateway_utils.go GatewayTLSTerminateModeKey: a listener
+# option that forces MUTUAL or OPTIONAL_MUTUAL (both verified) over the frontend's mode (conversion.go buildTLS)
+ISTIO_TERMINATE_MODE = "gateway.istio.io/tls-terminate-mode"
+ISTIO_FORCED: dict[str, ClientCertMode] = {"MUTUAL": "require-and-verify", "OPTIONAL_MUTUAL": "verify-if-given"}
+
 DATA_PLANES: dict[Implementation, DataPlane] = {
     "envoy-gateway": "envoy",
     "istio": "envoy",
@@ -93,6 +98,7 @@ class Listener:
     hosts: tuple[str, ...]  # the names it serves: its hostname, else its routes' hostnames
     legacy_refs: tuple[Any, ...] | None  # v1.1–v1.3 tls.frontendValidation.caCertificateRefs
     conditions: tuple[str, ...]
+    terminate_mode: str = ""  # Istio's tls.options["gateway.istio.io/tls-terminate-mode"]
 
 
 @dataclass(frozen=True)
@@ -178,8 +184,11 @@ def listeners_of(gateway: KubeResource, snapshot: ClusterSnapshot) -> tuple[List
         hosts = (hostname,) if hostname else (_attached_hosts(gateway, name, port, snapshot) or ("*",))
         legacy = as_dict(as_dict(listener.get("tls")).get("frontendValidation"))
         refs = tuple(as_list(legacy.get("caCertificateRefs"))) if legacy else None
+        terminate = text(as_dict(as_dict(listener.get("tls")).get("options")).get(ISTIO_TERMINATE_MODE))
         found.append(
-            Listener(name, index, port, hostname, hosts, refs, conditions(gateway.body, f"listener {name}", name))
+            Listener(
+                name, index, port, hostname, hosts, refs, conditions(gateway.body, f"listener {name}", name), terminate
+            )
         )
     return tuple(found)
 
@@ -240,9 +249,13 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
     if frontend.refused:
         return frontend
     mode: ClientCertMode = "request" if raw_mode == "AllowInsecureFallback" else "require-and-verify"
+    if gateway.implementation == "istio" and listener.terminate_mode in ISTIO_FORCED:
+        mode = ISTIO_FORCED[listener.terminate_mode]
     findings = frontend.findings
     if mode == "request":
         findings += (_fallback_finding(gateway, listener, source, path),)
+    elif mode == "verify-if-given":
+        findings += (_istio_optional_finding(gateway, listener),)
     depth = 4 if gateway.implementation == "nginx-gateway-fabric" else None
     return replace(frontend, mode=mode, findings=findings, verify_depth=depth)
 
@@ -424,6 +437,24 @@ def _fallback_finding(gateway: Gateway, listener: Listener, source: str, path: s
         fix=gateway.patch([{"op": "replace", "path": f"{path}/mode", "value": "AllowValidOnly"}]),
         subject=gateway.label,
         evidence=(f"{source}: mode AllowInsecureFallback", *_evidence(gateway, listener)),
+    )
+
+
+def _istio_optional_finding(gateway: Gateway, listener: Listener) -> Finding:
+    option = f"/spec/listeners/{listener.index}/tls/options/gateway.istio.io~1tls-terminate-mode"
+    return Finding(
+        code="mtls-fallback-mode",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} listener {listener.name}: option {ISTIO_TERMINATE_MODE}=OPTIONAL_MUTUAL lets clients "
+        "without a certificate in",
+        detail="Istio forces the listener to OPTIONAL_MUTUAL whatever the frontend mode says (conversion.go buildTLS): "
+        "a certificate is verified if one is given, but none is required.",
+        fix=gateway.patch([{"op": "replace", "path": option, "value": "MUTUAL"}]),
+        subject=gateway.label,
+        evidence=(
+            f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}=OPTIONAL_MUTUAL",
+            *_evidence(gateway, listener),
+        ),
     )
 
 
