@@ -2,8 +2,10 @@
 estate (N Ingresses in 200 namespaces, every other one with mTLS and its Secret), the app
 opened on it, headless at 200x50. Each figure beside its floor, measured in the same run:
 
-- the host list, from the first frame; floor: reading the cluster (`KubeSource.snapshot`)
-  plus the host policies, in a process of their own (nothing can list a host before them);
+- hosts on screen, from the first frame: the first page of Ingresses' hosts, then every host
+  (listed as their Ingresses are read, before Secrets and rules);
+- the host list decided (every host's policy), from the first frame; floor: reading the cluster
+  (`KubeSource.snapshot`) plus the host policies, in a process of their own;
 - every host's state; floor: `host_report` on every host in that process;
 - the verdict of a host not judged yet, from the key press that selects it (`end`);
 - key latency while the cluster is read (`1`/`2`, every 0.2 s) and while the reports are
@@ -102,19 +104,29 @@ def app_figures(kubeconfig: str) -> dict:
     marks: dict[str, float] = {}
 
     class Timed(MtlsApp):
+        # Textual calls the handler of every class in the MRO (this one first), so these only
+        # add marks: a super() call would run the app's handler twice (a second read on mount).
         def on_mount(self) -> None:
-            super().on_mount()
             self.call_after_refresh(lambda: marks.setdefault("frame", time.perf_counter()))
 
+        def on_hosts_read(self, message: messages.HostsRead) -> None:
+            def painted() -> None:
+                marks.setdefault("first hosts", time.perf_counter())
+                marks["listed"] = time.perf_counter()
+
+            self.call_after_refresh(painted)
+
         def on_diagnosed(self, message: messages.Diagnosed) -> None:
-            super().on_diagnosed(message)
             if message.fresh:
                 self.call_after_refresh(lambda: marks.setdefault("list", time.perf_counter()))
 
         def on_judged(self, message: messages.Judged) -> None:
-            super().on_judged(message)
-            if message.left == 0 and self.controller.diagnosis is not None and self.controller.diagnosis.complete:
-                self.call_after_refresh(lambda: marks.setdefault("all", time.perf_counter()))
+            def painted() -> None:  # after the app's own handler recorded the batch
+                if self.controller.diagnosis is not None and self.controller.diagnosis.complete:
+                    marks.setdefault("all", time.perf_counter())
+
+            if message.left == 0:
+                self.call_after_refresh(painted)
 
     async def press(app: MtlsApp, key: str, done) -> float:
         start = time.perf_counter()
@@ -173,6 +185,8 @@ def app_figures(kubeconfig: str) -> dict:
         return {
             "frame": marks["frame"] - started,
             "list": marks["list"] - marks["frame"],
+            "first_hosts": marks["first hosts"] - marks["frame"],
+            "listed": marks["listed"] - marks["frame"],
             "all": marks["all"] - marks["frame"],
             "selected": selected,
             "selected_unjudged": before,
@@ -222,7 +236,13 @@ def bench(ingresses: int) -> None:
                     f" run {run}: {app['hosts']} hosts; first frame {app['frame'] * 1000:5.0f} ms after the app began"
                 )
                 print(
-                    f"   host list after the first frame:  {app['list']:5.2f} s  "
+                    f"   hosts on screen after the first frame: first page {app['first_hosts']:5.2f} s, every host "
+                    f"{app['listed']:5.2f} s, as their Ingresses are read (goal 1 s: "
+                    f"{'met' if app['first_hosts'] < 1 else 'NOT met'} for the first page, "
+                    f"{'met' if app['listed'] < 1 else 'NOT met'} for every host)"
+                )
+                print(
+                    f"   host list decided (policies) after the first frame:  {app['list']:5.2f} s  "
                     f"(floor: read {low['read']:.2f} s + host policies {low['policies']:.2f} s = "
                     f"{low['read'] + low['policies']:.2f} s; goal 1 s: "
                     f"{'met' if app['list'] < 1 else 'NOT met'}, {app['list'] - low['read'] - low['policies']:+.2f} s over the floor)"

@@ -11,8 +11,7 @@ from mtls_tui.tui.app import MtlsApp  # noqa: E402
 
 
 class FirstFrame(MtlsApp):
-    def on_mount(self) -> None:
-        super().on_mount()
+    def on_mount(self) -> None:  # the app's own on_mount runs too (Textual calls each class's handler)
         self.call_after_refresh(self.report)
 
     def report(self) -> None:

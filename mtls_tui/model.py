@@ -486,9 +486,9 @@ class ClusterSnapshot:
     secret_problems: tuple[SecretProblem, ...] = ()
     events: tuple[EventObj, ...] = ()
     resources: tuple[KubeResource, ...] = ()  # successors' objects and ConfigMaps (policy/successors/)
-    unreadable: tuple[
-        Finding, ...
-    ] = ()  # manifest documents that could not be read (input-unreadable): the rest is judged
+    # what could not be read (manifest documents: input-unreadable; objects our credentials may
+    # not read: objects-forbidden): the rest is judged without them
+    unreadable: tuple[Finding, ...] = ()
     controllers_known: bool = True  # False for manifests without the controller's Deployment
     complete: bool = True  # a cluster (or the lab): what is not here does not exist; False for manifest files
 

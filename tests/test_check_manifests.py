@@ -133,3 +133,41 @@ def test_re_sign_fixes_end_with_the_ca(seed_dir: Path, tmp_path: Path, capsys: p
     report = json.loads(capsys.readouterr().out)
     days = [int(d) for f in report["findings"] for d in re.findall(r"-days (\d+) -CA", f["fix"])]
     assert days and max(days) <= 356  # the CA was made with -days 356 moments ago
+
+
+def test_equal_secrets_are_each_named_where_they_are_read(
+    seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Equal bytes in many Secrets are parsed once (diagnose/hosts.py `_parsed_content`); every
+    finding still names the Secret it was found in, for a readable CA and for a damaged one."""
+    good = seed_secret(seed_dir)
+    damaged_ca = (seed_dir / "ca.crt").read_text().rsplit("-----END", 1)[0]  # a PEM cut before its END line
+    documents = []
+    for team in ("team-a", "team-b"):
+        for name, ca in (("good", good["data"]["ca.crt"]), ("cut", base64.b64encode(damaged_ca.encode()).decode())):
+            secret = {**good, "metadata": {"name": name, "namespace": team}, "data": {**good["data"], "ca.crt": ca}}
+            ingress = yaml.safe_load(SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1"))
+            ingress["metadata"] = {
+                "name": f"{name}-ingress",
+                "namespace": team,
+                "annotations": {"nginx.ingress.kubernetes.io/auth-tls-secret": f"{team}/{name}"},
+            }
+            ingress["spec"] = {
+                "rules": [{"host": f"{name}.{team}.meow.com"}],
+                "tls": [{"hosts": [f"{name}.{team}.meow.com"], "secretName": name}],
+            }
+            documents += [secret, ingress]
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump_all(documents))
+    main(["check", "--manifests", str(tmp_path / "all.yaml"), "--json", "--no-probe"])
+    report = json.loads(capsys.readouterr().out)
+    hosts = {h["host"]: h for h in report["hosts"]}
+    for team in ("team-a", "team-b"):
+        good_keys = {c["secret_key"] for c in hosts[f"good.{team}.meow.com"]["certificates"]}
+        unreadable = [
+            f["title"] + f["detail"]
+            for f in hosts[f"cut.{team}.meow.com"]["findings"]
+            if f["code"] == "input-unreadable"
+        ]
+        assert "ca.crt" in good_keys
+        assert not [f for f in hosts[f"good.{team}.meow.com"]["findings"] if f["code"] == "input-unreadable"]
+        assert unreadable and all(f"Secret {team}/cut, key ca.crt" in text for text in unreadable), unreadable

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -219,4 +220,122 @@ def test_api_server_requests_grow_with_pages_only(
             assert served[mtls][path] == count, (path, served[mtls])
     assert pages[75] != pages[25]
     fixed = {size: served[size] - Counter(pages[size]) for size in served}
-    assert fixed[25] == fixed[75] and sum(fixed[25].values()) == 4, fixed  # IngressClasses, Deployments, Pods, Events
+    assert fixed[25] == fixed[75], fixed
+    # IngressClasses, Deployments, Pods, Events; discovery and one LIST per successor kind the lab
+    # serves (ReferenceGrant: v1 answers 404 there, v1beta1 is read)
+    assert set(fixed[25]) == {
+        "GET /apis/networking.k8s.io/v1/ingressclasses",
+        "GET /apis/apps/v1/deployments",
+        "GET /api/v1/pods",
+        "GET /api/v1/events",
+        "GET /apis",
+        "GET /apis/gateway.networking.k8s.io/v1/gatewayclasses",
+        "GET /apis/gateway.networking.k8s.io/v1/gateways",
+        "GET /apis/gateway.networking.k8s.io/v1/httproutes",
+        "GET /apis/gateway.networking.k8s.io/v1/referencegrants",
+        "GET /apis/gateway.networking.k8s.io/v1beta1/referencegrants",
+        "GET /apis/gateway.envoyproxy.io/v1alpha1/clienttrafficpolicies",
+    }, fixed
+    assert sum(fixed[25].values()) == 11
+
+
+SUCCESSORS = Path(__file__).parent / "data" / "successors"
+
+
+def successor_objects(name: str) -> list[dict]:
+    import yaml
+
+    return [d for d in yaml.safe_load_all((SUCCESSORS / name).read_text()) if d]
+
+
+def read_lab(lab: LabCluster, folder: Path) -> object:
+    source = KubeSource(kubeconfig=str(lab.write_kubeconfig(folder / "kubeconfig")))
+    try:
+        return source.snapshot()
+    finally:
+        source.close()
+
+
+def test_successor_objects_are_read_with_the_ca_they_name(tmp_path: Path) -> None:
+    """A cluster with Gateway API installed: the Gateway, its class and route are listed, and the
+    CA ConfigMap the Gateway names (spec.tls.frontend.default.validation.caCertificateRefs, G2)
+    is fetched by name; the Service beside them is not read."""
+    with LabCluster(successor_objects("gateway-api/healthy.yaml")) as lab:
+        snapshot = read_lab(lab, tmp_path)
+    kinds = sorted((r.kind, r.ref) for r in snapshot.resources)
+    assert kinds == [
+        ("ConfigMap", "meow/meow-ca"),
+        ("Gateway", "meow/meow"),
+        ("GatewayClass", "eg"),
+        ("HTTPRoute", "meow/meow"),
+    ]
+    assert snapshot.unreadable == ()
+
+
+def test_a_forbidden_successor_list_is_named_and_the_rest_read(tmp_path: Path) -> None:
+    """RBAC without list on gateways (or get on the CA ConfigMap) degrades as for Secrets: one
+    warning names the permission, everything else is read."""
+    with LabCluster(successor_objects("gateway-api/healthy.yaml")) as lab:
+        lab.forbid("list", "httproutes")
+        lab.forbid("get", "configmaps", "meow")
+        snapshot = read_lab(lab, tmp_path)
+    assert sorted(r.kind for r in snapshot.resources) == ["Gateway", "GatewayClass"]
+    (finding,) = snapshot.unreadable
+    assert finding.code == "objects-forbidden" and finding.severity.value == "warning"
+    assert "list httproutes.gateway.networking.k8s.io" in finding.title
+    assert "get configmaps meow/meow-ca" in finding.title
+    assert finding.fix.startswith("kubectl auth can-i list httproutes.gateway.networking.k8s.io -A")
+
+
+def test_no_successor_crds_means_no_successor_requests(tmp_path: Path, pki: SeedPki) -> None:
+    """Groups the API server does not serve (Traefik, F5, Istio in the lab) are never asked for:
+    "not installed" is not an error."""
+    with LabCluster(seed_objects(pki)) as lab:
+        before = lab.requests
+        snapshot = read_lab(lab, tmp_path)
+        asked = lab.requests - before
+    assert not [path for path in asked if "traefik" in path or "nginx.org" in path or "istio" in path]
+    assert snapshot.resources == () and snapshot.unreadable == ()
+
+
+def test_the_permission_fixes_ask_the_api_server(tmp_path: Path, pki: SeedPki) -> None:
+    """The fixes of objects-forbidden and secret-forbidden, run as printed with the real kubectl:
+    the lab answers SelfSubjectAccessReview from the same RBAC switch that refused the read, so
+    `kubectl auth can-i` says no (exit 1) while the permission is missing, and yes once granted."""
+    import shutil
+
+    from tests.conftest import require
+
+    binary = require("kubectl", shutil.which("kubectl"))
+    objects = successor_objects("gateway-api/healthy.yaml") + seed_objects(pki)
+    with LabCluster(objects) as lab:
+        lab.forbid("list", "httproutes")
+        lab.forbid("get", "secrets", "default")
+        kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
+
+        def kubectl(command: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                command.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
+                shell=True,
+                env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+                capture_output=True,
+                text=True,
+                timeout=30,
+            )
+
+        snapshot = read_lab(lab, tmp_path)
+        code = main(["check", "--kubeconfig", str(kubeconfig), "--no-probe", "--json"])
+        fixes = [snapshot.unreadable[0].fix]
+        assert code in (0, 1)
+        from mtls_tui.policy.ingress_nginx import host_policies
+
+        fixes += [f.fix for p in host_policies(snapshot) for f in p.findings if f.code == "secret-forbidden"][:1]
+        assert len(fixes) == 2, fixes
+        for fix in fixes:
+            refused = kubectl(fix)
+            assert (refused.returncode, refused.stdout.strip()) == (1, "no"), (fix, refused.stderr)
+        lab.allow("list", "httproutes")
+        lab.allow("get", "secrets")
+        for fix in fixes:
+            granted = kubectl(fix)
+            assert (granted.returncode, granted.stdout.strip()) == (0, "yes"), (fix, granted.stderr)

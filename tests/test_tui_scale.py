@@ -165,3 +165,41 @@ def test_a_long_host_name_wraps_and_the_row_height_counts_it() -> None:
         "  works",
         "  ▲ 1 warning",
     ]
+
+
+async def test_hosts_listed_page_by_page_before_the_host_list(tmp_path: Path, pki: SeedPki) -> None:
+    """On a cluster the hosts show as each page of Ingresses is read (`reading…`), before the
+    Secrets, the controller and the rules; the decided list then replaces them in place."""
+    from mtls_tui.lab.cluster import LabCluster
+    from mtls_tui.sources.kube import PAGE
+    from mtls_tui.tui import messages
+
+    count = PAGE * 2 + 100  # three pages
+    seen: list[tuple[str, int, bool]] = []  # (message, rows on the list then, any row still reading)
+
+    class Watched(MtlsApp):
+        # Textual calls the handler of every class in the MRO (this one first): no super() call.
+        def on_hosts_read(self, message: messages.HostsRead) -> None:
+            self.call_after_refresh(lambda: seen.append(("read", *self.rows_now())))
+
+        def on_diagnosed(self, message: messages.Diagnosed) -> None:
+            if message.fresh:
+                self.call_after_refresh(lambda: seen.append(("decided", *self.rows_now())))
+
+        def rows_now(self) -> tuple[int, bool]:
+            rows = self.query_one(HostList).rows
+            return len(rows), any(r.reading for r in rows)
+
+    written = estate(tmp_path, pki, count).manifests[0]
+    objects = json.loads(Path(written).read_text())["items"]
+    with LabCluster(objects) as cluster:
+        kubeconfig = cluster.write_kubeconfig(tmp_path / "kubeconfig")
+        app = Watched(Session(kubeconfig=str(kubeconfig)))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: any(kind == "decided" for kind, _, _ in seen))
+            hosts = app.query_one(HostList)
+            assert "reading…" not in "".join(line.plain for row in hosts.rows[:3] for line in row_lines(row))
+    reads = [n for kind, n, _ in seen if kind == "read"]
+    assert seen[0][0] == "read" and reads == sorted(reads) and reads[-1] == count and len(reads) == 3, seen
+    assert all(reading for kind, _, reading in seen if kind == "read")
+    assert [entry for entry in seen if entry[0] == "decided"] == [("decided", count, False)]

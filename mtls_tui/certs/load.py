@@ -131,6 +131,22 @@ class Material:
     def empty(self) -> bool:
         return not (self.certs or self.keys or self.crls or self.secrets)
 
+    def renamed(self, old: str, new: str) -> Material:
+        """The same material read from `new` instead of `old` (every origin starts with it):
+        equal bytes in many Secrets are parsed once and named after each."""
+
+        def moved(origin: str) -> str:
+            return new + origin.removeprefix(old) if origin.startswith(old) else origin
+
+        return Material(
+            origin=moved(self.origin),
+            certs=tuple(replace(c, origin=moved(c.origin)) for c in self.certs),
+            keys=tuple(replace(k, origin=moved(k.origin)) for k in self.keys),
+            crls=self.crls,
+            secrets=tuple(replace(s, origin=moved(s.origin)) for s in self.secrets),
+            notes=self.notes,
+        )
+
     def describe(self) -> str:
         parts = [f"{len(self.certs)} certificate(s)"] if self.certs else []
         parts += [f"{len(self.keys)} private key(s)"] if self.keys else []

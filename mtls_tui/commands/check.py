@@ -60,10 +60,14 @@ def check_session(
 
 def print_report(diagnosis: Diagnosis, as_json: bool) -> int:
     if as_json:
-        print_json(hosts_dict(diagnosis.snapshot, diagnosis.reports))
+        print_json(hosts_dict(diagnosis.snapshot, diagnosis.reports, diagnosis.successors))
     else:
-        print_hosts(terminal_console(), diagnosis.snapshot, diagnosis.reports)
-    findings = [*diagnosis.snapshot.unreadable, *(f for r in diagnosis.reports for f in r.findings)]
+        print_hosts(terminal_console(), diagnosis.snapshot, diagnosis.reports, diagnosis.successors)
+    findings = [
+        *diagnosis.snapshot.unreadable,
+        *(f for r in diagnosis.reports for f in r.findings),
+        *(f for r in diagnosis.successors for f in r.findings),
+    ]
     return 1 if any(f.severity is Severity.ERROR for f in findings) else 0
 
 

@@ -177,13 +177,26 @@ def _load(secret: SecretObj, key: str) -> tuple[Material | None, Finding | None]
     return _parsed(data, f"Secret {secret.ref}, key {key}")
 
 
-@lru_cache(maxsize=256)
+_CONTENT = "\x00content"  # where cached content is read from, renamed to where it was found
+
+
 def _parsed(data: bytes, where: str) -> tuple[Material | None, Finding | None]:
-    """Cached: the screen re-diagnoses every host after each probe, with the same Secrets."""
+    """Cached by content: the screen re-diagnoses every host after each probe with the same
+    Secrets, and many Secrets hold the same CA or certificate (parsed once, 0.2 s of 0.9 s
+    for 2,500 such Secrets)."""
+    material, problem = _parsed_content(data)
+    if problem is not None:
+        return None, rules.unreadable_finding(where + problem.where.removeprefix(_CONTENT), problem.problem)
+    assert material is not None
+    return material.renamed(_CONTENT, where), None
+
+
+@lru_cache(maxsize=256)
+def _parsed_content(data: bytes) -> tuple[Material | None, InputError | None]:
     try:
-        return load_material(data, where), None
+        return load_material(data, _CONTENT), None
     except InputError as exc:
-        return None, rules.unreadable_finding(exc.where, exc.problem)
+        return None, exc
 
 
 def secret_findings(

@@ -9,6 +9,7 @@ I/O; text that came from a cluster or a file is made safe to show (safe_text) he
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
@@ -18,8 +19,17 @@ from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.facts import cert_facts, name_to_str
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport, HostState
-from mtls_tui.model import CertFacts, ClusterSnapshot, ControllerObj, EventObj, Finding, MtlsPolicy, Severity
-from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX, HostPolicy
+from mtls_tui.model import (
+    CertFacts,
+    ClusterSnapshot,
+    ControllerObj,
+    EventObj,
+    Finding,
+    IngressObj,
+    MtlsPolicy,
+    Severity,
+)
+from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX, HostPolicy, listed_hosts
 from mtls_tui.safe_text import one_line
 
 ROLE_WORDS = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}
@@ -356,6 +366,15 @@ class HostRow:
     state: HostState | None = None
     warnings: int = 0
     namespaces: str = ""  # of its Ingresses, space-separated: the filter matches them too
+    reading: bool = False  # listed from its Ingresses while the rest of the cluster is read
+
+
+def reading_rows(ingresses: Iterable[IngressObj], seen: set[str]) -> list[HostRow]:
+    """Rows for the hosts these Ingresses add to `seen` (which grows), before their policies
+    are known: the screen lists them while the rest of the cluster is read."""
+    rows = [HostRow(host, one_line(host), "", reading=True) for host in listed_hosts(ingresses) if host not in seen]
+    seen.update(row.host for row in rows)
+    return rows
 
 
 def host_row(policy: HostPolicy, report: HostReport | None) -> HostRow:

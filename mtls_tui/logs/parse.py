@@ -81,6 +81,7 @@ _MONTHS = {
 }
 
 _UTC = UTC
+_fromisoformat = datetime.fromisoformat
 _record = tuple.__new__  # a LogRecord from all its fields at once, without the call to its generated __new__
 _KLOG_LETTERS = frozenset("IWEF")
 _DIGITS = frozenset("0123456789")
@@ -95,7 +96,12 @@ def parse_line(raw: str, pod: str = "", container: str = "", *, with_timestamp: 
     if with_timestamp:
         space = raw.find(" ", 0, _KUBELET_PREFIX_MAX)
         if space > 0:
-            timestamp = _kubelet_time(raw[:space])
+            try:  # the kubelet's RFC3339Nano with `Z`, as Python 3.11 reads it; anything else, the slow path
+                timestamp = _fromisoformat(raw[:space])
+            except ValueError:
+                timestamp = None
+            if timestamp is None or timestamp.tzinfo is None:
+                timestamp = _kubelet_time(raw[:space])
             if timestamp is not None:
                 start = space + 1
     # The line is read in place: no copy of it is made. The checks below need not stop before a
@@ -107,16 +113,15 @@ def parse_line(raw: str, pod: str = "", container: str = "", *, with_timestamp: 
     # anything else. No line is both an access line and an nginx error line: the order of the
     # two checks does not matter.
     access = _ACCESS_START.match(raw, start)
-    if access is not None:
-        time_local, status = access.groups()
-    else:
+    time_group, status_group = 1, 2
+    if access is None:
         access = _ACCESS_V0.match(raw, start)  # its `\s*\Z` takes a closing line break
-        if access is not None:
-            time_local, status = access[3], access[5]
+        time_group, status_group = 3, 5
     if access is not None:
-        severity = _STATUS_SEVERITY.get(status) or _severity(int(status))
+        status = access[status_group]
         if timestamp is None:
-            timestamp = _access_time(time_local)
+            timestamp = _access_time(access[time_group])
+        severity = _STATUS_SEVERITY.get(status) or _severity(int(status))
         return _record(LogRecord, (pod, container, timestamp, raw, "access", severity, UNREAD, start))
     if first in _DIGITS and raw[start + 4 : start + 5] == "/":
         error = _NGINX_ERROR_START.match(raw, start)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -597,6 +597,18 @@ def _order(ingresses: list[IngressObj]) -> list[IngressObj]:
     return sorted(by_name, key=lambda i: i.created)  # stable: ties keep the name order
 
 
+def _listed(ingress: IngressObj) -> bool:
+    """An Ingress whose hosts have a HostPolicy: it has a tls: section or names an auth-tls Secret."""
+    return bool(ingress.tls) or ingress.annotation(PREFIX + "auth-tls-secret") is not None
+
+
+def listed_hosts(ingresses: Iterable[IngressObj]) -> list[str]:
+    """The hosts `host_policies` will list, as far as these Ingresses alone tell (before the
+    Secrets and the controller are read), in the order first seen: the screen shows them while
+    the rest of the snapshot is read."""
+    return list(dict.fromkeys(host for ingress in ingresses if _listed(ingress) for host in ingress.hosts))
+
+
 def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
     parsed: dict[str, ParsedAuthTls] = {}
     per_ingress: dict[str, list[Finding]] = {}
@@ -644,9 +656,8 @@ def _host_policy(
     asking = [i for i in served if parsed[i.ref].policy_fields]
     with_ca = [i for i in asking if parsed[i.ref].ca or parsed[i.ref].secret_unseen]
     denied_by = next((i for i in served if parsed[i.ref].denied), None)
-    wants_mtls = any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in ingresses)
     tls_from = next((i for i in served if i.tls), None) or next((i for i in ingresses if i.tls), None)
-    if not asking and not tls_from and not wants_mtls:
+    if not asking and not any(map(_listed, ingresses)):
         return None
     winner = with_ca[0] if with_ca else (asking[0] if asking else None)
     fields = parsed[winner.ref].policy_fields if winner else {}

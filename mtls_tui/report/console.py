@@ -3,6 +3,7 @@ as well as colour, so it survives `NO_COLOR`, a projector and a pasted ticket.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from rich.console import Console, Group
@@ -12,6 +13,7 @@ from rich.text import Text
 
 from mtls_tui.diagnose.hosts import HostReport, HostState
 from mtls_tui.diagnose.inspect import CertView, InspectReport
+from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.safe_text import one_line
 from mtls_tui.shell import arg
@@ -276,11 +278,13 @@ STATE_STYLE: dict[HostState, tuple[str, str]] = {
 }
 
 
-def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostReport]) -> None:
+def print_hosts(
+    console: Console, snapshot: ClusterSnapshot, reports: list[HostReport], successors: Sequence[SuccessorReport] = ()
+) -> None:
     console.print(Text(f"Source: {snapshot.source}", style="dim"))
     for finding in snapshot.unreadable:
         print_finding(console, finding)
-    if not reports:
+    if not reports and not successors:
         console.print(
             f"No Ingress serves a host with TLS or client certificates ({snapshot.source}; "
             "a namespace with no Ingress, or a misspelt one, looks the same: kubectl get ingress -A)."
@@ -319,6 +323,35 @@ def print_hosts(console: Console, snapshot: ClusterSnapshot, reports: list[HostR
                     style="dim",
                 )
             )
+        for finding in report.findings:
+            print_finding(console, finding)
+    _print_successors(console, successors)
+
+
+def _print_successors(console: Console, successors: Sequence[SuccessorReport]) -> None:
+    """Hosts other controllers serve: who gets in, predicted from the objects (not probed)."""
+    for report in successors:
+        word, style = STATE_STYLE[report.state]
+        v = report.validation
+        console.print()
+        console.print(Text.assemble((f"{word} ", style), (f"{v.host}:{v.port}", "bold"), "  ", report.verdict))
+        shared = f", shared with {', '.join(v.shared_with)}" if v.shared_with else ""
+        console.print(
+            Text(f"         {v.implementation} ({v.data_plane}), per {v.scope}{shared}; mode {v.mode}", style="dim")
+        )
+        if v.decided_by:
+            console.print(Text(f"         from {'; '.join(v.decided_by)}", style="dim"))
+        console.print(
+            Text("         who gets in (predicted from the objects and measured data planes, TLS 1.3):", style="dim")
+        )
+        width = max(len(word) for word in CLIENT_WORDS.values())
+        for client, answer in report.answers:
+            console.print(Text(f"           {CLIENT_WORDS[client]:<{width}}  {answer}", style="dim"))
+        for result in report.probe:
+            seen = observed_answer(result)
+            sent = "with your certificate" if result.sent_client_cert else "without a certificate"
+            what = str(seen) if seen else (result.failure.message if result.failure else "no answer")
+            console.print(Text(f"         probed {sent}: {what}", style="dim"))
         for finding in report.findings:
             print_finding(console, finding)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.inspect import InspectReport
+from mtls_tui.diagnose.successors import SuccessorReport
 from mtls_tui.model import ChainVerdict, ClusterSnapshot, Finding, ProbeResult, sort_findings
 
 
@@ -71,11 +72,42 @@ def host_dict(report: HostReport) -> dict[str, Any]:
     }
 
 
-def hosts_dict(snapshot: ClusterSnapshot, reports: list[HostReport]) -> dict[str, Any]:
+def successor_dict(report: SuccessorReport) -> dict[str, Any]:
+    v = report.validation
+    return {
+        "host": v.host,
+        "port": v.port,
+        "implementation": v.implementation,
+        "data_plane": v.data_plane,
+        "scope": v.scope,
+        "shared_with": list(v.shared_with),
+        "mode": v.mode,
+        "breakage": v.breakage,
+        "state": report.state,
+        "verdict": report.verdict,
+        "ca_refs": list(v.ca_refs),
+        "verify_depth": v.verify_depth,
+        "crl": v.crl,
+        "decided_by": list(v.decided_by),
+        "conditions": list(v.conditions),
+        # predicted from the objects and the measured behaviour of the data plane; not probed
+        "predicted": {client: str(answer) for client, answer in report.answers},
+        "probe": probe_dict(list(report.probe), [])["results"] if report.probe else [],
+        "findings": [f.to_dict() for f in report.findings],
+    }
+
+
+def hosts_dict(
+    snapshot: ClusterSnapshot, reports: list[HostReport], successors: list[SuccessorReport] | None = None
+) -> dict[str, Any]:
+    others = successors or []
     return {
         "command": "check",
         "source": snapshot.source,
         "hosts": [host_dict(r) for r in reports],
+        "other_controllers": [successor_dict(r) for r in others],
         # Documents that could not be read come first: what was judged is judged without them.
-        "findings": [f.to_dict() for f in snapshot.unreadable] + [f.to_dict() for r in reports for f in r.findings],
+        "findings": [f.to_dict() for f in snapshot.unreadable]
+        + [f.to_dict() for r in reports for f in r.findings]
+        + [f.to_dict() for r in others for f in r.findings],
     }

@@ -14,9 +14,11 @@ from datetime import datetime
 
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport, host_report
+from mtls_tui.diagnose.successors import SuccessorReport, successor_report
 from mtls_tui.errors import CannotRun
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec, Severity
 from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
+from mtls_tui.policy.successors import client_validations
 from mtls_tui.service.ports import Prober
 from mtls_tui.service.session import PROBE_TIMEOUT, Session
 
@@ -38,10 +40,14 @@ class Diagnosis:
     probes: dict[str, list[ProbeResult]] = field(default_factory=dict)
     lazy: bool = False
     policies: list[HostPolicy] = field(default_factory=list, init=False)
+    successors: list[SuccessorReport] = field(default_factory=list, init=False)  # other controllers' hosts
     judged: dict[str, HostReport] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
-        self.policies = selected_policies(self.snapshot, self.host)
+        self.successors = [
+            successor_report(v) for v in client_validations(self.snapshot) if self.host is None or v.host == self.host
+        ]
+        self.policies = selected_policies(self.snapshot, self.host, also=[s.host for s in self.successors])
         self._by_host = {p.host: p for p in self.policies}
         if not self.lazy:
             self.record(self.judge(self.policies))
@@ -84,6 +90,13 @@ class Diagnosis:
         self.probes.update(results)
         self.record(self.judge(p for host in results if (p := self._by_host.get(host)) is not None))
 
+    def add_successor_probes(self, results: Mapping[str, list[ProbeResult]]) -> None:
+        """Probes of other controllers' hosts came back: compared with what their objects predict."""
+        self.successors = [
+            successor_report(s.validation, results[s.host], self.client, self.now) if s.host in results else s
+            for s in self.successors
+        ]
+
     def report(self, host: str | None) -> HostReport | None:
         """The host's report; the first host's when `host` is unknown (a host that left the
         cluster); None while that host is not judged yet."""
@@ -97,12 +110,14 @@ def _erring(policy: HostPolicy) -> bool:
     return policy.denied or any(f.severity is Severity.ERROR for f in policy.findings)
 
 
-def selected_policies(snapshot: ClusterSnapshot, host: str | None = None) -> list[HostPolicy]:
-    """Every TLS host's policy (or `host`'s only: an unknown host raises CannotRun)."""
+def selected_policies(snapshot: ClusterSnapshot, host: str | None = None, also: Iterable[str] = ()) -> list[HostPolicy]:
+    """Every TLS host's policy (or `host`'s only: a host neither here nor in `also`, the hosts
+    other controllers serve, raises CannotRun)."""
     every = host_policies(snapshot)
     policies = [p for p in every if host is None or p.host == host]
-    if host is not None and not policies:
-        known = ", ".join(p.host for p in every) or "none"
+    others = set(also)
+    if host is not None and not policies and host not in others:
+        known = ", ".join(dict.fromkeys([*(p.host for p in every), *sorted(others)])) or "none"
         raise CannotRun(f"no Ingress serves host {host} with TLS (hosts: {known})")
     return policies
 
@@ -141,4 +156,6 @@ def check(
     if prober is not None:
         plan = probe_plan(session, diagnosis.policies, timeout)
         diagnosis.add_probes({name: prober(spec) for name, spec in plan})
+        others = {s.host: spec for s in diagnosis.successors if (spec := session.probe_spec(s.host, timeout=timeout))}
+        diagnosis.add_successor_probes({host: prober(spec) for host, spec in others.items()})
     return diagnosis

@@ -11,10 +11,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, Protocol
 
 from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
+from mtls_tui.model import ClusterSnapshot, IngressObj, ProbeResult, ProbeSpec
 from mtls_tui.service.session import Session
 
 Progress = Callable[[str], None]
+# Ingresses as they are read, a page at a time, before the rest of the snapshot: the screen
+# lists their hosts while Secrets and rules are still to come.
+IngressesRead = Callable[[Sequence[IngressObj]], None]
 Prober = Callable[[ProbeSpec], list[ProbeResult]]
 
 
@@ -31,7 +34,7 @@ class SnapshotSource(Protocol):
 
     live: bool  # a cluster: its controller's logs can be followed and its objects watched
 
-    def load(self, progress: Progress | None = None) -> ClusterSnapshot: ...
+    def load(self, progress: Progress | None = None, on_ingresses: IngressesRead | None = None) -> ClusterSnapshot: ...
 
     def follow_logs(self, sink: Callable[[object], None]) -> Stream: ...
 

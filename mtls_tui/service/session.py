@@ -44,7 +44,7 @@ class Session:
 
     def probe_spec(
         self,
-        policy: HostPolicy,
+        policy: HostPolicy | str,
         *,
         url: str | None = None,
         resolve: str | None = None,
@@ -57,9 +57,11 @@ class Session:
     ) -> ProbeSpec | None:
         """The probe of a host: at its own address (or `connect`) unless `url` says otherwise;
         `host` is a Host header other than the URL's host (SNI and Host disagree, as with
-        curl -H). None: the host has no address to probe."""
+        curl -H). None: the host has no address to probe. `policy` is an ingress-nginx host's,
+        or a host name alone (another controller's host: probed at `connect` only)."""
         if url is None:
-            target = probe_target(policy.host, policy.ingresses, self.connect)
+            name, ingresses = (policy, ()) if isinstance(policy, str) else (policy.host, policy.ingresses)
+            target = probe_target(name, ingresses, self.connect)
             if target is None:
                 return None
             url, resolve = target

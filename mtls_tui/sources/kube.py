@@ -7,9 +7,9 @@ process-global default configuration is never touched.
 
 Why the synchronous client: both it and `kubernetes.aio` (aiohttp) ship in the
 package; the TUI runs I/O in thread workers anyway, the CLI is sequential, and the
-synchronous client imports with no aiohttp. Lists are fetched raw
-(`_preload_content=False`) and decoded with `json`: the generated model classes
-cost more than the requests themselves.
+synchronous client imports with no aiohttp. Requests go by path through its
+`ApiClient` (`kube_api.py`), raw, and are decoded with `json`: the generated API and
+model classes cost more than the requests themselves.
 
 Reads: one LIST per resource type (Ingresses in pages, IngressClasses, controller
 Deployments and Pods by label, Events on Ingresses), and one GET per distinct Secret
@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mtls_tui.errors import CannotRun, Refused, check_aliases, yaml_input_error
-from mtls_tui.model import ClusterSnapshot, SecretProblem
+from mtls_tui.model import ClusterSnapshot, IngressObj, KubeResource, SecretProblem
 from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
     controllers_from,
@@ -42,8 +42,11 @@ from mtls_tui.policy.kube_objects import (
     ingress_class_from,
     ingress_from,
     pod_from,
+    resource_from,
     secret_from,
 )
+from mtls_tui.policy.successors.kinds import Refusal, not_permitted_finding, referenced_objects, served_kinds
+from mtls_tui.sources.kube_api import KubeApi
 
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
 PAGE = 500
@@ -227,6 +230,7 @@ class KubeSource:
             config.load_incluster_config(client_configuration=configuration)
             self.api = client.ApiClient(configuration)
             self.context = "in-cluster"
+            self.get = KubeApi(self.api)
             return
         if not os.path.exists(path):
             raise CannotRun(f"no kubeconfig at {path}: set KUBECONFIG or pass --kubeconfig FILE")
@@ -238,6 +242,7 @@ class KubeSource:
             raise CannotRun(f"kubeconfig {path}: {exc} (contexts: {names})") from None
         self.context = context or (list_contexts(path).current or "?")
         self.server = self.api.configuration.host
+        self.get = KubeApi(self.api)
 
     def close(self) -> None:
         self.api.close()
@@ -253,7 +258,7 @@ class KubeSource:
         self.requests.append(func.__name__)
         kwargs.setdefault("_request_timeout", (5, 30))
         try:
-            return func(*args, _preload_content=False, **kwargs)
+            return func(*args, **kwargs)
         except ApiException:
             raise
         except (HTTPError, OSError) as exc:
@@ -315,39 +320,52 @@ class KubeSource:
 
     # --- what check and the TUI read ------------------------------------------------------
 
-    def snapshot(self, on_progress: Callable[[str], None] | None = None) -> ClusterSnapshot:
-        from kubernetes import client
+    def snapshot(
+        self,
+        on_progress: Callable[[str], None] | None = None,
+        on_ingresses: Callable[[list[IngressObj]], None] | None = None,
+    ) -> ClusterSnapshot:
         from kubernetes.client.exceptions import ApiException
 
         progress = on_progress or (lambda step: None)
-        net = client.NetworkingV1Api(self.api)
+        get = self.get
         progress("Ingresses")
         try:
-            pages = self._scoped_pages(net.list_namespaced_ingress, net.list_ingress_for_all_namespaces)
-            # The other API groups' classes take a good part of a second to import: done while
-            # the first page is on its way.
-            core, apps = client.CoreV1Api(self.api), client.AppsV1Api(self.api)
-            ingresses = [ingress_from(i) for page in pages for i in page]
+            pages = self._scoped_pages(get.list_namespaced_ingress, get.list_ingress_for_all_namespaces)
+            ingresses = []
+            for page in pages:
+                read = [ingress_from(i) for i in page]
+                ingresses += read
+                if on_ingresses is not None:
+                    on_ingresses(read)
         except ApiException as exc:
             raise CannotRun(f"cannot list Ingresses: {status_message(exc)}") from None
         progress("IngressClasses and controllers")
         controllers_known = True
         try:
-            classes = [ingress_class_from(c) for c in self._list(net.list_ingress_class)]
-            deployments = self._list(apps.list_deployment_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
+            classes = [ingress_class_from(c) for c in self._list(get.list_ingress_class)]
+            deployments = self._list(get.list_deployment_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
             pods = [
-                pod_from(p) for p in self._list(core.list_pod_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
+                pod_from(p) for p in self._list(get.list_pod_for_all_namespaces, label_selector=CONTROLLER_SELECTOR)
             ]
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
         controllers = controllers_from(deployments, pods)
+        progress("other controllers")
+        resources, refused = self._read_successors()
+        named = referenced_objects(resources)
+        config_maps, refused_maps = self._read_config_maps(
+            sorted((ns, n) for kind, ns, n in named if kind == "ConfigMap")
+        )
+        resources += config_maps
         progress("Secrets")
-        secrets, problems = self._read_secrets(core, sorted(_referenced_secrets(ingresses)))
+        wanted = _referenced_secrets(ingresses) | {f"{ns}/{name}" for kind, ns, name in named if kind == "Secret"}
+        secrets, problems = self._read_secrets(sorted(wanted))
         progress("Events")
         try:
             event_dicts = self._scoped(
-                core.list_namespaced_event,
-                core.list_event_for_all_namespaces,
+                get.list_namespaced_event,
+                get.list_event_for_all_namespaces,
                 field_selector="involvedObject.kind=Ingress",
             )
         except ApiException:
@@ -362,10 +380,66 @@ class KubeSource:
             secrets=tuple(secrets),
             secret_problems=tuple(problems),
             events=tuple(events),
+            resources=tuple(resources),
+            unreadable=(not_permitted_finding(refused + refused_maps),) if refused or refused_maps else (),
             controllers_known=controllers_known,
         )
 
-    def _read_secrets(self, core: Any, refs: list[str]) -> tuple[list, list]:
+    def _read_successors(self) -> tuple[list[KubeResource], list[Refusal]]:
+        """The successors' objects the cluster serves (their CRDs may not be installed: then
+        nothing is asked), and what we may not list."""
+        from kubernetes.client.exceptions import ApiException
+
+        try:
+            groups = self._call(self.get.get_api_groups)
+        except ApiException:
+            return [], []  # no discovery: as with no CRDs
+        resources: list[KubeResource] = []
+        refused: list[Refusal] = []
+        for kind, versions in served_kinds(groups):
+            namespace = self.namespace if kind.namespaced else None
+            for version in versions:
+                try:
+                    items = self._list(self.get.listing(kind.group, version, kind.plural, namespace))
+                except ApiException as exc:
+                    if exc.status == 404:
+                        continue  # not at this version (or not installed): the next one
+                    if exc.status != 403:
+                        raise CannotRun(f"cannot list {kind.plural}.{kind.group}: {status_message(exc)}") from None
+                    refused.append(("list", f"{kind.plural}.{kind.group}", namespace, ""))
+                    break
+                for item in items:
+                    item.setdefault("apiVersion", f"{kind.group}/{version}")
+                    item.setdefault("kind", kind.kind)
+                    if (resource := resource_from(item)) is not None:
+                        resources.append(resource)
+                break
+        return resources, refused
+
+    def _read_config_maps(self, refs: list[tuple[str, str]]) -> tuple[list[KubeResource], list[Refusal]]:
+        """The ConfigMaps successor objects name as a CA, one GET each: a missing one is absent
+        (the reader says what that means for its controller); a forbidden one is named."""
+        from kubernetes.client.exceptions import ApiException
+
+        found: list[KubeResource] = []
+        refused: list[Refusal] = []
+        for namespace, name in refs:
+            try:
+                obj = self._call(self.get.read_namespaced_config_map, name, namespace)
+            except ApiException as exc:
+                if exc.status == 404:
+                    continue
+                if exc.status != 403:
+                    raise CannotRun(f"cannot read ConfigMap {namespace}/{name}: {status_message(exc)}") from None
+                refused.append(("get", "configmaps", namespace, name))
+                continue
+            obj.setdefault("apiVersion", "v1")
+            obj.setdefault("kind", "ConfigMap")
+            if (resource := resource_from(obj)) is not None:
+                found.append(resource)
+        return found, refused
+
+    def _read_secrets(self, refs: list[str]) -> tuple[list, list]:
         """Few references: one GET each (least privilege). Many: LIST in pages and keep
         only the referenced ones, so requests grow with pages, not with Ingresses; if
         listing is forbidden, fall back to GETs."""
@@ -374,7 +448,7 @@ class KubeSource:
         if len(refs) > GET_LIMIT:
             wanted = set(refs)
             try:
-                pages = self._scoped_pages(core.list_namespaced_secret, core.list_secret_for_all_namespaces)
+                pages = self._scoped_pages(self.get.list_namespaced_secret, self.get.list_secret_for_all_namespaces)
                 found = [secret_from(s) for page in pages for s in page if _ref(s) in wanted]
             except ApiException as exc:
                 if exc.status != 403:
@@ -389,7 +463,7 @@ class KubeSource:
         for ref in refs:
             namespace, _, name = ref.partition("/")
             try:
-                secrets.append(secret_from(self._call(core.read_namespaced_secret, name, namespace)))
+                secrets.append(secret_from(self._call(self.get.read_namespaced_secret, name, namespace)))
             except ApiException as exc:
                 status = {403: "forbidden", 404: "not-found"}.get(exc.status)
                 if status is None:

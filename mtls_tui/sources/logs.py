@@ -133,9 +133,7 @@ class ControllerLogs:
         window: float = 0.15,
         selector: str = CONTROLLER_SELECTOR,
     ) -> None:
-        from kubernetes import client
-
-        self.core = client.CoreV1Api(source.api)
+        self.get = source.get
         self.tail, self.since_seconds, self.selector = tail, since_seconds, selector
         self.merger = _Merger(on_record, window)
         self.stopping = threading.Event()
@@ -153,9 +151,7 @@ class ControllerLogs:
             kwargs["since_seconds"] = self.since_seconds
         elif self.tail is not None:
             kwargs["tail_lines"] = self.tail
-        return self.core.read_namespaced_pod_log(
-            pod, namespace, _preload_content=False, _request_timeout=(5, 3600), **kwargs
-        )
+        return self.get.read_namespaced_pod_log(pod, namespace, _request_timeout=(5, 3600), **kwargs)
 
     # --- pods -------------------------------------------------------------------------
 
@@ -179,16 +175,14 @@ class ControllerLogs:
             stream.close()
 
     def _list_pods(self) -> str:
-        # _preload_content=False: the raw urllib3 response, not the model the client's annotations promise
-        pods = self.core.list_pod_for_all_namespaces(label_selector=self.selector, _preload_content=False)
-        data = json.loads(pods.data)  # type: ignore[attr-defined]
+        data = json.loads(self.get.list_pod_for_all_namespaces(label_selector=self.selector).data)
         for pod in data.get("items") or []:
             self._follow(pod)
         return (data.get("metadata") or {}).get("resourceVersion") or "0"
 
     def _watch_pods(self, version: str) -> str | None:
         """Follow pod changes; returns the last version seen, or None when it expired (410)."""
-        watch = self._watch = Watch(self.core.list_pod_for_all_namespaces, version, label_selector=self.selector)
+        watch = self._watch = Watch(self.get.list_pod_for_all_namespaces, version, label_selector=self.selector)
         try:
             if self.stopping.is_set():  # stopped while connecting: stop() found no watch to close
                 return version
@@ -247,12 +241,10 @@ class ControllerLogs:
 
 def controller_pods(source: KubeSource, selector: str = CONTROLLER_SELECTOR) -> list[dict[str, Any]]:
     """The controller pods now. CannotRun when the API server cannot be reached or refuses."""
-    from kubernetes import client
     from kubernetes.client.exceptions import ApiException
 
-    core = client.CoreV1Api(source.api)
     try:
-        response = source.request(core.list_pod_for_all_namespaces, label_selector=selector)
+        response = source.request(source.get.list_pod_for_all_namespaces, label_selector=selector)
     except ApiException as exc:
         raise CannotRun(f"cannot list the controller pods ({selector}): {status_message(exc)}") from None
     return json.loads(response.data).get("items") or []
@@ -262,11 +254,9 @@ def read_controller_logs(
     source: KubeSource, *, tail: int | None = 100, since_seconds: int | None = None, selector: str = CONTROLLER_SELECTOR
 ) -> list[LogRecord]:
     """The logs every controller pod holds now (no follow), merged in time order."""
-    from kubernetes import client
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
 
-    core = client.CoreV1Api(source.api)
     records: list[LogRecord] = []
     for pod in controller_pods(source, selector):
         meta, spec = pod.get("metadata") or {}, pod.get("spec") or {}
@@ -279,7 +269,9 @@ def read_controller_logs(
             kwargs["tail_lines"] = tail
         pod_ref = f"{meta.get('namespace')}/{meta.get('name')}"
         try:
-            response = source.request(core.read_namespaced_pod_log, meta.get("name"), meta.get("namespace"), **kwargs)
+            response = source.request(
+                source.get.read_namespaced_pod_log, meta.get("name"), meta.get("namespace"), **kwargs
+            )
             records += [
                 parse_line(line, meta.get("name", ""), container, with_timestamp=True)
                 for line in lines(response)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from mtls_tui.errors import CannotRun
 from mtls_tui.model import ClusterSnapshot
-from mtls_tui.service.ports import Progress, SnapshotSource, Stream
+from mtls_tui.service.ports import IngressesRead, Progress, SnapshotSource, Stream
 from mtls_tui.service.session import Session
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class ManifestSource:
     def __init__(self, paths: list[str]) -> None:
         self.paths = paths
 
-    def load(self, progress: Progress | None = None) -> ClusterSnapshot:
+    def load(self, progress: Progress | None = None, on_ingresses: IngressesRead | None = None) -> ClusterSnapshot:
         """Objects are turned into the model's as they are read; documents that could not be read
         come with the snapshot as `input-unreadable` findings (none read at all: InputError)."""
         from mtls_tui.policy.kube_objects import snapshot_from_objects
@@ -57,10 +57,10 @@ class ClusterSource:
 
         return KubeSource(self.context, namespace, self.kubeconfig)
 
-    def load(self, progress: Progress | None = None) -> ClusterSnapshot:
+    def load(self, progress: Progress | None = None, on_ingresses: IngressesRead | None = None) -> ClusterSnapshot:
         source = self._connect(self.namespace)
         try:
-            return source.snapshot(progress)
+            return source.snapshot(progress, on_ingresses)
         finally:
             source.close()
 

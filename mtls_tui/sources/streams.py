@@ -41,9 +41,7 @@ class Watch:
     change; BOOKMARKs only move `version`. An ERROR event ends it, and `expired` says
     whether that was 410 (the version is too old: list again)."""
 
-    OPTIONS = dict(
-        watch=True, allow_watch_bookmarks=True, timeout_seconds=60, _preload_content=False, _request_timeout=(5, 90)
-    )
+    OPTIONS = dict(watch=True, allow_watch_bookmarks=True, timeout_seconds=60, _request_timeout=(5, 90))
 
     def __init__(self, list_func: Any, version: str, **selectors: Any) -> None:
         self.version = version

@@ -20,18 +20,17 @@ BACKOFF = (0.5, 1.0, 2.0, 5.0)
 
 class ClusterWatch:
     def __init__(self, source: KubeSource, on_change: Callable[[str], None]) -> None:
-        from kubernetes import client
-
-        core, net = client.CoreV1Api(source.api), client.NetworkingV1Api(source.api)
-        self.lists = {"Ingress": net.list_ingress_for_all_namespaces, "Secret": core.list_secret_for_all_namespaces}
+        self.lists = {
+            "Ingress": source.get.list_ingress_for_all_namespaces,
+            "Secret": source.get.list_secret_for_all_namespaces,
+        }
         self.on_change = on_change
         self.stopping = threading.Event()
         self._watches: dict[str, Watch] = {}
         self.watching: set[str] = set()
 
     def _version(self, kind: str) -> str:
-        # _preload_content=False: the raw urllib3 response, not the model the client's annotations promise
-        data = json.loads(self.lists[kind](limit=1, _preload_content=False).data)  # type: ignore[attr-defined]
+        data = json.loads(self.lists[kind](limit=1).data)
         return (data.get("metadata") or {}).get("resourceVersion") or "0"
 
     def _watch(self, kind: str) -> None:

@@ -95,6 +95,11 @@ class MtlsApp(App[None]):
         self.notify(message.error, severity="error", timeout=10)
 
     @while_running
+    def on_hosts_read(self, message: messages.HostsRead) -> None:
+        if self.controller.diagnosis is None:  # the first host list is not decided yet
+            self.query_one(HostList).extend(message.rows)
+
+    @while_running
     def on_diagnosed(self, message: messages.Diagnosed) -> None:
         session = self.controller.session
         self.sub_title = session.describe() + (f" · namespace {session.namespace}" if session.namespace else "")
@@ -238,13 +243,8 @@ class MtlsApp(App[None]):
         field.focus()
 
     def action_open_client(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path:
-                self.controller.open_client(path)
-
-        self.push_screen(
-            OpenFileScreen("Open a client certificate to judge against each host's ca.crt and to probe with"), chosen
-        )
+        question = "Open a client certificate to judge against each host's ca.crt and to probe with"
+        self.push_screen(OpenFileScreen(question), lambda path: self.controller.open_client(path) if path else None)
 
     def action_walkthrough(self) -> None:
         lab, controller = self.controller.lab, self.controller
@@ -273,8 +273,7 @@ class MtlsApp(App[None]):
     def action_copy_fix(self) -> None:
         if self.controller.still_judging():
             return
-        report = self.controller.report()
-        fix = next((f.fix for f in (report.findings if report else ()) if f.is_command), None)
+        fix = self.controller.fix_to_copy()
         if fix is None:
             self.notify("Nothing to fix for this host.")
             return

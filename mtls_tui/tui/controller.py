@@ -18,7 +18,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,10 +27,18 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.diagnose.views import CertificatesView, HostRow, IngressView, certificates_view, host_row, ingress_view
+from mtls_tui.diagnose.views import (
+    CertificatesView,
+    HostRow,
+    IngressView,
+    certificates_view,
+    host_row,
+    ingress_view,
+    reading_rows,
+)
 from mtls_tui.errors import MtlsTuiError
 from mtls_tui.logs.records import LogRecord
-from mtls_tui.model import ProbeResult, ProbeSpec
+from mtls_tui.model import IngressObj, ProbeResult, ProbeSpec
 from mtls_tui.service.pipeline import Diagnosis, probe_plan
 from mtls_tui.service.ports import LabControl, Stream
 from mtls_tui.service.session import Session
@@ -105,6 +113,7 @@ class Controller:
         self.streams: list[Stream] = []
         self._changes_ignored_until = 0.0
         self._reload_timer: Timer | None = None
+        self._listed_early: set[str] = set()  # hosts listed from Ingress pages before the first host list
 
     # --- what the app reads -----------------------------------------------------------
 
@@ -134,6 +143,11 @@ class Controller:
 
     def report(self) -> HostReport | None:
         return self.diagnosis.report(self.selected) if self.diagnosis else None
+
+    def fix_to_copy(self) -> str | None:
+        """The selected host's first fix that is a command."""
+        report = self.report()
+        return next((f.fix for f in (report.findings if report else ()) if f.is_command), None)
 
     def certificates_view(self) -> CertificatesView | None:
         report = self.report()
@@ -195,11 +209,12 @@ class Controller:
     # --- requests from the app ----------------------------------------------------------
 
     def select(self, host: str) -> bool:
-        """True when the selection changed."""
+        """True when the selection changed and there is a host list to show it from (not while
+        the first one is being read: the host stays selected for when it comes)."""
         changed, self.selected = host != self.selected, host
         if self.diagnosis is not None and host not in self.diagnosis.judged:
             self._wanted = host  # the judging worker computes it next
-        return changed
+        return changed and self.diagnosis is not None
 
     def load(self) -> None:
         self.app.run_worker(self._load, thread=True, exclusive=True, group="cluster")
@@ -321,11 +336,17 @@ class Controller:
         if not worker.is_cancelled:
             self.app.call_from_thread(self._loaded, diagnosis)
 
+    def _list_early(self, ingresses: Sequence[IngressObj]) -> None:
+        """Before the first host list: the hosts of each page of Ingresses as it is read."""
+        rows = reading_rows(ingresses, self._listed_early)
+        if rows:
+            self.app.post_message(messages.HostsRead(rows))
+
     def _read(self, progress: Callable[[str], None]) -> Diagnosis:
         """The source and the client certificate read, the host policies decided (no report yet)."""
         from mtls_tui.sources.snapshot import source_for
 
-        snapshot = source_for(self.session).load(progress)
+        snapshot = source_for(self.session).load(progress, self._list_early if self.diagnosis is None else None)
         client = self._read_client(self.session.cert, self.session.key)
         return Diagnosis(snapshot, client, self.session.now(), probes=dict(self.probes), lazy=True)
 

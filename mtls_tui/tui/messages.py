@@ -9,6 +9,7 @@ from typing import Literal
 from textual.message import Message
 
 from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.views import HostRow
 from mtls_tui.logs.records import LogRecord
 from mtls_tui.model import ProbeResult, ProbeSpec
 
@@ -25,6 +26,14 @@ class LoadFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class HostsRead(Message):
+    """Hosts from a page of Ingresses, listed before the first host list is decided."""
+
+    def __init__(self, rows: Sequence[HostRow]) -> None:
+        super().__init__()
+        self.rows = rows
 
 
 class Diagnosed(Message):

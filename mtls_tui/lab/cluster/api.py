@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from mtls_tui.lab.cluster import resources, status
+from mtls_tui.lab.cluster import protobuf, resources, status
 from mtls_tui.lab.cluster.access import Access
 from mtls_tui.lab.cluster.logs import LogBook, LogOptions, container_for, since_cutoff
 from mtls_tui.lab.cluster.patch import JSON_PATCH, MERGE_TYPES, json_patch, merge_patch
@@ -142,6 +142,8 @@ class Api:
             return _json(200, document) if document else _not_found_page()
         if parts == ["apis"]:
             return _json(200, resources.api_group_list())
+        if parts == ["apis", "authorization.k8s.io", "v1", "selfsubjectaccessreviews"] and request.method == "POST":
+            return self._access_review(request)
         if len(parts) == 2 and parts[0] == "apis":
             group = resources.api_group(parts[1])
             return _json(200, group) if group else _not_found_page()
@@ -190,6 +192,34 @@ class Api:
         target = resource.plural + (f"/{subresource}" if subresource else "")
         if self.access.denied(verb, target, namespace):
             raise status.forbidden(request.user or "", verb, resource, namespace, name, subresource)
+
+    def _access_review(self, request: Request) -> Reply:
+        """`kubectl auth can-i VERB RESOURCE`: the lab's RBAC switch answers (Access.denied), so
+        the printed fixes that ask it run against the lab as against a cluster."""
+        if request.body.startswith(protobuf.MAGIC):  # kubectl sends it so
+            try:
+                attributes: dict[str, Any] = protobuf.access_review_attributes(request.body)
+            except protobuf.ProtobufError as exc:
+                raise status.bad_request(f"SelfSubjectAccessReview: {exc}") from None
+            spec: dict[str, Any] = {"resourceAttributes": attributes}
+        else:
+            review = _json_body(request.body, "SelfSubjectAccessReview", b"{}")
+            spec = (review.get("spec") if isinstance(review, dict) else None) or {}
+            attributes = spec.get("resourceAttributes") or {}
+        resource = str(attributes.get("resource") or "")
+        subresource = str(attributes.get("subresource") or "")
+        target = resource + (f"/{subresource}" if subresource else "")
+        allowed = not self.access.denied(str(attributes.get("verb") or ""), target, attributes.get("namespace") or None)
+        answer = {
+            "kind": "SelfSubjectAccessReview",
+            "apiVersion": "authorization.k8s.io/v1",
+            "metadata": {"creationTimestamp": None},
+            "spec": spec,
+            "status": {
+                "allowed": allowed,
+            },
+        }
+        return _json(201, answer)
 
     def _found(self, resource: Resource, namespace: str | None, name: str) -> dict[str, Any]:
         obj = self.store.get(resource, namespace, name)

@@ -71,6 +71,13 @@ RESOURCES = (
     Resource("Ingress", "ingresses", "networking.k8s.io", "v1", True, ("ing",)),
     Resource("IngressClass", "ingressclasses", "networking.k8s.io", "v1", False),
     Resource("EndpointSlice", "endpointslices", "discovery.k8s.io", "v1", True),
+    # A cluster with Gateway API (Standard, v1.5+) and Envoy Gateway installed: the successors'
+    # objects are read as from any cluster (policy/successors/kinds.py).
+    Resource("GatewayClass", "gatewayclasses", "gateway.networking.k8s.io", "v1", False),
+    Resource("Gateway", "gateways", "gateway.networking.k8s.io", "v1", True),
+    Resource("HTTPRoute", "httproutes", "gateway.networking.k8s.io", "v1", True),
+    Resource("ReferenceGrant", "referencegrants", "gateway.networking.k8s.io", "v1beta1", True),
+    Resource("ClientTrafficPolicy", "clienttrafficpolicies", "gateway.envoyproxy.io", "v1alpha1", True, ("ctp",)),
 )
 GROUP_VERSIONS = tuple(dict.fromkeys((r.group, r.version) for r in RESOURCES))
 

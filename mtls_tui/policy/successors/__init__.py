@@ -13,12 +13,22 @@ from collections.abc import Callable
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.successors import envoy_gateway, gateway_api, istio
 from mtls_tui.policy.successors.common import ClientValidation
+from mtls_tui.policy.successors.f5_nginx import read_f5_nginx
+from mtls_tui.policy.successors.traefik import read_traefik
+from mtls_tui.policy.successors.traefik_ingress_nginx import read_traefik_ingress_nginx
 
 Reader = Callable[[ClusterSnapshot], list[ClientValidation]]
 
 # Each Gateway API Gateway is read once: Envoy Gateway's by envoy_gateway (frontend and
 # ClientTrafficPolicies), every other implementation's by gateway_api.
-READERS: tuple[Reader, ...] = (gateway_api.read, envoy_gateway.read, istio.read)
+READERS: tuple[Reader, ...] = (
+    read_traefik,
+    read_traefik_ingress_nginx,
+    read_f5_nginx,
+    gateway_api.read,
+    envoy_gateway.read,
+    istio.read,
+)
 
 
 def client_validations(snapshot: ClusterSnapshot) -> list[ClientValidation]:

@@ -88,6 +88,7 @@ class ClientValidation:
     verify_depth: int | None = None  # None: the implementation sets none (Envoy, Go: unlimited)
     crl: bool = False
     conditions: tuple[str, ...] = ()  # status conditions the controller wrote, as evidence
+    unseen: tuple[str, ...] = ()  # objects the verdict needs that were not read (manifests without them)
 
     @property
     def enforced(self) -> bool:

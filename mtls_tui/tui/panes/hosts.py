@@ -31,7 +31,7 @@ def row_lines(row: HostRow, width: int = 0) -> list[Text]:
     """The row's lines: the mark and host (cut into `width`-cell lines when given, as a long
     name wraps), its state, its warnings when it has some."""
     if row.state is None:
-        mark, state = PENDING, Text.assemble(("  judging…", PENDING.style))
+        mark, state = PENDING, Text.assemble(("  reading…" if row.reading else "  judging…", PENDING.style))
     else:
         mark = HOST_STATE[row.state]
         state = Text.assemble("  ", (row.state, mark.style))
@@ -135,6 +135,13 @@ class HostList(ScrollView, can_focus=True):
         self._index = {row.host: i for i, row in enumerate(self.rows)}
         self._refilter(selected, announce=False)
 
+    def extend(self, rows: Sequence[HostRow]) -> None:
+        """More rows at the end (hosts read so far, before the first host list): the cursor stays."""
+        for row in rows:
+            self._index[row.host] = len(self.rows)
+            self.rows.append(row)
+        self._refilter(self.highlighted_host, announce=False)
+
     def update_rows(self, rows: Iterable[HostRow]) -> None:
         """Reports arrived: these rows change in place (the order and the cursor stay)."""
         grew = False
@@ -182,7 +189,8 @@ class HostList(ScrollView, can_focus=True):
             if self.query
             else (f"{len(self.rows)} hosts" if len(self.rows) > 1 else "")
         )
-        self.border_subtitle = f"{waiting} judging…" if waiting else ""
+        reading = bool(self.rows) and self.rows[-1].reading
+        self.border_subtitle = "reading the cluster…" if reading else f"{waiting} judging…" if waiting else ""
 
     def _refilter(self, keep: str | None, *, announce: bool) -> None:
         before = self.highlighted_host

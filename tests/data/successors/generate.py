@@ -250,19 +250,22 @@ def ingress(name="meow", cls="traefik", annotations=None, tls=True, host="meow.c
     s = f"apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: {namespace}\n{ann}spec:\n  ingressClassName: {cls}\n"
     if tls:
         s += f"  tls:\n  - hosts:\n    - {host}\n    secretName: meow-server\n"
-    s += textwrap.dedent(f"""\
-          rules:
-          - host: {host}
-            http:
-              paths:
-              - path: /
-                pathType: Prefix
-                backend:
-                  service:
-                    name: echo
-                    port:
-                      number: 8080
-        """)
+    s += textwrap.indent(
+        textwrap.dedent(f"""\
+            rules:
+            - host: {host}
+              http:
+                paths:
+                - path: /
+                  pathType: Prefix
+                  backend:
+                    service:
+                      name: echo
+                      port:
+                        number: 8080
+            """),
+        "  ",
+    )
     return s
 
 

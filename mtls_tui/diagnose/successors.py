@@ -1,0 +1,176 @@
+"""A verdict per host and port for ingress-nginx's successors: from their objects, and from a
+probe when one ran.
+
+The objects say what the data plane was told; `predict` (policy/successors/common.py) says what
+each kind of client then gets, from measurements on real data planes. Without a probe a set-up
+that keeps strangers out is `unverified`, never `works`: the words say what was checked. With a
+probe, what came back is compared with the prediction for the same kind of client (the user's
+certificate is classified against the CA the data plane loads); a difference is an error
+finding, because then the data plane does not do what its objects say (not applied yet, or
+another controller answers), or the tool is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+
+from mtls_tui.certs import openssl_binding as ob
+from mtls_tui.certs.load import Material
+from mtls_tui.certs.verify import nginx_verdict
+from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
+from mtls_tui.diagnose.probe import probe_findings
+from mtls_tui.model import Finding, ProbeResult, Severity, sort_findings
+from mtls_tui.policy.successors.common import (
+    CLIENT_KINDS,
+    ClientKind,
+    ClientValidation,
+    TlsVersion,
+    WireAnswer,
+    predict,
+)
+
+CLIENT_WORDS: dict[ClientKind, str] = {
+    "none": "no certificate",
+    "trusted": "a certificate from the CA",
+    "other-ca": "another CA's certificate",
+    "expired": "an expired certificate",
+    "no-client-auth-eku": "a certificate without clientAuth",
+}
+_KIND_BY_ERROR: dict[int, ClientKind] = {
+    ob.X509_V_ERR_CERT_HAS_EXPIRED: "expired",
+    ob.X509_V_ERR_INVALID_PURPOSE: "no-client-auth-eku",
+    ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT: "other-ca",
+    ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "other-ca",
+    ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE: "other-ca",
+    ob.X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: "other-ca",
+    ob.X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: "other-ca",
+}
+
+
+@dataclass(frozen=True)
+class SuccessorReport:
+    validation: ClientValidation
+    state: HostState
+    verdict: str
+    answers: tuple[tuple[ClientKind, WireAnswer], ...]  # what each kind of client gets (TLS 1.3)
+    findings: tuple[Finding, ...]
+    probe: tuple[ProbeResult, ...] = ()
+
+    @property
+    def host(self) -> str:
+        return self.validation.host
+
+
+def client_kind(validation: ClientValidation, client: Material | None, now: datetime) -> ClientKind | None:
+    """Which kind of client the user's certificate is for this data plane: judged against the CA
+    it loads, at no depth limit (Envoy, Go); None when it cannot be told (no CA, no certificate)."""
+    if client is None or not client.certs or not validation.ca_pem:
+        return None
+    try:
+        bundle = [c for c in x509.load_pem_x509_certificates(validation.ca_pem)]
+    except ValueError:
+        return None
+    # Envoy and Go set no verify depth (docs/successors.md G8, E13: depth 2 measured)
+    verdict = nginx_verdict(bundle, [c.cert for c in client.certs], ob.UNLIMITED_DEPTH, at=now)
+    if verdict.accepted:
+        return "trusted"
+    return _KIND_BY_ERROR.get(verdict.error_code or 0)
+
+
+def successor_report(
+    validation: ClientValidation,
+    probe: Sequence[ProbeResult] = (),
+    client: Material | None = None,
+    now: datetime | None = None,
+) -> SuccessorReport:
+    answers = tuple((kind, predict(validation, kind)) for kind in CLIENT_KINDS)
+    findings = list(validation.findings)
+    who = validation.implementation
+    admitted = [CLIENT_WORDS[c] for c, answer in answers if answer.kind == "admitted" and c != "trusted"]
+    if validation.breakage is not None or (any(f.severity is Severity.ERROR for f in findings) and not admitted):
+        state: HostState = "broken"
+        verdict = f"the {who} configuration is broken: a trusted client gets {dict(answers)['trusted']}"
+    elif admitted:
+        state = "not enforced"
+        verdict = f"{NOT_ENFORCED} ({who}): {', '.join(admitted)} get in"
+    else:
+        state = "unverified"
+        verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"
+    if probe:
+        findings += probe_findings(list(probe))
+        kind = client_kind(validation, client, now) if now is not None else None
+        mismatches = _mismatches(validation, probe, kind)
+        findings += mismatches
+        if state == "unverified" and not mismatches and _kept_out_and_let_in(probe, kind):
+            state, verdict = "works", f"{who} lets your certificate in and keeps a client without one out (probed)"
+    return SuccessorReport(validation, state, verdict, answers, tuple(sort_findings(findings)), tuple(probe))
+
+
+def _mismatches(validation: ClientValidation, probe: Sequence[ProbeResult], kind: ClientKind | None) -> list[Finding]:
+    """An answer the prediction does not give: for the attempt without a certificate, and for
+    the one with the user's certificate when its kind is known."""
+    found = []
+    for result in probe:
+        expected_kind: ClientKind | None = kind if result.sent_client_cert else "none"
+        observed = observed_answer(result)
+        if expected_kind is None or observed is None:
+            continue
+        expected = predict(validation, expected_kind, _tls(result))
+        if _same(observed, expected):
+            continue
+        found.append(
+            Finding(
+                code="probe-unexpected",
+                severity=Severity.ERROR,
+                title=f"{validation.host} answered {observed} to {CLIENT_WORDS[expected_kind]}, where its objects say {expected}",
+                detail=f"The {validation.implementation} objects ({'; '.join(validation.decided_by)}) configure the data plane "
+                "to answer otherwise: the controller has not applied them yet, another controller answers at this "
+                "address, or this tool's reading of them is wrong.",
+                fix=result.curl or "mtls-tui check",
+                subject=f"{validation.host}:{validation.port}",
+                evidence=(f"probe: {observed}", f"predicted: {expected}"),
+            )
+        )
+    return found
+
+
+def _tls(result: ProbeResult) -> TlsVersion:
+    return "1.2" if result.tls_version == "TLSv1.2" else "1.3"
+
+
+def _same(observed: WireAnswer, expected: WireAnswer) -> bool:
+    """Equal answers; a backend's 404 (a path it does not serve) still got in."""
+    if expected.kind == "admitted":
+        return observed.kind == "admitted" or observed.status == 404
+    return (observed.kind, observed.status, observed.alert) == (expected.kind, expected.status, expected.alert)
+
+
+def _kept_out_and_let_in(probe: Sequence[ProbeResult], kind: ClientKind | None) -> bool:
+    """Evidence for `works`: the attempt without a certificate refused, the user's trusted one let in."""
+    without = next((r for r in probe if not r.sent_client_cert), None)
+    with_cert = next((r for r in probe if r.sent_client_cert), None)
+    if without is None or with_cert is None or kind != "trusted":
+        return False
+    seen, got = observed_answer(without), observed_answer(with_cert)
+    return seen is not None and seen.kind != "admitted" and got is not None and got.kind == "admitted"
+
+
+def observed_answer(result: ProbeResult) -> WireAnswer | None:
+    """What the probe saw, in the prediction's terms (None: it never reached the server, or saw
+    something no prediction names: a DNS failure, a refused port, the server's certificate)."""
+    failure = result.failure
+    if failure is None:
+        if result.status is None:
+            return None
+        if result.status < 400:
+            return WireAnswer("admitted", status=result.status)
+        return WireAnswer("http-status", status=result.status)
+    if failure.kind == "tls-alert":
+        return WireAnswer("tls-alert", alert=failure.alert_number, after_handshake=failure.when != "handshake")
+    if failure.kind == "closed":
+        return WireAnswer("connection-closed")
+    return None

@@ -1,0 +1,525 @@
+"""F5 NGINX Ingress Controller (nginx/kubernetes-ingress): `Policy.spec.ingressMTLS`, applied to a
+VirtualServer's `spec.policies` or to an Ingress through `nginx.org/policies` (v5.4+).
+
+Rules from nginx/kubernetes-ingress 0eb3072d (docs/successors.md section 4, F1-F8):
+- internal/configs/policy.go `generatePolicies`: a referenced Policy that is missing or invalid
+  makes the resource answer `return 500;` (ErrorReturn{Code: 500}).
+- `addIngressMTLSConfig`, in its order: only in the spec context (a route's policies -> 500), only
+  with TLS on the VirtualServer (-> 500), a second ingressMTLS policy is ignored with a warning,
+  the Secret `<policy namespace>/<clientCertSecret>` must exist (-> 500), be of type `nginx.org/ca`
+  (-> 500) and valid (`ValidateCASecret`: key ca.crt whose first PEM block is a certificate; -> 500).
+  `verifyClient` defaults to on, `verifyDepth` to 1; `crlFileName` or a `ca.crl` key add `ssl_crl`.
+- Rendered at server level: ssl_client_certificate, ssl_verify_client, ssl_verify_depth. The data
+  plane is nginx: a refused client gets HTTP 400, depth is honoured (measured, section 7).
+- An Ingress: the policy applies to each host with TLS; a host without TLS gets a warning and no
+  client checks (internal/configs/ingress.go).
+- ingress-nginx's `nginx.ingress.kubernetes.io/auth-tls-*` annotations are not read
+  (internal/configs/annotations.go parses nginx.org/ and nginx.com/ keys only): an Ingress that
+  carries them to F5's IngressClass (`nginx.org/ingress-controller`, internal/k8s/controller.go
+  IngressControllerName) is served with no client certificate check (fail open).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mtls_tui.certs.crl import PEM_BLOCK
+from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, SecretObj, Severity
+from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
+from mtls_tui.policy.secret_commands import read_key_command, retype_secret_command, typed_secret_command
+from mtls_tui.policy.secret_store import ca_refusal
+from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.traefik import ingress_hosts
+from mtls_tui.shell import arg, json_arg
+
+GROUP = "k8s.nginx.org"
+CONTROLLER = "nginx.org/ingress-controller"
+POLICIES_ANNOTATIONS = ("nginx.org/policies", "nginx.com/policies")  # annotations.go PoliciesAnnotation(Plus)
+CA_TYPE = "nginx.org/ca"  # internal/k8s/secrets SecretTypeCA
+HTTPS_PORT = 443
+MODES: dict[str, ClientCertMode] = {
+    "on": "require-and-verify",
+    "optional": "verify-if-given",
+    "optional_no_ca": "request",
+    "off": "none",
+}
+Context = Literal["spec", "route"]
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A VirtualServer or an Ingress and the Policy references it makes, in order."""
+
+    kind: Literal["VirtualServer", "Ingress"]
+    namespace: str
+    name: str
+    hosts: tuple[str, ...]
+    tls: bool
+    refs: tuple[tuple[str, Context], ...]  # `namespace/name` of each Policy, and where it is referenced
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}"
+
+
+@dataclass
+class Outcome:
+    """What `generatePolicies` + `addIngressMTLSConfig` leave for the server."""
+
+    mode: ClientCertMode = "none"
+    ca_pem: bytes | None = None
+    depth: int | None = None
+    crl: bool = False
+    error: bool = False  # ErrorReturn: `return 500;`
+    applied: str | None = None  # the Policy whose ingressMTLS is rendered
+    findings: list[Finding] = field(default_factory=list)
+    unseen: list[str] = field(default_factory=list)
+    ca_refs: list[str] = field(default_factory=list)
+
+
+def read_f5_nginx(snapshot: ClusterSnapshot) -> list[ClientValidation]:
+    """One ClientValidation per host of each VirtualServer or F5 Ingress that uses an ingressMTLS
+    Policy, and per host of an F5 Ingress that carries ingress-nginx's auth-tls annotations."""
+    policies = {p.ref: p for p in snapshot.of_kind("Policy", GROUP)}
+    found: list[ClientValidation] = []
+    for owner in _virtual_servers(snapshot) + _ingresses(snapshot):
+        mtls_refs = [r for r in owner.refs if r[0] not in policies or _ingress_mtls(policies[r[0]]) is not None]
+        if not mtls_refs:
+            continue
+        outcome = _outcome(owner, mtls_refs, policies, snapshot)
+        found += _validations(owner, outcome)
+    for ingress in snapshot.ingresses:
+        if f5_serves(ingress, snapshot) and ingress.annotation(PREFIX + "auth-tls-secret") is not None:
+            if not any(ingress.annotation(a) for a in POLICIES_ANNOTATIONS):
+                found += _ignored_annotations(ingress)
+    return found
+
+
+# --- owners ---------------------------------------------------------------------------------------
+
+
+def _virtual_servers(snapshot: ClusterSnapshot) -> list[Owner]:
+    owners = []
+    for resource in snapshot.of_kind("VirtualServer", GROUP):
+        spec = _dict(resource.body.get("spec"))
+        host = str(spec.get("host") or "").lower()
+        refs: list[tuple[str, Context]] = [
+            (_policy_ref(p, resource.namespace), "spec") for p in _list(spec.get("policies"))
+        ]
+        for route in _list(spec.get("routes")):
+            refs += [(_policy_ref(p, resource.namespace), "route") for p in _list(_dict(route).get("policies"))]
+        tls = isinstance(spec.get("tls"), dict) and bool(_dict(spec.get("tls")).get("secret"))
+        owners.append(
+            Owner(
+                "VirtualServer",
+                resource.namespace,
+                resource.name,
+                (host,) if host else (),
+                tls,
+                tuple((r, c) for r, c in refs if r),
+            )
+        )
+    return owners
+
+
+def _policy_ref(entry: Any, namespace: str) -> str:
+    entry = _dict(entry)
+    name = str(entry.get("name") or "")
+    return f"{entry.get('namespace') or namespace}/{name}" if name else ""
+
+
+def _ingresses(snapshot: ClusterSnapshot) -> list[Owner]:
+    """F5 Ingresses with `nginx.org/policies` (then `nginx.com/policies`): comma-separated
+    `name` or `namespace/name` (policies.GetPolicyRefsFromAnnotation), de-duplicated in order."""
+    owners = []
+    for ingress in snapshot.ingresses:
+        if not f5_serves(ingress, snapshot):
+            continue
+        refs: list[str] = []
+        for annotation in POLICIES_ANNOTATIONS:
+            for item in (ingress.annotation(annotation) or "").split(","):
+                item = item.strip()
+                if item:
+                    refs.append(item if "/" in item else f"{ingress.namespace}/{item}")
+        if refs:
+            hosts = tuple(ingress_hosts(ingress))
+            owners.append(
+                Owner(
+                    "Ingress",
+                    ingress.namespace,
+                    ingress.name,
+                    hosts,
+                    bool(ingress.tls),
+                    tuple((r, "spec") for r in dict.fromkeys(refs)),
+                )
+            )
+    return owners
+
+
+def f5_serves(ingress: IngressObj, snapshot: ClusterSnapshot) -> bool:
+    """The Ingress's IngressClass names `nginx.org/ingress-controller`. In manifest files
+    without that IngressClass, an `nginx.org/` or `nginx.com/` policies annotation is the sign."""
+    klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
+    if klass is not None:
+        return klass.controller == CONTROLLER
+    return not snapshot.complete and any(ingress.annotation(a) for a in POLICIES_ANNOTATIONS)
+
+
+# --- the policy chain ---------------------------------------------------------------------------
+
+
+def _ingress_mtls(policy: KubeResource) -> dict[str, Any] | None:
+    value = _dict(policy.body.get("spec")).get("ingressMTLS")
+    return value if isinstance(value, dict) else None
+
+
+def _outcome(
+    owner: Owner, refs: list[tuple[str, Context]], policies: dict[str, KubeResource], snapshot: ClusterSnapshot
+) -> Outcome:
+    out = Outcome()
+    for ref, context in refs:
+        policy = policies.get(ref)
+        if policy is None:
+            if snapshot.complete:
+                out.error = True
+                out.findings.append(_policy_missing(owner, ref))
+            else:
+                out.unseen.append(f"Policy {ref}")
+                out.findings.append(_policy_unseen(owner, ref))
+                if out.applied is None:
+                    out.mode, out.applied = "require-and-verify", ref
+            continue
+        _apply(owner, policy, context, out, snapshot)
+    return out
+
+
+def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, snapshot: ClusterSnapshot) -> None:
+    """`addIngressMTLSConfig` for one Policy."""
+    mtls = _ingress_mtls(policy) or {}
+    invalid = _invalid_fields(mtls)
+    if invalid:
+        out.error = True
+        out.findings.append(
+            _http_500(owner, policy, f"the Policy is invalid ({invalid}): Policy {policy.ref} is missing or invalid")
+        )
+        return
+    if context != "spec":
+        out.error = True
+        out.findings.append(
+            _http_500(owner, policy, f"IngressMTLS policy {policy.ref} is not allowed in the route context", route=True)
+        )
+        return
+    if not owner.tls and owner.kind == "VirtualServer":
+        out.error = True
+        out.findings.append(
+            _http_500(owner, policy, f"TLS must be enabled for IngressMTLS policy {policy.ref}", tls=True)
+        )
+        return
+    if out.applied is not None:
+        out.findings.append(_second_policy(owner, policy, out.applied))
+        return
+    secret_ref = f"{policy.namespace}/{mtls.get('clientCertSecret') or ''}"
+    out.ca_refs.append(f"Secret {secret_ref} key ca.crt")
+    secret = snapshot.secret(secret_ref)
+    if secret is None:
+        problem = snapshot.secret_problem(secret_ref)
+        if snapshot.complete and (problem is None or problem.status == "not-found"):
+            out.error = True
+            out.findings.append(_secret_missing(owner, policy, secret_ref))
+            return
+        out.unseen.append(f"Secret {secret_ref}")
+    else:
+        refusal = _secret_refusal(secret)
+        if refusal is not None:
+            out.error = True
+            out.findings.append(_secret_refused(owner, policy, secret, refusal))
+            return
+        out.ca_pem = secret.get("ca.crt")
+        out.crl = secret.get("ca.crl") is not None
+    verify = str(mtls.get("verifyClient") or "on")
+    out.mode, out.applied = MODES[verify], policy.ref
+    depth = mtls.get("verifyDepth")
+    out.depth = depth if isinstance(depth, int) and not isinstance(depth, bool) else 1
+    out.crl = out.crl or bool(mtls.get("crlFileName"))
+    if out.mode != "require-and-verify":
+        out.findings.append(_fallback(owner, policy, verify))
+
+
+def _invalid_fields(mtls: dict[str, Any]) -> str | None:
+    """validation/policy.go validateIngressMTLS: clientCertSecret required, verifyClient one of
+    on/off/optional/optional_no_ca, verifyDepth >= 0."""
+    if not mtls.get("clientCertSecret"):
+        return "clientCertSecret is required"
+    verify = mtls.get("verifyClient")
+    if verify not in (None, "", *MODES):
+        return f"verifyClient {verify!r} is not one of {', '.join(MODES)}"
+    depth = mtls.get("verifyDepth")
+    if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 0):
+        return f"verifyDepth {depth!r} is not a whole number >= 0"
+    return None
+
+
+def _secret_refusal(secret: SecretObj) -> str | None:
+    """The type first (addIngressMTLSConfig), then `ValidateCASecret`: key ca.crt, whose first PEM
+    block is a CERTIFICATE that parses."""
+    if secret.type != CA_TYPE:
+        return "type"
+    ca = secret.get("ca.crt")
+    if ca is None:
+        return f"CA secret must have the data field ca.crt (it holds {', '.join(secret.keys) or 'no keys'})"
+    first = PEM_BLOCK.search(ca)  # Go's pem.Decode: the first PEM block, wherever it starts
+    if first is None or first.group(1) != b"CERTIFICATE" or ca_refusal(first.group(0)) is not None:
+        return "the data field ca.crt must hold a valid CERTIFICATE PEM block"
+    return None
+
+
+# --- validations --------------------------------------------------------------------------------
+
+
+def _validations(owner: Owner, out: Outcome) -> list[ClientValidation]:
+    breakage: Breakage | None = "http-500" if out.error else None
+    found = []
+    for host in owner.hosts:
+        findings = list(out.findings)
+        mode = out.mode
+        if owner.kind == "Ingress" and not owner.tls and not out.error:
+            mode = "none"
+            findings.append(_no_tls_on_ingress(owner, host))
+        found.append(
+            ClientValidation(
+                implementation="f5-nginx",
+                data_plane="nginx",
+                host=host,
+                port=HTTPS_PORT,
+                scope="host",
+                shared_with=(),
+                mode="none" if breakage else mode,
+                ca_refs=tuple(out.ca_refs),
+                ca_pem=None if breakage else out.ca_pem,
+                decided_by=(owner.ref, *(f"Policy {out.applied}",) * (out.applied is not None)),
+                findings=tuple(findings),
+                breakage=breakage,
+                verify_depth=None if breakage else out.depth,
+                crl=out.crl and not breakage,
+                unseen=tuple(out.unseen),
+            )
+        )
+    return found
+
+
+def _ignored_annotations(ingress: IngressObj) -> list[ClientValidation]:
+    finding = Finding(
+        code="mtls-fail-open",
+        severity=Severity.ERROR,
+        title=f"F5 NGINX Ingress Controller ignores the auth-tls annotations of Ingress {ingress.ref}: no client certificate is asked",
+        detail="F5's controller parses only nginx.org/ and nginx.com/ annotations (internal/configs/annotations.go); "
+        f"{PREFIX}auth-tls-* belong to ingress-nginx. The hosts are served over TLS with no client check: everyone "
+        "gets in. F5 needs a Policy with ingressMTLS, a CA Secret of type nginx.org/ca, and the Ingress annotation "
+        "nginx.org/policies (v5.4+), or a VirtualServer.",
+        fix=_migrate_fix(ingress),
+        subject=f"Ingress {ingress.ref}",
+        evidence=tuple(f"{k}: {v}" for k, v in ingress.annotations if k.startswith(PREFIX + "auth-tls")),
+    )
+    return [
+        ClientValidation(
+            implementation="f5-nginx",
+            data_plane="nginx",
+            host=host,
+            port=HTTPS_PORT,
+            scope="host",
+            shared_with=(),
+            mode="none",
+            ca_refs=(),
+            ca_pem=None,
+            decided_by=(f"Ingress {ingress.ref}",),
+            findings=(finding,),
+        )
+        for host in ingress_hosts(ingress)
+    ]
+
+
+def _migrate_fix(ingress: IngressObj) -> str:
+    """The CA copied into a Secret of type nginx.org/ca, an ingressMTLS Policy with the same
+    verify mode and depth, and the Ingress pointed at it."""
+    value = (ingress.annotation(PREFIX + "auth-tls-secret") or "").strip()
+    namespace, _, name = value.partition("/")
+    source = f"{namespace or ingress.namespace}/{name or 'SECRET'}"
+    ca_ref = f"{ingress.namespace}/{name or 'client'}-ca"
+    policy = f"{ingress.name}-mtls"
+    verify = (ingress.annotation(PREFIX + "auth-tls-verify-client") or "on").strip()
+    depth = (ingress.annotation(PREFIX + "auth-tls-verify-depth") or "1").strip()
+    lines = [
+        "apiVersion: k8s.nginx.org/v1",
+        "kind: Policy",
+        "metadata:",
+        f"  name: {policy}",
+        f"  namespace: {ingress.namespace}",
+        "spec:",
+        "  ingressMTLS:",
+        f"    clientCertSecret: {ca_ref.split('/', 1)[1]}",
+        f'    verifyClient: "{verify if verify in MODES else "on"}"',
+        f"    verifyDepth: {depth if depth.isdigit() else '1'}",
+    ]
+    return (
+        f"{read_key_command(source, 'ca.crt')} > ca.crt && {typed_secret_command(ca_ref, CA_TYPE)} && "
+        f"printf '%s\\n' {' '.join(arg(line) for line in lines)} | kubectl apply -f - && "
+        f"kubectl annotate ingress {ingress_words(ingress)} {arg('nginx.org/policies=' + policy)} --overwrite"
+    )
+
+
+# --- findings -------------------------------------------------------------------------------------
+
+
+def _f(
+    *, code: str, severity: Severity, title: str, detail: str, fix: str, subject: str, evidence: tuple[str, ...] = ()
+) -> Finding:
+    return Finding(
+        code=code, severity=severity, title=title, detail=detail, fix=fix, subject=subject, evidence=evidence
+    )
+
+
+def _500_detail(why: str, route: bool = False) -> str:
+    where = "the route's locations answer" if route else "the server answers"
+    return (
+        f"The controller warns '{why}' and renders `return 500;` with no ssl_verify_client "
+        f"(policy.go generatePolicies, ErrorReturn{{Code: 500}}): {where} HTTP 500 to every request, with or "
+        "without a client certificate."
+    )
+
+
+def _http_500(owner: Owner, policy: KubeResource, why: str, route: bool = False, tls: bool = False) -> Finding:
+    if route:
+        fix = (
+            f"kubectl get virtualserver {arg(owner.name)} -n {arg(owner.namespace)} -o yaml  # move "
+            f"{policy.name} from routes[].policies to spec.policies: ingressMTLS applies to the whole server"
+        )
+    elif tls:
+        fix = f"kubectl patch virtualserver {arg(owner.name)} -n {arg(owner.namespace)} --type merge -p " + json_arg(
+            {"spec": {"tls": {"secret": "TLS-SECRET"}}}
+        )
+    else:
+        fix = f"kubectl get policy {arg(policy.name)} -n {arg(policy.namespace)} -o yaml  # fix spec.ingressMTLS"
+    return _f(
+        code="policy-invalid-http-500",
+        severity=Severity.ERROR,
+        title=f"{owner.ref} answers HTTP 500: {why}",
+        detail=_500_detail(why, route),
+        fix=fix,
+        subject=owner.ref,
+        evidence=(why,),
+    )
+
+
+def _policy_missing(owner: Owner, ref: str) -> Finding:
+    why = f"Policy {ref} is missing or invalid"
+    namespace, _, name = ref.partition("/")
+    return _f(
+        code="policy-invalid-http-500",
+        severity=Severity.ERROR,
+        title=f"{owner.ref} names Policy {ref}, which does not exist: HTTP 500 for every request",
+        detail=_500_detail(why),
+        fix=f"kubectl get policy -n {arg(namespace)}  # create Policy {name} (spec.ingressMTLS) or correct the reference",
+        subject=owner.ref,
+        evidence=(why,),
+    )
+
+
+def _policy_unseen(owner: Owner, ref: str) -> Finding:
+    namespace, _, name = ref.partition("/")
+    return _f(
+        code="policy-not-in-manifests",
+        severity=Severity.WARNING,
+        title=f"not checked: Policy {ref} is not among the files",
+        detail="It decides who gets in, and it was not read. If the cluster lacks it too, every request gets HTTP 500.",
+        fix=f"kubectl get policy {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-policy.yaml')}  # then add it to --manifests",
+        subject=owner.ref,
+    )
+
+
+def _secret_missing(owner: Owner, policy: KubeResource, ref: str) -> Finding:
+    why = f'IngressMTLS policy "{policy.ref}" references a non-existent secret {ref}'
+    return _f(
+        code="ca-ref-not-found",
+        severity=Severity.ERROR,
+        title=f"Policy {policy.ref} names CA Secret {ref}, which does not exist: {owner.ref} answers HTTP 500",
+        detail=_500_detail(why),
+        fix=typed_secret_command(ref, CA_TYPE),
+        subject=f"Policy {policy.ref}",
+        evidence=(why,),
+    )
+
+
+def _secret_refused(owner: Owner, policy: KubeResource, secret: SecretObj, refusal: str) -> Finding:
+    if refusal == "type":
+        why = f"IngressMTLS policy {policy.ref} references a secret {secret.ref} of a wrong type '{secret.type}', must be '{CA_TYPE}'"
+        return _f(
+            code="ca-secret-wrong-type",
+            severity=Severity.ERROR,
+            title=f"CA Secret {secret.ref} is of type {secret.type}, not {CA_TYPE}: {owner.ref} answers HTTP 500",
+            detail=_500_detail(why) + " A Secret's type cannot be changed in place: the Secret is created again.",
+            fix=retype_secret_command(secret.ref, CA_TYPE)
+            if secret.get("ca.crt")
+            else typed_secret_command(secret.ref, CA_TYPE),
+            subject=f"Secret {secret.ref}",
+            evidence=(why,),
+        )
+    why = f'IngressMTLS policy "{policy.ref}" references an invalid secret {secret.ref}: {refusal}'
+    return _f(
+        code="ca-ref-no-ca-key" if "data field ca.crt (it holds" in refusal else "policy-invalid-http-500",
+        severity=Severity.ERROR,
+        title=f"CA Secret {secret.ref} is not usable ({refusal}): {owner.ref} answers HTTP 500",
+        detail=_500_detail(why),
+        fix=typed_secret_command(secret.ref, CA_TYPE),
+        subject=f"Secret {secret.ref}",
+        evidence=(why,),
+    )
+
+
+def _second_policy(owner: Owner, policy: KubeResource, applied: str) -> Finding:
+    return _f(
+        code="policy-conflicted",
+        severity=Severity.WARNING,
+        title=f"{owner.ref} has two ingressMTLS policies: {applied} applies, {policy.ref} is ignored",
+        detail="addIngressMTLSConfig: 'Multiple ingressMTLS policies are not allowed. IngressMTLS policy "
+        f"{policy.ref} will be ignored' (a warning, no error). The first in spec.policies wins.",
+        fix=f"kubectl get {owner.kind.lower()} {arg(owner.name)} -n {arg(owner.namespace)} -o yaml  # keep one "
+        f"ingressMTLS policy: remove {policy.name}",
+        subject=owner.ref,
+        evidence=(f"applied: {applied}", f"ignored: {policy.ref}"),
+    )
+
+
+def _fallback(owner: Owner, policy: KubeResource, verify: str) -> Finding:
+    return _f(
+        code="mtls-fallback-mode",
+        severity=Severity.ERROR,
+        title=f"Policy {policy.ref} has verifyClient {verify}: {owner.ref} lets clients without a certificate in",
+        detail=f"nginx renders ssl_verify_client {verify}: only 'on' requires a verified client certificate; "
+        "with optional, optional_no_ca or off a request without one reaches the upstream.",
+        fix=f"kubectl patch policy {arg(policy.name)} -n {arg(policy.namespace)} --type merge -p "
+        + json_arg({"spec": {"ingressMTLS": {"verifyClient": "on"}}}),
+        subject=f"Policy {policy.ref}",
+        evidence=(f"verifyClient: {verify}",),
+    )
+
+
+def _no_tls_on_ingress(owner: Owner, host: str) -> Finding:
+    return _f(
+        code="tls-section-missing",
+        severity=Severity.ERROR,
+        title=f"{host} has no TLS on {owner.ref}: F5 ignores its ingressMTLS policy there",
+        detail=f'ingress.go: \'IngressMTLS policy is ignored for host "{host}" because TLS is not enabled for that '
+        "host' (a warning): the host is served without client certificates.",
+        fix=f"kubectl patch ingress {arg(owner.name)} -n {arg(owner.namespace)} --type merge -p "
+        + json_arg({"spec": {"tls": [{"hosts": [host], "secretName": "TLS-SECRET"}]}}),
+        subject=owner.ref,
+    )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

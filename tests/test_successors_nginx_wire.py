@@ -1,0 +1,69 @@
+"""F5 NGINX Ingress Controller's data plane for real: two F5 manifests, rendered as the server
+block F5's template renders for the reader's ClientValidation, served by the real Debian nginx
+(conftest's `nginx_binary`: in CI a missing nginx fails instead of skipping), answer each client
+exactly as `predict` says.
+
+What F5 renders (nginx/kubernetes-ingress 0eb3072d internal/configs/version2/nginx.virtualserver.tmpl,
+policy.go addIngressMTLSConfig; the same directives measure/run_nginx.sh measured): a valid
+ingressMTLS policy -> `ssl_client_certificate <ca>; ssl_verify_client <verifyClient>;
+ssl_verify_depth <verifyDepth>;` at server level; an invalid policy -> `return 500;` and no
+ssl_verify_client (generatePolicies, ErrorReturn{Code: 500}). Clients are tests/data/successors/pki/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_probe_envoy_alerts import probe_port
+from test_successors_f5_nginx import F5_CLASS, FOLDER
+from test_successors_go_wire import CLIENT_FILES, PKI, wire_answer
+from test_successors_traefik import load_manifest, only
+
+from mtls_tui.lab.nginx import Nginx, free_port
+from mtls_tui.lab.pki import write_file
+from mtls_tui.policy.successors import client_validations
+from mtls_tui.policy.successors.common import CLIENT_KINDS, ClientValidation, predict
+
+VERIFY_CLIENT = {"require-and-verify": "on", "verify-if-given": "optional", "request": "optional_no_ca"}
+NGINX_PROTOCOLS = {"1.2": "TLSv1.2", "1.3": "TLSv1.3"}
+
+
+def f5_server_block(validation: ClientValidation, port: int, ca: Path | None, tls: str) -> str:
+    """The server F5 renders for one host (nginx.virtualserver.tmpl), on 127.0.0.1:port."""
+    lines = [
+        f"listen 127.0.0.1:{port} ssl;",
+        f"server_name {validation.host};",
+        f"ssl_certificate {PKI.path('server', 'crt')};",
+        f"ssl_certificate_key {PKI.path('server', 'key')};",
+        f"ssl_protocols {NGINX_PROTOCOLS[tls]};",
+    ]
+    if validation.breakage == "http-500":
+        lines.append("return 500;")
+    elif ca is not None and validation.mode in VERIFY_CLIENT:
+        lines += [
+            f"ssl_client_certificate {ca};",
+            f"ssl_verify_client {VERIFY_CLIENT[validation.mode]};",
+            f"ssl_verify_depth {validation.verify_depth};",
+        ]
+    lines.append('location / { return 200 "ok $ssl_client_verify\\n"; }')
+    return "server {\n  " + "\n  ".join(lines) + "\n}"
+
+
+@pytest.mark.parametrize("tls", ["1.2", "1.3"])
+@pytest.mark.parametrize("name", ["healthy-virtualserver.yaml", "ca-secret-wrong-type.yaml"])
+def test_nginx_answers_as_predicted(name: str, tls: str, nginx_binary: str, tmp_path: Path) -> None:
+    """Source: nginx/kubernetes-ingress 0eb3072d internal/configs/policy.go addIngressMTLSConfig,
+    generatePolicies; version2/nginx.virtualserver.tmpl."""
+    validation = only(client_validations(load_manifest(FOLDER / name, F5_CLASS)))
+    ca = None
+    if validation.ca_pem is not None:
+        ca = tmp_path / "client-ca.crt"
+        write_file(ca, validation.ca_pem)
+    port = free_port()
+    with Nginx(lambda prefix: f5_server_block(validation, port, ca, tls), [port], binary=nginx_binary):
+        for kind in CLIENT_KINDS:
+            results, _ = probe_port(port, PKI, "meow.com", CLIENT_FILES[kind])
+            result = results[-1]
+            assert result.tls_version == f"TLSv{tls}", result.failure
+            assert wire_answer(result) == predict(validation, kind, tls), (kind, result.status, result.failure)  # type: ignore[arg-type]
