@@ -1,5 +1,5 @@
 """Shared by the Gateway API, Envoy Gateway and Istio reader tests: load a manifest of
-tests/data/successors/ as `check --manifests` does (sources.snapshot.ManifestSource), read it
+tests/data/successors/ as `check --manifests` does (sources.manifests.ManifestSet), read it
 with `client_validations`, and put each answer `predict` gives in a short form the tables of the
 tests can hold. The expected values are each manifest's "Expected" line in
 tests/data/successors/README.md (and the file's own header comment)."""
@@ -12,16 +12,21 @@ from pathlib import Path
 import yaml
 
 from mtls_tui.model import FIX_PROGRAMS, ClusterSnapshot
+from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, TlsVersion, WireAnswer, predict
-from mtls_tui.sources.snapshot import ManifestSource
+from mtls_tui.sources.manifests import ManifestSet
 
 DATA = Path(__file__).parent / "data" / "successors"
 CLIENTS = ("none", "trusted", "other-ca", "expired")
 
 
-def load(path: Path) -> ClusterSnapshot:
-    return ManifestSource([str(path)]).load()
+def load(path: Path, complete: bool = True) -> ClusterSnapshot:
+    """The file's objects as `check --manifests` reads them (ManifestSet, snapshot_from_objects).
+    `complete` True: as a cluster holding exactly these objects, which is what the README's
+    Expected lines describe; False: as manifest files, where an object not among them may still
+    exist (it is then "unseen": assumed present, with a warning), as `check --manifests` judges."""
+    return snapshot_from_objects(ManifestSet([str(path)]).objects(), f"manifests {path.name}", complete=complete)
 
 
 def with_controller(path: Path, controller: str, folder: Path) -> Path:
@@ -70,12 +75,12 @@ def check(validation: ClientValidation, expect: Expect) -> None:
     assert_fixes_runnable(validation)
 
 
-def read(path: Path) -> list[ClientValidation]:
-    return client_validations(load(path))
+def read(path: Path, complete: bool = True) -> list[ClientValidation]:
+    return client_validations(load(path, complete))
 
 
-def one(path: Path) -> ClientValidation:
-    found = read(path)
+def one(path: Path, complete: bool = True) -> ClientValidation:
+    found = read(path, complete)
     assert len(found) == 1, found
     return found[0]
 

@@ -171,3 +171,14 @@ def test_gateway_wide_policy_applies_to_the_other_listeners(tmp_path: Path) -> N
     assert found["public.meow.com"].decided_by == ("ClientTrafficPolicy meow/gateway-wide",)
     for validation in found.values():
         assert "mtls-port-scope" in {f.code for f in validation.findings}
+
+
+def test_as_manifests_a_missing_ca_is_unseen() -> None:
+    """complete=False: the policy's ConfigMap may exist in the cluster: assumed present, `unseen`,
+    a warning naming the 500 that follows if it does not (E6); no policy-invalid-http-500."""
+    validation = one(FOLDER / "ca-configmap-missing.yaml", complete=False)
+    assert validation.breakage is None and validation.mode == "require-and-verify"
+    assert validation.unseen == ("ConfigMap meow/meow-ca",)
+    assert {f.code for f in validation.findings} == {"configmap-not-in-manifests"}
+    assert "HTTP 500" in validation.findings[0].detail
+    assert answers(validation) == ENFORCED

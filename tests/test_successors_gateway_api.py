@@ -314,3 +314,20 @@ def test_istio_listener_option_forces_the_mode(
     path = tmp_path / "option.yaml"
     path.write_text(yaml.safe_dump_all(documents))
     check(one(with_controller(path, ISTIO, tmp_path)), Expect(mode, expected, codes, implementation="istio"))
+
+
+def test_as_manifests_a_missing_configmap_is_unseen_not_refused() -> None:
+    """`check --manifests` (complete=False): the ConfigMap may be in the cluster. It is assumed present
+    and usable (the prediction follows the mode), listed in `unseen`, with a warning that says what
+    Envoy Gateway does if the cluster lacks it too (G13) — never an error on a guess."""
+    validation = one(FOLDER / "ca-configmap-missing.yaml", complete=False)
+    assert validation.breakage is None and validation.mode == "require-and-verify"
+    assert validation.unseen == ("ConfigMap meow/meow-ca",) and validation.ca_pem is None
+    assert answers(validation) == ENFORCED
+    (finding,) = validation.findings
+    assert finding.code == "configmap-not-in-manifests" and finding.severity.value == "warning"
+    assert "refused" in finding.detail
+    assert (
+        finding.fix
+        == "kubectl get configmap meow-ca -n meow -o yaml > meow-ca-configmap.yaml  # then add it to --manifests"
+    )

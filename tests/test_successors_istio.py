@@ -124,3 +124,29 @@ def test_ingress_nginx_depth_is_not_carried(tmp_path: Path) -> None:
     finding = next(f for f in validation.findings if f.code == "verify-depth-ignored")
     assert "depth 2" in finding.title and finding.subject == "Gateway.networking.istio.io meow/meow"
     assert any("auth-tls-verify-depth=2" in line for line in finding.evidence)
+
+
+def test_as_manifests_the_credential_secret_is_unseen() -> None:
+    """complete=False: istio-system/meow-credential may exist in the cluster: assumed present, with a
+    warning that also names the copy in the Gateway's namespace, which the gateway does not read."""
+    validation = one(FOLDER / "secret-in-gateway-resource-namespace.yaml", complete=False)
+    assert validation.breakage is None and validation.unseen == ("Secret istio-system/meow-credential",)
+    (finding,) = validation.findings
+    assert finding.code == "secret-not-in-manifests" and finding.severity.value == "warning"
+    assert "meow/meow-credential" in finding.detail
+    assert any("assumed" in line and "istio-system" in line for line in finding.evidence)
+
+
+def test_a_forbidden_secret_is_unseen() -> None:
+    """Our credentials may not read the Secret (the API said forbidden): secret-forbidden, not an error."""
+    from dataclasses import replace
+
+    from mtls_tui.model import SecretProblem
+    from mtls_tui.policy.successors import client_validations
+    from tests.successor_gateways import load
+
+    snapshot = load(FOLDER / "secret-in-gateway-resource-namespace.yaml")
+    problem = SecretProblem("istio-system/meow-credential", "forbidden", "secrets is forbidden")
+    (validation,) = client_validations(replace(snapshot, secret_problems=(problem,)))
+    assert [f.code for f in validation.findings] == ["secret-forbidden"]
+    assert validation.findings[0].fix.startswith("kubectl auth can-i get secrets -n istio-system")

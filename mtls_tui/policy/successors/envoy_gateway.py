@@ -39,8 +39,10 @@ from mtls_tui.policy.successors.references import (
     grant_permits,
     object_data,
     pick_key,
+    presence,
     ref_finding,
     text,
+    unseen_finding,
 )
 from mtls_tui.shell import arg, comment, json_arg
 
@@ -173,6 +175,7 @@ class Translated:
     error: Finding | None  # the policy is invalid: routes answer 500
     findings: tuple[Finding, ...]
     crl: bool
+    unseen: tuple[str, ...] = ()
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -193,7 +196,12 @@ def _read_policy_ref(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, now:
     if ref.kind not in _POLICY_KINDS:
         return RefOutcome(ref, problem="wrong-kind", detail=f"unsupported ref kind:{ref.kind}")
     data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
+    if ref.kind == "ClusterTrustBundle":  # cluster-scoped, not in a snapshot: taken as usable
+        return RefOutcome(ref, key="spec.trustBundle", detail="", unseen="unseen")
     if data is None:
+        status = presence(snapshot, ref.kind, ref.namespace, ref.name)
+        if status in ("unseen", "forbidden"):
+            return RefOutcome(ref, unseen=status)
         return RefOutcome(ref, problem="not-found", detail="TLS: failed to get certificate from ref")
     key = pick_key(data, _POLICY_KEYS, single_key=True)
     if key is None or not data[key]:
@@ -219,17 +227,26 @@ def translate(policy: Policy, gateway: Gateway, snapshot: ClusterSnapshot, now: 
     refs = [ca_ref(r, policy.resource.namespace, "Secret") for r in as_list(validation.get("caCertificateRefs"))]
     pems: list[bytes] = []
     labels: list[str] = []
+    unseen: list[str] = []
     findings: list[Finding] = []
     for n, ref in enumerate(refs):
         outcome = _read_policy_ref(policy, ref, snapshot, now)
         if outcome.problem is not None:
             finding = _policy_ref_finding(policy, gateway, outcome, n, snapshot)
             return Translated("none", tuple(r.label for r in refs), None, finding, (finding,), False)
+        if outcome.unseen:
+            unseen.append(outcome.ref.label)
+            if outcome.ref.kind != "ClusterTrustBundle":
+                findings.append(
+                    unseen_finding(outcome.ref, outcome.unseen, subject=policy.label, if_missing=_INVALID_CONSEQUENCE)
+                )
+            labels.append(outcome.label)
+            continue
         if outcome.detail:
             findings.append(_partly_expired(policy, gateway, outcome, n))
         pems.append(outcome.pem or b"")
         labels.append(outcome.label)
-    if raw_mode in ("VerifyIfGiven", "RequireAndVerify") and not pems:
+    if raw_mode in ("VerifyIfGiven", "RequireAndVerify") and not pems and not unseen:
         finding = _needs_ca(policy, gateway, raw_mode, legacy)
         return Translated("none", (), None, finding, (finding,), False)
     if mode != "require-and-verify":
@@ -239,7 +256,7 @@ def translate(policy: Policy, gateway: Gateway, snapshot: ClusterSnapshot, now: 
         findings.append(_matchers(policy, gateway, matchers))
     crl = bool(as_list(as_dict(validation.get("crl")).get("refs")))
     pem = b"".join(p.strip() + b"\n" for p in pems) if pems else None
-    return Translated(mode, tuple(labels), pem, None, tuple(findings), crl)
+    return Translated(mode, tuple(labels), pem, None, tuple(findings), crl, tuple(unseen))
 
 
 # --- the overlay: frontend, then the policy ------------------------------------------------------
@@ -282,6 +299,7 @@ def _with(result: ListenerResult, findings: tuple[Finding, ...]) -> ListenerResu
         verify_depth=result.verify_depth,
         crl=result.crl,
         conditions=result.conditions,
+        unseen=result.unseen,
     )
 
 
@@ -314,7 +332,7 @@ def _apply(
             breakage="http-500",
             conditions=policy_conditions,
         )
-    keep_frontend_ca = done.ca_pem is None
+    keep_frontend_ca = done.ca_pem is None and not done.unseen
     return ListenerResult(
         mode=done.mode,
         scope="listener",
@@ -325,10 +343,16 @@ def _apply(
         breakage=None,
         crl=done.crl,
         conditions=policy_conditions,
+        unseen=(*(base.unseen if keep_frontend_ca else ()), *done.unseen),
     )
 
 
 # --- findings ---------------------------------------------------------------------------------
+
+_INVALID_CONSEQUENCE = (
+    "The policy is invalid (Accepted=False Invalid): every route on its listeners answers HTTP 500, and TLS "
+    "still terminates without client validation (clienttrafficpolicy.go translateClientTrafficPolicyForListener)."
+)
 
 
 def _policy_ref_finding(
@@ -341,9 +365,7 @@ def _policy_ref_finding(
         referrer=(EG_GROUP, "ClientTrafficPolicy", policy.resource.namespace),
         keys=_POLICY_KEYS,
         kinds=_POLICY_KINDS,
-        consequence="The policy is invalid (Accepted=False Invalid): every route on its listeners answers "
-        "HTTP 500, and TLS still terminates without client validation (clienttrafficpolicy.go "
-        "translateClientTrafficPolicyForListener).",
+        consequence=_INVALID_CONSEQUENCE,
         kind_fix=policy.patch(
             [{"op": "replace", "path": f"/spec/tls/clientValidation/caCertificateRefs/{index}", "value": value}]
         ),

@@ -30,8 +30,10 @@ from mtls_tui.policy.successors.references import (
     grant_permits,
     object_data,
     pick_key,
+    presence,
     ref_finding,
     text,
+    unseen_finding,
 )
 from mtls_tui.shell import arg, json_arg
 
@@ -136,6 +138,7 @@ class Frontend:
     refused: bool = False  # no usable CA: listener not accepted (fail closed)
     findings: tuple[Finding, ...] = ()
     verify_depth: int | None = None
+    unseen: tuple[str, ...] = ()  # CA objects not read here, assumed present and usable
 
 
 # --- which Gateways, which listeners ----------------------------------------------------------
@@ -290,6 +293,13 @@ def resolve_refs(
     if not good or (rules.all_or_nothing and bad):
         return _refused(gateway, listener, source, path, parsed, bad, snapshot)
     findings = tuple(_ref_finding(gateway, listener, o, path, snapshot, refused=False) for o in bad)
+    unseen = [o for o in good if o.unseen]
+    findings += tuple(
+        unseen_finding(
+            o.ref, o.unseen or "unseen", subject=gateway.label, if_missing=_consequence(gateway, listener, True)
+        )
+        for o in unseen
+    )
     return Frontend(
         "require-and-verify",
         source,
@@ -297,6 +307,7 @@ def resolve_refs(
         ca_refs=tuple(o.label for o in good),
         ca_pem=b"".join(o.pem.strip() + b"\n" for o in good if o.pem) or None,
         findings=findings,
+        unseen=tuple(o.ref.label for o in unseen),
     )
 
 
@@ -310,6 +321,9 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
         return RefOutcome(ref, key="spec.trustBundle", detail="not read by this tool")
     data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
     if data is None:
+        status = presence(snapshot, ref.kind, ref.namespace, ref.name)
+        if status in ("unseen", "forbidden"):
+            return RefOutcome(ref, detail="not read", unseen=status)
         return RefOutcome(ref, problem="not-found", detail="listener ResolvedRefs=False InvalidCACertificateRef")
     key = pick_key(data, rules.keys, rules.single_key)
     if key is None:
@@ -565,6 +579,7 @@ class ListenerResult:
     verify_depth: int | None = None
     crl: bool = False
     conditions: tuple[str, ...] = ()
+    unseen: tuple[str, ...] = ()
 
 
 def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> ListenerResult:
@@ -578,6 +593,7 @@ def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> Li
         findings=frontend.findings,
         breakage="listener-refused" if frontend.refused else None,
         verify_depth=frontend.verify_depth,
+        unseen=frontend.unseen,
     )
 
 
@@ -616,6 +632,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     verify_depth=result.verify_depth,
                     crl=result.crl,
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
+                    unseen=result.unseen,
                 )
             )
     return out

@@ -15,13 +15,23 @@ evidence line says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
-from mtls_tui.policy.successors.references import absent, as_dict, as_list, conditions, pick_key, text
+from mtls_tui.policy.successors.references import (
+    CaRef,
+    absent,
+    as_dict,
+    as_list,
+    conditions,
+    pick_key,
+    presence,
+    text,
+    unseen_finding,
+)
 from mtls_tui.shell import arg, json_arg
 
 ISTIO_GROUP = "networking.istio.io"
@@ -118,9 +128,15 @@ def lookup_ca(snapshot: ClusterSnapshot, credential: str, ca_credential: str | N
         return CaLookup(primary.get(key), f"Secret {primary.ref} key {key}", None)
     secret = snapshot.secret(f"{namespace}/{name}")
     if secret is None:
-        return CaLookup(None, f"Secret {namespace}/{name}", "credential-missing", elsewhere)
+        status = presence(snapshot, "Secret", namespace, name)
+        problem = "credential-missing" if status == "missing" else status
+        return CaLookup(None, f"Secret {namespace}/{name}", problem, elsewhere)
     key = pick_key(dict(secret.data), CA_KEYS, single_key=False)
     if key is None:
+        cacert = name + CA_SUFFIX
+        status = "missing" if ca_credential else presence(snapshot, "Secret", namespace, cacert)
+        if status in ("unseen", "forbidden"):  # the -cacert Secret, read first, may hold the CA
+            return CaLookup(None, f"Secret {namespace}/{cacert}", status, elsewhere)
         return CaLookup(None, f"Secret {secret.ref}", "no-ca", elsewhere)
     return CaLookup(secret.get(key), f"Secret {secret.ref} key {key}", None)
 
@@ -148,6 +164,23 @@ def _missing_finding(server: Server, lookup: CaLookup, credential: str, snapshot
         subject=server.label,
         evidence=(f"servers[{server.index}] port {server.port}: credentialName {credential}", _assumption(server)),
     )
+
+
+def _unseen_finding(server: Server, lookup: CaLookup) -> Finding:
+    namespace, _, name = lookup.ref.removeprefix("Secret ").partition("/")
+    ref = CaRef("Secret", "", namespace, name)
+    found = (
+        f" A Secret of that name is in {', '.join(lookup.found_elsewhere)}, which the gateway does not read."
+        if lookup.found_elsewhere
+        else ""
+    )
+    finding = unseen_finding(
+        ref,
+        "forbidden" if lookup.problem == "forbidden" else "unseen",
+        subject=server.label,
+        if_missing="istiod pushes no CA for this server and its handshakes fail (fail closed; not measured)." + found,
+    )
+    return replace(finding, evidence=(*finding.evidence, _assumption(server)))
 
 
 def _no_ca_finding(server: Server, lookup: CaLookup, credential: str) -> Finding:
@@ -220,6 +253,7 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
     ca_pem: bytes | None = None
     ca_refs: tuple[str, ...] = ()
     decided: tuple[str, ...] = (f"{server.label} servers[{server.index}]",)
+    unseen: tuple[str, ...] = ()
     if mode != "none" and credential and mode_name != "ISTIO_MUTUAL":
         lookup = lookup_ca(snapshot, credential, ca_credential)
         ca_refs = (lookup.ref,)
@@ -229,6 +263,9 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
         elif lookup.problem == "no-ca":
             findings.append(_no_ca_finding(server, lookup, ca_credential or credential))
             breakage = "connection-closed"
+        elif lookup.problem in ("unseen", "forbidden"):
+            findings.append(_unseen_finding(server, lookup))
+            unseen = (lookup.ref,)
         else:
             ca_pem = lookup.pem
             decided += (lookup.ref,)
@@ -236,9 +273,8 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
         findings.append(_fallback_finding(server, mode_name, skip))
     if (extra := _matchers(server)) is not None:
         findings.append(extra)
-    crl = False
     return [
-        _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, crl)
+        _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, unseen)
         for host in server.hosts
     ]
 
@@ -253,7 +289,7 @@ def _validation(
     decided: tuple[str, ...],
     findings: tuple[Finding, ...],
     breakage: Breakage | None,
-    crl: bool,
+    unseen: tuple[str, ...],
 ) -> ClientValidation:
     depth = verify_depth_ignored(
         snapshot,
@@ -277,8 +313,8 @@ def _validation(
         decided_by=(*decided, _assumption(server)),
         findings=(*findings, *((depth,) if depth else ())),
         breakage=breakage,
-        crl=crl,
         conditions=conditions(server.gateway.body, server.label),
+        unseen=unseen,
     )
 
 

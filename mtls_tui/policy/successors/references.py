@@ -50,10 +50,55 @@ class RefOutcome:
     key: str | None = None  # the key the CA was read from
     problem: RefProblem | None = None
     detail: str = ""  # what the controller says, or what was found instead
+    unseen: Presence | None = None  # "unseen"/"forbidden": not read here; assumed present and usable
 
     @property
     def label(self) -> str:
         return self.ref.label + (f" key {self.key}" if self.key else "")
+
+
+# Whether a referenced object is known: read, known missing (a cluster, or the API's not-found),
+# or not read (manifest files without it; RBAC forbids it): then assumed present and usable, as
+# the ingress-nginx rules and the Traefik reader do (secret-not-in-manifests).
+Presence = Literal["found", "missing", "unseen", "forbidden"]
+
+
+def presence(snapshot: ClusterSnapshot, kind: str, namespace: str, name: str) -> Presence:
+    if object_data(snapshot, kind, namespace, name) is not None:
+        return "found"
+    if kind == "Secret":
+        problem = snapshot.secret_problem(f"{namespace}/{name}")
+        if problem is not None:
+            return "missing" if problem.status == "not-found" else "forbidden"
+    return "missing" if snapshot.complete else "unseen"
+
+
+def unseen_finding(ref: CaRef, status: Presence, *, subject: str, if_missing: str) -> Finding:
+    """A CA object the verdict needs and this run did not read: a warning, never an error (the
+    cluster may hold it); `if_missing` says what the controller does when the cluster lacks it too."""
+    kind = ref.kind.lower()
+    if status == "forbidden":
+        return Finding(
+            code="secret-forbidden",
+            severity=Severity.WARNING,
+            title=f"not checked: reading {ref.label} is forbidden",
+            detail=f"{subject} names {ref.label} as its client CA; our credentials may not read it, so it is "
+            f"assumed present and usable. If it is missing or unusable: {if_missing}",
+            fix=f"kubectl auth can-i get secrets -n {arg(ref.namespace)}  # ask for get on secrets, or check --manifests with it",
+            subject=subject,
+            evidence=(f"reference: {ref.label}",),
+        )
+    return Finding(
+        code=f"{kind}-not-in-manifests" if kind in ("secret", "configmap") else "ca-ref-not-in-manifests",
+        severity=Severity.WARNING,
+        title=f"not checked: the CA {ref.label} of {subject} is not among the files",
+        detail=f"It decides who gets in, and it was not read; it is assumed present and usable. If the cluster lacks "
+        f"it too: {if_missing}",
+        fix=f"kubectl get {kind} {arg(ref.name)} -n {arg(ref.namespace)} -o yaml > {arg(ref.name + '-' + kind + '.yaml')}"
+        "  # then add it to --manifests",
+        subject=subject,
+        evidence=(f"reference: {ref.label}",),
+    )
 
 
 def as_dict(value: Any) -> dict[str, Any]:
