@@ -182,3 +182,17 @@ def test_as_manifests_a_missing_ca_is_unseen() -> None:
     assert {f.code for f in validation.findings} == {"configmap-not-in-manifests"}
     assert "HTTP 500" in validation.findings[0].detail
     assert answers(validation) == ENFORCED
+
+
+def test_conflict_severity_follows_what_was_lost(tmp_path: Path) -> None:
+    """The README case loses a mode-Request policy to a RequireAndVerify one: a warning (nothing
+    weaker applies). When the RequireAndVerify policy is the one that loses, it is an error."""
+    kept = next(f for f in one(FOLDER / "two-policies-one-listener.yaml").findings if f.code == "policy-conflicted")
+    assert kept.severity.value == "warning"
+    documents = [d for d in yaml.safe_load_all((FOLDER / "two-policies-one-listener.yaml").read_text()) if d]
+    policy = next(d for d in documents if d["kind"] == "ClientTrafficPolicy" and d["metadata"]["name"] == "b-open")
+    policy["metadata"]["creationTimestamp"] = "2026-10-01T10:00:00Z"
+    path = tmp_path / "older-b.yaml"
+    path.write_text(yaml.safe_dump_all(documents))
+    lost = next(f for f in one(path).findings if f.code == "policy-conflicted")
+    assert lost.severity.value == "error" and lost.subject == "ClientTrafficPolicy meow/a-mtls"

@@ -490,9 +490,12 @@ def _fail_open(gateway: Gateway, listener: Listener, missing: list[Finding]) -> 
 
 def _conflicted(gateway: Gateway, loser: Policy, winner: Policy, section: str | None) -> Finding:
     where = f"section {section} of {gateway.label}" if section else gateway.label
+    # an error when the policy that lost asked for more than the one that applies
+    lost = _policy_mode(loser.validation or {})[0] == "RequireAndVerify" and loser.validation is not None
+    won = _policy_mode(winner.validation or {})[0] == "RequireAndVerify" and winner.validation is not None
     return Finding(
         code="policy-conflicted",
-        severity=Severity.ERROR,
+        severity=Severity.ERROR if lost and not won else Severity.WARNING,
         title=f"{loser.label} has no effect on {where}: {winner.label} applies",
         detail=f"Two ClientTrafficPolicies target {where}. Envoy Gateway applies the oldest (creationTimestamp), "
         "ties broken by namespace then name in ascending order, and sets Accepted=False Conflicted on the other "
