@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mtls_tui.model import ClusterSnapshot
+from mtls_tui.policy.successors import envoy_gateway, gateway_api, istio
 from mtls_tui.policy.successors.common import ClientValidation
 from mtls_tui.policy.successors.f5_nginx import read_f5_nginx
 from mtls_tui.policy.successors.traefik import read_traefik
@@ -18,10 +19,15 @@ from mtls_tui.policy.successors.traefik_ingress_nginx import read_traefik_ingres
 
 Reader = Callable[[ClusterSnapshot], list[ClientValidation]]
 
+# Each Gateway API Gateway is read once: Envoy Gateway's by envoy_gateway (frontend and
+# ClientTrafficPolicies), every other implementation's by gateway_api.
 READERS: tuple[Reader, ...] = (
     read_traefik,
     read_traefik_ingress_nginx,
     read_f5_nginx,
+    gateway_api.read,
+    envoy_gateway.read,
+    istio.read,
 )
 
 

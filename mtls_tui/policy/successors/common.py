@@ -22,8 +22,10 @@ Implementation = Literal[
 ]
 IMPLEMENTATIONS: tuple[Implementation, ...] = get_args(Implementation)
 
-# The data plane that answers the client, which decides the shape of a refusal.
-DataPlane = Literal["envoy", "go", "nginx"]
+# The data plane that answers the client, which decides the shape of a refusal. "unknown": a
+# Gateway API implementation this tool does not know; the spec only says a refused client gets
+# no HTTP response (conformance wants the round trip to fail: docs/successors.md G7).
+DataPlane = Literal["envoy", "go", "nginx", "unknown"]
 
 # What the data plane does with a client certificate, in the four-way split every successor
 # maps onto (Envoy Gateway's names: helpers.go convertClientValidationModeType).
@@ -45,7 +47,8 @@ ClientKind = Literal["none", "trusted", "other-ca", "expired", "no-client-auth-e
 CLIENT_KINDS: tuple[ClientKind, ...] = get_args(ClientKind)
 
 # The answer a client gets.
-AnswerKind = Literal["admitted", "http-status", "tls-alert", "connection-closed"]
+# "refused": no HTTP response, its shape (alert or close) unknown (DataPlane "unknown").
+AnswerKind = Literal["admitted", "http-status", "tls-alert", "connection-closed", "refused"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class WireAnswer:
             return f"TLS alert {self.alert}{when}"
         if self.kind == "connection-closed":
             return "connection closed"
+        if self.kind == "refused":
+            return "refused without an HTTP response"
         return f"HTTP {self.status}"
 
 
@@ -115,6 +120,8 @@ def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = 
     refused = _refused(validation.mode, client)
     if not refused:
         return WireAnswer("admitted", status=200)
+    if validation.data_plane == "unknown":
+        return WireAnswer("refused")
     if validation.data_plane == "nginx":
         if validation.implementation == "nginx-gateway-fabric":
             return WireAnswer("connection-closed")  # `return 444` for 495/496 (servers_template.go)

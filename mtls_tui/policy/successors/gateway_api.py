@@ -1,0 +1,708 @@
+"""Gateway API Gateways: client validation from `spec.tls.frontend` (docs/successors.md G1–G16).
+
+The setting is per **port**: `frontend.default` applies to every HTTPS listener, a `perPort`
+entry to every HTTPS listener on its port, whatever its hostname (gateway-api apis/v1/
+gateway_types.go `FrontendTLSConfig`, `TLSPortConfig`). Which implementation serves the Gateway
+(GatewayClass `spec.controllerName`) decides the data plane and the implementation-specific
+parts: CA kinds and keys, how many references, what an invalid entry does (G11–G16).
+
+This module reads Gateways that Envoy Gateway does not serve; Envoy Gateway's are read by
+envoy_gateway.py, which adds its ClientTrafficPolicies on top of the same frontend reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
+from mtls_tui.policy.successors.carried import verify_depth_ignored
+from mtls_tui.policy.successors.common import ClientCertMode, ClientValidation, DataPlane, Implementation, Scope
+from mtls_tui.policy.successors.references import (
+    GATEWAY_GROUP,
+    CaRef,
+    RefOutcome,
+    as_dict,
+    as_list,
+    ca_ref,
+    conditions,
+    grant_permits,
+    object_data,
+    pick_key,
+    presence,
+    ref_finding,
+    text,
+    unseen_finding,
+)
+from mtls_tui.shell import arg, json_arg
+
+# GatewayClass spec.controllerName → implementation (docs/successors.md section 6):
+# envoyproxy/gateway api/v1alpha1/envoygateway_types.go GatewayControllerName;
+# istio pilot/pkg/features/pilot.go ManagedGatewayController (PILOT_GATEWAY_API_CONTROLLER_NAME);
+# nginx-gateway-fabric charts/nginx-gateway-fabric/values.yaml nginxGateway.gatewayControllerName.
+CONTROLLERS: dict[str, Implementation] = {
+    "gateway.envoyproxy.io/gatewayclass-controller": "envoy-gateway",
+    "istio.io/gateway-controller": "istio",
+    "gateway.nginx.org/nginx-gateway-controller": "nginx-gateway-fabric",
+}
+# istio pilot/pkg/config/kube/gatewaycommon/gateway_utils.go GatewayTLSTerminateModeKey: a listener
+# option that forces MUTUAL or OPTIONAL_MUTUAL (both verified) over the frontend's mode (conversion.go buildTLS)
+ISTIO_TERMINATE_MODE = "gateway.istio.io/tls-terminate-mode"
+ISTIO_FORCED: dict[str, ClientCertMode] = {"MUTUAL": "require-and-verify", "OPTIONAL_MUTUAL": "verify-if-given"}
+
+DATA_PLANES: dict[Implementation, DataPlane] = {
+    "envoy-gateway": "envoy",
+    "istio": "envoy",
+    "nginx-gateway-fabric": "nginx",
+}
+
+
+@dataclass(frozen=True)
+class RefRules:
+    """How one implementation reads `caCertificateRefs`."""
+
+    kinds: tuple[str, ...]
+    keys: tuple[str, ...]
+    single_key: bool = False  # the only key of a one-key object (Envoy Gateway)
+    all_or_nothing: bool = False  # one bad reference fails the whole entry (Envoy Gateway, Istio)
+    max_refs: int | None = None  # Istio: 1
+    skip_unsupported: bool = False  # an unsupported kind beside a supported one is skipped (Envoy Gateway)
+
+
+RULES: dict[Implementation, RefRules] = {
+    # envoyproxy/gateway internal/gatewayapi/backendtlspolicy.go getCaCertsFromCARefs; helpers.go
+    # getFirstMatchOrFirstFromData (ca.crt, tls.crt, else the only key)
+    "envoy-gateway": RefRules(
+        ("ConfigMap", "Secret", "ClusterTrustBundle"),
+        ("ca.crt", "tls.crt"),
+        single_key=True,
+        all_or_nothing=True,
+        skip_unsupported=True,
+    ),
+    # istio pilot/pkg/config/kube/gateway/conversion.go buildTLS ("only one caCertificateRef is
+    # supported"), buildCaCertificateReference; pilot/pkg/credentials/kube/secrets.go ExtractRoot
+    "istio": RefRules(("ConfigMap", "Secret"), ("cacert", "ca.crt"), all_or_nothing=True, max_refs=1),
+    # nginx-gateway-fabric internal/controller/state/graph/shared/secrets/secrets.go CAKey
+    "nginx-gateway-fabric": RefRules(("ConfigMap", "Secret"), ("ca.crt",)),
+    # gateway_types.go FrontendTLSValidation: Core is a ConfigMap with ca.crt; a Secret is
+    # implementation-specific, read the same way here
+    "gateway-api": RefRules(("ConfigMap", "Secret"), ("ca.crt",)),
+}
+
+
+@dataclass(frozen=True)
+class Listener:
+    name: str
+    index: int  # position in spec.listeners (for patches)
+    port: int
+    hostname: str | None
+    hosts: tuple[str, ...]  # the names it serves: its hostname, else its routes' hostnames
+    legacy_refs: tuple[Any, ...] | None  # v1.1–v1.3 tls.frontendValidation.caCertificateRefs
+    conditions: tuple[str, ...]
+    terminate_mode: str = ""  # Istio's tls.options["gateway.istio.io/tls-terminate-mode"]
+
+
+@dataclass(frozen=True)
+class Gateway:
+    resource: KubeResource
+    implementation: Implementation
+    class_name: str
+    controller_name: str | None  # None: the GatewayClass is not in the snapshot
+    listeners: tuple[Listener, ...]  # HTTPS listeners only
+    conditions: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"Gateway {self.resource.ref}"
+
+    @property
+    def referrer(self) -> tuple[str, str, str]:
+        return (GATEWAY_GROUP, "Gateway", self.resource.namespace)
+
+    def patch(self, ops: list[dict[str, Any]]) -> str:
+        """`kubectl patch gateway` with a JSON patch (quoted)."""
+        name, namespace = self.resource.name, self.resource.namespace
+        return f"kubectl patch gateways.gateway.networking.k8s.io {arg(name)} -n {arg(namespace)} --type json -p {json_arg(ops)}"
+
+
+@dataclass(frozen=True)
+class Frontend:
+    """What `spec.tls.frontend` (or the v1.3 listener field) gives one listener."""
+
+    mode: ClientCertMode
+    source: str  # "default", "perPort 443", "listener https (v1.3 frontendValidation)", "" for none
+    path: str  # JSON pointer of the entry's `validation` (for patches)
+    ca_refs: tuple[str, ...] = ()
+    ca_pem: bytes | None = None
+    refused: bool = False  # no usable CA: listener not accepted (fail closed)
+    findings: tuple[Finding, ...] = ()
+    verify_depth: int | None = None
+    unseen: tuple[str, ...] = ()  # CA objects not read here, assumed present and usable
+
+
+# --- which Gateways, which listeners ----------------------------------------------------------
+
+
+def implementation_of(gateway: KubeResource, snapshot: ClusterSnapshot) -> tuple[Implementation, str, str | None]:
+    """(implementation, class name, controllerName) from the Gateway's GatewayClass."""
+    class_name = text(as_dict(gateway.body.get("spec")).get("gatewayClassName"))
+    for klass in snapshot.of_kind("GatewayClass", GATEWAY_GROUP):
+        if klass.name == class_name:
+            controller = text(as_dict(klass.body.get("spec")).get("controllerName"))
+            return CONTROLLERS.get(controller, "gateway-api"), class_name, controller
+    return "gateway-api", class_name, None
+
+
+def _attached_hosts(gateway: KubeResource, name: str, port: int, snapshot: ClusterSnapshot) -> tuple[str, ...]:
+    """Hostnames of the HTTPRoutes attached to one listener (parentRefs: the Gateway, and the
+    listener's sectionName or port when given)."""
+    hosts: list[str] = []
+    for route in snapshot.of_kind("HTTPRoute", GATEWAY_GROUP):
+        spec = as_dict(route.body.get("spec"))
+        for parent in map(as_dict, as_list(spec.get("parentRefs"))):
+            if (
+                text(parent.get("name")) == gateway.name
+                and (text(parent.get("namespace")) or route.namespace) == gateway.namespace
+                and text(parent.get("kind")) in ("", "Gateway")
+                and text(parent.get("sectionName")) in ("", name)
+                and parent.get("port") in (None, port)
+            ):
+                hosts += [text(h) for h in as_list(spec.get("hostnames")) if text(h)] or ["*"]
+                break
+    return tuple(dict.fromkeys(hosts))
+
+
+def listeners_of(gateway: KubeResource, snapshot: ClusterSnapshot) -> tuple[Listener, ...]:
+    """The Gateway's HTTPS listeners (frontend validation applies to HTTPS only: gateway_types.go)."""
+    found = []
+    for index, raw in enumerate(as_list(as_dict(gateway.body.get("spec")).get("listeners"))):
+        listener = as_dict(raw)
+        if text(listener.get("protocol")) != "HTTPS":
+            continue
+        name = text(listener.get("name"))
+        port = listener.get("port")
+        port = port if isinstance(port, int) else 0
+        hostname = text(listener.get("hostname")) or None
+        hosts = (hostname,) if hostname else (_attached_hosts(gateway, name, port, snapshot) or ("*",))
+        legacy = as_dict(as_dict(listener.get("tls")).get("frontendValidation"))
+        refs = tuple(as_list(legacy.get("caCertificateRefs"))) if legacy else None
+        terminate = text(as_dict(as_dict(listener.get("tls")).get("options")).get(ISTIO_TERMINATE_MODE))
+        found.append(
+            Listener(
+                name, index, port, hostname, hosts, refs, conditions(gateway.body, f"listener {name}", name), terminate
+            )
+        )
+    return tuple(found)
+
+
+def gateways(snapshot: ClusterSnapshot) -> list[Gateway]:
+    out = []
+    for resource in snapshot.of_kind("Gateway", GATEWAY_GROUP):
+        implementation, class_name, controller = implementation_of(resource, snapshot)
+        out.append(
+            Gateway(
+                resource,
+                implementation,
+                class_name,
+                controller,
+                listeners_of(resource, snapshot),
+                conditions(resource.body, f"Gateway {resource.ref}"),
+            )
+        )
+    return out
+
+
+# --- the frontend entry a listener gets -------------------------------------------------------
+
+
+def _frontend_entry(gateway: Gateway, listener: Listener) -> tuple[str, str, dict[str, Any] | None] | None:
+    """(source, JSON pointer, validation) of the frontend entry for the listener's port; None
+    when the Gateway has no spec.tls.frontend. A perPort entry replaces the default for its port
+    (G1); one with no `validation` gives None as validation (G14)."""
+    frontend = as_dict(as_dict(as_dict(gateway.resource.body.get("spec")).get("tls")).get("frontend"))
+    if not frontend:
+        return None
+    for index, entry in enumerate(map(as_dict, as_list(frontend.get("perPort")))):
+        if entry.get("port") == listener.port:
+            validation = as_dict(as_dict(entry.get("tls")).get("validation"))
+            return (
+                f"spec.tls.frontend.perPort[{index}] (port {listener.port})",
+                f"/spec/tls/frontend/perPort/{index}/tls/validation",
+                validation or None,
+            )
+    validation = as_dict(as_dict(frontend.get("default")).get("validation"))
+    return "spec.tls.frontend.default", "/spec/tls/frontend/default/validation", validation or None
+
+
+def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot) -> Frontend:
+    """The client validation `spec.tls.frontend` configures for one listener, as the Gateway's
+    implementation reads it."""
+    entry = _frontend_entry(gateway, listener)
+    if entry is None:
+        if listener.legacy_refs is not None:
+            return _legacy(gateway, listener, snapshot)
+        return Frontend("none", "", "")
+    source, path, validation = entry
+    if validation is None:
+        return _validation_off(gateway, listener, source, path)
+    raw_mode = text(validation.get("mode")) or "AllowValidOnly"
+    refs = tuple(as_list(validation.get("caCertificateRefs")))
+    frontend = resolve_refs(gateway, listener, refs, source, path, snapshot)
+    if frontend.refused:
+        return frontend
+    mode: ClientCertMode = "request" if raw_mode == "AllowInsecureFallback" else "require-and-verify"
+    if gateway.implementation == "istio" and listener.terminate_mode in ISTIO_FORCED:
+        mode = ISTIO_FORCED[listener.terminate_mode]
+    findings = frontend.findings
+    if mode == "request":
+        findings += (_fallback_finding(gateway, listener, source, path),)
+    elif mode == "verify-if-given":
+        findings += (_istio_optional_finding(gateway, listener),)
+    depth = 4 if gateway.implementation == "nginx-gateway-fabric" else None
+    return replace(frontend, mode=mode, findings=findings, verify_depth=depth)
+
+
+def resolve_refs(
+    gateway: Gateway,
+    listener: Listener,
+    refs: tuple[Any, ...],
+    source: str,
+    path: str,
+    snapshot: ClusterSnapshot,
+) -> Frontend:
+    """Read the references with the implementation's rules; refused when none is usable (G5)
+    or, for Envoy Gateway and Istio, when any is not (G11, G15)."""
+    rules = RULES[gateway.implementation]
+    namespace = gateway.resource.namespace
+    parsed = [ca_ref(r, namespace, "") for r in refs]
+    if rules.max_refs is not None and len(parsed) > rules.max_refs:
+        outcome = RefOutcome(
+            parsed[0],
+            problem="too-many",
+            detail=f"{len(parsed)} caCertificateRefs; Istio reads one (conversion.go buildTLS: "
+            '"only one caCertificateRef is supported", listener ResolvedRefs=False InvalidCACertificateRef)',
+        )
+        return _refused(gateway, listener, source, path, parsed, [outcome], snapshot)
+    outcomes = [_read_ref(gateway, ref, rules, snapshot) for ref in parsed]
+    supported = [o for o in outcomes if o.problem != "wrong-kind"]
+    if rules.skip_unsupported and supported:
+        outcomes = supported  # backendtlspolicy.go: an unsupported kind beside a supported one is skipped
+    good = [o for o in outcomes if o.problem is None]
+    bad = [o for o in outcomes if o.problem is not None]
+    if not good or (rules.all_or_nothing and bad):
+        return _refused(gateway, listener, source, path, parsed, bad, snapshot)
+    findings = tuple(_ref_finding(gateway, listener, o, path, snapshot, refused=False) for o in bad)
+    unseen = [o for o in good if o.unseen]
+    findings += tuple(
+        unseen_finding(
+            o.ref, o.unseen or "unseen", subject=gateway.label, if_missing=_consequence(gateway, listener, True)
+        )
+        for o in unseen
+    )
+    return Frontend(
+        "require-and-verify",
+        source,
+        path,
+        ca_refs=tuple(o.label for o in good),
+        ca_pem=b"".join(o.pem.strip() + b"\n" for o in good if o.pem) or None,
+        findings=findings,
+        unseen=tuple(o.ref.label for o in unseen),
+    )
+
+
+def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSnapshot) -> RefOutcome:
+    """One reference, in the order the implementations check: ReferenceGrant, kind, object, key."""
+    if ref.namespace != gateway.resource.namespace and grant_permits(snapshot, gateway.referrer, ref) is None:
+        return RefOutcome(ref, problem="not-permitted", detail="listener ResolvedRefs=False RefNotPermitted")
+    if ref.kind not in rules.kinds or (ref.group not in ("", "core") and ref.kind != "ClusterTrustBundle"):
+        return RefOutcome(ref, problem="wrong-kind", detail="listener ResolvedRefs=False InvalidCACertificateKind")
+    if ref.kind == "ClusterTrustBundle":  # cluster-scoped, not in a snapshot: taken as usable, content unknown
+        return RefOutcome(ref, key="spec.trustBundle", detail="not read by this tool")
+    data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
+    if data is None:
+        status = presence(snapshot, ref.kind, ref.namespace, ref.name)
+        if status in ("unseen", "forbidden"):
+            return RefOutcome(ref, detail="not read", unseen=status)
+        return RefOutcome(ref, problem="not-found", detail="listener ResolvedRefs=False InvalidCACertificateRef")
+    key = pick_key(data, rules.keys, rules.single_key)
+    if key is None:
+        keys = ", ".join(sorted(data)) or "no keys"
+        return RefOutcome(ref, problem="no-ca-key", detail=f"keys: {keys}")
+    return RefOutcome(ref, pem=data[key], key=key)
+
+
+# --- findings ---------------------------------------------------------------------------------
+
+_REFUSED = (
+    "With no usable CA the listener is not accepted (Accepted=False NoValidCACertificate, "
+    "Programmed=False): HTTPS on port {port} is refused, even to a client without a certificate (fail closed)."
+)
+_EG_REFUSED = " Envoy Gateway drops the listener from its configuration (listener.go ProcessListeners)."
+
+
+def _consequence(gateway: Gateway, listener: Listener, refused: bool) -> str:
+    if not refused:
+        return "The other references are used; the listener reports ResolvedRefs=False."
+    text_ = _REFUSED.format(port=listener.port)
+    return text_ + (_EG_REFUSED if gateway.implementation == "envoy-gateway" else "")
+
+
+def _kind_fix(gateway: Gateway, path: str, index: int) -> str:
+    value = {"group": "", "kind": "ConfigMap", "name": "CA-CONFIGMAP"}
+    return gateway.patch([{"op": "replace", "path": f"{path}/caCertificateRefs/{index}", "value": value}])
+
+
+def _ref_finding(
+    gateway: Gateway, listener: Listener, outcome: RefOutcome, path: str, snapshot: ClusterSnapshot, *, refused: bool
+) -> Finding:
+    rules = RULES[gateway.implementation]
+    index = 0
+    raw = as_list(_pointer(gateway.resource.body, path + "/caCertificateRefs"))
+    for n, item in enumerate(raw):
+        if ca_ref(item, gateway.resource.namespace, "") == outcome.ref:
+            index = n
+    return ref_finding(
+        outcome,
+        subject=gateway.label,
+        referrer=gateway.referrer,
+        keys=rules.keys,
+        kinds=rules.kinds,
+        consequence=_consequence(gateway, listener, refused),
+        kind_fix=_kind_fix(gateway, path, index),
+        snapshot=snapshot,
+        severity=Severity.ERROR if refused else Severity.WARNING,
+        evidence=_evidence(gateway, listener),
+    )
+
+
+def _pointer(body: dict[str, Any], path: str) -> Any:
+    value: Any = body
+    for part in path.strip("/").split("/"):
+        value = as_list(value)[int(part)] if part.isdigit() and isinstance(value, list) else as_dict(value).get(part)
+    return value
+
+
+def _evidence(gateway: Gateway, listener: Listener) -> tuple[str, ...]:
+    who = f"GatewayClass {gateway.class_name}: {gateway.controller_name or 'not among the objects read'}"
+    return (who, f"listener {listener.name} port {listener.port}", *gateway.conditions, *listener.conditions)
+
+
+def _refused(
+    gateway: Gateway,
+    listener: Listener,
+    source: str,
+    path: str,
+    parsed: list[CaRef],
+    bad: list[RefOutcome],
+    snapshot: ClusterSnapshot,
+) -> Frontend:
+    findings = [
+        _ref_finding(gateway, listener, o, path, snapshot, refused=True) for o in bad if o.problem != "too-many"
+    ]
+    first_fix = findings[0].fix if findings else _kind_fix(gateway, path, 0)
+    reasons = "; ".join(f"{o.label}: {o.problem}" for o in bad) or "no usable reference"
+    istio_one = [o for o in bad if o.problem == "too-many"]
+    if istio_one:
+        first_fix = gateway.patch([{"op": "replace", "path": path + "/caCertificateRefs", "value": [_raw(parsed[0])]}])
+    findings.append(
+        Finding(
+            code="ca-all-refs-invalid",
+            severity=Severity.ERROR,
+            title=f"No usable client CA on {gateway.label} port {listener.port}: the HTTPS listener is refused",
+            detail=(istio_one[0].detail + ". " if istio_one else "")
+            + _consequence(gateway, listener, True)
+            + " The HTTP listeners of the Gateway are not affected (conformance "
+            "GatewayFrontendInvalidDefaultClientCertificateValidation).",
+            fix=first_fix,
+            subject=gateway.label,
+            evidence=(f"{source}: {reasons}", *_evidence(gateway, listener)),
+        )
+    )
+    return Frontend(
+        "none",
+        source,
+        path,
+        ca_refs=tuple(r.label for r in parsed),
+        refused=True,
+        findings=tuple(findings),
+    )
+
+
+def _raw(ref: CaRef) -> dict[str, str]:
+    return {"group": ref.group, "kind": ref.kind, "name": ref.name, "namespace": ref.namespace}
+
+
+def _fallback_finding(gateway: Gateway, listener: Listener, source: str, path: str) -> Finding:
+    rendered = {
+        "envoy-gateway": "Envoy Gateway renders it as mode Request: certificate not required, not verified "
+        "(helpers.go frontendValidationMode).",
+        "istio": "Istio renders it as OPTIONAL_MUTUAL with insecureSkipVerify (conversion.go buildTLS).",
+        "nginx-gateway-fabric": "NGINX Gateway Fabric renders ssl_verify_client optional_no_ca, with no CA "
+        "(dataplane/configuration.go addClientSettingsToSSLServers).",
+    }.get(gateway.implementation, "")
+    return Finding(
+        code="mtls-fallback-mode",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} port {listener.port} accepts clients without a valid certificate (AllowInsecureFallback)",
+        detail="mode AllowInsecureFallback accepts connections even if the client certificate is not presented "
+        "or fails verification (gateway_types.go FrontendValidationModeType); the Gateway reports "
+        f"InsecureFrontendValidationMode=True. {rendered}",
+        fix=gateway.patch([{"op": "replace", "path": f"{path}/mode", "value": "AllowValidOnly"}]),
+        subject=gateway.label,
+        evidence=(f"{source}: mode AllowInsecureFallback", *_evidence(gateway, listener)),
+    )
+
+
+def _istio_optional_finding(gateway: Gateway, listener: Listener) -> Finding:
+    option = f"/spec/listeners/{listener.index}/tls/options/gateway.istio.io~1tls-terminate-mode"
+    return Finding(
+        code="mtls-fallback-mode",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} listener {listener.name}: option {ISTIO_TERMINATE_MODE}=OPTIONAL_MUTUAL lets clients "
+        "without a certificate in",
+        detail="Istio forces the listener to OPTIONAL_MUTUAL whatever the frontend mode says (conversion.go buildTLS): "
+        "a certificate is verified if one is given, but none is required.",
+        fix=gateway.patch([{"op": "replace", "path": option, "value": "MUTUAL"}]),
+        subject=gateway.label,
+        evidence=(
+            f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}=OPTIONAL_MUTUAL",
+            *_evidence(gateway, listener),
+        ),
+    )
+
+
+def _validation_off(gateway: Gateway, listener: Listener, source: str, path: str) -> Frontend:
+    """A perPort entry without `validation` (G14): validation off on that port, for every listener."""
+    entry = path.removesuffix("/tls/validation")
+    finding = Finding(
+        code="mtls-fail-open",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} {source} turns client validation off on port {listener.port}",
+        detail=f"A perPort entry overrides frontend.default for every HTTPS listener on port {listener.port}; this one "
+        "has no validation, so no client certificate is asked there (Envoy Gateway listener.go ProcessGatewayTLS: "
+        '"An explicit per-port tls override with no validation disables frontend default validation on that port").',
+        fix=gateway.patch([{"op": "remove", "path": entry}]),
+        subject=gateway.label,
+        evidence=(f"{source}: tls without validation", *_evidence(gateway, listener)),
+    )
+    return Frontend("none", source, path, findings=(finding,))
+
+
+def _legacy(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot) -> Frontend:
+    """`listeners[].tls.frontendValidation` (v1.1–v1.3 experimental, no mode: G9). The known
+    implementations at their current source read only spec.tls.frontend (Envoy Gateway since
+    v1.8.0, commit 77965c33 "impl gateway tls.frontend"; istio conversion.go buildTLS; NGF
+    gateway_listener.go), so for them the field does nothing: fail open."""
+    refs = listener.legacy_refs or ()
+    path = f"/spec/listeners/{listener.index}/tls/frontendValidation"
+    move = gateway.patch(
+        [
+            {
+                "op": "add",
+                "path": "/spec/tls",
+                "value": {"frontend": {"default": {"validation": {"caCertificateRefs": list(refs)}}}},
+            },
+            {"op": "remove", "path": path},
+        ]
+    )
+    source = f"spec.listeners[{listener.index}].tls.frontendValidation (v1.1–v1.3)"
+    if gateway.implementation == "gateway-api":
+        frontend = resolve_refs(gateway, listener, refs, source, path, snapshot)
+        note = Finding(
+            code="frontend-validation-legacy",
+            severity=Severity.WARNING,
+            title=f"{gateway.label} listener {listener.name} uses the v1.1–v1.3 experimental frontendValidation",
+            detail="listeners[].tls.frontendValidation exists only in the experimental CRDs of Gateway API v1.1–v1.3; "
+            "v1.4 moved it to spec.tls.frontend and a v1.5+ CRD prunes or rejects it. Where it is dropped, the "
+            "listener asks no client certificate.",
+            fix=move,
+            subject=gateway.label,
+            evidence=_evidence(gateway, listener),
+        )
+        return replace(frontend, findings=(*frontend.findings, note))
+    finding = Finding(
+        code="mtls-fail-open",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} listener {listener.name}: {gateway.implementation} does not read tls.frontendValidation",
+        detail="listeners[].tls.frontendValidation is the Gateway API v1.1–v1.3 experimental field (no mode). "
+        f"{gateway.implementation} reads client validation only from spec.tls.frontend, so this listener asks "
+        "no client certificate (and a v1.5+ CRD prunes the field). Move the references to spec.tls.frontend.",
+        fix=move,
+        subject=gateway.label,
+        evidence=(
+            f"listeners[{listener.index}].tls.frontendValidation: {len(refs)} reference(s)",
+            *_evidence(gateway, listener),
+        ),
+    )
+    return Frontend("none", source, path, findings=(finding,))
+
+
+def unknown_implementation(gateway: Gateway) -> Finding:
+    known = ", ".join(sorted(CONTROLLERS))
+    if gateway.controller_name is None:
+        title = f"{gateway.label}: GatewayClass {gateway.class_name} is not among the objects read"
+        fix = f"kubectl get gatewayclass {arg(gateway.class_name)} -o jsonpath='{{.spec.controllerName}}'"
+    else:
+        title = f"{gateway.label}: implementation {gateway.controller_name} is not known to this tool"
+        fix = f"kubectl get gatewayclass {arg(gateway.class_name)} -o yaml"
+    return Finding(
+        code="gateway-implementation-unknown",
+        severity=Severity.WARNING,
+        title=title,
+        detail="The Gateway is judged by the Gateway API spec's core behaviour only (ConfigMap key ca.crt; "
+        "AllowValidOnly refuses without an HTTP response). CA kinds and keys beyond the core, more than one "
+        f"reference, verify depth and the refusal's shape are implementation-specific. Known: {known}.",
+        fix=fix,
+        subject=gateway.label,
+        evidence=(f"spec.gatewayClassName: {gateway.class_name}",),
+    )
+
+
+# --- ClientValidation --------------------------------------------------------------------------
+
+Overlay = Callable[[Gateway, Listener, Frontend], "ListenerResult"]
+
+
+@dataclass(frozen=True)
+class ListenerResult:
+    """What decides one listener, after any implementation-specific overlay (Envoy Gateway's
+    ClientTrafficPolicy)."""
+
+    mode: ClientCertMode
+    scope: Scope
+    ca_refs: tuple[str, ...]
+    ca_pem: bytes | None
+    decided_by: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    breakage: Literal["http-500", "listener-refused"] | None
+    verify_depth: int | None = None
+    crl: bool = False
+    conditions: tuple[str, ...] = ()
+    unseen: tuple[str, ...] = ()
+
+
+def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> ListenerResult:
+    decided = (f"{gateway.label} {frontend.source}",) if frontend.source else (gateway.label,)
+    return ListenerResult(
+        mode=frontend.mode,
+        scope="port",
+        ca_refs=frontend.ca_refs,
+        ca_pem=frontend.ca_pem,
+        decided_by=decided,
+        findings=frontend.findings,
+        breakage="listener-refused" if frontend.refused else None,
+        verify_depth=frontend.verify_depth,
+        unseen=frontend.unseen,
+    )
+
+
+def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | None = None) -> list[ClientValidation]:
+    """One ClientValidation per host of each HTTPS listener."""
+    extra = (unknown_implementation(gateway),) if gateway.implementation == "gateway-api" else ()
+    results = []
+    for listener in gateway.listeners:
+        frontend = frontend_for(gateway, listener, snapshot)
+        result = overlay(gateway, listener, frontend) if overlay else plain_result(gateway, listener, frontend)
+        results.append((listener, result))
+    scope_findings = _port_scope(gateway, results)
+    out = []
+    for listener, result in results:
+        for host in listener.hosts:
+            shared = _shared_hosts(gateway, listener, result.scope, host)
+            out.append(
+                ClientValidation(
+                    implementation=gateway.implementation,
+                    data_plane=DATA_PLANES.get(gateway.implementation, "unknown"),
+                    host=host,
+                    port=listener.port,
+                    scope=result.scope,
+                    shared_with=shared,
+                    mode=result.mode,
+                    ca_refs=result.ca_refs,
+                    ca_pem=result.ca_pem,
+                    decided_by=result.decided_by,
+                    findings=(
+                        *extra,
+                        *result.findings,
+                        *scope_findings.get(listener.port, ()),
+                        *_depth(snapshot, gateway, host, result),
+                    ),
+                    breakage=result.breakage,
+                    verify_depth=result.verify_depth,
+                    crl=result.crl,
+                    conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
+                    unseen=result.unseen,
+                )
+            )
+    return out
+
+
+def _depth(snapshot: ClusterSnapshot, gateway: Gateway, host: str, result: ListenerResult) -> tuple[Finding, ...]:
+    found = verify_depth_ignored(
+        snapshot,
+        host=host,
+        implementation=gateway.implementation,
+        data_plane=DATA_PLANES.get(gateway.implementation, "unknown"),
+        mode=result.mode,
+        verify_depth=result.verify_depth,
+        subject=gateway.label,
+    )
+    return (found,) if found else ()
+
+
+def _shared_hosts(gateway: Gateway, listener: Listener, scope: Scope, host: str) -> tuple[str, ...]:
+    if scope == "port":
+        hosts = [h for other in gateway.listeners if other.port == listener.port for h in other.hosts]
+    else:
+        hosts = list(listener.hosts)
+    return tuple(h for h in dict.fromkeys(hosts) if h != host)
+
+
+def _port_scope(gateway: Gateway, results: list[tuple[Listener, ListenerResult]]) -> dict[int, tuple[Finding, ...]]:
+    """mtls-port-scope: listeners on one port whose client validation differs. One TLS
+    connection may carry requests for several of the port's names (HTTP/2 reuse), so the weaker
+    setting can be reached with the stronger name (docs/successors.md G1, E12)."""
+    out: dict[int, tuple[Finding, ...]] = {}
+    for port in sorted({listener.port for listener, _ in results}):
+        on_port = [(listener, result) for listener, result in results if listener.port == port]
+        kinds = {(result.mode, result.breakage) for _, result in on_port}
+        if len(kinds) < 2:
+            continue
+        lines = tuple(
+            f"listener {listener.name} ({', '.join(listener.hosts)}): {result.mode}"
+            + (f", {result.breakage}" if result.breakage else "")
+            for listener, result in on_port
+        )
+        out[port] = (
+            Finding(
+                code="mtls-port-scope",
+                severity=Severity.WARNING,
+                title=f"{gateway.label} port {port}: listeners differ in client validation",
+                detail="Client validation is chosen per TLS connection (by SNI), but an HTTP/2 connection may be "
+                "reused for another name of the same port and certificate; Envoy Gateway forces http/1.1 when "
+                "certificates overlap unless alpnProtocols is set (listener.go checkOverlappingCertificates). "
+                "Keep hosts that need client certificates on their own port.",
+                fix=_scope_fix(gateway, on_port),
+                subject=gateway.label,
+                evidence=lines,
+            ),
+        )
+    return out
+
+
+def _scope_fix(gateway: Gateway, on_port: list[tuple[Listener, ListenerResult]]) -> str:
+    """The edit: the listeners that do not enforce move to a port of their own."""
+    weak = [listener for listener, result in on_port if result.mode != "require-and-verify" or result.breakage]
+    moves = ", ".join(f"spec.listeners[{listener.index}].port: 8443 ({listener.name})" for listener in weak)
+    return f"edit {gateway.label}: {moves}; then give port 8443 its own spec.tls.frontend.perPort entry if it needs one"
+
+
+def read(snapshot: ClusterSnapshot) -> list[ClientValidation]:
+    """Gateways served by anything but Envoy Gateway (envoy_gateway.py reads those). The
+    frontend path checks no validity dates (only Envoy Gateway's ClientTrafficPolicy does: E3)."""
+    found: list[ClientValidation] = []
+    for gateway in gateways(snapshot):
+        if gateway.implementation != "envoy-gateway":
+            found += validations(gateway, snapshot)
+    return found

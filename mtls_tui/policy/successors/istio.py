@@ -1,0 +1,325 @@
+"""Istio's own Gateway (networking.istio.io): client validation per server (docs/successors.md I1–I7).
+
+`servers[].tls.mode` MUTUAL requires and verifies, OPTIONAL_MUTUAL verifies a certificate if one
+is given, SIMPLE asks none (pilot/pkg/networking/core/listener.go BuildListenerTLSContext);
+`insecureSkipVerify` keeps the requirement and drops the verification (ACCEPT_UNTRUSTED:
+pilot/pkg/security/model/authentication.go ApplyCredentialSDSToServerCommonTLSContext).
+
+The CA comes from the Secret `<credentialName>-cacert` when it exists, else from the credential
+Secret itself; keys `cacert` before `ca.crt` (pilot/pkg/credentials/kube/secrets.go GetCaCert,
+ExtractRoot). Both are looked up in the namespace of the **gateway workload** (the proxy), not of
+the Gateway resource (pilot/pkg/model/credentials/resource.go ParseResourceName). A snapshot has
+no pods of the gateway, so that namespace is assumed to be istio-system, and every finding and
+evidence line says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
+from mtls_tui.policy.successors.carried import verify_depth_ignored
+from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.references import (
+    CaRef,
+    absent,
+    as_dict,
+    as_list,
+    conditions,
+    pick_key,
+    presence,
+    text,
+    unseen_finding,
+)
+from mtls_tui.shell import arg, json_arg
+
+ISTIO_GROUP = "networking.istio.io"
+WORKLOAD_NAMESPACE = "istio-system"  # assumed: the snapshot does not hold the gateway's pods
+CA_KEYS = ("cacert", "ca.crt")  # secrets.go ExtractRoot: GenericScrtCaCert, then TLSSecretCaCert
+CA_SUFFIX = "-cacert"  # securitymodel.SdsCaSuffix
+
+# BuildListenerTLSContext; insecureSkipVerify → ACCEPT_UNTRUSTED (authentication.go)
+_MODES: dict[tuple[str, bool], ClientCertMode] = {
+    ("MUTUAL", False): "require-and-verify",
+    ("MUTUAL", True): "require-any",
+    ("OPTIONAL_MUTUAL", False): "verify-if-given",
+    ("OPTIONAL_MUTUAL", True): "request",
+    ("SIMPLE", False): "none",
+    ("SIMPLE", True): "none",
+}
+
+
+@dataclass(frozen=True)
+class Server:
+    gateway: KubeResource
+    index: int
+    port: int
+    hosts: tuple[str, ...]
+    tls: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"Gateway.networking.istio.io {self.gateway.ref}"
+
+    def patch(self, ops: list[dict[str, Any]]) -> str:
+        return (
+            f"kubectl patch gateways.networking.istio.io {arg(self.gateway.name)} -n {arg(self.gateway.namespace)} "
+            f"--type json -p {json_arg(ops)}"
+        )
+
+
+def _host(raw: str) -> str:
+    """`namespace/host` (the VirtualService namespaces it accepts) → host."""
+    return raw.rpartition("/")[2] or "*"
+
+
+def servers(snapshot: ClusterSnapshot) -> list[Server]:
+    out = []
+    for gateway in snapshot.of_kind("Gateway", ISTIO_GROUP):
+        spec = as_dict(gateway.body.get("spec"))
+        for index, raw in enumerate(map(as_dict, as_list(spec.get("servers")))):
+            tls = as_dict(raw.get("tls"))
+            mode = text(tls.get("mode"))
+            if not tls or mode in ("PASSTHROUGH", "AUTO_PASSTHROUGH") or tls.get("httpsRedirect") and not mode:
+                continue
+            port = as_dict(raw.get("port")).get("number")
+            hosts = tuple(dict.fromkeys(_host(text(h)) for h in as_list(raw.get("hosts")) if text(h))) or ("*",)
+            out.append(Server(gateway, index, port if isinstance(port, int) else 0, hosts, tls))
+    return out
+
+
+def _assumption(server: Server) -> str:
+    selector = ", ".join(
+        f"{k}={v}" for k, v in as_dict(as_dict(server.gateway.body.get("spec")).get("selector")).items()
+    )
+    return (
+        f"assumed: the gateway workload (selector {selector or 'none'}) runs in {WORKLOAD_NAMESPACE}; "
+        "credentialName is looked up there (resource.go ParseResourceName)"
+    )
+
+
+@dataclass(frozen=True)
+class CaLookup:
+    pem: bytes | None
+    ref: str  # `Secret ns/name key k`
+    problem: str | None  # "credential-missing", "no-ca"
+    found_elsewhere: tuple[str, ...] = ()  # Secrets of that name in other namespaces
+
+
+def _secret_namespace(name: str) -> tuple[str, str]:
+    namespace, _, short = name.rpartition("/")
+    return (namespace or WORKLOAD_NAMESPACE), short
+
+
+def lookup_ca(snapshot: ClusterSnapshot, credential: str, ca_credential: str | None) -> CaLookup:
+    """GetCaCert: `<name>-cacert` first (used alone when it exists), else the credential Secret."""
+    namespace, name = _secret_namespace(ca_credential or credential)
+    elsewhere = tuple(s.ref for s in snapshot.secrets if s.name == name and s.namespace != namespace)
+    primary = (
+        snapshot.secret(f"{namespace}/{name}{CA_SUFFIX}")
+        if not ca_credential
+        else snapshot.secret(f"{namespace}/{name}")
+    )
+    if primary is not None:
+        key = pick_key(dict(primary.data), CA_KEYS, single_key=False)
+        if key is None:
+            return CaLookup(None, f"Secret {primary.ref}", "no-ca", elsewhere)
+        return CaLookup(primary.get(key), f"Secret {primary.ref} key {key}", None)
+    secret = snapshot.secret(f"{namespace}/{name}")
+    if secret is None:
+        status = presence(snapshot, "Secret", namespace, name)
+        problem = "credential-missing" if status == "missing" else status
+        return CaLookup(None, f"Secret {namespace}/{name}", problem, elsewhere)
+    key = pick_key(dict(secret.data), CA_KEYS, single_key=False)
+    if key is None:
+        cacert = name + CA_SUFFIX
+        status = "missing" if ca_credential else presence(snapshot, "Secret", namespace, cacert)
+        if status in ("unseen", "forbidden"):  # the -cacert Secret, read first, may hold the CA
+            return CaLookup(None, f"Secret {namespace}/{cacert}", status, elsewhere)
+        return CaLookup(None, f"Secret {secret.ref}", "no-ca", elsewhere)
+    return CaLookup(secret.get(key), f"Secret {secret.ref} key {key}", None)
+
+
+def _missing_finding(server: Server, lookup: CaLookup, credential: str, snapshot: ClusterSnapshot) -> Finding:
+    namespace, name = _secret_namespace(credential)
+    found = (
+        f" A Secret of that name is in {', '.join(lookup.found_elsewhere)}, which the gateway does not read."
+        if lookup.found_elsewhere
+        else ""
+    )
+    fix = (
+        f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=tls.crt "
+        "--from-file=tls.key=tls.key --from-file=ca.crt=ca.crt"
+    )
+    return Finding(
+        code="ca-ref-not-found",
+        severity=Severity.ERROR,
+        title=f"{server.label}: credential Secret {namespace}/{name} {absent(snapshot)}",
+        detail=f"credentialName {credential} without a namespace is read from the gateway proxy's namespace "
+        f"({namespace}), not the Gateway's ({server.gateway.namespace}).{found} Without it the server has no "
+        "certificate and no CA: istiod pushes no secret and handshakes on this server fail (fail closed; "
+        "not measured here).",
+        fix=fix,
+        subject=server.label,
+        evidence=(f"servers[{server.index}] port {server.port}: credentialName {credential}", _assumption(server)),
+    )
+
+
+def _unseen_finding(server: Server, lookup: CaLookup) -> Finding:
+    namespace, _, name = lookup.ref.removeprefix("Secret ").partition("/")
+    ref = CaRef("Secret", "", namespace, name)
+    found = (
+        f" A Secret of that name is in {', '.join(lookup.found_elsewhere)}, which the gateway does not read."
+        if lookup.found_elsewhere
+        else ""
+    )
+    finding = unseen_finding(
+        ref,
+        "forbidden" if lookup.problem == "forbidden" else "unseen",
+        subject=server.label,
+        if_missing="istiod pushes no CA for this server and its handshakes fail (fail closed; not measured)." + found,
+    )
+    return replace(finding, evidence=(*finding.evidence, _assumption(server)))
+
+
+def _no_ca_finding(server: Server, lookup: CaLookup, credential: str) -> Finding:
+    namespace, name = _secret_namespace(credential)
+    return Finding(
+        code="ca-ref-no-ca-key",
+        severity=Severity.ERROR,
+        title=f"{server.label}: no client CA for credentialName {credential} (no {name}{CA_SUFFIX}, no cacert or ca.crt)",
+        detail=f"For mode {text(server.tls.get('mode'))} istiod reads the CA from Secret {name}{CA_SUFFIX}, else from "
+        f"{name} itself, under the key cacert or ca.crt (secrets.go GetCaCert, ExtractRoot); {lookup.ref} has neither. "
+        'istiod logs "failed to fetch ca certificate" and pushes no validation secret: handshakes on this server '
+        "fail (expected fail closed; not measured here).",
+        fix=f"kubectl create secret generic {arg(name + CA_SUFFIX)} -n {arg(namespace)} --from-file=cacert=ca.crt",
+        subject=server.label,
+        evidence=(f"servers[{server.index}] port {server.port}", lookup.ref, _assumption(server)),
+    )
+
+
+def _fallback_finding(server: Server, mode: str, skip: bool) -> Finding:
+    if skip:
+        what = f"mode {mode} with insecureSkipVerify: true: the certificate is never verified (ACCEPT_UNTRUSTED)"
+        fix = server.patch([{"op": "remove", "path": f"/spec/servers/{server.index}/tls/insecureSkipVerify"}])
+    else:
+        what = f"mode {mode}: a client without a certificate gets in"
+        fix = server.patch([{"op": "replace", "path": f"/spec/servers/{server.index}/tls/mode", "value": "MUTUAL"}])
+    if skip and mode == "OPTIONAL_MUTUAL":
+        fix = server.patch(
+            [
+                {"op": "replace", "path": f"/spec/servers/{server.index}/tls/mode", "value": "MUTUAL"},
+                {"op": "remove", "path": f"/spec/servers/{server.index}/tls/insecureSkipVerify"},
+            ]
+        )
+    return Finding(
+        code="mtls-fallback-mode",
+        severity=Severity.ERROR,
+        title=f"{server.label} port {server.port} does not enforce client certificates ({what.split(':')[0]})",
+        detail=f"With {what} (listener.go BuildListenerTLSContext, authentication.go "
+        "ApplyCredentialSDSToServerCommonTLSContext; measured on Envoy 1.40, docs/successors.md section 7).",
+        fix=fix,
+        subject=server.label,
+        evidence=(f"servers[{server.index}].tls: mode {mode}, insecureSkipVerify {str(skip).lower()}",),
+    )
+
+
+def _matchers(server: Server) -> Finding | None:
+    names = [m for m in ("subjectAltNames", "verifyCertificateSpki", "verifyCertificateHash") if server.tls.get(m)]
+    if not names:
+        return None
+    return Finding(
+        code="client-cert-matchers",
+        severity=Severity.INFO,
+        title=f"{server.label}: a trusted client must also match {', '.join(names)}",
+        detail="Envoy refuses a trusted certificate that does not match (alert 46 for subjectAltNames, 114 for "
+        "hashes; measured). The prediction here covers only the CA and the mode.",
+        fix=f"kubectl get gateways.networking.istio.io {arg(server.gateway.name)} -n {arg(server.gateway.namespace)} "
+        f"-o jsonpath='{{.spec.servers[{server.index}].tls}}'",
+        subject=server.label,
+    )
+
+
+def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientValidation]:
+    mode_name = text(server.tls.get("mode")) or "SIMPLE"
+    skip = server.tls.get("insecureSkipVerify") is True
+    mode = _MODES.get((mode_name, skip), "require-and-verify")  # ISTIO_MUTUAL: the mesh's own CA
+    credentials = [text(c) for c in as_list(server.tls.get("credentialNames")) if text(c)]
+    credential = text(server.tls.get("credentialName")) or (credentials[0] if credentials else "")
+    ca_credential = text(server.tls.get("caCertCredentialName")) or None
+    findings: list[Finding] = []
+    breakage: Breakage | None = None
+    ca_pem: bytes | None = None
+    ca_refs: tuple[str, ...] = ()
+    decided: tuple[str, ...] = (f"{server.label} servers[{server.index}]",)
+    unseen: tuple[str, ...] = ()
+    if mode != "none" and credential and mode_name != "ISTIO_MUTUAL":
+        lookup = lookup_ca(snapshot, credential, ca_credential)
+        ca_refs = (lookup.ref,)
+        if lookup.problem == "credential-missing":
+            findings.append(_missing_finding(server, lookup, ca_credential or credential, snapshot))
+            breakage = "connection-closed"
+        elif lookup.problem == "no-ca":
+            findings.append(_no_ca_finding(server, lookup, ca_credential or credential))
+            breakage = "connection-closed"
+        elif lookup.problem in ("unseen", "forbidden"):
+            findings.append(_unseen_finding(server, lookup))
+            unseen = (lookup.ref,)
+        else:
+            ca_pem = lookup.pem
+            decided += (lookup.ref,)
+    if mode in ("verify-if-given", "request", "require-any"):
+        findings.append(_fallback_finding(server, mode_name, skip))
+    if (extra := _matchers(server)) is not None:
+        findings.append(extra)
+    return [
+        _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, unseen)
+        for host in server.hosts
+    ]
+
+
+def _validation(
+    server: Server,
+    snapshot: ClusterSnapshot,
+    host: str,
+    mode: ClientCertMode,
+    ca_refs: tuple[str, ...],
+    ca_pem: bytes | None,
+    decided: tuple[str, ...],
+    findings: tuple[Finding, ...],
+    breakage: Breakage | None,
+    unseen: tuple[str, ...],
+) -> ClientValidation:
+    depth = verify_depth_ignored(
+        snapshot,
+        host=host,
+        implementation="istio",
+        data_plane="envoy",
+        mode=mode,
+        verify_depth=None,
+        subject=server.label,
+    )
+    return ClientValidation(
+        implementation="istio",
+        data_plane="envoy",
+        host=host,
+        port=server.port,
+        scope="listener",
+        shared_with=tuple(h for h in server.hosts if h != host),
+        mode=mode,
+        ca_refs=ca_refs,
+        ca_pem=ca_pem,
+        decided_by=(*decided, _assumption(server)),
+        findings=(*findings, *((depth,) if depth else ())),
+        breakage=breakage,
+        conditions=conditions(server.gateway.body, server.label),
+        unseen=unseen,
+    )
+
+
+def read(snapshot: ClusterSnapshot) -> list[ClientValidation]:
+    found: list[ClientValidation] = []
+    for server in servers(snapshot):
+        found += validation_for(server, snapshot)
+    return found

@@ -1,0 +1,198 @@
+"""Envoy Gateway's ClientTrafficPolicy on top of a Gateway (policy/successors/envoy_gateway.py):
+every manifest of tests/data/successors/envoy-gateway/, loaded as `check --manifests` loads it,
+against its README "Expected" line (docs/successors.md E1–E15).
+
+Sources (envoyproxy/gateway d32f2829): internal/gatewayapi/clienttrafficpolicy.go
+ProcessClientTrafficPolicies, resolveClientTrafficPolicyTargetRef, buildListenerTLSParameters,
+validateAndGetDataAtKeyInRef, translateClientTrafficPolicyForListener; helpers.go
+convertClientValidationModeType, irTLSConfigs; tls.go filterValidCACertificates;
+internal/gatewayapi/resource/resource.go (policy order). Answers: `predict()` for no certificate,
+a trusted one, another CA's, an expired one, TLS 1.3 (`alert N+`: on the first read).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mtls_tui.policy.successors import envoy_gateway
+from tests.successor_gateways import DATA, Expect, answers, check, load, manifests, one, readme_expected
+
+FOLDER = DATA / "envoy-gateway"
+ENFORCED = ("alert 116+", "200", "alert 48+", "alert 45+")
+OPEN = ("200", "200", "200", "200")
+HTTP_500 = ("500", "500", "500", "500")
+VERIFY_IF_GIVEN = ("200", "200", "alert 48+", "alert 45+")
+INVALID = frozenset({"policy-invalid-http-500"})
+
+EXPECTED: dict[str, Expect] = {
+    # buildListenerTLSParameters (mode defaults to RequireAndVerify); measured envoy-require-verify.txt
+    "healthy.yaml": Expect("require-and-verify", ENFORCED),
+    # translateClientTrafficPolicyForListener: 500 direct response, TLS without client validation
+    "ca-configmap-missing.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-not-found"}, "http-500"),
+    # validateAndGetDataAtKeyInRef + getFirstMatchOrFirstFromData: ca.crt or the only key
+    "ca-secret-no-ca-key.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-no-ca-key"}, "http-500"),
+    # tls.go filterValidCACertificates: all expired → "no valid certificates exist in meow-ca"
+    "ca-expired.yaml": Expect("none", HTTP_500, INVALID | {"ca-expired"}, "http-500"),
+    # buildListenerTLSParameters crossNamespaceFrom{gateway.envoyproxy.io, ClientTrafficPolicy}
+    "cross-namespace-ca-no-grant.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-not-permitted"}, "http-500"),
+    # convertClientValidationModeType: Request = not required + ACCEPT_UNTRUSTED; measured
+    # envoy-optional-accept-untrusted.txt
+    "mode-request.yaml": Expect("request", OPEN, frozenset({"mtls-fallback-mode"})),
+    # RequireAny = required + ACCEPT_UNTRUSTED; measured envoy-require-accept-untrusted.txt
+    "mode-require-any.yaml": Expect(
+        "require-any", ("alert 116+", "200", "200", "200"), frozenset({"mtls-fallback-mode"})
+    ),
+    # VerifyIfGiven = not required + verified; measured envoy-optional-verify.txt
+    "mode-verify-if-given.yaml": Expect("verify-if-given", VERIFY_IF_GIVEN, frozenset({"mtls-fallback-mode"})),
+    # "Legacy mapping: Optional=true means VerifyIfGiven"
+    "optional-true-deprecated.yaml": Expect("verify-if-given", VERIFY_IF_GIVEN, frozenset({"mtls-fallback-mode"})),
+    # `tls.clientValidation.mode "RequireAndVerify" requires caCertificateRefs`
+    "verify-mode-without-ca.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-not-found"}, "http-500"),
+    # resolveClientTrafficPolicyTargetRef TargetNotFound; the listener runs without the policy (fail open)
+    "section-not-found.yaml": Expect("none", OPEN, frozenset({"policy-target-not-found", "mtls-fail-open"})),
+    # ProcessClientTrafficPolicies claimedSections; resource.go sort (oldest, then namespace/name ascending)
+    "two-policies-one-listener.yaml": Expect("require-and-verify", ENFORCED, frozenset({"policy-conflicted"})),
+    # section policies first, Gateway-wide second (PolicyConditionOverridden)
+    "gateway-and-listener-policies.yaml": Expect("require-and-verify", ENFORCED, frozenset({"policy-overridden"})),
+    # helpers.go irTLSConfigs (frontend first), buildListenerTLSParameters overwrites mode and CA
+    "gateway-frontend-and-policy.yaml": Expect(
+        "verify-if-given", VERIFY_IF_GIVEN, frozenset({"mtls-fallback-mode", "policy-overridden"})
+    ),
+}
+
+
+def test_every_manifest_has_an_expectation() -> None:
+    assert sorted(EXPECTED) == manifests("envoy-gateway")
+    for name in EXPECTED:
+        assert readme_expected("envoy-gateway", name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_manifest(name: str) -> None:
+    """Mode, breakage, finding codes and predicted answers per the README's Expected line."""
+    check(one(FOLDER / name), EXPECTED[name])
+
+
+def test_invalid_policy_answers_500_even_without_a_certificate() -> None:
+    """E6 / correction 4: TLS still terminates (no alert); the 500 names the policy and its cause."""
+    validation = one(FOLDER / "ca-configmap-missing.yaml")
+    assert validation.scope == "listener" and validation.ca_pem is None
+    finding = next(f for f in validation.findings if f.code == "policy-invalid-http-500")
+    assert finding.subject == "ClientTrafficPolicy meow/meow-mtls" and "listener https" in finding.title
+    assert "not an alert" in finding.detail
+
+
+def test_an_expired_ca_beside_a_valid_one_is_dropped(tmp_path: Path) -> None:
+    """filterValidCACertificates: an expired CA next to a valid one is dropped with a warning; the
+    policy stays valid and the bundle keeps only the valid CA."""
+    valid = (DATA / "pki" / "ca.crt").read_text()
+    expired = (DATA / "pki" / "expired-ca.crt").read_text()
+    documents = [d for d in yaml.safe_load_all((FOLDER / "ca-expired.yaml").read_text()) if d]
+    next(d for d in documents if d["kind"] == "ConfigMap")["data"]["ca.crt"] = expired + valid
+    path = tmp_path / "one-expired.yaml"
+    path.write_text(yaml.safe_dump_all(documents))
+    validation = one(path)
+    assert validation.mode == "require-and-verify" and validation.breakage is None
+    assert answers(validation) == ENFORCED
+    finding = next(f for f in validation.findings if f.code == "ca-expired")
+    assert finding.severity.value == "warning" and "1 of 2 expired" in finding.title
+
+
+def test_the_expired_rule_uses_the_clock() -> None:
+    """Before 2020-01-01 the expired CA was valid: the same policy is then accepted."""
+    snapshot = load(FOLDER / "ca-expired.yaml")
+    (validation,) = envoy_gateway.read(snapshot, now=datetime(2019, 6, 1, tzinfo=UTC))
+    assert validation.breakage is None and validation.mode == "require-and-verify"
+
+
+def test_conflict_names_the_winner_and_the_order() -> None:
+    """Same creationTimestamp: namespace then name ascending, so a-mtls wins over b-open (the
+    opposite of ingress-nginx's tie-break). The fix deletes the loser, which has no effect."""
+    validation = one(FOLDER / "two-policies-one-listener.yaml")
+    assert validation.decided_by == ("ClientTrafficPolicy meow/a-mtls section https",)
+    finding = next(f for f in validation.findings if f.code == "policy-conflicted")
+    assert finding.subject == "ClientTrafficPolicy meow/b-open"
+    assert "ClientTrafficPolicy meow/a-mtls applies" in finding.title
+    assert finding.fix.startswith("kubectl delete clienttrafficpolicies.gateway.envoyproxy.io b-open -n meow")
+
+
+def test_the_older_policy_wins_whatever_its_name(tmp_path: Path) -> None:
+    """resource.go sorts by creationTimestamp first: make b-open older and it wins (fail open now)."""
+    documents = [d for d in yaml.safe_load_all((FOLDER / "two-policies-one-listener.yaml").read_text()) if d]
+    policy = next(d for d in documents if d["kind"] == "ClientTrafficPolicy" and d["metadata"]["name"] == "b-open")
+    policy["metadata"]["creationTimestamp"] = "2026-10-01T10:00:00Z"
+    path = tmp_path / "older-b.yaml"
+    path.write_text(yaml.safe_dump_all(documents))
+    validation = one(path)
+    assert validation.mode == "request" and answers(validation) == OPEN
+    assert {f.code for f in validation.findings} == {"policy-conflicted", "mtls-fallback-mode"}
+    conflicted = next(f for f in validation.findings if f.code == "policy-conflicted")
+    assert conflicted.subject == "ClientTrafficPolicy meow/a-mtls"
+
+
+def test_section_not_found_is_an_error_naming_the_policy() -> None:
+    """E7: TargetNotFound; the fail-open names the policy that causes it and the fix points the
+    sectionName at the listener the Gateway has."""
+    validation = one(FOLDER / "section-not-found.yaml")
+    fail_open = next(f for f in validation.findings if f.code == "mtls-fail-open")
+    assert fail_open.severity.value == "error" and fail_open.subject == "ClientTrafficPolicy meow/meow-mtls"
+    assert '"path":"/spec/targetRefs/0/sectionName","value":"https"' in fail_open.fix
+
+
+def test_frontend_overridden_by_the_policy_takes_its_ca() -> None:
+    """E10: the policy's CA (meow-ca-2) replaces the Gateway's (meow-ca): clients of meow-ca, the
+    README's "trusted" CA, are now "another CA" to this listener; clients without a certificate get in."""
+    validation = one(FOLDER / "gateway-frontend-and-policy.yaml")
+    assert validation.ca_refs == ("ConfigMap meow/meow-ca-2 key ca.crt",)
+    other_ca = (DATA / "pki" / "other-ca.crt").read_bytes().strip()
+    assert validation.ca_pem is not None and validation.ca_pem.strip() == other_ca
+    assert validation.decided_by == (
+        "Gateway meow/meow spec.tls.frontend.default",
+        "ClientTrafficPolicy meow/meow-mtls section https",
+    )
+
+
+def test_gateway_wide_policy_applies_to_the_other_listeners(tmp_path: Path) -> None:
+    """With a second HTTPS listener the Gateway-wide policy (mode Request) applies to it: that
+    listener is not enforced, the section one is; on one port this is mtls-port-scope."""
+    documents = [d for d in yaml.safe_load_all((FOLDER / "gateway-and-listener-policies.yaml").read_text()) if d]
+    gateway = next(d for d in documents if d["kind"] == "Gateway")
+    second = dict(gateway["spec"]["listeners"][0], name="https-public", hostname="public.meow.com")
+    gateway["spec"]["listeners"].append(second)
+    path = tmp_path / "two-listeners.yaml"
+    path.write_text(yaml.safe_dump_all(documents))
+    found = {v.host: v for v in envoy_gateway.read(load(path))}
+    assert found["meow.com"].mode == "require-and-verify"
+    assert found["public.meow.com"].mode == "request"
+    assert found["public.meow.com"].decided_by == ("ClientTrafficPolicy meow/gateway-wide",)
+    for validation in found.values():
+        assert "mtls-port-scope" in {f.code for f in validation.findings}
+
+
+def test_as_manifests_a_missing_ca_is_unseen() -> None:
+    """complete=False: the policy's ConfigMap may exist in the cluster: assumed present, `unseen`,
+    a warning naming the 500 that follows if it does not (E6); no policy-invalid-http-500."""
+    validation = one(FOLDER / "ca-configmap-missing.yaml", complete=False)
+    assert validation.breakage is None and validation.mode == "require-and-verify"
+    assert validation.unseen == ("ConfigMap meow/meow-ca",)
+    assert {f.code for f in validation.findings} == {"configmap-not-in-manifests"}
+    assert "HTTP 500" in validation.findings[0].detail
+    assert answers(validation) == ENFORCED
+
+
+def test_conflict_severity_follows_what_was_lost(tmp_path: Path) -> None:
+    """The README case loses a mode-Request policy to a RequireAndVerify one: a warning (nothing
+    weaker applies). When the RequireAndVerify policy is the one that loses, it is an error."""
+    kept = next(f for f in one(FOLDER / "two-policies-one-listener.yaml").findings if f.code == "policy-conflicted")
+    assert kept.severity.value == "warning"
+    documents = [d for d in yaml.safe_load_all((FOLDER / "two-policies-one-listener.yaml").read_text()) if d]
+    policy = next(d for d in documents if d["kind"] == "ClientTrafficPolicy" and d["metadata"]["name"] == "b-open")
+    policy["metadata"]["creationTimestamp"] = "2026-10-01T10:00:00Z"
+    path = tmp_path / "older-b.yaml"
+    path.write_text(yaml.safe_dump_all(documents))
+    lost = next(f for f in one(path).findings if f.code == "policy-conflicted")
+    assert lost.severity.value == "error" and lost.subject == "ClientTrafficPolicy meow/a-mtls"

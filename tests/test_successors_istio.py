@@ -1,0 +1,152 @@
+"""Istio's own Gateway (networking.istio.io), read by policy/successors/istio.py: every manifest of
+tests/data/successors/istio/, loaded as `check --manifests` loads it, against its README
+"Expected" line (docs/successors.md I1–I7).
+
+Sources (istio/istio 86c9f01f): pilot/pkg/networking/core/listener.go BuildListenerTLSContext
+(modes); pilot/pkg/security/model/authentication.go ApplyCredentialSDSToServerCommonTLSContext
+(insecureSkipVerify → ACCEPT_UNTRUSTED); pilot/pkg/credentials/kube/secrets.go GetCaCert, ExtractRoot
+(`-cacert` first; cacert before ca.crt); pilot/pkg/model/credentials/resource.go ParseResourceName
+(the proxy's namespace). Answers: `predict()` for no certificate, a trusted one, another CA's, an
+expired one, TLS 1.3 (`alert N+`: on the first read).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.successor_gateways import DATA, Expect, check, manifests, one, readme_expected
+
+FOLDER = DATA / "istio"
+ENFORCED = ("alert 116+", "200", "alert 48+", "alert 45+")
+CLOSED = ("closed", "closed", "closed", "closed")
+
+EXPECTED: dict[str, Expect] = {
+    # MUTUAL → require_client_certificate + validation; measured envoy-require-verify.txt
+    "healthy.yaml": Expect("require-and-verify", ENFORCED, implementation="istio"),
+    # GetCaCert: <credentialName>-cacert first, key cacert (ExtractRoot)
+    "healthy-separate-cacert.yaml": Expect("require-and-verify", ENFORCED, implementation="istio"),
+    # OPTIONAL_MUTUAL: not required, validated if given; measured envoy-optional-verify.txt
+    "optional-mutual.yaml": Expect(
+        "verify-if-given",
+        ("200", "200", "alert 48+", "alert 45+"),
+        frozenset({"mtls-fallback-mode"}),
+        implementation="istio",
+    ),
+    # MUTUAL + insecureSkipVerify: required, ACCEPT_UNTRUSTED; measured envoy-require-accept-untrusted.txt
+    "insecure-skip-verify.yaml": Expect(
+        "require-any", ("alert 116+", "200", "200", "200"), frozenset({"mtls-fallback-mode"}), implementation="istio"
+    ),
+    # sds.go SecretGen.generate "failed to fetch ca certificate": no validation secret pushed;
+    # expected fail closed (not measured: docs/successors.md I5, section 11)
+    "secret-no-ca.yaml": Expect(
+        "require-and-verify", CLOSED, frozenset({"ca-ref-no-ca-key"}), "connection-closed", implementation="istio"
+    ),
+    # ParseResourceName: no namespace → the proxy's (istio-system); the Secret is in meow
+    "secret-in-gateway-resource-namespace.yaml": Expect(
+        "require-and-verify", CLOSED, frozenset({"ca-ref-not-found"}), "connection-closed", implementation="istio"
+    ),
+}
+
+
+def test_every_manifest_has_an_expectation() -> None:
+    assert sorted(EXPECTED) == manifests("istio")
+    for name in EXPECTED:
+        assert readme_expected("istio", name)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_manifest(name: str) -> None:
+    """Mode, breakage, finding codes and predicted answers per the README's Expected line."""
+    validation = one(FOLDER / name)
+    check(validation, EXPECTED[name])
+    assert validation.data_plane == "envoy" and validation.port == 443 and validation.host == "meow.com"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_workload_namespace_is_an_assumption_said_aloud(name: str) -> None:
+    """The snapshot has no gateway pods: istio-system is assumed, and every validation says so."""
+    validation = one(FOLDER / name)
+    assert any("assumed" in line and "istio-system" in line for line in validation.decided_by)
+    for finding in validation.findings:
+        if finding.code.startswith("ca-ref"):
+            assert any("assumed" in line and "istio-system" in line for line in finding.evidence)
+
+
+def test_the_cacert_secret_is_read_before_the_credential() -> None:
+    """GetCaCert reads `<name>-cacert` (key cacert) when it exists; healthy.yaml has only the
+    credential Secret, read under ca.crt."""
+    assert one(FOLDER / "healthy-separate-cacert.yaml").ca_refs == (
+        "Secret istio-system/meow-credential-cacert key cacert",
+    )
+    assert one(FOLDER / "healthy.yaml").ca_refs == ("Secret istio-system/meow-credential key ca.crt",)
+
+
+def test_secret_in_the_gateway_namespace_is_named() -> None:
+    """The finding says where the Secret is (meow) and where it is read (istio-system)."""
+    finding = one(FOLDER / "secret-in-gateway-resource-namespace.yaml").findings[0]
+    assert "istio-system/meow-credential" in finding.title
+    assert "meow/meow-credential" in finding.detail and "proxy's namespace" in finding.detail
+    assert finding.fix.startswith("kubectl create secret generic meow-credential -n istio-system ")
+
+
+def test_fallback_fixes_patch_the_server() -> None:
+    skip = one(FOLDER / "insecure-skip-verify.yaml").findings[0]
+    assert '"op":"remove","path":"/spec/servers/0/tls/insecureSkipVerify"' in skip.fix
+    optional = one(FOLDER / "optional-mutual.yaml").findings[0]
+    assert '"path":"/spec/servers/0/tls/mode","value":"MUTUAL"' in optional.fix
+    no_ca = one(FOLDER / "secret-no-ca.yaml").findings[0]
+    assert no_ca.fix == "kubectl create secret generic meow-credential-cacert -n istio-system --from-file=cacert=ca.crt"
+
+
+def test_ingress_nginx_depth_is_not_carried(tmp_path: Path) -> None:
+    """verify-depth-ignored: an ingress-nginx Ingress for meow.com with auth-tls-verify-depth 2; Istio
+    sets no depth (authentication.go ApplyCredentialSDSToServerCommonTLSContext: no max_verify_depth)."""
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "meow-old",
+            "namespace": "meow",
+            "annotations": {
+                "nginx.ingress.kubernetes.io/auth-tls-secret": "meow/meow-ca",
+                "nginx.ingress.kubernetes.io/auth-tls-verify-depth": "2",
+            },
+        },
+        "spec": {"rules": [{"host": "meow.com"}]},
+    }
+    documents = [d for d in yaml.safe_load_all((FOLDER / "healthy.yaml").read_text()) if d]
+    path = tmp_path / "with-ingress.yaml"
+    path.write_text(yaml.safe_dump_all([*documents, ingress]))
+    validation = one(path)
+    finding = next(f for f in validation.findings if f.code == "verify-depth-ignored")
+    assert "depth 2" in finding.title and finding.subject == "Gateway.networking.istio.io meow/meow"
+    assert any("auth-tls-verify-depth=2" in line for line in finding.evidence)
+
+
+def test_as_manifests_the_credential_secret_is_unseen() -> None:
+    """complete=False: istio-system/meow-credential may exist in the cluster: assumed present, with a
+    warning that also names the copy in the Gateway's namespace, which the gateway does not read."""
+    validation = one(FOLDER / "secret-in-gateway-resource-namespace.yaml", complete=False)
+    assert validation.breakage is None and validation.unseen == ("Secret istio-system/meow-credential",)
+    (finding,) = validation.findings
+    assert finding.code == "secret-not-in-manifests" and finding.severity.value == "warning"
+    assert "meow/meow-credential" in finding.detail
+    assert any("assumed" in line and "istio-system" in line for line in finding.evidence)
+
+
+def test_a_forbidden_secret_is_unseen() -> None:
+    """Our credentials may not read the Secret (the API said forbidden): secret-forbidden, not an error."""
+    from dataclasses import replace
+
+    from mtls_tui.model import SecretProblem
+    from mtls_tui.policy.successors import client_validations
+    from tests.successor_gateways import load
+
+    snapshot = load(FOLDER / "secret-in-gateway-resource-namespace.yaml")
+    problem = SecretProblem("istio-system/meow-credential", "forbidden", "secrets is forbidden")
+    (validation,) = client_validations(replace(snapshot, secret_problems=(problem,)))
+    assert [f.code for f in validation.findings] == ["secret-forbidden"]
+    assert validation.findings[0].fix.startswith("kubectl auth can-i get secrets -n istio-system")
