@@ -51,6 +51,13 @@ _KIND_BY_ERROR: dict[int, ClientKind] = {
 }
 
 
+# The probe's findings that hold for any data plane: what happened on the wire. The others read
+# ingress-nginx's pages, headers and annotations, and would be wrong here.
+TRANSPORT_FINDINGS = frozenset(
+    {"probe-tls-alert", "probe-connection-closed", "probe-handshake-failed", "probe-connect-failed"}
+)
+
+
 @dataclass(frozen=True)
 class SuccessorReport:
     validation: ClientValidation
@@ -101,12 +108,20 @@ def successor_report(
         state = "unverified"
         verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"
     if probe:
-        findings += probe_findings(list(probe))
+        findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
         kind = client_kind(validation, client, now) if now is not None else None
         mismatches = _mismatches(validation, probe, kind)
         findings += mismatches
+        without = next((observed_answer(r) for r in probe if not r.sent_client_cert), None)
+        mine = next((observed_answer(r) for r in probe if r.sent_client_cert), None)
         if state == "unverified" and not mismatches and _kept_out_and_let_in(probe, kind):
             state, verdict = "works", f"{who} lets your certificate in and keeps a client without one out (probed)"
+        elif kind is not None and kind != "trusted" and mine is not None and mine.kind != "admitted":
+            state, verdict = "broken", f"{who} refuses your certificate ({CLIENT_WORDS[kind]}): {mine} (probed)"
+        elif state == "unverified" and not mismatches and without is not None and without.kind != "admitted":
+            verdict = (
+                f"{who} keeps a client without a certificate out ({without}, probed); no trusted certificate was probed"
+            )
     return SuccessorReport(validation, state, verdict, answers, tuple(sort_findings(findings)), tuple(probe))
 
 

@@ -150,25 +150,30 @@ def bootstrap(
         for index, host in enumerate(hosts)
         if host.validation.breakage != "listener-refused"
     ]
+    listeners = (
+        [
+            {
+                "name": "https",
+                "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}},
+                "access_log": [_file_log(logs[0], CONNECTION_LOG_FORMAT)],
+                "listener_filters": [
+                    {
+                        "name": "envoy.filters.listener.tls_inspector",
+                        "typed_config": {
+                            "@type": "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
+                        },
+                    }
+                ],
+                "filter_chains": chains,
+            }
+        ]
+        if chains
+        else []
+    )  # no listener left: Envoy does not open the port (connection refused)
     return {
         "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": admin}}},
         "static_resources": {
-            "listeners": [
-                {
-                    "name": "https",
-                    "address": {"socket_address": {"address": "127.0.0.1", "port_value": port}},
-                    "access_log": [_file_log(logs[0], CONNECTION_LOG_FORMAT)],
-                    "listener_filters": [
-                        {
-                            "name": "envoy.filters.listener.tls_inspector",
-                            "typed_config": {
-                                "@type": "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"
-                            },
-                        }
-                    ],
-                    "filter_chains": chains,
-                }
-            ],
+            "listeners": listeners,
             "clusters": [
                 {
                     "name": "echo",
@@ -241,8 +246,9 @@ class EnvoyGateway:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 log = self.folder / "envoy.log"
-                last = log.read_text(errors="replace").strip().splitlines()[-1:] if log.exists() else []
-                raise CannotRun(f"Envoy exited at start: {last[0] if last else 'no log'}")
+                lines = log.read_text(errors="replace").strip().splitlines() if log.exists() else []
+                told = [line for line in lines if "error" in line.lower() or "exception" in line.lower()] or lines
+                raise CannotRun(f"Envoy exited at start: {told[0].strip() if told else 'no log'}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{admin}/ready", timeout=1) as answer:
                     if b"LIVE" in answer.read():

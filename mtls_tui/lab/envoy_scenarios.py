@@ -187,7 +187,12 @@ def with_reference_grant(pki: SeedPki) -> tuple[list[dict[str, Any]], Client]:
 ENVOY_SCENARIOS = {
     s.name: s
     for s in (
-        Scenario("healthy", "the article's set-up as Gateway API on Envoy Gateway: mTLS works", "probe-ok", healthy),
+        Scenario(
+            "healthy",
+            "the article's set-up as Gateway API on Envoy Gateway: mTLS works (no certificate: alert 116)",
+            "probe-tls-alert",
+            healthy,
+        ),
         Scenario(
             "no-client-cert",
             "the client sends no certificate: Envoy ends the handshake (alert 116 on TLS 1.3), no HTTP status",
@@ -219,7 +224,7 @@ ENVOY_SCENARIOS = {
         Scenario(
             "referencegrant",
             "the CA in namespace pki, with the ReferenceGrant that permits it: mTLS works",
-            "probe-ok",
+            "probe-tls-alert",
             with_reference_grant,
         ),
     )

