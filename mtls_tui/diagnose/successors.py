@@ -71,6 +71,33 @@ class SuccessorReport:
     def host(self) -> str:
         return self.validation.host
 
+    @property
+    def key(self) -> str:
+        """How the screen and the probes name this host: the host name and who serves it (a name
+        served by two controllers is two rows; a space is in no DNS name, so no Ingress host clashes)."""
+        port = "" if self.validation.port == 443 else f":{self.validation.port}"
+        return f"{self.validation.host}{port} · {self.validation.implementation}"
+
+    @property
+    def lead(self) -> Finding | None:
+        """The finding that explains the headline: the first error, else the first warning."""
+        return next((f for f in self.findings if f.severity is not Severity.INFO), None) or (
+            self.findings[0] if self.findings else None
+        )
+
+    @property
+    def standing(self) -> tuple[Finding, ...]:
+        return ()  # no certificate hygiene is judged for these hosts yet
+
+    @property
+    def next_command(self) -> str | None:
+        lead = self.lead
+        return lead.fix if lead is not None and lead.is_command else None
+
+    @property
+    def needs_probe(self) -> bool:
+        return not self.probe and self.validation.breakage is None
+
 
 def client_kind(validation: ClientValidation, client: Material | None, now: datetime) -> ClientKind | None:
     """Which kind of client the user's certificate is for this data plane: judged against the CA

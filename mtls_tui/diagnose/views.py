@@ -15,10 +15,13 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Literal
 
+from cryptography import x509
+
 from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.facts import cert_facts, name_to_str
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport, HostState
+from mtls_tui.diagnose.successors import SuccessorReport
 from mtls_tui.model import (
     CertFacts,
     ClusterSnapshot,
@@ -27,6 +30,7 @@ from mtls_tui.model import (
     Finding,
     IngressObj,
     MtlsPolicy,
+    ProbeResult,
     Severity,
 )
 from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX, HostPolicy, listed_hosts
@@ -146,26 +150,42 @@ def certificates_view(report: HostReport, client: Material | None, now: datetime
     groups = _secret_groups(report, now)
     if client is not None and client.certs:
         groups.append(_client_group(report, client, now))
-    answer = next((r for r in report.probe if r.server_cert), None)
-    if answer is not None and answer.server_cert is not None:
-        problems = _problems([f for f in report.findings if f.code == "probe-fake-certificate"])
-        presented = CertificateView(
-            "presented",
-            "server",
-            answer.server_cert.subject,
-            certificate_facts(answer.server_cert, now),
-            problems,
-            expanded=bool(problems),
-        )
-        groups.append(
-            CertificateGroup(
-                "probe",
-                "what the server presented",
-                (presented,),
-                facts=(Fact("URL", answer.url), Fact("SNI", answer.sni or "none sent")),
-            )
-        )
+    groups += _presented_group(report.probe, report.findings, now)
     return CertificatesView(tuple(groups))
+
+
+def successor_certificates_view(report: SuccessorReport, now: datetime) -> CertificatesView:
+    """Another controller's host: the CA its data plane loads, and what the server presented."""
+    v = report.validation
+    try:
+        bundle = x509.load_pem_x509_certificates(v.ca_pem) if v.ca_pem else []
+    except ValueError:
+        bundle = []
+    cas = tuple(
+        CertificateView(f"CA {i + 1}", "CA", facts.subject, certificate_facts(facts, now), ())
+        for i, facts in enumerate(cert_facts(cert) for cert in bundle)
+    )
+    groups = [CertificateGroup("secret", f"client CA: {', '.join(v.ca_refs) or 'none'}", cas)] if v.ca_refs else []
+    return CertificatesView(tuple(groups + _presented_group(report.probe, report.findings, now)))
+
+
+def _presented_group(
+    probe: Iterable[ProbeResult], findings: Iterable[Finding], now: datetime
+) -> list[CertificateGroup]:
+    answer = next((r for r in probe if r.server_cert), None)
+    if answer is None or answer.server_cert is None:
+        return []
+    problems = _problems([f for f in findings if f.code == "probe-fake-certificate"])
+    presented = CertificateView(
+        "presented",
+        "server",
+        answer.server_cert.subject,
+        certificate_facts(answer.server_cert, now),
+        problems,
+        expanded=bool(problems),
+    )
+    facts = (Fact("URL", answer.url), Fact("SNI", answer.sni or "none sent"))
+    return [CertificateGroup("probe", "what the server presented", (presented,), facts=facts)]
 
 
 def _secret_groups(report: HostReport, now: datetime) -> list[CertificateGroup]:
@@ -272,6 +292,32 @@ class IngressView:
     directives: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class ObjectsView:
+    """The Ingress & Secret tab for another controller's host: what decides its client validation."""
+
+    host: str
+    rows: tuple[tuple[str, str], ...]  # (what, value), in reading order
+
+
+def objects_view(report: SuccessorReport) -> ObjectsView:
+    v = report.validation
+    rows = [
+        ("controller", f"{v.implementation} (data plane: {v.data_plane})"),
+        (
+            "scope",
+            f"per {v.scope}, port {v.port}" + (f"; shared with {', '.join(v.shared_with)}" if v.shared_with else ""),
+        ),
+        ("client certificate", v.mode + (f" (broken: {v.breakage})" if v.breakage else "")),
+        *(("CA from", ref) for ref in v.ca_refs),
+        ("verify depth", str(v.verify_depth) if v.verify_depth is not None else "none set (no limit)"),
+        *(("decided by", source) for source in v.decided_by),
+        *(("condition", condition) for condition in v.conditions),
+        *(("not checked", what) for what in v.unseen),
+    ]
+    return ObjectsView(v.host, tuple((what, one_line(value)) for what, value in rows))
+
+
 def describe_secret_value(data: bytes) -> str:
     """What a Secret value holds, by its PEM markers: no key is ever parsed or shown (a CRL is
     public: its issuer, size and next update are read)."""
@@ -375,6 +421,15 @@ def reading_rows(ingresses: Iterable[IngressObj], seen: set[str]) -> list[HostRo
     rows = [HostRow(host, one_line(host), "", reading=True) for host in listed_hosts(ingresses) if host not in seen]
     seen.update(row.host for row in rows)
     return rows
+
+
+def successor_row(report: SuccessorReport) -> HostRow:
+    """Another controller's host: its key is the row's identity, its controller shown beside it."""
+    warnings = sum(f.severity is Severity.WARNING for f in report.findings)
+    namespaces = " ".join(sorted({d.split(" ")[1].split("/")[0] for d in report.validation.decided_by if "/" in d}))
+    return HostRow(
+        report.key, one_line(report.host), f" ({report.validation.implementation})", report.state, warnings, namespaces
+    )
 
 
 def host_row(policy: HostPolicy, report: HostReport | None) -> HostRow:

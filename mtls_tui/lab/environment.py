@@ -328,7 +328,8 @@ class Lab:
             key=str(self.folder / "lab-client.key") if has_client else None,
             connect=f"127.0.0.1:{self.gateway.port}",
             label=f"lab · scenario {self.scenario} · {self.gateway_kind} gateway"
-            + (f" · {self.controller}" if self.controller != "ingress-nginx" else ""),
+            if self.controller == "ingress-nginx"
+            else f"lab · {self.controller} · scenario {self.scenario} · real Envoy",
             controller=self.controller,
         )
 

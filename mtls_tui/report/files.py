@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 
 from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.report.data import host_dict
+from mtls_tui.diagnose.successors import SuccessorReport
+from mtls_tui.report.data import host_dict, successor_dict
 from mtls_tui.report.markdown import host_markdown
 
 
@@ -17,9 +18,10 @@ def export_stem(folder: Path, host: str) -> Path:
     return folder / ("mtls-tui-" + re.sub(r"[^A-Za-z0-9.-]", "_", host.replace("*", "wildcard")).lstrip("."))
 
 
-def write_exports(report: HostReport, source: str, folder: Path) -> tuple[Path, Path]:
+def write_exports(report: HostReport | SuccessorReport, source: str, folder: Path) -> tuple[Path, Path]:
     stem = export_stem(folder, report.host)
     markdown, data = Path(f"{stem}.md"), Path(f"{stem}.json")
     markdown.write_text(host_markdown(report, source))
-    data.write_text(json.dumps(host_dict(report), indent=2))
+    as_data = successor_dict(report) if isinstance(report, SuccessorReport) else host_dict(report)
+    data.write_text(json.dumps(as_data, indent=2))
     return markdown, data

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport
 
 
-def host_markdown(report: HostReport, source: str) -> str:
+def host_markdown(report: HostReport | SuccessorReport, source: str) -> str:
     lines = [f"# mTLS diagnosis: {report.host}", "", f"**Verdict:** {report.verdict}", "", f"Source: {source}", ""]
+    if isinstance(report, SuccessorReport):
+        v = report.validation
+        lines += [f"## Client validation ({v.implementation}, per {v.scope}, mode {v.mode})", ""]
+        lines += [f"- from {source_object}" for source_object in v.decided_by]
+        lines += ["", "| client | answer (predicted) |", "|---|---|"]
+        lines += [f"| {CLIENT_WORDS[client]} | {answer} |" for client, answer in report.answers]
+        lines += [""]
+        return "\n".join(lines + _findings(report))
     policy = report.policy.policy
     if policy:
         lines += [
@@ -19,11 +28,15 @@ def host_markdown(report: HostReport, source: str) -> str:
         lines += [f"- error page: `{policy.error_page}`"] if policy.error_page else []
         lines += [f"- match-CN: `{policy.match_cn}`"] if policy.match_cn else []
         lines += ["", "```nginx", *report.policy.directives, "```", ""]
-    lines += ["## Findings", ""]
+    return "\n".join(lines + _findings(report))
+
+
+def _findings(report: HostReport | SuccessorReport) -> list[str]:
+    lines = ["## Findings", ""]
     for finding in report.findings:
         lines += [f"### {finding.severity.value.upper()} `{finding.code}`: {finding.title}", "", finding.detail, ""]
         lines += [f"- evidence: {e}" for e in finding.evidence]
         lines += [f"- where: {finding.subject}", ""]
         if finding.fix:
             lines += ["```sh", finding.fix, "```", ""]
-    return "\n".join(lines)
+    return lines

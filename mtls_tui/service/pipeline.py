@@ -91,15 +91,27 @@ class Diagnosis:
         self.record(self.judge(p for host in results if (p := self._by_host.get(host)) is not None))
 
     def add_successor_probes(self, results: Mapping[str, list[ProbeResult]]) -> None:
-        """Probes of other controllers' hosts came back: compared with what their objects predict."""
+        """Probes of other controllers' hosts (by key) came back: compared with what their objects predict."""
         self.successors = [
-            successor_report(s.validation, results[s.host], self.client, self.now) if s.host in results else s
+            successor_report(s.validation, results[s.key], self.client, self.now) if s.key in results else s
             for s in self.successors
         ]
 
-    def report(self, host: str | None) -> HostReport | None:
-        """The host's report; the first host's when `host` is unknown (a host that left the
-        cluster); None while that host is not judged yet."""
+    def successor(self, key: str | None) -> SuccessorReport | None:
+        """Another controller's host, by `SuccessorReport.key`."""
+        return next((s for s in self.successors if s.key == key), None) if key is not None else None
+
+    def keys(self) -> list[str]:
+        """Every host the screen lists: ingress-nginx's, then other controllers' (by their key)."""
+        return [p.host for p in self.policies] + [s.key for s in self.successors]
+
+    def report(self, host: str | None) -> HostReport | SuccessorReport | None:
+        """The host's report (another controller's by its key); the first host's when `host` is
+        unknown (a host that left the cluster); None while that host is not judged yet."""
+        if (other := self.successor(host)) is not None:
+            return other
+        if not self.policies and self.successors:
+            return self.successors[0]
         policy = self._by_host.get(host) if host is not None else None
         if policy is None:
             policy = self.policies[0] if self.policies else None
@@ -143,6 +155,17 @@ def probe_plan(
             yield policy.host, spec
 
 
+def successor_plan(
+    session: Session, successors: list[SuccessorReport], timeout: float = PROBE_TIMEOUT
+) -> Iterator[tuple[str, ProbeSpec]]:
+    """The probe of each other controller's host, by key: at `session.connect` only (their
+    addresses are not read yet)."""
+    for report in successors:
+        spec = session.probe_spec(report.host, timeout=timeout)
+        if spec is not None:
+            yield report.key, spec
+
+
 def check(
     session: Session,
     snapshot: ClusterSnapshot,
@@ -156,6 +179,6 @@ def check(
     if prober is not None:
         plan = probe_plan(session, diagnosis.policies, timeout)
         diagnosis.add_probes({name: prober(spec) for name, spec in plan})
-        others = {s.host: spec for s in diagnosis.successors if (spec := session.probe_spec(s.host, timeout=timeout))}
-        diagnosis.add_successor_probes({host: prober(spec) for host, spec in others.items()})
+        others = dict(successor_plan(session, diagnosis.successors, timeout))
+        diagnosis.add_successor_probes({key: prober(spec) for key, spec in others.items()})
     return diagnosis

@@ -171,7 +171,7 @@ class MtlsApp(App[None]):
             probe.fill(
                 controller.probe_spec(report), (report.host, controller.session.describe(), controller.session.cert)
             )
-            probe.show(controller.probes.get(report.host))
+            probe.show(controller.probes.get(report.key))
 
     # --- the panes' messages: requests up ---------------------------------------------
 
@@ -206,7 +206,7 @@ class MtlsApp(App[None]):
             self.action_tab("tab-probe")
         elif self.query_one(TabbedContent).active != "tab-probe":
             self.notify(f"Probing {spec.url} without and with the client certificate (4: Probe tab)", timeout=3)
-        self.controller.probe(report.host, spec)
+        self.controller.probe(report.key, spec)
 
     # --- actions ----------------------------------------------------------------------
 

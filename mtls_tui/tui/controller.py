@@ -27,19 +27,24 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.successors import SuccessorReport
 from mtls_tui.diagnose.views import (
     CertificatesView,
     HostRow,
     IngressView,
+    ObjectsView,
     certificates_view,
     host_row,
     ingress_view,
+    objects_view,
     reading_rows,
+    successor_certificates_view,
+    successor_row,
 )
 from mtls_tui.errors import MtlsTuiError
 from mtls_tui.logs.records import LogRecord
 from mtls_tui.model import IngressObj, ProbeResult, ProbeSpec
-from mtls_tui.service.pipeline import Diagnosis, probe_plan
+from mtls_tui.service.pipeline import Diagnosis, probe_plan, successor_plan
 from mtls_tui.service.ports import LabControl, Stream
 from mtls_tui.service.session import Session
 from mtls_tui.tui import messages
@@ -124,16 +129,26 @@ class Controller:
 
     @property
     def hosts(self) -> int:
-        return len(self.diagnosis.policies) if self.diagnosis else 0
+        return len(self.diagnosis.keys()) if self.diagnosis else 0
 
     def rows(self, hosts: list[str] | None = None) -> list[HostRow]:
-        """The host list's rows (only `hosts`' when given); a host not judged yet has no state."""
-        if self.diagnosis is None:
+        """The host list's rows (only `hosts`' when given); a host not judged yet has no state.
+        Other controllers' hosts follow ingress-nginx's, named by their key."""
+        diagnosis = self.diagnosis
+        if diagnosis is None:
             return []
-        judged = self.diagnosis.judged
+        judged = diagnosis.judged
         if hosts is None:
-            return [host_row(p, judged.get(p.host)) for p in self.diagnosis.policies]
-        return [host_row(p, judged.get(p.host)) for h in hosts if (p := self.diagnosis.policy(h)) is not None]
+            return [host_row(p, judged.get(p.host)) for p in diagnosis.policies] + [
+                successor_row(s) for s in diagnosis.successors
+            ]
+        rows = []
+        for key in hosts:
+            if (other := diagnosis.successor(key)) is not None:
+                rows.append(successor_row(other))
+            elif (policy := diagnosis.policy(key)) is not None:
+                rows.append(host_row(policy, judged.get(key)))
+        return rows
 
     def judging(self) -> str | None:
         """The selected host while its report is being computed."""
@@ -141,7 +156,7 @@ class Controller:
             return None
         return self.selected
 
-    def report(self) -> HostReport | None:
+    def report(self) -> HostReport | SuccessorReport | None:
         return self.diagnosis.report(self.selected) if self.diagnosis else None
 
     def fix_to_copy(self) -> str | None:
@@ -153,11 +168,17 @@ class Controller:
         report = self.report()
         if report is None or self.diagnosis is None:
             return None
+        if isinstance(report, SuccessorReport):
+            return successor_certificates_view(report, self.session.now())
         return certificates_view(report, self.diagnosis.client, self.session.now())
 
-    def ingress_view(self) -> IngressView | None:
+    def ingress_view(self) -> IngressView | ObjectsView | None:
         report = self.report()
-        return ingress_view(report, self.diagnosis.snapshot) if report and self.diagnosis else None
+        if report is None or self.diagnosis is None:
+            return None
+        if isinstance(report, SuccessorReport):
+            return objects_view(report)
+        return ingress_view(report, self.diagnosis.snapshot)
 
     def still_judging(self) -> bool:
         """The selected host's report is being computed (next in line): say so rather than act on another's."""
@@ -180,11 +201,13 @@ class Controller:
             return
         self.app.post_message(messages.Notice("Wrote\n" + "\n".join(str(path) for path in written), timeout=8))
 
-    def form_probe_spec(self, report: HostReport, values: Mapping[str, str], insecure: bool) -> ProbeSpec | None:
+    def form_probe_spec(
+        self, report: HostReport | SuccessorReport, values: Mapping[str, str], insecure: bool
+    ) -> ProbeSpec | None:
         """The Probe tab's form as curl would read it: empty fields take the session's values;
         no --cacert means -k."""
         return self.session.probe_spec(
-            report.policy,
+            report.policy if isinstance(report, HostReport) else report.host,
             url=values["url"] or None,
             resolve=values["resolve"] or None,
             host=values["host"] or None,
@@ -194,8 +217,8 @@ class Controller:
             insecure=insecure or not values["cacert"],
         )
 
-    def probe_spec(self, report: HostReport) -> ProbeSpec | None:
-        return self.session.probe_spec(report.policy)
+    def probe_spec(self, report: HostReport | SuccessorReport) -> ProbeSpec | None:
+        return self.session.probe_spec(report.policy if isinstance(report, HostReport) else report.host)
 
     def drain_logs(self) -> list[LogRecord]:
         batch: list[LogRecord] = []
@@ -278,8 +301,9 @@ class Controller:
         """A new reading: its host list now, its reports from the judging worker."""
         self.diagnosis = diagnosis
         self.reading += 1
-        if diagnosis.policy(self.selected) is None:
-            self.selected = diagnosis.policies[0].host if diagnosis.policies else None
+        keys = diagnosis.keys()
+        if self.selected not in keys:
+            self.selected = keys[0] if keys else None
         self._wanted = None
         # The host list is painted first: what follows competes with it for the interpreter.
         self.app.call_after_refresh(self._after_listed, diagnosis, self.reading)
@@ -305,7 +329,11 @@ class Controller:
 
     def record_probe(self, host: str, results: list[ProbeResult]) -> None:
         self.probes[host] = results
-        if self.diagnosis is not None:
+        if self.diagnosis is None:
+            return
+        if self.diagnosis.successor(host) is not None:
+            self.diagnosis.add_successor_probes({host: results})
+        else:
             self.diagnosis.add_probes({host: results})
 
     def record_client(self, path: str) -> None:
@@ -393,13 +421,18 @@ class Controller:
 
     def _probe_all(self) -> None:
         assert self.diagnosis is not None
-        policies = self.diagnosis.policies
-        self.app.run_worker(functools.partial(self._probe_each, policies), thread=True, exclusive=True, group="probe")
+        diagnosis = self.diagnosis
+        self.app.run_worker(
+            functools.partial(self._probe_each, diagnosis.policies, diagnosis.successors),
+            thread=True,
+            exclusive=True,
+            group="probe",
+        )
 
-    def _probe_each(self, policies: list[Any]) -> None:
+    def _probe_each(self, policies: list[Any], successors: list[SuccessorReport]) -> None:
         worker = get_current_worker()
         try:
-            plan = list(probe_plan(self.session, policies))
+            plan = list(probe_plan(self.session, policies)) + list(successor_plan(self.session, successors))
         except MtlsTuiError as exc:  # a --connect that is not ADDR:PORT
             self.app.post_message(messages.Notice(str(exc), "error", 10))
             return
@@ -436,7 +469,8 @@ class Controller:
         self.app.run_worker(functools.partial(self._follow, watch, None), thread=True, group="watch")
 
     def _following(self) -> str:
-        return f"following ingress-nginx controller pods ({self.session.describe()})"
+        pods = "Envoy proxy" if self.session.controller == "envoy-gateway" else "ingress-nginx controller"
+        return f"following {pods} pods ({self.session.describe()})"
 
     def _follow(self, stream: Stream, note: str | None) -> None:
         if note:

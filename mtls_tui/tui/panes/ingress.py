@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from mtls_tui.diagnose.views import AnnotationRow, IngressAnnotations, IngressView, SecretView
+from mtls_tui.diagnose.views import AnnotationRow, IngressAnnotations, IngressView, ObjectsView, SecretView
 from mtls_tui.safe_text import one_line
 
 NAME_WIDTH_MAX = 40  # wider names (another controller's, a typo's) end in an ellipsis rather than squeeze the values
@@ -61,14 +61,27 @@ def secret_table(secret: SecretView) -> Table:
     return table
 
 
+def objects_table(view: ObjectsView) -> Table:
+    """Another controller's host: not an Ingress, the objects that configure its client validation."""
+    table = Table(title=f"What decides client certificates for {one_line(view.host)}", title_justify="left", box=None)
+    table.add_column("", style="bold", no_wrap=True)
+    table.add_column("")
+    for what, value in view.rows:
+        table.add_row(what, value)
+    return table
+
+
 class IngressPane(VerticalScroll):
     def compose(self):
         yield Static("", id="ingress-body")
 
-    def show(self, view: IngressView | None) -> None:
+    def show(self, view: IngressView | ObjectsView | None) -> None:
         body = self.query_one("#ingress-body", Static)
         if view is None:
             body.update("")
+            return
+        if isinstance(view, ObjectsView):
+            body.update(objects_table(view))
             return
         parts: list[RenderableType] = [annotations_table(view, ingress) for ingress in view.annotations]
         parts += [secret_table(secret) for secret in view.secrets]
