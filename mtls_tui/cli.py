@@ -11,7 +11,7 @@ import sys
 import warnings
 
 from mtls_tui import __version__
-from mtls_tui.commands import check, inspect, lab, logs, pki, probe
+from mtls_tui.commands import add_controller_argument, check, inspect, lab, logs, pki, probe
 from mtls_tui.errors import CannotRun, InputError
 
 
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--cert", metavar="FILE", help="client certificate to judge and probe with")
     screen.add_argument("--key", metavar="FILE", help="its private key")
     screen.add_argument("--connect", metavar="ADDR:PORT", help="probe hosts at this address (as curl --resolve)")
+    add_controller_argument(screen)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect.add_parser(sub)
     probe.add_parser(sub)
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                 key=args.key,
                 connect=args.connect,
                 passphrase=passphrase_setting(None),
+                controller=args.controller,
             )
         )
     try:

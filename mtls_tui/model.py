@@ -209,6 +209,20 @@ class ChainVerdict:
     intermediates_used: int | None = None
 
 
+# `--controller NAME`: who the objects are judged for when their classes do not say
+# (policy/successors/forced.py). Here, not there: the command line offers them without importing the rules.
+Forced = Literal[
+    "ingress-nginx",
+    "envoy-gateway",
+    "istio",
+    "nginx-gateway-fabric",
+    "traefik",
+    "traefik-ingress-nginx",
+    "f5-nginx",
+]
+FORCED: tuple[Forced, ...] = get_args(Forced)
+
+
 # auth-tls-verify-client, as ingress-nginx accepts it (case-sensitive) and nginx's ssl_verify_client takes it.
 VerifyMode = Literal["on", "off", "optional", "optional_no_ca"]
 VERIFY_MODES: tuple[VerifyMode, ...] = get_args(VerifyMode)

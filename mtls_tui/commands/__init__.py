@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+
 MAX_SECONDS = 600
 
 
@@ -58,3 +63,16 @@ def print_json(document: dict[str, object]) -> None:
         else:
             write(json.dumps(value))
     write("}\n")
+
+
+def add_controller_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """`--controller NAME`, the same for the screen and `check`."""
+    from mtls_tui.model import FORCED
+
+    parser.add_argument(
+        "--controller",
+        choices=FORCED,
+        metavar="NAME",
+        help="judge the objects as if NAME served them (default: as their IngressClass/GatewayClass says): "
+        + ", ".join(FORCED),
+    )

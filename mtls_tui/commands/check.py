@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 
-from mtls_tui.commands import print_json, seconds
+from mtls_tui.commands import add_controller_argument, print_json, seconds
 from mtls_tui.model import Severity
 from mtls_tui.report.console import print_hosts, terminal_console
 from mtls_tui.report.data import hosts_dict
@@ -39,6 +39,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--connect", metavar="ADDR:PORT", help="probe every host at this address (as curl --resolve HOST:PORT:ADDR)"
     )
+    add_controller_argument(parser)
     parser.add_argument("--no-probe", action="store_true", help="do not send any request")
     parser.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per host probe (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         key=args.key,
         connect=args.connect,
         passphrase=passphrase_setting(args.passphrase),
+        controller=args.controller,
     )
     diagnosis = check_session(session, host=args.host, probe=not args.no_probe, timeout=args.timeout)
     return print_report(diagnosis, args.json)

@@ -16,9 +16,10 @@ from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.diagnose.successors import SuccessorReport, successor_report
 from mtls_tui.errors import CannotRun
-from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec, Severity
+from mtls_tui.model import ClusterSnapshot, Forced, ProbeResult, ProbeSpec, Severity
 from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
 from mtls_tui.policy.successors import client_validations
+from mtls_tui.policy.successors.forced import forced_snapshot, judged_by_ingress_nginx
 from mtls_tui.service.ports import Prober
 from mtls_tui.service.session import PROBE_TIMEOUT, Session
 
@@ -39,15 +40,22 @@ class Diagnosis:
     host: str | None = None  # only this host (an unknown one raises CannotRun)
     probes: dict[str, list[ProbeResult]] = field(default_factory=dict)
     lazy: bool = False
+    controller: Forced | None = None  # --controller: the snapshot is judged as if it served everything
     policies: list[HostPolicy] = field(default_factory=list, init=False)
     successors: list[SuccessorReport] = field(default_factory=list, init=False)  # other controllers' hosts
     judged: dict[str, HostReport] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
+        self.snapshot = forced_snapshot(self.snapshot, self.controller)
         self.successors = [
             successor_report(v) for v in client_validations(self.snapshot) if self.host is None or v.host == self.host
         ]
-        self.policies = selected_policies(self.snapshot, self.host, also=[s.host for s in self.successors])
+        others = [s.host for s in self.successors]
+        self.policies = (
+            selected_policies(self.snapshot, self.host, also=others)
+            if judged_by_ingress_nginx(self.controller)
+            else selected_policies(ClusterSnapshot(self.snapshot.source), self.host, also=others)
+        )
         self._by_host = {p.host: p for p in self.policies}
         if not self.lazy:
             self.record(self.judge(self.policies))
@@ -175,7 +183,9 @@ def check(
     timeout: float = PROBE_TIMEOUT,
 ) -> Diagnosis:
     """All steps at once, probing host after host (`prober` None: no request is sent)."""
-    diagnosis = Diagnosis(snapshot, client, session.now(), host)  # an unknown host fails before any probe
+    diagnosis = Diagnosis(
+        snapshot, client, session.now(), host, controller=session.controller
+    )  # unknown host: fails here
     if prober is not None:
         plan = probe_plan(session, diagnosis.policies, timeout)
         diagnosis.add_probes({name: prober(spec) for name, spec in plan})

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from mtls_tui.diagnose.reproduce import probe_target
-from mtls_tui.model import ProbeSpec
+from mtls_tui.model import Forced, ProbeSpec
 from mtls_tui.policy.ingress_nginx import HostPolicy
 
 PROBE_TIMEOUT = 10.0  # seconds a host's probe may take, as `check --timeout` defaults
@@ -30,7 +30,9 @@ class Session:
     connect: str | None = None  # ADDR:PORT where every host is probed (the lab's gateway)
     passphrase: str | None = field(default=None, repr=False)
     label: str = ""
-    controller: str | None = None  # whose data plane's logs the screen follows (None: ingress-nginx)
+    # --controller: judge every object as if this controller served it (None: as each one's class
+    # says: policy/successors/forced.py); also whose data plane's logs the screen follows
+    controller: Forced | None = None
     frozen_now: datetime | None = None  # a fixed clock, for screenshots that must not change with the date
 
     def now(self) -> datetime:

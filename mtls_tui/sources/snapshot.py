@@ -72,7 +72,7 @@ class ClusterSource:
         from mtls_tui.sources.kube import LOG_SELECTORS
         from mtls_tui.sources.logs import ControllerLogs
 
-        selector = LOG_SELECTORS[self.controller]
+        selector = LOG_SELECTORS.get(self.controller, LOG_SELECTORS["ingress-nginx"])  # other pods: not yet
         return _Connected(
             lambda: self._connect(None), lambda source: ControllerLogs(source, sink, tail=LOG_TAIL, selector=selector)
         )

@@ -376,7 +376,14 @@ class Controller:
 
         snapshot = source_for(self.session).load(progress, self._list_early if self.diagnosis is None else None)
         client = self._read_client(self.session.cert, self.session.key)
-        return Diagnosis(snapshot, client, self.session.now(), probes=dict(self.probes), lazy=True)
+        return Diagnosis(
+            snapshot,
+            client,
+            self.session.now(),
+            probes=dict(self.probes),
+            lazy=True,
+            controller=self.session.controller,
+        )
 
     @while_running
     def _loaded(self, diagnosis: Diagnosis) -> None:

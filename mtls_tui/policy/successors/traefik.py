@@ -31,6 +31,7 @@ from cryptography import x509
 
 from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, Severity
+from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
 from mtls_tui.policy.secret_commands import add_ca_command, secret_update_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.shell import arg, json_arg
@@ -111,9 +112,57 @@ def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
             continue
         asked = {r.options or DEFAULT for r in built}
         if all(name in options and not options[name].configured for name in asked):
-            continue  # plain TLS: no option used for the host is about client certificates
+            # plain TLS: no option used for the host is about client certificates; ingress-nginx's
+            # auth-tls annotations on its Ingresses ask for them, and Traefik does not read them
+            ignored = _nginx_annotated(snapshot, host)
+            if ignored:
+                validations.append(_annotations_ignored(host, ignored))
+            continue
         validations.append(_host_validation(host, built, options, snapshot))
     return validations
+
+
+def _nginx_annotated(snapshot: ClusterSnapshot, host: str) -> list[IngressObj]:
+    return [
+        i
+        for i in snapshot.ingresses
+        if host in ingress_hosts(i)
+        and i.annotation(PREFIX + "auth-tls-secret") is not None
+        and traefik_serves(i, snapshot)
+    ]
+
+
+def _annotations_ignored(host: str, ingresses: list[IngressObj]) -> ClientValidation:
+    """Traefik's Ingress provider reads only `traefik.ingress.kubernetes.io/` annotations
+    (pkg/provider/kubernetes/ingress/annotations.go `annotationsPrefix`, `convertAnnotations`): the
+    auth-tls ones of ingress-nginx are ignored, and the host is plain TLS."""
+    first = ingresses[0]
+    finding = Finding(
+        code="mtls-fail-open",
+        severity=Severity.ERROR,
+        title=f"Traefik ignores the auth-tls annotations of Ingress {first.ref}: {host} asks no client certificate",
+        detail="Traefik's Ingress provider reads only traefik.ingress.kubernetes.io/ annotations (annotations.go "
+        f"convertAnnotations); {PREFIX}auth-tls-* belong to ingress-nginx. Everyone gets in. Give the host a "
+        "TLSOption with clientAuth (secretNames, RequireAndVerifyClientCert) and select it with "
+        f"{OPTIONS_ANNOTATION}, or serve the Ingress with Traefik's kubernetesIngressNGINX provider (v3.7+), "
+        "which reads these annotations.",
+        fix=f"kubectl get ingress {ingress_words(first)} -o yaml  # add a TLSOption with clientAuth and {OPTIONS_ANNOTATION}",
+        subject=f"Ingress {first.ref}",
+        evidence=tuple(f"{k}: {v}" for i in ingresses for k, v in i.annotations if k.startswith(PREFIX + "auth-tls")),
+    )
+    return ClientValidation(
+        implementation="traefik",
+        data_plane="go",
+        host=host,
+        port=HTTPS_PORT,
+        scope="host",
+        shared_with=(),
+        mode="none",
+        ca_refs=(),
+        ca_pem=None,
+        decided_by=tuple(f"Ingress {i.ref}" for i in ingresses),
+        findings=(finding,),
+    )
 
 
 # --- options ------------------------------------------------------------------------------------
