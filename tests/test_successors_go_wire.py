@@ -18,10 +18,10 @@ from test_probe_envoy_alerts import Pki, probe_port
 from test_probe_go_alerts import running_tlsserver, tlsserver  # noqa: F401  (tlsserver: the fixture)
 from test_successors_traefik import FOLDER, TRAEFIK_CLASS, load_manifest, only
 
+from mtls_tui.diagnose.successors import observed_answer
 from mtls_tui.lab.pki import write_file
-from mtls_tui.model import ProbeResult
 from mtls_tui.policy.successors import client_validations
-from mtls_tui.policy.successors.common import CLIENT_KINDS, ClientKind, ClientValidation, WireAnswer, predict
+from mtls_tui.policy.successors.common import CLIENT_KINDS, ClientKind, ClientValidation, predict
 from mtls_tui.policy.successors.traefik import MODES
 
 PKI = Pki(Path(__file__).parent / "data" / "successors" / "pki", None, {})  # type: ignore[arg-type]
@@ -33,19 +33,6 @@ CLIENT_FILES: dict[ClientKind, str | None] = {
     "no-client-auth-eku": "noeku",
 }
 MANIFESTS = ["healthy-ingressroute.yaml", "verify-if-given.yaml", "ingress-nginx-provider-optional-no-ca.yaml"]
-
-
-def wire_answer(result: ProbeResult) -> WireAnswer:
-    """The probe's last attempt as a WireAnswer, to compare with `predict`."""
-    failure = result.failure
-    if failure is None:
-        assert result.status is not None
-        return WireAnswer("admitted" if result.status == 200 else "http-status", status=result.status)
-    if failure.kind == "tls-alert":
-        return WireAnswer("tls-alert", alert=failure.alert_number, after_handshake=failure.when != "handshake")
-    if failure.kind == "closed":
-        return WireAnswer("connection-closed")
-    raise AssertionError(f"unexpected probe failure: {failure}")
 
 
 def validation_for(name: str) -> ClientValidation:
@@ -72,4 +59,4 @@ def test_go_answers_as_predicted(name: str, tls: str, tlsserver: Path, tmp_path:
             results, _ = probe_port(port, PKI, "meow.com", CLIENT_FILES[kind])
             result = results[-1]
             assert result.tls_version == f"TLSv{tls}", result.failure
-            assert wire_answer(result) == predict(validation, kind, tls), (kind, result.failure)  # type: ignore[arg-type]
+            assert observed_answer(result) == predict(validation, kind, tls), (kind, result.failure)  # type: ignore[arg-type]

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from test_probe_envoy_alerts import probe_port
 from test_successors_f5_nginx import F5_CLASS, FOLDER
-from test_successors_go_wire import CLIENT_FILES, PKI, wire_answer
+from test_successors_go_wire import CLIENT_FILES, PKI
 from test_successors_traefik import load_manifest, only
 
+from mtls_tui.diagnose.successors import observed_answer
 from mtls_tui.lab.nginx import Nginx, free_port
 from mtls_tui.lab.pki import write_file
 from mtls_tui.policy.successors import client_validations
@@ -66,4 +67,4 @@ def test_nginx_answers_as_predicted(name: str, tls: str, nginx_binary: str, tmp_
             results, _ = probe_port(port, PKI, "meow.com", CLIENT_FILES[kind])
             result = results[-1]
             assert result.tls_version == f"TLSv{tls}", result.failure
-            assert wire_answer(result) == predict(validation, kind, tls), (kind, result.status, result.failure)  # type: ignore[arg-type]
+            assert observed_answer(result) == predict(validation, kind, tls), (kind, result.status, result.failure)  # type: ignore[arg-type]
