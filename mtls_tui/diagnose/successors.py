@@ -21,6 +21,7 @@ from cryptography import x509
 from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.load import Material
 from mtls_tui.certs.verify import nginx_verdict
+from mtls_tui.diagnose.certificates import file_of
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.model import Finding, ProbeResult, Severity, sort_findings
@@ -32,6 +33,7 @@ from mtls_tui.policy.successors.common import (
     WireAnswer,
     predict,
 )
+from mtls_tui.shell import arg
 
 CLIENT_WORDS: dict[ClientKind, str] = {
     "none": "no certificate",
@@ -134,9 +136,11 @@ def successor_report(
     else:
         state = "unverified"
         verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"
+    kind = client_kind(validation, client, now) if now is not None else None
+    refusal = _refused_client(validation, client, kind, dict(answers))
+    findings += [refusal] if refusal else []
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
-        kind = client_kind(validation, client, now) if now is not None else None
         mismatches = _mismatches(validation, probe, kind)
         findings += mismatches
         without = next((observed_answer(r) for r in probe if not r.sent_client_cert), None)
@@ -150,6 +154,40 @@ def successor_report(
                 f"{who} keeps a client without a certificate out ({without}, probed); no trusted certificate was probed"
             )
     return SuccessorReport(validation, state, verdict, answers, tuple(sort_findings(findings)), tuple(probe))
+
+
+# The catalogue's codes for a client certificate the server refuses, by why.
+_REFUSAL_CODES: dict[ClientKind, str] = {
+    "other-ca": "client-cert-untrusted",
+    "expired": "cert-expired",
+    "no-client-auth-eku": "client-cert-wrong-purpose",
+}
+
+
+def _refused_client(
+    validation: ClientValidation,
+    client: Material | None,
+    kind: ClientKind | None,
+    answers: dict[ClientKind, WireAnswer],
+) -> Finding | None:
+    """The user's certificate, judged against the CA this data plane loads: refused, and how the
+    refusal looks on the wire (an alert on Envoy and Go, where nginx answers 400)."""
+    if client is None or kind not in _REFUSAL_CODES or answers[kind].kind == "admitted":
+        return None
+    assert kind is not None
+    leaf = client.certs[0]
+    path = file_of(leaf.origin)
+    return Finding(
+        code=_REFUSAL_CODES[kind],
+        severity=Severity.ERROR,
+        title=f"{validation.implementation} refuses your certificate ({CLIENT_WORDS[kind]}): {answers[kind]}",
+        detail=f"Judged against the CA its data plane ({validation.data_plane}) loads from "
+        f"{', '.join(validation.ca_refs) or 'its objects'}, with no depth limit; such a client gets {answers[kind]} "
+        "(measured on that data plane, docs/successors.md section 7).",
+        fix=f"mtls-tui inspect --cert {arg(path)}  # its issuer, validity and extended key usage",
+        subject=f"{validation.host}:{validation.port}",
+        evidence=(f"client certificate: {leaf.origin}",),
+    )
 
 
 def _mismatches(validation: ClientValidation, probe: Sequence[ProbeResult], kind: ClientKind | None) -> list[Finding]:

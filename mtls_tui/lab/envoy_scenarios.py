@@ -199,9 +199,11 @@ ENVOY_SCENARIOS = {
             "probe-tls-alert",
             no_client_cert,
         ),
-        Scenario("wrong-ca", "the client certificate is signed by another CA: alert 48", "probe-tls-alert", wrong_ca),
         Scenario(
-            "expired-client", "the client certificate expired a month ago: alert 45", "probe-tls-alert", expired_client
+            "wrong-ca", "the client certificate is signed by another CA: alert 48", "client-cert-untrusted", wrong_ca
+        ),
+        Scenario(
+            "expired-client", "the client certificate expired a month ago: alert 45", "cert-expired", expired_client
         ),
         Scenario(
             "fallback-mode",

@@ -48,7 +48,9 @@ class Diagnosis:
     def __post_init__(self) -> None:
         self.snapshot = forced_snapshot(self.snapshot, self.controller)
         self.successors = [
-            successor_report(v) for v in client_validations(self.snapshot) if self.host is None or v.host == self.host
+            successor_report(v, client=self.client, now=self.now)
+            for v in client_validations(self.snapshot)
+            if self.host is None or v.host == self.host
         ]
         others = [s.host for s in self.successors]
         self.policies = (
