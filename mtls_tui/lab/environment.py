@@ -364,7 +364,10 @@ class Lab:
 
     def walkthrough(self, reports: Sequence[HostReport]) -> list[Step]:
         """The article's steps with their live state for the screen's last diagnosis; each
-        step's commands run as printed in a new terminal."""
+        step's commands run as printed in a new terminal. The article is about ingress-nginx:
+        another controller's lab has no walkthrough."""
+        if self.controller != "ingress-nginx":
+            return []
         return steps(self.walkthrough_state(), reports)
 
     def scenarios(self) -> dict[str, str]:

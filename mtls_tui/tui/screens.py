@@ -125,7 +125,12 @@ class WalkthroughScreen(ModalScreen[None]):
         if self.kubectl_hint:
             parts.append(Text(self.kubectl_hint, style="cyan"))
         parts.append(Text(""))
-        for number, step in enumerate(self.steps_of(), 1):
+        steps = self.steps_of()
+        if not steps:
+            parts.append(
+                Text("The article's walkthrough is for the ingress-nginx lab (mtls-tui lab); this lab has none.")
+            )
+        for number, step in enumerate(steps, 1):
             mark = STEP[step.state]
             parts.append(
                 Text.assemble((f"{number}. {step.title}  ", "bold"), (f"{mark.symbol} {step.state}", mark.style))
