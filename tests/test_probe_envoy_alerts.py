@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pytest
 from conftest import require
+from rich.console import Console
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_leaf, new_key
 from mtls_tui.diagnose.probe import probe_findings
@@ -43,6 +44,7 @@ from mtls_tui.lab.envoy import find_envoy
 from mtls_tui.lab.nginx import free_port
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ProbeSpec
+from mtls_tui.report.console import probe_column
 from mtls_tui.sources.probe import run_probe
 
 VERSIONS = {"1.2": "TLSv1_2", "1.3": "TLSv1_3"}
@@ -303,6 +305,11 @@ def test_require_and_verify(envoy: Envoy, pki: Pki, case: str) -> None:
     )
     # no certificate and no attempt with one: enforced, but mTLS untested (as probe-no-client-cert for nginx)
     assert finding.severity.value == ("warning" if case == "none" else "error")
+    # the Probe tab and `mtls-tui probe` show the alert on a line of its own, where a status would be
+    shown = Console(width=200, record=True)
+    shown.print(probe_column(result, 10.0))
+    rows = [line.split(None, 2)[2].strip() for line in shown.export_text().splitlines() if line.startswith("TLS alert")]
+    assert rows == [f"{number} {failure.alert} ({failure.when})"], rows
 
 
 def test_no_certificate_is_reported_on_both_attempts(envoy: Envoy, pki: Pki) -> None:

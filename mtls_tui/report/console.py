@@ -202,6 +202,10 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
     grid.add_column(overflow="fold")
     if result.failure:
         grid.add_row("Result", Text(f"FAILED ({result.failure.kind}): {result.failure.message}", style="bold red"))
+        if result.failure.alert_number is not None:  # the server's verdict, where there is no HTTP status
+            when = f" ({result.failure.when})" if result.failure.when else ""
+            alert = f"{result.failure.alert_number} {result.failure.alert or ''}".strip()
+            grid.add_row("TLS alert", Text(alert + when, style="bold red"))
     else:
         style = "green" if result.status and result.status < 400 else "bold red"
         location = result.header("location")
