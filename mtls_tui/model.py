@@ -439,16 +439,20 @@ class PodObj:
 
 @dataclass(frozen=True)
 class ControllerObj:
-    """An ingress-nginx controller Deployment and the flags that change what it serves."""
+    """An ingress-nginx controller Deployment: the flags that change what it serves, and the
+    settings of its ConfigMap (`--configmap`) that change what its annotations may do."""
 
     namespace: str
     name: str
     ingress_class: str
     controller_class: str
     watch_without_class: bool
-    allow_cross_namespace: bool
+    allow_cross_namespace: bool  # ConfigMap allow-cross-namespace-resources (config.go, default false)
     image: str
     pods: tuple[PodObj, ...] = ()
+    config_map: str | None = None  # `namespace/name` from --configmap; None: the controller runs without one
+    config_seen: bool = True  # False: that ConfigMap was not read (manifests without it, RBAC): defaults assumed
+    annotations_risk_level: str = "High"  # ConfigMap annotations-risk-level (config.go, default "High")
 
     @property
     def ref(self) -> str:

@@ -221,9 +221,10 @@ def test_api_server_requests_grow_with_pages_only(
     assert pages[75] != pages[25]
     fixed = {size: served[size] - Counter(pages[size]) for size in served}
     assert fixed[25] == fixed[75], fixed
-    # IngressClasses, Deployments, Pods, Events; discovery and one LIST per successor kind the lab
-    # serves (ReferenceGrant: v1 answers 404 there, v1beta1 is read)
+    # IngressClasses, Deployments, Pods, Events, the controller's ConfigMap (--configmap); discovery
+    # and one LIST per successor kind the lab serves (ReferenceGrant: v1 answers 404 there, v1beta1 is read)
     assert set(fixed[25]) == {
+        "GET /api/v1/namespaces/ingress-nginx/configmaps/ingress-nginx-controller",
         "GET /apis/networking.k8s.io/v1/ingressclasses",
         "GET /apis/apps/v1/deployments",
         "GET /api/v1/pods",
@@ -236,7 +237,7 @@ def test_api_server_requests_grow_with_pages_only(
         "GET /apis/gateway.networking.k8s.io/v1beta1/referencegrants",
         "GET /apis/gateway.envoyproxy.io/v1alpha1/clienttrafficpolicies",
     }, fixed
-    assert sum(fixed[25].values()) == 11
+    assert sum(fixed[25].values()) == 12
 
 
 SUCCESSORS = Path(__file__).parent / "data" / "successors"
@@ -339,3 +340,59 @@ def test_the_permission_fixes_ask_the_api_server(tmp_path: Path, pki: SeedPki) -
         for fix in fixes:
             granted = kubectl(fix)
             assert (granted.returncode, granted.stdout.strip()) == (0, "yes"), (fix, granted.stderr)
+
+
+def test_the_controllers_configmap_is_read_from_the_cluster(tmp_path: Path, pki: SeedPki) -> None:
+    """--configmap=$(POD_NAMESPACE)/ingress-nginx-controller (the chart's) names the settings the
+    controller reads (pkg/flags/flags.go): one GET. Forbidden: the settings are unseen, defaults assumed."""
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+        "data": {"allow-cross-namespace-resources": "true", "annotations-risk-level": "Medium"},
+    }
+    with LabCluster([*seed_objects(pki), config]) as lab:
+        [controller] = read_lab(lab, tmp_path).controllers
+        assert controller.config_map == "ingress-nginx/ingress-nginx-controller" and controller.config_seen
+        assert controller.allow_cross_namespace and controller.annotations_risk_level == "Medium"
+        lab.forbid("get", "configmaps", "ingress-nginx")
+        [controller] = read_lab(lab, tmp_path).controllers
+        assert not controller.config_seen and not controller.allow_cross_namespace
+
+
+def test_the_risk_level_fix_runs_as_printed(tmp_path: Path, pki: SeedPki) -> None:
+    """annotation-too-risky's fix, with the real kubectl: the risky annotation goes, the Ingress is served again."""
+    import shutil
+
+    from mtls_tui.policy.ingress_nginx import host_policies
+    from tests.conftest import require
+
+    binary = require("kubectl", shutil.which("kubectl"))
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+        "data": {"annotations-risk-level": "Medium"},
+    }
+    ingress = meow_ingress(
+        {
+            "nginx.ingress.kubernetes.io/auth-tls-secret": "default/my-certs",
+            "nginx.ingress.kubernetes.io/auth-tls-match-cn": "CN=Fern",
+        }
+    )
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [ingress, config]
+    with LabCluster(objects) as lab:
+        kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
+        [policy] = host_policies(read_lab(lab, tmp_path))
+        [fix] = [f.fix for f in policy.findings if f.code == "annotation-too-risky"]
+        done = subprocess.run(
+            fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
+            shell=True,
+            env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 0, done.stderr
+        [policy] = host_policies(read_lab(lab, tmp_path))
+    assert policy.served and "annotation-too-risky" not in {f.code for f in policy.findings}

@@ -106,14 +106,63 @@ def test_silent_rewrites_become_the_controller_values(pki: SeedPki) -> None:
     assert policy.policy.verify_client == "on" and policy.policy.verify_depth == 1
 
 
-def test_cross_namespace_allowed_by_flag(pki: SeedPki) -> None:
-    objects = [
-        o
-        for o in with_ingress(pki, meow_ingress({P + "auth-tls-secret": "other/my-certs"}))
-        if o["kind"] not in ("Deployment", "Pod", "IngressClass")
-    ]
-    objects += controller_objects(extra_args=("--allow-cross-namespace-resources",))
-    assert "annotation-cross-namespace" not in codes(report(objects))
+def controller_config(**data: str) -> dict:
+    """The controller's ConfigMap, as --configmap=$(POD_NAMESPACE)/ingress-nginx-controller names it."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+        "data": data,
+    }
+
+
+def test_cross_namespace_allowed_by_the_configmap(pki: SeedPki) -> None:
+    """Since v1.12 a setting of the controller's ConfigMap, not a flag: config.go
+    AllowCrossNamespaceResources `json:"allow-cross-namespace-resources"` (default false), read by
+    authtls/main.go Parse via GetSecurityConfiguration. pkg/flags/flags.go has no such flag."""
+    cross = with_ingress(pki, meow_ingress({P + "auth-tls-secret": "other/my-certs"}))
+    assert "annotation-cross-namespace" not in codes(
+        report([*cross, controller_config(**{"allow-cross-namespace-resources": "true"})])
+    )
+    assert "annotation-cross-namespace" in codes(
+        report([*cross, controller_config(**{"allow-cross-namespace-resources": "false"})])
+    )
+    assert "annotation-cross-namespace" in codes(report(cross))  # no ConfigMap among the files: the default
+    flagged = [o for o in cross if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    flagged += controller_objects(extra_args=("--allow-cross-namespace-resources=true",))
+    assert "annotation-cross-namespace" in codes(report(flagged))  # not a flag of v1.15.1
+
+
+@pytest.mark.parametrize(
+    ("level", "annotation", "dropped"),
+    [
+        ("Medium", "auth-tls-match-cn", True),  # match-cn is High risk (authtls/main.go)
+        ("Medium", "auth-tls-error-page", True),  # High
+        ("Medium", "auth-tls-verify-depth", False),  # Low
+        ("Low", "auth-tls-verify-client", True),  # Medium: and auth-tls-secret (Medium) alone too
+        ("High", "auth-tls-match-cn", False),  # the default level (config.go)
+        ("bogus", "auth-tls-verify-depth", True),  # StringRiskToRisk: unknown is Low; the Secret (Medium) is over it
+    ],
+)
+def test_annotations_risk_level(pki: SeedPki, level: str, annotation: str, dropped: bool) -> None:
+    """annotations/annotations.go Extract: Validate (parser/validators.go CheckAnnotationRisk) before
+    Parse; one annotation over the ConfigMap's annotations-risk-level rejects the whole Ingress, and
+    store.go syncIngress skips it: the host is not served by it."""
+    value = {
+        "auth-tls-match-cn": "CN=Fern",
+        "auth-tls-error-page": "https://err.example/",
+        "auth-tls-verify-depth": "2",
+        "auth-tls-verify-client": "on",
+    }[annotation]
+    ingress = meow_ingress({P + "auth-tls-secret": "default/my-certs", P + annotation: value})
+    objects = [*with_ingress(pki, ingress), controller_config(**{"annotations-risk-level": level})]
+    snapshot = snapshot_from_objects(objects, "test")
+    policy = next(p for p in host_policies(snapshot) if p.host == "meow.com")
+    found = [f for f in policy.findings if f.code == "annotation-too-risky"]
+    assert bool(found) == dropped and policy.served == (not dropped), (level, annotation, policy.findings)
+    if dropped:
+        assert f"annotations-risk-level {level}" in found[0].title
+        assert found[0].fix.startswith("kubectl annotate ingress meow-ingress -n default ")
 
 
 def test_first_ingress_wins_and_conflicts_are_named(pki: SeedPki) -> None:

@@ -42,6 +42,18 @@ AUTH_TLS_KEYS = (
     "auth-tls-pass-certificate-to-upstream",
     "auth-tls-match-cn",
 )
+# Each auth-tls annotation's risk (internal/ingress/annotations/authtls/main.go authTLSAnnotations)
+# and how the ConfigMap's annotations-risk-level reads (parser/main.go StringRiskToRisk: anything
+# else is Low; parser/validators.go: Low < Medium < High < Critical).
+AUTH_TLS_RISK = {
+    "auth-tls-secret": 1,
+    "auth-tls-verify-client": 1,
+    "auth-tls-verify-depth": 0,
+    "auth-tls-error-page": 2,
+    "auth-tls-pass-certificate-to-upstream": 0,
+    "auth-tls-match-cn": 2,
+}
+RISK_NAMES = ("Low", "Medium", "High", "Critical")
 WRONG_PREFIXES = ("nginx.org/", "ingress.kubernetes.io/", "nginx.ingress.kubernetes.io.")
 GO_BOOLS = {
     "1": True,
@@ -212,6 +224,9 @@ def parse_auth_tls(
     def get(name: str) -> str | None:
         return _normalized(ingress.annotation(PREFIX + name))
 
+    risky = _too_risky(ingress, controller)
+    if risky is not None:
+        return ParsedAuthTls(ingress, {}, (risky,), dropped=True)
     secret = get("auth-tls-secret")
     others = [k for k in AUTH_TLS_KEYS[1:] if get(k) is not None]
     findings: list[Finding] = []
@@ -378,6 +393,35 @@ def parse_auth_tls(
         )
     return ParsedAuthTls(
         ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored
+    )
+
+
+def _too_risky(ingress: IngressObj, controller: ControllerObj | None) -> Finding | None:
+    """`Extractor.Extract` (annotations/annotations.go) validates each group's annotations
+    against the ConfigMap's annotations-risk-level before parsing; one annotation riskier than
+    that level fails the whole Ingress (RiskyAnnotationError), which the store then skips
+    (store.go syncIngress: `klog.Error(err); return`): none of its rules are served."""
+    if controller is None:
+        return None
+    level = controller.annotations_risk_level.lower()
+    allowed = next((i for i, name in enumerate(RISK_NAMES) if name.lower() == level), 0)
+    over = [k for k in AUTH_TLS_KEYS if ingress.annotation(PREFIX + k) is not None and AUTH_TLS_RISK[k] > allowed]
+    if not over:
+        return None
+    remove = " ".join(arg(PREFIX + k + "-") for k in over)
+    return _f(
+        code="annotation-too-risky",
+        severity=Severity.ERROR,
+        title=f"{', '.join(over)} {'is' if len(over) == 1 else 'are'} riskier than the controller allows "
+        f"(annotations-risk-level {controller.annotations_risk_level}): the whole Ingress is ignored",
+        detail=f"The controller's ConfigMap {controller.config_map} sets annotations-risk-level "
+        f"{controller.annotations_risk_level}; {', '.join(f'{k} is {RISK_NAMES[AUTH_TLS_RISK[k]]}' for k in over)} "
+        "risk (authtls/main.go). An Ingress with an annotation over the level is rejected whole (annotation group "
+        "authentication contains risky annotation), so none of its hosts and paths are served by it.",
+        fix=f"kubectl annotate ingress {ingress_words(ingress)} {remove}  # or raise annotations-risk-level in "
+        f"ConfigMap {controller.config_map}",
+        ingress=ingress,
+        evidence=(f"annotations-risk-level: {controller.annotations_risk_level}",),
     )
 
 

@@ -8,7 +8,7 @@ cluster reader and `check --manifests`. Old Ingress API versions are normalised 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mtls_tui.certs.secret_data import secret_values
@@ -149,25 +149,61 @@ def is_controller(obj: dict[str, Any]) -> bool:
     return all(labels.get(k) == v for k, v in CONTROLLER_LABELS.items())
 
 
-def controller_from(deployment: dict[str, Any], pods: list[PodObj]) -> ControllerObj:
+def config_map_ref(deployment: dict[str, Any]) -> str | None:
+    """The ConfigMap a controller reads its settings from: `--configmap` (pkg/flags/flags.go), in
+    which the chart writes `$(POD_NAMESPACE)`, the kubelet's expansion of the pod's namespace."""
+    value = _flags(_controller_args(deployment)).get("configmap", "")
+    namespace = str(_meta(deployment).get("namespace") or "default")
+    value = value.replace("$(POD_NAMESPACE)", namespace)
+    return value if value.count("/") == 1 and all(value.split("/")) else None
+
+
+def _controller_args(deployment: dict[str, Any]) -> list[str]:
+    template = _dict(_dict(deployment.get("spec")).get("template"))
+    containers = [c for c in _list(_dict(template.get("spec")).get("containers")) if isinstance(c, dict)]
+    main = next((c for c in containers if c.get("name") == "controller"), containers[0] if containers else {})
+    return [str(a) for a in _list(main.get("args"))]
+
+
+def _go_bool(value: str) -> bool:
+    """strconv.ParseBool, as mapstructure's weakly typed decoding reads a ConfigMap's "true"
+    (internal/ingress/controller/template/configmap.go ReadConfig, WeaklyTypedInput)."""
+    return value in ("1", "t", "T", "TRUE", "true", "True")
+
+
+def controller_from(
+    deployment: dict[str, Any], pods: list[PodObj], config_maps: Mapping[str, Mapping[str, str]] | None = None
+) -> ControllerObj:
+    """`config_maps`: the ConfigMaps read, by `namespace/name`; None when none could be looked at
+    (then a named ConfigMap is `config_seen` False and the defaults are assumed)."""
     meta = _meta(deployment)
     template = _dict(_dict(deployment.get("spec")).get("template"))
     containers = [c for c in _list(_dict(template.get("spec")).get("containers")) if isinstance(c, dict)]
     main = next((c for c in containers if c.get("name") == "controller"), containers[0] if containers else {})
-    flags = _flags([str(a) for a in _list(main.get("args"))])
+    flags = _flags(_controller_args(deployment))
+    ref = config_map_ref(deployment)
+    settings = (config_maps or {}).get(ref or "", {})
     return ControllerObj(
         namespace=str(meta.get("namespace") or "default"),
         name=str(meta.get("name") or "?"),
         ingress_class=flags.get("ingress-class", "nginx"),
         controller_class=flags.get("controller-class", NGINX_CONTROLLER),
         watch_without_class=flags.get("watch-ingress-without-class", "false").lower() == "true",
-        allow_cross_namespace=flags.get("allow-cross-namespace-resources", "false").lower() == "true",
+        # a ConfigMap setting since v1.12, not a flag (config.go AllowCrossNamespaceResources)
+        allow_cross_namespace=_go_bool(str(settings.get("allow-cross-namespace-resources", "false"))),
         image=str(main.get("image") or ""),
         pods=tuple(pods),
+        config_map=ref,
+        config_seen=ref is None or (config_maps is not None and ref in config_maps),
+        annotations_risk_level=str(settings.get("annotations-risk-level") or "High"),
     )
 
 
-def controllers_from(deployments: list[dict[str, Any]], pods: list[PodObj]) -> list[ControllerObj]:
+def controllers_from(
+    deployments: list[dict[str, Any]],
+    pods: list[PodObj],
+    config_maps: Mapping[str, Mapping[str, str]] | None = None,
+) -> list[ControllerObj]:
     """The ingress-nginx controller Deployments, each with its pods (same namespace, controller labels)."""
     controllers = []
     for deployment in filter(is_controller, deployments):
@@ -177,7 +213,7 @@ def controllers_from(deployments: list[dict[str, Any]], pods: list[PodObj]) -> l
             for p in pods
             if p.namespace == namespace and all(dict(p.labels).get(k) == v for k, v in CONTROLLER_LABELS.items())
         ]
-        controllers.append(controller_from(deployment, mine))
+        controllers.append(controller_from(deployment, mine, config_maps))
     return controllers
 
 
@@ -249,7 +285,8 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
             made.append(convert(obj))
         elif isinstance(kind, str) and (resource := resource_from(obj)) is not None:
             resources.append(resource)
-    controllers = controllers_from(deployments, pods)
+    settings = {r.ref: _dict(r.body.get("data")) for r in resources if r.kind == "ConfigMap" and r.group == ""}
+    controllers = controllers_from(deployments, pods, settings)
     return ClusterSnapshot(
         source=source,
         ingresses=tuple(ingresses),

@@ -37,10 +37,12 @@ from mtls_tui.errors import CannotRun, Refused, check_aliases, yaml_input_error
 from mtls_tui.model import ClusterSnapshot, IngressObj, KubeResource, SecretProblem
 from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
+    config_map_ref,
     controllers_from,
     event_from,
     ingress_class_from,
     ingress_from,
+    is_controller,
     pod_from,
     resource_from,
     secret_from,
@@ -361,7 +363,7 @@ class KubeSource:
             ]
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
-        controllers = controllers_from(deployments, pods)
+        controllers = controllers_from(deployments, pods, self._controller_settings(deployments))
         progress("other controllers")
         resources, refused = self._read_successors()
         named = referenced_objects(resources)
@@ -395,6 +397,27 @@ class KubeSource:
             unreadable=(not_permitted_finding(refused + refused_maps),) if refused or refused_maps else (),
             controllers_known=controllers_known,
         )
+
+    def _controller_settings(self, deployments: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+        """The ConfigMaps the controllers name with --configmap, one GET each. A missing one is
+        read as empty (the controller runs on its defaults until it appears); one we may not
+        read is left out, so the controller says its settings were not seen."""
+        from kubernetes.client.exceptions import ApiException
+
+        found: dict[str, dict[str, str]] = {}
+        for ref in sorted({r for d in deployments if is_controller(d) and (r := config_map_ref(d))}):
+            namespace, _, name = ref.partition("/")
+            try:
+                data = self._call(self.get.read_namespaced_config_map, name, namespace).get("data") or {}
+            except ApiException as exc:
+                if exc.status == 404:
+                    data = {}
+                elif exc.status == 403:
+                    continue
+                else:
+                    raise CannotRun(f"cannot read ConfigMap {ref}: {status_message(exc)}") from None
+            found[ref] = {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        return found
 
     def _read_successors(self) -> tuple[list[KubeResource], list[Refusal]]:
         """The successors' objects the cluster serves (their CRDs may not be installed: then
