@@ -453,6 +453,7 @@ class ControllerObj:
     config_map: str | None = None  # `namespace/name` from --configmap; None: the controller runs without one
     config_seen: bool = True  # False: that ConfigMap was not read (manifests without it, RBAC): defaults assumed
     annotations_risk_level: str = "High"  # ConfigMap annotations-risk-level (config.go, default "High")
+    ssl_passthrough: bool = False  # --enable-ssl-passthrough: a TCP proxy on :443 hands annotated hosts to the backend
 
     @property
     def ref(self) -> str:

@@ -360,10 +360,24 @@ def test_the_controllers_configmap_is_read_from_the_cluster(tmp_path: Path, pki:
         assert not controller.config_seen and not controller.allow_cross_namespace
 
 
-def test_the_risk_level_fix_runs_as_printed(tmp_path: Path, pki: SeedPki) -> None:
-    """annotation-too-risky's fix, with the real kubectl: the risky annotation goes, the Ingress is served again."""
+RISKY = {"annotations-risk-level": "Medium"}
+
+
+@pytest.mark.parametrize(
+    ("code", "annotations", "settings", "args"),
+    [
+        ("annotation-too-risky", {"auth-tls-match-cn": "CN=Fern"}, RISKY, ()),
+        ("ssl-passthrough", {"ssl-passthrough": "true"}, {}, ("--enable-ssl-passthrough",)),
+    ],
+)
+def test_annotation_fixes_run_as_printed(
+    tmp_path: Path, pki: SeedPki, code: str, annotations: dict, settings: dict, args: tuple
+) -> None:
+    """The fix of annotation-too-risky and of ssl-passthrough, with the real kubectl: the annotation
+    goes, and the controller's reading no longer has the finding."""
     import shutil
 
+    from mtls_tui.lab.objects import controller_objects
     from mtls_tui.policy.ingress_nginx import host_policies
     from tests.conftest import require
 
@@ -372,19 +386,17 @@ def test_the_risk_level_fix_runs_as_printed(tmp_path: Path, pki: SeedPki) -> Non
         "apiVersion": "v1",
         "kind": "ConfigMap",
         "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
-        "data": {"annotations-risk-level": "Medium"},
+        "data": settings,
     }
+    prefix = "nginx.ingress.kubernetes.io/"
     ingress = meow_ingress(
-        {
-            "nginx.ingress.kubernetes.io/auth-tls-secret": "default/my-certs",
-            "nginx.ingress.kubernetes.io/auth-tls-match-cn": "CN=Fern",
-        }
+        {prefix + "auth-tls-secret": "default/my-certs", **{prefix + k: v for k, v in annotations.items()}}
     )
-    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [ingress, config]
-    with LabCluster(objects) as lab:
+    base = [o for o in seed_objects(pki) if o["kind"] not in ("Ingress", "Deployment", "Pod", "IngressClass")]
+    with LabCluster([*base, *controller_objects(extra_args=args), ingress, config]) as lab:
         kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
         [policy] = host_policies(read_lab(lab, tmp_path))
-        [fix] = [f.fix for f in policy.findings if f.code == "annotation-too-risky"]
+        [fix] = [f.fix for f in policy.findings if f.code == code]
         done = subprocess.run(
             fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
             shell=True,
@@ -395,4 +407,4 @@ def test_the_risk_level_fix_runs_as_printed(tmp_path: Path, pki: SeedPki) -> Non
         )
         assert done.returncode == 0, done.stderr
         [policy] = host_policies(read_lab(lab, tmp_path))
-    assert policy.served and "annotation-too-risky" not in {f.code for f in policy.findings}
+    assert policy.served and code not in {f.code for f in policy.findings}

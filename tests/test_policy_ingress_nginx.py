@@ -270,3 +270,29 @@ def test_secret_certificates_are_checked(pki: SeedPki) -> None:
     # serves the fake certificate (extractTLSSecretName finds no usable keypair)
     assert policy.denied and codes((None, result))["secret-unusable"] == "error"
     assert {c.secret_key for c in result.certs} == {"ca.crt", "tls.crt"}
+
+
+@pytest.mark.parametrize(("flag", "annotated"), [(True, True), (False, True), (True, False)])
+def test_ssl_passthrough(pki: SeedPki, flag: bool, annotated: bool) -> None:
+    """controller.go getBackendServers marks the server SSLPassthrough from the annotation; only with
+    --enable-ssl-passthrough (pkg/flags/flags.go) does nginx.go generateTemplate hand the host's TLS to
+    the backend (PassthroughBackends), so nginx never checks a client certificate there."""
+    annotations = {P + "auth-tls-secret": "default/my-certs"}
+    if annotated:
+        annotations[P + "ssl-passthrough"] = "true"
+    objects = [
+        o
+        for o in with_ingress(pki, meow_ingress(annotations))
+        if o["kind"] not in ("Deployment", "Pod", "IngressClass")
+    ]
+    objects += controller_objects(extra_args=("--enable-ssl-passthrough",) if flag else ())
+    policy, result = report(objects)
+    found = codes((policy, result))
+    if flag and annotated:
+        assert found.get("ssl-passthrough") == "error" and policy.passthrough and not policy.client_checks
+        assert result.state == "not enforced" and "passes through to the backend" in result.verdict
+        assert not [d for d in policy.directives if d.startswith("ssl_verify_client")]
+    elif annotated:
+        assert found.get("ssl-passthrough-inactive") == "info" and "ssl_verify_client on;" in policy.directives
+    else:
+        assert "ssl-passthrough" not in found and "ssl-passthrough-inactive" not in found and not policy.passthrough

@@ -82,6 +82,10 @@ class HostReport:
         if lax is not None:
             without = next((r for r in self.probe if not r.sent_client_cert and r.status is not None), None)
             proof = f"; a request without a certificate got HTTP {without.status}" if without else ""
+        if policy.passthrough:
+            return "TLS passes through to the backend (ssl-passthrough): nginx checks no certificate" + proof, (
+                self._first("ssl-passthrough") or lax
+            )
         if policy.policy is None:
             if any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in policy.ingresses):
                 cause = self._first("annotation-invalid-value", "auth-tls-secret")

@@ -26,7 +26,7 @@ from mtls_tui.model import (
     SecretObj,
     Severity,
 )
-from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
+from mtls_tui.policy.kube_objects import GO_BOOLS, NGINX_CONTROLLER
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error
 from mtls_tui.policy.secret_commands import add_ca_command, read_key_command, secret_update_command, tls_secret_command
@@ -55,20 +55,6 @@ AUTH_TLS_RISK = {
 }
 RISK_NAMES = ("Low", "Medium", "High", "Critical")
 WRONG_PREFIXES = ("nginx.org/", "ingress.kubernetes.io/", "nginx.ingress.kubernetes.io.")
-GO_BOOLS = {
-    "1": True,
-    "t": True,
-    "T": True,
-    "TRUE": True,
-    "true": True,
-    "True": True,
-    "0": False,
-    "f": False,
-    "F": False,
-    "FALSE": False,
-    "false": False,
-    "False": False,
-}
 REMOVED_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
 DEFAULTS = {
     "auth-tls-verify-client": "on",
@@ -628,6 +614,7 @@ class HostPolicy:
     denied_secret: str | None = None  # the auth-tls Secret the controller refused, when that is the denial
     asks_mtls: bool = False  # a served Ingress for the host names an auth-tls Secret
     controller_unseen: bool = False  # manifests: the controller is not among them; ingress-nginx is assumed
+    passthrough: bool = False  # ssl-passthrough with --enable-ssl-passthrough: nginx never terminates TLS here
 
     @property
     def denied(self) -> bool:
@@ -750,15 +737,21 @@ def _host_policy(
                 ingress.annotation(PREFIX + "auth-tls-secret") or "", "auth-tls", ingress, snapshot
             )
     denial = parsed[denied_by.ref].denial if denied_by else None
+    controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
+    passthrough, passthrough_findings = _passthrough(host, served, winner, controller, snapshot)
+    findings += passthrough_findings
+    if passthrough:
+        unseen.append("the backend's own TLS (ssl-passthrough)")
     directives: tuple[str, ...] = ()
-    if denial:
+    if passthrough:
+        directives = ("# ssl-passthrough: the controller's TCP proxy hands this host's TLS to the backend",)
+    elif denial:
         directives = (f"# {comment(denial)}", "return 403;")
     elif policy and auth_ref is not None and client_checks:
         stored = parsed[winner.ref].stored if winner else None
         keypair = stored.keypair if stored else True
         crl = crl_path(auth_ref) if stored is not None and stored.crl else None  # unseen: no CRL we know of
         directives = tuple(server_directives(policy, secret_path(auth_ref, keypair), crl) + location_directives(policy))
-    controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
     return HostPolicy(
         host,
         policy,
@@ -770,14 +763,61 @@ def _host_policy(
         directives,
         denial=denial,
         served=bool(served),
-        client_checks=client_checks and not denial,
+        client_checks=client_checks and not denial and not passthrough,
         unseen=tuple(dict.fromkeys(unseen)),
         denied_secret=denied_by.annotation(PREFIX + "auth-tls-secret")
         if denied_by and parsed[denied_by.ref].stored
         else None,
         asks_mtls=any(key.endswith("auth-tls-secret") for i in served for key, _ in i.annotations),
         controller_unseen=not snapshot.controllers_known and bool(served),
+        passthrough=passthrough,
     )
+
+
+def _passthrough(
+    host: str,
+    served: list[IngressObj],
+    winner: IngressObj | None,
+    controller: ControllerObj | None,
+    snapshot: ClusterSnapshot,
+) -> tuple[bool, list[Finding]]:
+    """`ssl-passthrough: "true"` on any served Ingress marks the server (controller.go
+    createServers, getBackendServers: `if !servers[host].SSLPassthrough && anns.SSLPassthrough`).
+    With --enable-ssl-passthrough the controller's TCP proxy sends that host's TLS straight to the
+    backend (nginx.go generateTemplate, PassthroughBackends): nginx never sees the handshake, so
+    auth-tls does nothing. Without the flag the mark changes nothing."""
+    marked = next((i for i in served if GO_BOOLS.get(i.annotation(PREFIX + "ssl-passthrough") or "", False)), None)
+    if marked is None:
+        return False, []
+    if controller is None or not controller.ssl_passthrough:
+        known = controller is not None or snapshot.controllers_known
+        return False, [
+            _f(
+                code="ssl-passthrough-inactive",
+                severity=Severity.INFO if known else Severity.WARNING,
+                title=f"{host}: ssl-passthrough is set but the controller runs without --enable-ssl-passthrough"
+                + ("" if known else " (assumed: the controller is not among the files)"),
+                detail="Without the flag the annotation changes nothing: nginx terminates TLS and auth-tls applies.",
+                fix=f"kubectl annotate ingress {ingress_words(marked)} {arg(PREFIX + 'ssl-passthrough-')}",
+                ingress=marked,
+            )
+        ]
+    asked = winner is not None
+    return True, [
+        _f(
+            code="ssl-passthrough",
+            severity=Severity.ERROR if asked else Severity.INFO,
+            title=f"{host} passes TLS through to the backend: ingress-nginx checks no client certificate"
+            + (" (its auth-tls annotations do nothing)" if asked else ""),
+            detail="The Ingress sets ssl-passthrough and the controller runs with --enable-ssl-passthrough: its TCP "
+            "proxy hands the connection to the backend by SNI before nginx sees it. Whether a client certificate is "
+            "required is up to the backend's own TLS server (not checked here).",
+            fix=f"kubectl annotate ingress {ingress_words(marked)} {arg(PREFIX + 'ssl-passthrough-')}  "
+            "# nginx terminates TLS again and auth-tls applies",
+            ingress=marked,
+            evidence=(f"{PREFIX}ssl-passthrough: {marked.annotation(PREFIX + 'ssl-passthrough')}",),
+        )
+    ]
 
 
 def _tls_certificate(

@@ -165,10 +165,26 @@ def _controller_args(deployment: dict[str, Any]) -> list[str]:
     return [str(a) for a in _list(main.get("args"))]
 
 
+# Go's strconv.ParseBool: how the controller reads a boolean annotation (parser.GetBoolAnnotation),
+# a ConfigMap's "true" (template/configmap.go ReadConfig, mapstructure WeaklyTypedInput) and a flag.
+GO_BOOLS = {
+    "1": True,
+    "t": True,
+    "T": True,
+    "TRUE": True,
+    "true": True,
+    "True": True,
+    "0": False,
+    "f": False,
+    "F": False,
+    "FALSE": False,
+    "false": False,
+    "False": False,
+}
+
+
 def _go_bool(value: str) -> bool:
-    """strconv.ParseBool, as mapstructure's weakly typed decoding reads a ConfigMap's "true"
-    (internal/ingress/controller/template/configmap.go ReadConfig, WeaklyTypedInput)."""
-    return value in ("1", "t", "T", "TRUE", "true", "True")
+    return GO_BOOLS.get(value, False)
 
 
 def controller_from(
@@ -191,6 +207,7 @@ def controller_from(
         watch_without_class=flags.get("watch-ingress-without-class", "false").lower() == "true",
         # a ConfigMap setting since v1.12, not a flag (config.go AllowCrossNamespaceResources)
         allow_cross_namespace=_go_bool(str(settings.get("allow-cross-namespace-resources", "false"))),
+        ssl_passthrough=_go_bool(flags.get("enable-ssl-passthrough", "false")),
         image=str(main.get("image") or ""),
         pods=tuple(pods),
         config_map=ref,
