@@ -454,6 +454,7 @@ class ControllerObj:
     config_seen: bool = True  # False: that ConfigMap was not read (manifests without it, RBAC): defaults assumed
     annotations_risk_level: str = "High"  # ConfigMap annotations-risk-level (config.go, default "High")
     ssl_passthrough: bool = False  # --enable-ssl-passthrough: a TCP proxy on :443 hands annotated hosts to the backend
+    default_certificate: str | None = None  # --default-ssl-certificate `namespace/name`: served instead of the fake one
 
     @property
     def ref(self) -> str:

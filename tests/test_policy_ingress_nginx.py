@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 from datetime import UTC, datetime
 
@@ -296,3 +297,32 @@ def test_ssl_passthrough(pki: SeedPki, flag: bool, annotated: bool) -> None:
         assert found.get("ssl-passthrough-inactive") == "info" and "ssl_verify_client on;" in policy.directives
     else:
         assert "ssl-passthrough" not in found and "ssl-passthrough-inactive" not in found and not policy.passthrough
+
+
+@pytest.mark.parametrize("names_host", [True, False])
+def test_default_ssl_certificate(pki: SeedPki, names_host: bool) -> None:
+    """--default-ssl-certificate (pkg/flags/flags.go): where a host would get the fake certificate
+    (no tls: entry; controller.go createServers), getDefaultSSLCertificate serves that Secret instead."""
+    from mtls_tui.certs.issue import issue_leaf
+    from mtls_tui.lab.pki import secret_manifest
+
+    objects = [
+        o for o in with_ingress(pki, meow_ingress(tls=False)) if o["kind"] not in ("Deployment", "Pod", "IngressClass")
+    ]
+    objects += controller_objects(extra_args=("--default-ssl-certificate=ingress-nginx/wildcard",))
+    default = secret_manifest(pki, name="wildcard", namespace="ingress-nginx")
+    names = ["meow.com", "*.meow.com"] if names_host else ["other.example"]
+    leaf = issue_leaf(names[0], pki.ca, v1=False, sans=names)
+    default["data"]["tls.crt"] = base64.b64encode(leaf.cert_pem()).decode()
+    default["data"]["tls.key"] = base64.b64encode(leaf.key_pem()).decode()
+    policy, result = report([*objects, default])
+    found = codes((policy, result))
+    assert policy.tls_secret == "ingress-nginx/wildcard"
+    if names_host:
+        assert found.get("tls-default-certificate") == "info" and "tls-section-missing" not in found
+    else:
+        missing = next(f for f in result.findings if f.code == "tls-section-missing")
+        assert (
+            "the default certificate ingress-nginx/wildcard" in missing.title
+            and "does not name meow.com" in missing.title
+        )

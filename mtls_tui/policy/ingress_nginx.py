@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from mtls_tui.certs.hostnames import certificate_covers
@@ -713,7 +713,10 @@ def _host_policy(
                 evidence=(f"denied: {parsed[denied_by.ref].denial}",),
             )
         )
+    controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
     tls_secret, tls_findings, tls_unseen = _tls_certificate(host, served, snapshot, bool(winner))
+    if tls_secret is None and tls_findings and controller is not None and controller.default_certificate:
+        tls_secret, tls_findings, tls_unseen = _default_certificate(host, tls_findings, controller, snapshot)
     findings += tls_findings
     unseen += tls_unseen
     if tls_secret:
@@ -737,7 +740,6 @@ def _host_policy(
                 ingress.annotation(PREFIX + "auth-tls-secret") or "", "auth-tls", ingress, snapshot
             )
     denial = parsed[denied_by.ref].denial if denied_by else None
-    controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
     passthrough, passthrough_findings = _passthrough(host, served, winner, controller, snapshot)
     findings += passthrough_findings
     if passthrough:
@@ -771,6 +773,54 @@ def _host_policy(
         asks_mtls=any(key.endswith("auth-tls-secret") for i in served for key, _ in i.annotations),
         controller_unseen=not snapshot.controllers_known and bool(served),
         passthrough=passthrough,
+    )
+
+
+def _default_certificate(
+    host: str, fake: list[Finding], controller: ControllerObj, snapshot: ClusterSnapshot
+) -> tuple[str | None, list[Finding], list[str]]:
+    """--default-ssl-certificate: where the host would get the fake certificate, it gets this
+    Secret's (controller.go getDefaultSSLCertificate, used by createServers for a missing,
+    unusable or non-matching tls: Secret), unless the controller cannot load it either."""
+    ref = controller.default_certificate or ""
+    secret = snapshot.secret(ref)
+    why = fake[0]
+    if secret is None or not stored_secret(secret).keypair:
+        unseen = [f"Secret {ref}"] if secret is None and not snapshot.complete else []
+        note = "not read here" if unseen else "not usable: the controller falls back to its fake certificate"
+        return (
+            None,
+            [replace(f, evidence=(*f.evidence, f"--default-ssl-certificate {ref}: {note}")) for f in fake],
+            unseen,
+        )
+    covers = certificate_covers(secret.get("tls.crt") or b"", host, san_only=False)
+    if covers:
+        return (
+            ref,
+            [
+                replace(
+                    why,
+                    code="tls-default-certificate",
+                    severity=Severity.INFO,
+                    title=f"{host} is served with the controller's default certificate {ref}, which names it",
+                    detail=f"{why.title}; the controller runs with --default-ssl-certificate={ref}, served instead of "
+                    "the fake certificate (controller.go getDefaultSSLCertificate).",
+                )
+            ],
+            [],
+        )
+    return (
+        ref,
+        [
+            replace(
+                f,
+                title=f.title.replace("the controller's fake certificate", f"the default certificate {ref}")
+                + f" (it does not name {host})",
+                evidence=(*f.evidence, f"--default-ssl-certificate {ref}: its certificate does not name {host}"),
+            )
+            for f in fake
+        ],
+        [],
     )
 
 

@@ -373,6 +373,7 @@ class KubeSource:
         resources += config_maps
         progress("Secrets")
         wanted = _referenced_secrets(ingresses) | {f"{ns}/{name}" for kind, ns, name in named if kind == "Secret"}
+        wanted |= {c.default_certificate for c in controllers if c.default_certificate}  # --default-ssl-certificate
         secrets, problems = self._read_secrets(sorted(wanted))
         progress("Events")
         try:
