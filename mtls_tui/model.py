@@ -455,6 +455,7 @@ class ControllerObj:
     annotations_risk_level: str = "High"  # ConfigMap annotations-risk-level (config.go, default "High")
     ssl_passthrough: bool = False  # --enable-ssl-passthrough: a TCP proxy on :443 hands annotated hosts to the backend
     default_certificate: str | None = None  # --default-ssl-certificate `namespace/name`: served instead of the fake one
+    watch_namespace: str | None = None  # --watch-namespace: the only namespace whose Ingresses it serves (None: all)
 
     @property
     def ref(self) -> str:

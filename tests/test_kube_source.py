@@ -408,3 +408,29 @@ def test_annotation_fixes_run_as_printed(
         assert done.returncode == 0, done.stderr
         [policy] = host_policies(read_lab(lab, tmp_path))
     assert policy.served and code not in {f.code for f in policy.findings}
+
+
+def test_the_unwatched_namespace_fix_shows_the_flag(tmp_path: Path, pki: SeedPki) -> None:
+    """ingress-namespace-unwatched's command, run as printed with the real kubectl: it prints the
+    controller's arguments, --watch-namespace among them."""
+    import shutil
+
+    from mtls_tui.lab.objects import controller_objects
+    from mtls_tui.policy.ingress_nginx import host_policies
+    from tests.conftest import require
+
+    binary = require("kubectl", shutil.which("kubectl"))
+    base = [o for o in seed_objects(pki) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    with LabCluster([*base, *controller_objects(extra_args=("--watch-namespace=team-a",))]) as lab:
+        kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
+        [policy] = host_policies(read_lab(lab, tmp_path))
+        [fix] = [f.fix for f in policy.findings if f.code == "ingress-namespace-unwatched"]
+        done = subprocess.run(
+            fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
+            shell=True,
+            env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert done.returncode == 0 and "--watch-namespace=team-a" in done.stdout, (done.stdout, done.stderr)

@@ -326,3 +326,15 @@ def test_default_ssl_certificate(pki: SeedPki, names_host: bool) -> None:
             "the default certificate ingress-nginx/wildcard" in missing.title
             and "does not name meow.com" in missing.title
         )
+
+
+def test_watch_namespace(pki: SeedPki) -> None:
+    """--watch-namespace (pkg/flags/flags.go): store.go New lists Ingresses with
+    informers.WithNamespace(namespace): an Ingress elsewhere is never seen, so never served."""
+    objects = [o for o in with_ingress(pki, meow_ingress()) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    elsewhere = objects + controller_objects(extra_args=("--watch-namespace=team-a",))
+    policy, result = report(elsewhere)
+    assert "ingress-namespace-unwatched" in codes((policy, result)) and not policy.served
+    here = objects + controller_objects(extra_args=("--watch-namespace=default",))
+    policy, result = report(here)
+    assert "ingress-namespace-unwatched" not in codes((policy, result)) and policy.served

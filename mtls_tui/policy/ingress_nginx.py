@@ -536,7 +536,10 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
             ingress=ingress,
         )
     classes = {c.name: c for c in snapshot.ingress_classes}
-    for controller in snapshot.controllers:
+    watching = [c for c in snapshot.controllers if c.watch_namespace in (None, ingress.namespace)]
+    if not watching:
+        return None, _unwatched(ingress, snapshot)
+    for controller in watching:
         name = ingress.ingress_class
         if name is None:
             default = next(
@@ -561,6 +564,24 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         f"controllers: {', '.join(c.ref + ' (' + c.controller_class + ')' for c in snapshot.controllers)}.",
         fix=_class_fix(ingress, snapshot),
         ingress=ingress,
+    )
+
+
+def _unwatched(ingress: IngressObj, snapshot: ClusterSnapshot) -> Finding:
+    """--watch-namespace (pkg/flags/flags.go): the controller's informers list Ingresses in that
+    namespace only (store.go New: `informers.WithNamespace(namespace)`), so it never sees this one."""
+    watched = ", ".join(f"{c.ref} watches {c.watch_namespace}" for c in snapshot.controllers)
+    first = snapshot.controllers[0]
+    return _f(
+        code="ingress-namespace-unwatched",
+        severity=Severity.ERROR,
+        title=f"no ingress-nginx controller watches namespace {ingress.namespace}: this Ingress is not served",
+        detail=f"Each controller runs with --watch-namespace ({watched}) and reads Ingresses, Secrets and Services "
+        "in that namespace only: none of this Ingress's hosts are served, and its annotations are never read.",
+        fix=f"kubectl get deployment {arg(first.name)} -n {arg(first.namespace)} -o jsonpath='{{.spec.template.spec.containers[0].args}}'"
+        "  # move the Ingress (and its Secrets) to a watched namespace, or widen --watch-namespace",
+        ingress=ingress,
+        evidence=tuple(f"{c.ref}: --watch-namespace={c.watch_namespace}" for c in snapshot.controllers),
     )
 
 

@@ -209,6 +209,7 @@ def controller_from(
         allow_cross_namespace=_go_bool(str(settings.get("allow-cross-namespace-resources", "false"))),
         ssl_passthrough=_go_bool(flags.get("enable-ssl-passthrough", "false")),
         default_certificate=flags.get("default-ssl-certificate") or None,
+        watch_namespace=flags.get("watch-namespace") or None,
         image=str(main.get("image") or ""),
         pods=tuple(pods),
         config_map=ref,
