@@ -338,3 +338,27 @@ def test_watch_namespace(pki: SeedPki) -> None:
     here = objects + controller_objects(extra_args=("--watch-namespace=default",))
     policy, result = report(here)
     assert "ingress-namespace-unwatched" not in codes((policy, result)) and policy.served
+
+
+@pytest.mark.parametrize(
+    ("tag", "setting", "refused"),
+    [
+        ("v1.11.3", None, False),  # v1.10-v1.11: config.go NewDefault AllowCrossNamespaceResources true
+        ("v1.12.0", None, True),  # v1.12: false
+        ("v1.11.3", "false", True),  # the ConfigMap's setting wins
+        ("v1.15.1", "true", False),
+    ],
+)
+def test_cross_namespace_default_by_release(pki: SeedPki, tag: str, setting: str | None, refused: bool) -> None:
+    """The default moved at v1.12 (config.go NewDefault at controller-v1.11.0: true; at
+    controller-v1.12.0: false); the controller's image tag says which release runs."""
+    cross = with_ingress(pki, meow_ingress({P + "auth-tls-secret": "other/my-certs"}))
+    objects = [o for o in cross if o["kind"] not in ("Deployment", "Pod", "IngressClass")] + controller_objects()
+    for obj in objects:
+        if obj["kind"] == "Deployment":
+            obj["spec"]["template"]["spec"]["containers"][0]["image"] = (
+                f"registry.k8s.io/ingress-nginx/controller:{tag}"
+            )
+    if setting is not None:
+        objects.append(controller_config(**{"allow-cross-namespace-resources": setting}))
+    assert ("annotation-cross-namespace" in codes(report(objects))) == refused

@@ -187,6 +187,26 @@ def _go_bool(value: str) -> bool:
     return GO_BOOLS.get(value, False)
 
 
+_IMAGE_VERSION = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-@]|$)")
+
+
+def image_version(image: str) -> tuple[int, int] | None:
+    """`registry.k8s.io/ingress-nginx/controller:v1.11.3@sha256:…` → (1, 11); None when the tag
+    says no version (a digest alone, `latest`)."""
+    found = _IMAGE_VERSION.search(image)
+    return (int(found[1]), int(found[2])) if found else None
+
+
+def _security_defaults(image: str) -> tuple[bool, str]:
+    """The ConfigMap's defaults for allow-cross-namespace-resources and annotations-risk-level,
+    by release (internal/ingress/controller/config/config.go NewDefault at each tag): v1.10 and
+    v1.11 allowed cross-namespace Secrets and every risk (true, "Critical"); v1.12 turned both
+    down (false, "High"). Before v1.10 neither check existed: the same as allowing all. An image
+    whose tag gives no version is read as the current release."""
+    version = image_version(image)
+    return (True, "Critical") if version is not None and version < (1, 12) else (False, "High")
+
+
 def controller_from(
     deployment: dict[str, Any], pods: list[PodObj], config_maps: Mapping[str, Mapping[str, str]] | None = None
 ) -> ControllerObj:
@@ -199,6 +219,8 @@ def controller_from(
     flags = _flags(_controller_args(deployment))
     ref = config_map_ref(deployment)
     settings = (config_maps or {}).get(ref or "", {})
+    image = str(main.get("image") or "")
+    cross_default, risk_default = _security_defaults(image)
     return ControllerObj(
         namespace=str(meta.get("namespace") or "default"),
         name=str(meta.get("name") or "?"),
@@ -206,15 +228,17 @@ def controller_from(
         controller_class=flags.get("controller-class", NGINX_CONTROLLER),
         watch_without_class=flags.get("watch-ingress-without-class", "false").lower() == "true",
         # a ConfigMap setting since v1.12, not a flag (config.go AllowCrossNamespaceResources)
-        allow_cross_namespace=_go_bool(str(settings.get("allow-cross-namespace-resources", "false"))),
+        allow_cross_namespace=_go_bool(
+            str(settings.get("allow-cross-namespace-resources", str(cross_default).lower()))
+        ),
         ssl_passthrough=_go_bool(flags.get("enable-ssl-passthrough", "false")),
         default_certificate=flags.get("default-ssl-certificate") or None,
         watch_namespace=flags.get("watch-namespace") or None,
-        image=str(main.get("image") or ""),
+        image=image,
         pods=tuple(pods),
         config_map=ref,
         config_seen=ref is None or (config_maps is not None and ref in config_maps),
-        annotations_risk_level=str(settings.get("annotations-risk-level") or "High"),
+        annotations_risk_level=str(settings.get("annotations-risk-level") or risk_default),
     )
 
 
