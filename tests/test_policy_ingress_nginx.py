@@ -362,3 +362,25 @@ def test_cross_namespace_default_by_release(pki: SeedPki, tag: str, setting: str
     if setting is not None:
         objects.append(controller_config(**{"allow-cross-namespace-resources": setting}))
     assert ("annotation-cross-namespace" in codes(report(objects))) == refused
+
+
+def test_the_controllers_event_is_evidence(pki: SeedPki) -> None:
+    """store.go syncIngress records AnnotationParsingFailed with the controller's own words: the
+    finding about that Ingress's annotations carries it."""
+    cross = with_ingress(pki, meow_ingress({P + "auth-tls-secret": "other/my-certs"}))
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "meow-ingress.1", "namespace": "default"},
+        "involvedObject": {"kind": "Ingress", "name": "meow-ingress", "namespace": "default"},
+        "type": "Warning",
+        "reason": "AnnotationParsingFailed",
+        "message": "Error parsing annotations: location denied, reason: cross namespace secrets are not supported",
+        "count": 3,
+    }
+    _, result = report([*cross, event])
+    finding = next(f for f in result.findings if f.code == "annotation-cross-namespace")
+    assert (
+        "event Warning AnnotationParsingFailed (x3): Error parsing annotations: location denied, reason: "
+        "cross namespace secrets are not supported"
+    ) in finding.evidence

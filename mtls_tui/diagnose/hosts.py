@@ -321,6 +321,31 @@ def _ingress_arg(policy: HostPolicy) -> str:
     return ingress_words(ingress) if ingress else "INGRESS"
 
 
+# What the controller itself recorded about an Ingress: store.go syncIngress emits
+# AnnotationParsingFailed ("Error parsing annotations: …") for a denied annotation group: the
+# controller's own words, evidence for the findings about that Ingress's annotations.
+EVIDENCE_REASONS = frozenset({"AnnotationParsingFailed"})
+
+
+def _with_events(findings: list[Finding], snapshot: ClusterSnapshot) -> list[Finding]:
+    """Each finding about an Ingress carries that Ingress's annotation events as evidence."""
+    by_ingress: dict[str, list[str]] = {}
+    for event in snapshot.events:
+        if event.kind == "Ingress" and event.reason in EVIDENCE_REASONS:
+            count = f" (x{event.count})" if event.count > 1 else ""
+            by_ingress.setdefault(f"Ingress {event.namespace}/{event.name}", []).append(
+                f"event {event.type} {event.reason}{count}: {event.message}"
+            )
+    if not by_ingress:
+        return findings
+    return [
+        replace(f, evidence=(*f.evidence, *by_ingress[f.subject]))
+        if f.subject in by_ingress and f.code.startswith("annotation-")
+        else f
+        for f in findings
+    ]
+
+
 def host_report(
     policy: HostPolicy,
     snapshot: ClusterSnapshot,
@@ -355,6 +380,7 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
+    findings = _with_events(findings, snapshot)
     ordered = sorted(
         unique_findings(findings), key=lambda f: (_standing(f), f.severity.rank)
     )  # stable: rule order kept
