@@ -43,6 +43,7 @@ from mtls_tui.lab.walkthrough import CERTIFICATES, OBJECT_FILES, SECRET, LabStat
 from mtls_tui.model import MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.nginx_conf import CONF_PATH, rendered_conf
 from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.service.session import Session
 
@@ -250,6 +251,7 @@ class Lab:
                 self._feeder.offsets.clear()
             if self.controller != "ingress-nginx":
                 return
+            self._write_rendered_conf(objects)
             self.controller_log(
                 _klog(
                     "I",
@@ -259,6 +261,13 @@ class Lab:
                     **({"reason": why} if why else {}),
                 )
             )
+
+    def _write_rendered_conf(self, objects: list[dict]) -> None:
+        """What the controller would render into its pods' /etc/nginx/nginx.conf, for `kubectl exec`."""
+        snapshot = snapshot_from_objects(objects, "lab")
+        conf = rendered_conf(host_policies(snapshot), snapshot).encode()
+        for pod in self._controller_pods():
+            self.cluster.pod_file(CONTROLLER_NAMESPACE, pod, CONF_PATH, conf)
 
     def _write_client(self) -> None:
         """The scenario's client certificate, where the user (and the session) find it."""

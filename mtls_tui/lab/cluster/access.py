@@ -11,7 +11,7 @@ import threading
 from mtls_tui.lab.cluster.resources import RESOURCES, VERBS
 
 FORBIDDABLE_VERBS = frozenset(VERBS)
-FORBIDDABLE_RESOURCES = frozenset({r.plural for r in RESOURCES} | {"pods/log"})
+FORBIDDABLE_RESOURCES = frozenset({r.plural for r in RESOURCES} | {"pods/log", "pods/exec"})
 
 
 def _check(verb: str, resource: str) -> None:

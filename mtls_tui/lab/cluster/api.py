@@ -13,12 +13,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from mtls_tui.lab.cluster import exec as exec_stream
 from mtls_tui.lab.cluster import protobuf, resources, status
 from mtls_tui.lab.cluster.access import Access
 from mtls_tui.lab.cluster.logs import LogBook, LogOptions, container_for, since_cutoff
 from mtls_tui.lab.cluster.patch import JSON_PATCH, MERGE_TYPES, json_patch, merge_patch
 from mtls_tui.lab.cluster.resources import Resource
-from mtls_tui.lab.cluster.responses import Reply, Request, Stream
+from mtls_tui.lab.cluster.responses import Reply, Request, Stream, Upgrade
 from mtls_tui.lab.cluster.selectors import Predicate, field_selector, label_selector
 from mtls_tui.lab.cluster.store import Store, key_of
 from mtls_tui.lab.cluster.tables import table
@@ -113,13 +114,14 @@ class Api:
         self._served_lock = threading.Lock()
         self._server_address = server_address
         self._bookmark_interval = bookmark_interval
+        self.files: dict[tuple[str, str], dict[str, bytes]] = {}  # (namespace, pod) -> path -> bytes: what exec reads
 
     @property
     def served(self) -> Counter[str]:
         with self._served_lock:
             return Counter(self._served)
 
-    def handle(self, request: Request) -> Reply | Stream:
+    def handle(self, request: Request) -> Reply | Stream | Upgrade:
         with self._served_lock:
             self._served[f"{request.method} {request.path}"] += 1
         if request.user is None:
@@ -129,7 +131,7 @@ class Api:
         except status.ApiError as error:
             return _json(error.code, error.status)
 
-    def _route(self, request: Request) -> Reply | Stream:
+    def _route(self, request: Request) -> Reply | Stream | Upgrade:
         parts = [p for p in request.path.split("/") if p]
         if request.path in ("/healthz", "/livez", "/readyz"):
             return Reply(200, b"ok", "text/plain; charset=utf-8")
@@ -158,7 +160,7 @@ class Api:
             return _json(200, document) if document else _not_found_page()
         return self._resource(request, group, version, rest)
 
-    def _resource(self, request: Request, group: str, version: str, rest: list[str]) -> Reply | Stream:
+    def _resource(self, request: Request, group: str, version: str, rest: list[str]) -> Reply | Stream | Upgrade:
         namespace = None
         if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
@@ -169,6 +171,8 @@ class Api:
         if name is not None and namespace is None and resource.namespaced:
             raise status.no_route()
         if len(rest) == 3:
+            if (resource.kind, rest[2], request.method) in (("Pod", "exec", "GET"), ("Pod", "exec", "POST")):
+                return self._exec(request, resource, namespace or "", name or "")
             if (resource.kind, rest[2], request.method) != ("Pod", "log", "GET"):
                 raise status.no_route()
             return self._log(request, resource, namespace or "", name or "")
@@ -294,6 +298,21 @@ class Api:
             timestamps=request.query.get("timestamps") in TRUE,
         )
         return Stream("text/plain", self.logs.read(namespace, name, container, options, request.alive))
+
+    def _exec(self, request: Request, resource: Resource, namespace: str, name: str) -> Upgrade:
+        """`kubectl exec POD -- cat FILE`: RBAC's create on pods/exec, the pod, then the WebSocket."""
+        self._authorize(request, "create", resource, namespace, name, "exec")
+        pod = self._found(resource, namespace, name)
+        container_for(pod, request.query.get("container"))  # an unknown container is the API server's 400
+        if request.websocket is None:
+            raise status.bad_request("Upgrade request required")
+        key, offered = request.websocket
+        protocol = exec_stream.chosen_protocol(offered)
+        if protocol is None:
+            raise status.bad_request(f"no supported streaming protocol in {offered!r} (want v5.channel.k8s.io or v4)")
+        stdout, stderr, code = exec_stream.run(self.files.get((namespace, name), {}), request.command)
+        frames = exec_stream.messages(stdout, stderr, code, protocol)
+        return Upgrade(exec_stream.accept_key(key), protocol, tuple(frames))
 
     def _write(self, request: Request, resource: Resource, namespace: str | None, name: str | None) -> Reply:
         """POST, PUT, PATCH and DELETE, so `kubectl create`, `apply`, `annotate`, `patch` and

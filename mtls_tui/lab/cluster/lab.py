@@ -224,6 +224,10 @@ class LabCluster:
 
     # --- logs ---------------------------------------------------------------------------
 
+    def pod_file(self, namespace: str, pod: str, path: str, data: bytes) -> None:
+        """A file in the pod's container, for `kubectl exec POD -- cat PATH`."""
+        self._api.files.setdefault((namespace, pod), {})[path] = data
+
     def pod_log(self, namespace: str, pod: str, container: str | None = None) -> PodLog:
         """The log a container writes; the pod must exist (its only container is the default)."""
         pods = resources.find("Pod")

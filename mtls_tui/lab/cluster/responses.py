@@ -16,6 +16,8 @@ class Request:
     body: bytes
     user: str | None  # the client certificate's CN; None when no certificate was sent
     alive: Callable[[], bool]  # False once the client hung up or the server is stopping
+    websocket: tuple[str, str] | None = None  # (Sec-WebSocket-Key, offered protocols) of an Upgrade request
+    command: tuple[str, ...] = ()  # an exec's `command` parameters, in order (they repeat)
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,15 @@ class Reply:
     code: int
     body: bytes
     content_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """101 Switching Protocols to a WebSocket, then these frames (an exec's output and status)."""
+
+    accept: str
+    protocol: str
+    frames: tuple[bytes, ...]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from mtls_tui.lab.cluster import status
 from mtls_tui.lab.cluster.api import Api
-from mtls_tui.lab.cluster.responses import Reply, Request, Stream, StreamCut
+from mtls_tui.lab.cluster.responses import Reply, Request, Stream, StreamCut, Upgrade
 
 log = logging.getLogger(__name__)
 HANDSHAKE_TIMEOUT = 10.0
@@ -184,7 +184,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._refuse(Reply(error.code, json.dumps(error.status).encode()))
             return
         url = urlsplit(self.path)
-        query = {key: values[-1] for key, values in parse_qs(url.query, keep_blank_values=True).items()}
+        every = parse_qs(url.query, keep_blank_values=True)
+        query = {key: values[-1] for key, values in every.items()}
+        upgrade = "websocket" in (self.headers.get("Upgrade") or "").lower()
         request = Request(
             self.command,
             url.path,
@@ -194,6 +196,10 @@ class _Handler(BaseHTTPRequestHandler):
             body,
             user,
             self._alive,
+            websocket=(self.headers.get("Sec-WebSocket-Key", ""), self.headers.get("Sec-WebSocket-Protocol", ""))
+            if upgrade
+            else None,
+            command=tuple(every.get("command", [])),
         )
         try:
             response = self.server.api.handle(request)
@@ -203,6 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = Reply(500, json.dumps(failure).encode())
         if isinstance(response, Stream):
             self._stream(response)
+        elif isinstance(response, Upgrade):
+            self._upgrade(response)
         else:
             self._reply(response)
 
@@ -213,6 +221,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
         self.wfile.write(reply.body)
+
+    def _upgrade(self, upgrade: Upgrade) -> None:
+        """Switch to the WebSocket and send the exec's frames; the connection ends with them."""
+        self.close_connection = True
+        self.send_response(101, "Switching Protocols")
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", upgrade.accept)
+        self.send_header("Sec-WebSocket-Protocol", upgrade.protocol)
+        self.end_headers()
+        try:
+            for message in upgrade.frames:
+                self.wfile.write(message)
+            self.wfile.flush()
+            self.connection.settimeout(2)  # the client answers our close with its own: read it, then hang up
+            self.connection.recv(64)
+        except OSError:
+            pass
 
     def _stream(self, stream: Stream) -> None:
         self.send_response(200)
