@@ -463,6 +463,18 @@ class ControllerObj:
 
 
 @dataclass(frozen=True)
+class RenderedConf:
+    """A controller pod's /etc/nginx/nginx.conf as `cat` printed it through exec; `problem` says
+    why it could not be read (then `text` is None)."""
+
+    namespace: str
+    pod: str
+    text: str | None
+    problem: str | None = None
+    command: str = ""  # what ran, as the user could run it
+
+
+@dataclass(frozen=True)
 class EventObj:
     namespace: str
     kind: str
@@ -507,6 +519,7 @@ class ClusterSnapshot:
     secret_problems: tuple[SecretProblem, ...] = ()
     events: tuple[EventObj, ...] = ()
     resources: tuple[KubeResource, ...] = ()  # successors' objects and ConfigMaps (policy/successors/)
+    rendered: tuple[RenderedConf, ...] = ()  # read with --exec: what each controller pod rendered
     # what could not be read (manifest documents: input-unreadable; objects our credentials may
     # not read: objects-forbidden): the rest is judged without them
     unreadable: tuple[Finding, ...] = ()

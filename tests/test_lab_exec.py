@@ -88,3 +88,70 @@ def test_python_client_stream_v4(lab: Lab) -> None:
     finally:
         api.close()
     assert "## start server meow.com" in out
+
+
+def check_exec(lab: Lab, capsys: pytest.CaptureFixture[str]) -> dict:
+    import json
+
+    from mtls_tui.cli import main
+
+    main(["check", "--kubeconfig", str(lab.kubeconfig), "--exec", "--no-probe", "--json"])
+    captured = capsys.readouterr()
+    assert "cat /etc/nginx/nginx.conf (read-only)" in captured.err  # the command is shown before it runs
+    return json.loads(captured.out)
+
+
+def test_check_exec_compares_the_rendered_block(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    report = check_exec(lab, capsys)
+    [host] = report["hosts"]
+    assert {f["code"] for f in host["findings"]}.isdisjoint(
+        {"controller-conf-stale", "controller-conf-differs", "controller-conf-host-missing", "controller-pods-disagree"}
+    )
+    assert len(host["rendered"]) == 2 and all("ssl_verify_client on;" in r["block"] for r in host["rendered"])
+    assert all(r["command"].startswith("kubectl exec -n ingress-nginx ") for r in host["rendered"])
+
+
+def test_stale_controller_is_found_by_the_pem_sha(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """stale-controller: the Secret changes through the API (kubectl apply) and the controller does
+    not reload; its nginx.conf keeps the old `# PEM sha:` (store/backend_ssl.go), which the Secret as
+    it is now no longer gives."""
+    import time
+
+    import yaml
+
+    from mtls_tui.certs.issue import issue_leaf
+    from mtls_tui.lab.pki import secret_manifest
+
+    with Lab(tmp_path / "pki", "stale-controller", gateway="builtin") as stale:
+        assert stale.pki is not None
+        secret = secret_manifest(stale.pki)
+        renewed = issue_leaf("meow.com", stale.pki.ca, serial=7)  # the server certificate renewed
+        secret["data"]["tls.crt"] = __import__("base64").b64encode(renewed.cert_pem()).decode()
+        secret["data"]["tls.key"] = __import__("base64").b64encode(renewed.key_pem()).decode()
+        (tmp_path / "secret.yaml").write_text(yaml.safe_dump(secret))
+        applied = kubectl(stale, "apply", "-f", str(tmp_path / "secret.yaml"))
+        assert applied.returncode == 0, applied.stderr
+        time.sleep(0.5)  # the lab notices within 0.1 s; a stuck controller does nothing with it
+        report = check_exec(stale, capsys)
+    [host] = report["hosts"]
+    stale_findings = [f for f in host["findings"] if f["code"] == "controller-conf-stale"]
+    assert len(stale_findings) == 2 and all(f["severity"] == "error" for f in stale_findings)
+    assert any(e.startswith("rendered: ") for e in stale_findings[0]["evidence"])
+
+
+def test_no_exec_rights_is_one_line(lab: Lab, capsys: pytest.CaptureFixture[str]) -> None:
+    assert lab.cluster is not None
+    lab.cluster.forbid("create", "pods/exec", "ingress-nginx")
+    report = check_exec(lab, capsys)
+    unread = [f for f in report["findings"] if f["code"] == "controller-conf-unread"]
+    assert len(unread) == 1 and unread[0]["severity"] == "warning" and "pods/exec" in unread[0]["detail"]
+    assert report["hosts"][0]["state"] in ("works", "unverified")  # the rest of the report is there
+    done = subprocess.run(
+        unread[0]["fix"].replace("kubectl ", f"{shutil.which('kubectl')} --cache-dir {lab.folder / '.kube-cache'} ", 1),
+        shell=True,
+        env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert (done.returncode, done.stdout.strip()) == (1, "no"), done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 
 from mtls_tui.commands import add_controller_argument, print_json, seconds
 from mtls_tui.model import Severity
@@ -40,6 +41,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--connect", metavar="ADDR:PORT", help="probe every host at this address (as curl --resolve HOST:PORT:ADDR)"
     )
     add_controller_argument(parser)
+    parser.add_argument(
+        "--exec",
+        dest="exec_conf",
+        action="store_true",
+        help="also read each controller pod's /etc/nginx/nginx.conf (kubectl exec … -- cat, read-only) and "
+        "compare it with what the objects say: a controller that has not caught up, pods that disagree",
+    )
     parser.add_argument("--no-probe", action="store_true", help="do not send any request")
     parser.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per host probe (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
@@ -87,6 +95,12 @@ def run(args: argparse.Namespace) -> int:
         connect=args.connect,
         passphrase=passphrase_setting(args.passphrase),
         controller=args.controller,
+        exec_conf=args.exec_conf,
     )
+    if args.exec_conf and not session.manifests:
+        print(
+            "mtls-tui check: --exec runs, in each ingress-nginx controller pod: cat /etc/nginx/nginx.conf (read-only)",
+            file=sys.stderr,
+        )
     diagnosis = check_session(session, host=args.host, probe=not args.no_probe, timeout=args.timeout)
     return print_report(diagnosis, args.json)

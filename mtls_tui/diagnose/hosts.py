@@ -18,6 +18,7 @@ from mtls_tui.certs.openssl_binding import name_rfc2253
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.diagnose.probe import probe_findings
+from mtls_tui.diagnose.rendered import rendered_findings
 from mtls_tui.diagnose.revocation import crl_findings, secret_crls
 from mtls_tui.errors import InputError
 from mtls_tui.model import (
@@ -380,6 +381,7 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
+    findings += rendered_findings(policy, snapshot)
     findings = _with_events(findings, snapshot)
     ordered = sorted(
         unique_findings(findings), key=lambda f: (_standing(f), f.severity.rank)

@@ -296,6 +296,11 @@ class Lab:
         if not self._edited.is_set():
             return
         self._edited.clear()
+        if not self.table[self.scenario].reloads:  # stale-controller: nginx and its nginx.conf stay as they were
+            self.controller_log(
+                _klog("W", "controller.go:228", "Backend reload skipped: controller stuck", scenario=self.scenario)
+            )
+            return
         try:
             self._start_gateway(self.cluster.all_objects(), why="objects edited")
         except (NginxError, CannotRun, ValueError, OSError) as exc:  # as the controller, keep serving what worked

@@ -42,6 +42,7 @@ class Scenario:
     description: str
     expect: str  # the finding code that names the mistake and carries its fix: the screen lists it first
     build: Callable[[SeedPki], tuple[list[dict[str, Any]], Client]]
+    reloads: bool = True  # False: the controller is stuck: edits reach the API server, not nginx
 
 
 def _replace_ingress(objects: list[dict[str, Any]], ingress: dict[str, Any]) -> list[dict[str, Any]]:
@@ -174,6 +175,13 @@ SCENARIOS = {
             "auth-tls-match-cn wants CN=Fernando, the client is CN=Fern",
             "client-cert-cn-rejected",
             match_cn_mismatch,
+        ),
+        Scenario(
+            "stale-controller",
+            "the controller stops reloading: change the Secret (kubectl apply), then check --exec finds it",
+            "probe-ok",
+            healthy,
+            reloads=False,
         ),
         Scenario(
             "verify-off",

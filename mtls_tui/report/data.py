@@ -7,6 +7,7 @@ from typing import Any
 
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.inspect import InspectReport
+from mtls_tui.diagnose.rendered import server_block
 from mtls_tui.diagnose.successors import SuccessorReport
 from mtls_tui.model import ChainVerdict, ClusterSnapshot, Finding, ProbeResult, sort_findings
 
@@ -97,6 +98,14 @@ def successor_dict(report: SuccessorReport) -> dict[str, Any]:
     }
 
 
+def _rendered(snapshot: ClusterSnapshot, host: str) -> list[dict[str, Any]]:
+    """With --exec: each controller pod's server block for the host, as it rendered it."""
+    return [
+        {"pod": f"{c.namespace}/{c.pod}", "command": c.command, "block": server_block(c.text, host) if c.text else None}
+        for c in snapshot.rendered
+    ]
+
+
 def hosts_dict(
     snapshot: ClusterSnapshot, reports: list[HostReport], successors: list[SuccessorReport] | None = None
 ) -> dict[str, Any]:
@@ -104,7 +113,7 @@ def hosts_dict(
     return {
         "command": "check",
         "source": snapshot.source,
-        "hosts": [host_dict(r) for r in reports],
+        "hosts": [{**host_dict(r), "rendered": _rendered(snapshot, r.host)} for r in reports],
         "other_controllers": [successor_dict(r) for r in others],
         # Documents that could not be read come first: what was judged is judged without them.
         "findings": [f.to_dict() for f in snapshot.unreadable]

@@ -33,6 +33,9 @@ class Session:
     # --controller: judge every object as if this controller served it (None: as each one's class
     # says: policy/successors/forced.py); also whose data plane's logs the screen follows
     controller: Forced | None = None
+    # --exec: read each ingress-nginx controller pod's rendered nginx.conf (`cat`, by exec) and
+    # compare it with what its objects say; the user's consent, as exec reaches into the pods
+    exec_conf: bool = False
     frozen_now: datetime | None = None  # a fixed clock, for screenshots that must not change with the date
 
     def now(self) -> datetime:

@@ -33,8 +33,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from mtls_tui.diagnose.rendered import unread_note
 from mtls_tui.errors import CannotRun, Refused, check_aliases, yaml_input_error
-from mtls_tui.model import ClusterSnapshot, IngressObj, KubeResource, SecretProblem
+from mtls_tui.model import ClusterSnapshot, ControllerObj, IngressObj, KubeResource, RenderedConf, SecretProblem
 from mtls_tui.policy.ingress_nginx import PREFIX
 from mtls_tui.policy.kube_objects import (
     config_map_ref,
@@ -47,7 +48,9 @@ from mtls_tui.policy.kube_objects import (
     resource_from,
     secret_from,
 )
+from mtls_tui.policy.nginx_conf import CONF_PATH
 from mtls_tui.policy.successors.kinds import Refusal, not_permitted_finding, referenced_objects, served_kinds
+from mtls_tui.shell import arg
 from mtls_tui.sources.kube_api import KubeApi
 
 CONTROLLER_SELECTOR = "app.kubernetes.io/name=ingress-nginx,app.kubernetes.io/component=controller"
@@ -337,6 +340,7 @@ class KubeSource:
         self,
         on_progress: Callable[[str], None] | None = None,
         on_ingresses: Callable[[list[IngressObj]], None] | None = None,
+        exec_conf: bool = False,
     ) -> ClusterSnapshot:
         from kubernetes.client.exceptions import ApiException
 
@@ -364,6 +368,9 @@ class KubeSource:
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
         controllers = controllers_from(deployments, pods, self._controller_settings(deployments))
+        if exec_conf:
+            progress("the controllers' nginx.conf")
+        rendered = self._read_rendered(controllers) if exec_conf else []
         progress("other controllers")
         resources, refused = self._read_successors()
         named = referenced_objects(resources)
@@ -395,9 +402,43 @@ class KubeSource:
             secret_problems=tuple(problems),
             events=tuple(events),
             resources=tuple(resources),
-            unreadable=(not_permitted_finding(refused + refused_maps),) if refused or refused_maps else (),
+            unreadable=((not_permitted_finding(refused + refused_maps),) if refused or refused_maps else ())
+            + ((note,) if (note := unread_note(rendered)) else ()),
+            rendered=tuple(rendered),
             controllers_known=controllers_known,
         )
+
+    def _read_rendered(self, controllers: list[ControllerObj]) -> list[RenderedConf]:
+        """Each controller pod's /etc/nginx/nginx.conf, by exec (`cat`, nothing else): the
+        configuration it rendered. Asked for with --exec only; a refusal is one line, not an error."""
+        from kubernetes import client
+        from kubernetes.stream import stream
+
+        core = client.CoreV1Api(self.api)  # the exec stream needs the generated method
+        read: list[RenderedConf] = []
+        for controller in controllers:
+            for pod in controller.pods:
+                command = f"kubectl exec -n {arg(pod.namespace)} {arg(pod.name)} -c controller -- cat {CONF_PATH}"
+                try:
+                    text = stream(
+                        core.connect_get_namespaced_pod_exec,
+                        pod.name,
+                        pod.namespace,
+                        command=["cat", CONF_PATH],
+                        container="controller",
+                        stderr=True,
+                        stdin=False,
+                        stdout=True,
+                        tty=False,
+                        _request_timeout=30,
+                    )
+                except Exception as exc:  # noqa: BLE001 - a refused or broken exec is a "not checked" line
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    problem = "forbidden: needs create on pods/exec" if "403" in first else first
+                    read.append(RenderedConf(pod.namespace, pod.name, None, problem, command))
+                    continue
+                read.append(RenderedConf(pod.namespace, pod.name, str(text), None, command))
+        return read
 
     def _controller_settings(self, deployments: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
         """The ConfigMaps the controllers name with --configmap, one GET each. A missing one is

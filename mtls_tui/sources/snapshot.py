@@ -50,10 +50,16 @@ class ClusterSource:
     live = True
 
     def __init__(
-        self, context: str | None, namespace: str | None, kubeconfig: str | None, controller: str | None = None
+        self,
+        context: str | None,
+        namespace: str | None,
+        kubeconfig: str | None,
+        controller: str | None = None,
+        exec_conf: bool = False,
     ) -> None:
         self.context, self.namespace, self.kubeconfig = context, namespace, kubeconfig
         self.controller = controller or "ingress-nginx"  # whose pods' logs are followed
+        self.exec_conf = exec_conf
 
     def _connect(self, namespace: str | None) -> KubeSource:
         from mtls_tui.sources.kube import KubeSource
@@ -63,7 +69,7 @@ class ClusterSource:
     def load(self, progress: Progress | None = None, on_ingresses: IngressesRead | None = None) -> ClusterSnapshot:
         source = self._connect(self.namespace)
         try:
-            return source.snapshot(progress, on_ingresses)
+            return source.snapshot(progress, on_ingresses, exec_conf=self.exec_conf)
         finally:
             source.close()
 
@@ -113,4 +119,6 @@ class _Connected:
 def source_for(session: Session) -> SnapshotSource:
     if session.manifests:
         return ManifestSource(session.manifests)
-    return ClusterSource(session.context, session.namespace, session.kubeconfig, session.controller)
+    return ClusterSource(
+        session.context, session.namespace, session.kubeconfig, session.controller, exec_conf=session.exec_conf
+    )
