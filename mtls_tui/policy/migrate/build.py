@@ -87,7 +87,8 @@ def migrate(
     klass = gateway_class or DEFAULT_GATEWAY_CLASS[target]
     # every host ingress-nginx serves shares port 443 with the others; the Secret tells which share a certificate
     on_port = {hp.host: hp.tls_secret for hp in all_hosts if hp.served}
-    migrations = tuple(_host(_source(hp, snapshot), target, klass, snapshot, on_port) for hp in hosts)
+    ordered = sorted(hosts, key=lambda hp: hp.host)  # the report and the files in one order, whatever was read first
+    migrations = tuple(_host(_source(hp, snapshot), target, klass, snapshot, on_port) for hp in ordered)
     return MigrationPlan(target, migrations)
 
 
