@@ -28,13 +28,20 @@ from mtls_tui.policy.migrate.plan import (
 from mtls_tui.policy.secret_commands import read_key_command
 from mtls_tui.shell import arg
 
-ISTIO_NAMESPACE = (
-    "istio-system"  # where istiod looks up credentialName: the gateway proxy's namespace (ParseResourceName)
-)
+# where istiod looks up credentialName: the gateway proxy's namespace (ParseResourceName)
+ISTIO_NAMESPACE = "istio-system"
 HTTPS_PORT = 443
 TLS_SECRET = "kubernetes.io/tls"
 F5_CA_TYPE = "nginx.org/ca"  # nginx/kubernetes-ingress internal/k8s/secrets/validation.go SecretTypeCA
 TRAEFIK_ENTRYPOINT = "websecure"  # the Helm chart's HTTPS entryPoint
+# Why a listener's certificate must be a kubernetes.io/tls Secret, per target (checked in the sources)
+TLS_TYPE_RULE: dict[Target, str] = {
+    "gateway-api": "Core support is a Secret of type kubernetes.io/tls: kubernetes-sigs/gateway-api apis/v1/gateway_types.go CertificateRefs",
+    "envoy-gateway": "Envoy Gateway refuses another type: envoyproxy/gateway internal/gatewayapi/validate.go (must be of type kubernetes.io/tls)",
+    "f5-nginx": "F5 refuses another type: nginx/kubernetes-ingress internal/k8s/secrets/validation.go ValidateTLSSecret",
+    "traefik": "",
+    "istio": "",
+}
 
 
 @dataclass(frozen=True)
@@ -147,10 +154,12 @@ def _server_secret(src: Source, target: Target) -> tuple[str, SecretCommand | No
         )
         return new_name, SecretCommand(namespace, new_name, "the host's certificate and key", (), create), finding
     why = (
-        f"the host's certificate and key, in {namespace} where the gateway proxy reads credentialName"
+        f"the host's certificate and key, in {namespace} where the gateway proxy reads credentialName "
+        "(istio/istio pilot/pkg/model/credentials/resource.go ParseResourceName)"
         if target == "istio"
         else f"the host's certificate and key as a {TLS_SECRET} Secret ({src.tls_ref} is "
-        + (f"type {tls.type})" if tls is not None else "not in the snapshot)")
+        + (f"type {tls.type}" if tls is not None else "not in the snapshot")
+        + f"; {TLS_TYPE_RULE[target]})"
     )
     reads = (
         f"{read_key_command(src.tls_ref, 'tls.crt')} > server.crt",
