@@ -253,3 +253,21 @@ def test_host_filter_and_nothing_to_migrate(pki: SeedPki) -> None:
     plan = migrate(snapshot, "istio", host="purr.com")
     assert plan.hosts == () and plan.findings[0].code == "migrate-nothing"
     assert plan.findings[0].severity is Severity.ERROR
+
+
+def test_a_ca_not_among_the_manifests_is_named_with_the_command_to_read_it(pki: SeedPki) -> None:
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Secret"]
+    host = only(snapshot_from_objects(objects, "no secret", complete=False), "gateway-api")
+    finding = next(f for f in host.findings if f.code == "migrate-ca-unavailable")
+    assert finding.severity is Severity.ERROR
+    assert finding.fix == "kubectl get secret my-certs -n default -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt"
+    assert [o["kind"] for o in host.objects] == ["Gateway", "HTTPRoute"]
+
+
+def test_a_port_by_name_is_not_guessed(pki: SeedPki) -> None:
+    ingress = meow_ingress()
+    ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = {"name": "http"}
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [ingress]
+    host = only(snapshot_from_objects(objects, "named port"), "istio")
+    finding = next(f for f in host.findings if f.code == "migrate-backend-unroutable")
+    assert "meow-svc:http" in finding.title and finding.severity is Severity.ERROR

@@ -185,3 +185,44 @@ def migrate_json(target: str, kubeconfig: Path, out: Path) -> dict:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def test_the_printed_fixes_that_only_read_run_as_printed(tmp_path: Path, pki: SeedPki) -> None:
+    """A CA the migration could not read (RBAC refuses the Secret) and a port given by name: their
+    fixes are read-only kubectl commands, run exactly as printed against the lab."""
+    from mtls_tui.policy.migrate import migrate
+    from mtls_tui.sources.kube import KubeSource
+    from tests.conftest import require
+
+    binary = require("kubectl", shutil.which("kubectl"))
+    ingress = meow_ingress()
+    ingress["spec"]["rules"][0]["http"]["paths"].append(
+        {"path": "/named", "pathType": "Prefix", "backend": {"service": {"name": "meow-svc", "port": {"name": "http"}}}}
+    )
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [ingress]
+    with LabCluster(objects) as lab:
+        kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
+        lab.forbid("get", "secrets", "default")
+        lab.forbid("list", "secrets")
+        source = KubeSource(kubeconfig=str(kubeconfig))
+        try:
+            snapshot = source.snapshot()
+        finally:
+            source.close()
+        (host,) = migrate(snapshot, "f5-nginx").hosts
+        fixes = {f.code: f.fix for f in host.findings}
+        lab.allow("get", "secrets")
+        lab.allow("list", "secrets")
+        for code in ("migrate-ca-unavailable", "migrate-backend-unroutable"):
+            result = subprocess.run(
+                fixes[code].replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
+                shell=True,
+                cwd=tmp_path,
+                env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert result.returncode == 0, (fixes[code], result.stderr)
+        assert (tmp_path / "ca.crt").read_bytes() == pki.ca.cert_pem()
+        assert "meow-svc" in result.stdout
