@@ -36,8 +36,8 @@ F5_CA_TYPE = "nginx.org/ca"  # nginx/kubernetes-ingress internal/k8s/secrets/val
 TRAEFIK_ENTRYPOINT = "websecure"  # the Helm chart's HTTPS entryPoint
 # Why a listener's certificate must be a kubernetes.io/tls Secret, per target (checked in the sources)
 TLS_TYPE_RULE: dict[Target, str] = {
-    "gateway-api": "Core support is a Secret of type kubernetes.io/tls: kubernetes-sigs/gateway-api apis/v1/gateway_types.go CertificateRefs",
-    "envoy-gateway": "Envoy Gateway refuses another type: envoyproxy/gateway internal/gatewayapi/validate.go (must be of type kubernetes.io/tls)",
+    "gateway-api": "Core support is a Secret of type kubernetes.io/tls: kubernetes-sigs/gateway-api apis/v1/gateway_types.go ListenerTLSConfig.CertificateRefs",
+    "envoy-gateway": "Envoy Gateway refuses another type: envoyproxy/gateway internal/gatewayapi/validate.go validateTerminateModeAndGetTLSSecrets",
     "f5-nginx": "F5 refuses another type: nginx/kubernetes-ingress internal/k8s/secrets/validation.go ValidateTLSSecret",
     "traefik": "",
     "istio": "",
