@@ -271,3 +271,18 @@ def test_a_port_by_name_is_not_guessed(pki: SeedPki) -> None:
     host = only(snapshot_from_objects(objects, "named port"), "istio")
     finding = next(f for f in host.findings if f.code == "migrate-backend-unroutable")
     assert "meow-svc:http" in finding.title and finding.severity is Severity.ERROR
+
+
+def test_a_rule_without_a_host(pki: SeedPki) -> None:
+    """Traefik applies TLS options only to routers with a Host, F5 needs spec.host: an error there;
+    Istio and the Gateway API take a listener without a hostname."""
+    ingress = meow_ingress()
+    del ingress["spec"]["rules"][0]["host"]
+    ingress["spec"]["tls"][0]["hosts"] = []
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [ingress]
+    snapshot = snapshot_from_objects(objects, "no host")
+    for target in TARGETS:
+        host = only(snapshot, target)
+        assert host.host == "*" and host.file_name == "wildcard.yaml"
+        assert ("migrate-no-host" in codes(host)) == (target in ("traefik", "f5-nginx")), target
+        assert "migrate-no-server-certificate" in codes(host)

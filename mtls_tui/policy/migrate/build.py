@@ -34,6 +34,12 @@ HTTPS_PORT = 443
 TLS_SECRET = "kubernetes.io/tls"
 F5_CA_TYPE = "nginx.org/ca"  # nginx/kubernetes-ingress internal/k8s/secrets/validation.go SecretTypeCA
 TRAEFIK_ENTRYPOINT = "websecure"  # the Helm chart's HTTPS entryPoint
+# Targets whose client validation is selected by a host name: a rule without one gets none.
+NEEDS_HOST: dict[Target, str] = {
+    "traefik": "A router whose rule has no Host cannot carry TLS options: the default options (no client certificate) "
+    "apply (traefik/traefik pkg/server/router/tcp/manager.go buildEntryPointHandler).",
+    "f5-nginx": "A VirtualServer needs spec.host (nginx/kubernetes-ingress pkg/apis/configuration/v1/types.go VirtualServerSpec).",
+}
 # Why a listener's certificate must be a kubernetes.io/tls Secret, per target (checked in the sources)
 TLS_TYPE_RULE: dict[Target, str] = {
     "gateway-api": "Core support is a Secret of type kubernetes.io/tls: kubernetes-sigs/gateway-api apis/v1/gateway_types.go ListenerTLSConfig.CertificateRefs",
@@ -275,6 +281,17 @@ def _non_portable(
 ) -> list[Finding]:
     policy, host = src.policy, src.host
     out: list[Finding | None] = []
+    if host == "*" and target in NEEDS_HOST:
+        out.append(
+            nf.plain(
+                "migrate-no-host",
+                Severity.ERROR,
+                host,
+                f"the Ingress rule has no host: {target} cannot apply client validation without one",
+                NEEDS_HOST[target],
+                "kubectl edit ingress  # give the rule a host (spec.rules[].host), then migrate again",
+            )
+        )
     if policy.match_cn:
         proposal = nf.san_proposal(policy.match_cn, nf.client_certificates(snapshot, src.ca_pem))
         out.append(nf.match_cn_finding(host, target, policy, proposal))

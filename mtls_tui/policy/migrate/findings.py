@@ -5,8 +5,8 @@ lists) for the rule it reports, so a user can check the claim instead of trustin
 codes are stable (DESIGN.md's catalogue): `migrate-match-cn`, `migrate-error-page`,
 `migrate-verify-depth`, `migrate-crl-dropped`, `migrate-shared-scope`,
 `migrate-pass-certificate`, `migrate-tls-alert`, `migrate-verify-mode`, plus the plan's own
-`migrate-nothing`, `migrate-ca-unavailable`, `migrate-no-server-certificate` and
-`migrate-backend-unroutable`.
+`migrate-nothing`, `migrate-ca-unavailable`, `migrate-no-server-certificate`,
+`migrate-backend-unroutable` and `migrate-no-host` (policy/migrate/build.py).
 """
 
 from __future__ import annotations
