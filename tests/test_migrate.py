@@ -286,3 +286,32 @@ def test_a_rule_without_a_host(pki: SeedPki) -> None:
         assert host.host == "*" and host.file_name == "wildcard.yaml"
         assert ("migrate-no-host" in codes(host)) == (target in ("traefik", "f5-nginx")), target
         assert "migrate-no-server-certificate" in codes(host)
+
+
+@pytest.mark.parametrize(
+    ("target", "controller", "annotation"),
+    [
+        ("traefik", "traefik.io/ingress-controller", "traefik.ingress.kubernetes.io/router.tls.options"),
+        ("f5-nginx", "nginx.org/ingress-controller", "nginx.org/policies"),
+    ],
+)
+def test_the_ingress_form_reads_back_the_same(pki: SeedPki, target: Target, controller: str, annotation: str) -> None:
+    """--ingress-class: an Ingress of the target's class selects the client policy by annotation
+    (Traefik: `<namespace>-<name>@kubernetescrd`; F5: nginx.org/policies), and reads back the same."""
+    plan = migrate(seed_snapshot(pki), target, ingress_class="their-class")
+    (host,) = plan.hosts
+    ingress = next(o for o in host.objects if o["kind"] == "Ingress")
+    assert ingress["spec"]["ingressClassName"] == "their-class" and annotation in ingress["metadata"]["annotations"]
+    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"] == {
+        "name": "meow-svc",
+        "port": {"number": 80},
+    }
+    klass = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "their-class"},
+        "spec": {"controller": controller},
+    }
+    (validation,) = client_validations(snapshot_from_objects([*host.objects, klass], "generated"))
+    assert validation.mode == "require-and-verify" and validation.ca_pem == pki.ca.cert_pem()
+    assert validation.implementation == target

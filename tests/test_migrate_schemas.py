@@ -102,3 +102,13 @@ def test_the_schemas_catch_a_wrong_field(pki: SeedPki) -> None:
     assert any("clientAuthType" in p for p in problems(option))
     option["spec"] = {"clientAuth": {"secretName": ["x"]}}
     assert any("unknown field .spec.clientAuth.secretName" in p for p in problems(option))
+
+
+@pytest.mark.parametrize("target", ["traefik", "f5-nginx"])
+def test_the_ingress_form_passes_too(pki: SeedPki, target: Target) -> None:
+    snapshot = snapshot_from_objects(seed_objects(pki), "seed")
+    (host,) = migrate(snapshot, target, ingress_class="their-class").hosts
+    docs = [d for d in yaml.safe_load_all(render(host, snapshot.source)) if d]
+    assert {d["kind"] for d in docs} == {"Secret", "Ingress", "TLSOption" if target == "traefik" else "Policy"}
+    for doc in docs:
+        assert problems(doc) == [], (doc["kind"], problems(doc))

@@ -52,6 +52,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--gateway-class", metavar="NAME", help="GatewayClass for gateway-api/envoy-gateway Gateways (default: eg)"
     )
+    parser.add_argument(
+        "--ingress-class",
+        metavar="NAME",
+        help="traefik, f5-nginx: keep an Ingress of this IngressClass (selecting the client policy by annotation) "
+        "instead of an IngressRoute / VirtualServer",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite files in DIR that mtls-tui did not write")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.set_defaults(run=run)
@@ -214,7 +220,7 @@ def run(args: argparse.Namespace) -> int:
     snapshot = source_for(session).load()
     if args.namespace and args.manifests:  # a cluster is read in the namespace; files hold every namespace
         snapshot = replace(snapshot, ingresses=tuple(i for i in snapshot.ingresses if i.namespace == args.namespace))
-    plan = migrate(snapshot, target, host=args.host, gateway_class=args.gateway_class)
+    plan = migrate(snapshot, target, host=args.host, gateway_class=args.gateway_class, ingress_class=args.ingress_class)
     folder = Path(args.output or f"mtls-migrate-{target}")
     _check_targets(folder, plan, inputs, args.force)
     written: list[str] = []

@@ -51,6 +51,15 @@ TLS_TYPE_RULE: dict[Target, str] = {
 
 
 @dataclass(frozen=True)
+class Classes:
+    """The class names the user's cluster decides: the GatewayClass of generated Gateways, and
+    (traefik, f5-nginx) the IngressClass when an Ingress is kept instead of the CRD route."""
+
+    gateway: str
+    ingress: str | None = None
+
+
+@dataclass(frozen=True)
 class Source:
     """What one host brings from ingress-nginx."""
 
@@ -73,9 +82,15 @@ class Source:
 
 
 def migrate(
-    snapshot: ClusterSnapshot, target: Target, host: str | None = None, gateway_class: str | None = None
+    snapshot: ClusterSnapshot,
+    target: Target,
+    host: str | None = None,
+    gateway_class: str | None = None,
+    ingress_class: str | None = None,
 ) -> MigrationPlan:
-    """Every host ingress-nginx serves with client certificates (or `host` alone), for `target`."""
+    """Every host ingress-nginx serves with client certificates (or `host` alone), for `target`.
+    `ingress_class` (traefik, f5-nginx): keep an Ingress, of that IngressClass, selecting the
+    client policy by annotation, instead of an IngressRoute / VirtualServer."""
     all_hosts = host_policies(snapshot)
     hosts = [hp for hp in all_hosts if hp.policy is not None and hp.policy.mtls and hp.served]
     if host is not None:
@@ -97,7 +112,7 @@ def migrate(
                 ),
             ),
         )
-    klass = gateway_class or DEFAULT_GATEWAY_CLASS[target]
+    klass = Classes(gateway_class or DEFAULT_GATEWAY_CLASS[target], ingress_class)
     # every host ingress-nginx serves shares port 443 with the others; the Secret tells which share a certificate
     on_port = {hp.host: hp.tls_secret for hp in all_hosts if hp.served}
     ordered = sorted(hosts, key=lambda hp: hp.host)  # the report and the files in one order, whatever was read first
@@ -247,7 +262,7 @@ def _routable(src: Source) -> tuple[list[IngressPath], list[Finding]]:
 
 
 def _host(
-    src: Source, target: Target, klass: str, snapshot: ClusterSnapshot, on_port: dict[str, str | None]
+    src: Source, target: Target, klass: Classes, snapshot: ClusterSnapshot, on_port: dict[str, str | None]
 ) -> HostMigration:
     findings: list[Finding] = []
     server, command, finding = _server_secret(src, target)
@@ -339,7 +354,7 @@ def _http_route(src: Source, gateway: str, paths: list[IngressPath]) -> dict[str
     }
 
 
-def _gateway(src: Source, server: str, klass: str, frontend: dict[str, Any] | None) -> dict[str, Any]:
+def _gateway(src: Source, server: str, klass: Classes, frontend: dict[str, Any] | None) -> dict[str, Any]:
     listener = {
         "name": "https",
         "protocol": "HTTPS",
@@ -347,7 +362,7 @@ def _gateway(src: Source, server: str, klass: str, frontend: dict[str, Any] | No
         **_hostname(src.host),
         "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "group": "", "name": server}]},
     }
-    spec: dict[str, Any] = {"gatewayClassName": klass}
+    spec: dict[str, Any] = {"gatewayClassName": klass.gateway}
     if frontend is not None:
         spec["tls"] = {"frontend": {"default": {"validation": frontend}}}
     spec["listeners"] = [listener]
@@ -359,7 +374,7 @@ def _gateway(src: Source, server: str, klass: str, frontend: dict[str, Any] | No
     }
 
 
-def _gateway_api(src: Source, server: str, ca: str, paths: list[IngressPath], klass: str) -> Built:
+def _gateway_api(src: Source, server: str, ca: str, paths: list[IngressPath], klass: Classes) -> Built:
     """Standard channel `spec.tls.frontend` (v1.5.0 and later): a ConfigMap `ca.crt` is Core support."""
     mode = "AllowValidOnly" if src.policy.verify_client == "on" else "AllowInsecureFallback"
     frontend = (
@@ -368,7 +383,7 @@ def _gateway_api(src: Source, server: str, ca: str, paths: list[IngressPath], kl
         else {"caCertificateRefs": [{"kind": "ConfigMap", "group": "", "name": ca}], "mode": mode}
     )
     notes = [
-        f"spec.gatewayClassName is {klass}: set it to your implementation's GatewayClass "
+        f"spec.gatewayClassName is {klass.gateway}: set it to your implementation's GatewayClass "
         "(kubectl get gatewayclass). spec.tls.frontend needs Gateway API v1.5.0+ (Standard channel)."
     ]
     return [_gateway(src, server, klass, frontend), _http_route(src, src.base, paths)], mode, notes
@@ -377,14 +392,16 @@ def _gateway_api(src: Source, server: str, ca: str, paths: list[IngressPath], kl
 ENVOY_MODES = {"on": "RequireAndVerify", "optional": "VerifyIfGiven", "optional_no_ca": "Request"}
 
 
-def _envoy_gateway(src: Source, server: str, ca: str, paths: list[IngressPath], klass: str) -> Built:
+def _envoy_gateway(src: Source, server: str, ca: str, paths: list[IngressPath], klass: Classes) -> Built:
     """The core API where it is enough (verify on, no CRL, nothing forwarded); a ClientTrafficPolicy
     otherwise, and then the Gateway carries no frontend (the policy would override it: helpers.go
     irTLSConfigs then clienttrafficpolicy.go buildListenerTLSParameters)."""
     policy = src.policy
     verify = policy.verify_client
     needs_policy = verify not in ("on", "off") or src.crl_pem is not None or policy.pass_certificate
-    notes = [f"spec.gatewayClassName is {klass} (Envoy Gateway's quickstart class): set yours with --gateway-class."]
+    notes = [
+        f"spec.gatewayClassName is {klass.gateway} (Envoy Gateway's quickstart class): set yours with --gateway-class."
+    ]
     if verify == "off":
         return [_gateway(src, server, klass, None), _http_route(src, src.base, paths)], "none", notes
     if not needs_policy:
@@ -430,7 +447,7 @@ def _traefik_rule(host: str, path: IngressPath) -> str:
     return f"{rule} && {matcher}" if rule else matcher
 
 
-def _traefik(src: Source, server: str, ca: str, paths: list[IngressPath], klass: str) -> Built:
+def _traefik(src: Source, server: str, ca: str, paths: list[IngressPath], klass: Classes) -> Built:
     """TLSOption (clientAuth) + IngressRoute naming it; the CA Secret in the TLSOption's namespace."""
     mode = TRAEFIK_MODES[src.policy.verify_client]
     option_name = f"{src.base}-mtls"
@@ -457,19 +474,55 @@ def _traefik(src: Source, server: str, ca: str, paths: list[IngressPath], klass:
             "tls": {"secretName": server, "options": {"name": option_name, "namespace": src.namespace}},
         },
     }
+    selector = f"{src.namespace}-{option_name}@kubernetescrd"  # crd/kubernetes.go makeID: namespace-name
+    if klass.ingress:
+        name = klass.ingress
+        ingress = _ingress(src, server, paths, name, {"traefik.ingress.kubernetes.io/router.tls.options": selector})
+        notes = [f"ingressClassName {name}: Traefik's IngressClass (controller traefik.io/ingress-controller)."]
+        return [option, ingress], mode, notes
     notes = [
         f"entryPoints: {TRAEFIK_ENTRYPOINT} (the Helm chart's HTTPS entryPoint): change it if yours differs.",
-        "Or keep an Ingress served by Traefik instead of the IngressRoute: annotate it "
-        f"traefik.ingress.kubernetes.io/router.tls.options: {src.namespace}-{option_name}@kubernetescrd",
+        "Or keep an Ingress served by Traefik instead of the IngressRoute (--ingress-class): annotated "
+        f"traefik.ingress.kubernetes.io/router.tls.options: {selector}",
     ]
     return [option, route], mode, notes
+
+
+def _ingress(
+    src: Source, server: str, paths: list[IngressPath], klass: str, annotations: dict[str, str]
+) -> dict[str, Any]:
+    """The Ingress form: the same rules and TLS, another IngressClass, the target's annotation."""
+    rule: dict[str, Any] = {
+        "http": {
+            "paths": [
+                {
+                    "path": p.path,
+                    "pathType": p.path_type,
+                    "backend": {"service": {"name": p.service, "port": {"number": p.port_number}}},
+                }
+                for p in paths
+            ]
+        }
+    }
+    tls: dict[str, Any] = {"secretName": server}
+    if src.host != "*":
+        rule = {"host": src.host, **rule}
+        tls = {"hosts": [src.host], **tls}
+    meta = _meta(src.base, src.namespace)
+    meta["annotations"] = annotations
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": meta,
+        "spec": {"ingressClassName": klass, "tls": [tls], "rules": [rule]},
+    }
 
 
 def _f5_upstream(path: IngressPath) -> str:
     return slug(f"{path.service}-{path.port_number}")
 
 
-def _f5(src: Source, server: str, ca: str, paths: list[IngressPath], klass: str) -> Built:
+def _f5(src: Source, server: str, ca: str, paths: list[IngressPath], klass: Classes) -> Built:
     """Policy ingressMTLS (depth kept) + VirtualServer with spec.policies (not routes: 500)."""
     policy_name = f"{src.base}-mtls"
     mtls = {
@@ -500,17 +553,26 @@ def _f5(src: Source, server: str, ca: str, paths: list[IngressPath], klass: str)
             "routes": routes,
         },
     }
+    written = f"verifyClient {src.policy.verify_client}"
+    if klass.ingress:
+        name = klass.ingress
+        ingress = _ingress(src, server, paths, name, {"nginx.org/policies": policy_name})
+        notes = [
+            f"ingressClassName {name}: F5's IngressClass (controller nginx.org/ingress-controller; its chart calls it "
+            "nginx by default, the name ingress-nginx's class usually has). nginx.org/policies needs v5.4+."
+        ]
+        return [mtls, ingress], written, notes
     notes = [
-        "Or keep the Ingress for F5's controller (v5.4+): annotation nginx.org/policies: "
-        f"{policy_name} and ingressClassName of F5's IngressClass (controller nginx.org/ingress-controller)."
+        "Or keep an Ingress for F5's controller (v5.4+, --ingress-class): annotated nginx.org/policies: "
+        f"{policy_name}, with F5's IngressClass (controller nginx.org/ingress-controller)."
     ]
-    return [mtls, vs], f"verifyClient {src.policy.verify_client}", notes
+    return [mtls, vs], written, notes
 
 
 ISTIO_MODES = {"on": "MUTUAL", "optional": "OPTIONAL_MUTUAL", "optional_no_ca": "OPTIONAL_MUTUAL", "off": "SIMPLE"}
 
 
-def _istio(src: Source, server: str, ca: str, paths: list[IngressPath], klass: str) -> Built:
+def _istio(src: Source, server: str, ca: str, paths: list[IngressPath], klass: Classes) -> Built:
     """Gateway servers[].tls MUTUAL with credentialName (looked up in the gateway proxy's namespace)."""
     mode = ISTIO_MODES[src.policy.verify_client]
     tls: dict[str, Any] = {"mode": mode, "credentialName": server}
