@@ -11,7 +11,7 @@ import sys
 import warnings
 
 from mtls_tui import __version__
-from mtls_tui.commands import add_controller_argument, check, inspect, lab, logs, pki, probe
+from mtls_tui.commands import add_controller_argument, check, inspect, lab, logs, migrate, pki, probe
 from mtls_tui.errors import CannotRun, InputError
 
 
@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_parser(sub)
     logs.add_parser(sub)
     pki.add_parser(sub)
+    migrate.add_parser(sub)
     return parser
 
 

@@ -368,6 +368,19 @@ class IngressTLS:
 
 
 @dataclass(frozen=True)
+class IngressPath:
+    """One `rules[].http.paths[]` entry: where a request goes. Migrating a host (policy/migrate)
+    routes the same paths to the same Service and port on the new controller."""
+
+    host: str
+    path: str
+    path_type: str
+    service: str | None  # None: a `resource` backend, which no successor's route can name
+    port_number: int | None = None
+    port_name: str | None = None
+
+
+@dataclass(frozen=True)
 class IngressObj:
     """An Ingress as the controller reads it (any API version, already normalised)."""
 
@@ -382,6 +395,7 @@ class IngressObj:
     created: str
     uid: str = ""
     addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
+    paths: tuple[IngressPath, ...] = ()  # its routes, for `migrate`; the mTLS rules never read them
 
     @property
     def ref(self) -> str:

@@ -18,6 +18,7 @@ from mtls_tui.model import (
     EventObj,
     IngressClassObj,
     IngressObj,
+    IngressPath,
     IngressTLS,
     KubeResource,
     PodObj,
@@ -90,7 +91,35 @@ def ingress_from(obj: dict[str, Any]) -> IngressObj:
         created=str(meta.get("creationTimestamp") or ""),
         uid=str(meta.get("uid") or ""),
         addresses=addresses,
+        paths=tuple(_paths(spec)),
     )
+
+
+def _paths(spec: dict[str, Any]) -> Iterable[IngressPath]:
+    """Each rule's paths with their backend, in v1 form (`service.name`, `service.port.number|name`)
+    or the removed v1beta1 form (`serviceName`, `servicePort`)."""
+    for rule in _list(spec.get("rules")):
+        if not isinstance(rule, dict):
+            continue
+        host = str(rule.get("host") or "*")
+        for entry in _list(_dict(rule.get("http")).get("paths")):
+            if not isinstance(entry, dict):
+                continue
+            backend = _dict(entry.get("backend"))
+            service = _dict(backend.get("service"))
+            name = service.get("name") or backend.get("serviceName")
+            port: Any = _dict(service.get("port")) if service else backend.get("servicePort")
+            number, port_name = (port.get("number"), port.get("name")) if isinstance(port, dict) else (port, None)
+            if isinstance(number, str) and not number.isdigit():  # v1beta1: servicePort may be a port's name
+                number, port_name = None, number
+            yield IngressPath(
+                host=host,
+                path=str(entry.get("path") or "/"),
+                path_type=str(entry.get("pathType") or "ImplementationSpecific"),
+                service=str(name) if name else None,
+                port_number=_count(number) or None,
+                port_name=str(port_name) if port_name else None,
+            )
 
 
 def secret_from(obj: dict[str, Any]) -> SecretObj:

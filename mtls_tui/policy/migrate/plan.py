@@ -1,0 +1,93 @@
+"""What a migration produces: per host, the new controller's objects, the commands that create
+the Secrets holding a private key, and the findings for what does not carry over.
+
+Plain data, no I/O: the command writes the files (commands/migrate.py), the tests read the
+objects back with the successors' readers (policy/successors/) to prove they mean the same.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from mtls_tui.model import Finding, Severity
+
+# The controllers `mtls-tui migrate --to` writes for (issue 15). "gateway-api" is the Standard
+# channel alone (spec.tls.frontend); "envoy-gateway" adds a ClientTrafficPolicy where the core
+# API cannot say it.
+Target = Literal["gateway-api", "envoy-gateway", "traefik", "f5-nginx", "istio"]
+TARGETS: tuple[Target, ...] = get_args(Target)
+
+# The GatewayClass name written into Gateways: the user's cluster names its class, not us. Envoy
+# Gateway's quickstart installs `eg`; for the plain API the value is a placeholder that still
+# passes the CRD schema, so `kubectl apply --dry-run=server` reports only what the user must set.
+DEFAULT_GATEWAY_CLASS: dict[Target, str] = {
+    "gateway-api": "replace-with-your-gatewayclass",
+    "envoy-gateway": "eg",
+    "traefik": "",
+    "f5-nginx": "",
+    "istio": "",
+}
+
+
+@dataclass(frozen=True)
+class SecretCommand:
+    """A Secret that holds a private key: never written into a generated file, only created by
+    the user with this command (`--dry-run=client -o yaml`: it prints the Secret; the user pipes
+    it to `kubectl apply -f -` after reading it). `reads` are the commands that fetch the key
+    pair from the cluster into local files first (read-only)."""
+
+    namespace: str
+    name: str
+    why: str
+    reads: tuple[str, ...]
+    create: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    @property
+    def command(self) -> str:
+        """The whole command as printed: the reads, then the creation."""
+        return " && ".join((*self.reads, self.create))
+
+
+@dataclass(frozen=True)
+class HostMigration:
+    """One ingress-nginx host moved to one target."""
+
+    host: str
+    target: Target
+    ingresses: tuple[str, ...]  # `namespace/name` of the Ingresses that configured the host
+    objects: tuple[dict[str, Any], ...]  # Kubernetes manifests, in apply order
+    secret_commands: tuple[SecretCommand, ...]
+    findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()  # alternatives and settings the user must make (shown in the file header)
+
+    @property
+    def file_name(self) -> str:
+        return f"{slug(self.host)}.yaml"
+
+    @property
+    def has_error(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+
+@dataclass(frozen=True)
+class MigrationPlan:
+    target: Target
+    hosts: tuple[HostMigration, ...]
+    findings: tuple[Finding, ...] = ()  # not about one host: nothing to migrate, the host asked for is absent
+
+    @property
+    def all_findings(self) -> tuple[Finding, ...]:
+        return (*self.findings, *(f for h in self.hosts for f in h.findings))
+
+
+def slug(host: str) -> str:
+    """A DNS-1123 label from a host name (object and file names): `*.meow.com` → `wildcard-meow-com`."""
+    text = host.lower().replace("*", "wildcard")
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return (text or "host")[:50].rstrip("-")

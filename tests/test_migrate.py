@@ -1,0 +1,317 @@
+"""`migrate`'s pure core: the generated objects mean what ingress-nginx did (read back by the
+successors' own readers), and every annotation that does not carry over gives its finding."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from mtls_tui.certs.issue import issue_crl, issue_leaf
+from mtls_tui.lab.objects import meow_ingress, seed_objects
+from mtls_tui.lab.pki import SeedPki, secret_manifest
+from mtls_tui.model import ClusterSnapshot, Severity
+from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.migrate import TARGETS, HostMigration, Target, migrate
+from mtls_tui.policy.successors import client_validations
+
+PREFIX = "nginx.ingress.kubernetes.io/"
+EG_CLASS = {
+    "apiVersion": "gateway.networking.k8s.io/v1",
+    "kind": "GatewayClass",
+    "metadata": {"name": "eg"},
+    "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
+}
+
+
+def seed_snapshot(pki: SeedPki, annotations: dict[str, str] | None = None, extra: list[dict] = ()) -> ClusterSnapshot:
+    objects = seed_objects(pki)
+    if annotations is not None:
+        objects = [o for o in objects if o["kind"] != "Ingress"]
+        full = {PREFIX + k: v for k, v in annotations.items()}
+        objects.append(meow_ingress({PREFIX + "auth-tls-secret": "default/my-certs", **full}))
+    return snapshot_from_objects([*objects, *extra], "test")
+
+
+def only(snapshot: ClusterSnapshot, target: Target) -> HostMigration:
+    plan = migrate(snapshot, target)
+    assert plan.findings == ()
+    (host,) = plan.hosts
+    return host
+
+
+def read_back(host: HostMigration) -> list[Any]:
+    """The generated objects alone, as a cluster would hold them once applied (the Envoy Gateway
+    GatewayClass is the user's: added here so the reader knows whose Gateway it is)."""
+    objects = [*host.objects, *([EG_CLASS] if host.target == "envoy-gateway" else [])]
+    return client_validations(snapshot_from_objects(objects, "generated"))
+
+
+def codes(host: HostMigration) -> dict[str, Severity]:
+    return {f.code: f.severity for f in host.findings}
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_the_seed_reads_back_as_require_and_verify_with_the_ingress_ca(pki: SeedPki, target: Target) -> None:
+    """The successor's reader, given only the generated objects, finds the same decision:
+    a certificate is required and verified against the CA of the Ingress's Secret."""
+    host = only(seed_snapshot(pki), target)
+    (validation,) = read_back(host)
+    assert validation.host == "meow.com" and validation.port == 443
+    assert validation.mode == "require-and-verify" and validation.breakage is None
+    assert validation.ca_pem == pki.ca.cert_pem()
+    assert validation.implementation == ("gateway-api" if target == "gateway-api" else target)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_no_private_key_in_any_object_and_the_route_keeps_the_backend(pki: SeedPki, target: Target) -> None:
+    host = only(seed_snapshot(pki), target)
+    text = repr(host.objects)
+    key_b64 = base64.b64encode(pki.server.key_pem()).decode()
+    assert "PRIVATE KEY" not in text and key_b64[:40] not in text and "tls.key" not in text
+    assert "meow-svc" in text and "80" in text
+    secrets = [o for o in host.objects if o["kind"] == "Secret"]
+    assert all(set(o["data"]) <= {"ca.crt", "ca.crl", "cacert", "crl"} for o in secrets)
+
+
+def test_secrets_with_a_key_are_commands_never_objects(pki: SeedPki) -> None:
+    """The seed's Secret is Opaque: Gateway API wants kubernetes.io/tls, Istio wants it in
+    istio-system: a command creates it; Traefik reads tls.crt/tls.key from any Secret."""
+    for target in ("gateway-api", "envoy-gateway", "f5-nginx", "istio"):
+        (command,) = only(seed_snapshot(pki), target).secret_commands
+        assert command.create.startswith("kubectl create secret tls ") and command.create.endswith(
+            "--dry-run=client -o yaml"
+        )
+        assert "istio-system" in command.create if target == "istio" else "-n default" in command.create
+    assert only(seed_snapshot(pki), "traefik").secret_commands == ()
+
+
+def test_a_tls_typed_secret_is_referenced_by_name(pki: SeedPki) -> None:
+    typed = {**secret_manifest(pki, name="meow-tls"), "type": "kubernetes.io/tls"}
+    ingress = meow_ingress()
+    ingress["spec"]["tls"][0]["secretName"] = "meow-tls"
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [typed, ingress]
+    host = only(snapshot_from_objects(objects, "t"), "gateway-api")
+    assert host.secret_commands == ()
+    gateway = next(o for o in host.objects if o["kind"] == "Gateway")
+    assert gateway["spec"]["listeners"][0]["tls"]["certificateRefs"][0]["name"] == "meow-tls"
+
+
+def test_the_seed_findings_per_target(pki: SeedPki) -> None:
+    """Depth 1 (the default) is kept only by F5; only F5 still answers HTTP 400."""
+    for target in TARGETS:
+        found = codes(only(seed_snapshot(pki), target))
+        assert ("migrate-verify-depth" in found) == (target != "f5-nginx"), target
+        assert ("migrate-tls-alert" in found) == (target != "f5-nginx"), target
+        assert found["migrate-pass-certificate"] is Severity.INFO
+        assert not any(s is Severity.ERROR for s in found.values()), (target, found)
+
+
+def test_match_cn_has_no_subject_matcher_anywhere(pki: SeedPki) -> None:
+    """The seed's client certificates are v1 (no SAN): no SAN matcher can replace the regex."""
+    snapshot = seed_snapshot(pki, {"auth-tls-match-cn": "CN=Fern"})
+    for target in TARGETS:
+        finding = next(f for f in only(snapshot, target).findings if f.code == "migrate-match-cn")
+        assert finding.severity is Severity.ERROR
+        assert "every certificate from the CA gets in" in finding.title
+        assert "No client certificate the regex admits" in finding.detail
+
+
+def test_match_cn_proposes_the_sans_of_the_admitted_certificates(pki: SeedPki) -> None:
+    """A client certificate stored in a Secret, with a SAN and a subject the regex admits: Envoy
+    Gateway and Istio get its SAN proposed; the others say no matcher exists."""
+    client = issue_leaf("Fern", pki.ca, serial=9, v1=False, sans=["fern.clients.example"], eku=["clientAuth"])
+    other = issue_leaf("Mallory", pki.ca, serial=10, v1=False, sans=["mallory.example"], eku=["clientAuth"])
+    stored = [
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": name, "namespace": "default"},
+            "data": {"client.crt": base64.b64encode(issued.cert_pem()).decode()},
+        }
+        for name, issued in (("fern-client", client), ("mallory-client", other))
+    ]
+    snapshot = seed_snapshot(pki, {"auth-tls-match-cn": "CN=Fern"}, stored)
+    eg = next(f for f in only(snapshot, "envoy-gateway").findings if f.code == "migrate-match-cn")
+    assert eg.severity is Severity.WARNING
+    assert "fern.clients.example" in eg.fix and "mallory" not in eg.fix and "subjectAltNames" in eg.fix
+    assert "api/v1alpha1/tls_types.go" in eg.detail
+    traefik = next(f for f in only(snapshot, "traefik").findings if f.code == "migrate-match-cn")
+    assert traefik.severity is Severity.ERROR and "buildTLSConfig" in traefik.detail
+
+
+def test_error_page(pki: SeedPki) -> None:
+    snapshot = seed_snapshot(pki, {"auth-tls-error-page": "https://example.com/get-a-cert"})
+    for target in TARGETS:
+        finding = next(f for f in only(snapshot, target).findings if f.code == "migrate-error-page")
+        assert "https://example.com/get-a-cert" in finding.title and "no page" in finding.title
+    f5 = next(f for f in only(snapshot, "f5-nginx").findings if f.code == "migrate-error-page")
+    assert "addIngressMTLSConfig" in f5.detail
+
+
+def test_verify_depth_is_kept_only_by_f5(pki: SeedPki) -> None:
+    snapshot = seed_snapshot(pki, {"auth-tls-verify-depth": "2"})
+    f5 = only(snapshot, "f5-nginx")
+    assert "migrate-verify-depth" not in codes(f5)
+    policy = next(o for o in f5.objects if o["kind"] == "Policy")
+    assert policy["spec"]["ingressMTLS"]["verifyDepth"] == 2
+    eg = next(f for f in only(snapshot, "envoy-gateway").findings if f.code == "migrate-verify-depth")
+    assert "auth-tls-verify-depth 2" in eg.title and "setTLSValidationContext" in eg.detail
+    gw = next(f for f in only(snapshot, "gateway-api").findings if f.code == "migrate-verify-depth")
+    assert "ssl_verify_depth 4" in gw.detail
+
+
+def crl_snapshot(pki: SeedPki) -> ClusterSnapshot:
+    crl = issue_crl(pki.ca)
+    secret = secret_manifest(pki)
+    secret["data"]["ca.crl"] = base64.b64encode(crl).decode()
+    objects = [o for o in seed_objects(pki) if not (o["kind"] == "Secret")] + [secret]
+    return snapshot_from_objects(objects, "crl")
+
+
+def test_a_crl_is_dropped_by_gateway_api_and_traefik_and_kept_by_the_others(pki: SeedPki) -> None:
+    snapshot = crl_snapshot(pki)
+    for target in ("gateway-api", "traefik"):
+        finding = next(f for f in only(snapshot, target).findings if f.code == "migrate-crl-dropped")
+        assert finding.severity is Severity.ERROR and "revoked client certificates get in" in finding.title
+    for target in ("envoy-gateway", "f5-nginx", "istio"):
+        host = only(snapshot, target)
+        assert "migrate-crl-dropped" not in codes(host)
+        (validation,) = read_back(host)
+        if target == "istio":  # the Istio reader does not model CRLs: the key istiod reads is checked instead
+            cacert = next(o for o in host.objects if o["metadata"]["name"].endswith("-cacert"))
+            assert base64.b64decode(cacert["data"]["crl"]).startswith(b"-----BEGIN X509 CRL-----")
+            assert validation.mode == "require-and-verify" and validation.ca_pem == pki.ca.cert_pem()
+            continue
+        assert validation.crl, target
+        assert validation.mode == "require-and-verify" and validation.ca_pem == pki.ca.cert_pem()
+    ctp = next(o for o in only(snapshot, "envoy-gateway").objects if o["kind"] == "ClientTrafficPolicy")
+    assert ctp["spec"]["tls"]["clientValidation"]["crl"]["refs"][0]["kind"] == "ConfigMap"
+
+
+def test_two_hosts_on_one_port_with_one_certificate_are_named(pki: SeedPki) -> None:
+    """One certificate for meow.com and purr.com (SANs), one Secret, two Ingresses: ingress-nginx
+    gave each host its own server; a Gateway's port (and EG's overlapping listeners) would not."""
+    both = issue_leaf("meow.com", pki.ca, serial=11, v1=False, sans=["meow.com", "purr.com"], eku=["serverAuth"])
+    shared = SeedPki(pki.ca, both, pki.client)
+    objects = seed_objects(shared) + [meow_ingress(name="purr-ingress", host="purr.com")]
+    snapshot = snapshot_from_objects(objects, "two")
+    for target in ("gateway-api", "envoy-gateway"):
+        plan = migrate(snapshot, target)
+        assert [h.host for h in plan.hosts] == ["meow.com", "purr.com"]
+        finding = next(f for f in plan.hosts[0].findings if f.code == "migrate-shared-scope")
+        assert "purr.com" in finding.title and "FrontendTLSConfig" in finding.detail
+        assert finding.evidence == ("host purr.com on port 443 with the same certificate",)
+    eg = next(f for f in migrate(snapshot, "envoy-gateway").hosts[1].findings if f.code == "migrate-shared-scope")
+    assert "meow.com" in eg.title and "checkOverlappingCertificates" in eg.detail
+    for target in ("traefik", "f5-nginx", "istio"):  # SNI host scope: kept
+        assert all("migrate-shared-scope" not in codes(h) for h in migrate(snapshot, target).hosts)
+
+
+def test_pass_certificate_names_the_headers_to_read(pki: SeedPki) -> None:
+    snapshot = seed_snapshot(pki, {"auth-tls-pass-certificate-to-upstream": "true"})
+    expected = {
+        "gateway-api": "none",
+        "envoy-gateway": "x-forwarded-client-cert",
+        "traefik": "X-Forwarded-Tls-Client-Cert",
+        "f5-nginx": "$ssl_client_escaped_cert",
+        "istio": "x-forwarded-client-cert",
+    }
+    for target, header in expected.items():
+        finding = next(f for f in only(snapshot, target).findings if f.code == "migrate-pass-certificate")
+        assert finding.severity is Severity.WARNING and "ssl-client-cert" in finding.title
+        assert header in finding.detail, target
+    ctp = next(o for o in only(snapshot, "envoy-gateway").objects if o["kind"] == "ClientTrafficPolicy")
+    assert ctp["spec"]["headers"]["xForwardedClientCert"]["mode"] == "SanitizeSet"
+
+
+def test_400_becomes_a_tls_alert_except_on_f5(pki: SeedPki) -> None:
+    for target in TARGETS:
+        found = [f for f in only(seed_snapshot(pki), target).findings if f.code == "migrate-tls-alert"]
+        if target == "f5-nginx":
+            assert found == []
+            continue
+        (finding,) = found
+        assert "instead of HTTP 400" in finding.title and "retry logic" in finding.detail
+
+
+def test_optional_verification(pki: SeedPki) -> None:
+    """optional keeps its meaning where the target has verify-if-given; the core Gateway API has
+    only AllowInsecureFallback, which lets any certificate in: an error."""
+    snapshot = seed_snapshot(pki, {"auth-tls-verify-client": "optional"})
+    core = next(f for f in only(snapshot, "gateway-api").findings if f.code == "migrate-verify-mode")
+    assert core.severity is Severity.ERROR
+    for target in ("envoy-gateway", "traefik", "f5-nginx", "istio"):
+        (validation,) = read_back(only(snapshot, target))
+        assert validation.mode == "verify-if-given", target
+
+
+def test_host_filter_and_nothing_to_migrate(pki: SeedPki) -> None:
+    snapshot = seed_snapshot(pki)
+    assert [h.host for h in migrate(snapshot, "istio", host="meow.com").hosts] == ["meow.com"]
+    plan = migrate(snapshot, "istio", host="purr.com")
+    assert plan.hosts == () and plan.findings[0].code == "migrate-nothing"
+    assert plan.findings[0].severity is Severity.ERROR
+
+
+def test_a_ca_not_among_the_manifests_is_named_with_the_command_to_read_it(pki: SeedPki) -> None:
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Secret"]
+    host = only(snapshot_from_objects(objects, "no secret", complete=False), "gateway-api")
+    finding = next(f for f in host.findings if f.code == "migrate-ca-unavailable")
+    assert finding.severity is Severity.ERROR
+    assert finding.fix == "kubectl get secret my-certs -n default -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt"
+    assert [o["kind"] for o in host.objects] == ["Gateway", "HTTPRoute"]
+
+
+def test_a_port_by_name_is_not_guessed(pki: SeedPki) -> None:
+    ingress = meow_ingress()
+    ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]["port"] = {"name": "http"}
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [ingress]
+    host = only(snapshot_from_objects(objects, "named port"), "istio")
+    finding = next(f for f in host.findings if f.code == "migrate-backend-unroutable")
+    assert "meow-svc:http" in finding.title and finding.severity is Severity.ERROR
+
+
+def test_a_rule_without_a_host(pki: SeedPki) -> None:
+    """Traefik applies TLS options only to routers with a Host, F5 needs spec.host: an error there;
+    Istio and the Gateway API take a listener without a hostname."""
+    ingress = meow_ingress()
+    del ingress["spec"]["rules"][0]["host"]
+    ingress["spec"]["tls"][0]["hosts"] = []
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [ingress]
+    snapshot = snapshot_from_objects(objects, "no host")
+    for target in TARGETS:
+        host = only(snapshot, target)
+        assert host.host == "*" and host.file_name == "wildcard.yaml"
+        assert ("migrate-no-host" in codes(host)) == (target in ("traefik", "f5-nginx")), target
+        assert "migrate-no-server-certificate" in codes(host)
+
+
+@pytest.mark.parametrize(
+    ("target", "controller", "annotation"),
+    [
+        ("traefik", "traefik.io/ingress-controller", "traefik.ingress.kubernetes.io/router.tls.options"),
+        ("f5-nginx", "nginx.org/ingress-controller", "nginx.org/policies"),
+    ],
+)
+def test_the_ingress_form_reads_back_the_same(pki: SeedPki, target: Target, controller: str, annotation: str) -> None:
+    """--ingress-class: an Ingress of the target's class selects the client policy by annotation
+    (Traefik: `<namespace>-<name>@kubernetescrd`; F5: nginx.org/policies), and reads back the same."""
+    plan = migrate(seed_snapshot(pki), target, ingress_class="their-class")
+    (host,) = plan.hosts
+    ingress = next(o for o in host.objects if o["kind"] == "Ingress")
+    assert ingress["spec"]["ingressClassName"] == "their-class" and annotation in ingress["metadata"]["annotations"]
+    assert ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"] == {
+        "name": "meow-svc",
+        "port": {"number": 80},
+    }
+    klass = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "their-class"},
+        "spec": {"controller": controller},
+    }
+    (validation,) = client_validations(snapshot_from_objects([*host.objects, klass], "generated"))
+    assert validation.mode == "require-and-verify" and validation.ca_pem == pki.ca.cert_pem()
+    assert validation.implementation == target
