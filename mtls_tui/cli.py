@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     screen.add_argument("--key", metavar="FILE", help="its private key")
     screen.add_argument("--connect", metavar="ADDR:PORT", help="probe hosts at this address (as curl --resolve)")
     add_controller_argument(screen)
+    screen.add_argument(
+        "--exec",
+        dest="exec_conf",
+        action="store_true",
+        help="read each controller pod's nginx.conf (kubectl exec … cat, read-only) and show it beside the expected",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     inspect.add_parser(sub)
     probe.add_parser(sub)
@@ -62,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                 connect=args.connect,
                 passphrase=passphrase_setting(None),
                 controller=args.controller,
+                exec_conf=args.exec_conf,
             )
         )
     try:

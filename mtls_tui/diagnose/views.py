@@ -21,6 +21,7 @@ from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.facts import cert_facts, name_to_str
 from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport, HostState
+from mtls_tui.diagnose.rendered import WATCHED, server_block
 from mtls_tui.diagnose.successors import SuccessorReport
 from mtls_tui.model import (
     CertFacts,
@@ -290,6 +291,19 @@ class IngressView:
     controller: ControllerObj | None
     events: tuple[EventObj, ...]
     directives: tuple[str, ...]
+    rendered: tuple[RenderedBlock, ...] = ()  # with --exec: what each controller pod rendered for the host
+
+
+@dataclass(frozen=True)
+class RenderedBlock:
+    """One pod's server block for the host as it rendered it; `differs`: the lines whose
+    client-certificate directive is not what the objects say."""
+
+    pod: str
+    command: str
+    lines: tuple[str, ...]
+    differs: tuple[int, ...]
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -398,7 +412,35 @@ def ingress_view(report: HostReport, snapshot: ClusterSnapshot) -> IngressView:
         )
     refs = {i.ref for i in policy.ingresses}
     events = tuple(e for e in snapshot.events if f"{e.namespace}/{e.name}" in refs)[-EVENTS_SHOWN:]
-    return IngressView(report.host, annotations, tuple(secrets), policy.controller, events, policy.directives)
+    return IngressView(
+        report.host,
+        annotations,
+        tuple(secrets),
+        policy.controller,
+        events,
+        policy.directives,
+        _rendered(report, snapshot),
+    )
+
+
+def _rendered(report: HostReport, snapshot: ClusterSnapshot) -> tuple[RenderedBlock, ...]:
+    expected = {line.split(None, 1)[0]: " ".join(line.split()) for line in report.policy.directives}
+    blocks = []
+    for conf in snapshot.rendered:
+        name = f"{conf.namespace}/{conf.pod}"
+        block = server_block(conf.text, report.host) if conf.text is not None else None
+        if block is None:
+            problem = conf.problem or f"no server block for {report.host}"
+            blocks.append(RenderedBlock(name, conf.command, (), (), problem))
+            continue
+        lines = tuple(line.strip() for line in block.splitlines() if line.strip())
+        differs = tuple(
+            i
+            for i, line in enumerate(lines)
+            if (word := line.split(None, 1)[0]) in WATCHED and expected.get(word) != " ".join(line.split())
+        )
+        blocks.append(RenderedBlock(name, conf.command, lines, differs))
+    return tuple(blocks)
 
 
 @dataclass(frozen=True)

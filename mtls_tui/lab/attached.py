@@ -34,6 +34,7 @@ SESSION_FIELDS = (
     "connect",
     "label",
     "controller",
+    "exec_conf",
 )  # no passphrase, no key bytes
 PATH_FIELDS = ("kubeconfig", "cert", "key")
 SWITCH_TIMEOUT = 60.0  # a switch restarts nginx; nginx alone may take 10 s to come up

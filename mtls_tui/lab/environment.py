@@ -345,6 +345,7 @@ class Lab:
             if self.controller == "ingress-nginx"
             else f"lab · {self.controller} · scenario {self.scenario} · real Envoy",
             controller=self.controller,
+            exec_conf=True,  # the lab's own pods: reading their nginx.conf is the article's step, and harmless
         )
 
     def _place(self) -> Place:

@@ -102,4 +102,11 @@ class IngressPane(VerticalScroll):
         if view.directives:
             parts.append(Text(f"nginx directives the controller renders for {view.host}", style="bold"))
             parts += [Text(f"  {line}", style="cyan") for line in view.directives]
+        for block in view.rendered:  # --exec: what each pod did render, differences marked
+            parts.append(Text.assemble(("rendered in ", "bold"), one_line(block.pod), ("  " + block.command, "dim")))
+            if block.problem:
+                parts.append(Text(f"  not read: {one_line(block.problem)}", style="yellow"))
+            for i, line in enumerate(block.lines):
+                marked = i in block.differs
+                parts.append(Text(f"{'✖ ' if marked else '  '}{one_line(line)}", style="bold red" if marked else ""))
         body.update(Group(*parts))
