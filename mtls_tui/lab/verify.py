@@ -232,8 +232,8 @@ def _write_client(folder: Path, name: str, chain: Sequence[Issued], key_of: Issu
 
 def make_clients(folder: Path, ca: Issued) -> list[VerifyClient]:
     """The made clients under `ca` (and another CA), a valid one first as the baseline, written into
-    the private `folder`. v3 with
-    the clientAuth EKU, as a client certificate should be: each differs from a valid one in one way."""
+    the private `folder`. v3 with the clientAuth EKU, as a client certificate should be: each
+    differs from the valid one in one way."""
 
     def leaf(cn: str, issuer: Issued, **kw: Any) -> Issued:
         return issue_leaf(cn, issuer, v1=False, eku=["clientAuth"], key=new_key("ec"), **kw)
