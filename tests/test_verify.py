@@ -19,25 +19,28 @@ from __future__ import annotations
 import base64
 import json
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import require
+from conftest import require, write
 from rich.console import Console
 
+from mtls_tui.certs.issue import issue_intermediate, issue_leaf, new_key
 from mtls_tui.errors import CannotRun
 from mtls_tui.lab.envoy import find_envoy
 from mtls_tui.lab.envoy_scenarios import gateway_objects
 from mtls_tui.lab.go_tls import NO_GO, GoTlsServer, build_server, find_go
-from mtls_tui.lab.objects import seed_objects
+from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki, write_seed_pki
-from mtls_tui.lab.verify import VerifyTable, verify
+from mtls_tui.lab.verify import MADE_CN, VerifyTable, verify
 
 HOST = "meow.com"
 REFUSED = ("none", "other-ca", "expired")  # refused before and after, told differently
 ALERT = "migrate-status-becomes-alert"
 DEPTH = "verify-depth-ignored"
+MATCH_CN = "auth-tls-match-cn"
 EXPLAINED = {HOST: [ALERT, DEPTH]}  # what the migration report says for the seed's host
 
 
@@ -157,7 +160,8 @@ def _common(table: VerifyTable, after_plane: str) -> None:
     """What holds for every successor: the seed's own client and a valid one get in on both sides,
     another CN too (no match-cn), the refused ones are refused before with 400, and the JSON form
     is JSON."""
-    assert table.planes == ((HOST, "ingress-nginx on nginx", after_plane),)
+    [(host, before, after)] = table.planes
+    assert (host, before) == (HOST, "ingress-nginx on nginx") and after.startswith(after_plane), table.planes
     for client in ("client.crt", "valid", "other-cn"):
         row = table.row(HOST, client)
         assert (row.before_text, row.after_text, row.differs) == ("HTTP 200", "HTTP 200", False), row
@@ -208,11 +212,58 @@ def test_an_unexplained_difference_shows(seed: tuple[SeedPki, Any], nginx_binary
     assert _answers(table, "client.crt") == ("HTTP 200", "HTTP 200")  # the real CA still trusts the real client
 
 
+def test_match_cn_lets_more_in(seed: tuple[SeedPki, Any], nginx_binary: str, envoy_binary: str) -> None:
+    """auth-tls-match-cn has no successor: the seed's Ingress admits only CN "mtls-tui verify client"
+    (the made valid client's), so another CN and the seed's own client (CN Fern) get 403 before and
+    200 after; the match-cn finding explains both, the depth and alert findings neither."""
+    pki, clients = seed
+    annotations = {
+        "nginx.ingress.kubernetes.io/auth-tls-verify-client": "on",
+        "nginx.ingress.kubernetes.io/auth-tls-secret": "default/my-certs",
+        "nginx.ingress.kubernetes.io/auth-tls-match-cn": f"CN={MADE_CN}",
+    }
+    old = [obj if obj["kind"] != "Ingress" else meow_ingress(annotations) for obj in seed_objects(pki)]
+    table = verify(old, gateway_objects(pki), clients, explanations={HOST: [ALERT, DEPTH, MATCH_CN]}, ca=pki.ca)
+    assert _answers(table, "valid") == ("HTTP 200", "HTTP 200")
+    for client in ("client.crt", "other-cn"):
+        row = table.row(HOST, client)
+        assert (row.before_text, row.after_text, row.change) == ("HTTP 403", "HTTP 200", "now-admitted"), row
+        assert row.explained_by == (MATCH_CN,)  # the seed's client is judged first: its CN is the difference
+    assert table.row(HOST, "client.crt").resembles == "other-cn"
+    assert table.unexplained == ()
+    without = verify(old, gateway_objects(pki), clients, explanations={HOST: [ALERT, DEPTH]}, ca=pki.ca)
+    assert {r.client.kind for r in without.unexplained} == {"given", "other-cn"}
+
+
+def test_given_clients_are_judged_before_explained(
+    seed: tuple[SeedPki, Any], nginx_binary: str, envoy_binary: str, tmp_path: Path
+) -> None:
+    """A user's own certificates are first judged as ingress-nginx judges them, then explained as
+    the made client of that kind: a chain under two intermediates (nginx depth 1 takes one) by the depth finding
+    only, an expired one by the 400 → alert change only."""
+    pki, _ = seed
+    upper = issue_intermediate("Fern Intermediate 1", pki.ca, key=new_key("ec"))
+    middle = issue_intermediate("Fern Intermediate 2", upper, key=new_key("ec"))
+    deep = issue_leaf("Fern deep", middle, v1=False, eku=["clientAuth"], key=new_key("ec"))
+    old = issue_leaf("Fern old", pki.ca, days=1, not_before=datetime.now(UTC) - timedelta(days=9), key=new_key("ec"))
+    write(tmp_path / "deep.crt", deep.cert_pem(), middle.cert_pem(), upper.cert_pem())
+    write(tmp_path / "old.crt", old.cert_pem())
+    write(tmp_path / "deep.key", deep.key_pem())
+    write(tmp_path / "old.key", old.key_pem())
+    clients = [(tmp_path / "deep.crt", tmp_path / "deep.key"), (tmp_path / "old.crt", tmp_path / "old.key")]
+    table = verify(seed_objects(pki), gateway_objects(pki), clients, explanations=EXPLAINED, ca=pki.ca)
+    deep_row, old_row = table.row(HOST, "deep.crt"), table.row(HOST, "old.crt")
+    assert (deep_row.resembles, deep_row.before_text, deep_row.after_text) == ("deeper-chain", "HTTP 400", "HTTP 200")
+    assert deep_row.explained_by == (DEPTH,)
+    assert (old_row.resembles, old_row.change, old_row.explained_by) == ("expired", "refusal-shape", (ALERT,))
+    assert table.unexplained == ()
+
+
 def test_traefik_on_go(seed: tuple[SeedPki, Any], nginx_binary: str, go_toolchain: str) -> None:
     """Traefik's TLSOption RequireAndVerifyClientCert on Go crypto/tls (lab/go_tls.py)."""
     pki, clients = seed
     table = verify(seed_objects(pki), traefik_objects(pki), clients, explanations=EXPLAINED, ca=pki.ca)
-    _common(table, "traefik on Go crypto/tls")
+    _common(table, "traefik on Go crypto/tls (go1.")
     for client, alert in (("none", 116), ("other-ca", 48), ("expired", 45)):
         row = table.row(HOST, client)
         assert row.after_text == f"TLS alert {alert} after the handshake"

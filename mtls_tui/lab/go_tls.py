@@ -181,6 +181,13 @@ class GoTlsServer:
         self._log.seek(0)
         return self._log.read().decode(errors="replace").strip()
 
+    @property
+    def go_version(self) -> str:
+        """The Go release the server runs (its first log line: `goX.Y.Z listening on ...`): the
+        alerts depend on it."""
+        first = self.log().partition("\n")[0].split()
+        return next((word for word in first if word.startswith("go1")), "Go")
+
     def stop(self) -> None:
         """Safe to call twice."""
         process, self._process = self._process, None

@@ -22,6 +22,7 @@ the given clients are still judged against the real CA.
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,9 +37,11 @@ from cryptography.x509.oid import NameOID
 from rich.table import Table
 from rich.text import Text
 
+from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.issue import Issued, issue_ca, issue_intermediate, issue_leaf, new_key
+from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose.successors import observed_answer
-from mtls_tui.errors import CannotRun
+from mtls_tui.errors import CannotRun, InputError
 from mtls_tui.lab.environment import gateway_hosts
 from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy, listener_keypair
 from mtls_tui.lab.gateway import Gateway, GatewayHost
@@ -50,6 +53,7 @@ from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, WireAnswer
+from mtls_tui.sources.files import read_material
 from mtls_tui.sources.probe import run_probe
 
 # The clients this module makes, in the order the table shows them (given clients come first).
@@ -73,15 +77,17 @@ Change = Literal["refusal-shape", "now-admitted", "now-refused", "other"]
 ANY = "*"
 
 # The finding codes the migration report gives, and which differences each one explains when the
-# report gives it for a host: (client kind, change), "*" for any. `migrate-status-becomes-alert`
-# is the client-visible change every successor but F5 brings; the rest are per annotation.
+# report gives it for a host: (client kind, change), "*" for any. A made client differs from a valid
+# one in one way, so its row is explained by the finding about that way only; a given client is
+# judged first (`resembles`: which made kind it is for the old host) and explained as that kind.
+# `migrate-status-becomes-alert` is the client-visible change every successor but F5 brings.
 EXPLAINS: dict[str, tuple[tuple[str, str], ...]] = {
     "migrate-status-becomes-alert": ((ANY, "refusal-shape"),),
     "auth-tls-verify-depth": (("deeper-chain", ANY),),
     "verify-depth-ignored": (("deeper-chain", ANY),),  # the successors' readers' code for the same
     "auth-tls-match-cn": (("other-cn", ANY),),
     "auth-tls-error-page": ((ANY, "refusal-shape"), (ANY, "other")),
-    "auth-tls-crl": ((ANY, "now-admitted"),),
+    "auth-tls-crl": (("revoked", ANY),),  # a revoked certificate gets in where CRLs are dropped
 }
 
 
@@ -95,9 +101,10 @@ class Explanation:
     client: str = ANY
     change: str = ANY
 
-    def explains(self, host: str, client: str, change: Change) -> bool:
-        return all(
-            want in (ANY, have) for want, have in ((self.host, host), (self.client, client), (self.change, change))
+    def explains(self, host: str, clients: Iterable[str], change: Change) -> bool:
+        """`clients`: the kinds the row's client is (its own, and for a given one the kind it resembles)."""
+        return (
+            self.host in (ANY, host) and self.change in (ANY, change) and (self.client == ANY or self.client in clients)
         )
 
 
@@ -130,6 +137,7 @@ class VerifyRow:
     before_text: str
     after_text: str
     explained_by: tuple[str, ...] = ()
+    resembles: str | None = None  # a given client: the made kind it is for the old host (`resembles`)
     verified: bool = True  # False: the new data plane could not run (VerifyTable.notes says why)
 
     @property
@@ -151,6 +159,7 @@ class VerifyRow:
             "host": self.host,
             "client": self.client.name,
             "client_kind": self.client.kind,
+            "resembles": self.resembles,
             "before": self.before_text,
             "after": self.after_text,
             "verified": self.verified,
@@ -367,7 +376,7 @@ def _go_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: ExitS
         for path, data in zip(paths, (cert, key, new.validation.ca_pem), strict=True):
             write_file(path, data, private=True)
         server = stack.enter_context(GoTlsServer(*paths, client_auth_type(new.validation), binary=binary))
-        new.port, new.plane = server.port, f"{new.validation.implementation} on Go crypto/tls"
+        new.port, new.plane = server.port, f"{new.validation.implementation} on Go crypto/tls ({server.go_version})"
 
 
 def _pick(validations: Sequence[ClientValidation], host: str) -> ClientValidation | None:
@@ -395,9 +404,52 @@ def _probe(host: str, port: int, client: VerifyClient) -> tuple[WireAnswer | Non
     return None, result.failure.message if result.failure else f"HTTP {result.status}"
 
 
-def _explained(host: str, client: VerifyClient, change: Change, explanations: Sequence[Explanation]) -> tuple[str, ...]:
-    codes = (e.code for e in explanations if e.explains(host, client.kind, change))
-    return tuple(dict.fromkeys(codes))
+def _explained(row: VerifyRow, explanations: Sequence[Explanation]) -> tuple[str, ...]:
+    change = row.change
+    if change is None:
+        return ()
+    kinds = (row.client.kind, row.resembles or row.client.kind)
+    return tuple(dict.fromkeys(e.code for e in explanations if e.explains(row.host, kinds, change)))
+
+
+_ISSUER_ERRORS = frozenset(
+    {
+        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+        ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+        ob.X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+        ob.X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+    }
+)
+
+
+def resembles(client: VerifyClient, old: GatewayHost, now: datetime) -> str | None:
+    """Which made kind a given client is for the old host, judged as ingress-nginx's nginx judges
+    it (its CA bundle, CRL, verify depth and match-cn): so its row is explained as that kind's
+    would be. None: it cannot be told (unreadable, or refused for another reason)."""
+    if client.cert is None or not old.ca_pem:
+        return None
+    try:
+        chain = [c.cert for c in read_material(client.cert, "cert", None).certs]
+        bundle = x509.load_pem_x509_certificates(old.ca_pem)
+        crls = [x509.load_pem_x509_crl(old.crl_pem)] if old.crl_pem else []
+    except (InputError, ValueError):
+        return None
+    if not chain:
+        return None
+    verdict = nginx_verdict(bundle, chain, old.policy.verify_depth, at=now, crls=crls)
+    if verdict.accepted:
+        pattern = old.policy.match_cn
+        if pattern and not re.search(pattern, chain[0].subject.rfc4514_string()):
+            return "other-cn"  # nginx: `if ( $ssl_client_s_dn !~ ... ) { return 403; }`
+        return "valid"
+    if verdict.verifies_with_more_depth:
+        return "deeper-chain"
+    if verdict.error_code == ob.X509_V_ERR_CERT_REVOKED:
+        return "revoked"
+    if verdict.error_code == ob.X509_V_ERR_CERT_HAS_EXPIRED:
+        return "expired"
+    return "other-ca" if verdict.error_code in _ISSUER_ERRORS else None
 
 
 @contextmanager
@@ -483,6 +535,7 @@ def verify(
         _nginx_plane(by_plane["nginx"], folder, stack, nginx)
         _go_plane(by_plane["go"], folder, stack, go_toolchain)
         rows: list[VerifyRow] = []
+        now = datetime.now(UTC)
         planes: list[tuple[str, str, str]] = []
         for old in old_hosts:
             host = old.policy.host
@@ -497,10 +550,7 @@ def verify(
                 after_text = "not run"
                 if run and new is not None and new.port is not None:
                     after, after_text = _probe(host, new.port, client)
-                row = VerifyRow(host, client, before, after, before_text, after_text, verified=run)
-                if row.differs and run:
-                    row = dataclasses.replace(
-                        row, explained_by=_explained(host, client, classify(before, after), explained)
-                    )
-                rows.append(row)
+                like = resembles(client, old, now) if client.kind == "given" else None
+                row = VerifyRow(host, client, before, after, before_text, after_text, resembles=like, verified=run)
+                rows.append(dataclasses.replace(row, explained_by=_explained(row, explained)))
     return VerifyTable(tuple(rows), tuple(planes), tuple(notes))
