@@ -369,11 +369,16 @@ def _go_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: ExitS
             new.not_run = str(exc)
         return
     for index, (new, cert, key) in enumerate(hosts):
-        if not new.validation.ca_pem:  # tlsserver.go, like Traefik, needs a CA pool to start
+        if new.validation.breakage is not None:  # Traefik's closing router: no crypto/tls config to run
+            new.not_run = f"not verified: {new.validation.implementation} closes every connection for this host"
+            continue
+        # A mode that verifies nothing ignores ClientCAs; tlsserver.go still wants a pool to load.
+        ca = new.validation.ca_pem or (cert if new.validation.mode in ("none", "request", "require-any") else None)
+        if ca is None:
             new.not_run = "not verified: the Traefik TLSOption names no usable CA"
             continue
         paths = [folder / f"go-{index}.{part}" for part in ("crt", "key", "ca")]
-        for path, data in zip(paths, (cert, key, new.validation.ca_pem), strict=True):
+        for path, data in zip(paths, (cert, key, ca), strict=True):
             write_file(path, data, private=True)
         server = stack.enter_context(GoTlsServer(*paths, client_auth_type(new.validation), binary=binary))
         new.port, new.plane = server.port, f"{new.validation.implementation} on Go crypto/tls ({server.go_version})"
@@ -519,7 +524,8 @@ def verify(
             if validation is None:
                 notes.append(f"{host}: not verified: the new objects configure no client validation for it")
                 continue
-            validation = dataclasses.replace(validation, ca_pem=_with_ca(validation.ca_pem, extra))
+            # host: a listener without a hostname ("*") serves this host by SNI too
+            validation = dataclasses.replace(validation, host=host, ca_pem=_with_ca(validation.ca_pem, extra))
             new = news[host] = _New(validation)
             keypair = server_keypair(snapshot, host, old)
             plane = "nginx" if validation.implementation in NGINX_IMPLEMENTATIONS else validation.data_plane
