@@ -25,7 +25,6 @@ from typing import Any
 
 import pytest
 from conftest import require, write
-from rich.console import Console
 
 from mtls_tui.certs.issue import issue_intermediate, issue_leaf, new_key
 from mtls_tui.errors import CannotRun
@@ -198,6 +197,12 @@ def test_envoy_gateway_only_the_400_to_alert_and_the_depth(
     assert table.unexplained == () and table.notes == ()
     text = _render(table)
     assert ALERT in text and DEPTH in text and "UNEXPLAINED" not in text
+    markdown = table.markdown().splitlines()
+    assert len(markdown) == 2 + len(table.rows)
+    assert (
+        markdown[3]
+        == "| meow.com | no certificate | HTTP 400 | TLS alert 116 after the handshake | differs: " + ALERT + " |"
+    )
 
 
 def test_an_unexplained_difference_shows(seed: tuple[SeedPki, Any], nginx_binary: str, envoy_binary: str) -> None:
@@ -322,6 +327,4 @@ def test_no_go_is_one_line(seed: tuple[SeedPki, Any], tmp_path: Path, nginx_bina
 
 
 def _render(table: VerifyTable) -> str:
-    console = Console(width=200, record=True)
-    console.print(table.render())
-    return console.export_text()
+    return table.text(width=200)

@@ -22,6 +22,7 @@ the given clients are still judged against the real CA.
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 import shutil
 import tempfile
@@ -34,6 +35,7 @@ from typing import Any, Literal
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -192,21 +194,41 @@ class VerifyTable:
             "notes": list(self.notes),
         }
 
+    def _mark(self, row: VerifyRow) -> str:
+        if not row.verified:
+            return "not verified"
+        if not row.differs:
+            return "same"
+        return (
+            f"differs: {', '.join(row.explained_by)}"
+            if row.explained_by
+            else "differs: UNEXPLAINED (a bug in mtls-tui)"
+        )
+
+    def markdown(self) -> str:
+        """The table as Markdown, for README and issue reports (the same words as `render`)."""
+        lines = ["| host | client | before | after | |", "|---|---|---|---|---|"]
+        for row in self.rows:
+            cells = (row.host, row.client.description, row.before_text, row.after_text, self._mark(row))
+            lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        return "\n".join(lines)
+
+    def text(self, width: int = 120) -> str:
+        """The Rich table as plain text (no colour), for a terminal that is not one or a log."""
+        console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
+        console.print(self.render())
+        return console.export_text()
+
     def render(self) -> Table:
         """client × before × after; a difference is marked and names its explanation, or says none does."""
         table = Table(title="Who gets in, before and after (measured)", title_justify="left")
         for column in ("host", "client", "before", "after", ""):
             table.add_column(column)
+        styles = {"same": "green", "not verified": "dim"}
         for row in self.rows:
-            if not row.verified:
-                mark = Text("not verified", style="dim")
-            elif not row.differs:
-                mark = Text("same", style="green")
-            elif row.explained_by:
-                mark = Text(f"differs: {', '.join(row.explained_by)}", style="yellow")
-            else:
-                mark = Text("differs: UNEXPLAINED (a bug in mtls-tui)", style="bold red")
-            table.add_row(row.host, row.client.description, row.before_text, row.after_text, mark)
+            mark = self._mark(row)
+            style = styles.get(mark, "bold red" if mark.endswith("(a bug in mtls-tui)") else "yellow")
+            table.add_row(row.host, row.client.description, row.before_text, row.after_text, Text(mark, style=style))
         return table
 
 
