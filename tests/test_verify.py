@@ -33,7 +33,8 @@ from mtls_tui.lab.envoy_scenarios import gateway_objects
 from mtls_tui.lab.go_tls import NO_GO, GoTlsServer, build_server, find_go
 from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki, write_seed_pki
-from mtls_tui.lab.verify import MADE_CN, VerifyTable, verify
+from mtls_tui.lab.verify import MADE_CN, MADE_KINDS, VerifyTable, classify, explanations_for, make_clients, verify
+from mtls_tui.policy.successors.common import WireAnswer
 
 HOST = "meow.com"
 REFUSED = ("none", "other-ca", "expired")  # refused before and after, told differently
@@ -328,3 +329,34 @@ def test_no_go_is_one_line(seed: tuple[SeedPki, Any], tmp_path: Path, nginx_bina
 
 def _render(table: VerifyTable) -> str:
     return table.text(width=200)
+
+
+def test_made_clients_files_are_private(tmp_path: Path, pki: SeedPki) -> None:
+    """Every file the made clients need is 0600 in the folder given (verify's 0700 temporary one);
+    the deeper chain is sent with both intermediates."""
+    clients = make_clients(tmp_path, pki.ca)
+    assert [c.kind for c in clients] == list(MADE_KINDS)
+    files = sorted(tmp_path.iterdir())
+    assert files and all(path.stat().st_mode & 0o777 == 0o600 for path in files)
+    deep = next(c for c in clients if c.kind == "deeper-chain")
+    assert deep.cert is not None and Path(deep.cert).read_bytes().count(b"BEGIN CERTIFICATE") == 3
+    assert ".key" not in repr(deep)  # the key file is not named in reprs and logs
+
+
+def test_classify_and_explain() -> None:
+    """Which change a pair of answers is, and which findings explain which change: an unknown code
+    explains nothing, so the difference it was meant for stays visible."""
+    status_400, admitted = WireAnswer("http-status", status=400), WireAnswer("admitted", status=200)
+    alert = WireAnswer("tls-alert", alert=116, after_handshake=True)
+    assert classify(status_400, alert) == "refusal-shape"
+    assert classify(status_400, WireAnswer("connection-closed")) == "refusal-shape"
+    assert classify(status_400, admitted) == "now-admitted"
+    assert classify(admitted, alert) == "now-refused"
+    assert classify(admitted, WireAnswer("http-status", status=500)) == "other"
+    assert classify(None, admitted) == "other"
+    assert explanations_for(HOST, ["no-such-code"]) == ()
+    [depth] = explanations_for(HOST, [DEPTH])
+    assert depth.explains(HOST, ("deeper-chain",), "now-admitted")
+    assert not depth.explains(HOST, ("other-cn",), "now-admitted") and not depth.explains(
+        "other.com", ("deeper-chain",), "now-admitted"
+    )
