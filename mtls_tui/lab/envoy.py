@@ -284,13 +284,13 @@ def envoy_hosts(snapshot: ClusterSnapshot) -> list[EnvoyHost]:
     for validation in client_validations(snapshot):
         if validation.implementation not in ENVOY_IMPLEMENTATIONS or validation.port != 443:
             continue
-        keypair = _listener_keypair(snapshot, validation.host)
+        keypair = listener_keypair(snapshot, validation.host)
         if keypair is not None:
             hosts.append(EnvoyHost(validation, *keypair))
     return hosts
 
 
-def _listener_keypair(snapshot: ClusterSnapshot, host: str) -> tuple[bytes, bytes] | None:
+def listener_keypair(snapshot: ClusterSnapshot, host: str) -> tuple[bytes, bytes] | None:
     """The Secret of the first HTTPS listener whose hostname is `host` (or that has none)."""
     for gateway in snapshot.of_kind("Gateway", "gateway.networking.k8s.io"):
         for listener in (gateway.body.get("spec") or {}).get("listeners") or []:

@@ -12,7 +12,8 @@ mkdir -p "$work"
 [ -f "$work/pki/ca.crt" ] || "$here/make_pki.sh" "$work/pki" >/dev/null
 export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOPATH="$work/gopath" GOCACHE="$work/gocache"
 "$GO" version
-(cd "$here" && "$GO" build -o "$work/tlsserver" tlsserver.go)
+src="$here/../../../../mtls_tui/lab/go"  # the product ships the server (mtls_tui/lab/go_tls.py builds it)
+(cd "$src" && "$GO" build -o "$work/tlsserver" tlsserver.go)
 "$work/tlsserver" -addr "127.0.0.1:$PORT" -cert "$work/pki/server.crt" -key "$work/pki/server.key" \
   -ca "$work/pki/ca.crt" -clientauth "$mode" 2> "$work/server.log" & srv=$!
 trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null || true' EXIT
