@@ -38,9 +38,9 @@ from mtls_tui.policy.successors.common import WireAnswer
 
 HOST = "meow.com"
 REFUSED = ("none", "other-ca", "expired")  # refused before and after, told differently
-ALERT = "migrate-status-becomes-alert"
+ALERT = "migrate-tls-alert"
 DEPTH = "verify-depth-ignored"
-MATCH_CN = "auth-tls-match-cn"
+MATCH_CN = "migrate-match-cn"
 EXPLAINED = {HOST: [ALERT, DEPTH]}  # what the migration report says for the seed's host
 
 

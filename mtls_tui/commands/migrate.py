@@ -10,24 +10,30 @@ never writes a private key: Secrets that hold one are printed as commands for th
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from mtls_tui import __version__
 from mtls_tui.commands import print_json
 from mtls_tui.errors import CannotRun
-from mtls_tui.model import Severity
+from mtls_tui.model import ClusterSnapshot, Severity
 from mtls_tui.policy.migrate import TARGETS, HostMigration, MigrationPlan, Target, migrate
+from mtls_tui.policy.migrate.plan import SecretCommand
+from mtls_tui.report.console import terminal_console
 from mtls_tui.safe_text import one_line
 from mtls_tui.service.session import Session
 from mtls_tui.shell import comment
 from mtls_tui.sources.snapshot import source_for
+
+if TYPE_CHECKING:
+    from mtls_tui.lab.verify import VerifyTable
 
 MARK = "# mtls-tui migrate"  # the first line of every file this command writes: what it may overwrite
 
@@ -60,6 +66,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--force", action="store_true", help="overwrite files in DIR that mtls-tui did not write")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="prove it: run clients (yours, and none, another CA, expired, a deeper chain, another CN) against the "
+        "old data plane (nginx as ingress-nginx renders it) and the new one (Envoy, Go crypto/tls or nginx), and "
+        "print who gets in before and after; every difference is explained by a finding (--manifests only)",
+    )
+    parser.add_argument(
+        "--cert", action="append", default=[], metavar="FILE", help="with --verify: a client certificate (repeat)"
+    )
+    parser.add_argument(
+        "--key", action="append", default=[], metavar="FILE", help="with --verify: its key, in --cert's order"
+    )
     parser.set_defaults(run=run)
 
 
@@ -241,4 +260,66 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_plan(plan, folder, written, unreadable)
     errors = [*plan.all_findings, *snapshot.unreadable]
-    return 1 if any(f.severity is Severity.ERROR for f in errors) else 0
+    failed = any(f.severity is Severity.ERROR for f in errors)
+    if args.verify and plan.hosts:
+        table = _verify(args, plan, snapshot)
+        if args.json:
+            print_json({"command": "migrate --verify", **table.to_dict()})
+        else:
+            terminal_console().print(table.render())
+            for note in table.notes:
+                print(f"  note: {one_line(note)}")
+        failed = failed or bool(table.unexplained)  # an unexplained difference is a bug in the tool
+    return 1 if failed else 0
+
+
+def _verify(args: argparse.Namespace, plan: MigrationPlan, snapshot: ClusterSnapshot) -> VerifyTable:
+    """Before and after, on real data planes (lab/verify.py). The old side is the input files as
+    the controller reads them; the new side is the cluster after the migration: the same objects
+    plus the generated ones, and the Secrets the printed commands would create (in memory only:
+    their keys are never written)."""
+    from mtls_tui.lab.verify import verify
+    from mtls_tui.sources.manifests import ManifestSet
+
+    if not args.manifests:
+        raise CannotRun("--verify reads --manifests (kubectl get ingress,secret -A -o yaml > all.yaml gives them)")
+    if len(args.cert) != len(args.key):
+        raise CannotRun(f"--verify: {len(args.cert)} --cert and {len(args.key)} --key: give a key for each certificate")
+    old = [o for o in ManifestSet(args.manifests).objects() if isinstance(o, dict)]
+    made = [_tls_secret(c, snapshot) for h in plan.hosts for c in h.secret_commands]
+    generated = [dict(o) for h in plan.hosts for o in h.objects]
+    new = [*old, *generated, *(s for s in made if s is not None), *_gateway_classes(generated)]
+    explanations = {h.host: [f.code for f in h.findings] for h in plan.hosts}
+    return verify(
+        old,
+        new,
+        list(zip(args.cert, args.key, strict=True)),
+        explanations=explanations,
+        hosts=[h.host for h in plan.hosts],
+    )
+
+
+def _gateway_classes(generated: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The GatewayClass the generated Gateways name, as Envoy Gateway's: the cluster has it (the
+    user sets its name), and Envoy is the data plane the lab measures Gateway API on."""
+    names = {str((o.get("spec") or {}).get("gatewayClassName") or "") for o in generated if o.get("kind") == "Gateway"}
+    return [
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "GatewayClass",
+            "metadata": {"name": name},
+            "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
+        }
+        for name in sorted(names)
+        if name
+    ]
+
+
+def _tls_secret(command: SecretCommand, snapshot: ClusterSnapshot) -> dict[str, Any] | None:
+    """What `command` creates, from the Secret it reads (None: nothing to copy from)."""
+    source = snapshot.secret(command.source) if command.source else None
+    if source is None or source.get("tls.crt") is None or source.get("tls.key") is None:
+        return None
+    data = {k: base64.b64encode(source.get(k) or b"").decode() for k in ("tls.crt", "tls.key")}
+    meta = {"name": command.name, "namespace": command.namespace}
+    return {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls", "metadata": meta, "data": data}

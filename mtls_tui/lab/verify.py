@@ -82,14 +82,16 @@ ANY = "*"
 # report gives it for a host: (client kind, change), "*" for any. A made client differs from a valid
 # one in one way, so its row is explained by the finding about that way only; a given client is
 # judged first (`resembles`: which made kind it is for the old host) and explained as that kind.
-# `migrate-status-becomes-alert` is the client-visible change every successor but F5 brings.
+# `migrate-tls-alert` is the client-visible change every successor but F5 brings.
 EXPLAINS: dict[str, tuple[tuple[str, str], ...]] = {
-    "migrate-status-becomes-alert": ((ANY, "refusal-shape"),),
-    "auth-tls-verify-depth": (("deeper-chain", ANY),),
+    "migrate-tls-alert": ((ANY, "refusal-shape"),),
+    "migrate-verify-depth": (("deeper-chain", ANY),),
     "verify-depth-ignored": (("deeper-chain", ANY),),  # the successors' readers' code for the same
-    "auth-tls-match-cn": (("other-cn", ANY),),
-    "auth-tls-error-page": ((ANY, "refusal-shape"), (ANY, "other")),
-    "auth-tls-crl": (("revoked", ANY),),  # a revoked certificate gets in where CRLs are dropped
+    # match-cn refuses (403) any chain-valid client whose subject misses the regex: the made valid
+    # client's CN is not the one the regex names, unless the user's regex admits it
+    "migrate-match-cn": (("other-cn", ANY), ("valid", "now-admitted")),
+    "migrate-error-page": ((ANY, "refusal-shape"), (ANY, "other")),
+    "migrate-crl-dropped": (("revoked", ANY),),  # a revoked certificate gets in where CRLs are dropped
 }
 
 
@@ -161,6 +163,7 @@ class VerifyRow:
             "host": self.host,
             "client": self.client.name,
             "client_kind": self.client.kind,
+            "description": self.client.description,
             "resembles": self.resembles,
             "before": self.before_text,
             "after": self.after_text,

@@ -186,7 +186,7 @@ def _server_secret(src: Source, target: Target) -> tuple[str, SecretCommand | No
         f"{read_key_command(src.tls_ref, 'tls.crt')} > server.crt",
         f"(umask 077 && {read_key_command(src.tls_ref, 'tls.key')} > server.key)",
     )
-    return new_name, SecretCommand(namespace, new_name, why, reads, create), None
+    return new_name, SecretCommand(namespace, new_name, why, reads, create, source=src.tls_ref), None
 
 
 def _ca_object(src: Source, target: Target, credential: str) -> tuple[dict[str, Any] | None, str, list[Finding]]:

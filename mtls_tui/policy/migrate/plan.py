@@ -43,6 +43,7 @@ class SecretCommand:
     why: str
     reads: tuple[str, ...]
     create: str
+    source: str | None = None  # `namespace/name` of the Secret the key pair comes from (None: the user makes it)
 
     @property
     def ref(self) -> str:
