@@ -108,3 +108,43 @@ def test_readme_table_is_this_runs(tmp_path: Path, pki: SeedPki, capsys: pytest.
         README.write_text(text.replace(block.group(0), f"{START}\n{measured}\n{END}"))
         return
     assert block.group(1).strip() == measured, f"README's table is not this run's; this run measured:\n{measured}"
+
+
+def test_error_page_shows_in_the_table(tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str]) -> None:
+    """auth-tls-error-page: ingress-nginx redirected a refused client to the page (error_page 495 496,
+    nginx.tmpl); the new data plane ends the handshake instead: a page no one will see."""
+    manifests = seed_file(tmp_path, pki, auth_tls_error_page="https://err.example/mtls")
+    code, table = run_verify(tmp_path, manifests, "envoy-gateway", capsys)
+    refused = next(r for r in table["rows"] if r["client_kind"] == "other-ca")
+    assert refused["before"].startswith("HTTP 302") or refused["before"].startswith("HTTP 30"), refused
+    assert refused["differs"] and "migrate-error-page" in refused["explained_by"], refused
+    assert table["unexplained"] == 0
+
+
+def test_a_revoked_certificate_gets_in_where_crls_are_dropped(
+    tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Secret's ca.crl revokes your certificate (nginx ssl_crl: 400 before); Traefik reads no CRL
+    (pkg/provider/kubernetes/crd/kubernetes.go buildTLSOptions): it gets in, explained by migrate-crl-dropped."""
+    import base64
+
+    from mtls_tui.certs.issue import issue_crl
+    from mtls_tui.lab.pki import write_file
+
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"]["ca.crl"] = base64.b64encode(issue_crl(pki.ca, [pki.client.cert])).decode()
+    manifests = tmp_path / "seed.yaml"
+    manifests.write_text(yaml.safe_dump_all(objects))
+    write_file(tmp_path / "fern.crt", pki.client.cert_pem())
+    write_file(tmp_path / "fern.key", pki.client.key_pem(), private=True)
+    code = main(
+        ["migrate", "--to", "traefik", "--manifests", str(manifests), "-o", str(tmp_path / "out"), "--verify", "--json"]
+        + ["--cert", str(tmp_path / "fern.crt"), "--key", str(tmp_path / "fern.key")]
+    )
+    out = capsys.readouterr().out
+    table = json.loads(out[out.rindex('{"command": "migrate --verify"') :])
+    mine = next(r for r in table["rows"] if r["client_kind"] == "given")
+    assert mine["before"] == "HTTP 400" and mine["after"] == "HTTP 200", mine
+    assert mine["explained_by"] == ["migrate-crl-dropped"] and table["unexplained"] == 0
+    assert code == 1  # the dropped CRL is an error finding

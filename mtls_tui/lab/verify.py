@@ -40,7 +40,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mtls_tui.certs import openssl_binding as ob
-from mtls_tui.certs.issue import Issued, issue_ca, issue_intermediate, issue_leaf, new_key
+from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, issue_intermediate, issue_leaf, new_key
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose.successors import observed_answer
 from mtls_tui.errors import CannotRun, InputError
@@ -90,7 +90,9 @@ EXPLAINS: dict[str, tuple[tuple[str, str], ...]] = {
     # match-cn refuses (403) any chain-valid client whose subject misses the regex: the made valid
     # client's CN is not the one the regex names, unless the user's regex admits it
     "migrate-match-cn": (("other-cn", ANY), ("valid", "now-admitted")),
-    "migrate-error-page": ((ANY, "refusal-shape"), (ANY, "other")),
+    # with an error page ingress-nginx's refusal is a redirect to it (nginx.tmpl error_page 495 496):
+    # before reads as an answer, after as a refusal
+    "migrate-error-page": ((ANY, "refusal-shape"), (ANY, "now-refused"), (ANY, "other")),
     "migrate-crl-dropped": (("revoked", ANY),),  # a revoked certificate gets in where CRLs are dropped
 }
 
@@ -550,7 +552,15 @@ def verify(
         assert signer is not None
         made = make_clients(folder, signer)
         everyone = _given(clients) + made
-        old_run = [dataclasses.replace(h, ca_pem=_with_ca(h.ca_pem, extra)) for h in old_hosts]
+        # with ssl_crl nginx wants a CRL from every CA in a chain (X509_V_FLAG_CRL_CHECK): the
+        # stand-in CA gets an empty one beside the real CA's, or every made client fails on it
+        stand_in_crl = issue_crl(stand_in) if stand_in is not None else b""
+        old_run = [
+            dataclasses.replace(
+                h, ca_pem=_with_ca(h.ca_pem, extra), crl_pem=(h.crl_pem + b"\n" + stand_in_crl) if h.crl_pem else None
+            )
+            for h in old_hosts
+        ]
         old_gateway = stack.enter_context(Gateway(old_run, nginx_binary=nginx))
         news: dict[str, _New] = {}
         by_plane: dict[str, list[tuple[_New, bytes, bytes]]] = {"envoy": [], "nginx": [], "go": []}
