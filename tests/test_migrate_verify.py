@@ -148,3 +148,45 @@ def test_a_revoked_certificate_gets_in_where_crls_are_dropped(
     assert mine["before"] == "HTTP 400" and mine["after"] == "HTTP 200", mine
     assert mine["explained_by"] == ["migrate-crl-dropped"] and table["unexplained"] == 0
     assert code == 1  # the dropped CRL is an error finding
+
+
+def test_the_workshop_flow_on_the_lab(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A workshop: the lab's migrate-match-cn scenario, its objects as kubectl gives them, then
+    migrate --verify with the lab's client: Fern still gets in, another CN from the same CA now does too."""
+    import shutil
+    import subprocess
+
+    from mtls_tui.lab.environment import Lab
+    from tests.conftest import require
+
+    kubectl = require("kubectl", shutil.which("kubectl"))
+    with Lab(tmp_path / "lab", "migrate-match-cn", gateway="builtin") as lab:
+        dump = subprocess.run(
+            [kubectl, "--cache-dir", str(tmp_path / "cache"), "get", "ingress,secret", "-A", "-o", "yaml"],
+            env={**os.environ, "KUBECONFIG": str(lab.kubeconfig)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert dump.returncode == 0, dump.stderr
+        (tmp_path / "all.yaml").write_text(dump.stdout)
+        code = main(
+            ["migrate", "--to", "envoy-gateway", "--manifests", str(tmp_path / "all.yaml"), "-o", str(tmp_path / "out")]
+            + [
+                "--verify",
+                "--json",
+                "--cert",
+                str(lab.folder / "lab-client.crt"),
+                "--key",
+                str(lab.folder / "lab-client.key"),
+            ]
+        )
+    out = capsys.readouterr().out
+    table = json.loads(out[out.rindex('{"command": "migrate --verify"') :])
+    fern = next(r for r in table["rows"] if r["client_kind"] == "given")
+    other = next(r for r in table["rows"] if r["client_kind"] == "other-cn")
+    assert fern["before"] == fern["after"] == "HTTP 200" and not fern["differs"]
+    assert (
+        other["before"] == "HTTP 403" and other["after"] == "HTTP 200" and other["explained_by"] == ["migrate-match-cn"]
+    )
+    assert table["unexplained"] == 0 and code == 1  # match-cn not carrying over is an error finding

@@ -51,9 +51,10 @@ CONTEXT = "mtls-lab"
 KUBECONFIG_FILE = "kubeconfig"  # in the lab's folder, mode 0600, removed when the lab stops
 
 
-def gateway_hosts(objects: list[dict]) -> list[GatewayHost]:
-    """What the controller would serve for these objects, host by host."""
-    snapshot = snapshot_from_objects(objects, "lab")
+def gateway_hosts(objects: list[dict], complete: bool = True) -> list[GatewayHost]:
+    """What the controller would serve for these objects, host by host. `complete` False: manifest
+    files, where the controller's Deployment may be missing (then ingress-nginx is assumed)."""
+    snapshot = snapshot_from_objects(objects, "lab", complete=complete)
     hosts = []
     for policy in host_policies(snapshot):
         if policy.host == "*" or not policy.served:  # a dropped Ingress gives nginx no server for its host

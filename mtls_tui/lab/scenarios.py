@@ -125,6 +125,40 @@ def verify_off(pki: SeedPki):
     return _replace_ingress(seed_objects(pki), ingress), Client((pki.client,))
 
 
+# Set-ups that work on ingress-nginx and change when moved (mtls-tui migrate --verify shows how).
+
+
+def migrate_match_cn(pki: SeedPki):
+    """auth-tls-match-cn admits CN=Fern only; no successor matches the subject DN."""
+    return _replace_ingress(seed_objects(pki), meow_ingress(_annotations(auth_tls_match_cn="CN=Fern"))), Client(
+        (pki.client,)
+    )
+
+
+def migrate_deep_chain(pki: SeedPki):
+    """A client two intermediates below the CA, allowed by verify-depth 2; Envoy and Go set no depth at all."""
+    first = issue_intermediate("Fern Issuing CA 1", pki.ca)
+    second = issue_intermediate("Fern Issuing CA 2", first)
+    leaf = issue_leaf("Fern", second, v1=False, eku=["clientAuth"])
+    ingress = meow_ingress(_annotations(auth_tls_verify_depth="2"))
+    return _replace_ingress(seed_objects(pki), ingress), Client((leaf, second, first))
+
+
+def migrate_crl(pki: SeedPki):
+    """The Secret's ca.crl revokes a former client's certificate (not Fern's); Gateway API core and Traefik read no CRL."""
+    objects = copy.deepcopy(seed_objects(pki))
+    former = issue_leaf("Former Employee", pki.ca, serial=99)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"]["ca.crl"] = base64.b64encode(issue_crl(pki.ca, [former.cert])).decode()
+    return objects, Client((pki.client,))
+
+
+def migrate_two_hosts(pki: SeedPki):
+    """meow.com asks for client certificates, status.meow.com on the same port does not; Gateway API decides per port."""
+    status = meow_ingress({}, name="status-ingress", host="status.meow.com")
+    return seed_objects(pki) + [status], Client((pki.client,))
+
+
 SCENARIOS = {
     s.name: s
     for s in (
@@ -175,6 +209,30 @@ SCENARIOS = {
             "auth-tls-match-cn wants CN=Fernando, the client is CN=Fern",
             "client-cert-cn-rejected",
             match_cn_mismatch,
+        ),
+        Scenario(
+            "migrate-match-cn",
+            "works here; auth-tls-match-cn CN=Fern does not carry over (mtls-tui migrate --verify)",
+            "probe-ok",
+            migrate_match_cn,
+        ),
+        Scenario(
+            "migrate-deep-chain",
+            "works here (verify-depth 2); moved, the depth is kept by F5 only",
+            "probe-ok",
+            migrate_deep_chain,
+        ),
+        Scenario(
+            "migrate-crl",
+            "works here; the CRL revoking a former client is dropped by Gateway API core and Traefik",
+            "probe-ok",
+            migrate_crl,
+        ),
+        Scenario(
+            "migrate-two-hosts",
+            "meow.com with mTLS and status.meow.com without, on one port: per port on Gateway API",
+            "probe-ok",
+            migrate_two_hosts,
         ),
         Scenario(
             "stale-controller",

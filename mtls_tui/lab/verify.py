@@ -529,7 +529,8 @@ def verify(
         explanations = [e for host, codes in explanations.items() for e in explanations_for(host, codes)]
     explained = list(explanations)
     wanted = set(hosts) if hosts is not None else None
-    old_hosts = [h for h in gateway_hosts(old_objects) if h.policy.mtls and h.ca_pem and not h.denial]
+    # the objects are the user's files: ingress-nginx is assumed when its Deployment is not among them
+    old_hosts = [h for h in gateway_hosts(old_objects, complete=False) if h.policy.mtls and h.ca_pem and not h.denial]
     old_hosts = [h for h in old_hosts if wanted is None or h.policy.host in wanted]
     if not old_hosts:
         raise CannotRun("not verified: the old objects have no host with client certificates (auth-tls-secret)")
