@@ -46,10 +46,10 @@ def test_scenario_is_named(name: str, tmp_path: Path, gateway: tuple[str, str | 
         report = next(r for r in diagnose(lab) if r.host == "meow.com")
     codes = [f.code for f in report.findings]
     assert codes[0] == SCENARIOS[name].expect, (name, codes)  # the mistake leads: the screen selects it
-    if name == "healthy" or name == "stale-controller" or name.startswith("migrate-"):
+    if name in ("healthy", "stale-controller", "cross-namespace-allowed") or name.startswith("migrate-"):
         # stale-controller goes wrong only once the Secret changes; migrate-* work here, and change when moved
         assert report.verdict == "mTLS works for meow.com" and report.state != "broken"
-    elif name in ("verify-off", "missing-ca-key"):  # the headline says the door is open, and the probe proves it
+    elif name in ("verify-off", "missing-ca-key", "ssl-passthrough"):  # the headline says the door is open, and the probe proves it
         assert report.verdict.startswith("mTLS not enforced for meow.com: ") and "probe-mtls-not-enforced" in codes, (
             report.verdict
         )

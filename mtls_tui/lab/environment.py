@@ -61,9 +61,11 @@ def gateway_hosts(objects: list[dict], complete: bool = True) -> list[GatewayHos
             continue
         tls = snapshot.secret(policy.tls_secret) if policy.tls_secret else None
         auth = snapshot.secret(policy.policy.secret) if policy.policy and policy.client_checks else None
+        # ssl-passthrough: TLS goes to the backend, which (in the lab) terminates it asking for no certificate
+        mtls = policy.policy if policy.policy and not policy.passthrough else None
         hosts.append(
             GatewayHost(
-                policy.policy or MtlsPolicy(policy.host),
+                mtls or MtlsPolicy(policy.host),
                 tls.get("tls.crt") if tls else None,
                 tls.get("tls.key") if tls else None,
                 client_ca_file(auth) if auth else None,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, issue_intermediate, issue_leaf
-from mtls_tui.lab.objects import meow_ingress, namespace, seed_objects
+from mtls_tui.lab.objects import controller_objects, meow_ingress, namespace, seed_objects
 from mtls_tui.lab.pki import SeedPki
 
 P = "nginx.ingress.kubernetes.io/"
@@ -159,6 +159,34 @@ def migrate_two_hosts(pki: SeedPki):
     return seed_objects(pki) + [status], Client((pki.client,))
 
 
+# The controller's own settings (issue 16): its flags and its ConfigMap change what the annotations do.
+
+
+def _controller_config(**data: str) -> dict[str, Any]:
+    """The ConfigMap `--configmap=$(POD_NAMESPACE)/ingress-nginx-controller` names (the chart's)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+        "data": data,
+    }
+
+
+def cross_namespace_allowed(pki: SeedPki):
+    """As cross-namespace, with the ConfigMap's allow-cross-namespace-resources: "true": no error."""
+    objects, client = cross_namespace(pki)
+    return [*objects, _controller_config(**{"allow-cross-namespace-resources": "true"})], client
+
+
+def ssl_passthrough(pki: SeedPki):
+    """ssl-passthrough on the Ingress and --enable-ssl-passthrough on the controller: nginx never
+    sees the handshake, auth-tls does nothing (the backend's TLS decides)."""
+    objects = [o for o in seed_objects(pki) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    objects += controller_objects(extra_args=("--enable-ssl-passthrough",))
+    ingress = meow_ingress(_annotations(ssl_passthrough="true"))
+    return _replace_ingress(objects, ingress), Client((pki.client,))
+
+
 SCENARIOS = {
     s.name: s
     for s in (
@@ -233,6 +261,18 @@ SCENARIOS = {
             "meow.com with mTLS and status.meow.com without, on one port: per port on Gateway API",
             "probe-ok",
             migrate_two_hosts,
+        ),
+        Scenario(
+            "cross-namespace-allowed",
+            "the Secret is in another namespace and the controller's ConfigMap allows it: no error",
+            "probe-ok",
+            cross_namespace_allowed,
+        ),
+        Scenario(
+            "ssl-passthrough",
+            "ssl-passthrough with --enable-ssl-passthrough: TLS goes to the backend, auth-tls does nothing",
+            "ssl-passthrough",
+            ssl_passthrough,
         ),
         Scenario(
             "stale-controller",
