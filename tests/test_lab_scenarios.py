@@ -49,7 +49,11 @@ def test_scenario_is_named(name: str, tmp_path: Path, gateway: tuple[str, str | 
     if name in ("healthy", "stale-controller", "cross-namespace-allowed") or name.startswith("migrate-"):
         # stale-controller goes wrong only once the Secret changes; migrate-* work here, and change when moved
         assert report.verdict == "mTLS works for meow.com" and report.state != "broken"
-    elif name in ("verify-off", "missing-ca-key", "ssl-passthrough"):  # the headline says the door is open, and the probe proves it
+    elif name in (
+        "verify-off",
+        "missing-ca-key",
+        "ssl-passthrough",
+    ):  # the headline says the door is open, and the probe proves it
         assert report.verdict.startswith("mTLS not enforced for meow.com: ") and "probe-mtls-not-enforced" in codes, (
             report.verdict
         )
