@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        from mtls_tui.lab.verifier import verify_migration
         from mtls_tui.service.session import Session
         from mtls_tui.sources.files import passphrase_setting
         from mtls_tui.tui.app import run_tui
@@ -69,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
                 passphrase=passphrase_setting(None),
                 controller=args.controller,
                 exec_conf=args.exec_conf,
-            )
+            ),
+            verifier=verify_migration,
         )
     try:
         with warnings.catch_warnings():  # a library's warning would be a second line on stderr

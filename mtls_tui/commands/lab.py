@@ -149,9 +149,10 @@ def _run(lab, args: argparse.Namespace) -> int:
                 args.serve_port,
             )
             return 0
+        from mtls_tui.lab.verifier import verify_migration
         from mtls_tui.tui.app import run_tui
 
-        return run_tui(lab.session(), lab=lab)
+        return run_tui(lab.session(), lab=lab, verifier=verify_migration)
     finally:
         lab.stop()
         if _hung_up:

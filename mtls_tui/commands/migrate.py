@@ -10,7 +10,6 @@ never writes a private key: Secrets that hold one are printed as commands for th
 from __future__ import annotations
 
 import argparse
-import base64
 import os
 import sys
 import tempfile
@@ -18,14 +17,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from mtls_tui import __version__
 from mtls_tui.commands import print_json
 from mtls_tui.errors import CannotRun
 from mtls_tui.model import ClusterSnapshot, Severity
 from mtls_tui.policy.migrate import TARGETS, HostMigration, MigrationPlan, Target, migrate
-from mtls_tui.policy.migrate.plan import SecretCommand
+from mtls_tui.policy.migrate.after import after_objects
+from mtls_tui.policy.migrate.plan import objects_yaml
 from mtls_tui.report.console import terminal_console
 from mtls_tui.safe_text import one_line
 from mtls_tui.service.session import Session
@@ -90,18 +88,6 @@ def _target(value: str | None) -> Target:
     raise CannotRun(f"--to {given}: one of {', '.join(TARGETS)}")
 
 
-class _Dumper(yaml.SafeDumper):
-    """PEM and other multi-line strings as `|` blocks, as a person would write a ConfigMap."""
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-
-
 def render(host: HostMigration, source: str) -> str:
     """The file for one host: a header that says what it is, then the objects."""
     lines = [
@@ -123,7 +109,7 @@ def render(host: HostMigration, source: str) -> str:
             lines.append(f"#   [{finding.severity.value}] {finding.code}: {comment(finding.title)}")
     for note in host.notes:
         lines.append(f"# Note: {comment(note)}")
-    body = yaml.dump_all([dict(o) for o in host.objects], Dumper=_Dumper, sort_keys=False, explicit_start=True)
+    body = objects_yaml(host.objects)
     return "\n".join(lines) + "\n" + body
 
 
@@ -286,9 +272,7 @@ def _verify(args: argparse.Namespace, plan: MigrationPlan, snapshot: ClusterSnap
     if len(args.cert) != len(args.key):
         raise CannotRun(f"--verify: {len(args.cert)} --cert and {len(args.key)} --key: give a key for each certificate")
     old = [o for o in ManifestSet(args.manifests).objects() if isinstance(o, dict)]
-    made = [_tls_secret(c, snapshot) for h in plan.hosts for c in h.secret_commands]
-    generated = [dict(o) for h in plan.hosts for o in h.objects]
-    new = [*old, *generated, *(s for s in made if s is not None), *_gateway_classes(generated)]
+    new = [*old, *after_objects(plan, snapshot)]
     explanations = {h.host: [f.code for f in h.findings] for h in plan.hosts}
     return verify(
         old,
@@ -297,29 +281,3 @@ def _verify(args: argparse.Namespace, plan: MigrationPlan, snapshot: ClusterSnap
         explanations=explanations,
         hosts=[h.host for h in plan.hosts],
     )
-
-
-def _gateway_classes(generated: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The GatewayClass the generated Gateways name, as Envoy Gateway's: the cluster has it (the
-    user sets its name), and Envoy is the data plane the lab measures Gateway API on."""
-    names = {str((o.get("spec") or {}).get("gatewayClassName") or "") for o in generated if o.get("kind") == "Gateway"}
-    return [
-        {
-            "apiVersion": "gateway.networking.k8s.io/v1",
-            "kind": "GatewayClass",
-            "metadata": {"name": name},
-            "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
-        }
-        for name in sorted(names)
-        if name
-    ]
-
-
-def _tls_secret(command: SecretCommand, snapshot: ClusterSnapshot) -> dict[str, Any] | None:
-    """What `command` creates, from the Secret it reads (None: nothing to copy from)."""
-    source = snapshot.secret(command.source) if command.source else None
-    if source is None or source.get("tls.crt") is None or source.get("tls.key") is None:
-        return None
-    data = {k: base64.b64encode(source.get(k) or b"").decode() for k in ("tls.crt", "tls.key")}
-    meta = {"name": command.name, "namespace": command.namespace}
-    return {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls", "metadata": meta, "data": data}

@@ -40,7 +40,7 @@ from mtls_tui.lab.objects import CONTROLLER_NAMESPACE, app_objects, meow_ingress
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
 from mtls_tui.lab.scenarios import SCENARIOS, Client, Scenario
 from mtls_tui.lab.walkthrough import CERTIFICATES, OBJECT_FILES, SECRET, LabState, Place, Step, hint, steps
-from mtls_tui.model import MtlsPolicy
+from mtls_tui.model import ClusterSnapshot, MtlsPolicy
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.nginx_conf import CONF_PATH, rendered_conf
@@ -54,7 +54,10 @@ KUBECONFIG_FILE = "kubeconfig"  # in the lab's folder, mode 0600, removed when t
 def gateway_hosts(objects: list[dict], complete: bool = True) -> list[GatewayHost]:
     """What the controller would serve for these objects, host by host. `complete` False: manifest
     files, where the controller's Deployment may be missing (then ingress-nginx is assumed)."""
-    snapshot = snapshot_from_objects(objects, "lab", complete=complete)
+    return gateway_hosts_of(snapshot_from_objects(objects, "lab", complete=complete))
+
+
+def gateway_hosts_of(snapshot: ClusterSnapshot) -> list[GatewayHost]:
     hosts = []
     for policy in host_policies(snapshot):
         if policy.host == "*" or not policy.served:  # a dropped Ingress gives nginx no server for its host

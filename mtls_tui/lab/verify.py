@@ -44,7 +44,7 @@ from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, issue_intermediate
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose.successors import observed_answer
 from mtls_tui.errors import CannotRun, InputError
-from mtls_tui.lab.environment import gateway_hosts
+from mtls_tui.lab.environment import gateway_hosts, gateway_hosts_of
 from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy, listener_keypair
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.go_tls import GoTlsServer, build_server, client_auth_type
@@ -505,8 +505,8 @@ def _private_folder() -> Iterator[Path]:
 
 
 def verify(
-    old_objects: list[dict[str, Any]],
-    new_objects: list[dict[str, Any]],
+    old_objects: list[dict[str, Any]] | ClusterSnapshot,
+    new_objects: list[dict[str, Any]] | ClusterSnapshot,
     clients: Iterable[tuple[str | Path, str | Path]] = (),
     *,
     explanations: Iterable[Explanation] | Mapping[str, Iterable[str]] = (),
@@ -519,6 +519,7 @@ def verify(
     """Run every client against the old and the new data plane of each host with client
     certificates in `old_objects` (or of `hosts`), and return the table.
 
+    The old and the new side are objects (files) or snapshots (a cluster as the screen read it).
     `clients`: (certificate, key) file paths the user gives. `explanations`: the findings that
     explain differences, as Explanation objects, or as {host: finding codes} (see EXPLAINS).
     `ca`: the old CA with its key, to sign the made clients (None: a stand-in CA, added to both
@@ -530,11 +531,20 @@ def verify(
     explained = list(explanations)
     wanted = set(hosts) if hosts is not None else None
     # the objects are the user's files: ingress-nginx is assumed when its Deployment is not among them
-    old_hosts = [h for h in gateway_hosts(old_objects, complete=False) if h.policy.mtls and h.ca_pem and not h.denial]
+    read = (
+        gateway_hosts_of(old_objects)
+        if isinstance(old_objects, ClusterSnapshot)
+        else gateway_hosts(old_objects, complete=False)
+    )
+    old_hosts = [h for h in read if h.policy.mtls and h.ca_pem and not h.denial]
     old_hosts = [h for h in old_hosts if wanted is None or h.policy.host in wanted]
     if not old_hosts:
         raise CannotRun("not verified: the old objects have no host with client certificates (auth-tls-secret)")
-    snapshot = snapshot_from_objects(new_objects, "migrate", complete=True)
+    snapshot = (
+        new_objects
+        if isinstance(new_objects, ClusterSnapshot)
+        else snapshot_from_objects(new_objects, "migrate", complete=True)
+    )
     validations = [v for v in client_validations(snapshot) if v.implementation != "ingress-nginx"]
     notes: list[str] = []
     nginx = nginx_binary or find_nginx()

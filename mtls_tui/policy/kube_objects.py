@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from mtls_tui.certs.secret_data import secret_values
@@ -369,4 +370,17 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         resources=tuple(resources),
         controllers_known=complete or bool(controllers),
         complete=complete,
+    )
+
+
+def with_objects(snapshot: ClusterSnapshot, objects: Iterable[dict[str, Any]]) -> ClusterSnapshot:
+    """The snapshot with more objects in it (a migration's new objects beside the cluster's)."""
+    more = snapshot_from_objects(objects, snapshot.source, complete=snapshot.complete)
+    return replace(
+        snapshot,
+        ingresses=snapshot.ingresses + more.ingresses,
+        ingress_classes=snapshot.ingress_classes + more.ingress_classes,
+        controllers=snapshot.controllers + more.controllers,
+        secrets=snapshot.secrets + more.secrets,
+        resources=snapshot.resources + more.resources,
     )

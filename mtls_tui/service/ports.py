@@ -80,3 +80,27 @@ class LabControl(Protocol):
 
     @property
     def walkthrough_hint(self) -> str: ...
+
+
+class VerifyOutcome(Protocol):
+    """A before/after table (lab/verify.py VerifyTable): rows the screen renders, and whether any
+    difference is left unexplained."""
+
+    @property
+    def unexplained(self) -> Sequence[object]: ...
+
+    def render(self) -> object: ...
+
+
+class MigrationVerifier(Protocol):
+    """Runs clients against the old data plane (ingress-nginx's) and the new one (lab/verify.py)."""
+
+    def __call__(
+        self,
+        old: ClusterSnapshot,
+        new: ClusterSnapshot,
+        clients: list[tuple[str, str]],
+        *,
+        explanations: Mapping[str, list[str]],
+        hosts: list[str],
+    ) -> VerifyOutcome: ...

@@ -7,7 +7,7 @@ controller's messages (`messages.py`) become what the panes show. Panes only ren
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +17,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, TabbedContent, TabPane
 
-from mtls_tui.service.ports import LabControl, WalkthroughStep
+from mtls_tui.service.ports import LabControl, MigrationVerifier
 from mtls_tui.service.session import Session
 from mtls_tui.tui import messages
 from mtls_tui.tui.controller import Controller, while_running
+from mtls_tui.tui.migrate_screen import MigrateScreen
 from mtls_tui.tui.panes.certs import CertTree
 from mtls_tui.tui.panes.hosts import HostList
 from mtls_tui.tui.panes.ingress import IngressPane
@@ -45,15 +46,18 @@ class MtlsApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("l", "scenario", "Lab scenario", show=False),
         Binding("w", "walkthrough", "Walkthrough", show=False),
+        Binding("m", "migrate", "Migrate", show=False),
         Binding("o", "open_client", "Open cert", show=False),
         Binding("slash", "filter", "Filter", show=False),
         Binding("escape", "leave_field", "Leave the field", show=False),
         *(Binding(str(i + 1), f"tab('{tab}')", show=False) for i, tab in enumerate(TABS)),
     ]
 
-    def __init__(self, session: Session, lab: LabControl | None = None) -> None:
+    def __init__(
+        self, session: Session, lab: LabControl | None = None, verifier: MigrationVerifier | None = None
+    ) -> None:
         super().__init__()
-        self.controller = Controller(self, session, lab)
+        self.controller = Controller(self, session, lab, verifier)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -250,35 +254,32 @@ class MtlsApp(App[None]):
         lab, controller = self.controller.lab, self.controller
         if lab is None:
             return self.notify("The walkthrough follows the lab: mtls-tui lab", severity="warning")
-
-        def steps() -> Sequence[WalkthroughStep]:  # read again on `r`: the lab changes under the screen
-            return lab.walkthrough(controller.reports)
-
-        self.push_screen(WalkthroughScreen(steps, lab.walkthrough_hint))
+        # the steps are read again on `r`: the lab changes under the screen
+        self.push_screen(WalkthroughScreen(lambda: lab.walkthrough(controller.reports), lab.walkthrough_hint))
 
     def action_scenario(self) -> None:
         lab = self.controller.lab
         if lab is None:
             return self.notify("Scenarios exist in the lab only: mtls-tui lab", severity="warning")
+        switch = self.controller.switch_scenario
+        self.push_screen(ScenarioScreen(lab.scenarios(), lab.scenario), lambda name: name and switch(name))
 
-        def chosen(name: str | None) -> None:
-            if name:
-                self.controller.switch_scenario(name)
-
-        self.push_screen(ScenarioScreen(lab.scenarios(), lab.scenario), chosen)
+    def action_migrate(self) -> None:
+        if self.controller.migration("envoy-gateway") is None:
+            return self.notify("Migrate: pick an ingress-nginx host with auth-tls annotations", severity="warning")
+        c = self.controller
+        self.push_screen(MigrateScreen(c.selected or "", c.migration, c.verify_migration if c.verifier else None))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
 
     def action_copy_fix(self) -> None:
-        if self.controller.still_judging():
-            return
-        fix = self.controller.fix_to_copy()
-        if fix is None:
+        fix = "" if self.controller.still_judging() else self.controller.fix_to_copy()  # "": it says why itself
+        if fix:  # OSC 52: some terminals (and tmux without set-clipboard) ignore it
+            self.copy_to_clipboard(fix)
+            self.notify(f"Sent to the terminal's clipboard (OSC 52): {fix}", timeout=10)
+        elif fix is None:
             self.notify("Nothing to fix for this host.")
-            return
-        self.copy_to_clipboard(fix)  # OSC 52: some terminals (and tmux without set-clipboard) ignore it
-        self.notify(f"Sent to the terminal's clipboard (OSC 52): {fix}", timeout=10)
 
     def action_export(self) -> None:
         if not self.controller.still_judging():
@@ -291,6 +292,6 @@ class MtlsApp(App[None]):
         yield from palette_commands(self)
 
 
-def run_tui(session: Session, lab: LabControl | None = None) -> int:
-    MtlsApp(session, lab=lab).run()
+def run_tui(session: Session, lab: LabControl | None = None, verifier: MigrationVerifier | None = None) -> int:
+    MtlsApp(session, lab=lab, verifier=verifier).run()
     return 0

@@ -44,8 +44,11 @@ from mtls_tui.diagnose.views import (
 from mtls_tui.errors import MtlsTuiError
 from mtls_tui.logs.records import LogRecord
 from mtls_tui.model import IngressObj, ProbeResult, ProbeSpec
+from mtls_tui.policy.kube_objects import with_objects
+from mtls_tui.policy.migrate import HostMigration, Target, migrate
+from mtls_tui.policy.migrate.after import after_objects
 from mtls_tui.service.pipeline import Diagnosis, probe_plan, successor_plan
-from mtls_tui.service.ports import LabControl, Stream
+from mtls_tui.service.ports import LabControl, MigrationVerifier, Stream
 from mtls_tui.service.session import Session
 from mtls_tui.tui import messages
 
@@ -104,8 +107,11 @@ def while_running(handler: Handler) -> Handler:
 
 
 class Controller:
-    def __init__(self, app: App[Any], session: Session, lab: LabControl | None = None) -> None:
+    def __init__(
+        self, app: App[Any], session: Session, lab: LabControl | None = None, verifier: MigrationVerifier | None = None
+    ) -> None:
         self.app = app
+        self.verifier = verifier  # migrate --verify from the screen (lab/verifier.py); None: not offered
         self.session = session
         self.lab = lab  # the lab, when the screen runs on one: scenarios, walkthrough
         self.shown_scenario = lab.scenario if lab else None
@@ -158,6 +164,42 @@ class Controller:
 
     def report(self) -> HostReport | SuccessorReport | None:
         return self.diagnosis.report(self.selected) if self.diagnosis else None
+
+    def migration(self, target: Target) -> HostMigration | None:
+        """The selected ingress-nginx host moved to `target` (pure, quick: on the screen's thread)."""
+        report = self.report()
+        if not isinstance(report, HostReport) or self.diagnosis is None:
+            return None
+        plan = migrate(self.diagnosis.snapshot, target, host=report.host)
+        return plan.hosts[0] if plan.hosts else None
+
+    def verify_migration(self, target: Target, done: Callable[[str, Any, str | None], None]) -> None:
+        """Before and after on real data planes, in a worker (seconds: nginx, Envoy or Go start);
+        `done(target, outcome, error)` runs on the screen's thread with the answer."""
+        report = self.report()
+        if self.verifier is None or not isinstance(report, HostReport):
+            return
+        run = functools.partial(self._verify_migration, report.host, target, done)
+        self.app.run_worker(run, thread=True, exclusive=True, group="migrate")
+
+    def _verify_migration(self, host: str, target: Target, done: Callable[[str, Any, str | None], None]) -> None:
+        assert self.diagnosis is not None and self.verifier is not None
+        snapshot = self.diagnosis.snapshot
+        plan = migrate(snapshot, target, host=host)
+        clients = [(self.session.cert, self.session.key)] if self.session.cert and self.session.key else []
+        try:
+            outcome = self.verifier(
+                snapshot,
+                with_objects(snapshot, after_objects(plan, snapshot)),
+                clients,
+                explanations={h.host: [f.code for f in h.findings] for h in plan.hosts},
+                hosts=[host],
+            )
+            answer: tuple[Any, str | None] = (outcome, None)
+        except MtlsTuiError as exc:
+            answer = (None, str(exc))
+        if self.app.is_running:  # the app may have quit while nginx and Envoy started
+            self.app.call_from_thread(done, target, *answer)
 
     def fix_to_copy(self) -> str | None:
         """The selected host's first fix that is a command."""

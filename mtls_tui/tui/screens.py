@@ -37,6 +37,7 @@ On a big cluster the list comes first, each host marked … until its report is 
 | / | filter the hosts as you type (a name, namespace or state: broken, works…); enter keeps it, esc clears it; on the Logs tab: the logs |
 | c | copy the fix of the finding chosen on the Verdict tab (from elsewhere: the first fix) |
 | e | export the diagnosis (Markdown and JSON) |
+| m | migrate the host off ingress-nginx: the target's objects, what does not carry over, and (v) who gets in before and after, measured |
 | ctrl+p | command palette |
 | o | open a client certificate file to judge and probe with |
 | → | in a file field: complete the name, as a shell's Tab does |

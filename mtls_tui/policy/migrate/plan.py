@@ -8,8 +8,11 @@ objects back with the successors' readers (policy/successors/) to prove they mea
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
+
+import yaml
 
 from mtls_tui.model import Finding, Severity
 
@@ -92,3 +95,20 @@ def slug(host: str) -> str:
     text = host.lower().replace("*", "wildcard")
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     return (text or "host")[:50].rstrip("-")
+
+
+class _Dumper(yaml.SafeDumper):
+    """PEM and other multi-line strings as `|` blocks, as a person would write a ConfigMap."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def objects_yaml(objects: Iterable[Mapping[str, Any]]) -> str:
+    """The objects as the generated file holds them (and the screen shows them)."""
+    return yaml.dump_all([dict(o) for o in objects], Dumper=_Dumper, sort_keys=False, explicit_start=True)
