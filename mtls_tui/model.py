@@ -489,6 +489,16 @@ class RenderedConf:
 
 
 @dataclass(frozen=True)
+class LogEvidence:
+    """A controller log line that names a finding's cause (logs/classify.py `Highlight`): its
+    finding code, the objects it names (`namespace/name`, hosts) and the line as written."""
+
+    code: str
+    refs: tuple[str, ...]
+    line: str
+
+
+@dataclass(frozen=True)
 class EventObj:
     namespace: str
     kind: str
@@ -534,6 +544,7 @@ class ClusterSnapshot:
     events: tuple[EventObj, ...] = ()
     resources: tuple[KubeResource, ...] = ()  # successors' objects and ConfigMaps (policy/successors/)
     rendered: tuple[RenderedConf, ...] = ()  # read with --exec: what each controller pod rendered
+    log_evidence: tuple[LogEvidence, ...] = ()  # with --exec: controller log lines that name a cause
     # what could not be read (manifest documents: input-unreadable; objects our credentials may
     # not read: objects-forbidden): the rest is judged without them
     unreadable: tuple[Finding, ...] = ()

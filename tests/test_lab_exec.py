@@ -155,3 +155,18 @@ def test_no_exec_rights_is_one_line(lab: Lab, capsys: pytest.CaptureFixture[str]
         timeout=30,
     )
     assert (done.returncode, done.stdout.strip()) == (1, "no"), done.stderr
+
+
+def test_controller_log_lines_are_evidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --exec, the controller's recent lines that name the host's Secret or Ingress are
+    evidence on the finding of the same cause (logs/classify.py gives the code)."""
+    with Lab(tmp_path / "pki", "missing-ca-key", gateway="builtin") as lab:
+        line = (
+            "W1201 12:00:00.000000       7 controller.go:1226] Secret \"default/my-certs\" has no 'ca.crt' key, "
+            'mutual authentication disabled for Ingress "default/meow-ingress"'
+        )
+        lab.controller_log(line)
+        report = check_exec(lab, capsys)
+    [host] = report["hosts"]
+    missing = next(f for f in host["findings"] if f["code"] == "secret-missing-ca")
+    assert any(e.startswith("controller log: ") and "has no 'ca.crt' key" in e for e in missing["evidence"]), missing

@@ -347,6 +347,24 @@ def _with_events(findings: list[Finding], snapshot: ClusterSnapshot) -> list[Fin
     ]
 
 
+LOG_LINES_PER_FINDING = 2
+
+
+def _with_log_lines(findings: list[Finding], policy: HostPolicy, snapshot: ClusterSnapshot) -> list[Finding]:
+    """The controller's own lines (with --exec) naming this host's Ingresses, Secrets or the host,
+    as evidence on the finding of the same code: its words for the same cause."""
+    if not snapshot.log_evidence:
+        return findings
+    named = {i.ref for i in policy.ingresses} | {policy.host}
+    named |= {ref for ref in (policy.policy.secret if policy.policy else None, policy.tls_secret) if ref}
+    out = []
+    for finding in findings:
+        lines = [e.line for e in snapshot.log_evidence if e.code == finding.code and named.intersection(e.refs)]
+        more = tuple(f"controller log: {line}" for line in dict.fromkeys(lines[-LOG_LINES_PER_FINDING:]))
+        out.append(replace(finding, evidence=(*finding.evidence, *more)) if more else finding)
+    return out
+
+
 def host_report(
     policy: HostPolicy,
     snapshot: ClusterSnapshot,
@@ -382,7 +400,7 @@ def host_report(
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
     findings += rendered_findings(policy, snapshot)
-    findings = _with_events(findings, snapshot)
+    findings = _with_log_lines(_with_events(findings, snapshot), policy, snapshot)
     ordered = sorted(
         unique_findings(findings), key=lambda f: (_standing(f), f.severity.rank)
     )  # stable: rule order kept

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from mtls_tui.errors import CannotRun
-from mtls_tui.model import ClusterSnapshot
+from mtls_tui.model import ClusterSnapshot, LogEvidence
 from mtls_tui.service.ports import IngressesRead, Progress, SnapshotSource, Stream
 from mtls_tui.service.session import Session
 
@@ -69,7 +69,8 @@ class ClusterSource:
     def load(self, progress: Progress | None = None, on_ingresses: IngressesRead | None = None) -> ClusterSnapshot:
         source = self._connect(self.namespace)
         try:
-            return source.snapshot(progress, on_ingresses, exec_conf=self.exec_conf)
+            snapshot = source.snapshot(progress, on_ingresses, exec_conf=self.exec_conf)
+            return replace(snapshot, log_evidence=_log_evidence(source)) if self.exec_conf else snapshot
         finally:
             source.close()
 
@@ -87,6 +88,27 @@ class ClusterSource:
         from mtls_tui.sources.watch import ClusterWatch
 
         return _Connected(lambda: self._connect(self.namespace), lambda source: ClusterWatch(source, on_change))
+
+
+LOG_EVIDENCE_TAIL = 500  # lines per controller pod read for evidence (`check --exec`)
+
+
+def _log_evidence(source: KubeSource) -> tuple[LogEvidence, ...]:
+    """The controller's recent lines that name a finding's cause; none when they cannot be read
+    (the rest of the report does not depend on them)."""
+    from mtls_tui.logs.classify import classify
+    from mtls_tui.sources.logs import read_controller_logs
+
+    try:
+        records = read_controller_logs(source, tail=LOG_EVIDENCE_TAIL)
+    except CannotRun:
+        return ()
+    found = []
+    for record in records:
+        highlight = classify(record)
+        if highlight is not None and highlight.refs:
+            found.append(LogEvidence(highlight.code, highlight.refs, record.text))
+    return tuple(found)
 
 
 class _Connected:
