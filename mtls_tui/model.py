@@ -361,6 +361,9 @@ class ProbeSpec:
     probe_id: str = ""  # sent in the User-Agent, to find the probe's own access-log lines; random when empty
 
 
+ANNOTATIONS_PREFIX = "nginx.ingress.kubernetes.io/"  # ingress-nginx's default (parser.DefaultAnnotationsPrefix)
+
+
 @dataclass(frozen=True)
 class IngressTLS:
     hosts: tuple[str, ...]
@@ -396,6 +399,9 @@ class IngressObj:
     uid: str = ""
     addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
     paths: tuple[IngressPath, ...] = ()  # its routes, for `migrate`; the mTLS rules never read them
+    # the annotation prefix its controller reads (--annotations-prefix): fixes name it; the rules
+    # read the annotations translated to the default one (policy/ingress_nginx.py with_controller_prefixes)
+    prefix: str = ANNOTATIONS_PREFIX
 
     @property
     def ref(self) -> str:
@@ -469,6 +475,7 @@ class ControllerObj:
     annotations_risk_level: str = "High"  # ConfigMap annotations-risk-level (config.go, default "High")
     ssl_passthrough: bool = False  # --enable-ssl-passthrough: a TCP proxy on :443 hands annotated hosts to the backend
     default_certificate: str | None = None  # --default-ssl-certificate `namespace/name`: served instead of the fake one
+    annotations_prefix: str = ANNOTATIONS_PREFIX  # --annotations-prefix (with its "/")
     watch_namespace: str | None = None  # --watch-namespace: the only namespace whose Ingresses it serves (None: all)
 
     @property

@@ -368,6 +368,7 @@ RISKY = {"annotations-risk-level": "Medium"}
     [
         ("annotation-too-risky", {"auth-tls-match-cn": "CN=Fern"}, RISKY, ()),
         ("ssl-passthrough", {"ssl-passthrough": "true"}, {}, ("--enable-ssl-passthrough",)),
+        ("annotation-wrong-prefix", {}, {}, ("--annotations-prefix=custom.example.com",)),
     ],
 )
 def test_annotation_fixes_run_as_printed(

@@ -384,3 +384,23 @@ def test_the_controllers_event_is_evidence(pki: SeedPki) -> None:
         "event Warning AnnotationParsingFailed (x3): Error parsing annotations: location denied, reason: "
         "cross namespace secrets are not supported"
     ) in finding.evidence
+
+
+def test_annotations_prefix(pki: SeedPki) -> None:
+    """--annotations-prefix (pkg/flags/flags.go; parser.GetAnnotationWithPrefix): the controller reads
+    its annotations under that prefix only. Under it, mTLS is configured as usual and fixes name it;
+    the default prefix's auth-tls annotations are ignored, which is its own error."""
+    base = [o for o in seed_objects(pki) if o["kind"] not in ("Ingress", "Deployment", "Pod", "IngressClass")]
+    controller = controller_objects(extra_args=("--annotations-prefix=custom.example.com",))
+    custom = meow_ingress(
+        {"custom.example.com/auth-tls-secret": "default/my-certs", "custom.example.com/auth-tls-verify-depth": "x"}
+    )
+    policy, result = report([*base, *controller, custom])
+    assert policy.policy is not None and policy.policy.secret == "default/my-certs"
+    depth = next(f for f in result.findings if f.code == "annotation-invalid-value")
+    assert "custom.example.com/auth-tls-verify-depth" in depth.fix, depth.fix
+    default = meow_ingress()  # nginx.ingress.kubernetes.io/auth-tls-*: not read by this controller
+    policy, result = report([*base, *controller, default])
+    assert policy.policy is None and result.state == "not enforced"
+    wrong = next(f for f in result.findings if f.code == "annotation-wrong-prefix" and "ignored" in f.title)
+    assert "custom.example.com/auth-tls-secret=default/my-certs" in wrong.fix

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from mtls_tui.certs.hostnames import certificate_covers
 from mtls_tui.model import (
+    ANNOTATIONS_PREFIX,
     VERIFY_MODES,
     ClusterSnapshot,
     ControllerObj,
@@ -33,7 +34,7 @@ from mtls_tui.policy.secret_commands import add_ca_command, read_key_command, se
 from mtls_tui.policy.secret_store import StoredSecret, ca_refusal, stored_secret
 from mtls_tui.shell import arg, comment, json_arg
 
-PREFIX = "nginx.ingress.kubernetes.io/"
+PREFIX = ANNOTATIONS_PREFIX
 AUTH_TLS_KEYS = (
     "auth-tls-secret",
     "auth-tls-verify-client",
@@ -118,7 +119,56 @@ def ingress_words(ingress: IngressObj) -> str:
 
 
 def _annotate(ingress: IngressObj, key: str, value: str) -> str:
-    return f"kubectl annotate ingress {ingress_words(ingress)} {arg(PREFIX + key + '=' + value)} --overwrite"
+    return f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + key + '=' + value)} --overwrite"
+
+
+IGNORED = "ignored-by-the-controller:"  # a translated key nothing reads (another prefix than the controller's)
+
+
+def with_controller_prefixes(snapshot: ClusterSnapshot) -> ClusterSnapshot:
+    """--annotations-prefix (pkg/flags/flags.go; parser.GetAnnotationWithPrefix): a controller
+    started with another prefix reads its annotations under that prefix only. Each Ingress's
+    annotations are translated for the rules, which read the default prefix: the controller's own
+    become the default's, and the default's (which it ignores) are set aside. Fixes name the
+    Ingress's own prefix (`IngressObj.prefix`)."""
+    if all(c.annotations_prefix == PREFIX for c in snapshot.controllers):
+        return snapshot
+    ingresses = []
+    for ingress in snapshot.ingresses:
+        controller, _ = serving_controller(ingress, snapshot)
+        prefix = controller.annotations_prefix if controller is not None else PREFIX
+        if prefix == PREFIX:
+            ingresses.append(ingress)
+            continue
+        annotations = tuple(
+            (PREFIX + key[len(prefix) :], value)
+            if key.startswith(prefix)
+            else (IGNORED + key, value)
+            if key.startswith(PREFIX)
+            else (key, value)
+            for key, value in ingress.annotations
+        )
+        ingresses.append(replace(ingress, annotations=annotations, prefix=prefix))
+    return replace(snapshot, ingresses=tuple(ingresses))
+
+
+def ignored_prefix_finding(ingress: IngressObj) -> Finding | None:
+    """The default-prefix auth-tls annotations a custom-prefix controller never reads."""
+    ignored = [(k[len(IGNORED) :], v) for k, v in ingress.annotations if k.startswith(IGNORED + PREFIX + "auth-tls")]
+    if not ignored:
+        return None
+    moves = " ".join(arg(ingress.prefix + k[len(PREFIX) :] + "=" + v) for k, v in ignored)
+    removes = " ".join(arg(k + "-") for k, _ in ignored)
+    return _f(
+        code="annotation-wrong-prefix",
+        severity=Severity.ERROR,
+        title=f"the controller reads {ingress.prefix} annotations (--annotations-prefix): {PREFIX}auth-tls-* are ignored",
+        detail="A controller started with --annotations-prefix reads its annotations under that prefix only "
+        "(parser.GetAnnotationWithPrefix); these ask for client certificates that it never asks for.",
+        fix=f"kubectl annotate ingress {ingress_words(ingress)} {moves} {removes}",
+        ingress=ingress,
+        evidence=tuple(f"{k}: {v}" for k, v in ignored),
+    )
 
 
 def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
@@ -394,7 +444,7 @@ def _too_risky(ingress: IngressObj, controller: ControllerObj | None) -> Finding
     over = [k for k in AUTH_TLS_KEYS if ingress.annotation(PREFIX + k) is not None and AUTH_TLS_RISK[k] > allowed]
     if not over:
         return None
-    remove = " ".join(arg(PREFIX + k + "-") for k in over)
+    remove = " ".join(arg(ingress.prefix + k + "-") for k in over)
     return _f(
         code="annotation-too-risky",
         severity=Severity.ERROR,
@@ -662,6 +712,7 @@ def listed_hosts(ingresses: Iterable[IngressObj]) -> list[str]:
 
 
 def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
+    snapshot = with_controller_prefixes(snapshot)
     parsed: dict[str, ParsedAuthTls] = {}
     per_ingress: dict[str, list[Finding]] = {}
     controllers: dict[str, ControllerObj | None] = {}
@@ -675,6 +726,7 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         result = parse_auth_tls(ingress, controller, snapshot)
         parsed[ingress.ref] = result
         findings = wrong_prefix_findings(ingress) + list(result.findings)
+        findings += [f for f in (ignored_prefix_finding(ingress),) if f]
         removed = removed_api_finding(ingress)
         findings += [f for f in (removed, class_finding) if f]
         per_ingress[ingress.ref] = findings
@@ -728,7 +780,7 @@ def _host_policy(
                 detail="The first Ingress for a host whose auth-tls annotations fail sets the server's AuthTLSError "
                 "(controller.go getBackendServers), and the template renders `return 403;` at server level: "
                 "every path of the host is refused, whatever the other Ingresses configure.",
-                fix=f"kubectl annotate ingress {ingress_words(denied_by)} {PREFIX}auth-tls-secret-  "
+                fix=f"kubectl annotate ingress {ingress_words(denied_by)} {denied_by.prefix}auth-tls-secret-  "
                 "# or fix the value, as its own finding says",
                 ingress=denied_by,
                 evidence=(f"denied: {parsed[denied_by.ref].denial}",),
@@ -869,7 +921,7 @@ def _passthrough(
                 title=f"{host}: ssl-passthrough is set but the controller runs without --enable-ssl-passthrough"
                 + ("" if known else " (assumed: the controller is not among the files)"),
                 detail="Without the flag the annotation changes nothing: nginx terminates TLS and auth-tls applies.",
-                fix=f"kubectl annotate ingress {ingress_words(marked)} {arg(PREFIX + 'ssl-passthrough-')}",
+                fix=f"kubectl annotate ingress {ingress_words(marked)} {arg(marked.prefix + 'ssl-passthrough-')}",
                 ingress=marked,
             )
         ]
@@ -883,7 +935,7 @@ def _passthrough(
             detail="The Ingress sets ssl-passthrough and the controller runs with --enable-ssl-passthrough: its TCP "
             "proxy hands the connection to the backend by SNI before nginx sees it. Whether a client certificate is "
             "required is up to the backend's own TLS server (not checked here).",
-            fix=f"kubectl annotate ingress {ingress_words(marked)} {arg(PREFIX + 'ssl-passthrough-')}  "
+            fix=f"kubectl annotate ingress {ingress_words(marked)} {arg(marked.prefix + 'ssl-passthrough-')}  "
             "# nginx terminates TLS again and auth-tls applies",
             ingress=marked,
             evidence=(f"{PREFIX}ssl-passthrough: {marked.annotation(PREFIX + 'ssl-passthrough')}",),
@@ -1197,8 +1249,8 @@ def _conflict_fix(other: IngressObj, mine: dict[str, Any], theirs: dict[str, Any
     """One source of truth for the host. When the ignored Ingress names another CA, its clients
     keep working only if the winning Secret's ca.crt holds both CAs: bundle them first."""
     drop = (
-        f"kubectl annotate ingress {ingress_words(other)} {PREFIX}auth-tls-secret- "
-        f"{PREFIX}auth-tls-verify-client- {PREFIX}auth-tls-verify-depth-"
+        f"kubectl annotate ingress {ingress_words(other)} {other.prefix}auth-tls-secret- "
+        f"{other.prefix}auth-tls-verify-client- {other.prefix}auth-tls-verify-depth-"
     )
     if theirs.get("secret") == mine.get("secret"):
         return drop + "  # keep one source of truth"

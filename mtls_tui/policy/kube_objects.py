@@ -14,6 +14,7 @@ from typing import Any
 
 from mtls_tui.certs.secret_data import secret_values
 from mtls_tui.model import (
+    ANNOTATIONS_PREFIX,
     ClusterSnapshot,
     ControllerObj,
     EventObj,
@@ -264,6 +265,7 @@ def controller_from(
         ssl_passthrough=_go_bool(flags.get("enable-ssl-passthrough", "false")),
         default_certificate=flags.get("default-ssl-certificate") or None,
         watch_namespace=flags.get("watch-namespace") or None,
+        annotations_prefix=flags.get("annotations-prefix", ANNOTATIONS_PREFIX.rstrip("/")).rstrip("/") + "/",
         image=image,
         pods=tuple(pods),
         config_map=ref,

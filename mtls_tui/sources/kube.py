@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from mtls_tui.diagnose.rendered import unread_note
 from mtls_tui.errors import CannotRun, Refused, check_aliases, yaml_input_error
 from mtls_tui.model import ClusterSnapshot, ControllerObj, IngressObj, KubeResource, RenderedConf, SecretProblem
-from mtls_tui.policy.ingress_nginx import PREFIX
+from mtls_tui.policy.ingress_nginx import PREFIX, with_controller_prefixes
 from mtls_tui.policy.kube_objects import (
     config_map_ref,
     controllers_from,
@@ -379,7 +379,10 @@ class KubeSource:
         )
         resources += config_maps
         progress("Secrets")
-        wanted = _referenced_secrets(ingresses) | {f"{ns}/{name}" for kind, ns, name in named if kind == "Secret"}
+        # the annotations as each controller reads them (--annotations-prefix), for the Secrets they name
+        read_as = with_controller_prefixes(ClusterSnapshot("", tuple(ingresses), tuple(classes), tuple(controllers)))
+        wanted = _referenced_secrets(list(read_as.ingresses))
+        wanted |= {f"{ns}/{name}" for kind, ns, name in named if kind == "Secret"}
         wanted |= {c.default_certificate for c in controllers if c.default_certificate}  # --default-ssl-certificate
         secrets, problems = self._read_secrets(sorted(wanted))
         progress("Events")
