@@ -170,3 +170,27 @@ def test_controller_log_lines_are_evidence(tmp_path: Path, capsys: pytest.Captur
     [host] = report["hosts"]
     missing = next(f for f in host["findings"] if f["code"] == "secret-missing-ca")
     assert any(e.startswith("controller log: ") and "has no 'ca.crt' key" in e for e in missing["evidence"]), missing
+
+
+def test_log_lines_before_the_last_reload_are_not_evidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A line written before the controller last reloaded speaks of a configuration nginx no
+    longer runs (controller.go syncIngress logs "Backend successfully reloaded" at each reload);
+    the same message logged twice after it is one piece of evidence, the newest."""
+    missing_ca = (
+        "W1201 12:00:0{}.000000       7 controller.go:1226] Secret \"default/my-certs\" has no 'ca.crt' key, "
+        'mutual authentication disabled for Ingress "default/meow-ingress"'
+    )
+    with Lab(tmp_path / "pki", "missing-ca-key", gateway="builtin") as lab:
+        lab.controller_log(missing_ca.format(1))
+        lab.controller_log('I1201 12:00:02.000000       7 controller.go:231] "Backend successfully reloaded"')
+        report = check_exec(lab, capsys)
+        [host] = report["hosts"]
+        finding = next(f for f in host["findings"] if f["code"] == "secret-missing-ca")
+        assert not [e for e in finding["evidence"] if e.startswith("controller log: ")], finding["evidence"]
+        lab.controller_log(missing_ca.format(3))
+        lab.controller_log(missing_ca.format(4))
+        report = check_exec(lab, capsys)
+    [host] = report["hosts"]
+    finding = next(f for f in host["findings"] if f["code"] == "secret-missing-ca")
+    logged = [e for e in finding["evidence"] if e.startswith("controller log: ")]
+    assert len(logged) == 1 and "12:00:04" in logged[0], logged

@@ -4,6 +4,8 @@ client certificate the user brought, and what the probe saw, as one list of find
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -348,6 +350,15 @@ def _with_events(findings: list[Finding], snapshot: ClusterSnapshot) -> list[Fin
 
 
 LOG_LINES_PER_FINDING = 2
+# The part of a log line that changes from one occurrence to the next: nginx's error log
+# "2026/12/01 13:59:02 [info] 20291#20291: *2 " and klog's "E1201 13:59:02.123456       7 ".
+_LOG_PREFIX = re.compile(r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d \[\w+\] \d+#\d+: (\*\d+ )?|[IWEF]\d{4} [\d:.]+\s+\d+ )")
+
+
+def _latest_of_each(lines: list[str]) -> list[str]:
+    """The newest line of each message: the same refusal logged at every probe says nothing new."""
+    latest = {_LOG_PREFIX.sub("", line): line for line in lines}
+    return list(latest.values())
 
 
 def _with_log_lines(findings: list[Finding], policy: HostPolicy, snapshot: ClusterSnapshot) -> list[Finding]:
@@ -360,7 +371,7 @@ def _with_log_lines(findings: list[Finding], policy: HostPolicy, snapshot: Clust
     out = []
     for finding in findings:
         lines = [e.line for e in snapshot.log_evidence if e.code == finding.code and named.intersection(e.refs)]
-        more = tuple(f"controller log: {line}" for line in dict.fromkeys(lines[-LOG_LINES_PER_FINDING:]))
+        more = tuple(f"controller log: {line}" for line in _latest_of_each(lines)[-LOG_LINES_PER_FINDING:])
         out.append(replace(finding, evidence=(*finding.evidence, *more)) if more else finding)
     return out
 

@@ -14,6 +14,7 @@ from mtls_tui.service.ports import IngressesRead, Progress, SnapshotSource, Stre
 from mtls_tui.service.session import Session
 
 if TYPE_CHECKING:
+    from mtls_tui.logs.records import LogRecord
     from mtls_tui.sources.kube import KubeSource
 
 LOG_TAIL = 200  # lines per controller pod shown when the logs start
@@ -91,6 +92,9 @@ class ClusterSource:
 
 
 LOG_EVIDENCE_TAIL = 500  # lines per controller pod read for evidence (`check --exec`)
+# What the controller logs when nginx runs a new configuration (controller.go syncIngress,
+# `klog.InfoS("Backend successfully reloaded")`): lines before it are about an older one.
+RELOADED = "Backend successfully reloaded"
 
 
 def _log_evidence(source: KubeSource) -> tuple[LogEvidence, ...]:
@@ -103,8 +107,14 @@ def _log_evidence(source: KubeSource) -> tuple[LogEvidence, ...]:
         records = read_controller_logs(source, tail=LOG_EVIDENCE_TAIL)
     except CannotRun:
         return ()
+    since_reload: dict[str, list[LogRecord]] = {}
+    for record in records:  # in time order, per pod: each pod reloads on its own
+        if RELOADED in record.text:
+            since_reload[record.pod] = []
+        else:
+            since_reload.setdefault(record.pod, []).append(record)
     found = []
-    for record in records:
+    for record in (r for pod in since_reload.values() for r in pod):
         highlight = classify(record)
         if highlight is not None and highlight.refs:
             found.append(LogEvidence(highlight.code, highlight.refs, record.text))
