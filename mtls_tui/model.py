@@ -477,6 +477,8 @@ class ControllerObj:
     default_certificate: str | None = None  # --default-ssl-certificate `namespace/name`: served instead of the fake one
     annotations_prefix: str = ANNOTATIONS_PREFIX  # --annotations-prefix (with its "/")
     watch_namespace: str | None = None  # --watch-namespace: the only namespace whose Ingresses it serves (None: all)
+    watch_namespace_selector: str | None = None  # --watch-namespace-selector: a label selector on namespaces
+    annotation_validation: bool = True  # --enable-annotation-validation (pkg/flags/flags.go, default true)
 
     @property
     def ref(self) -> str:

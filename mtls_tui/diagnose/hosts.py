@@ -5,7 +5,6 @@ client certificate the user brought, and what the probe saw, as one list of find
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache

@@ -35,6 +35,8 @@ from mtls_tui.model import (
     Severity,
 )
 from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX, HostPolicy, listed_hosts
+from mtls_tui.policy.ingress_nginx_releases import controller_rules
+from mtls_tui.policy.kube_objects import GO_BOOLS
 from mtls_tui.safe_text import one_line
 
 ROLE_WORDS = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}
@@ -292,6 +294,7 @@ class IngressView:
     events: tuple[EventObj, ...]
     directives: tuple[str, ...]
     rendered: tuple[RenderedBlock, ...] = ()  # with --exec: what each controller pod rendered for the host
+    rules: str = ""  # the release whose annotation rules apply, and validation when it is off
 
 
 @dataclass(frozen=True)
@@ -359,6 +362,8 @@ def _annotation_rows(annotations: tuple[tuple[str, str], ...], policy: MtlsPolic
             "auth-tls-secret": policy.secret,
             "auth-tls-verify-client": policy.verify_client,
             "auth-tls-verify-depth": str(policy.verify_depth),
+            "auth-tls-match-cn": policy.match_cn or "(ignored)",
+            "auth-tls-pass-certificate-to-upstream": str(policy.pass_certificate).lower(),
         }
         if policy
         else {}
@@ -372,7 +377,10 @@ def _annotation_rows(annotations: tuple[tuple[str, str], ...], policy: MtlsPolic
             rows.append(AnnotationRow(name, value, "unused", "—"))
         else:
             used = one_line(effective.get(name) or value)
-            rows.append(AnnotationRow(name, value, "as-written" if used == value else "rewritten", used))
+            same = used == value or (
+                name == "auth-tls-pass-certificate-to-upstream" and GO_BOOLS.get(value) is not None
+            )
+            rows.append(AnnotationRow(name, value, "as-written" if same else "rewritten", used))
     return tuple(rows)
 
 
@@ -420,7 +428,16 @@ def ingress_view(report: HostReport, snapshot: ClusterSnapshot) -> IngressView:
         events,
         policy.directives,
         _rendered(report, snapshot),
+        _rules_line(policy.controller),
     )
+
+
+def _rules_line(controller: ControllerObj | None) -> str:
+    """Which release's annotation rules the verdict used (policy/ingress_nginx_releases.py)."""
+    rules = controller_rules(controller)
+    validation = "" if rules.validators or not rules.security_settings else "; annotation validation off"
+    old = "; before annotation validation (v1.9)" if not rules.security_settings else ""
+    return f"annotation rules of {rules.named}{validation}{old}"
 
 
 def _rendered(report: HostReport, snapshot: ClusterSnapshot) -> tuple[RenderedBlock, ...]:

@@ -23,7 +23,9 @@ def namespace(name: str) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
-def controller_objects(replicas: int = 2, extra_args: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def controller_objects(
+    replicas: int = 2, extra_args: tuple[str, ...] = (), image: str = CONTROLLER_IMAGE
+) -> list[dict[str, Any]]:
     """The controller Deployment, its pods and the `nginx` IngressClass, as the Helm chart makes them."""
     args = [
         "/nginx-ingress-controller",
@@ -46,12 +48,12 @@ def controller_objects(replicas: int = 2, extra_args: tuple[str, ...] = ()) -> l
             "selector": {"matchLabels": dict(CONTROLLER_LABELS)},
             "template": {
                 "metadata": {"labels": dict(CONTROLLER_LABELS)},
-                "spec": {"containers": [{"name": "controller", "image": CONTROLLER_IMAGE, "args": args}]},
+                "spec": {"containers": [{"name": "controller", "image": image, "args": args}]},
             },
         },
     }
     pods = [
-        controller_pod(f"ingress-nginx-controller-5984b97644-{suffix}")
+        controller_pod(f"ingress-nginx-controller-5984b97644-{suffix}", image)
         for suffix in ("qbwtv", "x7k2m", "p9d4s")[:replicas]
     ]
     ingress_class = {
@@ -63,12 +65,12 @@ def controller_objects(replicas: int = 2, extra_args: tuple[str, ...] = ()) -> l
     return [deployment, *pods, ingress_class]
 
 
-def controller_pod(name: str) -> dict[str, Any]:
+def controller_pod(name: str, image: str = CONTROLLER_IMAGE) -> dict[str, Any]:
     return {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {"name": name, "namespace": CONTROLLER_NAMESPACE, "labels": dict(CONTROLLER_LABELS)},
-        "spec": {"containers": [{"name": "controller", "image": CONTROLLER_IMAGE}], "nodeName": "lab-node"},
+        "spec": {"containers": [{"name": "controller", "image": image}], "nodeName": "lab-node"},
         "status": {
             "phase": "Running",
             "containerStatuses": [
@@ -76,8 +78,8 @@ def controller_pod(name: str) -> dict[str, Any]:
                     "name": "controller",
                     "ready": True,
                     "restartCount": 0,
-                    "image": CONTROLLER_IMAGE,
-                    "imageID": CONTROLLER_IMAGE,
+                    "image": image,
+                    "imageID": image,
                     "started": True,
                     "state": {"running": {}},
                 }

@@ -27,6 +27,13 @@ from mtls_tui.model import (
     SecretObj,
     Severity,
 )
+from mtls_tui.policy.ingress_nginx_releases import (
+    MATCH_CN_CHARSET,
+    AuthTlsRules,
+    breaks_nginx_token,
+    controller_rules,
+    verify_client_as_read,
+)
 from mtls_tui.policy.kube_objects import GO_BOOLS, NGINX_CONTROLLER
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error
@@ -65,8 +72,6 @@ DEFAULTS = {
 SSL_DIR = "/etc/ingress-controller/ssl"
 # parser/validators.go: BasicCharsRegex = "^[/" + alphaNumericChars + "]*$"
 BASIC_CHARS = re.compile(r"[/\-._~a-zA-Z0-9/:]*", re.ASCII)
-# authtls/main.go: redirectRegex
-REDIRECT = re.compile(r"(@[A-Za-z0-9_-]+|((https?://)?[A-Za-z0-9\-.]+(:\d+)?)?(/[A-Za-z0-9\-_.]+)*/?)", re.ASCII)
 GO_ATOI = re.compile(r"[+-]?[0-9]+", re.ASCII)
 SecretRole = Literal["TLS", "auth-tls"]  # what a host uses a Secret for: its certificate, or the client checks
 
@@ -260,7 +265,8 @@ def parse_auth_tls(
     def get(name: str) -> str | None:
         return _normalized(ingress.annotation(PREFIX + name))
 
-    risky = _too_risky(ingress, controller)
+    rules = controller_rules(controller)
+    risky = _too_risky(ingress, controller) if rules.security_settings else None
     if risky is not None:
         return ParsedAuthTls(ingress, {}, (risky,), dropped=True)
     secret = get("auth-tls-secret")
@@ -291,7 +297,7 @@ def parse_auth_tls(
                 )
             )
         return ParsedAuthTls(ingress, {}, tuple(findings))
-    if not BASIC_CHARS.fullmatch(secret.replace(" ", "")) or "\r" in secret or "\n" in secret:
+    if rules.validators and (not BASIC_CHARS.fullmatch(secret.replace(" ", "")) or "\r" in secret or "\n" in secret):
         findings.append(
             _dropped(
                 ingress,
@@ -320,7 +326,11 @@ def parse_auth_tls(
             ingress, {}, tuple(findings), denial=f"invalid format (namespace/name) found in '{secret}'"
         )
     namespace = parts[0] or ingress.namespace
-    if namespace != ingress.namespace and not (controller and controller.allow_cross_namespace):
+    if (
+        namespace != ingress.namespace
+        and rules.security_settings
+        and not (controller and controller.allow_cross_namespace)
+    ):
         reason = "cross namespace secrets are not supported"
         findings.append(
             _denied(
@@ -345,26 +355,25 @@ def parse_auth_tls(
 
     fields: dict[str, Any] = {"secret": secret}
     verify = get("auth-tls-verify-client")
-    if verify is None:
-        fields["verify_client"] = "on"
-    elif verify in VERIFY_MODES:
-        fields["verify_client"] = verify
-        if verify != "on":
-            findings.append(
-                _f(
-                    code="mtls-not-enforced",
-                    severity=Severity.WARNING,
-                    title=f"auth-tls-verify-client is {verify}: requests without a client certificate get in",
-                    detail="Only 'on' makes nginx require a certificate (ssl_verify_client on). With optional, optional_no_ca "
-                    "or off, nginx lets requests without one through to the upstream, which must then check "
-                    "ssl-client-verify itself.",
-                    fix=_annotate(ingress, "auth-tls-verify-client", "on"),
-                    ingress=ingress,
-                    evidence=(f"{PREFIX}auth-tls-verify-client: {verify}",),
-                )
+    mode, how = verify_client_as_read(verify or "on", rules)
+    fields["verify_client"] = mode
+    if verify is not None and how == "mode" and mode != "on":
+        read = f" (read as {mode} by nginx: {rules.named} writes the value as given)" if mode != verify else ""
+        findings.append(
+            _f(
+                code="mtls-not-enforced",
+                severity=Severity.WARNING,
+                title=f"auth-tls-verify-client is {verify}{read}: requests without a client certificate get in",
+                detail="Only 'on' makes nginx require a certificate (ssl_verify_client on). With optional, optional_no_ca "
+                "or off, nginx lets requests without one through to the upstream, which must then check "
+                "ssl-client-verify itself."
+                + (" From v1.10.4 and v1.11.2 on, the same value becomes 'on'." if mode != verify else ""),
+                fix=_annotate(ingress, "auth-tls-verify-client", "on"),
+                ingress=ingress,
+                evidence=(f"{PREFIX}auth-tls-verify-client: {verify}",),
             )
-    else:
-        fields["verify_client"] = "on"
+        )
+    elif verify is not None and how == "default":
         findings.append(
             _f(
                 code="annotation-invalid-value",
@@ -373,6 +382,17 @@ def parse_auth_tls(
                 detail=f"Valid values: {', '.join(VERIFY_MODES)} (case-sensitive). Anything else silently becomes on.",
                 fix=_annotate(ingress, "auth-tls-verify-client", "on"),
                 ingress=ingress,
+            )
+        )
+    elif verify is not None and how == "refused":
+        findings.append(
+            _reload_refused(
+                ingress,
+                "auth-tls-verify-client",
+                verify,
+                f"{rules.named} matches the mode without anchors (authVerifyClientRegex `on|off|optional|optional_no_ca`), "
+                f"so it writes `ssl_verify_client {verify};`, which nginx does not know",
+                "on",
             )
         )
     depth_text = ingress.annotation(PREFIX + "auth-tls-verify-depth")  # parseInt: strconv.Atoi on the raw value
@@ -407,26 +427,14 @@ def parse_auth_tls(
         value = ingress.annotation(PREFIX + name)  # checkAnnotation validates the raw value
         if value is None or value == "":  # checkAnnotation: empty values are not validated, parseString skips them
             continue
-        parsed = parse(value)
+        parsed = parse(value, rules) if rules.validators else _as_given(name, value, rules)
         if parsed is not None:
             if parsed != "":  # parseString: a value empty once trimmed is skipped
                 fields[field_name] = _normalized(parsed) if isinstance(parsed, str) else parsed
             continue
         findings.append(_dropped(ingress, name, value, expected, example, why(value) if callable(why) else why))
         return ParsedAuthTls(ingress, {}, tuple(findings), dropped=True)
-    if any(c.isspace() for c in fields.get("error_page", "")):
-        findings.append(
-            _f(
-                code="annotation-invalid-value",
-                severity=Severity.ERROR,
-                title=f"auth-tls-error-page '{fields['error_page']}' has spaces: nginx refuses the configuration",
-                detail="The validator removes spaces before it checks the value, but the template writes it as given "
-                "(error_page 495 496 = …;), and nginx's configuration test fails: the controller keeps its last "
-                "good configuration and applies no change until the value is fixed.",
-                fix=_annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"),
-                ingress=ingress,
-            )
-        )
+    findings += _as_rendered(ingress, fields, rules)
     return ParsedAuthTls(
         ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored
     )
@@ -480,18 +488,135 @@ def _auth_certificate(ref: str, snapshot: ClusterSnapshot) -> tuple[StoredSecret
     return stored, False, None
 
 
-def _error_page(value: str) -> str | None:
-    """`redirectRegex` (authtls/main.go), matched after the validator removes spaces."""
+def _error_page(value: str, rules: AuthTlsRules) -> str | None:
+    """`redirectRegex` of the release (authtls/main.go), matched after the validator removes spaces."""
     compact = value.replace(" ", "")
-    return value.strip() if REDIRECT.fullmatch(compact) and "\n" not in value and "\r" not in value else None
+    return value.strip() if rules.error_page.fullmatch(compact) and "\n" not in value and "\r" not in value else None
 
 
-def _match_cn(value: str) -> str | None:
-    """`parser.CommonNameAnnotationValidator`: the prefix CN=, then Go's regexp (RE2 syntax)
-    must compile what follows it. nginx later matches the whole value with PCRE."""
+def _match_cn(value: str, rules: AuthTlsRules) -> str | None:
+    """`parser.CommonNameAnnotationValidator` (v1.9.6 on): the prefix CN=, then Go's regexp
+    (RE2 syntax) must compile what follows it; v1.9.1–v1.9.5 took only plain characters and
+    `()|=` (commonNameRegex, spaces removed first). nginx later matches the value with PCRE."""
+    if rules.match_cn == "charset":
+        return value if MATCH_CN_CHARSET.fullmatch(value.replace(" ", "")) else None
     if not value.startswith("CN="):
         return None
     return value if re2_error(value[3:]) is None else None
+
+
+def _pass_certificate(value: str, rules: AuthTlsRules) -> bool | None:
+    return GO_BOOLS.get(value)
+
+
+def _as_given(name: str, value: str, rules: AuthTlsRules) -> str | bool:
+    """A value no validator looked at (--enable-annotation-validation=false, or a release
+    before v1.9): authtls.Parse keeps what parseString/parseBool make of it, and the template
+    writes it as it is. A boolean that does not parse becomes false (parseBool's error is not a
+    validation error); before v1.9 a match-CN without "CN=" in it was dropped (commonNameRegex
+    `CN=`, unanchored, in Parse itself)."""
+    if name == "auth-tls-pass-certificate-to-upstream":
+        return GO_BOOLS.get(value, False)
+    if name == "auth-tls-match-cn" and rules.match_cn == "contains-cn" and "CN=" not in value:
+        return ""
+    return value.strip()
+
+
+def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRules) -> list[Finding]:
+    """What the controller writes that nginx then refuses, or reads as more than one value."""
+    findings = []
+    page = fields.get("error_page", "")
+    if ";" in page:
+        findings.append(
+            _f(
+                code="annotation-injects-config",
+                severity=Severity.ERROR,
+                title=f"auth-tls-error-page '{page}' writes nginx directives of its own",
+                detail=f"No validator checks the value ({_unvalidated(rules)}), and the template writes it as given into "
+                "`error_page 495 496 = …;`: what follows its ';' becomes directives of the host's server. nginx runs "
+                "them if they parse (measured: '; add_header X-Injected 1' is served with every answer) or refuses "
+                "the reload. Anyone who may annotate an Ingress can change this server's TLS and routing.",
+                fix=_annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"),
+                ingress=ingress,
+                evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
+            )
+        )
+    elif breaks_nginx_token(page):
+        findings.append(
+            _reload_refused(
+                ingress,
+                "auth-tls-error-page",
+                page,
+                "the validator removes spaces before it checks the value, but the template writes it as given "
+                "(error_page 495 496 = …;)"
+                if rules.validators
+                else f"no validator checks the value ({_unvalidated(rules)}) and the template writes it as given",
+                "https://example.com/mtls-error",
+            )
+        )
+    match_cn = fields.get("match_cn", "")
+    if match_cn and not rules.match_cn_quoted and breaks_nginx_token(match_cn):
+        findings.append(
+            _reload_refused(
+                ingress,
+                "auth-tls-match-cn",
+                match_cn,
+                f"{rules.named} writes it without quotes (`if ( $ssl_client_s_dn !~ {match_cn} )`; "
+                "`| quote` came in v1.11.5 and v1.12.1)",
+                "CN=NAME",
+            )
+        )
+    raw_cn = ingress.annotation(PREFIX + "auth-tls-match-cn")
+    if raw_cn and raw_cn.strip() and not match_cn and not rules.validators:
+        findings.append(
+            _f(
+                code="match-cn-ignored",
+                severity=Severity.ERROR,
+                title=f"auth-tls-match-cn '{raw_cn}' has no 'CN=': {rules.named} ignores it and lets every trusted "
+                "client in",
+                detail="Before v1.9 authtls.Parse kept a match-CN only when it contained 'CN=' (commonNameRegex) and "
+                "dropped any other value without a word: every client certificate the CA signed gets in, whatever "
+                "its subject.",
+                fix=_annotate(ingress, "auth-tls-match-cn", "CN=NAME"),
+                ingress=ingress,
+                evidence=(f"{PREFIX}auth-tls-match-cn: {raw_cn}",),
+            )
+        )
+    raw_pass = ingress.annotation(PREFIX + "auth-tls-pass-certificate-to-upstream")
+    if raw_pass and not rules.validators and raw_pass not in GO_BOOLS:
+        findings.append(
+            _f(
+                code="annotation-invalid-value",
+                severity=Severity.WARNING,
+                title=f"auth-tls-pass-certificate-to-upstream '{raw_pass}' is not a boolean: the controller uses false",
+                detail=f"No validator checks the value ({_unvalidated(rules)}); Go's strconv.ParseBool refuses it, and "
+                "the upstream gets no ssl-client-cert header.",
+                fix=_annotate(ingress, "auth-tls-pass-certificate-to-upstream", "true"),
+                ingress=ingress,
+            )
+        )
+    return findings
+
+
+def _unvalidated(rules: AuthTlsRules) -> str:
+    if rules.release is not None and rules.release < (1, 9, 0):
+        return f"{rules.named} predates annotation validation"
+    return "the controller runs with --enable-annotation-validation=false"
+
+
+def _reload_refused(ingress: IngressObj, name: str, value: str, why: str, example: str) -> Finding:
+    """The controller renders the value, and `nginx -t` fails: it keeps its last good
+    configuration and applies no change, of any Ingress, until the value is fixed."""
+    return _f(
+        code="annotation-invalid-value",
+        severity=Severity.ERROR,
+        title=f"{name} '{value}': nginx refuses the configuration",
+        detail=f"{why[0].upper()}{why[1:]}, and nginx's configuration test fails: the controller keeps its last "
+        "good configuration and applies no change, of this Ingress or any other, until the value is fixed.",
+        fix=_annotate(ingress, name, example),
+        ingress=ingress,
+        evidence=(f"{PREFIX}{name}: {value}",),
+    )
 
 
 def match_cn_for(dn: str) -> str:
@@ -522,7 +647,7 @@ def _match_cn_why(value: str) -> str:
 # Annotations whose bad values fail validation (the Ingress is dropped), in the order
 # authtls.Parse reads them: the policy field, the parser (None: invalid), what a valid
 # value is, an example for the fix, and why a value fails.
-VALIDATED: dict[str, tuple[str, Callable[[str], object], str, str, str | Callable[[str], str]]] = {
+VALIDATED: dict[str, tuple[str, Callable[[str, AuthTlsRules], object], str, str, str | Callable[[str], str]]] = {
     "auth-tls-error-page": (
         "error_page",
         _error_page,
@@ -532,7 +657,7 @@ VALIDATED: dict[str, tuple[str, Callable[[str], object], str, str, str | Callabl
     ),
     "auth-tls-pass-certificate-to-upstream": (
         "pass_certificate",
-        GO_BOOLS.get,
+        _pass_certificate,
         "a boolean",
         "true",
         " (Go's strconv.ParseBool)",

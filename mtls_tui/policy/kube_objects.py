@@ -26,6 +26,7 @@ from mtls_tui.model import (
     PodObj,
     SecretObj,
 )
+from mtls_tui.policy.ingress_nginx_releases import release_of
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -160,6 +161,14 @@ def pod_from(obj: dict[str, Any]) -> PodObj:
     )
 
 
+# The controller's boolean flags that change what it serves (pkg/flags/flags.go, flags.Bool).
+# pflag gives a boolean flag a value only with `=`: `--enable-ssl-passthrough false` is the
+# flag set to true, then a stray argument (spf13/pflag parseLongArg, NoOptDefVal "true").
+BOOL_FLAGS = frozenset(
+    {"watch-ingress-without-class", "enable-ssl-passthrough", "enable-annotation-validation", "ingress-class-by-name"}
+)
+
+
 def _flags(args: list[str]) -> dict[str, str]:
     """`--ingress-class=nginx`, `--flag value` and bare `--flag` (true), as Go's pflag reads them."""
     flags: dict[str, str] = {}
@@ -168,7 +177,7 @@ def _flags(args: list[str]) -> dict[str, str]:
         arg = str(args[i])
         if arg.startswith("--"):
             name, eq, value = arg[2:].partition("=")
-            if not eq and i + 1 < len(args) and not str(args[i + 1]).startswith("-"):
+            if not eq and name not in BOOL_FLAGS and i + 1 < len(args) and not str(args[i + 1]).startswith("-"):
                 value, i = str(args[i + 1]), i + 1
             flags[name] = value if (eq or value) else "true"
         i += 1
@@ -218,24 +227,14 @@ def _go_bool(value: str) -> bool:
     return GO_BOOLS.get(value, False)
 
 
-_IMAGE_VERSION = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-@]|$)")
-
-
-def image_version(image: str) -> tuple[int, int] | None:
-    """`registry.k8s.io/ingress-nginx/controller:v1.11.3@sha256:…` → (1, 11); None when the tag
-    says no version (a digest alone, `latest`)."""
-    found = _IMAGE_VERSION.search(image)
-    return (int(found[1]), int(found[2])) if found else None
-
-
 def _security_defaults(image: str) -> tuple[bool, str]:
     """The ConfigMap's defaults for allow-cross-namespace-resources and annotations-risk-level,
-    by release (internal/ingress/controller/config/config.go NewDefault at each tag): v1.10 and
+    by release (internal/ingress/controller/config/config.go NewDefault at each tag): v1.9 to
     v1.11 allowed cross-namespace Secrets and every risk (true, "Critical"); v1.12 turned both
-    down (false, "High"). Before v1.10 neither check existed: the same as allowing all. An image
-    whose tag gives no version is read as the current release."""
-    version = image_version(image)
-    return (True, "Critical") if version is not None and version < (1, 12) else (False, "High")
+    down (false, "High"). Before v1.9 neither check existed: the same as allowing all. An image
+    whose tag gives no release is read as the current release."""
+    release = release_of(image)
+    return (True, "Critical") if release is not None and release < (1, 12, 0) else (False, "High")
 
 
 def controller_from(
@@ -257,7 +256,7 @@ def controller_from(
         name=str(meta.get("name") or "?"),
         ingress_class=flags.get("ingress-class", "nginx"),
         controller_class=flags.get("controller-class", NGINX_CONTROLLER),
-        watch_without_class=flags.get("watch-ingress-without-class", "false").lower() == "true",
+        watch_without_class=_go_bool(flags.get("watch-ingress-without-class", "false")),
         # a ConfigMap setting since v1.12, not a flag (config.go AllowCrossNamespaceResources)
         allow_cross_namespace=_go_bool(
             str(settings.get("allow-cross-namespace-resources", str(cross_default).lower()))
@@ -271,6 +270,8 @@ def controller_from(
         config_map=ref,
         config_seen=ref is None or (config_maps is not None and ref in config_maps),
         annotations_risk_level=str(settings.get("annotations-risk-level") or risk_default),
+        annotation_validation=_go_bool(flags.get("enable-annotation-validation", "true")),
+        watch_namespace_selector=flags.get("watch-namespace-selector") or None,
     )
 
 

@@ -94,6 +94,7 @@ class IngressPane(VerticalScroll):
                     if controller
                     else "none found"
                 ),
+                ("\n  " + one_line(view.rules), "dim") if view.rules else "",
             )
         )
         if view.events:
