@@ -508,6 +508,14 @@ class LogEvidence:
 
 
 @dataclass(frozen=True)
+class NamespaceObj:
+    """A Namespace's labels: what `--watch-namespace-selector` matches."""
+
+    name: str
+    labels: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class EventObj:
     namespace: str
     kind: str
@@ -554,6 +562,8 @@ class ClusterSnapshot:
     resources: tuple[KubeResource, ...] = ()  # successors' objects and ConfigMaps (policy/successors/)
     rendered: tuple[RenderedConf, ...] = ()  # read with --exec: what each controller pod rendered
     log_evidence: tuple[LogEvidence, ...] = ()  # with --exec: controller log lines that name a cause
+    namespaces: tuple[NamespaceObj, ...] = ()  # read when a controller selects namespaces by label
+    namespaces_read: bool = False  # True: `namespaces` are all the cluster has (a namespace not in it does not exist)
     # what could not be read (manifest documents: input-unreadable; objects our credentials may
     # not read: objects-forbidden): the rest is judged without them
     unreadable: tuple[Finding, ...] = ()

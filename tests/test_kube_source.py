@@ -435,3 +435,40 @@ def test_the_unwatched_namespace_fix_shows_the_flag(tmp_path: Path, pki: SeedPki
             timeout=30,
         )
     assert done.returncode == 0 and "--watch-namespace=team-a" in done.stdout, (done.stdout, done.stderr)
+
+
+def test_the_namespace_selector_fix_labels_the_namespace(tmp_path: Path, pki: SeedPki) -> None:
+    """--watch-namespace-selector (store.go `watchedNamespace`): the namespace's labels, read
+    from the cluster, decide; the fix is run as printed with the real kubectl, and the next read
+    finds the Ingress served. Without the right to list namespaces, the rest is judged and one
+    line says what was not read."""
+    import shutil
+
+    from mtls_tui.lab.objects import controller_objects
+    from mtls_tui.policy.ingress_nginx import host_policies
+    from tests.conftest import require
+
+    binary = require("kubectl", shutil.which("kubectl"))
+    base = [o for o in seed_objects(pki) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    scoped = controller_objects(extra_args=("--watch-namespace-selector=team=payments",))
+    with LabCluster([*base, *scoped]) as lab:
+        kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
+        [policy] = host_policies(read_lab(lab, tmp_path))
+        [fix] = [f.fix for f in policy.findings if f.code == "ingress-namespace-unwatched"]
+        assert not policy.served and fix == "kubectl label namespace default team=payments --overwrite"
+        done = subprocess.run(
+            fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
+            shell=True,
+            env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 0, done.stderr
+        [policy] = host_policies(read_lab(lab, tmp_path))
+        assert policy.served and "ingress-namespace-unwatched" not in {f.code for f in policy.findings}
+        lab.forbid("list", "namespaces")
+        snapshot = read_lab(lab, tmp_path)
+        [policy] = host_policies(snapshot)
+    assert policy.served and [f.code for f in snapshot.unreadable] == ["objects-forbidden"]
+    assert "list namespaces" in snapshot.unreadable[0].title

@@ -340,6 +340,42 @@ def test_watch_namespace(pki: SeedPki) -> None:
     assert "ingress-namespace-unwatched" not in codes((policy, result)) and policy.served
 
 
+def _labelled(objects: list[dict], labels: dict[str, str] | None) -> list[dict]:
+    """The objects with Namespace default labelled (None: no Namespace among them)."""
+    rest = [o for o in objects if not (o["kind"] == "Namespace" and o["metadata"]["name"] == "default")]
+    if labels is None:
+        return rest
+    return [*rest, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default", "labels": labels}}]
+
+
+@pytest.mark.parametrize(
+    ("selector", "labels", "served", "complete"),
+    [
+        ("team=payments", {"team": "payments"}, True, True),
+        ("team=payments", {"team": "shop"}, False, True),
+        ("team=payments", {}, False, True),
+        ("team=payments", None, True, False),  # manifests without the Namespace: not judged
+        ("team=payments", None, False, True),  # a cluster without it: "Namespace … not existed"
+        ("team notin (legacy)", {}, True, True),
+        ("team in (", {"team": "payments"}, False, True),  # the controller does not start
+    ],
+)
+def test_watch_namespace_selector(pki: SeedPki, selector, labels, served, complete) -> None:
+    """--watch-namespace-selector (pkg/flags/flags.go labels.Parse): store.go New takes an Ingress
+    only when `watchedNamespace` matches its namespace's labels; a namespace it cannot find is
+    not watched; a selector that does not parse stops the controller at start."""
+    objects = [o for o in with_ingress(pki, meow_ingress()) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    objects = _labelled(objects, labels) + controller_objects(extra_args=(f"--watch-namespace-selector={selector}",))
+    snapshot = snapshot_from_objects(objects, "test", complete=complete)
+    [policy] = [p for p in host_policies(snapshot) if p.host == "meow.com"]
+    unwatched = [f for f in policy.findings if f.code == "ingress-namespace-unwatched"]
+    assert policy.served is served and bool(unwatched) is not served, [f.title for f in policy.findings]
+    if unwatched and "(" not in selector:
+        assert unwatched[0].fix == "kubectl label namespace default team=payments --overwrite"
+    if unwatched and "(" in selector:
+        assert "does not start" in " ".join(unwatched[0].evidence)
+
+
 @pytest.mark.parametrize(
     ("tag", "setting", "refused"),
     [

@@ -35,6 +35,7 @@ from mtls_tui.policy.ingress_nginx_releases import (
     verify_client_as_read,
 )
 from mtls_tui.policy.kube_objects import GO_BOOLS, NGINX_CONTROLLER
+from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error
 from mtls_tui.policy.secret_commands import add_ca_command, read_key_command, secret_update_command, tls_secret_command
@@ -711,7 +712,7 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
             ingress=ingress,
         )
     classes = {c.name: c for c in snapshot.ingress_classes}
-    watching = [c for c in snapshot.controllers if c.watch_namespace in (None, ingress.namespace)]
+    watching = [c for c in snapshot.controllers if watches(c, ingress.namespace, snapshot) is not False]
     if not watching:
         return None, _unwatched(ingress, snapshot)
     for controller in watching:
@@ -742,22 +743,79 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
     )
 
 
+def watches(controller: ControllerObj, namespace: str, snapshot: ClusterSnapshot) -> bool | None:
+    """Whether the controller reads objects in `namespace`; None when the namespace's labels
+    were not seen (manifests without the Namespace). --watch-namespace: its informers list that
+    namespace only (store.go New, `informers.WithNamespace`). --watch-namespace-selector: an
+    Ingress is taken only when its namespace's labels match (store.go `watchedNamespace`; a
+    namespace that does not exist is not watched); a selector `labels.Parse` refuses stops the
+    controller at start (flags.go ParseFlags)."""
+    if controller.watch_namespace not in (None, namespace):
+        return False
+    if controller.watch_namespace_selector is None:
+        return True
+    selector = parse_selector(controller.watch_namespace_selector)
+    if selector is None:
+        return False
+    found = next((n for n in snapshot.namespaces if n.name == namespace), None)
+    if found is None:
+        return False if snapshot.namespaces_read else None
+    return selector.matches(dict(found.labels))
+
+
+def _scope(controller: ControllerObj) -> str:
+    if controller.watch_namespace_selector is not None:
+        if parse_selector(controller.watch_namespace_selector) is None:
+            return f"--watch-namespace-selector={controller.watch_namespace_selector} (not a label selector: it does not start)"
+        return f"--watch-namespace-selector={controller.watch_namespace_selector}"
+    return f"--watch-namespace={controller.watch_namespace}" if controller.watch_namespace else "every namespace"
+
+
 def _unwatched(ingress: IngressObj, snapshot: ClusterSnapshot) -> Finding:
-    """--watch-namespace (pkg/flags/flags.go): the controller's informers list Ingresses in that
-    namespace only (store.go New: `informers.WithNamespace(namespace)`), so it never sees this one."""
-    watched = ", ".join(f"{c.ref} watches {c.watch_namespace}" for c in snapshot.controllers)
+    """No controller reads this Ingress's namespace (`watches`), so none serves it."""
     first = snapshot.controllers[0]
+    scopes = tuple(f"{c.ref}: {_scope(c)}" for c in snapshot.controllers)
+    found = next((n for n in snapshot.namespaces if n.name == ingress.namespace), None)
+    labels = ", ".join(f"{k}={v}" for k, v in found.labels) if found else ""
+    seen = ""
+    if any(c.watch_namespace_selector for c in snapshot.controllers):
+        if found is not None:
+            seen = f" Namespace {ingress.namespace} has {'the labels ' + labels if labels else 'no labels'}."
+        elif snapshot.namespaces_read:
+            seen = f" Namespace {ingress.namespace} does not exist."
+    selector = parse_selector(first.watch_namespace_selector or "")
+    wanted = _labels_for(selector) if first.watch_namespace_selector and selector else None
+    if wanted:  # labelling the namespace is what lets the controller in
+        fix = f"kubectl label namespace {arg(ingress.namespace)} {' '.join(arg(w) for w in wanted)} --overwrite"
+    else:
+        fix = (
+            f"kubectl get deployment {arg(first.name)} -n {arg(first.namespace)} -o jsonpath='{{.spec.template.spec.containers[0].args}}'"
+            "  # move the Ingress (and its Secrets) to a watched namespace, or widen the controller's scope"
+        )
     return _f(
         code="ingress-namespace-unwatched",
         severity=Severity.ERROR,
         title=f"no ingress-nginx controller watches namespace {ingress.namespace}: this Ingress is not served",
-        detail=f"Each controller runs with --watch-namespace ({watched}) and reads Ingresses, Secrets and Services "
-        "in that namespace only: none of this Ingress's hosts are served, and its annotations are never read.",
-        fix=f"kubectl get deployment {arg(first.name)} -n {arg(first.namespace)} -o jsonpath='{{.spec.template.spec.containers[0].args}}'"
-        "  # move the Ingress (and its Secrets) to a watched namespace, or widen --watch-namespace",
+        detail=f"The controllers read objects only where their scope allows ({'; '.join(scopes)}).{seen} None of "
+        "this Ingress's hosts are served, and its annotations are never read.",
+        fix=fix,
         ingress=ingress,
-        evidence=tuple(f"{c.ref}: --watch-namespace={c.watch_namespace}" for c in snapshot.controllers),
+        evidence=scopes,
     )
+
+
+def _labels_for(selector: Selector) -> list[str] | None:
+    """The labels that would make a namespace match, when labelling alone can (no `!=`,
+    `notin`, `!key` or number comparisons to satisfy by removing a label)."""
+    labels = []
+    for requirement in selector.requirements:
+        if requirement.operator in ("=", "in"):
+            labels.append(f"{requirement.key}={requirement.values[0]}")
+        elif requirement.operator == "exists":
+            labels.append(f"{requirement.key}=true")
+        else:
+            return None
+    return labels or None
 
 
 def _class_fix(ingress: IngressObj, snapshot: ClusterSnapshot) -> str:

@@ -23,6 +23,7 @@ from mtls_tui.model import (
     IngressPath,
     IngressTLS,
     KubeResource,
+    NamespaceObj,
     PodObj,
     SecretObj,
 )
@@ -293,6 +294,11 @@ def controllers_from(
     return controllers
 
 
+def namespace_from(obj: dict[str, Any]) -> NamespaceObj:
+    labels = _dict(_meta(obj).get("labels"))
+    return NamespaceObj(str(_meta(obj).get("name") or ""), tuple((str(k), str(v)) for k, v in labels.items()))
+
+
 def event_from(obj: dict[str, Any]) -> EventObj:
     meta, involved = _meta(obj), _dict(obj.get("involvedObject"))
     return EventObj(
@@ -345,7 +351,9 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
     pods: list[PodObj] = []
     deployments: list[dict[str, Any]] = []
     resources: list[KubeResource] = []
+    namespaces: list[NamespaceObj] = []
     converters: dict[str, tuple[list[Any], Callable[[dict[str, Any]], Any]]] = {
+        "Namespace": (namespaces, namespace_from),
         "Ingress": (ingresses, ingress_from),
         "IngressClass": (classes, ingress_class_from),
         "Secret": (secrets, secret_from),
@@ -373,6 +381,8 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         resources=tuple(resources),
         controllers_known=complete or bool(controllers),
         complete=complete,
+        namespaces=tuple(namespaces),
+        namespaces_read=complete and bool(namespaces),
     )
 
 
@@ -386,4 +396,5 @@ def with_objects(snapshot: ClusterSnapshot, objects: Iterable[dict[str, Any]]) -
         controllers=snapshot.controllers + more.controllers,
         secrets=snapshot.secrets + more.secrets,
         resources=snapshot.resources + more.resources,
+        namespaces=snapshot.namespaces + more.namespaces,
     )

@@ -35,7 +35,15 @@ from urllib.parse import urlsplit
 
 from mtls_tui.diagnose.rendered import unread_note
 from mtls_tui.errors import CannotRun, Refused, check_aliases, yaml_input_error
-from mtls_tui.model import ClusterSnapshot, ControllerObj, IngressObj, KubeResource, RenderedConf, SecretProblem
+from mtls_tui.model import (
+    ClusterSnapshot,
+    ControllerObj,
+    IngressObj,
+    KubeResource,
+    NamespaceObj,
+    RenderedConf,
+    SecretProblem,
+)
 from mtls_tui.policy.ingress_nginx import PREFIX, with_controller_prefixes
 from mtls_tui.policy.kube_objects import (
     config_map_ref,
@@ -44,6 +52,7 @@ from mtls_tui.policy.kube_objects import (
     ingress_class_from,
     ingress_from,
     is_controller,
+    namespace_from,
     pod_from,
     resource_from,
     secret_from,
@@ -368,6 +377,7 @@ class KubeSource:
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
         controllers = controllers_from(deployments, pods, self._controller_settings(deployments))
+        namespaces, namespaces_read, refused_namespaces = self._read_namespaces(controllers)
         if exec_conf:
             progress("the controllers' nginx.conf")
         rendered = self._read_rendered(controllers) if exec_conf else []
@@ -405,11 +415,29 @@ class KubeSource:
             secret_problems=tuple(problems),
             events=tuple(events),
             resources=tuple(resources),
-            unreadable=((not_permitted_finding(refused + refused_maps),) if refused or refused_maps else ())
+            unreadable=(
+                (not_permitted_finding(refused + refused_maps + refused_namespaces),)
+                if refused or refused_maps or refused_namespaces
+                else ()
+            )
             + ((note,) if (note := unread_note(rendered)) else ()),
             rendered=tuple(rendered),
             controllers_known=controllers_known,
+            namespaces=tuple(namespaces),
+            namespaces_read=namespaces_read,
         )
+
+    def _read_namespaces(self, controllers: list[ControllerObj]) -> tuple[list[NamespaceObj], bool, list[Refusal]]:
+        """The Namespaces' labels, read only when a controller selects namespaces by them
+        (--watch-namespace-selector); a refusal leaves each namespace "not checked"."""
+        from kubernetes.client.exceptions import ApiException
+
+        if not any(c.watch_namespace_selector for c in controllers):
+            return [], False, []
+        try:
+            return [namespace_from(n) for n in self._list(self.get.list_namespace)], True, []
+        except ApiException:
+            return [], False, [("list", "namespaces", "", "")]
 
     def _read_rendered(self, controllers: list[ControllerObj]) -> list[RenderedConf]:
         """Each controller pod's /etc/nginx/nginx.conf, by exec (`cat`, nothing else): the

@@ -22,6 +22,7 @@ ENDPOINTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "list_ingress_class": ("/apis/networking.k8s.io/v1/ingressclasses", (), _JSON),
     "list_deployment_for_all_namespaces": ("/apis/apps/v1/deployments", (), _JSON),
     "list_pod_for_all_namespaces": ("/api/v1/pods", (), _JSON),
+    "list_namespace": ("/api/v1/namespaces", (), _JSON),
     "list_event_for_all_namespaces": ("/api/v1/events", (), _JSON),
     "list_namespaced_event": ("/api/v1/namespaces/{namespace}/events", ("namespace",), _JSON),
     "list_secret_for_all_namespaces": ("/api/v1/secrets", (), _JSON),

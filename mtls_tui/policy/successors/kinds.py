@@ -128,9 +128,10 @@ def not_permitted_finding(refused: list[Refusal]) -> Finding:
     return Finding(
         code="objects-forbidden",
         severity=Severity.WARNING,
-        title=f"not allowed to {'; '.join(words)}: the client validation they configure is not checked",
+        title=f"not allowed to {'; '.join(words)}: what they decide is not checked",
         detail="Our credentials lack these permissions; the controllers read with their own, so this breaks "
-        "nothing, but what those objects configure is not part of this report.",
+        "nothing, but what those objects decide (client validation, or which namespaces a controller "
+        "watches) is not part of this report.",
         fix=f"kubectl auth can-i {arg(verb)} {arg(resource)} {scope}  # ask for read access, or check --manifests with them",
         subject="cluster",
         evidence=tuple(words),

@@ -1,0 +1,41 @@
+"""Label selectors as `labels.Parse` reads them (k8s.io/apimachinery/pkg/labels/selector.go:
+Parse, Requirement.Matches), for ingress-nginx's --watch-namespace-selector."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtls_tui.policy.label_selector import parse_selector
+
+
+@pytest.mark.parametrize(
+    ("text", "labels", "matches"),
+    [
+        ("team=payments", {"team": "payments"}, True),
+        ("team==payments", {"team": "payments"}, True),
+        ("team=payments", {"team": "shop"}, False),
+        ("team=payments", {}, False),
+        ("team!=payments", {}, True),  # Matches: `!=` holds for an absent label
+        ("team!=payments", {"team": "payments"}, False),
+        ("team in (payments, shop)", {"team": "shop"}, True),
+        ("team notin (payments,shop)", {}, True),  # and so does `notin`
+        ("team notin (payments,shop)", {"team": "shop"}, False),
+        ("team", {"team": ""}, True),
+        ("!legacy", {"legacy": "yes"}, False),
+        ("!legacy", {}, True),
+        ("env,team=payments", {"team": "payments"}, False),  # every requirement must hold
+        ("tier>2", {"tier": "3"}, True),
+        ("tier<2", {"tier": "x"}, False),  # gt/lt parse the label as an integer, else no match
+        ("", {"any": "thing"}, True),  # the empty selector matches everything
+        ("kubernetes.io/metadata.name=payments", {"kubernetes.io/metadata.name": "payments"}, True),
+    ],
+)
+def test_matches(text: str, labels: dict[str, str], matches: bool) -> None:
+    selector = parse_selector(text)
+    assert selector is not None and selector.matches(labels) is matches
+
+
+@pytest.mark.parametrize("text", ["team in ()", "bad key=1", "team=(x", "tier>two", "=payments", "team=-bad-"])
+def test_refused(text: str) -> None:
+    """selector.go Parse returns an error: the controller does not start (pkg/flags/flags.go)."""
+    assert parse_selector(text) is None
