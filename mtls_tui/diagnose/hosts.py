@@ -36,6 +36,7 @@ from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, mat
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES
+from mtls_tui.policy.secret_store import stored_secret
 from mtls_tui.shell import arg
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
@@ -348,6 +349,53 @@ def _with_events(findings: list[Finding], snapshot: ClusterSnapshot) -> list[Fin
     ]
 
 
+def loaded_ca_findings(policy: HostPolicy, secret: SecretObj, probe: list[ProbeResult]) -> list[Finding]:
+    """The CA names nginx sends in its certificate request come from the file it loaded at its
+    last reload (ssl_client_certificate); a CA of the Secret's ca.crt missing from them means
+    nginx has not loaded the Secret as it is now. A CA replaced by one of the same name is not
+    seen this way."""
+    asked = next((r for r in probe if r.cert_requested and r.acceptable_cas), None)
+    ca, _ = _load(secret, "ca.crt")
+    if asked is None or ca is None or not ca.certs:
+        return []
+    names = [name_rfc2253(c.cert.subject.public_bytes()) for c in ca.certs]
+    missing = [n for n in names if n not in asked.acceptable_cas]
+    if not missing:
+        return []
+    controller = policy.controller
+    keypair = stored_secret(secret).keypair
+    why = (
+        f"Secret {secret.ref} also holds tls.crt and tls.key, and for such a Secret the controller's CA sha covers "
+        "those two only (store/backend_ssl.go getPemCertificate): a change of ca.crt alone rewrites the file on disk "
+        "but leaves the controller's model equal (SSLCert.Equal), so nginx is not reloaded and keeps the CA it loaded "
+        "(kubernetes/ingress-nginx issue #10669). A CA in a Secret of its own changes the sha and reloads nginx."
+        if keypair
+        else "The controller reloads nginx when the Secret's CA sha changes; it has not: its reloads are failing or "
+        "it has not seen the change (its log says which)."
+    )
+    restart = (
+        f"kubectl rollout restart deployment {arg(controller.name)} -n {arg(controller.namespace)}"
+        if controller
+        else "kubectl rollout restart deployment ingress-nginx-controller -n ingress-nginx"
+    )
+    return [
+        Finding(
+            code="controller-ca-stale",
+            severity=Severity.ERROR,
+            title=f"nginx asks for certificates from {'; '.join(asked.acceptable_cas)}, not from {'; '.join(missing)}: "
+            "it has not loaded the Secret's current ca.crt",
+            detail=f"{why} Clients of the new CA are refused (400) until nginx reloads; clients of the old one still "
+            "get in. A restart of the controller's pods loads the file as it is now.",
+            fix=restart,
+            subject=f"Secret {secret.ref}",
+            evidence=(
+                f"the server asked for a client certificate from: {'; '.join(asked.acceptable_cas)}",
+                f"Secret {secret.ref} ca.crt holds: {'; '.join(names)}",
+            ),
+        )
+    ]
+
+
 LOG_LINES_PER_FINDING = 2
 # The part of a log line that changes from one occurrence to the next: nginx's error log
 # "2026/12/01 13:59:02 [info] 20291#20291: *2 " and klog's "E1201 13:59:02.123456       7 ".
@@ -409,6 +457,8 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
+    if probe and auth_secret is not None and policy.client_checks:
+        findings += loaded_ca_findings(policy, auth_secret, probe)
     findings += rendered_findings(policy, snapshot)
     findings = _with_log_lines(_with_events(findings, snapshot), policy, snapshot)
     ordered = sorted(

@@ -22,6 +22,7 @@ import sysconfig
 import threading
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -83,6 +84,23 @@ def _klog(severity: str, source: str, message: str, **values: str) -> str:
     now = datetime.now(UTC)
     pairs = "".join(f' {k}="{v}"' for k, v in values.items())
     return f'{severity}{now:%m%d %H:%M:%S.%f}       7 {source}] "{message}"{pairs}'
+
+
+def _same_configuration(served: list[dict], objects: list[dict]) -> bool:
+    """Whether the controller would skip the reload (controller.go syncIngress: the new model
+    equals the running one, "No configuration change detected"). Its model holds each Secret's
+    CASHA, not the CA: for a Secret with a keypair that sha covers tls.crt and tls.key only
+    (store/backend_ssl.go getPemCertificate), so a change of its ca.crt alone rewrites the file
+    on disk and leaves nginx with the CA it loaded (SSLCert.Equal, kubernetes/ingress-nginx
+    issue #10669). Everything else here changes the rendered configuration or the hosts."""
+    if not served:
+        return False
+    before, after = snapshot_from_objects(served, "lab"), snapshot_from_objects(objects, "lab")
+    if rendered_conf(host_policies(before), before) != rendered_conf(host_policies(after), after):
+        return False
+    return [replace(h, ca_pem=None) for h in gateway_hosts(served)] == [
+        replace(h, ca_pem=None) for h in gateway_hosts(objects)
+    ]
 
 
 class _LogFeeder(threading.Thread):
@@ -199,6 +217,7 @@ class Lab:
         self._edited = threading.Event()
         self._gateway_lock = threading.Lock()
         self._served: list[dict] = []
+        self._restarted = False  # the controller's Deployment changed: its pods start afresh
         self._resources: ExitStack | None = None
 
     def start(self) -> Lab:
@@ -292,8 +311,14 @@ class Lab:
             write_file(self.folder / name, (note + yaml.safe_dump(obj, sort_keys=False)).encode())
 
     def _noticed(self, kind: str) -> None:
-        """An Ingress or Secret changed: by kubectl, the controller reloads; by a switch, it rebuilds anyway."""
-        if kind in WATCHED_KINDS[self.controller] and not self._switching:
+        """An Ingress or Secret changed: by kubectl, the controller reloads; by a switch, it rebuilds
+        anyway. A changed Deployment (`kubectl rollout restart`) is new pods: nginx starts afresh."""
+        if self._switching:
+            return
+        if kind == "Deployment":
+            self._restarted = True
+            self._edited.set()
+        elif kind in WATCHED_KINDS[self.controller]:
             self._edited.set()
 
     def reload_if_edited(self) -> None:
@@ -302,13 +327,20 @@ class Lab:
         if not self._edited.is_set():
             return
         self._edited.clear()
-        if not self.table[self.scenario].reloads:  # stale-controller: nginx and its nginx.conf stay as they were
+        objects, restarted = self.cluster.all_objects(), self._restarted
+        self._restarted = False
+        if not restarted and not self.table[self.scenario].reloads:  # stale-controller: nginx stays as it was
             self.controller_log(
                 _klog("W", "controller.go:228", "Backend reload skipped: controller stuck", scenario=self.scenario)
             )
             return
+        if not restarted and self.controller == "ingress-nginx" and _same_configuration(self._served, objects):
+            self.controller_log(
+                _klog("I", "controller.go:210", "No configuration change detected, skipping backend reload")
+            )
+            return
         try:
-            self._start_gateway(self.cluster.all_objects(), why="objects edited")
+            self._start_gateway(objects, why="pods restarted" if restarted else "objects edited")
         except (NginxError, CannotRun, ValueError, OSError) as exc:  # as the controller, keep serving what worked
             self.controller_log(
                 _klog("E", "controller.go:228", "Unexpected failure reloading the backend", err=str(exc))
