@@ -80,6 +80,7 @@ def test_a_ca_rotated_in_a_keypair_secret_is_not_loaded(
         [host] = report["hosts"]
         stale = [f for f in host["findings"] if f["code"] == "controller-ca-stale"]
         assert host["state"] == "broken" and len(stale) == 1, [f["code"] for f in host["findings"]]
+        assert host["findings"][0]["code"] == "controller-ca-stale"  # it leads: it explains the probe's 200
         assert "CN=Fern Cert Authority" in stale[0]["title"] and "CN=Rotated Cert Authority" in stale[0]["title"]
         assert "#10669" in stale[0]["detail"]
         done = subprocess.run(  # the fix, exactly as printed

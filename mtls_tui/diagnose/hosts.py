@@ -450,6 +450,8 @@ def host_report(
     if auth_secret is not None and auth_secret.get("ca.crl") is not None:  # most Secrets have none: parse nothing more
         ca, _ = _load(auth_secret, "ca.crt")
         findings += crl_findings(auth_secret, [c.cert for c in ca.certs] if ca else [], now)
+    if probe and auth_secret is not None and policy.client_checks:  # first: it explains why the probe and the Secret disagree
+        findings += loaded_ca_findings(policy, auth_secret, probe)
     if client is not None and auth_secret is not None and policy.client_checks:  # no client checks: nothing is judged
         findings += client_findings(policy, auth_secret, client, now)
     if probe:
@@ -457,8 +459,6 @@ def host_report(
         if not policy.asks_mtls:  # TLS only, as configured: a request without a certificate is meant to get in
             answers = [f for f in answers if f.code != "probe-mtls-not-enforced"]
         findings += answers
-    if probe and auth_secret is not None and policy.client_checks:
-        findings += loaded_ca_findings(policy, auth_secret, probe)
     findings += rendered_findings(policy, snapshot)
     findings = _with_log_lines(_with_events(findings, snapshot), policy, snapshot)
     ordered = sorted(
