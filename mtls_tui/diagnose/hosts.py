@@ -450,7 +450,8 @@ def host_report(
     if auth_secret is not None and auth_secret.get("ca.crl") is not None:  # most Secrets have none: parse nothing more
         ca, _ = _load(auth_secret, "ca.crt")
         findings += crl_findings(auth_secret, [c.cert for c in ca.certs] if ca else [], now)
-    if probe and auth_secret is not None and policy.client_checks:  # first: it explains why the probe and the Secret disagree
+    # first: it explains why the probe and the Secret disagree
+    if probe and auth_secret is not None and policy.client_checks:
         findings += loaded_ca_findings(policy, auth_secret, probe)
     if client is not None and auth_secret is not None and policy.client_checks:  # no client checks: nothing is judged
         findings += client_findings(policy, auth_secret, client, now)
