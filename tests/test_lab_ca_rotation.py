@@ -99,3 +99,33 @@ def test_a_ca_rotated_in_a_keypair_secret_is_not_loaded(
                 break
     [host] = report["hosts"]
     assert host["state"] == "works" and "controller-ca-stale" not in {f["code"] for f in host["findings"]}
+
+
+@pytest.mark.nginx
+def test_the_ca_rotated_scenario_is_fixed_by_its_printed_command(
+    tmp_path: Path, nginx_binary: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The workshop's version: `lab --scenario ca-rotated` starts with nginx holding the old CA;
+    the lead's fix, run as printed, restarts the pods and the new CA's client gets in."""
+    binary = require("kubectl", shutil.which("kubectl"))
+    with Lab(tmp_path / "pki", "ca-rotated", nginx_binary=nginx_binary) as lab:
+        for name in ("crt", "key"):
+            shutil.copy(lab.folder / f"lab-client.{name}", tmp_path / f"rotated-client.{name}")
+        [host] = check(lab, tmp_path, capsys)["hosts"]
+        lead = host["findings"][0]
+        assert (host["state"], lead["code"]) == ("broken", "controller-ca-stale")
+        done = subprocess.run(
+            lead["fix"].replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
+            shell=True,
+            env=kubectl_env(lab),
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 0, done.stderr
+        for _ in range(50):
+            time.sleep(0.2)
+            [host] = check(lab, tmp_path, capsys)["hosts"]
+            if host["state"] == "works":
+                break
+    assert host["state"] == "works", [f["code"] for f in host["findings"]]

@@ -237,7 +237,7 @@ class Lab:
             # terminal's `export KUBECONFIG=`); its key is this run's, so it goes when the lab stops.
             self.kubeconfig = self.cluster.write_kubeconfig(self.folder / KUBECONFIG_FILE, context=CONTEXT)
             stack.callback(self.kubeconfig.unlink, missing_ok=True)
-            self._start_gateway(objects)
+            self._start_gateway(self._loaded(objects))
             stack.callback(self._stop_gateway)
             self._write_client()
             self._feeder = _LogFeeder(self)
@@ -286,6 +286,11 @@ class Lab:
                     **({"reason": why} if why else {}),
                 )
             )
+
+    def _loaded(self, objects: list[dict]) -> list[dict]:
+        """What nginx runs: the scenario's objects, or what it loaded before they changed."""
+        loaded = self.table[self.scenario].loaded
+        return loaded(self.pki) if loaded is not None and self.pki is not None else objects
 
     def _write_rendered_conf(self, objects: list[dict]) -> None:
         """What the controller would render into its pods' /etc/nginx/nginx.conf, for `kubectl exec`."""
@@ -369,7 +374,7 @@ class Lab:
             self.cluster.apply(obj)
         self.scenario = scenario
         self._write_client()
-        self._start_gateway(objects)
+        self._start_gateway(self._loaded(objects))
 
     def session(self) -> Session:
         has_client = bool(self.client.chain)

@@ -43,6 +43,8 @@ class Scenario:
     expect: str  # the finding code that names the mistake and carries its fix: the screen lists it first
     build: Callable[[SeedPki], tuple[list[dict[str, Any]], Client]]
     reloads: bool = True  # False: the controller is stuck: edits reach the API server, not nginx
+    # what nginx loaded at its last reload, when that is not the objects (None: the objects)
+    loaded: Callable[[SeedPki], list[dict[str, Any]]] | None = None
 
 
 def _replace_ingress(objects: list[dict[str, Any]], ingress: dict[str, Any]) -> list[dict[str, Any]]:
@@ -61,6 +63,18 @@ def healthy(pki: SeedPki):
 
 def no_client_cert(pki: SeedPki):
     return seed_objects(pki), Client()
+
+
+def ca_rotated(pki: SeedPki):
+    """The CA in my-certs was replaced by `kubectl apply`; the Secret also holds the server's
+    keypair, so the controller's CA sha did not change and nginx was not reloaded (store/
+    backend_ssl.go getPemCertificate, SSLCert.Equal; kubernetes/ingress-nginx #10669). The
+    client is one of the new CA's: the Secret trusts it, nginx does not yet."""
+    rotated = issue_ca("Rotated Cert Authority")
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret" and o["metadata"]["name"] == "my-certs")
+    secret["data"]["ca.crt"] = base64.b64encode(rotated.cert_pem()).decode()
+    return objects, Client((issue_leaf("Fern", rotated, serial=3, days=300),))
 
 
 def wrong_ca(pki: SeedPki):
@@ -273,6 +287,13 @@ SCENARIOS = {
             "ssl-passthrough with --enable-ssl-passthrough: TLS goes to the backend, auth-tls does nothing",
             "ssl-passthrough",
             ssl_passthrough,
+        ),
+        Scenario(
+            "ca-rotated",
+            "the CA in my-certs was replaced, the controller did not reload: the new CA's clients get 400",
+            "controller-ca-stale",
+            ca_rotated,
+            loaded=seed_objects,
         ),
         Scenario(
             "stale-controller",
