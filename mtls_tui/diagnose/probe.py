@@ -517,8 +517,8 @@ def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None, ingress:
                 code="probe-cert-rejected",
                 severity=Severity.ERROR,
                 title=f"nginx rejected the client certificate: 400 '{CERT_ERROR}'",
-                detail="The certificate was sent but did not verify against the Secret's ca.crt at the Ingress's verify "
-                "depth, or its ca.crl revokes it. `mtls-tui inspect` gives OpenSSL's reason; the controller logs "
+                detail="The certificate was sent but did not verify against the CA nginx loaded (the Secret's ca.crt "
+                "at its last reload) at the Ingress's verify depth, or its ca.crl revokes it. `mtls-tui inspect` gives OpenSSL's reason; the controller logs "
                 "'client SSL certificate verify error: (N:reason)'.",
                 fix=_inspect_command(result, policy),
                 result=result,
