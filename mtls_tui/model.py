@@ -479,6 +479,7 @@ class ControllerObj:
     watch_namespace: str | None = None  # --watch-namespace: the only namespace whose Ingresses it serves (None: all)
     watch_namespace_selector: str | None = None  # --watch-namespace-selector: a label selector on namespaces
     annotation_validation: bool = True  # --enable-annotation-validation (pkg/flags/flags.go, default true)
+    start_error: str | None = None  # why its flags stop it at start (pkg/flags/flags.go ParseFlags); None: they do not
 
     @property
     def ref(self) -> str:

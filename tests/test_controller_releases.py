@@ -20,7 +20,9 @@ What nginx does with what a release writes is measured here on the real nginx.
 from __future__ import annotations
 
 import base64
+import shlex
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -366,6 +368,8 @@ def pki_for_conf(folder: Path) -> tuple[None, tuple[str, str], None]:
         (["ssl_verify_client none;"], False),  # v1.11.1 writes it: 'none' contains 'on'
         (["if ( $ssl_client_s_dn !~ CN=release client ) { return 403; }"], False),  # v1.11.4, no quote
         (['if ( $ssl_client_s_dn !~ "CN=release client" ) { return 403; }'], True),  # v1.11.5, `| quote`
+        ([r"if ( $ssl_client_s_dn !~ CN=release\sclient(,|$) ) { return 403; }"], True),  # match_cn_for, unquoted
+        (["if ( $ssl_client_s_dn !~ CN=(unclosed ) { return 403; }"], False),  # PCRE refuses it
         (["ssl_verify_client on;", "error_page 495 496 = https://e.example/x; add_header X-Injected 1;"], True),
     ],
 )
@@ -400,3 +404,44 @@ def test_validation_off_lets_an_error_page_inject_a_directive(pki, nginx_binary:
         )
     assert [r.status for r in results] == [302, 200]
     assert all(dict(r.headers).get("x-injected") == "yes" for r in results), [r.headers for r in results]
+
+
+@pytest.mark.parametrize("release", ["1.9.5", "1.10.3", "1.15.1"])
+def test_the_match_cn_fix_is_one_this_release_takes(pki, release) -> None:
+    """client-cert-cn-rejected's fix for a CN with a space, read back by the same release: no
+    validation error, nothing nginx refuses (v1.10.3 writes it unquoted: `\\s`; v1.9.5's
+    validator takes no `\\`, `,` or `$`)."""
+    from mtls_tui.certs.load import load_material
+    from mtls_tui.diagnose.hosts import host_report
+    from mtls_tui.policy.ingress_nginx import host_policies
+
+    _, _, client = pki
+    objs = objects(pki, "cn.release.test", {"auth-tls-match-cn": "CN=someone-else"}, release)
+    snapshot = snapshot_from_objects(objs, "releases")
+    [policy] = [p for p in host_policies(snapshot) if p.host == "cn.release.test"]
+    material = load_material(client.cert_pem() + client.key_pem(), "client.crt")
+    report = host_report(policy, snapshot, datetime.now(UTC), client=material)
+    [rejected] = [f for f in report.findings if f.code == "client-cert-cn-rejected"]
+    [value] = [w.split("=", 1)[1] for w in shlex.split(rejected.fix) if w.startswith(P + "auth-tls-match-cn=")]
+    again = parsed(pki, {"auth-tls-match-cn": value}, release)
+    assert not again.dropped and not [f for f in again.findings if f.severity.name == "ERROR"], (value, again.findings)
+    policy_again = [
+        p
+        for p in host_policies(
+            snapshot_from_objects(objects(pki, "cn.release.test", {"auth-tls-match-cn": value}, release), "r")
+        )
+        if p.host == "cn.release.test"
+    ][0]
+    report = host_report(policy_again, snapshot, datetime.now(UTC), client=material)
+    assert "client-cert-cn-rejected" not in {f.code for f in report.findings}, value
+
+
+def test_an_unquoted_match_cn_fix_keeps_the_name(pki) -> None:
+    """TMPL before v1.11.5: the refused `CN=release client` is fixed by `\\s` for the space (one
+    nginx token, the same PCRE match), which the same release then takes without complaint."""
+    refused = parsed(pki, {"auth-tls-match-cn": "CN=release client"}, "1.11.4")
+    [finding] = [f for f in refused.findings if f.severity.name == "ERROR"]
+    [value] = [w.split("=", 1)[1] for w in shlex.split(finding.fix) if w.startswith(P + "auth-tls-match-cn=")]
+    assert value == r"CN=release\sclient"
+    again = parsed(pki, {"auth-tls-match-cn": value}, "1.11.4")
+    assert not [f for f in again.findings if f.severity.name == "ERROR"] and again.policy_fields["match_cn"] == value

@@ -27,6 +27,8 @@ from mtls_tui.policy.label_selector import parse_selector
         ("tier>2", {"tier": "3"}, True),
         ("tier<2", {"tier": "x"}, False),  # gt/lt parse the label as an integer, else no match
         ("", {"any": "thing"}, True),  # the empty selector matches everything
+        ("team in ()", {"team": ""}, True),  # parseValues: "()" is the set {""}
+        ("team in ()", {}, False),
         ("kubernetes.io/metadata.name=payments", {"kubernetes.io/metadata.name": "payments"}, True),
     ],
 )
@@ -35,7 +37,7 @@ def test_matches(text: str, labels: dict[str, str], matches: bool) -> None:
     assert selector is not None and selector.matches(labels) is matches
 
 
-@pytest.mark.parametrize("text", ["team in ()", "bad key=1", "team=(x", "tier>two", "=payments", "team=-bad-"])
+@pytest.mark.parametrize("text", ["team in (", "bad key=1", "team=(x", "tier>two", "=payments", "team=-bad-"])
 def test_refused(text: str) -> None:
     """selector.go Parse returns an error: the controller does not start (pkg/flags/flags.go)."""
     assert parse_selector(text) is None

@@ -357,7 +357,7 @@ def _labelled(objects: list[dict], labels: dict[str, str] | None) -> list[dict]:
         ("team=payments", None, True, False),  # manifests without the Namespace: not judged
         ("team=payments", None, False, True),  # a cluster without it: "Namespace … not existed"
         ("team notin (legacy)", {}, True, True),
-        ("team in (", {"team": "payments"}, False, True),  # the controller does not start
+        ("kubernetes.io/metadata.name=default", {}, True, True),  # the API server's own label
     ],
 )
 def test_watch_namespace_selector(pki: SeedPki, selector, labels, served, complete) -> None:
@@ -369,11 +369,29 @@ def test_watch_namespace_selector(pki: SeedPki, selector, labels, served, comple
     snapshot = snapshot_from_objects(objects, "test", complete=complete)
     [policy] = [p for p in host_policies(snapshot) if p.host == "meow.com"]
     unwatched = [f for f in policy.findings if f.code == "ingress-namespace-unwatched"]
+    assert not [f for f in policy.findings if f.code == "controller-not-starting"]
     assert policy.served is served and bool(unwatched) is not served, [f.title for f in policy.findings]
-    if unwatched and "(" not in selector:
+    if unwatched and labels is not None:
         assert unwatched[0].fix == "kubectl label namespace default team=payments --overwrite"
-    if unwatched and "(" in selector:
-        assert "does not start" in " ".join(unwatched[0].evidence)
+    if labels is None and not complete:  # the namespace's labels were not read: not judged, and said so
+        assert "Namespace default" in policy.unseen
+
+
+@pytest.mark.parametrize(
+    ("args", "why"),
+    [
+        (("--watch-namespace-selector=team in (",), "failed to parse --watch-namespace-selector"),
+        (("--watch-namespace=default", "--watch-namespace-selector=team=a"), "mutually exclusive"),
+        (("--enable-annotation-validation=no",), "is not a boolean"),
+    ],
+)
+def test_flags_the_controller_refuses(pki: SeedPki, args, why) -> None:
+    """pkg/flags/flags.go ParseFlags returns an error and the controller exits: labels.Parse
+    fails, --watch-namespace with --watch-namespace-selector, a boolean pflag cannot parse."""
+    objects = [o for o in with_ingress(pki, meow_ingress()) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    policy, result = report(objects + controller_objects(extra_args=args))
+    [finding] = [f for f in policy.findings if f.code == "controller-not-starting"]
+    assert not policy.served and why in finding.title and finding.fix.startswith("kubectl get deployment ")
 
 
 @pytest.mark.parametrize(

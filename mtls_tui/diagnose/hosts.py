@@ -33,6 +33,7 @@ from mtls_tui.model import (
     unique_findings,
 )
 from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, match_cn_for
+from mtls_tui.policy.ingress_nginx_releases import AuthTlsRules, controller_rules
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES
@@ -292,12 +293,30 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
         files,
         ingress=ingress,
     )
-    if verdict.accepted and policy.policy.match_cn:
-        findings += match_cn_findings(policy.policy.match_cn, leaf.cert, where, ingress)
+    refused = any(  # nginx refuses the match-CN: it never runs, no answer of it to predict
+        f.severity is Severity.ERROR and f.evidence[:1] == (f"{PREFIX}auth-tls-match-cn: {policy.policy.match_cn}",)
+        for f in policy.findings
+    )
+    if verdict.accepted and policy.policy.match_cn and not refused:
+        findings += match_cn_findings(
+            policy.policy.match_cn,
+            leaf.cert,
+            where,
+            ingress,
+            controller_rules(policy.controller),
+            policy.mtls_from.prefix if policy.mtls_from else PREFIX,
+        )
     return findings
 
 
-def match_cn_findings(match_cn: str, cert: x509.Certificate, where: rules.Where, ingress: str) -> list[Finding]:
+def match_cn_findings(
+    match_cn: str,
+    cert: x509.Certificate,
+    where: rules.Where,
+    ingress: str,
+    release: AuthTlsRules | None = None,
+    prefix: str = PREFIX,
+) -> list[Finding]:
     """nginx.tmpl's server-level `if ($ssl_client_s_dn !~ "<match-cn>") { return 403 ... }`, offline:
     the whole subject DN as nginx prints it (RFC 2253), matched unanchored. nginx uses PCRE; RE2
     agrees on the patterns the controller lets through, in linear time."""
@@ -311,7 +330,7 @@ def match_cn_findings(match_cn: str, cert: x509.Certificate, where: rules.Where,
             title=f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
             detail="The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
             f"against the annotation's regex, unanchored, and answers 403 '{CN_REFUSED}'.",
-            fix=f"kubectl annotate ingress {ingress} {arg('nginx.ingress.kubernetes.io/auth-tls-match-cn=' + match_cn_for(dn))} --overwrite",
+            fix=f"kubectl annotate ingress {ingress} {arg(prefix + 'auth-tls-match-cn=' + match_cn_for(dn, release))} --overwrite",
             subject=where.label,
             evidence=(f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
         )

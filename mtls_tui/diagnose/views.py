@@ -428,16 +428,8 @@ def ingress_view(report: HostReport, snapshot: ClusterSnapshot) -> IngressView:
         events,
         policy.directives,
         _rendered(report, snapshot),
-        _rules_line(policy.controller),
+        controller_rules(policy.controller).described,
     )
-
-
-def _rules_line(controller: ControllerObj | None) -> str:
-    """Which release's annotation rules the verdict used (policy/ingress_nginx_releases.py)."""
-    rules = controller_rules(controller)
-    validation = "" if rules.validators or not rules.security_settings else "; annotation validation off"
-    old = "; before annotation validation (v1.9)" if not rules.security_settings else ""
-    return f"annotation rules of {rules.named}{validation}{old}"
 
 
 def _rendered(report: HostReport, snapshot: ClusterSnapshot) -> tuple[RenderedBlock, ...]:

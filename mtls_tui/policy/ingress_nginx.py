@@ -28,13 +28,15 @@ from mtls_tui.model import (
     Severity,
 )
 from mtls_tui.policy.ingress_nginx_releases import (
+    ERROR_PAGE_V1,
+    ERROR_PAGE_V2,
     MATCH_CN_CHARSET,
     AuthTlsRules,
     breaks_nginx_token,
     controller_rules,
     verify_client_as_read,
 )
-from mtls_tui.policy.kube_objects import GO_BOOLS, NGINX_CONTROLLER
+from mtls_tui.policy.kube_objects import GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER
 from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_directives import location_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error
@@ -380,7 +382,12 @@ def parse_auth_tls(
                 code="annotation-invalid-value",
                 severity=Severity.WARNING,
                 title=f"auth-tls-verify-client '{verify}' is not a mode: the controller uses 'on'",
-                detail=f"Valid values: {', '.join(VERIFY_MODES)} (case-sensitive). Anything else silently becomes on.",
+                detail=f"Valid values: {', '.join(VERIFY_MODES)} (case-sensitive). Anything else silently becomes on."
+                + (
+                    " YAML reads an unquoted on/off/yes/no as a boolean: write the value in quotes."
+                    if verify in ("True", "False", "true", "false")
+                    else ""
+                ),
                 fix=_annotate(ingress, "auth-tls-verify-client", "on"),
                 ingress=ingress,
             )
@@ -433,6 +440,8 @@ def parse_auth_tls(
             if parsed != "":  # parseString: a value empty once trimmed is skipped
                 fields[field_name] = _normalized(parsed) if isinstance(parsed, str) else parsed
             continue
+        if name == "auth-tls-error-page":  # what this release's redirectRegex takes
+            expected, why = _error_page_words(rules)
         findings.append(_dropped(ingress, name, value, expected, example, why(value) if callable(why) else why))
         return ParsedAuthTls(ingress, {}, tuple(findings), dropped=True)
     findings += _as_rendered(ingress, fields, rules)
@@ -493,6 +502,21 @@ def _error_page(value: str, rules: AuthTlsRules) -> str | None:
     """`redirectRegex` of the release (authtls/main.go), matched after the validator removes spaces."""
     compact = value.replace(" ", "")
     return value.strip() if rules.error_page.fullmatch(compact) and "\n" not in value and "\r" not in value else None
+
+
+def _error_page_words(rules: AuthTlsRules) -> tuple[str, str]:
+    """What a valid error page is for this release, and why a value is not (authtls/main.go
+    redirectRegex at the release's tag)."""
+    if rules.error_page is ERROR_PAGE_V1:
+        return "a URL with one path segment", (
+            f" ({rules.named}'s redirectRegex: an optional scheme and host, then one path segment of letters, "
+            "digits, '-' and '.'; more segments, '_' and @location came in v1.10.6/v1.11.4 and v1.12.6/v1.13.2)"
+        )
+    if rules.error_page is ERROR_PAGE_V2:
+        return "a URL (no @location before v1.12.6/v1.13.2)", (
+            f" ({rules.named}'s redirectRegex: letters, digits, '-', '_' and '.' in the path; no '?', '=', '&' or @location)"
+        )
+    return "a URL or @location", " (redirectRegex: no '?', '=' or '&')"
 
 
 def _match_cn(value: str, rules: AuthTlsRules) -> str | None:
@@ -556,7 +580,19 @@ def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRule
             )
         )
     match_cn = fields.get("match_cn", "")
-    if match_cn and not rules.match_cn_quoted and breaks_nginx_token(match_cn):
+    checked = rules.validators and rules.match_cn == "re2"  # else nothing compiled it before nginx does
+    if match_cn and not checked and _regex_refused(match_cn):
+        findings.append(
+            _reload_refused(
+                ingress,
+                "auth-tls-match-cn",
+                match_cn,
+                f"nothing compiles the regex before nginx does ({_unvalidated(rules) if not rules.validators else rules.named + ' checks characters only'}), "
+                "and nginx's PCRE cannot compile it (neither can Go's RE2 nor Python's re)",
+                None,
+            )
+        )
+    elif match_cn and not rules.match_cn_quoted and breaks_nginx_token(match_cn):
         findings.append(
             _reload_refused(
                 ingress,
@@ -564,7 +600,7 @@ def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRule
                 match_cn,
                 f"{rules.named} writes it without quotes (`if ( $ssl_client_s_dn !~ {match_cn} )`; "
                 "`| quote` came in v1.11.5 and v1.12.1)",
-                "CN=NAME",
+                spaced if not breaks_nginx_token(spaced := re.sub(r"\s", r"\\s", match_cn)) else None,
             )
         )
     raw_cn = ingress.annotation(PREFIX + "auth-tls-match-cn")
@@ -599,31 +635,48 @@ def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRule
     return findings
 
 
+def _regex_refused(value: str) -> bool:
+    """Whether PCRE refuses the pattern, told by two engines that agree: Go's RE2 (which refuses
+    more, look-around for one) and Python's re (close to PCRE). Where they differ, not claimed."""
+    if re2_error(value) is None:
+        return False
+    try:
+        re.compile(value)
+    except re.error:
+        return True
+    return False
+
+
 def _unvalidated(rules: AuthTlsRules) -> str:
     if rules.release is not None and rules.release < (1, 9, 0):
         return f"{rules.named} predates annotation validation"
     return "the controller runs with --enable-annotation-validation=false"
 
 
-def _reload_refused(ingress: IngressObj, name: str, value: str, why: str, example: str) -> Finding:
+def _reload_refused(ingress: IngressObj, name: str, value: str, why: str, example: str | None) -> Finding:
     """The controller renders the value, and `nginx -t` fails: it keeps its last good
     configuration and applies no change, of any Ingress, until the value is fixed."""
     return _f(
         code="annotation-invalid-value",
         severity=Severity.ERROR,
         title=f"{name} '{value}': nginx refuses the configuration",
-        detail=f"{why[0].upper()}{why[1:]}, and nginx's configuration test fails: the controller keeps its last "
+        detail=f"{why[0].upper() if not why[1:2].isdigit() else why[0]}{why[1:]}, and nginx's configuration test fails: the controller keeps its last "
         "good configuration and applies no change, of this Ingress or any other, until the value is fixed.",
-        fix=_annotate(ingress, name, example),
+        fix=_annotate(ingress, name, example)
+        if example is not None
+        else f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + name + '-')}  # or a value nginx takes",
         ingress=ingress,
         evidence=(f"{PREFIX}{name}: {value}",),
     )
 
 
-def match_cn_for(dn: str) -> str:
+def match_cn_for(dn: str, rules: AuthTlsRules | None = None) -> str:
     """An auth-tls-match-cn value that admits this subject DN (RFC 2253, as nginx's
     $ssl_client_s_dn prints it) and no CN that merely starts the same: the CN as printed, its
-    regex characters escaped, then the end of the RDN. Valid for Go's regexp and for PCRE."""
+    regex characters escaped, then the end of the RDN. Valid for Go's regexp and for PCRE.
+    A release that writes the value unquoted gets `\\s` for a space (one nginx token); v1.9.1–
+    v1.9.5, whose validator takes letters, digits, `-._~/()|=` only, gets `.` for any other
+    character and no end (a CN that starts the same also matches there)."""
     parts, current, escaped = [], "", False
     for char in dn:  # RDNs split on the commas RFC 2253 did not escape
         if char == "," and not escaped:
@@ -636,7 +689,12 @@ def match_cn_for(dn: str) -> str:
     value = next((p[3:] for p in parts if p.startswith("CN=")), None)
     if value is None:
         return "CN="
-    return "CN=" + re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", value) + "(,|$)"
+    if rules is not None and rules.validators and rules.match_cn == "charset":
+        return "CN=" + re.sub(r"[^-._~a-zA-Z0-9]", ".", value)
+    pattern = re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", value)
+    if rules is not None and not rules.match_cn_quoted:  # one nginx token: no space, `;` or quote ends it
+        pattern = re.sub(r"([;\"'])", r"\\\1", re.sub(r"\s", r"\\s", pattern))
+    return "CN=" + pattern + "(,|$)"
 
 
 def _match_cn_why(value: str) -> str:
@@ -712,7 +770,10 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
             ingress=ingress,
         )
     classes = {c.name: c for c in snapshot.ingress_classes}
-    watching = [c for c in snapshot.controllers if watches(c, ingress.namespace, snapshot) is not False]
+    running = [c for c in snapshot.controllers if c.start_error is None]
+    if not running:
+        return None, _not_starting(ingress, snapshot.controllers[0])
+    watching = [c for c in running if watches(c, ingress.namespace, snapshot) is not False]
     if not watching:
         return None, _unwatched(ingress, snapshot)
     for controller in watching:
@@ -752,11 +813,9 @@ def watches(controller: ControllerObj, namespace: str, snapshot: ClusterSnapshot
     controller at start (flags.go ParseFlags)."""
     if controller.watch_namespace not in (None, namespace):
         return False
-    if controller.watch_namespace_selector is None:
-        return True
-    selector = parse_selector(controller.watch_namespace_selector)
-    if selector is None:
-        return False
+    selector = parse_selector(controller.watch_namespace_selector or "")
+    if controller.watch_namespace_selector is None or selector is None:
+        return True  # no selector; one that does not parse is the controller's start_error
     found = next((n for n in snapshot.namespaces if n.name == namespace), None)
     if found is None:
         return False if snapshot.namespaces_read else None
@@ -765,8 +824,6 @@ def watches(controller: ControllerObj, namespace: str, snapshot: ClusterSnapshot
 
 def _scope(controller: ControllerObj) -> str:
     if controller.watch_namespace_selector is not None:
-        if parse_selector(controller.watch_namespace_selector) is None:
-            return f"--watch-namespace-selector={controller.watch_namespace_selector} (not a label selector: it does not start)"
         return f"--watch-namespace-selector={controller.watch_namespace_selector}"
     return f"--watch-namespace={controller.watch_namespace}" if controller.watch_namespace else "every namespace"
 
@@ -784,7 +841,9 @@ def _unwatched(ingress: IngressObj, snapshot: ClusterSnapshot) -> Finding:
         elif snapshot.namespaces_read:
             seen = f" Namespace {ingress.namespace} does not exist."
     selector = parse_selector(first.watch_namespace_selector or "")
-    wanted = _labels_for(selector) if first.watch_namespace_selector and selector else None
+    wanted = (
+        _labels_for(selector, dict(found.labels)) if first.watch_namespace_selector and selector and found else None
+    )
     if wanted:  # labelling the namespace is what lets the controller in
         fix = f"kubectl label namespace {arg(ingress.namespace)} {' '.join(arg(w) for w in wanted)} --overwrite"
     else:
@@ -804,18 +863,40 @@ def _unwatched(ingress: IngressObj, snapshot: ClusterSnapshot) -> Finding:
     )
 
 
-def _labels_for(selector: Selector) -> list[str] | None:
-    """The labels that would make a namespace match, when labelling alone can (no `!=`,
-    `notin`, `!key` or number comparisons to satisfy by removing a label)."""
-    labels = []
+def _not_starting(ingress: IngressObj, controller: ControllerObj) -> Finding:
+    """The controller exits at start (its flags): nothing it would serve is served."""
+    return _f(
+        code="controller-not-starting",
+        severity=Severity.ERROR,
+        title=f"the controller {controller.ref} does not start: {controller.start_error}",
+        detail="pkg/flags/flags.go ParseFlags refuses the controller's arguments and the process exits, so its "
+        "pods restart in a loop and no Ingress it would serve is served, this one included. Correct the argument "
+        "in the Deployment.",
+        fix=f"kubectl get deployment {arg(controller.name)} -n {arg(controller.namespace)} "
+        "-o jsonpath='{.spec.template.spec.containers[0].args}'  # then: kubectl edit deployment, and correct the flag",
+        ingress=ingress,
+        evidence=(f"{controller.ref}: {controller.start_error}",),
+    )
+
+
+def _labels_for(selector: Selector, labels: dict[str, str]) -> list[str] | None:
+    """`kubectl label` arguments that make a namespace with `labels` match: set a label for
+    `=`, `in` and `key`, remove one it has for `!key`, `!=` and `notin`. None when labelling
+    cannot do it: a number comparison, or the name label the API server keeps equal to the
+    namespace's name."""
+    wanted = []
     for requirement in selector.requirements:
-        if requirement.operator in ("=", "in"):
-            labels.append(f"{requirement.key}={requirement.values[0]}")
-        elif requirement.operator == "exists":
-            labels.append(f"{requirement.key}=true")
-        else:
+        if requirement.matches(labels):
+            continue
+        if requirement.key == NAME_LABEL or requirement.operator in ("gt", "lt"):
             return None
-    return labels or None
+        if requirement.operator in ("=", "in"):
+            wanted.append(f"{requirement.key}={requirement.values[0]}")
+        elif requirement.operator == "exists":
+            wanted.append(f"{requirement.key}=true")
+        else:
+            wanted.append(f"{requirement.key}-")
+    return wanted or None
 
 
 def _class_fix(ingress: IngressObj, snapshot: ClusterSnapshot) -> str:
@@ -950,7 +1031,11 @@ def _host_policy(
     fields = parsed[winner.ref].policy_fields if winner else {}
     policy = MtlsPolicy(host, **fields) if winner else None
     client_checks = bool(with_ca)
-    unseen: list[str] = []
+    unseen: list[str] = [  # --watch-namespace-selector: labels not among the files decide whether it is served
+        f"Namespace {i.namespace}"
+        for i in served
+        if (c := controllers[i.ref]) is not None and watches(c, i.namespace, snapshot) is None
+    ]
     if winner:
         findings += _conflicts(host, winner, served, parsed)
     if denied_by is not None and len(served) > 1:

@@ -59,6 +59,18 @@ class AuthTlsRules:
     def named(self) -> str:
         return "v" + ".".join(map(str, self.release)) if self.release else f"v{'.'.join(map(str, CURRENT))} (assumed)"
 
+    @property
+    def described(self) -> str:
+        """What the verdict used, in words for the report: the release, and validation when off."""
+        validation = "; annotation validation off" if self.security_settings and not self.validators else ""
+        old = "; before annotation validation (v1.9)" if not self.security_settings else ""
+        return f"annotation rules of {self.named}{validation}{old}"
+
+    @property
+    def usual(self) -> bool:
+        """The current release, named by its tag, validation on: nothing worth a line of its own."""
+        return self.release == CURRENT and self.validators
+
 
 _IMAGE_RELEASE = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-@]|$)")
 

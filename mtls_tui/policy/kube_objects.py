@@ -28,6 +28,7 @@ from mtls_tui.model import (
     SecretObj,
 )
 from mtls_tui.policy.ingress_nginx_releases import release_of
+from mtls_tui.policy.label_selector import parse_selector
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -238,6 +239,21 @@ def _security_defaults(image: str) -> tuple[bool, str]:
     return (True, "Critical") if release is not None and release < (1, 12, 0) else (False, "High")
 
 
+def start_error(flags: Mapping[str, str]) -> str | None:
+    """Why the controller exits at start, from flags it refuses (pkg/flags/flags.go ParseFlags):
+    a boolean that strconv.ParseBool does not read (pflag), --watch-namespace with
+    --watch-namespace-selector ("mutually exclusive"), a selector labels.Parse refuses."""
+    for name in sorted(BOOL_FLAGS):
+        if name in flags and flags[name] not in GO_BOOLS:
+            return f"--{name}={flags[name]} is not a boolean (invalid argument)"
+    selector = flags.get("watch-namespace-selector")
+    if flags.get("watch-namespace") and selector:
+        return "flags --watch-namespace and --watch-namespace-selector are mutually exclusive"
+    if selector and parse_selector(selector) is None:
+        return f"failed to parse --watch-namespace-selector={selector}"
+    return None
+
+
 def controller_from(
     deployment: dict[str, Any], pods: list[PodObj], config_maps: Mapping[str, Mapping[str, str]] | None = None
 ) -> ControllerObj:
@@ -273,6 +289,7 @@ def controller_from(
         annotations_risk_level=str(settings.get("annotations-risk-level") or risk_default),
         annotation_validation=_go_bool(flags.get("enable-annotation-validation", "true")),
         watch_namespace_selector=flags.get("watch-namespace-selector") or None,
+        start_error=start_error(flags),
     )
 
 
@@ -294,9 +311,16 @@ def controllers_from(
     return controllers
 
 
+# The API server sets this label on every Namespace, equal to its name, and keeps it so
+# (NamespaceDefaultLabelName, GA in Kubernetes 1.22): manifests rarely write it.
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
 def namespace_from(obj: dict[str, Any]) -> NamespaceObj:
-    labels = _dict(_meta(obj).get("labels"))
-    return NamespaceObj(str(_meta(obj).get("name") or ""), tuple((str(k), str(v)) for k, v in labels.items()))
+    name = str(_meta(obj).get("name") or "")
+    labels = {str(k): str(v) for k, v in _dict(_meta(obj).get("labels")).items()}
+    labels[NAME_LABEL] = name
+    return NamespaceObj(name, tuple(labels.items()))
 
 
 def event_from(obj: dict[str, Any]) -> EventObj:

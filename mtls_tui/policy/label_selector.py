@@ -109,8 +109,8 @@ def _requirement(found: re.Match[str]) -> Requirement | None:
             )
         return Requirement(key, "!=" if found["op"] == "!=" else "=", (value,))
     if found["set"]:
-        values = tuple(v.strip() for v in found["values"].split(","))
-        if values == ("",) or not all(_VALUE.fullmatch(v) for v in values):  # NewRequirement: a set can't be empty
+        values = tuple(v.strip() for v in found["values"].split(","))  # parseValues: "()" is the set {""}
+        if not all(_VALUE.fullmatch(v) for v in values):
             return None
         return Requirement(key, "in" if found["set"] == "in" else "notin", values)
     return Requirement(key, "exists")

@@ -15,6 +15,7 @@ from mtls_tui.diagnose.hosts import HostReport, HostState
 from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
+from mtls_tui.policy.ingress_nginx_releases import controller_rules
 from mtls_tui.safe_text import one_line
 from mtls_tui.shell import arg
 
@@ -323,7 +324,12 @@ def print_hosts(
                 Text(
                     f"         auth-tls-secret {p.secret}, verify-client {p.verify_client}, depth {p.verify_depth}"
                     + "".join(f", {e}" for e in extras)
-                    + (f"  (from Ingress {policy.mtls_from.ref})" if policy.mtls_from else ""),
+                    + (f"  (from Ingress {policy.mtls_from.ref})" if policy.mtls_from else "")
+                    + (
+                        f"; {rules.described}"
+                        if policy.controller and not (rules := controller_rules(policy.controller)).usual
+                        else ""
+                    ),
                     style="dim",
                 )
             )

@@ -10,6 +10,7 @@ from mtls_tui.diagnose.inspect import InspectReport
 from mtls_tui.diagnose.rendered import server_block
 from mtls_tui.diagnose.successors import SuccessorReport
 from mtls_tui.model import ChainVerdict, ClusterSnapshot, Finding, ProbeResult, sort_findings
+from mtls_tui.policy.ingress_nginx_releases import controller_rules
 
 
 def verdict_dict(verdict: ChainVerdict | None) -> dict[str, Any] | None:
@@ -62,6 +63,7 @@ def host_dict(report: HostReport) -> dict[str, Any]:
         "mtls_from": policy.mtls_from.ref if policy.mtls_from else None,
         "tls_secret": policy.tls_secret,
         "controller": policy.controller.ref if policy.controller else None,
+        "annotation_rules": controller_rules(policy.controller).described,
         "directives": list(policy.directives),
         "denied": policy.denied,  # AuthTLSError: the host answers 403 to every request
         "denial": policy.denial,

@@ -55,10 +55,14 @@ def read_traefik_ingress_nginx(snapshot: ClusterSnapshot) -> list[ClientValidati
 
 
 def provider_serves(ingress: IngressObj, snapshot: ClusterSnapshot) -> bool:
-    """The Ingress's class names `k8s.io/ingress-nginx`, and no ingress-nginx controller of a
-    cluster snapshot serves it."""
+    """The Ingress's class names `k8s.io/ingress-nginx`, and the cluster snapshot has no
+    ingress-nginx controller: an ingress-nginx controller that is there but does not serve it
+    (another namespace watched, flags it refuses) is that controller's finding, not a sign of
+    Traefik."""
     klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
     if klass is None or klass.controller != CONTROLLER or not snapshot.controllers_known:
+        return False
+    if snapshot.controllers:
         return False
     controller, _ = serving_controller(ingress, snapshot)
     return controller is None
