@@ -376,3 +376,26 @@ def test_legitimate_pkcs12_round_counts_still_load(pki: SeedPki) -> None:
             b"fern", pki.client.key, pki.client.cert, [pki.ca.cert], encryption
         )
         assert len(load_material(blob, "ok.p12", b"pw").certs) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "image"),
+    [
+        (("--watch-namespace-selector=a" + " " * 200_000 + "b",), "registry.k8s.io/ingress-nginx/controller:v1.15.1"),
+        ((), "controller:v1" + "0" * 50_000 + ".2"),  # more digits than int() takes by default
+    ],
+    ids=["a-selector-of-spaces", "a-release-of-50000-digits"],
+)
+def test_hostile_controller_flags_and_tags(tmp_path: Path, pki: SeedPki, args, image) -> None:
+    """A Deployment's arguments and image are cluster data: a selector with a long run of spaces
+    (the label selector's regex was quadratic in it) and a tag with a huge release number (int()
+    refuses over 4,300 digits) are judged in a moment, without a traceback."""
+    from mtls_tui.lab.objects import controller_objects, seed_objects
+
+    objects = [o for o in seed_objects(pki) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    (tmp_path / "all.yaml").write_text(
+        yaml.safe_dump_all([*objects, *controller_objects(extra_args=args, image=image)])
+    )
+    status, seconds, _, stderr = run_measured(["check", "--no-probe", "--manifests", str(tmp_path / "all.yaml")])
+    assert status in (0, 1) and "Traceback" not in stderr, stderr
+    assert seconds < 10

@@ -72,7 +72,7 @@ class AuthTlsRules:
         return self.release == CURRENT and self.validators
 
 
-_IMAGE_RELEASE = re.compile(r":v?(\d+)\.(\d+)(?:\.(\d+))?(?:[-@]|$)")
+_IMAGE_RELEASE = re.compile(r":v?(\d{1,6})\.(\d{1,6})(?:\.(\d{1,6}))?(?:[-@]|$)")
 
 
 def release_of(image: str) -> Release | None:

@@ -21,10 +21,12 @@ _NAME = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 _KEY = re.compile(rf"([a-z0-9]([-a-z0-9.]{{0,251}}[a-z0-9])?/)?{_NAME}", re.ASCII)
 _VALUE = re.compile(rf"({_NAME})?", re.ASCII)
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
+# One term, already stripped: no whitespace at either end to backtrack over (a long run of
+# spaces between two alternatives made the match quadratic).
 _TERM = re.compile(
-    r"\s*(?:(?P<not>!)\s*(?P<nkey>[^\s,!=<>()]+)"
-    r"|(?P<key>[^\s,!=<>()]+)\s*(?:(?P<op>==|=|!=|>|<)\s*(?P<value>[^\s,()]*)"
-    r"|\s(?P<set>in|notin)\s*\((?P<values>[^()]*)\))?)\s*",
+    r"(?:(?P<not>!)\s*(?P<nkey>[^\s,!=<>()]+)"
+    r"|(?P<key>[^\s,!=<>()]+)(?:\s*(?P<op>==|=|!=|>|<)\s*(?P<value>[^\s,()]*)"
+    r"|\s+(?P<set>in|notin)\s*\((?P<values>[^()]*)\))?)",
     re.ASCII,
 )
 
@@ -69,7 +71,7 @@ def parse_selector(text: str) -> Selector | None:
     if not rest:
         return Selector(text, ())
     for term in _split(rest):
-        found = _TERM.fullmatch(term)
+        found = _TERM.fullmatch(term.strip())
         if found is None:
             return None
         requirement = _requirement(found)
