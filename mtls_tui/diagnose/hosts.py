@@ -404,7 +404,9 @@ def loaded_ca_findings(policy: HostPolicy, secret: SecretObj, probe: list[ProbeR
             title=f"nginx asks for certificates from {'; '.join(asked.acceptable_cas)}, not from {'; '.join(missing)}: "
             "it has not loaded the Secret's current ca.crt",
             detail=f"{why} Clients of the new CA are refused (400) until nginx reloads; clients of the old one still "
-            "get in. A restart of the controller's pods loads the file as it is now.",
+            "get in. A restart of the controller's pods loads the file as it is now. (Where something else ends "
+            "TLS before the controller, a load balancer checking client certificates itself, the names are its own: "
+            "then it is that trust store which differs from the Secret.)",
             fix=restart,
             subject=f"Secret {secret.ref}",
             evidence=(
