@@ -149,3 +149,35 @@ def test_logs_command_marks_mtls_lines(pki: SeedPki, tmp_path: Path) -> None:
         assert "line 1" not in grep.stdout and "verify error" in grep.stdout
         bad = run("--since", "ten minutes")
         assert bad.returncode == 2 and "is not a duration" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        # RFC3339Nano as the kubelet writes it (pkg/kubelet/kuberuntime/logs: time.RFC3339Nano),
+        # which trims trailing zeros: the fraction is read as nanoseconds, not as text.
+        ("2026-11-28T21:45:34.090212345Z", 1_795_902_334_090_212_345),
+        ("2026-11-28T21:45:34.09Z", 1_795_902_334_090_000_000),
+        ("2026-11-28T21:45:34Z", 1_795_902_334_000_000_000),
+        ("2026-11-28T21:45:35.000000001Z", 1_795_902_335_000_000_001),
+        ("2026-11-28T21:45:34.1234567891Z", 1_795_902_334_123_456_789),  # past nanoseconds: cut
+        ("2026-11-28T21:45:34.\u0661\u0662Z", 1_795_902_334_000_000_000),  # not ASCII digits: no fraction
+    ],
+)
+def test_kubelet_stamp_in_nanoseconds(stamp: str, expected: int) -> None:
+    """A reconnect skips lines up to the last one seen by this number, so it must order
+    lines within a second and across seconds (the second is remembered between lines)."""
+    from datetime import UTC, datetime
+
+    from mtls_tui.sources.logs import _kubelet_stamp, _nanos
+
+    assert expected // 10**9 == int(datetime(2026, 11, 28, 21, 45, 34 + (":35." in stamp), tzinfo=UTC).timestamp())
+    assert _nanos(_kubelet_stamp(f"{stamp} I1128 21:45:34.090212       7 nginx.go:271] x")) == expected
+    assert _nanos(_kubelet_stamp(stamp)) == expected  # a line that is only a stamp
+
+
+def test_unreadable_kubelet_stamp_is_now() -> None:
+    from mtls_tui.sources.logs import _nanos
+
+    before = time.time_ns()
+    assert before <= _nanos("2026-11-28 21:45:34") <= time.time_ns()

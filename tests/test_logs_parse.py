@@ -844,3 +844,159 @@ def test_kubelet_time_without_python_311_parsing() -> None:
     assert _normalised_time("2026-11-28T21:45:34.090212345Z") == datetime(2026, 11, 28, 21, 45, 34, 90212, tzinfo=UTC)
     assert _normalised_time("2026-11-28T21:45:34.09Z") == datetime(2026, 11, 28, 21, 45, 34, 90000, tzinfo=UTC)
     assert _normalised_time("not a time") is None
+
+
+# A line's verdict is remembered by the part of it that decides it (classify.py): a line
+# that differs only in what is left out must get the verdict it would get on its own.
+
+_PHRASES = st.sampled_from(
+    [
+        "Error obtaining X.509 certificate: ",
+        'secret "default/my-certs" contains no keypair or CA certificate',
+        "cross namespace secrets are not supported",
+        "invalid format (namespace/name) found in 'x'",
+        "local SSL certificate default/x was not found",
+        "already configured for mutual authentication",
+        "has no 'ca.crt' key",
+        "error reading CertificateAuth annotation in Ingress default/a:",
+        "used in ingress annotations",
+        "error reading x: y",
+        "client SSL certificate verify error: (20:unable to get local issuer certificate)",
+        "client sent no required SSL certificate",
+        ', client: 10.0.0.1, server: meow.com, request: "GET / HTTP/1.1", host: "meow.com"',
+        ' ingress="default/meow" secret="default/ca" hostname="meow.com"',
+        '"',
+        " ",
+    ]
+)
+_TAILS = st.lists(_PHRASES | st.text(alphabet=st.sampled_from(list('ab "\\=/:,*.0123 '))), max_size=6).map("".join)
+_KLOG_HEAD = st.builds(
+    "{}{:02d}{:02d} {:02d}:{:02d}:{:02d}.{}".format,
+    st.sampled_from("IWEF"),
+    st.integers(1, 12),
+    st.integers(1, 28),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.integers(0, 59),
+    st.sampled_from(["090212", "1", "000000001"]),
+)
+_NGINX_HEAD = st.builds(
+    "2026/11/{:02d} 21:45:{:02d} [{}] 31#31: {}".format,
+    st.integers(1, 28),
+    st.integers(0, 59),
+    st.sampled_from(["info", "error", "secret", "warn"]),
+    st.sampled_from(["", "*5 ", "*123456 ", "*x "]),
+)
+
+
+_SOURCES = st.sampled_from(["       7 backend_ssl.go:47] ", " 1 CertificateAuth.go:9] ", " 12 x.go:1]", "  7 x.go:1] "])
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.sampled_from(["klog", "nginx"]),
+    st.tuples(_KLOG_HEAD, _KLOG_HEAD),
+    st.tuples(_NGINX_HEAD, _NGINX_HEAD),
+    st.tuples(_SOURCES, _SOURCES),
+    _TAILS,
+    st.none() | st.tuples(st.integers(0, 300), st.integers(0, 3), _PHRASES),  # how the second tail differs
+    st.booleans(),
+)
+def test_remembered_verdict_is_the_lines_own(
+    kind: str,
+    klog_heads: tuple[str, str],
+    nginx_heads: tuple[str, str],
+    sources: tuple[str, str],
+    tail: str,
+    edit: tuple[int, int, str] | None,
+    stamped: bool,
+) -> None:
+    from mtls_tui.logs import classify as module
+
+    tails = (tail, tail if edit is None else tail[: edit[0]] + edit[2] + tail[edit[0] + edit[1] :])
+    prefix = KUBELET if stamped else ""
+    if kind == "klog":
+        first, second = (prefix + h + s + t for h, s, t in zip(klog_heads, sources, tails, strict=True))
+    else:
+        first, second = (prefix + h + t for h, t in zip(nginx_heads, tails, strict=True))
+
+    def fresh(line: str) -> Highlight | None:
+        module._klog_seen.clear()
+        module._nginx_seen.clear()
+        return classify(parse_line(line, with_timestamp=stamped))
+
+    alone = fresh(second)
+    fresh(first)  # remembered first
+    assert classify(parse_line(second, with_timestamp=stamped)) == alone
+
+
+def test_repeated_complaint_shares_its_verdict_and_the_memory_stays_bounded() -> None:
+    from mtls_tui.logs import classify as module
+
+    lines = [
+        f'W1128 21:45:{i % 60:02d}.{i:06d}       7 backend_ssl.go:47] Error obtaining X.509 certificate: secret "ns-{i % 3}/ca" '
+        "contains no keypair or CA certificate"
+        for i in range(9)
+    ]
+    verdicts = [classify(parse_line(line)) for line in lines]
+    assert [v.title if v else None for v in verdicts[:3]] == [
+        f"Secret ns-{i}/ca has none of ca.crt, tls.crt, tls.key: the controller cannot use it" for i in range(3)
+    ]
+    assert verdicts[3:] == verdicts[:3] * 2  # a repeat from another second: the same verdict
+    for i in range(module._SEEN_ENTRIES + 10):  # a flood of distinct lines: the memory is bounded
+        classify(parse_line(f'I1128 21:45:34.000000       7 x.go:1] "secret {i} was updated"'))
+    assert len(module._klog_seen) <= module._SEEN_ENTRIES
+
+
+_HIGHLIGHTED = [
+    VERIFY_ERROR,
+    NO_CERT,
+    'W1128 21:45:34.018500       7 backend_ssl.go:47] Error obtaining X.509 certificate: secret "default/my-certs" '
+    "contains no keypair or CA certificate",
+    'E1128 21:45:34.090212       7 annotations.go:216] "error reading Ingress annotation" err="location denied, '
+    'reason: cross namespace secrets are not supported" name="CertificateAuth" ingress="default/meow"',
+    "E1128 21:45:34.090212       7 annotations.go:160] error reading CertificateAuth annotation in "
+    "Ingress default/meow: location denied, reason: an empty string is not a valid secret name",
+    'I1128 21:45:34.090212       7 controller.go:1290] Server "meow.com" is already configured for '
+    'mutual authentication (Ingress "default/meow-two")',
+    "I1128 21:45:34.090212       7 controller.go:1285] Secret \"default/my-certs\" has no 'ca.crt' key, "
+    'mutual authentication disabled for Ingress "default/meow"',
+    'I0514 08:19:30.110926       9 store.go:619] "secret was updated and it is used in ingress annotations. Parsing" '
+    'secret="tenant-1/pki-tls"',
+    "E1128 21:45:34.090212       7 CertificateAuth.go:1] error reading x: y",  # the source decides here
+]
+
+
+@pytest.mark.parametrize("line", _HIGHLIGHTED)
+def test_every_part_of_a_line_that_decides_is_remembered(line: str) -> None:
+    """Each character of the line in turn changed (to one that breaks a word, a quote, a
+    key or a number): a change that changes the verdict must change what it is remembered by."""
+    from mtls_tui.logs import classify as module
+
+    def alone(raw: str) -> Highlight | None:
+        module._klog_seen.clear()
+        module._nginx_seen.clear()
+        return classify(parse_line(raw))
+
+    original = alone(line)
+    assert original is not None
+    changed = 0
+    for at in range(len(line)):
+        for char in ('"', "x", " ", "9"):
+            edited = line[:at] + char + line[at + 1 :]
+            own = alone(edited)
+            alone(line)
+            assert classify(parse_line(edited)) == own, (at, edited)  # after the original was remembered
+            changed += own != original
+    assert changed  # the edits reached parts that decide
+
+
+def test_x509_words_outside_the_message_do_not_crash() -> None:
+    """Found by test_remembered_verdict_is_the_lines_own: the words in the line, but not in its
+    message or values (here inside a key after a broken quote); `classify` raised IndexError."""
+    line = (
+        'I0101 00:00:00.090212       7 backend_ssl.go:47] "secret "default/my-certs" contains no '
+        "kError obtaining X.509 certificate: ypair or CA certificate"
+    )
+    found = highlight(line)
+    assert found.code == "input-unreadable"

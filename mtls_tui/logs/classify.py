@@ -5,7 +5,9 @@ The controller says why it dropped an auth-tls set-up only in its log, often at
 `info`; a person scrolling thousands of access lines misses both. Each highlight
 names the DESIGN.md finding code it supports, so the log pane and the rules agree
 on words. Most lines mention none of these, so four substring tests turn them
-away before any rule looks closer.
+away before any rule looks closer. A controller repeats the same lines on every sync
+(with a broken set-up, the same complaint), and nginx the same refusal for every
+connection from one client: a line's verdict is remembered by the part that decides it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,13 @@ _ADDRESS = re.compile(r"[\d.]+|.*:.*")
 _VERIFY_ERROR = re.compile(r"verify error:\s*\((\d+):([^)]*)\)")
 _PROBE_AGENT = re.compile(r"mtls-tui/\S+ probe/([\w.-]+)")
 _REF_KEYS = ("secret", "secretName", "ingress")
+_CONNECTION = re.compile(r"\*\d{1,20} ")  # nginx's optional `*<connection> `, as the parser reads it
+# Verdicts by the part of a line that decides them (see `classify`); bounded, since every line
+# of a busy controller passes here. The parser matched the line's start as its kind, so the
+# fields skipped are where `classify` looks for them.
+_SEEN_ENTRIES, _SEEN_KEY_MAX = 4096, 1024
+_klog_seen: dict[str, Highlight | None] = {}
+_nginx_seen: dict[str, Highlight | None] = {}
 
 
 class Highlight(NamedTuple):
@@ -51,16 +60,38 @@ def classify(record: LogRecord) -> Highlight | None:
             return None
         request_id, parsed = probe_id(record), record.parsed
         return _probe_request(parsed, request_id) if request_id and isinstance(parsed, AccessLine) else None
-    if kind not in ("klog", "nginx-error") or not (
-        "ertificate" in raw or "nnotation" in raw or "ecret" in raw or "mutual" in raw
-    ):
+    if kind == "klog":
+        # Without the kubelet prefix, severity, month-day and time (`I1128 21:45:34.090212`):
+        # `_controller` reads neither, and the words tested below cannot be made of a
+        # timestamp's characters, so what is left decides the verdict.
+        key = raw[raw.find(" ", record.text_start + 6) :]
+        seen = _klog_seen
+    elif kind == "nginx-error":
+        # Only what follows `pid#tid: ` and the connection number: where `_nginx` reads the
+        # message and context from (it reads neither time, level nor connection). A verdict
+        # needs one of the words tested below in that message, so the level cannot change it.
+        rest = raw.find(": ", record.text_start) + 2  # the date holds no `: `, nor does `[level] `
+        connection = _CONNECTION.match(raw, rest)
+        key = raw[connection.end() if connection else rest :]
+        seen = _nginx_seen
+    else:
         return None
-    parsed = record.parsed
-    if isinstance(parsed, KlogLine):
-        return _controller(parsed, raw)
-    if isinstance(parsed, NginxErrorLine):
-        return _nginx(parsed)
-    return None
+    try:
+        return seen[key]
+    except KeyError:
+        pass
+    found = None
+    if "ertificate" in raw or "nnotation" in raw or "ecret" in raw or "mutual" in raw:
+        parsed = record.parsed
+        if isinstance(parsed, KlogLine):
+            found = _controller(parsed, raw)
+        elif isinstance(parsed, NginxErrorLine):
+            found = _nginx(parsed)
+    if len(key) <= _SEEN_KEY_MAX:
+        if len(seen) >= _SEEN_ENTRIES:
+            seen.clear()
+        seen[key] = found
+    return found
 
 
 def probe_id(record: LogRecord) -> str | None:
@@ -141,7 +172,8 @@ def _controller(line: KlogLine, raw: str) -> Highlight | None:
 
 
 def _x509_error(text: str, refs: tuple[str, ...]) -> Highlight:
-    reason = text.split("Error obtaining X.509 certificate", 1)[1].lstrip(": ")
+    # the words may be in the line outside its message and values (a key's name): then the whole text
+    reason = text.partition("Error obtaining X.509 certificate")[2].lstrip(": ") or text
     if "matching public key" in reason or "does not match public key" in reason:
         return Highlight(
             "key-mismatch", Severity.ERROR, f"A Secret's tls.key does not belong to its tls.crt: {reason}", refs

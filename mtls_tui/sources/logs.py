@@ -15,6 +15,7 @@ Lines from all pods are merged in time order through a short reorder window
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import json
@@ -34,19 +35,31 @@ from mtls_tui.sources.streams import Watch, lines, shutdown
 BACKOFF = (0.2, 0.5, 1.0, 2.0, 5.0)
 
 
-def _kubelet_time(line: str) -> str:
-    return line.split(" ", 1)[0]
+def _kubelet_stamp(line: str) -> str:
+    """The kubelet's timestamp: the line up to its first space (without copying the rest)."""
+    space = line.find(" ")
+    return line if space < 0 else line[:space]
 
 
 def _nanos(stamp: str) -> int:
     """`2026-11-28T21:45:34.09021234Z` → nanoseconds since the epoch. RFC3339Nano trims
-    trailing zeros, so these strings do not sort as text; integers do."""
+    trailing zeros, so these strings do not sort as text; integers do. Every line of a
+    followed pod passes here, and consecutive lines share their second: that is read once."""
     whole, _, fraction = stamp.rstrip("Z").partition(".")
-    try:
-        base = int(datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp())
-    except ValueError:
+    second = _epoch_second(whole)
+    if second is None:
         return time.time_ns()
-    return base * 1_000_000_000 + (int(fraction[:9].ljust(9, "0")) if fraction.isdigit() else 0)
+    return second * 1_000_000_000 + (
+        int(fraction[:9].ljust(9, "0")) if fraction.isascii() and fraction.isdigit() else 0
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _epoch_second(whole: str) -> int | None:
+    try:
+        return int(datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp())
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -113,7 +126,7 @@ class _PodStream(threading.Thread):
             attempt += 1
 
     def _take(self, line: str) -> None:
-        stamp = _nanos(_kubelet_time(line))
+        stamp = _nanos(_kubelet_stamp(line))
         if self.last_stamp is not None and stamp <= self.last_stamp:
             return  # already delivered before the reconnect
         self.last_stamp = stamp
