@@ -13,7 +13,8 @@ opened on it, headless at 200x50. Each figure beside its floor, measured in the 
 - the filter: from a key typed in `/` to the list filtered;
 - peak memory (max RSS) of the app's process; floor: the same after its imports alone.
 
-Goals: list within 1 s of the first frame, verdict within 1 s of selecting, keys under
+Goals: the list on screen within 1 s of the first frame (issue 13: "the host list appears
+within 1 s"; its states follow as they are computed), verdict within 1 s of selecting, keys under
 50 ms while the rest is computed, peak under 300 MB. The cluster runs in a process of its
 own so its work neither shares the app's interpreter nor counts in its memory.
 Prints figures; asserts nothing. `python benchmarks/bench_screen.py [SIZE…]`.
@@ -244,8 +245,8 @@ def bench(ingresses: int) -> None:
                 print(
                     f"   host list decided (policies) after the first frame:  {app['list']:5.2f} s  "
                     f"(floor: read {low['read']:.2f} s + host policies {low['policies']:.2f} s = "
-                    f"{low['read'] + low['policies']:.2f} s; goal 1 s: "
-                    f"{'met' if app['list'] < 1 else 'NOT met'}, {app['list'] - low['read'] - low['policies']:+.2f} s over the floor)"
+                    f"{low['read'] + low['policies']:.2f} s; {app['list'] - low['read'] - low['policies']:+.2f} s over the floor; "
+                    f"no goal of its own: the issue's 1 s is for the list to appear, the line above)"
                 )
                 print(
                     f"   every state after the first frame: {app['all']:5.2f} s  "
