@@ -399,6 +399,9 @@ class IngressObj:
     uid: str = ""
     addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
     paths: tuple[IngressPath, ...] = ()  # its routes, for `migrate`; the mTLS rules never read them
+    # hosts whose every rule here has no `http:` (a host-only rule): the controller applies none of
+    # this Ingress's auth-tls to them (controller.go getBackendServers: `rule.HTTP == nil` → continue)
+    bare_hosts: tuple[str, ...] = ()
     # the annotation prefix its controller reads (--annotations-prefix): fixes name it; the rules
     # read the annotations translated to the default one (policy/ingress_nginx.py with_controller_prefixes)
     prefix: str = ANNOTATIONS_PREFIX
@@ -486,6 +489,13 @@ class ControllerObj:
     watch_namespace_selector: str | None = None  # --watch-namespace-selector: a label selector on namespaces
     annotation_validation: bool = True  # --enable-annotation-validation (pkg/flags/flags.go, default true)
     start_error: str | None = None  # why its flags stop it at start (pkg/flags/flags.go ParseFlags); None: they do not
+    # ConfigMap ssl-redirect / force-ssl-redirect: the defaults of the annotations of the same names
+    # (config.go NewDefault: true / false), which decide whether plain HTTP is redirected to HTTPS
+    ssl_redirect: bool = True
+    force_ssl_redirect: bool = False
+    # ConfigMap annotation-value-word-blocklist, as written (config.go NewDefault: ""): an Ingress with
+    # one of its words in an annotation value is skipped whole (store.go checkBadAnnotationValue)
+    word_blocklist: str = ""
 
     @property
     def ref(self) -> str:

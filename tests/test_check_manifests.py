@@ -153,7 +153,20 @@ def test_equal_secrets_are_each_named_where_they_are_read(
                 "annotations": {"nginx.ingress.kubernetes.io/auth-tls-secret": f"{team}/{name}"},
             }
             ingress["spec"] = {
-                "rules": [{"host": f"{name}.{team}.meow.com"}],
+                "rules": [  # with paths: a host-only rule would bring no auth-tls (getBackendServers)
+                    {
+                        "host": f"{name}.{team}.meow.com",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/",
+                                    "pathType": "Prefix",
+                                    "backend": {"service": {"name": "s", "port": {"number": 80}}},
+                                }
+                            ]
+                        },
+                    }
+                ],
                 "tls": [{"hosts": [f"{name}.{team}.meow.com"], "secretName": name}],
             }
             documents += [secret, ingress]

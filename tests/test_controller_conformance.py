@@ -645,7 +645,113 @@ CASES = [
         "ingress-class-mismatch",
         fake_certificate=True,
     ),
+    # --- auth-tls-match-cn apart from the CA (TMPL: the `if` is rendered whenever MatchCN is set) ------
+    Case(
+        "C80",
+        'TMPL define "SERVER": the match-cn `if` needs no CA file; a keypair Secret without ca.crt (PEM: no '
+        "CAFileName) renders no ssl_verify_client, the subject is always empty: 403 with and without a "
+        "certificate (issues 9250, 10185)",
+        one({"auth-tls-secret": "default/tls", "auth-tls-match-cn": "CN=conformance-client"}),
+        (403, 403),
+        "broken",
+        "match-cn-refuses-all",
+    ),
+    Case(
+        "C81",
+        "TMPL: auth-tls-verify-client off renders `ssl_verify_client off`: no certificate is asked, the match-cn "
+        "`if` refuses everyone",
+        one({**CA, "auth-tls-verify-client": "off", "auth-tls-match-cn": "CN=conformance-client"}),
+        (403, 403),
+        "broken",
+        "match-cn-refuses-all",
+    ),
+    Case(
+        "C82",
+        "TMPL + ngx_http_process_request: optional lets a request without a certificate past the verify check, "
+        "then the match-cn `if` answers 403; a verified certificate with the subject gets in",
+        one({**CA, "auth-tls-verify-client": "optional", "auth-tls-match-cn": "CN=conformance-client"}),
+        (403, 200),
+        "works",
+        "match-cn-requires-certificate",
+    ),
+    Case(
+        "C83",
+        "TMPL: optional_no_ca with match-cn: no certificate 403, but the subject is all that is checked",
+        one({**CA, "auth-tls-verify-client": "optional_no_ca", "auth-tls-match-cn": "CN=conformance-client"}),
+        (403, 200),
+        "not enforced",
+        "match-cn-requires-certificate",
+    ),
+    Case(
+        "C84",
+        "SERVERS getBackendServers: while no Ingress gives a CA file each overwrites server.CertificateAuth; "
+        "the newer one without auth-tls leaves none: the older one's match-cn is not rendered",
+        two({"auth-tls-secret": "default/tls", "auth-tls-match-cn": "CN=conformance-client"}, {}),
+        (200, 200),
+        "not enforced",
+        "secret-missing-ca",
+    ),
+    Case(
+        "C85",
+        "SERVERS: the newer Ingress's CertificateAuth is the last written: its match-cn, without a CA file, "
+        "refuses everyone",
+        two({}, {"auth-tls-secret": "default/tls", "auth-tls-match-cn": "CN=conformance-client"}),
+        (403, 403),
+        "broken",
+        "match-cn-refuses-all",
+    ),
+    # --- which rules and Ingresses reach the server (SERVERS, createServers) ---------------------------
+    Case(
+        "C86",
+        "SERVERS getBackendServers: `rule.HTTP == nil` → continue, before CertificateAuth: the mTLS Ingress's "
+        "host-only rule brings nothing; the other Ingress's paths are served without client checks",
+        lambda pki, host: [
+            host_only(ingress(host, CA, name=f"{host.split('.')[0]}-a", created="2026-01-01T00:00:00Z")),
+            ingress(host, {}, name=f"{host.split('.')[0]}-b", created="2026-01-02T00:00:00Z"),
+        ],
+        (200, 200),
+        "not enforced",
+        "mtls-rule-without-http",
+    ),
+    Case(
+        "C87",
+        "createServers: `if anns.Canary.Enabled { continue }`: a host only a canary names gets no server; the "
+        "catch-all answers with the default certificate and 404 (E2E canary 'should return 404 status for "
+        "requests to the canary if no matching ingress is found')",
+        one({**CA, "canary": "true", "canary-weight": "10"}),
+        (404, 404),
+        "broken",
+        "host-canary-only",
+        fake_certificate=True,
+    ),
+    # --- the CA file of a Secret with a keypair (PEM getPemCertificate, SSL ConfigureCACertWithCertAndKey) ----
+    Case(
+        "C88",
+        "PEM getPemCertificate: with tls.crt and tls.key, CAFileName is the keypair's file with ca.crt appended "
+        "(E2E assertSslClientCertificateConfig: ssl_client_certificate …/<ns>-<name>.pem): a CA in tls.crt's chain "
+        "is trusted for clients although ca.crt holds another",
+        lambda pki, host: [
+            secret(
+                f"chain-{host.split('.')[0]}",
+                {
+                    "tls.crt": pki.server.cert_pem() + pki.ca.cert_pem(),
+                    "tls.key": pki.server.key_pem(),
+                    "ca.crt": pki.other_ca.cert_pem(),
+                },
+            ),
+            ingress(host, {"auth-tls-secret": f"default/chain-{host.split('.')[0]}"}),
+        ],
+        (400, 200),
+        "works",
+        "client-cert-accepted",
+    ),
 ]
+
+
+def host_only(obj: dict[str, Any]) -> dict[str, Any]:
+    for rule in obj["spec"]["rules"]:
+        rule.pop("http")
+    return obj
 
 
 def objects_for(case: Case, pki: Pki) -> list[dict[str, Any]]:
@@ -710,3 +816,74 @@ def test_every_rule_without_a_probe_agrees(pki: Pki) -> None:
         if case.state != "works" and report.state == "works":
             wrong.append((case.id, report.verdict))
     assert not wrong
+
+
+@pytest.mark.nginx
+def test_plain_http_reaches_the_upstream_of_an_mtls_server(pki: Pki, nginx_binary: str, tmp_path) -> None:
+    """Why mtls-plain-http is an open door: the server block ingress-nginx renders listens on port 80
+    and 443 (nginx.tmpl define "SERVER": buildHTTPListener, buildHTTPSListener), and nginx checks the
+    client certificate only on a TLS connection (ngx_http_request.c ngx_http_process_request: the
+    `ssl_verify_client` checks are inside `if (c->ssl)`). Measured: the same server answers 400 over
+    HTTPS without a certificate and 200 over HTTP. ingress-nginx's only guard is its Lua redirect
+    (lua_ingress.lua redirect_to_https), which ssl-redirect "false" or a host without a tls:
+    certificate turns off (the policy tests below)."""
+    import httpx
+
+    from mtls_tui.lab.nginx import Nginx, free_port
+
+    http_port, https_port = free_port(), free_port()
+
+    def body(prefix) -> str:
+        write_file(prefix / "s.crt", pki.server.cert_pem())
+        write_file(prefix / "s.key", pki.server.key_pem(), private=True)
+        write_file(prefix / "ca.crt", pki.ca.cert_pem())
+        return (
+            f"server {{\n  listen 127.0.0.1:{http_port};\n  listen 127.0.0.1:{https_port} ssl;\n"
+            f"  server_name meow.{DOMAIN};\n  ssl_certificate {prefix}/s.crt;\n  ssl_certificate_key {prefix}/s.key;\n"
+            f"  ssl_client_certificate {prefix}/ca.crt;\n  ssl_verify_client on;\n"
+            '  location / { return 200 "upstream verify=$ssl_client_verify\\n"; }\n}'
+        )
+
+    with Nginx(body, [http_port, https_port], binary=nginx_binary):
+        headers = {"Host": f"meow.{DOMAIN}"}
+        plain = httpx.get(f"http://127.0.0.1:{http_port}/", headers=headers, timeout=5)
+        tls = httpx.get(f"https://127.0.0.1:{https_port}/", headers=headers, timeout=5, verify=False)
+    assert (tls.status_code, plain.status_code) == (400, 200)
+    assert plain.text.startswith("upstream")
+
+
+def _http_case(pki: Pki, annotations: dict[str, str], *, tls: list | None = None, settings: dict | None = None):
+    objects = base(pki) + [ingress(f"meow.{DOMAIN}", {**CA, **annotations}, tls=tls)]
+    if settings:
+        objects = [o for o in objects if o["kind"] != "ConfigMap"] + [
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+                "data": settings,
+            }
+        ]
+    snapshot = snapshot_from_objects(objects, "conformance")
+    policy = next(p for p in host_policies(snapshot) if p.host == f"meow.{DOMAIN}")
+    return host_report(policy, snapshot, NOW)
+
+
+@pytest.mark.parametrize(
+    ("annotations", "tls", "settings", "opened"),
+    [
+        ({}, None, None, False),  # ssl-redirect defaults to true (config.go NewDefault) and the host has a certificate
+        ({"ssl-redirect": "false"}, None, None, True),  # rewrite.Parse: the annotation
+        ({}, None, {"ssl-redirect": "false"}, True),  # the ConfigMap's default for it
+        ({"ssl-redirect": "false", "force-ssl-redirect": "true"}, None, None, False),  # force wins (redirect_to_https)
+        ({"ssl-redirect": "no"}, None, None, False),  # not a Go bool: GetBoolAnnotation fails, the default (true)
+        ({}, [], None, True),  # no tls: section: no certificate configured for the host, no redirect
+        ({"force-ssl-redirect": "true"}, [], None, False),  # force redirects even then
+    ],
+)
+def test_plain_http_is_an_open_door_unless_redirected(pki: Pki, annotations, tls, settings, opened: bool) -> None:
+    report = _http_case(pki, annotations, tls=tls, settings=settings)
+    found = [f for f in report.findings if f.code == "mtls-plain-http"]
+    assert bool(found) is opened, report.verdict
+    if opened:
+        assert report.state == "not enforced" and found[0].severity.value == "error"
+        assert "force-ssl-redirect=true" in found[0].fix

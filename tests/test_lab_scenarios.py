@@ -59,6 +59,8 @@ def test_scenario_is_named(name: str, tmp_path: Path, gateway: tuple[str, str | 
         )
     elif name == "match-cn-mismatch":  # judged offline, and nginx agrees
         assert report.state == "broken" and "probe-cn-rejected" in codes
+    elif name == "no-tls-section":  # no certificate configured for the host: no redirect, plain HTTP gets in
+        assert report.state == "not enforced" and "mtls-plain-http" in codes, report.verdict
     elif name == "no-client-cert":  # the host is right; the probe's warning says the certificate was not sent
         assert report.state == "works" and report.verdict.endswith("(not yet probed with a client certificate)")
     else:

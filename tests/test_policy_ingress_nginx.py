@@ -458,3 +458,122 @@ def test_annotations_prefix(pki: SeedPki) -> None:
     assert policy.policy is None and result.state == "not enforced"
     wrong = next(f for f in result.findings if f.code == "annotation-wrong-prefix" and "ignored" in f.title)
     assert "custom.example.com/auth-tls-secret=default/my-certs" in wrong.fix
+
+
+# --- which Ingresses reach the host's server (controller.go, v1.15.1) -------------------------
+
+
+def host_only(ingress: dict) -> dict:
+    """The Ingress's rule for its host without `http:` (a host-only rule)."""
+    for rule in ingress["spec"]["rules"]:
+        rule.pop("http", None)
+    return ingress
+
+
+def test_auth_tls_in_a_rule_without_http_does_not_reach_the_host(pki: SeedPki) -> None:
+    """controller.go getBackendServers: `if rule.HTTP == nil && host != defServerName { continue }`
+    comes before `server.AuthTLSError = …` and `server.CertificateAuth = anns.CertificateAuth`:
+    the mTLS Ingress's host-only rule leaves the server without client checks, while the other
+    Ingress's paths (createServers made the server either way) are served."""
+    asks = host_only(meow_ingress(name="a-mtls"))
+    asks["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z"
+    paths = meow_ingress({}, name="b-paths")
+    paths["metadata"]["creationTimestamp"] = "2026-02-01T00:00:00Z"
+    policy, result = report(with_ingress(pki, asks, paths))
+    assert policy.policy is None and not policy.client_checks and policy.directives == ()
+    assert policy.served and policy.tls_secret == "default/my-certs"  # the server and its certificate stay
+    assert codes((policy, result))["mtls-rule-without-http"] == "error"
+    assert result.state == "not enforced" and "rule without http" in result.verdict
+    assert result.lead.code == "mtls-rule-without-http"
+
+
+def test_a_host_only_rule_beside_a_rule_with_paths_keeps_mtls(pki: SeedPki) -> None:
+    """The same Ingress with a second rule for the host that has paths: that rule applies it."""
+    both = meow_ingress()
+    both["spec"]["rules"].insert(0, {"host": "meow.com"})
+    policy, result = report(with_ingress(pki, both))
+    assert policy.client_checks and "mtls-rule-without-http" not in codes((policy, result))
+
+
+def test_auth_tls_of_a_host_only_rule_loses_to_the_rule_with_paths(pki: SeedPki) -> None:
+    """Another Ingress's rule with paths gives the host its client checks: the host-only one is
+    only named (a warning), and its CA is not the one loaded."""
+    asks = host_only(meow_ingress({P + "auth-tls-secret": "default/other"}, name="a-first"))
+    asks["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z"
+    second = meow_ingress(name="b-second")
+    second["metadata"]["creationTimestamp"] = "2026-02-01T00:00:00Z"
+    policy, result = report(with_ingress(pki, asks, second))
+    assert policy.mtls_from.name == "b-second" and policy.policy.secret == "default/my-certs"
+    assert codes((policy, result))["mtls-rule-without-http"] == "warning"
+
+
+def canary(ingress: dict) -> dict:
+    ingress["metadata"]["annotations"][P + "canary"] = "true"
+    ingress["metadata"]["annotations"][P + "canary-weight"] = "10"
+    return ingress
+
+
+def test_a_host_only_canaries_name_gets_no_server(pki: SeedPki) -> None:
+    """createServers: `if anns.Canary.Enabled { continue }` in both of its loops: no server and no
+    certificate for a host only a canary names; getBackendServers then puts the canary's
+    auth-tls on the catch-all server (`if server == nil { server = servers[defServerName] }`).
+    e2e test/e2e/annotations/canary.go: 'should return 404 status for requests to the canary if
+    no matching ingress is found'."""
+    policy, result = report(with_ingress(pki, canary(meow_ingress(name="meow-canary"))))
+    assert not policy.served
+    assert codes((policy, result))["host-canary-only"] == "error"
+    assert result.state == "broken" and "makes no server" in result.verdict
+
+
+def test_a_canary_beside_the_main_ingress_brings_its_mtls(pki: SeedPki) -> None:
+    """getBackendServers reads every Ingress's auth-tls, canaries included: a canary with the
+    annotations gives the main Ingress's server its client checks (the server is the main's)."""
+    main = meow_ingress({}, name="a-main")
+    main["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z"
+    beside = canary(meow_ingress(name="b-canary"))
+    beside["metadata"]["creationTimestamp"] = "2026-02-01T00:00:00Z"
+    policy, result = report(with_ingress(pki, main, beside))
+    assert policy.served and policy.client_checks and policy.mtls_from.name == "b-canary"
+    assert "host-canary-only" not in codes((policy, result))
+
+
+@pytest.mark.parametrize("value", ["false", "yes", ""])
+def test_a_canary_annotation_go_does_not_read_as_true_is_no_canary(pki: SeedPki, value: str) -> None:
+    """canary.Parse: GetBoolAnnotation (strconv.ParseBool); an error leaves Enabled false."""
+    ingress = meow_ingress()
+    ingress["metadata"]["annotations"][P + "canary"] = value
+    policy, _ = report(with_ingress(pki, ingress))
+    assert policy.served and policy.client_checks
+
+
+def with_config(pki: SeedPki, settings: dict[str, str], *ingresses) -> list[dict]:
+    objects = [o for o in with_ingress(pki, *ingresses) if o["kind"] != "ConfigMap"]
+    deployment = controller_objects()
+    config = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+        "data": settings,
+    }
+    return objects + [o for o in deployment if o["kind"] != "ConfigMap"] + [config]
+
+
+@pytest.mark.parametrize(
+    ("blocklist", "annotations", "skipped"),
+    [
+        # store.go syncIngress → checkBadAnnotationValue: a substring of any value under the prefix
+        ("root,{", {P + "auth-tls-secret": "default/root-ca"}, True),
+        ("load_module,{,}", {P + "auth-tls-match-cn": "CN=client-[0-9]{3}"}, True),
+        ("load_module, lua_package", {P + "auth-tls-secret": "default/my-certs"}, False),
+        (" , ", {P + "auth-tls-secret": "default/my-certs"}, True),  # trims to "": the empty word is in every value
+        ("my-certs", {"other.example/x": "my-certs", P + "auth-tls-secret": "default/ca"}, False),  # other prefixes
+        ("", {P + "auth-tls-secret": "default/root-ca"}, False),  # config.go NewDefault: "" (no check)
+    ],
+)
+def test_a_blocklisted_word_skips_the_whole_ingress(pki: SeedPki, blocklist, annotations, skipped) -> None:
+    objects = with_config(pki, {"annotation-value-word-blocklist": blocklist}, meow_ingress(annotations))
+    policy, result = report(objects)
+    found = [f for f in result.findings if f.code == "annotation-blocklisted"]
+    assert bool(found) is skipped and policy.served is not skipped
+    if skipped:
+        assert result.state == "broken" and found[0].fix.startswith("kubectl get configmap ingress-nginx-controller")

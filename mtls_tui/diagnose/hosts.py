@@ -81,6 +81,9 @@ class HostReport:
         policy = self.policy
         if policy.denied or not policy.served or not policy.asks_mtls:
             return None
+        mode = policy.policy.verify_client if policy.policy is not None and policy.client_checks else None
+        if policy.cn_gate is not None and mode != "optional_no_ca":
+            return None  # auth-tls-match-cn answers 403 to every request without a verified certificate
         lax = self._first("probe-mtls-not-enforced")
         proof = ""
         if lax is not None:
@@ -91,6 +94,9 @@ class HostReport:
                 self._first("ssl-passthrough") or lax
             )
         if policy.policy is None:
+            bare = self._first("mtls-rule-without-http")
+            if bare is not None:
+                return f"{bare.subject} asks for client certificates in a rule without http" + proof, bare
             if any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in policy.ingresses):
                 cause = self._first("annotation-invalid-value", "auth-tls-secret")
                 return "auth-tls-secret is empty" + proof, cause or lax
@@ -100,9 +106,18 @@ class HostReport:
             cause = self._first("secret-missing-ca")
             return f"Secret {policy.policy.secret} has no ca.crt" + proof, cause or lax
         if policy.policy.verify_client != "on":
+            if policy.cn_gate is not None:  # optional_no_ca: only the subject is checked
+                return (
+                    "auth-tls-verify-client is optional_no_ca: a certificate from any issuer whose subject "
+                    "matches auth-tls-match-cn gets in" + proof,
+                    self._first("mtls-not-enforced") or lax,
+                )
             return f"auth-tls-verify-client is {policy.policy.verify_client}" + proof, self._first(
                 "mtls-not-enforced"
             ) or lax
+        plain = self._first("mtls-plain-http")
+        if plain is not None:  # without a tls: section the missing certificate is the cause: its fix redirects too
+            return plain.title + proof, self._first("tls-section-missing") or plain
         if lax is not None:
             return lax.title, lax
         return None
@@ -262,16 +277,21 @@ def secret_findings(
 
 
 def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now: datetime) -> list[Finding]:
-    """nginx's verdict on the user's client certificate against this host's ca.crt and depth."""
+    """nginx's verdict on the user's client certificate against the CA file the controller writes
+    for this host, and its depth. For a Secret with a keypair that file is tls.crt, tls.key and
+    then ca.crt (store/backend_ssl.go getPemCertificate, ssl.ConfigureCACertWithCertAndKey;
+    secret_store.client_ca_file): the certificates of tls.crt are trusted for clients too."""
     if policy.policy is None or not client.certs:
         return []
     ca, _ = _load(secret, "ca.crt")
     if ca is None or not ca.certs:
         return []
+    trusted = [c.cert for c in ca.certs]
+    if stored_secret(secret).keypair:
+        pair, _ = _load(secret, "tls.crt")
+        trusted = [c.cert for c in pair.certs] + trusted if pair is not None else trusted
     crls = secret_crls(secret.get("ca.crl") or b"")
-    verdict = nginx_verdict(
-        [c.cert for c in ca.certs], [c.cert for c in client.certs], policy.policy.verify_depth, at=now, crls=crls
-    )
+    verdict = nginx_verdict(trusted, [c.cert for c in client.certs], policy.policy.verify_depth, at=now, crls=crls)
     leaf = client.certs[0]
     facts = cert_facts(leaf.cert)
     ingress = _ingress_arg(policy)

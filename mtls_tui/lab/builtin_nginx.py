@@ -60,8 +60,10 @@ class ServerBlock:
     @classmethod
     def of(cls, host: GatewayHost) -> ServerBlock:
         """Parse what nginx parses at start; raises ValueError where nginx would refuse its configuration."""
-        if not (host.policy.mtls and host.ca_pem) or host.denial:
+        if host.denial:
             return cls(host)  # an AuthTLSError renders no client-certificate directives
+        if not (host.policy.mtls and host.ca_pem):
+            return cls(host, match_cn=compile_re2(host.cn_gate) if host.cn_gate else None)
         crls = load_crls(host.crl_pem or b"")
         if host.crl_pem and not crls:
             raise ValueError(f"{host.policy.host}: ca.crl holds no PEM CRL")

@@ -75,6 +75,7 @@ def gateway_hosts_of(snapshot: ClusterSnapshot) -> list[GatewayHost]:
                 client_ca_file(auth) if auth else None,
                 auth.get("ca.crl") if auth else None,
                 denial=policy.denial,
+                cn_gate=policy.cn_gate if auth is None else None,
             )
         )
     return hosts

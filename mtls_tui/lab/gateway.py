@@ -17,7 +17,7 @@ from mtls_tui.lab.echo import EchoServer
 from mtls_tui.lab.nginx import Nginx, free_port
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import MtlsPolicy
-from mtls_tui.policy.nginx_directives import location_directives, server_directives
+from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class GatewayHost:
     ca_pem: bytes | None = None
     crl_pem: bytes | None = None
     denial: str | None = None  # the server's AuthTLSError: `return 403;` for every request (nginx.tmpl)
+    # auth-tls-match-cn rendered without a CA file (nginx.tmpl renders it apart from the client
+    # checks): nginx asks no certificate, so the empty subject fails it on every request
+    cn_gate: str | None = None
 
 
 # ingress-nginx v1.x's default log-format-upstream, so the lab's controller logs read like a real one.
@@ -85,6 +88,8 @@ def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: in
                 write_file(Path(crl), host.crl_pem)
             mtls = server_directives(host.policy, f"{stem}-ca.crt", crl)
         proxy = location_directives(host.policy) if mtls else []
+        if not mtls and host.cn_gate:
+            mtls = match_cn_directives(host.cn_gate)
         if host.denial:  # nginx.tmpl, template "SERVER": `# {{ AuthTLSError }}` and `return 403;` before any location
             mtls = [f"# {_comment(host.denial)}", "return 403;"]
         location = "\n".join(

@@ -242,7 +242,7 @@ SCENARIOS = {
         ),
         Scenario(
             "no-tls-section",
-            "the Ingress has no tls: entry: the controller's fake certificate",
+            "the Ingress has no tls: entry: the controller's fake certificate, and no redirect from plain HTTP",
             "tls-section-missing",
             no_tls_section,
         ),

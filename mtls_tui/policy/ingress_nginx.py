@@ -38,8 +38,9 @@ from mtls_tui.policy.ingress_nginx_releases import (
 )
 from mtls_tui.policy.kube_objects import GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER
 from mtls_tui.policy.label_selector import Selector, parse_selector
-from mtls_tui.policy.nginx_directives import location_directives, server_directives
-from mtls_tui.policy.re2_syntax import re2_error
+from mtls_tui.policy.nginx_answers import CN_REFUSED
+from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
+from mtls_tui.policy.re2_syntax import re2_error, re2_search
 from mtls_tui.policy.secret_commands import add_ca_command, read_key_command, secret_update_command, tls_secret_command
 from mtls_tui.policy.secret_store import StoredSecret, ca_refusal, stored_secret
 from mtls_tui.shell import arg, comment, json_arg
@@ -269,6 +270,9 @@ def parse_auth_tls(
         return _normalized(ingress.annotation(PREFIX + name))
 
     rules = controller_rules(controller)
+    blocked = _blocklisted(ingress, controller)
+    if blocked is not None:
+        return ParsedAuthTls(ingress, {}, (blocked,), dropped=True)
     risky = _too_risky(ingress, controller) if rules.security_settings else None
     if risky is not None:
         return ParsedAuthTls(ingress, {}, (risky,), dropped=True)
@@ -448,6 +452,54 @@ def parse_auth_tls(
     return ParsedAuthTls(
         ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored
     )
+
+
+def _blocklisted(ingress: IngressObj, controller: ControllerObj | None) -> Finding | None:
+    """store.go syncIngress: with annotation-value-word-blocklist set, checkBadAnnotationValue
+    splits it on "," (after TrimSpace, the words themselves untrimmed) and skips the whole
+    Ingress ("skipping ingress …: … annotation contains invalid word …") when the value of one
+    of its annotations under the controller's prefix contains a word, before any is parsed. A
+    list that trims to nothing holds the empty word, which every value contains."""
+    if controller is None or controller.word_blocklist == "":
+        return None
+    words = controller.word_blocklist.strip().split(",")
+    hit = next(
+        (
+            (key, word)
+            for key, value in ingress.annotations
+            if key.startswith(PREFIX)
+            for word in words
+            if word in value
+        ),
+        None,
+    )
+    if hit is None:
+        return None
+    key, word = hit
+    shown = key.replace(PREFIX, ingress.prefix, 1)
+    return _f(
+        code="annotation-blocklisted",
+        severity=Severity.ERROR,
+        title=f"{shown} holds '{word}', a word the controller's annotation-value-word-blocklist forbids: "
+        "the whole Ingress is skipped",
+        detail=f"The controller's ConfigMap {controller.config_map} sets annotation-value-word-blocklist. The store "
+        "skips an Ingress whose annotation values contain one of its words (store.go syncIngress, "
+        "checkBadAnnotationValue: a substring match), and the admission webhook refuses it: none of its hosts "
+        "and paths are served.",
+        fix=f"kubectl get configmap {_configmap_words(controller)} -o jsonpath='{{.data.annotation-value-word-blocklist}}'"
+        f"  # change {shown}'s value (a Secret of another name) or take the word off this list",
+        ingress=ingress,
+        evidence=(
+            f"{shown}: {ingress.annotation(key)}",
+            f"annotation-value-word-blocklist: {controller.word_blocklist}",
+        ),
+    )
+
+
+def _configmap_words(controller: ControllerObj) -> str:
+    """`NAME -n NAMESPACE` of the controller's ConfigMap, for kubectl."""
+    namespace, _, name = (controller.config_map or f"{controller.namespace}/{controller.name}").partition("/")
+    return f"{arg(name)} -n {arg(namespace)}"
 
 
 def _too_risky(ingress: IngressObj, controller: ControllerObj | None) -> Finding | None:
@@ -950,6 +1002,9 @@ class HostPolicy:
     asks_mtls: bool = False  # a served Ingress for the host names an auth-tls Secret
     controller_unseen: bool = False  # manifests: the controller is not among them; ingress-nginx is assumed
     passthrough: bool = False  # ssl-passthrough with --enable-ssl-passthrough: nginx never terminates TLS here
+    # the auth-tls-match-cn nginx renders at server level whatever the CA and verify mode, when it
+    # refuses an empty subject: a request that brings no verified certificate gets 403 from it
+    cn_gate: str | None = None
 
     @property
     def denied(self) -> bool:
@@ -1021,13 +1076,22 @@ def _host_policy(
     server's AuthTLSError; the first whose Secret gives a CA file sets its client checks; the
     first with a `tls:` section picks its certificate (`createServers`)."""
     findings: list[Finding] = [f for i in ingresses for f in per_ingress[i.ref]]
-    asking = [i for i in served if parsed[i.ref].policy_fields]
+    # createServers skips canary Ingresses: they make no server and pick no certificate, but
+    # getBackendServers still applies their auth-tls to the server their host has
+    makers = [i for i in served if not _canary(i)]
+    # getBackendServers skips a host-only rule (`rule.HTTP == nil`) before it reads auth-tls
+    applying = [i for i in served if host not in i.bare_hosts]
+    asking = [i for i in applying if parsed[i.ref].policy_fields]
     with_ca = [i for i in asking if parsed[i.ref].ca or parsed[i.ref].secret_unseen]
-    denied_by = next((i for i in served if parsed[i.ref].denied), None)
-    tls_from = next((i for i in served if i.tls), None) or next((i for i in ingresses if i.tls), None)
+    denied_by = next((i for i in applying if parsed[i.ref].denied), None)
+    tls_from = next((i for i in makers if i.tls), None) or next((i for i in ingresses if i.tls), None)
     if not asking and not any(map(_listed, ingresses)):
         return None
     winner = with_ca[0] if with_ca else (asking[0] if asking else None)
+    cn_gate = _cn_gate(with_ca, applying, parsed)
+    findings += _bare_rule_findings(host, served, applying, parsed)
+    if served and not makers:
+        findings.append(_canary_only(host, served))
     fields = parsed[winner.ref].policy_fields if winner else {}
     policy = MtlsPolicy(host, **fields) if winner else None
     client_checks = bool(with_ca)
@@ -1036,8 +1100,8 @@ def _host_policy(
         for i in served
         if (c := controllers[i.ref]) is not None and watches(c, i.namespace, snapshot) is None
     ]
-    if winner:
-        findings += _conflicts(host, winner, served, parsed)
+    if winner and with_ca:  # without a CA file nothing is required of anyone: no winner over the others
+        findings += _conflicts(host, winner, applying, parsed)
     if denied_by is not None and len(served) > 1:
         others = [i.ref for i in served if i.ref != denied_by.ref]
         findings.append(
@@ -1055,7 +1119,7 @@ def _host_policy(
             )
         )
     controller = next((controllers[i.ref] for i in served if controllers[i.ref]), None)
-    tls_secret, tls_findings, tls_unseen = _tls_certificate(host, served, snapshot, bool(winner))
+    tls_secret, tls_findings, tls_unseen = _tls_certificate(host, makers, snapshot, bool(winner))
     if tls_secret is None and tls_findings and controller is not None and controller.default_certificate:
         tls_secret, tls_findings, tls_unseen = _default_certificate(host, tls_findings, controller, snapshot)
     findings += tls_findings
@@ -1071,7 +1135,7 @@ def _host_policy(
                 findings.append(_not_in_manifests(auth_ref, winner))
         secret = snapshot.secret(auth_ref)
         if secret is not None and not client_checks:
-            findings.append(_missing_ca(host, secret, winner))
+            findings.append(_missing_ca(host, secret, winner, refused_all=cn_gate is not None))
     for ingress in served:
         result = parsed[ingress.ref]
         if result.stored is not None and result.stored.error:
@@ -1085,6 +1149,13 @@ def _host_policy(
     findings += passthrough_findings
     if passthrough:
         unseen.append("the backend's own TLS (ssl-passthrough)")
+    if denial or passthrough:
+        cn_gate = None  # `return 403;` answers first; a passed-through host never reaches the server block
+    if cn_gate is not None:
+        mode = policy.verify_client if policy is not None and client_checks else None
+        findings = _with_cn_gate(host, findings, cn_gate, mode, winner)
+    elif client_checks and not denial and not passthrough:
+        findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller)
     directives: tuple[str, ...] = ()
     if passthrough:
         directives = ("# ssl-passthrough: the controller's TCP proxy hands this host's TLS to the backend",)
@@ -1095,6 +1166,8 @@ def _host_policy(
         keypair = stored.keypair if stored else True
         crl = crl_path(auth_ref) if stored is not None and stored.crl else None  # unseen: no CRL we know of
         directives = tuple(server_directives(policy, secret_path(auth_ref, keypair), crl) + location_directives(policy))
+    elif cn_gate is not None:
+        directives = tuple(match_cn_directives(cn_gate))
     return HostPolicy(
         host,
         policy,
@@ -1105,7 +1178,7 @@ def _host_policy(
         tuple(findings),
         directives,
         denial=denial,
-        served=bool(served),
+        served=bool(makers),
         client_checks=client_checks and not denial and not passthrough,
         unseen=tuple(dict.fromkeys(unseen)),
         denied_secret=denied_by.annotation(PREFIX + "auth-tls-secret")
@@ -1114,7 +1187,207 @@ def _host_policy(
         asks_mtls=any(key.endswith("auth-tls-secret") for i in served for key, _ in i.annotations),
         controller_unseen=not snapshot.controllers_known and bool(served),
         passthrough=passthrough,
+        cn_gate=cn_gate,
     )
+
+
+def _cn_gate(with_ca: list[IngressObj], applying: list[IngressObj], parsed: dict[str, ParsedAuthTls]) -> str | None:
+    """The MatchCN of the CertificateAuth the server ends with, when an empty subject fails it.
+    getBackendServers sets `server.CertificateAuth = anns.CertificateAuth` for each Ingress in
+    turn while the server has no CA file: the first with a CA file stops it; without one, the last
+    Ingress applying to the host leaves its own (none, if it has no auth-tls). nginx.tmpl renders
+    `if ($ssl_client_s_dn !~ MatchCN) { return 403 }` from it whatever the CA file and verify
+    mode: without a verified certificate the subject is empty."""
+    final = with_ca[0] if with_ca else (applying[-1] if applying else None)
+    gate = parsed[final.ref].policy_fields.get("match_cn") if final is not None else None
+    return gate if gate and re2_search(gate, "") is False else None
+
+
+def _with_cn_gate(
+    host: str, findings: list[Finding], gate: str, mode: str | None, winner: IngressObj | None
+) -> list[Finding]:
+    """What the match-CN check does to each way in. No certificate asked (no CA file, or
+    `ssl_verify_client off`): the subject is always empty, every request gets 403. `optional`:
+    a request without a certificate gets 403 instead of reaching the upstream. `optional_no_ca`:
+    likewise, but a certificate from any issuer whose subject matches gets in."""
+    if mode == "on":
+        return findings
+    ingress = winner
+    kept = [
+        replace(
+            f,
+            title="auth-tls-verify-client is optional_no_ca: nginx verifies no client certificate, and "
+            "auth-tls-match-cn is all it checks",
+        )
+        if f.code == "mtls-not-enforced" and mode == "optional_no_ca"
+        else f
+        for f in findings
+        if not (f.code == "mtls-not-enforced" and mode in (None, "off", "optional"))
+    ]
+    subject = f"Ingress {ingress.ref}" if ingress else f"host {host}"
+    evidence = (f"{PREFIX}auth-tls-match-cn: {gate}", f"ssl_verify_client: {mode or 'not rendered (no CA file)'}")
+    template = (
+        'nginx.tmpl (define "SERVER") renders `if ( $ssl_client_s_dn !~ MATCH_CN ) { return 403 '
+        f'"{CN_REFUSED}"; }}` whenever auth-tls-match-cn is set, apart from the CA file and the verify mode; '
+        "$ssl_client_s_dn is empty unless nginx asked for a certificate and got one."
+    )
+    if mode in (None, "off"):
+        why = "no CA file, so nginx asks no client certificate" if mode is None else "auth-tls-verify-client is off"
+        fix = (
+            f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-tls-verify-client=on')} --overwrite"
+            if ingress is not None and mode == "off"
+            else f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-tls-match-cn-')}  "
+            "# or give the Secret its ca.crt, as its finding says"
+            if ingress is not None
+            else ""
+        )
+        return (
+            [  # what the server does to every request: the headline
+                Finding(
+                    code="match-cn-refuses-all",
+                    severity=Severity.ERROR,
+                    title=f"every request to {host} gets 403: auth-tls-match-cn is checked, but {why}",
+                    detail=template + " With no certificate asked, no request can pass it, plain HTTP included "
+                    "(kubernetes/ingress-nginx issues 9250, 10185).",
+                    fix=fix,
+                    subject=subject,
+                    evidence=evidence,
+                )
+            ]
+            + kept
+        )
+    anyone = (
+        " A certificate from any issuer gets in if its subject matches: optional_no_ca verifies none."
+        if mode == "optional_no_ca"
+        else " A certificate that does not verify still gets 400 first."
+    )
+    return kept + [
+        Finding(
+            code="match-cn-requires-certificate",
+            severity=Severity.INFO,
+            title=f"auth-tls-verify-client is {mode}, but auth-tls-match-cn answers 403 to a request without a certificate",
+            detail=template + anyone,
+            fix="",
+            subject=subject,
+            evidence=evidence,
+        )
+    ]
+
+
+def _plain_http(
+    host: str, locations: list[IngressObj], makers: list[IngressObj], controller: ControllerObj | None
+) -> list[Finding]:
+    """The host's server listens for plain HTTP too (nginx.tmpl define "SERVER": buildHTTPListener),
+    and nginx checks client certificates only on TLS connections (ngx_http_request.c
+    ngx_http_process_request: the verify checks sit under `if (c->ssl)`). What keeps HTTP out is
+    lua_ingress.lua redirect_to_https: force-ssl-redirect, or ssl-redirect when a certificate is
+    configured for the host (certificate.lua configured_for_current_request: createServers gave
+    the server an SSLCert, which only an Ingress with a `tls:` section does). Per location, each
+    annotation defaulting to the ConfigMap's setting (rewrite.Parse)."""
+    configured = any(i.tls for i in makers)
+    ssl_default = controller.ssl_redirect if controller is not None else True
+    force_default = controller.force_ssl_redirect if controller is not None else False
+    opened = [
+        i
+        for i in locations
+        if not _go_bool_annotation(i, "force-ssl-redirect", force_default)
+        and not (configured and _go_bool_annotation(i, "ssl-redirect", ssl_default))
+    ]
+    if not opened:
+        return []
+    first = opened[0]
+    why = (
+        "no Ingress for the host has a tls: section, so no redirect to HTTPS"
+        if not configured
+        else f"ssl-redirect is false for {', '.join(i.ref for i in opened)}"
+    )
+    return [
+        _f(
+            code="mtls-plain-http",
+            severity=Severity.ERROR,
+            title=f"http://{host}/ is served without a client certificate: {why}",
+            detail="The host's server listens on port 80 as well, and nginx asks for client certificates only on TLS "
+            "connections: a plain HTTP request reaches the upstream with no certificate (nor ssl-client-verify). "
+            "ingress-nginx redirects HTTP to HTTPS only with force-ssl-redirect, or with ssl-redirect (the default) "
+            "when the host has a certificate from a tls: section (lua_ingress.lua redirect_to_https).",
+            fix=f"kubectl annotate ingress {ingress_words(first)} {arg(first.prefix + 'force-ssl-redirect=true')} --overwrite",
+            ingress=first,
+            evidence=tuple(
+                f"{i.ref}: ssl-redirect {_go_bool_annotation(i, 'ssl-redirect', ssl_default)}, force-ssl-redirect "
+                f"{_go_bool_annotation(i, 'force-ssl-redirect', force_default)}"
+                for i in opened
+            )
+            + (("no tls: section for the host",) if not configured else ()),
+        )
+    ]
+
+
+def _go_bool_annotation(ingress: IngressObj, name: str, default: bool) -> bool:
+    """parser.GetBoolAnnotation, where a missing or unreadable value takes the default."""
+    return GO_BOOLS.get(ingress.annotation(PREFIX + name) or "", default)
+
+
+def _canary(ingress: IngressObj) -> bool:
+    """canary.Parse: parser.GetBoolAnnotation("canary"); a value it cannot read is false."""
+    return _go_bool_annotation(ingress, "canary", False)
+
+
+def _canary_only(host: str, served: list[IngressObj]) -> Finding:
+    names = ", ".join(i.ref for i in served)
+    return _f(
+        code="host-canary-only",
+        severity=Severity.ERROR,
+        title=f"only canary Ingresses name {host} ({names}): the controller makes no server for it",
+        detail="createServers skips an Ingress marked canary, so no server block answers to this host: its requests "
+        "reach the catch-all server `_`, whose default backend answers 404. getBackendServers then applies the "
+        "canary's annotations, auth-tls included, to that catch-all server, for every host it answers. A canary "
+        "needs a main Ingress for the same host (e2e canary: 'should return 404 status for requests to the canary "
+        "if no matching ingress is found').",
+        fix=f"kubectl annotate ingress {ingress_words(served[0])} {arg(served[0].prefix + 'canary-')}  "
+        "# or create the main Ingress for the host",
+        ingress=served[0],
+        evidence=tuple(f"{i.ref}: {PREFIX}canary: {i.annotation(PREFIX + 'canary')}" for i in served),
+    )
+
+
+def _bare_rule_findings(
+    host: str, served: list[IngressObj], applying: list[IngressObj], parsed: dict[str, ParsedAuthTls]
+) -> list[Finding]:
+    """An Ingress that asks for client certificates through a rule without `http:` for this host:
+    getBackendServers `continue`s on `rule.HTTP == nil` before it reads AuthTLSError or
+    CertificateAuth, so its auth-tls never reaches the host's server."""
+    found = []
+    askers = [i.ref for i in applying if parsed[i.ref].policy_fields]
+    for ingress in served:
+        if ingress in applying or not (parsed[ingress.ref].policy_fields or parsed[ingress.ref].denied):
+            continue
+        settings = [
+            f"{ingress.prefix}{k}={v}" for k in AUTH_TLS_KEYS if (v := ingress.annotation(PREFIX + k)) is not None
+        ]
+        if askers:
+            fix = f"kubectl get ingress {ingress_words(ingress)} -o yaml  # its auth-tls annotations never apply to {host}"
+        elif applying:  # the Ingress that serves the host's paths takes the same settings
+            fix = f"kubectl annotate ingress {ingress_words(applying[0])} {' '.join(arg(a) for a in settings)} --overwrite"
+        else:
+            fix = (
+                f"kubectl edit ingress {ingress_words(ingress)}  # give the {host} rule an http: section with its paths"
+            )
+        found.append(
+            _f(
+                code="mtls-rule-without-http",
+                severity=Severity.WARNING if askers else Severity.ERROR,
+                title=f"{ingress.ref} names {host} only in a rule without http: its auth-tls does not apply there"
+                + (f"; {host} takes its client-certificate settings from {askers[0]}" if askers else ""),
+                detail="For each rule, getBackendServers (controller.go) skips a rule whose `http` is missing "
+                "(`rule.HTTP == nil`, logged as 'does not contain any HTTP rule, using default backend') before it "
+                "sets the server's AuthTLSError and CertificateAuth. The server still exists, with its certificate, "
+                "and asks no client certificate unless another Ingress's rule for the host has paths.",
+                fix=fix,
+                ingress=ingress,
+                evidence=(f"{ingress.ref}: rules[host={host}] has no http",),
+            )
+        )
+    return found
 
 
 def _default_certificate(
@@ -1423,10 +1696,11 @@ def _keypair(secret: SecretObj) -> bool:
     return bool(secret.get("tls.crt") and secret.get("tls.key"))
 
 
-def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
+def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj, refused_all: bool = False) -> Finding:
     """ingress-nginx keeps a Secret that holds a keypair even without ca.crt; the server
-    then gets no CA file and the template renders no client checks: mTLS is off, quietly.
-    With neither, it refuses the Secret and the host answers 403."""
+    then gets no CA file and the template renders no client checks: mTLS is off, quietly
+    (unless auth-tls-match-cn then refuses everyone: `refused_all`). With neither, it
+    refuses the Secret and the host answers 403."""
     misnamed = ca_under_another_key(secret)
     fix = add_ca_command(secret.ref, from_key=misnamed)
     held = ", ".join(secret.keys) or "no keys"
@@ -1439,7 +1713,12 @@ def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj) -> Finding:
             title=f"Secret {secret.ref} has no ca.crt key: the controller turns mTLS off for {host}",
             detail=f"It holds {held}. ingress-nginx keeps the Secret as a keypair, configures no client-certificate check "
             "for this host, and says so only at log level -v=3 (\"Secret has no 'ca.crt' key, mutual authentication "
-            'disabled"): requests without a certificate get through.',
+            'disabled"): '
+            + (
+                "no certificate is asked, so its auth-tls-match-cn check refuses every request."
+                if refused_all
+                else "requests without a certificate get through."
+            ),
             fix=fix,
             ingress=ingress,
             evidence=(f"keys: {held}",),

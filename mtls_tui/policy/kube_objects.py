@@ -72,9 +72,9 @@ def ingress_from(obj: dict[str, Any]) -> IngressObj:
         ingress_class, source = annotations[CLASS_ANNOTATION], "annotation"
     else:
         ingress_class, source = None, "none"
-    hosts = tuple(
-        dict.fromkeys(str(rule.get("host") or "*") for rule in _list(spec.get("rules")) if isinstance(rule, dict))
-    )
+    rules = [rule for rule in _list(spec.get("rules")) if isinstance(rule, dict)]
+    hosts = tuple(dict.fromkeys(str(rule.get("host") or "*") for rule in rules))
+    with_http = {str(rule.get("host") or "*") for rule in rules if isinstance(rule.get("http"), dict)}
     tls = tuple(
         IngressTLS(tuple(str(h) for h in _list(entry.get("hosts"))), entry.get("secretName"))
         for entry in _list(spec.get("tls"))
@@ -97,6 +97,7 @@ def ingress_from(obj: dict[str, Any]) -> IngressObj:
         uid=str(meta.get("uid") or ""),
         addresses=addresses,
         paths=tuple(_paths(spec)),
+        bare_hosts=tuple(h for h in hosts if h not in with_http and h != "*"),  # `_` is exempt
     )
 
 
@@ -290,6 +291,9 @@ def controller_from(
         annotation_validation=_go_bool(flags.get("enable-annotation-validation", "true")),
         watch_namespace_selector=flags.get("watch-namespace-selector") or None,
         start_error=start_error(flags),
+        ssl_redirect=GO_BOOLS.get(str(settings.get("ssl-redirect", "true")), True),
+        force_ssl_redirect=GO_BOOLS.get(str(settings.get("force-ssl-redirect", "false")), False),
+        word_blocklist=str(settings.get("annotation-value-word-blocklist") or ""),
     )
 
 

@@ -35,12 +35,14 @@ def server_directives(policy: MtlsPolicy, ca_path: str, crl_path: str | None = N
     if policy.error_page:
         lines.append(f"error_page {NGX_HTTPS_CERT_ERROR} {NGX_HTTPS_NO_CERT} = {policy.error_page};")
     if policy.match_cn:
-        lines += [
-            f"if ( $ssl_client_s_dn !~ {_quote(policy.match_cn)} ) {{",
-            f'    return 403 "{CN_REFUSED}";',
-            "}",
-        ]
+        lines += match_cn_directives(policy.match_cn)
     return lines
+
+
+def match_cn_directives(match_cn: str) -> list[str]:
+    """nginx.tmpl `define "SERVER"`: rendered whenever the server's CertificateAuth has a MatchCN,
+    with or without a CA file, before the AuthTLSError check and the client-certificate directives."""
+    return [f"if ( $ssl_client_s_dn !~ {_quote(match_cn)} ) {{", f'    return 403 "{CN_REFUSED}";', "}"]
 
 
 def location_directives(policy: MtlsPolicy) -> list[str]:

@@ -1,0 +1,134 @@
+"""The fixes of the host findings about which Ingress reaches the server, the match-CN check
+apart from the CA, plain HTTP and the annotation blocklist, run exactly as printed: bash, with
+the real kubectl talking to the lab's API server that holds the objects; the objects as kubectl
+left them are read again, and the finding must be gone (or, for a command that only shows
+something, print it)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mtls_tui.diagnose.hosts import host_report
+from mtls_tui.lab.cluster import LabCluster
+from mtls_tui.lab.objects import meow_ingress, seed_objects
+from mtls_tui.lab.pki import SeedPki
+from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.kube_objects import snapshot_from_objects
+from tests.conftest import require
+
+P = "nginx.ingress.kubernetes.io/"
+NOW = datetime.now(UTC)
+
+
+def finding(objects: list[dict], code: str):
+    snapshot = snapshot_from_objects(objects, "fix")
+    policy = next(p for p in host_policies(snapshot) if p.host == "meow.com")
+    report = host_report(policy, snapshot, NOW)
+    return next((f for f in report.findings if f.code == code), None), report
+
+
+def run_printed(fix: str, objects: list[dict], folder: Path) -> tuple[list[dict], str]:
+    require("kubectl", shutil.which("kubectl"))
+    with LabCluster(objects) as cluster:
+        kubeconfig = cluster.write_kubeconfig(folder / "kubeconfig")
+        done = subprocess.run(
+            ["bash", "-c", fix],
+            cwd=folder,
+            env={**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(folder)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, f"{fix}\n{done.stderr}"
+        return cluster.all_objects(), done.stdout
+
+
+def seed_with(pki: SeedPki, ingress: dict, secret_change=None, config: dict[str, str] | None = None) -> list[dict]:
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [ingress]
+    if secret_change is not None:
+        secret_change(next(o for o in objects if o["kind"] == "Secret"))
+    if config is not None:
+        objects = [o for o in objects if o["kind"] != "ConfigMap"] + [
+            {
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": "ingress-nginx-controller", "namespace": "ingress-nginx"},
+                "data": config,
+            }
+        ]
+    return objects
+
+
+def no_ca(secret: dict) -> None:
+    del secret["data"]["ca.crt"]
+
+
+@pytest.mark.parametrize(
+    ("code", "annotations", "secret_change"),
+    [
+        ("mtls-plain-http", {P + "ssl-redirect": "false"}, None),
+        ("match-cn-refuses-all", {P + "auth-tls-verify-client": "off", P + "auth-tls-match-cn": "CN=Fern"}, None),
+        ("match-cn-refuses-all", {P + "auth-tls-match-cn": "CN=Fern"}, no_ca),
+        ("host-canary-only", {P + "canary": "true"}, None),
+    ],
+)
+def test_printed_fix_removes_the_finding(pki: SeedPki, tmp_path: Path, code, annotations, secret_change) -> None:
+    objects = seed_with(pki, meow_ingress({**meow_ingress()["metadata"]["annotations"], **annotations}), secret_change)
+    before, _ = finding(objects, code)
+    assert before is not None and before.is_command
+    after, _ = run_printed(before.fix, objects, tmp_path)
+    gone, report = finding(after, code)
+    assert gone is None, report.verdict
+
+
+def test_blocklist_fix_shows_the_words(pki: SeedPki, tmp_path: Path) -> None:
+    objects = seed_with(pki, meow_ingress(), config={"annotation-value-word-blocklist": "my-certs,lua_package"})
+    found, report = finding(objects, "annotation-blocklisted")
+    assert found is not None and report.state == "broken"
+    _, printed = run_printed(found.fix, objects, tmp_path)
+    assert printed == "my-certs,lua_package"
+
+
+def test_rule_without_http_fix_gives_the_ingress_with_paths_the_settings(pki: SeedPki, tmp_path: Path) -> None:
+    bare = meow_ingress(name="a-bare")
+    bare["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z"
+    for rule in bare["spec"]["rules"]:
+        rule.pop("http")
+    paths = meow_ingress({}, name="b-paths")
+    paths["metadata"]["creationTimestamp"] = "2026-01-02T00:00:00Z"
+    objects = seed_with(pki, bare) + [paths]
+    found, report = finding(objects, "mtls-rule-without-http")
+    assert found is not None and report.state == "not enforced"
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "mtls-rule-without-http")
+    assert report.policy.client_checks and report.policy.mtls_from.name == "b-paths", report.verdict
+    assert gone is not None and gone.severity.value == "warning"  # still named: its own annotations never apply
+
+
+def test_rule_without_http_alone_is_edited(pki: SeedPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`kubectl edit` as printed, with an editor that does what the comment asks (the user's part)."""
+    ingress = meow_ingress()
+    for rule in ingress["spec"]["rules"]:
+        rule.pop("http")
+    objects = seed_with(pki, ingress)
+    found, _ = finding(objects, "mtls-rule-without-http")
+    editor = tmp_path / "editor.py"
+    editor.write_text(
+        "import sys, yaml\n"
+        "doc = yaml.safe_load(open(sys.argv[1]))\n"
+        "paths = [{'path': '/', 'pathType': 'Prefix', 'backend': {'service': {'name': 'meow-svc', 'port': {'number': 80}}}}]\n"
+        "for rule in doc['spec']['rules']:\n"
+        "    rule['http'] = {'paths': paths}\n"
+        "yaml.safe_dump(doc, open(sys.argv[1], 'w'))\n"
+    )
+    monkeypatch.setenv("KUBE_EDITOR", f"{sys.executable} {editor}")
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "mtls-rule-without-http")
+    assert gone is None and report.policy.client_checks, report.verdict
