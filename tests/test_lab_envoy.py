@@ -40,7 +40,11 @@ CASES: dict[str, tuple[ClientCertMode, Breakage | None]] = {
     "off.meow.com": ("none", None),
     "invalid.meow.com": ("require-and-verify", "http-500"),
     "refused.meow.com": ("require-and-verify", "listener-refused"),
+    "allow-expired.meow.com": ("require-and-verify", None),
 }
+# Envoy Gateway's allowExpiredCertificate (clienttrafficpolicy.go setTLSClientValidationContext,
+# xds/translator/listener.go setTLSValidationContext): the expired client gets in, the others as verify
+ALLOW_EXPIRED = frozenset({"allow-expired.meow.com"})
 
 
 def validation(host: str, pki: Pki) -> ClientValidation:
@@ -57,6 +61,7 @@ def validation(host: str, pki: Pki) -> ClientValidation:
         ca_pem=pki.ca.cert_pem(),
         decided_by=("test",),
         breakage=breakage,
+        allow_expired=host in ALLOW_EXPIRED,
     )
 
 

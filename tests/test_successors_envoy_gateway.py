@@ -62,6 +62,11 @@ EXPECTED: dict[str, Expect] = {
     "gateway-frontend-and-policy.yaml": Expect(
         "verify-if-given", VERIFY_IF_GIVEN, frozenset({"mtls-fallback-mode", "policy-overridden"})
     ),
+    # setTLSClientValidationContext → listener.go setTLSValidationContext allow_expired_certificate;
+    # testdata clienttrafficpolicy-mtls-allow-expired-cert; measured by tests/test_lab_envoy.py
+    "allow-expired-cert.yaml": Expect(
+        "require-and-verify", ("alert 116+", "200", "alert 48+", "200"), frozenset({"client-cert-expired-allowed"})
+    ),
 }
 
 

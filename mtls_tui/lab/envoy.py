@@ -101,6 +101,8 @@ def _chain(host: EnvoyHost, index: int, folder: Path, access_log: Path) -> dict[
     require, trust = _require_and_trust(host.validation)
     if trust is not None:
         context: dict[str, Any] = {"trust_chain_verification": trust}
+        if host.validation.allow_expired:  # xds/translator/listener.go setTLSValidationContext
+            context["allow_expired_certificate"] = True
         if host.validation.ca_pem:
             ca = folder / f"host-{index}-ca.crt"
             write_file(ca, host.validation.ca_pem)

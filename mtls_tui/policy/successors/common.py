@@ -89,6 +89,7 @@ class ClientValidation:
     crl: bool = False
     conditions: tuple[str, ...] = ()  # status conditions the controller wrote, as evidence
     unseen: tuple[str, ...] = ()  # objects the verdict needs that were not read (manifests without them)
+    allow_expired: bool = False  # Envoy `allow_expired_certificate`: an expired certificate of the CA verifies
 
     @property
     def enforced(self) -> bool:
@@ -117,7 +118,7 @@ def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = 
         return WireAnswer("connection-closed")
     if validation.breakage == "not-served":
         return WireAnswer("http-status", status=404)
-    refused = _refused(validation.mode, client)
+    refused = _refused(validation.mode, client) and not (client == "expired" and validation.allow_expired)
     if not refused:
         return WireAnswer("admitted", status=200)
     if validation.data_plane == "unknown":

@@ -11,7 +11,7 @@ validation and every route answers 500 (translateClientTrafficPolicyForListener)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -176,6 +176,7 @@ class Translated:
     findings: tuple[Finding, ...]
     crl: bool
     unseen: tuple[str, ...] = ()
+    allow_expired: bool = False
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -254,9 +255,17 @@ def translate(policy: Policy, gateway: Gateway, snapshot: ClusterSnapshot, now: 
     matchers = [m for m in ("subjectAltNames", "spkiHashes", "certificateHashes") if validation.get(m)]
     if matchers:
         findings.append(_matchers(policy, gateway, matchers))
+    # clienttrafficpolicy.go setTLSClientValidationContext → listener.go setTLSValidationContext
+    # renders allow_expired_certificate: Envoy then accepts an expired certificate of the CA
+    allow_expired = validation.get("allowExpiredCertificate") is True and mode in (
+        "require-and-verify",
+        "verify-if-given",
+    )
+    if allow_expired:
+        findings.append(_expired_allowed(policy, gateway))
     crl = bool(as_list(as_dict(validation.get("crl")).get("refs")))
     pem = b"".join(p.strip() + b"\n" for p in pems) if pems else None
-    return Translated(mode, tuple(labels), pem, None, tuple(findings), crl, tuple(unseen))
+    return Translated(mode, tuple(labels), pem, None, tuple(findings), crl, tuple(unseen), allow_expired)
 
 
 # --- the overlay: frontend, then the policy ------------------------------------------------------
@@ -288,19 +297,7 @@ def _overlay(snapshot: ClusterSnapshot, now: datetime, all_policies: list[Policy
 
 
 def _with(result: ListenerResult, findings: tuple[Finding, ...]) -> ListenerResult:
-    return ListenerResult(
-        mode=result.mode,
-        scope=result.scope,
-        ca_refs=result.ca_refs,
-        ca_pem=result.ca_pem,
-        decided_by=result.decided_by,
-        findings=(*result.findings, *findings),
-        breakage=result.breakage,
-        verify_depth=result.verify_depth,
-        crl=result.crl,
-        conditions=result.conditions,
-        unseen=result.unseen,
-    )
+    return replace(result, findings=(*result.findings, *findings))
 
 
 def _apply(
@@ -344,6 +341,7 @@ def _apply(
         crl=done.crl,
         conditions=policy_conditions,
         unseen=(*(base.unseen if keep_frontend_ca else ()), *done.unseen),
+        allow_expired=done.allow_expired,
     )
 
 
@@ -453,6 +451,22 @@ def _matchers(policy: Policy, gateway: Gateway, matchers: list[str]) -> Finding:
         f"{arg(policy.resource.namespace)} -o jsonpath='{{.spec.tls.clientValidation}}'",
         subject=policy.label,
         evidence=(f"target {gateway.label}",),
+    )
+
+
+def _expired_allowed(policy: Policy, gateway: Gateway) -> Finding:
+    return Finding(
+        code="client-cert-expired-allowed",
+        severity=Severity.WARNING,
+        title=f"{policy.label}: allowExpiredCertificate lets an expired client certificate in",
+        detail="Envoy Gateway renders allow_expired_certificate in the listener's validation context "
+        "(clienttrafficpolicy.go setTLSClientValidationContext, xds/translator/listener.go "
+        "setTLSValidationContext; testdata clienttrafficpolicy-mtls-allow-expired-cert): a client whose "
+        "certificate was issued by the CA but has expired completes the handshake and reaches the route "
+        "(measured on Envoy 1.40: HTTP 200, where alert 45 is the answer without it).",
+        fix=policy.patch([{"op": "remove", "path": "/spec/tls/clientValidation/allowExpiredCertificate"}]),
+        subject=policy.label,
+        evidence=(f"target {gateway.label}", "spec.tls.clientValidation.allowExpiredCertificate: true"),
     )
 
 

@@ -580,6 +580,7 @@ class ListenerResult:
     crl: bool = False
     conditions: tuple[str, ...] = ()
     unseen: tuple[str, ...] = ()
+    allow_expired: bool = False  # Envoy Gateway's allowExpiredCertificate
 
 
 def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> ListenerResult:
@@ -633,6 +634,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     crl=result.crl,
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
                     unseen=result.unseen,
+                    allow_expired=result.allow_expired,
                 )
             )
     return out

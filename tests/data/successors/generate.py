@@ -661,6 +661,14 @@ CASES = [
         "the ClientTrafficPolicy is applied on top of the Gateway's frontend config: its mode replaces AllowValidOnly and its CA replaces the Gateway's (clients of meow-ca are now refused, clients without a certificate get in)",
         f"envoyproxy/gateway helpers.go irTLSConfigs (Gateway frontend first) then {EG_SRC} buildListenerTLSParameters (overwrites mode and CACertificate)",
     ),
+    (
+        "envoy-gateway",
+        "allow-expired-cert.yaml",
+        eg_base(CV_CM + "allowExpiredCertificate: true\n"),
+        "tls.clientValidation.allowExpiredCertificate: true (mode defaults to RequireAndVerify)",
+        "policy Accepted=True; the listener's validation context gets allow_expired_certificate: no certificate -> alert 40/116, wrong CA 48, an expired certificate of the CA gets in (HTTP 200; measured on Envoy 1.40 by tests/test_lab_envoy.py)",
+        f"{EG_SRC} setTLSClientValidationContext; internal/xds/translator/listener.go setTLSValidationContext; testdata clienttrafficpolicy-mtls-allow-expired-cert.in.yaml/out.yaml (allowExpiredCertificate: true)",
+    ),
     # ---------------- Traefik
     (
         "traefik",
