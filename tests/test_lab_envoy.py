@@ -7,7 +7,7 @@ table; this test measures it again, through the product's own configuration.
 Sources for the rendering: envoyproxy/gateway internal/gatewayapi/helpers.go
 convertClientValidationModeType (mode → require_client_certificate + trust_chain_verification),
 internal/gatewayapi/clienttrafficpolicy.go translateClientTrafficPolicyForListener (invalid policy:
-500 direct response, no client validation), internal/gatewayapi/listener.go ProcessListeners (no
+500 direct response behind the client validation it had written), internal/gatewayapi/listener.go ProcessListeners (no
 valid CA: the listener is not built).
 """
 

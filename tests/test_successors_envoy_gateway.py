@@ -89,6 +89,11 @@ EXPECTED: dict[str, Expect] = {
     "header-limit-too-small.yaml": Expect(
         "require-and-verify", TLS_THEN_500, INVALID | {"policy-field-invalid"}, "http-500"
     ),
+    # backendtlspolicy.go getCaCertsFromCARefs: an empty ca.crt joins to "" → ErrNoValidCACertificate;
+    # listener.go ProcessListeners does not build the listener
+    "frontend-ca-empty.yaml": Expect(
+        "none", ("closed",) * 4, frozenset({"ca-ref-no-certificate", "ca-all-refs-invalid"}), "listener-refused"
+    ),
     "allow-expired-cert.yaml": Expect(
         "require-and-verify", ("alert 116+", "200", "alert 48+", "200"), frozenset({"client-cert-expired-allowed"})
     ),

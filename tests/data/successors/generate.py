@@ -743,6 +743,21 @@ CASES = [
         'policy Accepted=False Invalid ("Headers: MaxRequestHeaderLimit value 512 must be at least 1Ki"); every route answers HTTP 500; the TLS step still runs, so the client validation is on the listener: no certificate -> alert 40/116, wrong CA 48, expired 45, a trusted client gets 500',
         f"{EG_SRC} translateClientTrafficPolicyForListener (errors joined, buildListenerTLSParameters still runs), translateListenerHeaderSettings; testdata clienttrafficpolicy-max-request-header-limit-with-error",
     ),
+    (
+        "envoy-gateway",
+        "frontend-ca-empty.yaml",
+        [
+            gatewayclass(),
+            tls_secret("meow-server"),
+            f'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: meow-ca\n  namespace: {NS}\ndata:\n  ca.crt: ""\n',
+            gateway(validation([("ConfigMap", "meow-ca", None)])),
+            httproute(),
+            echo_service(),
+        ],
+        "Gateway spec.tls.frontend.default names ConfigMap meow-ca whose ca.crt is empty (no ClientTrafficPolicy)",
+        'listener Accepted=False NoValidCACertificate ("no valid CA certificate found in referenced resources"); Envoy Gateway does not build the listener: HTTPS on port 443 is refused to every client',
+        'envoyproxy/gateway internal/gatewayapi/backendtlspolicy.go getCaCertsFromCARefs (ca == "" -> ErrNoValidCACertificate); listener.go ProcessGatewayTLS, ProcessListeners; validate.go (ListenerReasonNoValidCACertificate)',
+    ),
     # ---------------- Traefik
     (
         "traefik",
