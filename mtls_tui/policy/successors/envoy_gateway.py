@@ -11,10 +11,16 @@ validation and every route answers 500 (translateClientTrafficPolicyForListener)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import base64
+import binascii
+import re
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from cryptography import x509
+
+from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.successors.common import ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.gateway_api import (
@@ -35,7 +41,6 @@ from mtls_tui.policy.successors.references import (
     as_list,
     ca_ref,
     conditions,
-    expired_blocks,
     grant_permits,
     object_data,
     pick_key,
@@ -58,6 +63,31 @@ MODES: dict[str, ClientCertMode] = {
 }
 _POLICY_KINDS = ("ConfigMap", "Secret", "ClusterTrustBundle")
 _POLICY_KEYS = ("ca.crt",)
+_CRL_KEYS = ("ca.crl",)
+# tls.go validCipherSuites: the TLS 1.2 suites Envoy Gateway accepts in tls.ciphers, by their OpenSSL
+# and IANA names; any other (a TLS 1.3 suite, a typo) fails validateCipherSuites
+VALID_CIPHERS = frozenset(
+    {
+        *("ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+        *("ECDHE-RSA-AES128-GCM-SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        *("ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"),
+        *("ECDHE-RSA-AES256-GCM-SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"),
+        *("ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"),
+        *("ECDHE-RSA-CHACHA20-POLY1305", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"),
+        *("ECDHE-ECDSA-AES128-SHA", "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"),
+        *("ECDHE-RSA-AES128-SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"),
+        *("AES128-GCM-SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256"),
+        *("AES128-SHA", "TLS_RSA_WITH_AES_128_CBC_SHA"),
+        *("ECDHE-ECDSA-AES256-SHA", "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"),
+        *("ECDHE-RSA-AES256-SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"),
+        *("AES256-GCM-SHA384", "TLS_RSA_WITH_AES_256_GCM_SHA384"),
+        *("AES256-SHA", "TLS_RSA_WITH_AES_256_CBC_SHA"),
+    }
+)
+# clienttrafficpolicy.go translateListenerHeaderSettings: maxRequestHeaderLimit from 1Ki to 8192Ki
+HEADER_LIMIT_BYTES = (1024, 8192 * 1024)
+_QUANTITY = re.compile(r"^([0-9]+)(Ki|Mi|Gi|k|M|G)?$")
+_QUANTITY_UNITS = {"": 1, "Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "k": 1000, "M": 1000**2, "G": 1000**3}
 
 
 @dataclass(frozen=True)
@@ -167,15 +197,27 @@ def attach(gateway: Gateway, all_policies: list[Policy]) -> Attachments:
 # --- one policy on one listener ----------------------------------------------------------------
 
 
+# How far buildListenerTLSParameters wrote into the listener's TLS before it failed. It edits the
+# listener's TLS in place, and translateClientTrafficPolicyForListener keeps that TLS when the policy
+# is invalid (only the routes change, to a 500; testdata clienttrafficpolicy-invalid-settings.out.yaml
+# and clienttrafficpolicy-mtls-client-verification-expired-crl.out.yaml show the listener TLS):
+# "nothing": it failed on tls.ciphers, before client validation (or the policy has none);
+# "mode": ClientValidationEnabled and convertClientValidationModeType ran, then a CA reference failed;
+# "all": the CA, the matchers and allowExpiredCertificate were set (a CRL failed, or no TLS step did).
+Applied = Literal["nothing", "mode", "all"]
+
+
 @dataclass(frozen=True)
 class Translated:
-    mode: ClientCertMode
+    mode: ClientCertMode  # the policy's mode
     ca_refs: tuple[str, ...]
     ca_pem: bytes | None  # None: the policy has no CA (the frontend's stays)
     error: Finding | None  # the policy is invalid: routes answer 500
     findings: tuple[Finding, ...]
     crl: bool
     unseen: tuple[str, ...] = ()
+    allow_expired: bool = False
+    applied: Applied = "all"
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -188,8 +230,8 @@ def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
     return "RequireAndVerify", False
 
 
-def _read_policy_ref(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, now: datetime) -> RefOutcome:
-    """validateAndGetDataAtKeyInRef, then filterValidCACertificates (E3, E5)."""
+def _read_data(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, keys: tuple[str, ...]) -> RefOutcome:
+    """validateAndGetDataAtKeyInRef: ReferenceGrant, kind, object, then the key (or the only key)."""
     referrer = (EG_GROUP, "ClientTrafficPolicy", policy.resource.namespace)
     if ref.namespace != policy.resource.namespace and grant_permits(snapshot, referrer, ref) is None:
         return RefOutcome(ref, problem="not-permitted", detail="policy Accepted=False Invalid")
@@ -203,25 +245,139 @@ def _read_policy_ref(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, now:
         if status in ("unseen", "forbidden"):
             return RefOutcome(ref, unseen=status)
         return RefOutcome(ref, problem="not-found", detail="TLS: failed to get certificate from ref")
-    key = pick_key(data, _POLICY_KEYS, single_key=True)
+    key = pick_key(data, keys, single_key=True)
     if key is None or not data[key]:
-        keys = ", ".join(sorted(data)) or "no keys"
-        return RefOutcome(ref, problem="no-ca-key", detail=f"keys: {keys}")
-    count, bad = expired_blocks(data[key], now)
-    if count and bad == count:
+        names = ", ".join(sorted(data)) or "no keys"
+        return RefOutcome(ref, problem="no-ca-key", detail=f"keys: {names}")
+    return RefOutcome(ref, pem=data[key], key=key)
+
+
+def _read_policy_ref(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, now: datetime) -> RefOutcome:
+    """validateAndGetDataAtKeyInRef, then filterValidCACertificates (E3, E5): each PEM block that
+    does not parse as a certificate, or is expired or not yet valid, is dropped; none left is an
+    error ("no valid certificates exist in NAME")."""
+    outcome = _read_data(policy, ref, snapshot, _POLICY_KEYS)
+    if outcome.problem is not None or outcome.unseen or outcome.pem is None:
+        return outcome
+    key = outcome.key
+    valid, count, expired = _valid_ca_blocks(outcome.pem, now)
+    if not valid:
+        what = (
+            "has expired or is not yet valid"
+            if expired and expired == count
+            else "holds no certificate Envoy Gateway can parse (not PEM, or no CERTIFICATE block: a key?)"
+        )
         return RefOutcome(
             ref,
             key=key,
-            problem="expired",
-            detail=f'every CA certificate in {ref.label} key {key} has expired or is not yet valid: "no valid '
-            f'certificates exist in {ref.name}" (tls.go filterValidCACertificates)',
+            problem="expired" if expired and expired == count else "no-certificate",
+            detail=f'every PEM block in {ref.label} key {key} {what}: "no valid certificates exist in {ref.name}" '
+            "(tls.go filterValidCACertificates)",
         )
-    return RefOutcome(ref, pem=data[key], key=key, detail=f"{bad} of {count} expired" if bad else "")
+    dropped = count - len(valid)
+    why = "expired" if dropped == expired else "expired or not certificates"
+    return RefOutcome(ref, pem=b"".join(valid), key=key, detail=f"{dropped} of {count} {why}" if dropped else "")
+
+
+def _valid_ca_blocks(pem: bytes, now: datetime) -> tuple[list[bytes], int, int]:
+    """(the PEM blocks kept, blocks seen, of which expired or not yet valid), as tls.go
+    filterValidCACertificates and validateCertBlock judge them: each block's bytes must parse as
+    a certificate (a PRIVATE KEY block does not) and be valid now."""
+    kept, count, expired = [], 0, 0
+    for match in PEM_BLOCK.finditer(pem):
+        count += 1
+        cert = _der_certificate(match.group(0))
+        if cert is None:
+            continue
+        if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
+            expired += 1
+            continue
+        kept.append(match.group(0).strip() + b"\n")
+    return kept, count, expired
+
+
+def _block_der(block: bytes) -> bytes | None:
+    """The bytes of one PEM block, whatever its label (Go's pem.Decode)."""
+    body = b"".join(line for line in block.splitlines() if line and not line.startswith(b"-----"))
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _der_certificate(block: bytes) -> x509.Certificate | None:
+    der = _block_der(block)
+    try:
+        return None if der is None else x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
+
+
+def _crl_problem(
+    policy: Policy, gateway: Gateway, ref: CaRef, index: int, snapshot: ClusterSnapshot, now: datetime
+) -> Finding | None:
+    """One crl.refs entry: validateAndGetDataAtKeyInRef (key ca.crl), then tls.go validateCrl (the
+    first PEM block must parse as a CRL, and be current: nextUpdate not passed, thisUpdate reached)."""
+    outcome = _read_data(policy, ref, snapshot, _CRL_KEYS)
+    if outcome.unseen:
+        return None  # not read here: assumed usable, as a CA object not among the files
+    if outcome.problem is not None:
+        return _policy_ref_finding(policy, gateway, outcome, index, snapshot, crl=True)
+    first = PEM_BLOCK.search(outcome.pem or b"")
+    der = _block_der(first.group(0)) if first else None
+    try:
+        crl = x509.load_der_x509_crl(der) if der else None
+    except ValueError:
+        crl = None
+    if crl is None:
+        return _crl_finding(policy, gateway, outcome, "crl-invalid", "does not hold a CRL Envoy Gateway can parse")
+    if crl.next_update_utc is not None and now > crl.next_update_utc:
+        return _crl_finding(
+            policy,
+            gateway,
+            outcome,
+            "crl-expired",
+            f"is expired (next update was due at {crl.next_update_utc:%Y-%m-%d})",
+        )
+    if now < crl.last_update_utc:
+        return _crl_finding(
+            policy,
+            gateway,
+            outcome,
+            "crl-not-yet-valid",
+            f"is not yet valid (this update starts at {crl.last_update_utc:%Y-%m-%d})",
+        )
+    return None
 
 
 def translate(policy: Policy, gateway: Gateway, snapshot: ClusterSnapshot, now: datetime) -> Translated:
-    """buildListenerTLSParameters for the client-validation part of one policy."""
-    validation = policy.validation or {}
+    """translateClientTrafficPolicyForListener for what decides client certificates: the header
+    settings fail the policy without stopping it (their error is joined, the TLS step still runs and
+    edits the listener), then buildListenerTLSParameters."""
+    earlier = _header_errors(policy, gateway)
+    done = _tls(policy, gateway, snapshot, now)
+    if not earlier:
+        return done
+    return replace(done, error=done.error or earlier[0], findings=(*earlier, *done.findings))
+
+
+def _tls(policy: Policy, gateway: Gateway, snapshot: ClusterSnapshot, now: datetime) -> Translated:
+    """buildListenerTLSParameters: tls.ciphers first (validateCipherSuites), then client validation."""
+    tls = as_dict(as_dict(policy.resource.body.get("spec")).get("tls"))
+    bad = [text(c) for c in as_list(tls.get("ciphers")) if text(c) not in VALID_CIPHERS]
+    if bad:
+        finding = _cipher_unsupported(policy, gateway, bad[0])
+        return Translated("none", (), None, finding, (finding,), False, applied="nothing")
+    if policy.validation is None:
+        return Translated("none", (), None, None, (), False, applied="nothing")
+    return _client_validation(policy, gateway, policy.validation, snapshot, now)
+
+
+def _client_validation(
+    policy: Policy, gateway: Gateway, validation: dict[str, Any], snapshot: ClusterSnapshot, now: datetime
+) -> Translated:
+    """The clientValidation part of buildListenerTLSParameters, in its order: mode, CA references,
+    matchers and allowExpiredCertificate, CRL references."""
     raw_mode, legacy = _policy_mode(validation)
     mode = MODES.get(raw_mode, "require-and-verify")
     refs = [ca_ref(r, policy.resource.namespace, "Secret") for r in as_list(validation.get("caCertificateRefs"))]
@@ -233,7 +389,7 @@ def translate(policy: Policy, gateway: Gateway, snapshot: ClusterSnapshot, now: 
         outcome = _read_policy_ref(policy, ref, snapshot, now)
         if outcome.problem is not None:
             finding = _policy_ref_finding(policy, gateway, outcome, n, snapshot)
-            return Translated("none", tuple(r.label for r in refs), None, finding, (finding,), False)
+            return Translated(mode, tuple(r.label for r in refs), None, finding, (finding,), False, applied="mode")
         if outcome.unseen:
             unseen.append(outcome.ref.label)
             if outcome.ref.kind != "ClusterTrustBundle":
@@ -248,15 +404,48 @@ def translate(policy: Policy, gateway: Gateway, snapshot: ClusterSnapshot, now: 
         labels.append(outcome.label)
     if raw_mode in ("VerifyIfGiven", "RequireAndVerify") and not pems and not unseen:
         finding = _needs_ca(policy, gateway, raw_mode, legacy)
-        return Translated("none", (), None, finding, (finding,), False)
+        return Translated(mode, (), None, finding, (finding,), False, applied="mode")
     if mode != "require-and-verify":
         findings.append(_fallback(policy, gateway, raw_mode, legacy))
     matchers = [m for m in ("subjectAltNames", "spkiHashes", "certificateHashes") if validation.get(m)]
     if matchers:
         findings.append(_matchers(policy, gateway, matchers))
-    crl = bool(as_list(as_dict(validation.get("crl")).get("refs")))
+    # clienttrafficpolicy.go setTLSClientValidationContext → listener.go setTLSValidationContext
+    # renders allow_expired_certificate: Envoy then accepts an expired certificate of the CA
+    allow_expired = validation.get("allowExpiredCertificate") is True and mode in (
+        "require-and-verify",
+        "verify-if-given",
+    )
+    if allow_expired:
+        findings.append(_expired_allowed(policy, gateway))
     pem = b"".join(p.strip() + b"\n" for p in pems) if pems else None
-    return Translated(mode, tuple(labels), pem, None, tuple(findings), crl, tuple(unseen))
+    crl_refs = [
+        ca_ref(r, policy.resource.namespace, "Secret") for r in as_list(as_dict(validation.get("crl")).get("refs"))
+    ]
+    crl_error = next(
+        (f for n, r in enumerate(crl_refs) if (f := _crl_problem(policy, gateway, r, n, snapshot, now))), None
+    )
+    if crl_error is not None:
+        findings.append(crl_error)
+        return Translated(mode, tuple(labels), pem, crl_error, tuple(findings), False, tuple(unseen), allow_expired)
+    return Translated(mode, tuple(labels), pem, None, tuple(findings), bool(crl_refs), tuple(unseen), allow_expired)
+
+
+def _header_errors(policy: Policy, gateway: Gateway) -> list[Finding]:
+    """translateListenerHeaderSettings: maxRequestHeaderLimit below 1Ki or above 8192Ki fails the
+    policy (testdata clienttrafficpolicy-max-request-header-limit-with-error: "512"). Only the plain
+    and binary/decimal-suffixed integer forms are judged; another quantity form is left alone."""
+    headers = as_dict(as_dict(policy.resource.body.get("spec")).get("headers"))
+    raw = headers.get("maxRequestHeaderLimit")
+    match = _QUANTITY.match(str(raw)) if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
+    if match is None:
+        return []
+    size = int(match.group(1)) * _QUANTITY_UNITS[match.group(2) or ""]
+    low, high = HEADER_LIMIT_BYTES
+    if low <= size <= high:
+        return []
+    why = "must be at least 1Ki" if size < low else "exceeds the maximum of 8192Ki"
+    return [_header_limit_invalid(policy, gateway, str(raw), why)]
 
 
 # --- the overlay: frontend, then the policy ------------------------------------------------------
@@ -273,11 +462,12 @@ def _overlay(snapshot: ClusterSnapshot, now: datetime, all_policies: list[Policy
         base = plain_result(gateway, listener, frontend)
         extra = tuple(attached.findings.get(listener.name, ()))
         policy = attached.chosen.get(listener.name)
-        if policy is None or policy.validation is None or frontend.refused:
-            # no policy, a policy without clientValidation, or a listener not built at all (G13)
+        done = translate(policy, gateway, snapshot, now) if policy is not None and not frontend.refused else None
+        if policy is None or done is None or (policy.validation is None and done.error is None):
+            # no policy, a listener not built at all (G13), or a valid policy without clientValidation
             result = _with(base, extra)
         else:
-            result = _apply(gateway, listener, frontend, policy, base, extra, snapshot, now)
+            result = _apply(gateway, listener, frontend, policy, done, base, extra)
         if attached.missing_sections:
             result = _with(result, tuple(attached.missing_sections))
             if result.mode != "require-and-verify" and result.breakage is None:
@@ -288,19 +478,7 @@ def _overlay(snapshot: ClusterSnapshot, now: datetime, all_policies: list[Policy
 
 
 def _with(result: ListenerResult, findings: tuple[Finding, ...]) -> ListenerResult:
-    return ListenerResult(
-        mode=result.mode,
-        scope=result.scope,
-        ca_refs=result.ca_refs,
-        ca_pem=result.ca_pem,
-        decided_by=result.decided_by,
-        findings=(*result.findings, *findings),
-        breakage=result.breakage,
-        verify_depth=result.verify_depth,
-        crl=result.crl,
-        conditions=result.conditions,
-        unseen=result.unseen,
-    )
+    return replace(result, findings=(*result.findings, *findings))
 
 
 def _apply(
@@ -308,66 +486,63 @@ def _apply(
     listener: Listener,
     frontend: Frontend,
     policy: Policy,
+    done: Translated,
     base: ListenerResult,
     extra: tuple[Finding, ...],
-    snapshot: ClusterSnapshot,
-    now: datetime,
 ) -> ListenerResult:
-    done = translate(policy, gateway, snapshot, now)
+    """The listener after the policy: its TLS as buildListenerTLSParameters left it (all of the
+    policy's client validation, or, when it failed, the part it had written: `Applied`), and a 500
+    on every route when the policy is invalid."""
     scope_word = f" section {listener.name}" if any(t.section for t in policy.targets) else ""
     decided = (*base.decided_by, f"{policy.label}{scope_word}") if frontend.source else (f"{policy.label}{scope_word}",)
-    policy_conditions = conditions(policy.resource.body, policy.label)
     findings = list(done.findings) + list(extra)
-    if frontend.source and frontend.mode != "none":
+    if frontend.source and frontend.mode != "none" and done.applied != "nothing":
         findings.append(_frontend_overridden(gateway, listener, frontend, policy, done))
     if done.error is not None:
         findings.append(_http_500(policy, gateway, listener, done.error))
-        return ListenerResult(
-            mode="none",
-            scope="listener",
-            ca_refs=done.ca_refs,
-            ca_pem=None,
-            decided_by=decided,
-            findings=tuple(findings),
-            breakage="http-500",
-            conditions=policy_conditions,
-        )
-    keep_frontend_ca = done.ca_pem is None and not done.unseen
+    frontend_ca = done.applied != "all" or (done.ca_pem is None and not done.unseen)
+    ca_pem = base.ca_pem if frontend_ca else done.ca_pem
+    unseen = (*(base.unseen if frontend_ca else ()), *done.unseen)
+    mode = base.mode if done.applied == "nothing" else done.mode
+    if ca_pem is None and not unseen:
+        mode = "none"  # Envoy asks no certificate without a CA (measured: tests/test_lab_envoy.py)
     return ListenerResult(
-        mode=done.mode,
+        mode=mode,
         scope="listener",
-        ca_refs=base.ca_refs if keep_frontend_ca else done.ca_refs,
-        ca_pem=base.ca_pem if keep_frontend_ca else done.ca_pem,
+        ca_refs=base.ca_refs if frontend_ca else done.ca_refs,
+        ca_pem=ca_pem,
         decided_by=decided,
         findings=tuple(findings),
-        breakage=None,
+        breakage="http-500" if done.error is not None else None,
         crl=done.crl,
-        conditions=policy_conditions,
-        unseen=(*(base.unseen if keep_frontend_ca else ()), *done.unseen),
+        conditions=conditions(policy.resource.body, policy.label),
+        unseen=unseen,
+        allow_expired=done.allow_expired and done.applied == "all",
     )
 
 
 # --- findings ---------------------------------------------------------------------------------
 
 _INVALID_CONSEQUENCE = (
-    "The policy is invalid (Accepted=False Invalid): every route on its listeners answers HTTP 500, and TLS "
-    "still terminates without client validation (clienttrafficpolicy.go translateClientTrafficPolicyForListener)."
+    "The policy is invalid (Accepted=False Invalid): every route on its listeners answers HTTP 500 "
+    "(clienttrafficpolicy.go translateClientTrafficPolicyForListener)."
 )
 
 
 def _policy_ref_finding(
-    policy: Policy, gateway: Gateway, outcome: RefOutcome, index: int, snapshot: ClusterSnapshot
+    policy: Policy, gateway: Gateway, outcome: RefOutcome, index: int, snapshot: ClusterSnapshot, crl: bool = False
 ) -> Finding:
     value = {"group": "", "kind": "ConfigMap", "name": outcome.ref.name}
+    field = "crl/refs" if crl else "caCertificateRefs"
     return ref_finding(
         outcome,
         subject=policy.label,
         referrer=(EG_GROUP, "ClientTrafficPolicy", policy.resource.namespace),
-        keys=_POLICY_KEYS,
+        keys=_CRL_KEYS if crl else _POLICY_KEYS,
         kinds=_POLICY_KINDS,
         consequence=_INVALID_CONSEQUENCE,
         kind_fix=policy.patch(
-            [{"op": "replace", "path": f"/spec/tls/clientValidation/caCertificateRefs/{index}", "value": value}]
+            [{"op": "replace", "path": f"/spec/tls/clientValidation/{field}/{index}", "value": value}]
         ),
         snapshot=snapshot,
         evidence=(f"target {gateway.label}", *conditions(policy.resource.body, policy.label)),
@@ -412,9 +587,10 @@ def _http_500(policy: Policy, gateway: Gateway, listener: Listener, cause: Findi
         severity=Severity.ERROR,
         title=f"{policy.label} is invalid: every route on {gateway.label} listener {listener.name} answers HTTP 500",
         detail="Envoy Gateway sets a 500 direct response on the listener's routes when a ClientTrafficPolicy "
-        'fails to translate ("setting 500 direct response in routes due to errors in ClientTrafficPolicy"); the '
-        "listener keeps TLS without the policy's client validation, so even a client without a certificate "
-        f"completes the handshake and gets 500, not an alert. Cause: {cause.title}.",
+        'fails to translate ("setting 500 direct response in routes due to errors in ClientTrafficPolicy"). The '
+        "listener keeps the TLS settings the policy had written before the failure (buildListenerTLSParameters edits "
+        "them in place): a client the handshake lets through gets 500; one it refuses still gets the TLS alert; "
+        f"with no CA on the listener no certificate is asked and every client gets 500. Cause: {cause.title}.",
         fix=cause.fix,
         subject=policy.label,
         evidence=(f"listener {listener.name} port {listener.port}", *conditions(policy.resource.body, policy.label)),
@@ -453,6 +629,76 @@ def _matchers(policy: Policy, gateway: Gateway, matchers: list[str]) -> Finding:
         f"{arg(policy.resource.namespace)} -o jsonpath='{{.spec.tls.clientValidation}}'",
         subject=policy.label,
         evidence=(f"target {gateway.label}",),
+    )
+
+
+def _expired_allowed(policy: Policy, gateway: Gateway) -> Finding:
+    return Finding(
+        code="client-cert-expired-allowed",
+        severity=Severity.WARNING,
+        title=f"{policy.label}: allowExpiredCertificate lets an expired client certificate in",
+        detail="Envoy Gateway renders allow_expired_certificate in the listener's validation context "
+        "(clienttrafficpolicy.go setTLSClientValidationContext, xds/translator/listener.go "
+        "setTLSValidationContext; testdata clienttrafficpolicy-mtls-allow-expired-cert): a client whose "
+        "certificate was issued by the CA but has expired completes the handshake and reaches the route "
+        "(measured on Envoy 1.40: HTTP 200, where alert 45 is the answer without it).",
+        fix=policy.patch([{"op": "remove", "path": "/spec/tls/clientValidation/allowExpiredCertificate"}]),
+        subject=policy.label,
+        evidence=(f"target {gateway.label}", "spec.tls.clientValidation.allowExpiredCertificate: true"),
+    )
+
+
+def _crl_finding(policy: Policy, gateway: Gateway, outcome: RefOutcome, code: str, what: str) -> Finding:
+    return Finding(
+        code=code,
+        severity=Severity.ERROR,
+        title=f"CRL {outcome.label} {what}: {policy.label} is invalid",
+        detail=f"tls.clientValidation.crl names {outcome.label}; Envoy Gateway refuses it (tls.go validateCrl: "
+        '"invalid crl in NAME", testdata clienttrafficpolicy-mtls-client-verification-expired-crl). The CA and mode '
+        "were already set on the listener, so clients are still checked in the handshake, but the CRL is not loaded. "
+        + _INVALID_CONSEQUENCE,
+        fix=f"kubectl get {outcome.ref.kind.lower()} {arg(outcome.ref.name)} -n {arg(outcome.ref.namespace)} -o yaml"
+        + "  "
+        + comment(f"# publish a current CRL under {outcome.key or 'ca.crl'}"),
+        subject=policy.label,
+        evidence=(
+            f"target {gateway.label}",
+            f"reference: {outcome.label}",
+            *conditions(policy.resource.body, policy.label),
+        ),
+    )
+
+
+def _cipher_unsupported(policy: Policy, gateway: Gateway, cipher: str) -> Finding:
+    return Finding(
+        code="policy-field-invalid",
+        severity=Severity.ERROR,
+        title=f"{policy.label}: tls.ciphers names {cipher}, which Envoy Gateway does not accept",
+        detail=f'validateCipherSuites refuses it ("unsupported cipher suite: {cipher}", tls.go; testdata '
+        "clienttrafficpolicy-tls-invalid-cipher): only TLS 1.2 suites are listed there (TLS 1.3 suites are not "
+        "configurable in Envoy). It fails before client validation, so the listener keeps what the Gateway alone "
+        f"configures. {_INVALID_CONSEQUENCE}",
+        fix=policy.patch([{"op": "remove", "path": "/spec/tls/ciphers"}]),
+        subject=policy.label,
+        evidence=(
+            f"target {gateway.label}",
+            f"spec.tls.ciphers: {cipher}",
+            *conditions(policy.resource.body, policy.label),
+        ),
+    )
+
+
+def _header_limit_invalid(policy: Policy, gateway: Gateway, value: str, why: str) -> Finding:
+    return Finding(
+        code="policy-field-invalid",
+        severity=Severity.ERROR,
+        title=f"{policy.label}: headers.maxRequestHeaderLimit {value} {why}",
+        detail=f'translateListenerHeaderSettings refuses it ("MaxRequestHeaderLimit value {value} {why}", '
+        "clienttrafficpolicy.go; testdata clienttrafficpolicy-max-request-header-limit-with-error). The TLS step "
+        f"still runs, so the policy's client validation is on the listener. {_INVALID_CONSEQUENCE}",
+        fix=policy.patch([{"op": "replace", "path": "/spec/headers/maxRequestHeaderLimit", "value": "60Ki"}]),
+        subject=policy.label,
+        evidence=(f"target {gateway.label}", *conditions(policy.resource.body, policy.label)),
     )
 
 

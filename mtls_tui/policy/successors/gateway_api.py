@@ -290,6 +290,8 @@ def resolve_refs(
         outcomes = supported  # backendtlspolicy.go: an unsupported kind beside a supported one is skipped
     good = [o for o in outcomes if o.problem is None]
     bad = [o for o in outcomes if o.problem is not None]
+    if gateway.implementation == "envoy-gateway" and good and all(_read_empty(o) for o in good):
+        good, bad = [], [_empty(o) for o in good]
     if not good or (rules.all_or_nothing and bad):
         return _refused(gateway, listener, source, path, parsed, bad, snapshot)
     findings = tuple(_ref_finding(gateway, listener, o, path, snapshot, refused=False) for o in bad)
@@ -330,6 +332,24 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
         keys = ", ".join(sorted(data)) or "no keys"
         return RefOutcome(ref, problem="no-ca-key", detail=f"keys: {keys}")
     return RefOutcome(ref, pem=data[key], key=key)
+
+
+def _read_empty(outcome: RefOutcome) -> bool:
+    """A ConfigMap or Secret read here whose CA key holds nothing."""
+    return outcome.ref.kind != "ClusterTrustBundle" and not outcome.unseen and not outcome.pem
+
+
+def _empty(outcome: RefOutcome) -> RefOutcome:
+    """Envoy Gateway joins the references' CA keys; nothing at all is ErrNoValidCACertificate
+    (backendtlspolicy.go getCaCertsFromCARefs: ca == ""), so the listener is refused (listener.go
+    ProcessListeners; validate.go: Accepted=False NoValidCACertificate)."""
+    return RefOutcome(
+        outcome.ref,
+        key=outcome.key,
+        problem="no-certificate",
+        detail=f'{outcome.label} is empty: "no valid CA certificate found in referenced resources" '
+        "(backendtlspolicy.go getCaCertsFromCARefs, ErrNoValidCACertificate)",
+    )
 
 
 # --- findings ---------------------------------------------------------------------------------
@@ -580,6 +600,7 @@ class ListenerResult:
     crl: bool = False
     conditions: tuple[str, ...] = ()
     unseen: tuple[str, ...] = ()
+    allow_expired: bool = False  # Envoy Gateway's allowExpiredCertificate
 
 
 def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> ListenerResult:
@@ -633,6 +654,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     crl=result.crl,
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
                     unseen=result.unseen,
+                    allow_expired=result.allow_expired,
                 )
             )
     return out

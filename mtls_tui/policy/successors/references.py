@@ -6,10 +6,7 @@ in, outcomes out)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
-
-from cryptography import x509
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.shell import arg, comment, json_arg
@@ -17,7 +14,8 @@ from mtls_tui.shell import arg, comment, json_arg
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 
 # Why a reference gave no CA. "too-many": Istio reads one caCertificateRef only.
-RefProblem = Literal["not-found", "wrong-kind", "no-ca-key", "not-permitted", "expired", "too-many"]
+# "no-certificate": the key holds no certificate the controller parses (not PEM, only a private key, empty).
+RefProblem = Literal["not-found", "wrong-kind", "no-ca-key", "not-permitted", "expired", "too-many", "no-certificate"]
 
 PROBLEM_CODES: dict[RefProblem, str] = {
     "not-found": "ca-ref-not-found",
@@ -26,6 +24,7 @@ PROBLEM_CODES: dict[RefProblem, str] = {
     "not-permitted": "ca-ref-not-permitted",
     "expired": "ca-expired",
     "too-many": "ca-all-refs-invalid",
+    "no-certificate": "ca-ref-no-certificate",
 }
 
 
@@ -176,17 +175,6 @@ def grant_permits(snapshot: ClusterSnapshot, referrer: tuple[str, str, str], ref
     return None
 
 
-def expired_blocks(pem: bytes, now: datetime) -> tuple[int, int]:
-    """(certificates, of which expired or not yet valid) in a PEM bundle; unparsable blocks
-    count as neither (Envoy Gateway tls.go filterValidCACertificates drops both kinds)."""
-    try:
-        certs = x509.load_pem_x509_certificates(pem)
-    except ValueError:
-        return 0, 0
-    bad = sum(1 for c in certs if not (c.not_valid_before_utc <= now <= c.not_valid_after_utc))
-    return len(certs), bad
-
-
 def conditions(body: dict[str, Any], prefix: str, listener: str | None = None) -> tuple[str, ...]:
     """Status conditions written by the controller, as evidence lines: the object's own, or one
     listener's (`status.listeners[name]`) when `listener` is given; a policy's per ancestor."""
@@ -282,6 +270,10 @@ def ref_finding(
             f"allow {referrer[1]} (group {referrer[0]}) from {referrer[2]}. {consequence}"
         )
         fix = grant_command(referrer, ref)
+    elif problem == "no-certificate":
+        title = f"CA {outcome.label} holds no usable certificate"
+        detail = f"{outcome.detail}. {consequence}"
+        fix = create_command(ref, outcome.key or keys[0]) + "  " + comment("# from the CA certificate (PEM)")
     elif problem == "expired":
         title = f"CA {ref.label} has expired"
         detail = f"{outcome.detail}. {consequence}"

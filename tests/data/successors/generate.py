@@ -179,7 +179,7 @@ def gw_base(
 
 
 # ---------------------------------------------------------------- Envoy Gateway
-def ctp(name="meow-mtls", section="https", client_validation=None, extra_spec="", created=None):
+def ctp(name="meow-mtls", section="https", client_validation=None, extra_spec="", created=None, tls_extra=""):
     target = "  targetRefs:\n  - group: gateway.networking.k8s.io\n    kind: Gateway\n    name: meow\n"
     if section:
         target += f"    sectionName: {section}\n"
@@ -187,11 +187,23 @@ def ctp(name="meow-mtls", section="https", client_validation=None, extra_spec=""
     if created:
         meta += f'  creationTimestamp: "{created}"\n'
     s = f"apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata:\n{meta}spec:\n{target}"
+    if client_validation is not None or tls_extra:
+        s += "  tls:\n"
+    if tls_extra:
+        s += block(tls_extra, 4) + "\n"
     if client_validation is not None:
-        s += "  tls:\n    clientValidation:\n" + block(client_validation, 6) + "\n"
+        s += "    clientValidation:\n" + block(client_validation, 6) + "\n"
     if extra_spec:
         s += block(extra_spec, 2) + "\n"
     return s
+
+
+def crl_secret(name="meow-crl", crl="expired.crl"):
+    return f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {NS}\ntype: Opaque\ndata:\n  ca.crl: {b64(crl)}\n"
+
+
+def text_configmap(name, value):
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {NS}\ndata:\n  ca.crt: |\n{block(value, 4)}\n"
 
 
 def eg_base(client_validation, ca_doc="cm", extra_docs=(), policies=None):
@@ -660,6 +672,91 @@ CASES = [
         "Gateway spec.tls.frontend (meow-ca, AllowValidOnly) and a ClientTrafficPolicy (meow-ca-2, VerifyIfGiven) on the same listener",
         "the ClientTrafficPolicy is applied on top of the Gateway's frontend config: its mode replaces AllowValidOnly and its CA replaces the Gateway's (clients of meow-ca are now refused, clients without a certificate get in)",
         f"envoyproxy/gateway helpers.go irTLSConfigs (Gateway frontend first) then {EG_SRC} buildListenerTLSParameters (overwrites mode and CACertificate)",
+    ),
+    (
+        "envoy-gateway",
+        "allow-expired-cert.yaml",
+        eg_base(CV_CM + "allowExpiredCertificate: true\n"),
+        "tls.clientValidation.allowExpiredCertificate: true (mode defaults to RequireAndVerify)",
+        "policy Accepted=True; the listener's validation context gets allow_expired_certificate: no certificate -> alert 40/116, wrong CA 48, an expired certificate of the CA gets in (HTTP 200; measured on Envoy 1.40 by tests/test_lab_envoy.py)",
+        f"{EG_SRC} setTLSClientValidationContext; internal/xds/translator/listener.go setTLSValidationContext; testdata clienttrafficpolicy-mtls-allow-expired-cert.in.yaml/out.yaml (allowExpiredCertificate: true)",
+    ),
+    (
+        "envoy-gateway",
+        "crl-expired.yaml",
+        eg_base(
+            None,
+            extra_docs=[crl_secret()],
+            policies=[
+                ctp(client_validation=CV_CM + 'crl:\n  refs:\n  - kind: Secret\n    group: ""\n    name: meow-crl\n')
+            ],
+        ),
+        "tls.clientValidation.crl.refs names a Secret whose ca.crl expired (nextUpdate 2020-01-02)",
+        'policy Accepted=False Invalid ("TLS: invalid crl in meow-crl: CRL is expired"); every route answers HTTP 500; the CA and mode were already written into the listener TLS (edited in place), so no certificate -> alert 40/116, wrong CA 48, expired 45, a trusted client gets 500',
+        f"{EG_SRC} buildListenerTLSParameters (CA set before the CRL loop), translateClientTrafficPolicyForListener; tls.go validateCrl; testdata clienttrafficpolicy-mtls-client-verification-expired-crl.out.yaml (gateway-1: caCertificate and requireClientCertificate kept)",
+    ),
+    (
+        "envoy-gateway",
+        "ca-not-pem.yaml",
+        eg_base(CV_CM, ca_doc=text_configmap("meow-ca", "this is not a certificate")),
+        "the policy's CA ConfigMap ca.crt holds text, not PEM",
+        'policy Accepted=False Invalid ("no valid certificates exist in meow-ca: unable to decode pem data for certificate"); every route answers HTTP 500; no CA on the listener, so no certificate is asked',
+        f"{EG_SRC} buildListenerTLSParameters; tls.go filterValidCACertificates",
+    ),
+    (
+        "envoy-gateway",
+        "ca-key-only.yaml",
+        eg_base(CV_CM, ca_doc=text_configmap("meow-ca", pem("server.key"))),
+        "the policy's CA ConfigMap ca.crt holds only a private key",
+        "policy Accepted=False Invalid (the PRIVATE KEY block does not parse as a certificate: no valid certificates exist in meow-ca); every route answers HTTP 500",
+        f"{EG_SRC} buildListenerTLSParameters; tls.go filterValidCACertificates, validateCertBlock",
+    ),
+    (
+        "envoy-gateway",
+        "frontend-and-invalid-policy.yaml",
+        [
+            gatewayclass(),
+            tls_secret("meow-server"),
+            ca_configmap("meow-ca"),
+            gateway(validation([("ConfigMap", "meow-ca", None)])),
+            httproute(),
+            echo_service(),
+            ctp(client_validation='caCertificateRefs:\n- kind: ConfigMap\n  group: ""\n  name: missing-ca\n'),
+        ],
+        "Gateway spec.tls.frontend (meow-ca) and a ClientTrafficPolicy whose CA ConfigMap missing-ca does not exist",
+        "policy Accepted=False Invalid; every route answers HTTP 500; the listener keeps the frontend CA with the policy's mode (RequireAndVerify), so no certificate -> alert 40/116, wrong CA 48, expired 45, a trusted client gets 500",
+        f"envoyproxy/gateway helpers.go irTLSConfigs (frontend first), {EG_SRC} buildListenerTLSParameters (convertClientValidationModeType before the CA loop, in place) and translateClientTrafficPolicyForListener; testdata clienttrafficpolicy-invalid-settings.out.yaml (requireClientCertificate kept on an invalid policy)",
+    ),
+    (
+        "envoy-gateway",
+        "cipher-tls13.yaml",
+        eg_base(None, policies=[ctp(client_validation=CV_CM, tls_extra="ciphers:\n- TLS_AES_128_GCM_SHA256\n")]),
+        "tls.ciphers names the TLS 1.3 suite TLS_AES_128_GCM_SHA256",
+        'policy Accepted=False Invalid ("TLS: unsupported cipher suite: TLS_AES_128_GCM_SHA256"); every route answers HTTP 500; the failure comes before client validation, so no certificate is asked',
+        f"{EG_SRC} buildListenerTLSParameters (validateCipherSuites before clientValidation); tls.go validCipherSuites; testdata clienttrafficpolicy-tls-invalid-cipher",
+    ),
+    (
+        "envoy-gateway",
+        "header-limit-too-small.yaml",
+        eg_base(None, policies=[ctp(client_validation=CV_CM, extra_spec='headers:\n  maxRequestHeaderLimit: "512"\n')]),
+        'headers.maxRequestHeaderLimit: "512" beside a valid clientValidation',
+        'policy Accepted=False Invalid ("Headers: MaxRequestHeaderLimit value 512 must be at least 1Ki"); every route answers HTTP 500; the TLS step still runs, so the client validation is on the listener: no certificate -> alert 40/116, wrong CA 48, expired 45, a trusted client gets 500',
+        f"{EG_SRC} translateClientTrafficPolicyForListener (errors joined, buildListenerTLSParameters still runs), translateListenerHeaderSettings; testdata clienttrafficpolicy-max-request-header-limit-with-error",
+    ),
+    (
+        "envoy-gateway",
+        "frontend-ca-empty.yaml",
+        [
+            gatewayclass(),
+            tls_secret("meow-server"),
+            f'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: meow-ca\n  namespace: {NS}\ndata:\n  ca.crt: ""\n',
+            gateway(validation([("ConfigMap", "meow-ca", None)])),
+            httproute(),
+            echo_service(),
+        ],
+        "Gateway spec.tls.frontend.default names ConfigMap meow-ca whose ca.crt is empty (no ClientTrafficPolicy)",
+        'listener Accepted=False NoValidCACertificate ("no valid CA certificate found in referenced resources"); Envoy Gateway does not build the listener: HTTPS on port 443 is refused to every client',
+        'envoyproxy/gateway internal/gatewayapi/backendtlspolicy.go getCaCertsFromCARefs (ca == "" -> ErrNoValidCACertificate); listener.go ProcessGatewayTLS, ProcessListeners; validate.go (ListenerReasonNoValidCACertificate)',
     ),
     # ---------------- Traefik
     (

@@ -10,6 +10,7 @@
 #   noeku.crt/.key         client cert from ca whose EKU is serverAuth only
 #   expired-ca.crt/.key    a self-signed CA that expired on 2020-01-01
 #   deep.crt/.key          client cert two intermediates below ca (chain leaf+int2+int1 in deep.crt)
+#   expired.crl            a CRL of ca, nothing revoked, nextUpdate 2020-01-02 (expired)
 set -euo pipefail
 out=${1:?usage: make_pki.sh OUTDIR}
 mkdir -p "$out"; cd "$out"
@@ -89,6 +90,9 @@ CNF
 openssl ca -batch -selfsign -config ca.cnf -keyfile expired-ca.key -extensions v3ca \
   -startdate 20190101000000Z -enddate 20200101000000Z -in expired-ca.csr -out expired-ca.crt -notext 2>/dev/null
 rm -f expired-ca.csr
+# an expired CRL of ca (Envoy Gateway refuses it: tls.go validateCrl "CRL is expired")
+openssl ca -gencrl -config ca.cnf -cert ca.crt -keyfile ca.key \
+  -crl_lastupdate 20200101000000Z -crl_nextupdate 20200102000000Z -out expired.crl 2>/dev/null
 for c in client expired wrongca noeku server expired-ca; do
   printf '%-8s ' "$c"; openssl x509 -in "$c.crt" -noout -subject -issuer -enddate | tr '\n' ' '; echo
 done
