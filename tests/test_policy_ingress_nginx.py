@@ -577,3 +577,22 @@ def test_a_blocklisted_word_skips_the_whole_ingress(pki: SeedPki, blocklist, ann
     assert bool(found) is skipped and policy.served is not skipped
     if skipped:
         assert result.state == "broken" and found[0].fix.startswith("kubectl get configmap ingress-nginx-controller")
+
+
+@pytest.mark.parametrize("value", ["/my-certs", "default/ my-certs", "default/My-Certs"])
+def test_a_secret_reference_no_secret_can_have_answers_403(pki: SeedPki, value: str) -> None:
+    """authtls.Parse: ParseNameNS passes (an empty namespace becomes the Ingress's), then
+    store.GetAuthCertificate looks the Secret up by the value as written: no Secret has that
+    key (the API server's names are DNS-1123), a location denial, `return 403;`. With manifest
+    files too: no file can hold it."""
+    policy, result = report(with_ingress(pki, meow_ingress({P + "auth-tls-secret": value})), complete=False)
+    found = next(f for f in result.findings if f.code == "annotation-secret-format")
+    assert policy.denied and result.state == "broken" and "names no Secret" in found.title
+    assert found.fix.endswith(f"{P}auth-tls-secret=default/{value.split('/')[1].strip()} --overwrite")
+
+
+def test_an_auth_tls_key_in_other_case_is_not_read(pki: SeedPki) -> None:
+    """Annotations are a map[string]string: parser.GetStringAnnotation reads the exact key."""
+    policy, result = report(with_ingress(pki, meow_ingress({P + "Auth-TLS-Secret": "default/my-certs"})))
+    assert policy.policy is None and result.state == "not enforced"
+    assert codes((policy, result))["annotation-wrong-prefix"] == "error"

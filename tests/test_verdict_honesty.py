@@ -126,7 +126,7 @@ NOT_ENFORCED_CAUSES = {
     "another controller's prefix": (
         lambda pki: [secret_manifest(pki), meow_ingress({"nginx.org/auth-tls-secret": "default/my-certs"})],
         "annotation-wrong-prefix",
-        "the auth-tls annotations carry a prefix ingress-nginx does not read",
+        "the auth-tls annotations are under keys ingress-nginx does not read",
     ),
 }
 

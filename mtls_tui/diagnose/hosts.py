@@ -101,7 +101,7 @@ class HostReport:
                 cause = self._first("annotation-invalid-value", "auth-tls-secret")
                 return "auth-tls-secret is empty" + proof, cause or lax
             cause = self._first("annotation-wrong-prefix")
-            return "the auth-tls annotations carry a prefix ingress-nginx does not read" + proof, cause or lax
+            return "the auth-tls annotations are under keys ingress-nginx does not read" + proof, cause or lax
         if not policy.client_checks and not policy.unseen:
             cause = self._first("secret-missing-ca")
             return f"Secret {policy.policy.secret} has no ca.crt" + proof, cause or lax

@@ -211,8 +211,9 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
             )
         elif key.startswith(PREFIX):
             name = key[len(PREFIX) :]
-            if name not in AUTH_TLS_KEYS and ("tls" in name or name.startswith("auth-")):
-                close = difflib.get_close_matches(name, AUTH_TLS_KEYS, n=1, cutoff=0.75)
+            low = name.lower()  # keys are read case-sensitively (a Go map): Auth-TLS-Secret is another key
+            if name not in AUTH_TLS_KEYS and ("tls" in low or low.startswith("auth-")):
+                close = difflib.get_close_matches(low, AUTH_TLS_KEYS, n=1, cutoff=0.75)
                 if close:
                     harmless = DEFAULTS.get(close[0]) == value.strip().lower()
                     findings.append(
@@ -1184,7 +1185,7 @@ def _host_policy(
         denied_secret=denied_by.annotation(PREFIX + "auth-tls-secret")
         if denied_by and parsed[denied_by.ref].stored
         else None,
-        asks_mtls=any(key.endswith("auth-tls-secret") for i in served for key, _ in i.annotations),
+        asks_mtls=any(key.lower().endswith("auth-tls-secret") for i in served for key, _ in i.annotations),
         controller_unseen=not snapshot.controllers_known and bool(served),
         passthrough=passthrough,
         cn_gate=cn_gate,
@@ -1605,9 +1606,21 @@ def _tls_certificate(
 
 
 def _unseen(snapshot: ClusterSnapshot, ref: str) -> bool:
-    """The Secret could not be read here: not among manifest files, or RBAC forbids it."""
+    """The Secret could not be read here: not among manifest files, or RBAC forbids it. A
+    reference no Secret can have (`/my-certs`, `default/ my-certs`: the store's key is the value
+    as written, store.GetAuthCertificate) is never found, whatever was read."""
     problem = snapshot.secret_problem(ref)
-    return snapshot.secret(ref) is None and (not snapshot.complete or bool(problem and problem.status == "forbidden"))
+    return (
+        snapshot.secret(ref) is None
+        and _SECRET_REF.fullmatch(ref) is not None
+        and (not snapshot.complete or bool(problem and problem.status == "forbidden"))
+    )
+
+
+# namespace (DNS-1123 label) / Secret name (DNS-1123 subdomain), as the API server validates them
+_SECRET_REF = re.compile(
+    r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*"
+)
 
 
 def _serving_secret(snapshot: ClusterSnapshot, namespace: str, host: str) -> str:
@@ -1811,6 +1824,21 @@ def _conflict_fix(other: IngressObj, mine: dict[str, Any], theirs: dict[str, Any
 
 def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: ClusterSnapshot) -> list[Finding]:
     namespace, _, name = ref.partition("/")
+    if role == "auth-tls" and _SECRET_REF.fullmatch(ref) is None:
+        meant = f"{namespace.strip() or ingress.namespace}/{name.strip()}"
+        return [
+            _f(
+                code="annotation-secret-format",
+                severity=Severity.ERROR,
+                title=f"auth-tls-secret '{ref}' names no Secret that can exist: the host answers 403",
+                detail="k8s.ParseNameNS accepts it and the empty namespace check passes, but the controller then looks "
+                "the Secret up by the value as written (store.GetAuthCertificate), and no Secret has that key: "
+                "'local SSL certificate … was not found', a location denial, and `return 403;` for the host.",
+                fix=_annotate(ingress, "auth-tls-secret", meant),
+                ingress=ingress,
+                evidence=(f"{PREFIX}auth-tls-secret: {ref}",),
+            )
+        ]
     problem = snapshot.secret_problem(ref)
     if problem and problem.status == "forbidden":
         return [
