@@ -35,7 +35,12 @@ CLIENT_FILES: dict[ClientKind, str | None] = {
     "expired": "expired",
     "no-client-auth-eku": "noeku",
 }
-MANIFESTS = ["healthy-ingressroute.yaml", "verify-if-given.yaml", "ingress-nginx-provider-optional-no-ca.yaml"]
+MANIFESTS = [
+    "healthy-ingressroute.yaml",
+    "verify-if-given.yaml",
+    "ingress-nginx-provider-optional-no-ca.yaml",
+    "two-default-tlsoptions.yaml",  # the built-in default options: NoClientCert, no CA
+]
 
 
 def validation_for(name: str) -> ClientValidation:
@@ -46,11 +51,13 @@ def validation_for(name: str) -> ClientValidation:
 @pytest.mark.parametrize("name", MANIFESTS)
 def test_go_answers_as_predicted(name: str, tls: str, tlsserver: Path, tmp_path: Path) -> None:  # noqa: F811
     """Source: traefik/traefik fd5a576d pkg/tls/tlsmanager.go buildTLSConfig (and, for the
-    provider manifest, pkg/provider/kubernetes/ingress-nginx/build.go clientAuthTypeFromString)."""
+    provider manifest, pkg/provider/kubernetes/ingress-nginx/build.go clientAuthTypeFromString;
+    for two default TLSOptions, pkg/server/aggregator.go mergeConfiguration: tls.DefaultTLSOptions)."""
     validation = validation_for(name)
-    assert validation.breakage is None and validation.ca_pem is not None
+    assert validation.breakage is None and (validation.ca_pem is not None or validation.mode == "none")
     ca = tmp_path / "client-ca.crt"
-    write_file(ca, validation.ca_pem)
+    # NoClientCert reads no CA: the server is handed the pki's only because it takes one
+    write_file(ca, validation.ca_pem or Path(PKI.path("ca", "crt")).read_bytes())
     server = (PKI.path("server", "crt"), PKI.path("server", "key"))
     with running_tlsserver(tlsserver, *server, str(ca), client_auth_type(validation), tls) as port:
         for kind in CLIENT_KINDS:

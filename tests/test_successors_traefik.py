@@ -152,6 +152,15 @@ EXPECTED: dict[str, Expected] = {
         {**ENFORCED, "none": "HTTP 200"},
         "tlsmanager.go buildTLSConfig; measured go-VerifyClientCertIfGiven.txt",
     ),
+    "two-default-tlsoptions.yaml": Expected(
+        "none",
+        None,
+        frozenset({"mtls-fail-open"}),
+        EVERYONE_IN,
+        "crd/kubernetes.go buildTLSOptions (default in several namespaces: deleted); server/aggregator.go "
+        "mergeConfiguration (no provider defines default: tls.DefaultTLSOptions, no clientAuth); aggregator_test.go "
+        "Test_mergeConfiguration_tlsOptions 'Create a default TLS Options configuration if none was provided'",
+    ),
     "ingress-nginx-provider-healthy.yaml": Expected(
         "require-and-verify",
         None,
@@ -310,9 +319,13 @@ def test_manifests_without_a_controller_stay_with_ingress_nginx() -> None:
     assert read_traefik_ingress_nginx(load_manifest(path, complete=False)) == []
 
 
-def test_two_default_tls_options_fail_like_an_unknown_name() -> None:
-    """crd/kubernetes.go buildTLSOptions: `default` in two namespaces -> both dropped ("Default TLS
-    Options defined in multiple namespaces"); the conflicting routers then need the default options."""
+def test_two_default_tls_options_leave_the_built_in_default() -> None:
+    """crd/kubernetes.go buildTLSOptions: `default` in two namespaces -> deleted ("Default TLS
+    Options defined in multiple namespaces"); server/aggregator.go mergeConfiguration then inserts
+    tls.DefaultTLSOptions (aggregator_test.go Test_mergeConfiguration_tlsOptions "Create a default
+    TLS Options configuration if none was provided"), and the conflicting routers, which need the
+    default options, ask no certificate. Neither default here asks for one: the host was plain TLS
+    before the conflict, and its routers' conflict is what lets everyone in."""
     objects = list(ManifestSet([str(FOLDER / "conflicting-options-same-host.yaml")]).objects())
     defaults = [
         {
@@ -324,7 +337,17 @@ def test_two_default_tls_options_fail_like_an_unknown_name() -> None:
         for ns in ("meow", "other")
     ]
     validation = only(client_validations(snapshot_from_objects([*objects, *defaults], "x", complete=True)))
-    assert validation.breakage == "connection-closed" and answers(validation) == CLOSED
+    assert validation.breakage is None and answers(validation) == EVERYONE_IN
+    assert {f.code for f in validation.findings} == {"mtls-fail-open"}
+
+
+def test_two_default_tls_options_name_every_namespace() -> None:
+    """The fail-open finding names the namespaces whose `default` TLSOptions Traefik drops
+    (crd/kubernetes.go buildTLSOptions logs them: "Default TLS Options defined in multiple namespaces: %v")."""
+    validation = only(client_validations(load_manifest(FOLDER / "two-default-tlsoptions.yaml")))
+    [finding] = validation.findings
+    assert finding.subject == "TLSOption meow/default" and "(meow, other)" in finding.title
+    assert finding.evidence == ("TLSOption meow/default", "TLSOption other/default")
 
 
 def test_fixes_quote_hostile_names() -> None:

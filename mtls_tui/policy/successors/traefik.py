@@ -5,7 +5,9 @@ Rules from traefik/traefik fd5a576d (docs/successors.md section 3, T1-T9):
 - `buildTLSOptions` (pkg/provider/kubernetes/crd/kubernetes.go) reads `secretNames` in the
   TLSOption's namespace, key `tls.ca` before `ca.crt` (`getCABlocks`); a Secret that is missing
   or has neither key is only logged and skipped. The option's id is `namespace-name` (`makeID`),
-  `default` when it is named so (it then replaces the default options for every router).
+  `default` when it is named so (it then replaces the default options for every router). Named
+  `default` in several namespaces, it is deleted, and `aggregator.go mergeConfiguration` puts in the
+  built-in default options, which ask no client certificate (fail open).
 - `buildTLSConfig` (pkg/tls/tlsmanager.go): CAs and no type -> RequireAndVerifyClientCert; no CA
   and no type -> Go's zero value NoClientCert (fail open); VerifyClientCertIfGiven or
   RequireAndVerifyClientCert without CAs, an unknown type or CA bytes Go cannot load -> an error,
@@ -187,15 +189,40 @@ def built_options(snapshot: ClusterSnapshot) -> dict[str, BuiltOption]:
         built[DEFAULT] = defaults[0]
     elif not defaults:
         built[DEFAULT] = BuiltOption(DEFAULT, None, "none", None, (), configured=False)
-    # two `default` TLSOptions: both dropped ("Default TLS Options defined in multiple namespaces"),
-    # and routers needing the default fail like an unknown name (aggregator.go)
+    else:
+        built[DEFAULT] = _defaults_dropped(defaults)
     return built
 
 
-def _default(options: dict[str, BuiltOption]) -> BuiltOption:
-    return options.get(DEFAULT) or BuiltOption(
-        DEFAULT, None, None, None, (), error="Default TLS Options defined in multiple namespaces"
+def _defaults_dropped(defaults: list[BuiltOption]) -> BuiltOption:
+    """`default` in several namespaces: buildTLSOptions deletes it ("Default TLS Options defined in
+    multiple namespaces"), so the CRD provider defines no default, and aggregator.go
+    mergeConfiguration puts in the built-in DefaultTLSOptions, which ask no client certificate
+    (aggregator_test.go Test_mergeConfiguration_tlsOptions "Create a default TLS Options
+    configuration if none was provided"). Only when another provider (a file) also defines
+    `default`, which no object shows, would none remain. Fail open when one of them asked for
+    client certificates; plain TLS as before otherwise."""
+    configured = [o for o in defaults if o.configured]
+    if not configured:
+        return BuiltOption(DEFAULT, None, "none", None, (), configured=False)
+    namespaces = sorted(o.resource.namespace for o in defaults if o.resource is not None)
+    first = configured[0].resource
+    assert first is not None
+    finding = _f(
+        code="mtls-fail-open",
+        severity=Severity.ERROR,
+        title=f"TLSOption default is defined in {len(namespaces)} namespaces ({', '.join(namespaces)}): Traefik drops "
+        "them all and its built-in default TLS options ask no client certificate",
+        detail="crd/kubernetes.go buildTLSOptions deletes the default options when several namespaces define them "
+        "(error 'Default TLS Options defined in multiple namespaces'); server/aggregator.go mergeConfiguration then "
+        "sees no provider defining default and inserts tls.DefaultTLSOptions, which has no clientAuth: every router "
+        "using the default options lets everyone in (fail open; field report traefik/traefik-helm-chart#1317). "
+        "Keep one TLSOption named default, in one namespace.",
+        fix="kubectl get tlsoption -A --field-selector metadata.name=default  # keep one, delete the others",
+        subject=f"TLSOption {first.ref}",
+        evidence=tuple(f"TLSOption {ns}/default" for ns in namespaces),
     )
+    return BuiltOption(DEFAULT, None, "none", None, (), findings=(finding,))
 
 
 def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOption:
@@ -374,7 +401,7 @@ def _host_validation(
     decided = tuple(dict.fromkeys(r.source for r in routes))
     conflicted = _conflicting(routes)
     if conflicted:
-        option = _default(options)
+        option = options[DEFAULT]
         findings.append(_conflict(host, routes, option))
     else:
         name = asked[0]
@@ -385,7 +412,8 @@ def _host_validation(
     findings += option.findings
     breakage: Breakage | None = "connection-closed" if option.mode is None else None
     mode: ClientCertMode = option.mode or "none"
-    if breakage is None and mode != "require-and-verify" and not conflicted:
+    explained = any(f.code == "mtls-fail-open" for f in option.findings)  # the option says why it is open
+    if breakage is None and mode != "require-and-verify" and not conflicted and not explained:
         findings.append(_fallback(host, option, mode, routes))
     return ClientValidation(
         implementation="traefik",

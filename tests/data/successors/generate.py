@@ -759,6 +759,22 @@ CASES = [
     ),
     (
         "traefik",
+        "two-default-tlsoptions.yaml",
+        [
+            tls_secret("meow-server"),
+            ca_secret("meow-ca"),
+            ca_secret("meow-ca", namespace="other"),
+            tlsoption(name="default"),
+            tlsoption(name="default", namespace="other"),
+            ingressroute(options=None),
+            echo_service(),
+        ],
+        "a TLSOption named default, with clientAuth, in two namespaces (meow and other); the IngressRoute uses the default options",
+        'FAIL OPEN: the CRD provider deletes the conflicting default ("Default TLS Options defined in multiple namespaces"), then the aggregator finds no provider defining default and inserts the built-in DefaultTLSOptions, which ask no client certificate: everyone gets in (field report traefik/traefik-helm-chart#1317)',
+        f'{TR_SRC} pkg/provider/kubernetes/crd/kubernetes.go buildTLSOptions; pkg/server/aggregator.go mergeConfiguration; pkg/server/aggregator_test.go Test_mergeConfiguration_tlsOptions ("Create a default TLS Options configuration if none was provided")',
+    ),
+    (
+        "traefik",
         "ingress-nginx-provider-healthy.yaml",
         [
             ingressclass("nginx", "k8s.io/ingress-nginx"),
