@@ -152,6 +152,14 @@ EXPECTED: dict[str, Expected] = {
         {**ENFORCED, "none": "HTTP 200"},
         "tlsmanager.go buildTLSConfig; measured go-VerifyClientCertIfGiven.txt",
     ),
+    "cipher-suite-openssl-name.yaml": Expected(
+        "none",
+        "connection-closed",
+        frozenset({"tls-option-broken"}),
+        CLOSED,
+        "tlsmanager.go buildTLSConfig ('invalid CipherSuite'), Manager.Get; cipher.go CipherSuites; "
+        "tcp/manager.go buildEntryPointHandler",
+    ),
     "two-default-tlsoptions.yaml": Expected(
         "none",
         None,
@@ -363,3 +371,55 @@ def test_fixes_quote_hostile_names() -> None:
     for finding in validation.findings:
         words = shlex.split(finding.fix)
         assert hostile in words, finding.fix
+
+
+def _with_spec(**spec: Any) -> ClientValidation:
+    """healthy-ingressroute.yaml with the TLSOption's spec fields replaced."""
+    objects = list(ManifestSet([str(FOLDER / "healthy-ingressroute.yaml")]).objects())
+    for obj in objects:
+        if obj.get("kind") == "TLSOption":
+            obj["spec"].update(spec)
+    return only(client_validations(snapshot_from_objects(objects, "x", complete=True)))
+
+
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        ({"cipherSuites": ["TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"]}, "invalid CipherSuite"),
+        ({"curvePreferences": ["prime256v1"]}, "invalid CurveID in curvePreferences: prime256v1"),
+    ],
+)
+def test_a_name_go_does_not_know_breaks_the_option(spec: dict[str, Any], error: str) -> None:
+    """tlsmanager.go buildTLSConfig: a cipher suite not in cipher.go CipherSuites, or a curve not in
+    certificate.go CurveIDs (OpenSSL's prime256v1 is Go's CurveP256), fails the config, and the
+    host gets the closing route (tcp/manager.go buildEntryPointHandler)."""
+    validation = _with_spec(**spec)
+    assert validation.breakage == "connection-closed" and answers(validation) == CLOSED
+    [finding] = validation.findings
+    assert finding.code == "tls-option-broken" and any(error in e for e in finding.evidence), finding
+    assert finding.fix.startswith("kubectl patch tlsoption meow-mtls -n meow --type json")
+
+
+def test_go_names_and_unknown_versions_keep_the_option() -> None:
+    """Go's cipher and curve names are accepted; an unknown minVersion or maxVersion is no error in
+    buildTLSConfig (`MinVersion[...]`, `MaxVersion[...]` miss and Go's default stays: certificate.go)."""
+    validation = _with_spec(
+        cipherSuites=["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"],
+        curvePreferences=["X25519", "secp256r1"],
+        minVersion="TLSv1.2",
+        maxVersion="VersionTLS13",
+    )
+    assert validation.breakage is None and validation.mode == "require-and-verify" and not validation.findings
+
+
+def test_a_broken_cipher_list_is_broken_whatever_the_unseen_secret_holds() -> None:
+    """As manifest files (the CA Secret not among them), the cipher error is still certain:
+    buildTLSConfig checks the suites whatever the CA (tlsmanager.go)."""
+    objects = [
+        o
+        for o in ManifestSet([str(FOLDER / "cipher-suite-openssl-name.yaml")]).objects()
+        if not (o.get("kind") == "Secret" and o["metadata"]["name"] == "meow-ca")
+    ]
+    validation = only(client_validations(snapshot_from_objects(objects, "x", complete=False)))
+    assert validation.breakage == "connection-closed"
+    assert {f.code for f in validation.findings} == {"secret-not-in-manifests", "tls-option-broken"}

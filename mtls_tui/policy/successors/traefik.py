@@ -10,7 +10,8 @@ Rules from traefik/traefik fd5a576d (docs/successors.md section 3, T1-T9):
   built-in default options, which ask no client certificate (fail open).
 - `buildTLSConfig` (pkg/tls/tlsmanager.go): CAs and no type -> RequireAndVerifyClientCert; no CA
   and no type -> Go's zero value NoClientCert (fail open); VerifyClientCertIfGiven or
-  RequireAndVerifyClientCert without CAs, an unknown type or CA bytes Go cannot load -> an error,
+  RequireAndVerifyClientCert without CAs, an unknown type, CA bytes Go cannot load, or a cipher
+  suite or curve name Go does not know (an OpenSSL cipher name is one) -> an error,
   and the router gets the closing route (`tcp/manager.go buildEntryPointHandler`, brokenTLSRouter):
   fail closed, the connection is closed in the handshake. So is a name `Manager.Get` does not know.
 - Routers for one host on one entryPoint with different options all get the default options
@@ -61,6 +62,58 @@ MODES: dict[str, ClientCertMode] = {
     "RequireAndVerifyClientCert": "require-and-verify",
 }
 NEEDS_CA = ("VerifyClientCertIfGiven", "RequireAndVerifyClientCert")
+# The names buildTLSConfig accepts (traefik fd5a576d pkg/tls/cipher.go CipherSuites: Go's
+# constant names, and pkg/tls/certificate.go CurveIDs: Go's and RFC 8446's curve names).
+GO_CIPHER_SUITES = frozenset(
+    {
+        "TLS_RSA_WITH_RC4_128_SHA",
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        "TLS_RSA_WITH_AES_128_CBC_SHA",
+        "TLS_RSA_WITH_AES_256_CBC_SHA",
+        "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+        "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_FALLBACK_SCSV",
+    }
+)
+CURVE_IDS = frozenset(
+    {
+        "secp256r1",
+        "CurveP256",
+        "secp384r1",
+        "CurveP384",
+        "secp521r1",
+        "CurveP521",
+        "x25519",
+        "X25519",
+        "x25519mlkem768",
+        "X25519MLKEM768",
+        "secp256r1mlkem768",
+        "SecP256r1MLKEM768",
+        "secp384r1mlkem1024",
+        "SecP384r1MLKEM1024",
+    }
+)
 HOST_RULE = re.compile(r"Host\(([^)]*)\)")
 QUOTED = re.compile(r"[`\"']([^`\"']*)[`\"']")
 
@@ -226,9 +279,11 @@ def _defaults_dropped(defaults: list[BuiltOption]) -> BuiltOption:
 
 
 def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOption:
-    """`buildTLSOptions` for one TLSOption, then `buildTLSConfig`'s client-auth part."""
+    """`buildTLSOptions` for one TLSOption, then `buildTLSConfig`'s client-auth, cipher suite and
+    curve parts (every error there gives the hosts using it the closing route)."""
     option_id = DEFAULT if resource.name == DEFAULT else f"{resource.namespace}-{resource.name}@{CRD_PROVIDER}"
-    client_auth = _dict(_dict(resource.body.get("spec")).get("clientAuth"))
+    spec = _dict(resource.body.get("spec"))
+    client_auth = _dict(spec.get("clientAuth"))
     names = [str(n) for n in _list(client_auth.get("secretNames"))]
     wanted = str(client_auth.get("clientAuthType") or "")
     findings: list[Finding] = [_old_group(resource)] if resource.group == OLD_GROUP else []
@@ -251,12 +306,13 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
             findings.append(_ca_no_key(resource, ref, secret.keys, wanted))
             continue
         cas.append(secret.get(key) or b"")
+    refused = _tls_params_error(spec)  # refused whatever the unseen Secret holds
     if (
-        unseen and not cas and (not wanted or wanted in MODES)
+        unseen and not cas and (not wanted or wanted in MODES) and refused is None
     ):  # the verdict depends on what was not read: assume it is there and usable
         mode = MODES.get(wanted or "RequireAndVerifyClientCert")
         return BuiltOption(option_id, resource, mode, None, tuple(refs), None, tuple(findings), tuple(unseen))
-    error = _config_error(cas, wanted)
+    error = _config_error(cas, wanted) or refused
     if error is not None:
         findings.append(_broken(resource, error, wanted, refs))
         return BuiltOption(option_id, resource, None, None, tuple(refs), error, tuple(findings), tuple(unseen))
@@ -284,6 +340,20 @@ def _config_error(cas: list[bytes], wanted: str) -> str | None:
         return f'unknown client auth type "{wanted}"'
     if wanted in NEEDS_CA and not cas:
         return f"invalid clientAuthType: {wanted}, CAFiles is required"
+    return None
+
+
+def _tls_params_error(spec: dict[str, Any]) -> str | None:
+    """`buildTLSConfig`'s errors after the client-auth ones: a cipher suite name not in
+    pkg/tls/cipher.go `CipherSuites` ("invalid CipherSuite"; an OpenSSL name such as
+    ECDHE-RSA-AES128-GCM-SHA256 is one), then a curve not in pkg/tls/certificate.go `CurveIDs`.
+    An unknown minVersion or maxVersion is no error: `MinVersion[...]` misses and Go's default stays."""
+    for cipher in _list(spec.get("cipherSuites")):
+        if str(cipher) not in GO_CIPHER_SUITES:
+            return f"invalid CipherSuite: {cipher}"
+    for curve in _list(spec.get("curvePreferences")):
+        if str(curve) not in CURVE_IDS:
+            return f"invalid CurveID in curvePreferences: {curve}"
     return None
 
 
@@ -604,6 +674,18 @@ def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str]) ->
             if refs
             else f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p "
             + json_arg({"spec": {"clientAuth": {"secretNames": ["CA-SECRET"]}}})
+        )
+    elif error.startswith("invalid Cipher"):
+        fix = (
+            f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p "
+            + json_arg([{"op": "remove", "path": "/spec/cipherSuites"}])
+            + "  # or name them as Go does, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        )
+    elif error.startswith("invalid CurveID"):
+        fix = (
+            f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p "
+            + json_arg([{"op": "remove", "path": "/spec/curvePreferences"}])
+            + "  # or name them as Go does, e.g. X25519, CurveP256"
         )
     elif "client auth type" in error:
         fix = f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p " + json_arg(

@@ -210,13 +210,13 @@ CV_CM = 'caCertificateRefs:\n- kind: ConfigMap\n  group: ""\n  name: meow-ca\n'
 
 
 # ---------------------------------------------------------------- Traefik
-def tlsoption(name="meow-mtls", secrets=("meow-ca",), auth_type="RequireAndVerifyClientCert", namespace=NS):
+def tlsoption(name="meow-mtls", secrets=("meow-ca",), auth_type="RequireAndVerifyClientCert", namespace=NS, extra=""):
     s = f"apiVersion: traefik.io/v1alpha1\nkind: TLSOption\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  clientAuth:\n"
     if secrets:
         s += "    secretNames:\n" + "".join(f"    - {x}\n" for x in secrets)
     if auth_type:
         s += f"    clientAuthType: {auth_type}\n"
-    return s
+    return s + extra
 
 
 def ingressroute(name="meow", options="meow-mtls", match="Host(`meow.com`)"):
@@ -756,6 +756,20 @@ CASES = [
         "clientAuthType: VerifyClientCertIfGiven",
         "not enforced for clients without a certificate (200); a presented certificate must verify (48/45/42)",
         f"{TR_SRC} pkg/tls/tlsmanager.go buildTLSConfig; measured: measure/results/go-VerifyClientCertIfGiven.txt",
+    ),
+    (
+        "traefik",
+        "cipher-suite-openssl-name.yaml",
+        [
+            tls_secret("meow-server"),
+            ca_secret("meow-ca"),
+            tlsoption(extra="  cipherSuites:\n  - ECDHE-RSA-AES128-GCM-SHA256\n"),
+            ingressroute(),
+            echo_service(),
+        ],
+        "the TLSOption of healthy-ingressroute.yaml with cipherSuites [ECDHE-RSA-AES128-GCM-SHA256], OpenSSL's name (Go's is TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)",
+        'fail closed: building the TLS config fails ("invalid CipherSuite: ECDHE-RSA-AES128-GCM-SHA256"), the host gets the closing route (connection closed in the handshake); an unknown curvePreferences name fails the same way, an unknown minVersion/maxVersion does not',
+        f"{TR_SRC} pkg/tls/tlsmanager.go buildTLSConfig, Manager.Get; pkg/tls/cipher.go CipherSuites; pkg/tls/certificate.go CurveIDs, MinVersion; pkg/server/router/tcp/manager.go buildEntryPointHandler",
     ),
     (
         "traefik",
