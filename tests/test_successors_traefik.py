@@ -90,6 +90,7 @@ class Expected:
     codes: frozenset[str]
     answers: dict[str, str]
     cite: str  # repository file and function the expectation comes from
+    host: str = "meow.com"
 
 
 EXPECTED: dict[str, Expected] = {
@@ -160,6 +161,15 @@ EXPECTED: dict[str, Expected] = {
         "tlsmanager.go buildTLSConfig ('invalid CipherSuite'), Manager.Get; cipher.go CipherSuites; "
         "tcp/manager.go buildEntryPointHandler",
     ),
+    "no-host-rule.yaml": Expected(
+        "none",
+        None,
+        frozenset({"mtls-fail-open"}),
+        EVERYONE_IN,
+        "tcp/manager.go buildEntryPointHandler ('No domain found in rule %v, the TLS option %s cannot be applied'; "
+        "Host(*) gets the default TLS config)",
+        host="*",
+    ),
     "two-default-tlsoptions.yaml": Expected(
         "none",
         None,
@@ -216,7 +226,7 @@ def test_manifest(name: str) -> None:
     expected = EXPECTED[name]
     snapshot = load_manifest(FOLDER / name, TRAEFIK_CLASS)
     validation = only(client_validations(snapshot))
-    assert (validation.implementation, validation.data_plane, validation.host) == ("traefik", "go", "meow.com")
+    assert (validation.implementation, validation.data_plane, validation.host) == ("traefik", "go", expected.host)
     assert validation.mode == expected.mode
     assert validation.breakage == expected.breakage
     assert {f.code for f in validation.findings} == expected.codes, [f.title for f in validation.findings]
@@ -423,3 +433,30 @@ def test_a_broken_cipher_list_is_broken_whatever_the_unseen_secret_holds() -> No
     validation = only(client_validations(snapshot_from_objects(objects, "x", complete=False)))
     assert validation.breakage == "connection-closed"
     assert {f.code for f in validation.findings} == {"secret-not-in-manifests", "tls-option-broken"}
+
+
+def test_a_router_without_host_under_enforcing_default_options() -> None:
+    """Default TLS options that require certificates still decide for a router without Host(...)
+    (tcp/manager.go buildEntryPointHandler: Host(*) -> default options): its own TLS option is not
+    applied, which is a warning, and the default's CA is the one clients meet."""
+    objects = list(ManifestSet([str(FOLDER / "no-host-rule.yaml")]).objects())
+    default = next(o for o in objects if o.get("kind") == "TLSOption")
+    objects.append({**default, "metadata": {"name": "default", "namespace": "meow"}})
+    validation = only(client_validations(snapshot_from_objects(objects, "x", complete=True)))
+    assert validation.host == "*" and validation.mode == "require-and-verify" and answers(validation) == ENFORCED
+    [finding] = validation.findings
+    assert finding.code == "tls-option-not-applied" and finding.severity == Severity.WARNING
+
+
+def test_a_router_without_host_beside_one_with_host() -> None:
+    """A Host-ful router keeps its options for its name; the Host-less one is reported on its own
+    (the two never conflict: only routers with domains are compared, aggregator.go resolveHTTPTLSOptions)."""
+    objects = list(ManifestSet([str(FOLDER / "healthy-ingressroute.yaml")]).objects())
+    route = next(o for o in objects if o.get("kind") == "IngressRoute")
+    hostless = {**route, "metadata": {"name": "any", "namespace": "meow"}}
+    hostless["spec"] = {**route["spec"], "routes": [{**route["spec"]["routes"][0], "match": "PathPrefix(`/x`)"}]}
+    objects.append(hostless)
+    found = {v.host: v for v in client_validations(snapshot_from_objects(objects, "x", complete=True))}
+    assert set(found) == {"meow.com", "*"}
+    assert found["meow.com"].mode == "require-and-verify" and not found["meow.com"].findings
+    assert {f.code for f in found["*"].findings} == {"mtls-fail-open"}

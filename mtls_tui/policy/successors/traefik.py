@@ -14,6 +14,9 @@ Rules from traefik/traefik fd5a576d (docs/successors.md section 3, T1-T9):
   suite or curve name Go does not know (an OpenSSL cipher name is one) -> an error,
   and the router gets the closing route (`tcp/manager.go buildEntryPointHandler`, brokenTLSRouter):
   fail closed, the connection is closed in the handshake. So is a name `Manager.Get` does not know.
+- A router whose rule names no Host (PathPrefix alone) gets the `Host(*)` TLS entry with the
+  default options: the TLS option it names is not applied (`tcp/manager.go buildEntryPointHandler`,
+  "No domain found in rule"). It is reported as host `*`.
 - Routers for one host on one entryPoint with different options all get the default options
   (`aggregator.go resolveHTTPTLSOptions`): fail open when the default asks no certificate.
 - The scope is the SNI host: when the SNI's options differ from the Host's router's, Traefik answers
@@ -50,6 +53,7 @@ INGRESS_PROVIDER = "kubernetes"  # the Ingress provider's name: an unqualified a
 DEFAULT = "default"  # tls.DefaultTLSConfigName
 CA_KEYS = ("tls.ca", "ca.crt")  # getCABlocks, in this order
 HTTPS_PORT = 443
+ANY_HOST = "*"  # a router whose rule names no Host: buildEntryPointHandler's `Host(*)` TLS entry
 
 ClientAuthType = Literal[
     "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"
@@ -159,7 +163,9 @@ def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
         return []
     options = built_options(snapshot)
     validations = []
-    for host in dict.fromkeys(r.host for r in routes):
+    hostless = _hostless([r for r in routes if r.host == ANY_HOST], options)
+    validations += [hostless] if hostless else []
+    for host in dict.fromkeys(r.host for r in routes if r.host != ANY_HOST):
         mine = [r for r in routes if r.host == host]
         built = [r for r in mine if r.refused is None]
         if not built:
@@ -402,7 +408,7 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
         )
         entry_points = tuple(str(e) for e in _list(spec.get("entryPoints")))
         for route in _list(spec.get("routes")):
-            for host in _hosts(str(_dict(route).get("match") or "")):
+            for host in _hosts(str(_dict(route).get("match") or "")) or [ANY_HOST]:
                 routes.append(
                     Route(
                         host,
@@ -435,7 +441,7 @@ def _ingress_routes(snapshot: ClusterSnapshot) -> list[Route]:
         if value and value.strip():
             value = value.strip()
             wanted = value if "@" in value or value == DEFAULT else f"{value}@{INGRESS_PROVIDER}"
-        for host in ingress_hosts(ingress):
+        for host in ingress_hosts(ingress) or [ANY_HOST]:
             routes.append(Route(host, (), wanted, f"Ingress {ingress.ref}", ingress.namespace, ingress.name, "Ingress"))
     return routes
 
@@ -500,6 +506,51 @@ def _host_validation(
         breakage=breakage,
         verify_depth=None,
         unseen=option.unseen,
+    )
+
+
+def _hostless(routes: list[Route], options: dict[str, BuiltOption]) -> ClientValidation | None:
+    """Routers whose rule names no Host (PathPrefix alone): the SNI is all Traefik has when it picks
+    a TLS config, so tcp/manager.go buildEntryPointHandler gives them the `Host(*)` entry with the
+    default options, and a TLS option they name is never applied ("No domain found in rule %v, the
+    TLS option %s cannot be applied"). A client whose SNI matches another router's Host gets that
+    router's options instead. Reported when a named option is about client certificates."""
+    named = [r for r in routes if r.refused is None and (r.options or DEFAULT) != DEFAULT and r.options in options]
+    wanted = [options[r.options] for r in named if r.options is not None and options[r.options].configured]
+    if not wanted:
+        return None
+    route = next(r for r in named if r.options == wanted[0].id)
+    default = options[DEFAULT]
+    mode: ClientCertMode = default.mode or "none"
+    enforced = default.mode == "require-and-verify"
+    finding = _f(
+        code="tls-option-not-applied" if enforced or default.mode is None else "mtls-fail-open",
+        severity=Severity.WARNING if enforced else Severity.ERROR,
+        title=f"{route.source} names TLS options {route.options} but its rule names no Host: Traefik uses "
+        f"{default.ref} instead" + ("" if enforced else ", and no client certificate is required"),
+        detail="A TLS config is chosen from the SNI before any HTTP rule can match, so tcp/manager.go "
+        "buildEntryPointHandler gives a router without Host(...) the Host(*) entry with the default TLS options "
+        "(router error 'no domain found in rule ..., the TLS option ... cannot be applied'). Clients whose SNI "
+        "matches another router's Host get that router's options instead.",
+        fix=f"kubectl edit {route.kind.lower()} {arg(route.name)} -n {arg(route.namespace)}  # add Host(...) to the "
+        "rule, the name clients connect to",
+        subject=route.source,
+        evidence=tuple(f"{r.source}: {r.options}" for r in named),
+    )
+    return ClientValidation(
+        implementation="traefik",
+        data_plane="go",
+        host=ANY_HOST,
+        port=HTTPS_PORT,
+        scope="host",
+        shared_with=(),
+        mode=mode,
+        ca_refs=default.ca_refs,
+        ca_pem=default.ca_pem,
+        decided_by=(*dict.fromkeys(r.source for r in named), default.ref),
+        findings=(finding, *default.findings),
+        breakage="connection-closed" if default.mode is None else None,
+        unseen=default.unseen,
     )
 
 

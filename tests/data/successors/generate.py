@@ -773,6 +773,20 @@ CASES = [
     ),
     (
         "traefik",
+        "no-host-rule.yaml",
+        [
+            tls_secret("meow-server"),
+            ca_secret("meow-ca"),
+            tlsoption(),
+            ingressroute(match="PathPrefix(`/`)"),
+            echo_service(),
+        ],
+        "the IngressRoute of healthy-ingressroute.yaml matches PathPrefix(`/`) alone, no Host(...), and names the TLSOption meow-mtls",
+        'FAIL OPEN: the TLS option cannot be applied to a router without a Host rule (router error "no domain found in rule PathPrefix(`/`), the TLS option meow-meow-mtls@kubernetescrd cannot be applied"); the router gets the Host(*) entry with the default TLS options, which ask no client certificate: everyone gets in',
+        f'{TR_SRC} pkg/server/router/tcp/manager.go buildEntryPointHandler (len(domains) == 0: AddHTTPTLSConfig("*", defaultTLSConf))',
+    ),
+    (
+        "traefik",
         "two-default-tlsoptions.yaml",
         [
             tls_secret("meow-server"),
