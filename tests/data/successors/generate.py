@@ -1013,6 +1013,21 @@ CASES = [
     ),
     (
         "istio",
+        "cacert-credential-name-no-suffix.yaml",
+        [
+            ns("istio-system"),
+            tls_secret("meow-credential", namespace="istio-system"),
+            ca_secret("meow-ca", namespace="istio-system"),
+            istio_gateway(extra_tls="caCertCredentialName: meow-ca"),
+            istio_vs(),
+            echo_service(),
+        ],
+        "mode MUTUAL with caCertCredentialName: meow-ca, a Secret holding only ca.crt, whose name does not end in -cacert",
+        'istiod reads only -cacert names as CA-only; meow-ca goes to GetCertInfo, which wants a key pair: "failed to fetch key and certificate", no validation secret is pushed; the data plane\'s answer is NOT measured here (expected: handshakes on that server fail, not fail-open)',
+        f"{IS_SRC} pilot/pkg/security/model/authentication.go ApplyCredentialSDSToServerCommonTLSContext (caCertCredentialName is the SDS name); pilot/pkg/xds/sds.go SecretGen.generate (isCAOnlySecret: HasSuffix -cacert); pilot/pkg/credentials/kube/secrets.go GetCertInfo, ExtractCertInfo",
+    ),
+    (
+        "istio",
         "secret-no-ca.yaml",
         [
             ns("istio-system"),
