@@ -453,8 +453,8 @@ CASES = [
         "perport-override-without-validation.yaml",
         gw_base(validation([("ConfigMap", "meow-ca", None)]), perport="- port: 443\n  tls: {}"),
         "default validation is set, but perPort for 443 (the listener's port) has tls: {} with no validation",
-        "Envoy Gateway: the per-port entry without validation disables the default on that port, mTLS off for every HTTPS listener on 443 (fail open); the spec says perPort overrides default for that port",
-        'envoyproxy/gateway d32f2829 internal/gatewayapi/listener.go ProcessGatewayTLS ("An explicit per-port tls override with no validation disables frontend default validation on that port"); gateway-api apis/v1/gateway_types.go FrontendTLSConfig.PerPort',
+        "Envoy Gateway: the per-port entry without validation disables the default on that port, mTLS off for every HTTPS listener on 443 (fail open); the spec says perPort overrides default for that port; NGINX Gateway Fabric skips a perPort entry without validation, so the default still applies (enforced)",
+        'envoyproxy/gateway d32f2829 internal/gatewayapi/listener.go ProcessGatewayTLS ("An explicit per-port tls override with no validation disables frontend default validation on that port"); gateway-api apis/v1/gateway_types.go FrontendTLSConfig.PerPort; nginx/nginx-gateway-fabric e55bfe33 internal/controller/state/graph/gateway_listener.go createFrontendTLSCaCertReferenceResolver',
     ),
     (
         "gateway-api",
