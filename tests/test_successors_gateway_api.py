@@ -181,6 +181,19 @@ def test_nginx_gateway_fabric_closes_instead_of_alerting(tmp_path: Path) -> None
     assert answers(fallback) == OPEN  # ssl_verify_client optional_no_ca
 
 
+def test_nginx_gateway_fabric_skips_a_per_port_entry_without_validation(tmp_path: Path) -> None:
+    """NGF: a perPort entry whose tls has no validation (or no caCertificateRefs) is skipped, and
+    frontend.default still applies on that port (internal/controller/state/graph/gateway_listener.go
+    createFrontendTLSCaCertReferenceResolver: `continue`), where Envoy Gateway turns validation off
+    (the audit's ngf-01: the tool said mtls-fail-open)."""
+    validation = one(with_controller(FOLDER / "perport-override-without-validation.yaml", NGF, tmp_path))
+    check(
+        validation,
+        Expect("require-and-verify", ("closed", "200", "closed", "closed"), implementation="nginx-gateway-fabric"),
+    )
+    assert validation.ca_pem and b"BEGIN CERTIFICATE" in validation.ca_pem
+
+
 def test_unknown_controller_is_judged_by_the_spec(tmp_path: Path) -> None:
     """An implementation this tool does not know: the spec's core (ConfigMap ca.crt, AllowValidOnly
     refuses with no HTTP answer: conformance tls.go MakeTLSRequestAndExpectEventuallyConsistentFailureResponse)

@@ -44,6 +44,12 @@ EXPECTED: dict[str, Expect] = {
     "secret-no-ca.yaml": Expect(
         "require-and-verify", CLOSED, frozenset({"ca-ref-no-ca-key"}), "connection-closed", implementation="istio"
     ),
+    # authentication.go ApplyCredentialSDSToServerCommonTLSContext: caCertCredentialName is the SDS name;
+    # sds.go SecretGen.generate reads it as CA-only only with the -cacert suffix, else GetCertInfo
+    # (key pair) fails: no validation secret pushed; expected fail closed (not measured, as secret-no-ca.yaml)
+    "cacert-credential-name-no-suffix.yaml": Expect(
+        "require-and-verify", CLOSED, frozenset({"ca-ref-not-ca-only"}), "connection-closed", implementation="istio"
+    ),
     # ParseResourceName: no namespace → the proxy's (istio-system); the Secret is in meow
     "secret-in-gateway-resource-namespace.yaml": Expect(
         "require-and-verify", CLOSED, frozenset({"ca-ref-not-found"}), "connection-closed", implementation="istio"
@@ -150,3 +156,23 @@ def test_a_forbidden_secret_is_unseen() -> None:
     (validation,) = client_validations(replace(snapshot, secret_problems=(problem,)))
     assert [f.code for f in validation.findings] == ["secret-forbidden"]
     assert validation.findings[0].fix.startswith("kubectl auth can-i get secrets -n istio-system")
+
+
+def test_a_ca_credential_name_without_the_suffix_is_never_called_working(tmp_path: Path) -> None:
+    """sds.go SecretGen.generate (isCAOnlySecret) reads caCertCredentialName meow-ca as a key pair:
+    the finding says no CA reaches the gateway and that the wire answer is not measured; with
+    the -cacert suffix the same Secret is read as the CA (GetCaCert, ExtractRoot) and enforced."""
+    validation = one(FOLDER / "cacert-credential-name-no-suffix.yaml")
+    [finding] = validation.findings
+    assert "not measured" in finding.detail and "failed to fetch key and certificate" in finding.detail
+    assert "meow-ca-cacert" in finding.fix and validation.ca_pem is None
+    text = (FOLDER / "cacert-credential-name-no-suffix.yaml").read_text()
+    renamed = tmp_path / "renamed.yaml"
+    renamed.write_text(
+        text.replace("name: meow-ca\n", "name: meow-ca-cacert\n").replace(
+            "caCertCredentialName: meow-ca\n", "caCertCredentialName: meow-ca-cacert\n"
+        )
+    )
+    fixed = one(renamed)
+    assert (fixed.mode, fixed.breakage, fixed.findings) == ("require-and-verify", None, ())
+    assert fixed.ca_pem and b"BEGIN CERTIFICATE" in fixed.ca_pem

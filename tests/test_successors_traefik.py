@@ -90,6 +90,7 @@ class Expected:
     codes: frozenset[str]
     answers: dict[str, str]
     cite: str  # repository file and function the expectation comes from
+    host: str = "meow.com"
 
 
 EXPECTED: dict[str, Expected] = {
@@ -152,6 +153,32 @@ EXPECTED: dict[str, Expected] = {
         {**ENFORCED, "none": "HTTP 200"},
         "tlsmanager.go buildTLSConfig; measured go-VerifyClientCertIfGiven.txt",
     ),
+    "cipher-suite-openssl-name.yaml": Expected(
+        "none",
+        "connection-closed",
+        frozenset({"tls-option-broken"}),
+        CLOSED,
+        "tlsmanager.go buildTLSConfig ('invalid CipherSuite'), Manager.Get; cipher.go CipherSuites; "
+        "tcp/manager.go buildEntryPointHandler",
+    ),
+    "no-host-rule.yaml": Expected(
+        "none",
+        None,
+        frozenset({"mtls-fail-open"}),
+        EVERYONE_IN,
+        "tcp/manager.go buildEntryPointHandler ('No domain found in rule %v, the TLS option %s cannot be applied'; "
+        "Host(*) gets the default TLS config)",
+        host="*",
+    ),
+    "two-default-tlsoptions.yaml": Expected(
+        "none",
+        None,
+        frozenset({"mtls-fail-open"}),
+        EVERYONE_IN,
+        "crd/kubernetes.go buildTLSOptions (default in several namespaces: deleted); server/aggregator.go "
+        "mergeConfiguration (no provider defines default: tls.DefaultTLSOptions, no clientAuth); aggregator_test.go "
+        "Test_mergeConfiguration_tlsOptions 'Create a default TLS Options configuration if none was provided'",
+    ),
     "ingress-nginx-provider-healthy.yaml": Expected(
         "require-and-verify",
         None,
@@ -199,7 +226,7 @@ def test_manifest(name: str) -> None:
     expected = EXPECTED[name]
     snapshot = load_manifest(FOLDER / name, TRAEFIK_CLASS)
     validation = only(client_validations(snapshot))
-    assert (validation.implementation, validation.data_plane, validation.host) == ("traefik", "go", "meow.com")
+    assert (validation.implementation, validation.data_plane, validation.host) == ("traefik", "go", expected.host)
     assert validation.mode == expected.mode
     assert validation.breakage == expected.breakage
     assert {f.code for f in validation.findings} == expected.codes, [f.title for f in validation.findings]
@@ -310,9 +337,13 @@ def test_manifests_without_a_controller_stay_with_ingress_nginx() -> None:
     assert read_traefik_ingress_nginx(load_manifest(path, complete=False)) == []
 
 
-def test_two_default_tls_options_fail_like_an_unknown_name() -> None:
-    """crd/kubernetes.go buildTLSOptions: `default` in two namespaces -> both dropped ("Default TLS
-    Options defined in multiple namespaces"); the conflicting routers then need the default options."""
+def test_two_default_tls_options_leave_the_built_in_default() -> None:
+    """crd/kubernetes.go buildTLSOptions: `default` in two namespaces -> deleted ("Default TLS
+    Options defined in multiple namespaces"); server/aggregator.go mergeConfiguration then inserts
+    tls.DefaultTLSOptions (aggregator_test.go Test_mergeConfiguration_tlsOptions "Create a default
+    TLS Options configuration if none was provided"), and the conflicting routers, which need the
+    default options, ask no certificate. Neither default here asks for one: the host was plain TLS
+    before the conflict, and its routers' conflict is what lets everyone in."""
     objects = list(ManifestSet([str(FOLDER / "conflicting-options-same-host.yaml")]).objects())
     defaults = [
         {
@@ -324,7 +355,17 @@ def test_two_default_tls_options_fail_like_an_unknown_name() -> None:
         for ns in ("meow", "other")
     ]
     validation = only(client_validations(snapshot_from_objects([*objects, *defaults], "x", complete=True)))
-    assert validation.breakage == "connection-closed" and answers(validation) == CLOSED
+    assert validation.breakage is None and answers(validation) == EVERYONE_IN
+    assert {f.code for f in validation.findings} == {"mtls-fail-open"}
+
+
+def test_two_default_tls_options_name_every_namespace() -> None:
+    """The fail-open finding names the namespaces whose `default` TLSOptions Traefik drops
+    (crd/kubernetes.go buildTLSOptions logs them: "Default TLS Options defined in multiple namespaces: %v")."""
+    validation = only(client_validations(load_manifest(FOLDER / "two-default-tlsoptions.yaml")))
+    [finding] = validation.findings
+    assert finding.subject == "TLSOption meow/default" and "(meow, other)" in finding.title
+    assert finding.evidence == ("TLSOption meow/default", "TLSOption other/default")
 
 
 def test_fixes_quote_hostile_names() -> None:
@@ -340,3 +381,82 @@ def test_fixes_quote_hostile_names() -> None:
     for finding in validation.findings:
         words = shlex.split(finding.fix)
         assert hostile in words, finding.fix
+
+
+def _with_spec(**spec: Any) -> ClientValidation:
+    """healthy-ingressroute.yaml with the TLSOption's spec fields replaced."""
+    objects = list(ManifestSet([str(FOLDER / "healthy-ingressroute.yaml")]).objects())
+    for obj in objects:
+        if obj.get("kind") == "TLSOption":
+            obj["spec"].update(spec)
+    return only(client_validations(snapshot_from_objects(objects, "x", complete=True)))
+
+
+@pytest.mark.parametrize(
+    ("spec", "error"),
+    [
+        ({"cipherSuites": ["TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"]}, "invalid CipherSuite"),
+        ({"curvePreferences": ["prime256v1"]}, "invalid CurveID in curvePreferences: prime256v1"),
+    ],
+)
+def test_a_name_go_does_not_know_breaks_the_option(spec: dict[str, Any], error: str) -> None:
+    """tlsmanager.go buildTLSConfig: a cipher suite not in cipher.go CipherSuites, or a curve not in
+    certificate.go CurveIDs (OpenSSL's prime256v1 is Go's CurveP256), fails the config, and the
+    host gets the closing route (tcp/manager.go buildEntryPointHandler)."""
+    validation = _with_spec(**spec)
+    assert validation.breakage == "connection-closed" and answers(validation) == CLOSED
+    [finding] = validation.findings
+    assert finding.code == "tls-option-broken" and any(error in e for e in finding.evidence), finding
+    assert finding.fix.startswith("kubectl patch tlsoption meow-mtls -n meow --type json")
+
+
+def test_go_names_and_unknown_versions_keep_the_option() -> None:
+    """Go's cipher and curve names are accepted; an unknown minVersion or maxVersion is no error in
+    buildTLSConfig (`MinVersion[...]`, `MaxVersion[...]` miss and Go's default stays: certificate.go)."""
+    validation = _with_spec(
+        cipherSuites=["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"],
+        curvePreferences=["X25519", "secp256r1"],
+        minVersion="TLSv1.2",
+        maxVersion="VersionTLS13",
+    )
+    assert validation.breakage is None and validation.mode == "require-and-verify" and not validation.findings
+
+
+def test_a_broken_cipher_list_is_broken_whatever_the_unseen_secret_holds() -> None:
+    """As manifest files (the CA Secret not among them), the cipher error is still certain:
+    buildTLSConfig checks the suites whatever the CA (tlsmanager.go)."""
+    objects = [
+        o
+        for o in ManifestSet([str(FOLDER / "cipher-suite-openssl-name.yaml")]).objects()
+        if not (o.get("kind") == "Secret" and o["metadata"]["name"] == "meow-ca")
+    ]
+    validation = only(client_validations(snapshot_from_objects(objects, "x", complete=False)))
+    assert validation.breakage == "connection-closed"
+    assert {f.code for f in validation.findings} == {"secret-not-in-manifests", "tls-option-broken"}
+
+
+def test_a_router_without_host_under_enforcing_default_options() -> None:
+    """Default TLS options that require certificates still decide for a router without Host(...)
+    (tcp/manager.go buildEntryPointHandler: Host(*) -> default options): its own TLS option is not
+    applied, which is a warning, and the default's CA is the one clients meet."""
+    objects = list(ManifestSet([str(FOLDER / "no-host-rule.yaml")]).objects())
+    default = next(o for o in objects if o.get("kind") == "TLSOption")
+    objects.append({**default, "metadata": {"name": "default", "namespace": "meow"}})
+    validation = only(client_validations(snapshot_from_objects(objects, "x", complete=True)))
+    assert validation.host == "*" and validation.mode == "require-and-verify" and answers(validation) == ENFORCED
+    [finding] = validation.findings
+    assert finding.code == "tls-option-not-applied" and finding.severity == Severity.WARNING
+
+
+def test_a_router_without_host_beside_one_with_host() -> None:
+    """A Host-ful router keeps its options for its name; the Host-less one is reported on its own
+    (the two never conflict: only routers with domains are compared, aggregator.go resolveHTTPTLSOptions)."""
+    objects = list(ManifestSet([str(FOLDER / "healthy-ingressroute.yaml")]).objects())
+    route = next(o for o in objects if o.get("kind") == "IngressRoute")
+    hostless = {**route, "metadata": {"name": "any", "namespace": "meow"}}
+    hostless["spec"] = {**route["spec"], "routes": [{**route["spec"]["routes"][0], "match": "PathPrefix(`/x`)"}]}
+    objects.append(hostless)
+    found = {v.host: v for v in client_validations(snapshot_from_objects(objects, "x", complete=True))}
+    assert set(found) == {"meow.com", "*"}
+    assert found["meow.com"].mode == "require-and-verify" and not found["meow.com"].findings
+    assert {f.code for f in found["*"].findings} == {"mtls-fail-open"}

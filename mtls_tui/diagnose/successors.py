@@ -24,7 +24,7 @@ from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose.certificates import file_of
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
 from mtls_tui.diagnose.probe import probe_findings
-from mtls_tui.model import Finding, ProbeResult, Severity, sort_findings
+from mtls_tui.model import ChainVerdict, Finding, ProbeResult, Severity, VerifyError, sort_findings
 from mtls_tui.policy.successors.common import (
     CLIENT_KINDS,
     ClientKind,
@@ -41,9 +41,15 @@ CLIENT_WORDS: dict[ClientKind, str] = {
     "other-ca": "another CA's certificate",
     "expired": "an expired certificate",
     "no-client-auth-eku": "a certificate without clientAuth",
+    "not-yet-valid": "a certificate not valid yet",
+    "bad-signature": "a certificate whose issuer has the CA's name but not its key",
 }
+# OpenSSL's verify error for the user's certificate -> the kind whose answer was measured. Any
+# other error still gives a finding (`_unmeasured_refusal`), never silence.
 _KIND_BY_ERROR: dict[int, ClientKind] = {
     ob.X509_V_ERR_CERT_HAS_EXPIRED: "expired",
+    ob.X509_V_ERR_CERT_NOT_YET_VALID: "not-yet-valid",
+    ob.X509_V_ERR_CERT_SIGNATURE_FAILURE: "bad-signature",
     ob.X509_V_ERR_INVALID_PURPOSE: "no-client-auth-eku",
     ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT: "other-ca",
     ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "other-ca",
@@ -101,9 +107,9 @@ class SuccessorReport:
         return not self.probe and self.validation.breakage is None
 
 
-def client_kind(validation: ClientValidation, client: Material | None, now: datetime) -> ClientKind | None:
-    """Which kind of client the user's certificate is for this data plane: judged against the CA
-    it loads, at no depth limit (Envoy, Go); None when it cannot be told (no CA, no certificate)."""
+def judge_client(validation: ClientValidation, client: Material | None, now: datetime) -> ChainVerdict | None:
+    """The user's certificate judged against the CA this data plane loads, at no depth limit
+    (Envoy, Go); None when it cannot be judged (no CA, no certificate)."""
     if client is None or not client.certs or not validation.ca_pem:
         return None
     try:
@@ -111,10 +117,21 @@ def client_kind(validation: ClientValidation, client: Material | None, now: date
     except ValueError:
         return None
     # Envoy and Go set no verify depth (docs/successors.md G8, E13: depth 2 measured)
-    verdict = nginx_verdict(bundle, [c.cert for c in client.certs], ob.UNLIMITED_DEPTH, at=now)
+    return nginx_verdict(bundle, [c.cert for c in client.certs], ob.UNLIMITED_DEPTH, at=now)
+
+
+def client_kind(verdict: ChainVerdict | None) -> ClientKind | None:
+    """Which kind of client the judged certificate is: None when it was not judged, or refused for
+    a reason whose answer no data plane was measured on. Every error OpenSSL reported must name
+    the same kind: an intermediate that is no CA also fails its purpose check (26 at depth 1),
+    which is not a leaf without clientAuth."""
+    if verdict is None:
+        return None
     if verdict.accepted:
         return "trusted"
-    return _KIND_BY_ERROR.get(verdict.error_code or 0)
+    codes = {e.code for e in verdict.errors} or {verdict.error_code or 0}
+    kinds = {_KIND_BY_ERROR.get(code) for code in codes}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def successor_report(
@@ -136,8 +153,9 @@ def successor_report(
     else:
         state = "unverified"
         verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"
-    kind = client_kind(validation, client, now) if now is not None else None
-    refusal = _refused_client(validation, client, kind, dict(answers))
+    judged = judge_client(validation, client, now) if now is not None else None
+    kind = client_kind(judged)
+    refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged)
     findings += [refusal] if refusal else []
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
@@ -161,6 +179,8 @@ _REFUSAL_CODES: dict[ClientKind, str] = {
     "other-ca": "client-cert-untrusted",
     "expired": "cert-expired",
     "no-client-auth-eku": "client-cert-wrong-purpose",
+    "not-yet-valid": "cert-not-yet-valid",
+    "bad-signature": "client-cert-untrusted",
 }
 
 
@@ -168,25 +188,56 @@ def _refused_client(
     validation: ClientValidation,
     client: Material | None,
     kind: ClientKind | None,
-    answers: dict[ClientKind, WireAnswer],
 ) -> Finding | None:
     """The user's certificate, judged against the CA this data plane loads: refused, and how the
     refusal looks on the wire (an alert on Envoy and Go, where nginx answers 400)."""
-    if client is None or kind not in _REFUSAL_CODES or answers[kind].kind == "admitted":
+    if client is None or kind is None or kind not in _REFUSAL_CODES:
         return None
-    assert kind is not None
+    answer = predict(validation, kind)
+    if answer.kind == "admitted":
+        return None
     leaf = client.certs[0]
     path = file_of(leaf.origin)
     return Finding(
         code=_REFUSAL_CODES[kind],
         severity=Severity.ERROR,
-        title=f"{validation.implementation} refuses your certificate ({CLIENT_WORDS[kind]}): {answers[kind]}",
+        title=f"{validation.implementation} refuses your certificate ({CLIENT_WORDS[kind]}): {answer}",
         detail=f"Judged against the CA its data plane ({validation.data_plane}) loads from "
-        f"{', '.join(validation.ca_refs) or 'its objects'}, with no depth limit; such a client gets {answers[kind]} "
+        f"{', '.join(validation.ca_refs) or 'its objects'}, with no depth limit; such a client gets {answer} "
         "(measured on that data plane, docs/successors.md section 7).",
         fix=f"mtls-tui inspect --cert {arg(path)}  # its issuer, validity and extended key usage",
         subject=f"{validation.host}:{validation.port}",
         evidence=(f"client certificate: {leaf.origin}",),
+    )
+
+
+def _unmeasured_refusal(
+    validation: ClientValidation, client: Material | None, judged: ChainVerdict | None
+) -> Finding | None:
+    """OpenSSL refuses the user's certificate for a reason no data plane was measured on: said as
+    a warning with OpenSSL's reason, since BoringSSL (Envoy) and Go's crypto/x509 may judge it
+    otherwise, and their answer to it is unknown."""
+    verifies = validation.mode in ("require-and-verify", "verify-if-given") and validation.breakage is None
+    if client is None or judged is None or judged.accepted or client_kind(judged) is not None or not verifies:
+        return None
+    leaf = client.certs[0]
+    errors = judged.errors or (VerifyError(judged.error_code or 0, judged.reason or "", judged.error_depth or 0, ""),)
+    reasons = "; ".join(f"{e.code}: {e.reason} at depth {e.depth}" for e in errors)
+    return Finding(
+        code="client-cert-untrusted",
+        severity=Severity.WARNING,
+        title=f"OpenSSL refuses your certificate for {validation.host} ({reasons}); "
+        f"what {validation.implementation} answers it was not measured",
+        detail=f"Judged with OpenSSL against the CA its data plane ({validation.data_plane}) loads from "
+        f"{', '.join(validation.ca_refs) or 'its objects'}, with no depth limit. That data plane verifies with its "
+        "own library (Envoy: BoringSSL, Go: crypto/x509), which may decide this error otherwise; its answer to it "
+        "is not in the measured table (docs/successors.md section 7). Probe the host with this certificate to see.",
+        fix=f"mtls-tui inspect --cert {arg(file_of(leaf.origin))}  # its issuer, validity and extensions",
+        subject=f"{validation.host}:{validation.port}",
+        evidence=(
+            f"client certificate: {leaf.origin}",
+            *(f"OpenSSL: {e.code} ({e.reason}) {e.subject}" for e in errors),
+        ),
     )
 
 

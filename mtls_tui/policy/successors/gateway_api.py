@@ -219,13 +219,17 @@ def gateways(snapshot: ClusterSnapshot) -> list[Gateway]:
 def _frontend_entry(gateway: Gateway, listener: Listener) -> tuple[str, str, dict[str, Any] | None] | None:
     """(source, JSON pointer, validation) of the frontend entry for the listener's port; None
     when the Gateway has no spec.tls.frontend. A perPort entry replaces the default for its port
-    (G1); one with no `validation` gives None as validation (G14)."""
+    (G1); one with no `validation` gives None as validation (G14). NGINX Gateway Fabric skips a
+    perPort entry without validation.caCertificateRefs, so the default still applies on its port
+    (internal/controller/state/graph/gateway_listener.go createFrontendTLSCaCertReferenceResolver)."""
     frontend = as_dict(as_dict(as_dict(gateway.resource.body.get("spec")).get("tls")).get("frontend"))
     if not frontend:
         return None
     for index, entry in enumerate(map(as_dict, as_list(frontend.get("perPort")))):
+        validation = as_dict(as_dict(entry.get("tls")).get("validation"))
+        if gateway.implementation == "nginx-gateway-fabric" and not as_list(validation.get("caCertificateRefs")):
+            continue
         if entry.get("port") == listener.port:
-            validation = as_dict(as_dict(entry.get("tls")).get("validation"))
             return (
                 f"spec.tls.frontend.perPort[{index}] (port {listener.port})",
                 f"/spec/tls/frontend/perPort/{index}/tls/validation",

@@ -112,9 +112,18 @@ def _secret_namespace(name: str) -> tuple[str, str]:
     return (namespace or WORKLOAD_NAMESPACE), short
 
 
+# secrets.go ExtractCertInfo: the key pairs GetCertInfo accepts (cert/key, then tls.crt/tls.key)
+KEY_PAIRS = (("cert", "key"), ("tls.crt", "tls.key"))
+
+
 def lookup_ca(snapshot: ClusterSnapshot, credential: str, ca_credential: str | None) -> CaLookup:
-    """GetCaCert: `<name>-cacert` first (used alone when it exists), else the credential Secret."""
+    """GetCaCert: `<name>-cacert` first (used alone when it exists), else the credential Secret.
+    A caCertCredentialName is the SDS name itself (authentication.go
+    ApplyCredentialSDSToServerCommonTLSContext); sds.go SecretGen.generate reads a name as a CA
+    only when it ends in -cacert, any other as a key pair (problem "not-ca-only")."""
     namespace, name = _secret_namespace(ca_credential or credential)
+    if ca_credential and not name.endswith(CA_SUFFIX):
+        return CaLookup(None, f"Secret {namespace}/{name}", "not-ca-only")
     elsewhere = tuple(s.ref for s in snapshot.secrets if s.name == name and s.namespace != namespace)
     primary = (
         snapshot.secret(f"{namespace}/{name}{CA_SUFFIX}")
@@ -199,6 +208,55 @@ def _no_ca_finding(server: Server, lookup: CaLookup, credential: str) -> Finding
     )
 
 
+def _not_ca_only_finding(server: Server, lookup: CaLookup, ca_credential: str, snapshot: ClusterSnapshot) -> Finding:
+    """caCertCredentialName without the -cacert suffix: sds.go SecretGen.generate takes only
+    `-cacert` names as CA-only (`isCAOnlySecret`); any other goes to GetCertInfo, which wants a key
+    pair (secrets.go ExtractCertInfo). Without one: "failed to fetch key and certificate" and no
+    secret is pushed; with one, a TLS certificate secret (toEnvoyTLSSecret) is pushed where Envoy
+    wants a validation context. Either way no CA reaches the gateway; what Envoy then answers was not
+    measured, so the finding says so and the host is never called working."""
+    namespace, name = _secret_namespace(ca_credential)
+    secret = snapshot.secret(f"{namespace}/{name}")
+    pair = next((p for p in KEY_PAIRS if secret is not None and all(secret.get(k) for k in p)), None)
+    then = (
+        f"It holds {pair[0]}/{pair[1]}, so istiod pushes them as a TLS certificate (toEnvoyTLSSecret) where the "
+        "gateway expects a validation context"
+        if pair
+        else 'It has no key pair (cert/key or tls.crt/tls.key), so istiod logs "failed to fetch key and certificate" '
+        "and pushes no secret"
+        if secret is not None
+        else f"Secret {namespace}/{name} {absent(snapshot)} either"
+    )
+    target = f"{name}{CA_SUFFIX}"
+    return Finding(
+        code="ca-ref-not-ca-only",
+        severity=Severity.ERROR,
+        title=f"{server.label}: caCertCredentialName {ca_credential} does not end in {CA_SUFFIX}: istiod does not "
+        "read it as a CA",
+        detail=f"The name is used as the SDS resource for client validation (authentication.go "
+        f"ApplyCredentialSDSToServerCommonTLSContext), and sds.go SecretGen.generate reads only names ending in "
+        f"{CA_SUFFIX} as CA-only (GetCaCert); others go to GetCertInfo, which needs a key pair (secrets.go "
+        f"ExtractCertInfo). {then}. No client CA reaches the gateway: expected fail closed (handshakes on this "
+        "server fail), not measured here.",
+        fix=f"kubectl create secret generic {arg(target)} -n {arg(namespace)} --from-file=cacert=ca.crt && "
+        + server.patch(
+            [
+                {
+                    "op": "replace",
+                    "path": f"/spec/servers/{server.index}/tls/caCertCredentialName",
+                    "value": ca_credential.removesuffix(name) + target,
+                }
+            ]
+        ),
+        subject=server.label,
+        evidence=(
+            f"servers[{server.index}] port {server.port}: caCertCredentialName {ca_credential}",
+            lookup.ref,
+            _assumption(server),
+        ),
+    )
+
+
 def _fallback_finding(server: Server, mode: str, skip: bool) -> Finding:
     if skip:
         what = f"mode {mode} with insecureSkipVerify: true: the certificate is never verified (ACCEPT_UNTRUSTED)"
@@ -262,6 +320,9 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
             breakage = "connection-closed"
         elif lookup.problem == "no-ca":
             findings.append(_no_ca_finding(server, lookup, ca_credential or credential))
+            breakage = "connection-closed"
+        elif lookup.problem == "not-ca-only" and ca_credential:
+            findings.append(_not_ca_only_finding(server, lookup, ca_credential, snapshot))
             breakage = "connection-closed"
         elif lookup.problem in ("unseen", "forbidden"):
             findings.append(_unseen_finding(server, lookup))

@@ -5,12 +5,18 @@ Rules from traefik/traefik fd5a576d (docs/successors.md section 3, T1-T9):
 - `buildTLSOptions` (pkg/provider/kubernetes/crd/kubernetes.go) reads `secretNames` in the
   TLSOption's namespace, key `tls.ca` before `ca.crt` (`getCABlocks`); a Secret that is missing
   or has neither key is only logged and skipped. The option's id is `namespace-name` (`makeID`),
-  `default` when it is named so (it then replaces the default options for every router).
+  `default` when it is named so (it then replaces the default options for every router). Named
+  `default` in several namespaces, it is deleted, and `aggregator.go mergeConfiguration` puts in the
+  built-in default options, which ask no client certificate (fail open).
 - `buildTLSConfig` (pkg/tls/tlsmanager.go): CAs and no type -> RequireAndVerifyClientCert; no CA
   and no type -> Go's zero value NoClientCert (fail open); VerifyClientCertIfGiven or
-  RequireAndVerifyClientCert without CAs, an unknown type or CA bytes Go cannot load -> an error,
+  RequireAndVerifyClientCert without CAs, an unknown type, CA bytes Go cannot load, or a cipher
+  suite or curve name Go does not know (an OpenSSL cipher name is one) -> an error,
   and the router gets the closing route (`tcp/manager.go buildEntryPointHandler`, brokenTLSRouter):
   fail closed, the connection is closed in the handshake. So is a name `Manager.Get` does not know.
+- A router whose rule names no Host (PathPrefix alone) gets the `Host(*)` TLS entry with the
+  default options: the TLS option it names is not applied (`tcp/manager.go buildEntryPointHandler`,
+  "No domain found in rule"). It is reported as host `*`.
 - Routers for one host on one entryPoint with different options all get the default options
   (`aggregator.go resolveHTTPTLSOptions`): fail open when the default asks no certificate.
 - The scope is the SNI host: when the SNI's options differ from the Host's router's, Traefik answers
@@ -47,6 +53,7 @@ INGRESS_PROVIDER = "kubernetes"  # the Ingress provider's name: an unqualified a
 DEFAULT = "default"  # tls.DefaultTLSConfigName
 CA_KEYS = ("tls.ca", "ca.crt")  # getCABlocks, in this order
 HTTPS_PORT = 443
+ANY_HOST = "*"  # a router whose rule names no Host: buildEntryPointHandler's `Host(*)` TLS entry
 
 ClientAuthType = Literal[
     "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven", "RequireAndVerifyClientCert"
@@ -59,6 +66,58 @@ MODES: dict[str, ClientCertMode] = {
     "RequireAndVerifyClientCert": "require-and-verify",
 }
 NEEDS_CA = ("VerifyClientCertIfGiven", "RequireAndVerifyClientCert")
+# The names buildTLSConfig accepts (traefik fd5a576d pkg/tls/cipher.go CipherSuites: Go's
+# constant names, and pkg/tls/certificate.go CurveIDs: Go's and RFC 8446's curve names).
+GO_CIPHER_SUITES = frozenset(
+    {
+        "TLS_RSA_WITH_RC4_128_SHA",
+        "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        "TLS_RSA_WITH_AES_128_CBC_SHA",
+        "TLS_RSA_WITH_AES_256_CBC_SHA",
+        "TLS_RSA_WITH_AES_128_CBC_SHA256",
+        "TLS_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_RC4_128_SHA",
+        "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+        "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+        "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+        "TLS_AES_128_GCM_SHA256",
+        "TLS_AES_256_GCM_SHA384",
+        "TLS_CHACHA20_POLY1305_SHA256",
+        "TLS_FALLBACK_SCSV",
+    }
+)
+CURVE_IDS = frozenset(
+    {
+        "secp256r1",
+        "CurveP256",
+        "secp384r1",
+        "CurveP384",
+        "secp521r1",
+        "CurveP521",
+        "x25519",
+        "X25519",
+        "x25519mlkem768",
+        "X25519MLKEM768",
+        "secp256r1mlkem768",
+        "SecP256r1MLKEM768",
+        "secp384r1mlkem1024",
+        "SecP384r1MLKEM1024",
+    }
+)
 HOST_RULE = re.compile(r"Host\(([^)]*)\)")
 QUOTED = re.compile(r"[`\"']([^`\"']*)[`\"']")
 
@@ -104,7 +163,9 @@ def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
         return []
     options = built_options(snapshot)
     validations = []
-    for host in dict.fromkeys(r.host for r in routes):
+    hostless = _hostless([r for r in routes if r.host == ANY_HOST], options)
+    validations += [hostless] if hostless else []
+    for host in dict.fromkeys(r.host for r in routes if r.host != ANY_HOST):
         mine = [r for r in routes if r.host == host]
         built = [r for r in mine if r.refused is None]
         if not built:
@@ -187,21 +248,48 @@ def built_options(snapshot: ClusterSnapshot) -> dict[str, BuiltOption]:
         built[DEFAULT] = defaults[0]
     elif not defaults:
         built[DEFAULT] = BuiltOption(DEFAULT, None, "none", None, (), configured=False)
-    # two `default` TLSOptions: both dropped ("Default TLS Options defined in multiple namespaces"),
-    # and routers needing the default fail like an unknown name (aggregator.go)
+    else:
+        built[DEFAULT] = _defaults_dropped(defaults)
     return built
 
 
-def _default(options: dict[str, BuiltOption]) -> BuiltOption:
-    return options.get(DEFAULT) or BuiltOption(
-        DEFAULT, None, None, None, (), error="Default TLS Options defined in multiple namespaces"
+def _defaults_dropped(defaults: list[BuiltOption]) -> BuiltOption:
+    """`default` in several namespaces: buildTLSOptions deletes it ("Default TLS Options defined in
+    multiple namespaces"), so the CRD provider defines no default, and aggregator.go
+    mergeConfiguration puts in the built-in DefaultTLSOptions, which ask no client certificate
+    (aggregator_test.go Test_mergeConfiguration_tlsOptions "Create a default TLS Options
+    configuration if none was provided"). Only when another provider (a file) also defines
+    `default`, which no object shows, would none remain. Fail open when one of them asked for
+    client certificates; plain TLS as before otherwise."""
+    configured = [o for o in defaults if o.configured]
+    if not configured:
+        return BuiltOption(DEFAULT, None, "none", None, (), configured=False)
+    namespaces = sorted(o.resource.namespace for o in defaults if o.resource is not None)
+    first = configured[0].resource
+    assert first is not None
+    finding = _f(
+        code="mtls-fail-open",
+        severity=Severity.ERROR,
+        title=f"TLSOption default is defined in {len(namespaces)} namespaces ({', '.join(namespaces)}): Traefik drops "
+        "them all and its built-in default TLS options ask no client certificate",
+        detail="crd/kubernetes.go buildTLSOptions deletes the default options when several namespaces define them "
+        "(error 'Default TLS Options defined in multiple namespaces'); server/aggregator.go mergeConfiguration then "
+        "sees no provider defining default and inserts tls.DefaultTLSOptions, which has no clientAuth: every router "
+        "using the default options lets everyone in (fail open; field report traefik/traefik-helm-chart#1317). "
+        "Keep one TLSOption named default, in one namespace.",
+        fix="kubectl get tlsoption -A --field-selector metadata.name=default  # keep one, delete the others",
+        subject=f"TLSOption {first.ref}",
+        evidence=tuple(f"TLSOption {ns}/default" for ns in namespaces),
     )
+    return BuiltOption(DEFAULT, None, "none", None, (), findings=(finding,))
 
 
 def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOption:
-    """`buildTLSOptions` for one TLSOption, then `buildTLSConfig`'s client-auth part."""
+    """`buildTLSOptions` for one TLSOption, then `buildTLSConfig`'s client-auth, cipher suite and
+    curve parts (every error there gives the hosts using it the closing route)."""
     option_id = DEFAULT if resource.name == DEFAULT else f"{resource.namespace}-{resource.name}@{CRD_PROVIDER}"
-    client_auth = _dict(_dict(resource.body.get("spec")).get("clientAuth"))
+    spec = _dict(resource.body.get("spec"))
+    client_auth = _dict(spec.get("clientAuth"))
     names = [str(n) for n in _list(client_auth.get("secretNames"))]
     wanted = str(client_auth.get("clientAuthType") or "")
     findings: list[Finding] = [_old_group(resource)] if resource.group == OLD_GROUP else []
@@ -224,12 +312,13 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
             findings.append(_ca_no_key(resource, ref, secret.keys, wanted))
             continue
         cas.append(secret.get(key) or b"")
+    refused = _tls_params_error(spec)  # refused whatever the unseen Secret holds
     if (
-        unseen and not cas and (not wanted or wanted in MODES)
+        unseen and not cas and (not wanted or wanted in MODES) and refused is None
     ):  # the verdict depends on what was not read: assume it is there and usable
         mode = MODES.get(wanted or "RequireAndVerifyClientCert")
         return BuiltOption(option_id, resource, mode, None, tuple(refs), None, tuple(findings), tuple(unseen))
-    error = _config_error(cas, wanted)
+    error = _config_error(cas, wanted) or refused
     if error is not None:
         findings.append(_broken(resource, error, wanted, refs))
         return BuiltOption(option_id, resource, None, None, tuple(refs), error, tuple(findings), tuple(unseen))
@@ -257,6 +346,20 @@ def _config_error(cas: list[bytes], wanted: str) -> str | None:
         return f'unknown client auth type "{wanted}"'
     if wanted in NEEDS_CA and not cas:
         return f"invalid clientAuthType: {wanted}, CAFiles is required"
+    return None
+
+
+def _tls_params_error(spec: dict[str, Any]) -> str | None:
+    """`buildTLSConfig`'s errors after the client-auth ones: a cipher suite name not in
+    pkg/tls/cipher.go `CipherSuites` ("invalid CipherSuite"; an OpenSSL name such as
+    ECDHE-RSA-AES128-GCM-SHA256 is one), then a curve not in pkg/tls/certificate.go `CurveIDs`.
+    An unknown minVersion or maxVersion is no error: `MinVersion[...]` misses and Go's default stays."""
+    for cipher in _list(spec.get("cipherSuites")):
+        if str(cipher) not in GO_CIPHER_SUITES:
+            return f"invalid CipherSuite: {cipher}"
+    for curve in _list(spec.get("curvePreferences")):
+        if str(curve) not in CURVE_IDS:
+            return f"invalid CurveID in curvePreferences: {curve}"
     return None
 
 
@@ -305,7 +408,7 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
         )
         entry_points = tuple(str(e) for e in _list(spec.get("entryPoints")))
         for route in _list(spec.get("routes")):
-            for host in _hosts(str(_dict(route).get("match") or "")):
+            for host in _hosts(str(_dict(route).get("match") or "")) or [ANY_HOST]:
                 routes.append(
                     Route(
                         host,
@@ -338,7 +441,7 @@ def _ingress_routes(snapshot: ClusterSnapshot) -> list[Route]:
         if value and value.strip():
             value = value.strip()
             wanted = value if "@" in value or value == DEFAULT else f"{value}@{INGRESS_PROVIDER}"
-        for host in ingress_hosts(ingress):
+        for host in ingress_hosts(ingress) or [ANY_HOST]:
             routes.append(Route(host, (), wanted, f"Ingress {ingress.ref}", ingress.namespace, ingress.name, "Ingress"))
     return routes
 
@@ -374,7 +477,7 @@ def _host_validation(
     decided = tuple(dict.fromkeys(r.source for r in routes))
     conflicted = _conflicting(routes)
     if conflicted:
-        option = _default(options)
+        option = options[DEFAULT]
         findings.append(_conflict(host, routes, option))
     else:
         name = asked[0]
@@ -385,7 +488,8 @@ def _host_validation(
     findings += option.findings
     breakage: Breakage | None = "connection-closed" if option.mode is None else None
     mode: ClientCertMode = option.mode or "none"
-    if breakage is None and mode != "require-and-verify" and not conflicted:
+    explained = any(f.code == "mtls-fail-open" for f in option.findings)  # the option says why it is open
+    if breakage is None and mode != "require-and-verify" and not conflicted and not explained:
         findings.append(_fallback(host, option, mode, routes))
     return ClientValidation(
         implementation="traefik",
@@ -402,6 +506,51 @@ def _host_validation(
         breakage=breakage,
         verify_depth=None,
         unseen=option.unseen,
+    )
+
+
+def _hostless(routes: list[Route], options: dict[str, BuiltOption]) -> ClientValidation | None:
+    """Routers whose rule names no Host (PathPrefix alone): the SNI is all Traefik has when it picks
+    a TLS config, so tcp/manager.go buildEntryPointHandler gives them the `Host(*)` entry with the
+    default options, and a TLS option they name is never applied ("No domain found in rule %v, the
+    TLS option %s cannot be applied"). A client whose SNI matches another router's Host gets that
+    router's options instead. Reported when a named option is about client certificates."""
+    named = [r for r in routes if r.refused is None and (r.options or DEFAULT) != DEFAULT and r.options in options]
+    wanted = [options[r.options] for r in named if r.options is not None and options[r.options].configured]
+    if not wanted:
+        return None
+    route = next(r for r in named if r.options == wanted[0].id)
+    default = options[DEFAULT]
+    mode: ClientCertMode = default.mode or "none"
+    enforced = default.mode == "require-and-verify"
+    finding = _f(
+        code="tls-option-not-applied" if enforced or default.mode is None else "mtls-fail-open",
+        severity=Severity.WARNING if enforced else Severity.ERROR,
+        title=f"{route.source} names TLS options {route.options} but its rule names no Host: Traefik uses "
+        f"{default.ref} instead" + ("" if enforced else ", and no client certificate is required"),
+        detail="A TLS config is chosen from the SNI before any HTTP rule can match, so tcp/manager.go "
+        "buildEntryPointHandler gives a router without Host(...) the Host(*) entry with the default TLS options "
+        "(router error 'no domain found in rule ..., the TLS option ... cannot be applied'). Clients whose SNI "
+        "matches another router's Host get that router's options instead.",
+        fix=f"kubectl edit {route.kind.lower()} {arg(route.name)} -n {arg(route.namespace)}  # add Host(...) to the "
+        "rule, the name clients connect to",
+        subject=route.source,
+        evidence=tuple(f"{r.source}: {r.options}" for r in named),
+    )
+    return ClientValidation(
+        implementation="traefik",
+        data_plane="go",
+        host=ANY_HOST,
+        port=HTTPS_PORT,
+        scope="host",
+        shared_with=(),
+        mode=mode,
+        ca_refs=default.ca_refs,
+        ca_pem=default.ca_pem,
+        decided_by=(*dict.fromkeys(r.source for r in named), default.ref),
+        findings=(finding, *default.findings),
+        breakage="connection-closed" if default.mode is None else None,
+        unseen=default.unseen,
     )
 
 
@@ -576,6 +725,18 @@ def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str]) ->
             if refs
             else f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p "
             + json_arg({"spec": {"clientAuth": {"secretNames": ["CA-SECRET"]}}})
+        )
+    elif error.startswith("invalid Cipher"):
+        fix = (
+            f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p "
+            + json_arg([{"op": "remove", "path": "/spec/cipherSuites"}])
+            + "  # or name them as Go does, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        )
+    elif error.startswith("invalid CurveID"):
+        fix = (
+            f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p "
+            + json_arg([{"op": "remove", "path": "/spec/curvePreferences"}])
+            + "  # or name them as Go does, e.g. X25519, CurveP256"
         )
     elif "client auth type" in error:
         fix = f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p " + json_arg(

@@ -222,13 +222,13 @@ CV_CM = 'caCertificateRefs:\n- kind: ConfigMap\n  group: ""\n  name: meow-ca\n'
 
 
 # ---------------------------------------------------------------- Traefik
-def tlsoption(name="meow-mtls", secrets=("meow-ca",), auth_type="RequireAndVerifyClientCert", namespace=NS):
+def tlsoption(name="meow-mtls", secrets=("meow-ca",), auth_type="RequireAndVerifyClientCert", namespace=NS, extra=""):
     s = f"apiVersion: traefik.io/v1alpha1\nkind: TLSOption\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  clientAuth:\n"
     if secrets:
         s += "    secretNames:\n" + "".join(f"    - {x}\n" for x in secrets)
     if auth_type:
         s += f"    clientAuthType: {auth_type}\n"
-    return s
+    return s + extra
 
 
 def ingressroute(name="meow", options="meow-mtls", match="Host(`meow.com`)"):
@@ -465,8 +465,8 @@ CASES = [
         "perport-override-without-validation.yaml",
         gw_base(validation([("ConfigMap", "meow-ca", None)]), perport="- port: 443\n  tls: {}"),
         "default validation is set, but perPort for 443 (the listener's port) has tls: {} with no validation",
-        "Envoy Gateway: the per-port entry without validation disables the default on that port, mTLS off for every HTTPS listener on 443 (fail open); the spec says perPort overrides default for that port",
-        'envoyproxy/gateway d32f2829 internal/gatewayapi/listener.go ProcessGatewayTLS ("An explicit per-port tls override with no validation disables frontend default validation on that port"); gateway-api apis/v1/gateway_types.go FrontendTLSConfig.PerPort',
+        "Envoy Gateway: the per-port entry without validation disables the default on that port, mTLS off for every HTTPS listener on 443 (fail open); the spec says perPort overrides default for that port; NGINX Gateway Fabric skips a perPort entry without validation, so the default still applies (enforced)",
+        'envoyproxy/gateway d32f2829 internal/gatewayapi/listener.go ProcessGatewayTLS ("An explicit per-port tls override with no validation disables frontend default validation on that port"); gateway-api apis/v1/gateway_types.go FrontendTLSConfig.PerPort; nginx/nginx-gateway-fabric e55bfe33 internal/controller/state/graph/gateway_listener.go createFrontendTLSCaCertReferenceResolver',
     ),
     (
         "gateway-api",
@@ -856,6 +856,50 @@ CASES = [
     ),
     (
         "traefik",
+        "cipher-suite-openssl-name.yaml",
+        [
+            tls_secret("meow-server"),
+            ca_secret("meow-ca"),
+            tlsoption(extra="  cipherSuites:\n  - ECDHE-RSA-AES128-GCM-SHA256\n"),
+            ingressroute(),
+            echo_service(),
+        ],
+        "the TLSOption of healthy-ingressroute.yaml with cipherSuites [ECDHE-RSA-AES128-GCM-SHA256], OpenSSL's name (Go's is TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)",
+        'fail closed: building the TLS config fails ("invalid CipherSuite: ECDHE-RSA-AES128-GCM-SHA256"), the host gets the closing route (connection closed in the handshake); an unknown curvePreferences name fails the same way, an unknown minVersion/maxVersion does not',
+        f"{TR_SRC} pkg/tls/tlsmanager.go buildTLSConfig, Manager.Get; pkg/tls/cipher.go CipherSuites; pkg/tls/certificate.go CurveIDs, MinVersion; pkg/server/router/tcp/manager.go buildEntryPointHandler",
+    ),
+    (
+        "traefik",
+        "no-host-rule.yaml",
+        [
+            tls_secret("meow-server"),
+            ca_secret("meow-ca"),
+            tlsoption(),
+            ingressroute(match="PathPrefix(`/`)"),
+            echo_service(),
+        ],
+        "the IngressRoute of healthy-ingressroute.yaml matches PathPrefix(`/`) alone, no Host(...), and names the TLSOption meow-mtls",
+        'FAIL OPEN: the TLS option cannot be applied to a router without a Host rule (router error "no domain found in rule PathPrefix(`/`), the TLS option meow-meow-mtls@kubernetescrd cannot be applied"); the router gets the Host(*) entry with the default TLS options, which ask no client certificate: everyone gets in',
+        f'{TR_SRC} pkg/server/router/tcp/manager.go buildEntryPointHandler (len(domains) == 0: AddHTTPTLSConfig("*", defaultTLSConf))',
+    ),
+    (
+        "traefik",
+        "two-default-tlsoptions.yaml",
+        [
+            tls_secret("meow-server"),
+            ca_secret("meow-ca"),
+            ca_secret("meow-ca", namespace="other"),
+            tlsoption(name="default"),
+            tlsoption(name="default", namespace="other"),
+            ingressroute(options=None),
+            echo_service(),
+        ],
+        "a TLSOption named default, with clientAuth, in two namespaces (meow and other); the IngressRoute uses the default options",
+        'FAIL OPEN: the CRD provider deletes the conflicting default ("Default TLS Options defined in multiple namespaces"), then the aggregator finds no provider defining default and inserts the built-in DefaultTLSOptions, which ask no client certificate: everyone gets in (field report traefik/traefik-helm-chart#1317)',
+        f'{TR_SRC} pkg/provider/kubernetes/crd/kubernetes.go buildTLSOptions; pkg/server/aggregator.go mergeConfiguration; pkg/server/aggregator_test.go Test_mergeConfiguration_tlsOptions ("Create a default TLS Options configuration if none was provided")',
+    ),
+    (
+        "traefik",
         "ingress-nginx-provider-healthy.yaml",
         [
             ingressclass("nginx", "k8s.io/ingress-nginx"),
@@ -1063,6 +1107,21 @@ CASES = [
         "the CA in a separate Secret <credentialName>-cacert (key cacert)",
         "healthy: the -cacert Secret is read first; keys cacert (CRL crl) are read before ca.crt (CRL ca.crl)",
         f"{IS_SRC} pilot/pkg/credentials/kube/secrets.go GetCaCert, ExtractRoot",
+    ),
+    (
+        "istio",
+        "cacert-credential-name-no-suffix.yaml",
+        [
+            ns("istio-system"),
+            tls_secret("meow-credential", namespace="istio-system"),
+            ca_secret("meow-ca", namespace="istio-system"),
+            istio_gateway(extra_tls="caCertCredentialName: meow-ca"),
+            istio_vs(),
+            echo_service(),
+        ],
+        "mode MUTUAL with caCertCredentialName: meow-ca, a Secret holding only ca.crt, whose name does not end in -cacert",
+        'istiod reads only -cacert names as CA-only; meow-ca goes to GetCertInfo, which wants a key pair: "failed to fetch key and certificate", no validation secret is pushed; the data plane\'s answer is NOT measured here (expected: handshakes on that server fail, not fail-open)',
+        f"{IS_SRC} pilot/pkg/security/model/authentication.go ApplyCredentialSDSToServerCommonTLSContext (caCertCredentialName is the SDS name); pilot/pkg/xds/sds.go SecretGen.generate (isCAOnlySecret: HasSuffix -cacert); pilot/pkg/credentials/kube/secrets.go GetCertInfo, ExtractCertInfo",
     ),
     (
         "istio",
