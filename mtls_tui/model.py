@@ -496,6 +496,12 @@ class ControllerObj:
     # ConfigMap annotation-value-word-blocklist, as written (config.go NewDefault: ""): an Ingress with
     # one of its words in an annotation value is skipped whole (store.go checkBadAnnotationValue)
     word_blocklist: str = ""
+    # ConfigMap allow-snippet-annotations (config.go NewDefault: false since v1.9.0, true before):
+    # without it the controller drops the snippets (controller.go dropSnippetDirectives)
+    allow_snippets: bool = False
+    # ConfigMap use-forwarded-headers (config.go NewDefault: false): the client's own
+    # X-Forwarded-Proto then sets the scheme the HTTPS redirect looks at (lua_ingress.lua rewrite)
+    use_forwarded_headers: bool = False
 
     @property
     def ref(self) -> str:

@@ -878,6 +878,9 @@ def _http_case(pki: Pki, annotations: dict[str, str], *, tls: list | None = None
         ({"ssl-redirect": "no"}, None, None, False),  # not a Go bool: GetBoolAnnotation fails, the default (true)
         ({}, [], None, True),  # no tls: section: no certificate configured for the host, no redirect
         ({"force-ssl-redirect": "true"}, [], None, False),  # force redirects even then
+        # lua_ingress.lua rewrite: with use-forwarded-headers the client's X-Forwarded-Proto is the scheme
+        # redirect_to_https looks at: "https" skips the redirect, force-ssl-redirect included
+        ({"force-ssl-redirect": "true"}, None, {"use-forwarded-headers": "true"}, True),
     ],
 )
 def test_plain_http_is_an_open_door_unless_redirected(pki: Pki, annotations, tls, settings, opened: bool) -> None:
@@ -886,4 +889,6 @@ def test_plain_http_is_an_open_door_unless_redirected(pki: Pki, annotations, tls
     assert bool(found) is opened, report.verdict
     if opened:
         assert report.state == "not enforced" and found[0].severity.value == "error"
-        assert "force-ssl-redirect=true" in found[0].fix
+        assert (
+            "use-forwarded-headers" if settings and "use-forwarded-headers" in settings else "force-ssl-redirect=true"
+        ) in found[0].fix

@@ -132,3 +132,32 @@ def test_rule_without_http_alone_is_edited(pki: SeedPki, tmp_path: Path, monkeyp
     after, _ = run_printed(found.fix, objects, tmp_path)
     gone, report = finding(after, "mtls-rule-without-http")
     assert gone is None and report.policy.client_checks, report.verdict
+
+
+@pytest.mark.parametrize(
+    ("code", "annotations", "config"),
+    [
+        (
+            "snippet-breaks-nginx",
+            {P + "server-snippet": "ssl_verify_client off;"},
+            {"annotations-risk-level": "Critical", "allow-snippet-annotations": "true"},
+        ),
+        ("annotation-too-risky", {P + "configuration-snippet": "add_header X-Team a;"}, {}),
+    ],
+)
+def test_snippet_fixes_run_as_printed(pki: SeedPki, tmp_path: Path, code, annotations, config) -> None:
+    objects = seed_with(pki, meow_ingress({**meow_ingress()["metadata"]["annotations"], **annotations}), config=config)
+    before, _ = finding(objects, code)
+    assert before is not None and before.is_command
+    after, _ = run_printed(before.fix, objects, tmp_path)
+    gone, report = finding(after, code)
+    assert gone is None and report.state == "works", report.verdict
+
+
+def test_forwarded_headers_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -> None:
+    objects = seed_with(pki, meow_ingress(), config={"use-forwarded-headers": "true"})
+    before, _ = finding(objects, "mtls-plain-http")
+    assert before is not None and "use-forwarded-headers" in before.title
+    after, _ = run_printed(before.fix, objects, tmp_path)
+    gone, report = finding(after, "mtls-plain-http")
+    assert gone is None and report.state == "works", report.verdict

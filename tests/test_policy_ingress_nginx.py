@@ -596,3 +596,109 @@ def test_an_auth_tls_key_in_other_case_is_not_read(pki: SeedPki) -> None:
     policy, result = report(with_ingress(pki, meow_ingress({P + "Auth-TLS-Secret": "default/my-certs"})))
     assert policy.policy is None and result.state == "not enforced"
     assert codes((policy, result))["annotation-wrong-prefix"] == "error"
+
+
+# --- annotations-risk-level and snippets (annotations.go Extract, controller.go dropSnippetDirectives) ---
+
+
+def snippet_case(pki: SeedPki, settings: dict[str, str] | None, *ingresses) -> list[dict]:
+    return with_config(pki, settings or {}, *ingresses) if settings is not None else with_ingress(pki, *ingresses)
+
+
+@pytest.mark.parametrize(
+    ("name", "settings", "dropped"),
+    [
+        # serversnippet/main.go, snippet/main.go: Risk Critical; config.go NewDefault: AnnotationsRiskLevel "High"
+        ("configuration-snippet", {}, True),
+        ("server-snippet", {}, True),
+        ("server-snippet", None, True),  # no controller among the files: v1.15.1's defaults
+        ("server-snippet", {"annotations-risk-level": "Critical"}, False),
+        ("upstream-hash-by", {"annotations-risk-level": "Medium"}, True),  # upstreamhashby/main.go: High
+        ("proxy-body-size", {}, False),  # proxy/main.go: Medium
+    ],
+)
+def test_any_annotation_over_the_risk_level_drops_the_ingress(pki: SeedPki, name, settings, dropped) -> None:
+    """Extractor.Extract calls every parser's Validate (CheckAnnotationRisk) before parsing: one
+    annotation over annotations-risk-level fails the whole Ingress, auth-tls included, and the
+    store skips it (store.go syncIngress)."""
+    ingress = meow_ingress({**meow_ingress()["metadata"]["annotations"], P + name: "x"})
+    policy, result = report(snippet_case(pki, settings, ingress))
+    found = [f for f in result.findings if f.code == "annotation-too-risky"]
+    assert bool(found) is dropped and policy.served is not dropped
+    if dropped:
+        assert name in found[0].title
+
+
+def test_a_dropped_mtls_ingress_beside_a_plain_one_leaves_the_host_open(pki: SeedPki) -> None:
+    """The plain Ingress still makes the host's server, with no client checks: not enforced."""
+    risky = meow_ingress({**meow_ingress()["metadata"]["annotations"], P + "server-snippet": "add_header X 1;"})
+    plain = meow_ingress({}, name="meow-plain")
+    policy, result = report(with_config(pki, {}, risky, plain))
+    assert policy.served and not policy.client_checks
+    assert result.state == "not enforced" and "does not serve it" in result.verdict
+    assert result.lead.code == "annotation-too-risky"
+
+
+ALLOWED = {"annotations-risk-level": "Critical", "allow-snippet-annotations": "true"}
+
+
+@pytest.mark.parametrize(
+    ("name", "snippet", "settings", "code"),
+    [
+        ("server-snippet", "ssl_verify_client off;", ALLOWED, "snippet-breaks-nginx"),
+        ("configuration-snippet", "ssl_verify_client off;", ALLOWED, "snippet-breaks-nginx"),
+        ("server-snippet", "if ($ssl_client_verify != SUCCESS) { return 403; }", ALLOWED, "snippet-client-checks"),
+        # config.go NewDefault AllowSnippetAnnotations false (v1.9.0 on): dropSnippetDirectives removes it
+        ("server-snippet", "ssl_verify_client off;", {"annotations-risk-level": "Critical"}, None),
+    ],
+)
+def test_snippets_that_touch_client_certificates(pki: SeedPki, name, snippet, settings, code) -> None:
+    annotations = {
+        **meow_ingress()["metadata"]["annotations"],
+        P + "auth-tls-verify-client": "optional",
+        P + name: snippet,
+    }
+    policy, result = report(with_config(pki, settings, meow_ingress(annotations)))
+    found = {f.code for f in result.findings} & {"snippet-breaks-nginx", "snippet-client-checks"}
+    assert found == ({code} if code else set())
+    if code == "snippet-breaks-nginx":
+        assert result.state == "broken"
+    elif code == "snippet-client-checks":  # optional + its own check: only a probe can tell
+        assert result.state == "unverified" and any("server-snippet" in u for u in policy.unseen)
+    else:
+        assert result.state == "not enforced"
+
+
+@pytest.mark.nginx
+@pytest.mark.parametrize(
+    ("server", "location", "error"),
+    [
+        ("ssl_verify_client on;\n  ssl_verify_client off;", "", '"ssl_verify_client" directive is duplicate'),
+        ("ssl_verify_client on;", "ssl_verify_client off;", '"ssl_verify_client" directive is not allowed here'),
+    ],
+)
+def test_nginx_refuses_a_snippet_that_repeats_the_client_check(nginx_binary: str, tmp_path, server, location, error):
+    """What snippet-breaks-nginx says, measured: the template writes the server-snippet after the
+    rendered ssl_verify_client, and a configuration-snippet inside a location; `nginx -t` (the
+    controller's testTemplate) refuses both."""
+    import subprocess
+
+    from mtls_tui.certs.issue import issue_ca
+    from mtls_tui.lab.pki import write_file
+
+    ca = issue_ca("Snippet CA")
+    write_file(tmp_path / "ca.crt", ca.cert_pem())
+    write_file(tmp_path / "ca.key", ca.key_pem(), private=True)
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "nginx.conf").write_text(
+        "error_log logs/error.log;\npid logs/nginx.pid;\nevents {}\nhttp {\n server {\n  listen 127.0.0.1:1 ssl;\n"
+        f"  ssl_certificate {tmp_path}/ca.crt;\n  ssl_certificate_key {tmp_path}/ca.key;\n"
+        f"  ssl_client_certificate {tmp_path}/ca.crt;\n  {server}\n  location / {{ {location} return 200; }}\n }}\n}}\n"
+    )
+    done = subprocess.run(
+        [nginx_binary, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode != 0 and error in done.stderr

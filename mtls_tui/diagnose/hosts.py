@@ -81,10 +81,14 @@ class HostReport:
         policy = self.policy
         if policy.denied or not policy.served or not policy.asks_mtls:
             return None
+        lax = self._first("probe-mtls-not-enforced")
         mode = policy.policy.verify_client if policy.policy is not None and policy.client_checks else None
         if policy.cn_gate is not None and mode != "optional_no_ca":
             return None  # auth-tls-match-cn answers 403 to every request without a verified certificate
-        lax = self._first("probe-mtls-not-enforced")
+        if self._first("snippet-breaks-nginx") is not None:
+            return None  # nginx keeps the configuration it had: what it does now is not this one's
+        if lax is None and self._first("snippet-client-checks") is not None:
+            return None  # a snippet checks certificates itself: only a probe can say the door is open
         proof = ""
         if lax is not None:
             without = next((r for r in self.probe if not r.sent_client_cert and r.status is not None), None)
@@ -97,6 +101,13 @@ class HostReport:
             bare = self._first("mtls-rule-without-http")
             if bare is not None:
                 return f"{bare.subject} asks for client certificates in a rule without http" + proof, bare
+            unserved = self._unserved_asker()
+            if unserved is not None:
+                return (
+                    f"{unserved.subject} asks for client certificates, but the controller does not serve it; "
+                    "another Ingress serves the host without them" + proof,
+                    unserved,
+                )
             if any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in policy.ingresses):
                 cause = self._first("annotation-invalid-value", "auth-tls-secret")
                 return "auth-tls-secret is empty" + proof, cause or lax
@@ -121,6 +132,16 @@ class HostReport:
         if lax is not None:
             return lax.title, lax
         return None
+
+    def _unserved_asker(self) -> Finding | None:
+        """The error that keeps an Ingress asking for client certificates out of the host's server
+        (dropped, ignored), when the host is served all the same by the others."""
+        askers = {
+            f"Ingress {i.ref}"
+            for i in self.policy.ingresses
+            if any(key.lower().endswith("auth-tls-secret") for key, _ in i.annotations)
+        }
+        return next((f for f in self.findings if f.severity is Severity.ERROR and f.subject in askers), None)
 
     def _first(self, code: str, in_title: str = "") -> Finding | None:
         return next((f for f in self.findings if f.code == code and in_title in f.title), None)

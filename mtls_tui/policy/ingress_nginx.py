@@ -36,6 +36,7 @@ from mtls_tui.policy.ingress_nginx_releases import (
     controller_rules,
     verify_client_as_read,
 )
+from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK, RISK_NAMES
 from mtls_tui.policy.kube_objects import GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER
 from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_answers import CN_REFUSED
@@ -54,18 +55,6 @@ AUTH_TLS_KEYS = (
     "auth-tls-pass-certificate-to-upstream",
     "auth-tls-match-cn",
 )
-# Each auth-tls annotation's risk (internal/ingress/annotations/authtls/main.go authTLSAnnotations)
-# and how the ConfigMap's annotations-risk-level reads (parser/main.go StringRiskToRisk: anything
-# else is Low; parser/validators.go: Low < Medium < High < Critical).
-AUTH_TLS_RISK = {
-    "auth-tls-secret": 1,
-    "auth-tls-verify-client": 1,
-    "auth-tls-verify-depth": 0,
-    "auth-tls-error-page": 2,
-    "auth-tls-pass-certificate-to-upstream": 0,
-    "auth-tls-match-cn": 2,
-}
-RISK_NAMES = ("Low", "Medium", "High", "Critical")
 WRONG_PREFIXES = ("nginx.org/", "ingress.kubernetes.io/", "nginx.ingress.kubernetes.io.")
 REMOVED_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
 DEFAULTS = {
@@ -507,28 +496,36 @@ def _too_risky(ingress: IngressObj, controller: ControllerObj | None) -> Finding
     """`Extractor.Extract` (annotations/annotations.go) validates each group's annotations
     against the ConfigMap's annotations-risk-level before parsing; one annotation riskier than
     that level fails the whole Ingress (RiskyAnnotationError), which the store then skips
-    (store.go syncIngress: `klog.Error(err); return`): none of its rules are served."""
-    if controller is None:
-        return None
-    level = controller.annotations_risk_level.lower()
+    (store.go syncIngress: `klog.Error(err); return`): none of its rules are served. Any
+    annotation counts, not only auth-tls ones: a configuration-snippet (Critical) beside the
+    auth-tls annotations drops them all under the default level High."""
+    written = controller.annotations_risk_level if controller is not None else "High"  # v1.15.1's default
+    level = written.lower()
     allowed = next((i for i, name in enumerate(RISK_NAMES) if name.lower() == level), 0)
-    over = [k for k in AUTH_TLS_KEYS if ingress.annotation(PREFIX + k) is not None and AUTH_TLS_RISK[k] > allowed]
+    over = [
+        k[len(PREFIX) :]
+        for k, _ in ingress.annotations
+        if k.startswith(PREFIX) and ANNOTATION_RISK.get(k[len(PREFIX) :], 0) > allowed
+    ]
     if not over:
         return None
+    config = controller.config_map if controller is not None else "ingress-nginx/ingress-nginx-controller"
     remove = " ".join(arg(ingress.prefix + k + "-") for k in over)
     return _f(
         code="annotation-too-risky",
         severity=Severity.ERROR,
         title=f"{', '.join(over)} {'is' if len(over) == 1 else 'are'} riskier than the controller allows "
-        f"(annotations-risk-level {controller.annotations_risk_level}): the whole Ingress is ignored",
-        detail=f"The controller's ConfigMap {controller.config_map} sets annotations-risk-level "
-        f"{controller.annotations_risk_level}; {', '.join(f'{k} is {RISK_NAMES[AUTH_TLS_RISK[k]]}' for k in over)} "
-        "risk (authtls/main.go). An Ingress with an annotation over the level is rejected whole (annotation group "
-        "authentication contains risky annotation), so none of its hosts and paths are served by it.",
+        f"(annotations-risk-level {written}): the whole Ingress is ignored",
+        detail=f"The controller runs with annotations-risk-level {written} (ConfigMap "
+        f"{config}, or the release's default: High since v1.12); "
+        f"{', '.join(f'{k} is {RISK_NAMES[ANNOTATION_RISK[k]]}' for k in over)} risk (the annotation's parser, "
+        "internal/ingress/annotations/*/main.go). An Ingress with an annotation over the level is rejected whole "
+        '("annotation group … contains risky annotation"; the admission webhook refuses it too), so none of its '
+        "hosts and paths are served by it.",
         fix=f"kubectl annotate ingress {ingress_words(ingress)} {remove}  # or raise annotations-risk-level in "
-        f"ConfigMap {controller.config_map}",
+        f"ConfigMap {config}",
         ingress=ingress,
-        evidence=(f"annotations-risk-level: {controller.annotations_risk_level}",),
+        evidence=(f"annotations-risk-level: {written}",),
     )
 
 
@@ -1157,6 +1154,22 @@ def _host_policy(
         findings = _with_cn_gate(host, findings, cn_gate, mode, winner)
     elif client_checks and not denial and not passthrough:
         findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller)
+    snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
+    if any(f.code == "snippet-client-checks" for f in snippet_findings):  # the snippet may refuse them itself
+        findings = [
+            replace(
+                f,
+                title=f.title.replace(
+                    "requests without a client certificate get in",
+                    "nginx's own check lets requests without a client certificate through; the snippet decides",
+                ),
+            )
+            if f.code == "mtls-not-enforced"
+            else f
+            for f in findings
+        ]
+    findings += snippet_findings
+    unseen += [f.evidence[0] for f in snippet_findings if f.code == "snippet-client-checks"]
     directives: tuple[str, ...] = ()
     if passthrough:
         directives = ("# ssl-passthrough: the controller's TCP proxy hands this host's TLS to the backend",)
@@ -1185,7 +1198,7 @@ def _host_policy(
         denied_secret=denied_by.annotation(PREFIX + "auth-tls-secret")
         if denied_by and parsed[denied_by.ref].stored
         else None,
-        asks_mtls=any(key.lower().endswith("auth-tls-secret") for i in served for key, _ in i.annotations),
+        asks_mtls=any(key.lower().endswith("auth-tls-secret") for i in ingresses for key, _ in i.annotations),
         controller_unseen=not snapshot.controllers_known and bool(served),
         passthrough=passthrough,
         cn_gate=cn_gate,
@@ -1288,19 +1301,32 @@ def _plain_http(
     configured = any(i.tls for i in makers)
     ssl_default = controller.ssl_redirect if controller is not None else True
     force_default = controller.force_ssl_redirect if controller is not None else False
+    forwarded = controller is not None and controller.use_forwarded_headers
     opened = [
         i
         for i in locations
-        if not _go_bool_annotation(i, "force-ssl-redirect", force_default)
-        and not (configured and _go_bool_annotation(i, "ssl-redirect", ssl_default))
+        if forwarded  # `pass_access_scheme = $http_x_forwarded_proto`: "https" from the client skips any redirect
+        or (
+            not _go_bool_annotation(i, "force-ssl-redirect", force_default)
+            and not (configured and _go_bool_annotation(i, "ssl-redirect", ssl_default))
+        )
     ]
     if not opened:
         return []
     first = opened[0]
     why = (
-        "no Ingress for the host has a tls: section, so no redirect to HTTPS"
+        "use-forwarded-headers is true, so a request that says X-Forwarded-Proto: https is not redirected"
+        if forwarded
+        else "no Ingress for the host has a tls: section, so no redirect to HTTPS"
         if not configured
         else f"ssl-redirect is false for {', '.join(i.ref for i in opened)}"
+    )
+    fix = (
+        f"kubectl patch configmap {_configmap_words(controller)} --type merge -p "
+        + arg('{"data":{"use-forwarded-headers":"false"}}')
+        + "  # or have the proxy in front overwrite X-Forwarded-Proto and close port 80"
+        if forwarded and controller is not None
+        else f"kubectl annotate ingress {ingress_words(first)} {arg(first.prefix + 'force-ssl-redirect=true')} --overwrite"
     )
     return [
         _f(
@@ -1311,16 +1337,88 @@ def _plain_http(
             "connections: a plain HTTP request reaches the upstream with no certificate (nor ssl-client-verify). "
             "ingress-nginx redirects HTTP to HTTPS only with force-ssl-redirect, or with ssl-redirect (the default) "
             "when the host has a certificate from a tls: section (lua_ingress.lua redirect_to_https).",
-            fix=f"kubectl annotate ingress {ingress_words(first)} {arg(first.prefix + 'force-ssl-redirect=true')} --overwrite",
+            fix=fix,
             ingress=first,
             evidence=tuple(
                 f"{i.ref}: ssl-redirect {_go_bool_annotation(i, 'ssl-redirect', ssl_default)}, force-ssl-redirect "
                 f"{_go_bool_annotation(i, 'force-ssl-redirect', force_default)}"
                 for i in opened
             )
-            + (("no tls: section for the host",) if not configured else ()),
+            + (("no tls: section for the host",) if not configured else ())
+            + (("use-forwarded-headers: true",) if forwarded else ()),
         )
     ]
+
+
+# nginx directives and variables of the client-certificate check, as a snippet may write them
+_CLIENT_DIRECTIVES = ("ssl_verify_client", "ssl_client_certificate", "ssl_verify_depth", "ssl_crl")
+_CLIENT_WORDS = re.compile(r"\b(?:ssl_verify_client|ssl_client_certificate|ssl_verify_depth|ssl_crl)\b|\$ssl_client_")
+
+
+def _client_snippets(
+    host: str, makers: list[IngressObj], controller: ControllerObj | None, rendered: bool
+) -> list[Finding]:
+    """server-snippet and configuration-snippet that touch the client-certificate check. Only
+    with allow-snippet-annotations (else controller.go dropSnippetDirectives removes them) and an
+    annotations-risk-level of Critical (else the Ingress is dropped, `_too_risky`). The template
+    writes the host's server-snippet (the first Ingress's: createServers) after the rendered
+    ssl_* directives, and each configuration-snippet inside its locations: a repeated directive,
+    or one nginx does not take in a location, fails `nginx -t` and the controller keeps its last
+    good configuration; anything else (an `if` on $ssl_client_verify) is a check of its own
+    that these rules do not follow."""
+    if controller is None or not controller.allow_snippets:
+        return []
+    found = []
+    server_snippet_seen = False
+    for ingress in makers:
+        for name in ("server-snippet", "configuration-snippet"):
+            text = ingress.annotation(PREFIX + name)
+            if not text or (name == "server-snippet" and server_snippet_seen):
+                continue
+            server_snippet_seen = server_snippet_seen or name == "server-snippet"
+            if not _CLIENT_WORDS.search(text):
+                continue
+            written = [d for d in _CLIENT_DIRECTIVES if re.search(rf"(?:^|[;{{}}\s]){d}\s", text)]
+            refused = written if name == "configuration-snippet" else [d for d in written if rendered]
+            key = f"{ingress.ref} {name}"
+            if refused:
+                why = "is not allowed in a location" if name == "configuration-snippet" else "is duplicate"
+                found.append(
+                    _f(
+                        code="snippet-breaks-nginx",
+                        severity=Severity.ERROR,
+                        title=f"{ingress.ref}'s {name} writes {', '.join(refused)}: nginx refuses the configuration "
+                        f'("{refused[0]}" directive {why})',
+                        detail="The controller tests every new configuration with nginx -t before it reloads "
+                        "(nginx.go OnUpdate, testTemplate); this one fails, so nginx keeps serving the last "
+                        f"configuration that passed, for every host, and later changes fail the same way until "
+                        f'the snippet goes. Measured on nginx 1.22: "{refused[0]}" directive {why}.',
+                        fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + name + '-')}  "
+                        "# the auth-tls annotations render these directives",
+                        ingress=ingress,
+                        evidence=(f"{key}: {one_line_snippet(text)}",),
+                    )
+                )
+            else:
+                found.append(
+                    _f(
+                        code="snippet-client-checks",
+                        severity=Severity.WARNING,
+                        title=f"{ingress.ref}'s {name} checks client certificates itself: what it lets in is not "
+                        "judged here",
+                        detail="The snippet is written into nginx's configuration as it is; a check on "
+                        "$ssl_client_verify or the subject can refuse what the auth-tls annotations let in, or the "
+                        "reverse. A probe with and without a certificate shows what the host really does.",
+                        fix="",
+                        ingress=ingress,
+                        evidence=(f"the checks in the {name} of Ingress {ingress.ref}", one_line_snippet(text)),
+                    )
+                )
+    return found
+
+
+def one_line_snippet(text: str) -> str:
+    return " ".join(text.split())[:200]
 
 
 def _go_bool_annotation(ingress: IngressObj, name: str, default: bool) -> bool:

@@ -269,6 +269,8 @@ def controller_from(
     settings = (config_maps or {}).get(ref or "", {})
     image = str(main.get("image") or "")
     cross_default, risk_default = _security_defaults(image)
+    release = release_of(image)
+    snippets_default = release is not None and release < (1, 9, 0)  # config.go NewDefault, commit cf889c6c4
     return ControllerObj(
         namespace=str(meta.get("namespace") or "default"),
         name=str(meta.get("name") or "?"),
@@ -294,6 +296,8 @@ def controller_from(
         ssl_redirect=GO_BOOLS.get(str(settings.get("ssl-redirect", "true")), True),
         force_ssl_redirect=GO_BOOLS.get(str(settings.get("force-ssl-redirect", "false")), False),
         word_blocklist=str(settings.get("annotation-value-word-blocklist") or ""),
+        allow_snippets=GO_BOOLS.get(str(settings.get("allow-snippet-annotations", "")), snippets_default),
+        use_forwarded_headers=GO_BOOLS.get(str(settings.get("use-forwarded-headers", "false")), False),
     )
 
 
