@@ -892,3 +892,24 @@ def test_plain_http_is_an_open_door_unless_redirected(pki: Pki, annotations, tls
         assert (
             "use-forwarded-headers" if settings and "use-forwarded-headers" in settings else "force-ssl-redirect=true"
         ) in found[0].fix
+
+
+@pytest.mark.nginx
+def test_an_error_page_on_the_host_itself_redirects_without_end(pki: Pki, nginx_binary: str) -> None:
+    """error-page-loop, measured: the controller's `error_page 495 496 = URL;` (TMPL) with URL on the
+    same mTLS host; the request for the error page itself, without a certificate, is redirected to
+    the error page again."""
+    host = f"loop.{DOMAIN}"
+    page = f"https://{host}/cert-error"
+    objects = base(pki) + [ingress(host, {**CA, "auth-tls-error-page": page})]
+    snapshot = snapshot_from_objects(objects, "conformance")
+    policy = next(p for p in host_policies(snapshot) if p.host == host)
+    assert "error-page-loop" in {f.code for f in host_report(policy, snapshot, NOW).findings}
+    with Gateway([h for h in gateway_hosts(objects) if h.policy.host == host], nginx_binary=nginx_binary) as gateway:
+        for path in ("/", "/cert-error", "/cert-error"):  # the page's own request: refused, sent to the page again
+            [without, *_] = run_probe(
+                ProbeSpec(gateway.url(host, path), resolve=gateway.resolve(host), insecure=True, timeout=5)
+            )
+            assert without.status == 302 and dict((k.lower(), v) for k, v in without.headers).get("location") == page, (
+                path
+            )

@@ -77,6 +77,7 @@ def no_ca(secret: dict) -> None:
         ("match-cn-refuses-all", {P + "auth-tls-verify-client": "off", P + "auth-tls-match-cn": "CN=Fern"}, None),
         ("match-cn-refuses-all", {P + "auth-tls-match-cn": "CN=Fern"}, no_ca),
         ("host-canary-only", {P + "canary": "true"}, None),
+        ("error-page-loop", {P + "auth-tls-error-page": "https://meow.com/cert-error"}, None),
     ],
 )
 def test_printed_fix_removes_the_finding(pki: SeedPki, tmp_path: Path, code, annotations, secret_change) -> None:

@@ -1154,6 +1154,8 @@ def _host_policy(
         findings = _with_cn_gate(host, findings, cn_gate, mode, winner)
     elif client_checks and not denial and not passthrough:
         findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller)
+    if policy is not None and client_checks and not denial and not passthrough:
+        findings += _error_page_loop(host, policy, winner)
     snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
     if any(f.code == "snippet-client-checks" for f in snippet_findings):  # the snippet may refuse them itself
         findings = [
@@ -1419,6 +1421,34 @@ def _client_snippets(
 
 def one_line_snippet(text: str) -> str:
     return " ".join(text.split())[:200]
+
+
+def _error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) -> list[Finding]:
+    """`error_page 495 496 = URL;` sends a client the certificate check refused to URL with a 302;
+    when URL is on this host (or a path on it), the redirected request is refused the same way
+    and redirected again, without end (measured on nginx 1.22: still 302 after five redirects)."""
+    page = policy.error_page or ""
+    if not page or page.startswith("@") or winner is None:
+        return []
+    rest = page.split("://", 1)[1] if "://" in page else ""
+    target = rest.split("/", 1)[0].split(":", 1)[0].lower() if rest else host
+    if target != host.lower() and not (host.startswith("*.") and target.endswith(host[1:].lower())):
+        return []
+    return [
+        _f(
+            code="error-page-loop",
+            severity=Severity.WARNING,
+            title=f"auth-tls-error-page {page} is on {host} itself: a refused client is redirected there, refused "
+            "again, and redirected without end",
+            detail="nginx answers a request the client-certificate check refuses with a 302 to the error page "
+            "(error_page 495 496 = URL); the page's own request goes to the same server, is refused for the same "
+            "reason, and is redirected again. Browsers stop with 'too many redirects'. Put the page on a host "
+            "without client certificates, or use a named location (@name).",
+            fix=_annotate(winner, "auth-tls-error-page", "https://errors.example.com/mtls"),
+            ingress=winner,
+            evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
+        )
+    ]
 
 
 def _go_bool_annotation(ingress: IngressObj, name: str, default: bool) -> bool:
