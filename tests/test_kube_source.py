@@ -472,3 +472,39 @@ def test_the_namespace_selector_fix_labels_the_namespace(tmp_path: Path, pki: Se
         [policy] = host_policies(snapshot)
     assert policy.served and [f.code for f in snapshot.unreadable] == ["objects-forbidden"]
     assert "list namespaces" in snapshot.unreadable[0].title
+
+
+def test_a_namespace_selector_of_a_client_traffic_policy_reads_the_namespaces(tmp_path: Path) -> None:
+    """A ClientTrafficPolicy targetSelector with `namespaces.from: Selector` matches Gateways by their
+    Namespace's labels (Envoy Gateway helpers.go targetSelectorNamespacesMatch): a cluster read lists the
+    Namespaces for it (kinds.selects_namespaces), and the policy then applies to the labelled namespace's
+    Gateway (with the ReferenceGrant it needs there)."""
+    from mtls_tui.policy.successors import envoy_gateway
+
+    objects = successor_objects("envoy-gateway/target-selector-other-namespace-no-grant.yaml")
+    policy = next(o for o in objects if o["kind"] == "ClientTrafficPolicy")
+    policy["spec"]["targetSelectors"][0]["namespaces"] = {
+        "from": "Selector",
+        "selector": {"matchLabels": {"team": "blue"}},
+    }
+    objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "meow", "labels": {"team": "blue"}}})
+    objects.append(
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1beta1",
+            "kind": "ReferenceGrant",
+            "metadata": {"name": "ctp", "namespace": "meow"},
+            "spec": {
+                "from": [{"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy", "namespace": "policies"}],
+                "to": [{"group": "gateway.networking.k8s.io", "kind": "Gateway"}],
+            },
+        }
+    )
+    with LabCluster(objects) as lab:
+        before = lab.requests
+        snapshot = read_lab(lab, tmp_path)
+        asked = lab.requests - before
+    assert asked["GET /api/v1/namespaces"] == 1
+    assert ("team", "blue") in next(n.labels for n in snapshot.namespaces if n.name == "meow")
+    (validation,) = envoy_gateway.read(snapshot)
+    assert validation.mode == "require-and-verify"
+    assert validation.decided_by == ("ClientTrafficPolicy policies/meow-mtls (targetSelectors[0])",)

@@ -13,6 +13,8 @@ a trusted one, another CA's, an expired one, TLS 1.3 (`alert N+`: on the first r
 from __future__ import annotations
 
 import base64
+import json
+import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +95,15 @@ EXPECTED: dict[str, Expect] = {
     # listener.go ProcessListeners does not build the listener
     "frontend-ca-empty.yaml": Expect(
         "none", ("closed",) * 4, frozenset({"ca-ref-no-certificate", "ca-all-refs-invalid"}), "listener-refused"
+    ),
+    # helpers.go resolvePolicyTargetsFromSelectors (matchLabels → metav1.LabelSelectorAsSelector), then the
+    # Gateway-wide pass of ProcessClientTrafficPolicies; testdata clienttrafficpolicy-listenerset-selector-and-
+    # gateway-selector
+    "target-selector.yaml": Expect("require-and-verify", ENFORCED),
+    # isCrossNamespaceReferencePermitted: a cross-namespace match without a ReferenceGrant is dropped silently
+    # (testdata policy-cross-namespace-targetselector-missing-referencegrant-gateway): the listener runs open
+    "target-selector-other-namespace-no-grant.yaml": Expect(
+        "none", OPEN, frozenset({"policy-target-not-found", "mtls-fail-open"})
     ),
     "allow-expired-cert.yaml": Expect(
         "require-and-verify", ("alert 116+", "200", "alert 48+", "200"), frozenset({"client-cert-expired-allowed"})
@@ -309,3 +320,180 @@ def test_an_unparsable_block_beside_a_valid_ca_is_dropped(tmp_path: Path) -> Non
     assert validation.ca_pem is not None and b"PRIVATE KEY" not in validation.ca_pem
     finding = next(f for f in validation.findings if f.code == "ca-expired")
     assert "1 of 2 expired or not certificates" in finding.title
+
+
+# --- targetSelectors (envoyproxy/gateway d32f2829 internal/gatewayapi/helpers.go resolvePolicyTargets*) ----------
+
+
+def _selector(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    return _policy(documents)["spec"]["targetSelectors"][0]
+
+
+def test_a_selected_gateway_names_the_selector() -> None:
+    """The policy chose the Gateway by its labels: decided_by says so, and the policy's CA is the listener's."""
+    validation = one(FOLDER / "target-selector.yaml")
+    assert validation.decided_by == ("ClientTrafficPolicy meow/meow-mtls (targetSelectors[0])",)
+    assert validation.ca_refs == ("ConfigMap meow/meow-ca key ca.crt",)
+
+
+@pytest.mark.parametrize(
+    ("selector", "enforced"),
+    [
+        ({"matchLabels": {"mtls": "off"}}, False),  # the label differs: nothing selected
+        ({"matchLabels": {"mtls": "on"}, "kind": "ListenerSet"}, False),  # kind must be Gateway
+        ({"matchExpressions": [{"key": "mtls", "operator": "In", "values": ["on", "yes"]}]}, True),
+        ({"matchExpressions": [{"key": "legacy", "operator": "DoesNotExist"}]}, True),
+        ({"matchExpressions": [{"key": "mtls", "operator": "NotIn", "values": ["on"]}]}, False),
+        # LabelSelectorAsSelector refuses In without values: selectorFromTargetSelector → labels.Nothing()
+        ({"matchExpressions": [{"key": "mtls", "operator": "In", "values": []}]}, False),
+        ({"matchExpressions": [{"key": "mtls", "operator": "Equals", "values": ["on"]}]}, False),
+        ({}, True),  # neither matchLabels nor matchExpressions: labels.Everything()
+        ({"namespaces": {"from": "Same"}}, True),
+    ],
+)
+def test_selector_semantics(tmp_path: Path, selector: dict[str, Any], enforced: bool) -> None:
+    """metav1.LabelSelectorAsSelector as Envoy Gateway builds it from matchLabels/matchExpressions
+    (helpers.go selectorFromTargetSelector: an error selects nothing). Not selected: no policy on the
+    listener, so mode none with no finding (nothing targets it)."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["targetSelectors"] = [
+            {"group": "gateway.networking.k8s.io", "kind": "Gateway"} | selector
+        ]
+
+    validation = one(_edited(tmp_path, "target-selector.yaml", edit))
+    if enforced:
+        check(validation, EXPECTED["target-selector.yaml"])
+    else:
+        assert validation.mode == "none" and answers(validation) == OPEN
+        assert not any("ClientTrafficPolicy" in d for d in validation.decided_by), validation.decided_by
+
+
+def test_a_reference_grant_lets_the_selector_cross_namespaces(tmp_path: Path) -> None:
+    """isCrossNamespaceReferencePermitted: with a ReferenceGrant in meow from gateway.envoyproxy.io
+    ClientTrafficPolicy (namespace policies) to Gateway meow, the match stands (testdata
+    policy-cross-namespace-targetselector-valid-referencegrant-gateway-target). The finding's fix is that grant."""
+    fail_open = next(
+        f
+        for f in one(FOLDER / "target-selector-other-namespace-no-grant.yaml").findings
+        if f.code == "policy-target-not-found"
+    )
+    grant = json.loads(shlex.split(fail_open.fix)[2])
+    assert grant["spec"]["from"] == [
+        {"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy", "namespace": "policies"}
+    ]
+    assert grant["metadata"]["namespace"] == "meow"
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        documents.append(grant)
+
+    validation = one(_edited(tmp_path, "target-selector-other-namespace-no-grant.yaml", edit))
+    check(validation, EXPECTED["target-selector.yaml"])
+    assert validation.decided_by == ("ClientTrafficPolicy policies/meow-mtls (targetSelectors[0])",)
+
+
+def test_namespaces_from_selector_reads_the_namespace_labels(tmp_path: Path) -> None:
+    """targetSelectorNamespacesMatch from Selector: the Gateway's Namespace must carry the labels (an
+    unknown Namespace matches nothing); a ReferenceGrant is still needed across namespaces."""
+
+    def edit(labels: dict[str, str]) -> Callable[[list[dict[str, Any]]], None]:
+        def apply(documents: list[dict[str, Any]]) -> None:
+            _selector(documents)["namespaces"] = {"from": "Selector", "selector": {"matchLabels": {"team": "blue"}}}
+            documents.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "meow", "labels": labels}})
+            documents.append(
+                {
+                    "apiVersion": "gateway.networking.k8s.io/v1beta1",
+                    "kind": "ReferenceGrant",
+                    "metadata": {"name": "ctp", "namespace": "meow"},
+                    "spec": {
+                        "from": [
+                            {"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy", "namespace": "policies"}
+                        ],
+                        "to": [{"group": "gateway.networking.k8s.io", "kind": "Gateway"}],
+                    },
+                }
+            )
+
+        return apply
+
+    name = "target-selector-other-namespace-no-grant.yaml"
+    assert one(_edited(tmp_path, name, edit({"team": "blue"}))).mode == "require-and-verify"
+    assert one(_edited(tmp_path, name, edit({"team": "red"}))).mode == "none"
+
+
+def test_a_section_policy_beats_a_selected_one(tmp_path: Path) -> None:
+    """Selectors have no sectionName (ProcessClientTrafficPolicies resolves section targets from targetRefs
+    only): a policy with targetRefs sectionName https claims the listener first, the selected policy is
+    Overridden there."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        section = dict(_policy(documents), metadata={"name": "listener-open", "namespace": "meow"})
+        section["spec"] = {
+            "targetRefs": [
+                {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "meow", "sectionName": "https"}
+            ],
+            "tls": {
+                "clientValidation": {"mode": "Request", "caCertificateRefs": [{"kind": "ConfigMap", "name": "meow-ca"}]}
+            },
+        }
+        documents.append(section)
+
+    validation = one(_edited(tmp_path, "target-selector.yaml", edit))
+    assert validation.mode == "request" and answers(validation) == OPEN
+    assert validation.decided_by == ("ClientTrafficPolicy meow/listener-open section https",)
+    overridden = next(f for f in validation.findings if f.code == "policy-overridden")
+    assert overridden.subject == "ClientTrafficPolicy meow/meow-mtls"
+
+
+def test_a_selected_policy_and_a_gateway_wide_one_conflict_oldest_first(tmp_path: Path) -> None:
+    """Two Gateway-wide policies, one by selector and one by targetRefs: the policy order decides (resource.go
+    sort: oldest first), whichever way each found the Gateway; the other is Conflicted ("Unable to target
+    Gateway meow, another ClientTrafficPolicy has already attached to it")."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["metadata"]["creationTimestamp"] = "2026-11-02T00:00:00Z"
+        older = {
+            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+            "kind": "ClientTrafficPolicy",
+            "metadata": {"name": "z-open", "namespace": "meow", "creationTimestamp": "2026-11-01T00:00:00Z"},
+            "spec": {
+                "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "meow"}],
+                "tls": {
+                    "clientValidation": {
+                        "mode": "Request",
+                        "caCertificateRefs": [{"kind": "ConfigMap", "name": "meow-ca"}],
+                    }
+                },
+            },
+        }
+        documents.append(older)
+
+    validation = one(_edited(tmp_path, "target-selector.yaml", edit))
+    assert validation.mode == "request" and validation.decided_by == ("ClientTrafficPolicy meow/z-open",)
+    conflicted = next(f for f in validation.findings if f.code == "policy-conflicted")
+    assert conflicted.subject == "ClientTrafficPolicy meow/meow-mtls" and conflicted.severity.value == "error"
+
+
+def test_a_selector_and_a_target_ref_to_the_same_gateway_count_once(tmp_path: Path) -> None:
+    """composePolicyTargetRefs drops a plain targetRef a selector already found: no conflict with itself."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["targetRefs"] = [
+            {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "meow"}
+        ]
+
+    check(one(_edited(tmp_path, "target-selector.yaml", edit)), EXPECTED["target-selector.yaml"])
+
+
+def test_the_deprecated_target_ref_hides_target_refs(tmp_path: Path) -> None:
+    """api/v1alpha1/policy_helpers.go GetTargetRefs: when targetRef is set, targetRefs is not read (the CRD's
+    CEL rule allows both beside targetSelectors)."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        spec = _policy(documents)["spec"]
+        spec["targetRef"] = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "other"}
+        spec["targetRefs"] = [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "meow"}]
+        spec["targetSelectors"] = [{"kind": "Gateway", "matchLabels": {"nothing": "here"}}]
+
+    validation = one(_edited(tmp_path, "target-selector.yaml", edit))
+    assert validation.mode == "none" and answers(validation) == OPEN

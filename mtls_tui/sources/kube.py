@@ -58,7 +58,13 @@ from mtls_tui.policy.kube_objects import (
     secret_from,
 )
 from mtls_tui.policy.nginx_conf import CONF_PATH
-from mtls_tui.policy.successors.kinds import Refusal, not_permitted_finding, referenced_objects, served_kinds
+from mtls_tui.policy.successors.kinds import (
+    Refusal,
+    not_permitted_finding,
+    referenced_objects,
+    selects_namespaces,
+    served_kinds,
+)
 from mtls_tui.shell import arg
 from mtls_tui.sources.kube_api import KubeApi
 
@@ -377,12 +383,12 @@ class KubeSource:
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
         controllers = controllers_from(deployments, pods, self._controller_settings(deployments))
-        namespaces, namespaces_read, refused_namespaces = self._read_namespaces(controllers)
+        progress("other controllers")
+        resources, refused = self._read_successors()
+        namespaces, namespaces_read, refused_namespaces = self._read_namespaces(controllers, resources)
         if exec_conf:
             progress("the controllers' nginx.conf")
         rendered = self._read_rendered(controllers) if exec_conf else []
-        progress("other controllers")
-        resources, refused = self._read_successors()
         named = referenced_objects(resources)
         config_maps, refused_maps = self._read_config_maps(
             sorted((ns, n) for kind, ns, n in named if kind == "ConfigMap")
@@ -427,12 +433,15 @@ class KubeSource:
             namespaces_read=namespaces_read,
         )
 
-    def _read_namespaces(self, controllers: list[ControllerObj]) -> tuple[list[NamespaceObj], bool, list[Refusal]]:
-        """The Namespaces' labels, read only when a controller selects namespaces by them
-        (--watch-namespace-selector); a refusal leaves each namespace "not checked"."""
+    def _read_namespaces(
+        self, controllers: list[ControllerObj], resources: list[KubeResource]
+    ) -> tuple[list[NamespaceObj], bool, list[Refusal]]:
+        """The Namespaces' labels, read only when something selects namespaces by them: a
+        controller (--watch-namespace-selector) or a ClientTrafficPolicy targetSelector with
+        `namespaces.from: Selector`; a refusal leaves each namespace "not checked"."""
         from kubernetes.client.exceptions import ApiException
 
-        if not any(c.watch_namespace_selector for c in controllers):
+        if not any(c.watch_namespace_selector for c in controllers) and not selects_namespaces(resources):
             return [], False, []
         try:
             return [namespace_from(n) for n in self._list(self.get.list_namespace)], True, []

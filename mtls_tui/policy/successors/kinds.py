@@ -113,6 +113,17 @@ def referenced_objects(resources: Iterable[KubeResource]) -> set[tuple[str, str,
     return {ref for resource in resources for ref in _named(resource) if ref[0] in ("ConfigMap", "Secret")}
 
 
+def selects_namespaces(resources: Iterable[KubeResource]) -> bool:
+    """A ClientTrafficPolicy targetSelector picks namespaces by their labels (`namespaces.from:
+    Selector`, Envoy Gateway helpers.go targetSelectorNamespacesMatch): the Namespaces must be read."""
+    return any(
+        _dict(_dict(selector).get("namespaces")).get("from") == "Selector"
+        for resource in resources
+        if resource.kind == "ClientTrafficPolicy"
+        for selector in _list(_dict(resource.body.get("spec")).get("targetSelectors"))
+    )
+
+
 # What we were refused: (verb, resource, namespace or None for every namespace, the object's name or "").
 Refusal = tuple[str, str, str | None, str]
 
