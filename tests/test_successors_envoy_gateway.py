@@ -105,6 +105,12 @@ EXPECTED: dict[str, Expect] = {
     "target-selector-other-namespace-no-grant.yaml": Expect(
         "none", OPEN, frozenset({"policy-target-not-found", "mtls-fail-open"})
     ),
+    # validateAndGetDataAtKeyInRef kind ClusterTrustBundle: spec.trustBundle by name (testdata
+    # clienttrafficpolicy-mtls-clustertrustbundle); not found → "ref ClusterTrustBundle [NAME] not found", the
+    # policy is invalid (clienttrafficpolicy-invalid-settings target-gateway-3); all expired → filterValidCACertificates
+    "ca-clustertrustbundle.yaml": Expect("require-and-verify", ENFORCED),
+    "ca-clustertrustbundle-missing.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-not-found"}, "http-500"),
+    "ca-clustertrustbundle-expired.yaml": Expect("none", HTTP_500, INVALID | {"ca-expired"}, "http-500"),
     "allow-expired-cert.yaml": Expect(
         "require-and-verify", ("alert 116+", "200", "alert 48+", "200"), frozenset({"client-cert-expired-allowed"})
     ),
@@ -497,3 +503,87 @@ def test_the_deprecated_target_ref_hides_target_refs(tmp_path: Path) -> None:
 
     validation = one(_edited(tmp_path, "target-selector.yaml", edit))
     assert validation.mode == "none" and answers(validation) == OPEN
+
+
+# --- ClusterTrustBundle CA references (clienttrafficpolicy.go validateAndGetDataAtKeyInRef) ----------------------
+
+
+def test_a_cluster_trust_bundle_is_read_by_name_for_its_trust_bundle() -> None:
+    """Cluster-scoped: the reference's namespace plays no part; the listener's CA is spec.trustBundle."""
+    validation = one(FOLDER / "ca-clustertrustbundle.yaml")
+    assert validation.ca_refs == ("ClusterTrustBundle meow-bundle key spec.trustBundle",)
+    ca = (DATA / "pki" / "ca.crt").read_bytes().strip()
+    assert validation.ca_pem is not None and validation.ca_pem.strip() == ca
+
+
+def test_a_missing_cluster_trust_bundle_names_it_and_lists_the_others() -> None:
+    """ "ref ClusterTrustBundle [meow-bundle] not found": the policy is invalid (testdata
+    clienttrafficpolicy-invalid-settings.out.yaml target-gateway-3); the fix lists the bundles that exist
+    (no `kubectl create` makes one)."""
+    validation = one(FOLDER / "ca-clustertrustbundle-missing.yaml")
+    finding = next(f for f in validation.findings if f.code == "ca-ref-not-found")
+    assert finding.title == "CA ClusterTrustBundle meow-bundle does not exist"
+    assert "ref ClusterTrustBundle [meow-bundle] not found" in " ".join(finding.evidence)
+    assert finding.fix.startswith("kubectl get clustertrustbundles.certificates.k8s.io -o custom-columns=")
+
+
+def test_a_cluster_trust_bundle_not_among_the_files_is_not_checked() -> None:
+    """As manifests (complete=False) the bundle may exist in the cluster: unseen, a warning that says what
+    follows if it does not (HTTP 500), and the prediction of a present, valid bundle; never "works" unsaid."""
+    validation = one(FOLDER / "ca-clustertrustbundle-missing.yaml", complete=False)
+    assert validation.breakage is None and validation.unseen == ("ClusterTrustBundle meow-bundle",)
+    (finding,) = validation.findings
+    assert finding.code == "ca-ref-not-in-manifests" and finding.severity.value == "warning"
+    assert "HTTP 500" in finding.detail
+    assert finding.fix.startswith("kubectl get clustertrustbundles.certificates.k8s.io meow-bundle -o yaml")
+
+
+def test_a_bundle_among_the_files_is_judged_even_as_manifests(tmp_path: Path) -> None:
+    """eg-11 of the audit: the bundle is among the files and every CA in it expired: the policy is invalid
+    whether the files are a whole cluster or not; a misspelt name (eg-12) stays not checked as manifests."""
+    assert one(FOLDER / "ca-clustertrustbundle-expired.yaml", complete=False).breakage == "http-500"
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["tls"]["clientValidation"]["caCertificateRefs"][0]["name"] = "meow-bundel"
+
+    misspelt = _edited(tmp_path, "ca-clustertrustbundle.yaml", edit)
+    assert {f.code for f in one(misspelt, complete=False).findings} == {"ca-ref-not-in-manifests"}
+    check(one(misspelt), EXPECTED["ca-clustertrustbundle-missing.yaml"])
+
+
+def test_a_forbidden_cluster_trust_bundle_is_not_checked() -> None:
+    """Credentials that may not list ClusterTrustBundles (snapshot.forbidden): assumed usable, objects-forbidden."""
+    from dataclasses import replace as replaced
+
+    snapshot = replaced(
+        load(FOLDER / "ca-clustertrustbundle-missing.yaml"), forbidden=(("ClusterTrustBundle", "", ""),)
+    )
+    (validation,) = envoy_gateway.read(snapshot)
+    assert validation.breakage is None and validation.mode == "require-and-verify"
+    assert [f.code for f in validation.findings] == ["objects-forbidden"]
+    assert validation.findings[0].fix.startswith("kubectl auth can-i list clustertrustbundles.certificates.k8s.io")
+
+
+def test_a_frontend_cluster_trust_bundle_is_read_too(tmp_path: Path) -> None:
+    """Gateway spec.tls.frontend with a ClusterTrustBundle (backendtlspolicy.go getCaCertsFromCARefs): found,
+    its bundle is the listener's CA; missing ("cluster trust bundle NAME not found"), the listener is refused."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        documents.remove(_policy(documents))
+        gateway = next(d for d in documents if d["kind"] == "Gateway")
+        gateway["spec"]["tls"] = {
+            "frontend": {
+                "default": {
+                    "validation": {
+                        "caCertificateRefs": [
+                            {"group": "certificates.k8s.io", "kind": "ClusterTrustBundle", "name": "meow-bundle"}
+                        ]
+                    }
+                }
+            }
+        }
+
+    found = one(_edited(tmp_path, "ca-clustertrustbundle.yaml", edit))
+    assert found.mode == "require-and-verify" and answers(found) == ENFORCED
+    missing = one(_edited(tmp_path, "ca-clustertrustbundle-missing.yaml", edit))
+    assert missing.breakage == "listener-refused" and "ca-ref-not-found" in {f.code for f in missing.findings}

@@ -322,14 +322,14 @@ def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
 
 def _read_data(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, keys: tuple[str, ...]) -> RefOutcome:
     """validateAndGetDataAtKeyInRef: ReferenceGrant, kind, object, then the key (or the only key)."""
+    if ref.kind == "ClusterTrustBundle":
+        return _read_bundle(ref, snapshot)
     referrer = (EG_GROUP, "ClientTrafficPolicy", policy.resource.namespace)
     if ref.namespace != policy.resource.namespace and grant_permits(snapshot, referrer, ref) is None:
         return RefOutcome(ref, problem="not-permitted", detail="policy Accepted=False Invalid")
     if ref.kind not in _POLICY_KINDS:
         return RefOutcome(ref, problem="wrong-kind", detail=f"unsupported ref kind:{ref.kind}")
     data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
-    if ref.kind == "ClusterTrustBundle":  # cluster-scoped, not in a snapshot: taken as usable
-        return RefOutcome(ref, key="spec.trustBundle", detail="", unseen="unseen")
     if data is None:
         status = presence(snapshot, ref.kind, ref.namespace, ref.name)
         if status in ("unseen", "forbidden"):
@@ -340,6 +340,22 @@ def _read_data(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, keys: tupl
         names = ", ".join(sorted(data)) or "no keys"
         return RefOutcome(ref, problem="no-ca-key", detail=f"keys: {names}")
     return RefOutcome(ref, pem=data[key], key=key)
+
+
+def _read_bundle(ref: CaRef, snapshot: ClusterSnapshot) -> RefOutcome:
+    """validateAndGetDataAtKeyInRef, kind ClusterTrustBundle: cluster-scoped, looked up by name alone (no
+    group, namespace or ReferenceGrant check); missing → "ref ClusterTrustBundle [NAME] not found" and the
+    policy is invalid (testdata clienttrafficpolicy-invalid-settings target-gateway-3: tls-ctb-1 absent →
+    Accepted=False, routes 500); else its spec.trustBundle, judged as any CA bundle (testdata
+    clienttrafficpolicy-mtls-clustertrustbundle). Envoy Gateway reads them at certificates.k8s.io/v1beta1
+    (provider/kubernetes controller.go processClusterTrustBundleRef, controller_watch.go)."""
+    data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
+    if data is None:
+        status = presence(snapshot, ref.kind, ref.namespace, ref.name)
+        if status in ("unseen", "forbidden"):
+            return RefOutcome(ref, unseen=status)
+        return RefOutcome(ref, problem="not-found", detail=f"ref ClusterTrustBundle [{ref.name}] not found")
+    return RefOutcome(ref, pem=data["spec.trustBundle"], key="spec.trustBundle")
 
 
 def _read_policy_ref(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, now: datetime) -> RefOutcome:
@@ -482,10 +498,9 @@ def _client_validation(
             return Translated(mode, tuple(r.label for r in refs), None, finding, (finding,), False, applied="mode")
         if outcome.unseen:
             unseen.append(outcome.ref.label)
-            if outcome.ref.kind != "ClusterTrustBundle":
-                findings.append(
-                    unseen_finding(outcome.ref, outcome.unseen, subject=policy.label, if_missing=_INVALID_CONSEQUENCE)
-                )
+            findings.append(
+                unseen_finding(outcome.ref, outcome.unseen, subject=policy.label, if_missing=_INVALID_CONSEQUENCE)
+            )
             labels.append(outcome.label)
             continue
         if outcome.detail:

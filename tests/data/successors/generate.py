@@ -217,6 +217,16 @@ def crl_secret(name="meow-crl", crl="expired.crl"):
     return f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {NS}\ntype: Opaque\ndata:\n  ca.crl: {b64(crl)}\n"
 
 
+def trust_bundle(name="meow-bundle", ca="ca.crt"):
+    return (
+        "apiVersion: certificates.k8s.io/v1beta1\nkind: ClusterTrustBundle\nmetadata:\n"
+        f"  name: {name}\nspec:\n  trustBundle: |\n{block(pem(ca), 4)}\n"
+    )
+
+
+CV_CTB = "caCertificateRefs:\n- kind: ClusterTrustBundle\n  group: certificates.k8s.io\n  name: meow-bundle\n"
+
+
 def text_configmap(name, value):
     return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {NS}\ndata:\n  ca.crt: |\n{block(value, 4)}\n"
 
@@ -810,6 +820,30 @@ CASES = [
         "the ClientTrafficPolicy is in namespace policies and selects Gateways in all namespaces (namespaces.from: All) by label; no ReferenceGrant in meow lets it target Gateway meow",
         "the match is ignored without any status: the Gateway runs without client validation (fail open); a ReferenceGrant in meow from gateway.envoyproxy.io ClientTrafficPolicy (namespace policies) to Gateway makes it apply",
         f"{EG_HELPERS} resolvePolicyTargetsFromSelectors, targetSelectorNamespacesMatch, isCrossNamespaceReferencePermitted; api/v1alpha1/policy_helpers.go TargetSelector.Namespaces; testdata policy-cross-namespace-targetselector-missing-referencegrant-gateway, policy-cross-namespace-targetselector-valid-referencegrant-gateway-target",
+    ),
+    (
+        "envoy-gateway",
+        "ca-clustertrustbundle.yaml",
+        eg_base(CV_CTB, ca_doc=trust_bundle()),
+        "the ClientTrafficPolicy's CA is ClusterTrustBundle meow-bundle (certificates.k8s.io/v1beta1, cluster-scoped) holding the CA",
+        "policy Accepted=True; spec.trustBundle is the listener's CA: no certificate -> alert 40/116, wrong CA 48, expired 45",
+        f"{EG_SRC} validateAndGetDataAtKeyInRef (kind ClusterTrustBundle: by name, spec.trustBundle); testdata clienttrafficpolicy-mtls-clustertrustbundle",
+    ),
+    (
+        "envoy-gateway",
+        "ca-clustertrustbundle-missing.yaml",
+        eg_base(CV_CTB, ca_doc=None),
+        "the ClientTrafficPolicy names ClusterTrustBundle meow-bundle, which does not exist",
+        'policy Accepted=False Invalid ("TLS: failed to get certificate from ref: ref ClusterTrustBundle [meow-bundle] not found"); every route answers HTTP 500; no CA on the listener, so no certificate is asked. Among manifest files the bundle may exist in the cluster: not checked (a warning), not an error',
+        f"{EG_SRC} validateAndGetDataAtKeyInRef, buildListenerTLSParameters, translateClientTrafficPolicyForListener; testdata clienttrafficpolicy-invalid-settings.out.yaml (target-gateway-3, tls-ctb-1)",
+    ),
+    (
+        "envoy-gateway",
+        "ca-clustertrustbundle-expired.yaml",
+        eg_base(CV_CTB, ca_doc=trust_bundle(ca="expired-ca.crt")),
+        "the ClusterTrustBundle's only CA expired on 2020-01-01",
+        'policy Accepted=False Invalid ("no valid certificates exist in meow-bundle"); every route answers HTTP 500',
+        f"{EG_SRC} buildListenerTLSParameters (filterValidCACertificates on the bundle's spec.trustBundle); tls.go filterValidCACertificates",
     ),
     # ---------------- Traefik
     (
