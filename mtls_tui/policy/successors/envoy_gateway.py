@@ -321,14 +321,19 @@ def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
 
 
 def _read_data(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, keys: tuple[str, ...]) -> RefOutcome:
-    """validateAndGetDataAtKeyInRef: ReferenceGrant, kind, object, then the key (or the only key)."""
+    """validateAndGetDataAtKeyInRef: the kind (Secret, ConfigMap, ClusterTrustBundle, else "unsupported ref
+    kind"); for a Secret or ConfigMap validate.go validateSecretObjectRef: the group must be empty ("secret
+    ref group must be unspecified/empty": `core` too), then the ReferenceGrant; then the object, then the
+    key (or the only key)."""
     if ref.kind == "ClusterTrustBundle":
         return _read_bundle(ref, snapshot)
+    if ref.kind not in _POLICY_KINDS:
+        return RefOutcome(ref, problem="wrong-kind", detail=f"unsupported ref kind:{ref.kind}")
+    if ref.group:
+        return RefOutcome(ref, problem="wrong-group", detail="secret ref group must be unspecified/empty")
     referrer = (EG_GROUP, "ClientTrafficPolicy", policy.resource.namespace)
     if ref.namespace != policy.resource.namespace and grant_permits(snapshot, referrer, ref) is None:
         return RefOutcome(ref, problem="not-permitted", detail="policy Accepted=False Invalid")
-    if ref.kind not in _POLICY_KINDS:
-        return RefOutcome(ref, problem="wrong-kind", detail=f"unsupported ref kind:{ref.kind}")
     data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
     if data is None:
         status = presence(snapshot, ref.kind, ref.namespace, ref.name)
@@ -646,6 +651,12 @@ def _policy_ref_finding(
 ) -> Finding:
     value = {"group": "", "kind": "ConfigMap", "name": outcome.ref.name}
     field = "crl/refs" if crl else "caCertificateRefs"
+    path = f"/spec/tls/clientValidation/{field}/{index}"
+    op = (
+        {"op": "replace", "path": f"{path}/group", "value": ""}
+        if outcome.problem == "wrong-group"
+        else {"op": "replace", "path": path, "value": value}
+    )
     return ref_finding(
         outcome,
         subject=policy.label,
@@ -653,9 +664,7 @@ def _policy_ref_finding(
         keys=_CRL_KEYS if crl else _POLICY_KEYS,
         kinds=_POLICY_KINDS,
         consequence=_INVALID_CONSEQUENCE,
-        kind_fix=policy.patch(
-            [{"op": "replace", "path": f"/spec/tls/clientValidation/{field}/{index}", "value": value}]
-        ),
+        kind_fix=policy.patch([op]),
         snapshot=snapshot,
         evidence=(f"target {gateway.label}", *conditions(policy.resource.body, policy.label)),
     )

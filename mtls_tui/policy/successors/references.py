@@ -17,11 +17,15 @@ TRUST_BUNDLES = "clustertrustbundles.certificates.k8s.io"
 
 # Why a reference gave no CA. "too-many": Istio reads one caCertificateRef only.
 # "no-certificate": the key holds no certificate the controller parses (not PEM, only a private key, empty).
-RefProblem = Literal["not-found", "wrong-kind", "no-ca-key", "not-permitted", "expired", "too-many", "no-certificate"]
+# "wrong-group": a Secret/ConfigMap reference with a group (Envoy Gateway wants it empty, even "core").
+RefProblem = Literal[
+    "not-found", "wrong-kind", "wrong-group", "no-ca-key", "not-permitted", "expired", "too-many", "no-certificate"
+]
 
 PROBLEM_CODES: dict[RefProblem, str] = {
     "not-found": "ca-ref-not-found",
     "wrong-kind": "ca-ref-wrong-kind",
+    "wrong-group": "ca-ref-wrong-kind",
     "no-ca-key": "ca-ref-no-ca-key",
     "not-permitted": "ca-ref-not-permitted",
     "expired": "ca-expired",
@@ -294,6 +298,13 @@ def ref_finding(
         title = f"CA reference {ref.label}: kind {ref.kind} is not read for a CA"
         detail = (
             f"{subject} names a {ref.kind} as its client CA; this controller reads {', '.join(kinds)}. {consequence}"
+        )
+        fix = kind_fix
+    elif problem == "wrong-group":
+        title = f"CA reference {ref.label}: group {ref.group!r} must be empty"
+        detail = (
+            f"{subject} names a {ref.kind} with group {ref.group!r}; Secrets and ConfigMaps are in the core group, "
+            f'which this controller wants written as an empty or absent group ("{outcome.detail}"). {consequence}'
         )
         fix = kind_fix
     elif problem == "no-ca-key":

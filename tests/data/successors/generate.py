@@ -845,6 +845,14 @@ CASES = [
         'policy Accepted=False Invalid ("no valid certificates exist in meow-bundle"); every route answers HTTP 500',
         f"{EG_SRC} buildListenerTLSParameters (filterValidCACertificates on the bundle's spec.trustBundle); tls.go filterValidCACertificates",
     ),
+    (
+        "envoy-gateway",
+        "ca-ref-group-core.yaml",
+        eg_base("caCertificateRefs:\n- kind: ConfigMap\n  group: core\n  name: meow-ca\n"),
+        "the ClientTrafficPolicy's caCertificateRefs entry for ConfigMap meow-ca says group: core (the ConfigMap exists and holds the CA)",
+        'policy Accepted=False Invalid ("TLS: failed to get certificate from ref: secret ref group must be unspecified/empty"); every route answers HTTP 500; no CA on the listener, so no certificate is asked',
+        f"{EG_SRC} validateAndGetDataAtKeyInRef; envoyproxy/gateway d32f2829 internal/gatewayapi/validate.go validateSecretObjectRef (any non-empty group, core included)",
+    ),
     # ---------------- Traefik
     (
         "traefik",
