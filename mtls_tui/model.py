@@ -592,6 +592,9 @@ class ClusterSnapshot:
     unreadable: tuple[Finding, ...] = ()
     controllers_known: bool = True  # False for manifests without the controller's Deployment
     complete: bool = True  # a cluster (or the lab): what is not here does not exist; False for manifest files
+    # objects other than Secrets our credentials may not read, as (kind, namespace, name); "" for any:
+    # not among `resources`, yet not known missing (references.presence says "forbidden")
+    forbidden: tuple[tuple[str, str, str], ...] = ()
 
     @cached_property
     def _secrets_by_ref(self) -> dict[str, SecretObj]:

@@ -472,3 +472,71 @@ def test_the_namespace_selector_fix_labels_the_namespace(tmp_path: Path, pki: Se
         [policy] = host_policies(snapshot)
     assert policy.served and [f.code for f in snapshot.unreadable] == ["objects-forbidden"]
     assert "list namespaces" in snapshot.unreadable[0].title
+
+
+def test_a_namespace_selector_of_a_client_traffic_policy_reads_the_namespaces(tmp_path: Path) -> None:
+    """A ClientTrafficPolicy targetSelector with `namespaces.from: Selector` matches Gateways by their
+    Namespace's labels (Envoy Gateway helpers.go targetSelectorNamespacesMatch): a cluster read lists the
+    Namespaces for it (kinds.selects_namespaces), and the policy then applies to the labelled namespace's
+    Gateway (with the ReferenceGrant it needs there)."""
+    from mtls_tui.policy.successors import envoy_gateway
+
+    objects = successor_objects("envoy-gateway/target-selector-other-namespace-no-grant.yaml")
+    policy = next(o for o in objects if o["kind"] == "ClientTrafficPolicy")
+    policy["spec"]["targetSelectors"][0]["namespaces"] = {
+        "from": "Selector",
+        "selector": {"matchLabels": {"team": "blue"}},
+    }
+    objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "meow", "labels": {"team": "blue"}}})
+    objects.append(
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1beta1",
+            "kind": "ReferenceGrant",
+            "metadata": {"name": "ctp", "namespace": "meow"},
+            "spec": {
+                "from": [{"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy", "namespace": "policies"}],
+                "to": [{"group": "gateway.networking.k8s.io", "kind": "Gateway"}],
+            },
+        }
+    )
+    with LabCluster(objects) as lab:
+        before = lab.requests
+        snapshot = read_lab(lab, tmp_path)
+        asked = lab.requests - before
+    assert asked["GET /api/v1/namespaces"] == 1
+    assert ("team", "blue") in next(n.labels for n in snapshot.namespaces if n.name == "meow")
+    (validation,) = envoy_gateway.read(snapshot)
+    assert validation.mode == "require-and-verify"
+    assert validation.decided_by == ("ClientTrafficPolicy policies/meow-mtls (targetSelectors[0])",)
+
+
+def test_the_cluster_trust_bundle_a_policy_names_is_read_from_the_cluster(tmp_path: Path) -> None:
+    """caCertificateRefs kind ClusterTrustBundle: the bundles are listed at certificates.k8s.io/v1beta1 (the
+    version Envoy Gateway reads: provider/kubernetes controller_watch.go) only when one is named, and only
+    the named ones kept; in a cluster a missing one is known missing (the policy is invalid: HTTP 500), one
+    we may not list is "not checked" (objects-forbidden), never taken as working unsaid."""
+    from mtls_tui.policy.successors import envoy_gateway
+
+    objects = successor_objects("envoy-gateway/ca-clustertrustbundle.yaml")
+    bundle = next(o for o in objects if o["kind"] == "ClusterTrustBundle")
+    unrelated = {**bundle, "metadata": {"name": "someone-elses"}}
+    with LabCluster([*objects, unrelated]) as lab:
+        before = lab.requests
+        snapshot = read_lab(lab, tmp_path)
+        asked = lab.requests - before
+        assert asked["GET /apis/certificates.k8s.io/v1beta1/clustertrustbundles"] == 1
+        assert [r.name for r in snapshot.resources if r.kind == "ClusterTrustBundle"] == ["meow-bundle"]
+        (validation,) = envoy_gateway.read(snapshot)
+        assert validation.mode == "require-and-verify" and validation.ca_pem and validation.findings == ()
+
+        lab.delete("ClusterTrustBundle", None, "meow-bundle")
+        (validation,) = envoy_gateway.read(read_lab(lab, tmp_path))
+        assert validation.breakage == "http-500"
+        assert {f.code for f in validation.findings} == {"ca-ref-not-found", "policy-invalid-http-500"}
+
+        lab.forbid("list", "clustertrustbundles")
+        snapshot = read_lab(lab, tmp_path)
+        (validation,) = envoy_gateway.read(snapshot)
+        assert validation.breakage is None and validation.unseen == ("ClusterTrustBundle meow-bundle",)
+        assert [f.code for f in validation.findings] == ["objects-forbidden"]
+        assert "list clustertrustbundles.certificates.k8s.io" in snapshot.unreadable[0].title

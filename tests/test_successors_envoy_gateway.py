@@ -13,6 +13,8 @@ a trusted one, another CA's, an expired one, TLS 1.3 (`alert N+`: on the first r
 from __future__ import annotations
 
 import base64
+import json
+import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,6 +96,23 @@ EXPECTED: dict[str, Expect] = {
     "frontend-ca-empty.yaml": Expect(
         "none", ("closed",) * 4, frozenset({"ca-ref-no-certificate", "ca-all-refs-invalid"}), "listener-refused"
     ),
+    # helpers.go resolvePolicyTargetsFromSelectors (matchLabels → metav1.LabelSelectorAsSelector), then the
+    # Gateway-wide pass of ProcessClientTrafficPolicies; testdata clienttrafficpolicy-listenerset-selector-and-
+    # gateway-selector
+    "target-selector.yaml": Expect("require-and-verify", ENFORCED),
+    # isCrossNamespaceReferencePermitted: a cross-namespace match without a ReferenceGrant is dropped silently
+    # (testdata policy-cross-namespace-targetselector-missing-referencegrant-gateway): the listener runs open
+    "target-selector-other-namespace-no-grant.yaml": Expect(
+        "none", OPEN, frozenset({"policy-target-not-found", "mtls-fail-open"})
+    ),
+    # validateAndGetDataAtKeyInRef kind ClusterTrustBundle: spec.trustBundle by name (testdata
+    # clienttrafficpolicy-mtls-clustertrustbundle); not found → "ref ClusterTrustBundle [NAME] not found", the
+    # policy is invalid (clienttrafficpolicy-invalid-settings target-gateway-3); all expired → filterValidCACertificates
+    "ca-clustertrustbundle.yaml": Expect("require-and-verify", ENFORCED),
+    "ca-clustertrustbundle-missing.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-not-found"}, "http-500"),
+    "ca-clustertrustbundle-expired.yaml": Expect("none", HTTP_500, INVALID | {"ca-expired"}, "http-500"),
+    # validate.go validateSecretObjectRef: "secret ref group must be unspecified/empty", core included
+    "ca-ref-group-core.yaml": Expect("none", HTTP_500, INVALID | {"ca-ref-wrong-kind"}, "http-500"),
     "allow-expired-cert.yaml": Expect(
         "require-and-verify", ("alert 116+", "200", "alert 48+", "200"), frozenset({"client-cert-expired-allowed"})
     ),
@@ -309,3 +328,334 @@ def test_an_unparsable_block_beside_a_valid_ca_is_dropped(tmp_path: Path) -> Non
     assert validation.ca_pem is not None and b"PRIVATE KEY" not in validation.ca_pem
     finding = next(f for f in validation.findings if f.code == "ca-expired")
     assert "1 of 2 expired or not certificates" in finding.title
+
+
+# --- targetSelectors (envoyproxy/gateway d32f2829 internal/gatewayapi/helpers.go resolvePolicyTargets*) ----------
+
+
+def _selector(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    return _policy(documents)["spec"]["targetSelectors"][0]
+
+
+def test_a_selected_gateway_names_the_selector() -> None:
+    """The policy chose the Gateway by its labels: decided_by says so, and the policy's CA is the listener's."""
+    validation = one(FOLDER / "target-selector.yaml")
+    assert validation.decided_by == ("ClientTrafficPolicy meow/meow-mtls (targetSelectors[0])",)
+    assert validation.ca_refs == ("ConfigMap meow/meow-ca key ca.crt",)
+
+
+@pytest.mark.parametrize(
+    ("selector", "enforced"),
+    [
+        ({"matchLabels": {"mtls": "off"}}, False),  # the label differs: nothing selected
+        ({"matchLabels": {"mtls": "on"}, "kind": "ListenerSet"}, False),  # kind must be Gateway
+        ({"matchExpressions": [{"key": "mtls", "operator": "In", "values": ["on", "yes"]}]}, True),
+        ({"matchExpressions": [{"key": "legacy", "operator": "DoesNotExist"}]}, True),
+        ({"matchExpressions": [{"key": "mtls", "operator": "NotIn", "values": ["on"]}]}, False),
+        # LabelSelectorAsSelector refuses In without values: selectorFromTargetSelector → labels.Nothing()
+        ({"matchExpressions": [{"key": "mtls", "operator": "In", "values": []}]}, False),
+        ({"matchExpressions": [{"key": "mtls", "operator": "Equals", "values": ["on"]}]}, False),
+        ({}, True),  # neither matchLabels nor matchExpressions: labels.Everything()
+        ({"namespaces": {"from": "Same"}}, True),
+    ],
+)
+def test_selector_semantics(tmp_path: Path, selector: dict[str, Any], enforced: bool) -> None:
+    """metav1.LabelSelectorAsSelector as Envoy Gateway builds it from matchLabels/matchExpressions
+    (helpers.go selectorFromTargetSelector: an error selects nothing). Not selected: no policy on the
+    listener, so mode none with no finding (nothing targets it)."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["targetSelectors"] = [
+            {"group": "gateway.networking.k8s.io", "kind": "Gateway"} | selector
+        ]
+
+    validation = one(_edited(tmp_path, "target-selector.yaml", edit))
+    if enforced:
+        check(validation, EXPECTED["target-selector.yaml"])
+    else:
+        assert validation.mode == "none" and answers(validation) == OPEN
+        assert not any("ClientTrafficPolicy" in d for d in validation.decided_by), validation.decided_by
+
+
+def test_a_reference_grant_lets_the_selector_cross_namespaces(tmp_path: Path) -> None:
+    """isCrossNamespaceReferencePermitted: with a ReferenceGrant in meow from gateway.envoyproxy.io
+    ClientTrafficPolicy (namespace policies) to Gateway meow, the match stands (testdata
+    policy-cross-namespace-targetselector-valid-referencegrant-gateway-target). The finding's fix is that grant."""
+    fail_open = next(
+        f
+        for f in one(FOLDER / "target-selector-other-namespace-no-grant.yaml").findings
+        if f.code == "policy-target-not-found"
+    )
+    grant = json.loads(shlex.split(fail_open.fix)[2])
+    assert grant["spec"]["from"] == [
+        {"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy", "namespace": "policies"}
+    ]
+    assert grant["metadata"]["namespace"] == "meow"
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        documents.append(grant)
+
+    validation = one(_edited(tmp_path, "target-selector-other-namespace-no-grant.yaml", edit))
+    check(validation, EXPECTED["target-selector.yaml"])
+    assert validation.decided_by == ("ClientTrafficPolicy policies/meow-mtls (targetSelectors[0])",)
+
+
+def test_namespaces_from_selector_reads_the_namespace_labels(tmp_path: Path) -> None:
+    """targetSelectorNamespacesMatch from Selector: the Gateway's Namespace must carry the labels (an
+    unknown Namespace matches nothing); a ReferenceGrant is still needed across namespaces."""
+
+    def edit(labels: dict[str, str]) -> Callable[[list[dict[str, Any]]], None]:
+        def apply(documents: list[dict[str, Any]]) -> None:
+            _selector(documents)["namespaces"] = {"from": "Selector", "selector": {"matchLabels": {"team": "blue"}}}
+            documents.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "meow", "labels": labels}})
+            documents.append(
+                {
+                    "apiVersion": "gateway.networking.k8s.io/v1beta1",
+                    "kind": "ReferenceGrant",
+                    "metadata": {"name": "ctp", "namespace": "meow"},
+                    "spec": {
+                        "from": [
+                            {"group": "gateway.envoyproxy.io", "kind": "ClientTrafficPolicy", "namespace": "policies"}
+                        ],
+                        "to": [{"group": "gateway.networking.k8s.io", "kind": "Gateway"}],
+                    },
+                }
+            )
+
+        return apply
+
+    name = "target-selector-other-namespace-no-grant.yaml"
+    assert one(_edited(tmp_path, name, edit({"team": "blue"}))).mode == "require-and-verify"
+    assert one(_edited(tmp_path, name, edit({"team": "red"}))).mode == "none"
+
+
+def test_a_section_policy_beats_a_selected_one(tmp_path: Path) -> None:
+    """Selectors have no sectionName (ProcessClientTrafficPolicies resolves section targets from targetRefs
+    only): a policy with targetRefs sectionName https claims the listener first, the selected policy is
+    Overridden there."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        section = dict(_policy(documents), metadata={"name": "listener-open", "namespace": "meow"})
+        section["spec"] = {
+            "targetRefs": [
+                {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "meow", "sectionName": "https"}
+            ],
+            "tls": {
+                "clientValidation": {"mode": "Request", "caCertificateRefs": [{"kind": "ConfigMap", "name": "meow-ca"}]}
+            },
+        }
+        documents.append(section)
+
+    validation = one(_edited(tmp_path, "target-selector.yaml", edit))
+    assert validation.mode == "request" and answers(validation) == OPEN
+    assert validation.decided_by == ("ClientTrafficPolicy meow/listener-open section https",)
+    overridden = next(f for f in validation.findings if f.code == "policy-overridden")
+    assert overridden.subject == "ClientTrafficPolicy meow/meow-mtls"
+
+
+def test_a_selected_policy_and_a_gateway_wide_one_conflict_oldest_first(tmp_path: Path) -> None:
+    """Two Gateway-wide policies, one by selector and one by targetRefs: the policy order decides (resource.go
+    sort: oldest first), whichever way each found the Gateway; the other is Conflicted ("Unable to target
+    Gateway meow, another ClientTrafficPolicy has already attached to it")."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["metadata"]["creationTimestamp"] = "2026-11-02T00:00:00Z"
+        older = {
+            "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+            "kind": "ClientTrafficPolicy",
+            "metadata": {"name": "z-open", "namespace": "meow", "creationTimestamp": "2026-11-01T00:00:00Z"},
+            "spec": {
+                "targetRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "meow"}],
+                "tls": {
+                    "clientValidation": {
+                        "mode": "Request",
+                        "caCertificateRefs": [{"kind": "ConfigMap", "name": "meow-ca"}],
+                    }
+                },
+            },
+        }
+        documents.append(older)
+
+    validation = one(_edited(tmp_path, "target-selector.yaml", edit))
+    assert validation.mode == "request" and validation.decided_by == ("ClientTrafficPolicy meow/z-open",)
+    conflicted = next(f for f in validation.findings if f.code == "policy-conflicted")
+    assert conflicted.subject == "ClientTrafficPolicy meow/meow-mtls" and conflicted.severity.value == "error"
+
+
+def test_a_selector_and_a_target_ref_to_the_same_gateway_count_once(tmp_path: Path) -> None:
+    """composePolicyTargetRefs drops a plain targetRef a selector already found: no conflict with itself."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["targetRefs"] = [
+            {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "meow"}
+        ]
+
+    check(one(_edited(tmp_path, "target-selector.yaml", edit)), EXPECTED["target-selector.yaml"])
+
+
+def test_the_deprecated_target_ref_hides_target_refs(tmp_path: Path) -> None:
+    """api/v1alpha1/policy_helpers.go GetTargetRefs: when targetRef is set, targetRefs is not read (the CRD's
+    CEL rule allows both beside targetSelectors)."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        spec = _policy(documents)["spec"]
+        spec["targetRef"] = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "other"}
+        spec["targetRefs"] = [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "meow"}]
+        spec["targetSelectors"] = [{"kind": "Gateway", "matchLabels": {"nothing": "here"}}]
+
+    validation = one(_edited(tmp_path, "target-selector.yaml", edit))
+    assert validation.mode == "none" and answers(validation) == OPEN
+
+
+# --- ClusterTrustBundle CA references (clienttrafficpolicy.go validateAndGetDataAtKeyInRef) ----------------------
+
+
+def test_a_cluster_trust_bundle_is_read_by_name_for_its_trust_bundle() -> None:
+    """Cluster-scoped: the reference's namespace plays no part; the listener's CA is spec.trustBundle."""
+    validation = one(FOLDER / "ca-clustertrustbundle.yaml")
+    assert validation.ca_refs == ("ClusterTrustBundle meow-bundle key spec.trustBundle",)
+    ca = (DATA / "pki" / "ca.crt").read_bytes().strip()
+    assert validation.ca_pem is not None and validation.ca_pem.strip() == ca
+
+
+def test_a_missing_cluster_trust_bundle_names_it_and_lists_the_others() -> None:
+    """ "ref ClusterTrustBundle [meow-bundle] not found": the policy is invalid (testdata
+    clienttrafficpolicy-invalid-settings.out.yaml target-gateway-3); the fix lists the bundles that exist
+    (no `kubectl create` makes one)."""
+    validation = one(FOLDER / "ca-clustertrustbundle-missing.yaml")
+    finding = next(f for f in validation.findings if f.code == "ca-ref-not-found")
+    assert finding.title == "CA ClusterTrustBundle meow-bundle does not exist"
+    assert "ref ClusterTrustBundle [meow-bundle] not found" in " ".join(finding.evidence)
+    assert finding.fix.startswith("kubectl get clustertrustbundles.certificates.k8s.io -o custom-columns=")
+
+
+def test_a_cluster_trust_bundle_not_among_the_files_is_not_checked() -> None:
+    """As manifests (complete=False) the bundle may exist in the cluster: unseen, a warning that says what
+    follows if it does not (HTTP 500), and the prediction of a present, valid bundle; never "works" unsaid."""
+    validation = one(FOLDER / "ca-clustertrustbundle-missing.yaml", complete=False)
+    assert validation.breakage is None and validation.unseen == ("ClusterTrustBundle meow-bundle",)
+    (finding,) = validation.findings
+    assert finding.code == "ca-ref-not-in-manifests" and finding.severity.value == "warning"
+    assert "HTTP 500" in finding.detail
+    assert finding.fix.startswith("kubectl get clustertrustbundles.certificates.k8s.io meow-bundle -o yaml")
+
+
+def test_a_bundle_among_the_files_is_judged_even_as_manifests(tmp_path: Path) -> None:
+    """eg-11 of the audit: the bundle is among the files and every CA in it expired: the policy is invalid
+    whether the files are a whole cluster or not; a misspelt name (eg-12) stays not checked as manifests."""
+    assert one(FOLDER / "ca-clustertrustbundle-expired.yaml", complete=False).breakage == "http-500"
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["tls"]["clientValidation"]["caCertificateRefs"][0]["name"] = "meow-bundel"
+
+    misspelt = _edited(tmp_path, "ca-clustertrustbundle.yaml", edit)
+    assert {f.code for f in one(misspelt, complete=False).findings} == {"ca-ref-not-in-manifests"}
+    check(one(misspelt), EXPECTED["ca-clustertrustbundle-missing.yaml"])
+
+
+def test_a_forbidden_cluster_trust_bundle_is_not_checked() -> None:
+    """Credentials that may not list ClusterTrustBundles (snapshot.forbidden): assumed usable, objects-forbidden."""
+    from dataclasses import replace as replaced
+
+    snapshot = replaced(
+        load(FOLDER / "ca-clustertrustbundle-missing.yaml"), forbidden=(("ClusterTrustBundle", "", ""),)
+    )
+    (validation,) = envoy_gateway.read(snapshot)
+    assert validation.breakage is None and validation.mode == "require-and-verify"
+    assert [f.code for f in validation.findings] == ["objects-forbidden"]
+    assert validation.findings[0].fix.startswith("kubectl auth can-i list clustertrustbundles.certificates.k8s.io")
+
+
+def test_a_frontend_cluster_trust_bundle_is_read_too(tmp_path: Path) -> None:
+    """Gateway spec.tls.frontend with a ClusterTrustBundle (backendtlspolicy.go getCaCertsFromCARefs): found,
+    its bundle is the listener's CA; missing ("cluster trust bundle NAME not found"), the listener is refused."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        documents.remove(_policy(documents))
+        gateway = next(d for d in documents if d["kind"] == "Gateway")
+        gateway["spec"]["tls"] = {
+            "frontend": {
+                "default": {
+                    "validation": {
+                        "caCertificateRefs": [
+                            {"group": "certificates.k8s.io", "kind": "ClusterTrustBundle", "name": "meow-bundle"}
+                        ]
+                    }
+                }
+            }
+        }
+
+    found = one(_edited(tmp_path, "ca-clustertrustbundle.yaml", edit))
+    assert found.mode == "require-and-verify" and answers(found) == ENFORCED
+    missing = one(_edited(tmp_path, "ca-clustertrustbundle-missing.yaml", edit))
+    assert missing.breakage == "listener-refused" and "ca-ref-not-found" in {f.code for f in missing.findings}
+
+
+# --- caCertificateRefs group (validate.go validateSecretObjectRef) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "group", "breakage"),
+    [
+        ("ConfigMap", "core", "http-500"),
+        ("ConfigMap", "v1", "http-500"),  # any non-empty group
+        ("Secret", "core", "http-500"),
+        ("ConfigMap", "", None),  # empty (or absent) is the core group
+        ("ClusterTrustBundle", "core", None),  # no group check for a bundle: looked up by name alone
+    ],
+)
+def test_a_secret_or_configmap_reference_must_have_an_empty_group(
+    tmp_path: Path, kind: str, group: str, breakage: str | None
+) -> None:
+    """validateSecretObjectRef refuses any group on a Secret/ConfigMap reference, even `core` (the Gateway API
+    readers accept "core"): the policy is invalid, every route 500. The fix empties the group; the kind and
+    object stay. A ClusterTrustBundle reference is not checked for its group (validateAndGetDataAtKeyInRef)."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        if kind == "Secret":
+            config_map = next(d for d in documents if d["kind"] == "ConfigMap")
+            documents.remove(config_map)
+            documents.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Secret",
+                    "metadata": {"name": "meow-ca", "namespace": "meow"},
+                    "data": {"ca.crt": base64.b64encode(config_map["data"]["ca.crt"].encode()).decode()},
+                }
+            )
+        if kind == "ClusterTrustBundle":
+            ca = next(d for d in documents if d["kind"] == "ConfigMap")["data"]["ca.crt"]
+            bundle = {"name": "meow-ca"}
+            documents.append(
+                {
+                    "apiVersion": "certificates.k8s.io/v1beta1",
+                    "kind": "ClusterTrustBundle",
+                    "metadata": bundle,
+                    "spec": {"trustBundle": ca},
+                }
+            )
+        ref = _policy(documents)["spec"]["tls"]["clientValidation"]["caCertificateRefs"][0]
+        ref.update(kind=kind, group=group)
+
+    validation = one(_edited(tmp_path, "ca-ref-group-core.yaml", edit))
+    assert validation.breakage == breakage
+    if breakage:
+        finding = next(f for f in validation.findings if f.code == "ca-ref-wrong-kind")
+        assert f"group {group!r} must be empty" in finding.title
+        assert "secret ref group must be unspecified/empty" in finding.detail
+        assert '"path":"/spec/tls/clientValidation/caCertificateRefs/0/group","value":""' in finding.fix
+    else:
+        assert answers(validation) == ENFORCED
+
+
+def test_a_crl_reference_with_a_group_fails_the_same_way(tmp_path: Path) -> None:
+    """crl.refs go through validateAndGetDataAtKeyInRef too: a group on the CRL Secret reference fails the
+    policy after the CA and mode were written (buildListenerTLSParameters): TLS as configured, then 500."""
+
+    def edit(documents: list[dict[str, Any]]) -> None:
+        _policy(documents)["spec"]["tls"]["clientValidation"]["crl"]["refs"][0]["group"] = "core"
+
+    validation = one(_edited(tmp_path, "crl-expired.yaml", edit))
+    assert answers(validation) == TLS_THEN_500
+    finding = next(f for f in validation.findings if f.code == "ca-ref-wrong-kind")
+    assert "/spec/tls/clientValidation/crl/refs/0/group" in finding.fix

@@ -358,6 +358,9 @@ SUCCESSOR_GROUPS = frozenset(
     }
 )
 SUCCESSOR_CORE_KINDS = frozenset({"ConfigMap"})
+# kinds of other built-in groups a successor names as a CA: Envoy Gateway's caCertificateRefs kind
+# ClusterTrustBundle (clienttrafficpolicy.go validateAndGetDataAtKeyInRef; certificates.k8s.io)
+SUCCESSOR_BUILTIN_KINDS = frozenset({("certificates.k8s.io", "ClusterTrustBundle")})
 
 
 def resource_from(obj: dict[str, Any]) -> KubeResource | None:
@@ -365,7 +368,11 @@ def resource_from(obj: dict[str, Any]) -> KubeResource | None:
     api_version = str(obj.get("apiVersion") or "")
     kind = str(obj.get("kind") or "")
     group = api_version.rpartition("/")[0]
-    if group not in SUCCESSOR_GROUPS and not (group == "" and kind in SUCCESSOR_CORE_KINDS):
+    if (
+        group not in SUCCESSOR_GROUPS
+        and not (group == "" and kind in SUCCESSOR_CORE_KINDS)
+        and (group, kind) not in SUCCESSOR_BUILTIN_KINDS
+    ):
         return None
     meta = _meta(obj)
     return KubeResource(api_version, kind, str(meta.get("namespace") or ""), str(meta.get("name") or ""), obj)

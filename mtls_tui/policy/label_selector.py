@@ -116,3 +116,51 @@ def _requirement(found: re.Match[str]) -> Requirement | None:
             return None
         return Requirement(key, "in" if found["set"] == "in" else "notin", values)
     return Requirement(key, "exists")
+
+
+# metav1.LabelSelectorOperator → the Requirement operator labels.NewRequirement is given
+# (k8s.io/apimachinery/pkg/apis/meta/v1/helpers.go LabelSelectorAsSelector)
+_EXPRESSION_OPERATORS: dict[str, Operator] = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
+
+
+def from_label_selector(match_labels: object, match_expressions: object) -> Selector | None:
+    """A metav1.LabelSelector (`matchLabels`, `matchExpressions`) as LabelSelectorAsSelector
+    builds it; None where it returns an error (an unknown operator; In/NotIn without values;
+    Exists/DoesNotExist with values; a key or value labels.NewRequirement refuses). Neither
+    field set: everything matches (labels.Everything)."""
+    labels = match_labels if isinstance(match_labels, dict) else {}
+    expressions = match_expressions if isinstance(match_expressions, list) else []
+    if match_labels is not None and not isinstance(match_labels, dict):
+        return None
+    requirements: list[Requirement] = []
+    for key, value in labels.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            return None
+        if not _KEY.fullmatch(key) or not _VALUE.fullmatch(value):
+            return None
+        requirements.append(Requirement(key, "=", (value,)))
+    for raw in expressions:
+        if not isinstance(raw, dict):
+            return None
+        key, operator, values = raw.get("key"), _EXPRESSION_OPERATORS.get(str(raw.get("operator"))), raw.get("values")
+        values = values if isinstance(values, list) else [] if values is None else None
+        if not isinstance(key, str) or not _KEY.fullmatch(key) or operator is None or values is None:
+            return None
+        if not all(isinstance(v, str) and _VALUE.fullmatch(v) for v in values):
+            return None
+        if (operator in ("in", "notin")) != bool(values):  # In/NotIn need values; Exists/DoesNotExist none
+            return None
+        requirements.append(Requirement(key, operator, tuple(values)))
+    return Selector(",".join(map(_said, requirements)), tuple(requirements))
+
+
+def _said(requirement: Requirement) -> str:
+    """One requirement as labels.Parse would read it back."""
+    key, operator, values = requirement.key, requirement.operator, requirement.values
+    if operator == "exists":
+        return key
+    if operator == "!":
+        return f"!{key}"
+    if operator in ("in", "notin"):
+        return f"{key} {operator} ({','.join(values)})"
+    return f"{key}={values[0]}"

@@ -58,7 +58,14 @@ from mtls_tui.policy.kube_objects import (
     secret_from,
 )
 from mtls_tui.policy.nginx_conf import CONF_PATH
-from mtls_tui.policy.successors.kinds import Refusal, not_permitted_finding, referenced_objects, served_kinds
+from mtls_tui.policy.successors.kinds import (
+    TRUST_BUNDLES,
+    Refusal,
+    not_permitted_finding,
+    referenced_objects,
+    selects_namespaces,
+    served_kinds,
+)
 from mtls_tui.shell import arg
 from mtls_tui.sources.kube_api import KubeApi
 
@@ -377,17 +384,20 @@ class KubeSource:
         except ApiException:
             classes, deployments, pods, controllers_known = [], [], [], False
         controllers = controllers_from(deployments, pods, self._controller_settings(deployments))
-        namespaces, namespaces_read, refused_namespaces = self._read_namespaces(controllers)
+        progress("other controllers")
+        resources, refused = self._read_successors()
+        namespaces, namespaces_read, refused_namespaces = self._read_namespaces(controllers, resources)
         if exec_conf:
             progress("the controllers' nginx.conf")
         rendered = self._read_rendered(controllers) if exec_conf else []
-        progress("other controllers")
-        resources, refused = self._read_successors()
         named = referenced_objects(resources)
         config_maps, refused_maps = self._read_config_maps(
             sorted((ns, n) for kind, ns, n in named if kind == "ConfigMap")
         )
         resources += config_maps
+        bundles, refused_bundles = self._read_trust_bundles({n for kind, _, n in named if kind == "ClusterTrustBundle"})
+        resources += bundles
+        refused_maps += refused_bundles
         progress("Secrets")
         # the annotations as each controller reads them (--annotations-prefix), for the Secrets they name
         read_as = with_controller_prefixes(ClusterSnapshot("", tuple(ingresses), tuple(classes), tuple(controllers)))
@@ -425,14 +435,18 @@ class KubeSource:
             controllers_known=controllers_known,
             namespaces=tuple(namespaces),
             namespaces_read=namespaces_read,
+            forbidden=(("ClusterTrustBundle", "", ""),) if refused_bundles else (),
         )
 
-    def _read_namespaces(self, controllers: list[ControllerObj]) -> tuple[list[NamespaceObj], bool, list[Refusal]]:
-        """The Namespaces' labels, read only when a controller selects namespaces by them
-        (--watch-namespace-selector); a refusal leaves each namespace "not checked"."""
+    def _read_namespaces(
+        self, controllers: list[ControllerObj], resources: list[KubeResource]
+    ) -> tuple[list[NamespaceObj], bool, list[Refusal]]:
+        """The Namespaces' labels, read only when something selects namespaces by them: a
+        controller (--watch-namespace-selector) or a ClientTrafficPolicy targetSelector with
+        `namespaces.from: Selector`; a refusal leaves each namespace "not checked"."""
         from kubernetes.client.exceptions import ApiException
 
-        if not any(c.watch_namespace_selector for c in controllers):
+        if not any(c.watch_namespace_selector for c in controllers) and not selects_namespaces(resources):
             return [], False, []
         try:
             return [namespace_from(n) for n in self._list(self.get.list_namespace)], True, []
@@ -522,6 +536,34 @@ class KubeSource:
                         resources.append(resource)
                 break
         return resources, refused
+
+    def _read_trust_bundles(self, names: set[str]) -> tuple[list[KubeResource], list[Refusal]]:
+        """The ClusterTrustBundles successor objects name as a CA, listed (cluster-scoped, and a GET of a
+        missing one cannot be told from a version not served) at the version Envoy Gateway reads
+        (certificates.k8s.io/v1beta1), keeping the named ones. Not served: the cluster has none, as for
+        Envoy Gateway ("unable to find the ClusterTrustBundle"). Asked only when one is named."""
+        from kubernetes.client.exceptions import ApiException
+
+        if not names:
+            return [], []
+        kind = TRUST_BUNDLES
+        version = kind.versions[0]
+        try:
+            items = self._list(self.get.listing(kind.group, version, kind.plural))
+        except ApiException as exc:
+            if exc.status == 404:
+                return [], []
+            if exc.status != 403:
+                raise CannotRun(f"cannot list {kind.plural}.{kind.group}: {status_message(exc)}") from None
+            return [], [("list", f"{kind.plural}.{kind.group}", None, "")]
+        found = []
+        for item in items:
+            if str((item.get("metadata") or {}).get("name")) in names:
+                item.setdefault("apiVersion", f"{kind.group}/{version}")
+                item.setdefault("kind", kind.kind)
+                if (resource := resource_from(item)) is not None:
+                    found.append(resource)
+        return found, []
 
     def _read_config_maps(self, refs: list[tuple[str, str]]) -> tuple[list[KubeResource], list[Refusal]]:
         """The ConfigMaps successor objects name as a CA, one GET each: a missing one is absent

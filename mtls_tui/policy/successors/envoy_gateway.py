@@ -22,6 +22,7 @@ from cryptography import x509
 
 from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
+from mtls_tui.policy.label_selector import from_label_selector
 from mtls_tui.policy.successors.common import ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.gateway_api import (
     Frontend,
@@ -41,6 +42,7 @@ from mtls_tui.policy.successors.references import (
     as_list,
     ca_ref,
     conditions,
+    grant_command,
     grant_permits,
     object_data,
     pick_key,
@@ -95,6 +97,20 @@ class Target:
     gateway: str
     section: str | None
     index: int  # position in targetRefs (for patches); -1 for the old single targetRef
+    namespace: str = ""  # the Gateway's namespace: the policy's, or the one a targetSelector found it in
+    selector: int | None = None  # position in targetSelectors when a label selector chose the Gateway
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """A Gateway a targetSelector matched and Envoy Gateway leaves out: it is in another namespace
+    and no ReferenceGrant there lets the policy target it (helpers.go resolvePolicyTargetsFromSelectors,
+    isCrossNamespaceReferencePermitted: "Cross-namespace targets without a matching ReferenceGrant are
+    ignored", api/v1alpha1/policy_helpers.go TargetSelector.Namespaces)."""
+
+    namespace: str
+    gateway: str
+    selector: int
 
 
 @dataclass(frozen=True)
@@ -102,6 +118,7 @@ class Policy:
     resource: KubeResource
     created: str
     targets: tuple[Target, ...]
+    ignored: tuple[Ignored, ...] = ()
 
     @property
     def label(self) -> str:
@@ -122,21 +139,95 @@ class Policy:
 
 def policies(snapshot: ClusterSnapshot) -> list[Policy]:
     """Every ClientTrafficPolicy, in the order Envoy Gateway processes them: oldest
-    creationTimestamp first, then namespace, then name, ascending (resource.go)."""
+    creationTimestamp first, then namespace, then name, ascending (resource.go); each with its
+    targets as helpers.go resolvePolicyTargets composes them: the Gateways its targetSelectors
+    match (oldest Gateway first), then its targetRef, or else its targetRefs
+    (PolicyTargetReferences.GetTargetRefs), less those already found by a selector."""
     found = []
     for resource in snapshot.of_kind("ClientTrafficPolicy", EG_GROUP):
         meta = as_dict(resource.body.get("metadata"))
         spec = as_dict(resource.body.get("spec"))
-        raw = [(n, as_dict(t)) for n, t in enumerate(as_list(spec.get("targetRefs")))]
+        selected, ignored = _selected(resource, snapshot)
+        # GetTargetRefs: the deprecated targetRef, when set, hides targetRefs
         if isinstance(spec.get("targetRef"), dict):
-            raw.append((-1, as_dict(spec.get("targetRef"))))
-        targets = tuple(
-            Target(text(t.get("name")), text(t.get("sectionName")) or None, n)
+            raw = [(-1, as_dict(spec.get("targetRef")))]
+        else:
+            raw = [(n, as_dict(t)) for n, t in enumerate(as_list(spec.get("targetRefs")))]
+        plain = [
+            Target(text(t.get("name")), text(t.get("sectionName")) or None, n, resource.namespace)
             for n, t in raw
             if text(t.get("kind")) == "Gateway" and text(t.get("group")) in ("", GATEWAY_GROUP)
-        )
-        found.append(Policy(resource, text(meta.get("creationTimestamp")), targets))
+        ]
+        # composePolicyTargetRefs: a plain targetRef a selector already found is not added again
+        seen = {(t.namespace, t.gateway, t.section) for t in selected}
+        targets = [*selected, *(t for t in plain if (t.namespace, t.gateway, t.section) not in seen)]
+        found.append(Policy(resource, text(meta.get("creationTimestamp")), tuple(targets), tuple(ignored)))
     return sorted(found, key=lambda p: (p.created, p.resource.namespace, p.resource.name))
+
+
+def _selected(policy: KubeResource, snapshot: ClusterSnapshot) -> tuple[list[Target], list[Ignored]]:
+    """helpers.go resolvePolicyTargetsFromSelectors for Gateways: each targetSelector of kind
+    Gateway (group defaults to gateway.networking.k8s.io) picks the Gateways whose labels match
+    its matchLabels/matchExpressions (metav1.LabelSelectorAsSelector; a selector it refuses matches
+    nothing, selectorFromTargetSelector) in the namespaces it names (targetSelectorNamespacesMatch:
+    none or Same = the policy's, All, or Selector on the Namespace's labels); one in another
+    namespace needs a ReferenceGrant there (isCrossNamespaceReferencePermitted). The targets have no
+    sectionName: a selector attaches the policy to the whole Gateway. Sorted by the Gateway's
+    creationTimestamp (composePolicyTargetRefs); testdata clienttrafficpolicy-listenerset-selector-and-
+    gateway-selector, policy-cross-namespace-targetselector-*-referencegrant-gateway*."""
+    spec = as_dict(policy.body.get("spec"))
+    gateway_objects = snapshot.of_kind("Gateway", GATEWAY_GROUP)
+    namespace_labels = {n.name: dict(n.labels) for n in snapshot.namespaces}
+    chosen: dict[tuple[str, str], tuple[str, Target]] = {}
+    ignored: list[Ignored] = []
+    referrer = (EG_GROUP, "ClientTrafficPolicy", policy.namespace)
+    for n, raw in enumerate(as_list(spec.get("targetSelectors"))):
+        selector = as_dict(raw)
+        group = selector.get("group")
+        if text(selector.get("kind")) != "Gateway" or (group is not None and text(group) != GATEWAY_GROUP):
+            continue  # ListenerSets (and other kinds) are not read here
+        labels = from_label_selector(selector.get("matchLabels"), selector.get("matchExpressions"))
+        if labels is None:
+            continue
+        for gateway in gateway_objects:
+            key = (gateway.namespace, gateway.name)
+            if key in chosen or not _namespace_matches(selector, policy.namespace, gateway.namespace, namespace_labels):
+                continue
+            meta = as_dict(gateway.body.get("metadata"))
+            own = {str(k): str(v) for k, v in as_dict(meta.get("labels")).items()}
+            if not labels.matches(own):
+                continue
+            if gateway.namespace != policy.namespace:
+                wanted = CaRef("Gateway", GATEWAY_GROUP, gateway.namespace, gateway.name)
+                if grant_permits(snapshot, referrer, wanted) is None:
+                    if all((i.namespace, i.gateway) != key for i in ignored):
+                        ignored.append(Ignored(gateway.namespace, gateway.name, n))
+                    continue
+            chosen[key] = (text(meta.get("creationTimestamp")), Target(gateway.name, None, n, gateway.namespace, n))
+    ordered = sorted(chosen.values(), key=lambda pair: pair[0])  # stable: ties keep the order found
+    return [target for _, target in ordered], [i for i in ignored if (i.namespace, i.gateway) not in chosen]
+
+
+def _namespace_matches(
+    selector: dict[str, Any], policy_namespace: str, namespace: str, namespace_labels: dict[str, dict[str, str]]
+) -> bool:
+    """helpers.go targetSelectorNamespacesMatch: no `namespaces` or from Same: the policy's own;
+    All: any; Selector: the Namespace's labels must match (an unknown Namespace matches nothing)."""
+    namespaces = selector.get("namespaces")
+    if not isinstance(namespaces, dict):
+        return namespace == policy_namespace
+    origin = text(namespaces.get("from"))
+    if origin in ("", "Same"):
+        return namespace == policy_namespace
+    if origin == "All":
+        return True
+    if origin == "Selector":
+        picked = as_dict(namespaces.get("selector"))
+        if namespace not in namespace_labels or not isinstance(namespaces.get("selector"), dict):
+            return False
+        parsed = from_label_selector(picked.get("matchLabels"), picked.get("matchExpressions"))
+        return parsed is not None and parsed.matches(namespace_labels[namespace])
+    return False
 
 
 # --- which policy each listener gets ----------------------------------------------------------
@@ -158,14 +249,13 @@ def attach(gateway: Gateway, all_policies: list[Policy]) -> Attachments:
     names = [
         text(as_dict(raw).get("name")) for raw in as_list(as_dict(gateway.resource.body.get("spec")).get("listeners"))
     ]
-    mine = [
-        (p, t)
-        for p in all_policies
-        if p.resource.namespace == gateway.resource.namespace
-        for t in p.targets
-        if t.gateway == gateway.resource.name
-    ]
+    here = (gateway.resource.namespace, gateway.resource.name)
+    mine = [(p, t) for p in all_policies for t in p.targets if (t.namespace, t.gateway) == here]
     result = Attachments({}, {name: [] for name in names}, [])
+    for policy in all_policies:
+        for ignored in policy.ignored:
+            if (ignored.namespace, ignored.gateway) == here:
+                result.missing_sections.append(_selector_not_permitted(gateway, policy, ignored))
     for policy, target in mine:
         if target.section is None:
             continue
@@ -231,15 +321,20 @@ def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
 
 
 def _read_data(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, keys: tuple[str, ...]) -> RefOutcome:
-    """validateAndGetDataAtKeyInRef: ReferenceGrant, kind, object, then the key (or the only key)."""
+    """validateAndGetDataAtKeyInRef: the kind (Secret, ConfigMap, ClusterTrustBundle, else "unsupported ref
+    kind"); for a Secret or ConfigMap validate.go validateSecretObjectRef: the group must be empty ("secret
+    ref group must be unspecified/empty": `core` too), then the ReferenceGrant; then the object, then the
+    key (or the only key)."""
+    if ref.kind == "ClusterTrustBundle":
+        return _read_bundle(ref, snapshot)
+    if ref.kind not in _POLICY_KINDS:
+        return RefOutcome(ref, problem="wrong-kind", detail=f"unsupported ref kind:{ref.kind}")
+    if ref.group:
+        return RefOutcome(ref, problem="wrong-group", detail="secret ref group must be unspecified/empty")
     referrer = (EG_GROUP, "ClientTrafficPolicy", policy.resource.namespace)
     if ref.namespace != policy.resource.namespace and grant_permits(snapshot, referrer, ref) is None:
         return RefOutcome(ref, problem="not-permitted", detail="policy Accepted=False Invalid")
-    if ref.kind not in _POLICY_KINDS:
-        return RefOutcome(ref, problem="wrong-kind", detail=f"unsupported ref kind:{ref.kind}")
     data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
-    if ref.kind == "ClusterTrustBundle":  # cluster-scoped, not in a snapshot: taken as usable
-        return RefOutcome(ref, key="spec.trustBundle", detail="", unseen="unseen")
     if data is None:
         status = presence(snapshot, ref.kind, ref.namespace, ref.name)
         if status in ("unseen", "forbidden"):
@@ -250,6 +345,22 @@ def _read_data(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, keys: tupl
         names = ", ".join(sorted(data)) or "no keys"
         return RefOutcome(ref, problem="no-ca-key", detail=f"keys: {names}")
     return RefOutcome(ref, pem=data[key], key=key)
+
+
+def _read_bundle(ref: CaRef, snapshot: ClusterSnapshot) -> RefOutcome:
+    """validateAndGetDataAtKeyInRef, kind ClusterTrustBundle: cluster-scoped, looked up by name alone (no
+    group, namespace or ReferenceGrant check); missing → "ref ClusterTrustBundle [NAME] not found" and the
+    policy is invalid (testdata clienttrafficpolicy-invalid-settings target-gateway-3: tls-ctb-1 absent →
+    Accepted=False, routes 500); else its spec.trustBundle, judged as any CA bundle (testdata
+    clienttrafficpolicy-mtls-clustertrustbundle). Envoy Gateway reads them at certificates.k8s.io/v1beta1
+    (provider/kubernetes controller.go processClusterTrustBundleRef, controller_watch.go)."""
+    data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
+    if data is None:
+        status = presence(snapshot, ref.kind, ref.namespace, ref.name)
+        if status in ("unseen", "forbidden"):
+            return RefOutcome(ref, unseen=status)
+        return RefOutcome(ref, problem="not-found", detail=f"ref ClusterTrustBundle [{ref.name}] not found")
+    return RefOutcome(ref, pem=data["spec.trustBundle"], key="spec.trustBundle")
 
 
 def _read_policy_ref(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, now: datetime) -> RefOutcome:
@@ -392,10 +503,9 @@ def _client_validation(
             return Translated(mode, tuple(r.label for r in refs), None, finding, (finding,), False, applied="mode")
         if outcome.unseen:
             unseen.append(outcome.ref.label)
-            if outcome.ref.kind != "ClusterTrustBundle":
-                findings.append(
-                    unseen_finding(outcome.ref, outcome.unseen, subject=policy.label, if_missing=_INVALID_CONSEQUENCE)
-                )
+            findings.append(
+                unseen_finding(outcome.ref, outcome.unseen, subject=policy.label, if_missing=_INVALID_CONSEQUENCE)
+            )
             labels.append(outcome.label)
             continue
         if outcome.detail:
@@ -493,7 +603,14 @@ def _apply(
     """The listener after the policy: its TLS as buildListenerTLSParameters left it (all of the
     policy's client validation, or, when it failed, the part it had written: `Applied`), and a 500
     on every route when the policy is invalid."""
-    scope_word = f" section {listener.name}" if any(t.section for t in policy.targets) else ""
+    here = [
+        t for t in policy.targets if (t.namespace, t.gateway) == (gateway.resource.namespace, gateway.resource.name)
+    ]
+    if any(t.section == listener.name for t in here):
+        scope_word = f" section {listener.name}"
+    else:
+        by = next((t.selector for t in here if t.section is None and t.selector is not None), None)
+        scope_word = f" (targetSelectors[{by}])" if by is not None else ""
     decided = (*base.decided_by, f"{policy.label}{scope_word}") if frontend.source else (f"{policy.label}{scope_word}",)
     findings = list(done.findings) + list(extra)
     if frontend.source and frontend.mode != "none" and done.applied != "nothing":
@@ -534,6 +651,12 @@ def _policy_ref_finding(
 ) -> Finding:
     value = {"group": "", "kind": "ConfigMap", "name": outcome.ref.name}
     field = "crl/refs" if crl else "caCertificateRefs"
+    path = f"/spec/tls/clientValidation/{field}/{index}"
+    op = (
+        {"op": "replace", "path": f"{path}/group", "value": ""}
+        if outcome.problem == "wrong-group"
+        else {"op": "replace", "path": path, "value": value}
+    )
     return ref_finding(
         outcome,
         subject=policy.label,
@@ -541,9 +664,7 @@ def _policy_ref_finding(
         keys=_CRL_KEYS if crl else _POLICY_KEYS,
         kinds=_POLICY_KINDS,
         consequence=_INVALID_CONSEQUENCE,
-        kind_fix=policy.patch(
-            [{"op": "replace", "path": f"/spec/tls/clientValidation/{field}/{index}", "value": value}]
-        ),
+        kind_fix=policy.patch([op]),
         snapshot=snapshot,
         evidence=(f"target {gateway.label}", *conditions(policy.resource.body, policy.label)),
     )
@@ -721,11 +842,30 @@ def _target_not_found(gateway: Gateway, policy: Policy, target: Target, names: l
     )
 
 
+def _selector_not_permitted(gateway: Gateway, policy: Policy, ignored: Ignored) -> Finding:
+    target = CaRef("Gateway", GATEWAY_GROUP, gateway.resource.namespace, gateway.resource.name)
+    return Finding(
+        code="policy-target-not-found",
+        severity=Severity.ERROR,
+        title=f"{policy.label} selects {gateway.label} by its labels, but no ReferenceGrant in "
+        f"{gateway.resource.namespace} lets it: Envoy Gateway ignores the match",
+        detail=f"targetSelectors[{ignored.selector}] matches {gateway.label} in another namespace. Envoy Gateway "
+        "keeps a cross-namespace match only when a ReferenceGrant in the Gateway's namespace allows "
+        "ClientTrafficPolicy (group gateway.envoyproxy.io) from the policy's namespace to Gateway (helpers.go "
+        "resolvePolicyTargetsFromSelectors, isCrossNamespaceReferencePermitted; testdata "
+        "policy-cross-namespace-targetselector-missing-referencegrant-gateway: no status at all). The Gateway "
+        "runs without this policy.",
+        fix=grant_command((EG_GROUP, "ClientTrafficPolicy", policy.resource.namespace), target),
+        subject=policy.label,
+        evidence=(f"targetSelectors[{ignored.selector}]", *conditions(policy.resource.body, policy.label)),
+    )
+
+
 def _fail_open(gateway: Gateway, listener: Listener, missing: list[Finding]) -> Finding:
     return Finding(
         code="mtls-fail-open",
         severity=Severity.ERROR,
-        title=f"{gateway.label} listener {listener.name} runs without client validation: the policy meant for it targets no listener",
+        title=f"{gateway.label} listener {listener.name} runs without client validation: the policy meant for it does not apply",
         detail=f"{missing[0].title}. Nothing else asks for a client certificate on this listener, so every "
         "client gets in.",
         fix=missing[0].fix,

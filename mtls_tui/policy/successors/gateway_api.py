@@ -323,8 +323,8 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
         return RefOutcome(ref, problem="not-permitted", detail="listener ResolvedRefs=False RefNotPermitted")
     if ref.kind not in rules.kinds or (ref.group not in ("", "core") and ref.kind != "ClusterTrustBundle"):
         return RefOutcome(ref, problem="wrong-kind", detail="listener ResolvedRefs=False InvalidCACertificateKind")
-    if ref.kind == "ClusterTrustBundle":  # cluster-scoped, not in a snapshot: taken as usable, content unknown
-        return RefOutcome(ref, key="spec.trustBundle", detail="not read by this tool")
+    # a ClusterTrustBundle is read by name alone, its spec.trustBundle (Envoy Gateway backendtlspolicy.go
+    # getCaCertsFromCARefs: missing → "cluster trust bundle NAME not found", the entry fails)
     data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
     if data is None:
         status = presence(snapshot, ref.kind, ref.namespace, ref.name)
@@ -339,8 +339,8 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
 
 
 def _read_empty(outcome: RefOutcome) -> bool:
-    """A ConfigMap or Secret read here whose CA key holds nothing."""
-    return outcome.ref.kind != "ClusterTrustBundle" and not outcome.unseen and not outcome.pem
+    """A ConfigMap, Secret or ClusterTrustBundle read here whose CA key holds nothing."""
+    return not outcome.unseen and not outcome.pem
 
 
 def _empty(outcome: RefOutcome) -> RefOutcome:

@@ -85,10 +85,14 @@ def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
         validations += [_dict(_dict(p).get("tls")).get("validation") for p in _list(frontend.get("perPort"))]
         validations += [_dict(_dict(li).get("tls")).get("frontendValidation") for li in _list(spec.get("listeners"))]
         for validation in validations:
-            yield from _refs(_dict(validation).get("caCertificateRefs"), ns, "ConfigMap")
+            for kind, where, name in _refs(_dict(validation).get("caCertificateRefs"), ns, "ConfigMap"):
+                yield kind, "" if kind == "ClusterTrustBundle" else where, name
     elif resource.kind == "ClientTrafficPolicy":
         validation = _dict(_dict(spec.get("tls")).get("clientValidation"))
-        yield from _refs(validation.get("caCertificateRefs"), ns, "Secret")  # kind defaults to Secret (E1)
+        for kind, where, name in _refs(
+            validation.get("caCertificateRefs"), ns, "Secret"
+        ):  # kind defaults to Secret (E1)
+            yield kind, "" if kind == "ClusterTrustBundle" else where, name
         yield from _refs(_dict(validation.get("crl")).get("refs"), ns, "Secret")
     elif resource.kind == "TLSOption":
         for name in _list(_dict(spec.get("clientAuth")).get("secretNames")):
@@ -107,10 +111,28 @@ def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
                     yield "Secret", where, f"{credential}-cacert"
 
 
+CA_KINDS = ("ConfigMap", "Secret", "ClusterTrustBundle")
+# Envoy Gateway reads ClusterTrustBundles at this version only (provider/kubernetes controller_watch.go
+# watchClusterTrustBundle: certificatesv1b1; controller.go processClusterTrustBundleRef)
+TRUST_BUNDLES = SuccessorKind("certificates.k8s.io", "clustertrustbundles", "ClusterTrustBundle", ("v1beta1",), False)
+
+
 def referenced_objects(resources: Iterable[KubeResource]) -> set[tuple[str, str, str]]:
-    """Every ConfigMap and Secret the successor objects name as a CA (or CRL), as
-    (kind, namespace, name); other kinds are left to the readers to refuse."""
-    return {ref for resource in resources for ref in _named(resource) if ref[0] in ("ConfigMap", "Secret")}
+    """Every ConfigMap, Secret and ClusterTrustBundle (cluster-scoped: namespace "") the successor
+    objects name as a CA (or CRL), as (kind, namespace, name); other kinds are left to the readers
+    to refuse."""
+    return {ref for resource in resources for ref in _named(resource) if ref[0] in CA_KINDS}
+
+
+def selects_namespaces(resources: Iterable[KubeResource]) -> bool:
+    """A ClientTrafficPolicy targetSelector picks namespaces by their labels (`namespaces.from:
+    Selector`, Envoy Gateway helpers.go targetSelectorNamespacesMatch): the Namespaces must be read."""
+    return any(
+        _dict(_dict(selector).get("namespaces")).get("from") == "Selector"
+        for resource in resources
+        if resource.kind == "ClientTrafficPolicy"
+        for selector in _list(_dict(resource.body.get("spec")).get("targetSelectors"))
+    )
 
 
 # What we were refused: (verb, resource, namespace or None for every namespace, the object's name or "").

@@ -12,14 +12,20 @@ from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.shell import arg, comment, json_arg
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
+TRUST_BUNDLE_GROUP = "certificates.k8s.io"
+TRUST_BUNDLES = "clustertrustbundles.certificates.k8s.io"
 
 # Why a reference gave no CA. "too-many": Istio reads one caCertificateRef only.
 # "no-certificate": the key holds no certificate the controller parses (not PEM, only a private key, empty).
-RefProblem = Literal["not-found", "wrong-kind", "no-ca-key", "not-permitted", "expired", "too-many", "no-certificate"]
+# "wrong-group": a Secret/ConfigMap reference with a group (Envoy Gateway wants it empty, even "core").
+RefProblem = Literal[
+    "not-found", "wrong-kind", "wrong-group", "no-ca-key", "not-permitted", "expired", "too-many", "no-certificate"
+]
 
 PROBLEM_CODES: dict[RefProblem, str] = {
     "not-found": "ca-ref-not-found",
     "wrong-kind": "ca-ref-wrong-kind",
+    "wrong-group": "ca-ref-wrong-kind",
     "no-ca-key": "ca-ref-no-ca-key",
     "not-permitted": "ca-ref-not-permitted",
     "expired": "ca-expired",
@@ -39,6 +45,8 @@ class CaRef:
 
     @property
     def label(self) -> str:
+        if self.kind == "ClusterTrustBundle":  # cluster-scoped: no namespace
+            return f"{self.kind} {self.name}"
         return f"{self.kind} {self.namespace}/{self.name}"
 
 
@@ -69,6 +77,9 @@ def presence(snapshot: ClusterSnapshot, kind: str, namespace: str, name: str) ->
         problem = snapshot.secret_problem(f"{namespace}/{name}")
         if problem is not None:
             return "missing" if problem.status == "not-found" else "forbidden"
+    where = "" if kind == "ClusterTrustBundle" else namespace
+    if any(k == kind and n in ("", where) and o in ("", name) for k, n, o in snapshot.forbidden):
+        return "forbidden"
     return "missing" if snapshot.complete else "unseen"
 
 
@@ -76,6 +87,8 @@ def unseen_finding(ref: CaRef, status: Presence, *, subject: str, if_missing: st
     """A CA object the verdict needs and this run did not read: a warning, never an error (the
     cluster may hold it); `if_missing` says what the controller does when the cluster lacks it too."""
     kind = ref.kind.lower()
+    if ref.kind == "ClusterTrustBundle":
+        return _unseen_bundle(ref, status, subject=subject, if_missing=if_missing)
     if status == "forbidden":
         return Finding(
             code="secret-forbidden",
@@ -94,6 +107,32 @@ def unseen_finding(ref: CaRef, status: Presence, *, subject: str, if_missing: st
         detail=f"It decides who gets in, and it was not read; it is assumed present and usable. If the cluster lacks "
         f"it too: {if_missing}",
         fix=f"kubectl get {kind} {arg(ref.name)} -n {arg(ref.namespace)} -o yaml > {arg(ref.name + '-' + kind + '.yaml')}"
+        "  # then add it to --manifests",
+        subject=subject,
+        evidence=(f"reference: {ref.label}",),
+    )
+
+
+def _unseen_bundle(ref: CaRef, status: Presence, *, subject: str, if_missing: str) -> Finding:
+    """A ClusterTrustBundle not read: not among the files, or our credentials may not list them."""
+    if status == "forbidden":
+        return Finding(
+            code="objects-forbidden",
+            severity=Severity.WARNING,
+            title=f"not checked: listing {TRUST_BUNDLES} is forbidden, so {ref.label} was not read",
+            detail=f"{subject} names {ref.label} as its client CA; our credentials may not list ClusterTrustBundles, "
+            f"so it is assumed present and usable. If it is missing or unusable: {if_missing}",
+            fix=f"kubectl auth can-i list {TRUST_BUNDLES}  # ask for list on them, or check --manifests with it",
+            subject=subject,
+            evidence=(f"reference: {ref.label}",),
+        )
+    return Finding(
+        code="ca-ref-not-in-manifests",
+        severity=Severity.WARNING,
+        title=f"not checked: the CA {ref.label} of {subject} is not among the files",
+        detail=f"It decides who gets in, and it was not read; it is assumed present and usable. If the cluster lacks "
+        f"it too, or none of its certificates is valid: {if_missing}",
+        fix=f"kubectl get {TRUST_BUNDLES} {arg(ref.name)} -o yaml > {arg(ref.name + '-clustertrustbundle.yaml')}"
         "  # then add it to --manifests",
         subject=subject,
         evidence=(f"reference: {ref.label}",),
@@ -134,6 +173,11 @@ def object_data(snapshot: ClusterSnapshot, kind: str, namespace: str, name: str)
             if resource.namespace == namespace and resource.name == name:
                 data = as_dict(resource.body.get("data"))
                 return {str(k): v.encode() for k, v in data.items() if isinstance(v, str)}
+    if kind == "ClusterTrustBundle":  # cluster-scoped: by name alone; the PEM bundle is spec.trustBundle
+        for resource in snapshot.of_kind("ClusterTrustBundle", TRUST_BUNDLE_GROUP):
+            if resource.name == name:
+                bundle = as_dict(resource.body.get("spec")).get("trustBundle")
+                return {"spec.trustBundle": bundle.encode() if isinstance(bundle, str) else b""}
     return None
 
 
@@ -256,6 +300,13 @@ def ref_finding(
             f"{subject} names a {ref.kind} as its client CA; this controller reads {', '.join(kinds)}. {consequence}"
         )
         fix = kind_fix
+    elif problem == "wrong-group":
+        title = f"CA reference {ref.label}: group {ref.group!r} must be empty"
+        detail = (
+            f"{subject} names a {ref.kind} with group {ref.group!r}; Secrets and ConfigMaps are in the core group, "
+            f'which this controller wants written as an empty or absent group ("{outcome.detail}"). {consequence}'
+        )
+        fix = kind_fix
     elif problem == "no-ca-key":
         title = f"CA {ref.label} has no key {' or '.join(keys)}"
         detail = (
@@ -282,6 +333,8 @@ def ref_finding(
         title = f"{subject}: only one caCertificateRef is read"
         detail = f"{outcome.detail}. {consequence}"
         fix = kind_fix
+    if ref.kind == "ClusterTrustBundle" and problem in ("not-found", "expired", "no-certificate"):
+        fix = _bundle_fix(ref, problem == "not-found")
     return Finding(
         code=PROBLEM_CODES[problem or "not-found"],
         severity=severity,
@@ -290,6 +343,19 @@ def ref_finding(
         fix=fix,
         subject=subject,
         evidence=(*lines, *evidence),
+    )
+
+
+def _bundle_fix(ref: CaRef, missing: bool) -> str:
+    """ClusterTrustBundles have no `kubectl create`: list those that exist (a misspelt name), or show the
+    dates of the one named (an expired CA is replaced in its spec.trustBundle)."""
+    if missing:
+        return f"kubectl get {TRUST_BUNDLES} -o custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName  " + comment(
+            f"# the bundles that exist: name one in caCertificateRefs, or create {ref.name}"
+        )
+    return (
+        f"kubectl get {TRUST_BUNDLES} {arg(ref.name)} -o jsonpath='{{.spec.trustBundle}}' | openssl x509 -noout -dates"
+        "  " + comment("# replace the expired CA in spec.trustBundle")
     )
 
 

@@ -86,7 +86,7 @@ def gatewayclass(name="eg", controller="gateway.envoyproxy.io/gatewayclass-contr
         """)
 
 
-def gateway(frontend=None, listeners=None, name="meow", cls="eg", perport=None):
+def gateway(frontend=None, listeners=None, name="meow", cls="eg", perport=None, labels=None):
     listeners = listeners or [("https", 443, "meow.com", "")]
     ls = ""
     for lname, port, host, extra in listeners:
@@ -104,7 +104,10 @@ def gateway(frontend=None, listeners=None, name="meow", cls="eg", perport=None):
         """)
         if extra:
             ls += block(extra, 4) + "\n"
-    s = f"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: {name}\n  namespace: {NS}\nspec:\n  gatewayClassName: {cls}\n"
+    s = f"apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata:\n  name: {name}\n  namespace: {NS}\n"
+    if labels:
+        s += "  labels:\n" + "".join(f'    {k}: "{v}"\n' for k, v in labels.items())
+    s += f"spec:\n  gatewayClassName: {cls}\n"
     if frontend:
         s += "  tls:\n    frontend:\n      default:\n" + block(frontend, 8) + "\n"
         if perport:
@@ -179,11 +182,23 @@ def gw_base(
 
 
 # ---------------------------------------------------------------- Envoy Gateway
-def ctp(name="meow-mtls", section="https", client_validation=None, extra_spec="", created=None, tls_extra=""):
-    target = "  targetRefs:\n  - group: gateway.networking.k8s.io\n    kind: Gateway\n    name: meow\n"
-    if section:
-        target += f"    sectionName: {section}\n"
-    meta = f"  name: {name}\n  namespace: {NS}\n"
+def ctp(
+    name="meow-mtls",
+    section="https",
+    client_validation=None,
+    extra_spec="",
+    created=None,
+    tls_extra="",
+    selectors=None,
+    namespace=NS,
+):
+    if selectors is not None:
+        target = "  targetSelectors:\n" + block(selectors, 2) + "\n"
+    else:
+        target = "  targetRefs:\n  - group: gateway.networking.k8s.io\n    kind: Gateway\n    name: meow\n"
+        if section:
+            target += f"    sectionName: {section}\n"
+    meta = f"  name: {name}\n  namespace: {namespace}\n"
     if created:
         meta += f'  creationTimestamp: "{created}"\n'
     s = f"apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: ClientTrafficPolicy\nmetadata:\n{meta}spec:\n{target}"
@@ -202,17 +217,27 @@ def crl_secret(name="meow-crl", crl="expired.crl"):
     return f"apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {NS}\ntype: Opaque\ndata:\n  ca.crl: {b64(crl)}\n"
 
 
+def trust_bundle(name="meow-bundle", ca="ca.crt"):
+    return (
+        "apiVersion: certificates.k8s.io/v1beta1\nkind: ClusterTrustBundle\nmetadata:\n"
+        f"  name: {name}\nspec:\n  trustBundle: |\n{block(pem(ca), 4)}\n"
+    )
+
+
+CV_CTB = "caCertificateRefs:\n- kind: ClusterTrustBundle\n  group: certificates.k8s.io\n  name: meow-bundle\n"
+
+
 def text_configmap(name, value):
     return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {NS}\ndata:\n  ca.crt: |\n{block(value, 4)}\n"
 
 
-def eg_base(client_validation, ca_doc="cm", extra_docs=(), policies=None):
+def eg_base(client_validation, ca_doc="cm", extra_docs=(), policies=None, gateway_labels=None):
     docs = [gatewayclass(), tls_secret("meow-server")]
     if ca_doc == "cm":
         docs.append(ca_configmap("meow-ca"))
     elif ca_doc:
         docs.append(ca_doc)
-    docs += [gateway(), httproute(), echo_service()]
+    docs += [gateway(labels=gateway_labels), httproute(), echo_service()]
     docs += policies if policies is not None else [ctp(client_validation=client_validation)]
     docs += list(extra_docs)
     return docs
@@ -373,6 +398,7 @@ def istio_vs():
 # ---------------------------------------------------------------- the catalogue
 # (controller, file, documents, plants, expected, source)
 EG_SRC = "envoyproxy/gateway d32f2829 internal/gatewayapi/clienttrafficpolicy.go"
+EG_HELPERS = "envoyproxy/gateway d32f2829 internal/gatewayapi/helpers.go"
 GW_SRC = "kubernetes-sigs/gateway-api 4564255a"
 TR_SRC = "traefik/traefik fd5a576d"
 F5_SRC = "nginx/kubernetes-ingress 0eb3072d"
@@ -757,6 +783,75 @@ CASES = [
         "Gateway spec.tls.frontend.default names ConfigMap meow-ca whose ca.crt is empty (no ClientTrafficPolicy)",
         'listener Accepted=False NoValidCACertificate ("no valid CA certificate found in referenced resources"); Envoy Gateway does not build the listener: HTTPS on port 443 is refused to every client',
         'envoyproxy/gateway internal/gatewayapi/backendtlspolicy.go getCaCertsFromCARefs (ca == "" -> ErrNoValidCACertificate); listener.go ProcessGatewayTLS, ProcessListeners; validate.go (ListenerReasonNoValidCACertificate)',
+    ),
+    (
+        "envoy-gateway",
+        "target-selector.yaml",
+        eg_base(
+            None,
+            gateway_labels={"mtls": "on"},
+            policies=[
+                ctp(
+                    selectors='- group: gateway.networking.k8s.io\n  kind: Gateway\n  matchLabels:\n    mtls: "on"\n',
+                    client_validation=CV_CM,
+                )
+            ],
+        ),
+        'the ClientTrafficPolicy attaches by label: targetSelectors kind Gateway matchLabels mtls: "on"; the Gateway carries that label (no targetRefs)',
+        "the policy applies to the whole Gateway as a targetRefs entry without sectionName would: mode RequireAndVerify with meow-ca: no certificate -> alert 40/116, wrong CA 48, expired 45",
+        f"{EG_HELPERS} resolvePolicyTargetsFromSelectors, selectorFromTargetSelector, composePolicyTargetRefs; {EG_SRC} ProcessClientTrafficPolicies (resolvePolicyTargetsForGatewayAndListenerSet, Gateway-wide pass); testdata clienttrafficpolicy-listenerset-selector-and-gateway-selector",
+    ),
+    (
+        "envoy-gateway",
+        "target-selector-other-namespace-no-grant.yaml",
+        [ns("policies")]
+        + eg_base(
+            None,
+            ca_doc=ca_configmap("meow-ca", namespace="policies"),
+            gateway_labels={"mtls": "on"},
+            policies=[
+                ctp(
+                    namespace="policies",
+                    selectors='- group: gateway.networking.k8s.io\n  kind: Gateway\n  namespaces:\n    from: All\n  matchLabels:\n    mtls: "on"\n',
+                    client_validation=CV_CM,
+                )
+            ],
+        ),
+        "the ClientTrafficPolicy is in namespace policies and selects Gateways in all namespaces (namespaces.from: All) by label; no ReferenceGrant in meow lets it target Gateway meow",
+        "the match is ignored without any status: the Gateway runs without client validation (fail open); a ReferenceGrant in meow from gateway.envoyproxy.io ClientTrafficPolicy (namespace policies) to Gateway makes it apply",
+        f"{EG_HELPERS} resolvePolicyTargetsFromSelectors, targetSelectorNamespacesMatch, isCrossNamespaceReferencePermitted; api/v1alpha1/policy_helpers.go TargetSelector.Namespaces; testdata policy-cross-namespace-targetselector-missing-referencegrant-gateway, policy-cross-namespace-targetselector-valid-referencegrant-gateway-target",
+    ),
+    (
+        "envoy-gateway",
+        "ca-clustertrustbundle.yaml",
+        eg_base(CV_CTB, ca_doc=trust_bundle()),
+        "the ClientTrafficPolicy's CA is ClusterTrustBundle meow-bundle (certificates.k8s.io/v1beta1, cluster-scoped) holding the CA",
+        "policy Accepted=True; spec.trustBundle is the listener's CA: no certificate -> alert 40/116, wrong CA 48, expired 45",
+        f"{EG_SRC} validateAndGetDataAtKeyInRef (kind ClusterTrustBundle: by name, spec.trustBundle); testdata clienttrafficpolicy-mtls-clustertrustbundle",
+    ),
+    (
+        "envoy-gateway",
+        "ca-clustertrustbundle-missing.yaml",
+        eg_base(CV_CTB, ca_doc=None),
+        "the ClientTrafficPolicy names ClusterTrustBundle meow-bundle, which does not exist",
+        'policy Accepted=False Invalid ("TLS: failed to get certificate from ref: ref ClusterTrustBundle [meow-bundle] not found"); every route answers HTTP 500; no CA on the listener, so no certificate is asked. Among manifest files the bundle may exist in the cluster: not checked (a warning), not an error',
+        f"{EG_SRC} validateAndGetDataAtKeyInRef, buildListenerTLSParameters, translateClientTrafficPolicyForListener; testdata clienttrafficpolicy-invalid-settings.out.yaml (target-gateway-3, tls-ctb-1)",
+    ),
+    (
+        "envoy-gateway",
+        "ca-clustertrustbundle-expired.yaml",
+        eg_base(CV_CTB, ca_doc=trust_bundle(ca="expired-ca.crt")),
+        "the ClusterTrustBundle's only CA expired on 2020-01-01",
+        'policy Accepted=False Invalid ("no valid certificates exist in meow-bundle"); every route answers HTTP 500',
+        f"{EG_SRC} buildListenerTLSParameters (filterValidCACertificates on the bundle's spec.trustBundle); tls.go filterValidCACertificates",
+    ),
+    (
+        "envoy-gateway",
+        "ca-ref-group-core.yaml",
+        eg_base("caCertificateRefs:\n- kind: ConfigMap\n  group: core\n  name: meow-ca\n"),
+        "the ClientTrafficPolicy's caCertificateRefs entry for ConfigMap meow-ca says group: core (the ConfigMap exists and holds the CA)",
+        'policy Accepted=False Invalid ("TLS: failed to get certificate from ref: secret ref group must be unspecified/empty"); every route answers HTTP 500; no CA on the listener, so no certificate is asked',
+        f"{EG_SRC} validateAndGetDataAtKeyInRef; envoyproxy/gateway d32f2829 internal/gatewayapi/validate.go validateSecretObjectRef (any non-empty group, core included)",
     ),
     # ---------------- Traefik
     (

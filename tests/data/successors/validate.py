@@ -11,7 +11,7 @@ For every document in tests/data/successors/<controller>/*.yaml:
     in `properties` (and not under x-kubernetes-preserve-unknown-fields or
     additionalProperties) is an error. CEL rules (x-kubernetes-validations) are
     NOT evaluated; they are listed per kind with --cel.
-  * core kinds (Namespace, Secret, ConfigMap, Service, Ingress, IngressClass):
+  * core kinds (Namespace, Secret, ConfigMap, Service, Ingress, IngressClass, ClusterTrustBundle):
     required fields by hand; Secret data must be base64, and every *.crt/ca*
     value must be PEM that `cryptography` or at least a PEM header check accepts.
 Exit 0 when every document passes. Usage:
@@ -162,6 +162,11 @@ def check_core(doc):
         for t in doc["spec"].get("tls", []):
             if "secretName" not in t:
                 errs.append("tls[].secretName missing")
+    if kind == "ClusterTrustBundle":
+        if md.get("namespace"):
+            errs.append("ClusterTrustBundle is cluster-scoped: no metadata.namespace")
+        if "-----BEGIN CERTIFICATE-----" not in str((doc.get("spec") or {}).get("trustBundle")):
+            errs.append("spec.trustBundle is not PEM")
     if kind == "IngressClass" and not (doc.get("spec") or {}).get("controller"):
         errs.append("spec.controller missing")
     if kind == "Service" and not (doc.get("spec") or {}).get("ports"):
@@ -169,7 +174,7 @@ def check_core(doc):
     return errs
 
 
-CORE = {"Namespace", "Secret", "ConfigMap", "Service", "Ingress", "IngressClass"}
+CORE = {"Namespace", "Secret", "ConfigMap", "Service", "Ingress", "IngressClass", "ClusterTrustBundle"}
 
 
 def main():
@@ -188,7 +193,7 @@ def main():
             n_docs += 1
             api, kind = doc["apiVersion"], doc["kind"]
             group, _, version = api.rpartition("/")
-            if kind in CORE and group in ("", "networking.k8s.io"):
+            if kind in CORE and group in ("", "networking.k8s.io", "certificates.k8s.io"):
                 errs = check_core(doc)
             else:
                 src = OVERRIDES.get((f.name, kind)) or CRDS[(group, kind)]
