@@ -245,7 +245,7 @@ CASES = [
         one({"auth-tls-secret": "/ca"}),
         (403, 403),
         "broken",
-        "secret-not-found",
+        "annotation-secret-format",
     ),
     Case(
         "C07",
@@ -295,7 +295,7 @@ CASES = [
         one({"auth-tls-secret": "default/ c a"}),
         (403, 403),
         "broken",
-        "secret-not-found",
+        "annotation-secret-format",
     ),
     Case(
         "C26",
