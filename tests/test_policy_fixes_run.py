@@ -132,3 +132,19 @@ def test_rule_without_http_alone_is_edited(pki: SeedPki, tmp_path: Path, monkeyp
     after, _ = run_printed(found.fix, objects, tmp_path)
     gone, report = finding(after, "mtls-rule-without-http")
     assert gone is None and report.policy.client_checks, report.verdict
+
+
+def test_second_controller_fix_gives_its_server_the_client_checks(pki: SeedPki, tmp_path: Path) -> None:
+    """Two controllers on meow.com (store.go GetIngressClass: each serves its own class): the printed
+    annotate gives the nginx controller's Ingress the same auth-tls, so both servers ask."""
+    from tests.test_policy_ingress_nginx import of_class, second_controller
+
+    public = of_class(meow_ingress({}, name="meow-public"), "nginx", "2026-01-01T00:00:00Z")
+    secure = of_class(meow_ingress(name="meow-secure"), "internal", "2026-01-02T00:00:00Z")
+    objects = seed_with(pki, public) + [secure, *second_controller()]
+    found, report = finding(objects, "mtls-host-conflict")
+    assert found is not None and found.severity.value == "warning" and found.is_command
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    again, report = finding(after, "mtls-host-conflict")
+    assert again is not None and again.severity.value == "info", report.verdict  # both servers ask now
+    assert report.policy.client_checks and report.state == "works"

@@ -596,3 +596,70 @@ def test_an_auth_tls_key_in_other_case_is_not_read(pki: SeedPki) -> None:
     policy, result = report(with_ingress(pki, meow_ingress({P + "Auth-TLS-Secret": "default/my-certs"})))
     assert policy.policy is None and result.state == "not enforced"
     assert codes((policy, result))["annotation-wrong-prefix"] == "error"
+
+
+# --- which controller serves which Ingress (store.go, v1.15.1) ----------------------------------
+
+
+def second_controller(name: str = "internal", extra_args: tuple[str, ...] = ()) -> list[dict]:
+    """A second ingress-nginx (another Deployment, --ingress-class and --controller-class) and its
+    IngressClass, as a second Helm release makes them."""
+    objects = copy.deepcopy(controller_objects(replicas=1, extra_args=extra_args))
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    deployment["metadata"].update(name=f"ingress-nginx-{name}", namespace=f"ingress-{name}")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    args[:] = [
+        a.replace("--controller-class=k8s.io/ingress-nginx", f"--controller-class=k8s.io/{name}").replace(
+            "--ingress-class=nginx", f"--ingress-class={name}"
+        )
+        for a in args
+    ]
+    klass = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": name},
+        "spec": {"controller": f"k8s.io/{name}"},
+    }
+    return [deployment, klass]
+
+
+def of_class(ingress: dict, klass: str, created: str) -> dict:
+    ingress["spec"]["ingressClassName"] = klass
+    ingress["metadata"]["creationTimestamp"] = created
+    return ingress
+
+
+def test_two_controllers_on_one_host_render_a_server_each(pki: SeedPki) -> None:
+    """store.go New, ingressClassEventHandler AddFunc: a controller lists only the IngressClasses whose
+    spec.controller is its --controller-class; GetIngressClass refuses an Ingress whose
+    ingressClassName is not among them. So each controller renders its own server for meow.com from
+    its own Ingresses: the plain Ingress of class nginx is not covered by the internal controller's
+    auth-tls, and the nginx controller's server asks no client certificate."""
+    public = of_class(meow_ingress({}, name="meow-public"), "nginx", "2026-01-01T00:00:00Z")
+    secure = of_class(meow_ingress(name="meow-secure"), "internal", "2026-01-02T00:00:00Z")
+    policy, result = report([*with_ingress(pki, public, secure), *second_controller()])
+    assert policy.mtls_from.name == "meow-secure" and policy.client_checks
+    assert policy.controller.ref == "ingress-internal/ingress-nginx-internal"
+    assert [i.name for i in policy.ingresses] == ["meow-secure"]
+    conflicts = [f for f in result.findings if f.code == "mtls-host-conflict"]
+    assert [f.severity.value for f in conflicts] == ["warning"], [f.title for f in conflicts]
+    assert "also served by ingress-nginx/ingress-nginx-controller (default/meow-public) without client" in (
+        conflicts[0].title
+    )
+    assert conflicts[0].fix == (
+        "kubectl annotate ingress meow-public -n default nginx.ingress.kubernetes.io/auth-tls-secret=default/my-certs "
+        "nginx.ingress.kubernetes.io/auth-tls-verify-client=on --overwrite"
+    )
+    # the old merge said the plain Ingress's paths required client certificates: not so
+    assert not [f for f in conflicts if "require client certificates too" in f.title]
+
+
+def test_two_controllers_each_with_client_checks(pki: SeedPki) -> None:
+    """Both controllers' Ingresses ask client certificates: each server has its own; the other is named (info)."""
+    public = of_class(meow_ingress(name="meow-public"), "nginx", "2026-01-01T00:00:00Z")
+    secure = of_class(meow_ingress(name="meow-secure"), "internal", "2026-01-02T00:00:00Z")
+    policy, result = report([*with_ingress(pki, public, secure), *second_controller()])
+    assert policy.mtls_from.name == "meow-public" and policy.client_checks
+    [other] = [f for f in result.findings if f.code == "mtls-host-conflict"]
+    assert other.severity.value == "info" and "ingress-internal/ingress-nginx-internal" in other.title
+    assert result.state == "works"

@@ -1058,10 +1058,110 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
     reports = []
     for host, ingresses in hosts.items():
         served = [i for i in ingresses if not parsed[i.ref].dropped and i.ref not in ignored]
-        report = _host_policy(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
+        report = _per_controller(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
         if report is not None:
             reports.append(report)
     return reports
+
+
+def _per_controller(
+    host: str,
+    ingresses: list[IngressObj],
+    served: list[IngressObj],
+    parsed: dict[str, ParsedAuthTls],
+    per_ingress: dict[str, list[Finding]],
+    controllers: dict[str, ControllerObj | None],
+    snapshot: ClusterSnapshot,
+) -> HostPolicy | None:
+    """Each controller stores only the Ingresses of its own class (store.go: the IngressClass event
+    handler keeps the classes whose spec.controller is its --controller-class, GetIngressClass
+    refuses the rest) and renders its own server for the host from them: only Ingresses served by
+    the same controller combine. The host's policy is that of the controller asked for client
+    certificates (or, failing that, the first); each other controller serving the host is named
+    beside it, with what its own server asks."""
+    groups: dict[str, list[IngressObj]] = {}
+    for ingress in served:
+        controller = controllers[ingress.ref]
+        groups.setdefault(controller.ref if controller is not None else "", []).append(ingress)
+    if len(groups) < 2:
+        return _host_policy(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
+    mine = {ref: {i.ref for i in group} for ref, group in groups.items()}
+    reports = [
+        (ref, report)
+        for ref, group in groups.items()
+        if (
+            report := _host_policy(
+                host,
+                [i for i in ingresses if i.ref in mine[ref] or i not in served],
+                group,
+                parsed,
+                per_ingress,
+                controllers,
+                snapshot,
+            )
+        )
+        is not None
+    ]
+    if not reports:
+        return None
+    ranked = sorted(reports, key=lambda r: (not r[1].client_checks, not r[1].asks_mtls))  # stable: first served first
+    _, chosen = ranked[0]
+    extra: list[Finding] = []
+    for ref, other in ranked[1:]:
+        extra += [f for i in groups[ref] for f in per_ingress[i.ref]]
+        extra.append(_other_controller(host, chosen, other, groups[ref]))
+    return replace(chosen, findings=chosen.findings + tuple(extra))
+
+
+def _other_controller(host: str, chosen: HostPolicy, other: HostPolicy, served_there: list[IngressObj]) -> Finding:
+    """Another controller renders its own server for `host` from its own Ingresses: a client whose
+    DNS (or load balancer) reaches that controller's address meets that server's checks, not these."""
+    names = ", ".join(i.ref for i in served_there)
+    who = other.controller.ref if other.controller is not None else "another controller"
+    mine = chosen.controller.ref if chosen.controller is not None else "the controller above"
+    first = next((i for i in served_there if host not in i.bare_hosts), served_there[0])
+    evidence = tuple(
+        f"{i.ref}: class {i.ingress_class or '(none)'} via {i.class_source}, served by {who}" for i in served_there
+    )
+    if other.client_checks and other.policy is not None:
+        return _f(
+            code="mtls-host-conflict",
+            severity=Severity.INFO,
+            title=f"{host} is also served by {who} ({names}), which asks client certificates with its own settings",
+            detail=f"Each ingress-nginx controller stores only the Ingresses of its own IngressClass (store.go "
+            f"IngressClass event handler, GetIngressClass) and renders its own server for {host}. {who} takes its "
+            f"client checks from {other.mtls_from.ref if other.mtls_from else names} (auth-tls-secret "
+            f"{other.policy.secret}, verify-client {other.policy.verify_client}); {mine} from its own. Which one a "
+            "client meets depends on the address its DNS gives for the host.",
+            fix=f"kubectl get ingress {ingress_words(first)} -o yaml  # the settings {who} applies to {host}",
+            ingress=first,
+            evidence=evidence,
+        )
+    source = chosen.mtls_from
+    settings = [
+        f"{first.prefix}{k}={v}"
+        for k in AUTH_TLS_KEYS
+        if source is not None and (v := source.annotation(PREFIX + k)) is not None
+    ]
+    fix = (
+        f"kubectl annotate ingress {ingress_words(first)} {' '.join(arg(a) for a in settings)} --overwrite"
+        if settings
+        else f"kubectl get ingress {ingress_words(first)} -o yaml  # {who} serves {host} from it"
+    )
+    return _f(
+        code="mtls-host-conflict",
+        severity=Severity.WARNING,
+        title=f"{host} is also served by {who} ({names}) without client certificates: clients reaching that "
+        "controller's address get in",
+        detail=f"Each ingress-nginx controller stores only the Ingresses of its own IngressClass (store.go "
+        f"IngressClass event handler, GetIngressClass) and renders its own server for {host} from them: "
+        f"{source.ref if source else 'the Ingress'}'s auth-tls applies to {mine}'s server only, and {who}'s server "
+        "for the same host asks no client certificate. Which one a client meets depends on the address its DNS "
+        "gives for the host. Giving the other controller's Ingress the same auth-tls annotations closes that door.",
+        fix=fix,
+        ingress=first,
+        evidence=evidence,
+    )
 
 
 def _host_policy(
