@@ -405,6 +405,9 @@ class IngressObj:
     # the annotation prefix its controller reads (--annotations-prefix): fixes name it; the rules
     # read the annotations translated to the default one (policy/ingress_nginx.py with_controller_prefixes)
     prefix: str = ANNOTATIONS_PREFIX
+    # spec.defaultBackend is set: a catch-all Ingress, which a controller run with --disable-catch-all
+    # never stores (store.go hasCatchAllIngressRule), and whose auth-tls reaches no host when it has no rules
+    default_backend: bool = False
 
     @cached_property
     def ref(self) -> str:
@@ -496,6 +499,8 @@ class ControllerObj:
     # ConfigMap annotation-value-word-blocklist, as written (config.go NewDefault: ""): an Ingress with
     # one of its words in an annotation value is skipped whole (store.go checkBadAnnotationValue)
     word_blocklist: str = ""
+    # --disable-catch-all (pkg/flags/flags.go, default false): Ingresses with spec.defaultBackend are ignored
+    disable_catch_all: bool = False
 
     @property
     def ref(self) -> str:

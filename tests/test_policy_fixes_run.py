@@ -148,3 +148,19 @@ def test_second_controller_fix_gives_its_server_the_client_checks(pki: SeedPki, 
     again, report = finding(after, "mtls-host-conflict")
     assert again is not None and again.severity.value == "info", report.verdict  # both servers ask now
     assert report.policy.client_checks and report.state == "works"
+
+
+def test_disable_catch_all_fix_removes_the_default_backend(pki: SeedPki, tmp_path: Path) -> None:
+    """--disable-catch-all (store.go hasCatchAllIngressRule): the printed JSON patch removes
+    spec.defaultBackend; the Ingress is then stored and its auth-tls applies."""
+    from mtls_tui.lab.objects import controller_objects
+    from tests.test_policy_ingress_nginx import catch_all
+
+    objects = [o for o in seed_with(pki, catch_all(meow_ingress())) if o["kind"] not in ("Deployment", "Pod")]
+    objects += [o for o in controller_objects(extra_args=("--disable-catch-all=true",)) if o["kind"] != "IngressClass"]
+    found, report = finding(objects, "ingress-catch-all-ignored")
+    assert found is not None and report.state == "broken"
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "ingress-catch-all-ignored")
+    assert gone is None and report.policy.client_checks, report.verdict
+    assert not any("defaultBackend" in o.get("spec", {}) for o in after if o["kind"] == "Ingress")

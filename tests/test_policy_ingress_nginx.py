@@ -383,6 +383,7 @@ def test_watch_namespace_selector(pki: SeedPki, selector, labels, served, comple
         (("--watch-namespace-selector=team in (",), "failed to parse --watch-namespace-selector"),
         (("--watch-namespace=default", "--watch-namespace-selector=team=a"), "mutually exclusive"),
         (("--enable-annotation-validation=no",), "is not a boolean"),
+        (("--disable-catch-all=yes",), "is not a boolean"),
     ],
 )
 def test_flags_the_controller_refuses(pki: SeedPki, args, why) -> None:
@@ -663,3 +664,46 @@ def test_two_controllers_each_with_client_checks(pki: SeedPki) -> None:
     [other] = [f for f in result.findings if f.code == "mtls-host-conflict"]
     assert other.severity.value == "info" and "ingress-internal/ingress-nginx-internal" in other.title
     assert result.state == "works"
+
+
+def catch_all(ingress: dict) -> dict:
+    ingress["spec"]["defaultBackend"] = {"service": {"name": "meow-svc", "port": {"number": 80}}}
+    return ingress
+
+
+@pytest.mark.parametrize(
+    ("args", "backend", "ignored"),
+    [
+        (("--disable-catch-all=true",), True, True),
+        (("--disable-catch-all",), True, True),  # a bare boolean flag is true (pflag NoOptDefVal)
+        (("--disable-catch-all=true",), False, False),  # no spec.defaultBackend: not a catch-all
+        (("--disable-catch-all=false",), True, False),
+        ((), True, False),  # pkg/flags/flags.go: disable-catch-all defaults to false
+    ],
+)
+def test_disable_catch_all_ignores_an_ingress_with_a_default_backend(pki: SeedPki, args, backend, ignored) -> None:
+    """store.go New, ingEventHandler AddFunc: `if hasCatchAllIngressRule(ing.Spec) && disableCatchAll`
+    → "Ignoring add for catch-all ingress because of --disable-catch-all", return: the Ingress is never
+    stored, rules and auth-tls included (hasCatchAllIngressRule: `spec.DefaultBackend != nil`; e2e
+    test/e2e/settings/disable_catch_all.go 'should ignore catch all Ingress with backend and rules')."""
+    ingress = catch_all(meow_ingress()) if backend else meow_ingress()
+    objects = [o for o in with_ingress(pki, ingress) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    policy, result = report(objects + controller_objects(extra_args=args))
+    found = [f for f in result.findings if f.code == "ingress-catch-all-ignored"]
+    assert bool(found) is ignored and policy.served is not ignored and policy.client_checks is not ignored
+    if ignored:
+        assert result.state == "broken" and found[0].fix == (
+            "kubectl patch ingress meow-ingress -n default --type json -p "
+            """'[{"op":"remove","path":"/spec/defaultBackend"}]'"""
+        )
+
+
+def test_disable_catch_all_leaves_the_host_to_the_plain_ingress(pki: SeedPki) -> None:
+    """The mTLS Ingress has spec.defaultBackend and is ignored; the plain Ingress for the same host is
+    stored and makes the server: no client checks, and the mTLS Ingress's error says why."""
+    secure = of_class(catch_all(meow_ingress(name="meow")), "nginx", "2026-01-01T00:00:00Z")
+    plain = of_class(meow_ingress({}, name="meow-plain"), "nginx", "2026-01-02T00:00:00Z")
+    objects = [o for o in with_ingress(pki, secure, plain) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    policy, result = report(objects + controller_objects(extra_args=("--disable-catch-all=true",)))
+    assert policy.served and not policy.client_checks and policy.policy is None
+    assert codes((policy, result))["ingress-catch-all-ignored"] == "error" and result.state == "broken"

@@ -829,6 +829,7 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
     watching = [c for c in running if watches(c, ingress.namespace, snapshot) is not False]
     if not watching:
         return None, _unwatched(ingress, snapshot)
+    catch_all: ControllerObj | None = None
     for controller in watching:
         name = ingress.ingress_class
         if name is None:
@@ -836,14 +837,23 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
                 (c for c in snapshot.ingress_classes if c.is_default and c.controller == controller.controller_class),
                 None,
             )
-            if controller.watch_without_class or default:
-                return controller, None
+            if not (controller.watch_without_class or default):
+                continue
+        else:
+            klass = classes.get(name)
+            if not (
+                (klass is not None and klass.controller == controller.controller_class)
+                or (ingress.class_source == "annotation" and name == controller.ingress_class)
+            ):
+                continue
+        # store.go New, ingEventHandler AddFunc: after the class check, `hasCatchAllIngressRule(ing.Spec) &&
+        # disableCatchAll` logs "Ignoring add for catch-all ingress because of --disable-catch-all" and returns
+        if controller.disable_catch_all and ingress.default_backend:
+            catch_all = catch_all or controller
             continue
-        klass = classes.get(name)
-        if klass is not None and klass.controller == controller.controller_class:
-            return controller, None
-        if ingress.class_source == "annotation" and name == controller.ingress_class:
-            return controller, None
+        return controller, None
+    if catch_all is not None:
+        return None, _catch_all_disabled(ingress, catch_all)
     known = ", ".join(f"{c.name} ({c.controller})" for c in snapshot.ingress_classes) or "none"
     wanted = ingress.ingress_class or "(no class)"
     return None, _f(
@@ -854,6 +864,26 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         f"controllers: {', '.join(c.ref + ' (' + c.controller_class + ')' for c in snapshot.controllers)}.",
         fix=_class_fix(ingress, snapshot),
         ingress=ingress,
+    )
+
+
+def _catch_all_disabled(ingress: IngressObj, controller: ControllerObj) -> Finding:
+    """--disable-catch-all: the controller never stores an Ingress with spec.defaultBackend, its rules
+    and annotations included (store.go hasCatchAllIngressRule; e2e test/e2e/settings/disable_catch_all.go
+    'should ignore catch all Ingress with backend and rules')."""
+    patch = json_arg([{"op": "remove", "path": "/spec/defaultBackend"}])
+    return _f(
+        code="ingress-catch-all-ignored",
+        severity=Severity.ERROR,
+        title=f"{controller.ref} runs with --disable-catch-all and this Ingress has spec.defaultBackend: it is ignored",
+        detail="store.go (New, the Ingress event handler) checks hasCatchAllIngressRule after the class: an Ingress "
+        "with spec.defaultBackend is dropped with 'Ignoring add for catch-all ingress because of --disable-catch-all', "
+        "rules and annotations included. None of its hosts get a server from it and its auth-tls is never read; "
+        "another Ingress for the same host serves it without these settings. Remove spec.defaultBackend (its "
+        "rules keep their backends).",
+        fix=f"kubectl patch ingress {ingress_words(ingress)} --type json -p {patch}",
+        ingress=ingress,
+        evidence=(f"{controller.ref}: --disable-catch-all=true", f"{ingress.ref}: spec.defaultBackend is set"),
     )
 
 
