@@ -501,6 +501,9 @@ class ControllerObj:
     word_blocklist: str = ""
     # --disable-catch-all (pkg/flags/flags.go, default false): Ingresses with spec.defaultBackend are ignored
     disable_catch_all: bool = False
+    # --ingress-class-by-name (pkg/flags/flags.go, default false): the IngressClass named --ingress-class is
+    # taken whatever its spec.controller (store.go ingressClassEventHandler AddFunc, foundClassByName)
+    ingress_class_by_name: bool = False
 
     @property
     def ref(self) -> str:

@@ -645,6 +645,25 @@ CASES = [
         "ingress-class-mismatch",
         fake_certificate=True,
     ),
+    Case(
+        "C79",
+        "store.go GetIngressClass: without spec.ingressClassName the annotation kubernetes.io/ingress.class is "
+        "compared with --ingress-class (nginx) only; an IngressClass nginx-public of k8s.io/ingress-nginx does not "
+        "make it served: ignored, the default server's 404",
+        lambda pki, host: [
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "IngressClass",
+                "metadata": {"name": "nginx-public"},
+                "spec": {"controller": "k8s.io/ingress-nginx"},
+            },
+            by_annotation(ingress(host, CA), "nginx-public"),
+        ],
+        (404, 404),
+        "broken",
+        "ingress-class-mismatch",
+        fake_certificate=True,
+    ),
     # --- auth-tls-match-cn apart from the CA (TMPL: the `if` is rendered whenever MatchCN is set) ------
     Case(
         "C80",
@@ -746,6 +765,12 @@ CASES = [
         "client-cert-accepted",
     ),
 ]
+
+
+def by_annotation(obj: dict[str, Any], klass: str) -> dict[str, Any]:
+    del obj["spec"]["ingressClassName"]
+    obj["metadata"]["annotations"]["kubernetes.io/ingress.class"] = klass
+    return obj
 
 
 def host_only(obj: dict[str, Any]) -> dict[str, Any]:

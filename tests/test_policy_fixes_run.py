@@ -164,3 +164,15 @@ def test_disable_catch_all_fix_removes_the_default_backend(pki: SeedPki, tmp_pat
     gone, report = finding(after, "ingress-catch-all-ignored")
     assert gone is None and report.policy.client_checks, report.verdict
     assert not any("defaultBackend" in o.get("spec", {}) for o in after if o["kind"] == "Ingress")
+
+
+def test_class_annotation_fix_names_the_controllers_ingress_class(pki: SeedPki, tmp_path: Path) -> None:
+    """store.go GetIngressClass compares the annotation with --ingress-class: the printed annotate sets it so."""
+    from tests.test_policy_ingress_nginx import by_annotation
+
+    objects = seed_with(pki, by_annotation(meow_ingress(), "nginx-public"))
+    found, report = finding(objects, "ingress-class-mismatch")
+    assert found is not None and report.state == "broken"
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "ingress-class-mismatch")
+    assert gone is None and report.policy.client_checks, report.verdict

@@ -707,3 +707,76 @@ def test_disable_catch_all_leaves_the_host_to_the_plain_ingress(pki: SeedPki) ->
     policy, result = report(objects + controller_objects(extra_args=("--disable-catch-all=true",)))
     assert policy.served and not policy.client_checks and policy.policy is None
     assert codes((policy, result))["ingress-catch-all-ignored"] == "error" and result.state == "broken"
+
+
+def by_annotation(ingress: dict, klass: str) -> dict:
+    """The class given by the deprecated annotation instead of spec.ingressClassName."""
+    del ingress["spec"]["ingressClassName"]
+    ingress["metadata"]["annotations"]["kubernetes.io/ingress.class"] = klass
+    return ingress
+
+
+def ingress_class(name: str, controller: str) -> dict:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": name},
+        "spec": {"controller": controller},
+    }
+
+
+def test_the_class_annotation_is_compared_with_the_flag_not_with_ingress_classes(pki: SeedPki) -> None:
+    """store.go GetIngressClass: without spec.ingressClassName, `class != icConfig.AnnotationValue`
+    (--ingress-class, pkg/flags/flags.go default "nginx") → "ingress class annotation is not equal to the
+    expected by Ingress Controller"; IngressClass objects are not looked at. An IngressClass
+    nginx-public of k8s.io/ingress-nginx does not make the annotation nginx-public served."""
+    objects = [
+        *with_ingress(pki, by_annotation(meow_ingress(), "nginx-public")),
+        ingress_class("nginx-public", "k8s.io/ingress-nginx"),
+    ]
+    policy, result = report(objects)
+    [found] = [f for f in result.findings if f.code == "ingress-class-mismatch"]
+    assert not policy.served and result.state == "broken" and "--ingress-class is nginx" in found.title
+    assert found.fix == "kubectl annotate ingress meow-ingress -n default kubernetes.io/ingress.class=nginx --overwrite"
+    # the controller run with --ingress-class=nginx-public takes it
+    flagged = [o for o in objects if o["kind"] not in ("Deployment", "Pod")]
+    flagged += [
+        o for o in controller_objects(extra_args=("--ingress-class=nginx-public",)) if o["kind"] != "IngressClass"
+    ]
+    policy, result = report(flagged)
+    assert policy.served and policy.client_checks and "ingress-class-mismatch" not in codes((policy, result))
+
+
+@pytest.mark.parametrize("controllers", [True, False])
+def test_the_class_annotation_nginx_is_served_though_the_nginx_ingress_class_is_f5s(pki: SeedPki, controllers) -> None:
+    """The same GetIngressClass: annotation nginx equals the default --ingress-class; that the IngressClass
+    named nginx belongs to F5 (nginx.org/ingress-controller) does not matter. With the Deployment among the
+    files and without it (ingress-nginx with its default flags assumed)."""
+    objects = [o for o in with_ingress(pki, by_annotation(meow_ingress(), "nginx")) if o["kind"] != "IngressClass"]
+    objects.append(ingress_class("nginx", "nginx.org/ingress-controller"))
+    if not controllers:
+        objects = [o for o in objects if o["kind"] not in ("Deployment", "Pod")]
+    snapshot = snapshot_from_objects(objects, "test", complete=controllers)
+    [policy] = [p for p in host_policies(snapshot) if p.host == "meow.com"]
+    assert policy.served and policy.client_checks
+    assert not [f for f in policy.findings if f.code == "ingress-class-mismatch"]
+
+
+@pytest.mark.parametrize(("by_name", "served"), [(True, True), (False, False)])
+def test_ingress_class_by_name(pki: SeedPki, by_name: bool, served: bool) -> None:
+    """store.go ingressClassEventHandler AddFunc: with --ingress-class-by-name, an IngressClass whose name is
+    --ingress-class (icConfig.AnnotationValue) is stored although its spec.controller is another's
+    (foundClassByName); GetIngressClass then finds it for spec.ingressClassName."""
+    objects = [o for o in with_ingress(pki, meow_ingress()) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    objects.append(ingress_class("nginx", "example.com/other"))
+    args = ("--ingress-class-by-name=true",) if by_name else ()
+    objects += [o for o in controller_objects(extra_args=args) if o["kind"] != "IngressClass"]
+    policy, result = report(objects)
+    assert policy.served is served and policy.client_checks is served
+    assert ("ingress-class-mismatch" in codes((policy, result))) is not served
+    # by name only: another IngressClass of example.com/other is not taken
+    other = [o for o in objects if o["kind"] != "Ingress"] + [ingress_class("other", "example.com/other")]
+    renamed = meow_ingress()
+    renamed["spec"]["ingressClassName"] = "other"
+    policy, _ = report([*other, renamed])
+    assert not policy.served

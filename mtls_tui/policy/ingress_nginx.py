@@ -22,6 +22,7 @@ from mtls_tui.model import (
     ClusterSnapshot,
     ControllerObj,
     Finding,
+    IngressClassObj,
     IngressObj,
     MtlsPolicy,
     SecretObj,
@@ -36,7 +37,7 @@ from mtls_tui.policy.ingress_nginx_releases import (
     controller_rules,
     verify_client_as_read,
 )
-from mtls_tui.policy.kube_objects import GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER
+from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER
 from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
@@ -798,6 +799,10 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
     Manifests hold no controller: an IngressClass among them that names another
     controller still tells that ingress-nginx ignores the Ingress."""
     if not snapshot.controllers_known:
+        # store.go GetIngressClass: the class annotation is compared with --ingress-class only, never
+        # with an IngressClass object (whose name may even be another controller's class)
+        if ingress.class_source == "annotation":
+            return None, None
         klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
         if klass is None or klass.controller == NGINX_CONTROLLER:
             return None, None
@@ -831,20 +836,24 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         return None, _unwatched(ingress, snapshot)
     catch_all: ControllerObj | None = None
     for controller in watching:
+        # store.go GetIngressClass, v1.15.1: spec.ingressClassName must name an IngressClass in the
+        # controller's store, which holds those whose spec.controller is its --controller-class, and with
+        # --ingress-class-by-name the one named --ingress-class (ingressClassEventHandler AddFunc,
+        # foundClassByName); without it, the annotation kubernetes.io/ingress.class must equal
+        # --ingress-class (icConfig.AnnotationValue), whatever IngressClass objects exist; without
+        # either, only --watch-ingress-without-class takes it (the API server's admission gives an
+        # Ingress created without a class the default IngressClass's name: manifests may not show it).
         name = ingress.ingress_class
         if name is None:
-            default = next(
-                (c for c in snapshot.ingress_classes if c.is_default and c.controller == controller.controller_class),
-                None,
-            )
+            default = next((c for c in snapshot.ingress_classes if c.is_default and _claims(controller, c)), None)
             if not (controller.watch_without_class or default):
+                continue
+        elif ingress.class_source == "annotation":
+            if name != controller.ingress_class:
                 continue
         else:
             klass = classes.get(name)
-            if not (
-                (klass is not None and klass.controller == controller.controller_class)
-                or (ingress.class_source == "annotation" and name == controller.ingress_class)
-            ):
+            if klass is None or not _claims(controller, klass):
                 continue
         # store.go New, ingEventHandler AddFunc: after the class check, `hasCatchAllIngressRule(ing.Spec) &&
         # disableCatchAll` logs "Ignoring add for catch-all ingress because of --disable-catch-all" and returns
@@ -856,6 +865,25 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         return None, _catch_all_disabled(ingress, catch_all)
     known = ", ".join(f"{c.name} ({c.controller})" for c in snapshot.ingress_classes) or "none"
     wanted = ingress.ingress_class or "(no class)"
+    if ingress.class_source == "annotation":
+        flags = ", ".join(f"{c.ref} --ingress-class={c.ingress_class}" for c in watching)
+        return None, _f(
+            code="ingress-class-mismatch",
+            severity=Severity.ERROR,
+            title=f"no ingress-nginx controller takes the class annotation {wanted}: "
+            f"its --ingress-class is {watching[0].ingress_class}",
+            detail=f"The annotation {CLASS_ANNOTATION} is compared with each controller's --ingress-class "
+            "(store.go GetIngressClass, icConfig.AnnotationValue), never with IngressClass objects: an IngressClass "
+            f"named {wanted} changes nothing for it ({flags}). The controller ignores this Ingress: none of its hosts "
+            "are served from it and its annotations are never read.",
+            fix=f"kubectl annotate ingress {ingress_words(ingress)} "
+            f"{arg(CLASS_ANNOTATION + '=' + watching[0].ingress_class)} --overwrite",
+            ingress=ingress,
+            evidence=(
+                f"{CLASS_ANNOTATION}: {wanted}",
+                *(f"{c.ref}: --ingress-class={c.ingress_class}" for c in watching),
+            ),
+        )
     return None, _f(
         code="ingress-class-mismatch",
         severity=Severity.ERROR,
@@ -864,6 +892,15 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         f"controllers: {', '.join(c.ref + ' (' + c.controller_class + ')' for c in snapshot.controllers)}.",
         fix=_class_fix(ingress, snapshot),
         ingress=ingress,
+    )
+
+
+def _claims(controller: ControllerObj, klass: IngressClassObj) -> bool:
+    """Whether the IngressClass is in the controller's store (store.go ingressClassEventHandler AddFunc):
+    its spec.controller is the controller's --controller-class, or --ingress-class-by-name is set and
+    its name is --ingress-class (foundClassByName)."""
+    return klass.controller == controller.controller_class or (
+        controller.ingress_class_by_name and klass.name == controller.ingress_class
     )
 
 

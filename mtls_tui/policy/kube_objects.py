@@ -303,6 +303,7 @@ def controller_from(
         force_ssl_redirect=GO_BOOLS.get(str(settings.get("force-ssl-redirect", "false")), False),
         word_blocklist=str(settings.get("annotation-value-word-blocklist") or ""),
         disable_catch_all=_go_bool(flags.get("disable-catch-all", "false")),
+        ingress_class_by_name=_go_bool(flags.get("ingress-class-by-name", "false")),
     )
 
 
