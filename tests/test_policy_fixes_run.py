@@ -176,3 +176,15 @@ def test_class_annotation_fix_names_the_controllers_ingress_class(pki: SeedPki, 
     after, _ = run_printed(found.fix, objects, tmp_path)
     gone, report = finding(after, "ingress-class-mismatch")
     assert gone is None and report.policy.client_checks, report.verdict
+
+
+def test_server_alias_fix_separates_the_names_with_commas(pki: SeedPki, tmp_path: Path) -> None:
+    """alias/main.go ValidateArrayOfServerName: the printed annotate writes the aliases comma-separated."""
+    ingress = meow_ingress()
+    ingress["metadata"]["annotations"][P + "server-alias"] = "www.meow.com alias.meow.com"
+    objects = seed_with(pki, ingress)
+    found, report = finding(objects, "annotation-invalid-value")
+    assert found is not None and "server-alias" in found.title and report.state == "broken"
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "annotation-invalid-value")
+    assert gone is None and report.policy.client_checks, report.verdict

@@ -780,3 +780,44 @@ def test_ingress_class_by_name(pki: SeedPki, by_name: bool, served: bool) -> Non
     renamed["spec"]["ingressClassName"] = "other"
     policy, _ = report([*other, renamed])
     assert not policy.served
+
+
+@pytest.mark.parametrize(
+    ("alias", "args", "dropped"),
+    [
+        ("www.meow.com alias.meow.com", (), True),  # nginx's space-separated form: a space in one name
+        ("www.meow.com, alias.meow.com", (), False),  # ValidateServerName trims each name
+        ("~^www\\d+\\.meow\\.com$", (), False),  # IsValidRegex allows regex characters
+        ("www.meow.com;", (), True),
+        ("www.meow.com alias.meow.com", ("--enable-annotation-validation=false",), False),  # checkAnnotation skips
+        ("", (), False),  # "We don't run validation against empty values"
+    ],
+)
+def test_a_server_alias_that_fails_validation_drops_the_ingress(pki: SeedPki, alias, args, dropped) -> None:
+    """alias/main.go: server-alias has Validator parser.ValidateArrayOfServerName (validators.go: each
+    comma-separated name, TrimSpace'd, must match IsValidRegex); checkAnnotation returns a
+    ValidationError, annotations.go Extract returns it, store.go syncIngress logs it and stores nothing."""
+    ingress = meow_ingress()
+    ingress["metadata"]["annotations"][P + "server-alias"] = alias
+    objects = [o for o in with_ingress(pki, ingress) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    policy, result = report(objects + controller_objects(extra_args=args))
+    found = [f for f in result.findings if f.code == "annotation-invalid-value" and "server-alias" in f.title]
+    assert bool(found) is dropped and policy.served is not dropped and policy.client_checks is not dropped
+    if dropped:
+        assert result.state == "broken"
+    if dropped and " " in alias:
+        assert found[0].fix == (
+            "kubectl annotate ingress meow-ingress -n default "
+            "nginx.ingress.kubernetes.io/server-alias=www.meow.com,alias.meow.com --overwrite"
+        )
+
+
+def test_a_dropped_alias_ingress_leaves_the_host_to_the_plain_one(pki: SeedPki) -> None:
+    """The mTLS Ingress is dropped; the plain Ingress for the host makes the server, with no client check."""
+    secure = of_class(meow_ingress(name="meow"), "nginx", "2026-01-01T00:00:00Z")
+    secure["metadata"]["annotations"][P + "server-alias"] = "www.meow.com alias.meow.com"
+    plain = of_class(meow_ingress({}, name="meow-public"), "nginx", "2026-01-02T00:00:00Z")
+    policy, result = report(with_ingress(pki, secure, plain))
+    assert policy.served and not policy.client_checks and policy.policy is None
+    assert codes((policy, result))["annotation-invalid-value"] == "error" and result.state == "broken"
+    assert not [f for f in result.findings if "require client certificates too" in f.title]

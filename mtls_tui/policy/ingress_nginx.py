@@ -1111,6 +1111,9 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         if class_finding is not None:
             ignored.add(ingress.ref)
         result = parse_auth_tls(ingress, controller, snapshot)
+        alias = _alias_refused(ingress, controller)
+        if alias is not None:  # Extract returns the first validation error, whichever annotation it was
+            result = replace(result, dropped=True, findings=(*result.findings, alias))
         parsed[ingress.ref] = result
         findings = wrong_prefix_findings(ingress) + list(result.findings)
         findings += [f for f in (ignored_prefix_finding(ingress),) if f]
@@ -1129,6 +1132,44 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         if report is not None:
             reports.append(report)
     return reports
+
+
+# parser/validators.go IsValidRegex: "^[/" + alphaNumericChars + regexEnabledChars + "]*$", the check
+# ValidateServerName runs on each comma-separated server-alias (alphaNumericChars `\-\.\_\~a-zA-Z0-9\/:`,
+# regexEnabledChars regexp.QuoteMeta(`^$[](){}*+?|&=\`)): no space, no comma inside a name
+SERVER_NAME_CHARS = re.compile(r"[/\-._~a-zA-Z0-9:^$\[\](){}*+?|&=\\]*", re.ASCII)
+
+
+def _alias_refused(ingress: IngressObj, controller: ControllerObj | None) -> Finding | None:
+    """server-alias (annotations/alias/main.go, Validator parser.ValidateArrayOfServerName): each
+    comma-separated name, trimmed, must match IsValidRegex, or checkAnnotation returns a validation
+    error, annotations.go Extract returns it, and store.go syncIngress stores nothing of the Ingress
+    ("klog.Error(err); return"). nginx's own space-separated `server_name a b` form fails it.
+    Not checked when validation is off (checkAnnotation: EnableAnnotationValidation) or the value is ''."""
+    value = ingress.annotation(PREFIX + "server-alias")
+    if not value or not controller_rules(controller).validators:
+        return None
+    bad = [name.strip() for name in value.split(",") if not SERVER_NAME_CHARS.fullmatch(name.strip())]
+    if not bad:
+        return None
+    names = [n for n in re.split(r"[\s,]+", value) if n]
+    if names and all(SERVER_NAME_CHARS.fullmatch(n) for n in names):
+        fix = _annotate(ingress, "server-alias", ",".join(dict.fromkeys(names)))
+    else:
+        fix = f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'server-alias-')}"
+    return _f(
+        code="annotation-invalid-value",
+        severity=Severity.ERROR,
+        title=f"server-alias '{value}' is not a comma-separated list of server names: the Ingress is ignored",
+        detail="alias/main.go validates server-alias with parser.ValidateArrayOfServerName: every name between "
+        f"commas must match IsValidRegex (letters, digits and -._~/: plus regex characters; no space), and "
+        f"'{bad[0]}' does not. annotations.go Extract returns the validation error and store.go syncIngress "
+        "keeps nothing of the Ingress: no server, paths, certificate or auth-tls from it; its hosts are served by "
+        "other Ingresses, if any, without its settings. Separate aliases with commas, not spaces.",
+        fix=fix,
+        ingress=ingress,
+        evidence=(f"{PREFIX}server-alias: {value}",),
+    )
 
 
 def _per_controller(
