@@ -188,3 +188,19 @@ def test_server_alias_fix_separates_the_names_with_commas(pki: SeedPki, tmp_path
     after, _ = run_printed(found.fix, objects, tmp_path)
     gone, report = finding(after, "annotation-invalid-value")
     assert gone is None and report.policy.client_checks, report.verdict
+
+
+def test_default_backend_only_fix_adds_the_rule(pki: SeedPki, tmp_path: Path) -> None:
+    """controller.go getBackendServers applies auth-tls per rule: the printed JSON patch adds a rule for
+    the tls: host with the defaultBackend's backend (RFC 6902 copy), and the client checks apply."""
+    from tests.test_policy_ingress_nginx import default_backend_only
+
+    objects = seed_with(pki, default_backend_only(meow_ingress()))
+    found, report = finding(objects, "mtls-catch-all-unapplied")
+    assert found is not None and report.state == "broken"
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "mtls-catch-all-unapplied")
+    assert gone is None and report.policy.client_checks and report.state == "works", report.verdict
+    [ingress] = [o for o in after if o["kind"] == "Ingress"]
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+    assert backend == ingress["spec"]["defaultBackend"] == {"service": {"name": "meow-svc", "port": {"number": 80}}}

@@ -821,3 +821,34 @@ def test_a_dropped_alias_ingress_leaves_the_host_to_the_plain_one(pki: SeedPki) 
     assert policy.served and not policy.client_checks and policy.policy is None
     assert codes((policy, result))["annotation-invalid-value"] == "error" and result.state == "broken"
     assert not [f for f in result.findings if "require client certificates too" in f.title]
+
+
+def default_backend_only(ingress: dict) -> dict:
+    """The Ingress with its rule's backend as spec.defaultBackend and no rules."""
+    catch_all(ingress)
+    del ingress["spec"]["rules"]
+    return ingress
+
+
+def test_auth_tls_of_an_ingress_with_only_a_default_backend_is_never_applied(pki: SeedPki) -> None:
+    """controller.go createServers: an Ingress with a defaultBackend and `len(ing.Spec.Rules) == 0`
+    configures the catch-all server `_`; getBackendServers sets AuthTLSError and CertificateAuth only
+    inside `for _, rule := range ing.Spec.Rules`: with no rule its auth-tls reaches no server. meow.com
+    (its tls: host) has no server: the default server proxies the backend with no client check."""
+    policy, result = report(with_ingress(pki, default_backend_only(meow_ingress())))
+    [found] = [f for f in result.findings if f.code == "mtls-catch-all-unapplied"]
+    assert found.severity.value == "error" and result.state == "broken"
+    assert not policy.served and not policy.client_checks and policy.directives == ()
+    assert "meow.com reaches that backend without a client certificate" in found.title
+    # beside it, an Ingress whose rule for meow.com gives the server client checks: only named
+    rules = of_class(meow_ingress(name="meow-rules"), "nginx", "2026-01-02T00:00:00Z")
+    policy, result = report(with_ingress(pki, default_backend_only(meow_ingress()), rules))
+    [found] = [f for f in result.findings if f.code == "mtls-catch-all-unapplied"]
+    assert found.severity.value == "warning" and policy.client_checks and policy.mtls_from.name == "meow-rules"
+
+
+def test_a_default_backend_beside_rules_is_no_catch_all(pki: SeedPki) -> None:
+    """With rules, the defaultBackend is only the default upstream of its rules ('defines both a backend and
+    rules'): the rules apply the auth-tls as usual."""
+    policy, result = report(with_ingress(pki, catch_all(meow_ingress())))
+    assert policy.client_checks and "mtls-catch-all-unapplied" not in codes((policy, result))

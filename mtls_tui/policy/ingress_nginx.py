@@ -1122,16 +1122,73 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         per_ingress[ingress.ref] = findings
 
     hosts: dict[str, list[IngressObj]] = {}
+    catch_alls = {i.ref: _catch_all_hosts(i) for i in ordered if _catch_all_only(i, parsed[i.ref], ignored)}
     for ingress in ordered:
-        for host in ingress.hosts:
+        for host in catch_alls.get(ingress.ref, ingress.hosts):
             hosts.setdefault(host, []).append(ingress)
     reports = []
     for host, ingresses in hosts.items():
-        served = [i for i in ingresses if not parsed[i.ref].dropped and i.ref not in ignored]
+        served = [
+            i for i in ingresses if not parsed[i.ref].dropped and i.ref not in ignored and i.ref not in catch_alls
+        ]
         report = _per_controller(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
         if report is not None:
-            reports.append(report)
+            unapplied = [_catch_all_auth_tls(host, i, report) for i in ingresses if i.ref in catch_alls]
+            reports.append(replace(report, findings=report.findings + tuple(unapplied)) if unapplied else report)
     return reports
+
+
+def _catch_all_only(ingress: IngressObj, parsed: ParsedAuthTls, ignored: set[str]) -> bool:
+    """A served Ingress with spec.defaultBackend, no rules, and auth-tls annotations: createServers makes
+    it the catch-all server's backend (`len(ing.Spec.Rules) == 0`: "Using it to configure the catch-all
+    server"), and getBackendServers sets AuthTLSError and CertificateAuth only inside
+    `for _, rule := range ing.Spec.Rules`: its auth-tls reaches no server, not even `_`."""
+    return (
+        not ingress.hosts
+        and ingress.default_backend
+        and not parsed.dropped
+        and ingress.ref not in ignored
+        and ingress.annotation(PREFIX + "auth-tls-secret") is not None
+    )
+
+
+def _catch_all_hosts(ingress: IngressObj) -> tuple[str, ...]:
+    """Where the user expects the catch-all's auth-tls: the hosts of its tls: section, or any host."""
+    return tuple(dict.fromkeys(h for entry in ingress.tls for h in entry.hosts)) or ("*",)
+
+
+def _catch_all_auth_tls(host: str, ingress: IngressObj, report: HostPolicy) -> Finding:
+    """The catch-all Ingress's auth-tls is never applied (`_catch_all_only`): its backend answers every
+    host no server claims, with the default certificate and no client check."""
+    hosts = [h for h in _catch_all_hosts(ingress) if h != "*"]
+    rule: dict[str, Any] = {"http": {"paths": [{"path": "/", "pathType": "Prefix"}]}}
+    rules = [{"host": h, **rule} for h in hosts] or [rule]
+    operations: list[dict[str, Any]] = [{"op": "add", "path": "/spec/rules", "value": rules}]
+    operations += [
+        {"op": "copy", "from": "/spec/defaultBackend", "path": f"/spec/rules/{n}/http/paths/0/backend"}
+        for n in range(len(rules))
+    ]
+    elsewhere = report.client_checks  # another Ingress's rule for the host gives its server client checks
+    return _f(
+        code="mtls-catch-all-unapplied",
+        severity=Severity.WARNING if elsewhere else Severity.ERROR,
+        title=f"{ingress.ref} has only spec.defaultBackend: its auth-tls is never applied"
+        + (f"; {host} takes its client checks from {report.mtls_from.ref}" if elsewhere and report.mtls_from else "")
+        + (
+            ""
+            if elsewhere
+            else f", and {host if host != '*' else 'every host'} reaches that backend without a client certificate"
+        ),
+        detail="An Ingress with a defaultBackend and no rules configures the catch-all server `_` (controller.go "
+        "createServers: 'defines a backend but no rule. Using it to configure the catch-all server'), but "
+        "getBackendServers applies auth-tls (AuthTLSError, CertificateAuth) only inside `for _, rule := range "
+        "ing.Spec.Rules`: with no rule, never. Every host no other Ingress claims is proxied to that backend by "
+        "the default server, with the default certificate and no client check; its tls: section names no server. "
+        "A rule per host with the same backend makes the server and applies the annotations.",
+        fix=f"kubectl patch ingress {ingress_words(ingress)} --type json -p {json_arg(operations)}",
+        ingress=ingress,
+        evidence=(f"{ingress.ref}: spec.defaultBackend set, spec.rules empty",),
+    )
 
 
 # parser/validators.go IsValidRegex: "^[/" + alphaNumericChars + regexEnabledChars + "]*$", the check
