@@ -405,6 +405,9 @@ class IngressObj:
     # the annotation prefix its controller reads (--annotations-prefix): fixes name it; the rules
     # read the annotations translated to the default one (policy/ingress_nginx.py with_controller_prefixes)
     prefix: str = ANNOTATIONS_PREFIX
+    # spec.defaultBackend is set: a catch-all Ingress, which a controller run with --disable-catch-all
+    # never stores (store.go hasCatchAllIngressRule), and whose auth-tls reaches no host when it has no rules
+    default_backend: bool = False
 
     @cached_property
     def ref(self) -> str:
@@ -502,6 +505,11 @@ class ControllerObj:
     # ConfigMap use-forwarded-headers (config.go NewDefault: false): the client's own
     # X-Forwarded-Proto then sets the scheme the HTTPS redirect looks at (lua_ingress.lua rewrite)
     use_forwarded_headers: bool = False
+    # --disable-catch-all (pkg/flags/flags.go, default false): Ingresses with spec.defaultBackend are ignored
+    disable_catch_all: bool = False
+    # --ingress-class-by-name (pkg/flags/flags.go, default false): the IngressClass named --ingress-class is
+    # taken whatever its spec.controller (store.go ingressClassEventHandler AddFunc, foundClassByName)
+    ingress_class_by_name: bool = False
 
     @property
     def ref(self) -> str:

@@ -645,6 +645,47 @@ CASES = [
         "ingress-class-mismatch",
         fake_certificate=True,
     ),
+    Case(
+        "C79",
+        "store.go GetIngressClass: without spec.ingressClassName the annotation kubernetes.io/ingress.class is "
+        "compared with --ingress-class (nginx) only; an IngressClass nginx-public of k8s.io/ingress-nginx does not "
+        "make it served: ignored, the default server's 404",
+        lambda pki, host: [
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "IngressClass",
+                "metadata": {"name": "nginx-public"},
+                "spec": {"controller": "k8s.io/ingress-nginx"},
+            },
+            by_annotation(ingress(host, CA), "nginx-public"),
+        ],
+        (404, 404),
+        "broken",
+        "ingress-class-mismatch",
+        fake_certificate=True,
+    ),
+    Case(
+        "C57",
+        "alias/main.go: server-alias has Validator parser.ValidateArrayOfServerName (IsValidRegex per comma-separated "
+        "name: no space): nginx's space-separated form is a ValidationError, EXTRACT returns it, store.go "
+        "syncIngress stores nothing: no server, the default server's 404",
+        one({**CA, "server-alias": "www.conf.test alias.conf.test"}),
+        (404, 404),
+        "broken",
+        "annotation-invalid-value",
+        fake_certificate=True,
+    ),
+    Case(
+        "C58",
+        "the same dropped Ingress beside a plain one for the host: the plain one makes the server, no client check",
+        lambda pki, host: [
+            ingress(host, {**CA, "server-alias": "www.conf.test alias.conf.test"}, name=f"{host.split('.')[0]}-a"),
+            ingress(host, {}, name=f"{host.split('.')[0]}-b", created="2026-01-02T00:00:00Z"),
+        ],
+        (200, 200),
+        "not enforced",
+        "annotation-invalid-value",
+    ),
     # --- auth-tls-match-cn apart from the CA (TMPL: the `if` is rendered whenever MatchCN is set) ------
     Case(
         "C80",
@@ -746,6 +787,12 @@ CASES = [
         "client-cert-accepted",
     ),
 ]
+
+
+def by_annotation(obj: dict[str, Any], klass: str) -> dict[str, Any]:
+    del obj["spec"]["ingressClassName"]
+    obj["metadata"]["annotations"]["kubernetes.io/ingress.class"] = klass
+    return obj
 
 
 def host_only(obj: dict[str, Any]) -> dict[str, Any]:

@@ -162,3 +162,75 @@ def test_forwarded_headers_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -> 
     after, _ = run_printed(before.fix, objects, tmp_path)
     gone, report = finding(after, "mtls-plain-http")
     assert gone is None and report.state == "works", report.verdict
+
+
+def test_second_controller_fix_gives_its_server_the_client_checks(pki: SeedPki, tmp_path: Path) -> None:
+    """Two controllers on meow.com (store.go GetIngressClass: each serves its own class): the printed
+    annotate gives the nginx controller's Ingress the same auth-tls, so both servers ask."""
+    from tests.test_policy_ingress_nginx import of_class, second_controller
+
+    public = of_class(meow_ingress({}, name="meow-public"), "nginx", "2026-01-01T00:00:00Z")
+    secure = of_class(meow_ingress(name="meow-secure"), "internal", "2026-01-02T00:00:00Z")
+    objects = seed_with(pki, public) + [secure, *second_controller()]
+    found, report = finding(objects, "mtls-host-conflict")
+    assert found is not None and found.severity.value == "warning" and found.is_command
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    again, report = finding(after, "mtls-host-conflict")
+    assert again is not None and again.severity.value == "info", report.verdict  # both servers ask now
+    assert report.policy.client_checks and report.state == "works"
+
+
+def test_disable_catch_all_fix_removes_the_default_backend(pki: SeedPki, tmp_path: Path) -> None:
+    """--disable-catch-all (store.go hasCatchAllIngressRule): the printed JSON patch removes
+    spec.defaultBackend; the Ingress is then stored and its auth-tls applies."""
+    from mtls_tui.lab.objects import controller_objects
+    from tests.test_policy_ingress_nginx import catch_all
+
+    objects = [o for o in seed_with(pki, catch_all(meow_ingress())) if o["kind"] not in ("Deployment", "Pod")]
+    objects += [o for o in controller_objects(extra_args=("--disable-catch-all=true",)) if o["kind"] != "IngressClass"]
+    found, report = finding(objects, "ingress-catch-all-ignored")
+    assert found is not None and report.state == "broken"
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "ingress-catch-all-ignored")
+    assert gone is None and report.policy.client_checks, report.verdict
+    assert not any("defaultBackend" in o.get("spec", {}) for o in after if o["kind"] == "Ingress")
+
+
+def test_class_annotation_fix_names_the_controllers_ingress_class(pki: SeedPki, tmp_path: Path) -> None:
+    """store.go GetIngressClass compares the annotation with --ingress-class: the printed annotate sets it so."""
+    from tests.test_policy_ingress_nginx import by_annotation
+
+    objects = seed_with(pki, by_annotation(meow_ingress(), "nginx-public"))
+    found, report = finding(objects, "ingress-class-mismatch")
+    assert found is not None and report.state == "broken"
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "ingress-class-mismatch")
+    assert gone is None and report.policy.client_checks, report.verdict
+
+
+def test_server_alias_fix_separates_the_names_with_commas(pki: SeedPki, tmp_path: Path) -> None:
+    """alias/main.go ValidateArrayOfServerName: the printed annotate writes the aliases comma-separated."""
+    ingress = meow_ingress()
+    ingress["metadata"]["annotations"][P + "server-alias"] = "www.meow.com alias.meow.com"
+    objects = seed_with(pki, ingress)
+    found, report = finding(objects, "annotation-invalid-value")
+    assert found is not None and "server-alias" in found.title and report.state == "broken"
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "annotation-invalid-value")
+    assert gone is None and report.policy.client_checks, report.verdict
+
+
+def test_default_backend_only_fix_adds_the_rule(pki: SeedPki, tmp_path: Path) -> None:
+    """controller.go getBackendServers applies auth-tls per rule: the printed JSON patch adds a rule for
+    the tls: host with the defaultBackend's backend (RFC 6902 copy), and the client checks apply."""
+    from tests.test_policy_ingress_nginx import default_backend_only
+
+    objects = seed_with(pki, default_backend_only(meow_ingress()))
+    found, report = finding(objects, "mtls-catch-all-unapplied")
+    assert found is not None and report.state == "broken"
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "mtls-catch-all-unapplied")
+    assert gone is None and report.policy.client_checks and report.state == "works", report.verdict
+    [ingress] = [o for o in after if o["kind"] == "Ingress"]
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+    assert backend == ingress["spec"]["defaultBackend"] == {"service": {"name": "meow-svc", "port": {"number": 80}}}

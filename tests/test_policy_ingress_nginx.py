@@ -383,6 +383,7 @@ def test_watch_namespace_selector(pki: SeedPki, selector, labels, served, comple
         (("--watch-namespace-selector=team in (",), "failed to parse --watch-namespace-selector"),
         (("--watch-namespace=default", "--watch-namespace-selector=team=a"), "mutually exclusive"),
         (("--enable-annotation-validation=no",), "is not a boolean"),
+        (("--disable-catch-all=yes",), "is not a boolean"),
     ],
 )
 def test_flags_the_controller_refuses(pki: SeedPki, args, why) -> None:
@@ -702,3 +703,261 @@ def test_nginx_refuses_a_snippet_that_repeats_the_client_check(nginx_binary: str
         timeout=30,
     )
     assert done.returncode != 0 and error in done.stderr
+
+
+# --- which controller serves which Ingress (store.go, v1.15.1) ----------------------------------
+
+
+def second_controller(name: str = "internal", extra_args: tuple[str, ...] = ()) -> list[dict]:
+    """A second ingress-nginx (another Deployment, --ingress-class and --controller-class) and its
+    IngressClass, as a second Helm release makes them."""
+    objects = copy.deepcopy(controller_objects(replicas=1, extra_args=extra_args))
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    deployment["metadata"].update(name=f"ingress-nginx-{name}", namespace=f"ingress-{name}")
+    args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    args[:] = [
+        a.replace("--controller-class=k8s.io/ingress-nginx", f"--controller-class=k8s.io/{name}").replace(
+            "--ingress-class=nginx", f"--ingress-class={name}"
+        )
+        for a in args
+    ]
+    klass = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": name},
+        "spec": {"controller": f"k8s.io/{name}"},
+    }
+    return [deployment, klass]
+
+
+def of_class(ingress: dict, klass: str, created: str) -> dict:
+    ingress["spec"]["ingressClassName"] = klass
+    ingress["metadata"]["creationTimestamp"] = created
+    return ingress
+
+
+def test_two_controllers_on_one_host_render_a_server_each(pki: SeedPki) -> None:
+    """store.go New, ingressClassEventHandler AddFunc: a controller lists only the IngressClasses whose
+    spec.controller is its --controller-class; GetIngressClass refuses an Ingress whose
+    ingressClassName is not among them. So each controller renders its own server for meow.com from
+    its own Ingresses: the plain Ingress of class nginx is not covered by the internal controller's
+    auth-tls, and the nginx controller's server asks no client certificate."""
+    public = of_class(meow_ingress({}, name="meow-public"), "nginx", "2026-01-01T00:00:00Z")
+    secure = of_class(meow_ingress(name="meow-secure"), "internal", "2026-01-02T00:00:00Z")
+    policy, result = report([*with_ingress(pki, public, secure), *second_controller()])
+    assert policy.mtls_from.name == "meow-secure" and policy.client_checks
+    assert policy.controller.ref == "ingress-internal/ingress-nginx-internal"
+    assert [i.name for i in policy.ingresses] == ["meow-secure"]
+    conflicts = [f for f in result.findings if f.code == "mtls-host-conflict"]
+    assert [f.severity.value for f in conflicts] == ["warning"], [f.title for f in conflicts]
+    assert "also served by ingress-nginx/ingress-nginx-controller (default/meow-public) without client" in (
+        conflicts[0].title
+    )
+    assert conflicts[0].fix == (
+        "kubectl annotate ingress meow-public -n default nginx.ingress.kubernetes.io/auth-tls-secret=default/my-certs "
+        "nginx.ingress.kubernetes.io/auth-tls-verify-client=on --overwrite"
+    )
+    # the old merge said the plain Ingress's paths required client certificates: not so
+    assert not [f for f in conflicts if "require client certificates too" in f.title]
+
+
+def test_two_controllers_each_with_client_checks(pki: SeedPki) -> None:
+    """Both controllers' Ingresses ask client certificates: each server has its own; the other is named (info)."""
+    public = of_class(meow_ingress(name="meow-public"), "nginx", "2026-01-01T00:00:00Z")
+    secure = of_class(meow_ingress(name="meow-secure"), "internal", "2026-01-02T00:00:00Z")
+    policy, result = report([*with_ingress(pki, public, secure), *second_controller()])
+    assert policy.mtls_from.name == "meow-public" and policy.client_checks
+    [other] = [f for f in result.findings if f.code == "mtls-host-conflict"]
+    assert other.severity.value == "info" and "ingress-internal/ingress-nginx-internal" in other.title
+    assert result.state == "works"
+
+
+def catch_all(ingress: dict) -> dict:
+    ingress["spec"]["defaultBackend"] = {"service": {"name": "meow-svc", "port": {"number": 80}}}
+    return ingress
+
+
+@pytest.mark.parametrize(
+    ("args", "backend", "ignored"),
+    [
+        (("--disable-catch-all=true",), True, True),
+        (("--disable-catch-all",), True, True),  # a bare boolean flag is true (pflag NoOptDefVal)
+        (("--disable-catch-all=true",), False, False),  # no spec.defaultBackend: not a catch-all
+        (("--disable-catch-all=false",), True, False),
+        ((), True, False),  # pkg/flags/flags.go: disable-catch-all defaults to false
+    ],
+)
+def test_disable_catch_all_ignores_an_ingress_with_a_default_backend(pki: SeedPki, args, backend, ignored) -> None:
+    """store.go New, ingEventHandler AddFunc: `if hasCatchAllIngressRule(ing.Spec) && disableCatchAll`
+    → "Ignoring add for catch-all ingress because of --disable-catch-all", return: the Ingress is never
+    stored, rules and auth-tls included (hasCatchAllIngressRule: `spec.DefaultBackend != nil`; e2e
+    test/e2e/settings/disable_catch_all.go 'should ignore catch all Ingress with backend and rules')."""
+    ingress = catch_all(meow_ingress()) if backend else meow_ingress()
+    objects = [o for o in with_ingress(pki, ingress) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    policy, result = report(objects + controller_objects(extra_args=args))
+    found = [f for f in result.findings if f.code == "ingress-catch-all-ignored"]
+    assert bool(found) is ignored and policy.served is not ignored and policy.client_checks is not ignored
+    if ignored:
+        assert result.state == "broken" and found[0].fix == (
+            "kubectl patch ingress meow-ingress -n default --type json -p "
+            """'[{"op":"remove","path":"/spec/defaultBackend"}]'"""
+        )
+
+
+def test_disable_catch_all_leaves_the_host_to_the_plain_ingress(pki: SeedPki) -> None:
+    """The mTLS Ingress has spec.defaultBackend and is ignored; the plain Ingress for the same host is
+    stored and makes the server: no client checks, and the mTLS Ingress's error says why."""
+    secure = of_class(catch_all(meow_ingress(name="meow")), "nginx", "2026-01-01T00:00:00Z")
+    plain = of_class(meow_ingress({}, name="meow-plain"), "nginx", "2026-01-02T00:00:00Z")
+    objects = [o for o in with_ingress(pki, secure, plain) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    policy, result = report(objects + controller_objects(extra_args=("--disable-catch-all=true",)))
+    assert policy.served and not policy.client_checks and policy.policy is None
+    assert codes((policy, result))["ingress-catch-all-ignored"] == "error"
+    # the plain Ingress serves the host without client checks: the door is open, and the ignored one says why
+    assert result.state == "not enforced" and result.lead.code == "ingress-catch-all-ignored"
+
+
+def by_annotation(ingress: dict, klass: str) -> dict:
+    """The class given by the deprecated annotation instead of spec.ingressClassName."""
+    del ingress["spec"]["ingressClassName"]
+    ingress["metadata"]["annotations"]["kubernetes.io/ingress.class"] = klass
+    return ingress
+
+
+def ingress_class(name: str, controller: str) -> dict:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": name},
+        "spec": {"controller": controller},
+    }
+
+
+def test_the_class_annotation_is_compared_with_the_flag_not_with_ingress_classes(pki: SeedPki) -> None:
+    """store.go GetIngressClass: without spec.ingressClassName, `class != icConfig.AnnotationValue`
+    (--ingress-class, pkg/flags/flags.go default "nginx") → "ingress class annotation is not equal to the
+    expected by Ingress Controller"; IngressClass objects are not looked at. An IngressClass
+    nginx-public of k8s.io/ingress-nginx does not make the annotation nginx-public served."""
+    objects = [
+        *with_ingress(pki, by_annotation(meow_ingress(), "nginx-public")),
+        ingress_class("nginx-public", "k8s.io/ingress-nginx"),
+    ]
+    policy, result = report(objects)
+    [found] = [f for f in result.findings if f.code == "ingress-class-mismatch"]
+    assert not policy.served and result.state == "broken" and "--ingress-class is nginx" in found.title
+    assert found.fix == "kubectl annotate ingress meow-ingress -n default kubernetes.io/ingress.class=nginx --overwrite"
+    # the controller run with --ingress-class=nginx-public takes it
+    flagged = [o for o in objects if o["kind"] not in ("Deployment", "Pod")]
+    flagged += [
+        o for o in controller_objects(extra_args=("--ingress-class=nginx-public",)) if o["kind"] != "IngressClass"
+    ]
+    policy, result = report(flagged)
+    assert policy.served and policy.client_checks and "ingress-class-mismatch" not in codes((policy, result))
+
+
+@pytest.mark.parametrize("controllers", [True, False])
+def test_the_class_annotation_nginx_is_served_though_the_nginx_ingress_class_is_f5s(pki: SeedPki, controllers) -> None:
+    """The same GetIngressClass: annotation nginx equals the default --ingress-class; that the IngressClass
+    named nginx belongs to F5 (nginx.org/ingress-controller) does not matter. With the Deployment among the
+    files and without it (ingress-nginx with its default flags assumed)."""
+    objects = [o for o in with_ingress(pki, by_annotation(meow_ingress(), "nginx")) if o["kind"] != "IngressClass"]
+    objects.append(ingress_class("nginx", "nginx.org/ingress-controller"))
+    if not controllers:
+        objects = [o for o in objects if o["kind"] not in ("Deployment", "Pod")]
+    snapshot = snapshot_from_objects(objects, "test", complete=controllers)
+    [policy] = [p for p in host_policies(snapshot) if p.host == "meow.com"]
+    assert policy.served and policy.client_checks
+    assert not [f for f in policy.findings if f.code == "ingress-class-mismatch"]
+
+
+@pytest.mark.parametrize(("by_name", "served"), [(True, True), (False, False)])
+def test_ingress_class_by_name(pki: SeedPki, by_name: bool, served: bool) -> None:
+    """store.go ingressClassEventHandler AddFunc: with --ingress-class-by-name, an IngressClass whose name is
+    --ingress-class (icConfig.AnnotationValue) is stored although its spec.controller is another's
+    (foundClassByName); GetIngressClass then finds it for spec.ingressClassName."""
+    objects = [o for o in with_ingress(pki, meow_ingress()) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    objects.append(ingress_class("nginx", "example.com/other"))
+    args = ("--ingress-class-by-name=true",) if by_name else ()
+    objects += [o for o in controller_objects(extra_args=args) if o["kind"] != "IngressClass"]
+    policy, result = report(objects)
+    assert policy.served is served and policy.client_checks is served
+    assert ("ingress-class-mismatch" in codes((policy, result))) is not served
+    # by name only: another IngressClass of example.com/other is not taken
+    other = [o for o in objects if o["kind"] != "Ingress"] + [ingress_class("other", "example.com/other")]
+    renamed = meow_ingress()
+    renamed["spec"]["ingressClassName"] = "other"
+    policy, _ = report([*other, renamed])
+    assert not policy.served
+
+
+@pytest.mark.parametrize(
+    ("alias", "args", "dropped"),
+    [
+        ("www.meow.com alias.meow.com", (), True),  # nginx's space-separated form: a space in one name
+        ("www.meow.com, alias.meow.com", (), False),  # ValidateServerName trims each name
+        ("~^www\\d+\\.meow\\.com$", (), False),  # IsValidRegex allows regex characters
+        ("www.meow.com;", (), True),
+        ("www.meow.com alias.meow.com", ("--enable-annotation-validation=false",), False),  # checkAnnotation skips
+        ("", (), False),  # "We don't run validation against empty values"
+    ],
+)
+def test_a_server_alias_that_fails_validation_drops_the_ingress(pki: SeedPki, alias, args, dropped) -> None:
+    """alias/main.go: server-alias has Validator parser.ValidateArrayOfServerName (validators.go: each
+    comma-separated name, TrimSpace'd, must match IsValidRegex); checkAnnotation returns a
+    ValidationError, annotations.go Extract returns it, store.go syncIngress logs it and stores nothing."""
+    ingress = meow_ingress()
+    ingress["metadata"]["annotations"][P + "server-alias"] = alias
+    objects = [o for o in with_ingress(pki, ingress) if o["kind"] not in ("Deployment", "Pod", "IngressClass")]
+    policy, result = report(objects + controller_objects(extra_args=args))
+    found = [f for f in result.findings if f.code == "annotation-invalid-value" and "server-alias" in f.title]
+    assert bool(found) is dropped and policy.served is not dropped and policy.client_checks is not dropped
+    if dropped:
+        assert result.state == "broken"
+    if dropped and " " in alias:
+        assert found[0].fix == (
+            "kubectl annotate ingress meow-ingress -n default "
+            "nginx.ingress.kubernetes.io/server-alias=www.meow.com,alias.meow.com --overwrite"
+        )
+
+
+def test_a_dropped_alias_ingress_leaves_the_host_to_the_plain_one(pki: SeedPki) -> None:
+    """The mTLS Ingress is dropped; the plain Ingress for the host makes the server, with no client check."""
+    secure = of_class(meow_ingress(name="meow"), "nginx", "2026-01-01T00:00:00Z")
+    secure["metadata"]["annotations"][P + "server-alias"] = "www.meow.com alias.meow.com"
+    plain = of_class(meow_ingress({}, name="meow-public"), "nginx", "2026-01-02T00:00:00Z")
+    policy, result = report(with_ingress(pki, secure, plain))
+    assert policy.served and not policy.client_checks and policy.policy is None
+    assert codes((policy, result))["annotation-invalid-value"] == "error"
+    assert result.state == "not enforced" and result.lead.code == "annotation-invalid-value"  # the plain one serves it
+    assert not [f for f in result.findings if "require client certificates too" in f.title]
+
+
+def default_backend_only(ingress: dict) -> dict:
+    """The Ingress with its rule's backend as spec.defaultBackend and no rules."""
+    catch_all(ingress)
+    del ingress["spec"]["rules"]
+    return ingress
+
+
+def test_auth_tls_of_an_ingress_with_only_a_default_backend_is_never_applied(pki: SeedPki) -> None:
+    """controller.go createServers: an Ingress with a defaultBackend and `len(ing.Spec.Rules) == 0`
+    configures the catch-all server `_`; getBackendServers sets AuthTLSError and CertificateAuth only
+    inside `for _, rule := range ing.Spec.Rules`: with no rule its auth-tls reaches no server. meow.com
+    (its tls: host) has no server: the default server proxies the backend with no client check."""
+    policy, result = report(with_ingress(pki, default_backend_only(meow_ingress())))
+    [found] = [f for f in result.findings if f.code == "mtls-catch-all-unapplied"]
+    assert found.severity.value == "error" and result.state == "broken"
+    assert not policy.served and not policy.client_checks and policy.directives == ()
+    assert "meow.com reaches that backend without a client certificate" in found.title
+    # beside it, an Ingress whose rule for meow.com gives the server client checks: only named
+    rules = of_class(meow_ingress(name="meow-rules"), "nginx", "2026-01-02T00:00:00Z")
+    policy, result = report(with_ingress(pki, default_backend_only(meow_ingress()), rules))
+    [found] = [f for f in result.findings if f.code == "mtls-catch-all-unapplied"]
+    assert found.severity.value == "warning" and policy.client_checks and policy.mtls_from.name == "meow-rules"
+
+
+def test_a_default_backend_beside_rules_is_no_catch_all(pki: SeedPki) -> None:
+    """With rules, the defaultBackend is only the default upstream of its rules ('defines both a backend and
+    rules'): the rules apply the auth-tls as usual."""
+    policy, result = report(with_ingress(pki, catch_all(meow_ingress())))
+    assert policy.client_checks and "mtls-catch-all-unapplied" not in codes((policy, result))

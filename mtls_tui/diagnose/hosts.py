@@ -136,11 +136,7 @@ class HostReport:
     def _unserved_asker(self) -> Finding | None:
         """The error that keeps an Ingress asking for client certificates out of the host's server
         (dropped, ignored), when the host is served all the same by the others."""
-        askers = {
-            f"Ingress {i.ref}"
-            for i in self.policy.ingresses
-            if any(key.lower().endswith("auth-tls-secret") for key, _ in i.annotations)
-        }
+        askers = {f"Ingress {ref}" for ref in self.policy.unserved_askers}
         return next((f for f in self.findings if f.severity is Severity.ERROR and f.subject in askers), None)
 
     def _first(self, code: str, in_title: str = "") -> Finding | None:

@@ -22,6 +22,7 @@ from mtls_tui.model import (
     ClusterSnapshot,
     ControllerObj,
     Finding,
+    IngressClassObj,
     IngressObj,
     MtlsPolicy,
     SecretObj,
@@ -37,7 +38,7 @@ from mtls_tui.policy.ingress_nginx_releases import (
     verify_client_as_read,
 )
 from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK, RISK_NAMES
-from mtls_tui.policy.kube_objects import GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER
+from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER
 from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
@@ -795,6 +796,10 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
     Manifests hold no controller: an IngressClass among them that names another
     controller still tells that ingress-nginx ignores the Ingress."""
     if not snapshot.controllers_known:
+        # store.go GetIngressClass: the class annotation is compared with --ingress-class only, never
+        # with an IngressClass object (whose name may even be another controller's class)
+        if ingress.class_source == "annotation":
+            return None, None
         klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
         if klass is None or klass.controller == NGINX_CONTROLLER:
             return None, None
@@ -826,23 +831,56 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
     watching = [c for c in running if watches(c, ingress.namespace, snapshot) is not False]
     if not watching:
         return None, _unwatched(ingress, snapshot)
+    catch_all: ControllerObj | None = None
     for controller in watching:
+        # store.go GetIngressClass, v1.15.1: spec.ingressClassName must name an IngressClass in the
+        # controller's store, which holds those whose spec.controller is its --controller-class, and with
+        # --ingress-class-by-name the one named --ingress-class (ingressClassEventHandler AddFunc,
+        # foundClassByName); without it, the annotation kubernetes.io/ingress.class must equal
+        # --ingress-class (icConfig.AnnotationValue), whatever IngressClass objects exist; without
+        # either, only --watch-ingress-without-class takes it (the API server's admission gives an
+        # Ingress created without a class the default IngressClass's name: manifests may not show it).
         name = ingress.ingress_class
         if name is None:
-            default = next(
-                (c for c in snapshot.ingress_classes if c.is_default and c.controller == controller.controller_class),
-                None,
-            )
-            if controller.watch_without_class or default:
-                return controller, None
+            default = next((c for c in snapshot.ingress_classes if c.is_default and _claims(controller, c)), None)
+            if not (controller.watch_without_class or default):
+                continue
+        elif ingress.class_source == "annotation":
+            if name != controller.ingress_class:
+                continue
+        else:
+            klass = classes.get(name)
+            if klass is None or not _claims(controller, klass):
+                continue
+        # store.go New, ingEventHandler AddFunc: after the class check, `hasCatchAllIngressRule(ing.Spec) &&
+        # disableCatchAll` logs "Ignoring add for catch-all ingress because of --disable-catch-all" and returns
+        if controller.disable_catch_all and ingress.default_backend:
+            catch_all = catch_all or controller
             continue
-        klass = classes.get(name)
-        if klass is not None and klass.controller == controller.controller_class:
-            return controller, None
-        if ingress.class_source == "annotation" and name == controller.ingress_class:
-            return controller, None
+        return controller, None
+    if catch_all is not None:
+        return None, _catch_all_disabled(ingress, catch_all)
     known = ", ".join(f"{c.name} ({c.controller})" for c in snapshot.ingress_classes) or "none"
     wanted = ingress.ingress_class or "(no class)"
+    if ingress.class_source == "annotation":
+        flags = ", ".join(f"{c.ref} --ingress-class={c.ingress_class}" for c in watching)
+        return None, _f(
+            code="ingress-class-mismatch",
+            severity=Severity.ERROR,
+            title=f"no ingress-nginx controller takes the class annotation {wanted}: "
+            f"its --ingress-class is {watching[0].ingress_class}",
+            detail=f"The annotation {CLASS_ANNOTATION} is compared with each controller's --ingress-class "
+            "(store.go GetIngressClass, icConfig.AnnotationValue), never with IngressClass objects: an IngressClass "
+            f"named {wanted} changes nothing for it ({flags}). The controller ignores this Ingress: none of its hosts "
+            "are served from it and its annotations are never read.",
+            fix=f"kubectl annotate ingress {ingress_words(ingress)} "
+            f"{arg(CLASS_ANNOTATION + '=' + watching[0].ingress_class)} --overwrite",
+            ingress=ingress,
+            evidence=(
+                f"{CLASS_ANNOTATION}: {wanted}",
+                *(f"{c.ref}: --ingress-class={c.ingress_class}" for c in watching),
+            ),
+        )
     return None, _f(
         code="ingress-class-mismatch",
         severity=Severity.ERROR,
@@ -851,6 +889,35 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         f"controllers: {', '.join(c.ref + ' (' + c.controller_class + ')' for c in snapshot.controllers)}.",
         fix=_class_fix(ingress, snapshot),
         ingress=ingress,
+    )
+
+
+def _claims(controller: ControllerObj, klass: IngressClassObj) -> bool:
+    """Whether the IngressClass is in the controller's store (store.go ingressClassEventHandler AddFunc):
+    its spec.controller is the controller's --controller-class, or --ingress-class-by-name is set and
+    its name is --ingress-class (foundClassByName)."""
+    return klass.controller == controller.controller_class or (
+        controller.ingress_class_by_name and klass.name == controller.ingress_class
+    )
+
+
+def _catch_all_disabled(ingress: IngressObj, controller: ControllerObj) -> Finding:
+    """--disable-catch-all: the controller never stores an Ingress with spec.defaultBackend, its rules
+    and annotations included (store.go hasCatchAllIngressRule; e2e test/e2e/settings/disable_catch_all.go
+    'should ignore catch all Ingress with backend and rules')."""
+    patch = json_arg([{"op": "remove", "path": "/spec/defaultBackend"}])
+    return _f(
+        code="ingress-catch-all-ignored",
+        severity=Severity.ERROR,
+        title=f"{controller.ref} runs with --disable-catch-all and this Ingress has spec.defaultBackend: it is ignored",
+        detail="store.go (New, the Ingress event handler) checks hasCatchAllIngressRule after the class: an Ingress "
+        "with spec.defaultBackend is dropped with 'Ignoring add for catch-all ingress because of --disable-catch-all', "
+        "rules and annotations included. None of its hosts get a server from it and its auth-tls is never read; "
+        "another Ingress for the same host serves it without these settings. Remove spec.defaultBackend (its "
+        "rules keep their backends).",
+        fix=f"kubectl patch ingress {ingress_words(ingress)} --type json -p {patch}",
+        ingress=ingress,
+        evidence=(f"{controller.ref}: --disable-catch-all=true", f"{ingress.ref}: spec.defaultBackend is set"),
     )
 
 
@@ -1003,6 +1070,9 @@ class HostPolicy:
     # the auth-tls-match-cn nginx renders at server level whatever the CA and verify mode, when it
     # refuses an empty subject: a request that brings no verified certificate gets 403 from it
     cn_gate: str | None = None
+    # Ingresses for the host that ask for client certificates but that the controller does not
+    # serve (dropped, ignored), while others serve the host: their error is why nobody is asked
+    unserved_askers: tuple[str, ...] = ()
 
     @property
     def denied(self) -> bool:
@@ -1041,6 +1111,9 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         if class_finding is not None:
             ignored.add(ingress.ref)
         result = parse_auth_tls(ingress, controller, snapshot)
+        alias = _alias_refused(ingress, controller)
+        if alias is not None:  # Extract returns the first validation error, whichever annotation it was
+            result = replace(result, dropped=True, findings=(*result.findings, alias))
         parsed[ingress.ref] = result
         findings = wrong_prefix_findings(ingress) + list(result.findings)
         findings += [f for f in (ignored_prefix_finding(ingress),) if f]
@@ -1049,16 +1122,211 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         per_ingress[ingress.ref] = findings
 
     hosts: dict[str, list[IngressObj]] = {}
+    catch_alls = {i.ref: _catch_all_hosts(i) for i in ordered if _catch_all_only(i, parsed[i.ref], ignored)}
     for ingress in ordered:
-        for host in ingress.hosts:
+        for host in catch_alls.get(ingress.ref, ingress.hosts):
             hosts.setdefault(host, []).append(ingress)
     reports = []
     for host, ingresses in hosts.items():
-        served = [i for i in ingresses if not parsed[i.ref].dropped and i.ref not in ignored]
-        report = _host_policy(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
+        served = [
+            i for i in ingresses if not parsed[i.ref].dropped and i.ref not in ignored and i.ref not in catch_alls
+        ]
+        report = _per_controller(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
         if report is not None:
-            reports.append(report)
+            unapplied = [_catch_all_auth_tls(host, i, report) for i in ingresses if i.ref in catch_alls]
+            reports.append(replace(report, findings=report.findings + tuple(unapplied)) if unapplied else report)
     return reports
+
+
+def _catch_all_only(ingress: IngressObj, parsed: ParsedAuthTls, ignored: set[str]) -> bool:
+    """A served Ingress with spec.defaultBackend, no rules, and auth-tls annotations: createServers makes
+    it the catch-all server's backend (`len(ing.Spec.Rules) == 0`: "Using it to configure the catch-all
+    server"), and getBackendServers sets AuthTLSError and CertificateAuth only inside
+    `for _, rule := range ing.Spec.Rules`: its auth-tls reaches no server, not even `_`."""
+    return (
+        not ingress.hosts
+        and ingress.default_backend
+        and not parsed.dropped
+        and ingress.ref not in ignored
+        and ingress.annotation(PREFIX + "auth-tls-secret") is not None
+    )
+
+
+def _catch_all_hosts(ingress: IngressObj) -> tuple[str, ...]:
+    """Where the user expects the catch-all's auth-tls: the hosts of its tls: section, or any host."""
+    return tuple(dict.fromkeys(h for entry in ingress.tls for h in entry.hosts)) or ("*",)
+
+
+def _catch_all_auth_tls(host: str, ingress: IngressObj, report: HostPolicy) -> Finding:
+    """The catch-all Ingress's auth-tls is never applied (`_catch_all_only`): its backend answers every
+    host no server claims, with the default certificate and no client check."""
+    hosts = [h for h in _catch_all_hosts(ingress) if h != "*"]
+    rule: dict[str, Any] = {"http": {"paths": [{"path": "/", "pathType": "Prefix"}]}}
+    rules = [{"host": h, **rule} for h in hosts] or [rule]
+    operations: list[dict[str, Any]] = [{"op": "add", "path": "/spec/rules", "value": rules}]
+    operations += [
+        {"op": "copy", "from": "/spec/defaultBackend", "path": f"/spec/rules/{n}/http/paths/0/backend"}
+        for n in range(len(rules))
+    ]
+    elsewhere = report.client_checks  # another Ingress's rule for the host gives its server client checks
+    return _f(
+        code="mtls-catch-all-unapplied",
+        severity=Severity.WARNING if elsewhere else Severity.ERROR,
+        title=f"{ingress.ref} has only spec.defaultBackend: its auth-tls is never applied"
+        + (f"; {host} takes its client checks from {report.mtls_from.ref}" if elsewhere and report.mtls_from else "")
+        + (
+            ""
+            if elsewhere
+            else f", and {host if host != '*' else 'every host'} reaches that backend without a client certificate"
+        ),
+        detail="An Ingress with a defaultBackend and no rules configures the catch-all server `_` (controller.go "
+        "createServers: 'defines a backend but no rule. Using it to configure the catch-all server'), but "
+        "getBackendServers applies auth-tls (AuthTLSError, CertificateAuth) only inside `for _, rule := range "
+        "ing.Spec.Rules`: with no rule, never. Every host no other Ingress claims is proxied to that backend by "
+        "the default server, with the default certificate and no client check; its tls: section names no server. "
+        "A rule per host with the same backend makes the server and applies the annotations.",
+        fix=f"kubectl patch ingress {ingress_words(ingress)} --type json -p {json_arg(operations)}",
+        ingress=ingress,
+        evidence=(f"{ingress.ref}: spec.defaultBackend set, spec.rules empty",),
+    )
+
+
+# parser/validators.go IsValidRegex: "^[/" + alphaNumericChars + regexEnabledChars + "]*$", the check
+# ValidateServerName runs on each comma-separated server-alias (alphaNumericChars `\-\.\_\~a-zA-Z0-9\/:`,
+# regexEnabledChars regexp.QuoteMeta(`^$[](){}*+?|&=\`)): no space, no comma inside a name
+SERVER_NAME_CHARS = re.compile(r"[/\-._~a-zA-Z0-9:^$\[\](){}*+?|&=\\]*", re.ASCII)
+
+
+def _alias_refused(ingress: IngressObj, controller: ControllerObj | None) -> Finding | None:
+    """server-alias (annotations/alias/main.go, Validator parser.ValidateArrayOfServerName): each
+    comma-separated name, trimmed, must match IsValidRegex, or checkAnnotation returns a validation
+    error, annotations.go Extract returns it, and store.go syncIngress stores nothing of the Ingress
+    ("klog.Error(err); return"). nginx's own space-separated `server_name a b` form fails it.
+    Not checked when validation is off (checkAnnotation: EnableAnnotationValidation) or the value is ''."""
+    value = ingress.annotation(PREFIX + "server-alias")
+    if not value or not controller_rules(controller).validators:
+        return None
+    bad = [name.strip() for name in value.split(",") if not SERVER_NAME_CHARS.fullmatch(name.strip())]
+    if not bad:
+        return None
+    names = [n for n in re.split(r"[\s,]+", value) if n]
+    if names and all(SERVER_NAME_CHARS.fullmatch(n) for n in names):
+        fix = _annotate(ingress, "server-alias", ",".join(dict.fromkeys(names)))
+    else:
+        fix = f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'server-alias-')}"
+    return _f(
+        code="annotation-invalid-value",
+        severity=Severity.ERROR,
+        title=f"server-alias '{value}' is not a comma-separated list of server names: the Ingress is ignored",
+        detail="alias/main.go validates server-alias with parser.ValidateArrayOfServerName: every name between "
+        f"commas must match IsValidRegex (letters, digits and -._~/: plus regex characters; no space), and "
+        f"'{bad[0]}' does not. annotations.go Extract returns the validation error and store.go syncIngress "
+        "keeps nothing of the Ingress: no server, paths, certificate or auth-tls from it; its hosts are served by "
+        "other Ingresses, if any, without its settings. Separate aliases with commas, not spaces.",
+        fix=fix,
+        ingress=ingress,
+        evidence=(f"{PREFIX}server-alias: {value}",),
+    )
+
+
+def _per_controller(
+    host: str,
+    ingresses: list[IngressObj],
+    served: list[IngressObj],
+    parsed: dict[str, ParsedAuthTls],
+    per_ingress: dict[str, list[Finding]],
+    controllers: dict[str, ControllerObj | None],
+    snapshot: ClusterSnapshot,
+) -> HostPolicy | None:
+    """Each controller stores only the Ingresses of its own class (store.go: the IngressClass event
+    handler keeps the classes whose spec.controller is its --controller-class, GetIngressClass
+    refuses the rest) and renders its own server for the host from them: only Ingresses served by
+    the same controller combine. The host's policy is that of the controller asked for client
+    certificates (or, failing that, the first); each other controller serving the host is named
+    beside it, with what its own server asks."""
+    groups: dict[str, list[IngressObj]] = {}
+    for ingress in served:
+        controller = controllers[ingress.ref]
+        groups.setdefault(controller.ref if controller is not None else "", []).append(ingress)
+    if len(groups) < 2:
+        return _host_policy(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
+    mine = {ref: {i.ref for i in group} for ref, group in groups.items()}
+    reports = [
+        (ref, report)
+        for ref, group in groups.items()
+        if (
+            report := _host_policy(
+                host,
+                [i for i in ingresses if i.ref in mine[ref] or i not in served],
+                group,
+                parsed,
+                per_ingress,
+                controllers,
+                snapshot,
+            )
+        )
+        is not None
+    ]
+    if not reports:
+        return None
+    ranked = sorted(reports, key=lambda r: (not r[1].client_checks, not r[1].asks_mtls))  # stable: first served first
+    _, chosen = ranked[0]
+    extra: list[Finding] = []
+    for ref, other in ranked[1:]:
+        extra += [f for i in groups[ref] for f in per_ingress[i.ref]]
+        extra.append(_other_controller(host, chosen, other, groups[ref]))
+    return replace(chosen, findings=chosen.findings + tuple(extra))
+
+
+def _other_controller(host: str, chosen: HostPolicy, other: HostPolicy, served_there: list[IngressObj]) -> Finding:
+    """Another controller renders its own server for `host` from its own Ingresses: a client whose
+    DNS (or load balancer) reaches that controller's address meets that server's checks, not these."""
+    names = ", ".join(i.ref for i in served_there)
+    who = other.controller.ref if other.controller is not None else "another controller"
+    mine = chosen.controller.ref if chosen.controller is not None else "the controller above"
+    first = next((i for i in served_there if host not in i.bare_hosts), served_there[0])
+    evidence = tuple(
+        f"{i.ref}: class {i.ingress_class or '(none)'} via {i.class_source}, served by {who}" for i in served_there
+    )
+    if other.client_checks and other.policy is not None:
+        return _f(
+            code="mtls-host-conflict",
+            severity=Severity.INFO,
+            title=f"{host} is also served by {who} ({names}), which asks client certificates with its own settings",
+            detail=f"Each ingress-nginx controller stores only the Ingresses of its own IngressClass (store.go "
+            f"IngressClass event handler, GetIngressClass) and renders its own server for {host}. {who} takes its "
+            f"client checks from {other.mtls_from.ref if other.mtls_from else names} (auth-tls-secret "
+            f"{other.policy.secret}, verify-client {other.policy.verify_client}); {mine} from its own. Which one a "
+            "client meets depends on the address its DNS gives for the host.",
+            fix=f"kubectl get ingress {ingress_words(first)} -o yaml  # the settings {who} applies to {host}",
+            ingress=first,
+            evidence=evidence,
+        )
+    source = chosen.mtls_from
+    settings = [
+        f"{first.prefix}{k}={v}"
+        for k in AUTH_TLS_KEYS
+        if source is not None and (v := source.annotation(PREFIX + k)) is not None
+    ]
+    fix = (
+        f"kubectl annotate ingress {ingress_words(first)} {' '.join(arg(a) for a in settings)} --overwrite"
+        if settings
+        else f"kubectl get ingress {ingress_words(first)} -o yaml  # {who} serves {host} from it"
+    )
+    return _f(
+        code="mtls-host-conflict",
+        severity=Severity.WARNING,
+        title=f"{host} is also served by {who} ({names}) without client certificates: clients reaching that "
+        "controller's address get in",
+        detail=f"Each ingress-nginx controller stores only the Ingresses of its own IngressClass (store.go "
+        f"IngressClass event handler, GetIngressClass) and renders its own server for {host} from them: "
+        f"{source.ref if source else 'the Ingress'}'s auth-tls applies to {mine}'s server only, and {who}'s server "
+        "for the same host asks no client certificate. Which one a client meets depends on the address its DNS "
+        "gives for the host. Giving the other controller's Ingress the same auth-tls annotations closes that door.",
+        fix=fix,
+        ingress=first,
+        evidence=evidence,
+    )
 
 
 def _host_policy(
@@ -1204,6 +1472,13 @@ def _host_policy(
         controller_unseen=not snapshot.controllers_known and bool(served),
         passthrough=passthrough,
         cn_gate=cn_gate,
+        unserved_askers=tuple(
+            i.ref
+            for i in ingresses
+            if i not in served and any(key.lower().endswith("auth-tls-secret") for key, _ in i.annotations)
+        )
+        if makers
+        else (),
     )
 
 

@@ -98,6 +98,8 @@ def ingress_from(obj: dict[str, Any]) -> IngressObj:
         addresses=addresses,
         paths=tuple(_paths(spec)),
         bare_hosts=tuple(h for h in hosts if h not in with_http and h != "*"),  # `_` is exempt
+        # store.go hasCatchAllIngressRule: `spec.DefaultBackend != nil` (v1beta1's `backend`, as the API converts it)
+        default_backend=spec.get("defaultBackend", spec.get("backend")) is not None,
     )
 
 
@@ -168,7 +170,13 @@ def pod_from(obj: dict[str, Any]) -> PodObj:
 # pflag gives a boolean flag a value only with `=`: `--enable-ssl-passthrough false` is the
 # flag set to true, then a stray argument (spf13/pflag parseLongArg, NoOptDefVal "true").
 BOOL_FLAGS = frozenset(
-    {"watch-ingress-without-class", "enable-ssl-passthrough", "enable-annotation-validation", "ingress-class-by-name"}
+    {
+        "watch-ingress-without-class",
+        "enable-ssl-passthrough",
+        "enable-annotation-validation",
+        "ingress-class-by-name",
+        "disable-catch-all",
+    }
 )
 
 
@@ -298,6 +306,8 @@ def controller_from(
         word_blocklist=str(settings.get("annotation-value-word-blocklist") or ""),
         allow_snippets=GO_BOOLS.get(str(settings.get("allow-snippet-annotations", "")), snippets_default),
         use_forwarded_headers=GO_BOOLS.get(str(settings.get("use-forwarded-headers", "false")), False),
+        disable_catch_all=_go_bool(flags.get("disable-catch-all", "false")),
+        ingress_class_by_name=_go_bool(flags.get("ingress-class-by-name", "false")),
     )
 
 

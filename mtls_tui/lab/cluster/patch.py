@@ -33,12 +33,22 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def json_patch(target: Any, operations: Any) -> Any:
-    """RFC 6902's add, remove, replace and test: what `kubectl patch --type json` sends."""
+    """RFC 6902's add, remove, replace, copy and test: what `kubectl patch --type json` sends."""
     if not isinstance(operations, list):
         raise status.bad_request("json patch must be a list of operations")
     document = copy.deepcopy(target)
     for operation in operations:
         op, path = (operation or {}).get("op"), (operation or {}).get("path", "")
+        if op == "copy":  # an add of the value found at `from`
+            origin = str(operation.get("from", ""))
+            source, key = _locate(document, origin)
+            try:
+                found = source[_index(key, len(source))] if isinstance(source, list) else source[key]
+            except KeyError:
+                raise status.unprocessable(
+                    f"copy operation does not apply: doc is missing from path: {origin}"
+                ) from None
+            op, operation = "add", {"op": "add", "path": path, "value": found}
         parent, last = _locate(document, path)
         if op in ("add", "replace"):
             value = copy.deepcopy(operation.get("value"))
