@@ -9,19 +9,25 @@ logs with the reason we give.
 
 from __future__ import annotations
 
+import base64
 import http.client
 import itertools
+import json
 import ssl
-from datetime import UTC
+import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mtls_tui.certs.issue import issue_ca, issue_intermediate, issue_leaf, new_key
 from mtls_tui.certs.verify import nginx_verdict
+from mtls_tui.cli import main
 from mtls_tui.lab.nginx import Nginx, free_port
 from mtls_tui.lab.pki import write_file
 from mtls_tui.policy.nginx_answers import CERT_ERROR
+from tests.test_check_manifests import SEED_INGRESS, seed_secret
 
 DEPTHS = (0, 1, 2, 3)
 
@@ -249,3 +255,115 @@ def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
         reasons["intermediate-only", "below-intermediate"] == "unable to get certificate CRL"
     )  # the root needs one too
     assert reasons["intermediate-only", "kept"] == "unable to get certificate CRL"
+
+
+# --- the Secret as a whole: `check` on manifests made by openssl, nginx serving the same files ---------
+
+ROOT_EXT = "-addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign"
+CA_CNF = """[ ca ]
+default_ca = CA_default
+[ CA_default ]
+database = index.txt
+crlnumber = crlnumber
+certificate = ca.crt
+private_key = ca.key
+default_md = sha256
+default_crl_days = 30
+"""
+
+
+def bash(folder: Path, command: str) -> None:
+    done = subprocess.run(["bash", "-c", command], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, f"{command}\n{done.stderr}"
+
+
+def openssl_pair(folder: Path, stem: str, cn: str, ext: str) -> None:
+    """A key and a certificate signed by ca.crt/ca.key, as the seed signs them (`-extfile` lines)."""
+    bash(
+        folder,
+        f"openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout {stem}.key -subj '/CN={cn}' | "
+        f"openssl x509 -req -sha256 -days 30 -CA ca.crt -CAkey ca.key -CAcreateserial -out {stem}.crt "
+        f"-extfile <(printf '{ext}')",
+    )
+
+
+def secret_check(folder: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    """`mtls-tui check --manifests` on the Secret `kubectl create secret generic my-certs --from-file=...` makes
+    of the folder's server.crt, server.key, ca.crt (and ca.crl when there is one), and the seed's Ingress."""
+    secret = seed_secret(folder)
+    if (folder / "ca.crl").exists():
+        secret["data"]["ca.crl"] = base64.b64encode((folder / "ca.crl").read_bytes()).decode()
+    (folder / "all.yaml").write_text(
+        yaml.safe_dump(secret) + "---\n" + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1")
+    )
+    code = main(["check", "--manifests", str(folder / "all.yaml"), "--no-probe", "--json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def nginx_answers(folder: Path, nginx_binary: str, *clients: str) -> list[tuple[int, str, str]]:
+    """(status, body, error log lines) of a real nginx with the Secret's files as ingress-nginx renders them
+    (`ssl_client_certificate ca.crt; ssl_verify_client on; ssl_verify_depth 1;` and `ssl_crl ca.crl`)."""
+    port = free_port()
+    crl = f" ssl_crl {folder}/ca.crl;" if (folder / "ca.crl").exists() else ""
+
+    def body(prefix: Path) -> str:
+        return (
+            f"server {{ listen 127.0.0.1:{port} ssl; server_name _;\n"
+            f"  ssl_certificate {folder}/server.crt; ssl_certificate_key {folder}/server.key;\n"
+            f"  ssl_client_certificate {folder}/ca.crt; ssl_verify_client on; ssl_verify_depth 1;{crl}\n"
+            '  location / { return 200 "verify=$ssl_client_verify"; } }'
+        )
+
+    answers = []
+    with Nginx(body, [port], binary=nginx_binary) as nginx:
+        for client in clients:
+            before = len(nginx.error_log())
+            status, text = https_get(port, str(folder / f"{client}.crt"), str(folder / f"{client}.key"))
+            answers.append((status, text, nginx.error_log()[before:]))
+    return answers
+
+
+def codes_of(report: dict, severity: str | None = None) -> set[str]:
+    return {f["code"] for f in report["findings"] if severity is None or f["severity"] == severity}
+
+
+@pytest.mark.parametrize("akid", [False, True], ids=["crl-without-akid", "crl-with-akid"])
+def test_crl_of_the_ca_before_it_was_made_again(
+    tmp_path: Path, nginx_binary: str, openssl_binary: str, capsys: pytest.CaptureFixture[str], akid: bool
+) -> None:
+    """ca.crl keeps the CA's name but was signed by the key the CA had before it was made again
+    (audit x13: nginx 1.22 / OpenSSL 3.0 refused every client, `(8:CRL signature failure)`). OpenSSL's
+    check_crl verifies the CRL with the key of the CA of the path; a CRL whose authorityKeyIdentifier
+    names the old key is not even taken (crl_akid_check: score 0), `(3:unable to get certificate CRL)`.
+    The printed fix, run as printed, issues the CRL again with the CA's key, and nginx lets clients in."""
+    (tmp_path / "CA.cnf").write_text(
+        CA_CNF + ("crl_extensions = crl_ext\n[ crl_ext ]\nauthorityKeyIdentifier = keyid:always\n" if akid else "")
+    )
+    (tmp_path / "index.txt").write_text("")
+    (tmp_path / "crlnumber").write_text("01\n")
+    make_root = (
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 400 "
+        f"-subj '/CN=Regenerated Root' {ROOT_EXT}"
+    )
+    an_hour_ago = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y%m%d%H%M%SZ")
+    bash(tmp_path, f"{make_root} && openssl ca -gencrl -config CA.cnf -crl_lastupdate {an_hour_ago} -out ca.crl")
+    bash(tmp_path, make_root)  # the CA made again: same name, new key; ca.crl stays
+    openssl_pair(tmp_path, "server", "meow.com", "subjectAltName=DNS:meow.com")
+    openssl_pair(tmp_path, "client", "client", "extendedKeyUsage=clientAuth")
+    reason = "(3:unable to get certificate CRL)" if akid else "(8:CRL signature failure)"
+
+    [(status, _, log)] = nginx_answers(tmp_path, nginx_binary, "client")
+    assert status == 400 and reason in log  # the real nginx refuses a client the CA signed
+    code, report = secret_check(tmp_path, capsys)  # without a client certificate
+    [wrong] = [f for f in report["findings"] if f["code"] == "crl-wrong-key"]
+    assert code == 1 and report["hosts"][0]["state"] == "broken" and codes_of(report, "error") == {"crl-wrong-key"}
+    assert reason in wrong["detail"] and "every client" in wrong["detail"] and "CN=Regenerated Root" in wrong["title"]
+    code, report = secret_check(tmp_path, capsys, "--cert", str(tmp_path / "client.crt"))
+    untrusted = next(f for f in report["findings"] if f["code"] == "client-cert-untrusted")
+    assert reason in untrusted["evidence"][0]  # nginx_verdict (OpenSSL itself) says the same
+
+    bash(tmp_path, wrong["fix"].rsplit(" && kubectl", 1)[0])  # as printed (kubectl: no cluster here)
+    [(status, text, _)] = nginx_answers(tmp_path, nginx_binary, "client")
+    assert (status, text) == (200, "verify=SUCCESS")
+    code, report = secret_check(tmp_path, capsys)
+    assert code == 0 and "crl-wrong-key" not in codes_of(report) and not codes_of(report, "error"), report["findings"]
