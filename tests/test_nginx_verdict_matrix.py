@@ -367,3 +367,51 @@ def test_crl_of_the_ca_before_it_was_made_again(
     assert (status, text) == (200, "verify=SUCCESS")
     code, report = secret_check(tmp_path, capsys)
     assert code == 0 and "crl-wrong-key" not in codes_of(report) and not codes_of(report, "error"), report["findings"]
+
+
+@pytest.mark.parametrize("order", ["expired-first", "expired-last"])
+def test_an_expired_copy_of_the_ca_beside_its_renewal(
+    tmp_path: Path, nginx_binary: str, openssl_binary: str, capsys: pytest.CaptureFixture[str], order: str
+) -> None:
+    """ca.crt holds the CA that expired and its renewal (same subject, same key): OpenSSL takes the issuer
+    whose times are fine (x509_lu.c X509_STORE_CTX_get1_issuer keeps looking past one that fails
+    ossl_x509_check_cert_time), so nginx accepts, whatever the order (audit x16/x16b: 200, verify=SUCCESS).
+    Not an error, a warning; the printed fix removes the expired copy and nginx still accepts. A control:
+    the same expired CA beside a renewal with *another* key still refuses the clients of the old key."""
+    key = new_key("ec")
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    expired = issue_ca("Renewed Root", key=key, not_before=long_ago, days=370)
+    renewal = issue_ca("Renewed Root", key=key)
+    client_of_old = issue_leaf("client-old", expired, key=new_key("ec"), v1=False, eku=["clientAuth"])
+    client_of_new = issue_leaf("client-new", renewal, key=new_key("ec"), v1=False, eku=["clientAuth"])
+    server = issue_leaf("meow.com", renewal, key=new_key("ec"), v1=False, sans=["meow.com"])
+    bundle = [expired, renewal] if order == "expired-first" else [renewal, expired]
+    write_file(tmp_path / "ca.crt", b"".join(c.cert_pem() for c in bundle))
+    write_file(tmp_path / "server.crt", server.cert_pem())
+    write_file(tmp_path / "server.key", server.key_pem(), private=True)
+    for name, issued in {"client-old": client_of_old, "client-new": client_of_new}.items():
+        write_file(tmp_path / f"{name}.crt", issued.cert_pem())
+        write_file(tmp_path / f"{name}.key", issued.key_pem(), private=True)
+
+    answers = nginx_answers(tmp_path, nginx_binary, "client-old", "client-new")
+    assert [(status, text) for status, text, _ in answers] == [(200, "verify=SUCCESS")] * 2
+    for client in ("client-old", "client-new"):
+        code, report = secret_check(tmp_path, capsys, "--cert", str(tmp_path / f"{client}.crt"))
+        assert code == 0 and report["hosts"][0]["state"] == "works" and not codes_of(report, "error")
+        assert "client-cert-accepted" in codes_of(report)
+    [copy] = [f for f in report["findings"] if f["code"] == "ca-expired-copy"]
+    assert copy["severity"] == "warning" and "CN=Renewed Root" in copy["title"]
+
+    bash(tmp_path, copy["fix"].rsplit(" && kubectl", 1)[0])  # as printed (kubectl: no cluster here)
+    assert (tmp_path / "ca.crt").read_bytes() == renewal.cert_pem()
+    answers = nginx_answers(tmp_path, nginx_binary, "client-old", "client-new")
+    assert [(status, text) for status, text, _ in answers] == [(200, "verify=SUCCESS")] * 2
+    code, report = secret_check(tmp_path, capsys)
+    assert code == 0 and not codes_of(report) & {"ca-expired-copy", "cert-expired"}
+
+    other_key = issue_ca("Renewed Root", key=new_key("ec"))  # the control: a renewal with a new key
+    write_file(tmp_path / "ca.crt", b"".join(c.cert_pem() for c in [expired, other_key]))
+    [(status, _, log)] = nginx_answers(tmp_path, nginx_binary, "client-old")
+    assert status == 400 and "(10:certificate has expired)" in log
+    code, report = secret_check(tmp_path, capsys)
+    assert code == 1 and "cert-expired" in codes_of(report, "error") and "ca-expired-copy" not in codes_of(report)

@@ -202,6 +202,38 @@ def validity_findings(facts: CertFacts, where: Where, role: CertRole, files: Fil
     return []
 
 
+def stale_ca_copy_finding(facts: CertFacts, renewal: CertFacts, where: Where) -> Finding:
+    """An expired CA beside a valid certificate with its subject and key (a renewal appended to the
+    old one). OpenSSL takes the valid one: X509_STORE_CTX_get1_issuer (x509_lu.c) keeps looking past
+    an issuer whose time check fails and returns one whose times are fine, and the client's
+    signature verifies under either since the key is the same. Measured (audit x16, x16b): nginx 1.22
+    / OpenSSL 3.0 answers 200, verify=SUCCESS, with the expired copy first or last. Only clutter."""
+    fingerprint = facts.sha256.replace(":", "").lower()
+    bundle = arg(where.file)
+    drop = (
+        'd=$(mktemp -d) && awk -v d="$d" \'/-----BEGIN CERTIFICATE-----/{n++; f=sprintf("%s/%04d.pem", d, n)} '
+        f'f{{print > f}}\' {bundle} && for f in "$d"/*.pem; do '
+        f'[ "$(openssl x509 -in "$f" -outform DER | sha256sum | cut -c1-64)" = {fingerprint} ] || cat "$f"; '
+        f'done > {arg(where.file + ".new")} && rm -r "$d" && mv {arg(where.file + ".new")} {bundle}'
+    )
+    if where.secret:
+        drop += " && " + secret_update_command(where.secret, keys=where.secret_keys)
+    return Finding(
+        code="ca-expired-copy",
+        severity=Severity.WARNING,
+        title=f"{where.file} holds an expired copy of {facts.subject} beside its valid renewal",
+        detail=f"The copy expired {facts.not_after:%Y-%m-%d}; the renewal (same subject, same key) is valid until "
+        f"{renewal.not_after:%Y-%m-%d}. OpenSSL picks the valid one, so nginx accepts the clients either CA signed; "
+        "the expired copy only confuses whoever reads the file. It can go.",
+        fix=drop,
+        subject=where.label,
+        evidence=(
+            f"expired copy: serial {facts.serial}, notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC",
+            f"renewal: serial {renewal.serial}, notAfter {renewal.not_after:%Y-%m-%d %H:%M} UTC",
+        ),
+    )
+
+
 def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: Files) -> list[Finding]:
     """What nginx accepts but stricter peers (Go, browsers, `cryptography`) refuse."""
     subject = where.label
