@@ -415,3 +415,67 @@ def test_an_expired_copy_of_the_ca_beside_its_renewal(
     assert status == 400 and "(10:certificate has expired)" in log
     code, report = secret_check(tmp_path, capsys)
     assert code == 1 and "cert-expired" in codes_of(report, "error") and "ca-expired-copy" not in codes_of(report)
+
+
+ROOT = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 400 -subj '/CN={cn}' {ext}"
+# (how the root is made, the client's -extfile lines, what nginx logs, words the finding's title must hold)
+PURPOSE_CASES = {
+    "root-ca-false": (  # audit x01
+        ROOT.format(cn="NotCA Root", ext="-addext basicConstraints=critical,CA:FALSE"),
+        "extendedKeyUsage=clientAuth",
+        "(26:unsuitable certificate purpose)",
+        "is not a CA (basicConstraints CA:FALSE)",
+    ),
+    "root-without-keycertsign": (  # audit x02
+        ROOT.format(
+            cn="NoKCS Root",
+            ext="-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,digitalSignature,cRLSign",
+        ),
+        "extendedKeyUsage=clientAuth",
+        "(32:key usage does not include certificate signing)",
+        "may not sign certificates (keyUsage without keyCertSign)",
+    ),
+    "root-server-auth-only": (  # audit x06
+        ROOT.format(cn="ServerEKU Root", ext=f"{ROOT_EXT} -addext extendedKeyUsage=serverAuth"),
+        "extendedKeyUsage=clientAuth",
+        "(26:unsuitable certificate purpose)",
+        "the root CA CN=ServerEKU Root is not allowed for client authentication",
+    ),
+    "leaf-without-digitalsignature": (  # audit x07
+        ROOT.format(cn="Good Root", ext=ROOT_EXT),
+        "keyUsage=critical,keyCertSign",
+        "(26:unsuitable certificate purpose)",
+        "CN=client is not allowed for client authentication (keyUsage without digitalSignature)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(PURPOSE_CASES))
+def test_purpose_errors_name_their_real_cause(
+    tmp_path: Path, nginx_binary: str, openssl_binary: str, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    """OpenSSL refuses a CA of the path that is CA:FALSE (x509_vfy.c check_chain: check_ca → 79, then the
+    ssl_client purpose → 26), whose keyUsage lacks keyCertSign (79, 26, then internal_verify → 32), or whose
+    EKU lacks clientAuth (26); and a client certificate whose keyUsage has neither digitalSignature nor
+    keyAgreement (v3_purp.c check_purpose_ssl_client → 26). nginx logs only the last error (audit x01, x02,
+    x06, x07: 26, 32, 26, 26). The finding names the cause; its fix, run as printed, makes a self-signed
+    root again from its own key (the clients it signed stay valid) or re-signs the client, and the real
+    nginx then accepts the same client certificate (or the re-signed one)."""
+    make_root, client_ext, logged, title = PURPOSE_CASES[case]
+    bash(tmp_path, make_root)
+    openssl_pair(tmp_path, "server", "meow.com", "subjectAltName=DNS:meow.com")
+    openssl_pair(tmp_path, "client", "client", client_ext)
+
+    [(status, _, log)] = nginx_answers(tmp_path, nginx_binary, "client")
+    assert status == 400 and logged in log
+    code, report = secret_check(tmp_path, capsys, "--cert", str(tmp_path / "client.crt"))
+    [wrong] = [f for f in report["findings"] if f["code"] == "client-cert-wrong-purpose"]
+    assert code == 1 and title in wrong["title"] and "extendedKeyUsage without clientAuth" not in wrong["detail"]
+    if case.startswith("root"):
+        assert "-CA " not in wrong["fix"] and wrong["fix"].startswith("openssl req -x509")  # stays self-signed
+
+    bash(tmp_path, wrong["fix"].rsplit(" && kubectl", 1)[0])  # as printed (kubectl: no cluster here)
+    [(status, text, _)] = nginx_answers(tmp_path, nginx_binary, "client")
+    assert (status, text) == (200, "verify=SUCCESS")
+    code, report = secret_check(tmp_path, capsys, "--cert", str(tmp_path / "client.crt"))
+    assert code == 0 and "client-cert-accepted" in codes_of(report), report["findings"]

@@ -315,7 +315,13 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
         (cert_facts(c.cert) for c in ca.certs), key=lambda f: not f.not_before <= now <= f.not_after
     )
     files = rules.signing_files(
-        rules.Files(cert=where.file, key=key_file, ca_days_left=rules.issuer_days_left(facts, ca_facts, now)),
+        rules.Files(
+            cert=where.file,
+            key=key_file,
+            ca_days_left=rules.issuer_days_left(facts, ca_facts, now),
+            ca_secret=secret.ref,
+            ca_secret_keys=secret.keys,
+        ),
         facts,
         ca_facts,
     )
