@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 # `PEM_BLOCK` is what the regular expression below says, found in linear time. The
 # expression alone is quadratic: from every BEGIN line it scans to the end of the data
@@ -93,3 +94,23 @@ def controller_refusal(data: bytes) -> str | None:
     except ValueError as exc:
         return f"its first CRL does not parse ({exc})"
     return None
+
+
+def akid_allows(crl: x509.CertificateRevocationList, ca: x509.Certificate) -> bool:
+    """X509_check_akid as OpenSSL's crl_akid_check asks it: a CRL whose authorityKeyIdentifier
+    names another key than the CA's subjectKeyIdentifier is not that CA's (score 0, never chosen)."""
+    try:
+        akid = crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+        skid = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except (x509.ExtensionNotFound, ValueError):
+        return True
+    return akid.key_identifier is None or akid.key_identifier == skid.digest
+
+
+def signed_by(crl: x509.CertificateRevocationList, ca: x509.Certificate) -> bool | None:
+    """Whether `ca`'s key signed `crl` (OpenSSL's check_crl: X509_CRL_verify with the issuer's
+    key, else 'CRL signature failure'); None when the key type cannot be checked here."""
+    try:
+        return crl.is_signature_valid(ca.public_key())  # type: ignore[arg-type]
+    except (TypeError, ValueError, UnsupportedAlgorithm):
+        return None

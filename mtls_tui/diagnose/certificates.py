@@ -19,7 +19,9 @@ from mtls_tui.certs.openssl_binding import (
     X509_V_ERR_CRL_NOT_YET_VALID,
     X509_V_ERR_CRL_SIGNATURE_FAILURE,
     X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+    X509_V_ERR_INVALID_CA,
     X509_V_ERR_INVALID_PURPOSE,
+    X509_V_ERR_KEY_USAGE_NO_CERTSIGN,
     X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
     X509_V_ERR_UNABLE_TO_GET_CRL,
     X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
@@ -61,6 +63,8 @@ class Files:
     host: str | None = None  # the name clients use, for subjectAltName in re-issue commands
     ca_days_left: int | None = None  # re-signed certificates end with the CA, not after it
     signer: str | None = None  # the issuer's file when it is an intermediate of the CA bundle (signing_files)
+    ca_secret: str | None = None  # the Secret whose ca.crt is `ca`: a fix that changes the CA updates it too
+    ca_secret_keys: tuple[str, ...] = SEED_SECRET_KEYS
 
     @property
     def ca_key(self) -> str:
@@ -202,6 +206,38 @@ def validity_findings(facts: CertFacts, where: Where, role: CertRole, files: Fil
     return []
 
 
+def stale_ca_copy_finding(facts: CertFacts, renewal: CertFacts, where: Where) -> Finding:
+    """An expired CA beside a valid certificate with its subject and key (a renewal appended to the
+    old one). OpenSSL takes the valid one: X509_STORE_CTX_get1_issuer (x509_lu.c) keeps looking past
+    an issuer whose time check fails and returns one whose times are fine, and the client's
+    signature verifies under either since the key is the same. Measured (audit x16, x16b): nginx 1.22
+    / OpenSSL 3.0 answers 200, verify=SUCCESS, with the expired copy first or last. Only clutter."""
+    fingerprint = facts.sha256.replace(":", "").lower()
+    bundle = arg(where.file)
+    drop = (
+        'd=$(mktemp -d) && awk -v d="$d" \'/-----BEGIN CERTIFICATE-----/{n++; f=sprintf("%s/%04d.pem", d, n)} '
+        f'f{{print > f}}\' {bundle} && for f in "$d"/*.pem; do '
+        f'[ "$(openssl x509 -in "$f" -outform DER | sha256sum | cut -c1-64)" = {fingerprint} ] || cat "$f"; '
+        f'done > {arg(where.file + ".new")} && rm -r "$d" && mv {arg(where.file + ".new")} {bundle}'
+    )
+    if where.secret:
+        drop += " && " + secret_update_command(where.secret, keys=where.secret_keys)
+    return Finding(
+        code="ca-expired-copy",
+        severity=Severity.WARNING,
+        title=f"{where.file} holds an expired copy of {facts.subject} beside its valid renewal",
+        detail=f"The copy expired {facts.not_after:%Y-%m-%d}; the renewal (same subject, same key) is valid until "
+        f"{renewal.not_after:%Y-%m-%d}. OpenSSL picks the valid one, so nginx accepts the clients either CA signed; "
+        "the expired copy only confuses whoever reads the file. It can go.",
+        fix=drop,
+        subject=where.label,
+        evidence=(
+            f"expired copy: serial {facts.serial}, notAfter {facts.not_after:%Y-%m-%d %H:%M} UTC",
+            f"renewal: serial {renewal.serial}, notAfter {renewal.not_after:%Y-%m-%d %H:%M} UTC",
+        ),
+    )
+
+
 def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: Files) -> list[Finding]:
     """What nginx accepts but stricter peers (Go, browsers, `cryptography`) refuse."""
     subject = where.label
@@ -256,35 +292,111 @@ def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: F
     return findings
 
 
-def _intermediate_purpose_finding(
-    error: VerifyError, leaf: CertFacts, files: Files, subject: str, evidence: tuple[str, ...]
+CA_EXTENSIONS = ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"]
+# What OpenSSL refuses a CA of the path for, read from the errors it reports at that CA's depth
+# (x509_vfy.c check_chain: check_ca fails → 79, then the ssl_client purpose → 26; internal_verify:
+# keyUsage without keyCertSign → 32). nginx logs only the last one (26 or 32).
+CA_CAUSES = {
+    X509_V_ERR_KEY_USAGE_NO_CERTSIGN: "its keyUsage lacks keyCertSign (32:key usage does not include certificate signing)",
+    X509_V_ERR_INVALID_CA: "it is not a CA: basicConstraints CA:FALSE or none (79:invalid CA certificate)",
+    X509_V_ERR_INVALID_PURPOSE: "its extendedKeyUsage lacks clientAuth (26:unsuitable certificate purpose)",
+}
+
+
+def _cn_of(subject: str, default: str) -> str:
+    return next((part[3:] for part in subject.replace("/", ",").split(",") if part.strip().startswith("CN=")), default)
+
+
+def _ca_purpose_finding(
+    verdict: ChainVerdict,
+    error: VerifyError,
+    leaf: CertFacts,
+    ca_subjects: list[str],
+    files: Files,
+    subject: str,
+    evidence: tuple[str, ...],
 ) -> Finding:
-    """OpenSSL's check_chain_purposes tests every CA of the path for the ssl_client purpose: an
-    intermediate whose extendedKeyUsage lacks clientAuth fails with error 26 at its own depth.
-    The leaf is fine; the intermediate is re-issued (same key, same subject), and it signs."""
-    cn = next(
-        (part[3:] for part in error.subject.replace("/", ",").split(",") if part.strip().startswith("CN=")),
-        "intermediate",
+    """A CA of the path that OpenSSL refuses for the ssl_client purpose (error at its own depth): not a
+    CA (CA:FALSE), a keyUsage without keyCertSign, or an extendedKeyUsage without clientAuth. The leaf
+    is fine. A self-signed root is made again from its own key and name (`openssl req -x509`), so the
+    client certificates it signed still verify; an intermediate is signed again by its issuer."""
+    at_depth = {e.code for e in verdict.errors if e.depth == error.depth}
+    first = next(code for code in CA_CAUSES if code in at_depth)  # the cause: the others follow from it
+    root = error.depth == len(verdict.chain_subjects) - 1  # nginx builds no partial chain: the top is the root
+    what = "the root CA" if root else "the intermediate"
+    stem = cn_stem(_cn_of(error.subject, "intermediate"))
+    if root:
+        alone = ca_subjects == [error.subject]  # ca.crt is that root alone: made again in place
+        cert, key = (files.ca, files.ca_key) if alone else (f"{stem}.crt", f"{stem}.key")
+        fix = (
+            f"openssl req -x509 -new -sha256 -days 356 -key {arg(key)} -subj {arg(openssl_subject(error.subject))} "
+            + " ".join(f"-addext {arg(ext)}" for ext in CA_EXTENSIONS)
+            + f" -out {arg(cert)}"
+        )
+        if alone and files.ca_secret:
+            fix += " && " + secret_update_command(files.ca_secret, keys=files.ca_secret_keys)
+        if not alone:
+            fix += f"  # then put {comment(arg(cert))} in {comment(arg(files.ca))} in place of the old {comment(error.subject)}"
+        remedy = (
+            f"Make the root again as a CA, self-signed, from its own key ({key}) and name: the client certificates "
+            "it signed stay valid. Re-signing it with another CA would make it an intermediate."
+        )
+    else:
+        ext = [*CA_EXTENSIONS, "extendedKeyUsage=clientAuth,serverAuth"]
+        fix = (
+            f"openssl x509 -x509toreq -in {stem}.crt -signkey {stem}.key | openssl x509 -req -sha256 -days 365 "
+            f"-CA {arg(files.ca)} -CAkey {arg(files.ca_key)} -CAcreateserial{extfile(ext)} -out {stem}.crt.new "
+            f"&& mv {stem}.crt.new {stem}.crt"
+        )
+        remedy = (
+            f"Re-issue the intermediate as a CA (CA:TRUE, keyCertSign, clientAuth in its EKU or no EKU), signed by "
+            f"its issuer, with its own key ({stem}.key) and the issuer's ({files.ca_key}); then put it where it was "
+            "(the client's chain file or ca.crt)."
+        )
+    title = {
+        X509_V_ERR_KEY_USAGE_NO_CERTSIGN: f"{what} {error.subject} may not sign certificates (keyUsage without keyCertSign)",
+        X509_V_ERR_INVALID_CA: f"{what} {error.subject} is not a CA (basicConstraints CA:FALSE)",
+    }.get(first, f"{what} {error.subject} is not allowed for client authentication")
+    return Finding(
+        code="client-cert-wrong-purpose",
+        severity=Severity.ERROR,
+        title=title,
+        detail=f"OpenSSL checks every CA of the chain: {error.subject} (depth {error.depth}) fails because {CA_CAUSES[first]}. "
+        f"nginx refuses every client certificate under it and answers 400 '{CERT_ERROR}'. The client certificate "
+        f"{leaf.subject} itself is fine. {remedy}",
+        fix=fix,
+        subject=subject,
+        evidence=evidence,
     )
-    stem = cn_stem(cn)
-    ext = [
-        "basicConstraints=critical,CA:TRUE",
-        "keyUsage=critical,keyCertSign,cRLSign",
-        "extendedKeyUsage=clientAuth,serverAuth",
+
+
+def _leaf_purpose_finding(
+    verdict: ChainVerdict, leaf: CertFacts, where: Where, files: Files, evidence: tuple[str, ...]
+) -> Finding:
+    """The client certificate fails the ssl_client purpose (v3_purp.c check_purpose_ssl_client): an
+    extendedKeyUsage without clientAuth, or a keyUsage with neither digitalSignature nor keyAgreement."""
+    usages = ", ".join(leaf.extended_key_usage) or "none"
+    key_usage = ", ".join(leaf.key_usage) or "none"
+    eku_bad = bool(leaf.extended_key_usage) and "clientAuth" not in leaf.extended_key_usage
+    ku_bad = bool(leaf.key_usage) and not {"digitalSignature", "keyAgreement"} & set(leaf.key_usage)
+    causes = [
+        *([f"its extendedKeyUsage ({usages}) lacks clientAuth"] if eku_bad else []),
+        *([f"its keyUsage ({key_usage}) has neither digitalSignature nor keyAgreement"] if ku_bad else []),
+    ]
+    extensions = [
+        *(["keyUsage=critical,digitalSignature"] if ku_bad else []),
+        "extendedKeyUsage=clientAuth",
     ]
     return Finding(
         code="client-cert-wrong-purpose",
         severity=Severity.ERROR,
-        title=f"the intermediate {error.subject} is not allowed for client authentication",
-        detail=f"OpenSSL checks the purpose of every CA in the chain: {error.subject} (depth {error.depth}) has an "
-        "extendedKeyUsage without clientAuth, so nginx refuses every client certificate it signed with (26:unsupported "
-        f"certificate purpose) and answers 400. The client certificate {leaf.subject} itself is fine. Re-issue the "
-        f"intermediate with clientAuth in its EKU (or with no EKU), signed by its issuer, with its own key "
-        f"({stem}.key) and the issuer's ({files.ca_key}); then put it where it was (the client's chain file or ca.crt).",
-        fix=f"openssl x509 -x509toreq -in {stem}.crt -signkey {stem}.key | openssl x509 -req -sha256 -days 365 "
-        f"-CA {arg(files.ca)} -CAkey {arg(files.ca_key)} -CAcreateserial{extfile(ext)} -out {stem}.crt.new "
-        f"&& mv {stem}.crt.new {stem}.crt",
-        subject=subject,
+        title=f"{leaf.subject} is not allowed for client authentication"
+        + (" (keyUsage without digitalSignature)" if ku_bad and not eku_bad else ""),
+        detail=f"OpenSSL refuses it for the ssl_client purpose because {' and '.join(causes) or 'of its usages'} "
+        f"(extendedKeyUsage: {usages}; keyUsage: {key_usage}); nginx answers 400 '{CERT_ERROR}'. The fix signs "
+        "it again with " + " and ".join(extensions) + ".",
+        fix=reissue_command("client", where, files, extensions=extensions, cn=leaf.subject_cn, dn=leaf.subject),
+        subject=where.label,
         evidence=evidence,
     )
 
@@ -408,30 +520,12 @@ def client_chain_findings(
                 evidence=(nginx_line, f"chain: {' → '.join(verdict.chain_subjects)}") + evidence,
             )
         ]
+    ca_error = next((e for e in verdict.errors if e.depth > 0 and e.code in CA_CAUSES), None)
+    if ca_error is not None:
+        return [_ca_purpose_finding(verdict, ca_error, leaf, ca_subjects, files, subject, (nginx_line,) + evidence)]
     purpose_error = next((e for e in verdict.errors if e.code == X509_V_ERR_INVALID_PURPOSE), None)
-    if purpose_error is not None and purpose_error.depth > 0:
-        return [_intermediate_purpose_finding(purpose_error, leaf, files, subject, (nginx_line,) + evidence)]
     if verdict.error_code == X509_V_ERR_INVALID_PURPOSE or purpose_error is not None:
-        usages = ", ".join(leaf.extended_key_usage) or "none"
-        return [
-            Finding(
-                code="client-cert-wrong-purpose",
-                severity=Severity.ERROR,
-                title=f"{leaf.subject} is not allowed for client authentication",
-                detail=f"Its extended key usage ({usages}) lacks clientAuth; OpenSSL refuses it for the "
-                f"ssl_client purpose and nginx answers 400 '{CERT_ERROR}'.",
-                fix=reissue_command(
-                    "client",
-                    where,
-                    files,
-                    extensions=["extendedKeyUsage=clientAuth"],
-                    cn=leaf.subject_cn,
-                    dn=leaf.subject,
-                ),
-                subject=subject,
-                evidence=(nginx_line,) + evidence,
-            )
-        ]
+        return [_leaf_purpose_finding(verdict, leaf, where, files, (nginx_line,) + evidence)]
     if verdict.error_code == X509_V_ERR_CERT_REVOKED:
         return [
             Finding(

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Literal
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import key_matches
@@ -254,6 +255,11 @@ def secret_findings(
     loaded = {key: _load(secret, key) for key in ("ca.crt", "tls.crt", "tls.key") if key in keys}
     ca = loaded.get("ca.crt", (None,))[0]
     ca_facts = [cert_facts(c.cert) for c in ca.certs] if ca else []
+    renewals = {  # the CAs valid now, by subject and key: an expired copy beside one of them is clutter
+        (c.cert.subject, _spki(c.cert)): facts
+        for c, facts in zip(ca.certs if ca else (), ca_facts, strict=True)
+        if facts.not_before <= now <= facts.not_after
+    }
     for key, (material, problem) in loaded.items():
         if problem:
             findings.append(problem)
@@ -268,7 +274,11 @@ def secret_findings(
             files = rules.signing_files(
                 rules.Files(ca_days_left=rules.issuer_days_left(facts, issuers, now)), facts, issuers
             )
-            findings += rules.validity_findings(facts, where, role, files, now)
+            renewal = renewals.get((cert.cert.subject, _spki(cert.cert))) if role == "ca" else None
+            if renewal is not None and facts.not_after < now:
+                findings.append(rules.stale_ca_copy_finding(facts, renewal, where))
+            else:
+                findings += rules.validity_findings(facts, where, role, files, now)
             findings += rules.strictness_findings(facts, where, role, files)
             if role == "server":
                 findings += rules.server_findings(facts, host, where, files)
@@ -293,6 +303,10 @@ def secret_findings(
     return certs, findings
 
 
+def _spki(cert: x509.Certificate) -> bytes:
+    return cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+
+
 def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now: datetime) -> list[Finding]:
     """nginx's verdict on the user's client certificate against the CA file the controller writes
     for this host, and its depth. For a Secret with a keypair that file is tls.crt, tls.key and
@@ -314,9 +328,17 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     ingress = _ingress_arg(policy)
     where = rules.Where(leaf.origin, rules.file_of(leaf.origin))
     key_file = rules.file_of(client.keys[0].origin) if client.keys else rules.sibling_file(where.file, ".key")
-    ca_facts = [cert_facts(c.cert) for c in ca.certs]
+    ca_facts = sorted(  # a valid CA before an expired copy of it: the one OpenSSL takes, the one that re-signs
+        (cert_facts(c.cert) for c in ca.certs), key=lambda f: not f.not_before <= now <= f.not_after
+    )
     files = rules.signing_files(
-        rules.Files(cert=where.file, key=key_file, ca_days_left=rules.issuer_days_left(facts, ca_facts, now)),
+        rules.Files(
+            cert=where.file,
+            key=key_file,
+            ca_days_left=rules.issuer_days_left(facts, ca_facts, now),
+            ca_secret=secret.ref,
+            ca_secret_keys=secret.keys,
+        ),
         facts,
         ca_facts,
     )

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from cryptography import x509
 
-from mtls_tui.certs.crl import controller_refusal, load_crls
+from mtls_tui.certs.crl import akid_allows, controller_refusal, load_crls, signed_by
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.model import Finding, SecretObj, Severity
 from mtls_tui.policy.nginx_answers import CERT_ERROR
@@ -89,6 +89,7 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
                     subject=where,
                 )
             )
+    findings += wrong_key_findings(crls, ca_certs, now, where, update)
     covered = {crl.issuer for crl in crls}
     for ca in ca_certs:
         if ca.subject not in covered:
@@ -106,4 +107,70 @@ def crl_findings(secret: SecretObj, ca_certs: list[x509.Certificate], now: datet
                     subject=where,
                 )
             )
+    return findings
+
+
+def _chosen(
+    crls: list[x509.CertificateRevocationList], cas: list[x509.Certificate], now: datetime
+) -> x509.CertificateRevocationList | None:
+    """The CRL OpenSSL takes for an issuer (x509_vfy.c get_crl_sk/get_crl_score): one whose
+    authorityKeyIdentifier does not name the CA's key scores 0 and is never taken; then a current
+    one before a stale one (CRL_SCORE_TIME); among equals, the newest lastUpdate."""
+    usable = [crl for crl in crls if any(akid_allows(crl, ca) for ca in cas)]
+    if not usable:
+        return None
+    return max(
+        usable,
+        key=lambda crl: (
+            crl.last_update_utc <= now and (crl.next_update_utc is None or crl.next_update_utc >= now),
+            crl.last_update_utc,
+        ),
+    )
+
+
+def wrong_key_findings(
+    crls: tuple[x509.CertificateRevocationList, ...],
+    ca_certs: list[x509.Certificate],
+    now: datetime,
+    where: str,
+    update: str,
+) -> list[Finding]:
+    """A CRL with the CA's name but signed by another key (the CA was made again with a new key,
+    the CRL was not): OpenSSL's check_crl verifies the CRL with the key of the CA in the path and
+    fails with 'CRL signature failure' (8) for every client (measured: nginx 1.22 / OpenSSL 3.0
+    answers 400 and logs (8:CRL signature failure), tests/test_nginx_verdict_matrix.py). When the
+    CRL's authorityKeyIdentifier names the other key, OpenSSL does not take it at all: 'unable to
+    get certificate CRL' (3)."""
+    cas_by_name: dict[x509.Name, list[x509.Certificate]] = {}
+    for ca in ca_certs:
+        cas_by_name.setdefault(ca.subject, []).append(ca)
+    findings = []
+    for name, cas in cas_by_name.items():
+        own = [crl for crl in crls if crl.issuer == name]
+        if not own:
+            continue  # crl-missing says it
+        chosen = _chosen(own, cas, now)
+        if chosen is not None and any(signed_by(chosen, ca) is not False for ca in cas):
+            continue
+        issuer = name_to_str(name)
+        reason = "(8:CRL signature failure)" if chosen is not None else "(3:unable to get certificate CRL)"
+        findings.append(
+            Finding(
+                code="crl-wrong-key",
+                severity=Severity.ERROR,
+                title=f"the CRL of {issuer} in ca.crl is not signed by the key of {issuer} in ca.crt",
+                detail=f"The CRL carries the CA's name but another key signed it (most often the CA was made again "
+                f"with a new key and the CRL was not issued again). nginx checks every CRL with the key of the CA "
+                f"in ca.crt and refuses every client certificate whose path runs through {issuer}: it logs "
+                f"'client SSL certificate verify error: {reason}' and answers 400 '{CERT_ERROR}'. Issue the CRL "
+                "again with the CA's own key; the new CRL goes first and, being the newest, is the one OpenSSL "
+                "takes (the old one may then be deleted from ca.crl).",
+                fix=f"{NEW_CRL} && {update}",
+                subject=where,
+                evidence=(
+                    f"CRL issuer {issuer}, lastUpdate {(chosen or own[0]).last_update_utc:%Y-%m-%d %H:%M} UTC",
+                    f"nginx: client SSL certificate verify error: {reason}",
+                ),
+            )
+        )
     return findings
