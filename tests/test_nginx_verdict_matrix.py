@@ -28,6 +28,7 @@ from mtls_tui.lab.nginx import Nginx, free_port
 from mtls_tui.lab.pki import write_file
 from mtls_tui.policy.nginx_answers import CERT_ERROR
 from tests.test_check_manifests import SEED_INGRESS, seed_secret
+from tests.test_revocation import CA_CNF  # the `openssl ca` configuration the CRL fixes use
 
 DEPTHS = (0, 1, 2, 3)
 
@@ -260,16 +261,6 @@ def test_crl_cases_equal_nginx(tmp_path: Path, nginx_binary: str) -> None:
 # --- the Secret as a whole: `check` on manifests made by openssl, nginx serving the same files ---------
 
 ROOT_EXT = "-addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign"
-CA_CNF = """[ ca ]
-default_ca = CA_default
-[ CA_default ]
-database = index.txt
-crlnumber = crlnumber
-certificate = ca.crt
-private_key = ca.key
-default_md = sha256
-default_crl_days = 30
-"""
 
 
 def bash(folder: Path, command: str) -> None:

@@ -1673,7 +1673,7 @@ def _client_snippets(
                         fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + name + '-')}  "
                         "# the auth-tls annotations render these directives",
                         ingress=ingress,
-                        evidence=(f"{key}: {one_line_snippet(text)}",),
+                        evidence=(f"{key}: {_snippet_words(text)}",),
                     )
                 )
             else:
@@ -1688,13 +1688,13 @@ def _client_snippets(
                         "reverse. A probe with and without a certificate shows what the host really does.",
                         fix="",
                         ingress=ingress,
-                        evidence=(f"the checks in the {name} of Ingress {ingress.ref}", one_line_snippet(text)),
+                        evidence=(f"the checks in the {name} of Ingress {ingress.ref}", _snippet_words(text)),
                     )
                 )
     return found
 
 
-def one_line_snippet(text: str) -> str:
+def _snippet_words(text: str) -> str:
     return " ".join(text.split())[:200]
 
 
