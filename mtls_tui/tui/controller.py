@@ -460,6 +460,7 @@ class Controller:
                     continue
                 done.add(policy.host)
                 batch += diagnosis.judge([policy])
+                time.sleep(0)  # hand the interpreter to the screen's thread if it waits (a key press), host by host
                 if (
                     wanted is not None
                     or len(batch) >= JUDGE_BATCH_MAX
