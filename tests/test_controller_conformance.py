@@ -960,3 +960,42 @@ def test_an_error_page_on_the_host_itself_redirects_without_end(pki: Pki, nginx_
             assert without.status == 302 and dict((k.lower(), v) for k, v in without.headers).get("location") == page, (
                 path
             )
+
+
+@pytest.mark.nginx
+@pytest.mark.parametrize(
+    ("alias", "name", "taken"), [("x.conf.test", "x", True), ("*.test", "y", True), ("", "x", False)]
+)
+def test_an_alias_beats_the_wildcard_hosts_regex(
+    pki: Pki, nginx_binary: str, alias: str, name: str, taken: bool
+) -> None:
+    """Why alias-takes-wildcard-names is an open door, measured: the server block of the wildcard host
+    `*.conf.test` as the controller names it (template.go buildServerName: a regex) with client checks,
+    and another host's server whose server_name lists the alias (nginx.tmpl: `server_name HOST ALIAS…`)
+    without them. A name the alias covers is answered by the plain server: 200 without a certificate."""
+    import httpx
+
+    from mtls_tui.lab.nginx import Nginx, free_port
+
+    port = free_port()
+
+    def body(prefix) -> str:
+        write_file(prefix / "s.crt", pki.server.cert_pem())
+        write_file(prefix / "s.key", pki.server.key_pem(), private=True)
+        write_file(prefix / "ca.crt", pki.ca.cert_pem())
+        tls = f"  listen 127.0.0.1:{port} ssl;\n  ssl_certificate {prefix}/s.crt;\n  ssl_certificate_key {prefix}/s.key;\n"
+        return (
+            f'server {{\n  server_name "~^(?<subdomain>[\\w-]+)\\.conf\\.test$";\n{tls}'
+            f"  ssl_client_certificate {prefix}/ca.crt;\n  ssl_verify_client on;\n"
+            '  location / { return 200 "wildcard\\n"; }\n}\n'
+            f'server {{\n  server_name other.example {alias};\n{tls}  location / {{ return 200 "plain\\n"; }}\n}}'
+        )
+
+    with Nginx(body, [port], binary=nginx_binary):
+        host = f"{name}.{DOMAIN}"
+        with httpx.Client(verify=False, timeout=5) as client:
+            request = client.build_request(
+                "GET", f"https://127.0.0.1:{port}/", headers={"Host": host}, extensions={"sni_hostname": host}
+            )
+            answer = client.send(request)
+    assert (answer.status_code, answer.text) == ((200, "plain\n") if taken else (400, answer.text))

@@ -234,3 +234,21 @@ def test_default_backend_only_fix_adds_the_rule(pki: SeedPki, tmp_path: Path) ->
     [ingress] = [o for o in after if o["kind"] == "Ingress"]
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]
     assert backend == ingress["spec"]["defaultBackend"] == {"service": {"name": "meow-svc", "port": {"number": 80}}}
+
+
+def test_alias_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -> None:
+    wild = meow_ingress(name="wild", host="*.example.com")
+    wild["spec"]["tls"][0]["hosts"] = ["*.example.com"]
+    other = meow_ingress({P + "server-alias": "x.example.com, docs.other.com"}, name="other", host="other.com")
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"] + [wild, other]
+    snapshot = snapshot_from_objects(objects, "fix")
+    policy = next(p for p in host_policies(snapshot) if p.host == "*.example.com")
+    found = next(f for f in host_report(policy, snapshot, NOW).findings if f.code == "alias-takes-wildcard-names")
+    assert found.fix.endswith(f"{P}server-alias=docs.other.com --overwrite")  # the other alias stays
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    snapshot = snapshot_from_objects(after, "fix")
+    policy = next(p for p in host_policies(snapshot) if p.host == "*.example.com")
+    report = host_report(policy, snapshot, NOW)
+    # the seed's certificate does not name *.example.com (tls-secret-unusable stays); no door any more
+    assert "alias-takes-wildcard-names" not in {f.code for f in report.findings}
+    assert report.state != "not enforced" and report.policy.client_checks, report.verdict

@@ -961,3 +961,43 @@ def test_a_default_backend_beside_rules_is_no_catch_all(pki: SeedPki) -> None:
     rules'): the rules apply the auth-tls as usual."""
     policy, result = report(with_ingress(pki, catch_all(meow_ingress())))
     assert policy.client_checks and "mtls-catch-all-unapplied" not in codes((policy, result))
+
+
+def wildcard_and_alias(pki: SeedPki, alias: str, *, other_has_mtls: bool = False) -> list[dict]:
+    wild = meow_ingress(name="wild", host="*.example.com")
+    wild["spec"]["tls"][0]["hosts"] = ["*.example.com"]
+    other = meow_ingress({} if not other_has_mtls else None, name="other", host="other.com")
+    other["metadata"]["annotations"][P + "server-alias"] = alias
+    return with_ingress(pki, wild, other)
+
+
+@pytest.mark.parametrize(
+    ("alias", "taken"),
+    [
+        ("x.example.com", "x.example.com"),  # exact beats the regex server_name buildServerName renders
+        ("*.com", "every name"),  # a leading wildcard beats it too
+        ("www.*", "www.example.com"),  # and a trailing one
+        ("x.y.example.com", None),  # two labels: the regex `[\w-]+` would not have matched it anyway
+        ("*.example.com", None),  # createServers drops an alias when a server of that exact name exists
+        ("~^x\\.example\\.com$", None),  # regexes go in order: not judged
+        ("a.other.org", None),
+    ],
+)
+def test_a_server_alias_takes_names_from_an_mtls_wildcard_host(pki: SeedPki, alias: str, taken) -> None:
+    """template.go buildServerName: `*.example.com` → `~^(?<subdomain>[\\w-]+)\\.example\\.com$`;
+    nginx's server selection takes exact and wildcard names before regexes; createServers keeps an
+    alias unless a server of exactly that name exists (the allAliases loop)."""
+    snapshot = snapshot_from_objects(wildcard_and_alias(pki, alias), "test")
+    policy = next(p for p in host_policies(snapshot) if p.host == "*.example.com")
+    result = host_report(policy, snapshot, NOW)
+    found = [f for f in result.findings if f.code == "alias-takes-wildcard-names"]
+    if taken is None:
+        assert not found
+    else:
+        assert found and taken in found[0].title and result.state == "not enforced"
+
+
+def test_an_alias_on_a_server_with_its_own_client_checks_takes_nothing_open(pki: SeedPki) -> None:
+    snapshot = snapshot_from_objects(wildcard_and_alias(pki, "x.example.com", other_has_mtls=True), "test")
+    policy = next(p for p in host_policies(snapshot) if p.host == "*.example.com")
+    assert "alias-takes-wildcard-names" not in {f.code for f in host_report(policy, snapshot, NOW).findings}

@@ -127,6 +127,9 @@ class HostReport:
             return f"auth-tls-verify-client is {policy.policy.verify_client}" + proof, self._first(
                 "mtls-not-enforced"
             ) or lax
+        taken = self._first("alias-takes-wildcard-names")
+        if taken is not None:
+            return taken.title + proof, taken
         plain = self._first("mtls-plain-http")
         if plain is not None:  # without a tls: section the missing certificate is the cause: its fix redirects too
             return plain.title + proof, self._first("tls-section-missing") or plain
