@@ -82,20 +82,25 @@ def gateway(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize("host", sorted(CASES))
 def test_envoy_answers_as_predicted(gateway: tuple[EnvoyGateway, Pki], host: str) -> None:
     envoy, pki = gateway
+    seen = answers_and_predictions(envoy.port, host, pki, validation(host, pki))
+    assert {c: got for c, (got, _) in seen.items()} == {c: want for c, (_, want) in seen.items()}, seen
+
+
+def answers_and_predictions(port: int, host: str, pki: Pki, predicted: ClientValidation) -> dict[str, tuple[str, str]]:
+    """Each client kind's answer from the real Envoy beside what `predict` says for it."""
     seen = {}
     for client in CLIENT_KINDS:
         name = CLIENT_FILES[client]
         spec = ProbeSpec(
-            f"https://{host}:{envoy.port}/",
-            resolve=f"{host}:{envoy.port}:127.0.0.1",
+            f"https://{host}:{port}/",
+            resolve=f"{host}:{port}:127.0.0.1",
             cacert=pki.path("ca", "crt"),
             cert=pki.path(name, "crt") if name else None,
             key=pki.path(name, "key") if name else None,
             timeout=10.0,
         )
-        result = run_probe(spec)[-1]
-        seen[client] = (str(observed_answer(result)), str(predict(validation(host, pki), client, "1.3")))
-    assert {c: got for c, (got, _) in seen.items()} == {c: want for c, (_, want) in seen.items()}, seen
+        seen[client] = (str(observed_answer(run_probe(spec)[-1])), str(predict(predicted, client, "1.3")))
+    return seen
 
 
 def test_envoy_logs_each_connection_with_its_failure(gateway: tuple[EnvoyGateway, Pki]) -> None:
@@ -187,18 +192,7 @@ def test_envoy_serves_what_the_manifests_were_read_as(tmp_path_factory: pytest.T
     ).start()
     try:
         for host, validation_read in read.items():
-            seen = {}
-            for client in CLIENT_KINDS:
-                name = CLIENT_FILES[client]
-                spec = ProbeSpec(
-                    f"https://{host}:{envoy.port}/",
-                    resolve=f"{host}:{envoy.port}:127.0.0.1",
-                    cacert=pki.path("ca", "crt"),
-                    cert=pki.path(name, "crt") if name else None,
-                    key=pki.path(name, "key") if name else None,
-                    timeout=10.0,
-                )
-                seen[client] = (str(observed_answer(run_probe(spec)[-1])), str(predict(validation_read, client, "1.3")))
+            seen = answers_and_predictions(envoy.port, host, pki, validation_read)
             assert all(got == want for got, want in seen.values()), (host, seen)
     finally:
         envoy.stop()
