@@ -540,3 +540,16 @@ def test_the_cluster_trust_bundle_a_policy_names_is_read_from_the_cluster(tmp_pa
         assert validation.breakage is None and validation.unseen == ("ClusterTrustBundle meow-bundle",)
         assert [f.code for f in validation.findings] == ["objects-forbidden"]
         assert "list clustertrustbundles.certificates.k8s.io" in snapshot.unreadable[0].title
+
+
+def test_a_forbidden_ca_configmap_is_not_checked_rather_than_missing(tmp_path: Path) -> None:
+    """A CA ConfigMap we may not get is recorded as forbidden (ClusterSnapshot.forbidden), so the
+    reader says "not checked" instead of judging the CA missing (Envoy Gateway: the listener
+    refused) on the strength of our own RBAC."""
+    from mtls_tui.policy.successors.references import presence
+
+    with LabCluster(successor_objects("gateway-api/healthy.yaml")) as lab:
+        lab.forbid("get", "configmaps", "meow")
+        snapshot = read_lab(lab, tmp_path)
+    assert ("ConfigMap", "meow", "meow-ca") in snapshot.forbidden
+    assert presence(snapshot, "ConfigMap", "meow", "meow-ca") == "forbidden"

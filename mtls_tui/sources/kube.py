@@ -435,7 +435,8 @@ class KubeSource:
             controllers_known=controllers_known,
             namespaces=tuple(namespaces),
             namespaces_read=namespaces_read,
-            forbidden=(("ClusterTrustBundle", "", ""),) if refused_bundles else (),
+            forbidden=(("ClusterTrustBundle", "", ""),) * bool(refused_bundles)
+            + tuple(("ConfigMap", namespace, name) for _, _, namespace, name in refused_maps),
         )
 
     def _read_namespaces(
