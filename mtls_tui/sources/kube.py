@@ -436,7 +436,7 @@ class KubeSource:
             namespaces=tuple(namespaces),
             namespaces_read=namespaces_read,
             forbidden=(("ClusterTrustBundle", "", ""),) * bool(refused_bundles)
-            + tuple(("ConfigMap", namespace, name) for _, _, namespace, name in refused_maps),
+            + tuple(("ConfigMap", namespace or "", name) for _, _, namespace, name in refused_maps),
         )
 
     def _read_namespaces(
