@@ -999,3 +999,28 @@ def test_an_alias_beats_the_wildcard_hosts_regex(
             )
             answer = client.send(request)
     assert (answer.status_code, answer.text) == ((200, "plain\n") if taken else (400, answer.text))
+
+
+@pytest.mark.nginx
+@pytest.mark.parametrize("match_cn", [True, False])
+def test_the_match_cn_check_answers_plain_http_too(pki: Pki, nginx_binary: str, match_cn: bool) -> None:
+    """Why match-cn-refuses-acme: the server block with its port 80 listener (buildHTTPListener) and the
+    match-CN `if` (nginx.tmpl define "SERVER"): an HTTP request for the ACME challenge has no subject."""
+    import httpx
+
+    from mtls_tui.lab.nginx import Nginx, free_port
+
+    port = free_port()
+    check = '  if ( $ssl_client_s_dn !~ "CN=conformance-client" ) { return 403 "client certificate unauthorized"; }\n'
+
+    def body(prefix) -> str:
+        return (
+            f"server {{\n  listen 127.0.0.1:{port};\n  server_name meow.{DOMAIN};\n{check if match_cn else ''}"
+            '  location /.well-known/acme-challenge/ { return 200 "token\\n"; }\n}'
+        )
+
+    with Nginx(body, [port], binary=nginx_binary):
+        answer = httpx.get(
+            f"http://127.0.0.1:{port}/.well-known/acme-challenge/token", headers={"Host": f"meow.{DOMAIN}"}, timeout=5
+        )
+    assert answer.status_code == (403 if match_cn else 200)

@@ -252,3 +252,17 @@ def test_alias_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -> None:
     # the seed's certificate does not name *.example.com (tls-secret-unusable stays); no door any more
     assert "alias-takes-wildcard-names" not in {f.code for f in report.findings}
     assert report.state != "not enforced" and report.policy.client_checks, report.verdict
+
+
+def test_acme_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -> None:
+    from tests.test_policy_ingress_nginx import acme_solver
+
+    objects = seed_with(
+        pki, meow_ingress({**meow_ingress()["metadata"]["annotations"], P + "auth-tls-match-cn": "CN=Fern"})
+    )
+    objects.append(acme_solver())
+    before, _ = finding(objects, "match-cn-refuses-acme")
+    assert before is not None and before.severity.value == "error"
+    after, _ = run_printed(before.fix, objects, tmp_path)
+    gone, report = finding(after, "match-cn-refuses-acme")
+    assert gone is None and report.state == "works", report.verdict

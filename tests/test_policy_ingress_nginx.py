@@ -1001,3 +1001,35 @@ def test_an_alias_on_a_server_with_its_own_client_checks_takes_nothing_open(pki:
     snapshot = snapshot_from_objects(wildcard_and_alias(pki, "x.example.com", other_has_mtls=True), "test")
     policy = next(p for p in host_policies(snapshot) if p.host == "*.example.com")
     assert "alias-takes-wildcard-names" not in {f.code for f in host_report(policy, snapshot, NOW).findings}
+
+
+def acme_solver(host: str = "meow.com") -> dict:
+    """cert-manager's HTTP-01 solver Ingress for the host (its own name, one path under the challenge)."""
+    solver = meow_ingress({}, name="cm-acme-http-solver-x7k2m", host=host, tls=False)
+    solver["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/.well-known/acme-challenge/token"
+    solver["spec"]["rules"][0]["http"]["paths"][0]["pathType"] = "ImplementationSpecific"
+    return solver
+
+
+@pytest.mark.parametrize(
+    ("match_cn", "solver", "issuer", "expect"),
+    [
+        ("CN=Fern", True, False, "error"),  # the solver is there: its challenge gets 403
+        ("CN=Fern", False, True, "warning"),  # cert-manager issues the certificate: a challenge may come
+        (None, True, True, None),  # no match-CN check: HTTP is not checked, the challenge passes
+        ("CN=Fern|", True, False, None),  # a pattern an empty subject matches lets it through
+    ],
+)
+def test_match_cn_refuses_the_acme_challenge(pki: SeedPki, match_cn, solver, issuer, expect) -> None:
+    """kubernetes/ingress-nginx issues 10185 and 9250: the match-CN `if` is in the server, port 80
+    included, and /.well-known/acme-challenge is not redirected (config.go NoTLSRedirectLocations)."""
+    annotations = dict(meow_ingress()["metadata"]["annotations"])
+    if match_cn:
+        annotations[P + "auth-tls-match-cn"] = match_cn
+    if issuer:
+        annotations["cert-manager.io/cluster-issuer"] = "letsencrypt"
+    objects = with_ingress(pki, meow_ingress(annotations), *([acme_solver()] if solver else []))
+    policy, result = report(objects)
+    found = [f for f in result.findings if f.code == "match-cn-refuses-acme"]
+    assert [f.severity.value for f in found] == ([expect] if expect else [])
+    assert not [f for f in result.findings if f.code == "mtls-host-conflict" and "acme" in f.title]

@@ -1514,6 +1514,8 @@ def _host_policy(
         findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += _error_page_loop(host, policy, winner)
+    if cn_gate is not None:
+        findings += _acme_refused(host, ingresses, cn_gate, winner)
     snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
     if any(f.code == "snippet-client-checks" for f in snippet_findings):  # the snippet may refuse them itself
         findings = [
@@ -1786,6 +1788,51 @@ def _client_snippets(
 
 def _snippet_words(text: str) -> str:
     return " ".join(text.split())[:200]
+
+
+ACME_PATH = "/.well-known/acme-challenge"
+CERT_MANAGER_ISSUERS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+
+
+def _acme_solver(ingress: IngressObj, host: str) -> bool:
+    """cert-manager's HTTP-01 solver Ingress: every path of it for the host is under ACME_PATH."""
+    paths = [p.path for p in ingress.paths if p.host == host]
+    return bool(paths) and all(p.startswith(ACME_PATH) for p in paths)
+
+
+def _acme_refused(host: str, ingresses: list[IngressObj], gate: str, winner: IngressObj | None) -> list[Finding]:
+    """The match-CN check is rendered at server level, so it runs on plain HTTP too, where no request
+    carries a certificate; ingress-nginx leaves ACME_PATH out of its HTTPS redirect
+    (config.go NoTLSRedirectLocations) because the HTTP-01 challenge must be answered over HTTP: it
+    gets 403, and the certificate is never issued or renewed (kubernetes/ingress-nginx issues 10185,
+    9250; the template fix, PR 11062, was reverted in 11082). A solver path for the host is
+    certain; a cert-manager issuer annotation says a challenge may come."""
+    solver = next((i for i in ingresses for p in i.paths if p.host == host and p.path.startswith(ACME_PATH)), None)
+    issuer = next((i for i in ingresses if any(i.annotation(k) for k in CERT_MANAGER_ISSUERS)), None)
+    subject = solver or issuer
+    if subject is None:
+        return []
+    owner = winner or subject
+    return [
+        _f(
+            code="match-cn-refuses-acme",
+            severity=Severity.ERROR if solver else Severity.WARNING,
+            title=f"ACME HTTP-01 challenges for {host} get 403: auth-tls-match-cn runs on plain HTTP too"
+            + (f" ({solver.ref} serves {ACME_PATH})" if solver else " (cert-manager issues its certificate)"),
+            detail="nginx.tmpl renders `if ( $ssl_client_s_dn !~ MATCH_CN ) { return 403; }` in the server, for its "
+            "port 80 as well, where no request has a certificate; the controller does not redirect "
+            f"{ACME_PATH} to HTTPS (no-tls-redirect-locations), so the CA's challenge request is refused and the "
+            "certificate is not issued or renewed. Measured on nginx 1.22: 403 on HTTP with the check, 200 without. "
+            "Use a DNS-01 solver, or move the check into the application (ssl-client-subject-dn header).",
+            fix=f"kubectl annotate ingress {ingress_words(owner)} {arg(owner.prefix + 'auth-tls-match-cn-')}  "
+            "# or switch the issuer to a DNS-01 solver",
+            ingress=subject,
+            evidence=(f"{PREFIX}auth-tls-match-cn: {gate}",)
+            + (
+                (f"{solver.ref}: path {ACME_PATH}…",) if solver else (f"{subject.ref}: cert-manager issuer annotation",)
+            ),
+        )
+    ]
 
 
 def _error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) -> list[Finding]:
@@ -2283,7 +2330,7 @@ def _conflicts(
                     evidence=(f"wins: {winner.ref} {mine}", f"ignored: {other.ref} {theirs}"),
                 )
             )
-        elif not theirs:
+        elif not theirs and not _acme_solver(other, host):  # the solver answers over HTTP: no certificate there
             findings.append(
                 _f(
                     code="mtls-host-conflict",
