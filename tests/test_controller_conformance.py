@@ -1024,3 +1024,68 @@ def test_the_match_cn_check_answers_plain_http_too(pki: Pki, nginx_binary: str, 
             f"http://127.0.0.1:{port}/.well-known/acme-challenge/token", headers={"Host": f"meow.{DOMAIN}"}, timeout=5
         )
     assert answer.status_code == (403 if match_cn else 200)
+
+
+@pytest.mark.nginx
+@pytest.mark.openssl_cli
+def test_nginx_cannot_present_the_clients_certificate_to_a_tls_backend(
+    pki: Pki, nginx_binary: str, openssl_binary: str, tmp_path
+) -> None:
+    """Why pass-certificate-not-tls: nginx verifies the client, forwards ssl-client-cert as a header,
+    and opens its own TLS to the backend (backend-protocol HTTPS: proxy_pass https://), which carries
+    no client certificate; a backend that requires one (openssl s_server -Verify) fails the
+    handshake and nginx answers 502 to the verified client (kubernetes/ingress-nginx issue 5922)."""
+    import subprocess
+    import time as clock
+
+    import httpx
+
+    from mtls_tui.lab.nginx import Nginx, free_port
+
+    write_file(tmp_path / "s.crt", pki.server.cert_pem())
+    write_file(tmp_path / "s.key", pki.server.key_pem(), private=True)
+    write_file(tmp_path / "ca.crt", pki.ca.cert_pem())
+    write_file(tmp_path / "c.crt", pki.client.cert_pem())
+    write_file(tmp_path / "c.key", pki.client.key_pem(), private=True)
+    backend_port, port = free_port(), free_port()
+    backend = subprocess.Popen(
+        [
+            openssl_binary,
+            "s_server",
+            "-quiet",
+            "-www",
+            "-accept",
+            f"127.0.0.1:{backend_port}",
+            "-cert",
+            str(tmp_path / "s.crt"),
+            "-key",
+            str(tmp_path / "s.key"),
+            "-CAfile",
+            str(tmp_path / "ca.crt"),
+            "-Verify",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        clock.sleep(0.5)
+
+        def body(prefix) -> str:
+            return (
+                f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name meow.{DOMAIN};\n"
+                f"  ssl_certificate {tmp_path}/s.crt;\n  ssl_certificate_key {tmp_path}/s.key;\n"
+                f"  ssl_client_certificate {tmp_path}/ca.crt;\n  ssl_verify_client on;\n"
+                "  location / {\n    proxy_set_header ssl-client-cert $ssl_client_escaped_cert;\n"
+                f"    proxy_pass https://127.0.0.1:{backend_port};\n  }}\n}}"
+            )
+
+        with Nginx(body, [port], binary=nginx_binary):
+            with httpx.Client(
+                verify=False, cert=(str(tmp_path / "c.crt"), str(tmp_path / "c.key")), timeout=5
+            ) as client:
+                answer = client.get(f"https://127.0.0.1:{port}/", headers={"Host": f"meow.{DOMAIN}"})
+    finally:
+        backend.terminate()
+        backend.wait(5)
+    assert answer.status_code == 502

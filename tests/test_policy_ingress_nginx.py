@@ -1033,3 +1033,15 @@ def test_match_cn_refuses_the_acme_challenge(pki: SeedPki, match_cn, solver, iss
     found = [f for f in result.findings if f.code == "match-cn-refuses-acme"]
     assert [f.severity.value for f in found] == ([expect] if expect else [])
     assert not [f for f in result.findings if f.code == "mtls-host-conflict" and "acme" in f.title]
+
+
+@pytest.mark.parametrize(("protocol", "named"), [("HTTPS", True), ("GRPCS", True), ("HTTP", False)])
+def test_pass_certificate_is_a_header_not_tls_to_the_backend(pki: SeedPki, protocol: str, named: bool) -> None:
+    """kubernetes/ingress-nginx issue 5922: pass-certificate renders only `proxy_set_header ssl-client-cert`
+    (nginx.tmpl); nginx's own TLS to an HTTPS backend cannot carry the client's certificate."""
+    annotations = {P + "auth-tls-pass-certificate-to-upstream": "true", P + "backend-protocol": protocol}
+    policy, result = report(with_ingress(pki, meow_ingress(annotations)))
+    found = [f for f in result.findings if f.code == "pass-certificate-not-tls"]
+    assert bool(found) is named
+    if named:
+        assert result.lead.code == "pass-certificate-not-tls" and not found[0].fix

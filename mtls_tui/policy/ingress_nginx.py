@@ -1115,7 +1115,8 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         if alias is not None:  # Extract returns the first validation error, whichever annotation it was
             result = replace(result, dropped=True, findings=(*result.findings, alias))
         parsed[ingress.ref] = result
-        findings = wrong_prefix_findings(ingress) + list(result.findings)
+        into_tls = _pass_certificate_into_tls(ingress)  # before the auth-tls findings: it is what the user meant
+        findings = wrong_prefix_findings(ingress) + ([into_tls] if into_tls else []) + list(result.findings)
         findings += [f for f in (ignored_prefix_finding(ingress),) if f]
         removed = removed_api_finding(ingress)
         findings += [f for f in (removed, class_finding) if f]
@@ -1792,6 +1793,33 @@ def _snippet_words(text: str) -> str:
 
 ACME_PATH = "/.well-known/acme-challenge"
 CERT_MANAGER_ISSUERS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+
+
+def _pass_certificate_into_tls(ingress: IngressObj) -> Finding | None:
+    """auth-tls-pass-certificate-to-upstream only adds the `ssl-client-cert` request header
+    (nginx.tmpl: proxy_set_header ssl-client-cert $ssl_client_escaped_cert); nginx opens its own TLS
+    connection to an HTTPS backend and cannot present the client's certificate in it (the key stays
+    with the client). A backend that asks for a certificate in its handshake answers nginx with a
+    handshake failure: 502 (kubernetes/ingress-nginx issue 5922; measured with openssl s_server -Verify)."""
+    protocol = (ingress.annotation(PREFIX + "backend-protocol") or "").upper()
+    if protocol not in ("HTTPS", "GRPCS") or not GO_BOOLS.get(
+        ingress.annotation(PREFIX + "auth-tls-pass-certificate-to-upstream") or "", False
+    ):
+        return None
+    return _f(
+        code="pass-certificate-not-tls",
+        severity=Severity.WARNING,
+        title=f"auth-tls-pass-certificate-to-upstream sends the client's certificate as a header, not in nginx's "
+        f"TLS to the {protocol} backend",
+        detail="The annotation adds the request header ssl-client-cert (URL-escaped PEM) and nothing else. nginx's "
+        "own connection to the backend cannot carry the client's certificate: a backend that requires a client "
+        "certificate in its handshake refuses nginx (502), whatever the header says. Either the backend reads the "
+        "header, or nginx presents a certificate of its own (proxy-ssl-secret), or TLS passes through to the "
+        "backend untouched (ssl-passthrough, which ends every check of nginx's).",
+        fix="",  # which of the three is the user's call: no command to guess it
+        ingress=ingress,
+        evidence=(f"{PREFIX}backend-protocol: {protocol}", f"{PREFIX}auth-tls-pass-certificate-to-upstream: true"),
+    )
 
 
 def _acme_solver(ingress: IngressObj, host: str) -> bool:
