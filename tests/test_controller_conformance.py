@@ -1035,6 +1035,7 @@ def test_nginx_cannot_present_the_clients_certificate_to_a_tls_backend(
     and opens its own TLS to the backend (backend-protocol HTTPS: proxy_pass https://), which carries
     no client certificate; a backend that requires one (openssl s_server -Verify) fails the
     handshake and nginx answers 502 to the verified client (kubernetes/ingress-nginx issue 5922)."""
+    import ssl
     import subprocess
     import time as clock
 
@@ -1081,9 +1082,10 @@ def test_nginx_cannot_present_the_clients_certificate_to_a_tls_backend(
             )
 
         with Nginx(body, [port], binary=nginx_binary):
-            with httpx.Client(
-                verify=False, cert=(str(tmp_path / "c.crt"), str(tmp_path / "c.key")), timeout=5
-            ) as client:
+            context = ssl.create_default_context()
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+            context.load_cert_chain(str(tmp_path / "c.crt"), str(tmp_path / "c.key"))
+            with httpx.Client(verify=context, timeout=5) as client:
                 answer = client.get(f"https://127.0.0.1:{port}/", headers={"Host": f"meow.{DOMAIN}"})
     finally:
         backend.terminate()
