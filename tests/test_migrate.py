@@ -315,3 +315,24 @@ def test_the_ingress_form_reads_back_the_same(pki: SeedPki, target: Target, cont
     (validation,) = client_validations(snapshot_from_objects([*host.objects, klass], "generated"))
     assert validation.mode == "require-and-verify" and validation.ca_pem == pki.ca.cert_pem()
     assert validation.implementation == target
+
+
+def test_f5_virtualserver_redirects_plain_http(pki: SeedPki) -> None:
+    """F5 renders the port 80 listener of a VirtualServer whatever its TLS (nginx.virtualserver.tmpl
+    makeHTTPListener) and redirects only with tls.redirect.enable (virtualserver.go
+    generateTLSRedirectConfig); nginx checks client certificates on TLS only, so without it http://
+    would reach the upstream with none, where ingress-nginx redirected (ssl-redirect, 308)."""
+    host = only(seed_snapshot(pki), "f5-nginx")
+    [vs] = [o for o in host.objects if o["kind"] == "VirtualServer"]
+    assert vs["spec"]["tls"]["redirect"] == {"enable": True, "code": 308}
+
+
+def test_optional_no_ca_names_the_expired_certificate_it_lets_in(pki: SeedPki) -> None:
+    """nginx optional_no_ca refuses an expired certificate (ngx_ssl_verify_error_optional takes an
+    unknown issuer only); accept-untrusted on the other targets does not."""
+    snapshot = seed_snapshot(pki, {"auth-tls-verify-client": "optional_no_ca"})
+    for target in ("gateway-api", "envoy-gateway", "traefik", "istio"):
+        found = next(f for f in only(snapshot, target).findings if f.code == "migrate-verify-mode")
+        assert "expired certificate" in found.title and found.severity is Severity.ERROR, target
+    f5 = [f for f in only(snapshot, "f5-nginx").findings if f.code == "migrate-verify-mode"]
+    assert not [f for f in f5 if "expired" in f.title]  # the same nginx directive: nothing changes

@@ -190,3 +190,21 @@ def test_the_workshop_flow_on_the_lab(tmp_path: Path, capsys: pytest.CaptureFixt
         other["before"] == "HTTP 403" and other["after"] == "HTTP 200" and other["explained_by"] == ["migrate-match-cn"]
     )
     assert table["unexplained"] == 0 and code == 1  # match-cn not carrying over is an error finding
+
+
+@pytest.mark.parametrize(("target", "expired_in"), [("envoy-gateway", True), ("f5-nginx", False)])
+def test_optional_no_ca_lets_the_expired_certificate_in_on_the_targets_that_accept_untrusted(
+    tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str], target: str, expired_in: bool
+) -> None:
+    """nginx's optional_no_ca lets through an unknown issuer only (ngx_event_openssl.c
+    ngx_ssl_verify_error_optional): an expired certificate of the CA is refused (400). Envoy Gateway's
+    written mode accepts untrusted certificates, so it gets in, and migrate-verify-mode says so; F5
+    renders the same nginx directive and keeps it out."""
+    manifests = seed_file(tmp_path, pki, auth_tls_verify_client="optional_no_ca")
+    code, table = run_verify(tmp_path, manifests, target, capsys)
+    expired = next(r for r in table["rows"] if r["client_kind"] == "expired")
+    assert expired["before"].startswith("HTTP 400"), expired
+    assert expired["differs"] is expired_in, expired
+    if expired_in:
+        assert "migrate-verify-mode" in expired["explained_by"], expired
+    assert table["unexplained"] == 0

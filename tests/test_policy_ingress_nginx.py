@@ -1045,3 +1045,16 @@ def test_pass_certificate_is_a_header_not_tls_to_the_backend(pki: SeedPki, proto
     assert bool(found) is named
     if named:
         assert result.lead.code == "pass-certificate-not-tls" and not found[0].fix
+
+
+def test_a_class_annotation_of_another_controller_without_a_controller_among_the_files(pki: SeedPki) -> None:
+    """store.go GetIngressClass compares kubernetes.io/ingress.class with --ingress-class only
+    (pkg/flags/flags.go default "nginx"): with no controller among the files, its default decides."""
+    ingress = meow_ingress()
+    ingress["spec"].pop("ingressClassName", None)
+    ingress["metadata"]["annotations"]["kubernetes.io/ingress.class"] = "traefik"
+    objects = [o for o in with_ingress(pki, ingress) if o["kind"] not in ("Deployment", "Pod")]
+    snapshot = snapshot_from_objects(objects, "test", complete=False)
+    policy = next(p for p in host_policies(snapshot) if p.host == "meow.com")
+    assert not policy.served
+    assert "ingress-class-mismatch" in {f.code for f in host_report(policy, snapshot, NOW).findings}

@@ -94,6 +94,8 @@ EXPLAINS: dict[str, tuple[tuple[str, str], ...]] = {
     # before reads as an answer, after as a refusal
     "migrate-error-page": ((ANY, "refusal-shape"), (ANY, "now-refused"), (ANY, "other")),
     "migrate-crl-dropped": (("revoked", ANY),),  # a revoked certificate gets in where CRLs are dropped
+    # optional_no_ca written as accept-untrusted: the expired certificate nginx refused gets in
+    "migrate-verify-mode": (("expired", "now-admitted"),),
 }
 
 

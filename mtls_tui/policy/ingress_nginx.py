@@ -48,6 +48,7 @@ from mtls_tui.policy.secret_store import StoredSecret, ca_refusal, stored_secret
 from mtls_tui.shell import arg, comment, json_arg
 
 PREFIX = ANNOTATIONS_PREFIX
+DEFAULT_INGRESS_CLASS = "nginx"  # pkg/flags/flags.go --ingress-class
 AUTH_TLS_KEYS = (
     "auth-tls-secret",
     "auth-tls-verify-client",
@@ -799,7 +800,21 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         # store.go GetIngressClass: the class annotation is compared with --ingress-class only, never
         # with an IngressClass object (whose name may even be another controller's class)
         if ingress.class_source == "annotation":
-            return None, None
+            if ingress.ingress_class == DEFAULT_INGRESS_CLASS:
+                return None, None
+            return None, _f(
+                code="ingress-class-mismatch",
+                severity=Severity.ERROR,
+                title=f"{CLASS_ANNOTATION}: {ingress.ingress_class} is not ingress-nginx's --ingress-class "
+                f"({DEFAULT_INGRESS_CLASS} by default): it ignores this Ingress",
+                detail=f"store.go GetIngressClass compares the annotation {CLASS_ANNOTATION} with the controller's "
+                f"--ingress-class only (pkg/flags/flags.go, default {DEFAULT_INGRESS_CLASS}); no controller is among "
+                "the files, so its default is assumed. Another controller may serve the Ingress.",
+                fix=f"kubectl annotate ingress {ingress_words(ingress)} "
+                f"{arg(CLASS_ANNOTATION + '=' + DEFAULT_INGRESS_CLASS)} --overwrite  # if ingress-nginx should serve it",
+                ingress=ingress,
+                evidence=(f"{CLASS_ANNOTATION}: {ingress.ingress_class}",),
+            )
         klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
         if klass is None or klass.controller == NGINX_CONTROLLER:
             return None, None

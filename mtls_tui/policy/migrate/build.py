@@ -547,7 +547,10 @@ def _f5(src: Source, server: str, ca: str, paths: list[IngressPath], klass: Clas
         "metadata": _meta(src.base, src.namespace),
         "spec": {
             "host": src.host,
-            "tls": {"secret": server},
+            # F5 renders the port 80 listener whatever the TLS (nginx.virtualserver.tmpl), and redirects it
+            # only when asked (virtualserver.go generateTLSRedirectConfig); nginx checks certificates on TLS
+            # only: without this, http:// reaches the upstream with none. 308, as ingress-nginx redirects.
+            "tls": {"secret": server, "redirect": {"enable": True, "code": 308}},
             "policies": [{"name": policy_name}],
             "upstreams": list(upstreams.values()),
             "routes": routes,

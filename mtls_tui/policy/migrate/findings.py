@@ -346,12 +346,17 @@ def verify_mode_finding(host: str, target: Target, policy: MtlsPolicy, written: 
     if mode == "on":
         return None
     weaker = target == "gateway-api" and mode == "optional"
+    # nginx's optional_no_ca lets through only an unknown issuer (ngx_event_openssl.c
+    # ngx_ssl_verify_error_optional): an expired certificate is still refused. Every target but F5
+    # (which renders the same directive) writes accept-untrusted, which takes it.
+    expired_in = mode == "optional_no_ca" and target != "f5-nginx"
     return _f(
         "migrate-verify-mode",
-        Severity.ERROR if weaker else Severity.WARNING,
+        Severity.ERROR if weaker or expired_in else Severity.WARNING,
         host,
         f"auth-tls-verify-client {mode} becomes {written} on {target}"
-        + (": certificates from another CA now get in" if weaker else ""),
+        + (": certificates from another CA now get in" if weaker else "")
+        + (": an expired certificate, refused by nginx, now gets in" if expired_in else ""),
         f"ingress-nginx: ssl_verify_client {mode} (requests without a certificate get in"
         + ("; a certificate that fails verification is refused" if mode == "optional" else "")
         + f"). Written for {target}: {written}."
@@ -364,6 +369,8 @@ def verify_mode_finding(host: str, target: Target, policy: MtlsPolicy, written: 
         ),
         "set auth-tls-verify-client on before migrating, or use envoy-gateway (VerifyIfGiven)"
         if weaker
+        else "set auth-tls-verify-client optional before migrating, if certificates of unknown issuers need not get in"
+        if expired_in
         else "nothing: the target keeps the same behaviour as far as it can be expressed",
         (f"nginx.ingress.kubernetes.io/auth-tls-verify-client: {mode}",),
     )
