@@ -208,3 +208,55 @@ def test_optional_no_ca_lets_the_expired_certificate_in_on_the_targets_that_acce
     if expired_in:
         assert "migrate-verify-mode" in expired["explained_by"], expired
     assert table["unexplained"] == 0
+
+
+def test_a_ca_only_the_keypairs_tls_crt_held_loses_its_clients(
+    tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ingress-nginx's CA file for a keypair Secret is tls.crt + tls.key + ca.crt (store/backend_ssl.go
+    getPemCertificate): a root in tls.crt's chain admitted its clients (200 before, real nginx). The
+    written objects carry ca.crt alone: refused after, and migrate-keypair-trust says so."""
+    import base64
+
+    from mtls_tui.certs.issue import issue_ca, issue_leaf
+    from mtls_tui.lab.pki import write_file
+
+    other = issue_ca("Second Root")
+    client = issue_leaf("second-client", other, v1=False, eku=["clientAuth"])
+    write_file(tmp_path / "second.crt", client.cert_pem())
+    write_file(tmp_path / "second.key", client.key_pem(), private=True)
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    chain = base64.b64decode(secret["data"]["tls.crt"]) + other.cert_pem()
+    secret["data"]["tls.crt"] = base64.b64encode(chain).decode()
+    manifests = tmp_path / "seed.yaml"
+    manifests.write_text(yaml.safe_dump_all(objects))
+    code = main(
+        [
+            "migrate",
+            "--to",
+            "envoy-gateway",
+            "--manifests",
+            str(manifests),
+            "-o",
+            str(tmp_path / "out"),
+            "--verify",
+            "--cert",
+            str(tmp_path / "second.crt"),
+            "--key",
+            str(tmp_path / "second.key"),
+            "--json",
+        ]
+    )
+    out = capsys.readouterr().out
+    decoder, docs, at = json.JSONDecoder(), [], 0
+    while at < len(out.strip()):
+        doc, at = decoder.raw_decode(out, at)
+        docs.append(doc)
+        while at < len(out) and out[at].isspace():
+            at += 1
+    plan, table = docs[0], docs[-1]
+    assert "migrate-keypair-trust" in json.dumps(plan)
+    given = next(r for r in table["rows"] if r["client_kind"] == "given")
+    assert given["before"].startswith("HTTP 200") and given["differs"], given
+    assert "migrate-keypair-trust" in given["explained_by"] and table["unexplained"] == 0, given

@@ -96,6 +96,8 @@ EXPLAINS: dict[str, tuple[tuple[str, str], ...]] = {
     "migrate-crl-dropped": (("revoked", ANY),),  # a revoked certificate gets in where CRLs are dropped
     # optional_no_ca written as accept-untrusted: the expired certificate nginx refused gets in
     "migrate-verify-mode": (("expired", "now-admitted"),),
+    # a client of a CA that only the keypair's tls.crt held: trusted before, refused after
+    "migrate-keypair-trust": ((ANY, "now-refused"),),
 }
 
 

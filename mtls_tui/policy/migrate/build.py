@@ -26,6 +26,7 @@ from mtls_tui.policy.migrate.plan import (
     slug,
 )
 from mtls_tui.policy.secret_commands import read_key_command
+from mtls_tui.policy.secret_store import stored_secret
 from mtls_tui.shell import arg
 
 # where istiod looks up credentialName: the gateway proxy's namespace (ParseResourceName)
@@ -71,6 +72,7 @@ class Source:
     tls: SecretObj | None
     tls_ref: str | None
     paths: tuple[IngressPath, ...]
+    pair_pem: bytes | None = None  # the auth Secret's tls.crt, when it holds a keypair: nginx trusted it too
 
     @property
     def host(self) -> str:
@@ -135,6 +137,8 @@ def _source(hp: HostPolicy, snapshot: ClusterSnapshot) -> Source:
         tls=tls,
         tls_ref=hp.tls_secret,
         paths=paths,
+        # store/backend_ssl.go getPemCertificate: with a keypair the CA file is tls.crt, tls.key, ca.crt
+        pair_pem=auth.get("tls.crt") if auth is not None and stored_secret(auth).keypair else None,
     )
 
 
@@ -315,6 +319,8 @@ def _non_portable(
     out.append(nf.verify_depth_finding(host, target, policy))
     if src.crl_pem is not None:
         out.append(nf.crl_finding(host, target, policy.secret or ""))
+    if src.pair_pem is not None:
+        out.append(nf.keypair_trust_finding(host, target, policy.secret or "", src.pair_pem, src.ca_pem or b""))
     others = tuple(h for h in on_port if h != host)
     same_cert = tuple(h for h in others if src.tls_ref is not None and on_port[h] == src.tls_ref)
     out.append(nf.shared_scope_finding(host, target, same_cert, others))

@@ -376,6 +376,41 @@ def verify_mode_finding(host: str, target: Target, policy: MtlsPolicy, written: 
     )
 
 
+def keypair_trust_finding(host: str, target: Target, secret: str, pair_pem: bytes, ca_pem: bytes) -> Finding | None:
+    """ingress-nginx's CA file for a Secret with a keypair is tls.crt + tls.key + ca.crt
+    (store/backend_ssl.go getPemCertificate, ssl.ConfigureCACertWithCertAndKey): a CA certificate in
+    tls.crt's chain, absent from ca.crt, was trusted for clients. The target reads ca.crt only."""
+    try:
+        pair = x509.load_pem_x509_certificates(pair_pem)
+        kept = {c.fingerprint(hashes.SHA256()) for c in x509.load_pem_x509_certificates(ca_pem)} if ca_pem else set()
+    except ValueError:
+        return None
+    lost = [c for c in pair if _is_ca(c) and c.fingerprint(hashes.SHA256()) not in kept]
+    if not lost:
+        return None
+    names = ", ".join(c.subject.rfc4514_string() for c in lost)
+    return _f(
+        "migrate-keypair-trust",
+        Severity.ERROR,
+        host,
+        f"clients issued by {names} got in through the tls.crt of {secret}; {target} trusts its ca.crt only",
+        "ingress-nginx writes the Secret's tls.crt and tls.key before ca.crt into the one file nginx trusts for "
+        "client certificates (store/backend_ssl.go getPemCertificate), so the CA certificates of the server's "
+        "chain were client CAs too. The objects written carry ca.crt alone: those clients are refused after.",
+        f"add {names} to the ca.crt of {secret} before migrating, if its clients must keep getting in",
+        tuple(f"tls.crt of {secret}: {c.subject.rfc4514_string()} (CA)" for c in lost),
+    )
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return cert.subject == cert.issuer  # a v1 root (the seed's openssl commands make them)
+    except ValueError:
+        return False
+
+
 def plain(code: str, severity: Severity, host: str, title: str, detail: str, fix: str) -> Finding:
     """A finding of the plan itself (no CA to move, no certificate, a path that cannot be routed)."""
     return _f(code, severity, host, title, detail, fix)
