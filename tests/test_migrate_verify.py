@@ -256,7 +256,7 @@ def test_a_ca_only_the_keypairs_tls_crt_held_loses_its_clients(
         while at < len(out) and out[at].isspace():
             at += 1
     plan, table = docs[0], docs[-1]
-    assert "migrate-keypair-trust" in json.dumps(plan)
+    assert code == 1 and "migrate-keypair-trust" in json.dumps(plan)  # an error finding: the command says so
     given = next(r for r in table["rows"] if r["client_kind"] == "given")
     assert given["before"].startswith("HTTP 200") and given["differs"], given
     assert "migrate-keypair-trust" in given["explained_by"] and table["unexplained"] == 0, given
