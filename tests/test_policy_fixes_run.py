@@ -84,9 +84,12 @@ def test_printed_fix_removes_the_finding(pki: SeedPki, tmp_path: Path, code, ann
     objects = seed_with(pki, meow_ingress({**meow_ingress()["metadata"]["annotations"], **annotations}), secret_change)
     before, _ = finding(objects, code)
     assert before is not None and before.is_command
+    (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())  # the user's CA file, where a fix names it
     after, _ = run_printed(before.fix, objects, tmp_path)
     gone, report = finding(after, code)
     assert gone is None, report.verdict
+    if code == "match-cn-refuses-all":  # fixed by asking for certificates, not by dropping the check
+        assert report.policy.client_checks and report.policy.policy.match_cn == "CN=Fern"
 
 
 def test_blocklist_fix_shows_the_words(pki: SeedPki, tmp_path: Path) -> None:
@@ -172,8 +175,9 @@ def test_second_controller_fix_gives_its_server_the_client_checks(pki: SeedPki, 
     public = of_class(meow_ingress({}, name="meow-public"), "nginx", "2026-01-01T00:00:00Z")
     secure = of_class(meow_ingress(name="meow-secure"), "internal", "2026-01-02T00:00:00Z")
     objects = seed_with(pki, public) + [secure, *second_controller()]
-    found, report = finding(objects, "mtls-host-conflict")
-    assert found is not None and found.severity.value == "warning" and found.is_command
+    found, report = finding(objects, "mtls-other-controller-open")
+    assert found is not None and found.severity.value == "error" and found.is_command
+    assert report.state == "not enforced"
     after, _ = run_printed(found.fix, objects, tmp_path)
     again, report = finding(after, "mtls-host-conflict")
     assert again is not None and again.severity.value == "info", report.verdict  # both servers ask now
@@ -254,15 +258,33 @@ def test_alias_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -> None:
     assert report.state != "not enforced" and report.policy.client_checks, report.verdict
 
 
-def test_acme_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -> None:
-    from tests.test_policy_ingress_nginx import acme_solver
+def test_an_expired_cas_fix_renews_it_and_keeps_its_clients(pki: SeedPki, tmp_path: Path) -> None:
+    """The cert-expired fix for a CA, run as printed (openssl in the user's folder, kubectl on the lab):
+    the CA is made again from its own key and name, so a client it signed before verifies against the
+    new one (openssl verify), and the Secret holds the renewed CA."""
+    import base64
+    from datetime import timedelta
 
-    objects = seed_with(
-        pki, meow_ingress({**meow_ingress()["metadata"]["annotations"], P + "auth-tls-match-cn": "CN=Fern"})
+    from mtls_tui.certs.issue import issue_ca, issue_leaf
+    from mtls_tui.lab.pki import write_file
+
+    old = issue_ca("Old CA", days=30, not_before=NOW - timedelta(days=60))
+    client = issue_leaf("old-client", old, v1=False, eku=["clientAuth"], days=365, not_before=NOW - timedelta(days=59))
+    write_file(tmp_path / "ca.crt", old.cert_pem())
+    write_file(tmp_path / "ca.key", old.key_pem(), private=True)
+    write_file(tmp_path / "client.crt", client.cert_pem())
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Secret"]
+    secret = next(o for o in seed_objects(pki) if o["kind"] == "Secret")
+    secret["data"] = {"ca.crt": base64.b64encode(old.cert_pem()).decode()}
+    objects.append(secret)
+    found, _ = finding(objects, "cert-expired")
+    assert found is not None and found.fix.startswith("openssl req -x509 -sha256 -new -key ca.key")
+    for name in ("server.crt", "server.key"):  # the seed's files the Secret update reads too
+        (tmp_path / name).write_bytes(pki.server.cert_pem() if name.endswith("crt") else pki.server.key_pem())
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    done = subprocess.run(
+        ["openssl", "verify", "-CAfile", "ca.crt", "client.crt"], cwd=tmp_path, capture_output=True, text=True
     )
-    objects.append(acme_solver())
-    before, _ = finding(objects, "match-cn-refuses-acme")
-    assert before is not None and before.severity.value == "error"
-    after, _ = run_printed(before.fix, objects, tmp_path)
-    gone, report = finding(after, "match-cn-refuses-acme")
-    assert gone is None and report.state == "works", report.verdict
+    assert done.returncode == 0, done.stdout + done.stderr  # the old client verifies against the renewed CA
+    renewed = next(o for o in after if o["kind"] == "Secret" and o["metadata"]["name"] == "my-certs")
+    assert base64.b64decode(renewed["data"]["ca.crt"]) == (tmp_path / "ca.crt").read_bytes()

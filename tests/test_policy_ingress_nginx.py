@@ -748,8 +748,9 @@ def test_two_controllers_on_one_host_render_a_server_each(pki: SeedPki) -> None:
     assert policy.mtls_from.name == "meow-secure" and policy.client_checks
     assert policy.controller.ref == "ingress-internal/ingress-nginx-internal"
     assert [i.name for i in policy.ingresses] == ["meow-secure"]
-    conflicts = [f for f in result.findings if f.code == "mtls-host-conflict"]
-    assert [f.severity.value for f in conflicts] == ["warning"], [f.title for f in conflicts]
+    conflicts = [f for f in result.findings if f.code == "mtls-other-controller-open"]
+    assert [f.severity.value for f in conflicts] == ["error"], [f.title for f in conflicts]
+    assert result.state == "not enforced" and result.lead is conflicts[0]  # an open door at the other address
     assert "also served by ingress-nginx/ingress-nginx-controller (default/meow-public) without client" in (
         conflicts[0].title
     )
@@ -1032,6 +1033,7 @@ def test_match_cn_refuses_the_acme_challenge(pki: SeedPki, match_cn, solver, iss
     policy, result = report(objects)
     found = [f for f in result.findings if f.code == "match-cn-refuses-acme"]
     assert [f.severity.value for f in found] == ([expect] if expect else [])
+    assert not [f for f in found if f.fix]  # no command: dropping the check would admit every certificate of the CA
     assert not [f for f in result.findings if f.code == "mtls-host-conflict" and "acme" in f.title]
 
 

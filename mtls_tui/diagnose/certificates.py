@@ -132,11 +132,11 @@ def reissue_command(
     subject = arg(whole) if whole else subject_arg(cn)
     ca, ca_key = (arg(name) for name in files.signer_files)
     cert = arg(where.file)
+    note = ""
     if role == "ca":
-        command = (
-            f"openssl req -x509 -sha256 -newkey rsa:4096 -keyout {ca_key} -out {cert} "
-            f"-days 356 -nodes -subj {subject}  # then re-sign every certificate it issued"
-        )
+        # renewed from its own key and name: every certificate it signed verifies against the new one
+        command = f"openssl req -x509 -sha256 -new -key {ca_key} -out {cert} -days 356 -subj {subject}"
+        note = "  # the same key and name: the certificates it signed stay valid"
     else:
         # A new request from the existing key, piped: no .csr file needs to exist.
         ext = extfile(extensions) if extensions else ""
@@ -157,7 +157,7 @@ def reissue_command(
             )
     if where.secret:
         command += " && " + secret_update_command(where.secret, keys=where.secret_keys)
-    return command
+    return command + note
 
 
 def validity_findings(facts: CertFacts, where: Where, role: CertRole, files: Files, now: datetime) -> list[Finding]:

@@ -127,7 +127,7 @@ class HostReport:
             return f"auth-tls-verify-client is {policy.policy.verify_client}" + proof, self._first(
                 "mtls-not-enforced"
             ) or lax
-        taken = self._first("alias-takes-wildcard-names")
+        taken = self._first("alias-takes-wildcard-names") or self._first("mtls-other-controller-open")
         if taken is not None:
             return taken.title + proof, taken
         plain = self._first("mtls-plain-http")

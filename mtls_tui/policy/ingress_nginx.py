@@ -1420,8 +1420,8 @@ def _other_controller(host: str, chosen: HostPolicy, other: HostPolicy, served_t
         else f"kubectl get ingress {ingress_words(first)} -o yaml  # {who} serves {host} from it"
     )
     return _f(
-        code="mtls-host-conflict",
-        severity=Severity.WARNING,
+        code="mtls-other-controller-open",
+        severity=Severity.ERROR,
         title=f"{host} is also served by {who} ({names}) without client certificates: clients reaching that "
         "controller's address get in",
         detail=f"Each ingress-nginx controller stores only the Ingresses of its own IngressClass (store.go "
@@ -1525,13 +1525,13 @@ def _host_policy(
         cn_gate = None  # `return 403;` answers first; a passed-through host never reaches the server block
     if cn_gate is not None:
         mode = policy.verify_client if policy is not None and client_checks else None
-        findings = _with_cn_gate(host, findings, cn_gate, mode, winner)
+        findings = _with_cn_gate(host, findings, cn_gate, mode, winner, policy.secret if policy is not None else None)
     elif client_checks and not denial and not passthrough:
         findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += _error_page_loop(host, policy, winner)
     if cn_gate is not None:
-        findings += _acme_refused(host, ingresses, cn_gate, winner)
+        findings += _acme_refused(host, ingresses, cn_gate)
     snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
     if any(f.code == "snippet-client-checks" for f in snippet_findings):  # the snippet may refuse them itself
         findings = [
@@ -1603,7 +1603,7 @@ def _cn_gate(with_ca: list[IngressObj], applying: list[IngressObj], parsed: dict
 
 
 def _with_cn_gate(
-    host: str, findings: list[Finding], gate: str, mode: str | None, winner: IngressObj | None
+    host: str, findings: list[Finding], gate: str, mode: str | None, winner: IngressObj | None, secret: str | None
 ) -> list[Finding]:
     """What the match-CN check does to each way in. No certificate asked (no CA file, or
     `ssl_verify_client off`): the subject is always empty, every request gets 403. `optional`:
@@ -1635,9 +1635,9 @@ def _with_cn_gate(
         fix = (
             f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-tls-verify-client=on')} --overwrite"
             if ingress is not None and mode == "off"
-            else f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-tls-match-cn-')}  "
-            "# or give the Secret its ca.crt, as its finding says"
-            if ingress is not None
+            # the CA is what is missing: removing the match-CN check instead would let everyone in
+            else add_ca_command(secret) + "  # the CA that signs your clients, as ca.crt"
+            if secret
             else ""
         )
         return (
@@ -1843,7 +1843,7 @@ def _acme_solver(ingress: IngressObj, host: str) -> bool:
     return bool(paths) and all(p.startswith(ACME_PATH) for p in paths)
 
 
-def _acme_refused(host: str, ingresses: list[IngressObj], gate: str, winner: IngressObj | None) -> list[Finding]:
+def _acme_refused(host: str, ingresses: list[IngressObj], gate: str) -> list[Finding]:
     """The match-CN check is rendered at server level, so it runs on plain HTTP too, where no request
     carries a certificate; ingress-nginx leaves ACME_PATH out of its HTTPS redirect
     (config.go NoTLSRedirectLocations) because the HTTP-01 challenge must be answered over HTTP: it
@@ -1855,7 +1855,6 @@ def _acme_refused(host: str, ingresses: list[IngressObj], gate: str, winner: Ing
     subject = solver or issuer
     if subject is None:
         return []
-    owner = winner or subject
     return [
         _f(
             code="match-cn-refuses-acme",
@@ -1867,8 +1866,7 @@ def _acme_refused(host: str, ingresses: list[IngressObj], gate: str, winner: Ing
             f"{ACME_PATH} to HTTPS (no-tls-redirect-locations), so the CA's challenge request is refused and the "
             "certificate is not issued or renewed. Measured on nginx 1.22: 403 on HTTP with the check, 200 without. "
             "Use a DNS-01 solver, or move the check into the application (ssl-client-subject-dn header).",
-            fix=f"kubectl annotate ingress {ingress_words(owner)} {arg(owner.prefix + 'auth-tls-match-cn-')}  "
-            "# or switch the issuer to a DNS-01 solver",
+            fix="",  # removing the check would admit every certificate of the CA: the choice is the user's
             ingress=subject,
             evidence=(f"{PREFIX}auth-tls-match-cn: {gate}",)
             + (
