@@ -149,7 +149,7 @@ def successor_report(
         verdict = f"the {who} configuration is broken: a trusted client gets {dict(answers)['trusted']}"
     elif admitted:
         state = "not enforced"
-        verdict = f"{NOT_ENFORCED} ({who}): {', '.join(admitted)} get in"
+        verdict = f"{NOT_ENFORCED} ({who}): {', '.join(admitted)} {'gets' if len(admitted) == 1 else 'get'} in"
     else:
         state = "unverified"
         verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"

@@ -280,7 +280,7 @@ def parse_auth_tls(
                     title="auth-tls-secret is empty: no client certificates asked",
                     detail="The controller skips an empty annotation value (InvalidAnnotationContent) and configures no mTLS "
                     "for this Ingress: requests without a certificate get in.",
-                    fix=_annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"),
+                    fix=_pick_secret(ingress),
                     ingress=ingress,
                 )
             )
@@ -290,8 +290,8 @@ def parse_auth_tls(
                     code="annotation-invalid-value",
                     severity=Severity.WARNING,
                     title="auth-tls annotations without auth-tls-secret: no client certificates asked",
-                    detail=f"{', '.join(others)} take effect only with {PREFIX}auth-tls-secret.",
-                    fix=_annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/SECRET"),
+                    detail=f"{', '.join(others)} {'takes' if len(others) == 1 else 'take'} effect only with {PREFIX}auth-tls-secret.",
+                    fix=_pick_secret(ingress),
                     ingress=ingress,
                 )
             )
@@ -443,6 +443,15 @@ def parse_auth_tls(
     findings += _as_rendered(ingress, fields, rules)
     return ParsedAuthTls(
         ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored
+    )
+
+
+def _pick_secret(ingress: IngressObj) -> str:
+    """Which Secret holds the client CA is the user's to say: list the candidates, never annotate a
+    placeholder (a Secret that does not exist makes every path of the host answer 403)."""
+    return (
+        f"kubectl get secrets -n {arg(ingress.namespace)}  # then: kubectl annotate ingress "
+        f"{ingress_words(ingress)} {ingress.prefix}auth-tls-secret={ingress.namespace}/<the Secret with ca.crt>"
     )
 
 
@@ -1215,7 +1224,9 @@ def _alias_taken(wildcard: str, taken: list[tuple[str, str, str, IngressObj]]) -
         mine = [(name, alias, host) for name, alias, host, i in taken if i is ingress]
         named = list(dict.fromkeys(name for name, _, _ in mine))
         names = (
-            f"every name under {wildcard} reaches" if "*" in named else f"{', '.join(named)}, under {wildcard}, reach"
+            f"every name under {wildcard} reaches"
+            if "*" in named
+            else f"{', '.join(named)}, under {wildcard}, {'reaches' if len(named) == 1 else 'reach'}"
         )
         host = mine[0][2]
         keep = [a for a in _aliases(ingress) if a not in {alias for _, alias, _ in mine}]
