@@ -1060,3 +1060,28 @@ def test_a_class_annotation_of_another_controller_without_a_controller_among_the
     policy = next(p for p in host_policies(snapshot) if p.host == "meow.com")
     assert not policy.served
     assert "ingress-class-mismatch" in {f.code for f in host_report(policy, snapshot, NOW).findings}
+
+
+@pytest.mark.parametrize(
+    ("controller", "nginx_annotations", "listed"),
+    [
+        ("traefik.io/ingress-controller", False, False),  # Traefik's: its reader judges it (successors/traefik.py)
+        ("nginx.org/ingress-controller", False, False),  # F5's: likewise (successors/f5_nginx.py)
+        ("traefik.io/ingress-controller", True, True),  # ingress-nginx's annotations on it: say they are ignored
+        ("haproxy.org/ingress-controller", False, True),  # a controller no reader here judges: say so
+    ],
+)
+def test_another_readers_ingress_is_not_an_ingress_nginx_host(pki: SeedPki, controller, nginx_annotations, listed):
+    ingress = meow_ingress(None if nginx_annotations else {})
+    ingress["spec"]["ingressClassName"] = "other"
+    klass = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "other"},
+        "spec": {"controller": controller},
+    }
+    snapshot = snapshot_from_objects([*with_ingress(pki, ingress), klass], "test")
+    hosts = {p.host: p for p in host_policies(snapshot)}
+    assert ("meow.com" in hosts) is listed
+    if listed:
+        assert not hosts["meow.com"].served

@@ -28,6 +28,7 @@ from mtls_tui.model import (
     SecretObj,
     Severity,
 )
+from mtls_tui.policy.ingress_classes import READ_BY_SUCCESSORS
 from mtls_tui.policy.ingress_nginx_releases import (
     ERROR_PAGE_V1,
     ERROR_PAGE_V2,
@@ -1156,6 +1157,8 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         served = [
             i for i in ingresses if not parsed[i.ref].dropped and i.ref not in ignored and i.ref not in catch_alls
         ]
+        if not served and all(_anothers(i, snapshot) for i in ingresses):
+            continue  # every Ingress for the host is another controller's, with nothing of ingress-nginx's
         report = _per_controller(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
         if report is not None:
             unapplied = [_catch_all_auth_tls(host, i, report) for i in ingresses if i.ref in catch_alls]
@@ -1165,6 +1168,18 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         for host, ingresses in hosts.items()
     }
     return _aliases_over_wildcards(reports, servers, controllers)
+
+
+def _anothers(ingress: IngressObj, snapshot: ClusterSnapshot) -> bool:
+    """An Ingress of a class whose controller a successor's reader judges, that carries no annotation
+    of ingress-nginx's: not ingress-nginx's to report (its reader does)."""
+    klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
+    return (
+        klass is not None
+        and ingress.class_source == "spec.ingressClassName"
+        and klass.controller in READ_BY_SUCCESSORS
+        and not any(key.startswith(PREFIX) for key, _ in ingress.annotations)
+    )
 
 
 def _aliases(ingress: IngressObj) -> list[str]:

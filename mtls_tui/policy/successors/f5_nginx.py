@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, SecretObj, Severity
+from mtls_tui.policy.ingress_classes import F5_INGRESS_CONTROLLER
 from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
 from mtls_tui.policy.secret_commands import read_key_command, retype_secret_command, typed_secret_command
 from mtls_tui.policy.secret_store import ca_refusal
@@ -34,7 +35,7 @@ from mtls_tui.policy.successors.traefik import ingress_hosts
 from mtls_tui.shell import arg, json_arg
 
 GROUP = "k8s.nginx.org"
-CONTROLLER = "nginx.org/ingress-controller"
+CONTROLLER = F5_INGRESS_CONTROLLER
 POLICIES_ANNOTATIONS = ("nginx.org/policies", "nginx.com/policies")  # annotations.go PoliciesAnnotation(Plus)
 CA_TYPE = "nginx.org/ca"  # internal/k8s/secrets SecretTypeCA
 HTTPS_PORT = 443

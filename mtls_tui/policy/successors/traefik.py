@@ -37,6 +37,7 @@ from cryptography import x509
 
 from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, Severity
+from mtls_tui.policy.ingress_classes import TRAEFIK_INGRESS_CONTROLLER
 from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
 from mtls_tui.policy.secret_commands import add_ca_command, secret_update_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
@@ -44,9 +45,7 @@ from mtls_tui.shell import arg, json_arg
 
 GROUPS = ("traefik.io", "traefik.containo.us")
 OLD_GROUP = "traefik.containo.us"
-INGRESS_CONTROLLER = (
-    "traefik.io/ingress-controller"  # pkg/provider/kubernetes/ingress traefikDefaultIngressClassController
-)
+INGRESS_CONTROLLER = TRAEFIK_INGRESS_CONTROLLER
 OPTIONS_ANNOTATION = "traefik.ingress.kubernetes.io/router.tls.options"
 CRD_PROVIDER = "kubernetescrd"
 INGRESS_PROVIDER = "kubernetes"  # the Ingress provider's name: an unqualified annotation value gets it
