@@ -127,10 +127,12 @@ def _run(lab, args: argparse.Namespace) -> int:
     from mtls_tui.lab.pki import ends_soon
 
     try:
-        lab.start()
-    except NginxError as exc:
-        raise CannotRun(str(exc)) from None
-    try:
+        # inside the try: a hang-up while the lab starts (a slow machine) still stops what started,
+        # and still ends the process, whose screen threads would otherwise keep it alive for good
+        try:
+            lab.start()
+        except NginxError as exc:
+            raise CannotRun(str(exc)) from None
         soon = ends_soon(lab.pki) if lab.pki else None
         if soon:
             print(f"mtls-tui lab: note: in {args.dir}, {soon}; --fresh issues a new PKI there", file=sys.stderr)

@@ -231,15 +231,16 @@ class Lab:
             self.private = private_folder("mtls-tui-lab-")
             stack.callback(self._remove_private)
             objects, self.client = self.table[self.scenario].build(self.pki)
-            self.cluster = LabCluster(objects).start()
-            stack.callback(self._stop_cluster)
+            self.cluster = LabCluster(objects)
+            stack.callback(self._stop_cluster)  # before it starts: a hang-up in between still stops it
+            self.cluster.start()
             self.cluster.on_change(self._noticed)
             # Beside the PKI, at a path that stays the same from run to run (slides, a second
             # terminal's `export KUBECONFIG=`); its key is this run's, so it goes when the lab stops.
             self.kubeconfig = self.cluster.write_kubeconfig(self.folder / KUBECONFIG_FILE, context=CONTEXT)
             stack.callback(self.kubeconfig.unlink, missing_ok=True)
+            stack.callback(self._stop_gateway)  # before it starts, likewise (a no-op while there is none)
             self._start_gateway(self._loaded(objects))
-            stack.callback(self._stop_gateway)
             self._write_client()
             self._feeder = _LogFeeder(self)
             self._feeder.start()
