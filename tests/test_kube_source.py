@@ -398,14 +398,7 @@ def test_annotation_fixes_run_as_printed(
         kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
         [policy] = host_policies(read_lab(lab, tmp_path))
         [fix] = [f.fix for f in policy.findings if f.code == code]
-        done = subprocess.run(
-            fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
-            shell=True,
-            env={**os.environ, "KUBECONFIG": str(kubeconfig)},
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        done = run_fix(fix, binary, kubeconfig, tmp_path)
         assert done.returncode == 0, done.stderr
         [policy] = host_policies(read_lab(lab, tmp_path))
     assert policy.served and code not in {f.code for f in policy.findings}
@@ -426,14 +419,7 @@ def test_the_unwatched_namespace_fix_shows_the_flag(tmp_path: Path, pki: SeedPki
         kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
         [policy] = host_policies(read_lab(lab, tmp_path))
         [fix] = [f.fix for f in policy.findings if f.code == "ingress-namespace-unwatched"]
-        done = subprocess.run(
-            fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
-            shell=True,
-            env={**os.environ, "KUBECONFIG": str(kubeconfig)},
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        done = run_fix(fix, binary, kubeconfig, tmp_path)
     assert done.returncode == 0 and "--watch-namespace=team-a" in done.stdout, (done.stdout, done.stderr)
 
 
@@ -456,14 +442,7 @@ def test_the_namespace_selector_fix_labels_the_namespace(tmp_path: Path, pki: Se
         [policy] = host_policies(read_lab(lab, tmp_path))
         [fix] = [f.fix for f in policy.findings if f.code == "ingress-namespace-unwatched"]
         assert not policy.served and fix == "kubectl label namespace default team=payments --overwrite"
-        done = subprocess.run(
-            fix.replace("kubectl ", f"{binary} --cache-dir {tmp_path / 'cache'} ", 1),
-            shell=True,
-            env={**os.environ, "KUBECONFIG": str(kubeconfig)},
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        done = run_fix(fix, binary, kubeconfig, tmp_path)
         assert done.returncode == 0, done.stderr
         [policy] = host_policies(read_lab(lab, tmp_path))
         assert policy.served and "ingress-namespace-unwatched" not in {f.code for f in policy.findings}
@@ -553,3 +532,15 @@ def test_a_forbidden_ca_configmap_is_not_checked_rather_than_missing(tmp_path: P
         snapshot = read_lab(lab, tmp_path)
     assert ("ConfigMap", "meow", "meow-ca") in snapshot.forbidden
     assert presence(snapshot, "ConfigMap", "meow", "meow-ca") == "forbidden"
+
+
+def run_fix(fix: str, binary: str, kubeconfig: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    """A printed kubectl command, as printed, with the real kubectl against the lab (its own cache)."""
+    return subprocess.run(
+        fix.replace("kubectl ", f"{binary} --cache-dir {folder / 'cache'} ", 1),
+        shell=True,
+        env={**os.environ, "KUBECONFIG": str(kubeconfig)},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )

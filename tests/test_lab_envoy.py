@@ -88,19 +88,23 @@ def test_envoy_answers_as_predicted(gateway: tuple[EnvoyGateway, Pki], host: str
 
 def answers_and_predictions(port: int, host: str, pki: Pki, predicted: ClientValidation) -> dict[str, tuple[str, str]]:
     """Each client kind's answer from the real Envoy beside what `predict` says for it."""
-    seen = {}
-    for client in CLIENT_KINDS:
-        name = CLIENT_FILES[client]
-        spec = ProbeSpec(
-            f"https://{host}:{port}/",
-            resolve=f"{host}:{port}:127.0.0.1",
-            cacert=pki.path("ca", "crt"),
-            cert=pki.path(name, "crt") if name else None,
-            key=pki.path(name, "key") if name else None,
-            timeout=10.0,
-        )
-        seen[client] = (str(observed_answer(run_probe(spec)[-1])), str(predict(predicted, client, "1.3")))
-    return seen
+    return {
+        client: (answer(port, host, pki, client), str(predict(predicted, client, "1.3"))) for client in CLIENT_KINDS
+    }
+
+
+def answer(port: int, host: str, pki: Pki, client: str) -> str:
+    """What the real Envoy answers this client kind, as the probe reads it."""
+    name = CLIENT_FILES[client]
+    spec = ProbeSpec(
+        f"https://{host}:{port}/",
+        resolve=f"{host}:{port}:127.0.0.1",
+        cacert=pki.path("ca", "crt"),
+        cert=pki.path(name, "crt") if name else None,
+        key=pki.path(name, "key") if name else None,
+        timeout=10.0,
+    )
+    return str(observed_answer(run_probe(spec)[-1]))
 
 
 def test_envoy_logs_each_connection_with_its_failure(gateway: tuple[EnvoyGateway, Pki]) -> None:
@@ -143,16 +147,7 @@ def test_envoy_without_a_ca_asks_no_certificate(tmp_path_factory: pytest.TempPat
     try:
         for host in hosts:
             for client in CLIENT_KINDS:
-                name = CLIENT_FILES[client]
-                spec = ProbeSpec(
-                    f"https://{host}:{envoy.port}/",
-                    resolve=f"{host}:{envoy.port}:127.0.0.1",
-                    cacert=pki.path("ca", "crt"),
-                    cert=pki.path(name, "crt") if name else None,
-                    key=pki.path(name, "key") if name else None,
-                    timeout=10.0,
-                )
-                assert str(observed_answer(run_probe(spec)[-1])) == "HTTP 200", (host, client)
+                assert answer(envoy.port, host, pki, client) == "HTTP 200", (host, client)
     finally:
         envoy.stop()
 

@@ -70,7 +70,7 @@ def parse_selector(text: str) -> Selector | None:
     rest = text.strip()
     if not rest:
         return Selector(text, ())
-    for term in _split(rest):
+    for term in split_terms(rest):
         found = _TERM.fullmatch(term.strip())
         if found is None:
             return None
@@ -81,7 +81,7 @@ def parse_selector(text: str) -> Selector | None:
     return Selector(text, tuple(requirements))
 
 
-def _split(text: str) -> list[str]:
+def split_terms(text: str) -> list[str]:
     """Terms split on the commas outside a value set's parentheses."""
     terms, depth, current = [], 0, ""
     for char in text:

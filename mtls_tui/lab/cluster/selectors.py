@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mtls_tui.lab.cluster.status import bad_request
+from mtls_tui.policy.label_selector import split_terms  # the selector grammar's one splitter
 
 _NAME = r"[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?"
 _SET = re.compile(rf"^\s*({_NAME})\s+(in|notin)\s*\(([^()]*)\)\s*$")
@@ -19,20 +20,6 @@ _COMPARE = re.compile(rf"^\s*({_NAME})\s*(==|!=|=)\s*([-A-Za-z0-9_.]*)\s*$")
 _EXISTS = re.compile(rf"^\s*(!?)\s*({_NAME})\s*$")
 
 Predicate = Callable[[dict[str, Any]], bool]
-
-
-def _split(text: str) -> list[str]:
-    """Commas outside parentheses separate requirements (`a in (x,y),b`)."""
-    parts, depth, current = [], 0, ""
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if char == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    parts.append(current)
-    return parts
 
 
 def _label_requirement(text: str) -> Callable[[dict[str, str]], bool]:
@@ -55,7 +42,7 @@ def _label_requirement(text: str) -> Callable[[dict[str, str]], bool]:
 def label_selector(text: str | None) -> Predicate:
     if not text or not text.strip():
         return lambda obj: True
-    requirements = [_label_requirement(part) for part in _split(text)]
+    requirements = [_label_requirement(part) for part in split_terms(text)]
 
     def matches(obj: dict[str, Any]) -> bool:
         labels = obj.get("metadata", {}).get("labels") or {}
