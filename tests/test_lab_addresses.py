@@ -137,3 +137,26 @@ def test_a_pki_that_ends_soon_is_kept_with_a_note(tmp_path: Path) -> None:
     )
     assert (folder / "ca.key").read_bytes() == key
     assert "cert-expires-soon" in {f["code"] for f in report["hosts"][0]["findings"]}  # the verdict says so too
+
+
+def test_free_ports_stay_out_of_the_range_outgoing_connections_take() -> None:
+    """free_port() hands a port to a server that binds it a moment later. A port from the
+    kernel's ephemeral range could be taken in between by any outgoing connection (CI saw
+    Envoy's "Address already in use" and a probe meet a plain server on the gateway's port),
+    so it picks below that range, and never the same port twice in one process."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    ports = [free_port() for _ in range(300)]
+    assert len(set(ports)) == len(ports)
+    assert all(1024 <= p < low for p in ports)
+    # While 50 outgoing connections hold their ephemeral ports, a handed-out port still binds.
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        clients = [socket.create_connection(listener.getsockname()) for _ in range(50)]
+        try:
+            taken = {c.getsockname()[1] for c in clients}
+            port = free_port()
+            assert port not in taken
+            with socket.create_server(("127.0.0.1", port)):
+                pass
+        finally:
+            for client in clients:
+                client.close()

@@ -10,6 +10,7 @@ import pytest
 
 from mtls_tui.commands.check import check_session
 from mtls_tui.lab.environment import Lab
+from mtls_tui.lab.leftovers import reap
 from mtls_tui.lab.scenarios import SCENARIOS
 
 
@@ -178,20 +179,33 @@ def test_closing_the_terminal_stops_the_lab(tmp_path: Path, nginx_binary: str) -
 
     require("tmux", shutil.which("tmux"))
     temp = Path(tempfile.gettempdir())
-    before = set(temp.glob("mtls-tui-*"))
     session = f"mtls-hup-{os.getpid()}"
     command = f"{sys.executable} -m mtls_tui lab --dir {tmp_path / 'pki'}"
+
+    def made_by_this_lab() -> set[Path]:
+        """The private folders whose recorded owner is this lab's process (another lab on the
+        machine, a helper's or a test's, makes folders of the same names)."""
+        found = set()
+        for folder in temp.glob("mtls-tui-*"):
+            try:
+                owner = (folder / "owner.pid").read_text().strip()
+                if str(tmp_path / "pki") in Path(f"/proc/{owner}/cmdline").read_bytes().decode(errors="replace"):
+                    found.add(folder)
+            except OSError:
+                continue
+        return found
+
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True)
     try:
         deadline = time.monotonic() + 20
 
         def both_made() -> bool:  # the lab's folder and its nginx's, in whichever order they appear
-            names = [p.name for p in set(temp.glob("mtls-tui-*")) - before]
+            names = [p.name for p in made_by_this_lab()]
             return any("nginx" in n for n in names) and any("lab" in n for n in names)
 
         while time.monotonic() < deadline and not both_made():
             time.sleep(0.1)
-        ours = set(temp.glob("mtls-tui-*")) - before
+        ours = made_by_this_lab()
         assert any("nginx" in p.name for p in ours) and any("lab" in p.name for p in ours)
         time.sleep(1.0)
     finally:
@@ -380,3 +394,53 @@ def test_a_refused_ca_is_repaired_by_its_printed_fix(damage: str, tmp_path: Path
                 break
             time.sleep(0.25)
         assert "probe-ok" in codes and "secret-unusable" not in codes
+
+
+WEDGED_UNWIND = """
+import sys, threading, time
+from mtls_tui.commands import lab as command
+from mtls_tui.lab.nginx import Nginx, free_port
+
+command.UNWIND_SECONDS = 1.0
+port = free_port()
+server = Nginx(lambda prefix: f"server {{ listen 127.0.0.1:{port}; return 200; }}", [port], binary=sys.argv[1]).start()
+command._stop_on_hangup()
+print(server.prefix, flush=True)
+try:
+    while True:
+        time.sleep(0.05)
+except SystemExit:
+    threading.Event().wait()  # an unwinding that blocks for good, as a stuck join or lock would
+"""
+
+
+def test_a_hang_up_whose_unwinding_blocks_still_ends_the_lab(tmp_path: Path, nginx_binary: str) -> None:
+    """A closed terminal raises SystemExit wherever the lab's main thread is; once, under load,
+    the unwinding then blocked and the lab with its nginx stayed up for 70 minutes. The
+    watchdog the first signal starts stops this process's nginx, removes its private folders
+    and ends the process, however the unwinding goes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", WEDGED_UNWIND, nginx_binary], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        prefix = Path(child.stdout.readline().strip())
+        assert prefix.is_dir() and nginx_processes([str(prefix)])
+        child.send_signal(signal.SIGHUP)
+        started = time.monotonic()
+        assert child.wait(timeout=15) == 128 + signal.SIGHUP
+        assert time.monotonic() - started >= 0.9  # the watchdog ended it, not the signal itself
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and nginx_processes([str(prefix)]):
+            time.sleep(0.05)
+        assert not nginx_processes([str(prefix)])
+        assert not prefix.exists()
+    finally:
+        child.kill()
+        child.wait()
+        reap()  # when the watchdog failed: the nginx of the dead child is left to no one else

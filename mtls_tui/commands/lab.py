@@ -162,20 +162,45 @@ def _run(lab, args: argparse.Namespace) -> int:
 
 
 _hung_up: list[int] = []  # the signal that ended the lab, if one did
+# How long the unwinding after a hang-up may take before the watchdog ends the process: a
+# normal stop takes well under a second; one that blocks for good once left a lab running.
+UNWIND_SECONDS = 10.0
 
 
 def _stop_on_hangup() -> None:
     """A closed terminal (SIGHUP) or a kill (SIGTERM) unwinds like Ctrl+C, so the lab's
-    `finally` stops nginx and removes its folders instead of leaving them running."""
+    `finally` stops nginx and removes its folders instead of leaving them running.
+
+    The SystemExit lands wherever the main thread is, and an unwinding that then blocks (a
+    join, a lock) would keep the lab and its nginx alive for good: seen once under load, the
+    process still there 70 minutes later. So the first signal also starts a watchdog that,
+    if the process is still alive after UNWIND_SECONDS, stops this process's nginx, removes
+    its private folders and ends the process."""
     import signal
 
     def unwind(signum: int, frame: object) -> None:
+        if not _hung_up:
+            _start_watchdog(signum)
         _hung_up.append(signum)
         raise SystemExit(128 + signum)
 
     for name in ("SIGHUP", "SIGTERM"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), unwind)
+
+
+def _start_watchdog(signum: int) -> None:
+    import threading
+    import time
+
+    from mtls_tui.lab.leftovers import release_own  # here, in the main thread: never an import at exit
+
+    def watch() -> None:
+        time.sleep(UNWIND_SECONDS)
+        release_own()
+        _exit_at_once(128 + signum)
+
+    threading.Thread(target=watch, name="mtls-lab-hangup-watchdog", daemon=True).start()
 
 
 def _exit_at_once(code: int) -> None:

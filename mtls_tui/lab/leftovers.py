@@ -49,16 +49,28 @@ def _stop_nginx(folder: Path) -> None:
 
 def reap() -> list[Path]:
     """Remove the folders (and stop the nginx) of labs whose process is gone."""
-    reaped = []
+    return [_release(folder) for folder, owner in _marked_folders() if not _alive(owner)]
+
+
+def release_own() -> list[Path]:
+    """What this process's labs hold, released without unwinding: for a process that must end
+    now because its own unwinding did not (commands/lab.py's hang-up watchdog)."""
+    return [_release(folder) for folder, owner in _marked_folders() if owner == os.getpid()]
+
+
+def _marked_folders() -> list[tuple[Path, int]]:
+    """Every private folder of ours in the temporary folder, with the pid it records."""
+    marked = []
     for prefix in PREFIXES:
         for folder in Path(tempfile.gettempdir()).glob(prefix + "*"):
             try:
-                owner = int((folder / OWNER).read_text().strip())
+                marked.append((folder, int((folder / OWNER).read_text().strip())))
             except (OSError, ValueError):
                 continue  # not ours to judge: no owner recorded
-            if _alive(owner):
-                continue
-            _stop_nginx(folder)
-            shutil.rmtree(folder, ignore_errors=True)
-            reaped.append(folder)
-    return reaped
+    return marked
+
+
+def _release(folder: Path) -> Path:
+    _stop_nginx(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+    return folder

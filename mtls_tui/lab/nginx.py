@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import errno
 import os
+import random
 import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -31,10 +33,46 @@ def find_nginx() -> str | None:
     return shutil.which("nginx") or next((c for c in CANDIDATES if os.access(c, os.X_OK)), None)
 
 
+# Ports handed out by this process: a server may take a while to bind its port, and a second
+# free_port() in that time must not hand out the same one.
+_handed_out: set[int] = set()
+_handed_out_lock = threading.Lock()
+_pick = random.Random(os.urandom(16))  # its own generator: tests that seed `random` must not make ports collide
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port on 127.0.0.1 that nothing listens on, for a server that binds it a moment later.
+
+    Picked below the kernel's ephemeral range. A port that `bind(("127.0.0.1", 0))` returns
+    comes from that range, where any outgoing connection may take it between this check
+    and the server's own bind (seen in CI: Envoy "cannot bind … Address already in use",
+    and a probe that met a plain server on the gateway's port). Below the range, only
+    another listener can take it. Never the same port twice in one process."""
+    low = _ephemeral_low()
+    start = max(1024, low - 12000)
+    for _ in range(256 if start < low else 0):
+        port = _pick.randrange(start, low)
+        with _handed_out_lock:
+            if port in _handed_out:
+                continue
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))  # no SO_REUSEADDR: a port in TIME_WAIT counts as taken
+                except OSError:
+                    continue
+            _handed_out.add(port)
+            return port
+    with socket.socket() as sock:  # every pick was taken: the kernel's choice is still a port
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return int(sock.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    """The first port of the kernel's ephemeral range (Linux's default when it cannot be read)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def check_port(port: int) -> None:
