@@ -408,6 +408,9 @@ class IngressObj:
     # spec.defaultBackend is set: a catch-all Ingress, which a controller run with --disable-catch-all
     # never stores (store.go hasCatchAllIngressRule), and whose auth-tls reaches no host when it has no rules
     default_backend: bool = False
+    # what the API server refuses in it (policy/ingress_api_validation.py), checked for manifest files
+    # only: such an Ingress never reaches the cluster, and no controller serves it
+    refused: tuple[str, ...] = ()
 
     @cached_property
     def ref(self) -> str:

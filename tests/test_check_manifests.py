@@ -36,6 +36,16 @@ spec:
     - meow.com
     secretName: my-certs
 """
+# The seed's Ingress as networking.k8s.io/v1 takes it: a v1 backend and a pathType on the path (the API
+# server refuses a v1 path without one: pkg/apis/networking/validation/validation.go validateHTTPIngressPath)
+SEED_INGRESS_V1 = (
+    SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1")
+    .replace(
+        "serviceName: meow-svc\n          servicePort: 80",
+        "service:\n            name: meow-svc\n            port:\n              number: 80",
+    )
+    .replace("        path: /\n", "        path: /\n        pathType: Prefix\n")
+)
 
 
 def seed_secret(seed_dir: Path) -> dict:
@@ -113,11 +123,7 @@ def test_re_sign_fixes_end_with_the_ca(seed_dir: Path, tmp_path: Path, capsys: p
     """A printed re-sign must not make a certificate that outlives its CA (the seed's CA has 356 days)."""
     import re
 
-    (tmp_path / "all.yaml").write_text(
-        yaml.safe_dump(seed_secret(seed_dir))
-        + "---\n"
-        + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1")
-    )
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)) + "---\n" + SEED_INGRESS_V1)
     main(
         [
             "check",
@@ -146,7 +152,7 @@ def test_equal_secrets_are_each_named_where_they_are_read(
     for team in ("team-a", "team-b"):
         for name, ca in (("good", good["data"]["ca.crt"]), ("cut", base64.b64encode(damaged_ca.encode()).decode())):
             secret = {**good, "metadata": {"name": name, "namespace": team}, "data": {**good["data"], "ca.crt": ca}}
-            ingress = yaml.safe_load(SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1"))
+            ingress = yaml.safe_load(SEED_INGRESS_V1)
             ingress["metadata"] = {
                 "name": f"{name}-ingress",
                 "namespace": team,

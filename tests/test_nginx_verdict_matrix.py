@@ -27,7 +27,7 @@ from mtls_tui.cli import main
 from mtls_tui.lab.nginx import Nginx, free_port
 from mtls_tui.lab.pki import write_file
 from mtls_tui.policy.nginx_answers import CERT_ERROR
-from tests.test_check_manifests import SEED_INGRESS, seed_secret
+from tests.test_check_manifests import SEED_INGRESS_V1, seed_secret
 from tests.test_revocation import CA_CNF  # the `openssl ca` configuration the CRL fixes use
 
 DEPTHS = (0, 1, 2, 3)
@@ -284,9 +284,7 @@ def secret_check(folder: Path, capsys: pytest.CaptureFixture[str], *args: str) -
     secret = seed_secret(folder)
     if (folder / "ca.crl").exists():
         secret["data"]["ca.crl"] = base64.b64encode((folder / "ca.crl").read_bytes()).decode()
-    (folder / "all.yaml").write_text(
-        yaml.safe_dump(secret) + "---\n" + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1")
-    )
+    (folder / "all.yaml").write_text(yaml.safe_dump(secret) + "---\n" + SEED_INGRESS_V1)
     code = main(["check", "--manifests", str(folder / "all.yaml"), "--no-probe", "--json", *args])
     return code, json.loads(capsys.readouterr().out)
 

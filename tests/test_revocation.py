@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_crl, new_key
 from mtls_tui.cli import main
-from tests.test_check_manifests import SEED_INGRESS, seed_secret
+from tests.test_check_manifests import SEED_INGRESS_V1, seed_secret
 
 CA_CNF = """[ ca ]
 default_ca = CA_default
@@ -48,9 +48,7 @@ def openssl(folder: Path, command: str) -> None:
 def check(folder: Path, crl: bytes, capsys: pytest.CaptureFixture[str], client: bool = True) -> tuple[int, dict]:
     secret = seed_secret(folder)
     secret["data"]["ca.crl"] = base64.b64encode(crl).decode()
-    (folder / "all.yaml").write_text(
-        yaml.safe_dump(secret) + "---\n" + SEED_INGRESS.replace("extensions/v1beta1", "networking.k8s.io/v1")
-    )
+    (folder / "all.yaml").write_text(yaml.safe_dump(secret) + "---\n" + SEED_INGRESS_V1)
     args = ["check", "--manifests", str(folder / "all.yaml"), "--json"]
     if client:
         args += ["--cert", str(folder / "client.crt"), "--key", str(folder / "client.key")]

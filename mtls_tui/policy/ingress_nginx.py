@@ -802,6 +802,27 @@ def removed_api_finding(ingress: IngressObj) -> Finding | None:
     )
 
 
+def api_refused_finding(ingress: IngressObj) -> Finding | None:
+    """An Ingress of a manifest file that the API server refuses (policy/ingress_api_validation.py):
+    `kubectl apply` fails, so the cluster never holds it and no controller serves its hosts."""
+    if not ingress.refused:
+        return None
+    field_name, _, why = ingress.refused[0].partition(": ")
+    more = f" (and {len(ingress.refused) - 1} more)" if len(ingress.refused) > 1 else ""
+    return _f(
+        code="ingress-refused-by-api",
+        severity=Severity.ERROR,
+        title=f"the API server refuses this Ingress at {field_name}{more}: kubectl apply fails, nothing of it is served",
+        detail="Kubernetes validates every Ingress it stores (pkg/apis/networking/validation/validation.go "
+        f"ValidateIngressCreate): {why}. The object never reaches the cluster, so no controller reads its hosts, "
+        "paths or annotations. Correct the file (hosts in lowercase and never an IP address, a pathType on every "
+        "path, a Service name and port on every backend), then apply it again.",
+        fix="",  # the change is to the file, which only its author can make
+        ingress=ingress,
+        evidence=ingress.refused,
+    )
+
+
 def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[ControllerObj | None, Finding | None]:
     """Which ingress-nginx controller serves this Ingress, or the finding that says none does.
     Manifests hold no controller: an IngressClass among them that names another
@@ -1133,7 +1154,8 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
     for ingress in ordered:
         controller, class_finding = serving_controller(ingress, snapshot)
         controllers[ingress.ref] = controller
-        if class_finding is not None:
+        refused = api_refused_finding(ingress)
+        if class_finding is not None or refused is not None:
             ignored.add(ingress.ref)
         result = parse_auth_tls(ingress, controller, snapshot)
         alias = _alias_refused(ingress, controller)
@@ -1141,7 +1163,8 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
             result = replace(result, dropped=True, findings=(*result.findings, alias))
         parsed[ingress.ref] = result
         into_tls = _pass_certificate_into_tls(ingress)  # before the auth-tls findings: it is what the user meant
-        findings = wrong_prefix_findings(ingress) + ([into_tls] if into_tls else []) + list(result.findings)
+        findings = [refused] if refused else []
+        findings += wrong_prefix_findings(ingress) + ([into_tls] if into_tls else []) + list(result.findings)
         findings += [f for f in (ignored_prefix_finding(ingress),) if f]
         removed = removed_api_finding(ingress)
         findings += [f for f in (removed, class_finding) if f]

@@ -27,6 +27,7 @@ from mtls_tui.model import (
     PodObj,
     SecretObj,
 )
+from mtls_tui.policy.ingress_api_validation import api_refusals
 from mtls_tui.policy.ingress_nginx_releases import release_of
 from mtls_tui.policy.label_selector import parse_selector
 
@@ -101,6 +102,10 @@ def ingress_from(obj: dict[str, Any]) -> IngressObj:
         # store.go hasCatchAllIngressRule: `spec.DefaultBackend != nil` (v1beta1's `backend`, as the API converts it)
         default_backend=spec.get("defaultBackend", spec.get("backend")) is not None,
     )
+
+
+def _ingress_from_file(obj: dict[str, Any]) -> IngressObj:
+    return replace(ingress_from(obj), refused=api_refusals(obj))
 
 
 def _paths(spec: dict[str, Any]) -> Iterable[IngressPath]:
@@ -403,7 +408,8 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
     namespaces: list[NamespaceObj] = []
     converters: dict[str, tuple[list[Any], Callable[[dict[str, Any]], Any]]] = {
         "Namespace": (namespaces, namespace_from),
-        "Ingress": (ingresses, ingress_from),
+        # a file's Ingress may be one the API server refuses; the cluster's were stored
+        "Ingress": (ingresses, ingress_from if complete else _ingress_from_file),
         "IngressClass": (classes, ingress_class_from),
         "Secret": (secrets, secret_from),
         "Event": (events, event_from),
