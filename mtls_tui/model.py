@@ -408,7 +408,7 @@ class IngressObj:
     # spec.defaultBackend is set: a catch-all Ingress, which a controller run with --disable-catch-all
     # never stores (store.go hasCatchAllIngressRule), and whose auth-tls reaches no host when it has no rules
     default_backend: bool = False
-    # what the API server refuses in it (policy/ingress_api_validation.py), checked for manifest files
+    # what the API server refuses in it (policy/api_validation.py), checked for manifest files
     # only: such an Ingress never reaches the cluster, and no controller serves it
     refused: tuple[str, ...] = ()
 
@@ -432,6 +432,9 @@ class SecretObj:
     name: str
     type: str
     data: tuple[tuple[str, bytes], ...] = field(repr=False)
+    # what the API server refuses in it (policy/api_validation.py), checked for manifest files only:
+    # such a Secret never exists in the cluster (ClusterSnapshot.refused_secrets holds it)
+    refused: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -592,6 +595,8 @@ class ClusterSnapshot:
     controllers: tuple[ControllerObj, ...] = ()
     secrets: tuple[SecretObj, ...] = ()
     secret_problems: tuple[SecretProblem, ...] = ()
+    # Secrets of manifest files that the API server refuses: never in the cluster, so not in `secrets`
+    refused_secrets: tuple[SecretObj, ...] = ()
     events: tuple[EventObj, ...] = ()
     resources: tuple[KubeResource, ...] = ()  # successors' objects and ConfigMaps (policy/successors/)
     rendered: tuple[RenderedConf, ...] = ()  # read with --exec: what each controller pod rendered
@@ -620,6 +625,9 @@ class ClusterSnapshot:
 
     def secret_problem(self, ref: str) -> SecretProblem | None:
         return self._problems_by_ref.get(ref)
+
+    def refused_secret(self, ref: str) -> SecretObj | None:
+        return next((s for s in self.refused_secrets if s.ref == ref), None)
 
     @cached_property
     def _resources_by_kind(self) -> dict[str, tuple[KubeResource, ...]]:

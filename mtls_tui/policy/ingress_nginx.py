@@ -803,7 +803,7 @@ def removed_api_finding(ingress: IngressObj) -> Finding | None:
 
 
 def api_refused_finding(ingress: IngressObj) -> Finding | None:
-    """An Ingress of a manifest file that the API server refuses (policy/ingress_api_validation.py):
+    """An Ingress of a manifest file that the API server refuses (policy/api_validation.py):
     `kubectl apply` fails, so the cluster never holds it and no controller serves its hosts."""
     if not ingress.refused:
         return None
@@ -2243,6 +2243,7 @@ def _unseen(snapshot: ClusterSnapshot, ref: str) -> bool:
     return (
         snapshot.secret(ref) is None
         and _SECRET_REF.fullmatch(ref) is not None
+        and snapshot.refused_secret(ref) is None  # in the files, refused: certain never to exist
         and (not snapshot.complete or bool(problem and problem.status == "forbidden"))
     )
 
@@ -2452,6 +2453,34 @@ def _conflict_fix(other: IngressObj, mine: dict[str, Any], theirs: dict[str, Any
     return f"{bundle} && {drop}  # both CAs in the winning Secret, then one source of truth"
 
 
+def _refused_secret(secret: SecretObj, role: SecretRole, ingress: IngressObj) -> Finding:
+    """A Secret of the files that the API server refuses (policy/api_validation.py): it is never
+    stored, so the controller meets a missing Secret. Most often a kubernetes.io/tls Secret that
+    holds only ca.crt (ValidateSecret: that type needs tls.crt and tls.key)."""
+    consequence = (
+        "the host gets the controller's fake certificate"
+        if role == "TLS"
+        else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403"
+    )
+    ca_only_tls = secret.type == "kubernetes.io/tls" and role == "auth-tls"
+    return _f(
+        code="secret-refused-by-api",
+        severity=Severity.ERROR,
+        title=f"the API server refuses the {role} Secret {secret.ref} of the files: kubectl apply fails, so it will not exist",
+        detail="Kubernetes validates every Secret it stores (pkg/apis/core/validation/validation.go ValidateSecret"
+        + (
+            "; type kubernetes.io/tls needs both tls.crt and tls.key, so a CA-only Secret must be of type Opaque, "
+            "as `kubectl create secret generic` makes it"
+            if ca_only_tls
+            else ""
+        )
+        + f"). The controller then finds no such Secret: {consequence}.",
+        fix=tls_secret_command(secret.ref) if role == "TLS" else secret_update_command(secret.ref, keys=secret.keys),
+        ingress=ingress,
+        evidence=secret.refused,
+    )
+
+
 def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: ClusterSnapshot) -> list[Finding]:
     namespace, _, name = ref.partition("/")
     if role == "auth-tls" and _SECRET_REF.fullmatch(ref) is None:
@@ -2469,6 +2498,9 @@ def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: Cl
                 evidence=(f"{PREFIX}auth-tls-secret: {ref}",),
             )
         ]
+    refused = snapshot.refused_secret(ref)
+    if refused is not None:
+        return [_refused_secret(refused, role, ingress)]
     problem = snapshot.secret_problem(ref)
     if problem and problem.status == "forbidden":
         return [

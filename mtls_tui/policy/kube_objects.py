@@ -27,7 +27,7 @@ from mtls_tui.model import (
     PodObj,
     SecretObj,
 )
-from mtls_tui.policy.ingress_api_validation import api_refusals
+from mtls_tui.policy.api_validation import api_refusals, secret_refusals
 from mtls_tui.policy.ingress_nginx_releases import release_of
 from mtls_tui.policy.label_selector import parse_selector
 
@@ -106,6 +106,11 @@ def ingress_from(obj: dict[str, Any]) -> IngressObj:
 
 def _ingress_from_file(obj: dict[str, Any]) -> IngressObj:
     return replace(ingress_from(obj), refused=api_refusals(obj))
+
+
+def _secret_from_file(obj: dict[str, Any]) -> SecretObj:
+    secret = secret_from(obj)
+    return replace(secret, refused=secret_refusals(secret))
 
 
 def _paths(spec: dict[str, Any]) -> Iterable[IngressPath]:
@@ -411,7 +416,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         # a file's Ingress may be one the API server refuses; the cluster's were stored
         "Ingress": (ingresses, ingress_from if complete else _ingress_from_file),
         "IngressClass": (classes, ingress_class_from),
-        "Secret": (secrets, secret_from),
+        "Secret": (secrets, secret_from if complete else _secret_from_file),
         "Event": (events, event_from),
         "Pod": (pods, pod_from),
     }
@@ -431,7 +436,8 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         ingresses=tuple(ingresses),
         ingress_classes=tuple(classes),
         controllers=tuple(controllers),
-        secrets=tuple(secrets),
+        secrets=tuple(s for s in secrets if not s.refused),
+        refused_secrets=tuple(s for s in secrets if s.refused),
         events=tuple(events),
         resources=tuple(resources),
         controllers_known=complete or bool(controllers),
@@ -450,6 +456,7 @@ def with_objects(snapshot: ClusterSnapshot, objects: Iterable[dict[str, Any]]) -
         ingress_classes=snapshot.ingress_classes + more.ingress_classes,
         controllers=snapshot.controllers + more.controllers,
         secrets=snapshot.secrets + more.secrets,
+        refused_secrets=snapshot.refused_secrets + more.refused_secrets,
         resources=snapshot.resources + more.resources,
         namespaces=snapshot.namespaces + more.namespaces,
     )

@@ -22,7 +22,8 @@ import yaml
 
 from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki
-from mtls_tui.policy.ingress_api_validation import api_refusals
+from mtls_tui.model import SecretObj
+from mtls_tui.policy.api_validation import api_refusals, secret_refusals
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 
 
@@ -164,3 +165,93 @@ def test_objects_read_from_a_cluster_are_not_checked_again(pki: SeedPki) -> None
     from_files = snapshot_from_objects([ingress], "manifests", complete=False)
     assert from_cluster.ingresses[0].refused == ()
     assert from_files.ingresses[0].refused
+
+
+def _ca_only(pki: SeedPki, secret_type: str) -> list[dict[str, Any]]:
+    """The seed with its CA in a Secret of its own (ca-only), which the Ingress asks clients to match."""
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"]
+    seed_secret = next(o for o in objects if o["kind"] == "Secret")
+    ca_only = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": secret_type,
+        "metadata": {"name": "ca-only", "namespace": "default"},
+        "data": {"ca.crt": seed_secret["data"]["ca.crt"]},
+    }
+    ingress = meow_ingress()
+    ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/auth-tls-secret"] = "default/ca-only"
+    return [*objects, ca_only, ingress]
+
+
+def _secret(secret_type: str, data: dict[str, bytes], name: str = "ca-only") -> SecretObj:
+    return SecretObj("default", name, secret_type, tuple(data.items()))
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        # ValidateSecret, case core.SecretTypeTLS: both keys must be present
+        (
+            _secret("kubernetes.io/tls", {"ca.crt": b"x"}),
+            ["data[tls.crt]: Required value", "data[tls.key]: Required value"],
+        ),
+        (_secret("kubernetes.io/tls", {"tls.crt": b"x", "ca.crt": b"x"}), ["data[tls.key]: Required value"]),
+        # ValidateSecret: every key IsConfigMapKey
+        (_secret("Opaque", {"ca crt": b"x"}), ['data[ca crt]: Invalid value: "ca crt"']),
+        # ValidateSecret: totalSize > core.MaxSecretSize (1 MiB)
+        (_secret("Opaque", {"ca.crt": b"x" * (1024 * 1024 + 1)}), ["data: Too long"]),
+        # ValidateObjectMeta with ValidateSecretName (a DNS-1123 subdomain)
+        (_secret("Opaque", {"ca.crt": b"x"}, name="CA-only"), ['metadata.name: Invalid value: "CA-only"']),
+    ],
+)
+def test_the_api_servers_secret_refusals(secret: SecretObj, why: list[str]) -> None:
+    found = secret_refusals(secret)
+    assert len(found) == len(why) and all(any(w in f for f in found) for w in why), found
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        _secret("Opaque", {"ca.crt": b"x"}),  # what `kubectl create secret generic` makes
+        _secret("kubernetes.io/tls", {"tls.crt": b"x", "tls.key": b"", "ca.crt": b"x"}),  # present, even empty
+        _secret("Opaque", {"ca.crt": b"x" * (1024 * 1024)}),
+    ],
+)
+def test_secrets_the_api_server_stores(secret: SecretObj) -> None:
+    assert secret_refusals(secret) == ()
+
+
+def test_a_ca_only_tls_secret_in_the_files_is_broken_not_works(pki: SeedPki, tmp_path: Path) -> None:
+    """The same objects with the CA Secret of type Opaque read "works": the type alone decides."""
+    [fine] = _check(tmp_path, _ca_only(pki, "Opaque"))["hosts"]
+    assert fine["state"] == "works", fine["verdict"]
+    [host] = _check(tmp_path, _ca_only(pki, "kubernetes.io/tls"))["hosts"]
+    assert host["state"] == "broken"
+    lead = host["findings"][0]
+    assert lead["code"] == "secret-refused-by-api" and lead["severity"] == "error"
+    assert lead["evidence"] == ["data[tls.crt]: Required value", "data[tls.key]: Required value"]
+
+
+def test_the_refused_secrets_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -> None:
+    """bash and the real kubectl against the lab's API server, which holds what the API server
+    would: every object but the refused Secret. Afterwards the cluster's objects read "works"."""
+    from datetime import UTC, datetime
+
+    from mtls_tui.diagnose.hosts import host_report
+    from mtls_tui.policy.ingress_nginx import host_policies
+    from tests.test_policy_fixes_run import run_printed
+
+    objects = _ca_only(pki, "kubernetes.io/tls")
+    snapshot = snapshot_from_objects(objects, "manifests", complete=False)
+    [policy] = [p for p in host_policies(snapshot) if p.host == "meow.com"]
+    lead = host_report(policy, snapshot, datetime.now(UTC)).findings[0]
+    assert lead.code == "secret-refused-by-api"
+    (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())  # the user's CA file, which the fix names
+    stored = [o for o in objects if o["metadata"]["name"] != "ca-only"]
+    after, _ = run_printed(lead.fix, stored, tmp_path)
+    made = next(o for o in after if o["kind"] == "Secret" and o["metadata"]["name"] == "ca-only")
+    assert made.get("type", "Opaque") == "Opaque" and set(made["data"]) == {"ca.crt"}
+    cluster = snapshot_from_objects(after, "cluster")
+    [policy] = [p for p in host_policies(cluster) if p.host == "meow.com"]
+    report = host_report(policy, cluster, datetime.now(UTC))
+    assert report.state == "works", [f.code for f in report.findings]

@@ -1,17 +1,18 @@
-"""What the Kubernetes API server refuses in an Ingress, for Ingresses read from manifest files.
+"""What the Kubernetes API server refuses in an Ingress or a Secret read from manifest files.
 
-A file can hold an Ingress that `kubectl apply` never gets into the cluster: an uppercase host,
-an IP address as host, a path without `pathType`. The controller then serves nothing of it,
-however good its annotations are, so judging it as written would say "works" for an object
-that does not exist. Objects read from a cluster passed these checks (or older ones) when they
-were stored, and are not checked again.
+A file can hold an object that `kubectl apply` never gets into the cluster: an Ingress with an
+uppercase host, an IP address as host or a path without `pathType`; a Secret of type
+kubernetes.io/tls that holds only ca.crt. The controller then never sees it, so judging it as
+written would say "works" for an object that does not exist. Objects read from a cluster passed
+these checks (or older ones) when they were stored, and are not checked again.
 
 Every rule and message below is kubernetes/kubernetes pkg/apis/networking/validation/
 validation.go (ValidateIngressCreate, ValidateIngressSpec, validateIngressRules,
-validateHTTPIngressPath, validateIngressBackend, validateIngressTLS) with the name checks of
-k8s.io/apimachinery pkg/util/validation (IsDNS1123Subdomain, IsWildcardDNS1123Subdomain,
-IsDNS1035Label, IsValidPortName, IsValidPortNum). A JSON field of the wrong type is refused
-before validation, by the API server's strict decoding.
+validateHTTPIngressPath, validateIngressBackend, validateIngressTLS), pkg/apis/core/validation/
+validation.go (ValidateSecret) and the name checks of k8s.io/apimachinery pkg/util/validation
+(IsDNS1123Subdomain, IsWildcardDNS1123Subdomain, IsDNS1035Label, IsValidPortName,
+IsValidPortNum, IsConfigMapKey). A JSON field of the wrong type is refused before validation,
+by the API server's strict decoding.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import ipaddress
 import re
 from collections.abc import Iterator
 from typing import Any
+
+from mtls_tui.model import SecretObj
 
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -32,6 +35,9 @@ SUPPORTED_PATH_TYPES = '"Exact", "ImplementationSpecific", "Prefix"'
 INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
 INVALID_PATH_SUFFIXES = ("/..", "/.")
 
+CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
+MAX_SECRET_BYTES = 1024 * 1024  # core.MaxSecretSize
+TLS_SECRET_KEYS = ("tls.crt", "tls.key")  # core.TLSCertKey, core.TLSPrivateKeyKey
 SUBDOMAIN_MESSAGE = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
     "and must start and end with an alphanumeric character"
@@ -48,6 +54,26 @@ def api_refusals(obj: dict[str, Any]) -> tuple[str, ...]:
     if obj.get("apiVersion") != "networking.k8s.io/v1":
         return ()
     return tuple(dict.fromkeys(_refusals(obj)))
+
+
+def secret_refusals(secret: SecretObj) -> tuple[str, ...]:
+    """ValidateSecret's messages for this Secret (`data` and `stringData` merged, as the API server
+    merges them before it validates), empty when it would store it."""
+    return tuple(dict.fromkeys(_secret_refusals(secret)))
+
+
+def _secret_refusals(secret: SecretObj) -> Iterator[str]:
+    yield from _subdomain("metadata.name", secret.name)
+    for key in secret.keys:
+        if len(key) > 253 or not CONFIG_KEY.fullmatch(key) or key in (".", "..") or key.startswith(".."):
+            yield (
+                f"data[{key}]: Invalid value: {_quoted(key)}: a valid config key must consist of alphanumeric "
+                "characters, '-', '_' or '.'"
+            )
+    if sum(len(value) for _, value in secret.data) > MAX_SECRET_BYTES:
+        yield f"data: Too long: may not be more than {MAX_SECRET_BYTES} bytes"
+    if secret.type == "kubernetes.io/tls":
+        yield from (f"data[{key}]: Required value" for key in TLS_SECRET_KEYS if key not in secret.keys)
 
 
 def _refusals(obj: dict[str, Any]) -> Iterator[str]:
