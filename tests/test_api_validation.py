@@ -255,3 +255,44 @@ def test_the_refused_secrets_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -
     [policy] = [p for p in host_policies(cluster) if p.host == "meow.com"]
     report = host_report(policy, cluster, datetime.now(UTC))
     assert report.state == "works", [f.code for f in report.findings]
+
+
+def test_the_labs_api_server_refuses_what_a_cluster_refuses(pki: SeedPki, tmp_path: Path) -> None:
+    """The real kubectl against the lab: a fix that only the lab would store must fail as on a cluster."""
+    import os
+    import shutil
+
+    from mtls_tui.lab.cluster import LabCluster
+    from tests.conftest import require
+
+    require("kubectl", shutil.which("kubectl"))
+    objects = _ca_only(pki, "kubernetes.io/tls")
+    refused_secret = next(o for o in objects if o["metadata"]["name"] == "ca-only")
+    refused_ingress = meow_ingress(host="Meow.com", name="upper")
+    (tmp_path / "secret.yaml").write_text(yaml.safe_dump(refused_secret))
+    (tmp_path / "ingress.yaml").write_text(yaml.safe_dump(refused_ingress))
+    with LabCluster([o for o in objects if o is not refused_secret]) as cluster:
+        env = {
+            **os.environ,
+            "KUBECONFIG": str(cluster.write_kubeconfig(tmp_path / "kubeconfig")),
+            "HOME": str(tmp_path),
+        }
+
+        def apply(name: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                ["kubectl", "apply", "-f", str(tmp_path / name)], env=env, capture_output=True, text=True, timeout=60
+            )
+
+        secret = apply("secret.yaml")
+        assert secret.returncode != 0
+        assert 'The Secret "ca-only" is invalid' in secret.stderr
+        assert "data[tls.crt]: Required value" in secret.stderr and "data[tls.key]: Required value" in secret.stderr
+        ingress = apply("ingress.yaml")
+        assert ingress.returncode != 0
+        assert 'The Ingress "upper" is invalid' in ingress.stderr
+        assert 'spec.rules[0].host: Invalid value: "Meow.com"' in ingress.stderr
+        kinds = {(o["kind"], o["metadata"]["name"]) for o in cluster.all_objects()}
+        assert ("Secret", "ca-only") not in kinds and ("Ingress", "upper") not in kinds
+        refused_secret["type"] = "Opaque"
+        (tmp_path / "secret.yaml").write_text(yaml.safe_dump(refused_secret))
+        assert apply("secret.yaml").returncode == 0  # the same CA as an Opaque Secret is stored

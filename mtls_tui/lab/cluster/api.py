@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from mtls_tui.errors import InputError
 from mtls_tui.lab.cluster import exec as exec_stream
 from mtls_tui.lab.cluster import protobuf, resources, status
 from mtls_tui.lab.cluster.access import Access
@@ -24,6 +25,8 @@ from mtls_tui.lab.cluster.selectors import Predicate, field_selector, label_sele
 from mtls_tui.lab.cluster.store import Store, key_of
 from mtls_tui.lab.cluster.tables import table
 from mtls_tui.lab.cluster.watch import WatchRequest, parse_version, watch_events
+from mtls_tui.policy.api_validation import api_refusals, secret_refusals
+from mtls_tui.policy.kube_objects import secret_from
 
 TRUE = {"1", "t", "T", "true", "TRUE", "True"}
 
@@ -363,6 +366,7 @@ class Api:
                 f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
             )
         obj["kind"] = resource.kind
+        _validate(resource, obj)
         stored = self.store.put(obj, must_exist=verb == "update", dry_run=dry_run)
         return _json(201 if verb == "create" else 200, stored)
 
@@ -378,4 +382,32 @@ class Api:
         meta = patched.setdefault("metadata", {})
         meta.update(name=name, **({"namespace": namespace} if namespace else {}))
         patched["kind"] = resource.kind
+        _validate(resource, patched)
         return _json(200, self.store.put(patched, must_exist=True, dry_run=dry_run))
+
+
+def _validate(resource: Resource, obj: dict[str, Any]) -> None:
+    """Refuse an Ingress or a Secret as a real API server refuses it (policy/api_validation.py):
+    a fix that only the lab would store must fail its test as it fails on a cluster."""
+    name = str(_meta_name(obj))
+    if resource.kind == "Ingress":
+        found = api_refusals({**obj, "apiVersion": obj.get("apiVersion") or resource.api_version})
+    elif resource.kind == "Secret":
+        try:
+            found = secret_refusals(secret_from(obj))
+        except InputError as exc:  # a `data` value that is not base64: the body does not even decode
+            raise status.bad_request(f"{exc.where}: {exc.problem}") from None
+    else:
+        return
+    if found:
+        # as apierrors.NewInvalid words it: kubectl prints the causes, one line each
+        shown = found[0] if len(found) == 1 else "[" + ", ".join(found) + "]"
+        qualified = f"{resource.kind}.{resource.group}" if resource.group else resource.kind
+        causes = [dict(zip(("field", "message"), m.split(": ", 1), strict=False)) for m in found]
+        details = {"name": name, "group": resource.group, "kind": resource.kind, "causes": causes}
+        raise status.ApiError(status.status(422, "Invalid", f'{qualified} "{name}" is invalid: {shown}', details))
+
+
+def _meta_name(obj: dict[str, Any]) -> object:
+    meta = obj.get("metadata")
+    return meta.get("name", "") if isinstance(meta, dict) else ""
