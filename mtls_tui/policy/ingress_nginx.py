@@ -2466,7 +2466,7 @@ def _refused_secret(secret: SecretObj, role: SecretRole, ingress: IngressObj) ->
     return _f(
         code="secret-refused-by-api",
         severity=Severity.ERROR,
-        title=f"the API server refuses the {role} Secret {secret.ref} of the files: kubectl apply fails, so it will not exist",
+        title=f"the API server refuses the {role} Secret {secret.ref} as written: kubectl apply fails, so it never exists",
         detail="Kubernetes validates every Secret it stores (pkg/apis/core/validation/validation.go ValidateSecret"
         + (
             "; type kubernetes.io/tls needs both tls.crt and tls.key, so a CA-only Secret must be of type Opaque, "
