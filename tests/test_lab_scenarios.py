@@ -405,8 +405,8 @@ command.UNWIND_SECONDS = 1.0
 port = free_port()
 server = Nginx(lambda prefix: f"server {{ listen 127.0.0.1:{port}; return 200; }}", [port], binary=sys.argv[1]).start()
 command._stop_on_hangup()
-print(server.prefix, flush=True)
-try:
+try:  # the line is printed inside: the hang-up that follows it must land in this try
+    print(server.prefix, flush=True)
     while True:
         time.sleep(0.05)
 except SystemExit:
