@@ -249,6 +249,7 @@ def attach(gateway: Gateway, all_policies: list[Policy]) -> Attachments:
     names = [
         text(as_dict(raw).get("name")) for raw in as_list(as_dict(gateway.resource.body.get("spec")).get("listeners"))
     ]
+    tls_names = {listener.name for listener in gateway.listeners}
     here = (gateway.resource.namespace, gateway.resource.name)
     mine = [(p, t) for p in all_policies for t in p.targets if (t.namespace, t.gateway) == here]
     result = Attachments({}, {name: [] for name in names}, [])
@@ -261,6 +262,8 @@ def attach(gateway: Gateway, all_policies: list[Policy]) -> Attachments:
             continue
         if target.section not in names:
             result.missing_sections.append(_target_not_found(gateway, policy, target, names))
+        elif policy.validation is not None and target.section not in tls_names:
+            result.missing_sections.append(_target_not_tls(gateway, policy, target))
         elif target.section in result.chosen:
             winner = result.chosen[target.section]
             result.findings[target.section].append(_conflicted(gateway, policy, winner, target.section))
@@ -616,7 +619,11 @@ def _apply(
     if frontend.source and frontend.mode != "none" and done.applied != "nothing":
         findings.append(_frontend_overridden(gateway, listener, frontend, policy, done))
     if done.error is not None:
-        findings.append(_http_500(policy, gateway, listener, done.error))
+        findings.append(
+            _http_500(policy, gateway, listener, done.error)
+            if listener.protocol == "HTTPS"
+            else _routes_removed(policy, gateway, listener, done.error)
+        )
     frontend_ca = done.applied != "all" or (done.ca_pem is None and not done.unseen)
     ca_pem = base.ca_pem if frontend_ca else done.ca_pem
     unseen = (*(base.unseen if frontend_ca else ()), *done.unseen)
@@ -630,7 +637,7 @@ def _apply(
         ca_pem=ca_pem,
         decided_by=decided,
         findings=tuple(findings),
-        breakage="http-500" if done.error is not None else None,
+        breakage=None if done.error is None else "http-500" if listener.protocol == "HTTPS" else "connection-closed",
         crl=done.crl,
         conditions=conditions(policy.resource.body, policy.label),
         unseen=unseen,
@@ -712,6 +719,23 @@ def _http_500(policy: Policy, gateway: Gateway, listener: Listener, cause: Findi
         "listener keeps the TLS settings the policy had written before the failure (buildListenerTLSParameters edits "
         "them in place): a client the handshake lets through gets 500; one it refuses still gets the TLS alert; "
         f"with no CA on the listener no certificate is asked and every client gets 500. Cause: {cause.title}.",
+        fix=cause.fix,
+        subject=policy.label,
+        evidence=(f"listener {listener.name} port {listener.port}", *conditions(policy.resource.body, policy.label)),
+    )
+
+
+def _routes_removed(policy: Policy, gateway: Gateway, listener: Listener, cause: Finding) -> Finding:
+    """An invalid policy on a TLS listener: translateClientTrafficPolicyForListener removes the TCP
+    listener's routes ("any client traffic will be forwarded to the default empty cluster")."""
+    return Finding(
+        code="policy-invalid-routes-removed",
+        severity=Severity.ERROR,
+        title=f"{policy.label} is invalid: {gateway.label} TLS listener {listener.name} forwards no connection",
+        detail="On a TLS listener Envoy Gateway removes the routes when a ClientTrafficPolicy fails to translate "
+        '(clienttrafficpolicy.go translateClientTrafficPolicyForListener: "Remove all TCP routes if there are any '
+        'errors ... any client traffic will be forwarded to the default empty cluster"): the connection is closed '
+        f"after the handshake. Cause: {cause.title}.",
         fix=cause.fix,
         subject=policy.label,
         evidence=(f"listener {listener.name} port {listener.port}", *conditions(policy.resource.body, policy.label)),
@@ -839,6 +863,27 @@ def _target_not_found(gateway: Gateway, policy: Policy, target: Target, names: l
             f"listeners of {gateway.label}: {', '.join(names) or 'none'}",
             *conditions(policy.resource.body, policy.label),
         ),
+    )
+
+
+def _target_not_tls(gateway: Gateway, policy: Policy, target: Target) -> Finding:
+    """A section policy with clientValidation on a listener that does not terminate TLS: the policy is
+    accepted, but buildListenerTLSParameters returns at once for a listener without TLS ("Return if
+    this listener isn't a TLS listener"), so no listener checks client certificates because of it."""
+    tls = [listener.name for listener in gateway.listeners]
+    path = f"/spec/targetRefs/{target.index}/sectionName" if target.index >= 0 else "/spec/targetRef/sectionName"
+    return Finding(
+        code="policy-target-not-tls",
+        severity=Severity.ERROR,
+        title=f"{policy.label} puts client validation on {gateway.label} listener {target.section}, which does not "
+        "terminate TLS",
+        detail=f"Listener {target.section} serves plain HTTP (or passes TLS through), so Envoy Gateway has no TLS "
+        "settings to add client validation to: clienttrafficpolicy.go buildListenerTLSParameters returns at once "
+        '("Return if this listener isn\'t a TLS listener") and the policy still reports Accepted. The '
+        f"HTTPS/TLS listeners of the Gateway ({', '.join(tls) or 'none'}) get nothing from it.",
+        fix=policy.patch([{"op": "replace", "path": path, "value": tls[0] if tls else "LISTENER"}]),
+        subject=policy.label,
+        evidence=(f"targetRefs section {target.section}", *conditions(policy.resource.body, policy.label)),
     )
 
 
