@@ -637,7 +637,7 @@ def _apply(
         ca_pem=ca_pem,
         decided_by=decided,
         findings=tuple(findings),
-        breakage=None if done.error is None else "http-500" if listener.protocol == "HTTPS" else "connection-closed",
+        breakage=None if done.error is None else "http-500" if listener.protocol == "HTTPS" else "routes-removed",
         crl=done.crl,
         conditions=conditions(policy.resource.body, policy.label),
         unseen=unseen,
