@@ -296,3 +296,25 @@ def test_the_section_fix_moves_the_policy_to_the_https_listener(tmp_path: Path) 
     (validation,) = read(docs).values()
     (after,) = client_validations(run_printed(validation.findings[0].fix, lab_docs(docs), tmp_path))
     assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
+
+
+def test_check_names_the_open_tls_listener(tmp_path: Path) -> None:
+    """`mtls-tui check --manifests DIR --no-probe --json`, as a user runs it, on the Gateway whose
+    HTTPS listener enforces and whose TLS listener does not: both hosts, their states, exit 1."""
+    import json
+    import sys
+
+    https = healthy()[3]["spec"]["listeners"][0]
+    (tmp_path / "gateway.yaml").write_text(yaml.safe_dump_all(objects(listeners=[https, tls_listener()])))
+    done = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path), "--no-probe", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    hosts = {(h["host"], h["port"]): h for h in json.loads(done.stdout)["other_controllers"]}
+    assert hosts[("meow.com", 443)]["state"] == "unverified"
+    tls = hosts[("api.meow.com", 8443)]
+    assert tls["state"] == "not enforced" and tls["predicted"]["none"] == "HTTP 200"
+    assert [f["code"] for f in tls["findings"]] == ["frontend-validation-not-applied"]
