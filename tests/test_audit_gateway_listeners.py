@@ -318,3 +318,38 @@ def test_check_names_the_open_tls_listener(tmp_path: Path) -> None:
     tls = hosts[("api.meow.com", 8443)]
     assert tls["state"] == "not enforced" and tls["predicted"]["none"] == "HTTP 200"
     assert [f["code"] for f in tls["findings"]] == ["frontend-validation-not-applied"]
+
+
+def stray_policy_docs() -> list[dict[str, Any]]:
+    """The CA ConfigMap and the ClientTrafficPolicy in namespace default, the Gateway meow in
+    namespace meow: the policy's targetRef (no namespace field: the policy's own) names default/meow."""
+    docs = [d for d in objects(frontend=False) if d["kind"] != "ConfigMap"]
+    ca = next(d for d in healthy() if d["kind"] == "ConfigMap")
+    stray = policy({"clientValidation": {"caCertificateRefs": [CA_REF]}})
+    stray["metadata"]["namespace"] = "default"
+    return [*docs, {**ca, "metadata": {**ca["metadata"], "namespace": "default"}}, stray]
+
+
+def test_a_policy_in_another_namespace_than_its_gateway_is_named() -> None:
+    """resolveClientTrafficPolicyTargetRef (clienttrafficpolicy.go) looks the Gateway up in the
+    policy's namespace; none there: the policy applies nowhere and gets no status. The Gateway of
+    that name in namespace meow runs without it: before, `check` said only "not enforced"."""
+    (validation,) = read(stray_policy_docs()).values()
+    assert validation.mode == "none"
+    assert codes(validation) == ["policy-target-not-found", "mtls-fail-open"]
+    assert validation.findings[0].severity.value == "error"
+    assert_fixes_runnable(validation)
+    # as manifest files, default/meow may be a Gateway of the cluster: a warning, no fail-open claim
+    found = client_validations(snapshot_from_objects(stray_policy_docs(), "files", complete=False))
+    assert [(f.code, f.severity.value) for f in found[0].findings] == [("policy-target-not-found", "warning")]
+
+
+def test_the_stray_policy_fix_moves_it_next_to_its_gateway(tmp_path: Path) -> None:
+    """The printed fix re-creates the policy in meow (its CA reference now says namespace default),
+    adds the ReferenceGrant a ClientTrafficPolicy from meow needs in default, and deletes the stray."""
+    docs = stray_policy_docs()
+    (validation,) = read(docs).values()
+    snapshot = run_printed(validation.findings[0].fix, lab_docs(docs), tmp_path)
+    (after,) = client_validations(snapshot)
+    assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
+    assert [p.ref for p in snapshot.of_kind("ClientTrafficPolicy", "gateway.envoyproxy.io")] == ["meow/mtls"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -242,10 +243,12 @@ class Attachments:
     missing_sections: list[Finding]  # policy-target-not-found: the listener runs without it
 
 
-def attach(gateway: Gateway, all_policies: list[Policy]) -> Attachments:
+def attach(gateway: Gateway, all_policies: list[Policy], snapshot: ClusterSnapshot | None = None) -> Attachments:
     """ProcessClientTrafficPolicies: section-targeted policies first (the first claims the
     section, later ones are Conflicted), then Gateway-wide ones (the first applies to the
-    unclaimed listeners and is Overridden on the claimed ones, later ones are Conflicted)."""
+    unclaimed listeners and is Overridden on the claimed ones, later ones are Conflicted). With the
+    snapshot: a policy with clientValidation whose targetRefs name this Gateway's name in a namespace
+    holding no such Gateway (targetRefs are local to the policy's namespace) is named here too."""
     names = [
         text(as_dict(raw).get("name")) for raw in as_list(as_dict(gateway.resource.body.get("spec")).get("listeners"))
     ]
@@ -257,6 +260,8 @@ def attach(gateway: Gateway, all_policies: list[Policy]) -> Attachments:
         for ignored in policy.ignored:
             if (ignored.namespace, ignored.gateway) == here:
                 result.missing_sections.append(_selector_not_permitted(gateway, policy, ignored))
+    if snapshot is not None:
+        result.missing_sections += _stray_policies(gateway, all_policies, snapshot)
     for policy, target in mine:
         if target.section is None:
             continue
@@ -285,6 +290,23 @@ def attach(gateway: Gateway, all_policies: list[Policy]) -> Attachments:
             else:
                 result.chosen[name] = policy
     return result
+
+
+def _stray_policies(gateway: Gateway, all_policies: list[Policy], snapshot: ClusterSnapshot) -> list[Finding]:
+    """Policies meant for this Gateway that target a Gateway of its name in their own namespace,
+    where there is none: resolveClientTrafficPolicyTargetRef finds no Gateway and returns nothing
+    (no status is written), so the policy applies nowhere (clienttrafficpolicy.go)."""
+    here = {(g.namespace, g.name) for g in snapshot.of_kind("Gateway", GATEWAY_GROUP)}
+    return [
+        _target_elsewhere(gateway, policy, target, snapshot)
+        for policy in all_policies
+        for target in policy.targets
+        if policy.validation is not None
+        and target.selector is None
+        and target.gateway == gateway.resource.name
+        and target.namespace != gateway.resource.namespace
+        and (target.namespace, target.gateway) not in here
+    ]
 
 
 # --- one policy on one listener ----------------------------------------------------------------
@@ -570,7 +592,7 @@ def _overlay(snapshot: ClusterSnapshot, now: datetime, all_policies: list[Policy
     def overlay(gateway: Gateway, listener: Listener, frontend: Frontend) -> ListenerResult:
         key = gateway.resource.ref
         if key not in cache:
-            cache[key] = attach(gateway, all_policies)
+            cache[key] = attach(gateway, all_policies, snapshot)
         attached = cache[key]
         base = plain_result(gateway, listener, frontend)
         extra = tuple(attached.findings.get(listener.name, ()))
@@ -583,8 +605,9 @@ def _overlay(snapshot: ClusterSnapshot, now: datetime, all_policies: list[Policy
             result = _apply(gateway, listener, frontend, policy, done, base, extra)
         if attached.missing_sections:
             result = _with(result, tuple(attached.missing_sections))
-            if result.mode != "require-and-verify" and result.breakage is None:
-                result = _with(result, (_fail_open(gateway, listener, attached.missing_sections),))
+            errors = [f for f in attached.missing_sections if f.severity is Severity.ERROR]
+            if errors and result.mode != "require-and-verify" and result.breakage is None:
+                result = _with(result, (_fail_open(gateway, listener, errors),))
         return result
 
     return overlay
@@ -884,6 +907,52 @@ def _target_not_tls(gateway: Gateway, policy: Policy, target: Target) -> Finding
         fix=policy.patch([{"op": "replace", "path": path, "value": tls[0] if tls else "LISTENER"}]),
         subject=policy.label,
         evidence=(f"targetRefs section {target.section}", *conditions(policy.resource.body, policy.label)),
+    )
+
+
+def _target_elsewhere(gateway: Gateway, policy: Policy, target: Target, snapshot: ClusterSnapshot) -> Finding:
+    """The policy, moved to the Gateway's namespace: its CA and CRL references keep naming the same
+    objects (their namespace written out, with the ReferenceGrants a policy in another namespace
+    needs: buildListenerTLSParameters crossNamespaceFrom), and the stray one deleted."""
+    old, new = policy.resource.namespace, gateway.resource.namespace
+    spec = json.loads(json.dumps(as_dict(policy.resource.body.get("spec"))))
+    validation = as_dict(as_dict(spec.get("tls")).get("clientValidation"))
+    refs = [*as_list(validation.get("caCertificateRefs")), *as_list(as_dict(validation.get("crl")).get("refs"))]
+    grants = []
+    for raw in refs:
+        if isinstance(raw, dict):
+            raw.setdefault("namespace", old)
+            ref = ca_ref(raw, old, "Secret")
+            if ref.namespace != new and ref.kind != "ClusterTrustBundle":
+                grants.append(grant_command((EG_GROUP, "ClientTrafficPolicy", new), ref))
+    moved = {
+        "apiVersion": text(policy.resource.body.get("apiVersion")) or f"{EG_GROUP}/v1alpha1",
+        "kind": "ClientTrafficPolicy",
+        "metadata": {"name": policy.resource.name, "namespace": new},
+        "spec": spec,
+    }
+    fix = " && ".join(
+        [
+            f"printf '%s' {json_arg(moved)} | kubectl apply -f -",
+            *dict.fromkeys(grants),
+            f"kubectl delete clienttrafficpolicies.gateway.envoyproxy.io {arg(policy.resource.name)} -n {arg(old)}",
+        ]
+    )
+    sure = snapshot.complete
+    return Finding(
+        code="policy-target-not-found",
+        severity=Severity.ERROR if sure else Severity.WARNING,
+        title=f"{policy.label} targets Gateway {target.gateway} in its own namespace {old}"
+        + (", where there is none" if sure else ", which is not among the files")
+        + f": {gateway.label} does not get it",
+        detail="A targetRef names a Gateway in the policy's own namespace. Envoy Gateway finds no Gateway "
+        f"{old}/{target.gateway} (clienttrafficpolicy.go resolveClientTrafficPolicyTargetRef returns nothing and "
+        f"writes no status), so the policy applies nowhere and {gateway.label} runs without it. Create the policy "
+        "in the Gateway's namespace."
+        + ("" if sure else f" (If a Gateway {old}/{target.gateway} exists in the cluster, the policy is its.)"),
+        fix=fix,
+        subject=policy.label,
+        evidence=(f"targetRefs: Gateway {target.gateway} (namespace {old})", f"{gateway.label} exists"),
     )
 
 
