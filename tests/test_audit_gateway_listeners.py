@@ -1,6 +1,7 @@
 """Audit cases (December 2026) on Gateway API listeners the readers used to pass over in silence:
 Gateways whose `spec.tls.frontend` sits beside a listener of protocol TLS, ClientTrafficPolicies on
-such listeners, and a policy whose section is a listener without TLS. Each case is built from the
+such listeners, a policy whose section is a listener without TLS, a policy in another namespace than
+its Gateway, and a policy whose mode the CRD refuses. Each case is built from the
 objects of tests/data/successors/gateway-api/healthy.yaml (its PKI) and says where the controller's
 behaviour is read:
 
@@ -12,7 +13,8 @@ behaviour is read:
   TLS too; when invalid, "Remove all TCP routes"); buildListenerTLSParameters ("Return if this listener
   isn't a TLS listener"); testdata clienttrafficpolicy-mtls-client-verification (target-gateway-4 on
   listener tls-1: the TCP listener gets the CA) and clienttrafficpolicy-invalid-settings (tcp-1 keeps TLS,
-  its routes are gone).
+  its routes are gone); resolveClientTrafficPolicyTargetRef (a targetRef is looked up in the policy's
+  namespace); api/v1alpha1/tls_types.go ClientValidationModeType (a CRD enum).
 - nginx/nginx-gateway-fabric e55bfe33 internal/controller/state/graph/gateway_listener.go: the tls
   listener configurator has no frontendTLSCaCertReferenceResolvers.
 - istio/istio 86c9f01f pilot/pkg/config/kube/gateway/conversion.go buildTLS: the Gateway's validation is
@@ -353,3 +355,32 @@ def test_the_stray_policy_fix_moves_it_next_to_its_gateway(tmp_path: Path) -> No
     (after,) = client_validations(snapshot)
     assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
     assert [p.ref for p in snapshot.of_kind("ClientTrafficPolicy", "gateway.envoyproxy.io")] == ["meow/mtls"]
+
+
+def test_a_policy_mode_outside_the_crd_enum_never_reaches_the_gateway() -> None:
+    """api/v1alpha1/tls_types.go ClientValidationModeType is a CRD enum (Request, RequireAny,
+    VerifyIfGiven, RequireAndVerify): the API server refuses a policy with `mode: requireAndVerify`
+    (Unsupported value), and `kubectl apply -f dir/` creates the rest. The reader used to take it
+    for RequireAndVerify and predict an enforcing listener; the listener is open."""
+    docs = [
+        *objects(frontend=False),
+        policy({"clientValidation": {"mode": "requireAndVerify", "caCertificateRefs": [CA_REF]}}),
+    ]
+    (validation,) = read(docs).values()
+    assert (validation.mode, validation.breakage) == ("none", None)
+    assert codes(validation) == ["policy-rejected-by-api", "mtls-fail-open"]
+    assert_fixes_runnable(validation)
+
+
+def test_the_rejected_policy_fix_applies_it_with_its_mode_spelt_right(tmp_path: Path) -> None:
+    """Run against the lab holding what the API server kept (everything but the refused policy)."""
+    docs = [
+        *objects(frontend=False),
+        policy({"clientValidation": {"mode": "requireAndVerify", "caCertificateRefs": [CA_REF]}}),
+    ]
+    (validation,) = read(docs).values()
+    fix = validation.findings[0].fix
+    assert '"mode":"RequireAndVerify"' in fix
+    kept = [d for d in lab_docs(docs) if d["kind"] != "ClientTrafficPolicy"]
+    (after,) = client_validations(run_printed(fix, kept, tmp_path))
+    assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
