@@ -9,7 +9,7 @@ from the common policy (`ClientValidation`), as envoyproxy/gateway renders it:
 `internal/xds/translator/listener.go` (validation context, XFCC `SANITIZE` by default,
 `buildForwardClientCertDetailsAction`), `internal/gatewayapi/clienttrafficpolicy.go`
 `translateClientTrafficPolicyForListener` (an invalid policy: the client validation it had written
-before failing, and a 500 direct response on every route), `listener.go` `ProcessListeners` (no valid CA: the listener
+before failing, and a 500 direct response on every route; on a TLS listener its routes removed), `listener.go` `ProcessListeners` (no valid CA: the listener
 is not built). Envoy's own logs (a connection log line per connection, with the TLS failure
 reason, and an access log line per request) are the pods' logs in the lab.
 """
@@ -35,6 +35,7 @@ from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
 
 READY_TIMEOUT = 30.0
+_EMPTY_CLUSTER = "empty"  # no endpoints
 _TLS = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
 _HCM = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
 _FILE_LOG = "type.googleapis.com/envoy.extensions.access_loggers.file.v3.FileAccessLog"
@@ -119,7 +120,9 @@ def _chain(host: EnvoyHost, index: int, folder: Path, access_log: Path) -> dict[
             "name": "envoy.transport_sockets.tls",
             "typed_config": {"@type": _TLS, "require_client_certificate": require, "common_tls_context": common},
         },
-        "filters": [
+        "filters": _routes_removed(index)
+        if host.validation.breakage == "routes-removed"
+        else [
             {
                 "name": "envoy.filters.network.http_connection_manager",
                 "typed_config": {
@@ -140,6 +143,21 @@ def _chain(host: EnvoyHost, index: int, folder: Path, access_log: Path) -> dict[
             }
         ],
     }
+
+
+def _routes_removed(index: int) -> list[dict[str, Any]]:
+    """A TLS listener whose ClientTrafficPolicy is invalid: Envoy Gateway removes its TCP routes and
+    the traffic goes to an empty cluster (clienttrafficpolicy.go translateClientTrafficPolicyForListener)."""
+    return [
+        {
+            "name": "envoy.filters.network.tcp_proxy",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                "stat_prefix": f"tls_{index}",
+                "cluster": _EMPTY_CLUSTER,
+            },
+        }
+    ]
 
 
 def bootstrap(
@@ -177,6 +195,7 @@ def bootstrap(
         "static_resources": {
             "listeners": listeners,
             "clusters": [
+                {"name": _EMPTY_CLUSTER, "type": "STATIC", "connect_timeout": "1s"},
                 {
                     "name": "echo",
                     "type": "STATIC",
@@ -197,7 +216,7 @@ def bootstrap(
                             }
                         ],
                     },
-                }
+                },
             ],
         },
     }

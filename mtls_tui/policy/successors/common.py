@@ -37,6 +37,7 @@ Scope = Literal["host", "listener", "port"]
 # A configuration the controller could not use: what the data plane does instead.
 Breakage = Literal[
     "http-500",  # Envoy Gateway / F5: the routes answer 500 to whoever the handshake (mode) lets through
+    "routes-removed",  # Envoy Gateway TLS listener: whoever the handshake (mode) lets through is disconnected
     "listener-refused",  # Gateway API NoValidCACertificate: HTTPS on that port refused (fail closed)
     "connection-closed",  # Traefik closing route; NGINX Gateway Fabric `return 444`
     "not-served",  # the host has no route at all (404 or no server for the name)
@@ -126,12 +127,12 @@ def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = 
         return WireAnswer("http-status", status=404)
     refused = _refused(validation.mode, client) and not (client == "expired" and validation.allow_expired)
     if not refused:
-        # http-500: the routes answer 500 to whoever the handshake lets through (the mode says who)
-        return (
-            WireAnswer("http-status", status=500)
-            if validation.breakage == "http-500"
-            else WireAnswer("admitted", status=200)
-        )
+        # http-500 / routes-removed: what whoever the handshake lets through gets (the mode says who)
+        if validation.breakage == "http-500":
+            return WireAnswer("http-status", status=500)
+        if validation.breakage == "routes-removed":
+            return WireAnswer("connection-closed")
+        return WireAnswer("admitted", status=200)
     if validation.data_plane == "unknown":
         return WireAnswer("refused")
     if validation.data_plane == "nginx":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -242,25 +243,36 @@ class Attachments:
     missing_sections: list[Finding]  # policy-target-not-found: the listener runs without it
 
 
-def attach(gateway: Gateway, all_policies: list[Policy]) -> Attachments:
+def attach(gateway: Gateway, all_policies: list[Policy], snapshot: ClusterSnapshot | None = None) -> Attachments:
     """ProcessClientTrafficPolicies: section-targeted policies first (the first claims the
     section, later ones are Conflicted), then Gateway-wide ones (the first applies to the
-    unclaimed listeners and is Overridden on the claimed ones, later ones are Conflicted)."""
+    unclaimed listeners and is Overridden on the claimed ones, later ones are Conflicted). With the
+    snapshot: a policy with clientValidation whose targetRefs name this Gateway's name in a namespace
+    holding no such Gateway (targetRefs are local to the policy's namespace) is named here too."""
     names = [
         text(as_dict(raw).get("name")) for raw in as_list(as_dict(gateway.resource.body.get("spec")).get("listeners"))
     ]
+    tls_names = {listener.name for listener in gateway.listeners}
     here = (gateway.resource.namespace, gateway.resource.name)
     mine = [(p, t) for p in all_policies for t in p.targets if (t.namespace, t.gateway) == here]
     result = Attachments({}, {name: [] for name in names}, [])
+    rejected = {p.resource.ref for p, _ in mine if _unknown_mode(p) is not None}
+    for policy in dict.fromkeys(p for p, _ in mine if p.resource.ref in rejected):
+        result.missing_sections.append(_rejected(gateway, policy))
+    mine = [(p, t) for p, t in mine if p.resource.ref not in rejected]
     for policy in all_policies:
         for ignored in policy.ignored:
             if (ignored.namespace, ignored.gateway) == here:
                 result.missing_sections.append(_selector_not_permitted(gateway, policy, ignored))
+    if snapshot is not None:
+        result.missing_sections += _stray_policies(gateway, all_policies, snapshot)
     for policy, target in mine:
         if target.section is None:
             continue
         if target.section not in names:
             result.missing_sections.append(_target_not_found(gateway, policy, target, names))
+        elif policy.validation is not None and target.section not in tls_names:
+            result.missing_sections.append(_target_not_tls(gateway, policy, target))
         elif target.section in result.chosen:
             winner = result.chosen[target.section]
             result.findings[target.section].append(_conflicted(gateway, policy, winner, target.section))
@@ -282,6 +294,23 @@ def attach(gateway: Gateway, all_policies: list[Policy]) -> Attachments:
             else:
                 result.chosen[name] = policy
     return result
+
+
+def _stray_policies(gateway: Gateway, all_policies: list[Policy], snapshot: ClusterSnapshot) -> list[Finding]:
+    """Policies meant for this Gateway that target a Gateway of its name in their own namespace,
+    where there is none: resolveClientTrafficPolicyTargetRef finds no Gateway and returns nothing
+    (no status is written), so the policy applies nowhere (clienttrafficpolicy.go)."""
+    here = {(g.namespace, g.name) for g in snapshot.of_kind("Gateway", GATEWAY_GROUP)}
+    return [
+        _target_elsewhere(gateway, policy, target, snapshot)
+        for policy in all_policies
+        for target in policy.targets
+        if policy.validation is not None
+        and target.selector is None
+        and target.gateway == gateway.resource.name
+        and target.namespace != gateway.resource.namespace
+        and (target.namespace, target.gateway) not in here
+    ]
 
 
 # --- one policy on one listener ----------------------------------------------------------------
@@ -308,6 +337,14 @@ class Translated:
     unseen: tuple[str, ...] = ()
     allow_expired: bool = False
     applied: Applied = "all"
+
+
+def _unknown_mode(policy: Policy) -> str | None:
+    """A clientValidation mode outside the CRD's enum (api/v1alpha1/tls_types.go
+    ClientValidationModeType: `+kubebuilder:validation:Enum=Request;RequireAny;VerifyIfGiven;RequireAndVerify`):
+    the API server refuses the whole policy ("Unsupported value"), so it never reaches Envoy Gateway."""
+    mode = as_dict(policy.validation).get("mode")
+    return None if mode is None or (isinstance(mode, str) and mode in MODES) else str(mode)
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -567,7 +604,7 @@ def _overlay(snapshot: ClusterSnapshot, now: datetime, all_policies: list[Policy
     def overlay(gateway: Gateway, listener: Listener, frontend: Frontend) -> ListenerResult:
         key = gateway.resource.ref
         if key not in cache:
-            cache[key] = attach(gateway, all_policies)
+            cache[key] = attach(gateway, all_policies, snapshot)
         attached = cache[key]
         base = plain_result(gateway, listener, frontend)
         extra = tuple(attached.findings.get(listener.name, ()))
@@ -580,8 +617,9 @@ def _overlay(snapshot: ClusterSnapshot, now: datetime, all_policies: list[Policy
             result = _apply(gateway, listener, frontend, policy, done, base, extra)
         if attached.missing_sections:
             result = _with(result, tuple(attached.missing_sections))
-            if result.mode != "require-and-verify" and result.breakage is None:
-                result = _with(result, (_fail_open(gateway, listener, attached.missing_sections),))
+            errors = [f for f in attached.missing_sections if f.severity is Severity.ERROR]
+            if errors and result.mode != "require-and-verify" and result.breakage is None:
+                result = _with(result, (_fail_open(gateway, listener, errors),))
         return result
 
     return overlay
@@ -616,7 +654,11 @@ def _apply(
     if frontend.source and frontend.mode != "none" and done.applied != "nothing":
         findings.append(_frontend_overridden(gateway, listener, frontend, policy, done))
     if done.error is not None:
-        findings.append(_http_500(policy, gateway, listener, done.error))
+        findings.append(
+            _http_500(policy, gateway, listener, done.error)
+            if listener.protocol == "HTTPS"
+            else _routes_removed(policy, gateway, listener, done.error)
+        )
     frontend_ca = done.applied != "all" or (done.ca_pem is None and not done.unseen)
     ca_pem = base.ca_pem if frontend_ca else done.ca_pem
     unseen = (*(base.unseen if frontend_ca else ()), *done.unseen)
@@ -630,7 +672,7 @@ def _apply(
         ca_pem=ca_pem,
         decided_by=decided,
         findings=tuple(findings),
-        breakage="http-500" if done.error is not None else None,
+        breakage=None if done.error is None else "http-500" if listener.protocol == "HTTPS" else "routes-removed",
         crl=done.crl,
         conditions=conditions(policy.resource.body, policy.label),
         unseen=unseen,
@@ -712,6 +754,23 @@ def _http_500(policy: Policy, gateway: Gateway, listener: Listener, cause: Findi
         "listener keeps the TLS settings the policy had written before the failure (buildListenerTLSParameters edits "
         "them in place): a client the handshake lets through gets 500; one it refuses still gets the TLS alert; "
         f"with no CA on the listener no certificate is asked and every client gets 500. Cause: {cause.title}.",
+        fix=cause.fix,
+        subject=policy.label,
+        evidence=(f"listener {listener.name} port {listener.port}", *conditions(policy.resource.body, policy.label)),
+    )
+
+
+def _routes_removed(policy: Policy, gateway: Gateway, listener: Listener, cause: Finding) -> Finding:
+    """An invalid policy on a TLS listener: translateClientTrafficPolicyForListener removes the TCP
+    listener's routes ("any client traffic will be forwarded to the default empty cluster")."""
+    return Finding(
+        code="policy-invalid-routes-removed",
+        severity=Severity.ERROR,
+        title=f"{policy.label} is invalid: {gateway.label} TLS listener {listener.name} forwards no connection",
+        detail="On a TLS listener Envoy Gateway removes the routes when a ClientTrafficPolicy fails to translate "
+        '(clienttrafficpolicy.go translateClientTrafficPolicyForListener: "Remove all TCP routes if there are any '
+        'errors ... any client traffic will be forwarded to the default empty cluster"): the connection is closed '
+        f"after the handshake. Cause: {cause.title}.",
         fix=cause.fix,
         subject=policy.label,
         evidence=(f"listener {listener.name} port {listener.port}", *conditions(policy.resource.body, policy.label)),
@@ -839,6 +898,97 @@ def _target_not_found(gateway: Gateway, policy: Policy, target: Target, names: l
             f"listeners of {gateway.label}: {', '.join(names) or 'none'}",
             *conditions(policy.resource.body, policy.label),
         ),
+    )
+
+
+def _target_not_tls(gateway: Gateway, policy: Policy, target: Target) -> Finding:
+    """A section policy with clientValidation on a listener that does not terminate TLS: the policy is
+    accepted, but buildListenerTLSParameters returns at once for a listener without TLS ("Return if
+    this listener isn't a TLS listener"), so no listener checks client certificates because of it."""
+    tls = [listener.name for listener in gateway.listeners]
+    path = f"/spec/targetRefs/{target.index}/sectionName" if target.index >= 0 else "/spec/targetRef/sectionName"
+    return Finding(
+        code="policy-target-not-tls",
+        severity=Severity.ERROR,
+        title=f"{policy.label} puts client validation on {gateway.label} listener {target.section}, which does not "
+        "terminate TLS",
+        detail=f"Listener {target.section} serves plain HTTP (or passes TLS through), so Envoy Gateway has no TLS "
+        "settings to add client validation to: clienttrafficpolicy.go buildListenerTLSParameters returns at once "
+        '("Return if this listener isn\'t a TLS listener") and the policy still reports Accepted. The '
+        f"HTTPS/TLS listeners of the Gateway ({', '.join(tls) or 'none'}) get nothing from it.",
+        fix=policy.patch([{"op": "replace", "path": path, "value": tls[0] if tls else "LISTENER"}]),
+        subject=policy.label,
+        evidence=(f"targetRefs section {target.section}", *conditions(policy.resource.body, policy.label)),
+    )
+
+
+def _target_elsewhere(gateway: Gateway, policy: Policy, target: Target, snapshot: ClusterSnapshot) -> Finding:
+    """The policy, moved to the Gateway's namespace: its CA and CRL references keep naming the same
+    objects (their namespace written out, with the ReferenceGrants a policy in another namespace
+    needs: buildListenerTLSParameters crossNamespaceFrom), and the stray one deleted."""
+    old, new = policy.resource.namespace, gateway.resource.namespace
+    spec = json.loads(json.dumps(as_dict(policy.resource.body.get("spec"))))
+    validation = as_dict(as_dict(spec.get("tls")).get("clientValidation"))
+    refs = [*as_list(validation.get("caCertificateRefs")), *as_list(as_dict(validation.get("crl")).get("refs"))]
+    grants = []
+    for raw in refs:
+        if isinstance(raw, dict):
+            raw.setdefault("namespace", old)
+            ref = ca_ref(raw, old, "Secret")
+            if ref.namespace != new and ref.kind != "ClusterTrustBundle":
+                grants.append(grant_command((EG_GROUP, "ClientTrafficPolicy", new), ref))
+    moved = {
+        "apiVersion": text(policy.resource.body.get("apiVersion")) or f"{EG_GROUP}/v1alpha1",
+        "kind": "ClientTrafficPolicy",
+        "metadata": {"name": policy.resource.name, "namespace": new},
+        "spec": spec,
+    }
+    fix = " && ".join(
+        [
+            f"printf '%s' {json_arg(moved)} | kubectl apply -f -",
+            *dict.fromkeys(grants),
+            f"kubectl delete clienttrafficpolicies.gateway.envoyproxy.io {arg(policy.resource.name)} -n {arg(old)}",
+        ]
+    )
+    sure = snapshot.complete
+    return Finding(
+        code="policy-target-not-found",
+        severity=Severity.ERROR if sure else Severity.WARNING,
+        title=f"{policy.label} targets Gateway {target.gateway} in its own namespace {old}"
+        + (", where there is none" if sure else ", which is not among the files")
+        + f": {gateway.label} does not get it",
+        detail="A targetRef names a Gateway in the policy's own namespace. Envoy Gateway finds no Gateway "
+        f"{old}/{target.gateway} (clienttrafficpolicy.go resolveClientTrafficPolicyTargetRef returns nothing and "
+        f"writes no status), so the policy applies nowhere and {gateway.label} runs without it. Create the policy "
+        "in the Gateway's namespace."
+        + ("" if sure else f" (If a Gateway {old}/{target.gateway} exists in the cluster, the policy is its.)"),
+        fix=fix,
+        subject=policy.label,
+        evidence=(f"targetRefs: Gateway {target.gateway} (namespace {old})", f"{gateway.label} exists"),
+    )
+
+
+def _rejected(gateway: Gateway, policy: Policy) -> Finding:
+    """The fix applies the policy with the mode the value was closest to (same letters in another
+    case), else RequireAndVerify, the default."""
+    bad = _unknown_mode(policy) or ""
+    mode = next((m for m in MODES if m.lower() == bad.lower()), "RequireAndVerify")
+    body = json.loads(json.dumps(policy.resource.body))
+    body.pop("status", None)
+    meta = as_dict(body.get("metadata"))
+    body["metadata"] = {k: meta[k] for k in ("name", "namespace", "labels", "annotations") if k in meta}
+    body["spec"]["tls"]["clientValidation"]["mode"] = mode
+    return Finding(
+        code="policy-rejected-by-api",
+        severity=Severity.ERROR,
+        title=f"{policy.label}: mode {bad!r} is not a mode: the API server refuses the policy, {gateway.label} "
+        "runs without it",
+        detail="tls.clientValidation.mode is one of " + ", ".join(MODES) + " (api/v1alpha1/tls_types.go "
+        "ClientValidationModeType, a CRD enum): `kubectl apply` of this policy fails with Unsupported value and the "
+        "other objects are created without it, so nothing it says reaches the listeners.",
+        fix=f"printf '%s' {json_arg(body)} | kubectl apply -f -",
+        subject=policy.label,
+        evidence=(f"spec.tls.clientValidation.mode: {bad}", f"target {gateway.label}"),
     )
 
 

