@@ -34,9 +34,9 @@ from mtls_tui.model import (
     ProbeResult,
     Severity,
 )
+from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX, HostPolicy, listed_hosts
 from mtls_tui.policy.ingress_nginx_releases import controller_rules
-from mtls_tui.policy.kube_objects import GO_BOOLS
 from mtls_tui.safe_text import one_line
 
 ROLE_WORDS = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}
