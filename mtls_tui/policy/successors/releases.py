@@ -28,6 +28,9 @@ Traefik (traefik/traefik):
   for the host, so its SNI got the default TLS options and the router was served: fail open. A
   broken `default` option was that empty config itself: no client certificate asked. The issue
   names v2.9; the source says every v2 release before v2.9.6.
+- TRAEFIK_IO_GROUP  commit 7af9d16208 "Introduce traefik.io API Group CRDs" (first in v2.10.0): before
+  it pkg/provider/kubernetes/crd reads traefik.containo.us only (v2.9.5 has no traefikio client), so a
+  traefik.io TLSOption or IngressRoute does not exist for it.
 F5 NGINX Ingress Controller (nginx/kubernetes-ingress):
 - F5_PREVIEW  pkg/apis/configuration/validation/policy.go validatePolicySpec, v1.10.0–v2.1.2:
   "ingressMTLS is a preview policy. Preview policies must be enabled to use via cli argument
@@ -65,6 +68,7 @@ from mtls_tui.shell import arg, json_arg
 EG_ALL_CA_BLOCKS: Release = (1, 7, 0)
 EG_MODE_FIRST: Release = (1, 8, 0)
 TRAEFIK_BROKEN_CLOSES: Release = (2, 9, 6)
+TRAEFIK_IO_GROUP: Release = (2, 10, 0)
 F5_PREVIEW: tuple[Release, Release] = ((1, 10, 0), (2, 2, 0))  # from, to (excluded)
 F5_PREVIEW_FLAG = "enable-preview-policies"
 ISTIO_CREDENTIAL_NAMES: Release = (1, 27, 0)
@@ -146,6 +150,10 @@ def eg_mode_written_first(release: ControllerRelease) -> bool:
 
 def traefik_broken_options_close(release: ControllerRelease) -> bool:
     return release.between(TRAEFIK_BROKEN_CLOSES)
+
+
+def traefik_reads_io_group(release: ControllerRelease) -> bool:
+    return release.between(TRAEFIK_IO_GROUP)
 
 
 def f5_policy_gated(release: ControllerRelease) -> bool:
