@@ -210,8 +210,6 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
         out.error = True
         out.findings.append(_preview_refused(owner, policy, release))
         return
-    if not release.seen and out.applied is None:
-        out.findings.append(unchecked(release, owner.ref, _PREVIEW_ELSEWHERE))
     invalid = _invalid_fields(mtls)
     if invalid:
         out.error = True
@@ -254,6 +252,8 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
         out.crl = secret.get("ca.crl") is not None
     verify = str(mtls.get("verifyClient") or "on")
     out.mode, out.applied = MODES[verify], policy.ref
+    if not release.seen:  # taken here; from v1.10.0 to v2.1.x it may not be (releases.py F5_PREVIEW)
+        out.findings.append(unchecked(release, owner.ref, _PREVIEW_ELSEWHERE))
     depth = mtls.get("verifyDepth")
     out.depth = depth if isinstance(depth, int) and not isinstance(depth, bool) else 1
     out.crl = out.crl or bool(mtls.get("crlFileName"))
