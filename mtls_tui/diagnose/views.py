@@ -321,6 +321,7 @@ def objects_view(report: SuccessorReport) -> ObjectsView:
     v = report.validation
     rows = [
         ("controller", f"{v.implementation} (data plane: {v.data_plane})"),
+        *((("release", v.release),) if v.release else ()),
         (
             "scope",
             f"per {v.scope}, port {v.port}" + (f"; shared with {', '.join(v.shared_with)}" if v.shared_with else ""),
