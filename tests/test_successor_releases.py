@@ -570,3 +570,23 @@ def test_envoy_closes_every_connection_when_the_ca_never_arrives(tmp_path: Path)
         int(line.rsplit(" ", 1)[1]) for line in stats.splitlines() if "downstream_context_secrets_not_ready" in line
     ]
     assert closed and closed[0] >= 2, stats
+
+
+@pytest.mark.parametrize("image", [None, "envoyproxy/gateway:latest"])
+def test_the_unchecked_release_fix_shows_the_controller_image(tmp_path: Path, image: str | None) -> None:
+    """controller-release-unseen's command, run as printed against the lab: it lists the controller
+    Deployment by its install's label (none seen among the files) or shows the one whose tag names no
+    release, with its image."""
+    binary = shutil.which("kubectl")
+    require("kubectl", binary)
+    assert binary is not None
+    cluster = deployment("envoy-gateway-v1.6.2")
+    files = eg_first_expired()
+    if image is not None:
+        cluster[0]["spec"]["template"]["spec"]["containers"][0]["image"] = image
+        files += cluster
+    fix = next(f for f in only(files).findings if f.code == "controller-release-unseen").fix
+    with LabCluster(cluster) as lab:
+        done = run_fix(fix, binary, lab.write_kubeconfig(tmp_path / "kubeconfig"), tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "envoy-gateway-system" in done.stdout and (image or "envoyproxy/gateway:v1.6.2") in done.stdout

@@ -181,10 +181,13 @@ def unchecked(release: ControllerRelease, subject: str, elsewhere: str) -> Findi
     """A rule differs by release and the release was not seen: the verdict uses the assumed one;
     `elsewhere` says what the other releases do with the same objects."""
     where = release.controller
+    columns = arg(
+        "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,IMAGE:.spec.template.spec.containers[*].image"
+    )
     fix = (
-        f"kubectl get deployment {arg(where.name)} -n {arg(where.namespace)} -o jsonpath='{{.spec.template.spec.containers[*].image}}'"
+        f"kubectl get deployment {arg(where.name)} -n {arg(where.namespace)} -o {columns}"
         if where is not None
-        else f"kubectl get deployments -A -l {arg(release.product.selector)} -o wide"
+        else f"kubectl get deployments -A -l {arg(release.product.selector)} -o {columns}"
     )
     return Finding(
         code="controller-release-unseen",
