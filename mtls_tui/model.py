@@ -523,6 +523,25 @@ class ControllerObj:
 
 
 @dataclass(frozen=True)
+class SuccessorController:
+    """A successor's controller Deployment (Envoy Gateway, Traefik, F5 NGINX, istiod): its image
+    names the release whose rules apply (policy/successors/releases.py); `args` are its main
+    container's, for the flags a release reads (F5's -enable-preview-policies)."""
+
+    implementation: str  # an `Implementation` of policy/successors/common.py
+    namespace: str
+    name: str
+    image: str
+    args: tuple[str, ...] = ()
+    container: int = 0  # the main container's index, for a printed `kubectl patch`
+    has_args: bool = False  # the main container has an `args` list (a JSON patch appends to it)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
 class RenderedConf:
     """A controller pod's /etc/nginx/nginx.conf as `cat` printed it through exec; `problem` says
     why it could not be read (then `text` is None)."""
@@ -611,6 +630,9 @@ class ClusterSnapshot:
     # objects other than Secrets our credentials may not read, as (kind, namespace, name); "" for any:
     # not among `resources`, yet not known missing (references.presence says "forbidden")
     forbidden: tuple[tuple[str, str, str], ...] = ()
+    # the successors' controller Deployments found (manifest files: those among them; a cluster: the
+    # bounded lookups of sources/kube.py); an implementation with none is read at its current release
+    successor_controllers: tuple[SuccessorController, ...] = ()
 
     @cached_property
     def _secrets_by_ref(self) -> dict[str, SecretObj]:

@@ -239,11 +239,11 @@ def fixes_for(folder: Path, value: str, capsys: pytest.CaptureFixture[str]) -> l
 
 def as_cluster(path: Path, client_file: Path):
     """The pipeline's diagnosis of these objects as a cluster's (complete, not validated again)."""
+    from dataclasses import replace
+
     from mtls_tui.service.pipeline import check
     from mtls_tui.service.session import Session
     from mtls_tui.sources.files import read_client
-
-    from dataclasses import replace
 
     snapshot = snapshot_from_objects(list(yaml.safe_load_all(path.read_text())), "cluster", complete=True)
     snapshot = replace(snapshot, controllers_known=False)  # as the files: no controller Deployment among them

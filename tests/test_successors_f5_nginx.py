@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from test_successors_traefik import answers, assert_fixes_runnable, load_manifest, only
 
 from mtls_tui.model import Severity
@@ -24,6 +25,9 @@ from mtls_tui.policy.successors.f5_nginx import read_f5_nginx
 from mtls_tui.sources.manifests import ManifestSet
 
 FOLDER = Path(__file__).parent / "data" / "successors" / "f5-nginx"
+# F5's Deployment at the release these rules were read at (0eb3072d, v5.5.4): read as that release
+# (tests/test_successor_releases.py covers other releases, and none seen)
+CURRENT = [d for d in yaml.safe_load_all((FOLDER.parent / "releases" / "f5-nginx-5.5.4.yaml").read_text()) if d]
 
 # The manifests' Ingresses ask for class `nginx` and are "given to F5's controller": in a cluster
 # that class names F5's controller (internal/k8s/controller.go IngressControllerName).
@@ -136,7 +140,7 @@ def test_manifest(name: str) -> None:
     1.2 alike: nginx decides after the handshake). Source: nginx/kubernetes-ingress 0eb3072d, the
     file and function in EXPECTED[name].cite."""
     expected = EXPECTED[name]
-    validation = only(client_validations(load_manifest(FOLDER / name, F5_CLASS)))
+    validation = only(client_validations(load_manifest(FOLDER / name, F5_CLASS, *CURRENT)))
     assert (validation.implementation, validation.data_plane, validation.host) == ("f5-nginx", "nginx", "meow.com")
     assert validation.mode == expected.mode
     assert validation.breakage == expected.breakage
@@ -175,7 +179,7 @@ def test_ingress_nginx_annotations_without_f5s_class_are_not_f5s() -> None:
 
 def test_manifests_without_the_ingress_class_read_nginx_org_policies() -> None:
     """Files often lack the IngressClass: nginx.org/policies is F5's own annotation."""
-    validation = only(client_validations(load_manifest(FOLDER / "healthy-ingress.yaml", complete=False)))
+    validation = only(client_validations(load_manifest(FOLDER / "healthy-ingress.yaml", *CURRENT, complete=False)))
     assert validation.mode == "require-and-verify" and not validation.findings
 
 
@@ -193,7 +197,7 @@ def test_an_ingress_host_without_tls_gets_no_client_checks() -> None:
     for obj in objects:
         if obj.get("kind") == "Ingress":
             del obj["spec"]["tls"]
-    validation = only(client_validations(snapshot_from_objects([*objects, F5_CLASS], "x", complete=True)))
+    validation = only(client_validations(snapshot_from_objects([*objects, F5_CLASS, *CURRENT], "x", complete=True)))
     assert validation.mode == "none" and validation.breakage is None
     assert answers(validation) == EVERYONE_IN
     assert {f.code for f in validation.findings} == {"tls-section-missing"}

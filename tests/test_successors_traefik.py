@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from mtls_tui.model import FIX_PROGRAMS, ClusterSnapshot, Severity
 from mtls_tui.policy.ingress_nginx import host_policies
@@ -33,6 +34,9 @@ from mtls_tui.sources.manifests import ManifestSet
 
 DATA = Path(__file__).parent / "data" / "successors"
 FOLDER = DATA / "traefik"
+# Traefik's Deployment at the release these rules were read at (fd5a576d, v3.7.9): read as that release
+# (tests/test_successor_releases.py covers other releases, and none seen)
+CURRENT = [d for d in yaml.safe_load_all((DATA / "releases" / "traefik-v3.7.9.yaml").read_text()) if d]
 
 # Traefik's Ingress provider reads an Ingress whose ingressClassName names an IngressClass of
 # controller traefik.io/ingress-controller (pkg/provider/kubernetes/ingress/kubernetes.go
@@ -224,7 +228,7 @@ def test_manifest(name: str) -> None:
     TLS 1.2 differs only for no certificate: alert 40 in the handshake). Source: traefik/traefik
     fd5a576d, the file and function in EXPECTED[name].cite."""
     expected = EXPECTED[name]
-    snapshot = load_manifest(FOLDER / name, TRAEFIK_CLASS)
+    snapshot = load_manifest(FOLDER / name, TRAEFIK_CLASS, *CURRENT)
     validation = only(client_validations(snapshot))
     assert (validation.implementation, validation.data_plane, validation.host) == ("traefik", "go", expected.host)
     assert validation.mode == expected.mode
@@ -311,7 +315,9 @@ def test_an_unqualified_annotation_names_no_crd_option() -> None:
     for obj in objects:
         if obj.get("kind") == "Ingress":
             obj["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.tls.options"] = "meow-meow-mtls"
-    validation = only(client_validations(snapshot_from_objects([*objects, TRAEFIK_CLASS], "x", complete=True)))
+    validation = only(
+        client_validations(snapshot_from_objects([*objects, TRAEFIK_CLASS, *CURRENT], "x", complete=True))
+    )
     assert validation.breakage == "connection-closed"
     finding = only(validation.findings)
     assert finding.code == "tls-option-unknown" and "meow-meow-mtls@kubernetescrd" in finding.fix
@@ -389,7 +395,7 @@ def _with_spec(**spec: Any) -> ClientValidation:
     for obj in objects:
         if obj.get("kind") == "TLSOption":
             obj["spec"].update(spec)
-    return only(client_validations(snapshot_from_objects(objects, "x", complete=True)))
+    return only(client_validations(snapshot_from_objects([*objects, *CURRENT], "x", complete=True)))
 
 
 @pytest.mark.parametrize(
@@ -430,7 +436,7 @@ def test_a_broken_cipher_list_is_broken_whatever_the_unseen_secret_holds() -> No
         for o in ManifestSet([str(FOLDER / "cipher-suite-openssl-name.yaml")]).objects()
         if not (o.get("kind") == "Secret" and o["metadata"]["name"] == "meow-ca")
     ]
-    validation = only(client_validations(snapshot_from_objects(objects, "x", complete=False)))
+    validation = only(client_validations(snapshot_from_objects([*objects, *CURRENT], "x", complete=False)))
     assert validation.breakage == "connection-closed"
     assert {f.code for f in validation.findings} == {"secret-not-in-manifests", "tls-option-broken"}
 

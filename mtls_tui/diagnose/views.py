@@ -34,9 +34,9 @@ from mtls_tui.model import (
     ProbeResult,
     Severity,
 )
+from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX, HostPolicy, listed_hosts
 from mtls_tui.policy.ingress_nginx_releases import controller_rules
-from mtls_tui.policy.kube_objects import GO_BOOLS
 from mtls_tui.safe_text import one_line
 
 ROLE_WORDS = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}
@@ -321,6 +321,7 @@ def objects_view(report: SuccessorReport) -> ObjectsView:
     v = report.validation
     rows = [
         ("controller", f"{v.implementation} (data plane: {v.data_plane})"),
+        *((("release", v.release),) if v.release else ()),
         (
             "scope",
             f"per {v.scope}, port {v.port}" + (f"; shared with {', '.join(v.shared_with)}" if v.shared_with else ""),

@@ -11,3 +11,5 @@ from __future__ import annotations
 TRAEFIK_INGRESS_CONTROLLER = "traefik.io/ingress-controller"
 F5_INGRESS_CONTROLLER = "nginx.org/ingress-controller"
 READ_BY_SUCCESSORS = frozenset({TRAEFIK_INGRESS_CONTROLLER, F5_INGRESS_CONTROLLER})
+# whose controller Deployment serves an IngressClass of these (policy/controller_images.py PRODUCTS)
+IMPLEMENTATION_OF_CLASS = {TRAEFIK_INGRESS_CONTROLLER: "traefik", F5_INGRESS_CONTROLLER: "f5-nginx"}

@@ -28,6 +28,7 @@ from mtls_tui.model import (
     SecretObj,
     Severity,
 )
+from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_classes import READ_BY_SUCCESSORS
 from mtls_tui.policy.ingress_nginx_releases import (
     ERROR_PAGE_V1,
@@ -39,7 +40,7 @@ from mtls_tui.policy.ingress_nginx_releases import (
     verify_client_as_read,
 )
 from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK, RISK_NAMES
-from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER
+from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, NAME_LABEL, NGINX_CONTROLLER
 from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives

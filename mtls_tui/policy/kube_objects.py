@@ -28,6 +28,8 @@ from mtls_tui.model import (
     SecretObj,
 )
 from mtls_tui.policy.api_validation import api_refusals, secret_refusals
+from mtls_tui.policy.controller_images import controllers_from as successor_controllers_from
+from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx_releases import release_of
 from mtls_tui.policy.label_selector import parse_selector
 
@@ -224,24 +226,6 @@ def _controller_args(deployment: dict[str, Any]) -> list[str]:
     containers = [c for c in _list(_dict(template.get("spec")).get("containers")) if isinstance(c, dict)]
     main = next((c for c in containers if c.get("name") == "controller"), containers[0] if containers else {})
     return [str(a) for a in _list(main.get("args"))]
-
-
-# Go's strconv.ParseBool: how the controller reads a boolean annotation (parser.GetBoolAnnotation),
-# a ConfigMap's "true" (template/configmap.go ReadConfig, mapstructure WeaklyTypedInput) and a flag.
-GO_BOOLS = {
-    "1": True,
-    "t": True,
-    "T": True,
-    "TRUE": True,
-    "true": True,
-    "True": True,
-    "0": False,
-    "f": False,
-    "F": False,
-    "FALSE": False,
-    "false": False,
-    "False": False,
-}
 
 
 def _go_bool(value: str) -> bool:
@@ -444,6 +428,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         complete=complete,
         namespaces=tuple(namespaces),
         namespaces_read=complete and bool(namespaces),
+        successor_controllers=tuple(successor_controllers_from(deployments)),
     )
 
 
@@ -459,4 +444,5 @@ def with_objects(snapshot: ClusterSnapshot, objects: Iterable[dict[str, Any]]) -
         refused_secrets=snapshot.refused_secrets + more.refused_secrets,
         resources=snapshot.resources + more.resources,
         namespaces=snapshot.namespaces + more.namespaces,
+        successor_controllers=snapshot.successor_controllers + more.successor_controllers,
     )

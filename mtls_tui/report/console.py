@@ -349,6 +349,8 @@ def _print_successors(console: Console, successors: Sequence[SuccessorReport]) -
         console.print(
             Text(f"         {v.implementation} ({v.data_plane}), per {v.scope}{shared}; mode {v.mode}", style="dim")
         )
+        if v.release:  # the release whose rules were used (policy/successors/releases.py), "(assumed: …)" if not seen
+            console.print(Text(f"         rules of {v.release}", style="dim"))
         if v.decided_by:
             console.print(Text(f"         from {'; '.join(v.decided_by)}", style="dim"))
         console.print(

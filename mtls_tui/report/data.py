@@ -92,6 +92,7 @@ def successor_dict(report: SuccessorReport) -> dict[str, Any]:
         "verify_depth": v.verify_depth,
         "crl": v.crl,
         "decided_by": list(v.decided_by),
+        "controller_release": v.release,  # the release whose rules were used, "(assumed: …)" when not seen
         "conditions": list(v.conditions),
         # predicted from the objects and the measured behaviour of the data plane; not probed
         "predicted": {client: str(answer) for client, answer in report.answers},

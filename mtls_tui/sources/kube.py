@@ -38,12 +38,17 @@ from mtls_tui.errors import CannotRun, Refused, check_aliases, yaml_input_error
 from mtls_tui.model import (
     ClusterSnapshot,
     ControllerObj,
+    IngressClassObj,
     IngressObj,
     KubeResource,
     NamespaceObj,
     RenderedConf,
     SecretProblem,
+    SuccessorController,
 )
+from mtls_tui.policy.controller_images import GROUPS, PRODUCTS
+from mtls_tui.policy.controller_images import controllers_from as successor_controllers_from
+from mtls_tui.policy.ingress_classes import IMPLEMENTATION_OF_CLASS
 from mtls_tui.policy.ingress_nginx import PREFIX, with_controller_prefixes
 from mtls_tui.policy.kube_objects import (
     config_map_ref,
@@ -58,6 +63,7 @@ from mtls_tui.policy.kube_objects import (
     secret_from,
 )
 from mtls_tui.policy.nginx_conf import CONF_PATH
+from mtls_tui.policy.successors.gateway_api import CONTROLLERS
 from mtls_tui.policy.successors.kinds import (
     TRUST_BUNDLES,
     Refusal,
@@ -66,6 +72,7 @@ from mtls_tui.policy.successors.kinds import (
     selects_namespaces,
     served_kinds,
 )
+from mtls_tui.policy.successors.references import as_dict, text
 from mtls_tui.shell import arg
 from mtls_tui.sources.kube_api import KubeApi
 
@@ -386,6 +393,7 @@ class KubeSource:
         controllers = controllers_from(deployments, pods, self._controller_settings(deployments))
         progress("other controllers")
         resources, refused = self._read_successors()
+        successor_controllers = self._read_successor_controllers(resources, classes)
         namespaces, namespaces_read, refused_namespaces = self._read_namespaces(controllers, resources)
         if exec_conf:
             progress("the controllers' nginx.conf")
@@ -435,6 +443,7 @@ class KubeSource:
             controllers_known=controllers_known,
             namespaces=tuple(namespaces),
             namespaces_read=namespaces_read,
+            successor_controllers=tuple(successor_controllers),
             forbidden=(("ClusterTrustBundle", "", ""),) * bool(refused_bundles)
             + tuple(("ConfigMap", namespace or "", name) for _, _, namespace, name in refused_maps),
         )
@@ -537,6 +546,30 @@ class KubeSource:
                         resources.append(resource)
                 break
         return resources, refused
+
+    def _read_successor_controllers(
+        self, resources: list[KubeResource], classes: list[IngressClassObj]
+    ) -> list[SuccessorController]:
+        """The controller Deployments of the successors whose objects were read (their release decides
+        some verdicts: policy/successors/releases.py): one LIST by its install's label for each, none
+        for a successor with no objects. A LIST we may not make leaves that release "not seen"."""
+        from kubernetes.client.exceptions import ApiException
+
+        named = {CONTROLLERS.get(text(as_dict(r.body.get("spec")).get("controllerName")), "") for r in resources}
+        named |= {IMPLEMENTATION_OF_CLASS.get(c.controller, "") for c in classes}
+        wanted = {GROUPS[r.group] for r in resources if r.group in GROUPS} | (named & set(PRODUCTS))
+        found: list[SuccessorController] = []
+        for implementation in sorted(wanted):
+            try:
+                listed = self._list(
+                    self.get.list_deployment_for_all_namespaces, label_selector=PRODUCTS[implementation].selector
+                )
+            except ApiException as exc:
+                if exc.status in (403, 404):
+                    continue
+                raise CannotRun(f"cannot list Deployments: {status_message(exc)}") from None
+            found += [c for c in successor_controllers_from(listed) if c.implementation == implementation]
+        return found
 
     def _read_trust_bundles(self, names: set[str]) -> tuple[list[KubeResource], list[Refusal]]:
         """The ClusterTrustBundles successor objects name as a CA, listed (cluster-scoped, and a GET of a

@@ -9,11 +9,14 @@ cluster: "not installed" is not an error).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from mtls_tui.model import ClusterSnapshot
+from mtls_tui.policy.controller_images import PRODUCTS
 from mtls_tui.policy.successors import envoy_gateway, gateway_api, istio
 from mtls_tui.policy.successors.common import ClientValidation
 from mtls_tui.policy.successors.f5_nginx import read_f5_nginx
+from mtls_tui.policy.successors.releases import release_for
 from mtls_tui.policy.successors.traefik import read_traefik
 from mtls_tui.policy.successors.traefik_ingress_nginx import read_traefik_ingress_nginx
 
@@ -32,8 +35,10 @@ READERS: tuple[Reader, ...] = (
 
 
 def client_validations(snapshot: ClusterSnapshot) -> list[ClientValidation]:
-    """Every successor's client validation found in the snapshot, reader by reader."""
+    """Every successor's client validation found in the snapshot, reader by reader, each naming
+    the controller release whose rules it was read with (policy/successors/releases.py)."""
     found: list[ClientValidation] = []
     for read in READERS:
         found += read(snapshot)
-    return found
+    releases = {name: release_for(snapshot, name).named for name in PRODUCTS}
+    return [replace(v, release=releases.get(v.implementation, "")) for v in found]

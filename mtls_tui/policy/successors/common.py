@@ -94,6 +94,7 @@ class ClientValidation:
     conditions: tuple[str, ...] = ()  # status conditions the controller wrote, as evidence
     unseen: tuple[str, ...] = ()  # objects the verdict needs that were not read (manifests without them)
     allow_expired: bool = False  # Envoy `allow_expired_certificate`: an expired certificate of the CA verifies
+    release: str = ""  # the controller release whose rules were used ("Envoy Gateway v1.6.2"; "(assumed: …)")
 
     @property
     def enforced(self) -> bool:

@@ -52,6 +52,13 @@ from mtls_tui.policy.successors.references import (
     text,
     unseen_finding,
 )
+from mtls_tui.policy.successors.releases import (
+    ControllerRelease,
+    eg_first_ca_block_only,
+    eg_mode_written_first,
+    release_for,
+    unchecked,
+)
 from mtls_tui.shell import arg, comment, json_arg
 
 EG_GROUP = "gateway.envoyproxy.io"
@@ -403,10 +410,14 @@ def _read_bundle(ref: CaRef, snapshot: ClusterSnapshot) -> RefOutcome:
 def _read_policy_ref(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, now: datetime) -> RefOutcome:
     """validateAndGetDataAtKeyInRef, then filterValidCACertificates (E3, E5): each PEM block that
     does not parse as a certificate, or is expired or not yet valid, is dropped; none left is an
-    error ("no valid certificates exist in NAME")."""
+    error ("no valid certificates exist in NAME"). Before v1.7 only the first block is judged
+    (releases.py EG_ALL_CA_BLOCKS)."""
     outcome = _read_data(policy, ref, snapshot, _POLICY_KEYS)
     if outcome.problem is not None or outcome.unseen or outcome.pem is None:
         return outcome
+    release = release_for(snapshot, "envoy-gateway")
+    if eg_first_ca_block_only(release):
+        return _first_block_judged(outcome, now, release)
     key = outcome.key
     valid, count, expired = _valid_ca_blocks(outcome.pem, now)
     if not valid:
@@ -425,6 +436,56 @@ def _read_policy_ref(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, now:
     dropped = count - len(valid)
     why = "expired" if dropped == expired else "expired or not certificates"
     return RefOutcome(ref, pem=b"".join(valid), key=key, detail=f"{dropped} of {count} {why}" if dropped else "")
+
+
+def _older_releases(policy: Policy, outcome: RefOutcome, snapshot: ClusterSnapshot, now: datetime) -> Finding | None:
+    """The release was not seen and the reference's first CA block is one v1.7+ drops: before v1.7
+    that fails the whole policy (releases.py EG_ALL_CA_BLOCKS), so the verdict holds only from v1.7."""
+    release = release_for(snapshot, "envoy-gateway")
+    raw = _read_data(policy, outcome.ref, snapshot, _POLICY_KEYS).pem  # as written: `outcome` has what was kept
+    first = PEM_BLOCK.search(raw or b"") if outcome.detail else None
+    if release.seen or first is None or _block_fault(first.group(0), now) is None:
+        return None
+    return unchecked(
+        release,
+        policy.label,
+        f"The first CA certificate of {outcome.label} is expired, not yet valid or not a certificate: before v1.7 "
+        "Envoy Gateway judges only that block (tls.go validateCertificates; every block from commit c52327a8de), "
+        "refuses the whole policy, and every route on its listeners answers HTTP 500.",
+    )
+
+
+def _first_block_judged(outcome: RefOutcome, now: datetime, release: ControllerRelease) -> RefOutcome:
+    """tls.go validateCertificates (v1.0.0–v1.6.7): pem.Decode of the first PEM block only, which must
+    parse as certificates valid now; the whole reference goes to Envoy as written (issue #7608)."""
+    pem = outcome.pem or b""
+    first = PEM_BLOCK.search(pem)
+    fault = "does not decode as PEM" if first is None else _block_fault(first.group(0), now)
+    if fault is not None:
+        return RefOutcome(
+            outcome.ref,
+            key=outcome.key,
+            problem="expired" if "valid" in fault else "no-certificate",
+            detail=f"the first PEM block in {outcome.ref.label} key {outcome.key} {fault}: "
+            f'"invalid certificate in {outcome.ref.name}" ({release.named} judges only the first block: '
+            "tls.go validateCertificates; every block from v1.7, commit c52327a8de)",
+        )
+    _, count, expired = _valid_ca_blocks(pem, now)
+    later = f"{expired} of {count} expired, loaded unchecked" if expired else ""
+    return RefOutcome(outcome.ref, pem=pem, key=outcome.key, detail=later)
+
+
+def _block_fault(block: bytes, now: datetime) -> str | None:
+    """Why one PEM block is not a certificate valid now, as validateCertBlock and validateCertificates
+    judge it; None when it is."""
+    cert = _der_certificate(block)
+    if cert is None:
+        return "is not a certificate"
+    if now > cert.not_valid_after_utc:
+        return f"has expired (not valid after {cert.not_valid_after_utc:%Y-%m-%d})"
+    if now < cert.not_valid_before_utc:
+        return f"is not yet valid (not valid before {cert.not_valid_before_utc:%Y-%m-%d})"
+    return None
 
 
 def _valid_ca_blocks(pem: bytes, now: datetime) -> tuple[list[bytes], int, int]:
@@ -537,7 +598,9 @@ def _client_validation(
         outcome = _read_policy_ref(policy, ref, snapshot, now)
         if outcome.problem is not None:
             finding = _policy_ref_finding(policy, gateway, outcome, n, snapshot)
-            return Translated(mode, tuple(r.label for r in refs), None, finding, (finding,), False, applied="mode")
+            # releases.py EG_MODE_FIRST: before v1.8 nothing of the client validation was written yet
+            applied: Applied = "mode" if eg_mode_written_first(release_for(snapshot, "envoy-gateway")) else "nothing"
+            return Translated(mode, tuple(r.label for r in refs), None, finding, (finding,), False, applied=applied)
         if outcome.unseen:
             unseen.append(outcome.ref.label)
             findings.append(
@@ -547,6 +610,8 @@ def _client_validation(
             continue
         if outcome.detail:
             findings.append(_partly_expired(policy, gateway, outcome, n))
+            older = _older_releases(policy, outcome, snapshot, now)
+            findings += [older] if older else []
         pems.append(outcome.pem or b"")
         labels.append(outcome.label)
     if raw_mode in ("VerifyIfGiven", "RequireAndVerify") and not pems and not unseen:
@@ -714,13 +779,20 @@ def _policy_ref_finding(
 
 def _partly_expired(policy: Policy, gateway: Gateway, outcome: RefOutcome, index: int) -> Finding:
     del index
+    unchecked_load = outcome.detail.endswith("loaded unchecked")  # before v1.7: _first_block_judged
     return Finding(
         code="ca-expired",
         severity=Severity.WARNING,
-        title=f"{outcome.label}: {outcome.detail} CA certificates are dropped",
-        detail="Envoy Gateway drops expired and not-yet-valid CA certificates from the bundle with a warning "
-        "(tls.go filterValidCACertificates); clients issued by them are refused. If every CA of a reference "
-        "expires, the policy becomes invalid and every route answers 500.",
+        title=f"{outcome.label}: {outcome.detail} CA certificates" + ("" if unchecked_load else " are dropped"),
+        detail=(
+            "Before v1.7 Envoy Gateway checks only the first CA certificate of a reference (tls.go "
+            "validateCertificates) and hands the rest to Envoy as written; Envoy refuses the clients an expired "
+            "CA issued. Should the first one expire, the policy becomes invalid and every route answers 500."
+            if unchecked_load
+            else "Envoy Gateway drops expired and not-yet-valid CA certificates from the bundle with a warning "
+            "(tls.go filterValidCACertificates); clients issued by them are refused. If every CA of a reference "
+            "expires, the policy becomes invalid and every route answers 500."
+        ),
         fix=f"kubectl get {outcome.ref.kind.lower()} {arg(outcome.ref.name)} -n {arg(outcome.ref.namespace)} -o yaml"
         + "  "
         + comment("# replace the expired CA under " + (outcome.key or "ca.crt")),

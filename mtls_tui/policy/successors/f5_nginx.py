@@ -31,6 +31,13 @@ from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
 from mtls_tui.policy.secret_commands import read_key_command, retype_secret_command, typed_secret_command
 from mtls_tui.policy.secret_store import ca_refusal
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.releases import (
+    ControllerRelease,
+    f5_policy_gated,
+    f5_preview_fix,
+    release_for,
+    unchecked,
+)
 from mtls_tui.policy.successors.traefik import ingress_hosts
 from mtls_tui.shell import arg, json_arg
 
@@ -196,8 +203,13 @@ def _outcome(
 
 
 def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, snapshot: ClusterSnapshot) -> None:
-    """`addIngressMTLSConfig` for one Policy."""
+    """`addIngressMTLSConfig` for one Policy, once the controller took it (ValidatePolicy)."""
     mtls = _ingress_mtls(policy) or {}
+    release = release_for(snapshot, "f5-nginx")
+    if f5_policy_gated(release):
+        out.error = True
+        out.findings.append(_preview_refused(owner, policy, release))
+        return
     invalid = _invalid_fields(mtls)
     if invalid:
         out.error = True
@@ -240,6 +252,8 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
         out.crl = secret.get("ca.crl") is not None
     verify = str(mtls.get("verifyClient") or "on")
     out.mode, out.applied = MODES[verify], policy.ref
+    if not release.seen:  # taken here; from v1.10.0 to v2.1.x it may not be (releases.py F5_PREVIEW)
+        out.findings.append(unchecked(release, owner.ref, _PREVIEW_ELSEWHERE))
     depth = mtls.get("verifyDepth")
     out.depth = depth if isinstance(depth, int) and not isinstance(depth, bool) else 1
     out.crl = out.crl or bool(mtls.get("crlFileName"))
@@ -409,6 +423,36 @@ def _http_500(owner: Owner, policy: KubeResource, why: str, route: bool = False,
         fix=fix,
         subject=owner.ref,
         evidence=(why,),
+    )
+
+
+_PREVIEW_ELSEWHERE = (
+    "From v1.10.0 to v2.1.x the controller rejects an ingressMTLS Policy unless it runs with "
+    "-enable-preview-policies (validation/policy.go validatePolicySpec; ungated by commit 069ca8e26 in v2.2.0), "
+    "and the resource answers HTTP 500 to every request."
+)
+
+
+def _preview_refused(owner: Owner, policy: KubeResource, release: ControllerRelease) -> Finding:
+    """releases.py F5_PREVIEW: a release that gates ingressMTLS behind -enable-preview-policies."""
+    why = (
+        "ingressMTLS is a preview policy. Preview policies must be enabled to use via cli argument "
+        "-enable-preview-policies"
+    )
+    flag = "its controller runs without -enable-preview-policies" if release.controller else "if the flag is not set"
+    return _f(
+        code="policy-preview-disabled",
+        severity=Severity.ERROR,
+        title=f"{owner.ref} answers HTTP 500: {release.named} rejects Policy {policy.ref} ({flag})",
+        detail=f"The controller rejects the Policy ('{why}': validation/policy.go validatePolicySpec, v1.10.0 to "
+        f"v2.1.x) and then treats it as missing. "
+        + _500_detail(f"Policy {policy.ref} is missing or invalid")
+        + " From v2.2.0 (commit 069ca8e26) ingressMTLS needs no flag.",
+        fix=f5_preview_fix(release),
+        subject=owner.ref,
+        evidence=(
+            f"controller image {release.controller.image}" if release.controller else f"assumed {release.named}",
+        ),
     )
 
 

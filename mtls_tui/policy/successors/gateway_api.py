@@ -45,6 +45,12 @@ from mtls_tui.policy.successors.references import (
     text,
     unseen_finding,
 )
+from mtls_tui.policy.successors.releases import (
+    ControllerRelease,
+    istio_optional_cacert_denied,
+    release_for,
+    unchecked,
+)
 from mtls_tui.shell import arg, comment, json_arg
 
 # GatewayClass spec.controllerName → implementation (docs/successors.md section 6):
@@ -161,6 +167,7 @@ class Frontend:
     findings: tuple[Finding, ...] = ()
     verify_depth: int | None = None
     unseen: tuple[str, ...] = ()  # CA objects not read here, assumed present and usable
+    breakage: Breakage | None = None  # the data plane cannot use what the objects say (Istio: CA denied by SDS)
 
 
 # --- which Gateways, which listeners ----------------------------------------------------------
@@ -306,7 +313,42 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
     elif mode == "verify-if-given":
         findings += (_istio_optional_finding(gateway, listener),)
     depth = 4 if gateway.implementation == "nginx-gateway-fabric" else None
-    return replace(frontend, mode=mode, findings=findings, verify_depth=depth)
+    breakage: Breakage | None = None
+    secret_ca = any(ca_ref(r, gateway.resource.namespace, "").kind == "Secret" for r in refs)
+    if gateway.implementation == "istio" and mode == "verify-if-given" and secret_ca:
+        release = release_for(snapshot, "istio")
+        if istio_optional_cacert_denied(release):
+            breakage = "connection-closed"
+            findings += (_istio_ca_denied(gateway, listener, release),)
+        else:
+            findings += (unchecked(release, gateway.label, _ISTIO_CA_DENIED),)
+    return replace(frontend, mode=mode, findings=findings, verify_depth=depth, breakage=breakage)
+
+
+# releases.py ISTIO_OPTIONAL_CACERT
+_ISTIO_CA_DENIED = (
+    "Every Istio release read (through 1.30.3 and 1.31.0-rc.0) authorizes a Gateway API listener's client CA "
+    "Secret for SDS only in MUTUAL (pilot/pkg/model/gateway.go mergeGateways); pilot/pkg/xds/sds.go denies it for "
+    "OPTIONAL_MUTUAL, the listener's validation context never arrives, and Envoy closes every connection in the "
+    "handshake (issues #60618, #60113; fixed on master by commit f1a56063393, in no release read)."
+)
+
+
+def _istio_ca_denied(gateway: Gateway, listener: Listener, release: ControllerRelease) -> Finding:
+    option = f"/spec/listeners/{listener.index}/tls/options/gateway.istio.io~1tls-terminate-mode"
+    return Finding(
+        code="ca-sds-denied",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} listener {listener.name}: {release.named} denies the client CA to OPTIONAL_MUTUAL: "
+        "every connection is closed in the handshake",
+        detail=_ISTIO_CA_DENIED + " MUTUAL gets the CA; OPTIONAL_MUTUAL also lets clients without a certificate in.",
+        fix=gateway.patch([{"op": "replace", "path": option, "value": "MUTUAL"}]),
+        subject=gateway.label,
+        evidence=(
+            f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}=OPTIONAL_MUTUAL",
+            f"controller {release.named}",
+        ),
+    )
 
 
 def resolve_refs(
@@ -710,7 +752,7 @@ def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> Li
         ca_pem=frontend.ca_pem,
         decided_by=decided,
         findings=frontend.findings,
-        breakage="listener-refused" if frontend.refused else None,
+        breakage="listener-refused" if frontend.refused else frontend.breakage,
         verify_depth=frontend.verify_depth,
         unseen=frontend.unseen,
     )

@@ -32,6 +32,12 @@ from mtls_tui.policy.successors.references import (
     text,
     unseen_finding,
 )
+from mtls_tui.policy.successors.releases import (
+    ControllerRelease,
+    istio_reads_credential_names,
+    release_for,
+    unchecked,
+)
 from mtls_tui.shell import arg, json_arg
 
 ISTIO_GROUP = "networking.istio.io"
@@ -312,6 +318,20 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
     ca_refs: tuple[str, ...] = ()
     decided: tuple[str, ...] = (f"{server.label} servers[{server.index}]",)
     unseen: tuple[str, ...] = ()
+    release = release_for(snapshot, "istio")
+    only_names = bool(credentials) and not text(server.tls.get("credentialName"))
+    if only_names and not istio_reads_credential_names(release):
+        refused = _names_refused(server, release, applied=snapshot.complete)
+        if not snapshot.complete:  # the webhook refuses the Gateway: none of it is served
+            return [
+                _validation(server, snapshot, host, "none", (), None, decided, (refused,), "not-served", ())
+                for host in server.hosts
+            ]
+        findings.append(refused)
+        unseen = (f"what {release.named} serves for credentialNames, which it does not read",)
+        credential = ""  # pilot/ before 1.27 reads no credentialNames: no CA is looked up from them
+    elif only_names and not release.seen:
+        findings.append(unchecked(release, server.label, _NAMES_BEFORE))
     if mode != "none" and credential and mode_name != "ISTIO_MUTUAL":
         lookup = lookup_ca(snapshot, credential, ca_credential)
         ca_refs = (lookup.ref,)
@@ -338,6 +358,51 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
         _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, unseen)
         for host in server.hosts
     ]
+
+
+# releases.py ISTIO_CREDENTIAL_NAMES
+_NAMES_BEFORE = (
+    "Before 1.27 istiod's validation webhook refuses a server whose only credential is credentialNames "
+    '(pkg/config/validation/validation.go validateTLSOptions at 1.26.x: "MUTUAL TLS requires a server certificate"; '
+    "issue #56598), so the Gateway is never stored; and pilot/ reads no credentialNames before 1.27 (commit "
+    "af4d964e019). The 1.25 CRD has no such field."
+)
+
+
+def _names_refused(server: Server, release: ControllerRelease, applied: bool) -> Finding:
+    """credentialNames alone on an istiod that does not take them: refused at apply, or (found in a
+    cluster: the webhook was bypassed) not read."""
+    names = [text(c) for c in as_list(server.tls.get("credentialNames")) if text(c)]
+    path = f"/spec/servers/{server.index}/tls"
+    fix = server.patch(
+        [
+            {"op": "add", "path": f"{path}/credentialName", "value": names[0]},
+            {"op": "remove", "path": f"{path}/credentialNames"},
+        ]
+    )
+    if applied:
+        return Finding(
+            code="credential-names-refused",
+            severity=Severity.WARNING,
+            title=f"{server.label} servers[{server.index}]: {release.named} does not read credentialNames; what the "
+            "gateway serves for it was not checked",
+            detail=_NAMES_BEFORE + " This Gateway exists, so validation was bypassed or istiod was downgraded after "
+            "it was stored. Name one credentialName instead.",
+            fix=fix,
+            subject=server.label,
+            evidence=(f"credentialNames: {', '.join(names)}", f"controller {release.named}"),
+        )
+    return Finding(
+        code="credential-names-refused",
+        severity=Severity.ERROR,
+        title=f"{server.label} servers[{server.index}]: {release.named} refuses this Gateway at apply "
+        "(credentialNames without credentialName)",
+        detail=_NAMES_BEFORE + " Nothing of this Gateway is served. In the file, name one credentialName and drop "
+        "credentialNames (the command does the same to a stored Gateway); a second certificate needs 1.27.",
+        fix=fix,
+        subject=server.label,
+        evidence=(f"credentialNames: {', '.join(names)}", f"controller {release.named}"),
+    )
 
 
 def _validation(

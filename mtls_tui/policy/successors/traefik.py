@@ -30,7 +30,7 @@ The API group `traefik.containo.us` is read like `traefik.io`: Traefik v2.10 ser
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from cryptography import x509
@@ -41,6 +41,12 @@ from mtls_tui.policy.ingress_classes import TRAEFIK_INGRESS_CONTROLLER
 from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
 from mtls_tui.policy.secret_commands import add_ca_command, secret_update_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.releases import (
+    release_for,
+    traefik_broken_options_close,
+    traefik_reads_io_group,
+    unchecked,
+)
 from mtls_tui.shell import arg, json_arg
 
 GROUPS = ("traefik.io", "traefik.containo.us")
@@ -162,7 +168,7 @@ def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
         return []
     options = built_options(snapshot)
     validations = []
-    hostless = _hostless([r for r in routes if r.host == ANY_HOST], options)
+    hostless = _hostless([r for r in routes if r.host == ANY_HOST], options, snapshot)
     validations += [hostless] if hostless else []
     for host in dict.fromkeys(r.host for r in routes if r.host != ANY_HOST):
         mine = [r for r in routes if r.host == host]
@@ -229,7 +235,10 @@ def _annotations_ignored(host: str, ingresses: list[IngressObj]) -> ClientValida
 
 
 def _resources(snapshot: ClusterSnapshot, kind: str) -> list[KubeResource]:
-    return [r for group in GROUPS for r in snapshot.of_kind(kind, group)]
+    """The kind's objects in the API groups the release reads (releases.py TRAEFIK_IO_GROUP)."""
+    release = release_for(snapshot, "traefik")
+    groups = GROUPS if traefik_reads_io_group(release) else (OLD_GROUP,)
+    return [r for group in groups for r in snapshot.of_kind(kind, group)]
 
 
 def built_options(snapshot: ClusterSnapshot) -> dict[str, BuiltOption]:
@@ -319,7 +328,9 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
         return BuiltOption(option_id, resource, mode, None, tuple(refs), None, tuple(findings), tuple(unseen))
     error = _config_error(cas, wanted) or refused
     if error is not None:
-        findings.append(_broken(resource, error, wanted, refs))
+        closes = traefik_broken_options_close(release_for(snapshot, "traefik"))
+        findings.append(_broken(resource, error, wanted, refs, closes))
+        findings += _older(snapshot, f"TLSOption {resource.ref}", closes)
         return BuiltOption(option_id, resource, None, None, tuple(refs), error, tuple(findings), tuple(unseen))
     mode = MODES[wanted] if wanted else ("require-and-verify" if cas else "none")
     configured = bool(names or wanted)
@@ -485,9 +496,11 @@ def _host_validation(
             return _unknown(host, routes, name, options, snapshot)
         option = known
     findings += option.findings
+    option = as_served(option, options, snapshot)
     breakage: Breakage | None = "connection-closed" if option.mode is None else None
     mode: ClientCertMode = option.mode or "none"
-    explained = any(f.code == "mtls-fail-open" for f in option.findings)  # the option says why it is open
+    # the option says why it is open (fail open, or built broken on a release that then serves the default)
+    explained = any(f.code in ("mtls-fail-open", "tls-option-broken") for f in option.findings)
     if breakage is None and mode != "require-and-verify" and not conflicted and not explained:
         findings.append(_fallback(host, option, mode, routes))
     return ClientValidation(
@@ -508,7 +521,9 @@ def _host_validation(
     )
 
 
-def _hostless(routes: list[Route], options: dict[str, BuiltOption]) -> ClientValidation | None:
+def _hostless(
+    routes: list[Route], options: dict[str, BuiltOption], snapshot: ClusterSnapshot
+) -> ClientValidation | None:
     """Routers whose rule names no Host (PathPrefix alone): the SNI is all Traefik has when it picks
     a TLS config, so tcp/manager.go buildEntryPointHandler gives them the `Host(*)` entry with the
     default options, and a TLS option they name is never applied ("No domain found in rule %v, the
@@ -519,7 +534,7 @@ def _hostless(routes: list[Route], options: dict[str, BuiltOption]) -> ClientVal
     if not wanted:
         return None
     route = next(r for r in named if r.options == wanted[0].id)
-    default = options[DEFAULT]
+    default = as_served(options[DEFAULT], options, snapshot)
     mode: ClientCertMode = default.mode or "none"
     enforced = default.mode == "require-and-verify"
     finding = _f(
@@ -612,6 +627,32 @@ def _unknown(
             fix=f"kubectl get tlsoption -n {arg(name.split('-', 1)[0])} -o yaml  # then add it to --manifests",
             subject=route.source,
         )
+    elif not traefik_broken_options_close(release := release_for(snapshot, "traefik")):
+        default = as_served(options[DEFAULT], options, snapshot)
+        finding = _f(
+            code="tls-option-unknown",
+            severity=Severity.ERROR,
+            title=f"{route.source} names TLS options {name}, which do not exist: {release.named} serves {host} with "
+            "the default TLS options" + ("" if default.mode == "require-and-verify" else " (fail open)"),
+            detail=f"tlsmanager.go Manager.Get answers 'unknown TLS options: {name}'. {_OPEN_BEFORE_FIX}",
+            fix=_options_fix(route, crd),
+            subject=route.source,
+            evidence=(f"{OPTIONS_ANNOTATION}: {name}" if route.kind == "Ingress" else f"spec.tls.options: {name}",),
+        )
+        return ClientValidation(
+            implementation="traefik",
+            data_plane="go",
+            host=host,
+            port=HTTPS_PORT,
+            scope="host",
+            shared_with=(),
+            mode=default.mode or "none",
+            ca_refs=default.ca_refs,
+            ca_pem=default.ca_pem,
+            decided_by=(route.source, default.ref),
+            findings=(finding, *default.findings),
+            unseen=default.unseen,
+        )
     else:
         finding = _f(
             code="tls-option-unknown",
@@ -637,10 +678,16 @@ def _unknown(
         ca_refs=(),
         ca_pem=None,
         decided_by=(route.source,),
-        findings=(finding,),
+        findings=(finding, *_older(snapshot, route.source, not unseen)),
         breakage=None if unseen else "connection-closed",
         unseen=unseen,
     )
+
+
+def _older(snapshot: ClusterSnapshot, subject: str, applies: bool) -> tuple[Finding, ...]:
+    """The release was not seen and the verdict is a closing route: say what older releases do."""
+    release = release_for(snapshot, "traefik")
+    return (unchecked(release, subject, _OPEN_BEFORE_FIX),) if applies and not release.seen else ()
 
 
 def _options_fix(route: Route, crd: list[BuiltOption]) -> str:
@@ -717,7 +764,28 @@ def _ca_like_key(keys: tuple[str, ...]) -> str | None:
     return next((k for k in keys if "ca" in k.lower() and k not in CA_KEYS), None)
 
 
-def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str]) -> Finding:
+# releases.py TRAEFIK_BROKEN_CLOSES: what a release before v2.9.6 does with options that fail to build
+_OPEN_BEFORE_FIX = (
+    "Before v2.9.6 (commit 7e3fe48b80, issue #9557) Traefik serves a host whose TLS options fail to build, or "
+    "do not exist, with the default TLS options: no client certificate is asked unless the default asks one "
+    "(fail open), where later releases close the connection."
+)
+
+
+def as_served(option: BuiltOption, options: dict[str, BuiltOption], snapshot: ClusterSnapshot) -> BuiltOption:
+    """The options a host gets. Broken options (mode None) are the closing route from v2.9.6; before,
+    tlsmanager.go Manager.Get answered an empty tls.Config with the error and buildEntryPointHandler left
+    the host no entry of its own, so its SNI got the default options, themselves that empty config
+    (no client certificate asked) when the default is the broken one (releases.py TRAEFIK_BROKEN_CLOSES)."""
+    if option.mode is not None or traefik_broken_options_close(release_for(snapshot, "traefik")):
+        return option
+    default = options[DEFAULT]
+    if option.id == DEFAULT or default.mode is None:
+        return replace(option, mode="none", ca_pem=None)
+    return replace(option, mode=default.mode, ca_pem=default.ca_pem, ca_refs=default.ca_refs, unseen=default.unseen)
+
+
+def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str], closes: bool = True) -> Finding:
     if "CAFiles is required" in error:
         fix = (
             secret_update_command(refs[0].split(" ", 1)[1], keys=("ca.crt",))
@@ -743,6 +811,17 @@ def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str]) ->
         )
     else:
         fix = secret_update_command(refs[0].split(" ", 1)[1], keys=("ca.crt",)) if refs else "kubectl get tlsoption -A"
+    if not closes:
+        return _f(
+            code="tls-option-broken",
+            severity=Severity.ERROR,
+            title=f"TLSOption {resource.ref} cannot be built: this Traefik release serves every host using it with "
+            "the default TLS options (fail open)",
+            detail=f"buildTLSConfig fails ({error}). {_OPEN_BEFORE_FIX}",
+            fix=fix,
+            subject=f"TLSOption {resource.ref}",
+            evidence=(error,) + ((f"clientAuthType: {wanted}",) if wanted else ()),
+        )
     return _f(
         code="tls-option-broken",
         severity=Severity.ERROR,

@@ -1,0 +1,215 @@
+"""Where a successor's release decides who gets in: one table per controller, each rule citing the
+file, function and commit it was read at (git show TAG:PATH in the fetched repositories).
+
+The release comes from the controller Deployment's image tag, as for ingress-nginx
+(policy/ingress_nginx_releases.py `release_of`). No Deployment seen, several releases seen, or a
+tag that names none (a digest alone, `latest`): the current release's rules apply and the report
+says which release was assumed; where a rule differs by release, a finding says what was not
+checked instead of letting the assumed release's answer stand as the only one.
+
+Envoy Gateway (envoyproxy/gateway):
+- EG_ALL_CA_BLOCKS  v1.0.0–v1.6.7 internal/gatewayapi/tls.go `validateCertificate(s)`: pem.Decode of
+  the *first* PEM block of each caCertificateRef only, refused when expired or not yet valid, and
+  clienttrafficpolicy.go buildListenerTLSParameters fails the policy ("invalid certificate in NAME");
+  the other blocks go to Envoy unchecked. Commit c52327a8de (#7734, issue #7608; first in v1.7.0)
+  `filterValidCertificates`: every block checked, the bad ones dropped, the policy invalid only when
+  none is left. The issue names v1.6; the code is the same from v1.0.0 (commit 4ebe6a9b52).
+- EG_MODE_FIRST  before v1.8.0 buildListenerTLSParameters writes the client validation
+  (CACertificate, RequireClientCertificate) only after every CA reference was read: a CA failure
+  leaves the listener without the policy's validation. v1.8.0 writes the mode first
+  (ClientValidationEnabled, convertClientValidationModeType before the CA loop).
+Traefik (traefik/traefik):
+- TRAEFIK_BROKEN_CLOSES  commit 7e3fe48b80 "Handle broken TLS conf better" (#9572, issue #9557; first
+  in v2.9.6): pkg/tls/tlsmanager.go Manager.Get returns no config for broken or unknown options,
+  pkg/server/router/tcp/manager.go buildEntryPointHandler gives the host the closing route
+  (brokenTLSRouter), pkg/server/router/router.go buildRouterHandler refuses the router. Before it
+  (the same code at v2.8.8 and v2.9.5; `tlsConfig = &tls.Config{}` on error since v2.0.0), Get
+  answered an empty tls.Config with the error, buildEntryPointHandler `continue`d without an entry
+  for the host, so its SNI got the default TLS options and the router was served: fail open. A
+  broken `default` option was that empty config itself: no client certificate asked. The issue
+  names v2.9; the source says every v2 release before v2.9.6.
+- TRAEFIK_IO_GROUP  commit 7af9d16208 "Introduce traefik.io API Group CRDs" (first in v2.10.0): before
+  it pkg/provider/kubernetes/crd reads traefik.containo.us only (v2.9.5 has no traefikio client), so a
+  traefik.io TLSOption or IngressRoute does not exist for it.
+F5 NGINX Ingress Controller (nginx/kubernetes-ingress):
+- F5_PREVIEW  pkg/apis/configuration/validation/policy.go validatePolicySpec, v1.10.0–v2.1.2:
+  "ingressMTLS is a preview policy. Preview policies must be enabled to use via cli argument
+  -enable-preview-policies" unless the flag is set (cmd/nginx-ingress/main.go, default false).
+  The Policy is rejected (internal/k8s/controller.go getPolicies "Policy %s is invalid"), and
+  internal/configs/virtualserver.go generatePolicies answers "Policy %s is missing or invalid" with
+  `return 500`. Commit 069ca8e26 (#2566, first in v2.2.0) "Unbind policy from preview policies".
+  v1.9 had ingressMTLS in the v1alpha1 Policy with no gate.
+Istio (istio/istio):
+- ISTIO_CREDENTIAL_NAMES  the 1.26 CRD has `credentialNames` (manifests/charts/base/files/
+  crd-all.gen.yaml), but pkg/config/validation/validation.go validateTLSOptions at 1.26.x knows only
+  `credentialName`: MUTUAL/OPTIONAL_MUTUAL/SIMPLE with credentialNames alone fails "MUTUAL TLS
+  requires a server certificate" (and a private key, a client CA bundle), and the validation
+  webhook refuses the Gateway (issue #56598); pilot/ at 1.26.x reads no CredentialNames. Commit
+  af4d964e019 (#55760, first in 1.27.0) reads and validates them. 1.25's CRD has no such field.
+- ISTIO_OPTIONAL_CACERT  pilot/pkg/model/gateway.go mergeGateways authorizes `<credential>-cacert`
+  for MUTUAL only; pilot/pkg/xds/sds.go denies a Gateway API (`kubernetes-gateway://`) secret that
+  is not authorized, so an OPTIONAL_MUTUAL Gateway API listener's CA never reaches Envoy and its
+  validation context stays warming (issues #60618, #60113). Fixed on master only, commit
+  f1a56063393 (#60720): not in 1.30.3 (the newest release read) nor 1.31.0-rc.0; a newer release
+  is "not checked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mtls_tui.model import ClusterSnapshot, Finding, Severity, SuccessorController
+from mtls_tui.policy.controller_images import PRODUCTS, Product
+from mtls_tui.policy.go_bools import GO_BOOLS
+from mtls_tui.policy.ingress_nginx_releases import Release, release_of
+from mtls_tui.shell import arg, json_arg
+
+EG_ALL_CA_BLOCKS: Release = (1, 7, 0)
+EG_MODE_FIRST: Release = (1, 8, 0)
+TRAEFIK_BROKEN_CLOSES: Release = (2, 9, 6)
+TRAEFIK_IO_GROUP: Release = (2, 10, 0)
+F5_PREVIEW: tuple[Release, Release] = ((1, 10, 0), (2, 2, 0))  # from, to (excluded)
+F5_PREVIEW_FLAG = "enable-preview-policies"
+ISTIO_CREDENTIAL_NAMES: Release = (1, 27, 0)
+# No release read has f1a56063393; a release after the newest one read may have it: not known.
+ISTIO_NEWEST_READ: Release = (1, 30, 3)
+# The newest release read of each (docs/successors.md "Sources read"): assumed when none is seen.
+CURRENT: dict[str, Release] = {
+    "envoy-gateway": (1, 9, 0),
+    "traefik": (3, 7, 9),
+    "f5-nginx": (5, 5, 4),
+    "istio": ISTIO_NEWEST_READ,
+}
+
+
+@dataclass(frozen=True)
+class ControllerRelease:
+    """The release a successor's rules are read at, and the controller it came from."""
+
+    product: Product
+    release: Release | None  # None: not seen (or several, or a tag naming none): `current` assumed
+    controller: SuccessorController | None = None
+    why_assumed: str = ""
+
+    @property
+    def at(self) -> Release:
+        return self.release or CURRENT[self.product.implementation]
+
+    @property
+    def seen(self) -> bool:
+        return self.release is not None
+
+    @property
+    def named(self) -> str:
+        version = "v" + ".".join(map(str, self.at))
+        return f"{self.product.title} {version}" + ("" if self.seen else f" (assumed: {self.why_assumed})")
+
+    def between(self, first: Release, last: Release | None = None) -> bool:
+        """The release is `first` or later, and before `last` (excluded)."""
+        return self.at >= first and (last is None or self.at < last)
+
+
+def release_for(snapshot: ClusterSnapshot, implementation: str) -> ControllerRelease:
+    """The release of the implementation's controller in the snapshot."""
+    product = PRODUCTS[implementation]
+    mine = [c for c in snapshot.successor_controllers if c.implementation == implementation]
+    if not mine:
+        return ControllerRelease(product, None, why_assumed="no controller Deployment seen")
+    releases = {release_of(c.image) for c in mine}
+    if len(releases) > 1:
+        named = ", ".join(f"{c.ref} {c.image}" for c in mine)
+        return ControllerRelease(product, None, mine[0], f"several controllers: {named}")
+    release = releases.pop()
+    if release is None:
+        return ControllerRelease(product, None, mine[0], f"the image {mine[0].image} names no release")
+    return ControllerRelease(product, release, mine[0])
+
+
+def go_flag(args: Iterable[str], name: str) -> bool:
+    """A boolean flag as Go's `flag` package reads it: `-name` or `--name` alone is true,
+    `-name=VALUE` is strconv.ParseBool's VALUE (a value it refuses stops the program; read as false)."""
+    value = False
+    for raw in args:
+        flag, eq, given = raw.lstrip("-").partition("=")
+        if raw.startswith("-") and flag == name:
+            value = GO_BOOLS.get(given, False) if eq else True
+    return value
+
+
+# --- the rules --------------------------------------------------------------------------------
+
+
+def eg_first_ca_block_only(release: ControllerRelease) -> bool:
+    return not release.between(EG_ALL_CA_BLOCKS)
+
+
+def eg_mode_written_first(release: ControllerRelease) -> bool:
+    return release.between(EG_MODE_FIRST)
+
+
+def traefik_broken_options_close(release: ControllerRelease) -> bool:
+    return release.between(TRAEFIK_BROKEN_CLOSES)
+
+
+def traefik_reads_io_group(release: ControllerRelease) -> bool:
+    return release.between(TRAEFIK_IO_GROUP)
+
+
+def f5_policy_gated(release: ControllerRelease) -> bool:
+    """The release refuses ingressMTLS without -enable-preview-policies, and its controller (when
+    seen) does not set it."""
+    if not release.between(*F5_PREVIEW):
+        return False
+    return release.controller is None or not go_flag(release.controller.args, F5_PREVIEW_FLAG)
+
+
+def istio_reads_credential_names(release: ControllerRelease) -> bool:
+    return release.between(ISTIO_CREDENTIAL_NAMES)
+
+
+def istio_optional_cacert_denied(release: ControllerRelease) -> bool | None:
+    """True: the -cacert of an OPTIONAL_MUTUAL Gateway API listener is denied; None: a release
+    newer than any read, which may have the fix."""
+    return None if release.at > ISTIO_NEWEST_READ else True
+
+
+# --- findings ---------------------------------------------------------------------------------
+
+
+def unchecked(release: ControllerRelease, subject: str, elsewhere: str) -> Finding:
+    """A rule differs by release and the release was not seen: the verdict uses the assumed one;
+    `elsewhere` says what the other releases do with the same objects."""
+    where = release.controller
+    columns = arg(
+        "custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,IMAGE:.spec.template.spec.containers[*].image"
+    )
+    fix = (
+        f"kubectl get deployment {arg(where.name)} -n {arg(where.namespace)} -o {columns}"
+        if where is not None
+        else f"kubectl get deployments -A -l {arg(release.product.selector)} -o {columns}"
+    )
+    return Finding(
+        code="controller-release-unseen",
+        severity=Severity.WARNING,
+        title=f"not checked: which {release.product.title} release serves this; the verdict is {release.named}'s",
+        detail=f"{elsewhere} The release is read from the controller Deployment's image tag "
+        "(policy/successors/releases.py); add the Deployment to --manifests, or let the tool read it.",
+        fix=fix,
+        subject=subject,
+        evidence=(f"assumed {release.named}",),
+    )
+
+
+def f5_preview_fix(release: ControllerRelease) -> str:
+    """Add -enable-preview-policies to the controller's args (or show where, when it was not seen)."""
+    where = release.controller
+    if where is None:
+        return f"kubectl get deployments -A -l {arg(PRODUCTS['f5-nginx'].selector)} -o yaml  # add -{F5_PREVIEW_FLAG} to the controller's args"
+    path = f"/spec/template/spec/containers/{where.container}/args"
+    op = (
+        {"op": "add", "path": path + "/-", "value": f"-{F5_PREVIEW_FLAG}"}
+        if where.has_args
+        else {"op": "add", "path": path, "value": [f"-{F5_PREVIEW_FLAG}"]}
+    )
+    return f"kubectl patch deployment {arg(where.name)} -n {arg(where.namespace)} --type json -p {json_arg([op])}"
