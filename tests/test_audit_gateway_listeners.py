@@ -368,7 +368,7 @@ def test_a_policy_mode_outside_the_crd_enum_never_reaches_the_gateway() -> None:
     ]
     (validation,) = read(docs).values()
     assert (validation.mode, validation.breakage) == ("none", None)
-    assert codes(validation) == ["policy-rejected-by-api", "mtls-fail-open"]
+    assert codes(validation) == ["policy-refused-by-api", "mtls-fail-open"]
     assert_fixes_runnable(validation)
 
 

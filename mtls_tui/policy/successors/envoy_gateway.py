@@ -1051,7 +1051,7 @@ def _rejected(gateway: Gateway, policy: Policy) -> Finding:
     body["metadata"] = {k: meta[k] for k in ("name", "namespace", "labels", "annotations") if k in meta}
     body["spec"]["tls"]["clientValidation"]["mode"] = mode
     return Finding(
-        code="policy-rejected-by-api",
+        code="policy-refused-by-api",
         severity=Severity.ERROR,
         title=f"{policy.label}: mode {bad!r} is not a mode: the API server refuses the policy, {gateway.label} "
         "runs without it",
