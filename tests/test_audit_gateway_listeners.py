@@ -384,3 +384,37 @@ def test_the_rejected_policy_fix_applies_it_with_its_mode_spelt_right(tmp_path: 
     kept = [d for d in lab_docs(docs) if d["kind"] != "ClientTrafficPolicy"]
     (after,) = client_validations(run_printed(fix, kept, tmp_path))
     assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
+
+
+def frontend_mode(mode: str) -> list[dict[str, Any]]:
+    docs = objects()
+    gateway = next(d for d in docs if d["kind"] == "Gateway")
+    gateway["spec"]["tls"]["frontend"]["default"]["validation"]["mode"] = mode
+    return docs
+
+
+@pytest.mark.parametrize("controller", [EG, NGF, ISTIO])
+def test_a_frontend_mode_outside_the_crd_enum_refuses_the_gateway(controller: str) -> None:
+    """kubernetes-sigs/gateway-api apis/v1/gateway_types.go FrontendValidationModeType is
+    +kubebuilder:validation:Enum=AllowValidOnly;AllowInsecureFallback: the API server refuses the
+    whole Gateway with `mode: allowValidOnly`, so no listener of it exists. The reader used to take
+    any other spelling for AllowValidOnly and predict an enforcing listener."""
+    docs = frontend_mode("allowValidOnly")
+    for doc in docs:
+        if doc["kind"] == "GatewayClass":
+            doc["spec"]["controllerName"] = controller
+    (validation,) = read(docs).values()
+    assert (validation.breakage, codes(validation)) == ("listener-refused", ["gateway-refused-by-api"])
+    assert validation.findings[0].severity.value == "error"
+    assert_fixes_runnable(validation)
+
+
+def test_the_refused_gateway_fix_applies_it_with_its_mode_spelt_right(tmp_path: Path) -> None:
+    """Run against the lab holding what the API server kept (everything but the refused Gateway)."""
+    docs = frontend_mode("allowValidOnly")
+    (validation,) = read(docs).values()
+    fix = validation.findings[0].fix
+    assert '"mode":"AllowValidOnly"' in fix
+    kept = [d for d in lab_docs(docs) if d["kind"] != "Gateway"]
+    (after,) = client_validations(run_printed(fix, kept, tmp_path))
+    assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])

@@ -35,6 +35,7 @@ from mtls_tui.policy.successors.gateway_api import (
     plain_result,
     validations,
 )
+from mtls_tui.policy.successors.reapply import apply_corrected
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
@@ -1045,11 +1046,10 @@ def _rejected(gateway: Gateway, policy: Policy) -> Finding:
     case), else RequireAndVerify, the default."""
     bad = _unknown_mode(policy) or ""
     mode = next((m for m in MODES if m.lower() == bad.lower()), "RequireAndVerify")
-    body = json.loads(json.dumps(policy.resource.body))
-    body.pop("status", None)
-    meta = as_dict(body.get("metadata"))
-    body["metadata"] = {k: meta[k] for k in ("name", "namespace", "labels", "annotations") if k in meta}
-    body["spec"]["tls"]["clientValidation"]["mode"] = mode
+
+    def correct(body: dict[str, Any]) -> None:
+        body["spec"]["tls"]["clientValidation"]["mode"] = mode
+
     return Finding(
         code="policy-refused-by-api",
         severity=Severity.ERROR,
@@ -1058,7 +1058,7 @@ def _rejected(gateway: Gateway, policy: Policy) -> Finding:
         detail="tls.clientValidation.mode is one of " + ", ".join(MODES) + " (api/v1alpha1/tls_types.go "
         "ClientValidationModeType, a CRD enum): `kubectl apply` of this policy fails with Unsupported value and the "
         "other objects are created without it, so nothing it says reaches the listeners.",
-        fix=f"printf '%s' {json_arg(body)} | kubectl apply -f -",
+        fix=apply_corrected(policy.resource, correct),
         subject=policy.label,
         evidence=(f"spec.tls.clientValidation.mode: {bad}", f"target {gateway.label}"),
     )
