@@ -415,7 +415,7 @@ def istio_optional_mutual() -> list[dict[str, Any]]:
 
 
 def test_istio_released_denies_the_optional_mutual_ca() -> None:
-    """Every release read: the CA never reaches Envoy; the connection is closed, not "not enforced"."""
+    """Before 1.31 the CA never reaches Envoy; the connection is closed, not "not enforced"."""
     validation = only(istio_optional_mutual() + deployment("istiod-1.27.0"), complete=True)
     assert (validation.mode, validation.breakage, state(validation)) == (
         "verify-if-given",
@@ -425,13 +425,55 @@ def test_istio_released_denies_the_optional_mutual_ca() -> None:
     assert "ca-sds-denied" in codes(validation)
 
 
-def test_istio_newer_than_read_is_not_checked() -> None:
-    """A release after the newest read may carry f1a56063393: the mode's answer, and a warning."""
+def istio_mutual(ca_secret: str) -> list[dict[str, Any]]:
+    """MUTUAL (the frontend's default on Istio), the CA in the Secret `ca_secret`."""
+    objects = istio_optional_mutual()
+    for obj in objects:
+        if obj["kind"] == "Gateway":
+            del obj["spec"]["listeners"][0]["tls"]["options"]
+            validation = obj["spec"]["tls"]["frontend"]["default"]["validation"]
+            validation["caCertificateRefs"] = [{"kind": "Secret", "group": "", "name": ca_secret}]
+        if obj["kind"] == "Secret" and obj["metadata"]["name"] == "meow-server":
+            obj.setdefault("data", {})["ca.crt"] = base64.b64encode((PKI / "ca.crt").read_bytes()).decode()
+    return objects
+
+
+def test_istio_before_1_31_denies_a_ca_secret_other_than_the_certificates_in_mutual_too() -> None:
+    """Read at 1.30.3, here istiod 1.27.0: mergeGateways authorizes `<certificate>-cacert` only; the CA Secret meow-ca is
+    requested as `kubernetes-gateway://meow/meow-ca-cacert` (conversion.go buildCaCertificateReference)
+    and sds.go filterAuthorizedResources denies it: the handshake never completes."""
+    validation = only(istio_mutual("meow-ca") + deployment("istiod-1.27.0"), complete=True)
+    assert (validation.mode, validation.breakage, state(validation)) == (
+        "require-and-verify",
+        "connection-closed",
+        "broken",
+    )
+    assert "ca-sds-denied" in codes(validation)
+
+
+def test_istio_before_1_31_takes_the_certificates_own_secret_as_ca_in_mutual() -> None:
+    """The one Secret CA a release before 1.31 authorizes: the listener's own certificate Secret, in MUTUAL."""
+    validation = only(istio_mutual("meow-server") + deployment("istiod-1.27.0"), complete=True)
+    assert (validation.mode, validation.breakage) == ("require-and-verify", None)
+    assert "ca-sds-denied" not in codes(validation)
+
+
+def test_istio_1_31_authorizes_a_ca_secret_in_any_mode() -> None:
+    """1c4665799bf (#60278, in every 1.31 tag from 1.31.0-alpha.0) authorizes the CaCertCredentialName
+    itself, whatever the mode: OPTIONAL_MUTUAL then lets clients without a certificate in."""
     newer = deployment("istiod-1.27.0")
-    newer[0]["spec"]["template"]["spec"]["containers"][0]["image"] = "docker.io/istio/pilot:1.32.0"
+    newer[0]["spec"]["template"]["spec"]["containers"][0]["image"] = "docker.io/istio/pilot:1.31.0-rc.0"
     validation = only(istio_optional_mutual() + newer, complete=True)
-    assert validation.breakage is None and state(validation) == "not enforced"
-    assert "controller-release-unseen" in codes(validation)
+    assert (validation.breakage, state(validation)) == (None, "not enforced")
+    assert "ca-sds-denied" not in codes(validation)
+    mutual = only(istio_mutual("meow-ca") + newer, complete=True)
+    assert (mutual.mode, mutual.breakage) == ("require-and-verify", None)
+
+
+def test_istio_release_unseen_says_what_a_newer_one_does() -> None:
+    validation = only(istio_mutual("meow-ca"), complete=True)
+    assert validation.breakage == "connection-closed"  # 1.30.3 assumed
+    assert {"ca-sds-denied", "controller-release-unseen"} <= codes(validation)
 
 
 def test_istio_configmap_ca_is_not_denied() -> None:
@@ -446,19 +488,27 @@ def test_istio_configmap_ca_is_not_denied() -> None:
     assert validation.breakage is None and "ca-sds-denied" not in codes(validation)
 
 
-def test_istio_ca_denied_fix_runs_as_printed(tmp_path: Path) -> None:
-    """The printed patch puts the listener in MUTUAL, whose CA mergeGateways authorizes."""
+@pytest.mark.parametrize(
+    "objects", [istio_optional_mutual, lambda: istio_mutual("meow-ca")], ids=["optional", "mutual"]
+)
+def test_istio_ca_denied_fix_runs_as_printed(tmp_path: Path, objects) -> None:
+    """The printed fix copies the CA into a ConfigMap (sds.go allows every ConfigMap CA, in any mode)
+    and points the reference at it; the CA's bytes arrive whole, and the denial is gone."""
     binary = shutil.which("kubectl")
     require("kubectl", binary)
     assert binary is not None
-    objects = istio_optional_mutual()
-    fix = next(f for f in only(objects, complete=True).findings if f.code == "ca-sds-denied").fix
-    with LabCluster(objects) as lab:
+    given = objects() + deployment("istiod-1.27.0")
+    before = only(given, complete=True)
+    fix = next(f for f in before.findings if f.code == "ca-sds-denied").fix
+    with LabCluster(given) as lab:
         done = run_fix(fix, binary, lab.write_kubeconfig(tmp_path / "kubeconfig"), tmp_path)
         assert done.returncode == 0, done.stderr
         after = lab.all_objects()
+    config_map = next(o for o in after if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "meow-ca-client-ca")
+    assert config_map["data"]["ca.crt"].strip() == (PKI / "ca.crt").read_text().strip()
     validation = only(after, complete=True)
-    assert (validation.mode, validation.breakage) == ("require-and-verify", None)
+    assert (validation.mode, validation.breakage) == (before.mode, None)
+    assert "ca-sds-denied" not in codes(validation) and validation.ca_pem is not None
 
 
 def test_every_validation_names_its_release_in_json() -> None:

@@ -48,7 +48,7 @@ from mtls_tui.policy.successors.references import (
 )
 from mtls_tui.policy.successors.releases import (
     ControllerRelease,
-    istio_optional_cacert_denied,
+    istio_secret_ca_denied,
     release_for,
     unchecked,
 )
@@ -130,6 +130,7 @@ class Listener:
     conditions: tuple[str, ...]
     terminate_mode: str = ""  # Istio's tls.options["gateway.istio.io/tls-terminate-mode"]
     protocol: str = "HTTPS"  # or "TLS" (mode Terminate; passthrough listeners are not read)
+    certificate_refs: tuple[str, ...] = ()  # `namespace/name` of each tls.certificateRefs Secret, in order
 
 
 @dataclass(frozen=True)
@@ -228,6 +229,11 @@ def listeners_of(
         legacy = as_dict(tls.get("frontendValidation")) if protocol == "HTTPS" else {}
         refs = tuple(as_list(legacy.get("caCertificateRefs"))) if legacy else None
         terminate = text(as_dict(tls.get("options")).get(ISTIO_TERMINATE_MODE))
+        certificates = tuple(
+            f"{ref.namespace}/{ref.name}"
+            for ref in (ca_ref(r, gateway.namespace, "Secret") for r in as_list(tls.get("certificateRefs")))
+            if ref.kind == "Secret"
+        )
         found.append(
             Listener(
                 name,
@@ -239,6 +245,7 @@ def listeners_of(
                 conditions(gateway.body, f"listener {name}", name),
                 terminate,
                 protocol,
+                certificates,
             )
         )
     return tuple(found)
@@ -317,38 +324,80 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
         findings += (_istio_optional_finding(gateway, listener),)
     depth = 4 if gateway.implementation == "nginx-gateway-fabric" else None
     breakage: Breakage | None = None
-    secret_ca = any(ca_ref(r, gateway.resource.namespace, "").kind == "Secret" for r in refs)
-    if gateway.implementation == "istio" and mode == "verify-if-given" and secret_ca:
+    secret_ca = next(
+        (r for r in map(lambda r: ca_ref(r, gateway.resource.namespace, ""), refs) if r.kind == "Secret"), None
+    )
+    if gateway.implementation == "istio" and secret_ca is not None:
         release = release_for(snapshot, "istio")
-        if istio_optional_cacert_denied(release):
+        own = f"{secret_ca.namespace}/{secret_ca.name}" == next(iter(listener.certificate_refs), None)
+        if istio_secret_ca_denied(release, optional=mode != "require-and-verify", own_secret=own):
             breakage = "connection-closed"
-            findings += (_istio_ca_denied(gateway, listener, release),)
-        else:
-            findings += (unchecked(release, gateway.label, _ISTIO_CA_DENIED),)
+            findings += (_istio_ca_denied(gateway, listener, release, secret_ca, path, mode, snapshot),)
+        if not release.seen:
+            findings += (unchecked(release, gateway.label, _ISTIO_SECRET_CA_BY_RELEASE),)
     return replace(frontend, mode=mode, findings=findings, verify_depth=depth, breakage=breakage)
 
 
-# releases.py ISTIO_OPTIONAL_CACERT
-_ISTIO_CA_DENIED = (
-    "Every Istio release read (through 1.30.3 and 1.31.0-rc.0) authorizes a Gateway API listener's client CA "
-    "Secret for SDS only in MUTUAL (pilot/pkg/model/gateway.go mergeGateways); pilot/pkg/xds/sds.go denies it for "
-    "OPTIONAL_MUTUAL, the listener's validation context never arrives, and Envoy closes every connection in the "
-    "handshake (issues #60618, #60113; fixed on master by commit f1a56063393, in no release read)."
+# releases.py ISTIO_SECRET_CA, ISTIO_OPTIONAL_CACERT
+_ISTIO_SECRET_CA_BY_RELEASE = (
+    "Before Istio 1.31 a Gateway API client CA held in a Secret reaches Envoy only when it is the listener's own "
+    "certificate Secret and the mode is MUTUAL (pilot/pkg/model/gateway.go mergeGateways authorizes "
+    "`<certificate>-cacert` for MUTUAL only; pilot/pkg/xds/sds.go denies any other kubernetes-gateway:// resource). "
+    "From 1.31 (commit 1c4665799bf, #60278) the CA Secret is authorized in any mode. A ConfigMap CA is always allowed."
 )
 
 
-def _istio_ca_denied(gateway: Gateway, listener: Listener, release: ControllerRelease) -> Finding:
-    option = f"/spec/listeners/{listener.index}/tls/options/gateway.istio.io~1tls-terminate-mode"
+def _istio_ca_denied(
+    gateway: Gateway,
+    listener: Listener,
+    release: ControllerRelease,
+    ca: CaRef,
+    path: str,
+    mode: ClientCertMode,
+    snapshot: ClusterSnapshot,
+) -> Finding:
+    """The fix moves the CA into a ConfigMap (sds.go allows every ConfigMap CA, in any mode and
+    release) and points the reference at it; the CA's bytes go from the Secret to the ConfigMap
+    without being shown."""
+    data = object_data(snapshot, "Secret", ca.namespace, ca.name) or {}
+    key = next((k for k in RULES["istio"].keys if k in data), "ca.crt")
+    config_map = f"{ca.name}-client-ca"
+    read = f"kubectl get secret {arg(ca.name)} -n {arg(ca.namespace)} -o go-template=" + arg(
+        '{{index .data "' + key + '" | base64decode}}'
+    )
+    move = (
+        f"ca=$({read}) && kubectl create configmap {arg(config_map)} -n {arg(ca.namespace)} "
+        '--from-literal=ca.crt="$ca" --dry-run=client -o yaml | kubectl apply -f - && '
+        + gateway.patch(
+            [
+                {
+                    "op": "replace",
+                    "path": f"{path}/caCertificateRefs/0",
+                    "value": {"group": "", "kind": "ConfigMap", "name": config_map}
+                    | ({"namespace": ca.namespace} if ca.namespace != gateway.resource.namespace else {}),
+                }
+            ]
+        )
+    )
+    why = (
+        "OPTIONAL_MUTUAL (fixed on master only, commit f1a56063393, #60618: in no release read)"
+        if mode != "require-and-verify"
+        else f"a CA Secret other than the listener's certificate Secret {next(iter(listener.certificate_refs), '(none)')}"
+    )
     return Finding(
         code="ca-sds-denied",
         severity=Severity.ERROR,
-        title=f"{gateway.label} listener {listener.name}: {release.named} denies the client CA to OPTIONAL_MUTUAL: "
+        title=f"{gateway.label} listener {listener.name}: {release.named} denies the client CA {ca.label} to Envoy: "
         "every connection is closed in the handshake",
-        detail=_ISTIO_CA_DENIED + " MUTUAL gets the CA; OPTIONAL_MUTUAL also lets clients without a certificate in.",
-        fix=gateway.patch([{"op": "replace", "path": option, "value": "MUTUAL"}]),
+        detail=_ISTIO_SECRET_CA_BY_RELEASE
+        + f" Here: {why}. The listener's validation context never arrives, and Envoy closes every connection in the "
+        "handshake (measured: downstream_context_secrets_not_ready). The fix copies the CA into a ConfigMap and "
+        "points the reference at it.",
+        fix=move,
         subject=gateway.label,
         evidence=(
-            f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}=OPTIONAL_MUTUAL",
+            f"{path.strip('/').replace('/', '.')}.caCertificateRefs: {ca.label}",
+            f"listener {listener.name} mode {'MUTUAL' if mode == 'require-and-verify' else 'OPTIONAL_MUTUAL'}",
             f"controller {release.named}",
         ),
     )

@@ -46,12 +46,18 @@ Istio (istio/istio):
   requires a server certificate" (and a private key, a client CA bundle), and the validation
   webhook refuses the Gateway (issue #56598); pilot/ at 1.26.x reads no CredentialNames. Commit
   af4d964e019 (#55760, first in 1.27.0) reads and validates them. 1.25's CRD has no such field.
-- ISTIO_OPTIONAL_CACERT  pilot/pkg/model/gateway.go mergeGateways authorizes `<credential>-cacert`
-  for MUTUAL only; pilot/pkg/xds/sds.go denies a Gateway API (`kubernetes-gateway://`) secret that
-  is not authorized, so an OPTIONAL_MUTUAL Gateway API listener's CA never reaches Envoy and its
-  validation context stays warming (issues #60618, #60113). Fixed on master only, commit
-  f1a56063393 (#60720): not in 1.30.3 (the newest release read) nor 1.31.0-rc.0; a newer release
-  is "not checked".
+- ISTIO_SECRET_CA  pilot/pkg/model/gateway.go mergeGateways authorizes, for each server credential,
+  `<credential>-cacert` in MUTUAL only; pilot/pkg/xds/sds.go filterAuthorizedResources denies any
+  kubernetes-gateway:// resource not so authorized. A Gateway API frontend CA of kind Secret is
+  requested as `<ca secret>-cacert` (conversion.go buildCaCertificateReference, CaCertCredentialName;
+  security/model/authentication.go ApplyCredentialSDSToServerCommonTLSContext), so before 1.31 it
+  reaches Envoy only when it is the listener's own certificate Secret and the mode is MUTUAL: else
+  the validation context never arrives and every connection is closed. 1c4665799bf (#60278, in
+  1.31.0-alpha.0 on) authorizes the CaCertCredentialName itself, in any mode. A ConfigMap CA is
+  always allowed (sds.go). Read at 1.30.3 and 1.31.0-rc.0.
+- ISTIO_OPTIONAL_CACERT  the `<credential>-cacert` of an OPTIONAL_MUTUAL listener (the CA of its own
+  certificate Secret) is denied in every release read (issues #60618, #60113); fixed on master
+  only, commit f1a56063393 (#60720).
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ F5_PREVIEW_FLAG = "enable-preview-policies"
 ISTIO_CREDENTIAL_NAMES: Release = (1, 27, 0)
 # No release read has f1a56063393; a release after the newest one read may have it: not known.
 ISTIO_NEWEST_READ: Release = (1, 30, 3)
+ISTIO_SECRET_CA: Release = (1, 31, 0)  # 1c4665799bf: a frontend CA Secret authorized in any mode
 # The newest release read of each (docs/successors.md "Sources read"): assumed when none is seen.
 CURRENT: dict[str, Release] = {
     "envoy-gateway": (1, 9, 0),
@@ -168,10 +175,10 @@ def istio_reads_credential_names(release: ControllerRelease) -> bool:
     return release.between(ISTIO_CREDENTIAL_NAMES)
 
 
-def istio_optional_cacert_denied(release: ControllerRelease) -> bool | None:
-    """True: the -cacert of an OPTIONAL_MUTUAL Gateway API listener is denied; None: a release
-    newer than any read, which may have the fix."""
-    return None if release.at > ISTIO_NEWEST_READ else True
+def istio_secret_ca_denied(release: ControllerRelease, *, optional: bool, own_secret: bool) -> bool:
+    """A Gateway API listener's client CA of kind Secret never reaches Envoy (ISTIO_SECRET_CA):
+    before 1.31, unless it is the listener's own certificate Secret in MUTUAL."""
+    return not release.between(ISTIO_SECRET_CA) and (optional or not own_secret)
 
 
 # --- findings ---------------------------------------------------------------------------------
