@@ -27,6 +27,7 @@ back from it and judged again.
 
 from __future__ import annotations
 
+import base64
 import copy
 import os
 import shutil
@@ -418,3 +419,69 @@ def test_the_refused_gateway_fix_applies_it_with_its_mode_spelt_right(tmp_path: 
     kept = [d for d in lab_docs(docs) if d["kind"] != "Gateway"]
     (after,) = client_validations(run_printed(fix, kept, tmp_path))
     assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
+
+
+def istio_option_only(mode: str, ca_in_certificate: bool = True, image: str | None = None) -> list[dict[str, Any]]:
+    """Istio's class; the HTTPS listener with tls-terminate-mode MODE and no spec.tls.frontend; the
+    CA (meow-ca's) in the certificate Secret meow-server's ca.crt when `ca_in_certificate`."""
+    docs = objects(ISTIO, frontend=False)
+    ca_pem = next(d for d in docs if d["kind"] == "ConfigMap")["data"]["ca.crt"]
+    for doc in docs:
+        if doc["kind"] == "Gateway":
+            doc["spec"]["listeners"][0]["tls"]["options"] = {"gateway.istio.io/tls-terminate-mode": mode}
+        if doc["kind"] == "Secret" and doc["metadata"]["name"] == "meow-server" and ca_in_certificate:
+            doc["data"]["ca.crt"] = base64.b64encode(ca_pem.encode()).decode()
+    if image is not None:
+        docs.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": "istiod", "namespace": "istio-system", "labels": {"app": "istiod"}},
+                "spec": {"template": {"spec": {"containers": [{"name": "discovery", "image": image}]}}},
+            }
+        )
+    return docs
+
+
+def test_istio_mutual_option_alone_verifies_against_the_certificates_own_ca() -> None:
+    """conversion.go buildTLS: the option sets MUTUAL with no frontend; authentication.go asks SDS for
+    `<certificate>-cacert`, which secrets.go GetCaCert reads from the certificate Secret's ca.crt
+    (ExtractRoot), and mergeGateways authorizes it in MUTUAL. The reader used to call it open."""
+    docs = istio_option_only("MUTUAL")
+    (validation,) = read(docs).values()
+    assert (validation.mode, validation.breakage, codes(validation)) == ("require-and-verify", None, [])
+    ca_pem = next(d for d in docs if d["kind"] == "ConfigMap")["data"]["ca.crt"]
+    assert validation.ca_pem == ca_pem.encode()
+
+
+def test_istio_mutual_option_without_a_ca_in_the_certificate_closes_every_connection(tmp_path: Path) -> None:
+    """ExtractRoot: "found secret, but didn't have expected keys": SDS sends no validation context.
+    The printed fix adds ca.crt to the certificate Secret; after it the listener verifies."""
+    docs = istio_option_only("MUTUAL", ca_in_certificate=False)
+    (validation,) = read(docs).values()
+    assert (validation.mode, validation.breakage, codes(validation)) == (
+        "require-and-verify",
+        "connection-closed",
+        ["ca-ref-no-ca-key"],
+    )
+    ca_pem = next(d for d in docs if d["kind"] == "ConfigMap")["data"]["ca.crt"]
+    (tmp_path / "ca.crt").write_text(ca_pem)  # the user's CA file, which the fix names
+    (after,) = client_validations(run_printed(validation.findings[0].fix, lab_docs(docs), tmp_path))
+    assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
+
+
+def test_istio_optional_mutual_option_alone_is_denied_by_every_release_read(tmp_path: Path) -> None:
+    """mergeGateways authorizes `<certificate>-cacert` for MUTUAL only (fixed on master by f1a56063393,
+    in no release read): the handshake never completes. The printed fix sets MUTUAL."""
+    docs = istio_option_only("OPTIONAL_MUTUAL", image="docker.io/istio/pilot:1.30.3")
+    (validation,) = read(docs).values()
+    assert (validation.breakage, codes(validation)) == ("connection-closed", ["ca-sds-denied"])
+    (after,) = client_validations(run_printed(validation.findings[0].fix, lab_docs(docs), tmp_path))
+    assert (after.mode, after.breakage) == ("require-and-verify", None)
+
+
+def test_istio_optional_mutual_option_after_the_releases_read_is_not_checked() -> None:
+    docs = istio_option_only("OPTIONAL_MUTUAL", image="docker.io/istio/pilot:1.32.0")
+    (validation,) = read(docs).values()
+    assert (validation.mode, validation.breakage) == ("verify-if-given", None)
+    assert codes(validation) == ["mtls-fallback-mode", "controller-release-unseen"]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
+from mtls_tui.policy.secret_commands import add_ca_command
 from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import (
     Breakage,
@@ -47,6 +48,7 @@ from mtls_tui.policy.successors.references import (
     unseen_finding,
 )
 from mtls_tui.policy.successors.releases import (
+    ISTIO_NEWEST_READ,
     ControllerRelease,
     istio_secret_ca_denied,
     release_for,
@@ -301,6 +303,8 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
     if entry is None:
         if listener.legacy_refs is not None:
             return _legacy(gateway, listener, snapshot)
+        if gateway.implementation == "istio" and listener.terminate_mode in ISTIO_FORCED:
+            return _istio_option_only(gateway, listener, snapshot)
         return Frontend("none", "", "")
     source, path, validation = entry
     if listener.protocol == "TLS" and not TLS_FRONTEND.get(gateway.implementation, False):
@@ -628,6 +632,91 @@ def _istio_optional_finding(gateway: Gateway, listener: Listener) -> Finding:
         evidence=(
             f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}=OPTIONAL_MUTUAL",
             *_evidence(gateway, listener),
+        ),
+    )
+
+
+def _istio_option_only(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot) -> Frontend:
+    """The option tls-terminate-mode MUTUAL or OPTIONAL_MUTUAL with no frontend validation: Istio
+    verifies clients against the CA of the listener's own certificate Secret (conversion.go buildTLS
+    sets the mode and no CaCertCredentialName; authentication.go ApplyCredentialSDSToServerCommonTLSContext
+    then asks SDS for `<certificate>-cacert`, which secrets.go GetCaCert reads from a Secret of that
+    name or from the certificate Secret's `cacert`/`ca.crt`, ExtractRoot). A CA that cannot be read, or
+    one SDS denies (OPTIONAL_MUTUAL in every release read: ISTIO_OPTIONAL_CACERT), never arrives, and
+    Envoy closes every connection."""
+    mode = ISTIO_FORCED[listener.terminate_mode]
+    source = f"listener {listener.name} tls.options {ISTIO_TERMINATE_MODE}={listener.terminate_mode}"
+    certificate = next(iter(listener.certificate_refs), None)
+    if certificate is None:
+        return Frontend("none", "", "")
+    namespace, _, name = certificate.partition("/")
+    label = f"Secret {certificate}"
+    findings: tuple[Finding, ...] = ()
+    if mode == "verify-if-given":
+        release = release_for(snapshot, "istio")
+        if release.at <= ISTIO_NEWEST_READ:
+            denied = _istio_own_ca_denied(gateway, listener, release, label)
+            return Frontend(mode, source, "", ca_refs=(label,), findings=(denied,), breakage="connection-closed")
+        findings += (_istio_optional_finding(gateway, listener), unchecked(release, gateway.label, _ISTIO_OWN_CA))
+    own = object_data(snapshot, "Secret", namespace, f"{name}-cacert") or object_data(
+        snapshot, "Secret", namespace, name
+    )
+    if own is None:
+        return Frontend(mode, source, "", ca_refs=(label,), findings=findings, unseen=(label,))
+    pem = next((own[k] for k in RULES["istio"].keys if own.get(k)), None)
+    if pem is None:
+        return Frontend(
+            mode,
+            source,
+            "",
+            ca_refs=(label,),
+            findings=(*findings, _istio_own_ca_missing(gateway, listener, label)),
+            breakage="connection-closed",
+        )
+    return Frontend(mode, source, "", ca_refs=(label,), ca_pem=pem, findings=findings)
+
+
+_ISTIO_OWN_CA = (
+    "An OPTIONAL_MUTUAL listener's `<certificate>-cacert` is authorized for SDS in MUTUAL only "
+    "(pilot/pkg/model/gateway.go mergeGateways) in every Istio release read, through 1.30.3 and 1.31.0-rc.0; "
+    "master fixed it (commit f1a56063393, #60618), in no release read."
+)
+
+
+def _istio_own_ca_denied(gateway: Gateway, listener: Listener, release: ControllerRelease, label: str) -> Finding:
+    option = f"/spec/listeners/{listener.index}/tls/options/gateway.istio.io~1tls-terminate-mode"
+    return Finding(
+        code="ca-sds-denied",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} listener {listener.name}: {release.named} denies the client CA of {label} to "
+        "OPTIONAL_MUTUAL: every connection is closed in the handshake",
+        detail=_ISTIO_OWN_CA + " pilot/pkg/xds/sds.go denies it, the validation context never arrives, and Envoy "
+        "closes every connection (measured: downstream_context_secrets_not_ready). MUTUAL gets the CA.",
+        fix=gateway.patch([{"op": "replace", "path": option, "value": "MUTUAL"}]),
+        subject=gateway.label,
+        evidence=(
+            f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}=OPTIONAL_MUTUAL",
+            f"controller {release.named}",
+        ),
+    )
+
+
+def _istio_own_ca_missing(gateway: Gateway, listener: Listener, label: str) -> Finding:
+    namespace, _, name = label.removeprefix("Secret ").partition("/")
+    return Finding(
+        code="ca-ref-no-ca-key",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} listener {listener.name} verifies clients against {label}, which holds no CA: "
+        "every connection is closed in the handshake",
+        detail=f"With {ISTIO_TERMINATE_MODE}={listener.terminate_mode} and no frontend validation, the client CA is the "
+        "certificate Secret's `cacert` or `ca.crt` (pilot/pkg/credentials/kube/secrets.go GetCaCert, ExtractRoot: "
+        '"found secret, but didn\'t have expected keys"); SDS sends no validation context and Envoy closes every '
+        "connection.",
+        fix=add_ca_command(f"{namespace}/{name}"),
+        subject=gateway.label,
+        evidence=(
+            f"{label}: no cacert, no ca.crt",
+            f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}={listener.terminate_mode}",
         ),
     )
 
