@@ -4,10 +4,11 @@ and the controller's choice of a `tls:` entry, which compare names the same way.
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
+
+from mtls_tui.certs.content_cache import CACHED_BYTES, content_cache
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address | ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -46,7 +47,7 @@ def certificate_covers(pem: bytes, host: str, san_only: bool) -> bool:
     return bool(names) and name_matches(str(names[0].value), host)
 
 
-@lru_cache(maxsize=8192)
+@content_cache(8192, CACHED_BYTES)
 def _read(pem: bytes) -> tuple[x509.Certificate, tuple[str, ...], tuple[IPAddress, ...]] | None:
     """The first certificate with its DNS and IP SANs, None when it does not load. Cached by
     content: one certificate is asked about every host whose Ingress names its Secret."""

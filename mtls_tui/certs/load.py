@@ -16,7 +16,6 @@ import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -24,6 +23,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from mtls_tui.certs.content_cache import CACHED_BYTES, content_cache
 from mtls_tui.certs.keys import PrivateKey
 from mtls_tui.certs.secret_data import secret_values
 from mtls_tui.errors import InputError, PassphraseNeeded
@@ -397,7 +397,7 @@ def read_certificate(
     return fully_read(cert, where)
 
 
-@lru_cache(maxsize=4096)
+@content_cache(4096, CACHED_BYTES)
 def _read_whole(load: Callable[[bytes], x509.Certificate], data: bytes) -> x509.Certificate | None:
     """The certificate when every part of it decodes, else None: `read_certificate` then
     reads it again to say where and why."""

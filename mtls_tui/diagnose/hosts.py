@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import lru_cache
 from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from mtls_tui.certs.content_cache import CACHED_BYTES, content_cache
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import key_matches
 from mtls_tui.certs.load import Material, load_material
@@ -241,7 +241,7 @@ def _parsed(data: bytes, where: str) -> tuple[Material | None, Finding | None]:
     return material.renamed(_CONTENT, where), None
 
 
-@lru_cache(maxsize=256)
+@content_cache(256, CACHED_BYTES)
 def _parsed_content(data: bytes) -> tuple[Material | None, InputError | None]:
     try:
         return load_material(data, _CONTENT), None

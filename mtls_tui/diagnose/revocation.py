@@ -9,10 +9,10 @@ tests/test_nginx_verdict_matrix.py). So one stale or missing CRL refuses everyon
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 from cryptography import x509
 
+from mtls_tui.certs.content_cache import CACHED_BYTES, content_cache
 from mtls_tui.certs.crl import akid_allows, controller_refusal, load_crls, signed_by
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.model import Finding, SecretObj, Severity
@@ -28,7 +28,7 @@ NEW_CRL = (
 )
 
 
-@lru_cache(maxsize=64)
+@content_cache(64, CACHED_BYTES)
 def secret_crls(data: bytes) -> tuple[x509.CertificateRevocationList, ...]:
     """The CRLs nginx loads from `ca.crl`; none when the controller refuses the file."""
     return () if controller_refusal(data) else load_crls(data)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from weakref import WeakKeyDictionary
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
+from mtls_tui.certs.content_cache import CACHED_BYTES, content_cache
 from mtls_tui.certs.crl import PEM_BLOCK, controller_refusal
 from mtls_tui.certs.keys import key_matches
 from mtls_tui.model import SecretObj
@@ -44,7 +44,7 @@ def _blocks(data: bytes) -> list[tuple[bytes, bytes]]:
     return [(m.group(1), m.group(0)) for m in PEM_BLOCK.finditer(data)]
 
 
-@lru_cache(maxsize=CONTENT_CACHE)
+@content_cache(CONTENT_CACHE, CACHED_BYTES)
 def ca_refusal(ca: bytes) -> str | None:
     """`ssl.CheckCACert`: every PEM block must parse as a certificate, and there must be one.
     A DER file holds no PEM block; a private key pasted beside the CA fails to parse."""
@@ -59,7 +59,7 @@ def ca_refusal(ca: bytes) -> str | None:
     return None
 
 
-@lru_cache(maxsize=CONTENT_CACHE)
+@content_cache(CONTENT_CACHE, CACHED_BYTES)
 def keypair_refusal(cert: bytes, key: bytes) -> str | None:
     """`ssl.CreateSSLCert`: the first PEM block of tls.crt must be a certificate, and
     `tls.X509KeyPair` must find a private key whose public key is the certificate's."""
