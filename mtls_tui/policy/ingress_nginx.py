@@ -46,7 +46,7 @@ from mtls_tui.policy.nginx_directives import location_directives, match_cn_direc
 from mtls_tui.policy.re2_syntax import re2_error, re2_search
 from mtls_tui.policy.secret_commands import add_ca_command, read_key_command, secret_update_command, tls_secret_command
 from mtls_tui.policy.secret_store import StoredSecret, ca_refusal, stored_secret
-from mtls_tui.shell import arg, comment, json_arg
+from mtls_tui.shell import arg, comment, json_arg, pipefail
 
 PREFIX = ANNOTATIONS_PREFIX
 DEFAULT_INGRESS_CLASS = "nginx"  # pkg/flags/flags.go --ingress-class
@@ -489,13 +489,21 @@ def _blocklisted(ingress: IngressObj, controller: ControllerObj | None) -> Findi
         "checkBadAnnotationValue: a substring match), and the admission webhook refuses it: none of its hosts "
         "and paths are served.",
         fix=f"kubectl get configmap {_configmap_words(controller)} -o jsonpath='{{.data.annotation-value-word-blocklist}}'"
-        f"  # change {shown}'s value (a Secret of another name) or take the word off this list",
+        f"  # change {shown}'s value ({_blocklist_way_out(key, word)}) or take the word off this list",
         ingress=ingress,
         evidence=(
             f"{shown}: {ingress.annotation(key)}",
             f"annotation-value-word-blocklist: {controller.word_blocklist}",
         ),
     )
+
+
+def _blocklist_way_out(key: str, word: str) -> str:
+    """How the blocked annotation's value can do without the word: only auth-tls-secret's value is
+    a Secret's name (another Secret holds the same CA); any other value is written anew."""
+    if key == PREFIX + "auth-tls-secret":
+        return f"name a Secret whose namespace/name holds no '{word}'"
+    return f"a value without '{word}'"
 
 
 def _configmap_words(controller: ControllerObj) -> str:
@@ -2308,7 +2316,7 @@ def unusable_fix(secret: SecretObj) -> str:
             if b"-----BEGIN" not in ca
             else "sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' > ca.crt"
         )
-        return f"{read} | {repair} && {add_ca_command(secret.ref)}"
+        return f"{pipefail(f'{read} | {repair}')} && {add_ca_command(secret.ref)}"  # no empty ca.crt written
     return secret_update_command(secret.ref)
 
 
