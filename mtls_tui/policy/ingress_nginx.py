@@ -10,6 +10,7 @@ does instead.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -39,7 +40,7 @@ from mtls_tui.policy.ingress_nginx_releases import (
     verify_client_as_read,
 )
 from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK, RISK_NAMES
-from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER
+from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, GO_BOOLS, NAME_LABEL, NGINX_CONTROLLER, config_bool
 from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
@@ -770,7 +771,10 @@ def match_cn_for(dn: str, rules: AuthTlsRules | None = None) -> str:
 def _match_cn_why(value: str) -> str:
     if not value.startswith("CN="):
         return " (CommonNameAnnotationValidator: missing prefix 'CN=')"
-    return f" (Go's regexp refuses it: {re2_error(value[3:])})"
+    reason = re2_error(value[3:])
+    if reason is None:  # RE2 compiles it: only v1.9.1–v1.9.5's charset (MATCH_CN_CHARSET) refuses it
+        return " (commonNameRegex of v1.9.1–v1.9.5: after CN=, only letters, digits and /-._~()|=)"
+    return f" (Go's regexp refuses it: {reason})"
 
 
 # Annotations whose bad values fail validation (the Ingress is dropped), in the order
@@ -1758,9 +1762,9 @@ def _plain_http(
             "when the host has a certificate from a tls: section (lua_ingress.lua redirect_to_https).",
             fix=fix,
             ingress=first,
-            evidence=tuple(
-                f"{i.ref}: ssl-redirect {_go_bool_annotation(i, 'ssl-redirect', ssl_default)}, force-ssl-redirect "
-                f"{_go_bool_annotation(i, 'force-ssl-redirect', force_default)}"
+            evidence=tuple(  # the values in effect (annotation, else the ConfigMap's), as a ConfigMap writes them
+                f"{i.ref}: ssl-redirect: {config_bool(_go_bool_annotation(i, 'ssl-redirect', ssl_default))}, "
+                f"force-ssl-redirect: {config_bool(_go_bool_annotation(i, 'force-ssl-redirect', force_default))}"
                 for i in opened
             )
             + (("no tls: section for the host",) if not configured else ())
@@ -2185,7 +2189,10 @@ def _tls_certificate(
                     "Later Ingresses' tls: entries for the host are not consulted.",
                     fix=fix,
                     ingress=owner,
-                    evidence=(f"tls: {[(list(t.hosts), t.secret_name) for t in owner.tls]}",),
+                    evidence=(
+                        "tls: "
+                        + json.dumps([{"hosts": list(t.hosts), "secretName": t.secret_name} for t in owner.tls]),
+                    ),
                 )
             ],
             [],
@@ -2402,7 +2409,10 @@ def _conflicts(
                     ),
                     fix=_conflict_fix(other, mine, theirs),
                     ingress=other,
-                    evidence=(f"wins: {winner.ref} {mine}", f"ignored: {other.ref} {theirs}"),
+                    evidence=(
+                        f"wins: {winner.ref}: {_as_annotations(mine)}",
+                        f"ignored: {other.ref}: {_as_annotations(theirs)}",
+                    ),
                 )
             )
         elif not theirs and not _acme_solver(other, host):  # the solver answers over HTTP: no certificate there
@@ -2418,6 +2428,19 @@ def _conflicts(
                 )
             )
     return findings
+
+
+def _as_annotations(fields: dict[str, Any]) -> str:
+    """An Ingress's parsed auth-tls settings as its annotations say them (`auth-tls-verify-depth: "1"`)."""
+    names = {field: name for name, (field, *_) in VALIDATED.items()} | {
+        "secret": "auth-tls-secret",
+        "verify_client": "auth-tls-verify-client",
+        "verify_depth": "auth-tls-verify-depth",
+    }
+    return ", ".join(
+        f"{names.get(field, field)}: {config_bool(value) if isinstance(value, bool) else json.dumps(str(value))}"
+        for field, value in fields.items()
+    )
 
 
 def _conflict_fix(other: IngressObj, mine: dict[str, Any], theirs: dict[str, Any]) -> str:
