@@ -82,6 +82,7 @@ def no_ca(secret: dict) -> None:
     ("code", "annotations", "secret_change"),
     [
         ("mtls-plain-http", {P + "ssl-redirect": "false"}, None),
+        ("mtls-plain-http", {}, "no_tls"),
         ("match-cn-refuses-all", {P + "auth-tls-verify-client": "off", P + "auth-tls-match-cn": "CN=Fern"}, None),
         ("match-cn-refuses-all", {P + "auth-tls-match-cn": "CN=Fern"}, no_ca),
         ("host-canary-only", {P + "canary": "true"}, None),
@@ -89,13 +90,17 @@ def no_ca(secret: dict) -> None:
     ],
 )
 def test_printed_fix_removes_the_finding(pki: SeedPki, tmp_path: Path, code, annotations, secret_change) -> None:
-    objects = seed_with(pki, meow_ingress({**meow_ingress()["metadata"]["annotations"], **annotations}), secret_change)
-    before, _ = finding(objects, code)
+    ingress = meow_ingress({**meow_ingress()["metadata"]["annotations"], **annotations}, tls=secret_change != "no_tls")
+    objects = seed_with(pki, ingress, None if secret_change == "no_tls" else secret_change)
+    before, report = finding(objects, code)
+    assert report.lead is before  # the finding that explains the headline is the one whose fix is run
     assert before is not None and before.is_command
     (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())  # the user's CA file, where a fix names it
     after, _ = run_printed(before.fix, objects, tmp_path)
     gone, report = finding(after, code)
     assert gone is None, report.verdict
+    if secret_change == "no_tls":  # the host's certificate came with the redirect: the fake one is gone too
+        assert finding(after, "tls-section-missing")[0] is None and report.state == "works", report.verdict
     if code == "match-cn-refuses-all":  # fixed by asking for certificates, not by dropping the check
         assert report.policy.client_checks and report.policy.policy.match_cn == "CN=Fern"
 

@@ -1565,7 +1565,8 @@ def _host_policy(
         mode = policy.verify_client if policy is not None and client_checks else None
         findings = _with_cn_gate(host, findings, cn_gate, mode, winner, policy.secret if policy is not None else None)
     elif client_checks and not denial and not passthrough:
-        findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller)
+        tls_fix = next((f.fix for f in tls_findings if f.code == "tls-section-missing"), None)
+        findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller, tls_fix)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += _error_page_loop(host, policy, winner)
     if cn_gate is not None:
@@ -1712,7 +1713,11 @@ def _with_cn_gate(
 
 
 def _plain_http(
-    host: str, locations: list[IngressObj], makers: list[IngressObj], controller: ControllerObj | None
+    host: str,
+    locations: list[IngressObj],
+    makers: list[IngressObj],
+    controller: ControllerObj | None,
+    tls_fix: str | None = None,
 ) -> list[Finding]:
     """The host's server listens for plain HTTP too (nginx.tmpl define "SERVER": buildHTTPListener),
     and nginx checks client certificates only on TLS connections (ngx_http_request.c
@@ -1720,7 +1725,9 @@ def _plain_http(
     lua_ingress.lua redirect_to_https: force-ssl-redirect, or ssl-redirect when a certificate is
     configured for the host (certificate.lua configured_for_current_request: createServers gave
     the server an SSLCert, which only an Ingress with a `tls:` section does). Per location, each
-    annotation defaulting to the ConfigMap's setting (rewrite.Parse)."""
+    annotation defaulting to the ConfigMap's setting (rewrite.Parse). Without a tls: section the fix
+    is `tls_fix`, the one that gives the host its certificate: with it ssl-redirect redirects, where
+    force-ssl-redirect alone would send clients to the fake certificate."""
     configured = any(i.tls for i in makers)
     ssl_default = controller.ssl_redirect if controller is not None else True
     force_default = controller.force_ssl_redirect if controller is not None else False
@@ -1740,17 +1747,24 @@ def _plain_http(
     why = (
         "use-forwarded-headers is true, so a request that says X-Forwarded-Proto: https is not redirected"
         if forwarded
-        else "no Ingress for the host has a tls: section, so no redirect to HTTPS"
+        else "no tls: section for the host, so no redirect to HTTPS"
         if not configured
         else f"ssl-redirect is false for {', '.join(i.ref for i in opened)}"
     )
-    fix = (
-        f"kubectl patch configmap {_configmap_words(controller)} --type merge -p "
-        + arg('{"data":{"use-forwarded-headers":"false"}}')
-        + "  # or have the proxy in front overwrite X-Forwarded-Proto and close port 80"
-        if forwarded and controller is not None
-        else f"kubectl annotate ingress {ingress_words(first)} {arg(first.prefix + 'force-ssl-redirect=true')} --overwrite"
+    force = (
+        f"kubectl annotate ingress {ingress_words(first)} {arg(first.prefix + 'force-ssl-redirect=true')} --overwrite"
     )
+    if forwarded and controller is not None:
+        fix = (
+            f"kubectl patch configmap {_configmap_words(controller)} --type merge -p "
+            + arg('{"data":{"use-forwarded-headers":"false"}}')
+            + "  # or have the proxy in front overwrite X-Forwarded-Proto and close port 80"
+        )
+    elif not configured and tls_fix is not None:
+        redirects = all(_go_bool_annotation(i, "ssl-redirect", ssl_default) for i in opened)
+        fix = tls_fix if redirects else f"{tls_fix} && {force}"
+    else:
+        fix = force
     return [
         _f(
             code="mtls-plain-http",
