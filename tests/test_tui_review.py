@@ -6,12 +6,15 @@ scenario picker are readable at a projector's size."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import yaml
 from rich.console import Console
 from textual.widgets import OptionList, Static
 
+from mtls_tui.cli import main
 from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.lab.scenarios import SCENARIOS
@@ -61,6 +64,15 @@ def test_the_console_report_shows_a_tls_only_host_without_a_success_colour(pki: 
     green = "\x1b[1;32m"
     assert tls_only.startswith("\x1b[1mWORKS") and green not in tls_only
     assert mtls.startswith(green + "WORKS")  # an mTLS host that works keeps its colour
+
+
+def test_check_json_keeps_the_state_word_and_says_tls_only(pki: SeedPki, tmp_path: Path, capsys) -> None:
+    manifests = tmp_path / "objects.yaml"
+    manifests.write_text(yaml.safe_dump_all(with_tls_only(pki)))
+    assert main(["check", "--manifests", str(manifests), "--json"]) == 0
+    hosts = {h["host"]: h for h in json.loads(capsys.readouterr().out)["hosts"]}
+    assert (hosts["status.meow.com"]["state"], hosts["status.meow.com"]["tls_only"]) == ("works", True)
+    assert (hosts["meow.com"]["state"], hosts["meow.com"]["tls_only"]) == ("works", False)
 
 
 async def test_a_long_host_label_wraps_between_words_at_80_columns(tmp_path: Path, pki: SeedPki) -> None:

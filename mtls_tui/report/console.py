@@ -53,7 +53,11 @@ def cert_table(facts: CertFacts, now: datetime) -> Table:
     rows.append(("SAN", ", ".join(sans) or "none"))
     if facts.is_ca is not None:
         rows.append(
-            ("CA", f"{facts.is_ca}" + (f", pathlen {facts.path_length}" if facts.path_length is not None else ""))
+            (  # basicConstraints in openssl's words, not Python's True/False
+                "Constraints",
+                f"CA:{str(facts.is_ca).upper()}"
+                + (f", pathlen:{facts.path_length}" if facts.path_length is not None else ""),
+            )
         )
     if facts.key_usage:
         rows.append(("Key usage", ", ".join(facts.key_usage)))
