@@ -23,6 +23,8 @@ from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.secret_commands import read_key_command
+from mtls_tui.shell import pipefail
 from tests.conftest import require
 
 P = "nginx.ingress.kubernetes.io/"
@@ -166,6 +168,19 @@ def test_conflict_fix_bundles_both_cas_and_stops_when_one_cannot_be_read(pki: Se
     assert other["metadata"]["annotations"][P + "auth-tls-secret"] == "default/other-ca"
     kept = next(o for o in left if o["kind"] == "Secret" and o["metadata"]["name"] == "my-certs")["data"]["ca.crt"]
     assert base64.b64decode(kept) == pki.ca.cert_pem()
+
+
+def test_a_pipe_whose_first_command_fails_stops_the_chain(pki: SeedPki, tmp_path: Path) -> None:
+    """shell.pipefail, as the secret-unusable fix prints it around `kubectl get … | sed …`: a read
+    that fails fails the line (sed alone would exit 0), and the user's shell keeps its options."""
+    pipeline = pipefail(f"{read_key_command('default/gone', 'ca.crt')} | sed -n p")
+    done, _ = run_as_printed(f"{pipeline} && echo reached; set -o | grep pipefail", seed_objects(pki), tmp_path)
+    assert "reached" not in done.stdout and "gone" in done.stderr
+    assert done.stdout.split() == ["pipefail", "off"]
+    done, _ = run_as_printed(
+        pipefail(f"{read_key_command('default/my-certs', 'ca.crt')} | sed -n p"), seed_objects(pki), tmp_path
+    )
+    assert done.returncode == 0 and done.stdout.encode() == pki.ca.cert_pem()
 
 
 def test_add_ca_fix_without_the_file_changes_nothing(pki: SeedPki, tmp_path: Path) -> None:
