@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any, Literal, get_args
 
 from mtls_tui.safe_text import multi_line, one_line
+from mtls_tui.shell import first_program
 
 
 class Severity(str, enum.Enum):
@@ -58,7 +59,7 @@ class Finding:
     def is_command(self) -> bool:
         """The fix is a shell command (what `c` copies), not prose: it starts with a program
         the fixes use. A test holds every fix to this."""
-        return self.fix.split(" ", 1)[0] in FIX_PROGRAMS
+        return first_program(self.fix) in FIX_PROGRAMS
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -37,6 +37,26 @@ def subject_arg(cn: str | None) -> str:
     return shlex.quote(f"/CN={value}")
 
 
+PIPEFAIL = "(set -o pipefail && "
+_CAPTURE = re.compile(r"[a-z_]+=\$\(")  # `ca=$(…) && …`: a read kept in a variable, its status kept
+
+
+def pipefail(pipeline: str) -> str:
+    """A pipeline whose first command's failure fails it (bash, zsh and POSIX-2024 shells), in
+    a subshell, so the user's shell keeps its options: `kubectl get … | sed …` otherwise exits
+    with sed's 0 when kubectl could not read, and the `&&` after it goes on."""
+    return f"{PIPEFAIL}{pipeline})"
+
+
+def first_program(command: str) -> str:
+    """The program a printed command starts with, past the shell forms the fixes use around it
+    (`pipefail`'s subshell, a read kept in a variable)."""
+    command = command.removeprefix(PIPEFAIL)
+    if (capture := _CAPTURE.match(command)) is not None:
+        command = command[capture.end() :]
+    return command.split(" ", 1)[0]
+
+
 def join(*words: object) -> str:
     """A command from words that are each one argument (shlex.join for any objects)."""
     return " ".join(arg(w) for w in words)

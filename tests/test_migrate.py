@@ -260,7 +260,10 @@ def test_a_ca_not_among_the_manifests_is_named_with_the_command_to_read_it(pki: 
     host = only(snapshot_from_objects(objects, "no secret", complete=False), "gateway-api")
     finding = next(f for f in host.findings if f.code == "migrate-ca-unavailable")
     assert finding.severity is Severity.ERROR
-    assert finding.fix == "kubectl get secret my-certs -n default -o jsonpath='{.data.ca\\.crt}' | base64 -d > ca.crt"
+    assert finding.fix == (
+        "kubectl get secret my-certs -n default -o go-template='{{with index .data \"ca.crt\"}}{{base64decode .}}{{end}}'"
+        " > ca.crt"
+    )
     assert [o["kind"] for o in host.objects] == ["Gateway", "HTTPRoute"]
 
 

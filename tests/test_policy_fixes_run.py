@@ -6,6 +6,7 @@ something, print it)."""
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import subprocess
@@ -15,12 +16,15 @@ from pathlib import Path
 
 import pytest
 
+from mtls_tui.certs.issue import issue_ca
 from mtls_tui.diagnose.hosts import host_report
 from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.secret_commands import read_key_command
+from mtls_tui.shell import pipefail
 from tests.conftest import require
 
 P = "nginx.ingress.kubernetes.io/"
@@ -34,7 +38,8 @@ def finding(objects: list[dict], code: str):
     return next((f for f in report.findings if f.code == code), None), report
 
 
-def run_printed(fix: str, objects: list[dict], folder: Path) -> tuple[list[dict], str]:
+def run_as_printed(fix: str, objects: list[dict], folder: Path) -> tuple[subprocess.CompletedProcess[str], list[dict]]:
+    """The fix in bash, with the real kubectl against a lab API server holding `objects`."""
     require("kubectl", shutil.which("kubectl"))
     with LabCluster(objects) as cluster:
         kubeconfig = cluster.write_kubeconfig(folder / "kubeconfig")
@@ -46,8 +51,13 @@ def run_printed(fix: str, objects: list[dict], folder: Path) -> tuple[list[dict]
             text=True,
             timeout=60,
         )
-        assert done.returncode == 0, f"{fix}\n{done.stderr}"
-        return cluster.all_objects(), done.stdout
+        return done, cluster.all_objects()
+
+
+def run_printed(fix: str, objects: list[dict], folder: Path) -> tuple[list[dict], str]:
+    done, after = run_as_printed(fix, objects, folder)
+    assert done.returncode == 0, f"{fix}\n{done.stderr}"
+    return after, done.stdout
 
 
 def seed_with(pki: SeedPki, ingress: dict, secret_change=None, config: dict[str, str] | None = None) -> list[dict]:
@@ -74,6 +84,7 @@ def no_ca(secret: dict) -> None:
     ("code", "annotations", "secret_change"),
     [
         ("mtls-plain-http", {P + "ssl-redirect": "false"}, None),
+        ("mtls-plain-http", {}, "no_tls"),
         ("match-cn-refuses-all", {P + "auth-tls-verify-client": "off", P + "auth-tls-match-cn": "CN=Fern"}, None),
         ("match-cn-refuses-all", {P + "auth-tls-match-cn": "CN=Fern"}, no_ca),
         ("host-canary-only", {P + "canary": "true"}, None),
@@ -81,13 +92,17 @@ def no_ca(secret: dict) -> None:
     ],
 )
 def test_printed_fix_removes_the_finding(pki: SeedPki, tmp_path: Path, code, annotations, secret_change) -> None:
-    objects = seed_with(pki, meow_ingress({**meow_ingress()["metadata"]["annotations"], **annotations}), secret_change)
-    before, _ = finding(objects, code)
+    ingress = meow_ingress({**meow_ingress()["metadata"]["annotations"], **annotations}, tls=secret_change != "no_tls")
+    objects = seed_with(pki, ingress, None if secret_change == "no_tls" else secret_change)
+    before, report = finding(objects, code)
+    assert report.lead is before  # the finding that explains the headline is the one whose fix is run
     assert before is not None and before.is_command
     (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())  # the user's CA file, where a fix names it
     after, _ = run_printed(before.fix, objects, tmp_path)
     gone, report = finding(after, code)
     assert gone is None, report.verdict
+    if secret_change == "no_tls":  # the host's certificate came with the redirect: the fake one is gone too
+        assert finding(after, "tls-section-missing")[0] is None and report.state == "works", report.verdict
     if code == "match-cn-refuses-all":  # fixed by asking for certificates, not by dropping the check
         assert report.policy.client_checks and report.policy.policy.match_cn == "CN=Fern"
 
@@ -98,6 +113,88 @@ def test_blocklist_fix_shows_the_words(pki: SeedPki, tmp_path: Path) -> None:
     assert found is not None and report.state == "broken"
     _, printed = run_printed(found.fix, objects, tmp_path)
     assert printed == "my-certs,lua_package"
+
+
+def test_blocklist_fix_names_what_the_blocked_annotation_can_change(pki: SeedPki, tmp_path: Path) -> None:
+    """A blocked word in auth-tls-match-cn is no Secret's name: the comment says so of that annotation."""
+    annotations = {**meow_ingress()["metadata"]["annotations"], P + "auth-tls-match-cn": "CN=Fern"}
+    objects = seed_with(pki, meow_ingress(annotations), config={"annotation-value-word-blocklist": "Fern"})
+    found, _ = finding(objects, "annotation-blocklisted")
+    assert found is not None and "auth-tls-match-cn" in found.title
+    command, _, comment = found.fix.partition("  # ")
+    assert "Secret" not in comment and "auth-tls-match-cn's value (a value without 'Fern')" in comment
+    _, printed = run_printed(found.fix, objects, tmp_path)
+    assert printed == "Fern"
+    objects = seed_with(pki, meow_ingress(), config={"annotation-value-word-blocklist": "my-certs"})
+    found, _ = finding(objects, "annotation-blocklisted")
+    assert found is not None and "a Secret whose namespace/name holds no 'my-certs'" in found.fix
+
+
+def _two_cas_on_one_host(pki: SeedPki) -> list[dict]:
+    """meow-ingress (older: it wins) and other-ingress with another Secret holding another CA."""
+    other_ca = issue_ca("Other Cert Authority")
+    mine = meow_ingress()
+    mine["metadata"]["creationTimestamp"] = "2026-01-01T00:00:00Z"
+    theirs = meow_ingress(
+        {P + "auth-tls-verify-client": "on", P + "auth-tls-secret": "default/other-ca"}, name="other-ingress"
+    )
+    theirs["metadata"]["creationTimestamp"] = "2026-01-02T00:00:00Z"
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "other-ca", "namespace": "default"},
+        "data": {"ca.crt": base64.b64encode(other_ca.cert_pem()).decode()},
+    }
+    return seed_with(pki, mine) + [theirs, secret]
+
+
+def test_conflict_fix_bundles_both_cas_and_stops_when_one_cannot_be_read(pki: SeedPki, tmp_path: Path) -> None:
+    """The bundle is read with kubectl before the other Ingress's annotations go: a Secret that
+    cannot be read must fail the line (a `kubectl get … | base64 -d` exited 0 with nothing, and
+    the chain then dropped the annotations of clients whose CA was never bundled)."""
+    objects = _two_cas_on_one_host(pki)
+    found, _ = finding(objects, "mtls-host-conflict")
+    assert found is not None and "ca-bundle.crt" in found.fix
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    bundle = next(o for o in after if o["kind"] == "Secret" and o["metadata"]["name"] == "my-certs")["data"]["ca.crt"]
+    assert base64.b64decode(bundle).count(b"BEGIN CERTIFICATE") == 2
+    left, _ = finding(after, "mtls-host-conflict")  # one source of truth: only the per-host reminder stays
+    assert left is not None and left.severity.value == "warning" and "has no auth-tls annotations" in left.title
+    gone = [o for o in objects if o["metadata"].get("name") != "other-ca"]
+    (tmp_path / "gone").mkdir()
+    done, left = run_as_printed(found.fix, gone, tmp_path / "gone")
+    assert done.returncode != 0 and "other-ca" in done.stderr
+    other = next(o for o in left if o["kind"] == "Ingress" and o["metadata"]["name"] == "other-ingress")
+    assert other["metadata"]["annotations"][P + "auth-tls-secret"] == "default/other-ca"
+    kept = next(o for o in left if o["kind"] == "Secret" and o["metadata"]["name"] == "my-certs")["data"]["ca.crt"]
+    assert base64.b64decode(kept) == pki.ca.cert_pem()
+
+
+def test_a_pipe_whose_first_command_fails_stops_the_chain(pki: SeedPki, tmp_path: Path) -> None:
+    """shell.pipefail, as the secret-unusable fix prints it around `kubectl get … | sed …`: a read
+    that fails fails the line (sed alone would exit 0), and the user's shell keeps its options."""
+    pipeline = pipefail(f"{read_key_command('default/gone', 'ca.crt')} | sed -n p")
+    done, _ = run_as_printed(f"{pipeline} && echo reached; set -o | grep pipefail", seed_objects(pki), tmp_path)
+    assert "reached" not in done.stdout and "gone" in done.stderr
+    assert done.stdout.split() == ["pipefail", "off"]
+    done, _ = run_as_printed(
+        pipefail(f"{read_key_command('default/my-certs', 'ca.crt')} | sed -n p"), seed_objects(pki), tmp_path
+    )
+    assert done.returncode == 0 and done.stdout.encode() == pki.ca.cert_pem()
+
+
+def test_add_ca_fix_without_the_file_changes_nothing(pki: SeedPki, tmp_path: Path) -> None:
+    """`ca=$(base64 -w0 ca.crt) && kubectl patch …`: no ca.crt file, no patch (inside the patch's
+    argument a failed read wrote an empty ca.crt and exited 0)."""
+    objects = seed_with(pki, meow_ingress(), no_ca)
+    found, report = finding(objects, "secret-missing-ca")
+    assert found is not None and report.state == "not enforced"
+    done, left = run_as_printed(found.fix, objects, tmp_path)
+    assert done.returncode != 0 and "ca.crt" in done.stderr
+    assert "ca.crt" not in next(o for o in left if o["kind"] == "Secret")["data"]
+    (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    assert finding(after, "secret-missing-ca")[0] is None
 
 
 def test_rule_without_http_fix_gives_the_ingress_with_paths_the_settings(pki: SeedPki, tmp_path: Path) -> None:

@@ -159,7 +159,10 @@ def test_the_wrong_type_fix_creates_the_secret_again() -> None:
     """A Secret's type cannot be changed in place: the fix saves ca.crt, deletes and re-creates."""
     validation = only(client_validations(load_manifest(FOLDER / "ca-secret-wrong-type.yaml")))
     fix = only(validation.findings).fix
-    assert "base64 -d > ca.crt && kubectl delete secret meow-ca -n meow && kubectl create secret generic meow-ca" in fix
+    assert (
+        "{{base64decode .}}{{end}}' > ca.crt && kubectl delete secret meow-ca -n meow && kubectl create secret generic meow-ca"
+        in fix
+    )
     assert "--type=nginx.org/ca --from-file=ca.crt=ca.crt" in fix
 
 

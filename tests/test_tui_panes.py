@@ -22,12 +22,11 @@ from mtls_tui.logs.parse import parse_line
 from mtls_tui.model import ProbeResult, Severity
 from mtls_tui.service.session import Session
 from mtls_tui.tui.app import MtlsApp
-from mtls_tui.tui.marks import SEVERITY
+from mtls_tui.tui.marks import SEVERITY, legend
 from mtls_tui.tui.panes.certs import CertTree
 from mtls_tui.tui.panes.ingress import IngressPane
 from mtls_tui.tui.panes.logs import LogsPane
 from mtls_tui.tui.panes.probe import ProbePane
-from mtls_tui.tui.screens import HELP
 
 P = "nginx.ingress.kubernetes.io/"
 POD = "ingress-nginx-controller-5984b97644-qbwtv"
@@ -174,7 +173,7 @@ async def test_the_certificates_tree_uses_the_help_s_marks(tmp_path: Path, pki: 
         warning = SEVERITY[Severity.WARNING]
         assert any(row.endswith(f"{warning.symbol} cert-v1") for row in rows)  # the seed's v1 server certificate
         assert any(f"{warning.symbol} tls.crt (server): CN=meow.com" in row for row in rows)
-        assert f"- {warning.symbol} {warning.meaning}" in HELP  # and the help says what the mark means
+        assert f"- {warning.symbol} {warning.meaning}" in legend()  # and the help says what the mark means
         await pilot.press("question_mark")
         await pilot.pause(0.3)
         await pilot.press("end")  # the legend is at the end of the help

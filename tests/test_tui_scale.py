@@ -157,11 +157,12 @@ def test_a_long_host_name_wraps_and_the_row_height_counts_it() -> None:
                     assert len(lines) == _height(row, width)
                     assert width == 0 or all(len(line) <= width for line in lines)
     lines = row_lines(HostRow("h", "payments-api.prod.eu-west-1.corp.example.com", " (TLS only)", "works", 1), 16)
-    assert [line.plain for line in lines] == [
-        "✔ payments-api.p",
-        "  rod.eu-west-1.",
-        "  corp.example.c",
-        "  om (TLS only)",
+    assert [line.plain for line in lines] == [  # at word boundaries: after a dot or a hyphen, the suffix whole
+        "✔ payments-api.",
+        "  prod.eu-west-",
+        "  1.corp.",
+        "  example.com",
+        "  (TLS only)",
         "  works",
         "  ▲ 1 warning",
     ]

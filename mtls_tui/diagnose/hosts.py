@@ -43,6 +43,7 @@ from mtls_tui.shell import arg
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
 NOT_ENFORCED = "mTLS not enforced"  # every way in without a certificate reads the same, whatever the cause
+TLS_ONLY = "TLS only, no client certificate asked"  # a host that `works` without being an mTLS host
 # Certificate hygiene: true and worth fixing, but rarely why the host fails today; listed after
 # every other finding (one that is an error stays with the errors).
 HYGIENE = frozenset(
@@ -131,8 +132,8 @@ class HostReport:
         if taken is not None:
             return taken.title + proof, taken
         plain = self._first("mtls-plain-http")
-        if plain is not None:  # without a tls: section the missing certificate is the cause: its fix redirects too
-            return plain.title + proof, self._first("tls-section-missing") or plain
+        if plain is not None:  # its fix, without a tls: section, is the one that gives the host its certificate
+            return plain.title + proof, plain
         if lax is not None:
             return lax.title, lax
         return None
@@ -191,6 +192,13 @@ class HostReport:
         return "works"
 
     @property
+    def tls_only(self) -> bool:
+        """Works as configured, and asks for no client certificate: `works` stays the state (the
+        contract's word: the TLS is sound), but it is no mTLS success, and the screen and the
+        console show it without a success colour, saying so."""
+        return self.state == "works" and self.policy.policy is None and not self.policy.asks_mtls
+
+    @property
     def key(self) -> str:
         """How the screen names this host's row and its probes (another controller's hosts carry
         their controller in theirs: diagnose/successors.py)."""
@@ -208,7 +216,7 @@ class HostReport:
         if state == "unverified":
             return f"unverified: {', '.join(self.policy.unseen)} not read; the verdict depends on it"
         if self.policy.policy is None:
-            return f"{self.host} serves TLS without client certificates"
+            return f"{self.host}: {TLS_ONLY} (not an mTLS host)"
         if any(f.code == "probe-ok" for f in self.findings):
             return f"mTLS works for {self.host}"
         if any(r.sent_client_cert for r in self.probe):

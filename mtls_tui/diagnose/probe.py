@@ -551,7 +551,9 @@ def _with_cert_findings(result: ProbeResult, policy: MtlsPolicy | None, ingress:
             _finding(
                 code="probe-ok",
                 severity=Severity.INFO,
-                title=f"mTLS works: the upstream saw ssl-client-verify SUCCESS for {subject}",
+                # what this proves: HTTPS checks the certificate (whether plain HTTP or a request
+                # without one gets in is other findings' to say, and the headline's)
+                title=f"over HTTPS with the client certificate, the upstream saw ssl-client-verify SUCCESS for {subject}",
                 detail=f"subject {subject}, issuer {issuer}, HTTP {result.status}.",
                 fix="",
                 result=result,

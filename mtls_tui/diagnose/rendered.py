@@ -33,6 +33,11 @@ def server_block(conf: str, host: str) -> str | None:
     return conf[at + len(start) : stop if stop >= 0 else len(conf)]
 
 
+def _said(value: str | None) -> str:
+    """A directive's value as nginx.conf writes it, `(none)` when the directive is absent."""
+    return f"{value};" if value is not None else "(none)"
+
+
 def _directives(block: str) -> dict[str, str]:
     """The watched directives at the server's top level: name → the rest of the line, trimmed."""
     found: dict[str, str] = {}
@@ -79,7 +84,7 @@ def rendered_findings(policy: HostPolicy, snapshot: ClusterSnapshot) -> list[Fin
         seen[pod.pod] = block
         live = _directives(block)
         differs = tuple(
-            f"{name}: rendered {live.get(name, '(none)')!r}, expected {expected.get(name, '(none)')!r}"
+            f"{name}: rendered {_said(live.get(name))}, expected {_said(expected.get(name))}"
             for name in WATCHED
             if live.get(name) != expected.get(name)
         )

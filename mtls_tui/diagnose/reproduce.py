@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from mtls_tui.errors import InputError
 from mtls_tui.model import IngressObj, ProbeSpec
+from mtls_tui.shell import arg
 
 
 @dataclass(frozen=True)
@@ -121,15 +122,15 @@ def curl_by_name(curl: str, host: str, connect_to: str) -> str:
     args = shlex.split(curl)
     out: list[str] = []
     skip = False
-    for index, arg in enumerate(args):
+    for index, word in enumerate(args):
         if skip:
             skip = False
             continue
         nxt = args[index + 1] if index + 1 < len(args) else ""
-        if arg == "--resolve" or (arg == "-H" and nxt.lower().startswith("host:")):
+        if word == "--resolve" or (word == "-H" and nxt.lower().startswith("host:")):
             skip = True
             continue
-        out.append(arg)
+        out.append(word)
     address, _, port = connect_to.rpartition(":")
     name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
     url = urlsplit(out[-1])
@@ -164,6 +165,12 @@ def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
         "\\r\\nConnection: close\\r\\n\\r\\n"
     )
     return f"printf {shlex.quote(request)} | {shlex.join(args)}"
+
+
+def probe_command(host: str, cert: str | None = None, key: str | None = None) -> str:
+    """The command line's probe of a host, without and with the client certificate (the seed's
+    file names unless given): what to run where this view cannot send a request itself."""
+    return f"mtls-tui probe {arg('https://' + host + '/')} --cert {arg(cert or 'client.crt')} --key {arg(key or 'client.key')}"
 
 
 def probe_target(host: str, ingresses: tuple[IngressObj, ...], connect: str | None) -> tuple[str, str | None] | None:

@@ -106,6 +106,11 @@ class SuccessorReport:
     def needs_probe(self) -> bool:
         return not self.probe and self.validation.breakage is None
 
+    @property
+    def tls_only(self) -> bool:
+        """As `HostReport.tls_only`: it works, and its data plane asks for no client certificate."""
+        return self.state == "works" and self.validation.mode == "none"
+
 
 def judge_client(validation: ClientValidation, client: Material | None, now: datetime) -> ChainVerdict | None:
     """The user's certificate judged against the CA this data plane loads, at no depth limit

@@ -465,6 +465,7 @@ class HostRow:
     warnings: int = 0
     namespaces: str = ""  # of its Ingresses, space-separated: the filter matches them too
     reading: bool = False  # listed from its Ingresses while the rest of the cluster is read
+    tls_only: bool = False  # works, asking no client certificate: shown apart from an mTLS success
 
 
 def reading_rows(ingresses: Iterable[IngressObj], seen: set[str]) -> list[HostRow]:
@@ -480,7 +481,13 @@ def successor_row(report: SuccessorReport) -> HostRow:
     warnings = sum(f.severity is Severity.WARNING for f in report.findings)
     namespaces = " ".join(sorted({d.split(" ")[1].split("/")[0] for d in report.validation.decided_by if "/" in d}))
     return HostRow(
-        report.key, one_line(report.host), f" ({report.validation.implementation})", report.state, warnings, namespaces
+        report.key,
+        one_line(report.host),
+        f" ({report.validation.implementation})",
+        report.state,
+        warnings,
+        namespaces,
+        tls_only=report.tls_only,
     )
 
 
@@ -490,4 +497,6 @@ def host_row(policy: HostPolicy, report: HostReport | None) -> HostRow:
     if report is None:
         return HostRow(policy.host, one_line(policy.host), served, namespaces=namespaces)
     warnings = sum(f.severity is Severity.WARNING for f in report.findings)
-    return HostRow(policy.host, one_line(policy.host), served, report.state, warnings, namespaces)
+    return HostRow(
+        policy.host, one_line(policy.host), served, report.state, warnings, namespaces, tls_only=report.tls_only
+    )

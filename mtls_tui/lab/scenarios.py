@@ -243,7 +243,7 @@ SCENARIOS = {
         Scenario(
             "no-tls-section",
             "the Ingress has no tls: entry: the controller's fake certificate, and no redirect from plain HTTP",
-            "tls-section-missing",
+            "mtls-plain-http",
             no_tls_section,
         ),
         Scenario(

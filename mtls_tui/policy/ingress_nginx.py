@@ -10,6 +10,7 @@ does instead.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -40,14 +41,14 @@ from mtls_tui.policy.ingress_nginx_releases import (
     verify_client_as_read,
 )
 from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK, RISK_NAMES
-from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, NAME_LABEL, NGINX_CONTROLLER
+from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, NAME_LABEL, NGINX_CONTROLLER, config_bool
 from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error, re2_search
 from mtls_tui.policy.secret_commands import add_ca_command, read_key_command, secret_update_command, tls_secret_command
 from mtls_tui.policy.secret_store import StoredSecret, ca_refusal, stored_secret
-from mtls_tui.shell import arg, comment, json_arg
+from mtls_tui.shell import arg, comment, json_arg, pipefail
 
 PREFIX = ANNOTATIONS_PREFIX
 DEFAULT_INGRESS_CLASS = "nginx"  # pkg/flags/flags.go --ingress-class
@@ -490,13 +491,21 @@ def _blocklisted(ingress: IngressObj, controller: ControllerObj | None) -> Findi
         "checkBadAnnotationValue: a substring match), and the admission webhook refuses it: none of its hosts "
         "and paths are served.",
         fix=f"kubectl get configmap {_configmap_words(controller)} -o jsonpath='{{.data.annotation-value-word-blocklist}}'"
-        f"  # change {shown}'s value (a Secret of another name) or take the word off this list",
+        f"  # change {shown}'s value ({_blocklist_way_out(key, word)}) or take the word off this list",
         ingress=ingress,
         evidence=(
             f"{shown}: {ingress.annotation(key)}",
             f"annotation-value-word-blocklist: {controller.word_blocklist}",
         ),
     )
+
+
+def _blocklist_way_out(key: str, word: str) -> str:
+    """How the blocked annotation's value can do without the word: only auth-tls-secret's value is
+    a Secret's name (another Secret holds the same CA); any other value is written anew."""
+    if key == PREFIX + "auth-tls-secret":
+        return f"name a Secret whose namespace/name holds no '{word}'"
+    return f"a value without '{word}'"
 
 
 def _configmap_words(controller: ControllerObj) -> str:
@@ -763,7 +772,10 @@ def match_cn_for(dn: str, rules: AuthTlsRules | None = None) -> str:
 def _match_cn_why(value: str) -> str:
     if not value.startswith("CN="):
         return " (CommonNameAnnotationValidator: missing prefix 'CN=')"
-    return f" (Go's regexp refuses it: {re2_error(value[3:])})"
+    reason = re2_error(value[3:])
+    if reason is None:  # RE2 compiles it: only v1.9.1–v1.9.5's charset (MATCH_CN_CHARSET) refuses it
+        return " (commonNameRegex of v1.9.1–v1.9.5: after CN=, only letters, digits and /-._~()|=)"
+    return f" (Go's regexp refuses it: {reason})"
 
 
 # Annotations whose bad values fail validation (the Ingress is dropped), in the order
@@ -1577,7 +1589,8 @@ def _host_policy(
         mode = policy.verify_client if policy is not None and client_checks else None
         findings = _with_cn_gate(host, findings, cn_gate, mode, winner, policy.secret if policy is not None else None)
     elif client_checks and not denial and not passthrough:
-        findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller)
+        tls_fix = next((f.fix for f in tls_findings if f.code == "tls-section-missing"), None)
+        findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller, tls_fix)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += _error_page_loop(host, policy, winner)
     if cn_gate is not None:
@@ -1724,7 +1737,11 @@ def _with_cn_gate(
 
 
 def _plain_http(
-    host: str, locations: list[IngressObj], makers: list[IngressObj], controller: ControllerObj | None
+    host: str,
+    locations: list[IngressObj],
+    makers: list[IngressObj],
+    controller: ControllerObj | None,
+    tls_fix: str | None = None,
 ) -> list[Finding]:
     """The host's server listens for plain HTTP too (nginx.tmpl define "SERVER": buildHTTPListener),
     and nginx checks client certificates only on TLS connections (ngx_http_request.c
@@ -1732,7 +1749,9 @@ def _plain_http(
     lua_ingress.lua redirect_to_https: force-ssl-redirect, or ssl-redirect when a certificate is
     configured for the host (certificate.lua configured_for_current_request: createServers gave
     the server an SSLCert, which only an Ingress with a `tls:` section does). Per location, each
-    annotation defaulting to the ConfigMap's setting (rewrite.Parse)."""
+    annotation defaulting to the ConfigMap's setting (rewrite.Parse). Without a tls: section the fix
+    is `tls_fix`, the one that gives the host its certificate: with it ssl-redirect redirects, where
+    force-ssl-redirect alone would send clients to the fake certificate."""
     configured = any(i.tls for i in makers)
     ssl_default = controller.ssl_redirect if controller is not None else True
     force_default = controller.force_ssl_redirect if controller is not None else False
@@ -1752,17 +1771,24 @@ def _plain_http(
     why = (
         "use-forwarded-headers is true, so a request that says X-Forwarded-Proto: https is not redirected"
         if forwarded
-        else "no Ingress for the host has a tls: section, so no redirect to HTTPS"
+        else "no tls: section for the host, so no redirect to HTTPS"
         if not configured
         else f"ssl-redirect is false for {', '.join(i.ref for i in opened)}"
     )
-    fix = (
-        f"kubectl patch configmap {_configmap_words(controller)} --type merge -p "
-        + arg('{"data":{"use-forwarded-headers":"false"}}')
-        + "  # or have the proxy in front overwrite X-Forwarded-Proto and close port 80"
-        if forwarded and controller is not None
-        else f"kubectl annotate ingress {ingress_words(first)} {arg(first.prefix + 'force-ssl-redirect=true')} --overwrite"
+    force = (
+        f"kubectl annotate ingress {ingress_words(first)} {arg(first.prefix + 'force-ssl-redirect=true')} --overwrite"
     )
+    if forwarded and controller is not None:
+        fix = (
+            f"kubectl patch configmap {_configmap_words(controller)} --type merge -p "
+            + arg('{"data":{"use-forwarded-headers":"false"}}')
+            + "  # or have the proxy in front overwrite X-Forwarded-Proto and close port 80"
+        )
+    elif not configured and tls_fix is not None:
+        redirects = all(_go_bool_annotation(i, "ssl-redirect", ssl_default) for i in opened)
+        fix = tls_fix if redirects else f"{tls_fix} && {force}"
+    else:
+        fix = force
     return [
         _f(
             code="mtls-plain-http",
@@ -1774,9 +1800,9 @@ def _plain_http(
             "when the host has a certificate from a tls: section (lua_ingress.lua redirect_to_https).",
             fix=fix,
             ingress=first,
-            evidence=tuple(
-                f"{i.ref}: ssl-redirect {_go_bool_annotation(i, 'ssl-redirect', ssl_default)}, force-ssl-redirect "
-                f"{_go_bool_annotation(i, 'force-ssl-redirect', force_default)}"
+            evidence=tuple(  # the values in effect (annotation, else the ConfigMap's), as a ConfigMap writes them
+                f"{i.ref}: ssl-redirect: {config_bool(_go_bool_annotation(i, 'ssl-redirect', ssl_default))}, "
+                f"force-ssl-redirect: {config_bool(_go_bool_annotation(i, 'force-ssl-redirect', force_default))}"
                 for i in opened
             )
             + (("no tls: section for the host",) if not configured else ())
@@ -2201,7 +2227,10 @@ def _tls_certificate(
                     "Later Ingresses' tls: entries for the host are not consulted.",
                     fix=fix,
                     ingress=owner,
-                    evidence=(f"tls: {[(list(t.hosts), t.secret_name) for t in owner.tls]}",),
+                    evidence=(
+                        "tls: "
+                        + json.dumps([{"hosts": list(t.hosts), "secretName": t.secret_name} for t in owner.tls]),
+                    ),
                 )
             ],
             [],
@@ -2333,7 +2362,7 @@ def unusable_fix(secret: SecretObj) -> str:
             if b"-----BEGIN" not in ca
             else "sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' > ca.crt"
         )
-        return f"{read} | {repair} && {add_ca_command(secret.ref)}"
+        return f"{pipefail(f'{read} | {repair}')} && {add_ca_command(secret.ref)}"  # no empty ca.crt written
     return secret_update_command(secret.ref)
 
 
@@ -2419,7 +2448,10 @@ def _conflicts(
                     ),
                     fix=_conflict_fix(other, mine, theirs),
                     ingress=other,
-                    evidence=(f"wins: {winner.ref} {mine}", f"ignored: {other.ref} {theirs}"),
+                    evidence=(
+                        f"wins: {winner.ref}: {_as_annotations(mine)}",
+                        f"ignored: {other.ref}: {_as_annotations(theirs)}",
+                    ),
                 )
             )
         elif not theirs and not _acme_solver(other, host):  # the solver answers over HTTP: no certificate there
@@ -2435,6 +2467,19 @@ def _conflicts(
                 )
             )
     return findings
+
+
+def _as_annotations(fields: dict[str, Any]) -> str:
+    """An Ingress's parsed auth-tls settings as its annotations say them (`auth-tls-verify-depth: "1"`)."""
+    names = {field: name for name, (field, *_) in VALIDATED.items()} | {
+        "secret": "auth-tls-secret",
+        "verify_client": "auth-tls-verify-client",
+        "verify_depth": "auth-tls-verify-depth",
+    }
+    return ", ".join(
+        f"{names.get(field, field)}: {config_bool(value) if isinstance(value, bool) else json.dumps(str(value))}"
+        for field, value in fields.items()
+    )
 
 
 def _conflict_fix(other: IngressObj, mine: dict[str, Any], theirs: dict[str, Any]) -> str:

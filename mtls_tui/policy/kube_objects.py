@@ -228,6 +228,12 @@ def _controller_args(deployment: dict[str, Any]) -> list[str]:
     return [str(a) for a in _list(main.get("args"))]
 
 
+def config_bool(value: bool) -> str:
+    """A boolean as an annotation or a ConfigMap writes it (`ssl-redirect: "false"`): the words a
+    user greps the objects for, not Python's True/False."""
+    return '"true"' if value else '"false"'
+
+
 def _go_bool(value: str) -> bool:
     return GO_BOOLS.get(value, False)
 

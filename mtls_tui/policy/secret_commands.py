@@ -8,6 +8,8 @@ create secret` alone fails on an existing one.
 
 from __future__ import annotations
 
+import json
+
 from mtls_tui.shell import arg
 
 # The seed's file for each Secret key: what `--from-file` reads when the Secret is written again.
@@ -21,9 +23,14 @@ def jsonpath_data(key: str) -> str:
 
 
 def read_key_command(ref: str, key: str) -> str:
-    """Prints one key of the Secret `namespace/name`, decoded."""
+    """Prints one key of the Secret `namespace/name`, decoded, as one command: kubectl's
+    go-template decodes it (its `base64decode`), so a Secret that cannot be read fails the
+    command, where `kubectl get … | base64 -d` exits 0 with nothing and the chain after it
+    goes on. (A missing key prints nothing: a template error would print the whole Secret,
+    its tls.key too.)"""
     namespace, _, name = ref.partition("/")
-    return f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(key))} | base64 -d"
+    template = "{{with index .data " + json.dumps(key) + "}}{{base64decode .}}{{end}}"
+    return f"kubectl get secret {arg(name)} -n {arg(namespace)} -o go-template={arg(template)}"
 
 
 def _apply(ref: str, kind: str, options: str) -> str:
@@ -50,14 +57,14 @@ def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = Non
     """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files. With
     `from_key`, the CA the Secret already holds under another name (CA.crt, ca.pem, …) is copied."""
     namespace, _, name = ref.partition("/")
-    source = (
-        f"$(kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))})"
+    source = (  # read into a variable first: a failed read inside the patch's argument would patch ca.crt empty
+        f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))}"
         if from_key
-        else f"$(base64 -w0 {arg(ca_file)})"
+        else f"base64 -w0 {arg(ca_file)}"
     )
     return (
-        f"kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
-        f'"{{\\"data\\":{{\\"ca.crt\\":\\"{source}\\"}}}}"'
+        f"ca=$({source}) && kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
+        f'"{{\\"data\\":{{\\"ca.crt\\":\\"$ca\\"}}}}"'
     )
 
 

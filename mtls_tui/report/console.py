@@ -13,11 +13,11 @@ from rich.text import Text
 
 from mtls_tui.diagnose.hosts import HostReport, HostState
 from mtls_tui.diagnose.inspect import CertView, InspectReport
+from mtls_tui.diagnose.reproduce import probe_command
 from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.policy.ingress_nginx_releases import controller_rules
 from mtls_tui.safe_text import one_line
-from mtls_tui.shell import arg
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -53,7 +53,11 @@ def cert_table(facts: CertFacts, now: datetime) -> Table:
     rows.append(("SAN", ", ".join(sans) or "none"))
     if facts.is_ca is not None:
         rows.append(
-            ("CA", f"{facts.is_ca}" + (f", pathlen {facts.path_length}" if facts.path_length is not None else ""))
+            (  # basicConstraints in openssl's words, not Python's True/False
+                "Constraints",
+                f"CA:{str(facts.is_ca).upper()}"
+                + (f", pathlen:{facts.path_length}" if facts.path_length is not None else ""),
+            )
         )
     if facts.key_usage:
         rows.append(("Key usage", ", ".join(facts.key_usage)))
@@ -283,6 +287,15 @@ STATE_STYLE: dict[HostState, tuple[str, str]] = {
 }
 
 
+NEUTRAL = "bold"  # a TLS-only host works, but is no mTLS success: no success colour
+
+
+def state_look(report: HostReport | SuccessorReport) -> tuple[str, str]:
+    """The state's word and style for one host: a TLS-only host keeps `works` in a neutral style."""
+    word, style = STATE_STYLE[report.state]
+    return word, NEUTRAL if report.tls_only else style
+
+
 def print_hosts(
     console: Console, snapshot: ClusterSnapshot, reports: list[HostReport], successors: Sequence[SuccessorReport] = ()
 ) -> None:
@@ -295,7 +308,7 @@ def print_hosts(
             "a namespace with no Ingress, or a misspelt one, looks the same: kubectl get ingress -A)."
         )
     for report in reports:
-        word, style = STATE_STYLE[report.state]
+        word, style = state_look(report)
         console.print()
         warnings = sum(f.severity is Severity.WARNING for f in report.findings)
         console.print(
@@ -307,8 +320,7 @@ def print_hosts(
                 (f"  ({warnings} warning{'s' * (warnings != 1)})" if warnings else "", "yellow"),
             )
         )
-        probe = f"mtls-tui probe {arg('https://' + report.host + '/')} --cert client.crt --key client.key"
-        if (step := next_step(report, probe)) is not None:
+        if (step := next_step(report, probe_command(report.host))) is not None:
             console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
         if policy_unchecked := [*report.policy.unseen] + (
             ["the controller (not among the files: ingress-nginx assumed)"] if report.policy.controller_unseen else []
@@ -341,7 +353,7 @@ def print_hosts(
 def _print_successors(console: Console, successors: Sequence[SuccessorReport]) -> None:
     """Hosts other controllers serve: who gets in, predicted from the objects (not probed)."""
     for report in successors:
-        word, style = STATE_STYLE[report.state]
+        word, style = state_look(report)
         v = report.validation
         console.print()
         console.print(Text.assemble((f"{word} ", style), (f"{v.host}:{v.port}", "bold"), "  ", report.verdict))

@@ -57,6 +57,7 @@ def host_dict(report: HostReport) -> dict[str, Any]:
     return {
         "host": report.host,
         "state": report.state,
+        "tls_only": report.tls_only,  # works, asking no client certificate: no mTLS success (additive)
         "verdict": report.verdict,
         "policy": asdict(policy.policy) if policy.policy else None,
         "ingresses": [i.ref for i in policy.ingresses],
@@ -87,6 +88,7 @@ def successor_dict(report: SuccessorReport) -> dict[str, Any]:
         "mode": v.mode,
         "breakage": v.breakage,
         "state": report.state,
+        "tls_only": report.tls_only,
         "verdict": report.verdict,
         "ca_refs": list(v.ca_refs),
         "verify_depth": v.verify_depth,

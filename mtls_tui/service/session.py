@@ -48,6 +48,12 @@ class Session:
             return "manifests " + " ".join(self.manifests)
         return f"context {self.context or '(current)'}"
 
+    def no_probe_reason(self, host: str) -> str:
+        """Why `probe_spec` has no address for a host, in the user's terms."""
+        if self.manifests and not self.connect:
+            return f"manifest files are not a running cluster: nothing in them says where {host} is served"
+        return f"no address is known for {host}: its Ingress has none in its status, and no --connect was given"
+
     def probe_spec(
         self,
         policy: HostPolicy | str,

@@ -44,6 +44,7 @@ class MtlsApp(App[None]):
         Binding("c", "copy_fix", "Copy fix"),
         Binding("e", "export", "Export"),
         Binding("question_mark", "help", "Help"),
+        Binding("h", "hygiene", "Hygiene", show=False),
         Binding("l", "scenario", "Lab scenario", show=False),
         Binding("w", "walkthrough", "Walkthrough", show=False),
         Binding("m", "migrate", "Migrate", show=False),
@@ -157,24 +158,20 @@ class MtlsApp(App[None]):
 
     @while_running
     def _drain_logs(self) -> None:
-        batch = self.controller.drain_logs()
-        if batch:
+        if batch := self.controller.drain_logs():
             self.query_one(LogsPane).add(batch)
 
     def _show_selected(self) -> None:
         report, controller = self.controller.report(), self.controller
-        judging = controller.judging()
-        if judging is not None:  # its report is next in the judging worker
+        if (judging := controller.judging()) is not None:  # its report is next in the judging worker
             self.query_one(VerdictPane).show_loading(f"Judging {judging}…")
             return
-        self.query_one(VerdictPane).show(report)
+        self.query_one(VerdictPane).show(report, probe_here=controller.can_probe(report))
         self.query_one(CertTree).show(controller.certificates_view())
         self.query_one(IngressPane).show(controller.ingress_view())
         if report is not None:
             probe = self.query_one(ProbePane)
-            probe.fill(
-                controller.probe_spec(report), (report.host, controller.session.describe(), controller.session.cert)
-            )
+            probe.fill(*controller.probe_form(report))
             probe.show(controller.probes.get(report.key))
 
     # --- the panes' messages: requests up ---------------------------------------------
@@ -221,6 +218,11 @@ class MtlsApp(App[None]):
             # follows focus back to that pane: the switch would not happen.
             self.query_one(HostList).focus()
         tabs.active = tab
+
+    def action_hygiene(self) -> None:
+        """`h`, as the Verdict tab's hygiene line says, from anywhere: the Verdict tab comes forward."""
+        self.action_tab("tab-verdict")
+        self.query_one(VerdictPane).action_toggle_standing()
 
     def action_probe(self) -> None:
         self.query_one(ProbePane).run()

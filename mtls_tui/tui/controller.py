@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.reproduce import probe_command
 from mtls_tui.diagnose.successors import SuccessorReport
 from mtls_tui.diagnose.views import (
     CertificatesView,
@@ -259,6 +260,18 @@ class Controller:
             insecure=insecure or not values["cacert"],
         )
 
+    def probe_form(self, report: HostReport | SuccessorReport) -> tuple[ProbeSpec | None, object, str, str]:
+        """What fills the Probe tab: the host's probe, what it is filled for (the host, as this
+        session sees it), and for a host with no address, why, and the command line's probe."""
+        session = self.session
+        source = (report.host, session.describe(), session.cert)
+        why, command = session.no_probe_reason(report.host), probe_command(report.host, session.cert, session.key)
+        return self.probe_spec(report), source, why, command
+
+    def can_probe(self, report: HostReport | SuccessorReport | None) -> bool:
+        """The screen knows where to send this host's probe (else it offers the command line's)."""
+        return report is not None and self.probe_spec(report) is not None
+
     def probe_spec(self, report: HostReport | SuccessorReport) -> ProbeSpec | None:
         return self.session.probe_spec(report.policy if isinstance(report, HostReport) else report.host)
 
@@ -291,8 +304,14 @@ class Controller:
 
     def probe(self, host: str, spec: ProbeSpec | None) -> None:
         if spec is None:
+            why = self.session.no_probe_reason(host)
+            command = probe_command(host, self.session.cert, self.session.key)
             self.app.post_message(
-                messages.Notice("No address for this host: fill in URL and resolve on the Probe tab.", "warning")
+                messages.Notice(
+                    f"Nothing to probe: {why}. Fill in URL on the Probe tab and press p, or run: {command}",
+                    "warning",
+                    10,
+                )
             )
             return
         self.app.run_worker(functools.partial(self._probe_one, host, spec), thread=True, exclusive=True, group="probe")

@@ -26,6 +26,7 @@ HOST_STATE: dict[HostState, Mark] = {
     "not enforced": Mark("!", "magenta", "not enforced: requests without a certificate get in"),
     "unverified": Mark("?", "yellow", "unverified: an input was not read"),
 }
+TLS_ONLY = Mark("○", "default", "works, TLS only: no client certificate asked (not an mTLS host)")
 PENDING = Mark("…", "dim", "being judged: its report is still being computed")
 SEVERITY: dict[Severity, Mark] = {
     Severity.ERROR: HOST_STATE["broken"]._replace(meaning="error: breaks mTLS"),
@@ -43,6 +44,6 @@ STEP: dict[StepState, Mark] = {
 def legend() -> str:
     """The help's list of marks: one line per symbol, with every meaning it has on the screen."""
     meanings: dict[str, list[str]] = {}
-    for mark in (*HOST_STATE.values(), PENDING, *SEVERITY.values(), ACCEPTED, *STEP.values()):
+    for mark in (*HOST_STATE.values(), TLS_ONLY, PENDING, *SEVERITY.values(), ACCEPTED, *STEP.values()):
         meanings.setdefault(mark.symbol, []).append(mark.meaning)
     return "\n".join(f"- {symbol} {' · '.join(said)}" for symbol, said in meanings.items())

@@ -12,55 +12,84 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Markdown, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from mtls_tui.tui.marks import STEP, legend
 from mtls_tui.tui.path_suggester import PathSuggester
 
-HELP = f"""\
-# mtls-tui
+INTRO = (
+    "Pick a host on the left; the tabs show why its client-certificate set-up works or not. On a big "
+    "cluster the list comes first, each host marked … until its report is computed (the host you pick "
+    "is computed next); the list's border counts the hosts and those still being judged."
+)
+# (key, what it does): short keys in a narrow column, so the meanings keep the width at 80 columns
+KEYS = (
+    (
+        "↑ ↓  j k",
+        "choose a host (home, end, page keys: the ends, a page); on the Verdict tab's findings: "
+        "a finding, its fix and evidence below",
+    ),
+    ("enter", "on a host: its findings; on a finding: read its detail (esc: back to the list)"),
+    ("h", "fold or unfold the Verdict tab's certificate hygiene (v1, no SAN, outlives its CA), from anywhere"),
+    ("pgup pgdn", "Verdict tab: scroll the detail; home and end: its first and last line"),
+    ("1 – 5", "the tabs: Verdict, Certificates, Ingress & Secret, Probe, Logs"),
+    ("p", "probe what the Probe tab's form says, without and with the client certificate"),
+    ("r", "read the cluster again"),
+    (
+        "/",
+        "filter the hosts as you type (a name, namespace or state: broken, works…); enter keeps it, "
+        "esc clears it; on the Logs tab: the logs",
+    ),
+    ("c", "copy the fix of the finding chosen on the Verdict tab (from elsewhere: the first fix)"),
+    ("e", "export the diagnosis (Markdown and JSON)"),
+    (
+        "m",
+        "migrate the host off ingress-nginx: the target's objects, what does not carry over, and (v) who "
+        "gets in before and after, measured",
+    ),
+    ("ctrl+p", "command palette"),
+    ("o", "open a client certificate file to judge and probe with"),
+    ("→", "in a file field: complete the name, as a shell's Tab does"),
+    ("esc", "in a text field: give the keys back to the app (tabs, p, q)"),
+    ("l", "lab only: switch the scenario (a mistake to show)"),
+    ("w", "lab only: the article's steps as a checklist, with live state"),
+    ("space", "on the Logs tab: pause or resume"),
+    ("?", "this help (esc, q or ? closes it; ↑↓ and page keys scroll it)"),
+    ("q", "quit"),
+)
+KEY_WIDTH = max(len(key) for key, _ in KEYS)
 
-Pick a host on the left; the tabs show why its client-certificate set-up works or not.
-On a big cluster the list comes first, each host marked … until its report is computed
-(the host you pick is computed next); the list's border counts the hosts and those still being judged.
 
-| key | does |
-|---|---|
-| ↑ ↓ (j k) | choose a host (home end, page keys: ends, pages); on the Verdict tab's findings: a finding (its fix and evidence below) |
-| enter | on a host: its findings; on a finding: read its detail (esc: back to the list) |
-| h | Verdict tab: fold or unfold the certificate hygiene (v1, no SAN, outlives its CA) |
-| pgup pgdn home end | Verdict tab: scroll the detail; end: the last line |
-| 1–5 | Verdict, Certificates, Ingress & Secret, Probe, Logs |
-| p | probe what the Probe tab's form says, without and with the client certificate |
-| r | read the cluster again |
-| / | filter the hosts as you type (a name, namespace or state: broken, works…); enter keeps it, esc clears it; on the Logs tab: the logs |
-| c | copy the fix of the finding chosen on the Verdict tab (from elsewhere: the first fix) |
-| e | export the diagnosis (Markdown and JSON) |
-| m | migrate the host off ingress-nginx: the target's objects, what does not carry over, and (v) who gets in before and after, measured |
-| ctrl+p | command palette |
-| o | open a client certificate file to judge and probe with |
-| → | in a file field: complete the name, as a shell's Tab does |
-| esc | in a text field: give the keys back to the app (tabs, p, q) |
-| l | lab only: switch the scenario (a mistake to show) |
-| w | lab only: the article's steps as a checklist, with live state |
-| space | on the Logs tab: pause or resume |
-| q | quit |
-
-## Marks
-
-{legend()}
-
-Finding codes are stable: grep them.
-"""
+def help_body() -> Group:
+    """The help as a person reads it at 80x24: short paragraphs, the keys in a narrow column
+    with their meanings wrapping beside them, then the marks (`legend`)."""
+    keys = Table.grid(padding=(0, 2))
+    keys.add_column(width=KEY_WIDTH, no_wrap=True, style="bold cyan")
+    keys.add_column(ratio=1)
+    for key, does in KEYS:
+        keys.add_row(key, does)
+    return Group(
+        Text(INTRO),
+        Text(""),
+        Text("Keys", style="bold"),
+        keys,
+        Text(""),
+        Text("Marks", style="bold"),
+        Text(legend()),
+        Text(""),
+        Text("Finding codes are stable: grep them.", style="dim"),
+    )
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help"):
-            yield Markdown(HELP)
+        with VerticalScroll(id="help") as scroll:
+            scroll.border_title = "mtls-tui help"
+            scroll.border_subtitle = "↑↓ pgup pgdn scroll · esc closes"
+            yield Static(help_body())
 
 
 class ScenarioScreen(ModalScreen[str | None]):
@@ -75,6 +104,8 @@ class ScenarioScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         options = [Option(self._row(name, description), id=name) for name, description in self.scenarios.items()]
         picker = OptionList(*options, id="scenarios")
+        picker.border_title = "Lab scenario: the mistake the lab shows"
+        picker.border_subtitle = "↑↓ choose · enter switches · esc closes"
         picker.highlighted = list(self.scenarios).index(self.current) if self.current in self.scenarios else 0
         yield picker
 
@@ -82,7 +113,7 @@ class ScenarioScreen(ModalScreen[str | None]):
         """Name, then the description wrapping in its own column: readable at 80 columns."""
         row = Table.grid(padding=(0, 1))
         row.add_column(width=1)
-        row.add_column(width=17, no_wrap=True)
+        row.add_column(width=max(map(len, self.scenarios)), no_wrap=True)  # every name whole
         row.add_column(ratio=1)
         row.add_row("●" if name == self.current else " ", name, description)
         return row

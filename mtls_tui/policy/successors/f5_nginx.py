@@ -21,6 +21,7 @@ Rules from nginx/kubernetes-ingress 0eb3072d (docs/successors.md section 4, F1-F
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -268,10 +269,10 @@ def _invalid_fields(mtls: dict[str, Any]) -> str | None:
         return "clientCertSecret is required"
     verify = mtls.get("verifyClient")
     if verify not in (None, "", *MODES):
-        return f"verifyClient {verify!r} is not one of {', '.join(MODES)}"
+        return f"verifyClient: {json.dumps(verify, default=str)} is not one of {', '.join(MODES)}"
     depth = mtls.get("verifyDepth")
     if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 0):
-        return f"verifyDepth {depth!r} is not a whole number >= 0"
+        return f"verifyDepth: {json.dumps(depth, default=str)} is not a whole number >= 0"
     return None
 
 

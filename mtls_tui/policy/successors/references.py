@@ -301,9 +301,9 @@ def ref_finding(
         )
         fix = kind_fix
     elif problem == "wrong-group":
-        title = f"CA reference {ref.label}: group {ref.group!r} must be empty"
+        title = f"CA reference {ref.label}: group: {ref.group} must be empty"
         detail = (
-            f"{subject} names a {ref.kind} with group {ref.group!r}; Secrets and ConfigMaps are in the core group, "
+            f"{subject} names a {ref.kind} with group: {ref.group}; Secrets and ConfigMaps are in the core group, "
             f'which this controller wants written as an empty or absent group ("{outcome.detail}"). {consequence}'
         )
         fix = kind_fix

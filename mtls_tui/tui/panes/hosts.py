@@ -22,20 +22,23 @@ from textual.strip import Strip
 
 from mtls_tui.diagnose.views import HostRow
 from mtls_tui.model import Severity
-from mtls_tui.tui.marks import HOST_STATE, PENDING, SEVERITY
+from mtls_tui.tui.marks import HOST_STATE, PENDING, SEVERITY, TLS_ONLY
 
 INDENT = 2  # a long host name continues under its first letter
 
 
 def row_lines(row: HostRow, width: int = 0) -> list[Text]:
-    """The row's lines: the mark and host (cut into `width`-cell lines when given, as a long
-    name wraps), its state, its warnings when it has some."""
+    """The row's lines: the mark and host (wrapped into `width`-cell lines when given), its state,
+    its warnings when it has some. A TLS-only host that works has its own neutral mark."""
     if row.state is None:
         mark, state = PENDING, Text.assemble(("  reading…" if row.reading else "  judging…", PENDING.style))
     else:
-        mark = HOST_STATE[row.state]
+        mark = TLS_ONLY if row.tls_only else HOST_STATE[row.state]
         state = Text.assemble("  ", (row.state, mark.style))
-    lines = _wrapped(Text.assemble((f"{mark.symbol} ", mark.style), (row.label, "bold"), row.served), width)
+    first = Text.assemble((f"{mark.symbol} ", mark.style), (row.label, "bold"), row.served)
+    lines = [
+        first[start:end] if start == 0 else Text(" " * INDENT) + first[start:end] for start, end in _spans(row, width)
+    ]
     lines.append(state)
     if row.state is not None and row.warnings:
         warning = SEVERITY[Severity.WARNING]
@@ -47,19 +50,33 @@ def row_lines(row: HostRow, width: int = 0) -> list[Text]:
     return lines
 
 
-def _wrapped(first: Text, width: int) -> list[Text]:
-    if width <= INDENT or len(first) <= width:
-        return [first]
-    cuts = list(range(width, len(first), width - INDENT))
-    parts = list(first.divide(cuts))
-    return [parts[0], *(Text(" " * INDENT) + part for part in parts[1:])]
+def _spans(row: HostRow, width: int) -> list[tuple[int, int]]:
+    """Where the first line (mark, host, how it is served) is cut into lines of `width` cells,
+    the later ones indented: at word boundaries, as a person reads them. A host name breaks after
+    a dot or a hyphen; the `(TLS only)` after it goes whole to the next line (at its spaces only
+    when no line holds it); only a run longer than a line is cut inside."""
+    text = f"{PENDING.symbol} {row.label}{row.served}"  # every mark is one cell: the same cuts
+    if width <= INDENT or len(text) <= width:
+        return [(0, len(text))]
+    suffix = len(text) - len(row.served)
+    ends = {i for i in range(3, suffix + 1) if text[i - 1] in ".-"} | {suffix}
+    if len(row.served) - 1 > width - INDENT:  # too long for a line of its own: it breaks at its spaces
+        ends |= {i for i in range(suffix + 1, len(text)) if text[i] == " "}
+    spans, start, room = [], 0, width
+    while len(text) - start > room:
+        fits = [i for i in ends if start < i <= start + room]
+        end = max(fits) if fits else start + room
+        spans.append((start, end))
+        start, room = end, width - INDENT
+        while start < len(text) and text[start] == " ":
+            start += 1
+    spans.append((start, len(text)))
+    return spans
 
 
 def _height(row: HostRow, width: int = 0) -> int:
-    """`len(row_lines(row, width))`, counted without building them."""
-    long = 2 + len(row.label) + len(row.served)
-    wrapped = -(-(long - width) // (width - INDENT)) if width > INDENT and long > width else 0
-    return 2 + wrapped + (row.state is not None and row.warnings > 0)
+    """`len(row_lines(row, width))`, counted without building the lines' text."""
+    return 1 + len(_spans(row, width)) + (row.state is not None and row.warnings > 0)
 
 
 class HostList(ScrollView, can_focus=True):

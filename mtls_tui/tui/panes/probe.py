@@ -15,6 +15,7 @@ from mtls_tui.report.console import probe_column
 from mtls_tui.tui.path_suggester import PathSuggester
 
 PATH_FIELDS = {"cert", "key", "cacert"}
+NOT_YET = "Not probed yet: press p."
 FIELDS = (
     ("url", "URL", "https://HOST:PORT/ (its host is the SNI)"),
     ("resolve", "--resolve", "HOST:PORT:ADDR"),
@@ -43,6 +44,7 @@ class ProbePane(VerticalScroll):
     _shown: tuple | None = None  # what show() last drew, to draw again at a new width
     _filled_for: object = None  # what the form was filled for: the user's edits survive until that changes
     _defaults: ProbeSpec | None = None
+    _idle: RenderableType = Text(NOT_YET, style="dim")  # what the results say before a probe
 
     def compose(self):
         with Grid(id="probe-form"):
@@ -60,16 +62,29 @@ class ProbePane(VerticalScroll):
             yield Button("Defaults", id="probe-defaults")
         yield Static("", id="probe-results")
 
-    def fill(self, spec: ProbeSpec | None, source: object) -> None:
+    def fill(self, spec: ProbeSpec | None, source: object, why_none: str, command: str) -> None:
         """Prefill the form for `source` (the selected host, as the session sees it); the user
         may edit every field, and the edits stay through later probes of the same source
-        until "Defaults" puts this spec back."""
-        if spec is None:
+        until "Defaults" puts this spec back. No `spec` (manifest files, an Ingress without an
+        address): the form is emptied for the user's own URL, and the pane says why there is no
+        probe (`why_none`) and what makes one (`command`, the lab)."""
+        if spec is not None:
+            self._defaults, self._idle = spec, Text(NOT_YET, style="dim")
+            if source != self._filled_for:
+                self._filled_for = source
+                self._apply(spec)
             return
-        self._defaults = spec
+        self._defaults = None
+        self._idle = Group(
+            Text.assemble(("No probe: ", "bold"), why_none + "."),
+            Text("To probe a server that runs these objects: fill in URL (and --resolve) above and press p, or run:"),
+            Padding(Text(command, style="cyan"), (0, 0, 0, 2)),
+            Text.assemble("To see one run here: ", ("mtls-tui lab", "cyan"), " (a local cluster and gateway)."),
+        )
         if source != self._filled_for:
             self._filled_for = source
-            self._apply(spec)
+            for name, _, _ in FIELDS:
+                self.query_one(f"#probe-{name}", Input).value = ""
 
     def _apply(self, spec: ProbeSpec) -> None:
         for name, _, _ in FIELDS:
@@ -111,7 +126,7 @@ class ProbePane(VerticalScroll):
             target.update(Text(error, style="bold red"))
             return
         if not results:
-            target.update(Text("Not probed yet: press p.", style="dim"))
+            target.update(self._idle)
             return
         scale = max([r.timings.total or 0 for r in results] + [1.0])
         side_by_side = self.size.width >= 110  # one above the other where two columns do not fit

@@ -21,8 +21,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.reproduce import probe_command
 from mtls_tui.model import Finding
-from mtls_tui.report.console import STATE_STYLE, STYLE, finding_detail, next_step
+from mtls_tui.report.console import STYLE, finding_detail, next_step, state_look
 
 STANDING = "standing"  # the row that folds and unfolds the certificate hygiene
 PROBE_KEY = "p to probe it without and with the client certificate"
@@ -88,10 +89,11 @@ class VerdictPane(Vertical):
     """Renders one `HostReport` (`show`), or a line while reading (`show_loading`) or when the
     read failed (`show_error`). Keys on the findings: ↑↓ move, page keys scroll the detail, home
     and end go to the first and the last line, enter reads the detail (esc comes back) or unfolds
-    the hygiene, h folds or unfolds the hygiene, c copies the highlighted finding's fix."""
+    the hygiene, h folds or unfolds the hygiene (from outside the pane the app's `h` does), c copies
+    the highlighted finding's fix."""
 
     BINDINGS = [
-        Binding("h", "toggle_standing", "Hygiene"),
+        Binding("h", "toggle_standing", "Hygiene"),  # shown in the footer here; the app's h works elsewhere
         Binding("c", "copy_fix", "Copy this fix"),
         Binding("escape", "back_to_list", "Back to the list", show=False),
         # Over the list's own: the list is short, the detail is what is long.
@@ -131,9 +133,10 @@ class VerdictPane(Vertical):
         self.query_one(FindingList).fill([], 0)
         self._show_detail(None)
 
-    def show(self, report: HostReport | None) -> None:
+    def show(self, report: HostReport | None, probe_here: bool = True) -> None:
         """Render the report. A new report of the same host (after a probe) keeps the finding the
-        user moved to; on the lead, the new report's lead is selected."""
+        user moved to; on the lead, the new report's lead is selected. `probe_here`: the screen
+        knows where to send a probe (else the try line gives the command line's probe)."""
         findings = self.query_one(FindingList)
         moved = findings.highlighted not in (None, 0)
         same_host = self.report is not None and report is not None and self.report.host == report.host
@@ -146,10 +149,10 @@ class VerdictPane(Vertical):
             findings.fill([], 0)
             self._show_detail(None)
             return
-        word, style = STATE_STYLE[report.state]
+        word, style = state_look(report)
         headline = report.verdict.removeprefix("broken: ")  # the badge already says it
         line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (headline, "bold")))
-        self._set_try(next_step(report, PROBE_KEY))
+        self._set_try(next_step(report, PROBE_KEY if probe_here else probe_command(report.host)))
         self._fill(kept)
 
     def focus_findings(self) -> None:

@@ -1,0 +1,152 @@
+"""What a new user meets first, read off the screen at 80x24 (and 200x50) as a person would: a
+TLS-only host is no green success, host labels wrap between words, `h` works from the host
+list, the Probe tab on manifest files says why there is no probe, and the help and the
+scenario picker are readable at a projector's size."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+from textual.widgets import OptionList, Static
+
+from mtls_tui.cli import main
+from mtls_tui.lab.objects import meow_ingress, seed_objects
+from mtls_tui.lab.pki import SeedPki
+from mtls_tui.lab.scenarios import SCENARIOS
+from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.report.console import print_hosts
+from mtls_tui.service.pipeline import reports
+from mtls_tui.tui.marks import HOST_STATE, TLS_ONLY
+from mtls_tui.tui.panes.hosts import HostList
+from mtls_tui.tui.panes.probe import ProbePane
+from mtls_tui.tui.panes.verdict import VerdictPane
+from mtls_tui.tui.screens import KEYS, ScenarioScreen
+from tests.test_tui_panes import at_80x24, manifests_app, screen_rows, settle, squeezed, text_of
+
+LONG_HOST = "payments-api.prod.eu-west-1.corp.example.com"
+
+
+def with_tls_only(pki: SeedPki, host: str = "status.meow.com") -> list[dict]:
+    """The seed, and a host its Ingress serves over TLS asking no client certificate."""
+    return seed_objects(pki) + [meow_ingress({}, name="status-ingress", host=host)]
+
+
+async def test_a_tls_only_host_is_shown_apart_from_an_mtls_success(tmp_path: Path, pki: SeedPki) -> None:
+    async with at_80x24(tmp_path, pki, "1", with_tls_only(pki)) as (app, pilot):
+        hosts = app.query_one(HostList)
+        rows = [row.strip() for row in text_of(app, hosts)]
+        assert f"{TLS_ONLY.symbol} status.meow.com" in rows and f"{HOST_STATE['works'].symbol} meow.com" in rows
+        assert "(TLS only)" in rows  # whole, on a line of its own at this width
+        hosts.action_move(-1000)
+        await pilot.pause(0.3)
+        report = app.controller.report()
+        assert (
+            report is not None and report.host == "status.meow.com" and report.state == "works"
+        )  # the contract's word
+        badge = app.query_one("#verdict-line", Static).render()  # the state's badge: no success colour
+        assert "green" not in " ".join(str(span.style) for span in badge.spans) and str(badge).startswith(" WORKS ")
+        shown = squeezed(" ".join(text_of(app, app.query_one(VerdictPane))))
+        assert squeezed("WORKS status.meow.com: TLS only, no client certificate asked (not an mTLS host)") in shown
+
+
+def test_the_console_report_shows_a_tls_only_host_without_a_success_colour(pki: SeedPki) -> None:
+    snapshot = snapshot_from_objects(with_tls_only(pki), "manifests")
+    console = Console(file=io.StringIO(), force_terminal=True, color_system="truecolor", width=200, record=True)
+    print_hosts(console, snapshot, reports(snapshot, None, {}, datetime.now(UTC)))
+    lines = console.export_text(styles=True).splitlines()
+    tls_only = next(line for line in lines if "TLS only, no client certificate asked" in line)
+    mtls = next(line for line in lines if "mTLS is configured for meow.com" in line)
+    green = "\x1b[1;32m"
+    assert tls_only.startswith("\x1b[1mWORKS") and green not in tls_only
+    assert mtls.startswith(green + "WORKS")  # an mTLS host that works keeps its colour
+
+
+def test_check_json_keeps_the_state_word_and_says_tls_only(pki: SeedPki, tmp_path: Path, capsys) -> None:
+    manifests = tmp_path / "objects.yaml"
+    manifests.write_text(yaml.safe_dump_all(with_tls_only(pki)))
+    assert main(["check", "--manifests", str(manifests), "--json"]) == 0
+    hosts = {h["host"]: h for h in json.loads(capsys.readouterr().out)["hosts"]}
+    assert (hosts["status.meow.com"]["state"], hosts["status.meow.com"]["tls_only"]) == ("works", True)
+    assert (hosts["meow.com"]["state"], hosts["meow.com"]["tls_only"]) == ("works", False)
+
+
+async def test_a_long_host_label_wraps_between_words_at_80_columns(tmp_path: Path, pki: SeedPki) -> None:
+    async with at_80x24(tmp_path, pki, "1", with_tls_only(pki, LONG_HOST)) as (app, _):
+        rows = [row.strip() for row in text_of(app, app.query_one(HostList))]
+        label = rows[: rows.index("works")]
+        assert "(TLS only)" in label  # never "(TLS o" / "nly)"
+        assert all(row.endswith((".", "-", "com", ")")) for row in label), label  # cut after a dot or a hyphen
+        assert squeezed("".join(label)) == squeezed(f"{TLS_ONLY.symbol} {LONG_HOST} (TLS only)")
+
+
+async def test_h_folds_the_hygiene_from_the_host_list_and_from_another_tab(tmp_path: Path, pki: SeedPki) -> None:
+    """The Verdict tab's hygiene line says `h shows them` while the host list has the keys."""
+    async with at_80x24(tmp_path, pki, "1") as (app, pilot):
+        verdict = app.query_one(VerdictPane)
+        assert app.focused is app.query_one(HostList)
+        assert any("h shows them" in row for row in text_of(app, verdict))
+        await pilot.press("h")
+        await pilot.pause(0.2)
+        assert verdict.standing_shown and any("h hides them" in row for row in text_of(app, verdict))
+        await pilot.press("4", "h")  # from the Probe tab: the Verdict tab comes forward, folded again
+        await pilot.pause(0.2)
+        assert app.query_one("#tabs").active == "tab-verdict" and not verdict.standing_shown
+
+
+async def test_the_probe_tab_on_manifests_says_why_there_is_no_probe(tmp_path: Path, pki: SeedPki) -> None:
+    app = manifests_app(tmp_path, pki)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        command = f"mtls-tui probe https://meow.com/ --cert {tmp_path}/client.crt --key {tmp_path}/client.key"
+        verdict = squeezed(" ".join(text_of(app, app.query_one(VerdictPane))))
+        assert squeezed("try: mtls-tui probe https://meow.com/") in verdict  # no `p` offered where it cannot probe
+        await pilot.press("4")
+        await pilot.pause(0.2)
+        app.query_one(ProbePane).scroll_end(animate=False)
+        await pilot.pause(0.2)
+        shown = squeezed(" ".join(text_of(app, app.query_one(ProbePane))))
+        assert squeezed("No probe: manifest files are not a running cluster") in shown
+        assert squeezed(command) in shown and squeezed("mtls-tui lab") in shown
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        said = [n.message for n in app._notifications]
+        assert any(m.startswith("Nothing to probe: manifest files") and command in m for m in said), said
+
+
+async def test_the_help_is_readable_at_80x24_and_at_200x50(tmp_path: Path, pki: SeedPki) -> None:
+    async with at_80x24(tmp_path, pki, "1") as (app, pilot):
+        await pilot.press("question_mark")
+        await pilot.pause(0.3)
+        box = app.screen.query_one("#help")
+        assert box.outer_size.width == 80 and box.outer_size.height <= 24  # the whole screen, no more
+        body = box.query_one(Static)
+        assert body.size.width <= box.scrollable_content_region.width  # nothing past the right edge
+        rows = screen_rows(app)
+        key_column = [row[2:13] for row in rows]
+        assert any(column.startswith("↑ ↓  j k") for column in key_column)  # keys in their own column
+        await pilot.press("end")
+        await pilot.pause(0.3)
+        assert any("Finding codes are stable" in row for row in screen_rows(app))  # it scrolls to the end
+        await pilot.resize_terminal(200, 50)
+        await pilot.pause(0.3)
+        assert box.outer_size.width == 100 and box.outer_size.height < 50  # a readable width, its own height
+        shown = squeezed("".join(text_of(app, box)))
+        assert all(squeezed(does) in shown for _, does in KEYS)  # all of it at once
+
+
+async def test_the_scenario_picker_shows_every_name_whole_at_80x24(tmp_path: Path, pki: SeedPki) -> None:
+    async with at_80x24(tmp_path, pki, "1") as (app, pilot):
+        app.push_screen(ScenarioScreen({n: s.description for n, s in SCENARIOS.items()}, "healthy"))
+        await pilot.pause(0.3)
+        picker = app.screen.query_one(OptionList)
+        assert picker.outer_size.width == 80 and picker.border_subtitle == "↑↓ choose · enter switches · esc closes"
+        seen: set[str] = set()
+        for _ in range(len(SCENARIOS)):
+            seen |= {word for row in screen_rows(app) for word in row.split() if word in SCENARIOS}
+            await pilot.press("down")
+        assert seen == set(SCENARIOS)  # none cut to "migrate-deep-cha…"
