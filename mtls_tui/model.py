@@ -511,6 +511,11 @@ class ControllerObj:
     # ConfigMap use-forwarded-headers (config.go NewDefault: false): the client's own
     # X-Forwarded-Proto then sets the scheme the HTTPS redirect looks at (lua_ingress.lua rewrite)
     use_forwarded_headers: bool = False
+    # ConfigMap server-snippet / location-snippet (config.go ServerSnippet, LocationSnippet): nginx.tmpl
+    # writes them into every server (after the rendered ssl_* directives) and every location, whatever
+    # allow-snippet-annotations says (that setting is about annotations only)
+    server_snippet: str = ""
+    location_snippet: str = ""
     # --disable-catch-all (pkg/flags/flags.go, default false): Ingresses with spec.defaultBackend are ignored
     disable_catch_all: bool = False
     # --ingress-class-by-name (pkg/flags/flags.go, default false): the IngressClass named --ingress-class is

@@ -147,6 +147,9 @@ def test_rule_without_http_alone_is_edited(pki: SeedPki, tmp_path: Path, monkeyp
             {"annotations-risk-level": "Critical", "allow-snippet-annotations": "true"},
         ),
         ("annotation-too-risky", {P + "configuration-snippet": "add_header X-Team a;"}, {}),
+        # the ConfigMap's own snippets: the fix takes the key out of the ConfigMap (kubectl patch --type json)
+        ("snippet-breaks-nginx", {}, {"server-snippet": "ssl_verify_client optional;"}),
+        ("snippet-breaks-nginx", {}, {"location-snippet": "ssl_verify_client on;", "hsts": "false"}),
     ],
 )
 def test_snippet_fixes_run_as_printed(pki: SeedPki, tmp_path: Path, code, annotations, config) -> None:

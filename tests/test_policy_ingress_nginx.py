@@ -676,6 +676,7 @@ def test_snippets_that_touch_client_certificates(pki: SeedPki, name, snippet, se
     [
         ("ssl_verify_client on;\n  ssl_verify_client off;", "", '"ssl_verify_client" directive is duplicate'),
         ("ssl_verify_client on;", "ssl_verify_client off;", '"ssl_verify_client" directive is not allowed here'),
+        ("ssl_verify_client on;", "ssl_verify_depth 2;", '"ssl_verify_depth" directive is not allowed here'),
     ],
 )
 def test_nginx_refuses_a_snippet_that_repeats_the_client_check(nginx_binary: str, tmp_path, server, location, error):
@@ -703,6 +704,88 @@ def test_nginx_refuses_a_snippet_that_repeats_the_client_check(nginx_binary: str
         timeout=30,
     )
     assert done.returncode != 0 and error in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "snippet", "mode", "code", "state"),
+    [
+        # nginx.tmpl: $cfg.ServerSnippet after define "SERVER" (its ssl_verify_client): duplicate
+        ("server-snippet", "ssl_verify_client optional;", "on", "snippet-breaks-nginx", "broken"),
+        # $all.Cfg.LocationSnippet inside every location: ssl_verify_client is not taken there
+        ("location-snippet", "ssl_verify_depth 2;", "on", "snippet-breaks-nginx", "broken"),
+        # an `if` of its own: optional lets nginx through, the snippet refuses (measured below)
+        (
+            "location-snippet",
+            "if ($ssl_client_verify != SUCCESS) { return 403; }",
+            "optional",
+            "snippet-client-checks",
+            "unverified",
+        ),
+        (
+            "server-snippet",
+            "if ($ssl_client_verify != SUCCESS) { return 403; }",
+            "optional",
+            "snippet-client-checks",
+            "unverified",
+        ),
+        ("server-snippet", "add_header X-Team a;", "on", None, "works"),
+    ],
+)
+def test_configmap_snippets_reach_every_host(pki: SeedPki, name, snippet, mode, code, state) -> None:
+    """The ConfigMap's server-snippet and location-snippet are written into every server and every
+    location (nginx.tmpl; config.go: "If disabled, only snippets added via ConfigMap are added"):
+    allow-snippet-annotations (false by default) does not keep them out."""
+    annotations = {**meow_ingress()["metadata"]["annotations"], P + "auth-tls-verify-client": mode}
+    policy, result = report(with_config(pki, {name: snippet}, meow_ingress(annotations)))
+    found = [f for f in result.findings if f.code in ("snippet-breaks-nginx", "snippet-client-checks")]
+    assert [f.code for f in found] == ([code] if code else []) and result.state == state, result.verdict
+    if code:
+        assert found[0].subject == "ConfigMap ingress-nginx/ingress-nginx-controller"
+    if code == "snippet-client-checks":
+        assert any(name in u for u in policy.unseen)
+
+
+@pytest.mark.nginx
+@pytest.mark.parametrize("where", ["server", "location"])
+def test_a_snippet_check_refuses_what_optional_lets_in(pki: SeedPki, nginx_binary: str, where: str) -> None:
+    """Why a ConfigMap snippet's own check makes an optional host unverified, not open, measured:
+    the server ingress-nginx renders for auth-tls-verify-client optional (ssl_verify_client
+    optional) with `if ($ssl_client_verify != SUCCESS) { return 403; }` where nginx.tmpl writes the
+    ConfigMap's server-snippet or location-snippet: 403 without a certificate, 200 with one."""
+    import ssl
+
+    import httpx
+
+    from mtls_tui.lab.nginx import Nginx, free_port
+    from mtls_tui.lab.pki import write_file
+
+    port = free_port()
+    check = "if ($ssl_client_verify != SUCCESS) { return 403; }"
+
+    def body(prefix) -> str:
+        write_file(prefix / "s.crt", pki.server.cert_pem())
+        write_file(prefix / "s.key", pki.server.key_pem(), private=True)
+        write_file(prefix / "ca.crt", pki.ca.cert_pem())
+        return (
+            f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name meow.com;\n"
+            f"  ssl_certificate {prefix}/s.crt;\n  ssl_certificate_key {prefix}/s.key;\n"
+            f"  ssl_client_certificate {prefix}/ca.crt;\n  ssl_verify_client optional;\n  ssl_verify_depth 1;\n"
+            f"  {check if where == 'server' else ''}\n"
+            f'  location / {{ {check if where == "location" else ""} return 200 "upstream\\n"; }}\n}}'
+        )
+
+    with Nginx(body, [port], binary=nginx_binary) as server:
+        assert server.prefix is not None
+        write_file(server.prefix / "c.crt", pki.client.cert_pem())
+        write_file(server.prefix / "c.key", pki.client.key_pem(), private=True)
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        context.load_cert_chain(str(server.prefix / "c.crt"), str(server.prefix / "c.key"))
+        url, headers = f"https://127.0.0.1:{port}/", {"Host": "meow.com"}
+        without = httpx.get(url, headers=headers, verify=False, timeout=5)
+        with httpx.Client(verify=context, timeout=5) as client:
+            with_cert = client.get(url, headers=headers)
+    assert (without.status_code, with_cert.status_code) == (403, 200)
 
 
 # --- which controller serves which Ingress (store.go, v1.15.1) ----------------------------------
