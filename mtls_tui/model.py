@@ -398,7 +398,7 @@ class IngressObj:
     created: str
     uid: str = ""
     addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
-    paths: tuple[IngressPath, ...] = ()  # its routes, for `migrate`; the mTLS rules never read them
+    paths: tuple[IngressPath, ...] = ()  # its routes, for `migrate` (the mTLS rules only name them)
     # hosts whose every rule here has no `http:` (a host-only rule): the controller applies none of
     # this Ingress's auth-tls to them (controller.go getBackendServers: `rule.HTTP == nil` → continue)
     bare_hosts: tuple[str, ...] = ()

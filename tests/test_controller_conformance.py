@@ -17,6 +17,7 @@ file and function its expectation comes from. Paths are in that repository:
 - TLSNAME  internal/ingress/controller/controller.go, createServers / extractTLSSecretName; certificate.go verifyHostname
 - TMPL     rootfs/etc/nginx/template/nginx.tmpl, define "SERVER" (`return 403;`, ssl_verify_client, match-cn `if`)
 - E2E      test/e2e/annotations/authtls.go
+- PROXYSSL internal/ingress/annotations/proxyssl/main.go, proxySSL.Parse
 
 For each case the objects go through the project's policy code, the lab turns that
 policy into the nginx configuration the controller renders, a real nginx serves it,
@@ -785,6 +786,32 @@ CASES = [
         (400, 200),
         "works",
         "client-cert-accepted",
+    ),
+    # --- proxy-ssl-* beside auth-tls (PROXYSSL, EXTRACT, TMPL "Location denied") ------------------------
+    Case(
+        "C89",
+        "PROXYSSL Parse: a proxy-ssl-secret the controller cannot find is a LocationDeniedError; EXTRACT sets the "
+        "Ingress's Denied and TMPL renders `return 503;` in its locations, after nginx's client check: 400 "
+        "without a certificate, 503 with one",
+        one({**CA, "proxy-ssl-secret": "default/upstream-client"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C90",
+        "PROXYSSL Parse, TMPL: proxy-ssl-* renders proxy_ssl_* (nginx's own TLS to the backend) and asks clients for "
+        "nothing: without auth-tls-secret, a client without a certificate gets in",
+        one({"proxy-ssl-secret": "default/ca", "proxy-ssl-verify": "on"}),
+        (200, 200),
+        "works",
+    ),
+    Case(
+        "C91",
+        "PROXYSSL Parse: the auth-tls Secret (ca.crt only) is usable as proxy-ssl-secret too: no denial",
+        one({**CA, "proxy-ssl-secret": "default/ca"}),
+        (400, 200),
+        "works",
     ),
 ]
 

@@ -78,6 +78,7 @@ def no_ca(secret: dict) -> None:
         ("match-cn-refuses-all", {P + "auth-tls-match-cn": "CN=Fern"}, no_ca),
         ("host-canary-only", {P + "canary": "true"}, None),
         ("error-page-loop", {P + "auth-tls-error-page": "https://meow.com/cert-error"}, None),
+        ("location-denied", {P + "proxy-ssl-secret": "default/upstream-client"}, None),
     ],
 )
 def test_printed_fix_removes_the_finding(pki: SeedPki, tmp_path: Path, code, annotations, secret_change) -> None:

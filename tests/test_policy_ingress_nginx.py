@@ -788,6 +788,37 @@ def test_a_snippet_check_refuses_what_optional_lets_in(pki: SeedPki, nginx_binar
     assert (without.status_code, with_cert.status_code) == (403, 200)
 
 
+@pytest.mark.parametrize(
+    ("value", "settings", "denial"),
+    [
+        ("default/my-certs", {}, None),  # GetAuthCertificate takes it: nginx's certificate to the backend
+        ("default/upstream-client", {}, "local SSL certificate default/upstream-client was not found"),
+        ("upstream-client", {}, "invalid format (namespace/name) found in 'upstream-client'"),  # k8s.ParseNameNS
+        ("other/my-certs", {}, "cross namespace secrets are not supported"),
+        # allowed across namespaces, the Secret itself is looked up (and is not there)
+        ("other/my-certs", {"allow-cross-namespace-resources": "true"}, "other/my-certs was not found"),
+    ],
+)
+def test_a_proxy_ssl_secret_the_controller_cannot_use_denies_the_paths(pki: SeedPki, value, settings, denial) -> None:
+    """proxyssl/main.go proxySSL.Parse (v1.15.1): a bad reference is a LocationDeniedError;
+    annotations.go Extract sets the Ingress's Denied, nginx.tmpl renders `return 503;` in each of its
+    locations, after nginx checked the client's certificate (measured in test_controller_conformance)."""
+    annotations = {**meow_ingress()["metadata"]["annotations"], P + "proxy-ssl-secret": value}
+    _, result = report(with_config(pki, settings, meow_ingress(annotations)))
+    found = [f for f in result.findings if f.code == "location-denied"]
+    if denial is None:
+        assert not found and result.state == "works", result.verdict
+    else:
+        assert len(found) == 1 and denial in found[0].title and result.state == "broken", result.verdict
+        assert found[0].severity.value == "error" and "503" in found[0].title
+
+
+def test_a_proxy_ssl_secret_not_among_the_files_is_unverified(pki: SeedPki) -> None:
+    annotations = {**meow_ingress()["metadata"]["annotations"], P + "proxy-ssl-secret": "default/upstream-client"}
+    policy, result = report(with_ingress(pki, meow_ingress(annotations)), complete=False)
+    assert result.state == "unverified" and any("upstream-client" in u for u in policy.unseen), result.verdict
+
+
 # --- which controller serves which Ingress (store.go, v1.15.1) ----------------------------------
 
 

@@ -1120,6 +1120,8 @@ class HostPolicy:
     # Ingresses for the host that ask for client certificates but that the controller does not
     # serve (dropped, ignored), while others serve the host: their error is why nobody is asked
     unserved_askers: tuple[str, ...] = ()
+    # the Location denied reason of the server's `/` location (nginx.tmpl: `return 503;` in it)
+    root_location_denial: str | None = None
 
     @property
     def denied(self) -> bool:
@@ -1580,6 +1582,14 @@ def _host_policy(
         findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += _error_page_loop(host, policy, winner)
+    root_denial = None
+    if not denial and not passthrough:  # a server-level 403, or no nginx at all, answers before any location
+        locations = [i for i in applying if not _canary(i)]
+        proxy_ssl, proxy_ssl_unseen = _proxy_ssl_findings(host, locations, controllers, snapshot)
+        findings += proxy_ssl
+        unseen += proxy_ssl_unseen
+        root = _root_location_owner(host, makers, locations)
+        root_denial = _proxy_ssl_denied(root, controllers[root.ref], snapshot)[0] if root else None
     if cn_gate is not None:
         findings += _acme_refused(host, ingresses, cn_gate)
     snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
@@ -1637,6 +1647,7 @@ def _host_policy(
         )
         if makers
         else (),
+        root_location_denial=root_denial,
     )
 
 
@@ -1925,6 +1936,75 @@ def _pass_certificate_into_tls(ingress: IngressObj) -> Finding | None:
         fix="",  # which of the three is the user's call: no command to guess it
         ingress=ingress,
         evidence=(f"{PREFIX}backend-protocol: {protocol}", f"{PREFIX}auth-tls-pass-certificate-to-upstream: true"),
+    )
+
+
+def _proxy_ssl_denied(
+    ingress: IngressObj, controller: ControllerObj | None, snapshot: ClusterSnapshot
+) -> tuple[str | None, str | None]:
+    """proxyssl/main.go proxySSL.Parse, the steps that deny: (why every location of the Ingress is
+    denied, the Secret not read here). proxy-ssl-* is nginx's own certificate towards an HTTPS
+    backend, often taken for the client check; a reference the controller cannot use is a
+    LocationDeniedError, and annotations.go Extract sets the Ingress's `Denied`, which nginx.tmpl
+    renders in each of its locations as `return 503;` ("Location denied")."""
+    value = _normalized(ingress.annotation(PREFIX + "proxy-ssl-secret"))
+    if not value or not value.strip():  # parseString: absent or empty, nothing to parse
+        return None, None
+    parts = value.split("/")  # k8s.ParseNameNS: exactly one '/'
+    if len(parts) != 2:
+        return f"invalid format (namespace/name) found in '{value}'", None
+    rules = controller_rules(controller)
+    if (
+        parts[0] != ingress.namespace
+        and rules.security_settings
+        and not (controller and controller.allow_cross_namespace)
+    ):
+        return "cross namespace secrets are not supported", None
+    _, unseen, denial = _auth_certificate(value, snapshot)  # p.r.GetAuthCertificate, as auth-tls
+    return denial, (f"Secret {value} (proxy-ssl-secret of {ingress.ref})" if unseen else None)
+
+
+def _proxy_ssl_findings(
+    host: str, applying: list[IngressObj], controllers: dict[str, ControllerObj | None], snapshot: ClusterSnapshot
+) -> tuple[list[Finding], list[str]]:
+    """`_proxy_ssl_denied` for the Ingresses whose paths the host's server has. The 503 comes in
+    the location, after nginx has checked the client's certificate (ngx_http_process_request):
+    clients without one still get 400, clients with one get 503 (measured on nginx 1.22)."""
+    findings, unseen = [], []
+    for ingress in applying:
+        denial, missing = _proxy_ssl_denied(ingress, controllers[ingress.ref], snapshot)
+        if missing:
+            unseen.append(missing)
+        if denial is None:
+            continue
+        value = ingress.annotation(PREFIX + "proxy-ssl-secret")
+        paths = ", ".join(dict.fromkeys(p.path or "/" for p in ingress.paths if p.host == host)) or "/"
+        findings.append(
+            _f(
+                code="location-denied",
+                severity=Severity.ERROR,
+                title=f"{host}: the paths of {ingress.ref} ({paths}) answer 503 to every client: "
+                f"proxy-ssl-secret {value}: {denial}",
+                detail="proxy-ssl-secret names the certificate nginx presents to an HTTPS backend (and the CA it checks "
+                "the backend with); it does not ask clients for certificates (auth-tls-secret does). The controller "
+                "cannot use this one, so it denies every location of the Ingress (annotations.go Extract, "
+                'nginx.tmpl "Location denied": return 503). nginx still checks client certificates first: without one '
+                "a client gets 400, with one 503.",
+                fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'proxy-ssl-secret-')}  "
+                "# or name a Secret of the Ingress's namespace with ca.crt (and tls.crt, tls.key) the backend needs",
+                ingress=ingress,
+                evidence=(f"{PREFIX}proxy-ssl-secret: {value}", denial),
+            )
+        )
+    return findings, unseen
+
+
+def _root_location_owner(host: str, makers: list[IngressObj], locations: list[IngressObj]) -> IngressObj | None:
+    """Whose annotations the server's `/` location carries: the first Ingress with a `/` path for
+    the host (getBackendServers replaces the default location, locationApplyAnnotations); else the
+    Ingress that made the server, whose annotations createServers gave the default one."""
+    return next((i for i in locations if any(p.host == host and p.path in ("", "/") for p in i.paths)), None) or (
+        makers[0] if makers else None
     )
 
 
