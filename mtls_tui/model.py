@@ -516,6 +516,9 @@ class ControllerObj:
     # allow-snippet-annotations says (that setting is about annotations only)
     server_snippet: str = ""
     location_snippet: str = ""
+    # ConfigMap http-snippet (config.go HTTPSnippet): written into `http {}`, so its ssl_* directives are
+    # what every server without its own (no rendered client checks) inherits
+    http_snippet: str = ""
     # --disable-catch-all (pkg/flags/flags.go, default false): Ingresses with spec.defaultBackend are ignored
     disable_catch_all: bool = False
     # --ingress-class-by-name (pkg/flags/flags.go, default false): the IngressClass named --ingress-class is

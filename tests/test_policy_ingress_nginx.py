@@ -745,6 +745,57 @@ def test_configmap_snippets_reach_every_host(pki: SeedPki, name, snippet, mode, 
         assert any(name in u for u in policy.unseen)
 
 
+@pytest.mark.parametrize(
+    ("has_ca", "code", "state"), [(True, None, "works"), (False, "snippet-client-checks", "broken")]
+)
+def test_the_configmap_http_snippet_reaches_servers_without_their_own_checks(pki: SeedPki, has_ca, code, state) -> None:
+    """nginx.tmpl writes $cfg.HTTPSnippet into `http {}`: a server with rendered client checks keeps
+    its own (measured below); one without (a Secret with no ca.crt: mTLS off, secret-missing-ca stays an
+    error) inherits the snippet's, which the tool names instead of calling the host open."""
+    snippet = "ssl_client_certificate /etc/ingress-controller/origin-ca.pem;\nssl_verify_client on;"
+    objects = with_config(pki, {"http-snippet": snippet}, meow_ingress())
+    if not has_ca:
+        del next(o for o in objects if o["kind"] == "Secret")["data"]["ca.crt"]
+    policy, result = report(objects)
+    found = [f.code for f in result.findings if f.code.startswith("snippet-")]
+    assert found == ([code] if code else []) and result.state == state, result.verdict
+
+
+@pytest.mark.nginx
+def test_a_server_keeps_its_own_client_checks_over_the_http_levels(pki: SeedPki, nginx_binary: str) -> None:
+    """Measured: `ssl_verify_client on` and a CA at http level (where the ConfigMap's http-snippet
+    lands); a server without its own asks every client (400 without a certificate), a server with
+    its own `ssl_verify_client optional` (rendered auth-tls) lets them in (200)."""
+    import httpx
+
+    from mtls_tui.lab.nginx import Nginx, free_port
+    from mtls_tui.lab.pki import write_file
+
+    port = free_port()
+
+    def body(prefix) -> str:
+        write_file(prefix / "s.crt", pki.server.cert_pem())
+        write_file(prefix / "s.key", pki.server.key_pem(), private=True)
+        write_file(prefix / "ca.crt", pki.ca.cert_pem())
+        return (
+            f"ssl_client_certificate {prefix}/ca.crt;\nssl_verify_client on;\n"
+            f"ssl_certificate {prefix}/s.crt;\nssl_certificate_key {prefix}/s.key;\n"
+            f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name plain.com;\n  location / {{ return 200; }}\n}}\n"
+            f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name meow.com;\n"
+            f"  ssl_client_certificate {prefix}/ca.crt;\n  ssl_verify_client optional;\n  location / {{ return 200; }}\n}}"
+        )
+
+    with Nginx(body, [port], binary=nginx_binary):
+        with httpx.Client(verify=False, timeout=5) as client:
+            answers = {}
+            for host in ("plain.com", "meow.com"):
+                request = client.build_request(
+                    "GET", f"https://127.0.0.1:{port}/", headers={"Host": host}, extensions={"sni_hostname": host}
+                )
+                answers[host] = client.send(request).status_code
+    assert answers == {"plain.com": 400, "meow.com": 200}
+
+
 @pytest.mark.nginx
 @pytest.mark.parametrize("where", ["server", "location"])
 def test_a_snippet_check_refuses_what_optional_lets_in(pki: SeedPki, nginx_binary: str, where: str) -> None:

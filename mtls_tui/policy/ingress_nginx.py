@@ -1812,14 +1812,16 @@ class _Snippet:
     in_location: bool
     removal: str
     subject: str
+    inherited: bool = False  # http level: a server's own ssl_* directives replace its (nginx's merge of levels)
 
 
 def _snippets(makers: list[IngressObj], controller: ControllerObj) -> list[_Snippet]:
     """The annotations' snippets only with allow-snippet-annotations (else controller.go
     dropSnippetDirectives removes them); the host's server-snippet is the first Ingress's
-    (createServers). The ConfigMap's server-snippet and location-snippet always: nginx.tmpl writes
-    `$cfg.ServerSnippet` into every server after define "SERVER" and `$all.Cfg.LocationSnippet` into
-    every location (config.go: "If disabled, only snippets added via ConfigMap are added")."""
+    (createServers). The ConfigMap's snippets always: nginx.tmpl writes `$cfg.HTTPSnippet` into
+    `http {}`, `$cfg.ServerSnippet` into every server after define "SERVER" and
+    `$all.Cfg.LocationSnippet` into every location (config.go: "If disabled, only snippets added
+    via ConfigMap are added")."""
     found: list[_Snippet] = []
     server_snippet_seen = False
     for ingress in makers if controller.allow_snippets else []:
@@ -1836,6 +1838,7 @@ def _snippets(makers: list[IngressObj], controller: ControllerObj) -> list[_Snip
             )
     config = controller.config_map or f"{controller.namespace}/{controller.name}"
     for name, text in (
+        ("http-snippet", controller.http_snippet),
         ("server-snippet", controller.server_snippet),
         ("location-snippet", controller.location_snippet),
     ):
@@ -1845,7 +1848,13 @@ def _snippets(makers: list[IngressObj], controller: ControllerObj) -> list[_Snip
             )
             found.append(
                 _Snippet(
-                    f"the ConfigMap {config}'s", name, text, name == "location-snippet", removal, f"ConfigMap {config}"
+                    f"the ConfigMap {config}'s",
+                    name,
+                    text,
+                    name == "location-snippet",
+                    removal,
+                    f"ConfigMap {config}",
+                    inherited=name == "http-snippet",
                 )
             )
     return found
@@ -1859,16 +1868,18 @@ def _client_snippets(
     (`_too_risky`). The server-snippets land after the rendered ssl_* directives, the others inside
     locations: a repeated directive, or one nginx does not take in a location, fails `nginx -t`
     and the controller keeps its last good configuration; anything else (an `if` on
-    $ssl_client_verify) is a check of its own that these rules do not follow."""
+    $ssl_client_verify) is a check of its own that these rules do not follow. The http-snippet's
+    directives only reach a server without rendered client checks (nginx merges a level's own
+    directive over the one above): there they are checks of their own too."""
     if controller is None:
         return []
     found = []
     for snippet in _snippets(makers, controller):
         text, name = snippet.text, snippet.name
-        if not _CLIENT_WORDS.search(text):
+        if not _CLIENT_WORDS.search(text) or (snippet.inherited and rendered):
             continue
         written = [d for d in _CLIENT_DIRECTIVES if re.search(rf"(?:^|[;{{}}\s]){d}\s", text)]
-        refused = written if snippet.in_location else [d for d in written if rendered]
+        refused = written if snippet.in_location else [d for d in written if rendered and not snippet.inherited]
         if refused:
             why = "is not allowed in a location" if snippet.in_location else "is duplicate"
             found.append(
