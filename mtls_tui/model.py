@@ -399,7 +399,7 @@ class IngressObj:
     created: str
     uid: str = ""
     addresses: tuple[str, ...] = ()  # status.loadBalancer.ingress ip/hostname
-    paths: tuple[IngressPath, ...] = ()  # its routes, for `migrate`; the mTLS rules never read them
+    paths: tuple[IngressPath, ...] = ()  # its routes, for `migrate` (the mTLS rules only name them)
     # hosts whose every rule here has no `http:` (a host-only rule): the controller applies none of
     # this Ingress's auth-tls to them (controller.go getBackendServers: `rule.HTTP == nil` → continue)
     bare_hosts: tuple[str, ...] = ()
@@ -512,6 +512,14 @@ class ControllerObj:
     # ConfigMap use-forwarded-headers (config.go NewDefault: false): the client's own
     # X-Forwarded-Proto then sets the scheme the HTTPS redirect looks at (lua_ingress.lua rewrite)
     use_forwarded_headers: bool = False
+    # ConfigMap server-snippet / location-snippet (config.go ServerSnippet, LocationSnippet): nginx.tmpl
+    # writes them into every server (after the rendered ssl_* directives) and every location, whatever
+    # allow-snippet-annotations says (that setting is about annotations only)
+    server_snippet: str = ""
+    location_snippet: str = ""
+    # ConfigMap http-snippet (config.go HTTPSnippet): written into `http {}`, so its ssl_* directives are
+    # what every server without its own (no rendered client checks) inherits
+    http_snippet: str = ""
     # --disable-catch-all (pkg/flags/flags.go, default false): Ingresses with spec.defaultBackend are ignored
     disable_catch_all: bool = False
     # --ingress-class-by-name (pkg/flags/flags.go, default false): the IngressClass named --ingress-class is

@@ -17,6 +17,7 @@ file and function its expectation comes from. Paths are in that repository:
 - TLSNAME  internal/ingress/controller/controller.go, createServers / extractTLSSecretName; certificate.go verifyHostname
 - TMPL     rootfs/etc/nginx/template/nginx.tmpl, define "SERVER" (`return 403;`, ssl_verify_client, match-cn `if`)
 - E2E      test/e2e/annotations/authtls.go
+- PROXYSSL internal/ingress/annotations/proxyssl/main.go, proxySSL.Parse
 
 For each case the objects go through the project's policy code, the lab turns that
 policy into the nginx configuration the controller renders, a real nginx serves it,
@@ -786,6 +787,32 @@ CASES = [
         "works",
         "client-cert-accepted",
     ),
+    # --- proxy-ssl-* beside auth-tls (PROXYSSL, EXTRACT, TMPL "Location denied") ------------------------
+    Case(
+        "C89",
+        "PROXYSSL Parse: a proxy-ssl-secret the controller cannot find is a LocationDeniedError; EXTRACT sets the "
+        "Ingress's Denied and TMPL renders `return 503;` in its locations, after nginx's client check: 400 "
+        "without a certificate, 503 with one",
+        one({**CA, "proxy-ssl-secret": "default/upstream-client"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C90",
+        "PROXYSSL Parse, TMPL: proxy-ssl-* renders proxy_ssl_* (nginx's own TLS to the backend) and asks clients for "
+        "nothing: without auth-tls-secret, a client without a certificate gets in",
+        one({"proxy-ssl-secret": "default/ca", "proxy-ssl-verify": "on"}),
+        (200, 200),
+        "works",
+    ),
+    Case(
+        "C91",
+        "PROXYSSL Parse: the auth-tls Secret (ca.crt only) is usable as proxy-ssl-secret too: no denial",
+        one({**CA, "proxy-ssl-secret": "default/ca"}),
+        (400, 200),
+        "works",
+    ),
 ]
 
 
@@ -1099,3 +1126,67 @@ def test_nginx_cannot_present_the_clients_certificate_to_a_tls_backend(
         backend.terminate()
         backend.wait(5)
     assert answer.status_code == 502
+
+
+@pytest.mark.nginx
+@pytest.mark.openssl_cli
+@pytest.mark.parametrize("tickets", [False, True])
+def test_a_session_from_a_host_without_client_checks_does_not_open_an_mtls_host(
+    pki: Pki, nginx_binary: str, openssl_binary: str, tmp_path, tickets: bool
+) -> None:
+    """Why ssl-session-tickets and the shared session cache need no rule, measured: ingress-nginx
+    renders `ssl_session_cache shared:SSL:…` and `ssl_session_tickets` (config.go NewDefault:
+    SSLSessionCache true, SSLSessionTickets false; nginx.tmpl) at http level, shared by every server.
+    A session made with a host that asks no certificate, offered again with the mTLS host's name:
+    TLS 1.2 resumes it and nginx answers 421 (the name differs from the one the session was made
+    for); nginx rejects the TLS 1.3 handshake (alert 49 access_denied). No request gets in without a
+    certificate."""
+    import subprocess
+
+    from mtls_tui.lab.nginx import Nginx, free_port
+
+    port = free_port()
+    (tmp_path / "ticket.key").write_bytes(bytes(range(80)))
+
+    def body(prefix) -> str:
+        write_file(prefix / "s.crt", pki.server.cert_pem())
+        write_file(prefix / "s.key", pki.server.key_pem(), private=True)
+        write_file(prefix / "ca.crt", pki.ca.cert_pem())
+        keys = f"ssl_session_tickets on;\nssl_session_ticket_key {tmp_path}/ticket.key;\n" if tickets else ""
+        return (
+            f"ssl_protocols TLSv1.2 TLSv1.3;\nssl_session_cache shared:SSL:1m;\n{keys}"
+            f"ssl_certificate {prefix}/s.crt;\nssl_certificate_key {prefix}/s.key;\n"
+            f'server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name open.{DOMAIN};\n  location / {{ return 200 "open\\n"; }}\n}}\n'
+            f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name mtls.{DOMAIN};\n"
+            f"  ssl_client_certificate {prefix}/ca.crt;\n  ssl_verify_client on;\n"
+            '  location / { return 200 "in\\n"; }\n}'
+        )
+
+    def ask(host: str, version: str, session: str) -> str:
+        request = f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        flag = "-sess_out" if host.startswith("open") else "-sess_in"
+        done = subprocess.run(
+            [openssl_binary, "s_client", version, "-connect", f"127.0.0.1:{port}", "-servername", host, "-ign_eof"]
+            + [flag, str(tmp_path / session)]
+            + ([] if tickets else ["-no_ticket"]),
+            input=request,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return done.stdout + done.stderr
+
+    with Nginx(body, [port], binary=nginx_binary):
+        for version in ("-tls1_2", "-tls1_3"):
+            made = ask(f"open.{DOMAIN}", version, f"{version}.pem")
+            assert "open" in made.splitlines()[-1] or "\nopen\n" in made, made[-300:]
+            assert (tmp_path / f"{version}.pem").stat().st_size > 0  # a session to offer
+            again = ask(f"mtls.{DOMAIN}", version, f"{version}.pem")
+            assert "\nin\n" not in again
+            if version == "-tls1_2":
+                assert "Reused, TLSv1.2" in again and "421 Misdirected Request" in again, again[-600:]
+            else:
+                # nginx refuses the handshake (its log: "handshake rejected"): alert 49 access denied
+                assert "Reused" not in again and "HTTP/1.1" not in again and "alert access denied" in again, again[
+                    -600:
+                ]

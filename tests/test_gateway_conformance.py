@@ -45,6 +45,7 @@ POLICIES = {
         MtlsPolicy("optional.com", secret=SECRET, verify_client="optional"),
         MtlsPolicy("optional-no-ca.com", secret=SECRET, verify_client="optional_no_ca"),
         MtlsPolicy("denied.com", secret=SECRET),
+        MtlsPolicy("location-denied.com", secret=SECRET),
         MtlsPolicy("revoked.com", secret=SECRET),
         MtlsPolicy("crl-ok.com", secret=SECRET),
         MtlsPolicy("crl-expired.com", secret=SECRET),
@@ -93,6 +94,7 @@ CASES = [
     ),
     Case("optional-no-ca-odd-dn", "optional-no-ca.com", "odd-dn", statuses=(200, 200)),
     Case("denied", "denied.com", "seed", statuses=(403, 403), codes=frozenset({"probe-location-denied"})),
+    Case("location-denied", "location-denied.com", "seed", statuses=(400, 503)),
     Case("revoked", "revoked.com", "seed", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
     Case("crl-not-revoked", "crl-ok.com", "seed", statuses=(400, 200), codes=frozenset({"probe-ok"})),
     Case("crl-expired", "crl-expired.com", "seed", statuses=(400, 400), codes=frozenset({"probe-cert-rejected"})),
@@ -168,6 +170,10 @@ def lab(seed_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Lab:
     special = {
         # nginx.tmpl (template "SERVER"): an AuthTLSError renders `return 403;` at server level
         "denied.com": dict(denial="error obtaining certificate: local SSL certificate default/gone was not found"),
+        # nginx.tmpl: another annotation's LocationDeniedError (proxy-ssl-secret) renders `return 503;` in the location
+        "location-denied.com": dict(
+            location_denial="error obtaining certificate: local SSL certificate default/gone was not found"
+        ),
         "revoked.com": dict(crl_pem=issue_crl(seed_ca, [seed_client])),
         "crl-ok.com": dict(crl_pem=issue_crl(seed_ca, [issue_leaf("Someone Else", seed_ca).cert])),
         "crl-expired.com": dict(crl_pem=issue_crl(seed_ca, last_update=datetime.now(UTC) - timedelta(days=10), days=9)),

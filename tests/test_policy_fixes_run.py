@@ -89,6 +89,7 @@ def no_ca(secret: dict) -> None:
         ("match-cn-refuses-all", {P + "auth-tls-match-cn": "CN=Fern"}, no_ca),
         ("host-canary-only", {P + "canary": "true"}, None),
         ("error-page-loop", {P + "auth-tls-error-page": "https://meow.com/cert-error"}, None),
+        ("location-denied", {P + "proxy-ssl-secret": "default/upstream-client"}, None),
     ],
 )
 def test_printed_fix_removes_the_finding(pki: SeedPki, tmp_path: Path, code, annotations, secret_change) -> None:
@@ -244,6 +245,9 @@ def test_rule_without_http_alone_is_edited(pki: SeedPki, tmp_path: Path, monkeyp
             {"annotations-risk-level": "Critical", "allow-snippet-annotations": "true"},
         ),
         ("annotation-too-risky", {P + "configuration-snippet": "add_header X-Team a;"}, {}),
+        # the ConfigMap's own snippets: the fix takes the key out of the ConfigMap (kubectl patch --type json)
+        ("snippet-breaks-nginx", {}, {"server-snippet": "ssl_verify_client optional;"}),
+        ("snippet-breaks-nginx", {}, {"location-snippet": "ssl_verify_client on;", "hsts": "false"}),
     ],
 )
 def test_snippet_fixes_run_as_printed(pki: SeedPki, tmp_path: Path, code, annotations, config) -> None:

@@ -676,6 +676,7 @@ def test_snippets_that_touch_client_certificates(pki: SeedPki, name, snippet, se
     [
         ("ssl_verify_client on;\n  ssl_verify_client off;", "", '"ssl_verify_client" directive is duplicate'),
         ("ssl_verify_client on;", "ssl_verify_client off;", '"ssl_verify_client" directive is not allowed here'),
+        ("ssl_verify_client on;", "ssl_verify_depth 2;", '"ssl_verify_depth" directive is not allowed here'),
     ],
 )
 def test_nginx_refuses_a_snippet_that_repeats_the_client_check(nginx_binary: str, tmp_path, server, location, error):
@@ -703,6 +704,170 @@ def test_nginx_refuses_a_snippet_that_repeats_the_client_check(nginx_binary: str
         timeout=30,
     )
     assert done.returncode != 0 and error in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "snippet", "mode", "code", "state"),
+    [
+        # nginx.tmpl: $cfg.ServerSnippet after define "SERVER" (its ssl_verify_client): duplicate
+        ("server-snippet", "ssl_verify_client optional;", "on", "snippet-breaks-nginx", "broken"),
+        # $all.Cfg.LocationSnippet inside every location: ssl_verify_client is not taken there
+        ("location-snippet", "ssl_verify_depth 2;", "on", "snippet-breaks-nginx", "broken"),
+        # an `if` of its own: optional lets nginx through, the snippet refuses (measured below)
+        (
+            "location-snippet",
+            "if ($ssl_client_verify != SUCCESS) { return 403; }",
+            "optional",
+            "snippet-client-checks",
+            "unverified",
+        ),
+        (
+            "server-snippet",
+            "if ($ssl_client_verify != SUCCESS) { return 403; }",
+            "optional",
+            "snippet-client-checks",
+            "unverified",
+        ),
+        ("server-snippet", "add_header X-Team a;", "on", None, "works"),
+    ],
+)
+def test_configmap_snippets_reach_every_host(pki: SeedPki, name, snippet, mode, code, state) -> None:
+    """The ConfigMap's server-snippet and location-snippet are written into every server and every
+    location (nginx.tmpl; config.go: "If disabled, only snippets added via ConfigMap are added"):
+    allow-snippet-annotations (false by default) does not keep them out."""
+    annotations = {**meow_ingress()["metadata"]["annotations"], P + "auth-tls-verify-client": mode}
+    policy, result = report(with_config(pki, {name: snippet}, meow_ingress(annotations)))
+    found = [f for f in result.findings if f.code in ("snippet-breaks-nginx", "snippet-client-checks")]
+    assert [f.code for f in found] == ([code] if code else []) and result.state == state, result.verdict
+    if code:
+        assert found[0].subject == "ConfigMap ingress-nginx/ingress-nginx-controller"
+    if code == "snippet-client-checks":
+        assert any(name in u for u in policy.unseen)
+
+
+@pytest.mark.parametrize(
+    ("has_ca", "code", "state"), [(True, None, "works"), (False, "snippet-client-checks", "broken")]
+)
+def test_the_configmap_http_snippet_reaches_servers_without_their_own_checks(pki: SeedPki, has_ca, code, state) -> None:
+    """nginx.tmpl writes $cfg.HTTPSnippet into `http {}`: a server with rendered client checks keeps
+    its own (measured below); one without (a Secret with no ca.crt: mTLS off, secret-missing-ca stays an
+    error) inherits the snippet's, which the tool names instead of calling the host open."""
+    snippet = "ssl_client_certificate /etc/ingress-controller/origin-ca.pem;\nssl_verify_client on;"
+    objects = with_config(pki, {"http-snippet": snippet}, meow_ingress())
+    if not has_ca:
+        del next(o for o in objects if o["kind"] == "Secret")["data"]["ca.crt"]
+    policy, result = report(objects)
+    found = [f.code for f in result.findings if f.code.startswith("snippet-")]
+    assert found == ([code] if code else []) and result.state == state, result.verdict
+
+
+@pytest.mark.nginx
+def test_a_server_keeps_its_own_client_checks_over_the_http_levels(pki: SeedPki, nginx_binary: str) -> None:
+    """Measured: `ssl_verify_client on` and a CA at http level (where the ConfigMap's http-snippet
+    lands); a server without its own asks every client (400 without a certificate), a server with
+    its own `ssl_verify_client optional` (rendered auth-tls) lets them in (200)."""
+    import httpx
+
+    from mtls_tui.lab.nginx import Nginx, free_port
+    from mtls_tui.lab.pki import write_file
+
+    port = free_port()
+
+    def body(prefix) -> str:
+        write_file(prefix / "s.crt", pki.server.cert_pem())
+        write_file(prefix / "s.key", pki.server.key_pem(), private=True)
+        write_file(prefix / "ca.crt", pki.ca.cert_pem())
+        return (
+            f"ssl_client_certificate {prefix}/ca.crt;\nssl_verify_client on;\n"
+            f"ssl_certificate {prefix}/s.crt;\nssl_certificate_key {prefix}/s.key;\n"
+            f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name plain.com;\n  location / {{ return 200; }}\n}}\n"
+            f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name meow.com;\n"
+            f"  ssl_client_certificate {prefix}/ca.crt;\n  ssl_verify_client optional;\n  location / {{ return 200; }}\n}}"
+        )
+
+    with Nginx(body, [port], binary=nginx_binary):
+        with httpx.Client(verify=False, timeout=5) as client:
+            answers = {}
+            for host in ("plain.com", "meow.com"):
+                request = client.build_request(
+                    "GET", f"https://127.0.0.1:{port}/", headers={"Host": host}, extensions={"sni_hostname": host}
+                )
+                answers[host] = client.send(request).status_code
+    assert answers == {"plain.com": 400, "meow.com": 200}
+
+
+@pytest.mark.nginx
+@pytest.mark.parametrize("where", ["server", "location"])
+def test_a_snippet_check_refuses_what_optional_lets_in(pki: SeedPki, nginx_binary: str, where: str) -> None:
+    """Why a ConfigMap snippet's own check makes an optional host unverified, not open, measured:
+    the server ingress-nginx renders for auth-tls-verify-client optional (ssl_verify_client
+    optional) with `if ($ssl_client_verify != SUCCESS) { return 403; }` where nginx.tmpl writes the
+    ConfigMap's server-snippet or location-snippet: 403 without a certificate, 200 with one."""
+    import ssl
+
+    import httpx
+
+    from mtls_tui.lab.nginx import Nginx, free_port
+    from mtls_tui.lab.pki import write_file
+
+    port = free_port()
+    check = "if ($ssl_client_verify != SUCCESS) { return 403; }"
+
+    def body(prefix) -> str:
+        write_file(prefix / "s.crt", pki.server.cert_pem())
+        write_file(prefix / "s.key", pki.server.key_pem(), private=True)
+        write_file(prefix / "ca.crt", pki.ca.cert_pem())
+        return (
+            f"server {{\n  listen 127.0.0.1:{port} ssl;\n  server_name meow.com;\n"
+            f"  ssl_certificate {prefix}/s.crt;\n  ssl_certificate_key {prefix}/s.key;\n"
+            f"  ssl_client_certificate {prefix}/ca.crt;\n  ssl_verify_client optional;\n  ssl_verify_depth 1;\n"
+            f"  {check if where == 'server' else ''}\n"
+            f'  location / {{ {check if where == "location" else ""} return 200 "upstream\\n"; }}\n}}'
+        )
+
+    with Nginx(body, [port], binary=nginx_binary) as server:
+        assert server.prefix is not None
+        write_file(server.prefix / "c.crt", pki.client.cert_pem())
+        write_file(server.prefix / "c.key", pki.client.key_pem(), private=True)
+        context = ssl.create_default_context()
+        context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+        context.load_cert_chain(str(server.prefix / "c.crt"), str(server.prefix / "c.key"))
+        url, headers = f"https://127.0.0.1:{port}/", {"Host": "meow.com"}
+        without = httpx.get(url, headers=headers, verify=False, timeout=5)
+        with httpx.Client(verify=context, timeout=5) as client:
+            with_cert = client.get(url, headers=headers)
+    assert (without.status_code, with_cert.status_code) == (403, 200)
+
+
+@pytest.mark.parametrize(
+    ("value", "settings", "denial"),
+    [
+        ("default/my-certs", {}, None),  # GetAuthCertificate takes it: nginx's certificate to the backend
+        ("default/upstream-client", {}, "local SSL certificate default/upstream-client was not found"),
+        ("upstream-client", {}, "invalid format (namespace/name) found in 'upstream-client'"),  # k8s.ParseNameNS
+        ("other/my-certs", {}, "cross namespace secrets are not supported"),
+        # allowed across namespaces, the Secret itself is looked up (and is not there)
+        ("other/my-certs", {"allow-cross-namespace-resources": "true"}, "other/my-certs was not found"),
+    ],
+)
+def test_a_proxy_ssl_secret_the_controller_cannot_use_denies_the_paths(pki: SeedPki, value, settings, denial) -> None:
+    """proxyssl/main.go proxySSL.Parse (v1.15.1): a bad reference is a LocationDeniedError;
+    annotations.go Extract sets the Ingress's Denied, nginx.tmpl renders `return 503;` in each of its
+    locations, after nginx checked the client's certificate (measured in test_controller_conformance)."""
+    annotations = {**meow_ingress()["metadata"]["annotations"], P + "proxy-ssl-secret": value}
+    _, result = report(with_config(pki, settings, meow_ingress(annotations)))
+    found = [f for f in result.findings if f.code == "location-denied"]
+    if denial is None:
+        assert not found and result.state == "works", result.verdict
+    else:
+        assert len(found) == 1 and denial in found[0].title and result.state == "broken", result.verdict
+        assert found[0].severity.value == "error" and "503" in found[0].title
+
+
+def test_a_proxy_ssl_secret_not_among_the_files_is_unverified(pki: SeedPki) -> None:
+    annotations = {**meow_ingress()["metadata"]["annotations"], P + "proxy-ssl-secret": "default/upstream-client"}
+    policy, result = report(with_ingress(pki, meow_ingress(annotations)), complete=False)
+    assert result.state == "unverified" and any("upstream-client" in u for u in policy.unseen), result.verdict
 
 
 # --- which controller serves which Ingress (store.go, v1.15.1) ----------------------------------

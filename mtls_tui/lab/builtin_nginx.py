@@ -264,6 +264,8 @@ def answer(names: ServerNames, conn: Connection, request: Request) -> Answer:
         return Answer(403, server, request, upstream_name, CN_REFUSED.encode(), "text/plain")
     if block is not None and block.host.denial:
         return Answer(403, server, request, upstream_name, page(403))
+    if block is not None and block.host.location_denial:  # nginx.tmpl: the location's `return 503;`
+        return Answer(503, server, request, upstream_name, page(503))
     if block is None:
         return Answer(404, server, request, upstream_name, b"default backend - 404\n", "text/plain")
     return Answer(200, server, request, upstream_name, upstream=upstream_headers(block, conn.client, request, host))

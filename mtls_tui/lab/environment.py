@@ -76,6 +76,7 @@ def gateway_hosts_of(snapshot: ClusterSnapshot) -> list[GatewayHost]:
                 auth.get("ca.crl") if auth else None,
                 denial=policy.denial,
                 cn_gate=policy.cn_gate if auth is None else None,
+                location_denial=policy.root_location_denial,
             )
         )
     return hosts

@@ -37,6 +37,8 @@ class GatewayHost:
     # auth-tls-match-cn rendered without a CA file (nginx.tmpl renders it apart from the client
     # checks): nginx asks no certificate, so the empty subject fails it on every request
     cn_gate: str | None = None
+    # the Location denied reason of its `/` location: `return 503;` there, after the client checks (nginx.tmpl)
+    location_denial: str | None = None
 
 
 # ingress-nginx v1.x's default log-format-upstream, so the lab's controller logs read like a real one.
@@ -93,7 +95,9 @@ def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: in
         if host.denial:  # nginx.tmpl, template "SERVER": `# {{ AuthTLSError }}` and `return 403;` before any location
             mtls = [f"# {_comment(host.denial)}", "return 403;"]
         location = "\n".join(
-            ["    proxy_http_version 1.1;", "    proxy_set_header Host $host;"]
+            [f"    # Location denied. Reason: {_comment(host.location_denial)}", "    return 503;"]
+            if host.location_denial
+            else ["    proxy_http_version 1.1;", "    proxy_set_header Host $host;"]
             + [f"    {line}" for line in proxy]
             + [f"    proxy_pass http://127.0.0.1:{echo_port};"]
         )

@@ -1132,6 +1132,8 @@ class HostPolicy:
     # Ingresses for the host that ask for client certificates but that the controller does not
     # serve (dropped, ignored), while others serve the host: their error is why nobody is asked
     unserved_askers: tuple[str, ...] = ()
+    # the Location denied reason of the server's `/` location (nginx.tmpl: `return 503;` in it)
+    root_location_denial: str | None = None
 
     @property
     def denied(self) -> bool:
@@ -1593,6 +1595,14 @@ def _host_policy(
         findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller, tls_fix)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += _error_page_loop(host, policy, winner)
+    root_denial = None
+    if not denial and not passthrough:  # a server-level 403, or no nginx at all, answers before any location
+        locations = [i for i in applying if not _canary(i)]
+        proxy_ssl, proxy_ssl_unseen = _proxy_ssl_findings(host, locations, controllers, snapshot)
+        findings += proxy_ssl
+        unseen += proxy_ssl_unseen
+        root = _root_location_owner(host, makers, locations)
+        root_denial = _proxy_ssl_denied(root, controllers[root.ref], snapshot)[0] if root else None
     if cn_gate is not None:
         findings += _acme_refused(host, ingresses, cn_gate)
     snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
@@ -1650,6 +1660,7 @@ def _host_policy(
         )
         if makers
         else (),
+        root_location_denial=root_denial,
     )
 
 
@@ -1816,65 +1827,117 @@ _CLIENT_DIRECTIVES = ("ssl_verify_client", "ssl_client_certificate", "ssl_verify
 _CLIENT_WORDS = re.compile(r"\b(?:ssl_verify_client|ssl_client_certificate|ssl_verify_depth|ssl_crl)\b|\$ssl_client_")
 
 
-def _client_snippets(
-    host: str, makers: list[IngressObj], controller: ControllerObj | None, rendered: bool
-) -> list[Finding]:
-    """server-snippet and configuration-snippet that touch the client-certificate check. Only
-    with allow-snippet-annotations (else controller.go dropSnippetDirectives removes them) and an
-    annotations-risk-level of Critical (else the Ingress is dropped, `_too_risky`). The template
-    writes the host's server-snippet (the first Ingress's: createServers) after the rendered
-    ssl_* directives, and each configuration-snippet inside its locations: a repeated directive,
-    or one nginx does not take in a location, fails `nginx -t` and the controller keeps its last
-    good configuration; anything else (an `if` on $ssl_client_verify) is a check of its own
-    that these rules do not follow."""
-    if controller is None or not controller.allow_snippets:
-        return []
-    found = []
+@dataclass(frozen=True)
+class _Snippet:
+    """One snippet that nginx.tmpl writes into the host's server: where it comes from (`origin`,
+    for the titles), whether it lands in a location, and the command that takes it out."""
+
+    origin: str
+    name: str
+    text: str
+    in_location: bool
+    removal: str
+    subject: str
+    inherited: bool = False  # http level: a server's own ssl_* directives replace its (nginx's merge of levels)
+
+
+def _snippets(makers: list[IngressObj], controller: ControllerObj) -> list[_Snippet]:
+    """The annotations' snippets only with allow-snippet-annotations (else controller.go
+    dropSnippetDirectives removes them); the host's server-snippet is the first Ingress's
+    (createServers). The ConfigMap's snippets always: nginx.tmpl writes `$cfg.HTTPSnippet` into
+    `http {}`, `$cfg.ServerSnippet` into every server after define "SERVER" and
+    `$all.Cfg.LocationSnippet` into every location (config.go: "If disabled, only snippets added
+    via ConfigMap are added")."""
+    found: list[_Snippet] = []
     server_snippet_seen = False
-    for ingress in makers:
+    for ingress in makers if controller.allow_snippets else []:
         for name in ("server-snippet", "configuration-snippet"):
             text = ingress.annotation(PREFIX + name)
             if not text or (name == "server-snippet" and server_snippet_seen):
                 continue
             server_snippet_seen = server_snippet_seen or name == "server-snippet"
-            if not _CLIENT_WORDS.search(text):
-                continue
-            written = [d for d in _CLIENT_DIRECTIVES if re.search(rf"(?:^|[;{{}}\s]){d}\s", text)]
-            refused = written if name == "configuration-snippet" else [d for d in written if rendered]
-            key = f"{ingress.ref} {name}"
-            if refused:
-                why = "is not allowed in a location" if name == "configuration-snippet" else "is duplicate"
-                found.append(
-                    _f(
-                        code="snippet-breaks-nginx",
-                        severity=Severity.ERROR,
-                        title=f"{ingress.ref}'s {name} writes {', '.join(refused)}: nginx refuses the configuration "
-                        f'("{refused[0]}" directive {why})',
-                        detail="The controller tests every new configuration with nginx -t before it reloads "
-                        "(nginx.go OnUpdate, testTemplate); this one fails, so nginx keeps serving the last "
-                        f"configuration that passed, for every host, and later changes fail the same way until "
-                        f'the snippet goes. Measured on nginx 1.22: "{refused[0]}" directive {why}.',
-                        fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + name + '-')}  "
-                        "# the auth-tls annotations render these directives",
-                        ingress=ingress,
-                        evidence=(f"{key}: {_snippet_words(text)}",),
-                    )
+            removal = f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + name + '-')}"
+            found.append(
+                _Snippet(
+                    f"{ingress.ref}'s", name, text, name == "configuration-snippet", removal, f"Ingress {ingress.ref}"
                 )
-            else:
-                found.append(
-                    _f(
-                        code="snippet-client-checks",
-                        severity=Severity.WARNING,
-                        title=f"{ingress.ref}'s {name} checks client certificates itself: what it lets in is not "
-                        "judged here",
-                        detail="The snippet is written into nginx's configuration as it is; a check on "
-                        "$ssl_client_verify or the subject can refuse what the auth-tls annotations let in, or the "
-                        "reverse. A probe with and without a certificate shows what the host really does.",
-                        fix="",
-                        ingress=ingress,
-                        evidence=(f"the checks in the {name} of Ingress {ingress.ref}", _snippet_words(text)),
-                    )
+            )
+    config = controller.config_map or f"{controller.namespace}/{controller.name}"
+    for name, text in (
+        ("http-snippet", controller.http_snippet),
+        ("server-snippet", controller.server_snippet),
+        ("location-snippet", controller.location_snippet),
+    ):
+        if text:
+            removal = f"kubectl patch configmap {_configmap_words(controller)} --type json -p " + json_arg(
+                [{"op": "remove", "path": f"/data/{name}"}]
+            )
+            found.append(
+                _Snippet(
+                    f"the ConfigMap {config}'s",
+                    name,
+                    text,
+                    name == "location-snippet",
+                    removal,
+                    f"ConfigMap {config}",
+                    inherited=name == "http-snippet",
                 )
+            )
+    return found
+
+
+def _client_snippets(
+    host: str, makers: list[IngressObj], controller: ControllerObj | None, rendered: bool
+) -> list[Finding]:
+    """Snippets that touch the client-certificate check (`_snippets`: which ones nginx gets). With
+    the annotations, an annotations-risk-level below Critical drops the Ingress first
+    (`_too_risky`). The server-snippets land after the rendered ssl_* directives, the others inside
+    locations: a repeated directive, or one nginx does not take in a location, fails `nginx -t`
+    and the controller keeps its last good configuration; anything else (an `if` on
+    $ssl_client_verify) is a check of its own that these rules do not follow. The http-snippet's
+    directives only reach a server without rendered client checks (nginx merges a level's own
+    directive over the one above): there they are checks of their own too."""
+    if controller is None:
+        return []
+    found = []
+    for snippet in _snippets(makers, controller):
+        text, name = snippet.text, snippet.name
+        if not _CLIENT_WORDS.search(text) or (snippet.inherited and rendered):
+            continue
+        written = [d for d in _CLIENT_DIRECTIVES if re.search(rf"(?:^|[;{{}}\s]){d}\s", text)]
+        refused = written if snippet.in_location else [d for d in written if rendered and not snippet.inherited]
+        if refused:
+            why = "is not allowed in a location" if snippet.in_location else "is duplicate"
+            found.append(
+                Finding(
+                    code="snippet-breaks-nginx",
+                    severity=Severity.ERROR,
+                    title=f"{snippet.origin} {name} writes {', '.join(refused)}: nginx refuses the configuration "
+                    f'("{refused[0]}" directive {why})',
+                    detail="The controller tests every new configuration with nginx -t before it reloads "
+                    "(nginx.go OnUpdate, testTemplate); this one fails, so nginx keeps serving the last "
+                    f"configuration that passed, for every host, and later changes fail the same way until "
+                    f'the snippet goes. Measured on nginx 1.22: "{refused[0]}" directive {why}.',
+                    fix=f"{snippet.removal}  # the auth-tls annotations render these directives",
+                    subject=snippet.subject,
+                    evidence=(f"{snippet.subject} {name}: {_snippet_words(text)}",),
+                )
+            )
+        else:
+            found.append(
+                Finding(
+                    code="snippet-client-checks",
+                    severity=Severity.WARNING,
+                    title=f"{snippet.origin} {name} checks client certificates itself: what it lets in is not "
+                    "judged here",
+                    detail="The snippet is written into nginx's configuration as it is; a check on "
+                    "$ssl_client_verify or the subject can refuse what the auth-tls annotations let in, or the "
+                    "reverse. A probe with and without a certificate shows what the host really does.",
+                    fix="",
+                    subject=snippet.subject,
+                    evidence=(f"the checks in the {name} of {snippet.subject}", _snippet_words(text)),
+                )
+            )
     return found
 
 
@@ -1910,6 +1973,75 @@ def _pass_certificate_into_tls(ingress: IngressObj) -> Finding | None:
         fix="",  # which of the three is the user's call: no command to guess it
         ingress=ingress,
         evidence=(f"{PREFIX}backend-protocol: {protocol}", f"{PREFIX}auth-tls-pass-certificate-to-upstream: true"),
+    )
+
+
+def _proxy_ssl_denied(
+    ingress: IngressObj, controller: ControllerObj | None, snapshot: ClusterSnapshot
+) -> tuple[str | None, str | None]:
+    """proxyssl/main.go proxySSL.Parse, the steps that deny: (why every location of the Ingress is
+    denied, the Secret not read here). proxy-ssl-* is nginx's own certificate towards an HTTPS
+    backend, often taken for the client check; a reference the controller cannot use is a
+    LocationDeniedError, and annotations.go Extract sets the Ingress's `Denied`, which nginx.tmpl
+    renders in each of its locations as `return 503;` ("Location denied")."""
+    value = _normalized(ingress.annotation(PREFIX + "proxy-ssl-secret"))
+    if not value or not value.strip():  # parseString: absent or empty, nothing to parse
+        return None, None
+    parts = value.split("/")  # k8s.ParseNameNS: exactly one '/'
+    if len(parts) != 2:
+        return f"invalid format (namespace/name) found in '{value}'", None
+    rules = controller_rules(controller)
+    if (
+        parts[0] != ingress.namespace
+        and rules.security_settings
+        and not (controller and controller.allow_cross_namespace)
+    ):
+        return "cross namespace secrets are not supported", None
+    _, unseen, denial = _auth_certificate(value, snapshot)  # p.r.GetAuthCertificate, as auth-tls
+    return denial, (f"Secret {value} (proxy-ssl-secret of {ingress.ref})" if unseen else None)
+
+
+def _proxy_ssl_findings(
+    host: str, applying: list[IngressObj], controllers: dict[str, ControllerObj | None], snapshot: ClusterSnapshot
+) -> tuple[list[Finding], list[str]]:
+    """`_proxy_ssl_denied` for the Ingresses whose paths the host's server has. The 503 comes in
+    the location, after nginx has checked the client's certificate (ngx_http_process_request):
+    clients without one still get 400, clients with one get 503 (measured on nginx 1.22)."""
+    findings, unseen = [], []
+    for ingress in applying:
+        denial, missing = _proxy_ssl_denied(ingress, controllers[ingress.ref], snapshot)
+        if missing:
+            unseen.append(missing)
+        if denial is None:
+            continue
+        value = ingress.annotation(PREFIX + "proxy-ssl-secret")
+        paths = ", ".join(dict.fromkeys(p.path or "/" for p in ingress.paths if p.host == host)) or "/"
+        findings.append(
+            _f(
+                code="location-denied",
+                severity=Severity.ERROR,
+                title=f"{host}: the paths of {ingress.ref} ({paths}) answer 503 to every client: "
+                f"proxy-ssl-secret {value}: {denial}",
+                detail="proxy-ssl-secret names the certificate nginx presents to an HTTPS backend (and the CA it checks "
+                "the backend with); it does not ask clients for certificates (auth-tls-secret does). The controller "
+                "cannot use this one, so it denies every location of the Ingress (annotations.go Extract, "
+                'nginx.tmpl "Location denied": return 503). nginx still checks client certificates first: without one '
+                "a client gets 400, with one 503.",
+                fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'proxy-ssl-secret-')}  "
+                "# or name a Secret of the Ingress's namespace with ca.crt (and tls.crt, tls.key) the backend needs",
+                ingress=ingress,
+                evidence=(f"{PREFIX}proxy-ssl-secret: {value}", denial),
+            )
+        )
+    return findings, unseen
+
+
+def _root_location_owner(host: str, makers: list[IngressObj], locations: list[IngressObj]) -> IngressObj | None:
+    """Whose annotations the server's `/` location carries: the first Ingress with a `/` path for
+    the host (getBackendServers replaces the default location, locationApplyAnnotations); else the
+    Ingress that made the server, whose annotations createServers gave the default one."""
+    return next((i for i in locations if any(p.host == host and p.path in ("", "/") for p in i.paths)), None) or (
+        makers[0] if makers else None
     )
 
 
