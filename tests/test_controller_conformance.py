@@ -813,6 +813,25 @@ CASES = [
         (400, 200),
         "works",
     ),
+    # --- basic authentication beside auth-tls (AUTH Parse, EXTRACT, TMPL "Location denied") -------------
+    Case(
+        "C92",
+        "AUTH Parse: an auth-secret that does not exist is a LocationDeniedError ('unexpected error reading secret'); "
+        "EXTRACT sets Denied and TMPL renders `return 503;` in the locations, after the client check",
+        one({**CA, "auth-type": "basic", "auth-secret": "default/basic-auth"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C93",
+        "AUTH Parse, dumpSecretAuthFile: an auth-file Secret without the key `auth` (here the CA Secret) is denied: "
+        "'the secret ca does not contain a key with value auth'",
+        one({**CA, "auth-type": "basic", "auth-secret": "ca"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
 ]
 
 

@@ -90,6 +90,8 @@ def no_ca(secret: dict) -> None:
         ("host-canary-only", {P + "canary": "true"}, None),
         ("error-page-loop", {P + "auth-tls-error-page": "https://meow.com/cert-error"}, None),
         ("location-denied", {P + "proxy-ssl-secret": "default/upstream-client"}, None),
+        ("location-denied", {P + "auth-type": "basic", P + "auth-secret": "basic-auth"}, None),
+        ("location-denied", {P + "auth-type": "basic", P + "auth-secret": "my-certs"}, None),
     ],
 )
 def test_printed_fix_removes_the_finding(pki: SeedPki, tmp_path: Path, code, annotations, secret_change) -> None:
@@ -99,6 +101,7 @@ def test_printed_fix_removes_the_finding(pki: SeedPki, tmp_path: Path, code, ann
     assert report.lead is before  # the finding that explains the headline is the one whose fix is run
     assert before is not None and before.is_command
     (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())  # the user's CA file, where a fix names it
+    (tmp_path / "auth").write_text("fern:$apr1$Xk1kWmY8$3Zr6r2qZpC5l4m0hX2m3o/\n")  # htpasswd -c auth fern
     after, _ = run_printed(before.fix, objects, tmp_path)
     gone, report = finding(after, code)
     assert gone is None, report.verdict

@@ -870,6 +870,74 @@ def test_a_proxy_ssl_secret_not_among_the_files_is_unverified(pki: SeedPki) -> N
     assert result.state == "unverified" and any("upstream-client" in u for u in policy.unseen), result.verdict
 
 
+def basic_auth_secret(name: str, key: str = "auth", namespace: str = "default") -> dict:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": {key: base64.b64encode(b"fern:$apr1$Xk1kWmY8$3Zr6r2qZpC5l4m0hX2m3o/\n").decode()},
+    }
+
+
+@pytest.mark.parametrize(
+    ("annotations", "secrets", "settings", "denial"),
+    [
+        ({"auth-type": "basic", "auth-secret": "basic-auth"}, [basic_auth_secret("basic-auth")], {}, None),
+        ({"auth-type": "digest", "auth-secret": "default/basic-auth"}, [basic_auth_secret("basic-auth")], {}, None),
+        # auth-map: each key is a user, any keys do
+        (
+            {"auth-type": "basic", "auth-secret": "m", "auth-secret-type": "auth-map"},
+            [basic_auth_secret("m", "fern")],
+            {},
+            None,
+        ),
+        ({"auth-type": "basic", "auth-secret": "basic-auth"}, [], {}, 'secrets "basic-auth" not found'),
+        # kubectl create secret generic basic-auth --from-file=htpasswd: the key is not `auth` (dumpSecretAuthFile)
+        (
+            {"auth-type": "basic", "auth-secret": "basic-auth"},
+            [basic_auth_secret("basic-auth", "htpasswd")],
+            {},
+            "does not contain a key with value auth",
+        ),
+        ({"auth-type": "basic"}, [], {}, "error reading secret name from annotation"),
+        (
+            {"auth-type": "basic", "auth-secret": "other/basic-auth"},
+            [basic_auth_secret("basic-auth", namespace="other")],
+            {},
+            "cross namespace usage of secrets is not allowed",
+        ),
+        (
+            {"auth-type": "basic", "auth-secret": "other/basic-auth"},
+            [basic_auth_secret("basic-auth", namespace="other")],
+            {"allow-cross-namespace-resources": "true"},
+            None,
+        ),
+        ({"auth-secret": "nothere"}, [], {}, None),  # no auth-type: the parser stops, nothing is denied
+    ],
+)
+def test_basic_auth_the_controller_cannot_use_denies_the_paths(
+    pki: SeedPki, annotations, secrets, settings, denial
+) -> None:
+    """auth/main.go auth.Parse (v1.15.1): a missing or unusable auth-secret is a LocationDeniedError;
+    annotations.go Extract sets Denied and nginx.tmpl renders `return 503;` in the locations, after the
+    client certificate is checked (conformance C92, C93 on real nginx). auth-secret and auth-type are
+    basic authentication's own annotations, never misspellings of auth-tls ones."""
+    given = {**meow_ingress()["metadata"]["annotations"], **{P + k: v for k, v in annotations.items()}}
+    _, result = report(with_config(pki, settings, meow_ingress(given)) + secrets)
+    found = [f for f in result.findings if f.code == "location-denied"]
+    assert not [f for f in result.findings if f.code == "annotation-wrong-prefix"], result.findings
+    if denial is None:
+        assert not found and result.state == "works", result.verdict
+    else:
+        assert len(found) == 1 and denial in found[0].title and result.state == "broken", result.verdict
+
+
+def test_basic_auth_secret_not_among_the_files_is_unverified(pki: SeedPki) -> None:
+    annotations = {**meow_ingress()["metadata"]["annotations"], P + "auth-type": "basic", P + "auth-secret": "htpw"}
+    policy, result = report(with_ingress(pki, meow_ingress(annotations)), complete=False)
+    assert result.state == "unverified" and any("htpw" in u for u in policy.unseen), result.verdict
+
+
 # --- which controller serves which Ingress (store.go, v1.15.1) ----------------------------------
 
 

@@ -40,7 +40,7 @@ from mtls_tui.policy.ingress_nginx_releases import (
     controller_rules,
     verify_client_as_read,
 )
-from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK, RISK_NAMES
+from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK, KNOWN_ANNOTATIONS, RISK_NAMES
 from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, NAME_LABEL, NGINX_CONTROLLER, config_bool
 from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_answers import CN_REFUSED
@@ -206,7 +206,8 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
         elif key.startswith(PREFIX):
             name = key[len(PREFIX) :]
             low = name.lower()  # keys are read case-sensitively (a Go map): Auth-TLS-Secret is another key
-            if name not in AUTH_TLS_KEYS and ("tls" in low or low.startswith("auth-")):
+            known = name in AUTH_TLS_KEYS or name in KNOWN_ANNOTATIONS  # auth-secret, auth-type: basic auth's
+            if not known and ("tls" in low or low.startswith("auth-")):
                 close = difflib.get_close_matches(low, AUTH_TLS_KEYS, n=1, cutoff=0.75)
                 if close:
                     harmless = DEFAULTS.get(close[0]) == value.strip().lower()
@@ -1598,11 +1599,11 @@ def _host_policy(
     root_denial = None
     if not denial and not passthrough:  # a server-level 403, or no nginx at all, answers before any location
         locations = [i for i in applying if not _canary(i)]
-        proxy_ssl, proxy_ssl_unseen = _proxy_ssl_findings(host, locations, controllers, snapshot)
-        findings += proxy_ssl
-        unseen += proxy_ssl_unseen
+        denied, denied_unseen = _location_denial_findings(host, locations, controllers, snapshot)
+        findings += denied
+        unseen += denied_unseen
         root = _root_location_owner(host, makers, locations)
-        root_denial = _proxy_ssl_denied(root, controllers[root.ref], snapshot)[0] if root else None
+        root_denial = _location_denial(root, controllers[root.ref], snapshot)[0] if root else None
     if cn_gate is not None:
         findings += _acme_refused(host, ingresses, cn_gate)
     snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
@@ -2001,39 +2002,146 @@ def _proxy_ssl_denied(
     return denial, (f"Secret {value} (proxy-ssl-secret of {ingress.ref})" if unseen else None)
 
 
-def _proxy_ssl_findings(
+# What a location denial looks like to the user, by the annotation whose parser denied it.
+DeniedBy = Literal["proxy-ssl-secret", "auth-secret"]
+
+
+@dataclass(frozen=True)
+class LocationDenial:
+    """One Ingress's `Denied`: why, which annotation's parser said it, and the Secret not read here."""
+
+    reason: str | None
+    by: DeniedBy
+    unseen: str | None = None
+
+
+def _location_denial(
+    ingress: IngressObj, controller: ControllerObj | None, snapshot: ClusterSnapshot
+) -> tuple[str | None, LocationDenial | None, list[str]]:
+    """annotations.go Extract: any parser's LocationDeniedError sets the Ingress's `Denied` (the
+    first one met; Go's map order decides which, so every one is looked for), and nginx.tmpl
+    renders `return 503;` in each of its locations. (the reason, the denial that gave it, the
+    Secrets not read here.)"""
+    proxy_reason, proxy_unseen = _proxy_ssl_denied(ingress, controller, snapshot)
+    denials = [
+        LocationDenial(proxy_reason, "proxy-ssl-secret", proxy_unseen),
+        _basic_auth_denied(ingress, controller, snapshot),
+    ]
+    unseen = [d.unseen for d in denials if d.unseen]
+    first = next((d for d in denials if d.reason), None)
+    return (first.reason if first else None), first, unseen
+
+
+def _basic_auth_denied(
+    ingress: IngressObj, controller: ControllerObj | None, snapshot: ClusterSnapshot
+) -> LocationDenial:
+    """auth/main.go auth.Parse, the steps that deny (basic and digest authentication, which nginx
+    asks after the client certificate): an auth-type the regex `basic|digest` does not find, no
+    auth-secret, a Secret in another namespace (v1.9+ without allow-cross-namespace-resources),
+    a Secret that does not exist, an auth-file Secret without the key `auth` (dumpSecretAuthFile),
+    an auth-secret-type other than auth-file or auth-map. The Secret's own htpasswd lines are not
+    judged."""
+
+    def denied(reason: str | None, unseen: str | None = None) -> LocationDenial:
+        return LocationDenial(reason, "auth-secret", unseen)
+
+    kind = _normalized(ingress.annotation(PREFIX + "auth-type"))
+    if not kind:  # GetStringAnnotation: absent or empty, the parser stops (not a denial)
+        return denied(None)
+    validators = controller_rules(controller).validators  # on: a bad auth-type or auth-secret-type drops the Ingress
+    if not re.search("basic|digest", kind):
+        return denied(None if validators else "invalid authentication type")
+    secret_type = _normalized(ingress.annotation(PREFIX + "auth-secret-type")) or "auth-file"
+    if validators and re.search("auth-file|auth-map", secret_type) is None:
+        return denied(None)  # a validation error: the whole Ingress is dropped, not denied
+    name = _normalized(ingress.annotation(PREFIX + "auth-secret"))
+    if not name:
+        return denied("error reading secret name from annotation: ingress rule without annotations")
+    parts = name.split("/")  # cache.SplitMetaNamespaceKey
+    if len(parts) > 2:
+        return denied(f'error reading secret name from annotation: unexpected key format: "{name}"')
+    namespace, secret_name = (parts[0] or ingress.namespace, parts[1]) if len(parts) == 2 else (ingress.namespace, name)
+    ref = f"{namespace}/{secret_name}"
+    if (
+        namespace != ingress.namespace
+        and controller_rules(controller).security_settings
+        and not (controller and controller.allow_cross_namespace)
+    ):
+        return denied("cross namespace usage of secrets is not allowed")
+    secret = snapshot.secret(ref)
+    if secret is None:
+        if _unseen(snapshot, ref):
+            return denied(None, f"Secret {ref} (auth-secret of {ingress.ref})")
+        return denied(f'unexpected error reading secret {ref}: secrets "{secret_name}" not found')
+    if secret_type == "auth-file" and secret.get("auth") is None:
+        return denied(f"the secret {secret_name} does not contain a key with value auth")
+    if secret_type not in ("auth-file", "auth-map"):  # e.g. "auth-files": the validator's regex is not anchored
+        return denied("invalid auth-secret-type in annotation, must be 'auth-file' or 'auth-map'")
+    return denied(None)
+
+
+def _location_denial_findings(
     host: str, applying: list[IngressObj], controllers: dict[str, ControllerObj | None], snapshot: ClusterSnapshot
 ) -> tuple[list[Finding], list[str]]:
-    """`_proxy_ssl_denied` for the Ingresses whose paths the host's server has. The 503 comes in
+    """`_location_denial` for the Ingresses whose paths the host's server has. The 503 comes in
     the location, after nginx has checked the client's certificate (ngx_http_process_request):
     clients without one still get 400, clients with one get 503 (measured on nginx 1.22)."""
     findings, unseen = [], []
     for ingress in applying:
-        denial, missing = _proxy_ssl_denied(ingress, controllers[ingress.ref], snapshot)
-        if missing:
-            unseen.append(missing)
-        if denial is None:
+        reason, denial, missing = _location_denial(ingress, controllers[ingress.ref], snapshot)
+        unseen += missing
+        if reason is None or denial is None:
             continue
-        value = ingress.annotation(PREFIX + "proxy-ssl-secret")
         paths = ", ".join(dict.fromkeys(p.path or "/" for p in ingress.paths if p.host == host)) or "/"
-        findings.append(
-            _f(
-                code="location-denied",
-                severity=Severity.ERROR,
-                title=f"{host}: the paths of {ingress.ref} ({paths}) answer 503 to every client: "
-                f"proxy-ssl-secret {value}: {denial}",
-                detail="proxy-ssl-secret names the certificate nginx presents to an HTTPS backend (and the CA it checks "
-                "the backend with); it does not ask clients for certificates (auth-tls-secret does). The controller "
-                "cannot use this one, so it denies every location of the Ingress (annotations.go Extract, "
-                'nginx.tmpl "Location denied": return 503). nginx still checks client certificates first: without one '
-                "a client gets 400, with one 503.",
-                fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'proxy-ssl-secret-')}  "
-                "# or name a Secret of the Ingress's namespace with ca.crt (and tls.crt, tls.key) the backend needs",
-                ingress=ingress,
-                evidence=(f"{PREFIX}proxy-ssl-secret: {value}", denial),
-            )
-        )
+        findings.append(_location_denied_finding(host, ingress, paths, reason, denial.by))
     return findings, unseen
+
+
+def _location_denied_finding(host: str, ingress: IngressObj, paths: str, reason: str, by: DeniedBy) -> Finding:
+    value = ingress.annotation(PREFIX + by)
+    after = "nginx still checks client certificates first: without one a client gets 400, with one 503."
+    if by == "proxy-ssl-secret":
+        detail = (
+            "proxy-ssl-secret names the certificate nginx presents to an HTTPS backend (and the CA it checks "
+            "the backend with); it does not ask clients for certificates (auth-tls-secret does). The controller "
+            "cannot use this one, so it denies every location of the Ingress (annotations.go Extract, "
+            'nginx.tmpl "Location denied": return 503). ' + after
+        )
+        fix = (
+            f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'proxy-ssl-secret-')}  "
+            "# or name a Secret of the Ingress's namespace with ca.crt (and tls.crt, tls.key) the backend needs"
+        )
+    else:
+        namespace, _, name = (value or "").rpartition("/")
+        namespace = namespace or ingress.namespace
+        detail = (
+            "auth-type asks for a password after the client certificate, from the htpasswd lines of the Secret "
+            "auth-secret names (key `auth` for auth-secret-type auth-file, the default). The controller cannot "
+            "use it (auth/main.go auth.Parse), so it denies every location of the Ingress (annotations.go "
+            'Extract, nginx.tmpl "Location denied": return 503). ' + after
+        )
+        if reason == "invalid authentication type":
+            fix = f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-type=basic')} --overwrite"
+        elif reason.startswith("cross namespace"):
+            fix = (
+                f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-secret=' + name)} "
+                f"--overwrite  # with a copy of Secret {namespace}/{name} in {ingress.namespace}"
+            )
+        else:
+            fix = (
+                f"kubectl create secret generic {arg(name or 'basic-auth')} -n {arg(namespace)} "
+                "--from-file=auth=auth --dry-run=client -o yaml | kubectl apply -f -  # auth: the htpasswd file "
+                "(htpasswd -c auth USER)"
+            )
+    return _f(
+        code="location-denied",
+        severity=Severity.ERROR,
+        title=f"{host}: the paths of {ingress.ref} ({paths}) answer 503 to every client: {by} {value}: {reason}",
+        detail=detail,
+        fix=fix,
+        ingress=ingress,
+        evidence=(f"{PREFIX}{by}: {value}", reason),
+    )
 
 
 def _root_location_owner(host: str, makers: list[IngressObj], locations: list[IngressObj]) -> IngressObj | None:
