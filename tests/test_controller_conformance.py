@@ -18,6 +18,7 @@ file and function its expectation comes from. Paths are in that repository:
 - TMPL     rootfs/etc/nginx/template/nginx.tmpl, define "SERVER" (`return 403;`, ssl_verify_client, match-cn `if`)
 - E2E      test/e2e/annotations/authtls.go
 - PROXYSSL internal/ingress/annotations/proxyssl/main.go, proxySSL.Parse
+- PARSERS  internal/ingress/annotations/<package>/main.go, each parser's AnnotationFields Validator and Parse
 
 For each case the objects go through the project's policy code, the lab turns that
 policy into the nginx configuration the controller renders, a real nginx serves it,
@@ -831,6 +832,36 @@ CASES = [
         (400, 503),
         "broken",
         "location-denied",
+    ),
+    # --- other annotations' validators (PARSERS, VALID, EXTRACT) -------------------------------------------
+    Case(
+        "C94",
+        "PARSERS clientbodybuffersize: ValidateRegex(SizeRegex `^(?i)\\d+[bkmg]?$`, true) and Parse returns the "
+        "ValidationError; EXTRACT returns it, store.go syncIngress stores nothing: no server, the default server's 404",
+        one({**CA, "client-body-buffer-size": "10 MB"}),
+        (404, 404),
+        "broken",
+        "annotation-invalid-value",
+        fake_certificate=True,
+    ),
+    Case(
+        "C95",
+        "PARSERS proxy: proxy-body-size has the same validator, but Parse uses the default on any error: served",
+        one({**CA, "proxy-body-size": "10 MB"}),
+        (400, 200),
+        "works",
+    ),
+    Case(
+        "C96",
+        "PARSERS sslpassthrough: ValidateBool refuses 'yes', Parse returns it: the mTLS Ingress is dropped and a "
+        "plain one for the host makes the server, no client check",
+        lambda pki, host: [
+            ingress(host, {**CA, "ssl-passthrough": "yes"}, name=f"{host.split('.')[0]}-a"),
+            ingress(host, {}, name=f"{host.split('.')[0]}-b", created="2026-01-02T00:00:00Z"),
+        ],
+        (200, 200),
+        "not enforced",
+        "annotation-invalid-value",
     ),
 ]
 

@@ -392,3 +392,23 @@ def test_an_expired_cas_fix_renews_it_and_keeps_its_clients(pki: SeedPki, tmp_pa
     assert done.returncode == 0, done.stdout + done.stderr  # the old client verifies against the renewed CA
     renewed = next(o for o in after if o["kind"] == "Secret" and o["metadata"]["name"] == "my-certs")
     assert base64.b64decode(renewed["data"]["ca.crt"]) == (tmp_path / "ca.crt").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "annotations",
+    [
+        {P + "client-body-buffer-size": "10 MB"},  # the value meant: 10m
+        {P + "limit-whitelist": "10.0.0.0/8 192.168.0.1"},  # an alias: the key as written, comma-separated
+        {P + "fastcgi-index": "index.php?x=1"},  # no value to guess: the annotation is removed
+    ],
+)
+def test_invalid_value_fix_runs_as_printed(pki: SeedPki, tmp_path: Path, annotations) -> None:
+    """ingress_nginx_validators: a value whose parser returns its validation error drops the Ingress;
+    the printed annotate writes a value the validator takes, or removes the annotation."""
+    ingress = meow_ingress({**meow_ingress()["metadata"]["annotations"], **annotations})
+    objects = seed_with(pki, ingress)
+    found, report = finding(objects, "annotation-invalid-value")
+    assert found is not None and report.state == "broken" and report.lead is found, report.verdict
+    after, _ = run_printed(found.fix, objects, tmp_path)
+    gone, report = finding(after, "annotation-invalid-value")
+    assert gone is None and report.policy.client_checks, report.verdict

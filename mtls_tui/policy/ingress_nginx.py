@@ -41,6 +41,7 @@ from mtls_tui.policy.ingress_nginx_releases import (
     verify_client_as_read,
 )
 from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK, KNOWN_ANNOTATIONS, RISK_NAMES
+from mtls_tui.policy.ingress_nginx_validators import BASIC_CHARS, GO_ATOI, SERVER_NAME_CHARS, invalid_values
 from mtls_tui.policy.kube_objects import CLASS_ANNOTATION, NAME_LABEL, NGINX_CONTROLLER, config_bool
 from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_answers import CN_REFUSED
@@ -68,9 +69,6 @@ DEFAULTS = {
     "auth-tls-pass-certificate-to-upstream": "false",
 }
 SSL_DIR = "/etc/ingress-controller/ssl"
-# parser/validators.go: BasicCharsRegex = "^[/" + alphaNumericChars + "]*$"
-BASIC_CHARS = re.compile(r"[/\-._~a-zA-Z0-9/:]*", re.ASCII)
-GO_ATOI = re.compile(r"[+-]?[0-9]+", re.ASCII)
 SecretRole = Literal["TLS", "auth-tls"]  # what a host uses a Secret for: its certificate, or the client checks
 
 
@@ -240,6 +238,21 @@ def _dropped(ingress: IngressObj, name: str, value: str, expected: str, example:
         ingress=ingress,
         evidence=(f"{PREFIX}{name}: {value}",),
     )
+
+
+def _invalid_value_findings(
+    ingress: IngressObj, controller: ControllerObj | None, snapshot: ClusterSnapshot
+) -> list[Finding]:
+    """The drops of `ingress_nginx_validators.invalid_values`, one finding each; the fix writes the
+    value the user most likely meant, or removes the annotation (its default applies)."""
+    findings = []
+    for bad in invalid_values(ingress, controller, snapshot):
+        found = _dropped(ingress, bad.name, bad.value, bad.expected, bad.example or "", bad.why)
+        if bad.example is None:
+            remove = f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + bad.name + '-')}"
+            found = replace(found, fix=f"{remove}  # {comment('or set it to ' + bad.expected)}")
+        findings.append(found)
+    return findings
 
 
 def _denied(ingress: IngressObj, code: str, title: str, reason: str, detail: str, fix: str, value: str) -> Finding:
@@ -1177,6 +1190,9 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         alias = _alias_refused(ingress, controller)
         if alias is not None:  # Extract returns the first validation error, whichever annotation it was
             result = replace(result, dropped=True, findings=(*result.findings, alias))
+        invalid = _invalid_value_findings(ingress, controller, snapshot)
+        if invalid:  # any other parser's validation error that its Parse returns drops it too
+            result = replace(result, dropped=True, findings=(*result.findings, *invalid))
         parsed[ingress.ref] = result
         into_tls = _pass_certificate_into_tls(ingress)  # before the auth-tls findings: it is what the user meant
         findings = [refused] if refused else []
@@ -1360,12 +1376,6 @@ def _catch_all_auth_tls(host: str, ingress: IngressObj, report: HostPolicy) -> F
         ingress=ingress,
         evidence=(f"{ingress.ref}: spec.defaultBackend set, spec.rules empty",),
     )
-
-
-# parser/validators.go IsValidRegex: "^[/" + alphaNumericChars + regexEnabledChars + "]*$", the check
-# ValidateServerName runs on each comma-separated server-alias (alphaNumericChars `\-\.\_\~a-zA-Z0-9\/:`,
-# regexEnabledChars regexp.QuoteMeta(`^$[](){}*+?|&=\`)): no space, no comma inside a name
-SERVER_NAME_CHARS = re.compile(r"[/\-._~a-zA-Z0-9:^$\[\](){}*+?|&=\\]*", re.ASCII)
 
 
 def _alias_refused(ingress: IngressObj, controller: ControllerObj | None) -> Finding | None:

@@ -11,6 +11,9 @@ the tags named, in kubernetes/ingress-nginx:
 - FLAGS    pkg/flags/flags.go (--enable-annotation-validation)
 - CONFIG   internal/ingress/controller/config/config.go NewDefault
 - TMPL     rootfs/etc/nginx/template/nginx.tmpl define "SERVER"
+- OTHERS   the other parsers' validators (ingress_nginx_validators.py): sslcipher/main.go
+           regexValidSSLCipher, xforwardedprefix/main.go, VALID URLIsValidRegex,
+           URLWithNginxVariableRegex, MaliciousRegex
 
 The server-level `return 403;` for a denied auth-tls Secret (TMPL `AuthTLSError`,
 controller.go createServers) is the same at every tag from v1.0.0 to v1.15.1: it needs no
@@ -41,6 +44,9 @@ MATCH_CN_CHARSET = re.compile(r"CN=[/\-._~a-zA-Z0-9()|=]*", re.ASCII)
 #   charset      v1.9.1–v1.9.5: commonNameRegex, a validator (a failure drops the Ingress)
 #   re2          v1.9.6 on: CommonNameAnnotationValidator, "CN=" then Go's regexp must compile the rest
 MatchCnCheck = Literal["contains-cn", "charset", "re2"]
+# OTHERS ssl-ciphers: plain before v1.9.6; @STRENGTH/@SECLEVEL from v1.9.6 ("Include SECLEVEL and
+# STRENGTH", #10754); '_' from v1.11.6, v1.12.2, v1.13.0 ("Allow ciphers with underscores", #13110)
+SslCiphers = Literal["plain", "strength", "underscore"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,10 @@ class AuthTlsRules:
     match_cn: MatchCnCheck
     match_cn_quoted: bool  # TMPL writes `!~ {{ MatchCN | quote }}`, not the bare value
     security_settings: bool  # allow-cross-namespace-resources and annotations-risk-level exist (v1.9+)
+    url_commas: bool  # OTHERS URLIsValidRegex and URLWithNginxVariableRegex take ','
+    newline_refused: bool  # OTHERS ValidateRegex refuses \r and \n (MaliciousRegex)
+    ssl_ciphers: SslCiphers
+    wide_urls: bool  # OTHERS x-forwarded-prefix takes $1 captures; auth-url ', ' (v1.9.5)
 
     @property
     def named(self) -> str:
@@ -116,6 +126,14 @@ def rules_for(release: Release | None, validation_flag: bool = True) -> AuthTlsR
         # CONFIG: AllowCrossNamespaceResources and AnnotationsRiskLevel from v1.9.1 (controller-v1.9.0
         # tags a "wip" commit without them; its changelog lists the validation work)
         security_settings=has_validators,
+        # VALID urlEnabledChars gains ',' in v1.10.5 and v1.11.3 (absent in v1.11.0-v1.11.2)
+        url_commas=_at_least(at, {10: 5, 11: 3}, 12),
+        # VALID MaliciousRegex in ValidateRegex: v1.11.5, v1.12.1 (absent in v1.12.0)
+        newline_refused=_at_least(at, {11: 5, 12: 1}, 13),
+        ssl_ciphers="underscore" if _at_least(at, {11: 6, 12: 2}, 13) else "strength" if at >= (1, 9, 6) else "plain",
+        # OTHERS v1.9.5 "Validate x-forwarded-prefix annotation with RegexPathWithCapture" (#10598);
+        # URLWithNginxVariableRegex built on extendedAlphaNumeric from the same tag
+        wide_urls=at >= (1, 9, 5),
     )
 
 
