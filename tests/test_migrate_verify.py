@@ -260,3 +260,48 @@ def test_a_ca_only_the_keypairs_tls_crt_held_loses_its_clients(
     given = next(r for r in table["rows"] if r["client_kind"] == "given")
     assert given["before"].startswith("HTTP 200") and given["differs"], given
     assert "migrate-keypair-trust" in given["explained_by"] and table["unexplained"] == 0, given
+
+
+def crl_seed_file(folder: Path, pki: SeedPki) -> Path:
+    """The seed with a current, empty ca.crl from its CA in the Secret (ssl_crl on ingress-nginx)."""
+    import base64
+
+    from mtls_tui.certs.issue import issue_crl
+
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"]["ca.crl"] = base64.b64encode(issue_crl(pki.ca)).decode()
+    path = folder / "seed.yaml"
+    path.write_text(yaml.safe_dump_all(objects))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("target", "after", "explained"),
+    [
+        # clienttrafficpolicy.go buildListenerTLSParameters (crl.refs → ir.TLSCrl) and listener.go
+        # buildXdsTLSCaCertSecret (validation context crl): Envoy refuses the revoked client, alert 44
+        ("envoy-gateway", "TLS alert 44 after the handshake", ["migrate-tls-alert"]),
+        # secrets.go ExtractRoot (crl beside cacert) and xds/sds.go toEnvoyCaSecret: the same on Envoy
+        ("istio", "TLS alert 44 after the handshake", ["migrate-tls-alert"]),
+        # policy.go addIngressMTLSConfig: ca.crl of the nginx.org/ca Secret → ssl_crl, as before
+        ("f5-nginx", "HTTP 400", []),
+        # no CRL in the API (gateway_types.go FrontendTLSValidation) nor in TLSOption (buildTLSOptions)
+        ("gateway-api", "HTTP 200", ["migrate-crl-dropped"]),
+        ("traefik", "HTTP 200", ["migrate-crl-dropped"]),
+    ],
+)
+def test_a_made_revoked_client_shows_where_the_crl_is_kept(
+    tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str], target: str, after: str, explained: list[str]
+) -> None:
+    """With ca.crl in the Secret, --verify makes a client its CRL revokes (no --cert needed): refused
+    before (nginx ssl_crl: 400), and after as the target's data plane, run for real with the CRL
+    where the target loads one. A CRL the lab's data plane did not load would let it in, unexplained."""
+    code, table = run_verify(tmp_path, crl_seed_file(tmp_path, pki), target, capsys)
+    revoked = next(r for r in table["rows"] if r["client_kind"] == "revoked")
+    assert revoked["before"] == "HTTP 400" and revoked["after"] == after, revoked
+    assert revoked["explained_by"] == explained, revoked
+    valid = next(r for r in table["rows"] if r["client_kind"] == "valid")
+    assert valid["before"] == valid["after"] == "HTTP 200", valid  # the CRL refuses the revoked one only
+    assert table["unexplained"] == 0, [r for r in table["rows"] if r["unexplained"]]
+    assert code == (1 if "migrate-crl-dropped" in explained else 0)

@@ -59,8 +59,9 @@ from mtls_tui.sources.files import read_material
 from mtls_tui.sources.probe import run_probe
 
 # The clients this module makes, in the order the table shows them (given clients come first).
-MadeKind = Literal["none", "valid", "other-ca", "expired", "deeper-chain", "other-cn"]
-MADE_KINDS: tuple[MadeKind, ...] = ("none", "valid", "other-ca", "expired", "deeper-chain", "other-cn")
+# "revoked" is made only when a host's Secret has ca.crl: the CA's CRL then lists it, on both sides.
+MadeKind = Literal["none", "valid", "other-ca", "expired", "deeper-chain", "other-cn", "revoked"]
+MADE_KINDS: tuple[MadeKind, ...] = ("none", "valid", "other-ca", "expired", "deeper-chain", "other-cn", "revoked")
 MADE_WORDS: dict[str, str] = {
     "none": "no certificate",
     "valid": "a valid certificate from the CA",
@@ -68,6 +69,7 @@ MADE_WORDS: dict[str, str] = {
     "expired": "an expired certificate from the CA",
     "deeper-chain": "a certificate under two intermediates of the CA, sent with them",
     "other-cn": "a certificate from the CA with another CN",
+    "revoked": "a certificate from the CA that its CRL revokes",
 }
 MADE_CN = "mtls-tui verify client"
 OTHER_CN = "mtls-tui verify other-cn"
@@ -270,10 +272,11 @@ def _write_client(folder: Path, name: str, chain: Sequence[Issued], key_of: Issu
     return VerifyClient(name, name, str(cert), str(key))
 
 
-def make_clients(folder: Path, ca: Issued) -> list[VerifyClient]:
+def make_clients(folder: Path, ca: Issued, revoked: bool = False) -> tuple[list[VerifyClient], x509.Certificate | None]:
     """The made clients under `ca` (and another CA), a valid one first as the baseline, written into
     the private `folder`. v3 with the clientAuth EKU, as a client certificate should be: each
-    differs from the valid one in one way."""
+    differs from the valid one in one way. With `revoked`, one more, whose certificate is returned
+    for the CRLs to list (`crl_revoking`)."""
 
     def leaf(cn: str, issuer: Issued, **kw: Any) -> Issued:
         return issue_leaf(cn, issuer, v1=False, eku=["clientAuth"], key=new_key("ec"), **kw)
@@ -289,7 +292,29 @@ def make_clients(folder: Path, ca: Issued) -> list[VerifyClient]:
     made.append(_write_client(folder, "expired", [one := leaf(MADE_CN, ca, days=1, not_before=past)], one))
     made.append(_write_client(folder, "deeper-chain", [deep, second, first], deep))
     made.append(_write_client(folder, "other-cn", [one := leaf(OTHER_CN, ca)], one))
-    return made
+    if not revoked:
+        return made, None
+    made.append(_write_client(folder, "revoked", [one := leaf(MADE_CN, ca)], one))
+    return made, one.cert
+
+
+def crl_revoking(pem: bytes | None, issuer: Issued, revoked: x509.Certificate | None) -> bytes | None:
+    """`pem`'s CRLs (None: no CRL is loaded, none is added) with a current CRL of `issuer` listing
+    `revoked`: its own CRL there is re-signed with the entry added (one CRL per issuer, or OpenSSL
+    picks either), or a new one is added. With a CRL, nginx (ssl_crl: X509_V_FLAG_CRL_CHECK_ALL)
+    and Envoy (only_verify_leaf_cert_crl false) want one from every CA of a chain, the stand-in CA
+    included. Every other entry is kept, so the given clients are judged as before."""
+    if not pem:
+        return None
+    kept: list[bytes] = []
+    serials: list[x509.Certificate | int] = [revoked] if revoked is not None else []
+    for block in re.findall(rb"-----BEGIN X509 CRL-----.*?-----END X509 CRL-----", pem, re.DOTALL):
+        crl = x509.load_pem_x509_crl(block)
+        if crl.issuer == issuer.cert.subject:
+            serials += [entry.serial_number for entry in crl]
+        else:
+            kept.append(block)
+    return b"\n".join([*kept, issue_crl(issuer, serials)]) + b"\n"
 
 
 def _given(clients: Iterable[tuple[str | Path, str | Path]]) -> list[VerifyClient]:
@@ -382,11 +407,14 @@ def _nginx_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: Ex
         paths = folder / f"nginx-{index}.crt", folder / f"nginx-{index}.key"
         write_file(paths[0], cert, private=True)
         write_file(paths[1], key, private=True)
-        ca = None
+        ca = crl = None
         if new.validation.ca_pem:
             ca = folder / f"nginx-{index}-ca.crt"
             write_file(ca, new.validation.ca_pem, private=True)
-        blocks.append(successor_server_block(new.validation, port, *paths, ca))
+        if new.validation.crl_pem:
+            crl = folder / f"nginx-{index}.crl"
+            write_file(crl, new.validation.crl_pem, private=True)
+        blocks.append(successor_server_block(new.validation, port, *paths, ca, crl=crl))
     try:
         stack.enter_context(Nginx(lambda prefix: "\n".join(blocks), [port], binary=binary))
     except NginxError as exc:
@@ -565,15 +593,10 @@ def verify(
         extra = stand_in.cert_pem() if stand_in is not None else None
         signer = ca if ca is not None else stand_in
         assert signer is not None
-        made = make_clients(folder, signer)
+        made, revoked = make_clients(folder, signer, revoked=any(h.crl_pem for h in old_hosts))
         everyone = _given(clients) + made
-        # with ssl_crl nginx wants a CRL from every CA in a chain (X509_V_FLAG_CRL_CHECK): the
-        # stand-in CA gets an empty one beside the real CA's, or every made client fails on it
-        stand_in_crl = issue_crl(stand_in) if stand_in is not None else b""
         old_run = [
-            dataclasses.replace(
-                h, ca_pem=_with_ca(h.ca_pem, extra), crl_pem=(h.crl_pem + b"\n" + stand_in_crl) if h.crl_pem else None
-            )
+            dataclasses.replace(h, ca_pem=_with_ca(h.ca_pem, extra), crl_pem=crl_revoking(h.crl_pem, signer, revoked))
             for h in old_hosts
         ]
         old_gateway = stack.enter_context(Gateway(old_run, nginx_binary=nginx))
@@ -586,7 +609,12 @@ def verify(
                 notes.append(f"{host}: not verified: the new objects configure no client validation for it")
                 continue
             # host: a listener without a hostname ("*") serves this host by SNI too
-            validation = dataclasses.replace(validation, host=host, ca_pem=_with_ca(validation.ca_pem, extra))
+            validation = dataclasses.replace(
+                validation,
+                host=host,
+                ca_pem=_with_ca(validation.ca_pem, extra),
+                crl_pem=crl_revoking(validation.crl_pem, signer, revoked),
+            )
             new = news[host] = _New(validation)
             keypair = server_keypair(snapshot, host, old)
             plane = "nginx" if validation.implementation in NGINX_IMPLEMENTATIONS else validation.data_plane
