@@ -319,6 +319,9 @@ def _non_portable(
     out.append(nf.verify_depth_finding(host, target, policy))
     if src.crl_pem is not None:
         out.append(nf.crl_finding(host, target, policy.secret or ""))
+    opened = next((f for f in src.hp.findings if f.code == "mtls-plain-http"), None)
+    if opened is not None:
+        out.append(nf.plain_http_finding(host, target, opened))
     if src.pair_pem is not None:
         out.append(nf.keypair_trust_finding(host, target, policy.secret or "", src.pair_pem, src.ca_pem or b""))
     others = tuple(h for h in on_port if h != host)

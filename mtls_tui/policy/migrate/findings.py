@@ -4,7 +4,8 @@ Each finding names the target's source (file and function, at the commits docs/s
 lists) for the rule it reports, so a user can check the claim instead of trusting it. The
 codes are stable (DESIGN.md's catalogue): `migrate-match-cn`, `migrate-error-page`,
 `migrate-verify-depth`, `migrate-crl-dropped`, `migrate-shared-scope`,
-`migrate-pass-certificate`, `migrate-tls-alert`, `migrate-verify-mode`, plus the plan's own
+`migrate-pass-certificate`, `migrate-tls-alert`, `migrate-verify-mode`, `migrate-plain-http`,
+`migrate-keypair-trust`, plus the plan's own
 `migrate-nothing`, `migrate-ca-unavailable`, `migrate-no-server-certificate`,
 `migrate-backend-unroutable` and `migrate-no-host` (policy/migrate/build.py).
 """
@@ -211,6 +212,47 @@ DEPTH: dict[Target, str] = {
     "pilot/pkg/security/model/authentication.go ApplyCredentialSDSToServerCommonTLSContext)",
     "f5-nginx": "",
 }
+
+
+# What a plain HTTP request to the host meets on each target, with the objects migrate writes.
+PLAIN_HTTP: dict[Target, str] = {
+    "gateway-api": "the Gateway written has one HTTPS listener on 443 and no HTTP one: nothing of it serves port 80 "
+    "(kubernetes-sigs/gateway-api apis/v1/gateway_types.go Listener; on Envoy Gateway the proxy Service exposes "
+    "the listeners' ports only, envoyproxy/gateway internal/infrastructure/kubernetes/proxy/resource_provider.go "
+    "Service): the connection is refused, unless another Gateway listens there",
+    "envoy-gateway": "the Gateway written has one HTTPS listener on 443 and no HTTP one; the proxy Service exposes the "
+    "listeners' ports only (envoyproxy/gateway internal/infrastructure/kubernetes/proxy/resource_provider.go "
+    "Service): the connection to port 80 is refused, unless another Gateway listens there",
+    "traefik": "the router written is a TLS router on the websecure entryPoint (IngressRoute entryPoints and tls; for "
+    "the Ingress form the router.tls.options annotation sets Router.TLS: traefik/traefik "
+    "pkg/provider/kubernetes/ingress/kubernetes.go): on the web entryPoint no router matches and Traefik answers "
+    "404 page not found (pkg/server/router/router.go, http.NotFoundHandler), unless that entryPoint redirects",
+    "f5-nginx": "the VirtualServer written redirects it, 308 to https:// (tls.redirect; nginx/kubernetes-ingress "
+    "internal/configs/virtualserver.go generateTLSRedirectConfig); the Ingress form is redirected by F5's default "
+    "ssl-redirect (internal/configs/config_params.go NewDefaultConfigParams SSLRedirect: true)",
+    "istio": "the Gateway written has one server, on port 443: the gateway proxy builds no listener for port 80 "
+    "(istio/istio pilot/pkg/networking/core/gateway.go buildGatewayListeners: one per Gateway server port), so the "
+    "connection is refused or reset, unless another Gateway serves port 80",
+}
+
+
+def plain_http_finding(host: str, target: Target, opened: Finding) -> Finding:
+    """ingress-nginx served http://host/ to the upstream with no certificate (policy/ingress_nginx.py
+    _plain_http: ssl-redirect false, no tls: section, or use-forwarded-headers); every target's
+    objects as written serve the host over HTTPS only. Closed, not opened: a warning, because the
+    clients and probes that used http:// stop getting in."""
+    return _f(
+        "migrate-plain-http",
+        Severity.WARNING,
+        host,
+        f"http://{host}/ reached the upstream without a client certificate; on {target} it no longer does",
+        f"On ingress-nginx {opened.title.partition(': ')[2] or opened.title} (mtls-plain-http): a plain HTTP request "
+        f"got the application's answer with no certificate asked. On {target}: {PLAIN_HTTP[target]}. Clients, health "
+        "checks and links that use http:// stop working; that hole was closed by the migration, not kept.",
+        "point those clients at https:// with a client certificate (or serve the paths that must stay open from "
+        "another host without client validation)",
+        opened.evidence,
+    )
 
 
 def verify_depth_finding(host: str, target: Target, policy: MtlsPolicy) -> Finding | None:
