@@ -371,3 +371,15 @@ def test_a_host_without_a_tls_section_had_plain_http_open(pki: SeedPki) -> None:
     host = only(snapshot_from_objects(objects + [ingress], "no-tls"), "envoy-gateway")
     [found] = [f for f in host.findings if f.code == "migrate-plain-http"]
     assert "has a tls: section, so no redirect" in found.detail and "no tls: section for the host" in found.evidence
+
+
+def test_a_wildcard_host_on_traefik_names_the_release_it_needs(pki: SeedPki) -> None:
+    """Host(`*.meow.com`) matches subdomains from Traefik v3.7.0 (commit ea92a3e150, pkg/muxer/muxer.go
+    DomainMatchHostExpression); v3.6.24's Host compares literally and its HostSNI regex refuses `*`."""
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"]
+    ingress = meow_ingress({PREFIX + "auth-tls-secret": "default/my-certs"}, host="*.meow.com")
+    host = only(snapshot_from_objects([*objects, ingress], "wildcard"), "traefik")
+    route = next(o for o in host.objects if o["kind"] == "IngressRoute")
+    assert route["spec"]["routes"][0]["match"] == "Host(`*.meow.com`)"
+    assert any("needs Traefik v3.7.0+" in n for n in host.notes), host.notes
+    assert not any("v3.7.0" in n for n in only(seed_snapshot(pki), "traefik").notes)

@@ -24,6 +24,7 @@ from mtls_tui.policy.migrate.plan import (
     SecretCommand,
     Target,
     slug,
+    unique_slugs,
 )
 from mtls_tui.policy.secret_commands import read_key_command
 from mtls_tui.policy.secret_store import stored_secret
@@ -72,15 +73,12 @@ class Source:
     tls: SecretObj | None
     tls_ref: str | None
     paths: tuple[IngressPath, ...]
+    base: str  # the name the host's objects start with (plan.py unique_slugs)
     pair_pem: bytes | None = None  # the auth Secret's tls.crt, when it holds a keypair: nginx trusted it too
 
     @property
     def host(self) -> str:
         return self.hp.host
-
-    @property
-    def base(self) -> str:
-        return slug(self.host)
 
 
 def migrate(
@@ -118,11 +116,12 @@ def migrate(
     # every host ingress-nginx serves shares port 443 with the others; the Secret tells which share a certificate
     on_port = {hp.host: hp.tls_secret for hp in all_hosts if hp.served}
     ordered = sorted(hosts, key=lambda hp: hp.host)  # the report and the files in one order, whatever was read first
-    migrations = tuple(_host(_source(hp, snapshot), target, klass, snapshot, on_port) for hp in ordered)
+    bases = unique_slugs(hp.host for hp in ordered)
+    migrations = tuple(_host(_source(hp, snapshot, bases[hp.host]), target, klass, snapshot, on_port) for hp in ordered)
     return MigrationPlan(target, migrations)
 
 
-def _source(hp: HostPolicy, snapshot: ClusterSnapshot) -> Source:
+def _source(hp: HostPolicy, snapshot: ClusterSnapshot, base: str) -> Source:
     assert hp.policy is not None and hp.policy.secret is not None
     auth = snapshot.secret(hp.policy.secret)
     namespace = (hp.mtls_from or hp.ingresses[0]).namespace
@@ -137,6 +136,7 @@ def _source(hp: HostPolicy, snapshot: ClusterSnapshot) -> Source:
         tls=tls,
         tls_ref=hp.tls_secret,
         paths=paths,
+        base=base,
         # store/backend_ssl.go getPemCertificate: with a keypair the CA file is tls.crt, tls.key, ca.crt
         pair_pem=auth.get("tls.crt") if auth is not None and stored_secret(auth).keypair else None,
     )
@@ -287,6 +287,7 @@ def _host(
     return HostMigration(
         host=src.host,
         target=target,
+        base=src.base,
         ingresses=tuple(i.ref for i in src.hp.ingresses),
         objects=tuple(([ca_obj] if ca_obj else []) + objects),
         secret_commands=(command,) if command else (),
@@ -484,15 +485,29 @@ def _traefik(src: Source, server: str, ca: str, paths: list[IngressPath], klass:
         },
     }
     selector = f"{src.namespace}-{option_name}@kubernetescrd"  # crd/kubernetes.go makeID: namespace-name
+    # Host(`*.x`) and HostSNI(`*.x`) match subdomains since v3.7.0 only (commit ea92a3e150,
+    # pkg/muxer/muxer.go DomainMatchHostExpression); before, Host is literal and HostSNI refuses it
+    wildcard = (
+        [
+            f"{src.host} needs Traefik v3.7.0+: older releases match Host(`{src.host}`) literally (no route: 404) "
+            "and refuse HostSNI for it, so its TLS option is not applied either."
+        ]
+        if src.host.startswith("*.")
+        else []
+    )
     if klass.ingress:
         name = klass.ingress
         ingress = _ingress(src, server, paths, name, {"traefik.ingress.kubernetes.io/router.tls.options": selector})
-        notes = [f"ingressClassName {name}: Traefik's IngressClass (controller traefik.io/ingress-controller)."]
+        notes = [
+            f"ingressClassName {name}: Traefik's IngressClass (controller traefik.io/ingress-controller).",
+            *wildcard,
+        ]
         return [option, ingress], mode, notes
     notes = [
         f"entryPoints: {TRAEFIK_ENTRYPOINT} (the Helm chart's HTTPS entryPoint): change it if yours differs.",
         "Or keep an Ingress served by Traefik instead of the IngressRoute (--ingress-class): annotated "
         f"traefik.ingress.kubernetes.io/router.tls.options: {selector}",
+        *wildcard,
     ]
     return [option, route], mode, notes
 
