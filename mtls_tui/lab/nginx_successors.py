@@ -24,6 +24,9 @@ F5_VERIFY_CLIENT = {"require-and-verify": "on", "verify-if-given": "optional", "
 NGF_DEPTH = 4  # servers_template.go: fixed, whatever the client chains need
 NGINX_PROTOCOLS = {"1.2": "TLSv1.2", "1.3": "TLSv1.3", None: "TLSv1.2 TLSv1.3"}
 NGINX_IMPLEMENTATIONS = ("f5-nginx", "nginx-gateway-fabric")
+# F5's http-level default (internal/configs/config_params.go NewDefaultConfigParams
+# MainServerNamesHashBucketSize "256"): nginx's own 64 refuses to start on a long host name
+F5_HTTP_SETTINGS = "server_names_hash_bucket_size 256;"
 
 
 def _head(validation: ClientValidation, port: int, cert: Path | str, key: Path | str, tls: str | None) -> list[str]:

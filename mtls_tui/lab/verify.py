@@ -49,12 +49,12 @@ from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy, listener_key
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.go_tls import GoTlsServer, build_server, client_auth_type
 from mtls_tui.lab.nginx import Nginx, NginxError, find_nginx, free_port
-from mtls_tui.lab.nginx_successors import NGINX_IMPLEMENTATIONS, successor_server_block
+from mtls_tui.lab.nginx_successors import F5_HTTP_SETTINGS, NGINX_IMPLEMENTATIONS, successor_server_block
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
-from mtls_tui.policy.successors.common import ClientValidation, WireAnswer
+from mtls_tui.policy.successors.common import ClientKind, ClientValidation, WireAnswer, predict
 from mtls_tui.sources.files import read_material
 from mtls_tui.sources.probe import run_probe
 
@@ -96,8 +96,14 @@ EXPLAINS: dict[str, tuple[tuple[str, str], ...]] = {
     # before reads as an answer, after as a refusal
     "migrate-error-page": ((ANY, "refusal-shape"), (ANY, "now-refused"), (ANY, "other")),
     "migrate-crl-dropped": (("revoked", ANY),),  # a revoked certificate gets in where CRLs are dropped
-    # optional_no_ca written as accept-untrusted: the expired certificate nginx refused gets in
-    "migrate-verify-mode": (("expired", "now-admitted"),),
+    # a CRL out of date refused every client of its CA; after: dropped (they get in), or Envoy Gateway's
+    # policy invalid (every route 500, for the made clients of the stand-in CA too)
+    "migrate-crl-stale": (("stale-crl", ANY), (ANY, "other")),
+    # a mode that admits what nginx refused: optional_no_ca written as accept-untrusted (the expired
+    # certificate gets in), optional as Gateway API's AllowInsecureFallback (any certificate does).
+    # Only where the new validation's mode admits that kind (`_mode_admits`): the target's reader
+    # decides, so a certificate let in by anything else stays unexplained
+    "migrate-verify-mode": (("expired", "now-admitted"), ("other-ca", "now-admitted")),
     # a client of a CA that only the keypair's tls.crt held: trusted before, refused after
     "migrate-keypair-trust": ((ANY, "now-refused"),),
 }
@@ -402,7 +408,7 @@ def _nginx_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: Ex
             new.not_run = "not verified: nginx is not installed"
         return
     port = free_port()
-    blocks = []
+    blocks = [F5_HTTP_SETTINGS] if any(n.validation.implementation == "f5-nginx" for n, _, _ in hosts) else []
     for index, (new, cert, key) in enumerate(hosts):
         paths = folder / f"nginx-{index}.crt", folder / f"nginx-{index}.key"
         write_file(paths[0], cert, private=True)
@@ -479,12 +485,32 @@ def _probe(host: str, port: int, client: VerifyClient) -> tuple[WireAnswer | Non
     return None, result.failure.message if result.failure else f"HTTP {result.status}"
 
 
-def _explained(row: VerifyRow, explanations: Sequence[Explanation]) -> tuple[str, ...]:
+# The made kinds `predict` knows, for `_mode_admits`.
+_PREDICTED: dict[str, ClientKind] = {"none": "none", "other-ca": "other-ca", "expired": "expired"}
+
+
+def _mode_admits(validation: ClientValidation | None, kinds: Iterable[str]) -> bool:
+    """The new validation's mode lets a client of one of `kinds` through (common.py predict)."""
+    if validation is None:
+        return False
+    return any(k in _PREDICTED and predict(validation, _PREDICTED[k]).kind == "admitted" for k in kinds)
+
+
+def _explained(
+    row: VerifyRow, explanations: Sequence[Explanation], validation: ClientValidation | None = None
+) -> tuple[str, ...]:
     change = row.change
     if change is None:
         return ()
     kinds = (row.client.kind, row.resembles or row.client.kind)
-    return tuple(dict.fromkeys(e.code for e in explanations if e.explains(row.host, kinds, change)))
+    return tuple(
+        dict.fromkeys(
+            e.code
+            for e in explanations
+            if e.explains(row.host, kinds, change)
+            and (e.code != "migrate-verify-mode" or _mode_admits(validation, kinds))
+        )
+    )
 
 
 _ISSUER_ERRORS = frozenset(
@@ -522,6 +548,8 @@ def resembles(client: VerifyClient, old: GatewayHost, now: datetime) -> str | No
         return "deeper-chain"
     if verdict.error_code == ob.X509_V_ERR_CERT_REVOKED:
         return "revoked"
+    if verdict.error_code in (ob.X509_V_ERR_CRL_HAS_EXPIRED, ob.X509_V_ERR_CRL_NOT_YET_VALID):
+        return "stale-crl"  # refused for its CA's CRL, not for itself
     if verdict.error_code == ob.X509_V_ERR_CERT_HAS_EXPIRED:
         return "expired"
     return "other-ca" if verdict.error_code in _ISSUER_ERRORS else None
@@ -647,5 +675,6 @@ def verify(
                     after, after_text = _probe(host, new.port, client)
                 like = resembles(client, old, now) if client.kind == "given" else None
                 row = VerifyRow(host, client, before, after, before_text, after_text, resembles=like, verified=run)
-                rows.append(dataclasses.replace(row, explained_by=_explained(row, explained)))
+                validation = new.validation if new is not None else None
+                rows.append(dataclasses.replace(row, explained_by=_explained(row, explained, validation)))
     return VerifyTable(tuple(rows), tuple(planes), tuple(notes))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, IngressPath, MtlsPolicy, SecretObj, Severity
@@ -87,6 +88,7 @@ def migrate(
     host: str | None = None,
     gateway_class: str | None = None,
     ingress_class: str | None = None,
+    now: datetime | None = None,
 ) -> MigrationPlan:
     """Every host ingress-nginx serves with client certificates (or `host` alone), for `target`.
     `ingress_class` (traefik, f5-nginx): keep an Ingress, of that IngressClass, selecting the
@@ -117,7 +119,10 @@ def migrate(
     on_port = {hp.host: hp.tls_secret for hp in all_hosts if hp.served}
     ordered = sorted(hosts, key=lambda hp: hp.host)  # the report and the files in one order, whatever was read first
     bases = unique_slugs(hp.host for hp in ordered)
-    migrations = tuple(_host(_source(hp, snapshot, bases[hp.host]), target, klass, snapshot, on_port) for hp in ordered)
+    when = now or datetime.now(UTC)
+    migrations = tuple(
+        _host(_source(hp, snapshot, bases[hp.host]), target, klass, snapshot, on_port, when) for hp in ordered
+    )
     return MigrationPlan(target, migrations)
 
 
@@ -266,7 +271,12 @@ def _routable(src: Source) -> tuple[list[IngressPath], list[Finding]]:
 
 
 def _host(
-    src: Source, target: Target, klass: Classes, snapshot: ClusterSnapshot, on_port: dict[str, str | None]
+    src: Source,
+    target: Target,
+    klass: Classes,
+    snapshot: ClusterSnapshot,
+    on_port: dict[str, str | None],
+    now: datetime,
 ) -> HostMigration:
     findings: list[Finding] = []
     server, command, finding = _server_secret(src, target)
@@ -283,7 +293,7 @@ def _host(
         "istio": _istio,
     }[target]
     objects, mode_written, notes = build(src, server, ca_name, paths, klass)
-    findings += _non_portable(src, target, mode_written, snapshot, on_port)
+    findings += _non_portable(src, target, mode_written, snapshot, on_port, now)
     return HostMigration(
         host=src.host,
         target=target,
@@ -297,7 +307,12 @@ def _host(
 
 
 def _non_portable(
-    src: Source, target: Target, mode_written: str, snapshot: ClusterSnapshot, on_port: dict[str, str | None]
+    src: Source,
+    target: Target,
+    mode_written: str,
+    snapshot: ClusterSnapshot,
+    on_port: dict[str, str | None],
+    now: datetime,
 ) -> list[Finding]:
     policy, host = src.policy, src.host
     out: list[Finding | None] = []
@@ -320,6 +335,7 @@ def _non_portable(
     out.append(nf.verify_depth_finding(host, target, policy))
     if src.crl_pem is not None:
         out.append(nf.crl_finding(host, target, policy.secret or ""))
+        out.append(nf.stale_crl_finding(host, target, policy.secret or "", src.crl_pem, now))
     opened = next((f for f in src.hp.findings if f.code == "mtls-plain-http"), None)
     if opened is not None:
         out.append(nf.plain_http_finding(host, target, opened))

@@ -5,7 +5,7 @@ lists) for the rule it reports, so a user can check the claim instead of trustin
 codes are stable (DESIGN.md's catalogue): `migrate-match-cn`, `migrate-error-page`,
 `migrate-verify-depth`, `migrate-crl-dropped`, `migrate-shared-scope`,
 `migrate-pass-certificate`, `migrate-tls-alert`, `migrate-verify-mode`, `migrate-plain-http`,
-`migrate-keypair-trust`, plus the plan's own
+`migrate-keypair-trust`, `migrate-crl-stale`, plus the plan's own
 `migrate-nothing`, `migrate-ca-unavailable`, `migrate-no-server-certificate`,
 `migrate-backend-unroutable` and `migrate-no-host` (policy/migrate/build.py).
 """
@@ -14,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.model import ClusterSnapshot, Finding, MtlsPolicy, Severity, SubjectAltNames
 from mtls_tui.policy.migrate.plan import Target
@@ -292,6 +294,69 @@ def crl_finding(host: str, target: Target, secret_ref: str) -> Finding | None:
         "migrate to envoy-gateway (ClientTrafficPolicy tls.clientValidation.crl), f5-nginx or istio, "
         "or re-issue the CA and every client certificate that is still valid",
         (f"Secret {secret_ref} key ca.crl",),
+    )
+
+
+# What a CRL out of its validity window does on each target, from the objects migrate writes.
+STALE_CRL: dict[Target, tuple[Severity, str, str]] = {
+    "gateway-api": (
+        Severity.ERROR,
+        "the clients it kept out now get in",
+        "the CRL is dropped (the API has none): the clients it kept out now get in",
+    ),
+    "traefik": (
+        Severity.ERROR,
+        "the clients it kept out now get in",
+        "the CRL is dropped (TLSOption reads none): the clients it kept out now get in",
+    ),
+    "envoy-gateway": (
+        Severity.ERROR,
+        "every route answers HTTP 500",
+        "Envoy Gateway refuses the ClientTrafficPolicy's CRL (envoyproxy/gateway internal/gatewayapi/tls.go "
+        "validateCrl: 'CRL is expired' / 'not yet valid'): the policy is invalid and every route of the listener "
+        "answers HTTP 500 (internal/gatewayapi/clienttrafficpolicy.go translateClientTrafficPolicyForListener)",
+    ),
+    "istio": (
+        Severity.WARNING,
+        "the same clients are refused",
+        "the gateway's Envoy loads it as nginx did (istio/istio pilot/pkg/xds/sds.go toEnvoyCaSecret) and refuses "
+        "the same clients, with a TLS alert (measured: tests/test_migrate_verify.py)",
+    ),
+    "f5-nginx": (
+        Severity.WARNING,
+        "the same clients are refused",
+        "nginx loads it as before (ssl_crl: nginx/kubernetes-ingress internal/configs/policy.go "
+        "addIngressMTLSConfig) and refuses the same clients",
+    ),
+}
+
+
+def stale_crl_finding(host: str, target: Target, secret_ref: str, crl_pem: bytes, now: datetime) -> Finding | None:
+    """A CRL of ca.crl past its nextUpdate or before its lastUpdate: nginx refused every client
+    certificate whose path runs through its issuer ('CRL has expired', diagnose/revocation.py
+    crl-expired). Each target does something else with it (STALE_CRL)."""
+    stale = [
+        c
+        for c in load_crls(crl_pem)
+        if c.last_update_utc > now or (c.next_update_utc is not None and c.next_update_utc < now)
+    ]
+    if not stale:
+        return None
+    severity, short, there = STALE_CRL[target]
+    issuers = ", ".join(name_to_str(c.issuer) for c in stale)
+    return _f(
+        "migrate-crl-stale",
+        severity,
+        host,
+        f"the CRL of {issuers} in ca.crl of {secret_ref} is out of date: on {target} {short}",
+        f"On ingress-nginx every client certificate of {issuers} was refused (400: nginx 'CRL has expired' or "
+        f"'CRL is not yet valid'). On {target}: {there}.",
+        f"publish a current CRL in {secret_ref} key ca.crl (and in the migrated CA object) before migrating",
+        tuple(
+            f"CRL of {name_to_str(c.issuer)}: lastUpdate {c.last_update_utc:%Y-%m-%d}, nextUpdate "
+            + (f"{c.next_update_utc:%Y-%m-%d}" if c.next_update_utc else "none")
+            for c in stale
+        ),
     )
 
 
