@@ -393,3 +393,24 @@ def test_optional_on_the_plain_api_lets_refused_certificates_in_and_says_so(
     other = next(r for r in table["rows"] if r["client_kind"] == "other-ca")
     assert other["after"].startswith("TLS alert 48") and other["explained_by"] == ["migrate-tls-alert"], other
     assert table["unexplained"] == 0
+
+
+@pytest.mark.parametrize("target", ["envoy-gateway", "f5-nginx"])
+def test_a_wildcard_host_without_its_own_certificate_is_verified(
+    tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    """`*.meow.com` served with ingress-nginx's fake certificate (my-certs covers meow.com only):
+    --verify probes a name under it (mtls-tui-verify.meow.com: nginx server_name and Envoy
+    server_names match it) and serves a made certificate where no object names one; before, the
+    host was not verified at all."""
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"]
+    objects.append(meow_ingress({P + "auth-tls-secret": "default/my-certs"}, host="*.meow.com"))
+    manifests = tmp_path / "seed.yaml"
+    manifests.write_text(yaml.safe_dump_all(objects))
+    code, table = run_verify(tmp_path, manifests, target, capsys)
+    assert all(r["verified"] for r in table["rows"]), table["notes"]
+    assert any("a made one was served" in n for n in table["notes"]), table["notes"]
+    valid = next(r for r in table["rows"] if r["client_kind"] == "valid")
+    none = next(r for r in table["rows"] if r["client_kind"] == "none")
+    assert valid["before"] == valid["after"] == "HTTP 200" and none["before"] == "HTTP 400", (valid, none)
+    assert table["unexplained"] == 0 and code == 0

@@ -469,10 +469,27 @@ def _pick(validations: Sequence[ClientValidation], host: str) -> ClientValidatio
 # ---------------------------------------------------------------- probing
 
 
+WILDCARD_LABEL = "mtls-tui-verify"  # the name probed under a wildcard host: `*.meow.com` → mtls-tui-verify.meow.com
+
+
+def probe_name(host: str) -> str:
+    """A name a client can send for `host` (SNI and Host): a wildcard host's own label is `*`."""
+    return f"{WILDCARD_LABEL}{host[1:]}" if host.startswith("*.") else host
+
+
+def made_server_keypair(host: str) -> tuple[bytes, bytes]:
+    """A certificate for `host` when neither side names one (the controllers' own fake one, or a
+    Secret the printed command makes): the probe does not check it, and it does not change who
+    gets in; only that both data planes can serve the host."""
+    server = issue_leaf(host, issue_ca("mtls-tui verify server CA", key=new_key("ec")), v1=False, sans=[host])
+    return server.cert_pem(), server.key_pem()
+
+
 def _probe(host: str, port: int, client: VerifyClient) -> tuple[WireAnswer | None, str]:
+    name = probe_name(host)
     spec = ProbeSpec(
-        f"https://{host}:{port}/",
-        resolve=f"{host}:{port}:127.0.0.1",
+        f"https://{name}:{port}/",
+        resolve=f"{name}:{port}:127.0.0.1",
         insecure=True,  # the server certificate is not the question here
         cert=client.cert,
         key=client.key,
@@ -645,11 +662,12 @@ def verify(
             )
             new = news[host] = _New(validation)
             keypair = server_keypair(snapshot, host, old)
+            if keypair is None:
+                keypair = made_server_keypair(host)
+                notes.append(f"{host}: no server certificate in the new or the old objects; a made one was served")
             plane = "nginx" if validation.implementation in NGINX_IMPLEMENTATIONS else validation.data_plane
             if validation.breakage == "not-served":
                 new.not_run = f"not verified: {validation.implementation} serves no route for {host}"
-            elif keypair is None:
-                new.not_run = f"not verified: no server certificate for {host} in the new or the old objects"
             elif plane not in by_plane:
                 new.not_run = f"not verified: {validation.implementation}'s data plane is not one the lab runs"
             else:
