@@ -339,3 +339,50 @@ def test_optional_no_ca_names_the_expired_certificate_it_lets_in(pki: SeedPki) -
         assert "expired certificate" in found.title and found.severity is Severity.ERROR, target
     f5 = [f for f in only(snapshot, "f5-nginx").findings if f.code == "migrate-verify-mode"]
     assert not [f for f in f5 if "expired" in f.title]  # the same nginx directive: nothing changes
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_plain_http_that_reached_the_upstream_is_said_to_close(pki: SeedPki, target: Target) -> None:
+    """ssl-redirect false: ingress-nginx served http:// to the upstream with no certificate
+    (lua_ingress.lua redirect_to_https; nginx asks certificates on TLS only: check's
+    mtls-plain-http). Every target's objects serve the host over HTTPS only, so that hole closes:
+    a warning saying what a plain HTTP client gets now, from the target's source. force-ssl-redirect
+    (and the default, with a tls: section) redirected before: nothing to say."""
+    opened = only(seed_snapshot(pki, {"ssl-redirect": "false"}), target)
+    [found] = [f for f in opened.findings if f.code == "migrate-plain-http"]
+    assert found.severity is Severity.WARNING and found.subject == "host meow.com"
+    assert "ssl-redirect is false" in found.detail and "default/meow-ingress" in " ".join(found.evidence)
+    said = {
+        "gateway-api": "connection is refused",
+        "envoy-gateway": "connection to port 80 is refused",
+        "traefik": "404 page not found",
+        "f5-nginx": "308 to https://",
+        "istio": "refused or reset",
+    }[target]
+    assert said in found.detail, found.detail
+    for closed in ({}, {"ssl-redirect": "false", "force-ssl-redirect": "true"}, {"ssl-redirect": "bogus"}):
+        host = only(seed_snapshot(pki, closed), target)
+        assert "migrate-plain-http" not in codes(host), closed  # a bad value is the default (rewrite.Parse): true
+
+
+def test_a_host_without_a_tls_section_had_plain_http_open(pki: SeedPki) -> None:
+    """No tls: section: no certificate is configured for the host, so ssl-redirect redirects nothing
+    (certificate.lua configured_for_current_request): http:// reached the upstream before."""
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"]
+    ingress = meow_ingress({PREFIX + "auth-tls-secret": "default/my-certs"})
+    ingress["spec"].pop("tls")
+    host = only(snapshot_from_objects(objects + [ingress], "no-tls"), "envoy-gateway")
+    [found] = [f for f in host.findings if f.code == "migrate-plain-http"]
+    assert "has a tls: section, so no redirect" in found.detail and "no tls: section for the host" in found.evidence
+
+
+def test_a_wildcard_host_on_traefik_names_the_release_it_needs(pki: SeedPki) -> None:
+    """Host(`*.meow.com`) matches subdomains from Traefik v3.7.0 (commit ea92a3e150, pkg/muxer/muxer.go
+    DomainMatchHostExpression); v3.6.24's Host compares literally and its HostSNI regex refuses `*`."""
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"]
+    ingress = meow_ingress({PREFIX + "auth-tls-secret": "default/my-certs"}, host="*.meow.com")
+    host = only(snapshot_from_objects([*objects, ingress], "wildcard"), "traefik")
+    route = next(o for o in host.objects if o["kind"] == "IngressRoute")
+    assert route["spec"]["routes"][0]["match"] == "Host(`*.meow.com`)"
+    assert any("needs Traefik v3.7.0+" in n for n in host.notes), host.notes
+    assert not any("v3.7.0" in n for n in only(seed_snapshot(pki), "traefik").notes)

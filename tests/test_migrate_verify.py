@@ -260,3 +260,157 @@ def test_a_ca_only_the_keypairs_tls_crt_held_loses_its_clients(
     given = next(r for r in table["rows"] if r["client_kind"] == "given")
     assert given["before"].startswith("HTTP 200") and given["differs"], given
     assert "migrate-keypair-trust" in given["explained_by"] and table["unexplained"] == 0, given
+
+
+def crl_seed_file(folder: Path, pki: SeedPki) -> Path:
+    """The seed with a current, empty ca.crl from its CA in the Secret (ssl_crl on ingress-nginx)."""
+    import base64
+
+    from mtls_tui.certs.issue import issue_crl
+
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"]["ca.crl"] = base64.b64encode(issue_crl(pki.ca)).decode()
+    path = folder / "seed.yaml"
+    path.write_text(yaml.safe_dump_all(objects))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("target", "after", "explained"),
+    [
+        # clienttrafficpolicy.go buildListenerTLSParameters (crl.refs → ir.TLSCrl) and listener.go
+        # buildXdsTLSCaCertSecret (validation context crl): Envoy refuses the revoked client, alert 44
+        ("envoy-gateway", "TLS alert 44 after the handshake", ["migrate-tls-alert"]),
+        # secrets.go ExtractRoot (crl beside cacert) and xds/sds.go toEnvoyCaSecret: the same on Envoy
+        ("istio", "TLS alert 44 after the handshake", ["migrate-tls-alert"]),
+        # policy.go addIngressMTLSConfig: ca.crl of the nginx.org/ca Secret → ssl_crl, as before
+        ("f5-nginx", "HTTP 400", []),
+        # no CRL in the API (gateway_types.go FrontendTLSValidation) nor in TLSOption (buildTLSOptions)
+        ("gateway-api", "HTTP 200", ["migrate-crl-dropped"]),
+        ("traefik", "HTTP 200", ["migrate-crl-dropped"]),
+    ],
+)
+def test_a_made_revoked_client_shows_where_the_crl_is_kept(
+    tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str], target: str, after: str, explained: list[str]
+) -> None:
+    """With ca.crl in the Secret, --verify makes a client its CRL revokes (no --cert needed): refused
+    before (nginx ssl_crl: 400), and after as the target's data plane, run for real with the CRL
+    where the target loads one. A CRL the lab's data plane did not load would let it in, unexplained."""
+    code, table = run_verify(tmp_path, crl_seed_file(tmp_path, pki), target, capsys)
+    revoked = next(r for r in table["rows"] if r["client_kind"] == "revoked")
+    assert revoked["before"] == "HTTP 400" and revoked["after"] == after, revoked
+    assert revoked["explained_by"] == explained, revoked
+    valid = next(r for r in table["rows"] if r["client_kind"] == "valid")
+    assert valid["before"] == valid["after"] == "HTTP 200", valid  # the CRL refuses the revoked one only
+    assert table["unexplained"] == 0, [r for r in table["rows"] if r["unexplained"]]
+    assert code == (1 if "migrate-crl-dropped" in explained else 0)
+
+
+def run_verify_with_fern(
+    folder: Path, manifests: Path, target: str, pki: SeedPki, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, dict, dict]:
+    """migrate --verify --json with the seed's client (Fern) given: (exit code, plan, table)."""
+    from mtls_tui.lab.pki import write_file
+
+    write_file(folder / "fern.crt", pki.client.cert_pem())
+    write_file(folder / "fern.key", pki.client.key_pem(), private=True)
+    code = main(
+        ["migrate", "--to", target, "--manifests", str(manifests), "-o", str(folder / "out"), "--verify", "--json"]
+        + ["--cert", str(folder / "fern.crt"), "--key", str(folder / "fern.key")]
+    )
+    out = capsys.readouterr().out
+    decoder, docs, at = json.JSONDecoder(), [], 0
+    while at < len(out.strip()):
+        doc, at = decoder.raw_decode(out, at)
+        docs.append(doc)
+        while at < len(out) and out[at].isspace():
+            at += 1
+    return code, docs[0], docs[-1]
+
+
+@pytest.mark.parametrize(
+    ("target", "fern_after", "severity"),
+    [
+        # dropped (no CRL in the API / TLSOption): the clients the stale CRL kept out get in
+        ("gateway-api", "HTTP 200", "error"),
+        ("traefik", "HTTP 200", "error"),
+        # tls.go validateCrl refuses the policy: invalid, every route 500 (translateClientTrafficPolicyForListener)
+        ("envoy-gateway", "HTTP 500", "error"),
+        # loaded as nginx loads it: refused still (Envoy: certificate_expired for 'CRL has expired'; nginx: 400)
+        ("istio", "TLS alert 45 after the handshake", "warning"),
+        ("f5-nginx", "HTTP 400", "warning"),
+    ],
+)
+def test_an_expired_crl_is_said_and_measured(
+    tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str], target: str, fern_after: str, severity: str
+) -> None:
+    """ca.crl past its nextUpdate: ingress-nginx's nginx refuses every client of the CA ('CRL has
+    expired', 400). migrate-crl-stale says what each target does with it, and the real data planes
+    agree: Fern (a valid client of the CA) as the finding says, nothing unexplained."""
+    import base64
+    from datetime import UTC, datetime, timedelta
+
+    from mtls_tui.certs.issue import issue_crl
+
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    stale = issue_crl(pki.ca, last_update=datetime.now(UTC) - timedelta(days=40), days=30)
+    secret["data"]["ca.crl"] = base64.b64encode(stale).decode()
+    manifests = tmp_path / "seed.yaml"
+    manifests.write_text(yaml.safe_dump_all(objects))
+    code, plan, table = run_verify_with_fern(tmp_path, manifests, target, pki, capsys)
+    [stale_finding] = [f for h in plan["hosts"] for f in h["findings"] if f["code"] == "migrate-crl-stale"]
+    assert stale_finding["severity"] == severity, stale_finding
+    fern = next(r for r in table["rows"] if r["client_kind"] == "given")
+    assert fern["before"] == "HTTP 400" and fern["after"] == fern_after and fern["resembles"] == "stale-crl", fern
+    assert fern["differs"] is (target != "f5-nginx")
+    if fern["differs"]:
+        assert "migrate-crl-stale" in fern["explained_by"], fern
+    assert table["unexplained"] == 0, [r for r in table["rows"] if r["unexplained"]]
+    assert code == (1 if severity == "error" else 0)
+
+
+def test_optional_on_the_plain_api_lets_refused_certificates_in_and_says_so(
+    tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """auth-tls-verify-client optional (nginx refuses a certificate that fails verification) becomes
+    AllowInsecureFallback, the Gateway API's only optional mode (gateway_types.go
+    FrontendValidationModeType): another CA's and an expired certificate now get in, measured on
+    Envoy, and migrate-verify-mode (an error) explains both. On Envoy Gateway (VerifyIfGiven) they
+    stay out: the same finding explains no admission there (the reader's mode decides)."""
+    code, table = run_verify(
+        tmp_path, seed_file(tmp_path, pki, auth_tls_verify_client="optional"), "gateway-api", capsys
+    )
+    for kind in ("other-ca", "expired"):
+        row = next(r for r in table["rows"] if r["client_kind"] == kind)
+        assert row["before"] == "HTTP 400" and row["after"] == "HTTP 200", row
+        assert row["explained_by"] == ["migrate-verify-mode"], row
+    assert table["unexplained"] == 0 and code == 1
+    code, table = run_verify(
+        tmp_path / "eg", seed_file(tmp_path, pki, auth_tls_verify_client="optional"), "envoy-gateway", capsys
+    )
+    other = next(r for r in table["rows"] if r["client_kind"] == "other-ca")
+    assert other["after"].startswith("TLS alert 48") and other["explained_by"] == ["migrate-tls-alert"], other
+    assert table["unexplained"] == 0
+
+
+@pytest.mark.parametrize("target", ["envoy-gateway", "f5-nginx"])
+def test_a_wildcard_host_without_its_own_certificate_is_verified(
+    tmp_path: Path, pki: SeedPki, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    """`*.meow.com` served with ingress-nginx's fake certificate (my-certs covers meow.com only):
+    --verify probes a name under it (mtls-tui-verify.meow.com: nginx server_name and Envoy
+    server_names match it) and serves a made certificate where no object names one; before, the
+    host was not verified at all."""
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"]
+    objects.append(meow_ingress({P + "auth-tls-secret": "default/my-certs"}, host="*.meow.com"))
+    manifests = tmp_path / "seed.yaml"
+    manifests.write_text(yaml.safe_dump_all(objects))
+    code, table = run_verify(tmp_path, manifests, target, capsys)
+    assert all(r["verified"] for r in table["rows"]), table["notes"]
+    assert any("a made one was served" in n for n in table["notes"]), table["notes"]
+    valid = next(r for r in table["rows"] if r["client_kind"] == "valid")
+    none = next(r for r in table["rows"] if r["client_kind"] == "none")
+    assert valid["before"] == valid["after"] == "HTTP 200" and none["before"] == "HTTP 400", (valid, none)
+    assert table["unexplained"] == 0 and code == 0

@@ -334,8 +334,8 @@ def _render(table: VerifyTable) -> str:
 def test_made_clients_files_are_private(tmp_path: Path, pki: SeedPki) -> None:
     """Every file the made clients need is 0600 in the folder given (verify's 0700 temporary one);
     the deeper chain is sent with both intermediates."""
-    clients = make_clients(tmp_path, pki.ca)
-    assert [c.kind for c in clients] == list(MADE_KINDS)
+    clients, revoked = make_clients(tmp_path, pki.ca, revoked=True)
+    assert [c.kind for c in clients] == list(MADE_KINDS) and revoked is not None
     files = sorted(tmp_path.iterdir())
     assert files and all(path.stat().st_mode & 0o777 == 0o600 for path in files)
     deep = next(c for c in clients if c.kind == "deeper-chain")

@@ -196,20 +196,21 @@ def issue_leaf(
 
 def issue_crl(
     issuer: Issued,
-    revoked: Iterable[x509.Certificate] = (),
+    revoked: Iterable[x509.Certificate | int] = (),
     *,
     last_update: datetime | None = None,
     days: float = 30,
     signer: Issued | None = None,
 ) -> bytes:
-    """A PEM CRL of `issuer` listing `revoked`; a past `last_update` with few `days` makes a
-    stale one, another `signer` a forged one."""
+    """A PEM CRL of `issuer` listing `revoked` (certificates, or serial numbers from another CRL);
+    a past `last_update` with few `days` makes a stale one, another `signer` a forged one."""
     start = last_update or datetime.now(UTC) - timedelta(hours=1)
     builder = x509.CertificateRevocationListBuilder().issuer_name(issuer.cert.subject)
     builder = builder.last_update(start).next_update(start + timedelta(days=days))
     for cert in revoked:
+        serial = cert if isinstance(cert, int) else cert.serial_number
         builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(start).build()
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(start).build()
         )
     return builder.sign((signer or issuer).key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
 

@@ -108,6 +108,12 @@ def _chain(host: EnvoyHost, index: int, folder: Path, access_log: Path) -> dict[
             ca = folder / f"host-{index}-ca.crt"
             write_file(ca, host.validation.ca_pem)
             context["trusted_ca"] = {"filename": str(ca)}
+        if host.validation.crl_pem:
+            # listener.go buildXdsTLSCaCertSecret (Envoy Gateway), xds/sds.go toEnvoyCaSecret (Istio):
+            # the CRL beside the CA, only_verify_leaf_cert_crl left false (every CA of the chain checked)
+            crl = folder / f"host-{index}.crl"
+            write_file(crl, host.validation.crl_pem)
+            context["crl"] = {"filename": str(crl)}
         common["validation_context"] = context
     route: dict[str, Any] = (
         {"match": {"prefix": "/"}, "direct_response": {"status": 500}}

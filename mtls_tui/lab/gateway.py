@@ -59,13 +59,26 @@ def _comment(text: str) -> str:
     return " ".join(text.split())
 
 
+def hash_bucket_size(longest: int) -> int:
+    """nginx's hash bucket for names up to `longest` bytes, as ingress-nginx sizes
+    server_names_hash_bucket_size (internal/ingress/controller/nginx.go nginxHashBucketSize: two
+    words plus the name and 2, word-aligned, to the next power of 2). With nginx's 64 a host name of
+    50-odd bytes stops nginx at start ("could not build server_names_hash")."""
+    word = 8
+    raw = word + word + ((longest + 2 + word - 1) & ~(word - 1))
+    return max(64, 1 << (raw - 1).bit_length())
+
+
 def render_http(hosts: list[GatewayHost], folder: Path, port: int, echo_port: int, fake: Issued) -> str:
     """Write each host's files into `folder` (keys 0600) and return the inside of `http {}`."""
     write_file(folder / "fake.crt", fake.cert_pem())
     write_file(folder / "fake.key", fake.key_pem(), private=True)
     upstreams = "".join(f"    {h.policy.host} {UPSTREAM_NAME};\n" for h in hosts)
+    bucket = hash_bucket_size(max((len(h.policy.host) for h in hosts), default=0))
     blocks = [
         "ssl_protocols TLSv1.2 TLSv1.3;  # ingress-nginx's default ssl-protocols",
+        # the lab's $host map below is keyed by the same names: sized alike
+        f"server_names_hash_bucket_size {bucket};\nmap_hash_bucket_size {bucket};",
         ACCESS_LOG_FORMAT,
         f"map $host $proxy_upstream_name {{\n    default upstream-default-backend;\n{upstreams}}}",
         'map $host $proxy_alternative_upstream_name { default ""; }',

@@ -24,6 +24,9 @@ F5_VERIFY_CLIENT = {"require-and-verify": "on", "verify-if-given": "optional", "
 NGF_DEPTH = 4  # servers_template.go: fixed, whatever the client chains need
 NGINX_PROTOCOLS = {"1.2": "TLSv1.2", "1.3": "TLSv1.3", None: "TLSv1.2 TLSv1.3"}
 NGINX_IMPLEMENTATIONS = ("f5-nginx", "nginx-gateway-fabric")
+# F5's http-level default (internal/configs/config_params.go NewDefaultConfigParams
+# MainServerNamesHashBucketSize "256"): nginx's own 64 refuses to start on a long host name
+F5_HTTP_SETTINGS = "server_names_hash_bucket_size 256;"
 
 
 def _head(validation: ClientValidation, port: int, cert: Path | str, key: Path | str, tls: str | None) -> list[str]:
@@ -42,16 +45,24 @@ def _server(lines: list[str]) -> str:
 
 
 def f5_server_block(
-    validation: ClientValidation, port: int, cert: Path | str, key: Path | str, ca: Path | None, tls: str | None = None
+    validation: ClientValidation,
+    port: int,
+    cert: Path | str,
+    key: Path | str,
+    ca: Path | None,
+    tls: str | None = None,
+    crl: Path | None = None,
 ) -> str:
     """The server F5 renders for one host (nginx.virtualserver.tmpl) on 127.0.0.1:`port`; `ca`
-    is the client CA file (None: the policy names none usable); `tls` "1.2"/"1.3" pins the version."""
+    is the client CA file (None: the policy names none usable), `crl` the Secret's ca.crl written
+    out (policy.go addIngressMTLSConfig: ClientCrl → `ssl_crl`); `tls` "1.2"/"1.3" pins the version."""
     lines = _head(validation, port, cert, key, tls)
     if validation.breakage == "http-500":
         lines.append("return 500;")
     elif ca is not None and validation.mode in F5_VERIFY_CLIENT:
         lines += [
             f"ssl_client_certificate {ca};",
+            *([f"ssl_crl {crl};"] if crl is not None else []),
             f"ssl_verify_client {F5_VERIFY_CLIENT[validation.mode]};",
             f"ssl_verify_depth {validation.verify_depth if validation.verify_depth is not None else 1};",
         ]
@@ -81,9 +92,16 @@ def ngf_server_block(
 
 
 def successor_server_block(
-    validation: ClientValidation, port: int, cert: Path | str, key: Path | str, ca: Path | None, tls: str | None = None
+    validation: ClientValidation,
+    port: int,
+    cert: Path | str,
+    key: Path | str,
+    ca: Path | None,
+    tls: str | None = None,
+    crl: Path | None = None,
 ) -> str:
-    """The server block of whichever nginx-based successor `validation` names."""
+    """The server block of whichever nginx-based successor `validation` names (NGINX Gateway
+    Fabric loads no CRL: the Gateway API has none)."""
     if validation.implementation == "nginx-gateway-fabric":
         return ngf_server_block(validation, port, cert, key, ca, tls)
-    return f5_server_block(validation, port, cert, key, ca, tls)
+    return f5_server_block(validation, port, cert, key, ca, tls, crl)

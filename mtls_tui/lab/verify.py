@@ -49,18 +49,19 @@ from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy, listener_key
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.go_tls import GoTlsServer, build_server, client_auth_type
 from mtls_tui.lab.nginx import Nginx, NginxError, find_nginx, free_port
-from mtls_tui.lab.nginx_successors import NGINX_IMPLEMENTATIONS, successor_server_block
+from mtls_tui.lab.nginx_successors import F5_HTTP_SETTINGS, NGINX_IMPLEMENTATIONS, successor_server_block
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
-from mtls_tui.policy.successors.common import ClientValidation, WireAnswer
+from mtls_tui.policy.successors.common import ClientKind, ClientValidation, WireAnswer, predict
 from mtls_tui.sources.files import read_material
 from mtls_tui.sources.probe import run_probe
 
 # The clients this module makes, in the order the table shows them (given clients come first).
-MadeKind = Literal["none", "valid", "other-ca", "expired", "deeper-chain", "other-cn"]
-MADE_KINDS: tuple[MadeKind, ...] = ("none", "valid", "other-ca", "expired", "deeper-chain", "other-cn")
+# "revoked" is made only when a host's Secret has ca.crl: the CA's CRL then lists it, on both sides.
+MadeKind = Literal["none", "valid", "other-ca", "expired", "deeper-chain", "other-cn", "revoked"]
+MADE_KINDS: tuple[MadeKind, ...] = ("none", "valid", "other-ca", "expired", "deeper-chain", "other-cn", "revoked")
 MADE_WORDS: dict[str, str] = {
     "none": "no certificate",
     "valid": "a valid certificate from the CA",
@@ -68,6 +69,7 @@ MADE_WORDS: dict[str, str] = {
     "expired": "an expired certificate from the CA",
     "deeper-chain": "a certificate under two intermediates of the CA, sent with them",
     "other-cn": "a certificate from the CA with another CN",
+    "revoked": "a certificate from the CA that its CRL revokes",
 }
 MADE_CN = "mtls-tui verify client"
 OTHER_CN = "mtls-tui verify other-cn"
@@ -94,8 +96,14 @@ EXPLAINS: dict[str, tuple[tuple[str, str], ...]] = {
     # before reads as an answer, after as a refusal
     "migrate-error-page": ((ANY, "refusal-shape"), (ANY, "now-refused"), (ANY, "other")),
     "migrate-crl-dropped": (("revoked", ANY),),  # a revoked certificate gets in where CRLs are dropped
-    # optional_no_ca written as accept-untrusted: the expired certificate nginx refused gets in
-    "migrate-verify-mode": (("expired", "now-admitted"),),
+    # a CRL out of date refused every client of its CA; after: dropped (they get in), or Envoy Gateway's
+    # policy invalid (every route 500, for the made clients of the stand-in CA too)
+    "migrate-crl-stale": (("stale-crl", ANY), (ANY, "other")),
+    # a mode that admits what nginx refused: optional_no_ca written as accept-untrusted (the expired
+    # certificate gets in), optional as Gateway API's AllowInsecureFallback (any certificate does).
+    # Only where the new validation's mode admits that kind (`_mode_admits`): the target's reader
+    # decides, so a certificate let in by anything else stays unexplained
+    "migrate-verify-mode": (("expired", "now-admitted"), ("other-ca", "now-admitted")),
     # a client of a CA that only the keypair's tls.crt held: trusted before, refused after
     "migrate-keypair-trust": ((ANY, "now-refused"),),
 }
@@ -270,10 +278,11 @@ def _write_client(folder: Path, name: str, chain: Sequence[Issued], key_of: Issu
     return VerifyClient(name, name, str(cert), str(key))
 
 
-def make_clients(folder: Path, ca: Issued) -> list[VerifyClient]:
+def make_clients(folder: Path, ca: Issued, revoked: bool = False) -> tuple[list[VerifyClient], x509.Certificate | None]:
     """The made clients under `ca` (and another CA), a valid one first as the baseline, written into
     the private `folder`. v3 with the clientAuth EKU, as a client certificate should be: each
-    differs from the valid one in one way."""
+    differs from the valid one in one way. With `revoked`, one more, whose certificate is returned
+    for the CRLs to list (`crl_revoking`)."""
 
     def leaf(cn: str, issuer: Issued, **kw: Any) -> Issued:
         return issue_leaf(cn, issuer, v1=False, eku=["clientAuth"], key=new_key("ec"), **kw)
@@ -289,7 +298,29 @@ def make_clients(folder: Path, ca: Issued) -> list[VerifyClient]:
     made.append(_write_client(folder, "expired", [one := leaf(MADE_CN, ca, days=1, not_before=past)], one))
     made.append(_write_client(folder, "deeper-chain", [deep, second, first], deep))
     made.append(_write_client(folder, "other-cn", [one := leaf(OTHER_CN, ca)], one))
-    return made
+    if not revoked:
+        return made, None
+    made.append(_write_client(folder, "revoked", [one := leaf(MADE_CN, ca)], one))
+    return made, one.cert
+
+
+def crl_revoking(pem: bytes | None, issuer: Issued, revoked: x509.Certificate | None) -> bytes | None:
+    """`pem`'s CRLs (None: no CRL is loaded, none is added) with a current CRL of `issuer` listing
+    `revoked`: its own CRL there is re-signed with the entry added (one CRL per issuer, or OpenSSL
+    picks either), or a new one is added. With a CRL, nginx (ssl_crl: X509_V_FLAG_CRL_CHECK_ALL)
+    and Envoy (only_verify_leaf_cert_crl false) want one from every CA of a chain, the stand-in CA
+    included. Every other entry is kept, so the given clients are judged as before."""
+    if not pem:
+        return None
+    kept: list[bytes] = []
+    serials: list[x509.Certificate | int] = [revoked] if revoked is not None else []
+    for block in re.findall(rb"-----BEGIN X509 CRL-----.*?-----END X509 CRL-----", pem, re.DOTALL):
+        crl = x509.load_pem_x509_crl(block)
+        if crl.issuer == issuer.cert.subject:
+            serials += [entry.serial_number for entry in crl]
+        else:
+            kept.append(block)
+    return b"\n".join([*kept, issue_crl(issuer, serials)]) + b"\n"
 
 
 def _given(clients: Iterable[tuple[str | Path, str | Path]]) -> list[VerifyClient]:
@@ -377,16 +408,19 @@ def _nginx_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: Ex
             new.not_run = "not verified: nginx is not installed"
         return
     port = free_port()
-    blocks = []
+    blocks = [F5_HTTP_SETTINGS] if any(n.validation.implementation == "f5-nginx" for n, _, _ in hosts) else []
     for index, (new, cert, key) in enumerate(hosts):
         paths = folder / f"nginx-{index}.crt", folder / f"nginx-{index}.key"
         write_file(paths[0], cert, private=True)
         write_file(paths[1], key, private=True)
-        ca = None
+        ca = crl = None
         if new.validation.ca_pem:
             ca = folder / f"nginx-{index}-ca.crt"
             write_file(ca, new.validation.ca_pem, private=True)
-        blocks.append(successor_server_block(new.validation, port, *paths, ca))
+        if new.validation.crl_pem:
+            crl = folder / f"nginx-{index}.crl"
+            write_file(crl, new.validation.crl_pem, private=True)
+        blocks.append(successor_server_block(new.validation, port, *paths, ca, crl=crl))
     try:
         stack.enter_context(Nginx(lambda prefix: "\n".join(blocks), [port], binary=binary))
     except NginxError as exc:
@@ -435,10 +469,27 @@ def _pick(validations: Sequence[ClientValidation], host: str) -> ClientValidatio
 # ---------------------------------------------------------------- probing
 
 
+WILDCARD_LABEL = "mtls-tui-verify"  # the name probed under a wildcard host: `*.meow.com` → mtls-tui-verify.meow.com
+
+
+def probe_name(host: str) -> str:
+    """A name a client can send for `host` (SNI and Host): a wildcard host's own label is `*`."""
+    return f"{WILDCARD_LABEL}{host[1:]}" if host.startswith("*.") else host
+
+
+def made_server_keypair(host: str) -> tuple[bytes, bytes]:
+    """A certificate for `host` when neither side names one (the controllers' own fake one, or a
+    Secret the printed command makes): the probe does not check it, and it does not change who
+    gets in; only that both data planes can serve the host."""
+    server = issue_leaf(host, issue_ca("mtls-tui verify server CA", key=new_key("ec")), v1=False, sans=[host])
+    return server.cert_pem(), server.key_pem()
+
+
 def _probe(host: str, port: int, client: VerifyClient) -> tuple[WireAnswer | None, str]:
+    name = probe_name(host)
     spec = ProbeSpec(
-        f"https://{host}:{port}/",
-        resolve=f"{host}:{port}:127.0.0.1",
+        f"https://{name}:{port}/",
+        resolve=f"{name}:{port}:127.0.0.1",
         insecure=True,  # the server certificate is not the question here
         cert=client.cert,
         key=client.key,
@@ -451,12 +502,32 @@ def _probe(host: str, port: int, client: VerifyClient) -> tuple[WireAnswer | Non
     return None, result.failure.message if result.failure else f"HTTP {result.status}"
 
 
-def _explained(row: VerifyRow, explanations: Sequence[Explanation]) -> tuple[str, ...]:
+# The made kinds `predict` knows, for `_mode_admits`.
+_PREDICTED: dict[str, ClientKind] = {"none": "none", "other-ca": "other-ca", "expired": "expired"}
+
+
+def _mode_admits(validation: ClientValidation | None, kinds: Iterable[str]) -> bool:
+    """The new validation's mode lets a client of one of `kinds` through (common.py predict)."""
+    if validation is None:
+        return False
+    return any(k in _PREDICTED and predict(validation, _PREDICTED[k]).kind == "admitted" for k in kinds)
+
+
+def _explained(
+    row: VerifyRow, explanations: Sequence[Explanation], validation: ClientValidation | None = None
+) -> tuple[str, ...]:
     change = row.change
     if change is None:
         return ()
     kinds = (row.client.kind, row.resembles or row.client.kind)
-    return tuple(dict.fromkeys(e.code for e in explanations if e.explains(row.host, kinds, change)))
+    return tuple(
+        dict.fromkeys(
+            e.code
+            for e in explanations
+            if e.explains(row.host, kinds, change)
+            and (e.code != "migrate-verify-mode" or _mode_admits(validation, kinds))
+        )
+    )
 
 
 _ISSUER_ERRORS = frozenset(
@@ -494,6 +565,8 @@ def resembles(client: VerifyClient, old: GatewayHost, now: datetime) -> str | No
         return "deeper-chain"
     if verdict.error_code == ob.X509_V_ERR_CERT_REVOKED:
         return "revoked"
+    if verdict.error_code in (ob.X509_V_ERR_CRL_HAS_EXPIRED, ob.X509_V_ERR_CRL_NOT_YET_VALID):
+        return "stale-crl"  # refused for its CA's CRL, not for itself
     if verdict.error_code == ob.X509_V_ERR_CERT_HAS_EXPIRED:
         return "expired"
     return "other-ca" if verdict.error_code in _ISSUER_ERRORS else None
@@ -565,15 +638,10 @@ def verify(
         extra = stand_in.cert_pem() if stand_in is not None else None
         signer = ca if ca is not None else stand_in
         assert signer is not None
-        made = make_clients(folder, signer)
+        made, revoked = make_clients(folder, signer, revoked=any(h.crl_pem for h in old_hosts))
         everyone = _given(clients) + made
-        # with ssl_crl nginx wants a CRL from every CA in a chain (X509_V_FLAG_CRL_CHECK): the
-        # stand-in CA gets an empty one beside the real CA's, or every made client fails on it
-        stand_in_crl = issue_crl(stand_in) if stand_in is not None else b""
         old_run = [
-            dataclasses.replace(
-                h, ca_pem=_with_ca(h.ca_pem, extra), crl_pem=(h.crl_pem + b"\n" + stand_in_crl) if h.crl_pem else None
-            )
+            dataclasses.replace(h, ca_pem=_with_ca(h.ca_pem, extra), crl_pem=crl_revoking(h.crl_pem, signer, revoked))
             for h in old_hosts
         ]
         old_gateway = stack.enter_context(Gateway(old_run, nginx_binary=nginx))
@@ -586,14 +654,20 @@ def verify(
                 notes.append(f"{host}: not verified: the new objects configure no client validation for it")
                 continue
             # host: a listener without a hostname ("*") serves this host by SNI too
-            validation = dataclasses.replace(validation, host=host, ca_pem=_with_ca(validation.ca_pem, extra))
+            validation = dataclasses.replace(
+                validation,
+                host=host,
+                ca_pem=_with_ca(validation.ca_pem, extra),
+                crl_pem=crl_revoking(validation.crl_pem, signer, revoked),
+            )
             new = news[host] = _New(validation)
             keypair = server_keypair(snapshot, host, old)
+            if keypair is None:
+                keypair = made_server_keypair(host)
+                notes.append(f"{host}: no server certificate in the new or the old objects; a made one was served")
             plane = "nginx" if validation.implementation in NGINX_IMPLEMENTATIONS else validation.data_plane
             if validation.breakage == "not-served":
                 new.not_run = f"not verified: {validation.implementation} serves no route for {host}"
-            elif keypair is None:
-                new.not_run = f"not verified: no server certificate for {host} in the new or the old objects"
             elif plane not in by_plane:
                 new.not_run = f"not verified: {validation.implementation}'s data plane is not one the lab runs"
             else:
@@ -619,5 +693,6 @@ def verify(
                     after, after_text = _probe(host, new.port, client)
                 like = resembles(client, old, now) if client.kind == "given" else None
                 row = VerifyRow(host, client, before, after, before_text, after_text, resembles=like, verified=run)
-                rows.append(dataclasses.replace(row, explained_by=_explained(row, explained)))
+                validation = new.validation if new is not None else None
+                rows.append(dataclasses.replace(row, explained_by=_explained(row, explained, validation)))
     return VerifyTable(tuple(rows), tuple(planes), tuple(notes))

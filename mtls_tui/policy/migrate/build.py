@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, IngressPath, MtlsPolicy, SecretObj, Severity
@@ -24,6 +25,7 @@ from mtls_tui.policy.migrate.plan import (
     SecretCommand,
     Target,
     slug,
+    unique_slugs,
 )
 from mtls_tui.policy.secret_commands import read_key_command
 from mtls_tui.policy.secret_store import stored_secret
@@ -72,15 +74,12 @@ class Source:
     tls: SecretObj | None
     tls_ref: str | None
     paths: tuple[IngressPath, ...]
+    base: str  # the name the host's objects start with (plan.py unique_slugs)
     pair_pem: bytes | None = None  # the auth Secret's tls.crt, when it holds a keypair: nginx trusted it too
 
     @property
     def host(self) -> str:
         return self.hp.host
-
-    @property
-    def base(self) -> str:
-        return slug(self.host)
 
 
 def migrate(
@@ -89,6 +88,7 @@ def migrate(
     host: str | None = None,
     gateway_class: str | None = None,
     ingress_class: str | None = None,
+    now: datetime | None = None,
 ) -> MigrationPlan:
     """Every host ingress-nginx serves with client certificates (or `host` alone), for `target`.
     `ingress_class` (traefik, f5-nginx): keep an Ingress, of that IngressClass, selecting the
@@ -118,11 +118,15 @@ def migrate(
     # every host ingress-nginx serves shares port 443 with the others; the Secret tells which share a certificate
     on_port = {hp.host: hp.tls_secret for hp in all_hosts if hp.served}
     ordered = sorted(hosts, key=lambda hp: hp.host)  # the report and the files in one order, whatever was read first
-    migrations = tuple(_host(_source(hp, snapshot), target, klass, snapshot, on_port) for hp in ordered)
+    bases = unique_slugs(hp.host for hp in ordered)
+    when = now or datetime.now(UTC)
+    migrations = tuple(
+        _host(_source(hp, snapshot, bases[hp.host]), target, klass, snapshot, on_port, when) for hp in ordered
+    )
     return MigrationPlan(target, migrations)
 
 
-def _source(hp: HostPolicy, snapshot: ClusterSnapshot) -> Source:
+def _source(hp: HostPolicy, snapshot: ClusterSnapshot, base: str) -> Source:
     assert hp.policy is not None and hp.policy.secret is not None
     auth = snapshot.secret(hp.policy.secret)
     namespace = (hp.mtls_from or hp.ingresses[0]).namespace
@@ -137,6 +141,7 @@ def _source(hp: HostPolicy, snapshot: ClusterSnapshot) -> Source:
         tls=tls,
         tls_ref=hp.tls_secret,
         paths=paths,
+        base=base,
         # store/backend_ssl.go getPemCertificate: with a keypair the CA file is tls.crt, tls.key, ca.crt
         pair_pem=auth.get("tls.crt") if auth is not None and stored_secret(auth).keypair else None,
     )
@@ -266,7 +271,12 @@ def _routable(src: Source) -> tuple[list[IngressPath], list[Finding]]:
 
 
 def _host(
-    src: Source, target: Target, klass: Classes, snapshot: ClusterSnapshot, on_port: dict[str, str | None]
+    src: Source,
+    target: Target,
+    klass: Classes,
+    snapshot: ClusterSnapshot,
+    on_port: dict[str, str | None],
+    now: datetime,
 ) -> HostMigration:
     findings: list[Finding] = []
     server, command, finding = _server_secret(src, target)
@@ -283,10 +293,11 @@ def _host(
         "istio": _istio,
     }[target]
     objects, mode_written, notes = build(src, server, ca_name, paths, klass)
-    findings += _non_portable(src, target, mode_written, snapshot, on_port)
+    findings += _non_portable(src, target, mode_written, snapshot, on_port, now)
     return HostMigration(
         host=src.host,
         target=target,
+        base=src.base,
         ingresses=tuple(i.ref for i in src.hp.ingresses),
         objects=tuple(([ca_obj] if ca_obj else []) + objects),
         secret_commands=(command,) if command else (),
@@ -296,7 +307,12 @@ def _host(
 
 
 def _non_portable(
-    src: Source, target: Target, mode_written: str, snapshot: ClusterSnapshot, on_port: dict[str, str | None]
+    src: Source,
+    target: Target,
+    mode_written: str,
+    snapshot: ClusterSnapshot,
+    on_port: dict[str, str | None],
+    now: datetime,
 ) -> list[Finding]:
     policy, host = src.policy, src.host
     out: list[Finding | None] = []
@@ -319,6 +335,10 @@ def _non_portable(
     out.append(nf.verify_depth_finding(host, target, policy))
     if src.crl_pem is not None:
         out.append(nf.crl_finding(host, target, policy.secret or ""))
+        out.append(nf.stale_crl_finding(host, target, policy.secret or "", src.crl_pem, now))
+    opened = next((f for f in src.hp.findings if f.code == "mtls-plain-http"), None)
+    if opened is not None:
+        out.append(nf.plain_http_finding(host, target, opened))
     if src.pair_pem is not None:
         out.append(nf.keypair_trust_finding(host, target, policy.secret or "", src.pair_pem, src.ca_pem or b""))
     others = tuple(h for h in on_port if h != host)
@@ -481,15 +501,29 @@ def _traefik(src: Source, server: str, ca: str, paths: list[IngressPath], klass:
         },
     }
     selector = f"{src.namespace}-{option_name}@kubernetescrd"  # crd/kubernetes.go makeID: namespace-name
+    # Host(`*.x`) and HostSNI(`*.x`) match subdomains since v3.7.0 only (commit ea92a3e150,
+    # pkg/muxer/muxer.go DomainMatchHostExpression); before, Host is literal and HostSNI refuses it
+    wildcard = (
+        [
+            f"{src.host} needs Traefik v3.7.0+: older releases match Host(`{src.host}`) literally (no route: 404) "
+            "and refuse HostSNI for it, so its TLS option is not applied either."
+        ]
+        if src.host.startswith("*.")
+        else []
+    )
     if klass.ingress:
         name = klass.ingress
         ingress = _ingress(src, server, paths, name, {"traefik.ingress.kubernetes.io/router.tls.options": selector})
-        notes = [f"ingressClassName {name}: Traefik's IngressClass (controller traefik.io/ingress-controller)."]
+        notes = [
+            f"ingressClassName {name}: Traefik's IngressClass (controller traefik.io/ingress-controller).",
+            *wildcard,
+        ]
         return [option, ingress], mode, notes
     notes = [
         f"entryPoints: {TRAEFIK_ENTRYPOINT} (the Helm chart's HTTPS entryPoint): change it if yours differs.",
         "Or keep an Ingress served by Traefik instead of the IngressRoute (--ingress-class): annotated "
         f"traefik.ingress.kubernetes.io/router.tls.options: {selector}",
+        *wildcard,
     ]
     return [option, route], mode, notes
 

@@ -4,7 +4,8 @@ Each finding names the target's source (file and function, at the commits docs/s
 lists) for the rule it reports, so a user can check the claim instead of trusting it. The
 codes are stable (DESIGN.md's catalogue): `migrate-match-cn`, `migrate-error-page`,
 `migrate-verify-depth`, `migrate-crl-dropped`, `migrate-shared-scope`,
-`migrate-pass-certificate`, `migrate-tls-alert`, `migrate-verify-mode`, plus the plan's own
+`migrate-pass-certificate`, `migrate-tls-alert`, `migrate-verify-mode`, `migrate-plain-http`,
+`migrate-keypair-trust`, `migrate-crl-stale`, plus the plan's own
 `migrate-nothing`, `migrate-ca-unavailable`, `migrate-no-server-certificate`,
 `migrate-backend-unroutable` and `migrate-no-host` (policy/migrate/build.py).
 """
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
+from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.model import ClusterSnapshot, Finding, MtlsPolicy, Severity, SubjectAltNames
 from mtls_tui.policy.migrate.plan import Target
@@ -213,6 +216,47 @@ DEPTH: dict[Target, str] = {
 }
 
 
+# What a plain HTTP request to the host meets on each target, with the objects migrate writes.
+PLAIN_HTTP: dict[Target, str] = {
+    "gateway-api": "the Gateway written has one HTTPS listener on 443 and no HTTP one: nothing of it serves port 80 "
+    "(kubernetes-sigs/gateway-api apis/v1/gateway_types.go Listener; on Envoy Gateway the proxy Service exposes "
+    "the listeners' ports only, envoyproxy/gateway internal/infrastructure/kubernetes/proxy/resource_provider.go "
+    "Service): the connection is refused, unless another Gateway listens there",
+    "envoy-gateway": "the Gateway written has one HTTPS listener on 443 and no HTTP one; the proxy Service exposes the "
+    "listeners' ports only (envoyproxy/gateway internal/infrastructure/kubernetes/proxy/resource_provider.go "
+    "Service): the connection to port 80 is refused, unless another Gateway listens there",
+    "traefik": "the router written is a TLS router on the websecure entryPoint (IngressRoute entryPoints and tls; for "
+    "the Ingress form the router.tls.options annotation sets Router.TLS: traefik/traefik "
+    "pkg/provider/kubernetes/ingress/kubernetes.go): on the web entryPoint no router matches and Traefik answers "
+    "404 page not found (pkg/server/router/router.go, http.NotFoundHandler), unless that entryPoint redirects",
+    "f5-nginx": "the VirtualServer written redirects it, 308 to https:// (tls.redirect; nginx/kubernetes-ingress "
+    "internal/configs/virtualserver.go generateTLSRedirectConfig); the Ingress form is redirected by F5's default "
+    "ssl-redirect (internal/configs/config_params.go NewDefaultConfigParams SSLRedirect: true)",
+    "istio": "the Gateway written has one server, on port 443: the gateway proxy builds no listener for port 80 "
+    "(istio/istio pilot/pkg/networking/core/gateway.go buildGatewayListeners: one per Gateway server port), so the "
+    "connection is refused or reset, unless another Gateway serves port 80",
+}
+
+
+def plain_http_finding(host: str, target: Target, opened: Finding) -> Finding:
+    """ingress-nginx served http://host/ to the upstream with no certificate (policy/ingress_nginx.py
+    _plain_http: ssl-redirect false, no tls: section, or use-forwarded-headers); every target's
+    objects as written serve the host over HTTPS only. Closed, not opened: a warning, because the
+    clients and probes that used http:// stop getting in."""
+    return _f(
+        "migrate-plain-http",
+        Severity.WARNING,
+        host,
+        f"http://{host}/ reached the upstream without a client certificate; on {target} it no longer does",
+        f"On ingress-nginx {opened.title.partition(': ')[2] or opened.title} (mtls-plain-http): a plain HTTP request "
+        f"got the application's answer with no certificate asked. On {target}: {PLAIN_HTTP[target]}. Clients, health "
+        "checks and links that use http:// stop working; that hole was closed by the migration, not kept.",
+        "point those clients at https:// with a client certificate (or serve the paths that must stay open from "
+        "another host without client validation)",
+        opened.evidence,
+    )
+
+
 def verify_depth_finding(host: str, target: Target, policy: MtlsPolicy) -> Finding | None:
     """ingress-nginx's depth (default 1) refused chains with more intermediates; only F5's Policy keeps it."""
     if target == "f5-nginx":
@@ -250,6 +294,69 @@ def crl_finding(host: str, target: Target, secret_ref: str) -> Finding | None:
         "migrate to envoy-gateway (ClientTrafficPolicy tls.clientValidation.crl), f5-nginx or istio, "
         "or re-issue the CA and every client certificate that is still valid",
         (f"Secret {secret_ref} key ca.crl",),
+    )
+
+
+# What a CRL out of its validity window does on each target, from the objects migrate writes.
+STALE_CRL: dict[Target, tuple[Severity, str, str]] = {
+    "gateway-api": (
+        Severity.ERROR,
+        "the clients it kept out now get in",
+        "the CRL is dropped (the API has none): the clients it kept out now get in",
+    ),
+    "traefik": (
+        Severity.ERROR,
+        "the clients it kept out now get in",
+        "the CRL is dropped (TLSOption reads none): the clients it kept out now get in",
+    ),
+    "envoy-gateway": (
+        Severity.ERROR,
+        "every route answers HTTP 500",
+        "Envoy Gateway refuses the ClientTrafficPolicy's CRL (envoyproxy/gateway internal/gatewayapi/tls.go "
+        "validateCrl: 'CRL is expired' / 'not yet valid'): the policy is invalid and every route of the listener "
+        "answers HTTP 500 (internal/gatewayapi/clienttrafficpolicy.go translateClientTrafficPolicyForListener)",
+    ),
+    "istio": (
+        Severity.WARNING,
+        "the same clients are refused",
+        "the gateway's Envoy loads it as nginx did (istio/istio pilot/pkg/xds/sds.go toEnvoyCaSecret) and refuses "
+        "the same clients, with a TLS alert (measured: tests/test_migrate_verify.py)",
+    ),
+    "f5-nginx": (
+        Severity.WARNING,
+        "the same clients are refused",
+        "nginx loads it as before (ssl_crl: nginx/kubernetes-ingress internal/configs/policy.go "
+        "addIngressMTLSConfig) and refuses the same clients",
+    ),
+}
+
+
+def stale_crl_finding(host: str, target: Target, secret_ref: str, crl_pem: bytes, now: datetime) -> Finding | None:
+    """A CRL of ca.crl past its nextUpdate or before its lastUpdate: nginx refused every client
+    certificate whose path runs through its issuer ('CRL has expired', diagnose/revocation.py
+    crl-expired). Each target does something else with it (STALE_CRL)."""
+    stale = [
+        c
+        for c in load_crls(crl_pem)
+        if c.last_update_utc > now or (c.next_update_utc is not None and c.next_update_utc < now)
+    ]
+    if not stale:
+        return None
+    severity, short, there = STALE_CRL[target]
+    issuers = ", ".join(name_to_str(c.issuer) for c in stale)
+    return _f(
+        "migrate-crl-stale",
+        severity,
+        host,
+        f"the CRL of {issuers} in ca.crl of {secret_ref} is out of date: on {target} {short}",
+        f"On ingress-nginx every client certificate of {issuers} was refused (400: nginx 'CRL has expired' or "
+        f"'CRL is not yet valid'). On {target}: {there}.",
+        f"publish a current CRL in {secret_ref} key ca.crl (and in the migrated CA object) before migrating",
+        tuple(
+            f"CRL of {name_to_str(c.issuer)}: lastUpdate {c.last_update_utc:%Y-%m-%d}, nextUpdate "
+            + (f"{c.next_update_utc:%Y-%m-%d}" if c.next_update_utc else "none")
+            for c in stale
+        ),
     )
 
 

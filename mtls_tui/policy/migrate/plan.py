@@ -7,6 +7,7 @@ objects back with the successors' readers (policy/successors/) to prove they mea
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -64,6 +65,7 @@ class HostMigration:
 
     host: str
     target: Target
+    base: str  # the name its objects and file start with (`unique_slugs`)
     ingresses: tuple[str, ...]  # `namespace/name` of the Ingresses that configured the host
     objects: tuple[dict[str, Any], ...]  # Kubernetes manifests, in apply order
     secret_commands: tuple[SecretCommand, ...]
@@ -72,7 +74,7 @@ class HostMigration:
 
     @property
     def file_name(self) -> str:
-        return f"{slug(self.host)}.yaml"
+        return f"{self.base}.yaml"
 
     @property
     def has_error(self) -> bool:
@@ -95,6 +97,23 @@ def slug(host: str) -> str:
     text = host.lower().replace("*", "wildcard")
     text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
     return (text or "host")[:50].rstrip("-")
+
+
+def unique_slugs(hosts: Iterable[str]) -> dict[str, str]:
+    """Each host's slug, made unique among `hosts`: `*.meow.com` and `wildcard.meow.com`, or two
+    long names cut at the same 50 characters, would otherwise name the same objects and the same
+    file, and the second host's would replace the first's. Those that collide end in a short hash
+    of the host instead (at most 50 characters still: room for the `-client-ca` suffixes)."""
+    hosts = list(dict.fromkeys(hosts))
+    plain = {h: slug(h) for h in hosts}
+    taken = list(plain.values())
+    out = {}
+    for host, name in plain.items():
+        if taken.count(name) > 1:
+            digest = hashlib.sha256(host.encode()).hexdigest()[:6]
+            name = f"{name[:43].rstrip('-')}-{digest}"
+        out[host] = name
+    return out
 
 
 class _Dumper(yaml.SafeDumper):

@@ -91,6 +91,9 @@ class ClientValidation:
     breakage: Breakage | None = None
     verify_depth: int | None = None  # None: the implementation sets none (Envoy, Go: unlimited)
     crl: bool = False
+    # the CRL the data plane loads, as the controller passes it on (None: none, or not read here:
+    # crlFileName on F5, a reference not among the files); the lab's data planes load it
+    crl_pem: bytes | None = None
     conditions: tuple[str, ...] = ()  # status conditions the controller wrote, as evidence
     unseen: tuple[str, ...] = ()  # objects the verdict needs that were not read (manifests without them)
     allow_expired: bool = False  # Envoy `allow_expired_certificate`: an expired certificate of the CA verifies

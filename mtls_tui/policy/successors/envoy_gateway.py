@@ -345,6 +345,7 @@ class Translated:
     unseen: tuple[str, ...] = ()
     allow_expired: bool = False
     applied: Applied = "all"
+    crl_pem: bytes | None = None  # the refs' data, joined as clienttrafficpolicy.go appends it
 
 
 def _unknown_mode(policy: Policy) -> str | None:
@@ -523,14 +524,22 @@ def _der_certificate(block: bytes) -> x509.Certificate | None:
         return None
 
 
-def _crl_problem(
+def _crl_data(
     policy: Policy, gateway: Gateway, ref: CaRef, index: int, snapshot: ClusterSnapshot, now: datetime
-) -> Finding | None:
-    """One crl.refs entry: validateAndGetDataAtKeyInRef (key ca.crl), then tls.go validateCrl (the
-    first PEM block must parse as a CRL, and be current: nextUpdate not passed, thisUpdate reached)."""
+) -> tuple[Finding | None, bytes | None]:
+    """One crl.refs entry: (the problem that makes the policy invalid, the data Envoy loads)."""
     outcome = _read_data(policy, ref, snapshot, _CRL_KEYS)
     if outcome.unseen:
-        return None  # not read here: assumed usable, as a CA object not among the files
+        return None, None  # not read here: assumed usable, as a CA object not among the files
+    problem = _crl_problem(policy, gateway, outcome, index, snapshot, now)
+    return problem, None if problem is not None else outcome.pem
+
+
+def _crl_problem(
+    policy: Policy, gateway: Gateway, outcome: RefOutcome, index: int, snapshot: ClusterSnapshot, now: datetime
+) -> Finding | None:
+    """validateAndGetDataAtKeyInRef (key ca.crl), then tls.go validateCrl (the first PEM block
+    must parse as a CRL, and be current: nextUpdate not passed, thisUpdate reached)."""
     if outcome.problem is not None:
         return _policy_ref_finding(policy, gateway, outcome, index, snapshot, crl=True)
     first = PEM_BLOCK.search(outcome.pem or b"")
@@ -635,13 +644,17 @@ def _client_validation(
     crl_refs = [
         ca_ref(r, policy.resource.namespace, "Secret") for r in as_list(as_dict(validation.get("crl")).get("refs"))
     ]
-    crl_error = next(
-        (f for n, r in enumerate(crl_refs) if (f := _crl_problem(policy, gateway, r, n, snapshot, now))), None
-    )
+    crls = [_crl_data(policy, gateway, r, n, snapshot, now) for n, r in enumerate(crl_refs)]
+    crl_error = next((problem for problem, _ in crls if problem is not None), None)
     if crl_error is not None:
         findings.append(crl_error)
         return Translated(mode, tuple(labels), pem, crl_error, tuple(findings), False, tuple(unseen), allow_expired)
-    return Translated(mode, tuple(labels), pem, None, tuple(findings), bool(crl_refs), tuple(unseen), allow_expired)
+    # clienttrafficpolicy.go buildListenerTLSParameters appends every ref's data into one ir.TLSCrl;
+    # listener.go buildXdsTLSCaCertSecret renders it inline as the validation context's crl
+    crl_pem = b"".join(d.strip() + b"\n" for _, d in crls if d) or None
+    return Translated(
+        mode, tuple(labels), pem, None, tuple(findings), bool(crl_refs), tuple(unseen), allow_expired, crl_pem=crl_pem
+    )
 
 
 def _header_errors(policy: Policy, gateway: Gateway) -> list[Finding]:
@@ -740,6 +753,7 @@ def _apply(
         findings=tuple(findings),
         breakage=None if done.error is None else "http-500" if listener.protocol == "HTTPS" else "routes-removed",
         crl=done.crl,
+        crl_pem=done.crl_pem,
         conditions=conditions(policy.resource.body, policy.label),
         unseen=unseen,
         allow_expired=done.allow_expired and done.applied == "all",

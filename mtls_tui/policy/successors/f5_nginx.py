@@ -80,6 +80,7 @@ class Outcome:
     ca_pem: bytes | None = None
     depth: int | None = None
     crl: bool = False
+    crl_pem: bytes | None = None  # the Secret's ca.crl, rendered as ssl_crl (None: none, or crlFileName's file)
     error: bool = False  # ErrorReturn: `return 500;`
     applied: str | None = None  # the Policy whose ingressMTLS is rendered
     findings: list[Finding] = field(default_factory=list)
@@ -250,14 +251,16 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
             out.findings.append(_secret_refused(owner, policy, secret, refusal))
             return
         out.ca_pem = secret.get("ca.crt")
-        out.crl = secret.get("ca.crl") is not None
+        out.crl_pem = secret.get("ca.crl")
+        out.crl = out.crl_pem is not None
     verify = str(mtls.get("verifyClient") or "on")
     out.mode, out.applied = MODES[verify], policy.ref
     if not release.seen:  # taken here; from v1.10.0 to v2.1.x it may not be (releases.py F5_PREVIEW)
         out.findings.append(unchecked(release, owner.ref, _PREVIEW_ELSEWHERE))
     depth = mtls.get("verifyDepth")
     out.depth = depth if isinstance(depth, int) and not isinstance(depth, bool) else 1
-    out.crl = out.crl or bool(mtls.get("crlFileName"))
+    if mtls.get("crlFileName"):  # policy.go addIngressMTLSConfig: crlFileName beats ca.crl (a file not read here)
+        out.crl, out.crl_pem = True, None
     if out.mode != "require-and-verify":
         out.findings.append(_fallback(owner, policy, verify))
 
@@ -318,6 +321,7 @@ def _validations(owner: Owner, out: Outcome) -> list[ClientValidation]:
                 breakage=breakage,
                 verify_depth=None if breakage else out.depth,
                 crl=out.crl and not breakage,
+                crl_pem=None if breakage else out.crl_pem,
                 unseen=tuple(out.unseen),
             )
         )

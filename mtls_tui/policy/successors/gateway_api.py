@@ -912,6 +912,7 @@ class ListenerResult:
     breakage: Breakage | None
     verify_depth: int | None = None
     crl: bool = False
+    crl_pem: bytes | None = None  # Envoy Gateway's crl.refs data, joined (clienttrafficpolicy.go)
     conditions: tuple[str, ...] = ()
     unseen: tuple[str, ...] = ()
     allow_expired: bool = False  # Envoy Gateway's allowExpiredCertificate
@@ -966,6 +967,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     breakage=result.breakage,
                     verify_depth=result.verify_depth,
                     crl=result.crl,
+                    crl_pem=result.crl_pem,
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
                     unseen=result.unseen,
                     allow_expired=result.allow_expired,

@@ -43,6 +43,9 @@ from mtls_tui.shell import arg, json_arg
 ISTIO_GROUP = "networking.istio.io"
 WORKLOAD_NAMESPACE = "istio-system"  # assumed: the snapshot does not hold the gateway's pods
 CA_KEYS = ("cacert", "ca.crt")  # secrets.go ExtractRoot: GenericScrtCaCert, then TLSSecretCaCert
+# secrets.go ExtractRoot: the CRL beside each CA key (GenericScrtCRL, TLSSecretCrl); xds/sds.go
+# toEnvoyCaSecret renders it inline as the validation context's crl
+CRL_KEYS = {"cacert": "crl", "ca.crt": "ca.crl"}
 CA_SUFFIX = "-cacert"  # securitymodel.SdsCaSuffix
 
 # BuildListenerTLSContext; insecureSkipVerify → ACCEPT_UNTRUSTED (authentication.go)
@@ -111,6 +114,7 @@ class CaLookup:
     ref: str  # `Secret ns/name key k`
     problem: str | None  # "credential-missing", "no-ca"
     found_elsewhere: tuple[str, ...] = ()  # Secrets of that name in other namespaces
+    crl: bytes | None = None  # the CRL beside the CA key (CRL_KEYS)
 
 
 def _secret_namespace(name: str) -> tuple[str, str]:
@@ -140,7 +144,7 @@ def lookup_ca(snapshot: ClusterSnapshot, credential: str, ca_credential: str | N
         key = pick_key(dict(primary.data), CA_KEYS, single_key=False)
         if key is None:
             return CaLookup(None, f"Secret {primary.ref}", "no-ca", elsewhere)
-        return CaLookup(primary.get(key), f"Secret {primary.ref} key {key}", None)
+        return CaLookup(primary.get(key), f"Secret {primary.ref} key {key}", None, crl=primary.get(CRL_KEYS[key]))
     secret = snapshot.secret(f"{namespace}/{name}")
     if secret is None:
         status = presence(snapshot, "Secret", namespace, name)
@@ -153,7 +157,7 @@ def lookup_ca(snapshot: ClusterSnapshot, credential: str, ca_credential: str | N
         if status in ("unseen", "forbidden"):  # the -cacert Secret, read first, may hold the CA
             return CaLookup(None, f"Secret {namespace}/{cacert}", status, elsewhere)
         return CaLookup(None, f"Secret {secret.ref}", "no-ca", elsewhere)
-    return CaLookup(secret.get(key), f"Secret {secret.ref} key {key}", None)
+    return CaLookup(secret.get(key), f"Secret {secret.ref} key {key}", None, crl=secret.get(CRL_KEYS[key]))
 
 
 def _missing_finding(server: Server, lookup: CaLookup, credential: str, snapshot: ClusterSnapshot) -> Finding:
@@ -315,6 +319,7 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
     findings: list[Finding] = []
     breakage: Breakage | None = None
     ca_pem: bytes | None = None
+    crl_pem: bytes | None = None
     ca_refs: tuple[str, ...] = ()
     decided: tuple[str, ...] = (f"{server.label} servers[{server.index}]",)
     unseen: tuple[str, ...] = ()
@@ -348,14 +353,18 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
             findings.append(_unseen_finding(server, lookup))
             unseen = (lookup.ref,)
         else:
-            ca_pem = lookup.pem
+            ca_pem, crl_pem = lookup.pem, lookup.crl
             decided += (lookup.ref,)
     if mode in ("verify-if-given", "request", "require-any"):
         findings.append(_fallback_finding(server, mode_name, skip))
     if (extra := _matchers(server)) is not None:
         findings.append(extra)
     return [
-        _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, unseen)
+        replace(
+            _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, unseen),
+            crl=crl_pem is not None,
+            crl_pem=crl_pem,
+        )
         for host in server.hosts
     ]
 
