@@ -19,7 +19,7 @@ from mtls_tui.certs.issue import issue_crl
 from mtls_tui.commands.migrate import render
 from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki, secret_manifest
-from mtls_tui.policy.crd_schema import raw_schema, validate
+from mtls_tui.policy.crd_schema import dotted, raw_schema, validate
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.migrate import TARGETS, Target, migrate
 
@@ -55,7 +55,7 @@ def problems(doc: dict) -> list[str]:
     errors += [f"unknown field {u}" for u in VALIDATE.unknown_fields(doc, schema)]
     verdict = validate(doc)
     assert verdict is not None
-    return errors + [r.message for r in verdict.refused] + [f"pruned {p}" for p in verdict.pruned]
+    return errors + [r.message for r in verdict.refused] + [f"pruned {dotted(p)}" for p in verdict.pruned]
 
 
 def variants(pki: SeedPki) -> dict[str, list[dict]]:

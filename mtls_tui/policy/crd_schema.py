@@ -56,7 +56,7 @@ class SchemaVerdict:
     client asks for strict validation, as kubectl apply does by default, refuses)."""
 
     refused: tuple[Refusal, ...]
-    pruned: tuple[str, ...]
+    pruned: tuple[Path, ...]
     source: str  # where the schema comes from: `owner/repo@commit:path`
 
 
@@ -229,7 +229,7 @@ class _Walk:
 
     def __init__(self) -> None:
         self.refused: list[Refusal] = []
-        self.pruned: list[str] = []
+        self.pruned: list[Path] = []
 
     def _refuse(self, path: Path, body: str, meant: Any = None) -> None:
         self.refused.append(Refusal(path, f"{dotted(path)}: {body}", meant))
@@ -346,7 +346,7 @@ class _Walk:
             child = _child(node, key)
             if child is None:
                 if not node.keep_unknown:
-                    self.pruned.append(dotted((*path, key)))
+                    self.pruned.append((*path, key))
                 continue
             if item is None and not child.nullable:
                 if child.has_default:

@@ -18,11 +18,12 @@ judged as written, with a warning that says both.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from mtls_tui.model import Finding, KubeResource, Severity
 from mtls_tui.policy.crd_rules import rule_refusals
-from mtls_tui.policy.crd_schema import Path, Refusal, validate
+from mtls_tui.policy.crd_schema import Path, Refusal, SchemaVerdict, dotted, validate
 from mtls_tui.policy.reapply import apply_corrected
 
 # (group, kind): (finding code, what the refusal means for client certificates)
@@ -59,13 +60,22 @@ CONSEQUENCES: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 
+def server_verdict(body: dict[str, Any]) -> SchemaVerdict | None:
+    """What the API server says of a custom resource: its schema's refusals, else the translated
+    CEL rules' (the rules run on an object that passed its schema); None when no schema is vendored."""
+    verdict = validate(body)
+    if verdict is None or verdict.refused:
+        return verdict
+    return replace(verdict, refused=rule_refusals(body))
+
+
 def schema_findings(resource: KubeResource) -> tuple[Finding | None, Finding | None]:
     """(the refusal, the pruned-fields warning) for one object read from a file; None for each
     that does not apply (or when no schema is vendored for its apiVersion and kind)."""
-    verdict = validate(resource.body)
+    verdict = server_verdict(resource.body)
     if verdict is None:
         return None, None
-    refusals = verdict.refused or rule_refusals(resource.body)
+    refusals = verdict.refused
     refused = _refused(resource, refusals, verdict.pruned, verdict.source) if refusals else None
     pruned = _pruned(resource, verdict.pruned, verdict.source) if verdict.pruned and not refusals else None
     return refused, pruned
@@ -75,7 +85,7 @@ def _label(resource: KubeResource) -> str:
     return f"{resource.kind} {resource.ref}"
 
 
-def _refused(resource: KubeResource, refusals: tuple[Refusal, ...], pruned: tuple[str, ...], source: str) -> Finding:
+def _refused(resource: KubeResource, refusals: tuple[Refusal, ...], pruned: tuple[Path, ...], source: str) -> Finding:
     code, consequence = CONSEQUENCES.get((resource.group, resource.kind), ("object-refused-by-api", ""))
     first = refusals[0].message
     more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
@@ -100,8 +110,8 @@ def _refused(resource: KubeResource, refusals: tuple[Refusal, ...], pruned: tupl
     )
 
 
-def _pruned(resource: KubeResource, pruned: tuple[str, ...], source: str) -> Finding:
-    fields = ", ".join(pruned)
+def _pruned(resource: KubeResource, pruned: tuple[Path, ...], source: str) -> Finding:
+    fields = ", ".join(map(dotted, pruned))
     return Finding(
         code="field-pruned-by-api",
         severity=Severity.WARNING,
@@ -114,7 +124,7 @@ def _pruned(resource: KubeResource, pruned: tuple[str, ...], source: str) -> Fin
         "exists in clusters that installed that CRD, and only there does the controller read it.",
         fix="",
         subject=_label(resource),
-        evidence=tuple(f"unknown field {p}" for p in pruned),
+        evidence=tuple(f"unknown field {dotted(p)}" for p in pruned),
     )
 
 
