@@ -383,7 +383,7 @@ def test_a_policy_mode_outside_the_crd_enum_never_reaches_the_gateway() -> None:
     (finding,) = snapshot.unreadable
     assert (finding.code, finding.severity.value) == ("policy-refused-by-api", "error")
     assert finding.title.startswith(
-        'ClientTrafficPolicy meow/mtls: the API server refuses it (spec.tls.clientValidation.mode: Unsupported '
+        "ClientTrafficPolicy meow/mtls: the API server refuses it (spec.tls.clientValidation.mode: Unsupported "
         'value: "requireAndVerify": supported values: "Request", "RequireAny", "VerifyIfGiven", "RequireAndVerify")'
     )
 
