@@ -284,6 +284,8 @@ class _Walk:
 
     def _composition(self, node: Node, value: Any, path: Path) -> None:
         """anyOf / oneOf / allOf / not (schema_props.go): their messages name no field (`<nil>`)."""
+        if not (node.any_of or node.one_of or node.all_of or node.not_ is not None):
+            return
         at = f'<nil>: Invalid value: "": "{dotted(path)}" must'
         if node.any_of and not any(_passes(n, value, path) for n in node.any_of):
             self.refused.append(Refusal(path, f"{at} validate at least one schema (anyOf)"))
@@ -298,44 +300,44 @@ class _Walk:
             self.refused.append(Refusal(path, f"{at} not validate the schema (not)"))
 
     def _string(self, node: Node, value: str, path: Path) -> None:
-        at, bad = dotted(path), quoted(value)
+        """The messages are built only for a refusal: most strings pass."""
         if node.max_length is not None and len(value) > node.max_length:
             unit = "byte" if node.max_length == 1 else "bytes"
             self._refuse(path, f"Too long: may not be more than {node.max_length} {unit}")
         if node.min_length is not None and len(value) < node.min_length:
-            self._refuse(path, f"Invalid value: {bad}: {at} in body should be at least {node.min_length} chars long")
+            self._bad(path, value, f"should be at least {node.min_length} chars long")
         if node.pattern is not None and compile_re2(node.pattern).search(value) is None:
-            self._refuse(path, f"Invalid value: {bad}: {at} in body should match '{node.pattern}'")
+            self._bad(path, value, f"should match '{node.pattern}'")
         if node.format is not None and not _format_ok(node.format, value):
-            self._refuse(path, f"Invalid value: {bad}: {at} in body must be of type {node.format}: {bad}")
+            self._bad(path, value, f"must be of type {node.format}: {quoted(value)}")
+
+    def _bad(self, path: Path, value: Any, why: str) -> None:
+        """field.Invalid with kube-openapi's `<field> in body <why>` detail."""
+        self._refuse(path, f"Invalid value: {quoted(value)}: {dotted(path)} in body {why}")
 
     def _number(self, node: Node, value: float, path: Path) -> None:
-        at = f"Invalid value: {quoted(value)}: {dotted(path)} in body should be"
         if node.minimum is not None:
             if value <= node.minimum if node.exclusive_minimum else value < node.minimum:
                 words = "greater than" if node.exclusive_minimum else "greater than or equal to"
-                self._refuse(path, f"{at} {words} {go_float(node.minimum)}")
+                self._bad(path, value, f"should be {words} {go_float(node.minimum)}")
         if node.maximum is not None:
             if value >= node.maximum if node.exclusive_maximum else value > node.maximum:
                 words = "less than" if node.exclusive_maximum else "less than or equal to"
-                self._refuse(path, f"{at} {words} {go_float(node.maximum)}")
+                self._bad(path, value, f"should be {words} {go_float(node.maximum)}")
 
     def _array(self, node: Node, value: list[Any], path: Path) -> None:
         if node.items is not None:
             for index, item in enumerate(value):
                 self.value(node.items, item, (*path, index))
         if node.min_items is not None and len(value) < node.min_items:
-            at = dotted(path)
-            self._refuse(path, f"Invalid value: {len(value)}: {at} in body should have at least {node.min_items} items")
+            self._bad(path, len(value), f"should have at least {node.min_items} items")
         if node.max_items is not None and len(value) > node.max_items:
             unit = "item" if node.max_items == 1 else "items"
             self._refuse(path, f"Too many: {len(value)}: must have at most {node.max_items} {unit}")
 
     def _object(self, node: Node, value: dict[str, Any], path: Path) -> None:
         if node.min_properties is not None and len(value) < node.min_properties:
-            at = dotted(path)
-            body = f"Invalid value: {len(value)}: {at} in body should have at least {node.min_properties} properties"
-            self._refuse(path, body)
+            self._bad(path, len(value), f"should have at least {node.min_properties} properties")
         if node.max_properties is not None and len(value) > node.max_properties:
             self._refuse(path, f"Too many: {len(value)}: must have at most {node.max_properties} items")
         present = set()
