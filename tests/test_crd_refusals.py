@@ -32,8 +32,9 @@ from mtls_tui.diagnose.successors import successor_report
 from mtls_tui.lab.cluster import LabCluster, resources
 from mtls_tui.lab.cluster.resources import Resource
 from mtls_tui.model import ClusterSnapshot
-from mtls_tui.policy.crd_schema import raw_schema
+from mtls_tui.policy.crd_schema import raw_schema, vendored
 from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.refused_objects import CONSEQUENCES
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
 from mtls_tui.sources.kube import KubeSource
@@ -501,3 +502,45 @@ def test_check_manifests_json_names_the_refusal(tmp_path: Path) -> None:
     )
     assert case.message in lead["title"]
     assert not any(h["state"] == "works" for h in report["other_controllers"])
+
+
+def test_every_vendored_kind_says_what_its_refusal_means() -> None:
+    """Each schema shipped has a finding code and a consequence (refused_objects.CONSEQUENCES)."""
+    for name in vendored():
+        group, _, kind = name.removesuffix(".json").rpartition("_")
+        assert (group, kind) in CONSEQUENCES, name
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            _set("spec", value=["listeners"]),
+            'spec: Invalid value: "array": spec in body must be of type object: "array"',
+        ),
+        (
+            _set("spec", "listeners", value="https"),
+            'spec.listeners: Invalid value: "string": spec.listeners in body must be of type array: "string"',
+        ),
+        (
+            _set("spec", "listeners", 0, value=None),
+            'spec.listeners[0]: Invalid value: "null": spec.listeners[0] in body must be of type object: "null"',
+        ),
+    ],
+)
+def test_odd_shapes_are_refused_in_one_line(
+    change: Callable[[dict[str, Any]], None], message: str, tmp_path: Path
+) -> None:
+    """A hand-written file with the wrong shape: the command names the refusal, no traceback."""
+    docs = copy.deepcopy(load("gateway-api/healthy.yaml"))
+    change(next(d for d in docs if d["kind"] == "Gateway"))
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump_all(docs))
+    done = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path / "all.yaml"), "--no-probe", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (done.returncode, "Traceback" in done.stderr) == (1, False), done.stderr
+    lead = json.loads(done.stdout)["findings"][0]
+    assert lead["code"] == "gateway-refused-by-api" and message in lead["title"]

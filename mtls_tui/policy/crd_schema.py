@@ -24,7 +24,7 @@ import binascii
 import ipaddress
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -123,13 +123,18 @@ class Node:
         self.not_ = Node(raw["not"]) if isinstance(raw.get("not"), dict) else None
 
 
+@lru_cache(maxsize=1)
+def vendored() -> frozenset[str]:
+    """The schema files shipped, `<group>_<Kind>.json`: only these names are ever opened."""
+    return frozenset(entry.name for entry in resources.files(SCHEMA_PACKAGE).iterdir() if entry.name.endswith(".json"))
+
+
 @lru_cache(maxsize=64)
 def _schema_file(group: str, kind: str) -> dict[str, Any] | None:
-    try:
-        text = resources.files(SCHEMA_PACKAGE).joinpath(f"{group}_{kind}.json").read_text()
-    except FileNotFoundError:
+    name = f"{group}_{kind}.json"
+    if name not in vendored():
         return None
-    found: dict[str, Any] = json.loads(text)
+    found: dict[str, Any] = json.loads(resources.files(SCHEMA_PACKAGE).joinpath(name).read_text())
     return found
 
 
@@ -192,7 +197,7 @@ def quoted(value: Any) -> str:
         return str(value)
     if isinstance(value, float):
         return go_float(value)
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)  # a YAML timestamp: a string
 
 
 def go_float(number: float) -> str:
@@ -235,6 +240,8 @@ class _Walk:
         self.refused.append(Refusal(path, f"{dotted(path)}: {body}", meant))
 
     def value(self, node: Node, value: Any, path: Path) -> None:
+        if isinstance(value, date):  # a YAML timestamp: kubectl sends it to the API server as a JSON string
+            value = value.isoformat()
         if not self._typed(node, value, path):
             return
         self._composition(node, value, path)

@@ -57,6 +57,7 @@ CONSEQUENCES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("k8s.nginx.org", "VirtualServer"): ("virtual-server-refused-by-api", "its host is not served"),
     ("networking.istio.io", "Gateway"): ("gateway-refused-by-api", "none of its servers exists"),
+    ("networking.istio.io", "VirtualService"): ("route-refused-by-api", "its hosts are not routed"),
 }
 
 
@@ -86,7 +87,7 @@ def _label(resource: KubeResource) -> str:
 
 
 def _refused(resource: KubeResource, refusals: tuple[Refusal, ...], pruned: tuple[Path, ...], source: str) -> Finding:
-    code, consequence = CONSEQUENCES.get((resource.group, resource.kind), ("object-refused-by-api", ""))
+    code, consequence = CONSEQUENCES[(resource.group, resource.kind)]  # every vendored kind has one (tested)
     first = refusals[0].message
     more = f" (and {len(refusals) - 1} more)" if len(refusals) > 1 else ""
     certain = not pruned and all(r.meant is not None for r in refusals)
@@ -98,8 +99,7 @@ def _refused(resource: KubeResource, refusals: tuple[Refusal, ...], pruned: tupl
     return Finding(
         code=code,
         severity=Severity.ERROR,
-        title=f"{_label(resource)}: the API server refuses it ({first}{more})"
-        + (f": {consequence}" if consequence else ""),
+        title=f"{_label(resource)}: the API server refuses it ({first}{more}): {consequence}",
         detail=f"`kubectl apply` of this {resource.kind} fails (422 Invalid) and the other objects are created without "
         f"it, so it is judged as absent. The rule is its CRD's openAPIV3Schema ({source}), checked as the API server "
         "checks it (kube-openapi validate)."

@@ -987,7 +987,7 @@ def _target_elsewhere(gateway: Gateway, policy: Policy, target: Target, snapshot
     objects (their namespace written out, with the ReferenceGrants a policy in another namespace
     needs: buildListenerTLSParameters crossNamespaceFrom), and the stray one deleted."""
     old, new = policy.resource.namespace, gateway.resource.namespace
-    spec = json.loads(json.dumps(as_dict(policy.resource.body.get("spec"))))
+    spec = json.loads(json.dumps(as_dict(policy.resource.body.get("spec")), default=str))  # a YAML timestamp: a string
     validation = as_dict(as_dict(spec.get("tls")).get("clientValidation"))
     refs = [*as_list(validation.get("caCertificateRefs")), *as_list(as_dict(validation.get("crl")).get("refs"))]
     grants = []
