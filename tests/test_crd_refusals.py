@@ -32,7 +32,7 @@ from mtls_tui.diagnose.successors import successor_report
 from mtls_tui.lab.cluster import LabCluster, resources
 from mtls_tui.lab.cluster.resources import Resource
 from mtls_tui.model import ClusterSnapshot
-from mtls_tui.policy.crd_schema import raw_schema, vendored
+from mtls_tui.policy.crd_schema import raw_schema, validate, vendored
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.refused_objects import CONSEQUENCES
 from mtls_tui.policy.successors import client_validations
@@ -544,3 +544,23 @@ def test_odd_shapes_are_refused_in_one_line(
     assert (done.returncode, "Traceback" in done.stderr) == (1, False), done.stderr
     lead = json.loads(done.stdout)["findings"][0]
     assert lead["code"] == "gateway-refused-by-api" and message in lead["title"]
+
+
+@pytest.mark.parametrize(("value", "refused"), [("aGk=", False), ("hi", True), ("", True)])
+def test_a_format_is_checked_as_the_api_server_checks_it(value: str, refused: bool) -> None:
+    """istio/istio 86c9f01f crd-all.gen.yaml VirtualService `directResponse.body.bytes` has `format:
+    byte` (the one spec format the vendored schemas use): kube-openapi pkg/validation/strfmt
+    default.go checks it with govalidator.IsBase64, which wants at least one 4-character group."""
+    service = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "VirtualService",
+        "metadata": {"name": "meow", "namespace": "meow"},
+        "spec": {"http": [{"directResponse": {"status": 200, "body": {"bytes": value}}}]},
+    }
+    verdict = validate(service)
+    assert verdict is not None
+    expected = (
+        f'spec.http[0].directResponse.body.bytes: Invalid value: "{value}": spec.http[0].directResponse.body.bytes '
+        f'in body must be of type byte: "{value}"'
+    )
+    assert [r.message for r in verdict.refused] == ([expected] if refused else [])

@@ -19,10 +19,9 @@ the schema, and `status` (a CRD with the status subresource ignores it on create
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -388,35 +387,49 @@ def _same(value: Any, allowed: Any) -> bool:
 
 def _format_ok(name: str, value: str) -> bool:
     """The string formats the API server checks (apiextensions-apiserver validation/formats.go
-    supportedVersionedFormats) that the vendored schemas use; any other is not checked."""
+    supportedVersionedFormats) that the vendored schemas use, as kube-openapi pkg/validation/strfmt
+    checks them (default.go: byte → govalidator.IsBase64, ipv4 → isIPv4, ipv6 → govalidator.IsIPv6;
+    time.go IsDateTime); any other format is not checked."""
     if name == "byte":
-        return _base64(value)
+        return BASE64.fullmatch(value) is not None
     if name in ("date-time", "datetime"):
         return _date_time(value)
-    if name in ("ipv4", "ipv6"):
-        return _ip(value, int(name[-1]))
+    if name == "ipv4":
+        return "." in value and (_ip(value) or _sloppy_ipv4(value))
+    if name == "ipv6":
+        return ":" in value and _ip(value)
     return True
 
 
-def _base64(value: str) -> bool:
-    try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
+BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})")
+DATE_TIME = re.compile(r"([0-9]{2}):([0-9]{2}):([0-9]{2})(.[0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))")
 
 
 def _date_time(value: str) -> bool:
+    """strfmt IsDateTime: a full date, `t`, then the time pattern, hours ≤ 23, minutes and seconds ≤ 59."""
+    parts = value.lower().split("t")
+    if len(value) < 4 or len(parts) < 2:
+        return False
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        datetime.strptime(parts[0], "%Y-%m-%d")
     except ValueError:
         return False
-    return "T" in value.upper()
+    found = DATE_TIME.match(parts[1])  # FindAllStringSubmatch on the second part, anchored by the pattern
+    if found is None or found.end() != len(parts[1]):
+        return False
+    return found.group(1) <= "23" and found.group(2) <= "59" and found.group(3) <= "59"
 
 
-def _ip(value: str, version: int) -> bool:
+def _sloppy_ipv4(value: str) -> bool:
+    """netutils.ParseIPSloppy also takes leading zeros (`010.1.1.1`)."""
+    parts = value.split(".")
+    return len(parts) == 4 and all(p.isascii() and p.isdigit() and len(p) <= 3 and int(p) <= 255 for p in parts)
+
+
+def _ip(value: str) -> bool:
+    """net.ParseIP."""
     try:
-        address = ipaddress.ip_address(value)
+        ipaddress.ip_address(value)
     except ValueError:
         return False
-    return address.version == version or (version == 6 and ":" in value)
+    return True
