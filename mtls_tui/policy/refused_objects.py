@@ -11,8 +11,8 @@ asks for strict field validation, which `kubectl apply` and `kubectl create` do 
 Kubernetes 1.27 (kubernetes/kubectl pkg/cmd/util/helpers.go AddValidateFlags, `--validate` default
 "strict"; GetValidationDirective → metav1.FieldValidationStrict): then the object is refused with
 `strict decoding error: unknown field "spec.x"` (apiextensions-apiserver customresource_handler.go).
-Clients that send no directive (the server's default is Warn) or `--validate=false` store it without
-the field. Which client, and which CRD release, the cluster has is not in the files: the object is
+Clients that send no directive (the server's default is Warn: kubernetes/apiserver
+pkg/endpoints/handlers/rest.go fieldValidation) or `--validate=false` store it without the field. Which client, and which CRD release, the cluster has is not in the files: the object is
 judged as written, with a warning that says both.
 """
 
@@ -119,8 +119,8 @@ def _pruned(resource: KubeResource, pruned: tuple[Path, ...], source: str) -> Fi
         "refuses the object; other clients store it without " + ("that field" if len(pruned) == 1 else "those fields"),
         detail=f"Its CRD ({source}) has no such field. kubectl asks for strict field validation by default (since "
         '1.27): the API server answers `strict decoding error: unknown field "…"` and the object is not created. '
-        "A client that does not (Helm, `kubectl apply --validate=false`, most GitOps tools) gets it stored with the "
-        "field pruned. It is judged here as written: a field of another release or of the experimental channel "
+        "A client that does not ask (`kubectl apply --validate=false`, or any API client that sends no "
+        "fieldValidation: the server's default is Warn) gets it stored with the field pruned. It is judged here as written: a field of another release or of the experimental channel "
         "exists in clusters that installed that CRD, and only there does the controller read it.",
         fix="",
         subject=_label(resource),
