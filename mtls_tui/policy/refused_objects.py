@@ -12,8 +12,9 @@ Kubernetes 1.27 (kubernetes/kubectl pkg/cmd/util/helpers.go AddValidateFlags, `-
 "strict"; GetValidationDirective → metav1.FieldValidationStrict): then the object is refused with
 `strict decoding error: unknown field "spec.x"` (apiextensions-apiserver customresource_handler.go).
 Clients that send no directive (the server's default is Warn: kubernetes/apiserver
-pkg/endpoints/handlers/rest.go fieldValidation) or `--validate=false` store it without the field. Which client, and which CRD release, the cluster has is not in the files: the object is
-judged as written, with a warning that says both.
+pkg/endpoints/handlers/rest.go fieldValidation) or `--validate=false` store it without the field.
+Which client, and which CRD release, the cluster has is not in the files: the object is judged as
+written, with a warning that says both.
 """
 
 from __future__ import annotations
@@ -120,8 +121,9 @@ def _pruned(resource: KubeResource, pruned: tuple[Path, ...], source: str) -> Fi
         detail=f"Its CRD ({source}) has no such field. kubectl asks for strict field validation by default (since "
         '1.27): the API server answers `strict decoding error: unknown field "…"` and the object is not created. '
         "A client that does not ask (`kubectl apply --validate=false`, or any API client that sends no "
-        "fieldValidation: the server's default is Warn) gets it stored with the field pruned. It is judged here as written: a field of another release or of the experimental channel "
-        "exists in clusters that installed that CRD, and only there does the controller read it.",
+        "fieldValidation: the server's default is Warn) gets it stored with the field pruned. It is judged here "
+        "as written: a field of another release or of the experimental channel exists in clusters that installed "
+        "that CRD, and only there does the controller read it.",
         fix="",
         subject=_label(resource),
         evidence=tuple(f"unknown field {dotted(p)}" for p in pruned),
