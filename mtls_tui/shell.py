@@ -20,8 +20,9 @@ def arg(value: object) -> str:
 
 
 def json_arg(value: Any) -> str:
-    """A JSON document as one shell word (kubectl patch -p)."""
-    return shlex.quote(json.dumps(value, separators=(",", ":")))
+    """A JSON document as one shell word (kubectl patch -p). A YAML timestamp from a file is
+    written as the string kubectl would have sent."""
+    return shlex.quote(json.dumps(value, separators=(",", ":"), default=str))
 
 
 def comment(text: str) -> str:

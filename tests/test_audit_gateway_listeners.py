@@ -358,32 +358,43 @@ def test_the_stray_policy_fix_moves_it_next_to_its_gateway(tmp_path: Path) -> No
     assert [p.ref for p in snapshot.of_kind("ClientTrafficPolicy", "gateway.envoyproxy.io")] == ["meow/mtls"]
 
 
-def test_a_policy_mode_outside_the_crd_enum_never_reaches_the_gateway() -> None:
-    """api/v1alpha1/tls_types.go ClientValidationModeType is a CRD enum (Request, RequireAny,
-    VerifyIfGiven, RequireAndVerify): the API server refuses a policy with `mode: requireAndVerify`
-    (Unsupported value), and `kubectl apply -f dir/` creates the rest. The reader used to take it
-    for RequireAndVerify and predict an enforcing listener; the listener is open."""
-    docs = [
+def refused(docs: list[dict[str, Any]]) -> tuple[ClusterSnapshot, list[ClientValidation]]:
+    """The objects as manifest files (`check --manifests`): what the API server would refuse is
+    among the snapshot's `unreadable` findings, and absent for the readers."""
+    snapshot = snapshot_from_objects(docs, "files", complete=False)
+    return snapshot, client_validations(snapshot)
+
+
+def bad_policy_docs() -> list[dict[str, Any]]:
+    return [
         *objects(frontend=False),
         policy({"clientValidation": {"mode": "requireAndVerify", "caCertificateRefs": [CA_REF]}}),
     ]
-    (validation,) = read(docs).values()
+
+
+def test_a_policy_mode_outside_the_crd_enum_never_reaches_the_gateway() -> None:
+    """api/v1alpha1/tls_types.go ClientValidationModeType is a CRD enum (envoyproxy/gateway d32f2829
+    gateway.envoyproxy.io_clienttrafficpolicies.yaml: Request, RequireAny, VerifyIfGiven,
+    RequireAndVerify): the API server refuses a policy with `mode: requireAndVerify` (Unsupported
+    value), and `kubectl apply -f dir/` creates the rest. The reader used to take it for
+    RequireAndVerify and predict an enforcing listener; the listener runs without it."""
+    snapshot, (validation,) = refused(bad_policy_docs())
     assert (validation.mode, validation.breakage) == ("none", None)
-    assert codes(validation) == ["policy-refused-by-api", "mtls-fail-open"]
-    assert_fixes_runnable(validation)
+    (finding,) = snapshot.unreadable
+    assert (finding.code, finding.severity.value) == ("policy-refused-by-api", "error")
+    assert finding.title.startswith(
+        "ClientTrafficPolicy meow/mtls: the API server refuses it (spec.tls.clientValidation.mode: Unsupported "
+        'value: "requireAndVerify": supported values: "Request", "RequireAny", "VerifyIfGiven", "RequireAndVerify")'
+    )
 
 
 def test_the_rejected_policy_fix_applies_it_with_its_mode_spelt_right(tmp_path: Path) -> None:
     """Run against the lab holding what the API server kept (everything but the refused policy)."""
-    docs = [
-        *objects(frontend=False),
-        policy({"clientValidation": {"mode": "requireAndVerify", "caCertificateRefs": [CA_REF]}}),
-    ]
-    (validation,) = read(docs).values()
-    fix = validation.findings[0].fix
-    assert '"mode":"RequireAndVerify"' in fix
+    docs = bad_policy_docs()
+    (finding,) = refused(docs)[0].unreadable
+    assert '"mode":"RequireAndVerify"' in finding.fix
     kept = [d for d in lab_docs(docs) if d["kind"] != "ClientTrafficPolicy"]
-    (after,) = client_validations(run_printed(fix, kept, tmp_path))
+    (after,) = client_validations(run_printed(finding.fix, kept, tmp_path))
     assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
 
 
@@ -397,27 +408,28 @@ def frontend_mode(mode: str) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("controller", [EG, NGF, ISTIO])
 def test_a_frontend_mode_outside_the_crd_enum_refuses_the_gateway(controller: str) -> None:
     """kubernetes-sigs/gateway-api apis/v1/gateway_types.go FrontendValidationModeType is
-    +kubebuilder:validation:Enum=AllowValidOnly;AllowInsecureFallback: the API server refuses the
-    whole Gateway with `mode: allowValidOnly`, so no listener of it exists. The reader used to take
-    any other spelling for AllowValidOnly and predict an enforcing listener."""
+    +kubebuilder:validation:Enum=AllowValidOnly;AllowInsecureFallback (4564255a
+    config/crd/standard/gateway.networking.k8s.io_gateways.yaml): the API server refuses the whole
+    Gateway with `mode: allowValidOnly`, so no listener of it exists. The reader used to take any
+    other spelling for AllowValidOnly and predict an enforcing listener."""
     docs = frontend_mode("allowValidOnly")
     for doc in docs:
         if doc["kind"] == "GatewayClass":
             doc["spec"]["controllerName"] = controller
-    (validation,) = read(docs).values()
-    assert (validation.breakage, codes(validation)) == ("listener-refused", ["gateway-refused-by-api"])
-    assert validation.findings[0].severity.value == "error"
-    assert_fixes_runnable(validation)
+    snapshot, validations = refused(docs)
+    assert validations == []  # no listener: no host is reported, least of all as enforcing
+    (finding,) = snapshot.unreadable
+    assert (finding.code, finding.severity.value) == ("gateway-refused-by-api", "error")
+    assert "spec.tls.frontend.default.validation.mode: Unsupported value" in finding.title
 
 
 def test_the_refused_gateway_fix_applies_it_with_its_mode_spelt_right(tmp_path: Path) -> None:
     """Run against the lab holding what the API server kept (everything but the refused Gateway)."""
     docs = frontend_mode("allowValidOnly")
-    (validation,) = read(docs).values()
-    fix = validation.findings[0].fix
-    assert '"mode":"AllowValidOnly"' in fix
+    (finding,) = refused(docs)[0].unreadable
+    assert '"mode":"AllowValidOnly"' in finding.fix
     kept = [d for d in lab_docs(docs) if d["kind"] != "Gateway"]
-    (after,) = client_validations(run_printed(fix, kept, tmp_path))
+    (after,) = client_validations(run_printed(finding.fix, kept, tmp_path))
     assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])
 
 

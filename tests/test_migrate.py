@@ -373,7 +373,10 @@ def test_a_host_without_a_tls_section_had_plain_http_open(pki: SeedPki) -> None:
     ingress["spec"].pop("tls")
     host = only(snapshot_from_objects(objects + [ingress], "no-tls"), "envoy-gateway")
     [found] = [f for f in host.findings if f.code == "migrate-plain-http"]
-    assert "no tls: section for the host, so no redirect" in found.detail and "no tls: section for the host" in found.evidence
+    assert (
+        "no tls: section for the host, so no redirect" in found.detail
+        and "no tls: section for the host" in found.evidence
+    )
 
 
 def test_a_wildcard_host_on_traefik_names_the_release_it_needs(pki: SeedPki) -> None:

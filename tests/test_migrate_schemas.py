@@ -1,14 +1,15 @@
 """Every file `migrate` writes is valid for its target: each custom resource against the
-openAPIV3Schema of the target's released CRD (tests/data/crds/, README there names the commits),
-with jsonschema Draft 7 and the strict unknown-field walk kubectl apply's field validation does;
-core kinds (Secret, ConfigMap) by the checks tests/data/successors/validate.py makes; and the CRDs'
-CEL rules (x-kubernetes-validations), evaluated as the API server does (tests/crd_cel.py)."""
+openAPIV3Schema of the target's released CRD (the package's mtls_tui/policy/crds/, README there
+names the commits), with jsonschema Draft 7, with the strict unknown-field walk kubectl apply's
+field validation does, and with the product's own validator (policy/crd_schema.py, which
+`check --manifests` uses); core kinds (Secret, ConfigMap) by the checks
+tests/data/successors/validate.py makes; and the CRDs' CEL rules (x-kubernetes-validations),
+evaluated as the API server does (tests/crd_cel.py)."""
 
 from __future__ import annotations
 
 import base64
 import importlib.util
-import json
 from pathlib import Path
 
 import jsonschema
@@ -19,6 +20,7 @@ from mtls_tui.certs.issue import issue_crl
 from mtls_tui.commands.migrate import render
 from mtls_tui.lab.objects import meow_ingress, namespace, seed_objects
 from mtls_tui.lab.pki import SeedPki, secret_manifest
+from mtls_tui.policy.crd_schema import dotted, raw_schema, validate
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.migrate import TARGETS, Target, migrate
 from tests.conftest import require
@@ -39,8 +41,9 @@ VALIDATE = _validate_module()
 
 
 def schema_for(api_version: str, kind: str) -> dict:
-    group, _, version = api_version.rpartition("/")
-    return json.loads((DATA / "crds" / f"{group}_{version}_{kind}.json").read_text())
+    schema = raw_schema(api_version, kind)
+    assert schema is not None, (api_version, kind)
+    return schema
 
 
 def problems(doc: dict) -> list[str]:
@@ -51,7 +54,10 @@ def problems(doc: dict) -> list[str]:
         f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
         for e in jsonschema.Draft7Validator(schema).iter_errors(doc)
     ]
-    return errors + [f"unknown field {u}" for u in VALIDATE.unknown_fields(doc, schema)]
+    errors += [f"unknown field {u}" for u in VALIDATE.unknown_fields(doc, schema)]
+    verdict = validate(doc)
+    assert verdict is not None
+    return errors + [r.message for r in verdict.refused] + [f"pruned {dotted(p)}" for p in verdict.pruned]
 
 
 def cel(doc: dict) -> list[str]:
@@ -178,8 +184,12 @@ def test_the_schemas_catch_a_wrong_field(pki: SeedPki) -> None:
     option = next(dict(o) for o in host.objects if o["kind"] == "TLSOption")
     option["spec"] = {"clientAuth": {"secretNames": ["x"], "clientAuthType": "RequireAndVerify"}}
     assert any("clientAuthType" in p for p in problems(option))
+    assert any(
+        p.startswith('spec.clientAuth.clientAuthType: Unsupported value: "RequireAndVerify"') for p in problems(option)
+    )
     option["spec"] = {"clientAuth": {"secretName": ["x"]}}
     assert any("unknown field .spec.clientAuth.secretName" in p for p in problems(option))
+    assert "pruned spec.clientAuth.secretName" in problems(option)
 
 
 def test_the_cel_rules_catch_what_the_api_server_refuses(pki: SeedPki) -> None:

@@ -18,6 +18,7 @@ from mtls_tui.model import (
     ClusterSnapshot,
     ControllerObj,
     EventObj,
+    Finding,
     IngressClassObj,
     IngressObj,
     IngressPath,
@@ -32,6 +33,7 @@ from mtls_tui.policy.controller_images import controllers_from as successor_cont
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx_releases import release_of
 from mtls_tui.policy.label_selector import parse_selector
+from mtls_tui.policy.refused_objects import schema_findings as schema_findings_for
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -404,6 +406,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
     deployments: list[dict[str, Any]] = []
     resources: list[KubeResource] = []
     namespaces: list[NamespaceObj] = []
+    schema_findings: list[Finding] = []  # manifest files: what the API server refuses or prunes
     converters: dict[str, tuple[list[Any], Callable[[dict[str, Any]], Any]]] = {
         "Namespace": (namespaces, namespace_from),
         # a file's Ingress may be one the API server refuses; the cluster's were stored
@@ -421,7 +424,10 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
             made, convert = converters[kind]
             made.append(convert(obj))
         elif isinstance(kind, str) and (resource := resource_from(obj)) is not None:
-            resources.append(resource)
+            refused, pruned = (None, None) if complete else schema_findings_for(resource)
+            schema_findings += [f for f in (refused, pruned) if f is not None]
+            if refused is None:  # a refused object never exists: the readers do not see it
+                resources.append(resource)
     settings = {r.ref: _dict(r.body.get("data")) for r in resources if r.kind == "ConfigMap" and r.group == ""}
     controllers = controllers_from(deployments, pods, settings)
     return ClusterSnapshot(
@@ -438,6 +444,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         namespaces=tuple(namespaces),
         namespaces_read=complete and bool(namespaces),
         successor_controllers=tuple(successor_controllers_from(deployments)),
+        unreadable=tuple(schema_findings),
     )
 
 
@@ -454,4 +461,5 @@ def with_objects(snapshot: ClusterSnapshot, objects: Iterable[dict[str, Any]]) -
         resources=snapshot.resources + more.resources,
         namespaces=snapshot.namespaces + more.namespaces,
         successor_controllers=snapshot.successor_controllers + more.successor_controllers,
+        unreadable=snapshot.unreadable + more.unreadable,
     )

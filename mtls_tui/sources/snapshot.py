@@ -30,13 +30,14 @@ class ManifestSource:
 
     def load(self, progress: Progress | None = None, on_ingresses: IngressesRead | None = None) -> ClusterSnapshot:
         """Objects are turned into the model's as they are read; documents that could not be read
-        come with the snapshot as `input-unreadable` findings (none read at all: InputError)."""
+        come with the snapshot as `input-unreadable` findings (none read at all: InputError), before
+        the objects the API server would refuse (policy/successors/refused.py)."""
         from mtls_tui.policy.kube_objects import snapshot_from_objects
         from mtls_tui.sources.manifests import ManifestSet
 
         manifests = ManifestSet(self.paths)
         snapshot = snapshot_from_objects(manifests.objects(), "manifests " + " ".join(self.paths), complete=False)
-        return replace(snapshot, unreadable=tuple(manifests.unreadable))
+        return replace(snapshot, unreadable=tuple(manifests.unreadable) + snapshot.unreadable)
 
     def follow_logs(self, sink: Callable[[object], None]) -> Stream:
         raise CannotRun("logs need a cluster: these are manifest files")

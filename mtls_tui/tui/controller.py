@@ -44,7 +44,7 @@ from mtls_tui.diagnose.views import (
 )
 from mtls_tui.errors import MtlsTuiError
 from mtls_tui.logs.records import LogRecord
-from mtls_tui.model import IngressObj, ProbeResult, ProbeSpec
+from mtls_tui.model import IngressObj, ProbeResult, ProbeSpec, Severity
 from mtls_tui.policy.kube_objects import with_objects
 from mtls_tui.policy.migrate import HostMigration, Target, migrate
 from mtls_tui.policy.migrate.after import after_objects
@@ -417,11 +417,11 @@ class Controller:
             self.app.post_message(messages.LoadFailed(str(exc)))
             return
         unreadable = diagnosis.snapshot.unreadable
-        if unreadable:  # manifest documents that could not be read: the others are shown
+        if unreadable:  # documents not read, or objects the API server refuses: the others are shown
             more = len(unreadable) - 1
-            self.app.post_message(
-                messages.Notice(unreadable[0].title + (f" (and {more} more)" if more else ""), "error", 15)
-            )
+            first = min(unreadable, key=lambda f: f.severity is not Severity.ERROR)  # an error first
+            tone = "error" if first.severity is Severity.ERROR else "warning"
+            self.app.post_message(messages.Notice(first.title + (f" (and {more} more)" if more else ""), tone, 15))
         if not worker.is_cancelled:
             self.app.call_from_thread(self._loaded, diagnosis)
 

@@ -26,7 +26,9 @@ from mtls_tui.lab.cluster.store import Store, key_of
 from mtls_tui.lab.cluster.tables import table
 from mtls_tui.lab.cluster.watch import WatchRequest, parse_version, watch_events
 from mtls_tui.policy.api_validation import api_refusals, secret_refusals
+from mtls_tui.policy.crd_schema import Path, dotted
 from mtls_tui.policy.kube_objects import secret_from
+from mtls_tui.policy.refused_objects import server_verdict
 
 TRUE = {"1", "t", "T", "true", "TRUE", "True"}
 
@@ -366,7 +368,7 @@ class Api:
                 f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
             )
         obj["kind"] = resource.kind
-        _validate(resource, obj)
+        _validate(resource, obj, request.query.get("fieldValidation", ""))
         stored = self.store.put(obj, must_exist=verb == "update", dry_run=dry_run)
         return _json(201 if verb == "create" else 200, stored)
 
@@ -382,15 +384,22 @@ class Api:
         meta = patched.setdefault("metadata", {})
         meta.update(name=name, **({"namespace": namespace} if namespace else {}))
         patched["kind"] = resource.kind
-        _validate(resource, patched)
+        _validate(resource, patched, request.query.get("fieldValidation", ""))
         return _json(200, self.store.put(patched, must_exist=True, dry_run=dry_run))
 
 
-def _validate(resource: Resource, obj: dict[str, Any]) -> None:
-    """Refuse an Ingress or a Secret as a real API server refuses it (policy/api_validation.py):
-    a fix that only the lab would store must fail its test as it fails on a cluster."""
+def _validate(resource: Resource, obj: dict[str, Any], field_validation: str) -> None:
+    """Refuse an Ingress, a Secret or a custom resource as a real API server refuses it
+    (policy/api_validation.py, policy/refused_objects.py): a fix that only the lab would store must
+    fail its test as it fails on a cluster. A custom resource's unknown fields are refused when the
+    client asks for strict field validation (kubectl's default), else pruned from what is stored."""
     name = str(_meta_name(obj))
-    if resource.kind == "Ingress":
+    verdict = server_verdict({**obj, "apiVersion": obj.get("apiVersion") or resource.api_version})
+    if verdict is not None:
+        found = tuple(r.message for r in verdict.refused)
+        if not found and verdict.pruned:
+            _unknown_fields(resource, obj, verdict.pruned, field_validation)
+    elif resource.kind == "Ingress":
         found = api_refusals({**obj, "apiVersion": obj.get("apiVersion") or resource.api_version})
     elif resource.kind == "Secret":
         try:
@@ -406,6 +415,24 @@ def _validate(resource: Resource, obj: dict[str, Any]) -> None:
         causes = [dict(zip(("field", "message"), m.split(": ", 1), strict=False)) for m in found]
         details = {"name": name, "group": resource.group, "kind": resource.kind, "causes": causes}
         raise status.ApiError(status.status(422, "Invalid", f'{qualified} "{name}" is invalid: {shown}', details))
+
+
+def _unknown_fields(resource: Resource, obj: dict[str, Any], pruned: tuple[Path, ...], field_validation: str) -> None:
+    """Strict: 400, as apiextensions-apiserver's decoder words it (customresource_handler.go,
+    `strict decoding error: unknown field "spec.x"`, wrapped as "cannot be handled as"); otherwise
+    the fields are dropped, as its pruning drops them (Warn, the server's default, adds a warning)."""
+    if field_validation == "Strict":
+        unknown = ", ".join(f'unknown field "{dotted(p)}"' for p in pruned)
+        version = resource.api_version.rpartition("/")[2]
+        raise status.bad_request(
+            f'{resource.kind} in version "{version}" cannot be handled as a {resource.kind}: '
+            f"strict decoding error: {unknown}"
+        )
+    for path in pruned:
+        parent: Any = obj
+        for part in path[:-1]:
+            parent = parent[part]
+        parent.pop(path[-1], None)
 
 
 def _meta_name(obj: dict[str, Any]) -> object:

@@ -166,7 +166,8 @@ def openapi_root() -> dict[str, Any]:
 def openapi_group_version(path: str) -> dict[str, Any] | None:
     """Each kind's PATCH operation with the `fieldValidation` parameter, which is what
     kubectl looks for (then it leaves validation to the server and sends no schema
-    questions). The lab accepts the parameter and, like a lenient server, ignores it."""
+    questions). The lab honours it for custom resources: Strict refuses an unknown field, any
+    other value prunes it (api.py _validate)."""
     kinds = [r for r in RESOURCES if _gv_path(r.group, r.version) == path]
     if not kinds:
         return None

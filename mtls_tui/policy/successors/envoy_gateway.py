@@ -35,7 +35,6 @@ from mtls_tui.policy.successors.gateway_api import (
     plain_result,
     validations,
 )
-from mtls_tui.policy.successors.reapply import apply_corrected
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
@@ -264,10 +263,6 @@ def attach(gateway: Gateway, all_policies: list[Policy], snapshot: ClusterSnapsh
     here = (gateway.resource.namespace, gateway.resource.name)
     mine = [(p, t) for p in all_policies for t in p.targets if (t.namespace, t.gateway) == here]
     result = Attachments({}, {name: [] for name in names}, [])
-    rejected = {p.resource.ref for p, _ in mine if _unknown_mode(p) is not None}
-    for policy in dict.fromkeys(p for p, _ in mine if p.resource.ref in rejected):
-        result.missing_sections.append(_rejected(gateway, policy))
-    mine = [(p, t) for p, t in mine if p.resource.ref not in rejected]
     for policy in all_policies:
         for ignored in policy.ignored:
             if (ignored.namespace, ignored.gateway) == here:
@@ -346,14 +341,6 @@ class Translated:
     allow_expired: bool = False
     applied: Applied = "all"
     crl_pem: bytes | None = None  # the refs' data, joined as clienttrafficpolicy.go appends it
-
-
-def _unknown_mode(policy: Policy) -> str | None:
-    """A clientValidation mode outside the CRD's enum (api/v1alpha1/tls_types.go
-    ClientValidationModeType: `+kubebuilder:validation:Enum=Request;RequireAny;VerifyIfGiven;RequireAndVerify`):
-    the API server refuses the whole policy ("Unsupported value"), so it never reaches Envoy Gateway."""
-    mode = as_dict(policy.validation).get("mode")
-    return None if mode is None or (isinstance(mode, str) and mode in MODES) else str(mode)
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -1014,7 +1001,7 @@ def _target_elsewhere(gateway: Gateway, policy: Policy, target: Target, snapshot
     objects (their namespace written out, with the ReferenceGrants a policy in another namespace
     needs: buildListenerTLSParameters crossNamespaceFrom), and the stray one deleted."""
     old, new = policy.resource.namespace, gateway.resource.namespace
-    spec = json.loads(json.dumps(as_dict(policy.resource.body.get("spec"))))
+    spec = json.loads(json.dumps(as_dict(policy.resource.body.get("spec")), default=str))  # a YAML timestamp: a string
     validation = as_dict(as_dict(spec.get("tls")).get("clientValidation"))
     refs = [*as_list(validation.get("caCertificateRefs")), *as_list(as_dict(validation.get("crl")).get("refs"))]
     grants = []
@@ -1052,29 +1039,6 @@ def _target_elsewhere(gateway: Gateway, policy: Policy, target: Target, snapshot
         fix=fix,
         subject=policy.label,
         evidence=(f"targetRefs: Gateway {target.gateway} (namespace {old})", f"{gateway.label} exists"),
-    )
-
-
-def _rejected(gateway: Gateway, policy: Policy) -> Finding:
-    """The fix applies the policy with the mode the value was closest to (same letters in another
-    case), else RequireAndVerify, the default."""
-    bad = _unknown_mode(policy) or ""
-    mode = next((m for m in MODES if m.lower() == bad.lower()), "RequireAndVerify")
-
-    def correct(body: dict[str, Any]) -> None:
-        body["spec"]["tls"]["clientValidation"]["mode"] = mode
-
-    return Finding(
-        code="policy-refused-by-api",
-        severity=Severity.ERROR,
-        title=f"{policy.label}: mode {bad!r} is not a mode: the API server refuses the policy, {gateway.label} "
-        "runs without it",
-        detail="tls.clientValidation.mode is one of " + ", ".join(MODES) + " (api/v1alpha1/tls_types.go "
-        "ClientValidationModeType, a CRD enum): `kubectl apply` of this policy fails with Unsupported value and the "
-        "other objects are created without it, so nothing it says reaches the listeners.",
-        fix=apply_corrected(policy.resource, correct),
-        subject=policy.label,
-        evidence=(f"spec.tls.clientValidation.mode: {bad}", f"target {gateway.label}"),
     )
 
 

@@ -30,7 +30,6 @@ from mtls_tui.policy.successors.common import (
     Implementation,
     Scope,
 )
-from mtls_tui.policy.successors.reapply import apply_corrected
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
@@ -312,8 +311,6 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
     if validation is None:
         return _validation_off(gateway, listener, source, path)
     raw_mode = text(validation.get("mode")) or "AllowValidOnly"
-    if raw_mode not in FRONTEND_MODES:
-        return _mode_refused(gateway, listener, source, path, raw_mode)
     refs = tuple(as_list(validation.get("caCertificateRefs")))
     frontend = resolve_refs(gateway, listener, refs, source, path, snapshot)
     if frontend.refused:
@@ -719,39 +716,6 @@ def _istio_own_ca_missing(gateway: Gateway, listener: Listener, label: str) -> F
             f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}={listener.terminate_mode}",
         ),
     )
-
-
-# apis/v1/gateway_types.go FrontendValidationModeType: +kubebuilder:validation:Enum=AllowValidOnly;AllowInsecureFallback
-FRONTEND_MODES = ("AllowValidOnly", "AllowInsecureFallback")
-
-
-def _mode_refused(gateway: Gateway, listener: Listener, source: str, path: str, mode: str) -> Frontend:
-    """A validation mode outside the CRD's enum: the API server refuses the whole Gateway, so
-    none of its listeners exists (the files' Gateway; a cluster's passed the enum when stored).
-    The fix applies it again with the mode it was closest to (same letters in another case), else
-    the default, AllowValidOnly."""
-    meant = next((m for m in FRONTEND_MODES if m.lower() == mode.lower()), FRONTEND_MODES[0])
-    pointer = [part for part in path.split("/") if part]
-
-    def correct(body: dict[str, Any]) -> None:
-        entry: Any = body
-        for part in pointer:
-            entry = entry[int(part)] if isinstance(entry, list) else entry[part]
-        entry["mode"] = meant
-
-    finding = Finding(
-        code="gateway-refused-by-api",
-        severity=Severity.ERROR,
-        title=f"{gateway.label}: {source} mode {mode!r} is not a mode: the API server refuses the Gateway, "
-        "none of its listeners exists",
-        detail="validation.mode is AllowValidOnly or AllowInsecureFallback (kubernetes-sigs/gateway-api apis/v1/"
-        "gateway_types.go FrontendValidationModeType, a CRD enum): `kubectl apply` of this Gateway fails with "
-        f"Unsupported value, so nothing listens for it and port {listener.port} of its hosts is not served.",
-        fix=apply_corrected(gateway.resource, correct),
-        subject=gateway.label,
-        evidence=(f"{source}.validation.mode: {mode}", *_evidence(gateway, listener)),
-    )
-    return Frontend("none", source, path, refused=True, findings=(finding,))
 
 
 def _validation_off(gateway: Gateway, listener: Listener, source: str, path: str) -> Frontend:

@@ -18,7 +18,7 @@ KEPT_METADATA = ("name", "namespace", "labels", "annotations")
 
 def apply_corrected(resource: KubeResource, correct: Callable[[dict[str, Any]], None]) -> str:
     """`printf '%s' '<the object, corrected>' | kubectl apply -f -` (the JSON quoted for the shell)."""
-    body: dict[str, Any] = json.loads(json.dumps(resource.body))
+    body: dict[str, Any] = json.loads(json.dumps(resource.body, default=str))  # a YAML timestamp: a string
     body.pop("status", None)
     written = body.get("metadata")
     meta: dict[str, Any] = written if isinstance(written, dict) else {}
