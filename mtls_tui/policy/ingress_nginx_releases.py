@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from mtls_tui.model import VERIFY_MODES, ControllerObj, VerifyMode
@@ -103,6 +104,7 @@ def _at_least(release: Release, by_minor: dict[int, int], from_minor: int) -> bo
     return minor in by_minor and patch >= by_minor[minor]
 
 
+@lru_cache(maxsize=64)  # asked for every Ingress; a cluster runs a release or two
 def rules_for(release: Release | None, validation_flag: bool = True) -> AuthTlsRules:
     """The rules of a release; `validation_flag`: FLAGS --enable-annotation-validation (default true)."""
     at = release or CURRENT
