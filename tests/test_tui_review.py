@@ -24,7 +24,7 @@ from mtls_tui.service.pipeline import reports
 from mtls_tui.tui.marks import HOST_STATE, TLS_ONLY
 from mtls_tui.tui.panes.hosts import HostList
 from mtls_tui.tui.panes.probe import ProbePane
-from mtls_tui.tui.panes.verdict import VerdictPane
+from mtls_tui.tui.panes.verdict import FindingList, VerdictPane
 from mtls_tui.tui.screens import KEYS, ScenarioScreen
 from tests.test_tui_panes import at_80x24, manifests_app, screen_rows, settle, squeezed, text_of
 
@@ -150,3 +150,23 @@ async def test_the_scenario_picker_shows_every_name_whole_at_80x24(tmp_path: Pat
             seen |= {word for row in screen_rows(app) for word in row.split() if word in SCENARIOS}
             await pilot.press("down")
         assert seen == set(SCENARIOS)  # none cut to "migrate-deep-cha…"
+
+
+async def test_with_no_host_the_files_refused_objects_are_the_verdict(tmp_path: Path, pki: SeedPki) -> None:
+    """A Gateway the API server refuses leaves no host at all: the Verdict tab lists what could not
+    be used, with its detail and fix, instead of a blank "No host selected" and a fading notice."""
+    docs = [
+        d
+        for d in yaml.safe_load_all((Path(__file__).parent / "data/successors/gateway-api/healthy.yaml").read_text())
+        if d
+    ]
+    for doc in docs:
+        if doc["kind"] == "Gateway":
+            doc["spec"]["tls"]["frontend"]["default"]["validation"]["mode"] = "allowValidOnly"
+    async with at_80x24(tmp_path, pki, "1", docs) as (app, pilot):
+        pane = app.query_one(VerdictPane)
+        shown = squeezed(" ".join(text_of(app, pane)))
+        assert squeezed("No host to judge: 1 object or document of the source could not be used") in shown
+        assert "gateway-refused-by-api" in shown and "allowValidOnly" in shown
+        chosen = pane.query_one(FindingList).highlighted_finding  # the Verdict tab's `c` copies its fix
+        assert chosen is not None and chosen.code == "gateway-refused-by-api" and chosen.is_command

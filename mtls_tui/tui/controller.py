@@ -44,7 +44,7 @@ from mtls_tui.diagnose.views import (
 )
 from mtls_tui.errors import MtlsTuiError
 from mtls_tui.logs.records import LogRecord
-from mtls_tui.model import IngressObj, ProbeResult, ProbeSpec, Severity
+from mtls_tui.model import Finding, IngressObj, ProbeResult, ProbeSpec, Severity
 from mtls_tui.policy.kube_objects import with_objects
 from mtls_tui.policy.migrate import HostMigration, Target, migrate
 from mtls_tui.policy.migrate.after import after_objects
@@ -165,6 +165,12 @@ class Controller:
 
     def report(self) -> HostReport | SuccessorReport | None:
         return self.diagnosis.report(self.selected) if self.diagnosis else None
+
+    def file_findings(self) -> tuple[Finding, ...]:
+        """What the source could not use, host or no host: documents not read, objects the API
+        server refuses (errors first)."""
+        found = self.diagnosis.snapshot.unreadable if self.diagnosis else ()
+        return tuple(sorted(found, key=lambda f: f.severity is not Severity.ERROR))
 
     def migration(self, target: Target) -> HostMigration | None:
         """The selected ingress-nginx host moved to `target` (pure, quick: on the screen's thread)."""

@@ -133,10 +133,12 @@ class VerdictPane(Vertical):
         self.query_one(FindingList).fill([], 0)
         self._show_detail(None)
 
-    def show(self, report: HostReport | None, probe_here: bool = True) -> None:
+    def show(self, report: HostReport | None, probe_here: bool = True, file_findings: tuple[Finding, ...] = ()) -> None:
         """Render the report. A new report of the same host (after a probe) keeps the finding the
         user moved to; on the lead, the new report's lead is selected. `probe_here`: the screen
-        knows where to send a probe (else the try line gives the command line's probe)."""
+        knows where to send a probe (else the try line gives the command line's probe).
+        `file_findings`: what the source could not use; with no host to show, they are the
+        verdict (a refused Gateway leaves no host, and a notice alone would fade)."""
         findings = self.query_one(FindingList)
         moved = findings.highlighted not in (None, 0)
         same_host = self.report is not None and report is not None and self.report.host == report.host
@@ -144,8 +146,20 @@ class VerdictPane(Vertical):
         self.report = report
         line = self.query_one("#verdict-line", Static)
         if report is None:
-            line.update("No host selected.")
             self._set_try(None)
+            if file_findings:
+                count = len(file_findings)
+                line.update(
+                    Text.assemble(
+                        ("No host to judge", "bold"),
+                        f": {count} object{'s' * (count > 1)} or document{'s' * (count > 1)} of the source "
+                        f"could not be used (below)",
+                    )
+                )
+                findings.fill([(f, _row(f), f"file-{i}") for i, f in enumerate(file_findings)], 0)
+                self._show_highlighted()
+                return
+            line.update("No host selected.")
             findings.fill([], 0)
             self._show_detail(None)
             return
