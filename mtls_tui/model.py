@@ -625,6 +625,8 @@ class ClusterSnapshot:
     secret_problems: tuple[SecretProblem, ...] = ()
     # Secrets of manifest files that the API server refuses: never in the cluster, so not in `secrets`
     refused_secrets: tuple[SecretObj, ...] = ()
+    # the same for custom resources (their CRD's schema refuses them): known absent, not merely unseen
+    refused_resources: tuple[KubeResource, ...] = ()
     events: tuple[EventObj, ...] = ()
     resources: tuple[KubeResource, ...] = ()  # successors' objects and ConfigMaps (policy/successors/)
     rendered: tuple[RenderedConf, ...] = ()  # read with --exec: what each controller pod rendered

@@ -369,6 +369,22 @@ def test_a_refused_objects_hosts_are_not_reported_as_enforcing(name: str) -> Non
     assert "works" not in {successor_report(v, client=None, now=NOW).state for v in found}
 
 
+def test_a_refused_tls_option_is_an_unknown_option_not_an_unseen_one() -> None:
+    """The files hold the TLSOption and its CRD refuses it, so it never exists: Traefik's
+    Manager.Get answers 'unknown TLS options' and, from v2.9.6 (7e3fe48b80), the host gets the
+    closing route (tlsmanager.go, tcp/manager.go). The review found it read "unverified, requires
+    a certificate" with a who-gets-in table of HTTP 200 for good clients."""
+    case = next(c for c in CASES if c.name == "tlsoption-client-auth-type-enum")
+    docs, _ = case_docs(case)
+    (validation,) = [
+        v for v in client_validations(snapshot_from_objects(docs, "files", complete=False)) if v.port == 443
+    ]
+    assert (validation.breakage, validation.unseen) == ("connection-closed", ())
+    codes = [f.code for f in validation.findings]
+    assert codes[:2] == ["tls-option-refused-by-api", "tls-option-unknown"], codes
+    assert successor_report(validation, client=None, now=NOW).state == "broken"
+
+
 def enforcing(validation: ClientValidation) -> bool:
     """Read as keeping out clients without a trusted certificate, on everything it needs."""
     return validation.mode in ENFORCING and validation.breakage is None and not validation.unseen

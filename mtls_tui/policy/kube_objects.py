@@ -405,6 +405,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
     pods: list[PodObj] = []
     deployments: list[dict[str, Any]] = []
     resources: list[KubeResource] = []
+    refused_resources: list[KubeResource] = []
     namespaces: list[NamespaceObj] = []
     schema_findings: list[Finding] = []  # manifest files: what the API server refuses or prunes
     converters: dict[str, tuple[list[Any], Callable[[dict[str, Any]], Any]]] = {
@@ -428,6 +429,8 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
             schema_findings += [f for f in (refused, pruned) if f is not None]
             if refused is None:  # a refused object never exists: the readers do not see it
                 resources.append(resource)
+            else:
+                refused_resources.append(resource)
     settings = {r.ref: _dict(r.body.get("data")) for r in resources if r.kind == "ConfigMap" and r.group == ""}
     controllers = controllers_from(deployments, pods, settings)
     return ClusterSnapshot(
@@ -439,6 +442,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         refused_secrets=tuple(s for s in secrets if s.refused),
         events=tuple(events),
         resources=tuple(resources),
+        refused_resources=tuple(refused_resources),
         controllers_known=complete or bool(controllers),
         complete=complete,
         namespaces=tuple(namespaces),
@@ -458,6 +462,7 @@ def with_objects(snapshot: ClusterSnapshot, objects: Iterable[dict[str, Any]]) -
         controllers=snapshot.controllers + more.controllers,
         secrets=snapshot.secrets + more.secrets,
         refused_secrets=snapshot.refused_secrets + more.refused_secrets,
+        refused_resources=snapshot.refused_resources + more.refused_resources,
         resources=snapshot.resources + more.resources,
         namespaces=snapshot.namespaces + more.namespaces,
         successor_controllers=snapshot.successor_controllers + more.successor_controllers,

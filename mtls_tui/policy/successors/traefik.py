@@ -611,12 +611,24 @@ def _conflicting(routes: list[Route]) -> bool:
     return False
 
 
+def _refused_option(name: str, snapshot: ClusterSnapshot) -> Finding | None:
+    """The refusal of the TLSOption `name` (`<namespace>-<name>@kubernetescrd`) when the files hold
+    it and its CRD's schema refuses it: it never exists, so Traefik meets an unknown option."""
+    for resource in snapshot.refused_resources:
+        if resource.kind == "TLSOption" and f"{resource.namespace}-{resource.name}@{CRD_PROVIDER}" == name:
+            label = f"{resource.kind} {resource.ref}"
+            return next((f for f in snapshot.unreadable if f.subject == label), None)
+    return None
+
+
 def _unknown(
     host: str, routes: list[Route], name: str, options: dict[str, BuiltOption], snapshot: ClusterSnapshot
 ) -> ClientValidation:
     route = next(r for r in routes if (r.options or DEFAULT) == name)
     crd = [o for o in options.values() if o.resource is not None]
-    unseen = () if snapshot.complete or not name.endswith("@" + CRD_PROVIDER) else (f"TLSOption {name}",)
+    refusal = _refused_option(name, snapshot)  # in the files but refused by its CRD: known absent
+    absent = snapshot.complete or refusal is not None or not name.endswith("@" + CRD_PROVIDER)
+    unseen = () if absent else (f"TLSOption {name}",)
     if unseen:
         finding = _f(
             code="tls-option-not-in-manifests",
@@ -650,7 +662,7 @@ def _unknown(
             ca_refs=default.ca_refs,
             ca_pem=default.ca_pem,
             decided_by=(route.source, default.ref),
-            findings=(finding, *default.findings),
+            findings=(*((refusal,) if refusal else ()), finding, *default.findings),
             unseen=default.unseen,
         )
     else:
@@ -678,7 +690,7 @@ def _unknown(
         ca_refs=(),
         ca_pem=None,
         decided_by=(route.source,),
-        findings=(finding, *_older(snapshot, route.source, not unseen)),
+        findings=(*((refusal,) if refusal else ()), finding, *_older(snapshot, route.source, not unseen)),
         breakage=None if unseen else "connection-closed",
         unseen=unseen,
     )
