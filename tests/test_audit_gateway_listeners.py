@@ -497,3 +497,14 @@ def test_istio_optional_mutual_option_after_the_releases_read_is_not_checked() -
     (validation,) = read(docs).values()
     assert (validation.mode, validation.breakage) == ("verify-if-given", None)
     assert codes(validation) == ["mtls-fallback-mode", "controller-release-unseen"]
+
+
+def test_istio_unknown_terminate_mode_is_a_fail_open_with_its_fix(tmp_path: Path) -> None:
+    """conversion.go buildTLS (1.30.3) switches on MUTUAL, OPTIONAL_MUTUAL, ISTIO_SIMPLE, ISTIO_MUTUAL:
+    `MUTAL` matches no case and the listener stays SIMPLE. The review found no finding and exit 0."""
+    docs = istio_option_only("MUTAL")
+    (validation,) = read(docs).values()
+    assert (validation.mode, codes(validation)) == ("none", ["mtls-fail-open"])
+    assert validation.findings[0].severity.value == "error" and "MUTAL" in validation.findings[0].title
+    (after,) = client_validations(run_printed(validation.findings[0].fix, lab_docs(docs), tmp_path))
+    assert (after.mode, after.breakage, codes(after)) == ("require-and-verify", None, [])

@@ -15,6 +15,7 @@ envoy_gateway.py, which adds its ClientTrafficPolicies on top of the same fronte
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -68,6 +69,8 @@ CONTROLLERS: dict[str, Implementation] = {
 # option that forces MUTUAL or OPTIONAL_MUTUAL (both verified) over the frontend's mode (conversion.go buildTLS)
 ISTIO_TERMINATE_MODE = "gateway.istio.io/tls-terminate-mode"
 ISTIO_FORCED: dict[str, ClientCertMode] = {"MUTUAL": "require-and-verify", "OPTIONAL_MUTUAL": "verify-if-given"}
+# the option's other values buildTLS knows (the workload's own certificate); any other value matches no case
+ISTIO_OTHER_MODES = ("ISTIO_SIMPLE", "ISTIO_MUTUAL")
 
 # Whether spec.tls.frontend reaches a listener of protocol TLS (mode Terminate). The API names only
 # "Listeners handling HTTPS traffic" (apis/v1/gateway_types.go FrontendTLSConfig), so this is each
@@ -304,6 +307,8 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
             return _legacy(gateway, listener, snapshot)
         if gateway.implementation == "istio" and listener.terminate_mode in ISTIO_FORCED:
             return _istio_option_only(gateway, listener, snapshot)
+        if gateway.implementation == "istio" and listener.terminate_mode not in ("", *ISTIO_OTHER_MODES):
+            return Frontend("none", "", "", findings=(_istio_unknown_mode(gateway, listener),))
         return Frontend("none", "", "")
     source, path, validation = entry
     if listener.protocol == "TLS" and not TLS_FRONTEND.get(gateway.implementation, False):
@@ -671,6 +676,25 @@ def _istio_option_only(gateway: Gateway, listener: Listener, snapshot: ClusterSn
             breakage="connection-closed",
         )
     return Frontend(mode, source, "", ca_refs=(label,), ca_pem=pem, findings=findings)
+
+
+def _istio_unknown_mode(gateway: Gateway, listener: Listener) -> Finding:
+    """conversion.go buildTLS switches on the option's value: one it does not know matches no case,
+    and the listener stays SIMPLE (TLS, no client certificate), without a word in its status."""
+    option = f"/spec/listeners/{listener.index}/tls/options/gateway.istio.io~1tls-terminate-mode"
+    meant = next(iter(difflib.get_close_matches(listener.terminate_mode.upper(), list(ISTIO_FORCED), n=1)), "MUTUAL")
+    return Finding(
+        code="mtls-fail-open",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} listener {listener.name}: {ISTIO_TERMINATE_MODE}={listener.terminate_mode} is no mode "
+        "Istio knows: the listener serves TLS without asking for a client certificate",
+        detail="Istio's Gateway API conversion (pilot/pkg/config/kube/gateway/conversion.go buildTLS) reads MUTUAL, "
+        "OPTIONAL_MUTUAL, ISTIO_SIMPLE and ISTIO_MUTUAL; any other value matches no case and the listener stays "
+        f"SIMPLE. The fix writes {meant}, the value it was closest to.",
+        fix=gateway.patch([{"op": "replace", "path": option, "value": meant}]),
+        subject=gateway.label,
+        evidence=(f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}={listener.terminate_mode}",),
+    )
 
 
 _ISTIO_OWN_CA = (
