@@ -412,3 +412,33 @@ def test_invalid_value_fix_runs_as_printed(pki: SeedPki, tmp_path: Path, annotat
     after, _ = run_printed(found.fix, objects, tmp_path)
     gone, report = finding(after, "annotation-invalid-value")
     assert gone is None and report.policy.client_checks, report.verdict
+
+
+def test_the_basic_auth_fix_copies_the_htpasswd_lines_to_the_key_auth(pki: SeedPki, tmp_path: Path) -> None:
+    """`kubectl create secret generic basic-auth --from-file=htpasswd` stores the lines under `htpasswd`;
+    auth/main.go dumpSecretAuthFile reads only `auth`. The printed fix copies them there (the review
+    found a fix naming a file `auth` the user does not have)."""
+    import base64
+
+    lines = b"fern:$apr1$Xk1kWmY8$3Zr6r2qZpC5l4m0hX2m3o/\n"
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "basic-auth", "namespace": "default"},
+        "data": {"htpasswd": base64.b64encode(lines).decode()},
+    }
+    annotations = {
+        **meow_ingress()["metadata"]["annotations"],
+        P + "auth-type": "basic",
+        P + "auth-secret": "basic-auth",
+    }
+    objects = seed_with(pki, meow_ingress(annotations)) + [secret]
+    before, report = finding(objects, "location-denied")
+    assert before is not None and report.lead is before and "--from-file=auth=auth" not in before.fix
+    after, _ = run_printed(before.fix, objects, tmp_path)
+    stored = next(o for o in after if o["kind"] == "Secret" and o["metadata"]["name"] == "basic-auth")
+    assert (
+        base64.b64decode(stored["data"]["auth"]) == lines.rstrip(b"\n")
+        or base64.b64decode(stored["data"]["auth"]) == lines
+    )
+    assert finding(after, "location-denied")[0] is None

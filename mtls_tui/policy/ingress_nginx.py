@@ -2103,11 +2103,13 @@ def _location_denial_findings(
         if reason is None or denial is None:
             continue
         paths = ", ".join(dict.fromkeys(p.path or "/" for p in ingress.paths if p.host == host)) or "/"
-        findings.append(_location_denied_finding(host, ingress, paths, reason, denial.by))
+        findings.append(_location_denied_finding(host, ingress, paths, reason, denial.by, snapshot))
     return findings, unseen
 
 
-def _location_denied_finding(host: str, ingress: IngressObj, paths: str, reason: str, by: DeniedBy) -> Finding:
+def _location_denied_finding(
+    host: str, ingress: IngressObj, paths: str, reason: str, by: DeniedBy, snapshot: ClusterSnapshot
+) -> Finding:
     value = ingress.annotation(PREFIX + by)
     after = "nginx still checks client certificates first: without one a client gets 400, with one 503."
     if by == "proxy-ssl-secret":
@@ -2137,6 +2139,15 @@ def _location_denied_finding(host: str, ingress: IngressObj, paths: str, reason:
                 f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-secret=' + name)} "
                 f"--overwrite  # with a copy of Secret {namespace}/{name} in {ingress.namespace}"
             )
+        elif (lines := _htpasswd_key(snapshot, f"{namespace}/{name}")) is not None:
+            # the htpasswd lines are there under another key (`--from-file=htpasswd`): copied to `auth`, unseen
+            read = f"kubectl get secret {arg(name)} -n {arg(namespace)} -o go-template=" + arg(
+                '{{index .data "' + lines + '" | base64decode}}'
+            )
+            fix = (
+                f'auth=$({read}) && kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-literal=auth="$auth" '
+                "--dry-run=client -o yaml | kubectl apply -f -"
+            )
         else:
             fix = (
                 f"kubectl create secret generic {arg(name or 'basic-auth')} -n {arg(namespace)} "
@@ -2146,12 +2157,21 @@ def _location_denied_finding(host: str, ingress: IngressObj, paths: str, reason:
     return _f(
         code="location-denied",
         severity=Severity.ERROR,
-        title=f"{host}: the paths of {ingress.ref} ({paths}) answer 503 to every client: {by} {value}: {reason}",
+        title=f"{host}: the paths of {ingress.ref} ({paths}) answer 503 to every client past the certificate check: "
+        f"{by} {value}: {reason}",
         detail=detail,
         fix=fix,
         ingress=ingress,
         evidence=(f"{PREFIX}{by}: {value}", reason),
     )
+
+
+def _htpasswd_key(snapshot: ClusterSnapshot, ref: str) -> str | None:
+    """The key of the Secret whose value holds htpasswd lines (`user:hash`), when it is not `auth`."""
+    secret = snapshot.secret(ref)
+    if secret is None:
+        return None
+    return next((key for key, value in secret.data if key != "auth" and b":" in value), None)
 
 
 def _root_location_owner(host: str, makers: list[IngressObj], locations: list[IngressObj]) -> IngressObj | None:
