@@ -442,3 +442,24 @@ def test_the_basic_auth_fix_copies_the_htpasswd_lines_to_the_key_auth(pki: SeedP
         or base64.b64decode(stored["data"]["auth"]) == lines
     )
     assert finding(after, "location-denied")[0] is None
+
+
+def test_the_certificate_fixes_run_one_after_another_keep_a_whole_certificate(pki: SeedPki, tmp_path: Path) -> None:
+    """The seed's server certificate draws three findings (cert-v1, server-cert-no-san,
+    cert-outlives-issuer), each with a re-issue. Run in that order, as printed, with the seed's
+    files: the last must not undo the first (the review saw a v1 certificate again, its SAN gone)."""
+    import subprocess as sp
+
+    from mtls_tui.lab.pki import write_seed_pki
+
+    write_seed_pki(tmp_path, pki)
+    objects = seed_with(pki, meow_ingress())
+    fixes = [finding(objects, code)[0] for code in ("cert-v1", "server-cert-no-san", "cert-outlives-issuer")]
+    fixes = [f for f in fixes if f is not None and f.subject.endswith("key tls.crt")]
+    assert len(fixes) == 3, [f.code for f in fixes]
+    for fix in fixes:
+        objects, _ = run_printed(fix.fix, objects, tmp_path)
+    text = sp.run(
+        ["openssl", "x509", "-in", str(tmp_path / "server.crt"), "-noout", "-text"], capture_output=True, text=True
+    ).stdout
+    assert "Version: 3" in text and "DNS:meow.com" in text and "TLS Web Server Authentication" in text, text

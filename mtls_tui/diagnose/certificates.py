@@ -111,8 +111,31 @@ def _ago(delta: timedelta) -> str:
 
 def extfile(lines: list[str]) -> str:
     """`-extfile` from lines that may carry outside values (a host in subjectAltName): printf
-    prints each quoted word as it is, so nothing in them is a format or a command."""
+    prints each quoted word as it is, so nothing in them is a format or a command. No lines: ""."""
+    if not lines:
+        return ""
     return " -extfile <(printf '%s\\n' " + " ".join(arg(line) for line in lines) + ")"
+
+
+HOST_LIKE = re.compile(
+    r"(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*", re.ASCII
+)
+# What every re-issued leaf carries, whichever finding printed the command: each fix makes the whole
+# certificate, so running a second one (cert-v1, then server-cert-no-san, then cert-outlives-issuer)
+# never undoes the first (the review saw a v3 certificate with its SAN turned back into v1).
+LEAF_EXTENSIONS: dict[CertRole, tuple[str, ...]] = {
+    "server": ("basicConstraints=CA:FALSE", "extendedKeyUsage=serverAuth"),
+    "client": ("basicConstraints=CA:FALSE", "extendedKeyUsage=clientAuth"),
+}
+
+
+def whole_extensions(role: CertRole, cn: str | None, given: list[str] | None) -> list[str]:
+    """The role's extensions, a server's SAN from its CN, then what the finding asks for (which wins)."""
+    lines = list(LEAF_EXTENSIONS.get(role, ()))
+    if role == "server" and cn and HOST_LIKE.fullmatch(cn):
+        lines.append(f"subjectAltName=DNS:{cn}")
+    merged = {line.split("=", 1)[0]: line for line in [*lines, *(given or [])]}
+    return list(merged.values())
 
 
 def reissue_command(
@@ -139,7 +162,7 @@ def reissue_command(
         note = "  # the same key and name: the certificates it signed stay valid"
     else:
         # A new request from the existing key, piped: no .csr file needs to exist.
-        ext = extfile(extensions) if extensions else ""
+        ext = extfile(whole_extensions(role, cn, extensions))
         key_file = files.key_for(where.file)
         key, new_key_file, new_cert = arg(key_file), arg(key_file + ".new"), arg(where.file + ".new")
         days = min(days, files.ca_days_left) if files.ca_days_left else days
