@@ -520,6 +520,23 @@ def test_check_manifests_json_names_the_refusal(tmp_path: Path) -> None:
     assert not any(h["state"] == "works" for h in report["other_controllers"])
 
 
+def test_with_no_host_left_the_text_says_why_not_that_no_ingress_exists(tmp_path: Path) -> None:
+    """A refused Gateway leaves no host: the closing line points above, not at `kubectl get ingress`
+    (the review found the Ingress hint for a Gateway file)."""
+    case = next(c for c in CASES if c.kind == "Gateway")
+    docs, _ = case_docs(case)
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump_all(docs))
+    done = subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--manifests", str(tmp_path / "all.yaml"), "--no-probe"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "No host to judge: the 1 object or document above could not be used" in done.stdout
+    assert "kubectl get ingress -A" not in done.stdout
+
+
 def test_every_vendored_kind_says_what_its_refusal_means() -> None:
     """Each schema shipped has a finding code and a consequence (refused_objects.CONSEQUENCES)."""
     for name in vendored():

@@ -302,7 +302,13 @@ def print_hosts(
     console.print(Text(f"Source: {snapshot.source}", style="dim"))
     for finding in snapshot.unreadable:
         print_finding(console, finding)
-    if not reports and not successors:
+    if not reports and not successors and snapshot.unreadable:
+        count = len(snapshot.unreadable)
+        console.print(
+            f"No host to judge: the {count} object{'s' * (count > 1)} or document{'s' * (count > 1)} above could "
+            "not be used, and nothing else serves a host with TLS or client certificates."
+        )
+    elif not reports and not successors:
         console.print(
             f"No Ingress serves a host with TLS or client certificates ({snapshot.source}; "
             "a namespace with no Ingress, or a misspelt one, looks the same: kubectl get ingress -A)."

@@ -108,7 +108,7 @@ class MtlsApp(App[None]):
     def on_diagnosed(self, message: messages.Diagnosed) -> None:
         session = self.controller.session
         self.sub_title = session.describe() + (f" · namespace {session.namespace}" if session.namespace else "")
-        if message.fresh and not self.controller.hosts:
+        if message.fresh and not self.controller.hosts and not self.controller.file_findings():  # else: the Verdict tab
             self.notify("No Ingress serves a host with TLS or client certificates.", severity="warning")
         hosts = self.query_one(HostList)
         if message.fresh:
