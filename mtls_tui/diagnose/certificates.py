@@ -130,7 +130,12 @@ LEAF_EXTENSIONS: dict[CertRole, tuple[str, ...]] = {
 
 
 def whole_extensions(role: CertRole, cn: str | None, given: list[str] | None) -> list[str]:
-    """The role's extensions, a server's SAN from its CN, then what the finding asks for (which wins)."""
+    """The role's extensions, a server's SAN from its CN, then what the finding asks for (which wins).
+    A client re-issued for another reason (its CA, its dates) keeps the seed's short command: its
+    whole fix must fit the Verdict tab at 80x24, and the server's three hygiene fixes are the ones
+    that collided."""
+    if role == "client" and not given:
+        return []
     lines = list(LEAF_EXTENSIONS.get(role, ()))
     if role == "server" and cn and HOST_LIKE.fullmatch(cn):
         lines.append(f"subjectAltName=DNS:{cn}")
