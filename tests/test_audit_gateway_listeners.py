@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import os
-import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -39,16 +37,15 @@ from typing import Any
 import pytest
 import yaml
 
-from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
-from mtls_tui.sources.kube import KubeSource
 from tests.conftest import require
 from tests.successor_gateways import DATA, assert_fixes_runnable
 from tests.test_lab_envoy import answers_and_predictions
+from tests.test_policy_fixes_run import read_back_as_printed
 from tests.test_probe_envoy_alerts import client_pki
 
 EG = "gateway.envoyproxy.io/gatewayclass-controller"
@@ -248,23 +245,9 @@ def test_envoy_serves_the_tls_listeners_as_they_were_read(tmp_path_factory: pyte
 def run_printed(fix: str, docs: list[dict[str, Any]], folder: Path) -> ClusterSnapshot:
     """bash runs the fix with the real kubectl against the lab's API server holding `docs`; the
     objects are then read back through the cluster source."""
-    require("kubectl", shutil.which("kubectl"))
-    with LabCluster(docs) as lab:
-        kubeconfig = lab.write_kubeconfig(folder / "kubeconfig")
-        done = subprocess.run(
-            ["bash", "-c", fix],
-            cwd=folder,
-            env={**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(folder)},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, f"{fix}\n{done.stderr}"
-        source = KubeSource(kubeconfig=str(kubeconfig))
-        try:
-            return source.snapshot()
-        finally:
-            source.close()
+    done, snapshot = read_back_as_printed(fix, docs, folder)
+    assert done.returncode == 0, f"{fix}\n{done.stderr}"
+    return snapshot
 
 
 def lab_docs(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -29,7 +27,7 @@ import pytest
 import yaml
 
 from mtls_tui.diagnose.successors import successor_report
-from mtls_tui.lab.cluster import LabCluster, resources
+from mtls_tui.lab.cluster import resources
 from mtls_tui.lab.cluster.resources import Resource
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.crd_schema import raw_schema, validate, vendored
@@ -37,8 +35,7 @@ from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.refused_objects import CONSEQUENCES
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
-from mtls_tui.sources.kube import KubeSource
-from tests.conftest import require
+from tests.test_policy_fixes_run import read_back_as_printed
 
 DATA = Path(__file__).parent / "data" / "successors"
 NOW = datetime.now(UTC)
@@ -416,22 +413,7 @@ def kubectl(
     command: str, docs: list[dict[str, Any]], folder: Path
 ) -> tuple[subprocess.CompletedProcess[str], ClusterSnapshot]:
     """`command` in bash with the real kubectl against the lab holding `docs`; the objects read back."""
-    require("kubectl", shutil.which("kubectl"))
-    with LabCluster(docs) as lab:
-        kubeconfig = lab.write_kubeconfig(folder / "kubeconfig")
-        done = subprocess.run(
-            ["bash", "-c", command],
-            cwd=folder,
-            env={**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(folder)},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        source = KubeSource(kubeconfig=str(kubeconfig))
-        try:
-            return done, source.snapshot()
-        finally:
-            source.close()
+    return read_back_as_printed(command, docs, folder)
 
 
 # What each corrected object configures (docs/successors.md G3, E2, T2, I1): VerifyIfGiven stays

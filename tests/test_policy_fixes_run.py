@@ -7,10 +7,12 @@ something, print it)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,10 +23,12 @@ from mtls_tui.diagnose.hosts import host_report
 from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki
+from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.ingress_nginx import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.secret_commands import read_key_command
 from mtls_tui.shell import pipefail
+from mtls_tui.sources.kube import KubeSource
 from tests.conftest import require
 
 P = "nginx.ingress.kubernetes.io/"
@@ -38,8 +42,11 @@ def finding(objects: list[dict], code: str):
     return next((f for f in report.findings if f.code == code), None), report
 
 
-def run_as_printed(fix: str, objects: list[dict], folder: Path) -> tuple[subprocess.CompletedProcess[str], list[dict]]:
-    """The fix in bash, with the real kubectl against a lab API server holding `objects`."""
+@contextlib.contextmanager
+def _ran_in_lab(
+    fix: str, objects: list[dict], folder: Path
+) -> Iterator[tuple[subprocess.CompletedProcess[str], LabCluster, Path]]:
+    """The fix in bash, with the real kubectl against a lab API server holding `objects`, still serving."""
     require("kubectl", shutil.which("kubectl"))
     with LabCluster(objects) as cluster:
         kubeconfig = cluster.write_kubeconfig(folder / "kubeconfig")
@@ -51,7 +58,25 @@ def run_as_printed(fix: str, objects: list[dict], folder: Path) -> tuple[subproc
             text=True,
             timeout=60,
         )
+        yield done, cluster, kubeconfig
+
+
+def run_as_printed(fix: str, objects: list[dict], folder: Path) -> tuple[subprocess.CompletedProcess[str], list[dict]]:
+    """The fix in bash, with the real kubectl against a lab API server holding `objects`."""
+    with _ran_in_lab(fix, objects, folder) as (done, cluster, _):
         return done, cluster.all_objects()
+
+
+def read_back_as_printed(
+    fix: str, objects: list[dict], folder: Path
+) -> tuple[subprocess.CompletedProcess[str], ClusterSnapshot]:
+    """The same, the objects then read back through the cluster source, as `check` reads a cluster."""
+    with _ran_in_lab(fix, objects, folder) as (done, _, kubeconfig):
+        source = KubeSource(kubeconfig=str(kubeconfig))
+        try:
+            return done, source.snapshot()
+        finally:
+            source.close()
 
 
 def run_printed(fix: str, objects: list[dict], folder: Path) -> tuple[list[dict], str]:

@@ -216,13 +216,8 @@ def _annotations_ignored(host: str, ingresses: list[IngressObj]) -> ClientValida
         subject=f"Ingress {first.ref}",
         evidence=tuple(f"{k}: {v}" for i in ingresses for k, v in i.annotations if k.startswith(PREFIX + "auth-tls")),
     )
-    return ClientValidation(
-        implementation="traefik",
-        data_plane="go",
-        host=host,
-        port=HTTPS_PORT,
-        scope="host",
-        shared_with=(),
+    return _traefik_validation(
+        host,
         mode="none",
         ca_refs=(),
         ca_pem=None,
@@ -503,13 +498,8 @@ def _host_validation(
     explained = any(f.code in ("mtls-fail-open", "tls-option-broken") for f in option.findings)
     if breakage is None and mode != "require-and-verify" and not conflicted and not explained:
         findings.append(_fallback(host, option, mode, routes))
-    return ClientValidation(
-        implementation="traefik",
-        data_plane="go",
-        host=host,
-        port=HTTPS_PORT,
-        scope="host",
-        shared_with=(),
+    return _traefik_validation(
+        host,
         mode=mode,
         ca_refs=option.ca_refs,
         ca_pem=option.ca_pem,
@@ -551,13 +541,8 @@ def _hostless(
         subject=route.source,
         evidence=tuple(f"{r.source}: {r.options}" for r in named),
     )
-    return ClientValidation(
-        implementation="traefik",
-        data_plane="go",
-        host=ANY_HOST,
-        port=HTTPS_PORT,
-        scope="host",
-        shared_with=(),
+    return _traefik_validation(
+        ANY_HOST,
         mode=mode,
         ca_refs=default.ca_refs,
         ca_pem=default.ca_pem,
@@ -584,13 +569,8 @@ def _not_served(host: str, routes: list[Route]) -> ClientValidation:
         subject=route.source,
         evidence=(f"spec.tls.options: {route.options}",),
     )
-    return ClientValidation(
-        implementation="traefik",
-        data_plane="go",
-        host=host,
-        port=HTTPS_PORT,
-        scope="host",
-        shared_with=(),
+    return _traefik_validation(
+        host,
         mode="none",
         ca_refs=(),
         ca_pem=None,
@@ -649,15 +629,10 @@ def _unknown(
             detail=f"tlsmanager.go Manager.Get answers 'unknown TLS options: {name}'. {_OPEN_BEFORE_FIX}",
             fix=_options_fix(route, crd),
             subject=route.source,
-            evidence=(f"{OPTIONS_ANNOTATION}: {name}" if route.kind == "Ingress" else f"spec.tls.options: {name}",),
+            evidence=(_named_options(route, name),),
         )
-        return ClientValidation(
-            implementation="traefik",
-            data_plane="go",
-            host=host,
-            port=HTTPS_PORT,
-            scope="host",
-            shared_with=(),
+        return _traefik_validation(
+            host,
             mode=default.mode or "none",
             ca_refs=default.ca_refs,
             ca_pem=default.ca_pem,
@@ -677,15 +652,10 @@ def _unknown(
             + (f" TLS options that exist: {', '.join(o.id for o in crd)}." if crd else " No TLSOption exists."),
             fix=_options_fix(route, crd),
             subject=route.source,
-            evidence=(f"{OPTIONS_ANNOTATION}: {name}" if route.kind == "Ingress" else f"spec.tls.options: {name}",),
+            evidence=(_named_options(route, name),),
         )
-    return ClientValidation(
-        implementation="traefik",
-        data_plane="go",
-        host=host,
-        port=HTTPS_PORT,
-        scope="host",
-        shared_with=(),
+    return _traefik_validation(
+        host,
         mode="require-and-verify" if unseen else "none",
         ca_refs=(),
         ca_pem=None,
@@ -716,6 +686,17 @@ def _options_fix(route: Route, crd: list[BuiltOption]) -> str:
 
 
 # --- findings -------------------------------------------------------------------------------------
+
+
+def _named_options(route: Route, name: str) -> str:
+    return f"{OPTIONS_ANNOTATION}: {name}" if route.kind == "Ingress" else f"spec.tls.options: {name}"
+
+
+def _traefik_validation(host: str, **decided: Any) -> ClientValidation:
+    """Traefik decides per host, on the websecure entry point (443), in Go's crypto/tls."""
+    return ClientValidation(
+        implementation="traefik", data_plane="go", host=host, port=HTTPS_PORT, scope="host", shared_with=(), **decided
+    )
 
 
 def _f(
