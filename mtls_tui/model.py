@@ -14,7 +14,7 @@ from functools import cached_property
 from typing import Any, Literal, get_args
 
 from mtls_tui.safe_text import multi_line, one_line
-from mtls_tui.shell import first_program
+from mtls_tui.shell import first_program, split_note
 
 
 class Severity(str, enum.Enum):
@@ -46,11 +46,17 @@ class Finding:
     fix: str
     subject: str
     evidence: tuple[str, ...] = ()
+    then: str = ""  # what to do once the fix has run, in words: never part of the command
 
     def __post_init__(self) -> None:
         """Findings quote certificates, Ingresses and servers: their control characters are
-        shown, never sent to a terminal (safe_text), whichever view prints them."""
-        for name in ("title", "fix", "subject"):
+        shown, never sent to a terminal (safe_text), whichever view prints them. A fix written
+        with a `# then …` tail keeps the command, and the words go to `then` (shell.split_note:
+        zsh would pass them to the program)."""
+        fix, note = split_note(one_line(self.fix))
+        object.__setattr__(self, "fix", fix)
+        object.__setattr__(self, "then", "; ".join(t for t in (note, one_line(self.then)) if t))
+        for name in ("title", "subject"):
             object.__setattr__(self, name, one_line(getattr(self, name)))
         object.__setattr__(self, "detail", multi_line(self.detail))
         object.__setattr__(self, "evidence", tuple(one_line(e) for e in self.evidence))
@@ -68,6 +74,7 @@ class Finding:
             "title": self.title,
             "detail": self.detail,
             "fix": self.fix,
+            "then": self.then,
             "subject": self.subject,
             "evidence": list(self.evidence),
         }

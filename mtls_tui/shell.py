@@ -25,6 +25,31 @@ def json_arg(value: Any) -> str:
     return shlex.quote(json.dumps(value, separators=(",", ":"), default=str))
 
 
+def split_note(command: str) -> tuple[str, str]:
+    """A command as a runbook writes it (`kubectl get … -o yaml  # then add it to --manifests`)
+    split into what runs and the words after `#`. Pasted into zsh, macOS's default shell, whose
+    interactive default leaves `interactive_comments` off, the `#` and every word after it are
+    arguments of the program, so a printed command never carries them. A `#` starts a comment,
+    as in bash, only where it starts a word outside quotes; a command without one comes back
+    whole, with "". One line at a time: a newline ends a comment. A leading "then" goes: the
+    words are shown under a `then:` label."""
+    quote = ""
+    escaped = False
+    for at, char in enumerate(command):
+        if escaped:
+            escaped = False
+        elif char == "\\" and quote != "'":
+            escaped = True
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "#" and (at == 0 or command[at - 1] in " \t;&|()<>"):
+            words = command[at + 1 :].strip()
+            return command[:at].rstrip(), re.sub(r"^then\b:?\s*", "", words)  # its label says "then"
+    return command, ""
+
+
 def comment(text: str) -> str:
     """Free text after `#`: a newline would end the comment and start a command, so control
     characters are shown, never kept."""

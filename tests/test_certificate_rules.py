@@ -75,7 +75,7 @@ def test_missing_intermediate_is_untrusted_with_a_chain_fix(root: Issued) -> Non
     finding = found["client-cert-untrusted"]
     assert "unable to verify the first certificate" in finding.title  # what nginx logs last
     assert "(20:unable to get local issuer certificate)" in " ".join(finding.evidence)
-    assert "CN=I1" in finding.detail and "INTERMEDIATE" in finding.fix
+    assert "CN=I1" in finding.detail and "INTERMEDIATE" in finding.then
 
 
 def test_wrong_purpose(root: Issued) -> None:

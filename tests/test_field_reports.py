@@ -1089,9 +1089,9 @@ def test_a4_client_must_send_its_intermediate(field: Field, tmp_path: Path, caps
     assert any("(21:unable to verify the first certificate)" in line for line in field.nginx_log(fqdn("a4")))
 
     command = re.search(
-        r"cat \S+ INTERMEDIATE\.crt > client-chain\.crt", top["fix"]
+        r"cat \S+ INTERMEDIATE\.crt > client-chain\.crt", top["then"]
     )  # the fix's way for an intermediate
-    assert command, top["fix"]
+    assert command, top["then"]
     sh(folder, command.group(0))
     after = field.check(capsys, folder, "a4", cert="client-chain.crt")
     assert after["state"] == "works" and accepted(after)
@@ -1104,7 +1104,7 @@ def test_a5_server_ca_file_lacks_the_intermediate_for_browsers(field: Field, tmp
     report = field.check(capsys, folder, "a5")
     top = first_error(report)
     assert top["code"] == "client-cert-untrusted" and report["state"] == "broken"
-    assert "append it to ca.crt" in top["fix"]
+    assert "append it to ca.crt" in top["then"]
     assert attempt(report, True)["status"] == 400
 
     sh(folder, "cat INTERMEDIATE.crt >> ca.crt")  # the fix's second way, then the Secret updated from ca.crt
@@ -1127,7 +1127,7 @@ def test_a7_intermediate_alone_is_no_trust_anchor(field: Field, tmp_path: Path, 
     top = first_error(report)
     assert top["code"] == "client-cert-untrusted" and report["state"] == "broken"
     assert any("(2:unable to get issuer certificate)" in e for e in top["evidence"])
-    assert "append it to ca.crt" in top["fix"]
+    assert "append it to ca.crt" in top["then"]
     assert any("(2:unable to get issuer certificate)" in line for line in field.nginx_log(fqdn("a7")))
 
     sh(folder, "cat root.crt >> ca.crt")

@@ -94,7 +94,7 @@ def test_no_certificate_alert_is_info_beside_an_attempt_with_one() -> None:
         (43, "extendedKeyUsage"),
         (42, "extendedKeyUsage"),
         (46, "subjectAltName"),
-        (114, "sha256sum"),
+        (114, "openssl dgst -sha256"),
         (48, "openssl verify"),
     ],
 )

@@ -340,7 +340,5 @@ def test_as_manifests_a_missing_configmap_is_unseen_not_refused() -> None:
     (finding,) = validation.findings
     assert finding.code == "configmap-not-in-manifests" and finding.severity.value == "warning"
     assert "refused" in finding.detail
-    assert (
-        finding.fix
-        == "kubectl get configmap meow-ca -n meow -o yaml > meow-ca-configmap.yaml  # then add it to --manifests"
-    )
+    assert finding.fix == "kubectl get configmap meow-ca -n meow -o yaml > meow-ca-configmap.yaml"
+    assert finding.then == "add it to --manifests"

@@ -146,7 +146,7 @@ def test_every_way_in_without_a_certificate_reads_mtls_not_enforced(
     lead = host["findings"][0]
     assert host["state"] == "not enforced" and host["verdict"] == f"mTLS not enforced for meow.com: {reason}"
     # a kubectl command; a new ca.crt is read from its file first, so a missing file stops it
-    assert lead["code"] == code and re.match(r"(ca=\$\(base64 -w0 ca\.crt\) && )?kubectl ", lead["fix"])
+    assert lead["code"] == code and re.match(r"(ca=\$\(openssl base64 -A -in ca\.crt\) && )?kubectl ", lead["fix"])
     main(["check", "--manifests", manifests])
     text = capsys.readouterr().out
     assert f"NOT ENFORCED meow.com  {host['verdict']}" in text and f"try: {lead['fix']}\n" in text

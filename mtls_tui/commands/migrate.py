@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from mtls_tui import __version__
 from mtls_tui.commands import print_json
 from mtls_tui.errors import CannotRun
-from mtls_tui.model import ClusterSnapshot, Severity
+from mtls_tui.model import ClusterSnapshot, Finding, Severity
 from mtls_tui.policy.migrate import TARGETS, HostMigration, MigrationPlan, Target, migrate
 from mtls_tui.policy.migrate.after import after_objects
 from mtls_tui.policy.migrate.plan import objects_yaml
@@ -183,6 +183,10 @@ def plan_dict(plan: MigrationPlan, folder: Path, written: list[str]) -> dict[str
     }
 
 
+def _then(finding: Finding, indent: int) -> str:
+    return f"{' ' * indent}then: {finding.then}\n" if finding.then else ""
+
+
 def print_plan(plan: MigrationPlan, folder: Path, written: list[str], unreadable: list[str]) -> None:
     out = sys.stdout.write
     out(
@@ -191,7 +195,9 @@ def print_plan(plan: MigrationPlan, folder: Path, written: list[str], unreadable
     for line in unreadable:
         out(f"  not read: {line}\n")
     for finding in plan.findings:
-        out(f"  [{finding.severity.value}] {finding.code}: {finding.title}\n    fix: {finding.fix}\n")
+        out(
+            f"  [{finding.severity.value}] {finding.code}: {finding.title}\n    fix: {finding.fix}\n{_then(finding, 4)}"
+        )
     for host in plan.hosts:
         out(f"\nhost {one_line(host.host)} (Ingress {one_line(', '.join(host.ingresses))})\n")
         out(f"  wrote {one_line(str(folder / host.file_name))}: ")
@@ -206,7 +212,7 @@ def print_plan(plan: MigrationPlan, folder: Path, written: list[str], unreadable
             out("  does not carry over:\n")
             for finding in host.findings:
                 out(f"    [{finding.severity.value}] {finding.code}: {finding.title}\n")
-                out(f"      {one_line(finding.detail)}\n      fix: {finding.fix}\n")
+                out(f"      {one_line(finding.detail)}\n      fix: {finding.fix}\n{_then(finding, 6)}")
         for note in host.notes:
             out(f"  note: {one_line(note)}\n")
 

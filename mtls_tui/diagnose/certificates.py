@@ -245,7 +245,7 @@ def stale_ca_copy_finding(facts: CertFacts, renewal: CertFacts, where: Where) ->
     drop = (
         'd=$(mktemp -d) && awk -v d="$d" \'/-----BEGIN CERTIFICATE-----/{n++; f=sprintf("%s/%04d.pem", d, n)} '
         f'f{{print > f}}\' {bundle} && for f in "$d"/*.pem; do '
-        f'[ "$(openssl x509 -in "$f" -outform DER | sha256sum | cut -c1-64)" = {fingerprint} ] || cat "$f"; '
+        f'[ "$(openssl x509 -in "$f" -outform DER | openssl dgst -sha256 -r | cut -c1-64)" = {fingerprint} ] || cat "$f"; '
         f'done > {arg(where.file + ".new")} && rm -r "$d" && mv {arg(where.file + ".new")} {bundle}'
     )
     if where.secret:

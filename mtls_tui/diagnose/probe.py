@@ -107,7 +107,7 @@ def _alert_fix(found: Alert, result: ProbeResult) -> str:
         45: f"openssl x509 -noout -dates -in {arg(cert)}  # and of every certificate of the chain it sends",
         46: f"openssl x509 -noout -ext subjectAltName -in {arg(cert)}  # compare with the policy's subjectAltNames matchers",
         48: f"openssl verify -CAfile ca.crt -untrusted {arg(cert)} {arg(cert)}  # ca.crt: the CA the server's policy names",
-        114: f"openssl x509 -in {arg(cert)} -outform DER | sha256sum  # compare with the policy's certificateHashes / spkiHashes",
+        114: f"openssl x509 -in {arg(cert)} -outform DER | openssl dgst -sha256  # compare with the policy's certificateHashes / spkiHashes",
     }
     return fixes.get(found.number, result.openssl)
 

@@ -21,7 +21,7 @@ from mtls_tui.diagnose.reproduce import curl_command
 from mtls_tui.model import ProbeSpec, Severity
 from mtls_tui.policy.nginx_answers import NO_CERT
 from mtls_tui.policy.secret_commands import secret_update_command
-from mtls_tui.shell import arg
+from mtls_tui.shell import arg, split_note
 
 HOST = "meow.com"
 SECRET = "default/my-certs"
@@ -46,6 +46,15 @@ class Step:
     command: str  # lines for a new terminal, run as they stand
     state: State
     detail: str
+    note: str = ""  # what to look for, in words beside the lines, never in them
+
+    def __post_init__(self) -> None:
+        """Lines written with `# …` keep their commands, the words go to `note`: pasted into
+        zsh (macOS's default), a `#` and the words after it would reach the program
+        (shell.split_note)."""
+        lines = [split_note(line) for line in self.command.splitlines()]
+        object.__setattr__(self, "command", "\n".join(run for run, _ in lines if run))
+        object.__setattr__(self, "note", "; ".join(w for w in (*(words for _, words in lines), self.note) if w))
 
 
 @dataclass(frozen=True)

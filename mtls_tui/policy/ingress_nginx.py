@@ -250,7 +250,7 @@ def _invalid_value_findings(
         found = _dropped(ingress, bad.name, bad.value, bad.expected, bad.example or "", bad.why)
         if bad.example is None:
             remove = f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + bad.name + '-')}"
-            found = replace(found, fix=f"{remove}  # {comment('or set it to ' + bad.expected)}")
+            found = replace(found, fix=remove, then="or set it to " + bad.expected)
         findings.append(found)
     return findings
 

@@ -60,7 +60,7 @@ def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = Non
     source = (  # read into a variable first: a failed read inside the patch's argument would patch ca.crt empty
         f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))}"
         if from_key
-        else f"base64 -w0 {arg(ca_file)}"
+        else f"openssl base64 -A -in {arg(ca_file)}"  # one line, on macOS too (its base64 has no -w0)
     )
     return (
         f"ca=$({source}) && kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -87,6 +88,8 @@ def print_finding(console: Console, finding: Finding) -> None:
     console.print(finding_block(finding, with_fix=False))
     if finding.fix:
         console.print(Text.assemble(" " * 9, ("fix: ", "bold green"), finding.fix), soft_wrap=True)
+    if finding.then:
+        console.print(Padding(_then(finding), (0, 0, 0, 9)))
 
 
 def finding_block(finding: Finding, with_fix: bool = True) -> Table:
@@ -101,6 +104,8 @@ def finding_block(finding: Finding, with_fix: bool = True) -> Table:
     grid.add_row("", Text(f"where: {finding.subject}", style="dim"))
     if finding.fix and with_fix:
         grid.add_row("", _fix(finding))
+    if finding.then and with_fix:
+        grid.add_row("", _then(finding))
     return grid
 
 
@@ -111,6 +116,8 @@ def finding_detail(finding: Finding) -> Group:
     lines: list[Text] = [head]
     if finding.fix:
         lines.append(_fix(finding))
+    if finding.then:
+        lines.append(_then(finding))
     lines.append(Text(finding.detail))
     lines += [Text(f"evidence: {line}", style="dim") for line in finding.evidence]
     lines.append(Text(f"where: {finding.subject}", style="dim"))
@@ -125,6 +132,11 @@ def _finding_head(finding: Finding) -> Text:
 
 def _fix(finding: Finding) -> Text:
     return Text.assemble(("fix: ", "bold green"), finding.fix)
+
+
+def _then(finding: Finding) -> Text:
+    """What the fix leaves to the reader, in words under the command, never in it."""
+    return Text.assemble(("then: ", "bold"), finding.then)
 
 
 def next_step(report: HostReport, probe: str) -> Text | None:

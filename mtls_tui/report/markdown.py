@@ -39,4 +39,6 @@ def _findings(report: HostReport | SuccessorReport) -> list[str]:
         lines += [f"- where: {finding.subject}", ""]
         if finding.fix:
             lines += ["```sh", finding.fix, "```", ""]
+        if finding.then:
+            lines += [f"Then: {finding.then}", ""]
     return lines

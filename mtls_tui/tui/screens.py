@@ -169,6 +169,8 @@ class WalkthroughScreen(ModalScreen[None]):
             )
             parts.append(Padding(Text(step.detail, style="dim"), STEP_INDENT))
             parts += [_command(line) for line in step.command.splitlines()]
+            if step.note:
+                parts.append(Padding(Text(step.note, style="italic"), STEP_INDENT))
             parts.append(Text(""))
         self.query_one("#walkthrough-body", Static).update(Group(*parts))
 
