@@ -532,6 +532,9 @@ class ControllerObj:
     # --ingress-class-by-name (pkg/flags/flags.go, default false): the IngressClass named --ingress-class is
     # taken whatever its spec.controller (store.go ingressClassEventHandler AddFunc, foundClassByName)
     ingress_class_by_name: bool = False
+    # ConfigMap global-allowed-response-headers (template/configmap.go: split at ',', trimmed, names of
+    # letters, digits, '-' and '_' kept; default none): the only headers custom-headers may add
+    allowed_response_headers: tuple[str, ...] = ()
 
     @property
     def ref(self) -> str:

@@ -19,6 +19,12 @@ file and function its expectation comes from. Paths are in that repository:
 - E2E      test/e2e/annotations/authtls.go
 - PROXYSSL internal/ingress/annotations/proxyssl/main.go, proxySSL.Parse
 - PARSERS  internal/ingress/annotations/<package>/main.go, each parser's AnnotationFields Validator and Parse
+- AUTHREQ  internal/ingress/annotations/authreq/main.go, authReq.Parse, ParseStringToCacheDurations
+- ALLOW    internal/ingress/annotations/ipallowlist/main.go, ipallowlist.Parse
+- DENY     internal/ingress/annotations/ipdenylist/main.go, ipdenylist.Parse
+- HEADERS  internal/ingress/annotations/customheaders/main.go, customHeaders.Parse
+- FASTCGI  internal/ingress/annotations/fastcgi/main.go, fastcgi.Parse
+- STORE    internal/ingress/controller/store/store.go, GetConfigMap (the lister's key is namespace/name)
 
 For each case the objects go through the project's policy code, the lab turns that
 policy into the nginx configuration the controller renders, a real nginx serves it,
@@ -197,6 +203,23 @@ def two(first: dict[str, str], second: dict[str, str], same_second: bool = False
 
 
 CA = {"auth-tls-secret": "default/ca"}
+AUTH_URL = "http://auth.auth.svc.cluster.local/verify"
+
+
+def config_map(name: str, data: dict[str, str], ns: str = "default") -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": ns}, "data": data}
+
+
+def with_maps(annotations: dict[str, str], *maps: dict[str, Any]) -> Callable[[Pki, str], list[dict[str, Any]]]:
+    """One Ingress and ConfigMaps; the controller's own (--configmap=ingress-nginx/ingress-nginx-controller)
+    among them when a case sets its settings."""
+    return lambda pki, host: [*maps, ingress(host, annotations)]
+
+
+def controller_settings(**data: str) -> dict[str, Any]:
+    return config_map("ingress-nginx-controller", {k.replace("_", "-"): v for k, v in data.items()}, "ingress-nginx")
+
+
 KEYPAIR = lambda pki: {"tls.crt": pki.server.cert_pem(), "tls.key": pki.server.key_pem()}  # noqa: E731
 
 CASES = [
@@ -862,6 +885,156 @@ CASES = [
         (200, 200),
         "not enforced",
         "annotation-invalid-value",
+    ),
+    # --- the other parsers that deny locations (AUTHREQ, ALLOW, DENY, HEADERS, FASTCGI; EXTRACT sets Denied,
+    # TMPL "Location denied": `return 503;` in the Ingress's locations, after nginx's client check) ---------
+    Case(
+        "C97",
+        "AUTHREQ Parse, CHECK StringToURL: '..' in the host is 'invalid url host', a LocationDeniedError (E2E auth.go "
+        "'with invalid auth-url should deny whole location', the same value): 400 without a certificate, 503 with one",
+        one({**CA, "auth-url": "https://invalid..auth.url"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C98",
+        "AUTHREQ Parse, CHECK StringToURL: a bare path passes the validator but has no scheme: 'url scheme is empty'",
+        one({**CA, "auth-url": "/oauth2/auth"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C99",
+        "AUTHREQ Parse: auth-method's validator ValidateRegex(methodsRegex `^(GET|…)$`, true) refuses 'get'; Parse "
+        "turns the ValidationError into NewLocationDenied('invalid HTTP method'), not a drop",
+        one({**CA, "auth-url": AUTH_URL, "auth-method": "get"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C100",
+        "AUTHREQ ParseStringToCacheDurations / ValidCacheDuration: '200 202 401' has no time: 'invalid cache "
+        "duration', read even without auth-cache-key",
+        one({**CA, "auth-url": AUTH_URL, "auth-cache-duration": "200 202 401"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C101",
+        "AUTHREQ Parse: auth-response-headers refused by parser.HeadersVariable (';') is NewLocationDenied('validation "
+        "error')",
+        one({**CA, "auth-url": AUTH_URL, "auth-response-headers": "X-User;X-Email"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C102",
+        "AUTHREQ Parse, STORE GetConfigMap: auth-proxy-set-headers 'auth-headers' is looked up as the key "
+        "'auth-headers', never found although default/auth-headers exists (E2E auth.go writes <namespace>/auth-headers)",
+        with_maps(
+            {**CA, "auth-url": AUTH_URL, "auth-proxy-set-headers": "auth-headers"},
+            config_map("auth-headers", {"X-A": "1"}),
+        ),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C103",
+        "ALLOW Parse: ValidateCIDRs refuses '10.0.0.0/33' (ValidationError); Parse turns every error but a missing "
+        "annotation into a LocationDeniedError: denied, not dropped",
+        one({**CA, "allowlist-source-range": "10.0.0.0/33"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C104",
+        "ALLOW Parse: comma-separated CIDRs with spaces are taken (E2E ipallowlist.go 'should set valid ip allowlist "
+        "range': '18.0.0.0/8, 56.0.0.0/8'); the probe's 127.0.0.1 is listed: no denial, allowed",
+        one({**CA, "allowlist-source-range": "127.0.0.1/32, 18.0.0.0/8"}),
+        (400, 200),
+        "works",
+    ),
+    Case(
+        "C105",
+        "ALLOW, CHECK checkAnnotation: the alias whitelist-source-range is read when allowlist-source-range is absent; "
+        "'office' is no IP address or CIDR: denied",
+        one({**CA, "whitelist-source-range": "office"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C106",
+        "DENY Parse: ';' between CIDRs is refused by ValidateCIDRs: a LocationDeniedError",
+        one({**CA, "denylist-source-range": "192.0.2.0/24;198.51.100.0/24"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C107",
+        "DENY Parse: a valid list (E2E ipdenylist.go form '18.0.0.0/8, 56.0.0.1') without the probe's address: no "
+        "denial, not refused",
+        one({**CA, "denylist-source-range": "192.0.2.0/24, 198.51.100.1"}),
+        (400, 200),
+        "works",
+    ),
+    Case(
+        "C108",
+        "HEADERS Parse: the ConfigMap custom-headers names does not exist: 'unable to find configMap' (E2E "
+        "customheaders.go 'should return status code 503 when custom-headers is configured with an invalid secret')",
+        one({**CA, "custom-headers": "default/custom-headers"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C109",
+        "HEADERS Parse: the ConfigMap exists, but global-allowed-response-headers (default: none) does not list its "
+        "header: 'header … is not allowed'",
+        with_maps({**CA, "custom-headers": "default/custom-headers"}, config_map("custom-headers", {"X-A": "42"})),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C110",
+        "HEADERS Parse: the header listed in the controller ConfigMap's global-allowed-response-headers (E2E "
+        "customheaders.go 'should set \"more_set_headers …\" when custom-headers are set'): no denial",
+        with_maps(
+            {**CA, "custom-headers": "default/custom-headers"},
+            config_map("custom-headers", {"X-A": "42"}),
+            controller_settings(global_allowed_response_headers="X-A"),
+        ),
+        (400, 200),
+        "works",
+    ),
+    Case(
+        "C111",
+        "FASTCGI Parse: fastcgi-params-configmap is read whatever backend-protocol says; a ConfigMap missing from the "
+        "Ingress's namespace is a LocationDeniedError",
+        one({**CA, "fastcgi-params-configmap": "fcgi"}),
+        (400, 503),
+        "broken",
+        "location-denied",
+    ),
+    Case(
+        "C112",
+        "FASTCGI Parse: the ConfigMap exists with valid keys and values (E2E fastcgi.go 'should add fastcgi_param in "
+        "the configuration file'): "
+        "no denial; fastcgi_param beside proxy_pass changes nothing",
+        with_maps(
+            {**CA, "fastcgi-params-configmap": "fcgi"}, config_map("fcgi", {"SCRIPT_FILENAME": "/app/index.php"})
+        ),
+        (400, 200),
+        "works",
     ),
 ]
 

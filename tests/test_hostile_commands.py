@@ -200,6 +200,19 @@ def second_world(folder: Path, value: str) -> Path:
             api="networking.k8s.io/v1beta1",
         ),
         ingress(f"fifth{value}", {"auth-tls-secret": "default/misnamed"}, "2026-01-05T00:00:00Z", host="c.example"),
+        # location denials: a hostile address list, and a custom-headers ConfigMap with a hostile header
+        ingress(
+            f"sixth{value}",
+            {"allowlist-source-range": f"10.0.0.0/8 {value}", "custom-headers": "default/headers"},
+            "2026-01-06T00:00:00Z",
+            host="d.example",
+        ),
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "headers", "namespace": "default"},
+            "data": {f"X{value}": value},
+        },
     ]
     path = folder / "second.yaml"
     path.write_text(yaml.safe_dump_all(objects))
@@ -283,6 +296,7 @@ def test_the_hostile_values_reach_many_kinds_of_fix(tmp_path: Path, capsys: pyte
         "ingress-api-removed",
         "client-cert-untrusted",
         "tls-section-missing",
+        "location-denied",
     }
     assert wanted <= CODES_SEEN, sorted(wanted - CODES_SEEN)
 

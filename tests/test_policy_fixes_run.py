@@ -21,7 +21,7 @@ import pytest
 from mtls_tui.certs.issue import issue_ca
 from mtls_tui.diagnose.hosts import host_report
 from mtls_tui.lab.cluster import LabCluster
-from mtls_tui.lab.objects import meow_ingress, seed_objects
+from mtls_tui.lab.objects import meow_ingress, namespace, seed_objects
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.ingress_nginx import host_policies
@@ -487,3 +487,64 @@ def test_the_certificate_fixes_run_one_after_another_keep_a_whole_certificate(pk
         ["openssl", "x509", "-in", str(tmp_path / "server.crt"), "-noout", "-text"], capture_output=True, text=True
     ).stdout
     assert "Version: 3" in text and "DNS:meow.com" in text and "TLS Web Server Authentication" in text, text
+
+
+# --- the other parsers' location denials (mtls_tui/policy/ingress_nginx_denials.py) ---------------------
+
+AUTH_URL = "http://auth.auth.svc.cluster.local/verify"
+
+
+def _config_map(name: str, data: dict[str, str], namespace: str = "default") -> dict:
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": namespace}, "data": data}
+
+
+@pytest.mark.parametrize(
+    ("annotations", "extra", "config"),
+    [
+        ({"auth-url": "https://invalid..auth.url"}, [], None),  # E2E auth.go's invalid auth-url
+        ({"auth-url": "/oauth2/auth"}, [], None),
+        ({"auth-url": "http:/"}, [], None),  # nothing to guess: removed
+        ({"auth-url": AUTH_URL, "auth-method": "get"}, [], None),
+        ({"auth-url": AUTH_URL, "auth-cache-duration": "200 202 401, 403 1m"}, [], None),
+        ({"auth-url": AUTH_URL, "auth-response-headers": "X-User;X-Email"}, [], None),
+        (
+            {"auth-url": AUTH_URL, "auth-proxy-set-headers": "auth-headers"},
+            [_config_map("auth-headers", {"X-A": "1", "Bad Key": "x"})],
+            None,
+        ),
+        (
+            {"auth-url": AUTH_URL, "auth-proxy-set-headers": "other/auth-headers"},
+            [namespace("other"), _config_map("auth-headers", {"X-A": "1"}, "other")],
+            None,
+        ),
+        ({"allowlist-source-range": "10.0.0.0/8 192.168.0.0/16"}, [], None),
+        ({"allowlist-source-range": "office"}, [], None),
+        ({"allowlist-source-range": ""}, [], None),  # empty is InvalidContent: denied (an empty alias is not read)
+        ({"whitelist-source-range": "office"}, [], None),
+        ({"denylist-source-range": "192.0.2.0/24;198.51.100.0/24"}, [], None),
+        ({"custom-headers": "default/custom"}, [], None),  # E2E customheaders.go: no such ConfigMap
+        ({"custom-headers": "custom"}, [_config_map("custom", {"X-A": "42"})], None),  # no controller ConfigMap yet
+        (
+            {"custom-headers": "default/custom"},
+            [_config_map("custom", {"X-A": "42", "Bad Name": "x", "X-B": "é"})],
+            {"global-allowed-response-headers": "X-Z"},
+        ),
+        ({"fastcgi-params-configmap": "fcgi"}, [], None),
+        ({"fastcgi-params-configmap": "a/b/fcgi"}, [_config_map("fcgi", {"SCRIPT_FILENAME": "/app/index.php"})], None),
+        ({"allowlist-source-range": "office", "auth-url": "auth.example.com/verify"}, [], None),  # both, one fix
+    ],
+)
+def test_denial_fixes_run_as_printed(pki: SeedPki, tmp_path: Path, annotations, extra, config) -> None:
+    """Each location denial's fix, run in bash as printed against the lab's API server, then the
+    cluster read back as `check` reads one (the Secrets and ConfigMaps the rules name are read):
+    the finding is gone."""
+    given = {**meow_ingress()["metadata"]["annotations"], **{P + k: v for k, v in annotations.items()}}
+    objects = seed_with(pki, meow_ingress(given), config=config) + extra
+    before, report = finding(objects, "location-denied")
+    assert before is not None and report.lead is before and before.is_command, report.verdict
+    assert " #" not in before.fix, before.fix  # no comment tail: zsh's interactive default runs `#` as a word
+    done, snapshot = read_back_as_printed(before.fix, objects, tmp_path)
+    assert done.returncode == 0, f"{before.fix}\n{done.stderr}"
+    policy = next(p for p in host_policies(snapshot) if p.host == "meow.com")
+    after = host_report(policy, snapshot, NOW)
+    assert "location-denied" not in {f.code for f in after.findings}, (before.fix, after.verdict)

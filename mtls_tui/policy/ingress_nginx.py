@@ -31,6 +31,7 @@ from mtls_tui.model import (
 )
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_classes import READ_BY_SUCCESSORS
+from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, location_denials
 from mtls_tui.policy.ingress_nginx_releases import (
     ERROR_PAGE_V1,
     ERROR_PAGE_V2,
@@ -2012,34 +2013,22 @@ def _proxy_ssl_denied(
     return denial, (f"Secret {value} (proxy-ssl-secret of {ingress.ref})" if unseen else None)
 
 
-# What a location denial looks like to the user, by the annotation whose parser denied it.
-DeniedBy = Literal["proxy-ssl-secret", "auth-secret"]
-
-
-@dataclass(frozen=True)
-class LocationDenial:
-    """One Ingress's `Denied`: why, which annotation's parser said it, and the Secret not read here."""
-
-    reason: str | None
-    by: DeniedBy
-    unseen: str | None = None
-
-
 def _location_denial(
     ingress: IngressObj, controller: ControllerObj | None, snapshot: ClusterSnapshot
-) -> tuple[str | None, LocationDenial | None, list[str]]:
+) -> tuple[str | None, list[LocationDenial], list[str]]:
     """annotations.go Extract: any parser's LocationDeniedError sets the Ingress's `Denied` (the
     first one met; Go's map order decides which, so every one is looked for), and nginx.tmpl
-    renders `return 503;` in each of its locations. (the reason, the denial that gave it, the
-    Secrets not read here.)"""
+    renders `return 503;` in each of its locations. (the reason, every denial with a reason, what
+    could not be read here.) The parsers besides the two Secret ones are ingress_nginx_denials.py's."""
     proxy_reason, proxy_unseen = _proxy_ssl_denied(ingress, controller, snapshot)
     denials = [
         LocationDenial(proxy_reason, "proxy-ssl-secret", proxy_unseen),
         _basic_auth_denied(ingress, controller, snapshot),
+        *location_denials(ingress, controller, snapshot),
     ]
     unseen = [d.unseen for d in denials if d.unseen]
-    first = next((d for d in denials if d.reason), None)
-    return (first.reason if first else None), first, unseen
+    given = [d for d in denials if d.reason]
+    return (given[0].reason if given else None), given, unseen
 
 
 def _basic_auth_denied(
@@ -2098,72 +2087,81 @@ def _location_denial_findings(
     clients without one still get 400, clients with one get 503 (measured on nginx 1.22)."""
     findings, unseen = [], []
     for ingress in applying:
-        reason, denial, missing = _location_denial(ingress, controllers[ingress.ref], snapshot)
+        _, denials, missing = _location_denial(ingress, controllers[ingress.ref], snapshot)
         unseen += missing
-        if reason is None or denial is None:
+        if not denials:
             continue
         paths = ", ".join(dict.fromkeys(p.path or "/" for p in ingress.paths if p.host == host)) or "/"
-        findings.append(_location_denied_finding(host, ingress, paths, reason, denial.by, snapshot))
+        findings.append(_location_denied_finding(host, ingress, paths, denials, snapshot))
     return findings, unseen
 
 
 def _location_denied_finding(
-    host: str, ingress: IngressObj, paths: str, reason: str, by: DeniedBy, snapshot: ClusterSnapshot
+    host: str, ingress: IngressObj, paths: str, denials: list[LocationDenial], snapshot: ClusterSnapshot
 ) -> Finding:
-    value = ingress.annotation(PREFIX + by)
-    after = "nginx still checks client certificates first: without one a client gets 400, with one 503."
-    if by == "proxy-ssl-secret":
-        detail = (
-            "proxy-ssl-secret names the certificate nginx presents to an HTTPS backend (and the CA it checks "
-            "the backend with); it does not ask clients for certificates (auth-tls-secret does). The controller "
-            "cannot use this one, so it denies every location of the Ingress (annotations.go Extract, "
-            'nginx.tmpl "Location denied": return 503). ' + after
-        )
-        fix = (
-            f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'proxy-ssl-secret-')}  "
-            "# or name a Secret of the Ingress's namespace with ca.crt (and tls.crt, tls.key) the backend needs"
-        )
-    else:
-        namespace, _, name = (value or "").rpartition("/")
-        namespace = namespace or ingress.namespace
-        detail = (
-            "auth-type asks for a password after the client certificate, from the htpasswd lines of the Secret "
-            "auth-secret names (key `auth` for auth-secret-type auth-file, the default). The controller cannot "
-            "use it (auth/main.go auth.Parse), so it denies every location of the Ingress (annotations.go "
-            'Extract, nginx.tmpl "Location denied": return 503). ' + after
-        )
-        if reason == "invalid authentication type":
-            fix = f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-type=basic')} --overwrite"
-        elif reason.startswith("cross namespace"):
-            fix = (
-                f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-secret=' + name)} "
-                f"--overwrite  # with a copy of Secret {namespace}/{name} in {ingress.namespace}"
-            )
-        elif (lines := _htpasswd_key(snapshot, f"{namespace}/{name}")) is not None:
-            # the htpasswd lines are there under another key (`--from-file=htpasswd`): copied to `auth`, unseen
-            read = f"kubectl get secret {arg(name)} -n {arg(namespace)} -o go-template=" + arg(
-                '{{index .data "' + lines + '" | base64decode}}'
-            )
-            fix = (
-                f'auth=$({read}) && kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-literal=auth="$auth" '
-                "--dry-run=client -o yaml | kubectl apply -f -"
-            )
-        else:
-            fix = (
-                f"kubectl create secret generic {arg(name or 'basic-auth')} -n {arg(namespace)} "
-                "--from-file=auth=auth --dry-run=client -o yaml | kubectl apply -f -  # auth: the htpasswd file "
-                "(htpasswd -c auth USER)"
-            )
+    """One finding for the Ingress: the first denial leads the title and the detail; the fix runs
+    each denial's fix in turn, since nginx serves the paths only once none is left."""
+    explained = [
+        (d, *(_secret_denial_words(ingress, d, snapshot) if not d.fix else (d.detail, d.fix))) for d in denials
+    ]
+    first, detail, _ = explained[0]
+    value = ingress.annotation(PREFIX + first.by)
+    also = [f"{d.by} {ingress.annotation(PREFIX + d.by)}: {d.reason}" for d in denials[1:]]
     return _f(
         code="location-denied",
         severity=Severity.ERROR,
         title=f"{host}: the paths of {ingress.ref} ({paths}) answer 503 to every client past the certificate check: "
-        f"{by} {value}: {reason}",
-        detail=detail,
-        fix=fix,
+        f"{first.by} {value}: {first.reason}",
+        detail=detail + (f" Also denied by {'; '.join(also)}." if also else ""),
+        fix=" && ".join(dict.fromkeys(fix for _, _, fix in explained)),
         ingress=ingress,
-        evidence=(f"{PREFIX}{by}: {value}", reason),
+        evidence=tuple(
+            e for d in denials for e in (f"{PREFIX}{d.by}: {ingress.annotation(PREFIX + d.by)}", d.reason or "")
+        ),
     )
+
+
+def _secret_denial_words(ingress: IngressObj, denial: LocationDenial, snapshot: ClusterSnapshot) -> tuple[str, str]:
+    """The detail and fix of a proxy-ssl-secret or basic auth denial."""
+    reason = denial.reason or ""
+    if denial.by == "proxy-ssl-secret":
+        detail = (
+            "proxy-ssl-secret names the certificate nginx presents to an HTTPS backend (and the CA it checks "
+            "the backend with); it does not ask clients for certificates (auth-tls-secret does). The controller "
+            f"cannot use this one. {DENIED} If the backend needs nginx's certificate, name a Secret of the "
+            "Ingress's namespace with ca.crt (and tls.crt, tls.key) instead of removing the annotation."
+        )
+        return detail, f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'proxy-ssl-secret-')}"
+    namespace, _, name = (ingress.annotation(PREFIX + "auth-secret") or "").rpartition("/")
+    namespace = namespace or ingress.namespace
+    detail = (
+        "auth-type asks for a password after the client certificate, from the htpasswd lines of the Secret "
+        "auth-secret names (key `auth` for auth-secret-type auth-file, the default). The controller cannot "
+        f"use it (auth/main.go auth.Parse). {DENIED}"
+    )
+    if reason == "invalid authentication type":
+        return detail, _annotate(ingress, "auth-type", "basic")
+    if reason.startswith("cross namespace"):
+        detail += f" The fix names a Secret of the Ingress's namespace: copy Secret {namespace}/{name} to {ingress.namespace} first."
+        return detail, _annotate(ingress, "auth-secret", name)
+    if (lines := _htpasswd_key(snapshot, f"{namespace}/{name}")) is not None:
+        # the htpasswd lines are there under another key (`--from-file=htpasswd`): copied to `auth`, unseen
+        read = f"kubectl get secret {arg(name)} -n {arg(namespace)} -o go-template=" + arg(
+            '{{index .data "' + lines + '" | base64decode}}'
+        )
+        fix = (
+            f'auth=$({read}) && kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-literal=auth="$auth" '
+            "--dry-run=client -o yaml | kubectl apply -f -"
+        )
+        return detail, fix
+    detail += (
+        " The fix reads the htpasswd lines from the file auth of the current folder (htpasswd -c auth USER makes it)."
+    )
+    fix = (
+        f"kubectl create secret generic {arg(name or 'basic-auth')} -n {arg(namespace)} "
+        "--from-file=auth=auth --dry-run=client -o yaml | kubectl apply -f -"
+    )
+    return detail, fix
 
 
 def _htpasswd_key(snapshot: ClusterSnapshot, ref: str) -> str | None:

@@ -13,7 +13,8 @@ the tags named, in kubernetes/ingress-nginx:
 - TMPL     rootfs/etc/nginx/template/nginx.tmpl define "SERVER"
 - OTHERS   the other parsers' validators (ingress_nginx_validators.py): sslcipher/main.go
            regexValidSSLCipher, xforwardedprefix/main.go, VALID URLIsValidRegex,
-           URLWithNginxVariableRegex, MaliciousRegex
+           URLWithNginxVariableRegex, MaliciousRegex; authreq/main.go methodsRegex
+           (ingress_nginx_denials.py)
 
 The server-level `return 403;` for a denied auth-tls Secret (TMPL `AuthTLSError`,
 controller.go createServers) is the same at every tag from v1.0.0 to v1.15.1: it needs no
@@ -65,6 +66,7 @@ class AuthTlsRules:
     newline_refused: bool  # OTHERS ValidateRegex refuses \r and \n (MaliciousRegex)
     ssl_ciphers: SslCiphers
     wide_urls: bool  # OTHERS x-forwarded-prefix takes $1 captures; auth-url ', ' (v1.9.5)
+    auth_method_anchored: bool = True  # authreq methodsRegex `^(GET|…)$`, not a substring match
 
     @property
     def named(self) -> str:
@@ -136,6 +138,8 @@ def rules_for(release: Release | None, validation_flag: bool = True) -> AuthTlsR
         # OTHERS v1.9.5 "Validate x-forwarded-prefix annotation with RegexPathWithCapture" (#10598);
         # URLWithNginxVariableRegex built on extendedAlphaNumeric from the same tag
         wide_urls=at >= (1, 9, 5),
+        # authreq/main.go methodsRegex anchored: v1.13.7, v1.14.3, v1.15.0 (read at each tag)
+        auth_method_anchored=_at_least(at, {13: 7, 14: 3}, 15),
     )
 
 

@@ -313,7 +313,14 @@ def controller_from(
         http_snippet=str(settings.get("http-snippet") or ""),
         disable_catch_all=_go_bool(flags.get("disable-catch-all", "false")),
         ingress_class_by_name=_go_bool(flags.get("ingress-class-by-name", "false")),
+        allowed_response_headers=allowed_headers(str(settings.get("global-allowed-response-headers") or "")),
     )
+
+
+def allowed_headers(value: str) -> tuple[str, ...]:
+    """template/configmap.go ReadConfig: global-allowed-response-headers split at ',' (splitAndTrimSpace:
+    empty fields dropped, each TrimSpace'd), a name customheaders.ValidHeader refuses left out."""
+    return tuple(h for h in (p.strip() for p in value.split(",")) if re.fullmatch(r"[a-zA-Z0-9\-_]+", h))
 
 
 def controllers_from(

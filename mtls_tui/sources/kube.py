@@ -50,6 +50,7 @@ from mtls_tui.policy.controller_images import GROUPS, PRODUCTS
 from mtls_tui.policy.controller_images import controllers_from as successor_controllers_from
 from mtls_tui.policy.ingress_classes import IMPLEMENTATION_OF_CLASS
 from mtls_tui.policy.ingress_nginx import PREFIX, with_controller_prefixes
+from mtls_tui.policy.ingress_nginx_denials import config_map_references, secret_references
 from mtls_tui.policy.kube_objects import (
     config_map_ref,
     controllers_from,
@@ -399,17 +400,19 @@ class KubeSource:
             progress("the controllers' nginx.conf")
         rendered = self._read_rendered(controllers) if exec_conf else []
         named = referenced_objects(resources)
+        # the annotations as each controller reads them (--annotations-prefix), for the objects they name
+        read_as = with_controller_prefixes(ClusterSnapshot("", tuple(ingresses), tuple(classes), tuple(controllers)))
+        denial_maps = {ref for i in read_as.ingresses for ref in config_map_references(i)}
         config_maps, refused_maps = self._read_config_maps(
-            sorted((ns, n) for kind, ns, n in named if kind == "ConfigMap")
+            sorted({(ns, n) for kind, ns, n in named if kind == "ConfigMap"} | denial_maps)
         )
         resources += config_maps
         bundles, refused_bundles = self._read_trust_bundles({n for kind, _, n in named if kind == "ClusterTrustBundle"})
         resources += bundles
         refused_maps += refused_bundles
         progress("Secrets")
-        # the annotations as each controller reads them (--annotations-prefix), for the Secrets they name
-        read_as = with_controller_prefixes(ClusterSnapshot("", tuple(ingresses), tuple(classes), tuple(controllers)))
         wanted = _referenced_secrets(list(read_as.ingresses))
+        wanted |= {ref for i in read_as.ingresses for ref in secret_references(i)}  # proxy-ssl, basic auth
         wanted |= {f"{ns}/{name}" for kind, ns, name in named if kind == "Secret"}
         wanted |= {c.default_certificate for c in controllers if c.default_certificate}  # --default-ssl-certificate
         secrets, problems = self._read_secrets(sorted(wanted))
@@ -600,8 +603,9 @@ class KubeSource:
         return found, []
 
     def _read_config_maps(self, refs: list[tuple[str, str]]) -> tuple[list[KubeResource], list[Refusal]]:
-        """The ConfigMaps successor objects name as a CA, one GET each: a missing one is absent
-        (the reader says what that means for its controller); a forbidden one is named."""
+        """The ConfigMaps successor objects name as a CA, and those ingress-nginx annotations name
+        (custom-headers, auth-proxy-set-headers, fastcgi-params-configmap), one GET each: a missing
+        one is absent (the reader says what that means for its controller); a forbidden one is named."""
         from kubernetes.client.exceptions import ApiException
 
         found: list[KubeResource] = []
