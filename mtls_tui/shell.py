@@ -33,6 +33,8 @@ def split_note(command: str) -> tuple[str, str]:
     as in bash, only where it starts a word outside quotes; a command without one comes back
     whole, with "". One line at a time: a newline ends a comment. A leading "then" goes: the
     words are shown under a `then:` label."""
+    if "#" not in command:  # most commands: no scan
+        return command, ""
     quote = ""
     escaped = False
     for at, char in enumerate(command):

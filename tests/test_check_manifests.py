@@ -190,3 +190,71 @@ def test_equal_secrets_are_each_named_where_they_are_read(
         assert "ca.crt" in good_keys
         assert not [f for f in hosts[f"good.{team}.meow.com"]["findings"] if f["code"] == "input-unreadable"]
         assert unreadable and all(f"Secret {team}/cut, key ca.crt" in text for text in unreadable), unreadable
+
+
+def _classed(seed_dir: Path, folder: Path, klass: str) -> Path:
+    """The seed's v1 Ingress asking for `klass` by spec.ingressClassName, beside its Secret, no IngressClass."""
+    ingress = yaml.safe_load(SEED_INGRESS_V1)
+    ingress["spec"]["ingressClassName"] = klass
+    path = folder / "objects.yaml"
+    path.write_text(yaml.safe_dump_all([ingress, seed_secret(seed_dir)]))
+    return path
+
+
+@pytest.mark.parametrize(("klass", "other"), [("traefik", "Traefik"), ("istio", "Istio"), ("nginx-internal", None)])
+def test_a_class_not_among_the_files_leaves_the_host_unverified(
+    seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], klass: str, other: str | None
+) -> None:
+    """store.go GetIngressClass: ingress-nginx reads an Ingress only when the IngressClass it names has
+    spec.controller k8s.io/ingress-nginx. Without the class among the files that is an assumption, and
+    `traefik` is Traefik's own default class (traefik pkg/provider/kubernetes/ingress/kubernetes.go
+    traefikDefaultIngressClass), where the nginx annotations do nothing: never "works"."""
+    code = main(["check", "--manifests", str(_classed(seed_dir, tmp_path, klass)), "--json", "--no-probe"])
+    host = json.loads(capsys.readouterr().out)["hosts"][0]
+    assert host["state"] == "unverified" and code == 0, host["verdict"]
+    assert f"IngressClass {klass}" in host["unchecked"]
+    [finding] = [f for f in host["findings"] if f["code"] == "ingress-class-not-in-manifests"]
+    assert finding["severity"] == "warning"
+    assert ("anyone gets in" in finding["detail"]) == bool(other) and (other or "") in finding["detail"]
+    assert finding["fix"] == f"kubectl get ingressclass {klass} -o yaml > {klass}-ingressclass.yaml"
+    assert finding["then"] == "add it to --manifests"
+
+
+def test_the_default_class_is_ingress_nginx_s_without_its_object(
+    seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`nginx` is ingress-nginx's --ingress-class default (pkg/flags/flags.go) and its chart's class name."""
+    main(["check", "--manifests", str(_classed(seed_dir, tmp_path, "nginx")), "--json", "--no-probe"])
+    host = json.loads(capsys.readouterr().out)["hosts"][0]
+    assert host["state"] == "works" and "ingress-class-not-in-manifests" not in {f["code"] for f in host["findings"]}
+
+
+def test_the_class_fix_run_as_printed_settles_who_serves_the_host(
+    seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The fix, as printed, with the real kubectl against the lab's API server holding Traefik's
+    IngressClass; with the file it wrote among the manifests, Traefik's reader judges the host and
+    says the auth-tls annotations leave it open (mtls-fail-open), and ingress-nginx ignores it."""
+    from tests.test_policy_fixes_run import run_as_printed
+
+    objects = _classed(seed_dir, tmp_path, "traefik")
+    main(["check", "--manifests", str(objects), "--json", "--no-probe"])
+    [finding] = [
+        f
+        for f in json.loads(capsys.readouterr().out)["hosts"][0]["findings"]
+        if f["code"] == "ingress-class-not-in-manifests"
+    ]
+    klass = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "traefik"},
+        "spec": {"controller": "traefik.io/ingress-controller"},
+    }
+    done, _ = run_as_printed(finding["fix"], [klass], tmp_path)
+    assert done.returncode == 0, done.stderr
+    main(["check", "--manifests", str(objects), str(tmp_path / "traefik-ingressclass.yaml"), "--json", "--no-probe"])
+    report = json.loads(capsys.readouterr().out)
+    nginx = report["hosts"][0]
+    assert nginx["state"] == "broken" and "ingress-class-mismatch" in {f["code"] for f in nginx["findings"]}
+    [traefik] = report["other_controllers"]
+    assert traefik["state"] == "not enforced" and "mtls-fail-open" in {f["code"] for f in traefik["findings"]}

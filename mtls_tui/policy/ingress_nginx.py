@@ -1548,6 +1548,9 @@ def _host_policy(
         for i in served
         if (c := controllers[i.ref]) is not None and watches(c, i.namespace, snapshot) is None
     ]
+    unclassed = [i for i in served if _class_unseen(i, snapshot)]
+    unseen += [f"IngressClass {i.ingress_class}" for i in unclassed]
+    findings += [_class_not_in_manifests(i) for i in unclassed]
     if winner and with_ca:  # without a CA file nothing is required of anyone: no winner over the others
         findings += _conflicts(host, winner, applying, parsed)
     if denied_by is not None and len(served) > 1:
@@ -2574,6 +2577,52 @@ def _keypair_covers(snapshot: ClusterSnapshot, ref: str, host: str, san_only: bo
     if not stored.keypair:
         return False
     return certificate_covers(secret.get("tls.crt") or b"", host, san_only)
+
+
+# IngressClass names other controllers read by default: an Ingress asking for one of them, whose
+# IngressClass is not among the files, most likely is not ingress-nginx's at all.
+OTHERS_CLASS_NAMES = {
+    # traefik/traefik pkg/provider/kubernetes/ingress/kubernetes.go traefikDefaultIngressClass (v3.7.9)
+    "traefik": "Traefik",
+    # istio/istio pilot/pkg/config/kube/ingress/virtualservices.go shouldProcessIngressWithClass: meshConfig.ingressClass
+    "istio": "Istio",
+}
+
+
+def _class_unseen(ingress: IngressObj, snapshot: ClusterSnapshot) -> bool:
+    """Files that name an IngressClass other than ingress-nginx's default without holding it:
+    its spec.controller, which decides whether ingress-nginx reads the Ingress at all (store.go
+    GetIngressClass), was not read, and ingress-nginx is only assumed."""
+    return (
+        not snapshot.controllers_known
+        and ingress.class_source == "spec.ingressClassName"
+        and ingress.ingress_class not in (None, DEFAULT_INGRESS_CLASS)
+        and not any(c.name == ingress.ingress_class for c in snapshot.ingress_classes)
+    )
+
+
+def _class_not_in_manifests(ingress: IngressObj) -> Finding:
+    name = ingress.ingress_class or ""
+    other = OTHERS_CLASS_NAMES.get(name)
+    return _f(
+        code="ingress-class-not-in-manifests",
+        severity=Severity.WARNING,
+        title=f"not checked: IngressClass {name} is not among the files, so ingress-nginx serving this Ingress "
+        "is an assumption",
+        detail="spec.ingressClassName names the IngressClass whose spec.controller decides which controller reads "
+        "the Ingress: ingress-nginx takes it only if that is its --controller-class, k8s.io/ingress-nginx by "
+        "default (store.go GetIngressClass). The class was not read, so ingress-nginx is assumed. Add the "
+        "IngressClass to --manifests to have it decided."
+        + (
+            f" '{name}' is the class {other} reads by default, and {other} reads no nginx.ingress.kubernetes.io/ "
+            "annotation: there, no client certificate is asked for and anyone gets in."
+            if other
+            else ""
+        ),
+        fix=f"kubectl get ingressclass {arg(name)} -o yaml > {arg(name + '-ingressclass.yaml')}  # then add it to --manifests",
+        ingress=ingress,
+        evidence=(f"spec.ingressClassName: {name}",),
+    )
 
 
 def _not_in_manifests(ref: str, ingress: IngressObj) -> Finding:
