@@ -470,6 +470,55 @@ def test_istio_1_31_authorizes_a_ca_secret_in_any_mode() -> None:
     assert (mutual.mode, mutual.breakage) == ("require-and-verify", None)
 
 
+def istio_fallback() -> list[dict[str, Any]]:
+    """gateway-api/insecure-fallback.yaml (spec.tls.frontend.default mode AllowInsecureFallback) served by Istio."""
+    objects = documents(DATA / "gateway-api" / "insecure-fallback.yaml")
+    for obj in objects:
+        if obj["kind"] == "GatewayClass":
+            obj["spec"]["controllerName"] = "istio.io/gateway-controller"
+    return objects
+
+
+def istiod(tag: str) -> list[dict[str, Any]]:
+    newer = deployment("istiod-1.27.0")
+    newer[0]["spec"]["template"]["spec"]["containers"][0]["image"] = f"docker.io/istio/pilot:{tag}"
+    return newer
+
+
+def test_istio_1_30_serves_the_fallback_mode_as_mutual() -> None:
+    """ISTIO_FRONTEND_MODE: conversion.go buildTLS at 1.30.3 reads no frontend mode ("TODO: add 'Mode'"): the
+    listener is MUTUAL, clients without a valid certificate are refused; said as frontend-mode-ignored."""
+    validation = only(istio_fallback() + istiod("1.30.3"), complete=True)
+    assert (validation.mode, validation.breakage, state(validation)) == ("require-and-verify", None, "unverified")
+    assert codes(validation) == {"frontend-mode-ignored"}
+
+
+def test_istio_1_31_reads_the_fallback_mode() -> None:
+    """b9a243785f9 (#60824, from 1.31.0-alpha.2): OPTIONAL_MUTUAL with insecureSkipVerify, everyone gets in."""
+    validation = only(istio_fallback() + istiod("1.31.0-rc.0"), complete=True)
+    assert (validation.mode, state(validation)) == ("request", "not enforced")
+    assert codes(validation) == {"mtls-fallback-mode"}
+
+
+def test_istio_conditions_for_an_unusable_ca_follow_the_release() -> None:
+    """ISTIO_CA_CONDITIONS: 1.30.3 leaves the listener Accepted=True with ResolvedRefs=False
+    InvalidCertificateRef (testdata/invalid.status.yaml.golden); 1.31 (ec082098894) writes the spec's
+    InvalidCACertificateRef and Accepted=False NoValidCACertificate. The listener is refused in both."""
+    objects = documents(DATA / "gateway-api" / "ca-configmap-missing.yaml")
+    for obj in objects:
+        if obj["kind"] == "GatewayClass":
+            obj["spec"]["controllerName"] = "istio.io/gateway-controller"
+    for tag, words, not_said in (
+        ("1.30.3", ("InvalidCertificateRef", "Accepted=True"), "NoValidCACertificate,"),
+        ("1.31.0-rc.0", ("InvalidCACertificateRef", "Accepted=False NoValidCACertificate"), "Accepted=True"),
+    ):
+        validation = only(objects + istiod(tag), complete=True)
+        assert validation.breakage == "listener-refused"
+        said = " ".join(" ".join((f.title, f.detail, *f.evidence)) for f in validation.findings)
+        assert all(word in said for word in words), (tag, said)
+        assert not_said not in said, (tag, said)
+
+
 def test_istio_release_unseen_says_what_a_newer_one_does() -> None:
     validation = only(istio_mutual("meow-ca"), complete=True)
     assert validation.breakage == "connection-closed"  # 1.30.3 assumed

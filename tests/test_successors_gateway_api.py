@@ -152,8 +152,18 @@ NGF = "gateway.nginx.org/nginx-gateway-controller"  # nginx-gateway-fabric chart
             "ca-cross-namespace-no-grant.yaml",
             Expect("none", CLOSED, REFUSED | {"ca-ref-not-permitted"}, "listener-refused", "istio"),
         ),
-        # buildTLS: AllowInsecureFallback → OPTIONAL_MUTUAL + insecureSkipVerify (certificate not required, not verified)
-        ("insecure-fallback.yaml", Expect("request", OPEN, frozenset({"mtls-fallback-mode"}), implementation="istio")),
+        # buildTLS at 1.30.3 (the release assumed) reads no frontend mode: AllowInsecureFallback is served as
+        # MUTUAL (releases.py ISTIO_FRONTEND_MODE; 1.31 renders OPTIONAL_MUTUAL + insecureSkipVerify:
+        # tests/test_successor_releases.py test_istio_1_31_reads_the_fallback_mode)
+        (
+            "insecure-fallback.yaml",
+            Expect(
+                "require-and-verify",
+                ENFORCED,
+                frozenset({"frontend-mode-ignored", "controller-release-unseen"}),
+                implementation="istio",
+            ),
+        ),
         # conversion.go buildTLS reads spec.tls only: the v1.3 listener field is not read
         (
             "experimental-frontendvalidation-v1.3.yaml",
@@ -341,4 +351,4 @@ def test_as_manifests_a_missing_configmap_is_unseen_not_refused() -> None:
     assert finding.code == "configmap-not-in-manifests" and finding.severity.value == "warning"
     assert "refused" in finding.detail
     assert finding.fix == "kubectl get configmap meow-ca -n meow -o yaml > meow-ca-configmap.yaml"
-    assert finding.then == "add it to --manifests"
+    assert finding.detail.endswith("then add that file to --manifests.")

@@ -12,6 +12,7 @@ another controller answers), or the tool is wrong.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -113,16 +114,29 @@ class SuccessorReport:
 
 
 def judge_client(validation: ClientValidation, client: Material | None, now: datetime) -> ChainVerdict | None:
-    """The user's certificate judged against the CA this data plane loads, at no depth limit
-    (Envoy, Go); None when it cannot be judged (no CA, no certificate)."""
+    """The user's certificate judged against the CA this data plane loads, at its verify depth:
+    nginx's ssl_verify_depth (F5's verifyDepth, NGINX Gateway Fabric's 4), none for Envoy and Go;
+    None when it cannot be judged (no CA, no certificate)."""
     if client is None or not client.certs or not validation.ca_pem:
         return None
     try:
         bundle = [c for c in x509.load_pem_x509_certificates(validation.ca_pem)]
     except ValueError:
         return None
-    # Envoy and Go set no verify depth (docs/successors.md G8, E13: depth 2 measured)
-    return nginx_verdict(bundle, [c.cert for c in client.certs], ob.UNLIMITED_DEPTH, at=now)
+    return nginx_verdict(bundle, [c.cert for c in client.certs], _depth(validation), at=now)
+
+
+def _depth(validation: ClientValidation) -> int:
+    """Envoy and Go set no verify depth (docs/successors.md G8, E13: depth 2 measured); nginx honours
+    ssl_verify_depth (measured on nginx 1.22: depth N accepts N intermediates)."""
+    if validation.data_plane == "nginx" and validation.verify_depth is not None:
+        return validation.verify_depth
+    return ob.UNLIMITED_DEPTH
+
+
+def _depth_words(validation: ClientValidation) -> str:
+    depth = _depth(validation)
+    return "with no depth limit" if depth == ob.UNLIMITED_DEPTH else f"at verify depth {depth}"
 
 
 def client_kind(verdict: ChainVerdict | None) -> ClientKind | None:
@@ -160,7 +174,7 @@ def successor_report(
         verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"
     judged = judge_client(validation, client, now) if now is not None else None
     kind = client_kind(judged)
-    refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged)
+    refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged, now)
     findings += [refusal] if refusal else []
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
@@ -208,16 +222,17 @@ def _refused_client(
         severity=Severity.ERROR,
         title=f"{validation.implementation} refuses your certificate ({CLIENT_WORDS[kind]}): {answer}",
         detail=f"Judged against the CA its data plane ({validation.data_plane}) loads from "
-        f"{', '.join(validation.ca_refs) or 'its objects'}, with no depth limit; such a client gets {answer} "
-        "(measured on that data plane, docs/successors.md section 7).",
-        fix=f"mtls-tui inspect --cert {arg(path)}  # its issuer, validity and extended key usage",
+        f"{', '.join(validation.ca_refs) or 'its objects'}, {_depth_words(validation)}; such a client gets {answer} "
+        "(measured on that data plane, docs/successors.md section 7). The command shows its issuer, validity and "
+        "extended key usage.",
+        fix=f"mtls-tui inspect --cert {arg(path)}",
         subject=f"{validation.host}:{validation.port}",
         evidence=(f"client certificate: {leaf.origin}",),
     )
 
 
 def _unmeasured_refusal(
-    validation: ClientValidation, client: Material | None, judged: ChainVerdict | None
+    validation: ClientValidation, client: Material | None, judged: ChainVerdict | None, now: datetime | None = None
 ) -> Finding | None:
     """OpenSSL refuses the user's certificate for a reason no data plane was measured on: said as
     a warning with OpenSSL's reason, since BoringSSL (Envoy) and Go's crypto/x509 may judge it
@@ -228,6 +243,8 @@ def _unmeasured_refusal(
     leaf = client.certs[0]
     errors = judged.errors or (VerifyError(judged.error_code or 0, judged.reason or "", judged.error_depth or 0, ""),)
     reasons = "; ".join(f"{e.code}: {e.reason} at depth {e.depth}" for e in errors)
+    if validation.data_plane == "nginx":
+        return _nginx_refusal(validation, client, errors, reasons, now)
     return Finding(
         code="client-cert-untrusted",
         severity=Severity.WARNING,
@@ -236,14 +253,69 @@ def _unmeasured_refusal(
         detail=f"Judged with OpenSSL against the CA its data plane ({validation.data_plane}) loads from "
         f"{', '.join(validation.ca_refs) or 'its objects'}, with no depth limit. That data plane verifies with its "
         "own library (Envoy: BoringSSL, Go: crypto/x509), which may decide this error otherwise; its answer to it "
-        "is not in the measured table (docs/successors.md section 7). Probe the host with this certificate to see.",
-        fix=f"mtls-tui inspect --cert {arg(file_of(leaf.origin))}  # its issuer, validity and extensions",
+        "is not in the measured table (docs/successors.md section 7). Probe the host with this certificate to see; "
+        "the command shows its issuer, validity and extensions.",
+        fix=f"mtls-tui inspect --cert {arg(file_of(leaf.origin))}",
         subject=f"{validation.host}:{validation.port}",
         evidence=(
             f"client certificate: {leaf.origin}",
             *(f"OpenSSL: {e.code} ({e.reason}) {e.subject}" for e in errors),
         ),
     )
+
+
+def _nginx_refusal(
+    validation: ClientValidation,
+    client: Material,
+    errors: Sequence[VerifyError],
+    reasons: str,
+    now: datetime | None,
+) -> Finding:
+    """nginx verifies with OpenSSL, whose verdict this is, and answers every verify failure alike:
+    HTTP 400 "The SSL certificate error" (nginx-internal 495; measured on nginx 1.22, docs/successors.md
+    section 7). A chain longer than the verify depth is OpenSSL's error 22; for F5 the fix raises the
+    Policy's verifyDepth to the depth that verifies it."""
+    too_deep = any(e.code == ob.X509_V_ERR_CERT_CHAIN_TOO_LONG for e in errors)
+    answer = predict(validation, "other-ca")
+    depth = _depth(validation)
+    origin = client.certs[0].origin
+    fix = f"mtls-tui inspect --cert {arg(file_of(origin))}"
+    needed = _needed_depth(validation, client, now) if too_deep else None
+    policy = next((d.removeprefix("Policy ") for d in validation.decided_by if d.startswith("Policy ")), None)
+    if needed is not None and policy is not None and validation.implementation == "f5-nginx":
+        namespace, _, name = policy.partition("/")
+        patch = json.dumps({"spec": {"ingressMTLS": {"verifyDepth": needed}}}, separators=(",", ":"))
+        fix = f"kubectl patch policy {arg(name)} -n {arg(namespace)} --type merge -p {arg(patch)}"
+    return Finding(
+        code="chain-too-deep" if too_deep else "client-cert-untrusted",
+        severity=Severity.ERROR,
+        title=f"{validation.implementation} refuses your certificate ({reasons}): {answer}",
+        detail=f"Judged with OpenSSL, as nginx verifies, against the CA loaded from "
+        f"{', '.join(validation.ca_refs) or 'its objects'}, {_depth_words(validation)}"
+        + (
+            f": the chain needs more intermediates than ssl_verify_depth {depth} allows (nginx counts the "
+            "intermediates between the client certificate and the CA)"
+            + (f"; it verifies at depth {needed}, which the fix sets" if needed is not None else "")
+            + ". Or issue the client certificate from a CA nearer the root."
+            if too_deep
+            else "."
+        )
+        + f" nginx answers {answer} (The SSL certificate error) to any certificate it cannot verify.",
+        fix=fix,
+        subject=f"{validation.host}:{validation.port}",
+        evidence=(f"client certificate: {origin}", *(f"OpenSSL: {e.code} ({e.reason}) {e.subject}" for e in errors)),
+    )
+
+
+def _needed_depth(validation: ClientValidation, client: Material, now: datetime | None) -> int | None:
+    """The smallest verify depth at which nginx accepts the chain (None: none up to 9 does)."""
+    if not validation.ca_pem:
+        return None
+    bundle = x509.load_pem_x509_certificates(validation.ca_pem)
+    for depth in range(_depth(validation) + 1, 10):
+        if nginx_verdict(bundle, [c.cert for c in client.certs], depth, at=now).accepted:
+            return depth
+    return None
 
 
 def _mismatches(validation: ClientValidation, probe: Sequence[ProbeResult], kind: ClientKind | None) -> list[Finding]:

@@ -59,7 +59,7 @@ from mtls_tui.policy.successors.releases import (
     release_for,
     unchecked,
 )
-from mtls_tui.shell import arg, comment, json_arg
+from mtls_tui.shell import arg, json_arg
 
 EG_GROUP = "gateway.envoyproxy.io"
 EgMode = Literal["Request", "RequireAny", "VerifyIfGiven", "RequireAndVerify"]
@@ -794,10 +794,9 @@ def _partly_expired(policy: Policy, gateway: Gateway, outcome: RefOutcome, index
             else "Envoy Gateway drops expired and not-yet-valid CA certificates from the bundle with a warning "
             "(tls.go filterValidCACertificates); clients issued by them are refused. If every CA of a reference "
             "expires, the policy becomes invalid and every route answers 500."
-        ),
-        fix=f"kubectl get {outcome.ref.kind.lower()} {arg(outcome.ref.name)} -n {arg(outcome.ref.namespace)} -o yaml"
-        + "  "
-        + comment("# replace the expired CA under " + (outcome.key or "ca.crt")),
+        )
+        + f" The command shows the object; then replace the expired CA under {outcome.key or 'ca.crt'}.",
+        fix=f"kubectl get {outcome.ref.kind.lower()} {arg(outcome.ref.name)} -n {arg(outcome.ref.namespace)} -o yaml",
         subject=policy.label,
         evidence=(f"target {gateway.label}",),
     )
@@ -910,10 +909,9 @@ def _crl_finding(policy: Policy, gateway: Gateway, outcome: RefOutcome, code: st
         detail=f"tls.clientValidation.crl names {outcome.label}; Envoy Gateway refuses it (tls.go validateCrl: "
         '"invalid crl in NAME", testdata clienttrafficpolicy-mtls-client-verification-expired-crl). The CA and mode '
         "were already set on the listener, so clients are still checked in the handshake, but the CRL is not loaded. "
-        + _INVALID_CONSEQUENCE,
-        fix=f"kubectl get {outcome.ref.kind.lower()} {arg(outcome.ref.name)} -n {arg(outcome.ref.namespace)} -o yaml"
-        + "  "
-        + comment(f"# publish a current CRL under {outcome.key or 'ca.crl'}"),
+        + _INVALID_CONSEQUENCE
+        + f" The command shows the object; then publish a current CRL under {outcome.key or 'ca.crl'}.",
+        fix=f"kubectl get {outcome.ref.kind.lower()} {arg(outcome.ref.name)} -n {arg(outcome.ref.namespace)} -o yaml",
         subject=policy.label,
         evidence=(
             f"target {gateway.label}",
@@ -1086,9 +1084,10 @@ def _conflicted(gateway: Gateway, loser: Policy, winner: Policy, section: str | 
         detail=f"Two ClientTrafficPolicies target {where}. Envoy Gateway applies the oldest (creationTimestamp), "
         "ties broken by namespace then name in ascending order, and sets Accepted=False Conflicted on the other "
         '("Unable to target section of …, another ClientTrafficPolicy has already attached to it") — '
-        "ProcessClientTrafficPolicies; ingress-nginx breaks ties the other way.",
+        f"ProcessClientTrafficPolicies; ingress-nginx breaks ties the other way. The fix deletes {loser.label}, which "
+        f"has no effect: {winner.label} applies.",
         fix=f"kubectl delete clienttrafficpolicies.gateway.envoyproxy.io {arg(loser.resource.name)} -n "
-        f"{arg(loser.resource.namespace)}  " + comment(f"# it has no effect; {winner.label} applies"),
+        f"{arg(loser.resource.namespace)}",
         subject=loser.label,
         evidence=(
             f"{winner.label} created {winner.created or 'unknown'}",

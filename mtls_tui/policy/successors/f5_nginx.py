@@ -27,12 +27,14 @@ from typing import Any, Literal
 
 from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, SecretObj, Severity
+from mtls_tui.policy.controller_images import PRODUCTS
 from mtls_tui.policy.ingress_classes import F5_INGRESS_CONTROLLER
 from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
 from mtls_tui.policy.secret_commands import read_key_command, retype_secret_command, typed_secret_command
 from mtls_tui.policy.secret_store import ca_refusal
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.releases import (
+    F5_PREVIEW_FLAG,
     ControllerRelease,
     f5_policy_gated,
     f5_preview_fix,
@@ -53,7 +55,25 @@ MODES: dict[str, ClientCertMode] = {
     "optional_no_ca": "request",
     "off": "none",
 }
-Context = Literal["spec", "route"]
+Context = Literal["spec", "route", "minion"]
+# validation/policy.go policyFields: a Policy names exactly one of these (validatePolicySpec,
+# "must specify exactly one of"), or the controller rejects it (internal/k8s/controller.go getPolicies)
+POLICY_TYPES = (
+    "accessControl",
+    "rateLimit",
+    "jwt",
+    "basicAuth",
+    "ingressMTLS",
+    "egressMTLS",
+    "externalAuth",
+    "oidc",
+    "apiKey",
+    "waf",
+    "cache",
+    "cors",
+)
+MERGEABLE = "nginx.org/mergeable-ingress-type"  # annotations.go mergeableIngressTypeAnnotation
+SECRETS_DIR = "/etc/nginx/secrets"  # configs DefaultSecretPath: where crlFileName is looked up
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,9 @@ class Owner:
     hosts: tuple[str, ...]
     tls: bool
     refs: tuple[tuple[str, Context], ...]  # `namespace/name` of each Policy, and where it is referenced
+    master: str = ""  # a minion Ingress: its master's `namespace/name` (which holds tls and the policies)
+    route_refs: tuple[tuple[str, int, int], ...] = ()  # a VirtualServer's route policies: ref, route, position
+    master_policies: str = ""  # the master's nginx.org/policies value
 
     @property
     def ref(self) -> str:
@@ -94,7 +117,13 @@ def read_f5_nginx(snapshot: ClusterSnapshot) -> list[ClientValidation]:
     policies = {p.ref: p for p in snapshot.of_kind("Policy", GROUP)}
     found: list[ClientValidation] = []
     for owner in _virtual_servers(snapshot) + _ingresses(snapshot):
-        mtls_refs = [r for r in owner.refs if r[0] not in policies or _ingress_mtls(policies[r[0]]) is not None]
+        mtls_refs = [
+            r
+            for r in owner.refs
+            if r[0] not in policies
+            or _ingress_mtls(policies[r[0]]) is not None
+            or _type_error(policies[r[0]]) is not None
+        ]
         if not mtls_refs:
             continue
         outcome = _outcome(owner, mtls_refs, policies, snapshot)
@@ -117,8 +146,11 @@ def _virtual_servers(snapshot: ClusterSnapshot) -> list[Owner]:
         refs: list[tuple[str, Context]] = [
             (_policy_ref(p, resource.namespace), "spec") for p in _list(spec.get("policies"))
         ]
-        for route in _list(spec.get("routes")):
-            refs += [(_policy_ref(p, resource.namespace), "route") for p in _list(_dict(route).get("policies"))]
+        route_refs: list[tuple[str, int, int]] = []
+        for index, route in enumerate(_list(spec.get("routes"))):
+            for position, entry in enumerate(_list(_dict(route).get("policies"))):
+                refs.append((_policy_ref(entry, resource.namespace), "route"))
+                route_refs.append((_policy_ref(entry, resource.namespace), index, position))
         tls = isinstance(spec.get("tls"), dict) and bool(_dict(spec.get("tls")).get("secret"))
         owners.append(
             Owner(
@@ -128,6 +160,7 @@ def _virtual_servers(snapshot: ClusterSnapshot) -> list[Owner]:
                 (host,) if host else (),
                 tls,
                 tuple((r, c) for r, c in refs if r),
+                route_refs=tuple(route_refs),
             )
         )
     return owners
@@ -141,8 +174,19 @@ def _policy_ref(entry: Any, namespace: str) -> str:
 
 def _ingresses(snapshot: ClusterSnapshot) -> list[Owner]:
     """F5 Ingresses with `nginx.org/policies` (then `nginx.com/policies`): comma-separated
-    `name` or `namespace/name` (policies.GetPolicyRefsFromAnnotation), de-duplicated in order."""
+    `name` or `namespace/name` (policies.GetPolicyRefsFromAnnotation), de-duplicated in order.
+
+    A mergeable minion (`nginx.org/mergeable-ingress-type: minion`) takes its host's TLS from the
+    master (internal/configs/ingress.go generateNginxCfgForMergeableIngresses: the master's server,
+    the minion's locations) and its policies are generated in the minion context (generateNginxCfg
+    `pathContext = minionContext`), where addIngressMTLSConfig refuses ingressMTLS."""
     owners = []
+    masters = {
+        (i.namespace, h): i
+        for i in snapshot.ingresses
+        if f5_serves(i, snapshot) and (i.annotation(MERGEABLE) or "").strip() == "master"
+        for h in ingress_hosts(i)
+    }
     for ingress in snapshot.ingresses:
         if not f5_serves(ingress, snapshot):
             continue
@@ -154,14 +198,19 @@ def _ingresses(snapshot: ClusterSnapshot) -> list[Owner]:
                     refs.append(item if "/" in item else f"{ingress.namespace}/{item}")
         if refs:
             hosts = tuple(ingress_hosts(ingress))
+            minion = (ingress.annotation(MERGEABLE) or "").strip() == "minion"
+            master = next((masters[(ingress.namespace, h)] for h in hosts if (ingress.namespace, h) in masters), None)
+            context: Context = "minion" if minion else "spec"
             owners.append(
                 Owner(
                     "Ingress",
                     ingress.namespace,
                     ingress.name,
                     hosts,
-                    bool(ingress.tls),
-                    tuple((r, "spec") for r in dict.fromkeys(refs)),
+                    bool(master.tls) if minion and master is not None else bool(ingress.tls),
+                    tuple((r, context) for r in dict.fromkeys(refs)),
+                    master=f"{master.namespace}/{master.name}" if minion and master is not None else "",
+                    master_policies=(master.annotation(POLICIES_ANNOTATIONS[0]) or "") if minion and master else "",
                 )
             )
     return owners
@@ -182,6 +231,22 @@ def f5_serves(ingress: IngressObj, snapshot: ClusterSnapshot) -> bool:
 def _ingress_mtls(policy: KubeResource) -> dict[str, Any] | None:
     value = _dict(policy.body.get("spec")).get("ingressMTLS")
     return value if isinstance(value, dict) else None
+
+
+def _type_error(policy: KubeResource) -> str | None:
+    """validation/policy.go validatePolicySpec: a Policy whose spec names no policy type (or several)
+    is rejected. A spec whose fields the API server pruned (a misspelt `ingress_MTLS`) names none."""
+    spec = _dict(policy.body.get("spec"))
+    named = [t for t in POLICY_TYPES if spec.get(t) is not None]
+    if len(named) == 1:
+        return None
+    unknown = sorted(k for k in spec if k not in POLICY_TYPES)
+    found = (
+        f"it names {', '.join(named)}"
+        if named
+        else "it names none" + (f" ({', '.join(unknown)} is not a field)" if unknown else "")
+    )
+    return f"spec must specify exactly one of: {', '.join(POLICY_TYPES)}; {found}"
 
 
 def _outcome(
@@ -208,6 +273,18 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
     """`addIngressMTLSConfig` for one Policy, once the controller took it (ValidatePolicy)."""
     mtls = _ingress_mtls(policy) or {}
     release = release_for(snapshot, "f5-nginx")
+    rejected = _type_error(policy)
+    if rejected:
+        out.error = True
+        out.findings.append(
+            _http_500(
+                owner,
+                policy,
+                f"the Policy is invalid ({rejected}): Policy {policy.ref} is missing or invalid",
+                spec=True,
+            )
+        )
+        return
     if f5_policy_gated(release):
         out.error = True
         out.findings.append(_preview_refused(owner, policy, release))
@@ -222,7 +299,9 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
     if context != "spec":
         out.error = True
         out.findings.append(
-            _http_500(owner, policy, f"IngressMTLS policy {policy.ref} is not allowed in the route context", route=True)
+            _http_500(
+                owner, policy, f"IngressMTLS policy {policy.ref} is not allowed in the {context} context", route=True
+            )
         )
         return
     if not owner.tls and owner.kind == "VirtualServer":
@@ -244,6 +323,7 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
             out.findings.append(_secret_missing(owner, policy, secret_ref))
             return
         out.unseen.append(f"Secret {secret_ref}")
+        out.findings.append(_secret_unseen(owner, policy, secret_ref))
     else:
         refusal = _secret_refusal(secret)
         if refusal is not None:
@@ -255,12 +335,13 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
         out.crl = out.crl_pem is not None
     verify = str(mtls.get("verifyClient") or "on")
     out.mode, out.applied = MODES[verify], policy.ref
+    if mtls.get("crlFileName"):  # policy.go addIngressMTLSConfig: crlFileName beats ca.crl (a file not read here)
+        out.findings.append(_crl_file(owner, policy, str(mtls.get("crlFileName")), out.crl, release))
+        out.crl, out.crl_pem = True, None
     if not release.seen:  # taken here; from v1.10.0 to v2.1.x it may not be (releases.py F5_PREVIEW)
         out.findings.append(unchecked(release, owner.ref, _PREVIEW_ELSEWHERE))
     depth = mtls.get("verifyDepth")
     out.depth = depth if isinstance(depth, int) and not isinstance(depth, bool) else 1
-    if mtls.get("crlFileName"):  # policy.go addIngressMTLSConfig: crlFileName beats ca.crl (a file not read here)
-        out.crl, out.crl_pem = True, None
     if out.mode != "require-and-verify":
         out.findings.append(_fallback(owner, policy, verify))
 
@@ -399,8 +480,10 @@ def _f(
     )
 
 
-def _500_detail(why: str, route: bool = False) -> str:
-    where = "the route's locations answer" if route else "the server answers"
+def _500_detail(why: str, route: bool = False, minion: bool = False) -> str:
+    where = (
+        "the minion's locations answer" if minion else "the route's locations answer" if route else "the server answers"
+    )
     return (
         f"The controller warns '{why}' and renders `return 500;` with no ssl_verify_client "
         f"(policy.go generatePolicies, ErrorReturn{{Code: 500}}): {where} HTTP 500 to every request, with or "
@@ -408,26 +491,82 @@ def _500_detail(why: str, route: bool = False) -> str:
     )
 
 
-def _http_500(owner: Owner, policy: KubeResource, why: str, route: bool = False, tls: bool = False) -> Finding:
-    if route:
-        fix = (
-            f"kubectl get virtualserver {arg(owner.name)} -n {arg(owner.namespace)} -o yaml  # move "
-            f"{policy.name} from routes[].policies to spec.policies: ingressMTLS applies to the whole server"
+def _http_500(
+    owner: Owner, policy: KubeResource, why: str, route: bool = False, tls: bool = False, spec: bool = False
+) -> Finding:
+    """`spec`: the Policy itself is rejected (validatePolicySpec); `route`: referenced where ingressMTLS
+    is refused (a VirtualServer route, a mergeable minion); `tls`: a VirtualServer without TLS."""
+    minion = route and owner.kind == "Ingress"
+    then = ""
+    if minion:
+        fix = _to_master_fix(owner, policy)
+        then = (
+            " The fix moves the policy to the master Ingress, whose server holds TLS and the client certificate check "
+            "for every merged path (ingress.go generateNginxCfgForMergeableIngresses)."
         )
+    elif route:
+        fix = _to_spec_fix(owner, policy)
+        then = " The fix moves the policy to spec.policies: ingressMTLS applies to the whole server."
     elif tls:
         fix = f"kubectl patch virtualserver {arg(owner.name)} -n {arg(owner.namespace)} --type merge -p " + json_arg(
             {"spec": {"tls": {"secret": "TLS-SECRET"}}}
         )
+    elif spec:
+        fix = (
+            f"kubectl get policy {arg(policy.name)} -n {arg(policy.namespace)} "
+            "-o jsonpath='{.status.state}: {.status.message}'"
+        )
+        then = (
+            " The command prints the controller's reason; then write spec.ingressMTLS with its fields "
+            "clientCertSecret, verifyClient and verifyDepth (kubectl apply refuses fields the CRD does not know; "
+            "other clients store the object without them)."
+        )
     else:
-        fix = f"kubectl get policy {arg(policy.name)} -n {arg(policy.namespace)} -o yaml  # fix spec.ingressMTLS"
+        fix = (
+            f"kubectl get policy {arg(policy.name)} -n {arg(policy.namespace)} "
+            "-o jsonpath='{.status.state}: {.status.message}'"
+        )
+        then = " The command prints the controller's reason; then correct spec.ingressMTLS."
     return _f(
         code="policy-invalid-http-500",
         severity=Severity.ERROR,
         title=f"{owner.ref} answers HTTP 500: {why}",
-        detail=_500_detail(why, route),
+        detail=_500_detail(why, route, minion) + then,
         fix=fix,
         subject=owner.ref,
         evidence=(why,),
+    )
+
+
+def _to_spec_fix(owner: Owner, policy: KubeResource) -> str:
+    """A JSON patch: every route entry that names `policy` is removed (last first, so the positions
+    hold), and spec.policies gains it once."""
+    ops: list[dict[str, Any]] = [
+        {"op": "remove", "path": f"/spec/routes/{route}/policies/{position}"}
+        for ref, route, position in sorted(owner.route_refs, key=lambda r: (r[1], r[2]), reverse=True)
+        if ref == policy.ref
+    ]
+    entry = {"name": policy.name, **({"namespace": policy.namespace} if policy.namespace != owner.namespace else {})}
+    if any(context == "spec" for ref, context in owner.refs if ref == policy.ref):
+        pass  # spec.policies already names it
+    elif any(context == "spec" for _, context in owner.refs):
+        ops.append({"op": "add", "path": "/spec/policies/-", "value": entry})
+    else:
+        ops.append({"op": "add", "path": "/spec/policies", "value": [entry]})
+    return f"kubectl patch virtualserver {arg(owner.name)} -n {arg(owner.namespace)} --type json -p {json_arg(ops)}"
+
+
+def _to_master_fix(owner: Owner, policy: KubeResource) -> str:
+    """The minion loses its nginx.org/policies entry for `policy`; the master gains it."""
+    remove = f"kubectl annotate ingress {arg(owner.name)} -n {arg(owner.namespace)} nginx.org/policies-"
+    if not owner.master:
+        return remove
+    namespace, _, master = owner.master.partition("/")
+    kept = [p.strip() for p in owner.master_policies.split(",") if p.strip()]
+    value = ",".join(dict.fromkeys([*kept, policy.name if policy.namespace == namespace else policy.ref]))
+    return (
+        f"{remove} && kubectl annotate ingress {arg(master)} -n {arg(namespace)} "
+        f"{arg('nginx.org/policies=' + value)} --overwrite"
     )
 
 
@@ -452,7 +591,12 @@ def _preview_refused(owner: Owner, policy: KubeResource, release: ControllerRele
         detail=f"The controller rejects the Policy ('{why}': validation/policy.go validatePolicySpec, v1.10.0 to "
         f"v2.1.x) and then treats it as missing. "
         + _500_detail(f"Policy {policy.ref} is missing or invalid")
-        + " From v2.2.0 (commit 069ca8e26) ingressMTLS needs no flag.",
+        + " From v2.2.0 (commit 069ca8e26) ingressMTLS needs no flag."
+        + (
+            ""
+            if release.controller
+            else f" The command shows the controller's Deployment; then add -{F5_PREVIEW_FLAG} to its args."
+        ),
         fix=f5_preview_fix(release),
         subject=owner.ref,
         evidence=(
@@ -468,8 +612,9 @@ def _policy_missing(owner: Owner, ref: str) -> Finding:
         code="policy-invalid-http-500",
         severity=Severity.ERROR,
         title=f"{owner.ref} names Policy {ref}, which does not exist: HTTP 500 for every request",
-        detail=_500_detail(why),
-        fix=f"kubectl get policy -n {arg(namespace)}  # create Policy {name} (spec.ingressMTLS) or correct the reference",
+        detail=_500_detail(why) + f" The command lists the Policies of {namespace}; then create Policy {name} "
+        "(spec.ingressMTLS) or correct the reference.",
+        fix=f"kubectl get policy -n {arg(namespace)}",
         subject=owner.ref,
         evidence=(why,),
     )
@@ -481,9 +626,65 @@ def _policy_unseen(owner: Owner, ref: str) -> Finding:
         code="policy-not-in-manifests",
         severity=Severity.WARNING,
         title=f"not checked: Policy {ref} is not among the files",
-        detail="It decides who gets in, and it was not read. If the cluster lacks it too, every request gets HTTP 500.",
-        fix=f"kubectl get policy {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-policy.yaml')}  # then add it to --manifests",
+        detail="It decides who gets in, and it was not read. If the cluster lacks it too, every request gets HTTP 500. "
+        "The command saves it to a file; then add that file to --manifests.",
+        fix=f"kubectl get policy {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-policy.yaml')}",
         subject=owner.ref,
+    )
+
+
+def _secret_unseen(owner: Owner, policy: KubeResource, ref: str) -> Finding:
+    """Manifest files without the Policy's CA Secret: assumed present, with what a missing one does."""
+    namespace, _, name = ref.partition("/")
+    why = f'IngressMTLS policy "{policy.ref}" references a non-existent secret {ref}'
+    return _f(
+        code="secret-not-in-manifests",
+        severity=Severity.WARNING,
+        title=f"not checked: the CA Secret {ref} of Policy {policy.ref} is not among the files",
+        detail="It decides who gets in, and it was not read; it is assumed present and usable. If the cluster lacks "
+        f"it too, the controller warns '{why}' and {owner.ref} answers HTTP 500 to every request "
+        "(policy.go addIngressMTLSConfig; tests/suite/test_ingress_mtls_ingress.py "
+        "test_ingress_mtls_missing_secret_ingress). The command saves it to a file; then add that file to --manifests.",
+        fix=f"kubectl get secret {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-secret.yaml')}",
+        subject=f"Policy {policy.ref}",
+        evidence=(f"spec.ingressMTLS.clientCertSecret: {name}",),
+    )
+
+
+def _crl_file(owner: Owner, policy: KubeResource, file: str, secret_crl: bool, release: ControllerRelease) -> Finding:
+    """policy.go addIngressMTLSConfig renders `ssl_crl /etc/nginx/secrets/<crlFileName>`: a file on the
+    controller's pods, which this tool cannot read. nginx refuses a configuration whose ssl_crl file is
+    missing; the reload fails (nginx/manager.go Reload), the resource is marked invalid
+    (k8s/controller.go: AddedOrUpdatedWithError) and nginx keeps its previous configuration, where a
+    new host is not served (tests/suite/test_ingress_mtls.py test_ingress_mtls_policy_crl: 404)."""
+    path = f"{SECRETS_DIR}/{file}"
+    both = (
+        f" The Secret's ca.crl is not used: the controller warns 'Both ca.crl in the Secret and ingressMTLS.crlFileName "
+        f"fields cannot be used. ca.crl in {policy.namespace}/{_dict(_ingress_mtls(policy)).get('clientCertSecret')} "
+        f"will be ignored and {policy.ref} will be applied'."
+        if secret_crl
+        else ""
+    )
+    where = release.controller
+    fix = (
+        f"kubectl get deployment {arg(where.name)} -n {arg(where.namespace)} -o yaml"
+        if where is not None
+        else f"kubectl get deployments -A -l {arg(PRODUCTS['f5-nginx'].selector)} -o yaml"
+    )
+    return _f(
+        code="crl-file-unchecked",
+        severity=Severity.WARNING,
+        title=f"not checked: Policy {policy.ref} loads the CRL {path} from the controller's pods",
+        detail=f"crlFileName renders `ssl_crl {path};` (policy.go addIngressMTLSConfig); the file is read from every "
+        "controller pod, not from a Secret, and this tool cannot see it. If a pod lacks it, nginx refuses the new "
+        f"configuration: the reload fails, {owner.ref} is marked invalid, and nginx keeps serving its previous "
+        "configuration, where a new host answers HTTP 404 (the project's test_ingress_mtls_policy_crl expects 404)."
+        + both
+        + f" The command shows the controller's Deployment; then check that a volume mounts {file} into "
+        f"{SECRETS_DIR}/, or drop crlFileName and put the CRL in the CA Secret under ca.crl.",
+        fix=fix,
+        subject=f"Policy {policy.ref}",
+        evidence=(f"spec.ingressMTLS.crlFileName: {file}", *(("the CA Secret also has ca.crl",) if secret_crl else ())),
     )
 
 
@@ -532,9 +733,9 @@ def _second_policy(owner: Owner, policy: KubeResource, applied: str) -> Finding:
         severity=Severity.WARNING,
         title=f"{owner.ref} has two ingressMTLS policies: {applied} applies, {policy.ref} is ignored",
         detail="addIngressMTLSConfig: 'Multiple ingressMTLS policies are not allowed. IngressMTLS policy "
-        f"{policy.ref} will be ignored' (a warning, no error). The first in spec.policies wins.",
-        fix=f"kubectl get {owner.kind.lower()} {arg(owner.name)} -n {arg(owner.namespace)} -o yaml  # keep one "
-        f"ingressMTLS policy: remove {policy.name}",
+        f"{policy.ref} will be ignored' (a warning, no error). The first in spec.policies wins. The command shows "
+        f"{owner.ref}; then keep one ingressMTLS policy: remove {policy.name}.",
+        fix=f"kubectl get {owner.kind.lower()} {arg(owner.name)} -n {arg(owner.namespace)} -o yaml",
         subject=owner.ref,
         evidence=(f"applied: {applied}", f"ignored: {policy.ref}"),
     )

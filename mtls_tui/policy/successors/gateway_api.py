@@ -50,11 +50,13 @@ from mtls_tui.policy.successors.references import (
 from mtls_tui.policy.successors.releases import (
     ISTIO_NEWEST_READ,
     ControllerRelease,
+    istio_reads_frontend_mode,
     istio_secret_ca_denied,
+    istio_spec_ca_conditions,
     release_for,
     unchecked,
 )
-from mtls_tui.shell import arg, comment, json_arg
+from mtls_tui.shell import arg, json_arg
 
 # GatewayClass spec.controllerName → implementation (docs/successors.md section 6):
 # envoyproxy/gateway api/v1alpha1/envoygateway_types.go GatewayControllerName;
@@ -180,13 +182,37 @@ class Frontend:
 
 
 def implementation_of(gateway: KubeResource, snapshot: ClusterSnapshot) -> tuple[Implementation, str, str | None]:
-    """(implementation, class name, controllerName) from the Gateway's GatewayClass."""
+    """(implementation, class name, controllerName) from the Gateway's GatewayClass. Among manifest
+    files without that GatewayClass, a ClientTrafficPolicy that names the Gateway is the sign of
+    Envoy Gateway (`inferred_from` says which policy): no other implementation reads that kind."""
     class_name = text(as_dict(gateway.body.get("spec")).get("gatewayClassName"))
     for klass in snapshot.of_kind("GatewayClass", GATEWAY_GROUP):
         if klass.name == class_name:
             controller = text(as_dict(klass.body.get("spec")).get("controllerName"))
             return CONTROLLERS.get(controller, "gateway-api"), class_name, controller
+    if not snapshot.complete and inferred_from(gateway, snapshot):
+        return "envoy-gateway", class_name, None
     return "gateway-api", class_name, None
+
+
+# Envoy Gateway's policy kind (api/v1alpha1/clienttrafficpolicy_types.go), read by no other implementation
+EG_POLICY_GROUP = "gateway.envoyproxy.io"
+
+
+def inferred_from(gateway: KubeResource, snapshot: ClusterSnapshot) -> str:
+    """The first ClientTrafficPolicy of the Gateway's namespace whose targetRef or targetRefs names
+    it ("" when none does)."""
+    for policy in snapshot.of_kind("ClientTrafficPolicy", EG_POLICY_GROUP):
+        spec = as_dict(policy.body.get("spec"))
+        targets = [as_dict(spec.get("targetRef")), *map(as_dict, as_list(spec.get("targetRefs")))]
+        if policy.namespace == gateway.namespace and any(
+            text(t.get("kind")) == "Gateway"
+            and text(t.get("group")) in ("", GATEWAY_GROUP)
+            and text(t.get("name")) == gateway.name
+            for t in targets
+        ):
+            return f"ClientTrafficPolicy {policy.ref}"
+    return ""
 
 
 def _attached_hosts(
@@ -315,15 +341,24 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
         return _not_applied(gateway, listener, source, path, validation) if validation else Frontend("none", "", "")
     if validation is None:
         return _validation_off(gateway, listener, source, path)
+    if gateway.implementation == "istio" and listener.terminate_mode in ISTIO_OTHER_MODES:
+        return _istio_mode_first(gateway, listener, source, path)
     raw_mode = text(validation.get("mode")) or "AllowValidOnly"
     refs = tuple(as_list(validation.get("caCertificateRefs")))
     frontend = resolve_refs(gateway, listener, refs, source, path, snapshot)
     if frontend.refused:
         return frontend
     mode: ClientCertMode = "request" if raw_mode == "AllowInsecureFallback" else "require-and-verify"
+    findings = frontend.findings
+    if gateway.implementation == "istio" and mode == "request" and listener.terminate_mode not in ISTIO_FORCED:
+        release = release_for(snapshot, "istio")
+        if not istio_reads_frontend_mode(release):
+            mode = "require-and-verify"
+            findings += (_istio_mode_ignored(gateway, listener, source, path, release),)
+            if not release.seen:
+                findings += (unchecked(release, gateway.label, _ISTIO_MODE_BY_RELEASE),)
     if gateway.implementation == "istio" and listener.terminate_mode in ISTIO_FORCED:
         mode = ISTIO_FORCED[listener.terminate_mode]
-    findings = frontend.findings
     if mode == "request":
         findings += (_fallback_finding(gateway, listener, source, path),)
     elif mode == "verify-if-given":
@@ -342,6 +377,99 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
         if not release.seen:
             findings += (unchecked(release, gateway.label, _ISTIO_SECRET_CA_BY_RELEASE),)
     return replace(frontend, mode=mode, findings=findings, verify_depth=depth, breakage=breakage)
+
+
+# releases.py ISTIO_FRONTEND_MODE
+_ISTIO_MODE_BY_RELEASE = (
+    "Before Istio 1.31 buildTLS (pilot/pkg/config/kube/gateway/conversion.go) reads no frontend mode: "
+    "AllowInsecureFallback is served as AllowValidOnly (MUTUAL). From 1.31 (commit b9a243785f9, #60824) it is "
+    "OPTIONAL_MUTUAL with insecureSkipVerify: every client gets in."
+)
+
+
+def _istio_mode_ignored(
+    gateway: Gateway, listener: Listener, source: str, path: str, release: ControllerRelease
+) -> Finding:
+    """releases.py ISTIO_FRONTEND_MODE: the fallback the Gateway asks for is not served."""
+    return Finding(
+        code="frontend-mode-ignored",
+        severity=Severity.WARNING,
+        title=f"{gateway.label} listener {listener.name}: {release.named} ignores mode AllowInsecureFallback and "
+        "requires a valid client certificate",
+        detail=_ISTIO_MODE_BY_RELEASE + " So clients without a valid certificate are refused in the handshake, and the "
+        "Gateway gets no InsecureFrontendValidationMode condition. The fix writes the mode that is served "
+        "(AllowValidOnly); then, if clients without a certificate must get in, run Istio 1.31 or later and set "
+        "AllowInsecureFallback again.",
+        fix=gateway.patch([{"op": "replace", "path": f"{path}/mode", "value": "AllowValidOnly"}]),
+        subject=gateway.label,
+        evidence=(
+            f"{source}: mode AllowInsecureFallback",
+            f"controller {release.named}",
+            *_evidence(gateway, listener),
+        ),
+    )
+
+
+def _istio_mode_first(gateway: Gateway, listener: Listener, source: str, path: str) -> Frontend:
+    """conversion.go buildTLS returns for the listener options ISTIO_SIMPLE (SIMPLE with the workload's
+    own certificate, credentialName builtin://) and ISTIO_MUTUAL (the mesh's mutual TLS) before it reads
+    the frontend: the Gateway's client CA is not applied (testdata/tls.yaml.golden, listeners
+    terminate-istio-builtin and terminate-istio-mtls). The fix removes the option, and gives a listener
+    without certificateRefs the certificate of another listener of the Gateway (buildTLS wants one)."""
+    option = f"/spec/listeners/{listener.index}/tls/options/gateway.istio.io~1tls-terminate-mode"
+    ops: list[dict[str, Any]] = [{"op": "remove", "path": option}]
+    borrowed = next((c for other in gateway.listeners for c in other.certificate_refs), None)
+    if not listener.certificate_refs:
+        namespace, _, name = (borrowed or f"{gateway.resource.namespace}/SERVER-CERTIFICATE").partition("/")
+        ref = {"group": "", "kind": "Secret", "name": name}
+        if namespace != gateway.resource.namespace:
+            ref["namespace"] = namespace
+        ops.append({"op": "add", "path": f"/spec/listeners/{listener.index}/tls/certificateRefs", "value": [ref]})
+    if listener.terminate_mode == "ISTIO_SIMPLE":
+        title = (
+            f"{gateway.label} listener {listener.name} asks no client certificate: option "
+            f"{ISTIO_TERMINATE_MODE}=ISTIO_SIMPLE comes before {source}"
+        )
+        what = (
+            "Istio serves it as SIMPLE TLS with the workload's own certificate (credentialName builtin://): no "
+            "client certificate is asked, and every client gets in."
+        )
+        severity = Severity.ERROR
+    else:
+        title = (
+            f"{gateway.label} listener {listener.name} verifies clients against the mesh's CA, not {source}: option "
+            f"{ISTIO_TERMINATE_MODE}=ISTIO_MUTUAL"
+        )
+        what = (
+            "Istio serves it as ISTIO_MUTUAL: a client needs a certificate of the mesh (issued by istiod's CA); a "
+            "client of the frontend's CA is refused in the handshake (unknown CA)."
+        )
+        severity = Severity.WARNING
+    then = " The fix removes the option, so that the frontend's CA applies (MUTUAL)" + (
+        "."
+        if listener.certificate_refs
+        else f", and gives the listener the server certificate {borrowed} of another listener; check that it "
+        "covers the listener's hostname."
+        if borrowed
+        else "; then replace SERVER-CERTIFICATE in its certificateRefs with the Secret of its server certificate."
+    )
+    finding = Finding(
+        code="frontend-validation-not-applied",
+        severity=severity,
+        title=title,
+        detail="pilot/pkg/config/kube/gateway/conversion.go buildTLS returns for the listener option "
+        f"{ISTIO_TERMINATE_MODE}={listener.terminate_mode} before it reads the Gateway's spec.tls.frontend. {what}"
+        + then,
+        fix=gateway.patch(ops),
+        subject=gateway.label,
+        evidence=(
+            f"listener {listener.name} tls.options: {ISTIO_TERMINATE_MODE}={listener.terminate_mode}",
+            *_evidence(gateway, listener),
+        ),
+    )
+    if listener.terminate_mode == "ISTIO_SIMPLE":
+        return Frontend("none", source, path, findings=(finding,))
+    return Frontend("require-and-verify", source, path, ca_refs=("the mesh's CA (istiod)",), findings=(finding,))
 
 
 # releases.py ISTIO_SECRET_CA, ISTIO_OPTIONAL_CACERT
@@ -427,7 +555,8 @@ def resolve_refs(
             parsed[0],
             problem="too-many",
             detail=f"{len(parsed)} caCertificateRefs; Istio reads one (conversion.go buildTLS: "
-            '"only one caCertificateRef is supported", listener ResolvedRefs=False InvalidCACertificateRef)',
+            f'"only one caCertificateRef is supported", listener ResolvedRefs=False '
+            f"{_resolved_refs(gateway, snapshot, 'too-many')})",
         )
         return _refused(gateway, listener, source, path, parsed, [outcome], snapshot)
     outcomes = [_read_ref(gateway, ref, rules, snapshot) for ref in parsed]
@@ -444,7 +573,10 @@ def resolve_refs(
     unseen = [o for o in good if o.unseen]
     findings += tuple(
         unseen_finding(
-            o.ref, o.unseen or "unseen", subject=gateway.label, if_missing=_consequence(gateway, listener, True)
+            o.ref,
+            o.unseen or "unseen",
+            subject=gateway.label,
+            if_missing=_consequence(gateway, listener, True, snapshot, _resolved_refs(gateway, snapshot, "not-found")),
         )
         for o in unseen
     )
@@ -464,7 +596,8 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
     if ref.namespace != gateway.resource.namespace and grant_permits(snapshot, gateway.referrer, ref) is None:
         return RefOutcome(ref, problem="not-permitted", detail="listener ResolvedRefs=False RefNotPermitted")
     if ref.kind not in rules.kinds or (ref.group not in ("", "core") and ref.kind != "ClusterTrustBundle"):
-        return RefOutcome(ref, problem="wrong-kind", detail="listener ResolvedRefs=False InvalidCACertificateKind")
+        reason = _resolved_refs(gateway, snapshot, "wrong-kind")
+        return RefOutcome(ref, problem="wrong-kind", detail=f"listener ResolvedRefs=False {reason}")
     # a ClusterTrustBundle is read by name alone, its spec.trustBundle (Envoy Gateway backendtlspolicy.go
     # getCaCertsFromCARefs: missing → "cluster trust bundle NAME not found", the entry fails)
     data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
@@ -472,7 +605,8 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
         status = presence(snapshot, ref.kind, ref.namespace, ref.name)
         if status in ("unseen", "forbidden"):
             return RefOutcome(ref, detail="not read", unseen=status)
-        return RefOutcome(ref, problem="not-found", detail="listener ResolvedRefs=False InvalidCACertificateRef")
+        reason = _resolved_refs(gateway, snapshot, "not-found")
+        return RefOutcome(ref, problem="not-found", detail=f"listener ResolvedRefs=False {reason}")
     key = pick_key(data, rules.keys, rules.single_key)
     if key is None:
         keys = ", ".join(sorted(data)) or "no keys"
@@ -501,16 +635,46 @@ def _empty(outcome: RefOutcome) -> RefOutcome:
 # --- findings ---------------------------------------------------------------------------------
 
 _REFUSED = (
-    "With no usable CA the listener is not accepted (Accepted=False NoValidCACertificate, "
+    "With no usable CA the listener is not accepted ({conditions}Accepted=False NoValidCACertificate, "
     "Programmed=False): HTTPS on port {port} is refused, even to a client without a certificate (fail closed)."
 )
 _EG_REFUSED = " Envoy Gateway drops the listener from its configuration (listener.go ProcessListeners)."
+# releases.py ISTIO_CA_CONDITIONS: what Istio before 1.31 writes for the same listener
+_ISTIO_REFUSED = (
+    "With no usable CA {release} leaves the listener Accepted=True and reports {conditions}Programmed=False "
+    '(Invalid: "Bad TLS configuration"), and builds no server for it (conversion.go buildListener; '
+    "gateway_collection.go keeps only programmed listeners): HTTPS on port {port} is refused, even to a client "
+    "without a certificate (fail closed). From Istio 1.31 (commit ec082098894) the listener reports the spec's "
+    "Accepted=False NoValidCACertificate instead."
+)
 
 
-def _consequence(gateway: Gateway, listener: Listener, refused: bool) -> str:
+def _old_istio(gateway: Gateway, snapshot: ClusterSnapshot) -> bool:
+    """Istio before 1.31, which names an unusable frontend CA with its own reasons (ISTIO_CA_CONDITIONS)."""
+    return gateway.implementation == "istio" and not istio_spec_ca_conditions(release_for(snapshot, "istio"))
+
+
+def _resolved_refs(gateway: Gateway, snapshot: ClusterSnapshot, problem: str) -> str:
+    """The listener's ResolvedRefs=False reason for a reference that gave no CA: the spec's
+    (gateway_types.go ListenerReasonInvalidCACertificateRef/Kind, RefNotPermitted), or Istio's before
+    1.31 (conversion.go buildCaCertificateReference, buildTLS: InvalidCertificateRef)."""
+    if problem == "not-permitted":
+        return "RefNotPermitted"
+    if _old_istio(gateway, snapshot):
+        return "InvalidCertificateRef"
+    return "InvalidCACertificateKind" if problem == "wrong-kind" else "InvalidCACertificateRef"
+
+
+def _consequence(
+    gateway: Gateway, listener: Listener, refused: bool, snapshot: ClusterSnapshot, reason: str = ""
+) -> str:
     if not refused:
         return "The other references are used; the listener reports ResolvedRefs=False."
-    text_ = _REFUSED.format(port=listener.port)
+    conditions = f"ResolvedRefs=False {reason}, " if reason else ""
+    if _old_istio(gateway, snapshot):
+        release = release_for(snapshot, "istio").named
+        return _ISTIO_REFUSED.format(release=release, conditions=conditions, port=listener.port)
+    text_ = _REFUSED.format(port=listener.port, conditions=conditions)
     return text_ + (_EG_REFUSED if gateway.implementation == "envoy-gateway" else "")
 
 
@@ -534,7 +698,9 @@ def _ref_finding(
         referrer=gateway.referrer,
         keys=rules.keys,
         kinds=rules.kinds,
-        consequence=_consequence(gateway, listener, refused),
+        consequence=_consequence(
+            gateway, listener, refused, snapshot, _resolved_refs(gateway, snapshot, outcome.problem or "")
+        ),
         kind_fix=_kind_fix(gateway, path, index),
         snapshot=snapshot,
         severity=Severity.ERROR if refused else Severity.WARNING,
@@ -577,7 +743,13 @@ def _refused(
             severity=Severity.ERROR,
             title=f"No usable client CA on {gateway.label} port {listener.port}: the HTTPS listener is refused",
             detail=(istio_one[0].detail + ". " if istio_one else "")
-            + _consequence(gateway, listener, True)
+            + _consequence(
+                gateway,
+                listener,
+                True,
+                snapshot,
+                _resolved_refs(gateway, snapshot, bad[0].problem or "") if bad else "",
+            )
             + " The HTTP listeners of the Gateway are not affected (conformance "
             "GatewayFrontendInvalidDefaultClientCertificateValidation).",
             fix=first_fix,
@@ -777,7 +949,13 @@ def _not_applied(gateway: Gateway, listener: Listener, source: str, path: str, v
         title=f"{gateway.label} listener {listener.name} (protocol TLS) asks no client certificate: "
         f"{source} is applied to HTTPS listeners only",
         detail="The API applies spec.tls.frontend to Listeners handling HTTPS traffic (apis/v1/gateway_types.go "
-        f"FrontendTLSConfig). {where} This listener terminates TLS and passes every client to its routes.",
+        f"FrontendTLSConfig). {where} This listener terminates TLS and passes every client to its routes."
+        + (
+            ""
+            if gateway.implementation == "envoy-gateway"
+            else " The fix makes it an HTTPS listener; then route it with HTTPRoutes: client certificates are "
+            "checked on HTTPS listeners only."
+        ),
         fix=_tls_listener_fix(gateway, listener, validation),
         subject=gateway.label,
         evidence=(f"listener {listener.name}: protocol TLS, tls.mode Terminate", *_evidence(gateway, listener)),
@@ -791,10 +969,8 @@ def _tls_listener_fix(gateway: Gateway, listener: Listener, validation: dict[str
     Gateway Fabric: the listener becomes HTTPS (its TLSRoutes then need to be HTTPRoutes)."""
     name, namespace = gateway.resource.name, gateway.resource.namespace
     if gateway.implementation != "envoy-gateway":
-        return (
-            gateway.patch([{"op": "replace", "path": f"/spec/listeners/{listener.index}/protocol", "value": "HTTPS"}])
-            + "  "
-            + comment("# then route it with HTTPRoutes: client certificates are checked on HTTPS listeners only")
+        return gateway.patch(
+            [{"op": "replace", "path": f"/spec/listeners/{listener.index}/protocol", "value": "HTTPS"}]
         )
     client: dict[str, Any] = {"caCertificateRefs": as_list(validation.get("caCertificateRefs"))}
     if text(validation.get("mode")) == "AllowInsecureFallback":
@@ -881,6 +1057,26 @@ def unknown_implementation(gateway: Gateway) -> Finding:
     )
 
 
+def class_inferred(gateway: Gateway, policy: str) -> Finding:
+    """The GatewayClass was not among the files; a ClientTrafficPolicy names the Gateway."""
+    return Finding(
+        code="gateway-class-inferred",
+        severity=Severity.WARNING,
+        title=f"{gateway.label}: GatewayClass {gateway.class_name} is not among the files; judged as Envoy Gateway's, "
+        f"since {policy} targets it",
+        detail="Only Envoy Gateway reads ClientTrafficPolicies (gateway.envoyproxy.io), so the Gateway is read with its "
+        "rules. If the GatewayClass names another controller (spec.controllerName), that controller ignores the "
+        "policy and the listener asks for no client certificate. The command prints the controller that serves the "
+        f"class; Envoy Gateway's is {_EG_CONTROLLER}.",
+        fix=f"kubectl get gatewayclass {arg(gateway.class_name)} -o jsonpath='{{.spec.controllerName}}'",
+        subject=gateway.label,
+        evidence=(f"spec.gatewayClassName: {gateway.class_name}", f"targeted by {policy}"),
+    )
+
+
+_EG_CONTROLLER = next(name for name, implementation in CONTROLLERS.items() if implementation == "envoy-gateway")
+
+
 # --- ClientValidation --------------------------------------------------------------------------
 
 Overlay = Callable[[Gateway, Listener, Frontend], "ListenerResult"]
@@ -924,6 +1120,8 @@ def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> Li
 def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | None = None) -> list[ClientValidation]:
     """One ClientValidation per host of each HTTPS listener."""
     extra = (unknown_implementation(gateway),) if gateway.implementation == "gateway-api" else ()
+    if gateway.controller_name is None and gateway.implementation == "envoy-gateway":
+        extra = (class_inferred(gateway, inferred_from(gateway.resource, snapshot)),)
     results = []
     for listener in gateway.listeners:
         frontend = frontend_for(gateway, listener, snapshot)

@@ -153,8 +153,9 @@ def not_permitted_finding(refused: list[Refusal]) -> Finding:
         title=f"not allowed to {'; '.join(words)}: what they decide is not checked",
         detail="Our credentials lack these permissions; the controllers read with their own, so this breaks "
         "nothing, but what those objects decide (client validation, or which namespaces a controller "
-        "watches) is not part of this report.",
-        fix=f"kubectl auth can-i {arg(verb)} {arg(resource)} {scope}  # ask for read access, or check --manifests with them",
+        "watches) is not part of this report. The command asks the API server again; then ask for read access, or "
+        "check with --manifests holding those objects.",
+        fix=f"kubectl auth can-i {arg(verb)} {arg(resource)} {scope}",
         subject="cluster",
         evidence=tuple(words),
     )

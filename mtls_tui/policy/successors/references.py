@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
-from mtls_tui.shell import arg, comment, json_arg
+from mtls_tui.shell import arg, json_arg
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 TRUST_BUNDLE_GROUP = "certificates.k8s.io"
@@ -95,8 +95,9 @@ def unseen_finding(ref: CaRef, status: Presence, *, subject: str, if_missing: st
             severity=Severity.WARNING,
             title=f"not checked: reading {ref.label} is forbidden",
             detail=f"{subject} names {ref.label} as its client CA; our credentials may not read it, so it is "
-            f"assumed present and usable. If it is missing or unusable: {if_missing}",
-            fix=f"kubectl auth can-i get secrets -n {arg(ref.namespace)}  # ask for get on secrets, or check --manifests with it",
+            f"assumed present and usable. If it is missing or unusable: {if_missing} The command asks the API server "
+            "again; then ask for get on secrets, or check with --manifests holding it.",
+            fix=f"kubectl auth can-i get secrets -n {arg(ref.namespace)}",
             subject=subject,
             evidence=(f"reference: {ref.label}",),
         )
@@ -105,9 +106,8 @@ def unseen_finding(ref: CaRef, status: Presence, *, subject: str, if_missing: st
         severity=Severity.WARNING,
         title=f"not checked: the CA {ref.label} of {subject} is not among the files",
         detail=f"It decides who gets in, and it was not read; it is assumed present and usable. If the cluster lacks "
-        f"it too: {if_missing}",
-        fix=f"kubectl get {kind} {arg(ref.name)} -n {arg(ref.namespace)} -o yaml > {arg(ref.name + '-' + kind + '.yaml')}"
-        "  # then add it to --manifests",
+        f"it too: {if_missing} The command saves it to a file; then add that file to --manifests.",
+        fix=f"kubectl get {kind} {arg(ref.name)} -n {arg(ref.namespace)} -o yaml > {arg(ref.name + '-' + kind + '.yaml')}",
         subject=subject,
         evidence=(f"reference: {ref.label}",),
     )
@@ -121,8 +121,9 @@ def _unseen_bundle(ref: CaRef, status: Presence, *, subject: str, if_missing: st
             severity=Severity.WARNING,
             title=f"not checked: listing {TRUST_BUNDLES} is forbidden, so {ref.label} was not read",
             detail=f"{subject} names {ref.label} as its client CA; our credentials may not list ClusterTrustBundles, "
-            f"so it is assumed present and usable. If it is missing or unusable: {if_missing}",
-            fix=f"kubectl auth can-i list {TRUST_BUNDLES}  # ask for list on them, or check --manifests with it",
+            f"so it is assumed present and usable. If it is missing or unusable: {if_missing} The command asks the API "
+            "server again; then ask for list on them, or check with --manifests holding it.",
+            fix=f"kubectl auth can-i list {TRUST_BUNDLES}",
             subject=subject,
             evidence=(f"reference: {ref.label}",),
         )
@@ -131,9 +132,9 @@ def _unseen_bundle(ref: CaRef, status: Presence, *, subject: str, if_missing: st
         severity=Severity.WARNING,
         title=f"not checked: the CA {ref.label} of {subject} is not among the files",
         detail=f"It decides who gets in, and it was not read; it is assumed present and usable. If the cluster lacks "
-        f"it too, or none of its certificates is valid: {if_missing}",
-        fix=f"kubectl get {TRUST_BUNDLES} {arg(ref.name)} -o yaml > {arg(ref.name + '-clustertrustbundle.yaml')}"
-        "  # then add it to --manifests",
+        f"it too, or none of its certificates is valid: {if_missing} The command saves it to a file; then add that "
+        "file to --manifests.",
+        fix=f"kubectl get {TRUST_BUNDLES} {arg(ref.name)} -o yaml > {arg(ref.name + '-clustertrustbundle.yaml')}",
         subject=subject,
         evidence=(f"reference: {ref.label}",),
     )
@@ -290,6 +291,7 @@ def ref_finding(
     then does (refused listener, HTTP 500, ...), `kind_fix` is the edit for a wrong kind."""
     ref, problem = outcome.ref, outcome.problem
     lines = (f"reference: {ref.label} (group {ref.group or 'core'})", *((outcome.detail,) if outcome.detail else ()))
+    then = ""
     if problem == "not-found":
         title = f"CA {ref.label} {absent(snapshot)}"
         detail = f"{subject} names {ref.label} as its client CA; it {absent(snapshot)}. {consequence}"
@@ -324,22 +326,29 @@ def ref_finding(
     elif problem == "no-certificate":
         title = f"CA {outcome.label} holds no usable certificate"
         detail = f"{outcome.detail}. {consequence}"
-        fix = create_command(ref, outcome.key or keys[0]) + "  " + comment("# from the CA certificate (PEM)")
+        fix = create_command(ref, outcome.key or keys[0])
+        then = " The fix writes the CA certificate (PEM) from the file ca.crt."
     elif problem == "expired":
         title = f"CA {ref.label} has expired"
         detail = f"{outcome.detail}. {consequence}"
-        fix = create_command(ref, keys[0]) + "  " + comment("# from a ca.crt that has not expired")
+        fix = create_command(ref, keys[0])
+        then = " The fix writes the CA from the file ca.crt: one that has not expired."
     else:
         title = f"{subject}: only one caCertificateRef is read"
         detail = f"{outcome.detail}. {consequence}"
         fix = kind_fix
     if ref.kind == "ClusterTrustBundle" and problem in ("not-found", "expired", "no-certificate"):
         fix = _bundle_fix(ref, problem == "not-found")
+        then = (
+            f" The command lists the bundles that exist; then name one in caCertificateRefs, or create {ref.name}."
+            if problem == "not-found"
+            else " The command shows the dates of its certificates; then replace the expired CA in spec.trustBundle."
+        )
     return Finding(
         code=PROBLEM_CODES[problem or "not-found"],
         severity=severity,
         title=title,
-        detail=detail,
+        detail=detail + then,
         fix=fix,
         subject=subject,
         evidence=(*lines, *evidence),
@@ -350,12 +359,9 @@ def _bundle_fix(ref: CaRef, missing: bool) -> str:
     """ClusterTrustBundles have no `kubectl create`: list those that exist (a misspelt name), or show the
     dates of the one named (an expired CA is replaced in its spec.trustBundle)."""
     if missing:
-        return f"kubectl get {TRUST_BUNDLES} -o custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName  " + comment(
-            f"# the bundles that exist: name one in caCertificateRefs, or create {ref.name}"
-        )
+        return f"kubectl get {TRUST_BUNDLES} -o custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName"
     return (
         f"kubectl get {TRUST_BUNDLES} {arg(ref.name)} -o jsonpath='{{.spec.trustBundle}}' | openssl x509 -noout -dates"
-        "  " + comment("# replace the expired CA in spec.trustBundle")
     )
 
 

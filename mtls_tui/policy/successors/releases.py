@@ -58,6 +58,16 @@ Istio (istio/istio):
 - ISTIO_OPTIONAL_CACERT  the `<credential>-cacert` of an OPTIONAL_MUTUAL listener (the CA of its own
   certificate Secret) is denied in every release read (issues #60618, #60113); fixed on master
   only, commit f1a56063393 (#60720).
+- ISTIO_FRONTEND_MODE  pilot/pkg/config/kube/gateway/conversion.go buildTLS at 1.30.3 reads the
+  frontend's caCertificateRefs and no `mode` ("TODO: add 'Mode'"): AllowInsecureFallback is served as
+  AllowValidOnly (MUTUAL), and no InsecureFrontendValidationMode condition is written. Commit
+  b9a243785f9 (#60824, first in 1.31.0-alpha.2) renders it OPTIONAL_MUTUAL with insecureSkipVerify.
+- ISTIO_CA_CONDITIONS  at 1.30.3 buildListener reports a frontend CA it cannot use as ResolvedRefs=False
+  InvalidCertificateRef (RefNotPermitted without a ReferenceGrant), Programmed=False Invalid "Bad TLS
+  configuration", and leaves the listener Accepted=True (testdata/invalid.status.yaml.golden,
+  invalid-frontendvalidation-*); commit ec082098894 (#60052, first in 1.31.0-alpha.0) reports the
+  spec's InvalidCACertificateRef / InvalidCACertificateKind and Accepted=False NoValidCACertificate.
+  In both, the listener's server is not built (gateway_collection.go: Valid = programmed).
 """
 
 from __future__ import annotations
@@ -81,6 +91,8 @@ ISTIO_CREDENTIAL_NAMES: Release = (1, 27, 0)
 # No release read has f1a56063393; a release after the newest one read may have it: not known.
 ISTIO_NEWEST_READ: Release = (1, 30, 3)
 ISTIO_SECRET_CA: Release = (1, 31, 0)  # 1c4665799bf: a frontend CA Secret authorized in any mode
+ISTIO_FRONTEND_MODE: Release = (1, 31, 0)  # b9a243785f9: AllowInsecureFallback read
+ISTIO_CA_CONDITIONS: Release = (1, 31, 0)  # ec082098894: the spec's reasons for an unusable frontend CA
 # The newest release read of each (docs/successors.md "Sources read"): assumed when none is seen.
 CURRENT: dict[str, Release] = {
     "envoy-gateway": (1, 9, 0),
@@ -175,6 +187,14 @@ def istio_reads_credential_names(release: ControllerRelease) -> bool:
     return release.between(ISTIO_CREDENTIAL_NAMES)
 
 
+def istio_reads_frontend_mode(release: ControllerRelease) -> bool:
+    return release.between(ISTIO_FRONTEND_MODE)
+
+
+def istio_spec_ca_conditions(release: ControllerRelease) -> bool:
+    return release.between(ISTIO_CA_CONDITIONS)
+
+
 def istio_secret_ca_denied(release: ControllerRelease, *, optional: bool, own_secret: bool) -> bool:
     """A Gateway API listener's client CA of kind Secret never reaches Envoy (ISTIO_SECRET_CA):
     before 1.31, unless it is the listener's own certificate Secret in MUTUAL."""
@@ -212,7 +232,7 @@ def f5_preview_fix(release: ControllerRelease) -> str:
     """Add -enable-preview-policies to the controller's args (or show where, when it was not seen)."""
     where = release.controller
     if where is None:
-        return f"kubectl get deployments -A -l {arg(PRODUCTS['f5-nginx'].selector)} -o yaml  # add -{F5_PREVIEW_FLAG} to the controller's args"
+        return f"kubectl get deployments -A -l {arg(PRODUCTS['f5-nginx'].selector)} -o yaml"
     path = f"/spec/template/spec/containers/{where.container}/args"
     op = (
         {"op": "add", "path": path + "/-", "value": f"-{F5_PREVIEW_FLAG}"}

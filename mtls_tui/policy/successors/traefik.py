@@ -211,8 +211,9 @@ def _annotations_ignored(host: str, ingresses: list[IngressObj]) -> ClientValida
         f"convertAnnotations); {PREFIX}auth-tls-* belong to ingress-nginx. Everyone gets in. Give the host a "
         "TLSOption with clientAuth (secretNames, RequireAndVerifyClientCert) and select it with "
         f"{OPTIONS_ANNOTATION}, or serve the Ingress with Traefik's kubernetesIngressNGINX provider (v3.7+), "
-        "which reads these annotations.",
-        fix=f"kubectl get ingress {ingress_words(first)} -o yaml  # add a TLSOption with clientAuth and {OPTIONS_ANNOTATION}",
+        f"which reads these annotations. The command shows the Ingress; then add a TLSOption with clientAuth and "
+        f"{OPTIONS_ANNOTATION}.",
+        fix=f"kubectl get ingress {ingress_words(first)} -o yaml",
         subject=f"Ingress {first.ref}",
         evidence=tuple(f"{k}: {v}" for i in ingresses for k, v in i.annotations if k.startswith(PREFIX + "auth-tls")),
     )
@@ -279,8 +280,8 @@ def _defaults_dropped(defaults: list[BuiltOption]) -> BuiltOption:
         "(error 'Default TLS Options defined in multiple namespaces'); server/aggregator.go mergeConfiguration then "
         "sees no provider defining default and inserts tls.DefaultTLSOptions, which has no clientAuth: every router "
         "using the default options lets everyone in (fail open; field report traefik/traefik-helm-chart#1317). "
-        "Keep one TLSOption named default, in one namespace.",
-        fix="kubectl get tlsoption -A --field-selector metadata.name=default  # keep one, delete the others",
+        "Keep one TLSOption named default, in one namespace: the command lists them; then delete the others.",
+        fix="kubectl get tlsoption -A --field-selector metadata.name=default",
         subject=f"TLSOption {first.ref}",
         evidence=tuple(f"TLSOption {ns}/default" for ns in namespaces),
     )
@@ -535,9 +536,9 @@ def _hostless(
         detail="A TLS config is chosen from the SNI before any HTTP rule can match, so tcp/manager.go "
         "buildEntryPointHandler gives a router without Host(...) the Host(*) entry with the default TLS options "
         "(router error 'no domain found in rule ..., the TLS option ... cannot be applied'). Clients whose SNI "
-        "matches another router's Host get that router's options instead.",
-        fix=f"kubectl edit {route.kind.lower()} {arg(route.name)} -n {arg(route.namespace)}  # add Host(...) to the "
-        "rule, the name clients connect to",
+        "matches another router's Host get that router's options instead. In the editor the command opens, add "
+        "Host(...) to the rule: the name clients connect to.",
+        fix=f"kubectl edit {route.kind.lower()} {arg(route.name)} -n {arg(route.namespace)}",
         subject=route.source,
         evidence=tuple(f"{r.source}: {r.options}" for r in named),
     )
@@ -562,10 +563,10 @@ def _not_served(host: str, routes: list[Route]) -> ClientValidation:
         title=f"{route.source} names TLS options in another namespace: Traefik builds no router for {host}",
         detail=f"kubernetes_http.go resolveReference refuses it ({route.refused}) and the IngressRoute's route is "
         "skipped ('Invalid reference to TLSOption'): the host is not served at all. Traefik's "
-        "providers.kubernetesCRD.allowCrossNamespace is off by default.",
-        fix=f"kubectl get ingressroute {arg(route.name)} -n {arg(route.namespace)} -o yaml  # move the TLSOption "
-        "into this namespace (spec.tls.options.namespace) or start Traefik with "
-        "--providers.kubernetescrd.allowCrossNamespace=true",
+        "providers.kubernetesCRD.allowCrossNamespace is off by default. The command shows the IngressRoute; then "
+        "move the TLSOption into its namespace (spec.tls.options.namespace), or start Traefik with "
+        "--providers.kubernetescrd.allowCrossNamespace=true.",
+        fix=f"kubectl get ingressroute {arg(route.name)} -n {arg(route.namespace)} -o yaml",
         subject=route.source,
         evidence=(f"spec.tls.options: {route.options}",),
     )
@@ -615,8 +616,9 @@ def _unknown(
             severity=Severity.WARNING,
             title=f"not checked: TLSOption {name} is not among the files",
             detail="Its clientAuth decides who gets in. If the cluster lacks it too, Traefik's Manager.Get answers "
-            f"'unknown TLS options: {name}' and the host gets the closing route: every connection is closed.",
-            fix=f"kubectl get tlsoption -n {arg(name.split('-', 1)[0])} -o yaml  # then add it to --manifests",
+            f"'unknown TLS options: {name}' and the host gets the closing route: every connection is closed. The "
+            "command shows the TLSOptions of that namespace; then add the one named to --manifests.",
+            fix=f"kubectl get tlsoption -n {arg(name.split('-', 1)[0])} -o yaml",
             subject=route.source,
         )
     elif not traefik_broken_options_close(release := release_for(snapshot, "traefik")):
@@ -733,8 +735,9 @@ def _ca_unseen(resource: KubeResource, ref: str) -> Finding:
         severity=Severity.WARNING,
         title=f"not checked: the CA Secret {ref} of TLSOption {resource.ref} is not among the files",
         detail="Its tls.ca or ca.crt decides who gets in, and it was not read. If the cluster lacks it too and the "
-        "TLSOption sets no clientAuthType, Traefik asks no certificate at all (fail open).",
-        fix=f"kubectl get secret {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-secret.yaml')}  # then add it to --manifests",
+        "TLSOption sets no clientAuthType, Traefik asks no certificate at all (fail open). The command saves it to "
+        "a file; then add that file to --manifests.",
+        fix=f"kubectl get secret {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-secret.yaml')}",
         subject=f"TLSOption {resource.ref}",
     )
 
@@ -779,6 +782,7 @@ def as_served(option: BuiltOption, options: dict[str, BuiltOption], snapshot: Cl
 
 
 def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str], closes: bool = True) -> Finding:
+    then = ""
     if "CAFiles is required" in error:
         fix = (
             secret_update_command(refs[0].split(" ", 1)[1], keys=("ca.crt",))
@@ -787,16 +791,19 @@ def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str], cl
             + json_arg({"spec": {"clientAuth": {"secretNames": ["CA-SECRET"]}}})
         )
     elif error.startswith("invalid Cipher"):
-        fix = (
-            f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p "
-            + json_arg([{"op": "remove", "path": "/spec/cipherSuites"}])
-            + "  # or name them as Go does, e.g. TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        fix = f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p " + json_arg(
+            [{"op": "remove", "path": "/spec/cipherSuites"}]
+        )
+        then = (
+            " The fix removes cipherSuites (Go's defaults apply); or name them as Go does, e.g. "
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256."
         )
     elif error.startswith("invalid CurveID"):
-        fix = (
-            f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p "
-            + json_arg([{"op": "remove", "path": "/spec/curvePreferences"}])
-            + "  # or name them as Go does, e.g. X25519, CurveP256"
+        fix = f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p " + json_arg(
+            [{"op": "remove", "path": "/spec/curvePreferences"}]
+        )
+        then = (
+            " The fix removes curvePreferences (Go's defaults apply); or name them as Go does, e.g. X25519, CurveP256."
         )
     elif "client auth type" in error:
         fix = f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p " + json_arg(
@@ -810,7 +817,7 @@ def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str], cl
             severity=Severity.ERROR,
             title=f"TLSOption {resource.ref} cannot be built: this Traefik release serves every host using it with "
             "the default TLS options (fail open)",
-            detail=f"buildTLSConfig fails ({error}). {_OPEN_BEFORE_FIX}",
+            detail=f"buildTLSConfig fails ({error}). {_OPEN_BEFORE_FIX}{then}",
             fix=fix,
             subject=f"TLSOption {resource.ref}",
             evidence=(error,) + ((f"clientAuthType: {wanted}",) if wanted else ()),
@@ -821,7 +828,7 @@ def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str], cl
         title=f"TLSOption {resource.ref} cannot be built: every host using it closes every connection",
         detail=f"buildTLSConfig fails ({error}); buildEntryPointHandler then gives each host that uses these options "
         "the special closing route (brokenTLSRouter): the connection is closed in the handshake, no alert, no HTTP "
-        "answer (fail closed).",
+        "answer (fail closed)." + then,
         fix=fix,
         subject=f"TLSOption {resource.ref}",
         evidence=(error,) + ((f"clientAuthType: {wanted}",) if wanted else ()),
@@ -855,7 +862,7 @@ def _conflict(host: str, routes: list[Route], option: BuiltOption) -> Finding:
         detail="TLS options apply per SNI host and entryPoint; aggregator.go resolveHTTPTLSOptions gives every router "
         "of a host whose routers disagree a copy with the default TLS options (router error 'router's TLSOptions "
         "configuration is conflicting with other routers on the same entrypoint and host, default TLS options will "
-        "be used instead').",
+        "be used instead'). The fix gives every router of the host the same TLS options: one TLS option per host.",
         fix=_same_options_fix(others, keep),
         subject=" and ".join(dict.fromkeys(r.source for r in routes)),
         evidence=tuple(asked),
@@ -881,7 +888,7 @@ def _same_options_fix(others: list[Route], keep: Route) -> str:
                 f"kubectl patch ingressroute {arg(name)} -n {arg(namespace)} --type merge -p "
                 + json_arg({"spec": {"tls": {"options": options}}})
             )
-    return " && ".join(commands) + "  # one TLS option per host"
+    return " && ".join(commands)
 
 
 def _crd_name(option_id: str) -> tuple[str, str, str]:

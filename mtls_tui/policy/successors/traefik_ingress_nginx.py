@@ -214,13 +214,13 @@ def _not_read(ingress: IngressObj) -> list[Finding]:
                 code=code,
                 severity=severity,
                 title=f"{PREFIX}{name} is not read by Traefik's kubernetesIngressNGINX provider",
-                detail=_not_read_detail(name),
-                fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(PREFIX + name + '-')}  # "
+                detail=_not_read_detail(name)
                 + (
-                    "check the subject in the upstream (Ssl-Client-Subject-Dn)"
+                    " The fix removes the annotation; then check the subject in the upstream (Ssl-Client-Subject-Dn)."
                     if code == "match-cn-ignored"
-                    else "no effect on Traefik"
+                    else " The fix removes the annotation, which has no effect on Traefik."
                 ),
+                fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(PREFIX + name + '-')}",
                 subject=f"Ingress {ingress.ref}",
                 evidence=(f"{PREFIX}{name}: {value}",),
             )

@@ -483,7 +483,7 @@ CASES = [
         "insecure-fallback.yaml",
         gw_base(validation([("ConfigMap", "meow-ca", None)], "AllowInsecureFallback")),
         "mode: AllowInsecureFallback",
-        "mTLS not enforced: no certificate, wrong CA and expired all get 200; Gateway condition InsecureFrontendValidationMode=True reason ConfigurationChanged; Envoy Gateway renders require_client_certificate=false + ACCEPT_UNTRUSTED (mode Request), Istio OPTIONAL_MUTUAL + insecureSkipVerify, NGINX Gateway Fabric ssl_verify_client optional_no_ca",
+        "mTLS not enforced: no certificate, wrong CA and expired all get 200; Gateway condition InsecureFrontendValidationMode=True reason ConfigurationChanged; Envoy Gateway renders require_client_certificate=false + ACCEPT_UNTRUSTED (mode Request), Istio OPTIONAL_MUTUAL + insecureSkipVerify from 1.31 (1.30.3 reads no mode: MUTUAL, enforced), NGINX Gateway Fabric ssl_verify_client optional_no_ca",
         f"{GW_SRC} conformance/tests/gateway-with-clientcertificate-validation-insecure-fallback.go; envoyproxy/gateway helpers.go frontendValidationMode; istio conversion.go buildTLS; nginx-gateway-fabric internal/controller/state/dataplane/configuration.go addClientSettingsToSSLServers; measured: measure/results/envoy-optional-accept-untrusted.txt",
     ),
     (
