@@ -30,7 +30,7 @@ class Severity(str, enum.Enum):
 
 
 FIX_PROGRAMS = frozenset(
-    {"kubectl", "openssl", "curl", "mtls-tui", "getent", "nc", "ip", "printf", "cat", "base64", "diff", "date"}
+    {"kubectl", "openssl", "curl", "mtls-tui", "getent", "nc", "ip", "printf", "cat", "base64", "diff", "date", "mv"}
 )
 
 

@@ -489,6 +489,33 @@ def test_the_certificate_fixes_run_one_after_another_keep_a_whole_certificate(pk
     assert "Version: 3" in text and "DNS:meow.com" in text and "TLS Web Server Authentication" in text, text
 
 
+
+def test_the_client_certificate_fixes_run_one_after_another_keep_a_whole_certificate(
+    pki: SeedPki, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The seed's client certificate draws cert-v1 and cert-outlives-issuer: run in that order, as
+    printed from one listing, the second must keep what the first gave (v3, clientAuth), and the
+    certificate then ends before its CA (the review saw a v1 certificate again)."""
+    import json
+
+    from mtls_tui.cli import main
+    from mtls_tui.lab.pki import write_seed_pki
+
+    write_seed_pki(tmp_path, pki)
+    main(["inspect", "--ca", str(tmp_path / "ca.crt"), "--cert", str(tmp_path / "client.crt"), "--json"])
+    found = {f["code"]: f for f in json.loads(capsys.readouterr().out)["findings"] if "client" in f["subject"]}
+    fixes = [found[code]["fix"] for code in ("cert-v1", "cert-outlives-issuer")]
+    for fix in fixes:
+        done = subprocess.run(["bash", "-c", fix], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, (fix, done.stderr)
+    text = subprocess.run(
+        ["openssl", "x509", "-in", str(tmp_path / "client.crt"), "-noout", "-text"], capture_output=True, text=True
+    ).stdout
+    assert "Version: 3" in text and "TLS Web Client Authentication" in text, text
+    main(["inspect", "--ca", str(tmp_path / "ca.crt"), "--cert", str(tmp_path / "client.crt"), "--json"])
+    left = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"] if "client" in f["subject"]}
+    assert not left & {"cert-v1", "cert-outlives-issuer"}, left
+
 # --- the other parsers' location denials (mtls_tui/policy/ingress_nginx_denials.py) ---------------------
 
 AUTH_URL = "http://auth.auth.svc.cluster.local/verify"

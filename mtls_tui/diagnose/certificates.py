@@ -131,11 +131,8 @@ LEAF_EXTENSIONS: dict[CertRole, tuple[str, ...]] = {
 
 def whole_extensions(role: CertRole, cn: str | None, given: list[str] | None) -> list[str]:
     """The role's extensions, a server's SAN from its CN, then what the finding asks for (which wins).
-    A client re-issued for another reason (its CA, its dates) keeps the seed's short command: its
-    whole fix must fit the Verdict tab at 80x24, and the server's three hygiene fixes are the ones
-    that collided."""
-    if role == "client" and not given:
-        return []
+    Every re-issue of a leaf writes them all, whatever the finding: fixes run one after another
+    (cert-v1's, then cert-outlives-issuer's) must not turn the v3 certificate back into v1."""
     lines = list(LEAF_EXTENSIONS.get(role, ()))
     if role == "server" and cn and HOST_LIKE.fullmatch(cn):
         lines.append(f"subjectAltName=DNS:{cn}")
@@ -169,13 +166,13 @@ def reissue_command(
         # A new request from the existing key, piped: no .csr file needs to exist.
         ext = extfile(whole_extensions(role, cn, extensions))
         key_file = files.key_for(where.file)
-        key, new_key_file, new_cert = arg(key_file), arg(key_file + ".new"), arg(where.file + ".new")
+        key = arg(key_file)
         days = min(days, files.ca_days_left) if files.ca_days_left else days
-        if new_key:  # written beside, moved over the old pair only once signing succeeded
+        if new_key:  # the old key is kept aside, not lost (it is not to be trusted again)
             command = (
-                f"openssl req -new -newkey rsa:4096 -nodes -keyout {new_key_file} -subj {subject} | "
-                f"openssl x509 -req -sha256 -days {days} -CA {ca} -CAkey {ca_key} -CAcreateserial "
-                f"-out {new_cert}{ext} && mv {new_key_file} {key} && mv {new_cert} {cert}"
+                f"mv {key} {arg(key_file + '.revoked')} && openssl req -new -newkey rsa:4096 -nodes -keyout {key} "
+                f"-subj {subject} | openssl x509 -req -sha256 -days {days} -CA {ca} -CAkey {ca_key} -CAcreateserial "
+                f"-out {cert}{ext}"
             )
         else:
             command = (
