@@ -489,7 +489,6 @@ def test_the_certificate_fixes_run_one_after_another_keep_a_whole_certificate(pk
     assert "Version: 3" in text and "DNS:meow.com" in text and "TLS Web Server Authentication" in text, text
 
 
-
 def test_the_client_certificate_fixes_run_one_after_another_keep_a_whole_certificate(
     pki: SeedPki, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -515,6 +514,7 @@ def test_the_client_certificate_fixes_run_one_after_another_keep_a_whole_certifi
     main(["inspect", "--ca", str(tmp_path / "ca.crt"), "--cert", str(tmp_path / "client.crt"), "--json"])
     left = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"] if "client" in f["subject"]}
     assert not left & {"cert-v1", "cert-outlives-issuer"}, left
+
 
 # --- the other parsers' location denials (mtls_tui/policy/ingress_nginx_denials.py) ---------------------
 
