@@ -828,6 +828,7 @@ def _http_500(policy: Policy, gateway: Gateway, listener: Listener, cause: Findi
         "them in place): a client the handshake lets through gets 500; one it refuses still gets the TLS alert; "
         f"with no CA on the listener no certificate is asked and every client gets 500. Cause: {cause.title}.",
         fix=cause.fix,
+        then=cause.then,
         subject=policy.label,
         evidence=(f"listener {listener.name} port {listener.port}", *conditions(policy.resource.body, policy.label)),
     )
@@ -845,6 +846,7 @@ def _routes_removed(policy: Policy, gateway: Gateway, listener: Listener, cause:
         'errors ... any client traffic will be forwarded to the default empty cluster"): the connection is closed '
         f"after the handshake. Cause: {cause.title}.",
         fix=cause.fix,
+        then=cause.then,
         subject=policy.label,
         evidence=(f"listener {listener.name} port {listener.port}", *conditions(policy.resource.body, policy.label)),
     )
