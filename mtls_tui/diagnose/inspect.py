@@ -19,9 +19,9 @@ from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.errors import InputError, PassphraseNeeded
 from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, SecretObj, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx import unusable_fix
+from mtls_tui.policy.ingress_nginx import ca_key_in_secret, unusable_fix
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, add_ca_command
-from mtls_tui.policy.secret_store import stored_secret
+from mtls_tui.policy.secret_store import ca_keypair, stored_secret
 from mtls_tui.shell import arg
 
 # What the user named a file as: the command-line flag (--ca, --cert, …) or a plain FILE argument.
@@ -70,13 +70,17 @@ class InspectReport:
         return any(f.severity.value == "error" for f in self.findings)
 
 
-def _role_of(loaded: LoadedCert, facts: CertFacts, input_role: InputRole, index: int) -> CertRole:
+def _role_of(
+    loaded: LoadedCert, facts: CertFacts, input_role: InputRole, index: int, ca_pairs: frozenset[str]
+) -> CertRole:
     if input_role == "ca":
         return "ca"
     if input_role == "cert":
         return "client" if index == 0 else "intermediate"
     if input_role == "server-cert":
         return "server" if index == 0 else "intermediate"
+    if loaded.secret_key == "tls.crt" and loaded.secret in ca_pairs and index == 0:  # a CA's files as a TLS Secret
+        return "ca"
     if loaded.secret_key in ROLE_BY_SECRET_KEY:
         return ROLE_BY_SECRET_KEY[loaded.secret_key] if index == 0 or loaded.secret_key == "ca.crt" else "intermediate"
     return "ca" if facts.is_ca else "certificate"
@@ -122,6 +126,9 @@ def inspect_inputs(
     bundle = [
         cert_facts(c.cert) for i in inputs if i.role == "ca" and i.material for c in i.material.certs
     ]  # who signs
+    ca_pairs = frozenset(  # Secrets made with `kubectl create secret tls` from a CA's own files
+        s.ref for i in inputs if i.material for s in i.material.secrets if ca_keypair(_secret_obj(s))
+    )
     views: list[CertView] = []
     ca_certs: list[LoadedCert] = []
     facts_by_id: dict[int, CertFacts] = {}
@@ -131,9 +138,9 @@ def inspect_inputs(
         for loaded in _per_secret_key_index(item.material.certs):
             facts = cert_facts(loaded[1].cert)
             facts_by_id[id(loaded[1])] = facts
-            role = _role_of(loaded[1], facts, item.role, loaded[0])
+            role = _role_of(loaded[1], facts, item.role, loaded[0], ca_pairs)
             views.append(CertView(loaded[1].origin, role, facts))
-            if role == "ca":
+            if role == "ca" and loaded[1].secret_key != "tls.crt":  # the controller's CA file: ca.crt's (or --ca)
                 ca_certs.append(loaded[1])
             where = _where(loaded[1])
             signed = files
@@ -159,7 +166,7 @@ def inspect_inputs(
                 )
             )
         refused = any(
-            stored_secret(SecretObj(s.namespace, s.name, s.type, s.values)).error
+            stored_secret(_secret_obj(s)).error
             for i in inputs
             if i.role == "ca" and i.material
             for s in i.material.secrets
@@ -181,7 +188,7 @@ def inspect_inputs(
             findings += rules.outlives_issuer_findings(leaf_facts, ca_facts, _where(leaf), files, now)
 
     server = _server_chain(inputs)
-    if server:
+    if server and not (server[0].secret in ca_pairs and server[0].secret_key == "tls.crt"):
         leaf_facts = facts_by_id[id(server[0])]
         findings += rules.server_findings(leaf_facts, host, _where(server[0]), files)
         if ca_certs and _first(inputs, "ca") is not None:
@@ -196,10 +203,14 @@ def inspect_inputs(
     return InspectReport(tuple(views), secrets, verdict, tuple(sort_findings(findings)), notes, _key_views(inputs))
 
 
+def _secret_obj(info: SecretInfo) -> SecretObj:
+    return SecretObj(info.namespace, info.name, info.type, info.values)
+
+
 def auth_tls_secret_findings(info: SecretInfo) -> list[Finding]:
     """A Secret read on its own is most often the auth-tls Secret someone is debugging: say what
     ingress-nginx makes of it as one (store/backend_ssl.go getPemCertificate)."""
-    secret = SecretObj(info.namespace, info.name, info.type, info.values)
+    secret = _secret_obj(info)
     stored = stored_secret(secret)
     held = ", ".join(k for k, _ in info.values) or "no keys"
     if stored.error:
@@ -216,21 +227,24 @@ def auth_tls_secret_findings(info: SecretInfo) -> list[Finding]:
                 evidence=(f"keys: {held}",),
             )
         ]
+    ca_key = ca_key_in_secret(secret, info.origin)
     if not stored.ca:
-        tls_typed = info.type == "kubernetes.io/tls"  # most often a plain TLS Secret, not meant for auth-tls
+        # most often a plain TLS Secret, not meant for auth-tls; a CA's keypair is meant for it
+        tls_typed = info.type == "kubernetes.io/tls" and ca_key is None
         return [
             Finding(
                 code="secret-missing-ca",
                 severity=Severity.WARNING if tls_typed else Severity.ERROR,
                 title=f"{info.ref} has no ca.crt: as an auth-tls Secret it turns mTLS off",
                 detail=f"It holds {held}. ingress-nginx keeps the keypair, renders no client-certificate checks, and says so "
-                "only at -v=3 ('has no 'ca.crt' key, mutual authentication disabled'): clients without a certificate get in.",
-                fix=add_ca_command(info.ref),
+                "only at -v=3 ('has no 'ca.crt' key, mutual authentication disabled'): clients without a certificate get in."
+                + (f" {ca_key.detail}" if ca_key else ""),
+                fix=ca_key.fix if ca_key else add_ca_command(info.ref),
                 subject=info.origin,
-                evidence=(f"keys: {held}",),
+                evidence=(f"keys: {held}", *(ca_key.evidence if ca_key else ())),
             )
         ]
-    return []
+    return [ca_key] if ca_key else []
 
 
 def _key_views(inputs: list[Input]) -> tuple[KeyView, ...]:

@@ -48,8 +48,14 @@ from mtls_tui.policy.label_selector import Selector, parse_selector
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_error, re2_search
-from mtls_tui.policy.secret_commands import add_ca_command, read_key_command, secret_update_command, tls_secret_command
-from mtls_tui.policy.secret_store import StoredSecret, ca_refusal, stored_secret
+from mtls_tui.policy.secret_commands import (
+    add_ca_command,
+    ca_only_command,
+    read_key_command,
+    secret_update_command,
+    tls_secret_command,
+)
+from mtls_tui.policy.secret_store import StoredSecret, ca_keypair, ca_refusal, stored_secret
 from mtls_tui.shell import arg, comment, json_arg, pipefail
 
 PREFIX = ANNOTATIONS_PREFIX
@@ -1586,7 +1592,9 @@ def _host_policy(
                 findings.append(_not_in_manifests(auth_ref, winner))
         secret = snapshot.secret(auth_ref)
         if secret is not None and not client_checks:
-            findings.append(_missing_ca(host, secret, winner, refused_all=cn_gate is not None))
+            findings.append(_missing_ca(host, secret, winner, snapshot, refused_all=cn_gate is not None))
+        elif secret is not None and _ca_keypair(secret, snapshot) is not None:
+            findings += [kept] if (kept := ca_key_in_secret(secret, f"Ingress {winner.ref}")) else []
     for ingress in served:
         result = parsed[ingress.ref]
         if result.stored is not None and result.stored.error:
@@ -2649,7 +2657,7 @@ def _denied_secret_findings(
     if secret is None or stored is None or stored.error is None:
         return []
     if "contains no keypair or CA certificate" in stored.error:
-        return [_missing_ca(host, secret, ingress)]
+        return [_missing_ca(host, secret, ingress, snapshot)]
     if "CRL" in stored.error or stored.error.startswith("its first"):
         return []  # crl-invalid (diagnose/revocation.py) names it
     namespace, _, name = ref.partition("/")
@@ -2687,7 +2695,9 @@ def _keypair(secret: SecretObj) -> bool:
     return bool(secret.get("tls.crt") and secret.get("tls.key"))
 
 
-def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj, refused_all: bool = False) -> Finding:
+def _missing_ca(
+    host: str, secret: SecretObj, ingress: IngressObj, snapshot: ClusterSnapshot, refused_all: bool = False
+) -> Finding:
     """ingress-nginx keeps a Secret that holds a keypair even without ca.crt; the server
     then gets no CA file and the template renders no client checks: mTLS is off, quietly
     (unless auth-tls-match-cn then refuses everyone: `refused_all`). With neither, it
@@ -2697,6 +2707,12 @@ def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj, refused_all: 
     held = ", ".join(secret.keys) or "no keys"
     if misnamed:
         held += f" (the CA is under {misnamed}; the controller reads only the exact key ca.crt)"
+    if (ca_subject := _ca_keypair(secret, snapshot)) is not None:
+        held += (
+            f" (tls.crt is the CA {ca_subject} and tls.key its private key: the Secret was made with kubectl create "
+            "secret tls from the CA's files; the CA belongs in ca.crt alone, and its key off the cluster)"
+        )
+        fix = ca_only_command(secret.ref, "tls.crt")
     if _keypair(secret):
         return _f(
             code="secret-missing-ca",
@@ -2723,6 +2739,37 @@ def _missing_ca(host: str, secret: SecretObj, ingress: IngressObj, refused_all: 
         fix=fix,
         ingress=ingress,
         evidence=(f"keys: {held}",),
+    )
+
+
+def _ca_keypair(secret: SecretObj, snapshot: ClusterSnapshot) -> str | None:
+    """secret_store.ca_keypair, unless an Ingress serves TLS from the Secret: then its keypair is a
+    server's, whatever its certificate says, and making it a ca.crt-only Secret would break that."""
+    serves = any(
+        t.secret_name == secret.name for i in snapshot.ingresses if i.namespace == secret.namespace for t in i.tls
+    )
+    return None if serves else ca_keypair(secret)
+
+
+def ca_key_in_secret(secret: SecretObj, subject: str) -> Finding | None:
+    """A Secret that holds a CA certificate as tls.crt with the CA's key in tls.key (made with
+    `kubectl create secret tls` from the CA's files), or None. As an auth-tls Secret with ca.crt
+    it works (the CA file is tls.crt then ca.crt, ssl.ConfigureCACertWithCertAndKey); without
+    ca.crt, secret-missing-ca says what breaks."""
+    ca_subject = ca_keypair(secret)
+    if ca_subject is None:
+        return None
+    return Finding(
+        code="ca-key-in-secret",
+        severity=Severity.WARNING,
+        title=f"Secret {secret.ref} holds the private key of the CA {ca_subject}",
+        detail=f"Its tls.crt is the CA {ca_subject} (basicConstraints CA:TRUE) and tls.key is that CA's key. The "
+        "controller needs only the CA certificate, under ca.crt; the key lets whoever can read Secrets in "
+        f"{secret.namespace} issue client certificates the hosts that trust this CA accept. Keep ca.crt alone in "
+        "the Secret, and the CA's key off the cluster.",
+        fix=ca_only_command(secret.ref, "ca.crt" if secret.get("ca.crt") else "tls.crt"),
+        subject=subject,
+        evidence=(f"tls.crt: {ca_subject}, CA:TRUE", "tls.key: its private key"),
     )
 
 

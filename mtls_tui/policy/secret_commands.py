@@ -68,6 +68,19 @@ def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = Non
     )
 
 
+def ca_only_command(ref: str, from_key: str) -> str:
+    """Makes the Secret again as a generic one holding only ca.crt, from the CA certificate its
+    `from_key` holds: a kubernetes.io/tls Secret cannot lose tls.key (the API server requires it,
+    and a type cannot change in place), so it is saved, deleted and created again. The copy is
+    written beside, never over the user's ca.crt, and must not be empty."""
+    namespace, _, name = ref.partition("/")
+    local = arg(f"{name}-ca.crt")
+    return (
+        f"{read_key_command(ref, from_key)} > {local} && test -s {local} && kubectl delete secret {arg(name)} "
+        f"-n {arg(namespace)} && "
+    ) + _apply(ref, "generic", f"--from-file=ca.crt={local}")
+
+
 def typed_secret_command(ref: str, secret_type: str, keys: tuple[str, ...] = ("ca.crt",)) -> str:
     """Writes a Secret of a given `type` (F5's `nginx.org/ca`) from the local files."""
     files = " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in keys)

@@ -9,6 +9,7 @@ decisions live here, so the policy, the lab's gateway and the findings agree.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
@@ -132,6 +133,43 @@ def _stored_secret(secret: SecretObj) -> StoredSecret:
     if secret.get("auth") is not None:
         return StoredSecret(error="secret is used for authentication")
     return StoredSecret(error=f'secret "{secret.ref}" contains no keypair or CA certificate')
+
+
+def ca_keypair(secret: SecretObj) -> str | None:
+    """The subject of the CA certificate whose private key the Secret holds as its keypair
+    (tls.crt a CA, tls.key its key: `kubectl create secret tls NAME --cert=ca.crt --key=ca.key`),
+    else None. The controller reads such a Secret as a server keypair; whoever reads it can
+    issue client certificates. `openssl req -x509` marks every self-signed certificate CA:TRUE,
+    a server's too: one that names a host (a DNS or IP SAN, serverAuth, a CN like a host name)
+    is taken for a server's, never for a CA's."""
+    cert, key = secret.get("tls.crt"), secret.get("tls.key")
+    return _ca_keypair(cert + b"\0" + key) if cert and key else None
+
+
+_HOST_NAME = re.compile(r"(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+@content_cache(CONTENT_CACHE, CACHED_BYTES)
+def _ca_keypair(pair: bytes) -> str | None:
+    cert_pem, _, key_pem = pair.partition(b"\0")
+    try:
+        cert = x509.load_pem_x509_certificate(cert_pem)
+        key = serialization.load_pem_private_key(key_pem, password=None)
+        if not cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return None
+        names = [e.value for e in cert.extensions if isinstance(e.value, x509.SubjectAlternativeName)]
+        usages = [e.value for e in cert.extensions if isinstance(e.value, x509.ExtendedKeyUsage)]
+        common = [a.value for a in cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)]
+    except (ValueError, TypeError, UnsupportedAlgorithm, x509.ExtensionNotFound, x509.InvalidVersion):
+        return None
+    serves = any(n.get_values_for_type(x509.DNSName) or n.get_values_for_type(x509.IPAddress) for n in names) or any(
+        x509.ExtendedKeyUsageOID.SERVER_AUTH in u for u in usages
+    )
+    if serves or any(isinstance(cn, str) and _HOST_NAME.fullmatch(cn) for cn in common):
+        return None
+    spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    mine = cert.public_key().public_bytes(*spki) == key.public_key().public_bytes(*spki)  # key_matches, any key type
+    return cert.subject.rfc4514_string() if mine else None
 
 
 def client_ca_file(secret: SecretObj) -> bytes | None:
