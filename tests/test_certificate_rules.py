@@ -205,3 +205,38 @@ def test_the_seeds_ca_ends_before_its_leaves(seed_dir, capsys, tmp_path) -> None
     )
     after = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
     assert "cert-outlives-issuer" not in after and "key-mismatch" not in after and "client-cert-accepted" in after
+
+
+@pytest.mark.parametrize(
+    ("sans", "kept"), [(["a.example", "127.0.0.1"], ["DNS:a.example", "IP Address:127.0.0.1"]), (None, [])]
+)
+def test_the_hostname_fix_keeps_the_names_the_certificate_serves(tmp_path, capsys, sans, kept) -> None:
+    """Re-issued for another host, run as printed with the real openssl, the certificate covers the
+    new host and still every name it served (the review saw the old SAN dropped)."""
+    import json
+
+    from mtls_tui.cli import main
+    from mtls_tui.lab.pki import write_file
+
+    ca = issue_ca("Names CA", key=new_key("ec"))
+    server = issue_leaf("a.example", ca, key=new_key("ec"), v1=sans is None, sans=sans or [])
+    for name, data in {"ca.crt": ca.cert_pem(), "server.crt": server.cert_pem()}.items():
+        write_file(tmp_path / name, data)
+    write_file(tmp_path / "ca.key", ca.key_pem(), private=True)
+    write_file(tmp_path / "server.key", server.key_pem(), private=True)
+    args = ["inspect", "--ca", str(tmp_path / "ca.crt"), "--server-cert", str(tmp_path / "server.crt")]
+    main([*args, "--host", "b.example", "--json"])
+    [mismatch] = [
+        f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "server-cert-hostname-mismatch"
+    ]
+    subprocess.run(["bash", "-c", mismatch["fix"]], cwd=tmp_path, check=True, capture_output=True)
+    text = subprocess.run(
+        ["openssl", "x509", "-in", str(tmp_path / "server.crt"), "-noout", "-ext", "subjectAltName"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert all(name in text for name in ["DNS:a.example", "DNS:b.example", *kept]), text
+    for host in ("a.example", "b.example"):
+        main([*args, "--host", host, "--json"])
+        codes = {f["code"] for f in json.loads(capsys.readouterr().out)["findings"]}
+        assert "server-cert-hostname-mismatch" not in codes and "server-cert-no-san" not in codes, host

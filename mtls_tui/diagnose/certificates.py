@@ -642,6 +642,16 @@ def host_covered(facts: CertFacts, host: str) -> tuple[bool, str]:
     return False, "nothing (no subjectAltName, no CN)"
 
 
+def _san_with(facts: CertFacts, name: str) -> str:
+    """The subjectAltName line of a re-issued server certificate: every name it serves now (its
+    SANs; without any, its CN when that is a host name, which clients fall back to) and `name`.
+    A re-issue for one host must not take the others away."""
+    cn = facts.subject_cn
+    dns = list(facts.sans.dns) if facts.sans else ([cn] if cn and HOST_LIKE.fullmatch(cn) else [])
+    names = [f"DNS:{n}" for n in dict.fromkeys([*dns, name])] + [f"IP:{ip}" for ip in facts.sans.ip]
+    return "subjectAltName=" + ",".join(names)
+
+
 def server_findings(facts: CertFacts, host: str | None, where: Where, files: Files) -> list[Finding]:
     findings: list[Finding] = []
     subject = where.label
@@ -660,7 +670,7 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
                     "server",
                     where,
                     files,
-                    extensions=[f"subjectAltName=DNS:{target}", "extendedKeyUsage=serverAuth"],
+                    extensions=[_san_with(facts, target), "extendedKeyUsage=serverAuth"],
                     cn=facts.subject_cn,
                     dn=facts.subject,
                 ),
@@ -681,7 +691,7 @@ def server_findings(facts: CertFacts, host: str | None, where: Where, files: Fil
                         "server",
                         where,
                         files,
-                        extensions=[f"subjectAltName=DNS:{host}"],
+                        extensions=[_san_with(facts, host)],
                         cn=facts.subject_cn,
                         dn=facts.subject,
                     ),
