@@ -258,3 +258,42 @@ def test_the_class_fix_run_as_printed_settles_who_serves_the_host(
     assert nginx["state"] == "broken" and "ingress-class-mismatch" in {f["code"] for f in nginx["findings"]}
     [traefik] = report["other_controllers"]
     assert traefik["state"] == "not enforced" and "mtls-fail-open" in {f["code"] for f in traefik["findings"]}
+
+
+@pytest.mark.parametrize("nginx_class", [False, True])
+def test_an_ingress_traefik_serves_is_not_handed_to_an_ingress_nginx_class_made_for_it(
+    seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], nginx_class: bool
+) -> None:
+    """IngressClass traefik names traefik.io/ingress-controller: Traefik's reader judges the host. With no
+    ingress-nginx IngressClass, the ingress-nginx finding offers no command that makes one (on a cluster
+    running only Traefik it would leave the host served by nobody); with one, moving the Ingress to it is
+    the fix."""
+    objects = _classed(seed_dir, tmp_path, "traefik")
+    classes = [("traefik", "traefik.io/ingress-controller")] + (
+        [("nginx", "k8s.io/ingress-nginx")] if nginx_class else []
+    )
+    (tmp_path / "classes.yaml").write_text(
+        yaml.safe_dump_all(
+            [
+                {
+                    "apiVersion": "networking.k8s.io/v1",
+                    "kind": "IngressClass",
+                    "metadata": {"name": n},
+                    "spec": {"controller": c},
+                }
+                for n, c in classes
+            ]
+        )
+    )
+    main(["check", "--manifests", str(objects), str(tmp_path / "classes.yaml"), "--json", "--no-probe"])
+    report = json.loads(capsys.readouterr().out)
+    [mismatch] = [f for f in report["hosts"][0]["findings"] if f["code"] == "ingress-class-mismatch"]
+    assert "other_controllers" in mismatch["detail"]
+    if nginx_class:
+        assert (
+            mismatch["fix"].startswith("kubectl patch ingress meow-ingress")
+            and '"ingressClassName":"nginx"' in mismatch["fix"]
+        )
+    else:
+        assert mismatch["fix"] == "" and "IngressClass" not in mismatch["then"]
+    assert report["other_controllers"][0]["state"] == "not enforced"

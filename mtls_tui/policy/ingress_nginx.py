@@ -889,7 +889,7 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
             title=f"IngressClass {klass.name} belongs to {klass.controller}: ingress-nginx ignores this Ingress",
             detail=f"The Ingress asks for class {klass.name} via {ingress.class_source}, and that IngressClass names the "
             f"controller {klass.controller}, not {NGINX_CONTROLLER}. ingress-nginx serves none of its hosts and "
-            "reads none of its nginx.ingress.kubernetes.io/ annotations.",
+            "reads none of its nginx.ingress.kubernetes.io/ annotations." + _successors_own(klass),
             fix=_class_fix(ingress, snapshot),
             ingress=ingress,
             evidence=(f"IngressClass {klass.name}: spec.controller {klass.controller}",),
@@ -1096,9 +1096,22 @@ def _labels_for(selector: Selector, labels: dict[str, str]) -> list[str] | None:
     return wanted or None
 
 
+def _successors_own(klass: IngressClassObj) -> str:
+    """For a class a successor's reader judges: that verdict is the one that counts."""
+    if klass.controller not in READ_BY_SUCCESSORS:
+        return ""
+    return (
+        f" {klass.controller} serves it: its verdict for these hosts (other_controllers in --json) says what that "
+        "controller does with the Ingress and how to fix it there. Hand the Ingress to ingress-nginx only where an "
+        "ingress-nginx controller runs and should serve it."
+    )
+
+
 def _class_fix(ingress: IngressObj, snapshot: ClusterSnapshot) -> str:
     """Point the Ingress at an IngressClass of ingress-nginx; when none exists, make one first
-    (a class named after another controller's would change nothing)."""
+    (a class named after another controller's would change nothing). Not for an Ingress a
+    successor serves when there is no ingress-nginx class: a class made for a controller that may
+    not run would leave its hosts served by nobody (the review's outage)."""
 
     def patch(name: str) -> str:
         return f"kubectl patch ingress {ingress_words(ingress)} --type merge -p {json_arg({'spec': {'ingressClassName': name}})}"
@@ -1106,6 +1119,9 @@ def _class_fix(ingress: IngressObj, snapshot: ClusterSnapshot) -> str:
     ours = next((c.name for c in snapshot.ingress_classes if c.controller == NGINX_CONTROLLER), None)
     if ours:
         return patch(ours)
+    klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
+    if klass is not None and klass.controller in READ_BY_SUCCESSORS:
+        return ""
     name = "ingress-nginx-2" if any(c.name == "ingress-nginx" for c in snapshot.ingress_classes) else "ingress-nginx"
     return (
         f"printf 'apiVersion: networking.k8s.io/v1\\nkind: IngressClass\\nmetadata:\\n  name: {name}\\nspec:\\n"
