@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 from rich.console import Console
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 
 from mtls_tui.cli import main
 from mtls_tui.lab.objects import meow_ingress, seed_objects
@@ -112,6 +112,8 @@ async def test_the_probe_tab_on_manifests_says_why_there_is_no_probe(tmp_path: P
         shown = squeezed(" ".join(text_of(app, app.query_one(ProbePane))))
         assert squeezed("No probe: manifest files are not a running cluster") in shown
         assert squeezed(command) in shown and squeezed("mtls-tui lab") in shown
+        form = {name: app.query_one(f"#probe-{name}", Input).value for name in ("url", "cert", "key")}
+        assert form == {"url": "", "cert": f"{tmp_path}/client.crt", "key": f"{tmp_path}/client.key"}  # the review
         await pilot.press("p")
         await pilot.pause(0.3)
         said = [n.message for n in app._notifications]

@@ -266,13 +266,17 @@ class Controller:
             insecure=insecure or not values["cacert"],
         )
 
-    def probe_form(self, report: HostReport | SuccessorReport) -> tuple[ProbeSpec | None, object, str, str]:
+    def probe_form(
+        self, report: HostReport | SuccessorReport
+    ) -> tuple[ProbeSpec | None, object, str, str, ProbeSpec]:
         """What fills the Probe tab: the host's probe, what it is filled for (the host, as this
-        session sees it), and for a host with no address, why, and the command line's probe."""
+        session sees it), for a host with no address why and the command line's probe, and the
+        fields' values (the probe's, else no URL and the session's client certificate and key)."""
         session = self.session
         source = (report.host, session.describe(), session.cert)
         why, command = session.no_probe_reason(report.host), probe_command(report.host, session.cert, session.key)
-        return self.probe_spec(report), source, why, command
+        spec = self.probe_spec(report)
+        return spec, source, why, command, spec or ProbeSpec("", cert=session.cert, key=session.key, insecure=True)
 
     def can_probe(self, report: HostReport | SuccessorReport | None) -> bool:
         """The screen knows where to send this host's probe (else it offers the command line's)."""

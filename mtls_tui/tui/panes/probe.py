@@ -62,12 +62,13 @@ class ProbePane(VerticalScroll):
             yield Button("Defaults", id="probe-defaults")
         yield Static("", id="probe-results")
 
-    def fill(self, spec: ProbeSpec | None, source: object, why_none: str, command: str) -> None:
-        """Prefill the form for `source` (the selected host, as the session sees it); the user
-        may edit every field, and the edits stay through later probes of the same source
+    def fill(self, spec: ProbeSpec | None, source: object, why_none: str, command: str, form: ProbeSpec) -> None:
+        """Prefill the form for `source` (the selected host, as the session sees it) with `form`;
+        the user may edit every field, and the edits stay through later probes of the same source
         until "Defaults" puts this spec back. No `spec` (manifest files, an Ingress without an
-        address): the form is emptied for the user's own URL, and the pane says why there is no
-        probe (`why_none`) and what makes one (`command`, the lab)."""
+        address): `form` leaves the URL for the user's own (with the client certificate the session
+        was given), and the pane says why there is no probe (`why_none`) and what makes one
+        (`command`, the lab)."""
         if spec is not None:
             self._defaults, self._idle = spec, Text(NOT_YET, style="dim")
             if source != self._filled_for:
@@ -83,8 +84,7 @@ class ProbePane(VerticalScroll):
         )
         if source != self._filled_for:
             self._filled_for = source
-            for name, _, _ in FIELDS:
-                self.query_one(f"#probe-{name}", Input).value = ""
+            self._apply(form)
 
     def _apply(self, spec: ProbeSpec) -> None:
         for name, _, _ in FIELDS:
