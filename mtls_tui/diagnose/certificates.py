@@ -577,6 +577,40 @@ def client_chain_findings(
     ]
 
 
+def root_admits_all_findings(
+    verdict: ChainVerdict, leaf: CertFacts, ca_facts: list[CertFacts], where: Where
+) -> list[Finding]:
+    """ca.crt lists intermediates beside their self-signed root, and nginx accepted the client through
+    the root alone: none of the listed intermediates is on its chain. nginx loads every certificate of
+    ssl_client_certificate as a trust anchor (ngx_ssl_client_certificate: SSL_CTX_load_verify_locations),
+    and OpenSSL's X509_verify_cert without X509_V_FLAG_PARTIAL_CHAIN (nginx never sets it) builds the
+    chain up to a self-signed certificate: the root admits every CA below it, and listing some of its
+    intermediates narrows nothing (kubernetes/ingress-nginx issue 4725: "any other certificate issued by
+    any of the other intermediates or Root CA is valid for authentication")."""
+    path = verdict.chain_subjects
+    listed = [f.subject for f in ca_facts if not f.self_signed]
+    roots = {f.subject for f in ca_facts if f.self_signed}
+    if not verdict.accepted or len(path) < 2 or not listed or path[-1] not in roots or set(listed) & set(path[1:-1]):
+        return []
+    through = path[1] if len(path) > 2 else path[-1]
+    return [
+        Finding(
+            code="root-admits-every-ca",
+            severity=Severity.WARNING,
+            title=f"nginx accepts {leaf.subject} through {through}, which ca.crt does not list: its root {path[-1]} "
+            "admits every CA it signed",
+            detail="ca.crt lists intermediate CAs beside their root, as if only their clients were meant to get in. "
+            "nginx trusts every certificate of the file, and OpenSSL builds each client's chain up to a self-signed "
+            "root (nginx sets no partial-chain mode): a certificate from any CA under that root verifies, the "
+            "intermediates listed beside it narrow nothing. To admit one intermediate's clients only, give them a "
+            "root of their own, or check the subject with auth-tls-match-cn.",
+            fix="",  # which clients are meant to get in is the user's to say
+            subject=where.label,
+            evidence=(f"chain: {' → '.join(path)}", *(f"ca.crt lists: {s}" for s in listed)),
+        )
+    ]
+
+
 def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], files: Files) -> str:
     held = "; ".join(ca_subjects) or "nothing"
     if verdict.error_code in ISSUER_NOT_FOUND:

@@ -33,7 +33,7 @@ from mtls_tui.model import (
     Severity,
     unique_findings,
 )
-from mtls_tui.policy.ingress_nginx import PREFIX, HostPolicy, ingress_words, match_cn_for
+from mtls_tui.policy.ingress_nginx import BARE_AUTH_TLS, PREFIX, HostPolicy, ingress_words, match_cn_for
 from mtls_tui.policy.ingress_nginx_releases import AuthTlsRules, controller_rules
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
@@ -113,6 +113,11 @@ class HostReport:
             if any(i.annotation(PREFIX + "auth-tls-secret") is not None for i in policy.ingresses):
                 cause = self._first("annotation-invalid-value", "auth-tls-secret")
                 return "auth-tls-secret is empty" + proof, cause or lax
+            bare = self._first("annotation-invalid-value", BARE_AUTH_TLS)
+            if bare is not None:  # authtls Parse returns an empty Config: no CA file, no checks, no headers
+                # towards an HTTPS backend the certificate never reaches it in TLS either: that finding names both
+                tls_backend = self._first("pass-certificate-not-tls")
+                return f"{BARE_AUTH_TLS}: nginx asks no client certificate" + proof, tls_backend or bare
             cause = self._first("annotation-wrong-prefix")
             return "the auth-tls annotations are under keys ingress-nginx does not read" + proof, cause or lax
         if not policy.client_checks and not policy.unseen:
@@ -366,6 +371,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
         files,
         ingress=ingress,
     )
+    findings += rules.root_admits_all_findings(verdict, facts, ca_facts, where)
     refused = any(  # nginx refuses the match-CN: it never runs, no answer of it to predict
         f.severity is Severity.ERROR and f.evidence[:1] == (f"{PREFIX}auth-tls-match-cn: {policy.policy.match_cn}",)
         for f in policy.findings

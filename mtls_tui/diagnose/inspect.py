@@ -186,6 +186,7 @@ def inspect_inputs(
                 verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf), files
             )
             findings += rules.outlives_issuer_findings(leaf_facts, ca_facts, _where(leaf), files, now)
+            findings += rules.root_admits_all_findings(verdict, leaf_facts, ca_facts, _where(leaf))
 
     server = _server_chain(inputs)
     if server and not (server[0].secret in ca_pairs and server[0].secret_key == "tls.crt"):

@@ -68,6 +68,7 @@ AUTH_TLS_KEYS = (
     "auth-tls-pass-certificate-to-upstream",
     "auth-tls-match-cn",
 )
+BARE_AUTH_TLS = "auth-tls annotations without auth-tls-secret"  # the title the host's open door is read from
 WRONG_PREFIXES = ("nginx.org/", "ingress.kubernetes.io/", "nginx.ingress.kubernetes.io.")
 REMOVED_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
 DEFAULTS = {
@@ -108,6 +109,7 @@ def _f(
     fix: str,
     ingress: IngressObj,
     evidence: tuple[str, ...] = (),
+    then: str = "",
 ) -> Finding:
     """A finding about an Ingress: its subject names the Ingress."""
     return Finding(
@@ -118,6 +120,7 @@ def _f(
         fix=fix,
         subject=f"Ingress {ingress.ref}",
         evidence=evidence,
+        then=then,
     )
 
 
@@ -304,18 +307,30 @@ def parse_auth_tls(
                     title="auth-tls-secret is empty: no client certificates asked",
                     detail="The controller skips an empty annotation value (InvalidAnnotationContent) and configures no mTLS "
                     "for this Ingress: requests without a certificate get in.",
-                    fix=_pick_secret(ingress),
+                    fix=_add_client_ca(ingress),
+                    then="ca.crt is the CA that signs your clients' certificates",
                     ingress=ingress,
                 )
             )
-        elif others:
+        elif others and not _secret_under_another_key(ingress):  # else annotation-wrong-prefix names the cause
+            # authtls/main.go Parse returns an empty Config when auth-tls-secret is missing, and nginx.tmpl
+            # renders the client checks and every ssl-client-* header (pass-certificate's included) only
+            # under `if not (empty $server.CertificateAuth.CAFileName)`: nginx asks no certificate and the
+            # upstream gets none (kubernetes/ingress-nginx issues 6413, 10285; PR 7202 documents it).
+            verify = get("auth-tls-verify-client")
+            wants_checks = verify is not None and verify not in ("off", "optional", "optional_no_ca")
             findings.append(
                 _f(
                     code="annotation-invalid-value",
-                    severity=Severity.WARNING,
-                    title="auth-tls annotations without auth-tls-secret: no client certificates asked",
-                    detail=f"{', '.join(others)} {'takes' if len(others) == 1 else 'take'} effect only with {PREFIX}auth-tls-secret.",
-                    fix=_pick_secret(ingress),
+                    severity=Severity.ERROR if wants_checks else Severity.WARNING,
+                    title=f"{BARE_AUTH_TLS}: no client certificates asked",
+                    detail=f"{', '.join(others)} {'takes' if len(others) == 1 else 'take'} effect only with "
+                    f"{PREFIX}auth-tls-secret: without it the controller renders no ssl_client_certificate, no "
+                    "ssl_verify_client and no ssl-client-* header (ssl-client-cert included), whatever the other "
+                    "auth-tls annotations say, optional_no_ca too: that mode still needs a CA file.",
+                    fix=_add_client_ca(ingress),
+                    then="ca.crt is the CA that signs your clients' certificates (with optional_no_ca any CA will "
+                    "do: nginx only names it to the client)",
                     ingress=ingress,
                 )
             )
@@ -470,12 +485,20 @@ def parse_auth_tls(
     )
 
 
-def _pick_secret(ingress: IngressObj) -> str:
-    """Which Secret holds the client CA is the user's to say: list the candidates, never annotate a
-    placeholder (a Secret that does not exist makes every path of the host answer 403)."""
+def _secret_under_another_key(ingress: IngressObj) -> bool:
+    """An auth-tls-secret under a key the controller does not read (another prefix, a typo of it)."""
+    read = {(PREFIX + "auth-tls-secret").lower(), (ingress.prefix + "auth-tls-secret").lower()}
+    return any(key.lower().endswith("auth-tls-secret") and key.lower() not in read for key, _ in ingress.annotations)
+
+
+def _add_client_ca(ingress: IngressObj) -> str:
+    """A Secret holding the client CA (from the seed's ca.crt), written first, then named by the
+    Ingress: never a placeholder (a Secret that does not exist makes every path of the host
+    answer 403)."""
+    ref = f"{ingress.namespace}/{ingress.name}-client-ca"
     return (
-        f"kubectl get secrets -n {arg(ingress.namespace)}  # then: kubectl annotate ingress "
-        f"{ingress_words(ingress)} {ingress.prefix}auth-tls-secret={ingress.namespace}/<the Secret with ca.crt>"
+        f"{secret_update_command(ref, keys=('ca.crt',))} && "
+        f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-tls-secret=' + ref)} --overwrite"
     )
 
 
@@ -1643,7 +1666,10 @@ def _host_policy(
         root = _root_location_owner(host, makers, locations)
         root_denial = _location_denial(root, controllers[root.ref], snapshot)[0] if root else None
     if cn_gate is not None:
-        findings += _acme_refused(host, ingresses, cn_gate)
+        acme = _acme_refused(host, ingresses, cn_gate)
+        asked = policy is not None and client_checks and policy.verify_client != "off"
+        served_http = _not_redirected([i for i in applying if not _canary(i)], makers, controller) if asked else []
+        findings += acme or (_cn_gate_plain_http(host, served_http, cn_gate) if served_http else [])
     snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
     if any(f.code == "snippet-client-checks" for f in snippet_findings):  # the snippet may refuse them itself
         findings = [
@@ -1688,7 +1714,10 @@ def _host_policy(
         denied_secret=denied_by.annotation(PREFIX + "auth-tls-secret")
         if denied_by and parsed[denied_by.ref].stored
         else None,
-        asks_mtls=any(key.lower().endswith("auth-tls-secret") for i in ingresses for key, _ in i.annotations),
+        # an auth-tls-secret (under any prefix), or other auth-tls annotations that ask for client certificates
+        # without one: either way the Ingress means certificates to be asked, and a request without one gets in
+        asks_mtls=any(key.lower().endswith("auth-tls-secret") for i in ingresses for key, _ in i.annotations)
+        or any(f.code == "annotation-invalid-value" and f.title.startswith(BARE_AUTH_TLS) for f in findings),
         controller_unseen=not snapshot.controllers_known and bool(served),
         passthrough=passthrough,
         cn_gate=cn_gate,
@@ -1786,6 +1815,26 @@ def _with_cn_gate(
     ]
 
 
+def _not_redirected(
+    locations: list[IngressObj], makers: list[IngressObj], controller: ControllerObj | None
+) -> list[IngressObj]:
+    """The Ingresses whose locations serve plain HTTP instead of redirecting it to HTTPS (lua_ingress.lua
+    redirect_to_https: force-ssl-redirect, or ssl-redirect when a tls: section gives the host a certificate)."""
+    configured = any(i.tls for i in makers)
+    ssl_default = controller.ssl_redirect if controller is not None else True
+    force_default = controller.force_ssl_redirect if controller is not None else False
+    forwarded = controller is not None and controller.use_forwarded_headers
+    return [
+        i
+        for i in locations
+        if forwarded  # `pass_access_scheme = $http_x_forwarded_proto`: "https" from the client skips any redirect
+        or (
+            not _go_bool_annotation(i, "force-ssl-redirect", force_default)
+            and not (configured and _go_bool_annotation(i, "ssl-redirect", ssl_default))
+        )
+    ]
+
+
 def _plain_http(
     host: str,
     locations: list[IngressObj],
@@ -1806,15 +1855,7 @@ def _plain_http(
     ssl_default = controller.ssl_redirect if controller is not None else True
     force_default = controller.force_ssl_redirect if controller is not None else False
     forwarded = controller is not None and controller.use_forwarded_headers
-    opened = [
-        i
-        for i in locations
-        if forwarded  # `pass_access_scheme = $http_x_forwarded_proto`: "https" from the client skips any redirect
-        or (
-            not _go_bool_annotation(i, "force-ssl-redirect", force_default)
-            and not (configured and _go_bool_annotation(i, "ssl-redirect", ssl_default))
-        )
-    ]
+    opened = _not_redirected(locations, makers, controller)
     if not opened:
         return []
     first = opened[0]
@@ -1999,11 +2040,13 @@ def _pass_certificate_into_tls(ingress: IngressObj) -> Finding | None:
         ingress.annotation(PREFIX + "auth-tls-pass-certificate-to-upstream") or "", False
     ):
         return None
+    bare = not (ingress.annotation(PREFIX + "auth-tls-secret") or "").strip()  # authtls Parse: an empty Config
     return _f(
         code="pass-certificate-not-tls",
         severity=Severity.WARNING,
         title=f"auth-tls-pass-certificate-to-upstream sends the client's certificate as a header, not in nginx's "
-        f"TLS to the {protocol} backend",
+        f"TLS to the {protocol} backend"
+        + (": without auth-tls-secret not even the header is sent, no certificate is asked" if bare else ""),
         detail="The annotation adds the request header ssl-client-cert (URL-escaped PEM) and nothing else. nginx's "
         "own connection to the backend cannot carry the client's certificate: a backend that requires a client "
         "certificate in its handshake refuses nginx (502), whatever the header says. Either the backend reads the "
@@ -2212,6 +2255,37 @@ def _acme_solver(ingress: IngressObj, host: str) -> bool:
     """cert-manager's HTTP-01 solver Ingress: every path of it for the host is under ACME_PATH."""
     paths = [p.path for p in ingress.paths if p.host == host]
     return bool(paths) and all(p.startswith(ACME_PATH) for p in paths)
+
+
+def _cn_gate_plain_http(host: str, served_http: list[IngressObj], gate: str) -> list[Finding]:
+    """nginx.tmpl define "SERVER" renders the host's port 80 listener (buildHTTPListener, always) and
+    the match-CN `if ( $ssl_client_s_dn !~ ... ) { return 403 ...; }` in the same server block, at
+    server level: it runs in nginx's server rewrite phase, before any location. Over plain HTTP
+    $ssl_client_s_dn is empty: every http:// request gets 403 "client certificate unauthorized".
+    Said where plain HTTP is meant to be served (`served_http`: no redirect to HTTPS, as
+    ssl-redirect "false" asks), where the 403 replaces the answer (kubernetes/ingress-nginx issue
+    9250: "This works for both http and https requests, all http requests will failed"; PR 11062
+    moved the check, 11082 reverted it). Where HTTP is redirected the 403 replaces the redirect
+    (the location's rewrite_by_lua_file ngx_rewrite.lua runs later): nothing is served over HTTP
+    either way, and that is not said."""
+    first = served_http[0]
+    return [
+        _f(
+            code="match-cn-refuses-plain-http",
+            severity=Severity.WARNING,
+            title=f"http://{host}/ answers 403 to every request: auth-tls-match-cn runs on plain HTTP too, where "
+            f"{', '.join(i.ref for i in served_http)} serve{'s' if len(served_http) == 1 else ''} it",
+            detail="The match-CN check sits in the server block, which also listens on port 80, and runs before "
+            "any location; a plain HTTP request has no certificate, its subject is empty, and it gets 403 "
+            f'"{CN_REFUSED}" instead of the location\'s answer. nginx checks client certificates on TLS only: '
+            "the check cannot be kept to HTTPS on the same host. Measured on nginx 1.22: 403 on HTTP with the "
+            "check, the location's answer without it.",
+            fix="",  # serve plain HTTP under another host name, or over HTTPS: the user's to choose
+            ingress=first,
+            evidence=(f"{PREFIX}auth-tls-match-cn: {gate}",)
+            + tuple(f"{i.ref}: plain HTTP not redirected to HTTPS" for i in served_http),
+        )
+    ]
 
 
 def _acme_refused(host: str, ingresses: list[IngressObj], gate: str) -> list[Finding]:
@@ -2808,7 +2882,10 @@ def _conflicts(
         if other.ref == winner.ref:
             continue
         theirs = parsed[other.ref].policy_fields
-        if theirs and theirs != mine:
+        ignored_pass = bool(theirs.get("pass_certificate")) and not mine.get("pass_certificate")
+        if ignored_pass:
+            findings.append(_pass_certificate_ignored(host, winner, other))
+        if theirs and theirs != mine and (not ignored_pass or _differs_beyond_pass(mine, theirs)):
             changes_who = any(
                 theirs.get(k) != mine.get(k) for k in ("secret", "verify_client", "verify_depth", "match_cn")
             )
@@ -2847,6 +2924,38 @@ def _conflicts(
                 )
             )
     return findings
+
+
+def _differs_beyond_pass(mine: dict[str, Any], theirs: dict[str, Any]) -> bool:
+    return any(theirs.get(k) != mine.get(k) for k in set(mine) | set(theirs) if k != "pass_certificate")
+
+
+def _pass_certificate_ignored(host: str, winner: IngressObj, other: IngressObj) -> Finding:
+    """PassCertToUpstream is part of the server's CertificateAuth, which controller.go createServers
+    copies from the first Ingress of the host with a CA file (`if server.CertificateAuth.CAFileName ==
+    ""`); nginx.tmpl then renders `proxy_set_header ssl-client-cert` in every location of the server
+    from `$server.CertificateAuth.PassCertToUpstream`. Another Ingress's `true` is never read
+    (kubernetes/ingress-nginx issue 4911: "the value to use is extracted from the ingress where the
+    certificate authentication is defined")."""
+    return _f(
+        code="pass-certificate-ignored",
+        severity=Severity.WARNING,
+        title=f"auth-tls-pass-certificate-to-upstream of {other.ref} is ignored: {winner.ref} sets the client "
+        f"certificate checks of {host} without it, so no upstream of the host gets ssl-client-cert",
+        detail="The header is rendered per server, not per Ingress: createServers takes the whole CertificateAuth "
+        "(PassCertToUpstream included) from the first Ingress of the host whose Secret gives a CA, and nginx.tmpl "
+        "adds `proxy_set_header ssl-client-cert $ssl_client_escaped_cert` to every location of the server only when "
+        "that one says true. The other Ingress's value is not read.",
+        fix=_annotate(winner, "auth-tls-pass-certificate-to-upstream", "true"),
+        then="every path of the host then sends ssl-client-cert to its upstream, those of the other Ingresses too",
+        ingress=other,
+        evidence=(
+            f"decides: {winner.ref}: auth-tls-pass-certificate-to-upstream "
+            f"{winner.annotation(PREFIX + 'auth-tls-pass-certificate-to-upstream') or '(not set: false)'}",
+            f"ignored: {other.ref}: auth-tls-pass-certificate-to-upstream "
+            f"{other.annotation(PREFIX + 'auth-tls-pass-certificate-to-upstream')}",
+        ),
+    )
 
 
 def _as_annotations(fields: dict[str, Any]) -> str:

@@ -53,9 +53,9 @@ def tls_secret_command(ref: str) -> str:
     return _apply(ref, "tls", f"--cert={SECRET_KEY_FILES['tls.crt']} --key={SECRET_KEY_FILES['tls.key']}")
 
 
-def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = None) -> str:
-    """Adds ca.crt to an existing Secret, keeping its other keys: needs no server files. With
-    `from_key`, the CA the Secret already holds under another name (CA.crt, ca.pem, …) is copied."""
+def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = None, to_key: str = "ca.crt") -> str:
+    """Adds ca.crt (or `to_key`) to an existing Secret, keeping its other keys: needs no server files.
+    With `from_key`, the CA the Secret already holds under another name (CA.crt, ca.pem, …) is copied."""
     namespace, _, name = ref.partition("/")
     source = (  # read into a variable first: a failed read inside the patch's argument would patch ca.crt empty
         f"kubectl get secret {arg(name)} -n {arg(namespace)} -o jsonpath={arg(jsonpath_data(from_key))}"
@@ -64,7 +64,7 @@ def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = Non
     )
     return (
         f"ca=$({source}) && kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
-        f'"{{\\"data\\":{{\\"ca.crt\\":\\"$ca\\"}}}}"'
+        f'"{{\\"data\\":{{\\"{to_key}\\":\\"$ca\\"}}}}"'
     )
 
 

@@ -22,7 +22,7 @@ Rules from nginx/kubernetes-ingress 0eb3072d (docs/successors.md section 4, F1-F
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from mtls_tui.certs.crl import PEM_BLOCK
@@ -292,9 +292,13 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
     invalid = _invalid_fields(mtls)
     if invalid:
         out.error = True
-        out.findings.append(
-            _http_500(owner, policy, f"the Policy is invalid ({invalid}): Policy {policy.ref} is missing or invalid")
+        found = _http_500(
+            owner, policy, f"the Policy is invalid ({invalid}): Policy {policy.ref} is missing or invalid"
         )
+        if not mtls.get("clientCertSecret"):
+            fix, then = _name_ca_secret(policy, snapshot)
+            found = replace(found, fix=fix, then=then)
+        out.findings.append(found)
         return
     if context != "spec":
         out.error = True
@@ -344,6 +348,26 @@ def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, s
     out.depth = depth if isinstance(depth, int) and not isinstance(depth, bool) else 1
     if out.mode != "require-and-verify":
         out.findings.append(_fallback(owner, policy, verify))
+
+
+_CA_SECRET_THEN = (
+    "ca.crt is the CA that signs your clients' certificates; with verifyClient optional_no_ca any CA will do: the "
+    "controller requires the Secret, nginx only names it to the client"
+)
+
+
+def _name_ca_secret(policy: KubeResource, snapshot: ClusterSnapshot) -> tuple[str, str]:
+    """validation/policy.go validateIngressMTLS requires clientCertSecret, whatever verifyClient says
+    (optional_no_ca too: nginx/kubernetes-ingress issue 9147): name a Secret of type nginx.org/ca in the
+    Policy's namespace, the one there is, or one written from ca.crt."""
+    have = sorted(s.name for s in snapshot.secrets if s.namespace == policy.namespace and s.type == CA_TYPE)
+    name = have[0] if len(have) == 1 else f"{policy.name}-ca"
+    patch = f"kubectl patch policy {arg(policy.name)} -n {arg(policy.namespace)} --type merge -p " + json_arg(
+        {"spec": {"ingressMTLS": {"clientCertSecret": name}}}
+    )
+    if len(have) == 1:
+        return patch, ""
+    return f"{typed_secret_command(f'{policy.namespace}/{name}', CA_TYPE)} && {patch}", _CA_SECRET_THEN
 
 
 def _invalid_fields(mtls: dict[str, Any]) -> str | None:

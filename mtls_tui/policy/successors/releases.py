@@ -28,6 +28,13 @@ Traefik (traefik/traefik):
   for the host, so its SNI got the default TLS options and the router was served: fail open. A
   broken `default` option was that empty config itself: no client certificate asked. The issue
   names v2.9; the source says every v2 release before v2.9.6.
+- TRAEFIK_CA_CRT  commit 0a3e40332a "Improve CA certificate loading from kubernetes secret" (first in
+  v2.5.0): pkg/provider/kubernetes/crd/kubernetes.go getCABlocks reads `tls.ca`, then `ca.crt`. Before
+  it (read at v2.0.0 and v2.4.14) getCABlocks reads `tls.ca` only ("the tls.ca entry is missing from
+  secret NS/NAME"), buildTLSOptions logs it and skips the Secret: a CA Secret with `ca.crt` alone gives
+  the option no CA (traefik/traefik issue 8511, PR 7068: "I had a secret with key ca.crt which did not
+  work"). With clientAuthType RequireAndVerifyClientCert the option then fails to build, which those
+  releases serve with the default options (TRAEFIK_BROKEN_CLOSES): fail open either way.
 - TRAEFIK_IO_GROUP  commit 7af9d16208 "Introduce traefik.io API Group CRDs" (first in v2.10.0): before
   it pkg/provider/kubernetes/crd reads traefik.containo.us only (v2.9.5 has no traefikio client), so a
   traefik.io TLSOption or IngressRoute does not exist for it.
@@ -85,6 +92,7 @@ EG_ALL_CA_BLOCKS: Release = (1, 7, 0)
 EG_MODE_FIRST: Release = (1, 8, 0)
 TRAEFIK_BROKEN_CLOSES: Release = (2, 9, 6)
 TRAEFIK_IO_GROUP: Release = (2, 10, 0)
+TRAEFIK_CA_CRT: Release = (2, 5, 0)
 F5_PREVIEW: tuple[Release, Release] = ((1, 10, 0), (2, 2, 0))  # from, to (excluded)
 F5_PREVIEW_FLAG = "enable-preview-policies"
 ISTIO_CREDENTIAL_NAMES: Release = (1, 27, 0)
@@ -173,6 +181,11 @@ def traefik_broken_options_close(release: ControllerRelease) -> bool:
 
 def traefik_reads_io_group(release: ControllerRelease) -> bool:
     return release.between(TRAEFIK_IO_GROUP)
+
+
+def traefik_ca_keys(release: ControllerRelease) -> tuple[str, ...]:
+    """The keys getCABlocks reads a TLSOption's CA from, in its order (TRAEFIK_CA_CRT)."""
+    return ("tls.ca", "ca.crt") if release.between(TRAEFIK_CA_CRT) else ("tls.ca",)
 
 
 def f5_policy_gated(release: ControllerRelease) -> bool:

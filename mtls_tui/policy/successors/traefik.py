@@ -42,8 +42,10 @@ from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
 from mtls_tui.policy.secret_commands import add_ca_command, secret_update_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.releases import (
+    ControllerRelease,
     release_for,
     traefik_broken_options_close,
+    traefik_ca_keys,
     traefik_reads_io_group,
     unchecked,
 )
@@ -296,10 +298,15 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
     client_auth = _dict(spec.get("clientAuth"))
     names = [str(n) for n in _list(client_auth.get("secretNames"))]
     wanted = str(client_auth.get("clientAuthType") or "")
-    findings: list[Finding] = [_old_group(resource)] if resource.group == OLD_GROUP else []
+    release = release_for(snapshot, "traefik")
+    # the move to traefik.io is for a release that reads it (v2.10 on): before, the moved option would vanish
+    moved = resource.group == OLD_GROUP and traefik_reads_io_group(release)
+    findings: list[Finding] = [_old_group(resource)] if moved else []
     unseen: list[str] = []
     cas: list[bytes] = []
     refs = []
+    readable = traefik_ca_keys(release)
+    unread: list[str] = []  # Secrets with a CA under a key this release does not read (releases.py TRAEFIK_CA_CRT)
     for name in names:
         ref = f"{resource.namespace}/{name}"
         refs.append(f"Secret {ref}")
@@ -311,7 +318,11 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
                 unseen.append(f"Secret {ref}")
                 findings.append(_ca_unseen(resource, ref))
             continue
-        key = next((k for k in CA_KEYS if secret.get(k) is not None), None)
+        key = next((k for k in readable if secret.get(k) is not None), None)
+        if key is None and any(secret.get(k) is not None for k in CA_KEYS):
+            unread.append(ref)
+            findings.append(_ca_key_unread(resource, ref, release, wanted))
+            continue
         if key is None:
             findings.append(_ca_no_key(resource, ref, secret.keys, wanted))
             continue
@@ -324,8 +335,11 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
         return BuiltOption(option_id, resource, mode, None, tuple(refs), None, tuple(findings), tuple(unseen))
     error = _config_error(cas, wanted) or refused
     if error is not None:
-        closes = traefik_broken_options_close(release_for(snapshot, "traefik"))
-        findings.append(_broken(resource, error, wanted, refs, closes))
+        closes = traefik_broken_options_close(release)
+        broken = _broken(resource, error, wanted, refs, closes)
+        if unread and "CAFiles is required" in error:  # the CA is there, under a key this release does not read
+            broken = replace(broken, fix=_copy_to_tls_ca(unread[0]), then="")
+        findings.append(broken)
         findings += _older(snapshot, f"TLSOption {resource.ref}", closes)
         return BuiltOption(option_id, resource, None, None, tuple(refs), error, tuple(findings), tuple(unseen))
     mode = MODES[wanted] if wanted else ("require-and-verify" if cas else "none")
@@ -702,10 +716,18 @@ def _traefik_validation(host: str, **decided: Any) -> ClientValidation:
 
 
 def _f(
-    *, code: str, severity: Severity, title: str, detail: str, fix: str, subject: str, evidence: tuple[str, ...] = ()
+    *,
+    code: str,
+    severity: Severity,
+    title: str,
+    detail: str,
+    fix: str,
+    subject: str,
+    evidence: tuple[str, ...] = (),
+    then: str = "",
 ) -> Finding:
     return Finding(
-        code=code, severity=severity, title=title, detail=detail, fix=fix, subject=subject, evidence=evidence
+        code=code, severity=severity, title=title, detail=detail, fix=fix, subject=subject, evidence=evidence, then=then
     )
 
 
@@ -753,6 +775,36 @@ def _ca_no_key(resource: KubeResource, ref: str, keys: tuple[str, ...], wanted: 
         fix=add_ca_command(ref, from_key=_ca_like_key(keys)),
         subject=f"TLSOption {resource.ref}",
         evidence=(f"keys: {', '.join(keys)}",),
+    )
+
+
+def _copy_to_tls_ca(ref: str) -> str:
+    """The Secret's ca.crt, copied to tls.ca beside it: what a release before v2.5.0 reads."""
+    return add_ca_command(ref, from_key="ca.crt", to_key="tls.ca")
+
+
+def _ca_key_unread(resource: KubeResource, ref: str, release: ControllerRelease, wanted: str) -> Finding:
+    """releases.py TRAEFIK_CA_CRT: before v2.5.0 getCABlocks reads tls.ca only."""
+    then = (
+        "no CA is left and no clientAuthType is set, so no client certificate is asked: everyone gets in (fail open)"
+        if not wanted
+        else f"clientAuthType {wanted} without a CA fails to build the options, which this release serves with "
+        "the default options: no client certificate asked (fail open)"
+        if wanted in NEEDS_CA and not traefik_broken_options_close(release)
+        else f"clientAuthType {wanted} without a CA fails to build the options"
+        if wanted in NEEDS_CA
+        else f"clientAuthType {wanted} checks no CA anyway"
+    )
+    return _f(
+        code="ca-ref-no-ca-key",
+        severity=Severity.ERROR,
+        title=f"CA Secret {ref} of TLSOption {resource.ref} has no tls.ca, the only key {release.named} reads",
+        detail=f"Before v2.5.0 getCABlocks reads the key tls.ca alone (ca.crt from v2.5.0, commit 0a3e40332a); "
+        f"buildTLSOptions logs 'the tls.ca entry is missing from secret {ref}' and skips the Secret: {then}.",
+        fix=_copy_to_tls_ca(ref),
+        then="or upgrade Traefik to v2.5.0 or later, which reads ca.crt too",
+        subject=f"TLSOption {resource.ref}",
+        evidence=(f"Secret {ref}: ca.crt, no tls.ca", f"release: {release.named}"),
     )
 
 
