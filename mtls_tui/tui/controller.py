@@ -266,9 +266,7 @@ class Controller:
             insecure=insecure or not values["cacert"],
         )
 
-    def probe_form(
-        self, report: HostReport | SuccessorReport
-    ) -> tuple[ProbeSpec | None, object, str, str, ProbeSpec]:
+    def probe_form(self, report: HostReport | SuccessorReport) -> tuple[ProbeSpec | None, object, str, str, ProbeSpec]:
         """What fills the Probe tab: the host's probe, what it is filled for (the host, as this
         session sees it), for a host with no address why and the command line's probe, and the
         fields' values (the probe's, else no URL and the session's client certificate and key)."""
