@@ -260,11 +260,26 @@ def test_a_ca_not_among_the_manifests_is_named_with_the_command_to_read_it(pki: 
     host = only(snapshot_from_objects(objects, "no secret", complete=False), "gateway-api")
     finding = next(f for f in host.findings if f.code == "migrate-ca-unavailable")
     assert finding.severity is Severity.ERROR
-    assert finding.fix == (
-        "kubectl get secret my-certs -n default -o go-template='{{with index .data \"ca.crt\"}}{{base64decode .}}{{end}}'"
-        " > ca.crt"
-    )
+    assert finding.fix == "kubectl get secret my-certs -n default -o yaml > my-certs-secret.yaml"  # never over ca.crt
     assert [o["kind"] for o in host.objects] == ["Gateway", "HTTPRoute"]
+
+
+def test_a_secret_without_ca_crt_is_no_ca_to_carry_over(pki: SeedPki) -> None:
+    """store/backend_ssl.go getPemCertificate: a keypair Secret without ca.crt gives no CA file, so
+    ingress-nginx checked no client: migrate says so (the review saw 'not among the inputs' for a
+    Secret that was, and a 'got in through tls.crt' for a host everyone got into)."""
+
+    def drop_ca(secret: dict) -> None:
+        secret["data"].pop("ca.crt")
+
+    objects = seed_objects(pki)
+    drop_ca(next(o for o in objects if o["kind"] == "Secret"))
+    host = only(snapshot_from_objects(objects, "no ca.crt"), "envoy-gateway")
+    codes = {f.code: f for f in host.findings}
+    finding = codes["migrate-ca-unavailable"]
+    assert finding.title.startswith("Secret default/my-certs holds no ca.crt: ingress-nginx checked no client")
+    assert finding.fix == "" and "not among the inputs" not in finding.detail
+    assert "migrate-keypair-trust" not in codes
 
 
 def test_a_port_by_name_is_not_guessed(pki: SeedPki) -> None:

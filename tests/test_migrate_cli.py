@@ -4,6 +4,7 @@ kubectl against the lab's API server (which must see reads only)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -224,5 +225,6 @@ def test_the_printed_fixes_that_only_read_run_as_printed(tmp_path: Path, pki: Se
                 timeout=60,
             )
             assert result.returncode == 0, (fixes[code], result.stderr)
-        assert (tmp_path / "ca.crt").read_bytes() == pki.ca.cert_pem()
+        saved = yaml.safe_load((tmp_path / "my-certs-secret.yaml").read_text())
+        assert base64.b64decode(saved["data"]["ca.crt"]) == pki.ca.cert_pem()
         assert "meow-svc" in result.stdout

@@ -183,8 +183,11 @@ def plan_dict(plan: MigrationPlan, folder: Path, written: list[str]) -> dict[str
     }
 
 
-def _then(finding: Finding, indent: int) -> str:
-    return f"{' ' * indent}then: {finding.then}\n" if finding.then else ""
+def _fix(finding: Finding, indent: int) -> str:
+    """The fix and the words after it, each on its own line; none for a finding without them."""
+    pad = " " * indent
+    fix = f"{pad}fix: {finding.fix}\n" if finding.fix else ""
+    return fix + (f"{pad}then: {finding.then}\n" if finding.then else "")
 
 
 def print_plan(plan: MigrationPlan, folder: Path, written: list[str], unreadable: list[str]) -> None:
@@ -195,9 +198,7 @@ def print_plan(plan: MigrationPlan, folder: Path, written: list[str], unreadable
     for line in unreadable:
         out(f"  not read: {line}\n")
     for finding in plan.findings:
-        out(
-            f"  [{finding.severity.value}] {finding.code}: {finding.title}\n    fix: {finding.fix}\n{_then(finding, 4)}"
-        )
+        out(f"  [{finding.severity.value}] {finding.code}: {finding.title}\n{_fix(finding, 4)}")
     for host in plan.hosts:
         out(f"\nhost {one_line(host.host)} (Ingress {one_line(', '.join(host.ingresses))})\n")
         out(f"  wrote {one_line(str(folder / host.file_name))}: ")
@@ -212,7 +213,7 @@ def print_plan(plan: MigrationPlan, folder: Path, written: list[str], unreadable
             out("  does not carry over:\n")
             for finding in host.findings:
                 out(f"    [{finding.severity.value}] {finding.code}: {finding.title}\n")
-                out(f"      {one_line(finding.detail)}\n      fix: {finding.fix}\n{_then(finding, 6)}")
+                out(f"      {one_line(finding.detail)}\n{_fix(finding, 6)}")
         for note in host.notes:
             out(f"  note: {one_line(note)}\n")
 

@@ -76,6 +76,7 @@ class Source:
     paths: tuple[IngressPath, ...]
     base: str  # the name the host's objects start with (plan.py unique_slugs)
     pair_pem: bytes | None = None  # the auth Secret's tls.crt, when it holds a keypair: nginx trusted it too
+    auth_keys: tuple[str, ...] | None = None  # the auth Secret's keys; None: it was not read
 
     @property
     def host(self) -> str:
@@ -144,6 +145,7 @@ def _source(hp: HostPolicy, snapshot: ClusterSnapshot, base: str) -> Source:
         base=base,
         # store/backend_ssl.go getPemCertificate: with a keypair the CA file is tls.crt, tls.key, ca.crt
         pair_pem=auth.get("tls.crt") if auth is not None and stored_secret(auth).keypair else None,
+        auth_keys=auth.keys if auth is not None else None,
     )
 
 
@@ -198,26 +200,42 @@ def _server_secret(src: Source, target: Target) -> tuple[str, SecretCommand | No
     return new_name, SecretCommand(namespace, new_name, why, reads, create, source=src.tls_ref), None
 
 
+def _ca_unavailable(src: Source, name: str) -> Finding:
+    """No CA to carry over: the auth Secret was read and holds no ca.crt (ingress-nginx then checked
+    no client certificate: secret-missing-ca), or it was not read at all."""
+    ref = src.policy.secret or ""
+    namespace, _, secret = ref.partition("/")
+    if src.auth_keys is not None:
+        return nf.plain(
+            "migrate-ca-unavailable",
+            Severity.ERROR,
+            src.host,
+            f"Secret {ref} holds no ca.crt: ingress-nginx checked no client certificate for {src.host}, and there "
+            f"is no CA for its {name} object",
+            f"It holds {', '.join(src.auth_keys) or 'no keys'}. Without ca.crt ingress-nginx renders no client "
+            "check (store/backend_ssl.go getPemCertificate), so everyone got in and no CA can be carried over. Give "
+            "the Secret its CA first (mtls-tui check on the same input prints the fix for secret-missing-ca), then "
+            "migrate again.",
+            "",
+        )
+    return nf.plain(
+        "migrate-ca-unavailable",
+        Severity.ERROR,
+        src.host,
+        f"the CA of {ref} could not be read: its {name} object is not written",
+        "The Secret is not among the inputs (manifests without it, or RBAC): the new controller needs the CA the "
+        "Ingress trusted. Save the Secret from the cluster and add the file to --manifests, or run migrate with "
+        "--context.",
+        f"kubectl get secret {arg(secret)} -n {arg(namespace)} -o yaml > {arg(secret + '-secret.yaml')}",
+    )
+
+
 def _ca_object(src: Source, target: Target, credential: str) -> tuple[dict[str, Any] | None, str, list[Finding]]:
     """The CA (and CRL where the target reads one) as the target wants it: (object, name, findings)."""
     ca, crl = src.ca_pem, src.crl_pem
     name = f"{credential}-cacert" if target == "istio" else f"{src.base}-client-ca"
     if ca is None:
-        return (
-            None,
-            name,
-            [
-                nf.plain(
-                    "migrate-ca-unavailable",
-                    Severity.ERROR,
-                    src.host,
-                    f"the CA of {src.policy.secret} could not be read: its {name} object is not written",
-                    "The Secret is not among the inputs (manifests without it, or RBAC): the new controller needs the "
-                    "CA the Ingress trusted. Read it from the cluster and run migrate with --context.",
-                    f"{read_key_command(src.policy.secret or '', 'ca.crt')} > ca.crt",
-                )
-            ],
-        )
+        return None, name, [_ca_unavailable(src, name)]
     if target in ("gateway-api", "envoy-gateway"):
         data = {"ca.crt": ca.decode()}
         if crl is not None and target == "envoy-gateway":
@@ -339,7 +357,7 @@ def _non_portable(
     opened = next((f for f in src.hp.findings if f.code == "mtls-plain-http"), None)
     if opened is not None:
         out.append(nf.plain_http_finding(host, target, opened))
-    if src.pair_pem is not None:
+    if src.pair_pem is not None and src.ca_pem:  # without ca.crt nginx checked no client: nobody got in by tls.crt
         out.append(nf.keypair_trust_finding(host, target, policy.secret or "", src.pair_pem, src.ca_pem or b""))
     others = tuple(h for h in on_port if h != host)
     same_cert = tuple(h for h in others if src.tls_ref is not None and on_port[h] == src.tls_ref)
