@@ -297,3 +297,17 @@ def test_an_ingress_traefik_serves_is_not_handed_to_an_ingress_nginx_class_made_
     else:
         assert mismatch["fix"] == "" and "IngressClass" not in mismatch["then"]
     assert report["other_controllers"][0]["state"] == "not enforced"
+
+
+def test_piped_text_has_no_spaces_at_line_ends(
+    seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rich pads a table's cells to their width; in a pipe or a file the lines end at their last word
+    (the review grepped padded lines)."""
+    (tmp_path / "secret.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)))
+    (tmp_path / "ingress.yaml").write_text(SEED_INGRESS)
+    main(["check", "--manifests", str(tmp_path)])
+    main(["inspect", str(tmp_path / "secret.yaml")])
+    out = capsys.readouterr().out
+    assert "ingress-api-removed" in out and "Secret default/my-certs" in out
+    assert not [line for line in out.splitlines() if line.endswith(" ")]

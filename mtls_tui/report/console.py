@@ -3,8 +3,11 @@ as well as colour, so it survives `NO_COLOR`, a projector and a pasted ticket.""
 
 from __future__ import annotations
 
+import io
+import sys
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TextIO, cast
 
 from rich.console import Console, Group
 from rich.padding import Padding
@@ -163,11 +166,31 @@ def summary_line(findings: tuple[Finding, ...]) -> Text:
     )
 
 
+class _TrimmedLines(io.TextIOBase):
+    """A pipe's or a file's stdout: rich pads every cell of a table to its column's width, and a
+    file gets each line without the spaces at its end (grep, diff and a pasted line see none)."""
+
+    def __init__(self, out: TextIO) -> None:
+        super().__init__()
+        self.out, self.pending = out, ""
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        self.out.writelines(line.rstrip(" ") + "\n" for line in lines)
+        return len(text)
+
+    def flush(self) -> None:
+        self.out.write(self.pending)  # a line without its newline yet: as it stands
+        self.pending = ""
+        self.out.flush()
+
+
 def terminal_console() -> Console:
     """Wide when piped: commands and side-by-side tables must not wrap at 80 columns in a file."""
     console = Console(highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=max(console.width, 160))
+        trimmed = cast(TextIO, _TrimmedLines(sys.stdout))  # a TextIOBase: what rich writes to and flushes
+        console = Console(highlight=False, width=max(console.width, 160), file=trimmed)
     return console
 
 
