@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
 from rich.syntax import Syntax
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -95,7 +96,8 @@ class MigrateScreen(ModalScreen[None]):
                     + Text(one_line(finding.title))
                 )
             parts.append(Text(""))
-            parts.append(Text("Who gets in, before and after", style="bold"))
+            if not isinstance(self.table, Table):  # the measured table carries its own title
+                parts.append(Text("Who gets in, before and after", style="bold"))
             parts.append(
                 self.table or Text("v measures it on real data planes (mtls-tui migrate --verify)", style="dim")
             )
