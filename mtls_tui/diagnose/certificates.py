@@ -641,7 +641,9 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
     if verdict.error_code in ISSUER_NOT_FOUND | SELF_SIGNED:
         return (
             reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject)
-            + "  # signs it with the CA the server trusts; or, if the missing issuer is an intermediate of that CA, send it "
+            + f"  # signs it with the CA the server trusts ({comment(' or '.join(ca_subjects) or 'its ca.crt')}: "
+            f"{comment(' and '.join(arg(f) for f in files.signer_files))} must be that CA's); or, if the missing issuer "
+            "is an intermediate of that CA, send it "
             f"with the certificate (cat {comment(arg(cert_file))} INTERMEDIATE.crt > client-chain.crt) or append it to "
             f"{comment(arg(files.ca))}"
         )

@@ -1126,15 +1126,17 @@ def _successors_own(klass: IngressClassObj) -> str:
     return (
         f" {klass.controller} serves it: its verdict for these hosts (other_controllers in --json) says what that "
         "controller does with the Ingress and how to fix it there. Hand the Ingress to ingress-nginx only where an "
-        "ingress-nginx controller runs and should serve it."
+        "ingress-nginx controller runs and should serve it: where only that other controller runs, the host would "
+        "then be served by nobody."
     )
 
 
 def _class_fix(ingress: IngressObj, snapshot: ClusterSnapshot) -> str:
     """Point the Ingress at an IngressClass of ingress-nginx; when none exists, make one first
-    (a class named after another controller's would change nothing). Not for an Ingress a
-    successor serves when there is no ingress-nginx class: a class made for a controller that may
-    not run would leave its hosts served by nobody (the review's outage)."""
+    (a class named after another controller's would change nothing). In a cluster this finding
+    comes only where an ingress-nginx controller runs; from files, where that is unknown, an Ingress
+    a successor serves gets the condition beside the command (_successors_own: on a Traefik-only
+    cluster the class would leave the host served by nobody, as the review saw)."""
 
     def patch(name: str) -> str:
         return f"kubectl patch ingress {ingress_words(ingress)} --type merge -p {json_arg({'spec': {'ingressClassName': name}})}"
@@ -1142,9 +1144,6 @@ def _class_fix(ingress: IngressObj, snapshot: ClusterSnapshot) -> str:
     ours = next((c.name for c in snapshot.ingress_classes if c.controller == NGINX_CONTROLLER), None)
     if ours:
         return patch(ours)
-    klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
-    if klass is not None and klass.controller in READ_BY_SUCCESSORS:
-        return ""
     name = "ingress-nginx-2" if any(c.name == "ingress-nginx" for c in snapshot.ingress_classes) else "ingress-nginx"
     return (
         f"printf 'apiVersion: networking.k8s.io/v1\\nkind: IngressClass\\nmetadata:\\n  name: {name}\\nspec:\\n"
