@@ -549,6 +549,8 @@ def test_stop_closes_open_streams_promptly(tmp_path: Path) -> None:
     for reader in readers:
         reader.join(2)
     api_client.close()
+    for extra in set(threading.enumerate()) - threads:  # a request's handler ends once its stream is closed
+        extra.join(3)
     assert set(threading.enumerate()) <= threads
     assert not os.path.exists(folder)
     with pytest.raises(OSError):
