@@ -288,3 +288,20 @@ def test_python_without_the_openssl_symbols(tmp_path: Path, pki: SeedPki, breaka
         timeout=60,
     )
     one_line(out, "mtls-tui inspect:", "OpenSSL")
+
+
+def test_inspect_offers_storeutl_only_where_it_can_tell_something(tmp_path, capsys) -> None:
+    """`openssl storeutl -noout` lists a binary or PEM file's contents; for a manifest's error at a line it
+    says nothing useful (the review saw it offered there), so no command is printed for that."""
+    import json
+
+    from mtls_tui.cli import main
+
+    (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: x\n")
+    (tmp_path / "noise.bin").write_bytes(bytes(range(256)) * 4)
+    fixes = {}
+    for name in ("bad.yaml", "noise.bin"):
+        main(["inspect", str(tmp_path / name), "--json"])
+        [finding] = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "input-unreadable"]
+        fixes[name] = finding["fix"]
+    assert fixes["bad.yaml"] == "" and fixes["noise.bin"] == f"openssl storeutl -noout {tmp_path / 'noise.bin'}"

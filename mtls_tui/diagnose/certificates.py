@@ -756,12 +756,17 @@ def server_chain_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, f
 
 
 def unreadable_finding(where: str, problem: str, fix: str | None = None, detail: str | None = None) -> Finding:
-    """`storeutl -noout` lists what a file holds without printing it: never a private key."""
+    """`storeutl -noout` lists what a file holds without printing it: never a private key. Not
+    for what it cannot tell: a manifest's error at a line (`where` ends in `:LINE`), a file over
+    the size limit, standard input (the review saw it offered for all three)."""
+    path = file_of(where)
+    told = re.search(r":\d+$", where) is None and "too large" not in problem and path != "-"
     return Finding(
         code="input-unreadable",
         severity=Severity.ERROR,
         title=f"{where}: {problem}",
         detail=detail or "This input is not a certificate, key, bundle or Secret manifest that could be read.",
-        fix=fix or f"openssl storeutl -noout {arg(file_of(where))}  # lists what the file holds, prints none of it",
+        fix=fix
+        or (f"openssl storeutl -noout {arg(path)}  # lists what the file holds, prints none of it" if told else ""),
         subject=where,
     )
