@@ -296,3 +296,32 @@ def test_the_labs_api_server_refuses_what_a_cluster_refuses(pki: SeedPki, tmp_pa
         refused_secret["type"] = "Opaque"
         (tmp_path / "secret.yaml").write_text(yaml.safe_dump(refused_secret))
         assert apply("secret.yaml").returncode == 0  # the same CA as an Opaque Secret is stored
+
+
+@pytest.mark.parametrize("spec", [{}, "oops", ["a"]])
+def test_a_refused_ingress_without_hosts_is_named_with_the_files(tmp_path: Path, capsys, spec) -> None:
+    """An Ingress with no rules and no defaultBackend (ValidateIngressSpec: 'either `defaultBackend` or
+    `rules` must be specified'), or whose spec is no object (decoding fails): kubectl apply refuses it, and
+    no host's report would name it, so the files' findings do; it was dropped without a word before."""
+    import json
+
+    import yaml
+
+    from mtls_tui.cli import main
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": "bad", "namespace": "default"},
+                "spec": spec,
+            }
+        )
+    )
+    assert main(["check", "--manifests", str(path), "--json", "--no-probe"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    [finding] = [f for f in report["findings"] if f["code"] == "ingress-refused-by-api"]
+    assert finding["subject"] == "Ingress default/bad" and finding["severity"] == "error"
+    assert ("object is expected" in finding["detail"]) == (not isinstance(spec, dict))

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from mtls_tui.model import SecretObj
+from mtls_tui.model import Finding, IngressObj, SecretObj, Severity
 
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -56,6 +56,29 @@ def api_refusals(obj: dict[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(_refusals(obj)))
 
 
+def api_refused_finding(ingress: IngressObj) -> Finding | None:
+    """An Ingress of a manifest file that the API server refuses: `kubectl apply` fails, so the
+    cluster never holds it and no controller serves its hosts. An Ingress with no host at all (no
+    rules, no defaultBackend, a `spec` that is no object) is reported with the files' findings, as
+    no host's report would name it."""
+    if not ingress.refused:
+        return None
+    field_name, _, why = ingress.refused[0].partition(": ")
+    more = f" (and {len(ingress.refused) - 1} more)" if len(ingress.refused) > 1 else ""
+    return Finding(
+        code="ingress-refused-by-api",
+        severity=Severity.ERROR,
+        title=f"the API server refuses this Ingress at {field_name}{more}: kubectl apply fails, nothing of it is served",
+        detail="Kubernetes validates every Ingress it stores (pkg/apis/networking/validation/validation.go "
+        f"ValidateIngressCreate): {why}. The object never reaches the cluster, so no controller reads its hosts, "
+        "paths or annotations. Correct the file (hosts in lowercase and never an IP address, a pathType on every "
+        "path, a Service name and port on every backend), then apply it again.",
+        fix="",  # the change is to the file, which only its author can make
+        subject=f"Ingress {ingress.ref}",
+        evidence=ingress.refused,
+    )
+
+
 def secret_refusals(secret: SecretObj) -> tuple[str, ...]:
     """ValidateSecret's messages for this Secret (`data` and `stringData` merged, as the API server
     merges them before it validates), empty when it would store it."""
@@ -81,6 +104,9 @@ def _refusals(obj: dict[str, Any]) -> Iterator[str]:
     name = meta.get("name")
     if isinstance(name, str) and name:
         yield from _subdomain("metadata.name", name)
+    if "spec" in obj and not isinstance(obj["spec"], dict):  # decoding into IngressSpec fails before validation
+        yield f"spec: Invalid type: {_quoted(obj['spec'])}: an object is expected (json: cannot unmarshal it into IngressSpec)"
+        return
     spec = _mapping(obj.get("spec"))
     rules, default = spec.get("rules"), spec.get("defaultBackend")
     if not rules and default is None:

@@ -29,6 +29,7 @@ from mtls_tui.model import (
     SecretObj,
     Severity,
 )
+from mtls_tui.policy.api_validation import api_refused_finding
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_classes import READ_BY_SUCCESSORS
 from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, location_denials
@@ -856,27 +857,6 @@ def removed_api_finding(ingress: IngressObj) -> Finding | None:
         fix=f"kubectl get ingress {ingress_words(ingress)} -o yaml > {arg(ingress.name + '.yaml')}  # then edit: apiVersion "
         "networking.k8s.io/v1, backend.serviceName/servicePort -> backend.service.name/port.number, pathType: Prefix",
         ingress=ingress,
-    )
-
-
-def api_refused_finding(ingress: IngressObj) -> Finding | None:
-    """An Ingress of a manifest file that the API server refuses (policy/api_validation.py):
-    `kubectl apply` fails, so the cluster never holds it and no controller serves its hosts."""
-    if not ingress.refused:
-        return None
-    field_name, _, why = ingress.refused[0].partition(": ")
-    more = f" (and {len(ingress.refused) - 1} more)" if len(ingress.refused) > 1 else ""
-    return _f(
-        code="ingress-refused-by-api",
-        severity=Severity.ERROR,
-        title=f"the API server refuses this Ingress at {field_name}{more}: kubectl apply fails, nothing of it is served",
-        detail="Kubernetes validates every Ingress it stores (pkg/apis/networking/validation/validation.go "
-        f"ValidateIngressCreate): {why}. The object never reaches the cluster, so no controller reads its hosts, "
-        "paths or annotations. Correct the file (hosts in lowercase and never an IP address, a pathType on every "
-        "path, a Service name and port on every backend), then apply it again.",
-        fix="",  # the change is to the file, which only its author can make
-        ingress=ingress,
-        evidence=ingress.refused,
     )
 
 

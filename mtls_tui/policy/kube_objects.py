@@ -8,7 +8,7 @@ cluster reader and `check --manifests`. Old Ingress API versions are normalised 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -28,7 +28,7 @@ from mtls_tui.model import (
     PodObj,
     SecretObj,
 )
-from mtls_tui.policy.api_validation import api_refusals, secret_refusals
+from mtls_tui.policy.api_validation import api_refusals, api_refused_finding, secret_refusals
 from mtls_tui.policy.controller_images import controllers_from as successor_controllers_from
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx_releases import release_of
@@ -455,8 +455,17 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         namespaces=tuple(namespaces),
         namespaces_read=complete and bool(namespaces),
         successor_controllers=tuple(successor_controllers_from(deployments)),
-        unreadable=tuple(schema_findings),
+        unreadable=tuple(schema_findings) + tuple(_hostless_refused(ingresses)),
     )
+
+
+def _hostless_refused(ingresses: list[IngressObj]) -> Iterator[Finding]:
+    """The refused Ingresses of the files that no host's report names (no rules with a host, no
+    defaultBackend): said with the files' findings, never dropped without a word."""
+    for ingress in ingresses:
+        if ingress.refused and not ingress.hosts and not ingress.default_backend:
+            if (finding := api_refused_finding(ingress)) is not None:
+                yield finding
 
 
 def with_objects(snapshot: ClusterSnapshot, objects: Iterable[dict[str, Any]]) -> ClusterSnapshot:
