@@ -2814,10 +2814,11 @@ def _missing_ca(
 def _ca_keypair(secret: SecretObj, snapshot: ClusterSnapshot) -> str | None:
     """secret_store.ca_keypair, unless an Ingress serves TLS from the Secret: then its keypair is a
     server's, whatever its certificate says, and making it a ca.crt-only Secret would break that."""
-    serves = any(
+    subject = ca_keypair(secret)  # first: rare, and cached; the scan below is over every Ingress
+    serves = subject is not None and any(
         t.secret_name == secret.name for i in snapshot.ingresses if i.namespace == secret.namespace for t in i.tls
     )
-    return None if serves else ca_keypair(secret)
+    return None if serves else subject
 
 
 def ca_key_in_secret(secret: SecretObj, subject: str) -> Finding | None:
