@@ -20,6 +20,7 @@ from datetime import datetime
 from cryptography import x509
 
 from mtls_tui.certs import openssl_binding as ob
+from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.load import Material
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose.certificates import file_of
@@ -123,7 +124,8 @@ def judge_client(validation: ClientValidation, client: Material | None, now: dat
         bundle = [c for c in x509.load_pem_x509_certificates(validation.ca_pem)]
     except ValueError:
         return None
-    return nginx_verdict(bundle, [c.cert for c in client.certs], _depth(validation), at=now)
+    crls = load_crls(validation.crl_pem) if validation.crl_pem and validation.data_plane == "envoy" else ()
+    return nginx_verdict(bundle, [c.cert for c in client.certs], _depth(validation), at=now, crls=crls)
 
 
 def _depth(validation: ClientValidation) -> int:
@@ -245,6 +247,9 @@ def _unmeasured_refusal(
     reasons = "; ".join(f"{e.code}: {e.reason} at depth {e.depth}" for e in errors)
     if validation.data_plane == "nginx":
         return _nginx_refusal(validation, client, errors, reasons, now)
+    crl_refusal = _envoy_crl_refusal(validation, client, errors)
+    if crl_refusal is not None:
+        return crl_refusal
     return Finding(
         code="client-cert-untrusted",
         severity=Severity.WARNING,
@@ -255,6 +260,50 @@ def _unmeasured_refusal(
         "own library (Envoy: BoringSSL, Go: crypto/x509), which may decide this error otherwise; its answer to it "
         "is not in the measured table (docs/successors.md section 7). Probe the host with this certificate to see; "
         "the command shows its issuer, validity and extensions.",
+        fix=f"mtls-tui inspect --cert {arg(file_of(leaf.origin))}",
+        subject=f"{validation.host}:{validation.port}",
+        evidence=(
+            f"client certificate: {leaf.origin}",
+            *(f"OpenSSL: {e.code} ({e.reason}) {e.subject}" for e in errors),
+        ),
+    )
+
+
+# Envoy with a CRL checks every certificate of the path (X509_V_FLAG_CRL_CHECK_ALL unless
+# only_verify_leaf_cert_crl; Istio sets no such flag: pilot/pkg/xds/sds.go toEnvoyCaSecret). Istio
+# 1.30.3 tests/integration/security/ingress_test.go TestMtlsGateway_CRL: a revoked client gets
+# "tls: revoked certificate" (alert 44); a client whose CA has no CRL among those loaded gets
+# "tls: unknown certificate authority" (alert 48).
+_ENVOY_CRL_ALERTS = {
+    ob.X509_V_ERR_CERT_REVOKED: ("TLS alert 44 (certificate_revoked)", "is revoked by the CRL loaded beside the CA"),
+    ob.X509_V_ERR_UNABLE_TO_GET_CRL: (
+        "TLS alert 48 (unknown_ca)",
+        "has no CRL from its issuer among those loaded: with a CRL, Envoy wants one for every CA of the path",
+    ),
+}
+
+
+def _envoy_crl_refusal(validation: ClientValidation, client: Material, errors: Sequence[VerifyError]) -> Finding | None:
+    """A refusal for a CRL reason, on Envoy: measured by Istio's own integration test (above)."""
+    if validation.data_plane != "envoy" or not errors or any(e.code not in _ENVOY_CRL_ALERTS for e in errors):
+        return None
+    first = errors[0]
+    alert, why = _ENVOY_CRL_ALERTS[first.code]
+    leaf = client.certs[0]
+    revoked = first.code == ob.X509_V_ERR_CERT_REVOKED
+    return Finding(
+        code="client-cert-revoked" if revoked else "client-cert-untrusted",
+        severity=Severity.ERROR,
+        title=f"Your certificate for {validation.host}:{validation.port} {why}: {alert} in the handshake",
+        detail=f"{validation.implementation} loads the CRL with the CA ({', '.join(validation.ca_refs)}); OpenSSL's "
+        f"reason: {first.reason} at depth {first.depth}. Istio's TestMtlsGateway_CRL (tests/integration/security/"
+        "ingress_test.go) sees the same: a revoked client gets 'tls: revoked certificate', a client of a CA without "
+        "a CRL 'tls: unknown certificate authority'. "
+        + (
+            "A revoked certificate stays revoked: issue a new one."
+            if revoked
+            else "Add that CA's current CRL beside the others, or drop the CRL key."
+        ),
         fix=f"mtls-tui inspect --cert {arg(file_of(leaf.origin))}",
         subject=f"{validation.host}:{validation.port}",
         evidence=(

@@ -98,6 +98,10 @@ class ClientValidation:
     unseen: tuple[str, ...] = ()  # objects the verdict needs that were not read (manifests without them)
     allow_expired: bool = False  # Envoy `allow_expired_certificate`: an expired certificate of the CA verifies
     release: str = ""  # the controller release whose rules were used ("Envoy Gateway v1.6.2"; "(assumed: …)")
+    # "listener-refused" where the data plane's answer is known from its source: NGINX Gateway Fabric
+    # builds no server for an invalid listener, so its name reaches the port's default server
+    # (`ssl_reject_handshake on`: alert 112 in the handshake), or nothing listens on the port
+    refused_answer: WireAnswer | None = None
 
     @property
     def enforced(self) -> bool:
@@ -125,6 +129,8 @@ def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = 
     """What `client` gets from the data plane `validation` describes (the measured table in
     docs/successors.md section 7; each row is re-measured by the tests on a real Envoy, Go
     server and nginx). Depth, SAN and hash matchers are not modelled here: their findings say so."""
+    if validation.breakage == "listener-refused" and validation.refused_answer is not None:
+        return validation.refused_answer
     if validation.breakage in ("listener-refused", "connection-closed"):
         return WireAnswer("connection-closed")
     if validation.breakage == "not-served":

@@ -30,7 +30,9 @@ from mtls_tui.policy.successors.common import (
     DataPlane,
     Implementation,
     Scope,
+    WireAnswer,
 )
+from mtls_tui.policy.successors.pem_checks import ngf_ca_problem
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
@@ -607,11 +609,50 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
             return RefOutcome(ref, detail="not read", unseen=status)
         reason = _resolved_refs(gateway, snapshot, "not-found")
         return RefOutcome(ref, problem="not-found", detail=f"listener ResolvedRefs=False {reason}")
+    if gateway.implementation == "nginx-gateway-fabric" and (refused := _ngf_ref_problem(ref, data, snapshot)):
+        return refused
     key = pick_key(data, rules.keys, rules.single_key)
     if key is None:
         keys = ", ".join(sorted(data)) or "no keys"
         return RefOutcome(ref, problem="no-ca-key", detail=f"keys: {keys}")
     return RefOutcome(ref, pem=data[key], key=key)
+
+
+# nginx-gateway-fabric v2.6.7 internal/controller/state/resolver/secrets.go secretEntry.validate: a
+# frontend CA Secret is kubernetes.io/tls (its ca.crt) or Opaque (validateOpaqueSecretKey); any other
+# type is "unsupported secret type"
+NGF_CA_SECRET_TYPES = ("kubernetes.io/tls", "Opaque")
+
+
+def _ngf_ref_problem(ref: CaRef, data: dict[str, bytes], snapshot: ClusterSnapshot) -> RefOutcome | None:
+    """What NGINX Gateway Fabric's resolver refuses in a CA object it found (v2.6.7
+    internal/controller/state/resolver/{configmaps,secrets}.go; graph/shared/secrets/secrets.go
+    ValidateCA): a Secret of another type; ca.crt absent or empty (not-found key: "missing expected key",
+    "does not contain the expected key"); ca.crt whose first PEM block is no parsable CERTIFICATE. Each
+    makes the reference invalid (gateway_listener.go validateFrontendTLS: ResolvedRefs=False
+    InvalidCACertificateRef); the listener is invalid when every reference is."""
+    if ref.kind == "Secret":
+        secret = snapshot.secret(f"{ref.namespace}/{ref.name}")
+        kind = secret.type if secret is not None else ""
+        if kind and kind not in NGF_CA_SECRET_TYPES:
+            return RefOutcome(
+                ref,
+                problem="wrong-kind",
+                detail=f'unsupported secret type "{kind}" (resolver/secrets.go): listener ResolvedRefs=False '
+                "InvalidCACertificateRef",
+            )
+    if "ca.crt" not in data:
+        return None  # the key rules below name the missing key
+    problem = ngf_ca_problem(data["ca.crt"]) if data["ca.crt"] else "ca.crt is empty"
+    if problem is None:
+        return None
+    return RefOutcome(
+        ref,
+        key="ca.crt",
+        problem="no-certificate",
+        detail=f'"{problem}" (graph/shared/secrets/secrets.go ValidateCA): listener ResolvedRefs=False '
+        "InvalidCACertificateRef",
+    )
 
 
 def _read_empty(outcome: RefOutcome) -> bool:
@@ -692,7 +733,7 @@ def _ref_finding(
     for n, item in enumerate(raw):
         if ca_ref(item, gateway.resource.namespace, "") == outcome.ref:
             index = n
-    return ref_finding(
+    finding = ref_finding(
         outcome,
         subject=gateway.label,
         referrer=gateway.referrer,
@@ -706,6 +747,53 @@ def _ref_finding(
         severity=Severity.ERROR if refused else Severity.WARNING,
         evidence=_evidence(gateway, listener),
     )
+    if gateway.implementation == "nginx-gateway-fabric":
+        return _ngf_secret_fix(gateway, outcome, path, index, snapshot, finding)
+    return finding
+
+
+def _ngf_secret_fix(
+    gateway: Gateway, outcome: RefOutcome, path: str, index: int, snapshot: ClusterSnapshot, finding: Finding
+) -> Finding:
+    """An existing Secret's type cannot change in place (the API server refuses it), so the generic
+    `create … | kubectl apply` fix would fail on it: a kubernetes.io/tls Secret without ca.crt, or whose
+    ca.crt is no certificate, gets ca.crt patched in (its key pair kept); a Secret of a type NGINX
+    Gateway Fabric does not read (resolver/secrets.go "unsupported secret type", e.g. F5's nginx.org/ca)
+    has its ca.crt copied into a ConfigMap, and the reference points at that."""
+    ref = outcome.ref
+    secret = snapshot.secret(f"{ref.namespace}/{ref.name}") if ref.kind == "Secret" else None
+    if secret is None:
+        return finding
+    if outcome.problem in ("no-ca-key", "no-certificate"):
+        return replace(
+            finding,
+            fix=add_ca_command(secret.ref),
+            detail=finding.detail + " The fix patches ca.crt (PEM, from the file ca.crt) into the Secret, keeping its "
+            "other keys: its type cannot change in place.",
+        )
+    if outcome.problem == "wrong-kind" and secret.type not in NGF_CA_SECRET_TYPES and secret.get("ca.crt"):
+        config_map = f"{ref.name}-ca"
+        read = f"kubectl get secret {arg(ref.name)} -n {arg(ref.namespace)} -o go-template=" + arg(
+            '{{index .data "ca.crt" | base64decode}}'
+        )
+        target = {"group": "", "kind": "ConfigMap", "name": config_map} | (
+            {"namespace": ref.namespace} if ref.namespace != gateway.resource.namespace else {}
+        )
+        fix = (
+            f'ca=$({read}) && test -n "$ca" && kubectl create configmap {arg(config_map)} -n {arg(ref.namespace)} '
+            '--from-literal=ca.crt="$ca" --dry-run=client -o yaml | kubectl apply -f - && '
+            + gateway.patch([{"op": "replace", "path": f"{path}/caCertificateRefs/{index}", "value": target}])
+        )
+        return replace(
+            finding,
+            title=f"CA {ref.label}: NGINX Gateway Fabric does not read Secrets of type {secret.type}",
+            detail=f"A frontend CA Secret must be kubernetes.io/tls or Opaque (resolver/secrets.go: "
+            f'unsupported secret type "{secret.type}"). '
+            + finding.detail.split(". ", 1)[-1]
+            + f" The fix copies its ca.crt into ConfigMap {ref.namespace}/{config_map} and points the reference there.",
+            fix=fix,
+        )
+    return finding
 
 
 def _pointer(body: dict[str, Any], path: str) -> Any:
@@ -1157,9 +1245,35 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
                     unseen=result.unseen,
                     allow_expired=result.allow_expired,
+                    refused_answer=_ngf_refused_answer(gateway, listener, result, results),
                 )
             )
     return out
+
+
+# nginx's `ssl_reject_handshake on` answers with alert 112 (unrecognized_name) in the handshake
+NGF_REJECT_HANDSHAKE = WireAnswer("tls-alert", alert=112)
+
+
+def _ngf_refused_answer(
+    gateway: Gateway, listener: Listener, result: ListenerResult, results: list[tuple[Listener, ListenerResult]]
+) -> WireAnswer | None:
+    """What a client of a refused listener gets from NGINX Gateway Fabric (v2.6.7): an invalid listener
+    gets no server (internal/controller/state/dataplane/configuration.go buildServers: `if l.Valid`);
+    when another listener on its port is valid, the port's default server is rendered and, holding no
+    certificate, it says `ssl_reject_handshake on` (nginx/config/servers_template.go IsDefaultSSL), so
+    the name is refused in the handshake with alert 112; with no valid listener on the port, nothing
+    listens there (hpr.listenersExist false: connection refused)."""
+    if gateway.implementation != "nginx-gateway-fabric" or result.breakage != "listener-refused":
+        return None
+    valid = [
+        other
+        for other, other_result in results
+        if other.port == listener.port and other is not listener and other_result.breakage != "listener-refused"
+    ]
+    if any(other.hostname is None for other in valid):
+        return None  # a valid listener without hostname: its server becomes the default (not modelled)
+    return NGF_REJECT_HANDSHAKE if valid else WireAnswer("refused")
 
 
 def _depth(snapshot: ClusterSnapshot, gateway: Gateway, host: str, result: ListenerResult) -> tuple[Finding, ...]:

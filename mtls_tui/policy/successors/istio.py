@@ -18,16 +18,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
+from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, SecretObj, Severity
+from mtls_tui.policy.secret_commands import add_ca_command
 from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.pem_checks import parsable_certificates
 from mtls_tui.policy.successors.references import (
     CaRef,
     absent,
     as_dict,
     as_list,
     conditions,
-    pick_key,
     presence,
     text,
     unseen_finding,
@@ -126,6 +127,20 @@ def _secret_namespace(name: str) -> tuple[str, str]:
 KEY_PAIRS = (("cert", "key"), ("tls.crt", "tls.key"))
 
 
+def _ca_key(data: dict[str, bytes]) -> str | None:
+    """secrets.go ExtractRoot (istio/istio 1.30.3): the first of cacert, ca.crt whose value is not
+    empty (hasValue); a key present but empty is passed over ("found key \"cacert\", but it was empty"
+    when neither has a value)."""
+    return next((key for key in CA_KEYS if data.get(key)), None)
+
+
+def _crl(secret: SecretObj, key: str) -> bytes | None:
+    """The CRL beside the CA key; an empty one is none: Envoy loads a CRL only when its data is not
+    empty (sds.go toEnvoyCaSecret passes it inline; istio/istio 1.30.3 tests/integration/security/
+    ingress_test.go TestSingleOptionalMTLSGateway writes `crl` empty and expects 200)."""
+    return secret.get(CRL_KEYS[key]) or None
+
+
 def lookup_ca(snapshot: ClusterSnapshot, credential: str, ca_credential: str | None) -> CaLookup:
     """GetCaCert: `<name>-cacert` first (used alone when it exists), else the credential Secret.
     A caCertCredentialName is the SDS name itself (authentication.go
@@ -141,23 +156,34 @@ def lookup_ca(snapshot: ClusterSnapshot, credential: str, ca_credential: str | N
         else snapshot.secret(f"{namespace}/{name}")
     )
     if primary is not None:
-        key = pick_key(dict(primary.data), CA_KEYS, single_key=False)
+        key = _ca_key(dict(primary.data))
         if key is None:
             return CaLookup(None, f"Secret {primary.ref}", "no-ca", elsewhere)
-        return CaLookup(primary.get(key), f"Secret {primary.ref} key {key}", None, crl=primary.get(CRL_KEYS[key]))
+        return _found(primary, key, elsewhere)
     secret = snapshot.secret(f"{namespace}/{name}")
     if secret is None:
         status = presence(snapshot, "Secret", namespace, name)
         problem = "credential-missing" if status == "missing" else status
         return CaLookup(None, f"Secret {namespace}/{name}", problem, elsewhere)
-    key = pick_key(dict(secret.data), CA_KEYS, single_key=False)
+    key = _ca_key(dict(secret.data))
     if key is None:
         cacert = name + CA_SUFFIX
         status = "missing" if ca_credential else presence(snapshot, "Secret", namespace, cacert)
         if status in ("unseen", "forbidden"):  # the -cacert Secret, read first, may hold the CA
             return CaLookup(None, f"Secret {namespace}/{cacert}", status, elsewhere)
         return CaLookup(None, f"Secret {secret.ref}", "no-ca", elsewhere)
-    return CaLookup(secret.get(key), f"Secret {secret.ref} key {key}", None, crl=secret.get(CRL_KEYS[key]))
+    return _found(secret, key, elsewhere)
+
+
+def _found(secret: SecretObj, key: str, elsewhere: tuple[str, ...]) -> CaLookup:
+    """The CA value read; one with no certificate Envoy parses is pushed all the same (sds.go
+    SecretGen.generate: ValidateCertificate only logs "invalid certificates"), and Envoy refuses that
+    validation context: problem "no-certificate" (pem_checks.py)."""
+    pem = secret.get(key) or b""
+    ref = f"Secret {secret.ref} key {key}"
+    if parsable_certificates(pem) == 0:
+        return CaLookup(None, ref, "no-certificate", elsewhere)
+    return CaLookup(pem, ref, None, crl=_crl(secret, key))
 
 
 def _missing_finding(server: Server, lookup: CaLookup, credential: str, snapshot: ClusterSnapshot) -> Finding:
@@ -202,19 +228,64 @@ def _unseen_finding(server: Server, lookup: CaLookup) -> Finding:
     return replace(finding, evidence=(*finding.evidence, _assumption(server)))
 
 
-def _no_ca_finding(server: Server, lookup: CaLookup, credential: str) -> Finding:
+def _near_misses(snapshot: ClusterSnapshot, namespace: str, name: str) -> tuple[str, ...]:
+    """Secrets beside the credential whose name is close to `<name>-cacert` but not it (istio#47315:
+    `-cacerts`): GetCaCert looks for that exact name only."""
+    want = name + CA_SUFFIX
+    return tuple(
+        s.ref
+        for s in snapshot.secrets
+        if s.namespace == namespace and s.name != want and s.name.startswith(name + "-ca") and _ca_key(dict(s.data))
+    )
+
+
+def _no_ca_finding(server: Server, lookup: CaLookup, credential: str, snapshot: ClusterSnapshot) -> Finding:
     namespace, name = _secret_namespace(credential)
+    near = _near_misses(snapshot, namespace, name)
+    hint = (
+        f" {', '.join(near)} holds a CA, but istiod reads only the exact name {name}{CA_SUFFIX} (issue #47315)."
+        if near
+        else ""
+    )
     return Finding(
         code="ca-ref-no-ca-key",
         severity=Severity.ERROR,
         title=f"{server.label}: no client CA for credentialName {credential} (no {name}{CA_SUFFIX}, no cacert or ca.crt)",
         detail=f"For mode {text(server.tls.get('mode'))} istiod reads the CA from Secret {name}{CA_SUFFIX}, else from "
-        f"{name} itself, under the key cacert or ca.crt (secrets.go GetCaCert, ExtractRoot); {lookup.ref} has neither. "
-        'istiod logs "failed to fetch ca certificate" and pushes no validation secret: handshakes on this server '
-        "fail (expected fail closed; not measured here).",
+        f"{name} itself, under the key cacert or ca.crt with a value (secrets.go GetCaCert, ExtractRoot: an empty key "
+        f"counts as none); {lookup.ref} has neither. "
+        'istiod logs "failed to fetch ca certificate" and pushes no validation secret: connections to this server '
+        "are closed, with a good client certificate too (fail closed: Istio's tests/integration/security/"
+        "ingress_test.go TestMultiMtlsGateway_InvalidSecret 'no CA cert' sees a reset or EOF)." + hint,
         fix=f"kubectl create secret generic {arg(name + CA_SUFFIX)} -n {arg(namespace)} --from-file=cacert=ca.crt",
         subject=server.label,
         evidence=(f"servers[{server.index}] port {server.port}", lookup.ref, _assumption(server)),
+    )
+
+
+def _not_a_certificate_finding(server: Server, lookup: CaLookup) -> Finding:
+    """The CA key holds no certificate: istiod pushes it (sds.go SecretGen.generate, ValidateCertificate
+    only logs), Envoy refuses the validation context, and the listener's connections are closed
+    (istio/istio 1.30.3 tests/integration/security/ingress_test.go TestMultiMtlsGateway_InvalidSecret
+    "mtls ingress gateway invalid CA cert": a client with a good certificate sees a reset or EOF)."""
+    namespace, _, rest = lookup.ref.removeprefix("Secret ").partition("/")
+    name, _, key = rest.partition(" key ")
+    return Finding(
+        code="ca-ref-no-certificate",
+        severity=Severity.ERROR,
+        title=f"{server.label}: the client CA {lookup.ref} holds no certificate: every connection is closed",
+        detail="istiod pushes the value as it is (pilot/pkg/xds/sds.go SecretGen.generate: ValidateCertificate only "
+        'logs "invalid certificates"); Envoy cannot load a trusted CA from it and refuses the validation context, '
+        "so the gateway closes connections to this server, with a good client certificate too (Istio's "
+        "TestMultiMtlsGateway_InvalidSecret: connection reset or EOF). The fix writes the CA (PEM) from the file "
+        "ca.crt under the same key, keeping the Secret's other keys.",
+        fix=add_ca_command(f"{namespace}/{name}", to_key=key),
+        subject=server.label,
+        evidence=(
+            f"servers[{server.index}] port {server.port}",
+            f"{lookup.ref}: no PEM CERTIFICATE that parses",
+            _assumption(server),
+        ),
     )
 
 
@@ -344,7 +415,10 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
             findings.append(_missing_finding(server, lookup, ca_credential or credential, snapshot))
             breakage = "connection-closed"
         elif lookup.problem == "no-ca":
-            findings.append(_no_ca_finding(server, lookup, ca_credential or credential))
+            findings.append(_no_ca_finding(server, lookup, ca_credential or credential, snapshot))
+            breakage = "connection-closed"
+        elif lookup.problem == "no-certificate":
+            findings.append(_not_a_certificate_finding(server, lookup))
             breakage = "connection-closed"
         elif lookup.problem == "not-ca-only" and ca_credential:
             findings.append(_not_ca_only_finding(server, lookup, ca_credential, snapshot))
