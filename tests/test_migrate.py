@@ -404,3 +404,17 @@ def test_a_wildcard_host_on_traefik_names_the_release_it_needs(pki: SeedPki) -> 
     assert route["spec"]["routes"][0]["match"] == "Host(`*.meow.com`)"
     assert any("needs Traefik v3.7.0+" in n for n in host.notes), host.notes
     assert not any("v3.7.0" in n for n in only(seed_snapshot(pki), "traefik").notes)
+
+
+def test_a_class_not_among_the_files_is_named_in_the_notes(pki: SeedPki) -> None:
+    """The source host's verdict is unverified when its IngressClass is not among the files
+    (ingress-class-not-in-manifests): the migration's "before" rests on that assumption, and says so
+    (the review saw migrate go ahead without a word)."""
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Deployment"]  # files: no controller among them
+    ingress = next(o for o in objects if o["kind"] == "Ingress")
+    ingress["spec"]["ingressClassName"] = "traefik"
+    host = only(snapshot_from_objects(objects, "files", complete=False), "envoy-gateway")
+    assert any("not checked on ingress-nginx: IngressClass traefik" in note for note in host.notes), host.notes
+    files = [o for o in seed_objects(pki) if o["kind"] != "Deployment"]
+    plain = only(snapshot_from_objects(files, "files", complete=False), "envoy-gateway")
+    assert not any("IngressClass" in note for note in plain.notes)

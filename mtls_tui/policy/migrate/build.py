@@ -200,6 +200,16 @@ def _server_secret(src: Source, target: Target) -> tuple[str, SecretCommand | No
     return new_name, SecretCommand(namespace, new_name, why, reads, create, source=src.tls_ref), None
 
 
+def _assumed(src: Source) -> list[str]:
+    """What the source host's verdict could not check, which the "before" of this migration rests on
+    (an IngressClass or a Secret not among the files: ingress-nginx serving the host was assumed)."""
+    return [
+        f"not checked on ingress-nginx: {what} (the host's verdict there is unverified; mtls-tui check says why)"
+        for what in src.hp.unseen
+        if what.startswith("IngressClass ")
+    ]
+
+
 def _ca_unavailable(src: Source, name: str) -> Finding:
     """No CA to carry over: the auth Secret was read and holds no ca.crt (ingress-nginx then checked
     no client certificate: secret-missing-ca), or it was not read at all."""
@@ -311,6 +321,7 @@ def _host(
         "istio": _istio,
     }[target]
     objects, mode_written, notes = build(src, server, ca_name, paths, klass)
+    notes += _assumed(src)
     findings += _non_portable(src, target, mode_written, snapshot, on_port, now)
     return HostMigration(
         host=src.host,
