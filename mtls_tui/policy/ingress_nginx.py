@@ -32,7 +32,7 @@ from mtls_tui.model import (
 from mtls_tui.policy.api_validation import api_refused_finding
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_classes import READ_BY_SUCCESSORS
-from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, location_denials
+from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, authreq_skipped, location_denials
 from mtls_tui.policy.ingress_nginx_releases import (
     ERROR_PAGE_V1,
     ERROR_PAGE_V2,
@@ -1642,6 +1642,7 @@ def _host_policy(
         denied, denied_unseen = _location_denial_findings(host, locations, controllers, snapshot)
         findings += denied
         unseen += denied_unseen
+        findings += _external_auth_skipped(host, locations, controllers, snapshot)
         root = _root_location_owner(host, makers, locations)
         root_denial = _location_denial(root, controllers[root.ref], snapshot)[0] if root else None
     if cn_gate is not None:
@@ -2143,6 +2144,41 @@ def _location_denial_findings(
         paths = ", ".join(dict.fromkeys(p.path or "/" for p in ingress.paths if p.host == host)) or "/"
         findings.append(_location_denied_finding(host, ingress, paths, denials, snapshot))
     return findings, unseen
+
+
+def _external_auth_skipped(
+    host: str, applying: list[IngressObj], controllers: dict[str, ControllerObj | None], snapshot: ClusterSnapshot
+) -> list[Finding]:
+    """An Ingress whose paths the host's server has, with auth-url, whose authreq Parse fails with an
+    error annotations.go Extract skips (ingress_nginx_denials.authreq_skipped): its paths are served
+    without the external check. An Ingress whose locations are denied (503) is not served: left out."""
+    findings = []
+    for ingress in applying:
+        controller = controllers[ingress.ref]
+        skipped = authreq_skipped(ingress, controller, snapshot)
+        if skipped is None or _location_denial(ingress, controller, snapshot)[1]:
+            continue
+        paths = ", ".join(dict.fromkeys(p.path or "/" for p in ingress.paths if p.host == host)) or "/"
+        url = ingress.annotation(PREFIX + "auth-url")
+        unseen = (
+            f" Unless {skipped.unseen} is missing: then Parse denies the locations first (503)."
+            if skipped.unseen
+            else ""
+        )
+        findings.append(
+            _f(
+                code="external-auth-skipped",
+                severity=Severity.WARNING if skipped.empty else Severity.ERROR,
+                title=f"{host}: the paths of {ingress.ref} ({paths}) are served without the external "
+                f"authentication of auth-url: {skipped.by} {skipped.value!r} is refused ({skipped.reason})",
+                detail=skipped.detail + unseen,
+                fix=skipped.fix,
+                ingress=ingress,
+                evidence=(f"{PREFIX}auth-url: {url}", f"{PREFIX}{skipped.by}: {skipped.value}", skipped.reason),
+                then=skipped.then,
+            )
+        )
+    return findings
 
 
 def _location_denied_finding(
