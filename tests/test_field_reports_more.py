@@ -369,13 +369,18 @@ def test_match_cn_answers_plain_http_with_403(field: Field, tmp_path: Path, caps
         200,
         "upstream\n",
     )
-    # where HTTP is redirected, the check answers first too (the redirect runs in the location): 403, not 308;
-    # nothing was served over HTTP before either, and the tool does not say it
+    # where HTTP is redirected (ssl-redirect, the default with a tls: section), the check answers first too: the
+    # server-level `if` runs in the server rewrite phase, the redirect later in the location (lua_ingress.lua
+    # redirect_to_https): 403, where without the check the client gets 308 to HTTPS
     assert plain_http(field.nginx_binary, tmp_path, field.world, policy, ca_pem, "/")[0] == 403
+    assert plain_http(field.nginx_binary, tmp_path, field.world, without, ca_pem, "/")[0] == 308
     redirected = [dict(o) for o in field.cases["mcn"].objects]
     redirected[-1] = ingress("mcn", mtls("default/ca-mcn", match_cn="CN=client"))
-    quiet = field.check(capsys, folder, "mcn", objects=redirected, probe=False)
-    assert "match-cn-refuses-plain-http" not in codes(quiet)
+    said = field.check(capsys, folder, "mcn", objects=redirected, probe=False)
+    assert "match-cn-refuses-plain-http" not in codes(said)
+    found = next(f for f in said["findings"] if f["code"] == "match-cn-refuses-https-redirect")
+    assert found["severity"] == "info" and "403 instead of redirecting" in found["title"] and not found["fix"]
+    assert said["state"] != "broken", said["state"]
 
 
 def test_match_cn_blocks_the_acme_challenge(field: Field, tmp_path: Path, capsys) -> None:

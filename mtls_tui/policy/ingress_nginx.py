@@ -32,7 +32,7 @@ from mtls_tui.model import (
 from mtls_tui.policy.api_validation import api_refused_finding
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_classes import READ_BY_SUCCESSORS
-from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, location_denials
+from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, authreq_skipped, location_denials
 from mtls_tui.policy.ingress_nginx_releases import (
     ERROR_PAGE_V1,
     ERROR_PAGE_V2,
@@ -1642,13 +1642,21 @@ def _host_policy(
         denied, denied_unseen = _location_denial_findings(host, locations, controllers, snapshot)
         findings += denied
         unseen += denied_unseen
+        findings += _external_auth_skipped(host, locations, controllers, snapshot)
         root = _root_location_owner(host, makers, locations)
         root_denial = _location_denial(root, controllers[root.ref], snapshot)[0] if root else None
     if cn_gate is not None:
         acme = _acme_refused(host, ingresses, cn_gate)
         asked = policy is not None and client_checks and policy.verify_client != "off"
         served_http = _not_redirected([i for i in applying if not _canary(i)], makers, controller) if asked else []
-        findings += acme or (_cn_gate_plain_http(host, served_http, cn_gate) if served_http else [])
+        redirected = [i for i in applying if not _canary(i) and i not in served_http] if asked else []
+        findings += acme or (
+            _cn_gate_plain_http(host, served_http, cn_gate)
+            if served_http
+            else _cn_gate_redirect(host, redirected, cn_gate)
+            if redirected
+            else []
+        )
     snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
     if any(f.code == "snippet-client-checks" for f in snippet_findings):  # the snippet may refuse them itself
         findings = [
@@ -2145,6 +2153,41 @@ def _location_denial_findings(
     return findings, unseen
 
 
+def _external_auth_skipped(
+    host: str, applying: list[IngressObj], controllers: dict[str, ControllerObj | None], snapshot: ClusterSnapshot
+) -> list[Finding]:
+    """An Ingress whose paths the host's server has, with auth-url, whose authreq Parse fails with an
+    error annotations.go Extract skips (ingress_nginx_denials.authreq_skipped): its paths are served
+    without the external check. An Ingress whose locations are denied (503) is not served: left out."""
+    findings = []
+    for ingress in applying:
+        controller = controllers[ingress.ref]
+        skipped = authreq_skipped(ingress, controller, snapshot)
+        if skipped is None or _location_denial(ingress, controller, snapshot)[1]:
+            continue
+        paths = ", ".join(dict.fromkeys(p.path or "/" for p in ingress.paths if p.host == host)) or "/"
+        url = ingress.annotation(PREFIX + "auth-url")
+        unseen = (
+            f" Unless {skipped.unseen} is missing: then Parse denies the locations first (503)."
+            if skipped.unseen
+            else ""
+        )
+        findings.append(
+            _f(
+                code="external-auth-skipped",
+                severity=Severity.WARNING if skipped.empty else Severity.ERROR,
+                title=f"{host}: the paths of {ingress.ref} ({paths}) are served without the external "
+                f"authentication of auth-url: {skipped.by} {skipped.value!r} is refused ({skipped.reason})",
+                detail=skipped.detail + unseen,
+                fix=skipped.fix,
+                ingress=ingress,
+                evidence=(f"{PREFIX}auth-url: {url}", f"{PREFIX}{skipped.by}: {skipped.value}", skipped.reason),
+                then=skipped.then,
+            )
+        )
+    return findings
+
+
 def _location_denied_finding(
     host: str, ingress: IngressObj, paths: str, denials: list[LocationDenial], snapshot: ClusterSnapshot
 ) -> Finding:
@@ -2245,8 +2288,7 @@ def _cn_gate_plain_http(host: str, served_http: list[IngressObj], gate: str) -> 
     ssl-redirect "false" asks), where the 403 replaces the answer (kubernetes/ingress-nginx issue
     9250: "This works for both http and https requests, all http requests will failed"; PR 11062
     moved the check, 11082 reverted it). Where HTTP is redirected the 403 replaces the redirect
-    (the location's rewrite_by_lua_file ngx_rewrite.lua runs later): nothing is served over HTTP
-    either way, and that is not said."""
+    (the location's rewrite_by_lua_file ngx_rewrite.lua runs later): _cn_gate_redirect says so."""
     first = served_http[0]
     return [
         _f(
@@ -2263,6 +2305,38 @@ def _cn_gate_plain_http(host: str, served_http: list[IngressObj], gate: str) -> 
             ingress=first,
             evidence=(f"{PREFIX}auth-tls-match-cn: {gate}",)
             + tuple(f"{i.ref}: plain HTTP not redirected to HTTPS" for i in served_http),
+        )
+    ]
+
+
+def _cn_gate_redirect(host: str, redirected: list[IngressObj], gate: str) -> list[Finding]:
+    """nginx.tmpl define "SERVER" (v1.15.1): the port 80 listener (buildHTTPListener) and the match-CN
+    `if ( $ssl_client_s_dn !~ ... ) { return 403 ...; }` sit at server level, so the `return` runs in
+    nginx's server rewrite phase; the HTTPS redirect comes later, from the location's
+    `rewrite_by_lua_file ngx_rewrite.lua` (lua_ingress.lua rewrite → redirect_to_https, ngx.redirect with
+    http-redirect-code, 308 by default). Over plain HTTP $ssl_client_s_dn is empty: http://host/ answers
+    403 "client certificate unauthorized" instead of the redirect. Nothing was served over HTTP anyway;
+    what breaks is the way in for a client that starts at http:// (a typed name, an old link, curl -L),
+    and the 403's words read as if its certificate's subject were refused."""
+    first = redirected[0]
+    return [
+        _f(
+            code="match-cn-refuses-https-redirect",
+            severity=Severity.INFO,  # every match-CN host with a redirect has it, and no annotation changes it
+            title=f"http://{host}/ answers 403 instead of redirecting to HTTPS: auth-tls-match-cn runs before "
+            "ingress-nginx's redirect",
+            detail="The match-CN check sits in the server block, which also listens on port 80, and runs in "
+            "nginx's server rewrite phase; ingress-nginx redirects HTTP to HTTPS later, in the location "
+            "(lua_ingress.lua redirect_to_https). A plain HTTP request has no certificate, its subject is empty, "
+            f'and it gets 403 "{CN_REFUSED}" where it would have got 308 to https://{host}/: a browser or '
+            "`curl -L` starting at http:// never reaches the certificate check, and the answer looks like a "
+            "refused subject. The check cannot be kept to HTTPS on the same host; start clients at https:// "
+            "(HSTS, on by default, keeps browsers there once they have been). Measured on nginx 1.22: 403 with "
+            "the check, 308 without it.",
+            fix="",  # nothing in the Ingress moves the check after the redirect: the user's to choose
+            ingress=first,
+            evidence=(f"{PREFIX}auth-tls-match-cn: {gate}",)
+            + tuple(f"{i.ref}: plain HTTP redirected to HTTPS in the location" for i in redirected),
         )
     ]
 

@@ -16,7 +16,9 @@ one. Read at controller-v1.15.1, paths in kubernetes/ingress-nginx:
            `namespace/name`; it holds the ConfigMaps of --watch-namespace, without label OWNER=TILLER
 
 A value whose validation error drops the whole Ingress (ingress_nginx_validators.DROPS) gives no
-denial here. Pure: objects in, denials out.
+denial here. authreq's Parse also returns plain errors (neither a validation error, a missing
+annotation nor a location denial), which Extract skips (`continue`): the Ingress is served without
+its external authentication (`authreq_skipped`). Pure: objects in, denials out.
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ from typing import Literal
 from mtls_tui.model import ANNOTATIONS_PREFIX, ClusterSnapshot, ControllerObj, IngressObj
 from mtls_tui.policy.go_url import string_to_url_error
 from mtls_tui.policy.ingress_nginx_releases import CURRENT, AuthTlsRules, controller_rules
-from mtls_tui.policy.ingress_nginx_validators import BASIC_CHARS_GO, DROPS, EXTENDED_ALPHA_NUMERIC, GO_SPACE, go_cidrs
+from mtls_tui.policy.ingress_nginx_validators import (
+    AUTH_REQUEST_REDIRECT,
+    BASIC_CHARS_GO,
+    BOOL,
+    DROPS,
+    EXTENDED_ALPHA_NUMERIC,
+    GO_SPACE,
+    go_cidrs,
+)
 from mtls_tui.policy.re2_syntax import compile_re2
 from mtls_tui.shell import arg, json_arg
 
@@ -220,6 +230,109 @@ def authreq_denied(ingress: IngressObj, controller: ControllerObj | None, snapsh
         if (denial := step(ingress, rules)) is not None:
             return denial
     return _auth_proxy_set_headers(ingress, controller, snapshot, rules)
+
+
+@dataclass(frozen=True)
+class SkippedAuth:
+    """authreq/main.go authReq.Parse returned an error for an Ingress with auth-url that is no
+    validation error, no missing annotation and no location denial: annotations.go Extract skips
+    it (`continue`), so the Ingress has no ExternalAuth, nginx.tmpl renders no auth_request, and
+    its paths are served without the external check. `empty`: auth-url itself is empty (perhaps
+    meant as "off"); otherwise a URL is written and another annotation silently turns it off."""
+
+    by: str  # the annotation whose value made Parse fail
+    value: str
+    reason: str  # Parse's error, in the controller's words
+    detail: str
+    fix: str
+    then: str = ""
+    empty: bool = False
+    unseen: str | None = None  # a ConfigMap read before it: missing, the locations are denied instead
+
+
+SKIPPED = (
+    "annotations.go Extract skips a parser error that is neither a validation error, a missing annotation nor "
+    'a location denial ("continue"): the Ingress gets no external authentication, nginx.tmpl renders no '
+    "auth_request, and every request that passes the client-certificate check reaches the backend without it."
+)
+
+
+def authreq_skipped(
+    ingress: IngressObj, controller: ControllerObj | None, snapshot: ClusterSnapshot
+) -> SkippedAuth | None:
+    """authreq/main.go authReq.Parse (v1.15.1), the returns that are plain errors, in its order:
+    auth-url empty once trimmed (parser.parseString's InvalidContentError, every release);
+    auth-cache-duration refused by ValidateRegex(ExtendedCharsRegex, false) ("auth-cache-duration
+    contains invalid value"); auth-request-redirect refused by ValidateRegex(URLIsValidRegex, true)
+    and auth-always-set-cookie refused by ValidateBool ("… is invalid: …"): the last three since
+    v1.9.1 and only with annotation validation on (off, the getter's error is no ValidationError
+    and Parse goes on). A denial met first (authreq_denied) or a drop (DROPS) is reported elsewhere.
+    The keepalive, signin, cache-key, snippet and proxy-set-headers getters' errors are only logged."""
+    rules = controller_rules(controller)
+    raw = _value(ingress, "auth-url")
+    if raw is None or (rules.validators and not DROPS["auth-url"].validator.test(raw, rules)):
+        return None
+    if not _trimmed(raw):
+        return SkippedAuth(
+            "auth-url",
+            raw,
+            f"the annotation auth-url does not contain a valid value ({raw})",
+            "auth-url is there but empty: authreq/main.go Parse stops at parser.GetStringAnnotation's "
+            f"InvalidContentError. {SKIPPED}",
+            _remove(ingress, "auth-url"),
+            "If the paths need the external check, write the service's URL instead "
+            "(auth-url=http://auth.auth.svc.cluster.local/verify).",
+            empty=True,
+        )
+    if _at(rules) < (1, 9, 1) or not rules.validators:
+        return None
+    denial = authreq_denied(ingress, controller, snapshot)
+    if denial.reason is not None:
+        return None
+    cache = _value(ingress, "auth-cache-duration")
+    if denial.by == "auth-cache-duration" and cache is not None:  # its validator refused it
+        entries = [e.strip(GO_SPACE) for e in re.split(r"[;,\n\r]", cache)]
+        kept = ", ".join(e for e in entries if e and _valid_cache_duration(e) and _matches(EXTENDED_CHARS, e))
+        return SkippedAuth(
+            "auth-cache-duration",
+            cache,
+            "auth-cache-duration contains invalid value",
+            "auth-cache-duration takes comma-separated entries of status codes and times (200 202 401 5m) of "
+            "letters, digits, spaces and commas only (parser.ExtendedCharsRegex); authreq/main.go Parse returns "
+            f"a plain error when the validator refuses it. {SKIPPED}",
+            _annotate(ingress, "auth-cache-duration", kept) if kept else _remove(ingress, "auth-cache-duration"),
+            "" if kept else "Without it the default 200 202 401 5m applies.",
+        )
+    redirect = _value(ingress, "auth-request-redirect")
+    if redirect and not AUTH_REQUEST_REDIRECT.test(redirect, rules):
+        return SkippedAuth(
+            "auth-request-redirect",
+            redirect,
+            "auth-request-redirect is invalid: annotation "
+            f"{ingress.prefix}auth-request-redirect contains invalid value",
+            "auth-request-redirect sets the X-Auth-Request-Redirect header sent to the authentication service. "
+            "With validation on it must match parser.URLIsValidRegex: letters, digits and -._~/:?&=, so no nginx "
+            f"$variable ($scheme://$host$request_uri is refused); authreq/main.go Parse returns a plain error. {SKIPPED}",
+            _remove(ingress, "auth-request-redirect"),
+            "Without it the header carries $request_uri (nginx.tmpl), what a $variable value usually meant.",
+            unseen=denial.unseen,
+        )
+    cookie = _value(ingress, "auth-always-set-cookie")
+    if cookie and not BOOL.test(cookie, rules):
+        meant = BOOL.suggest(cookie)
+        return SkippedAuth(
+            "auth-always-set-cookie",
+            cookie,
+            "auth-always-set-cookie is invalid: annotation "
+            f"{ingress.prefix}auth-always-set-cookie contains invalid value",
+            "auth-always-set-cookie takes a Go boolean (strconv.ParseBool: true, false, 1, 0, …); with validation on "
+            f"parser.ValidateBool refuses anything else and authreq/main.go Parse returns a plain error. {SKIPPED}",
+            _annotate(ingress, "auth-always-set-cookie", meant)
+            if meant
+            else _remove(ingress, "auth-always-set-cookie"),
+            unseen=denial.unseen,
+        )
+    return None
 
 
 def _auth_url(ingress: IngressObj, rules: AuthTlsRules) -> LocationDenial | None:

@@ -182,6 +182,13 @@ URL_IS_VALID = _regex(
     False,
     "a URL of letters, digits and -._~/:?&= (no space)",
 )
+# AUTHREQ auth-request-redirect: parser.ValidateRegex(URLIsValidRegex, true): no '$', so no nginx variable
+AUTH_REQUEST_REDIRECT = _regex(
+    "URLIsValidRegex",
+    lambda r: "^[" + ALPHA_NUMERIC + (r",:\?&=" if r.url_commas else r":\?&=") + "]*$",
+    True,
+    "a URL of letters, digits and -._~/:?&= (no nginx $variable)",
+)
 SSL_CIPHERS = {  # sslcipher regexValidSSLCipher, three generations (rules.ssl_ciphers)
     "plain": r"^[A-Za-z0-9!:+\-]*$",
     "strength": r"^(?:(?:[A-Za-z0-9!:+\-])*(?:@STRENGTH)*(?:@SECLEVEL=[0-5])*(?:@STRENGTH)*)*$",
