@@ -424,22 +424,14 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
             wanted = f"{namespace}-{name}@{CRD_PROVIDER}"
         else:
             wanted = None
-        # kubernetes.go resolveReference: with allowCrossNamespace off, a name qualified with
-        # @kubernetescrd is refused too; a name in another namespace than the IngressRoute's is refused
-        if cross or not name:
-            refused = None
-        elif "@" in name:
-            refused = (
-                "when allowCrossNamespace is disabled, @kubernetescrd references are disallowed"
-                if name.endswith("@" + CRD_PROVIDER)
-                else None
-            )
-        else:
-            refused = (
-                "allowCrossNamespace is disabled, cross-namespace are disallowed"
-                if namespace != resource.namespace
-                else None
-            )
+        # kubernetes.go resolveReference: a name in another namespace than the IngressRoute's is refused
+        # while allowCrossNamespace is off. (From v2.11.43 and a v3 patch release it also refuses a name
+        # qualified with @kubernetescrd; that differs by release and is not judged here.)
+        refused = (
+            "allowCrossNamespace is disabled, cross-namespace are disallowed"
+            if name and "@" not in name and namespace != resource.namespace and not cross
+            else None
+        )
         entry_points = tuple(str(e) for e in _list(spec.get("entryPoints")))
         for route in _list(spec.get("routes")):
             for host in _hosts(str(_dict(route).get("match") or "")) or [ANY_HOST]:
