@@ -28,6 +28,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from mtls_tui.certs.issue import Issued, issue_crl
+from mtls_tui.lab.cluster.resources import Resource
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
@@ -51,6 +52,7 @@ HOST = "meow.com"
 REPORTS = (
     "https://github.com/envoyproxy/gateway/issues/7805",
     "https://github.com/authelia/chartrepo/issues/130",
+    "https://github.com/traefik/traefik/issues/9390",
 )
 
 
@@ -244,6 +246,78 @@ def test_authelia_130_without_the_flag_the_reference_is_refused(
     assert (host["state"], host["breakage"]) == ("broken", "not-served")
     first = lead(host)
     assert first is not None and first["code"] == "tls-option-not-permitted"
+
+
+# --- traefik/traefik#9390 ---------------------------------------------------------------------------
+
+TRAEFIK_CLASS = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "IngressClass",
+    "metadata": {"name": "traefik"},
+    "spec": {"controller": "traefik.io/ingress-controller"},
+}
+
+
+def traefik_9390() -> list[dict[str, Any]]:
+    """Traefik v2.8.7 (traefik.containo.us, the only group it reads), TLSOption `default` in namespace
+    traefik, and an Ingress annotated router.tls.options: traefik-default@kubernetescrd."""
+    option = tls_option(
+        "default",
+        "traefik",
+        {"clientAuth": {"secretNames": ["client-ca"], "clientAuthType": "RequireAndVerifyClientCert"}},
+    )
+    option["apiVersion"] = "traefik.containo.us/v1alpha1"
+    annotations = {
+        "traefik.ingress.kubernetes.io/router.entrypoints": "websecure,web",
+        "traefik.ingress.kubernetes.io/router.tls.options": "traefik-default@kubernetescrd",
+    }
+    backend = {"service": {"name": "app", "port": {"number": 80}}}
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "app", "namespace": "apps", "annotations": annotations},
+        "spec": {
+            "ingressClassName": "traefik",
+            "tls": [{"hosts": [HOST], "secretName": "server"}],
+            "rules": [{"host": HOST, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}],
+        },
+    }
+    args = ["--providers.kubernetescrd", "--providers.kubernetesingress"]
+    return [
+        TRAEFIK_CLASS,
+        deployment("traefik", "traefik", {"app.kubernetes.io/name": "traefik"}, "traefik:v2.8.7", args),
+        secret("client-ca", "traefik", {"ca.crt": "ca"}),
+        option,
+        server_secret("server", "apps"),
+        ingress,
+    ]
+
+
+def test_traefik_9390_an_ingress_cannot_name_default_by_its_namespace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """https://github.com/traefik/traefik/issues/9390 — TLSOption `default` in namespace traefik, an Ingress
+    annotated `router.tls.options: traefik-default@kubernetescrd`, Traefik v2.8.7: endless "unknown TLS
+    options: traefik-default@kubernetescrd". Cause (closed as a question; kubernetes.go buildTLSOptions):
+    the option named `default` is registered as `default`, never as `<namespace>-default`. Before v2.9.6 an
+    unknown option serves the host with the default options, which here are that very TLSOption: mTLS holds,
+    the log is the symptom. Before: the tool said the option was not among the files (it was) and left the
+    host unverified."""
+    host = run_check(traefik_9390(), tmp_path, capsys)
+    assert (host["state"], host["mode"], host["breakage"]) == ("broken", "require-and-verify", None)
+    assert host["predicted"]["trusted"] == "HTTP 200" and host["predicted"]["none"].startswith("TLS alert")
+    first = lead(host)
+    assert first is not None and first["code"] == "tls-option-unknown", host["findings"]
+    assert (
+        "traefik-default@kubernetescrd" in first["title"] and "registers it as the global `default`" in first["detail"]
+    )
+    assert all(f["code"] != "tls-option-not-in-manifests" for f in host["findings"])
+    serve(monkeypatch, (Resource("TLSOption", "tlsoptions", "traefik.containo.us", "v1alpha1", True),))
+    done, snapshot = read_back_as_printed(first["fix"], traefik_9390(), tmp_path)
+    assert done.returncode == 0, f"{first['fix']}\n{done.stderr}"
+    (fixed,) = client_validations(snapshot)
+    assert (fixed.mode, fixed.breakage) == ("require-and-verify", None), fixed.findings
+    assert all(f.code != "tls-option-unknown" for f in fixed.findings)
 
 
 def test_every_report_is_cited() -> None:

@@ -629,6 +629,7 @@ def _unknown(
     crd = [o for o in options.values() if o.resource is not None]
     refusal = _refused_option(name, snapshot)  # in the files but refused by its CRD: known absent
     as_default = _default_named_by_namespace(name, crd)  # in the files, registered as `default`: known absent
+    registered = _registered_as_default(as_default, name, route)
     absent = snapshot.complete or refusal is not None or as_default is not None or not name.endswith("@" + CRD_PROVIDER)
     unseen = () if absent else (f"TLSOption {name}",)
     if unseen:
@@ -649,8 +650,8 @@ def _unknown(
             severity=Severity.ERROR,
             title=f"{route.source} names TLS options {name}, which do not exist: {release.named} serves {host} with "
             "the default TLS options" + ("" if default.mode == "require-and-verify" else " (fail open)"),
-            detail=f"tlsmanager.go Manager.Get answers 'unknown TLS options: {name}'. {_OPEN_BEFORE_FIX}",
-            fix=_options_fix(route, crd),
+            detail=f"tlsmanager.go Manager.Get answers 'unknown TLS options: {name}'. {_OPEN_BEFORE_FIX}{registered}",
+            fix=_options_fix(route, [as_default] if as_default is not None else crd),
             subject=route.source,
             evidence=(_named_options(route, name),),
         )
@@ -673,13 +674,7 @@ def _unknown(
             "handshake, with no alert and no HTTP answer (fail closed). A TLSOption is named "
             "<namespace>-<name>@kubernetescrd from an Ingress, or {name, namespace} from an IngressRoute."
             + (f" TLS options that exist: {', '.join(o.id for o in crd)}." if crd else " No TLSOption exists.")
-            + (
-                f" {as_default.resource.kind} {as_default.resource.ref} is named `default`: kubernetes.go "
-                "buildTLSOptions registers it as the global `default` options, not as "
-                f"{name}; it serves every router that names no options. The command removes the reference."
-                if as_default is not None and as_default.resource is not None
-                else ""
-            ),
+            + registered,
             fix=_options_fix(route, [as_default] if as_default is not None else crd),
             subject=route.source,
             evidence=(_named_options(route, name),),
@@ -712,6 +707,19 @@ def _default_named_by_namespace(name: str, crd: list[BuiltOption]) -> BuiltOptio
     namespace = name[: -len(suffix)]
     return next(
         (o for o in crd if o.id == DEFAULT and o.resource is not None and o.resource.namespace == namespace), None
+    )
+
+
+def _registered_as_default(as_default: BuiltOption | None, name: str, route: Route) -> str:
+    """Why `name` does not exist when it names the TLSOption `default` by its namespace (traefik#9390,
+    authelia/chartrepo#130), and what the fix does instead."""
+    if as_default is None or as_default.resource is None:
+        return ""
+    does = "names `default`" if route.kind == "Ingress" else "removes the reference"
+    return (
+        f" {as_default.resource.kind} {as_default.resource.ref} is named `default`: kubernetes.go buildTLSOptions "
+        f"registers it as the global `default` options, not as {name}; it serves every router that names no "
+        f"options. The command {does}."
     )
 
 
