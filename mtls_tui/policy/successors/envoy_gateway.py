@@ -54,6 +54,7 @@ from mtls_tui.policy.successors.references import (
 )
 from mtls_tui.policy.successors.releases import (
     ControllerRelease,
+    eg_crl_refs_unloaded,
     eg_first_ca_block_only,
     eg_mode_written_first,
     release_for,
@@ -353,7 +354,9 @@ def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
     return "RequireAndVerify", False
 
 
-def _read_data(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, keys: tuple[str, ...]) -> RefOutcome:
+def _read_data(
+    policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, keys: tuple[str, ...], what: str = "certificate"
+) -> RefOutcome:
     """validateAndGetDataAtKeyInRef: the kind (Secret, ConfigMap, ClusterTrustBundle, else "unsupported ref
     kind"); for a Secret or ConfigMap validate.go validateSecretObjectRef: the group must be empty ("secret
     ref group must be unspecified/empty": `core` too), then the ReferenceGrant; then the object, then the
@@ -372,7 +375,10 @@ def _read_data(policy: Policy, ref: CaRef, snapshot: ClusterSnapshot, keys: tupl
         status = presence(snapshot, ref.kind, ref.namespace, ref.name)
         if status in ("unseen", "forbidden"):
             return RefOutcome(ref, unseen=status)
-        return RefOutcome(ref, problem="not-found", detail="TLS: failed to get certificate from ref")
+        # clienttrafficpolicy.go buildListenerTLSParameters wraps validate.go's "secret NS/NAME does not exist"
+        # in "failed to get certificate from ref" (caCertificateRefs) or "failed to get crl from ref" (crl.refs)
+        missing = f"{ref.kind.lower()} {ref.namespace}/{ref.name} does not exist"
+        return RefOutcome(ref, problem="not-found", detail=f"TLS: failed to get {what} from ref: {missing}")
     key = pick_key(data, keys, single_key=True)
     if key is None or not data[key]:
         names = ", ".join(sorted(data)) or "no keys"
@@ -513,13 +519,51 @@ def _der_certificate(block: bytes) -> x509.Certificate | None:
 
 def _crl_data(
     policy: Policy, gateway: Gateway, ref: CaRef, index: int, snapshot: ClusterSnapshot, now: datetime
-) -> tuple[Finding | None, bytes | None]:
-    """One crl.refs entry: (the problem that makes the policy invalid, the data Envoy loads)."""
-    outcome = _read_data(policy, ref, snapshot, _CRL_KEYS)
+) -> tuple[Finding | None, bytes | None, Finding | None]:
+    """One crl.refs entry: (the problem that makes the policy invalid, the data Envoy loads, the warning
+    that it was not read). A CRL object not among the files is assumed usable, as a CA object is, and
+    said so: buildListenerTLSParameters fails the whole policy when it is missing ("failed to get crl
+    from ref", envoyproxy/gateway#7805), so the verdict rests on it."""
+    release = release_for(snapshot, "envoy-gateway")
+    if eg_crl_refs_unloaded(release) and not _also_a_ca_ref(policy, ref):
+        return _crl_not_loaded(policy, gateway, ref, release), None, None
+    outcome = _read_data(policy, ref, snapshot, _CRL_KEYS, what="crl")
     if outcome.unseen:
-        return None, None  # not read here: assumed usable, as a CA object not among the files
+        return (
+            None,
+            None,
+            unseen_finding(ref, outcome.unseen, subject=policy.label, if_missing=_INVALID_CONSEQUENCE, role="CRL"),
+        )
     problem = _crl_problem(policy, gateway, outcome, index, snapshot, now)
-    return problem, None if problem is not None else outcome.pem
+    return problem, None if problem is not None else outcome.pem, None
+
+
+def _also_a_ca_ref(policy: Policy, ref: CaRef) -> bool:
+    """The CRL object is also one of the policy's caCertificateRefs: the provider loads it for that."""
+    validation = as_dict(as_dict(as_dict(policy.resource.body.get("spec")).get("tls")).get("clientValidation"))
+    cas = [ca_ref(r, policy.resource.namespace, "Secret") for r in as_list(validation.get("caCertificateRefs"))]
+    return any((c.kind, c.namespace, c.name) == (ref.kind, ref.namespace, ref.name) for c in cas)
+
+
+def _crl_not_loaded(policy: Policy, gateway: Gateway, ref: CaRef, release: ControllerRelease) -> Finding:
+    """releases.py EG_CRL_INDEXED: v1.6.0 and v1.6.1 never load an object named only by crl.refs."""
+    missing = f"{ref.kind.lower()} {ref.namespace}/{ref.name} does not exist"
+    return Finding(
+        code="crl-ref-not-loaded",
+        severity=Severity.ERROR,
+        title=f"{release.named} does not load the CRL {ref.label}: {policy.label} is invalid",
+        detail=f"{release.named} reads tls.clientValidation.crl but its provider loads no object named only by "
+        "crl.refs (internal/provider/kubernetes/controller.go processCTPCrlRefs arrived in v1.6.2 and v1.7.0, "
+        f'envoyproxy/gateway#7805): the policy is refused ("TLS: failed to get crl from ref: {missing}") even '
+        f"when the object exists. {_INVALID_CONSEQUENCE} The command shows the controller's image; then upgrade "
+        "Envoy Gateway to v1.6.2 or later, or remove crl from the policy until then.",
+        fix=f"kubectl get deployment {arg(release.controller.name)} -n {arg(release.controller.namespace)} -o "
+        + arg("jsonpath={.spec.template.spec.containers[*].image}")
+        if release.controller is not None
+        else f"kubectl get deployments -A -l {arg(release.product.selector)} -o wide",
+        subject=policy.label,
+        evidence=(f"reference: {ref.label}", f"controller {release.named}", f"target {gateway.label}"),
+    )
 
 
 def _crl_problem(
@@ -632,13 +676,17 @@ def _client_validation(
         ca_ref(r, policy.resource.namespace, "Secret") for r in as_list(as_dict(validation.get("crl")).get("refs"))
     ]
     crls = [_crl_data(policy, gateway, r, n, snapshot, now) for n, r in enumerate(crl_refs)]
-    crl_error = next((problem for problem, _ in crls if problem is not None), None)
+    for ref, (_, _, not_read) in zip(crl_refs, crls, strict=True):
+        if not_read is not None:
+            findings.append(not_read)
+            unseen.append(ref.label)
+    crl_error = next((problem for problem, _, _ in crls if problem is not None), None)
     if crl_error is not None:
         findings.append(crl_error)
         return Translated(mode, tuple(labels), pem, crl_error, tuple(findings), False, tuple(unseen), allow_expired)
     # clienttrafficpolicy.go buildListenerTLSParameters appends every ref's data into one ir.TLSCrl;
     # listener.go buildXdsTLSCaCertSecret renders it inline as the validation context's crl
-    crl_pem = b"".join(d.strip() + b"\n" for _, d in crls if d) or None
+    crl_pem = b"".join(d.strip() + b"\n" for _, d, _ in crls if d) or None
     return Translated(
         mode, tuple(labels), pem, None, tuple(findings), bool(crl_refs), tuple(unseen), allow_expired, crl_pem=crl_pem
     )
@@ -771,6 +819,8 @@ def _policy_ref_finding(
         subject=policy.label,
         referrer=(EG_GROUP, "ClientTrafficPolicy", policy.resource.namespace),
         keys=_CRL_KEYS if crl else _POLICY_KEYS,
+        role="CRL" if crl else "CA",
+        source="ca.crl" if crl else "ca.crt",
         kinds=_POLICY_KINDS,
         consequence=_INVALID_CONSEQUENCE,
         kind_fix=policy.patch([op]),

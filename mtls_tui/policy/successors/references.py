@@ -83,9 +83,10 @@ def presence(snapshot: ClusterSnapshot, kind: str, namespace: str, name: str) ->
     return "missing" if snapshot.complete else "unseen"
 
 
-def unseen_finding(ref: CaRef, status: Presence, *, subject: str, if_missing: str) -> Finding:
+def unseen_finding(ref: CaRef, status: Presence, *, subject: str, if_missing: str, role: str = "CA") -> Finding:
     """A CA object the verdict needs and this run did not read: a warning, never an error (the
-    cluster may hold it); `if_missing` says what the controller does when the cluster lacks it too."""
+    cluster may hold it); `if_missing` says what the controller does when the cluster lacks it too;
+    `role` what the object holds for the verdict ("CA", or "CRL" for a revocation list)."""
     kind = ref.kind.lower()
     if ref.kind == "ClusterTrustBundle":
         return _unseen_bundle(ref, status, subject=subject, if_missing=if_missing)
@@ -94,7 +95,7 @@ def unseen_finding(ref: CaRef, status: Presence, *, subject: str, if_missing: st
             code="secret-forbidden",
             severity=Severity.WARNING,
             title=f"not checked: reading {ref.label} is forbidden",
-            detail=f"{subject} names {ref.label} as its client CA; our credentials may not read it, so it is "
+            detail=f"{subject} names {ref.label} as its client {role}; our credentials may not read it, so it is "
             f"assumed present and usable. If it is missing or unusable: {if_missing} The command asks the API server "
             "again; then ask for get on secrets, or check with --manifests holding it.",
             fix=f"kubectl auth can-i get secrets -n {arg(ref.namespace)}",
@@ -104,7 +105,7 @@ def unseen_finding(ref: CaRef, status: Presence, *, subject: str, if_missing: st
     return Finding(
         code=f"{kind}-not-in-manifests" if kind in ("secret", "configmap") else "ca-ref-not-in-manifests",
         severity=Severity.WARNING,
-        title=f"not checked: the CA {ref.label} of {subject} is not among the files",
+        title=f"not checked: the {role} {ref.label} of {subject} is not among the files",
         detail=f"It decides who gets in, and it was not read; it is assumed present and usable. If the cluster lacks "
         f"it too: {if_missing} The command saves it to a file; then add that file to --manifests.",
         fix=f"kubectl get {kind} {arg(ref.name)} -n {arg(ref.namespace)} -o yaml > {arg(ref.name + '-' + kind + '.yaml')}",
@@ -248,14 +249,12 @@ def absent(snapshot: ClusterSnapshot) -> str:
     return "does not exist" if snapshot.complete else "is not among the objects read"
 
 
-def create_command(ref: CaRef, key: str) -> str:
-    """The command that creates (or replaces) the CA object with the CA under `key`."""
+def create_command(ref: CaRef, key: str, source: str = "ca.crt") -> str:
+    """The command that creates (or replaces) the CA object with the file `source` under `key`."""
     if ref.kind == "Secret":
-        made = (
-            f"kubectl create secret generic {arg(ref.name)} -n {arg(ref.namespace)} --from-file={arg(key + '=ca.crt')}"
-        )
+        made = f"kubectl create secret generic {arg(ref.name)} -n {arg(ref.namespace)} --from-file={arg(key + '=' + source)}"
     else:
-        made = f"kubectl create configmap {arg(ref.name)} -n {arg(ref.namespace)} --from-file={arg(key + '=ca.crt')}"
+        made = f"kubectl create configmap {arg(ref.name)} -n {arg(ref.namespace)} --from-file={arg(key + '=' + source)}"
     return f"{made} --dry-run=client -o yaml | kubectl apply -f -"
 
 
@@ -286,36 +285,37 @@ def ref_finding(
     snapshot: ClusterSnapshot,
     severity: Severity = Severity.ERROR,
     evidence: tuple[str, ...] = (),
+    role: str = "CA",
+    source: str = "ca.crt",
 ) -> Finding:
     """The finding for one reference that gave no CA; `consequence` says what the data plane
-    then does (refused listener, HTTP 500, ...), `kind_fix` is the edit for a wrong kind."""
+    then does (refused listener, HTTP 500, ...), `kind_fix` is the edit for a wrong kind; `role` is
+    what the reference should hold ("CA", or "CRL") and `source` the file the fix writes it from."""
     ref, problem = outcome.ref, outcome.problem
     lines = (f"reference: {ref.label} (group {ref.group or 'core'})", *((outcome.detail,) if outcome.detail else ()))
     then = ""
     if problem == "not-found":
-        title = f"CA {ref.label} {absent(snapshot)}"
-        detail = f"{subject} names {ref.label} as its client CA; it {absent(snapshot)}. {consequence}"
-        fix = create_command(ref, keys[0])
+        title = f"{role} {ref.label} {absent(snapshot)}"
+        detail = f"{subject} names {ref.label} as its client {role}; it {absent(snapshot)}. {consequence}"
+        fix = create_command(ref, keys[0], source)
     elif problem == "wrong-kind":
-        title = f"CA reference {ref.label}: kind {ref.kind} is not read for a CA"
-        detail = (
-            f"{subject} names a {ref.kind} as its client CA; this controller reads {', '.join(kinds)}. {consequence}"
-        )
+        title = f"{role} reference {ref.label}: kind {ref.kind} is not read for a {role}"
+        detail = f"{subject} names a {ref.kind} as its client {role}; this controller reads {', '.join(kinds)}. {consequence}"
         fix = kind_fix
     elif problem == "wrong-group":
-        title = f"CA reference {ref.label}: group: {ref.group} must be empty"
+        title = f"{role} reference {ref.label}: group: {ref.group} must be empty"
         detail = (
             f"{subject} names a {ref.kind} with group: {ref.group}; Secrets and ConfigMaps are in the core group, "
             f'which this controller wants written as an empty or absent group ("{outcome.detail}"). {consequence}'
         )
         fix = kind_fix
     elif problem == "no-ca-key":
-        title = f"CA {ref.label} has no key {' or '.join(keys)}"
+        title = f"{role} {ref.label} has no key {' or '.join(keys)}"
         detail = (
-            f"{subject} reads the CA from {ref.label} under the key {' or '.join(keys)}; the object has "
+            f"{subject} reads the {role} from {ref.label} under the key {' or '.join(keys)}; the object has "
             f"{outcome.detail or 'other keys'}. {consequence}"
         )
-        fix = create_command(ref, keys[0])
+        fix = create_command(ref, keys[0], source)
     elif problem == "not-permitted":
         title = f"No ReferenceGrant lets a {referrer[1]} in {referrer[2]} read {ref.label}"
         detail = (
@@ -331,7 +331,7 @@ def ref_finding(
     elif problem == "expired":
         title = f"CA {ref.label} has expired"
         detail = f"{outcome.detail}. {consequence}"
-        fix = create_command(ref, keys[0])
+        fix = create_command(ref, keys[0], source)
         then = " The fix writes the CA from the file ca.crt: one that has not expired."
     else:
         title = f"{subject}: only one caCertificateRef is read"

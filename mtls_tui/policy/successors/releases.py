@@ -18,6 +18,13 @@ Envoy Gateway (envoyproxy/gateway):
   (CACertificate, RequireClientCertificate) only after every CA reference was read: a CA failure
   leaves the listener without the policy's validation. v1.8.0 writes the mode first
   (ClientValidationEnabled, convertClientValidationModeType before the CA loop).
+- EG_CRL_INDEXED  tls.clientValidation.crl arrived in v1.6.0 (commit 6740675597, #7199), but the
+  provider loaded no object named only by crl.refs: internal/provider/kubernetes/controller.go
+  processCTPCrlRefs (and its indexer in indexers.go) came with commit fe57c708a3 (#7829, issue #7805),
+  first in v1.6.2 (cherry-pick 633fb3c56a) and v1.7.0. On v1.6.0 and v1.6.1 the translator's
+  validateAndGetDataAtKeyInRef finds no such Secret ("failed to get crl from ref: secret NS/NAME does
+  not exist"), the policy is Invalid and every route on its listeners answers HTTP 500; an object the
+  policy also names in caCertificateRefs is loaded (processCTPCACertificateRefs) and read.
 Traefik (traefik/traefik):
 - TRAEFIK_BROKEN_CLOSES  commit 7e3fe48b80 "Handle broken TLS conf better" (#9572, issue #9557; first
   in v2.9.6): pkg/tls/tlsmanager.go Manager.Get returns no config for broken or unknown options,
@@ -90,6 +97,7 @@ from mtls_tui.shell import arg, json_arg
 
 EG_ALL_CA_BLOCKS: Release = (1, 7, 0)
 EG_MODE_FIRST: Release = (1, 8, 0)
+EG_CRL_INDEXED: tuple[Release, Release] = ((1, 6, 0), (1, 6, 2))  # from, to (excluded): CRL objects not loaded
 TRAEFIK_BROKEN_CLOSES: Release = (2, 9, 6)
 TRAEFIK_IO_GROUP: Release = (2, 10, 0)
 TRAEFIK_CA_CRT: Release = (2, 5, 0)
@@ -164,6 +172,21 @@ def go_flag(args: Iterable[str], name: str) -> bool:
     return value
 
 
+def traefik_cross_namespace(controller: SuccessorController | None) -> bool:
+    """providers.kubernetesCRD.allowCrossNamespace (traefik/traefik v3.7.9 pkg/provider/kubernetes/crd/
+    kubernetes.go Provider.AllowCrossNamespace, default false) as the controller's args set it: Traefik's
+    flags are case-insensitive, `--name` alone is true, `--name=VALUE` is strconv.ParseBool's VALUE. A
+    controller not seen (or set by a file or the environment, not read here) counts as the default."""
+    if controller is None:
+        return False
+    value = False
+    for raw in controller.args:
+        flag, eq, given = raw.lstrip("-").partition("=")
+        if raw.startswith("-") and flag.lower() == "providers.kubernetescrd.allowcrossnamespace":
+            value = GO_BOOLS.get(given, False) if eq else True
+    return value
+
+
 # --- the rules --------------------------------------------------------------------------------
 
 
@@ -173,6 +196,11 @@ def eg_first_ca_block_only(release: ControllerRelease) -> bool:
 
 def eg_mode_written_first(release: ControllerRelease) -> bool:
     return release.between(EG_MODE_FIRST)
+
+
+def eg_crl_refs_unloaded(release: ControllerRelease) -> bool:
+    """The release reads crl.refs but never loads an object named only there (EG_CRL_INDEXED)."""
+    return release.between(*EG_CRL_INDEXED)
 
 
 def traefik_broken_options_close(release: ControllerRelease) -> bool:

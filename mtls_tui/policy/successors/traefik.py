@@ -46,6 +46,7 @@ from mtls_tui.policy.successors.releases import (
     release_for,
     traefik_broken_options_close,
     traefik_ca_keys,
+    traefik_cross_namespace,
     traefik_reads_io_group,
     unchecked,
 )
@@ -405,8 +406,10 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
     `tls.options` is resolved by `resolveReference`: the namespace defaults to the IngressRoute's;
     another namespace is refused while `allowCrossNamespace` is off (its default), and the router
     is then not built at all (kubernetes_http.go: `continue`) -- those routes are dropped here and
-    reported by `_not_served`."""
+    reported by `_not_served`. The flag is read from the controller's args when its Deployment is seen
+    (authelia/chartrepo#130 set it, and met 'unknown TLS options' instead)."""
     routes = []
+    cross = traefik_cross_namespace(release_for(snapshot, "traefik").controller)
     for resource in _resources(snapshot, "IngressRoute"):
         spec = _dict(resource.body.get("spec"))
         tls = spec.get("tls")
@@ -421,9 +424,12 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
             wanted = f"{namespace}-{name}@{CRD_PROVIDER}"
         else:
             wanted = None
+        # kubernetes.go resolveReference: a name in another namespace than the IngressRoute's is refused
+        # while allowCrossNamespace is off. (From v2.11.43 and a v3 patch release it also refuses a name
+        # qualified with @kubernetescrd; that differs by release and is not judged here.)
         refused = (
             "allowCrossNamespace is disabled, cross-namespace are disallowed"
-            if name and "@" not in name and namespace != resource.namespace
+            if name and "@" not in name and namespace != resource.namespace and not cross
             else None
         )
         entry_points = tuple(str(e) for e in _list(spec.get("entryPoints")))
@@ -622,7 +628,9 @@ def _unknown(
     route = next(r for r in routes if (r.options or DEFAULT) == name)
     crd = [o for o in options.values() if o.resource is not None]
     refusal = _refused_option(name, snapshot)  # in the files but refused by its CRD: known absent
-    absent = snapshot.complete or refusal is not None or not name.endswith("@" + CRD_PROVIDER)
+    as_default = _default_named_by_namespace(name, crd)  # in the files, registered as `default`: known absent
+    registered = _registered_as_default(as_default, name, route)
+    absent = snapshot.complete or refusal is not None or as_default is not None or not name.endswith("@" + CRD_PROVIDER)
     unseen = () if absent else (f"TLSOption {name}",)
     if unseen:
         finding = _f(
@@ -642,8 +650,8 @@ def _unknown(
             severity=Severity.ERROR,
             title=f"{route.source} names TLS options {name}, which do not exist: {release.named} serves {host} with "
             "the default TLS options" + ("" if default.mode == "require-and-verify" else " (fail open)"),
-            detail=f"tlsmanager.go Manager.Get answers 'unknown TLS options: {name}'. {_OPEN_BEFORE_FIX}",
-            fix=_options_fix(route, crd),
+            detail=f"tlsmanager.go Manager.Get answers 'unknown TLS options: {name}'. {_OPEN_BEFORE_FIX}{registered}",
+            fix=_options_fix(route, [as_default] if as_default is not None else crd),
             subject=route.source,
             evidence=(_named_options(route, name),),
         )
@@ -665,8 +673,9 @@ def _unknown(
             "special closing route for the host (brokenTLSRouter): clients see the connection closed in the "
             "handshake, with no alert and no HTTP answer (fail closed). A TLSOption is named "
             "<namespace>-<name>@kubernetescrd from an Ingress, or {name, namespace} from an IngressRoute."
-            + (f" TLS options that exist: {', '.join(o.id for o in crd)}." if crd else " No TLSOption exists."),
-            fix=_options_fix(route, crd),
+            + (f" TLS options that exist: {', '.join(o.id for o in crd)}." if crd else " No TLSOption exists.")
+            + registered,
+            fix=_options_fix(route, [as_default] if as_default is not None else crd),
             subject=route.source,
             evidence=(_named_options(route, name),),
         )
@@ -688,9 +697,42 @@ def _older(snapshot: ClusterSnapshot, subject: str, applies: bool) -> tuple[Find
     return (unchecked(release, subject, _OPEN_BEFORE_FIX),) if applies and not release.seen else ()
 
 
+def _default_named_by_namespace(name: str, crd: list[BuiltOption]) -> BuiltOption | None:
+    """`name` is `<ns>-default@kubernetescrd` and the files hold TLSOption <ns>/default, which
+    buildTLSOptions registered as `default` (authelia/chartrepo#130: 'unknown TLS options:
+    network-default@kubernetescrd')."""
+    suffix = f"-{DEFAULT}@{CRD_PROVIDER}"
+    if not name.endswith(suffix):
+        return None
+    namespace = name[: -len(suffix)]
+    return next(
+        (o for o in crd if o.id == DEFAULT and o.resource is not None and o.resource.namespace == namespace), None
+    )
+
+
+def _registered_as_default(as_default: BuiltOption | None, name: str, route: Route) -> str:
+    """Why `name` does not exist when it names the TLSOption `default` by its namespace (traefik#9390,
+    authelia/chartrepo#130), and what the fix does instead."""
+    if as_default is None or as_default.resource is None:
+        return ""
+    does = "names `default`" if route.kind == "Ingress" else "removes the reference"
+    return (
+        f" {as_default.resource.kind} {as_default.resource.ref} is named `default`: kubernetes.go buildTLSOptions "
+        f"registers it as the global `default` options, not as {name}; it serves every router that names no "
+        f"options. The command {does}."
+    )
+
+
 def _options_fix(route: Route, crd: list[BuiltOption]) -> str:
-    """Point the router at a TLSOption that exists (the first one of its namespace, else any)."""
+    """Point the router at a TLSOption that exists (the first one of its namespace, else any). The
+    TLSOption named `default` is reached by naming none: an IngressRoute's reference is removed (its
+    {name: default, namespace: NS} would be NS-default@kubernetescrd again)."""
     target = next((o for o in crd if o.resource and o.resource.namespace == route.namespace), crd[0] if crd else None)
+    if route.kind == "IngressRoute" and target is not None and target.id == DEFAULT:
+        remove = [{"op": "remove", "path": "/spec/tls/options"}]
+        return (
+            f"kubectl patch ingressroute {arg(route.name)} -n {arg(route.namespace)} --type json -p {json_arg(remove)}"
+        )
     if route.kind == "Ingress":
         value = target.id if target else f"{route.namespace}-TLSOPTION@{CRD_PROVIDER}"
         return f"kubectl annotate ingress {arg(route.name)} -n {arg(route.namespace)} {arg(OPTIONS_ANNOTATION + '=' + value)} --overwrite"
