@@ -38,7 +38,7 @@ from mtls_tui.policy.ingress_nginx_releases import AuthTlsRules, controller_rule
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES
-from mtls_tui.policy.secret_store import ca_keypair, stored_secret
+from mtls_tui.policy.secret_store import stored_secret
 from mtls_tui.shell import arg
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
@@ -276,7 +276,6 @@ def secret_findings(
         for c, facts in zip(ca.certs if ca else (), ca_facts, strict=True)
         if facts.not_before <= now <= facts.not_after
     }
-    ca_pair = "tls.crt" in loaded and ca_keypair(secret) is not None
     for key, (material, problem) in loaded.items():
         if problem:
             findings.append(problem)
@@ -284,9 +283,7 @@ def secret_findings(
             continue
         for index, cert in enumerate(material.certs):
             facts = cert_facts(cert.cert)
-            role: CertRole = (  # a CA's own files made into a TLS Secret (ca-key-in-secret): no server
-                "ca" if key == "ca.crt" or (index == 0 and ca_pair) else ("server" if index == 0 else "intermediate")
-            )
+            role: CertRole = "ca" if key == "ca.crt" else ("server" if index == 0 else "intermediate")
             certs.append(SecretCert(secret.ref, key, role, facts))
             where = rules.Where(f"Secret {secret.ref}, key {key}", SECRET_KEY_FILES[key], secret.ref, secret.keys)
             issuers = ca_facts if role == "server" else []  # a server certificate signed by the Secret's own CA

@@ -11,8 +11,6 @@ validation and every route answers 500 (translateClientTrafficPolicyForListener)
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from dataclasses import dataclass, replace
@@ -35,6 +33,7 @@ from mtls_tui.policy.successors.gateway_api import (
     plain_result,
     validations,
 )
+from mtls_tui.policy.successors.pem_checks import block_certificate, block_der
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
@@ -473,7 +472,7 @@ def _first_block_judged(outcome: RefOutcome, now: datetime, release: ControllerR
 def _block_fault(block: bytes, now: datetime) -> str | None:
     """Why one PEM block is not a certificate valid now, as validateCertBlock and validateCertificates
     judge it; None when it is."""
-    cert = _der_certificate(block)
+    cert = block_certificate(block)
     if cert is None:
         return "is not a certificate"
     if now > cert.not_valid_after_utc:
@@ -490,7 +489,7 @@ def _valid_ca_blocks(pem: bytes, now: datetime) -> tuple[list[bytes], int, int]:
     kept, count, expired = [], 0, 0
     for match in PEM_BLOCK.finditer(pem):
         count += 1
-        cert = _der_certificate(match.group(0))
+        cert = block_certificate(match.group(0))
         if cert is None:
             continue
         if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
@@ -498,23 +497,6 @@ def _valid_ca_blocks(pem: bytes, now: datetime) -> tuple[list[bytes], int, int]:
             continue
         kept.append(match.group(0).strip() + b"\n")
     return kept, count, expired
-
-
-def _block_der(block: bytes) -> bytes | None:
-    """The bytes of one PEM block, whatever its label (Go's pem.Decode)."""
-    body = b"".join(line for line in block.splitlines() if line and not line.startswith(b"-----"))
-    try:
-        return base64.b64decode(body, validate=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def _der_certificate(block: bytes) -> x509.Certificate | None:
-    der = _block_der(block)
-    try:
-        return None if der is None else x509.load_der_x509_certificate(der)
-    except ValueError:
-        return None
 
 
 def _crl_data(
@@ -574,7 +556,7 @@ def _crl_problem(
     if outcome.problem is not None:
         return _policy_ref_finding(policy, gateway, outcome, index, snapshot, crl=True)
     first = PEM_BLOCK.search(outcome.pem or b"")
-    der = _block_der(first.group(0)) if first else None
+    der = block_der(first.group(0)) if first else None
     try:
         crl = x509.load_der_x509_crl(der) if der else None
     except ValueError:

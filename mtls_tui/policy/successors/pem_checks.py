@@ -20,7 +20,8 @@ from cryptography import x509
 from mtls_tui.certs.crl import PEM_BLOCK
 
 
-def _der(block: bytes) -> bytes | None:
+def block_der(block: bytes) -> bytes | None:
+    """The bytes of one PEM block, whatever its label (Go's pem.Decode); None when they do not decode."""
     body = b"".join(line for line in block.splitlines() if line and not line.startswith(b"-----"))
     try:
         return base64.b64decode(body, validate=True)
@@ -28,8 +29,9 @@ def _der(block: bytes) -> bytes | None:
         return None
 
 
-def _certificate(block: bytes) -> x509.Certificate | None:
-    der = _der(block)
+def block_certificate(block: bytes) -> x509.Certificate | None:
+    """The certificate one PEM block holds, None when it holds none that parses."""
+    der = block_der(block)
     try:
         return None if der is None else x509.load_der_x509_certificate(der)
     except ValueError:
@@ -49,7 +51,7 @@ def ngf_ca_problem(value: bytes) -> str | None:
     label = first.group(1)
     if label != b"CERTIFICATE":
         return f'the data field "ca.crt" must hold a valid CERTIFICATE PEM block, but got "{label.decode(errors="replace")}"'
-    if _certificate(first.group(0)) is None:
+    if block_certificate(first.group(0)) is None:
         return "failed to validate certificate"
     return None
 
@@ -58,6 +60,6 @@ def parsable_certificates(value: bytes) -> int:
     """How many CERTIFICATE blocks of `value` parse: 0 means a data plane has no CA to load."""
     count = 0
     for match in PEM_BLOCK.finditer(value):
-        if match.group(1) == b"CERTIFICATE" and _certificate(match.group(0)) is not None:
+        if match.group(1) == b"CERTIFICATE" and block_certificate(match.group(0)) is not None:
             count += 1
     return count
