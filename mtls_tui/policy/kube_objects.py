@@ -382,7 +382,9 @@ SUCCESSOR_GROUPS = frozenset(
 SUCCESSOR_CORE_KINDS = frozenset({"ConfigMap"})
 # kinds of other built-in groups a successor names as a CA: Envoy Gateway's caCertificateRefs kind
 # ClusterTrustBundle (clienttrafficpolicy.go validateAndGetDataAtKeyInRef; certificates.k8s.io)
-SUCCESSOR_BUILTIN_KINDS = frozenset({("certificates.k8s.io", "ClusterTrustBundle")})
+# and the Deployments: Istio reads a Gateway's credentialName in the namespace of the workload its
+# selector picks (policy/successors/istio.py _workload)
+SUCCESSOR_BUILTIN_KINDS = frozenset({("certificates.k8s.io", "ClusterTrustBundle"), ("apps", "Deployment")})
 
 
 def resource_from(obj: dict[str, Any]) -> KubeResource | None:
@@ -428,6 +430,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         kind = obj.get("kind") if isinstance(obj, dict) else None
         if kind == "Deployment":
             deployments.append(obj)
+            resources += [r for r in (resource_from(obj),) if r is not None]
         elif isinstance(kind, str) and kind in converters:
             made, convert = converters[kind]
             made.append(convert(obj))

@@ -878,12 +878,8 @@ def as_served(option: BuiltOption, options: dict[str, BuiltOption], snapshot: Cl
 def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str], closes: bool = True) -> Finding:
     then = ""
     if "CAFiles is required" in error:
-        fix = (
-            secret_update_command(refs[0].split(" ", 1)[1], keys=("ca.crt",))
-            if refs
-            else f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p "
-            + json_arg({"spec": {"clientAuth": {"secretNames": ["CA-SECRET"]}}})
-        )
+        fix = secret_update_command(refs[0].split(" ", 1)[1], keys=("ca.crt",)) if refs else _ca_secret_fix(resource)
+        then = _ca_files_note(resource) if not refs else ""
     elif error.startswith("invalid Cipher"):
         fix = f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p " + json_arg(
             [{"op": "remove", "path": "/spec/cipherSuites"}]
@@ -926,6 +922,32 @@ def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str], cl
         fix=fix,
         subject=f"TLSOption {resource.ref}",
         evidence=(error,) + ((f"clientAuthType: {wanted}",) if wanted else ()),
+    )
+
+
+def _ca_secret_fix(resource: KubeResource) -> str:
+    """A TLSOption with no secretNames: a Secret `<option>-ca` from the local ca.crt, named in its
+    secretNames (caFiles, the file provider's field, set to null: a merge patch drops it if stored)."""
+    secret = f"{resource.name}-ca"
+    return (
+        secret_update_command(f"{resource.namespace}/{secret}", keys=("ca.crt",))
+        + f" && kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p "
+        + json_arg({"spec": {"clientAuth": {"caFiles": None, "secretNames": [secret]}}})
+    )
+
+
+def _ca_files_note(resource: KubeResource) -> str:
+    """`clientAuth.caFiles` written in a TLSOption (traefik-helm-chart#928): the file provider's
+    field (pkg/tls/tls.go ClientAuth.CAFiles); the CRD's clientAuth has secretNames and clientAuthType
+    only (traefik.io_tlsoptions.yaml), and buildTLSOptions fills CAFiles from secretNames alone."""
+    files = [str(f) for f in _list(_dict(_dict(resource.body.get("spec")).get("clientAuth")).get("caFiles"))]
+    if not files:
+        return " The fix stores the CA (ca.crt here) in a Secret and names it in secretNames."
+    return (
+        f" clientAuth.caFiles ({', '.join(files)}) is the file provider's field: a TLSOption has none (its CRD's "
+        "clientAuth holds secretNames and clientAuthType; the API server prunes caFiles, kubectl's strict "
+        "validation refuses it), and Traefik reads a TLSOption's CA only from the Secrets in secretNames. The fix "
+        "stores that CA, copied here as ca.crt, in a Secret and names it in secretNames."
     )
 
 
