@@ -56,6 +56,7 @@ REPORTS = (
     "https://github.com/istio/istio/issues/27740",
     "https://github.com/istio/istio/issues/41794",
     "https://github.com/istio/istio/issues/45449",
+    "https://github.com/istio/istio/issues/25018",
     "https://github.com/traefik/traefik-helm-chart/issues/928",
     "https://github.com/traefik/traefik/issues/9456",
 )
@@ -326,6 +327,53 @@ def test_istio_45449_the_client_ca_is_the_cacert_secret_before_the_credential(
     separate = run_check(istio_45449(separate_ca=True), tmp_path, capsys)
     assert separate["ca_refs"] == ["Secret istio-system/httpbin-credential-cacert key cacert"]
     assert separate["mode"] == "require-and-verify" and separate["breakage"] is None
+
+
+def istio_25018(with_proxy: bool = True) -> list[dict[str, Any]]:
+    """The report's Gateway (in istio-system, proxy there too) naming its credential as `dev/tls-cert`,
+    here on a MUTUAL server, the Secret (certificate, key and client CA) in namespace dev."""
+    objects = [
+        server_secret("tls-cert", "dev", **{"ca.crt": "ca"}),
+        istio_gateway("my-gateway", "istio-system", {"mode": "MUTUAL", "credentialName": "dev/tls-cert"}),
+    ]
+    return [ingress_gateway("istio-system"), *objects] if with_proxy else objects
+
+
+def test_istio_25018_a_credential_in_another_namespace_is_never_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """https://github.com/istio/istio/issues/25018 — "Can't reference a secret from a different namespace":
+    `credentialName: dev/tls-cert` on a Gateway whose proxy runs in istio-system; the same Secret in
+    istio-system works. 1.30.3: credentials/resource.go ToResourceName makes it kubernetes://dev/tls-cert,
+    ParseResourceName reads namespace dev, and pilot/pkg/xds/sds.go filterAuthorizedResources sends a
+    KubernetesSecretType resource only to a proxy of the same namespace ("Unverified cross namespace.
+    Never allowed."; the `-cacert` CA too). The report's server was SIMPLE; here the same reference is on
+    a MUTUAL server. Before: the tool read dev/tls-cert as the CA and said the server required and
+    verified. Now: the Secret never reaches the gateway, connections are closed — as measured for a CA
+    that never arrives (tests/test_successor_releases.py
+    test_envoy_closes_every_connection_when_the_ca_never_arrives; the certificate missing too was not
+    measured apart). Without the proxy's Deployment in the files it is a warning on the assumed
+    istio-system. The printed fix, run as printed, makes the Secret in istio-system and names it bare."""
+    host = run_check(istio_25018(), tmp_path, capsys)
+    assert (host["state"], host["breakage"]) == ("broken", "connection-closed")
+    first = first_finding(host)
+    assert first is not None and first["code"] == "ca-sds-denied" and "dev/tls-cert" in first["title"]
+    assert "filterAuthorizedResources" in first["detail"]
+    assumed = run_check(istio_25018(with_proxy=False), tmp_path, capsys)
+    warned = first_finding(assumed)
+    assert assumed["breakage"] is None and assumed["state"] == "unverified"
+    assert warned is not None and (warned["code"], warned["severity"]) == ("ca-sds-denied", "warning")
+    for name in ("server.crt", "server.key", "ca.crt"):
+        shutil.copy(PKI / name, tmp_path / name)
+    serve(monkeypatch, EXTRA["istio"])
+    done, snapshot = read_back_as_printed(first["fix"], istio_25018(), tmp_path)
+    assert done.returncode == 0, f"{first['fix']}\n{done.stderr}"
+    (fixed,) = client_validations(snapshot)
+    assert (fixed.mode, fixed.breakage, fixed.ca_refs) == (
+        "require-and-verify",
+        None,
+        ("Secret istio-system/tls-cert key ca.crt",),
+    )
 
 
 # --- Traefik ---------------------------------------------------------------------------------------

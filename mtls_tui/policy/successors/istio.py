@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, SecretObj, Severity
-from mtls_tui.policy.secret_commands import add_ca_command
+from mtls_tui.policy.secret_commands import add_ca_command, secret_update_command
 from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.pem_checks import parsable_certificates
@@ -217,6 +217,45 @@ def _found(secret: SecretObj, key: str, elsewhere: tuple[str, ...]) -> CaLookup:
     if parsable_certificates(pem) == 0:
         return CaLookup(None, ref, "no-certificate", elsewhere)
     return CaLookup(pem, ref, None, crl=_crl(secret, key))
+
+
+KUBERNETES_URI = "kubernetes://"  # credentials.KubernetesSecretTypeURI: ToResourceName adds it to a bare name
+
+
+def _other_namespace(server: Server, credential: str) -> Finding | None:
+    """credentialName `ns/name` in another namespace than the gateway proxy's: ToResourceName makes it
+    kubernetes://ns/name, ParseResourceName reads ns, and sds.go filterAuthorizedResources never sends a
+    KubernetesSecretType resource outside the proxy's namespace ("Unverified cross namespace. Never
+    allowed.", the -cacert CA included: it must be sameNamespace too). No certificate and no CA reach
+    Envoy: the server's connections are closed (R7's measurement: a secret that never arrives)."""
+    namespace, name = _secret_namespace(credential.removeprefix(KUBERNETES_URI), server)
+    if namespace == server.workload_namespace:
+        return None
+    known = bool(server.workload)
+    fix = (
+        secret_update_command(f"{server.workload_namespace}/{name}", keys=("tls.crt", "tls.key", "ca.crt"))
+        + " && "
+        + server.patch([{"op": "replace", "path": f"/spec/servers/{server.index}/tls/credentialName", "value": name}])
+    )
+    return Finding(
+        code="ca-sds-denied",
+        severity=Severity.ERROR if known else Severity.WARNING,
+        title=f"{server.label} servers[{server.index}]: credentialName {credential} is in namespace {namespace}, "
+        + (
+            f"not the gateway proxy's ({server.workload_namespace}): istiod never sends it"
+            if known
+            else f"which istiod sends only to a gateway proxy running there (assumed: {server.workload_namespace})"
+        ),
+        detail="pilot/pkg/xds/sds.go filterAuthorizedResources sends a Secret named by credentialName only to a "
+        'proxy in the same namespace ("Unverified cross namespace. Never allowed."), and the CA beside it '
+        f"({name}{CA_SUFFIX} or the Secret itself) the same way: the server gets no certificate and no CA, and "
+        "its connections are closed (measured on Envoy for an SDS secret that never arrives). The fix creates "
+        f"the Secret in {server.workload_namespace} from the local server.crt, server.key and ca.crt and names it "
+        "without a namespace.",
+        fix=fix,
+        subject=server.label,
+        evidence=(f"servers[{server.index}] port {server.port}: credentialName {credential}", _assumption(server)),
+    )
 
 
 def _missing_finding(server: Server, lookup: CaLookup, credential: str, snapshot: ClusterSnapshot) -> Finding:
@@ -441,7 +480,15 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
         credential = ""  # pilot/ before 1.27 reads no credentialNames: no CA is looked up from them
     elif only_names and not release.seen:
         findings.append(unchecked(release, server.label, _NAMES_BEFORE))
-    if mode != "none" and credential and mode_name != "ISTIO_MUTUAL":
+    elsewhere = _other_namespace(server, ca_credential or credential)
+    if mode != "none" and credential and mode_name != "ISTIO_MUTUAL" and elsewhere is not None:
+        findings.append(elsewhere)
+        ca_refs = (f"Secret {(ca_credential or credential).removeprefix(KUBERNETES_URI)}",)
+        if server.workload:
+            breakage = "connection-closed"
+        else:
+            unseen = (f"where the gateway proxy of {server.label} runs",)
+    elif mode != "none" and credential and mode_name != "ISTIO_MUTUAL":
         lookup = lookup_ca(snapshot, server, credential, ca_credential)
         ca_refs = (lookup.ref,)
         if lookup.problem == "credential-missing":
