@@ -59,6 +59,7 @@ REPORTS = (
     "https://github.com/istio/istio/issues/25018",
     "https://github.com/traefik/traefik-helm-chart/issues/928",
     "https://github.com/traefik/traefik/issues/9456",
+    "https://github.com/traefik/traefik/issues/7126",
 )
 
 
@@ -454,6 +455,73 @@ def test_traefik_9456_tls_options_cannot_differ_per_route_of_a_host(
     assert first is not None and first["code"] == "mtls-fail-open" and "different TLS options" in first["title"]
     serve(monkeypatch, EXTRA["traefik"])
     done, snapshot = read_back_as_printed(first["fix"], traefik_9456(), tmp_path)
+    assert done.returncode == 0, f"{first['fix']}\n{done.stderr}"
+    (fixed,) = client_validations(snapshot)
+    assert (fixed.mode, fixed.breakage) == ("require-and-verify", None), fixed.findings
+
+
+TRAEFIK_CLASS = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "IngressClass",
+    "metadata": {"name": "traefik"},
+    "spec": {"controller": "traefik.io/ingress-controller"},
+}
+
+
+def traefik_7126(router_tls: bool) -> list[dict[str, Any]]:
+    """Traefik whose websecure entryPoint names client-auth TLS options in `http.tls.options`, and an
+    Ingress on it; with `router_tls`, the Ingress also carries `router.tls: "true"`, as in the report."""
+    args = [
+        "--providers.kubernetescrd",
+        "--providers.kubernetesingress",
+        "--entryPoints.websecure.address=:443",
+        "--entryPoints.websecure.http.tls.options=apps-mtls@kubernetescrd",
+    ]
+    annotations = {"traefik.ingress.kubernetes.io/router.entrypoints": "websecure"}
+    if router_tls:
+        annotations["traefik.ingress.kubernetes.io/router.tls"] = "true"
+    backend = {"service": {"name": "app", "port": {"number": 80}}}
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "app", "namespace": "apps", "annotations": annotations},
+        "spec": {
+            "ingressClassName": "traefik",
+            "tls": [{"hosts": [HOST], "secretName": "server"}],
+            "rules": [{"host": HOST, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}],
+        },
+    }
+    client_auth = {"secretNames": ["client-ca"], "clientAuthType": "RequireAndVerifyClientCert"}
+    return [
+        TRAEFIK_CLASS,
+        deployment("traefik", "traefik", {"app.kubernetes.io/name": "traefik"}, "traefik:v3.7.9", args),
+        secret("client-ca", "apps", {"ca.crt": "ca"}),
+        tls_option("mtls", "apps", {"clientAuth": client_auth}),
+        server_secret("server", "apps"),
+        ingress,
+    ]
+
+
+def test_traefik_7126_an_entry_points_tls_options_skip_a_router_with_its_own_tls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """https://github.com/traefik/traefik/issues/7126 — "Kubernetes Ingress provider is ignoring TLS options set
+    on the entrypoint" (confirmed): with `traefik.ingress.kubernetes.io/router.tls: "true"` the router
+    has a TLS config of its own, with no options. v3.7.9 pkg/server/aggregator.go applyModel copies the
+    entryPoint's http.tls into a router only `if cp.TLS == nil`; pkg/provider/kubernetes/ingress/
+    kubernetes.go sets rt.TLS from the router.tls annotations alone. So the Ingress gets the default
+    options (no client certificate) while the same Ingress without the annotation gets the entryPoint's.
+    Before: the tool read no entryPoint options at all and said nothing for the host (plain TLS). The
+    printed fix names the options on the Ingress; run as printed, the host requires a certificate."""
+    host = run_check(traefik_7126(router_tls=True), tmp_path, capsys)
+    assert (host["state"], host["mode"]) == ("not enforced", "none")
+    first = first_finding(host)
+    assert first is not None and first["code"] == "mtls-fail-open" and "entryPoint's TLS options" in first["title"]
+    assert "applyModel" in first["detail"]
+    taken = run_check(traefik_7126(router_tls=False), tmp_path, capsys)
+    assert (taken["mode"], taken["breakage"], taken["ca_refs"]) == ("require-and-verify", None, ["Secret apps/client-ca"])
+    serve(monkeypatch, EXTRA["traefik"])
+    done, snapshot = read_back_as_printed(first["fix"], traefik_7126(router_tls=True), tmp_path)
     assert done.returncode == 0, f"{first['fix']}\n{done.stderr}"
     (fixed,) = client_validations(snapshot)
     assert (fixed.mode, fixed.breakage) == ("require-and-verify", None), fixed.findings
