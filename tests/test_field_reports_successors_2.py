@@ -122,7 +122,9 @@ def test_f5_9628_a_host_the_tls_section_omits_gets_no_client_check(
     server = (WIRE_PKI.path("server", "crt"), WIRE_PKI.path("server", "key"))
     for validation, status in ((both[HOST], 400), (replace(plain, host=HOST), 200)):
         port = free_port()
-        with Nginx(lambda prefix, v=validation, p=port: f5_server_block(v, p, *server, ca), [port], binary=nginx_binary):
+        with Nginx(
+            lambda prefix, v=validation, p=port: f5_server_block(v, p, *server, ca), [port], binary=nginx_binary
+        ):
             results, _ = probe_port(port, WIRE_PKI, HOST, None)
         answer = observed_answer(results[-1])
         assert answer is not None and answer.status == status, (validation.host, answer)
@@ -262,7 +264,10 @@ def test_istio_27740_credential_name_is_read_where_the_proxy_runs(
     host = run_check(istio_27740(with_proxy=True), tmp_path, capsys)
     first = first_finding(host)
     assert first is not None and first["code"] == "secret-not-in-manifests"
-    assert "istio-system/httpbin-tls-certificate" in first["title"] and "httpbin/httpbin-tls-certificate" in first["detail"]
+    assert (
+        "istio-system/httpbin-tls-certificate" in first["title"]
+        and "httpbin/httpbin-tls-certificate" in first["detail"]
+    )
     assert any("Deployment istio-system/istio-ingressgateway" in line for line in host["decided_by"])
     validation = in_cluster(istio_27740(with_proxy=True))
     assert validation.breakage == "connection-closed"
@@ -432,7 +437,9 @@ def traefik_9456() -> list[dict[str, Any]]:
         TRAEFIK,
         secret("client-ca", "apps", {"ca.crt": "ca"}),
         tls_option(
-            "mtls", "apps", {"clientAuth": {"secretNames": ["client-ca"], "clientAuthType": "RequireAndVerifyClientCert"}}
+            "mtls",
+            "apps",
+            {"clientAuth": {"secretNames": ["client-ca"], "clientAuthType": "RequireAndVerifyClientCert"}},
         ),
         server_secret("server", "apps"),
         ingress_route("site", "apps", HOST),
@@ -519,7 +526,11 @@ def test_traefik_7126_an_entry_points_tls_options_skip_a_router_with_its_own_tls
     assert first is not None and first["code"] == "mtls-fail-open" and "entryPoint's TLS options" in first["title"]
     assert "applyModel" in first["detail"]
     taken = run_check(traefik_7126(router_tls=False), tmp_path, capsys)
-    assert (taken["mode"], taken["breakage"], taken["ca_refs"]) == ("require-and-verify", None, ["Secret apps/client-ca"])
+    assert (taken["mode"], taken["breakage"], taken["ca_refs"]) == (
+        "require-and-verify",
+        None,
+        ["Secret apps/client-ca"],
+    )
     serve(monkeypatch, EXTRA["traefik"])
     done, snapshot = read_back_as_printed(first["fix"], traefik_7126(router_tls=True), tmp_path)
     assert done.returncode == 0, f"{first['fix']}\n{done.stderr}"

@@ -184,8 +184,8 @@ def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
             validations.append(_not_served(host, mine))
             continue
         asked = {r.options or DEFAULT for r in built}
-        ignored = {r.model_ignored for r in built if r.model_ignored} & {n for n, o in options.items() if o.configured}
-        if not ignored and all(name in options and not options[name].configured for name in asked):
+        skipped = {r.model_ignored for r in built if r.model_ignored} & {n for n, o in options.items() if o.configured}
+        if not skipped and all(name in options and not options[name].configured for name in asked):
             # plain TLS: no option used for the host is about client certificates; ingress-nginx's
             # auth-tls annotations on its Ingresses ask for them, and Traefik does not read them
             ignored = _nginx_annotated(snapshot, host)
@@ -499,10 +499,10 @@ def _model(models: dict[str, str], entry_points: tuple[str, ...], provider: str)
     """The options a router of these entryPoints (none: every one) gets from their http.tls, qualified as
     tcp/manager.go does (provider.GetQualifiedName: an unqualified name is the router's provider's).
     Only when every entryPoint of the router names the same options; else None (not judged)."""
-    named = {models.get(e.lower()) for e in entry_points} if entry_points else set(models.values()) or {None}
-    if len(named) != 1 or None in named:
+    named = [models.get(e.lower()) for e in entry_points] if entry_points else list(models.values())
+    if not named or len(set(named)) != 1 or named[0] is None:
         return None
-    value = named.pop() or ""
+    value = named[0]
     return value if "@" in value or value == DEFAULT else f"{value}@{provider}"
 
 
