@@ -413,3 +413,13 @@ def test_migrate_verify_does_not_run_a_configuration_nginx_refuses(
     assert table.planes[0][2] == "not run"
     assert any("nginx refuses NGINX Gateway Fabric's configuration" in note for note in table.notes), table.notes
     assert all(not row.verified for row in table.rows)
+
+
+def test_a_configmap_with_its_ca_in_binary_data() -> None:
+    """resolver/configmaps.go reads ca.crt from Data, then BinaryData: a ConfigMap holding the CA
+    under binaryData is a CA (it used to be read as having no ca.crt, the listener refused)."""
+    binary = {**configmap("ca-bundle", NGFNS), "binaryData": {"ca.crt": base64.b64encode(pem("ca").encode()).decode()}}
+    binary.pop("data", None)
+    (found,) = validations(ngf(validation(ca_ref("ca-bundle")), binary)()).values()
+    assert (found.mode, found.breakage) == ("require-and-verify", None), [f.code for f in found.findings]
+    assert found.ca_pem == pem("ca").encode()

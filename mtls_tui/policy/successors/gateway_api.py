@@ -33,7 +33,7 @@ from mtls_tui.policy.successors.common import (
     Scope,
     WireAnswer,
 )
-from mtls_tui.policy.successors.ngf_bundle import bundle_path, ngf_bundle
+from mtls_tui.policy.successors.ngf_bundle import bundle_path, ngf_bundle, ngf_object_data
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
@@ -701,14 +701,15 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
         return RefOutcome(ref, problem="wrong-kind", detail=f"listener ResolvedRefs=False {reason}")
     # a ClusterTrustBundle is read by name alone, its spec.trustBundle (Envoy Gateway backendtlspolicy.go
     # getCaCertsFromCARefs: missing → "cluster trust bundle NAME not found", the entry fails)
-    data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
+    ngf = gateway.implementation == "nginx-gateway-fabric"
+    data = (ngf_object_data if ngf else object_data)(snapshot, ref.kind, ref.namespace, ref.name)
     if data is None:
         status = presence(snapshot, ref.kind, ref.namespace, ref.name)
         if status in ("unseen", "forbidden"):
             return RefOutcome(ref, detail="not read", unseen=status)
         reason = _resolved_refs(gateway, snapshot, "not-found")
         return RefOutcome(ref, problem="not-found", detail=f"listener ResolvedRefs=False {reason}")
-    if gateway.implementation == "nginx-gateway-fabric" and (refused := _ngf_ref_problem(ref, data, snapshot)):
+    if ngf and (refused := _ngf_ref_problem(ref, data, snapshot)):
         return refused
     key = pick_key(data, rules.keys, rules.single_key)
     if key is None:

@@ -17,12 +17,14 @@ nginx-gateway-fabric v2.6.7:
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem, ngf_decoded
-from mtls_tui.policy.successors.references import CaRef, grant_permits, object_data, presence
+from mtls_tui.policy.successors.references import CaRef, as_dict, grant_permits, object_data, presence
 
 TLS_SECRET = "kubernetes.io/tls"
 SECRETS_DIR = "/etc/nginx/secrets"  # nginx/config/generator.go secretsFolder
@@ -38,6 +40,22 @@ class NgfBundle:
     data: bytes
     dropped: tuple[CaRef, ...] = ()
     unseen: tuple[CaRef, ...] = ()
+
+
+def ngf_object_data(snapshot: ClusterSnapshot, kind: str, namespace: str, name: str) -> dict[str, bytes] | None:
+    """A CA object's keys as NGF reads them: a ConfigMap's `binaryData` too, its ca.crt over `data`'s
+    (resolver/configmaps.go configMapEntry.validate reads Data, then BinaryData)."""
+    data = object_data(snapshot, kind, namespace, name)
+    if data is None or kind != "ConfigMap":
+        return data
+    for resource in snapshot.of_kind("ConfigMap", ""):
+        if resource.namespace == namespace and resource.name == name:
+            for key, value in as_dict(resource.body.get("binaryData")).items():
+                try:
+                    data[str(key)] = base64.b64decode(str(value), validate=True)
+                except (binascii.Error, ValueError):
+                    continue  # the API server refuses a binaryData value that is not base64
+    return data
 
 
 def bundle_path(namespace: str, gateway: str, port: int) -> str:
@@ -56,7 +74,7 @@ def ngf_bundle(
             continue
         if ref.namespace != namespace and grant_permits(snapshot, referrer, ref) is None:
             continue
-        data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
+        data = ngf_object_data(snapshot, ref.kind, ref.namespace, ref.name)
         if data is None:
             if presence(snapshot, ref.kind, ref.namespace, ref.name) in ("unseen", "forbidden"):
                 unseen.append(ref)
