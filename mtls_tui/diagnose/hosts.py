@@ -37,7 +37,7 @@ from mtls_tui.policy.ingress_nginx import BARE_AUTH_TLS, PREFIX, HostPolicy, ing
 from mtls_tui.policy.ingress_nginx_releases import AuthTlsRules, controller_rules
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
-from mtls_tui.policy.secret_commands import SECRET_KEY_FILES
+from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, read_key_command
 from mtls_tui.policy.secret_store import stored_secret
 from mtls_tui.shell import arg
 
@@ -237,7 +237,11 @@ def _load(secret: SecretObj, key: str) -> tuple[Material | None, Finding | None]
     data = secret.get(key)
     if data is None:
         return None, None
-    return _parsed(data, f"Secret {secret.ref}, key {key}")
+    material, problem = _parsed(data, f"Secret {secret.ref}, key {key}")
+    if problem is not None:  # a Secret's key is no file: storeutl reads it from kubectl, as the user's cluster holds it
+        look = f"{read_key_command(secret.ref, key)} | openssl storeutl -noout /dev/stdin"
+        problem = replace(problem, fix=look)
+    return material, problem
 
 
 _CONTENT = "\x00content"  # where cached content is read from, renamed to where it was found
