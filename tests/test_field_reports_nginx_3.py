@@ -739,7 +739,8 @@ def test_12620_negative_serial_ca_is_refused_by_the_controllers_go(field: Field,
     reason="needs ingress_nginx.py change: unusable_fix cuts ca.crt to its CERTIFICATE blocks, which leaves a "
     "negative serial as it was; when secret_store.go_parse_refusal names it, re-sign the CA with its own key and a "
     "positive serial (`openssl x509 -in ca.crt -signkey ca.key -set_serial 0x$(openssl rand -hex 15) -days N -out "
-    "ca.crt`, extensions and key kept, so issued clients still verify) and then add_ca_command",
+    "ca-positive.crt`, extensions and key kept, so issued clients still verify), then add_ca_command(ref, "
+    "'ca-positive.crt')",
 )
 def test_12620_printed_fix_gives_the_ca_a_positive_serial(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/kubernetes/ingress-nginx/issues/12620: the printed fix, run as printed (kubectl against
