@@ -43,9 +43,8 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 
-from mtls_tui.certs.issue import Issued, issue_leaf
+from mtls_tui.certs.issue import issue_crl, issue_leaf
 from mtls_tui.cli import main
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.objects import controller_objects, namespace
@@ -129,17 +128,6 @@ def denied(world: World, host: str, secret_ref: str, reason: str) -> GatewayHost
     )
 
 
-def crl_pem(issuer: Issued) -> bytes:
-    """An empty CRL of `issuer`, PEM (`-----BEGIN X509 CRL-----`), as `openssl ca -gencrl` writes one."""
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(issuer.cert.subject)
-        .last_update(NOW - dt.timedelta(hours=1))
-        .next_update(NOW + dt.timedelta(days=30))
-    )
-    return builder.sign(issuer.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
-
-
 # --- the cases -------------------------------------------------------------------------------------
 
 
@@ -198,7 +186,7 @@ def _dflt(world: World, name: str) -> Case:
 def _crlca(world: World, name: str) -> Case:
     """#3420: `cat dr-crl.chain.pem ca-chain.cert.pem >> ca.crt`: the CRLs first, then the CA chain."""
     root, (intermediate,), leaf = client_chain("CRL-in-CA", 1)
-    bundle = crl_pem(intermediate) + crl_pem(root) + pem(intermediate, root)
+    bundle = issue_crl(intermediate) + issue_crl(root) + pem(intermediate, root)
     objects = world.cluster() + [
         secret("ca-chain", {"ca.crt": bundle}),
         ingress(
