@@ -72,7 +72,9 @@ def gateway_hosts_of(snapshot: ClusterSnapshot) -> list[GatewayHost]:
                 mtls or MtlsPolicy(policy.host),
                 tls.get("tls.crt") if tls else None,
                 tls.get("tls.key") if tls else None,
-                client_ca_file(auth) if auth else None,
+                client_ca_file(auth, policy.controller.default_certificate if policy.controller else None)
+                if auth
+                else None,
                 auth.get("ca.crl") if auth else None,
                 denial=policy.denial,
                 cn_gate=policy.cn_gate if auth is None else None,
