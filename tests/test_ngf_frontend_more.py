@@ -44,6 +44,7 @@ from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, WireAnswer, predict
 from mtls_tui.policy.successors.ngf_bundle import bundle_path
+from tests.conftest import require
 from tests.test_policy_fixes_run import read_back_as_printed
 from tests.test_probe_envoy_alerts import probe_port
 from tests.test_successors_go_wire import CLIENT_FILES
@@ -342,8 +343,7 @@ def test_a_passthrough_listener_on_the_port_closes_the_refused_name(nginx_binary
     )
     (conflicted,) = validations(host_less()).values()
     assert conflicted.refused_answer == WireAnswer("refused")  # haveOverlap(nil, …): both listeners invalid
-    if not STREAM_MODULE.exists():
-        pytest.skip("nginx's stream module is not installed (apt-get install libnginx-mod-stream)")
+    require("nginx's stream module (libnginx-mod-stream)", str(STREAM_MODULE) if STREAM_MODULE.exists() else None)
     port = free_port()
     conf = tmp_path / "nginx.conf"
     conf.write_text(stream_config(tmp_path, port))
