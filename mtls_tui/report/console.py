@@ -3,6 +3,8 @@ as well as colour, so it survives `NO_COLOR`, a projector and a pasted ticket.""
 
 from __future__ import annotations
 
+import dataclasses
+
 import io
 import sys
 from collections.abc import Sequence
@@ -236,6 +238,11 @@ def _bar(value: float | None, scale: float, width: int = 14) -> Text:
     return Text("█" * filled, style="cyan") + Text(f" {value:.1f} ms")
 
 
+def timing_scale(results: list[ProbeResult]) -> float:
+    """The longest timing of the attempts, which fills a bar: one scale for both columns."""
+    return max([t or 0.0 for r in results for t in dataclasses.astuple(r.timings)] + [1.0])
+
+
 def probe_column(result: ProbeResult, scale: float) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True)
@@ -255,6 +262,9 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
     phases = (
         ("Connect", timings.connect),
         ("TLS", timings.tls),
+        # TLS 1.3: the probe's read for the server's verdict, shown apart from the handshake and
+        # the answer (only where it read: TLS 1.3, a certificate asked for)
+        *((("Verdict wait", timings.verdict),) if timings.verdict is not None else ()),
         ("First byte", timings.first_byte),
         ("Total", timings.total),
     )
@@ -295,8 +305,7 @@ def body_summary(body: str) -> str:
 
 
 def print_probe(console: Console, results: list[ProbeResult], findings: list[Finding]) -> None:
-    totals = [r.timings.total or 0 for r in results] + [r.timings.first_byte or 0 for r in results]
-    scale = max(totals + [1.0])
+    scale = timing_scale(results)
     table = Table(show_lines=False, expand=True)
     for result in results:
         table.add_column(Text(result.label, style="bold"), ratio=1)
