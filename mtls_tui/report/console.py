@@ -114,19 +114,23 @@ def finding_block(finding: Finding, with_fix: bool = True) -> Table:
     return grid
 
 
-def finding_detail(finding: Finding) -> Group:
-    """One finding for a narrow pane: every line at the full width, the fix right under the
-    title, where a small screen (a projector at 80x24) still shows all of it."""
+def finding_detail(finding: Finding) -> tuple[Group, str | None, Group]:
+    """One finding for a narrow pane, in three parts, every line at the full width and the fix
+    right under the title, where a small screen (a projector at 80x24) still shows all of it:
+    the head (with a fix in words), the fix command (None: none; the pane lays it out as shell
+    lines, `fix_label` before it) and the rest, its `then` first."""
     head = Text.assemble((finding.severity.value.upper(), STYLE[finding.severity]), " ", _finding_head(finding))
-    lines: list[Text] = [head]
-    if finding.fix:
-        lines.append(_fix(finding))
-    if finding.then:
-        lines.append(_then(finding))
-    lines.append(Text(finding.detail))
-    lines += [Text(f"evidence: {line}", style="dim") for line in finding.evidence]
-    lines.append(Text(f"where: {finding.subject}", style="dim"))
-    return Group(*lines)
+    command = finding.fix if finding.is_command else None
+    above: list[Text] = [head] + ([_fix(finding)] if finding.fix and command is None else [])
+    below: list[Text] = [_then(finding)] if finding.then else []
+    below.append(Text(finding.detail))
+    below += [Text(f"evidence: {line}", style="dim") for line in finding.evidence]
+    below.append(Text(f"where: {finding.subject}", style="dim"))
+    return Group(*above), command, Group(*below)
+
+
+def fix_label() -> Text:
+    return Text("fix: ", style="bold green")
 
 
 def _finding_head(finding: Finding) -> Text:
@@ -136,7 +140,7 @@ def _finding_head(finding: Finding) -> Text:
 
 
 def _fix(finding: Finding) -> Text:
-    return Text.assemble(("fix: ", "bold green"), finding.fix)
+    return fix_label() + Text(finding.fix)
 
 
 def _then(finding: Finding) -> Text:
