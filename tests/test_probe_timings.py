@@ -40,7 +40,7 @@ def _server(folder: Path, port: int) -> str:
         f"  server {{\n    listen 127.0.0.1:{port} ssl;\n    server_name meow.com;\n"
         f"    ssl_protocols TLSv1.3;\n    ssl_certificate {folder / 'server.crt'};\n"
         f"    ssl_certificate_key {folder / 'server.key'};\n    ssl_client_certificate {folder / 'ca.crt'};\n"
-        f"    ssl_verify_client optional;\n    location / {{ return 200 \"ok\\n\"; }}\n  }}\n"
+        f'    ssl_verify_client optional;\n    location / {{ return 200 "ok\\n"; }}\n  }}\n'
     )
 
 

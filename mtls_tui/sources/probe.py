@@ -487,8 +487,7 @@ class _ReadFirstStream(httpcore.AsyncNetworkStream):
             read.cancel()
             await asyncio.gather(read, return_exceptions=True)
             self._state.outcome = (
-                f"a session ticket after {self._state.waited * 1000:.0f} ms: "
-                "the server accepted the handshake"
+                f"a session ticket after {self._state.waited * 1000:.0f} ms: the server accepted the handshake"
             )
             return
         try:
