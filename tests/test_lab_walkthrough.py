@@ -213,7 +213,9 @@ def test_the_steps_apply_to_the_lab_as_it_starts_without_kubectls_warning(tmp_pa
     require("kubectl", shutil.which("kubectl"))
     home = tmp_path / "home"
     home.mkdir()
-    files = dict(zip(OBJECT_FILES, (("Deployment", "meow"), ("Service", "meow-svc"), ("Ingress", "meow-ingress"))))
+    files = dict(
+        zip(OBJECT_FILES, (("Deployment", "meow"), ("Service", "meow-svc"), ("Ingress", "meow-ingress")), strict=True)
+    )
     with Lab(tmp_path / "lab", gateway="builtin") as lab:
         held = {
             n: lab.cluster.get(k, "default", o)["metadata"]["annotations"][LAST_APPLIED] for n, (k, o) in files.items()

@@ -84,7 +84,7 @@ def test_nginx_a_session_ticket_ends_the_wait_at_once(folder: Path, port: int) -
     assert f"{timings.verdict:.1f} ms" in shown(result).split("Verdict wait", 1)[1].splitlines()[0], shown(result)
 
 
-def test_a_silent_server_the_wait_is_its_own_timing_not_the_answers(material: Path) -> None:
+def test_a_silent_server_the_wait_is_its_own_timing_not_the_answers(material: Path) -> None:  # noqa: F811
     """No ticket, nothing before the request (an OpenSSL server with num_tickets 0, which reads
     the request and closes: NGF's 444): the probe waits FIRST_READ_FLOOR, shown apart from the
     handshake, and the close after the request keeps that wait as the verdict's."""

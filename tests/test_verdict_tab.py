@@ -133,17 +133,22 @@ def fix_shown(app: MtlsApp, fix: str) -> bool:
     return squeezed("\n".join(block.lines(block.content_region.width))) in detail_text(app) and block.command == fix
 
 
-def pastes_as(shown: str, command: str, folder: Path, recorders: Path) -> None:
+def pastes_as(shown: str, command: str, folder: Path, programs: Path) -> None:
     """`shown`, pasted into bash and zsh, hands every program the words `command` does."""
-    reference, _ = words_given(shells()["bash -c"], command, folder, recorders)
+    reference, _ = words_given(shells()["bash -c"], command, folder, programs)
     for name, shell in shells().items():
-        calls, stderr = words_given(shell, shown, folder, recorders)
+        calls, stderr = words_given(shell, shown, folder, programs)
         assert calls == reference, (name, shown, calls, reference, stderr)
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_verdict_tab_at_80x24(
-    name: str, lab: Lab, snap_compare, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, recorders: Path
+    name: str,
+    lab: Lab,
+    snap_compare,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    recorders: Path,  # noqa: F811 (the fixture)
 ) -> None:
     """The planted mistake leads, highlighted, and its whole fix is on screen, in lines that,
     copied as shown, run the fix."""

@@ -4,7 +4,6 @@ as well as colour, so it survives `NO_COLOR`, a projector and a pasted ticket.""
 from __future__ import annotations
 
 import dataclasses
-
 import io
 import sys
 from collections.abc import Sequence
