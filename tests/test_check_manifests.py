@@ -350,3 +350,23 @@ def test_strict_exits_1_for_a_host_not_enforced_or_unverified(
 def test_strict_is_in_the_help() -> None:
     shown = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--help"], capture_output=True, text=True)
     assert "--strict" in shown.stdout and "not enforced" in shown.stdout and "unverified" in shown.stdout
+
+
+def test_strict_on_the_labs_check(tmp_path: Path) -> None:
+    """`lab --check` shares the exit status: the verify-off scenario (auth-tls-verify-client off)
+    is `not enforced`, 0 by default and 1 with --strict."""
+    lab = ["lab", "--dir", str(tmp_path / "lab"), "--gateway", "builtin", "--scenario", "verify-off", "--check"]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "mtls_tui", *lab, "--json", *strict],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        for strict in ([], ["--strict"])
+    ]
+    for run in runs:
+        assert json.loads(run.stdout)["hosts"][0]["state"] == "not enforced", run.stderr
+    assert [run.returncode for run in runs] == [0, 1], [run.stderr for run in runs]
+    refused = subprocess.run([sys.executable, "-m", "mtls_tui", *lab[:-1], "--strict"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "--strict needs --check" in refused.stderr
