@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from textual.geometry import Region
+from textual.selection import Selection
 
 from mtls_tui.lab.environment import Lab
 from mtls_tui.lab.scenarios import SCENARIOS
@@ -159,6 +160,8 @@ def test_verdict_tab_at_80x24(
         await into_findings(pilot)
         lead = pilot.app.query_one(FindingList).highlighted_finding
         seen["lead"], seen["detail"], seen["fix"] = lead, detail_text(pilot.app), fix_on_screen(pilot.app)
+        selected = pilot.app.query_one(CommandLines).get_selection(Selection(None, None))  # a mouse drag over it
+        seen["selected"] = selected[0] if selected else None
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
     lead = seen["lead"]
@@ -169,6 +172,7 @@ def test_verdict_tab_at_80x24(
     shown = str(seen["fix"])
     assert max(map(len, shown.splitlines())) <= 80 - 22, shown  # beside the host list, nothing past the edge
     pastes_as(shown, lead.fix, tmp_path, recorders)
+    assert seen["selected"] == f"fix: {shown}", seen["selected"]  # Textual's selection copies these lines
 
 
 async def test_end_scrolls_the_verdict_tab_to_its_last_line(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
