@@ -38,6 +38,9 @@ from mtls_tui.policy.refused_objects import schema_findings as schema_findings_f
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+# kubectl apply's copy of the object it applied (the whole object as JSON): bookkeeping for its
+# next three-way merge, which no controller reads.
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 CONTROLLER_LABELS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
 
 
