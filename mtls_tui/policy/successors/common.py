@@ -94,6 +94,9 @@ class ClientValidation:
     # the CRL the data plane loads, as the controller passes it on (None: none, or not read here:
     # crlFileName on F5, a reference not among the files); the lab's data planes load it
     crl_pem: bytes | None = None
+    # Envoy `only_verify_leaf_cert_crl` (Envoy Gateway's crl.onlyVerifyLeafCertificate): with a CRL,
+    # only the client certificate's issuer needs one (X509_V_FLAG_CRL_CHECK without CRL_CHECK_ALL)
+    crl_leaf_only: bool = False
     conditions: tuple[str, ...] = ()  # status conditions the controller wrote, as evidence
     unseen: tuple[str, ...] = ()  # objects the verdict needs that were not read (manifests without them)
     allow_expired: bool = False  # Envoy `allow_expired_certificate`: an expired certificate of the CA verifies
