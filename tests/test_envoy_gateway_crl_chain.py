@@ -43,7 +43,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,9 @@ INTER = issue_intermediate("Chain Intermediate CA", ROOT)
 CLIENT = issue_leaf("chain client", INTER, v1=False, eku=["clientAuth"])
 REVOKED = issue_leaf("revoked chain client", INTER, v1=False, eku=["clientAuth"])
 DIRECT = issue_leaf("client of the root", ROOT, v1=False, eku=["clientAuth"], sans=["client.example"])
+FUTURE = issue_leaf("client not valid yet", ROOT, v1=False, eku=["clientAuth"], not_before=NOW + timedelta(days=3))
+OLD_INTER = issue_intermediate("Expired Intermediate CA", ROOT, not_before=NOW - timedelta(days=30), days=2)
+UNDER_OLD = issue_leaf("client of an expired intermediate", OLD_INTER, v1=False, eku=["clientAuth"])
 CRLS = {
     "root": issue_crl(ROOT),
     "inter": issue_crl(INTER, [REVOKED.cert]),
@@ -87,6 +90,8 @@ CLIENTS: dict[str, tuple[Issued, bytes]] = {
     "client": (CLIENT, CLIENT.cert_pem() + INTER.cert_pem()),
     "revoked": (REVOKED, REVOKED.cert_pem() + INTER.cert_pem()),
     "direct": (DIRECT, DIRECT.cert_pem()),
+    "future": (FUTURE, FUTURE.cert_pem()),
+    "under-expired": (UNDER_OLD, UNDER_OLD.cert_pem() + OLD_INTER.cert_pem()),
 }
 
 
@@ -166,19 +171,19 @@ def short(answer: str) -> str:
     return found.group(0)
 
 
+REFUSALS = ("client-cert-untrusted", "client-cert-revoked", "cert-expired", "cert-not-yet-valid")
+
+
 def product(validation: ClientValidation, files: tuple[Path, Path]) -> str:
-    """What the tool says the client gets: admitted when its judgement accepts the certificate, else the
-    alert its refusal finding names (diagnose/successors.py _refused_client, _envoy_crl_refusal)."""
+    """What the tool says the client gets: the alert its refusal finding names (diagnose/successors.py
+    _refused_client, _envoy_crl_refusal), `admitted` when it judged the certificate and found no refusal."""
     material = load_material(files[0].read_bytes(), str(files[0]))
-    judged = judge_client(validation, material, NOW)
-    if judged is not None and judged.accepted:
-        return "admitted"
+    assert judge_client(validation, material, NOW) is not None
     report = successor_report(validation, client=material, now=NOW)
-    refusal = next(
-        f
-        for f in report.findings
-        if f.code in ("client-cert-revoked", "client-cert-untrusted") and f.severity is Severity.ERROR
-    )
+    refusal = next((f for f in report.findings if f.code in REFUSALS and f.severity is Severity.ERROR), None)
+    if refusal is None:
+        assert not any(f.code in REFUSALS for f in report.findings), report.findings  # no unmeasured refusal
+        return "admitted"
     found = re.search(r"TLS alert \d+", refusal.title)
     assert found is not None, refusal.title
     return found.group(0)
@@ -492,3 +497,28 @@ def test_verify_if_given_with_matchers_refuses_a_client_without_a_certificate(
     with served(validation, tmp_path / "envoy", with_matchers(envoy)) as port:
         got = {"none": wire(port, None), "direct": wire(port, client_files(tmp_path, "direct"))}
     assert got == {"none": "TLS alert 116", "direct": "admitted"} == _predicted(validation, ("none", "direct"))
+
+
+# --- allowExpiredCertificate --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_allow_expired_lets_in_any_date(allow: bool, tmp_path: Path) -> None:
+    """allowExpiredCertificate renders allow_expired_certificate (setTLSClientValidationContext, listener.go
+    setTLSValidationContext), for which Envoy sets X509_V_FLAG_NO_CHECK_TIME (default_validator.cc
+    initializeSslContexts): no date is checked. Measured: a client not valid yet, and one under an expired
+    intermediate, get in with it and get alert 45 without it; the tool's judgement says the same. Before:
+    a client not valid yet was said refused with 45 under allowExpiredCertificate."""
+    docs = objects([BUNDLES["root"]])
+    if allow:
+        docs[-1]["spec"]["tls"]["clientValidation"]["allowExpiredCertificate"] = True
+    validation = read(docs)
+    assert validation.allow_expired is allow
+    expected = dict.fromkeys(("future", "under-expired"), "admitted" if allow else "TLS alert 45")
+    envoy = EnvoyGateway([host(validation)], tmp_path / "envoy").start()
+    try:
+        got = {name: wire(envoy.port, client_files(tmp_path, name)) for name in expected}
+    finally:
+        envoy.stop()
+    assert got == expected
+    assert {name: product(validation, client_files(tmp_path, name)) for name in expected} == expected

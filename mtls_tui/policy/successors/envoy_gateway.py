@@ -1052,7 +1052,9 @@ def _expired_allowed(policy: Policy, gateway: Gateway) -> Finding:
         "(clienttrafficpolicy.go setTLSClientValidationContext, xds/translator/listener.go "
         "setTLSValidationContext; testdata clienttrafficpolicy-mtls-allow-expired-cert): a client whose "
         "certificate was issued by the CA but has expired completes the handshake and reaches the route "
-        "(measured on Envoy 1.40: HTTP 200, where alert 45 is the answer without it).",
+        "(measured on Envoy 1.40: HTTP 200, where alert 45 is the answer without it). Envoy sets "
+        "X509_V_FLAG_NO_CHECK_TIME for it (default_validator.cc), so no date is checked: a certificate not "
+        "valid yet, and one under an expired intermediate, get in too (measured).",
         fix=policy.patch([{"op": "remove", "path": "/spec/tls/clientValidation/allowExpiredCertificate"}]),
         subject=policy.label,
         evidence=(f"target {gateway.label}", "spec.tls.clientValidation.allowExpiredCertificate: true"),
