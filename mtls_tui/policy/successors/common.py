@@ -99,7 +99,9 @@ class ClientValidation:
     crl_leaf_only: bool = False
     conditions: tuple[str, ...] = ()  # status conditions the controller wrote, as evidence
     unseen: tuple[str, ...] = ()  # objects the verdict needs that were not read (manifests without them)
-    allow_expired: bool = False  # Envoy `allow_expired_certificate`: no date checked (an expired or future certificate verifies)
+    allow_expired: bool = (
+        False  # Envoy `allow_expired_certificate`: no date checked (an expired or future certificate verifies)
+    )
     release: str = ""  # the controller release whose rules were used ("Envoy Gateway v1.6.2"; "(assumed: …)")
     # "listener-refused" where the data plane's answer is known from its source: NGINX Gateway Fabric
     # builds no server for an invalid listener, so its name reaches the port's default server
