@@ -530,3 +530,26 @@ def test_allow_expired_lets_in_any_date(allow: bool, tmp_path: Path) -> None:
         envoy.stop()
     assert got == expected
     assert {name: product(validation, client_files(tmp_path, name)) for name in expected} == expected
+
+
+def test_only_verify_leaf_lets_a_revoked_intermediate_through_and_says_so(tmp_path: Path) -> None:
+    """onlyVerifyLeafCertificate with the root's CRL revoking the intermediate: Envoy lets the intermediate's
+    client in (measured, 'intermediate-revoked-leaf'), and the tool says so as a warning naming the revoked CA.
+    Its fix, run as printed against the lab's API server, clears the flag; the policy read back refuses the
+    client with 44, as Envoy does ('intermediate-revoked')."""
+    docs = objects([BUNDLES["root"]], [CRLS["root-revoking-inter"], CRLS["inter"]], True)
+    validation = read(docs)
+    files = client_files(tmp_path, "client")
+    material = load_material(files[0].read_bytes(), str(files[0]))
+    report = successor_report(validation, client=material, now=NOW)
+    warning = next(f for f in report.findings if f.code == "crl-revoked-ca-admitted")
+    assert "CN=Chain Intermediate CA" in warning.title and "onlyVerifyLeafCertificate" in warning.detail
+    assert '"onlyVerifyLeafCertificate":false' in warning.fix
+    done, snapshot = read_back_as_printed(warning.fix, docs, tmp_path)
+    assert done.returncode == 0, done.stderr
+    (fixed,) = client_validations(snapshot)
+    assert not fixed.crl_leaf_only and product(fixed, files) == "TLS alert 44"
+    report = successor_report(
+        read(objects([BUNDLES["root"]], [CRLS["root"], CRLS["inter"]], True)), client=material, now=NOW
+    )
+    assert all(f.code != "crl-revoked-ca-admitted" for f in report.findings)  # nothing revoked: nothing said

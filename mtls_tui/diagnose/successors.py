@@ -183,7 +183,8 @@ def successor_report(
     judged = judge_client(validation, client, now) if now is not None else None
     kind = client_kind(judged)
     refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged, now)
-    findings += [refusal] if refusal else []
+    admitted_anyway = _revoked_ca_admitted(validation, client, judged, now)
+    findings += [f for f in (refusal, admitted_anyway) if f is not None]
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
         mismatches = _mismatches(validation, probe, kind)
@@ -335,6 +336,38 @@ def _envoy_crl_refusal(
         evidence=(
             f"client certificate: {leaf.origin}",
             *(f"OpenSSL: {e.code} ({e.reason}) {e.subject}" for e in errors),
+        ),
+    )
+
+
+def _revoked_ca_admitted(
+    validation: ClientValidation, client: Material | None, judged: ChainVerdict | None, now: datetime | None
+) -> Finding | None:
+    """onlyVerifyLeafCertificate lets the user's certificate in although a loaded CRL revokes a CA of its
+    path: Envoy checks only the client certificate against its issuer's CRL (measured: an intermediate
+    the root's CRL revokes no longer stops its clients; without the flag they get alert 44)."""
+    if client is None or now is None or judged is None or not judged.accepted or not validation.crl_leaf_only:
+        return None
+    full = judge_client(replace(validation, crl_leaf_only=False), client, now)
+    first = full.errors[0] if full is not None and full.errors else None
+    if first is None or first.code != ob.X509_V_ERR_CERT_REVOKED or first.depth == 0:
+        return None
+    fix = crl_leaf_only_command(validation.decided_by, only_leaf=False)
+    return Finding(
+        code="crl-revoked-ca-admitted",
+        severity=Severity.WARNING,
+        title=f"Your certificate for {validation.host}:{validation.port} gets in although a loaded CRL revokes "
+        f"{first.subject}, a CA of its path",
+        detail=f"{validation.implementation} sets onlyVerifyLeafCertificate (only_verify_leaf_cert_crl): Envoy "
+        "checks the client certificate against its issuer's CRL and no CA of the path, so a revoked intermediate "
+        "still lets its clients in (measured on Envoy 1.40). Without the flag Envoy checks every CA of the path "
+        "(CRL_CHECK_ALL) and this client gets TLS alert 44; every CA's CRL must then be loaded beside the CA."
+        + (" The command clears the flag." if fix else ""),
+        fix=fix or f"mtls-tui inspect --cert {arg(file_of(client.certs[0].origin))}",
+        subject=f"{validation.host}:{validation.port}",
+        evidence=(
+            f"client certificate: {client.certs[0].origin}",
+            f"OpenSSL: {first.code} ({first.reason}) {first.subject}",
         ),
     )
 

@@ -1304,16 +1304,16 @@ def read(snapshot: ClusterSnapshot, now: datetime | None = None) -> list[ClientV
     return found
 
 
-def crl_leaf_only_command(decided_by: tuple[str, ...]) -> str | None:
-    """The patch that sets crl.onlyVerifyLeafCertificate on the ClientTrafficPolicy that decided a
-    listener (its entry in `decided_by`, as `_apply` writes it), None when none did. Envoy Gateway
+def crl_leaf_only_command(decided_by: tuple[str, ...], only_leaf: bool = True) -> str | None:
+    """The patch that sets crl.onlyVerifyLeafCertificate (to `only_leaf`) on the ClientTrafficPolicy that
+    decided a listener (its entry in `decided_by`, as `_apply` writes it), None when none did. Envoy Gateway
     renders it as only_verify_leaf_cert_crl (clienttrafficpolicy.go buildListenerTLSParameters,
     xds/translator/listener.go buildXdsTLSCaCertSecret)."""
     entry = next((d for d in decided_by if d.startswith("ClientTrafficPolicy ")), None)
     if entry is None:
         return None
     namespace, _, name = entry.split()[1].partition("/")
-    patch = {"spec": {"tls": {"clientValidation": {"crl": {"onlyVerifyLeafCertificate": True}}}}}
+    patch = {"spec": {"tls": {"clientValidation": {"crl": {"onlyVerifyLeafCertificate": only_leaf}}}}}
     return (
         f"kubectl patch clienttrafficpolicies.gateway.envoyproxy.io {arg(name)} -n {arg(namespace)} "
         f"--type merge -p {json_arg(patch)}"
