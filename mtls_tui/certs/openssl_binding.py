@@ -66,6 +66,7 @@ _SIGNATURES: dict[str, tuple[object, list[object]]] = {
     "BIO_ctrl": (c_long, [c_void_p, c_int, c_long, c_void_p]),
 }
 X509_V_FLAG_CRL_CHECK, X509_V_FLAG_CRL_CHECK_ALL = 0x4, 0x8
+X509_V_FLAG_PARTIAL_CHAIN = 0x80000  # x509_vfy.h: a trusted certificate that is no root may end the chain
 # The verify results this project reads (OpenSSL's x509_vfy.h): nginx logs them as `(N:reason)`,
 # so rules compare numbers; the names say which number means what.
 X509_V_OK = 0

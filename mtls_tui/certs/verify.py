@@ -9,11 +9,17 @@ error) and answers 400 when it is not X509_V_OK. We do the same, without a socke
 With `ssl_crl` (the Secret's `ca.crl`) nginx adds the CRLs to that store and sets
 X509_V_FLAG_CRL_CHECK|X509_V_FLAG_CRL_CHECK_ALL: every certificate of the path, the
 root included, then needs a current CRL from its issuer. So do we.
+
+Envoy verifies with BoringSSL's X509_verify_cert on a store it flags otherwise
+(source/common/tls/cert_validator/default_validator.cc initializeSslContexts): always
+X509_V_FLAG_PARTIAL_CHAIN (a CA of the bundle ends the chain even when it is no root), and with a
+CRL X509_V_FLAG_CRL_CHECK, plus CRL_CHECK_ALL unless only_verify_leaf_cert_crl. `Store` says which.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography import x509
@@ -24,6 +30,25 @@ from mtls_tui.certs.facts import name_to_str
 from mtls_tui.model import ChainVerdict, VerifyError
 
 PURPOSES = {"client": "ssl_client", "server": "ssl_server"}
+
+
+@dataclass(frozen=True)
+class Store:
+    """How the verifying server flags its store, beyond the CAs and CRLs in it: the default is
+    nginx's (CRL_CHECK_ALL with a CRL, no partial chain); `envoy_verdict` sets Envoy's."""
+
+    crl_leaf_only: bool = False  # X509_V_FLAG_CRL_CHECK without CRL_CHECK_ALL: the client's issuer alone
+    partial_chain: bool = False  # X509_V_FLAG_PARTIAL_CHAIN
+
+
+# OpenSSL's errors for an issuer found nowhere: where Envoy may still end the chain at a CA of its bundle
+_NO_ISSUER = frozenset(
+    {
+        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+        ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+    }
+)
 
 
 def _subject_of(ptr: int) -> str:
@@ -43,6 +68,7 @@ def _run(
     purpose: str,
     at: datetime | None,
     crls: Sequence[x509.CertificateRevocationList] = (),
+    flags: Store = Store(),
 ) -> tuple[int, int, list[VerifyError], list[str]]:
     ossl = ob.lib()
     owned: list[int] = []
@@ -75,8 +101,11 @@ def _run(
             ptr = ob.crl_from_der(crl.public_bytes(Encoding.DER))
             owned_crls.append(ptr)
             ossl.X509_STORE_add_crl(store, ptr)
+        chosen = ob.X509_V_FLAG_PARTIAL_CHAIN if flags.partial_chain else 0
         if crls:
-            ossl.X509_STORE_set_flags(store, ob.X509_V_FLAG_CRL_CHECK | ob.X509_V_FLAG_CRL_CHECK_ALL)
+            chosen |= ob.X509_V_FLAG_CRL_CHECK | (0 if flags.crl_leaf_only else ob.X509_V_FLAG_CRL_CHECK_ALL)
+        if chosen:
+            ossl.X509_STORE_set_flags(store, chosen)
         leaf_ptr = ob.x509_from_der(leaf.public_bytes(Encoding.DER))
         owned.append(leaf_ptr)
         for cert in untrusted:
@@ -119,16 +148,17 @@ def nginx_verdict(
     purpose: str = "client",
     at: datetime | None = None,
     crls: Sequence[x509.CertificateRevocationList] = (),
+    store: Store = Store(),
 ) -> ChainVerdict:
     """nginx's answer for `chain` (leaf first, then what the peer sends) at `verify_depth`,
-    with `crls` as `ssl_crl` loads them.
+    with `crls` as `ssl_crl` loads them; with another `store`, Envoy's (module docstring).
 
     `purpose="server"` gives a client's view of a server chain (curl, httpx).
     """
     if not chain:
         raise ValueError("no certificate to verify")
     leaf, untrusted = chain[0], list(chain[1:])
-    code, error_depth, errors, subjects = _run(ca_bundle, leaf, untrusted, verify_depth, purpose, at, crls)
+    code, error_depth, errors, subjects = _run(ca_bundle, leaf, untrusted, verify_depth, purpose, at, crls, store)
     if code == ob.X509_V_OK:
         return ChainVerdict(
             accepted=True,
@@ -142,7 +172,7 @@ def nginx_verdict(
     used: int | None = None
     too_long = any(e.code == ob.X509_V_ERR_CERT_CHAIN_TOO_LONG for e in errors)
     if too_long and verify_depth < ob.UNLIMITED_DEPTH:
-        deep_code, _, _, deep_subjects = _run(ca_bundle, leaf, untrusted, ob.UNLIMITED_DEPTH, purpose, at, crls)
+        deep_code, _, _, deep_subjects = _run(ca_bundle, leaf, untrusted, ob.UNLIMITED_DEPTH, purpose, at, crls, store)
         more_depth = deep_code == 0
         used = max(len(deep_subjects) - 2, 0) if more_depth else None
     return ChainVerdict(
@@ -157,3 +187,30 @@ def nginx_verdict(
         verifies_with_more_depth=more_depth,
         intermediates_used=used,
     )
+
+
+def envoy_verdict(
+    ca_bundle: Sequence[x509.Certificate],
+    chain: Sequence[x509.Certificate],
+    *,
+    at: datetime | None = None,
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    crl_leaf_only: bool = False,
+) -> ChainVerdict:
+    """Envoy's answer for a client `chain` (module docstring): no depth limit, CRL_CHECK_ALL unless
+    `crl_leaf_only`. BoringSSL builds the chain to a root of the bundle when it can, and with
+    PARTIAL_CHAIN ends it at a CA of the bundle that is no root only when no root is reached. Measured on
+    Envoy 1.40 (tests/test_envoy_gateway_crl_chain.py), root → intermediate → client: with the root in
+    the bundle the root's CRL is needed for the intermediate (CRL_CHECK_ALL), where OpenSSL with
+    PARTIAL_CHAIN stops at the intermediate; with only the intermediate in the bundle the client gets in.
+    So: nginx's path first, the partial chain when an issuer was found nowhere. Envoy sets no verify
+    callback (doVerifyCertChain), so BoringSSL stops at the first error, and that error is the verdict's
+    (OpenSSL's callback here lets it go on and report them all, nginx's last)."""
+    verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=Store(crl_leaf_only))
+    if not verdict.accepted and verdict.errors and verdict.errors[0].code in _NO_ISSUER:
+        partial = Store(crl_leaf_only, partial_chain=True)
+        verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=partial)
+    if verdict.accepted or not verdict.errors:
+        return verdict
+    first = verdict.errors[0]
+    return replace(verdict, error_code=first.code, reason=first.reason, error_depth=first.depth, errors=(first,))

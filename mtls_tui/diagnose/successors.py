@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cryptography import x509
@@ -22,7 +22,7 @@ from cryptography import x509
 from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.load import Material
-from mtls_tui.certs.verify import nginx_verdict
+from mtls_tui.certs.verify import envoy_verdict, nginx_verdict
 from mtls_tui.diagnose.certificates import file_of
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
 from mtls_tui.diagnose.probe import probe_findings
@@ -35,6 +35,7 @@ from mtls_tui.policy.successors.common import (
     WireAnswer,
     predict,
 )
+from mtls_tui.policy.successors.envoy_gateway import crl_leaf_only_command
 from mtls_tui.shell import arg
 
 CLIENT_WORDS: dict[ClientKind, str] = {
@@ -117,15 +118,20 @@ class SuccessorReport:
 def judge_client(validation: ClientValidation, client: Material | None, now: datetime) -> ChainVerdict | None:
     """The user's certificate judged against the CA this data plane loads, at its verify depth:
     nginx's ssl_verify_depth (F5's verifyDepth, NGINX Gateway Fabric's 4), none for Envoy and Go;
-    None when it cannot be judged (no CA, no certificate)."""
+    on Envoy as its store is flagged (certs/verify.py envoy_verdict: partial chains, the CRL
+    beside the CA checked for every CA of the path or, with only_verify_leaf_cert_crl, for the
+    client certificate alone); None when it cannot be judged (no CA, no certificate)."""
     if client is None or not client.certs or not validation.ca_pem:
         return None
     try:
         bundle = [c for c in x509.load_pem_x509_certificates(validation.ca_pem)]
     except ValueError:
         return None
-    crls = load_crls(validation.crl_pem) if validation.crl_pem and validation.data_plane == "envoy" else ()
-    return nginx_verdict(bundle, [c.cert for c in client.certs], _depth(validation), at=now, crls=crls)
+    chain = [c.cert for c in client.certs]
+    if validation.data_plane == "envoy":
+        crls = load_crls(validation.crl_pem) if validation.crl_pem else ()
+        return envoy_verdict(bundle, chain, at=now, crls=crls, crl_leaf_only=validation.crl_leaf_only)
+    return nginx_verdict(bundle, chain, _depth(validation), at=now)
 
 
 def _depth(validation: ClientValidation) -> int:
@@ -177,7 +183,8 @@ def successor_report(
     judged = judge_client(validation, client, now) if now is not None else None
     kind = client_kind(judged)
     refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged, now)
-    findings += [refusal] if refusal else []
+    admitted_anyway = _revoked_ca_admitted(validation, client, judged, now)
+    findings += [f for f in (refusal, admitted_anyway) if f is not None]
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
         mismatches = _mismatches(validation, probe, kind)
@@ -247,7 +254,7 @@ def _unmeasured_refusal(
     reasons = "; ".join(f"{e.code}: {e.reason} at depth {e.depth}" for e in errors)
     if validation.data_plane == "nginx":
         return _nginx_refusal(validation, client, errors, reasons, now)
-    crl_refusal = _envoy_crl_refusal(validation, client, errors)
+    crl_refusal = _envoy_crl_refusal(validation, client, judged, now)
     if crl_refusal is not None:
         return crl_refusal
     return Finding(
@@ -270,47 +277,116 @@ def _unmeasured_refusal(
 
 
 # Envoy with a CRL checks every certificate of the path (X509_V_FLAG_CRL_CHECK_ALL unless
-# only_verify_leaf_cert_crl; Istio sets no such flag: pilot/pkg/xds/sds.go toEnvoyCaSecret). Istio
-# 1.30.3 tests/integration/security/ingress_test.go TestMtlsGateway_CRL: a revoked client gets
-# "tls: revoked certificate" (alert 44); a client whose CA has no CRL among those loaded gets
-# "tls: unknown certificate authority" (alert 48).
+# only_verify_leaf_cert_crl: Envoy Gateway's crl.onlyVerifyLeafCertificate; Istio sets no such flag:
+# pilot/pkg/xds/sds.go toEnvoyCaSecret) and answers the first error (default_validator.cc
+# doVerifyCertChain: SSL_alert_from_verify_result). Istio 1.30.3 tests/integration/security/
+# ingress_test.go TestMtlsGateway_CRL: a revoked client gets "tls: revoked certificate" (alert 44); a
+# client whose CA has no CRL among those loaded gets "tls: unknown certificate authority" (alert 48).
+# Measured on Envoy 1.40 with root → intermediate → client (tests/test_envoy_gateway_crl_chain.py): 44
+# and 48 the same, and 51 for a CRL whose issuer is not in the bundle (an intermediate trusted alone).
 _ENVOY_CRL_ALERTS = {
-    ob.X509_V_ERR_CERT_REVOKED: ("TLS alert 44 (certificate_revoked)", "is revoked by the CRL loaded beside the CA"),
-    ob.X509_V_ERR_UNABLE_TO_GET_CRL: (
-        "TLS alert 48 (unknown_ca)",
-        "has no CRL from its issuer among those loaded: with a CRL, Envoy wants one for every CA of the path",
+    ob.X509_V_ERR_CERT_REVOKED: ("TLS alert 44 (certificate_revoked)", "is revoked by a CRL loaded beside the CA"),
+    ob.X509_V_ERR_UNABLE_TO_GET_CRL: ("TLS alert 48 (unknown_ca)", "needs a CRL that is not loaded beside the CA"),
+    ob.X509_V_ERR_CRL_SIGNATURE_FAILURE: (
+        "TLS alert 51 (decrypt_error)",
+        "meets a CRL whose issuer Envoy cannot check: that CA is not in the bundle",
     ),
 }
 
 
-def _envoy_crl_refusal(validation: ClientValidation, client: Material, errors: Sequence[VerifyError]) -> Finding | None:
-    """A refusal for a CRL reason, on Envoy: measured by Istio's own integration test (above)."""
-    if validation.data_plane != "envoy" or not errors or any(e.code not in _ENVOY_CRL_ALERTS for e in errors):
+def _envoy_crl_refusal(
+    validation: ClientValidation, client: Material, judged: ChainVerdict, now: datetime | None
+) -> Finding | None:
+    """A refusal for a CRL reason, on Envoy, which stops at the first error: measured (above)."""
+    errors = judged.errors
+    if validation.data_plane != "envoy" or not errors or errors[0].code not in _ENVOY_CRL_ALERTS:
         return None
     first = errors[0]
     alert, why = _ENVOY_CRL_ALERTS[first.code]
     leaf = client.certs[0]
     revoked = first.code == ob.X509_V_ERR_CERT_REVOKED
+    fix = f"mtls-tui inspect --cert {arg(file_of(leaf.origin))}"
+    advice = "A revoked certificate stays revoked: issue a new one." if revoked else ""
+    if first.code == ob.X509_V_ERR_UNABLE_TO_GET_CRL:
+        issuer = _issuer_at(judged, first.depth)
+        scope = (
+            "only the client certificate's issuer needs one (onlyVerifyLeafCertificate)"
+            if validation.crl_leaf_only
+            else "with a CRL, Envoy wants one from the issuer of every certificate of the path (CRL_CHECK_ALL)"
+        )
+        advice = f"Missing: the CRL of {issuer}; {scope}. Add that CA's current CRL beside the others."
+        leaf_only = _leaf_only_fix(validation, client, first.depth, now)
+        if leaf_only is not None:
+            fix = leaf_only
+            advice += (
+                " Or, as the command does, set crl.onlyVerifyLeafCertificate: Envoy then checks only the client "
+                "certificate against its issuer's CRL, which is loaded, and no longer checks whether a CA of the "
+                "path was revoked."
+            )
     return Finding(
         code="client-cert-revoked" if revoked else "client-cert-untrusted",
         severity=Severity.ERROR,
         title=f"Your certificate for {validation.host}:{validation.port} {why}: {alert} in the handshake",
         detail=f"{validation.implementation} loads the CRL with the CA ({', '.join(validation.ca_refs)}); OpenSSL's "
-        f"reason: {first.reason} at depth {first.depth}. Istio's TestMtlsGateway_CRL (tests/integration/security/"
-        "ingress_test.go) sees the same: a revoked client gets 'tls: revoked certificate', a client of a CA without "
-        "a CRL 'tls: unknown certificate authority'. "
-        + (
-            "A revoked certificate stays revoked: issue a new one."
-            if revoked
-            else "Add that CA's current CRL beside the others, or drop the CRL key."
-        ),
-        fix=f"mtls-tui inspect --cert {arg(file_of(leaf.origin))}",
+        f"reason: {first.reason} at depth {first.depth} ({first.subject}). Istio's TestMtlsGateway_CRL "
+        "(tests/integration/security/ingress_test.go) sees the same: a revoked client gets 'tls: revoked "
+        "certificate', a client of a CA without a CRL 'tls: unknown certificate authority'. " + advice,
+        fix=fix,
         subject=f"{validation.host}:{validation.port}",
         evidence=(
             f"client certificate: {leaf.origin}",
             *(f"OpenSSL: {e.code} ({e.reason}) {e.subject}" for e in errors),
         ),
     )
+
+
+def _revoked_ca_admitted(
+    validation: ClientValidation, client: Material | None, judged: ChainVerdict | None, now: datetime | None
+) -> Finding | None:
+    """onlyVerifyLeafCertificate lets the user's certificate in although a loaded CRL revokes a CA of its
+    path: Envoy checks only the client certificate against its issuer's CRL (measured: an intermediate
+    the root's CRL revokes no longer stops its clients; without the flag they get alert 44)."""
+    if client is None or now is None or judged is None or not judged.accepted or not validation.crl_leaf_only:
+        return None
+    full = judge_client(replace(validation, crl_leaf_only=False), client, now)
+    first = full.errors[0] if full is not None and full.errors else None
+    if first is None or first.code != ob.X509_V_ERR_CERT_REVOKED or first.depth == 0:
+        return None
+    fix = crl_leaf_only_command(validation.decided_by, only_leaf=False)
+    return Finding(
+        code="crl-revoked-ca-admitted",
+        severity=Severity.WARNING,
+        title=f"Your certificate for {validation.host}:{validation.port} gets in although a loaded CRL revokes "
+        f"{first.subject}, a CA of its path",
+        detail=f"{validation.implementation} sets onlyVerifyLeafCertificate (only_verify_leaf_cert_crl): Envoy "
+        "checks the client certificate against its issuer's CRL and no CA of the path, so a revoked intermediate "
+        "still lets its clients in (measured on Envoy 1.40). Without the flag Envoy checks every CA of the path "
+        "(CRL_CHECK_ALL) and this client gets TLS alert 44; every CA's CRL must then be loaded beside the CA."
+        + (" The command clears the flag." if fix else ""),
+        fix=fix or f"mtls-tui inspect --cert {arg(file_of(client.certs[0].origin))}",
+        subject=f"{validation.host}:{validation.port}",
+        evidence=(
+            f"client certificate: {client.certs[0].origin}",
+            f"OpenSSL: {first.code} ({first.reason}) {first.subject}",
+        ),
+    )
+
+
+def _issuer_at(judged: ChainVerdict, depth: int) -> str:
+    """Who issued the certificate at `depth` of the path OpenSSL built (a root issued itself)."""
+    subjects = judged.chain_subjects
+    if depth + 1 < len(subjects):
+        return subjects[depth + 1]
+    return subjects[depth] if depth < len(subjects) else "its issuer"
+
+
+def _leaf_only_fix(validation: ClientValidation, client: Material, depth: int, now: datetime | None) -> str | None:
+    """On Envoy Gateway, a CRL missing above the client certificate only: the patch that sets
+    crl.onlyVerifyLeafCertificate, when the client then verifies (judged again with it)."""
+    if validation.implementation != "envoy-gateway" or validation.crl_leaf_only or depth == 0 or now is None:
+        return None
+    again = judge_client(replace(validation, crl_leaf_only=True), client, now)
+    return crl_leaf_only_command(validation.decided_by) if again is not None and again.accepted else None
 
 
 def _nginx_refusal(

@@ -110,10 +110,13 @@ def _chain(host: EnvoyHost, index: int, folder: Path, access_log: Path) -> dict[
             context["trusted_ca"] = {"filename": str(ca)}
         if host.validation.crl_pem:
             # listener.go buildXdsTLSCaCertSecret (Envoy Gateway), xds/sds.go toEnvoyCaSecret (Istio):
-            # the CRL beside the CA, only_verify_leaf_cert_crl left false (every CA of the chain checked)
+            # the CRL beside the CA; only_verify_leaf_cert_crl from Envoy Gateway's
+            # crl.onlyVerifyLeafCertificate (Istio sets none: every CA of the chain checked)
             crl = folder / f"host-{index}.crl"
             write_file(crl, host.validation.crl_pem)
             context["crl"] = {"filename": str(crl)}
+            if host.validation.crl_leaf_only:
+                context["only_verify_leaf_cert_crl"] = True
         common["validation_context"] = context
     route: dict[str, Any] = (
         {"match": {"prefix": "/"}, "direct_response": {"status": 500}}

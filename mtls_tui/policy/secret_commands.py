@@ -110,3 +110,23 @@ def retype_secret_command(ref: str, secret_type: str, key: str = "ca.crt") -> st
         f"{read_key_command(ref, key)} > {arg(local)} && kubectl delete secret {arg(name)} -n {arg(namespace)} && "
         f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --type={arg(secret_type)} --from-file={key}={arg(local)}"
     )
+
+
+def append_newline_command(kind: str, ref: str, key: str) -> str:
+    """Ends the value of `key` in the Secret or ConfigMap `namespace/name` with a newline, keeping
+    its other keys: the value is read to a local file (it must not be empty), a newline added, and
+    written back (a Secret by a patch of that key; a ConfigMap by `kubectl apply` of that key, which
+    leaves the keys it does not name)."""
+    namespace, _, name = ref.partition("/")
+    local = arg(f"{name}-{key}")
+    if kind == "Secret":
+        read = read_key_command(ref, key)
+        write = add_ca_command(ref, f"{name}-{key}", to_key=key)
+    else:
+        template = "{{with index .data " + json.dumps(key) + "}}{{.}}{{end}}"
+        read = f"kubectl get configmap {arg(name)} -n {arg(namespace)} -o go-template={arg(template)}"
+        write = (
+            f"kubectl create configmap {arg(name)} -n {arg(namespace)} --from-file={arg(f'{key}={name}-{key}')} "
+            "--dry-run=client -o yaml | kubectl apply -f -"
+        )
+    return f"{read} > {local} && test -s {local} && echo >> {local} && {write}"

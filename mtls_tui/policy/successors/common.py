@@ -100,9 +100,14 @@ class ClientValidation:
     # the CRL the data plane loads, as the controller passes it on (None: none, or not read here:
     # crlFileName on F5, a reference not among the files); the lab's data planes load it
     crl_pem: bytes | None = None
+    # Envoy `only_verify_leaf_cert_crl` (Envoy Gateway's crl.onlyVerifyLeafCertificate): with a CRL,
+    # only the client certificate's issuer needs one (X509_V_FLAG_CRL_CHECK without CRL_CHECK_ALL)
+    crl_leaf_only: bool = False
     conditions: tuple[str, ...] = ()  # status conditions the controller wrote, as evidence
     unseen: tuple[str, ...] = ()  # objects the verdict needs that were not read (manifests without them)
-    allow_expired: bool = False  # Envoy `allow_expired_certificate`: an expired certificate of the CA verifies
+    allow_expired: bool = (
+        False  # Envoy `allow_expired_certificate`: no date checked (an expired or future certificate verifies)
+    )
     release: str = ""  # the controller release whose rules were used ("Envoy Gateway v1.6.2"; "(assumed: …)")
     # "listener-refused" where the data plane's answer is known from its source: NGINX Gateway Fabric
     # builds no server for an invalid listener, and none for the other HTTPS listeners of its port
@@ -129,6 +134,10 @@ _REFUSAL_ALERT: dict[DataPlane, dict[ClientKind, int]] = {
     "go": {"other-ca": 48, "expired": 45, "no-client-auth-eku": 42, "not-yet-valid": 45, "bad-signature": 48},
 }
 _NO_CERTIFICATE_ALERT = {"1.2": 40, "1.3": 116}
+# allow_expired_certificate sets X509_V_FLAG_NO_CHECK_TIME (Envoy default_validator.cc
+# initializeSslContexts): no validity date is checked, so a certificate not valid yet gets in as an
+# expired one does (measured on Envoy 1.40: tests/test_envoy_gateway_crl_chain.py)
+_NO_TIME_CHECK: tuple[ClientKind, ...] = ("expired", "not-yet-valid")
 TlsVersion = Literal["1.2", "1.3"]
 
 
@@ -144,7 +153,7 @@ def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = 
         return WireAnswer("connection-closed")
     if validation.breakage == "not-served":
         return WireAnswer("http-status", status=404)
-    refused = _refused(validation.mode, client) and not (client == "expired" and validation.allow_expired)
+    refused = _refused(validation.mode, client) and not (client in _NO_TIME_CHECK and validation.allow_expired)
     if not refused:
         # http-500 / routes-removed: what whoever the handshake lets through gets (the mode says who)
         if validation.breakage == "http-500":

@@ -22,7 +22,8 @@ from cryptography import x509
 from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.label_selector import from_label_selector
-from mtls_tui.policy.successors.common import ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.envoy_gateway_joins import glued
 from mtls_tui.policy.successors.gateway_api import (
     Frontend,
     Gateway,
@@ -33,7 +34,7 @@ from mtls_tui.policy.successors.gateway_api import (
     plain_result,
     validations,
 )
-from mtls_tui.policy.successors.pem_checks import block_certificate, block_der
+from mtls_tui.policy.successors.pem_checks import block_certificate, block_der, glued_junction
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
@@ -53,6 +54,7 @@ from mtls_tui.policy.successors.references import (
 )
 from mtls_tui.policy.successors.releases import (
     ControllerRelease,
+    eg_ca_refs_joined_as_written,
     eg_crl_refs_unloaded,
     eg_first_ca_block_only,
     eg_mode_written_first,
@@ -341,6 +343,8 @@ class Translated:
     allow_expired: bool = False
     applied: Applied = "all"
     crl_pem: bytes | None = None  # the refs' data, joined as clienttrafficpolicy.go appends it
+    crl_leaf_only: bool = False  # crl.onlyVerifyLeafCertificate, set with the CRL (only_verify_leaf_cert_crl)
+    envoy_refused: Finding | None = None  # Envoy refuses the joined CA or CRL: connections closed
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -501,7 +505,7 @@ def _valid_ca_blocks(pem: bytes, now: datetime) -> tuple[list[bytes], int, int]:
 
 def _crl_data(
     policy: Policy, gateway: Gateway, ref: CaRef, index: int, snapshot: ClusterSnapshot, now: datetime
-) -> tuple[Finding | None, bytes | None, Finding | None]:
+) -> tuple[Finding | None, RefOutcome | None, Finding | None]:
     """One crl.refs entry: (the problem that makes the policy invalid, the data Envoy loads, the warning
     that it was not read). A CRL object not among the files is assumed usable, as a CA object is, and
     said so: buildListenerTLSParameters fails the whole policy when it is missing ("failed to get crl
@@ -517,7 +521,7 @@ def _crl_data(
             unseen_finding(ref, outcome.unseen, subject=policy.label, if_missing=_INVALID_CONSEQUENCE, role="CRL"),
         )
     problem = _crl_problem(policy, gateway, outcome, index, snapshot, now)
-    return problem, None if problem is not None else outcome.pem, None
+    return problem, None if problem is not None else outcome, None
 
 
 def _also_a_ca_ref(policy: Policy, ref: CaRef) -> bool:
@@ -617,6 +621,7 @@ def _client_validation(
     labels: list[str] = []
     unseen: list[str] = []
     findings: list[Finding] = []
+    written: list[RefOutcome | None] = []  # each reference's value as written (None: not read here)
     for n, ref in enumerate(refs):
         outcome = _read_policy_ref(policy, ref, snapshot, now)
         if outcome.problem is not None:
@@ -630,7 +635,9 @@ def _client_validation(
                 unseen_finding(outcome.ref, outcome.unseen, subject=policy.label, if_missing=_INVALID_CONSEQUENCE)
             )
             labels.append(outcome.label)
+            written.append(None)
             continue
+        written.append(replace(outcome, pem=_read_data(policy, ref, snapshot, _POLICY_KEYS).pem))
         if outcome.detail:
             findings.append(_partly_expired(policy, gateway, outcome, n))
             older = _older_releases(policy, outcome, snapshot, now)
@@ -640,9 +647,15 @@ def _client_validation(
     if raw_mode in ("VerifyIfGiven", "RequireAndVerify") and not pems and not unseen:
         finding = _needs_ca(policy, gateway, raw_mode, legacy)
         return Translated(mode, (), None, finding, (finding,), False, applied="mode")
-    if mode != "require-and-verify":
+    matchers = _matchers_set(validation)
+    if mode == "verify-if-given" and matchers:
+        # default_validator.cc initializeSslContexts: SAN matchers or certificate/SPKI hashes turn the verify
+        # mode into SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT unless trust is ACCEPT_UNTRUSTED (Request,
+        # RequireAny): with VerifyIfGiven a client without a certificate is refused (measured on Envoy 1.40)
+        mode = "require-and-verify"
+        findings.append(_matchers_require(policy, gateway, matchers, legacy))
+    elif mode != "require-and-verify":
         findings.append(_fallback(policy, gateway, raw_mode, legacy))
-    matchers = [m for m in ("subjectAltNames", "spkiHashes", "certificateHashes") if validation.get(m)]
     if matchers:
         findings.append(_matchers(policy, gateway, matchers))
     # clienttrafficpolicy.go setTLSClientValidationContext → listener.go setTLSValidationContext
@@ -654,6 +667,8 @@ def _client_validation(
     if allow_expired:
         findings.append(_expired_allowed(policy, gateway))
     pem = b"".join(p.strip() + b"\n" for p in pems) if pems else None
+    refused, joins = _ca_join(policy, gateway, written, snapshot)
+    findings += joins
     crl_refs = [
         ca_ref(r, policy.resource.namespace, "Secret") for r in as_list(as_dict(validation.get("crl")).get("refs"))
     ]
@@ -665,13 +680,75 @@ def _client_validation(
     crl_error = next((problem for problem, _, _ in crls if problem is not None), None)
     if crl_error is not None:
         findings.append(crl_error)
-        return Translated(mode, tuple(labels), pem, crl_error, tuple(findings), False, tuple(unseen), allow_expired)
-    # clienttrafficpolicy.go buildListenerTLSParameters appends every ref's data into one ir.TLSCrl;
-    # listener.go buildXdsTLSCaCertSecret renders it inline as the validation context's crl
-    crl_pem = b"".join(d.strip() + b"\n" for _, d, _ in crls if d) or None
+        return Translated(
+            mode,
+            tuple(labels),
+            pem,
+            crl_error,
+            tuple(findings),
+            False,
+            tuple(unseen),
+            allow_expired,
+            envoy_refused=refused,
+        )
+    # clienttrafficpolicy.go buildListenerTLSParameters appends every ref's data as written into one
+    # ir.TLSCrl (and sets its OnlyVerifyLeafCertificate from crl.onlyVerifyLeafCertificate when it holds
+    # any); listener.go buildXdsTLSCaCertSecret renders them as the validation context's crl and
+    # only_verify_leaf_cert_crl
+    loaded = [loaded for _, loaded, _ in crls]
+    crl_pem = b"".join(o.pem or b"" for o in loaded if o is not None) or None
+    glued_at = glued_junction([o.pem if o is not None else None for o in loaded])
+    if refused is None and glued_at is not None:
+        first, after = loaded[glued_at], loaded[glued_at + 1]
+        assert first is not None and after is not None  # glued_junction skips what was not read
+        refused = _glued(policy, gateway, "CRL", first, after, snapshot)
+        findings.append(refused)
+    leaf_only = crl_pem is not None and as_dict(validation.get("crl")).get("onlyVerifyLeafCertificate") is True
     return Translated(
-        mode, tuple(labels), pem, None, tuple(findings), bool(crl_refs), tuple(unseen), allow_expired, crl_pem=crl_pem
+        mode,
+        tuple(labels),
+        pem,
+        None,
+        tuple(findings),
+        bool(crl_refs),
+        tuple(unseen),
+        allow_expired,
+        crl_pem=crl_pem,
+        crl_leaf_only=leaf_only,
+        envoy_refused=refused,
     )
+
+
+def _ca_join(
+    policy: Policy, gateway: Gateway, written: list[RefOutcome | None], snapshot: ClusterSnapshot
+) -> tuple[Finding | None, list[Finding]]:
+    """The CA references joined as buildListenerTLSParameters joins them (releases.py EG_CA_REENCODED):
+    before v1.7 as written, so a value without its last newline makes Envoy refuse the bundle; from v1.7
+    each block is written again. (The refusal, the findings.) A release not seen: said not checked."""
+    at = glued_junction([o.pem if o is not None else None for o in written])
+    if at is None:
+        return None, []
+    release = release_for(snapshot, "envoy-gateway")
+    first, after = written[at], written[at + 1]
+    assert first is not None and after is not None  # glued_junction skips what was not read
+    if eg_ca_refs_joined_as_written(release):
+        finding = _glued(policy, gateway, "CA", first, after, snapshot)
+        return finding, [finding]
+    if release.seen:
+        return None, []
+    elsewhere = (
+        f"{first.label} does not end in a newline: before v1.7 Envoy Gateway appends the CA values as written, "
+        "Envoy refuses the joined bundle and the listener closes every connection (envoyproxy/gateway#5369; "
+        "clienttrafficpolicy.go buildListenerTLSParameters, fixed by commit c52327a8de)."
+    )
+    return None, [unchecked(release, policy.label, elsewhere)]
+
+
+def _glued(
+    policy: Policy, gateway: Gateway, role: str, first: RefOutcome, after: RefOutcome, snapshot: ClusterSnapshot
+) -> Finding:
+    release = release_for(snapshot, "envoy-gateway")
+    return glued(role, first, after, policy.label, f"the listeners of {gateway.label} it targets", release.named)
 
 
 def _header_errors(policy: Policy, gateway: Gateway) -> list[Finding]:
@@ -768,13 +845,24 @@ def _apply(
         ca_pem=ca_pem,
         decided_by=decided,
         findings=tuple(findings),
-        breakage=None if done.error is None else "http-500" if listener.protocol == "HTTPS" else "routes-removed",
+        breakage=_breakage(listener, done),
         crl=done.crl,
         crl_pem=done.crl_pem,
+        crl_leaf_only=done.crl_leaf_only,
         conditions=conditions(policy.resource.body, policy.label),
         unseen=unseen,
         allow_expired=done.allow_expired and done.applied == "all",
     )
+
+
+def _breakage(listener: Listener, done: Translated) -> Breakage | None:
+    """Envoy refusing the joined CA or CRL closes the connections before any route answers
+    (envoy_gateway_joins.py); else an invalid policy's 500, or its TLS routes removed."""
+    if done.envoy_refused is not None:
+        return "connection-closed"
+    if done.error is None:
+        return None
+    return "http-500" if listener.protocol == "HTTPS" else "routes-removed"
 
 
 # --- findings ---------------------------------------------------------------------------------
@@ -905,6 +993,43 @@ def _fallback(policy: Policy, gateway: Gateway, mode: str, legacy: bool) -> Find
     )
 
 
+_SAN_KINDS = ("dnsNames", "emailAddresses", "ipAddresses", "uris", "otherNames")
+
+
+def _matchers_set(validation: dict[str, Any]) -> list[str]:
+    """The matcher fields setTLSClientValidationContext renders (clienttrafficpolicy.go): spkiHashes,
+    certificateHashes, and subjectAltNames when one of its lists holds a name."""
+    sans = as_dict(validation.get("subjectAltNames"))
+    found = ["subjectAltNames"] if any(as_list(sans.get(kind)) for kind in _SAN_KINDS) else []
+    return found + [m for m in ("spkiHashes", "certificateHashes") if as_list(validation.get(m))]
+
+
+def _matchers_require(policy: Policy, gateway: Gateway, matchers: list[str], legacy: bool) -> Finding:
+    said = "optional: true (read as mode VerifyIfGiven)" if legacy else "mode VerifyIfGiven"
+    return Finding(
+        code="client-cert-required-by-matchers",
+        severity=Severity.WARNING,
+        title=f"{policy.label}: {said} with {', '.join(matchers)} refuses a client without a certificate",
+        detail="Envoy Gateway renders the matchers in the listener's validation context (clienttrafficpolicy.go "
+        "setTLSClientValidationContext, xds/translator/listener.go setTLSValidationContext) with "
+        "require_client_certificate false (helpers.go convertClientValidationModeType). Envoy then asks the "
+        "certificate with SSL_VERIFY_FAIL_IF_NO_PEER_CERT (default_validator.cc initializeSslContexts: matchers "
+        "set the verify mode unless trust is ACCEPT_UNTRUSTED): a client without one is refused, alert 116 in "
+        "TLS 1.3 (measured on Envoy 1.40), as with RequireAndVerify. Clients that should get in without a "
+        "certificate need a listener without the matchers. The command shows the policy's client validation.",
+        fix=_show_validation(policy),
+        subject=policy.label,
+        evidence=(f"target {gateway.label}", f"spec.tls.clientValidation: {said}, {', '.join(matchers)}"),
+    )
+
+
+def _show_validation(policy: Policy) -> str:
+    return (
+        f"kubectl get clienttrafficpolicies.gateway.envoyproxy.io {arg(policy.resource.name)} -n "
+        f"{arg(policy.resource.namespace)} -o jsonpath='{{.spec.tls.clientValidation}}'"
+    )
+
+
 def _matchers(policy: Policy, gateway: Gateway, matchers: list[str]) -> Finding:
     return Finding(
         code="client-cert-matchers",
@@ -912,8 +1037,7 @@ def _matchers(policy: Policy, gateway: Gateway, matchers: list[str]) -> Finding:
         title=f"{policy.label}: a trusted client must also match {', '.join(matchers)}",
         detail="Envoy refuses a trusted certificate that does not match: alert 46 for subjectAltNames, 114 for "
         "certificate or SPKI hashes (measured). The prediction here covers only the CA and the mode.",
-        fix=f"kubectl get clienttrafficpolicies.gateway.envoyproxy.io {arg(policy.resource.name)} -n "
-        f"{arg(policy.resource.namespace)} -o jsonpath='{{.spec.tls.clientValidation}}'",
+        fix=_show_validation(policy),
         subject=policy.label,
         evidence=(f"target {gateway.label}",),
     )
@@ -928,7 +1052,9 @@ def _expired_allowed(policy: Policy, gateway: Gateway) -> Finding:
         "(clienttrafficpolicy.go setTLSClientValidationContext, xds/translator/listener.go "
         "setTLSValidationContext; testdata clienttrafficpolicy-mtls-allow-expired-cert): a client whose "
         "certificate was issued by the CA but has expired completes the handshake and reaches the route "
-        "(measured on Envoy 1.40: HTTP 200, where alert 45 is the answer without it).",
+        "(measured on Envoy 1.40: HTTP 200, where alert 45 is the answer without it). Envoy sets "
+        "X509_V_FLAG_NO_CHECK_TIME for it (default_validator.cc), so no date is checked: a certificate not "
+        "valid yet, and one under an expired intermediate, get in too (measured).",
         fix=policy.patch([{"op": "remove", "path": "/spec/tls/clientValidation/allowExpiredCertificate"}]),
         subject=policy.label,
         evidence=(f"target {gateway.label}", "spec.tls.clientValidation.allowExpiredCertificate: true"),
@@ -1176,3 +1302,19 @@ def read(snapshot: ClusterSnapshot, now: datetime | None = None) -> list[ClientV
         if gateway.implementation == "envoy-gateway":
             found += validations(gateway, snapshot, overlay)
     return found
+
+
+def crl_leaf_only_command(decided_by: tuple[str, ...], only_leaf: bool = True) -> str | None:
+    """The patch that sets crl.onlyVerifyLeafCertificate (to `only_leaf`) on the ClientTrafficPolicy that
+    decided a listener (its entry in `decided_by`, as `_apply` writes it), None when none did. Envoy Gateway
+    renders it as only_verify_leaf_cert_crl (clienttrafficpolicy.go buildListenerTLSParameters,
+    xds/translator/listener.go buildXdsTLSCaCertSecret)."""
+    entry = next((d for d in decided_by if d.startswith("ClientTrafficPolicy ")), None)
+    if entry is None:
+        return None
+    namespace, _, name = entry.split()[1].partition("/")
+    patch = {"spec": {"tls": {"clientValidation": {"crl": {"onlyVerifyLeafCertificate": only_leaf}}}}}
+    return (
+        f"kubectl patch clienttrafficpolicies.gateway.envoyproxy.io {arg(name)} -n {arg(namespace)} "
+        f"--type merge -p {json_arg(patch)}"
+    )

@@ -1317,6 +1317,7 @@ class ListenerResult:
     verify_depth: int | None = None
     crl: bool = False
     crl_pem: bytes | None = None  # Envoy Gateway's crl.refs data, joined (clienttrafficpolicy.go)
+    crl_leaf_only: bool = False  # Envoy Gateway's crl.onlyVerifyLeafCertificate
     conditions: tuple[str, ...] = ()
     unseen: tuple[str, ...] = ()
     allow_expired: bool = False  # Envoy Gateway's allowExpiredCertificate
@@ -1375,6 +1376,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     verify_depth=result.verify_depth,
                     crl=result.crl,
                     crl_pem=result.crl_pem,
+                    crl_leaf_only=result.crl_leaf_only,
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
                     unseen=result.unseen,
                     allow_expired=result.allow_expired,

@@ -70,3 +70,18 @@ def parsable_certificates(value: bytes) -> int:
         if match.group(1) == b"CERTIFICATE" and block_certificate(match.group(0)) is not None:
             count += 1
     return count
+
+
+def glued_junction(parts: list[bytes | None]) -> int | None:
+    """Where a raw join of `parts` (None: a part not read) puts a PEM END marker and the next BEGIN
+    marker on one line: the index of the part whose last line runs on, None when none does. Envoy's
+    PEM reader (BoringSSL PEM_X509_INFO_read_bio, default_validator.cc parseCaCertList/parseCrlList)
+    then refuses the whole value: "Failed to load trusted CA certificates" / "Failed to load CRL"
+    (measured on Envoy 1.40: a part ending in "-----", in trailing spaces or in a bare \\r before the
+    next BEGIN; a \\r\\n ends the line). tests/test_envoy_gateway_crl_chain.py."""
+    for n, (part, following) in enumerate(zip(parts, parts[1:], strict=False)):
+        if part is None or following is None:
+            continue
+        if b"-----END " in part.rsplit(b"\n", 1)[-1] and b"-----BEGIN " in following.split(b"\n", 1)[0]:
+            return n
+    return None

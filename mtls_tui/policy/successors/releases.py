@@ -14,6 +14,12 @@ Envoy Gateway (envoyproxy/gateway):
   the other blocks go to Envoy unchecked. Commit c52327a8de (#7734, issue #7608; first in v1.7.0)
   `filterValidCertificates`: every block checked, the bad ones dropped, the policy invalid only when
   none is left. The issue names v1.6; the code is the same from v1.0.0 (commit 4ebe6a9b52).
+- EG_CA_REENCODED  the same commit: before it buildListenerTLSParameters appends each caCertificateRef's
+  data as written (`irCACert.Certificate = append(irCACert.Certificate, caCertBytes...)`, v1.0.0–v1.6.7),
+  so a CA that does not end in a newline runs into the next one ("-----END CERTIFICATE----------BEGIN
+  CERTIFICATE-----") and Envoy refuses the bundle (envoyproxy/gateway#5369); from v1.7.0 each kept block
+  is written again by pem.EncodeToMemory (filterValidCertificates, then v1.9.0 appendDedupPEMCertsWithSeen),
+  which ends it in a newline. The crl.refs are appended as written in every release (v1.6.0–v1.9.0).
 - EG_MODE_FIRST  before v1.8.0 buildListenerTLSParameters writes the client validation
   (CACertificate, RequireClientCertificate) only after every CA reference was read: a CA failure
   leaves the listener without the policy's validation. v1.8.0 writes the mode first
@@ -97,6 +103,7 @@ from mtls_tui.shell import arg, json_arg
 
 EG_ALL_CA_BLOCKS: Release = (1, 7, 0)
 EG_MODE_FIRST: Release = (1, 8, 0)
+EG_CA_REENCODED: Release = EG_ALL_CA_BLOCKS  # the same commit c52327a8de
 EG_CRL_INDEXED: tuple[Release, Release] = ((1, 6, 0), (1, 6, 2))  # from, to (excluded): CRL objects not loaded
 TRAEFIK_BROKEN_CLOSES: Release = (2, 9, 6)
 TRAEFIK_IO_GROUP: Release = (2, 10, 0)
@@ -192,6 +199,10 @@ def traefik_cross_namespace(controller: SuccessorController | None) -> bool:
 
 def eg_first_ca_block_only(release: ControllerRelease) -> bool:
     return not release.between(EG_ALL_CA_BLOCKS)
+
+
+def eg_ca_refs_joined_as_written(release: ControllerRelease) -> bool:
+    return not release.between(EG_CA_REENCODED)
 
 
 def eg_mode_written_first(release: ControllerRelease) -> bool:
