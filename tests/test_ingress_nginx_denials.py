@@ -291,7 +291,7 @@ def test_a_cluster_read_gets_what_the_denials_look_up(pki: SeedPki, tmp_path: Pa
     name: without them a cluster's working basic authentication read as 'secret not found'."""
     from mtls_tui.diagnose.hosts import host_report
     from mtls_tui.lab.cluster import LabCluster
-    from mtls_tui.policy.ingress_nginx import host_policies
+    from mtls_tui.policy.ingress_nginx.hosts import host_policies
     from mtls_tui.sources.kube import KubeSource
     from tests.test_policy_ingress_nginx import NOW
 

@@ -24,7 +24,7 @@ from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.objects import meow_ingress, namespace, seed_objects
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.model import ClusterSnapshot
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.secret_commands import read_key_command
 from mtls_tui.shell import pipefail
