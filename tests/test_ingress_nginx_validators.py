@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_leaf, new_key
-from mtls_tui.policy.ingress_nginx.hosts import AUTH_TLS_KEYS, host_policies
+from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.ingress_nginx_releases import rules_for
 from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK
 from mtls_tui.policy.ingress_nginx_validators import DROPS, NOT_DROPPED, go_cidrs

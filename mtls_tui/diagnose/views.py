@@ -35,7 +35,8 @@ from mtls_tui.model import (
     Severity,
 )
 from mtls_tui.policy.go_bools import GO_BOOLS
-from mtls_tui.policy.ingress_nginx.hosts import AUTH_TLS_KEYS, PREFIX, HostPolicy, listed_hosts
+from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX
+from mtls_tui.policy.ingress_nginx.hosts import HostPolicy, listed_hosts
 from mtls_tui.policy.ingress_nginx_releases import controller_rules
 from mtls_tui.safe_text import one_line
 

@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 from mtls_tui.certs.hostnames import certificate_covers
 from mtls_tui.model import (
-    ANNOTATIONS_PREFIX,
     VERIFY_MODES,
     ClusterSnapshot,
     ControllerObj,
@@ -32,6 +31,7 @@ from mtls_tui.model import (
 from mtls_tui.policy.api_validation import api_refused_finding
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_classes import READ_BY_SUCCESSORS
+from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX, go_bool_annotation, normalized
 from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, authreq_skipped, location_denials
 from mtls_tui.policy.ingress_nginx_releases import (
     ERROR_PAGE_V1,
@@ -59,16 +59,7 @@ from mtls_tui.policy.secret_commands import (
 from mtls_tui.policy.secret_store import StoredSecret, ca_keypair, ca_refusal, stored_secret
 from mtls_tui.shell import arg, comment, json_arg, pipefail
 
-PREFIX = ANNOTATIONS_PREFIX
 DEFAULT_INGRESS_CLASS = "nginx"  # pkg/flags/flags.go --ingress-class
-AUTH_TLS_KEYS = (
-    "auth-tls-secret",
-    "auth-tls-verify-client",
-    "auth-tls-verify-depth",
-    "auth-tls-error-page",
-    "auth-tls-pass-certificate-to-upstream",
-    "auth-tls-match-cn",
-)
 BARE_AUTH_TLS = "auth-tls annotations without auth-tls-secret"  # the title the host's open door is read from
 WRONG_PREFIXES = ("nginx.org/", "ingress.kubernetes.io/", "nginx.ingress.kubernetes.io.")
 REMOVED_APIS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
@@ -287,7 +278,7 @@ def parse_auth_tls(
     annotations are validated, so a denied Ingress is never dropped for them."""
 
     def get(name: str) -> str | None:
-        return _normalized(ingress.annotation(PREFIX + name))
+        return normalized(ingress.annotation(PREFIX + name))
 
     rules = controller_rules(controller)
     blocked = _blocklisted(ingress, controller)
@@ -474,7 +465,7 @@ def parse_auth_tls(
         parsed = parse(value, rules) if rules.validators else _as_given(name, value, rules)
         if parsed is not None:
             if parsed != "":  # parseString: a value empty once trimmed is skipped
-                fields[field_name] = _normalized(parsed) if isinstance(parsed, str) else parsed
+                fields[field_name] = normalized(parsed) if isinstance(parsed, str) else parsed
             continue
         if name == "auth-tls-error-page":  # what this release's redirectRegex takes
             expected, why = _error_page_words(rules)
@@ -594,11 +585,6 @@ def _too_risky(ingress: IngressObj, controller: ControllerObj | None) -> Finding
         ingress=ingress,
         evidence=(f"annotations-risk-level: {written}",),
     )
-
-
-def _normalized(value: str | None) -> str | None:
-    """`parser.normalizeString`: every line of a string annotation is trimmed."""
-    return None if value is None else "\n".join(line.strip() for line in value.split("\n"))
 
 
 def _auth_certificate(ref: str, snapshot: ClusterSnapshot) -> tuple[StoredSecret | None, bool, str | None]:
@@ -1816,8 +1802,8 @@ def _not_redirected(
         for i in locations
         if forwarded  # `pass_access_scheme = $http_x_forwarded_proto`: "https" from the client skips any redirect
         or (
-            not _go_bool_annotation(i, "force-ssl-redirect", force_default)
-            and not (configured and _go_bool_annotation(i, "ssl-redirect", ssl_default))
+            not go_bool_annotation(i, "force-ssl-redirect", force_default)
+            and not (configured and go_bool_annotation(i, "ssl-redirect", ssl_default))
         )
     ]
 
@@ -1863,7 +1849,7 @@ def _plain_http(
             + "  # or have the proxy in front overwrite X-Forwarded-Proto and close port 80"
         )
     elif not configured and tls_fix is not None:
-        redirects = all(_go_bool_annotation(i, "ssl-redirect", ssl_default) for i in opened)
+        redirects = all(go_bool_annotation(i, "ssl-redirect", ssl_default) for i in opened)
         fix = tls_fix if redirects else f"{tls_fix} && {force}"
     else:
         fix = force
@@ -1879,8 +1865,8 @@ def _plain_http(
             fix=fix,
             ingress=first,
             evidence=tuple(  # the values in effect (annotation, else the ConfigMap's), as a ConfigMap writes them
-                f"{i.ref}: ssl-redirect: {config_bool(_go_bool_annotation(i, 'ssl-redirect', ssl_default))}, "
-                f"force-ssl-redirect: {config_bool(_go_bool_annotation(i, 'force-ssl-redirect', force_default))}"
+                f"{i.ref}: ssl-redirect: {config_bool(go_bool_annotation(i, 'ssl-redirect', ssl_default))}, "
+                f"force-ssl-redirect: {config_bool(go_bool_annotation(i, 'force-ssl-redirect', force_default))}"
                 for i in opened
             )
             + (("no tls: section for the host",) if not configured else ())
@@ -1891,6 +1877,8 @@ def _plain_http(
 
 # nginx directives and variables of the client-certificate check, as a snippet may write them
 _CLIENT_DIRECTIVES = ("ssl_verify_client", "ssl_client_certificate", "ssl_verify_depth", "ssl_crl")
+
+
 _CLIENT_WORDS = re.compile(r"\b(?:ssl_verify_client|ssl_client_certificate|ssl_verify_depth|ssl_crl)\b|\$ssl_client_")
 
 
@@ -2053,7 +2041,7 @@ def _proxy_ssl_denied(
     backend, often taken for the client check; a reference the controller cannot use is a
     LocationDeniedError, and annotations.go Extract sets the Ingress's `Denied`, which nginx.tmpl
     renders in each of its locations as `return 503;` ("Location denied")."""
-    value = _normalized(ingress.annotation(PREFIX + "proxy-ssl-secret"))
+    value = normalized(ingress.annotation(PREFIX + "proxy-ssl-secret"))
     if not value or not value.strip():  # parseString: absent or empty, nothing to parse
         return None, None
     parts = value.split("/")  # k8s.ParseNameNS: exactly one '/'
@@ -2101,16 +2089,16 @@ def _basic_auth_denied(
     def denied(reason: str | None, unseen: str | None = None) -> LocationDenial:
         return LocationDenial(reason, "auth-secret", unseen)
 
-    kind = _normalized(ingress.annotation(PREFIX + "auth-type"))
+    kind = normalized(ingress.annotation(PREFIX + "auth-type"))
     if not kind:  # GetStringAnnotation: absent or empty, the parser stops (not a denial)
         return denied(None)
     validators = controller_rules(controller).validators  # on: a bad auth-type or auth-secret-type drops the Ingress
     if not re.search("basic|digest", kind):
         return denied(None if validators else "invalid authentication type")
-    secret_type = _normalized(ingress.annotation(PREFIX + "auth-secret-type")) or "auth-file"
+    secret_type = normalized(ingress.annotation(PREFIX + "auth-secret-type")) or "auth-file"
     if validators and re.search("auth-file|auth-map", secret_type) is None:
         return denied(None)  # a validation error: the whole Ingress is dropped, not denied
-    name = _normalized(ingress.annotation(PREFIX + "auth-secret"))
+    name = normalized(ingress.annotation(PREFIX + "auth-secret"))
     if not name:
         return denied("error reading secret name from annotation: ingress rule without annotations")
     parts = name.split("/")  # cache.SplitMetaNamespaceKey
@@ -2402,14 +2390,9 @@ def _error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) -
     ]
 
 
-def _go_bool_annotation(ingress: IngressObj, name: str, default: bool) -> bool:
-    """parser.GetBoolAnnotation, where a missing or unreadable value takes the default."""
-    return GO_BOOLS.get(ingress.annotation(PREFIX + name) or "", default)
-
-
 def _canary(ingress: IngressObj) -> bool:
     """canary.Parse: parser.GetBoolAnnotation("canary"); a value it cannot read is false."""
-    return _go_bool_annotation(ingress, "canary", False)
+    return go_bool_annotation(ingress, "canary", False)
 
 
 def _canary_only(host: str, served: list[IngressObj]) -> Finding:
