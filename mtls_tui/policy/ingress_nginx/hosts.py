@@ -32,6 +32,7 @@ from mtls_tui.policy.api_validation import api_refused_finding
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_classes import READ_BY_SUCCESSORS
 from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX, go_bool_annotation, normalized
+from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, configmap_words, ingress_finding, ingress_words
 from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, authreq_skipped, location_denials
 from mtls_tui.policy.ingress_nginx_releases import (
     ERROR_PAGE_V1,
@@ -92,39 +93,6 @@ class ParsedAuthTls:
         return self.denial is not None
 
 
-def _f(
-    *,
-    code: str,
-    severity: Severity,
-    title: str,
-    detail: str,
-    fix: str,
-    ingress: IngressObj,
-    evidence: tuple[str, ...] = (),
-    then: str = "",
-) -> Finding:
-    """A finding about an Ingress: its subject names the Ingress."""
-    return Finding(
-        code=code,
-        severity=severity,
-        title=title,
-        detail=detail,
-        fix=fix,
-        subject=f"Ingress {ingress.ref}",
-        evidence=evidence,
-        then=then,
-    )
-
-
-def ingress_words(ingress: IngressObj) -> str:
-    """`NAME -n NAMESPACE` for kubectl, quoted."""
-    return f"{arg(ingress.name)} -n {arg(ingress.namespace)}"
-
-
-def _annotate(ingress: IngressObj, key: str, value: str) -> str:
-    return f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + key + '=' + value)} --overwrite"
-
-
 IGNORED = "ignored-by-the-controller:"  # a translated key nothing reads (another prefix than the controller's)
 
 
@@ -162,7 +130,7 @@ def ignored_prefix_finding(ingress: IngressObj) -> Finding | None:
         return None
     moves = " ".join(arg(ingress.prefix + k[len(PREFIX) :] + "=" + v) for k, v in ignored)
     removes = " ".join(arg(k + "-") for k, _ in ignored)
-    return _f(
+    return ingress_finding(
         code="annotation-wrong-prefix",
         severity=Severity.ERROR,
         title=f"the controller reads {ingress.prefix} annotations (--annotations-prefix): {PREFIX}auth-tls-* are ignored",
@@ -187,7 +155,7 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
             present = bool(target) and ingress.annotation(PREFIX + target[0]) is not None
             remove = f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')}"
             findings.append(
-                _f(
+                ingress_finding(
                     code="annotation-wrong-prefix",
                     severity=Severity.WARNING if present else Severity.ERROR,
                     title=f"{key} is not read by ingress-nginx"
@@ -212,7 +180,7 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
                 if close:
                     harmless = DEFAULTS.get(close[0]) == value.strip().lower()
                     findings.append(
-                        _f(
+                        ingress_finding(
                             code="annotation-wrong-prefix",
                             severity=Severity.WARNING if harmless else Severity.ERROR,
                             title=f"{key} is misspelt: did you mean {PREFIX}{close[0]}?",
@@ -229,14 +197,14 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
 def _dropped(ingress: IngressObj, name: str, value: str, expected: str, example: str, why: str = "") -> Finding:
     """`parser.checkAnnotation` failed: Extract returns the validation error and the store
     keeps nothing of the Ingress (`annotations.go` Extract, `IsValidationError`)."""
-    return _f(
+    return ingress_finding(
         code="annotation-invalid-value",
         severity=Severity.ERROR,
         title=f"{name} '{value}' is not {expected}: the Ingress is ignored",
         detail=f"The annotation fails the controller's validation{why}; the controller logs 'validation error on ingress "
         f"{ingress.ref}: annotation {name} contains invalid value' and drops the whole Ingress: no server, no "
         "paths, no certificate for its hosts.",
-        fix=_annotate(ingress, name, example),
+        fix=annotate(ingress, name, example),
         ingress=ingress,
         evidence=(f"{PREFIX}{name}: {value}",),
     )
@@ -258,7 +226,7 @@ def _invalid_value_findings(
 
 
 def _denied(ingress: IngressObj, code: str, title: str, reason: str, detail: str, fix: str, value: str) -> Finding:
-    return _f(
+    return ingress_finding(
         code=code,
         severity=Severity.ERROR,
         title=title,
@@ -293,7 +261,7 @@ def parse_auth_tls(
     if secret is None or not secret.strip():
         if secret is not None:  # parseString: empty content is skipped, as if absent
             findings.append(
-                _f(
+                ingress_finding(
                     code="annotation-invalid-value",
                     severity=Severity.ERROR,
                     title="auth-tls-secret is empty: no client certificates asked",
@@ -312,7 +280,7 @@ def parse_auth_tls(
             verify = get("auth-tls-verify-client")
             wants_checks = verify is not None and verify not in ("off", "optional", "optional_no_ca")
             findings.append(
-                _f(
+                ingress_finding(
                     code="annotation-invalid-value",
                     severity=Severity.ERROR if wants_checks else Severity.WARNING,
                     title=f"{BARE_AUTH_TLS}: no client certificates asked",
@@ -348,7 +316,7 @@ def parse_auth_tls(
                 f"auth-tls-secret '{secret}' is not namespace/name: the host answers 403",
                 f"invalid format (namespace/name) found in '{secret}'",
                 "k8s.ParseNameNS needs exactly one '/'.",
-                _annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/{parts[-1] or 'SECRET'}"),
+                annotate(ingress, "auth-tls-secret", f"{ingress.namespace}/{parts[-1] or 'SECRET'}"),
                 secret,
             )
         )
@@ -372,7 +340,7 @@ def parse_auth_tls(
                 '"true" (config.go AllowCrossNamespaceResources, default false).',
                 f"kubectl get secret {arg(parts[1])} -n {arg(parts[0])} -o yaml | "
                 f"sed {arg('s/namespace: ' + parts[0] + '/namespace: ' + ingress.namespace + '/')} | kubectl apply -f - "
-                f"&& {_annotate(ingress, 'auth-tls-secret', ingress.namespace + '/' + parts[1])}",
+                f"&& {annotate(ingress, 'auth-tls-secret', ingress.namespace + '/' + parts[1])}",
                 secret,
             )
         )
@@ -390,7 +358,7 @@ def parse_auth_tls(
     if verify is not None and how == "mode" and mode != "on":
         read = f" (read as {mode} by nginx: {rules.named} writes the value as given)" if mode != verify else ""
         findings.append(
-            _f(
+            ingress_finding(
                 code="mtls-not-enforced",
                 severity=Severity.WARNING,
                 title=f"auth-tls-verify-client is {verify}{read}: requests without a client certificate get in",
@@ -398,14 +366,14 @@ def parse_auth_tls(
                 "or off, nginx lets requests without one through to the upstream, which must then check "
                 "ssl-client-verify itself."
                 + (" From v1.10.4 and v1.11.2 on, the same value becomes 'on'." if mode != verify else ""),
-                fix=_annotate(ingress, "auth-tls-verify-client", "on"),
+                fix=annotate(ingress, "auth-tls-verify-client", "on"),
                 ingress=ingress,
                 evidence=(f"{PREFIX}auth-tls-verify-client: {verify}",),
             )
         )
     elif verify is not None and how == "default":
         findings.append(
-            _f(
+            ingress_finding(
                 code="annotation-invalid-value",
                 severity=Severity.WARNING,
                 title=f"auth-tls-verify-client '{verify}' is not a mode: the controller uses 'on'",
@@ -415,7 +383,7 @@ def parse_auth_tls(
                     if verify in ("True", "False", "true", "false")
                     else ""
                 ),
-                fix=_annotate(ingress, "auth-tls-verify-client", "on"),
+                fix=annotate(ingress, "auth-tls-verify-client", "on"),
                 ingress=ingress,
             )
         )
@@ -437,23 +405,23 @@ def parse_auth_tls(
         if depth == 0:
             depth = 1
             findings.append(
-                _f(
+                ingress_finding(
                     code="annotation-invalid-value",
                     severity=Severity.WARNING,
                     title=f"auth-tls-verify-depth '{depth_text}' becomes 1",
                     detail="A value that is not a whole number (Go's strconv.Atoi), or 0, silently becomes the default depth 1.",
-                    fix=_annotate(ingress, "auth-tls-verify-depth", "1"),
+                    fix=annotate(ingress, "auth-tls-verify-depth", "1"),
                     ingress=ingress,
                 )
             )
         elif depth < 0:
             findings.append(
-                _f(
+                ingress_finding(
                     code="annotation-invalid-value",
                     severity=Severity.ERROR,
                     title=f"auth-tls-verify-depth {depth} is negative: nginx refuses the configuration",
                     detail="The controller renders ssl_verify_depth as given and nginx rejects the reload.",
-                    fix=_annotate(ingress, "auth-tls-verify-depth", "1"),
+                    fix=annotate(ingress, "auth-tls-verify-depth", "1"),
                     ingress=ingress,
                 )
             )
@@ -517,7 +485,7 @@ def _blocklisted(ingress: IngressObj, controller: ControllerObj | None) -> Findi
         return None
     key, word = hit
     shown = key.replace(PREFIX, ingress.prefix, 1)
-    return _f(
+    return ingress_finding(
         code="annotation-blocklisted",
         severity=Severity.ERROR,
         title=f"{shown} holds '{word}', a word the controller's annotation-value-word-blocklist forbids: "
@@ -526,7 +494,7 @@ def _blocklisted(ingress: IngressObj, controller: ControllerObj | None) -> Findi
         "skips an Ingress whose annotation values contain one of its words (store.go syncIngress, "
         "checkBadAnnotationValue: a substring match), and the admission webhook refuses it: none of its hosts "
         "and paths are served.",
-        fix=f"kubectl get configmap {_configmap_words(controller)} -o jsonpath='{{.data.annotation-value-word-blocklist}}'"
+        fix=f"kubectl get configmap {configmap_words(controller)} -o jsonpath='{{.data.annotation-value-word-blocklist}}'"
         f"  # change {shown}'s value ({_blocklist_way_out(key, word)}) or take the word off this list",
         ingress=ingress,
         evidence=(
@@ -542,12 +510,6 @@ def _blocklist_way_out(key: str, word: str) -> str:
     if key == PREFIX + "auth-tls-secret":
         return f"name a Secret whose namespace/name holds no '{word}'"
     return f"a value without '{word}'"
-
-
-def _configmap_words(controller: ControllerObj) -> str:
-    """`NAME -n NAMESPACE` of the controller's ConfigMap, for kubectl."""
-    namespace, _, name = (controller.config_map or f"{controller.namespace}/{controller.name}").partition("/")
-    return f"{arg(name)} -n {arg(namespace)}"
 
 
 def _too_risky(ingress: IngressObj, controller: ControllerObj | None) -> Finding | None:
@@ -569,7 +531,7 @@ def _too_risky(ingress: IngressObj, controller: ControllerObj | None) -> Finding
         return None
     config = controller.config_map if controller is not None else "ingress-nginx/ingress-nginx-controller"
     remove = " ".join(arg(ingress.prefix + k + "-") for k in over)
-    return _f(
+    return ingress_finding(
         code="annotation-too-risky",
         severity=Severity.ERROR,
         title=f"{', '.join(over)} {'is' if len(over) == 1 else 'are'} riskier than the controller allows "
@@ -656,7 +618,7 @@ def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRule
     page = fields.get("error_page", "")
     if ";" in page:
         findings.append(
-            _f(
+            ingress_finding(
                 code="annotation-injects-config",
                 severity=Severity.ERROR,
                 title=f"auth-tls-error-page '{page}' writes nginx directives of its own",
@@ -664,7 +626,7 @@ def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRule
                 "`error_page 495 496 = …;`: what follows its ';' becomes directives of the host's server. nginx runs "
                 "them if they parse (measured: '; add_header X-Injected 1' is served with every answer) or refuses "
                 "the reload. Anyone who may annotate an Ingress can change this server's TLS and routing.",
-                fix=_annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"),
+                fix=annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"),
                 ingress=ingress,
                 evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
             )
@@ -709,7 +671,7 @@ def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRule
     raw_cn = ingress.annotation(PREFIX + "auth-tls-match-cn")
     if raw_cn and raw_cn.strip() and not match_cn and not rules.validators:
         findings.append(
-            _f(
+            ingress_finding(
                 code="match-cn-ignored",
                 severity=Severity.ERROR,
                 title=f"auth-tls-match-cn '{raw_cn}' has no 'CN=': {rules.named} ignores it and lets every trusted "
@@ -717,7 +679,7 @@ def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRule
                 detail="Before v1.9 authtls.Parse kept a match-CN only when it contained 'CN=' (commonNameRegex) and "
                 "dropped any other value without a word: every client certificate the CA signed gets in, whatever "
                 "its subject.",
-                fix=_annotate(ingress, "auth-tls-match-cn", "CN=NAME"),
+                fix=annotate(ingress, "auth-tls-match-cn", "CN=NAME"),
                 ingress=ingress,
                 evidence=(f"{PREFIX}auth-tls-match-cn: {raw_cn}",),
             )
@@ -725,13 +687,13 @@ def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRule
     raw_pass = ingress.annotation(PREFIX + "auth-tls-pass-certificate-to-upstream")
     if raw_pass and not rules.validators and raw_pass not in GO_BOOLS:
         findings.append(
-            _f(
+            ingress_finding(
                 code="annotation-invalid-value",
                 severity=Severity.WARNING,
                 title=f"auth-tls-pass-certificate-to-upstream '{raw_pass}' is not a boolean: the controller uses false",
                 detail=f"No validator checks the value ({_unvalidated(rules)}); Go's strconv.ParseBool refuses it, and "
                 "the upstream gets no ssl-client-cert header.",
-                fix=_annotate(ingress, "auth-tls-pass-certificate-to-upstream", "true"),
+                fix=annotate(ingress, "auth-tls-pass-certificate-to-upstream", "true"),
                 ingress=ingress,
             )
         )
@@ -759,13 +721,13 @@ def _unvalidated(rules: AuthTlsRules) -> str:
 def _reload_refused(ingress: IngressObj, name: str, value: str, why: str, example: str | None) -> Finding:
     """The controller renders the value, and `nginx -t` fails: it keeps its last good
     configuration and applies no change, of any Ingress, until the value is fixed."""
-    return _f(
+    return ingress_finding(
         code="annotation-invalid-value",
         severity=Severity.ERROR,
         title=f"{name} '{value}': nginx refuses the configuration",
         detail=f"{why[0].upper() if not why[1:2].isdigit() else why[0]}{why[1:]}, and nginx's configuration test fails: the controller keeps its last "
         "good configuration and applies no change, of this Ingress or any other, until the value is fixed.",
-        fix=_annotate(ingress, name, example)
+        fix=annotate(ingress, name, example)
         if example is not None
         else f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + name + '-')}  # or a value nginx takes",
         ingress=ingress,
@@ -834,7 +796,7 @@ VALIDATED: dict[str, tuple[str, Callable[[str, AuthTlsRules], object], str, str,
 def removed_api_finding(ingress: IngressObj) -> Finding | None:
     if ingress.api_version not in REMOVED_APIS:
         return None
-    return _f(
+    return ingress_finding(
         code="ingress-api-removed",
         severity=Severity.ERROR,
         title=f"{ingress.api_version} Ingress is no longer served (removed in Kubernetes 1.22)",
@@ -856,7 +818,7 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         if ingress.class_source == "annotation":
             if ingress.ingress_class == DEFAULT_INGRESS_CLASS:
                 return None, None
-            return None, _f(
+            return None, ingress_finding(
                 code="ingress-class-mismatch",
                 severity=Severity.ERROR,
                 title=f"{CLASS_ANNOTATION}: {ingress.ingress_class} is not ingress-nginx's --ingress-class "
@@ -872,7 +834,7 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
         klass = next((c for c in snapshot.ingress_classes if c.name == ingress.ingress_class), None)
         if klass is None or klass.controller == NGINX_CONTROLLER:
             return None, None
-        return None, _f(
+        return None, ingress_finding(
             code="ingress-class-mismatch",
             severity=Severity.ERROR,
             title=f"IngressClass {klass.name} belongs to {klass.controller}: ingress-nginx ignores this Ingress",
@@ -884,7 +846,7 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
             evidence=(f"IngressClass {klass.name}: spec.controller {klass.controller}",),
         )
     if not snapshot.controllers:
-        return None, _f(
+        return None, ingress_finding(
             code="controller-not-found",
             severity=Severity.ERROR,
             title="no ingress-nginx controller found in the cluster",
@@ -933,7 +895,7 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
     wanted = ingress.ingress_class or "(no class)"
     if ingress.class_source == "annotation":
         flags = ", ".join(f"{c.ref} --ingress-class={c.ingress_class}" for c in watching)
-        return None, _f(
+        return None, ingress_finding(
             code="ingress-class-mismatch",
             severity=Severity.ERROR,
             title=f"no ingress-nginx controller takes the class annotation {wanted}: "
@@ -950,7 +912,7 @@ def serving_controller(ingress: IngressObj, snapshot: ClusterSnapshot) -> tuple[
                 *(f"{c.ref}: --ingress-class={c.ingress_class}" for c in watching),
             ),
         )
-    return None, _f(
+    return None, ingress_finding(
         code="ingress-class-mismatch",
         severity=Severity.ERROR,
         title=f"no ingress-nginx controller serves class {wanted}",
@@ -975,7 +937,7 @@ def _catch_all_disabled(ingress: IngressObj, controller: ControllerObj) -> Findi
     and annotations included (store.go hasCatchAllIngressRule; e2e test/e2e/settings/disable_catch_all.go
     'should ignore catch all Ingress with backend and rules')."""
     patch = json_arg([{"op": "remove", "path": "/spec/defaultBackend"}])
-    return _f(
+    return ingress_finding(
         code="ingress-catch-all-ignored",
         severity=Severity.ERROR,
         title=f"{controller.ref} runs with --disable-catch-all and this Ingress has spec.defaultBackend: it is ignored",
@@ -1037,7 +999,7 @@ def _unwatched(ingress: IngressObj, snapshot: ClusterSnapshot) -> Finding:
             f"kubectl get deployment {arg(first.name)} -n {arg(first.namespace)} -o jsonpath='{{.spec.template.spec.containers[0].args}}'"
             "  # move the Ingress (and its Secrets) to a watched namespace, or widen the controller's scope"
         )
-    return _f(
+    return ingress_finding(
         code="ingress-namespace-unwatched",
         severity=Severity.ERROR,
         title=f"no ingress-nginx controller watches namespace {ingress.namespace}: this Ingress is not served",
@@ -1051,7 +1013,7 @@ def _unwatched(ingress: IngressObj, snapshot: ClusterSnapshot) -> Finding:
 
 def _not_starting(ingress: IngressObj, controller: ControllerObj) -> Finding:
     """The controller exits at start (its flags): nothing it would serve is served."""
-    return _f(
+    return ingress_finding(
         code="controller-not-starting",
         severity=Severity.ERROR,
         title=f"the controller {controller.ref} does not start: {controller.start_error}",
@@ -1312,12 +1274,12 @@ def _alias_taken(wildcard: str, taken: list[tuple[str, str, str, IngressObj]]) -
         host = mine[0][2]
         keep = [a for a in _aliases(ingress) if a not in {alias for _, alias, _ in mine}]
         fix = (
-            _annotate(ingress, "server-alias", ",".join(keep))
+            annotate(ingress, "server-alias", ",".join(keep))
             if keep
             else f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'server-alias-')}"
         )
         found.append(
-            _f(
+            ingress_finding(
                 code="alias-takes-wildcard-names",
                 severity=Severity.ERROR,
                 title=f"{names} the server of {host} (server-alias of {ingress.ref}), which asks no client certificate",
@@ -1367,7 +1329,7 @@ def _catch_all_auth_tls(host: str, ingress: IngressObj, report: HostPolicy) -> F
         for n in range(len(rules))
     ]
     elsewhere = report.client_checks  # another Ingress's rule for the host gives its server client checks
-    return _f(
+    return ingress_finding(
         code="mtls-catch-all-unapplied",
         severity=Severity.WARNING if elsewhere else Severity.ERROR,
         title=f"{ingress.ref} has only spec.defaultBackend: its auth-tls is never applied"
@@ -1403,10 +1365,10 @@ def _alias_refused(ingress: IngressObj, controller: ControllerObj | None) -> Fin
         return None
     names = [n for n in re.split(r"[\s,]+", value) if n]
     if names and all(SERVER_NAME_CHARS.fullmatch(n) for n in names):
-        fix = _annotate(ingress, "server-alias", ",".join(dict.fromkeys(names)))
+        fix = annotate(ingress, "server-alias", ",".join(dict.fromkeys(names)))
     else:
         fix = f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'server-alias-')}"
-    return _f(
+    return ingress_finding(
         code="annotation-invalid-value",
         severity=Severity.ERROR,
         title=f"server-alias '{value}' is not a comma-separated list of server names: the Ingress is ignored",
@@ -1481,7 +1443,7 @@ def _other_controller(host: str, chosen: HostPolicy, other: HostPolicy, served_t
         f"{i.ref}: class {i.ingress_class or '(none)'} via {i.class_source}, served by {who}" for i in served_there
     )
     if other.client_checks and other.policy is not None:
-        return _f(
+        return ingress_finding(
             code="mtls-host-conflict",
             severity=Severity.INFO,
             title=f"{host} is also served by {who} ({names}), which asks client certificates with its own settings",
@@ -1505,7 +1467,7 @@ def _other_controller(host: str, chosen: HostPolicy, other: HostPolicy, served_t
         if settings
         else f"kubectl get ingress {ingress_words(first)} -o yaml  # {who} serves {host} from it"
     )
-    return _f(
+    return ingress_finding(
         code="mtls-other-controller-open",
         severity=Severity.ERROR,
         title=f"{host} is also served by {who} ({names}) without client certificates: clients reaching that "
@@ -1566,7 +1528,7 @@ def _host_policy(
     if denied_by is not None and len(served) > 1:
         others = [i.ref for i in served if i.ref != denied_by.ref]
         findings.append(
-            _f(
+            ingress_finding(
                 code="mtls-host-conflict",
                 severity=Severity.ERROR,
                 title=f"{denied_by.ref}'s auth-tls error makes all of {host} answer 403, {', '.join(others)} included",
@@ -1844,7 +1806,7 @@ def _plain_http(
     )
     if forwarded and controller is not None:
         fix = (
-            f"kubectl patch configmap {_configmap_words(controller)} --type merge -p "
+            f"kubectl patch configmap {configmap_words(controller)} --type merge -p "
             + arg('{"data":{"use-forwarded-headers":"false"}}')
             + "  # or have the proxy in front overwrite X-Forwarded-Proto and close port 80"
         )
@@ -1854,7 +1816,7 @@ def _plain_http(
     else:
         fix = force
     return [
-        _f(
+        ingress_finding(
             code="mtls-plain-http",
             severity=Severity.ERROR,
             title=f"http://{host}/ is served without a client certificate: {why}",
@@ -1924,7 +1886,7 @@ def _snippets(makers: list[IngressObj], controller: ControllerObj) -> list[_Snip
         ("location-snippet", controller.location_snippet),
     ):
         if text:
-            removal = f"kubectl patch configmap {_configmap_words(controller)} --type json -p " + json_arg(
+            removal = f"kubectl patch configmap {configmap_words(controller)} --type json -p " + json_arg(
                 [{"op": "remove", "path": f"/data/{name}"}]
             )
             found.append(
@@ -2016,7 +1978,7 @@ def _pass_certificate_into_tls(ingress: IngressObj) -> Finding | None:
     ):
         return None
     bare = not (ingress.annotation(PREFIX + "auth-tls-secret") or "").strip()  # authtls Parse: an empty Config
-    return _f(
+    return ingress_finding(
         code="pass-certificate-not-tls",
         severity=Severity.WARNING,
         title=f"auth-tls-pass-certificate-to-upstream sends the client's certificate as a header, not in nginx's "
@@ -2161,7 +2123,7 @@ def _external_auth_skipped(
             else ""
         )
         findings.append(
-            _f(
+            ingress_finding(
                 code="external-auth-skipped",
                 severity=Severity.WARNING if skipped.empty else Severity.ERROR,
                 title=f"{host}: the paths of {ingress.ref} ({paths}) are served without the external "
@@ -2187,7 +2149,7 @@ def _location_denied_finding(
     first, detail, _ = explained[0]
     value = ingress.annotation(PREFIX + first.by)
     also = [f"{d.by} {ingress.annotation(PREFIX + d.by)}: {d.reason}" for d in denials[1:]]
-    return _f(
+    return ingress_finding(
         code="location-denied",
         severity=Severity.ERROR,
         title=f"{host}: the paths of {ingress.ref} ({paths}) answer 503 to every client past the certificate check: "
@@ -2220,10 +2182,10 @@ def _secret_denial_words(ingress: IngressObj, denial: LocationDenial, snapshot: 
         f"use it (auth/main.go auth.Parse). {DENIED}"
     )
     if reason == "invalid authentication type":
-        return detail, _annotate(ingress, "auth-type", "basic")
+        return detail, annotate(ingress, "auth-type", "basic")
     if reason.startswith("cross namespace"):
         detail += f" The fix names a Secret of the Ingress's namespace: copy Secret {namespace}/{name} to {ingress.namespace} first."
-        return detail, _annotate(ingress, "auth-secret", name)
+        return detail, annotate(ingress, "auth-secret", name)
     if (lines := _htpasswd_key(snapshot, f"{namespace}/{name}")) is not None:
         # the htpasswd lines are there under another key (`--from-file=htpasswd`): copied to `auth`, unseen
         read = f"kubectl get secret {arg(name)} -n {arg(namespace)} -o go-template=" + arg(
@@ -2279,7 +2241,7 @@ def _cn_gate_plain_http(host: str, served_http: list[IngressObj], gate: str) -> 
     (the location's rewrite_by_lua_file ngx_rewrite.lua runs later): _cn_gate_redirect says so."""
     first = served_http[0]
     return [
-        _f(
+        ingress_finding(
             code="match-cn-refuses-plain-http",
             severity=Severity.WARNING,
             title=f"http://{host}/ answers 403 to every request: auth-tls-match-cn runs on plain HTTP too, where "
@@ -2308,7 +2270,7 @@ def _cn_gate_redirect(host: str, redirected: list[IngressObj], gate: str) -> lis
     and the 403's words read as if its certificate's subject were refused."""
     first = redirected[0]
     return [
-        _f(
+        ingress_finding(
             code="match-cn-refuses-https-redirect",
             severity=Severity.INFO,  # every match-CN host with a redirect has it, and no annotation changes it
             title=f"http://{host}/ answers 403 instead of redirecting to HTTPS: auth-tls-match-cn runs before "
@@ -2342,7 +2304,7 @@ def _acme_refused(host: str, ingresses: list[IngressObj], gate: str) -> list[Fin
     if subject is None:
         return []
     return [
-        _f(
+        ingress_finding(
             code="match-cn-refuses-acme",
             severity=Severity.ERROR if solver else Severity.WARNING,
             title=f"ACME HTTP-01 challenges for {host} get 403: auth-tls-match-cn runs on plain HTTP too"
@@ -2374,7 +2336,7 @@ def _error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) -
     if target != host.lower() and not (host.startswith("*.") and target.endswith(host[1:].lower())):
         return []
     return [
-        _f(
+        ingress_finding(
             code="error-page-loop",
             severity=Severity.WARNING,
             title=f"auth-tls-error-page {page} is on {host} itself: a refused client is redirected there, refused "
@@ -2383,7 +2345,7 @@ def _error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) -
             "(error_page 495 496 = URL); the page's own request goes to the same server, is refused for the same "
             "reason, and is redirected again. Browsers stop with 'too many redirects'. Put the page on a host "
             "without client certificates, or use a named location (@name).",
-            fix=_annotate(winner, "auth-tls-error-page", "https://errors.example.com/mtls"),
+            fix=annotate(winner, "auth-tls-error-page", "https://errors.example.com/mtls"),
             ingress=winner,
             evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
         )
@@ -2397,7 +2359,7 @@ def _canary(ingress: IngressObj) -> bool:
 
 def _canary_only(host: str, served: list[IngressObj]) -> Finding:
     names = ", ".join(i.ref for i in served)
-    return _f(
+    return ingress_finding(
         code="host-canary-only",
         severity=Severity.ERROR,
         title=f"only canary Ingresses name {host} ({names}): the controller makes no server for it",
@@ -2436,7 +2398,7 @@ def _bare_rule_findings(
                 f"kubectl edit ingress {ingress_words(ingress)}  # give the {host} rule an http: section with its paths"
             )
         found.append(
-            _f(
+            ingress_finding(
                 code="mtls-rule-without-http",
                 severity=Severity.WARNING if askers else Severity.ERROR,
                 title=f"{ingress.ref} names {host} only in a rule without http: its auth-tls does not apply there"
@@ -2519,7 +2481,7 @@ def _passthrough(
     if controller is None or not controller.ssl_passthrough:
         known = controller is not None or snapshot.controllers_known
         return False, [
-            _f(
+            ingress_finding(
                 code="ssl-passthrough-inactive",
                 severity=Severity.INFO if known else Severity.WARNING,
                 title=f"{host}: ssl-passthrough is set but the controller runs without --enable-ssl-passthrough"
@@ -2531,7 +2493,7 @@ def _passthrough(
         ]
     asked = winner is not None
     return True, [
-        _f(
+        ingress_finding(
             code="ssl-passthrough",
             severity=Severity.ERROR if asked else Severity.INFO,
             title=f"{host} passes TLS through to the backend: ingress-nginx checks no client certificate"
@@ -2564,7 +2526,7 @@ def _tls_certificate(
         return (
             None,
             [
-                _f(
+                ingress_finding(
                     code="tls-section-missing",
                     severity=fake,
                     title=f"{host} has no tls: entry: clients get the controller's fake certificate",
@@ -2624,7 +2586,7 @@ def _tls_certificate(
         return (
             None,
             [
-                _f(
+                ingress_finding(
                     code="tls-section-missing",
                     severity=fake,
                     title=f"{host} is served with the controller's fake certificate: {owner.ref} {why}",
@@ -2655,7 +2617,7 @@ def _tls_certificate(
         return (
             None,
             [
-                _f(
+                ingress_finding(
                     code="tls-secret-unusable",
                     severity=fake,
                     title=f"{host} is served with the controller's fake certificate: Secret {ref} cannot serve it",
@@ -2738,7 +2700,7 @@ def _class_unseen(ingress: IngressObj, snapshot: ClusterSnapshot) -> bool:
 def _class_not_in_manifests(ingress: IngressObj) -> Finding:
     name = ingress.ingress_class or ""
     other = OTHERS_CLASS_NAMES.get(name)
-    return _f(
+    return ingress_finding(
         code="ingress-class-not-in-manifests",
         severity=Severity.WARNING,
         title=f"not checked: IngressClass {name} is not among the files, so ingress-nginx serving this Ingress "
@@ -2761,7 +2723,7 @@ def _class_not_in_manifests(ingress: IngressObj) -> Finding:
 
 def _not_in_manifests(ref: str, ingress: IngressObj) -> Finding:
     namespace, _, name = ref.partition("/")
-    return _f(
+    return ingress_finding(
         code="secret-not-in-manifests",
         severity=Severity.WARNING,
         title=f"not checked: the auth-tls Secret {ref} is not among the files",
@@ -2788,7 +2750,7 @@ def _denied_secret_findings(
         return []  # crl-invalid (diagnose/revocation.py) names it
     namespace, _, name = ref.partition("/")
     return [
-        _f(
+        ingress_finding(
             code="secret-unusable",
             severity=Severity.ERROR,
             title=f"the controller refuses the auth-tls Secret {ref}: {host} answers 403",
@@ -2840,7 +2802,7 @@ def _missing_ca(
         )
         fix = ca_only_command(secret.ref, "tls.crt")
     if _keypair(secret):
-        return _f(
+        return ingress_finding(
             code="secret-missing-ca",
             severity=Severity.ERROR,
             title=f"Secret {secret.ref} has no ca.crt key: the controller turns mTLS off for {host}",
@@ -2856,7 +2818,7 @@ def _missing_ca(
             ingress=ingress,
             evidence=(f"keys: {held}",),
         )
-    return _f(
+    return ingress_finding(
         code="secret-missing-ca",
         severity=Severity.ERROR,
         title=f"Secret {secret.ref} has no ca.crt key",
@@ -2927,7 +2889,7 @@ def _conflicts(
                 theirs.get(k) != mine.get(k) for k in ("secret", "verify_client", "verify_depth", "match_cn")
             )
             findings.append(
-                _f(
+                ingress_finding(
                     code="mtls-host-conflict",
                     severity=Severity.ERROR if changes_who else Severity.WARNING,
                     title=f"{other.ref} sets different mTLS for {host}; {winner.ref} wins",
@@ -2950,7 +2912,7 @@ def _conflicts(
             )
         elif not theirs and not _acme_solver(other, host):  # the solver answers over HTTP: no certificate there
             findings.append(
-                _f(
+                ingress_finding(
                     code="mtls-host-conflict",
                     severity=Severity.WARNING,
                     title=f"{other.ref} has no auth-tls annotations, but its paths on {host} require client certificates too",
@@ -2974,7 +2936,7 @@ def _pass_certificate_ignored(host: str, winner: IngressObj, other: IngressObj) 
     from `$server.CertificateAuth.PassCertToUpstream`. Another Ingress's `true` is never read
     (kubernetes/ingress-nginx issue 4911: "the value to use is extracted from the ingress where the
     certificate authentication is defined")."""
-    return _f(
+    return ingress_finding(
         code="pass-certificate-ignored",
         severity=Severity.WARNING,
         title=f"auth-tls-pass-certificate-to-upstream of {other.ref} is ignored: {winner.ref} sets the client "
@@ -2983,7 +2945,7 @@ def _pass_certificate_ignored(host: str, winner: IngressObj, other: IngressObj) 
         "(PassCertToUpstream included) from the first Ingress of the host whose Secret gives a CA, and nginx.tmpl "
         "adds `proxy_set_header ssl-client-cert $ssl_client_escaped_cert` to every location of the server only when "
         "that one says true. The other Ingress's value is not read.",
-        fix=_annotate(winner, "auth-tls-pass-certificate-to-upstream", "true"),
+        fix=annotate(winner, "auth-tls-pass-certificate-to-upstream", "true"),
         then="every path of the host then sends ssl-client-cert to its upstream, those of the other Ingresses too",
         ingress=other,
         evidence=(
@@ -3035,7 +2997,7 @@ def _refused_secret(secret: SecretObj, role: SecretRole, ingress: IngressObj) ->
         else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403"
     )
     ca_only_tls = secret.type == "kubernetes.io/tls" and role == "auth-tls"
-    return _f(
+    return ingress_finding(
         code="secret-refused-by-api",
         severity=Severity.ERROR,
         title=f"the API server refuses the {role} Secret {secret.ref} as written: kubectl apply fails, so it never exists",
@@ -3058,14 +3020,14 @@ def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: Cl
     if role == "auth-tls" and _SECRET_REF.fullmatch(ref) is None:
         meant = f"{namespace.strip() or ingress.namespace}/{name.strip()}"
         return [
-            _f(
+            ingress_finding(
                 code="annotation-secret-format",
                 severity=Severity.ERROR,
                 title=f"auth-tls-secret '{ref}' names no Secret that can exist: the host answers 403",
                 detail="k8s.ParseNameNS accepts it and the empty namespace check passes, but the controller then looks "
                 "the Secret up by the value as written (store.GetAuthCertificate), and no Secret has that key: "
                 "'local SSL certificate … was not found', a location denial, and `return 403;` for the host.",
-                fix=_annotate(ingress, "auth-tls-secret", meant),
+                fix=annotate(ingress, "auth-tls-secret", meant),
                 ingress=ingress,
                 evidence=(f"{PREFIX}auth-tls-secret: {ref}",),
             )
@@ -3076,7 +3038,7 @@ def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: Cl
     problem = snapshot.secret_problem(ref)
     if problem and problem.status == "forbidden":
         return [
-            _f(
+            ingress_finding(
                 code="secret-forbidden",
                 severity=Severity.WARNING,
                 title=f"not allowed to read the {role} Secret {ref}",
@@ -3094,7 +3056,7 @@ def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: Cl
             else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403"
         )
         return [
-            _f(
+            ingress_finding(
                 code="secret-not-found",
                 severity=Severity.ERROR,
                 title=f"the {role} Secret {ref} does not exist",
