@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
-from mtls_tui.policy.ingress_nginx.hosts import serving_controller
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
+from mtls_tui.policy.ingress_nginx.serving import serving_controller
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.secret_commands import add_ca_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
