@@ -29,6 +29,13 @@ from mtls_tui.model import (
 from mtls_tui.policy.api_validation import api_refused_finding
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX, go_bool_annotation, normalized
+from mtls_tui.policy.ingress_nginx.controller_secrets import (
+    SECRET_REF,
+    auth_certificate,
+    crl_path,
+    secret_path,
+    secret_unread,
+)
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, configmap_words, ingress_finding, ingress_words
 from mtls_tui.policy.ingress_nginx.prefixes import (
     ignored_prefix_finding,
@@ -70,7 +77,6 @@ from mtls_tui.policy.secret_store import StoredSecret, ca_keypair, ca_refusal, s
 from mtls_tui.shell import arg, comment, json_arg, pipefail
 
 BARE_AUTH_TLS = "auth-tls annotations without auth-tls-secret"  # the title the host's open door is read from
-SSL_DIR = "/etc/ingress-controller/ssl"
 SecretRole = Literal["TLS", "auth-tls"]  # what a host uses a Secret for: its certificate, or the client checks
 
 
@@ -247,7 +253,7 @@ def parse_auth_tls(
         return ParsedAuthTls(ingress, {}, tuple(findings), denial=reason)
     stored, unseen, denial = None, False, None
     if snapshot is not None:
-        stored, unseen, denial = _auth_certificate(secret, snapshot)
+        stored, unseen, denial = auth_certificate(secret, snapshot)
     if denial:
         return ParsedAuthTls(ingress, {}, tuple(findings), denial=denial, stored=stored)
 
@@ -447,20 +453,6 @@ def _too_risky(ingress: IngressObj, controller: ControllerObj | None) -> Finding
         ingress=ingress,
         evidence=(f"annotations-risk-level: {written}",),
     )
-
-
-def _auth_certificate(ref: str, snapshot: ClusterSnapshot) -> tuple[StoredSecret | None, bool, str | None]:
-    """`store.GetAuthCertificate`: (what the controller keeps, whether we could not see the
-    Secret, the denial when the controller cannot use it)."""
-    secret = snapshot.secret(ref)
-    if secret is None:
-        if _unseen(snapshot, ref):
-            return None, True, None
-        return None, False, f"error obtaining certificate: local SSL certificate {ref} was not found"
-    stored = stored_secret(secret)
-    if stored.error:
-        return stored, False, f"error obtaining certificate: {stored.error}"
-    return stored, False, None
 
 
 def _error_page(value: str, rules: AuthTlsRules) -> str | None:
@@ -691,20 +683,6 @@ VALIDATED: dict[str, tuple[str, Callable[[str, AuthTlsRules], object], str, str,
     ),
     "auth-tls-match-cn": ("match_cn", _match_cn, "CN=<regex>", "CN=NAME", _match_cn_why),
 }
-
-
-def secret_path(ref: str, keypair: bool = True) -> str:
-    """The file `ssl_client_certificate` names: with a keypair the controller writes
-    tls.crt, tls.key and ca.crt into one `NS-NAME.pem` (ConfigureCACertWithCertAndKey);
-    a CA alone goes to `ca-NS-NAME.pem` (ConfigureCACert)."""
-    namespace, _, name = ref.partition("/")
-    return f"{SSL_DIR}/{namespace}-{name}.pem" if keypair else f"{SSL_DIR}/ca-{namespace}-{name}.pem"
-
-
-def crl_path(ref: str) -> str:
-    """Where ingress-nginx's ssl.ConfigureCRL writes the Secret's ca.crl."""
-    namespace, _, name = ref.partition("/")
-    return f"{SSL_DIR}/crl-{namespace}-{name}.pem"
 
 
 @dataclass(frozen=True)
@@ -1618,7 +1596,7 @@ def _proxy_ssl_denied(
         and not (controller and controller.allow_cross_namespace)
     ):
         return "cross namespace secrets are not supported", None
-    _, unseen, denial = _auth_certificate(value, snapshot)  # p.r.GetAuthCertificate, as auth-tls
+    _, unseen, denial = auth_certificate(value, snapshot)  # p.r.GetAuthCertificate, as auth-tls
     return denial, (f"Secret {value} (proxy-ssl-secret of {ingress.ref})" if unseen else None)
 
 
@@ -1678,7 +1656,7 @@ def _basic_auth_denied(
         return denied("cross namespace usage of secrets is not allowed")
     secret = snapshot.secret(ref)
     if secret is None:
-        if _unseen(snapshot, ref):
+        if secret_unread(snapshot, ref):
             return denied(None, f"Secret {ref} (auth-secret of {ingress.ref})")
         return denied(f'unexpected error reading secret {ref}: secrets "{secret_name}" not found')
     if secret_type == "auth-file" and secret.get("auth") is None:
@@ -2160,7 +2138,7 @@ def _tls_certificate(
                 continue
             ref = f"{owner.namespace}/{entry.secret_name}"
             cover = _keypair_covers(snapshot, ref, host, san_only=True)
-            if cover is None and _unseen(
+            if cover is None and secret_unread(
                 snapshot, ref
             ):  # in a cluster a missing Secret is skipped, as GetLocalSSLCert fails
                 unseen.append(f"Secret {ref}")
@@ -2231,26 +2209,7 @@ def _tls_certificate(
             ],
             [],
         )
-    return ref, [], ([f"Secret {ref}"] if cover is None and _unseen(snapshot, ref) else [])
-
-
-def _unseen(snapshot: ClusterSnapshot, ref: str) -> bool:
-    """The Secret could not be read here: not among manifest files, or RBAC forbids it. A
-    reference no Secret can have (`/my-certs`, `default/ my-certs`: the store's key is the value
-    as written, store.GetAuthCertificate) is never found, whatever was read."""
-    problem = snapshot.secret_problem(ref)
-    return (
-        snapshot.secret(ref) is None
-        and _SECRET_REF.fullmatch(ref) is not None
-        and snapshot.refused_secret(ref) is None  # in the files, refused: certain never to exist
-        and (not snapshot.complete or bool(problem and problem.status == "forbidden"))
-    )
-
-
-# namespace (DNS-1123 label) / Secret name (DNS-1123 subdomain), as the API server validates them
-_SECRET_REF = re.compile(
-    r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?/[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*"
-)
+    return ref, [], ([f"Secret {ref}"] if cover is None and secret_unread(snapshot, ref) else [])
 
 
 def _serving_secret(snapshot: ClusterSnapshot, namespace: str, host: str) -> str:
@@ -2573,7 +2532,7 @@ def _refused_secret(secret: SecretObj, role: SecretRole, ingress: IngressObj) ->
 
 def _secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: ClusterSnapshot) -> list[Finding]:
     namespace, _, name = ref.partition("/")
-    if role == "auth-tls" and _SECRET_REF.fullmatch(ref) is None:
+    if role == "auth-tls" and SECRET_REF.fullmatch(ref) is None:
         meant = f"{namespace.strip() or ingress.namespace}/{name.strip()}"
         return [
             ingress_finding(
