@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -29,6 +29,13 @@ from mtls_tui.model import (
 from mtls_tui.policy.api_validation import api_refused_finding
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX, go_bool_annotation, normalized
+from mtls_tui.policy.ingress_nginx.auth_tls_values import (
+    VALIDATED,
+    as_given,
+    as_rendered,
+    error_page_words,
+    reload_refused,
+)
 from mtls_tui.policy.ingress_nginx.controller_secrets import (
     SECRET_REF,
     auth_certificate,
@@ -58,20 +65,12 @@ from mtls_tui.policy.ingress_nginx.serving import (
     watches,
 )
 from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, authreq_skipped, location_denials
-from mtls_tui.policy.ingress_nginx_releases import (
-    ERROR_PAGE_V1,
-    ERROR_PAGE_V2,
-    MATCH_CN_CHARSET,
-    AuthTlsRules,
-    breaks_nginx_token,
-    controller_rules,
-    verify_client_as_read,
-)
+from mtls_tui.policy.ingress_nginx_releases import controller_rules, verify_client_as_read
 from mtls_tui.policy.ingress_nginx_validators import BASIC_CHARS, GO_ATOI
 from mtls_tui.policy.kube_objects import config_bool
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
-from mtls_tui.policy.re2_syntax import re2_error, re2_search
+from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.policy.secret_commands import (
     add_ca_command,
     ca_only_command,
@@ -270,7 +269,7 @@ def parse_auth_tls(
         )
     elif verify is not None and how == "refused":
         findings.append(
-            _reload_refused(
+            reload_refused(
                 ingress,
                 "auth-tls-verify-client",
                 verify,
@@ -311,16 +310,16 @@ def parse_auth_tls(
         value = ingress.annotation(PREFIX + name)  # checkAnnotation validates the raw value
         if value is None or value == "":  # checkAnnotation: empty values are not validated, parseString skips them
             continue
-        parsed = parse(value, rules) if rules.validators else _as_given(name, value, rules)
+        parsed = parse(value, rules) if rules.validators else as_given(name, value, rules)
         if parsed is not None:
             if parsed != "":  # parseString: a value empty once trimmed is skipped
                 fields[field_name] = normalized(parsed) if isinstance(parsed, str) else parsed
             continue
         if name == "auth-tls-error-page":  # what this release's redirectRegex takes
-            expected, why = _error_page_words(rules)
+            expected, why = error_page_words(rules)
         findings.append(dropped_finding(ingress, name, value, expected, example, why(value) if callable(why) else why))
         return ParsedAuthTls(ingress, {}, tuple(findings), dropped=True)
-    findings += _as_rendered(ingress, fields, rules)
+    findings += as_rendered(ingress, fields, rules)
     return ParsedAuthTls(
         ingress, fields, tuple(findings), ca=bool(stored and stored.ca), secret_unseen=unseen, stored=stored
     )
@@ -341,236 +340,6 @@ def _add_client_ca(ingress: IngressObj) -> str:
         f"{secret_update_command(ref, keys=('ca.crt',))} && "
         f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'auth-tls-secret=' + ref)} --overwrite"
     )
-
-
-def _error_page(value: str, rules: AuthTlsRules) -> str | None:
-    """`redirectRegex` of the release (authtls/main.go), matched after the validator removes spaces."""
-    compact = value.replace(" ", "")
-    return value.strip() if rules.error_page.fullmatch(compact) and "\n" not in value and "\r" not in value else None
-
-
-def _error_page_words(rules: AuthTlsRules) -> tuple[str, str]:
-    """What a valid error page is for this release, and why a value is not (authtls/main.go
-    redirectRegex at the release's tag)."""
-    if rules.error_page is ERROR_PAGE_V1:
-        return "a URL with one path segment", (
-            f" ({rules.named}'s redirectRegex: an optional scheme and host, then one path segment of letters, "
-            "digits, '-' and '.'; more segments, '_' and @location came in v1.10.6/v1.11.4 and v1.12.6/v1.13.2)"
-        )
-    if rules.error_page is ERROR_PAGE_V2:
-        return "a URL (no @location before v1.12.6/v1.13.2)", (
-            f" ({rules.named}'s redirectRegex: letters, digits, '-', '_' and '.' in the path; no '?', '=', '&' or @location)"
-        )
-    return "a URL or @location", " (redirectRegex: no '?', '=' or '&')"
-
-
-def _match_cn(value: str, rules: AuthTlsRules) -> str | None:
-    """`parser.CommonNameAnnotationValidator` (v1.9.6 on): the prefix CN=, then Go's regexp
-    (RE2 syntax) must compile what follows it; v1.9.1–v1.9.5 took only plain characters and
-    `()|=` (commonNameRegex, spaces removed first). nginx later matches the value with PCRE."""
-    if rules.match_cn == "charset":
-        return value if MATCH_CN_CHARSET.fullmatch(value.replace(" ", "")) else None
-    if not value.startswith("CN="):
-        return None
-    return value if re2_error(value[3:]) is None else None
-
-
-def _pass_certificate(value: str, rules: AuthTlsRules) -> bool | None:
-    return GO_BOOLS.get(value)
-
-
-def _as_given(name: str, value: str, rules: AuthTlsRules) -> str | bool:
-    """A value no validator looked at (--enable-annotation-validation=false, or a release
-    before v1.9): authtls.Parse keeps what parseString/parseBool make of it, and the template
-    writes it as it is. A boolean that does not parse becomes false (parseBool's error is not a
-    validation error); before v1.9 a match-CN without "CN=" in it was dropped (commonNameRegex
-    `CN=`, unanchored, in Parse itself)."""
-    if name == "auth-tls-pass-certificate-to-upstream":
-        return GO_BOOLS.get(value, False)
-    if name == "auth-tls-match-cn" and rules.match_cn == "contains-cn" and "CN=" not in value:
-        return ""
-    return value.strip()
-
-
-def _as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRules) -> list[Finding]:
-    """What the controller writes that nginx then refuses, or reads as more than one value."""
-    findings = []
-    page = fields.get("error_page", "")
-    if ";" in page:
-        findings.append(
-            ingress_finding(
-                code="annotation-injects-config",
-                severity=Severity.ERROR,
-                title=f"auth-tls-error-page '{page}' writes nginx directives of its own",
-                detail=f"No validator checks the value ({_unvalidated(rules)}), and the template writes it as given into "
-                "`error_page 495 496 = …;`: what follows its ';' becomes directives of the host's server. nginx runs "
-                "them if they parse (measured: '; add_header X-Injected 1' is served with every answer) or refuses "
-                "the reload. Anyone who may annotate an Ingress can change this server's TLS and routing.",
-                fix=annotate(ingress, "auth-tls-error-page", "https://example.com/mtls-error"),
-                ingress=ingress,
-                evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
-            )
-        )
-    elif breaks_nginx_token(page):
-        findings.append(
-            _reload_refused(
-                ingress,
-                "auth-tls-error-page",
-                page,
-                "the validator removes spaces before it checks the value, but the template writes it as given "
-                "(error_page 495 496 = …;)"
-                if rules.validators
-                else f"no validator checks the value ({_unvalidated(rules)}) and the template writes it as given",
-                "https://example.com/mtls-error",
-            )
-        )
-    match_cn = fields.get("match_cn", "")
-    checked = rules.validators and rules.match_cn == "re2"  # else nothing compiled it before nginx does
-    if match_cn and not checked and _regex_refused(match_cn):
-        findings.append(
-            _reload_refused(
-                ingress,
-                "auth-tls-match-cn",
-                match_cn,
-                f"nothing compiles the regex before nginx does ({_unvalidated(rules) if not rules.validators else rules.named + ' checks characters only'}), "
-                "and nginx's PCRE cannot compile it (neither can Go's RE2 nor Python's re)",
-                None,
-            )
-        )
-    elif match_cn and not rules.match_cn_quoted and breaks_nginx_token(match_cn):
-        findings.append(
-            _reload_refused(
-                ingress,
-                "auth-tls-match-cn",
-                match_cn,
-                f"{rules.named} writes it without quotes (`if ( $ssl_client_s_dn !~ {match_cn} )`; "
-                "`| quote` came in v1.11.5 and v1.12.1)",
-                spaced if not breaks_nginx_token(spaced := re.sub(r"\s", r"\\s", match_cn)) else None,
-            )
-        )
-    raw_cn = ingress.annotation(PREFIX + "auth-tls-match-cn")
-    if raw_cn and raw_cn.strip() and not match_cn and not rules.validators:
-        findings.append(
-            ingress_finding(
-                code="match-cn-ignored",
-                severity=Severity.ERROR,
-                title=f"auth-tls-match-cn '{raw_cn}' has no 'CN=': {rules.named} ignores it and lets every trusted "
-                "client in",
-                detail="Before v1.9 authtls.Parse kept a match-CN only when it contained 'CN=' (commonNameRegex) and "
-                "dropped any other value without a word: every client certificate the CA signed gets in, whatever "
-                "its subject.",
-                fix=annotate(ingress, "auth-tls-match-cn", "CN=NAME"),
-                ingress=ingress,
-                evidence=(f"{PREFIX}auth-tls-match-cn: {raw_cn}",),
-            )
-        )
-    raw_pass = ingress.annotation(PREFIX + "auth-tls-pass-certificate-to-upstream")
-    if raw_pass and not rules.validators and raw_pass not in GO_BOOLS:
-        findings.append(
-            ingress_finding(
-                code="annotation-invalid-value",
-                severity=Severity.WARNING,
-                title=f"auth-tls-pass-certificate-to-upstream '{raw_pass}' is not a boolean: the controller uses false",
-                detail=f"No validator checks the value ({_unvalidated(rules)}); Go's strconv.ParseBool refuses it, and "
-                "the upstream gets no ssl-client-cert header.",
-                fix=annotate(ingress, "auth-tls-pass-certificate-to-upstream", "true"),
-                ingress=ingress,
-            )
-        )
-    return findings
-
-
-def _regex_refused(value: str) -> bool:
-    """Whether PCRE refuses the pattern, told by two engines that agree: Go's RE2 (which refuses
-    more, look-around for one) and Python's re (close to PCRE). Where they differ, not claimed."""
-    if re2_error(value) is None:
-        return False
-    try:
-        re.compile(value)
-    except re.error:
-        return True
-    return False
-
-
-def _unvalidated(rules: AuthTlsRules) -> str:
-    if rules.release is not None and rules.release < (1, 9, 0):
-        return f"{rules.named} predates annotation validation"
-    return "the controller runs with --enable-annotation-validation=false"
-
-
-def _reload_refused(ingress: IngressObj, name: str, value: str, why: str, example: str | None) -> Finding:
-    """The controller renders the value, and `nginx -t` fails: it keeps its last good
-    configuration and applies no change, of any Ingress, until the value is fixed."""
-    return ingress_finding(
-        code="annotation-invalid-value",
-        severity=Severity.ERROR,
-        title=f"{name} '{value}': nginx refuses the configuration",
-        detail=f"{why[0].upper() if not why[1:2].isdigit() else why[0]}{why[1:]}, and nginx's configuration test fails: the controller keeps its last "
-        "good configuration and applies no change, of this Ingress or any other, until the value is fixed.",
-        fix=annotate(ingress, name, example)
-        if example is not None
-        else f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + name + '-')}  # or a value nginx takes",
-        ingress=ingress,
-        evidence=(f"{PREFIX}{name}: {value}",),
-    )
-
-
-def match_cn_for(dn: str, rules: AuthTlsRules | None = None) -> str:
-    """An auth-tls-match-cn value that admits this subject DN (RFC 2253, as nginx's
-    $ssl_client_s_dn prints it) and no CN that merely starts the same: the CN as printed, its
-    regex characters escaped, then the end of the RDN. Valid for Go's regexp and for PCRE.
-    A release that writes the value unquoted gets `\\s` for a space (one nginx token); v1.9.1–
-    v1.9.5, whose validator takes letters, digits, `-._~/()|=` only, gets `.` for any other
-    character and no end (a CN that starts the same also matches there)."""
-    parts, current, escaped = [], "", False
-    for char in dn:  # RDNs split on the commas RFC 2253 did not escape
-        if char == "," and not escaped:
-            parts.append(current)
-            current = ""
-            continue
-        escaped = char == "\\" and not escaped
-        current += char
-    parts.append(current)
-    value = next((p[3:] for p in parts if p.startswith("CN=")), None)
-    if value is None:
-        return "CN="
-    if rules is not None and rules.validators and rules.match_cn == "charset":
-        return "CN=" + re.sub(r"[^-._~a-zA-Z0-9]", ".", value)
-    pattern = re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", value)
-    if rules is not None and not rules.match_cn_quoted:  # one nginx token: no space, `;` or quote ends it
-        pattern = re.sub(r"([;\"'])", r"\\\1", re.sub(r"\s", r"\\s", pattern))
-    return "CN=" + pattern + "(,|$)"
-
-
-def _match_cn_why(value: str) -> str:
-    if not value.startswith("CN="):
-        return " (CommonNameAnnotationValidator: missing prefix 'CN=')"
-    reason = re2_error(value[3:])
-    if reason is None:  # RE2 compiles it: only v1.9.1–v1.9.5's charset (MATCH_CN_CHARSET) refuses it
-        return " (commonNameRegex of v1.9.1–v1.9.5: after CN=, only letters, digits and /-._~()|=)"
-    return f" (Go's regexp refuses it: {reason})"
-
-
-# Annotations whose bad values fail validation (the Ingress is dropped), in the order
-# authtls.Parse reads them: the policy field, the parser (None: invalid), what a valid
-# value is, an example for the fix, and why a value fails.
-VALIDATED: dict[str, tuple[str, Callable[[str, AuthTlsRules], object], str, str, str | Callable[[str], str]]] = {
-    "auth-tls-error-page": (
-        "error_page",
-        _error_page,
-        "a URL or @location",
-        "https://example.com/mtls-error",
-        " (redirectRegex: no '?', '=' or '&')",
-    ),
-    "auth-tls-pass-certificate-to-upstream": (
-        "pass_certificate",
-        _pass_certificate,
-        "a boolean",
-        "true",
-        " (Go's strconv.ParseBool)",
-    ),
-    "auth-tls-match-cn": ("match_cn", _match_cn, "CN=<regex>", "CN=NAME", _match_cn_why),
-}
 
 
 @dataclass(frozen=True)
