@@ -34,8 +34,9 @@ from mtls_tui.model import (
     unique_findings,
 )
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
+from mtls_tui.policy.ingress_nginx.auth_tls import BARE_AUTH_TLS
 from mtls_tui.policy.ingress_nginx.auth_tls_values import match_cn_for
-from mtls_tui.policy.ingress_nginx.hosts import BARE_AUTH_TLS, HostPolicy
+from mtls_tui.policy.ingress_nginx.hosts import HostPolicy
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.ingress_nginx_releases import AuthTlsRules, controller_rules
 from mtls_tui.policy.nginx_answers import CN_REFUSED
