@@ -39,6 +39,7 @@ from mtls_tui.policy.ingress_nginx.prefixes import (
     with_controller_prefixes,
     wrong_prefix_findings,
 )
+from mtls_tui.policy.ingress_nginx.redirects import error_page_loop, not_redirected, plain_http
 from mtls_tui.policy.ingress_nginx.secret_findings import (
     ca_key_in_secret,
     denied_secret_findings,
@@ -508,9 +509,9 @@ def _host_policy(
         findings = _with_cn_gate(host, findings, cn_gate, mode, winner, policy.secret if policy is not None else None)
     elif client_checks and not denial and not passthrough:
         tls_fix = next((f.fix for f in tls_findings if f.code == "tls-section-missing"), None)
-        findings += _plain_http(host, [i for i in applying if not _canary(i)], makers, controller, tls_fix)
+        findings += plain_http(host, [i for i in applying if not _canary(i)], makers, controller, tls_fix)
     if policy is not None and client_checks and not denial and not passthrough:
-        findings += _error_page_loop(host, policy, winner)
+        findings += error_page_loop(host, policy, winner)
     root_denial = None
     if not denial and not passthrough:  # a server-level 403, or no nginx at all, answers before any location
         locations = [i for i in applying if not _canary(i)]
@@ -523,7 +524,7 @@ def _host_policy(
     if cn_gate is not None:
         acme = _acme_refused(host, ingresses, cn_gate)
         asked = policy is not None and client_checks and policy.verify_client != "off"
-        served_http = _not_redirected([i for i in applying if not _canary(i)], makers, controller) if asked else []
+        served_http = not_redirected([i for i in applying if not _canary(i)], makers, controller) if asked else []
         redirected = [i for i in applying if not _canary(i) and i not in served_http] if asked else []
         findings += acme or (
             _cn_gate_plain_http(host, served_http, cn_gate)
@@ -673,93 +674,6 @@ def _with_cn_gate(
             fix="",
             subject=subject,
             evidence=evidence,
-        )
-    ]
-
-
-def _not_redirected(
-    locations: list[IngressObj], makers: list[IngressObj], controller: ControllerObj | None
-) -> list[IngressObj]:
-    """The Ingresses whose locations serve plain HTTP instead of redirecting it to HTTPS (lua_ingress.lua
-    redirect_to_https: force-ssl-redirect, or ssl-redirect when a tls: section gives the host a certificate)."""
-    configured = any(i.tls for i in makers)
-    ssl_default = controller.ssl_redirect if controller is not None else True
-    force_default = controller.force_ssl_redirect if controller is not None else False
-    forwarded = controller is not None and controller.use_forwarded_headers
-    return [
-        i
-        for i in locations
-        if forwarded  # `pass_access_scheme = $http_x_forwarded_proto`: "https" from the client skips any redirect
-        or (
-            not go_bool_annotation(i, "force-ssl-redirect", force_default)
-            and not (configured and go_bool_annotation(i, "ssl-redirect", ssl_default))
-        )
-    ]
-
-
-def _plain_http(
-    host: str,
-    locations: list[IngressObj],
-    makers: list[IngressObj],
-    controller: ControllerObj | None,
-    tls_fix: str | None = None,
-) -> list[Finding]:
-    """The host's server listens for plain HTTP too (nginx.tmpl define "SERVER": buildHTTPListener),
-    and nginx checks client certificates only on TLS connections (ngx_http_request.c
-    ngx_http_process_request: the verify checks sit under `if (c->ssl)`). What keeps HTTP out is
-    lua_ingress.lua redirect_to_https: force-ssl-redirect, or ssl-redirect when a certificate is
-    configured for the host (certificate.lua configured_for_current_request: createServers gave
-    the server an SSLCert, which only an Ingress with a `tls:` section does). Per location, each
-    annotation defaulting to the ConfigMap's setting (rewrite.Parse). Without a tls: section the fix
-    is `tls_fix`, the one that gives the host its certificate: with it ssl-redirect redirects, where
-    force-ssl-redirect alone would send clients to the fake certificate."""
-    configured = any(i.tls for i in makers)
-    ssl_default = controller.ssl_redirect if controller is not None else True
-    force_default = controller.force_ssl_redirect if controller is not None else False
-    forwarded = controller is not None and controller.use_forwarded_headers
-    opened = _not_redirected(locations, makers, controller)
-    if not opened:
-        return []
-    first = opened[0]
-    why = (
-        "use-forwarded-headers is true, so a request that says X-Forwarded-Proto: https is not redirected"
-        if forwarded
-        else "no tls: section for the host, so no redirect to HTTPS"
-        if not configured
-        else f"ssl-redirect is false for {', '.join(i.ref for i in opened)}"
-    )
-    force = (
-        f"kubectl annotate ingress {ingress_words(first)} {arg(first.prefix + 'force-ssl-redirect=true')} --overwrite"
-    )
-    if forwarded and controller is not None:
-        fix = (
-            f"kubectl patch configmap {configmap_words(controller)} --type merge -p "
-            + arg('{"data":{"use-forwarded-headers":"false"}}')
-            + "  # or have the proxy in front overwrite X-Forwarded-Proto and close port 80"
-        )
-    elif not configured and tls_fix is not None:
-        redirects = all(go_bool_annotation(i, "ssl-redirect", ssl_default) for i in opened)
-        fix = tls_fix if redirects else f"{tls_fix} && {force}"
-    else:
-        fix = force
-    return [
-        ingress_finding(
-            code="mtls-plain-http",
-            severity=Severity.ERROR,
-            title=f"http://{host}/ is served without a client certificate: {why}",
-            detail="The host's server listens on port 80 as well, and nginx asks for client certificates only on TLS "
-            "connections: a plain HTTP request reaches the upstream with no certificate (nor ssl-client-verify). "
-            "ingress-nginx redirects HTTP to HTTPS only with force-ssl-redirect, or with ssl-redirect (the default) "
-            "when the host has a certificate from a tls: section (lua_ingress.lua redirect_to_https).",
-            fix=fix,
-            ingress=first,
-            evidence=tuple(  # the values in effect (annotation, else the ConfigMap's), as a ConfigMap writes them
-                f"{i.ref}: ssl-redirect: {config_bool(go_bool_annotation(i, 'ssl-redirect', ssl_default))}, "
-                f"force-ssl-redirect: {config_bool(go_bool_annotation(i, 'force-ssl-redirect', force_default))}"
-                for i in opened
-            )
-            + (("no tls: section for the host",) if not configured else ())
-            + (("use-forwarded-headers: true",) if forwarded else ()),
         )
     ]
 
@@ -990,34 +904,6 @@ def _acme_refused(host: str, ingresses: list[IngressObj], gate: str) -> list[Fin
             + (
                 (f"{solver.ref}: path {ACME_PATH}…",) if solver else (f"{subject.ref}: cert-manager issuer annotation",)
             ),
-        )
-    ]
-
-
-def _error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) -> list[Finding]:
-    """`error_page 495 496 = URL;` sends a client the certificate check refused to URL with a 302;
-    when URL is on this host (or a path on it), the redirected request is refused the same way
-    and redirected again, without end (measured on nginx 1.22: still 302 after five redirects)."""
-    page = policy.error_page or ""
-    if not page or page.startswith("@") or winner is None:
-        return []
-    rest = page.split("://", 1)[1] if "://" in page else ""
-    target = rest.split("/", 1)[0].split(":", 1)[0].lower() if rest else host
-    if target != host.lower() and not (host.startswith("*.") and target.endswith(host[1:].lower())):
-        return []
-    return [
-        ingress_finding(
-            code="error-page-loop",
-            severity=Severity.WARNING,
-            title=f"auth-tls-error-page {page} is on {host} itself: a refused client is redirected there, refused "
-            "again, and redirected without end",
-            detail="nginx answers a request the client-certificate check refuses with a 302 to the error page "
-            "(error_page 495 496 = URL); the page's own request goes to the same server, is refused for the same "
-            "reason, and is redirected again. Browsers stop with 'too many redirects'. Put the page on a host "
-            "without client certificates, or use a named location (@name).",
-            fix=annotate(winner, "auth-tls-error-page", "https://errors.example.com/mtls"),
-            ingress=winner,
-            evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
         )
     ]
 
