@@ -27,7 +27,7 @@ from mtls_tui.policy.ingress_nginx.auth_tls import (
 from mtls_tui.policy.ingress_nginx.auth_tls_values import VALIDATED
 from mtls_tui.policy.ingress_nginx.controller_secrets import crl_path, secret_path
 from mtls_tui.policy.ingress_nginx.dropped import alias_refused, invalid_value_findings
-from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, configmap_words, ingress_finding, ingress_words
+from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, ingress_finding, ingress_words
 from mtls_tui.policy.ingress_nginx.locations import (
     external_auth_skipped,
     location_denial,
@@ -63,6 +63,7 @@ from mtls_tui.policy.ingress_nginx.serving import (
     serving_controller,
     watches,
 )
+from mtls_tui.policy.ingress_nginx.snippets import client_snippets
 from mtls_tui.policy.ingress_nginx.tls import default_certificate, ssl_passthrough, tls_certificate
 from mtls_tui.policy.kube_objects import config_bool
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
@@ -539,7 +540,7 @@ def _host_policy(
             if redirected
             else []
         )
-    snippet_findings = _client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
+    snippet_findings = client_snippets(host, makers, controller, client_checks and not denial and not passthrough)
     if any(f.code == "snippet-client-checks" for f in snippet_findings):  # the snippet may refuse them itself
         findings = [
             replace(
@@ -611,131 +612,6 @@ def _cn_gate(with_ca: list[IngressObj], applying: list[IngressObj], parsed: dict
     final = with_ca[0] if with_ca else (applying[-1] if applying else None)
     gate = parsed[final.ref].policy_fields.get("match_cn") if final is not None else None
     return gate if gate and re2_search(gate, "") is False else None
-
-
-# nginx directives and variables of the client-certificate check, as a snippet may write them
-_CLIENT_DIRECTIVES = ("ssl_verify_client", "ssl_client_certificate", "ssl_verify_depth", "ssl_crl")
-
-
-_CLIENT_WORDS = re.compile(r"\b(?:ssl_verify_client|ssl_client_certificate|ssl_verify_depth|ssl_crl)\b|\$ssl_client_")
-
-
-@dataclass(frozen=True)
-class _Snippet:
-    """One snippet that nginx.tmpl writes into the host's server: where it comes from (`origin`,
-    for the titles), whether it lands in a location, and the command that takes it out."""
-
-    origin: str
-    name: str
-    text: str
-    in_location: bool
-    removal: str
-    subject: str
-    inherited: bool = False  # http level: a server's own ssl_* directives replace its (nginx's merge of levels)
-
-
-def _snippets(makers: list[IngressObj], controller: ControllerObj) -> list[_Snippet]:
-    """The annotations' snippets only with allow-snippet-annotations (else controller.go
-    dropSnippetDirectives removes them); the host's server-snippet is the first Ingress's
-    (createServers). The ConfigMap's snippets always: nginx.tmpl writes `$cfg.HTTPSnippet` into
-    `http {}`, `$cfg.ServerSnippet` into every server after define "SERVER" and
-    `$all.Cfg.LocationSnippet` into every location (config.go: "If disabled, only snippets added
-    via ConfigMap are added")."""
-    found: list[_Snippet] = []
-    server_snippet_seen = False
-    for ingress in makers if controller.allow_snippets else []:
-        for name in ("server-snippet", "configuration-snippet"):
-            text = ingress.annotation(PREFIX + name)
-            if not text or (name == "server-snippet" and server_snippet_seen):
-                continue
-            server_snippet_seen = server_snippet_seen or name == "server-snippet"
-            removal = f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + name + '-')}"
-            found.append(
-                _Snippet(
-                    f"{ingress.ref}'s", name, text, name == "configuration-snippet", removal, f"Ingress {ingress.ref}"
-                )
-            )
-    config = controller.config_map or f"{controller.namespace}/{controller.name}"
-    for name, text in (
-        ("http-snippet", controller.http_snippet),
-        ("server-snippet", controller.server_snippet),
-        ("location-snippet", controller.location_snippet),
-    ):
-        if text:
-            removal = f"kubectl patch configmap {configmap_words(controller)} --type json -p " + json_arg(
-                [{"op": "remove", "path": f"/data/{name}"}]
-            )
-            found.append(
-                _Snippet(
-                    f"the ConfigMap {config}'s",
-                    name,
-                    text,
-                    name == "location-snippet",
-                    removal,
-                    f"ConfigMap {config}",
-                    inherited=name == "http-snippet",
-                )
-            )
-    return found
-
-
-def _client_snippets(
-    host: str, makers: list[IngressObj], controller: ControllerObj | None, rendered: bool
-) -> list[Finding]:
-    """Snippets that touch the client-certificate check (`_snippets`: which ones nginx gets). With
-    the annotations, an annotations-risk-level below Critical drops the Ingress first
-    (`too_risky`). The server-snippets land after the rendered ssl_* directives, the others inside
-    locations: a repeated directive, or one nginx does not take in a location, fails `nginx -t`
-    and the controller keeps its last good configuration; anything else (an `if` on
-    $ssl_client_verify) is a check of its own that these rules do not follow. The http-snippet's
-    directives only reach a server without rendered client checks (nginx merges a level's own
-    directive over the one above): there they are checks of their own too."""
-    if controller is None:
-        return []
-    found = []
-    for snippet in _snippets(makers, controller):
-        text, name = snippet.text, snippet.name
-        if not _CLIENT_WORDS.search(text) or (snippet.inherited and rendered):
-            continue
-        written = [d for d in _CLIENT_DIRECTIVES if re.search(rf"(?:^|[;{{}}\s]){d}\s", text)]
-        refused = written if snippet.in_location else [d for d in written if rendered and not snippet.inherited]
-        if refused:
-            why = "is not allowed in a location" if snippet.in_location else "is duplicate"
-            found.append(
-                Finding(
-                    code="snippet-breaks-nginx",
-                    severity=Severity.ERROR,
-                    title=f"{snippet.origin} {name} writes {', '.join(refused)}: nginx refuses the configuration "
-                    f'("{refused[0]}" directive {why})',
-                    detail="The controller tests every new configuration with nginx -t before it reloads "
-                    "(nginx.go OnUpdate, testTemplate); this one fails, so nginx keeps serving the last "
-                    f"configuration that passed, for every host, and later changes fail the same way until "
-                    f'the snippet goes. Measured on nginx 1.22: "{refused[0]}" directive {why}.',
-                    fix=f"{snippet.removal}  # the auth-tls annotations render these directives",
-                    subject=snippet.subject,
-                    evidence=(f"{snippet.subject} {name}: {_snippet_words(text)}",),
-                )
-            )
-        else:
-            found.append(
-                Finding(
-                    code="snippet-client-checks",
-                    severity=Severity.WARNING,
-                    title=f"{snippet.origin} {name} checks client certificates itself: what it lets in is not "
-                    "judged here",
-                    detail="The snippet is written into nginx's configuration as it is; a check on "
-                    "$ssl_client_verify or the subject can refuse what the auth-tls annotations let in, or the "
-                    "reverse. A probe with and without a certificate shows what the host really does.",
-                    fix="",
-                    subject=snippet.subject,
-                    evidence=(f"the checks in the {name} of {snippet.subject}", _snippet_words(text)),
-                )
-            )
-    return found
-
-
-def _snippet_words(text: str) -> str:
-    return " ".join(text.split())[:200]
 
 
 def _canary(ingress: IngressObj) -> bool:
