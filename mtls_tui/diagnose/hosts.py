@@ -36,7 +36,7 @@ from mtls_tui.model import (
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.auth_tls import BARE_AUTH_TLS
 from mtls_tui.policy.ingress_nginx.auth_tls_values import match_cn_for
-from mtls_tui.policy.ingress_nginx.hosts import HostPolicy
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.ingress_nginx_releases import AuthTlsRules, controller_rules
 from mtls_tui.policy.nginx_answers import CN_REFUSED

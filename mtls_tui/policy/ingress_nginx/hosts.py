@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, ControllerObj, Finding, IngressObj, MtlsPolicy, Severity
@@ -27,6 +26,7 @@ from mtls_tui.policy.ingress_nginx.auth_tls import (
 from mtls_tui.policy.ingress_nginx.auth_tls_values import VALIDATED
 from mtls_tui.policy.ingress_nginx.controller_secrets import crl_path, secret_path
 from mtls_tui.policy.ingress_nginx.dropped import alias_refused, invalid_value_findings
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy, listed_ingress
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, ingress_finding, ingress_words
 from mtls_tui.policy.ingress_nginx.locations import (
     external_auth_skipped,
@@ -72,57 +72,11 @@ from mtls_tui.policy.secret_commands import add_ca_command, read_key_command
 from mtls_tui.shell import arg, comment, json_arg
 
 
-@dataclass(frozen=True)
-class HostPolicy:
-    """One host (nginx `server`) as the controller configures it."""
-
-    host: str
-    policy: MtlsPolicy | None  # the winning auth-tls annotations; None: no served Ingress asks
-    ingresses: tuple[IngressObj, ...]
-    mtls_from: IngressObj | None
-    tls_secret: str | None  # the Secret whose certificate the server presents; None: the fake certificate
-    controller: ControllerObj | None
-    findings: tuple[Finding, ...]
-    directives: tuple[str, ...]
-    denial: str | None = None  # the server's AuthTLSError: `return 403;` before any location
-    served: bool = True  # False when every Ingress for the host was dropped (or serves another class): no server block
-    client_checks: bool = False  # ssl_verify_client is rendered: the winning Secret gave a CA file
-    unseen: tuple[str, ...] = ()  # inputs the verdict depends on that could not be read
-    denied_secret: str | None = None  # the auth-tls Secret the controller refused, when that is the denial
-    asks_mtls: bool = False  # a served Ingress for the host names an auth-tls Secret
-    controller_unseen: bool = False  # manifests: the controller is not among them; ingress-nginx is assumed
-    passthrough: bool = False  # ssl-passthrough with --enable-ssl-passthrough: nginx never terminates TLS here
-    # the auth-tls-match-cn nginx renders at server level whatever the CA and verify mode, when it
-    # refuses an empty subject: a request that brings no verified certificate gets 403 from it
-    cn_gate: str | None = None
-    # Ingresses for the host that ask for client certificates but that the controller does not
-    # serve (dropped, ignored), while others serve the host: their error is why nobody is asked
-    unserved_askers: tuple[str, ...] = ()
-    # the Location denied reason of the server's `/` location (nginx.tmpl: `return 503;` in it)
-    root_location_denial: str | None = None
-
-    @property
-    def denied(self) -> bool:
-        return self.denial is not None
-
-
 def _order(ingresses: list[IngressObj]) -> list[IngressObj]:
     """`store.sortIngressSlice`: oldest creationTimestamp first; on equal timestamps the
     greater `namespace/name` first (`return in > jn`)."""
     by_name = sorted(ingresses, key=lambda i: f"{i.namespace}/{i.name}", reverse=True)
     return sorted(by_name, key=lambda i: i.created)  # stable: ties keep the name order
-
-
-def _listed(ingress: IngressObj) -> bool:
-    """An Ingress whose hosts have a HostPolicy: it has a tls: section or names an auth-tls Secret."""
-    return bool(ingress.tls) or ingress.annotation(PREFIX + "auth-tls-secret") is not None
-
-
-def listed_hosts(ingresses: Iterable[IngressObj]) -> list[str]:
-    """The hosts `host_policies` will list, as far as these Ingresses alone tell (before the
-    Secrets and the controller are read), in the order first seen: the screen shows them while
-    the rest of the snapshot is read."""
-    return list(dict.fromkeys(host for ingress in ingresses if _listed(ingress) for host in ingress.hosts))
 
 
 def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
@@ -440,7 +394,7 @@ def _host_policy(
     with_ca = [i for i in asking if parsed[i.ref].ca or parsed[i.ref].secret_unseen]
     denied_by = next((i for i in applying if parsed[i.ref].denied), None)
     tls_from = next((i for i in makers if i.tls), None) or next((i for i in ingresses if i.tls), None)
-    if not asking and not any(map(_listed, ingresses)):
+    if not asking and not any(map(listed_ingress, ingresses)):
         return None
     winner = with_ca[0] if with_ca else (asking[0] if asking else None)
     cn_gate = _cn_gate(with_ca, applying, parsed)
