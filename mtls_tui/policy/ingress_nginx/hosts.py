@@ -1,21 +1,16 @@
-"""ingress-nginx's reading of the auth-tls annotations, host by host.
-
-The controller's rules (v1.15.1, see DESIGN.md) are reproduced exactly, including
-the silent ones: an unknown verify mode becomes `on`, a bad depth becomes 1, the
-first Ingress for a host that sets mTLS wins, a Secret in another namespace is
-refused. Each rewrite or refusal becomes a finding that says what the controller
-does instead.
+"""host_policies: every host's HostPolicy, assembled as controller.go getBackendServers builds the
+host's server. The Ingresses are taken in the store's order, each read once, grouped by host and
+by controller, and each server judged by the rules of the modules beside this one: the one
+module that calls them all, and none of them imports it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, ControllerObj, Finding, IngressObj, MtlsPolicy, Severity
 from mtls_tui.policy.api_validation import api_refused_finding
-from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX, go_bool_annotation
+from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.auth_tls import (
     BARE_AUTH_TLS,
     ParsedAuthTls,
@@ -26,7 +21,7 @@ from mtls_tui.policy.ingress_nginx.conflicts import conflicts
 from mtls_tui.policy.ingress_nginx.controller_secrets import crl_path, secret_path
 from mtls_tui.policy.ingress_nginx.dropped import alias_refused, invalid_value_findings
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy, listed_ingress
-from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, ingress_finding, ingress_words
+from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_finding, ingress_words
 from mtls_tui.policy.ingress_nginx.locations import (
     external_auth_skipped,
     location_denial,
@@ -48,6 +43,16 @@ from mtls_tui.policy.ingress_nginx.secret_findings import (
     secret_access,
     unserved_ca_keypair,
 )
+from mtls_tui.policy.ingress_nginx.servers import (
+    aliases_over_wildcards,
+    bare_rule_findings,
+    canary,
+    canary_only,
+    catch_all_auth_tls,
+    catch_all_hosts,
+    catch_all_only,
+    other_controller,
+)
 from mtls_tui.policy.ingress_nginx.serving import (
     anothers,
     class_not_in_manifests,
@@ -60,7 +65,7 @@ from mtls_tui.policy.ingress_nginx.snippets import client_snippets
 from mtls_tui.policy.ingress_nginx.tls import default_certificate, ssl_passthrough, tls_certificate
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_search
-from mtls_tui.shell import arg, comment, json_arg
+from mtls_tui.shell import comment
 
 
 def _order(ingresses: list[IngressObj]) -> list[IngressObj]:
@@ -100,7 +105,7 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
         per_ingress[ingress.ref] = findings
 
     hosts: dict[str, list[IngressObj]] = {}
-    catch_alls = {i.ref: _catch_all_hosts(i) for i in ordered if _catch_all_only(i, parsed[i.ref], ignored)}
+    catch_alls = {i.ref: catch_all_hosts(i) for i in ordered if catch_all_only(i, parsed[i.ref], ignored)}
     for ingress in ordered:
         for host in catch_alls.get(ingress.ref, ingress.hosts):
             hosts.setdefault(host, []).append(ingress)
@@ -113,154 +118,13 @@ def host_policies(snapshot: ClusterSnapshot) -> list[HostPolicy]:
             continue  # every Ingress for the host is another controller's, with nothing of ingress-nginx's
         report = _per_controller(host, ingresses, served, parsed, per_ingress, controllers, snapshot)
         if report is not None:
-            unapplied = [_catch_all_auth_tls(host, i, report) for i in ingresses if i.ref in catch_alls]
+            unapplied = [catch_all_auth_tls(host, i, report) for i in ingresses if i.ref in catch_alls]
             reports.append(replace(report, findings=report.findings + tuple(unapplied)) if unapplied else report)
     servers = {
-        host: [i for i in ingresses if not parsed[i.ref].dropped and i.ref not in ignored and not _canary(i)]
+        host: [i for i in ingresses if not parsed[i.ref].dropped and i.ref not in ignored and not canary(i)]
         for host, ingresses in hosts.items()
     }
-    return _aliases_over_wildcards(reports, servers, controllers)
-
-
-def _aliases(ingress: IngressObj) -> list[str]:
-    """alias.Parse: the comma-separated names, trimmed, without empties and repeats, sorted."""
-    return sorted(
-        {name.strip() for name in (ingress.annotation(PREFIX + "server-alias") or "").split(",") if name.strip()}
-    )
-
-
-def _takes_from(alias: str, suffix: str) -> list[str]:
-    """The names under the wildcard host `*.SUFFIX` that nginx gives to a server with this alias.
-    buildServerName (template.go) renders `*.SUFFIX` as a regex (one label, then SUFFIX), and
-    nginx (ngx_http_find_virtual_server) tries exact names, then leading, then trailing wildcards,
-    before any regex: such an alias always wins. A regex alias is left out (regexes go in order)."""
-    if alias.startswith("~"):
-        return []
-    if alias.startswith("*.") or alias.startswith("."):
-        domain = alias.lstrip("*").lstrip(".").lower()
-        return ["*"] if suffix == domain or suffix.endswith("." + domain) else []  # every name
-    if alias.endswith(".*"):
-        label = alias[:-2]
-        return [f"{label}.{suffix}"] if re.fullmatch(r"[\w-]+", label) else []
-    return [alias] if re.fullmatch(r"[\w-]+\." + re.escape(suffix), alias, re.IGNORECASE) else []
-
-
-def _aliases_over_wildcards(
-    reports: list[HostPolicy], servers: dict[str, list[IngressObj]], controllers: dict[str, ControllerObj | None]
-) -> list[HostPolicy]:
-    """A server-alias on a server that asks no client certificate takes names from an mTLS
-    wildcard host of the same controller. createServers gives a server the aliases of its first
-    Ingress that has some, and drops an alias only when a server of exactly that name exists."""
-    checked = {r.host for r in reports if r.client_checks}
-    result = []
-    for report in reports:
-        if not (report.host.startswith("*.") and report.client_checks and report.served):
-            result.append(report)
-            continue
-        suffix = report.host[2:].lower()
-        taken = []
-        for host, ingresses in servers.items():
-            first = next((i for i in ingresses if _aliases(i)), None)
-            if first is None or host in checked or controllers.get(first.ref) != report.controller:
-                continue
-            for alias in _aliases(first):
-                if alias in servers or alias == host:
-                    continue  # createServers: a server of that name exists, the alias is dropped
-                taken += [(name, alias, host, first) for name in _takes_from(alias, suffix)]
-        result.append(
-            replace(report, findings=report.findings + tuple(_alias_taken(report.host, taken))) if taken else report
-        )
-    return result
-
-
-def _alias_taken(wildcard: str, taken: list[tuple[str, str, str, IngressObj]]) -> list[Finding]:
-    found = []
-    for ingress in dict.fromkeys(i for _, _, _, i in taken):
-        mine = [(name, alias, host) for name, alias, host, i in taken if i is ingress]
-        named = list(dict.fromkeys(name for name, _, _ in mine))
-        names = (
-            f"every name under {wildcard} reaches"
-            if "*" in named
-            else f"{', '.join(named)}, under {wildcard}, {'reaches' if len(named) == 1 else 'reach'}"
-        )
-        host = mine[0][2]
-        keep = [a for a in _aliases(ingress) if a not in {alias for _, alias, _ in mine}]
-        fix = (
-            annotate(ingress, "server-alias", ",".join(keep))
-            if keep
-            else f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + 'server-alias-')}"
-        )
-        found.append(
-            ingress_finding(
-                code="alias-takes-wildcard-names",
-                severity=Severity.ERROR,
-                title=f"{names} the server of {host} (server-alias of {ingress.ref}), which asks no client certificate",
-                detail=f"The controller renders the wildcard host {wildcard} as a regular expression server_name "
-                "(template.go buildServerName), and nginx chooses a server by exact name, then by wildcard name, "
-                "before it tries regular expressions: the TLS name and the Host header of these names select the "
-                f"server of {host}, whose server-alias lists them, and it checks no client certificate. Measured on "
-                "nginx 1.22.",
-                fix=fix,
-                ingress=ingress,
-                evidence=tuple(
-                    f"{ingress.ref}: server-alias {alias}" for alias in dict.fromkeys(a for _, a, _ in mine)
-                ),
-            )
-        )
-    return found
-
-
-def _catch_all_only(ingress: IngressObj, parsed: ParsedAuthTls, ignored: set[str]) -> bool:
-    """A served Ingress with spec.defaultBackend, no rules, and auth-tls annotations: createServers makes
-    it the catch-all server's backend (`len(ing.Spec.Rules) == 0`: "Using it to configure the catch-all
-    server"), and getBackendServers sets AuthTLSError and CertificateAuth only inside
-    `for _, rule := range ing.Spec.Rules`: its auth-tls reaches no server, not even `_`."""
-    return (
-        not ingress.hosts
-        and ingress.default_backend
-        and not parsed.dropped
-        and ingress.ref not in ignored
-        and ingress.annotation(PREFIX + "auth-tls-secret") is not None
-    )
-
-
-def _catch_all_hosts(ingress: IngressObj) -> tuple[str, ...]:
-    """Where the user expects the catch-all's auth-tls: the hosts of its tls: section, or any host."""
-    return tuple(dict.fromkeys(h for entry in ingress.tls for h in entry.hosts)) or ("*",)
-
-
-def _catch_all_auth_tls(host: str, ingress: IngressObj, report: HostPolicy) -> Finding:
-    """The catch-all Ingress's auth-tls is never applied (`_catch_all_only`): its backend answers every
-    host no server claims, with the default certificate and no client check."""
-    hosts = [h for h in _catch_all_hosts(ingress) if h != "*"]
-    rule: dict[str, Any] = {"http": {"paths": [{"path": "/", "pathType": "Prefix"}]}}
-    rules = [{"host": h, **rule} for h in hosts] or [rule]
-    operations: list[dict[str, Any]] = [{"op": "add", "path": "/spec/rules", "value": rules}]
-    operations += [
-        {"op": "copy", "from": "/spec/defaultBackend", "path": f"/spec/rules/{n}/http/paths/0/backend"}
-        for n in range(len(rules))
-    ]
-    elsewhere = report.client_checks  # another Ingress's rule for the host gives its server client checks
-    return ingress_finding(
-        code="mtls-catch-all-unapplied",
-        severity=Severity.WARNING if elsewhere else Severity.ERROR,
-        title=f"{ingress.ref} has only spec.defaultBackend: its auth-tls is never applied"
-        + (f"; {host} takes its client checks from {report.mtls_from.ref}" if elsewhere and report.mtls_from else "")
-        + (
-            ""
-            if elsewhere
-            else f", and {host if host != '*' else 'every host'} reaches that backend without a client certificate"
-        ),
-        detail="An Ingress with a defaultBackend and no rules configures the catch-all server `_` (controller.go "
-        "createServers: 'defines a backend but no rule. Using it to configure the catch-all server'), but "
-        "getBackendServers applies auth-tls (AuthTLSError, CertificateAuth) only inside `for _, rule := range "
-        "ing.Spec.Rules`: with no rule, never. Every host no other Ingress claims is proxied to that backend by "
-        "the default server, with the default certificate and no client check; its tls: section names no server. "
-        "A rule per host with the same backend makes the server and applies the annotations.",
-        fix=f"kubectl patch ingress {ingress_words(ingress)} --type json -p {json_arg(operations)}",
-        ingress=ingress,
-        evidence=(f"{ingress.ref}: spec.defaultBackend set, spec.rules empty",),
-    )
+    return aliases_over_wildcards(reports, servers, controllers)
 
 
 def _per_controller(
@@ -308,59 +172,8 @@ def _per_controller(
     extra: list[Finding] = []
     for ref, other in ranked[1:]:
         extra += [f for i in groups[ref] for f in per_ingress[i.ref]]
-        extra.append(_other_controller(host, chosen, other, groups[ref]))
+        extra.append(other_controller(host, chosen, other, groups[ref]))
     return replace(chosen, findings=chosen.findings + tuple(extra))
-
-
-def _other_controller(host: str, chosen: HostPolicy, other: HostPolicy, served_there: list[IngressObj]) -> Finding:
-    """Another controller renders its own server for `host` from its own Ingresses: a client whose
-    DNS (or load balancer) reaches that controller's address meets that server's checks, not these."""
-    names = ", ".join(i.ref for i in served_there)
-    who = other.controller.ref if other.controller is not None else "another controller"
-    mine = chosen.controller.ref if chosen.controller is not None else "the controller above"
-    first = next((i for i in served_there if host not in i.bare_hosts), served_there[0])
-    evidence = tuple(
-        f"{i.ref}: class {i.ingress_class or '(none)'} via {i.class_source}, served by {who}" for i in served_there
-    )
-    if other.client_checks and other.policy is not None:
-        return ingress_finding(
-            code="mtls-host-conflict",
-            severity=Severity.INFO,
-            title=f"{host} is also served by {who} ({names}), which asks client certificates with its own settings",
-            detail=f"Each ingress-nginx controller stores only the Ingresses of its own IngressClass (store.go "
-            f"IngressClass event handler, GetIngressClass) and renders its own server for {host}. {who} takes its "
-            f"client checks from {other.mtls_from.ref if other.mtls_from else names} (auth-tls-secret "
-            f"{other.policy.secret}, verify-client {other.policy.verify_client}); {mine} from its own. Which one a "
-            "client meets depends on the address its DNS gives for the host.",
-            fix=f"kubectl get ingress {ingress_words(first)} -o yaml  # the settings {who} applies to {host}",
-            ingress=first,
-            evidence=evidence,
-        )
-    source = chosen.mtls_from
-    settings = [
-        f"{first.prefix}{k}={v}"
-        for k in AUTH_TLS_KEYS
-        if source is not None and (v := source.annotation(PREFIX + k)) is not None
-    ]
-    fix = (
-        f"kubectl annotate ingress {ingress_words(first)} {' '.join(arg(a) for a in settings)} --overwrite"
-        if settings
-        else f"kubectl get ingress {ingress_words(first)} -o yaml  # {who} serves {host} from it"
-    )
-    return ingress_finding(
-        code="mtls-other-controller-open",
-        severity=Severity.ERROR,
-        title=f"{host} is also served by {who} ({names}) without client certificates: clients reaching that "
-        "controller's address get in",
-        detail=f"Each ingress-nginx controller stores only the Ingresses of its own IngressClass (store.go "
-        f"IngressClass event handler, GetIngressClass) and renders its own server for {host} from them: "
-        f"{source.ref if source else 'the Ingress'}'s auth-tls applies to {mine}'s server only, and {who}'s server "
-        "for the same host asks no client certificate. Which one a client meets depends on the address its DNS "
-        "gives for the host. Giving the other controller's Ingress the same auth-tls annotations closes that door.",
-        fix=fix,
-        ingress=first,
-        evidence=evidence,
-    )
 
 
 def _host_policy(
@@ -378,7 +191,7 @@ def _host_policy(
     findings: list[Finding] = [f for i in ingresses for f in per_ingress[i.ref]]
     # createServers skips canary Ingresses: they make no server and pick no certificate, but
     # getBackendServers still applies their auth-tls to the server their host has
-    makers = [i for i in served if not _canary(i)]
+    makers = [i for i in served if not canary(i)]
     # getBackendServers skips a host-only rule (`rule.HTTP == nil`) before it reads auth-tls
     applying = [i for i in served if host not in i.bare_hosts]
     asking = [i for i in applying if parsed[i.ref].policy_fields]
@@ -389,9 +202,9 @@ def _host_policy(
         return None
     winner = with_ca[0] if with_ca else (asking[0] if asking else None)
     cn_gate = _cn_gate(with_ca, applying, parsed)
-    findings += _bare_rule_findings(host, served, applying, parsed)
+    findings += bare_rule_findings(host, served, applying, parsed)
     if served and not makers:
-        findings.append(_canary_only(host, served))
+        findings.append(canary_only(host, served))
     fields = parsed[winner.ref].policy_fields if winner else {}
     policy = MtlsPolicy(host, **fields) if winner else None
     client_checks = bool(with_ca)
@@ -461,12 +274,12 @@ def _host_policy(
         findings = with_cn_gate(host, findings, cn_gate, mode, winner, policy.secret if policy is not None else None)
     elif client_checks and not denial and not passthrough:
         tls_fix = next((f.fix for f in tls_findings if f.code == "tls-section-missing"), None)
-        findings += plain_http(host, [i for i in applying if not _canary(i)], makers, controller, tls_fix)
+        findings += plain_http(host, [i for i in applying if not canary(i)], makers, controller, tls_fix)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += error_page_loop(host, policy, winner)
     root_denial = None
     if not denial and not passthrough:  # a server-level 403, or no nginx at all, answers before any location
-        locations = [i for i in applying if not _canary(i)]
+        locations = [i for i in applying if not canary(i)]
         denied, denied_unseen = location_denial_findings(host, locations, controllers, snapshot)
         findings += denied
         unseen += denied_unseen
@@ -476,8 +289,8 @@ def _host_policy(
     if cn_gate is not None:
         acme = acme_refused(host, ingresses, cn_gate)
         asked = policy is not None and client_checks and policy.verify_client != "off"
-        served_http = not_redirected([i for i in applying if not _canary(i)], makers, controller) if asked else []
-        redirected = [i for i in applying if not _canary(i) and i not in served_http] if asked else []
+        served_http = not_redirected([i for i in applying if not canary(i)], makers, controller) if asked else []
+        redirected = [i for i in applying if not canary(i) and i not in served_http] if asked else []
         findings += acme or (
             cn_gate_plain_http(host, served_http, cn_gate)
             if served_http
@@ -557,66 +370,3 @@ def _cn_gate(with_ca: list[IngressObj], applying: list[IngressObj], parsed: dict
     final = with_ca[0] if with_ca else (applying[-1] if applying else None)
     gate = parsed[final.ref].policy_fields.get("match_cn") if final is not None else None
     return gate if gate and re2_search(gate, "") is False else None
-
-
-def _canary(ingress: IngressObj) -> bool:
-    """canary.Parse: parser.GetBoolAnnotation("canary"); a value it cannot read is false."""
-    return go_bool_annotation(ingress, "canary", False)
-
-
-def _canary_only(host: str, served: list[IngressObj]) -> Finding:
-    names = ", ".join(i.ref for i in served)
-    return ingress_finding(
-        code="host-canary-only",
-        severity=Severity.ERROR,
-        title=f"only canary Ingresses name {host} ({names}): the controller makes no server for it",
-        detail="createServers skips an Ingress marked canary, so no server block answers to this host: its requests "
-        "reach the catch-all server `_`, whose default backend answers 404. getBackendServers then applies the "
-        "canary's annotations, auth-tls included, to that catch-all server, for every host it answers. A canary "
-        "needs a main Ingress for the same host (e2e canary: 'should return 404 status for requests to the canary "
-        "if no matching ingress is found').",
-        fix=f"kubectl annotate ingress {ingress_words(served[0])} {arg(served[0].prefix + 'canary-')}  "
-        "# or create the main Ingress for the host",
-        ingress=served[0],
-        evidence=tuple(f"{i.ref}: {PREFIX}canary: {i.annotation(PREFIX + 'canary')}" for i in served),
-    )
-
-
-def _bare_rule_findings(
-    host: str, served: list[IngressObj], applying: list[IngressObj], parsed: dict[str, ParsedAuthTls]
-) -> list[Finding]:
-    """An Ingress that asks for client certificates through a rule without `http:` for this host:
-    getBackendServers `continue`s on `rule.HTTP == nil` before it reads AuthTLSError or
-    CertificateAuth, so its auth-tls never reaches the host's server."""
-    found = []
-    askers = [i.ref for i in applying if parsed[i.ref].policy_fields]
-    for ingress in served:
-        if ingress in applying or not (parsed[ingress.ref].policy_fields or parsed[ingress.ref].denied):
-            continue
-        settings = [
-            f"{ingress.prefix}{k}={v}" for k in AUTH_TLS_KEYS if (v := ingress.annotation(PREFIX + k)) is not None
-        ]
-        if askers:
-            fix = f"kubectl get ingress {ingress_words(ingress)} -o yaml  # its auth-tls annotations never apply to {host}"
-        elif applying:  # the Ingress that serves the host's paths takes the same settings
-            fix = f"kubectl annotate ingress {ingress_words(applying[0])} {' '.join(arg(a) for a in settings)} --overwrite"
-        else:
-            fix = (
-                f"kubectl edit ingress {ingress_words(ingress)}  # give the {host} rule an http: section with its paths"
-            )
-        found.append(
-            ingress_finding(
-                code="mtls-rule-without-http",
-                severity=Severity.WARNING if askers else Severity.ERROR,
-                title=f"{ingress.ref} names {host} only in a rule without http: its auth-tls does not apply there"
-                + (f"; {host} takes its client-certificate settings from {askers[0]}" if askers else ""),
-                detail="For each rule, getBackendServers (controller.go) skips a rule whose `http` is missing "
-                "(`rule.HTTP == nil`, logged as 'does not contain any HTTP rule, using default backend') before it "
-                "sets the server's AuthTLSError and CertificateAuth. The server still exists, with its certificate, "
-                "and asks no client certificate unless another Ingress's rule for the host has paths.",
-                fix=fix,
-                ingress=ingress,
-                evidence=(f"{ingress.ref}: rules[host={host}] has no http",),
-            )
-        )
-    return found
