@@ -1,5 +1,5 @@
 """The ingress-nginx annotation parsers that deny an Ingress's locations, besides the two
-Secret ones (proxy-ssl-secret, basic auth's auth-secret) that ingress_nginx.py reads.
+Secret ones (proxy-ssl-secret, basic auth's auth-secret) that ingress_nginx/locations.py reads.
 
 `Extractor.Extract` (internal/ingress/annotations/annotations.go) runs every parser; one that
 returns a LocationDeniedError sets the Ingress's `Denied` (the first met: Go's map order), and
@@ -74,7 +74,7 @@ DENIED = (
 class LocationDenial:
     """One parser's `Denied` for an Ingress: why (None: not denied), which annotation's parser said
     it, what could not be read here; `detail` and `fix` for the finding (the Secret rules' are
-    written by ingress_nginx.py)."""
+    written by ingress_nginx/locations.py)."""
 
     reason: str | None
     by: DeniedBy
@@ -181,7 +181,7 @@ def _in_namespace(
 
 
 def secret_references(ingress: IngressObj) -> set[str]:
-    """The Secrets ingress_nginx.py's two denial rules look up for an Ingress (proxy-ssl-secret,
+    """The Secrets ingress_nginx/locations.py's two denial rules look up for an Ingress (proxy-ssl-secret,
     basic auth's auth-secret), as `namespace/name`: what a cluster read must GET for them."""
     refs: set[str] = set()
     proxy = _trimmed(_value(ingress, "proxy-ssl-secret") or "")

@@ -14,8 +14,9 @@ returns such an error, so any one of these values drops the Ingress, whatever el
 Read at controller-v1.15.1, each annotation with its package (internal/ingress/annotations/<package>/
 main.go; redirect/redirect.go); the validators' regexes are Go's, verbatim, run by RE2 (the engine
 Go's regexp follows). Release differences are keyed in ingress_nginx_releases.py. The auth-tls
-annotations are read by `ingress_nginx.parse_auth_tls`, server-alias by `_alias_refused` (its fix
-separates names with commas); both use the character classes defined here.
+annotations are read by `ingress_nginx.auth_tls.parse_auth_tls`, server-alias by
+`ingress_nginx.dropped.alias_refused` (its fix separates names with commas); both use the character
+classes defined here.
 """
 
 from __future__ import annotations
