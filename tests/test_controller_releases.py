@@ -35,7 +35,7 @@ from mtls_tui.lab.objects import controller_objects, namespace
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ProbeSpec
 from mtls_tui.policy.ingress_nginx.auth_tls import parse_auth_tls
-from mtls_tui.policy.ingress_nginx_releases import (
+from mtls_tui.policy.ingress_nginx.releases import (
     ERROR_PAGE_V1,
     ERROR_PAGE_V2,
     ERROR_PAGE_V3,

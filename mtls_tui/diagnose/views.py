@@ -37,7 +37,7 @@ from mtls_tui.model import (
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy, listed_hosts
-from mtls_tui.policy.ingress_nginx_releases import controller_rules
+from mtls_tui.policy.ingress_nginx.releases import controller_rules
 from mtls_tui.safe_text import one_line
 
 ROLE_WORDS = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}

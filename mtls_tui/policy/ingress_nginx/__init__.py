@@ -11,7 +11,6 @@ serves it; `prefixes`, `dropped`, `auth_tls`, `auth_tls_values`: its annotations
 Ingresses into servers as controller.go does (`servers`, `conflicts`), and judges each host's
 server (`tls`, `secret_findings`, `locations`, `redirects`, `match_cn_gate`, `snippets`) into a
 `host_policy.HostPolicy`. `annotations`, `ingress_findings` and `controller_secrets` hold what
-several of them read and write with. The other parsers' validators, location denials, risk
-levels and release differences are policy/ingress_nginx_validators.py, ingress_nginx_denials.py,
-ingress_nginx_risks.py and ingress_nginx_releases.py.
+several of them read and write with. The other parsers' validators, location denials and risk
+levels are `validators`, `denials` and `risks`; what differs from release to release is `releases`.
 """

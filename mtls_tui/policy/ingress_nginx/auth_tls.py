@@ -22,8 +22,8 @@ from mtls_tui.policy.ingress_nginx.auth_tls_values import (
 from mtls_tui.policy.ingress_nginx.controller_secrets import auth_certificate
 from mtls_tui.policy.ingress_nginx.dropped import blocklisted, dropped_finding, too_risky
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, ingress_finding, ingress_words
-from mtls_tui.policy.ingress_nginx_releases import controller_rules, verify_client_as_read
-from mtls_tui.policy.ingress_nginx_validators import BASIC_CHARS, GO_ATOI
+from mtls_tui.policy.ingress_nginx.releases import controller_rules, verify_client_as_read
+from mtls_tui.policy.ingress_nginx.validators import BASIC_CHARS, GO_ATOI
 from mtls_tui.policy.secret_commands import secret_update_command
 from mtls_tui.policy.secret_store import StoredSecret
 from mtls_tui.shell import arg

@@ -14,7 +14,7 @@ from mtls_tui.model import Finding, IngressObj, Severity
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, ingress_finding, ingress_words
-from mtls_tui.policy.ingress_nginx_releases import (
+from mtls_tui.policy.ingress_nginx.releases import (
     ERROR_PAGE_V1,
     ERROR_PAGE_V2,
     MATCH_CN_CHARSET,

@@ -1,6 +1,6 @@
 """The rules that make the controller's store keep nothing of an Ingress: a word of
 annotation-value-word-blocklist, an annotation riskier than annotations-risk-level, a value that
-fails validation (auth-tls's, server-alias's, the other parsers' of ingress_nginx_validators.py).
+fails validation (auth-tls's, server-alias's, the other parsers' of validators.py).
 Separate: these drop the whole Ingress, whichever annotation failed, before its auth-tls applies.
 """
 
@@ -12,9 +12,9 @@ from dataclasses import replace
 from mtls_tui.model import ClusterSnapshot, ControllerObj, Finding, IngressObj, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, configmap_words, ingress_finding, ingress_words
-from mtls_tui.policy.ingress_nginx_releases import controller_rules
-from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK, RISK_NAMES
-from mtls_tui.policy.ingress_nginx_validators import SERVER_NAME_CHARS, invalid_values
+from mtls_tui.policy.ingress_nginx.releases import controller_rules
+from mtls_tui.policy.ingress_nginx.risks import ANNOTATION_RISK, RISK_NAMES
+from mtls_tui.policy.ingress_nginx.validators import SERVER_NAME_CHARS, invalid_values
 from mtls_tui.shell import arg
 
 
@@ -37,7 +37,7 @@ def dropped_finding(ingress: IngressObj, name: str, value: str, expected: str, e
 def invalid_value_findings(
     ingress: IngressObj, controller: ControllerObj | None, snapshot: ClusterSnapshot
 ) -> list[Finding]:
-    """The drops of `ingress_nginx_validators.invalid_values`, one finding each; the fix writes the
+    """The drops of `validators.invalid_values`, one finding each; the fix writes the
     value the user most likely meant, or removes the annotation (its default applies)."""
     findings = []
     for bad in invalid_values(ingress, controller, snapshot):

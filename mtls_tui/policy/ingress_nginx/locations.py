@@ -1,5 +1,5 @@
 """Checks that run in a location, after the client's certificate: the proxy-ssl-secret and basic
-auth denials (`return 503;`) beside ingress_nginx_denials.py's other parsers, auth-url's skipped
+auth denials (`return 503;`) beside denials.py's other parsers, auth-url's skipped
 external check, and whose annotations the `/` location carries. Separate: these act per location,
 after the server-level checks the rest of the package judges.
 """
@@ -11,9 +11,9 @@ import re
 from mtls_tui.model import ClusterSnapshot, ControllerObj, Finding, IngressObj, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX, normalized
 from mtls_tui.policy.ingress_nginx.controller_secrets import auth_certificate, secret_unread
+from mtls_tui.policy.ingress_nginx.denials import DENIED, LocationDenial, authreq_skipped, location_denials
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, ingress_finding, ingress_words
-from mtls_tui.policy.ingress_nginx_denials import DENIED, LocationDenial, authreq_skipped, location_denials
-from mtls_tui.policy.ingress_nginx_releases import controller_rules
+from mtls_tui.policy.ingress_nginx.releases import controller_rules
 from mtls_tui.shell import arg
 
 
@@ -48,7 +48,7 @@ def location_denial(
     """annotations.go Extract: any parser's LocationDeniedError sets the Ingress's `Denied` (the
     first one met; Go's map order decides which, so every one is looked for), and nginx.tmpl
     renders `return 503;` in each of its locations. (the reason, every denial with a reason, what
-    could not be read here.) The parsers besides the two Secret ones are ingress_nginx_denials.py's."""
+    could not be read here.) The parsers besides the two Secret ones are denials.py's."""
     proxy_reason, proxy_unseen = _proxy_ssl_denied(ingress, controller, snapshot)
     denials = [
         LocationDenial(proxy_reason, "proxy-ssl-secret", proxy_unseen),
@@ -129,7 +129,7 @@ def external_auth_skipped(
     host: str, applying: list[IngressObj], controllers: dict[str, ControllerObj | None], snapshot: ClusterSnapshot
 ) -> list[Finding]:
     """An Ingress whose paths the host's server has, with auth-url, whose authreq Parse fails with an
-    error annotations.go Extract skips (ingress_nginx_denials.authreq_skipped): its paths are served
+    error annotations.go Extract skips (denials.authreq_skipped): its paths are served
     without the external check. An Ingress whose locations are denied (503) is not served: left out."""
     findings = []
     for ingress in applying:

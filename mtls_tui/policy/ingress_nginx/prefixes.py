@@ -11,8 +11,8 @@ from dataclasses import replace
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, Severity
 from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_finding, ingress_words
+from mtls_tui.policy.ingress_nginx.risks import KNOWN_ANNOTATIONS
 from mtls_tui.policy.ingress_nginx.serving import serving_controller
-from mtls_tui.policy.ingress_nginx_risks import KNOWN_ANNOTATIONS
 from mtls_tui.shell import arg
 
 WRONG_PREFIXES = ("nginx.org/", "ingress.kubernetes.io/", "nginx.ingress.kubernetes.io.")

@@ -15,7 +15,7 @@ one. Read at controller-v1.15.1, paths in kubernetes/ingress-nginx:
 - STORE    internal/ingress/controller/store/store.go GetConfigMap and New: the lister's key is
            `namespace/name`; it holds the ConfigMaps of --watch-namespace, without label OWNER=TILLER
 
-A value whose validation error drops the whole Ingress (ingress_nginx_validators.DROPS) gives no
+A value whose validation error drops the whole Ingress (validators.DROPS) gives no
 denial here. authreq's Parse also returns plain errors (neither a validation error, a missing
 annotation nor a location denial), which Extract skips (`continue`): the Ingress is served without
 its external authentication (`authreq_skipped`). Pure: objects in, denials out.
@@ -29,8 +29,8 @@ from typing import Literal
 
 from mtls_tui.model import ANNOTATIONS_PREFIX, ClusterSnapshot, ControllerObj, IngressObj
 from mtls_tui.policy.go_url import string_to_url_error
-from mtls_tui.policy.ingress_nginx_releases import CURRENT, AuthTlsRules, controller_rules
-from mtls_tui.policy.ingress_nginx_validators import (
+from mtls_tui.policy.ingress_nginx.releases import CURRENT, AuthTlsRules, controller_rules
+from mtls_tui.policy.ingress_nginx.validators import (
     AUTH_REQUEST_REDIRECT,
     BASIC_CHARS_GO,
     BOOL,
