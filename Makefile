@@ -14,7 +14,7 @@ $(BIN)/mtls-tui: pyproject.toml
 	touch $@
 
 system:
-	@{ command -v nginx >/dev/null || test -x /usr/sbin/nginx; } && command -v zsh >/dev/null || sh scripts/install-system-packages.sh
+	@{ command -v nginx >/dev/null || test -x /usr/sbin/nginx; } && test -e /usr/lib/nginx/modules/ngx_stream_module.so && command -v zsh >/dev/null || sh scripts/install-system-packages.sh
 
 demo: system $(BIN)/mtls-tui
 	$(BIN)/mtls-tui lab --dir $(DEMO)

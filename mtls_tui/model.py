@@ -259,12 +259,16 @@ class MtlsPolicy:
 
 @dataclass(frozen=True)
 class ProbeTimings:
-    """Milliseconds from httpx's trace extension; None where a phase did not happen."""
+    """Milliseconds from httpx's trace extension; None where a phase did not happen. `tls` is
+    the client's handshake; `verdict` the probe's read after a TLS 1.3 handshake, before it
+    writes, until the server's verdict on the client certificate (an alert, a close, a session
+    ticket) or the end of that wait: apart, and out of `first_byte` and `total`."""
 
     connect: float | None = None
     tls: float | None = None
     first_byte: float | None = None
     total: float | None = None
+    verdict: float | None = None
 
 
 # Why a probe got no HTTP answer. The two `server-cert-` kinds are finding codes too: the probe

@@ -16,7 +16,8 @@ behaviour is read:
   its routes are gone); resolveClientTrafficPolicyTargetRef (a targetRef is looked up in the policy's
   namespace); api/v1alpha1/tls_types.go ClientValidationModeType (a CRD enum).
 - nginx/nginx-gateway-fabric e55bfe33 internal/controller/state/graph/gateway_listener.go: the tls
-  listener configurator has no frontendTLSCaCertReferenceResolvers.
+  listener configurator has no frontendTLSCaCertReferenceResolvers; v2.6.7 validateTLSFieldOnTLSListener
+  refuses a TLS listener that is not Passthrough.
 - istio/istio 86c9f01f pilot/pkg/config/kube/gateway/conversion.go buildTLS: the Gateway's validation is
   applied to every Terminate listener, whatever its protocol.
 
@@ -118,11 +119,17 @@ def test_envoy_gateway_leaves_a_tls_listener_open_beside_an_enforcing_https_one(
     assert_fixes_runnable(tls)
 
 
-def test_nginx_gateway_fabric_leaves_a_tls_listener_open() -> None:
-    (tls,) = read(objects(NGF, listeners=[tls_listener()])).values()
-    assert (tls.mode, codes(tls)) == ("none", ["frontend-validation-not-applied"])
-    assert "frontendTLSCaCertReferenceResolvers" in tls.findings[0].detail
-    assert_fixes_runnable(tls)
+def test_nginx_gateway_fabric_refuses_a_tls_listener_that_terminates() -> None:
+    """nginx-gateway-fabric v2.6.7 gateway_listener.go validateTLSFieldOnTLSListener: "Mode must be
+    passthrough for TLS listener" (Accepted=False): no server, nobody gets in, frontend or not (the
+    audit had it open: the tls configurator has no frontendTLSCaCertReferenceResolvers, but the
+    listener never gets that far)."""
+    for frontend in (True, False):
+        (tls,) = read(objects(NGF, listeners=[tls_listener()], frontend=frontend)).values()
+        assert (tls.mode, tls.breakage, codes(tls)) == ("none", "listener-refused", ["tls-listener-not-supported"])
+        assert "validateTLSFieldOnTLSListener" in tls.findings[0].detail
+        assert str(tls.refused_answer) == "refused without an HTTP response"
+        assert_fixes_runnable(tls)
 
 
 def test_istio_validates_a_tls_listener_like_an_https_one() -> None:

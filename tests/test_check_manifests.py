@@ -311,3 +311,62 @@ def test_piped_text_has_no_spaces_at_line_ends(
     out = capsys.readouterr().out
     assert "ingress-api-removed" in out and "Secret default/my-certs" in out
     assert not [line for line in out.splitlines() if line.endswith(" ")]
+
+
+def _exit_status(folder: Path, *options: str) -> subprocess.CompletedProcess:
+    """The real command line, as a CI gate runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "mtls_tui", "check", "--manifests", str(folder), "--no-probe", "--json", *options],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("verify", "secret", "state"),
+    [
+        ("on", True, "works"),
+        ("optional", True, "not enforced"),
+        ("off", True, "not enforced"),
+        ("optional_no_ca", True, "not enforced"),
+        ("on", False, "unverified"),  # secret-not-in-manifests: the verdict depends on a Secret not read
+    ],
+)
+def test_strict_exits_1_for_a_host_not_enforced_or_unverified(
+    seed_dir: Path, tmp_path: Path, verify: str, secret: bool, state: str
+) -> None:
+    """The default stays the contract's (0: no error finding); --strict makes a chosen open door
+    and an unverified host fail a gate too, with the same report."""
+    ingress = SEED_INGRESS_V1.replace('auth-tls-verify-client: "on"', f'auth-tls-verify-client: "{verify}"')
+    (tmp_path / "all.yaml").write_text((yaml.safe_dump(seed_secret(seed_dir)) + "---\n" if secret else "") + ingress)
+    default, strict = _exit_status(tmp_path), _exit_status(tmp_path, "--strict")
+    assert json.loads(default.stdout)["hosts"][0]["state"] == state, default.stdout
+    assert json.loads(strict.stdout) == json.loads(default.stdout)
+    assert default.returncode == 0, default.stderr
+    assert strict.returncode == (0 if state == "works" else 1), strict.stderr
+
+
+def test_strict_is_in_the_help() -> None:
+    shown = subprocess.run([sys.executable, "-m", "mtls_tui", "check", "--help"], capture_output=True, text=True)
+    assert "--strict" in shown.stdout and "not enforced" in shown.stdout and "unverified" in shown.stdout
+
+
+def test_strict_on_the_labs_check(tmp_path: Path) -> None:
+    """`lab --check` shares the exit status: the verify-off scenario (auth-tls-verify-client off)
+    is `not enforced`, 0 by default and 1 with --strict."""
+    lab = ["lab", "--dir", str(tmp_path / "lab"), "--gateway", "builtin", "--scenario", "verify-off", "--check"]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "mtls_tui", *lab, "--json", *strict],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        for strict in ([], ["--strict"])
+    ]
+    for run in runs:
+        assert json.loads(run.stdout)["hosts"][0]["state"] == "not enforced", run.stderr
+    assert [run.returncode for run in runs] == [0, 1], [run.stderr for run in runs]
+    refused = subprocess.run([sys.executable, "-m", "mtls_tui", *lab[:-1], "--strict"], capture_output=True, text=True)
+    assert refused.returncode == 2 and "--strict needs --check" in refused.stderr

@@ -888,22 +888,27 @@ class Field:
         return [line for line in (gateway or self.gateway).error_log().splitlines() if f"server: {host}," in line]
 
     def fix_objects(self, fix: str, folder: Path, objects: list[dict]) -> list[dict]:
-        """Run a printed fix exactly as printed (bash, in the user's folder), with kubectl talking to a
-        lab API server that holds `objects`; the objects as kubectl left them."""
-        require("kubectl", shutil.which("kubectl"))
-        with LabCluster(objects) as cluster:
-            kubeconfig = cluster.write_kubeconfig(folder / "kubeconfig", context="field")
-            sh(folder, fix, env={**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(folder)})
-            after = cluster.all_objects()
-        created = {_key(o): o["metadata"].get("creationTimestamp") for o in objects}
-        for obj in after:  # the API server stamps its own creation time; the cluster's objects keep theirs
-            if created.get(_key(obj)):
-                obj["metadata"]["creationTimestamp"] = created[_key(obj)]
-        return after
+        """Run a printed fix exactly as printed; the objects as kubectl left them (`fix_in_cluster`)."""
+        return fix_in_cluster(fix, folder, objects)[0]
 
     def gateway_for(self, objects: list[dict]) -> Gateway:
         """nginx as the controller renders these objects (after a fix)."""
         return Gateway(gateway_hosts(objects), nginx_binary=self.nginx_binary)
+
+
+def fix_in_cluster(fix: str, folder: Path, objects: list[dict]) -> tuple[list[dict], str]:
+    """Run a printed fix exactly as printed (bash, in the user's folder), with kubectl talking to a
+    lab API server that holds `objects`: the objects as kubectl left them, and what the fix printed."""
+    require("kubectl", shutil.which("kubectl"))
+    with LabCluster(objects) as cluster:
+        kubeconfig = cluster.write_kubeconfig(folder / "kubeconfig", context="field")
+        done = sh(folder, fix, env={**os.environ, "KUBECONFIG": str(kubeconfig), "HOME": str(folder)})
+        after = cluster.all_objects()
+    created = {_key(o): o["metadata"].get("creationTimestamp") for o in objects}
+    for obj in after:  # the API server stamps its own creation time; the cluster's objects keep theirs
+        if created.get(_key(obj)):
+            obj["metadata"]["creationTimestamp"] = created[_key(obj)]
+    return after, done.stdout
 
 
 def _key(obj: dict) -> tuple[str, str | None, str]:

@@ -36,6 +36,7 @@ from mtls_tui.lab.walkthrough import Place, walkthrough
 from mtls_tui.model import FIX_PROGRAMS, ProbeSpec
 from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.shell import fold_command
 from tests.conftest import require
 from tests.test_controller_conformance import CASES, NOW, objects_for, pki  # noqa: F401 (pki: the fixture)
 from tests.test_hostile_commands import HOSTILE, fixes_for
@@ -216,6 +217,8 @@ def test_fixes_with_hostile_values_paste_alike_in_bash_and_zsh(
     fixes = dict.fromkeys(fixes_for(tmp_path, value, capsys))
     wrong = [(fix, why) for fix in fixes if (why := same_words_in_every_shell(fix, tmp_path, recorders))]
     assert not wrong, wrong[:5]
+    folded = [(fix, why) for fix in fixes if (why := folded_differs(fix, 20, tmp_path, recorders))]
+    assert not folded, folded[:5]
 
 
 def test_a_comment_tail_reaches_the_program_in_zsh(tmp_path: Path, recorders: Path) -> None:
@@ -230,3 +233,31 @@ def test_a_typed_shell_reads_the_recorders_not_the_real_programs(tmp_path: Path,
     calls, _ = words_given(shells()["zsh, typed"], "kubectl version", tmp_path, recorders)
     assert calls == [["kubectl", "version"]]
     assert os.access(recorders / "kubectl", os.X_OK)
+
+
+def folded_differs(command: str, width: int, folder: Path, recorders: Path) -> str | None:
+    """None, or how the shell lines the Verdict tab shows for `command` at `width` (the label
+    `fix: ` before the first) run otherwise than the command: the first shell whose programs get
+    other words than the one-line command gives them under bash -c."""
+    shown = "\n".join(fold_command(command, width, len("fix: ")))
+    if shown == command:
+        return None
+    reference, _ = words_given(shells()["bash -c"], command, folder, recorders)
+    for name, shell in shells().items():
+        calls, stderr = words_given(shell, shown, folder, recorders)
+        if calls != reference:
+            return f"{name} gave {calls} for {shown!r} where the command gave {reference} ({stderr.strip()[-300:]})"
+    return None
+
+
+@pytest.mark.parametrize("width", [20, 55])  # 55: the Verdict tab's fix at 80 columns; 20: every break kind
+def test_the_verdict_tabs_shell_lines_paste_as_the_command(
+    commands: dict[str, str], width: int, tmp_path: Path, recorders: Path
+) -> None:
+    """The Verdict tab shows a fix as shell lines that fit the pane (shell.fold_command): pasted
+    as shown, into bash -c, an interactive bash and zsh, every program gets the words the
+    one-line command gives it under bash -c."""
+    folded = [c for c in commands if "\n".join(fold_command(c, width, len("fix: "))) != c]
+    assert len(folded) >= 40, len(folded)
+    wrong = {commands[c]: why for c in folded if (why := folded_differs(c, width, tmp_path, recorders))}
+    assert not wrong, json.dumps(wrong, indent=1)[:4000]

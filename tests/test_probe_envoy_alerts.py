@@ -295,6 +295,9 @@ def test_require_and_verify(envoy: Envoy, pki: Pki, case: str) -> None:
     assert failure.alert_number == number
     assert failure.when == ("handshake" if envoy.tls == "1.2" else "first read"), failure
     assert result.tls_version == f"TLSv{envoy.tls}"
+    # TLS 1.3: the wait for the alert is timed apart from the handshake (tests/test_probe_timings.py)
+    assert (result.timings.verdict is not None) == (envoy.tls == "1.3"), result.timings
+    assert result.timings.first_byte is None and result.timings.total is None
     finding = codes["probe-tls-alert"]
     assert f"alert {number} {failure.alert}" in finding.title
     assert any(f"alert {number} {failure.alert}" in line and f"TLS {envoy.tls}" in line for line in finding.evidence), (
@@ -308,8 +311,11 @@ def test_require_and_verify(envoy: Envoy, pki: Pki, case: str) -> None:
     # the Probe tab and `mtls-tui probe` show the alert on a line of its own, where a status would be
     shown = Console(width=200, record=True)
     shown.print(probe_column(result, 10.0))
-    rows = [line.split(None, 2)[2].strip() for line in shown.export_text().splitlines() if line.startswith("TLS alert")]
+    text = shown.export_text()
+    rows = [line.split(None, 2)[2].strip() for line in text.splitlines() if line.startswith("TLS alert")]
     assert rows == [f"{number} {failure.alert} ({failure.when})"], rows
+    waits = [line for line in text.splitlines() if line.startswith("Verdict wait")]
+    assert len(waits) == (envoy.tls == "1.3"), text
 
 
 def test_no_certificate_is_reported_on_both_attempts(envoy: Envoy, pki: Pki) -> None:

@@ -44,7 +44,6 @@ from mtls_tui.lab.pki import write_file
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, predict
-from mtls_tui.policy.successors.gateway_api import NGF_REJECT_HANDSHAKE
 from tests.test_crd_refusals import EXTRA, serve
 from tests.test_policy_fixes_run import read_back_as_printed
 from tests.test_probe_envoy_alerts import probe_port
@@ -530,23 +529,17 @@ def test_ngf_answers_are_measured_on_nginx(name: str, nginx_binary: str, tmp_pat
             assert observed_answer(results[-1]) == predict(validation, kind), (kind, results[-1].failure)
 
 
-def test_ngf_refused_listener_predictions_are_measured(nginx_binary: str, tmp_path: Path) -> None:
-    """An invalid listener gets no server (dataplane/configuration.go buildServers): nginx then has
-    nothing on its port, and the probe is refused before TLS (no answer at all: observed_answer None,
-    'refused without an HTTP response' predicted); where another listener of the port is valid, the
-    port's default server (`ssl_reject_handshake on`, servers_template.go) refuses the name with
-    alert 112 in the handshake, measured here."""
+def test_ngf_refused_listener_predictions_are_measured(tmp_path: Path) -> None:
+    """An invalid listener gets no server (dataplane/configuration.go buildServers), nor does any other
+    HTTPS listener of its port (they share its frontend entry): nothing listens there, and the probe is
+    refused before TLS (no answer at all: observed_answer None, 'refused without an HTTP response'
+    predicted). The other cases (a Passthrough listener beside it) are in tests/test_ngf_frontend_more.py."""
     docs = case_of("ngf-configmap-not-pem").objects()
     (validation,) = client_validations(snapshot_from_objects(docs, "cluster", complete=True))
     assert str(predict(validation, "trusted")) == "refused without an HTTP response"
     port = free_port()
     results, _ = probe_port(port, WIRE_PKI, HOST, CLIENT_FILES["trusted"])
     assert observed_answer(results[-1]) is None
-    default = f"server {{\n  listen 127.0.0.1:{port} ssl default_server;\n  ssl_reject_handshake on;\n}}"
-    with Nginx(lambda prefix: default, [port], binary=nginx_binary):
-        results, _ = probe_port(port, WIRE_PKI, HOST, CLIENT_FILES["trusted"])
-    answer = observed_answer(results[-1])
-    assert answer == NGF_REJECT_HANDSHAKE, results[-1].failure
 
 
 def test_the_crl_refusal_command_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,11 +22,14 @@ from pathlib import Path
 
 import pytest
 from textual.geometry import Region
+from textual.selection import Selection
 
 from mtls_tui.lab.environment import Lab
 from mtls_tui.lab.scenarios import SCENARIOS
 from mtls_tui.tui.app import MtlsApp
+from mtls_tui.tui.panes.command import CommandLines
 from mtls_tui.tui.panes.verdict import FindingList, VerdictPane
+from tests.test_fix_portability import recorders, shells, words_given  # noqa: F401 (recorders: the fixture)
 
 FIXED_PKI = Path(__file__).parent / "data" / "snapshot"
 FROZEN = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # the fixed PKI's snapshots use the same instant
@@ -118,21 +121,58 @@ def squeezed(text: str) -> str:
     return "".join(text.split())
 
 
+def fix_on_screen(app: MtlsApp) -> str:
+    """The fix command's lines as the screen shows them, as a mouse selection of them copies
+    them: from the label on, each line to its last character."""
+    lines = [line.rstrip() for line in screen_lines(app, app.query_one(CommandLines).content_region)]
+    return "\n".join(lines).removeprefix("fix: ")
+
+
+def fix_shown(app: MtlsApp, fix: str) -> bool:
+    """The detail shows `fix`, in the shell lines its width takes."""
+    block = app.query_one(CommandLines)
+    return squeezed("\n".join(block.lines(block.content_region.width))) in detail_text(app) and block.command == fix
+
+
+def pastes_as(shown: str, command: str, folder: Path, programs: Path) -> None:
+    """`shown`, pasted into bash and zsh, hands every program the words `command` does."""
+    reference, _ = words_given(shells()["bash -c"], command, folder, programs)
+    for name, shell in shells().items():
+        calls, stderr = words_given(shell, shown, folder, programs)
+        assert calls == reference, (name, shown, calls, reference, stderr)
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_verdict_tab_at_80x24(name: str, lab: Lab, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The planted mistake leads, highlighted, and its whole fix is on screen."""
+def test_verdict_tab_at_80x24(
+    name: str,
+    lab: Lab,
+    snap_compare,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    recorders: Path,  # noqa: F811 (the fixture)
+) -> None:
+    """The planted mistake leads, highlighted, and its whole fix is on screen, in lines that,
+    copied as shown, run the fix."""
     app = switched(lab, name, monkeypatch)
     seen: dict[str, object] = {}
 
     async def run_before(pilot) -> None:
         await into_findings(pilot)
         lead = pilot.app.query_one(FindingList).highlighted_finding
-        seen["lead"], seen["detail"] = lead, detail_text(pilot.app)
+        seen["lead"], seen["detail"], seen["fix"] = lead, detail_text(pilot.app), fix_on_screen(pilot.app)
+        selected = pilot.app.query_one(CommandLines).get_selection(Selection(None, None))  # a mouse drag over it
+        seen["selected"] = selected[0] if selected else None
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
     lead = seen["lead"]
     assert lead is not None and lead.code == SCENARIOS[name].expect
-    assert squeezed(lead.fix or lead.title) in seen["detail"], (lead.fix, seen["detail"])  # healthy: nothing to fix
+    if not lead.is_command:  # healthy: nothing to fix
+        assert squeezed(lead.fix or lead.title) in seen["detail"], (lead.fix, seen["detail"])
+        return
+    shown = str(seen["fix"])
+    assert max(map(len, shown.splitlines())) <= 80 - 22, shown  # beside the host list, nothing past the edge
+    pastes_as(shown, lead.fix, tmp_path, recorders)
+    assert seen["selected"] == f"fix: {shown}", seen["selected"]  # Textual's selection copies these lines
 
 
 async def test_end_scrolls_the_verdict_tab_to_its_last_line(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,15 +201,15 @@ async def test_down_shows_the_next_findings_fix_and_evidence(lab: Lab, monkeypat
     async with app.run_test(size=(80, 24)) as pilot:
         await into_findings(pilot)
         first, second = app.controller.reports[0].findings[:2]
-        assert first.fix != second.fix and squeezed(first.fix) in detail_text(app)
+        assert first.fix != second.fix and fix_shown(app, first.fix)
         await pilot.press("down")
         await pilot.pause(0.2)
         shown = detail_text(app)
         assert app.query_one(FindingList).highlighted_finding == second
-        assert squeezed(second.fix) in shown and squeezed(first.fix) not in shown
+        assert fix_shown(app, second.fix) and squeezed(first.fix) not in shown
         await pilot.press("pagedown")  # the detail reads on under the list: its evidence
         await pilot.pause(0.2)
         assert squeezed(second.evidence[0]) in detail_text(app)
         await pilot.press("up")
         await pilot.pause(0.2)
-        assert squeezed(first.fix) in detail_text(app)
+        assert fix_shown(app, first.fix)

@@ -76,3 +76,14 @@ def add_controller_argument(parser: argparse.ArgumentParser | argparse._Argument
         help="judge the objects as if NAME served them (default: as their IngressClass/GatewayClass says): "
         + ", ".join(FORCED),
     )
+
+
+def add_strict_argument(parser: argparse.ArgumentParser) -> None:
+    """`--strict`, for `check` and `lab --check`: the same report, a stricter exit status."""
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 also when a host is 'not enforced' (clients without a certificate get in, e.g. "
+        "auth-tls-verify-client off, optional or optional_no_ca) or 'unverified' (an input the verdict needs "
+        "was not read); without --strict these exit 0",
+    )

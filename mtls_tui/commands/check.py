@@ -6,7 +6,7 @@ import argparse
 import gc
 import sys
 
-from mtls_tui.commands import add_controller_argument, print_json, seconds
+from mtls_tui.commands import add_controller_argument, add_strict_argument, print_json, seconds
 from mtls_tui.model import Severity
 from mtls_tui.report.console import print_hosts, terminal_console
 from mtls_tui.report.data import hosts_dict
@@ -51,7 +51,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-probe", action="store_true", help="do not send any request")
     parser.add_argument("--timeout", type=seconds, default=10.0, metavar="SECONDS", help="per host probe (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON object with a findings list")
+    add_strict_argument(parser)
     parser.set_defaults(run=run)
+
+
+# The states a gate that wants every client checked cannot pass (DESIGN's host states): a door
+# left open on purpose (`not enforced`) or a verdict missing an input (`unverified`).
+UNCHECKED_STATES = frozenset({"not enforced", "unverified"})
 
 
 def check_session(
@@ -67,7 +73,9 @@ def check_session(
     return check(session, snapshot, client, run_probe if probe else None, host=host, timeout=timeout)
 
 
-def print_report(diagnosis: Diagnosis, as_json: bool) -> int:
+def print_report(diagnosis: Diagnosis, as_json: bool, strict: bool = False) -> int:
+    """Print the report; the exit status: 1 for an error finding, and with `strict` for a host
+    whose state lets clients in unchecked or was not verified; else 0."""
     if as_json:
         print_json(hosts_dict(diagnosis.snapshot, diagnosis.reports, diagnosis.successors))
     else:
@@ -77,7 +85,10 @@ def print_report(diagnosis: Diagnosis, as_json: bool) -> int:
         *(f for r in diagnosis.reports for f in r.findings),
         *(f for r in diagnosis.successors for f in r.findings),
     ]
-    return 1 if any(f.severity is Severity.ERROR for f in findings) else 0
+    if any(f.severity is Severity.ERROR for f in findings):
+        return 1
+    states = {r.state for r in diagnosis.reports} | {r.state for r in diagnosis.successors}
+    return 1 if strict and states & UNCHECKED_STATES else 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,4 +114,4 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     diagnosis = check_session(session, host=args.host, probe=not args.no_probe, timeout=args.timeout)
-    return print_report(diagnosis, args.json)
+    return print_report(diagnosis, args.json, args.strict)

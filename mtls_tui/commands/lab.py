@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mtls_tui.commands import bounded_int
+from mtls_tui.commands import add_strict_argument, bounded_int
 from mtls_tui.errors import CannotRun
 
 
@@ -63,6 +63,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--check", action="store_true", help="no screen: run check on the lab, print, stop")
     parser.add_argument("--json", action="store_true", help="with --check: one JSON object")
+    add_strict_argument(parser)
     parser.add_argument(
         "--serve", action="store_true", help="serve the screen to browsers instead (a projector, a workshop)"
     )
@@ -94,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.scenario not in scenarios:
         raise CannotRun(f"unknown {args.controller} scenario {args.scenario!r}; choose one of: {', '.join(scenarios)}")
+    if args.strict and not args.check:
+        raise CannotRun("--strict needs --check (mtls-tui lab --check --strict): it sets the exit status of the check")
     if args.json and not args.check:
         raise CannotRun("--json needs --check (mtls-tui lab --check --json); the screen has no JSON output")
     from mtls_tui.lab.environment import Lab
@@ -137,7 +140,7 @@ def _run(lab, args: argparse.Namespace) -> int:
         if soon:
             print(f"mtls-tui lab: note: in {args.dir}, {soon}; --fresh issues a new PKI there", file=sys.stderr)
         if args.check:
-            return _check(lab, args.json)
+            return _check(lab, args.json, args.strict)
         if args.serve:
             from mtls_tui.lab.attached import answer, control_socket, describe
             from mtls_tui.tui.browser import serve
@@ -216,7 +219,7 @@ def _exit_at_once(code: int) -> None:
     os._exit(code)
 
 
-def _check(lab, as_json: bool) -> int:
+def _check(lab, as_json: bool, strict: bool) -> int:
     from mtls_tui.commands.check import check_session, print_report
 
-    return print_report(check_session(lab.session(), prompt=False), as_json)
+    return print_report(check_session(lab.session(), prompt=False), as_json, strict)

@@ -19,6 +19,7 @@ from mtls_tui.certs.load import Material, load_material
 from mtls_tui.certs.openssl_binding import name_rfc2253
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
+from mtls_tui.diagnose.default_certificate import OVERWRITTEN_THEN, default_certificate, default_certificate_ca_findings
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.rendered import rendered_findings
 from mtls_tui.diagnose.revocation import crl_findings, secret_crls
@@ -41,8 +42,8 @@ from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.ingress_nginx.releases import AuthTlsRules, controller_rules
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
-from mtls_tui.policy.secret_commands import SECRET_KEY_FILES
-from mtls_tui.policy.secret_store import stored_secret
+from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, read_key_command
+from mtls_tui.policy.secret_store import ca_overwritten, stored_secret
 from mtls_tui.shell import arg
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
@@ -241,7 +242,11 @@ def _load(secret: SecretObj, key: str) -> tuple[Material | None, Finding | None]
     data = secret.get(key)
     if data is None:
         return None, None
-    return _parsed(data, f"Secret {secret.ref}, key {key}")
+    material, problem = _parsed(data, f"Secret {secret.ref}, key {key}")
+    if problem is not None:  # a Secret's key is no file: storeutl reads it from kubectl, as the user's cluster holds it
+        look = f"{read_key_command(secret.ref, key)} | openssl storeutl -noout /dev/stdin"
+        problem = replace(problem, fix=look)
+    return material, problem
 
 
 _CONTENT = "\x00content"  # where cached content is read from, renamed to where it was found
@@ -337,7 +342,9 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     ca, _ = _load(secret, "ca.crt")
     if ca is None or not ca.certs:
         return []
-    trusted = [c.cert for c in ca.certs]
+    # the default certificate's CA file holds tls.crt alone (default_certificate.py)
+    overwritten = ca_overwritten(secret, default_certificate(policy))
+    trusted = [] if overwritten else [c.cert for c in ca.certs]
     if stored_secret(secret).keypair:
         pair, _ = _load(secret, "tls.crt")
         trusted = [c.cert for c in pair.certs] + trusted if pair is not None else trusted
@@ -373,6 +380,10 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
         ingress=ingress,
     )
     findings += rules.root_admits_all_findings(verdict, facts, ca_facts, where)
+    if overwritten:  # re-signing the client with ca.crt changes nothing: the CA file lacks ca.crt
+        findings = [
+            replace(f, fix="", then=OVERWRITTEN_THEN) if f.code == "client-cert-untrusted" else f for f in findings
+        ]
     refused = any(  # nginx refuses the match-CN: it never runs, no answer of it to predict
         f.severity is Severity.ERROR and f.evidence[:1] == (f"{PREFIX}auth-tls-match-cn: {policy.policy.match_cn}",)
         for f in policy.findings
@@ -554,6 +565,8 @@ def host_report(
     # first: it explains why the probe and the Secret disagree
     if probe and auth_secret is not None and policy.client_checks:
         findings += loaded_ca_findings(policy, auth_secret, probe)
+    if auth_secret is not None and policy.client_checks:
+        findings += default_certificate_ca_findings(policy, auth_secret)
     if client is not None and auth_secret is not None and policy.client_checks:  # no client checks: nothing is judged
         findings += client_findings(policy, auth_secret, client, now)
     if probe:

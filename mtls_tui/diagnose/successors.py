@@ -377,7 +377,7 @@ def _mismatches(validation: ClientValidation, probe: Sequence[ProbeResult], kind
         if expected_kind is None or observed is None:
             continue
         expected = predict(validation, expected_kind, _tls(result))
-        if _same(observed, expected):
+        if expected.kind == "unknown" or _same(observed, expected):
             continue
         found.append(
             Finding(

@@ -38,6 +38,7 @@ from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy, listed_hosts
 from mtls_tui.policy.ingress_nginx.releases import controller_rules
+from mtls_tui.policy.kube_objects import LAST_APPLIED
 from mtls_tui.safe_text import one_line
 
 ROLE_WORDS = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}
@@ -372,6 +373,8 @@ def _annotation_rows(annotations: tuple[tuple[str, str], ...], policy: MtlsPolic
     )
     rows = []
     for key, value in annotations:
+        if key == LAST_APPLIED:  # kubectl's copy of the whole object: no setting, and as wide as the object
+            continue
         name, value = one_line(key.removeprefix(PREFIX)), one_line(value)
         if not key.startswith(PREFIX) and key != CLASS_ANNOTATION:
             rows.append(AnnotationRow(name, value, "not-read", "—"))

@@ -40,7 +40,17 @@ from mtls_tui.lab.nginx import NginxError, check_port, find_nginx
 from mtls_tui.lab.objects import CONTROLLER_NAMESPACE, app_objects, meow_ingress
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_file, write_seed_pki
 from mtls_tui.lab.scenarios import SCENARIOS, Client, Scenario
-from mtls_tui.lab.walkthrough import CERTIFICATES, OBJECT_FILES, SECRET, LabState, Place, Step, hint, steps
+from mtls_tui.lab.walkthrough import (
+    CERTIFICATES,
+    OBJECT_FILES,
+    SECRET,
+    LabState,
+    Place,
+    Step,
+    as_applied,
+    hint,
+    steps,
+)
 from mtls_tui.model import ClusterSnapshot, MtlsPolicy
 from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
@@ -72,7 +82,9 @@ def gateway_hosts_of(snapshot: ClusterSnapshot) -> list[GatewayHost]:
                 mtls or MtlsPolicy(policy.host),
                 tls.get("tls.crt") if tls else None,
                 tls.get("tls.key") if tls else None,
-                client_ca_file(auth) if auth else None,
+                client_ca_file(auth, policy.controller.default_certificate if policy.controller else None)
+                if auth
+                else None,
                 auth.get("ca.crl") if auth else None,
                 denial=policy.denial,
                 cn_gate=policy.cn_gate if auth is None else None,
@@ -232,7 +244,7 @@ class Lab:
             self.private = private_folder("mtls-tui-lab-")
             stack.callback(self._remove_private)
             objects, self.client = self.table[self.scenario].build(self.pki)
-            self.cluster = LabCluster(objects)
+            self.cluster = LabCluster([as_applied(o) for o in objects])
             stack.callback(self._stop_cluster)  # before it starts: a hang-up in between still stops it
             self.cluster.start()
             self.cluster.on_change(self._noticed)
@@ -374,7 +386,7 @@ class Lab:
                 if key not in wanted:
                     self.cluster.delete(kind, key[1], key[2])
         for obj in objects:
-            self.cluster.apply(obj)
+            self.cluster.apply(as_applied(obj))
         self.scenario = scenario
         self._write_client()
         self._start_gateway(self._loaded(objects))

@@ -10,7 +10,8 @@ readers produce lets `migrate --verify` run the real nginx with what each contro
 Sources: nginx/kubernetes-ingress 0eb3072d internal/configs/policy.go addIngressMTLSConfig,
 generatePolicies (an invalid policy: `return 500;`), version2/nginx.virtualserver.tmpl;
 nginx/nginx-gateway-fabric v2.6.0 internal/controller/nginx/config/servers_template.go
-(docs/successors.md G16).
+(docs/successors.md G16); v2.6.7 internal/controller/state/dataplane/configuration.go buildServers (no
+server for an invalid listener; G19).
 """
 
 from __future__ import annotations
@@ -74,11 +75,13 @@ def ngf_server_block(
 ) -> str:
     """The server NGINX Gateway Fabric renders for one listener host (servers_template.go):
     AllowValidOnly → verify on, depth 4, and 495/496 turned into `return 444` (no response);
-    AllowInsecureFallback → `optional_no_ca` and no CA."""
+    AllowInsecureFallback → `optional_no_ca` and no CA. A refused listener gets no server at all
+    (dataplane/configuration.go buildServers), and a configuration nginx refuses is not applied:
+    neither has a block (`ngf_renders`)."""
+    if not ngf_renders(validation):
+        raise ValueError(f"NGINX Gateway Fabric renders no server for {validation.host} ({validation.breakage})")
     lines = _head(validation, port, cert, key, tls)
-    if validation.breakage in ("connection-closed", "listener-refused"):
-        lines.append("return 444;")
-    elif validation.mode == "require-and-verify" and ca is not None:
+    if validation.mode == "require-and-verify" and ca is not None:
         lines += [
             f"ssl_client_certificate {ca};",
             "ssl_verify_client on;",
@@ -89,6 +92,13 @@ def ngf_server_block(
     elif validation.mode in ("request", "verify-if-given", "require-any"):
         lines.append("ssl_verify_client optional_no_ca;")
     return _server(lines)
+
+
+def ngf_renders(validation: ClientValidation) -> bool:
+    """NGINX Gateway Fabric has a server block for the host: not for a refused listener (no server,
+    nothing listens on its port: gateway_api.py _ngf_refused_answer), nor where nginx refuses the
+    configuration (config-rejected: the previous one runs)."""
+    return validation.breakage not in ("listener-refused", "config-rejected")
 
 
 def successor_server_block(

@@ -49,7 +49,12 @@ from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy, listener_key
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.go_tls import GoTlsServer, build_server, client_auth_type
 from mtls_tui.lab.nginx import Nginx, NginxError, find_nginx, free_port
-from mtls_tui.lab.nginx_successors import F5_HTTP_SETTINGS, NGINX_IMPLEMENTATIONS, successor_server_block
+from mtls_tui.lab.nginx_successors import (
+    F5_HTTP_SETTINGS,
+    NGINX_IMPLEMENTATIONS,
+    ngf_renders,
+    successor_server_block,
+)
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
 from mtls_tui.policy.kube_objects import snapshot_from_objects
@@ -407,6 +412,9 @@ def _nginx_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: Ex
         for new, _, _ in hosts:
             new.not_run = "not verified: nginx is not installed"
         return
+    hosts = _ngf_unrendered(hosts)
+    if not hosts:
+        return
     port = free_port()
     blocks = [F5_HTTP_SETTINGS] if any(n.validation.implementation == "f5-nginx" for n, _, _ in hosts) else []
     for index, (new, cert, key) in enumerate(hosts):
@@ -429,6 +437,25 @@ def _nginx_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: Ex
         return
     for new, _, _ in hosts:
         new.port, new.plane = port, f"{new.validation.implementation} on nginx"
+
+
+def _ngf_unrendered(hosts: list[tuple[_New, bytes, bytes]]) -> list[tuple[_New, bytes, bytes]]:
+    """The hosts NGINX Gateway Fabric renders a server for; the others are settled here. A refused
+    listener has no server and nothing listens on its port (gateway_api.py _ngf_refused_answer): it is
+    probed on a port nothing listens on, as NGF leaves it. Where a Passthrough listener's stream server
+    closes the connection instead, or nginx refuses the configuration, the lab has nothing to run."""
+    kept = []
+    for new, cert, key in hosts:
+        validation = new.validation
+        if ngf_renders(validation) or validation.implementation != "nginx-gateway-fabric":
+            kept.append((new, cert, key))
+        elif validation.breakage == "listener-refused" and validation.refused_answer == WireAnswer("refused"):
+            new.port, new.plane = free_port(), "nginx-gateway-fabric on nginx (no server: nothing listens)"
+        elif validation.breakage == "listener-refused":
+            new.not_run = "not verified: NGINX Gateway Fabric's stream server (ssl_preread) closes the connection"
+        else:
+            new.not_run = "not verified: nginx refuses NGINX Gateway Fabric's configuration and keeps its previous one"
+    return kept
 
 
 def _go_plane(hosts: list[tuple[_New, bytes, bytes]], folder: Path, stack: ExitStack, toolchain: str | None) -> None:

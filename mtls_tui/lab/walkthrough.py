@@ -19,6 +19,7 @@ from typing import Literal
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.reproduce import curl_command
 from mtls_tui.model import ProbeSpec, Severity
+from mtls_tui.policy.kube_objects import LAST_APPLIED
 from mtls_tui.policy.nginx_answers import NO_CERT
 from mtls_tui.policy.secret_commands import secret_update_command
 from mtls_tui.shell import arg, split_note
@@ -28,6 +29,15 @@ SECRET = "default/my-certs"
 CERTIFICATES = ("ca.crt", "server.crt", "client.crt")
 ARTICLE_FOLDER = "article"  # where step 1's openssl commands write, so that the lab's own PKI stays
 OBJECT_FILES = ("meow-deployment.yaml", "meow-service.yaml", "meow-ingress.yaml")
+# What the steps `kubectl apply` (the Secret through `kubectl create … --dry-run=client -o yaml |`).
+APPLIED = frozenset(
+    {
+        ("Secret", SECRET),
+        ("Deployment", "default/meow"),
+        ("Service", "default/meow-svc"),
+        ("Ingress", "default/meow-ingress"),
+    }
+)
 
 SEED_OPENSSL = (
     "openssl req -x509 -sha256 -newkey rsa:4096 -keyout ca.key -out ca.crt -days 356 -nodes -subj '/CN=Fern Cert Authority'\n"
@@ -38,6 +48,24 @@ SEED_OPENSSL = (
 )
 
 State = Literal["done", "failed", "pending"]
+
+
+def as_applied(obj: dict) -> dict:
+    """`obj`, when a step applies it, as `kubectl apply` leaves it on the API server: with its
+    last-applied-configuration annotation. kubectl apply, finding an object without one, prints
+    "Warning: resource … is missing the kubectl.kubernetes.io/last-applied-configuration
+    annotation" (kubectl's apply.go, warningNoLastAppliedConfigAnnotation): the lab's objects
+    are as the steps' own commands leave them, so that the steps run as printed without it.
+    The value is kubectl's (util.GetModifiedConfiguration): the object applied, as compact JSON
+    with its keys sorted, an `annotations` map without this one, and a newline; measured
+    against the real kubectl in tests/test_lab_walkthrough.py."""
+    meta = obj.get("metadata") or {}
+    if (obj.get("kind"), f"{meta.get('namespace', 'default')}/{meta.get('name')}") not in APPLIED:
+        return obj
+    annotations = {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
+    applied = {**obj, "metadata": {**meta, "annotations": annotations}}
+    value = json.dumps(applied, sort_keys=True, separators=(",", ":"), ensure_ascii=False) + "\n"
+    return {**obj, "metadata": {**meta, "annotations": {**annotations, LAST_APPLIED: value}}}
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,9 @@ from mtls_tui.policy.refused_objects import schema_findings as schema_findings_f
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
+# kubectl apply's copy of the object it applied (the whole object as JSON): bookkeeping for its
+# next three-way merge, which no controller reads.
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 CONTROLLER_LABELS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}
 
 
@@ -382,7 +385,9 @@ SUCCESSOR_GROUPS = frozenset(
 SUCCESSOR_CORE_KINDS = frozenset({"ConfigMap"})
 # kinds of other built-in groups a successor names as a CA: Envoy Gateway's caCertificateRefs kind
 # ClusterTrustBundle (clienttrafficpolicy.go validateAndGetDataAtKeyInRef; certificates.k8s.io)
-SUCCESSOR_BUILTIN_KINDS = frozenset({("certificates.k8s.io", "ClusterTrustBundle")})
+# and the Deployments: Istio reads a Gateway's credentialName in the namespace of the workload its
+# selector picks (policy/successors/istio.py _workload)
+SUCCESSOR_BUILTIN_KINDS = frozenset({("certificates.k8s.io", "ClusterTrustBundle"), ("apps", "Deployment")})
 
 
 def resource_from(obj: dict[str, Any]) -> KubeResource | None:
@@ -428,6 +433,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         kind = obj.get("kind") if isinstance(obj, dict) else None
         if kind == "Deployment":
             deployments.append(obj)
+            resources += [r for r in (resource_from(obj),) if r is not None]
         elif isinstance(kind, str) and kind in converters:
             made, convert = converters[kind]
             made.append(convert(obj))

@@ -75,10 +75,24 @@ def ca_only_command(ref: str, from_key: str) -> str:
     written beside, never over the user's ca.crt, and must not be empty."""
     namespace, _, name = ref.partition("/")
     local = arg(f"{name}-ca.crt")
-    return (
-        f"{read_key_command(ref, from_key)} > {local} && test -s {local} && kubectl delete secret {arg(name)} "
-        f"-n {arg(namespace)} && "
-    ) + _apply(ref, "generic", f"--from-file=ca.crt={local}")
+    return f"{_saved(ref, from_key, local)} && kubectl delete secret {arg(name)} -n {arg(namespace)} && " + _apply(
+        ref, "generic", f"--from-file=ca.crt={local}"
+    )
+
+
+def ca_copy_command(ref: str, to_name: str) -> str:
+    """Copies the Secret's ca.crt into a Secret `to_name` of its namespace holding ca.crt alone,
+    leaving the original as it is (others may serve from it)."""
+    namespace, _, _ = ref.partition("/")
+    local = arg(f"{to_name}.crt")
+    return f"{_saved(ref, 'ca.crt', local)} && " + _apply(
+        f"{namespace}/{to_name}", "generic", f"--from-file=ca.crt={local}"
+    )
+
+
+def _saved(ref: str, key: str, local: str) -> str:
+    """The Secret's `key` written to the file `local` (quoted), which must not be empty."""
+    return f"{read_key_command(ref, key)} > {local} && test -s {local}"
 
 
 def typed_secret_command(ref: str, secret_type: str, keys: tuple[str, ...] = ("ca.crt",)) -> str:

@@ -54,9 +54,22 @@ def ca_refusal(ca: bytes) -> str | None:
         return "error decoding CA certificate/s"
     for kind, block in blocks:
         try:
-            x509.load_pem_x509_certificate(block)
+            cert = x509.load_pem_x509_certificate(block)
         except (ValueError, x509.InvalidVersion):  # Go's x509.ParseCertificate refuses both
             return f"x509: malformed certificate (a {kind.decode()} block in ca.crt)"
+        if refused := go_parse_refusal(cert):
+            return refused
+    return None
+
+
+def go_parse_refusal(cert: x509.Certificate) -> str | None:
+    """What Go's x509.ParseCertificate refuses that OpenSSL (and this parser) accept. Since Go 1.23
+    (crypto/x509/parser.go parseCertificate, `serial.Sign() == -1`) a negative serial number is an
+    error unless GODEBUG x509negativeserial=1; ingress-nginx controller-v1.15.1 builds with Go 1.26.1
+    (GOLANG_VERSION, go.mod `go 1.26.1`) and sets no GODEBUG, so its store refuses such a certificate
+    where nginx would take it. (v1.11.4 was the first release on Go 1.23.)"""
+    if cert.serial_number < 0:
+        return "x509: negative serial number"
     return None
 
 
@@ -73,6 +86,8 @@ def keypair_refusal(cert: bytes, key: bytes) -> str | None:
         leaf = x509.load_pem_x509_certificate(blocks[0][1])
     except (ValueError, x509.InvalidVersion) as exc:
         return f"x509: {exc}"
+    if refused := go_parse_refusal(leaf):  # CreateSSLCert parses the first block with x509.ParseCertificate
+        return refused
     key_block = next((b for kind, b in _blocks(key) if kind in KEY_BLOCK_TYPES), None)
     if key_block is None:
         return "certificate and private key does not have a matching public key: tls: failed to find any PEM data in key input"
@@ -170,13 +185,30 @@ def _ca_keypair(pair: bytes) -> str | None:
     return cert.subject.rfc4514_string() if key_matches(cert, key) else None  # type: ignore[arg-type]
 
 
-def client_ca_file(secret: SecretObj) -> bytes | None:
+def client_ca_file(secret: SecretObj, default_certificate: str | None = None) -> bytes | None:
     """The certificates in the file `ssl_client_certificate` names, None when the controller
     writes none. With a keypair, `ConfigureCACertWithCertAndKey` writes tls.crt (and tls.key)
     before ca.crt into that one file, so nginx trusts the server's certificates for clients
-    too; the key is left out here: nginx reads only the certificates of that file."""
+    too; the key is left out here: nginx reads only the certificates of that file. The
+    --default-ssl-certificate Secret (`default_certificate`) keeps tls.crt alone: `ca_overwritten`."""
     stored = stored_secret(secret)
     if not stored.ca:
         return None
+    cert = secret.get("tls.crt") or b""
+    if ca_overwritten(secret, default_certificate):
+        return cert
     ca = secret.get("ca.crt") or b""
-    return (secret.get("tls.crt") or b"") + b"\n" + ca if stored.keypair else ca
+    return cert + b"\n" + ca if stored.keypair else ca
+
+
+def ca_overwritten(secret: SecretObj, default_certificate: str | None) -> bool:
+    """A keypair Secret with ca.crt that is also the controller's --default-ssl-certificate loses
+    ca.crt from its CA file (kubernetes/ingress-nginx#8901). controller-v1.15.1
+    store/backend_ssl.go getPemCertificate: ConfigureCACertWithCertAndKey writes tls.crt, tls.key
+    and ca.crt to `<ns>-<name>.pem`, which is both PemFileName and CAFileName; then `if secretName
+    == s.defaultSSLCertificate` StoreSSLCertOnDisk (internal/net/ssl/ssl.go) writes PemCertKey,
+    tls.crt and tls.key, to that same path. nginx then trusts tls.crt's certificates, not ca.crt's."""
+    if default_certificate is None or secret.ref != default_certificate:
+        return False
+    stored = stored_secret(secret)
+    return stored.keypair and stored.ca

@@ -3,6 +3,7 @@ as well as colour, so it survives `NO_COLOR`, a projector and a pasted ticket.""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sys
 from collections.abc import Sequence
@@ -112,19 +113,23 @@ def finding_block(finding: Finding, with_fix: bool = True) -> Table:
     return grid
 
 
-def finding_detail(finding: Finding) -> Group:
-    """One finding for a narrow pane: every line at the full width, the fix right under the
-    title, where a small screen (a projector at 80x24) still shows all of it."""
+def finding_detail(finding: Finding) -> tuple[Group, str | None, Group]:
+    """One finding for a narrow pane, in three parts, every line at the full width and the fix
+    right under the title, where a small screen (a projector at 80x24) still shows all of it:
+    the head (with a fix in words), the fix command (None: none; the pane lays it out as shell
+    lines, `fix_label` before it) and the rest, its `then` first."""
     head = Text.assemble((finding.severity.value.upper(), STYLE[finding.severity]), " ", _finding_head(finding))
-    lines: list[Text] = [head]
-    if finding.fix:
-        lines.append(_fix(finding))
-    if finding.then:
-        lines.append(_then(finding))
-    lines.append(Text(finding.detail))
-    lines += [Text(f"evidence: {line}", style="dim") for line in finding.evidence]
-    lines.append(Text(f"where: {finding.subject}", style="dim"))
-    return Group(*lines)
+    command = finding.fix if finding.is_command else None
+    above: list[Text] = [head] + ([_fix(finding)] if finding.fix and command is None else [])
+    below: list[Text] = [_then(finding)] if finding.then else []
+    below.append(Text(finding.detail))
+    below += [Text(f"evidence: {line}", style="dim") for line in finding.evidence]
+    below.append(Text(f"where: {finding.subject}", style="dim"))
+    return Group(*above), command, Group(*below)
+
+
+def fix_label() -> Text:
+    return Text("fix: ", style="bold green")
 
 
 def _finding_head(finding: Finding) -> Text:
@@ -134,7 +139,7 @@ def _finding_head(finding: Finding) -> Text:
 
 
 def _fix(finding: Finding) -> Text:
-    return Text.assemble(("fix: ", "bold green"), finding.fix)
+    return fix_label() + Text(finding.fix)
 
 
 def _then(finding: Finding) -> Text:
@@ -236,6 +241,11 @@ def _bar(value: float | None, scale: float, width: int = 14) -> Text:
     return Text("█" * filled, style="cyan") + Text(f" {value:.1f} ms")
 
 
+def timing_scale(results: list[ProbeResult]) -> float:
+    """The longest timing of the attempts, which fills a bar: one scale for both columns."""
+    return max([t or 0.0 for r in results for t in dataclasses.astuple(r.timings)] + [1.0])
+
+
 def probe_column(result: ProbeResult, scale: float) -> Table:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold", no_wrap=True)
@@ -255,6 +265,9 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
     phases = (
         ("Connect", timings.connect),
         ("TLS", timings.tls),
+        # TLS 1.3: the probe's read for the server's verdict, shown apart from the handshake and
+        # the answer (only where it read: TLS 1.3, a certificate asked for)
+        *((("Verdict wait", timings.verdict),) if timings.verdict is not None else ()),
         ("First byte", timings.first_byte),
         ("Total", timings.total),
     )
@@ -295,8 +308,7 @@ def body_summary(body: str) -> str:
 
 
 def print_probe(console: Console, results: list[ProbeResult], findings: list[Finding]) -> None:
-    totals = [r.timings.total or 0 for r in results] + [r.timings.first_byte or 0 for r in results]
-    scale = max(totals + [1.0])
+    scale = timing_scale(results)
     table = Table(show_lines=False, expand=True)
     for result in results:
         table.add_column(Text(result.label, style="bold"), ratio=1)

@@ -262,15 +262,19 @@ class _Marks:
             return "the TLS handshake"
         return "the answer"
 
-    def timings(self, end: float | None, idle: float = 0.0) -> ProbeTimings:
-        """`idle`: the probe's own wait for a TLS 1.3 verdict before it wrote (curl does not wait:
-        left out of first byte and total, so they time the server, as curl's do)."""
+    def timings(self, end: float | None, waited: float | None = None) -> ProbeTimings:
+        """`waited`: seconds of the probe's own read for a TLS 1.3 verdict before it wrote, whatever
+        ended it (a ticket, an alert, a close, nothing in time): its own timing, and left out of
+        first byte and total (curl writes at once and does not wait: they time the server, as
+        curl's do). The TLS timing is the client's handshake alone, which ends before that read."""
         first = self.times.get("receive_response_headers.complete")
+        idle = waited or 0.0
         return ProbeTimings(
             connect=self._ms("connect_tcp.started", "connect_tcp.complete"),
             tls=self._ms("start_tls.started", "start_tls.complete"),
             first_byte=round((first - self.start - idle) * 1000, 2) if first else None,
             total=round((end - self.start - idle) * 1000, 2) if end else None,
+            verdict=round(waited * 1000, 2) if waited is not None else None,
         )
 
 
@@ -325,7 +329,7 @@ async def _attempt(
     except (TimeoutError, httpx.TimeoutException):
         return ProbeResult(
             **base,
-            timings=marks.timings(None),
+            timings=marks.timings(None, first.waited),
             failure=ProbeFailure(
                 "timeout", f"no progress within the probe's {spec.timeout:g}s while waiting for {marks.phase}"
             ),
@@ -351,7 +355,7 @@ async def _attempt(
             )
         return ProbeResult(
             **base,
-            timings=marks.timings(None),
+            timings=marks.timings(None, first.waited),
             failure=failure,
             tls_version=requests.version,
             first_read=first.outcome,
@@ -363,7 +367,7 @@ async def _attempt(
     text = body.decode("utf-8", "replace")
     return ProbeResult(
         **base,
-        timings=marks.timings(end, first.idle),
+        timings=marks.timings(end, first.waited),
         tls_version=ssl_object.version() if ssl_object else None,
         cipher=cipher[0] if cipher else None,
         alpn=ssl_object.selected_alpn_protocol() if ssl_object else None,
@@ -432,7 +436,7 @@ class _FirstRead:
         self.outcome: str | None = None  # what the first read saw, for the result
         self.error: BaseException | None = None  # the first read's failure: the server's verdict
         self.eof = False
-        self.idle = 0.0  # seconds the first read waited with nothing from the server
+        self.waited: float | None = None  # seconds the first read waited, until what ended it
 
     def wanted(self, ssl_object: ssl.SSLObject | None) -> bool:
         """Only where a verdict on a client certificate can come: TLS 1.3, and the server asked for one."""
@@ -478,18 +482,17 @@ class _ReadFirstStream(httpcore.AsyncNetworkStream):
             await asyncio.wait((read, ticket), return_when=asyncio.FIRST_COMPLETED)
         finally:
             ticket.cancel()
+            self._state.waited = time.perf_counter() - started
         if not read.done():  # the server sent a session ticket: it accepted the handshake, certificate and all
             read.cancel()
             await asyncio.gather(read, return_exceptions=True)
             self._state.outcome = (
-                f"a session ticket after {(time.perf_counter() - started) * 1000:.0f} ms: "
-                "the server accepted the handshake"
+                f"a session ticket after {self._state.waited * 1000:.0f} ms: the server accepted the handshake"
             )
             return
         try:
             data = read.result()
         except httpcore.ReadTimeout:
-            self._state.idle = time.perf_counter() - started
             self._state.outcome = (
                 f"nothing within {wait * 1000:.0f} ms of the handshake: no verdict before the request "
                 "(that wait is left out of first byte and total)"

@@ -41,6 +41,9 @@ Breakage = Literal[
     "listener-refused",  # Gateway API NoValidCACertificate: HTTPS on that port refused (fail closed)
     "connection-closed",  # Traefik closing route; NGINX Gateway Fabric `return 444`
     "not-served",  # the host has no route at all (404 or no server for the name)
+    # NGINX Gateway Fabric: nginx refuses the whole configuration (nginx -t), the agent rolls it back and the
+    # previous configuration answers, which the objects do not tell (gateway_api.py _ngf_rejected)
+    "config-rejected",
 ]
 
 # The client certificates the predictions and the lab's measurements cover. The last two are
@@ -52,7 +55,8 @@ CLIENT_KINDS: tuple[ClientKind, ...] = get_args(ClientKind)[:5]
 
 # The answer a client gets.
 # "refused": no HTTP response, its shape (alert or close) unknown (DataPlane "unknown").
-AnswerKind = Literal["admitted", "http-status", "tls-alert", "connection-closed", "refused"]
+# "unknown": the data plane runs an earlier configuration than the objects say (config-rejected).
+AnswerKind = Literal["admitted", "http-status", "tls-alert", "connection-closed", "refused", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class WireAnswer:
             return "connection closed"
         if self.kind == "refused":
             return "refused without an HTTP response"
+        if self.kind == "unknown":
+            return "what nginx's previous configuration answers (not predicted)"
         return f"HTTP {self.status}"
 
 
@@ -99,8 +105,9 @@ class ClientValidation:
     allow_expired: bool = False  # Envoy `allow_expired_certificate`: an expired certificate of the CA verifies
     release: str = ""  # the controller release whose rules were used ("Envoy Gateway v1.6.2"; "(assumed: …)")
     # "listener-refused" where the data plane's answer is known from its source: NGINX Gateway Fabric
-    # builds no server for an invalid listener, so its name reaches the port's default server
-    # (`ssl_reject_handshake on`: alert 112 in the handshake), or nothing listens on the port
+    # builds no server for an invalid listener, and none for the other HTTPS listeners of its port
+    # (they share its frontend entry): nothing listens there, or a Passthrough listener's stream server
+    # closes the connection (gateway_api.py _ngf_refused_answer)
     refused_answer: WireAnswer | None = None
 
     @property
@@ -129,6 +136,8 @@ def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = 
     """What `client` gets from the data plane `validation` describes (the measured table in
     docs/successors.md section 7; each row is re-measured by the tests on a real Envoy, Go
     server and nginx). Depth, SAN and hash matchers are not modelled here: their findings say so."""
+    if validation.breakage == "config-rejected":
+        return WireAnswer("unknown")
     if validation.breakage == "listener-refused" and validation.refused_answer is not None:
         return validation.refused_answer
     if validation.breakage in ("listener-refused", "connection-closed"):

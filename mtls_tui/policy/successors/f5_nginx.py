@@ -90,6 +90,14 @@ class Owner:
     master: str = ""  # a minion Ingress: its master's `namespace/name` (which holds tls and the policies)
     route_refs: tuple[tuple[str, int, int], ...] = ()  # a VirtualServer's route policies: ref, route, position
     master_policies: str = ""  # the master's nginx.org/policies value
+    # an Ingress: the hosts its `tls:` (a minion: its master's) names. ingress.go addSSLConfig enables TLS per
+    # host (`h == host` over every tls entry's hosts), and generateNginxCfg gives ingressMTLS only to a
+    # server with TLS ("IngressMTLS policy is ignored for host %q because TLS is not enabled for that host")
+    tls_hosts: tuple[str, ...] = ()
+    tls_secret: str = ""  # the first tls entry's secretName (where a host without TLS can join)
+
+    def has_tls(self, host: str) -> bool:
+        return self.tls and (self.kind == "VirtualServer" or host in self.tls_hosts)
 
     @property
     def ref(self) -> str:
@@ -202,16 +210,19 @@ def _ingresses(snapshot: ClusterSnapshot) -> list[Owner]:
             minion = (ingress.annotation(MERGEABLE) or "").strip() == "minion"
             master = next((masters[(ingress.namespace, h)] for h in hosts if (ingress.namespace, h) in masters), None)
             context: Context = "minion" if minion else "spec"
+            with_tls = master if minion and master is not None else ingress
             owners.append(
                 Owner(
                     "Ingress",
                     ingress.namespace,
                     ingress.name,
                     hosts,
-                    bool(master.tls) if minion and master is not None else bool(ingress.tls),
+                    bool(with_tls.tls),
                     tuple((r, context) for r in dict.fromkeys(refs)),
                     master=f"{master.namespace}/{master.name}" if minion and master is not None else "",
                     master_policies=(master.annotation(POLICIES_ANNOTATIONS[0]) or "") if minion and master else "",
+                    tls_hosts=tuple(dict.fromkeys(h.lower() for entry in with_tls.tls for h in entry.hosts)),
+                    tls_secret=next((e.secret_name for e in with_tls.tls if e.secret_name), ""),
                 )
             )
     return owners
@@ -408,7 +419,7 @@ def _validations(owner: Owner, out: Outcome) -> list[ClientValidation]:
     for host in owner.hosts:
         findings = list(out.findings)
         mode = out.mode
-        if owner.kind == "Ingress" and not owner.tls and not out.error:
+        if owner.kind == "Ingress" and not owner.has_tls(host) and not out.error:
             mode = "none"
             findings.append(_no_tls_on_ingress(owner, host))
         found.append(
@@ -781,14 +792,26 @@ def _fallback(owner: Owner, policy: KubeResource, verify: str) -> Finding:
 
 
 def _no_tls_on_ingress(owner: Owner, host: str) -> Finding:
+    """The fix adds the host to the Ingress's TLS (a minion's: its master's, where F5 reads it): beside
+    the other hosts' entry, with its Secret, when there is one (a JSON patch: a merge patch would replace
+    the whole `tls` list and take TLS from the hosts that have it); else a new entry."""
+    namespace, _, name = (owner.master or f"{owner.namespace}/{owner.name}").partition("/")
+    patch = f"kubectl patch ingress {arg(name)} -n {arg(namespace)} --type "
+    if owner.tls_secret:
+        entry = {"hosts": [host], "secretName": owner.tls_secret}
+        fix = patch + "json -p " + json_arg([{"op": "add", "path": "/spec/tls/-", "value": entry}])
+        then = f" The fix adds {host} to the Ingress's TLS with Secret {owner.tls_secret}, which must name it."
+    else:
+        fix = patch + "merge -p " + json_arg({"spec": {"tls": [{"hosts": [host], "secretName": "TLS-SECRET"}]}})
+        then = ""
     return _f(
         code="tls-section-missing",
         severity=Severity.ERROR,
         title=f"{host} has no TLS on {owner.ref}: F5 ignores its ingressMTLS policy there",
         detail=f'ingress.go: \'IngressMTLS policy is ignored for host "{host}" because TLS is not enabled for that '
-        "host' (a warning): the host is served without client certificates.",
-        fix=f"kubectl patch ingress {arg(owner.name)} -n {arg(owner.namespace)} --type merge -p "
-        + json_arg({"spec": {"tls": [{"hosts": [host], "secretName": "TLS-SECRET"}]}}),
+        "host' (a warning): the host is served without client certificates. TLS is enabled per host: only the hosts "
+        "a `tls:` entry lists get it (addSSLConfig)." + then,
+        fix=fix,
         subject=owner.ref,
     )
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from mtls_tui.certs.pem_file import load_ca_file
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.secret_commands import add_ca_command
 from mtls_tui.policy.successors.carried import verify_depth_ignored
@@ -32,6 +33,7 @@ from mtls_tui.policy.successors.common import (
     Scope,
     WireAnswer,
 )
+from mtls_tui.policy.successors.ngf_bundle import bundle_path, ngf_bundle, ngf_object_data
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
@@ -80,8 +82,9 @@ ISTIO_OTHER_MODES = ("ISTIO_SIMPLE", "ISTIO_MUTUAL")
 # "Listeners handling HTTPS traffic" (apis/v1/gateway_types.go FrontendTLSConfig), so this is each
 # implementation's reading: Envoy Gateway skips every non-HTTPS listener (internal/gatewayapi/
 # listener.go ProcessGatewayTLS: "Frontend TLS validation only applies to HTTPS listeners");
-# NGINX Gateway Fabric's tls listener configurator has no frontendTLSCaCertReferenceResolvers
-# (internal/controller/state/graph/gateway_listener.go newListenerConfiguratorFactory); Istio's
+# NGINX Gateway Fabric's tls listener configurator has no frontendTLSCaCertReferenceResolvers, and
+# refuses a TLS listener that terminates at all (internal/controller/state/graph/gateway_listener.go
+# newListenerConfiguratorFactory, validateTLSFieldOnTLSListener: _ngf_tls_terminate); Istio's
 # buildTLS applies the Gateway's validation to every Terminate listener, TLS or HTTPS
 # (pilot/pkg/config/kube/gateway/conversion.go buildListener → buildTLS). An implementation not
 # listed here is not judged on its TLS listeners.
@@ -330,6 +333,8 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
     """The client validation `spec.tls.frontend` configures for one listener, as the Gateway's
     implementation reads it."""
     entry = _frontend_entry(gateway, listener)
+    if gateway.implementation == "nginx-gateway-fabric" and listener.protocol == "TLS":
+        return _ngf_tls_terminate(gateway, listener, entry)
     if entry is None:
         if listener.legacy_refs is not None:
             return _legacy(gateway, listener, snapshot)
@@ -378,7 +383,101 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
             findings += (_istio_ca_denied(gateway, listener, release, secret_ca, path, mode, snapshot),)
         if not release.seen:
             findings += (unchecked(release, gateway.label, _ISTIO_SECRET_CA_BY_RELEASE),)
-    return replace(frontend, mode=mode, findings=findings, verify_depth=depth, breakage=breakage)
+    done = replace(frontend, mode=mode, findings=findings, verify_depth=depth, breakage=breakage)
+    if gateway.implementation == "nginx-gateway-fabric" and mode == "require-and-verify":
+        return _ngf_bundle_written(gateway, listener, refs, snapshot, done)
+    return done
+
+
+def _ngf_bundle_written(
+    gateway: Gateway, listener: Listener, refs: tuple[Any, ...], snapshot: ClusterSnapshot, frontend: Frontend
+) -> Frontend:
+    """The CA file NGINX Gateway Fabric writes for the port (ngf_bundle.py) is what nginx trusts: an
+    Opaque Secret's CA is not in it; with no file written, or one OpenSSL cannot load (certs/pem_file.py),
+    nginx refuses the whole configuration and keeps its previous one."""
+    namespace = gateway.resource.namespace
+    parsed = [ca_ref(r, namespace, "") for r in refs]
+    bundle = ngf_bundle(parsed, snapshot, gateway.referrer, namespace)
+    if bundle.unseen:
+        return frontend  # its bytes are not known here: the unseen findings say what is assumed
+    load = load_ca_file(bundle.data) if bundle.written else None
+    dropped = tuple(_ngf_dropped(gateway, listener, ref, parsed.index(ref), frontend.path) for ref in bundle.dropped)
+    if load is None or load.problem:
+        rejected = _ngf_rejected(gateway, listener, frontend, bundle.dropped, parsed, load.problem if load else None)
+        return replace(
+            frontend, breakage="config-rejected", ca_pem=bundle.data or None, findings=(rejected, *frontend.findings)
+        )
+    ca_pem = bundle.data if load.checked else frontend.ca_pem
+    return replace(frontend, ca_pem=ca_pem, findings=(*frontend.findings, *dropped))
+
+
+_NGF_RELOAD = (
+    "nginx -t fails (measured on nginx 1.22: [emerg] SSL_CTX_load_verify_locations(...) failed; NGF's nginx says "
+    "'cannot load certificate'), the agent rolls the files back ('Config apply failed, rolling back config') and "
+    "the Gateway and each listener report Programmed=False 'The Gateway is not programmed due to a failure to "
+    "reload nginx with the configuration' (status/prepare_requests.go; nginx-gateway-fabric issue 5872, fixed "
+    "after v2.6.7 by pull request 5913). nginx keeps its previous configuration: none of {gateway}'s current "
+    "objects is in effect, on any port, and who gets in is what that configuration said (not predicted here)."
+)
+
+
+def _ngf_rejected(
+    gateway: Gateway,
+    listener: Listener,
+    frontend: Frontend,
+    dropped: tuple[CaRef, ...],
+    parsed: list[CaRef],
+    problem: str | None,
+) -> Finding:
+    path = bundle_path(gateway.resource.namespace, gateway.resource.name, listener.port)
+    if problem is None:
+        what = f"ssl_client_certificate names {path}, which is never written"
+        why = (
+            "NGINX Gateway Fabric v2.6.7 writes the port's CA file only from ConfigMaps and kubernetes.io/tls "
+            "Secrets (resolver/secrets.go secretEntry.validate makes no CertBundle for an Opaque Secret; "
+            "dataplane/configuration.go getFrontendTLSCertBundles), yet names it under AllowValidOnly "
+            "(addClientSettingsToSSLServers). "
+        )
+    else:
+        what = f"its CA file {path} does not load ({problem})"
+        why = (
+            "NGINX Gateway Fabric v2.6.7 writes the references' ca.crt into one file, joined in order with no "
+            "separator (dataplane/configuration.go getFrontendTLSCertBundles), including a ConfigMap it refused "
+            "(ValidateCA reads only the first PEM block); OpenSSL, reading every block, refuses it. "
+        )
+    fix = _ngf_configmap_fix(gateway, dropped[0], frontend.path, parsed.index(dropped[0])) if dropped else ""
+    return Finding(
+        code="config-reload-fails",
+        severity=Severity.ERROR,
+        title=f"nginx refuses NGINX Gateway Fabric's configuration for {gateway.label}: {what}",
+        detail=why
+        + _NGF_RELOAD.format(gateway=gateway.label)
+        + (
+            " The fix copies the Opaque Secret's ca.crt into a ConfigMap and points the reference there." if fix else ""
+        ),
+        fix=fix,
+        subject=gateway.label,
+        evidence=(
+            f"{frontend.source}: {', '.join(r.label for r in parsed)}",
+            f"ssl_client_certificate {path};",
+            *_evidence(gateway, listener),
+        ),
+    )
+
+
+def _ngf_dropped(gateway: Gateway, listener: Listener, ref: CaRef, index: int, path: str) -> Finding:
+    return Finding(
+        code="ca-ref-not-loaded",
+        severity=Severity.WARNING,
+        title=f"NGINX Gateway Fabric accepts {ref.label} but does not give its CA to nginx",
+        detail="An Opaque Secret passes the resolver (resolver/secrets.go validateOpaqueSecretKey) but gets no "
+        "CertBundle, so the port's CA file holds only the other references' CAs (dataplane/configuration.go "
+        f"getFrontendTLSCertBundles): a client of {ref.label}'s CA alone is refused (connection closed). The fix "
+        "copies its ca.crt into a ConfigMap and points the reference there.",
+        fix=_ngf_configmap_fix(gateway, ref, path, index),
+        subject=gateway.label,
+        evidence=_evidence(gateway, listener),
+    )
 
 
 # releases.py ISTIO_FRONTEND_MODE
@@ -602,14 +701,15 @@ def _read_ref(gateway: Gateway, ref: CaRef, rules: RefRules, snapshot: ClusterSn
         return RefOutcome(ref, problem="wrong-kind", detail=f"listener ResolvedRefs=False {reason}")
     # a ClusterTrustBundle is read by name alone, its spec.trustBundle (Envoy Gateway backendtlspolicy.go
     # getCaCertsFromCARefs: missing → "cluster trust bundle NAME not found", the entry fails)
-    data = object_data(snapshot, ref.kind, ref.namespace, ref.name)
+    ngf = gateway.implementation == "nginx-gateway-fabric"
+    data = (ngf_object_data if ngf else object_data)(snapshot, ref.kind, ref.namespace, ref.name)
     if data is None:
         status = presence(snapshot, ref.kind, ref.namespace, ref.name)
         if status in ("unseen", "forbidden"):
             return RefOutcome(ref, detail="not read", unseen=status)
         reason = _resolved_refs(gateway, snapshot, "not-found")
         return RefOutcome(ref, problem="not-found", detail=f"listener ResolvedRefs=False {reason}")
-    if gateway.implementation == "nginx-gateway-fabric" and (refused := _ngf_ref_problem(ref, data, snapshot)):
+    if ngf and (refused := _ngf_ref_problem(ref, data, snapshot)):
         return refused
     key = pick_key(data, rules.keys, rules.single_key)
     if key is None:
@@ -772,28 +872,37 @@ def _ngf_secret_fix(
             "other keys: its type cannot change in place.",
         )
     if outcome.problem == "wrong-kind" and secret.type not in NGF_CA_SECRET_TYPES and secret.get("ca.crt"):
-        config_map = f"{ref.name}-ca"
-        read = f"kubectl get secret {arg(ref.name)} -n {arg(ref.namespace)} -o go-template=" + arg(
-            '{{index .data "ca.crt" | base64decode}}'
-        )
-        target = {"group": "", "kind": "ConfigMap", "name": config_map} | (
-            {"namespace": ref.namespace} if ref.namespace != gateway.resource.namespace else {}
-        )
-        fix = (
-            f'ca=$({read}) && test -n "$ca" && kubectl create configmap {arg(config_map)} -n {arg(ref.namespace)} '
-            '--from-literal=ca.crt="$ca" --dry-run=client -o yaml | kubectl apply -f - && '
-            + gateway.patch([{"op": "replace", "path": f"{path}/caCertificateRefs/{index}", "value": target}])
-        )
         return replace(
             finding,
             title=f"CA {ref.label}: NGINX Gateway Fabric does not read Secrets of type {secret.type}",
             detail=f"A frontend CA Secret must be kubernetes.io/tls or Opaque (resolver/secrets.go: "
             f'unsupported secret type "{secret.type}"). '
             + finding.detail.split(". ", 1)[-1]
-            + f" The fix copies its ca.crt into ConfigMap {ref.namespace}/{config_map} and points the reference there.",
-            fix=fix,
+            + f" The fix copies its ca.crt into ConfigMap {ref.namespace}/{ref.name}-ca and points the reference "
+            "there.",
+            fix=_ngf_configmap_fix(gateway, ref, path, index),
         )
     return finding
+
+
+def _ngf_configmap_fix(gateway: Gateway, ref: CaRef, path: str, index: int) -> str:
+    """Copy a CA Secret's ca.crt into ConfigMap NAME-ca and point reference `index` there: the one
+    CA object NGINX Gateway Fabric both accepts and writes into its bundle, whatever the Secret's type
+    (which cannot change in place)."""
+    config_map = f"{ref.name}-ca"
+    # the PEM keeps a last newline: NGF joins the references' CAs with no separator, and one ending
+    # in `-----END CERTIFICATE-----` makes the next BEGIN line a bad end line (certs/pem_file.py)
+    read = f"kubectl get secret {arg(ref.name)} -n {arg(ref.namespace)} -o go-template=" + arg(
+        '{{index .data "ca.crt" | base64decode}}{{"\n"}}'
+    )
+    target = {"group": "", "kind": "ConfigMap", "name": config_map} | (
+        {"namespace": ref.namespace} if ref.namespace != gateway.resource.namespace else {}
+    )
+    return (
+        f"{read} | kubectl create configmap {arg(config_map)} -n {arg(ref.namespace)} "
+        "--from-file=ca.crt=/dev/stdin --dry-run=client -o yaml | kubectl apply -f - && "
+        + gateway.patch([{"op": "replace", "path": f"{path}/caCertificateRefs/{index}", "value": target}])
+    )
 
 
 def _pointer(body: dict[str, Any], path: str) -> Any:
@@ -1027,9 +1136,6 @@ def _not_applied(gateway: Gateway, listener: Listener, source: str, path: str, v
         'listener.go ProcessGatewayTLS: "Frontend TLS validation only applies to HTTPS listeners"); a '
         "ClientTrafficPolicy on the listener does validate TLS listeners (clienttrafficpolicy.go "
         "translateClientTrafficPolicyForListener, buildListenerTLSParameters on the TCP listener).",
-        "nginx-gateway-fabric": "NGINX Gateway Fabric resolves frontend CA references for HTTPS listeners only (internal/"
-        "controller/state/graph/gateway_listener.go: the tls listener configurator has no "
-        "frontendTLSCaCertReferenceResolvers); client certificates are checked on HTTPS listeners only.",
     }.get(gateway.implementation, "")
     finding = Finding(
         code="frontend-validation-not-applied",
@@ -1049,6 +1155,32 @@ def _not_applied(gateway: Gateway, listener: Listener, source: str, path: str, v
         evidence=(f"listener {listener.name}: protocol TLS, tls.mode Terminate", *_evidence(gateway, listener)),
     )
     return Frontend("none", source, path, findings=(finding,))
+
+
+def _ngf_tls_terminate(
+    gateway: Gateway, listener: Listener, entry: tuple[str, str, dict[str, Any] | None] | None
+) -> Frontend:
+    """NGINX Gateway Fabric v2.6.7 accepts a TLS listener in Passthrough mode only
+    (graph/gateway_listener.go validateTLSFieldOnTLSListener: "Mode must be passthrough for TLS
+    listener", Accepted=False UnsupportedValue): one that terminates is invalid, gets no server
+    (dataplane/configuration.go buildServers skips TLS listeners, buildPassthroughServers invalid ones)
+    and nobody gets in, with or without spec.tls.frontend."""
+    source, path, _ = entry or ("", "", None)
+    finding = Finding(
+        code="tls-listener-not-supported",
+        severity=Severity.ERROR,
+        title=f"{gateway.label} listener {listener.name} (protocol TLS, tls.mode Terminate) is refused by NGINX "
+        "Gateway Fabric: nothing serves it",
+        detail="NGINX Gateway Fabric takes a TLS listener in Passthrough mode only (internal/controller/state/graph/"
+        'gateway_listener.go validateTLSFieldOnTLSListener: "Mode must be passthrough for TLS listener"; the '
+        "listener is Accepted=False UnsupportedValue) and renders no server for it, so no client gets in. "
+        "Client certificates are checked on HTTPS listeners only (the tls configurator has no "
+        "frontendTLSCaCertReferenceResolvers). The fix makes it an HTTPS listener; then route it with HTTPRoutes.",
+        fix=_tls_listener_fix(gateway, listener, {}),
+        subject=gateway.label,
+        evidence=(f"listener {listener.name}: protocol TLS, tls.mode Terminate", *_evidence(gateway, listener)),
+    )
+    return Frontend("none", source, path, refused=True, findings=(finding,))
 
 
 def _tls_listener_fix(gateway: Gateway, listener: Listener, validation: dict[str, Any]) -> str:
@@ -1215,6 +1347,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
         frontend = frontend_for(gateway, listener, snapshot)
         result = overlay(gateway, listener, frontend) if overlay else plain_result(gateway, listener, frontend)
         results.append((listener, result))
+    results = _ngf_whole_config(gateway, results)
     scope_findings = _port_scope(gateway, results)
     out = []
     for listener, result in results:
@@ -1251,29 +1384,57 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
     return out
 
 
-# nginx's `ssl_reject_handshake on` answers with alert 112 (unrecognized_name) in the handshake
-NGF_REJECT_HANDSHAKE = WireAnswer("tls-alert", alert=112)
+def _ngf_whole_config(
+    gateway: Gateway, results: list[tuple[Listener, ListenerResult]]
+) -> list[tuple[Listener, ListenerResult]]:
+    """NGINX Gateway Fabric renders one nginx configuration per Gateway: when nginx refuses it
+    (config-reload-fails), none of it is applied, so every listener of the Gateway keeps what the
+    previous configuration said (status/prepare_requests.go marks each listener Programmed=False)."""
+    if gateway.implementation != "nginx-gateway-fabric":
+        return results
+    cause = next((f for _, r in results for f in r.findings if f.code == "config-reload-fails"), None)
+    if cause is None:
+        return results
+    return [
+        (listener, replace(result, breakage="config-rejected", findings=(cause, *result.findings)))
+        if cause not in result.findings
+        else (listener, replace(result, breakage="config-rejected"))
+        for listener, result in results
+    ]
 
 
 def _ngf_refused_answer(
     gateway: Gateway, listener: Listener, result: ListenerResult, results: list[tuple[Listener, ListenerResult]]
 ) -> WireAnswer | None:
     """What a client of a refused listener gets from NGINX Gateway Fabric (v2.6.7): an invalid listener
-    gets no server (internal/controller/state/dataplane/configuration.go buildServers: `if l.Valid`);
-    when another listener on its port is valid, the port's default server is rendered and, holding no
-    certificate, it says `ssl_reject_handshake on` (nginx/config/servers_template.go IsDefaultSSL), so
-    the name is refused in the handshake with alert 112; with no valid listener on the port, nothing
-    listens there (hpr.listenersExist false: connection refused)."""
+    gets no server (internal/controller/state/dataplane/configuration.go buildServers: `if l.Valid`).
+    Every HTTPS listener of a port reads the same frontend entry (graph/gateway_listener.go
+    createFrontendTLSCaCertReferenceResolver: perPort by port, else default) and the same objects, so
+    when one is refused all are, the host-less ones too; an HTTP listener on the port would conflict
+    (createPortConflictResolver), and a TLS listener is valid only in Passthrough mode
+    (validateTLSFieldOnTLSListener). So no server of the port terminates TLS and nothing listens there:
+    the connection is refused (hpr.listenersExist false; measured). A valid Passthrough listener on the
+    port (it must have a hostname: one without overlaps every HTTPS hostname and both are invalid,
+    createPortConflictResolver with haveOverlap) keeps a stream server with ssl_preread there, whose map
+    sends an unknown name to the `connection-closed-server` socket (`return "";`: nginx/config/maps.go
+    createStreamMaps, stream_servers_template.go): the connection is closed in the handshake."""
     if gateway.implementation != "nginx-gateway-fabric" or result.breakage != "listener-refused":
         return None
-    valid = [
-        other
-        for other, other_result in results
-        if other.port == listener.port and other is not listener and other_result.breakage != "listener-refused"
-    ]
-    if any(other.hostname is None for other in valid):
-        return None  # a valid listener without hostname: its server becomes the default (not modelled)
-    return NGF_REJECT_HANDSHAKE if valid else WireAnswer("refused")
+    spec = as_dict(gateway.resource.body.get("spec"))
+    https = [other.hostname for other in gateway.listeners if other.port == listener.port and other.protocol == "HTTPS"]
+    for raw in map(as_dict, as_list(spec.get("listeners"))):
+        mode, hostname = text(as_dict(raw.get("tls")).get("mode")), text(raw.get("hostname")) or None
+        passthrough = raw.get("port") == listener.port and text(raw.get("protocol")) == "TLS" and mode == "Passthrough"
+        if passthrough and not any(_ngf_overlap(hostname, other) for other in https):
+            return WireAnswer("connection-closed")
+    return WireAnswer("refused")
+
+
+def _ngf_overlap(one: str | None, two: str | None) -> bool:
+    """graph/gateway_listener.go haveOverlap: no hostname overlaps every one; `*.x` overlaps names ending `.x`."""
+    if one is None or two is None or one == two:
+        return True
+    return any(a.startswith("*.") and b.endswith(a[1:]) for a, b in ((one, two), (two, one)))
 
 
 def _depth(snapshot: ClusterSnapshot, gateway: Gateway, host: str, result: ListenerResult) -> tuple[Finding, ...]:

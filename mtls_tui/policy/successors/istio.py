@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, SecretObj, Severity
-from mtls_tui.policy.secret_commands import add_ca_command
+from mtls_tui.policy.secret_commands import add_ca_command, secret_update_command
 from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.pem_checks import parsable_certificates
@@ -42,7 +42,7 @@ from mtls_tui.policy.successors.releases import (
 from mtls_tui.shell import arg, json_arg
 
 ISTIO_GROUP = "networking.istio.io"
-WORKLOAD_NAMESPACE = "istio-system"  # assumed: the snapshot does not hold the gateway's pods
+WORKLOAD_NAMESPACE = "istio-system"  # assumed when no Deployment of the files or cluster matches the selector
 CA_KEYS = ("cacert", "ca.crt")  # secrets.go ExtractRoot: GenericScrtCaCert, then TLSSecretCaCert
 # secrets.go ExtractRoot: the CRL beside each CA key (GenericScrtCRL, TLSSecretCrl); xds/sds.go
 # toEnvoyCaSecret renders it inline as the validation context's crl
@@ -67,6 +67,8 @@ class Server:
     port: int
     hosts: tuple[str, ...]
     tls: dict[str, Any]
+    workload_namespace: str = WORKLOAD_NAMESPACE  # where credentialName is looked up
+    workload: str = ""  # the Deployment whose pods the selector picks (`ns/name`); "" when assumed
 
     @property
     def label(self) -> str:
@@ -84,10 +86,36 @@ def _host(raw: str) -> str:
     return raw.rpartition("/")[2] or "*"
 
 
+def _workload(snapshot: ClusterSnapshot, selector: dict[str, Any]) -> KubeResource | None:
+    """The one Deployment whose pod template carries every label of the Gateway's selector: the
+    gateway proxy, whose namespace credentialName is read in (sds.go SecretGen.generate passes
+    proxy.VerifiedIdentity.Namespace to resource.go ParseResourceName). A selector picks pods in any
+    namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off by default); none, or several in different
+    namespaces, leave the namespace assumed."""
+    if not selector:
+        return None
+    matching = [
+        d
+        for d in snapshot.of_kind("Deployment", "apps")
+        if all(
+            text(
+                as_dict(
+                    as_dict(as_dict(as_dict(d.body.get("spec")).get("template")).get("metadata")).get("labels")
+                ).get(k)
+            )
+            == text(v)
+            for k, v in selector.items()
+        )
+    ]
+    return matching[0] if len({d.namespace for d in matching}) == 1 else None
+
+
 def servers(snapshot: ClusterSnapshot) -> list[Server]:
     out = []
     for gateway in snapshot.of_kind("Gateway", ISTIO_GROUP):
         spec = as_dict(gateway.body.get("spec"))
+        workload = _workload(snapshot, as_dict(spec.get("selector")))
+        where = (workload.namespace, workload.ref) if workload is not None else (WORKLOAD_NAMESPACE, "")
         for index, raw in enumerate(map(as_dict, as_list(spec.get("servers")))):
             tls = as_dict(raw.get("tls"))
             mode = text(tls.get("mode"))
@@ -95,7 +123,7 @@ def servers(snapshot: ClusterSnapshot) -> list[Server]:
                 continue
             port = as_dict(raw.get("port")).get("number")
             hosts = tuple(dict.fromkeys(_host(text(h)) for h in as_list(raw.get("hosts")) if text(h))) or ("*",)
-            out.append(Server(gateway, index, port if isinstance(port, int) else 0, hosts, tls))
+            out.append(Server(gateway, index, port if isinstance(port, int) else 0, hosts, tls, *where))
     return out
 
 
@@ -103,6 +131,11 @@ def _assumption(server: Server) -> str:
     selector = ", ".join(
         f"{k}={v}" for k, v in as_dict(as_dict(server.gateway.body.get("spec")).get("selector")).items()
     )
+    if server.workload:
+        return (
+            f"the gateway workload (selector {selector}) is Deployment {server.workload}: credentialName is looked "
+            f"up in {server.workload_namespace} (resource.go ParseResourceName)"
+        )
     return (
         f"assumed: the gateway workload (selector {selector or 'none'}) runs in {WORKLOAD_NAMESPACE}; "
         "credentialName is looked up there (resource.go ParseResourceName)"
@@ -118,9 +151,9 @@ class CaLookup:
     crl: bytes | None = None  # the CRL beside the CA key (CRL_KEYS)
 
 
-def _secret_namespace(name: str) -> tuple[str, str]:
+def _secret_namespace(name: str, server: Server) -> tuple[str, str]:
     namespace, _, short = name.rpartition("/")
-    return (namespace or WORKLOAD_NAMESPACE), short
+    return (namespace or server.workload_namespace), short
 
 
 # secrets.go ExtractCertInfo: the key pairs GetCertInfo accepts (cert/key, then tls.crt/tls.key)
@@ -141,12 +174,12 @@ def _crl(secret: SecretObj, key: str) -> bytes | None:
     return secret.get(CRL_KEYS[key]) or None
 
 
-def lookup_ca(snapshot: ClusterSnapshot, credential: str, ca_credential: str | None) -> CaLookup:
+def lookup_ca(snapshot: ClusterSnapshot, server: Server, credential: str, ca_credential: str | None) -> CaLookup:
     """GetCaCert: `<name>-cacert` first (used alone when it exists), else the credential Secret.
     A caCertCredentialName is the SDS name itself (authentication.go
     ApplyCredentialSDSToServerCommonTLSContext); sds.go SecretGen.generate reads a name as a CA
     only when it ends in -cacert, any other as a key pair (problem "not-ca-only")."""
-    namespace, name = _secret_namespace(ca_credential or credential)
+    namespace, name = _secret_namespace(ca_credential or credential, server)
     if ca_credential and not name.endswith(CA_SUFFIX):
         return CaLookup(None, f"Secret {namespace}/{name}", "not-ca-only")
     elsewhere = tuple(s.ref for s in snapshot.secrets if s.name == name and s.namespace != namespace)
@@ -186,8 +219,47 @@ def _found(secret: SecretObj, key: str, elsewhere: tuple[str, ...]) -> CaLookup:
     return CaLookup(pem, ref, None, crl=_crl(secret, key))
 
 
+KUBERNETES_URI = "kubernetes://"  # credentials.KubernetesSecretTypeURI: ToResourceName adds it to a bare name
+
+
+def _other_namespace(server: Server, credential: str) -> Finding | None:
+    """credentialName `ns/name` in another namespace than the gateway proxy's: ToResourceName makes it
+    kubernetes://ns/name, ParseResourceName reads ns, and sds.go filterAuthorizedResources never sends a
+    KubernetesSecretType resource outside the proxy's namespace ("Unverified cross namespace. Never
+    allowed.", the -cacert CA included: it must be sameNamespace too). No certificate and no CA reach
+    Envoy: the server's connections are closed (R7's measurement: a secret that never arrives)."""
+    namespace, name = _secret_namespace(credential.removeprefix(KUBERNETES_URI), server)
+    if namespace == server.workload_namespace:
+        return None
+    known = bool(server.workload)
+    fix = (
+        secret_update_command(f"{server.workload_namespace}/{name}", keys=("tls.crt", "tls.key", "ca.crt"))
+        + " && "
+        + server.patch([{"op": "replace", "path": f"/spec/servers/{server.index}/tls/credentialName", "value": name}])
+    )
+    return Finding(
+        code="ca-sds-denied",
+        severity=Severity.ERROR if known else Severity.WARNING,
+        title=f"{server.label} servers[{server.index}]: credentialName {credential} is in namespace {namespace}, "
+        + (
+            f"not the gateway proxy's ({server.workload_namespace}): istiod never sends it"
+            if known
+            else f"which istiod sends only to a gateway proxy running there (assumed: {server.workload_namespace})"
+        ),
+        detail="pilot/pkg/xds/sds.go filterAuthorizedResources sends a Secret named by credentialName only to a "
+        'proxy in the same namespace ("Unverified cross namespace. Never allowed."), and the CA beside it '
+        f"({name}{CA_SUFFIX} or the Secret itself) the same way: the server gets no certificate and no CA, and "
+        "its connections are closed (measured on Envoy for an SDS secret that never arrives). The fix creates "
+        f"the Secret in {server.workload_namespace} from the local server.crt, server.key and ca.crt and names it "
+        "without a namespace.",
+        fix=fix,
+        subject=server.label,
+        evidence=(f"servers[{server.index}] port {server.port}: credentialName {credential}", _assumption(server)),
+    )
+
+
 def _missing_finding(server: Server, lookup: CaLookup, credential: str, snapshot: ClusterSnapshot) -> Finding:
-    namespace, name = _secret_namespace(credential)
+    namespace, name = _secret_namespace(credential, server)
     found = (
         f" A Secret of that name is in {', '.join(lookup.found_elsewhere)}, which the gateway does not read."
         if lookup.found_elsewhere
@@ -240,7 +312,7 @@ def _near_misses(snapshot: ClusterSnapshot, namespace: str, name: str) -> tuple[
 
 
 def _no_ca_finding(server: Server, lookup: CaLookup, credential: str, snapshot: ClusterSnapshot) -> Finding:
-    namespace, name = _secret_namespace(credential)
+    namespace, name = _secret_namespace(credential, server)
     near = _near_misses(snapshot, namespace, name)
     hint = (
         f" {', '.join(near)} holds a CA, but istiod reads only the exact name {name}{CA_SUFFIX} (issue #47315)."
@@ -296,7 +368,7 @@ def _not_ca_only_finding(server: Server, lookup: CaLookup, ca_credential: str, s
     secret is pushed; with one, a TLS certificate secret (toEnvoyTLSSecret) is pushed where Envoy
     wants a validation context. Either way no CA reaches the gateway; what Envoy then answers was not
     measured, so the finding says so and the host is never called working."""
-    namespace, name = _secret_namespace(ca_credential)
+    namespace, name = _secret_namespace(ca_credential, server)
     secret = snapshot.secret(f"{namespace}/{name}")
     pair = next((p for p in KEY_PAIRS if secret is not None and all(secret.get(k) for k in p)), None)
     then = (
@@ -408,8 +480,16 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
         credential = ""  # pilot/ before 1.27 reads no credentialNames: no CA is looked up from them
     elif only_names and not release.seen:
         findings.append(unchecked(release, server.label, _NAMES_BEFORE))
-    if mode != "none" and credential and mode_name != "ISTIO_MUTUAL":
-        lookup = lookup_ca(snapshot, credential, ca_credential)
+    elsewhere = _other_namespace(server, ca_credential or credential)
+    if mode != "none" and credential and mode_name != "ISTIO_MUTUAL" and elsewhere is not None:
+        findings.append(elsewhere)
+        ca_refs = (f"Secret {(ca_credential or credential).removeprefix(KUBERNETES_URI)}",)
+        if server.workload:
+            breakage = "connection-closed"
+        else:
+            unseen = (f"where the gateway proxy of {server.label} runs",)
+    elif mode != "none" and credential and mode_name != "ISTIO_MUTUAL":
+        lookup = lookup_ca(snapshot, server, credential, ca_credential)
         ca_refs = (lookup.ref,)
         if lookup.problem == "credential-missing":
             findings.append(_missing_finding(server, lookup, ca_credential or credential, snapshot))
@@ -429,6 +509,9 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
         else:
             ca_pem, crl_pem = lookup.pem, lookup.crl
             decided += (lookup.ref,)
+    if mode_name == "ISTIO_MUTUAL":
+        findings.append(_mesh_mutual_finding(server, credential))
+        ca_refs = (MESH_CA,)
     if mode in ("verify-if-given", "request", "require-any"):
         findings.append(_fallback_finding(server, mode_name, skip))
     if (extra := _matchers(server)) is not None:
@@ -441,6 +524,46 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
         )
         for host in server.hosts
     ]
+
+
+MESH_CA = "the mesh's root CA (istiod's, ConfigMap istio-ca-root-cert)"
+
+
+def _mesh_mutual_finding(server: Server, credential: str) -> Finding:
+    """ISTIO_MUTUAL at a gateway: listener.go BuildListenerTLSContext takes its first case for it and
+    calls ApplyToCommonTLSContext with the proxy's own workload certificate (SDS `default`) and the
+    mesh's root (`ROOTCA`); credentialName is never read. So the server presents its SPIFFE workload
+    certificate and requires a client certificate issued by istiod's CA: a client of any other CA is
+    refused in the handshake (unknown CA, alert 48: the wrong-CA row measured on Envoy, docs/successors.md
+    section 7). The fix serves the server as MUTUAL, with credentialName's certificate and CA."""
+    path = f"/spec/servers/{server.index}/tls"
+    ops: list[dict[str, Any]] = [{"op": "replace", "path": f"{path}/mode", "value": "MUTUAL"}]
+    if not credential:
+        credential = f"{server.gateway.name}-credential"
+        ops.append({"op": "add", "path": f"{path}/credentialName", "value": credential})
+        then = (
+            f" The fix names credentialName {credential}: create that Secret (tls.crt, tls.key, ca.crt) in the "
+            "gateway workload's namespace."
+        )
+    else:
+        then = f" The fix makes it MUTUAL: the certificate and the client CA then come from {credential}."
+    return Finding(
+        code="mesh-mutual-at-gateway",
+        severity=Severity.ERROR,
+        title=f"{server.label} servers[{server.index}]: ISTIO_MUTUAL admits only certificates of the mesh "
+        "(istiod's CA); clients of your CA are refused"
+        + (f" and credentialName {credential} is not used" if text(server.tls.get("credentialName")) else ""),
+        detail="pilot/pkg/networking/core/listener.go BuildListenerTLSContext serves ISTIO_MUTUAL with the gateway "
+        "proxy's own workload certificate and the mesh's root CA (authentication.go ApplyToCommonTLSContext): "
+        "credentialName is not read, the server presents its SPIFFE workload certificate (which a browser or curl "
+        "does not trust for the host), and a client needs a certificate issued by istiod. A client of another CA "
+        "gets alert 48 (unknown CA) in the handshake. ISTIO_MUTUAL is for traffic from inside the mesh; clients "
+        "outside it need MUTUAL." + then,
+        fix=server.patch(ops),
+        subject=server.label,
+        evidence=(f"servers[{server.index}].tls.mode: ISTIO_MUTUAL",)
+        + ((f"credentialName: {credential} (not read)",) if text(server.tls.get("credentialName")) else ()),
+    )
 
 
 # releases.py ISTIO_CREDENTIAL_NAMES

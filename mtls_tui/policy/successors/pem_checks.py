@@ -38,13 +38,20 @@ def block_certificate(block: bytes) -> x509.Certificate | None:
         return None
 
 
+def ngf_decoded(value: bytes) -> bytes:
+    """A CA value as NGINX Gateway Fabric reads it (ValidateCA; dataplane/configuration.go
+    getCertRefBundleData, which gives nginx the result): base64-decoded when Go's
+    base64.StdEncoding.Decode takes it (it skips \\r and \\n), else as it is."""
+    try:
+        decoded = base64.b64decode(value.replace(b"\r", b"").replace(b"\n", b""), validate=True)
+    except (binascii.Error, ValueError):
+        return value
+    return decoded if decoded else value
+
+
 def ngf_ca_problem(value: bytes) -> str | None:
     """ValidateCA's error for `value`, None when NGINX Gateway Fabric accepts it."""
-    try:
-        decoded = base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        decoded = b""
-    data = decoded if decoded else value
+    data = ngf_decoded(value)
     first = PEM_BLOCK.search(data)
     if first is None:
         return 'the data field "ca.crt" must hold a valid CERTIFICATE PEM block'

@@ -57,6 +57,8 @@ GROUPS = ("traefik.io", "traefik.containo.us")
 OLD_GROUP = "traefik.containo.us"
 INGRESS_CONTROLLER = TRAEFIK_INGRESS_CONTROLLER
 OPTIONS_ANNOTATION = "traefik.ingress.kubernetes.io/router.tls.options"
+TLS_ANNOTATION = "traefik.ingress.kubernetes.io/router.tls"
+ENTRY_POINTS_ANNOTATION = "traefik.ingress.kubernetes.io/router.entrypoints"
 CRD_PROVIDER = "kubernetescrd"
 INGRESS_PROVIDER = "kubernetes"  # the Ingress provider's name: an unqualified annotation value gets it
 DEFAULT = "default"  # tls.DefaultTLSConfigName
@@ -163,6 +165,8 @@ class Route:
     name: str
     kind: Literal["IngressRoute", "Ingress"]
     refused: str | None = None  # the router is not built: why (resolveReference's error)
+    # the options of an entryPoint's `http.tls` that this router, having a `tls` of its own, does not get
+    model_ignored: str | None = None
 
 
 def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
@@ -181,7 +185,8 @@ def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
             validations.append(_not_served(host, mine))
             continue
         asked = {r.options or DEFAULT for r in built}
-        if all(name in options and not options[name].configured for name in asked):
+        skipped = {r.model_ignored for r in built if r.model_ignored} & {n for n, o in options.items() if o.configured}
+        if not skipped and all(name in options and not options[name].configured for name in asked):
             # plain TLS: no option used for the host is about client certificates; ingress-nginx's
             # auth-tls annotations on its Ingresses ask for them, and Traefik does not read them
             ignored = _nginx_annotated(snapshot, host)
@@ -411,10 +416,15 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
     (authelia/chartrepo#130 set it, and met 'unknown TLS options' instead)."""
     routes = []
     cross = traefik_cross_namespace(release_for(snapshot, "traefik").controller)
+    models = entry_point_options(snapshot)
     for resource in _resources(snapshot, "IngressRoute"):
         spec = _dict(resource.body.get("spec"))
         tls = spec.get("tls")
+        entry_points = tuple(str(e) for e in _list(spec.get("entryPoints")))
+        model = _model(models, entry_points, CRD_PROVIDER)
         if not isinstance(tls, dict):
+            if model is not None:  # a router without tls on an entryPoint with http.tls takes the model's
+                routes += _model_routes(spec, entry_points, model, resource)
             continue
         options = _dict(tls.get("options"))
         name = str(options.get("name") or "")
@@ -433,7 +443,6 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
             if name and "@" not in name and namespace != resource.namespace and not cross
             else None
         )
-        entry_points = tuple(str(e) for e in _list(spec.get("entryPoints")))
         for route in _list(spec.get("routes")):
             for host in _hosts(str(_dict(route).get("match") or "")) or [ANY_HOST]:
                 routes.append(
@@ -446,9 +455,56 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
                         resource.name,
                         "IngressRoute",
                         refused,
+                        model_ignored=model if wanted is None else None,
                     )
                 )
     return routes
+
+
+def _model_routes(
+    spec: dict[str, Any], entry_points: tuple[str, ...], model: str, resource: KubeResource
+) -> list[Route]:
+    return [
+        Route(
+            host, entry_points, model, f"IngressRoute {resource.ref}", resource.namespace, resource.name, "IngressRoute"
+        )
+        for route in _list(spec.get("routes"))
+        for host in _hosts(str(_dict(route).get("match") or "")) or [ANY_HOST]
+    ]
+
+
+def entry_point_options(snapshot: ClusterSnapshot) -> dict[str, str]:
+    """`--entryPoints.<name>.http.tls.options=<value>` of the Traefik seen (flags are case-insensitive),
+    by entryPoint name lowercased. aggregator.go applyModel gives the entryPoint's `http.tls` to a router
+    of that entryPoint only when the router has no TLS of its own (`if cp.TLS == nil { cp.TLS = m.TLS }`):
+    an IngressRoute with `spec.tls`, or an Ingress with a router.tls annotation, keeps its own, and
+    without `options` there that is the default options (traefik#7126). Set by a file or the
+    environment, it is not read here."""
+    controller = release_for(snapshot, "traefik").controller
+    found: dict[str, str] = {}
+    for raw in controller.args if controller is not None else ():
+        flag, eq, value = raw.lstrip("-").partition("=")
+        parts = flag.lower().split(".")
+        if (
+            raw.startswith("-")
+            and eq
+            and len(parts) == 5
+            and parts[0] == "entrypoints"
+            and parts[2:] == ["http", "tls", "options"]
+        ):
+            found[parts[1]] = value.strip()
+    return {k: v for k, v in found.items() if v}
+
+
+def _model(models: dict[str, str], entry_points: tuple[str, ...], provider: str) -> str | None:
+    """The options a router of these entryPoints (none: every one) gets from their http.tls, qualified as
+    tcp/manager.go does (provider.GetQualifiedName: an unqualified name is the router's provider's).
+    Only when every entryPoint of the router names the same options; else None (not judged)."""
+    named = [models.get(e.lower()) for e in entry_points] if entry_points else list(models.values())
+    if not named or len(set(named)) != 1 or named[0] is None:
+        return None
+    value = named[0]
+    return value if "@" in value or value == DEFAULT else f"{value}@{provider}"
 
 
 def _hosts(match: str) -> list[str]:
@@ -460,16 +516,39 @@ def _ingress_routes(snapshot: ClusterSnapshot) -> list[Route]:
     value is qualified with the Ingress provider's name (`@kubernetes`): a TLSOption CRD is
     reached only as `<namespace>-<name>@kubernetescrd`."""
     routes = []
+    models = entry_point_options(snapshot)
     for ingress in snapshot.ingresses:
-        if not traefik_serves(ingress, snapshot) or not ingress.tls:
+        if not traefik_serves(ingress, snapshot):
+            continue
+        entry_points = tuple(
+            e.strip() for e in (ingress.annotation(ENTRY_POINTS_ANNOTATION) or "").split(",") if e.strip()
+        )
+        model = _model(models, entry_points, INGRESS_PROVIDER)
+        # annotations.go parseRouterConfig: any router.tls key gives the router a TLS of its own
+        own_tls = any(k == TLS_ANNOTATION or k.startswith(TLS_ANNOTATION + ".") for k, _ in ingress.annotations)
+        if not ingress.tls and (own_tls or model is None):
             continue
         value = ingress.annotation(OPTIONS_ANNOTATION)
         wanted = None
         if value and value.strip():
             value = value.strip()
             wanted = value if "@" in value or value == DEFAULT else f"{value}@{INGRESS_PROVIDER}"
+        elif not own_tls and model is not None:
+            wanted = model
+        ignored = model if own_tls and wanted is None else None
         for host in ingress_hosts(ingress) or [ANY_HOST]:
-            routes.append(Route(host, (), wanted, f"Ingress {ingress.ref}", ingress.namespace, ingress.name, "Ingress"))
+            routes.append(
+                Route(
+                    host,
+                    entry_points,
+                    wanted,
+                    f"Ingress {ingress.ref}",
+                    ingress.namespace,
+                    ingress.name,
+                    "Ingress",
+                    model_ignored=ignored,
+                )
+            )
     return routes
 
 
@@ -513,11 +592,12 @@ def _host_validation(
             return _unknown(host, routes, name, options, snapshot)
         option = known
     findings += option.findings
+    findings += _models_ignored(host, routes, options)
     option = as_served(option, options, snapshot)
     breakage: Breakage | None = "connection-closed" if option.mode is None else None
     mode: ClientCertMode = option.mode or "none"
     # the option says why it is open (fail open, or built broken on a release that then serves the default)
-    explained = any(f.code in ("mtls-fail-open", "tls-option-broken") for f in option.findings)
+    explained = any(f.code in ("mtls-fail-open", "tls-option-broken") for f in (*option.findings, *findings))
     if breakage is None and mode != "require-and-verify" and not conflicted and not explained:
         findings.append(_fallback(host, option, mode, routes))
     return _traefik_validation(
@@ -879,12 +959,8 @@ def as_served(option: BuiltOption, options: dict[str, BuiltOption], snapshot: Cl
 def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str], closes: bool = True) -> Finding:
     then = ""
     if "CAFiles is required" in error:
-        fix = (
-            secret_update_command(refs[0].split(" ", 1)[1], keys=("ca.crt",))
-            if refs
-            else f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p "
-            + json_arg({"spec": {"clientAuth": {"secretNames": ["CA-SECRET"]}}})
-        )
+        fix = secret_update_command(refs[0].split(" ", 1)[1], keys=("ca.crt",)) if refs else _ca_secret_fix(resource)
+        then = _ca_files_note(resource) if not refs else ""
     elif error.startswith("invalid Cipher"):
         fix = f"kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type json -p " + json_arg(
             [{"op": "remove", "path": "/spec/cipherSuites"}]
@@ -930,6 +1006,32 @@ def _broken(resource: KubeResource, error: str, wanted: str, refs: list[str], cl
     )
 
 
+def _ca_secret_fix(resource: KubeResource) -> str:
+    """A TLSOption with no secretNames: a Secret `<option>-ca` from the local ca.crt, named in its
+    secretNames (caFiles, the file provider's field, set to null: a merge patch drops it if stored)."""
+    secret = f"{resource.name}-ca"
+    return (
+        secret_update_command(f"{resource.namespace}/{secret}", keys=("ca.crt",))
+        + f" && kubectl patch tlsoption {arg(resource.name)} -n {arg(resource.namespace)} --type merge -p "
+        + json_arg({"spec": {"clientAuth": {"caFiles": None, "secretNames": [secret]}}})
+    )
+
+
+def _ca_files_note(resource: KubeResource) -> str:
+    """`clientAuth.caFiles` written in a TLSOption (traefik-helm-chart#928): the file provider's
+    field (pkg/tls/tls.go ClientAuth.CAFiles); the CRD's clientAuth has secretNames and clientAuthType
+    only (traefik.io_tlsoptions.yaml), and buildTLSOptions fills CAFiles from secretNames alone."""
+    files = [str(f) for f in _list(_dict(_dict(resource.body.get("spec")).get("clientAuth")).get("caFiles"))]
+    if not files:
+        return " The fix stores the CA (ca.crt here) in a Secret and names it in secretNames."
+    return (
+        f" clientAuth.caFiles ({', '.join(files)}) is the file provider's field: a TLSOption has none (its CRD's "
+        "clientAuth holds secretNames and clientAuthType; the API server prunes caFiles, kubectl's strict "
+        "validation refuses it), and Traefik reads a TLSOption's CA only from the Secrets in secretNames. The fix "
+        "stores that CA, copied here as ca.crt, in a Secret and names it in secretNames."
+    )
+
+
 def _old_group(resource: KubeResource) -> Finding:
     return _f(
         code="traefik-api-group-removed",
@@ -962,6 +1064,37 @@ def _conflict(host: str, routes: list[Route], option: BuiltOption) -> Finding:
         subject=" and ".join(dict.fromkeys(r.source for r in routes)),
         evidence=tuple(asked),
     )
+
+
+def _models_ignored(host: str, routes: list[Route], options: dict[str, BuiltOption]) -> list[Finding]:
+    """Routers with a `tls` of their own on an entryPoint whose http.tls names client-auth options:
+    aggregator.go applyModel keeps the router's TLS (`if cp.TLS == nil`), so the entryPoint's options
+    never reach it; without options of its own it gets the default ones (traefik#7126)."""
+    found = []
+    for model in dict.fromkeys(r.model_ignored for r in routes if r.model_ignored):
+        option = options.get(model)
+        mine = [r for r in routes if r.model_ignored == model and not r.options]
+        if option is None or not option.configured or not mine:
+            continue
+        keep = replace(mine[0], options=model)
+        found.append(
+            _f(
+                code="mtls-fail-open",
+                severity=Severity.ERROR,
+                title=f"{host}: the entryPoint's TLS options {model} do not reach "
+                + ", ".join(dict.fromkeys(r.source for r in mine))
+                + ", which has a tls of its own: no client certificate is asked there",
+                detail="aggregator.go applyModel gives a router its entryPoint's http.tls (options included) only "
+                "when the router has no TLS of its own (`if cp.TLS == nil { cp.TLS = m.TLS }`). An IngressRoute with "
+                "spec.tls, or an Ingress with a router.tls annotation, keeps its own, and with no options named "
+                "there it gets Traefik's default options. The fix names the entryPoint's options on the router.",
+                fix=_same_options_fix(mine, keep),
+                subject=mine[0].source,
+                evidence=(f"entryPoint http.tls.options: {model}",)
+                + tuple(f"{r.source}: tls without options" for r in mine),
+            )
+        )
+    return found
 
 
 def _same_options_fix(others: list[Route], keep: Route) -> str:

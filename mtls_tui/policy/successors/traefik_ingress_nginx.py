@@ -14,7 +14,7 @@ Rules from traefik/traefik fd5a576d, pkg/provider/kubernetes/ingress-nginx/:
 
 Which Ingresses: the provider's default controller class is `k8s.io/ingress-nginx`
 (kubernetes.go `defaultControllerName`), the same string as ingress-nginx's. An Ingress
-ingress-nginx serves stays with policy/ingress_nginx.py; this reader takes an Ingress of such a
+ingress-nginx serves stays with policy/ingress_nginx/; this reader takes an Ingress of such a
 class only where the snapshot knows the cluster's controllers and no ingress-nginx controller
 serves it (`serving_controller`).
 """

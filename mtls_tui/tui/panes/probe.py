@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from mtls_tui.model import ProbeResult, ProbeSpec
-from mtls_tui.report.console import probe_column
+from mtls_tui.report.console import probe_column, timing_scale
 from mtls_tui.tui.path_suggester import PathSuggester
 
 PATH_FIELDS = {"cert", "key", "cacert"}
@@ -128,7 +128,7 @@ class ProbePane(VerticalScroll):
         if not results:
             target.update(self._idle)
             return
-        scale = max([r.timings.total or 0 for r in results] + [1.0])
+        scale = timing_scale(results)
         side_by_side = self.size.width >= 110  # one above the other where two columns do not fit
         table = Table(expand=True, show_header=side_by_side)
         if side_by_side:

@@ -23,7 +23,8 @@ from textual.widgets.option_list import Option
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.reproduce import probe_command
 from mtls_tui.model import Finding
-from mtls_tui.report.console import STYLE, finding_detail, next_step, state_look
+from mtls_tui.report.console import STYLE, finding_detail, fix_label, next_step, state_look
+from mtls_tui.tui.panes.command import CommandLines
 
 STANDING = "standing"  # the row that folds and unfolds the certificate hygiene
 PROBE_KEY = "p to probe it without and with the client certificate"
@@ -117,6 +118,8 @@ class VerdictPane(Vertical):
         yield findings
         with VerticalScroll(id="finding-detail") as detail:
             detail.display = False
+            yield Static("", id="finding-head")
+            yield CommandLines(fix_label(), id="finding-fix")
             yield Static("", id="finding-block")
 
     # --- what the app calls -----------------------------------------------------------
@@ -241,7 +244,9 @@ class VerdictPane(Vertical):
         if shown == self._detail_of and shown is not None:
             return
         self._detail_of = shown
-        block = finding_detail(shown) if isinstance(shown, Finding) else shown or ""
+        head, command, block = finding_detail(shown) if isinstance(shown, Finding) else (shown or "", None, "")
+        self.query_one("#finding-head", Static).update(head)
+        self.query_one(CommandLines).show(command)
         self.query_one("#finding-block", Static).update(block)
         detail = self.query_one("#finding-detail", VerticalScroll)
         detail.display = shown is not None

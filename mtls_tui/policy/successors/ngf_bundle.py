@@ -1,0 +1,89 @@
+"""The client CA file NGINX Gateway Fabric writes for one port, byte for byte.
+
+nginx-gateway-fabric v2.6.7:
+- internal/controller/state/dataplane/configuration.go buildFrontendTLSCertBundles names one bundle per
+  Gateway and port (`cert_bundle_<namespace>_<gateway>_<port>`), and addClientSettingsToSSLServers puts
+  it in every server of the port as `ssl_client_certificate /etc/nginx/secrets/<id>.crt` under
+  AllowValidOnly (nginx/config/servers.go buildHTTPSSL) whether or not the file is written.
+- getFrontendTLSCertBundles writes the file only from the references found in the index
+  buildRefCertificateBundles makes: every resolved ConfigMap (resolver/configmaps.go: a CertBundle even
+  when ValidateCA refused it) and every resolved kubernetes.io/tls Secret (resolver/secrets.go
+  secretEntry.validate); an Opaque Secret is accepted (validateOpaqueSecretKey) but gets no CertBundle,
+  so its CA is never written. The file is the found references' ca.crt, each as getCertRefBundleData
+  gives it (base64-decoded when it decodes), joined in reference order with no separator.
+- A reference is resolved only after its kind/group passed and, in another namespace, a ReferenceGrant
+  allowed it (graph/gateway_listener.go validateFrontendTLS); a missing object gets no CertBundle.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mtls_tui.model import ClusterSnapshot
+from mtls_tui.policy.successors.pem_checks import ngf_ca_problem, ngf_decoded
+from mtls_tui.policy.successors.references import CaRef, as_dict, grant_permits, object_data, presence
+
+TLS_SECRET = "kubernetes.io/tls"
+SECRETS_DIR = "/etc/nginx/secrets"  # nginx/config/generator.go secretsFolder
+
+
+@dataclass(frozen=True)
+class NgfBundle:
+    """`written`: NGF writes the file (some reference is in its index); `data`: its bytes;
+    `dropped`: references NGF accepts whose CA it does not write (Opaque Secrets); `unseen`: references
+    not read here, so the bytes are not known."""
+
+    written: bool
+    data: bytes
+    dropped: tuple[CaRef, ...] = ()
+    unseen: tuple[CaRef, ...] = ()
+
+
+def ngf_object_data(snapshot: ClusterSnapshot, kind: str, namespace: str, name: str) -> dict[str, bytes] | None:
+    """A CA object's keys as NGF reads them: a ConfigMap's `binaryData` too, its ca.crt over `data`'s
+    (resolver/configmaps.go configMapEntry.validate reads Data, then BinaryData)."""
+    data = object_data(snapshot, kind, namespace, name)
+    if data is None or kind != "ConfigMap":
+        return data
+    for resource in snapshot.of_kind("ConfigMap", ""):
+        if resource.namespace == namespace and resource.name == name:
+            for key, value in as_dict(resource.body.get("binaryData")).items():
+                try:
+                    data[str(key)] = base64.b64decode(str(value), validate=True)
+                except (binascii.Error, ValueError):
+                    continue  # the API server refuses a binaryData value that is not base64
+    return data
+
+
+def bundle_path(namespace: str, gateway: str, port: int) -> str:
+    """generateCertBundleFileName(generateCertBundleID(namespace/gateway_port))."""
+    return f"{SECRETS_DIR}/cert_bundle_{namespace}_{gateway}_{port}.crt"
+
+
+def ngf_bundle(
+    refs: Sequence[CaRef], snapshot: ClusterSnapshot, referrer: tuple[str, str, str], namespace: str
+) -> NgfBundle:
+    """The file NGF writes for `refs` (the port's caCertificateRefs, in order) of a Gateway in
+    `namespace`."""
+    written, parts, dropped, unseen = False, [], [], []
+    for ref in refs:
+        if not ref.name or ref.kind not in ("Secret", "ConfigMap") or ref.group not in ("", "core"):
+            continue
+        if ref.namespace != namespace and grant_permits(snapshot, referrer, ref) is None:
+            continue
+        data = ngf_object_data(snapshot, ref.kind, ref.namespace, ref.name)
+        if data is None:
+            if presence(snapshot, ref.kind, ref.namespace, ref.name) in ("unseen", "forbidden"):
+                unseen.append(ref)
+            continue
+        secret = snapshot.secret(f"{ref.namespace}/{ref.name}") if ref.kind == "Secret" else None
+        if secret is not None and secret.type != TLS_SECRET:
+            if secret.type == "Opaque" and data.get("ca.crt") and ngf_ca_problem(data["ca.crt"]) is None:
+                dropped.append(ref)
+            continue
+        written = True
+        parts.append(ngf_decoded(data.get("ca.crt", b"")))
+    return NgfBundle(written, b"".join(parts), tuple(dropped), tuple(unseen))

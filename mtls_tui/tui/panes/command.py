@@ -1,0 +1,38 @@
+"""A printed command on the screen, copy-safe at any width. Textual folds a word wider than
+the pane (`text-overflow: fold`, its default for Static), so a mouse copy of
+`…auth-tls-secret=default/my-` then `certs` ran another command. Here the command is laid out
+as shell lines that fit the pane, each ending in a continuation (`shell.fold_command`), shown
+unwrapped (`text-wrap: nowrap` in app.tcss): the lines, copied as shown, run the command as
+`c` copies it. Textual's own selection copies the widget's text, these lines.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.widget import Widget
+
+from mtls_tui.shell import fold_command
+
+
+class CommandLines(Widget):
+    """`label` then `command`, laid out again at every width the pane takes."""
+
+    def __init__(self, label: Text, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.label = label
+        self.command = ""
+
+    def show(self, command: str | None) -> None:
+        self.command = command or ""
+        self.display = command is not None
+        self.refresh(layout=True)
+
+    def lines(self, width: int) -> list[str]:
+        return fold_command(self.command, max(width, 1), len(self.label))
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render(self) -> Text:
+        return self.label + Text("\n".join(self.lines(self.content_region.width)))
