@@ -62,7 +62,7 @@ def floor(kubeconfig: str) -> dict:
     from datetime import datetime
 
     from mtls_tui.diagnose.hosts import host_report
-    from mtls_tui.policy.ingress_nginx import host_policies
+    from mtls_tui.policy.ingress_nginx.hosts import host_policies
     from mtls_tui.sources.kube import KubeSource
 
     imported = rss_mb()

@@ -240,7 +240,7 @@ VERIFY_MODES: tuple[VerifyMode, ...] = get_args(VerifyMode)
 class MtlsPolicy:
     """What a controller is configured to do for one host, in one common shape.
 
-    ingress-nginx's six auth-tls annotations map onto it (policy/ingress_nginx.py);
+    ingress-nginx's six auth-tls annotations map onto it (policy/ingress_nginx/);
     the lab's gateway renders nginx directives from it.
     """
 
@@ -415,7 +415,7 @@ class IngressObj:
     # this Ingress's auth-tls to them (controller.go getBackendServers: `rule.HTTP == nil` → continue)
     bare_hosts: tuple[str, ...] = ()
     # the annotation prefix its controller reads (--annotations-prefix): fixes name it; the rules
-    # read the annotations translated to the default one (policy/ingress_nginx.py with_controller_prefixes)
+    # read the annotations translated to the default one (policy/ingress_nginx/prefixes.py with_controller_prefixes)
     prefix: str = ANNOTATIONS_PREFIX
     # spec.defaultBackend is set: a catch-all Ingress, which a controller run with --disable-catch-all
     # never stores (store.go hasCatchAllIngressRule), and whose auth-tls reaches no host when it has no rules

@@ -238,7 +238,7 @@ def test_the_refused_secrets_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -
     from datetime import UTC, datetime
 
     from mtls_tui.diagnose.hosts import host_report
-    from mtls_tui.policy.ingress_nginx import host_policies
+    from mtls_tui.policy.ingress_nginx.hosts import host_policies
     from tests.test_policy_fixes_run import run_printed
 
     objects = _ca_only(pki, "kubernetes.io/tls")

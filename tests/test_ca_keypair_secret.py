@@ -22,7 +22,7 @@ from mtls_tui.cli import main
 from mtls_tui.diagnose.hosts import host_report
 from mtls_tui.lab.objects import meow_ingress
 from mtls_tui.lab.pki import SeedPki
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from tests.test_policy_fixes_run import P, read_back_as_printed, seed_with
 
 NOW = datetime.now(UTC)

@@ -52,7 +52,7 @@ from mtls_tui.lab.gateway import Gateway
 from mtls_tui.lab.objects import controller_objects, namespace
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ProbeSpec
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.sources.probe import run_probe
 

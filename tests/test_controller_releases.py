@@ -34,8 +34,8 @@ from mtls_tui.lab.gateway import Gateway
 from mtls_tui.lab.objects import controller_objects, namespace
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ProbeSpec
-from mtls_tui.policy.ingress_nginx import parse_auth_tls
-from mtls_tui.policy.ingress_nginx_releases import (
+from mtls_tui.policy.ingress_nginx.auth_tls import parse_auth_tls
+from mtls_tui.policy.ingress_nginx.releases import (
     ERROR_PAGE_V1,
     ERROR_PAGE_V2,
     ERROR_PAGE_V3,
@@ -413,7 +413,7 @@ def test_the_match_cn_fix_is_one_this_release_takes(pki, release) -> None:
     validator takes no `\\`, `,` or `$`)."""
     from mtls_tui.certs.load import load_material
     from mtls_tui.diagnose.hosts import host_report
-    from mtls_tui.policy.ingress_nginx import host_policies
+    from mtls_tui.policy.ingress_nginx.hosts import host_policies
 
     _, _, client = pki
     objs = objects(pki, "cn.release.test", {"auth-tls-match-cn": "CN=someone-else"}, release)

@@ -26,7 +26,7 @@ from mtls_tui.diagnose.hosts import host_report
 from mtls_tui.lab.objects import meow_ingress
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.model import Severity
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from tests.test_ingress_nginx_denials import AUTH, config_map, denied
 from tests.test_policy_fixes_run import NOW, read_back_as_printed
 from tests.test_policy_ingress_nginx import report, with_config

@@ -523,7 +523,7 @@ def go_parse_certificates(folder: Path, data: bytes) -> list[str]:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="needs ingress_nginx.py change: _denied_secret_findings skips every refusal whose text holds 'CRL' "
+    reason="needs ingress_nginx/secret_findings.py change: denied_secret_findings skips every refusal whose text holds 'CRL' "
     '(`if "CRL" in stored.error or ...: return []`), so a ca.crt refused for its X509 CRL block gets no '
     "finding and the host reads as TLS-only; skip only when ca.crt itself passes ca_refusal",
 )
@@ -724,7 +724,7 @@ def test_12620_negative_serial_ca_is_refused_by_the_controllers_go(field: Field,
 
 @pytest.mark.xfail(
     strict=True,
-    reason="needs ingress_nginx.py change: unusable_fix cuts ca.crt to its CERTIFICATE blocks, which leaves a "
+    reason="needs ingress_nginx/secret_findings.py change: unusable_fix cuts ca.crt to its CERTIFICATE blocks, which leaves a "
     "negative serial as it was; when secret_store.go_parse_refusal names it, re-sign the CA with its own key and a "
     "positive serial (`openssl x509 -in ca.crt -signkey ca.key -set_serial 0x$(openssl rand -hex 15) -days N -out "
     "ca-positive.crt`, extensions and key kept, so issued clients still verify), then add_ca_command(ref, "

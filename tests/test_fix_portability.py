@@ -34,7 +34,7 @@ from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.reproduce import curl_command, openssl_command, parse_target, probe_command
 from mtls_tui.lab.walkthrough import Place, walkthrough
 from mtls_tui.model import FIX_PROGRAMS, ProbeSpec
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.shell import fold_command
 from tests.conftest import require

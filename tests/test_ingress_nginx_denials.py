@@ -1,4 +1,4 @@
-"""The location denials of mtls_tui/policy/ingress_nginx_denials.py, case by case, each from
+"""The location denials of mtls_tui/policy/ingress_nginx/denials.py, case by case, each from
 ingress-nginx's source at controller-v1.15.1 (paths in kubernetes/ingress-nginx):
 
 - AUTHREQ  internal/ingress/annotations/authreq/main.go, authReq.Parse, ParseStringToCacheDurations
@@ -30,7 +30,7 @@ from mtls_tui.lab.go_tls import cache_folder, find_go
 from mtls_tui.lab.objects import meow_ingress
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.policy.go_url import string_to_url_error
-from mtls_tui.policy.ingress_nginx_denials import (
+from mtls_tui.policy.ingress_nginx.denials import (
     HEADER_NAME,
     HEADER_VALUE,
     HEADERS_VARIABLE,
@@ -38,7 +38,7 @@ from mtls_tui.policy.ingress_nginx_denials import (
     _matches,
     _valid_cache_duration,
 )
-from mtls_tui.policy.ingress_nginx_validators import go_cidrs
+from mtls_tui.policy.ingress_nginx.validators import go_cidrs
 from tests.conftest import require
 from tests.test_policy_ingress_nginx import P, report, with_config
 
@@ -124,7 +124,7 @@ def test_authreq_values_the_controller_takes_are_not_denied(pki: SeedPki, annota
 
 def test_an_auth_url_the_validator_refuses_drops_the_ingress_instead(pki: SeedPki) -> None:
     """CHECK checkAnnotation: '"' is not in URLWithNginxVariableRegex, a ValidationError that EXTRACT returns:
-    the Ingress is dropped (ingress_nginx_validators' annotation-invalid-value), not denied."""
+    the Ingress is dropped (ingress_nginx.validators' annotation-invalid-value), not denied."""
     found, _, result = denied(pki, {"auth-url": 'http://auth/"x'})
     assert found is None and "annotation-invalid-value" in {f.code for f in result.findings}, result.verdict
 
@@ -291,7 +291,7 @@ def test_a_cluster_read_gets_what_the_denials_look_up(pki: SeedPki, tmp_path: Pa
     name: without them a cluster's working basic authentication read as 'secret not found'."""
     from mtls_tui.diagnose.hosts import host_report
     from mtls_tui.lab.cluster import LabCluster
-    from mtls_tui.policy.ingress_nginx import host_policies
+    from mtls_tui.policy.ingress_nginx.hosts import host_policies
     from mtls_tui.sources.kube import KubeSource
     from tests.test_policy_ingress_nginx import NOW
 

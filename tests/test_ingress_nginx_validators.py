@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from mtls_tui.certs.issue import Issued, issue_ca, issue_leaf, new_key
-from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, host_policies
-from mtls_tui.policy.ingress_nginx_releases import rules_for
-from mtls_tui.policy.ingress_nginx_risks import ANNOTATION_RISK
-from mtls_tui.policy.ingress_nginx_validators import DROPS, NOT_DROPPED, go_cidrs
+from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
+from mtls_tui.policy.ingress_nginx.releases import rules_for
+from mtls_tui.policy.ingress_nginx.risks import ANNOTATION_RISK
+from mtls_tui.policy.ingress_nginx.validators import DROPS, NOT_DROPPED, go_cidrs
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from tests.test_controller_releases import objects
 
@@ -165,7 +166,7 @@ def test_releases_differ(pki, annotations, release, dropped) -> None:
 
 
 def test_the_release_keys() -> None:
-    """ingress_nginx_releases rules_for: each boundary read at its tag (the test above measures them)."""
+    """ingress_nginx.releases rules_for: each boundary read at its tag (the test above measures them)."""
     assert [rules_for(r).ssl_ciphers for r in ((1, 9, 5), (1, 9, 6), (1, 11, 6), (1, 12, 0), (1, 12, 2))] == [
         "plain",
         "strength",

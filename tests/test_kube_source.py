@@ -328,7 +328,7 @@ def test_the_permission_fixes_ask_the_api_server(tmp_path: Path, pki: SeedPki) -
         code = main(["check", "--kubeconfig", str(kubeconfig), "--no-probe", "--json"])
         fixes = [snapshot.unreadable[0].fix]
         assert code in (0, 1)
-        from mtls_tui.policy.ingress_nginx import host_policies
+        from mtls_tui.policy.ingress_nginx.hosts import host_policies
 
         fixes += [f.fix for p in host_policies(snapshot) for f in p.findings if f.code == "secret-forbidden"][:1]
         assert len(fixes) == 2, fixes
@@ -379,7 +379,7 @@ def test_annotation_fixes_run_as_printed(
     import shutil
 
     from mtls_tui.lab.objects import controller_objects
-    from mtls_tui.policy.ingress_nginx import host_policies
+    from mtls_tui.policy.ingress_nginx.hosts import host_policies
     from tests.conftest import require
 
     binary = require("kubectl", shutil.which("kubectl"))
@@ -410,7 +410,7 @@ def test_the_unwatched_namespace_fix_shows_the_flag(tmp_path: Path, pki: SeedPki
     import shutil
 
     from mtls_tui.lab.objects import controller_objects
-    from mtls_tui.policy.ingress_nginx import host_policies
+    from mtls_tui.policy.ingress_nginx.hosts import host_policies
     from tests.conftest import require
 
     binary = require("kubectl", shutil.which("kubectl"))
@@ -431,7 +431,7 @@ def test_the_namespace_selector_fix_labels_the_namespace(tmp_path: Path, pki: Se
     import shutil
 
     from mtls_tui.lab.objects import controller_objects
-    from mtls_tui.policy.ingress_nginx import host_policies
+    from mtls_tui.policy.ingress_nginx.hosts import host_policies
     from tests.conftest import require
 
     binary = require("kubectl", shutil.which("kubectl"))

@@ -98,7 +98,7 @@ def test_probe_is_tied_to_its_access_log_line(tmp_path: Path, nginx_binary: str)
 
     from mtls_tui.lab.environment import Lab
     from mtls_tui.logs.classify import probe_id
-    from mtls_tui.policy.ingress_nginx import host_policies
+    from mtls_tui.policy.ingress_nginx.hosts import host_policies
     from mtls_tui.sources.probe import run_probe
     from mtls_tui.sources.snapshot import source_for
 

@@ -24,7 +24,7 @@ from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.objects import meow_ingress, namespace, seed_objects
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.model import ClusterSnapshot
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.secret_commands import read_key_command
 from mtls_tui.shell import pipefail
@@ -427,7 +427,7 @@ def test_an_expired_cas_fix_renews_it_and_keeps_its_clients(pki: SeedPki, tmp_pa
     ],
 )
 def test_invalid_value_fix_runs_as_printed(pki: SeedPki, tmp_path: Path, annotations) -> None:
-    """ingress_nginx_validators: a value whose parser returns its validation error drops the Ingress;
+    """ingress_nginx.validators: a value whose parser returns its validation error drops the Ingress;
     the printed annotate writes a value the validator takes, or removes the annotation."""
     ingress = meow_ingress({**meow_ingress()["metadata"]["annotations"], **annotations})
     objects = seed_with(pki, ingress)
@@ -516,7 +516,7 @@ def test_the_client_certificate_fixes_run_one_after_another_keep_a_whole_certifi
     assert not left & {"cert-v1", "cert-outlives-issuer"}, left
 
 
-# --- the other parsers' location denials (mtls_tui/policy/ingress_nginx_denials.py) ---------------------
+# --- the other parsers' location denials (mtls_tui/policy/ingress_nginx/denials.py) ---------------------
 
 AUTH_URL = "http://auth.auth.svc.cluster.local/verify"
 

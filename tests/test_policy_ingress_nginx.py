@@ -12,7 +12,7 @@ from mtls_tui.diagnose.hosts import host_report
 from mtls_tui.lab.objects import controller_objects, meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.model import SecretProblem
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 
 P = "nginx.ingress.kubernetes.io/"

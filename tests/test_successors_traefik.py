@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from mtls_tui.model import ClusterSnapshot, Severity
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import READERS, client_validations
 from mtls_tui.policy.successors.common import ClientValidation, predict

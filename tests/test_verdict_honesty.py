@@ -218,7 +218,7 @@ def test_the_printed_match_cn_value_works_on_nginx(tmp_path: Path, nginx_binary:
     from mtls_tui.lab.gateway import Gateway, GatewayHost
     from mtls_tui.lab.pki import write_file
     from mtls_tui.model import MtlsPolicy, ProbeSpec
-    from mtls_tui.policy.ingress_nginx import match_cn_for
+    from mtls_tui.policy.ingress_nginx.auth_tls_values import match_cn_for
     from mtls_tui.sources.probe import run_probe
 
     ca = issue_ca("Match CA", key=new_key("ec"))

@@ -28,7 +28,7 @@ from mtls_tui.lab.objects import meow_ingress, seed_objects
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.lab.scenarios import SCENARIOS, Client
 from mtls_tui.model import ClusterSnapshot, ProbeResult, SecretProblem, Severity
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 
 P = "nginx.ingress.kubernetes.io/"

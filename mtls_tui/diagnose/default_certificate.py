@@ -10,7 +10,8 @@ clients it issued are refused while the Secret looks right to anyone who reads i
 from __future__ import annotations
 
 from mtls_tui.model import Finding, SecretObj, Severity
-from mtls_tui.policy.ingress_nginx import HostPolicy, ingress_words
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
+from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.secret_commands import ca_copy_command
 from mtls_tui.policy.secret_store import ca_overwritten
 from mtls_tui.shell import arg

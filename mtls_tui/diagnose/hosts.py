@@ -34,8 +34,12 @@ from mtls_tui.model import (
     Severity,
     unique_findings,
 )
-from mtls_tui.policy.ingress_nginx import BARE_AUTH_TLS, PREFIX, HostPolicy, ingress_words, match_cn_for
-from mtls_tui.policy.ingress_nginx_releases import AuthTlsRules, controller_rules
+from mtls_tui.policy.ingress_nginx.annotations import PREFIX
+from mtls_tui.policy.ingress_nginx.auth_tls import BARE_AUTH_TLS
+from mtls_tui.policy.ingress_nginx.auth_tls_values import match_cn_for
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
+from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
+from mtls_tui.policy.ingress_nginx.releases import AuthTlsRules, controller_rules
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, read_key_command

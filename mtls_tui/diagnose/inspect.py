@@ -19,7 +19,7 @@ from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.errors import InputError, PassphraseNeeded
 from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, SecretObj, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx import ca_key_in_secret, unusable_fix
+from mtls_tui.policy.ingress_nginx.secret_findings import ca_key_in_secret, unusable_fix
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, add_ca_command
 from mtls_tui.policy.secret_store import ca_keypair, stored_secret
 from mtls_tui.shell import arg

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 
 from mtls_tui.model import ClusterSnapshot, Finding, RenderedConf, Severity
-from mtls_tui.policy.ingress_nginx import HostPolicy
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
 from mtls_tui.policy.nginx_conf import pem_sha
 from mtls_tui.shell import arg
 

@@ -35,8 +35,9 @@ from mtls_tui.model import (
     Severity,
 )
 from mtls_tui.policy.go_bools import GO_BOOLS
-from mtls_tui.policy.ingress_nginx import AUTH_TLS_KEYS, PREFIX, HostPolicy, listed_hosts
-from mtls_tui.policy.ingress_nginx_releases import controller_rules
+from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy, listed_hosts
+from mtls_tui.policy.ingress_nginx.releases import controller_rules
 from mtls_tui.policy.kube_objects import LAST_APPLIED
 from mtls_tui.safe_text import one_line
 

@@ -52,7 +52,7 @@ from mtls_tui.lab.walkthrough import (
     steps,
 )
 from mtls_tui.model import ClusterSnapshot, MtlsPolicy
-from mtls_tui.policy.ingress_nginx import host_policies
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.nginx_conf import CONF_PATH, rendered_conf
 from mtls_tui.policy.secret_store import client_ca_file

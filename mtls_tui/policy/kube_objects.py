@@ -31,7 +31,7 @@ from mtls_tui.model import (
 from mtls_tui.policy.api_validation import api_refusals, api_refused_finding, secret_refusals
 from mtls_tui.policy.controller_images import controllers_from as successor_controllers_from
 from mtls_tui.policy.go_bools import GO_BOOLS
-from mtls_tui.policy.ingress_nginx_releases import release_of
+from mtls_tui.policy.ingress_nginx.releases import release_of
 from mtls_tui.policy.label_selector import parse_selector
 from mtls_tui.policy.refused_objects import schema_findings as schema_findings_for
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 
 from mtls_tui.model import ClusterSnapshot, SecretObj
-from mtls_tui.policy.ingress_nginx import HostPolicy
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
 from mtls_tui.policy.secret_store import stored_secret
 
 CONF_PATH = "/etc/nginx/nginx.conf"

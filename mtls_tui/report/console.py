@@ -21,7 +21,7 @@ from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.diagnose.reproduce import probe_command
 from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx_releases import controller_rules
+from mtls_tui.policy.ingress_nginx.releases import controller_rules
 from mtls_tui.safe_text import one_line
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

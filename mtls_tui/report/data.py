@@ -10,7 +10,7 @@ from mtls_tui.diagnose.inspect import InspectReport
 from mtls_tui.diagnose.rendered import server_block
 from mtls_tui.diagnose.successors import SuccessorReport
 from mtls_tui.model import ChainVerdict, ClusterSnapshot, Finding, ProbeResult, sort_findings
-from mtls_tui.policy.ingress_nginx_releases import controller_rules
+from mtls_tui.policy.ingress_nginx.releases import controller_rules
 
 
 def verdict_dict(verdict: ChainVerdict | None) -> dict[str, Any] | None:

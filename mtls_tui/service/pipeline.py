@@ -17,7 +17,8 @@ from mtls_tui.diagnose.hosts import HostReport, host_report
 from mtls_tui.diagnose.successors import SuccessorReport, successor_report
 from mtls_tui.errors import CannotRun
 from mtls_tui.model import ClusterSnapshot, Forced, ProbeResult, ProbeSpec, Severity
-from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.forced import forced_snapshot, judged_by_ingress_nginx
 from mtls_tui.service.ports import Prober

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.model import Forced, ProbeSpec
-from mtls_tui.policy.ingress_nginx import HostPolicy
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
 
 PROBE_TIMEOUT = 10.0  # seconds a host's probe may take, as `check --timeout` defaults
 

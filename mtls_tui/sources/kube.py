@@ -49,8 +49,9 @@ from mtls_tui.model import (
 from mtls_tui.policy.controller_images import GROUPS, PRODUCTS
 from mtls_tui.policy.controller_images import controllers_from as successor_controllers_from
 from mtls_tui.policy.ingress_classes import IMPLEMENTATION_OF_CLASS
-from mtls_tui.policy.ingress_nginx import PREFIX, with_controller_prefixes
-from mtls_tui.policy.ingress_nginx_denials import config_map_references, secret_references
+from mtls_tui.policy.ingress_nginx.annotations import PREFIX
+from mtls_tui.policy.ingress_nginx.denials import config_map_references, secret_references
+from mtls_tui.policy.ingress_nginx.prefixes import with_controller_prefixes
 from mtls_tui.policy.kube_objects import (
     config_map_ref,
     controllers_from,

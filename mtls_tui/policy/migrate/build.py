@@ -16,7 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, IngressPath, MtlsPolicy, SecretObj, Severity
-from mtls_tui.policy.ingress_nginx import HostPolicy, host_policies
+from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.migrate import findings as nf
 from mtls_tui.policy.migrate.plan import (
     DEFAULT_GATEWAY_CLASS,

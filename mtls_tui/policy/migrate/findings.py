@@ -239,8 +239,8 @@ PLAIN_HTTP: dict[Target, str] = {
 
 
 def plain_http_finding(host: str, target: Target, opened: Finding) -> Finding:
-    """ingress-nginx served http://host/ to the upstream with no certificate (policy/ingress_nginx.py
-    _plain_http: ssl-redirect false, no tls: section, or use-forwarded-headers); every target's
+    """ingress-nginx served http://host/ to the upstream with no certificate (policy/ingress_nginx/redirects.py
+    plain_http: ssl-redirect false, no tls: section, or use-forwarded-headers); every target's
     objects as written serve the host over HTTPS only. Closed, not opened: a warning, because the
     clients and probes that used http:// stop getting in."""
     return _f(

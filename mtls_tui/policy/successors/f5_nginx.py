@@ -29,7 +29,8 @@ from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, SecretObj, Severity
 from mtls_tui.policy.controller_images import PRODUCTS
 from mtls_tui.policy.ingress_classes import F5_INGRESS_CONTROLLER
-from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
+from mtls_tui.policy.ingress_nginx.annotations import PREFIX
+from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.secret_commands import read_key_command, retype_secret_command, typed_secret_command
 from mtls_tui.policy.secret_store import ca_refusal
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation

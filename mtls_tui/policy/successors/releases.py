@@ -2,7 +2,7 @@
 file, function and commit it was read at (git show TAG:PATH in the fetched repositories).
 
 The release comes from the controller Deployment's image tag, as for ingress-nginx
-(policy/ingress_nginx_releases.py `release_of`). No Deployment seen, several releases seen, or a
+(policy/ingress_nginx/releases.py `release_of`). No Deployment seen, several releases seen, or a
 tag that names none (a digest alone, `latest`): the current release's rules apply and the report
 says which release was assumed; where a rule differs by release, a finding says what was not
 checked instead of letting the assumed release's answer stand as the only one.
@@ -98,7 +98,7 @@ from dataclasses import dataclass
 from mtls_tui.model import ClusterSnapshot, Finding, Severity, SuccessorController
 from mtls_tui.policy.controller_images import PRODUCTS, Product
 from mtls_tui.policy.go_bools import GO_BOOLS
-from mtls_tui.policy.ingress_nginx_releases import Release, release_of
+from mtls_tui.policy.ingress_nginx.releases import Release, release_of
 from mtls_tui.shell import arg, json_arg
 
 EG_ALL_CA_BLOCKS: Release = (1, 7, 0)

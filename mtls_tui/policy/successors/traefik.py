@@ -38,7 +38,8 @@ from cryptography import x509
 from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, Severity
 from mtls_tui.policy.ingress_classes import TRAEFIK_INGRESS_CONTROLLER
-from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words
+from mtls_tui.policy.ingress_nginx.annotations import PREFIX
+from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.secret_commands import add_ca_command, secret_update_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.releases import (

@@ -14,7 +14,7 @@ Rules from traefik/traefik fd5a576d, pkg/provider/kubernetes/ingress-nginx/:
 
 Which Ingresses: the provider's default controller class is `k8s.io/ingress-nginx`
 (kubernetes.go `defaultControllerName`), the same string as ingress-nginx's. An Ingress
-ingress-nginx serves stays with policy/ingress_nginx.py; this reader takes an Ingress of such a
+ingress-nginx serves stays with policy/ingress_nginx/; this reader takes an Ingress of such a
 class only where the snapshot knows the cluster's controllers and no ingress-nginx controller
 serves it (`serving_controller`).
 """
@@ -22,7 +22,9 @@ serves it (`serving_controller`).
 from __future__ import annotations
 
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, Severity
-from mtls_tui.policy.ingress_nginx import PREFIX, ingress_words, serving_controller
+from mtls_tui.policy.ingress_nginx.annotations import PREFIX
+from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
+from mtls_tui.policy.ingress_nginx.serving import serving_controller
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.secret_commands import add_ca_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation

@@ -1,5 +1,5 @@
 // The functions of ingress-nginx (controller-v1.15.1) that decide the location denials modelled in
-// mtls_tui/policy/ingress_nginx_denials.py and go_url.py, copied verbatim, run on Go's own net/url,
+// mtls_tui/policy/ingress_nginx/denials.py and policy/go_url.py, copied verbatim, run on Go's own net/url,
 // net and regexp: tests/test_ingress_nginx_denials.py feeds it values on stdin (a JSON list) and
 // holds the Python model to what it prints (a JSON list of results, in order).
 package main

@@ -11,10 +11,10 @@ the tags named, in kubernetes/ingress-nginx:
 - FLAGS    pkg/flags/flags.go (--enable-annotation-validation)
 - CONFIG   internal/ingress/controller/config/config.go NewDefault
 - TMPL     rootfs/etc/nginx/template/nginx.tmpl define "SERVER"
-- OTHERS   the other parsers' validators (ingress_nginx_validators.py): sslcipher/main.go
+- OTHERS   the other parsers' validators (validators.py): sslcipher/main.go
            regexValidSSLCipher, xforwardedprefix/main.go, VALID URLIsValidRegex,
            URLWithNginxVariableRegex, MaliciousRegex; authreq/main.go methodsRegex
-           (ingress_nginx_denials.py)
+           (denials.py)
 
 The server-level `return 403;` for a denied auth-tls Secret (TMPL `AuthTLSError`,
 controller.go createServers) is the same at every tag from v1.0.0 to v1.15.1: it needs no

@@ -1,5 +1,5 @@
 """The ingress-nginx annotation parsers that deny an Ingress's locations, besides the two
-Secret ones (proxy-ssl-secret, basic auth's auth-secret) that ingress_nginx.py reads.
+Secret ones (proxy-ssl-secret, basic auth's auth-secret) that ingress_nginx/locations.py reads.
 
 `Extractor.Extract` (internal/ingress/annotations/annotations.go) runs every parser; one that
 returns a LocationDeniedError sets the Ingress's `Denied` (the first met: Go's map order), and
@@ -15,7 +15,7 @@ one. Read at controller-v1.15.1, paths in kubernetes/ingress-nginx:
 - STORE    internal/ingress/controller/store/store.go GetConfigMap and New: the lister's key is
            `namespace/name`; it holds the ConfigMaps of --watch-namespace, without label OWNER=TILLER
 
-A value whose validation error drops the whole Ingress (ingress_nginx_validators.DROPS) gives no
+A value whose validation error drops the whole Ingress (validators.DROPS) gives no
 denial here. authreq's Parse also returns plain errors (neither a validation error, a missing
 annotation nor a location denial), which Extract skips (`continue`): the Ingress is served without
 its external authentication (`authreq_skipped`). Pure: objects in, denials out.
@@ -29,8 +29,8 @@ from typing import Literal
 
 from mtls_tui.model import ANNOTATIONS_PREFIX, ClusterSnapshot, ControllerObj, IngressObj
 from mtls_tui.policy.go_url import string_to_url_error
-from mtls_tui.policy.ingress_nginx_releases import CURRENT, AuthTlsRules, controller_rules
-from mtls_tui.policy.ingress_nginx_validators import (
+from mtls_tui.policy.ingress_nginx.releases import CURRENT, AuthTlsRules, controller_rules
+from mtls_tui.policy.ingress_nginx.validators import (
     AUTH_REQUEST_REDIRECT,
     BASIC_CHARS_GO,
     BOOL,
@@ -74,7 +74,7 @@ DENIED = (
 class LocationDenial:
     """One parser's `Denied` for an Ingress: why (None: not denied), which annotation's parser said
     it, what could not be read here; `detail` and `fix` for the finding (the Secret rules' are
-    written by ingress_nginx.py)."""
+    written by ingress_nginx/locations.py)."""
 
     reason: str | None
     by: DeniedBy
@@ -181,7 +181,7 @@ def _in_namespace(
 
 
 def secret_references(ingress: IngressObj) -> set[str]:
-    """The Secrets ingress_nginx.py's two denial rules look up for an Ingress (proxy-ssl-secret,
+    """The Secrets ingress_nginx/locations.py's two denial rules look up for an Ingress (proxy-ssl-secret,
     basic auth's auth-secret), as `namespace/name`: what a cluster read must GET for them."""
     refs: set[str] = set()
     proxy = _trimmed(_value(ingress, "proxy-ssl-secret") or "")

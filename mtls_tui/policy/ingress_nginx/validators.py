@@ -13,9 +13,10 @@ returns such an error, so any one of these values drops the Ingress, whatever el
 
 Read at controller-v1.15.1, each annotation with its package (internal/ingress/annotations/<package>/
 main.go; redirect/redirect.go); the validators' regexes are Go's, verbatim, run by RE2 (the engine
-Go's regexp follows). Release differences are keyed in ingress_nginx_releases.py. The auth-tls
-annotations are read by `ingress_nginx.parse_auth_tls`, server-alias by `_alias_refused` (its fix
-separates names with commas); both use the character classes defined here.
+Go's regexp follows). Release differences are keyed in releases.py. The auth-tls
+annotations are read by `ingress_nginx.auth_tls.parse_auth_tls`, server-alias by
+`ingress_nginx.dropped.alias_refused` (its fix separates names with commas); both use the character
+classes defined here.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any, Literal
 
 from mtls_tui.model import ANNOTATIONS_PREFIX, ClusterSnapshot, ControllerObj, IngressObj
 from mtls_tui.policy.go_bools import GO_BOOLS
-from mtls_tui.policy.ingress_nginx_releases import CURRENT, AuthTlsRules, Release, controller_rules
+from mtls_tui.policy.ingress_nginx.releases import CURRENT, AuthTlsRules, Release, controller_rules
 from mtls_tui.policy.re2_syntax import compile_re2
 
 PREFIX = ANNOTATIONS_PREFIX

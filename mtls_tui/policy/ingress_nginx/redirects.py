@@ -1,0 +1,127 @@
+"""Where the host's server sends a client instead of checking its certificate: plain HTTP not
+redirected to HTTPS (nginx checks client certificates on TLS only), and an auth-tls-error-page
+on the host itself, which redirects a refused client back without end.
+"""
+
+from __future__ import annotations
+
+from mtls_tui.model import ControllerObj, Finding, IngressObj, MtlsPolicy, Severity
+from mtls_tui.policy.ingress_nginx.annotations import PREFIX, go_bool_annotation
+from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, configmap_words, ingress_finding, ingress_words
+from mtls_tui.policy.kube_objects import config_bool
+from mtls_tui.shell import arg
+
+
+def not_redirected(
+    locations: list[IngressObj], makers: list[IngressObj], controller: ControllerObj | None
+) -> list[IngressObj]:
+    """The Ingresses whose locations serve plain HTTP instead of redirecting it to HTTPS (lua_ingress.lua
+    redirect_to_https: force-ssl-redirect, or ssl-redirect when a tls: section gives the host a certificate)."""
+    configured = any(i.tls for i in makers)
+    ssl_default = controller.ssl_redirect if controller is not None else True
+    force_default = controller.force_ssl_redirect if controller is not None else False
+    forwarded = controller is not None and controller.use_forwarded_headers
+    return [
+        i
+        for i in locations
+        if forwarded  # `pass_access_scheme = $http_x_forwarded_proto`: "https" from the client skips any redirect
+        or (
+            not go_bool_annotation(i, "force-ssl-redirect", force_default)
+            and not (configured and go_bool_annotation(i, "ssl-redirect", ssl_default))
+        )
+    ]
+
+
+def plain_http(
+    host: str,
+    locations: list[IngressObj],
+    makers: list[IngressObj],
+    controller: ControllerObj | None,
+    tls_fix: str | None = None,
+) -> list[Finding]:
+    """The host's server listens for plain HTTP too (nginx.tmpl define "SERVER": buildHTTPListener),
+    and nginx checks client certificates only on TLS connections (ngx_http_request.c
+    ngx_http_process_request: the verify checks sit under `if (c->ssl)`). What keeps HTTP out is
+    lua_ingress.lua redirect_to_https: force-ssl-redirect, or ssl-redirect when a certificate is
+    configured for the host (certificate.lua configured_for_current_request: createServers gave
+    the server an SSLCert, which only an Ingress with a `tls:` section does). Per location, each
+    annotation defaulting to the ConfigMap's setting (rewrite.Parse). Without a tls: section the fix
+    is `tls_fix`, the one that gives the host its certificate: with it ssl-redirect redirects, where
+    force-ssl-redirect alone would send clients to the fake certificate."""
+    configured = any(i.tls for i in makers)
+    ssl_default = controller.ssl_redirect if controller is not None else True
+    force_default = controller.force_ssl_redirect if controller is not None else False
+    forwarded = controller is not None and controller.use_forwarded_headers
+    opened = not_redirected(locations, makers, controller)
+    if not opened:
+        return []
+    first = opened[0]
+    why = (
+        "use-forwarded-headers is true, so a request that says X-Forwarded-Proto: https is not redirected"
+        if forwarded
+        else "no tls: section for the host, so no redirect to HTTPS"
+        if not configured
+        else f"ssl-redirect is false for {', '.join(i.ref for i in opened)}"
+    )
+    force = (
+        f"kubectl annotate ingress {ingress_words(first)} {arg(first.prefix + 'force-ssl-redirect=true')} --overwrite"
+    )
+    if forwarded and controller is not None:
+        fix = (
+            f"kubectl patch configmap {configmap_words(controller)} --type merge -p "
+            + arg('{"data":{"use-forwarded-headers":"false"}}')
+            + "  # or have the proxy in front overwrite X-Forwarded-Proto and close port 80"
+        )
+    elif not configured and tls_fix is not None:
+        redirects = all(go_bool_annotation(i, "ssl-redirect", ssl_default) for i in opened)
+        fix = tls_fix if redirects else f"{tls_fix} && {force}"
+    else:
+        fix = force
+    return [
+        ingress_finding(
+            code="mtls-plain-http",
+            severity=Severity.ERROR,
+            title=f"http://{host}/ is served without a client certificate: {why}",
+            detail="The host's server listens on port 80 as well, and nginx asks for client certificates only on TLS "
+            "connections: a plain HTTP request reaches the upstream with no certificate (nor ssl-client-verify). "
+            "ingress-nginx redirects HTTP to HTTPS only with force-ssl-redirect, or with ssl-redirect (the default) "
+            "when the host has a certificate from a tls: section (lua_ingress.lua redirect_to_https).",
+            fix=fix,
+            ingress=first,
+            evidence=tuple(  # the values in effect (annotation, else the ConfigMap's), as a ConfigMap writes them
+                f"{i.ref}: ssl-redirect: {config_bool(go_bool_annotation(i, 'ssl-redirect', ssl_default))}, "
+                f"force-ssl-redirect: {config_bool(go_bool_annotation(i, 'force-ssl-redirect', force_default))}"
+                for i in opened
+            )
+            + (("no tls: section for the host",) if not configured else ())
+            + (("use-forwarded-headers: true",) if forwarded else ()),
+        )
+    ]
+
+
+def error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) -> list[Finding]:
+    """`error_page 495 496 = URL;` sends a client the certificate check refused to URL with a 302;
+    when URL is on this host (or a path on it), the redirected request is refused the same way
+    and redirected again, without end (measured on nginx 1.22: still 302 after five redirects)."""
+    page = policy.error_page or ""
+    if not page or page.startswith("@") or winner is None:
+        return []
+    rest = page.split("://", 1)[1] if "://" in page else ""
+    target = rest.split("/", 1)[0].split(":", 1)[0].lower() if rest else host
+    if target != host.lower() and not (host.startswith("*.") and target.endswith(host[1:].lower())):
+        return []
+    return [
+        ingress_finding(
+            code="error-page-loop",
+            severity=Severity.WARNING,
+            title=f"auth-tls-error-page {page} is on {host} itself: a refused client is redirected there, refused "
+            "again, and redirected without end",
+            detail="nginx answers a request the client-certificate check refuses with a 302 to the error page "
+            "(error_page 495 496 = URL); the page's own request goes to the same server, is refused for the same "
+            "reason, and is redirected again. Browsers stop with 'too many redirects'. Put the page on a host "
+            "without client certificates, or use a named location (@name).",
+            fix=annotate(winner, "auth-tls-error-page", "https://errors.example.com/mtls"),
+            ingress=winner,
+            evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
+        )
+    ]

@@ -1,0 +1,259 @@
+"""What the host's Secrets do to it: the TLS or auth-tls Secret missing, not readable here, refused
+by the API server or by the controller, without ca.crt, or holding a CA's private key; and the
+commands that repair them. Separate from controller_secrets.py, the lookup: these are findings
+about a Secret once the host it serves is known.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, SecretObj, Severity
+from mtls_tui.policy.ingress_nginx.annotations import PREFIX
+from mtls_tui.policy.ingress_nginx.auth_tls import ParsedAuthTls
+from mtls_tui.policy.ingress_nginx.controller_secrets import SECRET_REF
+from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, ingress_finding
+from mtls_tui.policy.secret_commands import (
+    add_ca_command,
+    ca_only_command,
+    read_key_command,
+    secret_update_command,
+    tls_secret_command,
+)
+from mtls_tui.policy.secret_store import ca_keypair, ca_refusal
+from mtls_tui.shell import arg, pipefail
+
+SecretRole = Literal["TLS", "auth-tls"]  # what a host uses a Secret for: its certificate, or the client checks
+
+
+def not_in_manifests(ref: str, ingress: IngressObj) -> Finding:
+    namespace, _, name = ref.partition("/")
+    return ingress_finding(
+        code="secret-not-in-manifests",
+        severity=Severity.WARNING,
+        title=f"not checked: the auth-tls Secret {ref} is not among the files",
+        detail="Its ca.crt decides who gets in, and it was not read. If the cluster lacks it too, the controller logs "
+        f"'local SSL certificate {ref} was not found' and every path of the host answers 403; without a ca.crt "
+        "key, mTLS is quietly off.",
+        fix=f"kubectl get secret {arg(name)} -n {arg(namespace)} -o yaml > {arg(name + '-secret.yaml')}  # then add it to --manifests",
+        ingress=ingress,
+    )
+
+
+def denied_secret_findings(
+    host: str, ingress: IngressObj, parsed: ParsedAuthTls, snapshot: ClusterSnapshot
+) -> list[Finding]:
+    """The auth-tls Secret exists but the controller refuses it (or it is missing: `secret_access` says so)."""
+    ref = ingress.annotation(PREFIX + "auth-tls-secret") or ""
+    secret = snapshot.secret(ref)
+    stored = parsed.stored
+    if secret is None or stored is None or stored.error is None:
+        return []
+    if "contains no keypair or CA certificate" in stored.error:
+        return [missing_ca(host, secret, ingress, snapshot)]
+    if "CRL" in stored.error or stored.error.startswith("its first"):
+        return []  # crl-invalid (diagnose/revocation.py) names it
+    namespace, _, name = ref.partition("/")
+    return [
+        ingress_finding(
+            code="secret-unusable",
+            severity=Severity.ERROR,
+            title=f"the controller refuses the auth-tls Secret {ref}: {host} answers 403",
+            detail=f"store/backend_ssl.go getPemCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
+            "no private key), and a tls.crt/tls.key beside it must be a matching pair. The Secret is unusable, so the "
+            "Ingress's auth-tls is denied and every path of the host answers 403.",
+            fix=unusable_fix(secret),
+            ingress=ingress,
+            evidence=(stored.error,),
+        )
+    ]
+
+
+def unusable_fix(secret: SecretObj) -> str:
+    """Repairs what the controller refused, from the Secret's own bytes where they are the
+    problem: a DER ca.crt converted to PEM, a ca.crt with a key in it cut to its certificates."""
+    ca = secret.get("ca.crt")
+    if ca and ca_refusal(ca):
+        read = read_key_command(secret.ref, "ca.crt")
+        repair = (
+            "openssl x509 -inform DER -out ca.crt"
+            if b"-----BEGIN" not in ca
+            else "sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' > ca.crt"
+        )
+        return f"{pipefail(f'{read} | {repair}')} && {add_ca_command(secret.ref)}"  # no empty ca.crt written
+    return secret_update_command(secret.ref)
+
+
+def _keypair(secret: SecretObj) -> bool:
+    return bool(secret.get("tls.crt") and secret.get("tls.key"))
+
+
+def missing_ca(
+    host: str, secret: SecretObj, ingress: IngressObj, snapshot: ClusterSnapshot, refused_all: bool = False
+) -> Finding:
+    """ingress-nginx keeps a Secret that holds a keypair even without ca.crt; the server
+    then gets no CA file and the template renders no client checks: mTLS is off, quietly
+    (unless auth-tls-match-cn then refuses everyone: `refused_all`). With neither, it
+    refuses the Secret and the host answers 403."""
+    misnamed = ca_under_another_key(secret)
+    fix = add_ca_command(secret.ref, from_key=misnamed)
+    held = ", ".join(secret.keys) or "no keys"
+    if misnamed:
+        held += f" (the CA is under {misnamed}; the controller reads only the exact key ca.crt)"
+    if (ca_subject := unserved_ca_keypair(secret, snapshot)) is not None:
+        held += (
+            f" (tls.crt is the CA {ca_subject} and tls.key its private key: the Secret was made with kubectl create "
+            "secret tls from the CA's files; the CA belongs in ca.crt alone, and its key off the cluster)"
+        )
+        fix = ca_only_command(secret.ref, "tls.crt")
+    if _keypair(secret):
+        return ingress_finding(
+            code="secret-missing-ca",
+            severity=Severity.ERROR,
+            title=f"Secret {secret.ref} has no ca.crt key: the controller turns mTLS off for {host}",
+            detail=f"It holds {held}. ingress-nginx keeps the Secret as a keypair, configures no client-certificate check "
+            "for this host, and says so only at log level -v=3 (\"Secret has no 'ca.crt' key, mutual authentication "
+            'disabled"): '
+            + (
+                "no certificate is asked, so its auth-tls-match-cn check refuses every request."
+                if refused_all
+                else "requests without a certificate get through."
+            ),
+            fix=fix,
+            ingress=ingress,
+            evidence=(f"keys: {held}",),
+        )
+    return ingress_finding(
+        code="secret-missing-ca",
+        severity=Severity.ERROR,
+        title=f"Secret {secret.ref} has no ca.crt key",
+        detail=f"It holds {held}: no keypair and no CA. The controller logs 'error obtaining certificate: secret ... contains "
+        "no keypair or CA certificate', and every path of the host answers 403.",
+        fix=fix,
+        ingress=ingress,
+        evidence=(f"keys: {held}",),
+    )
+
+
+def unserved_ca_keypair(secret: SecretObj, snapshot: ClusterSnapshot) -> str | None:
+    """secret_store.ca_keypair, unless an Ingress serves TLS from the Secret: then its keypair is a
+    server's, whatever its certificate says, and making it a ca.crt-only Secret would break that."""
+    subject = ca_keypair(secret)  # first: rare, and cached; the scan below is over every Ingress
+    serves = subject is not None and any(
+        t.secret_name == secret.name for i in snapshot.ingresses if i.namespace == secret.namespace for t in i.tls
+    )
+    return None if serves else subject
+
+
+def ca_key_in_secret(secret: SecretObj, subject: str) -> Finding | None:
+    """A Secret that holds a CA certificate as tls.crt with the CA's key in tls.key (made with
+    `kubectl create secret tls` from the CA's files), or None. As an auth-tls Secret with ca.crt
+    it works (the CA file is tls.crt then ca.crt, ssl.ConfigureCACertWithCertAndKey); without
+    ca.crt, secret-missing-ca says what breaks."""
+    ca_subject = ca_keypair(secret)
+    if ca_subject is None:
+        return None
+    return Finding(
+        code="ca-key-in-secret",
+        severity=Severity.WARNING,
+        title=f"Secret {secret.ref} holds the private key of the CA {ca_subject}",
+        detail=f"Its tls.crt is the CA {ca_subject} (basicConstraints CA:TRUE) and tls.key is that CA's key. The "
+        "controller needs only the CA certificate, under ca.crt; the key lets whoever can read Secrets in "
+        f"{secret.namespace} issue client certificates the hosts that trust this CA accept. Keep ca.crt alone in "
+        "the Secret, and the CA's key off the cluster.",
+        fix=ca_only_command(secret.ref, "ca.crt" if secret.get("ca.crt") else "tls.crt"),
+        subject=subject,
+        evidence=(f"tls.crt: {ca_subject}, CA:TRUE", "tls.key: its private key"),
+    )
+
+
+def ca_under_another_key(secret: SecretObj) -> str | None:
+    """A key that holds the CA under a name the controller does not read (CA.crt, ca.pem, tls.ca…)."""
+    for key, value in secret.data:
+        if key == "ca.crt" or key in ("tls.crt", "tls.key"):
+            continue
+        if "ca" in key.lower() and b"-----BEGIN CERTIFICATE-----" in value:
+            return key
+    return None
+
+
+def _refused_secret(secret: SecretObj, role: SecretRole, ingress: IngressObj) -> Finding:
+    """A Secret of the files that the API server refuses (policy/api_validation.py): it is never
+    stored, so the controller meets a missing Secret. Most often a kubernetes.io/tls Secret that
+    holds only ca.crt (ValidateSecret: that type needs tls.crt and tls.key)."""
+    consequence = (
+        "the host gets the controller's fake certificate"
+        if role == "TLS"
+        else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403"
+    )
+    ca_only_tls = secret.type == "kubernetes.io/tls" and role == "auth-tls"
+    return ingress_finding(
+        code="secret-refused-by-api",
+        severity=Severity.ERROR,
+        title=f"the API server refuses the {role} Secret {secret.ref} as written: kubectl apply fails, so it never exists",
+        detail="Kubernetes validates every Secret it stores (pkg/apis/core/validation/validation.go ValidateSecret"
+        + (
+            "; type kubernetes.io/tls needs both tls.crt and tls.key, so a CA-only Secret must be of type Opaque, "
+            "as `kubectl create secret generic` makes it"
+            if ca_only_tls
+            else ""
+        )
+        + f"). The controller then finds no such Secret: {consequence}.",
+        fix=tls_secret_command(secret.ref) if role == "TLS" else secret_update_command(secret.ref, keys=secret.keys),
+        ingress=ingress,
+        evidence=secret.refused,
+    )
+
+
+def secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: ClusterSnapshot) -> list[Finding]:
+    namespace, _, name = ref.partition("/")
+    if role == "auth-tls" and SECRET_REF.fullmatch(ref) is None:
+        meant = f"{namespace.strip() or ingress.namespace}/{name.strip()}"
+        return [
+            ingress_finding(
+                code="annotation-secret-format",
+                severity=Severity.ERROR,
+                title=f"auth-tls-secret '{ref}' names no Secret that can exist: the host answers 403",
+                detail="k8s.ParseNameNS accepts it and the empty namespace check passes, but the controller then looks "
+                "the Secret up by the value as written (store.GetAuthCertificate), and no Secret has that key: "
+                "'local SSL certificate … was not found', a location denial, and `return 403;` for the host.",
+                fix=annotate(ingress, "auth-tls-secret", meant),
+                ingress=ingress,
+                evidence=(f"{PREFIX}auth-tls-secret: {ref}",),
+            )
+        ]
+    refused = snapshot.refused_secret(ref)
+    if refused is not None:
+        return [_refused_secret(refused, role, ingress)]
+    problem = snapshot.secret_problem(ref)
+    if problem and problem.status == "forbidden":
+        return [
+            ingress_finding(
+                code="secret-forbidden",
+                severity=Severity.WARNING,
+                title=f"not allowed to read the {role} Secret {ref}",
+                detail=f"Our credentials lack 'get secrets' in namespace {namespace} ({problem.message}); the controller "
+                "has its own permissions, so this does not break mTLS, but the certificates cannot be checked.",
+                fix=f"kubectl auth can-i get secrets -n {arg(namespace)}  # ask for get on secrets, or run check --manifests with the Secret",
+                ingress=ingress,
+                evidence=(problem.message,),
+            )
+        ]
+    if (problem and problem.status == "not-found") or (snapshot.secret(ref) is None and snapshot.complete):
+        consequence = (
+            "the host gets the controller's fake certificate"
+            if role == "TLS"
+            else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403"
+        )
+        return [
+            ingress_finding(
+                code="secret-not-found",
+                severity=Severity.ERROR,
+                title=f"the {role} Secret {ref} does not exist",
+                detail=f"The Ingress refers to it but there is no Secret {name} in namespace {namespace}: {consequence}.",
+                fix=secret_update_command(ref),
+                ingress=ingress,
+                evidence=(problem.message if problem else f'secrets "{name}" not found',),
+            )
+        ]
+    return []
