@@ -521,12 +521,6 @@ def go_parse_certificates(folder: Path, data: bytes) -> list[str]:
     return done.stdout.splitlines()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs ingress_nginx/secret_findings.py change: denied_secret_findings skips every refusal whose text holds 'CRL' "
-    '(`if "CRL" in stored.error or ...: return []`), so a ca.crt refused for its X509 CRL block gets no '
-    "finding and the host reads as TLS-only; skip only when ca.crt itself passes ca_refusal",
-)
 def test_3420_crl_blocks_in_ca_crt_make_the_secret_unusable(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/kubernetes/ingress-nginx/issues/3420
     Cause: the reporter moved a working nginx set-up (ssl_crl + ssl_client_certificate) to the controller by
@@ -722,14 +716,6 @@ def test_12620_negative_serial_ca_is_refused_by_the_controllers_go(field: Field,
     assert report["state"] == "broken" and "client-cert-accepted" not in codes(report)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs ingress_nginx/secret_findings.py change: unusable_fix cuts ca.crt to its CERTIFICATE blocks, which leaves a "
-    "negative serial as it was; when secret_store.go_parse_refusal names it, re-sign the CA with its own key and a "
-    "positive serial (`openssl x509 -in ca.crt -signkey ca.key -set_serial 0x$(openssl rand -hex 15) -days N -out "
-    "ca-positive.crt`, extensions and key kept, so issued clients still verify), then add_ca_command(ref, "
-    "'ca-positive.crt')",
-)
 def test_12620_printed_fix_gives_the_ca_a_positive_serial(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/kubernetes/ingress-nginx/issues/12620: the printed fix, run as printed (kubectl against
     the lab's API server, openssl in the user's folder holding ca.crt and ca.key), must leave a Secret the

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from mtls_tui.shell import arg
+from mtls_tui.shell import arg, pipefail
 
 # The seed's file for each Secret key: what `--from-file` reads when the Secret is written again.
 SECRET_KEY_FILES = {"ca.crt": "ca.crt", "tls.crt": "server.crt", "tls.key": "server.key", "ca.crl": "ca.crl"}
@@ -65,6 +65,18 @@ def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = Non
     return (
         f"ca=$({source}) && kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
         f'"{{\\"data\\":{{\\"{to_key}\\":\\"$ca\\"}}}}"'
+    )
+
+
+def resigned_ca_command(ref: str, days: int) -> str:
+    """Gives the Secret's one CA a positive serial number: the CA is signed again by its own key
+    (`openssl x509 -signkey` keeps its name, key and extensions), so every certificate it issued
+    still verifies, and it replaces ca.crt. The key never leaves the user's folder."""
+    resign = f"openssl x509 -signkey ca.key -set_serial 0x$(openssl rand -hex 15) -days {days} -out ca-positive.crt"
+    read = read_key_command(ref, "ca.crt")
+    return (
+        f"{pipefail(f'{read} | {resign}')} && {add_ca_command(ref, 'ca-positive.crt')}"
+        "  # run it where the CA's key ca.key is; then keep ca-positive.crt as the CA's certificate"
     )
 
 

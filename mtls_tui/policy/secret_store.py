@@ -62,6 +62,9 @@ def ca_refusal(ca: bytes) -> str | None:
     return None
 
 
+NEGATIVE_SERIAL = "x509: negative serial number"  # Go's own words (crypto/x509/parser.go)
+
+
 def go_parse_refusal(cert: x509.Certificate) -> str | None:
     """What Go's x509.ParseCertificate refuses that OpenSSL (and this parser) accept. Since Go 1.23
     (crypto/x509/parser.go parseCertificate, `serial.Sign() == -1`) a negative serial number is an
@@ -69,7 +72,7 @@ def go_parse_refusal(cert: x509.Certificate) -> str | None:
     (GOLANG_VERSION, go.mod `go 1.26.1`) and sets no GODEBUG, so its store refuses such a certificate
     where nginx would take it. (v1.11.4 was the first release on Go 1.23.)"""
     if cert.serial_number < 0:
-        return "x509: negative serial number"
+        return NEGATIVE_SERIAL
     return None
 
 

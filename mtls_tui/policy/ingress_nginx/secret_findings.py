@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from cryptography import x509
+
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, SecretObj, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.auth_tls import ParsedAuthTls
@@ -17,10 +19,11 @@ from mtls_tui.policy.secret_commands import (
     add_ca_command,
     ca_only_command,
     read_key_command,
+    resigned_ca_command,
     secret_update_command,
     tls_secret_command,
 )
-from mtls_tui.policy.secret_store import ca_keypair, ca_refusal
+from mtls_tui.policy.secret_store import NEGATIVE_SERIAL, ca_keypair, ca_refusal
 from mtls_tui.shell import arg, pipefail
 
 SecretRole = Literal["TLS", "auth-tls"]  # what a host uses a Secret for: its certificate, or the client checks
@@ -51,8 +54,9 @@ def denied_secret_findings(
         return []
     if "contains no keypair or CA certificate" in stored.error:
         return [missing_ca(host, secret, ingress, snapshot)]
-    if "CRL" in stored.error or stored.error.startswith("its first"):
-        return []  # crl-invalid (diagnose/revocation.py) names it
+    crl_error = "CRL" in stored.error or stored.error.startswith("its first")
+    if crl_error and ca_refusal(secret.get("ca.crt") or b"") is None:
+        return []  # ca.crl's own error: crl-invalid (diagnose/revocation.py) names it
     namespace, _, name = ref.partition("/")
     return [
         ingress_finding(
@@ -73,7 +77,10 @@ def unusable_fix(secret: SecretObj) -> str:
     """Repairs what the controller refused, from the Secret's own bytes where they are the
     problem: a DER ca.crt converted to PEM, a ca.crt with a key in it cut to its certificates."""
     ca = secret.get("ca.crt")
-    if ca and ca_refusal(ca):
+    refused = ca_refusal(ca) if ca else None
+    if ca and refused == NEGATIVE_SERIAL:
+        return _negative_serial_fix(secret.ref, ca)
+    if ca and refused:
         read = read_key_command(secret.ref, "ca.crt")
         repair = (
             "openssl x509 -inform DER -out ca.crt"
@@ -82,6 +89,16 @@ def unusable_fix(secret: SecretObj) -> str:
         )
         return f"{pipefail(f'{read} | {repair}')} && {add_ca_command(secret.ref)}"  # no empty ca.crt written
     return secret_update_command(secret.ref)
+
+
+def _negative_serial_fix(ref: str, ca: bytes) -> str:
+    """Only a lone CA is signed again from the Secret: `openssl x509` reads the first certificate
+    of a bundle, and writing it back would drop the others (which to re-sign is then the user's call)."""
+    certificates = x509.load_pem_x509_certificates(ca)
+    if len(certificates) != 1:
+        return ""
+    (cert,) = certificates
+    return resigned_ca_command(ref, max(1, (cert.not_valid_after_utc - cert.not_valid_before_utc).days))
 
 
 def _keypair(secret: SecretObj) -> bool:
