@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 
 from mtls_tui.certs.content_cache import CACHED_BYTES, content_cache
 from mtls_tui.certs.crl import PEM_BLOCK, controller_refusal
+from mtls_tui.certs.go_pem import go_pem_blocks
 from mtls_tui.certs.keys import key_matches
 from mtls_tui.model import SecretObj
 
@@ -47,16 +48,19 @@ def _blocks(data: bytes) -> list[tuple[bytes, bytes]]:
 
 @content_cache(CONTENT_CACHE, CACHED_BYTES)
 def ca_refusal(ca: bytes) -> str | None:
-    """`ssl.CheckCACert`: every PEM block must parse as a certificate, and there must be one.
-    A DER file holds no PEM block; a private key pasted beside the CA fails to parse."""
-    blocks = _blocks(ca)
+    """`ssl.CheckCACert`: every block Go's pem.Decode finds (certs/go_pem.py) must parse as a
+    certificate, whatever its type, and there must be one. A DER file, base64 text, a BOM or an
+    indent before -----BEGIN hide every block; a private key pasted beside the CA fails to parse,
+    and so does a TRUSTED CERTIFICATE block (Go: "x509: trailing data", its trust settings after
+    the certificate; measured with tests/data/go/ca_check.go)."""
+    blocks = list(go_pem_blocks(ca))
     if not blocks:
         return "error decoding CA certificate/s"
-    for kind, block in blocks:
+    for kind, der in blocks:
         try:
-            cert = x509.load_pem_x509_certificate(block)
+            cert = x509.load_der_x509_certificate(der)
         except (ValueError, x509.InvalidVersion):  # Go's x509.ParseCertificate refuses both
-            return f"x509: malformed certificate (a {kind.decode()} block in ca.crt)"
+            return f"x509: malformed certificate (a {kind.decode(errors='replace')} block in ca.crt)"
         if refused := go_parse_refusal(cert):
             return refused
     return None

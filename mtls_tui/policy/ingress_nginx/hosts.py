@@ -38,6 +38,7 @@ from mtls_tui.policy.ingress_nginx.redirects import error_page_loop, not_redirec
 from mtls_tui.policy.ingress_nginx.secret_findings import (
     ca_key_in_secret,
     denied_secret_findings,
+    leaf_only_ca,
     missing_ca,
     not_in_manifests,
     secret_access,
@@ -65,6 +66,7 @@ from mtls_tui.policy.ingress_nginx.snippets import client_snippets
 from mtls_tui.policy.ingress_nginx.tls import default_certificate, ssl_passthrough, tls_certificate
 from mtls_tui.policy.nginx_directives import location_directives, match_cn_directives, server_directives
 from mtls_tui.policy.re2_syntax import re2_search
+from mtls_tui.policy.secret_store import client_ca_file
 from mtls_tui.shell import comment
 
 
@@ -254,6 +256,9 @@ def _host_policy(
             findings.append(missing_ca(host, secret, winner, snapshot, refused_all=cn_gate is not None))
         elif secret is not None and unserved_ca_keypair(secret, snapshot) is not None:
             findings += [kept] if (kept := ca_key_in_secret(secret, f"Ingress {winner.ref}")) else []
+        default = controller.default_certificate if controller else None
+        if secret is not None and client_checks and (ca_file := client_ca_file(secret, default)) is not None:
+            findings += [leaf] if (leaf := leaf_only_ca(host, secret, winner, ca_file)) else []
     for ingress in served:
         result = parsed[ingress.ref]
         if result.stored is not None and result.stored.error:

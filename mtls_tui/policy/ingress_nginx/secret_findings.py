@@ -6,10 +6,13 @@ about a Secret once the host it serves is known.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Literal
 
 from cryptography import x509
 
+from mtls_tui.certs.go_pem import go_pem_blocks
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, SecretObj, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.auth_tls import ParsedAuthTls
@@ -57,38 +60,142 @@ def denied_secret_findings(
     crl_error = "CRL" in stored.error or stored.error.startswith("its first")
     if crl_error and ca_refusal(secret.get("ca.crt") or b"") is None:
         return []  # ca.crl's own error: crl-invalid (diagnose/revocation.py) names it
-    namespace, _, name = ref.partition("/")
+    ca = secret.get("ca.crt") or b""
+    mistake = ca_mistake(ca) if ca and ca_refusal(ca) else None
+    why = f"{MISTAKE_WORDS[mistake]}. " if mistake else ""
     return [
         ingress_finding(
             code="secret-unusable",
             severity=Severity.ERROR,
             title=f"the controller refuses the auth-tls Secret {ref}: {host} answers 403",
-            detail=f"store/backend_ssl.go getPemCertificate: {stored.error}. ca.crt must hold PEM CERTIFICATE blocks only (no DER, "
-            "no private key), and a tls.crt/tls.key beside it must be a matching pair. The Secret is unusable, so the "
-            "Ingress's auth-tls is denied and every path of the host answers 403.",
+            detail=f"store/backend_ssl.go getPemCertificate: {stored.error}. {why}ca.crt must hold PEM CERTIFICATE blocks "
+            "only (no DER, no base64 of them, no private key), and a tls.crt/tls.key beside it must be a matching pair. "
+            "The Secret is unusable, so the Ingress's auth-tls is denied and every path of the host answers 403.",
             fix=unusable_fix(secret),
             ingress=ingress,
-            evidence=(stored.error,),
+            evidence=(stored.error, MISTAKE_WORDS[mistake]) if mistake else (stored.error,),
         )
     ]
 
 
 def unusable_fix(secret: SecretObj) -> str:
     """Repairs what the controller refused, from the Secret's own bytes where they are the
-    problem: a DER ca.crt converted to PEM, a ca.crt with a key in it cut to its certificates."""
+    problem: a DER ca.crt converted to PEM, base64 text decoded, damaged PEM text set right and
+    cut to its certificates (a key in it left out)."""
     ca = secret.get("ca.crt")
     refused = ca_refusal(ca) if ca else None
     if ca and refused == NEGATIVE_SERIAL:
         return _negative_serial_fix(secret.ref, ca)
-    if ca and refused:
-        read = read_key_command(secret.ref, "ca.crt")
-        repair = (
-            "openssl x509 -inform DER -out ca.crt"
-            if b"-----BEGIN" not in ca
-            else "sed -n '/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p' > ca.crt"
-        )
-        return f"{pipefail(f'{read} | {repair}')} && {add_ca_command(secret.ref)}"  # no empty ca.crt written
-    return secret_update_command(secret.ref)
+    if ca and refused and ca_mistake(ca) == "blank":
+        return add_ca_command(secret.ref)  # nothing to recover: the CA from the user's own file
+    repair = _ca_repair(ca) if ca and refused else None
+    if repair is None:
+        return secret_update_command(secret.ref)
+    read = read_key_command(secret.ref, "ca.crt")
+    return (
+        f"{pipefail(f'{read} | {repair}')} && test -s ca.crt && {add_ca_command(secret.ref)}"  # never an empty ca.crt
+    )
+
+
+# Every certificate block of the text, whatever was done to its lines, as Go's pem.Decode and nginx
+# read it: literal \n made newlines, each BEGIN and END marker on a line of its own, runs of spaces,
+# tabs and CRs (a YAML `>` fold, an indent, CRLF) made line breaks (base64 holds none), then only the
+# lines from a BEGIN CERTIFICATE line to its END line kept, empty ones dropped (a BOM or text before
+# or after a marker ends up outside). Measured on mawk here (tests/test_secret_encodings.py).
+_RELINE = (
+    'awk \'{ gsub(/\\\\n/, "\\n"); gsub(/-----BEGIN CERTIFICATE-----/, "\\n@B@\\n"); '
+    'gsub(/-----END CERTIFICATE-----/, "\\n@E@\\n"); gsub(/[ \\t\\r]+/, "\\n"); '
+    'gsub(/@B@/, "-----BEGIN CERTIFICATE-----"); gsub(/@E@/, "-----END CERTIFICATE-----"); print }\' | '
+    "sed -n -e '/^$/d' -e '/^-----BEGIN CERTIFICATE-----$/,/^-----END CERTIFICATE-----$/p' > ca.crt"
+)
+_UNBASE64 = "tr -d '\\r\\n \\t' | openssl base64 -d -A"  # one long line or wrapped: both decode
+
+
+def _ca_repair(ca: bytes) -> str | None:
+    """The command that turns the refused ca.crt into PEM the controller takes, read on stdin,
+    written to ./ca.crt; None when none is known to."""
+    mistake = ca_mistake(ca)
+    if mistake == "base64-pem":
+        return f"{_UNBASE64} > ca.crt"
+    if mistake == "base64-der":
+        return f"{_UNBASE64} | openssl x509 -inform DER -out ca.crt"
+    if mistake == "der":
+        return "openssl x509 -inform DER -out ca.crt"
+    if mistake == "trusted":
+        return "openssl x509 -out ca.crt"  # reads the TRUSTED CERTIFICATE, writes a plain CERTIFICATE
+    if b"-----BEGIN CERTIFICATE-----" in ca:
+        return _RELINE
+    return None
+
+
+CaMistake = Literal[
+    "base64-pem",
+    "base64-der",
+    "der",
+    "trusted",
+    "bom",
+    "folded",
+    "escaped-newlines",
+    "indented",
+    "marker-line",
+    "blank",
+]
+MISTAKE_WORDS: dict[CaMistake, str] = {
+    "base64-pem": "ca.crt holds base64 text of the PEM, not the PEM: it was base64-encoded twice (under data:), or "
+    "base64 was put under stringData:, which the API server stores as it is",
+    "base64-der": "ca.crt holds base64 text of a DER certificate, not PEM: base64 put under stringData:, or encoded twice",
+    "der": "ca.crt is a DER (binary) certificate, not PEM",
+    "trusted": "ca.crt is a TRUSTED CERTIFICATE (openssl x509 -trustout): Go's x509.ParseCertificate refuses the trust "
+    "settings after the certificate (x509: trailing data)",
+    "bom": "ca.crt starts with a UTF-8 byte order mark: Go's pem.Decode finds a BEGIN line only at the start of a line",
+    "folded": "ca.crt's PEM is on one line, its line breaks made spaces (a YAML > block folds them)",
+    "escaped-newlines": "ca.crt's PEM is on one line with literal \\n for its line breaks",
+    "indented": "ca.crt's BEGIN or END line is indented: Go's pem.Decode needs each at the start of its line",
+    "marker-line": "a BEGIN or END line of ca.crt has text beside it: Go's pem.Decode needs each alone on its line",
+    "blank": "ca.crt holds only spaces and line breaks",
+}
+
+
+def ca_mistake(ca: bytes) -> CaMistake | None:
+    """How a refused ca.crt's bytes went wrong, when it is one of the known ways (measured on Go's
+    pem.Decode with tests/data/go/ca_check.go: each of them hides every block, or, for TRUSTED
+    CERTIFICATE, fails x509.ParseCertificate)."""
+    if not ca.strip():
+        return "blank"
+    if (decoded := _base64_text(ca)) is not None:
+        if ca_refusal(decoded) is None:
+            return "base64-pem"
+        return "base64-der" if _der_certificate(decoded) else None
+    if b"-----BEGIN" not in ca:
+        return "der" if _der_certificate(ca) else None
+    if b"-----BEGIN TRUSTED CERTIFICATE-----" in ca:
+        return "trusted"
+    if ca.startswith(b"\xef\xbb\xbf"):
+        return "bom"
+    if b"\n" not in ca.strip():
+        return "escaped-newlines" if b"\\n" in ca else "folded"
+    marker_lines = [line for line in ca.splitlines() if b"-----BEGIN" in line or b"-----END" in line]
+    if any(line[:1] in (b" ", b"\t") for line in marker_lines):
+        return "indented"
+    if any(not line.rstrip().startswith(b"-----") or not line.rstrip().endswith(b"-----") for line in marker_lines):
+        return "marker-line"
+    return None
+
+
+def _base64_text(ca: bytes) -> bytes | None:
+    try:
+        decoded = base64.b64decode(ca.translate(None, b" \t\r\n"), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return decoded or None
+
+
+def _der_certificate(data: bytes) -> bool:
+    try:
+        x509.load_der_x509_certificate(data)
+    except (ValueError, x509.InvalidVersion):
+        return False
+    return True
 
 
 def _negative_serial_fix(ref: str, ca: bytes) -> str:
@@ -115,6 +222,8 @@ def missing_ca(
     misnamed = ca_under_another_key(secret)
     fix = add_ca_command(secret.ref, from_key=misnamed)
     held = ", ".join(secret.keys) or "no keys"
+    # `len(ca) > 0` in getPemCertificate: a ca.crt key of zero bytes is read as none
+    lacks = "an empty ca.crt (zero bytes)" if secret.get("ca.crt") == b"" else "no ca.crt key"
     if misnamed:
         held += f" (the CA is under {misnamed}; the controller reads only the exact key ca.crt)"
     if (ca_subject := unserved_ca_keypair(secret, snapshot)) is not None:
@@ -127,7 +236,7 @@ def missing_ca(
         return ingress_finding(
             code="secret-missing-ca",
             severity=Severity.ERROR,
-            title=f"Secret {secret.ref} has no ca.crt key: the controller turns mTLS off for {host}",
+            title=f"Secret {secret.ref} has {lacks}: the controller turns mTLS off for {host}",
             detail=f"It holds {held}. ingress-nginx keeps the Secret as a keypair, configures no client-certificate check "
             "for this host, and says so only at log level -v=3 (\"Secret has no 'ca.crt' key, mutual authentication "
             'disabled"): '
@@ -143,7 +252,7 @@ def missing_ca(
     return ingress_finding(
         code="secret-missing-ca",
         severity=Severity.ERROR,
-        title=f"Secret {secret.ref} has no ca.crt key",
+        title=f"Secret {secret.ref} has {lacks}",
         detail=f"It holds {held}: no keypair and no CA. The controller logs 'error obtaining certificate: secret ... contains "
         "no keypair or CA certificate', and every path of the host answers 403.",
         fix=fix,
@@ -274,3 +383,43 @@ def secret_access(ref: str, role: SecretRole, ingress: IngressObj, snapshot: Clu
             )
         ]
     return []
+
+
+def leaf_only_ca(host: str, secret: SecretObj, ingress: IngressObj, ca_file: bytes) -> Finding | None:
+    """ca.crt holds end-entity certificates only, none self-signed (the server's certificate, or a
+    client's own, taken for "the CA"): CheckCACert parses any certificate (no CA flag asked), so the
+    controller keeps it, but nginx then verifies no client. Measured (tests/test_secret_encodings.py,
+    the real nginx with ssl_verify_depth 1): a client of the certificate's issuer and the certificate
+    itself both get 400, '21:unable to verify the first certificate' (OpenSSL needs a self-signed
+    anchor; nginx sets no X509_V_FLAG_PARTIAL_CHAIN). A self-signed one pins that client: it gets in."""
+    certs = []
+    for _, der in go_pem_blocks(ca_file):
+        try:
+            certs.append(x509.load_der_x509_certificate(der))
+        except (ValueError, x509.InvalidVersion):
+            continue
+    if not certs or any(_ca_or_self_signed(c) for c in certs):
+        return None
+    leaves = ", ".join(dict.fromkeys(c.subject.rfc4514_string() for c in certs))
+    issuers = ", ".join(dict.fromkeys(c.issuer.rfc4514_string() for c in certs))
+    return ingress_finding(
+        code="secret-ca-not-ca",
+        severity=Severity.ERROR,
+        title=f"the auth-tls Secret {secret.ref} trusts {leaves}, not a CA: {host} lets no client certificate in",
+        detail=f"nginx's ssl_client_certificate file holds only end-entity certificates ({leaves}), none "
+        "self-signed and none a CA: a server's certificate, or a client's own, put where the issuing CA belongs. "
+        "The controller keeps it (CheckCACert asks for no CA flag), and nginx refuses every client with "
+        f"'21:unable to verify the first certificate' (400), those of {issuers} and the certificate itself too.",
+        fix=add_ca_command(secret.ref) + f"  # ca.crt: the certificate of {issuers}, the CA that issues the clients",
+        ingress=ingress,
+        evidence=tuple(f"{c.subject.rfc4514_string()}: not a CA, issued by {c.issuer.rfc4514_string()}" for c in certs),
+    )
+
+
+def _ca_or_self_signed(cert: x509.Certificate) -> bool:
+    if cert.issuer == cert.subject:
+        return True
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except (x509.ExtensionNotFound, ValueError):
+        return False

