@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import pytest
 import yaml
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from mtls_tui.certs.go_pem import go_pem_blocks
 from mtls_tui.cli import main
 from mtls_tui.lab.go_tls import cache_folder, find_go
 from mtls_tui.lab.objects import seed_objects
@@ -40,7 +42,10 @@ def damaged(pki: SeedPki) -> dict[str, bytes]:
     pem = pki.ca.cert_pem()
     der = pki.ca.cert.public_bytes(Encoding.DER)
     trusted = subprocess.run(
-        ["openssl", "x509", "-trustout", "-addtrust", "clientAuth"], input=pem, capture_output=True, check=True
+        [require("openssl", shutil.which("openssl")), "x509", "-trustout", "-addtrust", "clientAuth"],
+        input=pem,
+        capture_output=True,
+        check=True,
     ).stdout
     return {
         "base64-pem": base64.b64encode(pem),  # data: holds base64 of the base64 text, or stringData: the base64
@@ -58,15 +63,22 @@ def damaged(pki: SeedPki) -> dict[str, bytes]:
     }
 
 
+ACCEPTED_FORMS = {
+    "crlf": lambda pem: pem.replace(b"\n", b"\r\n"),
+    "indented-body": lambda pem: b"".join(
+        line if line.startswith(b"-----") else b"  " + line for line in pem.splitlines(True)
+    ),
+    "leading-text": lambda pem: b"Certificate:\n    Data: ...\n" + pem,
+    "trailing-text": lambda pem: pem + b"garbage\n",
+    "no-final-newline": lambda pem: pem.rstrip(),
+}
+
+
 def accepted(pki: SeedPki) -> dict[str, bytes]:
     """Mistakes Go's pem.Decode reads through: the controller takes these (measured below)."""
     pem = pki.ca.cert_pem()
     return {
-        "crlf": pem.replace(b"\n", b"\r\n"),
-        "indented-body": b"".join(line if line.startswith(b"-----") else b"  " + line for line in pem.splitlines(True)),
-        "leading-text": b"Certificate:\n    Data: ...\n" + pem,  # `openssl x509 -text` output before the PEM
-        "trailing-text": pem + b"garbage\n",
-        "no-final-newline": pem.rstrip(),
+        **{name: form(pem) for name, form in ACCEPTED_FORMS.items()},
         "server-certificate": pki.server.cert_pem(),
         "client-certificate": pki.client.cert_pem(),
     }
@@ -103,11 +115,20 @@ def test_ca_refusal_is_gos(pki: SeedPki, tmp_path: Path) -> None:
     ('x509: trailing data'); CRLF, an indented body, text before or after the block, a server's or a
     client's certificate pass. ca_refusal says the same for each (a BOM, an indent, a folded PEM
     were taken before: a regular expression found BEGIN anywhere)."""
+    pem, key = pki.ca.cert_pem(), pki.ca.key_pem()
+    body = pem.split(b"-----\n", 1)[1].rsplit(b"-----END", 1)[0]
     cases = {
         **damaged(pki),
         **accepted(pki),
-        "pem": pki.ca.cert_pem(),
-        "bom-bundle": b"\xef\xbb\xbf" + pki.ca.cert_pem() + pki.server.cert_pem(),
+        "pem": pem,
+        "bundle": pem + pki.server.cert_pem(),
+        "bom-bundle": b"\xef\xbb\xbf" + pem + pki.server.cert_pem(),
+        "key-pasted": pem + key,
+        "dangling-begin": b"-----BEGIN CERTIFICATE-----\n" + pem,
+        "headers": b"-----BEGIN CERTIFICATE-----\nProc-Type: 4,ENCRYPTED\n\n" + body + b"-----END CERTIFICATE-----\n",
+        "other-end": b"-----BEGIN CERTIFICATE-----\n" + body + b"-----END X509 CRL-----\n" + pki.server.cert_pem(),
+        "empty-block": b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+        "tab-indented-end": pem.replace(b"\n-----END", b"\n\t-----END"),
     }
     go = dict(zip(cases, go_check(list(cases.values()), tmp_path), strict=True))
     assert go["trusted"]["error"] == "x509: trailing data" and go["trusted"]["blocks"] == ["TRUSTED CERTIFICATE"]
@@ -124,6 +145,10 @@ def test_ca_refusal_is_gos(pki: SeedPki, tmp_path: Path) -> None:
         or (go[name]["error"] == "error decoding CA certificate/s") != (ours[name] == go[name]["error"])
     }
     assert not wrong, wrong
+    for name, value in cases.items():  # the blocks Go read, up to the one it stopped at
+        ours_blocks = [kind.decode() for kind, _ in go_pem_blocks(value)]
+        assert ours_blocks[: len(go[name]["blocks"])] == go[name]["blocks"], name
+        assert go[name]["error"] or len(ours_blocks) == len(go[name]["blocks"]), name
 
 
 def secret_yaml(pki: SeedPki, name: str, value: bytes) -> str:
@@ -184,7 +209,7 @@ def test_check_names_the_mistake(pki: SeedPki, name: str, tmp_path: Path, capsys
     assert "-inform DER" not in unusable["fix"] or MISTAKES[name] in ("der", "base64-der")
 
 
-@pytest.mark.parametrize("name", ["crlf", "indented-body", "leading-text", "trailing-text", "no-final-newline"])
+@pytest.mark.parametrize("name", sorted(ACCEPTED_FORMS))
 def test_what_go_reads_through_is_not_refused(
     pki: SeedPki, name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -274,3 +299,40 @@ def test_an_empty_ca_crt_is_named_empty(pki: SeedPki, keypair: bool) -> None:
     assert missing is not None and "has an empty ca.crt (zero bytes)" in missing.title, missing
     assert "no ca.crt key" not in missing.title
     assert report.policy.denied != keypair
+
+
+def test_a_bom_before_a_bundle_hides_only_its_first_certificate_from_go(
+    tmp_path: Path, nginx_binary: str, openssl_binary: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A BOM before a bundle: Go's pem.Decode skips the first block (no BEGIN at a line start) and takes
+    the next, so CheckCACert passes (measured in test_ca_refusal_is_gos) and ConfigureCACert writes the
+    bytes whole; OpenSSL's PEM reader, under nginx's ssl_client_certificate, still loads the CA after
+    the BOM. Measured on the real nginx: its client gets in. check agrees: the host works."""
+    bash(tmp_path, ROOT.format(cn="Good Root", ext=ROOT_EXT))
+    openssl_pair(tmp_path, "server", "meow.com", "subjectAltName=DNS:meow.com")
+    openssl_pair(tmp_path, "client", "client", "extendedKeyUsage=clientAuth")
+    bash(
+        tmp_path,
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout o.key -out o.crt -subj /CN=other",
+    )
+    (tmp_path / "ca.crt").write_bytes(
+        b"\xef\xbb\xbf" + (tmp_path / "ca.crt").read_bytes() + (tmp_path / "o.crt").read_bytes()
+    )
+    [(status, text, _)] = nginx_answers(tmp_path, nginx_binary, "client")
+    assert (status, text) == (200, "verify=SUCCESS")
+    code, report = secret_check(tmp_path, capsys, "--cert", str(tmp_path / "client.crt"))
+    assert code == 0 and report["hosts"][0]["state"] == "works", report["hosts"][0]["verdict"]
+    assert "client-cert-accepted" in {f["code"] for f in report["findings"]}
+
+
+@pytest.mark.parametrize("form", sorted(ACCEPTED_FORMS))
+def test_what_go_reads_through_nginx_loads(form: str, tmp_path: Path, nginx_binary: str, openssl_binary: str) -> None:
+    """What CheckCACert passes, ConfigureCACert writes as it is and nginx loads: if OpenSSL could not read
+    the file, nginx's configuration test would fail. Measured: each form loads, and the CA's client gets in."""
+    bash(tmp_path, ROOT.format(cn="Good Root", ext=ROOT_EXT))
+    openssl_pair(tmp_path, "server", "meow.com", "subjectAltName=DNS:meow.com")
+    openssl_pair(tmp_path, "client", "client", "extendedKeyUsage=clientAuth")
+    (tmp_path / "ca.crt").write_bytes(ACCEPTED_FORMS[form]((tmp_path / "ca.crt").read_bytes()))
+    assert ca_refusal((tmp_path / "ca.crt").read_bytes()) is None
+    [(status, text, _)] = nginx_answers(tmp_path, nginx_binary, "client")
+    assert (status, text) == (200, "verify=SUCCESS")
