@@ -223,16 +223,19 @@ def test_what_go_reads_through_is_not_refused(
 @pytest.mark.parametrize("name", [n for n in MISTAKES if n != "stringData-base64"])
 def test_printed_fix_runs_as_printed(pki: SeedPki, name: str, tmp_path: Path) -> None:
     """The secret-unusable fix, run as printed with the real kubectl against the lab's API server,
-    leaves ca.crt holding the CA's PEM (from the Secret's own bytes: no CA file in the folder, but
-    for a blank ca.crt, where there is nothing to recover), and the finding is gone."""
+    leaves ca.crt holding the CA's PEM (from the Secret's own bytes: the folder's ca.crt is not used,
+    but for a blank ca.crt, where there is nothing to recover, and is never written), and the finding is gone."""
     objects = seed_objects(pki)
     secret = next(o for o in objects if o["kind"] == "Secret")
     secret["data"]["ca.crt"] = base64.b64encode(damaged(pki)[name]).decode()
     before, _ = finding(objects, "secret-unusable")
     assert before is not None and before.is_command, name
-    if name == "blank":
-        (tmp_path / "ca.crt").write_bytes(pki.ca.cert_pem())
+    # the user's own ca.crt: the CA's file for a blank one, an unrelated file otherwise, which the
+    # repair must leave as it was (it writes beside it)
+    mine = pki.ca.cert_pem() if name == "blank" else b"the user's own ca.crt, not to be touched\n"
+    (tmp_path / "ca.crt").write_bytes(mine)
     after, _ = run_printed(before.fix, objects, tmp_path)
+    assert (tmp_path / "ca.crt").read_bytes() == mine, before.fix
     stored = next(o for o in after if o["kind"] == "Secret" and o["metadata"]["name"] == "my-certs")
     assert base64.b64decode(stored["data"]["ca.crt"]) == pki.ca.cert_pem(), before.fix
     assert set(stored["data"]) == {"ca.crt", "tls.crt", "tls.key"}

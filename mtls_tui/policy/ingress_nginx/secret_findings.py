@@ -88,12 +88,14 @@ def unusable_fix(secret: SecretObj) -> str:
         return _negative_serial_fix(secret.ref, ca)
     if ca and refused and ca_mistake(ca) == "blank":
         return add_ca_command(secret.ref)  # nothing to recover: the CA from the user's own file
-    repair = _ca_repair(ca) if ca and refused else None
+    # written beside, never over a ca.crt of the user's (the folder may hold the CA's own files)
+    out = f"{secret.name}-ca.crt"
+    repair = _ca_repair(ca, arg(out)) if ca and refused else None
     if repair is None:
         return secret_update_command(secret.ref)
     read = read_key_command(secret.ref, "ca.crt")
-    return (
-        f"{pipefail(f'{read} | {repair}')} && test -s ca.crt && {add_ca_command(secret.ref)}"  # never an empty ca.crt
+    return (  # never an empty ca.crt
+        f"{pipefail(f'{read} | {repair}')} && test -s {arg(out)} && {add_ca_command(secret.ref, out)}"
     )
 
 
@@ -106,25 +108,25 @@ _RELINE = (
     'awk \'{ gsub(/\\\\n/, "\\n"); gsub(/-----BEGIN CERTIFICATE-----/, "\\n@B@\\n"); '
     'gsub(/-----END CERTIFICATE-----/, "\\n@E@\\n"); gsub(/[ \\t\\r]+/, "\\n"); '
     'gsub(/@B@/, "-----BEGIN CERTIFICATE-----"); gsub(/@E@/, "-----END CERTIFICATE-----"); print }\' | '
-    "sed -n -e '/^$/d' -e '/^-----BEGIN CERTIFICATE-----$/,/^-----END CERTIFICATE-----$/p' > ca.crt"
+    "sed -n -e '/^$/d' -e '/^-----BEGIN CERTIFICATE-----$/,/^-----END CERTIFICATE-----$/p' > "
 )
 _UNBASE64 = "tr -d '\\r\\n \\t' | openssl base64 -d -A"  # one long line or wrapped: both decode
 
 
-def _ca_repair(ca: bytes) -> str | None:
+def _ca_repair(ca: bytes, out: str) -> str | None:
     """The command that turns the refused ca.crt into PEM the controller takes, read on stdin,
-    written to ./ca.crt; None when none is known to."""
+    written to `out` (a shell word); None when none is known to."""
     mistake = ca_mistake(ca)
     if mistake == "base64-pem":
-        return f"{_UNBASE64} > ca.crt"
+        return f"{_UNBASE64} > {out}"
     if mistake == "base64-der":
-        return f"{_UNBASE64} | openssl x509 -inform DER -out ca.crt"
+        return f"{_UNBASE64} | openssl x509 -inform DER -out {out}"
     if mistake == "der":
-        return "openssl x509 -inform DER -out ca.crt"
+        return f"openssl x509 -inform DER -out {out}"
     if mistake == "trusted":
-        return "openssl x509 -out ca.crt"  # reads the TRUSTED CERTIFICATE, writes a plain CERTIFICATE
+        return f"openssl x509 -out {out}"  # reads the TRUSTED CERTIFICATE, writes a plain CERTIFICATE
     if b"-----BEGIN CERTIFICATE-----" in ca:
-        return _RELINE
+        return _RELINE + out
     return None
 
 
