@@ -156,14 +156,15 @@ def test_manifest(name: str) -> None:
 
 
 def test_the_wrong_type_fix_creates_the_secret_again() -> None:
-    """A Secret's type cannot be changed in place: the fix saves ca.crt, deletes and re-creates."""
+    """A Secret's type cannot be changed in place: the fix saves ca.crt (beside the user's own ca.crt,
+    never over it), deletes and re-creates."""
     validation = only(client_validations(load_manifest(FOLDER / "ca-secret-wrong-type.yaml")))
     fix = only(validation.findings).fix
     assert (
-        "{{base64decode .}}{{end}}' > ca.crt && kubectl delete secret meow-ca -n meow && kubectl create secret generic meow-ca"
+        "{{base64decode .}}{{end}}' > meow-ca-ca.crt && kubectl delete secret meow-ca -n meow && kubectl create secret generic meow-ca"
         in fix
     )
-    assert "--type=nginx.org/ca --from-file=ca.crt=ca.crt" in fix
+    assert "--type=nginx.org/ca --from-file=ca.crt=meow-ca-ca.crt" in fix and "> ca.crt" not in fix
 
 
 def test_the_fail_open_fix_moves_the_annotations_to_a_policy() -> None:

@@ -107,17 +107,21 @@ def _saved(ref: str, key: str, local: str) -> str:
     return f"{read_key_command(ref, key)} > {local} && test -s {local}"
 
 
-def typed_secret_command(ref: str, secret_type: str, keys: tuple[str, ...] = ("ca.crt",)) -> str:
-    """Writes a Secret of a given `type` (F5's `nginx.org/ca`) from the local files."""
-    files = " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in keys)
-    return _apply(ref, "generic", f"--type={arg(secret_type)} {files}")
+def typed_secret_command(
+    ref: str, secret_type: str, keys: tuple[str, ...] = ("ca.crt",), files: dict[str, str] | None = None
+) -> str:
+    """Writes a Secret of a given `type` (F5's `nginx.org/ca`) from the local files (`files` names
+    other ones than the usual, by key)."""
+    named = {**SECRET_KEY_FILES, **(files or {})}
+    options = " ".join(f"--from-file={k}={arg(named[k])}" for k in keys)
+    return _apply(ref, "generic", f"--type={arg(secret_type)} {options}")
 
 
 def retype_secret_command(ref: str, secret_type: str, key: str = "ca.crt") -> str:
     """A Secret's `type` cannot change in place (the API server refuses the update), so it is
     saved, deleted and created again with the type, from its own `key`."""
     namespace, _, name = ref.partition("/")
-    local = SECRET_KEY_FILES[key]
+    local = f"{name}-{SECRET_KEY_FILES[key]}"  # beside the user's own files, never over them
     return (
         f"{read_key_command(ref, key)} > {arg(local)} && kubectl delete secret {arg(name)} -n {arg(namespace)} && "
         f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --type={arg(secret_type)} --from-file={key}={arg(local)}"

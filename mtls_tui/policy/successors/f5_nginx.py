@@ -483,6 +483,7 @@ def _migrate_fix(ingress: IngressObj) -> str:
     namespace, _, name = value.partition("/")
     source = f"{namespace or ingress.namespace}/{name or 'SECRET'}"
     ca_ref = f"{ingress.namespace}/{name or 'client'}-ca"
+    copied = f"{source.partition('/')[2]}-ca.crt"  # the cluster's CA, beside the user's own ca.crt
     policy = f"{ingress.name}-mtls"
     verify = (ingress.annotation(PREFIX + "auth-tls-verify-client") or "on").strip()
     depth = (ingress.annotation(PREFIX + "auth-tls-verify-depth") or "1").strip()
@@ -499,7 +500,8 @@ def _migrate_fix(ingress: IngressObj) -> str:
         f"    verifyDepth: {depth if depth.isdigit() else '1'}",
     ]
     return (
-        f"{read_key_command(source, 'ca.crt')} > ca.crt && {typed_secret_command(ca_ref, CA_TYPE)} && "
+        f"{read_key_command(source, 'ca.crt')} > {arg(copied)} && "
+        f"{typed_secret_command(ca_ref, CA_TYPE, files={'ca.crt': copied})} && "
         f"printf '%s\\n' {' '.join(arg(line) for line in lines)} | kubectl apply -f - && "
         f"kubectl annotate ingress {ingress_words(ingress)} {arg('nginx.org/policies=' + policy)} --overwrite"
     )
