@@ -344,8 +344,14 @@ def state_look(report: HostReport | SuccessorReport) -> tuple[str, str]:
 
 
 def print_hosts(
-    console: Console, snapshot: ClusterSnapshot, reports: list[HostReport], successors: Sequence[SuccessorReport] = ()
+    console: Console,
+    snapshot: ClusterSnapshot,
+    reports: list[HostReport],
+    successors: Sequence[SuccessorReport] = (),
+    client: tuple[str | None, str | None] = (None, None),
 ) -> None:
+    """Every host's state, its next step and findings; `client` is the (--cert, --key) given,
+    which the printed probe command names (else the seed's file names)."""
     console.print(Text(f"Source: {snapshot.source}", style="dim"))
     for finding in snapshot.unreadable:
         print_finding(console, finding)
@@ -373,7 +379,7 @@ def print_hosts(
                 (f"  ({warnings} warning{'s' * (warnings != 1)})" if warnings else "", "yellow"),
             )
         )
-        if (step := next_step(report, probe_command(report.host))) is not None:
+        if (step := next_step(report, probe_command(report.host, *client))) is not None:
             console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
         if policy_unchecked := [*report.policy.unseen] + (
             ["the controller (not among the files: ingress-nginx assumed)"] if report.policy.controller_unseen else []

@@ -276,9 +276,12 @@ class Controller:
         spec = self.probe_spec(report)
         return spec, source, why, command, spec or ProbeSpec("", cert=session.cert, key=session.key, insecure=True)
 
-    def can_probe(self, report: HostReport | SuccessorReport | None) -> bool:
-        """The screen knows where to send this host's probe (else it offers the command line's)."""
-        return report is not None and self.probe_spec(report) is not None
+    def probe_elsewhere(self, report: HostReport | SuccessorReport | None) -> str | None:
+        """The command line's probe, with the session's client files, for a host whose address
+        this screen does not know (None when `p` can send it here)."""
+        if report is None or self.probe_spec(report) is not None:
+            return None
+        return probe_command(report.host, self.session.cert, self.session.key)
 
     def probe_spec(self, report: HostReport | SuccessorReport) -> ProbeSpec | None:
         return self.session.probe_spec(report.policy if isinstance(report, HostReport) else report.host)
