@@ -136,6 +136,9 @@ class MtlsApp(App[None]):
     @while_running
     def on_probe_done(self, message: messages.ProbeDone) -> None:
         self.controller.record_probe(message.host, list(message.results))
+        if message.client_changed:  # the offline verdict on the old file would contradict the probe
+            self.controller.load()
+            return
         self.post_message(messages.Diagnosed(fresh=False, host=message.host))
 
     @while_running

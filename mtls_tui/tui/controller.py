@@ -532,8 +532,22 @@ class Controller:
         except MtlsTuiError as exc:
             self.app.post_message(messages.ProbeFailed(host, str(exc)))
             return False
-        self.app.post_message(messages.ProbeDone(host, results))
+        self.app.post_message(messages.ProbeDone(host, results, self._client_changed(spec)))
         return True
+
+    def _client_changed(self, spec: ProbeSpec) -> bool:
+        """The probe sent the session's client certificate file, and that file now holds other
+        certificates than the ones the verdict judged (the probe reads the file; the verdict read
+        it at load)."""
+        diagnosis = self.diagnosis
+        if diagnosis is None or not spec.cert or spec.cert != self.session.cert:
+            return False
+        try:
+            now = self._read_client(self.session.cert, self.session.key)
+        except MtlsTuiError:  # unreadable now: the next refresh says so
+            return False
+        judged = diagnosis.client
+        return [c.cert for c in (now.certs if now else ())] != [c.cert for c in (judged.certs if judged else ())]
 
     def _start_streams(self) -> None:
         from mtls_tui.sources.snapshot import source_for
