@@ -193,6 +193,11 @@ def successor_report(
     refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged, now)
     admitted_anyway = _revoked_ca_admitted(validation, client, judged, now)
     findings += [f for f in (refusal, admitted_anyway) if f is not None]
+    probed_mine = any(r.sent_client_cert for r in probe)
+    if state == "unverified" and refusal is not None and refusal.severity is Severity.ERROR and not probed_mine:
+        # your certificate is refused: broken for you, as ingress-nginx's host with client-cert-untrusted is
+        # (a probe with it, below, decides instead)
+        state, verdict = "broken", refusal.title
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
         mismatches = _mismatches(validation, probe, kind)

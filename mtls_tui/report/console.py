@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mtls_tui.diagnose.hosts import HostReport, HostState
+from mtls_tui.diagnose.hosts import HostReport, HostState, headline
 from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.diagnose.reproduce import probe_command
 from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer
@@ -375,7 +375,7 @@ def print_hosts(
                 (f"{word} ", style),
                 (report.host, "bold"),
                 "  ",
-                report.verdict,
+                headline(report.verdict),
                 (f"  ({warnings} warning{'s' * (warnings != 1)})" if warnings else "", "yellow"),
             )
         )

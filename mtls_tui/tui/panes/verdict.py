@@ -20,7 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from mtls_tui.diagnose.hosts import HostReport
+from mtls_tui.diagnose.hosts import HostReport, headline
 from mtls_tui.model import Finding
 from mtls_tui.report.console import STYLE, finding_detail, fix_label, next_step, state_look
 from mtls_tui.tui.panes.command import CommandLines
@@ -169,8 +169,7 @@ class VerdictPane(Vertical):
             self._show_detail(None)
             return
         word, style = state_look(report)
-        headline = report.verdict.removeprefix("broken: ")  # the badge already says it
-        line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (headline, "bold")))
+        line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (headline(report.verdict), "bold")))
         self._set_try(next_step(report, probe_elsewhere or PROBE_KEY))
         self._fill(kept)
 
