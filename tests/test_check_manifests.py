@@ -370,3 +370,30 @@ def test_strict_on_the_labs_check(tmp_path: Path) -> None:
     assert [run.returncode for run in runs] == [0, 1], [run.stderr for run in runs]
     refused = subprocess.run([sys.executable, "-m", "mtls_tui", *lab[:-1], "--strict"], capture_output=True, text=True)
     assert refused.returncode == 2 and "--strict needs --check" in refused.stderr
+
+
+def test_the_probe_to_try_names_the_given_client_files(
+    seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where `check --manifests` cannot probe, its `try:` line is the probe to run: with the
+    --cert and --key given (a user's files are seldom named client.crt in the working folder)."""
+    (tmp_path / "secret.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)))
+    (tmp_path / "ingress.yaml").write_text(SEED_INGRESS_V1)
+    cert, key = seed_dir / "client.crt", seed_dir / "client.key"
+    code = main(["check", "--manifests", str(tmp_path), "--cert", str(cert), "--key", str(key), "--no-probe"])
+    [step] = [line.strip() for line in capsys.readouterr().out.splitlines() if line.strip().startswith("try:")]
+    assert step == f"try: mtls-tui probe https://meow.com/ --cert {cert} --key {key}" and code == 0, step
+
+
+def test_the_broken_headline_says_broken_once(
+    seed_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`BROKEN meow.com  broken: ...` said it twice; the badge says it, as on the screen (JSON keeps
+    the whole verdict). The Secret named without its namespace: annotation-secret-format, an error."""
+    (tmp_path / "secret.yaml").write_text(yaml.safe_dump(seed_secret(seed_dir)))
+    (tmp_path / "ingress.yaml").write_text(SEED_INGRESS_V1.replace("default/my-certs", "my-certs"))
+    assert main(["check", "--manifests", str(tmp_path), "--no-probe"]) == 1
+    [line] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("BROKEN")]
+    assert line.startswith("BROKEN meow.com  ") and "broken:" not in line, line
+    main(["check", "--manifests", str(tmp_path), "--no-probe", "--json"])
+    assert json.loads(capsys.readouterr().out)["hosts"][0]["verdict"].startswith("broken: ")

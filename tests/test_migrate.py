@@ -226,6 +226,20 @@ def test_pass_certificate_names_the_headers_to_read(pki: SeedPki) -> None:
     assert ctp["spec"]["headers"]["xForwardedClientCert"]["mode"] == "SanitizeSet"
 
 
+def test_envoy_gateway_xfcc_is_said_written_only_when_it_is(pki: SeedPki) -> None:
+    """The finding says whether this plan forwards the certificate: the ClientTrafficPolicy's XFCC
+    header is written only for auth-tls-pass-certificate-to-upstream (build.py); without it the
+    plan writes no ClientTrafficPolicy at all, and the finding must not say one was written."""
+    for passed in (False, True):
+        annotations = {"auth-tls-pass-certificate-to-upstream": "true"} if passed else {}
+        plan = only(seed_snapshot(pki, annotations), "envoy-gateway")
+        finding = next(f for f in plan.findings if f.code == "migrate-pass-certificate")
+        written = [o for o in plan.objects if o["kind"] == "ClientTrafficPolicy"]
+        assert bool(written) == passed, [o["kind"] for o in plan.objects]
+        assert ("The ClientTrafficPolicy written here sets it" in finding.detail) == passed, finding.detail
+        assert ("None is written here" in finding.detail) == (not passed), finding.detail
+
+
 def test_400_becomes_a_tls_alert_except_on_f5(pki: SeedPki) -> None:
     for target in TARGETS:
         found = [f for f in only(seed_snapshot(pki), target).findings if f.code == "migrate-tls-alert"]

@@ -47,6 +47,9 @@ def test_your_certificate_refused_as_that_data_plane_refuses(
     found = [f for f in host["findings"] if f["code"] == code]
     assert found and found[0]["severity"] == "error" and answer in found[0]["title"], host["findings"]
     assert found[0]["fix"].startswith("mtls-tui inspect --cert ")
+    # broken for you, headline and state, as ingress-nginx's host with your refused certificate is
+    # (before: "unverified", headed "... requires a certificate from its CA", beside this error)
+    assert host["state"] == "broken" and host["verdict"] == found[0]["title"], host["verdict"]
 
 
 def test_a_trusted_certificate_is_not_named(capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,6 +59,7 @@ def test_a_trusted_certificate_is_not_named(capsys: pytest.CaptureFixture[str]) 
     )
     [host] = json.loads(capsys.readouterr().out)["other_controllers"]
     assert not [f for f in host["findings"] if f["code"].startswith(("client-cert", "cert-"))]
+    assert host["state"] == "unverified"  # nothing wrong, nothing probed
 
 
 @pytest.mark.parametrize(

@@ -659,3 +659,20 @@ def test_a_crl_reference_with_a_group_fails_the_same_way(tmp_path: Path) -> None
     assert answers(validation) == TLS_THEN_500
     finding = next(f for f in validation.findings if f.code == "ca-ref-wrong-kind")
     assert "/spec/tls/clientValidation/crl/refs/0/group" in finding.fix
+
+
+@pytest.mark.parametrize(
+    "name, verdict",
+    [
+        ("mode-verify-if-given.yaml", "a client with no certificate gets in"),
+        ("mode-request.yaml", "clients with no certificate, another CA's certificate, an expired certificate or "),
+    ],
+)
+def test_not_enforced_verdict_says_who_gets_in(name: str, verdict: str) -> None:
+    """The verdict names the clients let in as clients: "no certificate gets in" alone reads as the
+    opposite (nobody without one gets in). VERIFY_IF_GIVEN lets in only a client without one
+    (measured envoy-optional-verify.txt); Request lets in every kind (envoy-optional-accept-untrusted.txt)."""
+    from mtls_tui.diagnose.successors import successor_report
+
+    report = successor_report(one(FOLDER / name), now=datetime.now(UTC))
+    assert report.state == "not enforced" and verdict in report.verdict, report.verdict

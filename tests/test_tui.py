@@ -90,6 +90,32 @@ async def test_probe_form_with_another_client(gateway_session, pki: SeedPki) -> 
         assert pane.query_one("#probe-cert").value == session.cert
 
 
+async def test_p_after_the_client_certificate_was_fixed_rereads_it(gateway_session, pki: SeedPki) -> None:
+    """The client certificate file re-signed by the CA (as the printed client-cert-untrusted fix
+    does), then `p`: the probe reads the new file, and so must the verdict; before, the screen
+    showed probe-ok beside the old file's client-cert-untrusted, and the host stayed broken."""
+    from mtls_tui.certs.issue import issue_ca, issue_leaf, new_key
+    from mtls_tui.lab.pki import write_file
+
+    session, _ = gateway_session
+    stranger = issue_leaf("Fern", issue_ca("Other CA", key=new_key("ec")), key=new_key("ec"))
+    write_file(Path(session.cert), stranger.cert_pem())
+    write_file(Path(session.key), stranger.key_pem(), private=True)
+    app = MtlsApp(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        before = app.controller.reports[0]
+        assert before.state == "broken" and "client-cert-untrusted" in {f.code for f in before.findings}
+        write_file(Path(session.cert), pki.client.cert_pem())  # the fix: a certificate from the CA
+        write_file(Path(session.key), pki.client.key_pem(), private=True)
+        await pilot.press("p")
+        for _ in range(3):  # the probe, then the source read again
+            await settle(app, pilot)
+        after = app.controller.reports[0]
+        codes = {f.code for f in after.findings}
+        assert "probe-ok" in codes and "client-cert-untrusted" not in codes and after.state == "works", codes
+
+
 async def test_p_probes_what_the_form_says(gateway_session) -> None:
     """`p` runs the form as edited: a CA to verify the server with, and a Host header of its own."""
     session, folder = gateway_session

@@ -105,6 +105,13 @@ async def test_the_probe_tab_on_manifests_says_why_there_is_no_probe(tmp_path: P
         command = f"mtls-tui probe https://meow.com/ --cert {tmp_path}/client.crt --key {tmp_path}/client.key"
         verdict = squeezed(" ".join(text_of(app, app.query_one(VerdictPane))))
         assert squeezed("try: mtls-tui probe https://meow.com/") in verdict  # no `p` offered where it cannot probe
+        await pilot.resize_terminal(200, 50)  # the try line is cut at 80 columns: wide, all of it
+        await pilot.pause(0.3)
+        wide = squeezed(" ".join(text_of(app, app.query_one(VerdictPane))))
+        wanted = f"try: mtls-tui probe https://meow.com/ --cert {tmp_path}/client.crt --key"  # then cut at the edge
+        assert squeezed(wanted) in wide, wide  # the session's client files, not the seed's names
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.3)
         await pilot.press("4")
         await pilot.pause(0.2)
         app.query_one(ProbePane).scroll_end(animate=False)

@@ -73,13 +73,16 @@ def check_session(
     return check(session, snapshot, client, run_probe if probe else None, host=host, timeout=timeout)
 
 
-def print_report(diagnosis: Diagnosis, as_json: bool, strict: bool = False) -> int:
+def print_report(
+    diagnosis: Diagnosis, as_json: bool, strict: bool = False, client: tuple[str | None, str | None] = (None, None)
+) -> int:
     """Print the report; the exit status: 1 for an error finding, and with `strict` for a host
-    whose state lets clients in unchecked or was not verified; else 0."""
+    whose state lets clients in unchecked or was not verified; else 0. `client`: the (--cert,
+    --key) the printed probe command names."""
     if as_json:
         print_json(hosts_dict(diagnosis.snapshot, diagnosis.reports, diagnosis.successors))
     else:
-        print_hosts(terminal_console(), diagnosis.snapshot, diagnosis.reports, diagnosis.successors)
+        print_hosts(terminal_console(), diagnosis.snapshot, diagnosis.reports, diagnosis.successors, client)
     findings = [
         *diagnosis.snapshot.unreadable,
         *(f for r in diagnosis.reports for f in r.findings),
@@ -114,4 +117,4 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     diagnosis = check_session(session, host=args.host, probe=not args.no_probe, timeout=args.timeout)
-    return print_report(diagnosis, args.json, args.strict)
+    return print_report(diagnosis, args.json, args.strict, (session.cert, session.key))

@@ -222,4 +222,5 @@ def _exit_at_once(code: int) -> None:
 def _check(lab, as_json: bool, strict: bool) -> int:
     from mtls_tui.commands.check import check_session, print_report
 
-    return print_report(check_session(lab.session(), prompt=False), as_json, strict)
+    session = lab.session()
+    return print_report(check_session(session, prompt=False), as_json, strict, (session.cert, session.key))

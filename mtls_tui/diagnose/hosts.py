@@ -222,7 +222,7 @@ class HostReport:
             return f"{NOT_ENFORCED} for {self.host}: {self.not_enforced}"
         first_error = next((f for f in self.findings if f.severity is Severity.ERROR), None)
         if first_error:
-            return f"broken: {first_error.title}"
+            return f"{BROKEN_PREFIX}{first_error.title}"
         if state == "unverified":
             return f"unverified: {', '.join(self.policy.unseen)} not read; the verdict depends on it"
         if self.policy.policy is None:
@@ -232,6 +232,15 @@ class HostReport:
         if any(r.sent_client_cert for r in self.probe):
             return f"mTLS is configured for {self.host}; the probe could not confirm it (see the findings)"
         return f"mTLS is configured for {self.host} (not yet probed with a client certificate)"
+
+
+BROKEN_PREFIX = "broken: "
+
+
+def headline(verdict: str) -> str:
+    """The verdict beside a state badge (the screen's, the console's): without the `broken: `
+    that the badge already says; JSON and Markdown keep the whole verdict."""
+    return verdict.removeprefix(BROKEN_PREFIX)
 
 
 def _standing(finding: Finding) -> bool:

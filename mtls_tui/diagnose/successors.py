@@ -161,6 +161,14 @@ def client_kind(verdict: ChainVerdict | None) -> ClientKind | None:
     return kinds.pop() if len(kinds) == 1 else None
 
 
+def _who_gets_in(admitted: Sequence[str]) -> str:
+    """The clients let in, as a sentence: "no certificate gets in" alone reads as "nobody without
+    one gets in", the opposite of what it means, so each is "a client with ..."."""
+    if len(admitted) == 1:
+        return f"a client with {admitted[0]} gets in"
+    return f"clients with {', '.join(admitted[:-1])} or {admitted[-1]} get in"
+
+
 def successor_report(
     validation: ClientValidation,
     probe: Sequence[ProbeResult] = (),
@@ -176,7 +184,7 @@ def successor_report(
         verdict = f"the {who} configuration is broken: a trusted client gets {dict(answers)['trusted']}"
     elif admitted:
         state = "not enforced"
-        verdict = f"{NOT_ENFORCED} ({who}): {', '.join(admitted)} {'gets' if len(admitted) == 1 else 'get'} in"
+        verdict = f"{NOT_ENFORCED} ({who}): {_who_gets_in(admitted)}"
     else:
         state = "unverified"
         verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"
@@ -185,6 +193,11 @@ def successor_report(
     refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged, now)
     admitted_anyway = _revoked_ca_admitted(validation, client, judged, now)
     findings += [f for f in (refusal, admitted_anyway) if f is not None]
+    probed_mine = any(r.sent_client_cert for r in probe)
+    if state == "unverified" and refusal is not None and refusal.severity is Severity.ERROR and not probed_mine:
+        # your certificate is refused: broken for you, as ingress-nginx's host with client-cert-untrusted is
+        # (a probe with it, below, decides instead)
+        state, verdict = "broken", refusal.title
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
         mismatches = _mismatches(validation, probe, kind)

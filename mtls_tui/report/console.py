@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from mtls_tui.diagnose.hosts import HostReport, HostState
+from mtls_tui.diagnose.hosts import HostReport, HostState, headline
 from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.diagnose.reproduce import probe_command
 from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer
@@ -344,8 +344,14 @@ def state_look(report: HostReport | SuccessorReport) -> tuple[str, str]:
 
 
 def print_hosts(
-    console: Console, snapshot: ClusterSnapshot, reports: list[HostReport], successors: Sequence[SuccessorReport] = ()
+    console: Console,
+    snapshot: ClusterSnapshot,
+    reports: list[HostReport],
+    successors: Sequence[SuccessorReport] = (),
+    client: tuple[str | None, str | None] = (None, None),
 ) -> None:
+    """Every host's state, its next step and findings; `client` is the (--cert, --key) given,
+    which the printed probe command names (else the seed's file names)."""
     console.print(Text(f"Source: {snapshot.source}", style="dim"))
     for finding in snapshot.unreadable:
         print_finding(console, finding)
@@ -369,11 +375,11 @@ def print_hosts(
                 (f"{word} ", style),
                 (report.host, "bold"),
                 "  ",
-                report.verdict,
+                headline(report.verdict),
                 (f"  ({warnings} warning{'s' * (warnings != 1)})" if warnings else "", "yellow"),
             )
         )
-        if (step := next_step(report, probe_command(report.host))) is not None:
+        if (step := next_step(report, probe_command(report.host, *client))) is not None:
             console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
         if policy_unchecked := [*report.policy.unseen] + (
             ["the controller (not among the files: ingress-nginx assumed)"] if report.policy.controller_unseen else []

@@ -136,6 +136,9 @@ class MtlsApp(App[None]):
     @while_running
     def on_probe_done(self, message: messages.ProbeDone) -> None:
         self.controller.record_probe(message.host, list(message.results))
+        if message.client_changed:  # the offline verdict on the old file would contradict the probe
+            self.controller.load()
+            return
         self.post_message(messages.Diagnosed(fresh=False, host=message.host))
 
     @while_running
@@ -166,7 +169,7 @@ class MtlsApp(App[None]):
         if (judging := controller.judging()) is not None:  # its report is next in the judging worker
             self.query_one(VerdictPane).show_loading(f"Judging {judging}…")
             return
-        self.query_one(VerdictPane).show(report, controller.can_probe(report), controller.file_findings())
+        self.query_one(VerdictPane).show(report, controller.probe_elsewhere(report), controller.file_findings())
         self.query_one(CertTree).show(controller.certificates_view())
         self.query_one(IngressPane).show(controller.ingress_view())
         if report is not None:

@@ -276,9 +276,12 @@ class Controller:
         spec = self.probe_spec(report)
         return spec, source, why, command, spec or ProbeSpec("", cert=session.cert, key=session.key, insecure=True)
 
-    def can_probe(self, report: HostReport | SuccessorReport | None) -> bool:
-        """The screen knows where to send this host's probe (else it offers the command line's)."""
-        return report is not None and self.probe_spec(report) is not None
+    def probe_elsewhere(self, report: HostReport | SuccessorReport | None) -> str | None:
+        """The command line's probe, with the session's client files, for a host whose address
+        this screen does not know (None when `p` can send it here)."""
+        if report is None or self.probe_spec(report) is not None:
+            return None
+        return probe_command(report.host, self.session.cert, self.session.key)
 
     def probe_spec(self, report: HostReport | SuccessorReport) -> ProbeSpec | None:
         return self.session.probe_spec(report.policy if isinstance(report, HostReport) else report.host)
@@ -529,8 +532,22 @@ class Controller:
         except MtlsTuiError as exc:
             self.app.post_message(messages.ProbeFailed(host, str(exc)))
             return False
-        self.app.post_message(messages.ProbeDone(host, results))
+        self.app.post_message(messages.ProbeDone(host, results, self._client_changed(spec)))
         return True
+
+    def _client_changed(self, spec: ProbeSpec) -> bool:
+        """The probe sent the session's client certificate file, and that file now holds other
+        certificates than the ones the verdict judged (the probe reads the file; the verdict read
+        it at load)."""
+        diagnosis = self.diagnosis
+        if diagnosis is None or not spec.cert or spec.cert != self.session.cert:
+            return False
+        try:
+            now = self._read_client(self.session.cert, self.session.key)
+        except MtlsTuiError:  # unreadable now: the next refresh says so
+            return False
+        judged = diagnosis.client
+        return [c.cert for c in (now.certs if now else ())] != [c.cert for c in (judged.certs if judged else ())]
 
     def _start_streams(self) -> None:
         from mtls_tui.sources.snapshot import source_for

@@ -76,9 +76,12 @@ class ProbeFailed(Message):
 
 
 class ProbeDone(Message):
-    def __init__(self, host: str, results: Sequence[ProbeResult]) -> None:
+    """The probe's answers; `client_changed`: the session's client certificate file no longer
+    holds what the verdict judged (a printed fix re-signed it), so the source is read again."""
+
+    def __init__(self, host: str, results: Sequence[ProbeResult], client_changed: bool = False) -> None:
         super().__init__()
-        self.host, self.results = host, results
+        self.host, self.results, self.client_changed = host, results, client_changed
 
 
 class LogsNote(Message):

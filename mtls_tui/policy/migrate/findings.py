@@ -399,8 +399,8 @@ def shared_scope_finding(
 HEADERS: dict[Target, str] = {
     "gateway-api": "none: the API does not say which headers carry the client certificate (kubernetes-sigs/gateway-api "
     "apis/v1/gateway_types.go)",
-    "envoy-gateway": "x-forwarded-client-cert (XFCC: Hash, Cert, Subject, ...), only with the ClientTrafficPolicy "
-    "headers.xForwardedClientCert mode SanitizeSet written here; the default Sanitize forwards nothing "
+    "envoy-gateway": "x-forwarded-client-cert (XFCC: Hash, Cert, Subject, ...), only with a ClientTrafficPolicy's "
+    "headers.xForwardedClientCert mode SanitizeSet; the default Sanitize forwards nothing "
     "(envoyproxy/gateway api/v1alpha1/clienttrafficpolicy_types.go XForwardedClientCert; "
     "internal/xds/translator/listener.go buildForwardClientCertDetailsAction)",
     "traefik": "X-Forwarded-Tls-Client-Cert (base64 DER, comma-separated chain) and X-Forwarded-Tls-Client-Cert-Info, "
@@ -414,6 +414,15 @@ HEADERS: dict[Target, str] = {
 }
 
 
+# What the envoy-gateway plan writes for XFCC (build.py _envoy_gateway): the ClientTrafficPolicy's
+# headers only when the Ingress passed the certificate itself; otherwise nothing forwards it.
+_XFCC_WRITTEN = {
+    True: "The ClientTrafficPolicy written here sets it (certDetailsToAdd Cert, Subject)",
+    False: "None is written here (auth-tls-pass-certificate-to-upstream was not true): add headers.xForwardedClientCert "
+    "to a ClientTrafficPolicy on the Gateway if the application reads ssl-client-verify or ssl-client-subject-dn",
+}
+
+
 def pass_certificate_finding(host: str, target: Target, policy: MtlsPolicy) -> Finding:
     """The headers an application behind ingress-nginx reads, and their names (or absence) on the target."""
     sent = [*NGINX_HEADERS, *([NGINX_CERT_HEADER] if policy.pass_certificate else [])]
@@ -424,7 +433,9 @@ def pass_certificate_finding(host: str, target: Target, policy: MtlsPolicy) -> F
         f"the upstream no longer gets {', '.join(sent)}",
         f"ingress-nginx set {', '.join(sent)} on every request to the upstream"
         + (" (auth-tls-pass-certificate-to-upstream: true)" if policy.pass_certificate else "")
-        + f". On {target} the application must read: {HEADERS[target]}.",
+        + f". On {target} the application must read: {HEADERS[target]}"
+        + (f". {_XFCC_WRITTEN[policy.pass_certificate]}" if target == "envoy-gateway" else "")
+        + ".",
         "change the application to read the target's header (or to need none)",
         (f"nginx.ingress.kubernetes.io/auth-tls-pass-certificate-to-upstream: {str(policy.pass_certificate).lower()}",),
     )

@@ -20,8 +20,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from mtls_tui.diagnose.hosts import HostReport
-from mtls_tui.diagnose.reproduce import probe_command
+from mtls_tui.diagnose.hosts import HostReport, headline
 from mtls_tui.model import Finding
 from mtls_tui.report.console import STYLE, finding_detail, fix_label, next_step, state_look
 from mtls_tui.tui.panes.command import CommandLines
@@ -136,10 +135,13 @@ class VerdictPane(Vertical):
         self.query_one(FindingList).fill([], 0)
         self._show_detail(None)
 
-    def show(self, report: HostReport | None, probe_here: bool = True, file_findings: tuple[Finding, ...] = ()) -> None:
+    def show(
+        self, report: HostReport | None, probe_elsewhere: str | None = None, file_findings: tuple[Finding, ...] = ()
+    ) -> None:
         """Render the report. A new report of the same host (after a probe) keeps the finding the
-        user moved to; on the lead, the new report's lead is selected. `probe_here`: the screen
-        knows where to send a probe (else the try line gives the command line's probe).
+        user moved to; on the lead, the new report's lead is selected. `probe_elsewhere`: the
+        command line's probe, when the screen does not know where to send one (the try line
+        gives it instead of `p`).
         `file_findings`: what the source could not use; with no host to show, they are the
         verdict (a refused Gateway leaves no host, and a notice alone would fade)."""
         findings = self.query_one(FindingList)
@@ -167,9 +169,8 @@ class VerdictPane(Vertical):
             self._show_detail(None)
             return
         word, style = state_look(report)
-        headline = report.verdict.removeprefix("broken: ")  # the badge already says it
-        line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (headline, "bold")))
-        self._set_try(next_step(report, PROBE_KEY if probe_here else probe_command(report.host)))
+        line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (headline(report.verdict), "bold")))
+        self._set_try(next_step(report, probe_elsewhere or PROBE_KEY))
         self._fill(kept)
 
     def focus_findings(self) -> None:
