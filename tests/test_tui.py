@@ -371,3 +371,47 @@ async def test_export_of_a_hostile_host_name_stays_in_the_folder(
     written = sorted(p.name for p in work.iterdir())
     assert written == ["mtls-tui-_.._escaped_x.json", "mtls-tui-_.._escaped_x.md"]
     assert not (tmp_path / "escaped").exists()
+
+
+@pytest.mark.parametrize("scenario", ["missing-ca-key", "wrong-ca"])
+async def test_a_copied_lab_fix_runs_in_another_terminal_after_the_place_it_names(
+    tmp_path: Path, nginx_binary: str, scenario: str
+) -> None:
+    """`c` in the lab says where its fix runs: the fixes name the lab's files (ca.crt, client.crt …)
+    and its API server, so a terminal started anywhere else failed them (a new user's review). Run
+    as notified, in bash started in another folder without the lab's KUBECONFIG, the fix succeeds
+    and changes the lab's objects or files."""
+    import os
+    import subprocess
+
+    from mtls_tui.lab.environment import Lab
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    with Lab(tmp_path / "pki", scenario=scenario, nginx_binary=nginx_binary) as lab:
+        app = MtlsApp(lab.session(), lab=lab)
+        notes: list[str] = []
+        app.notify = lambda message, **_: notes.append(str(message))  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(150):
+                if app.controller.reports and not app.controller.still_judging():
+                    break
+                await pilot.pause(0.05)
+            fix = app.controller.fix_to_copy()
+            assert fix, app.controller.reports[0].verdict
+            await pilot.press("c")
+            [note] = [n for n in notes if n.startswith("Sent to the terminal's clipboard")]
+            place = note.rpartition("Run it in a terminal after: ")[2]
+            assert place == lab.fix_place and "export KUBECONFIG=" in place
+            env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
+            ran = subprocess.run(
+                ["bash", "-c", f"{place}; {fix}"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60
+            )
+            assert ran.returncode == 0, ran.stderr
+        if scenario == "missing-ca-key":  # the patch reached the lab's API server
+            assert "ca.crt" in lab.cluster.get("Secret", "default", "my-certs")["data"]
+        else:  # the client certificate in the lab's folder now verifies against its CA
+            verified = subprocess.run(
+                ["openssl", "verify", "-CAfile", "ca.crt", "client.crt"], cwd=lab.folder, capture_output=True, text=True
+            )
+            assert verified.returncode == 0, verified.stdout + verified.stderr

@@ -53,6 +53,7 @@ def describe(lab: Lab) -> Path:
         "scenario": lab.scenario,
         "scenarios": lab.scenarios(),
         "hint": lab.walkthrough_hint,
+        "fix_place": lab.fix_place,
         "control": str(control_socket(lab)),
         "session": fields,
     }
@@ -130,3 +131,7 @@ class AttachedLab:
     @property
     def walkthrough_hint(self) -> str:
         return str(self._read()["hint"])
+
+    @property
+    def fix_place(self) -> str:
+        return str(self._read()["fix_place"])

@@ -48,6 +48,7 @@ from mtls_tui.lab.walkthrough import (
     Place,
     Step,
     as_applied,
+    fix_place,
     hint,
     steps,
 )
@@ -450,6 +451,10 @@ class Lab:
     def walkthrough_hint(self) -> str:
         """How another terminal reaches this lab: KUBECONFIG, the folder, mtls-tui, the gateway."""
         return hint(self._place())
+
+    @property
+    def fix_place(self) -> str:
+        return fix_place(self._place())
 
     def stop(self) -> None:
         """Release what `start` took, in reverse: the log feeder, the gateway, the API

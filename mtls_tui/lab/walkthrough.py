@@ -173,6 +173,11 @@ def _probe(place: Place, with_cert: bool) -> ProbeSpec:
     )
 
 
+def fix_place(place: Place) -> str:
+    """Where the Verdict tab's fixes run: the lab's API server, and the folder holding the files they name."""
+    return "; ".join(_kubectl_lines(place))
+
+
 def hint(place: Place) -> str:
     """One paragraph for the top of the walkthrough: how another terminal reaches the lab."""
     address, _, port = place.gateway.rpartition(":")

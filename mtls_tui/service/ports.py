@@ -81,6 +81,11 @@ class LabControl(Protocol):
     @property
     def walkthrough_hint(self) -> str: ...
 
+    @property
+    def fix_place(self) -> str:
+        """What a terminal runs before a copied fix: the fixes name the lab's files and its API server."""
+        ...
+
 
 class VerifyOutcome(Protocol):
     """A before/after table (lab/verify.py VerifyTable): rows the screen renders, and whether any

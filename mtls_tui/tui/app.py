@@ -282,7 +282,9 @@ class MtlsApp(App[None]):
         fix = "" if self.controller.still_judging() else self.controller.fix_to_copy()  # "": it says why itself
         if fix:  # OSC 52: some terminals (and tmux without set-clipboard) ignore it
             self.copy_to_clipboard(fix)
-            self.notify(f"Sent to the terminal's clipboard (OSC 52): {fix}", timeout=10)
+            lab = self.controller.lab
+            where = f"\nRun it in a terminal after: {lab.fix_place}" if lab is not None else ""
+            self.notify(f"Sent to the terminal's clipboard (OSC 52): {fix}{where}", timeout=10)
         elif fix is None:
             self.notify("Nothing to fix for this host.")
 
