@@ -124,13 +124,13 @@ def squeezed(text: str) -> str:
 def fix_on_screen(app: MtlsApp) -> str:
     """The fix command's lines as the screen shows them, as a mouse selection of them copies
     them: from the label on, each line to its last character."""
-    lines = [line.rstrip() for line in screen_lines(app, app.query_one(CommandLines).content_region)]
+    lines = [line.rstrip() for line in screen_lines(app, app.query_one("#finding-fix", CommandLines).content_region)]
     return "\n".join(lines).removeprefix("fix: ")
 
 
 def fix_shown(app: MtlsApp, fix: str) -> bool:
     """The detail shows `fix`, in the shell lines its width takes."""
-    block = app.query_one(CommandLines)
+    block = app.query_one("#finding-fix", CommandLines)
     return squeezed("\n".join(block.lines(block.content_region.width))) in detail_text(app) and block.command == fix
 
 
@@ -160,7 +160,9 @@ def test_verdict_tab_at_80x24(
         await into_findings(pilot)
         lead = pilot.app.query_one(FindingList).highlighted_finding
         seen["lead"], seen["detail"], seen["fix"] = lead, detail_text(pilot.app), fix_on_screen(pilot.app)
-        selected = pilot.app.query_one(CommandLines).get_selection(Selection(None, None))  # a mouse drag over it
+        selected = pilot.app.query_one("#finding-fix", CommandLines).get_selection(
+            Selection(None, None)
+        )  # a mouse drag over it
         seen["selected"] = selected[0] if selected else None
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
@@ -213,3 +215,31 @@ async def test_down_shows_the_next_findings_fix_and_evidence(lab: Lab, monkeypat
         await pilot.press("up")
         await pilot.pause(0.2)
         assert fix_shown(app, first.fix)
+
+
+async def test_reproduce_lines_copy_as_the_command(
+    lab: Lab,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    recorders: Path,  # noqa: F811 (the fixture)
+) -> None:
+    """The probe's `reproduce:` curl is laid out as the fix is: shell lines that fit beside the host
+    list at 80 columns, each ending in a continuation, which a mouse selection copies and which,
+    pasted into bash and zsh, run the curl as printed. (It was folded as prose, so a copy of
+    `curl -v --resolve` then `meow.com:…` on the next line ran two commands.)"""
+    app = switched(lab, "healthy", monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await into_findings(pilot)
+        finding = app.query_one(FindingList).highlighted_finding
+        assert finding is not None and finding.code == "probe-ok"
+        [curl] = [line.removeprefix("reproduce: ") for line in finding.evidence if line.startswith("reproduce: ")]
+        [block] = app.query("#finding-reproduce > CommandLines").results(CommandLines)
+        shown = block.lines(block.content_region.width)
+        width = block.content_region.width
+        assert width <= 80 - 22 and len(shown) > 1, shown  # beside the host list: the curl needs lines
+        assert len("reproduce: " + shown[0]) <= width and all(len(line) <= width for line in shown[1:]), shown
+        selected = block.get_selection(Selection(None, None))
+        assert selected is not None and selected[0] == "reproduce: " + "\n".join(shown)
+        detail = detail_text(app)
+        assert "evidence:reproduce:" not in detail  # said once, as a command
+    pastes_as("\n".join(shown), curl, tmp_path, recorders)

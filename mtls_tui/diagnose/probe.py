@@ -71,9 +71,11 @@ def _finding(
         detail=detail,
         fix=fix,
         subject=result.url,
-        evidence=_evidence(result) + evidence + (f"reproduce: {result.curl}",),
+        evidence=_evidence(result) + evidence + (f"{REPRODUCE}{result.curl}",),
     )
 
+
+REPRODUCE = "reproduce: "  # the evidence line holding the curl that sees it again: a view may lay it out as a command
 
 _WHEN = {
     "handshake": "in the TLS handshake",

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from mtls_tui.diagnose.hosts import HostReport, HostState, headline
 from mtls_tui.diagnose.inspect import CertView, InspectReport
+from mtls_tui.diagnose.probe import REPRODUCE
 from mtls_tui.diagnose.reproduce import probe_command
 from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
@@ -113,19 +114,25 @@ def finding_block(finding: Finding, with_fix: bool = True) -> Table:
     return grid
 
 
-def finding_detail(finding: Finding) -> tuple[Group, str | None, Group]:
-    """One finding for a narrow pane, in three parts, every line at the full width and the fix
+def finding_detail(finding: Finding) -> tuple[Group, str | None, Group, tuple[str, ...]]:
+    """One finding for a narrow pane, in four parts, every line at the full width and the fix
     right under the title, where a small screen (a projector at 80x24) still shows all of it:
     the head (with a fix in words), the fix command (None: none; the pane lays it out as shell
-    lines, `fix_label` before it) and the rest, its `then` first."""
+    lines, `fix_label` before it), the rest, its `then` first, and the commands that reproduce
+    what the evidence saw (laid out as the fix is, `reproduce_label` before each)."""
     head = Text.assemble((finding.severity.value.upper(), STYLE[finding.severity]), " ", _finding_head(finding))
     command = finding.fix if finding.is_command else None
     above: list[Text] = [head] + ([_fix(finding)] if finding.fix and command is None else [])
     below: list[Text] = [_then(finding)] if finding.then else []
     below.append(Text(finding.detail))
-    below += [Text(f"evidence: {line}", style="dim") for line in finding.evidence]
+    reproduce = tuple(line.removeprefix(REPRODUCE) for line in finding.evidence if line.startswith(REPRODUCE))
+    below += [Text(f"evidence: {line}", style="dim") for line in finding.evidence if not line.startswith(REPRODUCE)]
     below.append(Text(f"where: {finding.subject}", style="dim"))
-    return Group(*above), command, Group(*below)
+    return Group(*above), command, Group(*below), reproduce
+
+
+def reproduce_label() -> Text:
+    return Text(REPRODUCE, style="dim")
 
 
 def fix_label() -> Text:

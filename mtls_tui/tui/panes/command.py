@@ -28,6 +28,11 @@ class CommandLines(Widget):
         self.display = command is not None
         self.refresh(layout=True)
 
+    def shown(self, command: str) -> CommandLines:
+        """This widget showing `command`, to mount."""
+        self.show(command)
+        return self
+
     def lines(self, width: int) -> list[str]:
         return fold_command(self.command, max(width, 1), len(self.label))
 

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 
 from mtls_tui.diagnose.hosts import HostReport, headline
 from mtls_tui.model import Finding
-from mtls_tui.report.console import STYLE, finding_detail, fix_label, next_step, state_look
+from mtls_tui.report.console import STYLE, finding_detail, fix_label, next_step, reproduce_label, state_look
 from mtls_tui.tui.panes.command import CommandLines
 
 STANDING = "standing"  # the row that folds and unfolds the certificate hygiene
@@ -120,6 +120,7 @@ class VerdictPane(Vertical):
             yield Static("", id="finding-head")
             yield CommandLines(fix_label(), id="finding-fix")
             yield Static("", id="finding-block")
+            yield Vertical(id="finding-reproduce")
 
     # --- what the app calls -----------------------------------------------------------
 
@@ -245,10 +246,15 @@ class VerdictPane(Vertical):
         if shown == self._detail_of and shown is not None:
             return
         self._detail_of = shown
-        head, command, block = finding_detail(shown) if isinstance(shown, Finding) else (shown or "", None, "")
+        head, command, block, reproduce = (
+            finding_detail(shown) if isinstance(shown, Finding) else (shown or "", None, "", ())
+        )
         self.query_one("#finding-head", Static).update(head)
-        self.query_one(CommandLines).show(command)
+        self.query_one("#finding-fix", CommandLines).show(command)
         self.query_one("#finding-block", Static).update(block)
+        commands = self.query_one("#finding-reproduce", Vertical)
+        commands.remove_children()
+        commands.mount_all(CommandLines(reproduce_label(), classes="command").shown(line) for line in reproduce)
         detail = self.query_one("#finding-detail", VerticalScroll)
         detail.display = shown is not None
         detail.scroll_home(animate=False)
