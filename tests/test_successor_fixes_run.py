@@ -41,7 +41,9 @@ from mtls_tui.cli import main
 from mtls_tui.lab.cluster import LabCluster, resources
 from mtls_tui.lab.cluster.resources import Resource
 from mtls_tui.model import FIX_PROGRAMS
+from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.migrate import TARGETS
+from mtls_tui.policy.successors import client_validations
 from mtls_tui.shell import first_program
 from tests import test_controller_conformance as conformance
 from tests import test_field_reports_successors as reports
@@ -135,6 +137,7 @@ class Printed:
     key: str  # host:port, or "" for a finding of the whole input
     subject: str
     title: str
+    cluster: bool = False  # printed when the objects are read as a whole cluster, not as files
 
 
 def _run_cli(argv: list[str]) -> dict[str, Any]:
@@ -176,6 +179,12 @@ def printed(case: Case, folder: Path) -> list[Printed]:
             for f in h["findings"]
         ]
     found += [Printed(f["fix"], f["code"], "", f["subject"], f["title"]) for f in report["findings"]]
+    if not case.migrate:  # `check` on a cluster: an object the files lack is absent
+        found += [
+            Printed(f.fix, f.code, f"{v.host}:{v.port}", f.subject, f.title, cluster=True)
+            for v in client_validations(snapshot_from_objects(case.objects(), "cluster", complete=True))
+            for f in v.findings
+        ]
     return [p for p in found if first_program(p.fix) in FIX_PROGRAMS]
 
 
@@ -310,9 +319,10 @@ class Ran:
     before: Docs  # the objects as the lab holds them, before the command
     after: Docs
     wrote: bool  # the command changed something on the API server
+    cluster: bool  # the fix was printed for the objects read as a whole cluster
 
 
-def run_in_lab(fix: str, docs: Docs, folder: Path, bin_folder: Path) -> Ran:
+def run_in_lab(fix: str, docs: Docs, folder: Path, bin_folder: Path, cluster_read: bool = False) -> Ran:
     with LabCluster(docs) as cluster:
         kubeconfig = cluster.write_kubeconfig(folder / "kubeconfig")
         before = cluster.all_objects()
@@ -327,7 +337,7 @@ def run_in_lab(fix: str, docs: Docs, folder: Path, bin_folder: Path) -> Ran:
             ["bash", "-c", fix], cwd=folder, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
         )
         wrote = any(not request.startswith("GET ") for request in cluster.requests)
-        return Ran(done, before, cluster.all_objects(), wrote)
+        return Ran(done, before, cluster.all_objects(), wrote, cluster_read)
 
 
 def judged(docs: Docs, folder: Path, case: Case, saved: list[Path]) -> dict[str, Any]:
@@ -341,6 +351,15 @@ def judged(docs: Docs, folder: Path, case: Case, saved: list[Path]) -> dict[str,
         argv = ["migrate", "--to", case.migrate, "--manifests", str(folder), "--json", "-o", str(folder / "out")]
         return _run_cli(argv)
     return _run_cli(["check", "--manifests", str(folder), "--json", "--no-probe", *case.args])
+
+
+def _in_cluster(docs: Docs, one: Printed) -> bool:
+    return any(
+        f.code == one.code and _words(f.subject, f.title) == _words(one.subject, one.title)
+        for v in client_validations(snapshot_from_objects(docs, "cluster", complete=True))
+        if f"{v.host}:{v.port}" == one.key
+        for f in v.findings
+    )
 
 
 def _words(*texts: str) -> list[str]:
@@ -364,22 +383,25 @@ def why_it_fails(case: Case, one: Printed, folder: Path, bin_folder: Path, monke
     for name, source in FILES.items():
         shutil.copy(PKI / source, folder / name)
     docs = case.objects()
-    given = docs + _absent_objects(one.fix, docs)
+    given = docs + ([] if one.cluster else _absent_objects(one.fix, docs))
     _served_kinds(given, one.fix, monkeypatch)
-    ran = run_in_lab(one.fix, given, folder, bin_folder)
+    ran = run_in_lab(one.fix, given, folder, bin_folder, cluster_read=one.cluster)
     # `mtls-tui check` exits 1 when it reports an error finding: its verdict, not a failure to run
     verdict = first_program(one.fix) == "mtls-tui" and ran.done.returncode == 1 and ran.done.stdout.strip()
     if (ran.done.returncode != 0 and not verdict) or ERROR.search(ran.done.stderr):
         return f"exit {ran.done.returncode}: {ran.done.stderr.strip()[-600:]}"
     saved = [p for p in folder.glob("*.yaml")]
-    if ran.wrote:
+    if ran.cluster and ran.wrote:  # printed for a cluster: the objects read back as a whole cluster
+        was, still = (_in_cluster(objects_read, one) for objects_read in (ran.before, ran.after))
+        before = after = None
+    elif ran.wrote:
         was, before = _left(judged(ran.before, folder / "before", case, []), one)
         still, after = _left(judged(ran.after, folder / "after", case, []), one)
     elif saved:  # a command that saves an object the files lack: then the files have it
         was, before = _left(judged(docs, folder / "before", case, []), one)
         still, after = _left(judged(docs, folder / "after", case, saved), one)
-    elif ran.done.stdout.strip() or "{.status" in one.fix:  # shows something (a status: the lab runs no controller)
-        return None
+    elif ran.done.stdout.strip() or "No resources found" in ran.done.stderr or "{.status" in one.fix:
+        return None  # shows something: what it lists, that there is none, a status (the lab runs no controller)
     else:
         return "printed nothing"
     if not was:
