@@ -3,22 +3,31 @@
 The corpus is built as tests/test_fix_portability.py builds it: every fix of `check --manifests`
 on each manifest of tests/data/successors, on the upstream cases of tests/test_successors_upstream.py,
 the Istio and NGINX Gateway Fabric cases of tests/test_successors_istio_ngf.py and the field reports
-of tests/test_field_reports_successors*.py, and every command of `migrate --to TARGET` on the
-ingress-nginx conformance cases (tests/test_controller_conformance.py). Each distinct command is
-run once, with the first case that prints it: `bash -c` with the real kubectl against the lab's API
-server holding that case's objects, in a folder holding the files the fixes name (the successors'
-test PKI: ca.crt and ca.key, client.crt, server.crt and server.key, the same pair as tls.crt and
-tls.key), and `mtls-tui` on PATH as this checkout. It must exit 0 with no error on stderr. Then:
-- a command that wrote to the API server: the objects are read back and checked again with
-  `check --manifests`, and the finding it was printed for is gone, or the host's state is better;
+of tests/test_field_reports_successors*.py, the fixes the same objects get when read as a whole
+cluster (an object the files lack is then absent: ca-ref-not-found and its `kubectl create`), and
+every command of `migrate --to TARGET` on the ingress-nginx conformance cases
+(tests/test_controller_conformance.py; one per shape: it prints the same command for each host,
+but for the names). Each distinct command is run once, with the first case that prints it: `bash -c`
+with the real kubectl against the lab's API server holding that case's objects, in a folder holding
+the files the fixes name (the successors' test PKI: ca.crt and ca.key, client.crt, server.crt and
+server.key, the same pair as tls.crt and tls.key), `mtls-tui` on PATH as this checkout, and for
+`kubectl edit` an editor that does what the finding asks. It must exit 0 (`mtls-tui check`: 1 is
+its verdict) with no error on stderr. Then:
+- a command that wrote to the API server: the objects are read back and judged again (`check
+  --manifests`, or as a cluster for a finding printed for one); the finding it was printed for was
+  there before and is gone;
 - a command that only read and saved a file: with that file among the manifests the finding is gone;
-- a command that only shows something: it printed it.
+- `migrate`'s Secret command: it printed the kubernetes.io/tls Secret the migrated objects name,
+  with the host's key pair;
+- a command that only shows something: it printed it, or kubectl's "No resources found" (a status
+  may be empty: the lab runs no controller to write one).
 A finding about an object the files lack (`…-not-in-manifests`) is printed for a cluster that holds
-it: the lab is given that object (tests/upstream_objects.py builds it) before its command runs.
+it: the lab is given that object (built as tests/upstream_objects.py builds the cases') first.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -28,7 +37,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,7 +78,6 @@ FILES = {
     "tls.crt": "server.crt",
     "tls.key": "server.key",
 }
-STATES = ("broken", "not enforced", "unverified", "works")  # worse to better
 
 
 @dataclass(frozen=True)
@@ -81,9 +89,7 @@ class Case:
 
 
 def _file_case(path: Path) -> Case:
-    return Case(
-        f"data/{path.relative_to(SUCCESSORS)}", lambda: [d for d in yaml.safe_load_all(path.read_text()) if d]
-    )
+    return Case(f"data/{path.relative_to(SUCCESSORS)}", lambda: [d for d in yaml.safe_load_all(path.read_text()) if d])
 
 
 def _conformance_pki() -> conformance.Pki:
@@ -122,11 +128,7 @@ CASES: list[Case] = [
     Case("report/traefik-928", reports_2.traefik_928),
     Case("report/traefik-9456", reports_2.traefik_9456),
     *(Case(f"report/traefik-7126-{t}", lambda t=t: reports_2.traefik_7126(t)) for t in (True, False)),
-    *(
-        Case(f"migrate/{c.id}-{t}", _conformance_objects(c), migrate=t)
-        for c in conformance.CASES
-        for t in TARGETS
-    ),
+    *(Case(f"migrate/{c.id}-{t}", _conformance_objects(c), migrate=t) for c in conformance.CASES for t in TARGETS),
 ]
 
 
@@ -169,7 +171,9 @@ def printed(case: Case, folder: Path) -> list[Printed]:
             for c in h["secret_commands"]
         ]
         found += [
-            Printed(f["fix"], f["code"], _key(h), f["subject"], f["title"]) for h in report["hosts"] for f in h["findings"]
+            Printed(f["fix"], f["code"], _key(h), f["subject"], f["title"])
+            for h in report["hosts"]
+            for f in h["findings"]
         ]
     else:
         report = _run_cli(["check", "--manifests", str(path), "--json", "--no-probe", *case.args])
@@ -290,7 +294,9 @@ def _absent_objects(fix: str, docs: Docs) -> Docs:
     kind = SINGULAR.get(kind, kind)
     namespace = words[words.index("-n") + 1] if "-n" in words else None
     ns = namespace or "default"
-    if any((d["kind"].lower(), d["metadata"]["name"], d["metadata"].get("namespace", ns)) == (kind, name, ns) for d in docs):
+    if any(
+        (d["kind"].lower(), d["metadata"]["name"], d["metadata"].get("namespace", ns)) == (kind, name, ns) for d in docs
+    ):
         return []
     build: dict[str, Callable[[], dict[str, Any]]] = {
         "secret": lambda: objects.secret(name, ns, {"ca.crt": "ca"}),
@@ -319,10 +325,9 @@ class Ran:
     before: Docs  # the objects as the lab holds them, before the command
     after: Docs
     wrote: bool  # the command changed something on the API server
-    cluster: bool  # the fix was printed for the objects read as a whole cluster
 
 
-def run_in_lab(fix: str, docs: Docs, folder: Path, bin_folder: Path, cluster_read: bool = False) -> Ran:
+def run_in_lab(fix: str, docs: Docs, folder: Path, bin_folder: Path) -> Ran:
     with LabCluster(docs) as cluster:
         kubeconfig = cluster.write_kubeconfig(folder / "kubeconfig")
         before = cluster.all_objects()
@@ -334,10 +339,16 @@ def run_in_lab(fix: str, docs: Docs, folder: Path, bin_folder: Path, cluster_rea
             "KUBE_EDITOR": str(bin_folder / "add-host"),
         }
         done = subprocess.run(
-            ["bash", "-c", fix], cwd=folder, env=env, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL
+            ["bash", "-c", fix],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
         )
         wrote = any(not request.startswith("GET ") for request in cluster.requests)
-        return Ran(done, before, cluster.all_objects(), wrote, cluster_read)
+        return Ran(done, before, cluster.all_objects(), wrote)
 
 
 def judged(docs: Docs, folder: Path, case: Case, saved: list[Path]) -> dict[str, Any]:
@@ -367,48 +378,70 @@ def _words(*texts: str) -> list[str]:
     return sorted(" ".join(texts).split())
 
 
-def _left(report: dict[str, Any], one: Printed) -> tuple[bool, str | None]:
-    """Whether the finding is still there, and the host's state."""
+def _in_report(report: dict[str, Any], one: Printed) -> bool:
     host = _hosts(report).get(one.key)
     findings = report["findings"] if not one.key else (host or {}).get("findings", [])
-    still = any(f["code"] == one.code and _words(f["subject"], f["title"]) == _words(one.subject, one.title) for f in findings)
-    return still, (host or {}).get("state")
+    return any(
+        f["code"] == one.code and _words(f["subject"], f["title"]) == _words(one.subject, one.title) for f in findings
+    )
 
 
 ERROR = re.compile(r"(?im)^(error|Error from server)\b|\berror:")
 
 
-def why_it_fails(case: Case, one: Printed, folder: Path, bin_folder: Path, monkeypatch: pytest.MonkeyPatch) -> str | None:
+def why_it_fails(
+    case: Case, one: Printed, folder: Path, bin_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> str | None:
     """None when the command, run as printed, does what it was printed for; else what went wrong."""
     for name, source in FILES.items():
         shutil.copy(PKI / source, folder / name)
     docs = case.objects()
     given = docs + ([] if one.cluster else _absent_objects(one.fix, docs))
     _served_kinds(given, one.fix, monkeypatch)
-    ran = run_in_lab(one.fix, given, folder, bin_folder, cluster_read=one.cluster)
+    ran = run_in_lab(one.fix, given, folder, bin_folder)
     # `mtls-tui check` exits 1 when it reports an error finding: its verdict, not a failure to run
     verdict = first_program(one.fix) == "mtls-tui" and ran.done.returncode == 1 and ran.done.stdout.strip()
     if (ran.done.returncode != 0 and not verdict) or ERROR.search(ran.done.stderr):
         return f"exit {ran.done.returncode}: {ran.done.stderr.strip()[-600:]}"
     saved = [p for p in folder.glob("*.yaml")]
-    if ran.cluster and ran.wrote:  # printed for a cluster: the objects read back as a whole cluster
+    if one.code == "secret-command":
+        return _migrated_secret(ran, one, folder)
+    if one.cluster and ran.wrote:  # printed for a cluster: the objects read back as a whole cluster
         was, still = (_in_cluster(objects_read, one) for objects_read in (ran.before, ran.after))
-        before = after = None
     elif ran.wrote:
-        was, before = _left(judged(ran.before, folder / "before", case, []), one)
-        still, after = _left(judged(ran.after, folder / "after", case, []), one)
+        was, still = (
+            _in_report(judged(o, folder / w, case, []), one) for w, o in (("was", ran.before), ("is", ran.after))
+        )
     elif saved:  # a command that saves an object the files lack: then the files have it
-        was, before = _left(judged(docs, folder / "before", case, []), one)
-        still, after = _left(judged(docs, folder / "after", case, saved), one)
+        was, still = (_in_report(judged(docs, folder / w, case, s), one) for w, s in (("was", []), ("is", saved)))
     elif ran.done.stdout.strip() or "No resources found" in ran.done.stderr or "{.status" in one.fix:
         return None  # shows something: what it lists, that there is none, a status (the lab runs no controller)
     else:
         return "printed nothing"
     if not was:
         return "the finding was not there for the objects as the lab stores them"
-    if not still or (before in STATES and after in STATES and STATES.index(after) > STATES.index(before)):
-        return None
-    return f"the finding is still there (state {before} -> {after})"
+    return "the finding is still there" if still else None
+
+
+def _migrated_secret(ran: Ran, one: Printed, folder: Path) -> str | None:
+    """`migrate`'s Secret command prints the kubernetes.io/tls Secret the migrated objects name, with
+    the host's key pair read from the cluster (or, when none is there, from the local server.crt and
+    server.key), writing nothing to the cluster."""
+    shown = yaml.safe_load(ran.done.stdout)
+    namespace, _, name = one.subject.partition("/")
+    source = re.match(r"kubectl get secret (\S+) -n (\S+) ", one.fix)  # the Secret the host's pair is in
+    pair = (
+        next(
+            d["data"]
+            for d in ran.before
+            if d["kind"] == "Secret" and (d["metadata"]["name"], d["metadata"]["namespace"]) == source.groups()
+        )
+        if source
+        else {k: base64.b64encode((folder / f).read_bytes()).decode() for k, f in FILES.items() if k.startswith("tls.")}
+    )
+    got = (shown["kind"], shown["type"], shown["metadata"]["namespace"], shown["metadata"]["name"], shown["data"])
+    want = ("Secret", "kubernetes.io/tls", namespace, name, {k: pair[k] for k in ("tls.crt", "tls.key")})
+    return None if got == want and not ran.wrote else f"printed {got[:4]}, wrote to the cluster: {ran.wrote}"
 
 
 def _family(case: Case) -> str:
