@@ -619,6 +619,38 @@ def test_kubectl_create_and_delete(kubectl: Any, lab: LabCluster, tmp_path: Path
     assert lab.get("ConfigMap", "default", "from-kubectl") is None
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["secret", "generic", "typed", "--type=nginx.org/ca", "--from-file=ca.crt=blob", "--from-literal=x=y"],
+        ["secret", "generic", "plain", "--from-file=cacert=blob"],
+        ["configmap", "both", "--from-file=text", "--from-file=bin=blob", "--from-literal=k=v"],
+    ],
+    ids=["secret-typed", "secret", "configmap"],
+)
+def test_kubectl_create_typed_sends_protobuf_the_lab_reads(
+    kubectl: Any, lab: LabCluster, tmp_path: Path, command: list[str]
+) -> None:
+    """`kubectl create secret|configmap` posts protobuf (kubectl v1.32.4 -v=8: Content-Type
+    application/vnd.kubernetes.protobuf), as any API server accepts for these kinds: the lab stores
+    what kubectl itself renders of the command (--dry-run=client -o json), binary bytes included."""
+    (tmp_path / "blob").write_bytes(b"\x00\xffbinary\n")
+    (tmp_path / "text").write_text("h\u00e9llo")
+    args = ["create", *(a.replace("=blob", f"={tmp_path}/blob").replace("=text", f"={tmp_path}/text") for a in command)]
+    rendered = kubectl(*args, "--dry-run=client", "-o", "json")
+    assert rendered.returncode == 0, rendered.stderr
+    created = kubectl(*args)
+    assert created.returncode == 0, created.stderr
+    want = json.loads(rendered.stdout)
+    kind, name = want["kind"], want["metadata"]["name"]
+    stored = lab.get(kind, "default", name)
+    assert stored is not None
+    assert {k: stored.get(k) for k in ("data", "binaryData", "type")} == {
+        k: want.get(k) for k in ("data", "binaryData", "type")
+    }
+    assert kubectl("delete", command[0], name).returncode == 0
+
+
 def test_kubectl_annotate_patch_and_apply(kubectl: Any, lab: LabCluster, tmp_path: Path) -> None:
     """The verbs the printed fixes use: merge patch, JSON patch, and apply on an existing object."""
     annotated = kubectl("annotate", "ingress", "meow-ingress", "example/x=1", "--overwrite")

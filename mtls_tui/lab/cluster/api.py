@@ -351,9 +351,7 @@ class Api:
             return _json(
                 200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}
             )
-        if not request.content_type.startswith("application/json"):
-            raise status.unsupported_media_type()
-        obj = _json_body(request.body, "the object provided is unrecognized", b"{}")
+        obj = self._body_object(request)
         if not isinstance(obj, dict):
             raise status.bad_request("the object provided is unrecognized: not a JSON object")
         meta = obj.setdefault("metadata", {})
@@ -371,6 +369,19 @@ class Api:
         _validate(resource, obj, request.query.get("fieldValidation", ""))
         stored = self.store.put(obj, must_exist=verb == "update", dry_run=dry_run)
         return _json(201 if verb == "create" else 200, stored)
+
+    @staticmethod
+    def _body_object(request: Request) -> Any:
+        """The posted object: JSON, or the protobuf kubectl's typed commands send for a Secret or a
+        ConfigMap (`kubectl create secret generic`), which any API server decodes."""
+        if request.content_type.startswith(protobuf.CONTENT_TYPE):
+            try:
+                return protobuf.decode_object(request.body)
+            except protobuf.ProtobufError as exc:
+                raise status.unsupported_media_type(str(exc)) from None
+        if not request.content_type.startswith("application/json"):
+            raise status.unsupported_media_type()
+        return _json_body(request.body, "the object provided is unrecognized", b"{}")
 
     def _patch(self, request: Request, resource: Resource, namespace: str | None, name: str, dry_run: bool) -> Reply:
         kind = request.content_type.split(";")[0].strip()

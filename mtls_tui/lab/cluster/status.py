@@ -105,10 +105,11 @@ def method_not_allowed() -> ApiError:
     )
 
 
-def unsupported_media_type() -> ApiError:
-    """Typed kubectl commands (`kubectl create configmap`) send protobuf, which the lab does not decode."""
+def unsupported_media_type(why: str = "") -> ApiError:
+    """A body the lab cannot read: a patch type it does not know, or protobuf of a kind it does not
+    decode (lab/cluster/protobuf.py decodes the Secret and ConfigMap of `kubectl create`)."""
     message = "the body of the request was in an unknown format - accepted media types include: application/json"
-    return ApiError(status(415, "UnsupportedMediaType", message, {}))
+    return ApiError(status(415, "UnsupportedMediaType", message + (f" ({why})" if why else ""), {}))
 
 
 def too_large_version(requested: int, current: int) -> ApiError:

@@ -265,10 +265,9 @@ def _missing_finding(server: Server, lookup: CaLookup, credential: str, snapshot
         if lookup.found_elsewhere
         else ""
     )
-    fix = (
-        f"kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-file=tls.crt=tls.crt "
-        "--from-file=tls.key=tls.key --from-file=ca.crt=ca.crt"
-    )
+    # the Secret's keys as secrets.go ExtractCertInfo/ExtractRoot read them, from the local files every
+    # Secret fix reads (server.crt, server.key, ca.crt): one home, secret_commands.secret_update_command
+    fix = secret_update_command(f"{namespace}/{name}", keys=("tls.crt", "tls.key", "ca.crt"))
     return Finding(
         code="ca-ref-not-found",
         severity=Severity.ERROR,
@@ -276,7 +275,7 @@ def _missing_finding(server: Server, lookup: CaLookup, credential: str, snapshot
         detail=f"credentialName {credential} without a namespace is read from the gateway proxy's namespace "
         f"({namespace}), not the Gateway's ({server.gateway.namespace}).{found} Without it the server has no "
         "certificate and no CA: istiod pushes no secret and handshakes on this server fail (fail closed; "
-        "not measured here).",
+        f"not measured here). The fix creates it in {namespace} from the local server.crt, server.key and ca.crt.",
         fix=fix,
         subject=server.label,
         evidence=(f"servers[{server.index}] port {server.port}: credentialName {credential}", _assumption(server)),
