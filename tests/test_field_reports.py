@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -235,15 +235,29 @@ class Case:
         return fqdn(self.name)
 
 
-BUILDERS: dict[str, Callable[[World], Case]] = {}
+C = TypeVar("C")
 
 
-def builds(name: str) -> Callable[[Callable[[World, str], Case]], Callable[[World, str], Case]]:
-    def register(build: Callable[[World, str], Case]) -> Callable[[World, str], Case]:
-        BUILDERS[name] = lambda world: build(world, name)
-        return build
+def case_registry(
+    _case: type[C],
+) -> tuple[
+    dict[str, Callable[[World], C]], Callable[[str], Callable[[Callable[[World, str], C]], Callable[[World, str], C]]]
+]:
+    """A field-report file's cases by name, and the decorator that registers a case's builder
+    (it gets its name too): each file of reports keeps its own `Case` type."""
+    builders: dict[str, Callable[[World], C]] = {}
 
-    return register
+    def builds(name: str) -> Callable[[Callable[[World, str], C]], Callable[[World, str], C]]:
+        def register(build: Callable[[World, str], C]) -> Callable[[World, str], C]:
+            builders[name] = lambda world: build(world, name)
+            return build
+
+        return register
+
+    return builders, builds
+
+
+BUILDERS, builds = case_registry(Case)
 
 
 def ca(cn: str) -> Issued:

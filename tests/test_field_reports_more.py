@@ -28,7 +28,7 @@ import base64
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -58,6 +58,7 @@ from tests.test_field_reports import (
     accepted,
     attempt,
     ca,
+    case_registry,
     cli_json,
     client,
     codes,
@@ -75,15 +76,7 @@ from tests.test_field_reports import (
 pytestmark = [pytest.mark.nginx, pytest.mark.openssl_cli]
 
 P = "nginx.ingress.kubernetes.io/"
-BUILDERS: dict[str, Callable[[World], Case]] = {}
-
-
-def builds(name: str) -> Callable[[Callable[[World, str], Case]], Callable[[World, str], Case]]:
-    def register(build: Callable[[World, str], Case]) -> Callable[[World, str], Case]:
-        BUILDERS[name] = lambda world: build(world, name)
-        return build
-
-    return register
+BUILDERS, builds = case_registry(Case)
 
 
 def echoed(report: dict, header: str) -> str | None:

@@ -36,7 +36,7 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ from tests.test_field_reports import (
     CLIENT_EXT,
     World,
     ca,
+    case_registry,
     client,
     client_chain,
     codes,
@@ -97,15 +98,7 @@ class Case:
         return fqdn(self.name)
 
 
-BUILDERS: dict[str, Callable[[World], Case]] = {}
-
-
-def builds(name: str) -> Callable[[Callable[[World, str], Case]], Callable[[World, str], Case]]:
-    def register(build: Callable[[World, str], Case]) -> Callable[[World, str], Case]:
-        BUILDERS[name] = lambda world: build(world, name)
-        return build
-
-    return register
+BUILDERS, builds = case_registry(Case)
 
 
 def served(world: World, host: str, ca_pem: bytes | None, *, tls: bool = True, **policy: Any) -> GatewayHost:
