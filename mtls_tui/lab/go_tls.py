@@ -75,6 +75,20 @@ def _toolchain_version(go: str, env: dict[str, str]) -> str:
     return done.stdout.strip()
 
 
+def go_env() -> dict[str, str]:
+    """The environment Go runs in here: offline (the standard library only, the installed toolchain),
+    building into the private cache folder, without cgo."""
+    cache = cache_folder()
+    return {
+        **os.environ,
+        "GOTOOLCHAIN": "local",
+        "GOPROXY": "off",
+        "GOCACHE": str(cache / "build"),
+        "GOPATH": str(cache / "path"),
+        "CGO_ENABLED": "0",
+    }
+
+
 def build_server(toolchain: str | None = None) -> Path:
     """The built tlsserver (built now when the cache has none for this source and toolchain);
     CannotRun, one line, without a usable Go."""
@@ -82,15 +96,7 @@ def build_server(toolchain: str | None = None) -> Path:
     if go is None:
         raise CannotRun(NO_GO)
     cache = cache_folder()
-    env = {
-        **os.environ,
-        "GOTOOLCHAIN": "local",
-        "GOPROXY": "off",
-        "GOFLAGS": "-mod=mod",
-        "GOCACHE": str(cache / "build"),
-        "GOPATH": str(cache / "path"),
-        "CGO_ENABLED": "0",
-    }
+    env = {**go_env(), "GOFLAGS": "-mod=mod"}
     version = _toolchain_version(go, env)
     digest = hashlib.sha256(SOURCE.read_bytes() + version.encode()).hexdigest()[:16]
     binary = cache / f"tlsserver-{digest}"
