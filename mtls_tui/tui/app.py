@@ -135,11 +135,8 @@ class MtlsApp(App[None]):
 
     @while_running
     def on_probe_done(self, message: messages.ProbeDone) -> None:
-        self.controller.record_probe(message.host, list(message.results))
-        if message.client_changed:  # the offline verdict on the old file would contradict the probe
-            self.controller.load()
-            return
-        self.post_message(messages.Diagnosed(fresh=False, host=message.host))
+        if not self.controller.record_probe(message.host, list(message.results), message.client_changed):
+            self.post_message(messages.Diagnosed(fresh=False, host=message.host))
 
     @while_running
     def on_probe_failed(self, message: messages.ProbeFailed) -> None:
@@ -282,9 +279,7 @@ class MtlsApp(App[None]):
         fix = "" if self.controller.still_judging() else self.controller.fix_to_copy()  # "": it says why itself
         if fix:  # OSC 52: some terminals (and tmux without set-clipboard) ignore it
             self.copy_to_clipboard(fix)
-            lab = self.controller.lab
-            where = f"\nRun it in a terminal after: {lab.fix_place}" if lab is not None else ""
-            self.notify(f"Sent to the terminal's clipboard (OSC 52): {fix}{where}", timeout=10)
+            self.notify(self.controller.copied_note(fix), timeout=10)
         elif fix is None:
             self.notify("Nothing to fix for this host.")
 

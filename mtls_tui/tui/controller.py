@@ -208,6 +208,11 @@ class Controller:
         if self.app.is_running:  # the app may have quit while nginx and Envoy started
             self.app.call_from_thread(done, target, *answer)
 
+    def copied_note(self, fix: str) -> str:
+        """What `c` says it copied; in the lab, where the fix runs (it names the lab's files and API server)."""
+        where = f"\nRun it in a terminal after: {self.lab.fix_place}" if self.lab is not None else ""
+        return f"Sent to the terminal's clipboard (OSC 52): {fix}{where}"
+
     def fix_to_copy(self) -> str | None:
         """The selected host's first fix that is a command."""
         report = self.report()
@@ -399,14 +404,20 @@ class Controller:
             return []
         return self.diagnosis.record(reports, replace=False)
 
-    def record_probe(self, host: str, results: list[ProbeResult]) -> None:
+    def record_probe(self, host: str, results: list[ProbeResult], client_changed: bool) -> bool:
+        """Keeps the probe's results; True when the sources are read again instead (the client
+        certificate file changed: the offline verdict on the old file would contradict the probe)."""
         self.probes[host] = results
+        if client_changed:
+            self.load()
+            return True
         if self.diagnosis is None:
-            return
+            return False
         if self.diagnosis.successor(host) is not None:
             self.diagnosis.add_successor_probes({host: results})
         else:
             self.diagnosis.add_probes({host: results})
+        return False
 
     def record_client(self, path: str) -> None:
         self.session = replace(self.session, cert=path, key=None)
