@@ -211,6 +211,8 @@ def lb_terminates_tls(
             fix=ended.fix,
             subject=f"Service {ended.service.ref}",
             evidence=ended.evidence,
+            then="clients then get the certificate of the host's tls: section from nginx, not the balancer's; the "
+            "cloud controller reconfigures the listener (an AWS NLB's type itself cannot change)",
         )
     ]
 
