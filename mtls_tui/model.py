@@ -539,6 +539,8 @@ class ControllerObj:
     # ConfigMap global-allowed-response-headers (template/configmap.go: split at ',', trimmed, names of
     # letters, digits, '-' and '_' kept; default none): the only headers custom-headers may add
     allowed_response_headers: tuple[str, ...] = ()
+    # the labels of its pod template: what the selector of its Service (the cloud load balancer) matches
+    pod_labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def ref(self) -> str:

@@ -221,10 +221,12 @@ def test_api_server_requests_grow_with_pages_only(
     assert pages[75] != pages[25]
     fixed = {size: served[size] - Counter(pages[size]) for size in served}
     assert fixed[25] == fixed[75], fixed
-    # IngressClasses, Deployments, Pods, Events, the controller's ConfigMap (--configmap); discovery
-    # and one LIST per successor kind the lab serves (ReferenceGrant: v1 answers 404 there, v1beta1 is read)
+    # IngressClasses, Deployments, Pods, Events, the controller's ConfigMap (--configmap) and the Services of
+    # its namespace (its load balancer); discovery and one LIST per successor kind the lab serves
+    # (ReferenceGrant: v1 answers 404 there, v1beta1 is read)
     assert set(fixed[25]) == {
         "GET /api/v1/namespaces/ingress-nginx/configmaps/ingress-nginx-controller",
+        "GET /api/v1/namespaces/ingress-nginx/services",
         "GET /apis/networking.k8s.io/v1/ingressclasses",
         "GET /apis/apps/v1/deployments",
         "GET /api/v1/pods",
@@ -237,7 +239,7 @@ def test_api_server_requests_grow_with_pages_only(
         "GET /apis/gateway.networking.k8s.io/v1beta1/referencegrants",
         "GET /apis/gateway.envoyproxy.io/v1alpha1/clienttrafficpolicies",
     }, fixed
-    assert sum(fixed[25].values()) == 12
+    assert sum(fixed[25].values()) == 13
 
 
 SUCCESSORS = Path(__file__).parent / "data" / "successors"

@@ -317,6 +317,7 @@ def controller_from(
         disable_catch_all=_go_bool(flags.get("disable-catch-all", "false")),
         ingress_class_by_name=_go_bool(flags.get("ingress-class-by-name", "false")),
         allowed_response_headers=allowed_headers(str(settings.get("global-allowed-response-headers") or "")),
+        pod_labels=tuple((str(k), str(v)) for k, v in _dict(_meta(template).get("labels")).items()),
     )
 
 
@@ -382,7 +383,9 @@ SUCCESSOR_GROUPS = frozenset(
         "networking.istio.io",
     }
 )
-SUCCESSOR_CORE_KINDS = frozenset({"ConfigMap"})
+# and the Services: the controller's, whose annotations make the cloud load balancer in front of it
+# (policy/ingress_nginx/load_balancer.py)
+SUCCESSOR_CORE_KINDS = frozenset({"ConfigMap", "Service"})
 # kinds of other built-in groups a successor names as a CA: Envoy Gateway's caCertificateRefs kind
 # ClusterTrustBundle (clienttrafficpolicy.go validateAndGetDataAtKeyInRef; certificates.k8s.io)
 # and the Deployments: Istio reads a Gateway's credentialName in the namespace of the workload its

@@ -408,6 +408,9 @@ class KubeSource:
             sorted({(ns, n) for kind, ns, n in named if kind == "ConfigMap"} | denial_maps)
         )
         resources += config_maps
+        services, refused_services = self._read_services(controllers)
+        resources += services
+        refused += refused_services  # named in the objects-forbidden finding; no LIST: no load balancer judged
         bundles, refused_bundles = self._read_trust_bundles({n for kind, _, n in named if kind == "ClusterTrustBundle"})
         resources += bundles
         refused_maps += refused_bundles
@@ -449,7 +452,8 @@ class KubeSource:
             namespaces_read=namespaces_read,
             successor_controllers=tuple(successor_controllers),
             forbidden=(("ClusterTrustBundle", "", ""),) * bool(refused_bundles)
-            + tuple(("ConfigMap", namespace or "", name) for _, _, namespace, name in refused_maps),
+            + tuple(("ConfigMap", namespace or "", name) for _, _, namespace, name in refused_maps)
+            + tuple(("Service", namespace or "", "") for _, _, namespace, _ in refused_services),
         )
 
     def _read_namespaces(
@@ -602,6 +606,28 @@ class KubeSource:
                 if (resource := resource_from(item)) is not None:
                     found.append(resource)
         return found, []
+
+    def _read_services(self, controllers: list[ControllerObj]) -> tuple[list[KubeResource], list[Refusal]]:
+        """The Services of the controllers' namespaces, one LIST each: the controller's own makes the
+        cloud load balancer in front of it (policy/ingress_nginx/load_balancer.py). A LIST we may not
+        make is named, and the load balancer is then not judged."""
+        from kubernetes.client.exceptions import ApiException
+
+        found: list[KubeResource] = []
+        refused: list[Refusal] = []
+        for namespace in sorted({c.namespace for c in controllers}):
+            try:
+                listed = self._list(self.get.list_namespaced_service, namespace)
+            except ApiException as exc:
+                if exc.status not in (403, 404):
+                    raise CannotRun(f"cannot list Services in {namespace}: {status_message(exc)}") from None
+                refused += [("list", "services", namespace, "")] if exc.status == 403 else []
+                continue
+            for obj in listed:
+                obj.setdefault("apiVersion", "v1")
+                obj.setdefault("kind", "Service")
+                found += [r for r in (resource_from(obj),) if r is not None]
+        return found, refused
 
     def _read_config_maps(self, refs: list[tuple[str, str]]) -> tuple[list[KubeResource], list[Refusal]]:
         """The ConfigMaps successor objects name as a CA, and those ingress-nginx annotations name

@@ -28,6 +28,7 @@ ENDPOINTS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "list_secret_for_all_namespaces": ("/api/v1/secrets", (), _JSON),
     "list_namespaced_secret": ("/api/v1/namespaces/{namespace}/secrets", ("namespace",), _JSON),
     "read_namespaced_secret": ("/api/v1/namespaces/{namespace}/secrets/{name}", ("name", "namespace"), _JSON),
+    "list_namespaced_service": ("/api/v1/namespaces/{namespace}/services", ("namespace",), _JSON),
     "read_namespaced_config_map": ("/api/v1/namespaces/{namespace}/configmaps/{name}", ("name", "namespace"), _JSON),
     "get_api_groups": ("/apis", (), _JSON),
     "read_namespaced_pod_log": ("/api/v1/namespaces/{namespace}/pods/{name}/log", ("name", "namespace"), "text/plain"),

@@ -22,6 +22,7 @@ from mtls_tui.policy.ingress_nginx.controller_secrets import crl_path, secret_pa
 from mtls_tui.policy.ingress_nginx.dropped import alias_refused, invalid_value_findings
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy, listed_ingress
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_finding, ingress_words
+from mtls_tui.policy.ingress_nginx.load_balancer import lb_terminates_tls, lb_unseen
 from mtls_tui.policy.ingress_nginx.locations import (
     external_auth_skipped,
     location_denial,
@@ -280,6 +281,10 @@ def _host_policy(
     elif client_checks and not denial and not passthrough:
         tls_fix = next((f.fix for f in tls_findings if f.code == "tls-section-missing"), None)
         findings += plain_http(host, [i for i in applying if not canary(i)], makers, controller, tls_fix)
+        sent_back = not not_redirected([i for i in applying if not canary(i)], makers, controller)
+        verify = policy.verify_client if policy is not None else "on"
+        findings += lb_terminates_tls(host, verify, controller, snapshot, sent_back)
+        unseen += lb_unseen(controller, snapshot)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += error_page_loop(host, policy, winner)
     root_denial = None
