@@ -587,10 +587,10 @@ def test_the_client_re_sign_fix_makes_the_key_it_names_when_none_was_given(
     import json
     import stat
 
+    import yaml
+
     from mtls_tui.certs.issue import issue_leaf
     from mtls_tui.cli import main
-
-    import yaml
 
     other = issue_leaf("Other", issue_ca("Other CA"), v1=False, eku=["clientAuth"])
     folder = tmp_path / "user"

@@ -323,7 +323,9 @@ def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: F
                 detail="OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
                 "2048 bits: 'EE/CA certificate key too weak'.",
                 fix=f"{new_key_command(files.key_for(cert_file))} && "
-                + reissue_command(role, where, replace(files, key_missing=False), cn=facts.subject_cn, dn=facts.subject),
+                + reissue_command(
+                    role, where, replace(files, key_missing=False), cn=facts.subject_cn, dn=facts.subject
+                ),
                 subject=subject,
             )
         )

@@ -8,9 +8,10 @@ pilot/pkg/security/model/authentication.go ApplyCredentialSDSToServerCommonTLSCo
 The CA comes from the Secret `<credentialName>-cacert` when it exists, else from the credential
 Secret itself; keys `cacert` before `ca.crt` (pilot/pkg/credentials/kube/secrets.go GetCaCert,
 ExtractRoot). Both are looked up in the namespace of the **gateway workload** (the proxy), not of
-the Gateway resource (pilot/pkg/model/credentials/resource.go ParseResourceName). A snapshot has
-no pods of the gateway, so that namespace is assumed to be istio-system, and every finding and
-evidence line says so.
+the Gateway resource (pilot/pkg/model/credentials/resource.go ParseResourceName): the namespace of
+the Deployment whose pods the Gateway's selector picks (from the files, or listed from a cluster:
+sources/kube.py). With none seen it is assumed to be istio-system, and every finding and evidence
+line says so.
 """
 
 from __future__ import annotations
@@ -90,7 +91,9 @@ def _host(raw: str) -> str:
 def selects(selector: dict[str, Any], deployment: KubeResource) -> bool:
     """The Deployment's pods carry every label of the Gateway's selector (push_context.go
     gatewaySelector.SubsetOf(proxy.Labels): the proxy's labels are its pod's)."""
-    labels = as_dict(as_dict(as_dict(as_dict(deployment.body.get("spec")).get("template")).get("metadata")).get("labels"))
+    labels = as_dict(
+        as_dict(as_dict(as_dict(deployment.body.get("spec")).get("template")).get("metadata")).get("labels")
+    )
     return bool(selector) and all(text(labels.get(k)) == text(v) for k, v in selector.items())
 
 
