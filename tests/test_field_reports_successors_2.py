@@ -21,6 +21,7 @@ import pytest
 from conftest import require
 
 from mtls_tui.diagnose.successors import observed_answer
+from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.envoy import EnvoyGateway, find_envoy
 from mtls_tui.lab.nginx import Nginx, free_port
 from mtls_tui.lab.nginx_successors import f5_server_block
@@ -28,6 +29,7 @@ from mtls_tui.lab.pki import write_file
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
+from mtls_tui.sources.kube import KubeSource
 from tests.test_crd_refusals import EXTRA, serve
 from tests.test_field_reports_successors import deployment, in_cluster, run_check
 from tests.test_field_reports_successors import lead as first_finding
@@ -304,6 +306,60 @@ def test_istio_41794_a_gateway_in_its_own_namespace_reads_its_secrets_there(
     first = first_finding(wrong)
     assert first is not None and first["code"] == "secret-not-in-manifests"
     assert "ingress/app1-credential" in first["title"] and "app1/app1-credential" in first["detail"]
+
+
+def verdict(validation: ClientValidation) -> tuple[object, ...]:
+    """What a host's verdict rests on, to compare two readings of the same objects."""
+    codes = tuple(f.code for f in validation.findings)
+    return (validation.mode, validation.breakage, validation.ca_refs, validation.decided_by, codes, validation.unseen)
+
+
+def read_cluster(docs: list[dict[str, Any]], folder: Path, monkeypatch: pytest.MonkeyPatch, *forbid: str):
+    """The objects in the lab's API server (serving Istio's Gateway), read by the cluster source with the
+    real `kubernetes` client, as `check --context` reads them; `forbid`: resources RBAC refuses to list."""
+    serve(monkeypatch, EXTRA["istio"])
+    with LabCluster(docs) as lab:
+        for resource in forbid:
+            lab.forbid("list", resource)
+        source = KubeSource(kubeconfig=str(lab.write_kubeconfig(folder / "kubeconfig")))
+        try:
+            return source.snapshot()
+        finally:
+            source.close()
+
+
+@pytest.mark.parametrize("secret_namespace", ["ingress", "app1"])
+def test_istio_41794_the_cluster_finds_the_proxys_namespace_as_the_files_do(
+    secret_namespace: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """#41794's objects in a cluster: the source lists the Deployments whose pods the Gateway's selector
+    picks, in every namespace (push_context.go gatewaySelector.SubsetOf(proxy.Labels); sds.go reads
+    credentialName in that proxy's namespace), and fetches the credential there. Before, it listed the
+    controllers' Deployments only: the reader assumed istio-system, found no Secret there and called the
+    server's connections closed, where the same objects as files gave a verified host."""
+    docs = istio_41794(secret_namespace)
+    (read,) = client_validations(read_cluster(docs, tmp_path, monkeypatch))
+    assert verdict(read) == verdict(in_cluster(docs)), (read.findings, read.decided_by)
+    assert any("Deployment ingress/istio-ingressgateway" in line for line in read.decided_by)
+    if secret_namespace == "ingress":
+        (files,) = client_validations_of(docs)
+        assert verdict(read) == verdict(files)
+        assert (read.breakage, read.ca_refs) == (None, ("Secret ingress/app1-credential key ca.crt",))
+
+
+def test_istio_a_forbidden_deployment_list_is_named_and_the_namespace_assumed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RBAC without list on deployments: one warning names the permission, and the reader assumes
+    istio-system, as for files without the proxy's Deployment: the same verdict as those files."""
+    docs = istio_41794("ingress")
+    snapshot = read_cluster(docs, tmp_path, monkeypatch, "deployments")
+    (finding,) = snapshot.unreadable
+    assert finding.code == "objects-forbidden" and "list deployments.apps" in finding.title
+    (read,) = client_validations(snapshot)
+    (files,) = client_validations(snapshot_from_objects(docs[1:], "cluster", complete=True))
+    assert verdict(read) == verdict(files)
+    assert any("assumed: the gateway workload" in line for line in read.decided_by)
 
 
 def istio_45449(separate_ca: bool) -> list[dict[str, Any]]:

@@ -38,8 +38,13 @@ def digest(folder: Path) -> dict[str, str]:
     return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The tool of this checkout (PYTHONPATH: from `cwd`, the installed one would be imported)."""
     env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST")}
+    env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-m", "mtls_tui", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
     )
@@ -228,3 +233,27 @@ def test_the_printed_fixes_that_only_read_run_as_printed(tmp_path: Path, pki: Se
         saved = yaml.safe_load((tmp_path / "my-certs-secret.yaml").read_text())
         assert base64.b64decode(saved["data"]["ca.crt"]) == pki.ca.cert_pem()
         assert "meow-svc" in result.stdout
+
+
+def test_migrate_nothing_fix_reads_the_same_manifests_when_run_as_printed(tmp_path: Path, pki: SeedPki) -> None:
+    """migrate-nothing's fix is `mtls-tui check` on the files migrate read (shell-quoted: a space
+    in the path), not on the kubeconfig's cluster: run as printed, with no kubeconfig to fall
+    back on (a bare `mtls-tui check` would stop at the missing kubeconfig), it judges meow.com."""
+    write_seed(tmp_path / "in dir", pki, {"nginx.ingress.kubernetes.io/ssl-redirect": "true"})
+    (tmp_path / "in dir" / "seed.yaml").rename(tmp_path / "in dir" / "my seed.yaml")
+    out = run(tmp_path, "migrate", "--to", "istio", "--manifests", "in dir/my seed.yaml")
+    assert "migrate-nothing" in out.stdout, out.stdout + out.stderr
+    fix = next(line.strip().removeprefix("fix: ") for line in out.stdout.splitlines() if "fix: " in line)
+    assert fix.startswith("mtls-tui check --manifests 'in dir/my seed.yaml'"), fix
+    shim_folder = tmp_path / "bin"
+    shim_folder.mkdir()
+    shim = shim_folder / "mtls-tui"
+    shim.write_text(f'#!/bin/sh\nPYTHONPATH={ROOT} exec {sys.executable} -m mtls_tui "$@"\n')
+    shim.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "KUBERNETES_SERVICE_HOST"}
+    env |= {"PATH": f"{shim_folder}:{env['PATH']}", "KUBECONFIG": str(tmp_path / "no-kubeconfig")}
+    bare = subprocess.run(["bash", "-c", "mtls-tui check --no-probe"], cwd=tmp_path, env=env, capture_output=True)
+    assert bare.returncode == 2, bare  # the old fix: it reads a cluster, not the files
+    ran = subprocess.run(["bash", "-c", fix], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode in (0, 1) and "Traceback" not in ran.stderr, ran.stderr
+    assert "meow.com" in ran.stdout and "my seed.yaml" in ran.stdout, ran.stdout

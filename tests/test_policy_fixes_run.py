@@ -575,3 +575,45 @@ def test_denial_fixes_run_as_printed(pki: SeedPki, tmp_path: Path, annotations, 
     policy = next(p for p in host_policies(snapshot) if p.host == "meow.com")
     after = host_report(policy, snapshot, NOW)
     assert "location-denied" not in {f.code for f in after.findings}, (before.fix, after.verdict)
+
+
+def test_the_client_re_sign_fix_makes_the_key_it_names_when_none_was_given(
+    pki: SeedPki, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check --cert client-other.crt` with no --key, and no key beside it: the re-sign fix once named
+    client-other.key, a file that is not there (openssl req: "Could not open file"). Run as printed in a
+    folder holding only that certificate and the CA's files, it makes the key (0600, as openssl writes
+    private keys), a certificate for it that the CA signed, and `then` names that key for curl."""
+    import json
+    import stat
+
+    import yaml
+
+    from mtls_tui.certs.issue import issue_leaf
+    from mtls_tui.cli import main
+
+    other = issue_leaf("Other", issue_ca("Other CA"), v1=False, eku=["clientAuth"])
+    folder = tmp_path / "user"
+    folder.mkdir()
+    (folder / "client-other.crt").write_bytes(other.cert_pem())
+    (folder / "ca.crt").write_bytes(pki.ca.cert_pem())
+    (folder / "ca.key").write_bytes(pki.ca.key_pem())
+    (folder / "ca.key").chmod(0o600)
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(yaml.safe_dump_all(seed_objects(pki)))
+    monkeypatch.chdir(folder)
+
+    def client_findings(*extra: str) -> dict[str, dict]:
+        main(["check", "--manifests", str(seed), "--no-probe", "--json", "--cert", "client-other.crt", *extra])
+        (host,) = [h for h in json.loads(capsys.readouterr().out)["hosts"] if h["host"] == "meow.com"]
+        return {f["code"]: f for f in host["findings"]}
+
+    untrusted = client_findings()["client-cert-untrusted"]
+    assert untrusted["fix"].startswith("openssl genpkey "), untrusted["fix"]
+    assert "curl --cert client-other.crt --key client-other.key" in untrusted["then"], untrusted["then"]
+    done = subprocess.run(["bash", "-c", untrusted["fix"]], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, (untrusted["fix"], done.stderr)
+    assert stat.S_IMODE((folder / "client-other.key").stat().st_mode) == 0o600
+    after = client_findings("--key", "client-other.key")
+    assert "client-cert-accepted" in after and "client-cert-untrusted" not in after, sorted(after)
+    assert "key-mismatch" not in " ".join(after), sorted(after)

@@ -116,6 +116,9 @@ class Material:
     crls: tuple[x509.CertificateRevocationList, ...] = ()
     secrets: tuple[SecretInfo, ...] = ()
     notes: tuple[str, ...] = ()
+    # a client certificate given with no key, and no key file beside it (the edge looked: the core
+    # does no I/O): a fix makes that key instead of naming a file that is not there
+    no_key_beside: bool = False
 
     def __add__(self, other: Material) -> Material:
         return Material(

@@ -232,7 +232,14 @@ def run(args: argparse.Namespace) -> int:
     snapshot = source_for(session).load()
     if args.namespace and args.manifests:  # a cluster is read in the namespace; files hold every namespace
         snapshot = replace(snapshot, ingresses=tuple(i for i in snapshot.ingresses if i.namespace == args.namespace))
-    plan = migrate(snapshot, target, host=args.host, gateway_class=args.gateway_class, ingress_class=args.ingress_class)
+    plan = migrate(
+        snapshot,
+        target,
+        host=args.host,
+        gateway_class=args.gateway_class,
+        ingress_class=args.ingress_class,
+        check_command=session.check_command(),
+    )
     folder = Path(args.output or f"mtls-migrate-{target}")
     _check_targets(folder, plan, inputs, args.force)
     written: list[str] = []

@@ -65,6 +65,9 @@ class Files:
     signer: str | None = None  # the issuer's file when it is an intermediate of the CA bundle (signing_files)
     ca_secret: str | None = None  # the Secret whose ca.crt is `ca`: a fix that changes the CA updates it too
     ca_secret_keys: tuple[str, ...] = SEED_SECRET_KEYS
+    # No key was given and none sits beside the certificate (the edge looked: Material.no_key_beside):
+    # a re-issue of `cert` makes `key` rather than naming a file that is not there.
+    key_missing: bool = False
 
     @property
     def ca_key(self) -> str:
@@ -107,6 +110,25 @@ def _ago(delta: timedelta) -> str:
     if seconds < 2 * 86400:
         return f"{int(seconds // 3600)} hours"
     return f"{int(seconds // 86400)} days"
+
+
+def new_key_command(key: str) -> str:
+    """A new RSA key at `key`: OpenSSL 3 writes private keys mode 0600 (apps' bio_open_owner;
+    measured here: -rw------- under umask 022)."""
+    return f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {arg(key)}"
+
+
+def with_new_key_then(finding: Finding, files: Files) -> Finding:
+    """A fix that makes the client's missing key (Files.key_missing) says which key now goes with
+    the certificate: curl and openssl s_client take it beside --cert / -cert, nothing finds it alone."""
+    makes = (new_key_command(files.key), f"-keyout {arg(files.key)}")
+    if not files.key_missing or not any(made in finding.fix for made in makes):
+        return finding
+    use = (
+        f"use the new key {files.key} with the certificate: curl --cert {arg(files.cert)} --key {arg(files.key)}, "
+        f"mtls-tui check --cert {arg(files.cert)} --key {arg(files.key)}"
+    )
+    return replace(finding, then=f"{finding.then}; {use}" if finding.then else use)
 
 
 def extfile(lines: list[str]) -> str:
@@ -168,15 +190,18 @@ def reissue_command(
         key_file = files.key_for(where.file)
         key = arg(key_file)
         days = min(days, files.ca_days_left) if files.ca_days_left else days
-        if new_key:  # the old key is kept aside, not lost (it is not to be trusted again)
+        missing = files.key_missing and key_file == files.key
+        if new_key:  # the old key is kept aside, not lost (it is not to be trusted again); none: nothing to keep
+            kept = "" if missing else f"mv {key} {arg(key_file + '.revoked')} && "
             command = (
-                f"mv {key} {arg(key_file + '.revoked')} && openssl req -new -newkey rsa:4096 -nodes -keyout {key} "
+                f"{kept}openssl req -new -newkey rsa:4096 -nodes -keyout {key} "
                 f"-subj {subject} | openssl x509 -req -sha256 -days {days} -CA {ca} -CAkey {ca_key} -CAcreateserial "
                 f"-out {cert}{ext}"
             )
         else:
+            made = f"{new_key_command(key_file)} && " if missing else ""  # the request needs a key
             command = (
-                f"openssl req -new -key {key} -subj {subject} | "
+                f"{made}openssl req -new -key {key} -subj {subject} | "
                 f"openssl x509 -req -sha256 -days {days} -CA {ca} -CAkey {ca_key} -CAcreateserial "
                 f"-out {cert}{ext}"
             )
@@ -297,8 +322,10 @@ def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: F
                 title=f"{facts.subject} has a {facts.key_bits}-bit {facts.key_type} key",
                 detail="OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
                 "2048 bits: 'EE/CA certificate key too weak'.",
-                fix=f"openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:4096 -out {arg(files.key_for(cert_file))} && "
-                + reissue_command(role, where, files, cn=facts.subject_cn, dn=facts.subject),
+                fix=f"{new_key_command(files.key_for(cert_file))} && "
+                + reissue_command(
+                    role, where, replace(files, key_missing=False), cn=facts.subject_cn, dn=facts.subject
+                ),
                 subject=subject,
             )
         )

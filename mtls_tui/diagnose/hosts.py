@@ -374,6 +374,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
             ca_days_left=rules.issuer_days_left(facts, ca_facts, now),
             ca_secret=secret.ref,
             ca_secret_keys=secret.keys,
+            key_missing=client.no_key_beside,
         ),
         facts,
         ca_facts,
@@ -389,6 +390,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
         ingress=ingress,
     )
     findings += rules.root_admits_all_findings(verdict, facts, ca_facts, where)
+    findings = [rules.with_new_key_then(f, files) for f in findings]
     if overwritten:  # re-signing the client with ca.crt changes nothing: the CA file lacks ca.crt
         findings = [
             replace(f, fix="", then=OVERWRITTEN_THEN) if f.code == "client-cert-untrusted" else f for f in findings

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.model import Forced, ProbeSpec
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
+from mtls_tui.shell import arg
 
 PROBE_TIMEOUT = 10.0  # seconds a host's probe may take, as `check --timeout` defaults
 
@@ -47,6 +48,19 @@ class Session:
         if self.manifests:
             return "manifests " + " ".join(self.manifests)
         return f"context {self.context or '(current)'}"
+
+    def check_command(self) -> str:
+        """`mtls-tui check` on the input this session reads, as a printed fix names it: the same
+        manifest files (or context, kubeconfig, namespace), not the kubeconfig's current cluster."""
+        words = ["mtls-tui", "check"]
+        if self.manifests:
+            words += ["--manifests", *(arg(path) for path in self.manifests)]
+        for flag, value in (("--context", self.context), ("--kubeconfig", self.kubeconfig)):
+            if value and not self.manifests:
+                words += [flag, arg(value)]
+        if self.namespace:
+            words += ["--namespace", arg(self.namespace)]
+        return " ".join(words)
 
     def no_probe_reason(self, host: str) -> str:
         """Why `probe_spec` has no address for a host, in the user's terms."""

@@ -13,8 +13,10 @@ import select
 import stat
 import sys
 import time
+from dataclasses import replace
 
 from mtls_tui.certs.load import Material, load_material
+from mtls_tui.diagnose.certificates import sibling_file
 from mtls_tui.diagnose.inspect import Input, InputRole
 from mtls_tui.errors import CannotRun, InputError, PassphraseNeeded
 
@@ -171,6 +173,8 @@ def read_client(
         raise InputError(cert, f"holds {client.describe()}, no certificate (its key goes {key_hint})")
     if key and not client.keys:
         client = client + _read(key, "key", password, prompt)
+    if not key and not client.keys and not os.path.exists(sibling_file(cert, ".key")):
+        client = replace(client, no_key_beside=True)  # the fix's key: where the core would guess it
     return client
 
 

@@ -66,6 +66,7 @@ from mtls_tui.policy.kube_objects import (
 )
 from mtls_tui.policy.nginx_conf import CONF_PATH
 from mtls_tui.policy.successors.gateway_api import CONTROLLERS
+from mtls_tui.policy.successors.istio import gateway_selectors, selects, workload_secrets
 from mtls_tui.policy.successors.kinds import (
     TRUST_BUNDLES,
     Refusal,
@@ -395,12 +396,14 @@ class KubeSource:
         controllers = controllers_from(deployments, pods, self._controller_settings(deployments))
         progress("other controllers")
         resources, refused = self._read_successors()
+        workloads, refused_workloads = self._read_gateway_workloads(resources)
+        resources, refused = resources + workloads, refused + refused_workloads
         successor_controllers = self._read_successor_controllers(resources, classes)
         namespaces, namespaces_read, refused_namespaces = self._read_namespaces(controllers, resources)
         if exec_conf:
             progress("the controllers' nginx.conf")
         rendered = self._read_rendered(controllers) if exec_conf else []
-        named = referenced_objects(resources)
+        named = referenced_objects(resources) | workload_secrets(ClusterSnapshot("", resources=tuple(resources)))
         # the annotations as each controller reads them (--annotations-prefix), for the objects they name
         read_as = with_controller_prefixes(ClusterSnapshot("", tuple(ingresses), tuple(classes), tuple(controllers)))
         denial_maps = {ref for i in read_as.ingresses for ref in config_map_references(i)}
@@ -578,6 +581,33 @@ class KubeSource:
                 raise CannotRun(f"cannot list Deployments: {status_message(exc)}") from None
             found += [c for c in successor_controllers_from(listed) if c.implementation == implementation]
         return found
+
+    def _read_gateway_workloads(self, resources: list[KubeResource]) -> tuple[list[KubeResource], list[Refusal]]:
+        """The Deployments whose pods Istio Gateways select: the gateway proxy's namespace is where
+        credentialName is read (policy/successors/istio.py _workload), as files give it. One LIST of
+        Deployments in every namespace (a selector picks pods anywhere), in pages, matched on the pod
+        template's labels, which a labelSelector on the Deployments' own labels cannot ask; asked only
+        when such a Gateway was read. Forbidden: named, and the reader assumes istio-system, as for
+        files without the Deployment."""
+        from kubernetes.client.exceptions import ApiException
+
+        selectors = gateway_selectors(resources)
+        if not selectors:
+            return [], []
+        found: list[KubeResource] = []
+        try:
+            for page in self._pages(self.get.list_deployment_for_all_namespaces):
+                for item in page:
+                    item.setdefault("apiVersion", "apps/v1")
+                    item.setdefault("kind", "Deployment")
+                    deployment = resource_from(item)
+                    if deployment is not None and any(selects(s, deployment) for s in selectors):
+                        found.append(deployment)
+        except ApiException as exc:
+            if exc.status != 403:
+                raise CannotRun(f"cannot list Deployments: {status_message(exc)}") from None
+            return [], [("list", "deployments.apps", None, "")]
+        return found, []
 
     def _read_trust_bundles(self, names: set[str]) -> tuple[list[KubeResource], list[Refusal]]:
         """The ClusterTrustBundles successor objects name as a CA, listed (cluster-scoped, and a GET of a

@@ -91,10 +91,12 @@ def migrate(
     gateway_class: str | None = None,
     ingress_class: str | None = None,
     now: datetime | None = None,
+    check_command: str = "mtls-tui check",
 ) -> MigrationPlan:
     """Every host ingress-nginx serves with client certificates (or `host` alone), for `target`.
     `ingress_class` (traefik, f5-nginx): keep an Ingress, of that IngressClass, selecting the
-    client policy by annotation, instead of an IngressRoute / VirtualServer."""
+    client policy by annotation, instead of an IngressRoute / VirtualServer. `check_command`:
+    `mtls-tui check` on the same input (the edge knows it: Session.check_command)."""
     all_hosts = host_policies(snapshot)
     hosts = [hp for hp in all_hosts if hp.policy is not None and hp.policy.mtls and hp.served]
     if host is not None:
@@ -112,7 +114,7 @@ def migrate(
                     f"ingress-nginx serves {what} with no client-certificate set-up here: nothing to migrate",
                     "migrate moves hosts whose Ingress has a usable nginx.ingress.kubernetes.io/auth-tls-secret "
                     f"(read from {snapshot.source}).",
-                    "mtls-tui check  # shows why a host has no mTLS",
+                    f"{check_command}  # shows why a host has no mTLS",
                 ),
             ),
         )

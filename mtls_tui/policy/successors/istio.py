@@ -8,13 +8,15 @@ pilot/pkg/security/model/authentication.go ApplyCredentialSDSToServerCommonTLSCo
 The CA comes from the Secret `<credentialName>-cacert` when it exists, else from the credential
 Secret itself; keys `cacert` before `ca.crt` (pilot/pkg/credentials/kube/secrets.go GetCaCert,
 ExtractRoot). Both are looked up in the namespace of the **gateway workload** (the proxy), not of
-the Gateway resource (pilot/pkg/model/credentials/resource.go ParseResourceName). A snapshot has
-no pods of the gateway, so that namespace is assumed to be istio-system, and every finding and
-evidence line says so.
+the Gateway resource (pilot/pkg/model/credentials/resource.go ParseResourceName): the namespace of
+the Deployment whose pods the Gateway's selector picks (from the files, or listed from a cluster:
+sources/kube.py). With none seen it is assumed to be istio-system, and every finding and evidence
+line says so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -86,27 +88,43 @@ def _host(raw: str) -> str:
     return raw.rpartition("/")[2] or "*"
 
 
+def selects(selector: dict[str, Any], deployment: KubeResource) -> bool:
+    """The Deployment's pods carry every label of the Gateway's selector (push_context.go
+    gatewaySelector.SubsetOf(proxy.Labels): the proxy's labels are its pod's)."""
+    labels = as_dict(
+        as_dict(as_dict(as_dict(deployment.body.get("spec")).get("template")).get("metadata")).get("labels")
+    )
+    return bool(selector) and all(text(labels.get(k)) == text(v) for k, v in selector.items())
+
+
+def gateway_selectors(resources: Iterable[KubeResource]) -> list[dict[str, Any]]:
+    """The selectors of the Istio Gateways read: a cluster source lists the Deployments they pick,
+    as files hold them, so both give the reader the same workload (`_workload`)."""
+    gateways = (r for r in resources if r.kind == "Gateway" and r.group == ISTIO_GROUP)
+    return [s for g in gateways if (s := as_dict(as_dict(g.body.get("spec")).get("selector")))]
+
+
+def workload_secrets(snapshot: ClusterSnapshot) -> set[tuple[str, str, str]]:
+    """The Secrets each server's credentialName names in its gateway proxy's namespace, once the
+    Deployments are known (kinds.py names only istio-system's and the Gateway's own): a cluster
+    source fetches them, as files hold them."""
+    refs: set[tuple[str, str, str]] = set()
+    for server in servers(snapshot):
+        names = ("credentialName", "caCertCredentialName")
+        for raw in [*(text(server.tls.get(n)) for n in names), *map(text, as_list(server.tls.get("credentialNames")))]:
+            if raw:
+                namespace, name = _secret_namespace(raw.removeprefix(KUBERNETES_URI), server)
+                refs |= {("Secret", namespace, name), ("Secret", namespace, name + CA_SUFFIX)}
+    return refs
+
+
 def _workload(snapshot: ClusterSnapshot, selector: dict[str, Any]) -> KubeResource | None:
     """The one Deployment whose pod template carries every label of the Gateway's selector: the
     gateway proxy, whose namespace credentialName is read in (sds.go SecretGen.generate passes
     proxy.VerifiedIdentity.Namespace to resource.go ParseResourceName). A selector picks pods in any
     namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off by default); none, or several in different
     namespaces, leave the namespace assumed."""
-    if not selector:
-        return None
-    matching = [
-        d
-        for d in snapshot.of_kind("Deployment", "apps")
-        if all(
-            text(
-                as_dict(
-                    as_dict(as_dict(as_dict(d.body.get("spec")).get("template")).get("metadata")).get("labels")
-                ).get(k)
-            )
-            == text(v)
-            for k, v in selector.items()
-        )
-    ]
+    matching = [d for d in snapshot.of_kind("Deployment", "apps") if selects(selector, d)]
     return matching[0] if len({d.namespace for d in matching}) == 1 else None
 
 
