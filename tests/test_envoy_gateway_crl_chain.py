@@ -349,6 +349,7 @@ def served(validation: ClientValidation, folder: Path, edit: Edit) -> Iterator[i
     (folder / "envoy.json").write_text(json.dumps(config))
     log = folder / "envoy.log"
     command = [str(find_envoy()), "-c", str(folder / "envoy.json"), "--use-dynamic-base-id", "--log-level", "info"]
+    command += ["--file-flush-interval-msec", "50"]  # the log is read to see it start: not every 10 s (the default)
     process = subprocess.Popen([*command, "--log-path", str(log)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
