@@ -12,6 +12,7 @@ from typing import Literal
 
 from cryptography import x509
 
+from mtls_tui.certs.content_cache import CACHED_BYTES, content_cache
 from mtls_tui.certs.go_pem import go_pem_blocks
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, SecretObj, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
@@ -26,7 +27,7 @@ from mtls_tui.policy.secret_commands import (
     secret_update_command,
     tls_secret_command,
 )
-from mtls_tui.policy.secret_store import NEGATIVE_SERIAL, ca_keypair, ca_refusal
+from mtls_tui.policy.secret_store import CONTENT_CACHE, NEGATIVE_SERIAL, ca_keypair, ca_refusal
 from mtls_tui.shell import arg, pipefail
 
 SecretRole = Literal["TLS", "auth-tls"]  # what a host uses a Secret for: its certificate, or the client checks
@@ -394,16 +395,11 @@ def leaf_only_ca(host: str, secret: SecretObj, ingress: IngressObj, ca_file: byt
     the real nginx with ssl_verify_depth 1): a client of the certificate's issuer and the certificate
     itself both get 400, '21:unable to verify the first certificate' (OpenSSL needs a self-signed
     anchor; nginx sets no X509_V_FLAG_PARTIAL_CHAIN). A self-signed one pins that client: it gets in."""
-    certs = []
-    for _, der in go_pem_blocks(ca_file):
-        try:
-            certs.append(x509.load_der_x509_certificate(der))
-        except (ValueError, x509.InvalidVersion):
-            continue
-    if not certs or any(_ca_or_self_signed(c) for c in certs):
+    found = end_entities_only(ca_file)
+    if found is None:
         return None
-    leaves = ", ".join(dict.fromkeys(c.subject.rfc4514_string() for c in certs))
-    issuers = ", ".join(dict.fromkeys(c.issuer.rfc4514_string() for c in certs))
+    leaves = ", ".join(dict.fromkeys(subject for subject, _ in found))
+    issuers = ", ".join(dict.fromkeys(issuer for _, issuer in found))
     return ingress_finding(
         code="secret-ca-not-ca",
         severity=Severity.ERROR,
@@ -414,8 +410,23 @@ def leaf_only_ca(host: str, secret: SecretObj, ingress: IngressObj, ca_file: byt
         f"'21:unable to verify the first certificate' (400), those of {issuers} and the certificate itself too.",
         fix=add_ca_command(secret.ref) + f"  # ca.crt: the certificate of {issuers}, the CA that issues the clients",
         ingress=ingress,
-        evidence=tuple(f"{c.subject.rfc4514_string()}: not a CA, issued by {c.issuer.rfc4514_string()}" for c in certs),
+        evidence=tuple(f"{subject}: not a CA, issued by {issuer}" for subject, issuer in found),
     )
+
+
+@content_cache(CONTENT_CACHE, CACHED_BYTES)
+def end_entities_only(ca_file: bytes) -> tuple[tuple[str, str], ...] | None:
+    """(subject, issuer) of each certificate in the file when none is a CA or self-signed; None
+    otherwise. Kept by content: on a platform's estate thousands of hosts share a few CA files."""
+    certs = []
+    for _, der in go_pem_blocks(ca_file):
+        try:
+            certs.append(x509.load_der_x509_certificate(der))
+        except (ValueError, x509.InvalidVersion):
+            continue
+    if not certs or any(_ca_or_self_signed(c) for c in certs):
+        return None
+    return tuple((c.subject.rfc4514_string(), c.issuer.rfc4514_string()) for c in certs)
 
 
 def _ca_or_self_signed(cert: x509.Certificate) -> bool:
