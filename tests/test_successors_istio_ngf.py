@@ -60,8 +60,8 @@ from tests.test_successors_upstream import (
     Case,
     Cluster,
     Host,
+    assert_case,
     check,
-    lead,
 )
 from tests.upstream_objects import (
     PKI,
@@ -407,42 +407,7 @@ CASES: list[Case] = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    docs = case.objects()
-    path = tmp_path / f"{case.id}.yaml"
-    path.write_text(yaml.safe_dump_all(docs))
-    hosts = check(path, capsys, *case.extra)
-    for key, want in case.hosts.items():
-        assert key in hosts, (key, sorted(hosts))
-        got = hosts[key]
-        codes = [f["code"] for f in got["findings"]]
-        assert (got["state"], got["mode"], got["breakage"]) == (want.state, want.mode, want.breakage), (key, codes)
-        for kind, answer in want.answers.items():
-            assert got["predicted"][kind] == answer, (key, kind, got["predicted"])
-        first = lead(got)
-        if want.lead is None:
-            assert first is None or first["code"] in ("controller-release-unseen", "mtls-port-scope"), (key, codes)
-        else:
-            assert first is not None and first["code"] == want.lead, (key, codes)
-        assert want.codes <= set(codes), (key, codes)
-        for word in want.words:
-            assert first is not None
-            assert word in " ".join([first["title"], first["detail"], *first["evidence"]]), (key, word)
-    if case.cluster:
-        by_key = {
-            (v.host, v.port): v for v in client_validations(snapshot_from_objects(docs, "cluster", complete=True))
-        }
-        for key, want_cluster in case.cluster.items():
-            found = by_key[key]
-            codes = {f.code for f in found.findings}
-            assert (found.mode, found.breakage) == (want_cluster.mode, want_cluster.breakage), (key, codes)
-            assert want_cluster.codes <= codes, (key, codes)
-    for (host, port, cert), refusal in case.clients.items():
-        got = check(path, capsys, "--cert", cert, *case.extra)[(host, port)]
-        refused = [f for f in got["findings"] if f["code"] in REFUSALS]
-        if refusal is None:
-            assert not refused, (host, port, cert, refused)
-        else:
-            assert refused and refusal in refused[0]["title"], (host, port, cert, [f["title"] for f in got["findings"]])
+    assert_case(case, tmp_path, capsys, REFUSALS)
 
 
 REFUSALS = (
