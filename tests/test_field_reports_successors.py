@@ -271,17 +271,7 @@ def traefik_9390() -> list[dict[str, Any]]:
         "traefik.ingress.kubernetes.io/router.entrypoints": "websecure,web",
         "traefik.ingress.kubernetes.io/router.tls.options": "traefik-default@kubernetescrd",
     }
-    backend = {"service": {"name": "app", "port": {"number": 80}}}
-    ingress = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": {"name": "app", "namespace": "apps", "annotations": annotations},
-        "spec": {
-            "ingressClassName": "traefik",
-            "tls": [{"hosts": [HOST], "secretName": "server"}],
-            "rules": [{"host": HOST, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}],
-        },
-    }
+    ingress = traefik_ingress(annotations)
     args = ["--providers.kubernetescrd", "--providers.kubernetesingress"]
     return [
         TRAEFIK_CLASS,
@@ -324,3 +314,18 @@ def test_every_report_is_cited() -> None:
     text = Path(__file__).read_text()
     assert all(text.count(url) >= 2 for url in REPORTS)
     assert shutil.which("kubectl") is not None
+
+
+def traefik_ingress(annotations: dict[str, str]) -> dict[str, Any]:
+    """Ingress apps/app of class traefik for HOST, TLS from the Secret `server`, with `annotations`."""
+    backend = {"service": {"name": "app", "port": {"number": 80}}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "app", "namespace": "apps", "annotations": annotations},
+        "spec": {
+            "ingressClassName": "traefik",
+            "tls": [{"hosts": [HOST], "secretName": "server"}],
+            "rules": [{"host": HOST, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}],
+        },
+    }

@@ -31,7 +31,7 @@ from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
 from mtls_tui.sources.kube import KubeSource
 from tests.test_crd_refusals import EXTRA, serve
-from tests.test_field_reports_successors import deployment, in_cluster, run_check
+from tests.test_field_reports_successors import deployment, in_cluster, run_check, traefik_ingress
 from tests.test_field_reports_successors import lead as first_finding
 from tests.test_policy_fixes_run import read_back_as_printed
 from tests.test_probe_envoy_alerts import probe_port
@@ -543,17 +543,7 @@ def traefik_7126(router_tls: bool) -> list[dict[str, Any]]:
     annotations = {"traefik.ingress.kubernetes.io/router.entrypoints": "websecure"}
     if router_tls:
         annotations["traefik.ingress.kubernetes.io/router.tls"] = "true"
-    backend = {"service": {"name": "app", "port": {"number": 80}}}
-    ingress = {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": {"name": "app", "namespace": "apps", "annotations": annotations},
-        "spec": {
-            "ingressClassName": "traefik",
-            "tls": [{"hosts": [HOST], "secretName": "server"}],
-            "rules": [{"host": HOST, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}],
-        },
-    }
+    ingress = traefik_ingress(annotations)
     client_auth = {"secretNames": ["client-ca"], "clientAuthType": "RequireAndVerifyClientCert"}
     return [
         TRAEFIK_CLASS,
