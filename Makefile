@@ -20,7 +20,7 @@ demo: system $(BIN)/mtls-tui
 	$(BIN)/mtls-tui lab --dir $(DEMO)
 
 test: system $(BIN)/mtls-tui
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # ruff's rules and mypy (strict on the pure core), as pyproject.toml configures them.
 lint: $(BIN)/mtls-tui
