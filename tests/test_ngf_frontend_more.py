@@ -49,10 +49,10 @@ from tests.test_policy_fixes_run import read_back_as_printed
 from tests.test_probe_envoy_alerts import probe_port
 from tests.test_successors_go_wire import CLIENT_FILES
 from tests.test_successors_go_wire import PKI as WIRE_PKI
-from tests.test_successors_istio_ngf import HOST, NGFNS, ngf
+from tests.test_successors_istio_ngf import HOST, NGFNS, case_of, ngf
 from tests.test_successors_upstream import check, lead
 from tests.test_verify import ngf_objects, seed  # noqa: F401 (seed: the fixture)
-from tests.upstream_objects import PKI, ca_ref, configmap, https, secret, validation
+from tests.upstream_objects import PKI, ca_ref, configmap, https, secret, server_secret, validation
 
 KINDS = ("none", "trusted", "other-ca")
 BROKEN_BLOCK = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
@@ -423,3 +423,98 @@ def test_a_configmap_with_its_ca_in_binary_data() -> None:
     (found,) = validations(ngf(validation(ca_ref("ca-bundle")), binary)()).values()
     assert (found.mode, found.breakage) == ("require-and-verify", None), [f.code for f in found.findings]
     assert found.ca_pem == pem("ca").encode()
+
+
+# --- 4. a reference no ReferenceGrant permits, resolved by the rest of the graph -----------------
+# graph/graph.go BuildGraph builds one resource resolver for every Gateway of the class and every
+# BackendTLSPolicy; resolver/resolver.go Resolve caches each object it resolves and GetSecrets /
+# GetConfigMaps return them all; dataplane/configuration.go getFrontendTLSCertBundles looks up each of
+# the listener's caCertificateRefs in that index (listener.CACertificateRefs, unfiltered), while
+# gateway_listener.go validateFrontendTLS skips Resolve for a reference resolveCrossNamespaceRefGrant
+# refuses (Gateway and listener ResolvedRefs=False RefNotPermitted).
+
+
+def backend_tls_policy(name: str, namespace: str, ca: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "BackendTLSPolicy",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "targetRefs": [{"group": "", "kind": "Service", "name": "backend"}],
+            "validation": {"caCertificateRefs": [ca_ref(ca)], "hostname": "backend.certs.svc"},
+        },
+    }
+
+
+def not_permitted(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """A good ConfigMap (ca), and certs/shared (other-ca) that no ReferenceGrant lets the Gateway read."""
+    return ngf(
+        validation(ca_ref("ca-bundle"), ca_ref("shared", namespace="certs")),
+        configmap("ca-bundle", NGFNS, ca_crt="ca"),
+        configmap("shared", "certs", ca_crt="other-ca"),
+        *extra,
+    )()
+
+
+def edge_gateway() -> dict[str, Any]:
+    """The Gateway certs/edge of the case ngf-cross-namespace-resolved-elsewhere (it names certs/shared)."""
+    docs = case_of("ngf-cross-namespace-resolved-elsewhere").objects()
+    return next(d for d in docs if d["kind"] == "Gateway" and d["metadata"]["name"] == "edge")
+
+
+def measured(found: ClientValidation, binary: str, folder: Path) -> dict[str, str | None]:
+    """Each client's answer from the real nginx serving NGF's server block with the reader's CA file."""
+    ca = folder / "bundle.crt"
+    write_file(ca, found.ca_pem or b"")
+    port = free_port()
+    server = (WIRE_PKI.path("server", "crt"), WIRE_PKI.path("server", "key"))
+    with Nginx(lambda prefix: ngf_server_block(found, port, *server, ca), [port], binary=binary):
+        return {kind: str(observed_answer(probe_port(port, WIRE_PKI, HOST, CLIENT_FILES[kind])[0][-1])) for kind in KINDS}
+
+
+@pytest.mark.parametrize(
+    ("extra", "who"),
+    [
+        ([], None),
+        ([backend_tls_policy("backend-tls", "certs", "shared")], "BackendTLSPolicy certs/backend-tls"),
+        ([edge_gateway()], "Gateway certs/edge"),
+    ],
+    ids=["alone", "a-backendtlspolicy-names-it", "another-gateway-names-it"],
+)
+def test_a_reference_no_grant_permits(
+    extra: list[dict[str, Any]], who: str | None, nginx_binary: str, tmp_path: Path
+) -> None:
+    """Alone, certs/shared's CA is not in the file: a client of other-ca (wrongca) is closed. Named by a
+    BackendTLSPolicy in certs, or by a Gateway of the class there, its object is in NGF's index and its CA
+    is written beside ca-bundle's: wrongca gets in, measured on nginx with NGF's server block, though the
+    status still says RefNotPermitted. The finding keeps its code and names who resolved it."""
+    docs = not_permitted(*extra, *([server_secret("server", "certs")] if who and "Gateway" in who else []))
+    found = validations(docs)[(HOST, 443)]
+    assert (found.mode, found.breakage) == ("require-and-verify", None)
+    finding = next(f for f in found.findings if f.code == "ca-ref-not-permitted")
+    answers = measured(found, nginx_binary, tmp_path)
+    assert answers["none"] == answers_of(found)["none"] == "connection closed"
+    assert answers["trusted"] == "HTTP 200"
+    if who is None:
+        assert found.ca_pem == pem("ca").encode() and answers["other-ca"] == "connection closed"
+        assert "trusts its CA" not in finding.title
+    else:
+        assert found.ca_pem == (pem("ca") + pem("other-ca")).encode() and answers["other-ca"] == "HTTP 200"
+        assert who in finding.title and "RefNotPermitted" in finding.detail
+
+
+def answers_of(found: ClientValidation) -> dict[str, str]:
+    return {kind: str(predict(found, kind)) for kind in KINDS}
+
+
+def test_the_grant_fix_runs_and_the_trust_then_stands_on_its_own(tmp_path: Path) -> None:
+    """The printed ReferenceGrant, applied as printed in the lab: the reference is permitted, the
+    finding is gone, and both CAs are trusted without the other Gateway's help."""
+    docs = case_of("ngf-cross-namespace-resolved-elsewhere").objects()
+    finding = next(f for f in validations(docs)[(HOST, 443)].findings if f.code == "ca-ref-not-permitted")
+    done, snapshot = read_back_as_printed(finding.fix, docs, tmp_path)
+    assert done.returncode == 0, f"{finding.fix}\n{done.stderr}"
+    fixed = next(v for v in client_validations(snapshot) if v.host == HOST)
+    assert (fixed.mode, fixed.breakage) == ("require-and-verify", None)
+    assert "ca-ref-not-permitted" not in codes(fixed)
+    assert fixed.ca_refs == ("ConfigMap default/ca-bundle key ca.crt", "ConfigMap certs/shared key ca.crt")

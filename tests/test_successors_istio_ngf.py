@@ -174,6 +174,19 @@ def ngf(
     ]
 
 
+def ngf_resolved_elsewhere() -> list[dict[str, Any]]:
+    """Gateway default/gateway trusts ConfigMap default/ca-bundle (ca) and, with no ReferenceGrant,
+    certs/shared (other-ca), which the Gateway certs/edge of the same class names in its own namespace."""
+    edge = gateway("edge", "certs", "nginx", [https("https", 443, "edge.meow.com")], validation(ca_ref("shared")))
+    return ngf(
+        validation(ca_ref("ca-bundle"), ca_ref("shared", namespace="certs")),
+        configmap("ca-bundle", NGFNS, ca_crt="ca"),
+        configmap("shared", "certs", ca_crt="other-ca"),
+        server_secret("server", "certs"),
+        edge,
+    )()
+
+
 CASES: list[Case] = [
     # ---- Istio: tests/integration/security/ingress_test.go ----
     Case(
@@ -401,6 +414,24 @@ CASES: list[Case] = [
             reference_grant("certs", "Gateway", "gateway.networking.k8s.io", NGFNS, "ConfigMap"),
         ),
         {(HOST, 443): Host("unverified", "require-and-verify", NGF_ENFORCED)},
+    ),
+    Case(
+        "ngf-cross-namespace-resolved-elsewhere",
+        f"{NGF} graph/graph.go BuildGraph (one resource resolver for the whole graph), dataplane/configuration.go "
+        "getFrontendTLSCertBundles (every caCertificateRef looked up in that index, unfiltered)",
+        "beside a good ConfigMap, one in namespace certs no ReferenceGrant permits (RefNotPermitted) that the "
+        "Gateway certs/edge also names: its CA is written all the same, its clients get in",
+        ngf_resolved_elsewhere,
+        {
+            (HOST, 443): Host(
+                "unverified",
+                "require-and-verify",
+                NGF_ENFORCED,
+                lead="ca-ref-not-permitted",
+                words=("RefNotPermitted", "Gateway certs/edge"),
+            )
+        },
+        clients={(HOST, 443, CLIENT): None, (HOST, 443, OTHER_CLIENT): None},
     ),
 ]
 

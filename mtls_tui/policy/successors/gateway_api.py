@@ -33,7 +33,13 @@ from mtls_tui.policy.successors.common import (
     Scope,
     WireAnswer,
 )
-from mtls_tui.policy.successors.ngf_bundle import bundle_path, ngf_bundle, ngf_object_data
+from mtls_tui.policy.successors.ngf_bundle import (
+    IndexKey,
+    backend_policy_refs,
+    bundle_path,
+    ngf_bundle,
+    ngf_object_data,
+)
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
@@ -397,9 +403,11 @@ def _ngf_bundle_written(
     nginx refuses the whole configuration and keeps its previous one."""
     namespace = gateway.resource.namespace
     parsed = [ca_ref(r, namespace, "") for r in refs]
-    bundle = ngf_bundle(parsed, snapshot, gateway.referrer, namespace)
+    bundle = ngf_bundle(parsed, snapshot, gateway.referrer, namespace, _ngf_resolved_by(gateway, snapshot))
     if bundle.unseen:
         return frontend  # its bytes are not known here: the unseen findings say what is assumed
+    if bundle.leaked:
+        frontend = _ngf_leaked(gateway, listener, frontend, bundle.leaked, snapshot)
     load = load_ca_file(bundle.data) if bundle.written else None
     dropped = tuple(_ngf_dropped(gateway, listener, ref, parsed.index(ref), frontend.path) for ref in bundle.dropped)
     if load is None or load.problem:
@@ -409,6 +417,68 @@ def _ngf_bundle_written(
         )
     ca_pem = bundle.data if load.checked else frontend.ca_pem
     return replace(frontend, ca_pem=ca_pem, findings=(*frontend.findings, *dropped))
+
+
+def _ngf_resolved_by(gateway: Gateway, snapshot: ClusterSnapshot) -> dict[IndexKey, str]:
+    """The CA objects the rest of NGINX Gateway Fabric's graph resolves, each with who resolves it
+    (ngf_bundle.py: one index for the whole graph). v2.6.7: every Gateway of the class NGF serves
+    (graph/gateway.go processGateways keeps those of its GatewayClass) resolves its HTTPS listeners'
+    certificateRefs (gateway_listener.go createExternalReferencesForTLSSecretsResolver) and its frontend
+    entry's caCertificateRefs (createFrontendTLSCaCertReferenceResolver, validateFrontendTLS), each in
+    its own namespace or where a ReferenceGrant allows it; and every BackendTLSPolicy its CA
+    (backend_policy_refs). Not read here: AuthenticationFilters, spec.tls.backend, ListenerSets."""
+    found = backend_policy_refs(snapshot)
+    for other in gateways(snapshot):
+        if other.implementation != "nginx-gateway-fabric" or other.class_name != gateway.class_name:
+            continue
+        for listener in (one for one in other.listeners if one.protocol == "HTTPS"):
+            named = [(CaRef("Secret", "", *c.partition("/")[::2]), "certificateRefs") for c in listener.certificate_refs]
+            source, _, validation = _frontend_entry(other, listener) or ("", "", None)
+            for raw in as_list((validation or {}).get("caCertificateRefs")):
+                named.append((ca_ref(raw, other.resource.namespace, ""), source))
+            for ref, where in named:
+                usable = ref.kind in ("Secret", "ConfigMap") and ref.group in ("", "core") and ref.name
+                local = ref.namespace == other.resource.namespace
+                if usable and (local or grant_permits(snapshot, other.referrer, ref) is not None):
+                    found.setdefault((ref.kind, ref.namespace, ref.name), f"{other.label} listener {listener.name} {where}")
+    return found
+
+
+def _ngf_leaked(
+    gateway: Gateway,
+    listener: Listener,
+    frontend: Frontend,
+    leaked: tuple[tuple[CaRef, str], ...],
+    snapshot: ClusterSnapshot,
+) -> Frontend:
+    """A reference no ReferenceGrant permits, whose object the rest of the graph resolved: NGF writes
+    its CA into the port's file all the same (ngf_bundle.py), so its clients get in while the status
+    says RefNotPermitted. The finding keeps its code and its fix (the ReferenceGrant, which makes the
+    trust stand on its own: without it the CA leaves the file when the other referrer goes)."""
+    by_label = {ref.label: who for ref, who in leaked}
+    findings = []
+    for finding in frontend.findings:
+        ref = next((label for label in by_label if f"reference: {label} " in "".join(finding.evidence)), None)
+        if finding.code != "ca-ref-not-permitted" or ref is None:
+            findings.append(finding)
+            continue
+        findings.append(
+            replace(
+                finding,
+                title=f"{finding.title}, yet NGINX Gateway Fabric trusts its CA: {by_label[ref]} resolves it",
+                detail=f"The listener reports ResolvedRefs=False RefNotPermitted and the Gateway ResolvedRefs=False "
+                f'("{ref.split(" ", 1)[0].lower()} ref {ref.split(" ", 1)[1]} not permitted by any ReferenceGrant"; '
+                "gateway_listener.go validateFrontendTLS, resolveCrossNamespaceRefGrant), but nginx gets its CA: "
+                "NGF v2.6.7 writes the port's CA file from one index of every object its graph resolved "
+                f"(dataplane/configuration.go getFrontendTLSCertBundles looks up each caCertificateRef there, "
+                f"unfiltered), and {by_label[ref]} resolved this one. Its clients get in (measured on nginx). The fix "
+                f"writes the ReferenceGrant the status asks for; if {ref} is not meant to be trusted, remove it "
+                "from caCertificateRefs instead.",
+                evidence=(*finding.evidence, f"resolved for NGF's graph by {by_label[ref]}"),
+            )
+        )
+    labels = tuple(ref.label for ref, _ in leaked)
+    return replace(frontend, ca_refs=(*frontend.ca_refs, *labels), findings=tuple(findings))
 
 
 _NGF_RELOAD = (

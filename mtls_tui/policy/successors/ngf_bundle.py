@@ -13,18 +13,33 @@ nginx-gateway-fabric v2.6.7:
   gives it (base64-decoded when it decodes), joined in reference order with no separator.
 - A reference is resolved only after its kind/group passed and, in another namespace, a ReferenceGrant
   allowed it (graph/gateway_listener.go validateFrontendTLS); a missing object gets no CertBundle.
+- But the index is the whole graph's: one resolver serves every Gateway of the class, their listeners'
+  certificateRefs and every BackendTLSPolicy (graph/graph.go BuildGraph: one newResourceResolver;
+  resolver/resolver.go Resolve caches each object it resolves, GetSecrets/GetConfigMaps return them all).
+  getFrontendTLSCertBundles looks up every caCertificateRef of the listener (listener.CACertificateRefs,
+  unfiltered) in that index, so a reference no ReferenceGrant permits is still written when something
+  else resolved its object (`resolved_by`).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem, ngf_decoded
-from mtls_tui.policy.successors.references import CaRef, as_dict, grant_permits, object_data, presence
+from mtls_tui.policy.successors.references import (
+    GATEWAY_GROUP,
+    CaRef,
+    as_dict,
+    as_list,
+    grant_permits,
+    object_data,
+    presence,
+    text,
+)
 
 TLS_SECRET = "kubernetes.io/tls"
 SECRETS_DIR = "/etc/nginx/secrets"  # nginx/config/generator.go secretsFolder
@@ -34,12 +49,14 @@ SECRETS_DIR = "/etc/nginx/secrets"  # nginx/config/generator.go secretsFolder
 class NgfBundle:
     """`written`: NGF writes the file (some reference is in its index); `data`: its bytes;
     `dropped`: references NGF accepts whose CA it does not write (Opaque Secrets); `unseen`: references
-    not read here, so the bytes are not known."""
+    not read here, so the bytes are not known; `leaked`: references no ReferenceGrant permits whose CA is
+    written all the same, each with what resolved its object."""
 
     written: bool
     data: bytes
     dropped: tuple[CaRef, ...] = ()
     unseen: tuple[CaRef, ...] = ()
+    leaked: tuple[tuple[CaRef, str], ...] = ()
 
 
 def ngf_object_data(snapshot: ClusterSnapshot, kind: str, namespace: str, name: str) -> dict[str, bytes] | None:
@@ -63,17 +80,48 @@ def bundle_path(namespace: str, gateway: str, port: int) -> str:
     return f"{SECRETS_DIR}/cert_bundle_{namespace}_{gateway}_{port}.crt"
 
 
+# The key of NGF's index (dataplane/configuration.go refCertBundleKey): kind, namespace, name
+IndexKey = tuple[str, str, str]
+
+
+def backend_policy_refs(snapshot: ClusterSnapshot) -> dict[IndexKey, str]:
+    """The CA objects NGF resolves for BackendTLSPolicies, every one it watches, whatever it targets
+    (graph/backend_tls_policy.go processBackendTLSPolicies → validateBackendTLSCACertRef: exactly one
+    caCertificateRef, ConfigMap or Secret of group "" or core, in the policy's namespace, and no
+    wellKnownCACertificates beside it)."""
+    found: dict[IndexKey, str] = {}
+    for policy in snapshot.of_kind("BackendTLSPolicy", GATEWAY_GROUP):
+        validation = as_dict(as_dict(policy.body.get("spec")).get("validation"))
+        refs = [as_dict(r) for r in as_list(validation.get("caCertificateRefs"))]
+        if len(refs) != 1 or validation.get("wellKnownCACertificates") is not None:
+            continue
+        kind, group, name = text(refs[0].get("kind")), text(refs[0].get("group")), text(refs[0].get("name"))
+        if kind in ("ConfigMap", "Secret") and group in ("", "core") and name:
+            found.setdefault((kind, policy.namespace, name), f"BackendTLSPolicy {policy.ref}")
+    return found
+
+
 def ngf_bundle(
-    refs: Sequence[CaRef], snapshot: ClusterSnapshot, referrer: tuple[str, str, str], namespace: str
+    refs: Sequence[CaRef],
+    snapshot: ClusterSnapshot,
+    referrer: tuple[str, str, str],
+    namespace: str,
+    resolved_by: Mapping[IndexKey, str] | None = None,
 ) -> NgfBundle:
     """The file NGF writes for `refs` (the port's caCertificateRefs, in order) of a Gateway in
-    `namespace`."""
-    written, parts, dropped, unseen = False, [], [], []
+    `namespace`; `resolved_by`: the objects the rest of NGF's graph resolves, and who."""
+    written, parts, dropped, unseen, leaked = False, [], [], [], []
     for ref in refs:
         if not ref.name or ref.kind not in ("Secret", "ConfigMap") or ref.group not in ("", "core"):
             continue
         if ref.namespace != namespace and grant_permits(snapshot, referrer, ref) is None:
-            continue
+            other = (resolved_by or {}).get((ref.kind, ref.namespace, ref.name))
+            if other is None or ngf_object_data(snapshot, ref.kind, ref.namespace, ref.name) is None:
+                continue
+            secret = snapshot.secret(f"{ref.namespace}/{ref.name}") if ref.kind == "Secret" else None
+            if secret is not None and secret.type != TLS_SECRET:
+                continue  # resolved elsewhere, but an Opaque Secret gets no CertBundle
+            leaked.append((ref, other))
         data = ngf_object_data(snapshot, ref.kind, ref.namespace, ref.name)
         if data is None:
             if presence(snapshot, ref.kind, ref.namespace, ref.name) in ("unseen", "forbidden"):
@@ -86,4 +134,4 @@ def ngf_bundle(
             continue
         written = True
         parts.append(ngf_decoded(data.get("ca.crt", b"")))
-    return NgfBundle(written, b"".join(parts), tuple(dropped), tuple(unseen))
+    return NgfBundle(written, b"".join(parts), tuple(dropped), tuple(unseen), tuple(leaked))
