@@ -362,6 +362,62 @@ def test_istio_a_forbidden_deployment_list_is_named_and_the_namespace_assumed(
     assert any("assumed: the gateway workload" in line for line in read.decided_by)
 
 
+PROXY_LABELS = {"app": "istio-ingressgateway", "istio": "ingressgateway"}
+
+
+def proxy_without_deployment(kind: str) -> dict[str, Any]:
+    """The gateway proxy in namespace `ingress` run by a DaemonSet (its pod template), or as a bare Pod
+    (what an operator that manages its own pods leaves, and all a cluster read of pods sees)."""
+    made = deployment("istio-ingressgateway", "ingress", PROXY_LABELS, "docker.io/istio/proxyv2:1.30.3", ["proxy"])
+    if kind == "DaemonSet":
+        return {**made, "kind": "DaemonSet"}
+    meta = {"name": "istio-ingressgateway-7d9f", "namespace": "ingress", "labels": PROXY_LABELS}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": made["spec"]["template"]["spec"]}
+
+
+def istio_without_deployment(kind: str) -> list[dict[str, Any]]:
+    """#41794's objects with the proxy run by something else than a Deployment."""
+    return [proxy_without_deployment(kind), *istio_41794("ingress")[1:]]
+
+
+@pytest.mark.parametrize("kind", ["DaemonSet", "Pod"])
+def test_istio_a_proxy_without_a_deployment_is_found(kind: str) -> None:
+    """The proxy's namespace is its pod's (1.30.3 pilot/pkg/xds/sds.go SecretGen.generate:
+    proxy.VerifiedIdentity.Namespace), whatever runs the pod: push_context.go mergeGateways matches the
+    selector against the proxy's labels (gatewaySelector.SubsetOf(proxy.Labels)). Before, only Deployments
+    were read: istio-system was assumed, ingress/app1-credential called unread and, in a cluster, the
+    server's connections closed. Now a DaemonSet's pod template or a Pod names the namespace."""
+    (read,) = client_validations(snapshot_from_objects(istio_without_deployment(kind), "cluster", complete=True))
+    assert (read.breakage, read.ca_refs, read.unseen) == (None, ("Secret ingress/app1-credential key ca.crt",), ())
+    assert any(f"{kind} ingress/istio-ingressgateway" in line for line in read.decided_by), read.decided_by
+
+
+def test_istio_the_cluster_lists_the_proxys_pods_when_no_deployment_runs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a cluster the selector no Deployment matches is asked of the pods (one LIST, labelSelector
+    istio=ingressgateway: only the proxies come back): the bare Pod in ingress
+    names the namespace, and the verdict is the files'."""
+    docs = istio_without_deployment("Pod")
+    (read,) = client_validations(read_cluster(docs, tmp_path, monkeypatch))
+    assert verdict(read) == verdict(in_cluster(docs)), (read.findings, read.decided_by)
+    assert read.ca_refs == ("Secret ingress/app1-credential key ca.crt",) and read.breakage is None
+
+
+def test_istio_when_the_proxy_is_not_seen_the_verdict_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RBAC without list on pods, and no Deployment runs the proxy: where credentialName is read is not
+    known. istio-system lacks the Secret, which is not called broken on that guess: a warning
+    (gateway-workload-not-found) names the Secret the Gateway's namespace holds, the host is unverified,
+    and the command lists the proxies' pods (run as printed by tests/test_successor_fixes_run.py)."""
+    snapshot = read_cluster(istio_without_deployment("Pod"), tmp_path, monkeypatch, "pods")
+    assert any("list pods" in f.title for f in snapshot.unreadable)
+    (read,) = client_validations(snapshot)
+    (finding,) = [f for f in read.findings if f.code == "gateway-workload-not-found"]
+    assert finding.severity.value == "warning" and read.breakage is None and read.unseen
+    assert "istio-system/app1-credential" in finding.title
+    assert finding.fix.startswith("kubectl get pods -A -l istio=ingressgateway ")
+
+
 def istio_45449(separate_ca: bool) -> list[dict[str, Any]]:
     """A cert-manager Secret (tls.crt, tls.key, and ca.crt: the issuer of the server certificate) as the
     MUTUAL credential; with `separate_ca`, the client CA in `<credentialName>-cacert`."""

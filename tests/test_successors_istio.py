@@ -17,7 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.successors import client_validations
 from tests.successor_gateways import DATA, Expect, check, manifests, one, readme_expected
+from tests.test_field_reports_successors_2 import ingress_gateway
 
 FOLDER = DATA / "istio"
 ENFORCED = ("alert 116+", "200", "alert 48+", "alert 45+")
@@ -51,8 +54,9 @@ EXPECTED: dict[str, Expect] = {
         "require-and-verify", CLOSED, frozenset({"ca-ref-not-ca-only"}), "connection-closed", implementation="istio"
     ),
     # ParseResourceName: no namespace → the proxy's (istio-system); the Secret is in meow
+    # no proxy workload among the objects: its namespace, where credentialName is read, is not known
     "secret-in-gateway-resource-namespace.yaml": Expect(
-        "require-and-verify", CLOSED, frozenset({"ca-ref-not-found"}), "connection-closed", implementation="istio"
+        "require-and-verify", ENFORCED, frozenset({"gateway-workload-not-found"}), implementation="istio"
     ),
 }
 
@@ -91,11 +95,20 @@ def test_the_cacert_secret_is_read_before_the_credential() -> None:
 
 
 def test_secret_in_the_gateway_namespace_is_named() -> None:
-    """The finding says where the Secret is (meow) and where it is read (istio-system)."""
-    finding = one(FOLDER / "secret-in-gateway-resource-namespace.yaml").findings[0]
-    assert "istio-system/meow-credential" in finding.title
-    assert "meow/meow-credential" in finding.detail and "proxy's namespace" in finding.detail
-    assert finding.fix.startswith("kubectl create secret generic meow-credential -n istio-system ")
+    """With no proxy workload among the objects, where the Secret is read is not known (sds.go
+    SecretGen.generate: the proxy's namespace): not called broken on the assumed istio-system; the finding
+    names the copy in meow and the command lists the proxies' pods. With the proxy's Deployment in
+    istio-system (the manifest's premise) the Secret is known missing there: connections closed."""
+    validation = one(FOLDER / "secret-in-gateway-resource-namespace.yaml")
+    (finding,) = validation.findings
+    assert "istio-system/meow-credential" in finding.title and finding.severity.value == "warning"
+    assert "meow/meow-credential" in finding.detail and "namespace of the gateway proxy" in finding.detail
+    assert finding.fix.startswith("kubectl get pods -A -l istio=ingressgateway ")
+    assert validation.breakage is None and validation.unseen
+    docs = [d for d in yaml.safe_load_all((FOLDER / "secret-in-gateway-resource-namespace.yaml").read_text()) if d]
+    (known,) = client_validations(snapshot_from_objects([*docs, ingress_gateway("istio-system")], "cluster"))
+    assert (known.breakage, [f.code for f in known.findings]) == ("connection-closed", ["ca-ref-not-found"])
+    assert known.findings[0].fix.startswith("kubectl create secret generic meow-credential -n istio-system ")
 
 
 def test_fallback_fixes_patch_the_server() -> None:

@@ -385,12 +385,20 @@ SUCCESSOR_GROUPS = frozenset(
 )
 # and the Services: the controller's, whose annotations make the cloud load balancer in front of it
 # (policy/ingress_nginx/load_balancer.py)
-SUCCESSOR_CORE_KINDS = frozenset({"ConfigMap", "Service"})
+# and the Pods an Istio Gateway's selector picks (policy/successors/istio.py _workload)
+SUCCESSOR_CORE_KINDS = frozenset({"ConfigMap", "Service", "Pod"})
 # kinds of other built-in groups a successor names as a CA: Envoy Gateway's caCertificateRefs kind
 # ClusterTrustBundle (clienttrafficpolicy.go validateAndGetDataAtKeyInRef; certificates.k8s.io)
 # and the Deployments: Istio reads a Gateway's credentialName in the namespace of the workload its
-# selector picks (policy/successors/istio.py _workload)
-SUCCESSOR_BUILTIN_KINDS = frozenset({("certificates.k8s.io", "ClusterTrustBundle"), ("apps", "Deployment")})
+# selector picks (policy/successors/istio.py _workload), or the DaemonSet or StatefulSet that runs it
+SUCCESSOR_BUILTIN_KINDS = frozenset(
+    {
+        ("certificates.k8s.io", "ClusterTrustBundle"),
+        ("apps", "Deployment"),
+        ("apps", "DaemonSet"),
+        ("apps", "StatefulSet"),
+    }
+)
 
 
 def resource_from(obj: dict[str, Any]) -> KubeResource | None:
@@ -440,6 +448,8 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         elif isinstance(kind, str) and kind in converters:
             made, convert = converters[kind]
             made.append(convert(obj))
+            if kind == "Pod":  # a gateway proxy's pod is a successor's object too (istio.py _workload)
+                resources += [r for r in (resource_from(obj),) if r is not None]
         elif isinstance(kind, str) and (resource := resource_from(obj)) is not None:
             refused, pruned = (None, None) if complete else schema_findings_for(resource)
             schema_findings += [f for f in (refused, pruned) if f is not None]

@@ -66,7 +66,7 @@ from mtls_tui.policy.kube_objects import (
 )
 from mtls_tui.policy.nginx_conf import CONF_PATH
 from mtls_tui.policy.successors.gateway_api import CONTROLLERS
-from mtls_tui.policy.successors.istio import gateway_selectors, selects, workload_secrets
+from mtls_tui.policy.successors.istio import gateway_selectors, selector_text, selects, workload_secrets
 from mtls_tui.policy.successors.kinds import (
     TRUST_BUNDLES,
     Refusal,
@@ -587,8 +587,10 @@ class KubeSource:
         credentialName is read (policy/successors/istio.py _workload), as files give it. One LIST of
         Deployments in every namespace (a selector picks pods anywhere), in pages, matched on the pod
         template's labels, which a labelSelector on the Deployments' own labels cannot ask; asked only
-        when such a Gateway was read. Forbidden: named, and the reader assumes istio-system, as for
-        files without the Deployment."""
+        when such a Gateway was read. A selector no Deployment matches (a DaemonSet's proxy, an
+        operator's, a bare pod) is asked of the pods themselves: one LIST with it as labelSelector, the
+        proxies' own labels (_read_gateway_pods). Forbidden: named, and the reader assumes
+        istio-system, as for files without the workload, and says when the verdict hangs on that."""
         from kubernetes.client.exceptions import ApiException
 
         selectors = gateway_selectors(resources)
@@ -607,6 +609,26 @@ class KubeSource:
             if exc.status != 403:
                 raise CannotRun(f"cannot list Deployments: {status_message(exc)}") from None
             return [], [("list", "deployments.apps", None, "")]
+        pods, refused = self._read_gateway_pods([s for s in selectors if not any(selects(s, d) for d in found)])
+        return found + pods, refused
+
+    def _read_gateway_pods(self, selectors: list[dict[str, Any]]) -> tuple[list[KubeResource], list[Refusal]]:
+        """The pods each selector picks, in every namespace: one LIST per distinct selector, filtered by
+        the API server (labelSelector), so only the gateway proxies' pods come back."""
+        from kubernetes.client.exceptions import ApiException
+
+        found: list[KubeResource] = []
+        for wanted in dict.fromkeys(selector_text(s) for s in selectors):
+            try:
+                items = self._list(self.get.list_pod_for_all_namespaces, label_selector=wanted)
+            except ApiException as exc:
+                if exc.status != 403:
+                    raise CannotRun(f"cannot list pods: {status_message(exc)}") from None
+                return found, [("list", "pods", None, "")]
+            for item in items:
+                item.setdefault("apiVersion", "v1")
+                item.setdefault("kind", "Pod")
+                found += [r for r in (resource_from(item),) if r is not None]
         return found, []
 
     def _read_trust_bundles(self, names: set[str]) -> tuple[list[KubeResource], list[Refusal]]:

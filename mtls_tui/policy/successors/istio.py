@@ -70,7 +70,7 @@ class Server:
     hosts: tuple[str, ...]
     tls: dict[str, Any]
     workload_namespace: str = WORKLOAD_NAMESPACE  # where credentialName is looked up
-    workload: str = ""  # the Deployment whose pods the selector picks (`ns/name`); "" when assumed
+    workload: str = ""  # the workload whose pods the selector picks (`Kind ns/name`); "" when assumed
 
     @property
     def label(self) -> str:
@@ -88,13 +88,25 @@ def _host(raw: str) -> str:
     return raw.rpartition("/")[2] or "*"
 
 
-def selects(selector: dict[str, Any], deployment: KubeResource) -> bool:
-    """The Deployment's pods carry every label of the Gateway's selector (push_context.go
-    gatewaySelector.SubsetOf(proxy.Labels): the proxy's labels are its pod's)."""
-    labels = as_dict(
-        as_dict(as_dict(as_dict(deployment.body.get("spec")).get("template")).get("metadata")).get("labels")
-    )
+# What runs a gateway proxy: a controller's pod template (a Deployment, or a DaemonSet, a StatefulSet an
+# operator or a chart may make instead), or a Pod itself (a cluster read lists the selector's pods)
+WORKLOAD_KINDS = (("apps", "Deployment"), ("apps", "DaemonSet"), ("apps", "StatefulSet"), ("", "Pod"))
+
+
+def selects(selector: dict[str, Any], workload: KubeResource) -> bool:
+    """The workload's pods carry every label of the Gateway's selector (push_context.go mergeGateways:
+    gatewaySelector.SubsetOf(proxy.Labels); the proxy's labels are its pod's): a Pod's own labels, a
+    controller's pod template's."""
+    meta = workload.body.get("metadata")
+    if workload.kind != "Pod":
+        meta = as_dict(as_dict(workload.body.get("spec")).get("template")).get("metadata")
+    labels = as_dict(as_dict(meta).get("labels"))
     return bool(selector) and all(text(labels.get(k)) == text(v) for k, v in selector.items())
+
+
+def selector_text(selector: dict[str, Any]) -> str:
+    """The selector as a label selector (`k=v,k2=v2`): what `kubectl get pods -l` and a LIST take."""
+    return ",".join(f"{k}={text(v)}" for k, v in selector.items())
 
 
 def gateway_selectors(resources: Iterable[KubeResource]) -> list[dict[str, Any]]:
@@ -119,13 +131,13 @@ def workload_secrets(snapshot: ClusterSnapshot) -> set[tuple[str, str, str]]:
 
 
 def _workload(snapshot: ClusterSnapshot, selector: dict[str, Any]) -> KubeResource | None:
-    """The one Deployment whose pod template carries every label of the Gateway's selector: the
-    gateway proxy, whose namespace credentialName is read in (sds.go SecretGen.generate passes
-    proxy.VerifiedIdentity.Namespace to resource.go ParseResourceName). A selector picks pods in any
-    namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off by default); none, or several in different
-    namespaces, leave the namespace assumed."""
-    matching = [d for d in snapshot.of_kind("Deployment", "apps") if selects(selector, d)]
-    return matching[0] if len({d.namespace for d in matching}) == 1 else None
+    """The workload whose pods carry every label of the Gateway's selector (WORKLOAD_KINDS; a
+    controller before its pods): the gateway proxy, whose namespace credentialName is read in (sds.go
+    SecretGen.generate passes proxy.VerifiedIdentity.Namespace, the pod's, to resource.go
+    ParseResourceName). A selector picks pods in any namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off
+    by default); none, or several in different namespaces, leave the namespace assumed."""
+    matching = [w for group, kind in WORKLOAD_KINDS for w in snapshot.of_kind(kind, group) if selects(selector, w)]
+    return matching[0] if len({w.namespace for w in matching}) == 1 else None
 
 
 def servers(snapshot: ClusterSnapshot) -> list[Server]:
@@ -133,7 +145,7 @@ def servers(snapshot: ClusterSnapshot) -> list[Server]:
     for gateway in snapshot.of_kind("Gateway", ISTIO_GROUP):
         spec = as_dict(gateway.body.get("spec"))
         workload = _workload(snapshot, as_dict(spec.get("selector")))
-        where = (workload.namespace, workload.ref) if workload is not None else (WORKLOAD_NAMESPACE, "")
+        where = (workload.namespace, f"{workload.kind} {workload.ref}") if workload else (WORKLOAD_NAMESPACE, "")
         for index, raw in enumerate(map(as_dict, as_list(spec.get("servers")))):
             tls = as_dict(raw.get("tls"))
             mode = text(tls.get("mode"))
@@ -151,7 +163,7 @@ def _assumption(server: Server) -> str:
     )
     if server.workload:
         return (
-            f"the gateway workload (selector {selector}) is Deployment {server.workload}: credentialName is looked "
+            f"the gateway workload (selector {selector}) is {server.workload}: credentialName is looked "
             f"up in {server.workload_namespace} (resource.go ParseResourceName)"
         )
     return (
@@ -295,6 +307,38 @@ def _missing_finding(server: Server, lookup: CaLookup, credential: str, snapshot
         "certificate and no CA: istiod pushes no secret and handshakes on this server fail (fail closed; "
         f"not measured here). The fix creates it in {namespace} from the local server.crt, server.key and ca.crt.",
         fix=fix,
+        subject=server.label,
+        evidence=(f"servers[{server.index}] port {server.port}: credentialName {credential}", _assumption(server)),
+    )
+
+
+def _workload_unknown(server: Server, lookup: CaLookup, credential: str) -> Finding:
+    """The credential is not in the namespace assumed for the gateway proxy, and no workload read says
+    where the proxy runs: whether its handshakes fail is not known (sds.go reads credentialName in the
+    proxy's namespace), so this is not called broken on a guess. The command lists the proxies' pods:
+    their namespace is where the Secret must be."""
+    namespace, name = _secret_namespace(credential, server)
+    selector = selector_text(as_dict(as_dict(server.gateway.body.get("spec")).get("selector")))
+    found = (
+        f" A Secret of that name is in {', '.join(lookup.found_elsewhere)}: read if the proxy runs there."
+        if lookup.found_elsewhere
+        else ""
+    )
+    return Finding(
+        code="gateway-workload-not-found",
+        severity=Severity.WARNING,
+        title=f"not checked: where the gateway proxy of {server.label} runs is not known, and credential Secret "
+        f"{namespace}/{name} is not in the assumed {namespace}",
+        detail="istiod reads credentialName in the namespace of the gateway proxy that serves the Gateway "
+        "(pilot/pkg/xds/sds.go SecretGen.generate: proxy.VerifiedIdentity.Namespace, the pod's; push_context.go "
+        f"mergeGateways picks the proxies whose pod labels include the selector {selector or '(none)'}). No "
+        "Deployment, DaemonSet, StatefulSet or Pod read carries those labels in one namespace, so that namespace is "
+        f"not known; {namespace} is assumed and lacks the Secret. If the proxy runs there, the server gets no "
+        f"certificate and no CA and its handshakes fail (fail closed).{found} The command lists the proxies' pods; "
+        "the Secret must be in their namespace.",
+        fix=f"kubectl get pods -A -l {arg(selector)} -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name"
+        if selector
+        else "kubectl get pods -A -l istio=ingressgateway -o wide",
         subject=server.label,
         evidence=(f"servers[{server.index}] port {server.port}: credentialName {credential}", _assumption(server)),
     )
@@ -508,7 +552,10 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
     elif mode != "none" and credential and mode_name != "ISTIO_MUTUAL":
         lookup = lookup_ca(snapshot, server, credential, ca_credential)
         ca_refs = (lookup.ref,)
-        if lookup.problem == "credential-missing":
+        if lookup.problem == "credential-missing" and not server.workload:
+            findings.append(_workload_unknown(server, lookup, ca_credential or credential))
+            unseen = (f"where the gateway proxy of {server.label} runs",)
+        elif lookup.problem == "credential-missing":
             findings.append(_missing_finding(server, lookup, ca_credential or credential, snapshot))
             breakage = "connection-closed"
         elif lookup.problem == "no-ca":

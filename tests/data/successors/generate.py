@@ -1237,7 +1237,7 @@ CASES = [
         "secret-in-gateway-resource-namespace.yaml",
         [tls_secret("meow-credential", extra={"ca.crt": b64("ca.crt")}), istio_gateway(), istio_vs(), echo_service()],
         "the credential Secret is in the Gateway resource's namespace (meow), not the gateway workload's (istio-system)",
-        "credentialName without a namespace is looked up in the proxy's namespace: not found (istio-system/meow-credential)",
+        "credentialName without a namespace is looked up in the proxy's namespace; no proxy workload is among the files, so that namespace is not known: not checked (gateway-workload-not-found), not called broken; with the proxy in istio-system: not found (istio-system/meow-credential), connections closed",
         f'{IS_SRC} pilot/pkg/model/credentials/resource.go ParseResourceName ("If namespace is not set, we will fetch from the namespace of the proxy")',
     ),
     (
