@@ -55,6 +55,7 @@ from mtls_tui.policy.migrate import TARGETS
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.shell import first_program
 from tests import test_controller_conformance as conformance
+from tests import test_f5_two_controllers as f5_two
 from tests import test_field_reports_successors as reports
 from tests import test_field_reports_successors_2 as reports_2
 from tests import test_successors_istio_ngf as istio_ngf
@@ -120,6 +121,9 @@ CASES: list[Case] = [
     Case("report/traefik-9390", reports.traefik_9390),
     Case("report/f5-9628", reports_2.f5_9628),
     Case("report/f5-2822", reports_2.f5_2822),
+    Case("report/f5-1565", lambda: f5_two.report_1565(None)),
+    Case("report/f5-policy-class", lambda: f5_two.policy_of_class("nginx-b")),
+    Case("report/f5-policy-not-watched", f5_two.policy_not_watched),
     Case("report/istio-34317", reports_2.istio_34317),
     *(Case(f"report/istio-27740-{p}", lambda p=p: reports_2.istio_27740(p)) for p in (True, False)),
     *(Case(f"report/istio-41794-{n}", lambda n=n: reports_2.istio_41794(n)) for n in ("istio-system", "meow")),

@@ -34,6 +34,7 @@ from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.secret_commands import read_key_command, retype_secret_command, typed_secret_command
 from mtls_tui.policy.secret_store import ca_refusal
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.f5_controllers import CLASS_ANNOTATION, F5Controller, f5_controllers
 from mtls_tui.policy.successors.releases import (
     F5_PREVIEW_FLAG,
     ControllerRelease,
@@ -95,6 +96,7 @@ class Owner:
     # server with TLS ("IngressMTLS policy is ignored for host %q because TLS is not enabled for that host")
     tls_hosts: tuple[str, ...] = ()
     tls_secret: str = ""  # the first tls entry's secretName (where a host without TLS can join)
+    ingress_class: str = ""  # as HasCorrectIngressClass reads it (f5_controllers.py): "" for none
 
     def has_tls(self, host: str) -> bool:
         return self.tls and (self.kind == "VirtualServer" or host in self.tls_hosts)
@@ -124,6 +126,7 @@ def read_f5_nginx(snapshot: ClusterSnapshot) -> list[ClientValidation]:
     """One ClientValidation per host of each VirtualServer or F5 Ingress that uses an ingressMTLS
     Policy, and per host of an F5 Ingress that carries ingress-nginx's auth-tls annotations."""
     policies = {p.ref: p for p in snapshot.of_kind("Policy", GROUP)}
+    controllers = f5_controllers(snapshot)
     found: list[ClientValidation] = []
     for owner in _virtual_servers(snapshot) + _ingresses(snapshot):
         mtls_refs = [
@@ -135,8 +138,9 @@ def read_f5_nginx(snapshot: ClusterSnapshot) -> list[ClientValidation]:
         ]
         if not mtls_refs:
             continue
-        outcome = _outcome(owner, mtls_refs, policies, snapshot)
-        found += _validations(owner, outcome)
+        serving = [c for c in controllers if c.serves(owner.kind, owner.ingress_class, owner.namespace, snapshot)]
+        outcomes = [(c, _outcome(owner, mtls_refs, policies, snapshot, c)) for c in serving or [None]]
+        found += _validations(owner, _served(outcomes))
     for ingress in snapshot.ingresses:
         if f5_serves(ingress, snapshot) and ingress.annotation(PREFIX + "auth-tls-secret") is not None:
             if not any(ingress.annotation(a) for a in POLICIES_ANNOTATIONS):
@@ -170,6 +174,7 @@ def _virtual_servers(snapshot: ClusterSnapshot) -> list[Owner]:
                 tls,
                 tuple((r, c) for r, c in refs if r),
                 route_refs=tuple(route_refs),
+                ingress_class=str(spec.get("ingressClassName") or ""),
             )
         )
     return owners
@@ -223,6 +228,7 @@ def _ingresses(snapshot: ClusterSnapshot) -> list[Owner]:
                     master_policies=(master.annotation(POLICIES_ANNOTATIONS[0]) or "") if minion and master else "",
                     tls_hosts=tuple(dict.fromkeys(h.lower() for entry in with_tls.tls for h in entry.hosts)),
                     tls_secret=next((e.secret_name for e in with_tls.tls if e.secret_name), ""),
+                    ingress_class=ingress.annotation(CLASS_ANNOTATION) or ingress.ingress_class or "",
                 )
             )
     return owners
@@ -261,9 +267,34 @@ def _type_error(policy: KubeResource) -> str | None:
     return f"spec must specify exactly one of: {', '.join(POLICY_TYPES)}; {found}"
 
 
+def _served(outcomes: list[tuple[F5Controller | None, Outcome]]) -> Outcome:
+    """The verdict of the controllers that serve the owner (f5_controllers.py): each has its own nginx and
+    address, so one that answers HTTP 500 breaks the host for the clients it gets; when they disagree, the
+    failing one's verdict is given, and its first finding names what the others do."""
+    failing = next((o for _, o in outcomes if o.error), None)
+    chosen = failing or outcomes[0][1]
+    if failing is None or all(o.error for _, o in outcomes):
+        return chosen
+    others = "; ".join(f"{c.label}: {'HTTP 500' if o.error else 'applies it'}" for c, o in outcomes if c)
+    first = chosen.findings[0]
+    chosen.findings[0] = replace(
+        first,
+        detail=first.detail + " Several F5 controllers serve it (each its own nginx and address), and they "
+        "disagree: a client reaching the other one is not refused this way. Give the resource the "
+        "ingressClassName of the controller meant to serve it.",
+        evidence=(*first.evidence, f"served by {others}"),
+    )
+    return chosen
+
+
 def _outcome(
-    owner: Owner, refs: list[tuple[str, Context]], policies: dict[str, KubeResource], snapshot: ClusterSnapshot
+    owner: Owner,
+    refs: list[tuple[str, Context]],
+    policies: dict[str, KubeResource],
+    snapshot: ClusterSnapshot,
+    controller: F5Controller | None = None,
 ) -> Outcome:
+    """The Policy chain as `controller` (one that serves the owner; None: none seen) runs it."""
     out = Outcome()
     for ref, context in refs:
         policy = policies.get(ref)
@@ -277,14 +308,27 @@ def _outcome(
                 if out.applied is None:
                     out.mode, out.applied = "require-and-verify", ref
             continue
-        _apply(owner, policy, context, out, snapshot)
+        _apply(owner, policy, context, out, snapshot, controller)
     return out
 
 
-def _apply(owner: Owner, policy: KubeResource, context: Context, out: Outcome, snapshot: ClusterSnapshot) -> None:
-    """`addIngressMTLSConfig` for one Policy, once the controller took it (ValidatePolicy)."""
+def _apply(
+    owner: Owner,
+    policy: KubeResource,
+    context: Context,
+    out: Outcome,
+    snapshot: ClusterSnapshot,
+    controller: F5Controller | None,
+) -> None:
+    """`addIngressMTLSConfig` for one Policy, once the controller took it (getPolicies, ValidatePolicy);
+    the release and flags are the serving controller's (f5_controllers.py)."""
     mtls = _ingress_mtls(policy) or {}
-    release = release_for(snapshot, "f5-nginx")
+    release = controller.release if controller else release_for(snapshot, "f5-nginx")
+    unseen_by = _not_seen_by(controller, policy, snapshot) if controller else None
+    if controller and unseen_by:
+        out.error = True
+        out.findings.append(_policy_not_seen(owner, policy, controller, unseen_by))
+        return
     rejected = _type_error(policy)
     if rejected:
         out.error = True
@@ -613,6 +657,53 @@ _PREVIEW_ELSEWHERE = (
     "-enable-preview-policies (validation/policy.go validatePolicySpec; ungated by commit 069ca8e26 in v2.2.0), "
     "and the resource answers HTTP 500 to every request."
 )
+
+
+def _not_seen_by(controller: F5Controller, policy: KubeResource, snapshot: ClusterSnapshot) -> str | None:
+    """controller.go getPolicies, in its order: the Policy's namespace watched, then its class."""
+    if not controller.watches(policy.namespace, snapshot):
+        return f"failed to get namespace {policy.namespace}"
+    klass = str(_dict(policy.body.get("spec")).get("ingressClassName") or "")
+    if not controller.takes("Policy", klass):
+        return (
+            f"referenced policy {policy.ref} has incorrect ingress class: {klass} "
+            f"(controller ingress class: {controller.ingress_class})"
+        )
+    return None
+
+
+def _policy_not_seen(owner: Owner, policy: KubeResource, controller: F5Controller, why: str) -> Finding:
+    """The serving controller does not take the Policy: the owner answers 500 there. A Policy of another
+    class loses its ingressClassName (a Policy without one is every controller's: HasCorrectIngressClass);
+    one outside the watched namespaces cannot be reached by that controller: its args are shown."""
+    klass = "ingressClassName" in _dict(policy.body.get("spec"))
+    if klass and not why.startswith("failed to get namespace"):
+        fix = f"kubectl patch policy {arg(policy.name)} -n {arg(policy.namespace)} --type json -p " + json_arg(
+            [{"op": "remove", "path": "/spec/ingressClassName"}]
+        )
+        then = " The fix removes the Policy's ingressClassName: a Policy without one is taken by every controller."
+    else:
+        where = controller.controller
+        fix = (
+            f"kubectl get deployment {arg(where.name)} -n {arg(where.namespace)} -o jsonpath="
+            + arg(f"{{.spec.template.spec.containers[{where.container}].args}}")
+        )
+        then = (
+            f" The command shows the controller's flags; then add {policy.namespace} to its -watch-namespace, or "
+            f"move the Policy and its CA Secret into a namespace it watches."
+        )
+    return _f(
+        code="policy-invalid-http-500",
+        severity=Severity.ERROR,
+        title=f"{owner.ref} answers HTTP 500: the controller {controller.label} does not take Policy {policy.ref}",
+        detail=f"The controller that serves {owner.ref} refuses the reference ('{why}': internal/k8s/controller.go "
+        "getPolicies, HasCorrectIngressClass) and treats the Policy as missing. "
+        + _500_detail(f"Policy {policy.ref} is missing or invalid")
+        + then,
+        fix=fix,
+        subject=owner.ref,
+        evidence=(why, f"controller {controller.controller.ref} image {controller.controller.image}"),
+    )
 
 
 def _preview_refused(owner: Owner, policy: KubeResource, release: ControllerRelease) -> Finding:

@@ -179,6 +179,17 @@ def go_flag(args: Iterable[str], name: str) -> bool:
     return value
 
 
+def go_value(args: Iterable[str], name: str, default: str) -> str:
+    """A string flag as Go's `flag` package reads it: `-name=VALUE`, `--name=VALUE`, or `-name VALUE`
+    (the next argument); the last one given wins."""
+    value, items = default, list(args)
+    for index, raw in enumerate(items):
+        flag, eq, given = raw.lstrip("-").partition("=")
+        if raw.startswith("-") and flag == name:
+            value = given if eq else (items[index + 1] if index + 1 < len(items) else value)
+    return value
+
+
 def traefik_cross_namespace(controller: SuccessorController | None) -> bool:
     """providers.kubernetesCRD.allowCrossNamespace (traefik/traefik v3.7.9 pkg/provider/kubernetes/crd/
     kubernetes.go Provider.AllowCrossNamespace, default false) as the controller's args set it: Traefik's
