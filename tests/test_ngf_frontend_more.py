@@ -469,7 +469,9 @@ def measured(found: ClientValidation, binary: str, folder: Path) -> dict[str, st
     port = free_port()
     server = (WIRE_PKI.path("server", "crt"), WIRE_PKI.path("server", "key"))
     with Nginx(lambda prefix: ngf_server_block(found, port, *server, ca), [port], binary=binary):
-        return {kind: str(observed_answer(probe_port(port, WIRE_PKI, HOST, CLIENT_FILES[kind])[0][-1])) for kind in KINDS}
+        return {
+            kind: str(observed_answer(probe_port(port, WIRE_PKI, HOST, CLIENT_FILES[kind])[0][-1])) for kind in KINDS
+        }
 
 
 @pytest.mark.parametrize(

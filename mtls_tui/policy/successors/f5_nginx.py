@@ -138,7 +138,10 @@ def read_f5_nginx(snapshot: ClusterSnapshot) -> list[ClientValidation]:
         ]
         if not mtls_refs:
             continue
-        serving = [c for c in controllers if c.serves(owner.kind, owner.ingress_class, owner.namespace, snapshot)]
+        # no controller seen, or none that serves it: the rules of the release seen (release_for)
+        serving: list[F5Controller | None] = [
+            c for c in controllers if c.serves(owner.kind, owner.ingress_class, owner.namespace, snapshot)
+        ]
         outcomes = [(c, _outcome(owner, mtls_refs, policies, snapshot, c)) for c in serving or [None]]
         found += _validations(owner, _served(outcomes))
     for ingress in snapshot.ingresses:
@@ -684,9 +687,8 @@ def _policy_not_seen(owner: Owner, policy: KubeResource, controller: F5Controlle
         then = " The fix removes the Policy's ingressClassName: a Policy without one is taken by every controller."
     else:
         where = controller.controller
-        fix = (
-            f"kubectl get deployment {arg(where.name)} -n {arg(where.namespace)} -o jsonpath="
-            + arg(f"{{.spec.template.spec.containers[{where.container}].args}}")
+        fix = f"kubectl get deployment {arg(where.name)} -n {arg(where.namespace)} -o jsonpath=" + arg(
+            f"{{.spec.template.spec.containers[{where.container}].args}}"
         )
         then = (
             f" The command shows the controller's flags; then add {policy.namespace} to its -watch-namespace, or "

@@ -432,7 +432,9 @@ def _ngf_resolved_by(gateway: Gateway, snapshot: ClusterSnapshot) -> dict[IndexK
         if other.implementation != "nginx-gateway-fabric" or other.class_name != gateway.class_name:
             continue
         for listener in (one for one in other.listeners if one.protocol == "HTTPS"):
-            named = [(CaRef("Secret", "", *c.partition("/")[::2]), "certificateRefs") for c in listener.certificate_refs]
+            named = [
+                (CaRef("Secret", "", *c.partition("/")[::2]), "certificateRefs") for c in listener.certificate_refs
+            ]
             source, _, validation = _frontend_entry(other, listener) or ("", "", None)
             for raw in as_list((validation or {}).get("caCertificateRefs")):
                 named.append((ca_ref(raw, other.resource.namespace, ""), source))
@@ -440,7 +442,9 @@ def _ngf_resolved_by(gateway: Gateway, snapshot: ClusterSnapshot) -> dict[IndexK
                 usable = ref.kind in ("Secret", "ConfigMap") and ref.group in ("", "core") and ref.name
                 local = ref.namespace == other.resource.namespace
                 if usable and (local or grant_permits(snapshot, other.referrer, ref) is not None):
-                    found.setdefault((ref.kind, ref.namespace, ref.name), f"{other.label} listener {listener.name} {where}")
+                    found.setdefault(
+                        (ref.kind, ref.namespace, ref.name), f"{other.label} listener {listener.name} {where}"
+                    )
     return found
 
 
