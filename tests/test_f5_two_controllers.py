@@ -73,8 +73,7 @@ def report_1565(vs_class: str | None) -> list[dict[str, Any]]:
 
 def policy_of_class(klass: str) -> list[dict[str, Any]]:
     """v5.5.4: controllers of classes nginx and nginx-b; the VirtualServer is nginx's, its Policy nginx-b's."""
-    policy = f5_policy("ingress-mtls-policy", "cafe", MTLS)
-    policy["spec"]["ingressClassName"] = klass
+    policy = f5_policy("ingress-mtls-policy", "cafe", {**MTLS, "ingressClassName": klass})
     return cafe(
         "nginx",
         policy,
