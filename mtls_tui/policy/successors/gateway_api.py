@@ -407,7 +407,7 @@ def _ngf_bundle_written(
     if bundle.unseen:
         return frontend  # its bytes are not known here: the unseen findings say what is assumed
     if bundle.leaked:
-        frontend = _ngf_leaked(gateway, listener, frontend, bundle.leaked, snapshot)
+        frontend = _ngf_leaked(frontend, bundle.leaked)
     load = load_ca_file(bundle.data) if bundle.written else None
     dropped = tuple(_ngf_dropped(gateway, listener, ref, parsed.index(ref), frontend.path) for ref in bundle.dropped)
     if load is None or load.problem:
@@ -448,13 +448,7 @@ def _ngf_resolved_by(gateway: Gateway, snapshot: ClusterSnapshot) -> dict[IndexK
     return found
 
 
-def _ngf_leaked(
-    gateway: Gateway,
-    listener: Listener,
-    frontend: Frontend,
-    leaked: tuple[tuple[CaRef, str], ...],
-    snapshot: ClusterSnapshot,
-) -> Frontend:
+def _ngf_leaked(frontend: Frontend, leaked: tuple[tuple[CaRef, str], ...]) -> Frontend:
     """A reference no ReferenceGrant permits, whose object the rest of the graph resolved: NGF writes
     its CA into the port's file all the same (ngf_bundle.py), so its clients get in while the status
     says RefNotPermitted. The finding keeps its code and its fix (the ReferenceGrant, which makes the
