@@ -237,9 +237,10 @@ def test_api_server_requests_grow_with_pages_only(
         "GET /apis/gateway.networking.k8s.io/v1/httproutes",
         "GET /apis/gateway.networking.k8s.io/v1/referencegrants",
         "GET /apis/gateway.networking.k8s.io/v1beta1/referencegrants",
+        "GET /apis/gateway.networking.k8s.io/v1/backendtlspolicies",
         "GET /apis/gateway.envoyproxy.io/v1alpha1/clienttrafficpolicies",
     }, fixed
-    assert sum(fixed[25].values()) == 13
+    assert sum(fixed[25].values()) == 14
 
 
 SUCCESSORS = Path(__file__).parent / "data" / "successors"

@@ -35,6 +35,7 @@ import yaml
 
 from mtls_tui.certs.pem_file import load_ca_file
 from mtls_tui.diagnose.successors import observed_answer
+from mtls_tui.lab.cluster import LabCluster
 from mtls_tui.lab.nginx import Nginx, free_port, main_block, wait_for_port
 from mtls_tui.lab.nginx_successors import ngf_server_block
 from mtls_tui.lab.objects import seed_objects
@@ -44,6 +45,7 @@ from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, WireAnswer, predict
 from mtls_tui.policy.successors.ngf_bundle import bundle_path
+from mtls_tui.sources.kube import KubeSource
 from tests.conftest import require
 from tests.test_policy_fixes_run import read_back_as_printed
 from tests.test_probe_envoy_alerts import probe_port
@@ -520,3 +522,18 @@ def test_the_grant_fix_runs_and_the_trust_then_stands_on_its_own(tmp_path: Path)
     assert (fixed.mode, fixed.breakage) == ("require-and-verify", None)
     assert "ca-ref-not-permitted" not in codes(fixed)
     assert fixed.ca_refs == ("ConfigMap default/ca-bundle key ca.crt", "ConfigMap certs/shared key ca.crt")
+
+
+def test_a_cluster_read_sees_the_backendtlspolicy(tmp_path: Path) -> None:
+    """Read from a cluster (the lab's API server, the real `kubernetes` client, as `check --context`),
+    the BackendTLSPolicies are listed too (policy/successors/kinds.py): the same verdict as the files."""
+    docs = not_permitted(backend_tls_policy("backend-tls", "certs", "shared"))
+    with LabCluster(docs) as lab:
+        source = KubeSource(kubeconfig=str(lab.write_kubeconfig(tmp_path / "kubeconfig")))
+        try:
+            snapshot = source.snapshot()
+        finally:
+            source.close()
+    read = next(v for v in client_validations(snapshot) if v.host == HOST)
+    assert read.ca_pem == validations(docs)[(HOST, 443)].ca_pem == (pem("ca") + pem("other-ca")).encode()
+    assert any("BackendTLSPolicy certs/backend-tls" in f.title for f in read.findings)

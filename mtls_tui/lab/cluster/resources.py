@@ -77,6 +77,7 @@ RESOURCES = (
     Resource("Gateway", "gateways", "gateway.networking.k8s.io", "v1", True),
     Resource("HTTPRoute", "httproutes", "gateway.networking.k8s.io", "v1", True),
     Resource("ReferenceGrant", "referencegrants", "gateway.networking.k8s.io", "v1beta1", True),
+    Resource("BackendTLSPolicy", "backendtlspolicies", "gateway.networking.k8s.io", "v1", True),
     Resource("ClientTrafficPolicy", "clienttrafficpolicies", "gateway.envoyproxy.io", "v1alpha1", True, ("ctp",)),
     # cluster-scoped CA bundles Envoy Gateway reads for caCertificateRefs kind ClusterTrustBundle (Kubernetes 1.33+ beta)
     Resource("ClusterTrustBundle", "clustertrustbundles", "certificates.k8s.io", "v1beta1", False),

@@ -32,6 +32,9 @@ SUCCESSOR_KINDS = (
     SuccessorKind("gateway.networking.k8s.io", "gateways", "Gateway", ("v1", "v1beta1")),
     SuccessorKind("gateway.networking.k8s.io", "httproutes", "HTTPRoute", ("v1", "v1beta1")),
     SuccessorKind("gateway.networking.k8s.io", "referencegrants", "ReferenceGrant", ("v1", "v1beta1")),
+    # NGINX Gateway Fabric resolves every BackendTLSPolicy's CA into the index its frontend CA files
+    # are written from (policy/successors/ngf_bundle.py backend_policy_refs)
+    SuccessorKind("gateway.networking.k8s.io", "backendtlspolicies", "BackendTLSPolicy", ("v1", "v1alpha3")),
     SuccessorKind("gateway.envoyproxy.io", "clienttrafficpolicies", "ClientTrafficPolicy", ("v1alpha1",)),
     SuccessorKind("traefik.io", "tlsoptions", "TLSOption", ("v1alpha1",)),
     SuccessorKind("traefik.io", "ingressroutes", "IngressRoute", ("v1alpha1",)),
