@@ -537,3 +537,14 @@ def test_a_cluster_read_sees_the_backendtlspolicy(tmp_path: Path) -> None:
     read = next(v for v in client_validations(snapshot) if v.host == HOST)
     assert read.ca_pem == validations(docs)[(HOST, 443)].ca_pem == (pem("ca") + pem("other-ca")).encode()
     assert any("BackendTLSPolicy certs/backend-tls" in f.title for f in read.findings)
+
+
+def test_as_manifests_a_referrer_not_among_the_files_is_named_as_unchecked() -> None:
+    """Files may lack the Gateway or BackendTLSPolicy that would resolve certs/shared: its CA is not
+    counted (the bundle holds ca-bundle's alone), and the finding says what would change that."""
+    docs = not_permitted()
+    (found,) = client_validations(snapshot_from_objects(docs, "manifests", complete=False))
+    assert found.ca_pem == pem("ca").encode()
+    finding = next(f for f in found.findings if f.code == "ca-ref-not-permitted")
+    assert "Not checked: if another Gateway of the class or a BackendTLSPolicy" in finding.detail
+    assert "Not checked" not in next(f for f in validations(docs)[(HOST, 443)].findings if f.code == finding.code).detail

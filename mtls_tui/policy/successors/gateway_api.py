@@ -406,7 +406,7 @@ def _ngf_bundle_written(
     bundle = ngf_bundle(parsed, snapshot, gateway.referrer, namespace, _ngf_resolved_by(gateway, snapshot))
     if bundle.unseen:
         return frontend  # its bytes are not known here: the unseen findings say what is assumed
-    if bundle.leaked:
+    if bundle.leaked or not snapshot.complete:
         frontend = _ngf_leaked(frontend, bundle.leaked)
     load = load_ca_file(bundle.data) if bundle.written else None
     dropped = tuple(_ngf_dropped(gateway, listener, ref, parsed.index(ref), frontend.path) for ref in bundle.dropped)
@@ -448,15 +448,25 @@ def _ngf_resolved_by(gateway: Gateway, snapshot: ClusterSnapshot) -> dict[IndexK
     return found
 
 
+_NGF_MAY_LEAK = (
+    " Not checked: if another Gateway of the class or a BackendTLSPolicy that is not among the files resolves "
+    "the object, NGINX Gateway Fabric writes its CA into the port's file all the same (one index for its whole "
+    "graph: dataplane/configuration.go getFrontendTLSCertBundles), and its clients get in."
+)
+
+
 def _ngf_leaked(frontend: Frontend, leaked: tuple[tuple[CaRef, str], ...]) -> Frontend:
     """A reference no ReferenceGrant permits, whose object the rest of the graph resolved: NGF writes
     its CA into the port's file all the same (ngf_bundle.py), so its clients get in while the status
-    says RefNotPermitted. The finding keeps its code and its fix (the ReferenceGrant, which makes the
-    trust stand on its own: without it the CA leaves the file when the other referrer goes)."""
+    says RefNotPermitted; read from manifest files, one not seen so is said to be unchecked. The
+    finding keeps its code and its fix (the ReferenceGrant, which makes the trust stand on its own:
+    without it the CA leaves the file when the other referrer goes)."""
     by_label = {ref.label: who for ref, who in leaked}
     findings = []
     for finding in frontend.findings:
         ref = next((label for label in by_label if f"reference: {label} " in "".join(finding.evidence)), None)
+        if finding.code == "ca-ref-not-permitted" and ref is None:  # manifest files: a referrer may be unseen
+            finding = replace(finding, detail=finding.detail + _NGF_MAY_LEAK)
         if finding.code != "ca-ref-not-permitted" or ref is None:
             findings.append(finding)
             continue
