@@ -547,4 +547,6 @@ def test_as_manifests_a_referrer_not_among_the_files_is_named_as_unchecked() -> 
     assert found.ca_pem == pem("ca").encode()
     finding = next(f for f in found.findings if f.code == "ca-ref-not-permitted")
     assert "Not checked: if another Gateway of the class or a BackendTLSPolicy" in finding.detail
-    assert "Not checked" not in next(f for f in validations(docs)[(HOST, 443)].findings if f.code == finding.code).detail
+    assert (
+        "Not checked" not in next(f for f in validations(docs)[(HOST, 443)].findings if f.code == finding.code).detail
+    )
