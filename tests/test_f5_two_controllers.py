@@ -160,3 +160,24 @@ def test_a_policy_outside_the_watched_namespaces() -> None:
     (finding,) = found.findings
     assert "failed to get namespace policies" in finding.detail
     assert finding.fix.startswith("kubectl get deployment nginx-ingress -n nginx-ingress -o jsonpath=")
+
+
+@pytest.mark.parametrize("kind", ["class", "namespace"])
+def test_an_object_no_controller_seen_serves_is_said(kind: str) -> None:
+    """A VirtualServer of class nginx-c, or in a namespace -watch-namespace leaves out: no controller seen
+    takes it (HasCorrectIngressClass, flags.go): a warning says so and names each controller's flags."""
+    found = judged(not_served(kind))
+    (finding,) = [f for f in found.findings if f.code == "controller-not-found"]
+    assert finding.severity.value == "warning" and "VirtualServer cafe/cafe" in finding.title
+    assert finding.fix.startswith("kubectl get deployments -A -l app.kubernetes.io/name=nginx-ingress ")
+
+
+def not_served(kind: str) -> list[dict[str, Any]]:
+    """The VirtualServer cafe/cafe that no controller seen takes: of class nginx-c, or outside -watch-namespace."""
+    if kind == "class":
+        return cafe("nginx-c", f5_policy("ingress-mtls-policy", "cafe", MTLS), controller("nginx-ingress", "5.5.4"))
+    return cafe(
+        None,
+        f5_policy("ingress-mtls-policy", "cafe", MTLS),
+        controller("nginx-ingress", "5.5.4", "-watch-namespace=shop"),
+    )

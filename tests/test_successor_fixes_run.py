@@ -124,6 +124,7 @@ CASES: list[Case] = [
     Case("report/f5-1565", lambda: f5_two.report_1565(None)),
     Case("report/f5-policy-class", lambda: f5_two.policy_of_class("nginx-b")),
     Case("report/f5-policy-not-watched", f5_two.policy_not_watched),
+    Case("report/f5-not-served", lambda: f5_two.not_served("class")),
     Case("report/istio-34317", reports_2.istio_34317),
     *(Case(f"report/istio-27740-{p}", lambda p=p: reports_2.istio_27740(p)) for p in (True, False)),
     *(Case(f"report/istio-41794-{n}", lambda n=n: reports_2.istio_41794(n)) for n in ("istio-system", "meow")),

@@ -143,7 +143,10 @@ def read_f5_nginx(snapshot: ClusterSnapshot) -> list[ClientValidation]:
             c for c in controllers if c.serves(owner.kind, owner.ingress_class, owner.namespace, snapshot)
         ]
         outcomes = [(c, _outcome(owner, mtls_refs, policies, snapshot, c)) for c in serving or [None]]
-        found += _validations(owner, _served(outcomes))
+        outcome = _served(outcomes)
+        if controllers and not serving:
+            outcome.findings.append(_not_served(owner, controllers))
+        found += _validations(owner, outcome)
     for ingress in snapshot.ingresses:
         if f5_serves(ingress, snapshot) and ingress.annotation(PREFIX + "auth-tls-secret") is not None:
             if not any(ingress.annotation(a) for a in POLICIES_ANNOTATIONS):
@@ -660,6 +663,30 @@ _PREVIEW_ELSEWHERE = (
     "-enable-preview-policies (validation/policy.go validatePolicySpec; ungated by commit 069ca8e26 in v2.2.0), "
     "and the resource answers HTTP 500 to every request."
 )
+
+
+def _not_served(owner: Owner, controllers: tuple[F5Controller, ...]) -> Finding:
+    """F5 controllers were seen, and none takes the owner (HasCorrectIngressClass, -watch-namespace): no
+    F5 nginx serves its hosts, so what the Policy says reaches no client (the verdict below is what a
+    controller of the release seen would do if it served them)."""
+    klass = owner.ingress_class or "(none)"
+    columns = "NAMESPACE:.metadata.namespace,NAME:.metadata.name,ARGS:.spec.template.spec.containers[*].args"
+    return _f(
+        code="controller-not-found",
+        severity=Severity.WARNING,
+        title=f"no F5 NGINX Ingress Controller seen serves {owner.ref} (class {klass}, namespace {owner.namespace})",
+        detail="A controller takes an Ingress whose class (kubernetes.io/ingress.class, else spec.ingressClassName) is "
+        "its -ingress-class, a VirtualServer whose ingressClassName is that or empty (internal/k8s/controller.go "
+        "HasCorrectIngressClass), and only in the namespaces -watch-namespace lists (cmd/nginx-ingress/flags.go). "
+        "None of those seen does: unless another runs, nothing serves these hosts. The command lists the "
+        "controllers and their flags; then give the resource a class one of them takes.",
+        fix=f"kubectl get deployments -A -l {arg(PRODUCTS['f5-nginx'].selector)} -o custom-columns={arg(columns)}",
+        subject=owner.ref,
+        evidence=tuple(
+            f"controller {c.label}" + (f" -watch-namespace={','.join(c.namespaces)}" if c.namespaces else "")
+            for c in controllers
+        ),
+    )
 
 
 def _not_seen_by(controller: F5Controller, policy: KubeResource, snapshot: ClusterSnapshot) -> str | None:
