@@ -545,7 +545,9 @@ def _istio_mode_first(gateway: Gateway, listener: Listener, source: str, path: s
             "Istio serves it as ISTIO_MUTUAL: a client needs a certificate of the mesh (issued by istiod's CA); a "
             "client of the frontend's CA is refused in the handshake (unknown CA)."
         )
-        severity = Severity.WARNING
+        # your clients are refused, as with istio.py's mesh-mutual-at-gateway (measured there: 48 for a client
+        # of your CA, 200 for a mesh one): an error, whatever the mesh's own clients get
+        severity = Severity.ERROR
     then = " The fix removes the option, so that the frontend's CA applies (MUTUAL)" + (
         "."
         if listener.certificate_refs
@@ -1343,6 +1345,14 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
     extra = (unknown_implementation(gateway),) if gateway.implementation == "gateway-api" else ()
     if gateway.controller_name is None and gateway.implementation == "envoy-gateway":
         extra = (class_inferred(gateway, inferred_from(gateway.resource, snapshot)),)
+    # who serves the Gateway decides the verdict: a GatewayClass not read, or an implementation whose
+    # rules beyond the spec's core this tool does not know, leaves it unverified (never `works`)
+    if gateway.controller_name is None:
+        unread: tuple[str, ...] = (f"GatewayClass {gateway.class_name}",)
+    elif gateway.implementation == "gateway-api":
+        unread = (f"the rules of {gateway.controller_name}",)
+    else:
+        unread = ()
     results = []
     for listener in gateway.listeners:
         frontend = frontend_for(gateway, listener, snapshot)
@@ -1378,7 +1388,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     crl_pem=result.crl_pem,
                     crl_leaf_only=result.crl_leaf_only,
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
-                    unseen=result.unseen,
+                    unseen=(*unread, *result.unseen),
                     allow_expired=result.allow_expired,
                     refused_answer=_ngf_refused_answer(gateway, listener, result, results),
                 )

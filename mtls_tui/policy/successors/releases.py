@@ -256,6 +256,9 @@ def istio_secret_ca_denied(release: ControllerRelease, *, optional: bool, own_se
 # --- findings ---------------------------------------------------------------------------------
 
 
+RELEASE_UNSEEN = "controller-release-unseen"  # the finding `unchecked` makes: the verdict rests on an assumed release
+
+
 def unchecked(release: ControllerRelease, subject: str, elsewhere: str) -> Finding:
     """A rule differs by release and the release was not seen: the verdict uses the assumed one;
     `elsewhere` says what the other releases do with the same objects."""
@@ -269,7 +272,7 @@ def unchecked(release: ControllerRelease, subject: str, elsewhere: str) -> Findi
         else f"kubectl get deployments -A -l {arg(release.product.selector)} -o {columns}"
     )
     return Finding(
-        code="controller-release-unseen",
+        code=RELEASE_UNSEEN,
         severity=Severity.WARNING,
         title=f"not checked: which {release.product.title} release serves this; the verdict is {release.named}'s",
         detail=f"{elsewhere} The release is read from the controller Deployment's image tag "
