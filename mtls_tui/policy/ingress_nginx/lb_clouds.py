@@ -160,8 +160,9 @@ def _linode(annotations: dict[str, str], spec: dict[str, Any], port: dict[str, A
     """linode-cloud-controller-manager cloud/linode/loadbalancers_helpers.go getPortProtocol: the
     port's JSON "protocol", else linode-loadbalancer-default-protocol, else the port's protocol,
     lowercased; loadbalancers.go buildNodeBalancerConfig gives an "https" config the certificate of
-    "tls-secret-name" (addTLSCert): the NodeBalancer ends TLS and sends HTTP to the nodes (its docs:
-    "HTTPS LoadBalancer with TLS termination", docs/examples/basic.md)."""
+    "tls-secret-name" (addTLSCert): the NodeBalancer ends TLS and sends a new, unencrypted HTTP request to
+    the nodes (docs/examples/basic.md "HTTPS LoadBalancer with TLS termination"; Akamai's NodeBalancer
+    docs, "Available protocols": HTTPS)."""
     config = linode_port(annotations, port)
     if config is None:
         return None

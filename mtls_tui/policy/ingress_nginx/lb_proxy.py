@@ -230,7 +230,7 @@ def lb_proxy_mismatch(host: str, controller: ControllerObj | None, snapshot: Clu
             detail=f"ConfigMap {controller.config_map} has use-proxy-protocol "
             f"{'true' if controller.use_proxy_protocol else 'false'}, so nginx's listeners are "
             f"{'' if controller.use_proxy_protocol else 'not '}`proxy_protocol`; the Service's annotations make "
-            f"the load balancer {'send' if sent.header else 'send no'} PROXY header. "
+            f"the load balancer {'send a' if sent.header else 'send no'} PROXY header. "
             + (
                 "nginx reads the header as a plain HTTP request line on its TLS listener and answers it in clear "
                 "text, which the client's TLS stack cannot read."
