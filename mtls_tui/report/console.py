@@ -388,9 +388,7 @@ def print_hosts(
         )
         if (step := next_step(report, probe_command(report.host, *client))) is not None:
             console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
-        if policy_unchecked := [*report.policy.unseen] + (
-            ["the controller (not among the files: ingress-nginx assumed)"] if report.policy.controller_unseen else []
-        ):
+        if policy_unchecked := report.policy.unchecked:
             console.print(Text(f"         not checked: {', '.join(policy_unchecked)}", style="dim"))
         policy = report.policy
         if policy.policy:

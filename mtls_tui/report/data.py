@@ -68,8 +68,7 @@ def host_dict(report: HostReport) -> dict[str, Any]:
         "directives": list(policy.directives),
         "denied": policy.denied,  # AuthTLSError: the host answers 403 to every request
         "denial": policy.denial,
-        "unchecked": list(policy.unseen)
-        + (["the controller (not among the files: ingress-nginx assumed)"] if policy.controller_unseen else []),
+        "unchecked": policy.unchecked,
         "certificates": [{"secret_key": c.secret_key, "role": c.role, **c.facts.to_dict()} for c in report.certs],
         "probe": probe_dict(list(report.probe), [])["results"] if report.probe else [],
         "findings": [f.to_dict() for f in report.findings],
