@@ -51,6 +51,14 @@ Traefik (traefik/traefik):
 - TRAEFIK_IO_GROUP  commit 7af9d16208 "Introduce traefik.io API Group CRDs" (first in v2.10.0): before
   it pkg/provider/kubernetes/crd reads traefik.containo.us only (v2.9.5 has no traefikio client), so a
   traefik.io TLSOption or IngressRoute does not exist for it.
+- TRAEFIK_CRD_QUALIFIED  commit df00d82fc7 "Honor allowCrossNamespace with chain middleware CRD" (first in
+  v2.11.43, v3.6.14, v3.7.0): pkg/provider/kubernetes/crd/kubernetes.go resolveReference refuses a name
+  ending in `@kubernetescrd` while allowCrossNamespace is off ("when allowCrossNamespace is disabled,
+  @kubernetescrd references are disallowed"); v3.0.0–v3.6.13 take it. An IngressRoute's refused
+  tls.options leaves its route unbuilt (kubernetes_http.go loadIngressRouteConfiguration `continue`).
+- TRAEFIK_CROSS_PROVIDER  commit 28604083a4 "Add CrossProviderNamespaces option" (first in v2.11.46,
+  v3.6.17, v3.7.1; not in v3.7.0): with providers.kubernetesCRD.crossProviderNamespaces set, resolveReference
+  refuses any `NAME@provider` from a namespace the list lacks (isCrossProviderNamespaceAllowed).
 F5 NGINX Ingress Controller (nginx/kubernetes-ingress):
 - F5_PREVIEW  pkg/apis/configuration/validation/policy.go validatePolicySpec, v1.10.0–v2.1.2:
   "ingressMTLS is a preview policy. Preview policies must be enabled to use via cli argument
