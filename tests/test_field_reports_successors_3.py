@@ -259,14 +259,18 @@ def frontend_twice() -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("case", "bundle"),
-    [
+    [  # ids by name: the PEM is made at collection, and every xdist worker must collect the same ids
         # what Envoy Gateway sends: before v1.9.0 each value as kept (re-encoded from v1.7.0), repeats included
-        ("two-refs-v1.8.3", TWICE),
-        ("one-ref-twice-v1.8.3", TWICE),
+        pytest.param("two-refs-v1.8.3", TWICE, id="two-refs-v1.8.3"),
+        pytest.param("one-ref-twice-v1.8.3", TWICE, id="one-ref-twice-v1.8.3"),
         # v1.9.0 appendDedupPEMCertsWithSeen: the repeat dropped
-        ("two-refs-v1.9.0", ROOT.cert_pem()),
+        pytest.param("two-refs-v1.9.0", ROOT.cert_pem(), id="two-refs-v1.9.0"),
         # a root, the intermediate, the root again: the order Envoy meets them in
-        ("root-inter-root-v1.8.3", ROOT.cert_pem() + INTER.cert_pem() + ROOT.cert_pem()),
+        pytest.param(
+            "root-inter-root-v1.8.3",
+            ROOT.cert_pem() + INTER.cert_pem() + ROOT.cert_pem(),
+            id="root-inter-root-v1.8.3",
+        ),
     ],
 )
 def test_8847_a_repeated_ca_is_loaded_by_envoy(case: str, bundle: bytes, tmp_path: Path) -> None:
