@@ -523,6 +523,9 @@ class ControllerObj:
     # ConfigMap use-forwarded-headers (config.go NewDefault: false): the client's own
     # X-Forwarded-Proto then sets the scheme the HTTPS redirect looks at (lua_ingress.lua rewrite)
     use_forwarded_headers: bool = False
+    # ConfigMap use-proxy-protocol (config.go UseProxyProtocol, default false): template.go
+    # commonListenOptions adds `proxy_protocol` to nginx's http and https listens
+    use_proxy_protocol: bool = False
     # ConfigMap server-snippet / location-snippet (config.go ServerSnippet, LocationSnippet): nginx.tmpl
     # writes them into every server (after the rendered ssl_* directives) and every location, whatever
     # allow-snippet-annotations says (that setting is about annotations only)

@@ -307,7 +307,7 @@ def test_check_names_the_open_tls_listener(tmp_path: Path) -> None:
     )
     assert done.returncode == 1, done.stderr
     hosts = {(h["host"], h["port"]): h for h in json.loads(done.stdout)["other_controllers"]}
-    assert hosts[("meow.com", 443)]["state"] == "unverified"
+    assert hosts[("meow.com", 443)]["state"] == "works"
     tls = hosts[("api.meow.com", 8443)]
     assert tls["state"] == "not enforced" and tls["predicted"]["none"] == "HTTP 200"
     assert [f["code"] for f in tls["findings"]] == ["frontend-validation-not-applied"]

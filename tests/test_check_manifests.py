@@ -397,3 +397,30 @@ def test_the_broken_headline_says_broken_once(
     assert line.startswith("BROKEN meow.com  ") and "broken:" not in line, line
     main(["check", "--manifests", str(tmp_path), "--no-probe", "--json"])
     assert json.loads(capsys.readouterr().out)["hosts"][0]["verdict"].startswith("broken: ")
+
+
+@pytest.mark.parametrize(
+    ("drop", "state", "unchecked"),
+    [
+        (None, "works", []),  # every object read, nothing wrong: DESIGN's works, said as predicted, not probed
+        ("ConfigMap", "unverified", ["ConfigMap meow/meow-ca"]),  # the CA's ConfigMap not among the files
+        ("GatewayClass", "unverified", ["GatewayClass eg"]),  # who serves the Gateway is not known
+    ],
+)
+def test_a_successor_host_from_files_is_judged_as_an_ingress_nginx_one(
+    tmp_path: Path, drop: str | None, state: str, unchecked: list[str]
+) -> None:
+    """DESIGN's host states hold for every controller: `works` when every input the verdict depends
+    on was read and nothing is wrong (diagnose/successors.py successor_report), `unverified` naming
+    what was not read (JSON `unchecked`, the verdict), so --strict can pass on a sound Gateway."""
+    docs = [
+        d
+        for d in yaml.safe_load_all((Path(__file__).parent / "data/successors/gateway-api/healthy.yaml").read_text())
+        if d and d["kind"] != drop
+    ]
+    (tmp_path / "gateway.yaml").write_text(yaml.safe_dump_all(docs))
+    default, strict = _exit_status(tmp_path), _exit_status(tmp_path, "--strict")
+    [host] = json.loads(default.stdout)["other_controllers"]
+    assert (host["state"], host["unchecked"]) == (state, unchecked), host["verdict"]
+    assert ("not probed" in host["verdict"]) if state == "works" else host["verdict"].startswith("unverified: ")
+    assert default.returncode == 0 and strict.returncode == (0 if state == "works" else 1), strict.stderr

@@ -58,6 +58,7 @@ from tests import test_controller_conformance as conformance
 from tests import test_f5_two_controllers as f5_two
 from tests import test_field_reports_successors as reports
 from tests import test_field_reports_successors_2 as reports_2
+from tests import test_field_reports_successors_3 as reports_3
 from tests import test_successors_istio_ngf as istio_ngf
 from tests import test_successors_upstream as upstream
 from tests import upstream_objects as objects
@@ -133,6 +134,12 @@ CASES: list[Case] = [
     Case("report/traefik-928", reports_2.traefik_928),
     Case("report/traefik-9456", reports_2.traefik_9456),
     *(Case(f"report/traefik-7126-{t}", lambda t=t: reports_2.traefik_7126(t)) for t in (True, False)),
+    *(
+        Case(f"report/traefik-13433-{d}", lambda d=d: reports_3.traefik_gateway(["--providers.kubernetesgateway"], d))
+        for d in (True, False)
+    ),
+    Case("report/traefik-qualified-option", lambda: reports_3.qualified("traefik:v3.7.9", [])),
+    Case("report/eg-expired-crl-allow-expired", reports_3.expired_crl_objects),
     *(Case(f"migrate/{c.id}-{t}", _conformance_objects(c), migrate=t) for c in conformance.CASES for t in TARGETS),
 ]
 

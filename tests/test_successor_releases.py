@@ -171,7 +171,7 @@ def test_envoy_gateway_v1_6_refuses_the_policy_for_an_expired_first_ca() -> None
 def test_envoy_gateway_v1_7_drops_the_expired_ca_and_keeps_the_valid_one() -> None:
     """v1.7.0 (c52327a8de): the expired block is dropped with a warning; the valid CA verifies."""
     validation = only(eg_first_expired() + deployment("envoy-gateway-v1.7.0"))
-    assert (validation.mode, validation.breakage, state(validation)) == ("require-and-verify", None, "unverified")
+    assert (validation.mode, validation.breakage, state(validation)) == ("require-and-verify", None, "works")
     assert validation.ca_pem == (PKI / "ca.crt").read_bytes().strip() + b"\n"
     assert codes(validation) == {"ca-expired"}
 
@@ -489,7 +489,7 @@ def test_istio_1_30_serves_the_fallback_mode_as_mutual() -> None:
     """ISTIO_FRONTEND_MODE: conversion.go buildTLS at 1.30.3 reads no frontend mode ("TODO: add 'Mode'"): the
     listener is MUTUAL, clients without a valid certificate are refused; said as frontend-mode-ignored."""
     validation = only(istio_fallback() + istiod("1.30.3"), complete=True)
-    assert (validation.mode, validation.breakage, state(validation)) == ("require-and-verify", None, "unverified")
+    assert (validation.mode, validation.breakage, state(validation)) == ("require-and-verify", None, "works")
     assert codes(validation) == {"frontend-mode-ignored"}
 
 

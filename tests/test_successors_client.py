@@ -59,7 +59,8 @@ def test_a_trusted_certificate_is_not_named(capsys: pytest.CaptureFixture[str]) 
     )
     [host] = json.loads(capsys.readouterr().out)["other_controllers"]
     assert not [f for f in host["findings"] if f["code"].startswith(("client-cert", "cert-"))]
-    assert host["state"] == "unverified"  # nothing wrong, nothing probed
+    assert host["state"] == "works"  # every input read, nothing wrong (not probed: the verdict says so)
+    assert host["unchecked"] == [] and "not probed" in host["verdict"]
 
 
 @pytest.mark.parametrize(

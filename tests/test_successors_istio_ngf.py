@@ -194,7 +194,7 @@ CASES: list[Case] = [
         f"{IS} tests/integration/security/ingress_test.go TestSingleMTLSGatewayAndNotGeneric_CompoundSecretRotation",
         "MUTUAL, one Secret tls.crt/tls.key/ca.crt (ca.crl empty): client A 200, without the right CA refused",
         istio(compound("mtls-credential", "ca"), istio_gateway(mutual("mtls-credential"))),
-        {(HOST, 443): Host("unverified", "require-and-verify", ENFORCED)},
+        {(HOST, 443): Host("works", "require-and-verify", ENFORCED)},
         clients={(HOST, 443, CLIENT): None, (HOST, 443, OTHER_CLIENT): ALERT["other-ca"]},
     ),
     Case(
@@ -202,7 +202,7 @@ CASES: list[Case] = [
         f"{IS} tests/integration/security/ingress_test.go TestSingleMTLSGateway_CompoundSecretRotation",
         "MUTUAL, one generic Secret cert/key/cacert (crl empty): client A 200",
         istio(generic("mtls-generic", "ca"), istio_gateway(mutual("mtls-generic"))),
-        {(HOST, 443): Host("unverified", "require-and-verify", ENFORCED)},
+        {(HOST, 443): Host("works", "require-and-verify", ENFORCED)},
         clients={(HOST, 443, CLIENT): None, (HOST, 443, OTHER_CLIENT): ALERT["other-ca"]},
     ),
     Case(
@@ -243,7 +243,7 @@ CASES: list[Case] = [
         "'mtls ingress gateway mismatched CA cert'",
         "CA B in the Secret, client A's certificate: refused in the handshake",
         istio(generic("invalid-3", "other-ca"), istio_gateway(mutual("invalid-3"))),
-        {(HOST, 443): Host("unverified", "require-and-verify", ENFORCED)},
+        {(HOST, 443): Host("works", "require-and-verify", ENFORCED)},
         clients={(HOST, 443, CLIENT): ALERT["other-ca"], (HOST, 443, OTHER_CLIENT): None},
     ),
     Case(
@@ -251,7 +251,7 @@ CASES: list[Case] = [
         f"{IS} tests/integration/security/ingress_test.go TestMtlsGateway_CRL 'mtls ingress gateway with CRL-client A'",
         "cacert A with crl revoking client A: client A gets 'tls: revoked certificate'",
         istio(generic("with-crl-a", "ca", CRL_REVOKING_CLIENT), istio_gateway(mutual("with-crl-a"))),
-        {(HOST, 443): Host("unverified", "require-and-verify", ENFORCED)},
+        {(HOST, 443): Host("works", "require-and-verify", ENFORCED)},
         clients={(HOST, 443, CLIENT): "TLS alert 44"},
     ),
     Case(
@@ -259,7 +259,7 @@ CASES: list[Case] = [
         f"{IS} tests/integration/security/ingress_test.go TestMtlsGateway_CRL 'mtls ingress gateway with dummy CRL'",
         "cacert A with a CRL revoking another certificate: client A 200",
         istio(generic("with-dummy-crl", "ca", CRL_DUMMY), istio_gateway(mutual("with-dummy-crl"))),
-        {(HOST, 443): Host("unverified", "require-and-verify", ENFORCED)},
+        {(HOST, 443): Host("works", "require-and-verify", ENFORCED)},
         clients={(HOST, 443, CLIENT): None},
     ),
     Case(
@@ -270,7 +270,7 @@ CASES: list[Case] = [
             generic("with-crl-unknown-ca", "other-ca", CRL_REVOKING_CLIENT),
             istio_gateway(mutual("with-crl-unknown-ca")),
         ),
-        {(HOST, 443): Host("unverified", "require-and-verify", ENFORCED)},
+        {(HOST, 443): Host("works", "require-and-verify", ENFORCED)},
         clients={(HOST, 443, OTHER_CLIENT): "TLS alert 48"},
     ),
     Case(
@@ -315,7 +315,7 @@ CASES: list[Case] = [
         "ssl_verify_client on, depth 4, 495/496 → return 444); conformance GatewayFrontendClientCertificateValidation",
         "no certificate and another CA's: connection closed, no response; the CA's client 200",
         ngf(validation(ca_ref("ca-bundle")), configmap("ca-bundle", NGFNS, ca_crt="ca")),
-        {(HOST, 443): Host("unverified", "require-and-verify", NGF_ENFORCED)},
+        {(HOST, 443): Host("works", "require-and-verify", NGF_ENFORCED)},
         clients={(HOST, 443, CLIENT): None, (HOST, 443, OTHER_CLIENT): "connection closed"},
     ),
     Case(
@@ -332,7 +332,7 @@ CASES: list[Case] = [
         f"{NGF} internal/controller/state/resolver/secrets.go (kubernetes.io/tls: ca.crt read, ValidateTLS on the pair)",
         "a kubernetes.io/tls Secret with ca.crt is a CA: enforced",
         ngf(validation(ca_ref("ca-secret", kind="Secret")), server_secret("ca-secret", NGFNS, **{"ca.crt": "ca"})),
-        {(HOST, 443): Host("unverified", "require-and-verify", NGF_ENFORCED)},
+        {(HOST, 443): Host("works", "require-and-verify", NGF_ENFORCED)},
     ),
     Case(
         "ngf-configmap-not-pem",
@@ -413,7 +413,7 @@ CASES: list[Case] = [
             configmap("ca-bundle", "certs", ca_crt="ca"),
             reference_grant("certs", "Gateway", "gateway.networking.k8s.io", NGFNS, "ConfigMap"),
         ),
-        {(HOST, 443): Host("unverified", "require-and-verify", NGF_ENFORCED)},
+        {(HOST, 443): Host("works", "require-and-verify", NGF_ENFORCED)},
     ),
     Case(
         "ngf-cross-namespace-resolved-elsewhere",

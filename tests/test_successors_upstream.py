@@ -660,8 +660,8 @@ CASES: list[Case] = [
         "Accepted; port 443 admits the default CA's client and fails the per-port CA's; port 8443 the reverse",
         gw_default_and_per_port,
         {
-            ("example.org", 443): Host("unverified", "require-and-verify", ENFORCED),
-            ("second-example.org", 8443): Host("unverified", "require-and-verify", ENFORCED),
+            ("example.org", 443): Host("works", "require-and-verify", ENFORCED),
+            ("second-example.org", 8443): Host("works", "require-and-verify", ENFORCED),
         },
         clients={
             ("example.org", 443, CLIENT): None,
@@ -703,7 +703,7 @@ CASES: list[Case] = [
         "https-grant-missing RefNotPermitted, each Accepted=False NoValidCACertificate",
         gw_invalid_refs,
         {
-            ("*", 443): Host("unverified", "require-and-verify", ENFORCED),
+            ("*", 443): Host("works", "require-and-verify", ENFORCED),
             ("first-example.org", 7443): Host(
                 "unverified", "require-and-verify", ENFORCED, lead="configmap-not-in-manifests"
             ),
@@ -777,8 +777,8 @@ CASES: list[Case] = [
         "with the CA of a Secret (gateway-1) or a ConfigMap (gateway-2)",
         eg_mtls,
         {
-            ("one.example.com", 443): Host("unverified", "require-and-verify", ENFORCED),
-            ("two.example.com", 443): Host("unverified", "require-and-verify", ENFORCED),
+            ("one.example.com", 443): Host("works", "require-and-verify", ENFORCED),
+            ("two.example.com", 443): Host("works", "require-and-verify", ENFORCED),
         },
         clients={("one.example.com", 443, CLIENT): None, ("two.example.com", 443, OTHER_CLIENT): ALERT["other-ca"]},
     ),
@@ -793,7 +793,7 @@ CASES: list[Case] = [
             ("two.example.com", 443): Host(
                 "not enforced", "verify-if-given", VERIFY_IF_GIVEN, lead="mtls-fallback-mode"
             ),
-            ("four.example.com", 443): Host("unverified", "require-and-verify", ENFORCED),
+            ("four.example.com", 443): Host("works", "require-and-verify", ENFORCED),
             ("five.example.com", 443): Host("not enforced", "none", EVERYONE, lead="mtls-fallback-mode"),
             ("six.example.com", 443): Host("not enforced", "none", EVERYONE, lead="mtls-fallback-mode"),
         },
@@ -895,7 +895,7 @@ CASES: list[Case] = [
         eg_dup_ca_refs,
         {
             ("www.example.com", 443): Host(
-                "unverified", "require-and-verify", ENFORCED, absent=frozenset({"policy-invalid-http-500"})
+                "works", "require-and-verify", ENFORCED, absent=frozenset({"policy-invalid-http-500"})
             )
         },
     ),
@@ -906,7 +906,7 @@ CASES: list[Case] = [
         "`tls: {}`): no client validation",
         _per_port_disable,
         {
-            ("example.org", 443): Host("unverified", "require-and-verify", ENFORCED),
+            ("example.org", 443): Host("works", "require-and-verify", ENFORCED),
             ("example.net", 8443): Host("not enforced", "none", EVERYONE, lead="mtls-fail-open"),
         },
     ),
@@ -918,7 +918,7 @@ CASES: list[Case] = [
         eg_e2e_client_mtls,
         {
             ("mtls.example.com", 443): Host(
-                "unverified", "require-and-verify", ENFORCED, codes=frozenset({"mtls-port-scope"})
+                "works", "require-and-verify", ENFORCED, codes=frozenset({"mtls-port-scope"})
             ),
             ("tls-settings.example.com", 443): Host("not enforced", "none", EVERYONE),
         },
@@ -939,7 +939,7 @@ CASES: list[Case] = [
         "(fixtures/https/clientca/https_2ca1config.toml)",
         "no clientAuthType: a client without a certificate fails; clients of ca1 and ca2 connect; ca3's fails",
         tr_two_ca_bundle,
-        {("snitest.com", 443): Host("unverified", "require-and-verify", ENFORCED)},
+        {("snitest.com", 443): Host("works", "require-and-verify", ENFORCED)},
         clients={
             ("snitest.com", 443, CLIENT): None,
             ("snitest.com", 443, OTHER_CLIENT): None,
@@ -962,7 +962,7 @@ CASES: list[Case] = [
         "(fixtures/https/clientca/https_2ca2config.toml)",
         "RequireAndVerifyClientCert with two CA files: no certificate fails; ca1 and ca2 connect; ca3 fails",
         tr_two_ca_files,
-        {("snitest.com", 443): Host("unverified", "require-and-verify", ENFORCED)},
+        {("snitest.com", 443): Host("works", "require-and-verify", ENFORCED)},
         clients={("snitest.com", 443, OTHER_CLIENT): None, ("snitest.com", 443, THIRD_CLIENT): ALERT["other-ca"]},
     ),
     Case(
@@ -1133,7 +1133,7 @@ CASES: list[Case] = [
         is_tls,
         {
             ("domain.example", 34000): Host(
-                "unverified", "require-and-verify", ENFORCED, codes=frozenset({"mtls-port-scope"})
+                "works", "require-and-verify", ENFORCED, codes=frozenset({"mtls-port-scope"})
             ),
             ("optional-mtls.example", 34000): Host(
                 "not enforced", "verify-if-given", VERIFY_IF_GIVEN, lead="mtls-fallback-mode"
@@ -1160,7 +1160,7 @@ CASES: list[Case] = [
         is_tls,
         {
             ("egress.example", 34000): Host(
-                "unverified",
+                "broken",
                 "require-and-verify",
                 ENFORCED,
                 lead="frontend-validation-not-applied",

@@ -28,7 +28,7 @@ async def test_a_gateway_host_is_listed_and_explained(tmp_path: Path) -> None:
         hosts = app.query_one(HostList)
         await wait_for(pilot, lambda: hosts.option_count == 2)
         assert [row.host for row in hosts.rows] == ["nginx.meow.com", "meow.com · envoy-gateway"]
-        assert hosts.rows[1].served == " (envoy-gateway)" and hosts.rows[1].state == "unverified"
+        assert hosts.rows[1].served == " (envoy-gateway)" and hosts.rows[1].state == "works"
         await pilot.press("down")
         verdict = app.query_one(VerdictPane)
         await wait_for(pilot, lambda: verdict.report is not None and verdict.report.host == "meow.com")

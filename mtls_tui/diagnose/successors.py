@@ -3,7 +3,10 @@ probe when one ran.
 
 The objects say what the data plane was told; `predict` (policy/successors/common.py) says what
 each kind of client then gets, from measurements on real data planes. Without a probe a set-up
-that keeps strangers out is `unverified`, never `works`: the words say what was checked. With a
+that keeps strangers out `works` as DESIGN's host states define it (every input the verdict
+depends on was read and nothing is wrong), as an ingress-nginx host from files does; its verdict
+says it was predicted, not probed, and an input not read (`ClientValidation.unseen`) makes it
+`unverified`, naming that input. With a
 probe, what came back is compared with the prediction for the same kind of client (the user's
 certificate is classified against the CA the data plane loads); a difference is an error
 finding, because then the data plane does not do what its objects say (not applied yet, or
@@ -36,6 +39,7 @@ from mtls_tui.policy.successors.common import (
     predict,
 )
 from mtls_tui.policy.successors.envoy_gateway import crl_leaf_only_command
+from mtls_tui.policy.successors.releases import RELEASE_UNSEEN
 from mtls_tui.shell import arg
 
 CLIENT_WORDS: dict[ClientKind, str] = {
@@ -185,16 +189,20 @@ def successor_report(
     elif admitted:
         state = "not enforced"
         verdict = f"{NOT_ENFORCED} ({who}): {_who_gets_in(admitted)}"
-    else:
+    elif unread := unchecked(validation):
         state = "unverified"
+        verdict = f"unverified: {', '.join(unread)} not read; the verdict depends on it"
+    else:
+        state = "works"
         verdict = f"{who} requires a certificate from its CA (predicted from the objects; not probed)"
+    sound = state in ("works", "unverified")  # the objects keep strangers out, as far as they were read
     judged = judge_client(validation, client, now) if now is not None else None
     kind = client_kind(judged)
     refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged, now)
     admitted_anyway = _revoked_ca_admitted(validation, client, judged, now)
     findings += [f for f in (refusal, admitted_anyway) if f is not None]
     probed_mine = any(r.sent_client_cert for r in probe)
-    if state == "unverified" and refusal is not None and refusal.severity is Severity.ERROR and not probed_mine:
+    if sound and refusal is not None and refusal.severity is Severity.ERROR and not probed_mine:
         # your certificate is refused: broken for you, as ingress-nginx's host with client-cert-untrusted is
         # (a probe with it, below, decides instead)
         state, verdict = "broken", refusal.title
@@ -204,15 +212,22 @@ def successor_report(
         findings += mismatches
         without = next((observed_answer(r) for r in probe if not r.sent_client_cert), None)
         mine = next((observed_answer(r) for r in probe if r.sent_client_cert), None)
-        if state == "unverified" and not mismatches and _kept_out_and_let_in(probe, kind):
+        if sound and not mismatches and _kept_out_and_let_in(probe, kind):
             state, verdict = "works", f"{who} lets your certificate in and keeps a client without one out (probed)"
         elif kind is not None and kind != "trusted" and mine is not None and mine.kind != "admitted":
             state, verdict = "broken", f"{who} refuses your certificate ({CLIENT_WORDS[kind]}): {mine} (probed)"
-        elif state == "unverified" and not mismatches and without is not None and without.kind != "admitted":
+        elif sound and state != "broken" and not mismatches and without is not None and without.kind != "admitted":
             verdict = (
                 f"{who} keeps a client without a certificate out ({without}, probed); no trusted certificate was probed"
             )
     return SuccessorReport(validation, state, verdict, answers, tuple(sort_findings(findings)), tuple(probe))
+
+
+def unchecked(validation: ClientValidation) -> tuple[str, ...]:
+    """What the verdict depends on and was not read: objects not among the files, and the
+    controller's release where one of its rules differs by release (releases.unchecked says which)."""
+    release = ("the controller's release",) if any(f.code == RELEASE_UNSEEN for f in validation.findings) else ()
+    return (*validation.unseen, *release)
 
 
 # The catalogue's codes for a client certificate the server refuses, by why.

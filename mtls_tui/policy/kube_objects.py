@@ -311,6 +311,7 @@ def controller_from(
         word_blocklist=str(settings.get("annotation-value-word-blocklist") or ""),
         allow_snippets=GO_BOOLS.get(str(settings.get("allow-snippet-annotations", "")), snippets_default),
         use_forwarded_headers=GO_BOOLS.get(str(settings.get("use-forwarded-headers", "false")), False),
+        use_proxy_protocol=GO_BOOLS.get(str(settings.get("use-proxy-protocol", "false")), False),
         server_snippet=str(settings.get("server-snippet") or ""),
         location_snippet=str(settings.get("location-snippet") or ""),
         http_snippet=str(settings.get("http-snippet") or ""),

@@ -20,7 +20,7 @@ from mtls_tui.diagnose.hosts import HostReport, HostState, headline
 from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.diagnose.probe import REPRODUCE
 from mtls_tui.diagnose.reproduce import probe_command
-from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer
+from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer, unchecked
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.policy.ingress_nginx.releases import controller_rules
 from mtls_tui.safe_text import one_line
@@ -388,9 +388,7 @@ def print_hosts(
         )
         if (step := next_step(report, probe_command(report.host, *client))) is not None:
             console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
-        if policy_unchecked := [*report.policy.unseen] + (
-            ["the controller (not among the files: ingress-nginx assumed)"] if report.policy.controller_unseen else []
-        ):
+        if policy_unchecked := report.policy.unchecked:
             console.print(Text(f"         not checked: {', '.join(policy_unchecked)}", style="dim"))
         policy = report.policy
         if policy.policy:
@@ -431,6 +429,8 @@ def _print_successors(console: Console, successors: Sequence[SuccessorReport]) -
             console.print(Text(f"         rules of {v.release}", style="dim"))
         if v.decided_by:
             console.print(Text(f"         from {'; '.join(v.decided_by)}", style="dim"))
+        if unread := unchecked(v):
+            console.print(Text(f"         not checked: {', '.join(unread)}", style="dim"))
         console.print(
             Text("         who gets in (predicted from the objects and measured data planes, TLS 1.3):", style="dim")
         )

@@ -8,7 +8,7 @@ from typing import Any
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.inspect import InspectReport
 from mtls_tui.diagnose.rendered import server_block
-from mtls_tui.diagnose.successors import SuccessorReport
+from mtls_tui.diagnose.successors import SuccessorReport, unchecked
 from mtls_tui.model import ChainVerdict, ClusterSnapshot, Finding, ProbeResult, sort_findings
 from mtls_tui.policy.ingress_nginx.releases import controller_rules
 
@@ -68,8 +68,7 @@ def host_dict(report: HostReport) -> dict[str, Any]:
         "directives": list(policy.directives),
         "denied": policy.denied,  # AuthTLSError: the host answers 403 to every request
         "denial": policy.denial,
-        "unchecked": list(policy.unseen)
-        + (["the controller (not among the files: ingress-nginx assumed)"] if policy.controller_unseen else []),
+        "unchecked": policy.unchecked,
         "certificates": [{"secret_key": c.secret_key, "role": c.role, **c.facts.to_dict()} for c in report.certs],
         "probe": probe_dict(list(report.probe), [])["results"] if report.probe else [],
         "findings": [f.to_dict() for f in report.findings],
@@ -94,6 +93,7 @@ def successor_dict(report: SuccessorReport) -> dict[str, Any]:
         "verify_depth": v.verify_depth,
         "crl": v.crl,
         "decided_by": list(v.decided_by),
+        "unchecked": list(unchecked(v)),  # inputs the verdict depends on that were not read (additive)
         "controller_release": v.release,  # the release whose rules were used, "(assumed: …)" when not seen
         "conditions": list(v.conditions),
         # predicted from the objects and the measured behaviour of the data plane; not probed

@@ -31,6 +31,7 @@ class HostPolicy:
     denied_secret: str | None = None  # the auth-tls Secret the controller refused, when that is the denial
     asks_mtls: bool = False  # a served Ingress for the host names an auth-tls Secret
     controller_unseen: bool = False  # manifests: the controller is not among them; ingress-nginx is assumed
+    service_unseen: bool = False  # manifests: the controller is, its Service is not (load_balancer.service_unseen)
     passthrough: bool = False  # ssl-passthrough with --enable-ssl-passthrough: nginx never terminates TLS here
     # the auth-tls-match-cn nginx renders at server level whatever the CA and verify mode, when it
     # refuses an empty subject: a request that brings no verified certificate gets 403 from it
@@ -44,6 +45,20 @@ class HostPolicy:
     @property
     def denied(self) -> bool:
         return self.denial is not None
+
+    @property
+    def unchecked(self) -> list[str]:
+        """What the verdict could not check, as the report's "not checked" lists it: `unseen`, then the
+        notes that leave the state as it is (a controller or a Service not among the files)."""
+        return [
+            *self.unseen,
+            *(["the controller (not among the files: ingress-nginx assumed)"] if self.controller_unseen else []),
+            *(
+                ["the controller's Service (not among the files: its load balancer's TLS and PROXY protocol)"]
+                if self.service_unseen
+                else []
+            ),
+        ]
 
 
 def listed_ingress(ingress: IngressObj) -> bool:

@@ -22,7 +22,8 @@ from mtls_tui.policy.ingress_nginx.controller_secrets import crl_path, secret_pa
 from mtls_tui.policy.ingress_nginx.dropped import alias_refused, invalid_value_findings
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy, listed_ingress
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_finding, ingress_words
-from mtls_tui.policy.ingress_nginx.load_balancer import lb_terminates_tls, lb_unseen
+from mtls_tui.policy.ingress_nginx.lb_proxy import lb_proxy_mismatch
+from mtls_tui.policy.ingress_nginx.load_balancer import lb_terminates_tls, lb_unseen, service_unseen
 from mtls_tui.policy.ingress_nginx.locations import (
     external_auth_skipped,
     location_denial,
@@ -284,6 +285,7 @@ def _host_policy(
         sent_back = not not_redirected([i for i in applying if not canary(i)], makers, controller)
         verify = policy.verify_client if policy is not None else "on"
         findings += lb_terminates_tls(host, verify, controller, snapshot, sent_back)
+        findings += lb_proxy_mismatch(host, controller, snapshot)
         unseen += lb_unseen(controller, snapshot)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += error_page_loop(host, policy, winner)
@@ -357,6 +359,7 @@ def _host_policy(
         asks_mtls=any(key.lower().endswith("auth-tls-secret") for i in ingresses for key, _ in i.annotations)
         or any(f.code == "annotation-invalid-value" and f.title.startswith(BARE_AUTH_TLS) for f in findings),
         controller_unseen=not snapshot.controllers_known and bool(served),
+        service_unseen=client_checks and not denial and not passthrough and service_unseen(controller, snapshot),
         passthrough=passthrough,
         cn_gate=cn_gate,
         unserved_askers=tuple(

@@ -574,6 +574,7 @@ def _crl_problem(
             outcome,
             "crl-expired",
             f"is expired (next update was due at {crl.next_update_utc:%Y-%m-%d})",
+            _EXPIRED_CRL,
         )
     if now < crl.last_update_utc:
         return _crl_finding(
@@ -666,6 +667,8 @@ def _client_validation(
     )
     if allow_expired:
         findings.append(_expired_allowed(policy, gateway))
+    # a CA repeated (v1.9.0 drops the repeats, appendDedupPEMCertsWithSeen) is loaded by Envoy as one copy:
+    # envoy_gateway_joins.py; the bundle is kept as written
     pem = b"".join(p.strip() + b"\n" for p in pems) if pems else None
     refused, joins = _ca_join(policy, gateway, written, snapshot)
     findings += joins
@@ -1061,7 +1064,24 @@ def _expired_allowed(policy: Policy, gateway: Gateway) -> Finding:
     )
 
 
-def _crl_finding(policy: Policy, gateway: Gateway, outcome: RefOutcome, code: str, what: str) -> Finding:
+# tls.go validateCrl checks the CRL's dates whatever clientValidation.allowExpiredCertificate says (it takes
+# the CRL's bytes alone). Envoy given a CRL that expired after the last translation (Envoy Gateway checks at
+# translation only), measured on Envoy 1.40 (tests/test_field_reports_successors_3.py): every certificate the
+# CRL covers gets alert 45, a revoked one too; with allow_expired_certificate (X509_V_FLAG_NO_CHECK_TIME,
+# default_validator.cc initializeSslContexts) no date is checked, the CRL's included: such clients get in,
+# a revoked one gets 44.
+_EXPIRED_CRL = (
+    " allowExpiredCertificate does not change this: validateCrl checks the CRL's dates whatever it says. A proxy "
+    "still holding this CRL from an earlier translation (Envoy Gateway checks dates only when it translates) "
+    "refuses every client certificate the CRL covers with TLS alert 45 (certificate_expired, 'CRL has expired'), "
+    "unless allowExpiredCertificate is set: Envoy then checks no date, the CRL's included, and refuses only the "
+    "certificates it revokes (alert 44); measured on Envoy 1.40."
+)
+
+
+def _crl_finding(
+    policy: Policy, gateway: Gateway, outcome: RefOutcome, code: str, what: str, more: str = ""
+) -> Finding:
     return Finding(
         code=code,
         severity=Severity.ERROR,
@@ -1070,6 +1090,7 @@ def _crl_finding(policy: Policy, gateway: Gateway, outcome: RefOutcome, code: st
         '"invalid crl in NAME", testdata clienttrafficpolicy-mtls-client-verification-expired-crl). The CA and mode '
         "were already set on the listener, so clients are still checked in the handshake, but the CRL is not loaded. "
         + _INVALID_CONSEQUENCE
+        + more
         + f" The command shows the object; then publish a current CRL under {outcome.key or 'ca.crl'}.",
         fix=f"kubectl get {outcome.ref.kind.lower()} {arg(outcome.ref.name)} -n {arg(outcome.ref.namespace)} -o yaml",
         subject=policy.label,

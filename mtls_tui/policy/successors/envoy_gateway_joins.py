@@ -11,7 +11,17 @@ context as an xDS secret (xds/translator/listener.go buildXdsTLSCaCertSecret); E
 listener whose secret never arrived closes every connection, certificate or not (measured on Envoy
 1.40 with the secret served from a file by SDS: tests/test_envoy_gateway_crl_chain.py). An Envoy
 that had an earlier version of the secret keeps it until it restarts (xDS keeps the last accepted
-config; envoyproxy/gateway#8847 describes the same for a CA Envoy refused).
+config).
+
+A CA that appears twice in the bundle (twice in one value, or in two references) is not refused:
+envoyproxy/gateway#8847 reports Envoy rejecting such a bundle ("BoringSSL returns an error on duplicate
+X509_STORE add"), but Envoy's default_validator.cc (parseCaCertList / initializeSslContexts, and every
+earlier version of that loop read) ignores X509_STORE_add_cert's answer and refuses a bundle only when
+PEM_X509_INFO_read_bio fails or finds no certificate; Envoy 1.40 loads it and verifies as with one copy
+(measured, static and by SDS: tests/test_field_reports_successors_3.py). Envoy Gateway v1.9.0 drops the
+repeats from a ClientTrafficPolicy's bundle (tls.go appendDedupPEMCertsWithSeen, #8909, first in
+v1.9.0-rc.1) and keeps them in a Gateway frontend's (backendtlspolicy.go getCaCertsFromCARefs joins the
+values with a newline): nothing is said about either.
 """
 
 from __future__ import annotations

@@ -404,6 +404,7 @@ def _apply(
     if mtls.get("crlFileName"):  # policy.go addIngressMTLSConfig: crlFileName beats ca.crl (a file not read here)
         out.findings.append(_crl_file(owner, policy, str(mtls.get("crlFileName")), out.crl, release))
         out.crl, out.crl_pem = True, None
+        out.unseen.append(f"the CRL file {SECRETS_DIR}/{mtls.get('crlFileName')} on the controller's pods")
     if not release.seen:  # taken here; from v1.10.0 to v2.1.x it may not be (releases.py F5_PREVIEW)
         out.findings.append(unchecked(release, owner.ref, _PREVIEW_ELSEWHERE))
     depth = mtls.get("verifyDepth")

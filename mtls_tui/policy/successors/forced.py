@@ -22,12 +22,15 @@ from mtls_tui.policy.successors.traefik import INGRESS_CONTROLLER as TRAEFIK_CON
 FORCED_CLASS = "forced-by-mtls-tui"
 
 # Each controller's own string, from where the readers keep it (each cites its source).
-_GATEWAY_CONTROLLERS: dict[str, str] = {implementation: name for name, implementation in CONTROLLERS.items()}
 _INGRESS_CONTROLLERS: dict[str, str] = {
     "ingress-nginx": NGINX_CONTROLLER,
     "traefik": TRAEFIK_CONTROLLER,
     "traefik-ingress-nginx": NGINX_CONTROLLER,  # the kubernetesIngressNGINX provider claims ingress-nginx's class
     "f5-nginx": F5_CONTROLLER,
+}
+# Traefik serves Gateways too (gateway_api.CONTROLLERS), but `--controller traefik` forces its Ingresses
+_GATEWAY_CONTROLLERS: dict[str, str] = {
+    implementation: name for name, implementation in CONTROLLERS.items() if implementation not in _INGRESS_CONTROLLERS
 }
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from mtls_tui.certs.pem_file import load_ca_file
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.secret_commands import add_ca_command
+from mtls_tui.policy.successors import traefik_gateway
 from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import (
     Breakage,
@@ -76,6 +77,7 @@ CONTROLLERS: dict[str, Implementation] = {
     "gateway.envoyproxy.io/gatewayclass-controller": "envoy-gateway",
     "istio.io/gateway-controller": "istio",
     "gateway.nginx.org/nginx-gateway-controller": "nginx-gateway-fabric",
+    traefik_gateway.CONTROLLER: "traefik",  # traefik/traefik v3.7.9 pkg/provider/kubernetes/gateway/kubernetes.go
 }
 # istio pilot/pkg/config/kube/gatewaycommon/gateway_utils.go GatewayTLSTerminateModeKey: a listener
 # option that forces MUTUAL or OPTIONAL_MUTUAL (both verified) over the frontend's mode (conversion.go buildTLS)
@@ -100,6 +102,7 @@ DATA_PLANES: dict[Implementation, DataPlane] = {
     "envoy-gateway": "envoy",
     "istio": "envoy",
     "nginx-gateway-fabric": "nginx",
+    "traefik": "go",
 }
 
 
@@ -339,6 +342,8 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
     """The client validation `spec.tls.frontend` configures for one listener, as the Gateway's
     implementation reads it."""
     entry = _frontend_entry(gateway, listener)
+    if gateway.implementation == "traefik":
+        return _traefik(gateway, listener, entry, snapshot)
     if gateway.implementation == "nginx-gateway-fabric" and listener.protocol == "TLS":
         return _ngf_tls_terminate(gateway, listener, entry)
     if entry is None:
@@ -393,6 +398,32 @@ def frontend_for(gateway: Gateway, listener: Listener, snapshot: ClusterSnapshot
     if gateway.implementation == "nginx-gateway-fabric" and mode == "require-and-verify":
         return _ngf_bundle_written(gateway, listener, refs, snapshot, done)
     return done
+
+
+def _traefik(
+    gateway: Gateway,
+    listener: Listener,
+    entry: tuple[str, str, dict[str, Any] | None] | None,
+    snapshot: ClusterSnapshot,
+) -> Frontend:
+    """Traefik reads neither spec.tls.frontend nor the v1.3 listener field: the default TLS options decide
+    (traefik_gateway.py)."""
+    asked: tuple[str, dict[str, Any]] | None = None
+    if entry is not None and entry[2] is not None:
+        asked = (entry[0], entry[2])
+    elif listener.legacy_refs is not None:
+        asked = (f"listener {listener.name} tls.frontendValidation", {"caCertificateRefs": list(listener.legacy_refs)})
+    done = traefik_gateway.served(gateway.label, gateway.resource.namespace, listener.name, asked, snapshot)
+    return Frontend(
+        done.mode,
+        f"via {done.decided_by}",
+        "",
+        ca_refs=done.ca_refs,
+        ca_pem=done.ca_pem,
+        findings=done.findings,
+        unseen=done.unseen,
+        breakage=done.breakage,
+    )
 
 
 def _ngf_bundle_written(
@@ -623,7 +654,9 @@ def _istio_mode_first(gateway: Gateway, listener: Listener, source: str, path: s
             "Istio serves it as ISTIO_MUTUAL: a client needs a certificate of the mesh (issued by istiod's CA); a "
             "client of the frontend's CA is refused in the handshake (unknown CA)."
         )
-        severity = Severity.WARNING
+        # your clients are refused, as with istio.py's mesh-mutual-at-gateway (measured there: 48 for a client
+        # of your CA, 200 for a mesh one): an error, whatever the mesh's own clients get
+        severity = Severity.ERROR
     then = " The fix removes the option, so that the frontend's CA applies (MUTUAL)" + (
         "."
         if listener.certificate_refs
@@ -1421,6 +1454,14 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
     extra = (unknown_implementation(gateway),) if gateway.implementation == "gateway-api" else ()
     if gateway.controller_name is None and gateway.implementation == "envoy-gateway":
         extra = (class_inferred(gateway, inferred_from(gateway.resource, snapshot)),)
+    # who serves the Gateway decides the verdict: a GatewayClass not read, or an implementation whose
+    # rules beyond the spec's core this tool does not know, leaves it unverified (never `works`)
+    if gateway.controller_name is None:
+        unread: tuple[str, ...] = (f"GatewayClass {gateway.class_name}",)
+    elif gateway.implementation == "gateway-api":
+        unread = (f"the rules of {gateway.controller_name}",)
+    else:
+        unread = ()
     results = []
     for listener in gateway.listeners:
         frontend = frontend_for(gateway, listener, snapshot)
@@ -1456,7 +1497,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     crl_pem=result.crl_pem,
                     crl_leaf_only=result.crl_leaf_only,
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
-                    unseen=result.unseen,
+                    unseen=(*unread, *result.unseen),
                     allow_expired=result.allow_expired,
                     refused_answer=_ngf_refused_answer(gateway, listener, result, results),
                 )

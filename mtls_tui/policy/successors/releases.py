@@ -51,6 +51,14 @@ Traefik (traefik/traefik):
 - TRAEFIK_IO_GROUP  commit 7af9d16208 "Introduce traefik.io API Group CRDs" (first in v2.10.0): before
   it pkg/provider/kubernetes/crd reads traefik.containo.us only (v2.9.5 has no traefikio client), so a
   traefik.io TLSOption or IngressRoute does not exist for it.
+- TRAEFIK_CRD_QUALIFIED  commit df00d82fc7 "Honor allowCrossNamespace with chain middleware CRD" (first in
+  v2.11.43, v3.6.14, v3.7.0): pkg/provider/kubernetes/crd/kubernetes.go resolveReference refuses a name
+  ending in `@kubernetescrd` while allowCrossNamespace is off ("when allowCrossNamespace is disabled,
+  @kubernetescrd references are disallowed"); v3.0.0–v3.6.13 take it. An IngressRoute's refused
+  tls.options leaves its route unbuilt (kubernetes_http.go loadIngressRouteConfiguration `continue`).
+- TRAEFIK_CROSS_PROVIDER  commit 28604083a4 "Add CrossProviderNamespaces option" (first in v2.11.46,
+  v3.6.17, v3.7.1; not in v3.7.0): with providers.kubernetesCRD.crossProviderNamespaces set, resolveReference
+  refuses any `NAME@provider` from a namespace the list lacks (isCrossProviderNamespaceAllowed).
 F5 NGINX Ingress Controller (nginx/kubernetes-ingress):
 - F5_PREVIEW  pkg/apis/configuration/validation/policy.go validatePolicySpec, v1.10.0–v2.1.2:
   "ingressMTLS is a preview policy. Preview policies must be enabled to use via cli argument
@@ -108,6 +116,15 @@ EG_CRL_INDEXED: tuple[Release, Release] = ((1, 6, 0), (1, 6, 2))  # from, to (ex
 TRAEFIK_BROKEN_CLOSES: Release = (2, 9, 6)
 TRAEFIK_IO_GROUP: Release = (2, 10, 0)
 TRAEFIK_CA_CRT: Release = (2, 5, 0)
+# resolveReference refuses `NAME@kubernetescrd` while allowCrossNamespace is off: commit df00d82fc7, first in
+# v2.11.43, v3.6.14 and v3.7.0 (not in v3.0.0–v3.6.13). From, to (excluded; None: every later release).
+TRAEFIK_CRD_QUALIFIED: tuple[tuple[Release, Release | None], ...] = (((2, 11, 43), (3, 0, 0)), ((3, 6, 14), None))
+# Provider.CrossProviderNamespaces: commit 28604083a4, first in v2.11.46, v3.6.17 and v3.7.1 (not in v3.7.0).
+TRAEFIK_CROSS_PROVIDER: tuple[tuple[Release, Release | None], ...] = (
+    ((2, 11, 46), (3, 0, 0)),
+    ((3, 6, 17), (3, 7, 0)),
+    ((3, 7, 1), None),
+)
 F5_PREVIEW: tuple[Release, Release] = ((1, 10, 0), (2, 2, 0))  # from, to (excluded)
 F5_PREVIEW_FLAG = "enable-preview-policies"
 ISTIO_CREDENTIAL_NAMES: Release = (1, 27, 0)
@@ -205,6 +222,22 @@ def traefik_cross_namespace(controller: SuccessorController | None) -> bool:
     return value
 
 
+def traefik_cross_provider_namespaces(release: ControllerRelease) -> tuple[str, ...] | None:
+    """providers.kubernetesCRD.crossProviderNamespaces (v3.7.9 pkg/provider/kubernetes/crd/kubernetes.go
+    Provider.CrossProviderNamespaces) as the controller's args set it (`--NAME=a,b`, Traefik's flags are
+    case-insensitive), on a release that has it (TRAEFIK_CROSS_PROVIDER); None: not set, every namespace may
+    name another provider's object (isCrossProviderNamespaceAllowed: a nil list allows all)."""
+    controller = release.controller
+    if controller is None or not any(release.between(*span) for span in TRAEFIK_CROSS_PROVIDER):
+        return None
+    found: tuple[str, ...] | None = None
+    for raw in controller.args:
+        flag, eq, given = raw.lstrip("-").partition("=")
+        if raw.startswith("-") and eq and flag.lower() == "providers.kubernetescrd.crossprovidernamespaces":
+            found = tuple(n.strip() for n in given.split(",") if n.strip())
+    return found
+
+
 # --- the rules --------------------------------------------------------------------------------
 
 
@@ -231,6 +264,11 @@ def traefik_broken_options_close(release: ControllerRelease) -> bool:
 
 def traefik_reads_io_group(release: ControllerRelease) -> bool:
     return release.between(TRAEFIK_IO_GROUP)
+
+
+def traefik_refuses_crd_qualified(release: ControllerRelease) -> bool:
+    """resolveReference refuses `NAME@kubernetescrd` while allowCrossNamespace is off (TRAEFIK_CRD_QUALIFIED)."""
+    return any(release.between(*span) for span in TRAEFIK_CRD_QUALIFIED)
 
 
 def traefik_ca_keys(release: ControllerRelease) -> tuple[str, ...]:
@@ -267,6 +305,9 @@ def istio_secret_ca_denied(release: ControllerRelease, *, optional: bool, own_se
 # --- findings ---------------------------------------------------------------------------------
 
 
+RELEASE_UNSEEN = "controller-release-unseen"  # the finding `unchecked` makes: the verdict rests on an assumed release
+
+
 def unchecked(release: ControllerRelease, subject: str, elsewhere: str) -> Finding:
     """A rule differs by release and the release was not seen: the verdict uses the assumed one;
     `elsewhere` says what the other releases do with the same objects."""
@@ -280,7 +321,7 @@ def unchecked(release: ControllerRelease, subject: str, elsewhere: str) -> Findi
         else f"kubectl get deployments -A -l {arg(release.product.selector)} -o {columns}"
     )
     return Finding(
-        code="controller-release-unseen",
+        code=RELEASE_UNSEEN,
         severity=Severity.WARNING,
         title=f"not checked: which {release.product.title} release serves this; the verdict is {release.named}'s",
         detail=f"{elsewhere} The release is read from the controller Deployment's image tag "
@@ -293,13 +334,18 @@ def unchecked(release: ControllerRelease, subject: str, elsewhere: str) -> Findi
 
 def f5_preview_fix(release: ControllerRelease) -> str:
     """Add -enable-preview-policies to the controller's args (or show where, when it was not seen)."""
+    return add_arg_command(release, f"-{F5_PREVIEW_FLAG}")
+
+
+def add_arg_command(release: ControllerRelease, flag: str) -> str:
+    """Add `flag` to the controller's args (or show the controllers, when it was not seen)."""
     where = release.controller
     if where is None:
-        return f"kubectl get deployments -A -l {arg(PRODUCTS['f5-nginx'].selector)} -o yaml"
+        return f"kubectl get deployments -A -l {arg(release.product.selector)} -o yaml"
     path = f"/spec/template/spec/containers/{where.container}/args"
     op = (
-        {"op": "add", "path": path + "/-", "value": f"-{F5_PREVIEW_FLAG}"}
+        {"op": "add", "path": path + "/-", "value": flag}
         if where.has_args
-        else {"op": "add", "path": path, "value": [f"-{F5_PREVIEW_FLAG}"]}
+        else {"op": "add", "path": path, "value": [flag]}
     )
     return f"kubectl patch deployment {arg(where.name)} -n {arg(where.namespace)} --type json -p {json_arg([op])}"

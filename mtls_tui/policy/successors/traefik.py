@@ -48,7 +48,9 @@ from mtls_tui.policy.successors.releases import (
     traefik_broken_options_close,
     traefik_ca_keys,
     traefik_cross_namespace,
+    traefik_cross_provider_namespaces,
     traefik_reads_io_group,
+    traefik_refuses_crd_qualified,
     unchecked,
 )
 from mtls_tui.shell import arg, json_arg
@@ -415,7 +417,8 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
     reported by `_not_served`. The flag is read from the controller's args when its Deployment is seen
     (authelia/chartrepo#130 set it, and met 'unknown TLS options' instead)."""
     routes = []
-    cross = traefik_cross_namespace(release_for(snapshot, "traefik").controller)
+    release = release_for(snapshot, "traefik")
+    cross = traefik_cross_namespace(release.controller)
     models = entry_point_options(snapshot)
     for resource in _resources(snapshot, "IngressRoute"):
         spec = _dict(resource.body.get("spec"))
@@ -435,14 +438,7 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
             wanted = f"{namespace}-{name}@{CRD_PROVIDER}"
         else:
             wanted = None
-        # kubernetes.go resolveReference: a name in another namespace than the IngressRoute's is refused
-        # while allowCrossNamespace is off. (From v2.11.43 and a v3 patch release it also refuses a name
-        # qualified with @kubernetescrd; that differs by release and is not judged here.)
-        refused = (
-            "allowCrossNamespace is disabled, cross-namespace are disallowed"
-            if name and "@" not in name and namespace != resource.namespace and not cross
-            else None
-        )
+        refused = _reference_refused(name, namespace, resource.namespace, cross, release) if name else None
         for route in _list(spec.get("routes")):
             for host in _hosts(str(_dict(route).get("match") or "")) or [ANY_HOST]:
                 routes.append(
@@ -459,6 +455,25 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
                     )
                 )
     return routes
+
+
+def _reference_refused(name: str, namespace: str, parent: str, cross: bool, release: ControllerRelease) -> str | None:
+    """resolveReference's error for an IngressRoute's tls.options (v3.7.9 pkg/provider/kubernetes/crd/
+    kubernetes.go), None when it resolves: a name with `@provider` is refused, while allowCrossNamespace is
+    off, when the provider is kubernetescrd (TRAEFIK_CRD_QUALIFIED releases), and when crossProviderNamespaces
+    is set without the IngressRoute's namespace (isCrossProviderNamespaceAllowed; TRAEFIK_CROSS_PROVIDER);
+    a plain name in another namespace than the IngressRoute's is refused while allowCrossNamespace is off
+    (isNamespaceAllowed). loadIngressRouteConfiguration (kubernetes_http.go) then skips the route."""
+    if "@" in name:
+        if not cross and name.endswith(f"@{CRD_PROVIDER}") and traefik_refuses_crd_qualified(release):
+            return f"when allowCrossNamespace is disabled, @{CRD_PROVIDER} references are disallowed"
+        allowed = traefik_cross_provider_namespaces(release)
+        if allowed is not None and parent not in allowed:
+            return f'namespace "{parent}" is not in crossProviderNamespaces'
+        return None
+    if namespace != parent and not cross:
+        return "allowCrossNamespace is disabled, cross-namespace are disallowed"
+    return None
 
 
 def _model_routes(
@@ -658,18 +673,38 @@ def _hostless(
 def _not_served(host: str, routes: list[Route]) -> ClientValidation:
     """Every router for the host was refused: no router, the host is not served (404)."""
     route = routes[0]
+    refused = route.refused or ""
+    if "crossProviderNamespaces" in refused:
+        what, advice = (
+            "TLS options of another provider",
+            f"add {route.namespace} to --providers.kubernetescrd.crossProviderNamespaces, or name a TLSOption of "
+            "the IngressRoute's namespace",
+        )
+    elif "@" in refused:
+        what, advice = (
+            f"TLS options qualified with @{CRD_PROVIDER}",
+            "name the TLSOption by name and namespace (spec.tls.options.namespace), in the IngressRoute's namespace",
+        )
+    else:
+        what, advice = (
+            "TLS options in another namespace",
+            "move the TLSOption into its namespace (spec.tls.options.namespace), or start Traefik with "
+            "--providers.kubernetescrd.allowCrossNamespace=true",
+        )
     finding = _f(
         code="tls-option-not-permitted",
         severity=Severity.ERROR,
-        title=f"{route.source} names TLS options in another namespace: Traefik builds no router for {host}",
-        detail=f"kubernetes_http.go resolveReference refuses it ({route.refused}) and the IngressRoute's route is "
-        "skipped ('Invalid reference to TLSOption'): the host is not served at all. Traefik's "
+        title=f"{route.source} names {what}: Traefik builds no router for {host}",
+        detail=f"kubernetes.go resolveReference refuses it ({route.refused}) and loadIngressRouteConfiguration "
+        "(kubernetes_http.go) skips the route ('Invalid reference to TLSOption'): no router serves the host. A "
+        "client's SNI then matches no router's TLS entry, so the handshake gets the default TLS options (the "
+        "TLSOption named default, else Traefik's own, which asks no client certificate), and the request gets 404: "
+        "nothing of the IngressRoute is reachable, with a certificate or without. Traefik's "
         "providers.kubernetesCRD.allowCrossNamespace is off by default. The command shows the IngressRoute; then "
-        "move the TLSOption into its namespace (spec.tls.options.namespace), or start Traefik with "
-        "--providers.kubernetescrd.allowCrossNamespace=true.",
+        f"{advice}.",
         fix=f"kubectl get ingressroute {arg(route.name)} -n {arg(route.namespace)} -o yaml",
         subject=route.source,
-        evidence=(f"spec.tls.options: {route.options}",),
+        evidence=(f"spec.tls.options: {route.options}", f"resolveReference: {route.refused}"),
     )
     return _traefik_validation(
         host,
