@@ -424,7 +424,7 @@ CASES: list[Case] = [
         ngf_resolved_elsewhere,
         {
             (HOST, 443): Host(
-                "unverified",
+                "works",
                 "require-and-verify",
                 NGF_ENFORCED,
                 lead="ca-ref-not-permitted",
