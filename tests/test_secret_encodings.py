@@ -490,7 +490,7 @@ def first_block_cases(pki: SeedPki) -> dict[str, bytes]:
 def test_first_block_checks_are_gos(pki: SeedPki, tmp_path: Path) -> None:
     """NGINX Gateway Fabric v2.6.7 secrets.go ValidateCA (base64-decoded into a DecodedLen buffer when it
     decodes, then pem.Decode's first block) and F5 v5.5.4 validation.go ValidateCASecret (pem.Decode's
-    first block of ca.crt as it is), run by Go: ngf_ca_problem and F5's _secret_refusal give the same
+    first block of ca.crt as it is), run by Go: ngf_ca_problem and F5's ca_secret_refusal give the same
     words. Measured: a BOM or an indent before the only BEGIN line hides it (before, a search for
     -----BEGIN anywhere took it); before a bundle, the next certificate is the first block; a key first
     is refused by its type; a PEM base64'd without its final newline is refused by NGF (the zeros
