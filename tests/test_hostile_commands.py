@@ -46,7 +46,8 @@ def recorders(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("bin")
     for name in RECORDED:
         script = folder / name
-        script.write_text('#!/bin/sh\nprintf "%s\\n" "$(basename "$0")" >> "$CALLS"\nexit 0\n')
+        # ${0##*/}, not basename: PATH holds the recorders alone (with basename, every line was empty)
+        script.write_text('#!/bin/sh\nprintf "%s\\n" "${0##*/}" >> "$CALLS"\nexit 0\n')
         script.chmod(script.stat().st_mode | stat.S_IXUSR)
     os.symlink("/usr/bin/touch", folder / "touch")
     return folder
@@ -278,6 +279,7 @@ def test_pasted_fixes_run_only_what_they_name(
         programs = run_fix(fix, tmp_path, recorders)
         assert not list(tmp_path.glob("PWNED*")), f"injected by: {fix}"
         assert set(programs) <= set(RECORDED), (fix, programs)
+        assert programs or " > " in fix, fix  # the recorders record (`> a/b.yaml` fails before the program)
 
 
 def test_the_hostile_values_reach_many_kinds_of_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -377,8 +377,10 @@ class Api:
         if request.content_type.startswith(protobuf.CONTENT_TYPE):
             try:
                 return protobuf.decode_object(request.body)
-            except protobuf.ProtobufError as exc:
+            except protobuf.NotDecoded as exc:
                 raise status.unsupported_media_type(str(exc)) from None
+            except protobuf.ProtobufError as exc:
+                raise status.bad_request(f"the object provided is unrecognized: {exc}") from None
         if not request.content_type.startswith("application/json"):
             raise status.unsupported_media_type()
         return _json_body(request.body, "the object provided is unrecognized", b"{}")
