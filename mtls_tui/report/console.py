@@ -154,14 +154,18 @@ def _then(finding: Finding) -> Text:
     return Text.assemble(("then: ", "bold"), finding.then)
 
 
-def next_step(report: HostReport, probe: str) -> Text | None:
-    """The "try:" line under a host's headline, decided once for the CLI and the screen: the fix
-    of the finding that explains the headline, else a probe (`probe` says how this view sends one:
-    a key on the screen, a command in the CLI), else nothing."""
+def try_label() -> Text:
+    return Text("try: ", style="bold green")
+
+
+def next_step(report: HostReport, probe: str) -> str | None:
+    """What the "try:" line under a host's headline gives, decided once for the CLI and the
+    screen: the fix of the finding that explains the headline, else a probe (`probe` says how
+    this view sends one: a key on the screen, a command in the CLI), else nothing."""
     if report.next_command:
-        return Text.assemble(("try: ", "bold green"), report.next_command)
+        return report.next_command
     if report.needs_probe:
-        return Text.assemble(("try: ", "bold green"), probe)
+        return probe
     return None
 
 
@@ -387,7 +391,7 @@ def print_hosts(
             )
         )
         if (step := next_step(report, probe_command(report.host, *client))) is not None:
-            console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
+            console.print(Text(" " * 9) + try_label() + step, soft_wrap=True)  # one physical line: pasted whole
         if policy_unchecked := [*report.policy.unseen] + (
             ["the controller (not among the files: ingress-nginx assumed)"] if report.policy.controller_unseen else []
         ):
