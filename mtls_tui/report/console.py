@@ -169,10 +169,19 @@ def next_step(report: HostReport, probe: str) -> str | None:
     return None
 
 
-def summary_line(findings: tuple[Finding, ...]) -> Text:
+# `probe` with no client certificate: its answers say nothing of mTLS itself, as `check` says
+# "not yet probed with a client certificate" of such a host (diagnose/hosts.py HostReport.verdict).
+UNPROBED_HEAD = "NOT PROBED WITH A CLIENT CERTIFICATE (give --cert and --key)"
+
+
+def summary_line(findings: tuple[Finding, ...], unprobed: bool = False) -> Text:
+    """The head of a report: BROKEN on an error; `unprobed` (no client certificate was sent)
+    never reads as WORKS or OK."""
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     if counts[Severity.ERROR]:
         head = Text("BROKEN: ", style="bold red")
+    elif unprobed:
+        head = Text(f"{UNPROBED_HEAD}: ", style="bold yellow")
     elif counts[Severity.WARNING]:
         head = Text("WORKS, with warnings: ", style="bold yellow")
     else:
@@ -331,7 +340,7 @@ def print_probe(console: Console, results: list[ProbeResult], findings: list[Fin
         console.print(Text(f"  {result.openssl}"), soft_wrap=True)
     console.print()
     ordered = sort_findings(findings)
-    console.print(summary_line(tuple(ordered)))
+    console.print(summary_line(tuple(ordered), unprobed=not any(r.sent_client_cert for r in results)))
     for finding in ordered:
         print_finding(console, finding)
         console.print()
