@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
-import stat
 import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
@@ -37,7 +35,7 @@ from mtls_tui.commands.check import print_report
 from mtls_tui.diagnose.default_certificate import default_certificate_ca_findings
 from mtls_tui.lab.objects import CONTROLLER_LABELS, controller_objects, seed_objects
 from mtls_tui.lab.pki import SeedPki
-from mtls_tui.model import FIX_PROGRAMS, SecretObj
+from mtls_tui.model import SecretObj
 from mtls_tui.policy.ingress_nginx.hosts import host_policies
 from mtls_tui.policy.ingress_nginx.secret_findings import unusable_fix
 from mtls_tui.policy.kube_objects import snapshot_from_objects
@@ -55,7 +53,7 @@ from mtls_tui.policy.secret_commands import (
 )
 from mtls_tui.service.pipeline import check
 from mtls_tui.service.session import Session
-from tests.conftest import require
+from tests.conftest import RECORDED, require, run_fix
 
 SUCCESSORS = Path(__file__).parent / "data" / "successors"
 DASH = "-pwned7"  # a value that would be an option if it started a word
@@ -68,53 +66,11 @@ HOSTILE = [
     "; touch PWNED6 #",
     DASH,
 ]
-# what the fixes may run: the printed programs, and what their pipes and repairs use
-RECORDED = sorted(
-    FIX_PROGRAMS | {"sed", "awk", "tr", "grep", "tee", "echo", "mktemp", "rm", "ls", "head", "tail", "sort"}
-)
 # the generators the worlds below must reach, each with every hostile value: what their fix holds
 REACHED = {
     "auth-tls-secret-is-default-certificate": ("kubectl annotate ingress",),
     "lb-terminates-tls": ("kubectl annotate service", "kubectl patch service"),
 }
-
-
-# A recorder: shell builtins only (PATH holds nothing else), one write per call so that the programs
-# of a pipeline do not interleave, words apart by \037 and calls by \036 (a word may hold a newline).
-RECORDER = """#!/bin/sh
-line=${0##*/}
-for word in "$@"; do line="$line$(printf '\\037')$word"; done
-printf '%s\\036' "$line" >> "$CALLS"
-echo x
-"""
-
-
-@pytest.fixture(scope="module")
-def recorders(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every program a fix may name, as a recorder of its words that prints a line (so that a
-    `test -s` after it passes and the chain goes on to its end); `touch` real."""
-    folder = tmp_path_factory.mktemp("bin")
-    for name in RECORDED:
-        script = folder / name
-        script.write_text(RECORDER)
-        script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    os.symlink(require("touch", shutil.which("touch")), folder / "touch")
-    return folder
-
-
-def run_fix(fix: str, folder: Path, recorders: Path) -> list[list[str]]:
-    """The programs the fix ran, each with its words."""
-    calls = folder / "calls.log"
-    calls.unlink(missing_ok=True)
-    subprocess.run(
-        ["/bin/bash", "-c", fix],
-        cwd=folder,
-        timeout=20,
-        capture_output=True,
-        env={"PATH": str(recorders), "CALLS": str(calls), "HOME": str(folder)},
-    )
-    records = calls.read_text().split("\036") if calls.exists() else []
-    return [record.split("\037") for record in records if record]
 
 
 def test_the_recorders_record(tmp_path: Path, recorders: Path) -> None:
