@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from mtls_tui.certs.issue import Issued, issue_ca, new_key
 from mtls_tui.lab.nginx import find_nginx
 from mtls_tui.lab.pki import SeedPki, seed_pki, write_seed_pki
+from mtls_tui.model import FIX_PROGRAMS
 
 
 def require(tool: str, found: str | None) -> str:
@@ -84,3 +86,50 @@ def seed_dir(tmp_path_factory: pytest.TempPathFactory, openssl_binary: str) -> P
     for command in SEED_COMMANDS:
         subprocess.run(command, shell=True, cwd=folder, check=True, capture_output=True)
     return folder
+
+
+# --- recorders: what a printed fix runs, without running it -----------------------------------
+
+# what the fixes may run: the printed programs, and what their pipes and repairs use
+RECORDED = sorted(
+    FIX_PROGRAMS
+    | {"sed", "awk", "tr", "grep", "tee", "echo", "mktemp", "rm", "ls", "head", "tail", "sort", "mv", "base64"}
+)
+
+
+# A recorder: shell builtins only (PATH holds nothing else), one write per call so that the programs
+# of a pipeline do not interleave, words apart by \037 and calls by \036 (a word may hold a newline).
+RECORDER = """#!/bin/sh
+line=${0##*/}
+for word in "$@"; do line="$line$(printf '\\037')$word"; done
+printf '%s\\036' "$line" >> "$CALLS"
+echo x
+"""
+
+
+@pytest.fixture(scope="module")
+def recorders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every program a fix may name, as a recorder of its words that prints a line (so that a
+    `test -s` after it passes and the chain goes on to its end); `touch` real."""
+    folder = tmp_path_factory.mktemp("bin")
+    for name in RECORDED:
+        script = folder / name
+        script.write_text(RECORDER)
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    os.symlink(require("touch", shutil.which("touch")), folder / "touch")
+    return folder
+
+
+def run_fix(fix: str, folder: Path, recorders: Path) -> list[list[str]]:
+    """The programs the fix ran, each with its words."""
+    calls = folder / "calls.log"
+    calls.unlink(missing_ok=True)
+    subprocess.run(
+        ["/bin/bash", "-c", fix],
+        cwd=folder,
+        timeout=20,
+        capture_output=True,
+        env={"PATH": str(recorders), "CALLS": str(calls), "HOME": str(folder)},
+    )
+    records = calls.read_text().split("\036") if calls.exists() else []
+    return [record.split("\037") for record in records if record]

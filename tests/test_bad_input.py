@@ -143,7 +143,9 @@ def test_kubeconfig_bad_client_data(tmp_path: Path, field: str) -> None:
 )
 def test_secret_data_the_api_server_refuses(tmp_path: Path, value: str) -> None:
     """The API server refuses such a Secret (illegal base64 data), so no verdict on it is true
-    (secret_data.py): `check` stops with the key named; `inspect` reports the file unreadable."""
+    (secret_data.py): `check` stops with the key named, and so does `inspect` given only that file.
+    (`inspect` once printed a BROKEN report of it and exited 1: bad input is one line and exit 2 for
+    both, as DESIGN's exit statuses say; beside a file it can judge, it stays a finding.)"""
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -153,10 +155,7 @@ def test_secret_data_the_api_server_refuses(tmp_path: Path, value: str) -> None:
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(secret))
     words = ("Secret default/s, key ca.crt", "not valid base64", "the API server refuses")
     one_line(run(tmp_path, "check", "--no-probe", "--manifests", "s.yaml"), *words)
-    inspected = run(tmp_path, "inspect", "s.yaml", "--json")
-    [finding] = json.loads(inspected.stdout)["findings"]
-    assert inspected.returncode == 1 and finding["code"] == "input-unreadable"
-    assert all(word in finding["title"] for word in words)
+    one_line(run(tmp_path, "inspect", "s.yaml", "--json"), "mtls-tui inspect:", *words)
 
 
 # --- 4. folders that are files or cannot be made ----------------------------------------------------------
@@ -246,13 +245,22 @@ def test_probe_passphrase_hint_names_real_options(protected: Path, args: list[st
 
 
 @pytest.mark.parametrize("args, what", [(["--key", "enc.key"], "encrypted"), (["c.p12"], "PKCS#12")])
-def test_inspect_passphrase_finding(protected: Path, args: list[str], what: str) -> None:
+def test_inspect_passphrase_line(protected: Path, args: list[str], what: str) -> None:
+    """Only a file that needs its pass phrase: one line that says how to give it, exit 2, as `check`
+    and `probe` say it (this was a BROKEN report, exit 1)."""
     out = run(protected, "inspect", *args, "--json")
+    assert_real_options(one_line(out, "mtls-tui inspect:", args[-1], what))
+    assert out.stdout == ""
+
+
+def test_inspect_passphrase_finding_beside_a_file_it_judges(protected: Path) -> None:
+    """Beside a certificate it can judge, the key that needs its pass phrase is a finding of the report."""
+    out = run(protected, "inspect", "c.crt", "--key", "enc.key", "--json")
     assert out.returncode == 1 and out.stderr == "", out.stderr
     (finding,) = [f for f in json.loads(out.stdout)["findings"] if f["code"] == "input-unreadable"]
     assert_real_options(finding["title"])
     assert_real_options(finding["detail"])
-    assert what in finding["detail"] and "not a certificate" not in finding["detail"], finding["detail"]
+    assert "encrypted" in finding["detail"] and "not a certificate" not in finding["detail"], finding["detail"]
 
 
 def test_inspect_with_the_passphrase_reads_the_key(protected: Path) -> None:
@@ -290,18 +298,72 @@ def test_python_without_the_openssl_symbols(tmp_path: Path, pki: SeedPki, breaka
     one_line(out, "mtls-tui inspect:", "OpenSSL")
 
 
-def test_inspect_offers_storeutl_only_where_it_can_tell_something(tmp_path, capsys) -> None:
+def test_inspect_offers_storeutl_only_where_it_can_tell_something(tmp_path, capsys, pki: SeedPki) -> None:
     """`openssl storeutl -noout` lists a binary or PEM file's contents; for a manifest's error at a line it
-    says nothing useful (the review saw it offered there), so no command is printed for that."""
+    says nothing useful (the review saw it offered there), so no command is printed for that. (Each
+    beside a certificate inspect judges: alone, either is one line, exit 2.)"""
     import json
 
     from mtls_tui.cli import main
 
     (tmp_path / "bad.yaml").write_text("apiVersion: v1\nkind: Secret\nmetadata: {name: x\n")
     (tmp_path / "noise.bin").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "good.crt").write_bytes(pki.client.cert_pem())
     fixes = {}
     for name in ("bad.yaml", "noise.bin"):
-        main(["inspect", str(tmp_path / name), "--json"])
+        main(["inspect", str(tmp_path / "good.crt"), str(tmp_path / name), "--json"])
         [finding] = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "input-unreadable"]
         fixes[name] = finding["fix"]
     assert fixes["bad.yaml"] == "" and fixes["noise.bin"] == f"openssl storeutl -noout {tmp_path / 'noise.bin'}"
+
+
+@pytest.mark.parametrize("role", [[], ["--cert"], ["--ca"]])
+def test_inspect_and_check_say_the_same_of_a_file_that_is_no_input(tmp_path: Path, role: list[str]) -> None:
+    """A binary file that is no certificate, key or manifest: `check --manifests` said "not valid YAML",
+    exit 2, and `inspect` printed a BROKEN report of it, exit 1. Both are one line and exit 2 now
+    (DESIGN: "2 the command could not run (bad arguments, unreadable input: one clear line")."""
+    (tmp_path / "bin.dat").write_bytes(bytes(range(256)) * 4)
+    one_line(run(tmp_path, "check", "--no-probe", "--manifests", "bin.dat"), "mtls-tui check:", "bin.dat")
+    out = run(tmp_path, "inspect", *role, "bin.dat")
+    one_line(out, "mtls-tui inspect: bin.dat: is binary data, not a certificate")
+    assert out.stdout == "" and "BROKEN" not in out.stderr
+
+
+def test_inspect_of_a_key_given_as_the_certificate_is_one_line(tmp_path: Path, pki: SeedPki) -> None:
+    """`check --cert KEY` stops on it; `inspect --cert KEY` alone has nothing to judge either."""
+    (tmp_path / "client.key").write_bytes(pki.client.key_pem())
+    (tmp_path / "client.key").chmod(0o600)
+    out = run(tmp_path, "inspect", "--cert", "client.key")
+    line = one_line(out, "mtls-tui inspect: client.key: given as --cert but holds 1 private key(s), no certificate")
+    assert "PRIVATE KEY" not in line + out.stdout
+
+
+def test_standard_input_is_named_stdin(tmp_path: Path, pki: SeedPki) -> None:
+    """Reports named standard input `-` (`-:1`, `manifests -`), which reads as an option: it is `stdin`."""
+    env = {k: v for k, v in os.environ.items() if k not in ("KUBECONFIG", "MTLS_TUI_PASS", "KUBERNETES_SERVICE_HOST")}
+
+    def piped(data: bytes, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "mtls_tui", *args],
+            input=data,
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            timeout=60,
+        )
+
+    inspected = piped(pki.client.cert_pem(), "inspect", "-", "--json")
+    assert inspected.returncode == 0, inspected.stderr
+    assert [c["origin"] for c in json.loads(inspected.stdout)["certificates"]] == ["stdin:1"]
+    broken = (
+        b"apiVersion: v1\nkind: Secret\nmetadata: {name: x\n---\n"
+        + yaml.safe_dump(
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "default"}}
+        ).encode()
+    )
+    checked = piped(broken, "check", "--no-probe", "--manifests", "-")
+    text = checked.stdout.decode().replace("\xa0", " ")
+    assert "Source: manifests stdin" in text and "input-unreadable · stdin:3:" in text, text
+    assert "-:" not in text and "sed -n" not in text  # no file holds what was piped in
+    line = piped(b"\x00\x01junk", "inspect", "-").stderr.decode()
+    assert line.startswith("mtls-tui inspect: stdin: "), line

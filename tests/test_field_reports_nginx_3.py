@@ -698,7 +698,7 @@ def test_12620_negative_serial_ca_is_refused_by_the_controllers_go(field: Field,
     GetAuthCertificate is "local SSL certificate … was not found", getBackendServers' AuthTLSError, `return 403;`.
     Measured: nginx given that ca.crt itself accepts the client (200, SUCCESS): OpenSSL takes the CA; the
     controller's server answers 403 with and without a certificate. Not measured: Go here is 1.19, before the
-    change. Fixed in policy/secret_store.py (go_parse_refusal, used by ca_refusal and keypair_refusal)."""
+    change. Fixed in certs/go_x509.py (go_parse_refusal, used by ca_refusal and keypair_refusal)."""
     folder = field.folder(tmp_path, "negser")
     plain = field.measure(folder, "negser", fqdn("negser-nginx"))
     assert statuses(plain) == (400, 200) and plain[1].echoed("ssl-client-verify") == "SUCCESS"

@@ -11,8 +11,6 @@ injected command would leave a file behind.
 from __future__ import annotations
 
 import json
-import os
-import stat
 import subprocess
 from pathlib import Path
 
@@ -23,8 +21,8 @@ from mtls_tui.certs.issue import issue_ca, issue_leaf, new_key
 from mtls_tui.cli import main
 from mtls_tui.commands.check import print_report
 from mtls_tui.lab.pki import write_file
-from mtls_tui.model import FIX_PROGRAMS
 from mtls_tui.policy.kube_objects import snapshot_from_objects
+from tests.conftest import RECORDED, run_fix
 
 P = "nginx.ingress.kubernetes.io/"
 HOSTILE = [
@@ -37,32 +35,6 @@ HOSTILE = [
     "a/b+c=d\\e",
     "\x1b]0;owned\x07\x1b[2J",
 ]
-RECORDED = sorted(FIX_PROGRAMS | {"mv", "sed", "grep", "base64", "tee", "echo"})
-
-
-@pytest.fixture(scope="module")
-def recorders(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A PATH of recorders for every program a fix may name, plus the real `touch`."""
-    folder = tmp_path_factory.mktemp("bin")
-    for name in RECORDED:
-        script = folder / name
-        script.write_text('#!/bin/sh\nprintf "%s\\n" "$(basename "$0")" >> "$CALLS"\nexit 0\n')
-        script.chmod(script.stat().st_mode | stat.S_IXUSR)
-    os.symlink("/usr/bin/touch", folder / "touch")
-    return folder
-
-
-def run_fix(command: str, folder: Path, recorders: Path) -> list[str]:
-    calls = folder / "calls.log"
-    calls.unlink(missing_ok=True)
-    subprocess.run(
-        ["/bin/bash", "-c", command],
-        cwd=folder,
-        timeout=20,
-        capture_output=True,
-        env={"PATH": str(recorders), "CALLS": str(calls), "HOME": str(folder)},
-    )
-    return calls.read_text().split() if calls.exists() else []
 
 
 def hostile_world(folder: Path, value: str) -> tuple[Path, Path]:
@@ -275,9 +247,10 @@ def test_pasted_fixes_run_only_what_they_name(
     assert len(fixes) >= 5, fixes  # the hostile values reach several kinds of fix
     for fix in fixes:
         assert "\n" not in fix and "\x1b" not in fix, fix
-        programs = run_fix(fix, tmp_path, recorders)
+        programs = [call[0] for call in run_fix(fix, tmp_path, recorders)]
         assert not list(tmp_path.glob("PWNED*")), f"injected by: {fix}"
         assert set(programs) <= set(RECORDED), (fix, programs)
+        assert programs or " > " in fix, fix  # the recorders record (`> a/b.yaml` fails before the program)
 
 
 def test_the_hostile_values_reach_many_kinds_of_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -464,11 +464,12 @@ def _unknown_algorithm_key() -> bytes:
     return pem(der.replace(der_oid("1.2.840.10045.2.1"), der_oid("1.2.840.10045.2.9")), "PRIVATE KEY")
 
 
-def test_a_key_with_an_unknown_algorithm_is_one_finding(tmp_path: Path) -> None:
+def test_a_key_with_an_unknown_algorithm_is_one_line(tmp_path: Path) -> None:
+    """Alone, nothing to judge: one line, exit 2 (DESIGN's exit statuses; it was a report, exit 1)."""
     path = tmp_path / "unknown.key"
     path.write_bytes(_unknown_algorithm_key())
-    code, out, _ = run_main("inspect", str(path), "--json")
-    assert code == 1 and "unsupported private key" in json.loads(out)["findings"][0]["title"]
+    code, out, err = run_main("inspect", str(path), "--json")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "unsupported private key" in err, err
 
 
 def test_a_tls_key_with_an_unknown_algorithm_is_refused_not_raised(pki: SeedPki, tmp_path: Path) -> None:

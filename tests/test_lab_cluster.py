@@ -6,6 +6,7 @@ server's internals, so a green run means the tool's own cluster reader will work
 
 from __future__ import annotations
 
+import base64
 import glob
 import json
 import os
@@ -645,10 +646,32 @@ def test_kubectl_create_typed_sends_protobuf_the_lab_reads(
     kind, name = want["kind"], want["metadata"]["name"]
     stored = lab.get(kind, "default", name)
     assert stored is not None
+    if kind == "Secret":  # the server's default (SetDefaults_Secret), which the client's render leaves out
+        want.setdefault("type", "Opaque")
     assert {k: stored.get(k) for k in ("data", "binaryData", "type")} == {
         k: want.get(k) for k in ("data", "binaryData", "type")
     }
     assert kubectl("delete", command[0], name).returncode == 0
+
+
+def test_a_secret_is_stored_as_the_api_server_stores_it(kubectl: Any, lab: LabCluster, tmp_path: Path) -> None:
+    """kube-apiserver defaults a Secret's type to Opaque (pkg/apis/core/v1/defaults.go SetDefaults_Secret)
+    and merges the write-only stringData into data, its keys over data's (conversion.go
+    Convert_v1_Secret_To_core_Secret): `kubectl get -o json` shows no stringData. The lab does the same,
+    on create and on patch, so what the tool reads back from it is what a cluster would give."""
+    manifest = tmp_path / "secret.json"
+    body = {"data": {"ca.crt": base64.b64encode(b"old").decode(), "kept": "a2VwdA=="}, "stringData": {"ca.crt": "new"}}
+    manifest.write_text(json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "written"}, **body}))
+    created = kubectl("create", "-f", str(manifest))
+    assert created.returncode == 0, created.stderr
+    shown = json.loads(kubectl("get", "secret", "written", "-o", "json").stdout)
+    assert "stringData" not in shown and shown["type"] == "Opaque"
+    assert {k: base64.b64decode(v) for k, v in shown["data"].items()} == {"ca.crt": b"new", "kept": b"kept"}
+    patched = kubectl("patch", "secret", "written", "--type", "merge", "-p", '{"stringData": {"x": "y"}}')
+    assert patched.returncode == 0, patched.stderr
+    after = lab.get("Secret", "default", "written")
+    assert "stringData" not in after and base64.b64decode(after["data"]["x"]) == b"y"
+    assert kubectl("delete", "secret", "written").returncode == 0
 
 
 def test_kubectl_annotate_patch_and_apply(kubectl: Any, lab: LabCluster, tmp_path: Path) -> None:

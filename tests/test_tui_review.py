@@ -21,6 +21,7 @@ from mtls_tui.lab.scenarios import SCENARIOS
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.report.console import print_hosts
 from mtls_tui.service.pipeline import reports
+from mtls_tui.tui.app import TABS
 from mtls_tui.tui.marks import HOST_STATE, TLS_ONLY
 from mtls_tui.tui.panes.hosts import HostList
 from mtls_tui.tui.panes.probe import ProbePane
@@ -103,15 +104,10 @@ async def test_the_probe_tab_on_manifests_says_why_there_is_no_probe(tmp_path: P
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await settle(app, pilot)
         command = f"mtls-tui probe https://meow.com/ --cert {tmp_path}/client.crt --key {tmp_path}/client.key"
-        verdict = squeezed(" ".join(text_of(app, app.query_one(VerdictPane))))
-        assert squeezed("try: mtls-tui probe https://meow.com/") in verdict  # no `p` offered where it cannot probe
-        await pilot.resize_terminal(200, 50)  # the try line is cut at 80 columns: wide, all of it
-        await pilot.pause(0.3)
-        wide = squeezed(" ".join(text_of(app, app.query_one(VerdictPane))))
-        wanted = f"try: mtls-tui probe https://meow.com/ --cert {tmp_path}/client.crt --key"  # then cut at the edge
-        assert squeezed(wanted) in wide, wide  # the session's client files, not the seed's names
-        await pilot.resize_terminal(80, 24)
-        await pilot.pause(0.3)
+        verdict = squeezed(" ".join(text_of(app, app.query_one(VerdictPane))).replace("\\", ""))
+        # no `p` offered where it cannot probe; the command whole at 80 columns, in shell lines, with
+        # the session's client files, not the seed's names
+        assert squeezed(f"try: {command}") in verdict, verdict
         await pilot.press("4")
         await pilot.pause(0.2)
         app.query_one(ProbePane).scroll_end(animate=False)
@@ -179,3 +175,60 @@ async def test_with_no_host_the_files_refused_objects_are_the_verdict(tmp_path: 
         assert "gateway-refused-by-api" in shown and "allowValidOnly" in shown
         chosen = pane.query_one(FindingList).highlighted_finding  # the Verdict tab's `c` copies its fix
         assert chosen is not None and chosen.code == "gateway-refused-by-api" and chosen.is_command
+
+
+async def test_the_footer_keeps_help_whole_at_80_columns_wherever_the_keys_are(tmp_path: Path, pki: SeedPki) -> None:
+    """On the findings the footer read `h Hygiene  c Copy this fix  q Quit  p Probe  r Refresh  e
+    Export  ?`: `? Help` cut at 80 columns (on the Logs tab too). There it lists the pane's keys and
+    the app's main ones; r and e still work, unlisted (the help lists them). On every tab, wherever
+    tab moves the focus outside a text field (where ? is a character), `? Help` is whole."""
+    async with at_80x24(tmp_path, pki, "1") as (app, pilot):
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.focused is app.query_one(FindingList)
+        footer = screen_rows(app)[-1]
+        for key in ("h Hygiene", "c Copy this fix", "q Quit", "p Probe", "? Help"):
+            assert key in footer, footer
+        await pilot.press("r")  # unlisted here, and still the app's
+        await pilot.pause(0.1)
+        assert app.focused is app.query_one(FindingList) and app.controller.reading > 1
+        await settle(app, pilot)
+        for tab in TABS:
+            app.query_one(HostList).focus()
+            app.action_tab(tab)
+            for _ in range(6):
+                await pilot.press("tab")
+                await pilot.pause(0.05)
+                if not isinstance(app.focused, Input):  # a text field takes ? as a character
+                    assert "? Help" in screen_rows(app)[-1], (tab, app.focused, screen_rows(app)[-1])
+
+
+async def test_the_host_filter_prompt_is_whole_at_80_columns(tmp_path: Path, pki: SeedPki) -> None:
+    """`/` opened a field that read `filter hosts: name,` in the host column: it says what it matches, whole."""
+    async with at_80x24(tmp_path, pki, "1") as (app, pilot):
+        await pilot.press("slash")
+        await pilot.pause(0.2)
+        field = app.query_one("#hosts-filter", Input)
+        assert app.focused is field
+        [row] = text_of(app, field)
+        assert row.strip() == field.placeholder
+
+
+async def test_a_second_notice_replaces_the_first_over_the_detail(tmp_path: Path, pki: SeedPki) -> None:
+    """`c` twice, or a copy then another notice, stacked two toasts over the finding's detail at 80x24:
+    one toast at a time, and the fix line below the findings stays readable."""
+    objects, _ = SCENARIOS["bad-secret-ref"].build(pki)
+    app = manifests_app(tmp_path, pki, objects)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        fix = app.query_one("#finding-fix")
+        shown = text_of(app, fix)
+        assert squeezed("".join(shown)).startswith("fix:kubectlannotate")
+        for keys in (("c", "c"), ("c", "l")):  # l: a notice that scenarios are the lab's
+            await pilot.press(*keys)
+            await pilot.pause(0.5)
+            toasts = app.screen.query("Toast")  # Textual's toast widget, by its CSS type
+            assert len(toasts) == 1, [t.render() for t in toasts]
+            assert text_of(app, fix) == shown

@@ -28,7 +28,7 @@ from mtls_tui.lab.environment import Lab
 from mtls_tui.lab.scenarios import SCENARIOS
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.panes.command import CommandLines
-from mtls_tui.tui.panes.verdict import FindingList, VerdictPane
+from mtls_tui.tui.panes.verdict import LEAD_FIX_BELOW, FindingList, VerdictPane
 from tests.test_fix_portability import recorders, shells, words_given  # noqa: F401 (recorders: the fixture)
 
 FIXED_PKI = Path(__file__).parent / "data" / "snapshot"
@@ -121,11 +121,11 @@ def squeezed(text: str) -> str:
     return "".join(text.split())
 
 
-def fix_on_screen(app: MtlsApp) -> str:
-    """The fix command's lines as the screen shows them, as a mouse selection of them copies
-    them: from the label on, each line to its last character."""
-    lines = [line.rstrip() for line in screen_lines(app, app.query_one("#finding-fix", CommandLines).content_region)]
-    return "\n".join(lines).removeprefix("fix: ")
+def fix_on_screen(app: MtlsApp, where: str = "#finding-fix", label: str = "fix: ") -> str:
+    """The fix command's lines (or the try line's, `where`) as the screen shows them, as a mouse
+    selection of them copies them: from the label on, each line to its last character."""
+    lines = [line.rstrip() for line in screen_lines(app, app.query_one(where, CommandLines).content_region)]
+    return "\n".join(lines).removeprefix(label)
 
 
 def fix_shown(app: MtlsApp, fix: str) -> bool:
@@ -152,14 +152,19 @@ def test_verdict_tab_at_80x24(
     recorders: Path,  # noqa: F811 (the fixture)
 ) -> None:
     """The planted mistake leads, highlighted, and its whole fix is on screen, in lines that,
-    copied as shown, run the fix."""
+    copied as shown, run the fix. The `try:` line under the headline was that fix cut at the edge
+    with an ellipsis (`…-n default n…`), which read, and copied, as another command: it is whole on
+    its line, or says where it is whole (its lines pushed the fix itself off the screen)."""
     app = switched(lab, name, monkeypatch)
     seen: dict[str, object] = {}
 
     async def run_before(pilot) -> None:
         await into_findings(pilot)
-        lead = pilot.app.query_one(FindingList).highlighted_finding
+        lead, report = pilot.app.query_one(FindingList).highlighted_finding, pilot.app.controller.report()
         seen["lead"], seen["detail"], seen["fix"] = lead, detail_text(pilot.app), fix_on_screen(pilot.app)
+        shown_try = pilot.app.query_one("#verdict-try").display
+        seen["try"] = fix_on_screen(pilot.app, "#verdict-try", "try: ") if shown_try else None
+        seen["next"], seen["first"] = report.next_command, pilot.app.query_one(FindingList).rows[0]
         selected = pilot.app.query_one("#finding-fix", CommandLines).get_selection(
             Selection(None, None)
         )  # a mouse drag over it
@@ -168,6 +173,13 @@ def test_verdict_tab_at_80x24(
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
     lead = seen["lead"]
     assert lead is not None and lead.code == SCENARIOS[name].expect
+    if command := seen["next"]:  # the lead's fix: whole on the try line, or said to be below
+        tried = str(seen["try"])
+        assert "…" not in tried and "\n" not in tried and len("try: " + tried) <= 80 - 22, tried
+        if tried == LEAD_FIX_BELOW:
+            assert command == lead.fix and seen["first"] == lead  # listed first, its fix whole in the detail
+        else:
+            pastes_as(tried, command, tmp_path, recorders)
     if not lead.is_command:  # healthy: nothing to fix
         assert squeezed(lead.fix or lead.title) in seen["detail"], (lead.fix, seen["detail"])
         return

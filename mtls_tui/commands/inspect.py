@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from mtls_tui.commands import print_json
-from mtls_tui.diagnose.inspect import Input, InputRole, inspect_inputs
+from mtls_tui.diagnose.inspect import Input, InputRole, inspect_inputs, unusable
 from mtls_tui.errors import CannotRun
 from mtls_tui.report.console import print_inspect, terminal_console
 from mtls_tui.report.data import inspect_dict
-from mtls_tui.sources.files import passphrase, read_input
+from mtls_tui.sources.files import key_looked_for, passphrase, read_input
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -61,6 +62,12 @@ FLAG_ROLES: tuple[tuple[str, InputRole], ...] = (
 )
 
 
+def _key_looked_for(item: Input, key: str | None) -> Input:
+    if item.role != "cert" or item.material is None:
+        return item
+    return replace(item, material=key_looked_for(item.material, item.name, key))
+
+
 def _depth(value: str) -> int:
     try:
         depth = int(value)
@@ -79,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
             "nothing to inspect: name a FILE or use --ca/--cert/--key/--server-cert (see mtls-tui inspect --help)"
         )
     password = passphrase(args.passphrase)
-    inputs: list[Input] = [read_input(path, role, password) for path, role in named]
+    inputs: list[Input] = [_key_looked_for(read_input(path, role, password), args.key) for path, role in named]
+    if (error := unusable(inputs)) is not None:
+        raise error
     now = datetime.now(UTC)
     report = inspect_inputs(inputs, host=args.host, verify_depth=args.verify_depth, now=now)
     if args.json:

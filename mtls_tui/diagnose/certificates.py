@@ -99,6 +99,14 @@ class Where:
     secret_keys: tuple[str, ...] = SEED_SECRET_KEYS  # what the Secret holds, for the update
 
 
+STDIN = "stdin"  # what reports call standard input, given as `-`: `-:1` read as an option
+
+
+def input_label(path: str) -> str:
+    """How reports name an input the user gave as `path`."""
+    return STDIN if path == "-" else path
+
+
 def sibling_file(path: str, suffix: str) -> str:
     return str(PurePath(path).with_suffix(suffix)) if PurePath(path).suffix else path + suffix
 
@@ -787,7 +795,7 @@ def unreadable_finding(where: str, problem: str, fix: str | None = None, detail:
     for what it cannot tell: a manifest's error at a line (`where` ends in `:LINE`), a file over
     the size limit, standard input (the review saw it offered for all three)."""
     path = file_of(where)
-    told = re.search(r":\d+$", where) is None and "too large" not in problem and path != "-"
+    told = re.search(r":\d+$", where) is None and "too large" not in problem and path != STDIN
     return Finding(
         code="input-unreadable",
         severity=Severity.ERROR,

@@ -104,13 +104,16 @@ def inspect_inputs(
     verify_depth: int = 1,
     now: datetime,
 ) -> InspectReport:
+    cert, client = _name(inputs, "cert", _beside(inputs, "client.crt")), _first(inputs, "cert")
+    key_given = any(i.role == "key" for i in inputs)
     files = rules.Files(
         ca=_name(inputs, "ca", _beside(inputs, "ca.crt")),
-        cert=_name(inputs, "cert", _beside(inputs, "client.crt")),
-        key=_name(inputs, "key", _beside(inputs, "client.key")),
+        cert=cert,
+        key=_name(inputs, "key", _key_file(cert, client)),
         server_cert=_name(inputs, "server-cert", _beside(inputs, "server.crt")),
         crl=_name(inputs, "crl", _beside(inputs, "ca.crl")),
         host=host,
+        key_missing=client is not None and client.no_key_beside and not key_given,
     )
     findings: list[Finding] = [
         rules.unreadable_finding(
@@ -152,7 +155,6 @@ def inspect_inputs(
             findings += rules.strictness_findings(facts, where, role, signed)
         findings += _pair_findings(item.material, facts_by_id, files)
 
-    client = _first(inputs, "cert")
     verdict = None
     if client is not None and client.certs:
         leaf = client.certs[0]
@@ -201,7 +203,20 @@ def inspect_inputs(
     secrets = tuple(s for i in inputs if i.material for s in i.material.secrets)
     findings += [f for s in secrets for f in auth_tls_secret_findings(s)]
     notes = tuple(n for i in inputs if i.material for n in i.material.notes)
+    findings = [rules.with_new_key_then(f, files) for f in findings]  # a fix that makes the missing key says so
     return InspectReport(tuple(views), secrets, verdict, tuple(sort_findings(findings)), notes, _key_views(inputs))
+
+
+def unusable(inputs: list[Input]) -> InputError | None:
+    """The first input's problem when no input can be used: none could be read, or each holds
+    the wrong kind for its flag. The command cannot run then (exit status 2, one line), as
+    `check` stops on a certificate or a manifest set it cannot read (DESIGN's exit statuses);
+    beside one input it can judge, the others are findings in its report."""
+    problems = [i.error or _wrong_problem(i) for i in inputs]
+    if not problems or any(problem is None for problem in problems):
+        return None
+    first, problem = inputs[0], problems[0]
+    return problem if isinstance(problem, InputError) else InputError(rules.input_label(first.name), str(problem))
 
 
 def _secret_obj(info: SecretInfo) -> SecretObj:
@@ -279,14 +294,21 @@ def _der_crl(item: Input) -> Finding:
     )
 
 
+def _wrong_problem(item: Input) -> str | None:
+    """What is wrong with a file read whole that holds no kind its flag expects."""
+    want, material = EXPECTED.get(item.role), item.material
+    if material is None or want is None:
+        return None
+    has = {"private key": material.keys, "CRL": material.crls}.get(want, material.certs)
+    return None if has else f"given as --{item.role} but holds {material.describe()}, no {want}"
+
+
 def _wrong_kind(item: Input, material: Material) -> Finding | None:
     """A key given as --cert (or a certificate as --key): say so instead of judging nothing."""
-    want = EXPECTED.get(item.role)
-    has = {"private key": material.keys, "CRL": material.crls}.get(want or "", material.certs)
-    if want is None or has:
+    problem = _wrong_problem(item)
+    if problem is None:
         return None
-    flag = "--" + item.role
-    holds = material.describe()
+    want, flag, holds = EXPECTED[item.role], "--" + item.role, material.describe()
     if want == "certificate" and material.keys:
         fix = f"mtls-tui inspect --cert CERTIFICATE --key {arg(item.name)}  # this file is the key; give the certificate with --cert"
     elif want == "private key" and material.certs:
@@ -296,17 +318,26 @@ def _wrong_kind(item: Input, material: Material) -> Finding | None:
     else:
         fix = None
     return rules.unreadable_finding(
-        item.name,
-        f"given as {flag} but holds {holds}, no {want}",
+        rules.input_label(item.name),
+        problem,
         fix,
         f"The file was read: it holds {holds}, not the {want} {flag} expects.",
     )
 
 
 def _beside(inputs: list[Input], name: str) -> str:
-    """A file the user did not name is guessed next to the ones they did (the seed's layout)."""
+    """A file the user did not name, for a fix to name, is guessed next to the ones they did (the
+    seed's layout); never the client's key (`_key_file`)."""
     folder = PurePath(inputs[0].name).parent if inputs and inputs[0].name != "-" else PurePath(".")
     return str(folder / name)
+
+
+def _key_file(cert: str, client: Material | None) -> str:
+    """The client's key when --key was not given: in the certificate's own file (a PEM with its
+    key, a PKCS#12), else the file named like it, beside it (`mine.crt`: `mine.key`), as `check`
+    names it. The edge looked whether that file exists (Material.no_key_beside): when it does
+    not, a fix makes it rather than naming it. Its content is never read here."""
+    return cert if client is not None and client.keys else rules.sibling_file(cert, ".key")
 
 
 def _name(inputs: list[Input], role: InputRole, default: str) -> str:

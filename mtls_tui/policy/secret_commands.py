@@ -62,10 +62,10 @@ def add_ca_command(ref: str, ca_file: str = "ca.crt", from_key: str | None = Non
         if from_key
         else f"openssl base64 -A -in {arg(ca_file)}"  # one line, on macOS too (its base64 has no -w0)
     )
-    return (
-        f"ca=$({source}) && kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p "
-        f'"{{\\"data\\":{{\\"{to_key}\\":\\"$ca\\"}}}}"'
-    )
+    # the key JSON-escaped inside single quotes, "$ca" alone expanded: a key of a manifest's own
+    # (any bytes: only the API server refuses them) stays one JSON string and one shell word
+    patch = arg('{"data":{' + json.dumps(to_key) + ':"') + '"$ca"' + arg('"}}')
+    return f"ca=$({source}) && kubectl patch secret {arg(name)} -n {arg(namespace)} --type merge -p {patch}"
 
 
 def resigned_ca_command(ref: str, days: int) -> str:
@@ -113,7 +113,7 @@ def typed_secret_command(
     """Writes a Secret of a given `type` (F5's `nginx.org/ca`) from the local files (`files` names
     other ones than the usual, by key)."""
     named = {**SECRET_KEY_FILES, **(files or {})}
-    options = " ".join(f"--from-file={k}={arg(named[k])}" for k in keys)
+    options = " ".join("--from-file=" + arg(f"{k}={named[k]}") for k in keys)
     return _apply(ref, "generic", f"--type={arg(secret_type)} {options}")
 
 

@@ -19,12 +19,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from mtls_tui.certs.content_cache import CACHED_BYTES, content_cache
-from mtls_tui.certs.crl import PEM_BLOCK, controller_refusal
+from mtls_tui.certs.crl import controller_refusal
 from mtls_tui.certs.go_pem import go_pem_blocks
+from mtls_tui.certs.go_x509 import go_certificate, go_parse_refusal, x509_keypair_refusal
 from mtls_tui.certs.keys import key_matches
 from mtls_tui.model import SecretObj
 
-KEY_BLOCK_TYPES = (b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY")
 # Parses are cached by content, not by Secret: a platform's thousands of Secrets often carry
 # the same ca.crt (one client CA for every team), and each distinct one is parsed once.
 # Bounded, so re-reading a changing cluster does not keep old bytes forever.
@@ -40,10 +40,6 @@ class StoredSecret:
     ca: bool = False  # CAFileName is set: the template renders the client checks
     crl: bool = False
     error: str | None = None
-
-
-def _blocks(data: bytes) -> list[tuple[bytes, bytes]]:
-    return [(m.group(1), m.group(0)) for m in PEM_BLOCK.finditer(data)]
 
 
 @content_cache(CONTENT_CACHE, CACHED_BYTES)
@@ -66,48 +62,24 @@ def ca_refusal(ca: bytes) -> str | None:
     return None
 
 
-NEGATIVE_SERIAL = "x509: negative serial number"  # Go's own words (crypto/x509/parser.go)
-
-
-def go_parse_refusal(cert: x509.Certificate) -> str | None:
-    """What Go's x509.ParseCertificate refuses that OpenSSL (and this parser) accept. Since Go 1.23
-    (crypto/x509/parser.go parseCertificate, `serial.Sign() == -1`) a negative serial number is an
-    error unless GODEBUG x509negativeserial=1; ingress-nginx controller-v1.15.1 builds with Go 1.26.1
-    (GOLANG_VERSION, go.mod `go 1.26.1`) and sets no GODEBUG, so its store refuses such a certificate
-    where nginx would take it. (v1.11.4 was the first release on Go 1.23.)"""
-    if cert.serial_number < 0:
-        return NEGATIVE_SERIAL
-    return None
-
-
 @content_cache(CONTENT_CACHE, CACHED_BYTES)
 def keypair_refusal(cert: bytes, key: bytes) -> str | None:
-    """`ssl.CreateSSLCert`: the first PEM block of tls.crt must be a certificate, and
-    `tls.X509KeyPair` must find a private key whose public key is the certificate's."""
-    blocks = _blocks(cert + b"\n" + key)
-    if not blocks:
+    """controller-v1.15.1 internal/net/ssl/ssl.go CreateSSLCert: the first block pem.Decode finds in
+    tls.crt + "\n" + tls.key must be a CERTIFICATE that x509.ParseCertificate takes, then
+    `tls.X509KeyPair(cert, key)` must pass (certs/go_x509.py: it skips blocks of other types in
+    each input, so a key before the certificate in tls.key, or a CA after it, is fine). With
+    --enable-ssl-chain-completion (off by default) tls.crt is first completed from the network; not
+    modelled. A BOM, a fold or literal \n before tls.crt's BEGIN line hides its block from Go."""
+    first = next(go_pem_blocks(cert + b"\n" + key), None)
+    if first is None:
         return "no valid PEM formatted block found"
-    if blocks[0][0] != b"CERTIFICATE":
+    if first[0] != b"CERTIFICATE":
         return "no certificate PEM data found, make sure certificate content starts with 'BEGIN CERTIFICATE'"
-    try:
-        leaf = x509.load_pem_x509_certificate(blocks[0][1])
-    except (ValueError, x509.InvalidVersion) as exc:
-        return f"x509: {exc}"
-    if refused := go_parse_refusal(leaf):  # CreateSSLCert parses the first block with x509.ParseCertificate
-        return refused
-    key_block = next((b for kind, b in _blocks(key) if kind in KEY_BLOCK_TYPES), None)
-    if key_block is None:
-        return "certificate and private key does not have a matching public key: tls: failed to find any PEM data in key input"
-    try:
-        private = serialization.load_pem_private_key(key_block, None, unsafe_skip_rsa_key_validation=True)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        return "certificate and private key does not have a matching public key: tls: failed to parse private key"
-    try:
-        matches = key_matches(leaf, private)  # type: ignore[arg-type]
-    except (ValueError, UnsupportedAlgorithm):  # a public key cryptography cannot decode: Go's X509KeyPair fails too
-        matches = False
-    if not matches:
-        return "certificate and private key does not have a matching public key: tls: private key does not match public key"
+    leaf = go_certificate(first[1])
+    if isinstance(leaf, str):
+        return leaf
+    if refused := x509_keypair_refusal(cert, key):
+        return f"certificate and private key does not have a matching public key: {refused}"
     return None
 
 

@@ -154,21 +154,34 @@ def _then(finding: Finding) -> Text:
     return Text.assemble(("then: ", "bold"), finding.then)
 
 
-def next_step(report: HostReport, probe: str) -> Text | None:
-    """The "try:" line under a host's headline, decided once for the CLI and the screen: the fix
-    of the finding that explains the headline, else a probe (`probe` says how this view sends one:
-    a key on the screen, a command in the CLI), else nothing."""
+def try_label() -> Text:
+    return Text("try: ", style="bold green")
+
+
+def next_step(report: HostReport, probe: str) -> str | None:
+    """What the "try:" line under a host's headline gives, decided once for the CLI and the
+    screen: the fix of the finding that explains the headline, else a probe (`probe` says how
+    this view sends one: a key on the screen, a command in the CLI), else nothing."""
     if report.next_command:
-        return Text.assemble(("try: ", "bold green"), report.next_command)
+        return report.next_command
     if report.needs_probe:
-        return Text.assemble(("try: ", "bold green"), probe)
+        return probe
     return None
 
 
-def summary_line(findings: tuple[Finding, ...]) -> Text:
+# `probe` with no client certificate: its answers say nothing of mTLS itself, as `check` says
+# "not yet probed with a client certificate" of such a host (diagnose/hosts.py HostReport.verdict).
+UNPROBED_HEAD = "NOT PROBED WITH A CLIENT CERTIFICATE (give --cert and --key)"
+
+
+def summary_line(findings: tuple[Finding, ...], unprobed: bool = False) -> Text:
+    """The head of a report: BROKEN on an error; `unprobed` (no client certificate was sent)
+    never reads as WORKS or OK."""
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     if counts[Severity.ERROR]:
         head = Text("BROKEN: ", style="bold red")
+    elif unprobed:
+        head = Text(f"{UNPROBED_HEAD}: ", style="bold yellow")
     elif counts[Severity.WARNING]:
         head = Text("WORKS, with warnings: ", style="bold yellow")
     else:
@@ -327,7 +340,7 @@ def print_probe(console: Console, results: list[ProbeResult], findings: list[Fin
         console.print(Text(f"  {result.openssl}"), soft_wrap=True)
     console.print()
     ordered = sort_findings(findings)
-    console.print(summary_line(tuple(ordered)))
+    console.print(summary_line(tuple(ordered), unprobed=not any(r.sent_client_cert for r in results)))
     for finding in ordered:
         print_finding(console, finding)
         console.print()
@@ -387,7 +400,7 @@ def print_hosts(
             )
         )
         if (step := next_step(report, probe_command(report.host, *client))) is not None:
-            console.print(Text(" " * 9) + step, soft_wrap=True)  # one physical line: pasted whole
+            console.print(Text(" " * 9) + try_label() + step, soft_wrap=True)  # one physical line: pasted whole
         if policy_unchecked := report.policy.unchecked:
             console.print(Text(f"         not checked: {', '.join(policy_unchecked)}", style="dim"))
         policy = report.policy

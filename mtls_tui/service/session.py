@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from mtls_tui.diagnose.certificates import input_label
 from mtls_tui.diagnose.reproduce import probe_target
 from mtls_tui.model import Forced, ProbeSpec
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
@@ -46,7 +47,7 @@ class Session:
         if self.label:
             return self.label
         if self.manifests:
-            return "manifests " + " ".join(self.manifests)
+            return "manifests " + " ".join(map(input_label, self.manifests))
         return f"context {self.context or '(current)'}"
 
     def check_command(self) -> str:

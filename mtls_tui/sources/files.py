@@ -16,7 +16,7 @@ import time
 from dataclasses import replace
 
 from mtls_tui.certs.load import Material, load_material
-from mtls_tui.diagnose.certificates import sibling_file
+from mtls_tui.diagnose.certificates import input_label, sibling_file
 from mtls_tui.diagnose.inspect import Input, InputRole
 from mtls_tui.errors import CannotRun, InputError, PassphraseNeeded
 
@@ -149,12 +149,12 @@ def read_input(path: str, role: InputRole, password: bytes | None) -> Input:
     try:
         data = read_bytes(path)
         try:
-            return Input(path, role, material=load_material(data, path, password))
+            return Input(path, role, material=load_material(data, input_label(path), password))
         except PassphraseNeeded as need:
             if password is not None or not sys.stdin.isatty():
                 raise
             typed = getpass.getpass(f"Pass phrase for {need.where}: ").encode()
-            return Input(path, role, material=load_material(data, path, typed))
+            return Input(path, role, material=load_material(data, input_label(path), typed))
     except InputError as exc:
         return Input(path, role, error=exc)
 
@@ -173,10 +173,19 @@ def read_client(
         raise InputError(cert, f"holds {client.describe()}, no certificate (its key goes {key_hint})")
     if key and not client.keys:
         client = client + _read(key, "key", password, prompt)
-    if not key and not client.keys and not os.path.exists(sibling_file(cert, ".key")):
-        client = replace(client, no_key_beside=True)  # the fix's key: where the core would guess it
-    return client
+    return key_looked_for(client, cert, key)
+
+
+def key_looked_for(client: Material, cert: str, key: str | None) -> Material:
+    """A client certificate given without its key, and no key in its file: whether the key named
+    like it sits beside it (the core does no I/O). When none does, a fix makes that key rather
+    than naming a file that is not there (Material.no_key_beside)."""
+    if key or client.keys or os.path.exists(sibling_file(cert, ".key")):
+        return client
+    return replace(client, no_key_beside=True)
 
 
 def _read(path: str, role: InputRole, password: bytes | None, prompt: bool) -> Material:
-    return read_material(path, role, password) if prompt else load_material(read_bytes(path), path, password)
+    if prompt:
+        return read_material(path, role, password)
+    return load_material(read_bytes(path), input_label(path), password)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from mtls_tui.diagnose.certificates import unreadable_finding
+from mtls_tui.diagnose.certificates import STDIN, input_label, unreadable_finding
 from mtls_tui.documents import documents
 from mtls_tui.errors import InputError
 from mtls_tui.model import Finding
@@ -49,9 +49,10 @@ class ManifestSet:
         raises CannotRun (`read_bytes`)."""
         count = 0
         for path in manifest_files(self.paths):
-            for document in documents(read_bytes(str(path), limit=None), str(path), items=True):
+            label = input_label(str(path))
+            for document in documents(read_bytes(str(path), limit=None), label, items=True):
                 if document.error is not None:
-                    self._unreadable(str(path), document.error, document.lines)
+                    self._unreadable(label, document.error, document.lines)
                     continue
                 objects = [document.value] if document.item else _objects(document.value)
                 objects.reverse()
@@ -75,7 +76,10 @@ class ManifestSet:
             unreadable_finding(
                 error.where,
                 error.problem,
-                fix=f"sed -n '{lines[0]},{lines[1]}p' {arg(path)}  # the document that could not be read",
+                # standard input is read and gone: no file to show the document of
+                fix=f"sed -n '{lines[0]},{lines[1]}p' {arg(path)}  # the document that could not be read"
+                if path != STDIN
+                else "",
                 detail="This document could not be read; the other documents were read and judged. An Ingress or "
                 "Secret in it was not seen: a host that needs it shows it as not among the files.",
             )

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from mtls_tui.diagnose.certificates import input_label
 from mtls_tui.errors import CannotRun
 from mtls_tui.model import ClusterSnapshot, LogEvidence
 from mtls_tui.service.ports import IngressesRead, Progress, SnapshotSource, Stream
@@ -36,7 +37,9 @@ class ManifestSource:
         from mtls_tui.sources.manifests import ManifestSet
 
         manifests = ManifestSet(self.paths)
-        snapshot = snapshot_from_objects(manifests.objects(), "manifests " + " ".join(self.paths), complete=False)
+        snapshot = snapshot_from_objects(
+            manifests.objects(), "manifests " + " ".join(map(input_label, self.paths)), complete=False
+        )
         return replace(snapshot, unreadable=tuple(manifests.unreadable) + snapshot.unreadable)
 
     def follow_logs(self, sink: Callable[[object], None]) -> Stream:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -22,6 +22,7 @@ from mtls_tui.service.session import Session
 from mtls_tui.tui import messages
 from mtls_tui.tui.controller import Controller, while_running
 from mtls_tui.tui.migrate_screen import MigrateScreen
+from mtls_tui.tui.notices import OneNoticeApp
 from mtls_tui.tui.panes.certs import CertTree
 from mtls_tui.tui.panes.hosts import HostList
 from mtls_tui.tui.panes.ingress import IngressPane
@@ -34,7 +35,7 @@ TABS = ("tab-verdict", "tab-certs", "tab-ingress", "tab-probe", "tab-logs")
 LOG_DRAIN_INTERVAL = 0.2
 
 
-class MtlsApp(App[None]):
+class MtlsApp(OneNoticeApp):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "mtls-tui"
     BINDINGS = [
@@ -64,7 +65,9 @@ class MtlsApp(App[None]):
         yield Header()
         with Horizontal(id="main"):
             with Vertical(id="host-column"):
-                yield Input(placeholder="filter hosts: name, namespace, state", id="hosts-filter", classes="-hidden")
+                yield Input(
+                    placeholder="host, ns or state", id="hosts-filter", classes="-hidden"
+                )  # whole in 20 columns
                 yield HostList(id="hosts")
             with TabbedContent(id="tabs", initial="tab-verdict"):
                 with TabPane("Verdict", id="tab-verdict"):
@@ -151,10 +154,6 @@ class MtlsApp(App[None]):
     @while_running
     def on_cluster_changed(self, message: messages.ClusterChanged) -> None:
         self.controller.changed(message.what)
-
-    @while_running
-    def on_notice(self, message: messages.Notice) -> None:
-        self.notify(message.text, severity=message.severity, timeout=message.timeout)
 
     @while_running
     def _drain_logs(self) -> None:

@@ -6,6 +6,7 @@ sockets, TLS or threads in the way.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections import Counter
@@ -367,7 +368,7 @@ class Api:
             )
         obj["kind"] = resource.kind
         _validate(resource, obj, request.query.get("fieldValidation", ""))
-        stored = self.store.put(obj, must_exist=verb == "update", dry_run=dry_run)
+        stored = self.store.put(_as_stored(resource, obj), must_exist=verb == "update", dry_run=dry_run)
         return _json(201 if verb == "create" else 200, stored)
 
     @staticmethod
@@ -377,8 +378,10 @@ class Api:
         if request.content_type.startswith(protobuf.CONTENT_TYPE):
             try:
                 return protobuf.decode_object(request.body)
-            except protobuf.ProtobufError as exc:
+            except protobuf.NotDecoded as exc:
                 raise status.unsupported_media_type(str(exc)) from None
+            except protobuf.ProtobufError as exc:
+                raise status.bad_request(f"the object provided is unrecognized: {exc}") from None
         if not request.content_type.startswith("application/json"):
             raise status.unsupported_media_type()
         return _json_body(request.body, "the object provided is unrecognized", b"{}")
@@ -396,7 +399,24 @@ class Api:
         meta.update(name=name, **({"namespace": namespace} if namespace else {}))
         patched["kind"] = resource.kind
         _validate(resource, patched, request.query.get("fieldValidation", ""))
-        return _json(200, self.store.put(patched, must_exist=True, dry_run=dry_run))
+        return _json(200, self.store.put(_as_stored(resource, patched), must_exist=True, dry_run=dry_run))
+
+
+def _as_stored(resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:
+    """A Secret as the API server keeps it: `type` defaulted to Opaque (pkg/apis/core/v1/defaults.go
+    SetDefaults_Secret), and `stringData`, a write-only field, merged into `data` as base64, its keys
+    over data's (conversion.go Convert_v1_Secret_To_core_Secret): what is read back is what a real
+    cluster answers, so the tool reading the lab reads what it would read there."""
+    if resource.kind != "Secret" or resource.group:
+        return obj
+    stored = {k: v for k, v in obj.items() if k != "stringData"}
+    stored["type"] = obj.get("type") or "Opaque"
+    written = obj.get("stringData")
+    if isinstance(written, dict) and written:
+        data = dict(obj.get("data") or {})
+        data.update({str(k): base64.b64encode(str(v).encode()).decode() for k, v in written.items()})
+        stored["data"] = data
+    return stored
 
 
 def _validate(resource: Resource, obj: dict[str, Any], field_validation: str) -> None:

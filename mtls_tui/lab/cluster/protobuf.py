@@ -26,7 +26,14 @@ _ATTRIBUTES = {1: "namespace", 2: "verb", 3: "group", 4: "version", 5: "resource
 
 
 class ProtobufError(ValueError):
-    pass
+    """Bytes that are not the protobuf they claim to be: the API server's 400 (k8s.io/apiserver
+    pkg/endpoints/handlers/rest.go transformDecodeError: BadRequest, "the object provided is
+    unrecognized")."""
+
+
+class NotDecoded(ProtobufError):
+    """Well-formed protobuf of a kind the lab does not decode (a real API server would): 415, so
+    the user learns it is the lab's limit, not their bytes."""
 
 
 def _varint(data: bytes, at: int) -> tuple[int, int]:
@@ -119,7 +126,7 @@ def decode_object(body: bytes) -> dict[str, Any]:
     type_meta = _fields(unknown.get(1, b""))
     api_version, kind = _text(type_meta.get(1, b"")), _text(type_meta.get(2, b""))
     if kind not in _MAPS or api_version != "v1":
-        raise ProtobufError(f"the lab decodes no protobuf {api_version}/{kind}")
+        raise NotDecoded(f"the lab decodes no protobuf {api_version}/{kind}")
     raw = unknown.get(_UNKNOWN_RAW, b"")
     fields = _fields(raw)
     meta = _fields(fields.get(1, b""))

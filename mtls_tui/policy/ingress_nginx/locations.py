@@ -6,6 +6,7 @@ after the server-level checks the rest of the package judges.
 
 from __future__ import annotations
 
+import json
 import re
 
 from mtls_tui.model import ClusterSnapshot, ControllerObj, Finding, IngressObj, Severity
@@ -211,7 +212,7 @@ def _secret_denial_words(ingress: IngressObj, denial: LocationDenial, snapshot: 
     if (lines := _htpasswd_key(snapshot, f"{namespace}/{name}")) is not None:
         # the htpasswd lines are there under another key (`--from-file=htpasswd`): copied to `auth`, unseen
         read = f"kubectl get secret {arg(name)} -n {arg(namespace)} -o go-template=" + arg(
-            '{{index .data "' + lines + '" | base64decode}}'
+            "{{index .data " + json.dumps(lines) + " | base64decode}}"
         )
         fix = (
             f'auth=$({read}) && kubectl create secret generic {arg(name)} -n {arg(namespace)} --from-literal=auth="$auth" '

@@ -14,6 +14,7 @@ from cryptography import x509
 
 from mtls_tui.certs.content_cache import CACHED_BYTES, content_cache
 from mtls_tui.certs.go_pem import go_pem_blocks
+from mtls_tui.certs.go_x509 import NEGATIVE_SERIAL
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, SecretObj, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.auth_tls import ParsedAuthTls
@@ -27,7 +28,7 @@ from mtls_tui.policy.secret_commands import (
     secret_update_command,
     tls_secret_command,
 )
-from mtls_tui.policy.secret_store import CONTENT_CACHE, NEGATIVE_SERIAL, ca_keypair, ca_refusal
+from mtls_tui.policy.secret_store import CONTENT_CACHE, ca_keypair, ca_refusal
 from mtls_tui.shell import arg, pipefail
 
 SecretRole = Literal["TLS", "auth-tls"]  # what a host uses a Secret for: its certificate, or the client checks

@@ -25,16 +25,15 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from mtls_tui.certs.crl import PEM_BLOCK
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, SecretObj, Severity
 from mtls_tui.policy.controller_images import PRODUCTS
 from mtls_tui.policy.ingress_classes import F5_INGRESS_CONTROLLER
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.secret_commands import read_key_command, retype_secret_command, typed_secret_command
-from mtls_tui.policy.secret_store import ca_refusal
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.f5_controllers import CLASS_ANNOTATION, F5Controller, f5_controllers
+from mtls_tui.policy.successors.pem_checks import first_block_refusal
 from mtls_tui.policy.successors.releases import (
     F5_PREVIEW_FLAG,
     ControllerRelease,
@@ -391,7 +390,7 @@ def _apply(
         out.unseen.append(f"Secret {secret_ref}")
         out.findings.append(_secret_unseen(owner, policy, secret_ref))
     else:
-        refusal = _secret_refusal(secret)
+        refusal = ca_secret_refusal(secret)
         if refusal is not None:
             out.error = True
             out.findings.append(_secret_refused(owner, policy, secret, refusal))
@@ -447,18 +446,24 @@ def _invalid_fields(mtls: dict[str, Any]) -> str | None:
     return None
 
 
-def _secret_refusal(secret: SecretObj) -> str | None:
-    """The type first (addIngressMTLSConfig), then `ValidateCASecret`: key ca.crt, whose first PEM
-    block is a CERTIFICATE that parses."""
+def ca_secret_refusal(secret: SecretObj) -> str | None:
+    """The type first (addIngressMTLSConfig), then `ValidateCASecret` (internal/k8s/secrets/validation.go):
+    key ca.crt, whose first block by Go's pem.Decode (a BOM or an indent before BEGIN hides it) is a
+    CERTIFICATE that x509.ParseCertificate takes; the words are its own."""
     if secret.type != CA_TYPE:
         return "type"
     ca = secret.get("ca.crt")
     if ca is None:
         return f"CA secret must have the data field ca.crt (it holds {', '.join(secret.keys) or 'no keys'})"
-    first = PEM_BLOCK.search(ca)  # Go's pem.Decode: the first PEM block, wherever it starts
-    if first is None or first.group(1) != b"CERTIFICATE" or ca_refusal(first.group(0)) is not None:
+    found = first_block_refusal(ca)
+    if found is None:
+        return None
+    problem, detail = found
+    if problem == "no-block":
         return "the data field ca.crt must hold a valid CERTIFICATE PEM block"
-    return None
+    if problem == "not-certificate":
+        return f"the data field ca.crt must hold a valid CERTIFICATE PEM block, but got '{detail}'"
+    return f"failed to validate certificate: {detail}"
 
 
 # --- validations --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ envoy_gateway.py, which adds its ClientTrafficPolicies on top of the same fronte
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -709,7 +710,7 @@ def _istio_ca_denied(
     key = next((k for k in RULES["istio"].keys if k in data), "ca.crt")
     config_map = f"{ca.name}-client-ca"
     read = f"kubectl get secret {arg(ca.name)} -n {arg(ca.namespace)} -o go-template=" + arg(
-        '{{index .data "' + key + '" | base64decode}}'
+        "{{index .data " + json.dumps(key) + " | base64decode}}"
     )
     move = (
         f"ca=$({read}) && kubectl create configmap {arg(config_map)} -n {arg(ca.namespace)} "

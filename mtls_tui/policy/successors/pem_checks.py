@@ -3,6 +3,9 @@
 - NGINX Gateway Fabric v2.6.7 internal/controller/state/graph/shared/secrets/secrets.go ValidateCA:
   the value is first base64-decoded when it decodes (else used as is); Go's pem.Decode then takes
   the **first** PEM block, whose type must be CERTIFICATE and which must parse (x509.ParseCertificate).
+  F5 NGINX Ingress Controller v5.5.4 internal/k8s/secrets/validation.go ValidateCASecret makes the
+  same three checks on ca.crt as it is (`first_block_refusal`). Both find that block by Go's rules
+  (certs/go_pem.py): a BOM or an indent before BEGIN hides it, measured by tests/test_secret_encodings.py.
 - Envoy (the data plane of Istio): a trusted CA that holds no certificate it parses is refused when
   the validation context is loaded ("Failed to load trusted CA certificates"); istio/istio 1.30.3
   pilot/pkg/xds/sds.go SecretGen.generate pushes it anyway (ValidateCertificate only logs "invalid
@@ -14,10 +17,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+from typing import Literal
 
 from cryptography import x509
 
 from mtls_tui.certs.crl import PEM_BLOCK
+from mtls_tui.certs.go_pem import go_pem_blocks
+from mtls_tui.certs.go_x509 import go_certificate
+
+FirstBlockProblem = Literal["no-block", "not-certificate", "unparsable"]
 
 
 def block_der(block: bytes) -> bytes | None:
@@ -49,18 +58,42 @@ def ngf_decoded(value: bytes) -> bytes:
     return decoded if decoded else value
 
 
+def first_block_refusal(data: bytes) -> tuple[FirstBlockProblem, str] | None:
+    """`block, _ := pem.Decode(data)`, then `block.Type != "CERTIFICATE"`, then x509.ParseCertificate:
+    None when all pass, else which failed, with the block's type or Go's parse error."""
+    first = next(go_pem_blocks(data), None)
+    if first is None:
+        return "no-block", ""
+    kind, der = first
+    if kind != b"CERTIFICATE":
+        return "not-certificate", kind.decode(errors="replace")
+    cert = go_certificate(der)
+    return ("unparsable", cert) if isinstance(cert, str) else None
+
+
+def _validate_ca_input(value: bytes) -> bytes:
+    """What ValidateCA hands pem.Decode: `make([]byte, base64.StdEncoding.DecodedLen(len(caData)))`
+    then Decode into it, the whole buffer kept (unlike getCertRefBundleData, which cuts it to `n`):
+    the decoded bytes followed by zero bytes, one for each \r or \n skipped and padding character.
+    A PEM whose END line has no line break of its own is then followed by zeros on that line, which
+    pem.Decode does not take for trailing white space (measured: tests/test_secret_encodings.py)."""
+    decoded = ngf_decoded(value)
+    if decoded is value:
+        return value
+    return decoded + bytes(len(value) // 4 * 3 - len(decoded))
+
+
 def ngf_ca_problem(value: bytes) -> str | None:
     """ValidateCA's error for `value`, None when NGINX Gateway Fabric accepts it."""
-    data = ngf_decoded(value)
-    first = PEM_BLOCK.search(data)
-    if first is None:
+    found = first_block_refusal(_validate_ca_input(value))
+    if found is None:
+        return None
+    problem, detail = found
+    if problem == "no-block":
         return 'the data field "ca.crt" must hold a valid CERTIFICATE PEM block'
-    label = first.group(1)
-    if label != b"CERTIFICATE":
-        return f'the data field "ca.crt" must hold a valid CERTIFICATE PEM block, but got "{label.decode(errors="replace")}"'
-    if block_certificate(first.group(0)) is None:
-        return "failed to validate certificate"
-    return None
+    if problem == "not-certificate":  # Go's %q
+        return f'the data field "ca.crt" must hold a valid CERTIFICATE PEM block, but got {json.dumps(detail)}'
+    return f"failed to validate certificate: {detail}"
 
 
 def parsable_certificates(value: bytes) -> int:

@@ -22,9 +22,12 @@ class CommandLines(Widget):
         super().__init__(**kwargs)
         self.label = label
         self.command = ""
+        self.instead: str | None = None
 
-    def show(self, command: str | None) -> None:
-        self.command = command or ""
+    def show(self, command: str | None, instead: str | None = None) -> None:
+        """`instead`: said in place of a command that needs more than one line, where the whole
+        command is (the try line's, at 80 columns: its lines pushed the fix itself off the screen)."""
+        self.command, self.instead = command or "", instead
         self.display = command is not None
         self.refresh(layout=True)
 
@@ -34,7 +37,8 @@ class CommandLines(Widget):
         return self
 
     def lines(self, width: int) -> list[str]:
-        return fold_command(self.command, max(width, 1), len(self.label))
+        lines = fold_command(self.command, max(width, 1), len(self.label))
+        return [self.instead] if self.instead is not None and len(lines) > 1 else lines
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines(width))

@@ -20,6 +20,7 @@ from mtls_tui.logs.classify import classify, probe_id
 from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine, SeverityLetter
 from mtls_tui.report.console import LOG_SEVERITY_STYLE, log_prefix, log_text
 from mtls_tui.safe_text import one_line
+from mtls_tui.tui.panes.keys import UNLISTED_APP_KEYS
 
 SHOWN = 1000  # lines redrawn after a filter change; the buffer keeps 10,000
 SEVERITY_LETTERS: tuple[SeverityLetter, ...] = ("I", "W", "E", "F")
@@ -60,6 +61,7 @@ class LogsPane(Vertical):
     BINDINGS = [
         Binding("space", "toggle_pause", "Pause/resume", show=True),
         Binding("escape", "leave_filter", "Leave the filter", show=False),
+        *UNLISTED_APP_KEYS,  # `? Help` whole in the footer at 80 columns
     ]
 
     def __init__(self, *args, **kwargs) -> None:

@@ -22,11 +22,21 @@ from textual.widgets.option_list import Option
 
 from mtls_tui.diagnose.hosts import HostReport, headline
 from mtls_tui.model import Finding
-from mtls_tui.report.console import STYLE, finding_detail, fix_label, next_step, reproduce_label, state_look
+from mtls_tui.report.console import (
+    STYLE,
+    finding_detail,
+    fix_label,
+    next_step,
+    reproduce_label,
+    state_look,
+    try_label,
+)
 from mtls_tui.tui.panes.command import CommandLines
+from mtls_tui.tui.panes.keys import UNLISTED_APP_KEYS
 
 STANDING = "standing"  # the row that folds and unfolds the certificate hygiene
 PROBE_KEY = "p to probe it without and with the client certificate"
+LEAD_FIX_BELOW = "the first finding's fix, below"
 Row = tuple[Finding | None, Table, str]  # what an option stands for (None: the fold, a note), its line, its id
 HYGIENE_NOTE = (
     "Certificate hygiene: true of these certificates whatever the state, worth fixing, and "
@@ -95,6 +105,7 @@ class VerdictPane(Vertical):
     BINDINGS = [
         Binding("h", "toggle_standing", "Hygiene"),  # shown in the footer here; the app's h works elsewhere
         Binding("c", "copy_fix", "Copy this fix"),
+        *UNLISTED_APP_KEYS,  # `? Help` whole in the footer at 80 columns
         Binding("escape", "back_to_list", "Back to the list", show=False),
         # Over the list's own: the list is short, the detail is what is long.
         Binding("pagedown", "detail_page(1)", "Page down", show=False, priority=True),
@@ -111,9 +122,11 @@ class VerdictPane(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("Reading the cluster…", id="verdict-line")
-        try_line, findings = Static("", id="verdict-try"), FindingList(id="findings")
-        try_line.display = findings.display = False  # until a report comes
-        yield try_line
+        try_command, try_words = CommandLines(try_label(), id="verdict-try"), Static("", id="verdict-try-words")
+        findings = FindingList(id="findings")
+        try_command.display = try_words.display = findings.display = False  # until a report comes
+        yield try_command
+        yield try_words
         yield findings
         with VerticalScroll(id="finding-detail") as detail:
             detail.display = False
@@ -132,7 +145,7 @@ class VerdictPane(Vertical):
         """The read failed: say why, and show no findings from an earlier read as if current."""
         self.report = None
         self.query_one("#verdict-line", Static).update(Text.assemble(("Could not read: ", "bold red"), text))
-        self._set_try(None)
+        self._set_try(None, False)
         self.query_one(FindingList).fill([], 0)
         self._show_detail(None)
 
@@ -152,7 +165,7 @@ class VerdictPane(Vertical):
         self.report = report
         line = self.query_one("#verdict-line", Static)
         if report is None:
-            self._set_try(None)
+            self._set_try(None, False)
             if file_findings:
                 count = len(file_findings)
                 line.update(
@@ -171,7 +184,8 @@ class VerdictPane(Vertical):
             return
         word, style = state_look(report)
         line.update(Text.assemble((f" {word} ", f"{style} reverse"), "  ", (headline(report.verdict), "bold")))
-        self._set_try(next_step(report, probe_elsewhere or PROBE_KEY))
+        step = next_step(report, probe_elsewhere or PROBE_KEY)
+        self._set_try(step, step is not None and step == report.next_command)
         self._fill(kept)
 
     def focus_findings(self) -> None:
@@ -228,12 +242,16 @@ class VerdictPane(Vertical):
 
     # --- rendering ------------------------------------------------------------------------
 
-    def _set_try(self, step: Text | None) -> None:
-        """One line, cut at the edge: the whole command is the first line of the detail below."""
-        widget = self.query_one("#verdict-try", Static)
-        widget.display = step is not None
-        if step is not None:
-            widget.update(_one_row(step))
+    def _set_try(self, step: str | None, lead_fix: bool) -> None:
+        """A command whole on one line, or, when it is the lead's fix and needs more, where it is
+        whole: the lead is listed first and its fix heads the detail (a line cut at the edge read
+        as the command, and a mouse copy of it ran another); a probe command in shell lines;
+        `p`'s words wrapped as words."""
+        words = self.query_one("#verdict-try-words", Static)
+        words.display = step == PROBE_KEY
+        words.update(try_label() + PROBE_KEY)
+        command = None if step == PROBE_KEY else step
+        self.query_one("#verdict-try", CommandLines).show(command, LEAD_FIX_BELOW if lead_fix else None)
 
     def _show_highlighted(self) -> None:
         findings = self.query_one(FindingList)

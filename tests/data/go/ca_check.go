@@ -2,16 +2,28 @@
 // crypto/x509: internal/net/ssl/ssl.go CheckCACert (reached from store/backend_ssl.go
 // getPemCertificate, directly or through CreateCACert) calls pem.Decode until it finds no block,
 // x509.ParseCertificate on each block's bytes whatever its type, and fails when no certificate was
-// found. This program makes the same calls (written here, not copied): tests/test_secret_encodings.py
-// feeds it ca.crt values on stdin (a JSON list of base64 strings) and holds
-// mtls_tui/policy/secret_store.py ca_refusal to what it prints (a JSON list, in order).
+// found. And a Secret's tls.crt and tls.key: internal/net/ssl/ssl.go CreateSSLCert takes the first
+// block pem.Decode finds in cert + "\n" + key, which must be a CERTIFICATE that x509.ParseCertificate
+// takes, then calls crypto/tls X509KeyPair(cert, key), as NGINX Gateway Fabric's ValidateTLS and F5
+// NGINX Ingress Controller's ValidateTLSSecret do alone. This program makes the same calls (written
+// here, not copied): tests/test_secret_encodings.py feeds it values on stdin (a JSON list: a base64
+// string for a ca.crt, a list of two base64 strings for a tls.crt and its tls.key) and holds
+// mtls_tui/policy/secret_store.py ca_refusal and keypair_refusal, and certs/go_x509.py
+// x509_keypair_refusal, to what it prints (a JSON list, in order). An object {"ngf": base64} or
+// {"f5": base64} is a ca.crt as NGINX Gateway Fabric v2.6.7 (internal/controller/state/graph/shared/
+// secrets/secrets.go ValidateCA) or F5 NGINX Ingress Controller v5.5.4 (internal/k8s/secrets/
+// validation.go ValidateCASecret, past its type and key checks) reads it: the first block only.
+// Only Go's error strings are printed, never a key's bytes.
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
-	"crypto/x509"
+	"errors"
+	"fmt"
 	"os"
 )
 
@@ -19,6 +31,63 @@ type outcome struct {
 	Error  string   `json:"error"`  // CheckCACert's error, "" when it accepts the value
 	Blocks []string `json:"blocks"` // the type of every block pem.Decode found, in order
 	Certs  int      `json:"certs"`  // the certificates CheckCACert returns
+	// for a tls.crt and tls.key: X509KeyPair's error alone ("" when it accepts them); Error is then
+	// CreateSSLCert's, with its own wrapping
+	KeyPair string `json:"keypair,omitempty"`
+}
+
+func createSSLCert(cert, key []byte) outcome {
+	out := outcome{Blocks: []string{}}
+	if _, err := tls.X509KeyPair(cert, key); err != nil {
+		out.KeyPair = err.Error()
+	}
+	joined := append(append(append([]byte{}, cert...), '\n'), key...)
+	block, _ := pem.Decode(joined)
+	switch {
+	case block == nil:
+		out.Error = "no valid PEM formatted block found"
+	case block.Type != "CERTIFICATE":
+		out.Error = "no certificate PEM data found, make sure certificate content starts with 'BEGIN CERTIFICATE'"
+	default:
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			out.Error = err.Error()
+		} else if out.KeyPair != "" {
+			out.Error = "certificate and private key does not have a matching public key: " + out.KeyPair
+		}
+	}
+	return out
+}
+
+// firstBlock: the checks ValidateCA and ValidateCASecret share, in their words (NGF quotes with %q,
+// F5 with '%s').
+func firstBlock(data []byte, field, got string) string {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return "the data field " + field + " must hold a valid CERTIFICATE PEM block"
+	}
+	if block.Type != "CERTIFICATE" {
+		return "the data field " + field + " must hold a valid CERTIFICATE PEM block, but got " + fmt.Sprintf(got, block.Type)
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+		return fmt.Errorf("failed to validate certificate: %w", err).Error()
+	}
+	return ""
+}
+
+func validateCA(caData []byte) string {
+	data := make([]byte, base64.StdEncoding.DecodedLen(len(caData)))
+	if _, err := base64.StdEncoding.Decode(data, caData); err != nil {
+		data = caData
+	}
+	return firstBlock(data, `"ca.crt"`, "%q")
+}
+
+func decode(v string) []byte {
+	data, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		panic(err)
+	}
+	return data
 }
 
 func check(ca []byte) outcome {
@@ -45,17 +114,26 @@ func check(ca []byte) outcome {
 }
 
 func main() {
-	var values []string
+	var values []json.RawMessage
 	if err := json.NewDecoder(os.Stdin).Decode(&values); err != nil {
 		panic(err)
 	}
 	results := []outcome{}
-	for _, v := range values {
-		ca, err := base64.StdEncoding.DecodeString(v)
-		if err != nil {
-			panic(err)
+	for _, raw := range values {
+		var ca string
+		var pair []string
+		var first map[string]string
+		if json.Unmarshal(raw, &ca) == nil {
+			results = append(results, check(decode(ca)))
+		} else if json.Unmarshal(raw, &pair) == nil && len(pair) == 2 {
+			results = append(results, createSSLCert(decode(pair[0]), decode(pair[1])))
+		} else if json.Unmarshal(raw, &first) == nil && first["ngf"] != "" {
+			results = append(results, outcome{Blocks: []string{}, Error: validateCA(decode(first["ngf"]))})
+		} else if json.Unmarshal(raw, &first) == nil && first["f5"] != "" {
+			results = append(results, outcome{Blocks: []string{}, Error: firstBlock(decode(first["f5"]), "ca.crt", "'%s'")})
+		} else {
+			panic(errors.New("want a base64 string, a list of two or an object"))
 		}
-		results = append(results, check(ca))
 	}
 	if err := json.NewEncoder(os.Stdout).Encode(results); err != nil {
 		panic(err)
