@@ -597,3 +597,17 @@ def test_a_tls_listener_of_a_traefik_gateway_gets_the_default_options(
     assert done.returncode == 0, f"{finding['fix']}\n{done.stderr}"
     (fixed,) = client_validations(snapshot)
     assert (fixed.implementation, fixed.mode, fixed.breakage) == ("traefik", "require-and-verify", None)
+
+
+def test_an_ingress_naming_middlewares_from_an_unlisted_namespace_is_skipped_too() -> None:
+    """v3.7.9 ingress/kubernetes.go loadConfigurationFromIngresses checks `router.middlewares` before
+    `router.tls.options` ("Skipping Ingress: cross-provider middleware reference is not allowed from
+    namespace"; kubernetes_test.go TestLoadConfigurationFromIngressesWithCrossProviderNamespaces): the Ingress
+    is skipped whole, its TLS options with it, so the host is not served though its TLS options are fine."""
+    docs = ingress_options("traefik:v3.7.9", [ALLOWED_ELSEWHERE], "apps-mtls@kubernetescrd")
+    docs[-1]["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"] = "apps-auth@kubernetescrd"
+    (validation,) = client_validations(snapshot_from_objects(docs, "cluster", complete=True))
+    assert (validation.breakage, validation.mode) == ("not-served", "none")
+    first = validation.findings[0]
+    assert first.code == "tls-option-not-permitted" and first.title.startswith("Ingress apps/app names middlewares")
+    assert "cross-provider middleware reference is not allowed" in first.detail

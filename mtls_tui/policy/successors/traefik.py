@@ -707,16 +707,16 @@ def _not_served(
     release = release_for(snapshot, "traefik")
     default = as_served(options[DEFAULT], options, snapshot)
     if route.kind == "Ingress":
-        what, why, fix = _ingress_not_permitted(route, release)
+        what, why, then, fix = _ingress_not_permitted(route, release)
     else:
-        what, why, fix = _ingress_route_not_permitted(route)
+        what, why, then, fix = _ingress_route_not_permitted(route)
     finding = _f(
         code="tls-option-not-permitted",
         severity=Severity.ERROR,
         title=f"{route.source} names {what}: Traefik builds no router for {host}",
         detail=f"{why} No router serves the host. A client's SNI then matches no router's TLS entry, so the "
-        "handshake gets the default TLS options (tcp/manager.go buildEntryPointHandler): "
-        f"{_handshake_words(default)} Nothing of the {route.kind} is reachable.",
+        f"handshake gets the default TLS options (tcp/manager.go buildEntryPointHandler), here {default.ref}: "
+        f"{_handshake_words(default)} Nothing of the {route.kind} is reachable. {then}",
         fix=fix,
         subject=route.source,
         evidence=(
@@ -742,21 +742,20 @@ def _handshake_words(default: BuiltOption) -> str:
     if default.mode is None:
         return "they fail to build, so the connection is closed in the handshake (router.go brokenTLSRouter)."
     return {
-        "none": f"{default.ref} ask no client certificate, so every client gets HTTP 404, with a certificate or "
-        "without.",
-        "request": f"{default.ref} ask for a certificate and check none, so every client gets HTTP 404.",
-        "require-any": f"{default.ref} require a certificate and verify none: a client without one is refused in "
+        "none": "they ask no client certificate, so every client gets HTTP 404, with a certificate or without.",
+        "request": "they ask for a certificate and check none, so every client gets HTTP 404.",
+        "require-any": "they require a certificate and verify none: a client without one is refused in "
         "the handshake (Go: alert 116 certificate required on TLS 1.3); any client with one gets HTTP 404.",
-        "verify-if-given": f"{default.ref} verify a certificate when one is sent: one the CA does not sign is "
+        "verify-if-given": "they verify a certificate when one is sent: one the CA does not sign is "
         "refused in the handshake; a client without one, or a trusted one, gets HTTP 404.",
-        "require-and-verify": f"{default.ref} require a verified client certificate: a client without one is "
+        "require-and-verify": "they require a verified client certificate: a client without one is "
         "refused in the handshake (Go: alert 116 certificate required on TLS 1.3), one the CA does not sign too; "
         "only a trusted client gets through, and it gets HTTP 404.",
     }[default.mode]
 
 
-def _ingress_route_not_permitted(route: Route) -> tuple[str, str, str]:
-    """(what it names, why, fix) for an IngressRoute whose tls.options resolveReference refuses."""
+def _ingress_route_not_permitted(route: Route) -> tuple[str, str, str, str]:
+    """(what it names, why, what the command does, fix) for an IngressRoute whose tls.options resolveReference refuses."""
     refused = route.refused or ""
     if "crossProviderNamespaces" in refused:
         what, advice = (
@@ -778,14 +777,14 @@ def _ingress_route_not_permitted(route: Route) -> tuple[str, str, str]:
     why = (
         f"kubernetes.go resolveReference refuses it ({refused}) and loadIngressRouteConfiguration "
         "(kubernetes_http.go) skips the route ('Invalid reference to TLSOption'); "
-        "providers.kubernetesCRD.allowCrossNamespace is off by default. The command shows the IngressRoute; then "
-        f"{advice}."
+        "providers.kubernetesCRD.allowCrossNamespace is off by default."
     )
-    return what, why, f"kubectl get ingressroute {arg(route.name)} -n {arg(route.namespace)} -o yaml"
+    then = f"The command shows the IngressRoute; then {advice}."
+    return what, why, then, f"kubectl get ingressroute {arg(route.name)} -n {arg(route.namespace)} -o yaml"
 
 
-def _ingress_not_permitted(route: Route, release: ControllerRelease) -> tuple[str, str, str]:
-    """(what it names, why, fix) for an Ingress `_ingress_refused` refused: the fix adds its namespace to
+def _ingress_not_permitted(route: Route, release: ControllerRelease) -> tuple[str, str, str, str]:
+    """(what it names, why, what the command does, fix) for an Ingress `_ingress_refused` refused: the fix adds its namespace to
     providers.kubernetesIngress.crossProviderNamespaces, in place (releases.py set_arg_command)."""
     allowed = traefik_cross_provider_namespaces(release, INGRESS_PROVIDER_FLAG) or ()
     what = "middlewares" if "middleware" in (route.refused or "") else "TLS options"
@@ -794,11 +793,14 @@ def _ingress_not_permitted(route: Route, release: ControllerRelease) -> tuple[st
         f"{route.refused}'): providers.kubernetesIngress.crossProviderNamespaces is set "
         f"({', '.join(allowed) or 'empty'}) without {route.namespace}, and {MIDDLEWARES_ANNOTATION} and "
         f"{OPTIONS_ANNOTATION} always count as cross-provider references, even to a TLSOption of the Ingress's "
-        f"own namespace. The command adds {route.namespace} to the list (or remove the annotation, and the "
-        "client-certificate check it selects with it)."
+        "own namespace."
+    )
+    then = (
+        f"The command adds {route.namespace} to the list (removing the annotation instead would drop the "
+        "client-certificate check it selects)."
     )
     fix = set_arg_command(release, INGRESS_CROSS_PROVIDER_FLAG, ",".join((*allowed, route.namespace)))
-    return f"{what} from a namespace crossProviderNamespaces does not list", why, fix
+    return f"{what} from a namespace crossProviderNamespaces does not list", why, then, fix
 
 
 def _conflicting(routes: list[Route]) -> bool:
