@@ -46,7 +46,9 @@ from mtls_tui.lab.pki import write_file
 from mtls_tui.model import Severity
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
-from mtls_tui.policy.successors.common import ClientValidation, WireAnswer, predict
+from mtls_tui.policy.successors.common import ClientKind, ClientValidation, TlsVersion, WireAnswer, predict
+from mtls_tui.policy.successors.releases import release_for
+from mtls_tui.policy.successors.traefik import OPTIONS_ANNOTATION
 from tests.test_envoy_gateway_crl_chain import (
     BUNDLES,
     INTER,
@@ -61,7 +63,14 @@ from tests.test_envoy_gateway_crl_chain import (
     served,
     wire,
 )
-from tests.test_field_reports_successors import deployment, in_cluster, run_check, traefik_kinds  # noqa: F401
+from tests.test_field_reports_successors import (  # noqa: F401  (traefik_kinds: the fixture)
+    deployment,
+    in_cluster,
+    run_check,
+    traefik_ingress,
+    traefik_kinds,
+)
+from tests.test_field_reports_successors_2 import TRAEFIK_CLASS
 from tests.test_policy_fixes_run import read_back_as_printed
 from tests.test_successors_upstream import lead
 from tests.upstream_objects import (
@@ -181,16 +190,16 @@ def test_13818_the_default_tlsoption_decides_a_traefik_gateway(
 # --- cross-namespace and cross-provider TLSOption references (kubernetescrd) ---------------------------------
 
 
-def qualified(image: str, args: list[str]) -> list[dict[str, Any]]:
+def qualified(image: str, args: list[str], default_option: bool = False) -> list[dict[str, Any]]:
     """An IngressRoute in namespace app naming `mtls-mtls@kubernetescrd` (TLSOption mtls/mtls, requiring the
-    test CA) and the Traefik Deployment."""
+    test CA) and the Traefik Deployment; with `default_option`, TLSOption mtls/default requiring it too."""
     return [
         deployment("traefik", "traefik", TRAEFIK_LABELS, image, args),
         secret("client-ca", "mtls", {"ca.crt": "ca"}),
         tls_option("mtls", "mtls", REQUIRE),
         server_secret("server", "app"),
         ingress_route("app", "app", HOST, options={"name": "mtls-mtls@kubernetescrd"}),
-    ]
+    ] + ([tls_option("default", "mtls", REQUIRE)] if default_option else [])
 
 
 @pytest.mark.parametrize(
@@ -379,3 +388,226 @@ def test_an_expired_crl_is_refused_whatever_allow_expired_says(
     assert first is not None and first["code"] == "crl-expired"
     done, _ = read_back_as_printed(first["fix"], docs, tmp_path)
     assert done.returncode == 0 and "ca.crl" in done.stdout, done.stderr
+
+
+# --- a refused router still has a handshake: the default TLS options' -------------------------------------------
+
+CLIENT_FILES: dict[ClientKind, str | None] = {"none": None, "trusted": "client", "other-ca": "wrongca"}
+
+
+def measured(validation: ClientValidation, tlsserver: Path, folder: Path, tls: TlsVersion) -> dict[str, WireAnswer]:  # noqa: F811
+    """What Go's crypto/tls, configured as tlsmanager.go buildTLSConfig configures the validation's options
+    (ClientAuth from its mode, ClientCAs from its CA), answers each client kind at `tls`."""
+    ca = folder / "client-ca.crt"
+    write_file(ca, validation.ca_pem or (PKI / "ca.crt").read_bytes())  # NoClientCert reads no CA
+    server = (str(PKI / "server.crt"), str(PKI / "server.key"))
+    with running_tlsserver(tlsserver, *server, str(ca), client_auth_type(validation), tls) as port:
+        return {
+            kind: observed_answer(probe_port(port, GO_PKI, HOST, name)[0][-1]) for kind, name in CLIENT_FILES.items()
+        }
+
+
+def handshake_as_predicted(validation: ClientValidation, got: dict[str, WireAnswer], tls: TlsVersion) -> None:
+    """Go's answer is the prediction for each client the handshake refuses; one it lets through is admitted by
+    the Go server, where Traefik's answer after the handshake (404: no router) is its routing, not crypto/tls."""
+    for kind, answer in got.items():
+        expected = predict(validation, kind, tls)  # type: ignore[arg-type]
+        if expected.kind == "http-status":
+            assert (answer.kind, expected.status) == ("admitted", 404), (kind, answer)
+        else:
+            assert answer == expected, (kind, answer, expected)
+
+
+@pytest.mark.parametrize("tls", ["1.2", "1.3"])
+@pytest.mark.parametrize("default_option", [True, False])
+def test_a_refused_router_answers_with_the_default_options_handshake(
+    default_option: bool,
+    tls: TlsVersion,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    tlsserver: Path,  # noqa: F811
+) -> None:
+    """The IngressRoute's `mtls-mtls@kubernetescrd` refused (v3.7.9 crd/kubernetes.go resolveReference,
+    kubernetes_http.go loadIngressRouteConfiguration: no router), and a TLSOption named default requiring the
+    test CA. The client's SNI matches no router's TLS entry, so the handshake is the default options'
+    (pkg/server/router/tcp/manager.go buildEntryPointHandler: SetHTTPSHandler(handlerHTTPS, defaultTLSConf); the
+    tls.Config from tlsmanager.go buildTLSConfig). Measured on Go's crypto/tls so configured: a client without a
+    certificate gets alert 116 on TLS 1.3 (40 on TLS 1.2) and one of another CA is refused too, before any 404;
+    only the trusted client gets through (to the 404). Without a default TLSOption every client gets through.
+    Before: "HTTP 404" for every client whatever the default options asked."""
+    docs = qualified("traefik:v3.7.9", [], default_option)
+    host = run_check(docs, tmp_path, capsys)
+    mode = "require-and-verify" if default_option else "none"
+    assert (host["breakage"], host["mode"], host["predicted"]["trusted"]) == ("not-served", mode, "HTTP 404"), host
+    first = lead(host)
+    assert first is not None and first["code"] == "tls-option-not-permitted"
+    validation = in_cluster(docs)
+    got = measured(validation, tlsserver, tmp_path, tls)
+    handshake_as_predicted(validation, got, tls)
+    if default_option:
+        assert "refused in the handshake" in first["detail"] and "TLSOption mtls/default" in first["detail"]
+        assert (got["none"].kind, got["none"].alert) == ("tls-alert", 116 if tls == "1.3" else 40), got
+        assert host["predicted"]["none"] != "HTTP 404"
+    else:
+        assert {answer.kind for answer in got.values()} == {"admitted"}
+        assert set(host["predicted"].values()) == {"HTTP 404"}
+
+
+# --- the Ingress provider's crossProviderNamespaces and router.tls.options -----------------------------------
+
+INGRESS_NS = "apps"
+
+
+def ingress_options(image: str, args: list[str], value: str) -> list[dict[str, Any]]:
+    """A Traefik Ingress (apps/app, HOST) whose router.tls.options is `value`, TLSOption apps/mtls requiring the
+    test CA, and the Traefik Deployment with `args`."""
+    return [
+        TRAEFIK_CLASS,
+        deployment("traefik", "traefik", TRAEFIK_LABELS, image, ["--providers.kubernetescrd", *args]),
+        secret("client-ca", INGRESS_NS, {"ca.crt": "ca"}),
+        tls_option("mtls", INGRESS_NS, REQUIRE),
+        server_secret("server", INGRESS_NS),
+        traefik_ingress({OPTIONS_ANNOTATION: value}),
+    ]
+
+
+ALLOWED_ELSEWHERE = "--providers.kubernetesingress.crossProviderNamespaces=other"
+
+
+@pytest.mark.parametrize(
+    ("image", "args", "value", "expected", "code"),
+    [
+        # allow-listed elsewhere: the whole Ingress skipped, even for an option of its own namespace
+        ("traefik:v3.7.9", [ALLOWED_ELSEWHERE], "apps-mtls@kubernetescrd", "not-served", "tls-option-not-permitted"),
+        # no check before 28604083a4 (v3.7.1)
+        ("traefik:v3.7.0", [ALLOWED_ELSEWHERE], "apps-mtls@kubernetescrd", "require-and-verify", None),
+        (
+            "traefik:v3.7.9",
+            ["--providers.kubernetesingress.crossProviderNamespaces=other,apps"],
+            "apps-mtls@kubernetescrd",
+            "require-and-verify",
+            None,
+        ),
+        # the CRD provider's list does not apply to Ingresses
+        (
+            "traefik:v3.7.9",
+            ["--providers.kubernetescrd.crossProviderNamespaces=other"],
+            "apps-mtls@kubernetescrd",
+            "require-and-verify",
+            None,
+        ),
+        # unqualified: qualified with the Ingress provider (tcp/manager.go GetQualifiedName): mtls@kubernetes
+        ("traefik:v3.7.9", [], "mtls", "connection-closed", "tls-option-unknown"),
+        # a TLSOption the files may lack: not judged from files (read as a cluster: tls-option-unknown, closed)
+        ("traefik:v3.7.9", [], "apps-nope@kubernetescrd", None, "tls-option-not-in-manifests"),
+    ],
+)
+def test_an_ingress_tls_options_annotation_refused_or_unknown(
+    image: str,
+    args: list[str],
+    value: str,
+    expected: str | None,
+    code: str | None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    traefik_kinds: None,  # noqa: F811
+) -> None:
+    """v3.7.9 pkg/provider/kubernetes/ingress/kubernetes.go loadConfigurationFromIngresses: with
+    providers.kubernetesIngress.crossProviderNamespaces set and the Ingress's namespace not in it, an Ingress
+    with a router.tls.options annotation is skipped whole ("Skipping Ingress: cross-provider TLS option
+    reference is not allowed from namespace"; kubernetes_test.go
+    TestLoadConfigurationFromIngressesWithCrossProviderNamespaces_TLSOptions): no router, the handshake of the
+    default options, then 404. A name no TLSOption has (an unqualified one becomes NAME@kubernetes) is
+    tlsmanager.go Manager.Get's "unknown TLS options: ..." and tcp/manager.go's closing route (brokenTLSRouter):
+    Traefik's code, not crypto/tls's, so not measured here. Before: the Ingress provider's list was not read,
+    and the host was said to require and verify. The fix, run as printed, adds the namespace to the list in
+    place; read back, the host requires and verifies."""
+    docs = ingress_options(image, args, value)
+    host = run_check(docs, tmp_path, capsys)
+    if code is None:
+        assert (host["mode"], host["breakage"]) == (expected, None), host["findings"]
+        return
+    first = lead(host)
+    assert host["breakage"] == expected and first is not None and first["code"] == code, host
+    if code == "tls-option-not-in-manifests":
+        cluster = in_cluster(docs)
+        assert cluster.breakage == "connection-closed", cluster.findings
+        assert [f.code for f in cluster.findings][:1] == ["tls-option-unknown"], cluster.findings
+        return
+    if code == "tls-option-unknown":
+        named = value if "@" in value else f"{value}@kubernetes"
+        assert named in first["title"] and set(host["predicted"].values()) == {"connection closed"}, host
+        return
+    assert (
+        'Skipping Ingress: cross-provider TLS option reference is not allowed from namespace "apps"'
+        in (first["detail"])
+    )
+    assert set(host["predicted"].values()) == {"HTTP 404"}  # the default options here ask none
+    done, snapshot = read_back_as_printed(first["fix"], docs, tmp_path)
+    assert done.returncode == 0, f"{first['fix']}\n{done.stderr}"
+    (fixed,) = client_validations(snapshot)
+    assert (fixed.mode, fixed.breakage) == ("require-and-verify", None), fixed.findings
+    controller = release_for(snapshot, "traefik").controller
+    assert controller is not None
+    assert [a for a in controller.args if "crossprovider" in a.lower()] == [
+        "--providers.kubernetesingress.crossProviderNamespaces=other,apps"
+    ]
+
+
+# --- TLS listeners (mode Terminate) on a Traefik Gateway ------------------------------------------------------
+
+
+def traefik_tls_listener(default_option: bool) -> list[dict[str, Any]]:
+    """traefik_gateway's objects with the listener of protocol TLS (mode Terminate) instead of HTTPS."""
+    docs = traefik_gateway(["--providers.kubernetesgateway", "--providers.kubernetescrd"], default_option)
+    for doc in docs:
+        if doc["kind"] == "Gateway":
+            doc["spec"]["listeners"][0]["protocol"] = "TLS"
+    return docs
+
+
+@pytest.mark.parametrize("default_option", [True, False])
+def test_a_tls_listener_of_a_traefik_gateway_gets_the_default_options(
+    default_option: bool,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    tlsserver: Path,  # noqa: F811
+    traefik_kinds: None,  # noqa: F811
+) -> None:
+    """v3.7.9 pkg/provider/kubernetes/gateway: kubernetes.go loadGatewayListeners accepts a TLS listener in mode
+    Terminate with its certificateRefs (supportedRouteKinds: TLSRoute), tlsroute.go loadTLSRoute gives each
+    TLSRoute's TCP router `RouterTCPTLSConfig{Passthrough: false}` with no Options, and
+    pkg/server/router/tcp/manager.go addTCPHandlers terminates it with the options named default
+    (tcp.TLSHandler{Config: tlsConf}): the same handshake as an HTTPS listener's, the frontend unread. Measured
+    on Go's crypto/tls so configured (TLS 1.3): as predicted. Before: a Traefik Gateway's TLS listeners were not
+    read at all (the host was not reported). The fix, run as printed, writes the TLSOption default."""
+    docs = traefik_tls_listener(default_option)
+    host = run_check(docs, tmp_path, capsys)
+    mode = "require-and-verify" if default_option else "none"
+    assert (host["implementation"], host["mode"], host["breakage"]) == ("traefik", mode, None), host
+    finding = next(f for f in host["findings"] if f["code"] == "frontend-validation-not-applied")
+    assert "tlsroute.go loadTLSRoute" in finding["detail"] and "TLSRoute of the Gateway" in finding["detail"]
+    assert finding["severity"] == ("warning" if default_option else "error")
+    validation = in_cluster(docs)
+    handshake_as_predicted(validation, measured(validation, tlsserver, tmp_path, "1.3"), "1.3")
+    if default_option:
+        return
+    (tmp_path / "ca.crt").write_bytes((PKI / "ca.crt").read_bytes())
+    done, snapshot = read_back_as_printed(finding["fix"], docs, tmp_path)
+    assert done.returncode == 0, f"{finding['fix']}\n{done.stderr}"
+    (fixed,) = client_validations(snapshot)
+    assert (fixed.implementation, fixed.mode, fixed.breakage) == ("traefik", "require-and-verify", None)
+
+
+def test_an_ingress_naming_middlewares_from_an_unlisted_namespace_is_skipped_too() -> None:
+    """v3.7.9 ingress/kubernetes.go loadConfigurationFromIngresses checks `router.middlewares` before
+    `router.tls.options` ("Skipping Ingress: cross-provider middleware reference is not allowed from
+    namespace"; kubernetes_test.go TestLoadConfigurationFromIngressesWithCrossProviderNamespaces): the Ingress
+    is skipped whole, its TLS options with it, so the host is not served though its TLS options are fine."""
+    docs = ingress_options("traefik:v3.7.9", [ALLOWED_ELSEWHERE], "apps-mtls@kubernetescrd")
+    docs[-1]["metadata"]["annotations"]["traefik.ingress.kubernetes.io/router.middlewares"] = "apps-auth@kubernetescrd"
+    (validation,) = client_validations(snapshot_from_objects(docs, "cluster", complete=True))
+    assert (validation.breakage, validation.mode) == ("not-served", "none")
+    first = validation.findings[0]
+    assert first.code == "tls-option-not-permitted" and first.title.startswith("Ingress apps/app names middlewares")
+    assert "cross-provider middleware reference is not allowed" in first.detail

@@ -139,6 +139,14 @@ CASES: list[Case] = [
         for d in (True, False)
     ),
     Case("report/traefik-qualified-option", lambda: reports_3.qualified("traefik:v3.7.9", [])),
+    Case("report/traefik-refused-default-option", lambda: reports_3.qualified("traefik:v3.7.9", [], True)),
+    Case(
+        "report/traefik-ingress-cross-provider",
+        lambda: reports_3.ingress_options("traefik:v3.7.9", [reports_3.ALLOWED_ELSEWHERE], "apps-mtls@kubernetescrd"),
+    ),
+    Case("report/traefik-ingress-unknown-option", lambda: reports_3.ingress_options("traefik:v3.7.9", [], "mtls")),
+    # without a default TLSOption (with one, the warning stays: Traefik reads the frontend on no listener)
+    Case("report/traefik-tls-listener", lambda: reports_3.traefik_tls_listener(False)),
     Case("report/eg-expired-crl-allow-expired", reports_3.expired_crl_objects),
     *(Case(f"migrate/{c.id}-{t}", _conformance_objects(c), migrate=t) for c in conformance.CASES for t in TARGETS),
 ]

@@ -67,3 +67,29 @@ def test_an_unknown_controller_is_one_line(capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SystemExit) as stopped:
         main(["check", "--manifests", str(GATEWAY), "--controller", "haproxy"])
     assert stopped.value.code == 2 and "invalid choice: 'haproxy'" in capsys.readouterr().err
+
+
+def test_traefik_is_forced_on_its_ingresses_and_its_gateways(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Traefik serves Ingresses (traefik v3.7.9 pkg/provider/kubernetes/ingress, IngressClass controller
+    traefik.io/ingress-controller) and Gateways (pkg/provider/kubernetes/gateway/kubernetes.go `controllerName`
+    traefik.io/gateway-controller): `--controller traefik` judges both as Traefik's, as `--controller istio`
+    does the Gateway alone. On Traefik, the article's Ingress asks no certificate (auth-tls-* unread) and the
+    Gateway's frontend is unread too (no TLSOption named default: Traefik's built-in options, NoClientCert).
+    Before: the Gateway stayed Envoy Gateway's (its GatewayClass eg) under `--controller traefik`."""
+    path = tmp_path / "ingress.yaml"
+    path.write_text(yaml.safe_dump(meow_ingress()))
+    report = check([GATEWAY, path], capsys, "--controller", "traefik")
+    seen = sorted(
+        (h["implementation"], h["mode"], h["predicted"]["none"], [f["code"] for f in h["findings"]])
+        for h in report["other_controllers"]
+    )
+    assert report["hosts"] == []
+    assert seen == [
+        ("traefik", "none", "HTTP 200", ["frontend-validation-not-applied"]),
+        ("traefik", "none", "HTTP 200", ["mtls-fail-open"]),
+    ]
+    unforced = check([GATEWAY, path], capsys)
+    assert [h["implementation"] for h in unforced["other_controllers"]] == ["envoy-gateway"]
+    assert [h["host"] for h in unforced["hosts"]] == ["meow.com"]

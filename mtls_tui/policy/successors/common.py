@@ -40,7 +40,7 @@ Breakage = Literal[
     "routes-removed",  # Envoy Gateway TLS listener: whoever the handshake (mode) lets through is disconnected
     "listener-refused",  # Gateway API NoValidCACertificate: HTTPS on that port refused (fail closed)
     "connection-closed",  # Traefik closing route; NGINX Gateway Fabric `return 444`
-    "not-served",  # the host has no route at all (404 or no server for the name)
+    "not-served",  # the host has no route: 404 to whoever the handshake (mode) lets through
     # NGINX Gateway Fabric: nginx refuses the whole configuration (nginx -t), the agent rolls it back and the
     # previous configuration answers, which the objects do not tell (gateway_api.py _ngf_rejected)
     "config-rejected",
@@ -151,11 +151,13 @@ def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = 
         return validation.refused_answer
     if validation.breakage in ("listener-refused", "connection-closed"):
         return WireAnswer("connection-closed")
-    if validation.breakage == "not-served":
-        return WireAnswer("http-status", status=404)
     refused = _refused(validation.mode, client) and not (client in _NO_TIME_CHECK and validation.allow_expired)
     if not refused:
-        # http-500 / routes-removed: what whoever the handshake lets through gets (the mode says who)
+        # not-served / http-500 / routes-removed: what whoever the handshake lets through gets (the mode says
+        # who: a host with no route still has a handshake, e.g. Traefik's default TLS options, traefik.py
+        # _not_served; the readers that know of none say mode "none")
+        if validation.breakage == "not-served":
+            return WireAnswer("http-status", status=404)
         if validation.breakage == "http-500":
             return WireAnswer("http-status", status=500)
         if validation.breakage == "routes-removed":

@@ -5,7 +5,11 @@ Without it, each reader finds who serves what as the controllers do (docs/succes
 `spec.controllerName`, and in manifest files without those classes by the annotations each
 controller reads. Forcing states the answer the files leave out, in the same terms: the classes
 are replaced by ones naming NAME's controller string, and every Ingress (for an Ingress
-controller) is given that class. Only the in-memory snapshot changes; the report's `decided_by`
+controller) is given that class. A controller that serves both is forced on both: Traefik (`traefik`)
+runs an Ingress provider and a Gateway API provider side by side (v3.7.9 pkg/provider/kubernetes/ingress
+and gateway, each selecting by its own class: shouldProcessIngress, and gateway/kubernetes.go
+`controllerName` traefik.io/gateway-controller), so its Ingresses and its Gateways are judged as Traefik's.
+Only the in-memory snapshot changes; the report's `decided_by`
 and evidence name the class, so the assumption is visible.
 """
 
@@ -28,23 +32,25 @@ _INGRESS_CONTROLLERS: dict[str, str] = {
     "traefik-ingress-nginx": NGINX_CONTROLLER,  # the kubernetesIngressNGINX provider claims ingress-nginx's class
     "f5-nginx": F5_CONTROLLER,
 }
-# Traefik serves Gateways too (gateway_api.CONTROLLERS), but `--controller traefik` forces its Ingresses
-_GATEWAY_CONTROLLERS: dict[str, str] = {
-    implementation: name for name, implementation in CONTROLLERS.items() if implementation not in _INGRESS_CONTROLLERS
-}
+# Every Gateway implementation's controllerName (gateway_api.CONTROLLERS): Traefik's is one, so `--controller
+# traefik` forces its Gateways as well as its Ingresses. `traefik-ingress-nginx` names the kubernetesIngressNGINX
+# provider alone, which reads no Gateway.
+_GATEWAY_CONTROLLERS: dict[str, str] = {implementation: name for name, implementation in CONTROLLERS.items()}
 
 
 def judged_by_ingress_nginx(controller: Forced | None) -> bool:
     """Whether ingress-nginx's rules judge the Ingresses: not when another Ingress controller is forced
     (it serves them instead; a Gateway controller leaves the Ingresses as they were)."""
-    return controller is None or controller == "ingress-nginx" or controller in _GATEWAY_CONTROLLERS
+    return controller is None or controller == "ingress-nginx" or controller not in _INGRESS_CONTROLLERS
 
 
 def forced_snapshot(snapshot: ClusterSnapshot, controller: Forced | None) -> ClusterSnapshot:
     if controller is None:
         return snapshot
     if controller in _GATEWAY_CONTROLLERS:
-        return replace(snapshot, resources=tuple(_gateway_classes(snapshot, _GATEWAY_CONTROLLERS[controller])))
+        snapshot = replace(snapshot, resources=tuple(_gateway_classes(snapshot, _GATEWAY_CONTROLLERS[controller])))
+    if controller not in _INGRESS_CONTROLLERS:
+        return snapshot
     klass = IngressClassObj(FORCED_CLASS, _INGRESS_CONTROLLERS[controller], is_default=True)
     ingresses = tuple(
         replace(i, ingress_class=FORCED_CLASS, class_source="spec.ingressClassName") for i in snapshot.ingresses

@@ -95,9 +95,16 @@ ISTIO_OTHER_MODES = ("ISTIO_SIMPLE", "ISTIO_MUTUAL")
 # refuses a TLS listener that terminates at all (internal/controller/state/graph/gateway_listener.go
 # newListenerConfiguratorFactory, validateTLSFieldOnTLSListener: _ngf_tls_terminate); Istio's
 # buildTLS applies the Gateway's validation to every Terminate listener, TLS or HTTPS
-# (pilot/pkg/config/kube/gateway/conversion.go buildListener → buildTLS). An implementation not
-# listed here is not judged on its TLS listeners.
-TLS_FRONTEND: dict[Implementation, bool] = {"envoy-gateway": False, "nginx-gateway-fabric": False, "istio": True}
+# (pilot/pkg/config/kube/gateway/conversion.go buildListener → buildTLS). Traefik reads the frontend on no
+# listener, and terminates a TLS listener's TLSRoutes with the `default` TLS options, as its HTTPS listeners
+# (traefik v3.7.9 pkg/provider/kubernetes/gateway/tlsroute.go loadTLSRoute: traefik_gateway.py). An
+# implementation not listed here is not judged on its TLS listeners.
+TLS_FRONTEND: dict[Implementation, bool] = {
+    "envoy-gateway": False,
+    "nginx-gateway-fabric": False,
+    "istio": True,
+    "traefik": False,
+}
 
 DATA_PLANES: dict[Implementation, DataPlane] = {
     "envoy-gateway": "envoy",
@@ -414,7 +421,9 @@ def _traefik(
         asked = (entry[0], entry[2])
     elif listener.legacy_refs is not None:
         asked = (f"listener {listener.name} tls.frontendValidation", {"caCertificateRefs": list(listener.legacy_refs)})
-    done = traefik_gateway.served(gateway.label, gateway.resource.namespace, listener.name, asked, snapshot)
+    done = traefik_gateway.served(
+        gateway.label, gateway.resource.namespace, listener.name, asked, snapshot, listener.protocol
+    )
     return Frontend(
         done.mode,
         f"via {done.decided_by}",

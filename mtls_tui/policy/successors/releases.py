@@ -58,7 +58,10 @@ Traefik (traefik/traefik):
   tls.options leaves its route unbuilt (kubernetes_http.go loadIngressRouteConfiguration `continue`).
 - TRAEFIK_CROSS_PROVIDER  commit 28604083a4 "Add CrossProviderNamespaces option" (first in v2.11.46,
   v3.6.17, v3.7.1; not in v3.7.0): with providers.kubernetesCRD.crossProviderNamespaces set, resolveReference
-  refuses any `NAME@provider` from a namespace the list lacks (isCrossProviderNamespaceAllowed).
+  refuses any `NAME@provider` from a namespace the list lacks (isCrossProviderNamespaceAllowed); with
+  providers.kubernetesIngress.crossProviderNamespaces set, ingress/kubernetes.go
+  loadConfigurationFromIngresses skips a whole Ingress of a namespace the list lacks whose annotations name
+  middlewares or TLS options ("Skipping Ingress: cross-provider TLS option reference is not allowed").
 F5 NGINX Ingress Controller (nginx/kubernetes-ingress):
 - F5_PREVIEW  pkg/apis/configuration/validation/policy.go validatePolicySpec, v1.10.0–v2.1.2:
   "ingressMTLS is a preview policy. Preview policies must be enabled to use via cli argument
@@ -222,18 +225,22 @@ def traefik_cross_namespace(controller: SuccessorController | None) -> bool:
     return value
 
 
-def traefik_cross_provider_namespaces(release: ControllerRelease) -> tuple[str, ...] | None:
-    """providers.kubernetesCRD.crossProviderNamespaces (v3.7.9 pkg/provider/kubernetes/crd/kubernetes.go
-    Provider.CrossProviderNamespaces) as the controller's args set it (`--NAME=a,b`, Traefik's flags are
-    case-insensitive), on a release that has it (TRAEFIK_CROSS_PROVIDER); None: not set, every namespace may
-    name another provider's object (isCrossProviderNamespaceAllowed: a nil list allows all)."""
+def traefik_cross_provider_namespaces(
+    release: ControllerRelease, provider: str = "kubernetescrd"
+) -> tuple[str, ...] | None:
+    """providers.<provider>.crossProviderNamespaces (v3.7.9 pkg/provider/kubernetes/crd/kubernetes.go and
+    ingress/kubernetes.go Provider.CrossProviderNamespaces, both from commit 28604083a4) as the controller's
+    args set it (`--NAME=a,b`, Traefik's flags are case-insensitive), on a release that has it
+    (TRAEFIK_CROSS_PROVIDER); None: not set, every namespace may name another provider's object
+    (isCrossProviderNamespaceAllowed, and the Ingress provider's `p.CrossProviderNamespaces != nil`: a nil list
+    allows all)."""
     controller = release.controller
     if controller is None or not any(release.between(*span) for span in TRAEFIK_CROSS_PROVIDER):
         return None
     found: tuple[str, ...] | None = None
     for raw in controller.args:
         flag, eq, given = raw.lstrip("-").partition("=")
-        if raw.startswith("-") and eq and flag.lower() == "providers.kubernetescrd.crossprovidernamespaces":
+        if raw.startswith("-") and eq and flag.lower() == f"providers.{provider}.crossprovidernamespaces":
             found = tuple(n.strip() for n in given.split(",") if n.strip())
     return found
 
@@ -348,4 +355,20 @@ def add_arg_command(release: ControllerRelease, flag: str) -> str:
         if where.has_args
         else {"op": "add", "path": path, "value": [flag]}
     )
+    return f"kubectl patch deployment {arg(where.name)} -n {arg(where.namespace)} --type json -p {json_arg([op])}"
+
+
+def set_arg_command(release: ControllerRelease, flag: str, value: str) -> str:
+    """Set `--flag=value` in the controller's args: the last arg naming the flag (case-insensitive, as
+    Traefik's) is replaced in place, so no second occurrence is left to argue with it; else it is added."""
+    where = release.controller
+    named = [
+        i
+        for i, raw in enumerate(where.args if where is not None else ())
+        if raw.startswith("-") and raw.lstrip("-").partition("=")[0].lower() == flag.lstrip("-").lower()
+    ]
+    if where is None or not named:
+        return add_arg_command(release, f"{flag}={value}")
+    path = f"/spec/template/spec/containers/{where.container}/args/{named[-1]}"
+    op = {"op": "replace", "path": path, "value": f"{flag}={value}"}
     return f"kubectl patch deployment {arg(where.name)} -n {arg(where.namespace)} --type json -p {json_arg([op])}"

@@ -45,6 +45,7 @@ from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientVa
 from mtls_tui.policy.successors.releases import (
     ControllerRelease,
     release_for,
+    set_arg_command,
     traefik_broken_options_close,
     traefik_ca_keys,
     traefik_cross_namespace,
@@ -61,8 +62,11 @@ INGRESS_CONTROLLER = TRAEFIK_INGRESS_CONTROLLER
 OPTIONS_ANNOTATION = "traefik.ingress.kubernetes.io/router.tls.options"
 TLS_ANNOTATION = "traefik.ingress.kubernetes.io/router.tls"
 ENTRY_POINTS_ANNOTATION = "traefik.ingress.kubernetes.io/router.entrypoints"
+MIDDLEWARES_ANNOTATION = "traefik.ingress.kubernetes.io/router.middlewares"
 CRD_PROVIDER = "kubernetescrd"
 INGRESS_PROVIDER = "kubernetes"  # the Ingress provider's name: an unqualified annotation value gets it
+INGRESS_PROVIDER_FLAG = "kubernetesingress"  # its static configuration's name: --providers.kubernetesingress.*
+INGRESS_CROSS_PROVIDER_FLAG = "--providers.kubernetesingress.crossProviderNamespaces"
 DEFAULT = "default"  # tls.DefaultTLSConfigName
 CA_KEYS = ("tls.ca", "ca.crt")  # getCABlocks, in this order
 HTTPS_PORT = 443
@@ -184,7 +188,7 @@ def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
         mine = [r for r in routes if r.host == host]
         built = [r for r in mine if r.refused is None]
         if not built:
-            validations.append(_not_served(host, mine))
+            validations.append(_not_served(host, mine, options, snapshot))
             continue
         asked = {r.options or DEFAULT for r in built}
         skipped = {r.model_ignored for r in built if r.model_ignored} & {n for n, o in options.items() if o.configured}
@@ -529,9 +533,11 @@ def _hosts(match: str) -> list[str]:
 def _ingress_routes(snapshot: ClusterSnapshot) -> list[Route]:
     """Ingresses Traefik's Ingress provider serves, with `router.tls.options`. An unqualified
     value is qualified with the Ingress provider's name (`@kubernetes`): a TLSOption CRD is
-    reached only as `<namespace>-<name>@kubernetescrd`."""
+    reached only as `<namespace>-<name>@kubernetescrd`. An Ingress that crossProviderNamespaces
+    refuses is kept as refused (`_ingress_refused`)."""
     routes = []
     models = entry_point_options(snapshot)
+    allowed = traefik_cross_provider_namespaces(release_for(snapshot, "traefik"), INGRESS_PROVIDER_FLAG)
     for ingress in snapshot.ingresses:
         if not traefik_serves(ingress, snapshot):
             continue
@@ -551,6 +557,7 @@ def _ingress_routes(snapshot: ClusterSnapshot) -> list[Route]:
         elif not own_tls and model is not None:
             wanted = model
         ignored = model if own_tls and wanted is None else None
+        refused = _ingress_refused(ingress, allowed)
         for host in ingress_hosts(ingress) or [ANY_HOST]:
             routes.append(
                 Route(
@@ -561,10 +568,26 @@ def _ingress_routes(snapshot: ClusterSnapshot) -> list[Route]:
                     ingress.namespace,
                     ingress.name,
                     "Ingress",
+                    refused,
                     model_ignored=ignored,
                 )
             )
     return routes
+
+
+def _ingress_refused(ingress: IngressObj, allowed: tuple[str, ...] | None) -> str | None:
+    """v3.7.9 pkg/provider/kubernetes/ingress/kubernetes.go loadConfigurationFromIngresses: with
+    providers.kubernetesIngress.crossProviderNamespaces set (releases.py TRAEFIK_CROSS_PROVIDER) and the
+    Ingress's namespace not in it, an Ingress whose annotations name middlewares or TLS options (any value:
+    "Middlewares and TLS options always contain cross-provider references") is skipped whole, logged
+    "Skipping Ingress: cross-provider ... reference is not allowed from namespace" (kubernetes_test.go
+    TestLoadConfigurationFromIngressesWithCrossProviderNamespaces_TLSOptions: `[]` drops it too)."""
+    if allowed is None or ingress.namespace in allowed:
+        return None
+    for key, what in ((MIDDLEWARES_ANNOTATION, "middleware"), (OPTIONS_ANNOTATION, "TLS option")):
+        if (ingress.annotation(key) or "").strip():
+            return f'cross-provider {what} reference is not allowed from namespace "{ingress.namespace}"'
+    return None
 
 
 def ingress_hosts(ingress: IngressObj) -> list[str]:
@@ -670,9 +693,69 @@ def _hostless(
     )
 
 
-def _not_served(host: str, routes: list[Route]) -> ClientValidation:
-    """Every router for the host was refused: no router, the host is not served (404)."""
+def _not_served(
+    host: str, routes: list[Route], options: dict[str, BuiltOption], snapshot: ClusterSnapshot
+) -> ClientValidation:
+    """Every router for the host was refused: no router, but still a handshake. The client's SNI matches no
+    router's TLS entry, so the entryPoint's default config answers it (v3.7.9 pkg/server/router/tcp/manager.go
+    buildEntryPointHandler: `SetHTTPSHandler(handlerHTTPS, defaultTLSConf)`, the `default` options as
+    tlsmanager.go buildTLSConfig built them; router.go: brokenTLSRouter when they failed to build). Go's
+    crypto/tls refuses in the handshake whom that ClientAuth refuses (measured: alert 116 on TLS 1.3 for no
+    certificate under RequireAndVerifyClientCert); whoever gets through meets no router: 404. So the
+    prediction per client follows the default options' mode (common.py predict, `not-served`)."""
     route = routes[0]
+    release = release_for(snapshot, "traefik")
+    default = as_served(options[DEFAULT], options, snapshot)
+    if route.kind == "Ingress":
+        what, why, then, fix = _ingress_not_permitted(route, release)
+    else:
+        what, why, then, fix = _ingress_route_not_permitted(route)
+    finding = _f(
+        code="tls-option-not-permitted",
+        severity=Severity.ERROR,
+        title=f"{route.source} names {what}: Traefik builds no router for {host}",
+        detail=f"{why} No router serves the host. A client's SNI then matches no router's TLS entry, so the "
+        f"handshake gets the default TLS options (tcp/manager.go buildEntryPointHandler), here {default.ref}: "
+        f"{_handshake_words(default)} Nothing of the {route.kind} is reachable. {then}",
+        fix=fix,
+        subject=route.source,
+        evidence=(
+            _named_options(route, route.options) if route.options else f"{route.source}: {route.refused}",
+            f"{'loadConfigurationFromIngresses' if route.kind == 'Ingress' else 'resolveReference'}: {route.refused}",
+            f"handshake: {default.ref}",
+        ),
+    )
+    return _traefik_validation(
+        host,
+        mode=default.mode or "none",
+        ca_refs=default.ca_refs,
+        ca_pem=default.ca_pem,
+        decided_by=(*dict.fromkeys(r.source for r in routes), default.ref),
+        findings=(finding, *default.findings),
+        breakage="connection-closed" if default.mode is None else "not-served",
+        unseen=default.unseen,
+    )
+
+
+def _handshake_words(default: BuiltOption) -> str:
+    """Who the default options let through the handshake to the 404 (crypto/tls ClientAuth, buildTLSConfig)."""
+    if default.mode is None:
+        return "they fail to build, so the connection is closed in the handshake (router.go brokenTLSRouter)."
+    return {
+        "none": "they ask no client certificate, so every client gets HTTP 404, with a certificate or without.",
+        "request": "they ask for a certificate and check none, so every client gets HTTP 404.",
+        "require-any": "they require a certificate and verify none: a client without one is refused in "
+        "the handshake (Go: alert 116 certificate required on TLS 1.3); any client with one gets HTTP 404.",
+        "verify-if-given": "they verify a certificate when one is sent: one the CA does not sign is "
+        "refused in the handshake; a client without one, or a trusted one, gets HTTP 404.",
+        "require-and-verify": "they require a verified client certificate: a client without one is "
+        "refused in the handshake (Go: alert 116 certificate required on TLS 1.3), one the CA does not sign too; "
+        "only a trusted client gets through, and it gets HTTP 404.",
+    }[default.mode]
+
+
+def _ingress_route_not_permitted(route: Route) -> tuple[str, str, str, str]:
+    """(what it names, why, what the command does, fix) for an IngressRoute whose tls.options resolveReference refuses."""
     refused = route.refused or ""
     if "crossProviderNamespaces" in refused:
         what, advice = (
@@ -691,30 +774,33 @@ def _not_served(host: str, routes: list[Route]) -> ClientValidation:
             "move the TLSOption into its namespace (spec.tls.options.namespace), or start Traefik with "
             "--providers.kubernetescrd.allowCrossNamespace=true",
         )
-    finding = _f(
-        code="tls-option-not-permitted",
-        severity=Severity.ERROR,
-        title=f"{route.source} names {what}: Traefik builds no router for {host}",
-        detail=f"kubernetes.go resolveReference refuses it ({route.refused}) and loadIngressRouteConfiguration "
-        "(kubernetes_http.go) skips the route ('Invalid reference to TLSOption'): no router serves the host. A "
-        "client's SNI then matches no router's TLS entry, so the handshake gets the default TLS options (the "
-        "TLSOption named default, else Traefik's own, which asks no client certificate), and the request gets 404: "
-        "nothing of the IngressRoute is reachable, with a certificate or without. Traefik's "
-        "providers.kubernetesCRD.allowCrossNamespace is off by default. The command shows the IngressRoute; then "
-        f"{advice}.",
-        fix=f"kubectl get ingressroute {arg(route.name)} -n {arg(route.namespace)} -o yaml",
-        subject=route.source,
-        evidence=(f"spec.tls.options: {route.options}", f"resolveReference: {route.refused}"),
+    why = (
+        f"kubernetes.go resolveReference refuses it ({refused}) and loadIngressRouteConfiguration "
+        "(kubernetes_http.go) skips the route ('Invalid reference to TLSOption'); "
+        "providers.kubernetesCRD.allowCrossNamespace is off by default."
     )
-    return _traefik_validation(
-        host,
-        mode="none",
-        ca_refs=(),
-        ca_pem=None,
-        decided_by=tuple(dict.fromkeys(r.source for r in routes)),
-        findings=(finding,),
-        breakage="not-served",
+    then = f"The command shows the IngressRoute; then {advice}."
+    return what, why, then, f"kubectl get ingressroute {arg(route.name)} -n {arg(route.namespace)} -o yaml"
+
+
+def _ingress_not_permitted(route: Route, release: ControllerRelease) -> tuple[str, str, str, str]:
+    """(what it names, why, what the command does, fix) for an Ingress `_ingress_refused` refused: the fix adds its namespace to
+    providers.kubernetesIngress.crossProviderNamespaces, in place (releases.py set_arg_command)."""
+    allowed = traefik_cross_provider_namespaces(release, INGRESS_PROVIDER_FLAG) or ()
+    what = "middlewares" if "middleware" in (route.refused or "") else "TLS options"
+    why = (
+        f"ingress/kubernetes.go loadConfigurationFromIngresses skips the whole Ingress (error 'Skipping Ingress: "
+        f"{route.refused}'): providers.kubernetesIngress.crossProviderNamespaces is set "
+        f"({', '.join(allowed) or 'empty'}) without {route.namespace}, and {MIDDLEWARES_ANNOTATION} and "
+        f"{OPTIONS_ANNOTATION} always count as cross-provider references, even to a TLSOption of the Ingress's "
+        "own namespace."
     )
+    then = (
+        f"The command adds {route.namespace} to the list (removing the annotation instead would drop the "
+        "client-certificate check it selects)."
+    )
+    fix = set_arg_command(release, INGRESS_CROSS_PROVIDER_FLAG, ",".join((*allowed, route.namespace)))
+    return f"{what} from a namespace crossProviderNamespaces does not list", why, then, fix
 
 
 def _conflicting(routes: list[Route]) -> bool:

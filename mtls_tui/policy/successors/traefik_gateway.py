@@ -9,6 +9,11 @@ Read at traefik/traefik v3.7.9 (git show v3.7.9:PATH):
 - httproute.go `loadHTTPRoute`: an HTTPS listener's router gets `router.TLS = &dynamic.RouterTLSConfig{}`,
   with no Options, so the TLS options named `default` apply (pkg/server/router/tcp/manager.go
   buildEntryPointHandler: a router without options gets traefiktls.DefaultTLSConfigName).
+- tlsroute.go `loadTLSRoute`: a TLSRoute on a listener of protocol TLS, mode Terminate (loadGatewayListeners
+  accepts it with one certificateRef; supportedRouteKinds: TLSRoute only) becomes a TCP router with
+  `TLS: &dynamic.RouterTCPTLSConfig{Passthrough: false}`, no Options: tcp/manager.go addTCPHandlers then
+  uses traefiktls.DefaultTLSConfigName, and its tcp.TLSHandler terminates with that tls.Config (the bytes
+  inside go to the backend as they are: no HTTP, no 404). A TLS listener is judged as an HTTPS one.
 - So client certificates on a Traefik Gateway come from the `default` TLS options alone: the TLSOption
   named `default`, which only the kubernetescrd provider reads (crd/kubernetes.go buildTLSOptions), or a
   file provider's, which no object shows; else Traefik's built-in default asks none.
@@ -72,9 +77,11 @@ def served(
     listener: str,
     frontend: tuple[str, dict[str, Any]] | None,
     snapshot: ClusterSnapshot,
+    protocol: str = "HTTPS",
 ) -> Served:
     """The listener's client validation: the `default` TLS options as served (a broken one closes), and
-    `frontend` (where the Gateway asks for client certificates, and its validation) said ignored."""
+    `frontend` (where the Gateway asks for client certificates, and its validation) said ignored.
+    `protocol` HTTPS (HTTPRoutes) or TLS (mode Terminate: TLSRoutes), which differ only in the words."""
     release = release_for(snapshot, "traefik")
     crd = crd_provider_on(release)
     options = built_options(snapshot) if crd else {}
@@ -84,7 +91,9 @@ def served(
     findings = list(option.findings)
     if frontend is not None:
         source, validation = frontend
-        findings.append(_ignored(gateway_label, gateway_namespace, listener, source, validation, option, crd, release))
+        findings.append(
+            _ignored(gateway_label, gateway_namespace, listener, source, validation, option, crd, release, protocol)
+        )
     return Served(
         mode,
         option.ca_refs,
@@ -105,6 +114,7 @@ def _ignored(
     option: BuiltOption,
     crd: bool,
     release: ControllerRelease,
+    protocol: str,
 ) -> Finding:
     enforced = option.mode == "require-and-verify"
     how = (
@@ -120,9 +130,9 @@ def _ignored(
         + ("; the default TLS options decide" if enforced else ": no client certificate is required"),
         detail="Traefik's Gateway API provider (v3.7.9 pkg/provider/kubernetes/gateway) reads no spec.tls.frontend "
         "and no listener tls.frontendValidation or tls.options: loadGatewayListeners takes the certificateRefs "
-        "alone, and httproute.go loadHTTPRoute gives each HTTPS router an empty TLS config, so the TLS options named "
-        f"default apply (traefik/traefik#13818; frontendValidation is requested in #11975). Here {how}. Every "
-        "HTTPRoute of the Gateway is served with them, and so is every other router of this Traefik that names no "
+        f"alone, and {_ROUTERS[protocol]}, so the TLS options named default apply (traefik/traefik#13818; "
+        f"frontendValidation is requested in #11975). Here {how}. Every {_ROUTE_KIND[protocol]} of the Gateway is "
+        "served with them, and so is every other router of this Traefik that names no "
         "options. The command puts the frontend's CA into the TLSOption named default"
         + ("" if crd else " and enables the kubernetescrd provider, which reads it")
         + "; it then applies to all those routers.",
@@ -133,6 +143,16 @@ def _ignored(
             f"controller: {release.named}",
         ),
     )
+
+
+# How each listener protocol's routers get their TLS options (v3.7.9 pkg/provider/kubernetes/gateway).
+_ROUTERS = {
+    "HTTPS": "httproute.go loadHTTPRoute gives each HTTPS router an empty TLS config",
+    "TLS": "on a TLS listener (mode Terminate) tlsroute.go loadTLSRoute gives each TLSRoute's TCP router "
+    "RouterTCPTLSConfig{Passthrough: false} with no options, and tcp/manager.go addTCPHandlers terminates it "
+    "with the default ones",
+}
+_ROUTE_KIND = {"HTTPS": "HTTPRoute", "TLS": "TLSRoute"}
 
 
 def _ref_labels(validation: dict[str, Any], namespace: str) -> list[str]:
