@@ -36,6 +36,7 @@ from mtls_tui.policy.secret_store import ca_refusal, keypair_refusal
 from mtls_tui.policy.successors.f5_nginx import ca_secret_refusal as f5_secret_refusal
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem
 from tests.conftest import require
+from tests.test_hostile_certs import hostile_certificates
 from tests.test_nginx_verdict_matrix import ROOT, ROOT_EXT, bash, nginx_answers, openssl_pair, secret_check
 from tests.test_policy_fixes_run import finding, run_printed
 
@@ -391,11 +392,18 @@ def keypairs(pki: SeedPki) -> dict[str, tuple[bytes, bytes]]:
         "mismatch": (cert, pki.client.key_pem()),
         "type-mismatch": (cert, _key(ec_key, "pkcs8")),
         "no-final-newline": (cert.rstrip(), key.rstrip()),
+        # certificates whose DER loads but whose public key does not decode (tests/test_hostile_certs.py)
+        "unknown-key-algorithm": (_pem_cert(hostile_certificates()["unknown-key-algorithm"]), key),
+        "off-curve-key": (_pem_cert(hostile_certificates()["invalid-public-key"]), key),
     }
     for name, form in (*ACCEPTED_FORMS.items(), *_DAMAGES.items()):
         cases[f"{name}-crt"] = (form(cert), key)
         cases[f"{name}-key"] = (cert, form(key))
     return cases
+
+
+def _pem_cert(der: bytes) -> bytes:
+    return b"-----BEGIN CERTIFICATE-----\n" + base64.encodebytes(der) + b"-----END CERTIFICATE-----\n"
 
 
 _DAMAGES = {

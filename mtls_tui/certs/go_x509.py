@@ -42,8 +42,12 @@ def go_parse_refusal(cert: x509.Certificate) -> str | None:
         return NEGATIVE_SERIAL
     try:
         public = cert.public_key()
-    except (ValueError, UnsupportedAlgorithm):
+    except UnsupportedAlgorithm:
         return None  # a key type Go parses as unknown: ParseCertificate itself passes
+    except ValueError:  # a key that does not decode: parsePublicKey fails, and ParseCertificate with it
+        if _EC_PUBLIC_KEY in cert.tbs_certificate_bytes:  # ecdsa.ParseUncompressedPublicKey -> nistec SetBytes
+            return f"{_curve_of(cert.tbs_certificate_bytes)} point not on curve"  # measured: ca_check.go
+        return "x509: malformed certificate"
     if isinstance(public, ec.EllipticCurvePublicKey) and not isinstance(public.curve, _GO_CURVES):
         return "x509: unsupported elliptic curve"
     return None
@@ -113,7 +117,10 @@ def x509_keypair_refusal(cert: bytes, key: bytes) -> str | None:
     private = _go_private_key(key_der)
     if isinstance(private, str):
         return private
-    public = leaf.public_key()
+    try:
+        public = leaf.public_key()  # a key that does not decode was refused by go_certificate
+    except UnsupportedAlgorithm:  # Go parses the certificate with a nil PublicKey; X509KeyPair's switch refuses
+        return "tls: unknown public key algorithm"
     if not isinstance(public, _GO_PUBLIC):
         return "tls: unknown public key algorithm"
     if not isinstance(private, _pair_type(public)):
@@ -121,6 +128,21 @@ def x509_keypair_refusal(cert: bytes, key: bytes) -> str | None:
     if not key_matches(leaf, private):  # type: ignore[arg-type]
         return "tls: private key does not match public key"
     return None
+
+
+_EC_PUBLIC_KEY = bytes.fromhex("06072a8648ce3d0201")  # id-ecPublicKey, as DER
+# the named curves' OIDs as DER, and the name nistec's error gives each (crypto/internal/fips140/nistec)
+_CURVE_OIDS = {
+    bytes.fromhex("06082a8648ce3d030107"): "P256",
+    bytes.fromhex("06052b81040022"): "P384",
+    bytes.fromhex("06052b81040023"): "P521",
+    bytes.fromhex("06052b81040021"): "P224",
+}
+
+
+def _curve_of(tbs: bytes) -> str:
+    """The curve a certificate's EC key names, from its TBS bytes (the key itself does not load)."""
+    return next((name for oid, name in _CURVE_OIDS.items() if oid in tbs), "EC")
 
 
 def _pair_type(public: object) -> type:
