@@ -519,7 +519,9 @@ def _envoy_refuses(outcome: RefOutcome) -> str | None:
         if not block.der:
             return "an empty PEM block"
         if block.headers:
-            return "a PEM block with header lines (" + ", ".join(k.decode(errors="replace") for k in block.headers) + ")"
+            return (
+                "a PEM block with header lines (" + ", ".join(k.decode(errors="replace") for k in block.headers) + ")"
+            )
     return None
 
 
