@@ -19,6 +19,7 @@ import pytest
 
 from mtls_tui.certs.issue import issue_crl
 from tests.test_envoy_gateway_crl_chain import ROOT, _answers, _predicted, by_sds, objects, read, served
+from tests.test_policy_fixes_run import run_as_printed
 from tests.test_secret_encodings import go_check
 
 V19 = "docker.io/envoyproxy/gateway:v1.9.0"
@@ -56,3 +57,6 @@ def test_what_eg_keeps_envoy_serves(name: str, tmp_path: Path) -> None:
         if refused
         else {"none": "TLS alert 116", "client": "admitted", "direct": "admitted"}
     )
+    if named:  # the fix shows the object, run as printed against the lab's API server
+        done, _ = run_as_printed(named[0].fix, objects([value], image=V19), tmp_path)
+        assert done.returncode == 0 and "name: ca-0" in done.stdout, done.stderr

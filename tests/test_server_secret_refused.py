@@ -16,6 +16,7 @@ controller's server blocks reduced to what decides the handshake. No key byte is
 from __future__ import annotations
 
 import base64
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, WireAnswer, predict
 from mtls_tui.policy.successors.f5_nginx import tls_secret_refusal
 from mtls_tui.policy.successors.ngf_server_secret import ngf_secret_problem
+from tests.test_policy_fixes_run import read_back_as_printed, run_as_printed
 from tests.test_secret_encodings import _same, go_check, keypairs
 from tests.test_successors_envoy_wire import probe_files
 from tests.upstream_objects import (
@@ -106,7 +108,7 @@ def _server(port: int, name: str) -> str:
     return f"server {{ listen {port} ssl; server_name {name}; ssl_certificate {cert}; ssl_certificate_key {key}; return 200; }}\n"
 
 
-def test_f5_rejects_the_handshake_for_the_host() -> None:
+def test_f5_rejects_the_handshake_for_the_host(tmp_path: Path) -> None:
     """A VirtualServer with an ingressMTLS Policy whose tls.secret holds a BOM'd tls.crt: the host's server
     gets ssl_reject_handshake on. Measured on nginx: TLS alert 112 for the name, before any client check.
     The tool predicts it, names the Secret (tls-secret-unusable, Go's words) and its fix writes a TLS
@@ -129,10 +131,18 @@ def test_f5_rejects_the_handshake_for_the_host() -> None:
     own = f"server {{ listen {port} ssl; server_name meow.com; ssl_reject_handshake on; return 200; }}\n"
     measured = nginx_answer(_server(port, "other.com") + own, port)
     assert measured == str(predict(refused, "none")) == str(WireAnswer("tls-alert", alert=112))
+    for name in ("server.crt", "server.key"):  # the user's keypair, where the fix reads it
+        shutil.copy(PKI / name, tmp_path / name)
+    # the lab's API server serves no F5 kinds: the fix, which writes only the Secret, runs against the Secret
+    done, after = run_as_printed(finding.fix, [tls_secret("tls-secret", BOM_CRT)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    [written] = [o for o in after if o["kind"] == "Secret" and o["metadata"]["name"] == "tls-secret"]
+    fixed = read([*docs, written])
+    assert fixed.breakage is None and not [f for f in fixed.findings if f.code == "tls-secret-unusable"]
 
 
 @pytest.mark.parametrize("neighbour", [True, False])
-def test_ngf_listener_without_a_usable_certificate_gets_no_server(neighbour: bool) -> None:
+def test_ngf_listener_without_a_usable_certificate_gets_no_server(neighbour: bool, tmp_path: Path) -> None:
     """A Gateway listener for meow.com whose only certificateRef holds a BOM'd tls.crt: the listener is
     invalid and gets no server. Measured on nginx: with another HTTPS listener on the port, the default
     ssl server (ssl_reject_handshake on) answers the name with TLS alert 112; alone, nothing listens and
@@ -162,6 +172,12 @@ def test_ngf_listener_without_a_usable_certificate_gets_no_server(neighbour: boo
     if not neighbour:  # no server: nothing listens on the port
         assert "connection refused" in probe_files(port, None)
         assert predict(refused, "none") == WireAnswer("refused")
+        for name in ("server.crt", "server.key"):  # the fix, run as printed, serves the listener again
+            shutil.copy(PKI / name, tmp_path / name)
+        done, snapshot = read_back_as_printed(finding.fix, docs, tmp_path)
+        assert done.returncode == 0, done.stderr
+        fixed = next(v for v in client_validations(snapshot) if v.host == "meow.com")
+        assert fixed.breakage is None, fixed.findings
         return
     measured = nginx_answer(default + _server(port, "other.com"), port)
     assert measured == str(predict(refused, "none")) == "TLS alert 112"
