@@ -16,6 +16,7 @@ import base64
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,9 +24,9 @@ import yaml
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, x25519
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, Encoding, NoEncryption, PrivateFormat
 
-from mtls_tui.certs.go_pem import go_pem_blocks
-from mtls_tui.certs.go_x509 import x509_keypair_refusal
-from mtls_tui.certs.issue import issue_leaf
+from mtls_tui.certs.go_pem import go_pem_blocks, go_pem_decoded
+from mtls_tui.certs.go_x509 import append_certs_from_pem, x509_keypair_refusal
+from mtls_tui.certs.issue import issue_ca, issue_crl, issue_leaf
 from mtls_tui.cli import main
 from mtls_tui.lab.go_tls import find_go, go_env
 from mtls_tui.lab.objects import seed_objects
@@ -33,8 +34,10 @@ from mtls_tui.lab.pki import SeedPki
 from mtls_tui.model import SecretObj
 from mtls_tui.policy.ingress_nginx.secret_findings import MISTAKE_WORDS
 from mtls_tui.policy.secret_store import ca_refusal, keypair_refusal
+from mtls_tui.policy.successors.envoy_gateway import _block_fault, _valid_ca_blocks
 from mtls_tui.policy.successors.f5_nginx import ca_secret_refusal as f5_secret_refusal
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem
+from mtls_tui.policy.successors.traefik import go_pool_accepts, go_pool_pem
 from tests.conftest import require
 from tests.test_hostile_certs import hostile_certificates
 from tests.test_nginx_verdict_matrix import ROOT, ROOT_EXT, bash, nginx_answers, openssl_pair, secret_check
@@ -514,4 +517,83 @@ def test_first_block_checks_are_gos(pki: SeedPki, tmp_path: Path) -> None:
         for mine, theirs in ((ngf_ca_problem(value), ngf["error"]), (ours_f5, f5["error"])):
             if not _same(mine, theirs):
                 wrong[name] = (mine, theirs)
+    assert not wrong, wrong
+
+
+# --- a CA bundle as Traefik and Envoy Gateway read it: every block, the others skipped ------------------
+
+
+def bundle_cases(pki: SeedPki) -> dict[str, bytes]:
+    """CA values for Traefik's pool and Envoy Gateway's filter: the encodings users get wrong, a CRL, a key
+    or a second CA beside the CA, and blocks only Go's rules tell apart."""
+    pem, key, other = pki.ca.cert_pem(), pki.ca.key_pem(), pki.server.cert_pem()
+    der_body = pem.split(b"-----\n", 1)[1].rsplit(b"-----END", 1)[0]
+    return {
+        **first_block_cases(pki),
+        "base64-twice": base64.b64encode(base64.b64encode(pem)),
+        "crl-first": issue_crl(pki.ca) + pem,
+        "crl-after": pem + issue_crl(pki.ca),
+        "crl-only": issue_crl(pki.ca),
+        "key-only": key,
+        "trusted-then-pem": damaged(pki)["trusted"] + other,
+        "indented-end": pem.replace(b"\n-----END", b"\n  -----END"),
+        "headers": b"-----BEGIN CERTIFICATE-----\nComment: ours\n\n" + der_body + b"-----END CERTIFICATE-----\n",
+        "x509-label": pem.replace(b" CERTIFICATE-----", b" X509 CERTIFICATE-----"),
+        "empty-block": b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n",
+        "empty-then-pem": b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n" + pem,
+        "expired-then-pem": issue_ca("Old Root", not_before=datetime.now(UTC) - timedelta(days=400)).cert_pem() + pem,
+        "bom-bundle-crlf": (b"\xef\xbb\xbf" + pem + other).replace(b"\n", b"\r\n"),
+    }
+
+
+def test_traefik_pool_is_gos(pki: SeedPki, tmp_path: Path) -> None:
+    """Traefik v3.7.9 pkg/provider/kubernetes/crd/kubernetes.go getCABlocks (tls.ca, else ca.crt, as it
+    is) and pkg/tls/tlsmanager.go buildTLSConfig (`pool.AppendCertsFromPEM`, "invalid certificate(s)
+    content" when it adds nothing), run by Go: go_pool_accepts says the same, and go_pool_pem holds the
+    certificates Go's pool holds. Measured: a BOM, a fold, literal \\n, an indented BEGIN, base64 (once or
+    twice), TRUSTED CERTIFICATE, X509 CERTIFICATE, a block with headers, a lone CRL or key add nothing;
+    a CRL or a key beside the CA, CRLF, text around it pass, the extra blocks skipped without a word;
+    before a bundle, a BOM hides its first certificate only."""
+    cases = {k: v for k, v in bundle_cases(pki).items() if v}
+    go = dict(zip(cases, go_check([{"pool": v} for v in cases.values()], tmp_path), strict=True))
+    for name in ("bom", "folded", "escaped-newlines", "indented", "base64-twice", "trusted", "headers", "key-only"):
+        assert go[name]["error"] == "invalid certificate(s) content", name
+    for name in ("crl-first", "key-after", "crlf", "trailing-text"):
+        assert go[name] == {"error": "", "blocks": [], "certs": 1}, name
+    assert go["bom-bundle"]["certs"] == 1 and go["trusted-then-pem"]["certs"] == 1
+    wrong = {
+        name: (go_pool_accepts(value), go[name])
+        for name, value in cases.items()
+        if go_pool_accepts(value) == bool(go[name]["error"])
+        or len(append_certs_from_pem(value)) != go[name]["certs"]
+        or (go_pool_pem([value]) or b"").count(b"-----BEGIN CERTIFICATE-----") != go[name]["certs"]
+    }
+    assert not wrong, wrong
+
+
+def test_eg_ca_filter_is_gos(pki: SeedPki, tmp_path: Path) -> None:
+    """Envoy Gateway v1.9.0 internal/gatewayapi/tls.go filterValidCACertificates (called by
+    clienttrafficpolicy.go for each caCertificateRefs value) and, before v1.7, validateCertificates, run by
+    Go: our filter keeps the same blocks and writes the same bytes for Envoy, and refuses what Go refuses.
+    Measured: every block pem.Decode finds is tried with x509.ParseCertificates whatever its type (an
+    X509 CERTIFICATE block is kept, under that label; TRUSTED CERTIFICATE, a CRL, a key are dropped; an
+    empty block is kept), the kept ones written again (CRLF, a BOM before a bundle, text around it do
+    not reach Envoy); a BOM, a fold, literal \\n, an indent, base64 leave nothing."""
+    cases = {k: v for k, v in bundle_cases(pki).items() if v}
+    now = datetime.now(UTC)
+    go = dict(zip(cases, go_check([{"eg": v} for v in cases.values()], tmp_path), strict=True))
+    first = dict(zip(cases, go_check([{"eg-first": v} for v in cases.values()], tmp_path), strict=True))
+    for name in ("bom", "folded", "escaped-newlines", "indented", "base64-twice", "trusted", "crl-only", "key-only"):
+        assert go[name]["error"] and not go[name].get("kept"), name
+    assert base64.b64decode(go["crlf"]["kept"]) == pki.ca.cert_pem()
+    assert base64.b64decode(go["empty-block"]["kept"]) == b"-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"
+    assert first["crl-first"]["error"] and not first["crl-after"]["error"]
+    wrong = {}
+    for name, value in cases.items():
+        kept, count, _ = _valid_ca_blocks(value, now)
+        if b"".join(kept) != base64.b64decode(go[name].get("kept", "")) or count != len(go[name]["blocks"]):
+            wrong[name] = ("filter", len(kept), go[name]["certs"])
+        block = next(go_pem_decoded(value), None)
+        if (block is None or _block_fault(block.der, now) is not None) != bool(first[name]["error"]):
+            wrong[name] = ("first", first[name]["error"])
     assert not wrong, wrong

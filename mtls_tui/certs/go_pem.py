@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterator
+from typing import NamedTuple
 
 _BEGIN = b"-----BEGIN "
 _END = b"\n-----END "
@@ -40,8 +41,23 @@ def _body(text: bytes) -> bytes | None:
         return None
 
 
+class GoBlock(NamedTuple):
+    """A pem.Block: its type, its `Key: value` headers (as Go keeps them: a map, the last of a
+    repeated key wins, spaces trimmed) and its decoded bytes."""
+
+    kind: bytes
+    headers: dict[bytes, bytes]
+    der: bytes
+
+
 def go_pem_blocks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
     """(type, decoded bytes) of every block, in order."""
+    for block in go_pem_decoded(data):
+        yield block.kind, block.der
+
+
+def go_pem_decoded(data: bytes) -> Iterator[GoBlock]:
+    """Every block pem.Decode finds, with its headers, in order."""
     pos = 0
     while (end := data.find(_END, pos)) >= 0:
         trailer = end + len(_END)
@@ -49,11 +65,22 @@ def go_pem_blocks(data: bytes) -> Iterator[tuple[bytes, bytes]]:
         if found is None:
             pos = trailer  # a damaged block: Go looks again after the END it saw
             continue
-        kind, der, pos = found
-        yield kind, der
+        block, pos = found
+        yield block
 
 
-def _block(data: bytes, pos: int, end: int, trailer: int) -> tuple[bytes, bytes, int] | None:
+def go_pem_encode(block: GoBlock) -> bytes:
+    """pem.EncodeToMemory: the BEGIN line, the headers (Proc-Type first, then the others sorted) and
+    a blank line after them, the bytes in base64 lines of 64, the END line, each ending in LF."""
+    proc = [b"Proc-Type"] if b"Proc-Type" in block.headers else []
+    keys = proc + sorted(k for k in block.headers if k != b"Proc-Type")
+    head = b"".join(k + b": " + block.headers[k] + b"\n" for k in keys) + (b"\n" if keys else b"")
+    text = base64.b64encode(block.der)
+    body = b"".join(text[i : i + 64] + b"\n" for i in range(0, len(text), 64))
+    return b"-----BEGIN " + block.kind + b"-----\n" + head + body + b"-----END " + block.kind + b"-----\n"
+
+
+def _block(data: bytes, pos: int, end: int, trailer: int) -> tuple[GoBlock, int] | None:
     begin = data.rfind(_BEGIN, pos, end)
     if begin < 0 or (begin > pos and data[begin - 1 : begin] != b"\n"):
         return None
@@ -61,12 +88,14 @@ def _block(data: bytes, pos: int, end: int, trailer: int) -> tuple[bytes, bytes,
     if not type_line.endswith(_DASHES):
         return None
     kind = type_line[: -len(_DASHES)]
-    headers = False
+    headers: dict[bytes, bytes] = {}
     while body < len(data):  # `Key: value` lines before the base64
         line, after = _line(data, body)
         if b":" not in line:
             break
-        headers, body = True, after
+        key, _, value = line.partition(b":")
+        headers[key.strip(b" \t\r\n")] = value.strip(b" \t\r\n")
+        body = after
     if headers and body > end:
         return None
     close = trailer + len(kind) + len(_DASHES)
@@ -75,4 +104,4 @@ def _block(data: bytes, pos: int, end: int, trailer: int) -> tuple[bytes, bytes,
     der = _body(data[body:end]) if body < end else b""
     if der is None:
         return None
-    return kind, der, _line(data, end + 1)[1]
+    return GoBlock(kind, headers, der), _line(data, end + 1)[1]

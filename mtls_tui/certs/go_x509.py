@@ -19,7 +19,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
 
-from mtls_tui.certs.go_pem import go_pem_blocks
+from mtls_tui.certs.go_pem import go_pem_blocks, go_pem_decoded
 from mtls_tui.certs.keys import key_matches
 
 NEGATIVE_SERIAL = "x509: negative serial number"  # Go's own words (crypto/x509/parser.go)
@@ -60,6 +60,51 @@ def go_certificate(der: bytes) -> x509.Certificate | str:
     except (ValueError, x509.InvalidVersion):  # Go's x509.ParseCertificate refuses both
         return "x509: malformed certificate"
     return go_parse_refusal(cert) or cert
+
+
+def _sequence_length(der: bytes) -> int | None:
+    """The length of the DER SEQUENCE that starts `der` (cryptobyte's ReadASN1Element: a minimal
+    length of at most four bytes), None when it does not start one."""
+    if len(der) < 2 or der[0] != 0x30:
+        return None
+    if der[1] < 0x80:
+        size, head = der[1], 2
+    else:
+        count = der[1] - 0x80
+        if not 1 <= count <= 4 or len(der) < 2 + count or der[2] == 0:
+            return None
+        size, head = int.from_bytes(der[2 : 2 + count], "big"), 2 + count
+        if size < 0x80:
+            return None
+    return head + size if head + size <= len(der) else None
+
+
+def go_certificates(der: bytes) -> list[x509.Certificate] | str:
+    """x509.ParseCertificates: the certificates of a concatenation of DER certificates (none from
+    no bytes at all), or the error of the first that does not parse. A TRUSTED CERTIFICATE's trust
+    data after its certificate is read as a second certificate, and fails."""
+    found: list[x509.Certificate] = []
+    while der:
+        size = _sequence_length(der)
+        cert = go_certificate(der[:size]) if size is not None else "x509: malformed certificate"
+        if isinstance(cert, str):
+            return cert
+        found.append(cert)
+        der = der[size:]
+    return found
+
+
+def append_certs_from_pem(pem: bytes) -> list[x509.Certificate]:
+    """What `x509.CertPool.AppendCertsFromPEM` adds (crypto/x509/cert_pool.go): of every block
+    pem.Decode finds, those typed CERTIFICATE, without headers, that x509.ParseCertificate takes;
+    every other block is skipped without a word. It returns ok when it added one (held to Go by
+    tests/test_secret_encodings.py)."""
+    return [
+        cert
+        for block in go_pem_decoded(pem)
+        if block.kind == b"CERTIFICATE" and not block.headers
+        if not isinstance(cert := go_certificate(block.der), str)
+    ]
 
 
 def _types(kinds: list[bytes]) -> str:

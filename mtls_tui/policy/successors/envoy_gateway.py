@@ -19,7 +19,8 @@ from typing import Any, Literal
 
 from cryptography import x509
 
-from mtls_tui.certs.crl import PEM_BLOCK
+from mtls_tui.certs.go_pem import go_pem_decoded, go_pem_encode
+from mtls_tui.certs.go_x509 import go_certificates
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.label_selector import from_label_selector
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
@@ -34,7 +35,7 @@ from mtls_tui.policy.successors.gateway_api import (
     plain_result,
     validations,
 )
-from mtls_tui.policy.successors.pem_checks import block_certificate, block_der, glued_junction
+from mtls_tui.policy.successors.pem_checks import glued_junction
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
@@ -441,8 +442,8 @@ def _older_releases(policy: Policy, outcome: RefOutcome, snapshot: ClusterSnapsh
     that fails the whole policy (releases.py EG_ALL_CA_BLOCKS), so the verdict holds only from v1.7."""
     release = release_for(snapshot, "envoy-gateway")
     raw = _read_data(policy, outcome.ref, snapshot, _POLICY_KEYS).pem  # as written: `outcome` has what was kept
-    first = PEM_BLOCK.search(raw or b"") if outcome.detail else None
-    if release.seen or first is None or _block_fault(first.group(0), now) is None:
+    first = next(go_pem_decoded(raw or b""), None) if outcome.detail else None
+    if release.seen or first is None or _block_fault(first.der, now) is None:
         return None
     return unchecked(
         release,
@@ -457,8 +458,8 @@ def _first_block_judged(outcome: RefOutcome, now: datetime, release: ControllerR
     """tls.go validateCertificates (v1.0.0–v1.6.7): pem.Decode of the first PEM block only, which must
     parse as certificates valid now; the whole reference goes to Envoy as written (issue #7608)."""
     pem = outcome.pem or b""
-    first = PEM_BLOCK.search(pem)
-    fault = "does not decode as PEM" if first is None else _block_fault(first.group(0), now)
+    first = next(go_pem_decoded(pem), None)
+    fault = "does not decode as PEM" if first is None else _block_fault(first.der, now)
     if fault is not None:
         return RefOutcome(
             outcome.ref,
@@ -473,34 +474,55 @@ def _first_block_judged(outcome: RefOutcome, now: datetime, release: ControllerR
     return RefOutcome(outcome.ref, pem=pem, key=outcome.key, detail=later)
 
 
-def _block_fault(block: bytes, now: datetime) -> str | None:
-    """Why one PEM block is not a certificate valid now, as validateCertBlock and validateCertificates
-    judge it; None when it is."""
-    cert = block_certificate(block)
-    if cert is None:
+def _block_fault(der: bytes, now: datetime) -> str | None:
+    """Why one PEM block's bytes are not certificates valid now, as tls.go validateCertBlock (and
+    validateCertificates before v1.7) judge them: x509.ParseCertificates on the bytes, whatever the
+    block's type (certs/go_x509.py go_certificates: TRUSTED CERTIFICATE, a CRL or a key fails; an
+    empty block holds none and passes), then each one's validity; None when they pass."""
+    certs = go_certificates(der)
+    if isinstance(certs, str):
         return "is not a certificate"
-    if now > cert.not_valid_after_utc:
-        return f"has expired (not valid after {cert.not_valid_after_utc:%Y-%m-%d})"
-    if now < cert.not_valid_before_utc:
-        return f"is not yet valid (not valid before {cert.not_valid_before_utc:%Y-%m-%d})"
+    for cert in certs:
+        if now > cert.not_valid_after_utc:
+            return f"has expired (not valid after {cert.not_valid_after_utc:%Y-%m-%d})"
+        if now < cert.not_valid_before_utc:
+            return f"is not yet valid (not valid before {cert.not_valid_before_utc:%Y-%m-%d})"
     return None
 
 
 def _valid_ca_blocks(pem: bytes, now: datetime) -> tuple[list[bytes], int, int]:
-    """(the PEM blocks kept, blocks seen, of which expired or not yet valid), as tls.go
-    filterValidCACertificates and validateCertBlock judge them: each block's bytes must parse as
-    a certificate (a PRIVATE KEY block does not) and be valid now."""
+    """(the PEM blocks kept, blocks seen, of which expired or not yet valid), as v1.9.0 tls.go
+    filterValidCACertificates judges them: every block Go's pem.Decode finds (certs/go_pem.py: a BOM
+    or an indent before BEGIN, a fold, literal \\n hide a block), each kept when _block_fault passes
+    and written again by pem.EncodeToMemory, which is what Envoy gets (from v1.7.0, c52327a8de: CRLF,
+    text around the blocks, an indented body do not reach Envoy). Held to Go by
+    tests/test_secret_encodings.py test_eg_ca_filter_is_gos."""
     kept, count, expired = [], 0, 0
-    for match in PEM_BLOCK.finditer(pem):
+    for block in go_pem_decoded(pem):
         count += 1
-        cert = block_certificate(match.group(0))
-        if cert is None:
-            continue
-        if not (cert.not_valid_before_utc <= now <= cert.not_valid_after_utc):
+        fault = _block_fault(block.der, now)
+        if fault is None:
+            kept.append(go_pem_encode(block))
+        elif "valid" in fault:
             expired += 1
-            continue
-        kept.append(match.group(0).strip() + b"\n")
     return kept, count, expired
+
+
+def _envoy_refuses(outcome: RefOutcome) -> str | None:
+    """What, among the blocks filterValidCACertificates kept, makes Envoy refuse the whole CA: an empty
+    block (ParseCertificates finds no certificate in no bytes, so it passes) or a block with headers
+    (pem.EncodeToMemory writes them again). Measured on Envoy 1.40 by SDS with the bytes Go's
+    filter writes: "Failed to load trusted CA certificates from <inline>", every connection closed
+    (tests/test_eg_ca_encodings_envoy.py; BoringSSL's PEM_X509_INFO_read_bio takes no header but
+    Proc-Type and no empty certificate). An X509 CERTIFICATE block, kept under that label, loads."""
+    for block in go_pem_decoded(outcome.pem or b""):
+        if not block.der:
+            return "an empty PEM block"
+        if block.headers:
+            return (
+                "a PEM block with header lines (" + ", ".join(k.decode(errors="replace") for k in block.headers) + ")"
+            )
+    return None
 
 
 def _crl_data(
@@ -559,8 +581,8 @@ def _crl_problem(
     must parse as a CRL, and be current: nextUpdate not passed, thisUpdate reached)."""
     if outcome.problem is not None:
         return _policy_ref_finding(policy, gateway, outcome, index, snapshot, crl=True)
-    first = PEM_BLOCK.search(outcome.pem or b"")
-    der = block_der(first.group(0)) if first else None
+    first = next(go_pem_decoded(outcome.pem or b""), None)  # pem.Decode's first block, any type
+    der = first.der if first else None
     try:
         crl = x509.load_der_x509_crl(der) if der else None
     except ValueError:
@@ -623,6 +645,7 @@ def _client_validation(
     unseen: list[str] = []
     findings: list[Finding] = []
     written: list[RefOutcome | None] = []  # each reference's value as written (None: not read here)
+    refused_kept: Finding | None = None  # a block Envoy Gateway keeps and Envoy refuses
     for n, ref in enumerate(refs):
         outcome = _read_policy_ref(policy, ref, snapshot, now)
         if outcome.problem is not None:
@@ -645,6 +668,10 @@ def _client_validation(
             findings += [older] if older else []
         pems.append(outcome.pem or b"")
         labels.append(outcome.label)
+        unloadable = None if eg_first_ca_block_only(release_for(snapshot, "envoy-gateway")) else _envoy_refuses(outcome)
+        if unloadable is not None and refused_kept is None:
+            refused_kept = _kept_refused(policy, gateway, outcome, unloadable)
+            findings.append(refused_kept)
     if raw_mode in ("VerifyIfGiven", "RequireAndVerify") and not pems and not unseen:
         finding = _needs_ca(policy, gateway, raw_mode, legacy)
         return Translated(mode, (), None, finding, (finding,), False, applied="mode")
@@ -671,6 +698,7 @@ def _client_validation(
     # envoy_gateway_joins.py; the bundle is kept as written
     pem = b"".join(p.strip() + b"\n" for p in pems) if pems else None
     refused, joins = _ca_join(policy, gateway, written, snapshot)
+    refused = refused or refused_kept
     findings += joins
     crl_refs = [
         ca_ref(r, policy.resource.namespace, "Secret") for r in as_list(as_dict(validation.get("crl")).get("refs"))
@@ -902,6 +930,28 @@ def _policy_ref_finding(
     )
 
 
+def _show_ref(outcome: RefOutcome) -> str:
+    return f"kubectl get {outcome.ref.kind.lower()} {arg(outcome.ref.name)} -n {arg(outcome.ref.namespace)} -o yaml"
+
+
+def _kept_refused(policy: Policy, gateway: Gateway, outcome: RefOutcome, what: str) -> Finding:
+    return Finding(
+        code="ca-ref-no-certificate",
+        severity=Severity.ERROR,
+        title=f"{outcome.label} holds {what}: Envoy refuses the CA bundle and the listeners of {gateway.label} "
+        "close every connection",
+        detail="Envoy Gateway keeps every PEM block whose bytes parse as certificates, whatever its type, and writes "
+        "it again with its header lines (tls.go filterValidCACertificates, pem.EncodeToMemory); an empty block "
+        "passes, as no bytes hold no certificate. The policy reports Accepted, but Envoy cannot read the block and "
+        'rejects the whole validation context ("Failed to load trusted CA certificates from <inline>", measured on '
+        "Envoy 1.40): connections are closed, with a good client certificate too. The command shows the object; "
+        f"then remove that block from {outcome.key or 'ca.crt'}.",
+        fix=_show_ref(outcome),
+        subject=policy.label,
+        evidence=(f"target {gateway.label}", f"{outcome.label}: {what}"),
+    )
+
+
 def _partly_expired(policy: Policy, gateway: Gateway, outcome: RefOutcome, index: int) -> Finding:
     del index
     unchecked_load = outcome.detail.endswith("loaded unchecked")  # before v1.7: _first_block_judged
@@ -919,7 +969,7 @@ def _partly_expired(policy: Policy, gateway: Gateway, outcome: RefOutcome, index
             "expires, the policy becomes invalid and every route answers 500."
         )
         + f" The command shows the object; then replace the expired CA under {outcome.key or 'ca.crt'}.",
-        fix=f"kubectl get {outcome.ref.kind.lower()} {arg(outcome.ref.name)} -n {arg(outcome.ref.namespace)} -o yaml",
+        fix=_show_ref(outcome),
         subject=policy.label,
         evidence=(f"target {gateway.label}",),
     )

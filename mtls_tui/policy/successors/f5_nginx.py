@@ -25,13 +25,19 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from mtls_tui.certs.go_x509 import x509_keypair_refusal
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, SecretObj, Severity
 from mtls_tui.policy.controller_images import PRODUCTS
 from mtls_tui.policy.ingress_classes import F5_INGRESS_CONTROLLER
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
-from mtls_tui.policy.secret_commands import read_key_command, retype_secret_command, typed_secret_command
-from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.secret_commands import (
+    read_key_command,
+    retype_secret_command,
+    tls_secret_command,
+    typed_secret_command,
+)
+from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation, WireAnswer
 from mtls_tui.policy.successors.f5_controllers import CLASS_ANNOTATION, F5Controller, f5_controllers
 from mtls_tui.policy.successors.pem_checks import first_block_refusal
 from mtls_tui.policy.successors.releases import (
@@ -96,6 +102,9 @@ class Owner:
     tls_hosts: tuple[str, ...] = ()
     tls_secret: str = ""  # the first tls entry's secretName (where a host without TLS can join)
     ingress_class: str = ""  # as HasCorrectIngressClass reads it (f5_controllers.py): "" for none
+    # the Secret (`namespace/name`) each host is served with: a VirtualServer's spec.tls.secret; an Ingress's
+    # last tls entry naming the host (ingress.go addSSLConfig: the loop over entries does not stop)
+    server_secrets: tuple[tuple[str, str], ...] = ()
 
     def has_tls(self, host: str) -> bool:
         return self.tls and (self.kind == "VirtualServer" or host in self.tls_hosts)
@@ -145,7 +154,7 @@ def read_f5_nginx(snapshot: ClusterSnapshot) -> list[ClientValidation]:
         outcome = _served(outcomes)
         if controllers and not serving:
             outcome.findings.append(_not_served(owner, controllers))
-        found += _validations(owner, outcome)
+        found += _validations(owner, outcome, snapshot)
     for ingress in snapshot.ingresses:
         if f5_serves(ingress, snapshot) and ingress.annotation(PREFIX + "auth-tls-secret") is not None:
             if not any(ingress.annotation(a) for a in POLICIES_ANNOTATIONS):
@@ -169,7 +178,8 @@ def _virtual_servers(snapshot: ClusterSnapshot) -> list[Owner]:
             for position, entry in enumerate(_list(_dict(route).get("policies"))):
                 refs.append((_policy_ref(entry, resource.namespace), "route"))
                 route_refs.append((_policy_ref(entry, resource.namespace), index, position))
-        tls = isinstance(spec.get("tls"), dict) and bool(_dict(spec.get("tls")).get("secret"))
+        secret = str(_dict(spec.get("tls")).get("secret") or "")
+        tls = isinstance(spec.get("tls"), dict) and bool(secret)
         owners.append(
             Owner(
                 "VirtualServer",
@@ -180,6 +190,7 @@ def _virtual_servers(snapshot: ClusterSnapshot) -> list[Owner]:
                 tuple((r, c) for r, c in refs if r),
                 route_refs=tuple(route_refs),
                 ingress_class=str(spec.get("ingressClassName") or ""),
+                server_secrets=((host, f"{resource.namespace}/{secret}"),) if host and secret else (),
             )
         )
     return owners
@@ -234,6 +245,14 @@ def _ingresses(snapshot: ClusterSnapshot) -> list[Owner]:
                     tls_hosts=tuple(dict.fromkeys(h.lower() for entry in with_tls.tls for h in entry.hosts)),
                     tls_secret=next((e.secret_name for e in with_tls.tls if e.secret_name), ""),
                     ingress_class=ingress.annotation(CLASS_ANNOTATION) or ingress.ingress_class or "",
+                    server_secrets=tuple(
+                        {
+                            h: f"{with_tls.namespace}/{e.secret_name}"
+                            for e in with_tls.tls
+                            for h in e.hosts
+                            if e.secret_name
+                        }.items()
+                    ),
                 )
             )
     return owners
@@ -469,15 +488,57 @@ def ca_secret_refusal(secret: SecretObj) -> str | None:
 # --- validations --------------------------------------------------------------------------------
 
 
-def _validations(owner: Owner, out: Outcome) -> list[ClientValidation]:
-    breakage: Breakage | None = "http-500" if out.error else None
+def tls_secret_refusal(secret: SecretObj) -> str | None:
+    """Why F5 refuses the Secret a host is served with, in its words (ingress.go addSSLConfig and
+    virtualserver.go generateSSLConfig, which warn "TLS secret NAME is invalid: ..."): the type, else
+    internal/k8s/secrets/validation.go ValidateTLSSecret, `tls.X509KeyPair(tls.crt, tls.key)`
+    (certs/go_x509.py); None when it is served."""
+    if secret.type != "kubernetes.io/tls":
+        return f"is of a wrong type '{secret.type}', must be 'kubernetes.io/tls'"
+    refused = x509_keypair_refusal(secret.get("tls.crt") or b"", secret.get("tls.key") or b"")
+    return None if refused is None else f"is invalid: failed to validate TLS cert and key: {refused}"
+
+
+# nginx's answer to a server with `ssl_reject_handshake on` for the name: alert 112 (unrecognized_name),
+# measured on the Debian nginx (tests/test_server_secret_refused.py)
+_REJECTED = WireAnswer("tls-alert", alert=112)
+
+
+def _server_secret_refused(owner: Owner, host: str, snapshot: ClusterSnapshot) -> Finding | None:
+    """The host's Secret, read here, is one F5 refuses: the server is rendered with `ssl_reject_handshake
+    on` (rejectHandshake; version1/nginx.ingress.tmpl, version2/nginx-plus.virtualserver.tmpl) and the
+    resource gets a Warning event (AddedOrUpdatedWithWarning; a VirtualServer's status too)."""
+    ref = dict(owner.server_secrets).get(host)
+    secret = snapshot.secret(ref) if ref else None
+    why = tls_secret_refusal(secret) if secret is not None else None
+    if ref is None or why is None:
+        return None
+    return Finding(
+        code="tls-secret-unusable",
+        severity=Severity.ERROR,
+        title=f"{host}: F5 refuses the server Secret {ref} and rejects every TLS handshake for the name",
+        detail=f"The controller warns 'TLS secret {ref} {why}' (Warning event on {owner.ref}) and renders the server "
+        "with ssl_reject_handshake on (ingress.go addSSLConfig, virtualserver.go generateSSLConfig): a client, "
+        "with a certificate or without, gets TLS alert 112 (unrecognized_name) before any client check. The "
+        "command writes the Secret again, type kubernetes.io/tls, from server.crt and server.key.",
+        fix=tls_secret_command(ref),
+        subject=owner.ref,
+        evidence=(f"Secret {ref} {why}",),
+    )
+
+
+def _validations(owner: Owner, out: Outcome, snapshot: ClusterSnapshot) -> list[ClientValidation]:
     found = []
     for host in owner.hosts:
+        breakage: Breakage | None = "http-500" if out.error else None
         findings = list(out.findings)
         mode = out.mode
         if owner.kind == "Ingress" and not owner.has_tls(host) and not out.error:
             mode = "none"
             findings.append(_no_tls_on_ingress(owner, host))
+        elif (refused := _server_secret_refused(owner, host, snapshot)) is not None:
+            breakage = "listener-refused"
+            findings.insert(0, refused)
         found.append(
             ClientValidation(
                 implementation="f5-nginx",
@@ -496,6 +557,7 @@ def _validations(owner: Owner, out: Outcome) -> list[ClientValidation]:
                 crl=out.crl and not breakage,
                 crl_pem=None if breakage else out.crl_pem,
                 unseen=tuple(out.unseen),
+                refused_answer=_REJECTED if breakage == "listener-refused" else None,
             )
         )
     return found

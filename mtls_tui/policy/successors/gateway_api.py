@@ -42,6 +42,7 @@ from mtls_tui.policy.successors.ngf_bundle import (
     ngf_bundle,
     ngf_object_data,
 )
+from mtls_tui.policy.successors.ngf_server_secret import refused_certificates, server_secret_finding
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem
 from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
@@ -1477,6 +1478,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
         frontend = frontend_for(gateway, listener, snapshot)
         result = overlay(gateway, listener, frontend) if overlay else plain_result(gateway, listener, frontend)
         results.append((listener, result))
+    results = _ngf_server_secrets(gateway, results, snapshot)
     results = _ngf_whole_config(gateway, results)
     scope_findings = _port_scope(gateway, results)
     out = []
@@ -1512,6 +1514,28 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     refused_answer=_ngf_refused_answer(gateway, listener, result, results),
                 )
             )
+    return out
+
+
+def _ngf_server_secrets(
+    gateway: Gateway, results: list[tuple[Listener, ListenerResult]], snapshot: ClusterSnapshot
+) -> list[tuple[Listener, ListenerResult]]:
+    """NGINX Gateway Fabric: a listener whose every certificate Secret it refuses is invalid and gets no
+    server (ngf_server_secret.py); the client's answer is _ngf_refused_answer's."""
+    if gateway.implementation != "nginx-gateway-fabric":
+        return results
+    refused = {listener.name: refused_certificates(listener.certificate_refs, snapshot) for listener, _ in results}
+    out = []
+    for listener, result in results:
+        messages = refused[listener.name]
+        if not messages:
+            out.append((listener, result))
+            continue
+        served = any(not refused[o.name] and o.port == listener.port for o, _ in results if o.protocol == "HTTPS")
+        answer = "nginx's default server rejects the handshake (TLS alert 112)" if served else "nothing listens"
+        label = f"{gateway.label} listener {listener.name}"
+        finding = server_secret_finding(label, listener.certificate_refs[0], messages, answer)
+        out.append((listener, replace(result, breakage="listener-refused", findings=(finding, *result.findings))))
     return out
 
 
@@ -1551,6 +1575,11 @@ def _ngf_refused_answer(
     createStreamMaps, stream_servers_template.go): the connection is closed in the handshake."""
     if gateway.implementation != "nginx-gateway-fabric" or result.breakage != "listener-refused":
         return None
+    if any(  # another listener of the port has its server: nginx's default ssl server rejects the name
+        other.port == listener.port and other.protocol == "HTTPS" and done.breakage != "listener-refused"
+        for other, done in results
+    ):
+        return WireAnswer("tls-alert", alert=112)
     spec = as_dict(gateway.resource.body.get("spec"))
     https = [other.hostname for other in gateway.listeners if other.port == listener.port and other.protocol == "HTTPS"]
     for raw in map(as_dict, as_list(spec.get("listeners"))):

@@ -33,9 +33,9 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
-from mtls_tui.certs.crl import PEM_BLOCK
+from mtls_tui.certs.go_x509 import append_certs_from_pem
 from mtls_tui.model import ClusterSnapshot, Finding, IngressObj, KubeResource, Severity
 from mtls_tui.policy.ingress_classes import TRAEFIK_INGRESS_CONTROLLER
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
@@ -357,7 +357,7 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
         return BuiltOption(option_id, resource, None, None, tuple(refs), error, tuple(findings), tuple(unseen))
     mode = MODES[wanted] if wanted else ("require-and-verify" if cas else "none")
     configured = bool(names or wanted)
-    pem = b"\n".join(cas) if cas else None
+    pem = go_pool_pem(cas)
     return BuiltOption(option_id, resource, mode, pem, tuple(refs), None, tuple(findings), tuple(unseen), configured)
 
 
@@ -397,17 +397,18 @@ def _tls_params_error(spec: dict[str, Any]) -> str | None:
 
 
 def go_pool_accepts(pem: bytes) -> bool:
-    """Go's `CertPool.AppendCertsFromPEM`: true when at least one CERTIFICATE block parses
-    (other blocks, and blocks that fail to parse, are skipped)."""
-    for match in PEM_BLOCK.finditer(pem):
-        if match.group(1) != b"CERTIFICATE":
-            continue
-        try:
-            x509.load_pem_x509_certificate(match.group(0))
-        except (ValueError, x509.InvalidVersion):
-            continue
-        return True
-    return False
+    """pkg/tls/tlsmanager.go buildTLSConfig: `pool.AppendCertsFromPEM(data)` must add a certificate,
+    else "invalid certificate(s) content" (certs/go_x509.py append_certs_from_pem: a BOM or an indent
+    before BEGIN, a fold, literal \\n, base64 text, TRUSTED CERTIFICATE hide a block; a key or a CRL
+    beside the CA is skipped)."""
+    return bool(append_certs_from_pem(pem))
+
+
+def go_pool_pem(cas: list[bytes]) -> bytes | None:
+    """The CA crypto/tls then verifies clients with (`conf.ClientCAs`, Traefik's own data plane): the
+    certificates AppendCertsFromPEM added from each CA value, the blocks it skipped gone."""
+    certs = [cert for ca in cas for cert in append_certs_from_pem(ca)]
+    return b"".join(cert.public_bytes(Encoding.PEM) for cert in certs) or None
 
 
 # --- routes ---------------------------------------------------------------------------------------

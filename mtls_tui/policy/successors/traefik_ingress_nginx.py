@@ -28,7 +28,7 @@ from mtls_tui.policy.ingress_nginx.serving import serving_controller
 from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.secret_commands import add_ca_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
-from mtls_tui.policy.successors.traefik import HTTPS_PORT, go_pool_accepts, ingress_hosts
+from mtls_tui.policy.successors.traefik import HTTPS_PORT, go_pool_accepts, go_pool_pem, ingress_hosts
 from mtls_tui.shell import arg
 
 CONTROLLER = NGINX_CONTROLLER  # kubernetes.go defaultControllerName: Traefik claims ingress-nginx's class
@@ -94,7 +94,7 @@ def ingress_validations(ingress: IngressObj, snapshot: ClusterSnapshot) -> list[
             shared_with=(),
             mode="none" if breakage else mode,
             ca_refs=(f"Secret {value} key ca.crt",),
-            ca_pem=ca,
+            ca_pem=None if ca is None else go_pool_pem([ca]),  # what crypto/tls verifies with
             decided_by=(f"Ingress {ingress.ref}",),
             findings=tuple(findings),
             breakage=breakage,

@@ -13,7 +13,14 @@
 // {"f5": base64} is a ca.crt as NGINX Gateway Fabric v2.6.7 (internal/controller/state/graph/shared/
 // secrets/secrets.go ValidateCA) or F5 NGINX Ingress Controller v5.5.4 (internal/k8s/secrets/
 // validation.go ValidateCASecret, past its type and key checks) reads it: the first block only.
-// Only Go's error strings are printed, never a key's bytes.
+// {"pool": base64} is a CA as Traefik v3.7.9 loads it (pkg/tls/tlsmanager.go buildTLSConfig: one
+// x509.CertPool, AppendCertsFromPEM on each CA value, "invalid certificate(s) content" when it adds
+// none); {"eg": base64} as Envoy Gateway v1.9.0 filters it (internal/gatewayapi/tls.go
+// filterValidCACertificates: every block pem.Decode finds, x509.ParseCertificates on its bytes
+// whatever its type, each certificate valid now, the blocks kept written again by
+// pem.EncodeToMemory), printing what Envoy would get; {"eg-first": base64} as v1.0.0-v1.6.7
+// validateCertificates reads it (the first block only). Only Go's error strings and certificates
+// are printed, never a key's bytes (a key block fails ParseCertificates and is never kept).
 package main
 
 import (
@@ -25,6 +32,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 )
 
 type outcome struct {
@@ -34,6 +42,79 @@ type outcome struct {
 	// for a tls.crt and tls.key: X509KeyPair's error alone ("" when it accepts them); Error is then
 	// CreateSSLCert's, with its own wrapping
 	KeyPair string `json:"keypair,omitempty"`
+	// for Envoy Gateway's filter: the bytes it keeps for Envoy (base64)
+	Kept string `json:"kept,omitempty"`
+}
+
+// traefikPool: buildTLSConfig's pool for one CA value.
+func traefikPool(ca []byte) outcome {
+	out := outcome{Blocks: []string{}}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(ca) {
+		out.Error = "invalid certificate(s) content"
+	}
+	out.Certs = len(pool.Subjects()) //nolint:staticcheck // the count of what was added, for the test
+	return out
+}
+
+// egCertBlock: validateCertBlock's checks on one block's bytes.
+func egCertBlock(der []byte) error {
+	certs, err := x509.ParseCertificates(der)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	for _, cert := range certs {
+		if now.After(cert.NotAfter) {
+			return fmt.Errorf("certificate %s has expired since %v", cert.Subject.CommonName, cert.NotAfter)
+		}
+		if now.Before(cert.NotBefore) {
+			return fmt.Errorf("certificate %s will be valid after %v", cert.Subject.CommonName, cert.NotBefore)
+		}
+	}
+	return nil
+}
+
+// egFilter: what filterValidCACertificates keeps, and its error when it keeps nothing.
+func egFilter(data []byte) outcome {
+	out := outcome{Blocks: []string{}}
+	var kept []byte
+	var errs []error
+	for rest := data; len(rest) > 0; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		out.Blocks = append(out.Blocks, block.Type)
+		if err := egCertBlock(block.Bytes); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out.Certs++
+		kept = append(kept, pem.EncodeToMemory(block)...)
+	}
+	switch {
+	case len(kept) > 0:
+		out.Kept = base64.StdEncoding.EncodeToString(kept)
+	case len(errs) > 0:
+		out.Error = errors.Join(errs...).Error()
+	default:
+		out.Error = "unable to decode pem data for certificate"
+	}
+	return out
+}
+
+// egFirst: validateCertificates before v1.7.
+func egFirst(data []byte) outcome {
+	out := outcome{Blocks: []string{}}
+	block, _ := pem.Decode(data)
+	if block == nil {
+		out.Error = "unable to decode pem data for certificate"
+	} else if err := egCertBlock(block.Bytes); err != nil {
+		out.Error = err.Error()
+	}
+	return out
 }
 
 func createSSLCert(cert, key []byte) outcome {
@@ -131,6 +212,12 @@ func main() {
 			results = append(results, outcome{Blocks: []string{}, Error: validateCA(decode(first["ngf"]))})
 		} else if json.Unmarshal(raw, &first) == nil && first["f5"] != "" {
 			results = append(results, outcome{Blocks: []string{}, Error: firstBlock(decode(first["f5"]), "ca.crt", "'%s'")})
+		} else if json.Unmarshal(raw, &first) == nil && first["pool"] != "" {
+			results = append(results, traefikPool(decode(first["pool"])))
+		} else if json.Unmarshal(raw, &first) == nil && first["eg"] != "" {
+			results = append(results, egFilter(decode(first["eg"])))
+		} else if json.Unmarshal(raw, &first) == nil && first["eg-first"] != "" {
+			results = append(results, egFirst(decode(first["eg-first"])))
 		} else {
 			panic(errors.New("want a base64 string, a list of two or an object"))
 		}
