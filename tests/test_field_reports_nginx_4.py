@@ -19,6 +19,8 @@ Reports (each test's docstring gives the cause and the citation):
 - https://github.com/kubernetes/ingress-nginx/issues/684 (auth-tls-secret without `namespace/`)
 - https://github.com/kubernetes/ingress-nginx/issues/3292 (Ingress in arq-sys naming default/ca-secret)
 - https://github.com/kubernetes/ingress-nginx/issues/2259 (auth-tls-secret alone: verify-client on, depth 1)
+- https://github.com/kubernetes/ingress-nginx/issues/2922 (optional_no_ca forwards a failed verification)
+- https://github.com/kubernetes/ingress-nginx/issues/5922 (pass-certificate and backend-protocol HTTPS, no Secret)
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from mtls_tui.lab.gateway import Gateway
-from mtls_tui.policy.nginx_answers import NO_CERT
+from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT
 from tests.test_field_reports import (
     CLIENT_EXT,
     World,
@@ -191,6 +193,40 @@ def _only(world: World, name: str) -> Case:
     return Case(name, objects, user_files(leaf), served(world, fqdn(name), authority.cert_pem(), secret="p/cca"))
 
 
+@builds("noca2")
+def _noca2(world: World, name: str) -> Case:
+    """#2922: optional_no_ca with a CA Secret; the client's certificate is from a CA not in ca.crt (the
+    upstream judges ssl-client-verify itself)."""
+    trusted, other = ca("Known Partner CA"), ca("Unknown Partner CA")
+    leaf = client("partner", other)
+    objects = world.cluster() + [
+        secret("ca-partners", {"ca.crt": trusted.cert_pem()}),
+        ingress(
+            name,
+            {**mtls("default/ca-partners"), P + "auth-tls-verify-client": "optional_no_ca"},
+        ),
+    ]
+    serve = served(world, fqdn(name), trusted.cert_pem(), secret="default/ca-partners", verify_client="optional_no_ca")
+    return Case(name, objects, user_files(leaf), serve)
+
+
+@builds("passhttps")
+def _passhttps(world: World, name: str) -> Case:
+    """#5922: pass-certificate-to-upstream and backend-protocol HTTPS, no auth-tls-secret; the Spring Boot
+    backend wants the client's certificate ("Empty certificate chain")."""
+    authority = ca("Spring Client CA")
+    leaf = client("client", authority)
+    objects = world.cluster() + [
+        ingress(
+            name,
+            {P + "auth-tls-pass-certificate-to-upstream": "true", P + "backend-protocol": "HTTPS"},
+        ),
+    ]
+    # no auth-tls-secret: authtls Parse returns before PassCertToUpstream; nginx.tmpl renders no client
+    # checks and no ssl-client-cert header (the lab's upstream is plain HTTP: only the client side is modelled)
+    return Case(name, objects, user_files(leaf), served(world, fqdn(name), None))
+
+
 @pytest.fixture(scope="module")
 def field(nginx_binary: str, openssl_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Field]:
     world = World.make(tmp_path_factory.mktemp("field4"))
@@ -212,7 +248,8 @@ def test_5110_error_page_on_the_host_and_an_issuing_ca_alone(field: Field, tmp_p
     Measured: without a certificate 200 and ssl-client-verify NONE (the report's header); with the client
     certificate nginx logs (2:unable to get issuer certificate) (no partial chains: the issuing CA is no trust
     anchor) and answers 302 to the error page, on the same host (a redirect loop for the browser); with the
-    issuing CA and its root in ca.crt 200 and SUCCESS."""
+    issuing CA and its root in ca.crt 200 and SUCCESS. Before policy/ingress_nginx/redirects.py
+    error_page_answer the tool said nginx "answers 400 'The SSL certificate error'" for that certificate."""
     folder = field.folder(tmp_path, "errloop")
     results = field.measure(folder, "errloop")
     assert statuses(results) == (200, 302) and results[0].echoed("ssl-client-verify") == "NONE"
@@ -228,6 +265,9 @@ def test_5110_error_page_on_the_host_and_an_issuing_ca_alone(field: Field, tmp_p
     assert "client-cert-accepted" not in found and report["exit"] == 1
     [untrusted] = [f for f in report["findings"] if f["code"] == "client-cert-untrusted"]
     assert "unable to get issuer certificate" in untrusted["title"]
+    # nginx's answer to that certificate is the 302 measured above, not 400 (redirects.py error_page_answer)
+    assert f"a 302 to the auth-tls-error-page {page}" in untrusted["detail"]
+    assert CERT_ERROR not in untrusted["detail"]
 
 
 def test_2287_auth_tls_secret_under_the_old_prefix_asks_no_certificate(field: Field, tmp_path: Path, capsys) -> None:
@@ -346,3 +386,45 @@ def test_2259_auth_tls_secret_alone_verifies_with_depth_1(field: Field, tmp_path
     report = field.check(capsys, folder, "only")
     assert report["state"] == "works" and "client-cert-accepted" in codes(report)
     assert first_error(report) is None
+
+
+def test_2922_optional_no_ca_forwards_a_failed_verification(field: Field, tmp_path: Path, capsys) -> None:
+    """https://github.com/kubernetes/ingress-nginx/issues/2922 (0.17.1: only on/off took effect). Source,
+    controller-v1.15.1: authtls Parse accepts optional_no_ca (authVerifyClientRegex), nginx.tmpl renders
+    `ssl_verify_client optional_no_ca;` and the ssl-client-verify header. Measured: 200 without a certificate
+    (NONE) and 200 with a client of another CA, the upstream told "FAILED:unable to verify the first
+    certificate" (OpenSSL 21, one of the errors ngx_ssl_verify_error_optional lets through), nginx logging no
+    verify error: nginx lets it in, the upstream must refuse it. Before policy/ingress_nginx/cert_answers.py
+    the tool said "nginx rejects CN=partner" and "nginx answers 400 'The SSL certificate error'"."""
+    folder = field.folder(tmp_path, "noca2")
+    results = field.measure(folder, "noca2")
+    assert statuses(results) == (200, 200) and results[0].echoed("ssl-client-verify") == "NONE"
+    assert results[1].echoed("ssl-client-verify") == "FAILED:unable to verify the first certificate"
+    report = field.check(capsys, folder, "noca2")
+    assert {"mtls-not-enforced", "client-cert-untrusted"} <= set(codes(report))
+    [untrusted] = [f for f in report["findings"] if f["code"] == "client-cert-untrusted"]
+    # policy/ingress_nginx/cert_answers.py: before it, "nginx rejects CN=partner … nginx answers 400"
+    assert untrusted["title"] == "nginx lets CN=partner through unverified: unable to verify the first certificate"
+    assert "ssl-client-verify: FAILED:unable to verify the first certificate" in untrusted["detail"]
+    assert CERT_ERROR not in untrusted["detail"]
+    assert not any(e.startswith("nginx: client SSL certificate verify error") for e in untrusted["evidence"])
+    assert not any("verify error" in line for line in field.nginx_log(fqdn("noca2")))
+    assert "client-cert-accepted" not in codes(report) and report["state"] == "not enforced"
+
+
+def test_5922_pass_certificate_without_a_secret_asks_no_certificate(field: Field, tmp_path: Path, capsys) -> None:
+    """https://github.com/kubernetes/ingress-nginx/issues/5922
+    Report: pass-certificate-to-upstream "true" and backend-protocol HTTPS; through the Ingress the backend
+    logs "Empty certificate chain" (502). zeeZ: the annotation only sets the ssl-client-cert header, and
+    nginx cannot present the client's certificate to the backend (it has no key). Source, controller-v1.15.1:
+    without auth-tls-secret authtls Parse returns first; nginx.tmpl renders ssl_verify_client and the
+    ssl-client-cert header only with a CAFileName: nginx asks no certificate at all. Measured (client side):
+    200 without and with a certificate, no ssl-client-cert upstream. Not modelled: the HTTPS backend's own
+    TLS (the backend's mTLS to nginx is outside what the tool diagnoses)."""
+    folder = field.folder(tmp_path, "passhttps")
+    results = field.measure(folder, "passhttps")
+    assert statuses(results) == (200, 200) and results[1].echoed("ssl-client-cert") is None
+    report = field.check(capsys, folder, "passhttps")
+    [ignored] = [f for f in report["findings"] if f["code"] == "annotation-invalid-value"]
+    assert "auth-tls-pass-certificate-to-upstream" in ignored["detail"]
+    assert report["state"] == "not enforced" and "client-cert-accepted" not in codes(report)
