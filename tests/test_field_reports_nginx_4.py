@@ -314,7 +314,10 @@ def test_3859_ca_without_basic_constraints_refuses_every_client(
     assert any("(26:unsuitable certificate purpose)" in line for line in field.nginx_log(fqdn("nobc")))
     report = field.check(capsys, folder, "nobc")
     top = first_error(report)
-    assert top is not None and top["code"] == "client-cert-wrong-purpose" and "is not a CA" in top["title"]
+    assert top is not None and top["code"] == "client-cert-wrong-purpose"
+    # the CA has no basicConstraints: the title said "(basicConstraints CA:FALSE)" before diagnose/certificates.py
+    assert top["title"].endswith("is not a CA (no basicConstraints CA:TRUE)") and "CA:FALSE" not in top["title"]
+    assert any("(26:unsuitable certificate purpose)" in e for e in top["evidence"])
     assert report["state"] == "broken" and "client-cert-accepted" not in codes(report)
 
     after, _ = fix_in_cluster(top["fix"], folder, field.cases["nobc"].objects)
