@@ -248,8 +248,8 @@ def test_5110_error_page_on_the_host_and_an_issuing_ca_alone(field: Field, tmp_p
     Measured: without a certificate 200 and ssl-client-verify NONE (the report's header); with the client
     certificate nginx logs (2:unable to get issuer certificate) (no partial chains: the issuing CA is no trust
     anchor) and answers 302 to the error page, on the same host (a redirect loop for the browser); with the
-    issuing CA and its root in ca.crt 200 and SUCCESS. Before policy/ingress_nginx/redirects.py
-    error_page_answer the tool said nginx "answers 400 'The SSL certificate error'" for that certificate."""
+    issuing CA and its root in ca.crt 200 and SUCCESS. Before policy/ingress_nginx/cert_answers.py
+    (host_answer) the tool said nginx "answers 400 'The SSL certificate error'" for that certificate."""
     folder = field.folder(tmp_path, "errloop")
     results = field.measure(folder, "errloop")
     assert statuses(results) == (200, 302) and results[0].echoed("ssl-client-verify") == "NONE"
@@ -265,7 +265,7 @@ def test_5110_error_page_on_the_host_and_an_issuing_ca_alone(field: Field, tmp_p
     assert "client-cert-accepted" not in found and report["exit"] == 1
     [untrusted] = [f for f in report["findings"] if f["code"] == "client-cert-untrusted"]
     assert "unable to get issuer certificate" in untrusted["title"]
-    # nginx's answer to that certificate is the 302 measured above, not 400 (redirects.py error_page_answer)
+    # nginx's answer to that certificate is the 302 measured above, not 400 (policy/ingress_nginx/cert_answers.py host_answer)
     assert f"a 302 to the auth-tls-error-page {page}" in untrusted["detail"]
     assert CERT_ERROR not in untrusted["detail"]
 
@@ -335,7 +335,8 @@ def test_3859_ca_without_basic_constraints_refuses_every_client(
 
 def test_2521_optional_no_ca_without_a_secret_renders_nothing(field: Field, tmp_path: Path, capsys) -> None:
     """https://github.com/kubernetes/ingress-nginx/issues/2521 ("Allow auth-tls-verify-client to be set without
-    auth-tls-secret"): optional_no_ca and pass-certificate, the upstream to check the certificate; jrife:
+    auth-tls-secret", the set-up of https://github.com/kubernetes/ingress-nginx/issues/8145 too):
+    optional_no_ca and pass-certificate, the upstream to check the certificate; jrife:
     "I have to set a dummy auth-tls-secret annotation or else my other settings won't get added".
     Source, controller-v1.15.1: authtls Parse returns at the missing auth-tls-secret before reading
     verify-client; nginx.tmpl renders ssl_verify_client and the ssl-client-* headers only with a CAFileName.
