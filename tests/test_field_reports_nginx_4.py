@@ -21,18 +21,29 @@ Reports (each test's docstring gives the cause and the citation):
 - https://github.com/kubernetes/ingress-nginx/issues/2259 (auth-tls-secret alone: verify-client on, depth 1)
 - https://github.com/kubernetes/ingress-nginx/issues/2922 (optional_no_ca forwards a failed verification)
 - https://github.com/kubernetes/ingress-nginx/issues/5922 (pass-certificate and backend-protocol HTTPS, no Secret)
+- https://github.com/kubernetes/ingress-nginx/issues/4677 (an Ingress without host or tls:, curl to the node's
+  address: the catch-all server `_` checks the client certificates)
 """
 
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from mtls_tui.certs.issue import issue_fake_certificate
+from mtls_tui.cli import main
 from mtls_tui.lab.gateway import Gateway
+from mtls_tui.lab.nginx import Nginx, free_port
+from mtls_tui.lab.pki import write_file
+from mtls_tui.model import MtlsPolicy, ProbeSpec
 from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT
+from mtls_tui.policy.nginx_directives import server_directives
+from mtls_tui.sources.probe import run_probe
 from tests.test_field_reports import (
     CLIENT_EXT,
     World,
@@ -432,3 +443,65 @@ def test_5922_pass_certificate_without_a_secret_asks_no_certificate(field: Field
     [ignored] = [f for f in report["findings"] if f["code"] == "annotation-invalid-value"]
     assert "auth-tls-pass-certificate-to-upstream" in ignored["detail"]
     assert report["state"] == "not enforced" and "client-cert-accepted" not in codes(report)
+
+
+def test_4677_an_ingress_without_host_checks_clients_on_the_catch_all_server(
+    field: Field, tmp_path: Path, capsys, nginx_binary: str
+) -> None:
+    """https://github.com/kubernetes/ingress-nginx/issues/4677 ("400 The SSL certificate error" with 0.26.1, not
+    0.25.1): `kubectl get ing` shows HOSTS * and PORTS 80 (no host, no tls:), verify on, depth 1; the reporter
+    curls https://<node IP>:<nodePort>/test1 with --cert/--key, and 0.25.1's nginx.conf shows the client checks
+    in `server_name _` (the catch-all). What changed at 0.26.1 is not established here (the thread does not
+    show the certificates).
+    Source, controller-v1.15.1: controller.go getBackendServers, `if host == "" { host = defServerName }` and
+    `if server.CertificateAuth.CAFileName == "" { server.CertificateAuth = anns.CertificateAuth }`: the
+    catch-all server gets the Ingress's client checks, tls: or not; it listens on 80 and 443 with the fake
+    certificate (nginx.tmpl), and with no tls: section nothing redirects HTTP (lua_ingress.lua
+    redirect_to_https). Measured on that server, written by hand, asked by the node's address (no SNI): HTTPS
+    400 without a certificate, 200 with the client certificate; plain HTTP 200 without any. The tool, asked
+    for host `*`: mtls-plain-http and tls-section-missing, and nginx accepting the client on TLS."""
+    authority = ca("My Certs CA")
+    leaf = client("client", authority)
+    ing = ingress("nohost", mtls("default/my-certs", verify_depth="1"), tls=False, path="/test1")
+    del ing["spec"]["rules"][0]["host"]
+    objects = field.world.cluster() + [secret("my-certs", {"ca.crt": authority.cert_pem()}), ing]
+    for name, data in user_files(leaf).items():
+        write_file(tmp_path / name, data, private=name.endswith(".key"))
+    write_file(tmp_path / "ca.crt", authority.cert_pem())
+    fake = issue_fake_certificate()
+    write_file(tmp_path / "fake.crt", fake.cert_pem())
+    write_file(tmp_path / "fake.key", fake.key_pem(), private=True)
+    policy = MtlsPolicy("_", secret="default/my-certs", verify_depth=1)
+    directives = "\n".join(f"  {line}" for line in server_directives(policy, str(tmp_path / "ca.crt")))
+    http, https = free_port(), free_port()
+
+    def body(prefix: Path) -> str:
+        return (
+            f"server {{\n  listen 127.0.0.1:{http} default_server;\n  listen 127.0.0.1:{https} default_server ssl;\n"
+            f"  server_name _;\n  ssl_certificate {tmp_path}/fake.crt;\n  ssl_certificate_key {tmp_path}/fake.key;\n"
+            f'{directives}\n  location /test1 {{ return 200 "upstream\\n"; }}\n}}'
+        )
+
+    with Nginx(body, [http, https], binary=nginx_binary):
+        results = run_probe(
+            ProbeSpec(
+                f"https://127.0.0.1:{https}/test1",
+                insecure=True,
+                timeout=5,
+                cert=str(tmp_path / "client.crt"),
+                key=str(tmp_path / "client.key"),
+            )
+        )
+        plain = httpx.get(f"http://127.0.0.1:{http}/test1", timeout=5)
+    assert statuses(results) == (400, 200) and NO_CERT in results[0].body and results[1].fake_certificate
+    assert plain.status_code == 200 and plain.text == "upstream\n"
+
+    manifests = tmp_path / "cluster.json"
+    manifests.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}))
+    argv = ["check", "--manifests", str(manifests), "--host", "*", "--no-probe", "--json"]
+    code = main([*argv, "--cert", str(tmp_path / "client.crt"), "--key", str(tmp_path / "client.key")])
+    [report] = json.loads(capsys.readouterr().out)["hosts"]
+    top = first_error(report)
+    assert top is not None and top["code"] == "mtls-plain-http" and code == 1
+    assert {"tls-section-missing", "client-cert-accepted"} <= set(codes(report))
+    assert report["state"] == "not enforced"
