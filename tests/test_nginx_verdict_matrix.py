@@ -413,7 +413,7 @@ PURPOSE_CASES = {
         ROOT.format(cn="NotCA Root", ext="-addext basicConstraints=critical,CA:FALSE"),
         "extendedKeyUsage=clientAuth",
         "(26:unsuitable certificate purpose)",
-        "is not a CA (basicConstraints CA:FALSE)",
+        "is not a CA (no basicConstraints CA:TRUE)",
     ),
     "root-without-keycertsign": (  # audit x02
         ROOT.format(

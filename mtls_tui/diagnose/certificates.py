@@ -415,7 +415,8 @@ def _ca_purpose_finding(
         )
     title = {
         X509_V_ERR_KEY_USAGE_NO_CERTSIGN: f"{what} {error.subject} may not sign certificates (keyUsage without keyCertSign)",
-        X509_V_ERR_INVALID_CA: f"{what} {error.subject} is not a CA (basicConstraints CA:FALSE)",
+        # CA:FALSE, or no basicConstraints at all (#3859's CA "missing an extension"): both fail check_ca
+        X509_V_ERR_INVALID_CA: f"{what} {error.subject} is not a CA (no basicConstraints CA:TRUE)",
     }.get(first, f"{what} {error.subject} is not allowed for client authentication")
     return Finding(
         code="client-cert-wrong-purpose",

@@ -37,6 +37,7 @@ from mtls_tui.model import (
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.auth_tls import BARE_AUTH_TLS
 from mtls_tui.policy.ingress_nginx.auth_tls_values import match_cn_for
+from mtls_tui.policy.ingress_nginx.cert_answers import host_answer
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.ingress_nginx.releases import AuthTlsRules, controller_rules
@@ -391,6 +392,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     )
     findings += rules.root_admits_all_findings(verdict, facts, ca_facts, where)
     findings = [rules.with_new_key_then(f, files) for f in findings]
+    findings = host_answer(findings, policy.policy, verdict, facts.subject)
     if overwritten:  # re-signing the client with ca.crt changes nothing: the CA file lacks ca.crt
         findings = [
             replace(f, fix="", then=OVERWRITTEN_THEN) if f.code == "client-cert-untrusted" else f for f in findings

@@ -24,22 +24,12 @@ from mtls_tui.certs.facts import name_to_str
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.lab.builtin_http import Request
 from mtls_tui.lab.gateway import UPSTREAM_NAME, GatewayHost
-from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, page
+from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, OPTIONAL_NO_CA_ERRORS, page
 from mtls_tui.policy.nginx_directives import UPSTREAM_HEADERS
 from mtls_tui.policy.re2_syntax import compile_re2
 
 DEFAULT_BACKEND = "upstream-default-backend"
 DEFAULT_SERVER = "_"
-# X509_V_ERR_* that `ssl_verify_client optional_no_ca` lets through (ngx_ssl_verify_error_optional).
-OPTIONAL_NO_CA_ERRORS = frozenset(
-    {
-        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
-        ob.X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
-        ob.X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
-        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
-        ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
-    }
-)
 # Headers nginx's proxy module never passes on as the client sent them (ngx_http_proxy_headers).
 NOT_PROXIED = frozenset(
     {"host", "connection", "keep-alive", "te", "expect", "upgrade", "transfer-encoding", "content-length"}

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from mtls_tui.certs import openssl_binding as ob
+
 SERVER = "nginx/1.22.1"
 
 # nginx-internal statuses (ngx_http_request.h): never sent as such. Each is answered as 400 with
@@ -55,3 +57,16 @@ def page(status: int, detail: str | None = None) -> bytes:
         lines.append(f"<center>{detail}</center>")
     lines += [f"<hr><center>{SERVER}</center>", "</body>", "</html>", ""]
     return "\r\n".join(lines).encode()
+
+
+# X509_V_ERR_* that `ssl_verify_client optional_no_ca` lets through (ngx_event_openssl.c
+# ngx_ssl_verify_error_optional): the request goes on, ssl-client-verify FAILED:<reason>.
+OPTIONAL_NO_CA_ERRORS = frozenset(
+    {
+        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+        ob.X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT,
+        ob.X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN,
+        ob.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+        ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+    }
+)

@@ -1,0 +1,61 @@
+"""What nginx answers a client certificate that fails verification on this host: not always
+400 'The SSL certificate error'. The certificate findings are written for that 400; the host's
+mode and error page change the answer, and the words follow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from mtls_tui.model import ChainVerdict, Finding, MtlsPolicy
+from mtls_tui.policy.nginx_answers import CERT_ERROR, OPTIONAL_NO_CA_ERRORS
+
+REFUSED = f"400 '{CERT_ERROR}'"
+NGINX_LOGGED = "nginx: client SSL certificate verify error"
+
+
+def host_answer(findings: list[Finding], policy: MtlsPolicy, verdict: ChainVerdict, leaf: str) -> list[Finding]:
+    """The findings on the client certificate `leaf`, told with the answer nginx gives it on this host."""
+    if (
+        policy.verify_client == "optional_no_ca"
+        and not verdict.accepted
+        and verdict.error_code in OPTIONAL_NO_CA_ERRORS
+    ):
+        return [_let_through(f, verdict, leaf) if f.code == "client-cert-untrusted" else f for f in findings]
+    return _error_page_answer(findings, policy)
+
+
+def _let_through(finding: Finding, verdict: ChainVerdict, leaf: str) -> Finding:
+    """`ssl_verify_client optional_no_ca` (nginx.tmpl, controller-v1.15.1, from auth-tls-verify-client):
+    ngx_http_process_request refuses a failed verification unless the mode is optional_no_ca and the
+    error is one ngx_ssl_verify_error_optional lists (an issuer nginx cannot find); then the request
+    reaches the upstream with ssl-client-verify FAILED:<reason>, and nginx logs nothing. Measured:
+    tests/test_field_reports_nginx_4.py, #2922 (200, FAILED:unable to verify the first certificate)."""
+    header = f"ssl-client-verify: FAILED:{verdict.reason}"
+    return replace(
+        finding,
+        title=f"nginx lets {leaf} through unverified: {verdict.reason}",
+        detail=finding.detail.replace(
+            f"nginx answers {REFUSED}",
+            "With auth-tls-verify-client optional_no_ca nginx does not refuse it: the request reaches the upstream "
+            f"with {header}, and only the upstream can refuse it",
+        ),
+        evidence=tuple(e for e in finding.evidence if not e.startswith(NGINX_LOGGED)) + (f"upstream header {header}",),
+    )
+
+
+def _error_page_answer(findings: list[Finding], policy: MtlsPolicy) -> list[Finding]:
+    """With auth-tls-error-page nginx.tmpl `define "SERVER"` renders `error_page 495 496 = <page>;`
+    (controller-v1.15.1); nginx (ngx_http_send_error_page) redirects with a 302 to a page that starts
+    neither with '/' nor '@', and serves the page's own answer otherwise. Measured:
+    tests/test_field_reports_nginx_4.py, #5110 (302 to the page, nginx logging the verify error)."""
+    page = policy.error_page or ""
+    if not page:
+        return findings
+    answer = f"a 302 to the auth-tls-error-page {page}" if page[:1] not in "/@" else f"the error page {page}'s answer"
+    return [
+        replace(f, title=f.title.replace(REFUSED, answer), detail=f.detail.replace(REFUSED, answer))
+        if REFUSED in f.title or REFUSED in f.detail
+        else f
+        for f in findings
+    ]
