@@ -277,7 +277,7 @@ class Controller:
         fields' values (the probe's, else no URL and the session's client certificate and key)."""
         session = self.session
         source = (report.host, session.describe(), session.cert)
-        why, command = session.no_probe_reason(report.host), probe_command(report.host, session.cert, session.key)
+        why, command = session.no_probe_reason(report.host), self.command_line_probe(report.host)
         spec = self.probe_spec(report)
         return spec, source, why, command, spec or ProbeSpec("", cert=session.cert, key=session.key, insecure=True)
 
@@ -286,7 +286,12 @@ class Controller:
         this screen does not know (None when `p` can send it here)."""
         if report is None or self.probe_spec(report) is not None:
             return None
-        return probe_command(report.host, self.session.cert, self.session.key)
+        return self.command_line_probe(report.host)
+
+    def command_line_probe(self, host: str) -> str:
+        """`mtls-tui probe` of `host` with the session's client files, its key found as `check` finds it."""
+        client = self.diagnosis.client if self.diagnosis is not None else None
+        return probe_command(host, self.session.cert, self.session.key, client)
 
     def probe_spec(self, report: HostReport | SuccessorReport) -> ProbeSpec | None:
         return self.session.probe_spec(report.policy if isinstance(report, HostReport) else report.host)
@@ -321,7 +326,7 @@ class Controller:
     def probe(self, host: str, spec: ProbeSpec | None) -> None:
         if spec is None:
             why = self.session.no_probe_reason(host)
-            command = probe_command(host, self.session.cert, self.session.key)
+            command = self.command_line_probe(host)
             self.app.post_message(
                 messages.Notice(
                     f"Nothing to probe: {why}. Fill in URL on the Probe tab and press p, or run: {command}",
