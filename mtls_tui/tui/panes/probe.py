@@ -12,6 +12,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from mtls_tui.model import ProbeResult, ProbeSpec
 from mtls_tui.report.console import probe_column, timing_scale
+from mtls_tui.tui.fields import ProbeField
 from mtls_tui.tui.path_suggester import PathSuggester
 
 PATH_FIELDS = {"cert", "key", "cacert"}
@@ -50,7 +51,7 @@ class ProbePane(VerticalScroll):
         with Grid(id="probe-form"):
             for name, label, placeholder in FIELDS:
                 yield Label(label)
-                yield Input(
+                yield ProbeField(
                     placeholder=placeholder,
                     id=f"probe-{name}",
                     classes="probe-field",
