@@ -15,6 +15,7 @@ from mtls_tui.model import MtlsPolicy
 from mtls_tui.service.session import Session
 from mtls_tui.tui.app import MtlsApp
 from mtls_tui.tui.panes.probe import ProbePane
+from mtls_tui.tui.panes.verdict import FindingList, VerdictPane
 
 
 @pytest.fixture()
@@ -378,36 +379,60 @@ async def test_a_copied_lab_fix_runs_in_another_terminal_after_the_place_it_name
     tmp_path: Path, nginx_binary: str, scenario: str
 ) -> None:
     """`c` in the lab says where its fix runs: the fixes name the lab's files (ca.crt, client.crt …)
-    and its API server, so a terminal started anywhere else failed them (a new user's review). Run
-    as notified, in bash started in another folder without the lab's KUBECONFIG, the fix succeeds
-    and changes the lab's objects or files."""
+    and its API server, so a terminal started anywhere else failed them (a new user's review).
+    At 80x24 the toast once held the command, wrapped inside its words (`my-cert` / `s`): a mouse
+    copy of it ran another command. It now names the finding and gives the place as shell lines;
+    the command is the Verdict tab's fix lines. What a mouse copy of those rows gives (the toast's
+    place, then the fix), run in bash started in another folder without the lab's KUBECONFIG,
+    succeeds and changes the lab's objects or files."""
     import os
     import subprocess
+    import tempfile
+
+    from textual.widgets._toast import Toast
 
     from mtls_tui.lab.environment import Lab
+    from tests.test_tui_panes import text_of
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    with Lab(tmp_path / "pki", scenario=scenario, nginx_binary=nginx_binary) as lab:
+    with (
+        tempfile.TemporaryDirectory(prefix="c-") as short,  # a lab folder whose place fits the toast
+        Lab(Path(short) / "pki", scenario=scenario, nginx_binary=nginx_binary) as lab,
+    ):
         app = MtlsApp(lab.session(), lab=lab)
-        notes: list[str] = []
-        app.notify = lambda message, **_: notes.append(str(message))  # type: ignore[method-assign]
-        async with app.run_test(size=(120, 40)) as pilot:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
             for _ in range(150):
                 if app.controller.reports and not app.controller.still_judging():
                     break
                 await pilot.pause(0.05)
-            fix = app.controller.fix_to_copy()
-            assert fix, app.controller.reports[0].verdict
+            finding = app.controller.finding_to_copy()
+            assert finding is not None, app.controller.reports[0].verdict
             await pilot.press("c")
-            [note] = [n for n in notes if n.startswith("Sent to the terminal's clipboard")]
-            place = note.rpartition("Run it in a terminal after: ")[2]
-            assert place == lab.fix_place and "export KUBECONFIG=" in place
+            await pilot.pause(0.3)
+            toast = [r.rstrip() for r in text_of(app, app.screen.query_one(Toast))]
+            said = " ".join(toast)
+            assert f"Copied the fix of {finding.code} " in said and "Verdict tab" in said, toast
+            assert finding.fix.split()[0] + " " not in said, toast  # no command body to copy wrongly
+            place = toast[toast.index("Run it in a terminal after:") + 1 :]
+            assert "\n".join(place).replace(" \\\n  ", " ") == lab.fix_place, place
+            assert all(len(row) <= 80 * 4 // 5 - 3 for row in place), place  # whole rows: nothing wrapped
+            app.clear_notifications()
+            await pilot.pause(0.3)
+            verdict = app.query_one(VerdictPane)
+            assert verdict.query_one(FindingList).highlighted_finding == finding
+            rows = [r.rstrip() for r in text_of(app, verdict.query_one("#finding-fix"))]
+            fix = "\n".join([rows[0].removeprefix("fix: "), *rows[1:]])
             env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
             ran = subprocess.run(
-                ["bash", "-c", f"{place}; {fix}"], cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60
+                ["bash", "-c", "\n".join([*place, fix])],
+                cwd=elsewhere,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
             )
-            assert ran.returncode == 0, ran.stderr
+            assert ran.returncode == 0, (place, fix, ran.stderr)
         if scenario == "missing-ca-key":  # the patch reached the lab's API server
             assert "ca.crt" in lab.cluster.get("Secret", "default", "my-certs")["data"]
         else:  # the client certificate in the lab's folder now verifies against its CA
@@ -415,3 +440,19 @@ async def test_a_copied_lab_fix_runs_in_another_terminal_after_the_place_it_name
                 ["openssl", "verify", "-CAfile", "ca.crt", "client.crt"], cwd=lab.folder, capture_output=True, text=True
             )
             assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_the_copy_toast_gives_the_labs_place_in_whole_rows_or_says_where_it_is() -> None:
+    """The place under a copy toast, as shell lines no wider than the toast at 80 columns; when they
+    and the note need more than the toast's six rows (a long lab folder), the toast would cut them,
+    and it names where the place is whole instead (the walkthrough's top)."""
+    from mtls_tui.tui.panes.command import TOAST_ROWS, copied_note, toast_width
+
+    short = "export KUBECONFIG=/tmp/c-x1/pki/kubeconfig; cd /tmp/c-x1/pki"
+    rows = copied_note("client-cert-untrusted", 80, short).split("\n")
+    place = rows[rows.index("Run it in a terminal after:") + 1 :]
+    assert "\n".join(place).replace(" \\\n  ", " ") == short and all(len(r) <= toast_width(80) for r in place)
+    long = short.replace("/tmp/c-x1", "/tmp/pytest-of-root/pytest-1398/test_a_copied_lab_fix_runs_in_0")
+    said = copied_note("client-cert-untrusted", 80, long)
+    assert "\n" not in said and "walkthrough (w)" in said and "KUBECONFIG" not in said, said
+    assert len(rows) <= TOAST_ROWS

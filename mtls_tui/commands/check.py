@@ -82,7 +82,9 @@ def print_report(
     if as_json:
         print_json(hosts_dict(diagnosis.snapshot, diagnosis.reports, diagnosis.successors))
     else:
-        print_hosts(terminal_console(), diagnosis.snapshot, diagnosis.reports, diagnosis.successors, client)
+        print_hosts(
+            terminal_console(), diagnosis.snapshot, diagnosis.reports, diagnosis.successors, (*client, diagnosis.client)
+        )
     findings = [
         *diagnosis.snapshot.unreadable,
         *(f for r in diagnosis.reports for f in r.findings),

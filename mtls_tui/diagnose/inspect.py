@@ -6,6 +6,7 @@ so this module stays pure and the same report feeds the CLI, JSON and the TUI.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import PurePath
@@ -86,10 +87,58 @@ def _role_of(
     return "ca" if facts.is_ca else "certificate"
 
 
-def _where(loaded: LoadedCert) -> rules.Where:
+def _where(loaded: LoadedCert, piped: Piped | None = None) -> rules.Where:
     if loaded.secret_key:
         return rules.Where(loaded.origin, SECRET_KEY_FILES.get(loaded.secret_key, loaded.secret_key), loaded.secret)
+    if piped is not None and any(loaded is c for c in piped.material.certs):
+        return rules.Where(loaded.origin, piped.saved_as)
     return rules.Where(loaded.origin, rules.file_of(loaded.origin))
+
+
+@dataclass(frozen=True)
+class Piped:
+    """The input read from standard input (`-`: one at most, it is read once): no file a fix
+    could read or write, so fixes name the file the words ask the user to save it as first."""
+
+    role: InputRole
+    material: Material
+    saved_as: str
+    key: str | None  # its private key's file, as the fixes name it (None: a key or CRL has none)
+
+    def told(self, finding: Finding) -> Finding:
+        """A fix naming the saved file says, before it, to save the input there (and its key)."""
+        named = [n for n in (self.saved_as, self.key) if n and _names(finding.fix, n)]
+        if self.saved_as not in named:
+            return finding
+        what = {"ca": "The CA", "key": "The key", "crl": "The CRL"}.get(self.role, "The certificate")
+        key = f", and its private key as {self.key}," if self.key in named and self.key != self.saved_as else ""
+        files = "those files" if key else "that file"
+        save = f"{what} was read from standard input: save it as {self.saved_as}{key} first; the fix works on {files}."
+        return replace(finding, detail=f"{save}\n{finding.detail}" if finding.detail else save)
+
+
+def _names(command: str, file: str) -> bool:
+    """`command` names `file` as a word of its own (not the tail of a longer path)."""
+    return re.search(rf"(?<![\w./-]){re.escape(arg(file))}(?![\w./-])", command) is not None
+
+
+def _piped(inputs: list[Input], files: rules.Files) -> Piped | None:
+    """The input read from standard input, and the seed's name for a file of its role (any
+    name would do: the words say which one the fix reads)."""
+    given = next((i for i in inputs if i.name == "-"), None)
+    if given is None or given.material is None:
+        return None
+    names: dict[InputRole, str] = {
+        "cert": files.cert,
+        "ca": files.ca,
+        "server-cert": files.server_cert,
+        "key": files.key,
+        "crl": files.crl,
+        "file": _beside(inputs, "certificate.pem"),
+    }
+    saved_as = names[given.role]
+    key = files.key if given.role == "cert" else rules.sibling_file(saved_as, ".key")
+    return Piped(given.role, given.material, saved_as, None if given.role in ("key", "crl") else key)
 
 
 def _first(inputs: list[Input], role: InputRole) -> Material | None:
@@ -106,6 +155,7 @@ def inspect_inputs(
 ) -> InspectReport:
     cert, client = _name(inputs, "cert", _beside(inputs, "client.crt")), _first(inputs, "cert")
     key_given = any(i.role == "key" for i in inputs)
+    cert_piped = any(i.role == "cert" and i.name == "-" for i in inputs)  # its key is to be saved beside it
     files = rules.Files(
         ca=_name(inputs, "ca", _beside(inputs, "ca.crt")),
         cert=cert,
@@ -113,8 +163,9 @@ def inspect_inputs(
         server_cert=_name(inputs, "server-cert", _beside(inputs, "server.crt")),
         crl=_name(inputs, "crl", _beside(inputs, "ca.crl")),
         host=host,
-        key_missing=client is not None and client.no_key_beside and not key_given,
+        key_missing=client is not None and client.no_key_beside and not key_given and not cert_piped,
     )
+    piped = _piped(inputs, files)
     findings: list[Finding] = [
         rules.unreadable_finding(
             i.error.where,
@@ -145,7 +196,7 @@ def inspect_inputs(
             views.append(CertView(loaded[1].origin, role, facts))
             if role == "ca" and loaded[1].secret_key != "tls.crt":  # the controller's CA file: ca.crt's (or --ca)
                 ca_certs.append(loaded[1])
-            where = _where(loaded[1])
+            where = _where(loaded[1], piped)
             signed = files
             if role in ("client", "server"):
                 signed = rules.signing_files(
@@ -185,25 +236,26 @@ def inspect_inputs(
                 replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now)), leaf_facts, ca_facts
             )
             findings += rules.client_chain_findings(
-                verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf), files
+                verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf, piped), files
             )
-            findings += rules.outlives_issuer_findings(leaf_facts, ca_facts, _where(leaf), files, now)
-            findings += rules.root_admits_all_findings(verdict, leaf_facts, ca_facts, _where(leaf))
+            findings += rules.outlives_issuer_findings(leaf_facts, ca_facts, _where(leaf, piped), files, now)
+            findings += rules.root_admits_all_findings(verdict, leaf_facts, ca_facts, _where(leaf, piped))
 
     server = _server_chain(inputs)
     if server and not (server[0].secret in ca_pairs and server[0].secret_key == "tls.crt"):
         leaf_facts = facts_by_id[id(server[0])]
-        findings += rules.server_findings(leaf_facts, host, _where(server[0]), files)
+        findings += rules.server_findings(leaf_facts, host, _where(server[0], piped), files)
         if ca_certs and _first(inputs, "ca") is not None:
             server_verdict = nginx_verdict(
                 [c.cert for c in ca_certs], [c.cert for c in server], UNLIMITED_DEPTH, purpose="server", at=now
             )
-            findings += rules.server_chain_finding(server_verdict, leaf_facts, _where(server[0]), files)
+            findings += rules.server_chain_finding(server_verdict, leaf_facts, _where(server[0], piped), files)
 
     secrets = tuple(s for i in inputs if i.material for s in i.material.secrets)
     findings += [f for s in secrets for f in auth_tls_secret_findings(s)]
     notes = tuple(n for i in inputs if i.material for n in i.material.notes)
     findings = [rules.with_new_key_then(f, files) for f in findings]  # a fix that makes the missing key says so
+    findings = [piped.told(f) for f in findings] if piped is not None else findings
     return InspectReport(tuple(views), secrets, verdict, tuple(sort_findings(findings)), notes, _key_views(inputs))
 
 
@@ -344,8 +396,8 @@ def _name(inputs: list[Input], role: InputRole, default: str) -> str:
     """The file given for `role`; a Secret manifest given as the CA is no certificate file for
     openssl's -CA: its ca.crt is then named as the seed names it, beside it."""
     given = next((i for i in inputs if i.role == role), None)
-    if given is None or (given.material is not None and given.material.secrets):
-        return default
+    if given is None or given.name == "-" or (given.material is not None and given.material.secrets):
+        return default  # standard input: no file to name (Piped)
     return given.name
 
 

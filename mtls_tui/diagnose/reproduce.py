@@ -12,6 +12,8 @@ import shlex
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from mtls_tui.certs.load import Material
+from mtls_tui.diagnose.certificates import sibling_file
 from mtls_tui.errors import InputError
 from mtls_tui.model import IngressObj, ProbeSpec
 from mtls_tui.shell import arg
@@ -167,10 +169,25 @@ def openssl_command(spec: ProbeSpec, target: Target, with_cert: bool) -> str:
     return f"printf {shlex.quote(request)} | {shlex.join(args)}"
 
 
-def probe_command(host: str, cert: str | None = None, key: str | None = None) -> str:
-    """The command line's probe of a host, without and with the client certificate (the seed's
-    file names unless given): what to run where this view cannot send a request itself."""
-    return f"mtls-tui probe {arg('https://' + host + '/')} --cert {arg(cert or 'client.crt')} --key {arg(key or 'client.key')}"
+def probe_command(host: str, cert: str | None = None, key: str | None = None, client: Material | None = None) -> str:
+    """The command line's probe of a host, without and with the client certificate: what to run
+    where this view cannot send a request itself. With no certificate given, the seed's file
+    names. With a certificate and no --key, its key as `check` and `inspect` take it: the one in
+    the certificate's own file (the probe reads it from there: no --key), else the file named
+    like it, beside it (mine.crt: mine.key). When neither is there (`client.no_key_beside`, the
+    edge looked), any --key would be a guess and the probe refuses a certificate alone ("holds no
+    private key"): the words say which key it needs, and no command is printed."""
+    url = arg("https://" + host + "/")
+    if cert is None:
+        return f"mtls-tui probe {url} --cert client.crt --key {arg(key or 'client.key')}"
+    if key is None and (client is None or not client.keys):
+        if client is not None and client.no_key_beside:
+            return (
+                f"probe with --cert {arg(cert)} and --key naming its private key: {cert} holds none, "
+                f"and no {sibling_file(cert, '.key')} is beside it"
+            )
+        key = sibling_file(cert, ".key")
+    return f"mtls-tui probe {url} --cert {arg(cert)}" + (f" --key {arg(key)}" if key else "")
 
 
 def probe_target(host: str, ingresses: tuple[IngressObj, ...], connect: str | None) -> tuple[str, str | None] | None:

@@ -16,6 +16,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from mtls_tui.certs.load import Material
 from mtls_tui.diagnose.hosts import HostReport, HostState, headline
 from mtls_tui.diagnose.inspect import CertView, InspectReport
 from mtls_tui.diagnose.probe import REPRODUCE
@@ -368,10 +369,11 @@ def print_hosts(
     snapshot: ClusterSnapshot,
     reports: list[HostReport],
     successors: Sequence[SuccessorReport] = (),
-    client: tuple[str | None, str | None] = (None, None),
+    client: tuple[str | None, str | None, Material | None] = (None, None, None),
 ) -> None:
-    """Every host's state, its next step and findings; `client` is the (--cert, --key) given,
-    which the printed probe command names (else the seed's file names)."""
+    """Every host's state, its next step and findings; `client` is the (--cert, --key) given and
+    what the certificate's file held, which the printed probe command names (else the seed's file
+    names)."""
     console.print(Text(f"Source: {snapshot.source}", style="dim"))
     for finding in snapshot.unreadable:
         print_finding(console, finding)

@@ -21,6 +21,7 @@ from mtls_tui.service.ports import LabControl, MigrationVerifier
 from mtls_tui.service.session import Session
 from mtls_tui.tui import messages
 from mtls_tui.tui.controller import Controller, while_running
+from mtls_tui.tui.fields import HostFilter
 from mtls_tui.tui.migrate_screen import MigrateScreen
 from mtls_tui.tui.notices import OneNoticeApp
 from mtls_tui.tui.panes.certs import CertTree
@@ -65,7 +66,7 @@ class MtlsApp(OneNoticeApp):
         yield Header()
         with Horizontal(id="main"):
             with Vertical(id="host-column"):
-                yield Input(
+                yield HostFilter(
                     placeholder="host, ns or state", id="hosts-filter", classes="-hidden"
                 )  # whole in 20 columns
                 yield HostList(id="hosts")
@@ -256,7 +257,7 @@ class MtlsApp(OneNoticeApp):
         if lab is None:
             return self.notify("The walkthrough follows the lab: mtls-tui lab", severity="warning")
         # the steps are read again on `r`: the lab changes under the screen
-        self.push_screen(WalkthroughScreen(lambda: lab.walkthrough(controller.reports), lab.walkthrough_hint))
+        self.push_screen(WalkthroughScreen(lambda: lab.walkthrough(controller.reports), lab))
 
     def action_scenario(self) -> None:
         lab = self.controller.lab
@@ -275,12 +276,12 @@ class MtlsApp(OneNoticeApp):
         self.push_screen(HelpScreen())
 
     def action_copy_fix(self) -> None:
-        fix = "" if self.controller.still_judging() else self.controller.fix_to_copy()  # "": it says why itself
-        if fix:  # OSC 52: some terminals (and tmux without set-clipboard) ignore it
-            self.copy_to_clipboard(fix)
-            self.notify(self.controller.copied_note(fix), timeout=10)
-        elif fix is None:
-            self.notify("Nothing to fix for this host.")
+        if self.controller.still_judging():  # it says why itself
+            return
+        if (finding := self.controller.finding_to_copy()) is None:
+            return self.notify("Nothing to fix for this host.")
+        self.copy_to_clipboard(finding.fix)  # OSC 52: some terminals (and tmux without set-clipboard) ignore it
+        self.notify(self.controller.copied_note(finding), timeout=10)
 
     def action_export(self) -> None:
         if not self.controller.still_judging():

@@ -52,6 +52,7 @@ from mtls_tui.service.pipeline import Diagnosis, probe_plan, successor_plan
 from mtls_tui.service.ports import LabControl, MigrationVerifier, Stream
 from mtls_tui.service.session import Session
 from mtls_tui.tui import messages
+from mtls_tui.tui.panes.command import copied_note
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -208,15 +209,14 @@ class Controller:
         if self.app.is_running:  # the app may have quit while nginx and Envoy started
             self.app.call_from_thread(done, target, *answer)
 
-    def copied_note(self, fix: str) -> str:
+    def copied_note(self, finding: Finding) -> str:
         """What `c` says it copied; in the lab, where the fix runs (it names the lab's files and API server)."""
-        where = f"\nRun it in a terminal after: {self.lab.fix_place}" if self.lab is not None else ""
-        return f"Sent to the terminal's clipboard (OSC 52): {fix}{where}"
+        return copied_note(finding.code, self.app.size.width, self.lab.fix_place if self.lab is not None else None)
 
-    def fix_to_copy(self) -> str | None:
-        """The selected host's first fix that is a command."""
+    def finding_to_copy(self) -> Finding | None:
+        """The selected host's first finding whose fix is a command."""
         report = self.report()
-        return next((f.fix for f in (report.findings if report else ()) if f.is_command), None)
+        return next((f for f in (report.findings if report else ()) if f.is_command), None)
 
     def certificates_view(self) -> CertificatesView | None:
         report = self.report()
@@ -277,7 +277,7 @@ class Controller:
         fields' values (the probe's, else no URL and the session's client certificate and key)."""
         session = self.session
         source = (report.host, session.describe(), session.cert)
-        why, command = session.no_probe_reason(report.host), probe_command(report.host, session.cert, session.key)
+        why, command = session.no_probe_reason(report.host), self.command_line_probe(report.host)
         spec = self.probe_spec(report)
         return spec, source, why, command, spec or ProbeSpec("", cert=session.cert, key=session.key, insecure=True)
 
@@ -286,7 +286,12 @@ class Controller:
         this screen does not know (None when `p` can send it here)."""
         if report is None or self.probe_spec(report) is not None:
             return None
-        return probe_command(report.host, self.session.cert, self.session.key)
+        return self.command_line_probe(report.host)
+
+    def command_line_probe(self, host: str) -> str:
+        """`mtls-tui probe` of `host` with the session's client files, its key found as `check` finds it."""
+        client = self.diagnosis.client if self.diagnosis is not None else None
+        return probe_command(host, self.session.cert, self.session.key, client)
 
     def probe_spec(self, report: HostReport | SuccessorReport) -> ProbeSpec | None:
         return self.session.probe_spec(report.policy if isinstance(report, HostReport) else report.host)
@@ -320,11 +325,12 @@ class Controller:
 
     def probe(self, host: str, spec: ProbeSpec | None) -> None:
         if spec is None:
-            why = self.session.no_probe_reason(host)
-            command = probe_command(host, self.session.cert, self.session.key)
+            why = self.session.no_probe_reason(
+                host
+            )  # the command line's probe is on the Probe tab, not in a toast that folds it
             self.app.post_message(
                 messages.Notice(
-                    f"Nothing to probe: {why}. Fill in URL on the Probe tab and press p, or run: {command}",
+                    f"Nothing to probe: {why}. Fill in URL on the Probe tab and press p, or run the command it gives.",
                     "warning",
                     10,
                 )

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rich.console import Group, RenderableType
+from rich.console import Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from mtls_tui.service.ports import LabControl
+from mtls_tui.tui.fields import PathField
 from mtls_tui.tui.marks import STEP, legend
+from mtls_tui.tui.panes.command import CommandLines
 from mtls_tui.tui.path_suggester import PathSuggester
 
 INTRO = (
@@ -125,13 +129,10 @@ class ScenarioScreen(ModalScreen[str | None]):
 STEP_INDENT = (0, 0, 0, 3)  # a step's lines sit under its title, wrapped ones too
 
 
-def _command(line: str) -> Padding:
-    """`$ command`, a wrapped command continuing under the command, not under the `$`."""
-    row = Table.grid(padding=(0, 1))
-    row.add_column(width=1)
-    row.add_column(ratio=1)
-    row.add_row("$", Text(line, style="cyan"))
-    return Padding(row, STEP_INDENT)
+def _command(line: str) -> CommandLines:
+    """`$ command` as shell lines that fit the screen, under its step (`.walk-command` in app.tcss):
+    wrapped as words, a mouse copy of two rows pasted two commands, the first cut short."""
+    return CommandLines(Text("$ "), classes="walk-command").shown(line)
 
 
 class WalkthroughScreen(ModalScreen[None]):
@@ -139,40 +140,40 @@ class WalkthroughScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,w", "dismiss", "Close"), Binding("r", "refresh_steps", "Refresh")]
 
-    def __init__(self, steps_of, kubectl_hint: str = "") -> None:
+    def __init__(self, steps_of, lab: LabControl | None = None) -> None:
         super().__init__()
         self.steps_of = steps_of  # a callable: the app computes the steps from its current state
-        self.kubectl_hint = kubectl_hint
+        self.lab = lab  # how another terminal reaches it: the hint, and its place as a command
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="walkthrough"):
-            yield Static(id="walkthrough-body")
+            yield Vertical(id="walkthrough-body")
 
     def on_mount(self) -> None:
         self.action_refresh_steps()
 
     def action_refresh_steps(self) -> None:
         title = "Workshop walkthrough: the article's steps in this lab (r refreshes, esc closes)"
-        parts: list[RenderableType] = [Text(title, style="bold")]
-        if self.kubectl_hint:
-            parts.append(Text(self.kubectl_hint, style="cyan"))
-        parts.append(Text(""))
+        parts: list[Widget] = [Static(Text(title, style="bold"))]
+        if self.lab is not None:
+            parts += [Static(Text(self.lab.walkthrough_hint, style="cyan")), _command(self.lab.fix_place)]
+        parts.append(Static(""))
         steps = self.steps_of()
         if not steps:
             parts.append(
-                Text("The article's walkthrough is for the ingress-nginx lab (mtls-tui lab); this lab has none.")
+                Static("The article's walkthrough is for the ingress-nginx lab (mtls-tui lab); this lab has none.")
             )
         for number, step in enumerate(steps, 1):
             mark = STEP[step.state]
-            parts.append(
-                Text.assemble((f"{number}. {step.title}  ", "bold"), (f"{mark.symbol} {step.state}", mark.style))
-            )
-            parts.append(Padding(Text(step.detail, style="dim"), STEP_INDENT))
+            head = Text.assemble((f"{number}. {step.title}  ", "bold"), (f"{mark.symbol} {step.state}", mark.style))
+            parts.append(Static(Group(head, Padding(Text(step.detail, style="dim"), STEP_INDENT))))
             parts += [_command(line) for line in step.command.splitlines()]
             if step.note:
-                parts.append(Padding(Text(step.note, style="italic"), STEP_INDENT))
-            parts.append(Text(""))
-        self.query_one("#walkthrough-body", Static).update(Group(*parts))
+                parts.append(Static(Padding(Text(step.note, style="italic"), STEP_INDENT)))
+            parts.append(Static(""))
+        body = self.query_one("#walkthrough-body", Vertical)
+        body.remove_children()
+        body.mount_all(parts)
 
 
 class OpenFileScreen(ModalScreen[str | None]):
@@ -188,11 +189,12 @@ class OpenFileScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="open-file"):
             yield Static(self.prompt)
-            yield Input(
+            yield PathField(
                 placeholder="path/to/client.crt (PEM, DER, PKCS#12 or a Secret manifest; → completes)",
                 id="open-path",
                 suggester=PathSuggester(),
             )
+        yield Footer()  # the field's esc and enter: the screen below's footer lists keys that are typed here
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -8,6 +8,8 @@ unwrapped (`text-wrap: nowrap` in app.tcss): the lines, copied as shown, run the
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.text import Text
 from textual.geometry import Size
 from textual.widget import Widget
@@ -45,3 +47,28 @@ class CommandLines(Widget):
 
     def render(self) -> Text:
         return self.label + Text("\n".join(self.lines(self.content_region.width)))
+
+
+# A toast's size at most (Toast in app.tcss): four fifths of the screen wide, less its border and
+# padding (three columns), and six rows high; what goes past the sixth row is cut.
+TOAST_ROWS = 6
+
+
+def toast_width(screen_width: int) -> int:
+    return max(screen_width * 4 // 5 - 3, 1)
+
+
+def copied_note(code: str, screen_width: int, place: str | None = None) -> str:
+    """What `c` says it copied: which finding's fix, never the command itself. A toast wraps a long
+    word where it must (`my-cert` / `s`), so a mouse copy of a command in it ran another one; the
+    Verdict tab shows the fix as shell lines that paste whole. `place`: what to run first (the
+    lab's KUBECONFIG and folder), as shell lines that fit the toast, or where it is when they do
+    not (a cut line would run another command)."""
+    width = toast_width(screen_width)
+    note = f"Copied the fix of {code} (OSC 52); nothing to paste? Copy its fix: lines on the Verdict tab."
+    if place is None:
+        return note
+    lines = fold_command(place, width)
+    if len(textwrap.wrap(note, width)) + 1 + len(lines) > TOAST_ROWS or max(map(len, lines)) > width:
+        return f"{note} Run it in a terminal after the export and cd at the top of the walkthrough (w)."
+    return "\n".join([note, "Run it in a terminal after:", *lines])

@@ -20,6 +20,7 @@ from mtls_tui.logs.classify import classify, probe_id
 from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine, SeverityLetter
 from mtls_tui.report.console import LOG_SEVERITY_STYLE, log_prefix, log_text
 from mtls_tui.safe_text import one_line
+from mtls_tui.tui.fields import LogsFilter
 from mtls_tui.tui.panes.keys import UNLISTED_APP_KEYS
 
 SHOWN = 1000  # lines redrawn after a filter change; the buffer keeps 10,000
@@ -75,7 +76,7 @@ class LogsPane(Vertical):
 
     def compose(self):
         with Horizontal(id="logs-bar"):
-            yield Input(placeholder="/ filter: regex !regex pod:x7k2m sev:W", id="logs-filter")
+            yield LogsFilter(placeholder="/ filter: regex !regex pod:x7k2m sev:W", id="logs-filter")
             yield Static("", id="logs-status")
         yield Static("", id="logs-note")
         yield RichLog(id="logs-view", max_lines=SHOWN * 5, wrap=True, markup=False, min_width=1)

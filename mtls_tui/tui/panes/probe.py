@@ -12,6 +12,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from mtls_tui.model import ProbeResult, ProbeSpec
 from mtls_tui.report.console import probe_column, timing_scale
+from mtls_tui.shell import fold_command
+from mtls_tui.tui.fields import ProbeField
 from mtls_tui.tui.path_suggester import PathSuggester
 
 PATH_FIELDS = {"cert", "key", "cacert"}
@@ -24,6 +26,12 @@ FIELDS = (
     ("key", "--key", "client key file"),
     ("cacert", "--cacert", "CA file for the server (empty: -k)"),
 )
+
+
+def _shell_lines(command: str, width: int) -> Text:
+    """A reproduce command as shell lines that fit (shell.fold_command), never wrapped as words:
+    a mouse copy of `curl … --key` / `client.key https://…` rows ran curl without its URL."""
+    return Text("\n".join(fold_command(command, width)), style="dim", no_wrap=True, overflow="ellipsis")
 
 
 def _form_value(spec: ProbeSpec, name: str) -> str:
@@ -50,7 +58,7 @@ class ProbePane(VerticalScroll):
         with Grid(id="probe-form"):
             for name, label, placeholder in FIELDS:
                 yield Label(label)
-                yield Input(
+                yield ProbeField(
                     placeholder=placeholder,
                     id=f"probe-{name}",
                     classes="probe-field",
@@ -141,9 +149,10 @@ class ProbePane(VerticalScroll):
                 table.add_row(Text(result.label, style="bold reverse"))
                 table.add_row(probe_column(result, scale))
         commands: list[RenderableType] = []
+        width = max(target.content_region.width - 2, 20)
         for result in results:  # indented as a whole: a command that wraps stays under its label
             commands += [
                 Text(f"{result.label}:", style="dim"),
-                *(Padding(Text(command, style="dim"), (0, 0, 0, 2)) for command in (result.curl, result.openssl)),
+                *(Padding(_shell_lines(command, width), (0, 0, 0, 2)) for command in (result.curl, result.openssl)),
             ]
         target.update(Group(table, Text("Reproduce", style="bold"), *commands))

@@ -21,7 +21,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from mtls_tui.diagnose.hosts import HostReport, headline
-from mtls_tui.model import Finding
+from mtls_tui.model import FIX_PROGRAMS, Finding
 from mtls_tui.report.console import (
     STYLE,
     finding_detail,
@@ -31,7 +31,8 @@ from mtls_tui.report.console import (
     state_look,
     try_label,
 )
-from mtls_tui.tui.panes.command import CommandLines
+from mtls_tui.shell import first_program
+from mtls_tui.tui.panes.command import CommandLines, copied_note
 from mtls_tui.tui.panes.keys import UNLISTED_APP_KEYS
 
 STANDING = "standing"  # the row that folds and unfolds the certificate hygiene
@@ -205,7 +206,7 @@ class VerdictPane(Vertical):
             self.notify("This finding has no fix command: ↑↓ to another one.")
             return
         self.app.copy_to_clipboard(finding.fix)  # OSC 52: some terminals (and tmux without set-clipboard) ignore it
-        self.notify(f"Sent to the terminal's clipboard (OSC 52): {finding.fix}", timeout=10)
+        self.notify(copied_note(finding.code, self.app.size.width), timeout=10)
 
     def action_back_to_list(self) -> None:
         self.focus_findings()
@@ -246,11 +247,12 @@ class VerdictPane(Vertical):
         """A command whole on one line, or, when it is the lead's fix and needs more, where it is
         whole: the lead is listed first and its fix heads the detail (a line cut at the edge read
         as the command, and a mouse copy of it ran another); a probe command in shell lines;
-        `p`'s words wrapped as words."""
+        words wrapped as words (`p`'s, or what a probe on the command line needs)."""
+        is_words = step is not None and first_program(step) not in FIX_PROGRAMS
         words = self.query_one("#verdict-try-words", Static)
-        words.display = step == PROBE_KEY
-        words.update(try_label() + PROBE_KEY)
-        command = None if step == PROBE_KEY else step
+        words.display = is_words
+        words.update(try_label() + (step or ""))
+        command = None if is_words else step
         self.query_one("#verdict-try", CommandLines).show(command, LEAD_FIX_BELOW if lead_fix else None)
 
     def _show_highlighted(self) -> None:
