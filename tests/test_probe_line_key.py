@@ -2,17 +2,17 @@
 `inspect` find it (the key in the certificate's file, else mine.key beside it), never the seed's
 client.key; with neither there it says in words which key it needs and prints no command.
 
-Each printed probe runs as printed in bash against a real nginx serving the seed's meow.com on
-127.0.0.1:443 (the lab's gateway). `mtls-tui` on PATH is this checkout's with two options added,
-`--resolve meow.com:443:127.0.0.1` and `--cacert ca.crt`: they say where meow.com is and which CA
-signed its server certificate, as DNS and a public CA would; the client files are the printed ones."""
+Each printed probe runs as printed in bash against a real nginx serving the seed's meow.com (the
+lab's gateway) on a free port. `mtls-tui` on PATH is this checkout's, told where meow.com is as DNS
+and a load balancer's port 443 would tell it (https://meow.com/ becomes that port, with `--resolve`
+to 127.0.0.1) and which CA signed its server certificate (`--cacert ca.crt`), as a public CA would;
+the command's own words, the client files included, are the printed ones. (Binding 443 itself would
+race other tests on the machine and skip when it is taken: CI may skip nothing.)"""
 
 from __future__ import annotations
 
 import json
 import os
-import shlex
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +23,7 @@ import yaml
 from mtls_tui.cli import main
 from mtls_tui.lab.environment import gateway_hosts
 from mtls_tui.lab.gateway import Gateway
+from mtls_tui.lab.nginx import free_port
 from mtls_tui.lab.objects import seed_objects
 from mtls_tui.lab.pki import SeedPki
 
@@ -36,11 +37,6 @@ def try_line(folder: Path, seed: Path, cert: str, capsys: pytest.CaptureFixture[
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.strip().startswith("try: "))
     return line.strip().removeprefix("try: ")
-
-
-def free(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 @pytest.fixture()
@@ -59,10 +55,14 @@ def user(pki: SeedPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     shim = bin_dir / "mtls-tui"
+    port = free_port()
     shim.write_text(
-        f'#!/bin/sh\nexec {shlex.quote(sys.executable)} -m mtls_tui "$@" '
-        "--resolve meow.com:443:127.0.0.1 --cacert ca.crt --json --timeout 5\n"
+        f"#!{sys.executable}\nimport os, sys\n"
+        f"words = [w.replace('https://meow.com/', 'https://meow.com:{port}/') for w in sys.argv[1:]]\n"
+        f"extra = ['--resolve', 'meow.com:{port}:127.0.0.1', '--cacert', 'ca.crt', '--json', '--timeout', '5']\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'mtls_tui', *words, *extra])\n"
     )
+    (tmp_path / "port").write_text(str(port))
     shim.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
@@ -87,10 +87,9 @@ def test_each_printed_probe_runs_as_printed_and_is_let_in(
     user: tuple[Path, Path], pki: SeedPki, nginx_binary: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     folder, seed = user
-    if not free(443):
-        pytest.skip("127.0.0.1:443 is taken: the printed URL names port 443")
     printed = [try_line(folder, seed, cert, capsys) for cert in ("mine.crt", "both.pem")]
-    with Gateway(gateway_hosts(seed_objects(pki)), port=443, nginx_binary=nginx_binary):
+    port = int((folder.parent / "port").read_text())
+    with Gateway(gateway_hosts(seed_objects(pki)), port=port, nginx_binary=nginx_binary):
         for command in printed:
             done = subprocess.run(["bash", "-c", command], cwd=folder, capture_output=True, text=True, timeout=60)
             assert done.returncode == 0, (command, done.stderr)
