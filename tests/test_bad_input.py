@@ -367,3 +367,30 @@ def test_standard_input_is_named_stdin(tmp_path: Path, pki: SeedPki) -> None:
     assert "-:" not in text and "sed -n" not in text  # no file holds what was piped in
     line = piped(b"\x00\x01junk", "inspect", "-").stderr.decode()
     assert line.startswith("mtls-tui inspect: stdin: "), line
+
+
+@pytest.mark.parametrize("given", ["folder", "file-inside", "parent"])
+def test_a_folder_we_may_not_read_is_one_line_naming_it(tmp_path: Path, given: str) -> None:
+    """A manifest folder of mode 000: its file (the folder may not be searched) raised a traceback,
+    and the folder itself, or a folder holding it, read as "holds no Kubernetes objects", hiding the
+    cause. Now one line, exit 2, naming the folder and "permission denied". As root, the process runs
+    without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (setpriv, util-linux), so the mode bites as it
+    does for a user."""
+    closed = tmp_path / "parent" / "closed"
+    closed.mkdir(parents=True)
+    (closed / "ingress.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    closed.chmod(0)
+    try:
+        target = {"folder": closed, "file-inside": closed / "ingress.yaml", "parent": closed.parent}[given]
+        drop = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+        done = subprocess.run(
+            [*drop, sys.executable, "-m", "mtls_tui", "check", "--manifests", str(target), "--no-probe"],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+        named = closed / "ingress.yaml" if given == "file-inside" else closed
+        one_line(done, str(named), "permission denied")
+    finally:
+        closed.chmod(0o700)

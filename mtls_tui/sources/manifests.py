@@ -10,13 +10,14 @@ others are still judged, and the whole estate never stands in memory as dicts.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mtls_tui.diagnose.certificates import STDIN, input_label, unreadable_finding
 from mtls_tui.documents import documents
-from mtls_tui.errors import InputError
+from mtls_tui.errors import CannotRun, InputError
 from mtls_tui.model import Finding
 from mtls_tui.shell import arg
 from mtls_tui.sources.files import read_bytes
@@ -25,13 +26,31 @@ SUFFIXES = {".yaml", ".yml", ".json"}
 
 
 def manifest_files(paths: list[str]) -> list[Path]:
+    """The files a user's paths name: a file as given, a folder's manifest files at any depth. A
+    path or folder that cannot be looked at stops the command with one line naming it (a folder
+    we may not list would otherwise read as one holding no objects, which hides the cause)."""
     files: list[Path] = []
     for path in map(Path, paths):
-        if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
-        else:
+        try:
+            folder = path.is_dir()
+        except OSError as exc:  # the path's own folder may not be searched
+            raise CannotRun(f"{path}: {_reason(exc)}") from None
+        if not folder:
             files.append(path)
+            continue
+        found: list[Path] = []
+
+        def refused(exc: OSError) -> None:
+            raise CannotRun(f"{exc.filename}: {_reason(exc)} (a folder under --manifests cannot be listed)")
+
+        for root, _, names in os.walk(path, onerror=refused):
+            found += (Path(root) / n for n in names if Path(n).suffix in SUFFIXES)
+        files += sorted(p for p in found if p.is_file())
     return files
+
+
+def _reason(exc: OSError) -> str:
+    return "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
 
 
 class ManifestSet:
