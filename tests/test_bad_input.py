@@ -142,10 +142,12 @@ def test_kubeconfig_bad_client_data(tmp_path: Path, field: str) -> None:
     ],
 )
 def test_secret_data_the_api_server_refuses(tmp_path: Path, value: str) -> None:
-    """The API server refuses such a Secret (illegal base64 data), so no verdict on it is true
-    (secret_data.py): `check` stops with the key named, and so does `inspect` given only that file.
-    (`inspect` once printed a BROKEN report of it and exited 1: bad input is one line and exit 2 for
-    both, as DESIGN's exit statuses say; beside a file it can judge, it stays a finding.)"""
+    """The API server refuses such a Secret (illegal base64 data), so no verdict on its values is
+    true (secret_data.py). `inspect` given only that file: one line, exit 2 (it once printed a BROKEN
+    report and exited 1). `check`: the Secret never exists in the cluster, so it is one object of the
+    set, refused: an input-unreadable finding naming the key, exit 1, and the other objects judged
+    (it stopped the whole check, exit 2, which left every other host of a large set unjudged:
+    test_manifest_sets.py test_a_secret_that_does_not_decode_is_refused_and_the_others_are_checked)."""
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -154,7 +156,10 @@ def test_secret_data_the_api_server_refuses(tmp_path: Path, value: str) -> None:
     }
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(secret))
     words = ("Secret default/s, key ca.crt", "not valid base64", "the API server refuses")
-    one_line(run(tmp_path, "check", "--no-probe", "--manifests", "s.yaml"), *words)
+    checked = run(tmp_path, "check", "--no-probe", "--manifests", "s.yaml", "--json")
+    assert checked.returncode == 1 and checked.stderr == "", checked.stderr
+    [unreadable] = [f for f in json.loads(checked.stdout)["findings"] if f["code"] == "input-unreadable"]
+    assert all(word in unreadable["title"] for word in words) and unreadable["subject"] == "Secret default/s"
     one_line(run(tmp_path, "inspect", "s.yaml", "--json"), "mtls-tui inspect:", *words)
 
 

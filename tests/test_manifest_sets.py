@@ -106,6 +106,24 @@ def test_a_broken_file_among_good_ones_is_reported_and_the_others_are_checked(tm
     ]
 
 
+def test_a_secret_that_does_not_decode_is_refused_and_the_others_are_checked(tmp_path: Path, pki: SeedPki) -> None:
+    """A Secret whose `data` value is not base64 stopped the whole check (exit 2, one line naming the
+    Secret). kube-apiserver answers that object alone with 400 (it does not decode): it never exists,
+    so its hosts get secret-refused-by-api, and every other host is still judged."""
+    bad = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "purr-certs", "namespace": "default"},
+        "data": {"ca.crt": "not base64 at all!!"},
+    }
+    (tmp_path / "estate.yaml").write_text(yaml.safe_dump_all([*estate(pki), bad]))
+    code, report = check_json(tmp_path)
+    assert code == 1 and states(report) == {"meow.com": "works", "purr.com": "broken"}
+    [purr] = [h for h in report["hosts"] if h["host"] == "purr.com"]
+    refused = [f for f in purr["findings"] if f["code"] == "secret-refused-by-api"]
+    assert refused and "Secret default/purr-certs, key ca.crt" in refused[0]["evidence"][0], purr["findings"]
+
+
 def test_an_alias_bomb_refuses_its_document_only(tmp_path: Path, pki: SeedPki) -> None:
     path = tmp_path / "set.yaml"
     path.write_text(billion_laughs("ConfigMap") + "---\n" + yaml.safe_dump_all(estate(pki)))

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from mtls_tui.certs.secret_data import secret_values
+from mtls_tui.errors import InputError
 from mtls_tui.model import (
     ANNOTATIONS_PREFIX,
     ClusterSnapshot,
@@ -27,6 +28,7 @@ from mtls_tui.model import (
     NamespaceObj,
     PodObj,
     SecretObj,
+    Severity,
 )
 from mtls_tui.policy.api_validation import api_refusals, api_refused_finding, secret_refusals
 from mtls_tui.policy.controller_images import controllers_from as successor_controllers_from
@@ -115,9 +117,34 @@ def _ingress_from_file(obj: dict[str, Any]) -> IngressObj:
     return replace(ingress_from(obj), refused=api_refusals(obj))
 
 
-def _secret_from_file(obj: dict[str, Any]) -> SecretObj:
-    secret = secret_from(obj)
-    return replace(secret, refused=secret_refusals(secret))
+def _secret_from_file(obj: dict[str, Any]) -> tuple[SecretObj, Finding | None]:
+    """A file's Secret, with what the API server refuses in it. A `data` value that is not base64
+    does not even decode (kube-apiserver answers 400 to the whole object): that Secret is refused
+    too, its keys kept without values, and said with the files' findings (a host that names it gets
+    secret-refused-by-api), so the rest of the files is still judged: one bad object, not the set."""
+    try:
+        secret = secret_from(obj)
+    except InputError as exc:
+        meta = _meta(obj)
+        data, written = _dict(obj.get("data")), _dict(obj.get("stringData"))
+        refused = SecretObj(
+            str(meta.get("namespace") or "default"),
+            str(meta.get("name") or "?"),
+            str(obj.get("type") or "Opaque"),
+            tuple((str(k), b"") for k in [*data, *(k for k in written if k not in data)]),
+            refused=(f"{exc.where}: {exc.problem}",),
+        )
+        return refused, Finding(
+            code="input-unreadable",
+            severity=Severity.ERROR,
+            title=f"{exc.where}: {exc.problem}",
+            detail="kube-apiserver cannot decode this Secret (illegal base64 data), so `kubectl apply` fails and it "
+            "never exists; the other objects of the files were read and judged. Put the value's base64 under "
+            "data:, or the text itself under stringData:.",
+            fix="",  # the change is to the file, which only its author can make
+            subject=f"Secret {refused.ref}",
+        )
+    return replace(secret, refused=secret_refusals(secret)), None
 
 
 def _paths(spec: dict[str, Any]) -> Iterable[IngressPath]:
@@ -432,12 +459,18 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
     refused_resources: list[KubeResource] = []
     namespaces: list[NamespaceObj] = []
     schema_findings: list[Finding] = []  # manifest files: what the API server refuses or prunes
+
+    def secret_from_file(obj: dict[str, Any]) -> SecretObj:
+        secret, undecodable = _secret_from_file(obj)
+        schema_findings.extend([undecodable] if undecodable else [])
+        return secret
+
     converters: dict[str, tuple[list[Any], Callable[[dict[str, Any]], Any]]] = {
         "Namespace": (namespaces, namespace_from),
         # a file's Ingress may be one the API server refuses; the cluster's were stored
         "Ingress": (ingresses, ingress_from if complete else _ingress_from_file),
         "IngressClass": (classes, ingress_class_from),
-        "Secret": (secrets, secret_from if complete else _secret_from_file),
+        "Secret": (secrets, secret_from if complete else secret_from_file),
         "Event": (events, event_from),
         "Pod": (pods, pod_from),
     }
