@@ -23,6 +23,7 @@ from mtls_tui.policy.migrate import TARGETS, HostMigration, Target
 from mtls_tui.policy.migrate.plan import objects_yaml
 from mtls_tui.report.console import STYLE
 from mtls_tui.safe_text import one_line
+from mtls_tui.shell import fold_command
 
 
 class MigrateScreen(ModalScreen[None]):
@@ -49,6 +50,9 @@ class MigrateScreen(ModalScreen[None]):
             yield Static(id="migrate-body")
 
     def on_mount(self) -> None:
+        self._show()
+
+    def on_resize(self) -> None:  # the commands' shell lines are laid out for the width
         self._show()
 
     def action_target(self, step: int) -> None:
@@ -102,11 +106,18 @@ class MigrateScreen(ModalScreen[None]):
                 self.table or Text("v measures it on real data planes (mtls-tui migrate --verify)", style="dim")
             )
             parts.append(Text(""))
+            width = (self.query_one("#migrate-body", Static).content_region.width or self.app.size.width) - 2
             for command in plan.secret_commands:
                 parts.append(
-                    Text.assemble(("Create first: ", "bold"), f"Secret {command.ref} ({one_line(command.why)})")
+                    Text.assemble(
+                        ("Create first: ", "bold"),
+                        f"Secret {command.ref} ({one_line(command.why)}). It holds a private key, so it is not among "
+                        "the objects below: run the command, read what it prints, then pipe it to kubectl apply -f -",
+                    )
                 )
-                parts.append(Text(f"  {command.command}", style="cyan"))
+                # shell lines ending in ` \`: pasted as drawn, they run the command (a wrapped word ran apart)
+                lines = fold_command(one_line(command.command), max(width, 20))
+                parts.append(Text("\n".join(f"  {line}" for line in lines), style="cyan"))
             parts.append(Text(f"Objects mtls-tui migrate --to {self.target} writes (nothing is applied)", style="bold"))
             parts.append(Syntax(objects_yaml(plan.objects), "yaml"))
         self.query_one("#migrate-body", Static).update(Group(*parts))
