@@ -424,3 +424,28 @@ def test_a_successor_host_from_files_is_judged_as_an_ingress_nginx_one(
     assert (host["state"], host["unchecked"]) == (state, unchecked), host["verdict"]
     assert ("not probed" in host["verdict"]) if state == "works" else host["verdict"].startswith("unverified: ")
     assert default.returncode == 0 and strict.returncode == (0 if state == "works" else 1), strict.stderr
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "envoy-gateway/mode-request.yaml",
+        "istio/optional-mutual.yaml",
+        "traefik/verify-if-given.yaml",
+        "f5-nginx/verify-optional.yaml",
+        "gateway-api/insecure-fallback.yaml",
+    ],
+)
+def test_a_successors_own_optional_mode_exits_as_ingress_nginxs_optional(tmp_path: Path, name: str) -> None:
+    """README's exit status: a host whose own objects let clients in without a certificate (a choice,
+    often so the application checks) is `not enforced` with a warning, exit 0, and 1 under --strict.
+    Under a successor the same choice gave exit 1 (mtls-fallback-mode was an error): a gate that
+    passed on ingress-nginx's optional failed on the migrated VerifyIfGiven (a new user's review)."""
+    source = Path(__file__).parent / "data" / "successors" / name
+    (tmp_path / "objects.yaml").write_bytes(source.read_bytes())
+    default, strict = _exit_status(tmp_path), _exit_status(tmp_path, "--strict")
+    hosts = json.loads(default.stdout)["other_controllers"]
+    assert [h["state"] for h in hosts] == ["not enforced"], hosts
+    codes = {f["code"]: f["severity"] for f in hosts[0]["findings"]}
+    assert codes.get("mtls-fallback-mode", "warning") == "warning" and "error" not in codes.values(), codes
+    assert (default.returncode, strict.returncode) == (0, 1), (default.stderr, strict.stderr)

@@ -1034,7 +1034,7 @@ def _fallback(policy: Policy, gateway: Gateway, mode: str, legacy: bool) -> Find
     said = "optional: true (deprecated; read as mode VerifyIfGiven)" if legacy else f"mode {mode}"
     return Finding(
         code="mtls-fallback-mode",
-        severity=Severity.ERROR,
+        severity=Severity.WARNING,  # the objects\' own choice: as ingress-nginx\'s optional (README: exit 0)
         title=f"{policy.label}: {said} does not enforce client certificates",
         detail=f"With {said}, {what} (helpers.go convertClientValidationModeType; measured on Envoy 1.40, "
         "docs/successors.md section 7).",

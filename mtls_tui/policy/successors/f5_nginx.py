@@ -970,7 +970,7 @@ def _second_policy(owner: Owner, policy: KubeResource, applied: str) -> Finding:
 def _fallback(owner: Owner, policy: KubeResource, verify: str) -> Finding:
     return _f(
         code="mtls-fallback-mode",
-        severity=Severity.ERROR,
+        severity=Severity.WARNING,  # the objects\' own choice: as ingress-nginx\'s optional (README: exit 0)
         title=f"Policy {policy.ref} has verifyClient {verify}: {owner.ref} lets clients without a certificate in",
         detail=f"nginx renders ssl_verify_client {verify}: only 'on' requires a verified client certificate; "
         "with optional, optional_no_ca or off a request without one reaches the upstream.",

@@ -1100,7 +1100,7 @@ def _fallback_finding(gateway: Gateway, listener: Listener, source: str, path: s
     }.get(gateway.implementation, "")
     return Finding(
         code="mtls-fallback-mode",
-        severity=Severity.ERROR,
+        severity=Severity.WARNING,  # the objects\' own choice: as ingress-nginx\'s optional (README: exit 0)
         title=f"{gateway.label} port {listener.port} accepts clients without a valid certificate (AllowInsecureFallback)",
         detail="mode AllowInsecureFallback accepts connections even if the client certificate is not presented "
         "or fails verification (gateway_types.go FrontendValidationModeType); the Gateway reports "
@@ -1115,7 +1115,7 @@ def _istio_optional_finding(gateway: Gateway, listener: Listener) -> Finding:
     option = f"/spec/listeners/{listener.index}/tls/options/gateway.istio.io~1tls-terminate-mode"
     return Finding(
         code="mtls-fallback-mode",
-        severity=Severity.ERROR,
+        severity=Severity.WARNING,  # the objects\' own choice: as ingress-nginx\'s optional (README: exit 0)
         title=f"{gateway.label} listener {listener.name}: option {ISTIO_TERMINATE_MODE}=OPTIONAL_MUTUAL lets clients "
         "without a certificate in",
         detail="Istio forces the listener to OPTIONAL_MUTUAL whatever the frontend mode says (conversion.go buildTLS): "

@@ -487,7 +487,7 @@ def _fallback_finding(server: Server, mode: str, skip: bool) -> Finding:
         )
     return Finding(
         code="mtls-fallback-mode",
-        severity=Severity.ERROR,
+        severity=Severity.WARNING,  # the objects\' own choice: as ingress-nginx\'s optional (README: exit 0)
         title=f"{server.label} port {server.port} does not enforce client certificates ({what.split(':')[0]})",
         detail=f"With {what} (listener.go BuildListenerTLSContext, authentication.go "
         "ApplyCredentialSDSToServerCommonTLSContext; measured on Envoy 1.40, docs/successors.md section 7).",

@@ -1265,7 +1265,8 @@ def _fallback(host: str, option: BuiltOption, mode: ClientCertMode, routes: list
     )
     return _f(
         code="mtls-fail-open" if missing_ca else "mtls-fallback-mode",
-        severity=Severity.ERROR,
+        # a CA that did not load is an error; a mode the option chose is its own choice, as ingress-nginx's optional
+        severity=Severity.ERROR if missing_ca else Severity.WARNING,
         title=f"{host}: {option.ref} {what}"
         + (f" because its CA ({', '.join(option.ca_refs)}) could not be loaded" if missing_ca else ""),
         detail=f"Go's crypto/tls runs with ClientAuth {_go_name(mode)} (tlsmanager.go buildTLSConfig): "

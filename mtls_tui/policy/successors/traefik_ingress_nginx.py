@@ -195,7 +195,7 @@ def _fallback(ingress: IngressObj, type_name: str) -> Finding:
     verify = ingress.annotation(PREFIX + "auth-tls-verify-client")
     return Finding(
         code="mtls-fallback-mode",
-        severity=Severity.ERROR,
+        severity=Severity.WARNING,  # the objects\' own choice: as ingress-nginx\'s optional (README: exit 0)
         title=f"auth-tls-verify-client {verify}: Traefik runs {type_name}, clients without a trusted certificate get in",
         detail=f"clientAuthTypeFromString maps '{verify}' to {type_name}; only on (or unset) requires a verified "
         "certificate, and Traefik rejects in the TLS handshake rather than with HTTP 400.",
