@@ -433,6 +433,16 @@ async def test_a_copied_lab_fix_runs_in_another_terminal_after_the_place_it_name
                 timeout=60,
             )
             assert ran.returncode == 0, (place, fix, ran.stderr)
+            # the Verdict tab says it too, under the fix (the toast fades): what to run first, as shell lines
+            verdict.query_one("#finding-place").scroll_visible(animate=False)
+            await pilot.pause(0.3)
+            drawn = [r.rstrip() for r in text_of(app, verdict.query_one("#finding-place"))]
+            first = "\n".join([drawn[0].removeprefix("run it after: "), *drawn[1:]])
+            assert first.replace(" \\\n  ", " ") == lab.fix_place, drawn
+            again = subprocess.run(
+                ["bash", "-c", "\n".join([first, fix])], cwd=elsewhere, env=env, capture_output=True, text=True
+            )
+            assert again.returncode == 0, (first, fix, again.stderr)
         if scenario == "missing-ca-key":  # the patch reached the lab's API server
             assert "ca.crt" in lab.cluster.get("Secret", "default", "my-certs")["data"]
         else:  # the client certificate in the lab's folder now verifies against its CA

@@ -72,7 +72,7 @@ class MtlsApp(OneNoticeApp):
                 yield HostList(id="hosts")
             with TabbedContent(id="tabs", initial="tab-verdict"):
                 with TabPane("Verdict", id="tab-verdict"):
-                    yield VerdictPane(id="verdict")
+                    yield VerdictPane(id="verdict", run_place=self.controller.run_place)
                 with TabPane("Certificates", id="tab-certs"):
                     yield CertTree("certificates", id="certs")
                 with TabPane("Ingress & Secret", id="tab-ingress"):

@@ -209,9 +209,14 @@ class Controller:
         if self.app.is_running:  # the app may have quit while nginx and Envoy started
             self.app.call_from_thread(done, target, *answer)
 
+    @property
+    def run_place(self) -> str | None:
+        """What to run before a printed fix: the lab's KUBECONFIG and folder (its fixes name them)."""
+        return self.lab.fix_place if self.lab is not None else None
+
     def copied_note(self, finding: Finding) -> str:
         """What `c` says it copied; in the lab, where the fix runs (it names the lab's files and API server)."""
-        return copied_note(finding.code, self.app.size.width, self.lab.fix_place if self.lab is not None else None)
+        return copied_note(finding.code, self.app.size.width, self.run_place)
 
     def finding_to_copy(self) -> Finding | None:
         """The selected host's first finding whose fix is a command."""

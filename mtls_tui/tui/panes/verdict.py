@@ -115,8 +115,11 @@ class VerdictPane(Vertical):
         Binding("home", "first_line", "First line", show=False, priority=True),
     ]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, run_place: str | None = None, **kwargs) -> None:
+        """`run_place`: what to run before a fix (the lab's KUBECONFIG and folder): its fixes name the
+        lab's files and API server, and failed pasted in another folder (a new user's review)."""
         super().__init__(**kwargs)
+        self.run_place = run_place
         self.report: HostReport | None = None
         self.standing_shown = False
         self._detail_of: Finding | Text | None = None  # what the detail shows
@@ -133,6 +136,7 @@ class VerdictPane(Vertical):
             detail.display = False
             yield Static("", id="finding-head")
             yield CommandLines(fix_label(), id="finding-fix")
+            yield CommandLines(Text("run it after: ", style="dim"), id="finding-place")
             yield Static("", id="finding-block")
             yield Vertical(id="finding-reproduce")
 
@@ -271,6 +275,7 @@ class VerdictPane(Vertical):
         )
         self.query_one("#finding-head", Static).update(head)
         self.query_one("#finding-fix", CommandLines).show(command)
+        self.query_one("#finding-place", CommandLines).show(self.run_place if command else None)
         self.query_one("#finding-block", Static).update(block)
         commands = self.query_one("#finding-reproduce", Vertical)
         commands.remove_children()
