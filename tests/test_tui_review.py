@@ -216,6 +216,24 @@ async def test_the_host_filter_prompt_is_whole_at_80_columns(tmp_path: Path, pki
         assert row.strip() == field.placeholder
 
 
+async def test_a_filter_that_shows_no_host_shows_no_verdict(tmp_path: Path, pki: SeedPki) -> None:
+    """`/broken` on a lab whose only host works listed `0 of 1`, while the Verdict tab still showed
+    meow.com WORKS with its findings (a new user's review): nothing is selected then, and clearing the
+    filter brings the host and its verdict back."""
+    async with at_80x24(tmp_path, pki, "1") as (app, pilot):
+        verdict = app.query_one(VerdictPane)
+        assert "meow.com" in str(verdict.query_one("#verdict-line", Static).render())
+        await pilot.press("slash", *"broken")
+        await pilot.pause(0.3)
+        assert app.query_one(HostList).border_title == "0 of 1"
+        assert str(verdict.query_one("#verdict-line", Static).render()) == "No host selected."
+        assert verdict.query_one(FindingList).option_count == 0 and app.controller.report() is None
+        await pilot.press("escape")  # k9s's esc: the filter cleared
+        await pilot.pause(0.3)
+        assert "meow.com" in str(verdict.query_one("#verdict-line", Static).render())
+        assert app.controller.report() is not None
+
+
 async def test_a_second_notice_replaces_the_first_over_the_detail(tmp_path: Path, pki: SeedPki) -> None:
     """`c` twice, or a copy then another notice, stacked two toasts over the finding's detail at 80x24:
     one toast at a time, and the fix line below the findings stays readable."""

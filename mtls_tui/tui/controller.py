@@ -120,6 +120,7 @@ class Controller:
         self.diagnosis: Diagnosis | None = None
         self.probes: dict[str, list[ProbeResult]] = {}  # kept across reads until the source changes
         self.selected: str | None = None
+        self.hidden = False  # the host filter shows no host: nothing is selected (not the first host)
         self.reading = 0  # which diagnosis the judging worker's batches belong to
         self._wanted: str | None = None  # the host the user looks at, not judged yet: the worker's next
         self.log_queue: queue.SimpleQueue[LogRecord] = queue.SimpleQueue()
@@ -160,17 +161,17 @@ class Controller:
 
     def judging(self) -> str | None:
         """The selected host while its report is being computed."""
-        if self.diagnosis is None or self.selected is None or self.diagnosis.report(self.selected) is not None:
+        if self.report() is not None or self.hidden or self.diagnosis is None or self.selected is None:
             return None
         return self.selected
 
     def report(self) -> HostReport | SuccessorReport | None:
-        return self.diagnosis.report(self.selected) if self.diagnosis else None
+        return self.diagnosis.report(self.selected) if self.diagnosis and not self.hidden else None
 
     def file_findings(self) -> tuple[Finding, ...]:
         """What the source could not use, host or no host: documents not read, objects the API
         server refuses (errors first)."""
-        found = self.diagnosis.snapshot.unreadable if self.diagnosis else ()
+        found = self.diagnosis.snapshot.unreadable if self.diagnosis and not self.hidden else ()
         return tuple(sorted(found, key=lambda f: f.severity is not Severity.ERROR))
 
     def migration(self, target: Target) -> HostMigration | None:
@@ -312,10 +313,16 @@ class Controller:
 
     # --- requests from the app ----------------------------------------------------------
 
-    def select(self, host: str) -> bool:
+    def select(self, host: str | None) -> bool:
         """True when the selection changed and there is a host list to show it from (not while
-        the first one is being read: the host stays selected for when it comes)."""
-        changed, self.selected = host != self.selected, host
+        the first one is being read: the host stays selected for when it comes). None: the host
+        filter shows no host, so none is selected: the panes say so instead of keeping the last
+        host's verdict beside an empty list (a new user's review)."""
+        if host is None:
+            changed, self.hidden = not self.hidden, True
+            return changed and self.diagnosis is not None
+        changed = host != self.selected or self.hidden
+        self.selected, self.hidden = host, False
         if self.diagnosis is not None and host not in self.diagnosis.judged:
             self._wanted = host  # the judging worker computes it next
         return changed and self.diagnosis is not None

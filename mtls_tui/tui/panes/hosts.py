@@ -115,7 +115,9 @@ class HostList(ScrollView, can_focus=True):
     """
 
     class Chosen(Message):
-        def __init__(self, host: str) -> None:
+        """The highlighted host changed; None: the filter shows none."""
+
+        def __init__(self, host: str | None) -> None:
             super().__init__()
             self.host = host
 
@@ -245,7 +247,7 @@ class HostList(ScrollView, can_focus=True):
             self.scroll_to_region(Region(0, top, 1, height), animate=False, immediate=True)
         self.refresh()
         host = self.highlighted_host
-        if host is not None and host != before:
+        if host != before and (host is not None or self.query):
             self.post_message(self.Chosen(host))
 
     # --- keys and mouse -----------------------------------------------------------------
