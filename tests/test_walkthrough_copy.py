@@ -15,6 +15,7 @@ from mtls_tui.lab.environment import Lab
 from mtls_tui.tui.app import MtlsApp
 from tests.test_fix_portability import recorders, shells, words_given  # noqa: F401 (recorders: the fixture)
 from tests.test_tui_panes import text_of
+from tests.test_tui_scale import wait_for
 
 
 def shown_commands(rows: list[str]) -> list[str]:
@@ -36,10 +37,7 @@ async def test_the_walkthroughs_commands_paste_as_printed_at_80_columns(
     with Lab(tmp_path / "pki", nginx_binary=nginx_binary) as lab:
         app = MtlsApp(lab.session(), lab=lab)
         async with app.run_test(size=(80, 200)) as pilot:  # 80 columns; rows for the whole walkthrough
-            for _ in range(100):
-                if app.controller.reports:
-                    break
-                await pilot.pause(0.05)
+            await wait_for(pilot, lambda: bool(app.controller.reports), seconds=5)
             await pilot.press("w")
             await pilot.pause(0.5)
             shown = shown_commands(text_of(app, app.screen.query_one("#walkthrough")))

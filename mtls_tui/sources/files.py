@@ -89,6 +89,17 @@ def _read_pipe(fd: int, path: str, limit: int | None) -> bytes:
         writer = True
 
 
+def cannot_open(path: object, exc: OSError, more: str = "") -> CannotRun:
+    """The one line for a path the system would not open or list, as every reader words it."""
+    if isinstance(exc, FileNotFoundError):
+        reason = "no such file"
+    elif isinstance(exc, PermissionError):
+        reason = "permission denied"
+    else:
+        reason = exc.strerror or str(exc)
+    return CannotRun(f"{path}: {reason}{more}")
+
+
 def read_bytes(path: str, limit: int | None = MAX_BYTES) -> bytes:
     """The bytes of `path` (`-`: standard input). Bounded by the bytes read, not by what
     stat says (a file may grow, /proc files say 0); `limit` None for a manifest set, which
@@ -98,12 +109,8 @@ def read_bytes(path: str, limit: int | None = MAX_BYTES) -> bytes:
         return _read_stdin(limit)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
-    except FileNotFoundError:
-        raise CannotRun(f"{path}: no such file") from None
-    except PermissionError:
-        raise CannotRun(f"{path}: permission denied") from None
     except OSError as exc:
-        raise CannotRun(f"{path}: {exc.strerror or exc}") from None
+        raise cannot_open(path, exc) from None
     try:
         mode = os.fstat(fd).st_mode
         special = _special(mode)

@@ -17,10 +17,10 @@ from typing import Any
 
 from mtls_tui.diagnose.certificates import STDIN, input_label, unreadable_finding
 from mtls_tui.documents import documents
-from mtls_tui.errors import CannotRun, InputError
+from mtls_tui.errors import InputError
 from mtls_tui.model import Finding
 from mtls_tui.shell import arg
-from mtls_tui.sources.files import read_bytes
+from mtls_tui.sources.files import cannot_open, read_bytes
 
 SUFFIXES = {".yaml", ".yml", ".json"}
 
@@ -34,23 +34,19 @@ def manifest_files(paths: list[str]) -> list[Path]:
         try:
             folder = path.is_dir()
         except OSError as exc:  # the path's own folder may not be searched
-            raise CannotRun(f"{path}: {_reason(exc)}") from None
+            raise cannot_open(path, exc) from None
         if not folder:
             files.append(path)
             continue
         found: list[Path] = []
 
         def refused(exc: OSError) -> None:
-            raise CannotRun(f"{exc.filename}: {_reason(exc)} (a folder under --manifests cannot be listed)")
+            raise cannot_open(exc.filename, exc, " (a folder under --manifests cannot be listed)")
 
         for root, _, names in os.walk(path, onerror=refused):
             found += (Path(root) / n for n in names if Path(n).suffix in SUFFIXES)
         files += sorted(p for p in found if p.is_file())
     return files
-
-
-def _reason(exc: OSError) -> str:
-    return "permission denied" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
 
 
 class ManifestSet:
