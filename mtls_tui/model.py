@@ -215,8 +215,8 @@ class ChainVerdict:
     chain_subjects: tuple[str, ...] = ()
     verifies_with_more_depth: bool = False
     intermediates_used: int | None = None
-    # the client's key in words when no TLS 1.3 signature scheme fits it (certs/verify.py TLS13_EC_CURVES): a TLS 1.3
-    # client sends no certificate, nginx answers 400 'No required SSL certificate was sent'
+    # the client's key in words when no TLS 1.3 signature scheme fits it (certs/verify.py TLS13_EC_CURVES): an OpenSSL
+    # client over TLS 1.3 sends no certificate, nginx answers 400 'No required SSL certificate was sent'
     unsigned_key: str | None = None
 
 

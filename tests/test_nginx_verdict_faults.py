@@ -524,6 +524,34 @@ def test_keys_over_tls12_as_the_finding_says(served, case: str, capsys: pytest.C
     assert tls12 in finding["detail"]
 
 
+# curl (OpenSSL, Debian's security level 2) with the keys TLS 1.3 cannot sign with: (--tlsv1.3, --tls-max 1.2)
+# → (exit status, HTTP status); 35: the handshake failed, 58: curl could not use the client certificate
+CURL_ANSWERS = {
+    "client-secp256k1": ((0, "400"), (35, "000")),
+    "client-dsa-2048": ((0, "400"), (0, "200")),
+    "client-p192": ((58, "000"), (58, "000")),
+}
+
+
+@pytest.mark.parametrize("case", list(CURL_ANSWERS))
+def test_curl_as_the_finding_says(served, curl_binary: str, case: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The finding says what curl gets: no certificate sent over TLS 1.3 (nginx's 400 page says so), and a
+    P-192 key that curl does not load at all."""
+    _, folder, ports, _ = served
+    answers = []
+    for versions in (["--tlsv1.3"], ["--tls-max", "1.2"]):
+        cert, key = folder / case / "client.crt", folder / case / "client.key"
+        url = f"https://127.0.0.1:{ports[case]}/"
+        argv = [curl_binary, "-sk", *versions, "--cert", str(cert), "--key", str(key), "-w", " %{http_code}", url]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        answers.append((done.returncode, done.stdout.split()[-1]))
+        if done.stdout.split()[-1] == "400":
+            assert NO_CERT in done.stdout
+    assert tuple(answers) == CURL_ANSWERS[case]
+    [finding] = [f for f in inspect(folder / case, capsys)["findings"] if f["code"] == "client-key-not-for-tls13"]
+    assert ("exit 58" in finding["detail"]) == (answers[0][0] == 58)
+
+
 def test_the_new_key_fix_run_as_printed(tmp_path: Path, nginx_binary: str, openssl_binary: str, capsys) -> None:
     """The finding's fix (a new key, the certificate signed again for it), run as printed in the folder
     where ca.crt and ca.key live, gives a client certificate the same nginx lets in."""

@@ -631,13 +631,21 @@ def _unsigned_key_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, 
         severity=Severity.ERROR,
         title=f"{leaf.subject} cannot be sent over TLS 1.3: no signature scheme for {verdict.unsigned_key}",
         detail="TLS 1.3 signs with RSA, Ed25519, Ed448 or ECDSA on P-256, P-384 and P-521 only. ingress-nginx "
-        f"offers TLS 1.3, so curl and every TLS 1.3 client send no certificate with {verdict.unsigned_key}, and "
-        f"nginx answers 400 '{NO_CERT}', whatever the chain. A client held to TLS 1.2 is {tls12}. "
-        "A new key and the certificate signed again for it get through.",
+        f"offers TLS 1.3, so an OpenSSL client (curl, Python) sends no certificate with {verdict.unsigned_key}, "
+        f"and nginx answers 400 '{NO_CERT}', whatever the chain.{_too_weak_for_curl(leaf)} A client held to TLS "
+        f"1.2 is {tls12}. A new key and the certificate signed again for it get through.",
         fix=new_key_fix("client", where, files, leaf),
         subject=where.label,
         evidence=(f"nginx: {NO_CERT_LOGGED}",),
     )
+
+
+def _too_weak_for_curl(leaf: CertFacts) -> str:
+    """curl at OpenSSL's security level 2 (Debian's) will not load a client key under 112 bits of
+    security, an EC key under 224 bits (measured: P-192, curl exit 58, no connection)."""
+    if leaf.key_type == "EC" and leaf.key_bits is not None and leaf.key_bits < 224:
+        return f" curl does not even load a {leaf.key_bits}-bit EC key at security level 2 (exit 58)."
+    return ""
 
 
 def root_admits_all_findings(
