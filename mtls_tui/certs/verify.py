@@ -176,7 +176,8 @@ def nginx_verdict(
     """nginx's answer for `chain` (leaf first, then what the peer sends) at `verify_depth`,
     with `crls` as `ssl_crl` loads them; with another `store`, Envoy's (module docstring).
     A client key no TLS 1.3 signature scheme fits is not sent by an OpenSSL client over TLS 1.3
-    (TLS13_EC_CURVES): refused whatever the chain; the verdict keeps OpenSSL's (error_code, reason) and says `unsigned_key`.
+    (TLS13_EC_CURVES): refused whatever the chain; the verdict keeps OpenSSL's (error_code,
+    reason) and says `unsigned_key`.
     `tls13_keys=False` leaves that out: X509_verify_cert alone, for Envoy (not measured there)
     and the lab's built-in nginx (its handshake is a real one).
 
