@@ -23,7 +23,7 @@ from mtls_tui.certs.go_pem import go_pem_decoded, go_pem_encode
 from mtls_tui.certs.go_x509 import go_certificates
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.label_selector import from_label_selector
-from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation, Pins
 from mtls_tui.policy.successors.envoy_gateway_joins import glued
 from mtls_tui.policy.successors.gateway_api import (
     Frontend,
@@ -346,6 +346,7 @@ class Translated:
     crl_pem: bytes | None = None  # the refs' data, joined as clienttrafficpolicy.go appends it
     crl_leaf_only: bool = False  # crl.onlyVerifyLeafCertificate, set with the CRL (only_verify_leaf_cert_crl)
     envoy_refused: Finding | None = None  # Envoy refuses the joined CA or CRL: connections closed
+    pins: Pins | None = None  # certificateHashes and spkiHashes (setTLSClientValidationContext)
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -747,7 +748,17 @@ def _client_validation(
         crl_pem=crl_pem,
         crl_leaf_only=leaf_only,
         envoy_refused=refused,
+        pins=_pins(validation),
     )
+
+
+def _pins(validation: dict[str, Any]) -> Pins | None:
+    """setTLSClientValidationContext copies certificateHashes and spkiHashes as written into the IR, and
+    listener.go setTLSValidationContext into Envoy's verify_certificate_hash and verify_certificate_spki."""
+    certificate = tuple(text(h) for h in as_list(validation.get("certificateHashes")) if text(h))
+    spki = tuple(text(h) for h in as_list(validation.get("spkiHashes")) if text(h))
+    named = [name for name, given in (("certificateHashes", certificate), ("spkiHashes", spki)) if given]
+    return Pins(certificate, spki, " and ".join(named)) if named else None
 
 
 def _ca_join(
@@ -883,6 +894,7 @@ def _apply(
         conditions=conditions(policy.resource.body, policy.label),
         unseen=unseen,
         allow_expired=done.allow_expired and done.applied == "all",
+        pins=done.pins if done.applied == "all" else None,
     )
 
 
