@@ -48,6 +48,7 @@ from mtls_tui.policy.successors.references import (
     grant_permits,
     object_data,
     pick_key,
+    pins_from,
     presence,
     ref_finding,
     text,
@@ -748,17 +749,9 @@ def _client_validation(
         crl_pem=crl_pem,
         crl_leaf_only=leaf_only,
         envoy_refused=refused,
-        pins=_pins(validation),
+        # setTLSClientValidationContext, then listener.go setTLSValidationContext
+        pins=pins_from(validation, "certificateHashes", "spkiHashes"),
     )
-
-
-def _pins(validation: dict[str, Any]) -> Pins | None:
-    """setTLSClientValidationContext copies certificateHashes and spkiHashes as written into the IR, and
-    listener.go setTLSValidationContext into Envoy's verify_certificate_hash and verify_certificate_spki."""
-    certificate = tuple(text(h) for h in as_list(validation.get("certificateHashes")) if text(h))
-    spki = tuple(text(h) for h in as_list(validation.get("spkiHashes")) if text(h))
-    named = [name for name, given in (("certificateHashes", certificate), ("spkiHashes", spki)) if given]
-    return Pins(certificate, spki, " and ".join(named)) if named else None
 
 
 def _ca_join(

@@ -23,7 +23,7 @@ from typing import Any
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, SecretObj, Severity
 from mtls_tui.policy.secret_commands import add_ca_command, secret_update_command
 from mtls_tui.policy.successors.carried import verify_depth_ignored
-from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation, Pins
+from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.pem_checks import parsable_certificates
 from mtls_tui.policy.successors.references import (
     CaRef,
@@ -31,6 +31,7 @@ from mtls_tui.policy.successors.references import (
     as_dict,
     as_list,
     conditions,
+    pins_from,
     presence,
     text,
     unseen_finding,
@@ -598,17 +599,10 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
             _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, unseen),
             crl=crl_pem is not None,
             crl_pem=crl_pem,
-            pins=_pins(server) if rendered else None,
+            pins=pins_from(server.tls, "verifyCertificateHash", "verifyCertificateSpki") if rendered else None,
         )
         for host in server.hosts
     ]
-
-
-def _pins(server: Server) -> Pins | None:
-    certificate = tuple(text(h) for h in as_list(server.tls.get("verifyCertificateHash")) if text(h))
-    spki = tuple(text(h) for h in as_list(server.tls.get("verifyCertificateSpki")) if text(h))
-    named = [n for n, given in (("verifyCertificateHash", certificate), ("verifyCertificateSpki", spki)) if given]
-    return Pins(certificate, spki, " and ".join(named)) if named else None
 
 
 def _matchers_require(server: Server, names: list[str]) -> Finding:
