@@ -51,8 +51,10 @@ from mtls_tui.policy.crd_schema import raw_schema
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import CLIENT_KINDS, ClientValidation, predict
+from tests.test_crd_refusals import EXTRA, serve
 from tests.test_field_reports_successors import in_cluster, run_check
 from tests.test_field_reports_successors_2 import ingress_gateway, istio_gateway
+from tests.test_policy_fixes_run import run_as_printed
 from tests.test_successor_releases import istiod
 from tests.test_successors_envoy_wire import host as envoy_host
 from tests.test_successors_envoy_wire import probe as envoy_probe
@@ -314,6 +316,21 @@ def test_31984_optional_mutual_with_a_matcher_requires_a_certificate(
             assert envoy_probe(envoy.port, "client") == "HTTP 200"
         finally:
             envoy.stop()
+
+
+def test_31984_the_matchers_fix_runs_as_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """client-cert-required-by-matchers prints a read-only command; run as printed with the real kubectl
+    against the lab's API server holding the objects, it shows the server's TLS settings, matchers included."""
+    docs = istio({"mode": "OPTIONAL_MUTUAL", "verifyCertificateHash": [cert_hash()]})
+    host = run_check(docs, tmp_path, capsys)
+    fix = next(f["fix"] for f in host["findings"] if f["code"] == "client-cert-required-by-matchers")
+    serve(monkeypatch, EXTRA["istio"])
+    done, _ = run_as_printed(fix, docs, tmp_path)
+    assert done.returncode == 0, f"{fix}\n{done.stderr}"
+    shown = json.loads(done.stdout)
+    assert (shown["mode"], shown["verifyCertificateHash"]) == ("OPTIONAL_MUTUAL", [cert_hash()])
 
 
 def test_12942_a_mutual_server_pinning_other_certificates_refuses_yours(
