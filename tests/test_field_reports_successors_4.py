@@ -88,6 +88,7 @@ REPORTS = (
     "https://github.com/istio/istio/issues/60113",
     "https://github.com/istio/istio/issues/60618",
     "https://github.com/istio/istio/issues/59056",
+    "https://github.com/istio/istio/issues/60800",
 )
 
 
@@ -350,6 +351,25 @@ def test_12942_a_mutual_server_pinning_other_certificates_refuses_yours(
     docs = istio({"mode": "MUTUAL", "verifyCertificateHash": [*hashes, cert_hash(colons=True)]})
     (host,) = check_json(docs, tmp_path, capsys, "--cert", str(CLIENT))["other_controllers"]
     assert host["state"] == "works" and "client-cert-not-pinned" not in {f["code"] for f in host["findings"]}
+
+
+def test_60800_optional_mutual_still_refuses_a_certificate_that_fails(tmp_path: Path) -> None:
+    """https://github.com/istio/istio/issues/60800 — OPTIONAL_MUTUAL (and AllowInsecureFallback mapped onto it)
+    lets a client without a certificate in but still refuses one that fails validation: Istio's docs say "If
+    a client certificate is presented, it will be validated", and nothing in 1.30.3 renders
+    trust_chain_verification ACCEPT_UNTRUSTED for it (authentication.go). The tool says so (pinned); the lab's
+    Envoy, rendering require_client_certificate false with the CA, answers as predicted."""
+    validation = in_cluster(istio({"mode": "OPTIONAL_MUTUAL"}))
+    assert validation.mode == "verify-if-given"
+    said = {kind: str(predict(validation, kind)) for kind in ("none", "trusted", "other-ca")}
+    assert said == {"none": "HTTP 200", "trusted": "HTTP 200", "other-ca": "TLS alert 48 after the handshake"}
+    envoy = served(validation, tmp_path / "envoy")
+    try:
+        seen = {"none": envoy_probe(envoy.port, None), "trusted": envoy_probe(envoy.port, "client")}
+        seen["other-ca"] = envoy_probe(envoy.port, "wrongca")
+    finally:
+        envoy.stop()
+    assert seen == said
 
 
 def test_a_file_credential_server_renders_no_hash_list(tmp_path: Path) -> None:
