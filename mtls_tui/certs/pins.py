@@ -37,8 +37,8 @@ def _base64(entry: str) -> bytes | None:
 
 def pin_match(cert: x509.Certificate, certificate: tuple[str, ...], spki: tuple[str, ...]) -> bool | None:
     """True when the certificate matches an entry of either list, False when it matches none; None
-    when an entry is no SHA-256 digest (Envoy refuses such a listener: what it answers is not this
-    question) or both lists are empty."""
+    when both lists are empty or an entry is no SHA-256 digest (Envoy's DefaultCertValidator refuses
+    such a configuration when it builds the context; not measured here, so not judged)."""
     wanted = [_hex(e) for e in certificate], [_base64(e) for e in spki]
     if not (certificate or spki) or any(d is None for digests in wanted for d in digests):
         return None
