@@ -89,6 +89,8 @@ REPORTS = (
     "https://github.com/istio/istio/issues/60618",
     "https://github.com/istio/istio/issues/59056",
     "https://github.com/istio/istio/issues/60800",
+    "https://github.com/envoyproxy/gateway/issues/9026",
+    "https://github.com/kubernetes-sigs/gateway-api/issues/4908",
 )
 
 
@@ -183,6 +185,41 @@ def test_8097_a_single_target_ref_of_another_group_is_refused(
     assert evidence == [
         'spec: Invalid value: "object": this policy can only have a targetRef.group of gateway.networking.k8s.io'
     ]
+
+
+def listener_set_docs() -> list[dict[str, Any]]:
+    """As EG v1.9.0 test/e2e/tests/listenerset_client_traffic_policy.go sets it up: a Gateway that allows ListenerSets, a
+    ListenerSet adding HTTPS meow.com:443, and a ClientTrafficPolicy (with client validation) targeting it."""
+    docs = eg(pinned())
+    gw = next(d for d in docs if d["kind"] == "Gateway")
+    gw["spec"]["listeners"][0]["hostname"] = "other.meow.com"
+    gw["spec"]["allowedListeners"] = {"namespaces": {"from": "Same"}}
+    listener = {k: v for k, v in https("meow", 443, HOST).items() if k != "allowedRoutes"}
+    listener_set = {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "ListenerSet",
+        "metadata": {"name": "ls", "namespace": NS},
+        "spec": {
+            "parentRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "eg"},
+            "listeners": [listener],
+        },
+    }
+    docs[-1]["spec"]["targetRefs"][0].update(kind="ListenerSet", name="ls")
+    return [*docs, listener_set]
+
+
+def test_9026_a_listener_sets_hosts_are_named_not_dropped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """https://github.com/envoyproxy/gateway/issues/9026 and https://github.com/kubernetes-sigs/gateway-api/issues/4908
+    ask for client validation per ListenerSet; Envoy Gateway v1.9.0 lets a ClientTrafficPolicy target one
+    (clienttrafficpolicy_types.go; e2e test/e2e/tests/listenerset_client_traffic_policy.go). This tool reads
+    no ListenerSet listener. Before: meow.com, the ListenerSet's host, was missing from the report without
+    a word (only the Gateway's own other.meow.com was judged). Now: listener-set-not-read names it; the
+    policy on the ListenerSet is not refused (the CEL rule allows the kind)."""
+    report = check_json(listener_set_docs(), tmp_path, capsys)
+    (unread,) = [f for f in report["findings"] if f["code"] == "listener-set-not-read"]
+    assert unread["severity"] == "warning" and f"{HOST}:443" in unread["title"], unread
+    assert "policy-refused-by-api" not in {f["code"] for f in report["findings"]}
+    assert [h["host"] for h in report["other_controllers"]] == ["other.meow.com"]
 
 
 # --- envoyproxy/gateway#5909 (#5868) and #8097: certificate and SPKI pins ------------------------------------
