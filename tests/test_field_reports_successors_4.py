@@ -44,6 +44,7 @@ import yaml
 from conftest import require
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from test_probe_go_alerts import tlsserver  # noqa: F401  (the fixture)
 
 from mtls_tui.cli import main
 from mtls_tui.lab.envoy import EnvoyGateway, find_envoy
@@ -54,6 +55,7 @@ from mtls_tui.policy.successors.common import CLIENT_KINDS, ClientValidation, pr
 from tests.test_crd_refusals import EXTRA, serve
 from tests.test_field_reports_successors import in_cluster, run_check
 from tests.test_field_reports_successors_2 import ingress_gateway, istio_gateway
+from tests.test_field_reports_successors_3 import go_answers
 from tests.test_policy_fixes_run import run_as_printed
 from tests.test_successor_releases import istiod
 from tests.test_successors_envoy_wire import host as envoy_host
@@ -70,8 +72,10 @@ from tests.upstream_objects import (
     gateway_class,
     http_route,
     https,
+    ingress_route,
     secret,
     server_secret,
+    tls_option,
     validation,
 )
 
@@ -91,6 +95,7 @@ REPORTS = (
     "https://github.com/istio/istio/issues/60800",
     "https://github.com/envoyproxy/gateway/issues/9026",
     "https://github.com/kubernetes-sigs/gateway-api/issues/4908",
+    "https://github.com/traefik/traefik/issues/11424",
 )
 
 
@@ -423,6 +428,38 @@ def test_a_file_credential_server_renders_no_hash_list(tmp_path: Path) -> None:
     gw = istio_gateway("gw", "default", tls)
     validations = client_validations(snapshot_from_objects([ingress_gateway("istio-system"), gw], "c", complete=True))
     assert validations and all(v.pins is None and v.mode != "require-and-verify" for v in validations)
+
+
+# --- traefik/traefik#11424: clientAuth with the wrong CA ------------------------------------------------------
+
+
+def test_11424_a_ca_that_did_not_issue_the_client_refuses_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    tlsserver: Path,  # noqa: F811
+) -> None:
+    """https://github.com/traefik/traefik/issues/11424 — TLSOption default, RequireAndVerifyClientCert, CA files
+    that did not issue the clients (Cloudflare's origin CA roots instead of its origin-pull CA): "tls: failed to
+    verify certificate: x509: certificate signed by unknown authority". Written for Kubernetes (the CA in a
+    Secret of clientAuth.secretNames). The tool, given the client's certificate, says Traefik refuses it as
+    another CA's (pinned); Go's crypto/tls configured as Traefik configures it (tests/test_field_reports_
+    successors_3.py go_answers) answers it as predicted."""
+    docs = [
+        server_secret("server", NS),
+        secret("origin-ca", NS, {"ca.crt": "other-ca"}),
+        tls_option(
+            "default",
+            NS,
+            {"clientAuth": {"secretNames": ["origin-ca"], "clientAuthType": "RequireAndVerifyClientCert"}},
+        ),
+        ingress_route("app", NS, HOST),
+    ]
+    (host,) = check_json(docs, tmp_path, capsys, "--cert", str(CLIENT))["other_controllers"]
+    first = lead(host)
+    assert host["state"] == "broken" and first is not None and first["code"] == "client-cert-untrusted", host
+    validation = in_cluster(docs)
+    measured = go_answers(validation, tlsserver, tmp_path)  # "trusted": the client, which this CA did not issue
+    assert measured["trusted"] == predict(validation, "other-ca") and str(measured["trusted"]) in first["title"]
 
 
 # --- envoyproxy/gateway#4280: optional with a CA that is not there ------------------------------------------
