@@ -25,6 +25,7 @@ from cryptography import x509
 from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.load import Material
+from mtls_tui.certs.pins import pin_match
 from mtls_tui.certs.verify import envoy_verdict, nginx_verdict
 from mtls_tui.diagnose.certificates import file_of
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
@@ -198,7 +199,10 @@ def successor_report(
     sound = state in ("works", "unverified")  # the objects keep strangers out, as far as they were read
     judged = judge_client(validation, client, now) if now is not None else None
     kind = client_kind(judged)
-    refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged, now)
+    unpinned = _unpinned_client(validation, client, kind)
+    refusal = (
+        _refused_client(validation, client, kind) or unpinned or _unmeasured_refusal(validation, client, judged, now)
+    )
     admitted_anyway = _revoked_ca_admitted(validation, client, judged, now)
     findings += [f for f in (refusal, admitted_anyway) if f is not None]
     probed_mine = any(r.sent_client_cert for r in probe)
@@ -208,11 +212,14 @@ def successor_report(
         state, verdict = "broken", refusal.title
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
-        mismatches = _mismatches(validation, probe, kind)
+        # a certificate of the CA that matches no pin is not the "trusted" kind the table predicts
+        mismatches = _mismatches(validation, probe, None if unpinned else kind)
         findings += mismatches
         without = next((observed_answer(r) for r in probe if not r.sent_client_cert), None)
         mine = next((observed_answer(r) for r in probe if r.sent_client_cert), None)
-        if sound and not mismatches and _kept_out_and_let_in(probe, kind):
+        if unpinned is not None and mine is not None and (mine.kind, mine.alert) == ("tls-alert", PIN_ALERT):
+            state, verdict = "broken", f"{unpinned.title} (probed)"
+        elif sound and not mismatches and _kept_out_and_let_in(probe, kind):
             state, verdict = "works", f"{who} lets your certificate in and keeps a client without one out (probed)"
         elif kind is not None and kind != "trusted" and mine is not None and mine.kind != "admitted":
             state, verdict = "broken", f"{who} refuses your certificate ({CLIENT_WORDS[kind]}): {mine} (probed)"
@@ -265,6 +272,41 @@ def _refused_client(
         fix=f"mtls-tui inspect --cert {arg(path)}",
         subject=f"{validation.host}:{validation.port}",
         evidence=(f"client certificate: {leaf.origin}",),
+    )
+
+
+# default_validator.cc verifyCertificate: SSL_AD_BAD_CERTIFICATE_HASH_VALUE when neither hash list matches
+# (measured on Envoy 1.40: tests/test_probe_envoy_alerts.py test_matchers, in TLS 1.2 and 1.3)
+PIN_ALERT = 114
+
+
+def _unpinned_client(validation: ClientValidation, client: Material | None, kind: ClientKind | None) -> Finding | None:
+    """The user's certificate, trusted by the CA, matches none of Envoy's certificate or SPKI hashes:
+    Envoy refuses it (alert 114) whatever the CA says. Only where the data plane checks certificates."""
+    pins = validation.pins
+    verifies = validation.mode in ("require-and-verify", "verify-if-given") and validation.breakage is None
+    if client is None or kind != "trusted" or pins is None or not verifies:
+        return None
+    leaf = client.certs[0]
+    if pin_match(leaf.cert, pins.certificate, pins.spki) is not False:
+        return None
+    answer = WireAnswer("tls-alert", alert=PIN_ALERT, after_handshake=True)
+    return Finding(
+        code="client-cert-not-pinned",
+        severity=Severity.ERROR,
+        title=f"{validation.implementation} refuses your certificate (it matches none of {pins.fields}): {answer}",
+        detail=f"Its CA ({', '.join(validation.ca_refs) or 'its objects'}) trusts it, but Envoy also checks the SHA-256 "
+        "of the certificate against verify_certificate_hash and of its public key against verify_certificate_spki, "
+        f"which {pins.fields} become, and lets in only a certificate that matches one entry (default_validator.cc "
+        "verifyCertificate; alert 114 bad_certificate_hash_value, in TLS 1.2 during the handshake, measured on Envoy "
+        "1.40). The command shows the certificate's SHA-256 fingerprint: add it (or its key's SPKI hash) to the "
+        "list, or present a certificate that is in it.",
+        fix=f"mtls-tui inspect --cert {arg(file_of(leaf.origin))}",
+        subject=f"{validation.host}:{validation.port}",
+        evidence=(
+            f"client certificate: {leaf.origin}",
+            f"{pins.fields}: {len(pins.certificate) + len(pins.spki)} entries",
+        ),
     )
 
 

@@ -71,11 +71,34 @@ def _gateway_api_gateway(spec: dict[str, Any]) -> Iterator[Refusal]:
         )
 
 
+# clienttrafficpolicy_types.go (v1.9.0) XValidation on ClientTrafficPolicySpec: a policy attaches to a
+# Gateway or a ListenerSet only, so one aimed at an HTTPRoute (envoyproxy/gateway#8097 asks for per-route
+# mTLS) is refused at apply. A missing group or kind is the schema's `required` refusal, not these rules'.
+POLICY_TARGET_GROUP = "gateway.networking.k8s.io"
+POLICY_TARGET_KINDS = ("Gateway", "ListenerSet")
+
+
+def _policy_targets(spec: dict[str, Any]) -> Iterator[Refusal]:
+    single = spec.get("targetRef")
+    for field, refs in (
+        ("targetRef", [single] if single is not None else []),
+        ("targetRefs[*]", spec.get("targetRefs")),
+    ):
+        refs = [_dict(ref) for ref in _list(refs)]
+        if any(isinstance(ref.get("group"), str) and ref["group"] != POLICY_TARGET_GROUP for ref in refs):
+            message = f"this policy can only have a {field}.group of {POLICY_TARGET_GROUP}"
+            yield Refusal(("spec",), f'spec: Invalid value: "object": {message}')
+        if any(isinstance(ref.get("kind"), str) and ref["kind"] not in POLICY_TARGET_KINDS for ref in refs):
+            message = f"this policy can only have a {field}.kind of Gateway or ListenerSet"
+            yield Refusal(("spec",), f'spec: Invalid value: "object": {message}')
+
+
 def _client_traffic_policy(spec: dict[str, Any]) -> Iterator[Refusal]:
     if not (
         ("targetRef" in spec) != ("targetRefs" in spec) or _list(spec.get("targetSelectors"))
     ):  # clienttrafficpolicy_types.go: a policy must say what it targets
         yield Refusal(("spec",), 'spec: Invalid value: "object": either targetRef or targetRefs must be used')
+    yield from _policy_targets(spec)
     validation = _dict(_dict(spec.get("tls")).get("clientValidation"))
     mode = validation.get("mode")
     if validation.get("allowExpiredCertificate") is True and mode is not None:

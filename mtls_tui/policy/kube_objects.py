@@ -35,6 +35,7 @@ from mtls_tui.policy.controller_images import controllers_from as successor_cont
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx.releases import release_of
 from mtls_tui.policy.label_selector import parse_selector
+from mtls_tui.policy.listener_sets import unread_listener_sets
 from mtls_tui.policy.refused_objects import schema_findings as schema_findings_for
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"
@@ -508,7 +509,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         namespaces=tuple(namespaces),
         namespaces_read=complete and bool(namespaces),
         successor_controllers=tuple(successor_controllers_from(deployments)),
-        unreadable=tuple(schema_findings) + tuple(_hostless_refused(ingresses)),
+        unreadable=(*schema_findings, *_hostless_refused(ingresses), *unread_listener_sets(resources)),
     )
 
 

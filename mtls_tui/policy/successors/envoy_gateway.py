@@ -23,7 +23,7 @@ from mtls_tui.certs.go_pem import go_pem_decoded, go_pem_encode
 from mtls_tui.certs.go_x509 import go_certificates
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.label_selector import from_label_selector
-from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation, Pins
 from mtls_tui.policy.successors.envoy_gateway_joins import glued
 from mtls_tui.policy.successors.gateway_api import (
     Frontend,
@@ -48,6 +48,7 @@ from mtls_tui.policy.successors.references import (
     grant_permits,
     object_data,
     pick_key,
+    pins_from,
     presence,
     ref_finding,
     text,
@@ -346,6 +347,7 @@ class Translated:
     crl_pem: bytes | None = None  # the refs' data, joined as clienttrafficpolicy.go appends it
     crl_leaf_only: bool = False  # crl.onlyVerifyLeafCertificate, set with the CRL (only_verify_leaf_cert_crl)
     envoy_refused: Finding | None = None  # Envoy refuses the joined CA or CRL: connections closed
+    pins: Pins | None = None  # certificateHashes and spkiHashes (setTLSClientValidationContext)
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -747,6 +749,8 @@ def _client_validation(
         crl_pem=crl_pem,
         crl_leaf_only=leaf_only,
         envoy_refused=refused,
+        # setTLSClientValidationContext, then listener.go setTLSValidationContext
+        pins=pins_from(validation, "certificateHashes", "spkiHashes"),
     )
 
 
@@ -883,6 +887,7 @@ def _apply(
         conditions=conditions(policy.resource.body, policy.label),
         unseen=unseen,
         allow_expired=done.allow_expired and done.applied == "all",
+        pins=done.pins if done.applied == "all" else None,
     )
 
 

@@ -32,6 +32,7 @@ from mtls_tui.policy.successors.common import (
     ClientValidation,
     DataPlane,
     Implementation,
+    Pins,
     Scope,
     WireAnswer,
 )
@@ -1443,6 +1444,7 @@ class ListenerResult:
     conditions: tuple[str, ...] = ()
     unseen: tuple[str, ...] = ()
     allow_expired: bool = False  # Envoy Gateway's allowExpiredCertificate
+    pins: Pins | None = None  # Envoy Gateway's certificateHashes and spkiHashes
 
 
 def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> ListenerResult:
@@ -1511,6 +1513,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
                     unseen=(*unread, *result.unseen),
                     allow_expired=result.allow_expired,
+                    pins=result.pins,
                     refused_answer=_ngf_refused_answer(gateway, listener, result, results),
                 )
             )

@@ -31,6 +31,7 @@ from mtls_tui.policy.successors.references import (
     as_dict,
     as_list,
     conditions,
+    pins_from,
     presence,
     text,
     unseen_finding,
@@ -497,8 +498,12 @@ def _fallback_finding(server: Server, mode: str, skip: bool) -> Finding:
     )
 
 
+def _matcher_names(server: Server) -> list[str]:
+    return [m for m in ("subjectAltNames", "verifyCertificateSpki", "verifyCertificateHash") if server.tls.get(m)]
+
+
 def _matchers(server: Server) -> Finding | None:
-    names = [m for m in ("subjectAltNames", "verifyCertificateSpki", "verifyCertificateHash") if server.tls.get(m)]
+    names = _matcher_names(server)
     if not names:
         return None
     return Finding(
@@ -507,8 +512,7 @@ def _matchers(server: Server) -> Finding | None:
         title=f"{server.label}: a trusted client must also match {', '.join(names)}",
         detail="Envoy refuses a trusted certificate that does not match (alert 46 for subjectAltNames, 114 for "
         "hashes; measured). The prediction here covers only the CA and the mode.",
-        fix=f"kubectl get gateways.networking.istio.io {arg(server.gateway.name)} -n {arg(server.gateway.namespace)} "
-        f"-o jsonpath='{{.spec.servers[{server.index}].tls}}'",
+        fix=_show_tls(server),
         subject=server.label,
     )
 
@@ -576,7 +580,17 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
     if mode_name == "ISTIO_MUTUAL":
         findings.append(_mesh_mutual_finding(server, credential))
         ca_refs = (MESH_CA,)
-    if mode in ("verify-if-given", "request", "require-any"):
+    # authentication.go ApplyCredentialSDSToServerCommonTLSContext renders subjectAltNames,
+    # verifyCertificateSpki and verifyCertificateHash beside the credential's CA for MUTUAL and OPTIONAL_MUTUAL
+    rendered = _matcher_names(server) if credential and mode_name in ("MUTUAL", "OPTIONAL_MUTUAL") else []
+    if mode == "verify-if-given" and rendered:
+        # Envoy's default_validator.cc initializeSslContexts: matchers make the verify mode
+        # SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT whatever require_client_certificate says (Envoy
+        # Gateway's VerifyIfGiven with matchers, envoy_gateway.py: measured on Envoy 1.40; again for
+        # OPTIONAL_MUTUAL's rendering by tests/test_field_reports_successors_4.py)
+        mode = "require-and-verify"
+        findings.append(_matchers_require(server, rendered))
+    elif mode in ("verify-if-given", "request", "require-any"):
         findings.append(_fallback_finding(server, mode_name, skip))
     if (extra := _matchers(server)) is not None:
         findings.append(extra)
@@ -585,9 +599,35 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
             _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, unseen),
             crl=crl_pem is not None,
             crl_pem=crl_pem,
+            pins=pins_from(server.tls, "verifyCertificateHash", "verifyCertificateSpki") if rendered else None,
         )
         for host in server.hosts
     ]
+
+
+def _matchers_require(server: Server, names: list[str]) -> Finding:
+    return Finding(
+        code="client-cert-required-by-matchers",
+        severity=Severity.WARNING,
+        title=f"{server.label} port {server.port}: OPTIONAL_MUTUAL with {', '.join(names)} refuses a client "
+        "without a certificate",
+        detail="listener.go BuildListenerTLSContext sets require_client_certificate false for OPTIONAL_MUTUAL, and "
+        "authentication.go ApplyCredentialSDSToServerCommonTLSContext puts the matchers in the validation context. "
+        "Envoy then asks the certificate with SSL_VERIFY_FAIL_IF_NO_PEER_CERT (default_validator.cc "
+        "initializeSslContexts: matchers set the verify mode): a client without one is refused, alert 116 in "
+        "TLS 1.3 (measured on Envoy 1.40), as with MUTUAL. Clients that should get in without a certificate need "
+        "a server without the matchers. The command shows the server's TLS settings.",
+        fix=_show_tls(server),
+        subject=server.label,
+        evidence=(f"servers[{server.index}].tls: mode OPTIONAL_MUTUAL, {', '.join(names)}",),
+    )
+
+
+def _show_tls(server: Server) -> str:
+    return (
+        f"kubectl get gateways.networking.istio.io {arg(server.gateway.name)} -n {arg(server.gateway.namespace)} "
+        f"-o jsonpath='{{.spec.servers[{server.index}].tls}}'"
+    )
 
 
 MESH_CA = "the mesh's root CA (istiod's, ConfigMap istio-ca-root-cert)"
