@@ -80,7 +80,8 @@ def _refs(refs: Any, namespace: str, default_kind: str) -> Iterable[tuple[str, s
 
 def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
     """(kind, namespace, name) of the CA objects one successor object names, in the fields each
-    controller reads (docs/successors.md: G2, E1, T1, F1, I2)."""
+    controller reads (docs/successors.md: G2, E1, T1, F1, I2), and a Gateway listener's certificate
+    Secrets, which the readers check too."""
     spec, ns = _dict(resource.body.get("spec")), resource.namespace
     if resource.kind == "Gateway" and resource.group == "gateway.networking.k8s.io":
         frontend = _dict(_dict(spec.get("tls")).get("frontend"))
@@ -90,6 +91,10 @@ def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
         for validation in validations:
             for kind, where, name in _refs(_dict(validation).get("caCertificateRefs"), ns, "ConfigMap"):
                 yield kind, "" if kind == "ClusterTrustBundle" else where, name
+        # the listeners' own certificate Secrets (kind defaults to Secret): NGINX Gateway Fabric and Envoy
+        # Gateway refuse a listener whose every one is unusable (G22, E28)
+        for listener in _list(spec.get("listeners")):
+            yield from _refs(_dict(_dict(listener).get("tls")).get("certificateRefs"), ns, "Secret")
     elif resource.kind == "ClientTrafficPolicy":
         validation = _dict(_dict(spec.get("tls")).get("clientValidation"))
         for kind, where, name in _refs(
