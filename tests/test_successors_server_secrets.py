@@ -20,19 +20,34 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
-from mtls_tui.certs.issue import issue_leaf
+from mtls_tui.certs.issue import issue_ca, issue_leaf
+from mtls_tui.diagnose.successors import observed_answer
 from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy
-from mtls_tui.lab.pki import SeedPki
+from mtls_tui.lab.go_tls import GoTlsServer
+from mtls_tui.lab.pki import SeedPki, write_file
+from mtls_tui.model import ProbeResult, ProbeSpec
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, WireAnswer, predict
 from mtls_tui.policy.successors.eg_server_secret import eg_serving_refusal
 from tests.conftest import require
-from tests.test_policy_fixes_run import read_back_as_printed
+from mtls_tui.sources.probe import run_probe
+from tests.test_policy_fixes_run import read_back_as_printed, run_as_printed
 from tests.test_secret_encodings import _same, go_check, keypairs
 from tests.test_server_secret_refused import BOM_CRT, no_key_shown, tls_secret
 from tests.test_successors_envoy_wire import probe_files
-from tests.upstream_objects import PKI, configmap, gateway, gateway_class, https, server_secret, validation
+from tests.upstream_objects import (
+    PKI,
+    configmap,
+    gateway,
+    gateway_class,
+    https,
+    ingress_route,
+    secret,
+    server_secret,
+    tls_option,
+    validation,
+)
 
 NS = "meow"
 EG = "gateway.envoyproxy.io/gatewayclass-controller"
@@ -136,7 +151,9 @@ def test_envoy_gateway_drops_the_listener(neighbour: str | None, tmp_path: Path)
     finally:
         with_envoy.stop()
     if neighbour == "host":
-        assert measured == {c: str(predict(refused, c)) for c in measured} == dict.fromkeys(measured, "connection closed")
+        assert (
+            measured == {c: str(predict(refused, c)) for c in measured} == dict.fromkeys(measured, "connection closed")
+        )
     else:
         assert all("connection refused" in answer for answer in measured.values()), measured
         assert predict(refused, "trusted") == WireAnswer("refused")
@@ -166,5 +183,109 @@ def test_a_hostless_neighbour_takes_the_name() -> None:
 def test_a_secret_not_read_is_not_judged() -> None:
     """Manifest files without the listener's Secret: not called refused (the cluster may hold it)."""
     docs = [d for d in eg_docs(tls_secret("bad-cert", BOM_CRT), "host") if d["metadata"]["name"] != "bad-cert"]
-    (found,) = [v for v in client_validations(snapshot_from_objects(docs, "manifests", complete=False)) if v.host == "meow.com"]
+    (found,) = [
+        v for v in client_validations(snapshot_from_objects(docs, "manifests", complete=False)) if v.host == "meow.com"
+    ]
     assert found.breakage is None and "tls-secret-unusable" not in {f.code for f in found.findings}
+
+
+# --- Traefik v3.7.9 ------------------------------------------------------------------------------
+
+
+def traefik_docs(certificate: dict[str, Any], sni_strict: bool = False) -> list[dict[str, Any]]:
+    """An IngressRoute for meow.com whose TLSOption requires and verifies the lab CA, its certificate from
+    `certificate` (Secret bad-cert)."""
+    spec: dict[str, Any] = {"clientAuth": {"secretNames": ["ca"], "clientAuthType": "RequireAndVerifyClientCert"}}
+    if sni_strict:
+        spec["sniStrict"] = True
+    return [
+        secret("ca", NS, {"ca.crt": "ca"}),
+        tls_option("mtls", NS, spec),
+        ingress_route("meow", NS, "meow.com", {"name": "mtls"}, secret_name="bad-cert"),
+        certificate,
+    ]
+
+
+def traefik_default(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate standing for Traefik's generated default (pkg/tls/generate DefaultCertificate:
+    CN "TRAEFIK DEFAULT CERT"), written to files: the Go server reads files, never key bytes from here."""
+    made = issue_ca("TRAEFIK DEFAULT CERT")
+    cert, key = folder / "default.crt", folder / "default.key"
+    write_file(cert, made.cert_pem())
+    write_file(key, made.key_pem(), private=True)
+    return cert, key
+
+
+def _go_probe(port: int, client: str) -> tuple[str, ProbeResult]:
+    files = _files(client)
+    spec = ProbeSpec(
+        f"https://meow.com:{port}/",
+        resolve=f"meow.com:{port}:127.0.0.1",
+        cacert=str(PKI / "ca.crt"),
+        cert=str(files[0]) if files else None,
+        key=str(files[1]) if files else None,
+        timeout=10.0,
+    )
+    result = run_probe(spec)[-1]
+    answer = observed_answer(result)
+    return (str(answer) if answer is not None else f"unclassified: {result.failure}"), result
+
+
+def test_traefik_serves_its_default_certificate(tmp_path: Path) -> None:
+    """The IngressRoute's Secret holds a BOM'd tls.crt: X509KeyPair finds no PEM data, UpdateConfigs skips it,
+    the router stays with its TLS option. The tool says so in Traefik's words (tls-secret-unusable, an error),
+    keeps the client check, and its fix writes the Secret (run as printed). Measured on Go's crypto/tls
+    configured as Traefik then is (the store's default certificate for the name, RequireAndVerifyClientCert
+    with the CA): a client that checks the server sees a certificate it does not trust (TRAEFIK DEFAULT CERT);
+    the client check answers as predicted (no certificate: alert 116; the trusted one: 200). A sound
+    Secret, or another loaded Secret naming meow.com, leaves the host without the finding."""
+    refused = read(traefik_docs(tls_secret("bad-cert", BOM_CRT)))
+    assert (refused.implementation, refused.mode, refused.breakage) == ("traefik", "require-and-verify", None)
+    [finding] = [f for f in refused.findings if f.code == "tls-secret-unusable"]
+    assert finding.severity.value == "error" and finding.evidence == (
+        "secret meow/bad-cert: unable to generate TLS certificate: tls: failed to find any PEM data in certificate input",
+    )
+    no_key_shown(refused)
+    assert "tls-secret-unusable" not in {f.code for f in read(traefik_docs(server_secret("bad-cert", NS))).findings}
+    other = ingress_route("other", NS, "other.meow.com", {"name": "mtls"}, secret_name="good")
+    covered = read([*traefik_docs(tls_secret("bad-cert", BOM_CRT)), other, server_secret("good", NS)])
+    assert "tls-secret-unusable" not in {f.code for f in covered.findings}  # server.crt names meow.com
+    default_cert, default_key = traefik_default(tmp_path)
+    with GoTlsServer(default_cert, default_key, PKI / "ca.crt", "RequireAndVerifyClientCert", unloaded=True) as go:
+        measured = {client: _go_probe(go.port, client) for client in ("none", "trusted")}
+    for client, (answer, result) in measured.items():
+        assert answer == str(predict(refused, client)), (client, answer)  # type: ignore[arg-type]
+        assert result.server_verify_kind == "server-cert-untrusted", result.server_verify_error
+    trusted = measured["trusted"][1].server_cert
+    assert trusted is not None and "TRAEFIK DEFAULT CERT" in trusted.subject
+    for name in ("server.crt", "server.key"):
+        shutil.copy(PKI / name, tmp_path / name)
+    # the lab's API server serves no Traefik kinds: the fix, which writes only the Secret, runs against the Secret
+    done, after = run_as_printed(finding.fix, [tls_secret("bad-cert", BOM_CRT)], tmp_path)
+    assert done.returncode == 0, done.stderr
+    [written] = [o for o in after if o["kind"] == "Secret" and o["metadata"]["name"] == "bad-cert"]
+    fixed = read(traefik_docs(written))
+    assert "tls-secret-unusable" not in {f.code for f in fixed.findings} and fixed.breakage is None
+
+
+def test_traefik_sni_strict_refuses_the_handshake(tmp_path: Path) -> None:
+    """The same with the TLSOption's sniStrict: Manager.Get's GetCertificate returns no certificate and Go's
+    crypto/tls answers unrecognized_name. Measured: TLS alert 112 for every client, as predicted."""
+    refused = read(traefik_docs(tls_secret("bad-cert", BOM_CRT), sni_strict=True))
+    assert refused.breakage == "listener-refused" and "tls-secret-unusable" in {f.code for f in refused.findings}
+    default_cert, default_key = traefik_default(tmp_path)
+    with GoTlsServer(
+        default_cert, default_key, PKI / "ca.crt", "RequireAndVerifyClientCert", unloaded=True, sni_strict=True
+    ) as go:
+        measured = {client: _go_probe(go.port, client)[0] for client in ("none", "trusted")}
+    assert measured == {c: str(predict(refused, c)) for c in measured} == dict.fromkeys(measured, "TLS alert 112")
+
+
+def test_traefik_missing_keys_are_its_words() -> None:
+    """getCertificateBlocks: a Secret without tls.key, and one with an empty tls.crt (the type is not read)."""
+    no_key = secret("bad-cert", NS, {"tls.crt": "server"})
+    empty = secret("bad-cert", NS, {"tls.crt": None, "tls.key": "server.key"})
+    [one] = [f for f in read(traefik_docs(no_key)).findings if f.code == "tls-secret-unusable"]
+    assert one.evidence == ("secret meow/bad-cert is missing the following TLS data entries: tls.key",)
+    [two] = [f for f in read(traefik_docs(empty)).findings if f.code == "tls-secret-unusable"]
+    assert two.evidence[0].startswith("secret meow/bad-cert ")

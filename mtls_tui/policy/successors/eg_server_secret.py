@@ -46,7 +46,10 @@ def _chain_fault(data: bytes, now: datetime) -> tuple[bytes, str | None]:
             if now > cert.not_valid_after_utc:
                 return b"", f"certificate {_common_name(cert)} has expired since {_go_time(cert.not_valid_after_utc)}"
             if now < cert.not_valid_before_utc:
-                return b"", f"certificate {_common_name(cert)} will be valid after {_go_time(cert.not_valid_before_utc)}"
+                return (
+                    b"",
+                    f"certificate {_common_name(cert)} will be valid after {_go_time(cert.not_valid_before_utc)}",
+                )
         out += go_pem_encode(block)
     return out, None if out else "unable to decode pem data for certificate"
 
@@ -176,13 +179,17 @@ def refused_answers(gateway: Gateway, found: list[ClientValidation]) -> list[Cli
     }
     out = []
     for validation in found:
-        mine = next((li for li in gateway.listeners if li.port == validation.port and validation.host in li.hosts), None)
+        mine = next(
+            (li for li in gateway.listeners if li.port == validation.port and validation.host in li.hosts), None
+        )
         if validation.breakage != "listener-refused" or mine is None:
             out.append(validation)
             continue
         others = [li for li in gateway.listeners if li.port == mine.port and li.name not in refused]
         catch_all = next((li for li in others if li.hostname is None), None)
-        taker = next((v for v in found if catch_all is not None and v.port == mine.port and v.host in catch_all.hosts), None)
+        taker = next(
+            (v for v in found if catch_all is not None and v.port == mine.port and v.host in catch_all.hosts), None
+        )
         if not others:
             out.append(replace(validation, refused_answer=WireAnswer("refused")))
         elif catch_all is not None and taker is not None:
@@ -193,8 +200,10 @@ def refused_answers(gateway: Gateway, found: list[ClientValidation]) -> list[Cli
                     ca_refs=taker.ca_refs,
                     ca_pem=taker.ca_pem,
                     breakage="not-served",
-                    unseen=(*validation.unseen, f"what {gateway.label} listener {catch_all.name} (no hostname) "
-                            f"routes for {validation.host}"),
+                    unseen=(
+                        *validation.unseen,
+                        f"what {gateway.label} listener {catch_all.name} (no hostname) routes for {validation.host}",
+                    ),
                 )
             )
         else:

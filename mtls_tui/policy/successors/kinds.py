@@ -102,6 +102,10 @@ def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
         ):  # kind defaults to Secret (E1)
             yield kind, "" if kind == "ClusterTrustBundle" else where, name
         yield from _refs(_dict(validation.get("crl")).get("refs"), ns, "Secret")
+    elif resource.kind == "IngressRoute":  # the router's own certificate Secret (T18)
+        secret = _dict(spec.get("tls")).get("secretName")
+        if secret:
+            yield "Secret", ns, str(secret)
     elif resource.kind == "TLSOption":
         for name in _list(_dict(spec.get("clientAuth")).get("secretNames")):
             yield "Secret", ns, str(name)
