@@ -51,7 +51,9 @@ EXPECTED: dict[str, Expect] = {
     # gateway_types.go FrontendTLSValidation; envoyproxy/gateway helpers.go getFirstMatchOrFirstFromData
     "ca-configmap-no-ca-key.yaml": Expect("none", NOTHING_LISTENS, REFUSED | {"ca-ref-no-ca-key"}, "listener-refused"),
     # conformance (https-grant-missing); backendtlspolicy.go getCaCertsFromCARefs isCrossNamespaceReferencePermitted
-    "ca-cross-namespace-no-grant.yaml": Expect("none", NOTHING_LISTENS, REFUSED | {"ca-ref-not-permitted"}, "listener-refused"),
+    "ca-cross-namespace-no-grant.yaml": Expect(
+        "none", NOTHING_LISTENS, REFUSED | {"ca-ref-not-permitted"}, "listener-refused"
+    ),
     # gateway_types.go FrontendTLSValidation (ReferenceGrant clause)
     "ca-cross-namespace-with-grant.yaml": Expect("require-and-verify", ENFORCED),
     # conformance gateway-with-clientcertificate-validation-insecure-fallback.go; envoyproxy/gateway

@@ -17,12 +17,11 @@ from typing import Any
 
 import pytest
 
-from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.model import KubeResource
+from mtls_tui.policy.kube_objects import resource_from, snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, predict
 from mtls_tui.policy.successors.istio import is_gateway_proxy
-from mtls_tui.model import KubeResource
-from mtls_tui.policy.kube_objects import resource_from
 from tests.test_field_reports_successors import deployment
 from tests.test_field_reports_successors_2 import ingress_gateway, istio_gateway, read_cluster, verdict
 from tests.upstream_objects import server_secret
@@ -63,7 +62,9 @@ def test_a_gateway_without_selector_reads_the_credential_where_the_proxy_runs(se
         (),
     )
     assert not [f for f in served.findings if f.severity.value != "info"], served.findings
-    assert any("no selector" in line and "Deployment ingress/istio-ingressgateway" in line for line in served.decided_by)
+    assert any(
+        "no selector" in line and "Deployment ingress/istio-ingressgateway" in line for line in served.decided_by
+    )
     assert str(predict(served, "none")) == "TLS alert 116 after the handshake"
     wrong = read([ingress_gateway("ingress"), server_secret("app1-credential", "app1"), selectorless(selector)])
     assert (wrong.breakage, [f.code for f in wrong.findings]) == ("connection-closed", ["ca-ref-not-found"])

@@ -30,8 +30,8 @@ from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, WireAnswer, predict
 from mtls_tui.policy.successors.eg_server_secret import eg_serving_refusal
-from tests.conftest import require
 from mtls_tui.sources.probe import run_probe
+from tests.conftest import require
 from tests.test_policy_fixes_run import read_back_as_printed, run_as_printed
 from tests.test_secret_encodings import _same, go_check, keypairs
 from tests.test_server_secret_refused import BOM_CRT, no_key_shown, tls_secret

@@ -10,8 +10,8 @@ Secret itself; keys `cacert` before `ca.crt` (pilot/pkg/credentials/kube/secrets
 ExtractRoot). Both are looked up in the namespace of the **gateway workload** (the proxy), not of
 the Gateway resource (pilot/pkg/model/credentials/resource.go ParseResourceName): the namespace of
 the Deployment whose pods the Gateway's selector picks (from the files, or listed from a cluster:
-sources/kube.py). With none seen it is assumed to be istio-system, and every finding and evidence
-line says so.
+sources/kube.py); a Gateway without a selector is every gateway proxy's (`selects`). With none seen
+it is assumed to be istio-system, and every finding and evidence line says so.
 """
 
 from __future__ import annotations
