@@ -35,6 +35,8 @@ SUCCESSOR_KINDS = (
     # NGINX Gateway Fabric resolves every BackendTLSPolicy's CA into the index its frontend CA files
     # are written from (policy/successors/ngf_bundle.py backend_policy_refs)
     SuccessorKind("gateway.networking.k8s.io", "backendtlspolicies", "BackendTLSPolicy", ("v1", "v1alpha3")),
+    # and every AuthenticationFilter's Secret (ngf_bundle.py auth_filter_refs)
+    SuccessorKind("gateway.nginx.org", "authenticationfilters", "AuthenticationFilter", ("v1alpha1",)),
     SuccessorKind("gateway.envoyproxy.io", "clienttrafficpolicies", "ClientTrafficPolicy", ("v1alpha1",)),
     SuccessorKind("traefik.io", "tlsoptions", "TLSOption", ("v1alpha1",)),
     SuccessorKind("traefik.io", "ingressroutes", "IngressRoute", ("v1alpha1",)),
