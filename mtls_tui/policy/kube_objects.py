@@ -410,6 +410,7 @@ SUCCESSOR_GROUPS = frozenset(
         "traefik.containo.us",
         "k8s.nginx.org",
         "networking.istio.io",
+        "gateway.nginx.org",  # NGINX Gateway Fabric's AuthenticationFilters (ngf_bundle.py auth_filter_refs)
     }
 )
 # and the Services: the controller's, whose annotations make the cloud load balancer in front of it

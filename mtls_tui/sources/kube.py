@@ -609,7 +609,8 @@ class KubeSource:
             if exc.status != 403:
                 raise CannotRun(f"cannot list Deployments: {status_message(exc)}") from None
             return [], [("list", "deployments.apps", None, "")]
-        pods, refused = self._read_gateway_pods([s for s in selectors if not any(selects(s, d) for d in found)])
+        # a Gateway without a selector takes every gateway proxy: pods are not listed whole for it
+        pods, refused = self._read_gateway_pods([s for s in selectors if s and not any(selects(s, d) for d in found)])
         return found + pods, refused
 
     def _read_gateway_pods(self, selectors: list[dict[str, Any]]) -> tuple[list[KubeResource], list[Refusal]]:

@@ -24,6 +24,7 @@ from mtls_tui.certs.go_x509 import go_certificates
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.label_selector import from_label_selector
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation, Pins
+from mtls_tui.policy.successors.eg_server_secret import refused_answers, with_server_secrets
 from mtls_tui.policy.successors.envoy_gateway_joins import glued
 from mtls_tui.policy.successors.gateway_api import (
     Frontend,
@@ -823,6 +824,7 @@ def _overlay(snapshot: ClusterSnapshot, now: datetime, all_policies: list[Policy
             result = _with(base, extra)
         else:
             result = _apply(gateway, listener, frontend, policy, done, base, extra)
+        result = with_server_secrets(gateway, listener, result, snapshot, now)
         if attached.missing_sections:
             result = _with(result, tuple(attached.missing_sections))
             errors = [f for f in attached.missing_sections if f.severity is Severity.ERROR]
@@ -1376,7 +1378,7 @@ def read(snapshot: ClusterSnapshot, now: datetime | None = None) -> list[ClientV
     found: list[ClientValidation] = []
     for gateway in gateways(snapshot):
         if gateway.implementation == "envoy-gateway":
-            found += validations(gateway, snapshot, overlay)
+            found += refused_answers(gateway, validations(gateway, snapshot, overlay))
     return found
 
 

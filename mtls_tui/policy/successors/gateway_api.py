@@ -38,6 +38,8 @@ from mtls_tui.policy.successors.common import (
 )
 from mtls_tui.policy.successors.ngf_bundle import (
     IndexKey,
+    auth_filter_refs,
+    backend_client_certificate,
     backend_policy_refs,
     bundle_path,
     ngf_bundle,
@@ -468,12 +470,16 @@ def _ngf_resolved_by(gateway: Gateway, snapshot: ClusterSnapshot) -> dict[IndexK
     (graph/gateway.go processGateways keeps those of its GatewayClass) resolves its HTTPS listeners'
     certificateRefs (gateway_listener.go createExternalReferencesForTLSSecretsResolver) and its frontend
     entry's caCertificateRefs (createFrontendTLSCaCertReferenceResolver, validateFrontendTLS), each in
-    its own namespace or where a ReferenceGrant allows it; and every BackendTLSPolicy its CA
-    (backend_policy_refs). Not read here: AuthenticationFilters, spec.tls.backend, ListenerSets."""
-    found = backend_policy_refs(snapshot)
+    its own namespace or where a ReferenceGrant allows it, and its spec.tls.backend.clientCertificateRef
+    whether or not one allows it (backend_client_certificate); every BackendTLSPolicy its CA
+    (backend_policy_refs); every AuthenticationFilter of type Basic its Secret (auth_filter_refs). Not read
+    here: ListenerSets' listeners, and JWT/OIDC AuthenticationFilters (NGINX Plus only)."""
+    found = {**auth_filter_refs(snapshot), **backend_policy_refs(snapshot)}
     for other in gateways(snapshot):
         if other.implementation != "nginx-gateway-fabric" or other.class_name != gateway.class_name:
             continue
+        if (client := backend_client_certificate(other.resource)) is not None:
+            found.setdefault(client, f"{other.label} spec.tls.backend.clientCertificateRef")
         for listener in (one for one in other.listeners if one.protocol == "HTTPS"):
             named = [
                 (CaRef("Secret", "", *c.partition("/")[::2]), "certificateRefs") for c in listener.certificate_refs
@@ -492,7 +498,8 @@ def _ngf_resolved_by(gateway: Gateway, snapshot: ClusterSnapshot) -> dict[IndexK
 
 
 _NGF_MAY_LEAK = (
-    " Not checked: if another Gateway of the class or a BackendTLSPolicy that is not among the files resolves "
+    " Not checked: if another Gateway of the class or a BackendTLSPolicy or AuthenticationFilter that is not among "
+    "the files resolves "
     "the object, NGINX Gateway Fabric writes its CA into the port's file all the same (one index for its whole "
     "graph: dataplane/configuration.go getFrontendTLSCertBundles), and its clients get in."
 )

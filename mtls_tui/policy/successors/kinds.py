@@ -35,6 +35,8 @@ SUCCESSOR_KINDS = (
     # NGINX Gateway Fabric resolves every BackendTLSPolicy's CA into the index its frontend CA files
     # are written from (policy/successors/ngf_bundle.py backend_policy_refs)
     SuccessorKind("gateway.networking.k8s.io", "backendtlspolicies", "BackendTLSPolicy", ("v1", "v1alpha3")),
+    # and every AuthenticationFilter's Secret (ngf_bundle.py auth_filter_refs)
+    SuccessorKind("gateway.nginx.org", "authenticationfilters", "AuthenticationFilter", ("v1alpha1",)),
     SuccessorKind("gateway.envoyproxy.io", "clienttrafficpolicies", "ClientTrafficPolicy", ("v1alpha1",)),
     SuccessorKind("traefik.io", "tlsoptions", "TLSOption", ("v1alpha1",)),
     SuccessorKind("traefik.io", "ingressroutes", "IngressRoute", ("v1alpha1",)),
@@ -80,7 +82,8 @@ def _refs(refs: Any, namespace: str, default_kind: str) -> Iterable[tuple[str, s
 
 def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
     """(kind, namespace, name) of the CA objects one successor object names, in the fields each
-    controller reads (docs/successors.md: G2, E1, T1, F1, I2)."""
+    controller reads (docs/successors.md: G2, E1, T1, F1, I2), and a Gateway listener's certificate
+    Secrets, which the readers check too."""
     spec, ns = _dict(resource.body.get("spec")), resource.namespace
     if resource.kind == "Gateway" and resource.group == "gateway.networking.k8s.io":
         frontend = _dict(_dict(spec.get("tls")).get("frontend"))
@@ -90,6 +93,10 @@ def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
         for validation in validations:
             for kind, where, name in _refs(_dict(validation).get("caCertificateRefs"), ns, "ConfigMap"):
                 yield kind, "" if kind == "ClusterTrustBundle" else where, name
+        # the listeners' own certificate Secrets (kind defaults to Secret): NGINX Gateway Fabric and Envoy
+        # Gateway refuse a listener whose every one is unusable (G22, E29)
+        for listener in _list(spec.get("listeners")):
+            yield from _refs(_dict(_dict(listener).get("tls")).get("certificateRefs"), ns, "Secret")
     elif resource.kind == "ClientTrafficPolicy":
         validation = _dict(_dict(spec.get("tls")).get("clientValidation"))
         for kind, where, name in _refs(
@@ -97,6 +104,10 @@ def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
         ):  # kind defaults to Secret (E1)
             yield kind, "" if kind == "ClusterTrustBundle" else where, name
         yield from _refs(_dict(validation.get("crl")).get("refs"), ns, "Secret")
+    elif resource.kind == "IngressRoute":  # the router's own certificate Secret (T18)
+        secret = _dict(spec.get("tls")).get("secretName")
+        if secret:
+            yield "Secret", ns, str(secret)
     elif resource.kind == "TLSOption":
         for name in _list(_dict(spec.get("clientAuth")).get("secretNames")):
             yield "Secret", ns, str(name)

@@ -54,6 +54,7 @@ from mtls_tui.policy.successors.releases import (
     traefik_refuses_crd_qualified,
     unchecked,
 )
+from mtls_tui.policy.successors.traefik_server_secret import with_server_secret
 from mtls_tui.shell import arg, json_arg
 
 GROUPS = ("traefik.io", "traefik.containo.us")
@@ -173,6 +174,7 @@ class Route:
     refused: str | None = None  # the router is not built: why (resolveReference's error)
     # the options of an entryPoint's `http.tls` that this router, having a `tls` of its own, does not get
     model_ignored: str | None = None
+    secrets: tuple[str, ...] = ()  # `ns/name` of the Secrets its TLS names (traefik_server_secret.py)
 
 
 def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
@@ -199,7 +201,16 @@ def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
             if ignored:
                 validations.append(_annotations_ignored(host, ignored))
             continue
-        validations.append(_host_validation(host, built, options, snapshot))
+        found = _host_validation(host, built, options, snapshot)
+        option = options.get(DEFAULT if _conflicting(built) else built[0].options or DEFAULT)
+        strict = (
+            option is not None
+            and option.resource is not None
+            and _dict(option.resource.body.get("spec")).get("sniStrict") is True
+        )
+        own = tuple(dict.fromkeys(s for r in built for s in r.secrets))
+        loaded = tuple(dict.fromkeys(s for r in routes if r.refused is None for s in r.secrets))
+        validations.append(with_server_secret(found, own, loaded, strict, snapshot))
     return validations
 
 
@@ -444,6 +455,8 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
         else:
             wanted = None
         refused = _reference_refused(name, namespace, resource.namespace, cross, release) if name else None
+        secret = str(tls.get("secretName") or "")
+        secrets = (f"{resource.namespace}/{secret}",) if secret else ()
         for route in _list(spec.get("routes")):
             for host in _hosts(str(_dict(route).get("match") or "")) or [ANY_HOST]:
                 routes.append(
@@ -457,6 +470,7 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
                         "IngressRoute",
                         refused,
                         model_ignored=model if wanted is None else None,
+                        secrets=secrets,
                     )
                 )
     return routes
@@ -571,6 +585,7 @@ def _ingress_routes(snapshot: ClusterSnapshot) -> list[Route]:
                     "Ingress",
                     refused,
                     model_ignored=ignored,
+                    secrets=tuple(f"{ingress.namespace}/{e.secret_name}" for e in ingress.tls if e.secret_name),
                 )
             )
     return routes
