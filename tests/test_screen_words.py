@@ -11,7 +11,9 @@ from mtls_tui.logs.parse import parse_line
 from mtls_tui.tui.panes.logs import LogsPane
 from tests.test_tui_panes import at_80x24, squeezed, text_of
 
-COMBINED = '2026-06-01T12:00:01.300000000Z 10.0.0.7 - - [01/Jun/2026:12:00:01 +0000] "GET / HTTP/1.1" 400 237 "-" "curl/8.5.0"'
+COMBINED = (
+    '2026-06-01T12:00:01.300000000Z 10.0.0.7 - - [01/Jun/2026:12:00:01 +0000] "GET / HTTP/1.1" 400 237 "-" "curl/8.5.0"'
+)
 
 
 async def test_a_combined_access_line_shows_no_none(tmp_path: Path, pki: SeedPki) -> None:

@@ -24,9 +24,9 @@ from cryptography import x509
 
 from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.crl import load_crls
+from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.load import Material
 from mtls_tui.certs.verify import envoy_verdict, nginx_verdict
-from mtls_tui.certs.facts import cert_facts
 from mtls_tui.diagnose.certificates import Files, Where, file_of, issuer_days_left, reissue_command, sibling_file
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
 from mtls_tui.diagnose.probe import probe_findings
