@@ -124,3 +124,18 @@ async def test_probe_tab_says_no_cipher(folder: Path, tmp_path: Path, pki: SeedP
     assert "TLSv1.2" in shown, shown
     assert "None" not in shown, shown
     assert "no cipher: the handshake did not complete" in shown, shown
+
+
+def test_a_connection_closed_after_the_handshake_says_the_cipher_was_not_read(folder: Path) -> None:
+    """TLS 1.3, a server that closes right after its handshake (test_probe_alerts.closing_server): the
+    attempt without a certificate completed the handshake, but the probe reads the cipher from the
+    answer's connection, which never came."""
+    from mtls_tui.report.console import tls_summary
+    from tests.test_probe_alerts import _probe, closing_server
+
+    with closing_server(folder, ssl.TLSVersion.TLSv1_3, "close", tickets=0) as port:
+        results, _ = _probe(folder, port)
+    closed = results[0]
+    assert not closed.sent_client_cert and closed.cipher is None
+    assert closed.failure is not None and closed.failure.when == "first read", closed.failure
+    assert tls_summary(closed) == "TLSv1.3; cipher not read: the connection failed after the handshake"
