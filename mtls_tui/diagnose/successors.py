@@ -24,10 +24,11 @@ from cryptography import x509
 
 from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.crl import load_crls
+from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.load import Material
 from mtls_tui.certs.pins import pin_match
 from mtls_tui.certs.verify import envoy_verdict, nginx_verdict
-from mtls_tui.diagnose.certificates import file_of
+from mtls_tui.diagnose.certificates import Files, Where, file_of, issuer_days_left, reissue_command, sibling_file
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.model import ChainVerdict, Finding, ProbeResult, Severity, VerifyError, sort_findings
@@ -201,7 +202,9 @@ def successor_report(
     kind = client_kind(judged)
     unpinned = _unpinned_client(validation, client, kind)
     refusal = (
-        _refused_client(validation, client, kind) or unpinned or _unmeasured_refusal(validation, client, judged, now)
+        _refused_client(validation, client, kind, now)
+        or unpinned
+        or _unmeasured_refusal(validation, client, judged, now)
     )
     admitted_anyway = _revoked_ca_admitted(validation, client, judged, now)
     findings += [f for f in (refusal, admitted_anyway) if f is not None]
@@ -251,25 +254,39 @@ def _refused_client(
     validation: ClientValidation,
     client: Material | None,
     kind: ClientKind | None,
+    now: datetime | None,
 ) -> Finding | None:
     """The user's certificate, judged against the CA this data plane loads: refused, and how the
-    refusal looks on the wire (an alert on Envoy and Go, where nginx answers 400)."""
-    if client is None or kind is None or kind not in _REFUSAL_CODES:
+    refusal looks on the wire (an alert on Envoy and Go, where nginx answers 400). Each refusal
+    here (another CA, expired, not yet valid, no clientAuth, a bad signature) ends when the CA the
+    data plane loads signs the certificate again, with clientAuth: the fix is that re-sign, as
+    ingress-nginx's client-cert-untrusted gives (diagnose/certificates.reissue_command)."""
+    if client is None or kind is None or kind not in _REFUSAL_CODES or now is None:
         return None
     answer = predict(validation, kind)
     if answer.kind == "admitted":
         return None
     leaf = client.certs[0]
-    path = file_of(leaf.origin)
+    facts = cert_facts(leaf.cert)
+    where = Where(leaf.origin, file_of(leaf.origin))
+    cas = [cert_facts(c) for c in x509.load_pem_x509_certificates(validation.ca_pem)] if validation.ca_pem else []
+    files = Files(
+        cert=where.file,
+        key=file_of(client.keys[0].origin) if client.keys else sibling_file(where.file, ".key"),
+        ca_days_left=issuer_days_left(facts, cas, now),
+        key_missing=client.no_key_beside,
+    )
+    loaded = " or ".join(c.subject for c in cas) or "the CA it loads"
     return Finding(
         code=_REFUSAL_CODES[kind],
         severity=Severity.ERROR,
         title=f"{validation.implementation} refuses your certificate ({CLIENT_WORDS[kind]}): {answer}",
         detail=f"Judged against the CA its data plane ({validation.data_plane}) loads from "
         f"{', '.join(validation.ca_refs) or 'its objects'}, {_depth_words(validation)}; such a client gets {answer} "
-        "(measured on that data plane, docs/successors.md section 7). The command shows its issuer, validity and "
-        "extended key usage.",
-        fix=f"mtls-tui inspect --cert {arg(path)}",
+        "(measured on that data plane, docs/successors.md section 7). The fix signs it again with that CA.",
+        fix=reissue_command("client", where, files, cn=facts.subject_cn, dn=facts.subject),
+        then=f"signs it with the CA the data plane loads ({loaded}: {' and '.join(files.signer_files)} must be "
+        f"that CA's; mtls-tui inspect --cert {arg(where.file)} shows the certificate first)",
         subject=f"{validation.host}:{validation.port}",
         evidence=(f"client certificate: {leaf.origin}",),
     )
