@@ -75,7 +75,7 @@ from mtls_tui.policy.successors.kinds import (
     selects_namespaces,
     served_kinds,
 )
-from mtls_tui.policy.successors.references import as_dict, text
+from mtls_tui.policy.values import as_dict, text
 from mtls_tui.shell import arg
 from mtls_tui.sources.kube_api import KubeApi
 

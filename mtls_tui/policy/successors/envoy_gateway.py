@@ -41,8 +41,6 @@ from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
     RefOutcome,
-    as_dict,
-    as_list,
     ca_ref,
     conditions,
     grant_command,
@@ -52,7 +50,6 @@ from mtls_tui.policy.successors.references import (
     pins_from,
     presence,
     ref_finding,
-    text,
     unseen_finding,
 )
 from mtls_tui.policy.successors.releases import (
@@ -64,6 +61,7 @@ from mtls_tui.policy.successors.releases import (
     release_for,
     unchecked,
 )
+from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
 EG_GROUP = "gateway.envoyproxy.io"

@@ -51,8 +51,6 @@ from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
     RefOutcome,
-    as_dict,
-    as_list,
     ca_ref,
     conditions,
     grant_permits,
@@ -60,7 +58,6 @@ from mtls_tui.policy.successors.references import (
     pick_key,
     presence,
     ref_finding,
-    text,
     unseen_finding,
 )
 from mtls_tui.policy.successors.releases import (
@@ -72,6 +69,7 @@ from mtls_tui.policy.successors.releases import (
     release_for,
     unchecked,
 )
+from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
 # GatewayClass spec.controllerName → implementation (docs/successors.md section 6):

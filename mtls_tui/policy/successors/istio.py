@@ -25,23 +25,14 @@ from mtls_tui.policy.secret_commands import add_ca_command, secret_update_comman
 from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.pem_checks import parsable_certificates
-from mtls_tui.policy.successors.references import (
-    CaRef,
-    absent,
-    as_dict,
-    as_list,
-    conditions,
-    pins_from,
-    presence,
-    text,
-    unseen_finding,
-)
+from mtls_tui.policy.successors.references import CaRef, absent, conditions, pins_from, presence, unseen_finding
 from mtls_tui.policy.successors.releases import (
     ControllerRelease,
     istio_reads_credential_names,
     release_for,
     unchecked,
 )
+from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
 ISTIO_GROUP = "networking.istio.io"

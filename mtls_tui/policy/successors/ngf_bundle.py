@@ -30,16 +30,8 @@ from dataclasses import dataclass
 
 from mtls_tui.model import ClusterSnapshot, KubeResource
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem, ngf_decoded
-from mtls_tui.policy.successors.references import (
-    GATEWAY_GROUP,
-    CaRef,
-    as_dict,
-    as_list,
-    grant_permits,
-    object_data,
-    presence,
-    text,
-)
+from mtls_tui.policy.successors.references import GATEWAY_GROUP, CaRef, grant_permits, object_data, presence
+from mtls_tui.policy.values import as_dict, as_list, text
 
 TLS_SECRET = "kubernetes.io/tls"
 SECRETS_DIR = "/etc/nginx/secrets"  # nginx/config/generator.go secretsFolder

@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.successors.common import Pins
+from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
@@ -140,18 +141,6 @@ def _unseen_bundle(ref: CaRef, status: Presence, *, subject: str, if_missing: st
         subject=subject,
         evidence=(f"reference: {ref.label}",),
     )
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def ca_ref(raw: Any, namespace: str, default_kind: str) -> CaRef:
