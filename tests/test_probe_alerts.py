@@ -13,6 +13,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,16 +124,10 @@ def material(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextmanager
-def closing_server(folder: Path, version: ssl.TLSVersion, behaviour: str, tickets: int = 2):
-    """Asks for a client certificate (optional, as nginx does), finishes the handshake, then
-    `close`: closes at once; `read-close`: reads the request and closes with no answer (NGF's 444);
-    `speak-first`: answers before the request comes."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "server.crt", folder / "server.key")
-    context.load_verify_locations(folder / "ca.crt")
-    context.verify_mode = ssl.CERT_OPTIONAL
-    context.minimum_version = context.maximum_version = version
-    context.num_tickets = tickets
+def serving(context: ssl.SSLContext, handle: Callable[[ssl.SSLSocket], None]) -> Iterator[int]:
+    """A TLS server on a free port of 127.0.0.1 (its port yielded): each connection's handshake with
+    `context`, then `handle` on it, then closed. A handshake that fails (the server refused the
+    client) closes the connection: the client reads the server's alert."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(8)
@@ -148,11 +143,7 @@ def closing_server(folder: Path, version: ssl.TLSVersion, behaviour: str, ticket
             raw.settimeout(5)
             try:
                 conn = context.wrap_socket(raw, server_side=True)
-                if behaviour == "read-close":
-                    conn.recv(65536)
-                if behaviour == "speak-first":  # bytes before the request: the probe's first read must keep them
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfirst\n")
-                    conn.recv(65536)
+                handle(conn)
                 conn.close()
             except OSError:
                 raw.close()
@@ -165,6 +156,35 @@ def closing_server(folder: Path, version: ssl.TLSVersion, behaviour: str, ticket
         stop.set()
         thread.join()
         listener.close()
+
+
+def server_context(folder: Path, verify_mode: ssl.VerifyMode) -> ssl.SSLContext:
+    """The server's certificate and key of `folder`, its ca.crt for client certificates."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(folder / "server.crt", folder / "server.key")
+    context.load_verify_locations(folder / "ca.crt")
+    context.verify_mode = verify_mode
+    return context
+
+
+@contextmanager
+def closing_server(folder: Path, version: ssl.TLSVersion, behaviour: str, tickets: int = 2) -> Iterator[int]:
+    """Asks for a client certificate (optional, as nginx does), finishes the handshake, then
+    `close`: closes at once; `read-close`: reads the request and closes with no answer (NGF's 444);
+    `speak-first`: answers before the request comes."""
+    context = server_context(folder, ssl.CERT_OPTIONAL)
+    context.minimum_version = context.maximum_version = version
+    context.num_tickets = tickets
+
+    def handle(conn: ssl.SSLSocket) -> None:
+        if behaviour == "read-close":
+            conn.recv(65536)
+        if behaviour == "speak-first":  # bytes before the request: the probe's first read must keep them
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nfirst\n")
+            conn.recv(65536)
+
+    with serving(context, handle) as port:
+        yield port
 
 
 def _probe(folder: Path, port: int):

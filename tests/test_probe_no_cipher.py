@@ -10,9 +10,7 @@ ends with Finished, which the server never sends).
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +23,7 @@ from mtls_tui.model import ProbeSpec
 from mtls_tui.sources.probe import run_probe
 from mtls_tui.tui.panes.probe import ProbePane
 from tests.test_migrate_cli import run
+from tests.test_probe_alerts import server_context, serving
 from tests.test_tui_panes import manifests_app, settle, text_of
 
 
@@ -44,37 +43,12 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @contextmanager
 def refusing_server(folder: Path) -> Iterator[int]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(folder / "server.crt", folder / "server.key")
-    context.load_verify_locations(folder / "ca.crt")
-    context.verify_mode = ssl.CERT_REQUIRED
+    """Requires a client certificate of folder's CA, over TLS 1.2: any other client's handshake
+    ends in the server's alert, so no cipher is negotiated."""
+    context = server_context(folder, ssl.CERT_REQUIRED)
     context.maximum_version = ssl.TLSVersion.TLSv1_2
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.1)
-    stop = threading.Event()
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                raw, _ = listener.accept()
-            except OSError:
-                continue
-            raw.settimeout(5)
-            try:
-                context.wrap_socket(raw, server_side=True).close()
-            except OSError:
-                raw.close()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1]
-    finally:
-        stop.set()
-        thread.join()
-        listener.close()
+    with serving(context, lambda conn: None) as port:
+        yield port
 
 
 def _args(folder: Path, port: int) -> list[str]:
