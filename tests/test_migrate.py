@@ -14,6 +14,7 @@ from mtls_tui.lab.pki import SeedPki, secret_manifest
 from mtls_tui.model import ClusterSnapshot, Severity
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.migrate import TARGETS, HostMigration, Target, migrate
+from mtls_tui.policy.migrate.after import tls_secret
 from mtls_tui.policy.successors import client_validations
 
 PREFIX = "nginx.ingress.kubernetes.io/"
@@ -41,10 +42,13 @@ def only(snapshot: ClusterSnapshot, target: Target) -> HostMigration:
     return host
 
 
-def read_back(host: HostMigration) -> list[Any]:
-    """The generated objects alone, as a cluster would hold them once applied (the Envoy Gateway
-    GatewayClass is the user's: added here so the reader knows whose Gateway it is)."""
-    objects = [*host.objects, *([EG_CLASS] if host.target == "envoy-gateway" else [])]
+def read_back(host: HostMigration, snapshot: ClusterSnapshot) -> list[Any]:
+    """The generated objects, as a cluster would hold them once applied, with the Secrets the printed
+    commands create from `snapshot`'s (after.tls_secret; Envoy Gateway drops a listener whose Secret
+    does not exist). The Envoy Gateway GatewayClass is the user's: added here so the reader knows whose
+    Gateway it is."""
+    made = [tls_secret(c, snapshot, host.host) for c in host.secret_commands]
+    objects = [*host.objects, *made, *([EG_CLASS] if host.target == "envoy-gateway" else [])]
     return client_validations(snapshot_from_objects(objects, "generated"))
 
 
@@ -56,8 +60,9 @@ def codes(host: HostMigration) -> dict[str, Severity]:
 def test_the_seed_reads_back_as_require_and_verify_with_the_ingress_ca(pki: SeedPki, target: Target) -> None:
     """The successor's reader, given only the generated objects, finds the same decision:
     a certificate is required and verified against the CA of the Ingress's Secret."""
-    host = only(seed_snapshot(pki), target)
-    (validation,) = read_back(host)
+    snapshot = seed_snapshot(pki)
+    host = only(snapshot, target)
+    (validation,) = read_back(host, snapshot)
     assert validation.host == "meow.com" and validation.port == 443
     assert validation.mode == "require-and-verify" and validation.breakage is None
     assert validation.ca_pem == pki.ca.cert_pem()
@@ -178,7 +183,7 @@ def test_a_crl_is_dropped_by_gateway_api_and_traefik_and_kept_by_the_others(pki:
     for target in ("envoy-gateway", "f5-nginx", "istio"):
         host = only(snapshot, target)
         assert "migrate-crl-dropped" not in codes(host)
-        (validation,) = read_back(host)
+        (validation,) = read_back(host, snapshot)
         if target == "istio":  # the Istio reader does not model CRLs: the key istiod reads is checked instead
             cacert = next(o for o in host.objects if o["metadata"]["name"].endswith("-cacert"))
             assert base64.b64decode(cacert["data"]["crl"]).startswith(b"-----BEGIN X509 CRL-----")
@@ -257,7 +262,7 @@ def test_optional_verification(pki: SeedPki) -> None:
     core = next(f for f in only(snapshot, "gateway-api").findings if f.code == "migrate-verify-mode")
     assert core.severity is Severity.ERROR
     for target in ("envoy-gateway", "traefik", "f5-nginx", "istio"):
-        (validation,) = read_back(only(snapshot, target))
+        (validation,) = read_back(only(snapshot, target), snapshot)
         assert validation.mode == "verify-if-given", target
 
 

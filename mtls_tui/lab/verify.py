@@ -58,6 +58,7 @@ from mtls_tui.lab.nginx_successors import (
 from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ClusterSnapshot, ProbeResult, ProbeSpec
 from mtls_tui.policy.kube_objects import snapshot_from_objects
+from mtls_tui.policy.migrate.after import MADE_SERVER_CA, made_server_keypair
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientKind, ClientValidation, WireAnswer, predict
 from mtls_tui.sources.files import read_material
@@ -504,12 +505,10 @@ def probe_name(host: str) -> str:
     return f"{WILDCARD_LABEL}{host[1:]}" if host.startswith("*.") else host
 
 
-def made_server_keypair(host: str) -> tuple[bytes, bytes]:
-    """A certificate for `host` when neither side names one (the controllers' own fake one, or a
-    Secret the printed command makes): the probe does not check it, and it does not change who
-    gets in; only that both data planes can serve the host."""
-    server = issue_leaf(host, issue_ca("mtls-tui verify server CA", key=new_key("ec")), v1=False, sans=[host])
-    return server.cert_pem(), server.key_pem()
+def _made(cert_pem: bytes) -> bool:
+    """Whether the certificate is one policy/migrate/after.py made for a Secret the user creates."""
+    cert = x509.load_pem_x509_certificate(cert_pem)
+    return any(a.value == MADE_SERVER_CA for a in cert.issuer.get_attributes_for_oid(NameOID.COMMON_NAME))
 
 
 def _probe(host: str, port: int, client: VerifyClient) -> tuple[WireAnswer | None, str]:
@@ -689,8 +688,8 @@ def verify(
             )
             new = news[host] = _New(validation)
             keypair = server_keypair(snapshot, host, old)
-            if keypair is None:
-                keypair = made_server_keypair(host)
+            if keypair is None or _made(keypair[0]):
+                keypair = keypair or made_server_keypair(host)
                 notes.append(f"{host}: no server certificate in the new or the old objects; a made one was served")
             plane = "nginx" if validation.implementation in NGINX_IMPLEMENTATIONS else validation.data_plane
             if validation.breakage == "not-served":
