@@ -36,7 +36,7 @@ from mtls_tui.policy.ingress_nginx.prefixes import (
     with_controller_prefixes,
     wrong_prefix_findings,
 )
-from mtls_tui.policy.ingress_nginx.redirects import error_page_loop, not_redirected, plain_http
+from mtls_tui.policy.ingress_nginx.redirects import error_page_loop, error_page_path, not_redirected, plain_http
 from mtls_tui.policy.ingress_nginx.secret_findings import (
     ca_key_in_secret,
     denied_secret_findings,
@@ -284,11 +284,13 @@ def _host_policy(
         findings += plain_http(host, [i for i in applying if not canary(i)], makers, controller, tls_fix)
         sent_back = not not_redirected([i for i in applying if not canary(i)], makers, controller)
         verify = policy.verify_client if policy is not None else "on"
-        findings += lb_terminates_tls(host, verify, controller, snapshot, sent_back)
+        page = policy.error_page if policy is not None else None
+        findings += lb_terminates_tls(host, verify, controller, snapshot, sent_back, page)
         findings += lb_proxy_mismatch(host, controller, snapshot)
         unseen += lb_unseen(controller, snapshot)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += error_page_loop(host, policy, winner)
+        findings += error_page_path(host, policy, winner, [i for i in applying if not canary(i)])
     root_denial = None
     if not denial and not passthrough:  # a server-level 403, or no nginx at all, answers before any location
         locations = [i for i in applying if not canary(i)]

@@ -1,6 +1,7 @@
 """Where the host's server sends a client instead of checking its certificate: plain HTTP not
-redirected to HTTPS (nginx checks client certificates on TLS only), and an auth-tls-error-page
-on the host itself, which redirects a refused client back without end.
+redirected to HTTPS (nginx checks client certificates on TLS only), an auth-tls-error-page
+on the host itself, which redirects a refused client back without end, and one that is a path
+on the host, which hands the refused request to the upstream serving that path.
 """
 
 from __future__ import annotations
@@ -101,10 +102,12 @@ def plain_http(
 
 def error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) -> list[Finding]:
     """`error_page 495 496 = URL;` sends a client the certificate check refused to URL with a 302;
-    when URL is on this host (or a path on it), the redirected request is refused the same way
-    and redirected again, without end (measured on nginx 1.22: still 302 after five redirects)."""
+    when URL is on this host (a URL naming it, or a name-less one such as `errors.example/x`, which
+    nginx sends as a relative Location), the redirected request is refused the same way and redirected
+    again, without end (measured on nginx 1.22: still 302 after five redirects). A path or a named
+    location is no redirect (cert_answers.refused_answer; a path: `error_page_path`)."""
     page = policy.error_page or ""
-    if not page or page.startswith("@") or winner is None:
+    if not page or page[:1] in "/@" or winner is None:
         return []
     rest = page.split("://", 1)[1] if "://" in page else ""
     target = rest.split("/", 1)[0].split(":", 1)[0].lower() if rest else host
@@ -119,8 +122,67 @@ def error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) ->
             detail="nginx answers a request the client-certificate check refuses with a 302 to the error page "
             "(error_page 495 496 = URL); the page's own request goes to the same server, is refused for the same "
             "reason, and is redirected again. Browsers stop with 'too many redirects'. Put the page on a host "
-            "without client certificates, or use a named location (@name).",
-            fix=annotate(winner, "auth-tls-error-page", "https://errors.example.com/mtls"),
+            "without client certificates.",
+            fix=annotate(winner, "auth-tls-error-page", ERROR_PAGE_ELSEWHERE),
+            ingress=winner,
+            evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
+        )
+    ]
+
+
+# the page the error-page fixes name: an absolute URL on a host of its own (a 302 there, no loop)
+ERROR_PAGE_ELSEWHERE = "https://errors.example.com/mtls"
+
+
+def page_route(host: str, page: str, locations: list[IngressObj]) -> IngressObj | None:
+    """The Ingress whose path on `host` serves the URI `page`, as nginx picks the location (the
+    longest prefix; an Exact path only itself), or None: the server's own `location /` of the default
+    backend (nginx.tmpl, when no Ingress has `/`) answers it."""
+    best: tuple[int, IngressObj] | None = None
+    for ingress in locations:
+        for route in ingress.paths:
+            if route.host != host:
+                continue
+            path = route.path or "/"
+            exact = route.path_type == "Exact"
+            if exact and page != path:
+                continue
+            if not exact and not (page == path or page.startswith(path if path.endswith("/") else path + "/")):
+                continue
+            if best is None or len(path) > best[0]:
+                best = (len(path), ingress)
+    return best[1] if best else None
+
+
+def error_page_path(
+    host: str, policy: MtlsPolicy, winner: IngressObj | None, locations: list[IngressObj]
+) -> list[Finding]:
+    """auth-tls-error-page a path (authtls redirectRegex admits `/x`): nginx.tmpl renders
+    `error_page 495 496 = /x;`, and ngx_http_send_error_page makes it an internal redirect on the same
+    server (no 302, no new certificate check): a request without a certificate, or with one that fails,
+    reaches the location serving /x, and with an Ingress path there its upstream answers it, told
+    ssl-client-verify NONE or FAILED:<reason>. Measured on nginx 1.22: tests/test_field_reports_nginx_5.py
+    (verify on, /cert-error: 200 from the upstream without a certificate)."""
+    page = policy.error_page or ""
+    if not page.startswith("/") or policy.verify_client != "on" or winner is None:
+        return []
+    route = page_route(host, page, locations)
+    if route is None:
+        return []
+    backend = next(
+        (p.service for p in route.paths if p.host == host and p.service and page.startswith(p.path or "/")), None
+    )
+    to = f"Service {backend}" if backend else f"the backend of Ingress {route.ref}"
+    return [
+        ingress_finding(
+            code="error-page-served",
+            severity=Severity.ERROR,
+            title=f"auth-tls-error-page {page} is a path on {host}: a request without a certificate reaches {to}",
+            detail=f"nginx answers a request the client-certificate check refuses with what {page} on the same server "
+            "answers (error_page 495 496 = /path is an internal redirect, not a 302, and the certificate is not checked "
+            f"again): Ingress {route.ref} sends {page} to {to}, which gets every refused request (as GET, with "
+            "ssl-client-verify NONE or FAILED) and answers it. Put the page on a host without client certificates.",
+            fix=annotate(winner, "auth-tls-error-page", ERROR_PAGE_ELSEWHERE),
             ingress=winner,
             evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
         )
