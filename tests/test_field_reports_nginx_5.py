@@ -584,3 +584,32 @@ def test_7133_client_certificates_for_one_path_only_apply_to_every_path_of_the_h
     [shared] = [f for f in report["findings"] if f["code"] == "mtls-host-conflict"]
     assert "default/ingress-health1" in shared["title"] and "require client certificates too" in shared["title"]
     assert report["state"] == "not enforced" and report["exit"] == 1
+
+
+def test_error_page_named_location_that_no_server_has_answers_500(
+    bench: Bench, pages: Pages, tmp_path: Path, capsys
+) -> None:
+    """auth-tls-error-page `@mtls-error` (authtls redirectRegex admits `@[A-Za-z0-9_-]+`): nginx.tmpl renders
+    `error_page 495 496 = @mtls-error;`, and nothing in ingress-nginx's template writes such a location into
+    the host's server. Measured: without a certificate 500, nginx logging 'could not find named location
+    "@mtls-error"'; with the client 200. Before redirects.py error_page_named the tool's error-page-loop
+    told users to "use a named location (@name)". The printed fix is run as printed."""
+    page = "@mtls-error"
+    folder = write_user(tmp_path, pages.leaf)
+    with Gateway([page_server(bench.world, pages, "pagenamed", page)], nginx_binary=bench.nginx_binary) as gateway:
+        without, with_cert = Bench(bench.world, gateway, bench.nginx_binary).probe(fqdn("pagenamed"), folder)
+        log = gateway.error_log()
+    assert (without.status, with_cert.status) == (500, 200)
+    assert f'could not find named location "{page}"' in log
+
+    objects = page_objects(bench.world, pages, "pagenamed", page)
+    report = bench.check(capsys, folder, fqdn("pagenamed"), objects, probe=False)
+    [named] = [f for f in report["findings"] if f["code"] == "error-page-no-location"]
+    assert named["title"].endswith("a refused client gets 500") and "error-page-loop" not in codes(report)
+    assert "client-cert-accepted" in codes(report)  # the client's own certificate is not the trouble
+
+    after, _ = fix_in_cluster(named["fix"], folder, objects)
+    fixed = bench.check(capsys, folder, fqdn("pagenamed"), after, probe=False)
+    assert "error-page-no-location" not in codes(fixed) and fixed["state"] == "works"
+    [moved] = [o for o in after if o["kind"] == "Ingress"]
+    assert moved["metadata"]["annotations"][P + "auth-tls-error-page"] == PAGE_URL

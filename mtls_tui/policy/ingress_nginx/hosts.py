@@ -36,7 +36,13 @@ from mtls_tui.policy.ingress_nginx.prefixes import (
     with_controller_prefixes,
     wrong_prefix_findings,
 )
-from mtls_tui.policy.ingress_nginx.redirects import error_page_loop, error_page_path, not_redirected, plain_http
+from mtls_tui.policy.ingress_nginx.redirects import (
+    error_page_loop,
+    error_page_named,
+    error_page_path,
+    not_redirected,
+    plain_http,
+)
 from mtls_tui.policy.ingress_nginx.secret_findings import (
     ca_key_in_secret,
     denied_secret_findings,
@@ -291,6 +297,7 @@ def _host_policy(
     if policy is not None and client_checks and not denial and not passthrough:
         findings += error_page_loop(host, policy, winner)
         findings += error_page_path(host, policy, winner, [i for i in applying if not canary(i)])
+        findings += error_page_named(host, policy, winner, makers, controller)
     root_denial = None
     if not denial and not passthrough:  # a server-level 403, or no nginx at all, answers before any location
         locations = [i for i in applying if not canary(i)]

@@ -6,6 +6,8 @@ on the host, which hands the refused request to the upstream serving that path.
 
 from __future__ import annotations
 
+import re
+
 from mtls_tui.model import ControllerObj, Finding, IngressObj, MtlsPolicy, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX, go_bool_annotation
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, configmap_words, ingress_finding, ingress_words
@@ -182,6 +184,38 @@ def error_page_path(
             "answers (error_page 495 496 = /path is an internal redirect, not a 302, and the certificate is not checked "
             f"again): Ingress {route.ref} sends {page} to {to}, which gets every refused request (as GET, with "
             "ssl-client-verify NONE or FAILED) and answers it. Put the page on a host without client certificates.",
+            fix=annotate(winner, "auth-tls-error-page", ERROR_PAGE_ELSEWHERE),
+            ingress=winner,
+            evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
+        )
+    ]
+
+
+def error_page_named(
+    host: str, policy: MtlsPolicy, winner: IngressObj | None, makers: list[IngressObj], controller: ControllerObj | None
+) -> list[Finding]:
+    """auth-tls-error-page a named location (authtls redirectRegex admits `@name`): nginx.tmpl renders
+    `error_page 495 496 = @name;`, and ingress-nginx writes no named location into a host's server;
+    only a server-snippet (the Ingress's or the ConfigMap's) can. Without one nginx logs 'could not find
+    named location "@name"' and answers 500 to every refused request (measured on nginx 1.22:
+    tests/test_field_reports_nginx_5.py)."""
+    page = policy.error_page or ""
+    if not page.startswith("@") or winner is None:
+        return []
+    allowed = controller is None or controller.allow_snippets  # else dropSnippetDirectives drops them
+    snippets = [i.annotation(PREFIX + "server-snippet") or "" for i in makers if allowed]
+    snippets.append(controller.server_snippet if controller is not None else "")
+    if any(re.search(rf"location\s+{re.escape(page)}\s*\{{", text) for text in snippets):
+        return []
+    return [
+        ingress_finding(
+            code="error-page-no-location",
+            severity=Severity.WARNING,
+            title=f"auth-tls-error-page {page} names a location {host}'s server does not have: a refused client gets 500",
+            detail=f"nginx sends a request the client-certificate check refuses to the named location {page} "
+            "(error_page 495 496 = @name), and ingress-nginx writes no named location into a host's server: nginx "
+            f"logs 'could not find named location \"{page}\"' and answers 500 Internal Server Error instead of a "
+            "page. Name a URL on a host without client certificates.",
             fix=annotate(winner, "auth-tls-error-page", ERROR_PAGE_ELSEWHERE),
             ingress=winner,
             evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
