@@ -34,15 +34,16 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from mtls_tui.certs.issue import Issued, issue_fake_certificate
+from mtls_tui.certs.issue import Issued, issue_crl, issue_fake_certificate
 from mtls_tui.cli import main
 from mtls_tui.lab.gateway import Gateway, GatewayHost
 from mtls_tui.lab.nginx import Nginx, free_port
+from mtls_tui.lab.objects import controller_objects
 from mtls_tui.lab.pki import write_file
 from mtls_tui.logs.classify import classify
 from mtls_tui.logs.parse import parse_line
 from mtls_tui.model import MtlsPolicy, ProbeResult, ProbeSpec
-from mtls_tui.policy.nginx_answers import NO_CERT
+from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT
 from mtls_tui.policy.nginx_directives import server_directives
 from mtls_tui.sources.probe import run_probe
 from tests.test_field_reports import (
@@ -56,6 +57,7 @@ from tests.test_field_reports import (
     ingress,
     mtls,
     secret,
+    sh,
     user_files,
 )
 from tests.test_field_reports_nginx_3 import served, statuses
@@ -608,8 +610,88 @@ def test_error_page_named_location_that_no_server_has_answers_500(
     assert named["title"].endswith("a refused client gets 500") and "error-page-loop" not in codes(report)
     assert "client-cert-accepted" in codes(report)  # the client's own certificate is not the trouble
 
+    # custom-http-errors' own named locations (nginx.tmpl define "CUSTOM_ERRORS") may exist: no claim then
+    custom = page_objects(bench.world, pages, "pagenamed", "@custom_upstream-default-backend_495")
+    assert "error-page-no-location" not in codes(bench.check(capsys, folder, fqdn("pagenamed"), custom, probe=False))
+
     after, _ = fix_in_cluster(named["fix"], folder, objects)
     fixed = bench.check(capsys, folder, fqdn("pagenamed"), after, probe=False)
     assert "error-page-no-location" not in codes(fixed) and fixed["state"] == "works"
     [moved] = [o for o in after if o["kind"] == "Ingress"]
     assert moved["metadata"]["annotations"][P + "auth-tls-error-page"] == PAGE_URL
+
+
+def test_7225_ca_crl_in_the_auth_tls_secret_refuses_the_revoked_client(bench: Bench, tmp_path: Path, capsys) -> None:
+    """https://github.com/kubernetes/ingress-nginx/issues/7225 ("Add CRL support to Client Certificate
+    Authentication"; EPNW: the client-certs example puts the CRL in the auth-tls-secret as ca.crl, "enough
+    for our use case"; the feature request #1514, added by https://github.com/kubernetes/ingress-nginx/pull/3164).
+    Source, controller-v1.15.1: backend_ssl.go getPemCertificate reads secret.Data["ca.crl"] and
+    ssl.ConfigureCRL writes it; nginx.tmpl renders `ssl_crl` under the client checks. Measured: the revoked
+    client 400 'The SSL certificate error', nginx logging (23:certificate revoked); without a certificate 400.
+    The tool: client-cert-revoked, broken. Its printed fix (a new key and certificate from ca.key) is run as
+    printed in the user's folder; nginx lets the new certificate in (200, SUCCESS)."""
+    authority = ca("Revoking CA")
+    leaf = client("client", authority)
+    folder = tmp_path
+    for name, data in user_files(leaf, authority=authority).items():
+        write_file(folder / name, data, private=name.endswith(".key"))
+    crl = issue_crl(authority, [leaf.cert])
+    host = fqdn("crl7225")
+    objects = bench.world.cluster() + [
+        secret("ca-crl", {"ca.crt": authority.cert_pem(), "ca.crl": crl}),
+        ingress("crl7225", mtls("default/ca-crl")),
+    ]
+    server = GatewayHost(
+        MtlsPolicy(host, secret="default/ca-crl"),
+        bench.world.server.cert_pem(),
+        bench.world.server.key_pem(),
+        authority.cert_pem(),
+        crl,
+    )
+    report = bench.check(capsys, folder, host, objects, probe=False)
+    [revoked] = [f for f in report["findings"] if f["code"] == "client-cert-revoked"]
+    assert report["state"] == "broken" and "client-cert-accepted" not in codes(report)
+    old = (folder / "client.crt").read_bytes()
+    with Gateway([server], nginx_binary=bench.nginx_binary) as gateway:
+        measure = Bench(bench.world, gateway, bench.nginx_binary)
+        without, with_cert = measure.probe(host, folder)
+        assert (without.status, with_cert.status) == (400, 400) and CERT_ERROR in with_cert.body
+        assert "(23:certificate revoked)" in gateway.error_log()
+        sh(folder, revoked["fix"])
+        assert (folder / "client.crt").read_bytes() != old
+        again = measure.probe(host, folder)[1]
+    assert again.status == 200 and again.echoed("ssl-client-verify") == "SUCCESS"
+    fixed = bench.check(capsys, folder, host, objects, probe=False)
+    assert fixed["state"] == "works" and "client-cert-accepted" in codes(fixed)
+
+
+@pytest.mark.parametrize(
+    ("release", "reloads"), [("v1.9.5", False), ("v1.10.1", False), ("v1.10.2", True), ("v1.15.1", True)]
+)
+def test_10915_a_changed_match_cn_is_not_applied_before_v1_10_2(
+    bench: Bench, tmp_path: Path, capsys, release: str, reloads: bool
+) -> None:
+    """https://github.com/kubernetes/ingress-nginx/issues/10915 ("Changing nginx.ingress.kubernetes.io/auth-tls-match-cn
+    value is ignored", 1.9.4/1.9.5). Cause, read in the source: authtls Config.Equal did not compare MatchCN,
+    so a change to the annotation alone left the running configuration as it was; fixed by "fix: Ensure
+    changes in MatchCN annotation are detected" (#11173, commit bcb98c0c8; `assl1.MatchCN != assl2.MatchCN`
+    is absent at controller-v1.10.1 and every earlier tag, present from controller-v1.10.2 and v1.11.0), with
+    the e2e 'should reload the nginx config when auth-tls-match-cn is updated' (E2E cases authtls-reload1/2
+    above: 403, then 200 after the update). The tool, told the controller's image: before v1.10.2 the
+    match-cn nginx runs is not known from the objects, so no "works" without a probe; from v1.10.2 it is."""
+    authority = ca("CN Change CA")
+    folder = write_user(tmp_path, client("authtls", authority))
+    image = f"registry.k8s.io/ingress-nginx/controller:{release}"
+    objects = [
+        *[o for o in bench.world.cluster() if o["kind"] not in ("Deployment", "Pod", "IngressClass")],
+        *controller_objects(image=image),
+        secret("ca-cn", {"ca.crt": authority.cert_pem()}),
+        ingress("cnchange", mtls("default/ca-cn", match_cn="CN=authtls")),
+    ]
+    report = bench.check(capsys, folder, fqdn("cnchange"), objects, probe=False)
+    assert "client-cert-accepted" in codes(report)
+    if reloads:
+        assert report["state"] == "works"
+    else:
+        assert report["state"] == "unverified" and report["exit"] == 0
+        assert f"the auth-tls-match-cn nginx runs ({release} applies a change" in report["verdict"]

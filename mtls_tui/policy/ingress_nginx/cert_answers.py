@@ -20,12 +20,14 @@ def refused_answer(page: str | None, refused: str) -> str:
     (controller-v1.15.1) and ngx_http_send_error_page reads the page. A path is an internal redirect:
     the request (as GET) goes to the location that serves the path on this server, and that location's
     answer is the answer, the certificate check not made again; a named location must exist, and
-    ingress-nginx's server defines none (nginx logs 'could not find named location' and answers 500);
-    anything else is a 302 to it. Measured on nginx 1.22: tests/test_field_reports_nginx_5.py."""
+    ingress-nginx's server defines none but custom-http-errors' `@custom_…` (nginx logs 'could not
+    find named location' and answers 500); anything else is a 302 to it. Measured on nginx 1.22: tests/test_field_reports_nginx_5.py."""
     if not page:
         return refused
     if page.startswith("/"):
         return f"what {page} on this host answers (nginx passes the request there, unchecked)"
+    if page.startswith("@custom_"):  # nginx.tmpl define "CUSTOM_ERRORS", for custom-http-errors
+        return f"what the custom-http-errors location {page} answers"
     if page.startswith("@"):
         return f"500 (no location {page} in ingress-nginx's server unless a server-snippet writes one)"
     return f"a 302 to the auth-tls-error-page {page}"

@@ -43,6 +43,7 @@ from mtls_tui.policy.ingress_nginx.redirects import (
     not_redirected,
     plain_http,
 )
+from mtls_tui.policy.ingress_nginx.releases import controller_rules
 from mtls_tui.policy.ingress_nginx.secret_findings import (
     ca_key_in_secret,
     denied_secret_findings,
@@ -250,6 +251,13 @@ def _host_policy(
         tls_secret, tls_findings, tls_unseen = default_certificate(host, tls_findings, controller, snapshot)
     findings += tls_findings
     unseen += tls_unseen
+    match_cn = cn_gate or (policy.match_cn if policy is not None else None)
+    rules = controller_rules(controller)
+    if match_cn and not rules.match_cn_change_reloads:  # #10915: what nginx runs may be an earlier value
+        unseen.append(
+            f"the auth-tls-match-cn nginx runs ({rules.named} applies a change to it alone only at its next "
+            "reload: authtls Config.Equal)"
+        )
     if tls_secret:
         findings += secret_access(tls_secret, "TLS", tls_from or ingresses[0], snapshot)
     auth_ref = policy.secret if policy is not None else None  # always set: a winner's fields name its Secret

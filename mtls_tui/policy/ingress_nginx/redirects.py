@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from mtls_tui.model import ControllerObj, Finding, IngressObj, MtlsPolicy, Severity
+from mtls_tui.model import ControllerObj, Finding, IngressObj, IngressPath, MtlsPolicy, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX, go_bool_annotation
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, configmap_words, ingress_finding, ingress_words
 from mtls_tui.policy.kube_objects import config_bool
@@ -136,24 +136,23 @@ def error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) ->
 ERROR_PAGE_ELSEWHERE = "https://errors.example.com/mtls"
 
 
-def page_route(host: str, page: str, locations: list[IngressObj]) -> IngressObj | None:
-    """The Ingress whose path on `host` serves the URI `page`, as nginx picks the location (the
+def page_route(host: str, page: str, locations: list[IngressObj]) -> tuple[IngressObj, IngressPath] | None:
+    """The Ingress and its path on `host` that serve the URI `page`, as nginx picks the location (the
     longest prefix; an Exact path only itself), or None: the server's own `location /` of the default
     backend (nginx.tmpl, when no Ingress has `/`) answers it."""
-    best: tuple[int, IngressObj] | None = None
+    best: tuple[IngressObj, IngressPath] | None = None
     for ingress in locations:
         for route in ingress.paths:
-            if route.host != host:
-                continue
             path = route.path or "/"
-            exact = route.path_type == "Exact"
-            if exact and page != path:
+            if route.host != host or (route.path_type == "Exact" and page != path):
                 continue
-            if not exact and not (page == path or page.startswith(path if path.endswith("/") else path + "/")):
+            # Prefix: whole segments (a `/p/` location and `= /p`); ImplementationSpecific: nginx's own prefix
+            prefix = path if route.path_type != "Prefix" or path.endswith("/") else path + "/"
+            if page != path and not page.startswith(prefix):
                 continue
-            if best is None or len(path) > best[0]:
-                best = (len(path), ingress)
-    return best[1] if best else None
+            if best is None or len(path) > len(best[1].path or "/"):
+                best = (ingress, route)
+    return best
 
 
 def error_page_path(
@@ -168,13 +167,11 @@ def error_page_path(
     page = policy.error_page or ""
     if not page.startswith("/") or policy.verify_client != "on" or winner is None:
         return []
-    route = page_route(host, page, locations)
-    if route is None:
+    found = page_route(host, page, locations)
+    if found is None:
         return []
-    backend = next(
-        (p.service for p in route.paths if p.host == host and p.service and page.startswith(p.path or "/")), None
-    )
-    to = f"Service {backend}" if backend else f"the backend of Ingress {route.ref}"
+    route_ingress, route = found
+    to = f"Service {route.service}" if route.service else f"the backend of Ingress {route_ingress.ref}"
     return [
         ingress_finding(
             code="error-page-served",
@@ -182,11 +179,11 @@ def error_page_path(
             title=f"auth-tls-error-page {page} is a path on {host}: a request without a certificate reaches {to}",
             detail=f"nginx answers a request the client-certificate check refuses with what {page} on the same server "
             "answers (error_page 495 496 = /path is an internal redirect, not a 302, and the certificate is not checked "
-            f"again): Ingress {route.ref} sends {page} to {to}, which gets every refused request (as GET, with "
+            f"again): Ingress {route_ingress.ref} sends {page} to {to}, which gets every refused request (as GET, with "
             "ssl-client-verify NONE or FAILED) and answers it. Put the page on a host without client certificates.",
             fix=annotate(winner, "auth-tls-error-page", ERROR_PAGE_ELSEWHERE),
             ingress=winner,
-            evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
+            evidence=(f"{PREFIX}auth-tls-error-page: {page}", f"Ingress {route_ingress.ref} path {route.path or '/'}"),
         )
     ]
 
@@ -195,12 +192,14 @@ def error_page_named(
     host: str, policy: MtlsPolicy, winner: IngressObj | None, makers: list[IngressObj], controller: ControllerObj | None
 ) -> list[Finding]:
     """auth-tls-error-page a named location (authtls redirectRegex admits `@name`): nginx.tmpl renders
-    `error_page 495 496 = @name;`, and ingress-nginx writes no named location into a host's server;
-    only a server-snippet (the Ingress's or the ConfigMap's) can. Without one nginx logs 'could not find
-    named location "@name"' and answers 500 to every refused request (measured on nginx 1.22:
-    tests/test_field_reports_nginx_5.py)."""
+    `error_page 495 496 = @name;`, and the only named locations ingress-nginx writes into a server are
+    custom-http-errors' `@custom_…`; a server-snippet (the Ingress's or the ConfigMap's) can add one.
+    Without it nginx logs 'could not find named location "@name"' and answers 500 to every refused
+    request (measured on nginx 1.22: tests/test_field_reports_nginx_5.py)."""
     page = policy.error_page or ""
-    if not page.startswith("@") or winner is None:
+    # nginx.tmpl define "CUSTOM_ERRORS" writes `location @custom_<upstream>_<code>` into servers for
+    # custom-http-errors (the ConfigMap's in every server, an Ingress's per location): such a name may exist
+    if not page.startswith("@") or page.startswith("@custom_") or winner is None:
         return []
     allowed = controller is None or controller.allow_snippets  # else dropSnippetDirectives drops them
     snippets = [i.annotation(PREFIX + "server-snippet") or "" for i in makers if allowed]
