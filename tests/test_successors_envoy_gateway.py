@@ -92,9 +92,10 @@ EXPECTED: dict[str, Expect] = {
         "require-and-verify", TLS_THEN_500, INVALID | {"policy-field-invalid"}, "http-500"
     ),
     # backendtlspolicy.go getCaCertsFromCARefs: an empty ca.crt joins to "" → ErrNoValidCACertificate;
-    # listener.go ProcessListeners does not build the listener
+    # listener.go ProcessListeners does not build the listener, nor (its port's only listener) the port:
+    # nothing listens (eg_server_secret.refused_answers)
     "frontend-ca-empty.yaml": Expect(
-        "none", ("closed",) * 4, frozenset({"ca-ref-no-certificate", "ca-all-refs-invalid"}), "listener-refused"
+        "none", ("refused",) * 4, frozenset({"ca-ref-no-certificate", "ca-all-refs-invalid"}), "listener-refused"
     ),
     # helpers.go resolvePolicyTargetsFromSelectors (matchLabels → metav1.LabelSelectorAsSelector), then the
     # Gateway-wide pass of ProcessClientTrafficPolicies; testdata clienttrafficpolicy-listenerset-selector-and-
@@ -161,10 +162,14 @@ def test_an_expired_ca_beside_a_valid_one_is_dropped(tmp_path: Path) -> None:
 
 
 def test_the_expired_rule_uses_the_clock() -> None:
-    """Before 2020-01-01 the expired CA was valid: the same policy is then accepted."""
+    """Before 2020-01-01 the expired CA was valid: the same policy is then accepted (no ca-expired, no
+    HTTP 500). The listener's own certificate (issued in 2026) was not valid yet then, and v1.9.0
+    tls.go validateServingCertificateChain refuses it on the same clock: the listener is not built."""
     snapshot = load(FOLDER / "ca-expired.yaml")
     (validation,) = envoy_gateway.read(snapshot, now=datetime(2019, 6, 1, tzinfo=UTC))
-    assert validation.breakage is None and validation.mode == "require-and-verify"
+    assert validation.mode == "require-and-verify"
+    assert [f.code for f in validation.findings] == ["tls-secret-unusable"], validation.findings
+    assert "will be valid after" in validation.findings[0].evidence[0]
 
 
 def test_conflict_names_the_winner_and_the_order() -> None:

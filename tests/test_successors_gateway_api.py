@@ -32,6 +32,9 @@ FOLDER = DATA / "gateway-api"
 ENFORCED = ("alert 116+", "200", "alert 48+", "alert 45+")
 OPEN = ("200", "200", "200", "200")
 CLOSED = ("closed", "closed", "closed", "closed")
+# Envoy Gateway drops a refused listener and, when it held the port alone, the port (listener.go
+# ProcessListeners, processInfraIRListener): nothing listens (eg_server_secret.py refused_answers)
+NOTHING_LISTENS = ("refused",) * 4
 REFUSED = frozenset({"ca-all-refs-invalid"})
 
 # file → expectation, with the source of each rule.
@@ -41,14 +44,16 @@ EXPECTED: dict[str, Expect] = {
     "healthy.yaml": Expect("require-and-verify", ENFORCED),
     # conformance gateway-invalid-default-frontend-client-certificate-validation.go; envoyproxy/gateway
     # listener.go ProcessGatewayTLS + ProcessListeners (frontendTLSValidationInvalid → continue)
-    "ca-configmap-missing.yaml": Expect("none", CLOSED, REFUSED | {"ca-ref-not-found"}, "listener-refused"),
+    "ca-configmap-missing.yaml": Expect("none", NOTHING_LISTENS, REFUSED | {"ca-ref-not-found"}, "listener-refused"),
     # conformance gateway-with-invalid-clientcertificate-validation.go (https-invalid-kind);
     # envoyproxy/gateway backendtlspolicy.go getCaCertsFromCARefs (ErrInvalidCACertificateKind)
-    "ca-wrong-kind.yaml": Expect("none", CLOSED, REFUSED | {"ca-ref-wrong-kind"}, "listener-refused"),
+    "ca-wrong-kind.yaml": Expect("none", NOTHING_LISTENS, REFUSED | {"ca-ref-wrong-kind"}, "listener-refused"),
     # gateway_types.go FrontendTLSValidation; envoyproxy/gateway helpers.go getFirstMatchOrFirstFromData
-    "ca-configmap-no-ca-key.yaml": Expect("none", CLOSED, REFUSED | {"ca-ref-no-ca-key"}, "listener-refused"),
+    "ca-configmap-no-ca-key.yaml": Expect("none", NOTHING_LISTENS, REFUSED | {"ca-ref-no-ca-key"}, "listener-refused"),
     # conformance (https-grant-missing); backendtlspolicy.go getCaCertsFromCARefs isCrossNamespaceReferencePermitted
-    "ca-cross-namespace-no-grant.yaml": Expect("none", CLOSED, REFUSED | {"ca-ref-not-permitted"}, "listener-refused"),
+    "ca-cross-namespace-no-grant.yaml": Expect(
+        "none", NOTHING_LISTENS, REFUSED | {"ca-ref-not-permitted"}, "listener-refused"
+    ),
     # gateway_types.go FrontendTLSValidation (ReferenceGrant clause)
     "ca-cross-namespace-with-grant.yaml": Expect("require-and-verify", ENFORCED),
     # conformance gateway-with-clientcertificate-validation-insecure-fallback.go; envoyproxy/gateway

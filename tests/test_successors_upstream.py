@@ -88,6 +88,9 @@ EVERYONE = {"none": "HTTP 200", "trusted": "HTTP 200", "other-ca": "HTTP 200"}
 VERIFY_IF_GIVEN = {"none": "HTTP 200", "trusted": "HTTP 200", "other-ca": ALERT["other-ca"]}
 HTTP_500 = {"none": "HTTP 500", "trusted": "HTTP 500", "other-ca": "HTTP 500"}
 CLOSED = {"none": "connection closed", "trusted": "connection closed", "other-ca": "connection closed"}
+# Envoy Gateway builds neither the listener nor, when it held its port alone, the port (listener.go
+# ProcessListeners): nothing listens (policy/successors/eg_server_secret.py refused_answers)
+NOTHING_LISTENS = dict.fromkeys(("none", "trusted", "other-ca"), "refused without an HTTP response")
 NGINX = {"none": "HTTP 400", "trusted": "HTTP 200", "other-ca": "HTTP 400"}
 NOT_FOUND = {"none": "HTTP 404", "trusted": "HTTP 404", "other-ca": "HTTP 404"}
 
@@ -710,7 +713,7 @@ CASES: list[Case] = [
             ("second-example.org", 8443): Host(
                 "broken",
                 "none",
-                CLOSED,
+                NOTHING_LISTENS,
                 "listener-refused",
                 lead="ca-ref-wrong-kind",
                 codes=frozenset({"ca-all-refs-invalid"}),
@@ -719,7 +722,7 @@ CASES: list[Case] = [
             ("fourth-example.org", 6443): Host(
                 "broken",
                 "none",
-                CLOSED,
+                NOTHING_LISTENS,
                 "listener-refused",
                 lead="ca-ref-not-permitted",
                 codes=frozenset({"ca-all-refs-invalid"}),

@@ -25,7 +25,7 @@ from mtls_tui.tui.app import TABS
 from mtls_tui.tui.marks import HOST_STATE, TLS_ONLY
 from mtls_tui.tui.panes.hosts import HostList
 from mtls_tui.tui.panes.probe import ProbePane
-from mtls_tui.tui.panes.verdict import FindingList, VerdictPane
+from mtls_tui.tui.panes.verdict import NO_HOST_SHOWN, FindingList, VerdictPane
 from mtls_tui.tui.screens import KEYS, ScenarioScreen
 from tests.test_tui_panes import at_80x24, manifests_app, screen_rows, settle, squeezed, text_of
 
@@ -226,7 +226,8 @@ async def test_a_filter_that_shows_no_host_shows_no_verdict(tmp_path: Path, pki:
         await pilot.press("slash", *"broken")
         await pilot.pause(0.3)
         assert app.query_one(HostList).border_title == "0 of 1"
-        assert str(verdict.query_one("#verdict-line", Static).render()) == "No host selected."
+        # it said "No host selected.", as if the user had left something undone: the filter is why
+        assert str(verdict.query_one("#verdict-line", Static).render()) == NO_HOST_SHOWN
         assert verdict.query_one(FindingList).option_count == 0 and app.controller.report() is None
         await pilot.press("escape")  # k9s's esc: the filter cleared
         await pilot.pause(0.3)

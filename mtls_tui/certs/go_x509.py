@@ -196,3 +196,41 @@ def _pair_type(public: object) -> type:
     if isinstance(public, ec.EllipticCurvePublicKey):
         return ec.EllipticCurvePrivateKey
     return ed25519.Ed25519PrivateKey
+
+
+# the element after the version INTEGER in each format's DER, and the key class it must hold:
+# PKCS#8 PrivateKeyInfo (an AlgorithmIdentifier SEQUENCE), PKCS#1 RSAPrivateKey (the modulus INTEGER),
+# SEC1 ECPrivateKey (the key OCTET STRING)
+_KEY_FORMATS: dict[str, tuple[str, int, tuple[type, ...]]] = {
+    "PRIVATE KEY": ("PKCS8", 0x30, _GO_KEYS + (x25519.X25519PrivateKey,)),
+    "RSA PRIVATE KEY": ("PKCS1", 0x02, (rsa.RSAPrivateKey,)),
+    "EC PRIVATE KEY": ("EC", 0x04, (ec.EllipticCurvePrivateKey,)),
+}
+
+
+def go_key_format_refusal(kind: str, der: bytes) -> str | None:
+    """The format name ("PKCS8", "PKCS1", "EC") when x509.ParsePKCS8PrivateKey, ParsePKCS1PrivateKey or
+    ParseECPrivateKey (chosen by the block's type, as Envoy Gateway's tls.go parseCertsFromTLSSecretsData
+    does) refuses the bytes; None when it parses them, or for another type. Each wants its own DER
+    structure (the element after the version says which), a key Go knows and, for EC, a curve it
+    knows. Held to Go by tests/test_successors_server_secrets.py through tests/data/go/ca_check.go."""
+    if kind not in _KEY_FORMATS:
+        return None
+    name, tag, classes = _KEY_FORMATS[kind]
+    size = _sequence_length(der)
+    head = 2 if len(der) > 1 and der[1] < 0x80 else 2 + (der[1] - 0x80 if len(der) > 1 else 0)
+    # the version INTEGER (short form: its length fits one byte), then the next element's tag
+    if size != len(der) or len(der) < head + 2 or der[head] != 0x02:
+        return name
+    following = head + 2 + der[head + 1]
+    if following >= len(der) or der[following] != tag:
+        return name
+    try:
+        key = serialization.load_der_private_key(der, None, unsafe_skip_rsa_key_validation=True)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return name
+    if not isinstance(key, classes):
+        return name
+    if isinstance(key, ec.EllipticCurvePrivateKey) and not isinstance(key.curve, _GO_CURVES):
+        return name
+    return None

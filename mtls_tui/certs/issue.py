@@ -94,6 +94,19 @@ def issue_ca(
     return Issued(builder.sign(key, HASHES[hash_name]()), key)
 
 
+CA_KEY_USAGE = x509.KeyUsage(  # the intermediates': may sign certificates and CRLs
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=True,
+    crl_sign=True,
+    encipher_only=False,
+    decipher_only=False,
+)
+
+
 def issue_intermediate(
     cn: str,
     issuer: Issued,
@@ -117,20 +130,7 @@ def issue_intermediate(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(CA_KEY_USAGE, critical=True)
     )
     return Issued(builder.sign(issuer.key, hashes.SHA256()), key)
 

@@ -26,7 +26,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from mtls_tui.certs import openssl_binding as ob
-from mtls_tui.certs.facts import name_to_str
+from mtls_tui.certs.facts import cert_facts, name_to_str
 from mtls_tui.model import ChainVerdict, VerifyError
 
 PURPOSES = {"client": "ssl_client", "server": "ssl_server"}
@@ -49,6 +49,28 @@ _NO_ISSUER = frozenset(
         ob.X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
     }
 )
+
+
+# TLS 1.3 has signature schemes for RSA, Ed25519, Ed448 and ECDSA on P-256, P-384 and P-521 only (each ECDSA
+# scheme names its curve: RFC 8446 4.2.3; OpenSSL 3.0 ssl/t1_lib.c sigalg_lookup_tbl). ingress-nginx serves
+# TLSv1.2 and TLSv1.3 (config.go sslProtocols), so a client that speaks TLS 1.3 (curl, any OpenSSL 1.1.1+) uses
+# it, and with a DSA key or an EC key on another curve it has nothing to sign the CertificateVerify with: OpenSSL's
+# client sends no certificate, and nginx answers 400 'No required SSL certificate was sent' (logs "client sent no
+# required SSL certificate"), whatever X509_verify_cert would say. Held to TLS 1.2, such an EC key ends the
+# handshake (tls12_check_peer_sigalg: the curve is none of the server's groups, "wrong curve"), a DSA key is
+# verified as usual. Measured on nginx 1.22 / OpenSSL 3.0: tests/test_nginx_verdict_faults.py.
+TLS13_EC_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+
+
+def key_without_tls13_scheme(leaf: x509.Certificate) -> str | None:
+    """The client key of `leaf` in words when no TLS 1.3 signature scheme fits it (TLS13_EC_CURVES),
+    None when the client can sign with it."""
+    facts = cert_facts(leaf)
+    if facts.key_type == "DSA":
+        return "a DSA key"
+    if facts.key_type == "EC" and facts.key_curve not in TLS13_EC_CURVES:
+        return f"an EC key on {facts.key_curve}"
+    return None
 
 
 def _subject_of(ptr: int) -> str:
@@ -149,12 +171,35 @@ def nginx_verdict(
     at: datetime | None = None,
     crls: Sequence[x509.CertificateRevocationList] = (),
     store: Store = Store(),
+    tls13_keys: bool = True,
 ) -> ChainVerdict:
     """nginx's answer for `chain` (leaf first, then what the peer sends) at `verify_depth`,
     with `crls` as `ssl_crl` loads them; with another `store`, Envoy's (module docstring).
+    A client key no TLS 1.3 signature scheme fits is not sent by an OpenSSL client over TLS 1.3
+    (TLS13_EC_CURVES): refused whatever the chain; the verdict keeps OpenSSL's (error_code,
+    reason) and says `unsigned_key`.
+    `tls13_keys=False` leaves that out: X509_verify_cert alone, for Envoy (not measured there)
+    and the lab's built-in nginx (its handshake is a real one).
 
     `purpose="server"` gives a client's view of a server chain (curl, httpx).
     """
+    verdict = _x509_verdict(ca_bundle, chain, verify_depth, purpose, at, crls, store)
+    unsigned = key_without_tls13_scheme(chain[0]) if tls13_keys and purpose == "client" else None
+    if unsigned is None:
+        return verdict
+    return replace(verdict, accepted=False, unsigned_key=unsigned, verifies_with_more_depth=False)
+
+
+def _x509_verdict(
+    ca_bundle: Sequence[x509.Certificate],
+    chain: Sequence[x509.Certificate],
+    verify_depth: int,
+    purpose: str,
+    at: datetime | None,
+    crls: Sequence[x509.CertificateRevocationList],
+    store: Store,
+) -> ChainVerdict:
+    """OpenSSL's X509_verify_cert alone, as libssl sets it up (module docstring)."""
     if not chain:
         raise ValueError("no certificate to verify")
     leaf, untrusted = chain[0], list(chain[1:])
@@ -206,10 +251,11 @@ def envoy_verdict(
     So: nginx's path first, the partial chain when an issuer was found nowhere. Envoy sets no verify
     callback (doVerifyCertChain), so BoringSSL stops at the first error, and that error is the verdict's
     (OpenSSL's callback here lets it go on and report them all, nginx's last)."""
-    verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=Store(crl_leaf_only))
+    store = Store(crl_leaf_only)
+    verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=store, tls13_keys=False)
     if not verdict.accepted and verdict.errors and verdict.errors[0].code in _NO_ISSUER:
         partial = Store(crl_leaf_only, partial_chain=True)
-        verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=partial)
+        verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=partial, tls13_keys=False)
     if verdict.accepted or not verdict.errors:
         return verdict
     first = verdict.errors[0]

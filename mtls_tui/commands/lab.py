@@ -223,4 +223,10 @@ def _check(lab, as_json: bool, strict: bool) -> int:
     from mtls_tui.commands.check import check_session, print_report
 
     session = lab.session()
-    return print_report(check_session(session, prompt=False), as_json, strict, (session.cert, session.key))
+    code = print_report(check_session(session, prompt=False), as_json, strict, (session.cert, session.key))
+    if not as_json:  # the lab stops as the check ends: its printed commands name a gateway and API server gone
+        print(
+            "\nThe lab stopped when this check ended; the commands above need it running. Start it again, the "
+            f"same, in another terminal:\n  {lab.again()}\nthen, in this terminal, run them after:\n  {lab.fix_place}"
+        )
+    return code

@@ -30,7 +30,7 @@ from mtls_tui.certs.openssl_binding import (
 )
 from mtls_tui.certs.subject import openssl_subject
 from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, Severity, VerifyError
-from mtls_tui.policy.nginx_answers import CERT_ERROR
+from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT, NO_CERT_LOGGED
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, SEED_SECRET_KEYS, secret_update_command
 from mtls_tui.shell import arg, comment, subject_arg
 
@@ -296,10 +296,16 @@ def stale_ca_copy_finding(facts: CertFacts, renewal: CertFacts, where: Where) ->
     )
 
 
+def new_key_fix(role: CertRole, where: Where, files: Files, facts: CertFacts) -> str:
+    """A new key beside the certificate, and the certificate signed again for it, same name."""
+    return f"{new_key_command(files.key_for(where.file))} && " + reissue_command(
+        role, where, replace(files, key_missing=False), cn=facts.subject_cn, dn=facts.subject
+    )
+
+
 def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: Files) -> list[Finding]:
     """What nginx accepts but stricter peers (Go, browsers, `cryptography`) refuse."""
     subject = where.label
-    cert_file = where.file
     findings: list[Finding] = []
     if facts.version == 1:
         ext = {
@@ -330,10 +336,7 @@ def strictness_findings(facts: CertFacts, where: Where, role: CertRole, files: F
                 title=f"{facts.subject} has a {facts.key_bits}-bit {facts.key_type} key",
                 detail="OpenSSL at security level 2 (Debian's default, many ingress images) refuses keys under "
                 "2048 bits: 'EE/CA certificate key too weak'.",
-                fix=f"{new_key_command(files.key_for(cert_file))} && "
-                + reissue_command(
-                    role, where, replace(files, key_missing=False), cn=facts.subject_cn, dn=facts.subject
-                ),
+                fix=new_key_fix(role, where, files, facts),
                 subject=subject,
             )
         )
@@ -565,6 +568,8 @@ def client_chain_findings(
                 evidence=(f"chain: {chain}",),
             )
         ]
+    if verdict.unsigned_key is not None:
+        return [_unsigned_key_finding(verdict, leaf, where, files)]
     nginx_line = f"nginx: client SSL certificate verify error: ({verdict.error_code}:{verdict.reason})"
     if verdict.verifies_with_more_depth and verdict.intermediates_used is not None:
         need = verdict.intermediates_used
@@ -604,13 +609,43 @@ def client_chain_findings(
         Finding(
             code="client-cert-untrusted",
             severity=Severity.ERROR,
-            title=f"nginx rejects {leaf.subject}: {verdict.reason}",
+            title=f"nginx rejects {leaf.subject}: {verdict.reason}{_at_ca(verdict)}",
             detail=_untrusted_detail(verdict, leaf, ca_subjects, files),
             fix=_untrusted_fix(verdict, leaf, ca_subjects, where, files),
             subject=subject,
             evidence=(nginx_line,) + evidence,
         )
     ]
+
+
+def _unsigned_key_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, files: Files) -> Finding:
+    """No TLS 1.3 signature scheme fits the client's key (certs/verify.py TLS13_EC_CURVES): the client
+    sends no certificate, so its chain does not matter; only a new key does."""
+    tls12 = (
+        "verified as usual"
+        if leaf.key_type == "DSA"
+        else "refused in the handshake (nginx logs 'wrong curve', the client gets the alert illegal_parameter)"
+    )
+    return Finding(
+        code="client-key-not-for-tls13",
+        severity=Severity.ERROR,
+        title=f"{leaf.subject} cannot be sent over TLS 1.3: no signature scheme for {verdict.unsigned_key}",
+        detail="TLS 1.3 signs with RSA, Ed25519, Ed448 or ECDSA on P-256, P-384 and P-521 only. ingress-nginx "
+        f"offers TLS 1.3, so an OpenSSL client (curl, Python) sends no certificate with {verdict.unsigned_key}, "
+        f"and nginx answers 400 '{NO_CERT}', whatever the chain.{_too_weak_for_curl(leaf)} A client held to TLS "
+        f"1.2 is {tls12}. A new key and the certificate signed again for it get through.",
+        fix=new_key_fix("client", where, files, leaf),
+        subject=where.label,
+        evidence=(f"nginx: {NO_CERT_LOGGED}",),
+    )
+
+
+def _too_weak_for_curl(leaf: CertFacts) -> str:
+    """curl at OpenSSL's security level 2 (Debian's) will not load a client key under 112 bits of
+    security, an EC key under 224 bits (measured: P-192, curl exit 58, no connection)."""
+    if leaf.key_type == "EC" and leaf.key_bits is not None and leaf.key_bits < 224:
+        return f" curl does not even load a {leaf.key_bits}-bit EC key at security level 2 (exit 58)."
+    return ""
 
 
 def root_admits_all_findings(
@@ -645,6 +680,15 @@ def root_admits_all_findings(
             evidence=(f"chain: {' → '.join(path)}", *(f"ca.crt lists: {s}" for s in listed)),
         )
     ]
+
+
+def _at_ca(verdict: ChainVerdict) -> str:
+    """The CA OpenSSL's last error is about, when it is not the client certificate: an intermediate that
+    expired, a root whose key is too weak ("certificate has expired" alone reads as the client's). From the
+    error as the callback saw it: the context's error depth moves on after it (measured: 0 for an expired
+    intermediate)."""
+    last = [e for e in verdict.errors if e.code == verdict.error_code][-1:]
+    return f" ({last[0].subject}, depth {last[0].depth})" if last and last[0].depth > 0 else ""
 
 
 def _untrusted_detail(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str], files: Files) -> str:

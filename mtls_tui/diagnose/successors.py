@@ -24,9 +24,11 @@ from cryptography import x509
 
 from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.crl import load_crls
+from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.load import Material
+from mtls_tui.certs.pins import pin_match
 from mtls_tui.certs.verify import envoy_verdict, nginx_verdict
-from mtls_tui.diagnose.certificates import file_of
+from mtls_tui.diagnose.certificates import Files, Where, file_of, issuer_days_left, reissue_command, sibling_file
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.model import ChainVerdict, Finding, ProbeResult, Severity, VerifyError, sort_findings
@@ -198,7 +200,12 @@ def successor_report(
     sound = state in ("works", "unverified")  # the objects keep strangers out, as far as they were read
     judged = judge_client(validation, client, now) if now is not None else None
     kind = client_kind(judged)
-    refusal = _refused_client(validation, client, kind) or _unmeasured_refusal(validation, client, judged, now)
+    unpinned = _unpinned_client(validation, client, kind)
+    refusal = (
+        _refused_client(validation, client, kind, now)
+        or unpinned
+        or _unmeasured_refusal(validation, client, judged, now)
+    )
     admitted_anyway = _revoked_ca_admitted(validation, client, judged, now)
     findings += [f for f in (refusal, admitted_anyway) if f is not None]
     probed_mine = any(r.sent_client_cert for r in probe)
@@ -208,11 +215,14 @@ def successor_report(
         state, verdict = "broken", refusal.title
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
-        mismatches = _mismatches(validation, probe, kind)
+        # a certificate of the CA that matches no pin is not the "trusted" kind the table predicts
+        mismatches = _mismatches(validation, probe, None if unpinned else kind)
         findings += mismatches
         without = next((observed_answer(r) for r in probe if not r.sent_client_cert), None)
         mine = next((observed_answer(r) for r in probe if r.sent_client_cert), None)
-        if sound and not mismatches and _kept_out_and_let_in(probe, kind):
+        if unpinned is not None and mine is not None and (mine.kind, mine.alert) == ("tls-alert", PIN_ALERT):
+            state, verdict = "broken", f"{unpinned.title} (probed)"
+        elif sound and not mismatches and _kept_out_and_let_in(probe, kind):
             state, verdict = "works", f"{who} lets your certificate in and keeps a client without one out (probed)"
         elif kind is not None and kind != "trusted" and mine is not None and mine.kind != "admitted":
             state, verdict = "broken", f"{who} refuses your certificate ({CLIENT_WORDS[kind]}): {mine} (probed)"
@@ -244,27 +254,76 @@ def _refused_client(
     validation: ClientValidation,
     client: Material | None,
     kind: ClientKind | None,
+    now: datetime | None,
 ) -> Finding | None:
     """The user's certificate, judged against the CA this data plane loads: refused, and how the
-    refusal looks on the wire (an alert on Envoy and Go, where nginx answers 400)."""
-    if client is None or kind is None or kind not in _REFUSAL_CODES:
+    refusal looks on the wire (an alert on Envoy and Go, where nginx answers 400). Each refusal
+    here (another CA, expired, not yet valid, no clientAuth, a bad signature) ends when the CA the
+    data plane loads signs the certificate again, with clientAuth: the fix is that re-sign, as
+    ingress-nginx's client-cert-untrusted gives (diagnose/certificates.reissue_command)."""
+    if client is None or kind is None or kind not in _REFUSAL_CODES or now is None:
         return None
     answer = predict(validation, kind)
     if answer.kind == "admitted":
         return None
     leaf = client.certs[0]
-    path = file_of(leaf.origin)
+    facts = cert_facts(leaf.cert)
+    where = Where(leaf.origin, file_of(leaf.origin))
+    cas = [cert_facts(c) for c in x509.load_pem_x509_certificates(validation.ca_pem)] if validation.ca_pem else []
+    files = Files(
+        cert=where.file,
+        key=file_of(client.keys[0].origin) if client.keys else sibling_file(where.file, ".key"),
+        ca_days_left=issuer_days_left(facts, cas, now),
+        key_missing=client.no_key_beside,
+    )
+    loaded = " or ".join(c.subject for c in cas) or "the CA it loads"
     return Finding(
         code=_REFUSAL_CODES[kind],
         severity=Severity.ERROR,
         title=f"{validation.implementation} refuses your certificate ({CLIENT_WORDS[kind]}): {answer}",
         detail=f"Judged against the CA its data plane ({validation.data_plane}) loads from "
         f"{', '.join(validation.ca_refs) or 'its objects'}, {_depth_words(validation)}; such a client gets {answer} "
-        "(measured on that data plane, docs/successors.md section 7). The command shows its issuer, validity and "
-        "extended key usage.",
-        fix=f"mtls-tui inspect --cert {arg(path)}",
+        "(measured on that data plane, docs/successors.md section 7). The fix signs it again with that CA.",
+        fix=reissue_command("client", where, files, cn=facts.subject_cn, dn=facts.subject),
+        then=f"signs it with the CA the data plane loads ({loaded}: {' and '.join(files.signer_files)} must be "
+        f"that CA's; mtls-tui inspect --cert {arg(where.file)} shows the certificate first)",
         subject=f"{validation.host}:{validation.port}",
         evidence=(f"client certificate: {leaf.origin}",),
+    )
+
+
+# default_validator.cc verifyCertificate: SSL_AD_BAD_CERTIFICATE_HASH_VALUE when neither hash list matches
+# (measured on Envoy 1.40: tests/test_probe_envoy_alerts.py test_matchers, in TLS 1.2 and 1.3)
+PIN_ALERT = 114
+
+
+def _unpinned_client(validation: ClientValidation, client: Material | None, kind: ClientKind | None) -> Finding | None:
+    """The user's certificate, trusted by the CA, matches none of Envoy's certificate or SPKI hashes:
+    Envoy refuses it (alert 114) whatever the CA says. Only where the data plane checks certificates."""
+    pins = validation.pins
+    verifies = validation.mode in ("require-and-verify", "verify-if-given") and validation.breakage is None
+    if client is None or kind != "trusted" or pins is None or not verifies:
+        return None
+    leaf = client.certs[0]
+    if pin_match(leaf.cert, pins.certificate, pins.spki) is not False:
+        return None
+    answer = WireAnswer("tls-alert", alert=PIN_ALERT, after_handshake=True)
+    return Finding(
+        code="client-cert-not-pinned",
+        severity=Severity.ERROR,
+        title=f"{validation.implementation} refuses your certificate (it matches none of {pins.fields}): {answer}",
+        detail=f"Its CA ({', '.join(validation.ca_refs) or 'its objects'}) trusts it, but Envoy also checks the SHA-256 "
+        "of the certificate against verify_certificate_hash and of its public key against verify_certificate_spki, "
+        f"which {pins.fields} become, and lets in only a certificate that matches one entry (default_validator.cc "
+        "verifyCertificate; alert 114 bad_certificate_hash_value, in TLS 1.2 during the handshake, measured on Envoy "
+        "1.40). The command shows the certificate's SHA-256 fingerprint: add it (or its key's SPKI hash) to the "
+        "list, or present a certificate that is in it.",
+        fix=f"mtls-tui inspect --cert {arg(file_of(leaf.origin))}",
+        subject=f"{validation.host}:{validation.port}",
+        evidence=(
+            f"client certificate: {leaf.origin}",
+            f"{pins.fields}: {len(pins.certificate) + len(pins.spki)} entries",
+        ),
     )
 
 

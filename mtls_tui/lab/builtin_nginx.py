@@ -24,7 +24,7 @@ from mtls_tui.certs.facts import name_to_str
 from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.lab.builtin_http import Request
 from mtls_tui.lab.gateway import UPSTREAM_NAME, GatewayHost
-from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, OPTIONAL_NO_CA_ERRORS, page
+from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, NO_CERT_LOGGED, OPTIONAL_NO_CA_ERRORS, page
 from mtls_tui.policy.nginx_directives import UPSTREAM_HEADERS
 from mtls_tui.policy.re2_syntax import compile_re2
 
@@ -152,10 +152,10 @@ class ClientTls:
 def client_tls(block: ServerBlock, chain: list[x509.Certificate], at: datetime | None = None) -> ClientTls:
     """nginx accepts every certificate in the handshake (its verify callback returns 1)
     and keeps OpenSSL's last error; `nginx_verdict`, with the `ssl_crl` CRLs, is that
-    verification."""
+    verification (the handshake, keys included, was a real one: tls13_keys=False)."""
     if not chain:
         return ClientTls()
-    verdict = nginx_verdict(block.ca, chain, block.host.policy.verify_depth, at=at, crls=block.crls)
+    verdict = nginx_verdict(block.ca, chain, block.host.policy.verify_depth, at=at, crls=block.crls, tls13_keys=False)
     error = 0 if verdict.accepted else (verdict.error_code or 0)
     leaf = chain[0]
     return ClientTls(
@@ -273,7 +273,7 @@ def _certificate_refusal(
     if client.error and not (block.verify == "optional_no_ca" and client.error in OPTIONAL_NO_CA_ERRORS):
         detail, message = CERT_ERROR, f"client SSL certificate verify error: ({client.error}:{client.reason})"
     elif block.verify == "on" and not client.sent:
-        detail, message = NO_CERT, "client sent no required SSL certificate"
+        detail, message = NO_CERT, NO_CERT_LOGGED
     else:
         return None
     error_page = block.host.policy.error_page

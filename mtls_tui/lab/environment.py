@@ -456,6 +456,20 @@ class Lab:
     def fix_place(self) -> str:
         return fix_place(self._place())
 
+    def again(self) -> str:
+        """The command line that starts this lab again as it runs now: the same folder, port,
+        scenario, controller and gateway, so that commands it printed (which name its port and
+        folder) run against the new one. For `lab --check`, which stops the lab as it ends."""
+        assert self._port is not None, "the lab is not running"
+        command, _ = mtls_tui_command()
+        words = [command, "lab", "--dir", shlex.quote(str(self.folder)), "--port", str(self._port)]
+        words += ["--scenario", self.scenario]
+        if self.controller != "ingress-nginx":
+            words += ["--controller", self.controller]
+        elif self.gateway_kind == "builtin":
+            words += ["--gateway", "builtin"]
+        return " ".join(words + ["--v3"] * self.v3)
+
     def stop(self) -> None:
         """Release what `start` took, in reverse: the log feeder, the gateway, the API
         server, the private folder. The PKI folder stays. Safe to call twice."""

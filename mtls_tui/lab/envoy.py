@@ -104,6 +104,15 @@ def _chain(host: EnvoyHost, index: int, folder: Path, access_log: Path) -> dict[
         context: dict[str, Any] = {"trust_chain_verification": trust}
         if host.validation.allow_expired:  # xds/translator/listener.go setTLSValidationContext
             context["allow_expired_certificate"] = True
+        pins = host.validation.pins
+        if pins is not None:  # listener.go setTLSValidationContext; Istio's authentication.go, as written
+            context.update(
+                {
+                    k: list(v)
+                    for k, v in (("verify_certificate_hash", pins.certificate), ("verify_certificate_spki", pins.spki))
+                    if v
+                }
+            )
         if host.validation.ca_pem:
             ca = folder / f"host-{index}-ca.crt"
             write_file(ca, host.validation.ca_pem)

@@ -126,7 +126,9 @@ def build_server(toolchain: str | None = None) -> Path:
 class GoTlsServer:
     """`with GoTlsServer(cert, key, ca, "RequireAndVerifyClientCert") as server:` — tlsserver.go on
     127.0.0.1:`server.port` until the block ends. File paths, never key bytes: the caller keeps the
-    key in its private folder. `max_tls` "1.2" caps the version (default: Go's, TLS 1.3)."""
+    key in its private folder. `max_tls` "1.2" caps the version (default: Go's, TLS 1.3). `unloaded`:
+    cert and key are Traefik's default certificate, served for a name whose own was refused (with
+    `sni_strict`, no certificate at all)."""
 
     def __init__(
         self,
@@ -137,6 +139,8 @@ class GoTlsServer:
         port: int | None = None,
         *,
         max_tls: str | None = None,
+        unloaded: bool = False,
+        sni_strict: bool = False,
         toolchain: str | None = None,
         binary: Path | None = None,
     ) -> None:
@@ -145,6 +149,8 @@ class GoTlsServer:
         self.cert, self.key, self.ca, self.client_auth = str(cert), str(key), str(ca), client_auth
         self.port = port or free_port()
         self.max_tls = max_tls
+        # Traefik's store without the host's certificate: cert/key are its default one (sni_strict: none)
+        self.unloaded, self.sni_strict = unloaded, sni_strict
         self._toolchain, self._binary = toolchain, binary
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None  # the server's log (a pipe could fill and stall it)
@@ -155,6 +161,7 @@ class GoTlsServer:
         command += ["-ca", self.ca, "-clientauth", self.client_auth]
         if self.max_tls:
             command += ["-maxtls", self.max_tls]
+        command += ["-unloaded"] * self.unloaded + ["-snistrict"] * self.sni_strict
         self._log = tempfile.TemporaryFile()
         self._process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)
         try:

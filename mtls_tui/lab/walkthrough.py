@@ -213,7 +213,7 @@ def walkthrough(
             f"mkdir -p {article} && cd {article}\n{SEED_OPENSSL}",
             "done" if len(present) == len(CERTIFICATES) else "pending",
             f"{place.folder}/: {', '.join(present) or 'nothing yet'} (the lab issued them as these commands do, X.509 v1, "
-            f"with 2048-bit keys to start fast). Run, these commands make the article's own in {ARTICLE_FOLDER}/; the lab's stay as they are",
+            f"with 2048-bit keys to start fast). These commands make the article's own files in {ARTICLE_FOLDER}/ when run; the lab's stay as they are",
         )
     ]
     if secret_keys is None:

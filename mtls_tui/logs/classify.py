@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from mtls_tui.logs.records import AccessLine, KlogLine, LogRecord, NginxErrorLine
 from mtls_tui.model import Severity
-from mtls_tui.policy.nginx_answers import NGX_HTTPS_CERT_ERROR, NGX_HTTPS_NO_CERT, NO_CERT
+from mtls_tui.policy.nginx_answers import NGX_HTTPS_CERT_ERROR, NGX_HTTPS_NO_CERT, NO_CERT, NO_CERT_LOGGED
 
 _QUOTED_REF = re.compile(r"""["']([a-z0-9][-a-z0-9.]*/[a-z0-9][-a-z0-9.]*)["']""")
 _NOT_FOUND_REF = re.compile(r"(?:local SSL certificate|[Ss]ecret) \"?([^\s\"/]+/[^\s\"]+?)\"? was not found")
@@ -215,7 +215,7 @@ def _nginx(line: NginxErrorLine) -> Highlight | None:
         return Highlight(
             "probe-cert-rejected", Severity.ERROR, f"nginx refused a client certificate{on}: {reason}", refs
         )
-    if "client sent no required SSL certificate" in message:
+    if NO_CERT_LOGGED in message:
         client = f" {line.client}" if line.client else ""
         return Highlight(
             "probe-no-client-cert",

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mtls_tui.model import Finding, IngressObj, SecretObj, Severity
+from mtls_tui.policy.values import as_dict, as_list
 
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 _LABEL = r"[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -100,23 +101,23 @@ def _secret_refusals(secret: SecretObj) -> Iterator[str]:
 
 
 def _refusals(obj: dict[str, Any]) -> Iterator[str]:
-    meta = _mapping(obj.get("metadata"))
+    meta = as_dict(obj.get("metadata"))
     name = meta.get("name")
     if isinstance(name, str) and name:
         yield from _subdomain("metadata.name", name)
     if "spec" in obj and not isinstance(obj["spec"], dict):  # decoding into IngressSpec fails before validation
         yield f"spec: Invalid type: {_quoted(obj['spec'])}: an object is expected (json: cannot unmarshal it into IngressSpec)"
         return
-    spec = _mapping(obj.get("spec"))
+    spec = as_dict(obj.get("spec"))
     rules, default = spec.get("rules"), spec.get("defaultBackend")
     if not rules and default is None:
         yield "spec: Invalid value: either `defaultBackend` or `rules` must be specified"
     if isinstance(default, dict):
         yield from _backend("spec.defaultBackend", default)
-    for i, rule in enumerate(_list(rules)):
-        yield from _rule(f"spec.rules[{i}]", _mapping(rule))
-    for i, entry in enumerate(map(_mapping, _list(spec.get("tls")))):
-        for j, host in enumerate(_list(entry.get("hosts"))):
+    for i, rule in enumerate(as_list(rules)):
+        yield from _rule(f"spec.rules[{i}]", as_dict(rule))
+    for i, entry in enumerate(map(as_dict, as_list(spec.get("tls")))):
+        for j, host in enumerate(as_list(entry.get("hosts"))):
             yield from _host(f"spec.tls[{i}].hosts[{j}]", str(host), ip_refused=False)
         secret = entry.get("secretName")
         if isinstance(secret, str) and secret:
@@ -124,7 +125,7 @@ def _refusals(obj: dict[str, Any]) -> Iterator[str]:
     klass = spec.get("ingressClassName")
     if isinstance(klass, str) and klass:
         yield from _subdomain("spec.ingressClassName", klass)
-        annotation = _mapping(meta.get("annotations")).get(CLASS_ANNOTATION)
+        annotation = as_dict(meta.get("annotations")).get(CLASS_ANNOTATION)
         if annotation is not None and annotation != klass:  # ValidateIngressCreate
             yield (
                 f"annotations.{CLASS_ANNOTATION}: Invalid value: {_quoted(annotation)}: "
@@ -139,11 +140,11 @@ def _rule(at: str, rule: dict[str, Any]) -> Iterator[str]:
     http = rule.get("http")
     if http is None:
         return
-    paths = _mapping(http).get("paths")
+    paths = as_dict(http).get("paths")
     if not paths:
         yield f"{at}.http.paths: Required value"
-    for i, path in enumerate(_list(paths)):
-        yield from _path(f"{at}.http.paths[{i}]", _mapping(path))
+    for i, path in enumerate(as_list(paths)):
+        yield from _path(f"{at}.http.paths[{i}]", as_dict(path))
 
 
 def _host(at: str, host: str, *, ip_refused: bool) -> Iterator[str]:
@@ -181,7 +182,7 @@ def _path(at: str, path: dict[str, Any]) -> Iterator[str]:
             yield f"{at}.path: Invalid value: {_quoted(value)}: must be an absolute path"
     else:
         yield f"{at}.pathType: Unsupported value: {_quoted(kind)}: supported values: {SUPPORTED_PATH_TYPES}"
-    yield from _backend(f"{at}.backend", _mapping(path.get("backend")))
+    yield from _backend(f"{at}.backend", as_dict(path.get("backend")))
 
 
 def _backend(at: str, backend: dict[str, Any]) -> Iterator[str]:
@@ -202,7 +203,7 @@ def _backend(at: str, backend: dict[str, Any]) -> Iterator[str]:
             f"{at}.service.name: Invalid value: {_quoted(name)}: a DNS-1035 label must consist of lower case "
             "alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character"
         )
-    port = _mapping(service.get("port"))
+    port = as_dict(service.get("port"))
     number, port_name = port.get("number"), port.get("name")
     if number is not None and (isinstance(number, bool) or not isinstance(number, int)):
         yield f"{at}.service.port.number: Invalid value: {_quoted(number)}: must be an integer (the API server's decoding)"
@@ -254,11 +255,3 @@ def _quoted(value: object) -> str:
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return str(value)
-
-
-def _mapping(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mtls_tui.model import SuccessorController
+from mtls_tui.policy.values import as_dict, as_list
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,9 @@ def controllers_from(deployments: Iterable[dict[str, Any]]) -> list[SuccessorCon
     each Deployment's first container whose image is a successor's controller."""
     found = []
     for deployment in deployments:
-        meta = _dict(deployment.get("metadata"))
-        pod = _dict(_dict(_dict(deployment.get("spec")).get("template")).get("spec"))
-        containers = [c for c in _list(pod.get("containers")) if isinstance(c, dict)]
+        meta = as_dict(deployment.get("metadata"))
+        pod = as_dict(as_dict(as_dict(deployment.get("spec")).get("template")).get("spec"))
+        containers = [c for c in as_list(pod.get("containers")) if isinstance(c, dict)]
         for index, container in enumerate(containers):
             product = product_of(str(container.get("image") or ""))
             if product is None:
@@ -87,18 +88,10 @@ def controllers_from(deployments: Iterable[dict[str, Any]]) -> list[SuccessorCon
                     namespace=str(meta.get("namespace") or "default"),
                     name=str(meta.get("name") or "?"),
                     image=str(container.get("image")),
-                    args=tuple(str(a) for a in _list(container.get("args"))),
+                    args=tuple(str(a) for a in as_list(container.get("args"))),
                     container=index,
                     has_args=isinstance(container.get("args"), list),
                 )
             )
             break
     return found
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

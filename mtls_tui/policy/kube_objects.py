@@ -35,7 +35,9 @@ from mtls_tui.policy.controller_images import controllers_from as successor_cont
 from mtls_tui.policy.go_bools import GO_BOOLS
 from mtls_tui.policy.ingress_nginx.releases import release_of
 from mtls_tui.policy.label_selector import parse_selector
+from mtls_tui.policy.listener_sets import unread_listener_sets
 from mtls_tui.policy.refused_objects import schema_findings as schema_findings_for
+from mtls_tui.policy.values import as_dict, as_list
 
 NGINX_CONTROLLER = "k8s.io/ingress-nginx"
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"
@@ -49,14 +51,6 @@ CONTROLLER_LABELS = {"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.
 def _meta(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata")
     return meta if isinstance(meta, dict) else {}
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _count(value: Any, default: int = 0) -> int:
@@ -74,23 +68,23 @@ def _count(value: Any, default: int = 0) -> int:
 
 
 def ingress_from(obj: dict[str, Any]) -> IngressObj:
-    meta, spec = _meta(obj), _dict(obj.get("spec"))
-    annotations = {str(k): str(v) for k, v in _dict(meta.get("annotations")).items()}
+    meta, spec = _meta(obj), as_dict(obj.get("spec"))
+    annotations = {str(k): str(v) for k, v in as_dict(meta.get("annotations")).items()}
     if spec.get("ingressClassName"):
         ingress_class, source = str(spec["ingressClassName"]), "spec.ingressClassName"
     elif CLASS_ANNOTATION in annotations:
         ingress_class, source = annotations[CLASS_ANNOTATION], "annotation"
     else:
         ingress_class, source = None, "none"
-    rules = [rule for rule in _list(spec.get("rules")) if isinstance(rule, dict)]
+    rules = [rule for rule in as_list(spec.get("rules")) if isinstance(rule, dict)]
     hosts = tuple(dict.fromkeys(str(rule.get("host") or "*") for rule in rules))
     with_http = {str(rule.get("host") or "*") for rule in rules if isinstance(rule.get("http"), dict)}
     tls = tuple(
-        IngressTLS(tuple(str(h) for h in _list(entry.get("hosts"))), entry.get("secretName"))
-        for entry in _list(spec.get("tls"))
+        IngressTLS(tuple(str(h) for h in as_list(entry.get("hosts"))), entry.get("secretName"))
+        for entry in as_list(spec.get("tls"))
         if isinstance(entry, dict)
     )
-    lb = _list(_dict(_dict(obj.get("status")).get("loadBalancer")).get("ingress"))
+    lb = as_list(as_dict(as_dict(obj.get("status")).get("loadBalancer")).get("ingress"))
     addresses = tuple(
         str(a.get("ip") or a.get("hostname")) for a in lb if isinstance(a, dict) and (a.get("ip") or a.get("hostname"))
     )
@@ -126,7 +120,7 @@ def _secret_from_file(obj: dict[str, Any]) -> tuple[SecretObj, Finding | None]:
         secret = secret_from(obj)
     except InputError as exc:
         meta = _meta(obj)
-        data, written = _dict(obj.get("data")), _dict(obj.get("stringData"))
+        data, written = as_dict(obj.get("data")), as_dict(obj.get("stringData"))
         refused = SecretObj(
             str(meta.get("namespace") or "default"),
             str(meta.get("name") or "?"),
@@ -150,17 +144,17 @@ def _secret_from_file(obj: dict[str, Any]) -> tuple[SecretObj, Finding | None]:
 def _paths(spec: dict[str, Any]) -> Iterable[IngressPath]:
     """Each rule's paths with their backend, in v1 form (`service.name`, `service.port.number|name`)
     or the removed v1beta1 form (`serviceName`, `servicePort`)."""
-    for rule in _list(spec.get("rules")):
+    for rule in as_list(spec.get("rules")):
         if not isinstance(rule, dict):
             continue
         host = str(rule.get("host") or "*")
-        for entry in _list(_dict(rule.get("http")).get("paths")):
+        for entry in as_list(as_dict(rule.get("http")).get("paths")):
             if not isinstance(entry, dict):
                 continue
-            backend = _dict(entry.get("backend"))
-            service = _dict(backend.get("service"))
+            backend = as_dict(entry.get("backend"))
+            service = as_dict(backend.get("service"))
             name = service.get("name") or backend.get("serviceName")
-            port: Any = _dict(service.get("port")) if service else backend.get("servicePort")
+            port: Any = as_dict(service.get("port")) if service else backend.get("servicePort")
             number, port_name = (port.get("number"), port.get("name")) if isinstance(port, dict) else (port, None)
             if isinstance(number, str) and not number.isdigit():  # v1beta1: servicePort may be a port's name
                 number, port_name = None, number
@@ -185,19 +179,19 @@ def secret_from(obj: dict[str, Any]) -> SecretObj:
 
 def ingress_class_from(obj: dict[str, Any]) -> IngressClassObj:
     meta = _meta(obj)
-    annotations = _dict(meta.get("annotations"))
+    annotations = as_dict(meta.get("annotations"))
     return IngressClassObj(
         name=str(meta.get("name") or "?"),
-        controller=str(_dict(obj.get("spec")).get("controller") or ""),
+        controller=str(as_dict(obj.get("spec")).get("controller") or ""),
         is_default=str(annotations.get(DEFAULT_CLASS_ANNOTATION, "")).lower() == "true",
     )
 
 
 def pod_from(obj: dict[str, Any]) -> PodObj:
-    meta, status = _meta(obj), _dict(obj.get("status"))
-    statuses = [s for s in _list(status.get("containerStatuses")) if isinstance(s, dict)]
+    meta, status = _meta(obj), as_dict(obj.get("status"))
+    statuses = [s for s in as_list(status.get("containerStatuses")) if isinstance(s, dict)]
     containers = tuple(
-        str(c.get("name")) for c in _list(_dict(obj.get("spec")).get("containers")) if isinstance(c, dict)
+        str(c.get("name")) for c in as_list(as_dict(obj.get("spec")).get("containers")) if isinstance(c, dict)
     )
     return PodObj(
         namespace=str(meta.get("namespace") or "default"),
@@ -206,7 +200,7 @@ def pod_from(obj: dict[str, Any]) -> PodObj:
         ready=bool(statuses) and all(s.get("ready") for s in statuses),
         containers=containers,
         restarts=sum(_count(s.get("restartCount")) for s in statuses),
-        labels=tuple(sorted((str(k), str(v)) for k, v in _dict(meta.get("labels")).items())),
+        labels=tuple(sorted((str(k), str(v)) for k, v in as_dict(meta.get("labels")).items())),
     )
 
 
@@ -240,7 +234,7 @@ def _flags(args: list[str]) -> dict[str, str]:
 
 
 def is_controller(obj: dict[str, Any]) -> bool:
-    labels = _dict(_meta(obj).get("labels"))
+    labels = as_dict(_meta(obj).get("labels"))
     return all(labels.get(k) == v for k, v in CONTROLLER_LABELS.items())
 
 
@@ -254,10 +248,10 @@ def config_map_ref(deployment: dict[str, Any]) -> str | None:
 
 
 def _controller_args(deployment: dict[str, Any]) -> list[str]:
-    template = _dict(_dict(deployment.get("spec")).get("template"))
-    containers = [c for c in _list(_dict(template.get("spec")).get("containers")) if isinstance(c, dict)]
+    template = as_dict(as_dict(deployment.get("spec")).get("template"))
+    containers = [c for c in as_list(as_dict(template.get("spec")).get("containers")) if isinstance(c, dict)]
     main = next((c for c in containers if c.get("name") == "controller"), containers[0] if containers else {})
-    return [str(a) for a in _list(main.get("args"))]
+    return [str(a) for a in as_list(main.get("args"))]
 
 
 def config_bool(value: bool) -> str:
@@ -301,8 +295,8 @@ def controller_from(
     """`config_maps`: the ConfigMaps read, by `namespace/name`; None when none could be looked at
     (then a named ConfigMap is `config_seen` False and the defaults are assumed)."""
     meta = _meta(deployment)
-    template = _dict(_dict(deployment.get("spec")).get("template"))
-    containers = [c for c in _list(_dict(template.get("spec")).get("containers")) if isinstance(c, dict)]
+    template = as_dict(as_dict(deployment.get("spec")).get("template"))
+    containers = [c for c in as_list(as_dict(template.get("spec")).get("containers")) if isinstance(c, dict)]
     main = next((c for c in containers if c.get("name") == "controller"), containers[0] if containers else {})
     flags = _flags(_controller_args(deployment))
     ref = config_map_ref(deployment)
@@ -345,7 +339,7 @@ def controller_from(
         disable_catch_all=_go_bool(flags.get("disable-catch-all", "false")),
         ingress_class_by_name=_go_bool(flags.get("ingress-class-by-name", "false")),
         allowed_response_headers=allowed_headers(str(settings.get("global-allowed-response-headers") or "")),
-        pod_labels=tuple((str(k), str(v)) for k, v in _dict(_meta(template).get("labels")).items()),
+        pod_labels=tuple((str(k), str(v)) for k, v in as_dict(_meta(template).get("labels")).items()),
     )
 
 
@@ -380,13 +374,13 @@ NAME_LABEL = "kubernetes.io/metadata.name"
 
 def namespace_from(obj: dict[str, Any]) -> NamespaceObj:
     name = str(_meta(obj).get("name") or "")
-    labels = {str(k): str(v) for k, v in _dict(_meta(obj).get("labels")).items()}
+    labels = {str(k): str(v) for k, v in as_dict(_meta(obj).get("labels")).items()}
     labels[NAME_LABEL] = name
     return NamespaceObj(name, tuple(labels.items()))
 
 
 def event_from(obj: dict[str, Any]) -> EventObj:
-    meta, involved = _meta(obj), _dict(obj.get("involvedObject"))
+    meta, involved = _meta(obj), as_dict(obj.get("involvedObject"))
     return EventObj(
         namespace=str(meta.get("namespace") or "default"),
         kind=str(involved.get("kind") or ""),
@@ -409,6 +403,7 @@ SUCCESSOR_GROUPS = frozenset(
         "traefik.containo.us",
         "k8s.nginx.org",
         "networking.istio.io",
+        "gateway.nginx.org",  # NGINX Gateway Fabric's AuthenticationFilters (ngf_bundle.py auth_filter_refs)
     }
 )
 # and the Services: the controller's, whose annotations make the cloud load balancer in front of it
@@ -491,7 +486,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
                 resources.append(resource)
             else:
                 refused_resources.append(resource)
-    settings = {r.ref: _dict(r.body.get("data")) for r in resources if r.kind == "ConfigMap" and r.group == ""}
+    settings = {r.ref: as_dict(r.body.get("data")) for r in resources if r.kind == "ConfigMap" and r.group == ""}
     controllers = controllers_from(deployments, pods, settings)
     return ClusterSnapshot(
         source=source,
@@ -508,7 +503,7 @@ def snapshot_from_objects(objects: Iterable[dict[str, Any]], source: str, *, com
         namespaces=tuple(namespaces),
         namespaces_read=complete and bool(namespaces),
         successor_controllers=tuple(successor_controllers_from(deployments)),
-        unreadable=tuple(schema_findings) + tuple(_hostless_refused(ingresses)),
+        unreadable=(*schema_findings, *_hostless_refused(ingresses), *unread_listener_sets(resources)),
     )
 
 

@@ -20,6 +20,7 @@ NGX_HTTPS_CERT_ERROR = 495  # the client certificate did not verify
 NGX_HTTPS_NO_CERT = 496  # ssl_verify_client on, and no client certificate
 CERT_ERROR = "The SSL certificate error"  # 495's line
 NO_CERT = "No required SSL certificate was sent"  # 496's line
+NO_CERT_LOGGED = "client sent no required SSL certificate"  # what nginx logs (info) with 496
 PLAIN_HTTP = "The plain HTTP request was sent to HTTPS port"  # 497's line: plain HTTP to an HTTPS port
 
 # nginx.tmpl's match-CN check: `return 403 "client certificate unauthorized";` (a text body, no page).

@@ -295,7 +295,7 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
     for label, milliseconds in phases:
         grid.add_row(label, _bar(milliseconds, scale))
     if result.tls_version:
-        grid.add_row("TLS", Text(f"{result.tls_version}, {result.cipher}, ALPN {result.alpn or 'none'}"))
+        grid.add_row("TLS", Text(tls_summary(result)))
     if result.server_cert:
         fake = "  FAKE (controller default)" if result.fake_certificate else ""
         grid.add_row("Server cert", Text(f"{result.server_cert.subject}{fake}", style="bold red" if fake else ""))
@@ -313,6 +313,17 @@ def probe_column(result: ProbeResult, scale: float) -> Table:
     for index, (name, value) in enumerate(result.headers[:HEADERS_SHOWN]):
         grid.add_row("Headers" if index == 0 else "", Text(f"{name}: {value}", style="dim"))
     return grid
+
+
+def tls_summary(result: ProbeResult) -> str:
+    """The version, cipher and ALPN the handshake agreed. A refused handshake agreed no cipher (the
+    server's alert came before its Finished); a failure after it left the cipher unread (the probe
+    reads it from the answer's connection): either is said in words, not as Python's None."""
+    if result.cipher:
+        return f"{result.tls_version}, {result.cipher}, ALPN {result.alpn or 'none'}"
+    if result.failure is not None and result.failure.when in ("first read", "after the request"):
+        return f"{result.tls_version}; cipher not read: the connection failed after the handshake"
+    return f"{result.tls_version}; no cipher: the handshake did not complete"
 
 
 def body_summary(body: str) -> str:

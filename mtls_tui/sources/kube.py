@@ -75,7 +75,7 @@ from mtls_tui.policy.successors.kinds import (
     selects_namespaces,
     served_kinds,
 )
-from mtls_tui.policy.successors.references import as_dict, text
+from mtls_tui.policy.values import as_dict, text
 from mtls_tui.shell import arg
 from mtls_tui.sources.kube_api import KubeApi
 
@@ -609,7 +609,8 @@ class KubeSource:
             if exc.status != 403:
                 raise CannotRun(f"cannot list Deployments: {status_message(exc)}") from None
             return [], [("list", "deployments.apps", None, "")]
-        pods, refused = self._read_gateway_pods([s for s in selectors if not any(selects(s, d) for d in found)])
+        # a Gateway without a selector takes every gateway proxy: pods are not listed whole for it
+        pods, refused = self._read_gateway_pods([s for s in selectors if s and not any(selects(s, d) for d in found)])
         return found + pods, refused
 
     def _read_gateway_pods(self, selectors: list[dict[str, Any]]) -> tuple[list[KubeResource], list[Refusal]]:

@@ -166,7 +166,9 @@ class MtlsApp(OneNoticeApp):
         if (judging := controller.judging()) is not None:  # its report is next in the judging worker
             self.query_one(VerdictPane).show_loading(f"Judging {judging}…")
             return
-        self.query_one(VerdictPane).show(report, controller.probe_elsewhere(report), controller.file_findings())
+        self.query_one(VerdictPane).show(
+            report, controller.probe_elsewhere(report), controller.file_findings(), controller.hidden
+        )
         self.query_one(CertTree).show(controller.certificates_view())
         self.query_one(IngressPane).show(controller.ingress_view())
         if report is not None:

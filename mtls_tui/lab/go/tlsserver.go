@@ -22,6 +22,12 @@ func main() {
 	caFile := flag.String("ca", "ca.crt", "client CA bundle (Traefik: clientAuth.secretNames / caFiles)")
 	mode := flag.String("clientauth", "RequireAndVerifyClientCert", "NoClientCert|RequestClientCert|RequireAnyClientCert|VerifyClientCertIfGiven|RequireAndVerifyClientCert")
 	maxTLS := flag.String("maxtls", "", "highest TLS version: 1.2 or 1.3 (default: Go's, 1.3)")
+	// Traefik's certificate store without the host's certificate (pkg/tls/tlsmanager.go UpdateConfigs skips
+	// a Secret X509KeyPair refuses): Manager.Get's GetCertificate finds none for the name and answers the
+	// store's default certificate, or, with the TLS option's sniStrict, no certificate (crypto/tls then sends
+	// unrecognized_name). -cert/-key are then that default certificate.
+	unloaded := flag.Bool("unloaded", false, "the host's certificate is not in the store: serve -cert/-key as the default")
+	sniStrict := flag.Bool("snistrict", false, "with -unloaded: no default certificate (TLSOption sniStrict)")
 	flag.Parse()
 
 	modes := map[string]tls.ClientAuthType{
@@ -61,5 +67,18 @@ func main() {
 	})
 	srv := &http.Server{Addr: *addr, Handler: h, TLSConfig: cfg, ErrorLog: log.New(os.Stderr, "", log.LstdFlags)}
 	log.Printf("%s listening on %s clientauth=%s", runtime.Version(), *addr, *mode)
+	if *unloaded {
+		fallback, err := tls.LoadX509KeyPair(*certFile, *keyFile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		cfg.GetCertificate = func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if *sniStrict {
+				return nil, nil
+			}
+			return &fallback, nil
+		}
+		log.Fatal(srv.ListenAndServeTLS("", ""))
+	}
 	log.Fatal(srv.ListenAndServeTLS(*certFile, *keyFile))
 }

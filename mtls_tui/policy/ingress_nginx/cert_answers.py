@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from mtls_tui.model import ChainVerdict, Finding, MtlsPolicy
-from mtls_tui.policy.nginx_answers import CERT_ERROR, OPTIONAL_NO_CA_ERRORS
+from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT, NO_CERT_LOGGED, OPTIONAL_NO_CA_ERRORS
 
 REFUSED = f"400 '{CERT_ERROR}'"
+UNSENT = f"400 '{NO_CERT}'"  # what a certificate the client cannot send gets (certs/verify.py TLS13_EC_CURVES)
 NGINX_LOGGED = "nginx: client SSL certificate verify error"
 
 
@@ -21,7 +22,8 @@ def refused_answer(page: str | None, refused: str) -> str:
     the request (as GET) goes to the location that serves the path on this server, and that location's
     answer is the answer, the certificate check not made again; a named location must exist, and
     ingress-nginx's server defines none but custom-http-errors' `@custom_…` (nginx logs 'could not
-    find named location' and answers 500); anything else is a 302 to it. Measured on nginx 1.22: tests/test_field_reports_nginx_5.py."""
+    find named location' and answers 500); anything else is a 302 to it. Measured on nginx 1.22:
+    tests/test_field_reports_nginx_5.py and tests/test_gateway_conformance.py."""
     if not page:
         return refused
     if page.startswith("/"):
@@ -41,7 +43,28 @@ def host_answer(findings: list[Finding], policy: MtlsPolicy, verdict: ChainVerdi
         and verdict.error_code in OPTIONAL_NO_CA_ERRORS
     ):
         return [_let_through(f, verdict, leaf) if f.code == "client-cert-untrusted" else f for f in findings]
+    if verdict.unsigned_key is not None and policy.verify_client != "on":
+        return [_unsent_let_through(f, policy) for f in findings]
     return _error_page_answer(findings, policy)
+
+
+def _unsent_let_through(finding: Finding, policy: MtlsPolicy) -> Finding:
+    """nginx refuses a request without a client certificate only with `ssl_verify_client on`
+    (ngx_http_request.c ngx_http_process_request: NGX_HTTPS_NO_CERT when sscf->verify == 1; the
+    lab's built-in nginx the same, builtin_nginx._certificate_refusal): with optional or
+    optional_no_ca the client that sends none reaches the upstream, $ssl_client_verify NONE, and
+    nginx logs nothing (measured: tests/test_nginx_verdict_faults.py)."""
+    if UNSENT not in finding.detail:
+        return finding
+    let_through = (
+        f"with auth-tls-verify-client {policy.verify_client} nginx lets the request reach the upstream "
+        "with ssl-client-verify: NONE, as from a client without a certificate"
+    )
+    return replace(
+        finding,
+        detail=finding.detail.replace(f"nginx answers {UNSENT}", let_through),
+        evidence=tuple(e for e in finding.evidence if not e.startswith(f"nginx: {NO_CERT_LOGGED}")),
+    )
 
 
 def _let_through(finding: Finding, verdict: ChainVerdict, leaf: str) -> Finding:
@@ -71,8 +94,12 @@ def _error_page_answer(findings: list[Finding], policy: MtlsPolicy) -> list[Find
         return findings
     answer = refused_answer(page, REFUSED)
     return [
-        replace(f, title=f.title.replace(REFUSED, answer), detail=f.detail.replace(REFUSED, answer))
-        if REFUSED in f.title or REFUSED in f.detail
+        replace(
+            f,
+            title=f.title.replace(REFUSED, answer).replace(UNSENT, answer),
+            detail=f.detail.replace(REFUSED, answer).replace(UNSENT, answer),
+        )
+        if any(refused in f.title or refused in f.detail for refused in (REFUSED, UNSENT))
         else f
         for f in findings
     ]

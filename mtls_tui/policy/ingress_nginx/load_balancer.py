@@ -17,6 +17,7 @@ from mtls_tui.model import ClusterSnapshot, ControllerObj, Finding, KubeResource
 from mtls_tui.policy.ingress_nginx.cert_answers import refused_answer
 from mtls_tui.policy.ingress_nginx.lb_clouds import HTTPS_PORT, PREFIXES, Sends, ends_tls
 from mtls_tui.policy.nginx_answers import NO_CERT
+from mtls_tui.policy.values import as_dict
 from mtls_tui.shell import arg, json_arg
 
 SERVICE_NAME = "ingress-nginx-controller"  # the name every ingress-nginx install gives the controller's Service
@@ -39,10 +40,6 @@ class LbTermination:
     fix: str
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def _services(controller: ControllerObj, snapshot: ClusterSnapshot) -> list[KubeResource]:
     """The Services in the controller's namespace with a selector every label of which its pods
     carry, then those named ingress-nginx-controller."""
@@ -50,7 +47,7 @@ def _services(controller: ControllerObj, snapshot: ClusterSnapshot) -> list[Kube
     pods = dict(controller.pod_labels)
 
     def selects(service: KubeResource) -> bool:
-        selector = _dict(_dict(service.body.get("spec")).get("selector"))
+        selector = as_dict(as_dict(service.body.get("spec")).get("selector"))
         return bool(selector) and all(pods.get(str(k)) == str(v) for k, v in selector.items())
 
     return [s for s in services if selects(s)] + [s for s in services if s.name == SERVICE_NAME and not selects(s)]
@@ -59,7 +56,7 @@ def _services(controller: ControllerObj, snapshot: ClusterSnapshot) -> list[Kube
 def controller_service(controller: ControllerObj, snapshot: ClusterSnapshot) -> KubeResource | None:
     """The controller's Service of type LoadBalancer (the first of `_services`)."""
     return next(
-        (s for s in _services(controller, snapshot) if _dict(s.body.get("spec")).get("type") == "LoadBalancer"), None
+        (s for s in _services(controller, snapshot) if as_dict(s.body.get("spec")).get("type") == "LoadBalancer"), None
     )
 
 
@@ -71,16 +68,16 @@ def service_unseen(controller: ControllerObj | None, snapshot: ClusterSnapshot) 
 
 
 def service_annotations(service: KubeResource) -> dict[str, str]:
-    return {str(k): str(v) for k, v in _dict(_dict(service.body.get("metadata")).get("annotations")).items()}
+    return {str(k): str(v) for k, v in as_dict(as_dict(service.body.get("metadata")).get("annotations")).items()}
 
 
 def service_spec(service: KubeResource) -> dict[str, Any]:
-    return _dict(service.body.get("spec"))
+    return as_dict(service.body.get("spec"))
 
 
 def https_port(service: KubeResource) -> tuple[int, dict[str, Any]] | None:
     """The Service port clients ask HTTPS of: 443, else the one named https."""
-    ports = [p for p in (_dict(p) for p in _dict(service.body.get("spec")).get("ports") or []) if p]
+    ports = [p for p in (as_dict(p) for p in as_dict(service.body.get("spec")).get("ports") or []) if p]
     tcp = [(i, p) for i, p in enumerate(ports) if str(p.get("protocol") or "TCP") == "TCP"]
     return next((x for x in tcp if x[1].get("port") == HTTPS_PORT), None) or next(
         (x for x in tcp if x[1].get("name") == "https"), None

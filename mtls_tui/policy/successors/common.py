@@ -80,6 +80,19 @@ class WireAnswer:
 
 
 @dataclass(frozen=True)
+class Pins:
+    """Envoy's verify_certificate_hash and verify_certificate_spki, as the objects write them (Envoy
+    Gateway's certificateHashes and spkiHashes: clienttrafficpolicy.go setTLSClientValidationContext;
+    Istio's verifyCertificateHash and verifyCertificateSpki: security/model/authentication.go
+    ApplyCredentialSDSToServerCommonTLSContext). A certificate the CA trusts must match one entry of
+    either list, or Envoy refuses it (certs/pins.py)."""
+
+    certificate: tuple[str, ...]  # hex SHA-256 of the certificate's DER, colons allowed
+    spki: tuple[str, ...]  # base64 SHA-256 of its SubjectPublicKeyInfo's DER
+    fields: str  # the objects' names for the two lists, for the findings ("certificateHashes")
+
+
+@dataclass(frozen=True)
 class ClientValidation:
     """Client validation for one host on one port, as one successor configures it."""
 
@@ -114,6 +127,7 @@ class ClientValidation:
     # (they share its frontend entry): nothing listens there, or a Passthrough listener's stream server
     # closes the connection (gateway_api.py _ngf_refused_answer)
     refused_answer: WireAnswer | None = None
+    pins: Pins | None = None  # Envoy's certificate and SPKI hashes (None: no hash list rendered)
 
     @property
     def enforced(self) -> bool:

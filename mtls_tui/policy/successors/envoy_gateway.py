@@ -23,7 +23,8 @@ from mtls_tui.certs.go_pem import go_pem_decoded, go_pem_encode
 from mtls_tui.certs.go_x509 import go_certificates
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
 from mtls_tui.policy.label_selector import from_label_selector
-from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
+from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation, Pins
+from mtls_tui.policy.successors.eg_server_secret import refused_answers, with_server_secrets
 from mtls_tui.policy.successors.envoy_gateway_joins import glued
 from mtls_tui.policy.successors.gateway_api import (
     Frontend,
@@ -40,17 +41,15 @@ from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
     RefOutcome,
-    as_dict,
-    as_list,
     ca_ref,
     conditions,
     grant_command,
     grant_permits,
     object_data,
     pick_key,
+    pins_from,
     presence,
     ref_finding,
-    text,
     unseen_finding,
 )
 from mtls_tui.policy.successors.releases import (
@@ -62,6 +61,7 @@ from mtls_tui.policy.successors.releases import (
     release_for,
     unchecked,
 )
+from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
 EG_GROUP = "gateway.envoyproxy.io"
@@ -346,6 +346,7 @@ class Translated:
     crl_pem: bytes | None = None  # the refs' data, joined as clienttrafficpolicy.go appends it
     crl_leaf_only: bool = False  # crl.onlyVerifyLeafCertificate, set with the CRL (only_verify_leaf_cert_crl)
     envoy_refused: Finding | None = None  # Envoy refuses the joined CA or CRL: connections closed
+    pins: Pins | None = None  # certificateHashes and spkiHashes (setTLSClientValidationContext)
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -747,6 +748,8 @@ def _client_validation(
         crl_pem=crl_pem,
         crl_leaf_only=leaf_only,
         envoy_refused=refused,
+        # setTLSClientValidationContext, then listener.go setTLSValidationContext
+        pins=pins_from(validation, "certificateHashes", "spkiHashes"),
     )
 
 
@@ -819,6 +822,7 @@ def _overlay(snapshot: ClusterSnapshot, now: datetime, all_policies: list[Policy
             result = _with(base, extra)
         else:
             result = _apply(gateway, listener, frontend, policy, done, base, extra)
+        result = with_server_secrets(gateway, listener, result, snapshot, now)
         if attached.missing_sections:
             result = _with(result, tuple(attached.missing_sections))
             errors = [f for f in attached.missing_sections if f.severity is Severity.ERROR]
@@ -883,6 +887,7 @@ def _apply(
         conditions=conditions(policy.resource.body, policy.label),
         unseen=unseen,
         allow_expired=done.allow_expired and done.applied == "all",
+        pins=done.pins if done.applied == "all" else None,
     )
 
 
@@ -1371,7 +1376,7 @@ def read(snapshot: ClusterSnapshot, now: datetime | None = None) -> list[ClientV
     found: list[ClientValidation] = []
     for gateway in gateways(snapshot):
         if gateway.implementation == "envoy-gateway":
-            found += validations(gateway, snapshot, overlay)
+            found += refused_answers(gateway, validations(gateway, snapshot, overlay))
     return found
 
 

@@ -49,6 +49,7 @@ from mtls_tui.policy.successors.releases import (
     unchecked,
 )
 from mtls_tui.policy.successors.traefik import ingress_hosts
+from mtls_tui.policy.values import as_dict, as_list
 from mtls_tui.shell import arg, json_arg
 
 GROUP = "k8s.nginx.org"
@@ -168,17 +169,17 @@ def read_f5_nginx(snapshot: ClusterSnapshot) -> list[ClientValidation]:
 def _virtual_servers(snapshot: ClusterSnapshot) -> list[Owner]:
     owners = []
     for resource in snapshot.of_kind("VirtualServer", GROUP):
-        spec = _dict(resource.body.get("spec"))
+        spec = as_dict(resource.body.get("spec"))
         host = str(spec.get("host") or "").lower()
         refs: list[tuple[str, Context]] = [
-            (_policy_ref(p, resource.namespace), "spec") for p in _list(spec.get("policies"))
+            (_policy_ref(p, resource.namespace), "spec") for p in as_list(spec.get("policies"))
         ]
         route_refs: list[tuple[str, int, int]] = []
-        for index, route in enumerate(_list(spec.get("routes"))):
-            for position, entry in enumerate(_list(_dict(route).get("policies"))):
+        for index, route in enumerate(as_list(spec.get("routes"))):
+            for position, entry in enumerate(as_list(as_dict(route).get("policies"))):
                 refs.append((_policy_ref(entry, resource.namespace), "route"))
                 route_refs.append((_policy_ref(entry, resource.namespace), index, position))
-        secret = str(_dict(spec.get("tls")).get("secret") or "")
+        secret = str(as_dict(spec.get("tls")).get("secret") or "")
         tls = isinstance(spec.get("tls"), dict) and bool(secret)
         owners.append(
             Owner(
@@ -197,7 +198,7 @@ def _virtual_servers(snapshot: ClusterSnapshot) -> list[Owner]:
 
 
 def _policy_ref(entry: Any, namespace: str) -> str:
-    entry = _dict(entry)
+    entry = as_dict(entry)
     name = str(entry.get("name") or "")
     return f"{entry.get('namespace') or namespace}/{name}" if name else ""
 
@@ -271,14 +272,14 @@ def f5_serves(ingress: IngressObj, snapshot: ClusterSnapshot) -> bool:
 
 
 def _ingress_mtls(policy: KubeResource) -> dict[str, Any] | None:
-    value = _dict(policy.body.get("spec")).get("ingressMTLS")
+    value = as_dict(policy.body.get("spec")).get("ingressMTLS")
     return value if isinstance(value, dict) else None
 
 
 def _type_error(policy: KubeResource) -> str | None:
     """validation/policy.go validatePolicySpec: a Policy whose spec names no policy type (or several)
     is rejected. A spec whose fields the API server pruned (a misspelt `ingress_MTLS`) names none."""
-    spec = _dict(policy.body.get("spec"))
+    spec = as_dict(policy.body.get("spec"))
     named = [t for t in POLICY_TYPES if spec.get(t) is not None]
     if len(named) == 1:
         return None
@@ -761,7 +762,7 @@ def _not_seen_by(controller: F5Controller, policy: KubeResource, snapshot: Clust
     """controller.go getPolicies, in its order: the Policy's namespace watched, then its class."""
     if not controller.watches(policy.namespace, snapshot):
         return f"failed to get namespace {policy.namespace}"
-    klass = str(_dict(policy.body.get("spec")).get("ingressClassName") or "")
+    klass = str(as_dict(policy.body.get("spec")).get("ingressClassName") or "")
     if not controller.takes("Policy", klass):
         return (
             f"referenced policy {policy.ref} has incorrect ingress class: {klass} "
@@ -774,7 +775,7 @@ def _policy_not_seen(owner: Owner, policy: KubeResource, controller: F5Controlle
     """The serving controller does not take the Policy: the owner answers 500 there. A Policy of another
     class loses its ingressClassName (a Policy without one is every controller's: HasCorrectIngressClass);
     one outside the watched namespaces cannot be reached by that controller: its args are shown."""
-    klass = "ingressClassName" in _dict(policy.body.get("spec"))
+    klass = "ingressClassName" in as_dict(policy.body.get("spec"))
     if klass and not why.startswith("failed to get namespace"):
         fix = f"kubectl patch policy {arg(policy.name)} -n {arg(policy.namespace)} --type json -p " + json_arg(
             [{"op": "remove", "path": "/spec/ingressClassName"}]
@@ -886,7 +887,7 @@ def _crl_file(owner: Owner, policy: KubeResource, file: str, secret_crl: bool, r
     path = f"{SECRETS_DIR}/{file}"
     both = (
         f" The Secret's ca.crl is not used: the controller warns 'Both ca.crl in the Secret and ingressMTLS.crlFileName "
-        f"fields cannot be used. ca.crl in {policy.namespace}/{_dict(_ingress_mtls(policy)).get('clientCertSecret')} "
+        f"fields cannot be used. ca.crl in {policy.namespace}/{as_dict(_ingress_mtls(policy)).get('clientCertSecret')} "
         f"will be ignored and {policy.ref} will be applied'."
         if secret_crl
         else ""
@@ -1004,11 +1005,3 @@ def _no_tls_on_ingress(owner: Owner, host: str) -> Finding:
         fix=fix,
         subject=owner.ref,
     )
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

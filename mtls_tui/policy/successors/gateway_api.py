@@ -32,11 +32,14 @@ from mtls_tui.policy.successors.common import (
     ClientValidation,
     DataPlane,
     Implementation,
+    Pins,
     Scope,
     WireAnswer,
 )
 from mtls_tui.policy.successors.ngf_bundle import (
     IndexKey,
+    auth_filter_refs,
+    backend_client_certificate,
     backend_policy_refs,
     bundle_path,
     ngf_bundle,
@@ -48,8 +51,6 @@ from mtls_tui.policy.successors.references import (
     GATEWAY_GROUP,
     CaRef,
     RefOutcome,
-    as_dict,
-    as_list,
     ca_ref,
     conditions,
     grant_permits,
@@ -57,7 +58,6 @@ from mtls_tui.policy.successors.references import (
     pick_key,
     presence,
     ref_finding,
-    text,
     unseen_finding,
 )
 from mtls_tui.policy.successors.releases import (
@@ -69,6 +69,7 @@ from mtls_tui.policy.successors.releases import (
     release_for,
     unchecked,
 )
+from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
 # GatewayClass spec.controllerName → implementation (docs/successors.md section 6):
@@ -467,12 +468,16 @@ def _ngf_resolved_by(gateway: Gateway, snapshot: ClusterSnapshot) -> dict[IndexK
     (graph/gateway.go processGateways keeps those of its GatewayClass) resolves its HTTPS listeners'
     certificateRefs (gateway_listener.go createExternalReferencesForTLSSecretsResolver) and its frontend
     entry's caCertificateRefs (createFrontendTLSCaCertReferenceResolver, validateFrontendTLS), each in
-    its own namespace or where a ReferenceGrant allows it; and every BackendTLSPolicy its CA
-    (backend_policy_refs). Not read here: AuthenticationFilters, spec.tls.backend, ListenerSets."""
-    found = backend_policy_refs(snapshot)
+    its own namespace or where a ReferenceGrant allows it, and its spec.tls.backend.clientCertificateRef
+    whether or not one allows it (backend_client_certificate); every BackendTLSPolicy its CA
+    (backend_policy_refs); every AuthenticationFilter of type Basic its Secret (auth_filter_refs). Not read
+    here: ListenerSets' listeners, and JWT/OIDC AuthenticationFilters (NGINX Plus only)."""
+    found = {**auth_filter_refs(snapshot), **backend_policy_refs(snapshot)}
     for other in gateways(snapshot):
         if other.implementation != "nginx-gateway-fabric" or other.class_name != gateway.class_name:
             continue
+        if (client := backend_client_certificate(other.resource)) is not None:
+            found.setdefault(client, f"{other.label} spec.tls.backend.clientCertificateRef")
         for listener in (one for one in other.listeners if one.protocol == "HTTPS"):
             named = [
                 (CaRef("Secret", "", *c.partition("/")[::2]), "certificateRefs") for c in listener.certificate_refs
@@ -491,7 +496,8 @@ def _ngf_resolved_by(gateway: Gateway, snapshot: ClusterSnapshot) -> dict[IndexK
 
 
 _NGF_MAY_LEAK = (
-    " Not checked: if another Gateway of the class or a BackendTLSPolicy that is not among the files resolves "
+    " Not checked: if another Gateway of the class or a BackendTLSPolicy or AuthenticationFilter that is not among "
+    "the files resolves "
     "the object, NGINX Gateway Fabric writes its CA into the port's file all the same (one index for its whole "
     "graph: dataplane/configuration.go getFrontendTLSCertBundles), and its clients get in."
 )
@@ -1443,6 +1449,7 @@ class ListenerResult:
     conditions: tuple[str, ...] = ()
     unseen: tuple[str, ...] = ()
     allow_expired: bool = False  # Envoy Gateway's allowExpiredCertificate
+    pins: Pins | None = None  # Envoy Gateway's certificateHashes and spkiHashes
 
 
 def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> ListenerResult:
@@ -1511,6 +1518,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     conditions=(*gateway.conditions, *listener.conditions, *result.conditions),
                     unseen=(*unread, *result.unseen),
                     allow_expired=result.allow_expired,
+                    pins=result.pins,
                     refused_answer=_ngf_refused_answer(gateway, listener, result, results),
                 )
             )

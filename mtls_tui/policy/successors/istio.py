@@ -10,8 +10,8 @@ Secret itself; keys `cacert` before `ca.crt` (pilot/pkg/credentials/kube/secrets
 ExtractRoot). Both are looked up in the namespace of the **gateway workload** (the proxy), not of
 the Gateway resource (pilot/pkg/model/credentials/resource.go ParseResourceName): the namespace of
 the Deployment whose pods the Gateway's selector picks (from the files, or listed from a cluster:
-sources/kube.py). With none seen it is assumed to be istio-system, and every finding and evidence
-line says so.
+sources/kube.py); a Gateway without a selector is every gateway proxy's (`selects`). With none seen
+it is assumed to be istio-system, and every finding and evidence line says so.
 """
 
 from __future__ import annotations
@@ -25,22 +25,14 @@ from mtls_tui.policy.secret_commands import add_ca_command, secret_update_comman
 from mtls_tui.policy.successors.carried import verify_depth_ignored
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.pem_checks import parsable_certificates
-from mtls_tui.policy.successors.references import (
-    CaRef,
-    absent,
-    as_dict,
-    as_list,
-    conditions,
-    presence,
-    text,
-    unseen_finding,
-)
+from mtls_tui.policy.successors.references import CaRef, absent, conditions, pins_from, presence, unseen_finding
 from mtls_tui.policy.successors.releases import (
     ControllerRelease,
     istio_reads_credential_names,
     release_for,
     unchecked,
 )
+from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
 ISTIO_GROUP = "networking.istio.io"
@@ -71,6 +63,8 @@ class Server:
     tls: dict[str, Any]
     workload_namespace: str = WORKLOAD_NAMESPACE  # where credentialName is looked up
     workload: str = ""  # the workload whose pods the selector picks (`Kind ns/name`); "" when assumed
+    # a Gateway without a selector: every gateway proxy read, each reading the credential in its namespace
+    proxies: tuple[KubeResource, ...] = ()
 
     @property
     def label(self) -> str:
@@ -93,15 +87,34 @@ def _host(raw: str) -> str:
 WORKLOAD_KINDS = (("apps", "Deployment"), ("apps", "DaemonSet"), ("apps", "StatefulSet"), ("", "Pod"))
 
 
+def _pod(workload: KubeResource) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The pod's metadata and spec: a Pod's own, a controller's pod template's."""
+    body = workload.body if workload.kind == "Pod" else as_dict(as_dict(workload.body.get("spec")).get("template"))
+    return as_dict(body.get("metadata")), as_dict(body.get("spec"))
+
+
+def is_gateway_proxy(workload: KubeResource) -> bool:
+    """The pods run an Istio gateway proxy (`pilot-agent proxy router`), the only proxies mergeGateways
+    serves Gateways to: a container whose args name `router` (istio/istio 1.30.3 manifests/charts/istio-control/
+    istio-discovery/files/gateway-injection-template.yaml and kube-gateway.yaml render `proxy router`), or the
+    injection template `gateway` asked by annotation (manifests/charts/gateway/values.yaml podAnnotations
+    `inject.istio.io/templates: "gateway"`, filled in by the webhook)."""
+    meta, spec = _pod(workload)
+    template = text(as_dict(meta.get("annotations")).get("inject.istio.io/templates"))
+    containers = map(as_dict, as_list(spec.get("containers")))
+    return "gateway" in template.split(",") or any("router" in map(text, as_list(c.get("args"))) for c in containers)
+
+
 def selects(selector: dict[str, Any], workload: KubeResource) -> bool:
-    """The workload's pods carry every label of the Gateway's selector (push_context.go mergeGateways:
-    gatewaySelector.SubsetOf(proxy.Labels); the proxy's labels are its pod's): a Pod's own labels, a
-    controller's pod template's."""
-    meta = workload.body.get("metadata")
-    if workload.kind != "Pod":
-        meta = as_dict(as_dict(workload.body.get("spec")).get("template")).get("metadata")
-    labels = as_dict(as_dict(meta).get("labels"))
-    return bool(selector) and all(text(labels.get(k)) == text(v) for k, v in selector.items())
+    """The Gateway applies to the workload's proxies (1.30.3 pilot/pkg/model/push_context.go mergeGateways,
+    run for gateway proxies): its pods carry every label of the selector (gatewaySelector.SubsetOf(proxy.Labels);
+    the proxy's labels are its pod's). No selector, or an empty one (pkg/config/labels/instance.go SubsetOf:
+    an empty selector is a subset of any labels), applies to every gateway proxy ("no selector. Applies to all
+    workloads asking for the gateway")."""
+    if not selector:
+        return is_gateway_proxy(workload)
+    labels = as_dict(_pod(workload)[0].get("labels"))
+    return all(text(labels.get(k)) == text(v) for k, v in selector.items())
 
 
 def selector_text(selector: dict[str, Any]) -> str:
@@ -111,9 +124,10 @@ def selector_text(selector: dict[str, Any]) -> str:
 
 def gateway_selectors(resources: Iterable[KubeResource]) -> list[dict[str, Any]]:
     """The selectors of the Istio Gateways read: a cluster source lists the Deployments they pick,
-    as files hold them, so both give the reader the same workload (`_workload`)."""
+    as files hold them, so both give the reader the same workload (`_workload`). A Gateway without
+    one gives `{}`: every gateway proxy (`selects`)."""
     gateways = (r for r in resources if r.kind == "Gateway" and r.group == ISTIO_GROUP)
-    return [s for g in gateways if (s := as_dict(as_dict(g.body.get("spec")).get("selector")))]
+    return [as_dict(as_dict(g.body.get("spec")).get("selector")) for g in gateways]
 
 
 def workload_secrets(snapshot: ClusterSnapshot) -> set[tuple[str, str, str]]:
@@ -122,38 +136,59 @@ def workload_secrets(snapshot: ClusterSnapshot) -> set[tuple[str, str, str]]:
     source fetches them, as files hold them."""
     refs: set[tuple[str, str, str]] = set()
     for server in servers(snapshot):
-        names = ("credentialName", "caCertCredentialName")
-        for raw in [*(text(server.tls.get(n)) for n in names), *map(text, as_list(server.tls.get("credentialNames")))]:
-            if raw:
-                namespace, name = _secret_namespace(raw.removeprefix(KUBERNETES_URI), server)
+        for raw in _credentials(server):
+            for proxy in {server.workload_namespace, *(w.namespace for w in server.proxies)}:
+                namespace, name = _secret_namespace(raw, replace(server, workload_namespace=proxy))
                 refs |= {("Secret", namespace, name), ("Secret", namespace, name + CA_SUFFIX)}
     return refs
 
 
-def _workload(snapshot: ClusterSnapshot, selector: dict[str, Any]) -> KubeResource | None:
-    """The workload whose pods carry every label of the Gateway's selector (WORKLOAD_KINDS; a
-    controller before its pods): the gateway proxy, whose namespace credentialName is read in (sds.go
-    SecretGen.generate passes proxy.VerifiedIdentity.Namespace, the pod's, to resource.go
-    ParseResourceName). A selector picks pods in any namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off
-    by default); none, or several in different namespaces, leave the namespace assumed."""
-    matching = [w for group, kind in WORKLOAD_KINDS for w in snapshot.of_kind(kind, group) if selects(selector, w)]
-    return matching[0] if len({w.namespace for w in matching}) == 1 else None
+def _credentials(server: Server) -> list[str]:
+    """The Secret names the server's tls names (credentialName, caCertCredentialName, credentialNames)."""
+    names = ("credentialName", "caCertCredentialName")
+    raw = [*(text(server.tls.get(n)) for n in names), *map(text, as_list(server.tls.get("credentialNames")))]
+    return [r.removeprefix(KUBERNETES_URI) for r in raw if r]
+
+
+def _workloads(snapshot: ClusterSnapshot, selector: dict[str, Any]) -> tuple[KubeResource, ...]:
+    """The workloads whose pods the Gateway applies to (`selects`; WORKLOAD_KINDS, a controller before its
+    pods): the gateway proxies, each reading credentialName in its own namespace (sds.go SecretGen.generate
+    passes proxy.VerifiedIdentity.Namespace, the pod's, to resource.go ParseResourceName). A selector picks
+    pods in any namespace (PILOT_SCOPE_GATEWAY_TO_NAMESPACE is off by default)."""
+    return tuple(w for group, kind in WORKLOAD_KINDS for w in snapshot.of_kind(kind, group) if selects(selector, w))
+
+
+def _workload(snapshot: ClusterSnapshot, spec: dict[str, Any], tls: dict[str, Any]) -> KubeResource | None:
+    """The proxy whose namespace the verdict is read in. With a selector: the one namespace of the workloads
+    it picks; several namespaces, or none, leave it assumed. Without one the Gateway is served by every
+    gateway proxy, each with the Secrets of its own namespace: the first proxy whose namespace lacks the
+    server's credential (its clients are the ones refused), else the first."""
+    selector = as_dict(spec.get("selector"))
+    matching = _workloads(snapshot, selector)
+    if selector:
+        return matching[0] if len({w.namespace for w in matching}) == 1 else None
+    credential = text(tls.get("credentialName")) or next(iter(map(text, as_list(tls.get("credentialNames")))), "")
+    credential = credential.removeprefix(KUBERNETES_URI)
+    lacking = [w for w in matching if "/" not in credential and not snapshot.secret(f"{w.namespace}/{credential}")]
+    return next(iter(lacking or matching), None)
 
 
 def servers(snapshot: ClusterSnapshot) -> list[Server]:
     out = []
     for gateway in snapshot.of_kind("Gateway", ISTIO_GROUP):
         spec = as_dict(gateway.body.get("spec"))
-        workload = _workload(snapshot, as_dict(spec.get("selector")))
-        where = (workload.namespace, f"{workload.kind} {workload.ref}") if workload else (WORKLOAD_NAMESPACE, "")
+        selector = as_dict(spec.get("selector"))
+        proxies = () if selector else _workloads(snapshot, selector)
         for index, raw in enumerate(map(as_dict, as_list(spec.get("servers")))):
+            workload = _workload(snapshot, spec, as_dict(raw.get("tls")))
+            where = (workload.namespace, f"{workload.kind} {workload.ref}") if workload else (WORKLOAD_NAMESPACE, "")
             tls = as_dict(raw.get("tls"))
             mode = text(tls.get("mode"))
             if not tls or mode in ("PASSTHROUGH", "AUTO_PASSTHROUGH") or tls.get("httpsRedirect") and not mode:
                 continue
             port = as_dict(raw.get("port")).get("number")
             hosts = tuple(dict.fromkeys(_host(text(h)) for h in as_list(raw.get("hosts")) if text(h))) or ("*",)
-            out.append(Server(gateway, index, port if isinstance(port, int) else 0, hosts, tls, *where))
+            out.append(Server(gateway, index, port if isinstance(port, int) else 0, hosts, tls, *where, proxies))
     return out
 
 
@@ -161,6 +196,17 @@ def _assumption(server: Server) -> str:
     selector = ", ".join(
         f"{k}={v}" for k, v in as_dict(as_dict(server.gateway.body.get("spec")).get("selector")).items()
     )
+    if not selector:
+        proxies = ", ".join(f"{w.kind} {w.ref}" for w in server.proxies) or "none read"
+        where = (
+            f"{server.workload}'s namespace {server.workload_namespace} is read here"
+            if server.workload
+            else f"{WORKLOAD_NAMESPACE} is assumed"
+        )
+        return (
+            f"no selector: the Gateway applies to every gateway proxy ({proxies}; push_context.go mergeGateways), "
+            f"each reading credentialName in its own namespace; {where}"
+        )
     if server.workload:
         return (
             f"the gateway workload (selector {selector}) is {server.workload}: credentialName is looked "
@@ -331,11 +377,16 @@ def _workload_unknown(server: Server, lookup: CaLookup, credential: str) -> Find
         f"{namespace}/{name} is not in the assumed {namespace}",
         detail="istiod reads credentialName in the namespace of the gateway proxy that serves the Gateway "
         "(pilot/pkg/xds/sds.go SecretGen.generate: proxy.VerifiedIdentity.Namespace, the pod's; push_context.go "
-        f"mergeGateways picks the proxies whose pod labels include the selector {selector or '(none)'}). No "
-        "Deployment, DaemonSet, StatefulSet or Pod read carries those labels in one namespace, so that namespace is "
-        f"not known; {namespace} is assumed and lacks the Secret. If the proxy runs there, the server gets no "
-        f"certificate and no CA and its handshakes fail (fail closed).{found} The command lists the proxies' pods; "
-        "the Secret must be in their namespace.",
+        + (
+            f"mergeGateways picks the proxies whose pod labels include the selector {selector}). No "
+            "Deployment, DaemonSet, StatefulSet or Pod read carries those labels in one namespace"
+            if selector
+            else "mergeGateways gives a Gateway without a selector to every gateway proxy). No Deployment, "
+            "DaemonSet, StatefulSet or Pod read runs a gateway proxy (pilot-agent `proxy router`)"
+        )
+        + f", so that namespace is not known; {namespace} is assumed and lacks the Secret. If the proxy runs there, "
+        f"the server gets no certificate and no CA and its handshakes fail (fail closed).{found} The command lists "
+        "the proxies' pods; the Secret must be in their namespace.",
         fix=f"kubectl get pods -A -l {arg(selector)} -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name"
         if selector
         else "kubectl get pods -A -l istio=ingressgateway -o wide",
@@ -497,8 +548,12 @@ def _fallback_finding(server: Server, mode: str, skip: bool) -> Finding:
     )
 
 
+def _matcher_names(server: Server) -> list[str]:
+    return [m for m in ("subjectAltNames", "verifyCertificateSpki", "verifyCertificateHash") if server.tls.get(m)]
+
+
 def _matchers(server: Server) -> Finding | None:
-    names = [m for m in ("subjectAltNames", "verifyCertificateSpki", "verifyCertificateHash") if server.tls.get(m)]
+    names = _matcher_names(server)
     if not names:
         return None
     return Finding(
@@ -507,8 +562,7 @@ def _matchers(server: Server) -> Finding | None:
         title=f"{server.label}: a trusted client must also match {', '.join(names)}",
         detail="Envoy refuses a trusted certificate that does not match (alert 46 for subjectAltNames, 114 for "
         "hashes; measured). The prediction here covers only the CA and the mode.",
-        fix=f"kubectl get gateways.networking.istio.io {arg(server.gateway.name)} -n {arg(server.gateway.namespace)} "
-        f"-o jsonpath='{{.spec.servers[{server.index}].tls}}'",
+        fix=_show_tls(server),
         subject=server.label,
     )
 
@@ -576,7 +630,17 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
     if mode_name == "ISTIO_MUTUAL":
         findings.append(_mesh_mutual_finding(server, credential))
         ca_refs = (MESH_CA,)
-    if mode in ("verify-if-given", "request", "require-any"):
+    # authentication.go ApplyCredentialSDSToServerCommonTLSContext renders subjectAltNames,
+    # verifyCertificateSpki and verifyCertificateHash beside the credential's CA for MUTUAL and OPTIONAL_MUTUAL
+    rendered = _matcher_names(server) if credential and mode_name in ("MUTUAL", "OPTIONAL_MUTUAL") else []
+    if mode == "verify-if-given" and rendered:
+        # Envoy's default_validator.cc initializeSslContexts: matchers make the verify mode
+        # SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT whatever require_client_certificate says (Envoy
+        # Gateway's VerifyIfGiven with matchers, envoy_gateway.py: measured on Envoy 1.40; again for
+        # OPTIONAL_MUTUAL's rendering by tests/test_field_reports_successors_4.py)
+        mode = "require-and-verify"
+        findings.append(_matchers_require(server, rendered))
+    elif mode in ("verify-if-given", "request", "require-any"):
         findings.append(_fallback_finding(server, mode_name, skip))
     if (extra := _matchers(server)) is not None:
         findings.append(extra)
@@ -585,9 +649,35 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
             _validation(server, snapshot, host, mode, ca_refs, ca_pem, decided, tuple(findings), breakage, unseen),
             crl=crl_pem is not None,
             crl_pem=crl_pem,
+            pins=pins_from(server.tls, "verifyCertificateHash", "verifyCertificateSpki") if rendered else None,
         )
         for host in server.hosts
     ]
+
+
+def _matchers_require(server: Server, names: list[str]) -> Finding:
+    return Finding(
+        code="client-cert-required-by-matchers",
+        severity=Severity.WARNING,
+        title=f"{server.label} port {server.port}: OPTIONAL_MUTUAL with {', '.join(names)} refuses a client "
+        "without a certificate",
+        detail="listener.go BuildListenerTLSContext sets require_client_certificate false for OPTIONAL_MUTUAL, and "
+        "authentication.go ApplyCredentialSDSToServerCommonTLSContext puts the matchers in the validation context. "
+        "Envoy then asks the certificate with SSL_VERIFY_FAIL_IF_NO_PEER_CERT (default_validator.cc "
+        "initializeSslContexts: matchers set the verify mode): a client without one is refused, alert 116 in "
+        "TLS 1.3 (measured on Envoy 1.40), as with MUTUAL. Clients that should get in without a certificate need "
+        "a server without the matchers. The command shows the server's TLS settings.",
+        fix=_show_tls(server),
+        subject=server.label,
+        evidence=(f"servers[{server.index}].tls: mode OPTIONAL_MUTUAL, {', '.join(names)}",),
+    )
+
+
+def _show_tls(server: Server) -> str:
+    return (
+        f"kubectl get gateways.networking.istio.io {arg(server.gateway.name)} -n {arg(server.gateway.namespace)} "
+        f"-o jsonpath='{{.spec.servers[{server.index}].tls}}'"
+    )
 
 
 MESH_CA = "the mesh's root CA (istiod's, ConfigMap istio-ca-root-cert)"

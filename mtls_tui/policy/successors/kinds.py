@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mtls_tui.model import Finding, KubeResource, Severity
+from mtls_tui.policy.values import as_dict, as_list
 from mtls_tui.shell import arg
 
 DEFAULT_ISTIO_NAMESPACE = "istio-system"  # where istio's gateway workload runs unless told otherwise
@@ -35,6 +36,8 @@ SUCCESSOR_KINDS = (
     # NGINX Gateway Fabric resolves every BackendTLSPolicy's CA into the index its frontend CA files
     # are written from (policy/successors/ngf_bundle.py backend_policy_refs)
     SuccessorKind("gateway.networking.k8s.io", "backendtlspolicies", "BackendTLSPolicy", ("v1", "v1alpha3")),
+    # and every AuthenticationFilter's Secret (ngf_bundle.py auth_filter_refs)
+    SuccessorKind("gateway.nginx.org", "authenticationfilters", "AuthenticationFilter", ("v1alpha1",)),
     SuccessorKind("gateway.envoyproxy.io", "clienttrafficpolicies", "ClientTrafficPolicy", ("v1alpha1",)),
     SuccessorKind("traefik.io", "tlsoptions", "TLSOption", ("v1alpha1",)),
     SuccessorKind("traefik.io", "ingressroutes", "IngressRoute", ("v1alpha1",)),
@@ -63,50 +66,53 @@ def served_kinds(group_list: dict[str, Any]) -> list[tuple[SuccessorKind, tuple[
     return found
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _refs(refs: Any, namespace: str, default_kind: str) -> Iterable[tuple[str, str, str]]:
-    for ref in _list(refs):
-        ref = _dict(ref)
+    for ref in as_list(refs):
+        ref = as_dict(ref)
         if ref.get("name"):
             yield str(ref.get("kind") or default_kind), str(ref.get("namespace") or namespace), str(ref["name"])
 
 
 def _named(resource: KubeResource) -> Iterable[tuple[str, str, str]]:
     """(kind, namespace, name) of the CA objects one successor object names, in the fields each
-    controller reads (docs/successors.md: G2, E1, T1, F1, I2)."""
-    spec, ns = _dict(resource.body.get("spec")), resource.namespace
+    controller reads (docs/successors.md: G2, E1, T1, F1, I2), and a Gateway listener's certificate
+    Secrets, which the readers check too."""
+    spec, ns = as_dict(resource.body.get("spec")), resource.namespace
     if resource.kind == "Gateway" and resource.group == "gateway.networking.k8s.io":
-        frontend = _dict(_dict(spec.get("tls")).get("frontend"))
-        validations = [_dict(frontend.get("default")).get("validation")]
-        validations += [_dict(_dict(p).get("tls")).get("validation") for p in _list(frontend.get("perPort"))]
-        validations += [_dict(_dict(li).get("tls")).get("frontendValidation") for li in _list(spec.get("listeners"))]
+        frontend = as_dict(as_dict(spec.get("tls")).get("frontend"))
+        validations = [as_dict(frontend.get("default")).get("validation")]
+        validations += [as_dict(as_dict(p).get("tls")).get("validation") for p in as_list(frontend.get("perPort"))]
+        validations += [
+            as_dict(as_dict(li).get("tls")).get("frontendValidation") for li in as_list(spec.get("listeners"))
+        ]
         for validation in validations:
-            for kind, where, name in _refs(_dict(validation).get("caCertificateRefs"), ns, "ConfigMap"):
+            for kind, where, name in _refs(as_dict(validation).get("caCertificateRefs"), ns, "ConfigMap"):
                 yield kind, "" if kind == "ClusterTrustBundle" else where, name
+        # the listeners' own certificate Secrets (kind defaults to Secret): NGINX Gateway Fabric and Envoy
+        # Gateway refuse a listener whose every one is unusable (G22, E29)
+        for listener in as_list(spec.get("listeners")):
+            yield from _refs(as_dict(as_dict(listener).get("tls")).get("certificateRefs"), ns, "Secret")
     elif resource.kind == "ClientTrafficPolicy":
-        validation = _dict(_dict(spec.get("tls")).get("clientValidation"))
+        validation = as_dict(as_dict(spec.get("tls")).get("clientValidation"))
         for kind, where, name in _refs(
             validation.get("caCertificateRefs"), ns, "Secret"
         ):  # kind defaults to Secret (E1)
             yield kind, "" if kind == "ClusterTrustBundle" else where, name
-        yield from _refs(_dict(validation.get("crl")).get("refs"), ns, "Secret")
+        yield from _refs(as_dict(validation.get("crl")).get("refs"), ns, "Secret")
+    elif resource.kind == "IngressRoute":  # the router's own certificate Secret (T18)
+        secret = as_dict(spec.get("tls")).get("secretName")
+        if secret:
+            yield "Secret", ns, str(secret)
     elif resource.kind == "TLSOption":
-        for name in _list(_dict(spec.get("clientAuth")).get("secretNames")):
+        for name in as_list(as_dict(spec.get("clientAuth")).get("secretNames")):
             yield "Secret", ns, str(name)
     elif resource.kind == "Policy":
-        secret = _dict(spec.get("ingressMTLS")).get("clientCertSecret")
+        secret = as_dict(spec.get("ingressMTLS")).get("clientCertSecret")
         if secret:
             yield "Secret", ns, str(secret)
     elif resource.kind == "Gateway" and resource.group == "networking.istio.io":
-        for server in _list(spec.get("servers")):
-            credential = _dict(_dict(server).get("tls")).get("credentialName")
+        for server in as_list(spec.get("servers")):
+            credential = as_dict(as_dict(server).get("tls")).get("credentialName")
             if credential:
                 # looked up in the gateway workload's namespace (I3): the default one and the Gateway's own
                 for where in dict.fromkeys((DEFAULT_ISTIO_NAMESPACE, ns)):
@@ -131,10 +137,10 @@ def selects_namespaces(resources: Iterable[KubeResource]) -> bool:
     """A ClientTrafficPolicy targetSelector picks namespaces by their labels (`namespaces.from:
     Selector`, Envoy Gateway helpers.go targetSelectorNamespacesMatch): the Namespaces must be read."""
     return any(
-        _dict(_dict(selector).get("namespaces")).get("from") == "Selector"
+        as_dict(as_dict(selector).get("namespaces")).get("from") == "Selector"
         for resource in resources
         if resource.kind == "ClientTrafficPolicy"
-        for selector in _list(_dict(resource.body.get("spec")).get("targetSelectors"))
+        for selector in as_list(as_dict(resource.body.get("spec")).get("targetSelectors"))
     )
 
 

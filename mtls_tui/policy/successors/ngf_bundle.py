@@ -28,18 +28,10 @@ import binascii
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mtls_tui.model import ClusterSnapshot
+from mtls_tui.model import ClusterSnapshot, KubeResource
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem, ngf_decoded
-from mtls_tui.policy.successors.references import (
-    GATEWAY_GROUP,
-    CaRef,
-    as_dict,
-    as_list,
-    grant_permits,
-    object_data,
-    presence,
-    text,
-)
+from mtls_tui.policy.successors.references import GATEWAY_GROUP, CaRef, grant_permits, object_data, presence
+from mtls_tui.policy.values import as_dict, as_list, text
 
 TLS_SECRET = "kubernetes.io/tls"
 SECRETS_DIR = "/etc/nginx/secrets"  # nginx/config/generator.go secretsFolder
@@ -99,6 +91,39 @@ def backend_policy_refs(snapshot: ClusterSnapshot) -> dict[IndexKey, str]:
         if kind in ("ConfigMap", "Secret") and group in ("", "core") and name:
             found.setdefault((kind, policy.namespace, name), f"BackendTLSPolicy {policy.ref}")
     return found
+
+
+NGF_GROUP = "gateway.nginx.org"
+
+
+def auth_filter_refs(snapshot: ClusterSnapshot) -> dict[IndexKey, str]:
+    """The Secrets NGF resolves for AuthenticationFilters: graph/graph.go BuildGraph runs
+    authentication_filter.go processAuthenticationFilters on every one it watches, referenced by a route or
+    not, with the graph's one resolver. Type Basic resolves spec.basic.secretRef in the filter's namespace
+    (resolveAuthenticationFilterSecret, expected key `auth`: a kubernetes.io/tls Secret is stored with its
+    CertBundle whatever that check says, resolver/secrets.go secretEntry.validate). JWT and OIDC resolve
+    theirs only with NGINX Plus ("JWT Authentication requires NGINX Plus."), which is not read here."""
+    found: dict[IndexKey, str] = {}
+    for resource in snapshot.of_kind("AuthenticationFilter", NGF_GROUP):
+        spec = as_dict(resource.body.get("spec"))
+        name = text(as_dict(as_dict(spec.get("basic")).get("secretRef")).get("name"))
+        if text(spec.get("type")) == "Basic" and name:
+            found.setdefault(("Secret", resource.namespace, name), f"AuthenticationFilter {resource.ref}")
+    return found
+
+
+def backend_client_certificate(gateway: KubeResource) -> IndexKey | None:
+    """The Secret a Gateway's spec.tls.backend.clientCertificateRef names, as graph/gateway.go
+    validateGatewayTLSBackend resolves it: kind Secret (or none), group "" or core, its namespace or the
+    Gateway's; Resolve runs **before** the ReferenceGrant check, so it is in the index even when refused."""
+    ref = as_dict(
+        as_dict(as_dict(as_dict(gateway.body.get("spec")).get("tls")).get("backend")).get("clientCertificateRef")
+    )
+    if not text(ref.get("name")) or text(ref.get("kind") or "Secret") != "Secret":
+        return None
+    if text(ref.get("group")) not in ("", "core"):
+        return None
+    return "Secret", text(ref.get("namespace")) or gateway.namespace, text(ref.get("name"))
 
 
 def ngf_bundle(

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mtls_tui.model import ClusterSnapshot, Finding, KubeResource, Severity
+from mtls_tui.policy.successors.common import Pins
+from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
@@ -139,18 +141,6 @@ def _unseen_bundle(ref: CaRef, status: Presence, *, subject: str, if_missing: st
         subject=subject,
         evidence=(f"reference: {ref.label}",),
     )
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
 
 
 def ca_ref(raw: Any, namespace: str, default_kind: str) -> CaRef:
@@ -367,3 +357,11 @@ def _bundle_fix(ref: CaRef, missing: bool) -> str:
 
 def resource_label(resource: KubeResource) -> str:
     return f"{resource.kind} {resource.ref}"
+
+
+def pins_from(fields: dict[str, Any], certificate: str, spki: str) -> Pins | None:
+    """The certificate and SPKI hash lists named `certificate` and `spki`, which the controller copies as
+    written into Envoy's verify_certificate_hash and verify_certificate_spki (None: neither is set)."""
+    lists = [tuple(text(h) for h in as_list(fields.get(name)) if text(h)) for name in (certificate, spki)]
+    named = [name for name, given in zip((certificate, spki), lists, strict=True) if given]
+    return Pins(lists[0], lists[1], " and ".join(named)) if named else None

@@ -54,6 +54,8 @@ from mtls_tui.policy.successors.releases import (
     traefik_refuses_crd_qualified,
     unchecked,
 )
+from mtls_tui.policy.successors.traefik_server_secret import with_server_secret
+from mtls_tui.policy.values import as_dict, as_list
 from mtls_tui.shell import arg, json_arg
 
 GROUPS = ("traefik.io", "traefik.containo.us")
@@ -173,6 +175,7 @@ class Route:
     refused: str | None = None  # the router is not built: why (resolveReference's error)
     # the options of an entryPoint's `http.tls` that this router, having a `tls` of its own, does not get
     model_ignored: str | None = None
+    secrets: tuple[str, ...] = ()  # `ns/name` of the Secrets its TLS names (traefik_server_secret.py)
 
 
 def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
@@ -199,7 +202,16 @@ def read_traefik(snapshot: ClusterSnapshot) -> list[ClientValidation]:
             if ignored:
                 validations.append(_annotations_ignored(host, ignored))
             continue
-        validations.append(_host_validation(host, built, options, snapshot))
+        found = _host_validation(host, built, options, snapshot)
+        option = options.get(DEFAULT if _conflicting(built) else built[0].options or DEFAULT)
+        strict = (
+            option is not None
+            and option.resource is not None
+            and as_dict(option.resource.body.get("spec")).get("sniStrict") is True
+        )
+        own = tuple(dict.fromkeys(s for r in built for s in r.secrets))
+        loaded = tuple(dict.fromkeys(s for r in routes if r.refused is None for s in r.secrets))
+        validations.append(with_server_secret(found, own, loaded, strict, snapshot))
     return validations
 
 
@@ -307,9 +319,9 @@ def build_option(resource: KubeResource, snapshot: ClusterSnapshot) -> BuiltOpti
     """`buildTLSOptions` for one TLSOption, then `buildTLSConfig`'s client-auth, cipher suite and
     curve parts (every error there gives the hosts using it the closing route)."""
     option_id = DEFAULT if resource.name == DEFAULT else f"{resource.namespace}-{resource.name}@{CRD_PROVIDER}"
-    spec = _dict(resource.body.get("spec"))
-    client_auth = _dict(spec.get("clientAuth"))
-    names = [str(n) for n in _list(client_auth.get("secretNames"))]
+    spec = as_dict(resource.body.get("spec"))
+    client_auth = as_dict(spec.get("clientAuth"))
+    names = [str(n) for n in as_list(client_auth.get("secretNames"))]
     wanted = str(client_auth.get("clientAuthType") or "")
     release = release_for(snapshot, "traefik")
     # the move to traefik.io is for a release that reads it (v2.10 on): before, the moved option would vanish
@@ -387,10 +399,10 @@ def _tls_params_error(spec: dict[str, Any]) -> str | None:
     pkg/tls/cipher.go `CipherSuites` ("invalid CipherSuite"; an OpenSSL name such as
     ECDHE-RSA-AES128-GCM-SHA256 is one), then a curve not in pkg/tls/certificate.go `CurveIDs`.
     An unknown minVersion or maxVersion is no error: `MinVersion[...]` misses and Go's default stays."""
-    for cipher in _list(spec.get("cipherSuites")):
+    for cipher in as_list(spec.get("cipherSuites")):
         if str(cipher) not in GO_CIPHER_SUITES:
             return f"invalid CipherSuite: {cipher}"
-    for curve in _list(spec.get("curvePreferences")):
+    for curve in as_list(spec.get("curvePreferences")):
         if str(curve) not in CURVE_IDS:
             return f"invalid CurveID in curvePreferences: {curve}"
     return None
@@ -426,15 +438,15 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
     cross = traefik_cross_namespace(release.controller)
     models = entry_point_options(snapshot)
     for resource in _resources(snapshot, "IngressRoute"):
-        spec = _dict(resource.body.get("spec"))
+        spec = as_dict(resource.body.get("spec"))
         tls = spec.get("tls")
-        entry_points = tuple(str(e) for e in _list(spec.get("entryPoints")))
+        entry_points = tuple(str(e) for e in as_list(spec.get("entryPoints")))
         model = _model(models, entry_points, CRD_PROVIDER)
         if not isinstance(tls, dict):
             if model is not None:  # a router without tls on an entryPoint with http.tls takes the model's
                 routes += _model_routes(spec, entry_points, model, resource)
             continue
-        options = _dict(tls.get("options"))
+        options = as_dict(tls.get("options"))
         name = str(options.get("name") or "")
         namespace = str(options.get("namespace") or resource.namespace)
         if name and "@" in name:
@@ -444,8 +456,10 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
         else:
             wanted = None
         refused = _reference_refused(name, namespace, resource.namespace, cross, release) if name else None
-        for route in _list(spec.get("routes")):
-            for host in _hosts(str(_dict(route).get("match") or "")) or [ANY_HOST]:
+        secret = str(tls.get("secretName") or "")
+        secrets = (f"{resource.namespace}/{secret}",) if secret else ()
+        for route in as_list(spec.get("routes")):
+            for host in _hosts(str(as_dict(route).get("match") or "")) or [ANY_HOST]:
                 routes.append(
                     Route(
                         host,
@@ -457,6 +471,7 @@ def _ingress_route_routes(snapshot: ClusterSnapshot) -> list[Route]:
                         "IngressRoute",
                         refused,
                         model_ignored=model if wanted is None else None,
+                        secrets=secrets,
                     )
                 )
     return routes
@@ -488,8 +503,8 @@ def _model_routes(
         Route(
             host, entry_points, model, f"IngressRoute {resource.ref}", resource.namespace, resource.name, "IngressRoute"
         )
-        for route in _list(spec.get("routes"))
-        for host in _hosts(str(_dict(route).get("match") or "")) or [ANY_HOST]
+        for route in as_list(spec.get("routes"))
+        for host in _hosts(str(as_dict(route).get("match") or "")) or [ANY_HOST]
     ]
 
 
@@ -571,6 +586,7 @@ def _ingress_routes(snapshot: ClusterSnapshot) -> list[Route]:
                     "Ingress",
                     refused,
                     model_ignored=ignored,
+                    secrets=tuple(f"{ingress.namespace}/{e.secret_name}" for e in ingress.tls if e.secret_name),
                 )
             )
     return routes
@@ -1143,7 +1159,7 @@ def _ca_files_note(resource: KubeResource) -> str:
     """`clientAuth.caFiles` written in a TLSOption (traefik-helm-chart#928): the file provider's
     field (pkg/tls/tls.go ClientAuth.CAFiles); the CRD's clientAuth has secretNames and clientAuthType
     only (traefik.io_tlsoptions.yaml), and buildTLSOptions fills CAFiles from secretNames alone."""
-    files = [str(f) for f in _list(_dict(_dict(resource.body.get("spec")).get("clientAuth")).get("caFiles"))]
+    files = [str(f) for f in as_list(as_dict(as_dict(resource.body.get("spec")).get("clientAuth")).get("caFiles"))]
     if not files:
         return " The fix stores the CA (ca.crt here) in a Secret and names it in secretNames."
     return (
@@ -1283,11 +1299,3 @@ def _fallback(host: str, option: BuiltOption, mode: ClientCertMode, routes: list
 
 def _go_name(mode: ClientCertMode) -> str:
     return next(k for k, v in MODES.items() if v == mode)
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []

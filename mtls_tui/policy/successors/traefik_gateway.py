@@ -30,9 +30,10 @@ from typing import Any
 
 from mtls_tui.model import ClusterSnapshot, Finding, Severity
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode
-from mtls_tui.policy.successors.references import as_list, ca_ref
+from mtls_tui.policy.successors.references import ca_ref
 from mtls_tui.policy.successors.releases import ControllerRelease, add_arg_command, release_for
 from mtls_tui.policy.successors.traefik import DEFAULT, BuiltOption, as_served, built_options
+from mtls_tui.policy.values import as_list
 from mtls_tui.shell import arg, json_arg
 
 CONTROLLER = "traefik.io/gateway-controller"

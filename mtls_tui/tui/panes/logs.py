@@ -38,10 +38,12 @@ def _readable(record: LogRecord) -> Text:
         upstream = (
             f" → {parsed.proxy_upstream_name} {parsed.upstream_status or '-'}" if parsed.proxy_upstream_name else ""
         )
+        took = f" · {parsed.request_time}s" if parsed.request_time is not None else ""
         return Text.assemble(
             (f"{parsed.status} ", style),
             one_line(f"{parsed.request} from {parsed.remote_addr}"),
-            (one_line(f" · {parsed.user_agent or '-'} · {parsed.request_time}s{upstream}"), "dim"),
+            # nginx's `combined` format has no request time: none is shown (it read `Nones`)
+            (one_line(f" · {parsed.user_agent or '-'}{took}{upstream}"), "dim"),
         )
     if isinstance(parsed, NginxErrorLine):
         where = f" · host {parsed.host}" if parsed.host else ""

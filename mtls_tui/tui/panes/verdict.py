@@ -44,6 +44,8 @@ HYGIENE_NOTE = (
     "rarely why a host fails today. h (or enter on this line) unfolds and folds them."
 )
 
+NO_HOST_SHOWN = "No host matches the filter: / edits it, esc there clears it."
+
 
 def _one_row(text: Text, mark: Text | None = None) -> Table:
     """One line cut at the edge with an ellipsis (the option list and Static wrap plain text);
@@ -155,14 +157,19 @@ class VerdictPane(Vertical):
         self._show_detail(None)
 
     def show(
-        self, report: HostReport | None, probe_elsewhere: str | None = None, file_findings: tuple[Finding, ...] = ()
+        self,
+        report: HostReport | None,
+        probe_elsewhere: str | None = None,
+        file_findings: tuple[Finding, ...] = (),
+        filtered: bool = False,
     ) -> None:
         """Render the report. A new report of the same host (after a probe) keeps the finding the
         user moved to; on the lead, the new report's lead is selected. `probe_elsewhere`: the
         command line's probe, when the screen does not know where to send one (the try line
         gives it instead of `p`).
         `file_findings`: what the source could not use; with no host to show, they are the
-        verdict (a refused Gateway leaves no host, and a notice alone would fade)."""
+        verdict (a refused Gateway leaves no host, and a notice alone would fade). `filtered`: the
+        host filter shows no host, which is why none is selected (it said "No host selected.")."""
         findings = self.query_one(FindingList)
         moved = findings.highlighted not in (None, 0)
         same_host = self.report is not None and report is not None and self.report.host == report.host
@@ -183,7 +190,7 @@ class VerdictPane(Vertical):
                 findings.fill([(f, _row(f), f"file-{i}") for i, f in enumerate(file_findings)], 0)
                 self._show_highlighted()
                 return
-            line.update("No host selected.")
+            line.update(NO_HOST_SHOWN if filtered else "No host selected.")
             findings.fill([], 0)
             self._show_detail(None)
             return

@@ -19,7 +19,8 @@
 // filterValidCACertificates: every block pem.Decode finds, x509.ParseCertificates on its bytes
 // whatever its type, each certificate valid now, the blocks kept written again by
 // pem.EncodeToMemory), printing what Envoy would get; {"eg-first": base64} as v1.0.0-v1.6.7
-// validateCertificates reads it (the first block only). Only Go's error strings and certificates
+// validateCertificates reads it (the first block only); {"eg-crt": base64, "eg-key": base64} a listener's
+// Secret as v1.9.0 parseCertsFromTLSSecretsData checks it (egServing). Only Go's error strings and certificates
 // are printed, never a key's bytes (a key block fails ParseCertificates and is never kept).
 package main
 
@@ -101,6 +102,83 @@ func egFilter(data []byte) outcome {
 		out.Error = errors.Join(errs...).Error()
 	default:
 		out.Error = "unable to decode pem data for certificate"
+	}
+	return out
+}
+
+// egServing: what Envoy Gateway v1.9.0 internal/gatewayapi/tls.go parseCertsFromTLSSecretsData says of one
+// Secret's tls.crt and tls.key (its words after "NS/NAME "; "" when it keeps the Secret): every block of the
+// chain must hold certificates valid now, the chain written again block by block, its first block one
+// certificate; the key the first block typed PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY (else the
+// first block), parsed by the parser its type names, then X509KeyPair on the chain and that key written
+// again. Only Go's error strings are printed.
+func egServing(crt, key []byte) outcome {
+	out := outcome{Blocks: []string{}}
+	const valid = "must contain valid tls.crt and tls.key, "
+	var chain []byte
+	for rest := crt; len(rest) > 0; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		out.Blocks = append(out.Blocks, block.Type)
+		if err := egCertBlock(block.Bytes); err != nil {
+			out.Error = valid + "unable to validate certificate in tls.crt: " + err.Error()
+			return out
+		}
+		chain = append(chain, pem.EncodeToMemory(block)...)
+	}
+	if len(chain) == 0 {
+		out.Error = valid + "unable to validate certificate in tls.crt: unable to decode pem data for certificate"
+		return out
+	}
+	first, _ := pem.Decode(chain)
+	if _, err := x509.ParseCertificate(first.Bytes); err != nil {
+		out.Error = valid + "unable to parse certificate in tls.crt: " + err.Error()
+		return out
+	}
+	var keyBlock *pem.Block
+	for rest := key; len(rest) > 0; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		if keyBlock == nil {
+			keyBlock = block
+		}
+		if block.Type == "PRIVATE KEY" || block.Type == "RSA PRIVATE KEY" || block.Type == "EC PRIVATE KEY" {
+			keyBlock = block
+			break
+		}
+	}
+	if keyBlock == nil {
+		out.Error = valid + "unable to decode pem data in tls.key"
+		return out
+	}
+	var err error
+	switch keyBlock.Type {
+	case "PRIVATE KEY":
+		if _, err = x509.ParsePKCS8PrivateKey(keyBlock.Bytes); err != nil {
+			out.Error = valid + "unable to parse PKCS8 formatted private key in tls.key"
+		}
+	case "RSA PRIVATE KEY":
+		if _, err = x509.ParsePKCS1PrivateKey(keyBlock.Bytes); err != nil {
+			out.Error = valid + "unable to parse PKCS1 formatted private key in tls.key"
+		}
+	case "EC PRIVATE KEY":
+		if _, err = x509.ParseECPrivateKey(keyBlock.Bytes); err != nil {
+			out.Error = valid + "unable to parse EC formatted private key in tls.key"
+		}
+	default:
+		out.Error = valid + keyBlock.Type + " key format found in tls.key, supported formats are PKCS1, PKCS8 or EC"
+	}
+	if out.Error != "" {
+		return out
+	}
+	if _, err := tls.X509KeyPair(chain, pem.EncodeToMemory(keyBlock)); err != nil {
+		out.Error = "must contain a matching tls.crt and tls.key: " + err.Error()
 	}
 	return out
 }
@@ -216,6 +294,8 @@ func main() {
 			results = append(results, traefikPool(decode(first["pool"])))
 		} else if json.Unmarshal(raw, &first) == nil && first["eg"] != "" {
 			results = append(results, egFilter(decode(first["eg"])))
+		} else if json.Unmarshal(raw, &first) == nil && first["eg-crt"] != "" {
+			results = append(results, egServing(decode(first["eg-crt"]), decode(first["eg-key"])))
 		} else if json.Unmarshal(raw, &first) == nil && first["eg-first"] != "" {
 			results = append(results, egFirst(decode(first["eg-first"])))
 		} else {
