@@ -125,6 +125,22 @@ def test_envoy_logs_each_connection_with_its_failure(gateway: tuple[EnvoyGateway
     assert wanted, connections.read_text()
 
 
+def test_each_connection_reaches_the_log_within_a_second(gateway: tuple[EnvoyGateway, Pki]) -> None:
+    """The Logs tab follows this file live: with Envoy's default file flush (every 10 s) the second
+    probe's line came about 9 s after it (seen on the lab's screen); flushed every LOG_FLUSH_MS, each
+    of three probes in a row is there within a second."""
+    envoy, pki = gateway
+    connections, _ = envoy.log_paths()
+    target = f"verify.meow.com:{envoy.port}"
+    for attempt in range(3):
+        before = connections.read_text().count("sni=verify.meow.com") if connections.exists() else 0
+        started = time.monotonic()
+        run_probe(ProbeSpec(f"https://{target}/", resolve=f"{target}:127.0.0.1", cacert=pki.path("ca", "crt")))
+        while connections.read_text().count("sni=verify.meow.com") <= before:
+            assert time.monotonic() - started < 1.0, f"probe {attempt + 1}: no line within 1 s"
+            time.sleep(0.02)
+
+
 def test_envoy_without_a_ca_asks_no_certificate(tmp_path_factory: pytest.TempPathFactory) -> None:
     """What Envoy Gateway renders when an invalid ClientTrafficPolicy set RequireAndVerify (or a
     policy RequireAny) and no CA reached the listener: require_client_certificate true, a validation

@@ -178,13 +178,19 @@ def nginx_verdict(
     A client key no TLS 1.3 signature scheme fits is not sent by an OpenSSL client over TLS 1.3
     (TLS13_EC_CURVES): refused whatever the chain; the verdict keeps OpenSSL's (error_code,
     reason) and says `unsigned_key`.
-    `tls13_keys=False` leaves that out: X509_verify_cert alone, for Envoy (not measured there)
-    and the lab's built-in nginx (its handshake is a real one).
+    `tls13_keys=False` leaves that out: X509_verify_cert alone, for the lab's built-in nginx (its
+    handshake is a real one) and inside envoy_verdict (which adds it at the end).
 
     `purpose="server"` gives a client's view of a server chain (curl, httpx).
     """
     verdict = _x509_verdict(ca_bundle, chain, verify_depth, purpose, at, crls, store)
-    unsigned = key_without_tls13_scheme(chain[0]) if tls13_keys and purpose == "client" else None
+    return _unsent(verdict, chain[0]) if tls13_keys and purpose == "client" else verdict
+
+
+def _unsent(verdict: ChainVerdict, leaf: x509.Certificate) -> ChainVerdict:
+    """The verdict for a client whose key no TLS 1.3 signature scheme fits: refused (its certificate is
+    never sent), OpenSSL's errors kept for what a TLS 1.2 client would get."""
+    unsigned = key_without_tls13_scheme(leaf)
     if unsigned is None:
         return verdict
     return replace(verdict, accepted=False, unsigned_key=unsigned, verifies_with_more_depth=False)
@@ -250,13 +256,15 @@ def envoy_verdict(
     PARTIAL_CHAIN stops at the intermediate; with only the intermediate in the bundle the client gets in.
     So: nginx's path first, the partial chain when an issuer was found nowhere. Envoy sets no verify
     callback (doVerifyCertChain), so BoringSSL stops at the first error, and that error is the verdict's
-    (OpenSSL's callback here lets it go on and report them all, nginx's last)."""
+    (OpenSSL's callback here lets it go on and report them all, nginx's last). A client key no TLS 1.3
+    signature scheme fits is not sent to Envoy either (measured on Envoy 1.40: alert 116 with a
+    required certificate; tests/test_successors_client_keys.py): `unsigned_key`, as nginx_verdict."""
     store = Store(crl_leaf_only)
     verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=store, tls13_keys=False)
     if not verdict.accepted and verdict.errors and verdict.errors[0].code in _NO_ISSUER:
         partial = Store(crl_leaf_only, partial_chain=True)
         verdict = nginx_verdict(ca_bundle, chain, ob.UNLIMITED_DEPTH, at=at, crls=crls, store=partial, tls13_keys=False)
-    if verdict.accepted or not verdict.errors:
-        return verdict
-    first = verdict.errors[0]
-    return replace(verdict, error_code=first.code, reason=first.reason, error_depth=first.depth, errors=(first,))
+    if not verdict.accepted and verdict.errors:
+        first = verdict.errors[0]
+        verdict = replace(verdict, error_code=first.code, reason=first.reason, error_depth=first.depth, errors=(first,))
+    return _unsent(verdict, chain[0])

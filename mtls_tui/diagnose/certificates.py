@@ -12,7 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
 
+from cryptography import x509
+
+from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.hostnames import name_matches
+from mtls_tui.certs.load import Material
 from mtls_tui.certs.openssl_binding import (
     X509_V_ERR_CERT_REVOKED,
     X509_V_ERR_CRL_HAS_EXPIRED,
@@ -482,6 +486,36 @@ def signing_files(files: Files, leaf: CertFacts, issuers: list[CertFacts]) -> Fi
     return replace(files, signer=f"{cn_stem(issuer.subject_cn or 'intermediate')}.crt")
 
 
+def ca_facts_in_use(bundle: list[x509.Certificate], now: datetime) -> list[CertFacts]:
+    """The CA bundle's facts, a valid CA before an expired copy of it: the one OpenSSL takes, the one that re-signs."""
+    return sorted((cert_facts(c) for c in bundle), key=lambda f: not f.not_before <= now <= f.not_after)
+
+
+def client_files(
+    client: Material,
+    ca_facts: list[CertFacts],
+    now: datetime,
+    *,
+    ca_secret: str | None = None,
+    ca_secret_keys: tuple[str, ...] = SEED_SECRET_KEYS,
+) -> tuple[Where, Files]:
+    """Where the user's client certificate lives, and the files its fixes name: the key given or the one
+    beside the certificate, and the CA that re-signs it (signing_files)."""
+    leaf = client.certs[0]
+    facts = cert_facts(leaf.cert)
+    where = Where(leaf.origin, file_of(leaf.origin))
+    key_file = file_of(client.keys[0].origin) if client.keys else sibling_file(where.file, ".key")
+    files = Files(
+        cert=where.file,
+        key=key_file,
+        ca_days_left=issuer_days_left(facts, ca_facts, now),
+        ca_secret=ca_secret,
+        ca_secret_keys=ca_secret_keys,
+        key_missing=client.no_key_beside,
+    )
+    return where, signing_files(files, facts, ca_facts)
+
+
 def cn_stem(cn: str) -> str:
     """A file name from a CN: what the fixes call an intermediate's files."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", cn.strip()).strip("-").lower() or "intermediate"
@@ -632,7 +666,7 @@ def _unsigned_key_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, 
         title=f"{leaf.subject} cannot be sent over TLS 1.3: no signature scheme for {verdict.unsigned_key}",
         detail="TLS 1.3 signs with RSA, Ed25519, Ed448 or ECDSA on P-256, P-384 and P-521 only. ingress-nginx "
         f"offers TLS 1.3, so an OpenSSL client (curl, Python) sends no certificate with {verdict.unsigned_key}, "
-        f"and nginx answers 400 '{NO_CERT}', whatever the chain.{_too_weak_for_curl(leaf)} A client held to TLS "
+        f"and nginx answers 400 '{NO_CERT}', whatever the chain.{too_weak_for_curl(leaf)} A client held to TLS "
         f"1.2 is {tls12}. A new key and the certificate signed again for it get through.",
         fix=new_key_fix("client", where, files, leaf),
         subject=where.label,
@@ -640,9 +674,10 @@ def _unsigned_key_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, 
     )
 
 
-def _too_weak_for_curl(leaf: CertFacts) -> str:
+def too_weak_for_curl(leaf: CertFacts) -> str:
     """curl at OpenSSL's security level 2 (Debian's) will not load a client key under 112 bits of
-    security, an EC key under 224 bits (measured: P-192, curl exit 58, no connection)."""
+    security, an EC key under 224 bits (measured: P-192, curl exit 58, no connection; Python's ssl
+    EE_KEY_TOO_SMALL, tests/test_successors_client_keys.py)."""
     if leaf.key_type == "EC" and leaf.key_bits is not None and leaf.key_bits < 224:
         return f" curl does not even load a {leaf.key_bits}-bit EC key at security level 2 (exit 58)."
     return ""

@@ -366,23 +366,8 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     leaf = client.certs[0]
     facts = cert_facts(leaf.cert)
     ingress = _ingress_arg(policy)
-    where = rules.Where(leaf.origin, rules.file_of(leaf.origin))
-    key_file = rules.file_of(client.keys[0].origin) if client.keys else rules.sibling_file(where.file, ".key")
-    ca_facts = sorted(  # a valid CA before an expired copy of it: the one OpenSSL takes, the one that re-signs
-        (cert_facts(c.cert) for c in ca.certs), key=lambda f: not f.not_before <= now <= f.not_after
-    )
-    files = rules.signing_files(
-        rules.Files(
-            cert=where.file,
-            key=key_file,
-            ca_days_left=rules.issuer_days_left(facts, ca_facts, now),
-            ca_secret=secret.ref,
-            ca_secret_keys=secret.keys,
-            key_missing=client.no_key_beside,
-        ),
-        facts,
-        ca_facts,
-    )
+    ca_facts = rules.ca_facts_in_use([c.cert for c in ca.certs], now)
+    where, files = rules.client_files(client, ca_facts, now, ca_secret=secret.ref, ca_secret_keys=secret.keys)
     findings = rules.validity_findings(facts, where, "client", files, now)
     findings += rules.outlives_issuer_findings(facts, ca_facts, where, files, now)
     findings += rules.client_chain_findings(

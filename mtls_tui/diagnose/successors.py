@@ -31,6 +31,7 @@ from mtls_tui.certs.verify import envoy_verdict, nginx_verdict
 from mtls_tui.diagnose.certificates import Files, Where, file_of, issuer_days_left, reissue_command, sibling_file
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
 from mtls_tui.diagnose.probe import probe_findings
+from mtls_tui.diagnose.successor_keys import signed_verdict, unsent_answer, unsent_key_finding
 from mtls_tui.model import ChainVerdict, Finding, ProbeResult, Severity, VerifyError, sort_findings
 from mtls_tui.policy.successors.common import (
     CLIENT_KINDS,
@@ -157,8 +158,9 @@ def client_kind(verdict: ChainVerdict | None) -> ClientKind | None:
     """Which kind of client the judged certificate is: None when it was not judged, or refused for
     a reason whose answer no data plane was measured on. Every error OpenSSL reported must name
     the same kind: an intermediate that is no CA also fails its purpose check (26 at depth 1),
-    which is not a leaf without clientAuth."""
-    if verdict is None:
+    which is not a leaf without clientAuth. A key no TLS 1.3 signature scheme fits is none of them: its
+    certificate is not sent (diagnose/successor_keys.py)."""
+    if verdict is None or verdict.unsigned_key is not None:
         return None
     if verdict.accepted:
         return "trusted"
@@ -202,7 +204,8 @@ def successor_report(
     kind = client_kind(judged)
     unpinned = _unpinned_client(validation, client, kind)
     refusal = (
-        _refused_client(validation, client, kind, now)
+        _unsent_key(validation, client, judged, now)
+        or _refused_client(validation, client, kind, now)
         or unpinned
         or _unmeasured_refusal(validation, client, judged, now)
     )
@@ -216,7 +219,7 @@ def successor_report(
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
         # a certificate of the CA that matches no pin is not the "trusted" kind the table predicts
-        mismatches = _mismatches(validation, probe, None if unpinned else kind)
+        mismatches = _mismatches(validation, probe, None if unpinned else kind, judged, client)
         findings += mismatches
         without = next((observed_answer(r) for r in probe if not r.sent_client_cert), None)
         mine = next((observed_answer(r) for r in probe if r.sent_client_cert), None)
@@ -224,8 +227,8 @@ def successor_report(
             state, verdict = "broken", f"{unpinned.title} (probed)"
         elif sound and not mismatches and _kept_out_and_let_in(probe, kind):
             state, verdict = "works", f"{who} lets your certificate in and keeps a client without one out (probed)"
-        elif kind is not None and kind != "trusted" and mine is not None and mine.kind != "admitted":
-            state, verdict = "broken", f"{who} refuses your certificate ({CLIENT_WORDS[kind]}): {mine} (probed)"
+        elif (words := _refused_words(kind, judged)) and mine is not None and mine.kind != "admitted":
+            state, verdict = "broken", f"{who} refuses your certificate ({words}): {mine} (probed)"
         elif sound and state != "broken" and not mismatches and without is not None and without.kind != "admitted":
             verdict = (
                 f"{who} keeps a client without a certificate out ({without}, probed); no trusted certificate was probed"
@@ -238,6 +241,23 @@ def unchecked(validation: ClientValidation) -> tuple[str, ...]:
     controller's release where one of its rules differs by release (releases.unchecked says which)."""
     release = ("the controller's release",) if any(f.code == RELEASE_UNSEEN for f in validation.findings) else ()
     return (*validation.unseen, *release)
+
+
+def _refused_words(kind: ClientKind | None, judged: ChainVerdict | None) -> str | None:
+    """The user's certificate in words when a refusal of it is a known one: a measured kind other than
+    trusted, or a key no TLS 1.3 signature scheme fits."""
+    if judged is not None and judged.unsigned_key is not None:
+        return f"no TLS 1.3 signature scheme for {judged.unsigned_key}"
+    return CLIENT_WORDS[kind] if kind is not None and kind != "trusted" else None
+
+
+def _unsent_key(
+    validation: ClientValidation, client: Material | None, judged: ChainVerdict | None, now: datetime | None
+) -> Finding | None:
+    """A key no TLS 1.3 signature scheme fits: its finding, which says what this data plane answers."""
+    if client is None or judged is None or judged.unsigned_key is None or now is None:
+        return None
+    return unsent_key_finding(validation, client, judged, client_kind(signed_verdict(judged)), now)
 
 
 # The catalogue's codes for a client certificate the server refuses, by why.
@@ -530,23 +550,30 @@ def _needed_depth(validation: ClientValidation, client: Material, now: datetime 
     return None
 
 
-def _mismatches(validation: ClientValidation, probe: Sequence[ProbeResult], kind: ClientKind | None) -> list[Finding]:
+def _mismatches(
+    validation: ClientValidation,
+    probe: Sequence[ProbeResult],
+    kind: ClientKind | None,
+    judged: ChainVerdict | None = None,
+    client: Material | None = None,
+) -> list[Finding]:
     """An answer the prediction does not give: for the attempt without a certificate, and for
-    the one with the user's certificate when its kind is known."""
+    the one with the user's certificate when its kind is known, or its key is one no TLS 1.3
+    signature scheme fits (what the client then sends depends on the version: predict_unsent)."""
     found = []
     for result in probe:
         expected_kind: ClientKind | None = kind if result.sent_client_cert else "none"
         observed = observed_answer(result)
-        if expected_kind is None or observed is None:
+        expected = _expected(validation, result, expected_kind, judged, client)
+        if expected is None or observed is None or expected.kind == "unknown" or _same(observed, expected):
             continue
-        expected = predict(validation, expected_kind, _tls(result))
-        if expected.kind == "unknown" or _same(observed, expected):
-            continue
+        # the user's certificate without a kind: its key cannot sign over TLS 1.3 (_expected)
+        words = CLIENT_WORDS[expected_kind] if expected_kind else f"a certificate with {judged and judged.unsigned_key}"
         found.append(
             Finding(
                 code="probe-unexpected",
                 severity=Severity.ERROR,
-                title=f"{validation.host} answered {observed} to {CLIENT_WORDS[expected_kind]}, where its objects say {expected}",
+                title=f"{validation.host} answered {observed} to {words}, where its objects say {expected}",
                 detail=f"The {validation.implementation} objects ({'; '.join(validation.decided_by)}) configure the data plane "
                 "to answer otherwise: the controller has not applied them yet, another controller answers at this "
                 "address, or this tool's reading of them is wrong.",
@@ -556,6 +583,20 @@ def _mismatches(validation: ClientValidation, probe: Sequence[ProbeResult], kind
             )
         )
     return found
+
+
+def _expected(
+    validation: ClientValidation,
+    result: ProbeResult,
+    kind: ClientKind | None,
+    judged: ChainVerdict | None,
+    client: Material | None,
+) -> WireAnswer | None:
+    """What the prediction says this attempt gets (None: nothing predicted for it)."""
+    if result.sent_client_cert and judged is not None and judged.unsigned_key is not None and client is not None:
+        signed = client_kind(signed_verdict(judged))
+        return unsent_answer(validation, judged, client.certs[0].cert, _tls(result), signed)
+    return predict(validation, kind, _tls(result)) if kind is not None else None
 
 
 def _tls(result: ProbeResult) -> TlsVersion:

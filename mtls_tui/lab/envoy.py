@@ -34,6 +34,7 @@ from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
 
+LOG_FLUSH_MS = 100
 READY_TIMEOUT = 30.0
 _EMPTY_CLUSTER = "empty"  # no endpoints
 _TLS = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
@@ -270,7 +271,10 @@ class EnvoyGateway:
             )
             self._process = subprocess.Popen(
                 [self.binary, "-c", str(config), "--use-dynamic-base-id", "--log-level", "warn"]
-                + ["--log-path", str(self.folder / "envoy.log")],
+                + ["--log-path", str(self.folder / "envoy.log")]
+                # Envoy writes its access logs to files every 10 s by default: a probe's connection line then
+                # reached the Logs tab up to 10 s after the verdict. A person watches this log live.
+                + ["--file-flush-interval-msec", str(LOG_FLUSH_MS)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )

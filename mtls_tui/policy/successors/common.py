@@ -187,6 +187,40 @@ def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = 
     return WireAnswer("tls-alert", alert=alert, after_handshake=tls == "1.3")
 
 
+# A client key no TLS 1.3 signature scheme fits (certs/verify.py TLS13_EC_CURVES: DSA, EC off P-256/384/521) in
+# an OpenSSL client (Python's ssl, curl). Measured on Envoy 1.40 (BoringSSL), Go 1.27.3 crypto/tls and nginx 1.22
+# (OpenSSL 3.0) in all four modes, tests/test_successors_client_keys.py. Over TLS 1.3, which every successor offers
+# by default (Envoy Gateway v1.9.0 clienttrafficpolicy.go buildListenerTLSParameters: TLSv1.2-1.3; Istio 1.30.3
+# listener.go applyServerTLSSettings sets no maximum unless maxProtocolVersion, and Envoy's server default is
+# TLSv1_3 (common.proto TlsParameters); Traefik v3.7.9 tlsmanager.go DefaultTLSOptions sets only MinVersion, Go's
+# maximum is 1.3; F5 v5.5.4 nginx.tmpl and NGINX Gateway Fabric v2.6.7 servers_template.go render ssl_protocols
+# only when configured, and the nginx 1.31.3 both ship (build/Dockerfile) defaults to NGX_SSL_DEFAULT_PROTOCOLS,
+# TLSv1.2|TLSv1.3, src/event/ngx_event_openssl.h), the client sends no certificate: it gets what a client without
+# one gets. Over TLS 1.2 an EC key is sent and the server cannot take it, in every mode that asks for a
+# certificate: BoringSSL cannot parse the key (UNSUPPORTED_ALGORITHM) and Go's x509.ParseCertificate neither ("unsupported elliptic curve";
+# handshake_server.go processCertsFromClient sends alertDecodeError): 50; nginx's OpenSSL "wrong curve"
+# (ssl/t1_lib.c tls12_check_peer_sigalg): 47. A DSA key is not sent to Envoy or Go (no DSA scheme in their
+# CertificateRequest): no certificate again; nginx verifies it as any other (its verify error decides).
+_FOREIGN_CURVE_ALERT: dict[DataPlane, int] = {"envoy": 50, "go": 50, "nginx": 47}
+UnsentKey = Literal["EC", "DSA"]
+
+
+def predict_unsent(
+    validation: ClientValidation, key: UnsentKey, signed: ClientKind | None, tls: TlsVersion = "1.3"
+) -> WireAnswer | None:
+    """What an OpenSSL client whose `key` no TLS 1.3 signature scheme fits gets (above); `signed` is the
+    kind its certificate is when sent (None: a verify error no data plane was measured on). None: not
+    predicted (a data plane this tool does not know, or nginx's verdict on an unmeasured error)."""
+    asked = validation.mode != "none" and validation.breakage not in ("config-rejected", "listener-refused")
+    if tls == "1.3" or (key == "DSA" and validation.data_plane in ("envoy", "go")) or not asked:
+        return predict(validation, "none", tls)
+    if validation.data_plane not in _FOREIGN_CURVE_ALERT:
+        return None
+    if key == "EC":
+        return WireAnswer("tls-alert", alert=_FOREIGN_CURVE_ALERT[validation.data_plane])
+    return predict(validation, signed, tls) if signed is not None else None
+
+
 def _refused(mode: ClientCertMode, client: ClientKind) -> bool:
     if client == "trusted" or mode in ("none", "request"):
         return False

@@ -78,7 +78,7 @@ class LogsPane(Vertical):
 
     def compose(self):
         with Horizontal(id="logs-bar"):
-            yield LogsFilter(placeholder="/ filter: regex !regex pod:x7k2m sev:W", id="logs-filter")
+            yield LogsFilter(placeholder="/ filter: regex !regex pod:NAME sev:W", id="logs-filter")
             yield Static("", id="logs-status")
         yield Static("", id="logs-note")
         yield RichLog(id="logs-view", max_lines=SHOWN * 5, wrap=True, markup=False, min_width=1)
