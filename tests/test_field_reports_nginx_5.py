@@ -16,7 +16,10 @@ the real probe asks without and with the client certificate, and the tool is run
    both the tls: section and auth-tls-secret) and its expected statuses. test/e2e/settings/ssl_passthrough.go
    and test/e2e/annotations/proxyssl.go have no client-certificate case (the first sends no client
    certificate, the second is nginx's certificate towards the upstream).
-3. Field reports (issue threads found with the search tool, issues corpus); each test cites its thread.
+3. Field reports (issue threads found with the search tool, issues corpus); each test cites its thread:
+   https://github.com/kubernetes/ingress-nginx/issues/7133 (client certificates for one path of a host),
+   https://github.com/kubernetes/ingress-nginx/issues/7225 (ca.crl in the auth-tls Secret),
+   https://github.com/kubernetes/ingress-nginx/issues/10915 (a changed auth-tls-match-cn not applied).
 """
 
 from __future__ import annotations
