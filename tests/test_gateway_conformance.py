@@ -38,6 +38,10 @@ POLICIES = {
         MtlsPolicy("meow.com", secret=SECRET),
         MtlsPolicy("off.com", secret=SECRET, verify_client="off", verify_depth=2),
         MtlsPolicy("errpage.com", secret=SECRET, error_page="https://errors.example/mtls"),
+        # a path is an internal redirect to the upstream, a named location ingress-nginx never writes a 500
+        # (policy/ingress_nginx/cert_answers.refused_answer; tests/test_field_reports_nginx_5.py)
+        MtlsPolicy("errpath.com", secret=SECRET, error_page="/cert-error"),
+        MtlsPolicy("errnamed.com", secret=SECRET, error_page="@mtls-error"),
         MtlsPolicy("passcert.com", secret=SECRET, pass_certificate=True),
         MtlsPolicy("cn-no.com", secret=SECRET, match_cn="CN=Nobody"),
         MtlsPolicy("cn-yes.com", secret=SECRET, match_cn="CN=Fern"),
@@ -76,6 +80,16 @@ CASES = [
     Case(
         "error-page-other-ca", "errpage.com", "stranger", statuses=(302, 302), codes=frozenset({"probe-cert-rejected"})
     ),
+    Case(
+        "error-page-path",
+        "errpath.com",
+        "seed",
+        statuses=(200, 200),
+        codes=frozenset({"probe-mtls-not-enforced", "probe-ok"}),
+    ),
+    Case("error-page-path-other-ca", "errpath.com", "stranger", statuses=(200, 200)),
+    Case("error-page-named", "errnamed.com", "seed", statuses=(500, 200), codes=frozenset({"probe-ok"})),
+    Case("error-page-named-other-ca", "errnamed.com", "stranger", statuses=(500, 500)),
     Case("pass-certificate", "passcert.com", "seed", statuses=(400, 200), codes=frozenset({"probe-ok"})),
     Case("match-cn-refused", "cn-no.com", "seed", statuses=(400, 403), codes=frozenset({"probe-cn-rejected"})),
     Case("match-cn", "cn-yes.com", "seed", statuses=(400, 200), codes=frozenset({"probe-ok"})),
@@ -255,7 +269,9 @@ def _access_fields(line: str) -> str:
 
 
 def _error_message(line: str) -> str:
-    return _normal(re.sub(r"^.*? \[info\] \d+#\d+: \*\d+ ", "", line))
+    return _normal(
+        re.sub(r"^.*? \[info\] \d+#\d+: \*\d+ ", "", re.sub(r"^.*? \[error\] \d+#\d+: \*\d+ ", "[error] ", line))
+    )
 
 
 def _about_the_request(line: str) -> bool:

@@ -139,6 +139,9 @@ class HostReport:
             return f"auth-tls-verify-client is {policy.policy.verify_client}" + proof, self._first(
                 "mtls-not-enforced"
             ) or lax
+        served_page = self._first("error-page-served")  # refused requests reach the upstream serving the page
+        if served_page is not None:
+            return served_page.title + proof, served_page
         taken = self._first("alias-takes-wildcard-names") or self._first("mtls-other-controller-open")
         if taken is not None:
             return taken.title + proof, taken

@@ -14,6 +14,7 @@ import ipaddress
 from mtls_tui.diagnose.alerts import Alert, alert, alert_from_reason, tls_version_label
 from mtls_tui.diagnose.reproduce import curl_by_name
 from mtls_tui.model import Finding, MtlsPolicy, ProbeFailure, ProbeResult, Severity, unique_findings
+from mtls_tui.policy.ingress_nginx.cert_answers import refused_answer
 from mtls_tui.policy.nginx_answers import CERT_ERROR, CN_REFUSED, NO_CERT, PLAIN_HTTP
 from mtls_tui.shell import arg, join
 
@@ -445,6 +446,20 @@ def _without_cert_findings(
             ]
         if policy is not None and not policy.mtls:
             return []  # TLS only: nothing was asked of the client
+        if policy is not None and (policy.error_page or "").startswith("/"):
+            return [  # cert_answers.refused_answer: the page's path answers a refused request, unchecked
+                _finding(
+                    code="probe-mtls-not-enforced",
+                    severity=Severity.ERROR,
+                    title=f"a request without a client certificate got HTTP {without.status}: "
+                    f"{refused_answer(policy.error_page, '400')}",
+                    detail=f"auth-tls-error-page {policy.error_page} is a path: nginx passes a request its client "
+                    "check refuses to that path on this server (an internal redirect, not a 302), and whatever "
+                    "serves the path answers it.",
+                    fix="",
+                    result=without,
+                )
+            ]
         if policy is not None:  # the annotations ask for certificates: the Secret or the Ingress order let it down
             namespace, _, name = (policy.secret or "/").partition("/")
             return [

@@ -352,8 +352,12 @@ class BuiltinGateway:
             datetime.now().astimezone(),
         )
         sent = b"" if request.method == "HEAD" else reply.body
+        if outcome.error and outcome.upstream is not None:  # an error page passed to the upstream
+            self._error(number, outcome.error, client, outcome.server, request)
         if reply.error:
             self._error(number, reply.error, client, outcome.server, request)
+        for message in outcome.errors_after:
+            self._error(number, message, client, outcome.server, request, "error")
         try:
             tls.sendall(head + sent)
         except (SSL.Error, OSError):
@@ -415,11 +419,13 @@ class BuiltinGateway:
             UpstreamLog(address, len(body), time.perf_counter() - started, response.status),
         )
 
-    def _error(self, number: int, message: str, client: str, server: str, request: Request | None = None) -> None:
+    def _error(
+        self, number: int, message: str, client: str, server: str, request: Request | None = None, level: str = "info"
+    ) -> None:
         if self._logs:
             process = f"{os.getpid()}#{threading.get_native_id()}"
             self._logs.write(
-                1, error_line(datetime.now().astimezone(), process, number, message, client, server, request)
+                1, error_line(datetime.now().astimezone(), process, number, message, client, server, request, level)
             )
 
     def error_log(self) -> str:

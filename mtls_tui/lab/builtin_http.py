@@ -146,8 +146,9 @@ def error_line(
     client: str,
     server: str,
     request: Request | None = None,
+    level: str = "info",
 ) -> str:
-    """An `[info]` line as nginx writes it, with the context it appends."""
+    """An error-log line (`[info]` unless `level`) as nginx writes it, with the context it appends."""
     context = f"client: {client}, server: {server}"
     if request is not None:
         context = f'while reading client request headers, {context}, request: "{request.line}"'
@@ -155,4 +156,4 @@ def error_line(
         context += f', host: "{host}"' if host is not None else ""
     else:
         context = f"while SSL handshaking, {context}"
-    return f"{when:%Y/%m/%d %H:%M:%S} [info] {process}: *{number} {message} {context}"
+    return f"{when:%Y/%m/%d %H:%M:%S} [{level}] {process}: *{number} {message} {context}"

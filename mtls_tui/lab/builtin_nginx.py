@@ -10,7 +10,7 @@ connection (`$ssl_client_verify` and friends), and which answer a request gets.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import quote
 
@@ -193,6 +193,7 @@ class Answer:
     keepalive: bool = True
     upstream: tuple[tuple[str, str], ...] | None = None
     error: str | None = None  # the error-log message
+    errors_after: tuple[str, ...] = ()  # `[error]` lines nginx writes after it
 
 
 def bad_request(names: ServerNames, request: Request, server: str, message: str) -> Answer:
@@ -247,7 +248,7 @@ def answer(names: ServerNames, conn: Connection, request: Request) -> Answer:
     server = block.name if block else DEFAULT_SERVER
     upstream_name = names.upstream_name(host)
     if block is not None and block.asks_certificate:
-        refusal = _certificate_refusal(block, conn.client, request, upstream_name)
+        refusal = _certificate_refusal(block, conn.client, request, upstream_name, host)
         if refusal:
             return refusal
     if block is not None and block.match_cn and not block.match_cn.search(conn.client.subject_dn):
@@ -261,8 +262,14 @@ def answer(names: ServerNames, conn: Connection, request: Request) -> Answer:
     return Answer(200, server, request, upstream_name, upstream=upstream_headers(block, conn.client, request, host))
 
 
-def _certificate_refusal(block: ServerBlock, client: ClientTls, request: Request, upstream_name: str) -> Answer | None:
-    """495 and 496 (both 400 to the client), or the error page's 302 in their place."""
+def _certificate_refusal(
+    block: ServerBlock, client: ClientTls, request: Request, upstream_name: str, host: str
+) -> Answer | None:
+    """495 and 496 (both 400 to the client), or the error page's answer in their place
+    (policy/ingress_nginx/cert_answers.refused_answer): ngx_http_special_response_handler ends
+    keepalive for both, then ngx_http_send_error_page redirects a URL with a 302, passes a path
+    internally (as GET, no new certificate check) to its location, which here proxies to the
+    upstream, and sends a named location nginx cannot find to a 500."""
     if client.error and not (block.verify == "optional_no_ca" and client.error in OPTIONAL_NO_CA_ERRORS):
         detail, message = CERT_ERROR, f"client SSL certificate verify error: ({client.error}:{client.reason})"
     elif block.verify == "on" and not client.sent:
@@ -270,6 +277,15 @@ def _certificate_refusal(block: ServerBlock, client: ClientTls, request: Request
     else:
         return None
     error_page = block.host.policy.error_page
+    if error_page and error_page.startswith("/"):
+        moved = replace(request, method=request.method if request.method == "HEAD" else "GET", target=error_page)
+        upstream = upstream_headers(block, client, moved, host)
+        return Answer(200, block.name, moved, upstream_name, upstream=upstream, keepalive=False, error=message)
+    if error_page and error_page.startswith("@"):  # the lab writes no named location into a server
+        missing = f'could not find named location "{error_page}"'
+        return Answer(
+            500, block.name, request, upstream_name, page(500), keepalive=False, error=message, errors_after=(missing,)
+        )
     if error_page:
         return Answer(
             302,

@@ -220,7 +220,9 @@ def _nginx(line: NginxErrorLine) -> Highlight | None:
         return Highlight(
             "probe-no-client-cert",
             Severity.WARNING,
-            f"Client{client} sent no certificate{on}: nginx answers 400 {NO_CERT}",
+            # nginx logs the line with an auth-tls-error-page too, and answers with the page
+            # (policy/ingress_nginx/cert_answers.refused_answer; tests/test_field_reports_nginx_5.py)
+            f"Client{client} sent no certificate{on}: nginx answers 400 {NO_CERT}, or the auth-tls-error-page",
             refs,
         )
     return None

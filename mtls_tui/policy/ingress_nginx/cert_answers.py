@@ -15,6 +15,26 @@ UNSENT = f"400 '{NO_CERT}'"  # what a certificate the client cannot send gets (c
 NGINX_LOGGED = "nginx: client SSL certificate verify error"
 
 
+def refused_answer(page: str | None, refused: str) -> str:
+    """What nginx answers a request its client check refuses (495, 496) instead of `refused` (its 400),
+    given the auth-tls-error-page: nginx.tmpl `define "SERVER"` renders `error_page 495 496 = <page>;`
+    (controller-v1.15.1) and ngx_http_send_error_page reads the page. A path is an internal redirect:
+    the request (as GET) goes to the location that serves the path on this server, and that location's
+    answer is the answer, the certificate check not made again; a named location must exist, and
+    ingress-nginx's server defines none but custom-http-errors' `@custom_…` (nginx logs 'could not
+    find named location' and answers 500); anything else is a 302 to it. Measured on nginx 1.22:
+    tests/test_field_reports_nginx_5.py and tests/test_gateway_conformance.py."""
+    if not page:
+        return refused
+    if page.startswith("/"):
+        return f"what {page} on this host answers (nginx passes the request there, unchecked)"
+    if page.startswith("@custom_"):  # nginx.tmpl define "CUSTOM_ERRORS", for custom-http-errors
+        return f"what the custom-http-errors location {page} answers"
+    if page.startswith("@"):
+        return f"500 (no location {page} in ingress-nginx's server unless a server-snippet writes one)"
+    return f"a 302 to the auth-tls-error-page {page}"
+
+
 def host_answer(findings: list[Finding], policy: MtlsPolicy, verdict: ChainVerdict, leaf: str) -> list[Finding]:
     """The findings on the client certificate `leaf`, told with the answer nginx gives it on this host."""
     if (
@@ -67,14 +87,12 @@ def _let_through(finding: Finding, verdict: ChainVerdict, leaf: str) -> Finding:
 
 
 def _error_page_answer(findings: list[Finding], policy: MtlsPolicy) -> list[Finding]:
-    """With auth-tls-error-page nginx.tmpl `define "SERVER"` renders `error_page 495 496 = <page>;`
-    (controller-v1.15.1); nginx (ngx_http_send_error_page) redirects with a 302 to a page that starts
-    neither with '/' nor '@', and serves the page's own answer otherwise. Measured:
+    """With auth-tls-error-page the refusal is `refused_answer`'s. Measured:
     tests/test_field_reports_nginx_4.py, #5110 (302 to the page, nginx logging the verify error)."""
     page = policy.error_page or ""
     if not page:
         return findings
-    answer = f"a 302 to the auth-tls-error-page {page}" if page[:1] not in "/@" else f"the error page {page}'s answer"
+    answer = refused_answer(page, REFUSED)
     return [
         replace(
             f,

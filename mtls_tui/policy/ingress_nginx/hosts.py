@@ -36,7 +36,14 @@ from mtls_tui.policy.ingress_nginx.prefixes import (
     with_controller_prefixes,
     wrong_prefix_findings,
 )
-from mtls_tui.policy.ingress_nginx.redirects import error_page_loop, not_redirected, plain_http
+from mtls_tui.policy.ingress_nginx.redirects import (
+    error_page_loop,
+    error_page_named,
+    error_page_path,
+    not_redirected,
+    plain_http,
+)
+from mtls_tui.policy.ingress_nginx.releases import controller_rules
 from mtls_tui.policy.ingress_nginx.secret_findings import (
     ca_key_in_secret,
     denied_secret_findings,
@@ -244,6 +251,13 @@ def _host_policy(
         tls_secret, tls_findings, tls_unseen = default_certificate(host, tls_findings, controller, snapshot)
     findings += tls_findings
     unseen += tls_unseen
+    match_cn = cn_gate or (policy.match_cn if policy is not None else None)
+    rules = controller_rules(controller)
+    if match_cn and not rules.match_cn_change_reloads:  # #10915: what nginx runs may be an earlier value
+        unseen.append(
+            f"the auth-tls-match-cn nginx runs ({rules.named} applies a change to it alone only at its next "
+            "reload: authtls Config.Equal)"
+        )
     if tls_secret:
         findings += secret_access(tls_secret, "TLS", tls_from or ingresses[0], snapshot)
     auth_ref = policy.secret if policy is not None else None  # always set: a winner's fields name its Secret
@@ -284,11 +298,14 @@ def _host_policy(
         findings += plain_http(host, [i for i in applying if not canary(i)], makers, controller, tls_fix)
         sent_back = not not_redirected([i for i in applying if not canary(i)], makers, controller)
         verify = policy.verify_client if policy is not None else "on"
-        findings += lb_terminates_tls(host, verify, controller, snapshot, sent_back)
+        page = policy.error_page if policy is not None else None
+        findings += lb_terminates_tls(host, verify, controller, snapshot, sent_back, page)
         findings += lb_proxy_mismatch(host, controller, snapshot)
         unseen += lb_unseen(controller, snapshot)
     if policy is not None and client_checks and not denial and not passthrough:
         findings += error_page_loop(host, policy, winner)
+        findings += error_page_path(host, policy, winner, [i for i in applying if not canary(i)])
+        findings += error_page_named(host, policy, winner, makers, controller)
     root_denial = None
     if not denial and not passthrough:  # a server-level 403, or no nginx at all, answers before any location
         locations = [i for i in applying if not canary(i)]

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from mtls_tui.model import ClusterSnapshot, ControllerObj, Finding, KubeResource, Severity
+from mtls_tui.policy.ingress_nginx.cert_answers import refused_answer
 from mtls_tui.policy.ingress_nginx.lb_clouds import HTTPS_PORT, PREFIXES, Sends, ends_tls
+from mtls_tui.policy.nginx_answers import NO_CERT
 from mtls_tui.policy.values import as_dict
 from mtls_tui.shell import arg, json_arg
 
@@ -107,8 +109,16 @@ def lb_termination(controller: ControllerObj, snapshot: ClusterSnapshot) -> LbTe
     return LbTermination(service, ended.provider, ended.sends, listener(target), target, evidence, fix)
 
 
+NO_CERT_REFUSAL = f'400 "{NO_CERT}"'
+
+
 def lb_terminates_tls(
-    host: str, verify_client: str, controller: ControllerObj | None, snapshot: ClusterSnapshot, redirected: bool
+    host: str,
+    verify_client: str,
+    controller: ControllerObj | None,
+    snapshot: ClusterSnapshot,
+    redirected: bool,
+    error_page: str | None = None,
 ) -> list[Finding]:
     """lb-terminates-tls: the host asks for client certificates, and the load balancer in front ends
     TLS before nginx. What each client gets, measured with a TLS-ending proxy before a real nginx
@@ -117,7 +127,8 @@ def lb_terminates_tls(
     unchecked with optional); plain bytes on the TLS listener get 400 "The plain HTTP request was sent
     to HTTPS port"; a TLS connection to the HTTP listener fails, and the client's is closed unanswered;
     on the HTTP listener, the HTTPS redirect (lua_ingress.lua redirect_to_https) sends
-    the client back to the balancer without end, and without it nginx serves the request unchecked."""
+    the client back to the balancer without end, and without it nginx serves the request unchecked.
+    With an auth-tls-error-page the refusal is the page's (cert_answers.refused_answer)."""
     if controller is None:
         return []
     ended = lb_termination(controller, snapshot)
@@ -128,7 +139,7 @@ def lb_terminates_tls(
     redirects = redirected and not (controller.use_forwarded_headers and ended.sends == "http")
     if ended.listener == "tls" and ended.sends == "tls":
         gets = (
-            'every client gets 400 "No required SSL certificate was sent"'
+            f"every client gets {refused_answer(error_page, NO_CERT_REFUSAL)}"
             if verify_client == "on"
             else f"every request is served without a client certificate (verify {verify_client})"
         )

@@ -1,11 +1,14 @@
 """Where the host's server sends a client instead of checking its certificate: plain HTTP not
-redirected to HTTPS (nginx checks client certificates on TLS only), and an auth-tls-error-page
-on the host itself, which redirects a refused client back without end.
+redirected to HTTPS (nginx checks client certificates on TLS only), an auth-tls-error-page
+on the host itself, which redirects a refused client back without end, and one that is a path
+on the host, which hands the refused request to the upstream serving that path.
 """
 
 from __future__ import annotations
 
-from mtls_tui.model import ControllerObj, Finding, IngressObj, MtlsPolicy, Severity
+import re
+
+from mtls_tui.model import ControllerObj, Finding, IngressObj, IngressPath, MtlsPolicy, Severity
 from mtls_tui.policy.ingress_nginx.annotations import PREFIX, go_bool_annotation
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, configmap_words, ingress_finding, ingress_words
 from mtls_tui.policy.kube_objects import config_bool
@@ -101,10 +104,12 @@ def plain_http(
 
 def error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) -> list[Finding]:
     """`error_page 495 496 = URL;` sends a client the certificate check refused to URL with a 302;
-    when URL is on this host (or a path on it), the redirected request is refused the same way
-    and redirected again, without end (measured on nginx 1.22: still 302 after five redirects)."""
+    when URL is on this host (a URL naming it, or a name-less one such as `errors.example/x`, which
+    nginx sends as a relative Location), the redirected request is refused the same way and redirected
+    again, without end (measured on nginx 1.22: still 302 after five redirects). A path or a named
+    location is no redirect (cert_answers.refused_answer; a path: `error_page_path`)."""
     page = policy.error_page or ""
-    if not page or page.startswith("@") or winner is None:
+    if not page or page[:1] in "/@" or winner is None:
         return []
     rest = page.split("://", 1)[1] if "://" in page else ""
     target = rest.split("/", 1)[0].split(":", 1)[0].lower() if rest else host
@@ -119,8 +124,98 @@ def error_page_loop(host: str, policy: MtlsPolicy, winner: IngressObj | None) ->
             detail="nginx answers a request the client-certificate check refuses with a 302 to the error page "
             "(error_page 495 496 = URL); the page's own request goes to the same server, is refused for the same "
             "reason, and is redirected again. Browsers stop with 'too many redirects'. Put the page on a host "
-            "without client certificates, or use a named location (@name).",
-            fix=annotate(winner, "auth-tls-error-page", "https://errors.example.com/mtls"),
+            "without client certificates.",
+            fix=annotate(winner, "auth-tls-error-page", ERROR_PAGE_ELSEWHERE),
+            ingress=winner,
+            evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
+        )
+    ]
+
+
+# the page the error-page fixes name: an absolute URL on a host of its own (a 302 there, no loop)
+ERROR_PAGE_ELSEWHERE = "https://errors.example.com/mtls"
+
+
+def page_route(host: str, page: str, locations: list[IngressObj]) -> tuple[IngressObj, IngressPath] | None:
+    """The Ingress and its path on `host` that serve the URI `page`, as nginx picks the location (the
+    longest prefix; an Exact path only itself), or None: the server's own `location /` of the default
+    backend (nginx.tmpl, when no Ingress has `/`) answers it."""
+    best: tuple[IngressObj, IngressPath] | None = None
+    for ingress in locations:
+        for route in ingress.paths:
+            path = route.path or "/"
+            if route.host != host or (route.path_type == "Exact" and page != path):
+                continue
+            # Prefix: whole segments (a `/p/` location and `= /p`); ImplementationSpecific: nginx's own prefix
+            prefix = path if route.path_type != "Prefix" or path.endswith("/") else path + "/"
+            if page != path and not page.startswith(prefix):
+                continue
+            if best is None or len(path) > len(best[1].path or "/"):
+                best = (ingress, route)
+    return best
+
+
+def error_page_path(
+    host: str, policy: MtlsPolicy, winner: IngressObj | None, locations: list[IngressObj]
+) -> list[Finding]:
+    """auth-tls-error-page a path (authtls redirectRegex admits `/x`): nginx.tmpl renders
+    `error_page 495 496 = /x;`, and ngx_http_send_error_page makes it an internal redirect on the same
+    server (no 302, no new certificate check): a request without a certificate, or with one that fails,
+    reaches the location serving /x, and with an Ingress path there its upstream answers it, told
+    ssl-client-verify NONE or FAILED:<reason>. Measured on nginx 1.22: tests/test_field_reports_nginx_5.py
+    (verify on, /cert-error: 200 from the upstream without a certificate)."""
+    page = policy.error_page or ""
+    if not page.startswith("/") or policy.verify_client != "on" or winner is None:
+        return []
+    found = page_route(host, page, locations)
+    if found is None:
+        return []
+    route_ingress, route = found
+    to = f"Service {route.service}" if route.service else f"the backend of Ingress {route_ingress.ref}"
+    return [
+        ingress_finding(
+            code="error-page-served",
+            severity=Severity.ERROR,
+            title=f"auth-tls-error-page {page} is a path on {host}: a request without a certificate reaches {to}",
+            detail=f"nginx answers a request the client-certificate check refuses with what {page} on the same server "
+            "answers (error_page 495 496 = /path is an internal redirect, not a 302, and the certificate is not checked "
+            f"again): Ingress {route_ingress.ref} sends {page} to {to}, which gets every refused request (as GET, with "
+            "ssl-client-verify NONE or FAILED) and answers it. Put the page on a host without client certificates.",
+            fix=annotate(winner, "auth-tls-error-page", ERROR_PAGE_ELSEWHERE),
+            ingress=winner,
+            evidence=(f"{PREFIX}auth-tls-error-page: {page}", f"Ingress {route_ingress.ref} path {route.path or '/'}"),
+        )
+    ]
+
+
+def error_page_named(
+    host: str, policy: MtlsPolicy, winner: IngressObj | None, makers: list[IngressObj], controller: ControllerObj | None
+) -> list[Finding]:
+    """auth-tls-error-page a named location (authtls redirectRegex admits `@name`): nginx.tmpl renders
+    `error_page 495 496 = @name;`, and the only named locations ingress-nginx writes into a server are
+    custom-http-errors' `@custom_…`; a server-snippet (the Ingress's or the ConfigMap's) can add one.
+    Without it nginx logs 'could not find named location "@name"' and answers 500 to every refused
+    request (measured on nginx 1.22: tests/test_field_reports_nginx_5.py)."""
+    page = policy.error_page or ""
+    # nginx.tmpl define "CUSTOM_ERRORS" writes `location @custom_<upstream>_<code>` into servers for
+    # custom-http-errors (the ConfigMap's in every server, an Ingress's per location): such a name may exist
+    if not page.startswith("@") or page.startswith("@custom_") or winner is None:
+        return []
+    allowed = controller is None or controller.allow_snippets  # else dropSnippetDirectives drops them
+    snippets = [i.annotation(PREFIX + "server-snippet") or "" for i in makers if allowed]
+    snippets.append(controller.server_snippet if controller is not None else "")
+    if any(re.search(rf"location\s+{re.escape(page)}\s*\{{", text) for text in snippets):
+        return []
+    return [
+        ingress_finding(
+            code="error-page-no-location",
+            severity=Severity.WARNING,
+            title=f"auth-tls-error-page {page} names a location {host}'s server does not have: a refused client gets 500",
+            detail=f"nginx sends a request the client-certificate check refuses to the named location {page} "
+            "(error_page 495 496 = @name), and ingress-nginx writes no named location into a host's server: nginx "
+            f"logs 'could not find named location \"{page}\"' and answers 500 Internal Server Error instead of a "
+            "page. Name a URL on a host without client certificates.",
+            fix=annotate(winner, "auth-tls-error-page", ERROR_PAGE_ELSEWHERE),
             ingress=winner,
             evidence=(f"{PREFIX}auth-tls-error-page: {page}",),
         )

@@ -67,6 +67,9 @@ class AuthTlsRules:
     ssl_ciphers: SslCiphers
     wide_urls: bool  # OTHERS x-forwarded-prefix takes $1 captures; auth-url ', ' (v1.9.5)
     auth_method_anchored: bool = True  # authreq methodsRegex `^(GET|…)$`, not a substring match
+    # AUTHTLS Config.Equal compares MatchCN ("Ensure changes in MatchCN annotation are detected", #11173):
+    # before, a change to auth-tls-match-cn alone left the running configuration as it was (#10915)
+    match_cn_change_reloads: bool = True
 
     @property
     def named(self) -> str:
@@ -140,6 +143,8 @@ def rules_for(release: Release | None, validation_flag: bool = True) -> AuthTlsR
         wide_urls=at >= (1, 9, 5),
         # authreq/main.go methodsRegex anchored: v1.13.7, v1.14.3, v1.15.0 (read at each tag)
         auth_method_anchored=_at_least(at, {13: 7, 14: 3}, 15),
+        # read at each tag: absent up to v1.10.1, present from v1.10.2 and v1.11.0
+        match_cn_change_reloads=_at_least(at, {10: 2}, 11),
     )
 
 

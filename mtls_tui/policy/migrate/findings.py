@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from mtls_tui.certs.crl import load_crls
 from mtls_tui.certs.facts import name_to_str
 from mtls_tui.model import ClusterSnapshot, Finding, MtlsPolicy, Severity, SubjectAltNames
+from mtls_tui.policy.ingress_nginx.cert_answers import refused_answer
 from mtls_tui.policy.migrate.plan import Target
 from mtls_tui.policy.re2_syntax import re2_search
 
@@ -195,7 +196,8 @@ def error_page_finding(host: str, target: Target, policy: MtlsPolicy) -> Finding
         Severity.WARNING,
         host,
         f"auth-tls-error-page {policy.error_page} does not carry over: refused clients get no page",
-        f"ingress-nginx redirected a refused client (302) to the page (error_page 495 496 = ...). On {target} a refused "
+        f"ingress-nginx answered a refused client with {refused_answer(policy.error_page, '400')} (error_page 495 496 "
+        f"= ...; cert_answers.refused_answer). On {target} a refused "
         f"client gets {refusal}. A browser shows its own TLS error instead of your page.",
         "tell users where to get a certificate elsewhere (the page cannot be shown on a failed handshake)",
         (f"nginx.ingress.kubernetes.io/auth-tls-error-page: {policy.error_page}",),
