@@ -104,6 +104,7 @@ EG_MATCHERS: dict[str, dict[str, Any]] = {
     "upn-other-oid": {"otherNames": [{"oid": "1.3.6.1.4.1.311.20.2.4", **_m("client@meow.com")}]},
     "either": {"dnsNames": [_m("nobody.example.org")], "uris": [_m("spiffe://meow.com/", "Prefix")]},
 }
+NOBODY_IN = ("dns-suffix-case", "dns-regex-part", "email-case", "ip6-long", "upn-other-oid")
 # Istio's subjectAltNames: exact strings, tried against DNS, URI, email and IP SANs
 ISTIO_MATCHERS = {
     "istio-email": ["client@meow.com"],
@@ -127,12 +128,11 @@ def _client(folder: Path, name: str, sans: list[x509.GeneralName], ca: Issued, *
 
 def _validations() -> dict[str, ClientValidation]:
     """Each matcher set read from its objects by the product's readers (the host renamed for its SNI)."""
-    found = {
-        name: in_cluster(eg(pinned(subjectAltNames=sans)))  # type: ignore[arg-type]
-        for name, sans in EG_MATCHERS.items()
+    found = {name: in_cluster(eg(pinned(subjectAltNames=sans))) for name, sans in EG_MATCHERS.items()}
+    found |= {
+        name: in_cluster(istio({"mode": "MUTUAL", "subjectAltNames": names})) for name, names in ISTIO_MATCHERS.items()
     }
-    found |= {name: in_cluster(istio({"mode": "MUTUAL", "subjectAltNames": names})) for name, names in ISTIO_MATCHERS.items()}
-    expired_ok = pinned(subjectAltNames={"dnsNames": [_m("client.meow.com")]})  # type: ignore[arg-type]
+    expired_ok = pinned(subjectAltNames={"dnsNames": [_m("client.meow.com")]})
     expired_ok["clientValidation"]["allowExpiredCertificate"] = True
     found["expired-allowed"] = in_cluster(eg(expired_ok))
     return {name: replace(v, host=f"{name}.meow.com") for name, v in found.items()}
@@ -194,8 +194,9 @@ def test_envoy_answers_each_client_as_the_verdict_predicts(lab: Lab, name: str) 
     got = {client: probe(lab, f"{name}.meow.com", client) for client in CLIENT_SANS}
     expected = {client: predicted(lab, name, client) for client in CLIENT_SANS}
     assert got == expected, f"{name}: Envoy {got}, predicted {expected}"
-    # each set admits someone and refuses someone, or the rendering would not be tested
-    assert "HTTP 200" in got.values() or name in ("dns-suffix-case", "dns-regex-part", "email-case", "ip6-long", "upn-other-oid")
+    # each set refuses someone and admits someone (but the sets no client here matches), or the rendering
+    # would not be tested
+    assert ("HTTP 200" in got.values()) == (name not in NOBODY_IN)
     assert REFUSED in got.values()
 
 
@@ -225,13 +226,13 @@ def test_matching_is_decided_by_the_sans_only() -> None:
     ca = manifests_ca()
     bare = issue_leaf("client.meow.com", ca, v1=False, eku=["clientAuth"]).cert
     named = issue_leaf("client", ca, v1=False, sans=["client.meow.com"], eku=["clientAuth"]).cert
-    validation = in_cluster(eg(pinned(subjectAltNames={"dnsNames": [_m("[a-z]{1,60}", "RegularExpression")]})))  # type: ignore[arg-type]
+    validation = in_cluster(eg(pinned(subjectAltNames={"dnsNames": [_m("[a-z]{1,60}", "RegularExpression")]})))
     assert validation.sans is not None
     assert san_match(named, validation.sans.matchers) is None
-    exact = in_cluster(eg(pinned(subjectAltNames={"dnsNames": [_m("client.meow.com")]})))  # type: ignore[arg-type]
+    exact = in_cluster(eg(pinned(subjectAltNames={"dnsNames": [_m("client.meow.com")]})))
     assert exact.sans is not None
     assert san_match(bare, exact.sans.matchers) is False  # the CN is not a SAN
-    broken = in_cluster(eg(pinned(subjectAltNames={"dnsNames": [_m("(", "RegularExpression")]})))  # type: ignore[arg-type]
+    broken = in_cluster(eg(pinned(subjectAltNames={"dnsNames": [_m("(", "RegularExpression")]})))
     assert broken.sans is not None and san_match(named, broken.sans.matchers) is None
 
 
@@ -248,7 +249,7 @@ def _files(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("docs", "fields"),
     [
-        (eg(pinned(subjectAltNames={"uris": [_m("spiffe://meow.com/ns/default/sa/app")]})), "URI"),  # type: ignore[arg-type]
+        (eg(pinned(subjectAltNames={"uris": [_m("spiffe://meow.com/ns/default/sa/app")]})), "URI"),
         (istio({"mode": "MUTUAL", "subjectAltNames": ["app@meow.com"]}), "email"),
     ],
     ids=["envoy-gateway", "istio"],
@@ -306,7 +307,7 @@ def test_a_probe_is_compared_with_the_matchers_prediction(tmp_path: Path, capsys
     Envoy serving the objects refuses it with 46, the verdict is broken (probed) with no probe-unexpected; an Envoy
     that renders no matcher (another proxy, or the policy not applied) lets it in, and the verdict says the
     answer differs from the prediction."""
-    docs = eg(pinned(subjectAltNames={"dnsNames": [_m("app.meow.com")]}))  # type: ignore[arg-type]
+    docs = eg(pinned(subjectAltNames={"dnsNames": [_m("app.meow.com")]}))
     folder = _files(tmp_path)
     (host,) = check_json(docs, folder, capsys, "--cert", str(folder / "client.crt"))["other_controllers"]
     assert host["state"] == "broken"
@@ -317,8 +318,18 @@ def test_a_probe_is_compared_with_the_matchers_prediction(tmp_path: Path, capsys
     for rendered, served in (("matchers", validation), ("none", replace(validation, sans=None))):
         envoy = EnvoyGateway([EnvoyHost(served, *server)], folder / f"envoy-{rendered}").start()
         try:
-            connect = ["--key", str(folder / "client.key"), "--connect", f"127.0.0.1:{envoy.port}"]
-            main(["check", "--manifests", str(folder / "objects.yaml"), "--json", "--cert", str(folder / "client.crt"), *connect])
+            mine = ["--cert", str(folder / "client.crt"), "--key", str(folder / "client.key")]
+            main(
+                [
+                    "check",
+                    "--manifests",
+                    str(folder / "objects.yaml"),
+                    "--json",
+                    *mine,
+                    "--connect",
+                    f"127.0.0.1:{envoy.port}",
+                ]
+            )
             found[rendered] = json.loads(capsys.readouterr().out)["other_controllers"][0]
         finally:
             envoy.stop()
@@ -328,3 +339,16 @@ def test_a_probe_is_compared_with_the_matchers_prediction(tmp_path: Path, capsys
     unexpected = [f for f in found["none"]["findings"] if f["code"] == "probe-unexpected"]
     assert len(unexpected) == 1 and "HTTP 200 to your certificate" in unexpected[0]["title"], found["none"]["findings"]
     assert "TLS alert 46" in unexpected[0]["title"]
+
+
+def test_without_an_exact_name_the_fix_shows_the_sans(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Only a regex that the certificate's SAN does not match: no name to sign in, so the fix shows the
+    certificate's SANs (run as printed) to set beside the matchers the finding lists."""
+    docs = eg(pinned(subjectAltNames={"dnsNames": [_m(r"app-[0-9]+\.meow\.com", "RegularExpression")]}))
+    folder = _files(tmp_path)
+    (host,) = check_json(docs, folder, capsys, "--cert", str(folder / "client.crt"))["other_controllers"]
+    first = lead(host)
+    assert first is not None and first["code"] == "client-cert-san-mismatch", host
+    assert any("DNS RegularExpression app-[0-9]+" in line for line in first["evidence"]), first["evidence"]
+    done = subprocess.run(["bash", "-c", first["fix"]], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "DNS:client.meow.com" in done.stdout, (first["fix"], done.stderr)

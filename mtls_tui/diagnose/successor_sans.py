@@ -141,7 +141,7 @@ def san_refusal(
         severity=Severity.ERROR,
         title=f"{validation.implementation} refuses your certificate (its SANs match none of {sans.fields}): {answer}",
         detail=f"Its CA ({', '.join(validation.ca_refs) or 'its objects'}) trusts it, but Envoy also requires one SAN of "
-        f"the certificate to match one of the {len(sans.matchers)} matchers {sans.fields} become "
+        f"the certificate to match one of the matchers {sans.fields} become, listed in the evidence as Envoy gets them "
         "(default_validator.cc matchSubjectAltName; DNS names exact ignore case and honour a wildcard in the "
         "certificate, other types and prefix, suffix and regular expressions compare exactly, a regular "
         "expression must match the whole SAN; the subject's CN is not looked at). It refuses one that matches "

@@ -1116,7 +1116,7 @@ def _matchers(policy: Policy, gateway: Gateway, matchers: list[str]) -> Finding:
         severity=Severity.INFO,
         title=f"{policy.label}: a trusted client must also match {', '.join(matchers)}",
         detail="Envoy refuses a trusted certificate that does not match: alert 46 for subjectAltNames, 114 for "
-        "certificate or SPKI hashes (measured). The prediction here covers only the CA and the mode.",
+        "certificate or SPKI hashes (measured). The table covers only the CA and the mode; --cert is checked against the matchers too.",
         fix=_show_validation(policy),
         subject=policy.label,
         evidence=(f"target {gateway.label}",),

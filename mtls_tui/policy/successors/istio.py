@@ -577,7 +577,7 @@ def _matchers(server: Server) -> Finding | None:
         severity=Severity.INFO,
         title=f"{server.label}: a trusted client must also match {', '.join(names)}",
         detail="Envoy refuses a trusted certificate that does not match (alert 46 for subjectAltNames, 114 for "
-        "hashes; measured). The prediction here covers only the CA and the mode.",
+        "hashes; measured). The table covers only the CA and the mode; --cert is checked against the matchers too.",
         fix=_show_tls(server),
         subject=server.label,
     )
