@@ -154,7 +154,7 @@ def probe(port: int, folder: Path, name: str) -> list[ProbeResult]:
     return run_probe(spec)
 
 
-def held_client(port: int, folder: Path, name: str, tls: str, level: int = 2) -> WireAnswer:
+def held_client(port: int, folder: Path, name: str, tls: str, level: int = 2, sni: str = "meow.com") -> WireAnswer:
     """An OpenSSL client held to `tls` at security `level`: what it gets, in the prediction's terms. It
     reads before it writes, as the probe does, so that a TLS 1.3 alert after the handshake is not lost."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -166,7 +166,7 @@ def held_client(port: int, folder: Path, name: str, tls: str, level: int = 2) ->
     done = False
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
-            with context.wrap_socket(raw, server_hostname="meow.com") as tls_socket:
+            with context.wrap_socket(raw, server_hostname=sni) as tls_socket:
                 done = True
                 tls_socket.settimeout(0.5)
                 try:
@@ -176,7 +176,7 @@ def held_client(port: int, folder: Path, name: str, tls: str, level: int = 2) ->
                 if early == b"":
                     return WireAnswer("connection-closed")
                 tls_socket.settimeout(10)
-                tls_socket.sendall(b"GET / HTTP/1.1\r\nHost: meow.com\r\nConnection: close\r\n\r\n")
+                tls_socket.sendall(f"GET / HTTP/1.1\r\nHost: {sni}\r\nConnection: close\r\n\r\n".encode())
                 data = (early or b"") + b"".join(iter(lambda: tls_socket.recv(4096), b""))
     except ssl.SSLError as exc:
         found = alert_from_reason(exc.reason)

@@ -135,9 +135,13 @@ def issue_intermediate(
     return Issued(builder.sign(issuer.key, hashes.SHA256()), key)
 
 
-def _san(names: Iterable[str]) -> x509.SubjectAlternativeName:
+def _san(names: Iterable[str | x509.GeneralName]) -> x509.SubjectAlternativeName:
+    """Strings are IP addresses or DNS names; a GeneralName (a URI, an email, an otherName) is taken as is."""
     general: list[x509.GeneralName] = []
     for name in names:
+        if isinstance(name, x509.GeneralName):
+            general.append(name)
+            continue
         try:
             general.append(x509.IPAddress(ipaddress.ip_address(name)))
         except ValueError:
@@ -154,7 +158,7 @@ def issue_leaf(
     days: int = 365,
     not_before: datetime | None = None,
     v1: bool = True,
-    sans: Iterable[str] = (),
+    sans: Iterable[str | x509.GeneralName] = (),
     eku: Iterable[str] = (),
     hash_name: str = "sha256",
 ) -> Issued:

@@ -24,14 +24,14 @@ from cryptography import x509
 
 from mtls_tui.certs import openssl_binding as ob
 from mtls_tui.certs.crl import load_crls
-from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.load import Material
 from mtls_tui.certs.pins import pin_match
 from mtls_tui.certs.verify import envoy_verdict, nginx_verdict
-from mtls_tui.diagnose.certificates import Files, Where, file_of, issuer_days_left, reissue_command, sibling_file
+from mtls_tui.diagnose.certificates import file_of, reissue_command
 from mtls_tui.diagnose.hosts import NOT_ENFORCED, HostState
 from mtls_tui.diagnose.probe import probe_findings
 from mtls_tui.diagnose.successor_keys import signed_verdict, unsent_answer, unsent_key_finding
+from mtls_tui.diagnose.successor_sans import SAN_ALERT, client_files, san_refusal
 from mtls_tui.model import ChainVerdict, Finding, ProbeResult, Severity, VerifyError, sort_findings
 from mtls_tui.policy.successors.common import (
     CLIENT_KINDS,
@@ -202,11 +202,15 @@ def successor_report(
     sound = state in ("works", "unverified")  # the objects keep strangers out, as far as they were read
     judged = judge_client(validation, client, now) if now is not None else None
     kind = client_kind(judged)
-    unpinned = _unpinned_client(validation, client, kind)
+    # Envoy checks the SAN matchers before the hash lists (default_validator.cc verifyCertificate): the first
+    # that refuses the certificate decides its alert
+    unmatched = san_refusal(validation, client, kind, now)
+    by_matchers = unmatched or _unpinned_client(validation, client, kind)
+    matcher_alert = (SAN_ALERT if unmatched else PIN_ALERT) if by_matchers else None
     refusal = (
         _unsent_key(validation, client, judged, now)
         or _refused_client(validation, client, kind, now)
-        or unpinned
+        or by_matchers
         or _unmeasured_refusal(validation, client, judged, now)
     )
     admitted_anyway = _revoked_ca_admitted(validation, client, judged, now)
@@ -218,13 +222,14 @@ def successor_report(
         state, verdict = "broken", refusal.title
     if probe:
         findings += [f for f in probe_findings(list(probe)) if f.code in TRANSPORT_FINDINGS]
-        # a certificate of the CA that matches no pin is not the "trusted" kind the table predicts
-        mismatches = _mismatches(validation, probe, None if unpinned else kind, judged, client)
+        # a certificate of the CA that a matcher refuses is not the "trusted" kind the table predicts: its
+        # attempt is compared with the matcher's alert
+        mismatches = _mismatches(validation, probe, kind, judged, client, matcher_alert)
         findings += mismatches
         without = next((observed_answer(r) for r in probe if not r.sent_client_cert), None)
         mine = next((observed_answer(r) for r in probe if r.sent_client_cert), None)
-        if unpinned is not None and mine is not None and (mine.kind, mine.alert) == ("tls-alert", PIN_ALERT):
-            state, verdict = "broken", f"{unpinned.title} (probed)"
+        if by_matchers is not None and mine is not None and (mine.kind, mine.alert) == ("tls-alert", matcher_alert):
+            state, verdict = "broken", f"{by_matchers.title} (probed)"
         elif sound and not mismatches and _kept_out_and_let_in(probe, kind):
             state, verdict = "works", f"{who} lets your certificate in and keeps a client without one out (probed)"
         elif (words := _refused_words(kind, judged)) and mine is not None and mine.kind != "admitted":
@@ -287,16 +292,8 @@ def _refused_client(
     if answer.kind == "admitted":
         return None
     leaf = client.certs[0]
-    facts = cert_facts(leaf.cert)
-    where = Where(leaf.origin, file_of(leaf.origin))
-    cas = [cert_facts(c) for c in x509.load_pem_x509_certificates(validation.ca_pem)] if validation.ca_pem else []
-    files = Files(
-        cert=where.file,
-        key=file_of(client.keys[0].origin) if client.keys else sibling_file(where.file, ".key"),
-        ca_days_left=issuer_days_left(facts, cas, now),
-        key_missing=client.no_key_beside,
-    )
-    loaded = " or ".join(c.subject for c in cas) or "the CA it loads"
+    found = client_files(validation, client, now)
+    where, files, facts, loaded = found.where, found.files, found.facts, found.loaded
     return Finding(
         code=_REFUSAL_CODES[kind],
         severity=Severity.ERROR,
@@ -556,19 +553,28 @@ def _mismatches(
     kind: ClientKind | None,
     judged: ChainVerdict | None = None,
     client: Material | None = None,
+    matcher_alert: int | None = None,
 ) -> list[Finding]:
     """An answer the prediction does not give: for the attempt without a certificate, and for
     the one with the user's certificate when its kind is known, or its key is one no TLS 1.3
-    signature scheme fits (what the client then sends depends on the version: predict_unsent)."""
+    signature scheme fits (what the client then sends depends on the version: predict_unsent), or
+    a SAN matcher or hash list refuses it (`matcher_alert`, in both versions)."""
     found = []
     for result in probe:
         expected_kind: ClientKind | None = kind if result.sent_client_cert else "none"
         observed = observed_answer(result)
-        expected = _expected(validation, result, expected_kind, judged, client)
+        refused_by_matcher = result.sent_client_cert and matcher_alert is not None
+        expected = (
+            WireAnswer("tls-alert", alert=matcher_alert, after_handshake=_tls(result) == "1.3")
+            if refused_by_matcher
+            else _expected(validation, result, expected_kind, judged, client)
+        )
         if expected is None or observed is None or expected.kind == "unknown" or _same(observed, expected):
             continue
         # the user's certificate without a kind: its key cannot sign over TLS 1.3 (_expected)
         words = CLIENT_WORDS[expected_kind] if expected_kind else f"a certificate with {judged and judged.unsigned_key}"
+        if refused_by_matcher:
+            words = "your certificate, which its matchers refuse"
         found.append(
             Finding(
                 code="probe-unexpected",

@@ -33,6 +33,7 @@ from mtls_tui.lab.pki import write_file
 from mtls_tui.model import ClusterSnapshot
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation
+from mtls_tui.policy.successors.san_match import SanMatcher
 
 LOG_FLUSH_MS = 100
 READY_TIMEOUT = 30.0
@@ -80,6 +81,25 @@ def _require_and_trust(validation: ClientValidation) -> tuple[bool, str | None]:
     )
 
 
+# Envoy Gateway's StringMatch types as listener.go setTLSValidationContext renders them (route.go
+# buildXdsStringMatcher); a RegularExpression is a safe_regex, RE2 by default
+_STRING_MATCHERS = {"Exact": "exact", "Prefix": "prefix", "Suffix": "suffix"}
+
+
+def _san_matcher(matcher: SanMatcher) -> dict[str, Any]:
+    """One match_typed_subject_alt_names entry (Istio's untyped strings arrive expanded into the four
+    typed matchers Envoy makes of each: policy/successors/istio.py _san_matchers)."""
+    how: dict[str, Any] = (
+        {"safe_regex": {"regex": matcher.value}}
+        if matcher.kind == "RegularExpression"
+        else {_STRING_MATCHERS[matcher.kind]: matcher.value}
+    )
+    entry: dict[str, Any] = {"san_type": matcher.san_type, "matcher": how}
+    if matcher.oid:
+        entry["oid"] = matcher.oid
+    return entry
+
+
 def _file_log(path: Path, text: str) -> dict[str, Any]:
     return {
         "name": "envoy.access_loggers.file",
@@ -114,6 +134,8 @@ def _chain(host: EnvoyHost, index: int, folder: Path, access_log: Path) -> dict[
                     if v
                 }
             )
+        if host.validation.sans is not None:
+            context["match_typed_subject_alt_names"] = [_san_matcher(m) for m in host.validation.sans.matchers]
         if host.validation.ca_pem:
             ca = folder / f"host-{index}-ca.crt"
             write_file(ca, host.validation.ca_pem)

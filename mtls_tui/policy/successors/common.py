@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from mtls_tui.model import Finding
+from mtls_tui.policy.successors.san_match import SanMatchers
 
 # Who reads the objects. "gateway-api" is the core API read by the spec; the implementations
 # that read it differently (Envoy Gateway, Istio, NGINX Gateway Fabric) are named themselves.
@@ -128,6 +129,7 @@ class ClientValidation:
     # closes the connection (gateway_api.py _ngf_refused_answer)
     refused_answer: WireAnswer | None = None
     pins: Pins | None = None  # Envoy's certificate and SPKI hashes (None: no hash list rendered)
+    sans: SanMatchers | None = None  # Envoy's match_typed_subject_alt_names (None: none rendered)
 
     @property
     def enforced(self) -> bool:
@@ -158,7 +160,8 @@ TlsVersion = Literal["1.2", "1.3"]
 def predict(validation: ClientValidation, client: ClientKind, tls: TlsVersion = "1.3") -> WireAnswer:
     """What `client` gets from the data plane `validation` describes (the measured table in
     docs/successors.md section 7; each row is re-measured by the tests on a real Envoy, Go
-    server and nginx). Depth, SAN and hash matchers are not modelled here: their findings say so."""
+    server and nginx). Depth, SAN and hash matchers are not modelled here: diagnose/successors.py judges the user's
+    certificate against the matchers."""
     if validation.breakage == "config-rejected":
         return WireAnswer("unknown")
     if validation.breakage == "listener-refused" and validation.refused_answer is not None:

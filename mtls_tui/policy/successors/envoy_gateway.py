@@ -61,6 +61,7 @@ from mtls_tui.policy.successors.releases import (
     release_for,
     unchecked,
 )
+from mtls_tui.policy.successors.san_match import MatchKind, SanMatcher, SanMatchers, SanType
 from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
@@ -347,6 +348,7 @@ class Translated:
     crl_leaf_only: bool = False  # crl.onlyVerifyLeafCertificate, set with the CRL (only_verify_leaf_cert_crl)
     envoy_refused: Finding | None = None  # Envoy refuses the joined CA or CRL: connections closed
     pins: Pins | None = None  # certificateHashes and spkiHashes (setTLSClientValidationContext)
+    sans: SanMatchers | None = None  # subjectAltNames (setTLSClientValidationContext)
 
 
 def _policy_mode(validation: dict[str, Any]) -> tuple[str, bool]:
@@ -750,6 +752,7 @@ def _client_validation(
         envoy_refused=refused,
         # setTLSClientValidationContext, then listener.go setTLSValidationContext
         pins=pins_from(validation, "certificateHashes", "spkiHashes"),
+        sans=_san_matchers(validation),
     )
 
 
@@ -888,6 +891,7 @@ def _apply(
         unseen=unseen,
         allow_expired=done.allow_expired and done.applied == "all",
         pins=done.pins if done.applied == "all" else None,
+        sans=done.sans if done.applied == "all" else None,
     )
 
 
@@ -1052,6 +1056,24 @@ def _fallback(policy: Policy, gateway: Gateway, mode: str, legacy: bool) -> Find
 
 
 _SAN_KINDS = ("dnsNames", "emailAddresses", "ipAddresses", "uris", "otherNames")
+# v1.9.0 clienttrafficpolicy.go setTLSClientValidationContext: each list's SAN type, in the order rendered
+_SAN_TYPES: dict[str, SanType] = dict(zip(_SAN_KINDS, ("DNS", "EMAIL", "IP_ADDRESS", "URI", "OTHER_NAME"), strict=True))
+_MATCH_KINDS: tuple[MatchKind, ...] = ("Exact", "Prefix", "Suffix", "RegularExpression")
+
+
+def _san_matchers(validation: dict[str, Any]) -> SanMatchers | None:
+    """subjectAltNames as Envoy gets them: setTLSClientValidationContext appends the lists in the order
+    above (helpers.go irStringMatch: type Exact when unset or unknown), listener.go setTLSValidationContext
+    renders each as a match_typed_subject_alt_names entry (otherNames with their oid). None: none set."""
+    sans = as_dict(validation.get("subjectAltNames"))
+    found = []
+    for field, san_type in _SAN_TYPES.items():
+        for entry in as_list(sans.get(field)):
+            entry = as_dict(entry)
+            kind: MatchKind = next((k for k in _MATCH_KINDS if k == entry.get("type")), "Exact")
+            oid = text(entry.get("oid")) if san_type == "OTHER_NAME" else ""
+            found.append(SanMatcher(san_type, kind, text(entry.get("value")), oid))
+    return SanMatchers(tuple(found), "subjectAltNames") if found else None
 
 
 def _matchers_set(validation: dict[str, Any]) -> list[str]:
@@ -1094,7 +1116,7 @@ def _matchers(policy: Policy, gateway: Gateway, matchers: list[str]) -> Finding:
         severity=Severity.INFO,
         title=f"{policy.label}: a trusted client must also match {', '.join(matchers)}",
         detail="Envoy refuses a trusted certificate that does not match: alert 46 for subjectAltNames, 114 for "
-        "certificate or SPKI hashes (measured). The prediction here covers only the CA and the mode.",
+        "certificate or SPKI hashes (measured). The table covers only the CA and the mode; --cert is checked against the matchers too.",
         fix=_show_validation(policy),
         subject=policy.label,
         evidence=(f"target {gateway.label}",),

@@ -69,6 +69,7 @@ from mtls_tui.policy.successors.releases import (
     release_for,
     unchecked,
 )
+from mtls_tui.policy.successors.san_match import SanMatchers
 from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
@@ -1450,6 +1451,7 @@ class ListenerResult:
     unseen: tuple[str, ...] = ()
     allow_expired: bool = False  # Envoy Gateway's allowExpiredCertificate
     pins: Pins | None = None  # Envoy Gateway's certificateHashes and spkiHashes
+    sans: SanMatchers | None = None  # Envoy Gateway's subjectAltNames
 
 
 def plain_result(gateway: Gateway, listener: Listener, frontend: Frontend) -> ListenerResult:
@@ -1519,6 +1521,7 @@ def validations(gateway: Gateway, snapshot: ClusterSnapshot, overlay: Overlay | 
                     unseen=(*unread, *result.unseen),
                     allow_expired=result.allow_expired,
                     pins=result.pins,
+                    sans=result.sans,
                     refused_answer=_ngf_refused_answer(gateway, listener, result, results),
                 )
             )

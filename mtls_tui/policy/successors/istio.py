@@ -32,6 +32,7 @@ from mtls_tui.policy.successors.releases import (
     release_for,
     unchecked,
 )
+from mtls_tui.policy.successors.san_match import SanMatcher, SanMatchers, SanType
 from mtls_tui.policy.values import as_dict, as_list, text
 from mtls_tui.shell import arg, json_arg
 
@@ -552,6 +553,21 @@ def _matcher_names(server: Server) -> list[str]:
     return [m for m in ("subjectAltNames", "verifyCertificateSpki", "verifyCertificateHash") if server.tls.get(m)]
 
 
+# Envoy's CertificateValidationContextConfigImpl getSubjectAltNameMatchers: each string of the deprecated
+# match_subject_alt_names becomes a matcher of each of these types (no otherName)
+_UNTYPED_SAN_TYPES: tuple[SanType, ...] = ("DNS", "URI", "EMAIL", "IP_ADDRESS")
+
+
+def _san_matchers(server: Server) -> SanMatchers | None:
+    """servers[].tls.subjectAltNames as Envoy matches them: authentication.go
+    ApplyCredentialSDSToServerCommonTLSContext renders them as match_subject_alt_names with an exact
+    StringMatcher each (util.StringToExactMatch), which Envoy tries against DNS, URI, email and IP SANs
+    (measured on Envoy 1.40: tests/test_successors_san_match.py). None: none set."""
+    names = [text(n) for n in as_list(server.tls.get("subjectAltNames")) if text(n)]
+    found = tuple(SanMatcher(t, "Exact", name) for name in names for t in _UNTYPED_SAN_TYPES)
+    return SanMatchers(found, "subjectAltNames") if found else None
+
+
 def _matchers(server: Server) -> Finding | None:
     names = _matcher_names(server)
     if not names:
@@ -561,7 +577,7 @@ def _matchers(server: Server) -> Finding | None:
         severity=Severity.INFO,
         title=f"{server.label}: a trusted client must also match {', '.join(names)}",
         detail="Envoy refuses a trusted certificate that does not match (alert 46 for subjectAltNames, 114 for "
-        "hashes; measured). The prediction here covers only the CA and the mode.",
+        "hashes; measured). The table covers only the CA and the mode; --cert is checked against the matchers too.",
         fix=_show_tls(server),
         subject=server.label,
     )
@@ -650,6 +666,7 @@ def validation_for(server: Server, snapshot: ClusterSnapshot) -> list[ClientVali
             crl=crl_pem is not None,
             crl_pem=crl_pem,
             pins=pins_from(server.tls, "verifyCertificateHash", "verifyCertificateSpki") if rendered else None,
+            sans=_san_matchers(server) if rendered else None,
         )
         for host in server.hosts
     ]
