@@ -27,6 +27,12 @@ async def test_every_text_field_lists_how_to_leave_it(tmp_path: Path, pki: SeedP
         await pilot.press("x", "escape")  # esc: as the footer says, cleared and back to the list
         await pilot.pause(0.2)
         assert app.query_one("#hosts-filter", Input).value == "" and app.focused.id == "hosts"
+        assert app.query_one("#hosts-filter").has_class("-hidden")  # empty, it gives its row back to the list
+        await pilot.press("slash", "x", "enter")  # enter keeps it: the field stays, showing the filter
+        await pilot.pause(0.2)
+        assert app.focused.id == "hosts" and not app.query_one("#hosts-filter").has_class("-hidden")
+        await pilot.press("slash", "backspace", "escape")
+        await pilot.pause(0.2)
 
         app.query_one("#probe-url", Input).focus()
         footer = await footer_in(app, pilot, ())

@@ -24,6 +24,7 @@ from mtls_tui.tui.controller import Controller, while_running
 from mtls_tui.tui.fields import HostFilter
 from mtls_tui.tui.migrate_screen import MigrateScreen
 from mtls_tui.tui.notices import OneNoticeApp
+from mtls_tui.tui.palette import palette_commands
 from mtls_tui.tui.panes.certs import CertTree
 from mtls_tui.tui.panes.hosts import HostList
 from mtls_tui.tui.panes.ingress import IngressPane
@@ -195,11 +196,6 @@ class MtlsApp(OneNoticeApp):
         if message.input.id == "hosts-filter":  # enter keeps the filter and goes back to the list, as in k9s
             self.query_one(HostList).focus()
 
-    def on_descendant_blur(self, message: Any) -> None:
-        field = self.query_one("#hosts-filter", Input)
-        if message.widget is field and not field.value:
-            field.add_class("-hidden")
-
     def on_probe_pane_run(self, message: ProbePane.Run) -> None:
         report = self.controller.report()
         if self.controller.still_judging() or report is None:
@@ -290,8 +286,6 @@ class MtlsApp(OneNoticeApp):
             self.controller.export(Path.cwd())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        from mtls_tui.tui.palette import palette_commands
-
         yield from super().get_system_commands(screen)
         yield from palette_commands(self)
 

@@ -20,6 +20,11 @@ class HostFilter(Input):
         Binding("enter", "submit", "Keep filter"),
     ]
 
+    def on_blur(self) -> None:
+        """Empty, it gives its row back to the list until `/` asks for it again."""
+        if not self.value:
+            self.add_class("-hidden")
+
 
 class LogsFilter(Input):
     """The Logs tab's filter, applied as it is typed: esc (or enter) keeps it and goes back to the logs."""
