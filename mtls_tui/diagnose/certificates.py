@@ -72,6 +72,8 @@ class Files:
     # No key was given and none sits beside the certificate (the edge looked: Material.no_key_beside):
     # a re-issue of `cert` makes `key` rather than naming a file that is not there.
     key_missing: bool = False
+    # Files that hold no CA certificate (no_ca_finding): nothing is signed with them or renewed as a CA.
+    not_ca: frozenset[str] = frozenset()
 
     @property
     def ca_key(self) -> str:
@@ -174,6 +176,29 @@ def whole_extensions(role: CertRole, cn: str | None, given: list[str] | None) ->
     return list(merged.values())
 
 
+def signing_refusal(role: CertRole, where: Where, files: Files, *, writes_key: bool = False) -> str | None:
+    """Why no re-sign command may be printed, or None. Every re-sign and re-issue command goes through
+    here (reissue_command, new_key_fix): run as printed, a command that signs with a certificate that is
+    not a CA, or writes the file it reads as the CA or the CA's key (`--ca client.crt`: `-CA client.crt
+    -CAkey client.key -out client.crt`), overwrites the user's certificate with one nothing trusts."""
+    signer, signer_key = files.signer_files
+    not_ca = next((f for f in (signer, where.file if role == "ca" else None) if f in files.not_ca), None)
+    if not_ca is not None:
+        return (
+            f"no re-sign command: {not_ca} holds no CA certificate, and signing with it makes a certificate no "
+            "server trusts; get the certificate of the CA that issued yours (the server's ca.crt) and its key "
+            "from whoever runs that CA, then run mtls-tui inspect again with --ca set to it"
+        )
+    written = {where.file, *([files.key_for(where.file)] if writes_key else [])}
+    clash = sorted(written & {signer, signer_key}) if role != "ca" else []
+    if clash:
+        return (
+            f"no re-sign command: it would write {' and '.join(clash)}, which it also reads as the CA "
+            "(or its key); give the CA's own certificate with --ca"
+        )
+    return None
+
+
 def reissue_command(
     role: CertRole,
     where: Where,
@@ -186,7 +211,12 @@ def reissue_command(
     days: int = 365,
 ) -> str:
     """The seed's signing step for this certificate, optionally with an -extfile; with
-    `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
+    `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again). What
+    signing_refusal refuses is no command, only its words (as a `#` note: the finding's `then`)."""
+    missing = files.key_missing and files.key_for(where.file) == files.key
+    refusal = signing_refusal(role, where, files, writes_key=new_key or missing)
+    if refusal is not None:
+        return f"# {comment(refusal)}"
     whole = openssl_subject(dn) if dn else None  # the whole name, so O=, OU= survive; else the CN
     subject = arg(whole) if whole else subject_arg(cn)
     ca, ca_key = (arg(name) for name in files.signer_files)
@@ -202,7 +232,6 @@ def reissue_command(
         key_file = files.key_for(where.file)
         key = arg(key_file)
         days = min(days, files.ca_days_left) if files.ca_days_left else days
-        missing = files.key_missing and key_file == files.key
         if new_key:  # the old key is kept aside, not lost (it is not to be trusted again); none: nothing to keep
             kept = "" if missing else f"mv {key} {arg(key_file + '.revoked')} && "
             command = (
@@ -302,6 +331,9 @@ def stale_ca_copy_finding(facts: CertFacts, renewal: CertFacts, where: Where) ->
 
 def new_key_fix(role: CertRole, where: Where, files: Files, facts: CertFacts) -> str:
     """A new key beside the certificate, and the certificate signed again for it, same name."""
+    refusal = signing_refusal(role, where, files, writes_key=True)
+    if refusal is not None:
+        return f"# {comment(refusal)}"
     return f"{new_key_command(files.key_for(where.file))} && " + reissue_command(
         role, where, replace(files, key_missing=False), cn=facts.subject_cn, dn=facts.subject
     )
@@ -563,6 +595,37 @@ def outlives_issuer_findings(
     ]
 
 
+def end_entity(facts: CertFacts, issued: set[str]) -> bool:
+    """Not a CA to OpenSSL (crypto/x509/v3_purp.c check_ca): basicConstraints CA:FALSE, or a v1
+    certificate that is not self-signed (only a v1 root passes there) and issued none of `issued`
+    (the issuers named by the certificates given). Measured: `--ca client.crt --cert client.crt`
+    gives 20:unable to get local issuer certificate, nginx accepts nothing."""
+    return facts.is_ca is False or (facts.version == 1 and not facts.self_signed and facts.subject not in issued)
+
+
+def no_ca_finding(ca_file: str, bundle: list[CertFacts], files: Files) -> Finding:
+    """The CA bundle (--ca, the Secret's ca.crt) holds end-entity certificates only: a client
+    certificate given as the CA, a common mistake. No command re-signs with it (signing_refusal)."""
+    held = "; ".join(f"{f.subject} (issued by {f.issuer})" for f in bundle)
+    ask = files.cert if files.cert not in files.not_ca else ca_file
+    return Finding(
+        code="ca-bundle-no-ca",
+        severity=Severity.ERROR,
+        title=f"{ca_file} holds no CA certificate",
+        detail=f"{ca_file}, given as the CA bundle the server trusts, holds only end-entity certificates: {held}. "
+        "None is a CA (basicConstraints CA:FALSE, or a v1 certificate that is not self-signed), so nothing "
+        "verifies against it and nothing may be signed with it. Perhaps a client certificate was given as the CA.",
+        fix=f"openssl x509 -noout -issuer -in {arg(ask)}",
+        then="that issuer is the CA to get: its certificate (the server's ca.crt, e.g. the Secret's ca.crt) goes "
+        "in --ca; its key stays with whoever runs it",
+        subject=ca_file,
+        evidence=tuple(
+            f"{f.subject}: " + ("basicConstraints CA:FALSE" if f.is_ca is False else "v1, not self-signed")
+            for f in bundle
+        ),
+    )
+
+
 def key_mismatch_finding(cert_subject: str, cert_name: str, key_subject: str, cert_file: str, key_file: str) -> Finding:
     return Finding(
         code="key-mismatch",
@@ -754,6 +817,8 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
             f"{comment(arg(files.ca))}, then update the Secret; nginx accepts no chain that ends at an intermediate"
         )
     if verdict.error_code in ISSUER_NOT_FOUND | SELF_SIGNED:
+        if signing_refusal("client", where, files) is not None:
+            return reissue_command("client", where, files)  # its words only
         return (
             reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject)
             + f"  # signs it with the CA the server trusts ({comment(' or '.join(ca_subjects) or 'its ca.crt')}: "

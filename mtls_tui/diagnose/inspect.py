@@ -180,6 +180,17 @@ def inspect_inputs(
     bundle = [
         cert_facts(c.cert) for i in inputs if i.role == "ca" and i.material for c in i.material.certs
     ]  # who signs
+    issued = {cert_facts(c.cert).issuer for i in inputs if i.material for c in i.material.certs}
+    given_ca = {
+        rules.input_label(i.name): [cert_facts(c.cert) for c in i.material.certs]
+        for i in inputs
+        if i.role == "ca" and i.material
+    }
+    no_ca = {  # each --ca file of end-entity certificates only, with them
+        name: held for name, held in given_ca.items() if held and all(rules.end_entity(f, issued) for f in held)
+    }
+    files = replace(files, not_ca=frozenset(no_ca))
+    findings += [rules.no_ca_finding(name, held, files) for name, held in no_ca.items()]
     ca_pairs = frozenset(  # Secrets made with `kubectl create secret tls` from a CA's own files
         s.ref for i in inputs if i.material for s in i.material.secrets if ca_keypair(_secret_obj(s))
     )
