@@ -19,6 +19,7 @@ from mtls_tui.certs.hostnames import name_matches
 from mtls_tui.certs.load import Material
 from mtls_tui.certs.openssl_binding import (
     X509_V_ERR_CERT_REVOKED,
+    X509_V_ERR_CERT_SIGNATURE_FAILURE,
     X509_V_ERR_CRL_HAS_EXPIRED,
     X509_V_ERR_CRL_NOT_YET_VALID,
     X509_V_ERR_CRL_SIGNATURE_FAILURE,
@@ -35,7 +36,12 @@ from mtls_tui.certs.openssl_binding import (
 from mtls_tui.certs.subject import openssl_subject
 from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, Severity, VerifyError
 from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT, NO_CERT_LOGGED
-from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, SEED_SECRET_KEYS, secret_update_command
+from mtls_tui.policy.secret_commands import (
+    SECRET_KEY_FILES,
+    SEED_SECRET_KEYS,
+    read_key_command,
+    secret_update_command,
+)
 from mtls_tui.shell import arg, comment, subject_arg
 
 SOON = timedelta(days=30)
@@ -648,8 +654,10 @@ def client_chain_findings(
     where: Where,
     files: Files,
     ingress: str = "INGRESS",
+    cas: tuple[CertFacts, ...] = (),
 ) -> list[Finding]:
-    """nginx's verdict on the client chain as findings; `client-cert-accepted` when it passes."""
+    """nginx's verdict on the client chain as findings; `client-cert-accepted` when it passes.
+    `cas`: the CA bundle's facts, for a CA that shares the client's issuer name but not its key."""
     subject = where.label
     evidence = tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors)
     chain = " → ".join(verdict.chain_subjects)
@@ -689,6 +697,7 @@ def client_chain_findings(
     purpose_error = next((e for e in verdict.errors if e.code == X509_V_ERR_INVALID_PURPOSE), None)
     if verdict.error_code == X509_V_ERR_INVALID_PURPOSE or purpose_error is not None:
         return [_leaf_purpose_finding(verdict, leaf, where, files, (nginx_line,) + evidence)]
+    namesake = _namesake(verdict, leaf, cas, files)
     if verdict.error_code == X509_V_ERR_CERT_REVOKED:
         return [
             Finding(
@@ -707,12 +716,40 @@ def client_chain_findings(
             code="client-cert-untrusted",
             severity=Severity.ERROR,
             title=f"nginx rejects {leaf.subject}: {verdict.reason}{_at_ca(verdict)}",
-            detail=_untrusted_detail(verdict, leaf, ca_subjects, files),
+            detail=_untrusted_detail(verdict, leaf, ca_subjects, files) + namesake[0],
             fix=_untrusted_fix(verdict, leaf, ca_subjects, where, files),
             subject=subject,
-            evidence=(nginx_line,) + evidence,
+            evidence=(nginx_line,) + evidence + namesake[1],
         )
     ]
+
+
+def _namesake(
+    verdict: ChainVerdict, leaf: CertFacts, cas: tuple[CertFacts, ...], files: Files
+) -> tuple[str, tuple[str, ...]]:
+    """A CA of the bundle named as the client's issuer whose key did not sign it: OpenSSL finds the
+    issuer by name, then fails its signature (7:certificate signature failure) or, when the client's
+    authorityKeyIdentifier differs from the CA's subjectKeyIdentifier, does not take it as the issuer
+    at all (20). Two CAs with one name: the verdict and a check against the other CA's file disagree."""
+    named = [ca for ca in cas if ca.subject == leaf.issuer]
+    first = verdict.errors[0].depth if verdict.errors else None
+    wrong_key = verdict.error_code == X509_V_ERR_CERT_SIGNATURE_FAILURE or verdict.error_code in ISSUER_NOT_FOUND
+    if not named or first != 0 or not wrong_key:
+        return "", ()
+    where = f"the Secret {files.ca_secret}'s ca.crt" if files.ca_secret else files.ca
+    said = (
+        f" {where} holds a CA named {leaf.issuer}, the client's issuer's name, but its key did not sign the client "
+        "certificate: two CAs share that name. openssl verify against another file with a CA of that name (a "
+        "ca.crt in your folder) can pass; the server checks against this one."
+    )
+    aki = leaf.authority_key_id or "none (no authorityKeyIdentifier)"
+    return said, (
+        *(
+            f"{where}: {ca.subject}, subjectKeyIdentifier {ca.subject_key_id or 'none'}, SHA-256 {ca.sha256}"
+            for ca in named
+        ),
+        f"client certificate {leaf.subject}: issuer {leaf.issuer}, authorityKeyIdentifier {aki}",
+    )
 
 
 def _unsigned_key_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, files: Files) -> Finding:
@@ -827,8 +864,18 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
             f"with the certificate (cat {comment(arg(cert_file))} INTERMEDIATE.crt > client-chain.crt) or append it to "
             f"{comment(arg(files.ca))}"
         )
-    crl = f" -crl_check_all -CRLfile {files.crl}" if verdict.error_code in CRL_PROBLEMS else ""
-    return f"openssl verify -show_chain -purpose sslclient{crl} -CAfile {arg(files.ca)} -untrusted {arg(cert_file)} {arg(cert_file)}"
+    ca, crl_file, fetch = files.ca, files.crl, ""
+    if files.ca_secret:  # the CA the verdict used is the Secret's, not a ca.crt that may sit in the folder
+        stem = cn_stem(files.ca_secret.replace("/", "-"))
+        ca, crl_file = f"{stem}.secret-ca.crt", f"{stem}.secret-ca.crl"
+        fetch = f"{read_key_command(files.ca_secret, 'ca.crt')} > {arg(ca)} && "
+        if verdict.error_code in CRL_PROBLEMS:
+            fetch += f"{read_key_command(files.ca_secret, 'ca.crl')} > {arg(crl_file)} && "
+    crl = f" -crl_check_all -CRLfile {arg(crl_file)}" if verdict.error_code in CRL_PROBLEMS else ""
+    return (
+        f"{fetch}openssl verify -show_chain -purpose sslclient{crl} -CAfile {arg(ca)} "
+        f"-untrusted {arg(cert_file)} {arg(cert_file)}"
+    )
 
 
 def _missing_issuer(verdict: ChainVerdict, leaf: CertFacts) -> str:

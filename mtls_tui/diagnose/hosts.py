@@ -377,6 +377,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
         where,
         files,
         ingress=ingress,
+        cas=tuple(ca_facts),
     )
     findings += rules.root_admits_all_findings(verdict, facts, ca_facts, where)
     findings = [rules.with_new_key_then(f, files) for f in findings]

@@ -247,7 +247,7 @@ def inspect_inputs(
                 replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now)), leaf_facts, ca_facts
             )
             findings += rules.client_chain_findings(
-                verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf, piped), files
+                verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf, piped), files, cas=tuple(ca_facts)
             )
             findings += rules.outlives_issuer_findings(leaf_facts, ca_facts, _where(leaf, piped), files, now)
             findings += rules.root_admits_all_findings(verdict, leaf_facts, ca_facts, _where(leaf, piped))
