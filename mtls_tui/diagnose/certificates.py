@@ -601,34 +601,26 @@ def outlives_issuer_findings(
     ]
 
 
-def end_entity(facts: CertFacts, issued: set[str]) -> bool:
-    """Not a CA to OpenSSL (crypto/x509/v3_purp.c check_ca): basicConstraints CA:FALSE, or a v1
-    certificate that is not self-signed (only a v1 root passes there) and issued none of `issued`
-    (the issuers named by the certificates given). Measured: `--ca client.crt --cert client.crt`
-    gives 20:unable to get local issuer certificate, nginx accepts nothing."""
-    return facts.is_ca is False or (facts.version == 1 and not facts.self_signed and facts.subject not in issued)
-
-
-def no_ca_finding(ca_file: str, bundle: list[CertFacts], files: Files) -> Finding:
-    """The CA bundle (--ca, the Secret's ca.crt) holds end-entity certificates only: a client
-    certificate given as the CA, a common mistake. No command re-signs with it (signing_refusal)."""
-    held = "; ".join(f"{f.subject} (issued by {f.issuer})" for f in bundle)
+def no_ca_finding(ca_file: str, held: tuple[tuple[str, str], ...], files: Files) -> Finding:
+    """The CA bundle (--ca) holds end-entity certificates only, (subject, issuer) each, as
+    policy/ingress_nginx/secret_findings.end_entities_only finds them for a Secret's ca.crt (measured
+    there: nginx refuses every client, 21:unable to verify the first certificate): a client certificate
+    given as the CA, a common mistake. No command re-signs with it (signing_refusal)."""
+    issuers = ", ".join(dict.fromkeys(issuer for _, issuer in held))
     ask = files.cert if files.cert not in files.not_ca else ca_file
     return Finding(
         code="ca-bundle-no-ca",
         severity=Severity.ERROR,
         title=f"{ca_file} holds no CA certificate",
-        detail=f"{ca_file}, given as the CA bundle the server trusts, holds only end-entity certificates: {held}. "
-        "None is a CA (basicConstraints CA:FALSE, or a v1 certificate that is not self-signed), so nothing "
-        "verifies against it and nothing may be signed with it. Perhaps a client certificate was given as the CA.",
+        detail=f"{ca_file}, given as the CA bundle the server trusts, holds only end-entity certificates "
+        f"({', '.join(dict.fromkeys(subject for subject, _ in held))}), none a CA and none self-signed: nothing "
+        f"verifies against it and nothing may be signed with it. Perhaps a client certificate was given as the CA; "
+        f"the CA is its issuer ({issuers}).",
         fix=f"openssl x509 -noout -issuer -in {arg(ask)}",
         then="that issuer is the CA to get: its certificate (the server's ca.crt, e.g. the Secret's ca.crt) goes "
         "in --ca; its key stays with whoever runs it",
         subject=ca_file,
-        evidence=tuple(
-            f"{f.subject}: " + ("basicConstraints CA:FALSE" if f.is_ca is False else "v1, not self-signed")
-            for f in bundle
-        ),
+        evidence=tuple(f"{subject}: not a CA, issued by {issuer}" for subject, issuer in held),
     )
 
 
