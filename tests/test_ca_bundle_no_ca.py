@@ -61,3 +61,31 @@ def test_a_command_never_writes_the_file_it_reads_as_the_ca(tmp_path) -> None:
         assert command.startswith("#") and "ca.crt" in command
         _shell(command, tmp_path)
         assert (tmp_path / "ca.crt").read_bytes() == before
+
+
+def test_check_prints_no_re_sign_with_a_secret_ca_that_is_not_a_ca(tmp_path, capsys) -> None:
+    """`check --manifests`: the Secret's ca.crt is the client's own certificate (secret-ca-not-ca): no
+    fix signs anything with it (it would make a certificate no server trusts)."""
+    import base64
+
+    import yaml
+
+    from tests.test_check_manifests import SEED_INGRESS_V1
+
+    for command in SEED:
+        assert _shell(command, tmp_path).returncode == 0
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "my-certs", "namespace": "default"},
+        "type": "Opaque",
+        "data": {"ca.crt": base64.b64encode((tmp_path / "client.crt").read_bytes()).decode()},
+    }
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump(secret) + "---\n" + SEED_INGRESS_V1)
+    cert, key = str(tmp_path / "client.crt"), str(tmp_path / "client.key")
+    main(["check", "--manifests", str(tmp_path / "all.yaml"), "--cert", cert, "--key", key, "--no-probe", "--json"])
+    findings = [f for h in json.loads(capsys.readouterr().out)["hosts"] for f in h["findings"]]
+    assert "secret-ca-not-ca" in {f["code"] for f in findings}
+    assert not any("-CAkey" in f["fix"] for f in findings), [f["fix"] for f in findings]
+    [untrusted] = [f for f in findings if f["code"] == "client-cert-untrusted"]
+    assert "holds no CA certificate" in untrusted["then"]
