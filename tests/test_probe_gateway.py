@@ -270,3 +270,28 @@ def test_a_probe_without_a_client_certificate_is_not_headed_works(lab, capsys: p
         code = main(["probe", url, "--resolve", resolve, "-k", *given])
         out = " ".join(capsys.readouterr().out.split())
         assert code == 0 and head in out and "WORKS" not in out, (host, given, out)
+
+
+def test_the_rejected_fix_runs_as_printed_without_a_crl(lab, tmp_path: Path) -> None:
+    """The probe cannot see whether the Secret holds a ca.crl: its printed `mtls-tui inspect` names
+    none (`--crl ca.crl` failed as printed where there was none) and gives OpenSSL's reason."""
+    import os
+    import shutil
+    import sys
+
+    results, _ = probe(lab, "meow.com", client="stranger")
+    [rejected] = [f for f in probe_findings(results, POLICIES["meow.com"]) if f.code == "probe-cert-rejected"]
+    shutil.copy(lab[1] / "ca.crt", tmp_path / "ca.crt")  # the Secret's ca.crt, the gateway's CA; no ca.crl
+    ran = subprocess.run(
+        ["bash", "-c", rejected.fix],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={  # the installed mtls-tui, running this checkout's mtls_tui
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+            "PYTHONPATH": str(Path(__file__).parents[1]),
+        },
+    )
+    assert ran.returncode == 1 and "client-cert-untrusted" in ran.stdout, ran

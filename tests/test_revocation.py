@@ -90,7 +90,10 @@ def test_expired_crl_refuses_everyone_and_the_fix_renews_it(ca_dir: Path, capsys
     code, report = check(ca_dir, stale, capsys)
     assert "client-cert-untrusted" in codes(report)
     untrusted = next(f for f in report["findings"] if f["code"] == "client-cert-untrusted")
-    assert "CRL has expired" in untrusted["title"] and "-crl_check_all -CRLfile ca.crl" in untrusted["fix"]
+    assert "CRL has expired" in untrusted["title"]
+    # checked against the Secret's own ca.crt and ca.crl, each fetched into its own file (not a ca.crt beside it)
+    assert "-crl_check_all -CRLfile default-my-certs.secret-ca.crl" in untrusted["fix"]
+    assert "-CAfile default-my-certs.secret-ca.crt" in untrusted["fix"] and '"ca.crl"' in untrusted["fix"]
     openssl(
         ca_dir, expired["fix"].rsplit(" && kubectl", 1)[0]
     )  # the fix's local steps, as printed (kubectl: no cluster here)

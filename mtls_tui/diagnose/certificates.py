@@ -19,6 +19,7 @@ from mtls_tui.certs.hostnames import name_matches
 from mtls_tui.certs.load import Material
 from mtls_tui.certs.openssl_binding import (
     X509_V_ERR_CERT_REVOKED,
+    X509_V_ERR_CERT_SIGNATURE_FAILURE,
     X509_V_ERR_CRL_HAS_EXPIRED,
     X509_V_ERR_CRL_NOT_YET_VALID,
     X509_V_ERR_CRL_SIGNATURE_FAILURE,
@@ -35,7 +36,12 @@ from mtls_tui.certs.openssl_binding import (
 from mtls_tui.certs.subject import openssl_subject
 from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, Severity, VerifyError
 from mtls_tui.policy.nginx_answers import CERT_ERROR, NO_CERT, NO_CERT_LOGGED
-from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, SEED_SECRET_KEYS, secret_update_command
+from mtls_tui.policy.secret_commands import (
+    SECRET_KEY_FILES,
+    SEED_SECRET_KEYS,
+    read_key_command,
+    secret_update_command,
+)
 from mtls_tui.shell import arg, comment, subject_arg
 
 SOON = timedelta(days=30)
@@ -72,6 +78,8 @@ class Files:
     # No key was given and none sits beside the certificate (the edge looked: Material.no_key_beside):
     # a re-issue of `cert` makes `key` rather than naming a file that is not there.
     key_missing: bool = False
+    # Files that hold no CA certificate (no_ca_finding): nothing is signed with them or renewed as a CA.
+    not_ca: frozenset[str] = frozenset()
 
     @property
     def ca_key(self) -> str:
@@ -174,6 +182,29 @@ def whole_extensions(role: CertRole, cn: str | None, given: list[str] | None) ->
     return list(merged.values())
 
 
+def signing_refusal(role: CertRole, where: Where, files: Files, *, writes_key: bool = False) -> str | None:
+    """Why no re-sign command may be printed, or None. Every re-sign and re-issue command goes through
+    here (reissue_command, new_key_fix): run as printed, a command that signs with a certificate that is
+    not a CA, or writes the file it reads as the CA or the CA's key (`--ca client.crt`: `-CA client.crt
+    -CAkey client.key -out client.crt`), overwrites the user's certificate with one nothing trusts."""
+    signer, signer_key = files.signer_files
+    not_ca = next((f for f in (signer, where.file if role == "ca" else None) if f in files.not_ca), None)
+    if not_ca is not None:
+        return (
+            f"no re-sign command: {not_ca} holds no CA certificate, and signing with it makes a certificate no "
+            "server trusts; get the certificate of the CA that issued yours (the server's ca.crt) and its key "
+            "from whoever runs that CA, then run mtls-tui inspect again with --ca set to it"
+        )
+    written = {where.file, *([files.key_for(where.file)] if writes_key else [])}
+    clash = sorted(written & {signer, signer_key}) if role != "ca" else []
+    if clash:
+        return (
+            f"no re-sign command: it would write {' and '.join(clash)}, which it also reads as the CA "
+            "(or its key); give the CA's own certificate with --ca"
+        )
+    return None
+
+
 def reissue_command(
     role: CertRole,
     where: Where,
@@ -186,7 +217,12 @@ def reissue_command(
     days: int = 365,
 ) -> str:
     """The seed's signing step for this certificate, optionally with an -extfile; with
-    `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again)."""
+    `new_key`, a fresh key too (a revoked certificate's key is not to be trusted again). What
+    signing_refusal refuses is no command, only its words (as a `#` note: the finding's `then`)."""
+    missing = files.key_missing and files.key_for(where.file) == files.key
+    refusal = signing_refusal(role, where, files, writes_key=new_key or missing)
+    if refusal is not None:
+        return f"# {comment(refusal)}"
     whole = openssl_subject(dn) if dn else None  # the whole name, so O=, OU= survive; else the CN
     subject = arg(whole) if whole else subject_arg(cn)
     ca, ca_key = (arg(name) for name in files.signer_files)
@@ -202,7 +238,6 @@ def reissue_command(
         key_file = files.key_for(where.file)
         key = arg(key_file)
         days = min(days, files.ca_days_left) if files.ca_days_left else days
-        missing = files.key_missing and key_file == files.key
         if new_key:  # the old key is kept aside, not lost (it is not to be trusted again); none: nothing to keep
             kept = "" if missing else f"mv {key} {arg(key_file + '.revoked')} && "
             command = (
@@ -302,6 +337,9 @@ def stale_ca_copy_finding(facts: CertFacts, renewal: CertFacts, where: Where) ->
 
 def new_key_fix(role: CertRole, where: Where, files: Files, facts: CertFacts) -> str:
     """A new key beside the certificate, and the certificate signed again for it, same name."""
+    refusal = signing_refusal(role, where, files, writes_key=True)
+    if refusal is not None:
+        return f"# {comment(refusal)}"
     return f"{new_key_command(files.key_for(where.file))} && " + reissue_command(
         role, where, replace(files, key_missing=False), cn=facts.subject_cn, dn=facts.subject
     )
@@ -563,6 +601,29 @@ def outlives_issuer_findings(
     ]
 
 
+def no_ca_finding(ca_file: str, held: tuple[tuple[str, str], ...], files: Files) -> Finding:
+    """The CA bundle (--ca) holds end-entity certificates only, (subject, issuer) each, as
+    policy/ingress_nginx/secret_findings.end_entities_only finds them for a Secret's ca.crt (measured
+    there: nginx refuses every client, 21:unable to verify the first certificate): a client certificate
+    given as the CA, a common mistake. No command re-signs with it (signing_refusal)."""
+    issuers = ", ".join(dict.fromkeys(issuer for _, issuer in held))
+    ask = files.cert if files.cert not in files.not_ca else ca_file
+    return Finding(
+        code="ca-bundle-no-ca",
+        severity=Severity.ERROR,
+        title=f"{ca_file} holds no CA certificate",
+        detail=f"{ca_file}, given as the CA bundle the server trusts, holds only end-entity certificates "
+        f"({', '.join(dict.fromkeys(subject for subject, _ in held))}), none a CA and none self-signed: nothing "
+        f"verifies against it and nothing may be signed with it. Perhaps a client certificate was given as the CA; "
+        f"the CA is its issuer ({issuers}).",
+        fix=f"openssl x509 -noout -issuer -in {arg(ask)}",
+        then="that issuer is the CA to get: its certificate (the server's ca.crt, e.g. the Secret's ca.crt) goes "
+        "in --ca; its key stays with whoever runs it",
+        subject=ca_file,
+        evidence=tuple(f"{subject}: not a CA, issued by {issuer}" for subject, issuer in held),
+    )
+
+
 def key_mismatch_finding(cert_subject: str, cert_name: str, key_subject: str, cert_file: str, key_file: str) -> Finding:
     return Finding(
         code="key-mismatch",
@@ -585,8 +646,10 @@ def client_chain_findings(
     where: Where,
     files: Files,
     ingress: str = "INGRESS",
+    cas: tuple[CertFacts, ...] = (),
 ) -> list[Finding]:
-    """nginx's verdict on the client chain as findings; `client-cert-accepted` when it passes."""
+    """nginx's verdict on the client chain as findings; `client-cert-accepted` when it passes.
+    `cas`: the CA bundle's facts, for a CA that shares the client's issuer name but not its key."""
     subject = where.label
     evidence = tuple(f"OpenSSL ({e.code}:{e.reason}) at depth {e.depth}, {e.subject}" for e in verdict.errors)
     chain = " → ".join(verdict.chain_subjects)
@@ -626,6 +689,7 @@ def client_chain_findings(
     purpose_error = next((e for e in verdict.errors if e.code == X509_V_ERR_INVALID_PURPOSE), None)
     if verdict.error_code == X509_V_ERR_INVALID_PURPOSE or purpose_error is not None:
         return [_leaf_purpose_finding(verdict, leaf, where, files, (nginx_line,) + evidence)]
+    namesake = _namesake(verdict, leaf, cas, files)
     if verdict.error_code == X509_V_ERR_CERT_REVOKED:
         return [
             Finding(
@@ -644,12 +708,40 @@ def client_chain_findings(
             code="client-cert-untrusted",
             severity=Severity.ERROR,
             title=f"nginx rejects {leaf.subject}: {verdict.reason}{_at_ca(verdict)}",
-            detail=_untrusted_detail(verdict, leaf, ca_subjects, files),
+            detail=_untrusted_detail(verdict, leaf, ca_subjects, files) + namesake[0],
             fix=_untrusted_fix(verdict, leaf, ca_subjects, where, files),
             subject=subject,
-            evidence=(nginx_line,) + evidence,
+            evidence=(nginx_line,) + evidence + namesake[1],
         )
     ]
+
+
+def _namesake(
+    verdict: ChainVerdict, leaf: CertFacts, cas: tuple[CertFacts, ...], files: Files
+) -> tuple[str, tuple[str, ...]]:
+    """A CA of the bundle named as the client's issuer whose key did not sign it: OpenSSL finds the
+    issuer by name, then fails its signature (7:certificate signature failure) or, when the client's
+    authorityKeyIdentifier differs from the CA's subjectKeyIdentifier, does not take it as the issuer
+    at all (20). Two CAs with one name: the verdict and a check against the other CA's file disagree."""
+    named = [ca for ca in cas if ca.subject == leaf.issuer]
+    first = verdict.errors[0].depth if verdict.errors else None
+    wrong_key = verdict.error_code == X509_V_ERR_CERT_SIGNATURE_FAILURE or verdict.error_code in ISSUER_NOT_FOUND
+    if not named or first != 0 or not wrong_key:
+        return "", ()
+    where = f"the Secret {files.ca_secret}'s ca.crt" if files.ca_secret else files.ca
+    said = (
+        f" {where} holds a CA named {leaf.issuer}, the client's issuer's name, but its key did not sign the client "
+        "certificate: two CAs share that name. openssl verify against another file with a CA of that name (a "
+        "ca.crt in your folder) can pass; the server checks against this one."
+    )
+    aki = leaf.authority_key_id or "none (no authorityKeyIdentifier)"
+    return said, (
+        *(
+            f"{where}: {ca.subject}, subjectKeyIdentifier {ca.subject_key_id or 'none'}, SHA-256 {ca.sha256}"
+            for ca in named
+        ),
+        f"client certificate {leaf.subject}: issuer {leaf.issuer}, authorityKeyIdentifier {aki}",
+    )
 
 
 def _unsigned_key_finding(verdict: ChainVerdict, leaf: CertFacts, where: Where, files: Files) -> Finding:
@@ -754,6 +846,8 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
             f"{comment(arg(files.ca))}, then update the Secret; nginx accepts no chain that ends at an intermediate"
         )
     if verdict.error_code in ISSUER_NOT_FOUND | SELF_SIGNED:
+        if signing_refusal("client", where, files) is not None:
+            return reissue_command("client", where, files)  # its words only
         return (
             reissue_command("client", where, files, cn=leaf.subject_cn, dn=leaf.subject)
             + f"  # signs it with the CA the server trusts ({comment(' or '.join(ca_subjects) or 'its ca.crt')}: "
@@ -762,8 +856,18 @@ def _untrusted_fix(verdict: ChainVerdict, leaf: CertFacts, ca_subjects: list[str
             f"with the certificate (cat {comment(arg(cert_file))} INTERMEDIATE.crt > client-chain.crt) or append it to "
             f"{comment(arg(files.ca))}"
         )
-    crl = f" -crl_check_all -CRLfile {files.crl}" if verdict.error_code in CRL_PROBLEMS else ""
-    return f"openssl verify -show_chain -purpose sslclient{crl} -CAfile {arg(files.ca)} -untrusted {arg(cert_file)} {arg(cert_file)}"
+    ca, crl_file, fetch = files.ca, files.crl, ""
+    if files.ca_secret:  # the CA the verdict used is the Secret's, not a ca.crt that may sit in the folder
+        stem = cn_stem(files.ca_secret.replace("/", "-"))
+        ca, crl_file = f"{stem}.secret-ca.crt", f"{stem}.secret-ca.crl"
+        fetch = f"{read_key_command(files.ca_secret, 'ca.crt')} > {arg(ca)} && "
+        if verdict.error_code in CRL_PROBLEMS:
+            fetch += f"{read_key_command(files.ca_secret, 'ca.crl')} > {arg(crl_file)} && "
+    crl = f" -crl_check_all -CRLfile {arg(crl_file)}" if verdict.error_code in CRL_PROBLEMS else ""
+    return (
+        f"{fetch}openssl verify -show_chain -purpose sslclient{crl} -CAfile {arg(ca)} "
+        f"-untrusted {arg(cert_file)} {arg(cert_file)}"
+    )
 
 
 def _missing_issuer(verdict: ChainVerdict, leaf: CertFacts) -> str:

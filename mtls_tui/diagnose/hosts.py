@@ -41,6 +41,7 @@ from mtls_tui.policy.ingress_nginx.cert_answers import host_answer
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_words
 from mtls_tui.policy.ingress_nginx.releases import AuthTlsRules, controller_rules
+from mtls_tui.policy.ingress_nginx.secret_findings import end_entities_only
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, read_key_command
@@ -368,6 +369,8 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
     ingress = _ingress_arg(policy)
     ca_facts = rules.ca_facts_in_use([c.cert for c in ca.certs], now)
     where, files = rules.client_files(client, ca_facts, now, ca_secret=secret.ref, ca_secret_keys=secret.keys)
+    if end_entities_only(secret.get("ca.crt") or b""):  # secret-ca-not-ca says so: nothing re-signs with it
+        files = replace(files, not_ca=frozenset({files.ca}))
     findings = rules.validity_findings(facts, where, "client", files, now)
     findings += rules.outlives_issuer_findings(facts, ca_facts, where, files, now)
     findings += rules.client_chain_findings(
@@ -377,6 +380,7 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
         where,
         files,
         ingress=ingress,
+        cas=tuple(ca_facts),
     )
     findings += rules.root_admits_all_findings(verdict, facts, ca_facts, where)
     findings = [rules.with_new_key_then(f, files) for f in findings]

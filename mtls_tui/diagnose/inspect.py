@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Literal
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.keys import describe_public_key, key_matches
 from mtls_tui.certs.load import DER_CRL_NOTE, LoadedCert, LoadedKey, Material, SecretInfo, passphrase_detail
@@ -20,7 +22,7 @@ from mtls_tui.certs.verify import nginx_verdict
 from mtls_tui.diagnose import certificates as rules
 from mtls_tui.errors import InputError, PassphraseNeeded
 from mtls_tui.model import CertFacts, CertRole, ChainVerdict, Finding, SecretObj, Severity, sort_findings
-from mtls_tui.policy.ingress_nginx.secret_findings import ca_key_in_secret, unusable_fix
+from mtls_tui.policy.ingress_nginx.secret_findings import ca_key_in_secret, end_entities_only, unusable_fix
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, add_ca_command
 from mtls_tui.policy.secret_store import ca_keypair, stored_secret
 from mtls_tui.shell import arg
@@ -85,6 +87,11 @@ def _role_of(
     if loaded.secret_key in ROLE_BY_SECRET_KEY:
         return ROLE_BY_SECRET_KEY[loaded.secret_key] if index == 0 or loaded.secret_key == "ca.crt" else "intermediate"
     return "ca" if facts.is_ca else "certificate"
+
+
+def _pem(material: Material) -> bytes:
+    """The material's certificates as one PEM file: what a Secret's ca.crt holds."""
+    return b"".join(c.cert.public_bytes(Encoding.PEM) for c in material.certs)
 
 
 def _where(loaded: LoadedCert, piped: Piped | None = None) -> rules.Where:
@@ -180,6 +187,13 @@ def inspect_inputs(
     bundle = [
         cert_facts(c.cert) for i in inputs if i.role == "ca" and i.material for c in i.material.certs
     ]  # who signs
+    no_ca = {  # each --ca file of end-entity certificates only, (subject, issuer) each
+        rules.input_label(i.name): held
+        for i in inputs
+        if i.role == "ca" and i.material and (held := end_entities_only(_pem(i.material)))
+    }
+    files = replace(files, not_ca=frozenset(no_ca))
+    findings += [rules.no_ca_finding(name, held, files) for name, held in no_ca.items()]
     ca_pairs = frozenset(  # Secrets made with `kubectl create secret tls` from a CA's own files
         s.ref for i in inputs if i.material for s in i.material.secrets if ca_keypair(_secret_obj(s))
     )
@@ -236,7 +250,7 @@ def inspect_inputs(
                 replace(files, ca_days_left=rules.issuer_days_left(leaf_facts, ca_facts, now)), leaf_facts, ca_facts
             )
             findings += rules.client_chain_findings(
-                verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf, piped), files
+                verdict, leaf_facts, [f.subject for f in ca_facts], _where(leaf, piped), files, cas=tuple(ca_facts)
             )
             findings += rules.outlives_issuer_findings(leaf_facts, ca_facts, _where(leaf, piped), files, now)
             findings += rules.root_admits_all_findings(verdict, leaf_facts, ca_facts, _where(leaf, piped))

@@ -490,8 +490,8 @@ def _without_cert_findings(
 def _inspect_command(result: ProbeResult, policy: MtlsPolicy | None) -> str:
     depth = policy.verify_depth if policy is not None else 1
     return (
-        f"mtls-tui inspect --ca ca.crt --crl ca.crl --cert {result.cert_file or 'client.crt'} --verify-depth {depth}"
-        "  # ca.crt, ca.crl: the Secret's (leave out --crl when it has none)"
+        f"mtls-tui inspect --ca ca.crt --cert {arg(result.cert_file or 'client.crt')} --verify-depth {depth}"
+        "  # ca.crt: the Secret's; when the Secret holds a ca.crl too, add --crl ca.crl (its ca.crl)"
     )
 
 

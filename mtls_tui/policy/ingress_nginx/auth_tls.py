@@ -128,7 +128,7 @@ def parse_auth_tls(
                 "auth-tls-secret",
                 secret,
                 "namespace/name in plain characters",
-                f"{ingress.namespace}/SECRET",
+                _ca_secret_ref(ingress, snapshot),
                 " (BasicCharsRegex: letters, digits, - . _ ~ / :)",
             )
         )
@@ -275,6 +275,15 @@ def _secret_under_another_key(ingress: IngressObj) -> bool:
     """An auth-tls-secret under a key the controller does not read (another prefix, a typo of it)."""
     read = {(PREFIX + "auth-tls-secret").lower(), (ingress.prefix + "auth-tls-secret").lower()}
     return any(key.lower().endswith("auth-tls-secret") and key.lower() not in read for key, _ in ingress.annotations)
+
+
+def _ca_secret_ref(ingress: IngressObj, snapshot: ClusterSnapshot | None) -> str:
+    """The Secret the annotation most likely meant: the one Secret of the Ingress's namespace with a
+    ca.crt among the objects read; with none or several, a placeholder (the user's to choose)."""
+    found = [
+        s.ref for s in (snapshot.secrets if snapshot else ()) if s.namespace == ingress.namespace and s.get("ca.crt")
+    ]
+    return found[0] if len(found) == 1 else f"{ingress.namespace}/SECRET"
 
 
 def _add_client_ca(ingress: IngressObj) -> str:
