@@ -79,7 +79,7 @@ def api_refused_finding(ingress: IngressObj) -> Finding | None:
         detail="Kubernetes validates every Ingress it stores (pkg/apis/networking/validation/validation.go "
         f"ValidateIngressCreate): {why}. The object never reaches the cluster, so no controller reads its hosts, "
         "paths or annotations. Correct the file (hosts in lowercase and never an IP address, a pathType on every "
-        "path, a Service name and port on every backend), then apply it again.",
+        "path, a Service name and port on every backend, 256 KiB of annotations at most), then apply it again.",
         fix="",  # the change is to the file, which only its author can make
         subject=f"Ingress {ingress.ref}",
         evidence=ingress.refused,
