@@ -29,3 +29,17 @@ def multi_line(text: str) -> str:
     if "\r\n" in text:
         text = text.replace("\r\n", "\n")
     return _TEXT.sub(_shown, text) if _TEXT.search(text) else text
+
+
+QUOTED_CHARS = 120  # a user's value in a finding's title, detail or evidence line
+ROW_CHARS = 1024  # a screen row that shows the value itself (the Ingress pane): a long regex stays readable
+
+
+def clipped(value: str, limit: int = QUOTED_CHARS) -> str:
+    """A user's value as the findings and the screen quote it: whole up to `limit` characters,
+    else its start and its size. An annotation may hold up to 256 KiB (a file's, more): quoted
+    whole it made a report of megabytes and a screen that folded it for minutes. The JSON's own
+    fields (the policy, the directives) keep it whole, bounded by the API server's limit."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}… ({len(value.encode()):,} bytes)"

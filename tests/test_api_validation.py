@@ -205,7 +205,7 @@ def _secret(secret_type: str, data: dict[str, bytes], name: str = "ca-only") -> 
     ],
 )
 def test_the_api_servers_secret_refusals(secret: SecretObj, why: list[str]) -> None:
-    found = secret_refusals(secret)
+    found = secret_refusals(secret, {})
     assert len(found) == len(why) and all(any(w in f for f in found) for w in why), found
 
 
@@ -218,7 +218,7 @@ def test_the_api_servers_secret_refusals(secret: SecretObj, why: list[str]) -> N
     ],
 )
 def test_secrets_the_api_server_stores(secret: SecretObj) -> None:
-    assert secret_refusals(secret) == ()
+    assert secret_refusals(secret, {}) == ()
 
 
 def test_a_ca_only_tls_secret_in_the_files_is_broken_not_works(pki: SeedPki, tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.re2_syntax import re2_search
 from mtls_tui.policy.secret_commands import SECRET_KEY_FILES, read_key_command
 from mtls_tui.policy.secret_store import ca_overwritten, stored_secret
+from mtls_tui.safe_text import clipped
 from mtls_tui.shell import arg
 
 HostState = Literal["works", "broken", "not enforced", "unverified"]
@@ -390,7 +391,8 @@ def client_findings(policy: HostPolicy, secret: SecretObj, client: Material, now
             replace(f, fix="", then=OVERWRITTEN_THEN) if f.code == "client-cert-untrusted" else f for f in findings
         ]
     refused = any(  # nginx refuses the match-CN: it never runs, no answer of it to predict
-        f.severity is Severity.ERROR and f.evidence[:1] == (f"{PREFIX}auth-tls-match-cn: {policy.policy.match_cn}",)
+        f.severity is Severity.ERROR
+        and f.evidence[:1] == (f"{PREFIX}auth-tls-match-cn: {clipped(policy.policy.match_cn or '')}",)
         for f in policy.findings
     )
     if verdict.accepted and policy.policy.match_cn and not refused:
@@ -423,12 +425,12 @@ def match_cn_findings(
         Finding(
             code="client-cert-cn-rejected",
             severity=Severity.ERROR,
-            title=f"auth-tls-match-cn '{match_cn}' does not match {dn}: nginx answers 403",
+            title=f"auth-tls-match-cn '{clipped(match_cn)}' does not match {dn}: nginx answers 403",
             detail="The certificate verifies, but nginx then matches the whole subject DN ($ssl_client_s_dn, RFC 2253) "
             f"against the annotation's regex, unanchored, and answers 403 '{CN_REFUSED}'.",
             fix=f"kubectl annotate ingress {ingress} {arg(prefix + 'auth-tls-match-cn=' + match_cn_for(dn, release))} --overwrite",
             subject=where.label,
-            evidence=(f"subject DN: {dn}", f"auth-tls-match-cn: {match_cn}"),
+            evidence=(f"subject DN: {dn}", f"auth-tls-match-cn: {clipped(match_cn)}"),
         )
     ]
 

@@ -39,7 +39,7 @@ from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX
 from mtls_tui.policy.ingress_nginx.host_policy import HostPolicy, listed_hosts
 from mtls_tui.policy.ingress_nginx.releases import controller_rules
 from mtls_tui.policy.kube_objects import LAST_APPLIED
-from mtls_tui.safe_text import one_line
+from mtls_tui.safe_text import ROW_CHARS, clipped, one_line
 
 ROLE_WORDS = {"ca": "CA", "server": "server", "intermediate": "intermediate", "client": "client"}
 CLASS_ANNOTATION = "kubernetes.io/ingress.class"  # read by the controller although outside its prefix
@@ -375,17 +375,19 @@ def _annotation_rows(annotations: tuple[tuple[str, str], ...], policy: MtlsPolic
     for key, value in annotations:
         if key == LAST_APPLIED:  # kubectl's copy of the whole object: no setting, and as wide as the object
             continue
-        name, value = one_line(key.removeprefix(PREFIX)), one_line(value)
+        name, shown = one_line(key.removeprefix(PREFIX)), clipped(one_line(value), ROW_CHARS)
         if not key.startswith(PREFIX) and key != CLASS_ANNOTATION:
-            rows.append(AnnotationRow(name, value, "not-read", "—"))
+            rows.append(AnnotationRow(name, shown, "not-read", "—"))
         elif name in AUTH_TLS_KEYS and policy is None:
-            rows.append(AnnotationRow(name, value, "unused", "—"))
+            rows.append(AnnotationRow(name, shown, "unused", "—"))
         else:
-            used = one_line(effective.get(name) or value)
+            used = effective.get(name) or value
             same = used == value or (
                 name == "auth-tls-pass-certificate-to-upstream" and GO_BOOLS.get(value) is not None
             )
-            rows.append(AnnotationRow(name, value, "as-written" if same else "rewritten", used))
+            rows.append(
+                AnnotationRow(name, shown, "as-written" if same else "rewritten", clipped(one_line(used), ROW_CHARS))
+            )
     return tuple(rows)
 
 
@@ -431,7 +433,7 @@ def ingress_view(report: HostReport, snapshot: ClusterSnapshot) -> IngressView:
         tuple(secrets),
         policy.controller,
         events,
-        policy.directives,
+        tuple(clipped(line, ROW_CHARS) for line in policy.directives),  # a match-CN's `if` holds its whole value
         _rendered(report, snapshot),
         controller_rules(policy.controller).described,
     )

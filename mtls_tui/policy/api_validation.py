@@ -12,7 +12,9 @@ validateHTTPIngressPath, validateIngressBackend, validateIngressTLS), pkg/apis/c
 validation.go (ValidateSecret) and the name checks of k8s.io/apimachinery pkg/util/validation
 (IsDNS1123Subdomain, IsWildcardDNS1123Subdomain, IsDNS1035Label, IsValidPortName,
 IsValidPortNum, IsConfigMapKey). A JSON field of the wrong type is refused before validation,
-by the API server's strict decoding.
+by the API server's strict decoding. The annotations' total size is every kind's rule
+(k8s.io/apimachinery pkg/api/validation/objectmeta.go ValidateAnnotations, ValidateAnnotationsSize),
+so it also holds for the custom resources of refused_objects.py.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ INVALID_PATH_SUFFIXES = ("/..", "/.")
 
 CONFIG_KEY = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
 MAX_SECRET_BYTES = 1024 * 1024  # core.MaxSecretSize
+MAX_ANNOTATION_BYTES = 256 * 1024  # objectmeta.go TotalAnnotationSizeLimitB
+# field.TooLong's words at apimachinery v0.36.3 (pkg/util/validation/field/errors.go; older releases
+# said "must have at most N bytes"): ValidateAnnotations passes it no value, so none is quoted
+ANNOTATIONS_TOO_LONG = f"metadata.annotations: Too long: may not be more than {MAX_ANNOTATION_BYTES} bytes"
 TLS_SECRET_KEYS = ("tls.crt", "tls.key")  # core.TLSCertKey, core.TLSPrivateKeyKey
 SUBDOMAIN_MESSAGE = (
     "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
@@ -73,17 +79,28 @@ def api_refused_finding(ingress: IngressObj) -> Finding | None:
         detail="Kubernetes validates every Ingress it stores (pkg/apis/networking/validation/validation.go "
         f"ValidateIngressCreate): {why}. The object never reaches the cluster, so no controller reads its hosts, "
         "paths or annotations. Correct the file (hosts in lowercase and never an IP address, a pathType on every "
-        "path, a Service name and port on every backend), then apply it again.",
+        "path, a Service name and port on every backend, 256 KiB of annotations at most), then apply it again.",
         fix="",  # the change is to the file, which only its author can make
         subject=f"Ingress {ingress.ref}",
         evidence=ingress.refused,
     )
 
 
-def secret_refusals(secret: SecretObj) -> tuple[str, ...]:
+def annotation_refusals(obj: dict[str, Any]) -> tuple[str, ...]:
+    """ValidateAnnotationsSize: the sum of len(key) + len(value) over `metadata.annotations` (Go's
+    len, so UTF-8 bytes) above 256 KiB refuses the object, whatever its kind. Client-side `kubectl
+    apply` also writes the whole object into its last-applied-configuration annotation, which counts
+    too: that client's share is not added here, as the file does not say how it is applied."""
+    annotations = as_dict(as_dict(obj.get("metadata")).get("annotations"))
+    size = sum(len(str(k).encode()) + len(str(v).encode()) for k, v in annotations.items())
+    return (ANNOTATIONS_TOO_LONG,) if size > MAX_ANNOTATION_BYTES else ()
+
+
+def secret_refusals(secret: SecretObj, obj: dict[str, Any]) -> tuple[str, ...]:
     """ValidateSecret's messages for this Secret (`data` and `stringData` merged, as the API server
-    merges them before it validates), empty when it would store it."""
-    return tuple(dict.fromkeys(_secret_refusals(secret)))
+    merges them before it validates; `obj` the object as written, for its metadata), empty when it
+    would store it."""
+    return tuple(dict.fromkeys([*_secret_refusals(secret), *annotation_refusals(obj)]))
 
 
 def _secret_refusals(secret: SecretObj) -> Iterator[str]:
@@ -105,6 +122,7 @@ def _refusals(obj: dict[str, Any]) -> Iterator[str]:
     name = meta.get("name")
     if isinstance(name, str) and name:
         yield from _subdomain("metadata.name", name)
+    yield from annotation_refusals(obj)
     if "spec" in obj and not isinstance(obj["spec"], dict):  # decoding into IngressSpec fails before validation
         yield f"spec: Invalid type: {_quoted(obj['spec'])}: an object is expected (json: cannot unmarshal it into IngressSpec)"
         return

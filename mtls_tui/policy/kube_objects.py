@@ -138,7 +138,7 @@ def _secret_from_file(obj: dict[str, Any]) -> tuple[SecretObj, Finding | None]:
             fix="",  # the change is to the file, which only its author can make
             subject=f"Secret {refused.ref}",
         )
-    return replace(secret, refused=secret_refusals(secret)), None
+    return replace(secret, refused=secret_refusals(secret, obj)), None
 
 
 def _paths(spec: dict[str, Any]) -> Iterable[IngressPath]:

@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from mtls_tui.model import Finding, KubeResource, Severity
+from mtls_tui.policy.api_validation import annotation_refusals
 from mtls_tui.policy.crd_rules import rule_refusals
 from mtls_tui.policy.crd_schema import Path, Refusal, SchemaVerdict, dotted, validate
 from mtls_tui.policy.reapply import apply_corrected
@@ -64,11 +65,14 @@ CONSEQUENCES: dict[tuple[str, str], tuple[str, str]] = {
 
 def server_verdict(body: dict[str, Any]) -> SchemaVerdict | None:
     """What the API server says of a custom resource: its schema's refusals, else the translated
-    CEL rules' (the rules run on an object that passed its schema); None when no schema is vendored."""
+    CEL rules' (the rules run on an object that passed its schema), after the annotations' size
+    that every kind's metadata is held to (apiextensions-apiserver pkg/registry/customresource/
+    validator.go Validate runs ValidateObjectMetaAccessor beside the schema); None when no schema is vendored."""
     verdict = validate(body)
-    if verdict is None or verdict.refused:
+    if verdict is None:
         return verdict
-    return replace(verdict, refused=rule_refusals(body))
+    size = tuple(Refusal(("metadata", "annotations"), message) for message in annotation_refusals(body))
+    return replace(verdict, refused=(*size, *(verdict.refused or rule_refusals(body))))
 
 
 def schema_findings(resource: KubeResource) -> tuple[Finding | None, Finding | None]:

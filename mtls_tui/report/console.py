@@ -24,7 +24,7 @@ from mtls_tui.diagnose.reproduce import probe_command
 from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport, observed_answer, unchecked
 from mtls_tui.model import ROLE_TITLES, CertFacts, ClusterSnapshot, Finding, ProbeResult, Severity, sort_findings
 from mtls_tui.policy.ingress_nginx.releases import controller_rules
-from mtls_tui.safe_text import one_line
+from mtls_tui.safe_text import clipped, one_line
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -419,9 +419,9 @@ def print_hosts(
         policy = report.policy
         if policy.policy:
             p = policy.policy
-            extras = [f"error page {p.error_page}"] if p.error_page else []
+            extras = [f"error page {clipped(p.error_page)}"] if p.error_page else []
             extras += ["passes the certificate upstream"] if p.pass_certificate else []
-            extras += [f"match-CN {p.match_cn}"] if p.match_cn else []
+            extras += [f"match-CN {clipped(p.match_cn)}"] if p.match_cn else []
             console.print(
                 Text(
                     f"         auth-tls-secret {p.secret}, verify-client {p.verify_client}, depth {p.verify_depth}"

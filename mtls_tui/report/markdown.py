@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mtls_tui.diagnose.hosts import HostReport
 from mtls_tui.diagnose.successors import CLIENT_WORDS, SuccessorReport
+from mtls_tui.safe_text import clipped
 
 
 def host_markdown(report: HostReport | SuccessorReport, source: str) -> str:
@@ -26,7 +27,7 @@ def host_markdown(report: HostReport | SuccessorReport, source: str) -> str:
             f"- verify-depth: `{policy.verify_depth}`",
         ]
         lines += [f"- error page: `{policy.error_page}`"] if policy.error_page else []
-        lines += [f"- match-CN: `{policy.match_cn}`"] if policy.match_cn else []
+        lines += [f"- match-CN: `{clipped(policy.match_cn)}`"] if policy.match_cn else []
         lines += ["", "```nginx", *report.policy.directives, "```", ""]
     return "\n".join(lines + _findings(report))
 

@@ -434,7 +434,7 @@ def _validate(resource: Resource, obj: dict[str, Any], field_validation: str) ->
         found = api_refusals({**obj, "apiVersion": obj.get("apiVersion") or resource.api_version})
     elif resource.kind == "Secret":
         try:
-            found = secret_refusals(secret_from(obj))
+            found = secret_refusals(secret_from(obj), obj)
         except InputError as exc:  # a `data` value that is not base64: the body does not even decode
             raise status.bad_request(f"{exc.where}: {exc.problem}") from None
     else:

@@ -26,6 +26,7 @@ from mtls_tui.policy.ingress_nginx.releases import controller_rules, verify_clie
 from mtls_tui.policy.ingress_nginx.validators import BASIC_CHARS, GO_ATOI
 from mtls_tui.policy.secret_commands import secret_update_command
 from mtls_tui.policy.secret_store import StoredSecret
+from mtls_tui.safe_text import clipped
 from mtls_tui.shell import arg
 
 BARE_AUTH_TLS = "auth-tls annotations without auth-tls-secret"  # the title the host's open door is read from
@@ -61,7 +62,7 @@ def _denied(ingress: IngressObj, code: str, title: str, reason: str, detail: str
         "certificate, the paths of other Ingresses on the host included.",
         fix=fix,
         ingress=ingress,
-        evidence=(f"{PREFIX}auth-tls-secret: {value}",),
+        evidence=(f"{PREFIX}auth-tls-secret: {clipped(value)}",),
     )
 
 

@@ -22,6 +22,7 @@ from mtls_tui.policy.ingress_nginx.releases import (
     breaks_nginx_token,
 )
 from mtls_tui.policy.re2_syntax import re2_error
+from mtls_tui.safe_text import clipped
 from mtls_tui.shell import arg
 
 
@@ -125,7 +126,7 @@ def as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRules
                 ingress,
                 "auth-tls-match-cn",
                 match_cn,
-                f"{rules.named} writes it without quotes (`if ( $ssl_client_s_dn !~ {match_cn} )`; "
+                f"{rules.named} writes it without quotes (`if ( $ssl_client_s_dn !~ {clipped(match_cn)} )`; "
                 "`| quote` came in v1.11.5 and v1.12.1)",
                 spaced if not breaks_nginx_token(spaced := re.sub(r"\s", r"\\s", match_cn)) else None,
             )
@@ -136,14 +137,14 @@ def as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRules
             ingress_finding(
                 code="match-cn-ignored",
                 severity=Severity.ERROR,
-                title=f"auth-tls-match-cn '{raw_cn}' has no 'CN=': {rules.named} ignores it and lets every trusted "
+                title=f"auth-tls-match-cn '{clipped(raw_cn)}' has no 'CN=': {rules.named} ignores it and lets every trusted "
                 "client in",
                 detail="Before v1.9 authtls.Parse kept a match-CN only when it contained 'CN=' (commonNameRegex) and "
                 "dropped any other value without a word: every client certificate the CA signed gets in, whatever "
                 "its subject.",
                 fix=annotate(ingress, "auth-tls-match-cn", "CN=NAME"),
                 ingress=ingress,
-                evidence=(f"{PREFIX}auth-tls-match-cn: {raw_cn}",),
+                evidence=(f"{PREFIX}auth-tls-match-cn: {clipped(raw_cn)}",),
             )
         )
     raw_pass = ingress.annotation(PREFIX + "auth-tls-pass-certificate-to-upstream")
@@ -152,7 +153,7 @@ def as_rendered(ingress: IngressObj, fields: dict[str, Any], rules: AuthTlsRules
             ingress_finding(
                 code="annotation-invalid-value",
                 severity=Severity.WARNING,
-                title=f"auth-tls-pass-certificate-to-upstream '{raw_pass}' is not a boolean: the controller uses false",
+                title=f"auth-tls-pass-certificate-to-upstream '{clipped(raw_pass)}' is not a boolean: the controller uses false",
                 detail=f"No validator checks the value ({_unvalidated(rules)}); Go's strconv.ParseBool refuses it, and "
                 "the upstream gets no ssl-client-cert header.",
                 fix=annotate(ingress, "auth-tls-pass-certificate-to-upstream", "true"),
@@ -186,14 +187,14 @@ def reload_refused(ingress: IngressObj, name: str, value: str, why: str, example
     return ingress_finding(
         code="annotation-invalid-value",
         severity=Severity.ERROR,
-        title=f"{name} '{value}': nginx refuses the configuration",
+        title=f"{name} '{clipped(value)}': nginx refuses the configuration",
         detail=f"{why[0].upper() if not why[1:2].isdigit() else why[0]}{why[1:]}, and nginx's configuration test fails: the controller keeps its last "
         "good configuration and applies no change, of this Ingress or any other, until the value is fixed.",
         fix=annotate(ingress, name, example)
         if example is not None
         else f"kubectl annotate ingress {ingress_words(ingress)} {arg(ingress.prefix + name + '-')}  # or a value nginx takes",
         ingress=ingress,
-        evidence=(f"{PREFIX}{name}: {value}",),
+        evidence=(f"{PREFIX}{name}: {clipped(value)}",),
     )
 
 

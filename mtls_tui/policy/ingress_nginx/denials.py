@@ -40,6 +40,7 @@ from mtls_tui.policy.ingress_nginx.validators import (
     go_cidrs,
 )
 from mtls_tui.policy.re2_syntax import compile_re2
+from mtls_tui.safe_text import clipped
 from mtls_tui.shell import arg, json_arg
 
 PREFIX = ANNOTATIONS_PREFIX
@@ -276,7 +277,7 @@ def authreq_skipped(
         return SkippedAuth(
             "auth-url",
             raw,
-            f"the annotation auth-url does not contain a valid value ({raw})",
+            f"the annotation auth-url does not contain a valid value ({clipped(raw)})",
             "auth-url is there but empty: authreq/main.go Parse stops at parser.GetStringAnnotation's "
             f"InvalidContentError. {SKIPPED}",
             _remove(ingress, "auth-url"),
@@ -554,7 +555,7 @@ def _source_range(ingress: IngressObj, rules: AuthTlsRules, names: tuple[DeniedB
     if rules.validators and raw and not go_cidrs(raw):
         reason = f"annotation {full} contains invalid value"
     elif not value:
-        reason = f"the annotation {full} does not contain a valid value ({raw})"
+        reason = f"the annotation {full} does not contain a valid value ({clipped(raw)})"
     elif (bad := next((p.strip(GO_SPACE) for p in value.split(",") if not go_cidrs(p)), None)) is not None:
         reason = f"the annotation does not contain a valid IP address or network: invalid CIDR address: {bad}"
     else:
@@ -695,7 +696,7 @@ def fastcgi_denied(ingress: IngressObj, controller: ControllerObj | None, snapsh
         "fastcgi_param directives; the controller reads it whatever backend-protocol says (fastcgi/main.go Parse)."
     )
     if len(parts) > 2:
-        reason = f'error reading configmap name from annotation: unexpected key format: "{value}"'
+        reason = f'error reading configmap name from annotation: unexpected key format: "{clipped(value)}"'
         found = _config_map(snapshot, controller, f"{ingress.namespace}/{parts[-1]}")[0] == "found"
         return _denied(by, reason, what, _annotate(ingress, by, parts[-1]) if found else _remove(ingress, by))
     other = parts[0] if len(parts) == 2 else ""

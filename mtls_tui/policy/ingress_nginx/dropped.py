@@ -15,6 +15,7 @@ from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, configmap_w
 from mtls_tui.policy.ingress_nginx.releases import controller_rules
 from mtls_tui.policy.ingress_nginx.risks import ANNOTATION_RISK, RISK_NAMES
 from mtls_tui.policy.ingress_nginx.validators import SERVER_NAME_CHARS, invalid_values
+from mtls_tui.safe_text import clipped
 from mtls_tui.shell import arg
 
 
@@ -24,13 +25,13 @@ def dropped_finding(ingress: IngressObj, name: str, value: str, expected: str, e
     return ingress_finding(
         code="annotation-invalid-value",
         severity=Severity.ERROR,
-        title=f"{name} '{value}' is not {expected}: the Ingress is ignored",
+        title=f"{name} '{clipped(value)}' is not {expected}: the Ingress is ignored",
         detail=f"The annotation fails the controller's validation{why}; the controller logs 'validation error on ingress "
         f"{ingress.ref}: annotation {name} contains invalid value' and drops the whole Ingress: no server, no "
         "paths, no certificate for its hosts.",
         fix=annotate(ingress, name, example),
         ingress=ingress,
-        evidence=(f"{PREFIX}{name}: {value}",),
+        evidence=(f"{PREFIX}{name}: {clipped(value)}",),
     )
 
 
@@ -156,13 +157,13 @@ def alias_refused(ingress: IngressObj, controller: ControllerObj | None) -> Find
     return ingress_finding(
         code="annotation-invalid-value",
         severity=Severity.ERROR,
-        title=f"server-alias '{value}' is not a comma-separated list of server names: the Ingress is ignored",
+        title=f"server-alias '{clipped(value)}' is not a comma-separated list of server names: the Ingress is ignored",
         detail="alias/main.go validates server-alias with parser.ValidateArrayOfServerName: every name between "
         f"commas must match IsValidRegex (letters, digits and -._~/: plus regex characters; no space), and "
-        f"'{bad[0]}' does not. annotations.go Extract returns the validation error and store.go syncIngress "
+        f"'{clipped(bad[0])}' does not. annotations.go Extract returns the validation error and store.go syncIngress "
         "keeps nothing of the Ingress: no server, paths, certificate or auth-tls from it; its hosts are served by "
         "other Ingresses, if any, without its settings. Separate aliases with commas, not spaces.",
         fix=fix,
         ingress=ingress,
-        evidence=(f"{PREFIX}server-alias: {value}",),
+        evidence=(f"{PREFIX}server-alias: {clipped(value)}",),
     )

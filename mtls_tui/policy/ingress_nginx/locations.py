@@ -15,6 +15,7 @@ from mtls_tui.policy.ingress_nginx.controller_secrets import auth_certificate, s
 from mtls_tui.policy.ingress_nginx.denials import DENIED, LocationDenial, authreq_skipped, location_denials
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, ingress_finding, ingress_words
 from mtls_tui.policy.ingress_nginx.releases import controller_rules
+from mtls_tui.safe_text import clipped
 from mtls_tui.shell import arg
 
 
@@ -31,7 +32,7 @@ def _proxy_ssl_denied(
         return None, None
     parts = value.split("/")  # k8s.ParseNameNS: exactly one '/'
     if len(parts) != 2:
-        return f"invalid format (namespace/name) found in '{value}'", None
+        return f"invalid format (namespace/name) found in '{clipped(value)}'", None
     rules = controller_rules(controller)
     if (
         parts[0] != ingress.namespace
@@ -150,11 +151,15 @@ def external_auth_skipped(
                 code="external-auth-skipped",
                 severity=Severity.WARNING if skipped.empty else Severity.ERROR,
                 title=f"{host}: the paths of {ingress.ref} ({paths}) are served without the external "
-                f"authentication of auth-url: {skipped.by} {skipped.value!r} is refused ({skipped.reason})",
+                f"authentication of auth-url: {skipped.by} {clipped(skipped.value)!r} is refused ({skipped.reason})",
                 detail=skipped.detail + unseen,
                 fix=skipped.fix,
                 ingress=ingress,
-                evidence=(f"{PREFIX}auth-url: {url}", f"{PREFIX}{skipped.by}: {skipped.value}", skipped.reason),
+                evidence=(
+                    f"{PREFIX}auth-url: {clipped(url or '')}",
+                    f"{PREFIX}{skipped.by}: {clipped(skipped.value)}",
+                    skipped.reason,
+                ),
                 then=skipped.then,
             )
         )
@@ -171,12 +176,12 @@ def _location_denied_finding(
     ]
     first, detail, _ = explained[0]
     value = ingress.annotation(PREFIX + first.by)
-    also = [f"{d.by} {ingress.annotation(PREFIX + d.by)}: {d.reason}" for d in denials[1:]]
+    also = [f"{d.by} {clipped(ingress.annotation(PREFIX + d.by) or '')}: {d.reason}" for d in denials[1:]]
     return ingress_finding(
         code="location-denied",
         severity=Severity.ERROR,
         title=f"{host}: the paths of {ingress.ref} ({paths}) answer 503 to every client past the certificate check: "
-        f"{first.by} {value}: {first.reason}",
+        f"{first.by} {clipped(value or '')}: {first.reason}",
         detail=detail + (f" Also denied by {'; '.join(also)}." if also else ""),
         fix=" && ".join(dict.fromkeys(fix for _, _, fix in explained)),
         ingress=ingress,

@@ -13,6 +13,7 @@ from mtls_tui.policy.ingress_nginx.annotations import PREFIX
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_finding, ingress_words
 from mtls_tui.policy.nginx_answers import CN_REFUSED
 from mtls_tui.policy.secret_commands import add_ca_command
+from mtls_tui.safe_text import clipped
 from mtls_tui.shell import arg
 
 
@@ -38,7 +39,10 @@ def with_cn_gate(
         if not (f.code == "mtls-not-enforced" and mode in (None, "off", "optional"))
     ]
     subject = f"Ingress {ingress.ref}" if ingress else f"host {host}"
-    evidence = (f"{PREFIX}auth-tls-match-cn: {gate}", f"ssl_verify_client: {mode or 'not rendered (no CA file)'}")
+    evidence = (
+        f"{PREFIX}auth-tls-match-cn: {clipped(gate)}",
+        f"ssl_verify_client: {mode or 'not rendered (no CA file)'}",
+    )
     template = (
         'nginx.tmpl (define "SERVER") renders `if ( $ssl_client_s_dn !~ MATCH_CN ) { return 403 '
         f'"{CN_REFUSED}"; }}` whenever auth-tls-match-cn is set, apart from the CA file and the verify mode; '
@@ -121,7 +125,7 @@ def cn_gate_plain_http(host: str, served_http: list[IngressObj], gate: str) -> l
             "check, the location's answer without it.",
             fix="",  # serve plain HTTP under another host name, or over HTTPS: the user's to choose
             ingress=first,
-            evidence=(f"{PREFIX}auth-tls-match-cn: {gate}",)
+            evidence=(f"{PREFIX}auth-tls-match-cn: {clipped(gate)}",)
             + tuple(f"{i.ref}: plain HTTP not redirected to HTTPS" for i in served_http),
         )
     ]
@@ -153,7 +157,7 @@ def cn_gate_redirect(host: str, redirected: list[IngressObj], gate: str) -> list
             "the check, 308 without it.",
             fix="",  # nothing in the Ingress moves the check after the redirect: the user's to choose
             ingress=first,
-            evidence=(f"{PREFIX}auth-tls-match-cn: {gate}",)
+            evidence=(f"{PREFIX}auth-tls-match-cn: {clipped(gate)}",)
             + tuple(f"{i.ref}: plain HTTP redirected to HTTPS in the location" for i in redirected),
         )
     ]
@@ -184,7 +188,7 @@ def acme_refused(host: str, ingresses: list[IngressObj], gate: str) -> list[Find
             "Use a DNS-01 solver, or move the check into the application (ssl-client-subject-dn header).",
             fix="",  # removing the check would admit every certificate of the CA: the choice is the user's
             ingress=subject,
-            evidence=(f"{PREFIX}auth-tls-match-cn: {gate}",)
+            evidence=(f"{PREFIX}auth-tls-match-cn: {clipped(gate)}",)
             + (
                 (f"{solver.ref}: path {ACME_PATH}…",) if solver else (f"{subject.ref}: cert-manager issuer annotation",)
             ),

@@ -13,6 +13,7 @@ from mtls_tui.policy.ingress_nginx.annotations import AUTH_TLS_KEYS, PREFIX
 from mtls_tui.policy.ingress_nginx.ingress_findings import ingress_finding, ingress_words
 from mtls_tui.policy.ingress_nginx.risks import KNOWN_ANNOTATIONS
 from mtls_tui.policy.ingress_nginx.serving import serving_controller
+from mtls_tui.safe_text import clipped
 from mtls_tui.shell import arg
 
 WRONG_PREFIXES = ("nginx.org/", "ingress.kubernetes.io/", "nginx.ingress.kubernetes.io.")
@@ -96,7 +97,7 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
                     if target
                     else f"{remove}  # then set what you meant: {', '.join(PREFIX + k for k in AUTH_TLS_KEYS)}",
                     ingress=ingress,
-                    evidence=(f"{key}: {value}",),
+                    evidence=(f"{key}: {clipped(value)}",),
                 )
             )
         elif key.startswith(PREFIX):
@@ -116,7 +117,7 @@ def wrong_prefix_findings(ingress: IngressObj) -> list[Finding]:
                             + (f" Harmless here: '{value}' is the default anyway." if harmless else ""),
                             fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(key + '-')} {arg(PREFIX + close[0] + '=' + value)}",
                             ingress=ingress,
-                            evidence=(f"{key}: {value}",),
+                            evidence=(f"{key}: {clipped(value)}",),
                         )
                     )
     return findings

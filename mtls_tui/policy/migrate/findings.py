@@ -25,6 +25,7 @@ from mtls_tui.model import ClusterSnapshot, Finding, MtlsPolicy, Severity, Subje
 from mtls_tui.policy.ingress_nginx.cert_answers import refused_answer
 from mtls_tui.policy.migrate.plan import Target
 from mtls_tui.policy.re2_syntax import re2_search
+from mtls_tui.safe_text import clipped
 
 # What every location of an mTLS host forwards on ingress-nginx (nginx.tmpl), and the one
 # pass-certificate adds: the headers an application behind it may read.
@@ -178,11 +179,11 @@ def match_cn_finding(host: str, target: Target, policy: MtlsPolicy, proposal: Sa
         "migrate-match-cn",
         Severity.WARNING if can_match_sans and listed else Severity.ERROR,
         host,
-        f"auth-tls-match-cn {value} does not carry over to {target}: every certificate from the CA gets in",
+        f"auth-tls-match-cn {clipped(value)} does not carry over to {target}: every certificate from the CA gets in",
         f"ingress-nginx answered 403 to a trusted client certificate whose subject DN does not match the regex "
         f"(if ($ssl_client_s_dn !~ ...)). On {target}: {MATCHERS[target]}. {seen}",
         fix_words,
-        (f"nginx.ingress.kubernetes.io/auth-tls-match-cn: {value}",),
+        (f"nginx.ingress.kubernetes.io/auth-tls-match-cn: {clipped(value)}",),
     )
 
 

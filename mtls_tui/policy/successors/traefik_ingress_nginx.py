@@ -29,6 +29,7 @@ from mtls_tui.policy.kube_objects import NGINX_CONTROLLER
 from mtls_tui.policy.secret_commands import add_ca_command
 from mtls_tui.policy.successors.common import Breakage, ClientCertMode, ClientValidation
 from mtls_tui.policy.successors.traefik import HTTPS_PORT, go_pool_accepts, go_pool_pem, ingress_hosts
+from mtls_tui.safe_text import clipped
 from mtls_tui.shell import arg
 
 CONTROLLER = NGINX_CONTROLLER  # kubernetes.go defaultControllerName: Traefik claims ingress-nginx's class
@@ -126,7 +127,7 @@ def _secret(
             _skipped(
                 ingress,
                 "ca-ref-not-permitted",
-                f"cross-namespace auth-tls-secret not allowed: {value}",
+                f"cross-namespace auth-tls-secret not allowed: {clipped(value)}",
                 value,
                 " unless the provider runs with allowCrossNamespaceResources",
             ),
@@ -175,7 +176,7 @@ def _skipped(ingress: IngressObj, code: str, reason: str, value: str, more: str 
         "not served (404).",
         fix=fix,
         subject=f"Ingress {ingress.ref}",
-        evidence=(f"{PREFIX}auth-tls-secret: {value}",),
+        evidence=(f"{PREFIX}auth-tls-secret: {clipped(value)}",),
     )
 
 
@@ -224,7 +225,7 @@ def _not_read(ingress: IngressObj) -> list[Finding]:
                 ),
                 fix=f"kubectl annotate ingress {ingress_words(ingress)} {arg(PREFIX + name + '-')}",
                 subject=f"Ingress {ingress.ref}",
-                evidence=(f"{PREFIX}{name}: {value}",),
+                evidence=(f"{PREFIX}{name}: {clipped(value)}",),
             )
         )
     return findings
