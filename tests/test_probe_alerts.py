@@ -112,7 +112,11 @@ def test_alert_fix_names_what_to_check(number: int, fix: str) -> None:
 
 @pytest.fixture(scope="module")
 def material(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("close-pki")
+    return make_material(tmp_path_factory.mktemp("close-pki"))
+
+
+def make_material(folder: Path) -> Path:
+    """A CA, a server certificate for meow.com and a client certificate of the CA, with their keys."""
     ca = issue_ca("meow CA", key=new_key("ec"))
     server = issue_leaf("meow.com", ca, v1=False, sans=["meow.com"], eku=["serverAuth"], key=new_key("ec"))
     client = issue_leaf("client", ca, v1=False, eku=["clientAuth"], key=new_key("ec"))

@@ -37,6 +37,7 @@ from mtls_tui.certs.facts import cert_facts
 from mtls_tui.certs.issue import FAKE_CERT_CN
 from mtls_tui.certs.openssl_binding import X509_V_ERR_HOSTNAME_MISMATCH, name_rfc2253
 from mtls_tui.diagnose.alerts import Alert, alert, alert_from_reason, tls_version_label
+from mtls_tui.diagnose.certificates import sibling_file
 from mtls_tui.diagnose.reproduce import Target, curl_command, openssl_command, parse_target, sent_host
 from mtls_tui.errors import InputError
 from mtls_tui.model import ProbeFailure, ProbeFailureKind, ProbeFailureWhen, ProbeResult, ProbeSpec, ProbeTimings
@@ -75,12 +76,16 @@ def load_identity(spec: ProbeSpec) -> ClientIdentity | None:
 
     material = read_material(spec.cert, "cert", spec.passphrase)
     keys = material.keys
-    if spec.key:
-        keys = read_material(spec.key, "key", spec.passphrase).keys
+    # the key rule of check and inspect: the key in the certificate's file, else mine.key beside mine.crt
+    beside = sibling_file(spec.cert, ".key")
+    key_file = spec.key or (beside if not keys and os.path.isfile(beside) else None)
+    if key_file:
+        keys = read_material(key_file, "key", spec.passphrase).keys
     if not material.certs:
         raise InputError(spec.cert, "holds no certificate")
     if not keys:
-        raise InputError(spec.key or spec.cert, "holds no private key (give --key)")
+        where = "" if key_file else f" and no {beside} is beside it"
+        raise InputError(key_file or spec.cert, f"holds no private key{where} (give --key)")
     chain = b"".join(c.cert.public_bytes(serialization.Encoding.PEM) for c in material.certs)
     key = keys[0].key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
