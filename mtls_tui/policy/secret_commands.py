@@ -38,6 +38,17 @@ def _apply(ref: str, kind: str, options: str) -> str:
     return f"kubectl create secret {kind} {arg(name)} -n {arg(namespace)} {options} --dry-run=client -o yaml | kubectl apply -f -"
 
 
+def _typed_apply(ref: str, options: str) -> str:
+    """`_apply` of a generic Secret that keeps the `type` the Secret has in the cluster: a Secret's
+    type is immutable (kubernetes pkg/apis/core/validation/validation.go ValidateSecretUpdate:
+    `type: Invalid value: "Opaque": field is immutable`), so writing a kubernetes.io/tls Secret
+    again as generic (Opaque) is refused. The type is read first (none: the Secret does not exist
+    yet, and `--type=` empty leaves it to the API server's default, Opaque); a failed read stops."""
+    namespace, _, name = ref.partition("/")
+    read = f"kubectl get secret {arg(name)} -n {arg(namespace)} --ignore-not-found -o jsonpath={arg('{.type}')}"
+    return f'type=$({read}) && ' + _apply(ref, "generic", f'--type="$type" {options}')
+
+
 def secret_update_command(ref: str, *, keys: tuple[str, ...] = SEED_SECRET_KEYS, crl: bool = False) -> str:
     """Writes the Secret again from the local files, with exactly the keys it holds: a CA-only
     Secret must not gain tls.crt (the controller would then trust the server's certificate for
@@ -45,7 +56,15 @@ def secret_update_command(ref: str, *, keys: tuple[str, ...] = SEED_SECRET_KEYS,
     wanted = [k for k in ("tls.crt", "tls.key", "ca.crt") if k in keys] + (
         ["ca.crl"] if crl or "ca.crl" in keys else []
     )
-    return _apply(ref, "generic", " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted))
+    # a key with no local file (ca.pem, or any bytes a manifest holds) is saved from the Secret first
+    # and written back under its name, quoted: dropped, it would be lost, and a Secret holding no key
+    # of the seed's would be written empty (kubectl refuses a key name it does not allow: nothing written)
+    own = [k for k in keys if k not in SECRET_KEY_FILES]
+    name = ref.partition("/")[2]
+    saved = "".join(f"{_saved(ref, k, arg(f'{name}-{k}'))} && " for k in own)
+    files = [f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted]
+    files += ["--from-file=" + arg(f"{k}={name}-{k}") for k in own]
+    return saved + _typed_apply(ref, " ".join(files))
 
 
 def tls_secret_command(ref: str) -> str:
