@@ -41,12 +41,14 @@ def _apply(ref: str, kind: str, options: str) -> str:
 def _typed_apply(ref: str, options: str) -> str:
     """`_apply` of a generic Secret that keeps the `type` the Secret has in the cluster: a Secret's
     type is immutable (kubernetes pkg/apis/core/validation/validation.go ValidateSecretUpdate:
-    `type: Invalid value: "Opaque": field is immutable`), so writing a kubernetes.io/tls Secret
-    again as generic (Opaque) is refused. The type is read first (none: the Secret does not exist
-    yet, and `--type=` empty leaves it to the API server's default, Opaque); a failed read stops."""
+    `type: Invalid value: "Opaque": field is immutable`), and `kubectl apply` of a generic Secret
+    deletes the type its last-applied annotation holds, so a kubernetes.io/tls Secret applied from a
+    manifest would be refused. No Secret yet: `--type=` empty, the object written has no type, and
+    the API server makes it Opaque. (A read that fails leaves the command as it was before the
+    type was kept: the apply after it needs the same access.)"""
     namespace, _, name = ref.partition("/")
     read = f"kubectl get secret {arg(name)} -n {arg(namespace)} --ignore-not-found -o jsonpath={arg('{.type}')}"
-    return f'type=$({read}) && ' + _apply(ref, "generic", f'--type="$type" {options}')
+    return _apply(ref, "generic", f'--type="$({read})" {options}')
 
 
 def secret_update_command(ref: str, *, keys: tuple[str, ...] = SEED_SECRET_KEYS, crl: bool = False) -> str:

@@ -427,9 +427,9 @@ def _secret_update_refusals(resource: Resource, obj: dict[str, Any], old: dict[s
     mutable nor change its data (field.Forbidden)."""
     if old is None or resource.kind != "Secret" or resource.group:
         return ()
-    new = _as_stored(resource, obj)
+    new, old = _as_stored(resource, obj), _as_stored(resource, old)  # the lab's own objects may lack a type
     found = []
-    if new["type"] != old.get("type"):
+    if new["type"] != old["type"]:
         found.append(f"type: Invalid value: {json.dumps(new['type'])}: field is immutable")
     if old.get("immutable") is True:
         forbidden = "Forbidden: field is immutable when `immutable` is set"
