@@ -15,13 +15,17 @@ import json
 import os
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from mtls_tui.diagnose.hosts import host_report
 from mtls_tui.lab.cluster import LabCluster
-from mtls_tui.lab.objects import namespace
+from mtls_tui.lab.objects import meow_ingress, namespace, seed_objects
 from mtls_tui.lab.pki import SeedPki
+from mtls_tui.policy.ingress_nginx.hosts import host_policies
+from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.secret_commands import secret_update_command
 from tests.conftest import require, run_fix
 
@@ -126,3 +130,22 @@ def test_a_hostile_key_is_carried_quoted(key: str, tmp_path: Path, recorders: Pa
     assert not list(tmp_path.glob("PWNED*")), fix
     [create] = [c for c in calls if c[:3] == ["kubectl", "create", "secret"]]
     assert f"--from-file={key}=client-ca-{key}" in create
+
+
+def test_a_refused_secret_with_a_hostile_key_gets_no_command(pki: SeedPki, tmp_path: Path, recorders: Path) -> None:
+    """The review's case: the CA Secret of `check --manifests` holds its CA under `$(touch x)`, so the API
+    server refuses it and it is never in the cluster to copy the key from: no command (it wrote the
+    Secret with no key at all), the detail says why; every other fix, run, writes a Secret with keys."""
+    objects = [o for o in seed_objects(pki) if o["kind"] != "Ingress"]
+    objects.append(_secret("client-ca", "Opaque", {"$(touch PWNED1)": pki.ca.cert_pem()}))
+    ingress = meow_ingress()
+    ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/auth-tls-secret"] = "default/client-ca"
+    snapshot = snapshot_from_objects([*objects, ingress], "manifests", complete=False)
+    policy = next(p for p in host_policies(snapshot) if p.host == "meow.com")
+    findings = host_report(policy, snapshot, datetime.now(UTC)).findings
+    [refused] = [f for f in findings if f.code == "secret-refused-by-api"]
+    assert refused.fix == "" and 'its keys "$(touch PWNED1)" have no local file' in refused.detail
+    for fix in [f.fix for f in findings if f.fix]:
+        writes = [c for c in run_fix(fix, tmp_path, recorders) if c[:3] == ["kubectl", "create", "secret"]]
+        assert all(any(w.startswith(("--from-file=", "--cert=")) for w in c) for c in writes), fix
+        assert not list(tmp_path.glob("PWNED*")), fix
