@@ -38,6 +38,19 @@ def _apply(ref: str, kind: str, options: str) -> str:
     return f"kubectl create secret {kind} {arg(name)} -n {arg(namespace)} {options} --dry-run=client -o yaml | kubectl apply -f -"
 
 
+def _typed_apply(ref: str, options: str) -> str:
+    """`_apply` of a generic Secret that keeps the `type` the Secret has in the cluster: a Secret's
+    type is immutable (kubernetes pkg/apis/core/validation/validation.go ValidateSecretUpdate:
+    `type: Invalid value: "Opaque": field is immutable`), and `kubectl apply` of a generic Secret
+    deletes the type its last-applied annotation holds, so a kubernetes.io/tls Secret applied from a
+    manifest would be refused. No Secret yet: `--type=` empty, the object written has no type, and
+    the API server makes it Opaque. (A read that fails leaves the command as it was before the
+    type was kept: the apply after it needs the same access.)"""
+    namespace, _, name = ref.partition("/")
+    read = f"kubectl get secret {arg(name)} -n {arg(namespace)} --ignore-not-found -o jsonpath={arg('{.type}')}"
+    return _apply(ref, "generic", f'--type="$({read})" {options}')
+
+
 def secret_update_command(ref: str, *, keys: tuple[str, ...] = SEED_SECRET_KEYS, crl: bool = False) -> str:
     """Writes the Secret again from the local files, with exactly the keys it holds: a CA-only
     Secret must not gain tls.crt (the controller would then trust the server's certificate for
@@ -45,7 +58,15 @@ def secret_update_command(ref: str, *, keys: tuple[str, ...] = SEED_SECRET_KEYS,
     wanted = [k for k in ("tls.crt", "tls.key", "ca.crt") if k in keys] + (
         ["ca.crl"] if crl or "ca.crl" in keys else []
     )
-    return _apply(ref, "generic", " ".join(f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted))
+    # a key with no local file (ca.pem, or any bytes a manifest holds) is saved from the Secret first
+    # and written back under its name, quoted: dropped, it would be lost, and a Secret holding no key
+    # of the seed's would be written empty (kubectl refuses a key name it does not allow: nothing written)
+    own = [k for k in keys if k not in SECRET_KEY_FILES]
+    name = ref.partition("/")[2]
+    saved = "".join(f"{_saved(ref, k, arg(f'{name}-{k}'))} && " for k in own)
+    files = [f"--from-file={k}={SECRET_KEY_FILES[k]}" for k in wanted]
+    files += ["--from-file=" + arg(f"{k}={name}-{k}") for k in own]
+    return saved + _typed_apply(ref, " ".join(files))
 
 
 def tls_secret_command(ref: str) -> str:

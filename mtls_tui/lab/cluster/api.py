@@ -367,7 +367,8 @@ class Api:
                 f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
             )
         obj["kind"] = resource.kind
-        _validate(resource, obj, request.query.get("fieldValidation", ""))
+        old = self.store.get(resource, namespace, name) if verb == "update" and name is not None else None
+        _validate(resource, obj, request.query.get("fieldValidation", ""), old)
         stored = self.store.put(_as_stored(resource, obj), must_exist=verb == "update", dry_run=dry_run)
         return _json(201 if verb == "create" else 200, stored)
 
@@ -398,7 +399,7 @@ class Api:
         meta = patched.setdefault("metadata", {})
         meta.update(name=name, **({"namespace": namespace} if namespace else {}))
         patched["kind"] = resource.kind
-        _validate(resource, patched, request.query.get("fieldValidation", ""))
+        _validate(resource, patched, request.query.get("fieldValidation", ""), current)
         return _json(200, self.store.put(_as_stored(resource, patched), must_exist=True, dry_run=dry_run))
 
 
@@ -419,11 +420,34 @@ def _as_stored(resource: Resource, obj: dict[str, Any]) -> dict[str, Any]:
     return stored
 
 
-def _validate(resource: Resource, obj: dict[str, Any], field_validation: str) -> None:
+def _secret_update_refusals(resource: Resource, obj: dict[str, Any], old: dict[str, Any] | None) -> tuple[str, ...]:
+    """What kube-apiserver refuses in an update of a Secret (pkg/apis/core/validation/validation.go
+    ValidateSecretUpdate): its `type` may not change (ValidateImmutableField, after the new one is
+    defaulted to Opaque as the lab stores it), and an `immutable: true` Secret may neither become
+    mutable nor change its data (field.Forbidden)."""
+    if old is None or resource.kind != "Secret" or resource.group:
+        return ()
+    new, old = _as_stored(resource, obj), _as_stored(resource, old)  # the lab's own objects may lack a type
+    found = []
+    if new["type"] != old["type"]:
+        found.append(f"type: Invalid value: {json.dumps(new['type'])}: field is immutable")
+    if old.get("immutable") is True:
+        forbidden = "Forbidden: field is immutable when `immutable` is set"
+        if new.get("immutable") is not True:
+            found.append(f"immutable: {forbidden}")
+        if (new.get("data") or {}) != (old.get("data") or {}):
+            found.append(f"data: {forbidden}")
+    return tuple(found)
+
+
+def _validate(
+    resource: Resource, obj: dict[str, Any], field_validation: str, old: dict[str, Any] | None = None
+) -> None:
     """Refuse an Ingress, a Secret or a custom resource as a real API server refuses it
     (policy/api_validation.py, policy/refused_objects.py): a fix that only the lab would store must
     fail its test as it fails on a cluster. A custom resource's unknown fields are refused when the
-    client asks for strict field validation (kubectl's default), else pruned from what is stored."""
+    client asks for strict field validation (kubectl's default), else pruned from what is stored.
+    `old`: the object an update or a patch replaces (a Secret's type and immutable data stay)."""
     name = str(_meta_name(obj))
     verdict = server_verdict({**obj, "apiVersion": obj.get("apiVersion") or resource.api_version})
     if verdict is not None:
@@ -434,7 +458,7 @@ def _validate(resource: Resource, obj: dict[str, Any], field_validation: str) ->
         found = api_refusals({**obj, "apiVersion": obj.get("apiVersion") or resource.api_version})
     elif resource.kind == "Secret":
         try:
-            found = secret_refusals(secret_from(obj), obj)
+            found = _secret_update_refusals(resource, obj, old) + secret_refusals(secret_from(obj), obj)
         except InputError as exc:  # a `data` value that is not base64: the body does not even decode
             raise status.bad_request(f"{exc.where}: {exc.problem}") from None
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from typing import Literal
 
 from cryptography import x509
@@ -21,6 +22,7 @@ from mtls_tui.policy.ingress_nginx.auth_tls import ParsedAuthTls
 from mtls_tui.policy.ingress_nginx.controller_secrets import SECRET_REF
 from mtls_tui.policy.ingress_nginx.ingress_findings import annotate, ingress_finding
 from mtls_tui.policy.secret_commands import (
+    SECRET_KEY_FILES,
     add_ca_command,
     ca_only_command,
     read_key_command,
@@ -317,6 +319,17 @@ def _refused_secret(secret: SecretObj, role: SecretRole, ingress: IngressObj) ->
         else "the controller logs 'local SSL certificate was not found', and every path of the host answers 403"
     )
     ca_only_tls = secret.type == "kubernetes.io/tls" and role == "auth-tls"
+    # a key with no file of the seed's could only be copied from the cluster, where this Secret never is:
+    # a command writing the others would drop it (none left: an empty Secret), so none is printed
+    unwritten = [k for k in secret.keys if k not in SECRET_KEY_FILES] if role != "TLS" else []
+    written = tls_secret_command(secret.ref) if role == "TLS" else secret_update_command(secret.ref, keys=secret.keys)
+    why_none = (
+        f" No command is printed: its keys {', '.join(json.dumps(k) for k in unwritten)} have no local file to "
+        "write them from, and the Secret is not in the cluster to copy them from; write it again with key "
+        "names the API server accepts (letters, digits, '-', '_', '.')."
+        if unwritten
+        else ""
+    )
     return ingress_finding(
         code="secret-refused-by-api",
         severity=Severity.ERROR,
@@ -328,8 +341,8 @@ def _refused_secret(secret: SecretObj, role: SecretRole, ingress: IngressObj) ->
             if ca_only_tls
             else ""
         )
-        + f"). The controller then finds no such Secret: {consequence}.",
-        fix=tls_secret_command(secret.ref) if role == "TLS" else secret_update_command(secret.ref, keys=secret.keys),
+        + f"). The controller then finds no such Secret: {consequence}.{why_none}",
+        fix="" if unwritten else written,
         ingress=ingress,
         evidence=secret.refused,
     )
