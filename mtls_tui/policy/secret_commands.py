@@ -48,9 +48,9 @@ def _typed_apply(ref: str, options: str) -> str:
     type was kept: the apply after it needs the same access.)"""
     namespace, _, name = ref.partition("/")
     read = f"kubectl get secret {arg(name)} -n {arg(namespace)} --ignore-not-found -o jsonpath={arg('{.type}')}"
-    # read into a variable first: `--type="$(…)"` is one word with spaces, and a fix folded at 80 columns
-    # (panes/command.py fold_command) cut it inside the quotes
-    return f"secret_type=$({read}) && " + _apply(ref, "generic", f'--type="$secret_type" {options}')
+    # unquoted: a type has no space or glob character, and shell.fold_command may break a long fix at the
+    # spaces inside `$(…)`, never inside "…" (a quoted read was one unbreakable word, cut on screen at 80 columns)
+    return _apply(ref, "generic", f"--type=$({read}) {options}")
 
 
 def secret_update_command(ref: str, *, keys: tuple[str, ...] = SEED_SECRET_KEYS, crl: bool = False) -> str:
