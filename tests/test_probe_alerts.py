@@ -115,11 +115,13 @@ def material(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_material(tmp_path_factory.mktemp("close-pki"))
 
 
-def make_material(folder: Path) -> Path:
-    """A CA, a server certificate for meow.com and a client certificate of the CA, with their keys."""
+def make_material(folder: Path, stranger: bool = False) -> Path:
+    """A CA (ca.crt), a server certificate for meow.com and a client certificate, with their keys; the
+    client's is of the CA, or with `stranger` of another CA (a server refuses it)."""
     ca = issue_ca("meow CA", key=new_key("ec"))
     server = issue_leaf("meow.com", ca, v1=False, sans=["meow.com"], eku=["serverAuth"], key=new_key("ec"))
-    client = issue_leaf("client", ca, v1=False, eku=["clientAuth"], key=new_key("ec"))
+    signer = issue_ca("Other CA", key=new_key("ec")) if stranger else ca
+    client = issue_leaf("client", signer, v1=False, eku=["clientAuth"], key=new_key("ec"))
     write_file(folder / "ca.crt", ca.cert_pem())
     for name, issued in (("server", server), ("client", client)):
         write_file(folder / f"{name}.crt", issued.cert_pem())

@@ -17,28 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from mtls_tui.certs.issue import issue_ca, issue_leaf, new_key
-from mtls_tui.lab.pki import SeedPki, write_file
+from mtls_tui.lab.pki import SeedPki
 from mtls_tui.model import ProbeSpec
 from mtls_tui.sources.probe import run_probe
 from mtls_tui.tui.panes.probe import ProbePane
 from tests.test_migrate_cli import run
-from tests.test_probe_alerts import server_context, serving
+from tests.test_probe_alerts import make_material, server_context, serving
 from tests.test_tui_panes import manifests_app, settle, text_of
 
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("refusing")
-    ca = issue_ca("meow CA", key=new_key("ec"))
-    stranger = issue_ca("Other CA", key=new_key("ec"))
-    server = issue_leaf("meow.com", ca, v1=False, sans=["meow.com"], eku=["serverAuth"], key=new_key("ec"))
-    client = issue_leaf("client", stranger, v1=False, eku=["clientAuth"], key=new_key("ec"))
-    write_file(folder / "ca.crt", ca.cert_pem())
-    for name, issued in (("server", server), ("client", client)):
-        write_file(folder / f"{name}.crt", issued.cert_pem())
-        write_file(folder / f"{name}.key", issued.key_pem(), private=True)
-    return folder
+    return make_material(tmp_path_factory.mktemp("refusing"), stranger=True)
 
 
 @contextmanager
