@@ -29,7 +29,7 @@ from cryptography import x509
 from mtls_tui.certs.load import load_material
 from mtls_tui.diagnose.successors import client_kind, judge_client, observed_answer
 from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy
-from mtls_tui.model import ProbeSpec
+from mtls_tui.model import ProbeResult, ProbeSpec
 from mtls_tui.policy.successors.common import ClientKind, ClientValidation, predict
 from mtls_tui.sources.probe import run_probe
 from tests.successor_gateways import DATA, ODD_CLIENTS, odd_clients, one
@@ -86,6 +86,11 @@ def probe(port: int, cert: str | None) -> str:
 
 
 def probe_files(port: int, files: tuple[Path, Path] | None) -> str:
+    return probe_answer(port, files)[0]
+
+
+def probe_answer(port: int, files: tuple[Path, Path] | None) -> tuple[str, ProbeResult]:
+    """The answer in words (`unclassified: …` when no answer is recognised) and the result it came from."""
     spec = ProbeSpec(
         f"https://meow.com:{port}/",
         resolve=f"meow.com:{port}:127.0.0.1",
@@ -96,7 +101,7 @@ def probe_files(port: int, files: tuple[Path, Path] | None) -> str:
     )
     result = run_probe(spec)[-1]
     answer = observed_answer(result)
-    return str(answer) if answer is not None else f"unclassified: {result.failure}"
+    return (str(answer) if answer is not None else f"unclassified: {result.failure}"), result
 
 
 def test_envoy_answers_what_predict_says(served: tuple[EnvoyGateway, ClientValidation]) -> None:

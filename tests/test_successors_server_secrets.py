@@ -21,21 +21,19 @@ import pytest
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from mtls_tui.certs.issue import issue_ca, issue_leaf
-from mtls_tui.diagnose.successors import observed_answer
 from mtls_tui.lab.envoy import EnvoyGateway, EnvoyHost, find_envoy
 from mtls_tui.lab.go_tls import GoTlsServer
 from mtls_tui.lab.pki import SeedPki, write_file
-from mtls_tui.model import ProbeResult, ProbeSpec
+from mtls_tui.model import ProbeResult
 from mtls_tui.policy.kube_objects import snapshot_from_objects
 from mtls_tui.policy.successors import client_validations
 from mtls_tui.policy.successors.common import ClientValidation, WireAnswer, predict
 from mtls_tui.policy.successors.eg_server_secret import eg_serving_refusal
-from mtls_tui.sources.probe import run_probe
 from tests.conftest import require
 from tests.test_policy_fixes_run import read_back_as_printed, run_as_printed
 from tests.test_secret_encodings import _same, go_check, keypairs
 from tests.test_server_secret_refused import BOM_CRT, no_key_shown, tls_secret
-from tests.test_successors_envoy_wire import probe_files
+from tests.test_successors_envoy_wire import probe_answer, probe_files
 from tests.upstream_objects import (
     PKI,
     configmap,
@@ -217,18 +215,7 @@ def traefik_default(folder: Path) -> tuple[Path, Path]:
 
 
 def _go_probe(port: int, client: str) -> tuple[str, ProbeResult]:
-    files = _files(client)
-    spec = ProbeSpec(
-        f"https://meow.com:{port}/",
-        resolve=f"meow.com:{port}:127.0.0.1",
-        cacert=str(PKI / "ca.crt"),
-        cert=str(files[0]) if files else None,
-        key=str(files[1]) if files else None,
-        timeout=10.0,
-    )
-    result = run_probe(spec)[-1]
-    answer = observed_answer(result)
-    return (str(answer) if answer is not None else f"unclassified: {result.failure}"), result
+    return probe_answer(port, _files(client))
 
 
 def test_traefik_serves_its_default_certificate(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from mtls_tui.model import ClusterSnapshot, Finding, SecretObj, Severity
 from mtls_tui.policy.secret_commands import tls_secret_command
 from mtls_tui.policy.successors.common import ClientValidation, WireAnswer
 from mtls_tui.policy.successors.gateway_api import Gateway, Listener, ListenerResult
-from mtls_tui.policy.successors.references import presence
+from mtls_tui.policy.successors.references import every_ref_refused, presence
 
 TLS_TYPE = "kubernetes.io/tls"
 SDS_TYPE = "gateway.envoyproxy.io/sds"  # api/v1alpha1 SDSSecretType: served by reference, not read here
@@ -120,13 +120,11 @@ def _secret_problem(secret: SecretObj, now: datetime) -> str | None:
 def eg_refused_certificates(refs: tuple[str, ...], snapshot: ClusterSnapshot, now: datetime) -> list[str]:
     """The listener's `certificate refs N: ...` messages when Envoy Gateway drops every reference; []
     when one is served or not judged here."""
-    messages = []
-    for index, ref in enumerate(refs):
-        problem = eg_secret_problem(ref, snapshot, now)
-        if problem is None:
-            return []
-        messages.append(f"certificate refs {index}: {problem}")
-    return messages
+    return every_ref_refused(
+        refs,
+        lambda ref: eg_secret_problem(ref, snapshot, now),
+        lambda index, _, problem: f"certificate refs {index}: {problem}",
+    )
 
 
 def eg_server_secret_finding(listener: str, first_ref: str, messages: list[str], answer: str) -> Finding:

@@ -19,6 +19,7 @@ from mtls_tui.certs.go_x509 import x509_keypair_refusal
 from mtls_tui.model import ClusterSnapshot, Finding, SecretObj, Severity
 from mtls_tui.policy.secret_commands import tls_secret_command
 from mtls_tui.policy.successors.pem_checks import ngf_ca_problem
+from mtls_tui.policy.successors.references import every_ref_refused
 
 TLS_TYPE = "kubernetes.io/tls"
 
@@ -37,14 +38,14 @@ def ngf_secret_problem(secret: SecretObj) -> str | None:
 def refused_certificates(refs: tuple[str, ...], snapshot: ClusterSnapshot) -> list[str]:
     """The listener's `tls.certificateRefs[i]: Invalid value: ...` messages when every reference is a
     Secret read here that NGF refuses; [] when one is served, or one was not read (not judged here)."""
-    messages = []
-    for index, ref in enumerate(refs):
+
+    def problem_of(ref: str) -> str | None:
         secret = snapshot.secret(ref)
-        problem = ngf_secret_problem(secret) if secret is not None else None
-        if problem is None:
-            return []
-        messages.append(f'tls.certificateRefs[{index}]: Invalid value: "{ref}": {problem}')
-    return messages
+        return ngf_secret_problem(secret) if secret is not None else None
+
+    return every_ref_refused(
+        refs, problem_of, lambda index, ref, problem: f'tls.certificateRefs[{index}]: Invalid value: "{ref}": {problem}'
+    )
 
 
 def server_secret_finding(listener: str, first_ref: str, messages: list[str], answer: str) -> Finding:

@@ -5,6 +5,7 @@ in, outcomes out)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -365,3 +366,18 @@ def pins_from(fields: dict[str, Any], certificate: str, spki: str) -> Pins | Non
     lists = [tuple(text(h) for h in as_list(fields.get(name)) if text(h)) for name in (certificate, spki)]
     named = [name for name, given in zip((certificate, spki), lists, strict=True) if given]
     return Pins(lists[0], lists[1], " and ".join(named)) if named else None
+
+
+def every_ref_refused(
+    refs: tuple[str, ...], problem_of: Callable[[str], str | None], message: Callable[[int, str, str], str]
+) -> list[str]:
+    """A listener's messages, one per certificate reference (`message(index, ref, problem)`), when the
+    controller refuses every one; [] when one is served or not judged here (`problem_of` gives None):
+    a listener keeps serving with any usable Secret (Envoy Gateway and NGINX Gateway Fabric alike)."""
+    messages = []
+    for index, ref in enumerate(refs):
+        problem = problem_of(ref)
+        if problem is None:
+            return []
+        messages.append(message(index, ref, problem))
+    return messages
